@@ -1,0 +1,37 @@
+from django.urls import NoReverseMatch, reverse
+
+from crm.permissions import ADMINS, MANAGERS
+
+# (label, url name, roles that see it). A section shows once its app provides the URL name.
+NAVIGATION = [
+    ("Leads", "leads:list", None),
+    ("Inbox", "tickets:inbox", None),
+    ("Follow-ups", "followups:list", None),
+    ("Contacts", "contacts:list", None),
+    ("Dashboard", "dashboard:home", MANAGERS),
+    ("Settings", "settings:profile", ADMINS),
+]
+
+
+def _navigation_for(membership, path: str) -> list[dict]:
+    items = []
+    for label, url_name, roles in NAVIGATION:
+        if roles and membership.role not in roles:
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "active": path.startswith(url)})
+    return items
+
+
+def shell(request) -> dict:
+    """What the base layout needs: the navigation for the member's role and the active tenant."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {"nav_items": [], "active_membership": None}
+    return {
+        "nav_items": _navigation_for(membership, request.path),
+        "active_membership": membership,
+    }

@@ -1,0 +1,162 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from phonenumber_field.formfields import PhoneNumberField
+
+from crm.models import (
+    WEEKDAYS,
+    Brand,
+    Channel,
+    Expertise,
+    Language,
+    Membership,
+    Role,
+    Tenant,
+)
+
+DAY_LABELS = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
+
+
+class EmailLoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class WeeklyHoursMixin:
+    """Adds a start and end time per weekday and folds them into {"mon": [["08:00","17:00"]], …}.
+
+    A day with both times empty is closed. The form's `hours_field` names the model field.
+    """
+
+    hours_field = "business_hours"
+
+    def add_hours_fields(self, initial: dict) -> None:
+        for day in WEEKDAYS:
+            ranges = initial.get(day) or []
+            start, end = ranges[0] if ranges else ("", "")
+            self.fields[f"{day}_start"] = forms.TimeField(
+                required=False, initial=start, widget=forms.TimeInput(attrs={"type": "time"})
+            )
+            self.fields[f"{day}_end"] = forms.TimeField(
+                required=False, initial=end, widget=forms.TimeInput(attrs={"type": "time"})
+            )
+
+    @property
+    def hours_rows(self):
+        return [(DAY_LABELS[day], self[f"{day}_start"], self[f"{day}_end"]) for day in WEEKDAYS]
+
+    def clean_hours(self) -> dict:
+        hours = {}
+        for day in WEEKDAYS:
+            start = self.cleaned_data.get(f"{day}_start")
+            end = self.cleaned_data.get(f"{day}_end")
+            if not start and not end:
+                hours[day] = []
+            elif not (start and end) or start >= end:
+                self.add_error(f"{day}_end", "Give an opening time before the closing time.")
+            else:
+                hours[day] = [[start.strftime("%H:%M"), end.strftime("%H:%M")]]
+        return hours
+
+
+class TenantProfileForm(WeeklyHoursMixin, forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields = ["name", "time_zone", "currency", "country", "home_state"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_hours_fields(self.instance.business_hours)
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["business_hours"] = self.clean_hours()
+        return cleaned
+
+
+class BrandForm(forms.ModelForm):
+    class Meta:
+        model = Brand
+        fields = [
+            "name",
+            "slug",
+            "sender_name",
+            "sender_email",
+            "reply_to_email",
+            "sms_number",
+            "website",
+            "is_default",
+            "is_archived",
+        ]
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        taken = Brand.objects.filter(tenant=self.tenant, slug=slug).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError("Another brand already uses this short name.")
+        return slug
+
+
+class MemberInviteForm(forms.Form):
+    full_name = forms.CharField(max_length=200)
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.REP)
+
+
+class MembershipForm(WeeklyHoursMixin, forms.ModelForm):
+    hours_field = "weekly_availability"
+    territories = forms.CharField(
+        required=False,
+        help_text="Comma-separated: states, counties or ZIP prefixes.",
+        widget=forms.TextInput(attrs={"placeholder": "Miami-Dade, Broward, 331"}),
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["role", "is_active", "title", "expertise", "capacity"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expertise"].choices = Expertise.choices
+        self.initial["territories"] = ", ".join(self.instance.territories)
+        self.add_hours_fields(self.instance.weekly_availability)
+
+    def clean_territories(self) -> list[str]:
+        raw = self.cleaned_data.get("territories", "")
+        return list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["weekly_availability"] = self.clean_hours()
+        return cleaned
+
+
+class ContactForm(forms.Form):
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    company_name = forms.CharField(max_length=200, required=False)
+    email = forms.EmailField(required=False)
+    phone = PhoneNumberField(
+        required=False, help_text="With country code (+1 305 555 0100) or a local number."
+    )
+    preferred_channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.EMAIL)
+    language = forms.ChoiceField(choices=Language.choices, initial=Language.ENGLISH)
+    brand = forms.ModelChoiceField(queryset=Brand.unscoped.none(), required=False)
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].region = tenant.country
+        self.fields["brand"].queryset = Brand.objects.filter(tenant=tenant, is_archived=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(f) for f in ("first_name", "last_name", "company_name")):
+            raise ValidationError("Give a name or a company name.")
+        if not cleaned.get("email") and not cleaned.get("phone"):
+            raise ValidationError("Give an email address or a phone number so we can reach them.")
+        return cleaned

@@ -1,0 +1,85 @@
+import logging
+import re
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.logging import bind_log_context, log_context
+from crm.tenancy.context import set_database_user, tenant_context
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_MEMBERSHIP_SESSION_KEY = "active_membership_id"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Give every request an id (the proxy's X-Request-ID if sane) for its logs and its response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = bind_log_context(request_id=request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            log_context.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class TenantMiddleware:
+    """Run each request in one transaction that knows its user and active tenant (both walls).
+
+    This replaces ATOMIC_REQUESTS: the transaction must begin before the tenant is set, and the
+    view, template rendering and any lazy query all run inside it. A 5xx response rolls it back.
+    ``request.tenant`` and ``request.membership`` are None until the user picks a tenant.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.tenant = None
+        request.membership = None
+        with transaction.atomic():
+            user = request.user
+            if not user.is_authenticated:
+                return self._respond(request)
+            set_database_user(user.pk)
+            membership = self._active_membership(request)
+            if membership is None:
+                return self._respond(request)
+            request.membership = membership
+            request.tenant = membership.tenant
+            token = bind_log_context(tenant=membership.tenant.slug, user=user.pk)
+            # Dates and times show in the tenant's own time zone.
+            timezone.activate(membership.tenant.zone)
+            try:
+                with tenant_context(membership.tenant):
+                    return self._respond(request)
+            finally:
+                timezone.deactivate()
+                log_context.reset(token)
+
+    def _respond(self, request):
+        response = self.get_response(request)
+        if response.status_code >= 500:
+            transaction.set_rollback(True)
+        return response
+
+    def _active_membership(self, request):
+        from crm.selectors import membership_for_user
+
+        membership_id = request.session.get(ACTIVE_MEMBERSHIP_SESSION_KEY)
+        if membership_id is None:
+            return None
+        membership = membership_for_user(user=request.user, membership_id=membership_id)
+        if membership is None:
+            # Removed from the team or deactivated since they chose it: ask again.
+            request.session.pop(ACTIVE_MEMBERSHIP_SESSION_KEY, None)
+        return membership

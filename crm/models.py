@@ -1,0 +1,494 @@
+"""The core domain: tenants and their brands, staff and memberships, contacts, properties, the timeline.
+
+Tenant-owned models inherit TenantOwnedModel (crm/tenancy/models.py): their default manager is
+scoped to the active tenant and their tables get row-level security after migrate.
+"""
+
+import zoneinfo
+
+import pghistory
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+
+from crm.tenancy.models import TenantOwnedModel
+from crm.validators import validate_weekly_hours
+
+
+def audited(model):
+    """Who changed what: every insert, update and delete of the model lands in its event table."""
+    trackers = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+    return pghistory.track(*trackers)(model)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def default_business_hours() -> dict:
+    workday = [["08:00", "17:00"]]
+    return {day: (workday if day not in ("sat", "sun") else []) for day in WEEKDAYS}
+
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    PHONE = "phone", "Phone call"
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Spanish"
+    DUTCH = "nl", "Dutch"
+    PORTUGUESE = "pt", "Portuguese"
+    FRENCH = "fr", "French"
+    GERMAN = "de", "German"
+
+
+@audited
+class Tenant(models.Model):
+    """A customer business of Threadline. Every tenant-owned row points here."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. USD.")],
+    )
+    country = models.CharField(
+        max_length=2,
+        default="US",
+        help_text="ISO 3166 country code; phone numbers without a + are read as this country's.",
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166 code, e.g. US.")],
+    )
+    home_state = models.CharField(
+        max_length=64, blank=True, help_text="Where the business is based, e.g. FL."
+    )
+    business_hours = models.JSONField(
+        default=default_business_hours, validators=[validate_weekly_hours]
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+@audited
+class Brand(TenantOwnedModel):
+    """A business entity inside a tenant with its own sender identity (ChargeCars, LaderThuis …)."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60)
+    sender_name = models.CharField(max_length=200, help_text="Shown as the sender of emails.")
+    sender_email = models.EmailField()
+    reply_to_email = models.EmailField(blank=True)
+    sms_number = PhoneNumberField(blank=True, help_text="E.164, e.g. +13055550100.")
+    website = models.URLField(blank=True)
+    is_default = models.BooleanField(default=False)
+    is_archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "slug"], name="brand_unique_slug"),
+            models.UniqueConstraint(
+                fields=["tenant"], condition=Q(is_default=True), name="brand_one_default"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "name"], name="brand_tenant_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in to the staff app. Which tenants they work in is their Memberships.
+
+    ``is_staff`` means Threadline platform staff (Django admin), not a tenant's team member.
+    """
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200)
+    phone = PhoneNumberField(blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_case_insensitive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def initials(self) -> str:
+        parts = (self.full_name or self.email).split()
+        return "".join(part[0] for part in parts[:2]).upper()
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Manager"
+    REP = "rep", "Sales rep"
+
+
+class Expertise(models.TextChoices):
+    RESIDENTIAL = "residential", "Residential"
+    COMMERCIAL = "commercial", "Commercial"
+    BOTH = "both", "Residential and commercial"
+
+
+@audited
+class Membership(TenantOwnedModel):
+    """A user's place in one tenant: their role, and the rep profile that lead assignment reads."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.REP)
+    is_active = models.BooleanField(default=True)
+    title = models.CharField(max_length=100, blank=True, help_text="e.g. Senior estimator")
+    expertise = models.CharField(max_length=16, choices=Expertise.choices, default=Expertise.BOTH)
+    territories = ArrayField(
+        models.CharField(max_length=64),
+        default=list,
+        blank=True,
+        help_text="States, counties or ZIP prefixes this rep covers.",
+    )
+    weekly_availability = models.JSONField(
+        default=default_business_hours, validators=[validate_weekly_hours]
+    )
+    capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most open leads at once; empty means no limit."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    rls_readable_by_user_field = "user"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_user"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "role", "is_active"], name="membership_tenant_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_manager_or_admin(self) -> bool:
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+
+@audited
+class Contact(TenantOwnedModel):
+    """A person the business talks to: a homeowner, a property manager, a visa applicant."""
+
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    brand = models.ForeignKey(Brand, null=True, blank=True, on_delete=models.SET_NULL)
+    preferred_channel = models.CharField(
+        max_length=16, choices=Channel.choices, default=Channel.EMAIL
+    )
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    needs_review = models.BooleanField(
+        default=False, help_text="Created automatically from an unknown sender; check the details."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "-created_at", "-id"], name="contact_tenant_recent"),
+            models.Index(
+                fields=["tenant", "last_name", "first_name", "id"], name="contact_tenant_name"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(first_name="", last_name="", company_name=""),
+                name="contact_has_a_name",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.company_name
+
+
+@audited
+class ContactEmail(TenantOwnedModel):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    email = models.EmailField()
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "tenant", "contact", Lower("email"), name="contact_email_unique"
+            ),
+        ]
+        # Inbound mail finds its sender by address.
+        indexes = [models.Index("tenant", Lower("email"), name="contact_email_lookup")]
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class PhoneKind(models.TextChoices):
+    MOBILE = "mobile", "Mobile"
+    LANDLINE = "landline", "Landline"
+    WORK = "work", "Work"
+
+
+@audited
+class ContactPhone(TenantOwnedModel):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    number = PhoneNumberField(help_text="Stored in E.164, e.g. +13055550100.")
+    kind = models.CharField(max_length=16, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "contact", "number"], name="contact_phone_unique"
+            ),
+        ]
+        # Inbound SMS and calls find their sender by E.164 number.
+        indexes = [models.Index(fields=["tenant", "number"], name="contact_phone_lookup")]
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+
+class ConsentStatus(models.TextChoices):
+    GRANTED = "granted", "Granted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+@audited
+class ContactConsent(TenantOwnedModel):
+    """Whether the contact agreed to hear from us on a channel; its history is in the audit trail."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    status = models.CharField(max_length=16, choices=ConsentStatus.choices)
+    source = models.CharField(
+        max_length=64, help_text="Where it was given or withdrawn: web form, portal, STOP reply …"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "contact", "channel"], name="contact_consent_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.get_status_display()}"
+
+
+class PropertyType(models.TextChoices):
+    RESIDENTIAL = "residential", "Residential"
+    COMMERCIAL = "commercial", "Commercial"
+
+
+@audited
+class Property(TenantOwnedModel):
+    """A place where work happens. A contact may own many; a property may have several contacts."""
+
+    address_line1 = models.CharField(max_length=200)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=64, blank=True)
+    postal_code = models.CharField(max_length=16, blank=True)
+    country = models.CharField(max_length=2, default="US")
+    property_type = models.CharField(
+        max_length=16, choices=PropertyType.choices, default=PropertyType.RESIDENTIAL
+    )
+    notes = models.TextField(blank=True)
+    contacts = models.ManyToManyField(Contact, through="PropertyContact", related_name="properties")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name_plural = "properties"
+        indexes = [
+            models.Index(fields=["tenant", "postal_code"], name="property_tenant_postal"),
+            models.Index(fields=["tenant", "-created_at", "-id"], name="property_tenant_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.one_line_address
+
+    @property
+    def one_line_address(self) -> str:
+        street = ", ".join(part for part in (self.address_line1, self.address_line2) if part)
+        region = " ".join(part for part in (self.state, self.postal_code) if part)
+        return ", ".join(part for part in (street, self.city, region) if part)
+
+
+class PropertyRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    OCCUPANT = "occupant", "Occupant"
+    MANAGER = "manager", "Property manager"
+    OTHER = "other", "Other"
+
+
+@audited
+class PropertyContact(TenantOwnedModel):
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="links")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="property_links")
+    role = models.CharField(max_length=16, choices=PropertyRole.choices, default=PropertyRole.OWNER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "property", "contact"], name="property_contact_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "contact"], name="property_contact_by_contact"),
+        ]
+
+
+class TimelineEvent(TenantOwnedModel):
+    """Something worth knowing that happened to a contact, property, lead or ticket.
+
+    Recorded only through crm.services.timeline_record; later apps add their own subject columns.
+    """
+
+    occurred_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=64, help_text="Dotted name, e.g. contact.created.")
+    summary = models.CharField(max_length=300)
+    detail = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    customer_visible = models.BooleanField(default=False)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
+    )
+    property = models.ForeignKey(
+        Property, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["tenant", "contact", "-occurred_at", "-id"], name="timeline_by_contact"
+            ),
+            models.Index(
+                fields=["tenant", "property", "-occurred_at", "-id"], name="timeline_by_property"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contact__isnull=False) | Q(property__isnull=False),
+                name="timeline_event_has_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class NotificationLevel(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    URGENT = "urgent", "Urgent"
+
+
+class Notification(TenantOwnedModel):
+    """An in-app message for one team member; the bell in the header counts the unread ones."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(max_length=200)
+    body = models.CharField(max_length=1000, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    level = models.CharField(
+        max_length=16, choices=NotificationLevel.choices, default=NotificationLevel.INFO
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["tenant", "recipient", "-created_at", "-id"],
+                name="notification_inbox",
+            ),
+            models.Index(
+                fields=["tenant", "recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

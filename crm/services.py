@@ -1,0 +1,372 @@
+"""Every write of the core domain. Each function is one transaction and takes the tenant explicitly."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import (
+    Brand,
+    Channel,
+    ConsentStatus,
+    Contact,
+    ContactConsent,
+    ContactEmail,
+    ContactPhone,
+    Membership,
+    Notification,
+    NotificationLevel,
+    Property,
+    PropertyContact,
+    PropertyRole,
+    Role,
+    Tenant,
+    TimelineEvent,
+    User,
+)
+
+# --- Timeline -----------------------------------------------------------------------------------
+
+
+def timeline_record(
+    *,
+    tenant: Tenant,
+    kind: str,
+    summary: str,
+    actor: User | None = None,
+    contact: Contact | None = None,
+    property: Property | None = None,
+    detail: dict | None = None,
+    customer_visible: bool = False,
+    occurred_at=None,
+) -> TimelineEvent:
+    """Record that something happened to a contact/property (later: lead, ticket)."""
+    return TimelineEvent.objects.create(
+        tenant=tenant,
+        kind=kind,
+        summary=summary[:300],
+        actor=actor,
+        contact=contact,
+        property=property,
+        detail=detail or {},
+        customer_visible=customer_visible,
+        occurred_at=occurred_at or timezone.now(),
+    )
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+def notification_create(
+    *,
+    tenant: Tenant,
+    recipient: User,
+    title: str,
+    body: str = "",
+    url: str = "",
+    level: str = NotificationLevel.INFO,
+) -> Notification:
+    return Notification.objects.create(
+        tenant=tenant,
+        recipient=recipient,
+        title=title[:200],
+        body=body[:1000],
+        url=url,
+        level=level,
+    )
+
+
+@transaction.atomic
+def notifications_notify_roles(
+    *,
+    tenant: Tenant,
+    roles: Iterable[str],
+    title: str,
+    body: str = "",
+    url: str = "",
+    level: str = NotificationLevel.INFO,
+) -> list[Notification]:
+    """Tell every active member with one of `roles` (e.g. all managers) about something."""
+    recipients = User.objects.filter(
+        memberships__tenant=tenant, memberships__role__in=list(roles), memberships__is_active=True
+    )
+    return Notification.objects.bulk_create(
+        Notification(
+            tenant=tenant, recipient=user, title=title[:200], body=body[:1000], url=url, level=level
+        )
+        for user in recipients
+    )
+
+
+def notification_mark_read(*, tenant: Tenant, user: User, notification_id: int) -> Notification:
+    notification = Notification.objects.get(tenant=tenant, recipient=user, pk=notification_id)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, tenant: Tenant, user: User) -> int:
+    return Notification.objects.filter(tenant=tenant, recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+# --- Tenant and brands --------------------------------------------------------------------------
+
+
+TENANT_PROFILE_FIELDS = ("name", "time_zone", "currency", "country", "home_state", "business_hours")
+
+
+@transaction.atomic
+def tenant_update_profile(*, tenant: Tenant, actor: User, **changes) -> Tenant:
+    unknown = set(changes) - set(TENANT_PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not profile fields: {', '.join(sorted(unknown))}")
+    for field, value in changes.items():
+        setattr(tenant, field, value)
+    tenant.full_clean(exclude=["slug"])
+    tenant.save(update_fields=list(changes))
+    return tenant
+
+
+BRAND_FIELDS = (
+    "name",
+    "slug",
+    "sender_name",
+    "sender_email",
+    "reply_to_email",
+    "sms_number",
+    "website",
+    "is_default",
+    "is_archived",
+)
+
+
+@transaction.atomic
+def brand_save(*, tenant: Tenant, actor: User, brand: Brand | None = None, **values) -> Brand:
+    """Create a brand (brand=None) or change one. One brand at most is the default."""
+    unknown = set(values) - set(BRAND_FIELDS)
+    if unknown:
+        raise ValueError(f"Not brand fields: {', '.join(sorted(unknown))}")
+    brand = brand or Brand(tenant=tenant)
+    for field, value in values.items():
+        setattr(brand, field, value)
+    if brand.is_default:
+        brand.is_archived = False
+        Brand.objects.filter(tenant=tenant, is_default=True).exclude(pk=brand.pk).update(
+            is_default=False
+        )
+    brand.full_clean(exclude=["tenant"])
+    brand.save()
+    return brand
+
+
+# --- Team ---------------------------------------------------------------------------------------
+
+
+class LastAdminError(ValidationError):
+    pass
+
+
+def _ensure_an_admin_remains(*, tenant: Tenant, membership: Membership, role: str, active: bool):
+    if membership.role != Role.ADMIN or (role == Role.ADMIN and active):
+        return
+    other_admins = Membership.objects.filter(
+        tenant=tenant, role=Role.ADMIN, is_active=True
+    ).exclude(pk=membership.pk)
+    if not other_admins.exists():
+        raise LastAdminError("Every team needs an active admin: make someone else admin first.")
+
+
+@dataclass(frozen=True)
+class MemberInvitation:
+    membership: Membership
+    created_user: bool
+
+
+@transaction.atomic
+def member_invite(
+    *, tenant: Tenant, actor: User, email: str, full_name: str, role: str, request=None
+) -> MemberInvitation:
+    """Add a person to the team; a new user gets an email with a link to choose their password."""
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    created_user = user is None
+    if created_user:
+        user = User.objects.create_user(email=email, full_name=full_name.strip())
+    membership, created = Membership.objects.get_or_create(
+        tenant=tenant, user=user, defaults={"role": role}
+    )
+    if not created:
+        if membership.is_active:
+            raise ValidationError(f"{email} is already on the team.")
+        membership.is_active = True
+        membership.role = role
+        membership.save(update_fields=["is_active", "role"])
+    if created_user:
+        transaction.on_commit(lambda: _send_set_password_email(user, tenant, request))
+    return MemberInvitation(membership=membership, created_user=created_user)
+
+
+def _send_set_password_email(user: User, tenant: Tenant, request) -> None:
+    form = PasswordResetForm({"email": user.email})
+    if form.is_valid():
+        form.save(
+            request=request,
+            use_https=bool(request and request.is_secure()),
+            subject_template_name="registration/invitation_subject.txt",
+            email_template_name="registration/invitation_email.txt",
+            extra_email_context={"tenant": tenant},
+        )
+
+
+MEMBERSHIP_FIELDS = (
+    "role",
+    "is_active",
+    "title",
+    "expertise",
+    "territories",
+    "weekly_availability",
+    "capacity",
+)
+
+
+@transaction.atomic
+def membership_update(
+    *, tenant: Tenant, actor: User, membership: Membership, **changes
+) -> Membership:
+    unknown = set(changes) - set(MEMBERSHIP_FIELDS)
+    if unknown:
+        raise ValueError(f"Not membership fields: {', '.join(sorted(unknown))}")
+    _ensure_an_admin_remains(
+        tenant=tenant,
+        membership=membership,
+        role=changes.get("role", membership.role),
+        active=changes.get("is_active", membership.is_active),
+    )
+    for field, value in changes.items():
+        setattr(membership, field, value)
+    membership.full_clean(exclude=["tenant", "user"])
+    membership.save(update_fields=list(changes))
+    return membership
+
+
+# --- Contacts and properties --------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    first_name: str = "",
+    last_name: str = "",
+    company_name: str = "",
+    emails: Iterable[str] = (),
+    phones: Iterable = (),
+    preferred_channel: str = Channel.EMAIL,
+    language: str = "en",
+    brand: Brand | None = None,
+    needs_review: bool = False,
+    source: str = "staff",
+) -> Contact:
+    """A new contact with its addresses; phones must already be valid (forms parse them to E.164)."""
+    contact = Contact(
+        tenant=tenant,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        company_name=company_name.strip(),
+        preferred_channel=preferred_channel,
+        language=language,
+        brand=brand,
+        needs_review=needs_review,
+    )
+    contact.full_clean(exclude=["tenant"])
+    contact.save()
+    for position, email in enumerate(dict.fromkeys(e.strip().lower() for e in emails if e)):
+        ContactEmail.objects.create(
+            tenant=tenant, contact=contact, email=email, is_primary=position == 0
+        )
+    for position, number in enumerate(phones):
+        ContactPhone.objects.create(
+            tenant=tenant, contact=contact, number=number, is_primary=position == 0
+        )
+    timeline_record(
+        tenant=tenant,
+        kind="contact.created",
+        summary=f"Contact created ({source})",
+        actor=actor,
+        contact=contact,
+    )
+    return contact
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    tenant: Tenant,
+    contact: Contact,
+    channel: str,
+    status: str,
+    source: str,
+    actor: User | None = None,
+) -> ContactConsent:
+    consent, _ = ContactConsent.objects.update_or_create(
+        tenant=tenant,
+        contact=contact,
+        channel=channel,
+        defaults={"status": status, "source": source, "recorded_at": timezone.now()},
+    )
+    verb = "given" if status == ConsentStatus.GRANTED else "withdrawn"
+    timeline_record(
+        tenant=tenant,
+        kind="contact.consent",
+        summary=f"{Channel(channel).label} consent {verb} ({source})",
+        actor=actor,
+        contact=contact,
+        detail={"channel": channel, "status": status, "source": source},
+    )
+    return consent
+
+
+@transaction.atomic
+def property_create(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    contacts: Iterable[tuple[Contact, str]] = (),
+    **address,
+) -> Property:
+    place = Property(tenant=tenant, **address)
+    place.full_clean(exclude=["tenant"])
+    place.save()
+    for contact, role in contacts:
+        property_link_contact(tenant=tenant, actor=actor, place=place, contact=contact, role=role)
+    return place
+
+
+def property_link_contact(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    place: Property,
+    contact: Contact,
+    role: str = PropertyRole.OWNER,
+) -> PropertyContact:
+    link, created = PropertyContact.objects.get_or_create(
+        tenant=tenant, property=place, contact=contact, defaults={"role": role}
+    )
+    if created:
+        timeline_record(
+            tenant=tenant,
+            kind="property.linked",
+            summary=f"{PropertyRole(role).label} of {place.one_line_address}",
+            actor=actor,
+            contact=contact,
+            property=place,
+        )
+    return link

@@ -1,0 +1,13 @@
+"""The test suite (`make test`): fast hashing, mail kept in memory, no lockout bleed between tests."""
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-insecure-key"  # noqa: S105
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = "threadline-test"  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,15 @@
+from crm.tenancy.context import (
+    NoTenantContext,
+    current_tenant,
+    current_tenant_or_none,
+    set_database_user,
+    tenant_context,
+)
+
+__all__ = [
+    "NoTenantContext",
+    "current_tenant",
+    "current_tenant_or_none",
+    "set_database_user",
+    "tenant_context",
+]

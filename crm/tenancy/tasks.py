@@ -1,0 +1,38 @@
+import functools
+
+from celery import shared_task
+from django.db import transaction
+
+from crm.logging import bind_log_context, log_context
+from crm.tenancy.context import tenant_context
+
+
+def tenant_task(**task_options):
+    """A Celery task whose first argument is ``tenant_id``; the function runs in that tenant.
+
+    The function itself receives the Tenant. Options go to ``shared_task`` (acks_late and friends
+    are set globally in settings).
+    """
+
+    def decorator(func):
+        @shared_task(name=f"{func.__module__}.{func.__name__}", **task_options)
+        @functools.wraps(func)
+        def task(tenant_id: int, *args, **kwargs):
+            from crm.models import Tenant
+
+            tenant = Tenant.objects.get(pk=tenant_id)
+            token = bind_log_context(tenant=tenant.slug)
+            try:
+                with tenant_context(tenant):
+                    return func(tenant, *args, **kwargs)
+            finally:
+                log_context.reset(token)
+
+        return task
+
+    return decorator
+
+
+def enqueue_on_commit(task, *args, **kwargs) -> None:
+    """Send the task once the current transaction commits, so the worker sees what it refers to."""
+    transaction.on_commit(functools.partial(task.delay, *args, **kwargs))

@@ -1,0 +1,54 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from crm.views import accounts, contacts, health, home, notifications
+from crm.views import settings as settings_views
+
+contact_patterns = (
+    [
+        path("", contacts.contact_list, name="list"),
+        path("new/", contacts.contact_create, name="create"),
+        path("<int:contact_pk>/", contacts.contact_detail, name="detail"),
+    ],
+    "contacts",
+)
+
+notification_patterns = (
+    [
+        path("", notifications.notification_list, name="list"),
+        path("bell/", notifications.notification_bell, name="bell"),
+        path("read-all/", notifications.notification_read_all, name="read-all"),
+        path("<int:notification_pk>/read/", notifications.notification_read, name="read"),
+    ],
+    "notifications",
+)
+
+settings_patterns = (
+    [
+        path("", settings_views.profile, name="profile"),
+        path("brands/", settings_views.brand_list, name="brands"),
+        path("brands/new/", settings_views.brand_edit, name="brand-create"),
+        path("brands/<int:brand_pk>/", settings_views.brand_edit, name="brand-edit"),
+        path("team/", settings_views.team, name="team"),
+        path("team/invite/", settings_views.member_invite, name="member-invite"),
+        path("team/<int:membership_pk>/", settings_views.member_edit, name="member-edit"),
+        path("audit/", settings_views.audit_log, name="audit"),
+    ],
+    "settings",
+)
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/tenant/", accounts.tenant_choose, name="tenant-choose"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("contacts/", include(contact_patterns)),
+    path("notifications/", include(notification_patterns)),
+    path("settings/", include(settings_patterns)),
+    path("healthz", health.healthz, name="healthz"),
+    path("platform-admin/", admin.site.urls),
+]
+
+handler403 = "crm.views.errors.permission_denied"
+handler404 = "crm.views.errors.page_not_found"
+handler500 = "crm.views.errors.server_error"

@@ -1,0 +1,49 @@
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from crm.forms import EmailLoginForm
+from crm.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
+from crm.selectors import memberships_for_user
+
+
+class LoginView(auth_views.LoginView):
+    authentication_form = EmailLoginForm
+    redirect_authenticated_user = True
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else reverse("home")
+
+
+@require_http_methods(["GET", "POST"])
+def tenant_choose(request: HttpRequest) -> HttpResponse:
+    """After login, and from the user menu: pick which tenant (team) to work in."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    memberships = memberships_for_user(user=request.user)
+    chosen = None
+    if request.method == "POST":
+        chosen = next(
+            (m for m in memberships if str(m.pk) == request.POST.get("membership_id")), None
+        )
+    elif len(memberships) == 1 and request.membership is None:
+        chosen = memberships[0]
+    if chosen is not None:
+        request.session[ACTIVE_MEMBERSHIP_SESSION_KEY] = chosen.pk
+        request.session["membership_count"] = len(memberships)
+        return redirect(_safe_next(request))
+    status = 200 if request.method == "GET" else 400
+    return render(
+        request,
+        "registration/tenant_choose.html",
+        {"memberships": memberships, "next": request.GET.get("next", "")},
+        status=status,
+    )

@@ -1,0 +1,48 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from crm import selectors, services
+from crm.forms import ContactForm
+from crm.permissions import tenant_member_required
+
+
+@tenant_member_required
+def contact_list(request):
+    page = selectors.contact_list(
+        tenant=request.tenant, search=request.GET.get("q", ""), after=request.GET.get("after")
+    )
+    context = {"page": page, "query": request.GET.get("q", "")}
+    if request.htmx and request.GET.get("after"):
+        return render(request, "crm/contacts/list.html#rows", context)
+    return render(request, "crm/contacts/list.html", context)
+
+
+@tenant_member_required
+def contact_detail(request, contact_pk: int):
+    contact = selectors.contact_get(tenant=request.tenant, contact_id=contact_pk)
+    timeline = selectors.contact_timeline(tenant=request.tenant, contact=contact)
+    return render(request, "crm/contacts/detail.html", {"contact": contact, "timeline": timeline})
+
+
+@tenant_member_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request):
+    form = ContactForm(request.POST or None, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contact = services.contact_create(
+            tenant=request.tenant,
+            actor=request.user,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            company_name=data["company_name"],
+            emails=[data["email"]] if data["email"] else [],
+            phones=[data["phone"]] if data["phone"] else [],
+            preferred_channel=data["preferred_channel"],
+            language=data["language"],
+            brand=data["brand"],
+        )
+        messages.success(request, f"{contact.display_name} added.")
+        return redirect("contacts:detail", contact_pk=contact.pk)
+    return render(request, "crm/contacts/form.html", {"form": form})

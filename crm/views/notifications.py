@@ -1,0 +1,55 @@
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from crm import selectors, services
+from crm.models import Notification
+from crm.permissions import tenant_member_required
+
+
+def _bell(request):
+    unread, latest = selectors.notification_bell(tenant=request.tenant, user=request.user)
+    return render(
+        request, "crm/notifications/bell.html", {"unread_count": unread, "notifications": latest}
+    )
+
+
+@tenant_member_required
+def notification_bell(request):
+    """The header bell: polled by htmx, so it stays current without a page load."""
+    return _bell(request)
+
+
+@tenant_member_required
+def notification_list(request):
+    page = selectors.notifications_for_user(
+        tenant=request.tenant, user=request.user, after=request.GET.get("after")
+    )
+    return render(request, "crm/notifications/list.html", {"page": page})
+
+
+@tenant_member_required
+@require_POST
+def notification_read(request, notification_pk: int):
+    try:
+        notification = services.notification_mark_read(
+            tenant=request.tenant, user=request.user, notification_id=notification_pk
+        )
+    except Notification.DoesNotExist as missing:
+        raise Http404("No such notification.") from missing
+    if request.htmx:
+        return _bell(request)
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("notifications:list")
+
+
+@tenant_member_required
+@require_POST
+def notification_read_all(request):
+    services.notifications_mark_all_read(tenant=request.tenant, user=request.user)
+    if request.htmx:
+        return _bell(request)
+    return redirect("notifications:list")

