@@ -23,8 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 sys.path.insert(0, str(ROOT))
 
-from crm import dbconfig  # noqa: E402
-
 DEV_DATABASE = "threadline"
 
 
@@ -134,6 +132,8 @@ def bootstrap_database() -> None:
     """Create the database and the app role if they are missing (idempotent)."""
     import psycopg
     from psycopg import sql
+
+    from crm import dbconfig
 
     owner = dbconfig.owner_url()
     database = urlsplit(owner).path.lstrip("/")

@@ -10,4 +10,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 CACHES["default"]["KEY_PREFIX"] = "threadline-test"  # noqa: F405
+# Never share a queue with a `make dev` worker on the same Redis.
+CELERY_TASK_DEFAULT_QUEUE = "threadline-test"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# Serve static files straight from static/ without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

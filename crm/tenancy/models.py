@@ -29,7 +29,7 @@ class TenantOwnedModel(models.Model):
 
     objects = TenantManager()
     # For deliberate system-wide work only; row-level security still applies to the app role.
-    unscoped = models.Manager()
+    unscoped = models.Manager()  # noqa: DJ012  (declared after `objects`, which stays the default)
 
     class Meta:
         abstract = True

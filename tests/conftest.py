@@ -1,0 +1,128 @@
+"""Test set-up: a fresh test database migrated by the owner role, tests run as the app role.
+
+The suite connects exactly as production does (the non-owner app role, so row-level security
+applies); only creating the database and migrating use the owner.
+"""
+
+import contextlib
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from psycopg import sql
+
+from crm import dbconfig
+from crm.models import Role
+from crm.tenancy import tenant_context
+from tests import factories
+
+
+def _maintenance_connection() -> psycopg.Connection:
+    owner = settings.DATABASES["owner"]
+    return psycopg.connect(
+        dbname="postgres",
+        user=owner["USER"],
+        password=owner["PASSWORD"] or None,
+        host=owner["HOST"] or None,
+        port=owner["PORT"] or None,
+        autocommit=True,
+    )
+
+
+def _point_connections_at(database: str) -> None:
+    for alias in ("default", "owner"):
+        settings.DATABASES[alias]["NAME"] = database
+        connections[alias].settings_dict["NAME"] = database
+        connections[alias].close()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    test_database = f"test_{settings.DATABASES['owner']['NAME']}"
+    with _maintenance_connection() as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(test_database)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(test_database)))
+    _point_connections_at(test_database)
+    with django_db_blocker.unblock():
+        call_command("migrate", database="owner", verbosity=0, interactive=False)
+        with connections["owner"].cursor() as cursor:
+            # Transactional tests flush tables between tests as the app role; production never
+            # grants TRUNCATE (it ignores row-level security).
+            cursor.execute(
+                sql.SQL("GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {}")
+                .format(sql.Identifier(dbconfig.app_role()))
+                .as_string()
+            )
+        connections["owner"].close()
+    yield
+    for connection in connections.all():
+        connection.close()
+    with _maintenance_connection() as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(test_database)))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Axes counts failed logins in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@dataclass
+class World:
+    """One tenant with an admin, a manager, a rep, a brand, a contact with a property."""
+
+    tenant: object
+    admin: object
+    manager: object
+    rep: object
+    brand: object
+    contact: object
+    property: object
+    notification: object
+
+    def membership(self, role: str):
+        return {Role.ADMIN: self.admin, Role.MANAGER: self.manager, Role.REP: self.rep}[role]
+
+    @contextlib.contextmanager
+    def active(self):
+        with tenant_context(self.tenant):
+            yield self.tenant
+
+
+def build_world(name: str) -> World:
+    tenant = factories.TenantFactory(name=name)
+    admin = factories.MembershipFactory(tenant=tenant, role=Role.ADMIN)
+    manager = factories.MembershipFactory(tenant=tenant, role=Role.MANAGER)
+    rep = factories.MembershipFactory(tenant=tenant, role=Role.REP)
+    brand = factories.BrandFactory(tenant=tenant, is_default=True)
+    contact = factories.ContactFactory(tenant=tenant)
+    factories.ContactEmailFactory(tenant=tenant, contact=contact)
+    factories.ContactPhoneFactory(tenant=tenant, contact=contact)
+    place = factories.PropertyFactory(tenant=tenant)
+    factories.PropertyContactFactory(tenant=tenant, property=place, contact=contact)
+    notification = factories.NotificationFactory(tenant=tenant, recipient=rep.user)
+    return World(tenant, admin, manager, rep, brand, contact, place, notification)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world("Gulf Coast Roofing")
+
+
+@pytest.fixture
+def other_world(db) -> World:
+    return build_world("Lakeside Chargers")
+
+
+def sign_in(client, membership) -> None:
+    """Log the member in and make their tenant the active one, as the tenant picker would."""
+    client.force_login(membership.user)
+    session = client.session
+    session["active_membership_id"] = membership.pk
+    session.save()

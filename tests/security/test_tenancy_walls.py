@@ -1,0 +1,149 @@
+"""Both tenancy walls: scoped managers that fail closed, and PostgreSQL row-level security."""
+
+import pytest
+from django.db import ProgrammingError, connection, connections, transaction
+
+from crm import dbconfig
+from crm.models import Brand, Contact, Membership, Notification
+from crm.tenancy import NoTenantContext, set_database_user, tenant_context
+from crm.tenancy.rls import tenant_owned_models
+
+pytestmark = pytest.mark.django_db
+
+
+def _raw_count(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+        return cursor.fetchone()[0]
+
+
+def _set_raw_tenant(tenant_id) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id or "")])
+
+
+class TestWallOneScopedManagers:
+    def test_default_manager_raises_outside_a_tenant_context(self, world):
+        with pytest.raises(NoTenantContext):
+            list(Contact.objects.all())
+
+    def test_default_manager_sees_only_the_active_tenant(self, world, other_world):
+        with world.active():
+            assert list(Contact.objects.all()) == [world.contact]
+        with other_world.active():
+            assert list(Contact.objects.all()) == [other_world.contact]
+
+    def test_fetch_by_another_tenants_pk_finds_nothing(self, world, other_world):
+        with world.active(), pytest.raises(Contact.DoesNotExist):
+            Contact.objects.get(tenant=world.tenant, pk=other_world.contact.pk)
+
+    def test_nested_context_restores_the_outer_tenant(self, world, other_world):
+        with world.active():
+            with other_world.active():
+                assert list(Brand.objects.all()) == [other_world.brand]
+            assert list(Brand.objects.all()) == [world.brand]
+            assert _raw_count(Brand._meta.db_table) == 1
+
+
+class TestWallTwoRowLevelSecurity:
+    def test_app_role_is_neither_owner_nor_superuser(self, world):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+            )
+            user, is_superuser, bypasses_rls = cursor.fetchone()
+            cursor.execute(
+                "SELECT tableowner FROM pg_tables WHERE tablename = %s", [Contact._meta.db_table]
+            )
+            (owner,) = cursor.fetchone()
+        assert user == dbconfig.app_role()
+        assert not is_superuser and not bypasses_rls
+        assert owner != user
+
+    @pytest.mark.parametrize("model", [Contact, Brand, Membership, Notification])
+    def test_raw_sql_without_a_tenant_returns_no_rows(self, world, model):
+        _set_raw_tenant(None)
+        assert _raw_count(model._meta.db_table) == 0
+
+    def test_raw_sql_with_another_tenants_id_returns_none_of_ours(self, world, other_world):
+        _set_raw_tenant(other_world.tenant.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM crm_contact")
+            visible = {row[0] for row in cursor.fetchall()}
+        assert visible == {other_world.contact.pk}
+        assert world.contact.pk not in visible
+
+    def test_unscoped_manager_is_still_filtered_by_the_database(self, world, other_world):
+        _set_raw_tenant(None)
+        assert Contact.unscoped.count() == 0
+        with world.active():
+            assert set(Contact.unscoped.values_list("pk", flat=True)) == {world.contact.pk}
+
+    def test_writing_a_row_into_another_tenant_is_refused(self, world, other_world):
+        with world.active():
+            with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
+                Contact.unscoped.create(tenant=other_world.tenant, first_name="Intruder")
+
+    def test_moving_a_row_to_another_tenant_is_refused(self, world, other_world):
+        with world.active():
+            with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
+                Contact.unscoped.filter(pk=world.contact.pk).update(tenant=other_world.tenant)
+
+    def test_a_user_reads_their_own_memberships_in_every_tenant_and_no_one_elses(
+        self, world, other_world
+    ):
+        from tests.factories import MembershipFactory
+
+        second = MembershipFactory(tenant=other_world.tenant, user=world.rep.user)
+        _set_raw_tenant(None)
+        set_database_user(world.rep.user.pk)
+        mine = set(Membership.unscoped.values_list("pk", flat=True))
+        assert mine == {world.rep.pk, second.pk}
+
+    def test_the_user_policy_only_reads(self, world, other_world):
+        set_database_user(world.rep.user.pk)
+        with other_world.active():
+            updated = Membership.unscoped.filter(pk=world.rep.pk).update(role="admin")
+        assert updated == 0
+        with world.active():
+            assert Membership.objects.get(pk=world.rep.pk).role == "rep"
+
+    def test_every_tenant_owned_table_has_row_level_security(self, db):
+        tables = {model._meta.db_table for model in tenant_owned_models()}
+        assert {"crm_contact", "crm_membership", "crm_contactevent"} <= tables
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT relname FROM pg_class WHERE relrowsecurity AND relname = ANY(%s)",
+                [list(tables)],
+            )
+            protected = {row[0] for row in cursor.fetchall()}
+            cursor.execute(
+                "SELECT tablename FROM pg_policies WHERE policyname = 'tenant_isolation'"
+            )
+            with_policy = {row[0] for row in cursor.fetchall()}
+        assert tables - protected == set()
+        assert tables - with_policy == set()
+
+    def test_tenant_context_outside_a_transaction_still_sets_the_database_tenant(self, world):
+        with tenant_context(world.tenant):
+            assert _raw_count("crm_contact") == 1
+
+
+def test_every_unique_constraint_and_composite_index_starts_with_tenant():
+    from pghistory.models import Event
+
+    offenders = []
+    for model in tenant_owned_models():
+        if issubclass(model, Event):
+            continue  # audit tables are append-only and read per object
+        for index in model._meta.indexes:
+            names = index.fields or [getattr(e, "name", None) for e in index.expressions]
+            if names[0].lstrip("-") != "tenant":
+                offenders.append(f"{model.__name__}.{index.name}")
+        for constraint in model._meta.constraints:
+            fields = getattr(constraint, "fields", None) or [
+                getattr(e, "name", None) for e in getattr(constraint, "expressions", ())
+            ]
+            if fields and fields[0] != "tenant":
+                offenders.append(f"{model.__name__}.{constraint.name}")
+    assert offenders == []

@@ -1,0 +1,118 @@
+"""Every URL of the project, filled with another tenant's object ids, answers 403 or 404.
+
+The URL list comes from the resolver, so a new page is covered the day it is added. A new URL
+keyword must be mapped to the object it names in OBJECT_KWARGS (or, if it names no tenant object,
+listed in NON_OBJECT_KWARGS with the reason); until then this test fails.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from crm.models import Role
+from tests.conftest import sign_in
+
+# URL keyword -> the object of a World it names.
+OBJECT_KWARGS = {
+    "contact_pk": lambda world: world.contact.pk,
+    "brand_pk": lambda world: world.brand.pk,
+    "membership_pk": lambda world: world.rep.pk,
+    "notification_pk": lambda world: world.notification.pk,
+    "property_pk": lambda world: world.property.pk,
+}
+
+# Keywords that carry no tenant object, and why they are safe.
+NON_OBJECT_KWARGS = {
+    "uidb64": "password reset: a signed, expiring token, not a tenant object",
+    "token": "password reset: a signed, expiring token, not a tenant object",
+}
+
+# Whole namespaces outside the tenant app, and why.
+EXCLUDED_NAMESPACES = {
+    "admin": "Django admin is for platform staff (is_staff); tenant members are redirected to its login",
+}
+
+
+def _walk(resolver, namespace=""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or ""
+            full = f"{namespace}:{inner}" if namespace and inner else (inner or namespace)
+            yield from _walk(entry, full)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield namespace, entry
+
+
+def _kwarg_names(pattern: URLPattern) -> list[str]:
+    converters = getattr(pattern.pattern, "converters", None)
+    if converters is not None:
+        return list(converters)
+    return list(pattern.pattern.regex.groupindex)
+
+
+def routes():
+    found = []
+    for namespace, pattern in _walk(get_resolver()):
+        if namespace.split(":")[0] in EXCLUDED_NAMESPACES:
+            continue
+        name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+        found.append((name, _kwarg_names(pattern)))
+    return found
+
+
+def object_routes():
+    return [
+        (name, kwargs)
+        for name, kwargs in routes()
+        if kwargs and not set(kwargs) <= set(NON_OBJECT_KWARGS)
+    ]
+
+
+def test_every_url_keyword_is_known():
+    unknown = {
+        (name, kwarg)
+        for name, kwargs in routes()
+        for kwarg in kwargs
+        if kwarg not in OBJECT_KWARGS and kwarg not in NON_OBJECT_KWARGS
+    }
+    assert unknown == set(), "Map these URL keywords in OBJECT_KWARGS or NON_OBJECT_KWARGS"
+
+
+def test_the_enumeration_finds_the_object_pages():
+    names = {name for name, _ in object_routes()}
+    assert {"contacts:detail", "settings:brand-edit", "settings:member-edit"} <= names
+
+
+def _url(name, kwargs, world):
+    return reverse(name, kwargs={kwarg: OBJECT_KWARGS[kwarg](world) for kwarg in kwargs})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.MANAGER, Role.REP])
+@pytest.mark.parametrize(("name", "kwargs"), object_routes())
+def test_another_tenants_objects_are_out_of_reach(client, world, other_world, role, name, kwargs):
+    sign_in(client, world.membership(role))
+    url = _url(name, kwargs, other_world)
+    answers = {"GET": client.get(url).status_code, "POST": client.post(url).status_code}
+    refused = {method: code for method, code in answers.items() if code in (403, 404)}
+    assert refused, f"{url} answered {answers} for a {role}"
+    assert all(code in (403, 404, 405) for code in answers.values()), answers
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "kwargs"), object_routes())
+def test_own_objects_are_reachable_by_an_admin(client, world, name, kwargs):
+    """The control: the same pages open for the owner, so the refusals above mean isolation."""
+    sign_in(client, world.admin)
+    world.notification.recipient = world.admin.user
+    with world.active():
+        world.notification.save()
+    url = _url(name, kwargs, world)
+    answers = {client.get(url).status_code, client.post(url).status_code}
+    assert answers & {200, 302}, f"{url} answered {answers}"
+
+
+@pytest.mark.django_db
+def test_another_members_notification_is_out_of_reach(client, world):
+    sign_in(client, world.manager)
+    response = client.post(reverse("notifications:read", args=[world.notification.pk]))
+    assert response.status_code == 404
