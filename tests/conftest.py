@@ -5,6 +5,7 @@ applies); only creating the database and migrating use the owner.
 """
 
 import contextlib
+import os
 from dataclasses import dataclass
 
 import psycopg
@@ -41,9 +42,12 @@ def _point_connections_at(database: str) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_test_environment, django_db_blocker):
-    test_database = f"test_{settings.DATABASES['owner']['NAME']}"
+    # One database per run, so two runs on one server (a developer's and CI's) never collide.
+    test_database = f"test_{settings.DATABASES['owner']['NAME']}_{os.getpid()}"
     with _maintenance_connection() as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(test_database)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(test_database))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(test_database)))
     _point_connections_at(test_database)
     with django_db_blocker.unblock():
@@ -61,7 +65,9 @@ def django_db_setup(django_test_environment, django_db_blocker):
     for connection in connections.all():
         connection.close()
     with _maintenance_connection() as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(test_database)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(test_database))
+        )
 
 
 @pytest.fixture(autouse=True)
