@@ -132,3 +132,14 @@ def sign_in(client, membership) -> None:
     session = client.session
     session["active_membership_id"] = membership.pk
     session.save()
+
+
+def queries_for(client, url: str, **extra) -> int:
+    """How many SQL statements one request runs (savepoints of the test transaction included)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **extra)
+    assert response.status_code == 200, response.status_code
+    return len(captured)

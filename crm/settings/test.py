@@ -1,5 +1,7 @@
 """The test suite (`make test`): fast hashing, mail kept in memory, no lockout bleed between tests."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-insecure-key"  # noqa: S105
@@ -10,8 +12,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 CACHES["default"]["KEY_PREFIX"] = "threadline-test"  # noqa: F405
-# Never share a queue with a `make dev` worker on the same Redis.
-CELERY_TASK_DEFAULT_QUEUE = "threadline-test"
+# A Redis database of its own, so a `make dev` worker on the same server never takes test tasks
+# or answers the tests' pings.
+CELERY_BROKER_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path="/15"))  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 
 # Serve static files straight from static/ without collectstatic.
