@@ -10,17 +10,20 @@ With them set, the real servers are used and left alone.
 """
 
 import argparse
+import fcntl
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
+CLIENTS = DATA / "clients"
 sys.path.insert(0, str(ROOT))
 
 DEV_DATABASE = "threadline"
@@ -33,24 +36,18 @@ def log(message: str) -> None:
 class EmbeddedPostgres:
     def __init__(self, pgdata: Path):
         self.pgdata = pgdata
-        self.started_here = False
 
     def start(self) -> str:
         import pgserver
-        from pgserver.utils import PostmasterInfo
 
-        already = PostmasterInfo.read_from_pgdata(self.pgdata)
-        self.started_here = not (already and already.is_running())
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         server = pgserver.get_server(self.pgdata, cleanup_mode=None)
         info = server.get_postmaster_info()
-        log(f"embedded PostgreSQL {'started' if self.started_here else 'running'} ({self.pgdata})")
+        log(f"embedded PostgreSQL ready ({self.pgdata})")
         host = quote(str(info.socket_dir), safe="")
         return f"postgresql://postgres@{host}:{info.port}/{DEV_DATABASE}"
 
     def stop(self) -> None:
-        if not self.started_here:
-            return
         from pgserver import _commands
         from pgserver.postgres_server import PostgresServer
 
@@ -65,7 +62,6 @@ class EmbeddedRedis:
         self.directory = directory
         self.pidfile = directory / "redis.pid"
         self.portfile = directory / "port"
-        self.started_here = False
 
     def _running_port(self) -> int | None:
         try:
@@ -98,18 +94,35 @@ class EmbeddedRedis:
             )  # fmt: skip
             self.portfile.write_text(str(port))
             _wait_for_port(port)
-            self.started_here = True
-        log(f"embedded Redis {'started' if self.started_here else 'running'} on port {port}")
+        log(f"embedded Redis ready on port {port}")
         return f"redis://127.0.0.1:{port}/0"
 
     def stop(self) -> None:
-        if not self.started_here:
-            return
         try:
             os.kill(int(self.pidfile.read_text()), signal.SIGTERM)
         except (OSError, ValueError):
             return
         log("embedded Redis stopped")
+
+
+@contextmanager
+def _clients_lock():
+    """Several devenv runs may share the embedded servers (make dev and make test at once)."""
+    DATA.mkdir(exist_ok=True)
+    with open(DATA / "devenv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _live_clients() -> set[int]:
+    live = set()
+    for entry in CLIENTS.glob("*"):
+        try:
+            os.kill(int(entry.name), 0)
+            live.add(int(entry.name))
+        except (OSError, ValueError):
+            entry.unlink(missing_ok=True)  # a run that was killed
+    return live
 
 
 def _free_port() -> int:
@@ -135,9 +148,9 @@ def bootstrap_database() -> None:
 
     from crm import dbconfig
 
-    owner = dbconfig.owner_url()
-    database = urlsplit(owner).path.lstrip("/")
-    maintenance = owner.replace(f"/{database}", "/postgres", 1)
+    owner = urlsplit(dbconfig.owner_url())
+    database = owner.path.lstrip("/")
+    maintenance = urlunsplit(owner._replace(path="/postgres"))
     role = dbconfig.app_role()
     password = urlsplit(dbconfig.app_url()).password
     with psycopg.connect(maintenance, autocommit=True) as conn:
@@ -199,13 +212,15 @@ def main() -> int:
     )
     embedded = []
     if not os.environ.get("DATABASE_URL"):
-        postgres = EmbeddedPostgres(DATA / "postgres")
-        embedded.append(postgres)
-        os.environ["DATABASE_URL"] = postgres.start()
+        embedded.append(("DATABASE_URL", EmbeddedPostgres(DATA / "postgres")))
     if not os.environ.get("REDIS_URL"):
-        redis = EmbeddedRedis(DATA / "redis")
-        embedded.append(redis)
-        os.environ["REDIS_URL"] = redis.start()
+        embedded.append(("REDIS_URL", EmbeddedRedis(DATA / "redis")))
+    if embedded:
+        with _clients_lock():
+            CLIENTS.mkdir(parents=True, exist_ok=True)
+            (CLIENTS / str(os.getpid())).touch()
+            for variable, server in embedded:
+                os.environ[variable] = server.start()
 
     try:
         bootstrap_database()
@@ -215,8 +230,17 @@ def main() -> int:
             print(DEMO_LOGINS, flush=True)
         return run(command) if command else 0
     finally:
-        for server in reversed(embedded):
-            server.stop()
+        if embedded:
+            _leave(embedded)
+
+
+def _leave(embedded) -> None:
+    """The last run out stops the embedded servers; their data stays in .data/."""
+    with _clients_lock():
+        (CLIENTS / str(os.getpid())).unlink(missing_ok=True)
+        if not _live_clients():
+            for _variable, server in reversed(embedded):
+                server.stop()
 
 
 if __name__ == "__main__":
