@@ -22,6 +22,10 @@ class EmailLoginForm(AuthenticationForm):
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
+    def clean_username(self) -> str:
+        # Emails are stored lowercased (UserManager), and the natural-key lookup is exact.
+        return self.cleaned_data["username"].lower()
+
 
 class WeeklyHoursMixin:
     """Adds a start and end time per weekday and folds them into {"mon": [["08:00","17:00"]], …}.
@@ -76,6 +80,9 @@ class TenantProfileForm(WeeklyHoursMixin, forms.ModelForm):
 
 
 class BrandForm(forms.ModelForm):
+    # An address typed without a scheme ("sunrise.test") is read as https.
+    website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+
     class Meta:
         model = Brand
         fields = [
@@ -100,6 +107,15 @@ class BrandForm(forms.ModelForm):
         if taken.exists():
             raise ValidationError("Another brand already uses this short name.")
         return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_default") and cleaned.get("is_archived"):
+            self.add_error(
+                "is_archived",
+                "The default brand cannot be archived: make another brand the default first.",
+            )
+        return cleaned
 
 
 class MemberInviteForm(forms.Form):

@@ -2,11 +2,16 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from crm.models import (
     Brand,
@@ -173,12 +178,16 @@ class LastAdminError(ValidationError):
 
 
 def _ensure_an_admin_remains(*, tenant: Tenant, membership: Membership, role: str, active: bool):
-    if membership.role != Role.ADMIN or (role == Role.ADMIN and active):
+    if role == Role.ADMIN and active:
         return
-    other_admins = Membership.objects.filter(
-        tenant=tenant, role=Role.ADMIN, is_active=True
-    ).exclude(pk=membership.pk)
-    if not other_admins.exists():
+    # Read the stored admins, not `membership`: a ModelForm has already written the new role onto
+    # it. Locking them makes two admins stepping down at once wait for each other.
+    active_admins = set(
+        Membership.objects.select_for_update()
+        .filter(tenant=tenant, role=Role.ADMIN, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    if active_admins == {membership.pk}:
         raise LastAdminError("Every team needs an active admin: make someone else admin first.")
 
 
@@ -213,15 +222,29 @@ def member_invite(
 
 
 def _send_set_password_email(user: User, tenant: Tenant, request) -> None:
-    form = PasswordResetForm({"email": user.email})
-    if form.is_valid():
-        form.save(
-            request=request,
-            use_https=bool(request and request.is_secure()),
-            subject_template_name="registration/invitation_subject.txt",
-            email_template_name="registration/invitation_email.txt",
-            extra_email_context={"tenant": tenant},
-        )
+    # Not PasswordResetForm.save(): it skips users without a usable password, i.e. every invitee.
+    if request is not None:
+        protocol, domain = request.scheme, request.get_host()
+    else:
+        site = urlsplit(settings.THREADLINE_SITE_URL)
+        protocol, domain = site.scheme, site.netloc
+    context = {
+        "user": user,
+        "email": user.email,
+        "tenant": tenant,
+        "protocol": protocol,
+        "domain": domain,
+        "site_name": domain,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    PasswordResetForm().send_mail(
+        subject_template_name="registration/invitation_subject.txt",
+        email_template_name="registration/invitation_email.txt",
+        context=context,
+        from_email=None,
+        to_email=user.email,
+    )
 
 
 MEMBERSHIP_FIELDS = (

@@ -135,6 +135,8 @@ CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from hx-headers, not the coo
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Count failures per email address whatever its case, on our login and the platform admin's.
+AXES_USERNAME_CALLABLE = "crm.auth.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods
 
 from crm.forms import EmailLoginForm
@@ -13,6 +13,13 @@ from crm.selectors import memberships_for_user
 class LoginView(auth_views.LoginView):
     authentication_form = EmailLoginForm
     redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        # Every sign-in passes the tenant picker, which carries the page asked for as `next`:
+        # going straight there would bounce to the picker and lose it.
+        choose = reverse("tenant-choose")
+        target = self.get_redirect_url()
+        return f"{choose}?{urlencode({'next': target})}" if target else choose
 
 
 def _safe_next(request: HttpRequest) -> str:

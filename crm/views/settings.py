@@ -1,5 +1,7 @@
 """/settings/: the tenant's own admin pages (tenant admins only; Django admin is platform staff's)."""
 
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -15,7 +17,9 @@ admin_required = tenant_member_required(roles=ADMINS)
 @admin_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    form = TenantProfileForm(request.POST or None, instance=request.tenant)
+    # A copy: validating writes the submitted values onto the instance, and request.tenant is
+    # what the page header and time zone read, saved or not.
+    form = TenantProfileForm(request.POST or None, instance=copy.copy(request.tenant))
     if request.method == "POST" and form.is_valid():
         changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
         services.tenant_update_profile(

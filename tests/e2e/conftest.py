@@ -7,10 +7,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made here are ordinary
-# synchronous set-up between page actions, not async code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -24,13 +20,23 @@ CHROMIUM_FLAGS = [
 
 
 def _chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which(
-        "chromium-browser"
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made here are ordinary
+    # synchronous set-up between page actions, not async code. Only for the browser modules.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield from _launch_browser()
+
+
+def _launch_browser():
     path = _chromium_path()
     if path is None:
         message = "Chromium is not installed (apt-get install chromium); .ci/run installs it."
@@ -72,7 +78,10 @@ def page_at(browser, live_server):
         context.close()
 
 
-def sign_in(page, email: str, password: str = "threadline-demo") -> None:
+DEMO_PASSWORD = "threadline-demo"
+
+
+def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(f"{page.base}/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", password)

@@ -25,8 +25,10 @@ def test_the_bell_opens_and_marks_everything_read(page_at, demo):
     sign_in(page, "rep@demo.test")
     page.wait_for_selector(".bell-count")
     page.click(".bell-menu summary")
-    assert page.locator(".bell-menu .notification").first.inner_text().startswith(
-        "Welcome to Threadline"
+    assert (
+        page.locator(".bell-menu .notification")
+        .first.inner_text()
+        .startswith("Welcome to Threadline")
     )
     screenshot(page, "bell-open")
     page.click(".bell-menu .menu-head button")
