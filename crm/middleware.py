@@ -33,7 +33,7 @@ class RequestIdMiddleware:
 
 
 class TenantMiddleware:
-    """Run each request in one transaction that knows its user and active tenant (both walls).
+    """Run each signed-in request in one transaction that knows its user and tenant (both walls).
 
     This replaces ATOMIC_REQUESTS: the transaction must begin before the tenant is set, and the
     view, template rendering and any lazy query all run inside it. A 5xx response rolls it back.
@@ -46,17 +46,18 @@ class TenantMiddleware:
     def __call__(self, request):
         request.tenant = None
         request.membership = None
+        if not request.user.is_authenticated:
+            # Sign-in pages, health checks and webhooks see no tenant data and manage their own
+            # transactions; a health probe must answer even when the database does not.
+            return self.get_response(request)
         with transaction.atomic():
-            user = request.user
-            if not user.is_authenticated:
-                return self._respond(request)
-            set_database_user(user.pk)
+            set_database_user(request.user.pk)
             membership = self._active_membership(request)
             if membership is None:
                 return self._respond(request)
             request.membership = membership
             request.tenant = membership.tenant
-            token = bind_log_context(tenant=membership.tenant.slug, user=user.pk)
+            token = bind_log_context(tenant=membership.tenant.slug, user=request.user.pk)
             # Dates and times show in the tenant's own time zone.
             timezone.activate(membership.tenant.zone)
             try:

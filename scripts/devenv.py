@@ -192,12 +192,16 @@ def run(command: list[str]) -> int:
         child.send_signal(signum)
 
     signal.signal(signal.SIGTERM, forward)
+    interrupted = False
     while True:
         try:
-            return child.wait()
+            code = child.wait()
         except KeyboardInterrupt:
             # The terminal sent SIGINT to the child too; wait for it to shut down its processes.
+            interrupted = True
             continue
+        # Ctrl-C is how a person stops `make dev`: a normal end, not an error.
+        return 0 if interrupted else code
 
 
 def main() -> int:
