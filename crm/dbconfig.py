@@ -13,7 +13,7 @@ This module imports nothing from Django so that the bootstrap script can use it 
 """
 
 import os
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 APP_ROLE_DEFAULT = "threadline_app"
 
@@ -44,4 +44,4 @@ def app_url() -> str:
 
 
 def app_role() -> str:
-    return urlsplit(app_url()).username or APP_ROLE_DEFAULT
+    return unquote(urlsplit(app_url()).username or "") or APP_ROLE_DEFAULT

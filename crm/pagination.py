@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from functools import reduce
 from operator import or_
 
@@ -29,8 +30,18 @@ def _field_names(order: tuple[str, ...]) -> list[str]:
     return [name.lstrip("-") for name in order]
 
 
+class _CursorEncoder(DjangoJSONEncoder):
+    """Keeps datetimes to the microsecond (DjangoJSONEncoder cuts them to milliseconds, which
+    would skip every row that shares the last row's millisecond)."""
+
+    def default(self, o):
+        if isinstance(o, datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
 def encode_cursor(values: list) -> str:
-    raw = json.dumps(values, cls=DjangoJSONEncoder).encode()
+    raw = json.dumps(values, cls=_CursorEncoder).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

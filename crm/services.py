@@ -194,31 +194,32 @@ def _ensure_an_admin_remains(*, tenant: Tenant, membership: Membership, role: st
 @dataclass(frozen=True)
 class MemberInvitation:
     membership: Membership
-    created_user: bool
+    invitation_sent: bool
 
 
 @transaction.atomic
 def member_invite(
     *, tenant: Tenant, actor: User, email: str, full_name: str, role: str, request=None
 ) -> MemberInvitation:
-    """Add a person to the team; a new user gets an email with a link to choose their password."""
+    """Add a person to the team. Whoever has no password yet gets an email with a link to choose
+    one; inviting them again sends a fresh link (the last one may have expired)."""
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
-    created_user = user is None
-    if created_user:
+    if user is None:
         user = User.objects.create_user(email=email, full_name=full_name.strip())
+    needs_password = not user.has_usable_password()
     membership, created = Membership.objects.get_or_create(
         tenant=tenant, user=user, defaults={"role": role}
     )
-    if not created:
-        if membership.is_active:
-            raise ValidationError(f"{email} is already on the team.")
+    if not created and membership.is_active and not needs_password:
+        raise ValidationError(f"{email} is already on the team.")
+    if not created and not membership.is_active:
         membership.is_active = True
         membership.role = role
         membership.save(update_fields=["is_active", "role"])
-    if created_user:
+    if needs_password:
         transaction.on_commit(lambda: _send_set_password_email(user, tenant, request))
-    return MemberInvitation(membership=membership, created_user=created_user)
+    return MemberInvitation(membership=membership, invitation_sent=needs_password)
 
 
 def _send_set_password_email(user: User, tenant: Tenant, request) -> None:

@@ -19,7 +19,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
@@ -99,9 +99,20 @@ class EmbeddedRedis:
 
     def stop(self) -> None:
         try:
-            os.kill(int(self.pidfile.read_text()), signal.SIGTERM)
+            pid = int(self.pidfile.read_text())
+            os.kill(pid, signal.SIGTERM)
         except (OSError, ValueError):
             return
+        # Wait until it has saved and gone, so the next run starts a fresh one, not a dying one.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                break
+            time.sleep(0.05)
+        self.pidfile.unlink(missing_ok=True)
+        self.portfile.unlink(missing_ok=True)
         log("embedded Redis stopped")
 
 
@@ -152,7 +163,7 @@ def bootstrap_database() -> None:
     database = owner.path.lstrip("/")
     maintenance = urlunsplit(owner._replace(path="/postgres"))
     role = dbconfig.app_role()
-    password = urlsplit(dbconfig.app_url()).password
+    password = unquote(urlsplit(dbconfig.app_url()).password or "")
     with psycopg.connect(maintenance, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
             conn.execute(
@@ -225,9 +236,12 @@ def main() -> int:
             (CLIENTS / str(os.getpid())).touch()
             for variable, server in embedded:
                 os.environ[variable] = server.start()
+            # Inside the lock: two first runs at once would both try to create the role.
+            bootstrap_database()
+    else:
+        bootstrap_database()
 
     try:
-        bootstrap_database()
         if args.mode == "dev":
             manage("migrate", "--no-input")
             manage("seed_demo")

@@ -70,15 +70,6 @@ def django_db_setup(django_test_environment, django_db_blocker):
         )
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache():
-    """Axes counts failed logins in the cache; each test starts with none."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-
-
 @dataclass
 class World:
     """One tenant with an admin, a manager, a rep, a brand, a contact with a property."""

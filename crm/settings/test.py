@@ -1,5 +1,6 @@
 """The test suite (`make test`): fast hashing, mail kept in memory, no lockout bleed between tests."""
 
+import os
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
@@ -11,10 +12,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-CACHES["default"]["KEY_PREFIX"] = "threadline-test"  # noqa: F405
-# A Redis database of its own, so a `make dev` worker on the same server never takes test tasks
-# or answers the tests' pings.
+# Redis databases of their own, so a test run never flushes the dev cache or takes a dev worker's
+# tasks, and a queue per run, so two runs at once never take each other's tasks.
+CACHES["default"]["LOCATION"] = urlunsplit(urlsplit(REDIS_URL)._replace(path="/14"))  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = f"threadline-test-{os.getpid()}"  # noqa: F405
 CELERY_BROKER_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path="/15"))  # noqa: F405
+CELERY_TASK_DEFAULT_QUEUE = f"threadline-test-{os.getpid()}"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 
 # Serve static files straight from static/ without collectstatic.

@@ -54,13 +54,15 @@ def tenant_context(tenant: "Tenant", *, using: str = "default") -> Iterator["Ten
     """Run the block as `tenant`: scoped managers and row-level security both see only its rows."""
     previous = _current_tenant.get()
     token = _current_tenant.set(tenant)
+    enclosed = connections[using].in_atomic_block
     try:
         # No savepoint: an error inside dooms the enclosing transaction, setting and all.
         with transaction.atomic(using=using, savepoint=False):
             _set_database_setting(TENANT_SETTING, tenant.pk, using)
             yield tenant
-            if previous is not None and previous.pk != tenant.pk:
-                _set_database_setting(TENANT_SETTING, previous.pk, using)
+            # The enclosing transaction goes on: give it back its own tenant (or none).
+            if enclosed and (previous is None or previous.pk != tenant.pk):
+                _set_database_setting(TENANT_SETTING, previous.pk if previous else None, using)
     finally:
         _current_tenant.reset(token)
 

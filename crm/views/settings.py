@@ -81,7 +81,7 @@ def member_invite(request):
             form.add_error("email", error)
         else:
             email = invitation.membership.user.email
-            note = " They will get an email to choose a password." * invitation.created_user
+            note = " They will get an email to choose a password." * invitation.invitation_sent
             messages.success(request, f"{email} joined the team.{note}")
             return redirect("settings:team")
     members = selectors.team_members(tenant=request.tenant)

@@ -386,7 +386,8 @@ class TestBrands:
         )
 
         assert response.status_code == 302
-        world.brand.refresh_from_db()
+        with world.active():
+            world.brand.refresh_from_db()
         assert world.brand.name == "Gulf Coast Metal Roofs"
         assert world.brand.is_default
 
@@ -421,7 +422,8 @@ class TestBrands:
         )
 
         assert response.status_code == 302
-        second.refresh_from_db()
+        with world.active():
+            second.refresh_from_db()
         assert second.is_archived
         page = _page(client.get(reverse("settings:brands")))
         assert '<span class="badge">archived</span>' in page
@@ -439,7 +441,8 @@ class TestBrands:
             "The default brand cannot be archived: make another brand the default first."
             in _errors(response)
         )
-        world.brand.refresh_from_db()
+        with world.active():
+            world.brand.refresh_from_db()
         assert world.brand.is_default
         assert not world.brand.is_archived
 
@@ -503,6 +506,16 @@ class TestTeam:
         assert link, message.body
         page = _page(client.get(reverse("settings:team")))
         assert "casey.newman@example.com joined the team." in page
+
+    def test_inviting_someone_who_never_set_a_password_sends_a_fresh_link(
+        self, client, world, invite, mailoutbox
+    ):
+        invite("casey@example.com", role=Role.REP)
+        response = invite("casey@example.com", role=Role.REP)
+        assert response.status_code == 302
+        assert len(mailoutbox) == 2
+        with world.active():
+            assert Membership.objects.filter(user__email="casey@example.com").count() == 1
 
     def test_the_invitation_link_sets_a_password_and_signs_in(
         self, client, world, invite, mailoutbox

@@ -103,7 +103,7 @@ class TestNotificationBell:
             factories.NotificationFactory.create_batch(
                 30, tenant=world.tenant, recipient=world.rep.user
             )
-        assert queries_for(client, url) == few <= 9
+        assert queries_for(client, url) == few <= 10
 
     def test_get_is_not_allowed_to_change_anything(self, client, world):
         sign_in(client, world.rep)

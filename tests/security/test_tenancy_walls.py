@@ -124,6 +124,12 @@ class TestWallTwoRowLevelSecurity:
         assert tables - protected == set()
         assert tables - with_policy == set()
 
+    def test_leaving_a_context_inside_a_transaction_clears_the_database_tenant(self, world):
+        with world.active():
+            assert _raw_count("crm_contact") == 1
+        # Still inside the test's transaction: no tenant in Python, so none in the database.
+        assert _raw_count("crm_contact") == 0
+
     def test_tenant_context_outside_a_transaction_still_sets_the_database_tenant(self, world):
         with tenant_context(world.tenant):
             assert _raw_count("crm_contact") == 1
