@@ -3,7 +3,7 @@
 from django.apps import apps
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from pghistory.models import Event
+from pghistory.models import Event, Events
 
 from crm.models import (
     Brand,
@@ -13,7 +13,6 @@ from crm.models import (
     ContactPhone,
     Membership,
     Notification,
-    Property,
     PropertyContact,
     Tenant,
     TimelineEvent,
@@ -112,10 +111,6 @@ def contact_timeline(*, tenant: Tenant, contact: Contact, limit: int = 50) -> li
     )
 
 
-def property_get(*, tenant: Tenant, property_id: int) -> Property:
-    return get_object_or_404(Property.objects.filter(tenant=tenant), pk=property_id)
-
-
 def notifications_for_user(
     *, tenant: Tenant, user: User, after: str | None = None, per_page: int = 30
 ) -> KeysetPage:
@@ -136,8 +131,6 @@ AUDIT_ENTRIES_SHOWN = 100
 
 def audit_entries(*, tenant: Tenant, limit: int = AUDIT_ENTRIES_SHOWN) -> list:
     """Who changed what, newest first: the tenant's profile and every tracked tenant-owned row."""
-    from pghistory.models import Events
-
     event_models = [
         model
         for model in apps.get_models()

@@ -276,28 +276,24 @@ def _templates() -> list[Path]:
     return templates + sorted((ROOT / "templates").rglob("*.svg"))
 
 
+def _template_matches(pattern: re.Pattern) -> list[str]:
+    return [
+        f"{template.relative_to(ROOT)}: {match.group(0).strip()}"
+        for template in _templates()
+        for match in pattern.finditer(template.read_text())
+    ]
+
+
 def test_templates_have_no_inline_script():
     inline_script = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 
-    offenders = [
-        f"{template.relative_to(ROOT)}: {match.group(0)}"
-        for template in _templates()
-        for match in inline_script.finditer(template.read_text())
-    ]
-
-    assert offenders == []
+    assert _template_matches(inline_script) == []
 
 
 def test_templates_have_no_inline_event_handlers():
     event_handler = re.compile(r"\s(?:on[a-z]+|hx-on(?::|-)[\w:.-]*)\s*=", re.IGNORECASE)
 
-    offenders = [
-        f"{template.relative_to(ROOT)}: {match.group(0).strip()}"
-        for template in _templates()
-        for match in event_handler.finditer(template.read_text())
-    ]
-
-    assert offenders == []
+    assert _template_matches(event_handler) == []
 
 
 # --- Secrets --------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 from crm.tenancy.context import (
     NoTenantContext,
     current_tenant,
-    current_tenant_or_none,
     set_database_user,
     tenant_context,
 )
@@ -9,7 +8,6 @@ from crm.tenancy.context import (
 __all__ = [
     "NoTenantContext",
     "current_tenant",
-    "current_tenant_or_none",
     "set_database_user",
     "tenant_context",
 ]

@@ -35,10 +35,6 @@ def current_tenant() -> "Tenant":
     return tenant
 
 
-def current_tenant_or_none() -> "Tenant | None":
-    return _current_tenant.get()
-
-
 def _set_database_setting(name: str, value: object, using: str) -> None:
     connection = connections[using]
     if not connection.in_atomic_block:

@@ -3,11 +3,7 @@ from django.db import models
 from crm.tenancy.context import current_tenant
 
 
-class TenantQuerySet(models.QuerySet):
-    pass
-
-
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+class TenantManager(models.Manager):
     """The default manager of every tenant-owned model: scoped to the active tenant, or it raises."""
 
     def get_queryset(self):

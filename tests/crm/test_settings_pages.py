@@ -81,6 +81,13 @@ def _member_data(membership, hours=NINE_TO_FIVE, **overrides) -> dict:
     return {key: value for key, value in data.items() if value is not False}
 
 
+def _edit_member(client, membership, **changes):
+    return client.post(
+        reverse("settings:member-edit", kwargs={"membership_pk": membership.pk}),
+        _member_data(membership, **changes),
+    )
+
+
 def _errors(response) -> list[str]:
     return re.findall(r'<small class="error">([^<]*)</small>', response.content.decode())
 
@@ -126,10 +133,7 @@ class TestOnlyAdmins:
                 reverse("settings:member-invite"),
                 {"full_name": "Eve", "email": "eve@evil.test", "role": Role.ADMIN},
             ),
-            client.post(
-                reverse("settings:member-edit", kwargs={"membership_pk": world.rep.pk}),
-                _member_data(world.rep, role=Role.ADMIN),
-            ),
+            _edit_member(client, world.rep, role=Role.ADMIN),
         ]
 
         assert [r.status_code for r in responses] == [403] * 4
@@ -655,10 +659,7 @@ class TestTeam:
             world.rep.save(update_fields=["capacity"])
         sign_in(client, world.admin)
 
-        client.post(
-            reverse("settings:member-edit", kwargs={"membership_pk": world.rep.pk}),
-            _member_data(world.rep, capacity=""),
-        )
+        _edit_member(client, world.rep, capacity="")
 
         with world.active():
             assert Membership.objects.get(pk=world.rep.pk).capacity is None
@@ -666,10 +667,7 @@ class TestTeam:
     def test_negative_capacity_and_bad_hours_are_errors(self, client, world):
         sign_in(client, world.admin)
 
-        response = client.post(
-            reverse("settings:member-edit", kwargs={"membership_pk": world.rep.pk}),
-            _member_data(world.rep, hours={"mon": ("18:00", "08:00")}, capacity="-3"),
-        )
+        response = _edit_member(client, world.rep, hours={"mon": ("18:00", "08:00")}, capacity="-3")
 
         assert response.status_code == 200
         assert len(_errors(response)) == 2
@@ -682,10 +680,7 @@ class TestTeam:
     def test_the_last_active_admin_cannot_be_demoted_or_deactivated(self, client, world, change):
         sign_in(client, world.admin)
 
-        response = client.post(
-            reverse("settings:member-edit", kwargs={"membership_pk": world.admin.pk}),
-            _member_data(world.admin, **change),
-        )
+        response = _edit_member(client, world.admin, **change)
 
         assert response.status_code == 200
         assert "Every team needs an active admin" in _page(response)
@@ -698,10 +693,7 @@ class TestTeam:
         factories.MembershipFactory(tenant=world.tenant, role=Role.ADMIN, is_active=False)
         sign_in(client, world.admin)
 
-        response = client.post(
-            reverse("settings:member-edit", kwargs={"membership_pk": world.admin.pk}),
-            _member_data(world.admin, role=Role.MANAGER),
-        )
+        response = _edit_member(client, world.admin, role=Role.MANAGER)
 
         assert response.status_code == 200
         with world.active():
@@ -710,10 +702,7 @@ class TestTeam:
     def test_another_tenants_admin_does_not_count(self, client, world, other_world):
         sign_in(client, world.admin)
 
-        response = client.post(
-            reverse("settings:member-edit", kwargs={"membership_pk": world.admin.pk}),
-            _member_data(world.admin, is_active=False),
-        )
+        response = _edit_member(client, world.admin, is_active=False)
 
         assert response.status_code == 200
         with world.active():
@@ -724,10 +713,7 @@ class TestTeam:
         second_admin = factories.MembershipFactory(tenant=world.tenant, role=Role.ADMIN)
         sign_in(client, second_admin)
 
-        response = client.post(
-            reverse("settings:member-edit", kwargs={"membership_pk": world.admin.pk}),
-            _member_data(world.admin, **change),
-        )
+        response = _edit_member(client, world.admin, **change)
 
         assert response.status_code == 302
         with world.active():
@@ -739,10 +725,7 @@ class TestTeam:
         second_admin = factories.MembershipFactory(tenant=world.tenant, role=Role.ADMIN)
         sign_in(client, world.admin)
 
-        response = client.post(
-            reverse("settings:member-edit", kwargs={"membership_pk": world.admin.pk}),
-            _member_data(world.admin, role=Role.MANAGER),
-        )
+        response = _edit_member(client, world.admin, role=Role.MANAGER)
 
         assert response.status_code == 302
         assert client.get(reverse("settings:team")).status_code == 403
@@ -752,10 +735,7 @@ class TestTeam:
     def test_promote_a_rep_to_admin(self, client, world):
         sign_in(client, world.admin)
 
-        response = client.post(
-            reverse("settings:member-edit", kwargs={"membership_pk": world.rep.pk}),
-            _member_data(world.rep, role=Role.ADMIN),
-        )
+        response = _edit_member(client, world.rep, role=Role.ADMIN)
 
         assert response.status_code == 302
         with world.active():

@@ -1,7 +1,4 @@
-"""Demo data for `make dev`. Safe to run again: it adds only what is missing.
-
-Later apps extend the demo by adding a `seed_demo_<app>` function to DEMO_EXTENSIONS.
-"""
+"""Demo data for `make dev`. Safe to run again: it adds only what is missing."""
 
 from dataclasses import dataclass
 
