@@ -206,6 +206,12 @@ class Membership(TenantOwnedModel):
     capacity = models.PositiveIntegerField(
         null=True, blank=True, help_text="Most open leads at once; empty means no limit."
     )
+    last_assigned_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Round robin gives the next lead to the eligible member who waited longest.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     rls_readable_by_user_field = "user"
@@ -228,6 +234,30 @@ class Membership(TenantOwnedModel):
     @property
     def is_manager_or_admin(self) -> bool:
         return self.role in (Role.ADMIN, Role.MANAGER)
+
+
+@audited
+class TimeOff(TenantOwnedModel):
+    """Days a member is away: lead assignment passes them over."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="time_off")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="time_off_ends_after_start"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "membership", "ends_on"], name="time_off_by_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on:%b %-d} – {self.ends_on:%b %-d}"
 
 
 @audited
@@ -433,9 +463,17 @@ class TimelineEvent(TenantOwnedModel):
     property = models.ForeignKey(
         Property, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
     )
+    lead = models.ForeignKey(
+        "leads.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
+    )
 
     class Meta:
         indexes = [
+            models.Index(
+                fields=["tenant", "lead", "-occurred_at", "-id"],
+                condition=Q(lead__isnull=False),
+                name="timeline_by_lead",
+            ),
             models.Index(
                 fields=["tenant", "contact", "-occurred_at", "-id"], name="timeline_by_contact"
             ),

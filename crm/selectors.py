@@ -90,6 +90,26 @@ def contact_list(*, tenant: Tenant, search: str = "", after: str | None = None) 
     )
 
 
+def contact_match(*, tenant: Tenant, emails=(), phones=()) -> Contact | None:
+    """The existing contact with one of these addresses or E.164 numbers (oldest first), if any."""
+    emails = [email.strip().lower() for email in emails if email]
+    phones = [str(number) for number in phones if number]
+    if not emails and not phones:
+        return None
+    by_address = Q(pk__in=[])
+    if emails:
+        by_address |= Q(
+            pk__in=ContactEmail.objects.filter(tenant=tenant, email__in=emails).values("contact_id")
+        )
+    if phones:
+        by_address |= Q(
+            pk__in=ContactPhone.objects.filter(tenant=tenant, number__in=phones).values(
+                "contact_id"
+            )
+        )
+    return Contact.objects.filter(tenant=tenant).filter(by_address).order_by("created_at").first()
+
+
 def contact_get(*, tenant: Tenant, contact_id: int) -> Contact:
     contacts = Contact.objects.filter(tenant=tenant).prefetch_related(
         Prefetch("emails", queryset=ContactEmail.objects.filter(tenant=tenant)),
@@ -127,6 +147,7 @@ def notification_bell(*, tenant: Tenant, user: User) -> tuple[int, list[Notifica
 
 
 AUDIT_ENTRIES_SHOWN = 100
+AUDITED_APPS = ("crm", "leads")
 
 
 def audit_entries(*, tenant: Tenant, limit: int = AUDIT_ENTRIES_SHOWN) -> list:
@@ -134,7 +155,7 @@ def audit_entries(*, tenant: Tenant, limit: int = AUDIT_ENTRIES_SHOWN) -> list:
     event_models = [
         model
         for model in apps.get_models()
-        if issubclass(model, Event) and model.pgh_tracked_model._meta.app_label == "crm"
+        if issubclass(model, Event) and model.pgh_tracked_model._meta.app_label in AUDITED_APPS
     ]
     own_rows = Q(pgh_data__tenant_id=tenant.pk) | Q(
         pgh_obj_model=Tenant._meta.label, pgh_obj_id=str(tenant.pk)

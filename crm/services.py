@@ -44,18 +44,22 @@ def timeline_record(
     actor: User | None = None,
     contact: Contact | None = None,
     property: Property | None = None,
+    lead=None,
     detail: dict | None = None,
     customer_visible: bool = False,
     occurred_at=None,
 ) -> TimelineEvent:
-    """Record that something happened to a contact/property (later: lead, ticket)."""
+    """Record that something happened to a contact, property or lead (later: ticket)."""
+    # A lead's events are its contact's too: the contact page shows the whole story.
+    contact_id = contact.pk if contact else (lead.contact_id if lead else None)
     return TimelineEvent.objects.create(
         tenant=tenant,
         kind=kind,
         summary=summary[:300],
         actor=actor,
-        contact=contact,
+        contact_id=contact_id,
         property=property,
+        lead=lead,
         detail=detail or {},
         customer_visible=customer_visible,
         occurred_at=occurred_at or timezone.now(),
@@ -327,6 +331,47 @@ def contact_create(
         contact=contact,
     )
     return contact
+
+
+@dataclass(frozen=True)
+class ContactMatch:
+    contact: Contact
+    created: bool
+
+
+@transaction.atomic
+def contact_find_or_create(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    emails: Iterable[str] = (),
+    phones: Iterable = (),
+    source: str,
+    **details,
+) -> ContactMatch:
+    """The contact with one of these email addresses or E.164 numbers, else a new one.
+
+    A match learns the addresses it did not have yet, so the next message finds it either way.
+    """
+    from crm.selectors import contact_match
+
+    emails = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+    phones = list(dict.fromkeys(p for p in phones if p))
+    contact = contact_match(tenant=tenant, emails=emails, phones=phones)
+    if contact is None:
+        contact = contact_create(
+            tenant=tenant, actor=actor, emails=emails, phones=phones, source=source, **details
+        )
+        return ContactMatch(contact, created=True)
+    known_emails = set(contact.emails.values_list("email", flat=True))
+    known_phones = {str(n) for n in contact.phones.values_list("number", flat=True)}
+    for email in emails:
+        if email not in known_emails:
+            ContactEmail.objects.create(tenant=tenant, contact=contact, email=email)
+    for number in phones:
+        if str(number) not in known_phones:
+            ContactPhone.objects.create(tenant=tenant, contact=contact, number=number)
+    return ContactMatch(contact, created=False)
 
 
 @transaction.atomic

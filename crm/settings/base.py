@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "crm",
+    "leads",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,133 @@
+"""How late a lead is in its stage: green, orange or red against the stage's allowed delays.
+
+Colours are computed when a page is read, never stored. Every question ("what colour is this
+lead?", "which leads are red?") goes through the same cutoff: a lead is orange once it entered its
+stage at or before `cutoff(now, orange_after)`, so the list, its filter and the dashboard agree.
+Business days are the days the tenant's business hours say it works, in its time zone.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Q
+
+from crm.models import WEEKDAYS, Tenant
+from leads.models import DelayUnit, Stage
+
+
+class Aging(StrEnum):
+    GREEN = "green"
+    ORANGE = "orange"
+    RED = "red"
+    DONE = "done"  # a terminal stage: the clock no longer runs
+
+    @property
+    def label(self) -> str:
+        return {"green": "On time", "orange": "Getting late", "red": "Late", "done": "Done"}[self]
+
+
+def _working_weekdays(tenant: Tenant) -> set[int]:
+    days = {index for index, day in enumerate(WEEKDAYS) if tenant.business_hours.get(day)}
+    return days or set(range(7))
+
+
+def cutoff(tenant: Tenant, now: dt.datetime, amount: int, unit: str) -> dt.datetime:
+    """The latest stage-entry time that has used up `amount` hours or business days by `now`."""
+    if unit == DelayUnit.HOURS:
+        return now - dt.timedelta(hours=amount)
+    zone = tenant.zone
+    local = now.astimezone(zone)
+    working = _working_weekdays(tenant)
+    day = local.date()
+    remaining = amount
+    while remaining > 0:
+        day -= dt.timedelta(days=1)
+        if day.weekday() in working:
+            remaining -= 1
+    return dt.datetime.combine(day, local.time(), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class StageCutoffs:
+    """For one stage at one moment: entered at or before `orange` is orange, before `red` red."""
+
+    orange: dt.datetime | None
+    red: dt.datetime | None
+
+    @classmethod
+    def for_stage(cls, tenant: Tenant, stage: Stage, now: dt.datetime) -> "StageCutoffs":
+        def at(amount):
+            return None if amount is None else cutoff(tenant, now, amount, stage.delay_unit)
+
+        return cls(orange=at(stage.orange_after), red=at(stage.red_after))
+
+    def colour(self, entered_at: dt.datetime) -> Aging:
+        if self.red is not None and entered_at <= self.red:
+            return Aging.RED
+        if self.orange is not None and entered_at <= self.orange:
+            return Aging.ORANGE
+        return Aging.GREEN
+
+
+def stage_colour(tenant: Tenant, stage: Stage | None, entered_at, now: dt.datetime) -> Aging:
+    if stage is None:
+        return Aging.RED
+    if stage.is_terminal:
+        return Aging.DONE
+    return StageCutoffs.for_stage(tenant, stage, now).colour(entered_at)
+
+
+def aging_filter(tenant: Tenant, stages, colour: str, now: dt.datetime) -> Q:
+    """Leads whose current stage colour is `colour` now, as one indexable condition per stage."""
+    branches = Q(pk__in=[])
+    for stage in stages:
+        if stage.is_terminal:
+            continue
+        cut = StageCutoffs.for_stage(tenant, stage, now)
+        in_stage = Q(stage_id=stage.pk)
+        if colour == Aging.RED:
+            if cut.red is not None:
+                branches |= in_stage & Q(stage_entered_at__lte=cut.red)
+        elif colour == Aging.ORANGE:
+            if cut.orange is not None:
+                condition = in_stage & Q(stage_entered_at__lte=cut.orange)
+                if cut.red is not None:
+                    condition &= Q(stage_entered_at__gt=cut.red)
+                branches |= condition
+        elif colour == Aging.GREEN:
+            condition = in_stage
+            if cut.orange is not None:
+                condition &= Q(stage_entered_at__gt=cut.orange)
+            elif cut.red is not None:
+                condition &= Q(stage_entered_at__gt=cut.red)
+            branches |= condition
+    if colour == Aging.RED:
+        branches |= Q(stage__isnull=True)
+    return branches
+
+
+def format_duration(delta: dt.timedelta) -> str:
+    """'3d 4h', '5h 12m', '7m': short enough for a table cell."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
+
+
+def describe_delay(stage: Stage) -> str:
+    def amount(value: int) -> str:
+        if stage.delay_unit == DelayUnit.HOURS:
+            return f"{value}h"
+        return f"{value} business day{'' if value == 1 else 's'}"
+
+    parts = []
+    if stage.orange_after is not None:
+        parts.append(f"orange after {amount(stage.orange_after)}")
+    if stage.red_after is not None:
+        parts.append(f"red after {amount(stage.red_after)}")
+    return ", ".join(parts) or "no time limit"

@@ -1,0 +1,580 @@
+"""Pipelines and their stages, leads and their stage visits, sources, quotes and payments.
+
+A lead is the job's one record from first contact to the review after payment: sales, production
+and after-care stages belong to one pipeline, so one progress bar shows the whole life of the job.
+"""
+
+import builtins
+import secrets
+from decimal import Decimal
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from crm.models import Brand, Contact, Membership, Property, User, audited
+from crm.tenancy.models import TenantOwnedModel
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Phase(models.TextChoices):
+    SALES = "sales", "Sales"
+    PRODUCTION = "production", "Production"
+    AFTER_CARE = "after_care", "After-care"
+
+
+class DelayUnit(models.TextChoices):
+    HOURS = "hours", "Hours"
+    BUSINESS_DAYS = "business_days", "Business days"
+
+
+class LeadEvent(models.TextChoices):
+    """Things that happen to a lead elsewhere and may move it to the stage configured for them."""
+
+    QUOTE_SENT = "quote_sent", "Quote sent"
+    QUOTE_ACCEPTED = "quote_accepted", "Quote accepted"
+    PAYMENT_RECORDED = "payment_recorded", "Payment recorded"
+    CUSTOMER_REPLIED = "customer_replied", "Customer replied"
+    APPOINTMENT_BOOKED = "appointment_booked", "Appointment booked"
+    FIRST_TOUCH = "first_touch", "First contact made"
+
+
+class LeadType(models.TextChoices):
+    RESIDENTIAL = "residential", "Residential"
+    COMMERCIAL = "commercial", "Commercial"
+
+
+@audited
+class Pipeline(TenantOwnedModel):
+    name = models.CharField(max_length=120)
+    description = models.CharField(max_length=300, blank=True)
+    lead_type = models.CharField(
+        max_length=16,
+        choices=LeadType.choices,
+        blank=True,
+        help_text="The usual type of job in this pipeline; new leads default to it.",
+    )
+    position = models.PositiveIntegerField(default=0)
+    is_archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="pipeline_unique_name"),
+        ]
+        indexes = [models.Index(fields=["tenant", "position"], name="pipeline_tenant_position")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@audited
+class Stage(TenantOwnedModel):
+    """A step of a pipeline. Leads point at stages, so renaming, reordering and archiving a stage
+    never rewrites a lead's history; a stage with leads is archived, not deleted."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(max_length=80)
+    customer_label = models.CharField(
+        max_length=80, blank=True, help_text="What the customer sees in the portal."
+    )
+    phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.SALES)
+    position = models.PositiveIntegerField(default=0)
+    delay_unit = models.CharField(
+        max_length=16, choices=DelayUnit.choices, default=DelayUnit.BUSINESS_DAYS
+    )
+    orange_after = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Time in this stage before it turns orange; empty: never."
+    )
+    red_after = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Time in this stage before it turns red; empty: never."
+    )
+    is_won = models.BooleanField(default=False, help_text="Entering this stage marks the lead won.")
+    is_lost = models.BooleanField(
+        default=False, help_text="Leads marked lost move here (they keep their history)."
+    )
+    is_terminal = models.BooleanField(
+        default=False, help_text="The job's life ends here: no aging, no alerts."
+    )
+    show_in_portal = models.BooleanField(
+        default=True, help_text="Hidden stages fold into the previous step in the customer portal."
+    )
+    moves_on = models.CharField(
+        max_length=32,
+        choices=LeadEvent.choices,
+        blank=True,
+        help_text="Leads move here on their own when this happens (if they are not past it).",
+    )
+    is_archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(orange_after__isnull=True)
+                | Q(red_after__isnull=True)
+                | Q(red_after__gte=F("orange_after")),
+                name="stage_red_not_before_orange",
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_won=True, is_lost=True), name="stage_not_won_and_lost"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "pipeline", "position"], name="stage_pipeline_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label_for_customer(self) -> str:
+        return self.customer_label or self.name
+
+
+@audited
+class LeadSource(TenantOwnedModel):
+    """Where leads come from, what one usually costs, and how much a lead from it matters."""
+
+    name = models.CharField(max_length=80)
+    default_cost = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+        help_text="What a lead from this source usually costs; each lead can differ.",
+    )
+    priority_points = models.IntegerField(
+        default=0, help_text="Added to the priority score of its leads (negative lowers it)."
+    )
+    is_archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="lead_source_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssignmentRule(TenantOwnedModel):
+    """Who gets a new lead: the first active rule that matches picks, round robin, among its
+    eligible members. No eligible member: the lead waits in the managers' queue."""
+
+    name = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    pipeline = models.ForeignKey(
+        Pipeline, null=True, blank=True, on_delete=models.CASCADE, help_text="Empty: any."
+    )
+    lead_type = models.CharField(
+        max_length=16, choices=LeadType.choices, blank=True, help_text="Empty: any."
+    )
+    source = models.ForeignKey(
+        LeadSource, null=True, blank=True, on_delete=models.CASCADE, help_text="Empty: any."
+    )
+    members = models.ManyToManyField(
+        Membership, blank=True, related_name="+", help_text="Empty: every active rep."
+    )
+    require_availability = models.BooleanField(
+        default=True, help_text="Only members working now (weekly hours, not on time off)."
+    )
+    require_capacity = models.BooleanField(
+        default=True, help_text="Only members below their open-lead cap."
+    )
+    require_expertise = models.BooleanField(
+        default=True, help_text="Only members whose expertise matches residential/commercial."
+    )
+    require_territory = models.BooleanField(
+        default=True, help_text="Only members whose territories cover the property."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["tenant", "position"], name="assignment_rule_position")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadSettings(TenantOwnedModel):
+    """A tenant's lead-handling settings (one row per tenant, created on first read)."""
+
+    untouched_owner_alert_minutes = models.PositiveIntegerField(
+        default=15, help_text="A new lead nobody has contacted after this long alerts its owner."
+    )
+    untouched_manager_alert_minutes = models.PositiveIntegerField(
+        default=60, help_text="…and after this long, the managers."
+    )
+    priority_refreshed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="lead_settings_one")]
+
+
+class LeadStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+class LostReason(models.TextChoices):
+    PRICE = "price", "Price"
+    TOO_FAR_OUT = "too_far_out", "Scheduled too far out"
+    COMPETITOR = "competitor", "Chose a competitor"
+    NO_RESPONSE = "no_response", "No response"
+    OUT_OF_AREA = "out_of_area", "Out of service area"
+    NOT_OUR_WORK = "not_our_work", "Job we don't do"
+    OTHER = "other", "Other"
+
+
+class Location(models.TextChoices):
+    IN_STATE = "in_state", "In-state"
+    OUT_OF_STATE = "out_of_state", "Out-of-state"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Lead(TenantOwnedModel):
+    """Not in the audit trail: its changes that matter are on its timeline, and the priority sweep
+    rewrites scores too often for a history row each."""
+
+    number = models.PositiveIntegerField(editable=False, help_text="Shown as L-1042.")
+    title = models.CharField(max_length=200, blank=True, help_text="e.g. Roof replacement")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="leads")
+    property = models.ForeignKey(
+        Property, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    brand = models.ForeignKey(Brand, null=True, blank=True, on_delete=models.SET_NULL)
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="leads")
+    stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+    )
+    owner = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    lead_type = models.CharField(
+        max_length=16, choices=LeadType.choices, default=LeadType.RESIDENTIAL
+    )
+    estimated_value = models.DecimalField(
+        **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    source = models.ForeignKey(
+        LeadSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    cost = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+        help_text="What the business paid for this lead.",
+    )
+    location = models.CharField(max_length=16, choices=Location.choices, default=Location.UNKNOWN)
+    priority_score = models.IntegerField(default=0)
+    status = models.CharField(max_length=8, choices=LeadStatus.choices, default=LeadStatus.OPEN)
+    lost_reason = models.CharField(max_length=16, choices=LostReason.choices, blank=True)
+    lost_note = models.CharField(max_length=500, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    stage_entered_at = models.DateTimeField(default=timezone.now)
+    first_touch_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    next_follow_up_at = models.DateTimeField(
+        null=True, blank=True, help_text="Kept up to date by the follow-ups app."
+    )
+    won_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    untouched_alerts_sent = models.PositiveSmallIntegerField(default=0)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="lead_unique_number"),
+            models.CheckConstraint(
+                condition=Q(status=LeadStatus.LOST) | Q(lost_reason=""),
+                name="lead_lost_reason_only_when_lost",
+            ),
+        ]
+        indexes = [
+            # The rep's list: their own leads by status, in each of the three sort orders.
+            models.Index(
+                fields=["tenant", "owner", "status", "-priority_score", "-id"],
+                name="lead_owner_priority",
+            ),
+            models.Index(
+                fields=["tenant", "owner", "status", "stage_entered_at", "id"],
+                name="lead_owner_aging",
+            ),
+            models.Index(
+                fields=["tenant", "owner", "status", "-created_at", "-id"],
+                name="lead_owner_recent",
+            ),
+            # The manager's list: the whole team.
+            models.Index(
+                fields=["tenant", "status", "-priority_score", "-id"], name="lead_team_priority"
+            ),
+            models.Index(
+                fields=["tenant", "status", "stage_entered_at", "id"], name="lead_team_aging"
+            ),
+            models.Index(
+                fields=["tenant", "status", "-created_at", "-id"], name="lead_team_recent"
+            ),
+            # Aging per stage (dashboard, filters) and the contact/property pages.
+            models.Index(fields=["tenant", "stage", "stage_entered_at"], name="lead_stage_aging"),
+            models.Index(fields=["tenant", "contact"], name="lead_by_contact"),
+            models.Index(fields=["tenant", "property"], name="lead_by_property"),
+            # Speed to lead: the sweep looks for new leads nobody has touched.
+            models.Index(
+                fields=["tenant", "created_at"],
+                condition=Q(first_touch_at__isnull=True, status="open"),
+                name="lead_untouched",
+            ),
+            GinIndex(fields=["search_vector"], name="lead_search"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.contact}"
+
+    # `property` is a field of this class, so the decorator is spelled out in full.
+    @builtins.property
+    def reference(self) -> str:
+        return f"L-{self.number}"
+
+    @builtins.property
+    def is_closed(self) -> bool:
+        return self.status == LeadStatus.LOST or bool(self.stage and self.stage.is_terminal)
+
+
+class LeadCounter(TenantOwnedModel):
+    """The last lead number a tenant used; locked while a lead takes the next one."""
+
+    last_number = models.PositiveIntegerField(default=1000)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="lead_counter_one")]
+
+
+class StageVisit(TenantOwnedModel):
+    """A lead's stay in a stage: when it entered and left, and who moved it."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="visits")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="visits")
+    entered_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+    entered_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    left_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["entered_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "lead"],
+                condition=Q(left_at__isnull=True),
+                name="stage_visit_one_open",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "lead", "entered_at"], name="stage_visit_by_lead"),
+            models.Index(fields=["tenant", "stage", "entered_at"], name="stage_visit_by_stage"),
+        ]
+
+
+class SavedLeadFilter(TenantOwnedModel):
+    """A named set of list filters a member saved (their own, or shared with the team)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, help_text="The list's query string.")
+    is_shared = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "membership", "name"], name="saved_lead_filter_unique"
+            )
+        ]
+
+
+# --- Quotes and payments ------------------------------------------------------------------------
+
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENT = "sent", "Sent"
+    VIEWED = "viewed", "Viewed"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+
+
+def new_quote_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@audited
+class Quote(TenantOwnedModel):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="quotes")
+    number = models.PositiveIntegerField(editable=False, help_text="Per lead: Q-1042-2.")
+    title = models.CharField(max_length=200, blank=True)
+    message = models.TextField(blank=True, help_text="Shown to the customer above the lines.")
+    status = models.CharField(max_length=16, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
+    valid_until = models.DateField()
+    total = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
+    # The public link is signed (django.core.signing) around this token; rotating it revokes links.
+    public_token = models.CharField(max_length=64, default=new_quote_token, editable=False)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    viewed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by_name = models.CharField(max_length=200, blank=True)
+    rejection_reason = models.CharField(max_length=16, choices=LostReason.choices, blank=True)
+    rejection_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "lead", "number"], name="quote_unique_number"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "lead"], name="quote_by_lead"),
+            models.Index(
+                fields=["tenant", "valid_until"],
+                condition=Q(status__in=["sent", "viewed"]),
+                name="quote_open_by_expiry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"Q-{self.lead.number}-{self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (QuoteStatus.SENT, QuoteStatus.VIEWED)
+
+
+class QuoteLine(TenantOwnedModel):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    description = models.CharField(max_length=300)
+    quantity = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
+    )
+    unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["tenant", "quote", "position"], name="quote_line_order")]
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", "Card"
+    CHECK = "check", "Check"
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CASH = "cash", "Cash"
+    INSURANCE = "insurance", "Insurance payout"
+    FINANCING = "financing", "Financing"
+    OTHER = "other", "Other"
+
+
+@audited
+class Payment(TenantOwnedModel):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="payments")
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    reference = models.CharField(max_length=100, blank=True, help_text="Check number, receipt …")
+    received_on = models.DateField(default=timezone.localdate)
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        indexes = [models.Index(fields=["tenant", "lead"], name="payment_by_lead")]
+
+
+# --- Capture ------------------------------------------------------------------------------------
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class LeadCaptureForm(TenantOwnedModel):
+    """A public web form a tenant embeds on its own site; each submission becomes a lead.
+
+    Its public URL is signed around (tenant, form, key): a submission finds its tenant without a
+    session, and a new key revokes every old embed.
+    """
+
+    name = models.CharField(max_length=120)
+    key = models.CharField(max_length=32, default=new_form_key, editable=False)
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE)
+    source = models.ForeignKey(LeadSource, null=True, blank=True, on_delete=models.SET_NULL)
+    brand = models.ForeignKey(Brand, null=True, blank=True, on_delete=models.SET_NULL)
+    heading = models.CharField(max_length=200, default="Request a free estimate")
+    thank_you_message = models.CharField(
+        max_length=500, default="Thank you! We will be in touch shortly."
+    )
+    ask_for_address = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="lead_capture_form_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "Previewed"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class LeadImport(TenantOwnedModel):
+    """A CSV upload: checked in a dry run first, imported only when the member confirms."""
+
+    uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    filename = models.CharField(max_length=200)
+    content = models.TextField(help_text="The decoded CSV, kept until the import is confirmed.")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE)
+    source = models.ForeignKey(LeadSource, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(
+        max_length=16, choices=LeadImportStatus.choices, default=LeadImportStatus.PREVIEWED
+    )
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="lead_import_recent")]

@@ -1,0 +1,149 @@
+"""The progress bar of a lead: one segment per stage of its pipeline, coloured when it is read.
+
+Past segments are faded and tinted by whether the lead left them on time; the current one is green,
+orange or red by its time in stage; future ones are empty. Every pipeline spans the same width
+(the template gives each segment an equal share), so bars of different pipelines line up.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from crm.models import Tenant
+from leads.aging import Aging, StageCutoffs, describe_delay, format_duration, stage_colour
+from leads.models import Lead, LeadStatus, Stage, StageVisit
+
+
+@dataclass(frozen=True)
+class Segment:
+    stage: Stage
+    state: str  # past | current | future
+    tint: str  # past: on-time | late | skipped; current: green | orange | red | done; future: ""
+    entered_at: dt.datetime | None = None
+    left_at: dt.datetime | None = None
+    read_at: dt.datetime | None = None  # when the bar was computed: the current stay ends there
+
+    @property
+    def duration(self) -> str:
+        end = self.left_at or self.read_at
+        if self.entered_at is None or end is None:
+            return ""
+        return format_duration(end - self.entered_at)
+
+    @property
+    def title(self) -> str:
+        """The hover text, also read by screen readers as part of the bar's description."""
+        name = self.stage.name
+        if self.state == "current":
+            return f"{name}: now, {self.duration} in stage ({Aging(self.tint).label.lower()})"
+        if self.state == "past":
+            if self.tint == "skipped":
+                return f"{name}: skipped"
+            late = " (late)" if self.tint == "late" else ""
+            return f"{name}: {self.duration}{late}"
+        return f"{name}: not yet"
+
+    @property
+    def allowed(self) -> str:
+        return describe_delay(self.stage)
+
+
+@dataclass(frozen=True)
+class ProgressBar:
+    segments: list[Segment]
+    colour: str  # the current segment's colour, "lost", or "none" when the lead has no stage
+    stalled: bool  # no stage, or nobody has touched a new lead: shown so it stands out
+    summary: str = field(default="")
+
+    @property
+    def current(self) -> Segment | None:
+        return next((s for s in self.segments if s.state == "current"), None)
+
+
+def _last_visits(visits: Iterable[StageVisit]) -> dict[int, StageVisit]:
+    last: dict[int, StageVisit] = {}
+    for visit in sorted(visits, key=lambda v: (v.entered_at, v.pk or 0)):
+        last[visit.stage_id] = visit
+    return last
+
+
+def bar_stages(pipeline_stages: list[Stage], lead: Lead) -> list[Stage]:
+    """The stages a bar shows: the pipeline's live steps, plus an archived one the lead is in.
+
+    Lost stages are where a lead ends, not a step of the job, so they are not segments.
+    """
+    return [
+        stage
+        for stage in pipeline_stages
+        if not stage.is_lost and (not stage.is_archived or stage.pk == lead.stage_id)
+    ]
+
+
+def build_progress(
+    *,
+    tenant: Tenant,
+    lead: Lead,
+    pipeline_stages: list[Stage],
+    visits: Iterable[StageVisit],
+    now: dt.datetime,
+    untouched_after: dt.timedelta,
+) -> ProgressBar:
+    stages = bar_stages(pipeline_stages, lead)
+    last_visit = _last_visits(visits)
+    current_stage = lead.stage
+    lost = lead.status == LeadStatus.LOST
+    if lost or current_stage is None or current_stage.pk not in {s.pk for s in stages}:
+        # Where the lead reached before it was lost (or its stage was taken off the bar).
+        reached = [s for s in stages if s.pk in last_visit]
+        current_position = stages.index(reached[-1]) if reached else -1
+        current_is_segment = False
+    else:
+        current_position = next(i for i, s in enumerate(stages) if s.pk == current_stage.pk)
+        current_is_segment = True
+
+    segments = []
+    for index, stage in enumerate(stages):
+        visit = last_visit.get(stage.pk)
+        if index < current_position or (index == current_position and not current_is_segment):
+            if visit is None:
+                segments.append(Segment(stage, "past", "skipped"))
+                continue
+            left = visit.left_at or now
+            on_time = StageCutoffs.for_stage(tenant, stage, left).colour(visit.entered_at)
+            tint = "late" if on_time == Aging.RED else "on-time"
+            segments.append(
+                Segment(stage, "past", tint, visit.entered_at, visit.left_at, read_at=now)
+            )
+        elif index == current_position:
+            colour = stage_colour(tenant, stage, lead.stage_entered_at, now)
+            segments.append(
+                Segment(stage, "current", colour.value, lead.stage_entered_at, read_at=now)
+            )
+        else:
+            segments.append(Segment(stage, "future", ""))
+
+    untouched = (
+        lead.status == LeadStatus.OPEN
+        and lead.first_touch_at is None
+        and now - lead.created_at >= untouched_after
+    )
+    if lost:
+        colour, summary = "lost", f"Lost ({lead.get_lost_reason_display() or 'no reason'})"
+    elif current_stage is None:
+        colour, summary = "none", "No stage"
+    else:
+        colour = stage_colour(tenant, current_stage, lead.stage_entered_at, now).value
+        position = current_position + 1
+        summary = (
+            f"Stage {position} of {len(stages)}: {current_stage.name}, "
+            f"{format_duration(now - lead.stage_entered_at)} in stage, "
+            f"{Aging(colour).label.lower()}"
+        )
+    if untouched:
+        summary += "; not contacted yet"
+    return ProgressBar(
+        segments=segments,
+        colour=colour,
+        stalled=current_stage is None or untouched,
+        summary=summary,
+    )

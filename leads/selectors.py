@@ -1,0 +1,293 @@
+"""Reads of leads and pipelines shared by views and tasks. Every function takes the tenant."""
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from crm.models import Membership, Role, Tenant, TimelineEvent
+from crm.pagination import KeysetPage, keyset_page
+from leads.aging import format_duration
+from leads.models import (
+    AssignmentRule,
+    Lead,
+    LeadCaptureForm,
+    LeadSettings,
+    LeadSource,
+    Payment,
+    Pipeline,
+    Quote,
+    QuoteLine,
+    SavedLeadFilter,
+    Stage,
+    StageVisit,
+)
+from leads.progress import ProgressBar, build_progress
+from leads.scoring import ScorePart, score_parts
+
+LEADS_PER_PAGE = 50
+
+SORT_ORDERS = {
+    "priority": ("-priority_score", "-id"),
+    "aging": ("stage_entered_at", "id"),
+    "created": ("-created_at", "-id"),
+}
+
+
+def lead_settings_get(*, tenant: Tenant) -> LeadSettings:
+    """The tenant's settings row, or the defaults when it has none yet."""
+    return LeadSettings.objects.filter(tenant=tenant).first() or LeadSettings(tenant=tenant)
+
+
+def untouched_after(config: LeadSettings) -> dt.timedelta:
+    return dt.timedelta(minutes=config.untouched_owner_alert_minutes)
+
+
+def search_words(text: str) -> list[str]:
+    """Lower-cased words, split the same way for the search index and the search box."""
+    return re.findall(r"\w+", text.casefold())
+
+
+def search_query(text: str) -> SearchQuery | None:
+    """Every word as a prefix ("jan smi" finds Jane Smith); a phone number as its digits."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= 4 and re.fullmatch(r"[\d\s()+.\-]+", text.strip()):
+        words = [digits]
+    else:
+        words = search_words(text)
+    if not words:
+        return None
+    raw = " & ".join(f"{word}:*" for word in words[:8])
+    return SearchQuery(raw, search_type="raw", config="simple")
+
+
+# --- Pipelines ----------------------------------------------------------------------------------
+
+
+def pipelines_for_tenant(*, tenant: Tenant, include_archived: bool = False) -> QuerySet[Pipeline]:
+    pipelines = Pipeline.objects.filter(tenant=tenant)
+    if not include_archived:
+        pipelines = pipelines.filter(is_archived=False)
+    return pipelines.order_by("is_archived", "position", "id")
+
+
+def pipelines_with_stages(*, tenant: Tenant, include_archived: bool = False) -> list[Pipeline]:
+    stages = Stage.objects.filter(tenant=tenant).order_by("position", "id")
+    if not include_archived:
+        stages = stages.filter(is_archived=False)
+    return list(
+        pipelines_for_tenant(tenant=tenant, include_archived=include_archived).prefetch_related(
+            Prefetch("stages", queryset=stages)
+        )
+    )
+
+
+def pipeline_get(*, tenant: Tenant, pipeline_id: int) -> Pipeline:
+    return get_object_or_404(Pipeline.objects.filter(tenant=tenant), pk=pipeline_id)
+
+
+def stage_get(*, tenant: Tenant, stage_id: int) -> Stage:
+    return get_object_or_404(Stage.objects.filter(tenant=tenant), pk=stage_id)
+
+
+def stages_by_pipeline(*, tenant: Tenant) -> dict[int, list[Stage]]:
+    """Every stage of the tenant (archived ones too: a lead may still sit in one), per pipeline."""
+    grouped: dict[int, list[Stage]] = defaultdict(list)
+    for stage in Stage.objects.filter(tenant=tenant).order_by("position", "id"):
+        grouped[stage.pipeline_id].append(stage)
+    return grouped
+
+
+def lead_sources_for_tenant(*, tenant: Tenant, include_archived: bool = False):
+    sources = LeadSource.objects.filter(tenant=tenant)
+    if not include_archived:
+        sources = sources.filter(is_archived=False)
+    return sources.order_by("is_archived", "name")
+
+
+def lead_source_get(*, tenant: Tenant, source_id: int) -> LeadSource:
+    return get_object_or_404(LeadSource.objects.filter(tenant=tenant), pk=source_id)
+
+
+def assignment_rules(*, tenant: Tenant) -> QuerySet[AssignmentRule]:
+    return (
+        AssignmentRule.objects.filter(tenant=tenant)
+        .select_related("pipeline", "source")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=Membership.objects.filter(tenant=tenant).select_related("user"),
+            )
+        )
+        .order_by("position", "id")
+    )
+
+
+def assignment_rule_get(*, tenant: Tenant, rule_id: int) -> AssignmentRule:
+    return get_object_or_404(AssignmentRule.objects.filter(tenant=tenant), pk=rule_id)
+
+
+def capture_forms(*, tenant: Tenant) -> QuerySet[LeadCaptureForm]:
+    return LeadCaptureForm.objects.filter(tenant=tenant).select_related("pipeline", "source")
+
+
+def capture_form_get(*, tenant: Tenant, form_id: int) -> LeadCaptureForm:
+    return get_object_or_404(LeadCaptureForm.objects.filter(tenant=tenant), pk=form_id)
+
+
+def assignable_members(*, tenant: Tenant) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(tenant=tenant, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+
+
+# --- The lead list ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    lead: Lead
+    bar: ProgressBar
+    time_in_stage: str
+
+
+def default_owner_scope(membership: Membership) -> str:
+    """A rep starts on their own leads, a manager on the whole team's."""
+    return "mine" if membership.role == Role.REP else "team"
+
+
+def lead_queryset(*, tenant: Tenant) -> QuerySet[Lead]:
+    """Leads with what a list row shows, joined in the same query."""
+    return Lead.objects.filter(tenant=tenant).select_related(
+        "contact", "property", "stage", "pipeline", "owner__user", "source"
+    )
+
+
+def lead_rows(*, tenant: Tenant, leads: list[Lead], now: dt.datetime | None = None) -> list:
+    """Each lead with its progress bar: two queries whatever the number of leads."""
+    now = now or timezone.now()
+    stages = stages_by_pipeline(tenant=tenant)
+    visits: dict[int, list[StageVisit]] = defaultdict(list)
+    for visit in StageVisit.objects.filter(tenant=tenant, lead_id__in=[lead.pk for lead in leads]):
+        visits[visit.lead_id].append(visit)
+    wait = untouched_after(lead_settings_get(tenant=tenant))
+    return [
+        LeadRow(
+            lead=lead,
+            bar=build_progress(
+                tenant=tenant,
+                lead=lead,
+                pipeline_stages=stages[lead.pipeline_id],
+                visits=visits[lead.pk],
+                now=now,
+                untouched_after=wait,
+            ),
+            time_in_stage=format_duration(now - lead.stage_entered_at),
+        )
+        for lead in leads
+    ]
+
+
+def lead_list(
+    *, tenant: Tenant, leads: QuerySet[Lead], sort: str, after: str | None
+) -> tuple[KeysetPage, list[LeadRow]]:
+    """One page of an already filtered lead queryset, with its rows' progress bars."""
+    order = SORT_ORDERS.get(sort, SORT_ORDERS["priority"])
+    page = keyset_page(leads, order=order, after=after, per_page=LEADS_PER_PAGE)
+    return page, lead_rows(tenant=tenant, leads=page.items)
+
+
+def lead_get(*, tenant: Tenant, lead_id: int) -> Lead:
+    return get_object_or_404(lead_queryset(tenant=tenant), pk=lead_id)
+
+
+def lead_row(*, tenant: Tenant, lead_id: int) -> LeadRow:
+    return lead_rows(tenant=tenant, leads=[lead_get(tenant=tenant, lead_id=lead_id)])[0]
+
+
+def saved_filters_for(*, tenant: Tenant, membership: Membership) -> QuerySet[SavedLeadFilter]:
+    return SavedLeadFilter.objects.filter(tenant=tenant).filter(
+        Q(membership=membership) | Q(is_shared=True)
+    )
+
+
+def saved_filter_get(*, tenant: Tenant, membership: Membership, filter_id: int):
+    return get_object_or_404(
+        SavedLeadFilter.objects.filter(tenant=tenant, membership=membership), pk=filter_id
+    )
+
+
+# --- The lead page ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeadDetail:
+    row: LeadRow
+    visits: list[StageVisit]
+    quotes: list[Quote]
+    payments: list[Payment]
+    paid_total: object
+    score_parts: list[ScorePart]
+    timeline: list[TimelineEvent]
+
+
+def lead_detail(*, tenant: Tenant, lead_id: int, now: dt.datetime | None = None) -> LeadDetail:
+    now = now or timezone.now()
+    row = lead_row(tenant=tenant, lead_id=lead_id)
+    lead = row.lead
+    visits = list(
+        StageVisit.objects.filter(tenant=tenant, lead=lead)
+        .select_related("stage", "entered_by")
+        .order_by("entered_at", "id")
+    )
+    quotes = list(
+        Quote.objects.filter(tenant=tenant, lead=lead).prefetch_related(
+            Prefetch("lines", queryset=QuoteLine.objects.filter(tenant=tenant))
+        )
+    )
+    for quote in quotes:
+        quote.lead = lead  # the reference reads lead.number; no query per quote
+    payments = list(Payment.objects.filter(tenant=tenant, lead=lead).select_related("recorded_by"))
+    paid = Payment.objects.filter(tenant=tenant, lead=lead).aggregate(total=Sum("amount"))["total"]
+    wait = untouched_after(lead_settings_get(tenant=tenant))
+    return LeadDetail(
+        row=row,
+        visits=visits,
+        quotes=quotes,
+        payments=payments,
+        paid_total=paid,
+        score_parts=score_parts(lead, tenant=tenant, now=now, untouched_after=wait),
+        timeline=lead_timeline(tenant=tenant, lead=lead),
+    )
+
+
+def lead_timeline(*, tenant: Tenant, lead: Lead, limit: int = 100) -> list[TimelineEvent]:
+    return list(
+        TimelineEvent.objects.filter(tenant=tenant, lead=lead)
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def leads_for_contact(*, tenant: Tenant, contact) -> list[Lead]:
+    return list(
+        lead_queryset(tenant=tenant).filter(contact=contact).order_by("-created_at", "-id")[:50]
+    )
+
+
+def quote_get(*, tenant: Tenant, lead: Lead, quote_id: int) -> Quote:
+    quote = get_object_or_404(
+        Quote.objects.filter(tenant=tenant, lead=lead).prefetch_related(
+            Prefetch("lines", queryset=QuoteLine.objects.filter(tenant=tenant))
+        ),
+        pk=quote_id,
+    )
+    quote.lead = lead
+    return quote

@@ -1,0 +1,14 @@
+"""Hooks other apps connect to. Each is sent after the transaction that caused it commits.
+
+`lead_stage_entered(tenant, lead, stage, previous_stage, actor)`: a lead entered a stage (the comms
+engine sends that stage's messages, follow-ups schedule their tasks).
+`lead_lost(tenant, lead, reason, actor)`: a lead was marked lost or its quote rejected (the comms
+engine may send the "sorry to see you go" message).
+`lead_created(tenant, lead, actor)`: a new lead, from any route (form, import, staff).
+"""
+
+from django.dispatch import Signal
+
+lead_stage_entered = Signal()
+lead_lost = Signal()
+lead_created = Signal()
