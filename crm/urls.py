@@ -42,9 +42,12 @@ urlpatterns = [
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/tenant/", accounts.tenant_choose, name="tenant-choose"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("leads/", include("leads.urls")),
     path("contacts/", include(contact_patterns)),
     path("notifications/", include(notification_patterns)),
     path("settings/", include(settings_patterns)),
+    path("settings/", include("leads.urls_settings")),
+    path("", include("leads.urls_public")),
     path("healthz", health.healthz, name="healthz"),
     path("platform-admin/", admin.site.urls),
 ]

@@ -291,3 +291,24 @@ def quote_get(*, tenant: Tenant, lead: Lead, quote_id: int) -> Quote:
     )
     quote.lead = lead
     return quote
+
+
+@dataclass(frozen=True)
+class RowOptions:
+    """What every row's action menus offer, read once per page rather than once per row."""
+
+    stages: dict[int, list[Stage]]
+    members: list[Membership]
+
+    def stages_for(self, lead: Lead) -> list[Stage]:
+        return [
+            stage
+            for stage in self.stages.get(lead.pipeline_id, [])
+            if not stage.is_archived and not stage.is_lost
+        ]
+
+
+def row_options(*, tenant: Tenant) -> RowOptions:
+    return RowOptions(
+        stages=stages_by_pipeline(tenant=tenant), members=list(assignable_members(tenant=tenant))
+    )

@@ -6,6 +6,7 @@ progress bar and the dashboards read), the timeline and the priority score in st
 
 import datetime as dt
 import re
+from dataclasses import asdict
 from decimal import Decimal
 
 from django.conf import settings
@@ -31,7 +32,13 @@ from crm.models import (
     TimeOff,
     User,
 )
-from crm.services import notification_create, notifications_notify_roles, timeline_record
+from crm.services import (
+    contact_find_or_create,
+    notification_create,
+    notifications_notify_roles,
+    property_create,
+    timeline_record,
+)
 from leads import signals
 from leads.aging import StageCutoffs
 from leads.models import (
@@ -50,9 +57,11 @@ from leads.models import (
     Quote,
     QuoteLine,
     QuoteStatus,
+    SavedLeadFilter,
     Stage,
     StageVisit,
 )
+from leads.pipeline_templates import PipelineTemplate
 from leads.scoring import priority_score, score_parts
 from leads.selectors import lead_settings_get, search_words, untouched_after
 
@@ -172,7 +181,7 @@ def _search_document(lead: Lead) -> str:
     for phone in contact.phones.all():
         digits = re.sub(r"\D", "", str(phone.number))
         national = re.sub(r"\D", "", phone.number.as_national) if phone.number else ""
-        words += [digits, national, national[-7:]]
+        words += [digits, national, national[-7:], national[-4:]]
     if lead.property_id:
         place = lead.property
         words += [place.address_line1, place.city, place.state, place.postal_code]
@@ -1114,3 +1123,79 @@ def leads_refresh_priorities(*, tenant: Tenant, now: dt.datetime | None = None) 
     config.priority_refreshed_at = now
     config.save(update_fields=["priority_refreshed_at"])
     return refreshed
+
+
+@transaction.atomic
+def lead_create_with_contact(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    contact: Contact | None,
+    contact_details: dict,
+    place: Property | None = None,
+    new_address: dict | None = None,
+    source_label: str = "staff",
+    **lead_fields,
+) -> Lead:
+    """A lead for `contact`, or for the contact these details match (email, E.164 phone), or for
+    a new one; a new address becomes a property linked to that contact."""
+    if contact is None:
+        contact = contact_find_or_create(
+            tenant=tenant, actor=actor, source=source_label, **contact_details
+        ).contact
+    if place is None and new_address:
+        place = property_create(
+            tenant=tenant, actor=actor, contacts=[(contact, "owner")], **new_address
+        )
+    return lead_create(
+        tenant=tenant,
+        actor=actor,
+        contact=contact,
+        place=place,
+        created_via=source_label,
+        **lead_fields,
+    )
+
+
+# --- Saved filters ------------------------------------------------------------------------------
+
+
+def saved_filter_save(
+    *, tenant: Tenant, membership: Membership, name: str, query: str, is_shared: bool
+) -> SavedLeadFilter:
+    saved, _ = SavedLeadFilter.objects.update_or_create(
+        tenant=tenant,
+        membership=membership,
+        name=name.strip(),
+        defaults={"query": query.lstrip("?"), "is_shared": is_shared},
+    )
+    return saved
+
+
+def saved_filter_delete(*, tenant: Tenant, saved_filter: SavedLeadFilter) -> None:
+    SavedLeadFilter.objects.filter(tenant=tenant, pk=saved_filter.pk).delete()
+
+
+# --- Pipelines ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pipeline_create_from_template(
+    *, tenant: Tenant, actor: User | None, template: PipelineTemplate, name: str = ""
+) -> Pipeline:
+    """A new pipeline with the template's stages, placed after the tenant's other pipelines."""
+    last = Pipeline.objects.filter(tenant=tenant).order_by("-position").first()
+    pipeline = Pipeline(
+        tenant=tenant,
+        name=(name or template.name).strip(),
+        description=template.description,
+        lead_type=template.lead_type,
+        position=(last.position + 1) if last else 0,
+    )
+    pipeline.full_clean(exclude=["tenant"])
+    pipeline.save()
+    Stage.objects.bulk_create(
+        Stage(tenant=tenant, pipeline=pipeline, position=position, **asdict(spec))
+        for position, spec in enumerate(template.stages)
+    )
+    return pipeline

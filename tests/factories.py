@@ -1,9 +1,12 @@
+from decimal import Decimal
+
 import factory
 import phonenumbers
 from factory.django import DjangoModelFactory
 
 from crm import models
 from crm.tenancy import tenant_context
+from leads import models as lead_models
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -115,3 +118,52 @@ class NotificationFactory(TenantOwnedFactory):
 
     recipient = factory.SubFactory(UserFactory)
     title = factory.Sequence(lambda n: f"Something happened #{n}")
+
+
+# --- Leads --------------------------------------------------------------------------------------
+
+
+class LeadSourceFactory(TenantOwnedFactory):
+    class Meta:
+        model = lead_models.LeadSource
+
+    name = factory.Sequence(lambda n: f"Source {n}")
+    default_cost = Decimal("25.00")
+
+
+def pipeline_for(tenant, template=None, name: str = ""):
+    """The tenant's pipeline built from a ready-made template (residential roofing by default)."""
+    from leads.pipeline_templates import RESIDENTIAL_ROOFING
+    from leads.services import pipeline_create_from_template
+
+    template = template or RESIDENTIAL_ROOFING
+    with tenant_context(tenant):
+        existing = lead_models.Pipeline.objects.filter(tenant=tenant, name=name or template.name)
+        if existing.exists():
+            return existing.get()
+        return pipeline_create_from_template(
+            tenant=tenant, actor=None, template=template, name=name
+        )
+
+
+def stage_named(pipeline, name: str):
+    with tenant_context(pipeline.tenant):
+        return lead_models.Stage.objects.get(pipeline=pipeline, name=name)
+
+
+def lead_for(world, pipeline=None, *, owner=None, **fields):
+    """A lead for the world's contact and property, created the way staff create one."""
+    from leads.services import lead_create
+
+    pipeline = pipeline or pipeline_for(world.tenant)
+    with world.active():
+        return lead_create(
+            tenant=world.tenant,
+            actor=None,
+            contact=fields.pop("contact", world.contact),
+            place=fields.pop("place", world.property),
+            pipeline=pipeline,
+            owner=owner,
+            assign_automatically=fields.pop("assign_automatically", owner is None),
+            **fields,
+        )

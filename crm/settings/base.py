@@ -205,6 +205,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tasks.purge_old_notifications",
         "schedule": timedelta(hours=24),
     },
+    "alert-untouched-leads": {
+        "task": "leads.tasks.alert_untouched_leads",
+        "schedule": timedelta(minutes=1),
+    },
+    "refresh-lead-priorities": {
+        "task": "leads.tasks.refresh_lead_priorities",
+        "schedule": timedelta(minutes=5),
+    },
+    "expire-quotes": {
+        "task": "leads.tasks.expire_quotes",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # Logging: readable lines in dev, one JSON object per line in production (LOG_FORMAT=json).

@@ -1,0 +1,195 @@
+"""Forms of the lead list, its row actions and the lead pages. Choices are the tenant's own."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from phonenumber_field.formfields import PhoneNumberField
+
+from crm.models import Brand, Contact, Membership, Property, PropertyType, Tenant
+from leads import selectors
+from leads.models import Lead, LeadSource, LeadType, LostReason, Pipeline, Stage
+from leads.services import CallOutcome
+
+AUTO_ASSIGN = ""
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, membership: Membership) -> str:
+        return str(membership.user)
+
+
+class StageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, stage: Stage) -> str:
+        return f"{stage.pipeline.name}: {stage.name}"
+
+
+def _stages(tenant: Tenant):
+    return (
+        Stage.objects.filter(tenant=tenant, is_archived=False, pipeline__is_archived=False)
+        .exclude(is_lost=True)
+        .select_related("pipeline")
+        .order_by("pipeline__position", "pipeline_id", "position", "id")
+    )
+
+
+class LeadCreateForm(forms.Form):
+    """A new lead for an existing contact (chosen on their page) or for someone new."""
+
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    company_name = forms.CharField(max_length=200, required=False)
+    email = forms.EmailField(required=False)
+    phone = PhoneNumberField(required=False, help_text="e.g. (305) 555-0100 or +1 305 555 0100.")
+
+    existing_property = forms.ModelChoiceField(
+        queryset=Property.objects.none(),
+        required=False,
+        label="Property",
+        empty_label="A new address",
+    )
+    address_line1 = forms.CharField(max_length=200, required=False, label="Street address")
+    city = forms.CharField(max_length=100, required=False)
+    state = forms.CharField(max_length=64, required=False)
+    postal_code = forms.CharField(max_length=16, required=False, label="ZIP / postal code")
+
+    title = forms.CharField(max_length=200, required=False, help_text="e.g. Roof replacement")
+    pipeline = forms.ModelChoiceField(queryset=Pipeline.objects.none(), empty_label=None)
+    lead_type = forms.ChoiceField(choices=LeadType.choices, label="Type")
+    source = forms.ModelChoiceField(queryset=LeadSource.objects.none(), required=False)
+    cost = forms.DecimalField(
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text="What this lead cost; empty: the source's usual cost.",
+    )
+    estimated_value = forms.DecimalField(
+        min_value=0, max_digits=12, decimal_places=2, required=False
+    )
+    brand = forms.ModelChoiceField(queryset=Brand.objects.none(), required=False)
+    owner = MemberChoiceField(
+        queryset=Membership.objects.none(), required=False, empty_label="Assign automatically"
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, tenant: Tenant, contact: Contact | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant, self.contact = tenant, contact
+        self.fields["phone"].region = tenant.country
+        self.fields["pipeline"].queryset = selectors.pipelines_for_tenant(tenant=tenant)
+        self.fields["source"].queryset = selectors.lead_sources_for_tenant(tenant=tenant)
+        self.fields["brand"].queryset = Brand.objects.filter(tenant=tenant, is_archived=False)
+        self.fields["owner"].queryset = selectors.assignable_members(tenant=tenant)
+        self.fields["state"].initial = tenant.home_state
+        if contact is not None:
+            for name in ("first_name", "last_name", "company_name", "email", "phone"):
+                del self.fields[name]
+            self.fields["existing_property"].queryset = Property.objects.filter(
+                tenant=tenant, links__contact=contact
+            )
+        else:
+            del self.fields["existing_property"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.contact is None:
+            if not any(cleaned.get(f) for f in ("first_name", "last_name", "company_name")):
+                raise ValidationError("Give the customer's name or company name.")
+            if not cleaned.get("email") and not cleaned.get("phone"):
+                raise ValidationError("Give an email address or a phone number to reach them.")
+        street, city = cleaned.get("address_line1"), cleaned.get("city")
+        if cleaned.get("existing_property") is None and bool(street) != bool(city):
+            raise ValidationError("An address needs at least the street and the city.")
+        return cleaned
+
+    @property
+    def new_address(self) -> dict | None:
+        data = self.cleaned_data
+        if data.get("existing_property") or not data.get("address_line1"):
+            return None
+        return {
+            "address_line1": data["address_line1"],
+            "city": data["city"],
+            "state": data["state"],
+            "postal_code": data["postal_code"],
+            "country": self.tenant.country,
+            "property_type": (
+                PropertyType.COMMERCIAL
+                if data["lead_type"] == LeadType.COMMERCIAL
+                else PropertyType.RESIDENTIAL
+            ),
+        }
+
+
+class LeadEditForm(forms.ModelForm):
+    class Meta:
+        model = Lead
+        fields = ["title", "property", "brand", "lead_type", "estimated_value", "source", "cost"]
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["property"].queryset = Property.objects.filter(
+            tenant=tenant, links__contact_id=self.instance.contact_id
+        )
+        self.fields["brand"].queryset = Brand.objects.filter(tenant=tenant, is_archived=False)
+        self.fields["source"].queryset = selectors.lead_sources_for_tenant(tenant=tenant)
+
+
+class StagePickForm(forms.Form):
+    stage = StageChoiceField(queryset=Stage.objects.none(), empty_label=None)
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = _stages(tenant)
+
+
+class AssignForm(forms.Form):
+    owner = MemberChoiceField(
+        queryset=Membership.objects.none(), required=False, empty_label="Nobody"
+    )
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = selectors.assignable_members(tenant=tenant)
+
+
+class BulkAssignForm(AssignForm):
+    leads = forms.ModelMultipleChoiceField(queryset=Lead.objects.none())
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, tenant=tenant, **kwargs)
+        self.fields["leads"].queryset = Lead.objects.filter(tenant=tenant)
+        self.fields["leads"].error_messages["required"] = "Tick the leads to reassign first."
+
+
+class RowActionForm(forms.Form):
+    """Row-action forms are all built with the tenant; these need nothing from it."""
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class NoteForm(RowActionForm):
+    body = forms.CharField(label="Note", max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CallForm(RowActionForm):
+    outcome = forms.ChoiceField(choices=CallOutcome.CHOICES)
+    note = forms.CharField(max_length=500, required=False)
+    inbound = forms.BooleanField(required=False, label="They called us")
+
+
+class LostForm(RowActionForm):
+    reason = forms.ChoiceField(choices=LostReason.choices)
+    note = forms.CharField(max_length=500, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == LostReason.OTHER and not cleaned.get("note", "").strip():
+            self.add_error("note", "Say in a few words why.")
+        return cleaned
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    query = forms.CharField(max_length=1000, required=False)
+    is_shared = forms.BooleanField(required=False, label="Share with the team")

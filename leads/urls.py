@@ -1,0 +1,29 @@
+from django.urls import path
+
+from leads.views import leads
+
+app_name = "leads"
+
+urlpatterns = [
+    path("", leads.lead_list, name="list"),
+    path("new/", leads.lead_create, name="create"),
+    path("bulk/assign/", leads.lead_bulk_assign, name="bulk-assign"),
+    path("filters/save/", leads.saved_filter_save, name="filter-save"),
+    path(
+        "filters/<int:saved_filter_pk>/delete/",
+        leads.saved_filter_delete,
+        name="filter-delete",
+    ),
+    path("<int:lead_pk>/", leads.lead_detail, name="detail"),
+    path("<int:lead_pk>/edit/", leads.lead_edit, name="edit"),
+    path("<int:lead_pk>/row/", leads.lead_row, name="row"),
+    path("<int:lead_pk>/next-stage/", leads.lead_next_stage, name="next-stage"),
+    path("<int:lead_pk>/stage/", leads.lead_pick_stage, name="stage"),
+    path("<int:lead_pk>/assign/", leads.lead_assign, name="assign"),
+    path("<int:lead_pk>/note/", leads.lead_note, name="note"),
+    path("<int:lead_pk>/call/", leads.lead_call, name="call"),
+    path("<int:lead_pk>/lost/", leads.lead_lost, name="lost"),
+    path("<int:lead_pk>/reopen/", leads.lead_reopen, name="reopen"),
+    # Quotes and payments (leads.views.quotes)
+    # CSV import (leads.views.imports)
+]
