@@ -198,7 +198,7 @@ class Membership(TenantOwnedModel):
         models.CharField(max_length=64),
         default=list,
         blank=True,
-        help_text="States, counties or ZIP prefixes this rep covers.",
+        help_text="States, cities or ZIP prefixes this rep covers.",
     )
     weekly_availability = models.JSONField(
         default=default_business_hours, validators=[validate_weekly_hours]

@@ -19,6 +19,7 @@ from crm.models import (
     User,
 )
 from crm.pagination import KeysetPage, keyset_page
+from crm.phones import e164
 
 CONTACTS_PER_PAGE = 50
 NOTIFICATIONS_IN_BELL = 8
@@ -93,7 +94,7 @@ def contact_list(*, tenant: Tenant, search: str = "", after: str | None = None) 
 def contact_match(*, tenant: Tenant, emails=(), phones=()) -> Contact | None:
     """The existing contact with one of these addresses or E.164 numbers (oldest first), if any."""
     emails = [email.strip().lower() for email in emails if email]
-    phones = [str(number) for number in phones if number]
+    phones = [e164(number) for number in phones if number]
     if not emails and not phones:
         return None
     by_address = Q(pk__in=[])

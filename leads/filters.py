@@ -26,14 +26,16 @@ class LeadFilter(django_filters.FilterSet):
         choices=OWNER_SCOPES, method="filter_scope", label="Whose", empty_label=None
     )
     owner = django_filters.ModelChoiceFilter(
-        queryset=Membership.objects.none(), label="Owner", empty_label="Any owner"
+        queryset=Membership.unscoped.none(), label="Owner", empty_label="Any owner"
     )
     pipeline = django_filters.ModelChoiceFilter(
-        queryset=Pipeline.objects.none(), empty_label="Any pipeline"
+        queryset=Pipeline.unscoped.none(), empty_label="Any pipeline"
     )
-    stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.none(), empty_label="Any stage")
+    stage = django_filters.ModelChoiceFilter(
+        queryset=Stage.unscoped.none(), empty_label="Any stage"
+    )
     source = django_filters.ModelChoiceFilter(
-        queryset=LeadSource.objects.none(), empty_label="Any source"
+        queryset=LeadSource.unscoped.none(), empty_label="Any source"
     )
     lead_type = django_filters.ChoiceFilter(
         choices=LeadType.choices, label="Type", empty_label="Any type"
@@ -117,6 +119,13 @@ class LeadFilter(django_filters.FilterSet):
         if high is not None:
             band &= Q(priority_score__lte=high)
         return queryset.filter(band)
+
+    MAIN_FIELDS = ("q", "scope", "status", "sort")
+
+    @property
+    def secondary_fields(self):
+        """The filters under "More filters"; the main ones sit in the toolbar."""
+        return [field for field in self.form if field.name not in self.MAIN_FIELDS]
 
     @property
     def is_narrowed(self) -> bool:

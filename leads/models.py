@@ -234,6 +234,13 @@ class LostReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class CallOutcome(models.TextChoices):
+    REACHED = "reached", "Reached them"
+    VOICEMAIL = "voicemail", "Left a voicemail"
+    NO_ANSWER = "no_answer", "No answer"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+
+
 class Location(models.TextChoices):
     IN_STATE = "in_state", "In-state"
     OUT_OF_STATE = "out_of_state", "Out-of-state"

@@ -15,10 +15,12 @@ from crm.pagination import KeysetPage, keyset_page
 from leads.aging import format_duration
 from leads.models import (
     AssignmentRule,
+    CallOutcome,
     Lead,
     LeadCaptureForm,
     LeadSettings,
     LeadSource,
+    LostReason,
     Payment,
     Pipeline,
     Quote,
@@ -299,6 +301,8 @@ class RowOptions:
 
     stages: dict[int, list[Stage]]
     members: list[Membership]
+    call_outcomes = CallOutcome.choices
+    lost_reasons = LostReason.choices
 
     def stages_for(self, lead: Lead) -> list[Stage]:
         return [

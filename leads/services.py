@@ -43,6 +43,7 @@ from leads import signals
 from leads.aging import StageCutoffs
 from leads.models import (
     AssignmentRule,
+    CallOutcome,
     Lead,
     LeadCounter,
     LeadEvent,
@@ -501,7 +502,14 @@ def lead_move_to_next_stage(*, tenant: Tenant, actor: User | None, lead: Lead) -
 
 
 @transaction.atomic
-def lead_handle_event(*, tenant: Tenant, lead: Lead, event: str, actor: User | None = None) -> bool:
+def lead_handle_event(
+    *,
+    tenant: Tenant,
+    lead: Lead,
+    event: str,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
     """Something happened (quote accepted, payment recorded, the customer replied …): move the
     lead to the stage configured for it, if the lead has not gone past that stage already."""
     stage = (
@@ -517,7 +525,12 @@ def lead_handle_event(*, tenant: Tenant, lead: Lead, event: str, actor: User | N
     if lead.stage is not None and (lead.stage.position, lead.stage.pk) > (stage.position, stage.pk):
         return False
     lead_move_to_stage(
-        tenant=tenant, actor=actor, lead=lead, stage=stage, reason=LeadEvent(event).label.lower()
+        tenant=tenant,
+        actor=actor,
+        lead=lead,
+        stage=stage,
+        now=now,
+        reason=LeadEvent(event).label.lower(),
     )
     return True
 
@@ -671,27 +684,18 @@ def lead_add_note(*, tenant: Tenant, actor: User | None, lead: Lead, body: str):
     )
 
 
-class CallOutcome:
-    CHOICES = [
-        ("reached", "Reached them"),
-        ("voicemail", "Left a voicemail"),
-        ("no_answer", "No answer"),
-        ("wrong_number", "Wrong number"),
-    ]
-
-
 @transaction.atomic
 def lead_log_call(
     *, tenant: Tenant, actor: User, lead: Lead, outcome: str, note: str = "", inbound=False
 ):
-    labels = dict(CallOutcome.CHOICES)
-    if outcome not in labels:
+    if outcome not in CallOutcome.values:
         raise ValidationError("Pick how the call went.")
     direction = "Call from customer" if inbound else "Call"
     event = timeline_record(
         tenant=tenant,
         kind="lead.call",
-        summary=f"{direction}: {labels[outcome]}" + (f" — {note.strip()}" if note.strip() else ""),
+        summary=f"{direction}: {CallOutcome(outcome).label}"
+        + (f" — {note.strip()}" if note.strip() else ""),
         actor=actor,
         lead=lead,
         detail={"outcome": outcome, "note": note.strip(), "inbound": inbound},
@@ -732,7 +736,7 @@ def lead_record_touch(
         occurred_at=at,
         detail={"minutes": minutes, "channel": channel},
     )
-    lead_handle_event(tenant=tenant, lead=lead, event=LeadEvent.FIRST_TOUCH, actor=actor)
+    lead_handle_event(tenant=tenant, lead=lead, event=LeadEvent.FIRST_TOUCH, actor=actor, now=at)
     lead_rescore(tenant=tenant, lead=lead, now=at)
     return True
 

@@ -6,8 +6,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from crm.models import Brand, Contact, Membership, Property, PropertyType, Tenant
 from leads import selectors
-from leads.models import Lead, LeadSource, LeadType, LostReason, Pipeline, Stage
-from leads.services import CallOutcome
+from leads.models import CallOutcome, Lead, LeadSource, LeadType, LostReason, Pipeline, Stage
 
 AUTO_ASSIGN = ""
 
@@ -41,7 +40,7 @@ class LeadCreateForm(forms.Form):
     phone = PhoneNumberField(required=False, help_text="e.g. (305) 555-0100 or +1 305 555 0100.")
 
     existing_property = forms.ModelChoiceField(
-        queryset=Property.objects.none(),
+        queryset=Property.unscoped.none(),
         required=False,
         label="Property",
         empty_label="A new address",
@@ -52,9 +51,9 @@ class LeadCreateForm(forms.Form):
     postal_code = forms.CharField(max_length=16, required=False, label="ZIP / postal code")
 
     title = forms.CharField(max_length=200, required=False, help_text="e.g. Roof replacement")
-    pipeline = forms.ModelChoiceField(queryset=Pipeline.objects.none(), empty_label=None)
+    pipeline = forms.ModelChoiceField(queryset=Pipeline.unscoped.none(), empty_label=None)
     lead_type = forms.ChoiceField(choices=LeadType.choices, label="Type")
-    source = forms.ModelChoiceField(queryset=LeadSource.objects.none(), required=False)
+    source = forms.ModelChoiceField(queryset=LeadSource.unscoped.none(), required=False)
     cost = forms.DecimalField(
         min_value=0,
         max_digits=12,
@@ -65,9 +64,9 @@ class LeadCreateForm(forms.Form):
     estimated_value = forms.DecimalField(
         min_value=0, max_digits=12, decimal_places=2, required=False
     )
-    brand = forms.ModelChoiceField(queryset=Brand.objects.none(), required=False)
+    brand = forms.ModelChoiceField(queryset=Brand.unscoped.none(), required=False)
     owner = MemberChoiceField(
-        queryset=Membership.objects.none(), required=False, empty_label="Assign automatically"
+        queryset=Membership.unscoped.none(), required=False, empty_label="Assign automatically"
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -121,6 +120,11 @@ class LeadCreateForm(forms.Form):
 
 
 class LeadEditForm(forms.ModelForm):
+    # Declared so the default (tenant-scoped) managers are not read when the class is built.
+    property = forms.ModelChoiceField(queryset=Property.unscoped.none(), required=False)
+    brand = forms.ModelChoiceField(queryset=Brand.unscoped.none(), required=False)
+    source = forms.ModelChoiceField(queryset=LeadSource.unscoped.none(), required=False)
+
     class Meta:
         model = Lead
         fields = ["title", "property", "brand", "lead_type", "estimated_value", "source", "cost"]
@@ -135,7 +139,7 @@ class LeadEditForm(forms.ModelForm):
 
 
 class StagePickForm(forms.Form):
-    stage = StageChoiceField(queryset=Stage.objects.none(), empty_label=None)
+    stage = StageChoiceField(queryset=Stage.unscoped.none(), empty_label=None)
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,7 +148,7 @@ class StagePickForm(forms.Form):
 
 class AssignForm(forms.Form):
     owner = MemberChoiceField(
-        queryset=Membership.objects.none(), required=False, empty_label="Nobody"
+        queryset=Membership.unscoped.none(), required=False, empty_label="Nobody"
     )
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
@@ -153,7 +157,7 @@ class AssignForm(forms.Form):
 
 
 class BulkAssignForm(AssignForm):
-    leads = forms.ModelMultipleChoiceField(queryset=Lead.objects.none())
+    leads = forms.ModelMultipleChoiceField(queryset=Lead.unscoped.none())
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, tenant=tenant, **kwargs)
@@ -173,7 +177,7 @@ class NoteForm(RowActionForm):
 
 
 class CallForm(RowActionForm):
-    outcome = forms.ChoiceField(choices=CallOutcome.CHOICES)
+    outcome = forms.ChoiceField(choices=CallOutcome.choices)
     note = forms.CharField(max_length=500, required=False)
     inbound = forms.BooleanField(required=False, label="They called us")
 

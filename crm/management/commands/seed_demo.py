@@ -30,6 +30,7 @@ from crm.services import (
     property_link_contact,
 )
 from crm.tenancy import tenant_context
+from leads.demo import seed_leads
 
 DEMO_PASSWORD = "threadline-demo"  # noqa: S105  (documented demo login, never a real account)
 
@@ -220,7 +221,7 @@ CHARGECARS_CONTACTS = [
 
 
 class Command(BaseCommand):
-    help = "Create or complete the demo tenants, team, brands, contacts and properties."
+    help = "Create or complete the demo tenants, team, brands, contacts, properties and leads."
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -337,6 +338,7 @@ class Command(BaseCommand):
                 is_default=True,
             )
             self._contacts(tenant, FLORIDA_CONTACTS, {"": brand}, "US")
+            seed_leads(tenant)
             if not Notification.objects.filter(tenant=tenant, recipient=rep.user).exists():
                 notification_create(
                     tenant=tenant,
@@ -375,5 +377,8 @@ class Command(BaseCommand):
                     website="https://laderthuis.example",
                 ),
             }  # fmt: skip
+            self._member(tenant, "rep@chargecars.test", "Sanne Visser", Role.REP,
+                         title="Installatieadviseur", weekly_availability=DUTCH_WEEK)  # fmt: skip
             self._contacts(tenant, CHARGECARS_CONTACTS, brands, "NL")
+            seed_leads(tenant)
         return tenant
