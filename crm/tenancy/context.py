@@ -56,8 +56,10 @@ def tenant_context(tenant: "Tenant", *, using: str = "default") -> Iterator["Ten
         with transaction.atomic(using=using, savepoint=False):
             _set_database_setting(TENANT_SETTING, tenant.pk, using)
             yield tenant
-            # The enclosing transaction goes on: give it back its own tenant (or none).
-            if enclosed and (previous is None or previous.pk != tenant.pk):
+            # The enclosing transaction goes on: give it back its own tenant (or none). One
+            # already marked for rollback (a 500) runs nothing more, and needs nothing back.
+            switched = previous is None or previous.pk != tenant.pk
+            if enclosed and switched and not connections[using].needs_rollback:
                 _set_database_setting(TENANT_SETTING, previous.pk if previous else None, using)
     finally:
         _current_tenant.reset(token)

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_http_methods
 from crm import selectors, services
 from crm.forms import ContactForm
 from crm.permissions import tenant_member_required
+from leads.selectors import leads_for_contact
 
 
 @tenant_member_required
@@ -21,8 +22,12 @@ def contact_list(request):
 @tenant_member_required
 def contact_detail(request, contact_pk: int):
     contact = selectors.contact_get(tenant=request.tenant, contact_id=contact_pk)
-    timeline = selectors.contact_timeline(tenant=request.tenant, contact=contact)
-    return render(request, "crm/contacts/detail.html", {"contact": contact, "timeline": timeline})
+    context = {
+        "contact": contact,
+        "timeline": selectors.contact_timeline(tenant=request.tenant, contact=contact),
+        "leads": leads_for_contact(tenant=request.tenant, contact=contact),
+    }
+    return render(request, "crm/contacts/detail.html", context)
 
 
 @tenant_member_required

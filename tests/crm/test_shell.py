@@ -1,7 +1,7 @@
 """The shell every page uses: navigation by role, the notification bell, flash and error pages."""
 
 import pytest
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from crm.models import Notification, NotificationLevel
@@ -142,3 +142,17 @@ def test_flash_messages_show_after_a_redirect(client, world):
         follow=True,
     )  # fmt: skip
     assert "Ana added." in response.content.decode()
+
+
+@override_settings(ROOT_URLCONF="tests.crm.failing_urls")
+def test_a_failing_view_answers_our_500_page_and_writes_nothing(client, world, caplog):
+    sign_in(client, world.rep)
+    client.raise_request_exception = False
+    response = client.get("/fail/")
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.content
+    # The view's own error is what gets logged, not a second one from unwinding the tenant.
+    assert "the view broke after writing" in caplog.text
+    assert "TransactionManagementError" not in caplog.text
+    with world.active():
+        assert not Notification.objects.filter(title="half-done").exists()

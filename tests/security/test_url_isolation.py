@@ -9,10 +9,30 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from crm.models import Role
+from leads.models import SavedLeadFilter
 from tests.conftest import sign_in
+from tests.factories import lead_for
+
+
+def _lead(world):
+    """The world's lead (made on first use, so worlds without URL tests stay lead-free)."""
+    if not hasattr(world, "lead"):
+        world.lead = lead_for(world, owner=world.rep)
+    return world.lead
+
+
+def _saved_filter(world):
+    with world.active():
+        saved, _ = SavedLeadFilter.objects.get_or_create(
+            tenant=world.tenant, membership=world.admin, name="Red", defaults={"query": "aging=red"}
+        )
+    return saved
+
 
 # URL keyword -> the object of a World it names.
 OBJECT_KWARGS = {
+    "lead_pk": lambda world: _lead(world).pk,
+    "saved_filter_pk": lambda world: _saved_filter(world).pk,
     "contact_pk": lambda world: world.contact.pk,
     "brand_pk": lambda world: world.brand.pk,
     "membership_pk": lambda world: world.rep.pk,
@@ -79,7 +99,13 @@ def test_every_url_keyword_is_known():
 
 def test_the_enumeration_finds_the_object_pages():
     names = {name for name, _ in object_routes()}
-    assert {"contacts:detail", "settings:brand-edit", "settings:member-edit"} <= names
+    assert {
+        "contacts:detail",
+        "settings:brand-edit",
+        "settings:member-edit",
+        "leads:detail",
+        "leads:next-stage",
+    } <= names
 
 
 def _url(name, kwargs, world):

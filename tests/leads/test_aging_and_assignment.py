@@ -1,0 +1,207 @@
+"""Aging colours against allowed delays (hours and business days), the progress bar, assignment."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from crm.models import Notification, Role, TimeOff
+from leads import services
+from leads.aging import Aging, StageCutoffs, aging_filter, cutoff
+from leads.models import AssignmentRule, Lead, LeadType
+from leads.pipeline_templates import COMMERCIAL_ROOFING
+from leads.progress import build_progress
+from leads.selectors import stages_by_pipeline
+from tests import factories
+from tests.factories import lead_for, pipeline_for, stage_named
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+
+
+def at(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=NEW_YORK)
+
+
+def test_business_days_skip_the_days_the_business_is_closed(world):
+    # Mon-Fri 08:00-17:00 (the default). Monday 10:00 minus one business day is Friday 10:00.
+    monday = at(2026, 11, 16, 10, 0)
+    assert cutoff(world.tenant, monday, 1, "business_days") == at(2026, 11, 13, 10, 0)
+    assert cutoff(world.tenant, monday, 3, "business_days") == at(2026, 11, 11, 10, 0)
+    # On a Saturday, one business day back is Friday at the same time.
+    saturday = at(2026, 11, 21, 9, 30)
+    assert cutoff(world.tenant, saturday, 1, "business_days") == at(2026, 11, 20, 9, 30)
+    assert cutoff(world.tenant, monday, 5, "hours") == monday - dt.timedelta(hours=5)
+
+
+def test_a_stage_turns_orange_then_red_and_the_filter_agrees(world):
+    pipeline = pipeline_for(world.tenant)
+    inspection = stage_named(pipeline, "Inspection scheduled")  # orange 3, red 5 business days
+    entered = at(2026, 11, 9, 9, 0)  # a Monday
+    cut = StageCutoffs.for_stage(world.tenant, inspection, at(2026, 11, 11, 9, 0))
+    assert cut.colour(entered) == Aging.GREEN
+    cut = StageCutoffs.for_stage(world.tenant, inspection, at(2026, 11, 12, 9, 0))
+    assert cut.colour(entered) == Aging.ORANGE  # Thursday: three business days
+    cut = StageCutoffs.for_stage(world.tenant, inspection, at(2026, 11, 16, 9, 0))
+    assert cut.colour(entered) == Aging.RED  # next Monday: five business days
+
+    lead = lead_for(world, pipeline, owner=world.rep)
+    with world.active():
+        services.lead_move_to_stage(
+            tenant=world.tenant, actor=None, lead=lead, stage=inspection, now=entered
+        )
+        stages = list(pipeline.stages.all())
+        for now, colour in (
+            (at(2026, 11, 11, 9, 0), "green"),
+            (at(2026, 11, 12, 9, 0), "orange"),
+            (at(2026, 11, 16, 9, 0), "red"),
+        ):
+            matching = Lead.objects.filter(aging_filter(world.tenant, stages, colour, now))
+            assert list(matching) == [lead], colour
+
+
+def test_the_progress_bar_has_a_segment_per_stage_and_tints_the_past(world):
+    pipeline = pipeline_for(world.tenant)
+    lead = lead_for(world, pipeline, owner=world.rep)
+    created = lead.created_at
+    with world.active():
+        lead.first_touch_at = created + dt.timedelta(minutes=5)
+        lead.save(update_fields=["first_touch_at"])
+        # Contacted in 30 minutes (on time), then two weeks before the inspection was booked.
+        services.lead_move_to_stage(
+            tenant=world.tenant,
+            actor=None,
+            lead=lead,
+            stage=stage_named(pipeline, "Contacted"),
+            now=created + dt.timedelta(minutes=30),
+        )
+        services.lead_move_to_stage(
+            tenant=world.tenant,
+            actor=None,
+            lead=lead,
+            stage=stage_named(pipeline, "Quote sent"),
+            now=created + dt.timedelta(days=14),
+        )
+        lead = Lead.objects.select_related("stage").get(pk=lead.pk)
+        bar = build_progress(
+            tenant=world.tenant,
+            lead=lead,
+            pipeline_stages=stages_by_pipeline(tenant=world.tenant)[pipeline.pk],
+            visits=list(lead.visits.all()),
+            now=created + dt.timedelta(days=14, hours=1),
+            untouched_after=dt.timedelta(minutes=15),
+        )
+    # Ten steps (the lost stage is where a lead ends, not a step).
+    assert [s.stage.name for s in bar.segments][:4] == [
+        "New lead",
+        "Contacted",
+        "Inspection scheduled",
+        "Quote sent",
+    ]
+    assert len(bar.segments) == 10
+    states = [(s.state, s.tint) for s in bar.segments[:5]]
+    assert states == [
+        ("past", "on-time"),
+        ("past", "late"),
+        ("past", "skipped"),
+        ("current", "green"),
+        ("future", ""),
+    ]
+    assert bar.colour == "green" and not bar.stalled
+    assert bar.summary.startswith("Stage 4 of 10: Quote sent")
+
+
+def test_a_lead_nobody_touched_is_marked_stalled(world):
+    lead = lead_for(world, owner=world.rep)
+    with world.active():
+        lead = Lead.objects.select_related("stage").get(pk=lead.pk)
+        bar = build_progress(
+            tenant=world.tenant,
+            lead=lead,
+            pipeline_stages=stages_by_pipeline(tenant=world.tenant)[lead.pipeline_id],
+            visits=list(lead.visits.all()),
+            now=lead.created_at + dt.timedelta(minutes=20),
+            untouched_after=dt.timedelta(minutes=15),
+        )
+    assert bar.stalled and "not contacted yet" in bar.summary
+
+
+# --- Assignment ---------------------------------------------------------------------------------
+
+
+def _rep(world, **profile):
+    always = {
+        day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    }
+    profile.setdefault("weekly_availability", always)
+    return factories.MembershipFactory(tenant=world.tenant, role=Role.REP, **profile)
+
+
+def test_round_robin_gives_the_next_lead_to_whoever_waited_longest(world):
+    with world.active():
+        world.rep.is_active = False
+        world.rep.save()
+    first, second = _rep(world), _rep(world)
+    owners = [lead_for(world).owner for _ in range(4)]
+    assert [o.pk for o in owners] == [first.pk, second.pk, first.pk, second.pk]
+
+
+def test_assignment_checks_capacity_expertise_territory_and_time_off(world):
+    with world.active():
+        world.rep.is_active = False
+        world.rep.save()
+    full = _rep(world, capacity=1)
+    lead_for(world, owner=full)  # now at capacity
+    commercial_only = _rep(world, expertise="commercial")
+    elsewhere = _rep(world, territories=["GA", "Atlanta"])
+    away = _rep(world)
+    today = timezone.localdate()
+    with world.active():
+        TimeOff.objects.create(tenant=world.tenant, membership=away, starts_on=today, ends_on=today)
+    covering = _rep(world, territories=["331"])  # the world's property is in 33145
+    lead = lead_for(world, lead_type=LeadType.RESIDENTIAL)
+    assert lead.owner == covering
+    assert {full, commercial_only, elsewhere, away}.isdisjoint({lead.owner})
+
+
+def test_nobody_eligible_puts_the_lead_in_the_managers_queue(world):
+    with world.active():
+        world.rep.weekly_availability = {
+            d: [] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        }
+        world.rep.save()
+    lead = lead_for(world)
+    assert lead.owner is None
+    with world.active():
+        notified = set(
+            Notification.objects.filter(title__contains="needs an owner").values_list(
+                "recipient_id", flat=True
+            )
+        )
+    assert notified == {world.manager.user_id, world.admin.user_id}
+
+
+def test_the_first_matching_rule_picks_from_its_members(world):
+    commercial_pipeline = pipeline_for(world.tenant, COMMERCIAL_ROOFING)
+    specialist = _rep(world, expertise="commercial")
+    with world.active():
+        rule = AssignmentRule.objects.create(
+            tenant=world.tenant, name="Commercial", pipeline=commercial_pipeline
+        )
+        rule.members.set([specialist])
+    lead = lead_for(world, commercial_pipeline, lead_type=LeadType.COMMERCIAL)
+    assert lead.owner == specialist
+    # A lead no rule matches waits for a manager, even though reps are free.
+    residential = lead_for(world, lead_type=LeadType.RESIDENTIAL)
+    assert residential.owner is None
+
+
+def test_reassigning_notifies_the_new_owner_and_lands_on_the_timeline(world):
+    lead = lead_for(world, owner=world.rep)
+    other = _rep(world)
+    with world.active():
+        services.lead_assign(tenant=world.tenant, actor=world.manager.user, lead=lead, owner=other)
+        assert Notification.objects.filter(recipient=other.user).count() == 1
+        assert lead.timeline.filter(kind="lead.assigned").count() == 2

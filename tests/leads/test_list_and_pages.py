@@ -1,0 +1,304 @@
+"""The lead list (filters, keyset pages, fixed query count), its htmx row actions, the lead pages."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import Contact, Role
+from leads import services
+from leads.models import Lead, LeadStatus, SavedLeadFilter
+from tests import factories
+from tests.conftest import queries_for, sign_in
+from tests.factories import lead_for, pipeline_for, stage_named
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("leads:list")
+
+
+def _names(response) -> list[str]:
+    return [row.lead.contact.display_name for row in response.context["rows"]]
+
+
+def _lead_with_contact(world, first_name: str, **fields) -> Lead:
+    with world.active():
+        contact = factories.ContactFactory(tenant=world.tenant, first_name=first_name)
+        factories.ContactEmailFactory(tenant=world.tenant, contact=contact)
+    return lead_for(world, contact=contact, **fields)
+
+
+def test_a_rep_sees_their_own_open_leads_and_a_manager_the_teams(client, world):
+    other_rep = factories.MembershipFactory(tenant=world.tenant, role=Role.REP)
+    _lead_with_contact(world, "Mine", owner=world.rep)
+    _lead_with_contact(world, "Theirs", owner=other_rep)
+    sign_in(client, world.rep)
+    names = {n.split()[0] for n in _names(client.get(LIST))}
+    assert names == {"Mine"}
+    assert {n.split()[0] for n in _names(client.get(LIST, {"scope": "team"}))} == {"Mine", "Theirs"}
+    sign_in(client, world.manager)
+    assert {n.split()[0] for n in _names(client.get(LIST))} == {"Mine", "Theirs"}
+
+
+def test_filters_by_stage_source_aging_priority_and_search(client, world):
+    pipeline = pipeline_for(world.tenant)
+    source = factories.LeadSourceFactory(tenant=world.tenant, name="Angi")
+    _lead_with_contact(world, "Fresh", owner=world.rep, source=source)
+    stale = _lead_with_contact(world, "Stale", owner=world.rep, estimated_value=Decimal("90000"))
+    with world.active():
+        services.lead_move_to_stage(
+            tenant=world.tenant,
+            actor=None,
+            lead=stale,
+            stage=stage_named(pipeline, "Inspection scheduled"),
+            now=timezone.now() - dt.timedelta(days=30),
+        )
+        stale.refresh_from_db()
+        services.lead_rescore(tenant=world.tenant, lead=stale)
+    sign_in(client, world.rep)
+
+    def first_names(**params):
+        return {n.split()[0] for n in _names(client.get(LIST, params))}
+
+    inspection = stage_named(pipeline, "Inspection scheduled")
+    assert first_names(stage=inspection.pk) == {"Stale"}
+    assert first_names(source=source.pk) == {"Fresh"}
+    assert first_names(aging="red") == {"Stale"}
+    assert first_names(aging="green") == {"Fresh"}
+    assert first_names(priority="high") == {"Stale"}
+    assert first_names(q="fre") == {"Fresh"}
+    assert first_names(q="nobody-by-that-name") == set()
+    today = timezone.localdate().isoformat()
+    assert first_names(created_from=today) == {"Fresh", "Stale"}
+
+
+def test_sorting_by_aging_puts_the_longest_waiting_first(client, world):
+    pipeline = pipeline_for(world.tenant)
+    older = _lead_with_contact(world, "Older", owner=world.rep)
+    _lead_with_contact(world, "Newer", owner=world.rep)
+    with world.active():
+        services.lead_move_to_stage(
+            tenant=world.tenant,
+            actor=None,
+            lead=older,
+            stage=stage_named(pipeline, "Contacted"),
+            now=timezone.now() - dt.timedelta(days=3),
+        )
+    sign_in(client, world.rep)
+    assert _names(client.get(LIST, {"sort": "aging"}))[0].startswith("Older")
+
+
+def test_the_list_pages_with_a_cursor_and_shows_every_lead_once(client, world):
+    pipeline = pipeline_for(world.tenant)
+    with world.active():
+        for _ in range(60):
+            services.lead_create(
+                tenant=world.tenant,
+                actor=None,
+                contact=world.contact,
+                pipeline=pipeline,
+                owner=world.rep,
+            )
+    sign_in(client, world.rep)
+    first = client.get(LIST, {"sort": "created"})
+    page = first.context["page"]
+    assert len(page.items) == 50 and page.has_next
+    second = client.get(
+        LIST, {"sort": "created", "after": page.next_cursor}, HTTP_HX_REQUEST="true"
+    )
+    seen = [lead.pk for lead in page.items] + [lead.pk for lead in second.context["page"].items]
+    assert len(seen) == len(set(seen)) == 60
+
+
+def test_the_list_runs_the_same_number_of_queries_for_3_or_40_leads(client, world):
+    pipeline = pipeline_for(world.tenant)
+    source = factories.LeadSourceFactory(tenant=world.tenant)
+
+    def add(count):
+        with world.active():
+            for _ in range(count):
+                lead = services.lead_create(
+                    tenant=world.tenant,
+                    actor=None,
+                    contact=world.contact,
+                    place=world.property,
+                    pipeline=pipeline,
+                    owner=world.rep,
+                    source=source,
+                )
+                services.lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=lead)
+
+    sign_in(client, world.manager)
+    add(3)
+    few = queries_for(client, LIST)
+    add(37)
+    many = queries_for(client, LIST)
+    assert few == many
+    assert many <= 20, many
+
+
+def test_moving_a_lead_from_its_row_returns_the_updated_row(client, world):
+    lead = lead_for(world, owner=world.rep)
+    sign_in(client, world.rep)
+    response = client.post(
+        reverse("leads:next-stage", kwargs={"lead_pk": lead.pk}), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<tbody class="lead" id="lead-{lead.pk}"')
+    assert "Contacted" in html and "Moved to the next stage." in html
+    with world.active():
+        lead.refresh_from_db()
+        assert lead.stage.name == "Contacted"
+
+
+def test_a_refused_row_action_comes_back_with_its_reason(client, world):
+    lead = lead_for(world, owner=world.rep)
+    sign_in(client, world.rep)
+    response = client.post(
+        reverse("leads:lost", kwargs={"lead_pk": lead.pk}),
+        {"reason": "other", "note": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "Say in a few words why." in response.content.decode()
+    with world.active():
+        lead.refresh_from_db()
+        assert lead.status == LeadStatus.OPEN
+
+
+def test_row_actions_without_javascript_redirect_back(client, world):
+    lead = lead_for(world, owner=world.rep)
+    sign_in(client, world.rep)
+    response = client.post(
+        reverse("leads:note", kwargs={"lead_pk": lead.pk}),
+        {"body": "Prefers mornings", "next": f"{LIST}?sort=aging"},
+    )
+    assert response.status_code == 302 and response["Location"] == f"{LIST}?sort=aging"
+    response = client.post(
+        reverse("leads:note", kwargs={"lead_pk": lead.pk}),
+        {"body": "x", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("leads:detail", kwargs={"lead_pk": lead.pk})
+
+
+def test_a_rep_cannot_act_on_another_reps_lead_or_give_leads_away(client, world):
+    other_rep = factories.MembershipFactory(tenant=world.tenant, role=Role.REP)
+    theirs = lead_for(world, owner=other_rep)
+    mine = lead_for(world, owner=world.rep)
+    sign_in(client, world.rep)
+    url = reverse("leads:next-stage", kwargs={"lead_pk": theirs.pk})
+    assert client.post(url).status_code == 403
+    response = client.post(
+        reverse("leads:assign", kwargs={"lead_pk": mine.pk}),
+        {"owner": other_rep.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Only a manager" in response.content.decode()
+    bulk = client.post(reverse("leads:bulk-assign"), {"leads": [mine.pk], "owner": other_rep.pk})
+    assert bulk.status_code == 403
+
+
+def test_a_manager_reassigns_in_bulk(client, world):
+    other_rep = factories.MembershipFactory(tenant=world.tenant, role=Role.REP)
+    leads = [lead_for(world, owner=world.rep) for _ in range(3)]
+    sign_in(client, world.manager)
+    response = client.post(
+        reverse("leads:bulk-assign"),
+        {"leads": [lead.pk for lead in leads[:2]], "owner": other_rep.pk},
+    )
+    assert response.status_code == 302
+    with world.active():
+        owners = [Lead.objects.get(pk=lead.pk).owner_id for lead in leads]
+    assert owners == [other_rep.pk, other_rep.pk, world.rep.pk]
+
+
+def test_another_tenants_lead_cannot_be_bulk_assigned(client, world, other_world):
+    foreign = lead_for(other_world, owner=other_world.rep)
+    sign_in(client, world.manager)
+    client.post(reverse("leads:bulk-assign"), {"leads": [foreign.pk], "owner": world.rep.pk})
+    with other_world.active():
+        assert Lead.objects.get(pk=foreign.pk).owner_id == other_world.rep.pk
+
+
+def test_saved_filters_are_personal_unless_shared(client, world):
+    sign_in(client, world.rep)
+    response = client.post(
+        reverse("leads:filter-save"), {"name": "My red leads", "query": "aging=red&scope=mine"}
+    )
+    assert response.status_code == 302 and response["Location"].endswith("?aging=red&scope=mine")
+    with world.active():
+        saved = SavedLeadFilter.objects.get()
+        assert not saved.is_shared
+    assert ">My red leads</a>" in client.get(LIST).content.decode()
+    sign_in(client, world.manager)
+    assert ">My red leads</a>" not in client.get(LIST).content.decode()
+    delete = reverse("leads:filter-delete", kwargs={"saved_filter_pk": saved.pk})
+    assert client.post(delete).status_code == 404
+
+
+def test_the_lead_page_shows_the_bar_the_score_and_the_timeline(client, world):
+    lead = lead_for(world, owner=world.rep, estimated_value=Decimal("18500"), title="Tile roof")
+    with world.active():
+        services.lead_add_note(
+            tenant=world.tenant, actor=world.rep.user, lead=lead, body="Gate code 1234"
+        )
+    sign_in(client, world.rep)
+    url = reverse("leads:detail", kwargs={"lead_pk": lead.pk})
+    response = client.get(url)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="progress' in html and "Stage 1 of 10: New lead" in html
+    assert "$18,500" in html and "Gate code 1234" in html and "In-state" in html
+    assert queries_for(client, url) <= 25
+
+
+def test_creating_a_lead_for_a_known_phone_reuses_the_contact(client, world):
+    pipeline = pipeline_for(world.tenant)
+    with world.active():
+        known = world.contact.phones.first().number
+        contacts_before = Contact.objects.count()
+    sign_in(client, world.rep)
+    response = client.post(
+        reverse("leads:create"),
+        {
+            "first_name": "Same",
+            "last_name": "Person",
+            "phone": known.as_national,
+            "address_line1": "12 Palm Ave",
+            "city": "Miami",
+            "state": "FL",
+            "postal_code": "33145",
+            "pipeline": pipeline.pk,
+            "lead_type": "residential",
+            "owner": world.rep.pk,
+            "note": "Called about a leak",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    with world.active():
+        lead = Lead.objects.get()
+        assert lead.contact_id == world.contact.pk
+        assert Contact.objects.count() == contacts_before
+        assert lead.property.city == "Miami" and lead.location == "in_state"
+        assert lead.timeline.filter(kind="lead.note").exists()
+
+
+def test_the_create_form_explains_what_is_missing(client, world):
+    pipeline_for(world.tenant)
+    sign_in(client, world.rep)
+    response = client.post(reverse("leads:create"), {"first_name": "Only a name"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Give an email address or a phone number" in html
+
+
+def test_a_lead_of_another_tenant_is_not_found(client, world, other_world):
+    foreign = lead_for(other_world, owner=other_world.rep)
+    sign_in(client, world.admin)
+    assert client.get(reverse("leads:detail", kwargs={"lead_pk": foreign.pk})).status_code == 404
+    assert (
+        client.post(reverse("leads:next-stage", kwargs={"lead_pk": foreign.pk})).status_code == 404
+    )
