@@ -189,11 +189,11 @@ def _seed_florida(tenant: Tenant) -> None:
     rng = random.Random(1042)  # noqa: S311  (the same demo every time; nothing secret)
     for spec in FLORIDA_LEADS:
         contact = _contact_for(tenant, spec.email, rng)
-        _replay(tenant, spec, contact, pipelines[spec.pipeline], sources, members)
+        _replay(tenant, spec, contact, pipelines[spec.pipeline], sources, members, rng)
     for company, key, stage, in_stage, owner, source, value, title, *rest in COMMERCIAL_LEADS:
         contact = _company_contact(tenant, company, rng)
         spec = DemoLead("", key, stage, in_stage, owner, source, value, title, *rest)
-        _replay(tenant, spec, contact, pipelines[key], sources, members)
+        _replay(tenant, spec, contact, pipelines[key], sources, members, rng)
 
 
 def _seed_chargecars(tenant: Tenant) -> None:
@@ -205,9 +205,10 @@ def _seed_chargecars(tenant: Tenant) -> None:
     )
     sources = _sources(tenant, CHARGECARS_SOURCES)
     members = _members(tenant)
+    rng = random.Random(31)  # noqa: S311  (the same demo every time; nothing secret)
     for spec in CHARGECARS_LEADS:
         contact = Contact.objects.get(tenant=tenant, emails__email=spec.email)
-        _replay(tenant, spec, contact, pipeline, sources, members)
+        _replay(tenant, spec, contact, pipeline, sources, members, rng)
 
 
 def _contact_for(tenant, email: str, rng: random.Random) -> Contact:
@@ -250,7 +251,7 @@ def _new_contact(tenant, first, last, company, city, state, postal, rng) -> Cont
     return contact
 
 
-def _replay(tenant, spec: DemoLead, contact, pipeline, sources, members) -> Lead:
+def _replay(tenant, spec: DemoLead, contact, pipeline, sources, members, rng) -> Lead:
     """Create the lead in the past and walk it through its pipeline up to `spec.stage`."""
     now = timezone.now()
     stages = list(
@@ -258,8 +259,8 @@ def _replay(tenant, spec: DemoLead, contact, pipeline, sources, members) -> Lead
     )
     target = next(index for index, stage in enumerate(stages) if stage.name == spec.stage)
     entered_target = now - spec.in_stage
-    # Earlier stages took a day or three each, ending when the lead entered its current stage.
-    step = days(1.7)
+    # Earlier stages took from hours to a few days each, up to the current stage.
+    step = days(rng.uniform(0.3, 2.4))
     created = entered_target - step * target
     owner = members.get(spec.owner) if spec.owner else None
     lead = services.lead_create(

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -56,6 +57,7 @@ def lead_list(request):
         "options": selectors.row_options(tenant=tenant),
         "saved_filters": selectors.saved_filters_for(tenant=tenant, membership=request.membership),
         "can_bulk_assign": request.membership.role in MANAGERS,
+        "back_url": request.get_full_path(),
     }
     if request.htmx and request.GET.get("after"):
         return render(request, "leads/list.html#rows", context)
@@ -70,11 +72,16 @@ def _ensure_may_act(request, lead: Lead) -> None:
         raise PermissionDenied("This lead belongs to another rep: ask them or a manager.")
 
 
-def _back(request, lead: Lead):
+def _safe_next(request) -> str:
+    """Where a row action came from (a list with its filters, or a lead page), if it is ours."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
-    return redirect("leads:detail", lead_pk=lead.pk)
+        return target
+    return ""
+
+
+def _back(request, lead: Lead):
+    return redirect(_safe_next(request) or reverse("leads:detail", kwargs={"lead_pk": lead.pk}))
 
 
 def _row_response(request, lead_pk: int, error: str = "", done: str = ""):
@@ -84,6 +91,7 @@ def _row_response(request, lead_pk: int, error: str = "", done: str = ""):
         "row_error": error,
         "row_done": done,
         "can_bulk_assign": request.membership.role in MANAGERS,
+        "back_url": _safe_next(request) or reverse("leads:list"),
     }
     return render(request, "leads/list.html#row", context)
 
@@ -218,10 +226,7 @@ def lead_bulk_assign(request):
         )
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
-    return redirect("leads:list")
+    return redirect(_safe_next(request) or reverse("leads:list"))
 
 
 # --- Saved filters ------------------------------------------------------------------------------
@@ -274,6 +279,7 @@ def lead_detail(request, lead_pk: int):
         "may_act": request.membership.role != Role.REP
         or lead.owner_id in (None, request.membership.pk),
         "can_bulk_assign": request.membership.role in MANAGERS,
+        "back_url": request.get_full_path(),
     }
     return render(request, "leads/detail.html", context)
 
