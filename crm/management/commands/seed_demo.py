@@ -317,13 +317,13 @@ class Command(BaseCommand):
                 Role.REP,
                 title="Residential sales rep",
                 expertise=Expertise.RESIDENTIAL,
-                territories=["Miami-Dade", "Broward"],
+                territories=["Miami", "Fort Lauderdale", "330", "331", "333"],
                 capacity=40,
                 weekly_availability=FLORIDA_WEEK,
             )
             self._member(tenant, "rep2@demo.test", "Tyler Brooks", Role.REP,
                          title="Commercial sales rep", expertise=Expertise.COMMERCIAL,
-                         territories=["Hillsborough", "Pinellas", "Orange"], capacity=25,
+                         territories=["Tampa", "Orlando", "336", "337", "328"], capacity=25,
                          weekly_availability=FLORIDA_WEEK)  # fmt: skip
             brand = self._brand(
                 tenant,
