@@ -12,6 +12,7 @@ from crm.models import (
     Membership,
     Role,
     Tenant,
+    TimeOff,
 )
 
 DAY_LABELS = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
@@ -128,8 +129,8 @@ class MembershipForm(WeeklyHoursMixin, forms.ModelForm):
     hours_field = "weekly_availability"
     territories = forms.CharField(
         required=False,
-        help_text="Comma-separated: states, counties or ZIP prefixes.",
-        widget=forms.TextInput(attrs={"placeholder": "Miami-Dade, Broward, 331"}),
+        help_text="Comma-separated: states, cities or ZIP prefixes (e.g. FL, Tampa, 331).",
+        widget=forms.TextInput(attrs={"placeholder": "Miami, Fort Lauderdale, 331"}),
     )
 
     class Meta:
@@ -149,6 +150,25 @@ class MembershipForm(WeeklyHoursMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         cleaned["weekly_availability"] = self.clean_hours()
+        return cleaned
+
+
+class TimeOffForm(forms.ModelForm):
+    class Meta:
+        model = TimeOff
+        fields = ["starts_on", "ends_on", "note"]
+        labels = {"starts_on": "First day off", "ends_on": "Last day off"}
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "note": forms.TextInput(attrs={"placeholder": "Vacation, training …"}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "The last day off cannot be before the first.")
         return cleaned
 
 

@@ -1,5 +1,6 @@
 """Every write of the core domain. Each function is one transaction and takes the tenant explicitly."""
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -30,8 +31,10 @@ from crm.models import (
     Role,
     Tenant,
     TimelineEvent,
+    TimeOff,
     User,
 )
+from crm.phones import e164
 
 # --- Timeline -----------------------------------------------------------------------------------
 
@@ -356,7 +359,7 @@ def contact_find_or_create(
     from crm.selectors import contact_match
 
     emails = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
-    phones = list(dict.fromkeys(p for p in phones if p))
+    phones = list({e164(number): number for number in phones if number}.values())
     contact = contact_match(tenant=tenant, emails=emails, phones=phones)
     if contact is None:
         contact = contact_create(
@@ -364,12 +367,12 @@ def contact_find_or_create(
         )
         return ContactMatch(contact, created=True)
     known_emails = set(contact.emails.values_list("email", flat=True))
-    known_phones = {str(n) for n in contact.phones.values_list("number", flat=True)}
+    known_phones = {e164(n) for n in contact.phones.values_list("number", flat=True)}
     for email in emails:
         if email not in known_emails:
             ContactEmail.objects.create(tenant=tenant, contact=contact, email=email)
     for number in phones:
-        if str(number) not in known_phones:
+        if e164(number) not in known_phones:
             ContactPhone.objects.create(tenant=tenant, contact=contact, number=number)
     return ContactMatch(contact, created=False)
 
@@ -439,3 +442,38 @@ def property_link_contact(
             property=place,
         )
     return link
+
+
+# --- Time off -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def time_off_add(
+    *,
+    tenant: Tenant,
+    actor: User,
+    membership: Membership,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    note: str = "",
+) -> TimeOff:
+    """Days the member is away: lead assignment passes them over on those days."""
+    if membership.tenant_id != tenant.pk:
+        raise ValidationError("Unknown team member.")
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "The last day off cannot be before the first."})
+    time_off = TimeOff(
+        tenant=tenant,
+        membership=membership,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        note=note.strip(),
+    )
+    time_off.full_clean(exclude=["tenant", "membership"])
+    time_off.save()
+    return time_off
+
+
+@transaction.atomic
+def time_off_remove(*, tenant: Tenant, actor: User, time_off: TimeOff) -> None:
+    TimeOff.objects.filter(tenant=tenant, pk=time_off.pk).delete()

@@ -32,6 +32,16 @@ settings_patterns = (
         path("team/", settings_views.team, name="team"),
         path("team/invite/", settings_views.member_invite, name="member-invite"),
         path("team/<int:membership_pk>/", settings_views.member_edit, name="member-edit"),
+        path(
+            "team/<int:membership_pk>/time-off/",
+            settings_views.time_off_add,
+            name="time-off-add",
+        ),
+        path(
+            "time-off/<int:time_off_pk>/delete/",
+            settings_views.time_off_delete,
+            name="time-off-delete",
+        ),
         path("audit/", settings_views.audit_log, name="audit"),
     ],
     "settings",

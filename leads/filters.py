@@ -75,12 +75,15 @@ class LeadFilter(django_filters.FilterSet):
         self.tenant, self.membership = tenant, membership
         self.filters["owner"].queryset = selectors.assignable_members(tenant=tenant)
         self.filters["pipeline"].queryset = selectors.pipelines_for_tenant(tenant=tenant)
+        # Archived stages stay filterable: leads may still sit in them (settings links here).
         self.filters["stage"].queryset = (
-            Stage.objects.filter(tenant=tenant, is_archived=False)
+            Stage.objects.filter(tenant=tenant)
             .select_related("pipeline")
-            .order_by("pipeline__position", "pipeline_id", "position", "id")
+            .order_by("is_archived", "pipeline__position", "pipeline_id", "position", "id")
         )
         self.filters["source"].queryset = selectors.lead_sources_for_tenant(tenant=tenant)
+        # The form is built on first use: only now, with every queryset in place.
+        self.form.fields["stage"].label_from_instance = stage_label
 
     @property
     def sort_order(self) -> str:
@@ -132,6 +135,11 @@ class LeadFilter(django_filters.FilterSet):
         """Whether anything beyond the defaults is applied (the page offers "Clear")."""
         defaults = {"status", "scope", "sort"}
         return any(value for key, value in self.data.items() if key not in defaults | {"after"})
+
+
+def stage_label(stage: Stage) -> str:
+    archived = " (archived)" if stage.is_archived else ""
+    return f"{stage.pipeline.name}: {stage.name}{archived}"
 
 
 def priority_band(score: int) -> str:

@@ -231,6 +231,7 @@ class LostReason(models.TextChoices):
     NO_RESPONSE = "no_response", "No response"
     OUT_OF_AREA = "out_of_area", "Out of service area"
     NOT_OUR_WORK = "not_our_work", "Job we don't do"
+    NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
     OTHER = "other", "Other"
 
 

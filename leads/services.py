@@ -39,6 +39,7 @@ from crm.services import (
     property_create,
     timeline_record,
 )
+from crm.tenancy import tenant_context
 from leads import signals
 from leads.aging import StageCutoffs
 from leads.models import (
@@ -112,10 +113,12 @@ def lead_create(
     brand: Brand | None = None,
     note: str = "",
     created_via: str = "staff",
+    notify_owner: bool = True,
     now: dt.datetime | None = None,
 ) -> Lead:
     """A new lead in `pipeline` (its first stage unless `stage`), owned by `owner`, or by whom the
-    assignment rules pick when no owner is given."""
+    assignment rules pick when no owner is given. Bulk imports pass notify_owner=False and tell
+    each owner once, at the end."""
     now = now or timezone.now()
     if pipeline.tenant_id != tenant.pk or (stage and stage.pipeline_id != pipeline.pk):
         raise ValidationError("That stage is not part of this pipeline.")
@@ -160,9 +163,11 @@ def lead_create(
     if note.strip():
         lead_add_note(tenant=tenant, actor=actor, lead=lead, body=note)
     if owner is not None:
-        lead_assign(tenant=tenant, actor=actor, lead=lead, owner=owner, now=now)
+        lead_assign(
+            tenant=tenant, actor=actor, lead=lead, owner=owner, now=now, notify=notify_owner
+        )
     elif assign_automatically:
-        lead_assign_automatically(tenant=tenant, lead=lead, now=now)
+        lead_assign_automatically(tenant=tenant, lead=lead, now=now, notify=notify_owner)
     lead_refresh_search(lead=lead)
     lead_rescore(tenant=tenant, lead=lead, now=now)
     transaction.on_commit(
@@ -280,7 +285,7 @@ def eligible_members(
 
 @transaction.atomic
 def lead_assign_automatically(
-    *, tenant: Tenant, lead: Lead, now: dt.datetime | None = None
+    *, tenant: Tenant, lead: Lead, now: dt.datetime | None = None, notify: bool = True
 ) -> Membership | None:
     """Round robin by the first matching rule; nobody eligible: the managers' queue."""
     now = now or timezone.now()
@@ -306,6 +311,7 @@ def lead_assign_automatically(
             owner=candidates[0],
             now=now,
             reason=f"rule “{rule.name}”" if rule else "round robin",
+            notify=notify,
         )
     timeline_record(
         tenant=tenant,
@@ -314,6 +320,8 @@ def lead_assign_automatically(
         lead=lead,
         occurred_at=now,
     )
+    if not notify:
+        return None
     notifications_notify_roles(
         tenant=tenant,
         roles=[Role.MANAGER, Role.ADMIN],
@@ -334,6 +342,7 @@ def lead_assign(
     owner: Membership | None,
     now: dt.datetime | None = None,
     reason: str = "",
+    notify: bool = True,
 ) -> Membership | None:
     now = now or timezone.now()
     if owner is not None and (owner.tenant_id != tenant.pk or not owner.is_active):
@@ -357,7 +366,7 @@ def lead_assign(
         occurred_at=now,
         detail={"from": previous.pk if previous else None, "to": owner.pk if owner else None},
     )
-    if owner is not None and (actor is None or owner.user_id != actor.pk):
+    if notify and owner is not None and (actor is None or owner.user_id != actor.pk):
         notification_create(
             tenant=tenant,
             recipient=owner.user,
@@ -852,22 +861,24 @@ def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
 
 
 def _email_quote(tenant: Tenant, quote: Quote, to_address: str) -> None:
-    brand = quote.lead.brand or Brand.objects.filter(tenant=tenant, is_default=True).first()
-    context = {
-        "quote": quote,
-        "lead": quote.lead,
-        "brand": brand,
-        "tenant": tenant,
-        "link": quote_public_url(quote),
-    }
-    sender = f"{brand.sender_name} <{brand.sender_email}>" if brand else None
-    message = EmailMessage(
-        subject=render_to_string("leads/quotes/email_subject.txt", context).strip(),
-        body=render_to_string("leads/quotes/email_body.txt", context),
-        from_email=sender,
-        to=[to_address],
-        reply_to=[brand.reply_to_email] if brand and brand.reply_to_email else None,
-    )
+    # Runs after the commit, outside the request's tenant context: open it again to read.
+    with tenant_context(tenant):
+        brand = quote.lead.brand or Brand.objects.filter(tenant=tenant, is_default=True).first()
+        context = {
+            "quote": quote,
+            "lead": quote.lead,
+            "brand": brand,
+            "tenant": tenant,
+            "link": quote_public_url(quote),
+        }
+        sender = f"{brand.sender_name} <{brand.sender_email}>" if brand else None
+        message = EmailMessage(
+            subject=render_to_string("leads/quotes/email_subject.txt", context).strip(),
+            body=render_to_string("leads/quotes/email_body.txt", context),
+            from_email=sender,
+            to=[to_address],
+            reply_to=[brand.reply_to_email] if brand and brand.reply_to_email else None,
+        )
     message.send()
 
 
@@ -889,7 +900,7 @@ def quote_mark_viewed(*, tenant: Tenant, quote: Quote) -> Quote:
 
 def _lock_open_quote(tenant: Tenant, quote: Quote) -> Quote:
     quote = (
-        Quote.objects.select_for_update()
+        Quote.objects.select_for_update(of=("self",))
         .select_related("lead__owner__user", "lead__contact")
         .get(tenant=tenant, pk=quote.pk)
     )

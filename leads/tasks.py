@@ -4,7 +4,8 @@ from celery import shared_task
 
 from crm.models import Tenant
 from crm.tenancy import tenant_context
-from leads import services
+from crm.tenancy.tasks import enqueue_on_commit, tenant_task
+from leads import capture, services
 
 
 def _each_tenant(sweep) -> int:
@@ -29,3 +30,10 @@ def refresh_lead_priorities() -> int:
 @shared_task
 def expire_quotes() -> int:
     return _each_tenant(services.quotes_expire_due)
+
+
+@tenant_task()
+def run_lead_import(tenant: Tenant, lead_import_id: int) -> None:
+    """Import the next batch of a confirmed CSV import, then queue the batch after it."""
+    if capture.lead_import_run_batch(tenant=tenant, lead_import_id=lead_import_id):
+        enqueue_on_commit(run_lead_import, tenant.pk, lead_import_id)

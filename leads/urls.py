@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leads.views import leads
+from leads.views import imports, leads, quotes
 
 app_name = "leads"
 
@@ -24,6 +24,19 @@ urlpatterns = [
     path("<int:lead_pk>/call/", leads.lead_call, name="call"),
     path("<int:lead_pk>/lost/", leads.lead_lost, name="lost"),
     path("<int:lead_pk>/reopen/", leads.lead_reopen, name="reopen"),
-    # Quotes and payments (leads.views.quotes)
-    # CSV import (leads.views.imports)
+    # --- Quotes and payments (leads.views.quotes)
+    path("<int:lead_pk>/quotes/new/", quotes.quote_create, name="quote-create"),
+    path("<int:lead_pk>/quotes/<int:quote_pk>/", quotes.quote_detail, name="quote-detail"),
+    path("<int:lead_pk>/quotes/<int:quote_pk>/edit/", quotes.quote_edit, name="quote-edit"),
+    path("<int:lead_pk>/quotes/<int:quote_pk>/send/", quotes.quote_send, name="quote-send"),
+    path("<int:lead_pk>/payments/new/", quotes.payment_create, name="payment-create"),
+    # --- CSV import (leads.views.imports)
+    path("import/", imports.import_upload, name="import"),
+    path("import/<int:lead_import_pk>/", imports.import_detail, name="import-detail"),
+    path("import/<int:lead_import_pk>/run/", imports.import_run, name="import-run"),
+    path(
+        "import/<int:lead_import_pk>/rejected.csv",
+        imports.import_rejected_csv,
+        name="import-rejected",
+    ),
 ]

@@ -4,11 +4,13 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import selectors, services
-from crm.forms import BrandForm, MemberInviteForm, MembershipForm, TenantProfileForm
+from crm.forms import BrandForm, MemberInviteForm, MembershipForm, TenantProfileForm, TimeOffForm
+from crm.models import TimeOff
 from crm.permissions import ADMINS, tenant_member_required
 
 admin_required = tenant_member_required(roles=ADMINS)
@@ -93,6 +95,25 @@ def member_invite(request):
     )
 
 
+def _member_page(request, membership, form, time_off_form, status: int = 200):
+    # Current and coming time off only: past days no longer change who gets a lead.
+    time_off = TimeOff.objects.filter(
+        tenant=request.tenant, membership=membership, ends_on__gte=timezone.localdate()
+    ).order_by("starts_on", "id")
+    return render(
+        request,
+        "crm/settings/member_form.html",
+        {
+            "form": form,
+            "membership": membership,
+            "time_off": time_off,
+            "time_off_form": time_off_form,
+            "section": "team",
+        },
+        status=status,
+    )
+
+
 @admin_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request, membership_pk: int):
@@ -114,11 +135,41 @@ def member_edit(request, membership_pk: int):
         else:
             messages.success(request, f"{membership.user} updated.")
             return redirect("settings:team")
-    return render(
-        request,
-        "crm/settings/member_form.html",
-        {"form": form, "membership": membership, "section": "team"},
+    return _member_page(request, membership, form, TimeOffForm())
+
+
+@admin_required
+@require_POST
+def time_off_add(request, membership_pk: int):
+    membership = selectors.membership_get(tenant=request.tenant, membership_id=membership_pk)
+    time_off_form = TimeOffForm(request.POST)
+    if time_off_form.is_valid():
+        try:
+            services.time_off_add(
+                tenant=request.tenant,
+                actor=request.user,
+                membership=membership,
+                **time_off_form.cleaned_data,
+            )
+        except ValidationError as error:
+            time_off_form.add_error(None, error)
+        else:
+            messages.success(request, f"Time off added for {membership.user}.")
+            return redirect("settings:member-edit", membership_pk=membership.pk)
+    form = MembershipForm(instance=membership)
+    return _member_page(request, membership, form, time_off_form, status=400)
+
+
+@admin_required
+@require_POST
+def time_off_delete(request, time_off_pk: int):
+    time_off = get_object_or_404(
+        TimeOff.objects.filter(tenant=request.tenant).select_related("membership__user"),
+        pk=time_off_pk,
     )
+    services.time_off_remove(tenant=request.tenant, actor=request.user, time_off=time_off)
+    messages.success(request, f"Time off {time_off} removed for {time_off.membership.user}.")
+    return redirect("settings:member-edit", membership_pk=time_off.membership_id)
 
 
 @admin_required

@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,6 +26,7 @@ from leads.forms.leads import (
     StagePickForm,
 )
 from leads.models import Lead
+from leads.permissions import ensure_may_act_on, may_act_on
 
 
 def _list_query(request) -> str:
@@ -66,12 +67,6 @@ def lead_list(request):
     return render(request, "leads/list.html", context)
 
 
-def _ensure_may_act(request, lead: Lead) -> None:
-    """Reps work their own leads and the unassigned ones; managers and admins, everyone's."""
-    if request.membership.role == Role.REP and lead.owner_id not in (None, request.membership.pk):
-        raise PermissionDenied("This lead belongs to another rep: ask them or a manager.")
-
-
 def _safe_next(request) -> str:
     """Where a row action came from (a list with its filters, or a lead page), if it is ours."""
     target = request.POST.get("next", "")
@@ -99,7 +94,7 @@ def _row_response(request, lead_pk: int, error: str = "", done: str = ""):
 def _row_action(request, lead_pk: int, form_class, perform, done: str):
     """Run a quick action from a list row (htmx: the row comes back updated) or a lead page."""
     lead = selectors.lead_get(tenant=request.tenant, lead_id=lead_pk)
-    _ensure_may_act(request, lead)
+    ensure_may_act_on(request.membership, lead)
     form = form_class(request.POST, tenant=request.tenant) if form_class else None
     error = ""
     if form is not None and not form.is_valid():
@@ -276,8 +271,7 @@ def lead_detail(request, lead_pk: int):
         "lead": lead,
         "row": detail.row,
         "options": selectors.row_options(tenant=request.tenant),
-        "may_act": request.membership.role != Role.REP
-        or lead.owner_id in (None, request.membership.pk),
+        "may_act": may_act_on(request.membership, lead),
         "can_bulk_assign": request.membership.role in MANAGERS,
         "back_url": request.get_full_path(),
     }
@@ -328,7 +322,7 @@ def lead_create(request):
 @require_http_methods(["GET", "POST"])
 def lead_edit(request, lead_pk: int):
     lead = selectors.lead_get(tenant=request.tenant, lead_id=lead_pk)
-    _ensure_may_act(request, lead)
+    ensure_may_act_on(request.membership, lead)
     form = LeadEditForm(request.POST or None, instance=lead, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         try:

@@ -37,7 +37,7 @@ def test_home_lands_on_the_first_section(client, world):
     sign_in(client, world.rep)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == reverse("contacts:list")
+    assert response["Location"] == reverse("leads:list")
 
 
 def test_every_response_carries_a_request_id(client, world):

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.browser
 def test_a_rep_signs_in_and_sees_the_shell(page_at, demo):
     page = page_at(1280)
     sign_in(page, "rep@demo.test")
-    assert page.url.endswith("/contacts/")
+    assert page.url.endswith("/leads/")
     assert page.locator(".tenant-pill").inner_text().strip() == "Florida First Roofing"
     nav = page.locator(".mainnav a").all_inner_texts()
     assert "Contacts" in nav and "Settings" not in nav

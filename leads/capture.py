@@ -1,0 +1,1049 @@
+"""Lead capture: the web form a tenant embeds on its own site, and the CSV import of leads.
+
+Both turn outside input into leads through `lead_create_with_contact` and
+`contact_find_or_create`, so a person already known by email or E.164 phone is matched, never
+created twice. Outside input is never trusted to be well formed: every problem is reported back
+in words (per field on the form, per line in the import), and nothing a person sent is lost.
+"""
+
+import copy
+import csv
+import datetime as dt
+import enum
+import io
+import itertools
+import logging
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import DataError, IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Lower
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from phonenumber_field.phonenumber import PhoneNumber
+from phonenumber_field.phonenumber import to_python as phone_from_text
+
+from crm.models import (
+    Channel,
+    ConsentStatus,
+    ContactEmail,
+    ContactPhone,
+    Membership,
+    NotificationLevel,
+    PropertyType,
+    Role,
+    Tenant,
+    User,
+)
+from crm.services import (
+    consent_record,
+    contact_find_or_create,
+    notification_create,
+    notifications_notify_roles,
+)
+from crm.tenancy import tenant_context
+from crm.tenancy.tasks import enqueue_on_commit
+from leads.models import (
+    Lead,
+    LeadCaptureForm,
+    LeadImport,
+    LeadImportStatus,
+    LeadSource,
+    LeadType,
+    Phase,
+    Pipeline,
+    Stage,
+    new_form_key,
+)
+from leads.services import first_stage, lead_create_with_contact
+
+logger = logging.getLogger(__name__)
+
+WEB_FORM_SOURCE = "web form"
+IMPORT_SOURCE = "CSV import"
+
+
+# --- Lead forms: configuration ------------------------------------------------------------------
+
+CAPTURE_FORM_FIELDS = (
+    "name",
+    "pipeline",
+    "source",
+    "brand",
+    "heading",
+    "thank_you_message",
+    "ask_for_address",
+    "is_active",
+)
+
+
+@transaction.atomic
+def capture_form_save(
+    *, tenant: Tenant, actor: User, capture_form: LeadCaptureForm | None = None, **values
+) -> LeadCaptureForm:
+    """Create a lead form (capture_form=None) or change one."""
+    unknown = set(values) - set(CAPTURE_FORM_FIELDS)
+    if unknown:
+        raise ValueError(f"Not lead form fields: {', '.join(sorted(unknown))}")
+    related = (values.get("pipeline"), values.get("source"), values.get("brand"))
+    if any(choice is not None and choice.tenant_id != tenant.pk for choice in related):
+        raise ValidationError("Pick a pipeline, source and brand of this team.")
+    capture_form = capture_form or LeadCaptureForm(tenant=tenant)
+    for name, value in values.items():
+        setattr(capture_form, name, value)
+    capture_form.full_clean(exclude=["tenant"])
+    capture_form.save()
+    return capture_form
+
+
+@transaction.atomic
+def capture_form_rotate_key(
+    *, tenant: Tenant, actor: User, capture_form: LeadCaptureForm
+) -> LeadCaptureForm:
+    """A new key: the old link, and every page that embeds it, stops working at once."""
+    capture_form.key = new_form_key()
+    LeadCaptureForm.objects.filter(tenant=tenant, pk=capture_form.pk).update(key=capture_form.key)
+    logger.info("Lead form %s got a new key from user %s", capture_form.pk, actor.pk)
+    return capture_form
+
+
+# --- Lead forms: the public link ----------------------------------------------------------------
+
+CAPTURE_FORM_SALT = "leads.capture-form"
+
+
+def capture_form_token(capture_form: LeadCaptureForm) -> str:
+    return signing.dumps(
+        {"t": capture_form.tenant_id, "f": capture_form.pk, "k": capture_form.key},
+        salt=CAPTURE_FORM_SALT,
+    )
+
+
+def capture_form_public_url(capture_form: LeadCaptureForm) -> str:
+    path = reverse("public:lead-form", kwargs={"token": capture_form_token(capture_form)})
+    return settings.THREADLINE_SITE_URL.rstrip("/") + path
+
+
+def capture_form_resolve(token: str) -> tuple[Tenant, LeadCaptureForm] | None:
+    """The tenant and active form a public link names; None for a link we did not sign, an old
+    key, or a form that was switched off."""
+    try:
+        payload = signing.loads(token, salt=CAPTURE_FORM_SALT)
+        tenant_id, form_id, key = int(payload["t"]), int(payload["f"]), str(payload["k"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return None
+    with tenant_context(tenant):
+        capture_form = (
+            LeadCaptureForm.objects.filter(tenant=tenant, pk=form_id, is_active=True)
+            .select_related("pipeline", "source", "brand")
+            .first()
+        )
+    if capture_form is None or not secrets.compare_digest(capture_form.key, key):
+        return None
+    return tenant, capture_form
+
+
+# --- Lead forms: submissions --------------------------------------------------------------------
+#
+# The form is posted from other sites, often inside an iframe whose cookies the browser blocks,
+# so it cannot use Django's cookie-based CSRF check. It does not need it: a CSRF attack makes a
+# victim's browser act with the victim's session, and this form acts on behalf of nobody (no
+# session, no login, no ambient authority); anyone may post it on purpose. What it does need is a
+# defence against bots and replays, which the signed page token gives: it names the form, says
+# when the page was served (bots post within a second of loading; a person takes longer), expires
+# after a day, and is good for one lead only.
+
+SUBMISSION_SALT = "leads.capture-submission"
+SUBMISSION_MIN_AGE = dt.timedelta(seconds=3)
+SUBMISSION_MAX_AGE = dt.timedelta(days=1)
+CLIENT_LIMIT = (5, dt.timedelta(minutes=10))  # submissions per client address and tenant
+FORM_LIMIT = (200, dt.timedelta(hours=1))  # submissions per form, whoever sends them
+
+
+class TokenCheck(enum.StrEnum):
+    OK = "ok"
+    TOO_FAST = "too_fast"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+
+
+class _DatedSigner(signing.TimestampSigner):
+    """A TimestampSigner that can be told when the page was served (tests age their tokens)."""
+
+    def __init__(self, *, issued_at: dt.datetime | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.issued_at = issued_at
+
+    def timestamp(self) -> str:
+        if self.issued_at is None:
+            return super().timestamp()
+        return signing.b62_encode(int(self.issued_at.timestamp()))
+
+
+def capture_submission_token(
+    capture_form: LeadCaptureForm, *, issued_at: dt.datetime | None = None
+) -> str:
+    """The hidden token of one showing of the form: which form, and when it was shown. A random
+    part tells apart two people who open the form in the same second."""
+    showing = f"{capture_form.pk}.{secrets.token_urlsafe(9)}"
+    return _DatedSigner(salt=SUBMISSION_SALT, issued_at=issued_at).sign(showing)
+
+
+def capture_submission_token_check(
+    capture_form: LeadCaptureForm, token: str, *, now: dt.datetime | None = None
+) -> TokenCheck:
+    signer = signing.TimestampSigner(salt=SUBMISSION_SALT)
+    try:
+        showing = signer.unsign(token)
+    except signing.BadSignature:
+        return TokenCheck.INVALID
+    if showing.split(".")[0] != str(capture_form.pk):
+        return TokenCheck.INVALID
+    # The token is "showing:timestamp:signature" and the signature covers the timestamp.
+    issued_at = signing.b62_decode(token.rsplit(signer.sep, 2)[1])
+    age = dt.timedelta(seconds=(now or timezone.now()).timestamp() - issued_at)
+    if age < SUBMISSION_MIN_AGE:
+        return TokenCheck.TOO_FAST
+    if age > SUBMISSION_MAX_AGE:
+        return TokenCheck.EXPIRED
+    return TokenCheck.OK
+
+
+def _over_limit(key: str, limit: int, window: dt.timedelta) -> bool:
+    """Count one more hit in a fixed window; True once the count passes `limit`."""
+    seconds = int(window.total_seconds())
+    cache.add(key, 0, timeout=seconds)
+    try:
+        hits = cache.incr(key)
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, timeout=seconds)
+        hits = 1
+    return hits > limit
+
+
+def capture_rate_limited(*, capture_form: LeadCaptureForm, client_ip: str) -> bool:
+    """Count a submission; True when this client, or this form as a whole, sent too many."""
+    per_client = _over_limit(
+        f"leads:capture:client:{capture_form.tenant_id}:{client_ip}", *CLIENT_LIMIT
+    )
+    per_form = _over_limit(f"leads:capture:form:{capture_form.pk}", *FORM_LIMIT)
+    return per_client or per_form
+
+
+def _submission_key(token: str) -> str:
+    return f"leads:capture:used:{token.rsplit(':', 1)[-1]}"
+
+
+@transaction.atomic
+def capture_submission_create(
+    *,
+    tenant: Tenant,
+    capture_form: LeadCaptureForm,
+    token: str,
+    name: str,
+    email: str = "",
+    phone: PhoneNumber | None = None,
+    message: str = "",
+    sms_consent: bool = False,
+    address: dict | None = None,
+) -> Lead | None:
+    """The lead a web-form submission asks for, for the contact its email or phone matches (or a
+    new one). None when this showing of the form already made its lead: a double click, a reload
+    or a replayed post is answered again, not repeated."""
+    if not cache.add(_submission_key(token), 1, timeout=int(SUBMISSION_MAX_AGE.total_seconds())):
+        return None
+    first_name, _, last_name = name.strip().partition(" ")
+    place = None
+    if address:
+        commercial = capture_form.pipeline.lead_type == LeadType.COMMERCIAL
+        place = {
+            **address,
+            "country": tenant.country,
+            "property_type": PropertyType.COMMERCIAL if commercial else PropertyType.RESIDENTIAL,
+        }
+    try:
+        lead = lead_create_with_contact(
+            tenant=tenant,
+            actor=None,
+            contact=None,
+            contact_details={
+                "first_name": first_name,
+                "last_name": last_name.strip(),
+                "company_name": "",
+                "emails": [email] if email else [],
+                "phones": [phone] if phone else [],
+                "brand": capture_form.brand,
+            },
+            new_address=place,
+            source_label=WEB_FORM_SOURCE,
+            pipeline=capture_form.pipeline,
+            source=capture_form.source,
+            brand=capture_form.brand,
+            note=message,
+        )
+    except ValidationError:
+        cache.delete(_submission_key(token))  # nothing was made: the person may send it again
+        raise
+    if sms_consent and phone:
+        consent_record(
+            tenant=tenant,
+            contact=lead.contact,
+            channel=Channel.SMS,
+            status=ConsentStatus.GRANTED,
+            source=WEB_FORM_SOURCE,
+        )
+    return lead
+
+
+# --- CSV import: reading the file ---------------------------------------------------------------
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+IMPORT_BATCH_SIZE = 25  # a few seconds of lead creation: the lead-number lock is held that long
+PREVIEW_ROWS = 20
+LISTED_MATCHES = 500
+
+BINARY_SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook (or another zip file)",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel workbook",
+    b"%PDF": "a PDF",
+}
+
+COLUMNS = {
+    # field: (label, header names it is recognised by)
+    "first_name": ("First name", ("first name", "firstname", "first", "given name")),
+    "last_name": ("Last name", ("last name", "lastname", "last", "surname", "family name")),
+    "full_name": ("Name", ("name", "full name", "contact name", "customer name", "customer")),
+    "company_name": ("Company", ("company", "company name", "business", "organization")),
+    "email": ("Email", ("email", "e-mail", "email address", "e-mail address", "mail")),
+    "phone": (
+        "Phone",
+        ("phone", "phone number", "mobile", "mobile phone", "cell", "cell phone", "telephone"),
+    ),
+    "address_line1": (
+        "Street",
+        ("address", "street", "street address", "address line 1", "address 1", "address1"),
+    ),
+    "city": ("City", ("city", "town")),
+    "state": ("State", ("state", "province", "region", "county")),
+    "postal_code": ("ZIP", ("zip", "zip code", "zipcode", "postal code", "postcode")),
+    "title": ("Title", ("title", "job", "job title", "project", "lead title")),
+    "estimated_value": ("Value", ("value", "estimated value", "deal value", "job value")),
+    "cost": ("Cost", ("cost", "lead cost")),
+    "source": ("Source", ("source", "lead source")),
+    "stage": ("Stage", ("stage", "pipeline stage", "status")),
+    "lead_type": ("Type", ("type", "lead type", "job type", "property type")),
+    "owner_email": ("Owner email", ("owner email", "owner", "assigned to", "rep email")),
+    "note": ("Notes", ("notes", "note", "comments", "comment", "message")),
+}
+
+MAX_LENGTHS = {
+    "first_name": 100,
+    "last_name": 100,
+    "company_name": 200,
+    "title": 200,
+    "address_line1": 200,
+    "city": 100,
+    "state": 64,
+    "postal_code": 16,
+    "note": 10000,
+}
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.casefold())
+
+
+HEADER_FIELDS = {
+    _header_key(alias): name for name, (_, aliases) in COLUMNS.items() for alias in aliases
+}
+
+
+class ImportFileError(ValidationError):
+    """The upload as a whole cannot be imported (too big, not text, not a CSV with a header)."""
+
+
+def decode_lead_csv(raw: bytes) -> tuple[str, str]:
+    """The upload's text and, when it was not UTF-8, a note saying how it was read."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ImportFileError(
+            f"The file is {len(raw) / 1024 / 1024:.1f} MB; the limit is 5 MB. "
+            "Split it into smaller files and import them one after the other."
+        )
+    for signature, kind in BINARY_SIGNATURES.items():
+        if raw.startswith(signature):
+            raise ImportFileError(
+                f"This file is {kind}, not a CSV file. In your spreadsheet choose "
+                "File, Save as, CSV, then upload that file."
+            )
+    if b"\x00" in raw:
+        raise ImportFileError(
+            "This is not a CSV text file (it contains binary data). "
+            "Save your list as CSV (UTF-8) and upload that file."
+        )
+    try:
+        return raw.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            "The file's text could not be read. Save it as “CSV UTF-8” and upload it again."
+        ) from None
+    return text, (
+        "The file is not UTF-8, so it was read as Windows-1252 (Excel's usual encoding). "
+        "Check that accented names look right below."
+    )
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """How a file's columns map to lead fields."""
+
+    headers: list[str]
+    delimiter: str
+    fields: dict[str, int]  # field -> column index
+    ignored: list[str]
+
+    def as_report(self) -> dict:
+        return {
+            "headers": self.headers,
+            "delimiter": self.delimiter,
+            "fields": self.fields,
+            "ignored": self.ignored,
+        }
+
+    @classmethod
+    def from_report(cls, report: dict) -> "CsvLayout":
+        return cls(report["headers"], report["delimiter"], report["fields"], report["ignored"])
+
+
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, cells) for every non-blank record, the header included."""
+    # Strict: a quote left open must be an error, not a field that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    previous_end = 0
+    try:
+        for cells in reader:
+            line, previous_end = previous_end + 1, reader.line_num
+            if any(cell.strip() for cell in cells):
+                yield line, cells
+    except csv.Error as exc:
+        raise ImportFileError(
+            f"Line {reader.line_num} cannot be read as CSV ({exc}). Check the file and upload "
+            "it again."
+        ) from None
+
+
+def _data_rows(text: str, layout: CsvLayout) -> Iterator[tuple[int, list[str]]]:
+    return itertools.islice(_records(text, layout.delimiter), 1, None)
+
+
+def read_layout(text: str) -> CsvLayout:
+    """Find the delimiter and the header row, and which columns we know."""
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count) if any(d in first_line for d in ",;\t") else ","
+    header = next(_records(text, delimiter), None)
+    if header is None:
+        raise ImportFileError("The file is empty.")
+    headers = [cell.strip() for cell in header[1]]
+    fields: dict[str, int] = {}
+    ignored = []
+    for index, name in enumerate(headers):
+        known = HEADER_FIELDS.get(_header_key(name))
+        if known is None or known in fields:
+            ignored.append(name or f"(column {index + 1} has no name)")
+        else:
+            fields[known] = index
+    if not fields:
+        raise ImportFileError(
+            "The first row must name the columns (for example First name, Last name, Email, "
+            "Phone); none of its names were recognised. Is this the right file?"
+        )
+    if not fields.keys() & {"first_name", "last_name", "full_name", "company_name"}:
+        raise ImportFileError("No column names the customer: add First name, Last name or Company.")
+    if not fields.keys() & {"email", "phone"}:
+        raise ImportFileError("No column to reach the customer by: add Email or Phone.")
+    return CsvLayout(headers, delimiter, fields, ignored)
+
+
+# --- CSV import: checking rows ------------------------------------------------------------------
+
+
+@dataclass
+class CheckedRow:
+    """One data row, read and checked. `reasons` lists why it cannot be imported, if it can't."""
+
+    line: int
+    cells: list[str]
+    reasons: list[str] = field(default_factory=list)
+    first_name: str = ""
+    last_name: str = ""
+    company_name: str = ""
+    email: str = ""
+    phone: PhoneNumber | None = None
+    phone_e164: str = ""
+    address: dict | None = None
+    title: str = ""
+    estimated_value: Decimal | None = None
+    cost: Decimal | None = None
+    source: LeadSource | None = None
+    stage: Stage | None = None
+    owner: Membership | None = None
+    lead_type: str = ""
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.company_name
+
+    def contact_keys(self) -> list[str]:
+        keys = [f"email:{self.email}"] if self.email else []
+        return keys + ([f"phone:{self.phone_e164}"] if self.phone_e164 else [])
+
+
+def _money(text: str, label: str, reasons: list[str]) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        amount = Decimal(re.sub(r"[\s,$€£]", "", text))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        reasons.append(f"{label} “{text}” is not a number")
+    elif amount < 0:
+        reasons.append(f"{label} “{text}” is negative")
+    elif amount >= Decimal("1e10"):
+        reasons.append(f"{label} “{text}” is too large")
+    else:
+        return amount.quantize(Decimal("0.01"))
+    return None
+
+
+class RowChecker:
+    """Checks rows against the tenant's stages, sources and team, read once for the whole file."""
+
+    def __init__(self, *, tenant: Tenant, pipeline: Pipeline, layout: CsvLayout):
+        self.tenant, self.pipeline, self.layout = tenant, pipeline, layout
+        stages = Stage.objects.filter(tenant=tenant, pipeline=pipeline, is_archived=False)
+        self.stages = {stage.name.casefold(): stage for stage in stages}
+        sources = LeadSource.objects.filter(tenant=tenant, is_archived=False)
+        self.sources = {source.name.casefold(): source for source in sources}
+        members = Membership.objects.filter(tenant=tenant, is_active=True).select_related("user")
+        self.owners = {member.user.email.casefold(): member for member in members}
+
+    def check(self, line: int, cells: list[str]) -> CheckedRow:
+        def cell(name: str) -> str:
+            index = self.layout.fields.get(name)
+            return cells[index].strip() if index is not None and index < len(cells) else ""
+
+        row = CheckedRow(line=line, cells=cells)
+        reasons = row.reasons
+        row.first_name, row.last_name = cell("first_name"), cell("last_name")
+        if not (row.first_name or row.last_name) and cell("full_name"):
+            first, _, last = cell("full_name").partition(" ")
+            row.first_name, row.last_name = first, last.strip()
+        row.company_name = cell("company_name")
+        if not row.name:
+            reasons.append("missing name")
+        row.title, row.note = cell("title"), cell("note")
+        street, city = cell("address_line1"), cell("city")
+        state, postal_code = cell("state"), cell("postal_code")
+        for name, value in (
+            ("first_name", row.first_name),
+            ("last_name", row.last_name),
+            ("company_name", row.company_name),
+            ("title", row.title),
+            ("address_line1", street),
+            ("city", city),
+            ("state", state),
+            ("postal_code", postal_code),
+            ("note", row.note),
+        ):
+            if len(value) > MAX_LENGTHS[name]:
+                reasons.append(f"{COLUMNS[name][0]} is longer than {MAX_LENGTHS[name]} characters")
+
+        email, phone = cell("email"), cell("phone")
+        if email:
+            try:
+                validate_email(email)
+                row.email = email.lower()
+            except ValidationError:
+                reasons.append(f"invalid email “{email}”")
+        if phone:
+            number = phone_from_text(phone, region=self.tenant.country)
+            if number.is_valid():
+                row.phone, row.phone_e164 = number, number.as_e164
+            else:
+                reasons.append(f"invalid phone number “{phone}” for {self.tenant.country}")
+        if not email and not phone:
+            reasons.append("neither email nor phone")
+
+        if any((street, city, state, postal_code)):
+            if street and city:
+                row.address = {
+                    "address_line1": street,
+                    "city": city,
+                    "state": state,
+                    "postal_code": postal_code,
+                }
+            else:
+                reasons.append("the address needs at least the street and the city")
+
+        row.estimated_value = _money(cell("estimated_value"), "value", reasons)
+        row.cost = _money(cell("cost"), "cost", reasons)
+        if stage := cell("stage"):
+            row.stage = self.stages.get(stage.casefold())
+            if row.stage is None:
+                reasons.append(f"unknown stage “{stage}” in {self.pipeline.name}")
+            elif row.stage.is_lost:
+                reasons.append(
+                    f"stage “{stage}” closes the lead: import it open, then mark it lost"
+                )
+            elif row.stage.is_won or row.stage.phase != Phase.SALES:
+                # Winning is a stage change with its own effects; imported leads start open.
+                reasons.append(
+                    f"stage “{stage}” comes after the sale: import the lead open, then move it"
+                )
+        if source := cell("source"):
+            row.source = self.sources.get(source.casefold())
+            if row.source is None:
+                reasons.append(f"unknown source “{source}”")
+        if owner := cell("owner_email"):
+            row.owner = self.owners.get(owner.casefold())
+            if row.owner is None:
+                reasons.append(f"unknown owner email “{owner}”")
+        if lead_type := cell("lead_type"):
+            if lead_type.casefold() in LeadType.values:
+                row.lead_type = lead_type.casefold()
+            else:
+                reasons.append(f"type “{lead_type}” must be residential or commercial")
+        if row.address is not None:
+            commercial = (row.lead_type or self.pipeline.lead_type) == LeadType.COMMERCIAL
+            row.address["country"] = self.tenant.country
+            row.address["property_type"] = (
+                PropertyType.COMMERCIAL if commercial else PropertyType.RESIDENTIAL
+            )
+        return row
+
+
+def _existing_contacts(tenant: Tenant, rows: list[CheckedRow]) -> dict[str, dict]:
+    """The contacts rows will match, keyed like `CheckedRow.contact_keys`, a chunk per query."""
+    emails = sorted({row.email for row in rows if row.email})
+    phones = sorted({row.phone_e164 for row in rows if row.phone_e164})
+    columns = (
+        "contact_id",
+        "contact__first_name",
+        "contact__last_name",
+        "contact__company_name",
+        "contact__created_at",
+    )
+    found: dict[str, dict] = {}
+
+    def remember(key: str, values: dict) -> None:
+        name = f"{values['contact__first_name']} {values['contact__last_name']}".strip()
+        found[key] = {
+            "id": values["contact_id"],
+            "name": name or values["contact__company_name"],
+            "created_at": values["contact__created_at"],
+        }
+
+    for start in range(0, len(emails), 1000):
+        matches = (
+            ContactEmail.objects.filter(tenant=tenant)
+            .annotate(address=Lower("email"))
+            .filter(address__in=emails[start : start + 1000])
+            .order_by("-contact__created_at")  # the oldest contact wins, as in contact_match
+            .values("address", *columns)
+        )
+        for values in matches:
+            remember(f"email:{values['address']}", values)
+    for start in range(0, len(phones), 1000):
+        # Passed as plain text values: the field would parse and validate each number again
+        # (slow for thousands), and they already are the E.164 strings it stores.
+        numbers = [
+            Value(number, output_field=CharField()) for number in phones[start : start + 1000]
+        ]
+        matches = (
+            ContactPhone.objects.filter(tenant=tenant, number__in=numbers)
+            .order_by("-contact__created_at")
+            .values("number", *columns)
+        )
+        for values in matches:
+            remember(f"phone:{values['number'].as_e164}", values)
+    return found
+
+
+# --- CSV import: the dry run --------------------------------------------------------------------
+
+
+def _sample(row: CheckedRow, pipeline_start: Stage | None, default_owner, default_source) -> dict:
+    address = row.address or {}
+    owner = row.owner or default_owner
+    source = row.source or default_source
+    stage = row.stage or pipeline_start
+    return {
+        "line": row.line,
+        "name": row.name,
+        "company": row.company_name if row.name != row.company_name else "",
+        "email": row.email,
+        "phone": row.phone.as_international if row.phone is not None else "",
+        "address": ", ".join(
+            part
+            for part in (
+                address.get("address_line1"),
+                address.get("city"),
+                " ".join(filter(None, (address.get("state"), address.get("postal_code")))),
+            )
+            if part
+        ),
+        "title": row.title,
+        "stage": stage.name if stage else "",
+        "source": source.name if source else "",
+        "owner": str(owner.user) if owner else "Assigned automatically",
+        "value": str(row.estimated_value) if row.estimated_value is not None else "",
+        "cost": str(row.cost) if row.cost is not None else "",
+        "type": LeadType(row.lead_type).label if row.lead_type else "",
+        "note": row.note[:200],
+    }
+
+
+def _dry_run(
+    *,
+    tenant: Tenant,
+    text: str,
+    layout: CsvLayout,
+    pipeline: Pipeline,
+    source: LeadSource | None,
+    owner: Membership | None,
+) -> dict:
+    """What importing the file would do, without writing a lead."""
+    checker = RowChecker(tenant=tenant, pipeline=pipeline, layout=layout)
+    rows = [checker.check(line, cells) for line, cells in _data_rows(text, layout)]
+    if not rows:
+        raise ImportFileError("The file has a header row but no leads under it.")
+    good = [row for row in rows if not row.reasons]
+    existing = _existing_contacts(tenant, good)
+    seen_in_file: dict[str, int] = {}
+    counts = {"new_contacts": 0, "existing_contacts": 0, "file_duplicates": 0}
+    matches, duplicates, sample = [], [], []
+    start = first_stage(pipeline)
+    for row in good:
+        keys = row.contact_keys()
+        candidates = [existing[key] for key in keys if key in existing]
+        known = min(candidates, key=lambda contact: contact["created_at"], default=None)
+        earlier = next((seen_in_file[key] for key in keys if key in seen_in_file), None)
+        if known is not None:
+            counts["existing_contacts"] += 1
+            outcome = {"kind": "existing", "contact_id": known["id"], "name": known["name"]}
+            if len(matches) < LISTED_MATCHES:
+                matches.append({"line": row.line, "name": row.name, **outcome})
+        elif earlier is not None:
+            counts["file_duplicates"] += 1
+            outcome = {"kind": "earlier_row", "line": earlier}
+            if len(duplicates) < LISTED_MATCHES:
+                duplicates.append({"line": row.line, "name": row.name, "earlier_line": earlier})
+        else:
+            counts["new_contacts"] += 1
+            outcome = {"kind": "new"}
+        for key in keys:
+            seen_in_file.setdefault(key, row.line)
+        if len(sample) < PREVIEW_ROWS:
+            sample.append({**_sample(row, start, owner, source), "contact": outcome})
+    rejected = [_rejected_entry(row, layout) for row in rows if row.reasons]
+    return {
+        "preview": {"rows": len(rows), "create": len(good), "rejected": len(rejected), **counts},
+        "sample": sample,
+        "matches": matches,
+        "duplicates": duplicates,
+        "rejected": rejected,
+    }
+
+
+def _rejected_entry(row: CheckedRow, layout: CsvLayout) -> dict:
+    cells = row.cells + [""] * (len(layout.headers) - len(row.cells))
+    return {"line": row.line, "reasons": row.reasons, "cells": cells}
+
+
+@transaction.atomic
+def lead_import_preview(
+    *,
+    tenant: Tenant,
+    actor: User,
+    filename: str,
+    raw: bytes,
+    pipeline: Pipeline,
+    source: LeadSource | None = None,
+    owner: Membership | None = None,
+) -> LeadImport:
+    """Check an uploaded CSV of leads and keep it with the report of what importing it would do.
+
+    Raises ImportFileError when the file as a whole cannot be read; bad rows are only reported.
+    """
+    if any(choice is not None and choice.tenant_id != tenant.pk for choice in (pipeline, source)):
+        raise ValidationError("Pick a pipeline and a source of this team.")
+    if owner is not None and (owner.tenant_id != tenant.pk or not owner.is_active):
+        raise ValidationError("Leads can only go to active members of this team.")
+    text, encoding_note = decode_lead_csv(raw)
+    layout = read_layout(text)
+    report = _dry_run(
+        tenant=tenant, text=text, layout=layout, pipeline=pipeline, source=source, owner=owner
+    )
+    report.update(
+        layout.as_report(),
+        columns=[
+            {"header": layout.headers[index], "label": COLUMNS[name][0]}
+            for name, index in sorted(layout.fields.items(), key=lambda item: item[1])
+        ],
+        encoding_note=encoding_note,
+        owner_id=owner.pk if owner else None,
+        owner_name=str(owner.user) if owner else "",
+    )
+    return LeadImport.objects.create(
+        tenant=tenant,
+        uploaded_by=actor,
+        filename=filename[:200],
+        content=text,
+        pipeline=pipeline,
+        source=source,
+        report=report,
+    )
+
+
+# --- CSV import: the run ------------------------------------------------------------------------
+
+
+def lead_import_rejected_rows(*, lead_import: LeadImport, limit: int) -> list[dict]:
+    """The first rejected rows for the page: line, reasons, and the cells that had something in
+    them, named by their column."""
+    headers = lead_import.report["headers"]
+    return [
+        {
+            "line": entry["line"],
+            "reasons": entry["reasons"],
+            "cells": [
+                (headers[index] if index < len(headers) else f"Column {index + 1}", cell)
+                for index, cell in enumerate(entry["cells"])
+                if cell.strip()
+            ],
+        }
+        for entry in lead_import.report.get("rejected", [])[:limit]
+    ]
+
+
+def lead_import_get(*, tenant: Tenant, lead_import_id: int) -> LeadImport:
+    imports = LeadImport.objects.filter(tenant=tenant).select_related(
+        "pipeline", "source", "uploaded_by"
+    )
+    return get_object_or_404(imports, pk=lead_import_id)
+
+
+def lead_imports_recent(*, tenant: Tenant, limit: int = 10) -> list[LeadImport]:
+    imports = LeadImport.objects.filter(tenant=tenant).select_related("pipeline", "uploaded_by")
+    return list(imports.defer("content", "report").order_by("-created_at")[:limit])
+
+
+@transaction.atomic
+def lead_import_start(*, tenant: Tenant, actor: User, lead_import: LeadImport) -> bool:
+    """Confirm a previewed import and queue it. False when it had already started (a double
+    click or a replayed post): the row lock makes the second request wait and then see that."""
+    locked = LeadImport.objects.select_for_update().get(tenant=tenant, pk=lead_import.pk)
+    if locked.status != LeadImportStatus.PREVIEWED:
+        return False
+    locked.status = LeadImportStatus.RUNNING
+    locked.report = {
+        **locked.report,
+        "progress": {"position": 0, "total": locked.report["preview"]["rows"]},
+        "result": {"created": 0, "new_contacts": 0, "existing_contacts": 0, "rejected": 0},
+        "rejected": [],
+    }
+    locked.save(update_fields=["status", "report"])
+    logger.info("User %s started lead import %s", actor.pk, locked.pk)
+    from leads.tasks import run_lead_import  # leads.tasks imports this module
+
+    enqueue_on_commit(run_lead_import, tenant.pk, locked.pk)
+    return True
+
+
+def _import_row(
+    *, tenant: Tenant, lead_import: LeadImport, row: CheckedRow, owner: Membership | None
+) -> tuple[bool, int | None]:
+    """Create the row's lead: whether its contact is new, and who owns the lead now."""
+    actor = lead_import.uploaded_by
+    match = contact_find_or_create(
+        tenant=tenant,
+        actor=actor,
+        source=IMPORT_SOURCE,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        company_name=row.company_name,
+        emails=[row.email] if row.email else [],
+        phones=[row.phone] if row.phone is not None else [],
+    )
+    owner = row.owner or owner
+    lead = lead_create_with_contact(
+        tenant=tenant,
+        actor=actor,
+        contact=match.contact,
+        contact_details={},
+        new_address=row.address,
+        source_label=IMPORT_SOURCE,
+        pipeline=lead_import.pipeline,
+        stage=row.stage,
+        lead_type=row.lead_type,
+        title=row.title,
+        source=row.source or lead_import.source,
+        cost=row.cost,
+        estimated_value=row.estimated_value,
+        owner=owner,
+        assign_automatically=owner is None,
+        note=row.note,
+        notify_owner=False,  # one summary per owner when the import ends, not one per row
+    )
+    return match.created, lead.owner_id
+
+
+def lead_import_run_batch(
+    *, tenant: Tenant, lead_import_id: int, batch_size: int = IMPORT_BATCH_SIZE
+) -> bool:
+    """Import the next `batch_size` rows of a confirmed import; True while rows remain.
+
+    Each batch is its own transaction (the task queues the next batch when this one commits)
+    rather than one transaction for the whole file: a long import would otherwise hold the
+    tenant's lead-number lock, and every web-form lead and staff lead would wait for it, and its
+    progress would be invisible until the end. The import's row is locked while a batch runs and
+    its position is saved with the batch's leads, so a batch run twice (a redelivered task, a
+    duplicate message) starts where the last committed one ended and imports nothing twice.
+    """
+    lead_import = (
+        LeadImport.objects.select_for_update(of=("self",))
+        .select_related("pipeline", "source", "uploaded_by")
+        .filter(tenant=tenant, pk=lead_import_id)
+        .first()
+    )
+    if lead_import is None or lead_import.status != LeadImportStatus.RUNNING:
+        return False
+    committed = copy.deepcopy(lead_import.report)
+    report = lead_import.report
+    progress, result = report["progress"], report["result"]
+    layout = CsvLayout.from_report(report)
+    owner = (
+        Membership.objects.filter(tenant=tenant, pk=report["owner_id"], is_active=True)
+        .select_related("user")
+        .first()
+        if report["owner_id"]
+        else None
+    )
+    checker = RowChecker(tenant=tenant, pipeline=lead_import.pipeline, layout=layout)
+    start = progress["position"]
+    rows = itertools.islice(_data_rows(lead_import.content, layout), start, start + batch_size)
+    line = None
+    try:
+        with transaction.atomic():
+            for line, cells in rows:
+                row = checker.check(line, cells)
+                if not row.reasons:
+                    try:
+                        with transaction.atomic():
+                            is_new, owner_id = _import_row(
+                                tenant=tenant, lead_import=lead_import, row=row, owner=owner
+                            )
+                    except (ValidationError, IntegrityError, DataError) as exc:
+                        messages = getattr(exc, "messages", None) or [str(exc)]
+                        row.reasons.append("could not be saved: " + " ".join(messages))
+                if row.reasons:
+                    result["rejected"] += 1
+                    report["rejected"].append(_rejected_entry(row, layout))
+                else:
+                    result["created"] += 1
+                    result["new_contacts" if is_new else "existing_contacts"] += 1
+                    owners = result.setdefault("owners", {})
+                    owners[str(owner_id or "")] = owners.get(str(owner_id or ""), 0) + 1
+                progress["position"] += 1
+    except Exception:
+        logger.exception("Lead import %s stopped at line %s", lead_import.pk, line)
+        lead_import.report = {
+            **committed,
+            "error": f"The import stopped at line {line} because of an unexpected error. "
+            f"Leads from the lines before it were imported; lines from {line} on were not: "
+            "import them again from a file of their own.",
+        }
+        lead_import.status = LeadImportStatus.FAILED
+        lead_import.finished_at = timezone.now()
+        lead_import.save(update_fields=["report", "status", "finished_at"])
+        return False
+    finished = progress["position"] >= progress["total"]
+    if finished:
+        lead_import.status = LeadImportStatus.DONE
+        lead_import.finished_at = timezone.now()
+        # The rejected rows are in the report; the rest of the upload has become leads.
+        lead_import.content = ""
+        _tell_owners_about_import(tenant, lead_import)
+    lead_import.save(update_fields=["report", "status", "finished_at", "content"])
+    return not finished
+
+
+def _tell_owners_about_import(tenant: Tenant, lead_import: LeadImport) -> None:
+    """One notification per owner for the leads an import gave them, and one for the managers
+    about the leads nobody could take."""
+    url = reverse("leads:list")
+    name = lead_import.filename
+    counts = lead_import.report["result"].get("owners", {})
+    members = Membership.objects.filter(
+        tenant=tenant, pk__in=[int(pk) for pk in counts if pk]
+    ).select_related("user")
+    for member in members:
+        count = counts[str(member.pk)]
+        notification_create(
+            tenant=tenant,
+            recipient=member.user,
+            title=f"{count} new lead{'s' if count != 1 else ''} for you from {name}",
+            url=url,
+        )
+    if counts.get(""):
+        notifications_notify_roles(
+            tenant=tenant,
+            roles=[Role.MANAGER, Role.ADMIN],
+            title=f"{counts['']} imported lead{'s' if counts[''] != 1 else ''} need an owner",
+            body=f"From {name}: no rep was available to take them.",
+            url=f"{url}?scope=unassigned",
+            level=NotificationLevel.WARNING,
+        )
+
+
+# --- CSV import: the rejected rows as a file ----------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading quote."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+def rejected_rows_csv(lead_import: LeadImport) -> str:
+    """The rejected rows with their line and reasons, ready to fix and import again (UTF-8 with
+    a byte-order mark, so Excel reads accents right)."""
+    report = lead_import.report
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([spreadsheet_safe(cell) for cell in ["Line", "Reason", *report["headers"]]])
+    for entry in report["rejected"]:
+        reason = "; ".join(entry["reasons"])
+        writer.writerow(
+            [entry["line"], spreadsheet_safe(reason), *map(spreadsheet_safe, entry["cells"])]
+        )
+    return "\ufeff" + out.getvalue()

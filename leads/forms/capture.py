@@ -1,0 +1,217 @@
+"""Forms of lead capture: a lead form's settings, the public web form, and the CSV upload."""
+
+from django import forms
+from django.db.models import Q
+from phonenumber_field.formfields import PhoneNumberField
+
+from crm.models import Brand, Membership, Tenant
+from leads import capture, selectors
+from leads.capture import TokenCheck
+from leads.forms.leads import MemberChoiceField
+from leads.models import LeadCaptureForm, LeadSource, Pipeline
+
+
+def _current_or_live(queryset, current_id: int | None):
+    """Choices in use, plus the one already chosen even if it was archived since."""
+    return queryset.filter(Q(is_archived=False) | Q(pk=current_id))
+
+
+class CaptureFormSettingsForm(forms.ModelForm):
+    # Declared so the default (tenant-scoped) managers are not read when the class is built.
+    pipeline = forms.ModelChoiceField(
+        queryset=Pipeline.unscoped.none(),
+        empty_label=None,
+        help_text="New leads start in its first stage.",
+    )
+    source = forms.ModelChoiceField(
+        queryset=LeadSource.unscoped.none(),
+        required=False,
+        empty_label="No source",
+        help_text="Where these leads come from, for cost and conversion reports.",
+    )
+    brand = forms.ModelChoiceField(
+        queryset=Brand.unscoped.none(),
+        required=False,
+        empty_label="The default brand",
+        help_text="The brand that answers these leads.",
+    )
+
+    class Meta:
+        model = LeadCaptureForm
+        fields = capture.CAPTURE_FORM_FIELDS
+        labels = {
+            "name": "Name",
+            "ask_for_address": "Ask for the address",
+            "is_active": "Accept submissions",
+        }
+        help_texts = {
+            "name": "Only your team sees it, e.g. “Website – roof estimate”.",
+            "heading": "The title of the form on your website.",
+            "thank_you_message": "Shown after someone sends the form.",
+            "is_active": "Switch off to stop the form without removing it from your site.",
+        }
+        widgets = {"thank_you_message": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance
+        self.fields["pipeline"].queryset = _current_or_live(
+            Pipeline.objects.filter(tenant=tenant), current.pipeline_id
+        ).order_by("position", "id")
+        self.fields["source"].queryset = _current_or_live(
+            LeadSource.objects.filter(tenant=tenant), current.source_id
+        ).order_by("name")
+        self.fields["brand"].queryset = _current_or_live(
+            Brand.objects.filter(tenant=tenant), current.brand_id
+        ).order_by("name")
+
+
+class WebLeadForm(forms.Form):
+    """What a visitor fills in on a tenant's website. Every field but the name is optional, as
+    long as there is a way to reach them."""
+
+    name = forms.CharField(
+        label="Your name",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    phone = PhoneNumberField(required=False)
+    address_line1 = forms.CharField(
+        label="Street address",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    city = forms.CharField(
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    state = forms.CharField(
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
+    )
+    postal_code = forms.CharField(
+        label="ZIP code",
+        max_length=16,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+    message = forms.CharField(
+        label="How can we help?",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    sms_consent = forms.BooleanField(label="Text me about my request", required=False)
+    # The honeypot: people never see it (CSS moves it off-screen, screen readers skip it), bots
+    # fill in every field they find.
+    website = forms.CharField(
+        label="Leave this empty",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    ADDRESS_FIELDS = ("address_line1", "city", "state", "postal_code")
+    TOKEN_PROBLEMS = {
+        TokenCheck.TOO_FAST: "That was quick! Please check your details, then press Send again.",
+        TokenCheck.EXPIRED: "This page was open for a long time. Please press Send again.",
+        TokenCheck.INVALID: "Something went wrong with this form. Please press Send again.",
+    }
+
+    def __init__(self, *args, tenant: Tenant, capture_form: LeadCaptureForm, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.capture_form = capture_form
+        self.token_check: TokenCheck | None = None
+        self.fields["phone"] = PhoneNumberField(
+            required=False,
+            region=tenant.country,
+            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        )
+        if not capture_form.ask_for_address:
+            for name in self.ADDRESS_FIELDS:
+                del self.fields[name]
+
+    @property
+    def honeypot_filled(self) -> bool:
+        return bool(self.data.get("website", "").strip())
+
+    @property
+    def address_fields(self):
+        return [self[name] for name in self.ADDRESS_FIELDS if name in self.fields]
+
+    @property
+    def token_for_page(self) -> str:
+        """The token to send back: the person's own while it is good (a too-quick one will be
+        old enough by the time they press again), else a fresh one."""
+        if self.token_check in (TokenCheck.OK, TokenCheck.TOO_FAST):
+            return self.data["form_token"]
+        return capture.capture_submission_token(self.capture_form)
+
+    def clean_form_token(self) -> str:
+        token = self.cleaned_data["form_token"]
+        self.token_check = capture.capture_submission_token_check(self.capture_form, token)
+        return token
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.token_check != TokenCheck.OK:
+            self.add_error(None, self.TOKEN_PROBLEMS[self.token_check])
+        reach_given = cleaned.get("email") or cleaned.get("phone")
+        if not reach_given and not (self.has_error("email") or self.has_error("phone")):
+            self.add_error(None, "Give an email address or a phone number so we can reply.")
+        if cleaned.get("sms_consent") and not cleaned.get("phone") and not self.has_error("phone"):
+            self.add_error("phone", "Give a mobile number so we can text you.")
+        partial_address = not (cleaned.get("address_line1") and cleaned.get("city"))
+        if partial_address and any(cleaned.get(name) for name in self.ADDRESS_FIELDS):
+            self.add_error("city", "Give the street and the city, or leave the address out.")
+        return cleaned
+
+    @property
+    def address(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("address_line1"):
+            return None
+        return {name: data[name] for name in self.ADDRESS_FIELDS}
+
+
+class LeadImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="A header row naming the columns, one lead per row; at most 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+    )
+    pipeline = forms.ModelChoiceField(queryset=Pipeline.unscoped.none(), empty_label=None)
+    source = forms.ModelChoiceField(
+        queryset=LeadSource.unscoped.none(),
+        required=False,
+        empty_label="None (or the file's Source column)",
+        help_text="For rows without a Source column of their own.",
+    )
+    owner = MemberChoiceField(
+        queryset=Membership.unscoped.none(),
+        required=False,
+        empty_label="Assign automatically",
+        help_text="Rows with an Owner email column go to that person.",
+    )
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pipeline"].queryset = selectors.pipelines_for_tenant(tenant=tenant)
+        self.fields["source"].queryset = selectors.lead_sources_for_tenant(tenant=tenant)
+        self.fields["owner"].queryset = selectors.assignable_members(tenant=tenant)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Checked before a byte is read: the size the browser sent is the size on disk.
+        if upload.size > capture.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 5 MB. "
+                "Split it into smaller files and import them one after the other."
+            )
+        return upload

@@ -1,0 +1,179 @@
+"""The customer's quote page: no account, the signed link names the tenant and the quote.
+
+The customer reads the quote and accepts it (signing with their name) or declines it (with a
+reason). Every bad link answers 404, and the answers are rate-limited per address.
+"""
+
+import functools
+import secrets
+
+from axes.helpers import get_client_ip_address
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.models import Brand, Membership, Tenant
+from crm.tenancy import tenant_context
+from leads import services
+from leads.forms.quotes import QuoteAcceptForm, QuoteDeclineForm
+from leads.models import Quote, QuoteLine, QuoteStatus
+
+ANSWERS_PER_WINDOW = 20
+ANSWER_WINDOW_SECONDS = 10 * 60
+
+
+def _read_link(token: str) -> tuple[int, int, str] | None:
+    """(tenant id, quote id, public token) from a link we signed, or None."""
+    try:
+        payload = signing.loads(
+            token, salt=services.QUOTE_LINK_SALT, max_age=services.QUOTE_LINK_MAX_AGE
+        )
+        return int(payload["t"]), int(payload["q"]), str(payload["k"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def _load_quote(tenant: Tenant, quote_id: int) -> Quote | None:
+    return (
+        Quote.objects.filter(tenant=tenant, pk=quote_id)
+        .exclude(status=QuoteStatus.DRAFT)
+        .select_related("lead__contact", "lead__property", "lead__brand")
+        .prefetch_related(Prefetch("lines", queryset=QuoteLine.objects.filter(tenant=tenant)))
+        .first()
+    )
+
+
+def _not_found(request):
+    return render(request, "leads/public/quote_not_found.html", status=404)
+
+
+def with_quote(view):
+    """Resolve the link to its quote and run `view(request, tenant, quote)` as that tenant, in
+    its time zone; any link we did not sign, or that was revoked, is a 404."""
+
+    @functools.wraps(view)
+    def wrapper(request, token: str):
+        link = _read_link(token)
+        tenant = Tenant.objects.filter(pk=link[0]).first() if link else None
+        if tenant is None:
+            return _not_found(request)
+        _, quote_id, key = link
+        with tenant_context(tenant), timezone.override(tenant.zone):
+            quote = _load_quote(tenant, quote_id)
+            if quote is None or not secrets.compare_digest(
+                quote.public_token.encode(), key.encode()
+            ):
+                return _not_found(request)
+            # Render inside the tenant's context: the template reads the quote's lines and brand.
+            return view(request, tenant, quote)
+
+    return wrapper
+
+
+def answer_count_key(address: str) -> str:
+    return f"quote-answers:{address}"
+
+
+def rate_limited(view):
+    """At most ANSWERS_PER_WINDOW answers per client address per window (fixed window)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        key = answer_count_key(get_client_ip_address(request) or "unknown")
+        cache.add(key, 0, timeout=ANSWER_WINDOW_SECONDS)
+        try:
+            answers = cache.incr(key)
+        except ValueError:  # the window ended between add and incr
+            cache.set(key, 1, timeout=ANSWER_WINDOW_SECONDS)
+            answers = 1
+        if answers > ANSWERS_PER_WINDOW:
+            return render(request, "leads/public/quote_busy.html", status=429)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _token(request) -> str:
+    """The link the customer came by (a fresh signature would restart its age)."""
+    return request.resolver_match.kwargs["token"]
+
+
+def _is_team_member(request, tenant: Tenant) -> bool:
+    return (
+        request.user.is_authenticated
+        and Membership.objects.filter(tenant=tenant, user=request.user, is_active=True).exists()
+    )
+
+
+def _render_page(request, tenant: Tenant, quote: Quote, *, error: str = "", **forms):
+    brand = quote.lead.brand or Brand.objects.filter(tenant=tenant, is_default=True).first()
+    context = {
+        "tenant": tenant,
+        "quote": quote,
+        "lead": quote.lead,
+        "brand": brand,
+        "token": _token(request),
+        "past_due": quote.is_open and quote.valid_until < timezone.localdate(),
+        "accept_form": forms.get("accept_form") or QuoteAcceptForm(),
+        "decline_form": forms.get("decline_form") or QuoteDeclineForm(),
+        "error": error,
+        "staff_preview": _is_team_member(request, tenant),
+    }
+    return render(request, "leads/public/quote.html", context)
+
+
+@require_GET
+@with_quote
+def quote_page(request, tenant: Tenant, quote: Quote):
+    # Staff checking the link they sent do not count as the customer opening it.
+    if quote.status == QuoteStatus.SENT and not _is_team_member(request, tenant):
+        services.quote_mark_viewed(tenant=tenant, quote=quote)
+        quote = _load_quote(tenant, quote.pk)
+    return _render_page(request, tenant, quote)
+
+
+@require_POST
+@rate_limited
+@with_quote
+def quote_accept(request, tenant: Tenant, quote: Quote):
+    form = QuoteAcceptForm(request.POST)
+    if not form.is_valid():
+        return _render_page(request, tenant, quote, accept_form=form)
+    try:
+        services.quote_accept(
+            tenant=tenant, quote=quote, signed_name=form.cleaned_data["full_name"]
+        )
+    except ValidationError as exc:
+        return _answer_refused(request, tenant, quote, exc)
+    return redirect("public:quote", token=_token(request))
+
+
+@require_POST
+@rate_limited
+@with_quote
+def quote_decline(request, tenant: Tenant, quote: Quote):
+    form = QuoteDeclineForm(request.POST)
+    if not form.is_valid():
+        return _render_page(request, tenant, quote, decline_form=form)
+    try:
+        services.quote_reject(
+            tenant=tenant,
+            quote=quote,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        return _answer_refused(request, tenant, quote, exc)
+    return redirect("public:quote", token=_token(request))
+
+
+def _answer_refused(request, tenant: Tenant, quote: Quote, exc: ValidationError):
+    """The quote can no longer be answered (decided or expired meanwhile): say so, show it as
+    it now stands."""
+    return _render_page(
+        request, tenant, _load_quote(tenant, quote.pk), error=" ".join(exc.messages)
+    )

@@ -1,0 +1,151 @@
+"""A lead's quotes (draft, edit, send) and payments, for staff."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crm.permissions import tenant_member_required
+from leads import selectors, services
+from leads.forms.quotes import PaymentForm, QuoteForm, quote_line_formset
+from leads.models import Lead, Quote, QuoteStatus
+from leads.permissions import ensure_may_act_on, may_act_on
+from leads.templatetags.leads_tags import money
+from leads.templatetags.quote_tags import payment_summary
+
+
+def _lead_for_action(request, lead_pk: int) -> Lead:
+    lead = selectors.lead_get(tenant=request.tenant, lead_id=lead_pk)
+    ensure_may_act_on(request.membership, lead)
+    return lead
+
+
+def _editor(request, lead: Lead, quote: Quote | None):
+    """The draft editor. Its "Add line" and "Remove" buttons submit the form and redraw the rows
+    (no script needed); with htmx, typing refreshes the total."""
+    if request.method == "GET":
+        rows = [
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+            }
+            for line in (quote.lines.all() if quote else [])
+        ]
+        form = QuoteForm(instance=quote)
+        lines = quote_line_formset(initial=rows, blank_rows=1 if rows else 3)
+        return _render_editor(request, lead, quote, form, lines)
+
+    form = QuoteForm(request.POST, instance=quote)
+    lines = quote_line_formset(request.POST)
+    if request.htmx and request.POST.get("preview"):
+        return render(request, "leads/quotes/form.html#total", {"lines": lines})
+    if "add_line" in request.POST or "remove_line" in request.POST:
+        rows = lines.raw_rows()
+        removed = request.POST.get("remove_line", "")
+        if removed.isdigit() and int(removed) < len(rows):
+            rows.pop(int(removed))
+        form = QuoteForm(initial={name: form[name].value() for name in form.fields}, instance=quote)
+        blank_rows = 1 if "add_line" in request.POST or not rows else 0
+        return _render_editor(
+            request, lead, quote, form, quote_line_formset(initial=rows, blank_rows=blank_rows)
+        )
+    if form.is_valid() and lines.is_valid():
+        try:
+            saved = services.quote_save_draft(
+                tenant=request.tenant,
+                actor=request.user,
+                lead=lead,
+                quote=quote,
+                lines=lines.lines,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Quote {saved.reference} saved as a draft.")
+            return redirect("leads:quote-detail", lead_pk=lead.pk, quote_pk=saved.pk)
+    return _render_editor(request, lead, quote, form, lines)
+
+
+def _render_editor(request, lead, quote, form, lines):
+    context = {"lead": lead, "quote": quote, "form": form, "lines": lines}
+    return render(request, "leads/quotes/form.html", context)
+
+
+@tenant_member_required
+@require_http_methods(["GET", "POST"])
+def quote_create(request, lead_pk: int):
+    lead = _lead_for_action(request, lead_pk)
+    return _editor(request, lead, None)
+
+
+@tenant_member_required
+@require_http_methods(["GET", "POST"])
+def quote_edit(request, lead_pk: int, quote_pk: int):
+    lead = _lead_for_action(request, lead_pk)
+    quote = selectors.quote_get(tenant=request.tenant, lead=lead, quote_id=quote_pk)
+    if quote.status != QuoteStatus.DRAFT:
+        messages.error(request, "Only a draft can be changed; make a new quote instead.")
+        return redirect("leads:quote-detail", lead_pk=lead.pk, quote_pk=quote.pk)
+    return _editor(request, lead, quote)
+
+
+@tenant_member_required
+@require_GET
+def quote_detail(request, lead_pk: int, quote_pk: int):
+    lead = selectors.lead_get(tenant=request.tenant, lead_id=lead_pk)
+    quote = selectors.quote_get(tenant=request.tenant, lead=lead, quote_id=quote_pk)
+    context = {
+        "lead": lead,
+        "quote": quote,
+        "may_act": may_act_on(request.membership, lead),
+        "public_url": services.quote_public_url(quote) if quote.status != QuoteStatus.DRAFT else "",
+        # Expiry is swept daily; until then the page already says so.
+        "past_due": quote.is_open and quote.valid_until < timezone.localdate(),
+        "recipient": lead.contact.emails.first() if quote.status == QuoteStatus.DRAFT else None,
+    }
+    return render(request, "leads/quotes/detail.html", context)
+
+
+@tenant_member_required
+@require_POST
+def quote_send(request, lead_pk: int, quote_pk: int):
+    lead = _lead_for_action(request, lead_pk)
+    quote = selectors.quote_get(tenant=request.tenant, lead=lead, quote_id=quote_pk)
+    again = quote.status != QuoteStatus.DRAFT
+    try:
+        services.quote_send(tenant=request.tenant, actor=request.user, quote=quote)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        recipient = lead.contact.emails.first()
+        messages.success(
+            request,
+            f"Quote {quote.reference} {'sent again' if again else 'sent'} to {recipient.email}.",
+        )
+    return redirect("leads:quote-detail", lead_pk=lead.pk, quote_pk=quote.pk)
+
+
+@tenant_member_required
+@require_http_methods(["GET", "POST"])
+def payment_create(request, lead_pk: int):
+    lead = _lead_for_action(request, lead_pk)
+    detail = selectors.lead_detail(tenant=request.tenant, lead_id=lead.pk)
+    summary = payment_summary(detail.quotes, detail.paid_total)
+    initial = {"amount": summary.balance_due} if summary.balance_due else {}
+    form = PaymentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.payment_record(
+                tenant=request.tenant, actor=request.user, lead=lead, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            amount = money(payment.amount, request.tenant.currency)
+            messages.success(request, f"Payment of {amount} recorded.")
+            return redirect("leads:detail", lead_pk=lead.pk)
+    context = {"lead": lead, "form": form, "summary": summary, "payments": detail.payments}
+    return render(request, "leads/quotes/payment_form.html", context)
