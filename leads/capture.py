@@ -1047,3 +1047,17 @@ def rejected_rows_csv(lead_import: LeadImport) -> str:
             [entry["line"], spreadsheet_safe(reason), *map(spreadsheet_safe, entry["cells"])]
         )
     return "\ufeff" + out.getvalue()
+
+
+PREVIEW_KEPT_DAYS = 7
+
+
+def lead_imports_purge_stale(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+    """Uploads previewed but never imported keep customer data for nothing: drop them after a
+    week (the uploader can preview the file again)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=PREVIEW_KEPT_DAYS)
+    deleted, _ = LeadImport.objects.filter(
+        tenant=tenant, status=LeadImportStatus.PREVIEWED, created_at__lt=cutoff
+    ).delete()
+    return deleted

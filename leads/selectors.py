@@ -6,7 +6,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -20,6 +31,7 @@ from leads.models import (
     LeadCaptureForm,
     LeadSettings,
     LeadSource,
+    LeadStatus,
     LostReason,
     Payment,
     Pipeline,
@@ -89,6 +101,36 @@ def pipelines_with_stages(*, tenant: Tenant, include_archived: bool = False) -> 
     )
 
 
+def _count(queryset, outer_field: str) -> Coalesce:
+    """How many rows of `queryset` (filtered on `outer_field` = OuterRef) each outer row has,
+    as one column of the outer query rather than a query per row."""
+    counted = queryset.order_by().values(outer_field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def pipelines_with_counts(*, tenant: Tenant) -> QuerySet[Pipeline]:
+    """Every pipeline (archived last) with its live stage count and open-lead count."""
+    stages = Stage.objects.filter(tenant=tenant, pipeline=OuterRef("pk"), is_archived=False)
+    open_leads = Lead.objects.filter(tenant=tenant, pipeline=OuterRef("pk"), status=LeadStatus.OPEN)
+    return pipelines_for_tenant(tenant=tenant, include_archived=True).annotate(
+        stage_count=_count(stages, "pipeline"),
+        open_lead_count=_count(open_leads, "pipeline"),
+    )
+
+
+def stages_with_counts(*, tenant: Tenant, pipeline: Pipeline) -> list[Stage]:
+    """A pipeline's stages with how many leads sit in each, and whether any lead ever entered it
+    (then it can only be archived, not deleted)."""
+    return list(
+        Stage.objects.filter(tenant=tenant, pipeline=pipeline)
+        .annotate(
+            lead_count=_count(Lead.objects.filter(tenant=tenant, stage=OuterRef("pk")), "stage"),
+            was_visited=Exists(StageVisit.objects.filter(tenant=tenant, stage=OuterRef("pk"))),
+        )
+        .order_by("position", "id")
+    )
+
+
 def pipeline_get(*, tenant: Tenant, pipeline_id: int) -> Pipeline:
     return get_object_or_404(Pipeline.objects.filter(tenant=tenant), pk=pipeline_id)
 
@@ -110,6 +152,12 @@ def lead_sources_for_tenant(*, tenant: Tenant, include_archived: bool = False):
     if not include_archived:
         sources = sources.filter(is_archived=False)
     return sources.order_by("is_archived", "name")
+
+
+def lead_sources_with_counts(*, tenant: Tenant) -> QuerySet[LeadSource]:
+    return lead_sources_for_tenant(tenant=tenant, include_archived=True).annotate(
+        lead_count=Count("leads")
+    )
 
 
 def lead_source_get(*, tenant: Tenant, source_id: int) -> LeadSource:

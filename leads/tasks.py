@@ -32,6 +32,11 @@ def expire_quotes() -> int:
     return _each_tenant(services.quotes_expire_due)
 
 
+@shared_task
+def purge_stale_lead_imports() -> int:
+    return _each_tenant(capture.lead_imports_purge_stale)
+
+
 @tenant_task()
 def run_lead_import(tenant: Tenant, lead_import_id: int) -> None:
     """Import the next batch of a confirmed CSV import, then queue the batch after it."""

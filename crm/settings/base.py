@@ -217,6 +217,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.expire_quotes",
         "schedule": timedelta(hours=1),
     },
+    "purge-stale-lead-imports": {
+        "task": "leads.tasks.purge_stale_lead_imports",
+        "schedule": timedelta(hours=24),
+    },
 }
 
 # Logging: readable lines in dev, one JSON object per line in production (LOG_FORMAT=json).

@@ -6,8 +6,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,22 +27,13 @@ from leads.forms.settings import (
 from leads.models import (
     AssignmentRule,
     Lead,
-    LeadStatus,
     LeadType,
     Pipeline,
     Stage,
-    StageVisit,
 )
 from leads.services import eligible_members
 
 admin_required = tenant_member_required(roles=ADMINS)
-
-
-def _count(queryset, outer_field: str) -> Coalesce:
-    """How many rows of `queryset` (filtered on `outer_field` = OuterRef) each outer row has,
-    as one column of the outer query rather than a query per row."""
-    counted = queryset.order_by().values(outer_field).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def _direction(request) -> str:
@@ -59,19 +48,10 @@ def _stage_leads_url(stage: Stage) -> str:
 # --- Pipelines ----------------------------------------------------------------------------------
 
 
-def _pipelines_with_counts(tenant: Tenant):
-    stages = Stage.objects.filter(tenant=tenant, pipeline=OuterRef("pk"), is_archived=False)
-    open_leads = Lead.objects.filter(tenant=tenant, pipeline=OuterRef("pk"), status=LeadStatus.OPEN)
-    return selectors.pipelines_for_tenant(tenant=tenant, include_archived=True).annotate(
-        stage_count=_count(stages, "pipeline"),
-        open_lead_count=_count(open_leads, "pipeline"),
-    )
-
-
 @admin_required
 @require_GET
 def pipeline_list(request):
-    pipelines = list(_pipelines_with_counts(request.tenant))
+    pipelines = list(selectors.pipelines_with_counts(tenant=request.tenant))
     return render(
         request,
         "leads/settings/pipelines.html",
@@ -98,15 +78,8 @@ def pipeline_create(request):
     )
 
 
-def _stages_with_counts(tenant: Tenant, pipeline: Pipeline) -> list[Stage]:
-    stages = list(
-        Stage.objects.filter(tenant=tenant, pipeline=pipeline)
-        .annotate(
-            lead_count=_count(Lead.objects.filter(tenant=tenant, stage=OuterRef("pk")), "stage"),
-            was_visited=Exists(StageVisit.objects.filter(tenant=tenant, stage=OuterRef("pk"))),
-        )
-        .order_by("position", "id")
-    )
+def _stages_for_page(tenant: Tenant, pipeline: Pipeline) -> list[Stage]:
+    stages = selectors.stages_with_counts(tenant=tenant, pipeline=pipeline)
     for stage in stages:
         stage.delay_text = describe_delay(stage)
         stage.leads_url = _stage_leads_url(stage)
@@ -118,7 +91,7 @@ def _stages_with_counts(tenant: Tenant, pipeline: Pipeline) -> list[Stage]:
 @require_GET
 def pipeline_detail(request, pipeline_pk: int):
     pipeline = selectors.pipeline_get(tenant=request.tenant, pipeline_id=pipeline_pk)
-    stages = _stages_with_counts(request.tenant, pipeline)
+    stages = _stages_for_page(request.tenant, pipeline)
     return render(
         request,
         "leads/settings/pipeline.html",
@@ -294,9 +267,7 @@ def stage_delete(request, stage_pk: int):
 @admin_required
 @require_GET
 def source_list(request):
-    sources = selectors.lead_sources_for_tenant(
-        tenant=request.tenant, include_archived=True
-    ).annotate(lead_count=Count("leads"))
+    sources = selectors.lead_sources_with_counts(tenant=request.tenant)
     return render(
         request, "leads/settings/sources.html", {"sources": sources, "section": "sources"}
     )

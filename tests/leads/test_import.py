@@ -1,6 +1,7 @@
 """CSV import of leads: the dry run and its report, the run in batches, the rejected rows."""
 
 import csv
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -437,3 +438,20 @@ def test_an_import_tells_each_owner_once_not_once_per_lead(world):
             Notification.objects.filter(recipient=world.rep.user).values_list("title", flat=True)
         )
     assert [t for t in titles if "lead" in t.lower()] == ["20 new leads for you from expo.csv"]
+
+
+def test_previews_never_imported_are_dropped_after_a_week(world):
+    pipeline = pipeline_for(world.tenant)
+    with world.active():
+        lead_import = capture.lead_import_preview(
+            tenant=world.tenant,
+            actor=world.admin.user,
+            filename="old.csv",
+            raw=b"Name,Email\nAna Lima,ana@example.com\n",
+            pipeline=pipeline,
+        )
+        later = lead_import.created_at + dt.timedelta(days=6)
+        assert capture.lead_imports_purge_stale(tenant=world.tenant, now=later) == 0
+        later = lead_import.created_at + dt.timedelta(days=8)
+        assert capture.lead_imports_purge_stale(tenant=world.tenant, now=later) == 1
+        assert not LeadImport.objects.exists()
