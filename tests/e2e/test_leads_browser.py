@@ -57,3 +57,15 @@ def test_the_list_and_a_lead_page_fit_a_phone(page_at, demo):
     assert width <= 380, width
     screenshot(page, "lead-page-phone")
     assert page.console_errors == []
+
+
+def test_a_manager_opens_a_lead_and_reads_its_bar_score_and_timeline(page_at, demo):
+    page = page_at(1280, 900)
+    sign_in(page, "manager@demo.test")
+    page.goto(f"{page.base}/leads/?sort=aging")
+    page.locator("tbody.lead a.lead-name").first.click()
+    page.wait_for_selector(".progress.large")
+    assert page.locator(".score-parts tr").count() >= 2
+    assert page.locator(".timeline li").count() >= 3
+    screenshot(page, "lead-page-desktop")
+    assert page.console_errors == []
