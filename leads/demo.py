@@ -275,6 +275,7 @@ def _replay(tenant, spec: DemoLead, contact, pipeline, sources, members, rng) ->
         estimated_value=Decimal(spec.value) if spec.value else None,
         source=sources[spec.source],
         created_via="demo",
+        notify_owner=False,  # history, not news: the demo's bell starts with the welcome note
         now=created,
     )
     if spec.touched:
