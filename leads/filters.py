@@ -20,7 +20,7 @@ STATUS_CHOICES = [*LeadStatus.choices, ("all", "Any status")]
 class LeadFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
     status = django_filters.ChoiceFilter(
-        choices=STATUS_CHOICES, method="filter_status", empty_label=None
+        choices=STATUS_CHOICES, method="filter_status", label="Status", empty_label=None
     )
     scope = django_filters.ChoiceFilter(
         choices=OWNER_SCOPES, method="filter_scope", label="Whose", empty_label=None
@@ -43,11 +43,13 @@ class LeadFilter(django_filters.FilterSet):
     aging = django_filters.ChoiceFilter(
         choices=[(a.value, a.label) for a in (Aging.GREEN, Aging.ORANGE, Aging.RED)],
         method="filter_aging",
+        label="Aging",
         empty_label="Any aging",
     )
     priority = django_filters.ChoiceFilter(
         choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")],
         method="filter_priority",
+        label="Priority",
         empty_label="Any priority",
     )
     created_from = django_filters.DateFilter(
