@@ -4,6 +4,7 @@ Tenant-owned models inherit TenantOwnedModel (crm/tenancy/models.py): their defa
 scoped to the active tenant and their tables get row-level security after migrate.
 """
 
+import datetime as dt
 import zoneinfo
 
 import pghistory
@@ -88,6 +89,10 @@ class Tenant(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self) -> dt.date:
+        """The date where the business is, whatever time zone the code runs in (tasks: UTC)."""
+        return timezone.localdate(timezone=self.zone)
 
 
 @audited

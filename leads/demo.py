@@ -313,7 +313,7 @@ def _history_money(tenant, lead: Lead, stage: Stage, entered: dt.datetime) -> No
         tenant=tenant,
         actor=None,
         lead=lead,
-        valid_until=timezone.localdate() + dt.timedelta(days=30),
+        valid_until=tenant.today() + dt.timedelta(days=30),
         title=lead.title,
         message="Thank you for having us out. Here is what we propose.",
         lines=[

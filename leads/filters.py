@@ -107,8 +107,7 @@ class LeadFilter(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset, name, value):
-        query = selectors.search_query(value)
-        return queryset.filter(search_vector=query) if query is not None else queryset
+        return selectors.leads_matching(queryset, value)
 
     def filter_aging(self, queryset, name, value):
         stages = Stage.objects.filter(tenant=self.tenant)

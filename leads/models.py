@@ -332,6 +332,9 @@ class Lead(TenantOwnedModel):
             models.Index(
                 fields=["tenant", "status", "-created_at", "-id"], name="lead_team_recent"
             ),
+            # "Any status": without these, PostgreSQL sorts every lead of the tenant (benchmarks).
+            models.Index(fields=["tenant", "-priority_score", "-id"], name="lead_all_priority"),
+            models.Index(fields=["tenant", "-created_at", "-id"], name="lead_all_recent"),
             # Aging per stage (dashboard, filters) and the contact/property pages.
             models.Index(fields=["tenant", "stage", "stage_entered_at"], name="lead_stage_aging"),
             models.Index(fields=["tenant", "contact"], name="lead_by_contact"),

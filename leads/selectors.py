@@ -17,6 +17,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -67,8 +68,9 @@ def search_words(text: str) -> list[str]:
     return re.findall(r"\w+", text.casefold())
 
 
-def search_query(text: str) -> SearchQuery | None:
-    """Every word as a prefix ("jan smi" finds Jane Smith); a phone number as its digits."""
+def search_terms(text: str) -> str | None:
+    """The tsquery text of a search box: every word as a prefix ("jan smi" finds Jane Smith), a
+    phone number as its digits. Only letters and digits reach the query syntax."""
     digits = re.sub(r"\D", "", text)
     if len(digits) >= 4 and re.fullmatch(r"[\d\s()+.\-]+", text.strip()):
         words = [digits]
@@ -76,8 +78,27 @@ def search_query(text: str) -> SearchQuery | None:
         words = search_words(text)
     if not words:
         return None
-    raw = " & ".join(f"{word}:*" for word in words[:8])
-    return SearchQuery(raw, search_type="raw", config="simple")
+    return " & ".join(f"{word}:*" for word in words[:8])
+
+
+def search_query(text: str) -> SearchQuery | None:
+    terms = search_terms(text)
+    return SearchQuery(terms, search_type="raw", config="simple") if terms else None
+
+
+def leads_matching(leads: QuerySet[Lead], text: str) -> QuerySet[Lead]:
+    """Leads whose name, email, phone, address or number match the search box.
+
+    The match runs in `threadline_lead_search` (leads migration 0002): under row-level security
+    PostgreSQL may not use the full-text index for a `@@` written in the query itself (the
+    operator is not leakproof), which made a search scan every open lead of the tenant. The
+    function reads the same current-tenant setting as the policy.
+    """
+    terms = search_terms(text)
+    if terms is None:
+        return leads
+    matching = RawSQL("SELECT threadline_lead_search(to_tsquery('simple', %s))", [terms])
+    return leads.filter(pk__in=matching)
 
 
 # --- Pipelines ----------------------------------------------------------------------------------

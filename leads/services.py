@@ -835,7 +835,7 @@ def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
     )
     if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.VIEWED):
         raise ValidationError(f"This quote is {quote.get_status_display().lower()}.")
-    if quote.valid_until < timezone.localdate():
+    if quote.valid_until < tenant.today():
         raise ValidationError("The quote's valid-until date has passed; change it first.")
     recipient = quote.lead.contact.emails.first()
     if recipient is None:
@@ -904,7 +904,7 @@ def _lock_open_quote(tenant: Tenant, quote: Quote) -> Quote:
         .select_related("lead__owner__user", "lead__contact")
         .get(tenant=tenant, pk=quote.pk)
     )
-    if quote.is_open and quote.valid_until < timezone.localdate():
+    if quote.is_open and quote.valid_until < tenant.today():
         _expire(tenant, quote)
     if not quote.is_open:
         raise ValidationError(f"This quote is {quote.get_status_display().lower()}.")
@@ -1016,7 +1016,7 @@ def _expire(tenant: Tenant, quote: Quote) -> None:
 
 @transaction.atomic
 def quotes_expire_due(*, tenant: Tenant, today: dt.date | None = None) -> int:
-    today = today or timezone.localdate()
+    today = today or tenant.today()
     due = (
         Quote.objects.filter(
             tenant=tenant, status__in=[QuoteStatus.SENT, QuoteStatus.VIEWED], valid_until__lt=today

@@ -4,7 +4,6 @@ import datetime as dt
 import zoneinfo
 
 import pytest
-from django.utils import timezone
 
 from crm.models import Notification, Role, TimeOff
 from leads import services
@@ -157,7 +156,7 @@ def test_assignment_checks_capacity_expertise_territory_and_time_off(world):
     commercial_only = _rep(world, expertise="commercial")
     elsewhere = _rep(world, territories=["GA", "Atlanta"])
     away = _rep(world)
-    today = timezone.localdate()
+    today = world.tenant.today()
     with world.active():
         TimeOff.objects.create(tenant=world.tenant, membership=away, starts_on=today, ends_on=today)
     covering = _rep(world, territories=["331"])  # the world's property is in 33145

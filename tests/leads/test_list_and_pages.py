@@ -70,7 +70,7 @@ def test_filters_by_stage_source_aging_priority_and_search(client, world):
     assert first_names(priority="high") == {"Stale"}
     assert first_names(q="fre") == {"Fresh"}
     assert first_names(q="nobody-by-that-name") == set()
-    today = timezone.localdate().isoformat()
+    today = timezone.localdate(timezone=world.tenant.zone).isoformat()  # the tenant's day
     assert first_names(created_from=today) == {"Fresh", "Stale"}
 
 

@@ -38,7 +38,7 @@ def lead(world):
 
 def draft(world, lead, lines=None, **fields) -> Quote:
     lines = lines or [("Tear-off and disposal", Decimal("1"), Decimal("2400.00"))]
-    fields.setdefault("valid_until", timezone.localdate() + dt.timedelta(days=30))
+    fields.setdefault("valid_until", world.tenant.today() + dt.timedelta(days=30))
     with world.active():
         return services.quote_save_draft(
             tenant=world.tenant, actor=world.rep.user, lead=lead, lines=lines, **fields
@@ -123,7 +123,7 @@ class TestDrafting:
 
         page = client.get(reverse("leads:quote-create", kwargs={"lead_pk": lead.pk}))
 
-        expected = timezone.localdate() + dt.timedelta(days=30)
+        expected = world.tenant.today() + dt.timedelta(days=30)
         assert page.context["form"]["valid_until"].value() == expected
 
     def test_a_quote_without_lines_is_refused(self, client, world, lead):
@@ -372,7 +372,7 @@ class TestPublicPage:
         quote = sent(world, lead)
         with world.active():
             Quote.objects.filter(pk=quote.pk).update(
-                valid_until=timezone.localdate() - dt.timedelta(days=1)
+                valid_until=world.tenant.today() - dt.timedelta(days=1)
             )
         customer = Client()
 
@@ -390,7 +390,7 @@ class TestPublicPage:
         quote = sent(world, lead)
         with world.active():
             services.quotes_expire_due(
-                tenant=world.tenant, today=timezone.localdate() + dt.timedelta(days=31)
+                tenant=world.tenant, today=world.tenant.today() + dt.timedelta(days=31)
             )
 
         page = Client().get(public_path(quote)).content.decode()
@@ -477,12 +477,12 @@ class TestPublicPage:
 
 
 class TestPayments:
-    def payment(self, **fields):
+    def payment(self, world, **fields):
         return {
             "amount": "1200.00",
             "method": "check",
             "reference": "Check 1042",
-            "received_on": timezone.localdate().isoformat(),
+            "received_on": world.tenant.today().isoformat(),
             **fields,
         }
 
@@ -490,7 +490,7 @@ class TestPayments:
         sign_in(client, world.rep)
 
         response = client.post(
-            reverse("leads:payment-create", kwargs={"lead_pk": lead.pk}), self.payment()
+            reverse("leads:payment-create", kwargs={"lead_pk": lead.pk}), self.payment(world)
         )
 
         assert response.status_code == 200
@@ -505,7 +505,7 @@ class TestPayments:
         url = reverse("leads:payment-create", kwargs={"lead_pk": lead.pk})
 
         form_page = client.get(url)
-        response = client.post(url, self.payment())
+        response = client.post(url, self.payment(world))
 
         assert form_page.context["form"]["amount"].value() == Decimal("2400.00")
         assert response.url == reverse("leads:detail", kwargs={"lead_pk": lead.pk})
@@ -516,11 +516,11 @@ class TestPayments:
 
     def test_a_payment_cannot_be_dated_in_the_future(self, client, world, lead):
         sign_in(client, world.rep)
-        tomorrow = timezone.localdate() + dt.timedelta(days=1)
+        tomorrow = world.tenant.today() + dt.timedelta(days=1)
 
         response = client.post(
             reverse("leads:payment-create", kwargs={"lead_pk": lead.pk}),
-            self.payment(received_on=tomorrow.isoformat()),
+            self.payment(world, received_on=tomorrow.isoformat()),
         )
 
         assert response.context["form"].errors["received_on"]
@@ -541,7 +541,7 @@ class TestLeadSection:
                 lead=Lead.objects.get(pk=lead.pk),
                 amount=Decimal("400"),
                 method="card",
-                received_on=timezone.localdate(),
+                received_on=world.tenant.today(),
             )
         sign_in(client, world.rep)
 

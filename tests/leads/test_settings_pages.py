@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from crm.models import WEEKDAYS, Role, TimelineEvent, TimeOff
 from crm.tenancy import tenant_context
@@ -999,7 +998,7 @@ class TestAssignmentRules:
         url = reverse("lead-settings:rule-next", kwargs={"rule_pk": rule.pk})
         assert f"<strong>{world.rep.user}</strong>" in _page(client.get(url))
 
-        today = timezone.localdate()
+        today = world.tenant.today()
         client.post(
             reverse("settings:time-off-add", kwargs={"membership_pk": world.rep.pk}),
             {
@@ -1070,7 +1069,7 @@ class TestTimeOff:
         )
 
     def test_add_and_list_time_off(self, client, world):
-        today = timezone.localdate()
+        today = world.tenant.today()
         sign_in(client, world.admin)
 
         response = self._add(
@@ -1092,7 +1091,7 @@ class TestTimeOff:
         assert reverse("settings:time-off-delete", kwargs={"time_off_pk": period.pk}) in page
 
     def test_the_last_day_cannot_be_before_the_first(self, client, world):
-        today = timezone.localdate()
+        today = world.tenant.today()
         sign_in(client, world.admin)
 
         response = self._add(client, world.rep, today, today - dt.timedelta(days=1))
@@ -1103,7 +1102,7 @@ class TestTimeOff:
             assert not TimeOff.objects.exists()
 
     def test_remove_time_off(self, client, world):
-        today = timezone.localdate()
+        today = world.tenant.today()
         sign_in(client, world.admin)
         self._add(client, world.rep, today, today)
         with world.active():
@@ -1118,7 +1117,7 @@ class TestTimeOff:
             assert not TimeOff.objects.exists()
 
     def test_past_time_off_is_not_listed(self, client, world):
-        today = timezone.localdate()
+        today = world.tenant.today()
         sign_in(client, world.admin)
         self._add(
             client, world.rep, today - dt.timedelta(days=9), today - dt.timedelta(days=8), "Old"
@@ -1132,7 +1131,7 @@ class TestTimeOff:
 
     @pytest.mark.parametrize("role", [Role.MANAGER, Role.REP])
     def test_only_admins_manage_time_off(self, client, world, role):
-        today = timezone.localdate()
+        today = world.tenant.today()
         sign_in(client, world.admin)
         self._add(client, world.rep, today, today)
         with world.active():
@@ -1149,7 +1148,7 @@ class TestTimeOff:
             assert TimeOff.objects.count() == 1
 
     def test_another_tenants_member_and_time_off_are_not_found(self, client, world, other_world):
-        today = timezone.localdate()
+        today = world.tenant.today()
         sign_in(client, other_world.admin)
         self._add(client, other_world.rep, today, today)
         with other_world.active():

@@ -161,3 +161,32 @@ def test_every_unique_constraint_and_composite_index_starts_with_tenant():
             if fields and fields[0] != "tenant":
                 offenders.append(f"{model.__name__}.{constraint.name}")
     assert offenders == []
+
+
+@pytest.mark.django_db
+def test_the_lead_search_function_answers_only_for_the_current_tenant(world, other_world):
+    """threadline_lead_search runs as the table owner (to use the full-text index), so it must
+    apply the tenant itself: the same name in two tenants, and no tenant at all."""
+    from leads.models import Lead
+    from leads.selectors import leads_matching
+    from tests.factories import lead_for
+
+    for each in (world, other_world):
+        with each.active():
+            each.contact.first_name = "Zelda"
+            each.contact.save()
+        lead_for(each, owner=each.rep)
+    with world.active():
+        found = list(leads_matching(Lead.objects.all(), "zel"))
+        assert [lead.tenant_id for lead in found] == [world.tenant.pk]
+
+    def raw_search() -> list:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT threadline_lead_search(to_tsquery('simple', 'zel:*'))")
+            return cursor.fetchall()
+
+    with transaction.atomic():
+        _set_raw_tenant(None)
+        assert raw_search() == []
+        _set_raw_tenant(other_world.tenant.pk)
+        assert len(raw_search()) == 1

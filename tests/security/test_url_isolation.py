@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from crm.models import Role, TimeOff
 from leads import capture
@@ -34,7 +33,7 @@ def _quote(world):
                 tenant=world.tenant,
                 actor=world.admin.user,
                 lead=_lead(world),
-                valid_until=timezone.localdate() + timedelta(days=30),
+                valid_until=world.tenant.today() + timedelta(days=30),
                 lines=[("Roof repair", Decimal("1"), Decimal("900"))],
             )
     return world.quote
@@ -64,8 +63,8 @@ def _time_off(world):
         return TimeOff.objects.get_or_create(
             tenant=world.tenant,
             membership=world.rep,
-            starts_on=timezone.localdate(),
-            ends_on=timezone.localdate(),
+            starts_on=world.tenant.today(),
+            ends_on=world.tenant.today(),
         )[0]
 
 
