@@ -69,7 +69,7 @@ def lead_list(request):
 
 def _safe_next(request) -> str:
     """Where a row action came from (a list with its filters, or a lead page), if it is ours."""
-    target = request.POST.get("next", "")
+    target = request.POST.get("next", "") or request.GET.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return target
     return ""
@@ -201,6 +201,18 @@ def lead_reopen(request, lead_pk: int):
 @require_GET
 def lead_row(request, lead_pk: int):
     return _row_response(request, lead_pk)
+
+
+@tenant_member_required
+@require_GET
+def lead_actions(request, lead_pk: int):
+    """The forms of a row's action menu, loaded when the menu first opens."""
+    context = {
+        "lead": selectors.lead_get(tenant=request.tenant, lead_id=lead_pk),
+        "options": selectors.row_options(tenant=request.tenant),
+        "back_url": _safe_next(request) or reverse("leads:list"),
+    }
+    return render(request, "leads/_row_actions.html", context)
 
 
 @tenant_member_required(roles=MANAGERS)

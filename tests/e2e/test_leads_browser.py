@@ -41,6 +41,15 @@ def test_a_rep_filters_the_list_and_moves_a_lead_from_its_row(page_at, demo):
     assert _current_segment_index(row) == before + 1
     assert row.locator("tr.lead-main td").nth(2).inner_text() != stage_before
     screenshot(page, "leads-list-after-move")
+
+    # The ⋯ menu loads its forms when it opens; a note added there comes back in the row.
+    row.locator("details.row-menu summary").click()
+    page.wait_for_selector("tbody.lead .action-panel textarea[name=body]")
+    screenshot(page, "leads-row-menu")
+    row = page.locator("tbody.lead").first
+    row.locator("textarea[name=body]").fill("Wants the work done before hurricane season")
+    row.locator("button", has_text="Add note").click()
+    page.wait_for_selector("tbody.lead .row-flash.done >> text=Note added.")
     assert page.console_errors == []
 
 

@@ -302,3 +302,19 @@ def test_a_lead_of_another_tenant_is_not_found(client, world, other_world):
     assert (
         client.post(reverse("leads:next-stage", kwargs={"lead_pk": foreign.pk})).status_code == 404
     )
+
+
+def test_a_rows_action_menu_loads_its_forms_on_demand(client, world):
+    lead = lead_for(world, owner=world.rep)
+    sign_in(client, world.rep)
+    listing = client.get(LIST).content.decode()
+    assert 'name="body"' not in listing  # the list carries no per-row forms
+    assert reverse("leads:actions", kwargs={"lead_pk": lead.pk}) in listing
+    url = reverse("leads:actions", kwargs={"lead_pk": lead.pk})
+    menu = client.get(url, {"next": f"{LIST}?sort=aging"}).content.decode()
+    assert 'name="body"' in menu and 'name="reason"' in menu
+    assert f'value="{LIST}?sort=aging"' in menu
+    assert (
+        'value="https://evil.example/"'
+        not in client.get(url, {"next": "https://evil.example/"}).content.decode()
+    )
