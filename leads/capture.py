@@ -45,6 +45,7 @@ from crm.models import (
     Tenant,
     User,
 )
+from crm.ratelimit import over_limit
 from crm.services import (
     consent_record,
     contact_find_or_create,
@@ -222,24 +223,12 @@ def capture_submission_token_check(
     return TokenCheck.OK
 
 
-def _over_limit(key: str, limit: int, window: dt.timedelta) -> bool:
-    """Count one more hit in a fixed window; True once the count passes `limit`."""
-    seconds = int(window.total_seconds())
-    cache.add(key, 0, timeout=seconds)
-    try:
-        hits = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, timeout=seconds)
-        hits = 1
-    return hits > limit
-
-
 def capture_rate_limited(*, capture_form: LeadCaptureForm, client_ip: str) -> bool:
     """Count a submission; True when this client, or this form as a whole, sent too many."""
-    per_client = _over_limit(
+    per_client = over_limit(
         f"leads:capture:client:{capture_form.tenant_id}:{client_ip}", *CLIENT_LIMIT
     )
-    per_form = _over_limit(f"leads:capture:form:{capture_form.pk}", *FORM_LIMIT)
+    per_form = over_limit(f"leads:capture:form:{capture_form.pk}", *FORM_LIMIT)
     return per_client or per_form
 
 

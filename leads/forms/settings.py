@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from crm.models import Membership, Tenant
 from leads import selectors
+from leads.configuration import STAGE_FIELDS
 from leads.models import AssignmentRule, LeadSettings, LeadSource, LeadType, Pipeline, Stage
 from leads.pipeline_templates import TEMPLATES
 
@@ -65,19 +66,7 @@ class StageForm(forms.ModelForm):
 
     class Meta:
         model = Stage
-        fields = [
-            "name",
-            "customer_label",
-            "phase",
-            "delay_unit",
-            "orange_after",
-            "red_after",
-            "is_won",
-            "is_lost",
-            "is_terminal",
-            "show_in_portal",
-            "moves_on",
-        ]
+        fields = list(STAGE_FIELDS)
         labels = {
             "delay_unit": "Delays counted in",
             "orange_after": "Orange after",

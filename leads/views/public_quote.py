@@ -4,12 +4,12 @@ The customer reads the quote and accepts it (signing with their name) or decline
 reason). Every bad link answers 404, and the answers are rate-limited per address.
 """
 
+import datetime as dt
 import functools
 import secrets
 
 from axes.helpers import get_client_ip_address
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.models import Brand, Membership, Tenant
+from crm.ratelimit import over_limit
 from crm.tenancy import tenant_context
 from leads import services
 from leads.forms.quotes import QuoteAcceptForm, QuoteDeclineForm
 from leads.models import Quote, QuoteLine, QuoteStatus
 
 ANSWERS_PER_WINDOW = 20
-ANSWER_WINDOW_SECONDS = 10 * 60
+ANSWER_WINDOW = dt.timedelta(minutes=10)
 
 
 def _read_link(token: str) -> tuple[int, int, str] | None:
@@ -84,13 +85,7 @@ def rate_limited(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         key = answer_count_key(get_client_ip_address(request) or "unknown")
-        cache.add(key, 0, timeout=ANSWER_WINDOW_SECONDS)
-        try:
-            answers = cache.incr(key)
-        except ValueError:  # the window ended between add and incr
-            cache.set(key, 1, timeout=ANSWER_WINDOW_SECONDS)
-            answers = 1
-        if answers > ANSWERS_PER_WINDOW:
+        if over_limit(key, ANSWERS_PER_WINDOW, ANSWER_WINDOW):
             return render(request, "leads/public/quote_busy.html", status=429)
         return view(request, *args, **kwargs)
 
