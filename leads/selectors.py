@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -17,7 +18,6 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -86,19 +86,31 @@ def search_query(text: str) -> SearchQuery | None:
     return SearchQuery(terms, search_type="raw", config="simple") if terms else None
 
 
+SEARCH_INDEX_LIMIT = 2000
+
+
 def leads_matching(leads: QuerySet[Lead], text: str) -> QuerySet[Lead]:
     """Leads whose name, email, phone, address or number match the search box.
 
-    The match runs in `threadline_lead_search` (leads migration 0002): under row-level security
-    PostgreSQL may not use the full-text index for a `@@` written in the query itself (the
-    operator is not leakproof), which made a search scan every open lead of the tenant. The
-    function reads the same current-tenant setting as the policy.
+    Under row-level security PostgreSQL may not use the full-text index for a `@@` written in
+    the query itself (the operator is not leakproof), so a rare term ("(954) 220-1296") would be
+    checked against every lead of the tenant. The index is read through `threadline_lead_search`
+    (leads migration 0002), which applies the same current-tenant setting as the policy. A common
+    term ("mar") has thousands of matches: then the list's own ordered scan, which stops at the
+    first page, is faster, and the term is matched in the query.
     """
     terms = search_terms(text)
     if terms is None:
         return leads
-    matching = RawSQL("SELECT threadline_lead_search(to_tsquery('simple', %s))", [terms])
-    return leads.filter(pk__in=matching)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM threadline_lead_search(to_tsquery('simple', %s)) AS id LIMIT %s",
+            [terms, SEARCH_INDEX_LIMIT + 1],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) <= SEARCH_INDEX_LIMIT:
+        return leads.filter(pk__in=ids)
+    return leads.filter(search_vector=SearchQuery(terms, search_type="raw", config="simple"))
 
 
 # --- Pipelines ----------------------------------------------------------------------------------
@@ -269,10 +281,20 @@ def lead_rows(*, tenant: Tenant, leads: list[Lead], now: dt.datetime | None = No
 def lead_list(
     *, tenant: Tenant, leads: QuerySet[Lead], sort: str, after: str | None
 ) -> tuple[KeysetPage, list[LeadRow]]:
-    """One page of an already filtered lead queryset, with its rows' progress bars."""
+    """One page of an already filtered lead queryset, with its rows' progress bars.
+
+    The page's leads are chosen on the lead table alone, then read with their joins by id: with
+    the six joins in the same statement, PostgreSQL may join every open lead before it applies
+    the limit (a search took two seconds at a million leads; docs/benchmarks.md).
+    """
     order = SORT_ORDERS.get(sort, SORT_ORDERS["priority"])
-    page = keyset_page(leads, order=order, after=after, per_page=LEADS_PER_PAGE)
-    return page, lead_rows(tenant=tenant, leads=page.items)
+    keys = leads.select_related(None).only(*(name.lstrip("-") for name in order))
+    page = keyset_page(keys, order=order, after=after, per_page=LEADS_PER_PAGE)
+    by_id = leads.in_bulk([lead.pk for lead in page.items])
+    items = [by_id[lead.pk] for lead in page.items]
+    return KeysetPage(items=items, next_cursor=page.next_cursor), lead_rows(
+        tenant=tenant, leads=items
+    )
 
 
 def lead_get(*, tenant: Tenant, lead_id: int) -> Lead:
