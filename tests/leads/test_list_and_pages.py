@@ -318,3 +318,17 @@ def test_a_rows_action_menu_loads_its_forms_on_demand(client, world):
         'value="https://evil.example/"'
         not in client.get(url, {"next": "https://evil.example/"}).content.decode()
     )
+
+
+@pytest.mark.parametrize("index_limit", [100, 1])
+def test_search_finds_the_same_leads_by_index_or_by_scan(
+    client, world, other_world, monkeypatch, index_limit
+):
+    """Rare terms are looked up in the full-text index, common ones matched while the list is
+    scanned in order (over the limit); both find the tenant's leads and only them."""
+    monkeypatch.setattr("leads.selectors.SEARCH_INDEX_LIMIT", index_limit)
+    for first_name in ("Zelda", "Zeljko"):
+        _lead_with_contact(world, first_name, owner=world.rep)
+    _lead_with_contact(other_world, "Zelma", owner=other_world.rep)
+    sign_in(client, world.rep)
+    assert {n.split()[0] for n in _names(client.get(LIST, {"q": "zel"}))} == {"Zelda", "Zeljko"}
