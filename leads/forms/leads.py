@@ -53,7 +53,9 @@ class LeadCreateForm(forms.Form):
     title = forms.CharField(max_length=200, required=False, help_text="e.g. Roof replacement")
     pipeline = forms.ModelChoiceField(queryset=Pipeline.unscoped.none(), empty_label=None)
     lead_type = forms.ChoiceField(choices=LeadType.choices, label="Type")
-    source = forms.ModelChoiceField(queryset=LeadSource.unscoped.none(), required=False)
+    source = forms.ModelChoiceField(
+        queryset=LeadSource.unscoped.none(), required=False, empty_label="Not known"
+    )
     cost = forms.DecimalField(
         min_value=0,
         max_digits=12,
@@ -64,7 +66,9 @@ class LeadCreateForm(forms.Form):
     estimated_value = forms.DecimalField(
         min_value=0, max_digits=12, decimal_places=2, required=False
     )
-    brand = forms.ModelChoiceField(queryset=Brand.unscoped.none(), required=False)
+    brand = forms.ModelChoiceField(
+        queryset=Brand.unscoped.none(), required=False, empty_label="The contact's brand"
+    )
     owner = MemberChoiceField(
         queryset=Membership.unscoped.none(), required=False, empty_label="Assign automatically"
     )
@@ -82,9 +86,10 @@ class LeadCreateForm(forms.Form):
         if contact is not None:
             for name in ("first_name", "last_name", "company_name", "email", "phone"):
                 del self.fields[name]
-            self.fields["existing_property"].queryset = Property.objects.filter(
-                tenant=tenant, links__contact=contact
-            )
+            places = Property.objects.filter(tenant=tenant, links__contact=contact)
+            self.fields["existing_property"].queryset = places
+            # Most new jobs are at a place the customer already has on file.
+            self.fields["existing_property"].initial = places.order_by("-created_at").first()
         else:
             del self.fields["existing_property"]
 
@@ -122,8 +127,12 @@ class LeadCreateForm(forms.Form):
 class LeadEditForm(forms.ModelForm):
     # Declared so the default (tenant-scoped) managers are not read when the class is built.
     property = forms.ModelChoiceField(queryset=Property.unscoped.none(), required=False)
-    brand = forms.ModelChoiceField(queryset=Brand.unscoped.none(), required=False)
-    source = forms.ModelChoiceField(queryset=LeadSource.unscoped.none(), required=False)
+    brand = forms.ModelChoiceField(
+        queryset=Brand.unscoped.none(), required=False, empty_label="No brand"
+    )
+    source = forms.ModelChoiceField(
+        queryset=LeadSource.unscoped.none(), required=False, empty_label="Not known"
+    )
 
     class Meta:
         model = Lead
