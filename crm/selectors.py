@@ -16,6 +16,7 @@ from crm.models import (
     PropertyContact,
     Tenant,
     TimelineEvent,
+    TimeOff,
     User,
 )
 from crm.pagination import KeysetPage, keyset_page
@@ -61,6 +62,24 @@ def brands_for_tenant(*, tenant: Tenant, include_archived: bool = True) -> Query
     if not include_archived:
         brands = brands.filter(is_archived=False)
     return brands.order_by("is_archived", "name")
+
+
+def sending_brand(*, tenant: Tenant, brand: Brand | None = None) -> Brand | None:
+    """The brand a customer hears from: the given one (a lead's, a form's), else the default."""
+    return brand or Brand.objects.filter(tenant=tenant, is_default=True).first()
+
+
+def time_off_upcoming(*, tenant: Tenant, membership: Membership) -> QuerySet[TimeOff]:
+    """Current and coming time off: past days no longer change who gets a lead."""
+    return TimeOff.objects.filter(
+        tenant=tenant, membership=membership, ends_on__gte=tenant.today()
+    ).order_by("starts_on", "id")
+
+
+def time_off_get(*, tenant: Tenant, time_off_id: int) -> TimeOff:
+    return get_object_or_404(
+        TimeOff.objects.filter(tenant=tenant).select_related("membership__user"), pk=time_off_id
+    )
 
 
 def brand_get(*, tenant: Tenant, brand_id: int) -> Brand:

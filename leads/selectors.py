@@ -4,6 +4,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
@@ -16,7 +17,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -110,7 +110,7 @@ def leads_matching(leads: QuerySet[Lead], text: str) -> QuerySet[Lead]:
         ids = [row[0] for row in cursor.fetchall()]
     if len(ids) <= SEARCH_INDEX_LIMIT:
         return leads.filter(pk__in=ids)
-    return leads.filter(search_vector=SearchQuery(terms, search_type="raw", config="simple"))
+    return leads.filter(search_vector=search_query(text))
 
 
 # --- Pipelines ----------------------------------------------------------------------------------
@@ -169,7 +169,9 @@ def pipeline_get(*, tenant: Tenant, pipeline_id: int) -> Pipeline:
 
 
 def stage_get(*, tenant: Tenant, stage_id: int) -> Stage:
-    return get_object_or_404(Stage.objects.filter(tenant=tenant), pk=stage_id)
+    return get_object_or_404(
+        Stage.objects.filter(tenant=tenant).select_related("pipeline"), pk=stage_id
+    )
 
 
 def stages_by_pipeline(*, tenant: Tenant) -> dict[int, list[Stage]]:
@@ -253,10 +255,17 @@ def lead_queryset(*, tenant: Tenant) -> QuerySet[Lead]:
     )
 
 
-def lead_rows(*, tenant: Tenant, leads: list[Lead], now: dt.datetime | None = None) -> list:
-    """Each lead with its progress bar: two queries whatever the number of leads."""
+def lead_rows(
+    *,
+    tenant: Tenant,
+    leads: list[Lead],
+    now: dt.datetime | None = None,
+    stages: dict[int, list[Stage]] | None = None,
+) -> list:
+    """Each lead with its progress bar: a few queries whatever the number of leads (`stages`,
+    from stages_by_pipeline, when the caller has already read them)."""
     now = now or timezone.now()
-    stages = stages_by_pipeline(tenant=tenant)
+    stages = stages if stages is not None else stages_by_pipeline(tenant=tenant)
     visits: dict[int, list[StageVisit]] = defaultdict(list)
     for visit in StageVisit.objects.filter(tenant=tenant, lead_id__in=[lead.pk for lead in leads]):
         visits[visit.lead_id].append(visit)
@@ -323,7 +332,8 @@ def saved_filter_get(*, tenant: Tenant, membership: Membership, filter_id: int):
 @dataclass(frozen=True)
 class LeadDetail:
     row: LeadRow
-    visits: list[StageVisit]
+    options: "RowOptions"
+    visits: list[StageVisit]  # every stay, revisits included, oldest first
     quotes: list[Quote]
     payments: list[Payment]
     paid_total: object
@@ -333,8 +343,9 @@ class LeadDetail:
 
 def lead_detail(*, tenant: Tenant, lead_id: int, now: dt.datetime | None = None) -> LeadDetail:
     now = now or timezone.now()
-    row = lead_row(tenant=tenant, lead_id=lead_id)
-    lead = row.lead
+    options = row_options(tenant=tenant)
+    lead = lead_get(tenant=tenant, lead_id=lead_id)
+    row = lead_rows(tenant=tenant, leads=[lead], now=now, stages=options.stages)[0]
     visits = list(
         StageVisit.objects.filter(tenant=tenant, lead=lead)
         .select_related("stage", "entered_by")
@@ -348,14 +359,16 @@ def lead_detail(*, tenant: Tenant, lead_id: int, now: dt.datetime | None = None)
     for quote in quotes:
         quote.lead = lead  # the reference reads lead.number; no query per quote
     payments = list(Payment.objects.filter(tenant=tenant, lead=lead).select_related("recorded_by"))
-    paid = Payment.objects.filter(tenant=tenant, lead=lead).aggregate(total=Sum("amount"))["total"]
     wait = untouched_after(lead_settings_get(tenant=tenant))
     return LeadDetail(
         row=row,
+        options=options,
         visits=visits,
         quotes=quotes,
         payments=payments,
-        paid_total=paid,
+        paid_total=sum((payment.amount for payment in payments), Decimal("0"))
+        if payments
+        else None,
         score_parts=score_parts(lead, tenant=tenant, now=now, untouched_after=wait),
         timeline=lead_timeline(tenant=tenant, lead=lead),
     )

@@ -32,6 +32,7 @@ from crm.models import (
     TimeOff,
     User,
 )
+from crm.selectors import sending_brand
 from crm.services import (
     contact_find_or_create,
     notification_create,
@@ -863,7 +864,7 @@ def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
 def _email_quote(tenant: Tenant, quote: Quote, to_address: str) -> None:
     # Runs after the commit, outside the request's tenant context: open it again to read.
     with tenant_context(tenant):
-        brand = quote.lead.brand or Brand.objects.filter(tenant=tenant, is_default=True).first()
+        brand = sending_brand(tenant=tenant, brand=quote.lead.brand)
         context = {
             "quote": quote,
             "lead": quote.lead,

@@ -4,13 +4,11 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import selectors, services
 from crm.forms import BrandForm, MemberInviteForm, MembershipForm, TenantProfileForm, TimeOffForm
-from crm.models import TimeOff
 from crm.permissions import ADMINS, tenant_member_required
 
 admin_required = tenant_member_required(roles=ADMINS)
@@ -96,10 +94,7 @@ def member_invite(request):
 
 
 def _member_page(request, membership, form, time_off_form, status: int = 200):
-    # Current and coming time off only: past days no longer change who gets a lead.
-    time_off = TimeOff.objects.filter(
-        tenant=request.tenant, membership=membership, ends_on__gte=timezone.localdate()
-    ).order_by("starts_on", "id")
+    time_off = selectors.time_off_upcoming(tenant=request.tenant, membership=membership)
     return render(
         request,
         "crm/settings/member_form.html",
@@ -163,10 +158,7 @@ def time_off_add(request, membership_pk: int):
 @admin_required
 @require_POST
 def time_off_delete(request, time_off_pk: int):
-    time_off = get_object_or_404(
-        TimeOff.objects.filter(tenant=request.tenant).select_related("membership__user"),
-        pk=time_off_pk,
-    )
+    time_off = selectors.time_off_get(tenant=request.tenant, time_off_id=time_off_pk)
     services.time_off_remove(tenant=request.tenant, actor=request.user, time_off=time_off)
     messages.success(request, f"Time off {time_off} removed for {time_off.membership.user}.")
     return redirect("settings:member-edit", membership_pk=time_off.membership_id)

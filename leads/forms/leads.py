@@ -16,17 +16,10 @@ class MemberChoiceField(forms.ModelChoiceField):
         return str(membership.user)
 
 
-class StageChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, stage: Stage) -> str:
-        return f"{stage.pipeline.name}: {stage.name}"
-
-
 def _stages(tenant: Tenant):
-    return (
-        Stage.objects.filter(tenant=tenant, is_archived=False, pipeline__is_archived=False)
-        .exclude(is_lost=True)
-        .select_related("pipeline")
-        .order_by("pipeline__position", "pipeline_id", "position", "id")
+    """The stages a lead may be moved to by hand (lost ones ask for a reason instead)."""
+    return Stage.objects.filter(
+        tenant=tenant, is_archived=False, pipeline__is_archived=False, is_lost=False
     )
 
 
@@ -148,7 +141,7 @@ class LeadEditForm(forms.ModelForm):
 
 
 class StagePickForm(forms.Form):
-    stage = StageChoiceField(queryset=Stage.unscoped.none(), empty_label=None)
+    stage = forms.ModelChoiceField(queryset=Stage.unscoped.none(), empty_label=None)
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,8 +12,9 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.models import Brand, Tenant
+from crm.models import Tenant
 from crm.permissions import ADMINS, tenant_member_required
+from crm.selectors import sending_brand
 from crm.tenancy import tenant_context
 from leads import capture, selectors
 from leads.forms.capture import CaptureFormSettingsForm, WebLeadForm
@@ -25,7 +26,7 @@ admin_required = tenant_member_required(roles=ADMINS)
 
 
 def _render(request, template: str, tenant: Tenant, capture_form, *, status=200, **context):
-    brand = capture_form.brand or Brand.objects.filter(tenant=tenant, is_default=True).first()
+    brand = sending_brand(tenant=tenant, brand=capture_form.brand)
     context.update(capture_form=capture_form, business=brand.name if brand else tenant.name)
     return render(request, f"leads/public/{template}", context, status=status)
 

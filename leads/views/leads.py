@@ -1,5 +1,6 @@
 """The rep's lead list, its in-place row actions, and the lead pages."""
 
+import copy
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -38,6 +39,7 @@ def _list_query(request) -> str:
 @require_GET
 def lead_list(request):
     tenant = request.tenant
+    can_bulk_assign = request.membership.role in MANAGERS
     lead_filter = LeadFilter(
         request.GET,
         queryset=selectors.lead_queryset(tenant=tenant),
@@ -55,9 +57,10 @@ def lead_list(request):
         "page": page,
         "rows": rows,
         "query": _list_query(request),
-        "options": selectors.row_options(tenant=tenant),
+        # The bulk form offers the team; rows load their own menus when opened.
+        "members": selectors.assignable_members(tenant=tenant) if can_bulk_assign else [],
         "saved_filters": selectors.saved_filters_for(tenant=tenant, membership=request.membership),
-        "can_bulk_assign": request.membership.role in MANAGERS,
+        "can_bulk_assign": can_bulk_assign,
         "back_url": request.get_full_path(),
     }
     if request.htmx and request.GET.get("after"):
@@ -82,7 +85,6 @@ def _back(request, lead: Lead):
 def _row_response(request, lead_pk: int, error: str = "", done: str = ""):
     context = {
         "row": selectors.lead_row(tenant=request.tenant, lead_id=lead_pk),
-        "options": selectors.row_options(tenant=request.tenant),
         "row_error": error,
         "row_done": done,
         "can_bulk_assign": request.membership.role in MANAGERS,
@@ -282,7 +284,7 @@ def lead_detail(request, lead_pk: int):
         "detail": detail,
         "lead": lead,
         "row": detail.row,
-        "options": selectors.row_options(tenant=request.tenant),
+        "options": detail.options,
         "may_act": may_act_on(request.membership, lead),
         "can_bulk_assign": request.membership.role in MANAGERS,
         "back_url": request.get_full_path(),
@@ -335,14 +337,12 @@ def lead_create(request):
 def lead_edit(request, lead_pk: int):
     lead = selectors.lead_get(tenant=request.tenant, lead_id=lead_pk)
     ensure_may_act_on(request.membership, lead)
-    form = LeadEditForm(request.POST or None, instance=lead, tenant=request.tenant)
+    # The form writes its values onto its instance; the service compares against the stored lead.
+    form = LeadEditForm(request.POST or None, instance=copy.copy(lead), tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         try:
             services.lead_update(
-                tenant=request.tenant,
-                actor=request.user,
-                lead=selectors.lead_get(tenant=request.tenant, lead_id=lead_pk),
-                **form.cleaned_data,
+                tenant=request.tenant, actor=request.user, lead=lead, **form.cleaned_data
             )
         except ValidationError as exc:
             form.add_error(None, exc)

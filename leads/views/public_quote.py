@@ -16,8 +16,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.models import Brand, Membership, Tenant
+from crm.models import Membership, Tenant
 from crm.ratelimit import over_limit
+from crm.selectors import sending_brand
 from crm.tenancy import tenant_context
 from leads import services
 from leads.forms.quotes import QuoteAcceptForm, QuoteDeclineForm
@@ -105,7 +106,7 @@ def _is_team_member(request, tenant: Tenant) -> bool:
 
 
 def _render_page(request, tenant: Tenant, quote: Quote, *, error: str = "", **forms):
-    brand = quote.lead.brand or Brand.objects.filter(tenant=tenant, is_default=True).first()
+    brand = sending_brand(tenant=tenant, brand=quote.lead.brand)
     context = {
         "tenant": tenant,
         "quote": quote,

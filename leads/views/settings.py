@@ -167,16 +167,10 @@ def stage_create(request, pipeline_pk: int):
     )
 
 
-def _stage_for(request, stage_pk: int) -> Stage:
-    return get_object_or_404(
-        Stage.objects.filter(tenant=request.tenant).select_related("pipeline"), pk=stage_pk
-    )
-
-
 @admin_required
 @require_http_methods(["GET", "POST"])
 def stage_edit(request, stage_pk: int):
-    stage = _stage_for(request, stage_pk)
+    stage = selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
     form = StageForm(request.POST or None, instance=copy.copy(stage))
     if request.method == "POST" and form.is_valid():
         try:
@@ -198,7 +192,7 @@ def stage_edit(request, stage_pk: int):
 @admin_required
 @require_POST
 def stage_move(request, stage_pk: int):
-    stage = _stage_for(request, stage_pk)
+    stage = selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
     try:
         configuration.stage_move(
             tenant=request.tenant, actor=request.user, stage=stage, direction=_direction(request)
@@ -209,7 +203,7 @@ def stage_move(request, stage_pk: int):
 
 
 def _set_archived(request, stage_pk: int, archived: bool):
-    stage = _stage_for(request, stage_pk)
+    stage = selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
     try:
         leads_in_stage = configuration.stage_set_archived(
             tenant=request.tenant, actor=request.user, stage=stage, archived=archived
@@ -251,7 +245,7 @@ def stage_restore(request, stage_pk: int):
 @admin_required
 @require_POST
 def stage_delete(request, stage_pk: int):
-    stage = _stage_for(request, stage_pk)
+    stage = selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
     try:
         configuration.stage_delete(tenant=request.tenant, actor=request.user, stage=stage)
     except ValidationError as error:
