@@ -507,6 +507,12 @@ class Notification(TenantOwnedModel):
     """An in-app message for one team member; the bell in the header counts the unread ones."""
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="What it is about; the recipient's preferences for "
+        "email and SMS copies are per kind (comms.StaffNotificationKind).",
+    )
     title = models.CharField(max_length=200)
     body = models.CharField(max_length=1000, blank=True)
     url = models.CharField(max_length=500, blank=True)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from crm import signals
 from crm.models import (
     Brand,
     Channel,
@@ -80,15 +81,19 @@ def notification_create(
     body: str = "",
     url: str = "",
     level: str = NotificationLevel.INFO,
+    kind: str = "",
 ) -> Notification:
-    return Notification.objects.create(
+    notification = Notification.objects.create(
         tenant=tenant,
         recipient=recipient,
+        kind=kind,
         title=title[:200],
         body=body[:1000],
         url=url,
         level=level,
     )
+    _announce_notifications(tenant, [notification])
+    return notification
 
 
 @transaction.atomic
@@ -100,17 +105,36 @@ def notifications_notify_roles(
     body: str = "",
     url: str = "",
     level: str = NotificationLevel.INFO,
+    kind: str = "",
 ) -> list[Notification]:
     """Tell every active member with one of `roles` (e.g. all managers) about something."""
     recipients = User.objects.filter(
         memberships__tenant=tenant, memberships__role__in=list(roles), memberships__is_active=True
     )
-    return Notification.objects.bulk_create(
+    notifications = Notification.objects.bulk_create(
         Notification(
-            tenant=tenant, recipient=user, title=title[:200], body=body[:1000], url=url, level=level
+            tenant=tenant,
+            recipient=user,
+            kind=kind,
+            title=title[:200],
+            body=body[:1000],
+            url=url,
+            level=level,
         )
         for user in recipients
     )
+    _announce_notifications(tenant, notifications)
+    return notifications
+
+
+def _announce_notifications(tenant: Tenant, notifications: list[Notification]) -> None:
+    ids = [notification.pk for notification in notifications if notification.kind]
+    if ids:
+        transaction.on_commit(
+            lambda: signals.notifications_created.send(
+                sender=Notification, tenant=tenant, notification_ids=ids
+            )
+        )
 
 
 def notification_mark_read(*, tenant: Tenant, user: User, notification_id: int) -> Notification:

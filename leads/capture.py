@@ -890,6 +890,7 @@ def _import_row(
         contact_details={},
         new_address=row.address,
         source_label=IMPORT_SOURCE,
+        announce=False,
         pipeline=lead_import.pipeline,
         stage=row.stage,
         lead_type=row.lead_type,

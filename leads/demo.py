@@ -276,6 +276,7 @@ def _replay(tenant, spec: DemoLead, contact, pipeline, sources, members, rng) ->
         source=sources[spec.source],
         created_via="demo",
         notify_owner=False,  # history, not news: the demo's bell starts with the welcome note
+        announce=False,
         now=created,
     )
     if spec.touched:

@@ -296,6 +296,19 @@ class Lead(TenantOwnedModel):
         null=True, blank=True, help_text="Kept up to date by the follow-ups app."
     )
     won_at = models.DateTimeField(null=True, blank=True)
+    appointment_at = models.DateTimeField(
+        null=True, blank=True, help_text="The next visit or meeting booked with the customer."
+    )
+    last_outbound_at = models.DateTimeField(
+        null=True, blank=True, help_text="When we last sent the customer a message."
+    )
+    last_customer_reply_at = models.DateTimeField(null=True, blank=True)
+    last_update_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the customer last got a regular status update."
+    )
+    next_update_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="Active jobs only: when the next status update is due."
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     untouched_alerts_sent = models.PositiveSmallIntegerField(default=0)
     search_vector = SearchVectorField(null=True, editable=False)
@@ -346,6 +359,22 @@ class Lead(TenantOwnedModel):
                 name="lead_untouched",
             ),
             GinIndex(fields=["search_vector"], name="lead_search"),
+            # Time triggers and customer updates sweep open leads by these dates.
+            models.Index(
+                fields=["tenant", "appointment_at"],
+                condition=Q(status="open", appointment_at__isnull=False),
+                name="lead_appointment",
+            ),
+            models.Index(
+                fields=["tenant", "last_outbound_at"],
+                condition=Q(status="open", last_outbound_at__isnull=False),
+                name="lead_awaiting_reply",
+            ),
+            models.Index(
+                fields=["tenant", "next_update_due_at"],
+                condition=Q(next_update_due_at__isnull=False),
+                name="lead_update_due",
+            ),
         ]
 
     def __str__(self) -> str:

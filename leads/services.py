@@ -9,20 +9,20 @@ import re
 from dataclasses import asdict
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, F, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from comms.models import MessageSource, MessageTemplate
+from comms.outbox import message_schedule
 from crm.models import (
     WEEKDAYS,
     Brand,
+    Channel,
     Contact,
     Membership,
     NotificationLevel,
@@ -40,7 +40,6 @@ from crm.services import (
     property_create,
     timeline_record,
 )
-from crm.tenancy import tenant_context
 from leads import signals
 from leads.aging import StageCutoffs
 from leads.models import (
@@ -65,8 +64,10 @@ from leads.models import (
     StageVisit,
 )
 from leads.pipeline_templates import PipelineTemplate
+from leads.quote_links import quote_public_url
 from leads.scoring import priority_score, score_parts
 from leads.selectors import lead_settings_get, search_words, untouched_after
+from leads.templatetags.leads_tags import money
 
 # --- Creating leads -----------------------------------------------------------------------------
 
@@ -115,11 +116,13 @@ def lead_create(
     note: str = "",
     created_via: str = "staff",
     notify_owner: bool = True,
+    announce: bool = True,
     now: dt.datetime | None = None,
 ) -> Lead:
     """A new lead in `pipeline` (its first stage unless `stage`), owned by `owner`, or by whom the
     assignment rules pick when no owner is given. Bulk imports pass notify_owner=False and tell
-    each owner once, at the end."""
+    each owner once, at the end; they and demo data pass announce=False, so the comms engine's
+    triggers do not greet customers who came in with a spreadsheet."""
     now = now or timezone.now()
     if pipeline.tenant_id != tenant.pk or (stage and stage.pipeline_id != pipeline.pk):
         raise ValidationError("That stage is not part of this pipeline.")
@@ -171,11 +174,10 @@ def lead_create(
         lead_assign_automatically(tenant=tenant, lead=lead, now=now, notify=notify_owner)
     lead_refresh_search(lead=lead)
     lead_rescore(tenant=tenant, lead=lead, now=now)
-    transaction.on_commit(
-        lambda: signals.lead_created.send(sender=Lead, tenant=tenant, lead=lead, actor=actor)
-    )
-    if stage is not None:
-        _send_stage_entered(tenant, lead, stage, None, actor)
+    if announce:
+        signals.lead_created.send(sender=Lead, tenant=tenant, lead=lead, actor=actor)
+        if stage is not None:
+            _send_stage_entered(tenant, lead, stage, None, actor)
     return lead
 
 
@@ -330,6 +332,7 @@ def lead_assign_automatically(
         body=f"{lead.contact.display_name}: no rep was available to take it.",
         url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
         level=NotificationLevel.WARNING,
+        kind="lead_assigned",
     )
     return None
 
@@ -375,6 +378,7 @@ def lead_assign(
             body=f"{lead.reference} · {lead.pipeline.name}"
             + (f" · {lead.title}" if lead.title else ""),
             url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
+            kind="lead_assigned",
         )
     return owner
 
@@ -398,10 +402,8 @@ def leads_bulk_assign(
 
 
 def _send_stage_entered(tenant, lead, stage, previous, actor) -> None:
-    transaction.on_commit(
-        lambda: signals.lead_stage_entered.send(
-            sender=Lead, tenant=tenant, lead=lead, stage=stage, previous_stage=previous, actor=actor
-        )
+    signals.lead_stage_entered.send(
+        sender=Lead, tenant=tenant, lead=lead, stage=stage, previous_stage=previous, actor=actor
     )
 
 
@@ -606,11 +608,7 @@ def lead_mark_lost(
         detail={"reason": reason, "note": lead.lost_note},
     )
     lead_rescore(tenant=tenant, lead=lead, now=now)
-    transaction.on_commit(
-        lambda: signals.lead_lost.send(
-            sender=Lead, tenant=tenant, lead=lead, reason=reason, actor=actor
-        )
-    )
+    signals.lead_lost.send(sender=Lead, tenant=tenant, lead=lead, reason=reason, actor=actor)
     return lead
 
 
@@ -811,21 +809,6 @@ def quote_save_draft(
     return quote
 
 
-QUOTE_LINK_SALT = "leads.quote-link"
-QUOTE_LINK_MAX_AGE = dt.timedelta(days=180)
-
-
-def quote_public_token(quote: Quote) -> str:
-    return signing.dumps(
-        {"t": quote.tenant_id, "q": quote.pk, "k": quote.public_token}, salt=QUOTE_LINK_SALT
-    )
-
-
-def quote_public_url(quote: Quote) -> str:
-    path = reverse("public:quote", kwargs={"token": quote_public_token(quote)})
-    return settings.THREADLINE_SITE_URL.rstrip("/") + path
-
-
 @transaction.atomic
 def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
     """Send the quote to the customer with a signed link to the page where they answer it."""
@@ -854,33 +837,43 @@ def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
         lead=quote.lead,
         customer_visible=True,
     )
-    transaction.on_commit(lambda: _email_quote(tenant, quote, recipient.email))
+    _email_quote(tenant, actor, quote)
     if not resend:
         lead_handle_event(tenant=tenant, lead=quote.lead, event=LeadEvent.QUOTE_SENT, actor=actor)
         lead_record_touch(tenant=tenant, lead=quote.lead, channel="email", actor=actor)
     return quote
 
 
-def _email_quote(tenant: Tenant, quote: Quote, to_address: str) -> None:
-    # Runs after the commit, outside the request's tenant context: open it again to read.
-    with tenant_context(tenant):
-        brand = sending_brand(tenant=tenant, brand=quote.lead.brand)
-        context = {
-            "quote": quote,
-            "lead": quote.lead,
-            "brand": brand,
-            "tenant": tenant,
-            "link": quote_public_url(quote),
-        }
-        sender = f"{brand.sender_name} <{brand.sender_email}>" if brand else None
-        message = EmailMessage(
-            subject=render_to_string("leads/quotes/email_subject.txt", context).strip(),
-            body=render_to_string("leads/quotes/email_body.txt", context),
-            from_email=sender,
-            to=[to_address],
-            reply_to=[brand.reply_to_email] if brand and brand.reply_to_email else None,
-        )
-    message.send()
+# The comms template key the quote email stands for (see _email_quote).
+QUOTE_SENT_TEMPLATE = "quote-sent"
+
+
+def _email_quote(tenant: Tenant, actor: User, quote: Quote) -> None:
+    """The quote's email, written from the quote itself, through the comms outbox. It counts as
+    the tenant's "quote-sent" message, so a trigger on the Quote sent stage does not email the
+    same customer the same news again (the duplicate rule); its SMS still goes."""
+    brand = sending_brand(tenant=tenant, brand=quote.lead.brand)
+    context = {
+        "quote": quote,
+        "lead": quote.lead,
+        "brand": brand,
+        "tenant": tenant,
+        "link": quote_public_url(quote),
+    }
+    message_schedule(
+        tenant=tenant,
+        channel=Channel.EMAIL,
+        source=MessageSource.QUOTE,
+        idempotency_key=f"quote:{quote.pk}:{timezone.now().timestamp()}",
+        contact=quote.lead.contact,
+        lead=quote.lead,
+        brand=brand,
+        template=MessageTemplate.objects.filter(tenant=tenant, key=QUOTE_SENT_TEMPLATE).first(),
+        subject=render_to_string("leads/quotes/email_subject.txt", context).strip(),
+        body_text=render_to_string("leads/quotes/email_body.txt", context),
+        context={"reply_to": brand.reply_to_email} if brand and brand.reply_to_email else {},
+        created_by=actor,
+    )
 
 
 @transaction.atomic
@@ -912,14 +905,23 @@ def _lock_open_quote(tenant: Tenant, quote: Quote) -> Quote:
     return quote
 
 
-def _tell_owner(tenant: Tenant, lead: Lead, title: str, level=NotificationLevel.INFO) -> None:
+def _tell_owner(
+    tenant: Tenant, lead: Lead, title: str, level=NotificationLevel.INFO, kind: str = ""
+) -> None:
     recipient = lead.owner.user if lead.owner else None
     url = reverse("leads:detail", kwargs={"lead_pk": lead.pk})
     if recipient is not None:
-        notification_create(tenant=tenant, recipient=recipient, title=title, url=url, level=level)
+        notification_create(
+            tenant=tenant, recipient=recipient, title=title, url=url, level=level, kind=kind
+        )
     else:
         notifications_notify_roles(
-            tenant=tenant, roles=[Role.MANAGER, Role.ADMIN], title=title, url=url, level=level
+            tenant=tenant,
+            roles=[Role.MANAGER, Role.ADMIN],
+            title=title,
+            url=url,
+            level=level,
+            kind=kind,
         )
 
 
@@ -1069,6 +1071,13 @@ def payment_record(
         detail={"amount": str(amount), "method": method},
     )
     lead_handle_event(tenant=tenant, lead=lead, event=LeadEvent.PAYMENT_RECORDED, actor=actor)
+    if lead.owner is not None and lead.owner.user_id != actor.pk:
+        _tell_owner(
+            tenant,
+            lead,
+            f"Payment received from {lead.contact.display_name}: {money(amount, tenant.currency)}",
+            kind="payment_received",
+        )
     return payment
 
 
@@ -1095,6 +1104,7 @@ def leads_alert_untouched(*, tenant: Tenant, now: dt.datetime | None = None) -> 
             lead,
             f"{lead.contact.display_name} has waited {minutes} min for a first contact",
             level=NotificationLevel.WARNING,
+            kind="lead_untouched",
         )
         Lead.objects.filter(tenant=tenant, pk=lead.pk).update(untouched_alerts_sent=1)
         sent += 1
@@ -1107,6 +1117,7 @@ def leads_alert_untouched(*, tenant: Tenant, now: dt.datetime | None = None) -> 
             title=f"Untouched for {minutes} min: {lead.contact.display_name} ({owner})",
             url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
             level=NotificationLevel.URGENT,
+            kind="lead_untouched",
         )
         Lead.objects.filter(tenant=tenant, pk=lead.pk).update(untouched_alerts_sent=2)
         sent += 1

@@ -1,4 +1,6 @@
-"""Hooks other apps connect to. Each is sent after the transaction that caused it commits.
+"""Hooks other apps connect to. Each is sent inside the transaction that caused it, so what a
+receiver writes (the comms engine's outbox rows) commits or rolls back with the change itself.
+Receivers write rows only; anything that calls out waits for the commit (enqueue_on_commit).
 
 `lead_stage_entered(tenant, lead, stage, previous_stage, actor)`: a lead entered a stage (the comms
 engine sends that stage's messages, follow-ups schedule their tasks).

@@ -167,3 +167,54 @@ def lead_for(world, pipeline=None, *, owner=None, **fields):
             assign_automatically=fields.pop("assign_automatically", owner is None),
             **fields,
         )
+
+
+# --- Comms ---------------------------------------------------------------------------------------
+
+
+def message_template_for(
+    tenant,
+    key: str = "quote-sent",
+    *,
+    channels=("email", "sms"),
+    purpose: str = "transactional",
+    text: str = "Hi {{ first_name }}, about {{ order_number }}.",
+    subject: str = "About {{ order_number }}",
+    **variant_fields,
+):
+    """A message template with one English variant per channel."""
+    from comms.models import MessageTemplate, TemplateVariant
+
+    with tenant_context(tenant):
+        template, _ = MessageTemplate.objects.get_or_create(
+            tenant=tenant,
+            key=key,
+            defaults={"name": key.replace("-", " ").capitalize(), "purpose": purpose},
+        )
+        for channel in channels:
+            TemplateVariant.objects.get_or_create(
+                tenant=tenant,
+                template=template,
+                channel=channel,
+                language="en",
+                brand=None,
+                defaults={
+                    "subject": subject if channel == "email" else "",
+                    "body_text": text,
+                    **variant_fields,
+                },
+            )
+        return template
+
+
+def trigger_for(tenant, *, event: str = "stage_entered", steps=(), **fields):
+    """A trigger with its steps, each a dict of TriggerStep fields (position follows the order)."""
+    from comms.models import Trigger, TriggerStep
+
+    with tenant_context(tenant):
+        trigger = Trigger.objects.create(
+            tenant=tenant, name=fields.pop("name", f"Trigger {event}"), event=event, **fields
+        )
+        for position, step in enumerate(steps):
+            TriggerStep.objects.create(tenant=tenant, trigger=trigger, position=position, **step)
+        return trigger

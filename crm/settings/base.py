@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "pghistory",
     "crm",
     "leads",
+    "comms",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +158,7 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Threadline <no-reply@threadline.test>")
-ANYMAIL = {}
+ANYMAIL = {"REQUESTS_TIMEOUT": 10}
 
 PHONENUMBER_DEFAULT_REGION = "US"
 PHONENUMBER_DB_FORMAT = "E164"
@@ -221,6 +222,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.purge_stale_lead_imports",
         "schedule": timedelta(hours=24),
     },
+    # The outbox: due messages are claimed every few seconds (no Celery ETAs anywhere).
+    "dispatch-due-messages": {
+        "task": "comms.tasks.dispatch_due_messages",
+        "schedule": timedelta(seconds=5),
+    },
+    "sweep-time-triggers": {
+        "task": "comms.tasks.sweep_time_triggers",
+        "schedule": timedelta(minutes=1),
+    },
+    "sweep-follow-ups": {
+        "task": "comms.tasks.sweep_follow_ups",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # Logging: readable lines in dev, one JSON object per line in production (LOG_FORMAT=json).
@@ -264,3 +278,11 @@ if SENTRY_DSN:
     )
 
 THREADLINE_SITE_URL = os.environ.get("THREADLINE_SITE_URL", "http://127.0.0.1:8000")
+
+# Comms (comms/): where outbound messages go. The sandbox records them (readable at
+# /settings/outbox/) instead of sending; production sends email through EMAIL_BACKEND (anymail and
+# an ESP) and SMS/WhatsApp through Twilio.
+COMMS_SANDBOX = env_bool("COMMS_SANDBOX", False)
+THREADLINE_MAIL_DOMAIN = os.environ.get("THREADLINE_MAIL_DOMAIN", "threadline.test")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")

@@ -31,7 +31,7 @@ CSRF_COOKIE_NAME = "__Secure-csrftoken"
 if os.environ.get("ANYMAIL_ESP"):
     # e.g. ANYMAIL_ESP=mailgun -> anymail.backends.mailgun.EmailBackend; credentials in ANYMAIL_*.
     EMAIL_BACKEND = f"anymail.backends.{os.environ['ANYMAIL_ESP']}.EmailBackend"
-    ANYMAIL = {
+    ANYMAIL = ANYMAIL | {  # noqa: F405
         key.removeprefix("ANYMAIL_"): value
         for key, value in os.environ.items()
         if key.startswith("ANYMAIL_") and key != "ANYMAIL_ESP"

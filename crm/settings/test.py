@@ -13,13 +13,18 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Redis databases of their own, so a test run never flushes the dev cache or takes a dev worker's
-# tasks, and a queue per run, so two runs at once never take each other's tasks.
+# tasks, and a queue per run, so two runs at once never take each other's tasks. The worker
+# processes a test starts are handed their run's queue (THREADLINE_TEST_QUEUE).
 CACHES["default"]["LOCATION"] = urlunsplit(urlsplit(REDIS_URL)._replace(path="/14"))  # noqa: F405
 CACHES["default"]["KEY_PREFIX"] = f"threadline-test-{os.getpid()}"  # noqa: F405
 CELERY_BROKER_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path="/15"))  # noqa: F405
-CELERY_TASK_DEFAULT_QUEUE = f"threadline-test-{os.getpid()}"
+CELERY_TASK_DEFAULT_QUEUE = (
+    os.environ.get("THREADLINE_TEST_QUEUE") or f"threadline-test-{os.getpid()}"
+)
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 
 # Serve static files straight from static/ without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Outbound messages are recorded by the sandbox provider unless a test switches it off.
+COMMS_SANDBOX = True

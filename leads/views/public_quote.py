@@ -23,6 +23,7 @@ from crm.tenancy import tenant_context
 from leads import services
 from leads.forms.quotes import QuoteAcceptForm, QuoteDeclineForm
 from leads.models import Quote, QuoteLine, QuoteStatus
+from leads.quote_links import QUOTE_LINK_MAX_AGE, QUOTE_LINK_SALT
 
 ANSWERS_PER_WINDOW = 20
 ANSWER_WINDOW = dt.timedelta(minutes=10)
@@ -31,9 +32,7 @@ ANSWER_WINDOW = dt.timedelta(minutes=10)
 def _read_link(token: str) -> tuple[int, int, str] | None:
     """(tenant id, quote id, public token) from a link we signed, or None."""
     try:
-        payload = signing.loads(
-            token, salt=services.QUOTE_LINK_SALT, max_age=services.QUOTE_LINK_MAX_AGE
-        )
+        payload = signing.loads(token, salt=QUOTE_LINK_SALT, max_age=QUOTE_LINK_MAX_AGE)
         return int(payload["t"]), int(payload["q"]), str(payload["k"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None

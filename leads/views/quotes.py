@@ -11,6 +11,7 @@ from leads import selectors, services
 from leads.forms.quotes import PaymentForm, QuoteForm, quote_line_formset
 from leads.models import Lead, Quote, QuoteStatus
 from leads.permissions import ensure_may_act_on, may_act_on
+from leads.quote_links import quote_public_url
 from leads.templatetags.leads_tags import money
 from leads.templatetags.quote_tags import payment_summary
 
@@ -101,7 +102,7 @@ def quote_detail(request, lead_pk: int, quote_pk: int):
         "lead": lead,
         "quote": quote,
         "may_act": may_act_on(request.membership, lead),
-        "public_url": services.quote_public_url(quote) if quote.status != QuoteStatus.DRAFT else "",
+        "public_url": quote_public_url(quote) if quote.status != QuoteStatus.DRAFT else "",
         # Expiry is swept daily; until then the page already says so.
         "past_due": quote.is_open and quote.valid_until < timezone.localdate(),
         "recipient": lead.contact.emails.first() if quote.status == QuoteStatus.DRAFT else None,

@@ -8,12 +8,13 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import signing
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from comms import outbox
 from crm.models import Notification, Role, TimelineEvent
-from leads import services
+from leads import quote_links, services
 from leads.models import Lead, LostReason, Payment, Quote, QuoteStatus, new_quote_token
 from leads.views.public_quote import ANSWERS_PER_WINDOW, answer_count_key
 from tests import factories
@@ -52,11 +53,13 @@ def sent(world, lead, **fields) -> Quote:
 
 
 def public_path(quote: Quote) -> str:
-    return reverse("public:quote", kwargs={"token": services.quote_public_token(quote)})
+    return reverse("public:quote", kwargs={"token": quote_links.quote_public_token(quote)})
 
 
 def answer_path(quote: Quote, answer: str) -> str:
-    return reverse(f"public:quote-{answer}", kwargs={"token": services.quote_public_token(quote)})
+    return reverse(
+        f"public:quote-{answer}", kwargs={"token": quote_links.quote_public_token(quote)}
+    )
 
 
 def fresh_lead(world, lead) -> Lead:
@@ -211,18 +214,22 @@ class TestDrafting:
 
 
 class TestSending:
+    @override_settings(COMMS_SANDBOX=False)
     def test_sending_emails_a_link_to_the_public_page_and_moves_the_lead(
-        self, client, world, lead, mailoutbox, django_capture_on_commit_callbacks
+        self, client, world, lead, mailoutbox
     ):
         quote = draft(world, lead, title="Roof replacement", message="Thanks for having us.")
         sign_in(client, world.rep)
 
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(
-                reverse("leads:quote-send", kwargs={"lead_pk": lead.pk, "quote_pk": quote.pk})
-            )
+        response = client.post(
+            reverse("leads:quote-send", kwargs={"lead_pk": lead.pk, "quote_pk": quote.pk})
+        )
 
         assert response.status_code == 302
+        assert mailoutbox == []  # the email waits in the outbox for the sweep
+        with world.active():
+            [message_id] = outbox.outbox_claim_due(tenant=world.tenant)
+            assert outbox.message_send(tenant=world.tenant, message_id=message_id) == "sent"
         [email] = mailoutbox
         with world.active():
             address = world.contact.emails.first().email
@@ -412,20 +419,20 @@ class TestPublicPage:
     def test_bad_links_are_404(self, world, other_world, lead, mangle):
         quote = sent(world, lead)
         if mangle == "tamper":
-            token = services.quote_public_token(quote)
+            token = quote_links.quote_public_token(quote)
             token = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
         elif mangle == "other-tenant":
             theirs = sent(other_world, lead_for(other_world, owner=other_world.rep))
             payload = {"t": world.tenant.pk, "q": theirs.pk, "k": theirs.public_token}
-            token = signing.dumps(payload, salt=services.QUOTE_LINK_SALT)
+            token = signing.dumps(payload, salt=quote_links.QUOTE_LINK_SALT)
         elif mangle == "rotated":
-            token = services.quote_public_token(quote)
+            token = quote_links.quote_public_token(quote)
             with world.active():
                 Quote.objects.filter(pk=quote.pk).update(public_token=new_quote_token())
         elif mangle == "draft":
-            token = services.quote_public_token(draft(world, lead))
+            token = quote_links.quote_public_token(draft(world, lead))
         else:
-            token = signing.dumps(["not", "a", "link"], salt=services.QUOTE_LINK_SALT)
+            token = signing.dumps(["not", "a", "link"], salt=quote_links.QUOTE_LINK_SALT)
 
         for response in (
             Client().get(reverse("public:quote", kwargs={"token": token})),

@@ -1,0 +1,43 @@
+"""Signed links in customer messages: one-click unsubscribe, no login.
+
+The token names the tenant, contact and channel and is signed with the site's secret; it does not
+expire (an unsubscribe link in a year-old email must still work) and only ever withdraws consent.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+UNSUBSCRIBE_SALT = "comms.unsubscribe"
+
+
+@dataclass(frozen=True)
+class UnsubscribeTarget:
+    tenant_id: int
+    contact_id: int
+    channel: str
+
+
+def unsubscribe_token(*, tenant_id: int, contact_id: int, channel: str) -> str:
+    return signing.dumps({"t": tenant_id, "c": contact_id, "ch": channel}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(*, tenant_id: int, contact_id: int, channel: str) -> str:
+    token = unsubscribe_token(tenant_id=tenant_id, contact_id=contact_id, channel=channel)
+    path = reverse("comms-public:unsubscribe", kwargs={"token": token})
+    return settings.THREADLINE_SITE_URL.rstrip("/") + path
+
+
+def unsubscribe_target(token: str) -> UnsubscribeTarget | None:
+    """The decoded token, or None if it was not signed by us or is malformed."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        return UnsubscribeTarget(int(data["t"]), int(data["c"]), str(data["ch"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def portal_url() -> str:
+    return settings.THREADLINE_SITE_URL.rstrip("/") + "/portal/"

@@ -1,0 +1,44 @@
+"""Beat-driven sweeps over every tenant and the per-message send task. Thin wrappers over services."""
+
+from celery import shared_task
+
+from comms import outbox, triggers
+from crm.models import Tenant
+from crm.tenancy import tenant_context
+from crm.tenancy.tasks import enqueue_on_commit, tenant_task
+
+
+@shared_task
+def dispatch_due_messages() -> int:
+    """Claim every tenant's due outbox rows and queue a send task for each."""
+    claimed = 0
+    for tenant in Tenant.objects.all().order_by("pk"):
+        with tenant_context(tenant):
+            ids = outbox.outbox_claim_due(tenant=tenant)
+            for message_id in ids:
+                enqueue_on_commit(send_message, tenant.pk, message_id)
+        claimed += len(ids)
+    return claimed
+
+
+@tenant_task()
+def send_message(tenant: Tenant, message_id: int) -> str:
+    return outbox.message_send(tenant=tenant, message_id=message_id)
+
+
+def _each_tenant(sweep) -> int:
+    done = 0
+    for tenant in Tenant.objects.all().order_by("pk"):
+        with tenant_context(tenant):
+            done += sweep(tenant=tenant)
+    return done
+
+
+@shared_task
+def sweep_time_triggers() -> int:
+    return _each_tenant(triggers.time_triggers_sweep)
+
+
+@shared_task
+def sweep_follow_ups() -> int:
+    return _each_tenant(triggers.follow_ups_sweep)

@@ -1,0 +1,34 @@
+"""The unsubscribe page: a signed link in every marketing message, no login.
+
+Opening the link only shows the page (mail scanners open links); the button, or a mail client's
+RFC 8058 one-click POST, withdraws consent for that channel.
+"""
+
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from comms import consent
+from comms.links import unsubscribe_target
+from crm.models import Channel, Tenant
+from crm.selectors import sending_brand
+from crm.tenancy import tenant_context
+
+
+@csrf_exempt  # Mail clients POST here without a session; the signed token is the credential.
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    target = unsubscribe_target(token)
+    tenant = Tenant.objects.filter(pk=target.tenant_id).first() if target else None
+    if tenant is None or target.channel not in Channel.values:
+        return render(request, "comms/public/unsubscribe_invalid.html", status=404)
+    with tenant_context(tenant):
+        brand = sending_brand(tenant=tenant)
+        business = brand.name if brand else tenant.name
+        context = {"business": business, "channel": Channel(target.channel).label}
+        if request.method == "POST":
+            contact = consent.unsubscribe(tenant=tenant, target=target)
+            if contact is None:
+                return render(request, "comms/public/unsubscribe_invalid.html", status=404)
+            return render(request, "comms/public/unsubscribe_done.html", context)
+        return render(request, "comms/public/unsubscribe.html", context)
