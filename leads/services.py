@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from comms.models import MessageSource, MessageTemplate
 from comms.outbox import message_schedule
@@ -647,7 +647,33 @@ EDITABLE_LEAD_FIELDS = (
     "estimated_value",
     "source",
     "cost",
+    "appointment_at",
 )
+
+
+def _record_appointment(tenant: Tenant, actor: User, lead: Lead) -> None:
+    """The customer sees a booked (or moved) appointment on their timeline; a cleared one is the
+    team's note only (it may simply be over)."""
+    if lead.appointment_at is None:
+        timeline_record(
+            tenant=tenant,
+            kind="lead.appointment_cleared",
+            summary="Appointment cleared",
+            actor=actor,
+            lead=lead,
+        )
+        return
+    when = dateformat.format(timezone.localtime(lead.appointment_at, tenant.zone), "D M j, g:i A")
+    timeline_record(
+        tenant=tenant,
+        kind="lead.appointment_booked",
+        summary=f"Appointment booked for {when}",
+        actor=actor,
+        lead=lead,
+        customer_visible=True,
+        detail={"appointment_at": lead.appointment_at.isoformat()},
+    )
+    lead_handle_event(tenant=tenant, lead=lead, event=LeadEvent.APPOINTMENT_BOOKED, actor=actor)
 
 
 @transaction.atomic
@@ -664,10 +690,14 @@ def lead_update(*, tenant: Tenant, actor: User, lead: Lead, **changes) -> Lead:
         lead.location = location_of(tenant, lead.property)
     lead.full_clean(exclude=["tenant", "number", "search_vector"])
     lead.save()
-    labels = ", ".join(Lead._meta.get_field(name).verbose_name for name in changed)
-    timeline_record(
-        tenant=tenant, kind="lead.updated", summary=f"Changed {labels}", actor=actor, lead=lead
-    )
+    others = [name for name in changed if name != "appointment_at"]
+    if others:
+        labels = ", ".join(Lead._meta.get_field(name).verbose_name for name in others)
+        timeline_record(
+            tenant=tenant, kind="lead.updated", summary=f"Changed {labels}", actor=actor, lead=lead
+        )
+    if "appointment_at" in changed:
+        _record_appointment(tenant, actor, lead)
     lead_refresh_search(lead=lead)
     lead_rescore(tenant=tenant, lead=lead)
     return lead
@@ -1131,13 +1161,17 @@ def leads_refresh_priorities(*, tenant: Tenant, now: dt.datetime | None = None) 
     now = now or timezone.now()
     config, _ = LeadSettings.objects.select_for_update().get_or_create(tenant=tenant)
     since = config.priority_refreshed_at or now - dt.timedelta(days=30)
-    crossed = Q(pk__in=[])
+    crossed = turned_red = Q(pk__in=[])
     stages = Stage.objects.filter(tenant=tenant, is_terminal=False, is_lost=False)
     for stage in stages:
         before, after = (StageCutoffs.for_stage(tenant, stage, at) for at in (since, now))
         for old, new in ((before.orange, after.orange), (before.red, after.red)):
             if new is not None:
                 crossed |= Q(stage_id=stage.pk, stage_entered_at__gt=old, stage_entered_at__lte=new)
+        if after.red is not None:
+            turned_red |= Q(
+                stage_id=stage.pk, stage_entered_at__gt=before.red, stage_entered_at__lte=after.red
+            )
     wait = untouched_after(config)
     crossed |= Q(
         first_touch_at__isnull=True, created_at__gt=since - wait, created_at__lte=now - wait
@@ -1147,6 +1181,16 @@ def leads_refresh_priorities(*, tenant: Tenant, now: dt.datetime | None = None) 
     for lead in leads.filter(crossed).select_related("stage", "source").iterator(chunk_size=500):
         lead_rescore(tenant=tenant, lead=lead, now=now)
         refreshed += 1
+    # The first run looks back 30 days to score; only news since a previous run is worth a bell.
+    stuck = leads.filter(turned_red) if config.priority_refreshed_at else leads.none()
+    for lead in stuck.select_related("stage", "contact", "owner__user"):
+        _tell_owner(
+            tenant,
+            lead,
+            f"Stuck in {lead.stage.name}: {lead.contact.display_name} ({lead.reference}) is late",
+            level=NotificationLevel.WARNING,
+            kind="lead_stuck",
+        )
     config.priority_refreshed_at = now
     config.save(update_fields=["priority_refreshed_at"])
     return refreshed
