@@ -197,9 +197,12 @@ def triggers_on_lead_lost(*, tenant: Tenant, lead: Lead) -> int:
 
 
 def _leads_due(trigger: Trigger, start: dt.datetime, end: dt.datetime):
-    """Open leads whose trigger moment (date + offset) falls in (start, end]."""
+    """Live leads (open, or won and in production) whose trigger moment (date + offset) falls in
+    (start, end]."""
     offset = dt.timedelta(minutes=trigger.offset_minutes)
-    leads = Lead.objects.filter(tenant=trigger.tenant_id, status=LeadStatus.OPEN)
+    leads = Lead.objects.filter(
+        tenant=trigger.tenant_id, status__in=(LeadStatus.OPEN, LeadStatus.WON)
+    )
     if trigger.event == TriggerOn.NO_RESPONSE:
         # Waiting since our last message, with no reply after it.
         field = "last_outbound_at"
@@ -263,15 +266,18 @@ def follow_ups_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     )
     told = 0
     for follow_up in due:
-        lead = follow_up.lead
-        follow_up.status = ScheduledFollowUpStatus.DUE
+        lead, step = follow_up.lead, follow_up.step
+        # Like a trigger's messages, its follow-ups go only if the trigger still wants them.
+        wanted = step is not None and step.trigger.is_active
+        follow_up.status = (
+            ScheduledFollowUpStatus.DUE if wanted else ScheduledFollowUpStatus.CANCELLED
+        )
         follow_up.save(update_fields=["status"])
-        if lead.status != LeadStatus.OPEN and follow_up.kind != "escalation":
+        if not wanted or (lead.status == LeadStatus.LOST and follow_up.kind != "escalation"):
             continue
         _tell_owner_follow_up_due(tenant, follow_up)
         told += 1
-        step = follow_up.step
-        if step is not None and step.repeat_every_days and lead.status == LeadStatus.OPEN:
+        if step.repeat_every_days and lead.status != LeadStatus.LOST:
             next_due = follow_up.due_at + dt.timedelta(days=step.repeat_every_days)
             ScheduledFollowUp.objects.get_or_create(
                 tenant=tenant,

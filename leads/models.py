@@ -359,15 +359,15 @@ class Lead(TenantOwnedModel):
                 name="lead_untouched",
             ),
             GinIndex(fields=["search_vector"], name="lead_search"),
-            # Time triggers and customer updates sweep open leads by these dates.
+            # Time triggers and customer updates sweep live leads by these dates.
             models.Index(
                 fields=["tenant", "appointment_at"],
-                condition=Q(status="open", appointment_at__isnull=False),
+                condition=Q(appointment_at__isnull=False),
                 name="lead_appointment",
             ),
             models.Index(
                 fields=["tenant", "last_outbound_at"],
-                condition=Q(status="open", last_outbound_at__isnull=False),
+                condition=Q(last_outbound_at__isnull=False),
                 name="lead_awaiting_reply",
             ),
             models.Index(

@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="lead",
             index=models.Index(
-                condition=models.Q(("appointment_at__isnull", False), ("status", "open")),
+                condition=models.Q(("appointment_at__isnull", False)),
                 fields=["tenant", "appointment_at"],
                 name="lead_appointment",
             ),
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="lead",
             index=models.Index(
-                condition=models.Q(("last_outbound_at__isnull", False), ("status", "open")),
+                condition=models.Q(("last_outbound_at__isnull", False)),
                 fields=["tenant", "last_outbound_at"],
                 name="lead_awaiting_reply",
             ),
