@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from comms.configuration.triggers import trigger_save, trigger_step_save
+from comms.models import Trigger
 from crm.models import Role, TimeOff
 from leads import capture
 from leads.models import AssignmentRule, LeadSource, SavedLeadFilter, Stage
@@ -97,6 +99,27 @@ def _saved_filter(world):
     return saved
 
 
+def _trigger(world):
+    with world.active():
+        existing = Trigger.objects.filter(tenant=world.tenant, name="Thank new leads").first()
+        return existing or trigger_save(
+            tenant=world.tenant, actor=None, name="Thank new leads", event="lead_created"
+        )
+
+
+def _trigger_step(world):
+    trigger = _trigger(world)
+    with world.active():
+        return trigger.steps.first() or trigger_step_save(
+            tenant=world.tenant,
+            actor=None,
+            trigger=trigger,
+            action="follow_up",
+            follow_up_kind="call",
+            follow_up_subject="Call them",
+        )
+
+
 # URL keyword -> the object of a World it names.
 OBJECT_KWARGS = {
     "lead_pk": lambda world: _lead(world).pk,
@@ -114,6 +137,8 @@ OBJECT_KWARGS = {
     "membership_pk": lambda world: world.rep.pk,
     "notification_pk": lambda world: world.notification.pk,
     "property_pk": lambda world: world.property.pk,
+    "trigger_pk": lambda world: _trigger(world).pk,
+    "step_pk": lambda world: _trigger_step(world).pk,
 }
 
 # Keywords that carry no tenant object, and why they are safe.

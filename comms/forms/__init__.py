@@ -1,0 +1,1 @@
+"""Forms of the comms admin pages, one module per area."""
