@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.template import Context, Engine, TemplateSyntaxError
-from django.template.base import Node, NodeList, VariableNode
-from django.template.defaulttags import ForNode, IfNode, WithNode
+from django.template.base import FilterExpression, Node, NodeList, VariableNode
+from django.template.defaulttags import ForNode, IfNode, TemplateLiteral, WithNode
 from django.utils.html import escape, linebreaks
 
 VARIABLES = {
@@ -36,6 +36,9 @@ VARIABLES = {
     "owner_phone": "The owner's phone number",
     "lost_reason": "Why the job did not go ahead (lost leads)",
 }
+
+# Names every template context holds (Django's BaseContext builtins).
+CONTEXT_BUILTINS = {"True", "False", "None"}
 
 # Filters that give a missing value a fallback, so the variable is optional where they are used.
 FALLBACK_FILTERS = {"default", "default_if_none"}
@@ -89,24 +92,22 @@ def _compile(source: str, *, field: str):
 
 
 def _names_in(expression) -> set[str]:
-    """Root variable names in a filter expression or an if-condition tree."""
+    """Root variable names in a filter expression or an if-condition tree (literals: none)."""
     names = set()
-    if hasattr(expression, "value"):  # a TemplateLiteral inside an {% if %} condition
+    if isinstance(expression, TemplateLiteral):  # an operand inside an {% if %} condition
         expression = expression.value
-    var = getattr(expression, "var", None)
-    if hasattr(var, "var"):  # a FilterExpression around a Variable
-        var = var.var
-    if isinstance(var, str) and var and var[0] not in "\"'0123456789-":
-        names.add(var.split(".")[0])
-    elif hasattr(var, "lookups") and var.lookups:
-        names.add(var.lookups[0])
+    if isinstance(expression, FilterExpression):
+        if expression.is_var and expression.var.lookups:
+            names.add(expression.var.lookups[0])
+        for _, args in expression.filters:
+            for is_var, arg in args:
+                if is_var and arg.lookups:
+                    names.add(arg.lookups[0])
     for attr in ("first", "second"):  # the operator nodes of an {% if %} condition
-        if getattr(expression, attr, None) is not None:
-            names |= _names_in(getattr(expression, attr))
-    for _, args in getattr(expression, "filters", ()):
-        for _, arg in args:
-            names |= _names_in(arg)
-    return names
+        operand = getattr(expression, attr, None)
+        if operand is not None:
+            names |= _names_in(operand)
+    return names - CONTEXT_BUILTINS
 
 
 def _analyse(nodelist: NodeList, guarded: frozenset = frozenset()) -> tuple[set, set]:

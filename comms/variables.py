@@ -71,7 +71,7 @@ def message_variables(
         ),
         "sender_name": brand.sender_name if brand else tenant.name,
         "brand_name": brand.name if brand else tenant.name,
-        "brand_phone": str(brand.sms_number) if brand and brand.sms_number else "",
+        "brand_phone": brand.sms_number.as_national if brand and brand.sms_number else "",
         "brand_website": brand.website if brand else "",
     }
     if lead is not None:
@@ -84,7 +84,7 @@ def message_variables(
             "next_step": next_stage.label_for_customer if next_stage else "",
             "appointment_at": lead.appointment_at,
             "owner_name": owner.full_name if owner else "",
-            "owner_phone": str(owner.phone) if owner and owner.phone else "",
+            "owner_phone": owner.phone.as_national if owner and owner.phone else "",
             "lost_reason": lead.get_lost_reason_display() if lead.lost_reason else "",
         }
         quote = _open_quote(lead)

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 
+from comms.models import MessageTemplate, TemplateVariant, Trigger, TriggerStep
 from crm.logging import JsonFormatter, RequestContextFilter, bind_log_context, log_context
 from crm.models import Brand, Contact, Membership, Property, Tenant, User
 from crm.tenancy import tenant_context
@@ -53,7 +54,16 @@ def _counts() -> dict:
     counts = {"tenants": Tenant.objects.count(), "users": User.objects.count()}
     for tenant in Tenant.objects.all():
         with tenant_context(tenant):
-            for model in (Brand, Membership, Contact, Property):
+            for model in (
+                Brand,
+                Membership,
+                Contact,
+                Property,
+                MessageTemplate,
+                TemplateVariant,
+                Trigger,
+                TriggerStep,
+            ):
                 counts[f"{tenant.slug}.{model.__name__}"] = model.objects.count()
     return counts
 
@@ -68,6 +78,8 @@ def test_the_demo_seed_is_idempotent_and_its_logins_work():
     assert first["demo.Membership"] == 4
     assert first["chargecars.Brand"] == 2
     assert first["demo.Contact"] >= 15
+    assert first["demo.MessageTemplate"] == 12
+    assert first["demo.Trigger"] >= 10 and first["chargecars.Trigger"] >= 5
     for email in ("admin@demo.test", "manager@demo.test", "rep@demo.test", "rep2@demo.test",
                   "admin@chargecars.test"):  # fmt: skip
         request = RequestFactory().post(reverse("login"))

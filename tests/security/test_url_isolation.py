@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from comms.configuration.triggers import trigger_save, trigger_step_save
-from comms.models import Trigger
+from comms.models import MessageTemplate, TemplateVariant, Trigger
 from crm.models import Role, TimeOff
 from leads import capture
 from leads.models import AssignmentRule, LeadSource, SavedLeadFilter, Stage
@@ -120,6 +120,25 @@ def _trigger_step(world):
         )
 
 
+def _message_template(world):
+    with world.active():
+        return MessageTemplate.objects.get_or_create(
+            tenant=world.tenant, key="quote-sent", defaults={"name": "Quote sent"}
+        )[0]
+
+
+def _template_variant(world):
+    with world.active():
+        return TemplateVariant.objects.get_or_create(
+            tenant=world.tenant,
+            template=_message_template(world),
+            channel="email",
+            language="en",
+            brand=None,
+            defaults={"subject": "Your quote", "body_text": "Hi {{ first_name }}"},
+        )[0]
+
+
 # URL keyword -> the object of a World it names.
 OBJECT_KWARGS = {
     "lead_pk": lambda world: _lead(world).pk,
@@ -139,6 +158,8 @@ OBJECT_KWARGS = {
     "property_pk": lambda world: world.property.pk,
     "trigger_pk": lambda world: _trigger(world).pk,
     "step_pk": lambda world: _trigger_step(world).pk,
+    "template_pk": lambda world: _message_template(world).pk,
+    "variant_pk": lambda world: _template_variant(world).pk,
 }
 
 # Keywords that carry no tenant object, and why they are safe.

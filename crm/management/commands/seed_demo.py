@@ -6,6 +6,7 @@ import phonenumbers
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from comms.demo import seed_comms
 from crm.models import (
     Brand,
     Channel,
@@ -221,7 +222,10 @@ CHARGECARS_CONTACTS = [
 
 
 class Command(BaseCommand):
-    help = "Create or complete the demo tenants, team, brands, contacts, properties and leads."
+    help = (
+        "Create or complete the demo tenants, team, brands, contacts, properties, leads, message "
+        "templates and triggers."
+    )
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -339,6 +343,7 @@ class Command(BaseCommand):
             )
             self._contacts(tenant, FLORIDA_CONTACTS, {"": brand}, "US")
             seed_leads(tenant)
+            seed_comms(tenant=tenant)
             if not Notification.objects.filter(tenant=tenant, recipient=rep.user).exists():
                 notification_create(
                     tenant=tenant,
@@ -381,4 +386,5 @@ class Command(BaseCommand):
                          title="Installatieadviseur", weekly_availability=DUTCH_WEEK)  # fmt: skip
             self._contacts(tenant, CHARGECARS_CONTACTS, brands, "NL")
             seed_leads(tenant)
+            seed_comms(tenant=tenant)
         return tenant

@@ -1,0 +1,46 @@
+"""Demo comms for `make dev`: the tenant's templates and triggers, its update rhythm, and a few
+booked appointments so the reminders have something to remind about.
+
+Runs after the demo leads exist (whose history was written without announcing it, so no trigger
+fired for it). Once the worker and beat run, overdue customer updates go out through the sandbox
+and show in Settings → Outbox.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from comms.demo_templates import seed_templates
+from comms.demo_triggers import seed_triggers
+from comms.models import CommsSettings
+from comms.policy import comms_settings_get
+from comms.updates import lead_update_rhythm
+from crm.models import Tenant
+from leads.models import Lead, LeadStatus
+
+APPOINTMENT_STAGES = ("Inspection scheduled", "Site survey scheduled", "Inspection")
+
+
+def seed_comms(*, tenant: Tenant) -> None:
+    templates = seed_templates(tenant=tenant)
+    seed_triggers(tenant=tenant, templates=templates)
+    config = comms_settings_get(tenant=tenant)
+    if config.update_template_id is None and "biweekly-update" in templates:
+        CommsSettings.objects.filter(tenant=tenant, pk=config.pk).update(
+            update_template=templates["biweekly-update"]
+        )
+    live = Lead.objects.filter(tenant=tenant).exclude(status=LeadStatus.LOST)
+    for lead in live.select_related("stage", "contact"):
+        lead_update_rhythm(tenant=tenant, lead=lead)
+    _book_appointments(tenant, live)
+
+
+def _book_appointments(tenant: Tenant, live) -> None:
+    """Leads waiting for a visit get one in the next days, 10:00 or 14:00 local."""
+    waiting = live.filter(stage__name__in=APPOINTMENT_STAGES, appointment_at__isnull=True)
+    today = timezone.localdate(timezone=tenant.zone)
+    for index, lead in enumerate(waiting.order_by("pk")[:6]):
+        day = today + dt.timedelta(days=1 + index // 2)
+        hour = 10 if index % 2 == 0 else 14
+        when = dt.datetime.combine(day, dt.time(hour), tzinfo=tenant.zone)
+        Lead.objects.filter(tenant=tenant, pk=lead.pk).update(appointment_at=when)
