@@ -119,7 +119,9 @@ def _describe(message: OutboundMessage) -> str:
     return f"{label} “{what}”" if what else f"{label} “{message.subject or message.body_text[:40]}”"
 
 
-def _on_timeline(message: OutboundMessage, kind: str, summary: str, *, visible: bool = False):
+def _on_timeline(message: OutboundMessage, kind: str, summary: str):
+    """The message's decisions are for the team; the customer's own history of what was sent to
+    them is the outbox itself (the portal reads it)."""
     if message.contact_id is None:
         return
     timeline_record(
@@ -129,7 +131,6 @@ def _on_timeline(message: OutboundMessage, kind: str, summary: str, *, visible: 
         contact=message.contact,
         lead=message.lead,
         detail={"message": message.pk, "channel": message.channel},
-        customer_visible=visible,
     )
 
 
@@ -469,12 +470,7 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
         Lead.objects.filter(tenant=message.tenant, pk=message.lead_id).filter(
             Q(last_outbound_at__isnull=True) | Q(last_outbound_at__lt=now)
         ).update(last_outbound_at=now)
-    _on_timeline(
-        message,
-        "message.sent",
-        f"{_describe(message)} sent to {message.to_address}",
-        visible=message.source in (MessageSource.UPDATE, MessageSource.TRIGGER),
-    )
+    _on_timeline(message, "message.sent", f"{_describe(message)} sent to {message.to_address}")
     return "sent"
 
 

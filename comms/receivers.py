@@ -2,7 +2,7 @@
 
 from django.dispatch import receiver
 
-from comms import staff_notifications, triggers
+from comms import staff_notifications, triggers, updates
 from crm import signals as crm_signals
 from leads import signals as lead_signals
 
@@ -25,3 +25,13 @@ def on_lead_lost(sender, *, tenant, lead, **kwargs):
 @receiver(crm_signals.notifications_created, dispatch_uid="comms-staff-copies")
 def on_notifications_created(sender, *, tenant, notification_ids, **kwargs):
     staff_notifications.copies_schedule(tenant=tenant, notification_ids=notification_ids)
+
+
+@receiver(lead_signals.lead_stage_entered, dispatch_uid="comms-update-rhythm-stage")
+def on_stage_entered_update_rhythm(sender, *, tenant, lead, **kwargs):
+    updates.lead_update_rhythm(tenant=tenant, lead=lead)
+
+
+@receiver(lead_signals.lead_lost, dispatch_uid="comms-update-rhythm-lost")
+def on_lead_lost_update_rhythm(sender, *, tenant, lead, **kwargs):
+    updates.lead_update_rhythm(tenant=tenant, lead=lead)

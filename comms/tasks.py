@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from comms import outbox, triggers
+from comms import outbox, triggers, updates
 from crm.models import Tenant
 from crm.tenancy import tenant_context
 from crm.tenancy.tasks import enqueue_on_commit, tenant_task
@@ -42,3 +42,8 @@ def sweep_time_triggers() -> int:
 @shared_task
 def sweep_follow_ups() -> int:
     return _each_tenant(triggers.follow_ups_sweep)
+
+
+@shared_task
+def sweep_customer_updates() -> int:
+    return _each_tenant(updates.customer_updates_sweep)

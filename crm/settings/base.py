@@ -235,6 +235,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "comms.tasks.sweep_follow_ups",
         "schedule": timedelta(minutes=1),
     },
+    "sweep-customer-updates": {
+        "task": "comms.tasks.sweep_customer_updates",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # Logging: readable lines in dev, one JSON object per line in production (LOG_FORMAT=json).

@@ -129,10 +129,30 @@ class LeadEditForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = ["title", "property", "brand", "lead_type", "estimated_value", "source", "cost"]
+        fields = [
+            "title",
+            "property",
+            "brand",
+            "lead_type",
+            "estimated_value",
+            "source",
+            "cost",
+            "appointment_at",
+        ]
+        labels = {"appointment_at": "Appointment"}
+        widgets = {
+            # The browser's own picker; read in the tenant's time zone (the request's).
+            "appointment_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            )
+        }
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["appointment_at"].help_text = (
+            f"The next visit booked with the customer, in {tenant.time_zone} time; they see it "
+            "in the portal and appointment reminders count from it."
+        )
         self.fields["property"].queryset = Property.objects.filter(
             tenant=tenant, links__contact_id=self.instance.contact_id
         )
