@@ -18,6 +18,11 @@ urlpatterns = [
         preferences.notification_preferences,
         name="notification-preferences",
     ),
+    path(
+        "notifications/preferences/phone/",
+        preferences.notification_phone,
+        name="notification-phone",
+    ),
     path("contacts/<int:contact_pk>/comms/", contacts.contact_panel, name="contact-panel"),
     path(
         "contacts/<int:contact_pk>/comms/consent/",

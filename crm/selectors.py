@@ -8,7 +8,6 @@ from pghistory.models import Event, Events
 from crm.models import (
     Brand,
     Contact,
-    ContactConsent,
     ContactEmail,
     ContactPhone,
     Membership,
@@ -134,7 +133,6 @@ def contact_get(*, tenant: Tenant, contact_id: int) -> Contact:
     contacts = Contact.objects.filter(tenant=tenant).prefetch_related(
         Prefetch("emails", queryset=ContactEmail.objects.filter(tenant=tenant)),
         Prefetch("phones", queryset=ContactPhone.objects.filter(tenant=tenant)),
-        Prefetch("consents", queryset=ContactConsent.objects.filter(tenant=tenant)),
         Prefetch(
             "property_links",
             queryset=PropertyContact.objects.filter(tenant=tenant).select_related("property"),

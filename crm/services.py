@@ -151,6 +151,16 @@ def notifications_mark_all_read(*, tenant: Tenant, user: User) -> int:
     )
 
 
+# --- A member's own account ----------------------------------------------------------------------
+
+
+def user_phone_update(*, user: User, phone) -> User:
+    """The member's mobile number: where the notifications they chose to get by SMS go."""
+    user.phone = phone or ""
+    user.save(update_fields=["phone"])
+    return user
+
+
 # --- Tenant and brands --------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ that can carry a copy (the in-app bell is always on)."""
 from dataclasses import dataclass
 
 from django import forms
+from phonenumber_field.formfields import PhoneNumberField
 
 from comms.configuration.preferences import COPY_CHANNELS
 from comms.models import MessageChannel, StaffNotificationKind
@@ -66,3 +67,16 @@ class NotificationPreferencesForm(forms.Form):
             raise forms.ValidationError(NO_PHONE)
         cleaned["choices"] = choices
         return cleaned
+
+
+class MobileNumberForm(forms.Form):
+    phone = PhoneNumberField(
+        required=False,
+        label="Your mobile number",
+        help_text="For the notifications you choose to get by SMS. Empty: no SMS.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, region: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].region = region

@@ -4,12 +4,13 @@ or SMS. Writes go through comms.configuration.preferences."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from comms.configuration.preferences import staff_notification_preferences_save
-from comms.forms.preferences import NotificationPreferencesForm
+from comms.forms.preferences import MobileNumberForm, NotificationPreferencesForm
 from comms.selectors_preferences import staff_notification_preferences
 from crm.permissions import tenant_member_required
+from crm.services import user_phone_update
 
 
 @tenant_member_required
@@ -31,9 +32,30 @@ def notification_preferences(request):
         else:
             messages.success(request, "Notification preferences saved.")
             return redirect("comms:notification-preferences")
+    return _page(
+        request,
+        form,
+        MobileNumberForm(initial={"phone": request.user.phone}, region=request.tenant.country),
+    )
+
+
+def _page(request, form, phone_form):
     return render(
         request,
         "comms/preferences/notification_preferences.html",
-        {"form": form, "phone": request.user.phone},
-        status=400 if form.errors else 200,
+        {"form": form, "phone_form": phone_form, "phone": request.user.phone},
+        status=400 if form.errors or phone_form.errors else 200,
     )
+
+
+@tenant_member_required
+@require_POST
+def notification_phone(request):
+    phone_form = MobileNumberForm(request.POST, region=request.tenant.country)
+    if phone_form.is_valid():
+        user_phone_update(user=request.user, phone=phone_form.cleaned_data["phone"])
+        messages.success(request, "Mobile number saved.")
+        return redirect("comms:notification-preferences")
+    chosen = staff_notification_preferences(tenant=request.tenant, membership=request.membership)
+    form = NotificationPreferencesForm(chosen=chosen, has_phone=bool(request.user.phone))
+    return _page(request, form, phone_form)

@@ -171,3 +171,20 @@ def test_a_notification_of_a_chosen_kind_is_copied_by_email(
     ]
     assert copies[0].recipient_user_id == world.rep.user_id
     assert copies[0].to_address == world.rep.user.email
+
+
+def test_a_member_adds_their_mobile_number_here_and_then_may_choose_sms(client, world):
+    world.rep.user.phone = ""
+    world.rep.user.save()
+    sign_in(client, world.rep)
+
+    refused = client.post(reverse("comms:notification-phone"), {"phone": "12"})
+    assert refused.status_code == 400
+    assert "Enter a valid phone number" in _page(refused)
+
+    saved = client.post(reverse("comms:notification-phone"), {"phone": "(305) 555-0142"})
+    assert saved.status_code == 302
+    world.rep.user.refresh_from_db()
+    assert world.rep.user.phone == phonenumbers.parse("+13055550142")
+    page = _page(client.get(URL))
+    assert "Text messages go to +1 305-555-0142" in page
