@@ -271,25 +271,28 @@ def outbox_claim_due(
     """
     now = now or timezone.now()
     table = OutboundMessage._meta.db_table
+    # The locking SELECT runs once, in a materialised CTE: as an `IN (subquery)` PostgreSQL may
+    # re-run it per row (a nested loop), claiming more than `limit` rows and locking others.
     claim = f"""
-        UPDATE {table} SET status = 'queued', queued_at = %s
-        WHERE id IN (
+        WITH due AS MATERIALIZED (
             SELECT id FROM {table}
             WHERE tenant_id = %s AND status = %s AND {{column}} <= %s
             ORDER BY {{column}}
             LIMIT %s
             FOR UPDATE SKIP LOCKED
         )
-        RETURNING id
+        UPDATE {table} AS message SET status = 'queued', queued_at = %s
+        FROM due WHERE message.id = due.id
+        RETURNING message.id
     """  # noqa: S608  (table and column names are ours, values are parameters)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            claim.format(column="send_after"), [now, tenant.pk, MessageStatus.SCHEDULED, now, limit]
+            claim.format(column="send_after"), [tenant.pk, MessageStatus.SCHEDULED, now, limit, now]
         )
         ids = [row[0] for row in cursor.fetchall()]
         cursor.execute(
             claim.format(column="queued_at"),
-            [now, tenant.pk, MessageStatus.QUEUED, now - QUEUED_LEASE, limit],
+            [tenant.pk, MessageStatus.QUEUED, now - QUEUED_LEASE, limit, now],
         )
         ids += [row[0] for row in cursor.fetchall()]
     return ids

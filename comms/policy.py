@@ -212,7 +212,10 @@ def decide(*, message: OutboundMessage, at: dt.datetime, now: dt.datetime) -> Ve
         for verdict in verdicts:
             if not verdict.may_send_now:
                 return verdict
-    window = config.quiet_hours.get(message.channel)
+    # A keyword reply answers a text the customer has just sent: it goes at once, whatever the hour.
+    window = (
+        None if message.source == MessageSource.SYSTEM else config.quiet_hours.get(message.channel)
+    )
     allowed_at = next_allowed_time(at, zone, window)
     if message.contact_id is not None:
         capped = cap_verdict(message=message, config=config, at=allowed_at)

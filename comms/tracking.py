@@ -189,8 +189,9 @@ def email_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> str:
     trusted = target is not None
     target = target or _metadata_target(event)
     if target is None:
-        logger.warning("%s %s event for an unknown message %s", esp_name, event.event_type,
-                       event.message_id)
+        logger.warning(
+            "%s %s event for an unknown message %s", esp_name, event.event_type, event.message_id
+        )
         return "unknown"
     with tenant_context(target.tenant):
         message = (
@@ -201,8 +202,12 @@ def email_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> str:
             .first()
         )
         if message is None or not (trusted or _same_recipient(message, event)):
-            logger.warning("%s %s event matches no message of ours (%s)", esp_name,
-                           event.event_type, event.message_id)
+            logger.warning(
+                "%s %s event matches no message of ours (%s)",
+                esp_name,
+                event.event_type,
+                event.message_id,
+            )
             return "unknown"
         if withdrawal:
             _withdraw_email_consent(target.tenant, message, withdrawal)

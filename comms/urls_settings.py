@@ -50,4 +50,8 @@ urlpatterns = [
     # --- Delivery policy and customer updates (comms.views.delivery)
     path("delivery/", delivery.delivery_policy, name="delivery"),
     # --- Outbox (comms.views.outbox)
+    path("outbox/", outbox.outbox_list, name="outbox"),
+    path("outbox/<int:message_pk>/", outbox.message_detail, name="message"),
+    path("outbox/<int:message_pk>/cancel/", outbox.message_cancel, name="message-cancel"),
+    path("outbox/<int:message_pk>/retry/", outbox.message_retry, name="message-retry"),
 ]

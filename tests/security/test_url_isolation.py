@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from comms import outbox
 from comms.configuration.triggers import trigger_save, trigger_step_save
-from comms.models import MessageTemplate, TemplateVariant, Trigger
+from comms.models import MessageSource, MessageTemplate, TemplateVariant, Trigger
 from crm.models import Role, TimeOff
 from leads import capture
 from leads.models import AssignmentRule, LeadSource, SavedLeadFilter, Stage
@@ -139,6 +140,20 @@ def _template_variant(world):
         )[0]
 
 
+def _message(world):
+    if not hasattr(world, "message"):
+        with world.active():
+            world.message = outbox.message_schedule(
+                tenant=world.tenant,
+                channel="sms",
+                source=MessageSource.MANUAL,
+                idempotency_key="isolation",
+                contact=world.contact,
+                body_text="Hello",
+            )
+    return world.message
+
+
 # URL keyword -> the object of a World it names.
 OBJECT_KWARGS = {
     "lead_pk": lambda world: _lead(world).pk,
@@ -160,6 +175,7 @@ OBJECT_KWARGS = {
     "step_pk": lambda world: _trigger_step(world).pk,
     "template_pk": lambda world: _message_template(world).pk,
     "variant_pk": lambda world: _template_variant(world).pk,
+    "message_pk": lambda world: _message(world).pk,
 }
 
 # Keywords that carry no tenant object, and why they are safe.

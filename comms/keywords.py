@@ -1,0 +1,115 @@
+"""SMS keywords: STOP, START and HELP, answered the way carriers and the law expect.
+
+A customer who texts STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT) is opted out of that
+channel; START (YES, UNSTOP) opts them back in; HELP (INFO) is told who is texting and how to stop.
+Consent changes are recorded with their source (crm.ContactConsent, audited, and the timeline), a
+HELP on the timeline only. Each is answered through the outbox as a system message, which the
+delivery policy lets through whatever the consent now says. The inbound webhook calls this first
+and threads the message into the inbox only when it was not a keyword.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from comms import outbox
+from comms.models import MessageSource, Purpose
+from crm.models import Channel, ConsentStatus, Contact, Tenant
+from crm.selectors import sending_brand
+from crm.services import consent_record, timeline_record
+
+STOP = "STOP"
+START = "START"
+HELP = "HELP"
+KEYWORDS = {
+    **dict.fromkeys(("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"), STOP),
+    **dict.fromkeys(("START", "YES", "UNSTOP"), START),
+    **dict.fromkeys(("HELP", "INFO"), HELP),
+}
+
+
+def keyword_of(body: str) -> str | None:
+    """STOP, START or HELP when the whole message is one of their words (any case), else None."""
+    return KEYWORDS.get(body.strip().upper())
+
+
+def _reply(keyword: str, *, business: str, channel_label: str, reach_us: str) -> str:
+    if keyword == STOP:
+        return (
+            f"{business}: you are unsubscribed and will get no more {channel_label} messages "
+            f"from us. Reply START to subscribe again."
+        )
+    if keyword == START:
+        return (
+            f"{business}: you are subscribed to {channel_label} messages again. "
+            f"Reply STOP to unsubscribe, HELP for help."
+        )
+    help_line = f" Questions? {reach_us}." if reach_us else ""
+    return (
+        f"{business}: updates about your job by {channel_label}.{help_line} "
+        f"Reply STOP to unsubscribe."
+    )
+
+
+@transaction.atomic
+def sms_keyword_handle(
+    *,
+    tenant: Tenant,
+    contact: Contact,
+    channel: str,
+    body: str,
+    now: dt.datetime | None = None,
+) -> str | None:
+    """Act on a keyword text from `contact` on `channel` (sms or whatsapp) and schedule the
+    confirmation. Returns STOP, START or HELP, or None for an ordinary message."""
+    keyword = keyword_of(body)
+    if keyword is None:
+        return None
+    now = now or timezone.now()
+    label = Channel(channel).label
+    if keyword == STOP:
+        consent_record(
+            tenant=tenant,
+            contact=contact,
+            channel=channel,
+            status=ConsentStatus.WITHDRAWN,
+            source="STOP reply",
+        )
+    elif keyword == START:
+        consent_record(
+            tenant=tenant,
+            contact=contact,
+            channel=channel,
+            status=ConsentStatus.GRANTED,
+            source="START reply",
+        )
+    else:
+        timeline_record(
+            tenant=tenant,
+            kind="contact.keyword",
+            summary=f"Texted {body.strip().upper()} by {label}: sent who we are and how to stop",
+            contact=contact,
+            detail={"channel": channel, "keyword": keyword},
+        )
+    brand = sending_brand(tenant=tenant, brand=contact.brand)
+    reach_us = (brand.reply_to_email or brand.sender_email or brand.website) if brand else ""
+    outbox.message_schedule(
+        tenant=tenant,
+        channel=channel,
+        source=MessageSource.SYSTEM,
+        purpose=Purpose.TRANSACTIONAL,
+        contact=contact,
+        brand=brand,
+        body_text=_reply(
+            keyword,
+            business=brand.name if brand else tenant.name,
+            channel_label=label,
+            reach_us=reach_us,
+        ),
+        # One answer per keyword a minute: a customer who sends STOP twice in a row (or a
+        # webhook delivered twice) gets one confirmation.
+        idempotency_key=f"keyword:{channel}:{contact.pk}:{keyword}:{now:%Y%m%dT%H%M}",
+        now=now,
+    )
+    return keyword
