@@ -6,5 +6,7 @@ class CommsConfig(AppConfig):
     verbose_name = "Customer communications"
 
     def ready(self):
-        from comms import receivers  # noqa: F401  (connects to leads' and crm's signals)
-        from comms import tracking  # noqa: F401  (anymail's delivery and open tracking)
+        from comms import (
+            receivers,  # noqa: F401  (connects to leads' and crm's signals)
+            tracking,  # noqa: F401  (anymail's delivery and open tracking)
+        )

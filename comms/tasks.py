@@ -4,21 +4,20 @@ from celery import shared_task
 
 from comms import outbox, triggers, updates
 from crm.models import Tenant
-from crm.tenancy import tenant_context
-from crm.tenancy.tasks import enqueue_on_commit, tenant_task
+from crm.tenancy.tasks import each_tenant, enqueue_on_commit, tenant_task
+
+
+def _claim_and_enqueue(*, tenant: Tenant) -> int:
+    ids = outbox.outbox_claim_due(tenant=tenant)
+    for message_id in ids:
+        enqueue_on_commit(send_message, tenant.pk, message_id)
+    return len(ids)
 
 
 @shared_task
 def dispatch_due_messages() -> int:
     """Claim every tenant's due outbox rows and queue a send task for each."""
-    claimed = 0
-    for tenant in Tenant.objects.all().order_by("pk"):
-        with tenant_context(tenant):
-            ids = outbox.outbox_claim_due(tenant=tenant)
-            for message_id in ids:
-                enqueue_on_commit(send_message, tenant.pk, message_id)
-        claimed += len(ids)
-    return claimed
+    return each_tenant(_claim_and_enqueue)
 
 
 @tenant_task()
@@ -26,24 +25,16 @@ def send_message(tenant: Tenant, message_id: int) -> str:
     return outbox.message_send(tenant=tenant, message_id=message_id)
 
 
-def _each_tenant(sweep) -> int:
-    done = 0
-    for tenant in Tenant.objects.all().order_by("pk"):
-        with tenant_context(tenant):
-            done += sweep(tenant=tenant)
-    return done
-
-
 @shared_task
 def sweep_time_triggers() -> int:
-    return _each_tenant(triggers.time_triggers_sweep)
+    return each_tenant(triggers.time_triggers_sweep)
 
 
 @shared_task
 def sweep_follow_ups() -> int:
-    return _each_tenant(triggers.follow_ups_sweep)
+    return each_tenant(triggers.follow_ups_sweep)
 
 
 @shared_task
 def sweep_customer_updates() -> int:
-    return _each_tenant(updates.customer_updates_sweep)
+    return each_tenant(updates.customer_updates_sweep)

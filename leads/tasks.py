@@ -3,38 +3,29 @@
 from celery import shared_task
 
 from crm.models import Tenant
-from crm.tenancy import tenant_context
-from crm.tenancy.tasks import enqueue_on_commit, tenant_task
+from crm.tenancy.tasks import each_tenant, enqueue_on_commit, tenant_task
 from leads import capture, services
-
-
-def _each_tenant(sweep) -> int:
-    done = 0
-    for tenant in Tenant.objects.all().order_by("pk"):
-        with tenant_context(tenant):
-            done += sweep(tenant=tenant)
-    return done
 
 
 @shared_task
 def alert_untouched_leads() -> int:
     """Speed to lead: owners, then managers, hear about new leads nobody has contacted."""
-    return _each_tenant(services.leads_alert_untouched)
+    return each_tenant(services.leads_alert_untouched)
 
 
 @shared_task
 def refresh_lead_priorities() -> int:
-    return _each_tenant(services.leads_refresh_priorities)
+    return each_tenant(services.leads_refresh_priorities)
 
 
 @shared_task
 def expire_quotes() -> int:
-    return _each_tenant(services.quotes_expire_due)
+    return each_tenant(services.quotes_expire_due)
 
 
 @shared_task
 def purge_stale_lead_imports() -> int:
-    return _each_tenant(capture.lead_imports_purge_stale)
+    return each_tenant(capture.lead_imports_purge_stale)
 
 
 @tenant_task()

@@ -36,3 +36,14 @@ def tenant_task(**task_options):
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Send the task once the current transaction commits, so the worker sees what it refers to."""
     transaction.on_commit(functools.partial(task.delay, *args, **kwargs))
+
+
+def each_tenant(sweep) -> int:
+    """Run a beat sweep `sweep(tenant=...)` in every tenant's context; the sum of what it returns."""
+    from crm.models import Tenant
+
+    done = 0
+    for tenant in Tenant.objects.all().order_by("pk"):
+        with tenant_context(tenant):
+            done += sweep(tenant=tenant)
+    return done

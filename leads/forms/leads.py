@@ -7,6 +7,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from crm.models import Brand, Contact, Membership, Property, PropertyType, Tenant
 from leads import selectors
 from leads.models import CallOutcome, Lead, LeadSource, LeadType, LostReason, Pipeline, Stage
+from leads.services import EDITABLE_LEAD_FIELDS
 
 AUTO_ASSIGN = ""
 
@@ -129,16 +130,7 @@ class LeadEditForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = [
-            "title",
-            "property",
-            "brand",
-            "lead_type",
-            "estimated_value",
-            "source",
-            "cost",
-            "appointment_at",
-        ]
+        fields = list(EDITABLE_LEAD_FIELDS)
         labels = {"appointment_at": "Appointment"}
         widgets = {
             # The browser's own picker; read in the tenant's time zone (the request's).
