@@ -1,9 +1,10 @@
-"""Demo comms for `make dev`: the tenant's templates and triggers, its update rhythm, and a few
-booked appointments so the reminders have something to remind about.
+"""Demo comms for `make dev`: the tenant's templates and triggers, its update rhythm, a few
+booked appointments so the reminders have something to remind about, and a first day of messages.
 
 Runs after the demo leads exist (whose history was written without announcing it, so no trigger
-fired for it). Once the worker and beat run, overdue customer updates go out through the sandbox
-and show in Settings → Outbox.
+fired for it). Then the newest leads get their acknowledgement and the longest-running jobs their
+status update, through the real triggers and outbox: once the worker runs they are in Settings →
+Outbox, sent, or deferred to the customer's morning if it is late where they are.
 """
 
 import datetime as dt
@@ -12,9 +13,10 @@ from django.utils import timezone
 
 from comms.demo_templates import seed_templates
 from comms.demo_triggers import seed_triggers
-from comms.models import CommsSettings
+from comms.models import CommsSettings, OutboundMessage
 from comms.policy import comms_settings_get
-from comms.updates import lead_update_rhythm
+from comms.triggers import triggers_on_lead_created
+from comms.updates import customer_update_send, lead_update_rhythm
 from crm.models import Tenant
 from leads.models import Lead, LeadStatus
 
@@ -33,6 +35,8 @@ def seed_comms(*, tenant: Tenant) -> None:
     for lead in live.select_related("stage", "contact"):
         lead_update_rhythm(tenant=tenant, lead=lead)
     _book_appointments(tenant, live)
+    if not OutboundMessage.objects.filter(tenant=tenant).exists():
+        _first_messages(tenant, live)
 
 
 def _book_appointments(tenant: Tenant, live) -> None:
@@ -44,3 +48,11 @@ def _book_appointments(tenant: Tenant, live) -> None:
         hour = 10 if index % 2 == 0 else 14
         when = dt.datetime.combine(day, dt.time(hour), tzinfo=tenant.zone)
         Lead.objects.filter(tenant=tenant, pk=lead.pk).update(appointment_at=when)
+
+
+def _first_messages(tenant: Tenant, live) -> None:
+    for lead in live.filter(stage__name="New lead").select_related("contact").order_by("-pk")[:3]:
+        triggers_on_lead_created(tenant=tenant, lead=lead)
+    active = live.filter(next_update_due_at__isnull=False).order_by("next_update_due_at")
+    for lead in active[:2]:
+        customer_update_send(tenant=tenant, lead=lead)

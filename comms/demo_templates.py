@@ -293,10 +293,10 @@ Si la hora ya no le conviene, responda a este correo y buscamos otra.
 We've finished your {{ job_title|lower|default:"job" }} ({{ order_number }}) and wanted to \
 say thank you for trusting us with your home.
 
-Your warranty papers, photos and the final invoice are in your customer portal:
+{% if portal_link %}Your warranty papers, photos and the final invoice are in your customer portal:
 {{ portal_link }}
 
-If anything doesn't look right, or you spot a nail we missed, call us and we'll be back out.
+{% endif %}If anything doesn't look right, or you spot a nail we missed, call us and we'll be back out.
 
 With thanks,
 """
@@ -304,8 +304,8 @@ With thanks,
                 html="""<p>Hi {{ first_name }},</p>
 <p>We've finished your {{ job_title|lower|default:"job" }} ({{ order_number }}) and wanted to \
 say thank you for trusting us with your home.</p>
-<p>Your warranty papers, photos and the final invoice are in \
-<a href="{{ portal_link }}">your customer portal</a>.</p>
+{% if portal_link %}<p>Your warranty papers, photos and the final invoice are in \
+<a href="{{ portal_link }}">your customer portal</a>.</p>{% endif %}
 <p>If anything doesn't look right, or you spot a nail we missed, call us and we'll be back \
 out.</p>
 <p>With thanks,</p>
@@ -315,7 +315,7 @@ out.</p>
             Wording(
                 SMS,
                 text="Hi {{ first_name }}, your job with {{ brand_name }} is complete. Thank you! "
-                "Warranty and photos: {{ portal_link }}",
+                "{% if portal_link %}Warranty and photos: {{ portal_link }}{% endif %}",
             ),
         ),
     ),
@@ -478,10 +478,10 @@ Since our last update:
 {% for update in recent_updates %}- {{ update }}
 {% endfor %}{% endif %}{% if next_step %}
 Next up: {{ next_step }}.
-{% endif %}
+{% endif %}{% if portal_link %}
 You can follow every step, see documents and message us in your portal:
 {{ portal_link }}
-
+{% endif %}
 """
                 + SIGN_OFF,
                 html="""<p>Hi {{ first_name }},</p>
@@ -490,15 +490,16 @@ You can follow every step, see documents and message us in your portal:
 {% if recent_updates %}<p>Since our last update:</p>
 <ul>{% for update in recent_updates %}<li>{{ update }}</li>{% endfor %}</ul>{% endif %}
 {% if next_step %}<p>Next up: {{ next_step }}.</p>{% endif %}
-<p>You can follow every step, see documents and message us in \
-<a href="{{ portal_link }}">your portal</a>.</p>
+{% if portal_link %}<p>You can follow every step, see documents and message us in \
+<a href="{{ portal_link }}">your portal</a>.</p>{% endif %}
 """
                 + HTML_SIGN_OFF,
             ),
             Wording(
                 SMS,
                 text="{{ brand_name }} update on {{ order_number }}: {{ stage_label }}."
-                "{% if next_step %} Next: {{ next_step }}.{% endif %} Details: {{ portal_link }}",
+                "{% if next_step %} Next: {{ next_step }}.{% endif %}"
+                "{% if portal_link %} Details: {{ portal_link }}{% endif %}",
             ),
             Wording(
                 WHATSAPP,
@@ -509,7 +510,7 @@ You can follow every step, see documents and message us in your portal:
 
 Next up: {{ next_step }}.{% endif %}
 
-Follow along in your portal: {{ portal_link }}""",
+{% if portal_link %}Follow along in your portal: {{ portal_link }}{% endif %}""",
             ),
         ),
     ),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 UNSUBSCRIBE_SALT = "comms.unsubscribe"
 
@@ -40,4 +40,10 @@ def unsubscribe_target(token: str) -> UnsubscribeTarget | None:
 
 
 def portal_url() -> str:
-    return settings.THREADLINE_SITE_URL.rstrip("/") + "/portal/"
+    """The customer portal's address; empty while no portal app is installed, so templates that
+    guard it with {% if portal_link %} leave the sentence out rather than link to nothing."""
+    try:
+        path = reverse("portal:home")
+    except NoReverseMatch:
+        return ""
+    return settings.THREADLINE_SITE_URL.rstrip("/") + path
