@@ -14,7 +14,9 @@ from crm.services import consent_record
 
 @transaction.atomic
 def unsubscribe(*, tenant: Tenant, target: UnsubscribeTarget) -> Contact | None:
-    """Withdraw consent for the link's channel. None if the contact no longer exists."""
+    """Stop marketing on the link's channel; messages about the customer's own jobs still go (a
+    click on a survey's link must not cancel tomorrow's appointment reminder). None if the contact
+    no longer exists."""
     contact = Contact.objects.filter(tenant=tenant, pk=target.contact_id).first()
     if contact is None or target.channel not in Channel.values:
         return None
@@ -22,7 +24,7 @@ def unsubscribe(*, tenant: Tenant, target: UnsubscribeTarget) -> Contact | None:
         tenant=tenant,
         contact=contact,
         channel=target.channel,
-        status=ConsentStatus.WITHDRAWN,
+        status=ConsentStatus.NO_MARKETING,
         source="unsubscribe link",
     )
     return contact

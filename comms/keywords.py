@@ -1,7 +1,7 @@
 """SMS keywords: STOP, START and HELP, answered the way carriers and the law expect.
 
 A customer who texts STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT) is opted out of that
-channel; START (YES, UNSTOP) opts them back in; HELP (INFO) is told who is texting and how to stop.
+channel; START (UNSTOP) opts them back in to messages about their jobs; HELP (INFO) is told who is texting and how to stop.
 Consent changes are recorded with their source (crm.ContactConsent, audited, and the timeline), a
 HELP on the timeline only. Each is answered through the outbox as a system message, which the
 delivery policy lets through whatever the consent now says. The inbound webhook calls this first
@@ -24,7 +24,8 @@ START = "START"
 HELP = "HELP"
 KEYWORDS = {
     **dict.fromkeys(("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"), STOP),
-    **dict.fromkeys(("START", "YES", "UNSTOP"), START),
+    # Not YES: customers answer "yes" to an appointment text, which is no opt-in to anything.
+    **dict.fromkeys(("START", "UNSTOP"), START),
     **dict.fromkeys(("HELP", "INFO"), HELP),
 }
 
@@ -81,7 +82,8 @@ def sms_keyword_handle(
             tenant=tenant,
             contact=contact,
             channel=channel,
-            status=ConsentStatus.GRANTED,
+            # Back to hearing about their jobs; marketing needs its own, explicit opt-in.
+            status=ConsentStatus.NO_MARKETING,
             source="START reply",
         )
     else:

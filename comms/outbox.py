@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from comms import policy, providers, rendering
 from comms.models import (
+    ContactCommsProfile,
     MessageChannel,
     MessageSource,
     MessageStatus,
@@ -31,6 +32,7 @@ from comms.models import (
     ProviderMessageRoute,
     Purpose,
     TemplateVariant,
+    TriggerOn,
 )
 from comms.policy import Outcome
 from comms.variables import contact_zone, message_variables
@@ -209,7 +211,11 @@ def message_schedule(
         subject=subject[:300],
         body_text=body_text,
         body_html=body_html,
-        context=context or {},
+        # A template with finished text (a quote's email) counts as that template for the
+        # duplicate rule but is sent as written.
+        context={**(context or {}), "prerendered": True}
+        if template and body_text
+        else context or {},
         created_by=created_by,
     )
     if template is not None and contact is not None:
@@ -353,7 +359,10 @@ def _render(message: OutboundMessage) -> None:
     message.subject = rendered.subject[:300]
     message.body_text = rendered.text
     message.body_html = rendered.html
-    message.context = {**message.context, "unsubscribe_url": variables["unsubscribe_link"]}
+    if message.purpose == Purpose.MARKETING:
+        # One-click unsubscribe in the mail client (List-Unsubscribe) for marketing only: a click
+        # there must not stop a customer's appointment reminders.
+        message.context = {**message.context, "unsubscribe_url": variables["unsubscribe_link"]}
     if message.channel == MessageChannel.WHATSAPP and message.variant.whatsapp_content_sid:
         message.context["whatsapp_content_sid"] = message.variant.whatsapp_content_sid
 
@@ -405,8 +414,6 @@ def _retry_or_fail(message: OutboundMessage, error: providers.ProviderError, now
 def _mark_address_bad(message: OutboundMessage, now: dt.datetime) -> None:
     if message.contact_id is None or message.channel != MessageChannel.EMAIL:
         return
-    from comms.models import ContactCommsProfile
-
     ContactCommsProfile.objects.update_or_create(
         tenant=message.tenant,
         contact_id=message.contact_id,
@@ -429,8 +436,18 @@ def message_send(*, tenant: Tenant, message_id: int, now: dt.datetime | None = N
         )
         if message is None:
             return "skipped"
-        outcome = _send_locked(message, now)
-        message.save()
+        try:
+            with transaction.atomic():
+                outcome = _send_locked(message, now)
+                message.save()
+        except Exception as error:
+            # A bug or bad data must not jam the row (queued, reclaimed, crashing again every
+            # lease): it fails visibly, with the reason, and its sender is told.
+            logger.exception("Sending outbox message %s failed", message_id)
+            message.refresh_from_db()
+            _fail(message, f"Could not be sent: {type(error).__name__}: {error}", now)
+            message.save()
+            outcome = "failed"
     return outcome
 
 
@@ -440,7 +457,10 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
         message.status = MessageStatus.CANCELLED
         _decide(message, "cancelled", f"Not sent: {stale}", now)
         return "cancelled"
-    if message.template_id is not None and message.contact_id is not None:
+    if message.contact_id is not None:
+        # The address as it is now: staff may have fixed a bounced one since it was scheduled.
+        message.to_address = _contact_address(message.contact, message.channel)
+    if message.template_id is not None and not message.context.get("prerendered"):
         try:
             _render(message)
         except rendering.MissingVariables as error:
@@ -469,12 +489,19 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
             provider_message_id=sent.provider_message_id,
             defaults={"tenant_id": message.tenant_id, "message_id": message.pk},
         )
-    if message.lead_id and message.contact_id:
+    if message.lead_id and message.contact_id and not _is_reminder_for_silence(message):
         Lead.objects.filter(tenant=message.tenant, pk=message.lead_id).filter(
             Q(last_outbound_at__isnull=True) | Q(last_outbound_at__lt=now)
         ).update(last_outbound_at=now)
     _on_timeline(message, "message.sent", f"{_describe(message)} sent to {message.to_address}")
     return "sent"
+
+
+def _is_reminder_for_silence(message: OutboundMessage) -> bool:
+    """A "no reply yet" reminder does not restart the wait it is about: the 72-hour and 14-day
+    steps still count from the message the customer has not answered."""
+    step = message.trigger_step
+    return step is not None and step.trigger.event == TriggerOn.NO_RESPONSE
 
 
 # --- Delivery events (provider webhooks) -----------------------------------------------------------
@@ -521,7 +548,11 @@ def message_record_delivery(
             return message
         setattr(message, field, at)
         status = MessageStatus(event)
-        if DELIVERY_ORDER.get(message.status, -1) < DELIVERY_ORDER[status]:
+        # Forward only, and never over a bounce or failure a later open cannot undo.
+        if (
+            message.status in DELIVERY_ORDER
+            and DELIVERY_ORDER[message.status] < DELIVERY_ORDER[status]
+        ):
             message.status = status
         _decide(message, event, detail or event.capitalize(), at)
     elif event in (DeliveryEvent.BOUNCED, DeliveryEvent.FAILED):

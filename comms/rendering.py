@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import FilterExpression, Node, NodeList, VariableNode
 from django.template.defaulttags import ForNode, IfNode, TemplateLiteral, WithNode
+from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
 VARIABLES = {
@@ -175,6 +176,12 @@ def validate(*, subject: str = "", text: str, html: str = "") -> None:
                 f"{field}: unknown variable {names}. Use one of the variables listed beside the "
                 "editor."
             )
+        # Some mistakes only show when rendering (a filter given a bad argument): try it now,
+        # with sample values, rather than fail every customer's message later.
+        try:
+            _compile(source, field=field).render(Context(sample_variables(now=timezone.now())))
+        except Exception as error:  # any error here is the template's
+            raise TemplateProblem(f"{field}: {error}") from None
 
 
 def required_variables(*, subject: str = "", text: str, html: str = "") -> set[str]:

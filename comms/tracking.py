@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from anymail.signals import AnymailTrackingEvent, EventType, RejectReason, tracking
+from django.conf import settings
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -225,4 +226,10 @@ def email_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> str:
 
 @receiver(tracking, dispatch_uid="comms-email-tracking")
 def on_email_tracking(sender, *, event, esp_name, **kwargs):
+    if not settings.ANYMAIL.get("WEBHOOK_SECRET") and not settings.DEBUG:
+        # Without the shared secret anymail lets anyone post (it only warns): forged bounces and
+        # complaints would block addresses and withdraw consent. Production refuses to start
+        # without it when an ESP is set; here the event is dropped, loudly.
+        logger.error("Ignored a %s tracking event: ANYMAIL_WEBHOOK_SECRET is not set", esp_name)
+        return
     email_event_record(event=event, esp_name=esp_name)

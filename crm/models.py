@@ -358,7 +358,11 @@ class ContactPhone(TenantOwnedModel):
 
 
 class ConsentStatus(models.TextChoices):
+    """Granted: anything, marketing included. No marketing: only messages about their own jobs
+    (an unsubscribe link). Withdrawn: nothing at all on that channel (STOP)."""
+
     GRANTED = "granted", "Granted"
+    NO_MARKETING = "no_marketing", "Job messages only"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 

@@ -427,7 +427,10 @@ def consent_record(
         channel=channel,
         defaults={"status": status, "source": source, "recorded_at": timezone.now()},
     )
-    verb = "given" if status == ConsentStatus.GRANTED else "withdrawn"
+    verb = {
+        ConsentStatus.GRANTED: "given",
+        ConsentStatus.NO_MARKETING: "limited to job messages",
+    }.get(status, "withdrawn")
     timeline_record(
         tenant=tenant,
         kind="contact.consent",

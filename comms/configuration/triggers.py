@@ -33,6 +33,10 @@ EVENT_USES_STAGE = {TriggerOn.STAGE_ENTERED}
 EVENT_USES_DATE_FIELD = {TriggerOn.DATE_REACHED}
 EVENT_USES_OFFSET = {TriggerOn.DATE_REACHED, TriggerOn.NO_RESPONSE}
 
+# Longer waits are typos (and dates that far out overflow the sweeps' arithmetic).
+LONGEST_WAIT_MINUTES = 3 * 366 * 24 * 60
+LONGEST_REPEAT_DAYS = 366
+
 
 def _channel_names(channels) -> str:
     labels = [CHANNEL_WORDS.get(channel, channel) for channel in channels]
@@ -79,6 +83,8 @@ def _check_trigger(trigger: Trigger, tenant: Tenant) -> None:
         errors["date_field"] = "Pick the date on the lead to count from."
     if trigger.event == TriggerOn.NO_RESPONSE and trigger.offset_minutes <= 0:
         errors["offset_minutes"] = "Say how long without a reply: more than zero."
+    if abs(trigger.offset_minutes) > LONGEST_WAIT_MINUTES:
+        errors["offset_minutes"] = "Keep it within three years of the date."
     conditions = {"pipeline": "pipelines", "brand": "brands", "source": "lead sources"}
     for field, plural in conditions.items():
         if not _belongs(getattr(trigger, field), tenant):
@@ -238,6 +244,10 @@ def trigger_step_save(
         errors = {"action": "Send a message or create a follow-up."}
     if delay_minutes < 0:
         errors["delay_minutes"] = "A step cannot happen before its trigger fires."
+    elif delay_minutes > LONGEST_WAIT_MINUTES:
+        errors["delay_minutes"] = "Keep it within three years of the trigger."
+    if (repeat_every_days or 0) > LONGEST_REPEAT_DAYS:
+        errors["repeat_every_days"] = "Repeat at least once a year."
     if errors:
         raise ValidationError(errors)
     step.full_clean(exclude=["tenant", "trigger"])

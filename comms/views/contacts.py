@@ -93,8 +93,10 @@ def contact_consent(request, contact_pk: int):
         )
     except ValidationError as error:
         return _answer(request, contact, done="", error=" ".join(error.messages))
-    verb = "given" if consent.status == ConsentStatus.GRANTED else "withdrawn"
-    done = f"{consent.get_channel_display()} consent recorded as {verb}."
+    done = (
+        f"{consent.get_channel_display()} consent recorded as "
+        f"“{consent.get_status_display().lower()}”."
+    )
     return _answer(request, contact, done=done, error="")
 
 

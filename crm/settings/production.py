@@ -36,3 +36,9 @@ if os.environ.get("ANYMAIL_ESP"):
         for key, value in os.environ.items()
         if key.startswith("ANYMAIL_") and key != "ANYMAIL_ESP"
     }
+    if not ANYMAIL.get("WEBHOOK_SECRET"):
+        # anymail would only warn, and accept forged bounces and complaints from anyone.
+        raise ImproperlyConfigured(
+            "ANYMAIL_WEBHOOK_SECRET (user:password) must be set: it authenticates the ESP's "
+            "delivery and inbound webhooks."
+        )

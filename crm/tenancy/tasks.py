@@ -1,10 +1,13 @@
 import functools
+import logging
 
 from celery import shared_task
 from django.db import transaction
 
 from crm.logging import bind_log_context, log_context
 from crm.tenancy.context import tenant_context
+
+logger = logging.getLogger(__name__)
 
 
 def tenant_task(**task_options):
@@ -39,11 +42,18 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
 
 
 def each_tenant(sweep) -> int:
-    """Run a beat sweep `sweep(tenant=...)` in every tenant's context; the sum of what it returns."""
+    """Run a beat sweep `sweep(tenant=...)` in every tenant's context; the sum of what it returns.
+
+    One tenant's failure (its data, or a bug it alone triggers) is logged and the sweep goes on to
+    the others: no tenant's reminders wait on another's error.
+    """
     from crm.models import Tenant
 
     done = 0
     for tenant in Tenant.objects.all().order_by("pk"):
-        with tenant_context(tenant):
-            done += sweep(tenant=tenant)
+        try:
+            with tenant_context(tenant):
+                done += sweep(tenant=tenant)
+        except Exception:
+            logger.exception("%s failed for tenant %s", sweep.__name__, tenant.slug)
     return done

@@ -197,7 +197,7 @@ class TestConsentRecordedByStaff:
             **HX,
         )
         assert response.status_code == 200
-        assert "WhatsApp consent recorded as given." in _page(response)
+        assert "WhatsApp consent recorded as “granted”." in _page(response)
         consent = _consent(world, "whatsapp")
         assert (consent.status, consent.source) == (
             ConsentStatus.GRANTED,

@@ -49,7 +49,7 @@ def _replies(world) -> list[OutboundMessage]:
         ("end", "STOP"),
         ("QUIT", "STOP"),
         ("START", "START"),
-        ("yes", "START"),
+        ("yes", None),
         ("Unstop", "START"),
         ("HELP", "HELP"),
         ("info", "HELP"),
@@ -121,7 +121,7 @@ def test_start_grants_consent_again(world):
     assert _handle(world, "start", now=AFTERNOON + dt.timedelta(minutes=5)) == "START"
 
     consent = _consent(world)
-    assert (consent.status, consent.source) == (ConsentStatus.GRANTED, "START reply")
+    assert (consent.status, consent.source) == (ConsentStatus.NO_MARKETING, "START reply")
     _stop_reply, start_reply = _replies(world)
     assert start_reply.body_text.startswith(f"{world.brand.name}: you are subscribed")
     assert "Reply STOP" in start_reply.body_text

@@ -299,8 +299,17 @@ class TestUnsubscribeLink:
         assert done.status_code == 200 and "You are unsubscribed" in done.content.decode()
         with world.active():
             consent = ContactConsent.objects.get(contact=world.contact, channel="email")
-        assert consent.status == ConsentStatus.WITHDRAWN
+        assert consent.status == ConsentStatus.NO_MARKETING
         assert consent.source == "unsubscribe link"
+
+    def test_after_unsubscribing_job_messages_still_go_and_marketing_does_not(self, client, world):
+        client.post("/" + self._link(world))
+        at = dt.datetime(2026, 6, 8, 15, 0, tzinfo=dt.UTC)
+        survey = message_template_for(
+            world.tenant, "survey", channels=("email",), purpose="marketing"
+        )
+        assert _schedule(world, "email", key="job", at=at).status == "scheduled"
+        assert _schedule(world, "email", key="m", template=survey, at=at).status == "suppressed"
 
     def test_a_tampered_link_is_refused(self, client, world):
         path = "/" + self._link(world)

@@ -62,3 +62,8 @@ def test_html_is_escaped_and_text_is_not():
     assert rendered.subject == "For <b>Ana</b> & co"
     assert rendered.text == "Hi <b>Ana</b> & co"
     assert rendered.html == "<p>Hi &lt;b&gt;Ana&lt;/b&gt; &amp; co</p>"
+
+
+def test_a_filter_that_only_fails_when_rendering_is_refused_on_save():
+    with pytest.raises(rendering.TemplateProblem):
+        rendering.validate(text='{{ first_name|wordwrap:"x" }}')

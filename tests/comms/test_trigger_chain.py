@@ -16,6 +16,7 @@ from comms.models import (
     TriggerStep,
 )
 from crm.models import Notification, TimelineEvent
+from crm.services import consent_record
 from leads import services as lead_services
 from tests.factories import (
     ContactEmailFactory,
@@ -236,3 +237,77 @@ def test_no_response_trigger_and_its_call_follow_up(miami):
         assert triggers.follow_ups_sweep(tenant=world.tenant, now=AFTERNOON + HOUR * 72) == 1
         note = Notification.objects.get(recipient=world.rep.user, kind="follow_up_due")
         assert "No answer: call them" in note.title
+
+
+def test_a_marketing_email_carries_one_click_unsubscribe_and_a_job_email_does_not(miami):
+    world = miami
+    survey = message_template_for(world.tenant, "survey", channels=("email",), purpose="marketing")
+    notice = message_template_for(world.tenant, "notice", channels=("email",))
+    lead = lead_for(world, owner=world.rep)
+    with world.active():
+        consent_record(
+            tenant=world.tenant,
+            contact=world.contact,
+            channel="email",
+            status="granted",
+            source="web form",
+        )
+        for key, template in (("survey", survey), ("notice", notice)):
+            outbox.message_schedule(
+                tenant=world.tenant,
+                channel="email",
+                source="update",
+                idempotency_key=key,
+                contact=world.contact,
+                lead=lead,
+                template=template,
+                now=AFTERNOON,
+                send_after=AFTERNOON,
+            )
+    assert _send_due(world, AFTERNOON) == ["sent", "sent"]
+    with world.active():
+        headers = {
+            delivery.message.template.key: delivery.headers
+            for delivery in SandboxDelivery.objects.select_related("message__template")
+        }
+    assert "List-Unsubscribe" in headers["survey"]
+    assert headers["survey"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "List-Unsubscribe" not in headers["notice"]
+
+
+def test_a_no_reply_reminder_does_not_restart_the_wait_it_is_about(miami):
+    world = miami
+    reminder = message_template_for(world.tenant, "nudge", channels=("email",))
+    trigger_for(
+        world.tenant,
+        event="no_response",
+        offset_minutes=48 * 60,
+        name="48 h",
+        steps=[{"template": reminder, "channels": ["email"], "only_while_in_stage": False}],
+    )
+    trigger_for(
+        world.tenant,
+        event="no_response",
+        offset_minutes=72 * 60,
+        name="72 h",
+        steps=[
+            {
+                "action": "follow_up",
+                "follow_up_kind": "call",
+                "follow_up_subject": "Call them",
+                "only_while_in_stage": False,
+            }
+        ],
+    )
+    lead = lead_for(world, owner=world.rep)
+    with world.active():
+        type(lead).objects.filter(pk=lead.pk).update(last_outbound_at=AFTERNOON)
+        sweep = triggers.time_triggers_sweep
+        for hour in range(0, 97, 4):
+            at = AFTERNOON + HOUR * hour
+            sweep(tenant=world.tenant, now=at)
+            _send_due(world, at)
+        assert OutboundMessage.objects.filter(lead=lead, template=reminder).count() == 1
+        assert ScheduledFollowUp.objects.filter(lead=lead, subject="Call them").count() == 1
+        lead.refresh_from_db()
+        assert lead.last_outbound_at == AFTERNOON

@@ -94,7 +94,9 @@ def test_build_a_stage_trigger_with_two_steps(page_at, configured):
 
     page.click("a:has-text('Add a step')")
     page.wait_for_load_state("networkidle")
-    page.select_option("#id_template", label="Quote sent (Email, SMS, WhatsApp)")
+    with tenant_context(configured.tenant):
+        quote_sent = MessageTemplate.objects.get(tenant=configured.tenant, key="quote-sent")
+    page.select_option("#id_template", str(quote_sent.pk))
     page.check("input[name=channels][value=email]")
     page.check("input[name=channels][value=sms]")
     page.check("input[name=channel_choice][value=all]")

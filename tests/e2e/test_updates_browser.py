@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from comms.demo_templates import seed_templates
-from comms.models import ScheduledFollowUp
+from comms.models import OutboundMessage, ScheduledFollowUp
 from comms.updates import customer_update_send
 from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
@@ -33,6 +33,9 @@ def active_jobs(demo):
     now = timezone.now()
     with tenant_context(tenant):
         seed_templates(tenant=tenant)
+        # The demo sent its first updates today; here no job has had one yet.
+        OutboundMessage.objects.filter(tenant=tenant).delete()
+        Lead.objects.filter(tenant=tenant).update(last_update_sent_at=None)
         jobs = list(
             Lead.objects.filter(tenant=tenant, next_update_due_at__isnull=False)
             .select_related("contact")
