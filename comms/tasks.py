@@ -38,3 +38,8 @@ def sweep_follow_ups() -> int:
 @shared_task
 def sweep_customer_updates() -> int:
     return each_tenant(updates.customer_updates_sweep)
+
+
+@tenant_task()
+def refresh_update_rhythms(tenant: Tenant) -> int:
+    return updates.update_rhythms_refresh(tenant=tenant)

@@ -29,7 +29,7 @@ from comms.models import (
     TemplateVariant,
     UpdateFrequency,
 )
-from comms.variables import _next_stage, contact_zone
+from comms.variables import contact_zone, next_stage_for_customer
 from crm.models import Contact, Notification, NotificationLevel, Role, Tenant, TimelineEvent, User
 from crm.services import notifications_notify_roles, timeline_record
 from leads.models import Lead, LeadStatus, Phase, Stage, StageVisit
@@ -53,10 +53,7 @@ def is_active_job(lead: Lead) -> bool:
 
 
 def update_interval(*, tenant: Tenant, contact: Contact) -> dt.timedelta | None:
-    """How often this contact hears about their jobs; None: only when something changes.
-
-    An interval of 0 days in the tenant's settings switches regular updates off (it would
-    otherwise send one on every sweep)."""
+    """How often this contact hears about their jobs; None: only when something changes."""
     profile = policy.profile_get(tenant=tenant, contact_id=contact.pk)
     frequency = profile.update_frequency if profile else UpdateFrequency.DEFAULT
     if frequency == UpdateFrequency.NEVER:
@@ -149,7 +146,7 @@ def customer_update_content(
     stage_ids = {e.detail.get("to") for e in latest if e.kind == "lead.stage_changed"}
     stages = Stage.objects.filter(tenant=tenant, pk__in=stage_ids - {None}).in_bulk()
     zone = contact_zone(tenant, lead.contact)
-    next_stage = _next_stage(lead)
+    next_stage = next_stage_for_customer(lead)
     return UpdateContent(
         stage_label=lead.stage.label_for_customer if lead.stage else "",
         next_step=next_stage.label_for_customer if next_stage else "",
@@ -336,3 +333,18 @@ def customer_updates_sweep(*, tenant: Tenant, now: dt.datetime | None = None) ->
                 sent += 1
         if len(batch) < SWEEP_BATCH:
             return sent
+
+
+def update_rhythms_refresh(*, tenant: Tenant) -> int:
+    """A new interval re-plans every active job's next update from its last one (jobs whose
+    contact chose their own rhythm come out unchanged). Returns how many jobs were looked at."""
+    leads = (
+        Lead.objects.filter(tenant=tenant, stage__phase__in=ACTIVE_PHASES)
+        .exclude(status=LeadStatus.LOST)
+        .select_related("stage", "contact")
+    )
+    count = 0
+    for lead in leads.iterator(chunk_size=500):
+        lead_update_rhythm(tenant=tenant, lead=lead)
+        count += 1
+    return count

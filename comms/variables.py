@@ -21,7 +21,7 @@ def contact_zone(tenant: Tenant, contact: Contact | None) -> zoneinfo.ZoneInfo:
     return zone_for(tenant, profile)
 
 
-def _next_stage(lead: Lead) -> Stage | None:
+def next_stage_for_customer(lead: Lead) -> Stage | None:
     if lead.stage is None:
         return None
     return (
@@ -76,7 +76,7 @@ def message_variables(
     }
     if lead is not None:
         owner = lead.owner.user if lead.owner_id else None
-        next_stage = _next_stage(lead)
+        next_stage = next_stage_for_customer(lead)
         values |= {
             "order_number": lead.reference,
             "job_title": lead.title,

@@ -10,11 +10,11 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from comms import updates
 from comms.models import CommsSettings, MessageChannel
 from comms.policy import comms_settings_get
+from comms.tasks import refresh_update_rhythms
 from crm.models import Channel, Tenant, User
-from leads.models import Lead, LeadStatus
+from crm.tenancy.tasks import enqueue_on_commit
 
 # Quiet hours cover phone calls too (follow-ups are scheduled inside them); caps only messages.
 QUIET_HOURS_CHANNELS = tuple(Channel.values)
@@ -124,17 +124,6 @@ def comms_settings_update(*, tenant: Tenant, actor: User, **values) -> CommsSett
         raise ValidationError(errors)
     config.save()
     if config.update_interval_days != interval_before:
-        _update_rhythms_refresh(tenant)
+        # Every active job is re-planned: in the background, not in the admin's request.
+        enqueue_on_commit(refresh_update_rhythms, tenant.pk)
     return config
-
-
-def _update_rhythms_refresh(tenant: Tenant) -> None:
-    """A new interval re-plans every active job's next update from its last one (jobs whose
-    contact chose their own rhythm come out unchanged)."""
-    leads = (
-        Lead.objects.filter(tenant=tenant, stage__phase__in=updates.ACTIVE_PHASES)
-        .exclude(status=LeadStatus.LOST)
-        .select_related("stage", "contact")
-    )
-    for lead in leads.iterator(chunk_size=500):
-        updates.lead_update_rhythm(tenant=tenant, lead=lead)

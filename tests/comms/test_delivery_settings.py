@@ -22,6 +22,7 @@ from comms.models import (
     default_weekly_caps,
 )
 from comms.policy import comms_settings_get
+from comms.tasks import refresh_update_rhythms
 from crm.models import Role
 from crm.services import consent_record
 from leads.models import Lead
@@ -292,7 +293,7 @@ class TestTheChangeTakesEffect:
         assert reason == "Suppressed by the cap: 0 marketing Email messages per week"
 
 
-def test_a_new_interval_replans_the_active_jobs(client, world):
+def test_a_new_interval_replans_the_active_jobs(client, world, django_capture_on_commit_callbacks):
     lead = lead_for(world, owner=world.rep)
     with world.active():
         lead_move_to_stage(
@@ -306,7 +307,10 @@ def test_a_new_interval_replans_the_active_jobs(client, world):
     assert due_before is not None
 
     sign_in(client, world.admin)
-    assert client.post(URL, _form(update_interval_days="7")).status_code == 302
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.post(URL, _form(update_interval_days="7")).status_code == 302
+    assert len(callbacks) == 1  # the re-plan is queued for a worker, not done in the request
+    refresh_update_rhythms(world.tenant.pk)  # what the worker runs
     with world.active():
         lead.refresh_from_db()
     assert lead.next_update_due_at == due_before - dt.timedelta(days=7)
