@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.text import slugify
 
 from comms.models import MessageChannel, MessageTemplate, TemplateVariant
+from comms.preview import NO_LEAD
 from crm.models import Brand, Tenant
 from crm.selectors import brands_for_tenant
 
@@ -113,7 +114,7 @@ class PreviewForm(forms.Form):
     preview_contact = forms.IntegerField(required=False, min_value=1)
     preview_lead = forms.CharField(required=False, max_length=20)
 
-    NO_LEAD = "none"
+    NO_LEAD = NO_LEAD
 
     def chosen_lead_id(self) -> int | str | None:
         """A lead id, NO_LEAD, or None when the admin has not picked (then: their newest)."""
