@@ -159,7 +159,7 @@ def test_staff_use_the_comms_panel_on_a_contact(page_at, contact_with_history, w
     sms.locator("input[name=note]").fill("told us on the phone")
     sms.locator("button:has-text('Consent withdrawn')").click()
     page.wait_for_selector("#contact-comms .row-flash.done")
-    assert "SMS consent recorded as withdrawn." in page.locator("#contact-comms").inner_text()
+    assert "SMS consent recorded as “withdrawn”." in page.locator("#contact-comms").inner_text()
 
     page.select_option("#contact-comms select[name=time_zone]", "America/Chicago")
     page.select_option("#contact-comms select[name=update_frequency]", "monthly")
