@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -13,7 +15,8 @@ def contact_list(request):
     page = selectors.contact_list(
         tenant=request.tenant, search=request.GET.get("q", ""), after=request.GET.get("after")
     )
-    context = {"page": page, "query": request.GET.get("q", "")}
+    query = request.GET.get("q", "")
+    context = {"page": page, "query": query, "params": urlencode({"q": query}) if query else ""}
     if request.htmx and request.GET.get("after"):
         return render(request, "crm/contacts/list.html#rows", context)
     return render(request, "crm/contacts/list.html", context)

@@ -146,3 +146,15 @@ def test_rows_created_in_the_same_instant_are_all_paged(client, world):
     second = client.get(reverse("contacts:list"), {"after": first.next_cursor}).context["page"]
     seen = {c.pk for c in first.items} | {c.pk for c in second.items}
     assert len(seen) == CONTACTS_PER_PAGE + 11
+
+
+def test_show_more_keeps_the_search(client, world):
+    for _ in range(CONTACTS_PER_PAGE + 2):
+        factories.ContactFactory(tenant=world.tenant, last_name="Whitfield")
+    sign_in(client, world.rep)
+
+    page = client.get(reverse("contacts:list"), {"q": "Whitfield & Co"}).content.decode()
+    assert "No contacts match" in page
+
+    page = client.get(reverse("contacts:list"), {"q": "Whitfield"}).content.decode()
+    assert 'href="?q=Whitfield&amp;after=' in page
