@@ -48,7 +48,10 @@ def _render_panel(request, contact: Contact, *, done: str = "", error: str = "")
 def _answer(request, contact: Contact, *, done: str, error: str):
     """htmx: the panel again with the outcome in it; a plain form post: back to the contact."""
     if request.htmx:
-        return _render_panel(request, contact, done="" if error else done, error=error)
+        response = _render_panel(request, contact, done="" if error else done, error=error)
+        if not error:
+            response["HX-Trigger"] = "contact-timeline-changed"  # the change is on the timeline
+        return response
     if error:
         messages.error(request, error)
     else:

@@ -198,6 +198,8 @@ class TestConsentRecordedByStaff:
         )
         assert response.status_code == 200
         assert "WhatsApp consent recorded as “granted”." in _page(response)
+        # The contact page's timeline reloads itself to show the change.
+        assert response["HX-Trigger"] == "contact-timeline-changed"
         consent = _consent(world, "whatsapp")
         assert (consent.status, consent.source) == (
             ConsentStatus.GRANTED,

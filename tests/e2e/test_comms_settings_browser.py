@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from comms import outbox
 from comms.models import CommsSettings, ContactCommsProfile, MessageSource
@@ -160,6 +161,9 @@ def test_staff_use_the_comms_panel_on_a_contact(page_at, contact_with_history, w
     sms.locator("button:has-text('Consent withdrawn')").click()
     page.wait_for_selector("#contact-comms .row-flash.done")
     assert "SMS consent recorded as “withdrawn”." in page.locator("#contact-comms").inner_text()
+    expect(page.locator("#contact-timeline")).to_contain_text(
+        "SMS consent withdrawn (staff: told us on the phone)"
+    )
 
     page.select_option("#contact-comms select[name=time_zone]", "America/Chicago")
     page.select_option("#contact-comms select[name=update_frequency]", "monthly")
