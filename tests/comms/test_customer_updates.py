@@ -5,10 +5,12 @@ appointments edited on the lead."""
 
 import datetime as dt
 import html
+import io
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 
 from comms import outbox, updates
@@ -482,3 +484,17 @@ def test_send_now_from_the_list_goes_back_to_the_list(miami, client):
     )
     assert response.url == back
     assert client.get(back).context["page"].items == []
+
+
+def test_the_management_command_plans_jobs_that_were_active_before(world):
+    lead = lead_for(world, owner=world.rep)
+    with world.active():
+        stage = stage_named(lead.pipeline, "In production")
+        Lead.objects.filter(pk=lead.pk).update(stage=stage, next_update_due_at=None)
+    out = io.StringIO()
+
+    call_command("refresh_update_rhythms", stdout=out)
+
+    assert "planned for 1 jobs" in out.getvalue()
+    with world.active():
+        assert Lead.objects.get(pk=lead.pk).next_update_due_at is not None
