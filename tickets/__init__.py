@@ -1,0 +1,1 @@
+"""The unified inbox: channels, tickets and their messages (being built)."""
