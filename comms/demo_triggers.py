@@ -115,8 +115,13 @@ def _named(stages: list[Stage], names: tuple[str, ...]) -> Stage | None:
     return next((by_name[name.casefold()] for name in names if name.casefold() in by_name), None)
 
 
+def _moved_on(stages: list[Stage], event: str) -> Stage | None:
+    """The stage leads move to when `event` happens (a sent quote, a payment)."""
+    return next((stage for stage in stages if stage.moves_on == event), None)
+
+
 def _stage_triggers(pipeline: Pipeline, stages: list[Stage]) -> list[DemoTrigger]:
-    quote_sent = next((stage for stage in stages if stage.moves_on == LeadEvent.QUOTE_SENT), None)
+    quote_sent = _moved_on(stages, LeadEvent.QUOTE_SENT)
     wanted = [
         (
             quote_sent,
@@ -148,6 +153,26 @@ def _stage_triggers(pipeline: Pipeline, stages: list[Stage]) -> list[DemoTrigger
                     "annual-check-up",
                     (EMAIL,),
                     delay_minutes=365 * DAYS,
+                    only_while_in_stage=False,
+                ),
+            ),
+        ),
+        (
+            _moved_on(stages, LeadEvent.PAYMENT_RECORDED),
+            "Job paid: thank-you call and review request",
+            # No paid customer is left without a follow-up: the owner thanks them in person and
+            # asks for the review, wherever the lead has moved on to by then.
+            (
+                FollowUp(
+                    FollowUpKind.CALL,
+                    "Thank-you call: the job is paid",
+                    delay_minutes=1 * DAYS,
+                    only_while_in_stage=False,
+                ),
+                FollowUp(
+                    FollowUpKind.MESSAGE,
+                    "Ask for a review (text them the link)",
+                    delay_minutes=3 * DAYS,
                     only_while_in_stage=False,
                 ),
             ),

@@ -306,43 +306,6 @@ class TriggerStep(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "trigger", "position"], name="step_by_trigger")]
 
 
-class ScheduledFollowUpStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DUE = "due", "Due (owner told)"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-class ScheduledFollowUp(TenantOwnedModel):
-    """A follow-up a trigger promised the owner: when due, the owner is told (in-app and by their
-    notification preferences) and the lead shows it as its next follow-up."""
-
-    key = models.CharField(max_length=200)
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="scheduled_follow_ups")
-    step = models.ForeignKey(TriggerStep, null=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=16, choices=FollowUpKind.choices)
-    subject = models.CharField(max_length=200)
-    due_at = models.DateTimeField()
-    status = models.CharField(
-        max_length=16,
-        choices=ScheduledFollowUpStatus.choices,
-        default=ScheduledFollowUpStatus.PENDING,
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "key"], name="scheduled_follow_up_key")
-        ]
-        indexes = [
-            models.Index(
-                fields=["tenant", "due_at"],
-                condition=Q(status="pending"),
-                name="scheduled_follow_up_due",
-            ),
-            models.Index(fields=["tenant", "lead", "due_at"], name="scheduled_follow_up_lead"),
-        ]
-
-
 # --- The outbox ---------------------------------------------------------------------------------
 
 
@@ -376,6 +339,7 @@ class MessageSource(models.TextChoices):
     STAFF = "staff", "Staff notification"
     MANUAL = "manual", "Sent by a person"
     SYSTEM = "system", "Reply to a keyword"
+    SEQUENCE = "sequence", "Sequence"
 
 
 class Provider(models.TextChoices):
@@ -548,6 +512,8 @@ class StaffNotificationKind(models.TextChoices):
     LEAD_UNTOUCHED = "lead_untouched", "A new lead has not been contacted"
     CUSTOMER_REPLIED = "customer_replied", "A customer replied"
     PAYMENT_RECEIVED = "payment_received", "A payment was received"
+    TICKET_ASSIGNED = "ticket_assigned", "A ticket is assigned to me"
+    TICKET_PRIORITY = "ticket_priority", "A ticket of mine was raised in priority"
     SLA_BREACH = "sla_breach", "A ticket breached its SLA"
     FOLLOW_UP_DUE = "follow_up_due", "A follow-up is due"
     MESSAGE_FAILED = "message_failed", "A message could not be sent"

@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from comms import policy, providers, rendering
+from comms import policy, providers, rendering, signals
 from comms.models import (
     ContactCommsProfile,
     MessageChannel,
@@ -175,11 +175,15 @@ def message_schedule(
     send_after: dt.datetime | None = None,
     created_by: User | None = None,
     now: dt.datetime | None = None,
+    to_address: str = "",
+    from_address: str = "",
 ) -> OutboundMessage:
     """Put a message in the outbox (once per idempotency key) with the delivery policy applied.
 
     Either a template (rendered when the message is sent, so an edit before then counts) or the
     finished subject and bodies. Returns the row, new or the one already there for the key.
+    `to_address` / `from_address` override the contact's primary address and the brand's sender
+    (an inbox answers from its own address, to the one the customer wrote from).
     """
     now = now or timezone.now()
     existing = OutboundMessage.objects.filter(
@@ -188,9 +192,9 @@ def message_schedule(
     if existing is not None:
         return existing
     brand = sending_brand(tenant=tenant, brand=brand or (lead.brand if lead else None))
-    if contact is not None:
+    if not to_address and contact is not None:
         to_address = _contact_address(contact, channel)
-    else:
+    elif not to_address:
         to_address = _user_address(recipient_user, channel)
     message = OutboundMessage(
         tenant=tenant,
@@ -207,7 +211,7 @@ def message_schedule(
         trigger_step=trigger_step,
         trigger_stage=trigger_stage,
         to_address=to_address,
-        from_address=_from_address(tenant, brand, channel),
+        from_address=from_address or _from_address(tenant, brand, channel),
         subject=subject[:300],
         body_text=body_text,
         body_html=body_html,
@@ -356,7 +360,9 @@ def _render(message: OutboundMessage) -> None:
             variables=variables,
             make_html=message.channel == MessageChannel.EMAIL,
         )
-    message.subject = rendered.subject[:300]
+    if not (message.context.get("keep_subject") and message.subject):
+        # (A reply in a ticket keeps its "Re: … [#T-1042]", so the thread stays one thread.)
+        message.subject = rendered.subject[:300]
     message.body_text = rendered.text
     message.body_html = rendered.html
     if message.purpose == Purpose.MARKETING:
@@ -419,6 +425,7 @@ def _mark_address_bad(message: OutboundMessage, now: dt.datetime) -> None:
         contact_id=message.contact_id,
         defaults={"email_bounced_at": now, "bounced_email": message.to_address},
     )
+    signals.email_bounced.send(sender=OutboundMessage, tenant=message.tenant, message=message)
 
 
 def message_send(*, tenant: Tenant, message_id: int, now: dt.datetime | None = None) -> str:
@@ -457,8 +464,9 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
         message.status = MessageStatus.CANCELLED
         _decide(message, "cancelled", f"Not sent: {stale}", now)
         return "cancelled"
-    if message.contact_id is not None:
+    if message.contact_id is not None and not message.context.get("answer_sender"):
         # The address as it is now: staff may have fixed a bounced one since it was scheduled.
+        # (A ticket reply goes back to the address the customer wrote from.)
         message.to_address = _contact_address(message.contact, message.channel)
     if message.template_id is not None and not message.context.get("prerendered"):
         try:

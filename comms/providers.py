@@ -47,6 +47,14 @@ def message_id_header(message: OutboundMessage) -> str:
 
 def email_headers(message: OutboundMessage) -> dict:
     headers = {"Message-ID": message_id_header(message)}
+    # A reply from a ticket: the customer's mail client threads it, and their answer comes back
+    # to the ticket by its reply address (tickets.routing).
+    if message.context.get("in_reply_to"):
+        headers["In-Reply-To"] = f"<{message.context['in_reply_to']}>"
+        headers["References"] = " ".join(
+            f"<{ref}>"
+            for ref in message.context.get("references") or [message.context["in_reply_to"]]
+        )
     if message.context.get("unsubscribe_url"):
         # One-click unsubscribe in the mail client (RFC 8058).
         headers["List-Unsubscribe"] = f"<{message.context['unsubscribe_url']}>"
@@ -57,6 +65,8 @@ def email_headers(message: OutboundMessage) -> dict:
 def send_sandbox(message: OutboundMessage) -> Sent:
     """Record the message instead of sending it, in the caller's transaction."""
     headers = email_headers(message) if message.channel == MessageChannel.EMAIL else {}
+    if headers and message.context.get("reply_to"):
+        headers["Reply-To"] = message.context["reply_to"]
     SandboxDelivery.objects.create(
         tenant_id=message.tenant_id,
         message=message,
@@ -109,13 +119,22 @@ def _twilio_address(channel: str, number: str) -> str:
     return f"whatsapp:{number}" if channel == MessageChannel.WHATSAPP else number
 
 
-def send_twilio(message: OutboundMessage) -> Sent:
-    if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN):
-        raise ProviderError("Twilio is not configured (TWILIO_ACCOUNT_SID).", transient=False)
-    client = Client(
-        settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=twilio_http_client()
+def twilio_credentials(message: OutboundMessage) -> tuple[str, str]:
+    """The sending number's own Twilio account (an inbox's number), else the platform's."""
+    from tickets.selectors import twilio_account_for  # the inbox owns the numbers
+
+    own = twilio_account_for(
+        tenant_id=message.tenant_id, channel=message.channel, number=message.from_address
     )
-    callback_path = reverse("comms-public:twilio-status")
+    return own or (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+
+
+def send_twilio(message: OutboundMessage) -> Sent:
+    account_sid, auth_token = twilio_credentials(message)
+    if not (account_sid and auth_token):
+        raise ProviderError("Twilio is not configured (TWILIO_ACCOUNT_SID).", transient=False)
+    client = Client(account_sid, auth_token, http_client=twilio_http_client())
+    callback_path = reverse("tickets-public:twilio-status")
     options = {
         "to": _twilio_address(message.channel, message.to_address),
         "from_": _twilio_address(message.channel, message.from_address),

@@ -6,16 +6,11 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from comms.models import (
-    MessageStatus,
-    MessageTemplate,
-    OutboundMessage,
-    ScheduledFollowUp,
-    ScheduledFollowUpStatus,
-)
+from comms.models import MessageStatus, MessageTemplate, OutboundMessage
 from comms.updates import ACTIVE_PHASES, is_active_job, update_template_get
 from crm.models import Tenant
 from crm.pagination import KeysetPage, keyset_page
+from followups.models import OPEN_STATUSES, FollowUp, Source
 from leads.models import Lead, LeadStatus
 from leads.selectors import lead_get
 
@@ -81,7 +76,7 @@ class LeadMessagesPanel:
     is_overdue: bool
     update_template: MessageTemplate | None
     messages: list[MessageLine]
-    follow_ups: list[ScheduledFollowUp]
+    follow_ups: list[FollowUp]
 
 
 def lead_messages_panel(
@@ -92,9 +87,9 @@ def lead_messages_panel(
     now = now or timezone.now()
     lead = lead_get(tenant=tenant, lead_id=lead_id)
     messages = OutboundMessage.objects.filter(tenant=tenant, lead=lead).select_related("template")
-    follow_ups = ScheduledFollowUp.objects.filter(
-        tenant=tenant, lead=lead, status=ScheduledFollowUpStatus.PENDING
-    )
+    follow_ups = FollowUp.objects.filter(
+        tenant=tenant, lead=lead, source=Source.TRIGGER, status__in=OPEN_STATUSES
+    ).select_related("type")
     due = lead.next_update_due_at
     return LeadMessagesPanel(
         lead=lead,
@@ -105,5 +100,5 @@ def lead_messages_panel(
             MessageLine(message, message.decisions[-1]["reason"] if message.decisions else "")
             for message in messages.order_by("-created_at", "-id")[:PANEL_MESSAGES]
         ],
-        follow_ups=list(follow_ups.order_by("due_at", "id")[:PANEL_FOLLOW_UPS]),
+        follow_ups=list(follow_ups.order_by("scheduled_at", "id")[:PANEL_FOLLOW_UPS]),
     )

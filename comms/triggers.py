@@ -5,30 +5,32 @@ Status triggers run inside the transaction of the change that fired them (leads.
 change and its messages commit together. Time triggers are swept: each sweep looks at the window
 since the last one (Trigger.swept_until), and every message has an idempotency key naming the
 trigger, the lead and the date it counted from, so a sweep that runs twice sends nothing twice.
+A follow-up step makes a real follow-up (followups.FollowUp) for the lead's owner, keyed the
+same way; its reminders and missed status are the follow-ups app's.
 """
 
 import datetime as dt
 import logging
+import re
 
 from django.db import transaction
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from comms import outbox, policy
 from comms.models import (
     ChannelChoice,
+    FollowUpKind,
     MessageSource,
-    ScheduledFollowUp,
-    ScheduledFollowUpStatus,
     StepAction,
     Trigger,
     TriggerDateField,
     TriggerOn,
     TriggerStep,
 )
-from crm.models import NotificationLevel, Role, Tenant
-from crm.services import notification_create, notifications_notify_roles, timeline_record
+from crm.models import Membership, Role, Tenant
+from followups import services as follow_ups
+from followups.models import OPEN_STATUSES, FollowUp, Priority, Source, Status
 from leads.models import Lead, LeadStatus, Stage
 
 logger = logging.getLogger(__name__)
@@ -108,26 +110,92 @@ def run_steps(
                 )
                 scheduled += 1
         else:
-            _, created = ScheduledFollowUp.objects.get_or_create(
-                tenant=tenant,
-                key=key,
-                defaults={
-                    "lead": lead,
-                    "step": step,
-                    "kind": step.follow_up_kind,
-                    "subject": step.follow_up_subject,
-                    "due_at": max(due, now),
-                },
-            )
-            scheduled += int(created)
-            _note_next_follow_up(tenant, lead, max(due, now))
+            scheduled += int(_follow_up_create(tenant, step, lead, max(due, now), key))
     return scheduled
 
 
-def _note_next_follow_up(tenant: Tenant, lead: Lead, due: dt.datetime) -> None:
-    Lead.objects.filter(tenant=tenant, pk=lead.pk).filter(
-        Q(next_follow_up_at__isnull=True) | Q(next_follow_up_at__gt=due)
-    ).update(next_follow_up_at=due)
+# --- Follow-ups a trigger promises (followups.FollowUp rows) -------------------------------------
+
+# The follow-up type of each kind of step (an escalation is a call, by a manager).
+FOLLOW_UP_TYPES = {
+    FollowUpKind.CALL: "call",
+    FollowUpKind.EMAIL: "email",
+    FollowUpKind.MESSAGE: "message",
+    FollowUpKind.MEETING: "meeting",
+    FollowUpKind.ESCALATION: "call",
+}
+# Keys of trigger follow-ups start "trigger:<trigger>:step:<step>:" (then lead and occasion; a
+# repeat adds "|<its occasion>"): the step a follow-up came from is read back from its key.
+STEP_KEY = re.compile(r"^trigger:(\d+):step:(\d+):")
+
+
+def _manager(tenant: Tenant) -> Membership | None:
+    members = list(
+        Membership.objects.filter(
+            tenant=tenant, is_active=True, role__in=(Role.MANAGER, Role.ADMIN)
+        )
+        .select_related("user")
+        .order_by("pk")
+    )
+    managers = [member for member in members if member.role == Role.MANAGER]
+    return (managers or members or [None])[0]
+
+
+def _assignee(tenant: Tenant, step: TriggerStep, lead: Lead) -> Membership | None:
+    """The lead's owner; an escalation, or a lead nobody owns, goes to a manager."""
+    owner = lead.owner
+    if step.follow_up_kind != FollowUpKind.ESCALATION and owner is not None and owner.is_active:
+        return owner
+    return _manager(tenant) or owner
+
+
+def _follow_up_create(
+    tenant: Tenant, step: TriggerStep, lead: Lead, due: dt.datetime, key: str
+) -> bool:
+    """The step's follow-up for `lead`, due at `due`, once per key. True if it is new."""
+    if FollowUp.objects.filter(tenant=tenant, key=key).exists():
+        return False
+    assignee = _assignee(tenant, step, lead)
+    if assignee is None:
+        logger.warning("Trigger step %s: nobody can take the follow-up of %s", step.pk, lead)
+        return False
+    escalation = step.follow_up_kind == FollowUpKind.ESCALATION
+    follow_ups.follow_up_create(
+        tenant=tenant,
+        actor=None,
+        subject=step.follow_up_subject or step.get_follow_up_kind_display(),
+        description=f"Asked for by the trigger “{step.trigger.name}”.",
+        contact=lead.contact,
+        lead=lead,
+        assignee=assignee,
+        scheduled_at=due,
+        type=follow_ups.follow_up_type_get(
+            tenant=tenant, key=FOLLOW_UP_TYPES.get(step.follow_up_kind, "call")
+        ),
+        priority=Priority.HIGH if escalation else Priority.MEDIUM,
+        source=Source.TRIGGER,
+        key=key,
+    )
+    return True
+
+
+def _open_trigger_follow_ups(tenant: Tenant, lead: Lead) -> list[tuple[FollowUp, TriggerStep]]:
+    """The lead's open follow-ups made by triggers, each with the step that made it (one whose
+    step was deleted since is left alone: it is a plain follow-up now)."""
+    found = FollowUp.objects.filter(
+        tenant=tenant, lead=lead, source=Source.TRIGGER, status__in=OPEN_STATUSES
+    ).select_related("contact", "lead")
+    by_step: dict[int, list[FollowUp]] = {}
+    for follow_up in found:
+        match = STEP_KEY.match(follow_up.key)
+        if match:
+            by_step.setdefault(int(match.group(2)), []).append(follow_up)
+    steps = TriggerStep.objects.filter(tenant=tenant, pk__in=by_step).select_related("trigger")
+    return [(follow_up, step) for step in steps for follow_up in by_step[step.pk]]
+
+
+def _cancel(tenant: Tenant, follow_up: FollowUp, reason: str) -> None:
+    follow_ups.follow_up_cancel(tenant=tenant, actor=None, follow_up=follow_up, reason=reason)
 
 
 def _occasion(moment: dt.datetime) -> str:
@@ -155,13 +223,14 @@ def triggers_on_stage_entered(*, tenant: Tenant, lead: Lead, stage: Stage) -> in
 
 def _cancel_follow_ups_of_other_stages(tenant: Tenant, lead: Lead, stage: Stage) -> None:
     """A follow-up a stage promised (e.g. the weekly call while on hold) ends when the lead leaves."""
-    ScheduledFollowUp.objects.filter(
-        tenant=tenant,
-        lead=lead,
-        status=ScheduledFollowUpStatus.PENDING,
-        step__only_while_in_stage=True,
-        step__trigger__event=TriggerOn.STAGE_ENTERED,
-    ).exclude(step__trigger__stage=stage).update(status=ScheduledFollowUpStatus.CANCELLED)
+    for follow_up, step in _open_trigger_follow_ups(tenant, lead):
+        trigger = step.trigger
+        if (
+            step.only_while_in_stage
+            and trigger.event == TriggerOn.STAGE_ENTERED
+            and trigger.stage_id != stage.pk
+        ):
+            _cancel(tenant, follow_up, f"the lead moved on to {stage.name}")
 
 
 def triggers_on_lead_created(*, tenant: Tenant, lead: Lead) -> int:
@@ -179,6 +248,10 @@ def triggers_on_lead_created(*, tenant: Tenant, lead: Lead) -> int:
 
 
 def triggers_on_lead_lost(*, tenant: Tenant, lead: Lead) -> int:
+    # What the triggers promised for the sale ends with it; an escalation still reaches a manager.
+    for follow_up, step in _open_trigger_follow_ups(tenant, lead):
+        if step.follow_up_kind != FollowUpKind.ESCALATION:
+            _cancel(tenant, follow_up, "the lead was lost")
     scheduled = 0
     moment = lead.closed_at or timezone.now()
     for trigger in _active_triggers(tenant, TriggerOn.LEAD_LOST):
@@ -213,7 +286,7 @@ def _leads_due(trigger: Trigger, start: dt.datetime, end: dt.datetime):
         field = trigger.date_field
     return leads.filter(
         **{f"{field}__gt": start - offset, f"{field}__lte": end - offset}
-    ).select_related("contact", "stage"), field
+    ).select_related("contact", "stage", "owner"), field
 
 
 @transaction.atomic
@@ -251,78 +324,47 @@ def time_triggers_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> in
     return scheduled
 
 
-# --- Follow-ups a trigger promised -------------------------------------------------------------
+# --- Repeating follow-ups -------------------------------------------------------------------------
 
 
 @transaction.atomic
 def follow_ups_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
-    """Tell owners about follow-ups that came due; schedule the next of a repeating one."""
+    """The next follow-up of a repeating step, once the last one came due, while the lead is
+    still open (and, for a stage's step, still in that stage). A cancelled one ends the chain.
+    Returns how many were made; each is keyed by its occasion, so a second sweep makes none."""
     now = now or timezone.now()
-    due = (
-        ScheduledFollowUp.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(tenant=tenant, status=ScheduledFollowUpStatus.PENDING, due_at__lte=now)
-        .select_related("lead__contact", "lead__owner__user", "step__trigger")
-        .order_by("due_at")[:500]
-    )
-    told = 0
-    for follow_up in due:
-        lead, step = follow_up.lead, follow_up.step
-        # Like a trigger's messages, its follow-ups go only if the trigger still wants them.
-        wanted = step is not None and step.trigger.is_active
-        follow_up.status = (
-            ScheduledFollowUpStatus.DUE if wanted else ScheduledFollowUpStatus.CANCELLED
-        )
-        follow_up.save(update_fields=["status"])
-        if not wanted or (lead.status == LeadStatus.LOST and follow_up.kind != "escalation"):
-            continue
-        _tell_owner_follow_up_due(tenant, follow_up)
-        told += 1
-        if step.repeat_every_days and lead.status != LeadStatus.LOST:
-            next_due = follow_up.due_at + dt.timedelta(days=step.repeat_every_days)
-            ScheduledFollowUp.objects.get_or_create(
+    steps = TriggerStep.objects.filter(
+        tenant=tenant,
+        action=StepAction.FOLLOW_UP,
+        repeat_every_days__isnull=False,
+        trigger__is_active=True,
+    ).select_related("trigger")
+    made = 0
+    for step in steps.order_by("pk"):
+        latest_per_lead = (
+            FollowUp.objects.filter(
                 tenant=tenant,
-                key=f"{follow_up.key.split('|')[0]}|{_occasion(next_due)}",
-                defaults={
-                    "lead": lead,
-                    "step": step,
-                    "kind": follow_up.kind,
-                    "subject": follow_up.subject,
-                    "due_at": next_due,
-                },
+                source=Source.TRIGGER,
+                key__startswith=f"trigger:{step.trigger_id}:step:{step.pk}:",
             )
-            _note_next_follow_up(tenant, lead, next_due)
-    return told
-
-
-def _tell_owner_follow_up_due(tenant: Tenant, follow_up: ScheduledFollowUp) -> None:
-    lead = follow_up.lead
-    url = reverse("leads:detail", kwargs={"lead_pk": lead.pk})
-    title = f"{follow_up.get_kind_display()} due: {follow_up.subject} — {lead.contact.display_name}"
-    timeline_record(
-        tenant=tenant,
-        kind="follow_up.due",
-        summary=f"Follow-up due: {follow_up.get_kind_display()} — {follow_up.subject}",
-        lead=lead,
-        detail={
-            "follow_up": follow_up.pk,
-            "trigger": follow_up.step.trigger_id if follow_up.step else None,
-        },
-    )
-    if follow_up.kind == "escalation" or lead.owner is None:
-        notifications_notify_roles(
-            tenant=tenant,
-            roles=[Role.MANAGER, Role.ADMIN],
-            title=title,
-            url=url,
-            level=NotificationLevel.WARNING,
-            kind="follow_up_due",
+            .select_related("lead__contact", "lead__owner")
+            .order_by("lead_id", "-scheduled_at")
+            .distinct("lead_id")
         )
-        return
-    notification_create(
-        tenant=tenant,
-        recipient=lead.owner.user,
-        title=title,
-        url=url,
-        level=NotificationLevel.WARNING,
-        kind="follow_up_due",
-    )
+        for latest in latest_per_lead:
+            lead = latest.lead
+            if latest.scheduled_at > now or latest.status == Status.CANCELLED or lead is None:
+                continue
+            if lead.status == LeadStatus.LOST:
+                continue
+            trigger = step.trigger
+            if (
+                trigger.event == TriggerOn.STAGE_ENTERED
+                and step.only_while_in_stage
+                and lead.stage_id != trigger.stage_id
+            ):
+                continue
+            next_due = latest.scheduled_at + dt.timedelta(days=step.repeat_every_days)
+            key = f"{latest.key.split('|')[0]}|{_occasion(next_due)}"
+            made += int(_follow_up_create(tenant, step, lead, next_due, key))
+    return made

@@ -2,15 +2,14 @@
 
 from django.urls import include, path
 
-from comms.views import public, webhooks
+from comms.views import public
 
 app_name = "comms-public"
 
 urlpatterns = [
     # --- Unsubscribe (comms.views.public)
     path("u/<str:token>/", public.unsubscribe, name="unsubscribe"),
-    # --- Provider webhooks (comms.views.webhooks)
-    path("hooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
+    # Twilio's webhooks (inbound and status) are the inbox's: tickets/urls_public.py.
     # Anymail's tracking webhooks for every ESP (comms.tracking receives its signal).
     path("hooks/anymail/", include("anymail.urls")),
 ]

@@ -153,6 +153,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200)
+    time_zone = models.CharField(
+        max_length=64,
+        choices=TIME_ZONE_CHOICES,
+        blank=True,
+        help_text="Where the person works (daily digest, calendar); empty: the team's time zone.",
+    )
     phone = PhoneNumberField(blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
@@ -279,6 +285,9 @@ class Contact(TenantOwnedModel):
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
     needs_review = models.BooleanField(
         default=False, help_text="Created automatically from an unknown sender; check the details."
+    )
+    is_vip = models.BooleanField(
+        default=False, help_text="Their tickets start at a higher priority."
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -165,7 +165,7 @@ def notification_bell(*, tenant: Tenant, user: User) -> tuple[int, list[Notifica
 
 
 AUDIT_ENTRIES_SHOWN = 100
-AUDITED_APPS = ("crm", "leads")
+AUDITED_APPS = ("crm", "leads", "tickets")
 
 
 def audit_entries(*, tenant: Tenant, limit: int = AUDIT_ENTRIES_SHOWN) -> list:

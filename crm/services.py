@@ -370,6 +370,23 @@ def contact_create(
     return contact
 
 
+@transaction.atomic
+def contact_set_vip(*, tenant: Tenant, actor: User, contact: Contact, is_vip: bool) -> Contact:
+    """Mark a contact VIP (their new tickets start a priority higher) or not."""
+    if contact.is_vip == is_vip:
+        return contact
+    contact.is_vip = is_vip
+    contact.save(update_fields=["is_vip", "updated_at"])
+    timeline_record(
+        tenant=tenant,
+        kind="contact.vip",
+        summary="Marked VIP" if is_vip else "No longer VIP",
+        actor=actor,
+        contact=contact,
+    )
+    return contact
+
+
 @dataclass(frozen=True)
 class ContactMatch:
     contact: Contact
@@ -438,6 +455,14 @@ def consent_record(
         actor=actor,
         contact=contact,
         detail={"channel": channel, "status": status, "source": source},
+    )
+    signals.consent_recorded.send(
+        sender=ContactConsent,
+        tenant=tenant,
+        contact=contact,
+        channel=channel,
+        status=status,
+        source=source,
     )
     return consent
 

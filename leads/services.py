@@ -227,7 +227,9 @@ def _rule_matches(rule: AssignmentRule, lead: Lead) -> bool:
     )
 
 
-def _is_available(membership: Membership, tenant: Tenant, now: dt.datetime, away: set) -> bool:
+def member_is_available(
+    membership: Membership, tenant: Tenant, now: dt.datetime, away: set
+) -> bool:
     if membership.pk in away:
         return False
     local = now.astimezone(tenant.zone)
@@ -273,7 +275,7 @@ def eligible_members(
     checks = rule or AssignmentRule()  # no rule: every check applies
     eligible = []
     for member in pool:
-        if checks.require_availability and not _is_available(member, tenant, now, away):
+        if checks.require_availability and not member_is_available(member, tenant, now, away):
             continue
         at_capacity = member.capacity is not None and member.open_leads >= member.capacity
         if checks.require_capacity and at_capacity:

@@ -110,6 +110,36 @@ def normalise_email(
     return _unparsed_email(raw)
 
 
+class Envelope(NamedTuple):
+    """What the webhook needs to store a message before it is read in full."""
+
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]
+
+
+ENVELOPE_RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+
+
+def read_envelope(raw: bytes) -> Envelope:
+    """The Message-ID, sender and every recipient address from the headers alone. Never raises."""
+    try:
+        message = BytesParser(policy=policy.compat32).parsebytes(bytes(raw), headersonly=True)
+        message_ids = _message_ids(_raw_header(message, "Message-ID"))
+        senders = _address_list(_raw_headers(message, "From"))
+        recipients = []
+        for name in ENVELOPE_RECIPIENT_HEADERS:
+            recipients += [address for _, address in _address_list(_raw_headers(message, name))]
+    except Exception:
+        logger.warning("email envelope unreadable", exc_info=True)
+        return Envelope("", "", ())
+    return Envelope(
+        message_ids[0] if message_ids else "",
+        senders[0][1] if senders else "",
+        tuple(dict.fromkeys(recipients)),
+    )
+
+
 def read_eml(path: str | os.PathLike[str]) -> bytes:
     return Path(path).read_bytes()
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "crm",
     "leads",
     "comms",
+    "tickets",
+    "followups",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +156,15 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Customer files (ticket attachments): never under a URL the web server serves; a view checks
+    # the tenant and hands them out.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("PRIVATE_MEDIA_ROOT", str(BASE_DIR / ".data" / "private")),
+            "base_url": None,
+        },
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -226,6 +237,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.purge_stale_lead_imports",
         "schedule": timedelta(hours=24),
     },
+    # The inbox: events stored but not processed, and SLA clocks that ran out.
+    "sweep-inbound-events": {
+        "task": "tickets.tasks.sweep_inbound_events",
+        "schedule": timedelta(minutes=1),
+    },
+    "sweep-sla-breaches": {
+        "task": "tickets.tasks.sweep_sla_breaches",
+        "schedule": timedelta(minutes=1),
+    },
     # The outbox: due messages are claimed every few seconds (no Celery ETAs anywhere).
     "dispatch-due-messages": {
         "task": "comms.tasks.dispatch_due_messages",
@@ -242,6 +262,35 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-customer-updates": {
         "task": "comms.tasks.sweep_customer_updates",
         "schedule": timedelta(minutes=5),
+    },
+    # Follow-ups: due reminders claimed and sent once, follow-ups past their time marked missed,
+    # recurring series materialised ahead.
+    "dispatch-due-reminders": {
+        "task": "followups.tasks.dispatch_due_reminders",
+        "schedule": timedelta(seconds=15),
+    },
+    "sweep-missed-follow-ups": {
+        "task": "followups.tasks.sweep_missed_follow_ups",
+        "schedule": timedelta(minutes=1),
+    },
+    "extend-follow-up-series": {
+        "task": "followups.tasks.extend_follow_up_series",
+        "schedule": timedelta(hours=1),
+    },
+    # Neglected customers flagged (and cleared, and escalated) hourly; the daily digest checks
+    # every 15 minutes whose 07:00 it is in their own time zone.
+    "sweep-neglected-leads": {
+        "task": "followups.tasks.sweep_neglected_leads",
+        "schedule": timedelta(hours=1),
+    },
+    "send-daily-digests": {
+        "task": "followups.tasks.send_daily_digests",
+        "schedule": timedelta(minutes=15),
+    },
+    # Sequences: the enrolments with a step due run it and move on.
+    "sweep-sequences": {
+        "task": "followups.tasks.sweep_sequences",
+        "schedule": timedelta(minutes=1),
     },
 }
 
@@ -294,3 +343,7 @@ COMMS_SANDBOX = env_bool("COMMS_SANDBOX", False)
 THREADLINE_MAIL_DOMAIN = os.environ.get("THREADLINE_MAIL_DOMAIN", "threadline.test")
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+
+# The inbox (tickets/): inbound email and texts. Larger attachments are left in the raw message
+# (kept on the inbound event) and named on the thread instead of stored as files.
+TICKET_MAX_ATTACHMENT_BYTES = int(os.environ.get("TICKET_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))

@@ -1,5 +1,7 @@
 """Local development (`make dev`): DEBUG on, readable logs, mail printed to the console."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env_bool
 
@@ -11,3 +13,9 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 COMMS_SANDBOX = env_bool("COMMS_SANDBOX", True)
+
+# Anymail's webhooks (inbound mail and delivery tracking) authenticate with basic auth; the demo's
+# secret is published in the README so a person can try the Postmark inbound webhook with curl.
+ANYMAIL = ANYMAIL | {  # noqa: F405
+    "WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "demo:demo-webhook-secret")
+}

@@ -1,6 +1,7 @@
 """The test suite (`make test`): fast hashing, mail kept in memory, no lockout bleed between tests."""
 
 import os
+import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
@@ -28,3 +29,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Outbound messages are recorded by the sandbox provider unless a test switches it off.
 COMMS_SANDBOX = True
+
+# Attachments land in a directory of this run's own.
+STORAGES["private"]["OPTIONS"]["location"] = tempfile.mkdtemp(prefix="threadline-private-")  # noqa: F405
+# Webhook credentials the tests sign their provider payloads with.
+ANYMAIL = ANYMAIL | {  # noqa: F405
+    "WEBHOOK_SECRET": "test:test-webhook-secret",
+    "MAILGUN_WEBHOOK_SIGNING_KEY": "test-mailgun-signing-key",
+}

@@ -1,11 +1,33 @@
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from crm.context_processors import shell
+from crm.models import Role
 from crm.permissions import tenant_member_required
+from followups import selectors as follow_up_selectors
 
 
 @tenant_member_required
 def home(request):
-    """Land on the first section the member's role can use."""
+    """A rep's day at a glance (their follow-ups); others land on the first section their role
+    can use."""
+    if request.membership.role == Role.REP:
+        return _rep_home(request)
     items = shell(request)["nav_items"]
     return redirect(items[0]["url"] if items else "notifications:list")
+
+
+def _rep_home(request):
+    zone = follow_up_selectors.member_zone(request.user, request.tenant)
+    now = timezone.now()
+    context = {
+        "follow_up_stats": follow_up_selectors.follow_up_stats(
+            tenant=request.tenant, zone=zone, assignee=request.membership, now=now
+        ),
+        "next_up": follow_up_selectors.follow_ups_next_up(
+            tenant=request.tenant, assignee=request.membership
+        ),
+        "now": now,
+    }
+    with timezone.override(zone):
+        return render(request, "crm/home.html", context)

@@ -20,10 +20,11 @@ from comms.models import (
     MessageSource,
     OutboundMessage,
     SandboxDelivery,
-    ScheduledFollowUp,
 )
 from crm.models import ConsentStatus, Notification, TimelineEvent
 from crm.services import consent_record
+from followups.models import Source
+from followups.services import follow_up_create
 from leads import services as lead_services
 from leads.models import Lead
 from tests.conftest import queries_for, sign_in
@@ -358,13 +359,16 @@ def test_the_lead_page_loads_the_panel_with_rhythm_messages_and_follow_ups(miami
     _update_template(world)
     lead = _active_lead(world)
     with world.active():
-        ScheduledFollowUp.objects.create(
+        follow_up_create(
             tenant=world.tenant,
-            key="test:call",
-            lead=lead,
-            kind="call",
+            actor=None,
             subject="Call about the skylight",
-            due_at=AFTERNOON + 7 * DAY,
+            contact=lead.contact,
+            lead=lead,
+            assignee=world.rep,
+            scheduled_at=AFTERNOON + 7 * DAY,
+            source=Source.TRIGGER,
+            key="test:call",
         )
     sign_in(client, world.rep)
 

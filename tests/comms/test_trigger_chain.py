@@ -11,12 +11,12 @@ from comms.models import (
     MessageStatus,
     OutboundMessage,
     SandboxDelivery,
-    ScheduledFollowUp,
     Trigger,
     TriggerStep,
 )
-from crm.models import Notification, TimelineEvent
+from crm.models import TimelineEvent
 from crm.services import consent_record
+from followups.models import FollowUp
 from leads import services as lead_services
 from tests.factories import (
     ContactEmailFactory,
@@ -102,8 +102,10 @@ def test_stage_change_schedules_the_trigger_steps_and_sends_them_once(miami):
             ("email", "scheduled"),
         ]
         assert messages[2].send_after == AFTERNOON + dt.timedelta(days=3)
-        follow_up = ScheduledFollowUp.objects.get(lead=lead)
-        assert follow_up.due_at == AFTERNOON + dt.timedelta(days=7)
+        # The call step is a real follow-up on the owner's list.
+        follow_up = FollowUp.objects.get(lead=lead)
+        assert follow_up.scheduled_at == AFTERNOON + dt.timedelta(days=7)
+        assert (follow_up.assignee, follow_up.source) == (world.rep, "trigger")
 
     assert _send_due(world, AFTERNOON) == ["sent", "sent"]
     assert _send_due(world, AFTERNOON) == []  # nothing twice
@@ -148,7 +150,7 @@ def test_a_message_for_a_stage_the_lead_has_left_is_not_sent(miami):
         cancelled = OutboundMessage.objects.get(lead=lead, status=MessageStatus.CANCELLED)
         assert "moved on" in cancelled.decisions[-1]["reason"]
         # The call follow-up of the stage was cancelled too.
-        assert ScheduledFollowUp.objects.get(lead=lead).status == "cancelled"
+        assert FollowUp.objects.get(lead=lead).status == "cancelled"
 
 
 def test_disabling_or_editing_a_trigger_affects_only_messages_not_yet_sent(miami):
@@ -234,9 +236,11 @@ def test_no_response_trigger_and_its_call_follow_up(miami):
         assert sweep(tenant=world.tenant, now=AFTERNOON + HOUR * 50) == 0
         assert sweep(tenant=world.tenant, now=AFTERNOON + HOUR * 72) == 1
         assert sweep(tenant=world.tenant, now=AFTERNOON + HOUR * 73) == 0
-        assert triggers.follow_ups_sweep(tenant=world.tenant, now=AFTERNOON + HOUR * 72) == 1
-        note = Notification.objects.get(recipient=world.rep.user, kind="follow_up_due")
-        assert "No answer: call them" in note.title
+        # The owner's follow-up, due now, with its reminder (the follow-ups app sends it).
+        follow_up = FollowUp.objects.get(lead=lead)
+        assert (follow_up.subject, follow_up.assignee) == ("No answer: call them", world.rep)
+        assert follow_up.scheduled_at == AFTERNOON + HOUR * 72
+        assert follow_up.reminders.count() == 1
 
 
 def test_a_marketing_email_carries_one_click_unsubscribe_and_a_job_email_does_not(miami):
@@ -308,6 +312,6 @@ def test_a_no_reply_reminder_does_not_restart_the_wait_it_is_about(miami):
             sweep(tenant=world.tenant, now=at)
             _send_due(world, at)
         assert OutboundMessage.objects.filter(lead=lead, template=reminder).count() == 1
-        assert ScheduledFollowUp.objects.filter(lead=lead, subject="Call them").count() == 1
+        assert FollowUp.objects.filter(lead=lead, subject="Call them").count() == 1
         lead.refresh_from_db()
         assert lead.last_outbound_at == AFTERNOON

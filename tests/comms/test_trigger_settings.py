@@ -1021,8 +1021,8 @@ class TestDemoTriggers:
         second = self._seed(world, templates)
 
         with world.active():
-            assert Trigger.objects.count() == len(first) == len(second) == 12
-            assert TriggerStep.objects.count() == 16
+            assert Trigger.objects.count() == len(first) == len(second) == 13
+            assert TriggerStep.objects.count() == 18
         assert {t.pk for t in first} == {t.pk for t in second}
 
     def test_the_issues_examples_on_the_demo_pipeline(self, world):
@@ -1077,6 +1077,8 @@ class TestDemoTriggers:
                 Trigger.objects.get(name__startswith="Quote sent").steps.order_by("position")
             )
         assert names == [
+            # Follow-ups only: it needs no template.
+            "Job paid: thank-you call and review request · Residential roofing",
             "New lead: thank them",
             "No reply for 14 days: escalate",
             "No reply for 72 hours: call them",

@@ -228,7 +228,7 @@ def _status(status: str, sid: str = SID, **extra) -> dict:
 
 
 def test_the_status_callback_url_is_the_one_the_outbox_gives_twilio():
-    assert reverse("comms-public:twilio-status") == STATUS_PATH
+    assert reverse("tickets-public:twilio-status") == STATUS_PATH
 
 
 @TWILIO_LIVE

@@ -13,6 +13,7 @@ from crm.logging import JsonFormatter, RequestContextFilter, bind_log_context, l
 from crm.models import Brand, Contact, Membership, Property, Tenant, User
 from crm.tenancy import tenant_context
 from tests.conftest import sign_in
+from tickets.models import InboundEvent, InboxAddress, Ticket, TicketMessage
 
 
 @pytest.fixture
@@ -63,6 +64,9 @@ def _counts() -> dict:
                 TemplateVariant,
                 Trigger,
                 TriggerStep,
+                InboxAddress,
+                Ticket,
+                TicketMessage,
             ):
                 counts[f"{tenant.slug}.{model.__name__}"] = model.objects.count()
     return counts
@@ -78,8 +82,21 @@ def test_the_demo_seed_is_idempotent_and_its_logins_work():
     assert first["demo.Membership"] == 4
     assert first["chargecars.Brand"] == 2
     assert first["demo.Contact"] >= 15
-    assert first["demo.MessageTemplate"] == 12
+    assert first["demo.MessageTemplate"] >= 12  # the comms templates, and the sequences' own
     assert first["demo.Trigger"] >= 10 and first["chargecars.Trigger"] >= 5
+    assert first["demo.InboxAddress"] == 3 and first["demo.Ticket"] >= 7
+    tenant = Tenant.objects.get(slug="demo")
+    with tenant_context(tenant):
+        # A real day: one ticket mixes SMS and email, one is breached, one waits on the customer.
+        channels = {
+            ticket.pk: set(ticket.messages.values_list("channel", flat=True))
+            for ticket in Ticket.objects.all()
+        }
+        assert {"sms", "email"} in channels.values()
+        assert Ticket.objects.filter(sla_breached_at__isnull=False).exists()
+        assert Ticket.objects.filter(status="waiting").exists()
+        assert Ticket.objects.filter(contact__needs_review=True, assignee__isnull=True).exists()
+        assert not InboundEvent.objects.exclude(status="processed").exists()
     for email in ("admin@demo.test", "manager@demo.test", "rep@demo.test", "rep2@demo.test",
                   "admin@chargecars.test"):  # fmt: skip
         request = RequestFactory().post(reverse("login"))

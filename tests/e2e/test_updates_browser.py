@@ -9,10 +9,12 @@ import pytest
 from django.utils import timezone
 
 from comms.demo_templates import seed_templates
-from comms.models import OutboundMessage, ScheduledFollowUp
+from comms.models import OutboundMessage
 from comms.updates import customer_update_send
 from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
+from followups.models import Source
+from followups.services import follow_up_create
 from leads.models import Lead
 from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 
@@ -51,13 +53,16 @@ def active_jobs(demo):
         updated = jobs[0]
         manager = Membership.objects.get(tenant=tenant, user__email="manager@demo.test")
         customer_update_send(tenant=tenant, lead=updated, actor=manager.user)
-        ScheduledFollowUp.objects.create(
+        follow_up_create(
             tenant=tenant,
-            key=f"demo:call:{updated.pk}",
-            lead=updated,
-            kind="call",
+            actor=None,
             subject="Check the crew finished the flashing",
-            due_at=now + dt.timedelta(days=3),
+            contact=updated.contact,
+            lead=updated,
+            assignee=manager,
+            scheduled_at=now + dt.timedelta(days=3),
+            source=Source.TRIGGER,
+            key=f"demo:call:{updated.pk}",
         )
     return updated
 

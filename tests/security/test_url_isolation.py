@@ -9,17 +9,31 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from comms import outbox
 from comms.configuration.triggers import trigger_save, trigger_step_save
 from comms.models import MessageSource, MessageTemplate, TemplateVariant, Trigger
 from crm.models import Role, TimeOff
+from followups.models import (
+    FollowUpTemplate,
+    SavedFollowUpFilter,
+    Sequence,
+    SequenceEnrolment,
+    SequenceStep,
+)
+from followups.services import follow_up_create, follow_up_type_get
 from leads import capture
 from leads.models import AssignmentRule, LeadSource, SavedLeadFilter, Stage
 from leads.services import quote_save_draft
 from tests.conftest import sign_in
 from tests.factories import lead_for, pipeline_for
+from tickets import configuration
+from tickets.models import InboundEvent, TicketAttachment
+from tickets.services import ticket_add_note, ticket_reply
+from tickets.threading import ticket_open
 
 
 def _lead(world):
@@ -154,6 +168,154 @@ def _message(world):
     return world.message
 
 
+def _inbox(world):
+    if not hasattr(world, "inbox"):
+        with world.active():
+            world.inbox = configuration.inbox_save(tenant=world.tenant, actor=None, name="Support")
+    return world.inbox
+
+
+def _inbox_address(world):
+    if not hasattr(world, "inbox_address"):
+        with world.active():
+            world.inbox_address = configuration.inbox_address_save(
+                tenant=world.tenant,
+                inbox=_inbox(world),
+                channel="email",
+                address=f"support@{world.tenant.slug}.example",
+            )
+    return world.inbox_address
+
+
+def _inbound_event(world):
+    """A failed event, so the retry URL really retries it in the control."""
+    with world.active():
+        event, _ = InboundEvent.objects.get_or_create(
+            tenant=world.tenant,
+            event_key="isolation",
+            defaults={"provider": "postmark", "channel": "email", "status": "failed"},
+        )
+    return event
+
+
+def _ticket(world):
+    if not hasattr(world, "ticket"):
+        with world.active():
+            world.ticket = ticket_open(
+                tenant=world.tenant, contact=world.contact, inbox=_inbox(world), subject="Leak"
+            )
+    return world.ticket
+
+
+def _ticket_reply(world):
+    """A reply (a message with a delivery status: an inbound one has none to poll)."""
+    if not hasattr(world, "ticket_reply"):
+        with world.active():
+            world.ticket_reply = ticket_reply(
+                tenant=world.tenant,
+                actor=world.admin.user,
+                ticket=_ticket(world),
+                channel="sms",
+                body="On our way",
+                nonce="isolation",
+            )
+    return world.ticket_reply
+
+
+def _ticket_attachment(world):
+    if not hasattr(world, "ticket_attachment"):
+        with world.active():
+            note = ticket_add_note(
+                tenant=world.tenant, actor=world.admin.user, ticket=_ticket(world), body="Photo"
+            )
+            attachment = TicketAttachment(
+                tenant=world.tenant,
+                message=note,
+                token=f"isolation{world.tenant.pk}",
+                filename="roof.txt",
+                content_type="text/plain",
+                size=4,
+            )
+            attachment.file.save("roof.txt", ContentFile(b"roof"), save=False)
+            attachment.save()
+            world.ticket_attachment = attachment
+    return world.ticket_attachment
+
+
+def _follow_up(world):
+    if not hasattr(world, "follow_up"):
+        with world.active():
+            world.follow_up = follow_up_create(
+                tenant=world.tenant,
+                actor=world.admin.user,
+                subject="Call back",
+                contact=world.contact,
+                assignee=world.rep,
+                scheduled_at=timezone.now() + timedelta(days=1),
+            )
+    return world.follow_up
+
+
+def _follow_up_filter(world):
+    with world.active():
+        return SavedFollowUpFilter.objects.get_or_create(
+            tenant=world.tenant,
+            membership=world.admin,
+            name="Overdue",
+            defaults={"query": "when=overdue"},
+        )[0]
+
+
+def _sequence(world):
+    with world.active():
+        sequence, _ = Sequence.objects.get_or_create(tenant=world.tenant, name="Onboarding")
+        if not sequence.steps.exists():
+            SequenceStep.objects.create(
+                tenant=world.tenant,
+                sequence=sequence,
+                position=0,
+                day_offset=2,
+                kind="task",
+                subject="Call them",
+                follow_up_type=follow_up_type_get(tenant=world.tenant, key="call"),
+            )
+    return sequence
+
+
+def _sequence_step(world):
+    with world.active():
+        return _sequence(world).steps.order_by("pk").first()
+
+
+def _enrolment(world):
+    with world.active():
+        enrolment, _ = SequenceEnrolment.objects.get_or_create(
+            tenant=world.tenant,
+            sequence=_sequence(world),
+            contact=world.contact,
+            lead=None,
+            status="active",
+        )
+    return enrolment
+
+
+def _follow_up_type(world):
+    with world.active():
+        return follow_up_type_get(tenant=world.tenant, key="call")
+
+
+def _follow_up_template(world):
+    with world.active():
+        return FollowUpTemplate.objects.get_or_create(
+            tenant=world.tenant,
+            name="Post-inspection call",
+            defaults={
+                "type": follow_up_type_get(tenant=world.tenant, key="call"),
+                "subject": "How did the inspection go?",
+            },
+        )[0]
+
+
 # URL keyword -> the object of a World it names.
 OBJECT_KWARGS = {
     "lead_pk": lambda world: _lead(world).pk,
@@ -176,6 +338,19 @@ OBJECT_KWARGS = {
     "template_pk": lambda world: _message_template(world).pk,
     "variant_pk": lambda world: _template_variant(world).pk,
     "message_pk": lambda world: _message(world).pk,
+    "inbox_pk": lambda world: _inbox(world).pk,
+    "address_pk": lambda world: _inbox_address(world).pk,
+    "event_pk": lambda world: _inbound_event(world).pk,
+    "ticket_pk": lambda world: _ticket(world).pk,
+    "ticket_message_pk": lambda world: _ticket_reply(world).pk,
+    "attachment_pk": lambda world: _ticket_attachment(world).pk,
+    "follow_up_pk": lambda world: _follow_up(world).pk,
+    "follow_up_filter_pk": lambda world: _follow_up_filter(world).pk,
+    "sequence_pk": lambda world: _sequence(world).pk,
+    "sequence_step_pk": lambda world: _sequence_step(world).pk,
+    "enrolment_pk": lambda world: _enrolment(world).pk,
+    "follow_up_type_pk": lambda world: _follow_up_type(world).pk,
+    "follow_up_template_pk": lambda world: _follow_up_template(world).pk,
 }
 
 # Keywords that carry no tenant object, and why they are safe.
@@ -183,7 +358,9 @@ NON_OBJECT_KWARGS = {
     "uidb64": "password reset: a signed, expiring token, not a tenant object",
     "token": "a signed token: password reset; a customer's quote link and a web form's public "
     "link, each naming its tenant inside the signature (tests/leads/test_quotes.py, "
-    "tests/leads/test_capture.py)",
+    "tests/leads/test_capture.py); a follow-up calendar feed's token (<tenant id>-<secret>, "
+    "looked up only in that tenant, tests/followups/test_calendar_feed.py); a follow-up CSV "
+    "import's token (cached per tenant and member)",
 }
 
 # Whole namespaces outside the tenant app, and why.

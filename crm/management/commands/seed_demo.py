@@ -31,7 +31,10 @@ from crm.services import (
     property_link_contact,
 )
 from crm.tenancy import tenant_context
+from followups.demo import seed_followups
+from followups.demo_sequences import seed_sequences
 from leads.demo import seed_leads
+from tickets.demo import seed_inbox
 
 DEMO_PASSWORD = "threadline-demo"  # noqa: S105  (documented demo login, never a real account)
 
@@ -224,7 +227,7 @@ CHARGECARS_CONTACTS = [
 class Command(BaseCommand):
     help = (
         "Create or complete the demo tenants, team, brands, contacts, properties, leads, message "
-        "templates and triggers."
+        "templates and triggers, inboxes and a day of tickets."
     )
 
     def handle(self, *args, **options):
@@ -337,13 +340,16 @@ class Command(BaseCommand):
                 sender_name="Florida First Roofing",
                 sender_email="hello@floridafirstroofing.example",
                 reply_to_email="office@floridafirstroofing.example",
-                sms_number="+13055550199",
+                sms_number="+13055550100",
                 website="https://floridafirstroofing.example",
                 is_default=True,
             )
             self._contacts(tenant, FLORIDA_CONTACTS, {"": brand}, "US")
             seed_leads(tenant)
             seed_comms(tenant=tenant)
+            seed_inbox(tenant=tenant)
+            seed_sequences(tenant)
+            seed_followups(tenant)
             if not Notification.objects.filter(tenant=tenant, recipient=rep.user).exists():
                 notification_create(
                     tenant=tenant,
@@ -387,4 +393,7 @@ class Command(BaseCommand):
             self._contacts(tenant, CHARGECARS_CONTACTS, brands, "NL")
             seed_leads(tenant)
             seed_comms(tenant=tenant)
+            seed_inbox(tenant=tenant)
+            seed_sequences(tenant)
+            seed_followups(tenant)
         return tenant

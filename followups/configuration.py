@@ -1,0 +1,227 @@
+"""What admins configure for follow-ups: their own follow-up types, follow-up templates, the
+neglect thresholds (the tenant's and per stage) and the hour of the daily digest.
+
+Reads used by the sweeps live here too, next to the writes that keep them valid.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
+
+from crm.models import Tenant, User
+from followups.models import (
+    FollowUpSettings,
+    FollowUpTemplate,
+    FollowUpType,
+    Priority,
+    StageNeglect,
+)
+from followups.services import follow_up_types_ensure
+from leads.models import Stage
+
+MAX_NEGLECT_DAYS = 365
+MAX_REMINDER_MINUTES = 60 * 24 * 30
+
+
+# --- Settings -------------------------------------------------------------------------------------
+
+
+def follow_up_settings_get(*, tenant: Tenant) -> FollowUpSettings:
+    """The tenant's settings row, or the defaults (unsaved) until an admin saves them."""
+    return FollowUpSettings.objects.filter(tenant=tenant).first() or FollowUpSettings(tenant=tenant)
+
+
+@transaction.atomic
+def follow_up_settings_save(
+    *,
+    tenant: Tenant,
+    actor: User,
+    neglect_after_days: int,
+    manager_alert_after_days: int,
+    digest_hour: int,
+) -> FollowUpSettings:
+    errors = {}
+    if not 1 <= neglect_after_days <= MAX_NEGLECT_DAYS:
+        errors["neglect_after_days"] = f"Between 1 and {MAX_NEGLECT_DAYS} days."
+    if not 1 <= manager_alert_after_days <= MAX_NEGLECT_DAYS:
+        errors["manager_alert_after_days"] = f"Between 1 and {MAX_NEGLECT_DAYS} days."
+    if not 0 <= digest_hour <= 23:
+        errors["digest_hour"] = "An hour of the day, 0 to 23."
+    if errors:
+        raise ValidationError(errors)
+    row, _ = FollowUpSettings.objects.update_or_create(
+        tenant=tenant,
+        defaults={
+            "neglect_after_days": neglect_after_days,
+            "manager_alert_after_days": manager_alert_after_days,
+            "digest_hour": digest_hour,
+        },
+    )
+    return row
+
+
+def neglect_thresholds(*, tenant: Tenant) -> dict[int, int]:
+    """Days without a touch before a live lead is neglected, per stage that can hold live leads
+    (a stage's own threshold, else the tenant's). Terminal and lost stages never rot."""
+    default = follow_up_settings_get(tenant=tenant).neglect_after_days
+    own = dict(
+        StageNeglect.objects.filter(tenant=tenant).values_list("stage_id", "neglect_after_days")
+    )
+    stages = Stage.objects.filter(tenant=tenant, is_terminal=False, is_lost=False)
+    return {
+        stage_id: own.get(stage_id, default) for stage_id in stages.values_list("pk", flat=True)
+    }
+
+
+def stage_neglect_rows(*, tenant: Tenant) -> list[tuple[Stage, int | None]]:
+    """Every stage that can hold live leads, pipeline by pipeline, with its own threshold."""
+    own = dict(
+        StageNeglect.objects.filter(tenant=tenant).values_list("stage_id", "neglect_after_days")
+    )
+    stages = (
+        Stage.objects.filter(tenant=tenant, is_terminal=False, is_lost=False, is_archived=False)
+        .select_related("pipeline")
+        .filter(pipeline__is_archived=False)
+        .order_by("pipeline__position", "pipeline_id", "position", "id")
+    )
+    return [(stage, own.get(stage.pk)) for stage in stages]
+
+
+@transaction.atomic
+def stage_neglect_save(*, tenant: Tenant, actor: User, thresholds: dict[int, int | None]) -> int:
+    """Set (a number of days) or remove (None: the tenant's threshold applies) stages' own
+    thresholds. Returns how many stages have one now."""
+    stages = set(
+        Stage.objects.filter(
+            tenant=tenant, pk__in=list(thresholds), is_terminal=False, is_lost=False
+        ).values_list("pk", flat=True)
+    )
+    if stages != set(thresholds):
+        raise ValidationError("Pick stages of this team that can hold open leads.")
+    for stage_id, days in thresholds.items():
+        if days is None:
+            StageNeglect.objects.filter(tenant=tenant, stage_id=stage_id).delete()
+            continue
+        if not 1 <= days <= MAX_NEGLECT_DAYS:
+            raise ValidationError(f"A stage's threshold is between 1 and {MAX_NEGLECT_DAYS} days.")
+        StageNeglect.objects.update_or_create(
+            tenant=tenant, stage_id=stage_id, defaults={"neglect_after_days": days}
+        )
+    return StageNeglect.objects.filter(tenant=tenant).count()
+
+
+# --- Follow-up types ------------------------------------------------------------------------------
+
+
+def follow_up_types_all(*, tenant: Tenant) -> list[FollowUpType]:
+    """Every type, the built-ins made if needed; archived ones last."""
+    types = follow_up_types_ensure(tenant=tenant)
+    return sorted(types, key=lambda t: (t.is_archived, t.name.casefold()))
+
+
+def follow_up_type_get_by_pk(*, tenant: Tenant, type_id: int) -> FollowUpType:
+    return get_object_or_404(FollowUpType.objects.filter(tenant=tenant), pk=type_id)
+
+
+def _unique_key(tenant: Tenant, name: str) -> str:
+    base = slugify(name)[:32] or "type"
+    taken = set(
+        FollowUpType.objects.filter(tenant=tenant, key__startswith=base).values_list(
+            "key", flat=True
+        )
+    )
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}-{number}", number + 1
+    return key
+
+
+@transaction.atomic
+def follow_up_type_save(
+    *, tenant: Tenant, actor: User, name: str, follow_up_type: FollowUpType | None = None
+) -> FollowUpType:
+    """Add a type of the tenant's own, or rename one. Built-in types keep their key (imports and
+    triggers refer to it) but may be renamed."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the type a name."})
+    clash = FollowUpType.objects.filter(tenant=tenant, name__iexact=name)
+    if follow_up_type is not None:
+        clash = clash.exclude(pk=follow_up_type.pk)
+    if clash.exists():
+        raise ValidationError({"name": "There is already a type with this name."})
+    if follow_up_type is None:
+        follow_up_type = FollowUpType(tenant=tenant, key=_unique_key(tenant, name))
+    follow_up_type.name = name[:80]
+    follow_up_type.save()
+    return follow_up_type
+
+
+@transaction.atomic
+def follow_up_type_set_archived(
+    *, tenant: Tenant, actor: User, follow_up_type: FollowUpType, archived: bool
+) -> FollowUpType:
+    """An archived type is no longer offered for new follow-ups; those that have it keep it."""
+    if (
+        archived
+        and not FollowUpType.objects.filter(tenant=tenant, is_archived=False)
+        .exclude(pk=follow_up_type.pk)
+        .exists()
+    ):
+        raise ValidationError("Keep at least one type in use.")
+    follow_up_type.is_archived = archived
+    follow_up_type.save(update_fields=["is_archived"])
+    return follow_up_type
+
+
+# --- Follow-up templates --------------------------------------------------------------------------
+
+TEMPLATE_FIELDS = (
+    "name",
+    "type",
+    "subject",
+    "description",
+    "priority",
+    "days_after",
+    "at_time",
+    "reminder_offsets",
+    "is_archived",
+)
+
+
+def follow_up_templates_all(*, tenant: Tenant) -> list[FollowUpTemplate]:
+    return list(
+        FollowUpTemplate.objects.filter(tenant=tenant)
+        .select_related("type")
+        .order_by("is_archived", "name", "pk")
+    )
+
+
+def follow_up_template_get(*, tenant: Tenant, template_id: int) -> FollowUpTemplate:
+    templates = FollowUpTemplate.objects.filter(tenant=tenant).select_related("type")
+    return get_object_or_404(templates, pk=template_id)
+
+
+@transaction.atomic
+def follow_up_template_save(
+    *, tenant: Tenant, actor: User, template: FollowUpTemplate | None = None, **values
+) -> FollowUpTemplate:
+    unknown = set(values) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not follow-up template fields: {', '.join(sorted(unknown))}")
+    chosen_type = values.get("type")
+    if chosen_type is not None and chosen_type.tenant_id != tenant.pk:
+        raise ValidationError({"type": "Pick a type of this team."})
+    if values.get("priority", Priority.MEDIUM) not in Priority.values:
+        raise ValidationError({"priority": "Choose high, medium or low."})
+    offsets = sorted(set(values.get("reminder_offsets") or []), reverse=True)
+    if any(not 0 <= offset <= MAX_REMINDER_MINUTES for offset in offsets):
+        raise ValidationError({"reminder_offsets": "Reminders go at most 30 days before."})
+    values["reminder_offsets"] = offsets
+    template = template or FollowUpTemplate(tenant=tenant)
+    for name, value in values.items():
+        setattr(template, name, value)
+    template.full_clean(exclude=["tenant"])
+    template.save()
+    return template

@@ -1,0 +1,675 @@
+"""CSV export and import of follow-ups.
+
+Export writes the list as filtered (same columns the import reads, so a file goes out and comes
+back), times in the member's zone, and every cell a spreadsheet could run as a formula (=, +, -,
+@) neutralised with a leading quote.
+
+Import is checked before anything is written: the upload is read, every row checked against the
+team's contacts (by email or E.164 phone), members (assignee by email), types (by key or name) and
+leads, and the member sees what would be created and why each other row is rejected, by line. The
+text waits in the cache (an hour) until they confirm; then each good row becomes a follow-up in a
+savepoint of its own, keyed by the upload and line (confirming twice creates nothing twice), and
+the rows that could not be imported stay downloadable with their reasons. Nothing is lost.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+import secrets
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import DataError, IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Lower
+from django.utils import timezone
+from phonenumber_field.phonenumber import to_python as phone_from_text
+
+from crm.models import Contact, ContactEmail, ContactPhone, Membership, Tenant, User
+from followups import services
+from followups.models import FollowUp, FollowUpType, Priority, Source
+from leads.capture import ImportFileError, decode_lead_csv, spreadsheet_safe
+from leads.models import Lead
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_ROWS = 1000
+PREVIEW_ROWS = 20
+KEPT_FOR = dt.timedelta(hours=1)
+DEFAULT_TIME = dt.time(10, 0)
+CHUNK = 1000
+
+
+# --- Export ---------------------------------------------------------------------------------------
+
+EXPORT_HEADERS = (
+    "Subject",
+    "Type",
+    "Date",
+    "Time",
+    "Time zone",
+    "Duration (minutes)",
+    "Priority",
+    "Status",
+    "Assignee",
+    "Assignee email",
+    "Contact",
+    "Contact email",
+    "Contact phone",
+    "Lead",
+    "Description",
+    "Outcome",
+    "Outcome notes",
+    "Completed at",
+)
+
+
+def formula_safe(cell: object) -> str:
+    """A cell a spreadsheet shows as text, never runs: a leading quote before =, +, - or @."""
+    return spreadsheet_safe("" if cell is None else str(cell))
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_rows(follow_ups: Iterable[FollowUp], *, zone: zoneinfo.ZoneInfo) -> Iterator[list[str]]:
+    """The header, then one row per follow-up (contacts' emails and phones prefetched)."""
+    yield list(EXPORT_HEADERS)
+    for follow_up in follow_ups:
+        local = timezone.localtime(follow_up.scheduled_at, zone)
+        emails = list(follow_up.contact.emails.all())
+        phones = list(follow_up.contact.phones.all())
+        completed = (
+            timezone.localtime(follow_up.completed_at, zone).strftime("%Y-%m-%d %H:%M")
+            if follow_up.completed_at
+            else ""
+        )
+        yield [
+            formula_safe(cell)
+            for cell in (
+                follow_up.subject,
+                follow_up.type.name,
+                local.strftime("%Y-%m-%d"),
+                local.strftime("%H:%M"),
+                zone.key,
+                follow_up.duration_minutes,
+                follow_up.get_priority_display(),
+                follow_up.get_status_display(),
+                follow_up.assignee.user.full_name,
+                follow_up.assignee.user.email,
+                follow_up.contact.display_name,
+                emails[0].email if emails else "",
+                phones[0].number.as_e164 if phones else "",
+                follow_up.lead.reference if follow_up.lead_id else "",
+                follow_up.description,
+                follow_up.get_outcome_display() if follow_up.outcome else "",
+                follow_up.outcome_notes,
+                completed,
+            )
+        ]
+
+
+def export_csv_chunks(follow_ups: Iterable[FollowUp], *, zone: zoneinfo.ZoneInfo) -> Iterator[str]:
+    """The CSV as text chunks for a streaming response (a byte-order mark first, so Excel reads
+    accents right)."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    for row in export_rows(follow_ups, zone=zone):
+        yield writer.writerow(row)
+
+
+# --- Import: reading the file ---------------------------------------------------------------------
+
+COLUMNS = {
+    # field: (label, header names it is recognised by)
+    "subject": ("Subject", ("subject", "title", "follow-up", "follow up", "task", "what")),
+    "type": ("Type", ("type", "follow-up type", "kind", "activity type")),
+    "date": ("Date", ("date", "due date", "scheduled date", "day")),
+    "time": ("Time", ("time", "due time", "scheduled time", "at")),
+    "scheduled_at": (
+        "Date and time",
+        ("scheduled", "scheduled at", "scheduled for", "when", "due", "date and time", "datetime"),
+    ),
+    "time_zone": ("Time zone", ("time zone", "timezone", "tz", "zone")),
+    "duration": ("Duration", ("duration", "duration (minutes)", "duration minutes", "minutes")),
+    "priority": ("Priority", ("priority",)),
+    "status": ("Status", ("status",)),
+    "assignee_email": (
+        "Assignee email",
+        ("assignee email", "assigned to", "assignee", "owner email", "owner", "rep email"),
+    ),
+    "contact_email": ("Contact email", ("contact email", "email", "e-mail", "customer email")),
+    "contact_phone": (
+        "Contact phone",
+        ("contact phone", "phone", "phone number", "mobile", "customer phone", "telephone"),
+    ),
+    "lead": ("Lead", ("lead", "lead reference", "lead number")),
+    "description": ("Description", ("description", "details", "notes", "note", "comments")),
+}
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.casefold())
+
+
+HEADER_FIELDS = {
+    _header_key(alias): name for name, (_, aliases) in COLUMNS.items() for alias in aliases
+}
+LABEL_FIELDS = {_header_key(label): name for name, (label, _) in COLUMNS.items()}
+
+
+@dataclass(frozen=True)
+class Layout:
+    headers: list[str]
+    delimiter: str
+    fields: dict[str, int]
+    ignored: list[str]
+
+
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, cells) for every non-blank record, header included."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    previous_end = 0
+    try:
+        for cells in reader:
+            line, previous_end = previous_end + 1, reader.line_num
+            if any(cell.strip() for cell in cells):
+                yield line, cells
+    except csv.Error as exc:
+        raise ImportFileError(
+            f"Line {reader.line_num} cannot be read as CSV ({exc}). Check the file and upload "
+            "it again."
+        ) from None
+
+
+def read_layout(text: str) -> Layout:
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count) if any(d in first_line for d in ",;\t") else ","
+    header = next(_records(text, delimiter), None)
+    if header is None:
+        raise ImportFileError("The file is empty.")
+    headers = [cell.strip() for cell in header[1]]
+    # A column named exactly as ours ("Assignee email") wins over a looser one ("Assignee", which
+    # in our own export holds the name).
+    fields: dict[str, int] = {}
+    for index, name in enumerate(headers):
+        known = LABEL_FIELDS.get(_header_key(name))
+        if known is not None and known not in fields:
+            fields[known] = index
+    for index, name in enumerate(headers):
+        known = HEADER_FIELDS.get(_header_key(name))
+        if known is not None and known not in fields and index not in fields.values():
+            fields[known] = index
+    ignored = [
+        name or f"(column {index + 1} has no name)"
+        for index, name in enumerate(headers)
+        if index not in fields.values()
+    ]
+    if not fields:
+        raise ImportFileError(
+            "The first row must name the columns (for example Subject, Date, Time, Contact "
+            "email); none of its names were recognised. Is this the right file?"
+        )
+    missing = []
+    if "subject" not in fields:
+        missing.append("Subject")
+    if not fields.keys() & {"date", "scheduled_at"}:
+        missing.append("Date")
+    if not fields.keys() & {"contact_email", "contact_phone"}:
+        missing.append("Contact email or Contact phone")
+    if missing:
+        raise ImportFileError(f"The file needs these columns too: {', '.join(missing)}.")
+    return Layout(headers, delimiter, fields, ignored)
+
+
+def data_rows(text: str, layout: Layout) -> Iterator[tuple[int, list[str]]]:
+    records = _records(text, layout.delimiter)
+    next(records, None)
+    yield from records
+
+
+# --- Import: checking rows ------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    line: int
+    cells: list[str]
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    subject: str = ""
+    description: str = ""
+    type: FollowUpType | None = None
+    scheduled_at: dt.datetime | None = None
+    duration: int = 30
+    priority: str = Priority.MEDIUM
+    assignee: Membership | None = None
+    contact: Contact | None = None
+    lead: Lead | None = None
+
+    def as_sample(self, zone: zoneinfo.ZoneInfo) -> dict:
+        return {
+            "line": self.line,
+            "subject": self.subject,
+            "type": self.type.name if self.type else "",
+            "when": timezone.localtime(self.scheduled_at, zone) if self.scheduled_at else None,
+            "priority": Priority(self.priority).label,
+            "assignee": str(self.assignee.user) if self.assignee else "",
+            "contact": self.contact.display_name if self.contact else "",
+            "contact_id": self.contact.pk if self.contact else None,
+            "lead": self.lead.reference if self.lead else "",
+            "warnings": self.warnings,
+        }
+
+
+def _unquote(cell: str) -> str:
+    """Our own exports put a quote before formula-like cells: read them back without it."""
+    cell = cell.strip()
+    if cell.startswith("'") and cell[1:2] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
+
+
+DATE_FORMATS_US = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%b %d %Y", "%d %b %Y")
+DATE_FORMATS_DAY_FIRST = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%b %d %Y", "%d %b %Y")
+TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M%p", "%I %p", "%I%p", "%H.%M")
+
+
+def _parse(text: str, formats: Iterable[str], kind) -> object | None:
+    cleaned = re.sub(r"\s+", " ", text.replace(",", " ")).strip()
+    for fmt in formats:
+        try:
+            value = dt.datetime.strptime(cleaned, fmt)
+        except ValueError:
+            continue
+        return value.date() if kind is dt.date else value.time()
+    return None
+
+
+class RowChecker:
+    """Checks rows against the team's types, members, contacts and leads, read once per chunk."""
+
+    def __init__(
+        self,
+        *,
+        tenant: Tenant,
+        layout: Layout,
+        zone: zoneinfo.ZoneInfo,
+        default_assignee: Membership,
+        now: dt.datetime,
+    ):
+        self.tenant, self.layout, self.zone, self.now = tenant, layout, zone, now
+        self.default_assignee = default_assignee
+        self.types: dict[str, FollowUpType] = {}
+        for follow_up_type in services.follow_up_types_ensure(tenant=tenant):
+            self.types[follow_up_type.key.casefold()] = follow_up_type
+            self.types[follow_up_type.name.casefold()] = follow_up_type
+        members = Membership.objects.filter(tenant=tenant, is_active=True).select_related("user")
+        self.members = {member.user.email.casefold(): member for member in members}
+        self.date_formats = DATE_FORMATS_US if tenant.country == "US" else DATE_FORMATS_DAY_FIRST
+
+    def cell(self, cells: list[str], name: str) -> str:
+        index = self.layout.fields.get(name)
+        return _unquote(cells[index]) if index is not None and index < len(cells) else ""
+
+    def check_all(self, rows: list[tuple[int, list[str]]]) -> list[Row]:
+        checked = [self._check(line, cells) for line, cells in rows]
+        self._match_contacts(checked)
+        self._match_leads(checked)
+        return checked
+
+    def _check(self, line: int, cells: list[str]) -> Row:
+        row = Row(line=line, cells=cells)
+        reasons = row.reasons
+        row.subject = self.cell(cells, "subject")
+        if not row.subject:
+            reasons.append("missing subject")
+        elif len(row.subject) > 200:
+            reasons.append("Subject is longer than 200 characters")
+        row.description = self.cell(cells, "description")
+        if len(row.description) > 10000:
+            reasons.append("Description is longer than 10,000 characters")
+
+        if kind := self.cell(cells, "type"):
+            row.type = self.types.get(kind.casefold())
+            if row.type is None:
+                reasons.append(f"unknown type “{kind}”")
+            elif row.type.is_archived:
+                reasons.append(f"type “{kind}” is archived")
+        else:
+            row.type = self.types.get("call")
+
+        row.scheduled_at = self._when(cells, reasons)
+        if row.scheduled_at is not None and row.scheduled_at < self.now:
+            row.warnings.append("already past: it will show as overdue")
+
+        if duration := self.cell(cells, "duration"):
+            if duration.isdigit() and 1 <= int(duration) <= 24 * 60:
+                row.duration = int(duration)
+            else:
+                reasons.append(f"duration “{duration}” must be minutes, 1 to 1440")
+        if priority := self.cell(cells, "priority"):
+            chosen = {value: value for value in Priority.values}
+            chosen.update({label.casefold(): value for value, label in Priority.choices})
+            row.priority = chosen.get(priority.casefold(), "")
+            if not row.priority:
+                reasons.append(f"priority “{priority}” must be high, medium or low")
+                row.priority = Priority.MEDIUM
+        status = self.cell(cells, "status")
+        if status and status.casefold() not in ("pending", "open", "to do", "todo", "in progress"):
+            reasons.append(
+                f"status “{status}”: only follow-ups still to do are imported "
+                "(pending or in progress)"
+            )
+        if assignee := self.cell(cells, "assignee_email"):
+            row.assignee = self.members.get(assignee.casefold())
+            if row.assignee is None:
+                reasons.append(f"no active team member has the email “{assignee}”")
+        else:
+            row.assignee = self.default_assignee
+        return row
+
+    def _when(self, cells: list[str], reasons: list[str]) -> dt.datetime | None:
+        zone = self.zone
+        if zone_name := self.cell(cells, "time_zone"):
+            try:
+                zone = zoneinfo.ZoneInfo(zone_name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                reasons.append(
+                    f"unknown time zone “{zone_name}” (use a name like America/New_York)"
+                )
+                return None
+        combined = self.cell(cells, "scheduled_at")
+        date_text, time_text = self.cell(cells, "date"), self.cell(cells, "time")
+        if combined and not date_text:
+            try:
+                moment = dt.datetime.fromisoformat(combined.replace("Z", "+00:00"))
+            except ValueError:
+                moment = None
+                head, _, tail = combined.partition(" ")
+                date_text, time_text = head, tail
+            if moment is not None:
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=zone)
+                return moment.astimezone(dt.UTC)
+        if not date_text:
+            reasons.append("missing date")
+            return None
+        day = _parse(date_text, self.date_formats, dt.date)
+        if day is None:
+            example = "12/31/2025" if self.tenant.country == "US" else "31/12/2025"
+            reasons.append(f"date “{date_text}” is not a date (use 2025-12-31 or {example})")
+            return None
+        at = DEFAULT_TIME
+        if time_text:
+            at = _parse(time_text.upper(), TIME_FORMATS, dt.time)
+            if at is None:
+                reasons.append(f"time “{time_text}” is not a time (use 14:30 or 2:30 PM)")
+                return None
+        return dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC)
+
+    def _match_contacts(self, rows: list[Row]) -> None:
+        """Contacts by email (any of theirs, case-insensitive) or E.164 phone; the oldest contact
+        wins, as everywhere else. One query per thousand addresses."""
+        wanted: dict[int, tuple[str, str]] = {}  # by id(row)
+        for row in rows:
+            email, phone = (
+                self.cell(row.cells, "contact_email"),
+                self.cell(row.cells, "contact_phone"),
+            )
+            normal_email = normal_phone = ""
+            if email:
+                try:
+                    validate_email(email)
+                    normal_email = email.casefold()
+                except ValidationError:
+                    row.reasons.append(f"invalid email “{email}”")
+            if phone:
+                number = phone_from_text(phone, region=self.tenant.country)
+                if number is not None and number.is_valid():
+                    normal_phone = number.as_e164
+                else:
+                    row.reasons.append(f"invalid phone number “{phone}” for {self.tenant.country}")
+            if not email and not phone:
+                row.reasons.append("no contact email or phone to find the contact by")
+            wanted[id(row)] = (normal_email, normal_phone)
+        emails = sorted({email for email, _ in wanted.values() if email})
+        phones = sorted({phone for _, phone in wanted.values() if phone})
+        by_email: dict[str, Contact] = {}
+        by_phone: dict[str, Contact] = {}
+        for start in range(0, len(emails), CHUNK):
+            matches = (
+                ContactEmail.objects.filter(tenant=self.tenant)
+                .annotate(address=Lower("email"))
+                .filter(address__in=emails[start : start + CHUNK])
+                .select_related("contact")
+                .order_by("-contact__created_at", "-contact_id")
+            )
+            for match in matches:
+                by_email[match.address] = match.contact
+        for start in range(0, len(phones), CHUNK):
+            numbers = [Value(n, output_field=CharField()) for n in phones[start : start + CHUNK]]
+            matches = (
+                ContactPhone.objects.filter(tenant=self.tenant, number__in=numbers)
+                .select_related("contact")
+                .order_by("-contact__created_at", "-contact_id")
+            )
+            for match in matches:
+                by_phone[match.number.as_e164] = match.contact
+        for row in rows:
+            email, phone = wanted[id(row)]
+            found = [c for c in (by_email.get(email), by_phone.get(phone)) if c is not None]
+            if found:
+                row.contact = min(found, key=lambda contact: (contact.created_at, contact.pk))
+            elif email or phone:
+                said = " or ".join(part for part in (email, phone) if part)
+                row.reasons.append(f"no contact has {said}: add the contact first")
+
+    def _match_leads(self, rows: list[Row]) -> None:
+        references = {}
+        for row in rows:
+            if text := self.cell(row.cells, "lead"):
+                number = re.sub(r"^L-?", "", text.strip(), flags=re.IGNORECASE)
+                if number.isdigit():
+                    references[id(row)] = int(number)
+                else:
+                    row.reasons.append(f"lead “{text}” is not a lead reference like L-1042")
+        leads = {
+            lead.number: lead
+            for lead in Lead.objects.filter(tenant=self.tenant, number__in=set(references.values()))
+        }
+        for row in rows:
+            number = references.get(id(row))
+            if number is None:
+                continue
+            row.lead = leads.get(number)
+            if row.lead is None:
+                row.reasons.append(f"no lead L-{number}")
+            elif row.contact is not None and row.lead.contact_id != row.contact.pk:
+                row.reasons.append(f"lead L-{number} belongs to another contact")
+
+
+# --- Import: preview, run, rejected rows ----------------------------------------------------------
+
+
+def _cache_key(tenant: Tenant, token: str) -> str:
+    return f"followups:import:{tenant.pk}:{token}"
+
+
+@dataclass
+class ImportState:
+    """An upload waiting for confirmation (or imported), as kept in the cache."""
+
+    token: str
+    filename: str
+    text: str
+    membership_id: int
+    default_assignee_id: int
+    zone: str
+    encoding_note: str = ""
+    result: dict | None = None
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def _checked(tenant: Tenant, state: ImportState, now: dt.datetime) -> tuple[Layout, list[Row]]:
+    layout = read_layout(state.text)
+    rows = list(data_rows(state.text, layout))
+    if not rows:
+        raise ImportFileError("The file has a header row but no follow-ups under it.")
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(
+            f"The file has {len(rows)} rows; at most {MAX_ROWS} are imported at a time. "
+            "Split it into smaller files and import them one after the other."
+        )
+    default_assignee = (
+        Membership.objects.filter(tenant=tenant, pk=state.default_assignee_id, is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if default_assignee is None:
+        raise ValidationError("The member the follow-ups go to has left the team; start again.")
+    checker = RowChecker(
+        tenant=tenant,
+        layout=layout,
+        zone=zoneinfo.ZoneInfo(state.zone),
+        default_assignee=default_assignee,
+        now=now,
+    )
+    return layout, checker.check_all(rows)
+
+
+def _rejected_entry(row: Row, layout: Layout) -> dict:
+    cells = row.cells + [""] * (len(layout.headers) - len(row.cells))
+    return {"line": row.line, "reasons": row.reasons, "cells": cells}
+
+
+def _report(state: ImportState, layout: Layout, rows: list[Row]) -> dict:
+    zone = zoneinfo.ZoneInfo(state.zone)
+    good = [row for row in rows if not row.reasons]
+    return {
+        "rows": len(rows),
+        "create": len(good),
+        "past": sum(1 for row in good if row.warnings),
+        "rejected": [_rejected_entry(row, layout) for row in rows if row.reasons],
+        "sample": [row.as_sample(zone) for row in good[:PREVIEW_ROWS]],
+        "headers": layout.headers,
+        "columns": [
+            {"header": layout.headers[index], "label": COLUMNS[name][0]}
+            for name, index in sorted(layout.fields.items(), key=lambda item: item[1])
+        ],
+        "ignored": layout.ignored,
+    }
+
+
+def import_preview(
+    *,
+    tenant: Tenant,
+    actor: User,
+    membership: Membership,
+    filename: str,
+    raw: bytes,
+    default_assignee: Membership,
+    zone: zoneinfo.ZoneInfo,
+    now: dt.datetime | None = None,
+) -> tuple[ImportState, dict]:
+    """Read and check an upload; keep it for the member to confirm. Raises ImportFileError (or
+    ValidationError) when the file as a whole cannot be imported; bad rows are only reported."""
+    if default_assignee.tenant_id != tenant.pk or not default_assignee.is_active:
+        raise ValidationError("Follow-ups can only go to active members of this team.")
+    text, encoding_note = decode_lead_csv(raw)
+    state = ImportState(
+        token=secrets.token_urlsafe(16),
+        filename=filename[:200],
+        text=text,
+        membership_id=membership.pk,
+        default_assignee_id=default_assignee.pk,
+        zone=zone.key,
+        encoding_note=encoding_note,
+    )
+    layout, rows = _checked(tenant, state, now or timezone.now())
+    cache.set(_cache_key(tenant, state.token), state.as_dict(), int(KEPT_FOR.total_seconds()))
+    return state, _report(state, layout, rows)
+
+
+def import_get(*, tenant: Tenant, membership: Membership, token: str) -> ImportState | None:
+    """An upload of this member's, or None (expired, someone else's, or never made)."""
+    kept = cache.get(_cache_key(tenant, token))
+    if not kept or kept.get("membership_id") != membership.pk:
+        return None
+    return ImportState(**kept)
+
+
+def import_report(*, tenant: Tenant, state: ImportState, now: dt.datetime | None = None) -> dict:
+    """What importing the kept upload would do now (re-checked: contacts may have changed)."""
+    layout, rows = _checked(tenant, state, now or timezone.now())
+    return _report(state, layout, rows)
+
+
+def import_run(
+    *, tenant: Tenant, actor: User, state: ImportState, now: dt.datetime | None = None
+) -> dict:
+    """Create a follow-up for every good row (re-checked now); report created and rejected rows.
+    A row that fails while being saved is rejected with the reason, the others go on."""
+    if state.result is not None:
+        return state.result
+    now = now or timezone.now()
+    layout, rows = _checked(tenant, state, now)
+    created = 0
+    for row in rows:
+        if row.reasons:
+            continue
+        try:
+            with transaction.atomic():
+                services.follow_up_create(
+                    tenant=tenant,
+                    actor=actor,
+                    subject=row.subject,
+                    description=row.description,
+                    contact=row.contact,
+                    assignee=row.assignee,
+                    scheduled_at=row.scheduled_at,
+                    type=row.type,
+                    priority=row.priority,
+                    lead=row.lead,
+                    duration_minutes=row.duration,
+                    source=Source.IMPORT,
+                    key=f"import:{state.token}:{row.line}",
+                )
+        except (ValidationError, IntegrityError, DataError) as exc:
+            messages = getattr(exc, "messages", None) or [str(exc)]
+            row.reasons.append("could not be saved: " + " ".join(messages))
+            continue
+        created += 1
+    state.result = {
+        "created": created,
+        "rows": len(rows),
+        "rejected": [_rejected_entry(row, layout) for row in rows if row.reasons],
+        "headers": layout.headers,
+        "finished_at": now.isoformat(),
+    }
+    cache.set(_cache_key(tenant, state.token), state.as_dict(), int(KEPT_FOR.total_seconds()))
+    return state.result
+
+
+def rejected_csv(*, headers: list[str], rejected: list[dict]) -> str:
+    """The rejected rows with their line and reasons, ready to fix and import again."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([formula_safe(cell) for cell in ["Line", "Reason", *headers]])
+    for entry in rejected:
+        writer.writerow(
+            [
+                entry["line"],
+                formula_safe("; ".join(entry["reasons"])),
+                *map(formula_safe, entry["cells"]),
+            ]
+        )
+    return "\ufeff" + out.getvalue()

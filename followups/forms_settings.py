@@ -1,0 +1,165 @@
+"""Forms of the follow-up settings pages (types, templates, neglect and digest) and of the CSV
+import. Every choice list is the active tenant's."""
+
+from django import forms
+from django.db.models import Q
+
+from crm.models import Membership, Tenant
+from followups import selectors
+from followups.configuration import MAX_NEGLECT_DAYS
+from followups.forms import REMINDER_OFFSETS, MemberChoiceField
+from followups.models import FollowUpSettings, FollowUpTemplate, FollowUpType, Priority
+from leads.capture import MAX_UPLOAD_BYTES
+
+HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
+
+
+class FollowUpSettingsForm(forms.ModelForm):
+    digest_hour = forms.TypedChoiceField(
+        choices=HOURS,
+        coerce=int,
+        label="Daily digest at",
+        help_text="In each member's own time zone (their profile's, else the team's).",
+    )
+
+    class Meta:
+        model = FollowUpSettings
+        fields = ["neglect_after_days", "manager_alert_after_days", "digest_hour"]
+        labels = {
+            "neglect_after_days": "Neglected after (days without a touch)",
+            "manager_alert_after_days": "Tell the managers after (more days)",
+        }
+        help_texts = {
+            "neglect_after_days": "An open lead nobody has called, written to or met for this "
+            "long is flagged, and its owner gets a high-priority follow-up.",
+            "manager_alert_after_days": "Still untouched this many days after the flag: the "
+            "managers are told to check on the rep.",
+        }
+        widgets = {
+            "neglect_after_days": forms.NumberInput(attrs={"min": 1, "max": MAX_NEGLECT_DAYS}),
+            "manager_alert_after_days": forms.NumberInput(
+                attrs={"min": 1, "max": MAX_NEGLECT_DAYS}
+            ),
+        }
+
+
+class StageNeglectForm(forms.Form):
+    """One optional number per stage: its own neglect threshold (empty: the team's)."""
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for stage, days in rows:
+            name = f"stage_{stage.pk}"
+            self.fields[name] = forms.IntegerField(
+                required=False,
+                min_value=1,
+                max_value=MAX_NEGLECT_DAYS,
+                initial=days,
+                label=stage.name,
+                widget=forms.NumberInput(attrs={"min": 1, "max": MAX_NEGLECT_DAYS}),
+            )
+            self.rows.append((stage, name))
+
+    @property
+    def pipelines(self) -> list[tuple]:
+        """(pipeline, [(stage, bound field), …]) in page order."""
+        groups: list[tuple] = []
+        for stage, name in self.rows:
+            if not groups or groups[-1][0].pk != stage.pipeline_id:
+                groups.append((stage.pipeline, []))
+            groups[-1][1].append((stage, self[name]))
+        return groups
+
+    def thresholds(self) -> dict[int, int | None]:
+        return {stage.pk: self.cleaned_data.get(name) for stage, name in self.rows}
+
+
+class FollowUpTypeForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Name")
+
+
+class FollowUpTemplateForm(forms.ModelForm):
+    type = forms.ModelChoiceField(queryset=FollowUpType.unscoped.none(), empty_label=None)
+    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.MEDIUM)
+    reminder_offsets = forms.TypedMultipleChoiceField(
+        choices=REMINDER_OFFSETS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Reminders",
+    )
+
+    class Meta:
+        model = FollowUpTemplate
+        fields = [
+            "name",
+            "type",
+            "subject",
+            "description",
+            "priority",
+            "days_after",
+            "at_time",
+            "reminder_offsets",
+            "is_archived",
+        ]
+        labels = {
+            "name": "Template name",
+            "days_after": "Days after it is used",
+            "at_time": "At (local time)",
+            "is_archived": "Archived (no longer offered)",
+        }
+        help_texts = {
+            "name": "What the team picks it by, e.g. “Post-inspection call”.",
+            "subject": "The follow-up's subject.",
+            "days_after": "0: the same day.",
+            "at_time": "Empty: 10:00.",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "at_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.type_id if self.instance and self.instance.pk else None
+        self.fields["type"].queryset = FollowUpType.objects.filter(tenant=tenant).filter(
+            Q(is_archived=False) | Q(pk=current)
+        )
+        if current is None:
+            self.initial.setdefault(
+                "type",
+                FollowUpType.objects.filter(tenant=tenant, key="call")
+                .values_list("pk", flat=True)
+                .first(),
+            )
+
+
+class FollowUpImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="A header row naming the columns, one follow-up per row; at most 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+    )
+    assignee = MemberChoiceField(
+        queryset=Membership.unscoped.none(),
+        required=False,
+        empty_label=None,
+        label="Give them to",
+        help_text="Rows with an Assignee email column go to that person.",
+    )
+
+    def __init__(self, *args, tenant: Tenant, membership: Membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = selectors.assignable_members(tenant=tenant)
+        self.fields["assignee"].initial = membership.pk
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Checked before a byte is read: the size the browser sent is the size on disk.
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 5 MB. "
+                "Split it into smaller files and import them one after the other."
+            )
+        return upload

@@ -1,0 +1,154 @@
+"""The missed sweep: an open follow-up whose time has passed without it being done becomes missed,
+once, and its assignee and their managers hear about it.
+
+A follow-up is missed once its slot is over (its time plus its duration, at least MIN_GRACE), so a
+call that runs a little late is not flagged while it happens. One somebody started (in progress)
+gets STARTED_GRACE more: they are on it, and are only told if it was left started. Rescheduling a
+missed follow-up brings it back to pending (followups.services.follow_up_reschedule), after which
+it can be missed again at its new time.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Func, Q
+from django.db.models.functions import Greatest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import Membership, NotificationLevel, Role, Tenant
+from crm.services import notification_create, timeline_record
+from followups.models import FollowUp, Status
+from followups.reminders import reminders_cancel, user_zone
+from followups.services import lead_next_follow_up_refresh
+
+MIN_GRACE = dt.timedelta(minutes=15)
+STARTED_GRACE = dt.timedelta(hours=2)
+SWEEP_BATCH = 500
+# A manager hears about each missed follow-up of a rep, up to this many per sweep; beyond it, one
+# line that says how many (a morning after an outage must not bury them in notifications).
+ONE_BY_ONE_FOR_MANAGERS = 3
+
+_ends_at = ExpressionWrapper(
+    F("scheduled_at")
+    + Func(
+        F("duration_minutes"),
+        template="make_interval(mins => %(expressions)s)",
+        output_field=DurationField(),
+    ),
+    output_field=DateTimeField(),
+)
+_missed_after = Greatest(
+    _ends_at, ExpressionWrapper(F("scheduled_at") + MIN_GRACE, DateTimeField())
+)
+
+
+def follow_ups_mark_missed(
+    *, tenant: Tenant, now: dt.datetime | None = None, limit: int = SWEEP_BATCH
+) -> int:
+    """Mark the tenant's open follow-ups past their time missed; tell the people. Returns how many.
+
+    Rows another transaction holds (being completed or moved right now) are skipped, not waited
+    for: the next sweep sees them as they are then. Idempotent: a missed follow-up is not open.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        follow_ups = list(
+            FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("assignee__user", "contact", "lead")
+            # The index on open follow-ups by time narrows it; the slot's end decides.
+            .filter(tenant=tenant, status__in=(Status.PENDING, Status.IN_PROGRESS))
+            .filter(scheduled_at__lte=now - MIN_GRACE)
+            .alias(missed_after=_missed_after)
+            .filter(
+                Q(status=Status.PENDING, missed_after__lte=now)
+                | Q(status=Status.IN_PROGRESS, missed_after__lte=now - STARTED_GRACE)
+            )
+            .order_by("scheduled_at", "pk")[:limit]
+        )
+        if not follow_ups:
+            return 0
+        FollowUp.objects.filter(tenant=tenant, pk__in=[f.pk for f in follow_ups]).update(
+            status=Status.MISSED, missed_at=now, updated_at=now
+        )
+        for follow_up in follow_ups:
+            follow_up.status, follow_up.missed_at = Status.MISSED, now
+            reminders_cancel(follow_up=follow_up)
+            timeline_record(
+                tenant=tenant,
+                kind="follow_up.missed",
+                summary=f"Follow-up “{follow_up.subject}” missed: it was due "
+                f"{timezone.localtime(follow_up.scheduled_at, tenant.zone):%a %b %-d, %H:%M}",
+                contact=follow_up.contact,
+                lead=follow_up.lead,
+                detail={"follow_up": follow_up.pk},
+                occurred_at=now,
+            )
+        for lead_id in sorted({f.lead_id for f in follow_ups if f.lead_id}):
+            lead_next_follow_up_refresh(tenant=tenant, lead_id=lead_id)
+        _alert(tenant, follow_ups)
+    return len(follow_ups)
+
+
+def _alert(tenant: Tenant, follow_ups: list[FollowUp]) -> None:
+    """The assignee about each one; the managers (the admins where there is no manager) about
+    each rep's, with a summary line past a few."""
+    for follow_up in follow_ups:
+        user = follow_up.assignee.user
+        notification_create(
+            tenant=tenant,
+            recipient=user,
+            title=f"Missed follow-up: {follow_up.subject}",
+            body=f"{follow_up.contact.display_name}, was due {_local(tenant, follow_up, user)}. "
+            "Reschedule it or record what came of it.",
+            url=_detail(follow_up),
+            level=NotificationLevel.WARNING,
+            kind="follow_up_due",
+        )
+    leaders = list(
+        Membership.objects.filter(
+            tenant=tenant, role__in=(Role.MANAGER, Role.ADMIN), is_active=True
+        ).select_related("user")
+    )
+    by_assignee: dict[Membership, list[FollowUp]] = defaultdict(list)
+    for follow_up in follow_ups:
+        by_assignee[follow_up.assignee].append(follow_up)
+    for assignee, missed in by_assignee.items():
+        others = [m for m in leaders if m.user_id != assignee.user_id]
+        told = [m for m in others if m.role == Role.MANAGER] or [
+            m for m in others if m.role == Role.ADMIN
+        ]
+        name = assignee.user.full_name or assignee.user.email
+        for leader in told:
+            for follow_up in missed[:ONE_BY_ONE_FOR_MANAGERS]:
+                notification_create(
+                    tenant=tenant,
+                    recipient=leader.user,
+                    title=f"{name} missed a follow-up: {follow_up.subject}",
+                    body=f"{follow_up.contact.display_name}, was due "
+                    f"{_local(tenant, follow_up, leader.user)}.",
+                    url=_detail(follow_up),
+                    level=NotificationLevel.WARNING,
+                    kind="follow_up_due",
+                )
+            if len(missed) > ONE_BY_ONE_FOR_MANAGERS:
+                more = len(missed) - ONE_BY_ONE_FOR_MANAGERS
+                notification_create(
+                    tenant=tenant,
+                    recipient=leader.user,
+                    title=f"{name} missed {more} more follow-up{'s' if more > 1 else ''}",
+                    body="Their list shows every missed follow-up.",
+                    url=reverse("followups:list"),
+                    level=NotificationLevel.WARNING,
+                    kind="follow_up_due",
+                )
+
+
+def _local(tenant: Tenant, follow_up: FollowUp, user) -> str:
+    local = timezone.localtime(follow_up.scheduled_at, user_zone(user, tenant))
+    return f"{local:%a %b %-d, %H:%M}"
+
+
+def _detail(follow_up: FollowUp) -> str:
+    return reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk})

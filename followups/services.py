@@ -1,0 +1,403 @@
+"""Writes to follow-ups: create, complete with an outcome, reschedule, cancel, delegate, note, and
+the bulk versions. Each is one transaction and lands on the contact's (and lead's) timeline.
+
+Reminders follow their follow-up: creating one schedules its reminder rows, moving it moves
+them, finishing or cancelling it cancels those not yet sent (followups.reminders).
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import Contact, Membership, Tenant, User
+from crm.services import notification_create, timeline_record
+from followups.models import (
+    BUILTIN_TYPES,
+    OPEN_STATUSES,
+    FollowUp,
+    FollowUpNote,
+    FollowUpType,
+    Outcome,
+    Priority,
+    SavedFollowUpFilter,
+    Source,
+    Status,
+)
+from followups.reminders import reminders_cancel, reminders_reschedule, reminders_schedule
+from leads.models import Lead
+from leads.services import lead_record_touch
+
+DEFAULT_REMINDERS = ((60, "in_app"),)
+
+
+def follow_up_types_ensure(*, tenant: Tenant) -> list[FollowUpType]:
+    """The built-in types, made the first time a tenant needs them."""
+    existing = {t.key: t for t in FollowUpType.objects.filter(tenant=tenant)}
+    for key, name in BUILTIN_TYPES:
+        if key not in existing:
+            existing[key] = FollowUpType.objects.create(
+                tenant=tenant, key=key, name=name, is_builtin=True
+            )
+    return sorted(existing.values(), key=lambda t: t.name)
+
+
+def follow_up_type_get(*, tenant: Tenant, key: str) -> FollowUpType:
+    follow_up_types_ensure(tenant=tenant)
+    return FollowUpType.objects.get(tenant=tenant, key=key)
+
+
+def _record(follow_up: FollowUp, kind: str, summary: str, actor: User | None, **detail) -> None:
+    timeline_record(
+        tenant=follow_up.tenant,
+        kind=kind,
+        summary=summary,
+        actor=actor,
+        contact=follow_up.contact,
+        lead=follow_up.lead,
+        detail={"follow_up": follow_up.pk, **detail},
+    )
+
+
+def _when(at: dt.datetime, tenant: Tenant) -> str:
+    return timezone.localtime(at, tenant.zone).strftime("%a %b %-d, %H:%M")
+
+
+def _check_assignee(tenant: Tenant, assignee: Membership) -> None:
+    if assignee.tenant_id != tenant.pk or not assignee.is_active:
+        raise ValidationError({"assignee": "Choose an active member of this team."})
+
+
+@transaction.atomic
+def follow_up_create(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    subject: str,
+    contact: Contact,
+    assignee: Membership,
+    scheduled_at: dt.datetime,
+    type: FollowUpType | None = None,
+    description: str = "",
+    priority: str = Priority.MEDIUM,
+    lead=None,
+    ticket=None,
+    quote=None,
+    property=None,
+    duration_minutes: int = 30,
+    reminders: Iterable[tuple[int, str]] | None = None,
+    source: str = Source.MANUAL,
+    key: str = "",
+    series=None,
+    occurrence_at: dt.datetime | None = None,
+) -> FollowUp:
+    """A new follow-up with its reminders ((minutes before, channel) pairs; None: the default
+    hour-before in-app reminder). With a `key`, creating it twice returns the first one."""
+    if not subject.strip():
+        raise ValidationError({"subject": "A follow-up needs a subject."})
+    if contact.tenant_id != tenant.pk:
+        raise ValidationError({"contact": "Choose a contact of this team."})
+    for related in (lead, ticket, quote, property):
+        if related is not None and related.tenant_id != tenant.pk:
+            raise ValidationError("Link only this team's records.")
+    _check_assignee(tenant, assignee)
+    if key:
+        existing = FollowUp.objects.filter(tenant=tenant, key=key).first()
+        if existing is not None:
+            return existing
+    follow_up = FollowUp(
+        tenant=tenant,
+        subject=subject.strip()[:200],
+        description=description.strip(),
+        type=type or follow_up_type_get(tenant=tenant, key="call"),
+        scheduled_at=scheduled_at,
+        duration_minutes=duration_minutes,
+        priority=priority,
+        assignee=assignee,
+        contact=contact,
+        lead=lead,
+        ticket=ticket,
+        quote=quote,
+        property=property,
+        source=source,
+        key=key,
+        series=series,
+        occurrence_at=occurrence_at,
+        created_by=actor,
+    )
+    try:
+        with transaction.atomic():
+            follow_up.save()
+    except IntegrityError:
+        if key:  # made at the same moment by another worker: theirs is the one
+            return FollowUp.objects.get(tenant=tenant, key=key)
+        raise
+    reminders_schedule(
+        follow_up=follow_up, reminders=DEFAULT_REMINDERS if reminders is None else reminders
+    )
+    if series is None:  # a series is recorded once, not once per occurrence made ahead
+        _record(
+            follow_up,
+            "follow_up.created",
+            f"Follow-up “{follow_up.subject}” for {_when(scheduled_at, tenant)}, "
+            f"{assignee.user.full_name}",
+            actor,
+        )
+    if lead is not None:
+        _refresh_lead_next_follow_up(tenant, lead.pk)
+    return follow_up
+
+
+def _refresh_lead_next_follow_up(tenant: Tenant, lead_id: int) -> None:
+    """Lead.next_follow_up_at: the earliest open follow-up of the lead (the leads list shows it)."""
+    next_at = (
+        FollowUp.objects.filter(tenant=tenant, lead_id=lead_id, status__in=OPEN_STATUSES)
+        .order_by("scheduled_at")
+        .values_list("scheduled_at", flat=True)
+        .first()
+    )
+    Lead.objects.filter(tenant=tenant, pk=lead_id).update(next_follow_up_at=next_at)
+
+
+def lead_next_follow_up_refresh(*, tenant: Tenant, lead_id: int) -> None:
+    """For the sweeps (missed, recurrence) that change follow-ups outside these services."""
+    _refresh_lead_next_follow_up(tenant, lead_id)
+
+
+def _locked(tenant: Tenant, follow_up: FollowUp) -> FollowUp:
+    return (
+        FollowUp.objects.select_for_update(of=("self",))
+        .select_related("contact", "lead", "assignee__user", "type")
+        .get(tenant=tenant, pk=follow_up.pk)
+    )
+
+
+def _finish(tenant: Tenant, follow_up: FollowUp) -> None:
+    reminders_cancel(follow_up=follow_up)
+    if follow_up.lead_id:
+        _refresh_lead_next_follow_up(tenant, follow_up.lead_id)
+
+
+@transaction.atomic
+def follow_up_complete(
+    *,
+    tenant: Tenant,
+    actor: User,
+    follow_up: FollowUp,
+    outcome: str,
+    notes: str = "",
+    now: dt.datetime | None = None,
+) -> FollowUp:
+    """Done, with what came of it. A missed follow-up may still be completed (late)."""
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": "Choose what came of it."})
+    follow_up = _locked(tenant, follow_up)
+    if follow_up.status in (Status.COMPLETED, Status.CANCELLED):
+        raise ValidationError(
+            f"This follow-up is already {follow_up.get_status_display().lower()}."
+        )
+    now = now or timezone.now()
+    follow_up.status = Status.COMPLETED
+    follow_up.outcome = outcome
+    follow_up.outcome_notes = notes.strip()
+    follow_up.completed_at = now
+    follow_up.save()
+    _finish(tenant, follow_up)
+    _record(
+        follow_up,
+        "follow_up.completed",
+        f"Follow-up “{follow_up.subject}” done: {follow_up.get_outcome_display().lower()}",
+        actor,
+        outcome=outcome,
+    )
+    if follow_up.lead_id and outcome != Outcome.NO_RESPONSE:
+        # A follow-up that reached the customer is a touch (speed to lead, neglect).
+        lead_record_touch(
+            tenant=tenant, lead=follow_up.lead, channel=follow_up.type.name, actor=actor, at=now
+        )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_reschedule(
+    *, tenant: Tenant, actor: User, follow_up: FollowUp, scheduled_at: dt.datetime
+) -> FollowUp:
+    """Move it (a missed one comes back to pending); its unsent reminders move with it."""
+    follow_up = _locked(tenant, follow_up)
+    if follow_up.status in (Status.COMPLETED, Status.CANCELLED):
+        raise ValidationError("A finished follow-up cannot be moved; create a new one.")
+    before = follow_up.scheduled_at
+    follow_up.scheduled_at = scheduled_at
+    if follow_up.status == Status.MISSED:
+        follow_up.status = Status.PENDING
+        follow_up.missed_at = None
+    follow_up.save()
+    reminders_reschedule(follow_up=follow_up)
+    if follow_up.lead_id:
+        _refresh_lead_next_follow_up(tenant, follow_up.lead_id)
+    _record(
+        follow_up,
+        "follow_up.rescheduled",
+        f"Follow-up “{follow_up.subject}” moved from {_when(before, tenant)} to "
+        f"{_when(scheduled_at, tenant)}",
+        actor,
+    )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_cancel(
+    *, tenant: Tenant, actor: User, follow_up: FollowUp, reason: str = ""
+) -> FollowUp:
+    follow_up = _locked(tenant, follow_up)
+    if follow_up.status in (Status.COMPLETED, Status.CANCELLED):
+        return follow_up
+    follow_up.status = Status.CANCELLED
+    follow_up.outcome_notes = reason.strip() or follow_up.outcome_notes
+    follow_up.save()
+    _finish(tenant, follow_up)
+    because = f": {reason.strip()}" if reason.strip() else ""
+    _record(
+        follow_up,
+        "follow_up.cancelled",
+        f"Follow-up “{follow_up.subject}” cancelled{because}",
+        actor,
+    )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_start(*, tenant: Tenant, actor: User, follow_up: FollowUp) -> FollowUp:
+    follow_up = _locked(tenant, follow_up)
+    if follow_up.status == Status.PENDING:
+        follow_up.status = Status.IN_PROGRESS
+        follow_up.save(update_fields=["status", "updated_at"])
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_delegate(
+    *, tenant: Tenant, actor: User, follow_up: FollowUp, assignee: Membership
+) -> FollowUp:
+    """Hand it to someone else, who is told (the in-app bell, and their reminders from now on)."""
+    _check_assignee(tenant, assignee)
+    follow_up = _locked(tenant, follow_up)
+    if follow_up.assignee_id == assignee.pk:
+        return follow_up
+    follow_up.assignee = assignee
+    follow_up.save(update_fields=["assignee", "updated_at"])
+    _record(
+        follow_up,
+        "follow_up.delegated",
+        f"Follow-up “{follow_up.subject}” handed to {assignee.user.full_name}",
+        actor,
+    )
+    if assignee.user_id != actor.pk:
+        notification_create(
+            tenant=tenant,
+            recipient=assignee.user,
+            title=f"Follow-up for you: {follow_up.subject}",
+            body=f"{follow_up.contact.display_name}, {_when(follow_up.scheduled_at, tenant)}",
+            url=reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk}),
+            kind="follow_up_due",
+        )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_add_note(
+    *, tenant: Tenant, actor: User, follow_up: FollowUp, body: str
+) -> FollowUpNote:
+    if not body.strip():
+        raise ValidationError({"body": "A note needs some text."})
+    return FollowUpNote.objects.create(
+        tenant=tenant, follow_up=follow_up, author=actor, body=body.strip()
+    )
+
+
+@transaction.atomic
+def follow_up_set_priority(
+    *, tenant: Tenant, actor: User, follow_up: FollowUp, priority: str
+) -> FollowUp:
+    if priority not in Priority.values:
+        raise ValidationError({"priority": "Choose high, medium or low."})
+    follow_up = _locked(tenant, follow_up)
+    follow_up.priority = priority
+    follow_up.save(update_fields=["priority", "updated_at"])
+    return follow_up
+
+
+# --- Bulk -----------------------------------------------------------------------------------------
+
+
+def _bulk(tenant: Tenant, ids: list[int], apply) -> int:
+    changed = 0
+    for follow_up in FollowUp.objects.filter(tenant=tenant, pk__in=ids).order_by("pk"):
+        try:
+            apply(follow_up)
+            changed += 1
+        except ValidationError:
+            continue  # a finished one in the selection is left as it is
+    return changed
+
+
+@transaction.atomic
+def follow_ups_bulk_update(
+    *,
+    tenant: Tenant,
+    actor: User,
+    follow_up_ids: list[int],
+    status: str = "",
+    assignee: Membership | None = None,
+    scheduled_at: dt.datetime | None = None,
+    priority: str = "",
+) -> int:
+    """Apply one change to many follow-ups: status (completed needs no outcome: "other"),
+    assignment, a new time, or a priority. Returns how many changed."""
+
+    def apply(follow_up):
+        if status == Status.CANCELLED:
+            follow_up_cancel(tenant=tenant, actor=actor, follow_up=follow_up, reason="bulk")
+        elif status == Status.COMPLETED:
+            follow_up_complete(
+                tenant=tenant, actor=actor, follow_up=follow_up, outcome=Outcome.OTHER
+            )
+        elif status == Status.IN_PROGRESS:
+            follow_up_start(tenant=tenant, actor=actor, follow_up=follow_up)
+        if assignee is not None:
+            follow_up_delegate(tenant=tenant, actor=actor, follow_up=follow_up, assignee=assignee)
+        if scheduled_at is not None:
+            follow_up_reschedule(
+                tenant=tenant, actor=actor, follow_up=follow_up, scheduled_at=scheduled_at
+            )
+        if priority:
+            follow_up_set_priority(
+                tenant=tenant, actor=actor, follow_up=follow_up, priority=priority
+            )
+
+    return _bulk(tenant, follow_up_ids, apply)
+
+
+# --- Saved list filters ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def saved_follow_up_filter_save(
+    *, tenant: Tenant, membership: Membership, name: str, query: str
+) -> SavedFollowUpFilter:
+    """A member's named list filter; saving a name again replaces its filter."""
+    saved, _ = SavedFollowUpFilter.objects.update_or_create(
+        tenant=tenant,
+        membership=membership,
+        name=name.strip()[:80],
+        defaults={"query": query[:1000]},
+    )
+    return saved
+
+
+@transaction.atomic
+def saved_follow_up_filter_delete(*, tenant: Tenant, saved_filter: SavedFollowUpFilter) -> None:
+    SavedFollowUpFilter.objects.filter(tenant=tenant, pk=saved_filter.pk).delete()

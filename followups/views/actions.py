@@ -1,0 +1,169 @@
+"""Quick actions on one follow-up, from a list row, a board card, a calendar entry or its page:
+start, complete with an outcome, reschedule, cancel, delegate, add a note.
+
+With htmx the part of the page the action came from comes back updated (`from`: row, board,
+calendar; the board and the calendar re-read their filters from `next`, the page's own URL).
+Without JavaScript the form posts, and the browser is sent back to `next` with a message.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.permissions import tenant_member_required
+from followups import selectors, services
+from followups.forms import CancelForm, CompleteForm, DelegateForm, NoteForm, RescheduleForm
+from followups.models import FollowUp
+from followups.views.common import in_member_zone, mark, params_of, safe_next
+from followups.views.pages import action_choices, board_context, calendar_context
+
+
+def _row_response(request, follow_up_pk: int, *, error: str, done: str):
+    follow_up = selectors.follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
+    context = {
+        "follow_up": mark([follow_up], request, timezone.now())[0],
+        "row_error": error,
+        "row_done": done,
+        "now": timezone.now(),
+        "back_url": safe_next(request) or reverse("followups:list"),
+        **action_choices(),
+    }
+    return render(request, "followups/list.html#row", context)
+
+
+def _respond(request, follow_up: FollowUp, *, error: str = "", done: str = ""):
+    surface = request.POST.get("from", "")
+    if request.htmx and surface == "row":
+        return _row_response(request, follow_up.pk, error=error, done=done)
+    if request.htmx and surface in ("board", "calendar"):
+        params = params_of(safe_next(request))
+        build = board_context if surface == "board" else calendar_context
+        context = {**build(request, params), "flash_error": error, "flash_done": done}
+        return render(request, f"followups/{surface}.html#{surface}", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(
+        safe_next(request) or reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk})
+    )
+
+
+def _act(request, follow_up_pk: int, form, perform, done: str):
+    """Check the member may act on it, validate the form, run the service, answer."""
+    follow_up = selectors.follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
+    if not selectors.may_act_on(request.membership, follow_up):
+        raise PermissionDenied("Only its assignee, its author or a manager can change it.")
+    error = ""
+    if form is not None and not form.is_valid():
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    else:
+        try:
+            perform(follow_up, form.cleaned_data if form is not None else {})
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    return _respond(request, follow_up, error=error, done="" if error else done)
+
+
+@tenant_member_required
+@in_member_zone
+@require_GET
+def follow_up_actions(request, follow_up_pk: int):
+    """The quick-action forms of a row or calendar entry, loaded when its menu first opens."""
+    follow_up = selectors.follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
+    context = {
+        "follow_up": mark([follow_up], request, timezone.now())[0],
+        "members": selectors.assignable_members(tenant=request.tenant),
+        "surface": request.GET.get("from", ""),
+        "part": request.GET.get("part", ""),
+        "back_url": safe_next(request) or reverse("followups:list"),
+        **action_choices(),
+    }
+    return render(request, "followups/_actions.html", context)
+
+
+@tenant_member_required
+@in_member_zone
+@require_POST
+def follow_up_start(request, follow_up_pk: int):
+    def perform(follow_up, data):
+        services.follow_up_start(tenant=request.tenant, actor=request.user, follow_up=follow_up)
+
+    return _act(request, follow_up_pk, None, perform, "Started.")
+
+
+@tenant_member_required
+@in_member_zone
+@require_POST
+def follow_up_complete(request, follow_up_pk: int):
+    def perform(follow_up, data):
+        services.follow_up_complete(
+            tenant=request.tenant,
+            actor=request.user,
+            follow_up=follow_up,
+            outcome=data["outcome"],
+            notes=data["notes"],
+        )
+
+    return _act(request, follow_up_pk, CompleteForm(request.POST), perform, "Completed.")
+
+
+@tenant_member_required
+@in_member_zone
+@require_POST
+def follow_up_reschedule(request, follow_up_pk: int):
+    form = RescheduleForm(request.POST)
+
+    def perform(follow_up, data):
+        services.follow_up_reschedule(
+            tenant=request.tenant,
+            actor=request.user,
+            follow_up=follow_up,
+            scheduled_at=form.new_time(follow_up, zone=request.zone, now=timezone.now()),
+        )
+
+    return _act(request, follow_up_pk, form, perform, "Rescheduled.")
+
+
+@tenant_member_required
+@in_member_zone
+@require_POST
+def follow_up_cancel(request, follow_up_pk: int):
+    def perform(follow_up, data):
+        services.follow_up_cancel(
+            tenant=request.tenant, actor=request.user, follow_up=follow_up, reason=data["reason"]
+        )
+
+    return _act(request, follow_up_pk, CancelForm(request.POST), perform, "Cancelled.")
+
+
+@tenant_member_required
+@in_member_zone
+@require_POST
+def follow_up_delegate(request, follow_up_pk: int):
+    form = DelegateForm(request.POST, tenant=request.tenant)
+
+    def perform(follow_up, data):
+        services.follow_up_delegate(
+            tenant=request.tenant,
+            actor=request.user,
+            follow_up=follow_up,
+            assignee=data["assignee"],
+        )
+
+    return _act(request, follow_up_pk, form, perform, "Handed over.")
+
+
+@tenant_member_required
+@in_member_zone
+@require_POST
+def follow_up_note(request, follow_up_pk: int):
+    def perform(follow_up, data):
+        services.follow_up_add_note(
+            tenant=request.tenant, actor=request.user, follow_up=follow_up, body=data["body"]
+        )
+
+    return _act(request, follow_up_pk, NoteForm(request.POST), perform, "Note added.")

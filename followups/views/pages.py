@@ -1,0 +1,443 @@
+"""The follow-up pages at /followups/: the list (filters, saved filters, bulk changes), the
+calendar (month and week), the board (a column per status), one follow-up, the create form, and
+the follow-ups section of contact and lead pages. Quick actions are in followups.views.actions.
+
+Times are shown and read in the member's own zone (common.in_member_zone).
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crm.models import Contact
+from crm.permissions import tenant_member_required
+from crm.selectors import contact_get
+from followups import selectors, services
+from followups.forms import (
+    RESCHEDULE_CHOICES,
+    BulkForm,
+    FollowUpForm,
+    SavedFilterForm,
+    initial_from_template,
+)
+from followups.models import FollowUp, FollowUpTemplate, Outcome, Source
+from followups.views.common import (
+    filter_form,
+    in_member_zone,
+    mark,
+    query_string,
+    safe_next,
+    tab_query,
+)
+from leads.models import Lead, LeadStatus
+from tickets.selectors_inbox import visible_tickets
+
+# --- The list -------------------------------------------------------------------------------------
+
+
+def list_context(request, params) -> dict:
+    now = timezone.now()
+    filters = filter_form(request, params)
+    query = filters.query()
+    follow_ups = selectors.follow_ups_filtered(
+        tenant=request.tenant, membership=request.membership, query=query, zone=request.zone
+    )
+    page = selectors.follow_up_page(
+        follow_ups=follow_ups, order=query.order, after=params.get("after")
+    )
+    return {
+        "filters": filters,
+        "query": query,
+        "page": page,
+        "rows": mark(page.items, request, now),
+        "labels": selectors.filter_labels(tenant=request.tenant, query=query),
+        "without": {
+            name: query_string(params, drop=("after", name)) for name in ("contact", "lead")
+        },
+        "params": query_string(params),
+        "tab_keep": tab_query(params),
+        "saved_filters": selectors.saved_filters_for(
+            tenant=request.tenant, membership=request.membership
+        ),
+        "bulk": BulkForm(
+            follow_ups=FollowUp.unscoped.none(),
+            members=selectors.assignable_members(tenant=request.tenant),
+        ),
+        "now": now,
+        "back_url": reverse("followups:list") + (f"?{query_string(params)}" if params else ""),
+        **action_choices(),
+    }
+
+
+def action_choices() -> dict:
+    return {"outcomes": Outcome.choices, "reschedule_choices": RESCHEDULE_CHOICES}
+
+
+@tenant_member_required
+@in_member_zone
+@require_GET
+def follow_up_list(request):
+    context = list_context(request, request.GET)
+    if request.htmx and request.GET.get("after"):
+        return render(request, "followups/list.html#rows", context)
+    if request.htmx and request.htmx.target == "follow-up-results":
+        return render(request, "followups/list.html#results", context)
+    return render(request, "followups/list.html", context)
+
+
+@tenant_member_required
+@in_member_zone
+@require_POST
+def follow_ups_bulk(request):
+    """One change to the ticked follow-ups the member may change (others are left out)."""
+    tenant, membership = request.tenant, request.membership
+    members = selectors.assignable_members(tenant=tenant)
+    changeable = FollowUp.objects.filter(tenant=tenant).filter(selectors.acted_on_by(membership))
+    form = BulkForm(request.POST, follow_ups=changeable, members=members)
+    back = safe_next(request) or reverse("followups:list")
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    ticked = len(request.POST.getlist("follow_ups"))
+    try:
+        changed = services.follow_ups_bulk_update(
+            tenant=tenant,
+            actor=request.user,
+            follow_up_ids=[follow_up.pk for follow_up in data["follow_ups"]],
+            status=data["status"],
+            assignee=data["assignee"],
+            scheduled_at=data["scheduled_at"],
+            priority=data["priority"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    left = ticked - changed
+    note = f" {left} left as they were (finished, or not yours to change)." if left > 0 else ""
+    messages.success(request, f"{changed} follow-up{'s' if changed != 1 else ''} changed.{note}")
+    return redirect(back)
+
+
+@tenant_member_required
+@require_POST
+def saved_filter_save(request):
+    form = SavedFilterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the filter a name.")
+        return redirect("followups:list")
+    data = form.cleaned_data
+    services.saved_follow_up_filter_save(
+        tenant=request.tenant, membership=request.membership, name=data["name"], query=data["query"]
+    )
+    messages.success(request, f"Saved “{data['name']}”.")
+    return redirect(reverse("followups:list") + (f"?{data['query']}" if data["query"] else ""))
+
+
+@tenant_member_required
+@require_POST
+def saved_filter_delete(request, follow_up_filter_pk: int):
+    saved = selectors.saved_filter_get(
+        tenant=request.tenant, membership=request.membership, filter_id=follow_up_filter_pk
+    )
+    services.saved_follow_up_filter_delete(tenant=request.tenant, saved_filter=saved)
+    messages.success(request, f"Removed “{saved.name}”.")
+    return redirect("followups:list")
+
+
+# --- The calendar ---------------------------------------------------------------------------------
+
+
+def _anchor(value: str, today: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return today
+
+
+def calendar_context(request, params) -> dict:
+    now = timezone.now()
+    filters = filter_form(request, params)
+    query = filters.query()
+    follow_ups = selectors.follow_ups_filtered(
+        tenant=request.tenant,
+        membership=request.membership,
+        query=query,
+        zone=request.zone,
+        with_status=False,
+    )
+    today = timezone.localdate(now, request.zone)
+    calendar = selectors.follow_up_calendar(
+        follow_ups=follow_ups,
+        view=params.get("view", "month"),
+        anchor=_anchor(params.get("date"), today),
+        zone=request.zone,
+        now=now,
+    )
+    for day in calendar.days:
+        day.follow_ups = mark(day.follow_ups, request, now)
+    keep = query_string(params, drop=("after", "view", "date"))
+    return {
+        "filters": filters,
+        "calendar": calendar,
+        "today": today,
+        "keep": keep,
+        "tab_keep": tab_query(params),
+        "now": now,
+        "back_url": request.get_full_path() if request.method == "GET" else safe_next(request),
+        **action_choices(),
+    }
+
+
+@tenant_member_required
+@in_member_zone
+@require_GET
+def follow_up_calendar(request):
+    context = calendar_context(request, request.GET)
+    if request.htmx and request.htmx.target == "calendar":
+        return render(request, "followups/calendar.html#calendar", context)
+    return render(request, "followups/calendar.html", context)
+
+
+# --- The board ------------------------------------------------------------------------------------
+
+
+def board_context(request, params) -> dict:
+    now = timezone.now()
+    filters = filter_form(request, params)
+    follow_ups = selectors.follow_ups_filtered(
+        tenant=request.tenant,
+        membership=request.membership,
+        query=filters.query(),
+        zone=request.zone,
+        with_status=False,
+    )
+    columns = selectors.follow_up_board(follow_ups=follow_ups, now=now)
+    for column in columns:
+        column.cards[:] = mark(column.cards, request, now)
+    return {
+        "filters": filters,
+        "columns": columns,
+        "tab_keep": tab_query(params),
+        "now": now,
+        "back_url": request.get_full_path() if request.method == "GET" else safe_next(request),
+        **action_choices(),
+    }
+
+
+@tenant_member_required
+@in_member_zone
+@require_GET
+def follow_up_board(request):
+    context = board_context(request, request.GET)
+    if request.htmx and request.htmx.target == "board":
+        return render(request, "followups/board.html#board", context)
+    return render(request, "followups/board.html", context)
+
+
+# --- One follow-up --------------------------------------------------------------------------------
+
+
+def detail_context(request, follow_up_pk: int) -> dict:
+    detail = selectors.follow_up_detail(tenant=request.tenant, follow_up_id=follow_up_pk)
+    follow_up = mark([detail.follow_up], request, timezone.now())[0]
+    return {
+        "detail": detail,
+        "follow_up": follow_up,
+        "members": selectors.assignable_members(tenant=request.tenant),
+        "back_url": reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk}),
+        **action_choices(),
+    }
+
+
+@tenant_member_required
+@in_member_zone
+@require_GET
+def follow_up_detail(request, follow_up_pk: int):
+    return render(request, "followups/detail.html", detail_context(request, follow_up_pk))
+
+
+# --- Create ---------------------------------------------------------------------------------------
+
+
+def _pk(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def _prefill(request) -> dict:
+    """The contact, lead and ticket a "New follow-up" link started from (?contact=, ?lead=,
+    ?ticket=), each fetched within the tenant (a ticket only if the member may see it)."""
+    tenant = request.tenant
+    lead = ticket = contact = None
+    if ticket_pk := _pk(request.GET.get("ticket")):
+        ticket = get_object_or_404(
+            visible_tickets(tenant=tenant, membership=request.membership).select_related(
+                "contact", "lead", "assignee"
+            ),
+            pk=ticket_pk,
+        )
+        contact, lead = ticket.contact, ticket.lead
+    if lead_pk := _pk(request.GET.get("lead")):
+        lead = get_object_or_404(
+            Lead.objects.filter(tenant=tenant).select_related("contact", "owner"), pk=lead_pk
+        )
+        contact = lead.contact
+    if contact is None and (contact_pk := _pk(request.GET.get("contact"))):
+        contact = contact_get(tenant=tenant, contact_id=contact_pk)
+    return {"contact": contact, "lead": lead, "ticket": ticket}
+
+
+def _template(request) -> FollowUpTemplate | None:
+    template_pk = _pk(request.GET.get("template") or request.POST.get("template"))
+    if template_pk is None:
+        return None
+    return get_object_or_404(selectors.follow_up_templates(tenant=request.tenant), pk=template_pk)
+
+
+def _initial(request, *, lead, ticket, template, now) -> dict:
+    """Tomorrow at 10:00 with an hour-before in-app reminder, for the lead's owner or the
+    ticket's assignee (else the member); a template's values over that."""
+    assignee = next(
+        (
+            member
+            for member in (lead and lead.owner, ticket and ticket.assignee)
+            if member and member.is_active
+        ),
+        request.membership,
+    )
+    initial = {
+        "assignee": assignee.pk,
+        "type": _default_type(request.tenant),
+        "scheduled_at": dt.datetime.combine(
+            timezone.localdate(now, request.zone) + dt.timedelta(days=1),
+            dt.time(10, 0),
+            tzinfo=request.zone,
+        ),
+        "reminder_offsets": [60],
+        "reminder_channels": ["in_app"],
+        "lead": lead.pk if lead else None,
+        "ticket": ticket.pk if ticket else None,
+    }
+    if template is not None:
+        initial.update(initial_from_template(template, zone=request.zone, now=now))
+    return initial
+
+
+def _create_form(request, *, contact, lead, ticket, template, now) -> FollowUpForm:
+    tenant = request.tenant
+    candidates = selectors.contacts_matching(tenant=tenant, text=request.GET.get("contact_q", ""))
+    chosen = _pk(request.POST.get("contact"))
+    if contact is None and chosen and chosen not in {c.pk for c in candidates}:
+        candidates += list(Contact.objects.filter(tenant=tenant, pk=chosen))
+    # The contact's open leads and the tickets the member may see (and the ones it started from).
+    leads = Lead.objects.filter(tenant=tenant, contact=contact).filter(
+        Q(status=LeadStatus.OPEN) | Q(pk=lead.pk if lead else None)
+    )
+    tickets = visible_tickets(tenant=tenant, membership=request.membership).filter(contact=contact)
+    return FollowUpForm(
+        request.POST or None,
+        initial=_initial(request, lead=lead, ticket=ticket, template=template, now=now),
+        tenant=tenant,
+        contact=contact,
+        candidates=candidates,
+        leads=leads.order_by("-created_at") if contact else leads.none(),
+        tickets=tickets.order_by("-created_at") if contact else tickets.none(),
+    )
+
+
+@tenant_member_required
+@in_member_zone
+@require_http_methods(["GET", "POST"])
+def follow_up_create(request):
+    """A new follow-up, maybe started from a contact, lead or ticket page or from a template."""
+    now = timezone.now()
+    prefill = _prefill(request)
+    template = _template(request)
+    form = _create_form(request, **prefill, template=template, now=now)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            follow_up = services.follow_up_create(
+                tenant=request.tenant,
+                actor=request.user,
+                subject=data["subject"],
+                contact=data["contact"],
+                assignee=data["assignee"],
+                scheduled_at=data["scheduled_at"],
+                type=data["type"],
+                description=data["description"],
+                priority=data["priority"],
+                lead=data["lead"],
+                ticket=data["ticket"],
+                duration_minutes=data["duration_minutes"],
+                reminders=form.reminders,
+                source=Source.TEMPLATE if template else Source.MANUAL,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Follow-up “{follow_up.subject}” scheduled for "
+                f"{timezone.localtime(follow_up.scheduled_at):%a %b %-d, %H:%M}.",
+            )
+            return redirect(
+                safe_next(request)
+                or reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk})
+            )
+    context = {
+        **prefill,
+        "form": form,
+        "template": template,
+        "templates": selectors.follow_up_templates(tenant=request.tenant),
+        "contact_search": request.GET.get("contact_q", "").strip(),
+        "next": safe_next(request),
+        "zone": request.zone,
+    }
+    return render(request, "followups/form.html", context)
+
+
+def _default_type(tenant):
+    types = {t.key: t for t in services.follow_up_types_ensure(tenant=tenant)}
+    return types["call"].pk
+
+
+# --- Contact and lead pages -----------------------------------------------------------------------
+
+
+@tenant_member_required
+@in_member_zone
+@require_GET
+def contact_panel(request, contact_pk: int):
+    contact = get_object_or_404(Contact.objects.filter(tenant=request.tenant), pk=contact_pk)
+    timeline = selectors.follow_up_timeline(tenant=request.tenant, contact=contact)
+    return _panel(request, timeline, contact=contact)
+
+
+@tenant_member_required
+@in_member_zone
+@require_GET
+def lead_panel(request, lead_pk: int):
+    lead = get_object_or_404(Lead.objects.filter(tenant=request.tenant), pk=lead_pk)
+    timeline = selectors.follow_up_timeline(tenant=request.tenant, lead=lead)
+    return _panel(request, timeline, lead=lead)
+
+
+def _panel(request, timeline, *, contact=None, lead=None):
+    now = timezone.now()
+    context = {
+        "timeline": timeline,
+        "upcoming": mark(timeline.upcoming, request, now),
+        "past": timeline.past,
+        "contact": contact,
+        "lead": lead,
+        "now": now,
+    }
+    template = "followups/panel.html#section" if request.htmx else "followups/panel.html"
+    return render(request, template, context)

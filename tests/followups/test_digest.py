@@ -1,0 +1,153 @@
+"""The daily digest: at 07:00 in each member's own time zone, once per local day, through the
+outbox as a staff email; members with nothing to read get none."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from comms.models import MessageChannel, MessageSource, OutboundMessage
+from crm.models import User
+from followups import services
+from followups.configuration import follow_up_settings_save
+from followups.digest import digests_send_due
+from followups.models import DigestSent, NeglectFlag
+from leads.models import Stage
+from tests.factories import lead_for, pipeline_for
+
+pytestmark = pytest.mark.django_db
+
+# Tuesday 9 June 2026: New York is UTC-4 (EDT), Amsterdam UTC+2 (CEST).
+DAY = dt.date(2026, 6, 9)
+
+
+def utc(hour: int, minute: int = 0, day: dt.date = DAY) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def zones(world):
+    """The rep works in New York (the team's zone), the manager in Amsterdam; each has one
+    follow-up later today. The admin has nothing on their list."""
+    User.objects.filter(pk=world.rep.user_id).update(time_zone="America/New_York")
+    User.objects.filter(pk=world.manager.user_id).update(time_zone="Europe/Amsterdam")
+    with world.active(), time_machine.travel(utc(1), tick=False):
+        for member, at, subject in (
+            (world.rep, utc(15), "Call Maria about the tile sample"),
+            (world.manager, utc(12), "Review the Harbor Point bid"),
+        ):
+            services.follow_up_create(
+                tenant=world.tenant,
+                actor=member.user,
+                subject=subject,
+                contact=world.contact,
+                assignee=member,
+                scheduled_at=at,
+            )
+    return world
+
+
+def _run(world, at: dt.datetime) -> int:
+    with world.active(), time_machine.travel(at, tick=False):
+        return digests_send_due(tenant=world.tenant, now=at)
+
+
+def _digests(world) -> list[OutboundMessage]:
+    with world.active():
+        return list(
+            OutboundMessage.objects.filter(source=MessageSource.STAFF)
+            .select_related("recipient_user")
+            .order_by("created_at", "pk")
+        )
+
+
+def test_each_member_gets_theirs_at_their_own_seven_oclock_once(zones):
+    world = zones
+    assert _run(world, utc(4, 45)) == 0  # 06:45 in Amsterdam
+    assert _run(world, utc(5, 0)) == 1  # 07:00 in Amsterdam
+    assert _run(world, utc(5, 15)) == 0
+    assert [m.recipient_user_id for m in _digests(world)] == [world.manager.user_id]
+    assert _run(world, utc(10, 45)) == 0  # 06:45 in New York
+    assert _run(world, utc(11, 0)) == 1  # 07:00 in New York
+    assert _run(world, utc(11, 15)) == 0
+    assert _run(world, utc(13, 0)) == 0
+    manager_digest, rep_digest = _digests(world)
+    assert rep_digest.recipient_user_id == world.rep.user_id
+    assert rep_digest.channel == MessageChannel.EMAIL
+    assert rep_digest.to_address == world.rep.user.email
+    assert rep_digest.subject.startswith("Your day, Tue Jun 9: 1 follow-up today")
+    # Times read in the member's own zone: 15:00 UTC is 11:00 in New York, 12:00 UTC is 14:00 in
+    # Amsterdam.
+    assert "11:00 · Call Maria about the tile sample" in rep_digest.body_text
+    assert "14:00 · Review the Harbor Point bid" in manager_digest.body_text
+    assert "Call Maria about the tile sample" in rep_digest.body_html
+    # The admin had nothing to read: no email, and the day is done for them too.
+    with world.active():
+        assert DigestSent.objects.filter(membership=world.admin, day=DAY).exists()
+        assert DigestSent.objects.count() == 3
+
+
+def test_the_next_day_brings_the_next_digest_and_a_late_beat_still_sends_it(zones):
+    world = zones
+    _run(world, utc(5, 0))
+    _run(world, utc(11, 0))
+    tomorrow = DAY + dt.timedelta(days=1)
+    # The beat was down at 07:00 in Amsterdam; at 09:30 the digest still goes (overdue now).
+    assert _run(world, utc(7, 30, tomorrow)) == 1
+    # In New York, after the morning window nothing goes any more that day.
+    assert _run(world, utc(16, 0, tomorrow)) == 0
+    assert len(_digests(world)) == 3
+    late = _digests(world)[-1]
+    assert late.recipient_user_id == world.manager.user_id
+    assert "OVERDUE (1)" in late.body_text and "Review the Harbor Point bid" in late.body_text
+
+
+def test_an_admin_chooses_the_hour(zones):
+    world = zones
+    with world.active():
+        follow_up_settings_save(
+            tenant=world.tenant,
+            actor=world.admin.user,
+            neglect_after_days=14,
+            manager_alert_after_days=3,
+            digest_hour=8,
+        )
+    assert _run(world, utc(5, 0)) == 0
+    assert _run(world, utc(6, 0)) == 1  # 08:00 in Amsterdam
+
+
+def test_the_digest_lists_overdue_neglected_and_red_leads(world):
+    pipeline = pipeline_for(world.tenant)
+    with world.active():
+        Stage.objects.filter(pipeline=pipeline).update(
+            delay_unit="hours", orange_after=2, red_after=4
+        )
+    with time_machine.travel(utc(1, day=DAY - dt.timedelta(days=20)), tick=False):
+        lead = lead_for(world, pipeline, owner=world.rep, title="Tile roof")
+    with world.active(), time_machine.travel(utc(1), tick=False):
+        services.follow_up_create(
+            tenant=world.tenant,
+            actor=world.rep.user,
+            subject="Send the revised quote",
+            contact=world.contact,
+            assignee=world.rep,
+            scheduled_at=utc(1) - dt.timedelta(days=2),
+        )
+        NeglectFlag.objects.create(
+            tenant=world.tenant,
+            contact=world.contact,
+            lead=lead,
+            owner=world.rep,
+            last_touch_at=utc(1) - dt.timedelta(days=20),
+            flagged_at=utc(1) - dt.timedelta(days=5),
+            manager_alerted_at=utc(1) - dt.timedelta(days=2),
+        )
+    assert _run(world, utc(11, 0)) == 3  # the rep, the manager and the admin (team view)
+    by_recipient = {m.recipient_user_id: m for m in _digests(world)}
+    rep = by_recipient[world.rep.user_id].body_text
+    assert "OVERDUE (1)" in rep and "Send the revised quote" in rep
+    assert "NEGLECTED CUSTOMERS (1)" in rep and lead.reference in rep
+    assert "YOUR LATE LEADS (1)" in rep
+    manager = by_recipient[world.manager.user_id].body_text
+    assert "ACROSS THE TEAM" in manager and "check on the rep" in manager
+    assert world.rep.user.full_name in manager

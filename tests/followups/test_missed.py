@@ -1,0 +1,197 @@
+"""The missed sweep: open follow-ups past their slot become missed once; the assignee and their
+managers (or the admins) hear about it, and the contact's timeline records it."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from crm.models import Notification, Role, TimelineEvent
+from followups import missed, services, tasks
+from followups.models import FollowUp, Reminder, ReminderStatus, Status
+from leads.models import Lead
+from tests.factories import MembershipFactory, lead_for
+
+pytestmark = pytest.mark.django_db
+
+# Tuesday 10 March 2026, 10:00 in New York (the world's tenant).
+CALL_AT = dt.datetime(2026, 3, 10, 14, 0, tzinfo=dt.UTC)
+BEFORE = CALL_AT - dt.timedelta(days=1)
+
+
+def _follow_up(world, *, at=CALL_AT, assignee=None, duration=30, subject="Call Maria", **extra):
+    with time_machine.travel(BEFORE, tick=False):
+        return services.follow_up_create(
+            tenant=world.tenant,
+            actor=world.rep.user,
+            subject=subject,
+            contact=world.contact,
+            assignee=assignee or world.rep,
+            scheduled_at=at,
+            duration_minutes=duration,
+            reminders=[],
+            **extra,
+        )
+
+
+def _sweep(world, now):
+    return missed.follow_ups_mark_missed(tenant=world.tenant, now=now)
+
+
+def _warnings(world, membership):
+    return list(
+        Notification.objects.filter(
+            tenant=world.tenant, recipient=membership.user, kind="follow_up_due"
+        ).order_by("pk")
+    )
+
+
+def test_a_follow_up_is_missed_once_its_slot_is_over_and_only_once(world):
+    with world.active():
+        follow_up = _follow_up(world)
+        assert _sweep(world, CALL_AT + dt.timedelta(minutes=29)) == 0
+        over = CALL_AT + dt.timedelta(minutes=30)
+        assert _sweep(world, over) == 1
+        follow_up.refresh_from_db()
+        assert (follow_up.status, follow_up.missed_at) == (Status.MISSED, over)
+
+        (told,) = _warnings(world, world.rep)
+        assert told.title == "Missed follow-up: Call Maria"
+        assert "was due Tue Mar 10, 10:00" in told.body
+        assert told.level == "warning"
+        (manager_told,) = _warnings(world, world.manager)
+        assert manager_told.title == f"{world.rep.user.full_name} missed a follow-up: Call Maria"
+        assert _warnings(world, world.admin) == []  # there is a manager
+        event = TimelineEvent.objects.get(tenant=world.tenant, kind="follow_up.missed")
+        assert event.contact_id == world.contact.pk
+        assert event.detail == {"follow_up": follow_up.pk}
+
+        # Idempotent: the next sweeps find nothing more to do.
+        assert _sweep(world, over + dt.timedelta(minutes=1)) == 0
+        assert _sweep(world, over + dt.timedelta(days=1)) == 0
+        assert len(_warnings(world, world.rep)) == 1
+        assert len(_warnings(world, world.manager)) == 1
+        assert TimelineEvent.objects.filter(kind="follow_up.missed").count() == 1
+
+
+def test_a_short_follow_up_gets_at_least_the_minimum_grace(world):
+    with world.active():
+        follow_up = _follow_up(world, duration=0)
+        assert _sweep(world, CALL_AT + missed.MIN_GRACE - dt.timedelta(seconds=1)) == 0
+        assert _sweep(world, CALL_AT + missed.MIN_GRACE) == 1
+        follow_up.refresh_from_db()
+        assert follow_up.status == Status.MISSED
+
+
+def test_a_started_follow_up_is_missed_only_if_left_started_long_after_its_slot(world):
+    with world.active():
+        follow_up = _follow_up(world)
+        services.follow_up_start(tenant=world.tenant, actor=world.rep.user, follow_up=follow_up)
+        over = CALL_AT + dt.timedelta(minutes=30)
+        assert _sweep(world, over) == 0
+        assert _sweep(world, over + missed.STARTED_GRACE - dt.timedelta(seconds=1)) == 0
+        assert _sweep(world, over + missed.STARTED_GRACE) == 1
+
+
+def test_done_and_cancelled_follow_ups_are_never_missed(world):
+    with world.active():
+        done, dropped = _follow_up(world), _follow_up(world, subject="Send the invoice")
+        services.follow_up_complete(
+            tenant=world.tenant, actor=world.rep.user, follow_up=done, outcome="successful"
+        )
+        services.follow_up_cancel(tenant=world.tenant, actor=world.rep.user, follow_up=dropped)
+        assert _sweep(world, CALL_AT + dt.timedelta(days=2)) == 0
+        assert _warnings(world, world.rep) == []
+
+
+def test_the_admins_hear_about_it_when_there_is_no_other_manager(world):
+    with world.active():
+        world.manager.is_active = False
+        world.manager.save(update_fields=["is_active"])
+        _follow_up(world)
+        _sweep(world, CALL_AT + dt.timedelta(hours=1))
+        assert len(_warnings(world, world.admin)) == 1
+        assert _warnings(world, world.manager) == []
+
+
+def test_a_managers_own_missed_follow_up_goes_to_the_other_managers(world):
+    with world.active():
+        other = MembershipFactory(tenant=world.tenant, role=Role.MANAGER)
+        _follow_up(world, assignee=world.manager)
+        _sweep(world, CALL_AT + dt.timedelta(hours=1))
+        assert [n.title for n in _warnings(world, world.manager)] == [
+            "Missed follow-up: Call Maria"
+        ]
+        assert len(_warnings(world, other)) == 1
+        assert _warnings(world, world.admin) == []
+
+
+def test_a_burst_of_missed_follow_ups_reaches_a_manager_as_a_few_lines(world):
+    with world.active():
+        for number in range(6):
+            _follow_up(world, at=CALL_AT + dt.timedelta(minutes=number), subject=f"Call {number}")
+        assert _sweep(world, CALL_AT + dt.timedelta(hours=1)) == 6
+        assert len(_warnings(world, world.rep)) == 6
+        titles = [n.title for n in _warnings(world, world.manager)]
+    name = world.rep.user.full_name
+    assert titles == [
+        f"{name} missed a follow-up: Call 0",
+        f"{name} missed a follow-up: Call 1",
+        f"{name} missed a follow-up: Call 2",
+        f"{name} missed 3 more follow-ups",
+    ]
+
+
+def test_missing_one_cancels_its_unsent_reminders_and_updates_the_leads_next_follow_up(world):
+    with world.active():
+        lead = lead_for(world)
+        first = _follow_up(world, lead=lead)
+        later = CALL_AT + dt.timedelta(days=2)
+        _follow_up(world, at=later, lead=lead)
+        Reminder.objects.create(
+            tenant=world.tenant,
+            follow_up=first,
+            offset_minutes=0,
+            channel="in_app",
+            remind_at=CALL_AT + dt.timedelta(days=1),
+        )
+        assert Lead.objects.get(pk=lead.pk).next_follow_up_at == CALL_AT
+        _sweep(world, CALL_AT + dt.timedelta(hours=1))
+        assert Lead.objects.get(pk=lead.pk).next_follow_up_at == later
+        assert Reminder.objects.get(follow_up=first).status == ReminderStatus.CANCELLED
+
+
+def test_a_missed_follow_up_moved_to_a_new_time_can_be_missed_again_there(world):
+    with world.active():
+        follow_up = _follow_up(world)
+        _sweep(world, CALL_AT + dt.timedelta(hours=1))
+        tomorrow = CALL_AT + dt.timedelta(days=1)
+        with time_machine.travel(CALL_AT + dt.timedelta(hours=2), tick=False):
+            services.follow_up_reschedule(
+                tenant=world.tenant,
+                actor=world.rep.user,
+                follow_up=follow_up,
+                scheduled_at=tomorrow,
+            )
+        follow_up.refresh_from_db()
+        assert (follow_up.status, follow_up.missed_at) == (Status.PENDING, None)
+        assert _sweep(world, CALL_AT + dt.timedelta(hours=3)) == 0
+        assert _sweep(world, tomorrow + dt.timedelta(hours=1)) == 1
+        assert len(_warnings(world, world.rep)) == 2
+
+
+def test_the_beat_task_sweeps_every_tenant_and_keeps_them_apart(world, other_world):
+    with world.active():
+        mine = _follow_up(world)
+    with other_world.active():
+        theirs = _follow_up(other_world, subject="Charger check")
+    with time_machine.travel(CALL_AT + dt.timedelta(hours=1), tick=False):
+        assert tasks.sweep_missed_follow_ups() == 2
+    with world.active():
+        assert FollowUp.objects.get(pk=mine.pk).status == Status.MISSED
+        assert {n.recipient_id for n in Notification.objects.filter(kind="follow_up_due")} == {
+            world.rep.user_id,
+            world.manager.user_id,
+        }
+    with other_world.active():
+        assert FollowUp.objects.get(pk=theirs.pk).status == Status.MISSED

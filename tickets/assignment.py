@@ -1,0 +1,145 @@
+"""Who answers a ticket: the owner of the customer's open lead, else the inbox's agents in turn
+(round robin: the one who waited longest), skipping anyone off or at their cap of open tickets."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Count, F
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import Membership, NotificationLevel, Tenant, TimeOff, User
+from crm.services import notification_create, timeline_record
+from leads.services import member_is_available
+from tickets.models import ACTIVE_STATUSES, InboxAgent, Ticket
+
+
+def _available_agents(tenant: Tenant, ticket: Ticket, now: dt.datetime) -> list[InboxAgent]:
+    """The inbox's agents who may take a ticket now, longest-waiting first. Locks their rows so two
+    tickets arriving together do not both go to the same person."""
+    agents = list(
+        InboxAgent.objects.select_for_update(of=("self",))
+        .filter(tenant=tenant, inbox_id=ticket.inbox_id, membership__is_active=True)
+        .select_related("membership__user")
+        .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
+    )
+    if not agents:
+        return []
+    open_counts = dict(
+        Ticket.objects.filter(
+            tenant=tenant,
+            status__in=ACTIVE_STATUSES,
+            assignee_id__in=[agent.membership_id for agent in agents],
+        )
+        .values("assignee_id")
+        .annotate(open=Count("pk"))
+        .values_list("assignee_id", "open")
+    )
+    today = now.astimezone(tenant.zone).date()
+    away = set(
+        TimeOff.objects.filter(
+            tenant=tenant,
+            membership_id__in=[agent.membership_id for agent in agents],
+            starts_on__lte=today,
+            ends_on__gte=today,
+        ).values_list("membership_id", flat=True)
+    )
+    return [
+        agent
+        for agent in agents
+        if member_is_available(agent.membership, tenant, now, away)
+        and (agent.capacity is None or open_counts.get(agent.membership_id, 0) < agent.capacity)
+    ]
+
+
+@transaction.atomic
+def ticket_assign_automatically(
+    *, tenant: Tenant, ticket: Ticket, now: dt.datetime | None = None
+) -> Membership | None:
+    now = now or timezone.now()
+    lead = ticket.lead
+    if lead is not None and lead.owner_id and lead.owner.is_active:
+        return ticket_assign(
+            tenant=tenant,
+            actor=None,
+            ticket=ticket,
+            assignee=lead.owner,
+            reason=f"owner of lead {lead.reference}",
+        )
+    agents = _available_agents(tenant, ticket, now)
+    if not agents:
+        timeline_record(
+            tenant=tenant,
+            kind="ticket.unassigned",
+            summary=f"{ticket.reference}: no agent of {ticket.inbox.name} available; unassigned",
+            contact=ticket.contact,
+            lead=ticket.lead,
+            detail={"ticket": ticket.pk},
+        )
+        return None
+    chosen = agents[0]
+    chosen.last_assigned_at = now
+    chosen.save(update_fields=["last_assigned_at"])
+    return ticket_assign(
+        tenant=tenant,
+        actor=None,
+        ticket=ticket,
+        assignee=chosen.membership,
+        reason=f"round robin in {ticket.inbox.name}",
+    )
+
+
+@transaction.atomic
+def ticket_assign(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    ticket: Ticket,
+    assignee: Membership | None,
+    reason: str = "",
+    notify: bool = True,
+) -> Ticket:
+    """Give the ticket to `assignee` (None: unassign) and tell them, unless they did it."""
+    if assignee is not None and assignee.tenant_id != tenant.pk:
+        raise ValueError("The assignee must be a member of this team.")
+    if ticket.assignee_id == (assignee.pk if assignee else None):
+        return ticket
+    ticket.assignee = assignee
+    ticket.save(update_fields=["assignee", "updated_at"])
+    who = assignee.user.full_name if assignee else "nobody"
+    because = f" ({reason})" if reason else ""
+    timeline_record(
+        tenant=tenant,
+        kind="ticket.assigned",
+        summary=f"{ticket.reference} assigned to {who}{because}",
+        actor=actor,
+        contact=ticket.contact,
+        lead=ticket.lead,
+        detail={"ticket": ticket.pk, "assignee": assignee.pk if assignee else None},
+    )
+    if notify and assignee is not None and (actor is None or assignee.user_id != actor.pk):
+        notification_create(
+            tenant=tenant,
+            recipient=assignee.user,
+            title=f"Ticket {ticket.reference} assigned to you",
+            body=f"{ticket.contact.display_name}: {ticket.subject or ticket.last_message_snippet}",
+            url=reverse("tickets:detail", kwargs={"ticket_pk": ticket.pk}),
+            level=NotificationLevel.INFO,
+            kind="ticket_assigned",
+        )
+    return ticket
+
+
+@transaction.atomic
+def tickets_bulk_assign(
+    *, tenant: Tenant, actor: User, ticket_ids: list[int], assignee: Membership | None
+) -> int:
+    tickets = Ticket.objects.select_for_update(of=("self",)).filter(
+        tenant=tenant, pk__in=ticket_ids
+    )
+    changed = 0
+    for ticket in tickets.select_related("contact", "lead"):
+        before = ticket.assignee_id
+        ticket_assign(tenant=tenant, actor=actor, ticket=ticket, assignee=assignee, reason="bulk")
+        changed += before != ticket.assignee_id
+    return changed

@@ -1,0 +1,629 @@
+"""Inbound messages, from the webhook to a threaded, assigned ticket, losing nothing on the way.
+
+1. Store (in the webhook's request): the raw event goes into InboundEvent under its tenant, keyed
+   by the provider's id so a replay is a no-op, and a task is enqueued on commit. Nothing else
+   happens in the request, so the provider gets its 2xx at once. An address no tenant has is kept
+   in UnroutedInbound (still a 2xx: a 4xx would make the ESP drop or bounce the mail).
+2. Process (in a worker): the event is locked (SKIP LOCKED: a second worker moves on), read,
+   matched to a contact, threaded into a ticket and marked processed in one transaction. A failure
+   rolls all of it back and leaves the event to be retried with backoff.
+3. Sweep (beat): events stored but not processed (the broker was down, a worker was killed) are
+   enqueued again.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from comms.keywords import sms_keyword_handle
+from comms.models import ContactCommsProfile
+from crm.models import Contact, NotificationLevel, Tenant
+from crm.phones import e164
+from crm.services import contact_find_or_create, notification_create, timeline_record
+from crm.tenancy import tenant_context
+from leads.models import Lead, LeadStatus
+from tickets import priority, sla
+from tickets.assignment import ticket_assign_automatically
+from tickets.models import (
+    Direction,
+    EventProvider,
+    EventStatus,
+    InboundEvent,
+    InboundRoute,
+    Inbox,
+    MessageChannel,
+    SlaEvent,
+    SlaEventKind,
+    Ticket,
+    TicketAttachment,
+    TicketMessage,
+    TicketStatus,
+    UnroutedInbound,
+)
+from tickets.normalise import normalise_email, read_envelope
+from tickets.routing import email_route_for, reply_token_in
+from tickets.selectors import inbox_settings_get
+from tickets.signals import customer_message_received
+from tickets.threading import Thread, thread_for
+
+logger = logging.getLogger(__name__)
+
+SNIPPET_CHARS = 160
+# How long a freshly stored event waits for its own task before the sweep sends another.
+SWEEP_GRACE = dt.timedelta(minutes=1)
+MAX_ATTEMPTS = 8
+RETRY_DELAYS = (1, 5, 15, 60, 180, 360, 720)  # minutes
+
+
+# --- 1. Store ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stored:
+    event_id: int | None  # None: unrouted
+    created: bool
+    tenant_id: int | None = None
+
+
+def _enqueue(tenant_id: int, event_id: int) -> None:
+    """After commit, hand the event to a worker. A broker outage must not fail the webhook: the
+    event is stored, and the sweep picks it up once the broker is back."""
+    from tickets.tasks import process_inbound_event
+
+    def send():
+        try:
+            process_inbound_event.delay(tenant_id, event_id)
+        except Exception:
+            logger.warning("inbound event %s left for the sweep: broker unreachable", event_id)
+
+    transaction.on_commit(send)
+
+
+def _store(
+    *,
+    tenant_id: int,
+    event_key: str,
+    inbox_address_id: int | None,
+    enqueue: bool = True,
+    **fields,
+) -> Stored:
+    tenant = Tenant.objects.get(pk=tenant_id)
+    now = timezone.now()
+    with tenant_context(tenant):
+        event, created = InboundEvent.objects.get_or_create(
+            tenant=tenant,
+            event_key=event_key[:300],
+            defaults={
+                "inbox_address_id": inbox_address_id,
+                "received_at": now,
+                "next_attempt_at": now + SWEEP_GRACE,
+                **fields,
+            },
+        )
+        if created and enqueue:
+            _enqueue(tenant.pk, event.pk)
+    return Stored(event.pk, created, tenant.pk)
+
+
+def _channel_of(to: str) -> str:
+    return MessageChannel.WHATSAPP if to.lower().startswith("whatsapp:") else MessageChannel.SMS
+
+
+@transaction.atomic
+def twilio_inbound_store(*, route: InboundRoute, payload: dict) -> Stored:
+    """An SMS or WhatsApp message Twilio posted (its signature already checked by the view)."""
+    message_sid = payload.get("MessageSid") or payload.get("SmsSid") or ""
+    return _store(
+        tenant_id=route.tenant_id,
+        event_key=f"twilio:{message_sid}",
+        inbox_address_id=route.inbox_address_id,
+        provider=EventProvider.TWILIO,
+        channel=_channel_of(payload.get("To", "")),
+        provider_message_id=message_sid,
+        recipient=payload.get("To", "")[:254],
+        payload=payload,
+    )
+
+
+@transaction.atomic
+def twilio_unrouted_store(*, payload: dict) -> Stored:
+    """A text for a number no tenant has (signed with the platform's token): kept for the
+    platform's operators, as unrouted email is, instead of answered and forgotten."""
+    UnroutedInbound.objects.create(
+        provider=EventProvider.TWILIO,
+        channel=_channel_of(payload.get("To", "")),
+        recipients=payload.get("To", "")[:1000],
+        sender=payload.get("From", "")[:254],
+        payload=payload,
+    )
+    logger.warning("inbound text for no known number: %s", payload.get("To", "")[:40])
+    return Stored(None, True)
+
+
+def _email_event_key(message_id: str, raw: bytes) -> str:
+    """The Message-ID (the same mail through two ESPs or addresses is one message), else the
+    bytes' hash: stable across the ESP's retries, which an ESP's per-request id is not."""
+    if message_id:
+        return f"email:{message_id}"
+    return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
+def _reply_token(recipients: list[str], tenant_id: int | None):
+    """The first validly signed reply token among the recipients (of `tenant_id`, if given), and
+    the address that carried it."""
+    for address in recipients:
+        token = reply_token_in([address])
+        if token is not None and tenant_id in (None, token.tenant_id):
+            return token, address
+    return None, ""
+
+
+@transaction.atomic
+def email_inbound_store(
+    *,
+    provider: str,
+    raw: bytes,
+    envelope_recipients=(),
+    esp_message_id: str = "",
+    stripped_text: str = "",
+    tenant: Tenant | None = None,
+    inbox: Inbox | None = None,
+    enqueue: bool = True,
+) -> Stored:
+    """A raw RFC 822 message from an ESP's inbound webhook or an imported file.
+
+    The tenant comes from a signed reply token among the recipients, else from the first
+    recipient that is an inbox address. An import names its `tenant` (only that tenant's
+    addresses and tokens count) and may put every message in one `inbox`; it processes the
+    events itself (`enqueue=False`).
+    """
+    raw = bytes(raw)
+    envelope = read_envelope(raw)
+    recipients = list(
+        dict.fromkeys(a.lower() for a in (*envelope_recipients, *envelope.recipients) if a)
+    )
+    only_tenant_id = inbox.tenant_id if inbox is not None else (tenant.pk if tenant else None)
+    token, token_address = _reply_token(recipients, only_tenant_id)
+    route = email_route_for(recipients, tenant_id=only_tenant_id)
+    if inbox is None and token is None and route is None:
+        UnroutedInbound.objects.create(
+            provider=provider,
+            channel=MessageChannel.EMAIL,
+            recipients=", ".join(recipients)[:1000],
+            sender=envelope.sender[:254],
+            payload={"esp_message_id": esp_message_id, "message_id": envelope.message_id},
+            raw=raw,
+        )
+        logger.warning("inbound email for no known address: %s", ", ".join(recipients)[:200])
+        return Stored(None, True)
+    if inbox is not None:
+        tenant_id = inbox.tenant_id
+    else:
+        tenant_id = token.tenant_id if token else route.tenant_id
+    routed = route is not None and route.tenant_id == tenant_id and inbox is None
+    payload = {"stripped_text": stripped_text} if stripped_text else {}
+    if inbox is not None:
+        payload["inbox"] = inbox.pk
+    # The token's address is the recipient the threader reads the token from, wherever it was.
+    recipient = token_address or (route.address if routed else "") or next(iter(recipients), "")
+    return _store(
+        tenant_id=tenant_id,
+        event_key=_email_event_key(envelope.message_id, raw),
+        inbox_address_id=route.inbox_address_id if routed else None,
+        enqueue=enqueue,
+        provider=provider,
+        channel=MessageChannel.EMAIL,
+        provider_message_id=(esp_message_id or envelope.message_id)[:300],
+        recipient=recipient[:254],
+        payload=payload,
+        raw=raw,
+    )
+
+
+def portal_message_store(*, tenant: Tenant, contact: Contact, body: str, key: str) -> Stored:
+    """A message a customer wrote in the portal: the same path as any inbound message."""
+    return _store(
+        tenant_id=tenant.pk,
+        event_key=f"portal:{key}",
+        inbox_address_id=None,
+        provider=EventProvider.PORTAL,
+        channel=MessageChannel.PORTAL,
+        payload={"contact": contact.pk, "body": body},
+    )
+
+
+# --- 2. Process ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Incoming:
+    """One inbound message, whatever its channel, as the threader and the thread need it."""
+
+    channel: str
+    contact: Contact
+    sender: str
+    recipient: str
+    subject: str = ""
+    body_text: str = ""
+    reply_text: str = ""
+    body_html: str = ""
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    sent_at: dt.datetime | None = None
+    is_auto_reply: bool = False
+    attachments: tuple = ()
+    media: list | None = None
+
+
+def _one_sender_at_a_time(tenant: Tenant, addresses) -> None:
+    """Two messages from one new sender threaded at once (a WhatsApp with three photos arrives
+    as three webhooks) would each find no contact and make one: the second waits here, until the
+    first has committed its contact, and then finds it."""
+    with connection.cursor() as cursor:
+        for address in sorted(set(addresses)):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                [f"inbound-sender:{tenant.pk}:{address}"],
+            )
+
+
+def _find_contact(tenant: Tenant, *, inbox: Inbox | None, emails=(), phones=(), name: str = ""):
+    _one_sender_at_a_time(tenant, [*emails, *phones])
+    first, _, last = name.strip().partition(" ")
+    fallback = next(iter(emails), None) or next(iter(phones), None) or "Unknown sender"
+    match = contact_find_or_create(
+        tenant=tenant,
+        actor=None,
+        emails=emails,
+        phones=phones,
+        source="inbound message",
+        first_name=(first or str(fallback))[:100],
+        last_name=last[:100],
+        brand=inbox.brand if inbox else None,
+        needs_review=True,
+    )
+    return match.contact
+
+
+def _read_email(tenant: Tenant, event: InboundEvent, inbox: Inbox | None) -> Incoming:
+    email = normalise_email(
+        bytes(event.raw), max_attachment_bytes=settings.TICKET_MAX_ATTACHMENT_BYTES
+    )
+    contact = _find_contact(
+        tenant,
+        inbox=inbox,
+        emails=[email.from_address] if email.from_address else [],
+        name=email.from_name,
+    )
+    stripped = (event.payload or {}).get("stripped_text", "")
+    dropped = [{"name": item.filename, "reason": item.reason} for item in email.dropped_attachments]
+    return Incoming(
+        channel=MessageChannel.EMAIL,
+        contact=contact,
+        sender=email.from_address,
+        recipient=event.recipient,
+        subject=email.subject,
+        body_text=email.text,
+        reply_text=stripped.strip() or email.reply_text,
+        body_html=email.html,
+        message_id=email.message_id,
+        in_reply_to=email.in_reply_to,
+        references=email.references,
+        sent_at=email.sent_at,
+        is_auto_reply=email.is_auto_reply,
+        attachments=email.attachments,
+        media=dropped,
+    )
+
+
+def _read_twilio(tenant: Tenant, event: InboundEvent, inbox: Inbox | None) -> Incoming:
+    payload = event.payload
+    sender = payload.get("From", "").removeprefix("whatsapp:")
+    try:
+        number = e164(sender)
+    except Exception:
+        number = None
+    contact = _find_contact(
+        tenant, inbox=inbox, phones=[number] if number else [], name=payload.get("ProfileName", "")
+    )
+    media = []
+    for index in range(min(int(payload.get("NumMedia") or 0), 10)):
+        url = payload.get(f"MediaUrl{index}", "")
+        if url.startswith("https://"):
+            media.append({"url": url, "content_type": payload.get(f"MediaContentType{index}", "")})
+    return Incoming(
+        channel=event.channel,
+        contact=contact,
+        sender=number or sender,
+        recipient=event.recipient.removeprefix("whatsapp:"),
+        body_text=payload.get("Body", ""),
+        media=media,
+    )
+
+
+def _read_portal(tenant: Tenant, event: InboundEvent) -> Incoming:
+    contact = Contact.objects.get(tenant=tenant, pk=event.payload["contact"])
+    return Incoming(
+        channel=MessageChannel.PORTAL,
+        contact=contact,
+        sender="",
+        recipient="",
+        body_text=event.payload.get("body", ""),
+    )
+
+
+def _snippet(text: str) -> str:
+    return " ".join(text.split())[:SNIPPET_CHARS]
+
+
+def _save_attachments(message: TicketMessage, attachments) -> None:
+    for item in attachments:
+        attachment = TicketAttachment(
+            tenant_id=message.tenant_id,
+            message=message,
+            token=secrets.token_hex(16),
+            filename=item.filename,
+            content_type=item.content_type,
+            size=item.size,
+            is_inline=bool(item.content_id),
+        )
+        attachment.file.save(item.filename, ContentFile(item.content), save=False)
+        attachment.save()
+
+
+def _tell_the_rest_of_the_app(tenant: Tenant, ticket: Ticket, message: TicketMessage, incoming):
+    """The comms engine and the leads hear that the customer answered."""
+    contact = incoming.contact
+    at = message.sent_at
+    if message.channel == MessageChannel.WHATSAPP:
+        profile, _ = ContactCommsProfile.objects.get_or_create(tenant=tenant, contact=contact)
+        profile.last_whatsapp_inbound_at = at
+        profile.save(update_fields=["last_whatsapp_inbound_at"])
+    if message.channel in (MessageChannel.SMS, MessageChannel.WHATSAPP):
+        keyword = sms_keyword_handle(
+            tenant=tenant, contact=contact, channel=message.channel, body=message.body_text
+        )
+        if keyword:
+            timeline_record(
+                tenant=tenant,
+                kind="ticket.keyword",
+                summary=f"{ticket.reference}: the customer texted {keyword}",
+                contact=contact,
+                detail={"ticket": ticket.pk, "keyword": keyword},
+            )
+    if message.is_auto_reply:
+        return
+    Lead.objects.filter(
+        tenant=tenant, contact=contact, status__in=(LeadStatus.OPEN, LeadStatus.WON)
+    ).update(last_customer_reply_at=at)
+    customer_message_received.send(sender=Ticket, tenant=tenant, ticket=ticket, message=message)
+
+
+def _boost(tenant: Tenant, ticket: Ticket, message: TicketMessage, inbox_settings) -> str:
+    """Raise the ticket's priority for an angry or alarming message; returns why ("" if not)."""
+    message.sentiment = priority.sentiment_of(message.shown_text)
+    reason = priority.boost_reason(
+        text=f"{message.subject}\n{message.shown_text}",
+        sentiment=message.sentiment,
+        settings=inbox_settings,
+    )
+    if not reason:
+        return ""
+    new = priority.raised(ticket.priority)
+    if new == ticket.priority:
+        return ""
+    ticket.priority = new
+    ticket.priority_reason = reason[:300]
+    sla.sla_reprioritised(tenant=tenant, ticket=ticket)
+    SlaEvent.objects.create(
+        tenant=tenant,
+        ticket=ticket,
+        kind=SlaEventKind.PRIORITY_BOOSTED,
+        occurred_at=message.sent_at,
+        due_at=ticket.sla_due_at,
+        detail=f"Raised to {ticket.get_priority_display()}: {reason}"[:300],
+    )
+    return reason
+
+
+def _alert_boost(tenant: Tenant, ticket: Ticket, reason: str) -> None:
+    """Tell the assignee (a new ticket's, once assigned), else the inbox's team lead."""
+    recipient = ticket.assignee or ticket.inbox.team_lead
+    if recipient is None:
+        return
+    notification_create(
+        tenant=tenant,
+        recipient=recipient.user,
+        title=f"{ticket.reference} raised to {ticket.get_priority_display()}",
+        body=f"{ticket.contact.display_name}: {reason}",
+        url=reverse("tickets:detail", kwargs={"ticket_pk": ticket.pk}),
+        level=NotificationLevel.WARNING,
+        kind="ticket_priority",
+    )
+
+
+def _apply_to_ticket(tenant: Tenant, thread: Thread, incoming: Incoming, event: InboundEvent):
+    ticket = thread.ticket
+    inbox_settings = inbox_settings_get(tenant=tenant)
+    now = timezone.now()
+    # Trust the sender's Date only when it is not in the future: it orders the thread.
+    sent_at = min(incoming.sent_at, now) if incoming.sent_at else event.received_at
+    message = TicketMessage(
+        tenant=tenant,
+        ticket=ticket,
+        direction=Direction.INBOUND,
+        channel=incoming.channel,
+        sent_at=sent_at,
+        from_address=incoming.sender[:254],
+        to_address=incoming.recipient[:254],
+        subject=incoming.subject,
+        body_text=incoming.body_text,
+        reply_text=incoming.reply_text if incoming.reply_text != incoming.body_text else "",
+        body_html=incoming.body_html,
+        message_id=incoming.message_id,
+        in_reply_to=incoming.in_reply_to,
+        is_auto_reply=incoming.is_auto_reply,
+        media=incoming.media or [],
+        inbound_event=event,
+    )
+    boosted = "" if message.is_auto_reply else _boost(tenant, ticket, message, inbox_settings)
+    message.save()
+    _save_attachments(message, incoming.attachments)
+
+    # An auto-reply does not bring a ticket back to the top of anyone's list.
+    latest = sent_at >= ticket.last_message_at and not message.is_auto_reply
+    if latest or thread.is_new:
+        ticket.last_message_at = sent_at
+        ticket.last_message_snippet = _snippet(message.shown_text or message.subject)
+        ticket.last_message_channel = message.channel
+        ticket.last_message_direction = Direction.INBOUND
+    if not message.is_auto_reply:
+        ticket.last_customer_message_at = sent_at
+        if ticket.status != TicketStatus.OPEN:
+            timeline_record(
+                tenant=tenant,
+                kind="ticket.reopened",
+                summary=f"{ticket.reference} reopened: the customer wrote",
+                contact=ticket.contact,
+                lead=ticket.lead,
+                detail={"ticket": ticket.pk},
+            )
+            ticket.status = TicketStatus.OPEN
+            ticket.resolved_at = None
+        # The clock counts from when we received it, not from the sender's (maybe old) Date.
+        sla.sla_customer_wrote(tenant=tenant, ticket=ticket, at=max(sent_at, event.received_at))
+    ticket.save()
+
+    timeline_record(
+        tenant=tenant,
+        kind="ticket.message_received",
+        summary=f"{ticket.reference}: {message.get_channel_display()} from the customer — "
+        f"{_snippet(message.shown_text or message.subject)[:120]}",
+        contact=ticket.contact,
+        lead=ticket.lead,
+        detail={"ticket": ticket.pk, "message": message.pk, "channel": message.channel},
+        occurred_at=sent_at,
+    )
+    if thread.is_new:
+        ticket_assign_automatically(tenant=tenant, ticket=ticket, now=now)
+    elif ticket.assignee_id and not message.is_auto_reply:
+        notification_create(
+            tenant=tenant,
+            recipient=ticket.assignee.user,
+            title=f"{ticket.contact.display_name} replied on {ticket.reference}",
+            body=_snippet(message.shown_text),
+            url=reverse("tickets:detail", kwargs={"ticket_pk": ticket.pk}),
+            kind="customer_replied",
+        )
+    if boosted:
+        _alert_boost(tenant, ticket, boosted)
+    _tell_the_rest_of_the_app(tenant, ticket, message, incoming)
+    return message
+
+
+def _inbox_of(tenant: Tenant, event: InboundEvent) -> Inbox | None:
+    if event.inbox_address_id:
+        return Inbox.objects.filter(tenant=tenant, addresses__pk=event.inbox_address_id).first()
+    # An import may name the inbox (email_inbound_store); a Twilio payload is the provider's form.
+    forced = event.payload.get("inbox") if event.channel == MessageChannel.EMAIL else None
+    return Inbox.objects.filter(tenant=tenant, pk=forced).first() if forced else None
+
+
+def _read(tenant: Tenant, event: InboundEvent) -> tuple[Incoming, Inbox | None]:
+    inbox = _inbox_of(tenant, event)
+    if event.channel == MessageChannel.EMAIL:
+        return _read_email(tenant, event, inbox), inbox
+    if event.channel == MessageChannel.PORTAL:
+        return _read_portal(tenant, event), inbox
+    return _read_twilio(tenant, event, inbox), inbox
+
+
+def _process(tenant: Tenant, event: InboundEvent) -> TicketMessage:
+    incoming, inbox = _read(tenant, event)
+    token = reply_token_in([event.recipient]) if event.channel == MessageChannel.EMAIL else None
+    thread = thread_for(
+        tenant=tenant,
+        incoming=incoming,
+        inbox=inbox,
+        reply_ticket_id=token.ticket_id if token and token.tenant_id == tenant.pk else None,
+        received_at=event.received_at,
+    )
+    return _apply_to_ticket(tenant, thread, incoming, event)
+
+
+def _retry_later(event: InboundEvent, error: Exception, now: dt.datetime) -> None:
+    event.attempts += 1
+    event.last_error = f"{type(error).__name__}: {error}"[:1000]
+    if event.attempts >= MAX_ATTEMPTS:
+        event.status = EventStatus.DEAD
+    else:
+        event.status = EventStatus.FAILED
+        delay = RETRY_DELAYS[min(event.attempts - 1, len(RETRY_DELAYS) - 1)]
+        event.next_attempt_at = now + dt.timedelta(minutes=delay)
+
+
+def inbound_event_process(*, tenant: Tenant, event_id: int) -> str:
+    """Thread one stored event. Safe to run twice, or on two workers at once."""
+    now = timezone.now()
+    with transaction.atomic():
+        event = (
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .filter(
+                tenant=tenant, pk=event_id, status__in=(EventStatus.PENDING, EventStatus.FAILED)
+            )
+            .first()
+        )
+        if event is None:
+            return "skipped"
+        try:
+            with transaction.atomic():
+                message = _process(tenant, event)
+        except Exception as error:
+            logger.exception("inbound event %s could not be processed", event.pk)
+            _retry_later(event, error, now)
+            event.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            return event.status
+        event.status = EventStatus.PROCESSED
+        event.processed_at = now
+        event.attempts += 1
+        event.last_error = ""
+        event.save(update_fields=["status", "processed_at", "attempts", "last_error"])
+        return f"ticket {message.ticket_id}"
+
+
+# --- 3. Sweep ------------------------------------------------------------------------------------
+
+
+def inbound_events_due(*, tenant: Tenant, now: dt.datetime | None = None, limit: int = 500):
+    """Ids of events stored but not processed whose turn has come (first try or a retry)."""
+    now = now or timezone.now()
+    return list(
+        InboundEvent.objects.filter(
+            tenant=tenant,
+            status__in=(EventStatus.PENDING, EventStatus.FAILED),
+            next_attempt_at__lte=now,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def inbound_event_requeue(*, tenant: Tenant, event: InboundEvent) -> None:
+    """A person asks for another try at an event that failed or gave up."""
+    if event.status not in (EventStatus.FAILED, EventStatus.DEAD):
+        raise ValidationError("Only a failed event can be tried again.")
+    event.status = EventStatus.FAILED
+    event.next_attempt_at = timezone.now()
+    event.attempts = 0
+    event.save(update_fields=["status", "next_attempt_at", "attempts"])
+    _enqueue(tenant.pk, event.pk)

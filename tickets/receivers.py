@@ -1,0 +1,97 @@
+"""Inbound email: anymail's inbound webhooks (Mailgun, SendGrid, Postmark, Amazon SES, …) have
+already checked the webhook credentials and parsed the ESP's payload when this signal fires; the
+message is stored raw and threaded by a task (tickets.ingest).
+
+An exception here becomes a 5xx, which makes the ESP retry: right for a passing fault (the
+database restarting), and replays are no-ops.
+"""
+
+import base64
+import logging
+from email.encoders import encode_base64
+
+from anymail.signals import inbound
+from django.dispatch import receiver
+
+from tickets.ingest import email_inbound_store
+from tickets.models import EventProvider
+
+logger = logging.getLogger(__name__)
+
+ESP_PROVIDERS = {
+    "mailgun": EventProvider.MAILGUN,
+    "sendgrid": EventProvider.SENDGRID,
+    "postmark": EventProvider.POSTMARK,
+    "amazon ses": EventProvider.AMAZON_SES,
+}
+
+
+def _posted_mime(esp_name: str, esp_event) -> bytes | None:
+    """The raw message as the ESP posted it, for ESPs that post one (Postmark's RawEmail,
+    Mailgun's body-mime, SendGrid's "Send Raw", Amazon SES's SNS content): stored as it came,
+    with nothing lost or changed by re-serialising the parsed message."""
+    try:
+        if esp_name == "Postmark":
+            raw = esp_event.get("RawEmail")
+        elif esp_name in ("Mailgun", "SendGrid"):
+            raw = esp_event.POST.get("body-mime" if esp_name == "Mailgun" else "email")
+        elif esp_name == "Amazon SES":
+            action = esp_event["receipt"]["action"]
+            raw = esp_event.get("content") if action.get("type") == "SNS" else None
+            if raw and action.get("encoding") == "BASE64":
+                return base64.b64decode(raw)
+        else:
+            return None
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) and raw else None
+
+
+def _binary_parts_encoded(message) -> None:
+    """anymail builds the attachments of a parsed post as raw bytes with no transfer encoding,
+    and writing those out again turns every CR LF inside them into LF (a PNG no longer opens):
+    base64 them first."""
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_maintype() == "message":
+            continue
+        if "Content-Transfer-Encoding" not in part:
+            encode_base64(part)
+
+
+def _raw_bytes(message) -> bytes:
+    """The parsed message serialised again (ESPs that post parsed fields). The generator recurses
+    into nested parts, so a message anymail could parse may still fail here: then its headers
+    and text are kept rather than answering 5xx until the ESP gives up on it."""
+    try:
+        _binary_parts_encoded(message)
+    except Exception:
+        logger.warning("inbound email parts could not be encoded", exc_info=True)
+    for serialise in (
+        message.as_bytes,
+        lambda: message.as_string().encode("utf-8", "surrogateescape"),
+    ):
+        try:
+            return serialise()
+        except Exception:
+            logger.warning("inbound email could not be re-serialised", exc_info=True)
+    headers = "".join(
+        f"{name}: {value}\r\n"
+        for name, value in message.raw_items()
+        if name.lower() not in ("content-type", "content-transfer-encoding")
+    )
+    return f"{headers}\r\n{message.text or ''}".encode("utf-8", "surrogateescape")
+
+
+@receiver(inbound, dispatch_uid="tickets.inbound_email")
+def inbound_email_received(sender, event, esp_name, **kwargs):
+    message = event.message
+    if message is None:
+        return
+    envelope = [message.envelope_recipient] if message.envelope_recipient else []
+    email_inbound_store(
+        provider=ESP_PROVIDERS.get(esp_name.lower(), EventProvider.EMAIL_OTHER),
+        raw=_posted_mime(esp_name, event.esp_event) or _raw_bytes(message),
+        envelope_recipients=envelope,
+        esp_message_id=event.event_id or "",
+        stripped_text=message.stripped_text or "",
+    )
