@@ -253,6 +253,7 @@ class Trigger(TenantOwnedModel):
 class StepAction(models.TextChoices):
     SEND = "send", "Send a message"
     FOLLOW_UP = "follow_up", "Create a follow-up for the owner"
+    ENROL = "enrol", "Enrol in a follow-up sequence"
 
 
 class ChannelChoice(models.TextChoices):
@@ -294,6 +295,14 @@ class TriggerStep(TenantOwnedModel):
         default=True,
         help_text="Stage triggers: skip this step if the lead has left the stage by then.",
     )
+    sequence = models.ForeignKey(
+        "followups.Sequence",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="trigger_steps",
+        help_text="Enrol steps: the sequence the lead joins.",
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -301,6 +310,10 @@ class TriggerStep(TenantOwnedModel):
             models.CheckConstraint(
                 condition=~Q(action="send") | Q(template__isnull=False),
                 name="trigger_step_send_has_template",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action="enrol") | Q(sequence__isnull=False),
+                name="trigger_step_enrol_has_sequence",
             ),
         ]
         indexes = [models.Index(fields=["tenant", "trigger", "position"], name="step_by_trigger")]

@@ -22,6 +22,7 @@ from comms.models import (
     TriggerStep,
 )
 from crm.models import Brand, Tenant
+from followups.models import Sequence
 from leads.models import LeadSource, Pipeline, Stage
 
 MINUTES_PER = {"minutes": 1, "hours": 60, "days": 24 * 60}
@@ -38,7 +39,7 @@ CHANNEL_WORDS = {
 def _steps(tenant: Tenant) -> QuerySet[TriggerStep]:
     return (
         TriggerStep.objects.filter(tenant=tenant)
-        .select_related("template")
+        .select_related("template", "sequence")
         .order_by("position", "id")
     )
 
@@ -126,6 +127,16 @@ def trigger_choices(*, tenant: Tenant, trigger: Trigger | None = None) -> Trigge
         stages_by_pipeline=[(p, list(p.stages.all())) for p in with_stages if p.stages.all()],
         brands=brands.order_by("name"),
         sources=sources.order_by("is_archived", "name"),
+    )
+
+
+def step_sequences(*, tenant: Tenant, step: TriggerStep | None = None) -> list[Sequence]:
+    """Sequences a step can enrol in: switched on, or the one the step already uses."""
+    keep = Q(pk=step.sequence_id) if step and step.sequence_id else Q(pk__in=[])
+    return list(
+        Sequence.objects.filter(tenant=tenant)
+        .filter(Q(is_active=True) | keep)
+        .order_by("name", "id")
     )
 
 
@@ -221,8 +232,10 @@ FOLLOW_UP_PHRASES = {
 
 def step_summary(step: TriggerStep) -> str:
     """One step in a few words: "Quote follow-up by email after 3 days", "Call follow-up after
-    7 days, then every 7 days"."""
+    7 days, then every 7 days", "Enrol in Payment reminders now"."""
     when = describe_delay(step.delay_minutes)
+    if step.action == StepAction.ENROL:
+        return f"Enrol in {step.sequence.name if step.sequence else 'a sequence'} {when}"
     if step.action == StepAction.FOLLOW_UP:
         text = f"{FOLLOW_UP_PHRASES.get(step.follow_up_kind, 'Follow-up')} {when}"
         if step.repeat_every_days:

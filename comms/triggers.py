@@ -6,13 +6,15 @@ change and its messages commit together. Time triggers are swept: each sweep loo
 since the last one (Trigger.swept_until), and every message has an idempotency key naming the
 trigger, the lead and the date it counted from, so a sweep that runs twice sends nothing twice.
 A follow-up step makes a real follow-up (followups.FollowUp) for the lead's owner, keyed the
-same way; its reminders and missed status are the follow-ups app's.
+same way; its reminders and missed status are the follow-ups app's. An enrol step puts the lead
+in a follow-up sequence, which stops on its own rules (a reply, an unsubscribe, won or lost).
 """
 
 import datetime as dt
 import logging
 import re
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -29,6 +31,7 @@ from comms.models import (
     TriggerStep,
 )
 from crm.models import Membership, Role, Tenant
+from followups import sequences
 from followups import services as follow_ups
 from followups.models import OPEN_STATUSES, FollowUp, Priority, Source, Status
 from leads.models import Lead, LeadStatus, Stage
@@ -109,9 +112,26 @@ def run_steps(
                     now=now,
                 )
                 scheduled += 1
+        elif step.action == StepAction.ENROL:
+            scheduled += int(_enrol(tenant, step, lead, max(due, now)))
         else:
             scheduled += int(_follow_up_create(tenant, step, lead, max(due, now), key))
     return scheduled
+
+
+def _enrol(tenant: Tenant, step: TriggerStep, lead: Lead, start: dt.datetime) -> bool:
+    """Enrol the lead in the step's sequence, its days counted from `start`. A lead already in
+    it (this firing again, or enrolled by hand), a lost lead, or a sequence switched off since is
+    left as it is: the enrolment's own rules decide (logged, as nothing changed)."""
+    try:
+        with transaction.atomic():
+            sequences.sequence_enrol(
+                tenant=tenant, actor=None, sequence=step.sequence, lead=lead, now=start
+            )
+    except ValidationError as refused:
+        logger.info("trigger step %s did not enrol %s: %s", step.pk, lead.reference, refused)
+        return False
+    return True
 
 
 # --- Follow-ups a trigger promises (followups.FollowUp rows) -------------------------------------

@@ -108,6 +108,13 @@ def sequence_delete(*, tenant: Tenant, actor: User | None, sequence: Sequence) -
             "People have been enrolled in this sequence: switch it off instead, so their "
             "history stays."
         )
+    used_by = list(
+        sequence.trigger_steps.filter(tenant=tenant).values_list("trigger__name", flat=True)
+    )
+    if used_by:
+        raise ValidationError(
+            f"The trigger “{used_by[0]}” enrols leads in this sequence: remove that step first."
+        )
     Sequence.objects.filter(tenant=tenant, pk=sequence.pk).delete()
 
 

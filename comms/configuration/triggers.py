@@ -23,6 +23,7 @@ from comms.models import (
 )
 from comms.selectors_triggers import CHANNEL_WORDS
 from crm.models import Brand, Tenant, User
+from followups.models import Sequence
 from leads.models import LeadSource, LeadType, Pipeline, Stage
 
 UP, DOWN = "up", "down"
@@ -194,6 +195,15 @@ def _check_follow_up(step: TriggerStep) -> dict[str, str]:
     return errors
 
 
+def _check_enrol(step: TriggerStep, tenant: Tenant) -> dict[str, str]:
+    sequence = step.sequence
+    if sequence is None or sequence.tenant_id != tenant.pk:
+        return {"sequence": "Pick the sequence to enrol the lead in."}
+    if not sequence.is_active:
+        return {"sequence": f"“{sequence.name}” is switched off: switch it on first."}
+    return {}
+
+
 @transaction.atomic
 def trigger_step_save(
     *,
@@ -210,11 +220,13 @@ def trigger_step_save(
     follow_up_subject: str = "",
     repeat_every_days: int | None = None,
     only_while_in_stage: bool = True,
+    sequence: Sequence | None = None,
 ) -> TriggerStep:
     """Add a step after the trigger's others (step=None) or change one.
 
     A message step needs a template with wording for every channel it ticks; a follow-up step
-    needs a kind and a subject, and may repeat. Settings the action does not use are cleared.
+    needs a kind and a subject, and may repeat; an enrol step needs a sequence that is switched
+    on. Settings the action does not use are cleared.
     """
     if not _belongs(trigger, tenant):
         raise ValidationError("Unknown trigger.")
@@ -229,6 +241,7 @@ def trigger_step_save(
             raise ValidationError("That step belongs to another trigger.")
     step.action, step.delay_minutes = action, delay_minutes
     step.only_while_in_stage = only_while_in_stage
+    step.sequence = sequence if action == StepAction.ENROL else None
     if action == StepAction.SEND:
         step.template, step.channels = template, list(dict.fromkeys(channels))
         step.channel_choice = channel_choice
@@ -240,8 +253,13 @@ def trigger_step_save(
         step.follow_up_kind, step.follow_up_subject = follow_up_kind, follow_up_subject.strip()
         step.repeat_every_days = repeat_every_days or None
         errors = _check_follow_up(step)
+    elif action == StepAction.ENROL:
+        step.template, step.channels, step.channel_choice = None, [], ChannelChoice.PREFERRED
+        step.follow_up_kind, step.follow_up_subject = "", ""
+        step.repeat_every_days = None
+        errors = _check_enrol(step, tenant)
     else:
-        errors = {"action": "Send a message or create a follow-up."}
+        errors = {"action": "Send a message, create a follow-up or enrol in a sequence."}
     if delay_minutes < 0:
         errors["delay_minutes"] = "A step cannot happen before its trigger fires."
     elif delay_minutes > LONGEST_WAIT_MINUTES:

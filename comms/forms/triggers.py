@@ -216,6 +216,11 @@ class TriggerStepForm(ServiceErrorsMixin, forms.Form):
         initial=True,
         label="Only if the lead is still in the stage by then",
     )
+    sequence = forms.ChoiceField(
+        required=False,
+        label="Sequence",
+        help_text="Its days count from this step. A lead already in it is left as it is.",
+    )
 
     def __init__(
         self, *args, tenant: Tenant, trigger: Trigger, step: TriggerStep | None = None, **kwargs
@@ -229,6 +234,12 @@ class TriggerStepForm(ServiceErrorsMixin, forms.Form):
         self.fields["template"].choices = [
             (BLANK, "Pick a template"),
             *((key, _template_label(template)) for key, template in self.templates.items()),
+        ]
+        sequences = selectors_triggers.step_sequences(tenant=tenant, step=step)
+        self.sequences = {str(sequence.pk): sequence for sequence in sequences}
+        self.fields["sequence"].choices = [
+            (BLANK, "Pick a sequence"),
+            *((key, sequence.name) for key, sequence in self.sequences.items()),
         ]
 
     @staticmethod
@@ -245,6 +256,7 @@ class TriggerStepForm(ServiceErrorsMixin, forms.Form):
             "follow_up_subject": step.follow_up_subject,
             "repeat_every_days": step.repeat_every_days,
             "only_while_in_stage": step.only_while_in_stage,
+            "sequence": str(step.sequence_id or ""),
         }
 
     @property
@@ -258,10 +270,13 @@ class TriggerStepForm(ServiceErrorsMixin, forms.Form):
     def clean_template(self):
         return self.templates.get(self.cleaned_data["template"])
 
+    def clean_sequence(self):
+        return self.sequences.get(self.cleaned_data["sequence"])
+
     def service_values(self) -> dict:
         """The cleaned form as trigger_step_save's arguments."""
         data = self.cleaned_data
-        fields = ("action", "template", "channels", "follow_up_kind")
+        fields = ("action", "template", "channels", "follow_up_kind", "sequence")
         return {
             **{field: data[field] for field in fields},
             "channel_choice": data["channel_choice"] or ChannelChoice.PREFERRED,

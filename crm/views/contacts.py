@@ -7,7 +7,9 @@ from django.views.decorators.http import require_http_methods
 from crm import selectors, services
 from crm.forms import ContactForm
 from crm.permissions import tenant_member_required
+from followups.selectors_sequences import sequences_to_enrol_in
 from leads.selectors import leads_for_contact
+from portal.selectors import portal_access_for_contact
 
 
 @tenant_member_required
@@ -19,6 +21,8 @@ def contact_list(request):
     context = {"page": page, "query": query, "params": urlencode({"q": query}) if query else ""}
     if request.htmx and request.GET.get("after"):
         return render(request, "crm/contacts/list.html#rows", context)
+    # The ticked contacts can be enrolled in a follow-up sequence.
+    context["sequences"] = sequences_to_enrol_in(tenant=request.tenant)
     return render(request, "crm/contacts/list.html", context)
 
 
@@ -29,6 +33,7 @@ def contact_detail(request, contact_pk: int):
         "contact": contact,
         "timeline": selectors.contact_timeline(tenant=request.tenant, contact=contact),
         "leads": leads_for_contact(tenant=request.tenant, contact=contact),
+        "portal_access": portal_access_for_contact(tenant=request.tenant, contact=contact),
     }
     return render(request, "crm/contacts/detail.html", context)
 

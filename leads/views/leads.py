@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.models import Role
 from crm.permissions import MANAGERS, tenant_member_required
 from crm.selectors import contact_get
+from followups.neglect import neglected_lead_ids
+from followups.selectors_sequences import sequences_to_enrol_in
 from leads import selectors, services
 from leads.filters import LeadFilter
 from leads.forms.leads import (
@@ -61,6 +63,9 @@ def lead_list(request):
         "members": selectors.assignable_members(tenant=tenant) if can_bulk_assign else [],
         "saved_filters": selectors.saved_filters_for(tenant=tenant, membership=request.membership),
         "can_bulk_assign": can_bulk_assign,
+        # Anyone may enrol the ticked leads in a sequence (a rep's own leads only: the view checks).
+        "sequences": sequences_to_enrol_in(tenant=tenant),
+        "neglected_ids": neglected_lead_ids(tenant=tenant, lead_ids=[row.lead.pk for row in rows]),
         "back_url": request.get_full_path(),
     }
     if request.htmx and request.GET.get("after"):
@@ -85,6 +90,7 @@ def _back(request, lead: Lead):
 def _row_response(request, lead_pk: int, error: str = "", done: str = ""):
     context = {
         "row": selectors.lead_row(tenant=request.tenant, lead_id=lead_pk),
+        "neglected_ids": neglected_lead_ids(tenant=request.tenant, lead_ids=[lead_pk]),
         "row_error": error,
         "row_done": done,
         "can_bulk_assign": request.membership.role in MANAGERS,

@@ -216,3 +216,18 @@ def test_the_lead_page_loads_the_badge_and_other_tenants_see_nothing(client, wor
     assert client.get(other_url).status_code == 404
     with world.active():
         assert neglected_lead_ids(tenant=world.tenant, lead_ids=[other.pk]) == set()
+
+
+def test_the_lead_list_marks_neglected_rows(client, world):
+    neglected = _lead(world)
+    _sweep(world, START + days(15))
+    touched = _lead(world)
+    sign_in(client, world.rep)
+    with time_machine.travel(START + days(15.5), tick=False):
+        page = client.get(reverse("leads:list")).content.decode()
+    rows = {
+        lead.pk: page.split(f'id="lead-{lead.pk}"')[1].split("</tbody>")[0]
+        for lead in (neglected, touched)
+    }
+    assert "neglect-badge" in rows[neglected.pk]
+    assert "neglect-badge" not in rows[touched.pk]

@@ -410,3 +410,18 @@ def test_the_pages_in_a_browser(page_at, demo, width):  # noqa: F811 (fixtures i
     panel.screenshot(path=str(ARTIFACTS / f"sequences-lead-panel-{width}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize("role", [Role.REP, Role.MANAGER])
+def test_the_lead_and_contact_lists_offer_to_enrol_the_ticked_rows(client, world, role):
+    sequence = _sequence(world)
+    lead_for(world, owner=world.rep)
+    sign_in(client, world.membership(role))
+    enrol_url = reverse("followups:sequences-enrol")
+    leads_page = _page(client.get(reverse("leads:list")))
+    assert f'formaction="{enrol_url}"' in leads_page and sequence.name in leads_page
+    # Only managers reassign; everyone enrols.
+    assert ("Reassign" in leads_page) == (role == Role.MANAGER)
+    contacts_page = _page(client.get(reverse("contacts:list")))
+    assert f'action="{enrol_url}"' in contacts_page
+    assert f'name="contacts" value="{world.contact.pk}"' in contacts_page

@@ -136,7 +136,9 @@ def test_the_list_runs_the_same_number_of_queries_for_3_or_40_leads(client, worl
     add(37)
     many = queries_for(client, LIST)
     assert few == many
-    assert many <= 20, many
+    # The budget grew by two with the follow-ups: the sequences the bulk form enrols in, and
+    # which rows of the page are flagged as neglected.
+    assert many <= 22, many
 
 
 def test_moving_a_lead_from_its_row_returns_the_updated_row(client, world):
