@@ -219,7 +219,8 @@ class TriggerStepForm(ServiceErrorsMixin, forms.Form):
     sequence = forms.ChoiceField(
         required=False,
         label="Sequence",
-        help_text="Its days count from this step. A lead already in it is left as it is.",
+        help_text="The lead joins when the trigger fires, and the sequence's days count from the "
+        "delay below. A lead already in it is left as it is.",
     )
 
     def __init__(
