@@ -15,6 +15,7 @@ How "exactly once" holds:
 
 import datetime as dt
 import logging
+from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -36,6 +37,7 @@ from comms.models import (
 )
 from comms.policy import Outcome
 from comms.variables import contact_zone, message_variables
+from crm.claims import claim_due_rows
 from crm.models import Contact, NotificationLevel, PhoneKind, Tenant, User
 from crm.selectors import sending_brand
 from crm.services import notification_create, timeline_record
@@ -280,31 +282,19 @@ def outbox_claim_due(
     a worker killed before it started). Rows another transaction holds are skipped, not waited for.
     """
     now = now or timezone.now()
-    table = OutboundMessage._meta.db_table
-    # The locking SELECT runs once, in a materialised CTE: as an `IN (subquery)` PostgreSQL may
-    # re-run it per row (a nested loop), claiming more than `limit` rows and locking others.
-    claim = f"""
-        WITH due AS MATERIALIZED (
-            SELECT id FROM {table}
-            WHERE tenant_id = %s AND status = %s AND {{column}} <= %s
-            ORDER BY {{column}}
-            LIMIT %s
-            FOR UPDATE SKIP LOCKED
-        )
-        UPDATE {table} AS message SET status = 'queued', queued_at = %s
-        FROM due WHERE message.id = due.id
-        RETURNING message.id
-    """  # noqa: S608  (table and column names are ours, values are parameters)
+    claim = partial(
+        claim_due_rows,
+        model=OutboundMessage,
+        tenant_id=tenant.pk,
+        limit=limit,
+        queued=MessageStatus.QUEUED,
+        now=now,
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            claim.format(column="send_after"), [tenant.pk, MessageStatus.SCHEDULED, now, limit, now]
+        ids = claim(cursor, status=MessageStatus.SCHEDULED, column="send_after", up_to=now)
+        ids += claim(
+            cursor, status=MessageStatus.QUEUED, column="queued_at", up_to=now - QUEUED_LEASE
         )
-        ids = [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            claim.format(column="queued_at"),
-            [tenant.pk, MessageStatus.QUEUED, now - QUEUED_LEASE, limit, now],
-        )
-        ids += [row[0] for row in cursor.fetchall()]
     return ids
 
 

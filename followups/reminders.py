@@ -16,6 +16,7 @@ How "exactly once" holds (as in the outbox, comms/outbox.py):
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from comms.models import MessageChannel, MessageSource
 from comms.outbox import message_schedule
+from crm.claims import claim_due_rows
 from crm.models import NotificationLevel, Tenant, User
 from crm.services import notification_create
 from followups.models import FollowUp, Reminder, ReminderChannel, ReminderStatus
@@ -115,38 +117,33 @@ def reminders_claim_due(
     `limit`. Rows another transaction holds are skipped, not waited for.
     """
     now = now or timezone.now()
-    table = Reminder._meta.db_table
-    # The locking SELECT runs once, in a materialised CTE: as an `IN (subquery)` PostgreSQL may
-    # re-run it per row (a nested loop), claiming more than asked and locking rows it does not take.
-    claim = f"""
-        WITH due AS MATERIALIZED (
-            SELECT id FROM {table}
-            WHERE tenant_id = %s AND status = %s AND {{column}} <= %s
-            ORDER BY {{column}}
-            LIMIT %s
-            FOR UPDATE SKIP LOCKED
-        )
-        UPDATE {table} AS reminder SET status = 'queued', queued_at = %s
-        FROM due WHERE reminder.id = due.id
-        RETURNING reminder.id
-    """  # noqa: S608  (table and column names are ours, values are parameters)
-    ids: list[int] = []
+    claim = partial(
+        claim_due_rows,
+        model=Reminder,
+        tenant_id=tenant.pk,
+        queued=ReminderStatus.QUEUED,
+        now=now,
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            claim.format(column="queued_at"),
-            [tenant.pk, ReminderStatus.QUEUED, now - QUEUED_LEASE, CLAIM_BATCH, now],
+        ids = claim(
+            cursor,
+            status=ReminderStatus.QUEUED,
+            column="queued_at",
+            up_to=now - QUEUED_LEASE,
+            limit=CLAIM_BATCH,
         )
-        ids += [row[0] for row in cursor.fetchall()]
         in_flight = Reminder.objects.filter(
             tenant=tenant, status=ReminderStatus.QUEUED, queued_at__gt=now - QUEUED_LEASE
         ).count()
         room = max(0, limit - in_flight)
         while room:
-            cursor.execute(
-                claim.format(column="remind_at"),
-                [tenant.pk, ReminderStatus.PENDING, now, min(room, CLAIM_BATCH), now],
+            batch = claim(
+                cursor,
+                status=ReminderStatus.PENDING,
+                column="remind_at",
+                up_to=now,
+                limit=min(room, CLAIM_BATCH),
             )
-            batch = [row[0] for row in cursor.fetchall()]
             ids += batch
             room -= len(batch)
             if len(batch) < CLAIM_BATCH:

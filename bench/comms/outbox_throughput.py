@@ -183,14 +183,20 @@ class Worker:
     log: Path
 
 
-def start_worker(number: int, concurrency: int, logs: Path) -> Worker:
-    node = f"bench-outbox-{number}@{socket.gethostname()}"
+def start_worker(
+    number: int, concurrency: int, logs: Path, *, name: str = "outbox", queue: str | None = QUEUE
+) -> Worker:
+    """A worker process of its own session (so a signal reaches its pool), reading `queue`
+    (None: the default queues), logging to `logs`. The other benches start theirs with it."""
+    node = f"bench-{name}-{number}@{socket.gethostname()}"
     log = logs / f"worker-{number}.log"
     command = [
         sys.executable, "-m", "celery", "-A", "crm", "worker",
-        "--pool=prefork", f"--concurrency={concurrency}", "-Q", QUEUE, "-n", node,
+        "--pool=prefork", f"--concurrency={concurrency}", "-n", node,
         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning",
     ]  # fmt: skip
+    if queue:
+        command += ["-Q", queue]
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603  (our interpreter, fixed arguments)
             command,
@@ -231,11 +237,11 @@ def stop(workers: list[Worker]) -> None:
             worker.process.wait()
 
 
-def purge_queue() -> None:
+def purge_queue(queue: str = QUEUE) -> None:
     from crm.celery import app
 
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(QUEUE)
+        conn.default_channel.queue_purge(queue)
 
 
 # --- A run ----------------------------------------------------------------------------------------

@@ -18,8 +18,6 @@ workers and deletes the tenant.
 import argparse
 import datetime as dt
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.comms.outbox_throughput import (  # noqa: E402  (after the path is set)
+from bench.comms import outbox_throughput as outbox_bench  # noqa: E402  (after the path is set)
+from bench.comms.outbox_throughput import (  # noqa: E402
     Worker,
     machine,
     percentile,
@@ -183,30 +182,11 @@ def delete_tenant(slug: str) -> None:
 
 
 def start_worker(number: int, concurrency: int, logs: Path) -> Worker:
-    node = f"bench-reminders-{number}@{socket.gethostname()}"
-    log = logs / f"worker-{number}.log"
-    command = [
-        sys.executable, "-m", "celery", "-A", "crm", "worker",
-        "--pool=prefork", f"--concurrency={concurrency}", "-Q", QUEUE, "-n", node,
-        "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning",
-    ]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603  (our interpreter, fixed arguments)
-            command,
-            cwd=ROOT,
-            env=os.environ.copy(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Worker(node, process, log)
+    return outbox_bench.start_worker(number, concurrency, logs, name="reminders", queue=QUEUE)
 
 
 def purge_queue() -> None:
-    from crm.celery import app
-
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(QUEUE)
+    outbox_bench.purge_queue(QUEUE)
 
 
 # --- A run ----------------------------------------------------------------------------------------

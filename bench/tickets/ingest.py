@@ -47,6 +47,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.comms import outbox_throughput as outbox_bench  # noqa: E402
 from bench.comms.outbox_throughput import (  # noqa: E402
     Worker,
     machine,
@@ -489,23 +490,7 @@ def check_latency_events(tenant, posts: int) -> None:
 
 
 def start_worker(number: int, concurrency: int, logs: Path) -> Worker:
-    node = f"bench-inbox-{number}@{socket.gethostname()}"
-    log = logs / f"worker-{number}.log"
-    command = [
-        sys.executable, "-m", "celery", "-A", "crm", "worker",
-        "--pool=prefork", f"--concurrency={concurrency}", "-n", node,
-        "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning",
-    ]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603  (our interpreter, fixed arguments)
-            command,
-            cwd=ROOT,
-            env=os.environ.copy(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Worker(node, process, log)
+    return outbox_bench.start_worker(number, concurrency, logs, name="inbox", queue=None)
 
 
 def store(plan: list[Message], routes: dict) -> None:

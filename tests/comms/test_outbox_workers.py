@@ -259,11 +259,13 @@ def _age_stranded(world) -> int:
 
 class TwiceDeliveringSweeper(threading.Thread):
     """A second beat beside the test's own sweeps, on a broker that hands out every send task
-    twice, one right after the other (Celery delivers at least once)."""
+    twice, one right after the other (Celery delivers at least once). `claim(tenant)` claims due
+    rows and returns their ids; `send_task` sends one."""
 
-    def __init__(self, world):
+    def __init__(self, world, *, claim, send_task):
         super().__init__(daemon=True)
         self.world = world
+        self.claim, self.send_task = claim, send_task
         self.stopping = threading.Event()
         self.error: BaseException | None = None
         self.claimed = 0
@@ -273,16 +275,83 @@ class TwiceDeliveringSweeper(threading.Thread):
         try:
             while not self.stopping.is_set():
                 with self.world.active():
-                    ids = outbox.outbox_claim_due(tenant=tenant)
-                for message_id in ids:
-                    send_message.delay(tenant.pk, message_id)
-                    send_message.delay(tenant.pk, message_id)
+                    ids = self.claim(tenant=tenant)
+                for row_id in ids:
+                    self.send_task.delay(tenant.pk, row_id)
+                    self.send_task.delay(tenant.pk, row_id)
                 self.claimed += len(ids)
                 self.stopping.wait(0.02)
         except BaseException as error:
             self.error = error
         finally:
             connection.close()
+
+
+def send_through_kills(
+    *, tmp_path, total: int, dispatch, sent, fall_due, age_stranded, sweeper, statuses
+) -> list[str]:
+    """Two workers send `total` due rows while KILLS land mid-send (each killed worker replaced),
+    the test sweeps with `dispatch()` and `sweeper` sweeps beside it; rows whose task died with a
+    worker get their claim aged by `age_stranded()`. Returns what happened when, once `sent()`
+    reaches `total`; fails with the workers' logs if a worker exits, the time runs out, or every
+    row went before a kill could land."""
+    broker = celery_app.connection_for_write()
+    workers: dict[str, Worker] = {}
+    kills, replacements = list(KILLS), list(REPLACEMENTS)
+    claimed = 0
+    started = time.monotonic()
+    events = []  # what happened when, for the failure message
+
+    def note(what: str) -> None:
+        events.append(f"{time.monotonic() - started:6.1f} s  {what}")
+
+    def report() -> str:
+        logs = "".join(f"\n--- {worker.name}\n{worker.tail()}" for worker in workers.values())
+        return "\n".join(events) + logs
+
+    _forget_tasks()
+    try:
+        for name in ("worker-a", "worker-b"):
+            workers[name] = _start_worker(name, tmp_path)
+        _wait_until_ready(list(workers.values()))
+        note("workers ready; rows fall due one by one")
+        fall_due()
+        live = set(workers)
+        sweeper.start()
+        while True:
+            claimed += dispatch()
+            done = sent()
+            if done == total:
+                note(f"all sent; claims: {claimed} swept, {sweeper.claimed} delivered twice")
+                break
+            if kills and done >= kills[0][1] and _sending(kills[0][0]):
+                name, _after = kills.pop(0)
+                _kill(workers[name])
+                live.discard(name)
+                note(f"{name} killed mid-send, {done} sent")
+                replacement = replacements.pop(0)
+                workers[replacement] = _start_worker(replacement, tmp_path)
+                live.add(replacement)
+            if not _waiting_tasks(broker) and (stranded := age_stranded()):
+                note(f"{stranded} rows queued with no task left: claim moved back by the lease")
+            for name in live:
+                if workers[name].process.poll() is not None:
+                    pytest.fail(f"{name} exited by itself\n{report()}")
+            if sweeper.error is not None:
+                raise sweeper.error
+            if time.monotonic() - started > DEADLINE_SECONDS:
+                pytest.fail(f"Not all sent in time: {dict(statuses())}\n{report()}")
+            time.sleep(0.05)
+    finally:
+        sweeper.stopping.set()
+        if sweeper.is_alive():
+            sweeper.join(timeout=30)
+        for worker in workers.values():
+            _kill(worker)
+        broker.release()
+        _forget_tasks()
+    assert not kills, f"all sent before the kills {kills} could land mid-send\n{report()}"
+    return events
 
 
 def _statuses(world) -> Counter:
@@ -295,64 +364,18 @@ def _statuses(world) -> Counter:
 def test_workers_killed_mid_send_never_send_a_message_twice_or_skip_one(slow_sandbox, tmp_path):
     world = build_world("Gulf Coast Roofing")
     ids = _due_messages(world, MESSAGES, send_after=timezone.now() + dt.timedelta(days=1))
-    _forget_tasks()
-    broker = celery_app.connection_for_write()
-    workers: dict[str, Worker] = {}
-    kills, replacements = list(KILLS), list(REPLACEMENTS)
-    sweeper = TwiceDeliveringSweeper(world)
-    claimed = 0
-    started = time.monotonic()
-    events = []  # what happened when, for the failure message
-
-    def note(what: str) -> None:
-        events.append(f"{time.monotonic() - started:6.1f} s  {what}")
-
-    def report() -> str:
-        logs = "".join(f"\n--- {worker.name}\n{worker.tail()}" for worker in workers.values())
-        return "\n".join(events) + logs
-
-    try:
-        for name in ("worker-a", "worker-b"):
-            workers[name] = _start_worker(name, tmp_path)
-        _wait_until_ready(list(workers.values()))
-        note("workers ready; messages fall due one by one")
-        _fall_due_one_by_one(world, DUE_APART)
-        live = set(workers)
-        sweeper.start()
-        while True:
-            claimed += dispatch_due_messages()
-            sent = _statuses(world)[MessageStatus.SENT]
-            if sent == MESSAGES:
-                note(f"all sent; claims: {claimed} swept, {sweeper.claimed} delivered twice")
-                break
-            if kills and sent >= kills[0][1] and _sending(kills[0][0]):
-                name, _after = kills.pop(0)
-                _kill(workers[name])
-                live.discard(name)
-                note(f"{name} killed mid-send, {sent} sent")
-                replacement = replacements.pop(0)
-                workers[replacement] = _start_worker(replacement, tmp_path)
-                live.add(replacement)
-            if not _waiting_tasks(broker) and (stranded := _age_stranded(world)):
-                note(f"{stranded} rows queued with no task left: claim moved back by the lease")
-            for name in live:
-                if workers[name].process.poll() is not None:
-                    pytest.fail(f"{name} exited by itself\n{report()}")
-            if sweeper.error is not None:
-                raise sweeper.error
-            if time.monotonic() - started > DEADLINE_SECONDS:
-                pytest.fail(f"Not all sent in time: {dict(_statuses(world))}\n{report()}")
-            time.sleep(0.05)
-    finally:
-        sweeper.stopping.set()
-        if sweeper.is_alive():
-            sweeper.join(timeout=30)
-        for worker in workers.values():
-            _kill(worker)
-        broker.release()
-        _forget_tasks()
-
-    assert not kills, f"all sent before the kills {kills} could land mid-send\n{report()}"
+    events = send_through_kills(
+        tmp_path=tmp_path,
+        total=MESSAGES,
+        dispatch=dispatch_due_messages,
+        sent=lambda: _statuses(world)[MessageStatus.SENT],
+        fall_due=lambda: _fall_due_one_by_one(world, DUE_APART),
+        age_stranded=lambda: _age_stranded(world),
+        sweeper=TwiceDeliveringSweeper(
+            world, claim=outbox.outbox_claim_due, send_task=send_message
+        ),
+        statuses=lambda: _statuses(world),
+    )
     with world.active():
         messages = list(
             OutboundMessage.objects.filter(tenant=world.tenant).values_list(

@@ -12,32 +12,24 @@ shows the kills landed there.
 """
 
 import datetime as dt
-import threading
-import time
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from comms.models import OutboundMessage
 from comms.policy import comms_settings_get
-from crm.celery import app as celery_app
 from crm.models import Notification
 from followups import reminders, services
 from followups.models import FollowUp, Reminder, ReminderStatus
 from followups.tasks import dispatch_due_reminders, send_reminder
 from tests.comms.test_outbox_workers import (
-    Worker,
-    _forget_tasks,
-    _kill,
+    KILLS,
+    TwiceDeliveringSweeper,
     _owner_connection,
-    _sending,
-    _start_worker,
-    _wait_until_ready,
-    _waiting_tasks,
+    send_through_kills,
 )
 from tests.conftest import build_world
 from tests.factories import ContactFactory
@@ -49,9 +41,6 @@ EMAIL_EVERY = 5  # every fifth reminder is an email (an outbox row), the others 
 OFFSET = dt.timedelta(hours=1)
 DUE_APART = dt.timedelta(milliseconds=20)
 SEND_PAUSE_SECONDS = 0.03
-KILLS = (("worker-a", 40), ("worker-b", 150))
-REPLACEMENTS = ("worker-c", "worker-d")
-DEADLINE_SECONDS = 240
 STRANDED_AFTER = dt.timedelta(seconds=2)
 
 SLOW_DELIVERY = f"""
@@ -149,95 +138,21 @@ def _statuses(world) -> Counter:
         )
 
 
-class TwiceDeliveringSweeper(threading.Thread):
-    """A second beat beside the test's own sweeps, on a broker that hands out every send task
-    twice, one right after the other (Celery delivers at least once)."""
-
-    def __init__(self, world):
-        super().__init__(daemon=True)
-        self.world = world
-        self.stopping = threading.Event()
-        self.error: BaseException | None = None
-        self.claimed = 0
-
-    def run(self):
-        tenant = self.world.tenant
-        try:
-            while not self.stopping.is_set():
-                with self.world.active():
-                    ids = reminders.reminders_claim_due(tenant=tenant)
-                for reminder_id in ids:
-                    send_reminder.delay(tenant.pk, reminder_id)
-                    send_reminder.delay(tenant.pk, reminder_id)
-                self.claimed += len(ids)
-                self.stopping.wait(0.02)
-        except BaseException as error:
-            self.error = error
-        finally:
-            connection.close()
-
-
 def test_workers_killed_mid_send_never_send_a_reminder_twice_or_skip_one(slow_delivery, tmp_path):
     world = build_world("Gulf Coast Roofing")
     channels = _follow_ups_with_reminders(world, REMINDERS)
-    _forget_tasks()
-    broker = celery_app.connection_for_write()
-    workers: dict[str, Worker] = {}
-    kills, replacements = list(KILLS), list(REPLACEMENTS)
-    sweeper = TwiceDeliveringSweeper(world)
-    claimed = 0
-    started = time.monotonic()
-    events = []  # what happened when, for the failure message
-
-    def note(what: str) -> None:
-        events.append(f"{time.monotonic() - started:6.1f} s  {what}")
-
-    def report() -> str:
-        logs = "".join(f"\n--- {worker.name}\n{worker.tail()}" for worker in workers.values())
-        return "\n".join(events) + logs
-
-    try:
-        for name in ("worker-a", "worker-b"):
-            workers[name] = _start_worker(name, tmp_path)
-        _wait_until_ready(list(workers.values()))
-        note("workers ready; reminders fall due one by one")
-        _fall_due_one_by_one(world, DUE_APART)
-        live = set(workers)
-        sweeper.start()
-        while True:
-            claimed += dispatch_due_reminders()
-            sent = _statuses(world)[ReminderStatus.SENT]
-            if sent == REMINDERS:
-                note(f"all sent; claims: {claimed} swept, {sweeper.claimed} delivered twice")
-                break
-            if kills and sent >= kills[0][1] and _sending(kills[0][0]):
-                name, _after = kills.pop(0)
-                _kill(workers[name])
-                live.discard(name)
-                note(f"{name} killed mid-send, {sent} sent")
-                replacement = replacements.pop(0)
-                workers[replacement] = _start_worker(replacement, tmp_path)
-                live.add(replacement)
-            if not _waiting_tasks(broker) and (stranded := _age_stranded(world)):
-                note(f"{stranded} rows queued with no task left: claim moved back by the lease")
-            for name in live:
-                if workers[name].process.poll() is not None:
-                    pytest.fail(f"{name} exited by itself\n{report()}")
-            if sweeper.error is not None:
-                raise sweeper.error
-            if time.monotonic() - started > DEADLINE_SECONDS:
-                pytest.fail(f"Not all sent in time: {dict(_statuses(world))}\n{report()}")
-            time.sleep(0.05)
-    finally:
-        sweeper.stopping.set()
-        if sweeper.is_alive():
-            sweeper.join(timeout=30)
-        for worker in workers.values():
-            _kill(worker)
-        broker.release()
-        _forget_tasks()
-
-    assert not kills, f"all sent before the kills {kills} could land mid-send\n{report()}"
+    events = send_through_kills(
+        tmp_path=tmp_path,
+        total=REMINDERS,
+        dispatch=dispatch_due_reminders,
+        sent=lambda: _statuses(world)[ReminderStatus.SENT],
+        fall_due=lambda: _fall_due_one_by_one(world, DUE_APART),
+        age_stranded=lambda: _age_stranded(world),
+        sweeper=TwiceDeliveringSweeper(
+            world, claim=reminders.reminders_claim_due, send_task=send_reminder
+        ),
+        statuses=lambda: _statuses(world),
+    )
     with world.active():
         sent = dict(Reminder.objects.filter(tenant=world.tenant).values_list("pk", "follow_up_id"))
         bells = Counter(

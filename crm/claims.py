@@ -1,0 +1,43 @@
+"""Claiming due rows for sending, shared by the sweeps that hand work to Celery (the outbox,
+follow-up reminders): due rows are marked queued in one statement and their ids returned, so the
+caller can enqueue a task for each. Rows another transaction holds are skipped, not waited for,
+so two sweeps never claim the same row."""
+
+import datetime as dt
+
+from django.db import models
+
+# The locking SELECT runs once, in a materialised CTE: as an `IN (subquery)` PostgreSQL may re-run
+# it per row (a nested loop), claiming more than `limit` rows and locking rows it does not take.
+_CLAIM = """
+    WITH due AS MATERIALIZED (
+        SELECT id FROM {table}
+        WHERE tenant_id = %s AND status = %s AND {column} <= %s
+        ORDER BY {column}
+        LIMIT %s
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE {table} AS claimed SET status = %s, queued_at = %s
+    FROM due WHERE claimed.id = due.id
+    RETURNING claimed.id
+"""
+
+
+def claim_due_rows(
+    cursor,
+    *,
+    model: type[models.Model],
+    tenant_id: int,
+    status: str,
+    column: str,
+    up_to: dt.datetime,
+    limit: int,
+    queued: str,
+    now: dt.datetime,
+) -> list[int]:
+    """Mark at most `limit` of the tenant's rows in `status` whose `column` is at or before
+    `up_to` as `queued` (queued_at = now), oldest first; returns their ids. Runs in the caller's
+    transaction. `model` needs tenant_id, status and queued_at columns."""
+    sql = _CLAIM.format(table=model._meta.db_table, column=model._meta.get_field(column).column)
+    cursor.execute(sql, [tenant_id, status, up_to, limit, queued, now])
+    return [row[0] for row in cursor.fetchall()]
