@@ -8,7 +8,7 @@ NAVIGATION = [
     ("Inbox", "tickets:inbox", None),
     ("Follow-ups", "followups:list", None),
     ("Contacts", "contacts:list", None),
-    ("Dashboard", "dashboard:home", MANAGERS),
+    ("Dashboard", "dashboards:home", MANAGERS),
     ("Settings", "settings:profile", ADMINS),
 ]
 

@@ -362,6 +362,11 @@ def _showing(tenant: Tenant):
     )
 
 
+def neglect_flags_showing(*, tenant: Tenant):
+    """Every flag the pages show (the dashboard counts them per rep)."""
+    return _showing(tenant)
+
+
 def neglected_lead_ids(*, tenant: Tenant, lead_ids: Iterable[int]) -> set[int]:
     """Which of these leads are flagged as neglected (one query, for a page of a list)."""
     ids = list(lead_ids)

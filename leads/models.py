@@ -375,6 +375,17 @@ class Lead(TenantOwnedModel):
                 condition=Q(next_update_due_at__isnull=False),
                 name="lead_update_due",
             ),
+            # Dashboards: leads lost, and sales, in a period (lost reasons, anomalies).
+            models.Index(
+                fields=["tenant", "closed_at"],
+                condition=Q(status="lost"),
+                name="lead_lost_by_date",
+            ),
+            models.Index(
+                fields=["tenant", "won_at"],
+                condition=Q(won_at__isnull=False),
+                name="lead_won_by_date",
+            ),
         ]
 
     def __str__(self) -> str:

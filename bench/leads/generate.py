@@ -531,7 +531,7 @@ FROM (
 INSERT_SQL = {
     "contacts": """
         INSERT INTO crm_contact (id, tenant_id, first_name, last_name, company_name, brand_id,
-            preferred_channel, language, needs_review, created_at, updated_at)
+            preferred_channel, language, needs_review, is_vip, created_at, updated_at)
         SELECT contact_id, %(tenant)s, initcap(first_name), initcap(last_name), company_name,
             %(brand)s,
             CASE WHEN u_channel < 0.6 THEN 'email' WHEN u_channel < 0.9 THEN 'sms'
@@ -541,7 +541,7 @@ INSERT_SQL = {
                       OR last_name IN ('garcia', 'rodriguez', 'martinez', 'hernandez', 'lopez',
                                        'gonzalez', 'perez', 'sanchez', 'ramirez', 'torres')
                  THEN 'es' ELSE 'en' END,
-            false, created_at, created_at
+            false, false, created_at, created_at
         FROM bench_row ORDER BY contact_id""",
     "emails": """
         INSERT INTO crm_contactemail (tenant_id, contact_id, email, is_primary)

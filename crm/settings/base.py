@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "comms",
     "tickets",
     "followups",
+    "documents",
+    "dashboards",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +216,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # row-level security: the tenant setting lasts one transaction.
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE = {
+    # The dashboard's stage conversion reads finished days from a rollup (dashboards.stage_flow).
+    "roll-up-stage-flow": {
+        "task": "dashboards.tasks.roll_up_stage_flow",
+        "schedule": timedelta(hours=1),
+    },
     "clear-expired-sessions": {
         "task": "crm.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=6),
@@ -292,6 +300,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followups.tasks.sweep_sequences",
         "schedule": timedelta(minutes=1),
     },
+    # The portal: sign-in links and codes a day past their expiry are deleted.
+    "purge-portal-sign-in-challenges": {
+        "task": "portal.tasks.purge_sign_in_challenges",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # Logging: readable lines in dev, one JSON object per line in production (LOG_FORMAT=json).
@@ -347,3 +360,7 @@ TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 # The inbox (tickets/): inbound email and texts. Larger attachments are left in the raw message
 # (kept on the inbound event) and named on the thread instead of stored as files.
 TICKET_MAX_ATTACHMENT_BYTES = int(os.environ.get("TICKET_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
+
+# Documents (documents/): the largest file staff or a customer may upload; a larger one is refused
+# with a message and nothing is stored.
+DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))

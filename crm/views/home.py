@@ -1,7 +1,6 @@
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from crm.context_processors import shell
 from crm.models import Role
 from crm.permissions import tenant_member_required
 from followups import selectors as follow_up_selectors
@@ -9,12 +8,10 @@ from followups import selectors as follow_up_selectors
 
 @tenant_member_required
 def home(request):
-    """A rep's day at a glance (their follow-ups); others land on the first section their role
-    can use."""
+    """A rep's day at a glance (their follow-ups); managers and admins land on the dashboard."""
     if request.membership.role == Role.REP:
         return _rep_home(request)
-    items = shell(request)["nav_items"]
-    return redirect(items[0]["url"] if items else "notifications:list")
+    return redirect("dashboards:home")
 
 
 def _rep_home(request):

@@ -33,13 +33,14 @@ def test_an_admin_also_sees_settings(client, world):
     assert "Settings" in _nav_labels(response)
 
 
-def test_home_lands_on_the_first_section(client, world):
-    # A rep's home is their day (followups: tests/followups/test_pages_create.py); others land
-    # on the first section of their role.
-    sign_in(client, world.manager)
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == reverse("leads:list")
+def test_home_lands_managers_on_the_dashboard(client, world):
+    # A rep's home is their day (followups: tests/followups/test_pages_create.py); managers and
+    # admins land on the dashboard.
+    for membership in (world.manager, world.admin):
+        sign_in(client, membership)
+        response = client.get("/")
+        assert response.status_code == 302
+        assert response["Location"] == reverse("dashboards:home")
 
 
 def test_every_response_carries_a_request_id(client, world):

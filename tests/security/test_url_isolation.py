@@ -17,6 +17,9 @@ from comms import outbox
 from comms.configuration.triggers import trigger_save, trigger_step_save
 from comms.models import MessageSource, MessageTemplate, TemplateVariant, Trigger
 from crm.models import Role, TimeOff
+from documents.demo import photo_bytes
+from documents.models import DocumentKind
+from documents.services import document_upload
 from followups.models import (
     FollowUpTemplate,
     SavedFollowUpFilter,
@@ -29,7 +32,8 @@ from leads import capture
 from leads.models import AssignmentRule, LeadSource, SavedLeadFilter, Stage
 from leads.services import quote_save_draft
 from tests.conftest import sign_in
-from tests.factories import lead_for, pipeline_for
+from tests.factories import ContactEmailFactory, ContactFactory, lead_for, pipeline_for
+from tests.portal.helpers import portal_sign_in
 from tickets import configuration
 from tickets.models import InboundEvent, TicketAttachment
 from tickets.services import ticket_add_note, ticket_reply
@@ -316,6 +320,20 @@ def _follow_up_template(world):
         )[0]
 
 
+def _document(world):
+    if not hasattr(world, "document"):
+        with world.active():
+            world.document = document_upload(
+                tenant=world.tenant,
+                file=ContentFile(photo_bytes("roof"), name="roof.jpg"),
+                contact=world.contact,
+                kind=DocumentKind.PHOTO,
+                visible_to_customer=True,
+                actor=world.admin,
+            )
+    return world.document
+
+
 # URL keyword -> the object of a World it names.
 OBJECT_KWARGS = {
     "lead_pk": lambda world: _lead(world).pk,
@@ -351,6 +369,8 @@ OBJECT_KWARGS = {
     "enrolment_pk": lambda world: _enrolment(world).pk,
     "follow_up_type_pk": lambda world: _follow_up_type(world).pk,
     "follow_up_template_pk": lambda world: _follow_up_template(world).pk,
+    "document_pk": lambda world: _document(world).pk,
+    "job_pk": lambda world: _lead(world).pk,
 }
 
 # Keywords that carry no tenant object, and why they are safe.
@@ -360,7 +380,12 @@ NON_OBJECT_KWARGS = {
     "link, each naming its tenant inside the signature (tests/leads/test_quotes.py, "
     "tests/leads/test_capture.py); a follow-up calendar feed's token (<tenant id>-<secret>, "
     "looked up only in that tenant, tests/followups/test_calendar_feed.py); a follow-up CSV "
-    "import's token (cached per tenant and member)",
+    "import's token (cached per tenant and member); a document download link (signed with its "
+    "tenant and its one requester, tests/documents/test_downloads.py); a portal sign-in link "
+    "(<tenant id>.<secret>, looked up by its keyed hash only in that tenant, "
+    "tests/portal/test_sign_in.py)",
+    "section": "a dashboard section's name (aging, team …), not a tenant object; its figures are "
+    "the signed-in member's tenant's (tests/dashboards/test_page.py)",
 }
 
 # Whole namespaces outside the tenant app, and why.
@@ -404,6 +429,24 @@ def object_routes():
     ]
 
 
+def portal_pages() -> set[str]:
+    """Pages a customer's portal session opens (portal.auth.portal_customer_required), not a staff
+    one: they are enumerated as a portal customer below, and staff get the portal's sign-in."""
+    return {
+        f"{namespace}:{pattern.name}" if namespace else pattern.name
+        for namespace, pattern in _walk(get_resolver())
+        if getattr(pattern.callback, "portal_customer_page", False)
+    }
+
+
+def staff_object_routes():
+    return [(name, kwargs) for name, kwargs in object_routes() if name not in portal_pages()]
+
+
+def portal_object_routes():
+    return [(name, kwargs) for name, kwargs in object_routes() if name in portal_pages()]
+
+
 def test_every_url_keyword_is_known():
     unknown = {
         (name, kwarg)
@@ -431,7 +474,7 @@ def _url(name, kwargs, world):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.MANAGER, Role.REP])
-@pytest.mark.parametrize(("name", "kwargs"), object_routes())
+@pytest.mark.parametrize(("name", "kwargs"), staff_object_routes())
 def test_another_tenants_objects_are_out_of_reach(client, world, other_world, role, name, kwargs):
     sign_in(client, world.membership(role))
     url = _url(name, kwargs, other_world)
@@ -442,7 +485,7 @@ def test_another_tenants_objects_are_out_of_reach(client, world, other_world, ro
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "kwargs"), object_routes())
+@pytest.mark.parametrize(("name", "kwargs"), staff_object_routes())
 def test_own_objects_are_reachable_by_an_admin(client, world, name, kwargs):
     """The control: the same pages open for the owner, so the refusals above mean isolation."""
     sign_in(client, world.admin)
@@ -453,6 +496,51 @@ def test_own_objects_are_reachable_by_an_admin(client, world, name, kwargs):
     answers = {client.get(url).status_code, client.post(url).status_code}
     # 400 is an empty form refused by a POST-only page: it found the object and read the form.
     assert answers & {200, 302, 400}, f"{url} answered {answers}"
+
+
+def _another_customer(world):
+    """A second customer of the same business, linked to none of the world's objects."""
+    stranger = ContactFactory(tenant=world.tenant)
+    ContactEmailFactory(tenant=world.tenant, contact=stranger)
+    return stranger
+
+
+def test_the_enumeration_finds_the_portal_pages():
+    assert "portal:job" in {name for name, _ in portal_object_routes()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("customer", ["of another business", "of the same business"])
+@pytest.mark.parametrize(("name", "kwargs"), portal_object_routes())
+def test_a_portal_customer_reaches_only_their_own_objects(
+    client, world, other_world, customer, name, kwargs
+):
+    if customer == "of another business":
+        portal_sign_in(client, other_world.tenant, other_world.contact)
+    else:
+        portal_sign_in(client, world.tenant, _another_customer(world))
+    url = _url(name, kwargs, world)
+    answers = {"GET": client.get(url).status_code, "POST": client.post(url).status_code}
+    refused = {method: code for method, code in answers.items() if code in (403, 404)}
+    assert refused, f"{url} answered {answers} for a customer {customer}"
+    assert all(code in (403, 404, 405) for code in answers.values()), answers
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "kwargs"), portal_object_routes())
+def test_own_objects_are_reachable_by_their_portal_customer(client, world, name, kwargs):
+    """The control: the world's own customer opens the same pages."""
+    portal_sign_in(client, world.tenant, world.contact)
+    url = _url(name, kwargs, world)
+    responses = [client.get(url), client.post(url)]
+    # A redirect to the sign-in page would mean the session did not open the page at all.
+    reached = [
+        r.status_code
+        for r in responses
+        if r.status_code in (200, 400)
+        or (r.status_code == 302 and not r["Location"].startswith(reverse("portal:sign-in")))
+    ]
+    assert reached, f"{url} answered {[r.status_code for r in responses]}"
 
 
 @pytest.mark.django_db

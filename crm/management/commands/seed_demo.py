@@ -31,9 +31,12 @@ from crm.services import (
     property_link_contact,
 )
 from crm.tenancy import tenant_context
+from dashboards.demo import seed_dashboard_history
+from documents.demo import seed_documents
 from followups.demo import seed_followups
 from followups.demo_sequences import seed_sequences
 from leads.demo import seed_leads
+from portal.demo import seed_portal
 from tickets.demo import seed_inbox
 
 DEMO_PASSWORD = "threadline-demo"  # noqa: S105  (documented demo login, never a real account)
@@ -346,6 +349,8 @@ class Command(BaseCommand):
             )
             self._contacts(tenant, FLORIDA_CONTACTS, {"": brand}, "US")
             seed_leads(tenant)
+            seed_dashboard_history(tenant)  # before the comms triggers exist, like the portal
+            seed_portal(tenant)  # before the comms triggers exist: its history sends nothing
             seed_comms(tenant=tenant)
             seed_inbox(tenant=tenant)
             seed_sequences(tenant)
@@ -358,6 +363,7 @@ class Command(BaseCommand):
                     body="Your contacts and their properties are under Contacts.",
                     url="/contacts/",
                 )
+            seed_documents(tenant)
         return tenant
 
     def _chargecars(self) -> Tenant:
@@ -396,4 +402,5 @@ class Command(BaseCommand):
             seed_inbox(tenant=tenant)
             seed_sequences(tenant)
             seed_followups(tenant)
+            seed_documents(tenant)
         return tenant

@@ -1,0 +1,245 @@
+"""Time the manager dashboard (GET /dashboard/) and each of its sections at a million leads, as
+the app role with row-level security.
+
+    python bench/dashboards/time_dashboard.py --tenant bench-big --runs 10
+
+Uses the tenant made by bench/leads/generate.py. It first brings the stage-flow rollup up to
+yesterday as the hourly beat task does (all history on the first run) and prints how long that
+took. Then, for each period (this month, this quarter, the
+last twelve months) and filter (a pipeline; the busiest rep's own version) it times every
+section's table as the CSV export builds it (`dashboards.views.SECTION_TABLES`: the same
+selectors the page calls) inside the tenant's context, then the whole page through Django's test
+Client signed in as a manager (or the rep). It prints a Markdown table of milliseconds (first run
+and median of --runs), the number of queries, and EXPLAIN (ANALYZE, BUFFERS) of the slowest
+queries. DEBUG is off, as in production.
+"""
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.leads.time_list import client_for, machine, setup_django  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tenant", default="bench-big")
+    parser.add_argument("--runs", type=int, default=10, help="timed runs per case (10)")
+    parser.add_argument("--explain", type=int, default=4, help="plans of the N slowest queries")
+    parser.add_argument("--only", default="", help="run only the cases whose name contains this")
+    parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
+    return parser.parse_args()
+
+
+@dataclass
+class Case:
+    name: str
+    run: object  # () -> number of rows (a section) or None (the page)
+    first_ms: float = 0.0
+    times_ms: list[float] = field(default_factory=list)
+    queries: int = 0
+    slowest_sql: str = ""
+    slowest_sql_ms: float = 0.0
+    rows: int | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times_ms)
+
+
+def timed(case: Case, runs: int, membership) -> None:
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.tenancy import tenant_context
+    from dashboards.aggregates import without_jit
+
+    def once() -> float:
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            if case.name.startswith("page"):
+                case.rows = case.run()
+            else:
+                with transaction.atomic(), tenant_context(membership.tenant):
+                    without_jit()  # as the page and the export do
+                    case.rows = case.run()
+            elapsed = (time.perf_counter() - started) * 1000
+        queries = captured.captured_queries
+        case.queries = len(queries)
+        slowest = max(queries, key=lambda q: float(q["time"]))
+        if float(slowest["time"]) * 1000 >= case.slowest_sql_ms:
+            case.slowest_sql, case.slowest_sql_ms = slowest["sql"], float(slowest["time"]) * 1000
+        return elapsed
+
+    case.first_ms = once()
+    case.times_ms = [once() for _ in range(runs)]
+
+
+def build_cases(tenant_slug: str) -> tuple[list[Case], dict]:
+    from django.db import transaction
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from crm.models import Membership, Role, Tenant
+    from crm.tenancy import tenant_context
+    from dashboards.period import Scope, period_bounds
+    from dashboards.views import SECTION_TABLES
+    from leads.models import Lead, Pipeline
+
+    tenant = Tenant.objects.get(slug=tenant_slug)
+    now = timezone.now()
+    with transaction.atomic(), tenant_context(tenant):
+        manager = (
+            Membership.objects.filter(tenant=tenant, role=Role.MANAGER)
+            .select_related("user", "tenant")
+            .order_by("pk")
+            .first()
+        )
+        busiest = (
+            Lead.objects.filter(tenant=tenant, status="open", owner__role=Role.REP)
+            .values("owner")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .first()
+        )
+        rep = Membership.objects.select_related("user", "tenant").get(pk=busiest["owner"])
+        pipeline = Pipeline.objects.filter(tenant=tenant).order_by("position", "id").first()
+        facts = {
+            "manager": manager,
+            "rep": rep,
+            "leads": Lead.objects.filter(tenant=tenant).count(),
+            "open": Lead.objects.filter(tenant=tenant, status="open").count(),
+            "month": Lead.objects.filter(
+                tenant=tenant, created_at__gte=period_bounds("month", tenant=tenant, now=now)[0]
+            ).count(),
+        }
+
+    def scope(period: str, *, pipeline_id=None, for_rep=None) -> Scope:
+        if period == "year":
+            end = period_bounds("month", tenant=tenant, now=now)[1]
+            start = end - dt.timedelta(days=365)
+        else:
+            start, end = period_bounds(period, tenant=tenant, now=now)
+        return Scope(
+            tenant=tenant,
+            start=start,
+            end=end,
+            pipeline_id=pipeline_id,
+            brand_id=None,
+            rep=for_rep,
+            label=period,
+            period=period,
+        )
+
+    scopes = {
+        "month": (scope("month"), ""),
+        "quarter": (scope("quarter"), "?period=quarter"),
+        "12 months": (scope("year"), ""),
+        f"month, pipeline {pipeline.name}": (
+            scope("month", pipeline_id=pipeline.pk),
+            f"?pipeline={pipeline.pk}",
+        ),
+        "month, the busiest rep's own": (scope("month", for_rep=rep), ""),
+    }
+    year_start, year_end = scope("year").start.date(), scope("year").end.date()
+    page_queries = {"12 months": f"?period=custom&start={year_start}&end={year_end}"}
+    cases = []
+    for scope_name, (the_scope, query) in scopes.items():
+        for section, table_for in SECTION_TABLES.items():
+            cases.append(
+                Case(
+                    f"{section} ({scope_name})",
+                    lambda table_for=table_for, the_scope=the_scope: len(table_for(the_scope).rows),
+                )
+            )
+        member = rep if the_scope.rep else manager
+        client = client_for(member)
+        url = "/dashboard/" + page_queries.get(scope_name, query)
+
+        def page(client=client, url=url):
+            response = client.get(url)
+            if response.status_code != 200:
+                raise SystemExit(f"GET {url} answered {response.status_code}")
+
+        cases.append(Case(f"page ({scope_name})", page))
+    return cases, facts
+
+
+def roll_up(tenant) -> str:
+    """Bring the stage-flow rollup up to yesterday, as the hourly beat task does; the first run
+    rolls up all history. Returns what it did and how long it took."""
+    from django.db import transaction
+
+    from crm.tenancy import tenant_context
+    from dashboards.aggregates import without_jit
+    from dashboards.stage_flow import stage_flow_roll_up
+
+    started = time.perf_counter()
+    with transaction.atomic(), tenant_context(tenant):
+        without_jit()
+        days = stage_flow_roll_up(tenant=tenant)
+    return f"stage-flow rollup: {days:,} days rolled up in {time.perf_counter() - started:.1f} s"
+
+
+def explain(tenant, sql: str) -> str:
+    from django.db import connection, transaction
+
+    from crm.tenancy import tenant_context
+    from dashboards.aggregates import without_jit
+
+    with transaction.atomic(), tenant_context(tenant), connection.cursor() as cursor:
+        without_jit()
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django(args.database_url)
+    print(machine())
+    cases, facts = build_cases(args.tenant)
+    if args.only:
+        cases = [case for case in cases if args.only in case.name]
+    print(
+        f"{args.tenant}: {facts['leads']:,} leads, {facts['open']:,} open, "
+        f"{facts['month']:,} created this month; the busiest rep is {facts['rep'].user}"
+    )
+    print(roll_up(facts["manager"].tenant))
+    # One throwaway request loads the URL map and compiles the templates before anything counts.
+    client_for(facts["manager"]).get("/dashboard/")
+    for case in cases:
+        member = facts["rep"] if "rep's own" in case.name else facts["manager"]
+        timed(case, args.runs, member)
+        print(
+            f"  {case.name}: first {case.first_ms:.0f} ms, median {case.median:.0f} ms, "
+            f"{case.queries} queries, slowest query {case.slowest_sql_ms:.0f} ms",
+            flush=True,
+        )
+    print()
+    print("| case | first ms | median ms | queries | slowest query ms | rows |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for case in cases:
+        rows = "" if case.rows is None else case.rows
+        print(
+            f"| {case.name} | {case.first_ms:.0f} | {case.median:.0f} | {case.queries} | "
+            f"{case.slowest_sql_ms:.0f} | {rows} |"
+        )
+    sections = [case for case in cases if not case.name.startswith("page")]
+    tenant = facts["manager"].tenant
+    for case in sorted(sections, key=lambda c: c.slowest_sql_ms, reverse=True)[: args.explain]:
+        print(f"\n### {case.name}\n")
+        print(case.slowest_sql[:2000] + ("…" if len(case.slowest_sql) > 2000 else ""))
+        print()
+        print(explain(tenant, case.slowest_sql))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""What a dashboard shows: which tenant, which period, which pipeline and brand, and whose numbers.
+
+Periods are read in the tenant's time zone (a manager in Miami means Miami's Monday), stored as
+aware datetimes and used half-open, [start, end). "This week" starts on Monday.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from django.contrib import messages
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from crm.models import Brand, Membership, Role, Tenant
+from leads.models import Lead, Pipeline
+
+PERIODS = {
+    "week": "This week",
+    "month": "This month",
+    "quarter": "This quarter",
+    "custom": "Custom",
+}
+DEFAULT_PERIOD = "month"
+LONGEST_CUSTOM_PERIOD = dt.timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class Scope:
+    tenant: Tenant
+    start: dt.datetime
+    end: dt.datetime
+    pipeline_id: int | None
+    brand_id: int | None
+    rep: Membership | None
+    label: str
+    period: str = DEFAULT_PERIOD
+
+    @property
+    def length(self) -> dt.timedelta:
+        return self.end - self.start
+
+    def lead_conditions(self, via: str = "", *, by_owner: bool = True) -> Q:
+        """The pipeline, brand and (unless `by_owner` is false) rep conditions on leads, from a
+        related model `via` its lead path (e.g. "lead__"); the tenant condition is the caller's.
+        Rows about work assigned to someone (follow-ups, tickets) pass by_owner=False and filter
+        on their own assignee."""
+        conditions = Q()
+        if self.pipeline_id is not None:
+            conditions &= Q(**{f"{via}pipeline_id": self.pipeline_id})
+        if self.brand_id is not None:
+            conditions &= Q(**{f"{via}brand_id": self.brand_id})
+        if by_owner and self.rep is not None:
+            conditions &= Q(**{f"{via}owner_id": self.rep.pk})
+        return conditions
+
+    def leads(self) -> QuerySet[Lead]:
+        """The tenant's leads in this scope's pipeline, brand and (for a rep) ownership."""
+        return Lead.objects.filter(self.lead_conditions(), tenant=self.tenant)
+
+    def previous(self) -> "Scope":
+        """The period of the same length that ends where this one starts."""
+        return replace(
+            self,
+            start=self.start - self.length,
+            end=self.start,
+            label=f"Previous period ({_date_range_label(self.start - self.length, self.start, self.tenant)})",
+        )
+
+
+def scope_from_request(request, *, now: dt.datetime | None = None) -> Scope:
+    """The scope asked for in the query string (?period=week|month|quarter|custom&start=…&end=…
+    &pipeline=…&brand=…). Input that makes no sense falls back to this month, or drops the filter,
+    with a message saying so. A rep's scope is always their own numbers."""
+    tenant = request.tenant
+    now = now or timezone.now()
+    query = request.GET
+    period, start, end, problem = _period_from_query(query, tenant, now)
+    if problem:
+        messages.warning(request, problem, fail_silently=True)
+    pipeline_id = _tenant_object_id(request, query.get("pipeline"), Pipeline, "pipeline")
+    brand_id = _tenant_object_id(request, query.get("brand"), Brand, "brand")
+    rep = request.membership if request.membership.role == Role.REP else None
+    return Scope(
+        tenant=tenant,
+        start=start,
+        end=end,
+        pipeline_id=pipeline_id,
+        brand_id=brand_id,
+        rep=rep,
+        label=_label(period, start, end, tenant),
+        period=period,
+    )
+
+
+def period_bounds(
+    period: str, *, tenant: Tenant, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """This week, month or quarter around `now`, as local midnights of the tenant."""
+    today = timezone.localtime(now, tenant.zone).date()
+    if period == "week":
+        first = today - dt.timedelta(days=today.weekday())
+        after = first + dt.timedelta(days=7)
+    elif period == "quarter":
+        first = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+        after = _add_months(first, 3)
+    else:
+        first = today.replace(day=1)
+        after = _add_months(first, 1)
+    return _local_midnight(first, tenant), _local_midnight(after, tenant)
+
+
+def _period_from_query(query, tenant: Tenant, now: dt.datetime):
+    period = query.get("period") or DEFAULT_PERIOD
+    if period not in PERIODS:
+        start, end = period_bounds(DEFAULT_PERIOD, tenant=tenant, now=now)
+        return DEFAULT_PERIOD, start, end, "Unknown period; showing this month."
+    if period != "custom":
+        start, end = period_bounds(period, tenant=tenant, now=now)
+        return period, start, end, ""
+    try:
+        first = dt.date.fromisoformat(query.get("start", ""))
+        last = dt.date.fromisoformat(query.get("end", ""))
+    except ValueError:
+        problem = "Give a custom period as two dates (YYYY-MM-DD); showing this month."
+    else:
+        start = _local_midnight(first, tenant)
+        end = _local_midnight(last + dt.timedelta(days=1), tenant)
+        if last < first:
+            problem = "The custom period ends before it starts; showing this month."
+        elif end - start > LONGEST_CUSTOM_PERIOD:
+            problem = "A custom period can be at most a year; showing this month."
+        else:
+            return "custom", start, end, ""
+    start, end = period_bounds(DEFAULT_PERIOD, tenant=tenant, now=now)
+    return DEFAULT_PERIOD, start, end, problem
+
+
+def _tenant_object_id(request, raw: str | None, model, noun: str) -> int | None:
+    """The id if it names a row of the tenant; else None (all), with a message if one was asked."""
+    if not raw:
+        return None
+    if raw.isdigit() and model.objects.filter(tenant=request.tenant, pk=int(raw)).exists():
+        return int(raw)
+    messages.warning(request, f"That {noun} is not in this team; showing all.", fail_silently=True)
+    return None
+
+
+def _label(period: str, start: dt.datetime, end: dt.datetime, tenant: Tenant) -> str:
+    first = timezone.localtime(start, tenant.zone).date()
+    if period == "week":
+        return f"This week ({_date_range_label(start, end, tenant)})"
+    if period == "month":
+        return f"This month ({first:%B %Y})"
+    if period == "quarter":
+        return f"This quarter (Q{(first.month - 1) // 3 + 1} {first.year})"
+    return _date_range_label(start, end, tenant)
+
+
+def _date_range_label(start: dt.datetime, end: dt.datetime, tenant: Tenant) -> str:
+    """Inclusive dates: [Mar 2 00:00, Mar 9 00:00) reads "Mar 2 – Mar 8, 2026"."""
+    first = timezone.localtime(start, tenant.zone).date()
+    last = timezone.localtime(end, tenant.zone).date() - dt.timedelta(days=1)
+    if first == last:
+        return f"{first:%b} {first.day}, {first.year}"
+    if first.year == last.year:
+        return f"{first:%b} {first.day} – {last:%b} {last.day}, {last.year}"
+    return f"{first:%b} {first.day}, {first.year} – {last:%b} {last.day}, {last.year}"
+
+
+def _local_midnight(day: dt.date, tenant: Tenant) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tenant.zone)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    return day.replace(year=day.year + month_index // 12, month=month_index % 12 + 1)

@@ -1,0 +1,108 @@
+"""What the page's aging, speed-to-lead and team sections put in the template: the figures,
+their tables (the same ones the CSV export writes) and their charts (one per pipeline where
+stages are listed, so a phone can read the stage names)."""
+
+import datetime as dt
+from itertools import groupby
+
+from dashboards import charts
+from dashboards.period import Scope
+from dashboards.selectors_aging import COLOURS, aging_figures, uncontacted_figures
+from dashboards.selectors_speed import speed_figures
+from dashboards.selectors_team import stage_flow_figures, team_figures
+
+COLOUR_NAMES = ("On time", "Getting late", "Late")
+
+
+def _aging_chart(title: str, labelled_counts: list, key: str) -> charts.Chart:
+    return charts.grouped_bar_chart(
+        [label for label, _ in labelled_counts],
+        [
+            (name, [getattr(counts, colour) for _, counts in labelled_counts])
+            for name, colour in zip(COLOUR_NAMES, COLOURS, strict=True)
+        ],
+        title=title,
+        stacked=True,
+        key=key,
+    )
+
+
+def aging_section(scope: Scope, *, now: dt.datetime) -> dict:
+    aging = aging_figures(scope, now=now)
+    uncontacted = uncontacted_figures(scope, now=now)
+    with_leads = [row for row in aging.stages if row.counts.total]
+    stage_charts = [
+        _aging_chart(
+            pipeline_name,
+            [(row.name, row.counts) for row in rows],
+            key=f"aging-pipeline-{pipeline_id}",
+        )
+        for (pipeline_id, pipeline_name), rows in groupby(
+            with_leads, key=lambda row: (row.pipeline_id, row.pipeline_name)
+        )
+    ]
+    context = {
+        "aging": aging,
+        "aging_stage_table": aging.stage_table(),
+        "aging_stage_charts": stage_charts,
+        "uncontacted": uncontacted,
+        "uncontacted_table": uncontacted.table(),
+    }
+    if scope.rep is None:
+        context["aging_rep_table"] = aging.rep_table()
+        context["aging_rep_chart"] = _aging_chart(
+            "Open leads by rep",
+            [(name, counts) for _, name, counts in aging.reps],
+            key="aging-reps",
+        )
+    return context
+
+
+def speed_section(scope: Scope, *, now: dt.datetime) -> dict:
+    speed = speed_figures(scope, now=now)
+    judged = [row for row in speed.reps if row.share is not None]
+    context = {"speed": speed, "speed_table": speed.table()}
+    if scope.rep is None:
+        context["speed_chart"] = charts.bar_chart(
+            [(row.name, row.share / 100) for row in judged],
+            title="Touched within 15 minutes",
+            value_format=charts.format_percent,
+            key="speed-reps",
+        )
+    return context
+
+
+def team_section(scope: Scope, *, now: dt.datetime) -> dict:
+    team = team_figures(scope, now=now)
+    stages = stage_flow_figures(scope, now=now)
+    with_follow_ups = [row for row in team.reps if row.follow_ups_due]
+    left = [row for row in stages.rows if row.flow.left]
+    return {
+        "team": team,
+        "team_table": team.table(),
+        "follow_ups_chart": charts.grouped_bar_chart(
+            [row.name for row in with_follow_ups],
+            [
+                ("On time", [row.follow_ups_on_time for row in with_follow_ups]),
+                ("Done late", [row.follow_ups_late for row in with_follow_ups]),
+                ("Overdue", [row.follow_ups_overdue for row in with_follow_ups]),
+                ("Missed", [row.follow_ups_missed for row in with_follow_ups]),
+            ],
+            title="Follow-ups due in the period",
+            stacked=True,
+            key="team-follow-ups",
+        ),
+        "stage_flow": stages,
+        "stage_flow_table": stages.table(),
+        "stage_flow_charts": [
+            charts.bar_chart(
+                [(row.stage.name, row.flow.moved_on / row.flow.left) for row in rows],
+                title=f"{pipeline_name}: moved on",
+                value_format=charts.format_percent,
+                key=f"stage-conversion-{pipeline_id}",
+            )
+            for (pipeline_id, pipeline_name), rows in groupby(
+                left, key=lambda row: (row.stage.pipeline_id, row.pipeline_name)
+            )
+        ],
+    }

@@ -1,0 +1,58 @@
+from django import forms
+from django.template.defaultfilters import filesizeformat
+
+from crm.models import Contact, Property, Tenant
+from documents.models import DocumentKind
+from documents.validation import ACCEPTED_SUMMARY, max_upload_bytes
+from leads.models import Lead
+
+# What the file picker offers first; the content decides in the end.
+ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,application/pdf,.pdf"
+
+
+class DocumentUploadForm(forms.Form):
+    prefix = "document"  # the lead and contact pages hold other forms with fields of these names
+    file = forms.FileField(
+        label="File",
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+        error_messages={
+            "required": "Choose a file to upload.",
+            "empty": "The file is empty: choose it again.",
+        },
+    )
+    kind = forms.ChoiceField(label="Kind", choices=DocumentKind.choices)
+    visible_to_customer = forms.BooleanField(
+        label="Show it to the customer in their portal", required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = filesizeformat(max_upload_bytes())
+        self.fields["file"].help_text = f"{ACCEPTED_SUMMARY}; up to {limit}."
+
+
+class ContactDocumentUploadForm(DocumentUploadForm):
+    """On a contact's page the document may belong to one of their jobs or properties."""
+
+    lead = forms.ModelChoiceField(
+        label="Job", queryset=Lead.unscoped.none(), required=False, empty_label="No job"
+    )
+    property = forms.ModelChoiceField(
+        label="Property",
+        queryset=Property.unscoped.none(),
+        required=False,
+        empty_label="The job's property, or none",
+    )
+
+    def __init__(self, *args, tenant: Tenant, contact: Contact, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = Lead.objects.filter(tenant=tenant, contact=contact).order_by(
+            "-created_at", "-id"
+        )
+        self.fields["lead"].label_from_instance = lambda lead: (
+            f"{lead.reference} · {lead.title}" if lead.title else lead.reference
+        )
+        self.fields["property"].queryset = Property.objects.filter(
+            tenant=tenant, links__contact=contact
+        ).order_by("address_line1", "id")
+        self.fields["property"].label_from_instance = lambda place: place.one_line_address

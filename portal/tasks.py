@@ -1,0 +1,11 @@
+"""Beat sweeps of the portal. Thin wrappers over services."""
+
+from celery import shared_task
+
+from crm.tenancy.tasks import each_tenant
+from portal import services
+
+
+@shared_task
+def purge_sign_in_challenges() -> int:
+    return each_tenant(services.sign_in_challenges_purge)

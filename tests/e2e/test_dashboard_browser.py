@@ -1,0 +1,65 @@
+"""The dashboard with the demo data in a real browser: a manager lands on it, reads the aging,
+follows a count to the lead list, changes the period; a rep opens their own numbers; both fit a
+phone."""
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _fits(page, width: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo):
+    page = page_at(1280, 900)
+    sign_in(page, "manager@demo.test")
+    assert page.url.endswith("/dashboard/")
+    assert page.inner_text("h1") == "Dashboard"
+    for title in ("Aging right now", "Not contacted in time", "Speed to lead", "Team"):
+        assert page.get_by_text(title, exact=True).first.is_visible()
+    # A chart per pipeline with open leads (the demo's three), and one by rep.
+    assert page.locator("#aging svg.chart-svg").count() == 4
+    red = int(page.locator("#aging .kpi-red strong").inner_text())
+    assert red > 0, "the demo has late leads"
+    assert page.console_errors == []
+    screenshot(page, "dashboard-1280")
+
+    link = page.locator("#aging table a.tone-red").first
+    count = int(link.inner_text())
+    link.click()
+    page.wait_for_load_state("networkidle")
+    assert "/leads/" in page.url and "aging=red" in page.url
+    assert page.locator('tbody.lead[id^="lead-"]').count() == count
+
+    page.goto(f"{page.base}/dashboard/")
+    page.select_option("select[name=period]", "quarter")
+    page.click(".dash-filters button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "period=quarter" in page.url
+    assert re.search(r"This quarter \(Q\d \d{4}\)", page.inner_text(".dash-scope"))
+
+
+def test_the_dashboard_fits_a_phone(page_at, demo):
+    page = page_at(375, 800)
+    sign_in(page, "manager@demo.test")
+    _fits(page, 375)
+    assert page.console_errors == []
+    screenshot(page, "dashboard-375")
+
+
+def test_a_rep_opens_their_own_numbers(page_at, demo):
+    page = page_at(375, 800)
+    sign_in(page, "rep@demo.test")
+    page.click("text=My numbers")
+    page.wait_for_load_state("networkidle")
+    assert page.inner_text("h1") == "My numbers"
+    assert page.locator("text=Open leads by rep").count() == 0
+    assert "Tyler Brooks" not in page.content()  # the other rep
+    _fits(page, 375)
+    assert page.console_errors == []
+    screenshot(page, "dashboard-rep-375")

@@ -1,0 +1,93 @@
+"""The demo customer signs in to the portal on a phone with the link from the sandbox outbox, and
+follows their two jobs; the same pages on a desktop; staff see the sign-in on the contact page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from comms.models import SandboxDelivery
+from crm.models import Contact, Tenant
+from crm.tenancy import tenant_context
+from portal.demo import DEMO_CUSTOMER_EMAIL
+from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
+from tests.portal.helpers import LINK, deliver, reset_throttles
+
+pytestmark = pytest.mark.browser
+
+
+def _link_from_the_outbox(tenant: Tenant) -> str:
+    deliver(tenant)
+    with tenant_context(tenant):
+        email = SandboxDelivery.objects.filter(
+            tenant=tenant, to_address=DEMO_CUSTOMER_EMAIL, subject__startswith="Your sign-in link"
+        ).latest("delivered_at")
+    return LINK.search(email.body_text).group(1)
+
+
+def test_the_demo_customer_signs_in_and_follows_their_jobs(page_at, demo):
+    reset_throttles(DEMO_CUSTOMER_EMAIL)
+    tenant = Tenant.objects.get(slug="demo")
+    page = page_at(375, 812)
+
+    page.goto(f"{page.base}/portal/")
+    expect(page.get_by_role("heading", name="Sign in to your customer portal")).to_be_visible()
+    screenshot(page, "portal-sign-in-375")
+    page.get_by_label("Email or mobile number").fill(DEMO_CUSTOMER_EMAIL)
+    page.get_by_role("button", name="Send me a sign-in link or code").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+    page.goto(page.base + _link_from_the_outbox(tenant))
+    expect(
+        page.get_by_role("heading", name="Sign in to your Florida First Roofing portal")
+    ).to_be_visible()
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="Hello Casey")).to_be_visible()
+    properties = page.locator("section.property")
+    expect(properties).to_have_count(2)
+    for index in range(2):
+        expect(properties.nth(index).locator("ol.journey-steps")).to_have_count(1)
+        expect(properties.nth(index).locator('[aria-current="step"]')).to_have_count(1)
+    now = page.locator(".journey-now")
+    expect(now.filter(has_text="Now: Work in progress")).to_have_count(1)
+    expect(now.filter(has_text="Now: Quote ready")).to_have_count(1)
+    assert _no_horizontal_scroll(page)
+    screenshot(page, "portal-home-375")
+
+    page.get_by_role("link", name="Leak over the porch").click()
+    expect(page.get_by_role("heading", name="Leak over the porch", level=1)).to_be_visible()
+    expect(page.get_by_text("Rosa Delgado")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("View, accept or decline"))).to_be_visible()
+    assert _no_horizontal_scroll(page)
+    screenshot(page, "portal-job-375")
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("link", name="Your jobs").first.click()
+    expect(page.get_by_role("heading", name="Hello Casey")).to_be_visible()
+    screenshot(page, "portal-home-1280")
+    page.get_by_role("link", name="Full roof replacement").click()
+    expect(page.locator(".journey-large .journey-now")).to_contain_text("Now: Work in progress")
+    screenshot(page, "portal-job-1280")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
+    page.goto(f"{page.base}/portal/")
+    expect(page.get_by_role("heading", name="Sign in to your customer portal")).to_be_visible()
+    assert page.console_errors == []
+
+    staff = page_at(1280, 900)
+    sign_in(staff, "rep@demo.test")
+    with tenant_context(tenant):
+        contact = Contact.objects.get(tenant=tenant, emails__email=DEMO_CUSTOMER_EMAIL)
+    staff.goto(f"{staff.base}/contacts/{contact.pk}/")
+    card = staff.locator("#contact-portal")
+    expect(card.get_by_text("Never")).to_have_count(0)
+    expect(card.get_by_role("button", name="Invite to portal again")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    card.screenshot(path=str(ARTIFACTS / "portal-staff-contact-1280.png"))
+    assert staff.console_errors == []
+
+
+def _no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
