@@ -498,6 +498,8 @@ class TimelineEvent(TenantOwnedModel):
             models.Index(
                 fields=["tenant", "property", "-occurred_at", "-id"], name="timeline_by_property"
             ),
+            # The dashboard's weekly counts of one kind of event (calls logged).
+            models.Index(fields=["tenant", "kind", "occurred_at"], name="timeline_by_kind"),
         ]
         constraints = [
             models.CheckConstraint(

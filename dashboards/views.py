@@ -19,6 +19,7 @@ from dashboards import selectors_sources as sources
 from dashboards.aggregates import without_jit
 from dashboards.period import PERIODS, Scope, scope_from_request
 from dashboards.tables import Table
+from followups import selectors as follow_up_selectors
 from leads.models import Pipeline
 
 # Each section's numbers as one table, for the CSV export (the page renders the same tables).
@@ -46,6 +47,14 @@ def dashboard_page(request):
     without_jit()
     now = timezone.now()
     context = {"scope": scope, **_filter_choices(scope)}
+    # The follow-ups widget: the team's for a manager, their own for a rep.
+    context["widget"] = follow_up_selectors.follow_up_stats(
+        tenant=scope.tenant,
+        zone=follow_up_selectors.member_zone(request.user, scope.tenant),
+        assignee=scope.rep,
+        now=now,
+    )
+    context["widget_assignee"] = "mine" if scope.rep else "all"
     context.update(sections.aging_section(scope, now=now))
     context.update(sections.speed_section(scope, now=now))
     context.update(sections.team_section(scope, now=now))

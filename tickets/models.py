@@ -476,6 +476,12 @@ class TicketMessage(TenantOwnedModel):
             models.Index(
                 fields=["tenant", "ticket", "sent_at", "id"], name="ticket_message_thread"
             ),
+            # The dashboard's weekly counts of messages, both ways.
+            models.Index(
+                fields=["tenant", "sent_at"],
+                condition=Q(direction__in=[Direction.INBOUND, Direction.OUTBOUND]),
+                name="ticket_message_by_time",
+            ),
             # Threading by In-Reply-To / References against the Message-IDs we received.
             models.Index(
                 fields=["tenant", "message_id"],

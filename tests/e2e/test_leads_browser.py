@@ -32,14 +32,14 @@ def test_a_rep_filters_the_list_and_moves_a_lead_from_its_row(page_at, demo):
     row = page.locator("tbody.lead").first
     assert "Maria Gonzalez" in row.inner_text()
     before = _current_segment_index(row)
-    stage_before = row.locator("tr.lead-main td").nth(2).inner_text()
+    stage_before = row.locator("tr.lead-main td.stage-cell").inner_text()
 
     # Move it a stage from the row: the row is replaced and its bar moves one segment on.
     row.locator("button", has_text="Next").click()
     page.wait_for_selector("tbody.lead .row-flash.done")
     row = page.locator("tbody.lead").first
     assert _current_segment_index(row) == before + 1
-    assert row.locator("tr.lead-main td").nth(2).inner_text() != stage_before
+    assert row.locator("tr.lead-main td.stage-cell").inner_text() != stage_before
     screenshot(page, "leads-list-after-move")
 
     # The ⋯ menu loads its forms when it opens; a note added there comes back in the row.
