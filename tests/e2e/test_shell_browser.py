@@ -56,12 +56,15 @@ def test_someone_in_two_tenants_chooses_and_switches(page_at, demo):
     page.click("button.choice:has-text('ChargeCars')")
     page.wait_for_load_state("networkidle")
     assert page.locator(".tenant-pill").inner_text().strip().startswith("ChargeCars")
-    assert "Sanne" in page.locator("table").inner_text()
+    # An admin lands on the dashboard; the lead list shows whose data this is.
+    page.goto(f"{page.base}/leads/")
+    assert "Sanne" in page.locator("table.leads").inner_text()
     page.click(".tenant-pill")
     page.click("button.choice:has-text('Florida First Roofing')")
     page.wait_for_load_state("networkidle")
-    assert "Maria" in page.locator("table").inner_text()
-    assert "Sanne" not in page.locator("table").inner_text()
+    page.goto(f"{page.base}/leads/")
+    assert "Maria" in page.locator("table.leads").inner_text()
+    assert "Sanne" not in page.locator("table.leads").inner_text()
 
 
 def test_wrong_password_is_refused_with_a_message(page_at, demo):
