@@ -556,3 +556,52 @@ class Notification(TenantOwnedModel):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class ErasureHow(models.TextChoices):
+    PORTAL = "portal", "Asked in the customer portal"
+    STAFF = "staff", "Told a member of staff"
+
+
+class ErasureStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done: contact erased"
+    DECLINED = "declined", "Declined"
+
+
+class ErasureRequest(TenantOwnedModel):
+    """A customer asked the business to erase what it holds on them; staff carry it out
+    (crm.erasure.contact_anonymise) or decline it with a note (e.g. records the law makes them keep).
+
+    Not audited and holding no personal data itself: it outlives the erasure as its record.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="erasure_requests")
+    requested_at = models.DateTimeField(default=timezone.now)
+    how = models.CharField(max_length=16, choices=ErasureHow.choices, default=ErasureHow.PORTAL)
+    status = models.CharField(
+        max_length=16, choices=ErasureStatus.choices, default=ErasureStatus.OPEN
+    )
+    handled_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            # One open request per contact: asking twice does not queue the work twice.
+            models.UniqueConstraint(
+                fields=["tenant", "contact"],
+                condition=Q(status="open"),
+                name="erasure_request_one_open",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "contact", "-requested_at"], name="erasure_request_by_contact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Erasure request of contact {self.contact_id} ({self.get_status_display()})"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from crm.views import accounts, contacts, health, home, notifications
+from crm.views import erasure as erasure_views
 from crm.views import settings as settings_views
 
 contact_patterns = (
@@ -9,6 +10,13 @@ contact_patterns = (
         path("", contacts.contact_list, name="list"),
         path("new/", contacts.contact_create, name="create"),
         path("<int:contact_pk>/", contacts.contact_detail, name="detail"),
+        path("<int:contact_pk>/erasure/", erasure_views.contact_erasure, name="erasure"),
+        path("<int:contact_pk>/erasure/erase/", erasure_views.contact_erase, name="erase"),
+        path(
+            "<int:contact_pk>/erasure/decline/",
+            erasure_views.contact_erasure_decline,
+            name="erasure-decline",
+        ),
     ],
     "contacts",
 )

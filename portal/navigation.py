@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 
 PORTAL_NAVIGATION = [
     ("Your jobs", "portal:home"),
+    ("Preferences", "portal:preferences"),
 ]
 
 

@@ -3,7 +3,7 @@ are built on portal.auth.portal_customer_required and extend templates/portal/ba
 
 from django.urls import path
 
-from portal import views
+from portal import views, views_preferences
 
 app_name = "portal"
 
@@ -17,4 +17,13 @@ urlpatterns = [
     path("sign-in/<str:token>/", views.sign_in_link, name="link"),
     path("sign-out/", views.sign_out, name="sign-out"),
     path("signed-out/", views.signed_out, name="signed-out"),
+    path("preferences/", views_preferences.preferences_page, name="preferences"),
+    path("preferences/saved/", views_preferences.preferences_page, name="preferences-saved"),
+    path("preferences/my-data/", views_preferences.data_download, name="my-data"),
+    path("preferences/erasure/", views_preferences.erasure_request, name="erasure"),
+    path(
+        "preferences/erasure/requested/",
+        views_preferences.erasure_request,
+        name="erasure-requested",
+    ),
 ]
