@@ -5,6 +5,10 @@ from django.urls import NoReverseMatch, reverse
 
 PORTAL_NAVIGATION = [
     ("Your jobs", "portal:home"),
+    ("Getting started", "portal:onboarding"),
+    ("Messages", "portal:messages"),
+    ("Documents", "portal:documents"),
+    ("Updates", "portal:updates"),
     ("Preferences", "portal:preferences"),
 ]
 

@@ -1,7 +1,7 @@
 """The customer portal, under /portal/ (namespace "portal"). Pages of other apps for customers
 are built on portal.auth.portal_customer_required and extend templates/portal/base.html."""
 
-from django.urls import path
+from django.urls import include, path
 
 from portal import views, views_preferences
 
@@ -26,4 +26,9 @@ urlpatterns = [
         views_preferences.erasure_request,
         name="erasure-requested",
     ),
+    # Pages of their own modules, so each grows without touching this list.
+    path("messages/", include("portal.urls_messages")),
+    path("documents/", include("portal.urls_documents")),
+    path("welcome/", include("portal.urls_onboarding")),
+    path("updates/", include("portal.urls_updates")),
 ]

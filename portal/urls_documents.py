@@ -1,0 +1,3 @@
+"""The portal's documents pages, included by portal/urls.py under the "portal" namespace."""
+
+urlpatterns: list = []
