@@ -353,6 +353,8 @@ class MessageSource(models.TextChoices):
     MANUAL = "manual", "Sent by a person"
     SYSTEM = "system", "Reply to a keyword"
     SEQUENCE = "sequence", "Sequence"
+    PORTAL_SIGN_IN = "portal_sign_in", "Portal sign-in link or code"
+    ONBOARDING = "onboarding", "Portal onboarding reminder"
 
 
 class Provider(models.TextChoices):

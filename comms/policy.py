@@ -27,7 +27,15 @@ CAP_WINDOW = dt.timedelta(days=7)
 WHATSAPP_SESSION = dt.timedelta(hours=24)
 # Messages a person or the system asked for right now: no duplicate check (a staff member may
 # resend a quote; a keyword reply answers the customer).
-NOT_DEDUPLICATED = (MessageSource.MANUAL, MessageSource.QUOTE, MessageSource.SYSTEM)
+NOT_DEDUPLICATED = (
+    MessageSource.MANUAL,
+    MessageSource.QUOTE,
+    MessageSource.SYSTEM,
+    MessageSource.PORTAL_SIGN_IN,
+)
+# Answers to what the customer has just done (a STOP/HELP text, a sign-in request): they go at
+# once, whatever the hour or what their consent now says.
+ANSWERS_TO_THE_CUSTOMER = (MessageSource.SYSTEM, MessageSource.PORTAL_SIGN_IN)
 
 
 class Outcome:
@@ -199,8 +207,7 @@ def decide(*, message: OutboundMessage, at: dt.datetime, now: dt.datetime) -> Ve
         profile = profile_get(tenant=tenant, contact_id=message.contact_id)
         zone = zone_for(tenant, profile)
         verdicts = [address_verdict(message=message, profile=profile, now=now)]
-        # A reply to STOP/START/HELP must reach the customer whatever their consent now says.
-        if message.source != MessageSource.SYSTEM:
+        if message.source not in ANSWERS_TO_THE_CUSTOMER:
             verdicts.append(
                 consent_verdict(
                     tenant=tenant,
@@ -212,9 +219,10 @@ def decide(*, message: OutboundMessage, at: dt.datetime, now: dt.datetime) -> Ve
         for verdict in verdicts:
             if not verdict.may_send_now:
                 return verdict
-    # A keyword reply answers a text the customer has just sent: it goes at once, whatever the hour.
     window = (
-        None if message.source == MessageSource.SYSTEM else config.quiet_hours.get(message.channel)
+        None
+        if message.source in ANSWERS_TO_THE_CUSTOMER
+        else config.quiet_hours.get(message.channel)
     )
     allowed_at = next_allowed_time(at, zone, window)
     if message.contact_id is not None:

@@ -143,7 +143,7 @@ def _sign_in_send(
         contact=contacts[0],
         # The customer is waiting for it: it goes at once, whatever the hour or their marketing
         # consent, as the answer to a STOP/HELP text does.
-        source=MessageSource.SYSTEM,
+        source=MessageSource.PORTAL_SIGN_IN,
         template="sign_in",
         context={**context, "minutes": SIGN_IN_MINUTES},
         now=now,

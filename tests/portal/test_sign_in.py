@@ -53,7 +53,7 @@ class TestEmailLink:
         assert response["Location"] == reverse("portal:sign-in-sent")
         (message,) = sent_messages(world.tenant)
         assert message.channel == "email"
-        assert message.source == MessageSource.SYSTEM  # goes at once, whatever the hour
+        assert message.source == MessageSource.PORTAL_SIGN_IN  # goes at once, whatever the hour
         assert message.to_address == email
         assert message.contact_id == world.contact.pk
         deliver(world.tenant)
