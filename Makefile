@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 DEVENV := $(PY) scripts/devenv.py
 
-.PHONY: install dev test test-fast lint format migrate seed shell ci-browser clean-data
+.PHONY: install dev test test-fast lint format migrate seed shell ci-browser clean-data security
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,21 @@ test: install
 # Unit tests only, without the browser suite.
 test-fast: install
 	$(DEVENV) test -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+# Security checks (CI runs them after the tests; ruff's security rules run in `make test`): Django's
+# deployment checks under production settings with throwaway values (nothing connects to them),
+# bandit on our own code (medium severity and confidence and up), the locked dependencies against
+# PyPI's known vulnerabilities (scripts/audit_dependencies.py says which it could not check).
+security: install
+	DJANGO_SETTINGS_MODULE=crm.settings.production \
+	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	DJANGO_ALLOWED_HOSTS=crm.example.com \
+	DATABASE_URL=postgresql://threadline:unused@127.0.0.1:1/threadline \
+	REDIS_URL=redis://127.0.0.1:1/0 LOG_FORMAT=text \
+	$(PY) manage.py check --deploy --fail-level WARNING
+	$(VENV)/bin/bandit --recursive . --quiet --severity-level medium --confidence-level medium \
+		--exclude ./.venv,./.data,./tests,./staticfiles,./test-artifacts,./node_modules
+	$(PY) scripts/audit_dependencies.py
 
 lint: install
 	$(VENV)/bin/ruff check .
