@@ -349,13 +349,3 @@ def anomaly_charts(report: AnomalyReport) -> list[Chart]:
             )
         )
     return charts
-
-
-def anomalies_section(scope: Scope, *, now: dt.datetime | None = None) -> dict:
-    """The page's context for the anomalies section."""
-    report = anomaly_report(scope, now=now)
-    return {
-        "anomalies": report,
-        "anomaly_charts": anomaly_charts(report),
-        "anomalies_table": anomalies_table(report),
-    }

@@ -1,15 +1,14 @@
-"""What the page's aging, speed-to-lead and team sections put in the template: the figures,
-their tables (the same ones the CSV export writes) and their charts (one per pipeline where
-stages are listed, so a phone can read the stage names)."""
+"""What each section of the page puts in the template: its figures (dashboards.figures), their
+tables (the same ones the CSV export writes) and their charts (one per pipeline where stages are
+listed, so a phone can read the stage names)."""
 
-import datetime as dt
 from itertools import groupby
 
-from dashboards import charts
-from dashboards.period import Scope
-from dashboards.selectors_aging import COLOURS, aging_figures, uncontacted_figures
-from dashboards.selectors_speed import speed_figures
-from dashboards.selectors_team import stage_flow_figures, team_figures
+from dashboards import anomalies, charts
+from dashboards import selectors_lost as lost
+from dashboards import selectors_sources as sources
+from dashboards.figures import Figures
+from dashboards.selectors_aging import COLOURS
 
 COLOUR_NAMES = ("On time", "Getting late", "Late")
 
@@ -27,9 +26,8 @@ def _aging_chart(title: str, labelled_counts: list, key: str) -> charts.Chart:
     )
 
 
-def aging_section(scope: Scope, *, now: dt.datetime) -> dict:
-    aging = aging_figures(scope, now=now)
-    uncontacted = uncontacted_figures(scope, now=now)
+def aging_section(figures: Figures) -> dict:
+    aging, uncontacted = figures["aging"], figures["uncontacted"]
     with_leads = [row for row in aging.stages if row.counts.total]
     stage_charts = [
         _aging_chart(
@@ -48,7 +46,7 @@ def aging_section(scope: Scope, *, now: dt.datetime) -> dict:
         "uncontacted": uncontacted,
         "uncontacted_table": uncontacted.table(),
     }
-    if scope.rep is None:
+    if figures.scope.rep is None:
         context["aging_rep_table"] = aging.rep_table()
         context["aging_rep_chart"] = _aging_chart(
             "Open leads by rep",
@@ -58,11 +56,11 @@ def aging_section(scope: Scope, *, now: dt.datetime) -> dict:
     return context
 
 
-def speed_section(scope: Scope, *, now: dt.datetime) -> dict:
-    speed = speed_figures(scope, now=now)
+def speed_section(figures: Figures) -> dict:
+    speed = figures["speed"]
     judged = [row for row in speed.reps if row.share is not None]
     context = {"speed": speed, "speed_table": speed.table()}
-    if scope.rep is None:
+    if figures.scope.rep is None:
         context["speed_chart"] = charts.bar_chart(
             [(row.name, row.share / 100) for row in judged],
             title="Touched within 15 minutes",
@@ -72,9 +70,8 @@ def speed_section(scope: Scope, *, now: dt.datetime) -> dict:
     return context
 
 
-def team_section(scope: Scope, *, now: dt.datetime) -> dict:
-    team = team_figures(scope, now=now)
-    stages = stage_flow_figures(scope, now=now)
+def team_section(figures: Figures) -> dict:
+    team, stages = figures["team"], figures["stages"]
     with_follow_ups = [row for row in team.reps if row.follow_ups_due]
     left = [row for row in stages.rows if row.flow.left]
     return {
@@ -105,4 +102,37 @@ def team_section(scope: Scope, *, now: dt.datetime) -> dict:
                 left, key=lambda row: (row.stage.pipeline_id, row.pipeline_name)
             )
         ],
+    }
+
+
+def sources_section(figures: Figures) -> dict:
+    report = figures["sources"]
+    return {
+        "sources": report,
+        "sources_headline": sources.sources_headline(report),
+        "sources_charts": sources.sources_charts(report),
+        "sources_table": sources.sources_table(report),
+        "sources_by_month_table": sources.sources_by_month_table(report),
+        "wrong_jobs_table": sources.wrong_jobs_table(report),
+    }
+
+
+def lost_section(figures: Figures) -> dict:
+    report = figures["lost"]
+    return {
+        "lost": report,
+        "lost_charts": lost.lost_charts(report),
+        "lost_by_reason_table": lost.lost_by_reason_table(report),
+        "lost_by_source_table": lost.lost_by_source_table(report),
+        "lost_by_rep_table": lost.lost_by_rep_table(report),
+        "lost_by_month_table": lost.lost_by_month_table(report),
+    }
+
+
+def anomalies_section(figures: Figures) -> dict:
+    report = figures["anomalies"]
+    return {
+        "anomalies": report,
+        "anomaly_charts": anomalies.anomaly_charts(report),
+        "anomalies_table": anomalies.anomalies_table(report),
     }

@@ -210,16 +210,3 @@ def lost_charts(report: LostReport) -> list[Chart]:
             )
         )
     return charts
-
-
-def lost_section(scope: Scope) -> dict:
-    """The page's context for the lost reasons section."""
-    report = lost_report(scope)
-    return {
-        "lost": report,
-        "lost_charts": lost_charts(report),
-        "lost_by_reason_table": lost_by_reason_table(report),
-        "lost_by_source_table": lost_by_source_table(report),
-        "lost_by_rep_table": lost_by_rep_table(report),
-        "lost_by_month_table": lost_by_month_table(report),
-    }

@@ -319,16 +319,3 @@ def sources_headline(report: SourcesReport) -> list[tuple[str, str]]:
             f"won value · {_times(total.return_on_spend)} return on spend",
         ),
     ]
-
-
-def sources_section(scope: Scope) -> dict:
-    """The page's context for the lead sources section."""
-    report = sources_report(scope)
-    return {
-        "sources": report,
-        "sources_headline": sources_headline(report),
-        "sources_charts": sources_charts(report),
-        "sources_table": sources_table(report),
-        "sources_by_month_table": sources_by_month_table(report),
-        "wrong_jobs_table": wrong_jobs_table(report),
-    }

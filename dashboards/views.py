@@ -13,30 +13,31 @@ from django.views.decorators.http import require_GET
 
 from crm.models import Brand
 from crm.permissions import tenant_member_required
-from dashboards import anomalies, sections, selectors_aging, selectors_speed, selectors_team
+from dashboards import anomalies, sections
 from dashboards import selectors_lost as lost
 from dashboards import selectors_sources as sources
 from dashboards.aggregates import without_jit
+from dashboards.figures import Figures, figures_seconds
 from dashboards.period import PERIODS, Scope, scope_from_request
 from dashboards.tables import Table
 from followups import selectors as follow_up_selectors
 from leads.models import Pipeline
 
 # Each section's numbers as one table, for the CSV export (the page renders the same tables).
-SECTION_TABLES: dict[str, Callable[[Scope], Table]] = {
-    "aging": lambda scope: selectors_aging.aging_figures(scope).table(),
-    "uncontacted": lambda scope: selectors_aging.uncontacted_figures(scope).table(),
-    "speed": lambda scope: selectors_speed.speed_figures(scope).table(),
-    "team": lambda scope: selectors_team.team_figures(scope).table(),
-    "stages": lambda scope: selectors_team.stage_flow_figures(scope).table(),
-    "sources": lambda scope: sources.sources_table(sources.sources_report(scope)),
-    "sources-by-month": lambda scope: sources.sources_by_month_table(sources.sources_report(scope)),
-    "sources-wrong-jobs": lambda scope: sources.wrong_jobs_table(sources.sources_report(scope)),
-    "lost": lambda scope: lost.lost_by_reason_table(lost.lost_report(scope)),
-    "lost-by-source": lambda scope: lost.lost_by_source_table(lost.lost_report(scope)),
-    "lost-by-rep": lambda scope: lost.lost_by_rep_table(lost.lost_report(scope)),
-    "lost-by-month": lambda scope: lost.lost_by_month_table(lost.lost_report(scope)),
-    "anomalies": lambda scope: anomalies.anomalies_table(anomalies.anomaly_report(scope)),
+SECTION_TABLES: dict[str, Callable[[Figures], Table]] = {
+    "aging": lambda figures: figures["aging"].table(),
+    "uncontacted": lambda figures: figures["uncontacted"].table(),
+    "speed": lambda figures: figures["speed"].table(),
+    "team": lambda figures: figures["team"].table(),
+    "stages": lambda figures: figures["stages"].table(),
+    "sources": lambda figures: sources.sources_table(figures["sources"]),
+    "sources-by-month": lambda figures: sources.sources_by_month_table(figures["sources"]),
+    "sources-wrong-jobs": lambda figures: sources.wrong_jobs_table(figures["sources"]),
+    "lost": lambda figures: lost.lost_by_reason_table(figures["lost"]),
+    "lost-by-source": lambda figures: lost.lost_by_source_table(figures["lost"]),
+    "lost-by-rep": lambda figures: lost.lost_by_rep_table(figures["lost"]),
+    "lost-by-month": lambda figures: lost.lost_by_month_table(figures["lost"]),
+    "anomalies": lambda figures: anomalies.anomalies_table(figures["anomalies"]),
 }
 
 
@@ -45,25 +46,27 @@ SECTION_TABLES: dict[str, Callable[[Scope], Table]] = {
 def dashboard_page(request):
     scope = scope_from_request(request)
     without_jit()
-    now = timezone.now()
+    figures = Figures(scope)
     context = {"scope": scope, **_filter_choices(scope)}
     # The follow-ups widget: the team's for a manager, their own for a rep.
     context["widget"] = follow_up_selectors.follow_up_stats(
         tenant=scope.tenant,
         zone=follow_up_selectors.member_zone(request.user, scope.tenant),
         assignee=scope.rep,
-        now=now,
+        now=figures.now,
     )
     context["widget_assignee"] = "mine" if scope.rep else "all"
-    context.update(sections.aging_section(scope, now=now))
-    context.update(sections.speed_section(scope, now=now))
-    context.update(sections.team_section(scope, now=now))
-    # --- sources
-    context.update(sources.sources_section(scope))
-    # --- lost
-    context.update(lost.lost_section(scope))
-    # --- anomalies
-    context.update(anomalies.anomalies_section(scope, now=now))
+    for section in (
+        sections.aging_section,
+        sections.speed_section,
+        sections.team_section,
+        sections.sources_section,
+        sections.lost_section,
+        sections.anomalies_section,
+    ):
+        context.update(section(figures))
+    context["figures_as_of"] = figures.as_of
+    context["figures_minutes"] = max(1, figures_seconds() // 60)
     return render(request, "dashboards/page.html", context)
 
 
@@ -98,7 +101,7 @@ def section_export(request, section: str):
     scope = scope_from_request(request)
     without_jit()
     # Read now, inside the request's tenant transaction; the response streams what was read.
-    rows = list(table_for(scope).csv_rows())
+    rows = list(table_for(Figures(scope)).csv_rows())
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"

@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from crm.models import Role
+from dashboards.figures import Figures
 from dashboards.views import SECTION_TABLES
 from leads.models import LeadSource
 from leads.pipeline_templates import COMMERCIAL_ROOFING
@@ -218,7 +219,7 @@ def test_every_section_exports_the_table_the_page_shows(client, world, clock, se
     assert 'filename="dashboard-' + section + '-2026-03-09.csv"' in response["Content-Disposition"]
     with world.active():
         scope = client.get(URL + "?period=week").context["scope"]
-        table = SECTION_TABLES[section](scope)
+        table = SECTION_TABLES[section](Figures(scope))
     assert rows[0] == table.headers
     assert len(rows) == len(table.rows) + 1
 

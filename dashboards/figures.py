@@ -1,0 +1,91 @@
+"""The figures behind each dashboard section, counted once and kept for a few minutes.
+
+At a million leads the sections together take seconds to count, and a manager reads them several
+times in a row: the page, a filter changed and changed back, a CSV export of what the page shows.
+Each section's figures are kept in the cache for `FIGURES_SECONDS` under the tenant, the period,
+the filters and whose numbers they are (a rep's own are kept apart from the team's). The page
+says when the oldest of them was counted ("as of 09:42"), and the page and the CSV export read
+the same entry, so what a manager reads and what they download never disagree.
+
+Settings: DASHBOARD_FIGURES_SECONDS (300; 0 counts everything on every request).
+"""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from dashboards.anomalies import anomaly_report
+from dashboards.period import Scope
+from dashboards.selectors_aging import aging_figures, uncontacted_figures
+from dashboards.selectors_lost import lost_report
+from dashboards.selectors_sources import sources_report
+from dashboards.selectors_speed import speed_figures
+from dashboards.selectors_team import stage_flow_figures, team_figures
+
+FIGURES_SECONDS = 300
+# Bump when a report's shape changes, so a deploy never reads what the old code stored.
+KEY_VERSION = 1
+
+REPORTS: dict[str, Callable[[Scope, dt.datetime], object]] = {
+    "aging": lambda scope, now: aging_figures(scope, now=now),
+    "uncontacted": lambda scope, now: uncontacted_figures(scope, now=now),
+    "speed": lambda scope, now: speed_figures(scope, now=now),
+    "team": lambda scope, now: team_figures(scope, now=now),
+    "stages": lambda scope, now: stage_flow_figures(scope, now=now),
+    "sources": lambda scope, now: sources_report(scope),
+    "lost": lambda scope, now: lost_report(scope),
+    "anomalies": lambda scope, now: anomaly_report(scope, now=now),
+}
+
+
+def figures_seconds() -> int:
+    return getattr(settings, "DASHBOARD_FIGURES_SECONDS", FIGURES_SECONDS)
+
+
+def figures_key(scope: Scope, report: str) -> str:
+    """Everything the figures depend on besides the time they were counted."""
+    parts = [
+        "dashboard",
+        str(KEY_VERSION),
+        str(scope.tenant.pk),
+        report,
+        scope.start.isoformat(),
+        scope.end.isoformat(),
+        str(scope.pipeline_id or ""),
+        str(scope.brand_id or ""),
+        str(scope.rep.pk if scope.rep else ""),
+    ]
+    return ":".join(parts)
+
+
+class Figures:
+    """The reports one request reads, by name (`figures["aging"]`): each from the cache while it
+    is fresh, else counted now and kept."""
+
+    def __init__(self, scope: Scope, *, now: dt.datetime | None = None):
+        self.scope = scope
+        self.now = now or timezone.now()
+        self.as_of = self.now
+        self._read: dict[str, object] = {}
+
+    def __getitem__(self, report: str):
+        if report not in self._read:
+            value, counted_at = self._fetch(report)
+            self._read[report] = value
+            self.as_of = min(self.as_of, counted_at)
+        return self._read[report]
+
+    def _fetch(self, report: str) -> tuple[object, dt.datetime]:
+        seconds = figures_seconds()
+        if seconds <= 0:
+            return REPORTS[report](self.scope, self.now), self.now
+        key = figures_key(self.scope, report)
+        kept = cache.get(key)
+        if kept is not None:
+            return kept
+        value = REPORTS[report](self.scope, self.now)
+        cache.set(key, (value, self.now), seconds)
+        return value, self.now

@@ -1,0 +1,63 @@
+"""The dashboard keeps each section's figures for a few minutes (dashboards.figures): a reload
+reads them instead of counting again, the page says when they were counted, the CSV export
+reads the same entry, and nobody else's figures are ever served."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from crm.models import Role
+from tests.conftest import queries_for, sign_in
+from tests.factories import MembershipFactory, lead_for
+
+pytestmark = pytest.mark.django_db
+
+# Wednesday 11 March 2026, 11:00 in New York.
+NOW = dt.datetime(2026, 3, 11, 15, 0, tzinfo=dt.UTC)
+URL = "/dashboard/"
+
+
+@pytest.fixture(autouse=True)
+def figures_kept(settings):
+    settings.DASHBOARD_FIGURES_SECONDS = 300
+
+
+def _open_leads(client) -> int:
+    return client.get(URL).context["aging"].totals.total
+
+
+def test_a_reload_reads_the_kept_figures_and_says_when_they_were_counted(client, world):
+    lead_for(world, owner=world.rep)
+    sign_in(client, world.manager)
+    with time_machine.travel(NOW, tick=False):
+        counted = queries_for(client, URL)
+        assert _open_leads(client) == 1
+    lead_for(world, owner=world.rep)
+    with time_machine.travel(NOW + dt.timedelta(minutes=2), tick=False):
+        response = client.get(URL)
+        assert queries_for(client, URL) < counted - 8  # at least one query per section saved
+    assert response.context["aging"].totals.total == 1  # as counted two minutes ago
+    assert "as of 11:00" in response.content.decode()  # the tenant's time, New York
+    rows = client.get(reverse("dashboards:export", kwargs={"section": "aging"}))
+    assert len(list(rows.streaming_content)) == 2  # the header and the one lead the page shows
+
+
+def test_other_filters_periods_people_and_tenants_count_their_own(client, world, other_world):
+    other_rep = MembershipFactory(tenant=world.tenant, role=Role.REP)
+    lead_for(world, owner=world.rep)
+    lead_for(world, owner=other_rep)
+    lead_for(other_world, owner=other_world.rep)
+    with time_machine.travel(NOW, tick=False):
+        sign_in(client, world.manager)
+        assert _open_leads(client) == 2
+        assert client.get(URL + "?period=quarter").context["aging"].totals.total == 2
+        lead_for(world, owner=world.rep)
+        # A period not read yet is counted now; the month is still the kept one.
+        assert client.get(URL + "?period=week").context["aging"].totals.total == 3
+        assert _open_leads(client) == 2
+        sign_in(client, world.rep)
+        assert _open_leads(client) == 2  # the rep's own: counted for them, now
+        sign_in(client, other_world.manager)
+        assert _open_leads(client) == 1  # the other tenant's, never this one's
