@@ -46,6 +46,14 @@ FLORIDA_DOCUMENTS = [
     DemoDocument("Tile roof, pool house", "Finished pool house roof.jpg", DocumentKind.COMPLETION_PHOTO, True),
     DemoDocument("Tile roof, pool house", "Workmanship warranty.pdf", DocumentKind.WARRANTY, True,
                  lines=("10-year workmanship warranty", "Covers leaks caused by installation defects")),
+    # The portal's demo customer, Casey Morgan (portal/demo.py): what they see under Documents.
+    DemoDocument("Full roof replacement", "Quote - full roof replacement.pdf", DocumentKind.QUOTE, True,
+                 lines=("Tear off and replace 32 squares of architectural shingles",
+                        "New synthetic underlayment, drip edge and ridge vents", "Total: $24,800.00")),
+    DemoDocument("Full roof replacement", "Front slope finished.jpg", DocumentKind.COMPLETION_PHOTO, True),
+    DemoDocument("Full roof replacement", "Crew schedule.pdf", DocumentKind.OTHER, False,
+                 lines=("Crew B, four days", "Dumpster delivery the day before")),
+    DemoDocument("Leak over the porch", "Porch ceiling stain.jpg", DocumentKind.PHOTO, True, True),
 ]  # fmt: skip
 
 CHARGECARS_DOCUMENTS = [

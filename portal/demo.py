@@ -4,6 +4,7 @@ customer@demo.test owns two properties with a job on each, at different stages: 
 production (quote accepted) and a porch leak with a quote waiting for an answer. The jobs are
 replayed through the lead services at past moments. It runs before the comms engine's triggers
 exist, so the history sends nothing; sign in at /portal/ and the link arrives in Settings → Outbox.
+Their "Getting started" checklist is two of five done; their documents are in documents/demo.py.
 """
 
 import datetime as dt
@@ -14,9 +15,10 @@ from django.utils import timezone
 
 from crm.models import Contact, ContactEmail, Membership, Property, PropertyRole, Tenant, User
 from crm.services import contact_create, property_create, timeline_record
+from documents.models import DocumentKind
 from leads import services as lead_services
 from leads.models import Lead, Pipeline, Quote, QuoteStatus, Stage
-from portal.models import PortalAccess
+from portal.models import DocumentRequest, JobInsurance, Onboarding, PortalAccess
 
 DEMO_CUSTOMER_EMAIL = "customer@demo.test"
 DEMO_TENANT = "demo"
@@ -61,7 +63,7 @@ def seed_portal(tenant: Tenant) -> None:
         created=ago(6),
     )  # fmt: skip
     _quote(tenant, owner.user, leak, sent=ago(1), accepted=None)
-    PortalAccess.objects.create(
+    access = PortalAccess.objects.create(
         tenant=tenant,
         contact=contact,
         email=DEMO_CUSTOMER_EMAIL,
@@ -69,6 +71,33 @@ def seed_portal(tenant: Tenant) -> None:
         invited_by=owner.user,
         first_signed_in_at=ago(16.9),
         last_signed_in_at=ago(1),
+    )
+    _onboarding(tenant, access, owner, reroof, ago)
+
+
+def _onboarding(tenant: Tenant, access: PortalAccess, owner: Membership, reroof: Lead, ago) -> None:
+    """Casey's "Getting started" checklist, two of five done: details and properties confirmed
+    (email proved by signing in; the mobile not verified yet), insurance answered for the re-roof
+    but not the porch leak, and the claim letter asked for by the rep, not uploaded yet. One
+    reminder went out two weeks ago."""
+    Onboarding.objects.create(
+        tenant=tenant,
+        access=access,
+        details_confirmed_at=ago(16.8),
+        properties_confirmed_at=ago(16.8),
+        reminders_sent=1,
+        last_reminder_at=ago(14),
+    )
+    JobInsurance.objects.create(
+        tenant=tenant, access=access, lead=reroof, is_claim=False, updated_at=ago(16.8)
+    )
+    DocumentRequest.objects.create(
+        tenant=tenant,
+        access=access,
+        kind=DocumentKind.INSURANCE,
+        note="The claim acknowledgement letter from your insurer, for the porch leak",
+        requested_by=owner.user,
+        requested_at=ago(1),
     )
 
 

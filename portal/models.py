@@ -1,4 +1,5 @@
-"""The customer portal's own records: who may sign in, and the one-time sign-in challenges.
+"""The customer portal's own records: who may sign in, the one-time sign-in challenges, and the
+"Getting started" checklist (its progress, insurance answers and the documents staff asked for).
 
 A customer has no password and no User row. They prove they own an email address or mobile
 number that a contact of the tenant has, by a one-time link (email) or code (SMS); the proof
@@ -11,6 +12,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.models import Contact, User
 from crm.tenancy.models import TenantOwnedModel
+from documents.models import DocumentKind
 
 
 class PortalAccess(TenantOwnedModel):
@@ -98,3 +100,109 @@ class SignInChallenge(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} for {self.address}"
+
+
+# --- Getting started (portal/onboarding.py) --------------------------------------------------------
+# Each row hangs off the contact's PortalAccess: erasing a contact deletes their access and, with
+# it, what they entered here (insurance details, verification codes).
+
+
+class Onboarding(TenantOwnedModel):
+    """A contact's progress through the portal's "Getting started" checklist.
+
+    Most steps are read from the data itself (addresses, properties, insurance answers, uploads);
+    this row keeps what only the checklist knows: what the customer confirmed and when, which
+    addresses they proved, the pending verification code, and the reminders sent.
+    """
+
+    access = models.ForeignKey(PortalAccess, on_delete=models.CASCADE, related_name="+")
+    details_confirmed_at = models.DateTimeField(null=True, blank=True)
+    properties_confirmed_at = models.DateTimeField(null=True, blank=True)
+    verified_email = models.EmailField(
+        blank=True, help_text="Proved with a code from the checklist."
+    )
+    verified_phone = PhoneNumberField(
+        blank=True, help_text="Proved with a code from the checklist."
+    )
+    # The one verification code in flight (a keyed hash only, as for sign-in codes).
+    code_channel = models.CharField(max_length=8, choices=ChallengeChannel.choices, blank=True)
+    code_address = models.CharField(max_length=254, blank=True)
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_failed_attempts = models.PositiveSmallIntegerField(default=0)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminder_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Every step done when last checked (the reminder sweep)."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "access"], name="onboarding_one_per_access"),
+        ]
+        indexes = [
+            # The reminder sweep: unfinished checklists with reminders left.
+            models.Index(
+                fields=["tenant", "last_reminder_at"],
+                condition=models.Q(completed_at__isnull=True),
+                name="onboarding_unfinished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Onboarding of portal access {self.access_id}"
+
+
+class JobInsurance(TenantOwnedModel):
+    """The customer's insurance carrier and claim number for one job, or their word that the job
+    is not an insurance claim."""
+
+    access = models.ForeignKey(
+        PortalAccess,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Whose answer it is (their erasure removes it).",
+    )
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
+    is_claim = models.BooleanField(default=True)
+    carrier = models.CharField(max_length=120, blank=True)
+    claim_number = models.CharField(max_length=60, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "lead"], name="job_insurance_one_per_job"),
+        ]
+
+    def __str__(self) -> str:
+        if not self.is_claim:
+            return "Not an insurance claim"
+        return f"{self.carrier} · claim {self.claim_number}"
+
+    @property
+    def is_answered(self) -> bool:
+        return not self.is_claim or bool(self.carrier and self.claim_number)
+
+
+class DocumentRequest(TenantOwnedModel):
+    """Staff ask the customer for a kind of document (from the contact page); the checklist step
+    is done once the customer has uploaded one of that kind."""
+
+    access = models.ForeignKey(PortalAccess, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=24, choices=DocumentKind.choices)
+    note = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "access", "kind"], name="document_request_one_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request for {self.kind}"

@@ -8,6 +8,7 @@ properties. Each page runs a fixed number of queries whatever the number of jobs
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -34,6 +35,9 @@ from portal.addresses import SignInAddress
 from portal.auth import PortalCustomer
 from portal.models import PortalAccess
 from portal.progress import Journey, customer_journey
+
+if TYPE_CHECKING:
+    from portal.onboarding import OnboardingProgress
 
 TIMELINE_LIMIT = 50
 
@@ -272,9 +276,22 @@ def portal_job_detail(
 # --- Staff side ----------------------------------------------------------------------------------
 
 
-def portal_access_for_contact(*, tenant: Tenant, contact: Contact) -> PortalAccess | None:
-    return (
-        PortalAccess.objects.filter(tenant=tenant, contact=contact)
-        .select_related("invited_by")
-        .first()
-    )
+@dataclass(frozen=True)
+class ContactPortal:
+    """The contact page's "Customer portal" card: their access, and their checklist's progress."""
+
+    access: PortalAccess | None
+    onboarding: "OnboardingProgress"
+
+    @property
+    def request_form(self):
+        from portal.onboarding_forms import DocumentRequestForm
+
+        return DocumentRequestForm()
+
+
+def portal_access_for_contact(*, tenant: Tenant, contact: Contact) -> ContactPortal:
+    from portal.onboarding import onboarding_progress_for_contact
+
+    progress = onboarding_progress_for_contact(tenant=tenant, contact=contact)
+    return ContactPortal(access=next(iter(progress.facts.accesses), None), onboarding=progress)

@@ -3,9 +3,15 @@
 from celery import shared_task
 
 from crm.tenancy.tasks import each_tenant
-from portal import services
+from portal import onboarding, services
 
 
 @shared_task
 def purge_sign_in_challenges() -> int:
     return each_tenant(services.sign_in_challenges_purge)
+
+
+@shared_task
+def send_onboarding_reminders() -> int:
+    """Remind customers with an unfinished "Getting started" checklist (portal/onboarding.py)."""
+    return each_tenant(onboarding.onboarding_reminders_send)

@@ -1,3 +1,15 @@
 """The portal's onboarding pages, included by portal/urls.py under the "portal" namespace."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from portal import views_onboarding
+
+urlpatterns = [
+    path("", views_onboarding.onboarding_page, name="onboarding"),
+    # Staff, from the contact page's "Customer portal" card: ask the customer for a document.
+    path(
+        "staff/<int:contact_pk>/request-document/",
+        views_onboarding.staff_document_request,
+        name="onboarding-request-document",
+    ),
+]

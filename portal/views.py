@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.models import Tenant
 from crm.selectors import sending_brand
 from crm.tenancy import tenant_context
-from portal import selectors, services, throttle, tokens
+from portal import customer_documents, onboarding, selectors, services, throttle, tokens
 from portal.addresses import SignInAddress
 from portal.auth import SESSION_KEY, portal_customer_required, session_sign_in
 from portal.forms import CodeForm, SignInForm
@@ -187,12 +187,24 @@ def signed_out(request):
 @require_GET
 @portal_customer_required
 def home(request):
-    context = {"home": selectors.portal_home(customer=request.portal)}
+    context = {
+        "home": selectors.portal_home(customer=request.portal),
+        "onboarding": onboarding.onboarding_progress(customer=request.portal),
+    }
     return render(request, "portal/home.html", context)
 
 
 @require_GET
 @portal_customer_required
 def job_detail(request, job_pk: int):
-    detail = selectors.portal_job_detail(customer=request.portal, job_id=job_pk)
-    return render(request, "portal/job.html", {"detail": detail, "job": detail.job})
+    customer = request.portal
+    detail = selectors.portal_job_detail(customer=customer, job_id=job_pk)
+    context = {
+        "detail": detail,
+        "job": detail.job,
+        "documents": customer_documents.portal_job_documents(
+            customer=customer, job=detail.job.lead
+        ),
+        "upload_form": customer_documents.upload_form(customer, job=detail.job.lead),
+    }
+    return render(request, "portal/job.html", context)

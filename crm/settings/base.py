@@ -305,6 +305,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.purge_sign_in_challenges",
         "schedule": timedelta(hours=1),
     },
+    # The portal: reminders for unfinished "Getting started" checklists (at most one per
+    # customer every few days; the outbox applies consent and quiet hours).
+    "send-portal-onboarding-reminders": {
+        "task": "portal.tasks.send_onboarding_reminders",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # Logging: readable lines in dev, one JSON object per line in production (LOG_FORMAT=json).
