@@ -1,20 +1,28 @@
 """Twelve weeks of lead history for the demo's Florida tenant, so the dashboard has something to
 say: leads created week after week from every source, first touched after a few minutes or an
 hour or never, walked through their stages at varied speeds, then won, lost for every reason, or
-still open and ageing. Replayed through the lead services at past moments, like leads.demo.
+still open and ageing; and the work around them — calls logged, customers' emails answered —
+so the anomaly section has trailing weeks to compare the latest one with. Replayed through the
+services at past moments, like leads.demo and tickets.demo.
 """
 
 import datetime as dt
 import random
 from decimal import Decimal
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 
 from django.utils import timezone
 
 from comms.models import Trigger
-from crm.models import ContactEmail, Membership, Tenant
-from crm.services import contact_create
+from crm.models import ContactEmail, Membership, Tenant, TimelineEvent
+from crm.services import contact_create, timeline_record
 from leads import services
-from leads.models import Lead, LeadSource, LostReason, Pipeline, Stage
+from leads.models import CallOutcome, Lead, LeadSource, LostReason, Pipeline, Stage
+from tickets import ingest
+from tickets.demo import FLORIDA_EMAIL
+from tickets.models import InboundEvent, Ticket
+from tickets.services import ticket_reply
 
 HISTORY_DOMAIN = "history.example.com"
 WEEKS = 12
@@ -181,4 +189,98 @@ def _lost(tenant, lead, actor, reason, at) -> Lead:
         reason=reason,
         note="Moved away." if reason == LostReason.OTHER else "",
         now=at,
+    )
+
+
+# --- Calls and emails around the history leads ----------------------------------------------------
+
+CALL_OUTCOMES = [
+    (CallOutcome.REACHED, 55),
+    (CallOutcome.NO_ANSWER, 25),
+    (CallOutcome.VOICEMAIL, 20),
+]
+QUESTIONS = [
+    ("Roof estimate", "Hi, could someone come out and look at the roof this week?"),
+    ("Question about the quote", "Does the price include taking the old shingles away?"),
+    ("Inspection time", "Is the inspection still on for Thursday morning?"),
+    ("Gutters too?", "While you are up there, can you check the gutters?"),
+]
+CALLING_DAYS = dt.timedelta(days=10)
+ANSWER = "Thanks for writing. Yes — we will confirm the time by text the day before."
+
+
+def seed_dashboard_activity(tenant: Tenant) -> None:
+    """Calls logged on the history leads (one to three each, in their first days) and, for
+    most of them, a customer email answered by the owner a few hours later. Once, after
+    seed_inbox: the inbox fills its demo conversations only while it is empty."""
+    if tenant.slug != "demo":
+        return
+    history = list(
+        Lead.objects.filter(tenant=tenant, contact__emails__email__endswith=f"@{HISTORY_DOMAIN}")
+        .select_related("owner__user", "contact")
+        .prefetch_related("contact__emails")
+        .order_by("created_at", "pk")
+    )
+    calls = TimelineEvent.objects.filter(tenant=tenant, kind="lead.call", lead__in=history)
+    if not history or calls.exists():
+        return
+    rng = random.Random(2027)  # noqa: S311  (the same demo every time; nothing secret)
+    now = timezone.now()
+    for lead in history:
+        actor = lead.owner.user if lead.owner else None
+        start = lead.first_touch_at or lead.created_at + dt.timedelta(hours=2)
+        # Calls cluster in a lead's first days, while it is being worked.
+        until = min(lead.closed_at or now, now, start + CALLING_DAYS)
+        for _ in range(rng.randint(1, 3)):
+            at = start + (until - start) * rng.random()
+            if at < now:
+                _log_call(tenant, lead, actor, at, rng)
+        if rng.random() < 0.7:
+            asked = lead.created_at + dt.timedelta(days=rng.uniform(0.2, 3))
+            _email_answered(tenant, lead, actor, asked, now, rng)
+
+
+def _log_call(tenant: Tenant, lead: Lead, actor, at: dt.datetime, rng: random.Random) -> None:
+    """As leads.services.lead_log_call records it, at a past moment."""
+    outcome = _weighted(rng, CALL_OUTCOMES)
+    timeline_record(
+        tenant=tenant,
+        kind="lead.call",
+        summary=f"Call: {CallOutcome(outcome).label}",
+        actor=actor,
+        lead=lead,
+        detail={"outcome": outcome, "note": "", "inbound": False},
+        occurred_at=at,
+    )
+
+
+def _email_answered(tenant, lead, actor, asked: dt.datetime, now, rng: random.Random) -> None:
+    """The customer's email, received and threaded as the inbound webhook's would be, and the
+    owner's answer through the outbox a few minutes to a day later."""
+    if asked >= now:
+        return
+    subject, text = rng.choice(QUESTIONS)
+    sender = lead.contact.emails.all()[0].email
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, FLORIDA_EMAIL, subject
+    message["Date"] = format_datetime(asked)
+    message["Message-ID"] = make_msgid(domain=HISTORY_DOMAIN)
+    message.set_content(text)
+    stored = ingest.email_inbound_store(provider="postmark", raw=message.as_bytes())
+    if stored.event_id is None or not stored.created:
+        return
+    InboundEvent.objects.filter(tenant=tenant, pk=stored.event_id).update(received_at=asked)
+    ingest.inbound_event_process(tenant=tenant, event_id=stored.event_id)
+    answered = asked + dt.timedelta(minutes=rng.uniform(5, 24 * 60))
+    ticket = Ticket.objects.filter(tenant=tenant, contact=lead.contact).order_by("-pk").first()
+    if ticket is None or actor is None or answered >= now:
+        return
+    ticket_reply(
+        tenant=tenant,
+        actor=actor,
+        ticket=ticket,
+        channel="email",
+        body=ANSWER,
+        nonce=f"demo-history-{lead.pk}",
+        now=answered,
     )

@@ -31,7 +31,7 @@ from crm.services import (
     property_link_contact,
 )
 from crm.tenancy import tenant_context
-from dashboards.demo import seed_dashboard_history
+from dashboards.demo import seed_dashboard_activity, seed_dashboard_history
 from documents.demo import seed_documents
 from followups.demo import seed_followups
 from followups.demo_sequences import seed_sequences
@@ -355,6 +355,7 @@ class Command(BaseCommand):
             seed_inbox(tenant=tenant)
             seed_sequences(tenant)
             seed_followups(tenant)
+            seed_dashboard_activity(tenant)  # after seed_inbox: it fills only an empty inbox
             if not Notification.objects.filter(tenant=tenant, recipient=rep.user).exists():
                 notification_create(
                     tenant=tenant,
