@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from comms import policy, providers, rendering, signals
+from comms import policy, providers, redaction, rendering, signals
 from comms.models import (
     ContactCommsProfile,
     MessageChannel,
@@ -120,7 +120,10 @@ def _decide(message: OutboundMessage, decision: str, reason: str, at: dt.datetim
 def _describe(message: OutboundMessage) -> str:
     what = message.template.name if message.template_id and message.template else ""
     label = MessageChannel(message.channel).label
-    return f"{label} “{what}”" if what else f"{label} “{message.subject or message.body_text[:40]}”"
+    if not what:
+        text = redaction.secrets_hidden(message.body_text, source=message.source)
+        what = message.subject or text[:40]
+    return f"{label} “{what}”"
 
 
 def _on_timeline(message: OutboundMessage, kind: str, summary: str):
@@ -491,6 +494,8 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
         Lead.objects.filter(tenant=message.tenant, pk=message.lead_id).filter(
             Q(last_outbound_at__isnull=True) | Q(last_outbound_at__lt=now)
         ).update(last_outbound_at=now)
+        # Gone to the customer: a sign-in link or code is theirs alone (comms/redaction.py).
+        redaction.message_secrets_hide(message)
     _on_timeline(message, "message.sent", f"{_describe(message)} sent to {message.to_address}")
     return "sent"
 

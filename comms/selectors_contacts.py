@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from comms.models import ContactCommsProfile, OutboundMessage
+from comms.redaction import secrets_hidden
 from crm.models import Channel, Contact, ContactConsent, Membership, Tenant
 from leads.models import Lead, LeadStatus
 
@@ -48,7 +49,8 @@ def _message_row(message: OutboundMessage) -> MessageRow:
     if message.template_id is not None and message.template is not None:
         what = message.template.name
     else:
-        what = message.subject or message.body_text[:80]
+        # (Never a sign-in link or code: comms/redaction.py.)
+        what = message.subject or secrets_hidden(message.body_text, source=message.source)[:80]
     reason = message.decisions[-1].get("reason", "") if message.decisions else ""
     return MessageRow(message=message, what=what, reason=reason or message.last_error)
 

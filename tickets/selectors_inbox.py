@@ -25,6 +25,7 @@ from tickets.models import (
     InboxAddress,
     InboxAgent,
     InboxChannel,
+    MessageChannel,
     Priority,
     SlaEvent,
     Ticket,
@@ -291,7 +292,8 @@ def reply_options(
 ) -> ReplyOptions:
     """The channels the contact has an address for (WhatsApp only where the inbox has a WhatsApp
     number), the templates with wording for at least one of them, and the channel to offer first:
-    the one the customer last wrote on (`last_inbound_channel`, read from the thread)."""
+    the one the customer last wrote on (`last_inbound_channel`, read from the thread), or their
+    preferred channel when that was the portal."""
     contact = ticket.contact
     has_email = ContactEmail.objects.filter(tenant=tenant, contact=contact).exists()
     has_mobile = (
@@ -310,6 +312,9 @@ def reply_options(
     channels = [(value, label) for value, label in InboxChannel.choices if reachable[value]]
     values = [value for value, _ in channels]
     default = last_inbound_channel if last_inbound_channel in values else ""
+    if last_inbound_channel == MessageChannel.PORTAL and contact.preferred_channel in values:
+        # The portal shows the answer; it also goes the way the customer prefers.
+        default = contact.preferred_channel
     default = default or (values[0] if values else "")
     templates = [
         template

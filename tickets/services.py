@@ -8,8 +8,10 @@ its [#T-…] tag, so the customer's answer comes back to this ticket.
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from comms.models import MessageChannel as OutboxChannel
@@ -62,6 +64,25 @@ def _last_inbound(ticket: Ticket, channel: str) -> TicketMessage | None:
     )
 
 
+def _answers_the_portal(ticket: Ticket) -> bool:
+    """The customer last wrote from the portal: the answer shows there (the portal shows every
+    reply of the thread) and the message that carries it says where to read and answer it."""
+    last = (
+        TicketMessage.objects.filter(
+            tenant_id=ticket.tenant_id, ticket=ticket, direction=Direction.INBOUND
+        )
+        .order_by("-sent_at", "-id")
+        .values_list("channel", flat=True)
+        .first()
+    )
+    return last == MessageChannel.PORTAL
+
+
+def portal_reply_footer() -> str:
+    url = settings.THREADLINE_SITE_URL.rstrip("/") + reverse("portal:messages")
+    return f"Read this and answer in your customer portal: {url}"
+
+
 def _reply_subject(ticket: Ticket) -> str:
     subject = ticket.subject or f"Your message to {ticket.inbox.name}"
     if not subject.lower().startswith("re:"):
@@ -92,7 +113,8 @@ def ticket_reply(
     now: dt.datetime | None = None,
 ) -> TicketMessage:
     """Answer the customer on `channel` with free text or a template. `nonce` comes from the
-    form, so a double submit sends once."""
+    form, so a double submit sends once. When the customer last wrote from the portal, the answer
+    shows there as well, and the text sent on `channel` ends with the link to it."""
     now = now or timezone.now()
     if channel not in REPLY_CHANNELS:
         raise ValidationError("Reply by email, SMS or WhatsApp.")
@@ -121,6 +143,10 @@ def ticket_reply(
         sender = f"{ticket.inbox.brand.sender_name} <{from_address.address}>"
     else:
         sender = from_address.address if from_address else ""
+    sent_text = body.strip()
+    if sent_text and _answers_the_portal(ticket):
+        # (A template's wording is its own: {{ portal_link }} is there for it.)
+        sent_text = f"{sent_text}\n\n{portal_reply_footer()}"
     outbound = message_schedule(
         tenant=tenant,
         channel=OutboxChannel(channel),
@@ -131,7 +157,7 @@ def ticket_reply(
         brand=ticket.inbox.brand,
         template=template,
         subject=subject,
-        body_text=body.strip(),
+        body_text=sent_text,
         context=context,
         created_by=actor,
         now=now,

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from comms import outbox, outbox_admin, selectors_outbox
+from comms import outbox, outbox_admin, redaction, selectors_outbox
 from comms.forms.outbox import OutboxFilterForm
 from crm.permissions import ADMINS, tenant_member_required
 
@@ -27,6 +27,8 @@ def outbox_list(request):
     page = selectors_outbox.outbox_list(
         tenant=request.tenant, after=request.GET.get("after"), **filters
     )
+    for message in page.items:
+        redaction.hidden_from_staff(message)
     query = {key: value for key, value in request.GET.items() if key != "after" and value}
     context = {
         "form": form,
@@ -43,7 +45,9 @@ def outbox_list(request):
 @admin_required
 @require_GET
 def message_detail(request, message_pk: int):
-    message = selectors_outbox.message_get(tenant=request.tenant, message_id=message_pk)
+    message = redaction.hidden_from_staff(
+        selectors_outbox.message_get(tenant=request.tenant, message_id=message_pk)
+    )
     context = {
         "message": message,
         "decisions": selectors_outbox.message_decisions(message),

@@ -37,6 +37,7 @@ from followups.demo import seed_followups
 from followups.demo_sequences import seed_sequences
 from leads.demo import seed_leads
 from portal.demo import seed_portal
+from portal.demo_messages import seed_portal_messages
 from tickets.demo import seed_inbox
 
 DEMO_PASSWORD = "threadline-demo"  # noqa: S105  (documented demo login, never a real account)
@@ -353,6 +354,7 @@ class Command(BaseCommand):
             seed_portal(tenant)  # before the comms triggers exist: its history sends nothing
             seed_comms(tenant=tenant)
             seed_inbox(tenant=tenant)
+            seed_portal_messages(tenant)  # the inbox and the update template exist by now
             seed_sequences(tenant)
             seed_followups(tenant)
             seed_dashboard_activity(tenant)  # after seed_inbox: it fills only an empty inbox
