@@ -490,12 +490,12 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
             provider_message_id=sent.provider_message_id,
             defaults={"tenant_id": message.tenant_id, "message_id": message.pk},
         )
+        # Gone to the customer: a sign-in link or code is theirs alone (comms/redaction.py).
+        redaction.message_secrets_hide(message)
     if message.lead_id and message.contact_id and not _is_reminder_for_silence(message):
         Lead.objects.filter(tenant=message.tenant, pk=message.lead_id).filter(
             Q(last_outbound_at__isnull=True) | Q(last_outbound_at__lt=now)
         ).update(last_outbound_at=now)
-        # Gone to the customer: a sign-in link or code is theirs alone (comms/redaction.py).
-        redaction.message_secrets_hide(message)
     _on_timeline(message, "message.sent", f"{_describe(message)} sent to {message.to_address}")
     return "sent"
 
