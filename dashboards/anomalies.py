@@ -55,10 +55,9 @@ class WeeksBefore(Func):
     """Whole weeks from a timestamp to `end`: 0 for the last 7 days before it, 1 for the 7 before."""
 
     # [end - 7 days, end) is week 0: CEIL - 1 keeps each week's start in it and its end out.
+    # date_part is double precision (EXTRACT is numeric, several times slower on 100,000s of rows).
     template = (
-        "CAST(CEIL(EXTRACT(EPOCH FROM (%(expressions)s)) / "
-        + str(WEEK_SECONDS)
-        + ") - 1 AS integer)"
+        "CAST(CEIL(date_part('epoch', %(expressions)s) / " + str(WEEK_SECONDS) + ") - 1 AS integer)"
     )
     arg_joiner = " - "
     output_field = IntegerField()
@@ -241,12 +240,14 @@ def _weekly_counts(scope: Scope, since: dt.datetime, end: dt.datetime, weeks: in
             .annotate(**aggregates)
         )
 
+    # Counting a column the index holds (not the id) lets PostgreSQL answer from the index alone:
+    # dashboard_lead_created, timeline_by_kind, dashboard_message_by_time.
     touched = Q(first_touch_at__isnull=False)
     for row in by_week(
         leads,
         "created_at",
-        created=Count("id"),
-        touched=Count("id", filter=touched),
+        created=Count("created_at"),
+        touched=Count("created_at", filter=touched),
         median_first_touch=Median(
             ExpressionWrapper(F("first_touch_at") - F("created_at"), output_field=DurationField()),
             filter=touched,
@@ -258,7 +259,7 @@ def _weekly_counts(scope: Scope, since: dt.datetime, end: dt.datetime, weeks: in
             counts["first_response"][row["week"]] = minutes
     for row in by_week(leads.filter(status=LeadStatus.WON), "won_at", won=Count("id")):
         counts["won"][row["week"]] = row["won"]
-    for row in by_week(_calls(scope), "occurred_at", calls=Count("id")):
+    for row in by_week(_calls(scope), "occurred_at", calls=Count("occurred_at")):
         counts["calls"][row["week"]] = row["calls"]
     for row in by_week(
         _messages(scope),
@@ -272,7 +273,7 @@ def _weekly_counts(scope: Scope, since: dt.datetime, end: dt.datetime, weeks: in
 
 
 def _count_direction(direction: str) -> Count:
-    return Count("id", filter=Q(direction=direction))
+    return Count("sent_at", filter=Q(direction=direction))
 
 
 def _calls(scope: Scope) -> QuerySet:

@@ -72,20 +72,26 @@ class Figures:
         self._read: dict[str, object] = {}
 
     def __getitem__(self, report: str):
-        if report not in self._read:
-            value, counted_at = self._fetch(report)
-            self._read[report] = value
-            self.as_of = min(self.as_of, counted_at)
-        return self._read[report]
+        return self.kept(report, lambda: REPORTS[report](self.scope, self.now))
 
-    def _fetch(self, report: str) -> tuple[object, dt.datetime]:
+    def kept(self, report: str, count: Callable[[], object], *more_key: str):
+        """The figures `count()` returns, kept under the scope, `report` and `more_key` (what
+        else they depend on, e.g. the reader's time zone)."""
+        name = ":".join([report, *more_key])
+        if name not in self._read:
+            value, counted_at = self._fetch(name, count)
+            self._read[name] = value
+            self.as_of = min(self.as_of, counted_at)
+        return self._read[name]
+
+    def _fetch(self, name: str, count: Callable[[], object]) -> tuple[object, dt.datetime]:
         seconds = figures_seconds()
         if seconds <= 0:
-            return REPORTS[report](self.scope, self.now), self.now
-        key = figures_key(self.scope, report)
+            return count(), self.now
+        key = figures_key(self.scope, name)
         kept = cache.get(key)
         if kept is not None:
             return kept
-        value = REPORTS[report](self.scope, self.now)
+        value = count()
         cache.set(key, (value, self.now), seconds)
         return value, self.now

@@ -48,12 +48,15 @@ def dashboard_page(request):
     without_jit()
     figures = Figures(scope)
     context = {"scope": scope, **_filter_choices(scope)}
-    # The follow-ups widget: the team's for a manager, their own for a rep.
-    context["widget"] = follow_up_selectors.follow_up_stats(
-        tenant=scope.tenant,
-        zone=follow_up_selectors.member_zone(request.user, scope.tenant),
-        assignee=scope.rep,
-        now=figures.now,
+    # The follow-ups widget: the team's for a manager, their own for a rep; "today" and "this
+    # week" are the reader's.
+    zone = follow_up_selectors.member_zone(request.user, scope.tenant)
+    context["widget"] = figures.kept(
+        "follow-ups",
+        lambda: follow_up_selectors.follow_up_stats(
+            tenant=scope.tenant, zone=zone, assignee=scope.rep, now=figures.now
+        ),
+        str(zone),
     )
     context["widget_assignee"] = "mine" if scope.rep else "all"
     for section in (
