@@ -5,8 +5,8 @@ the dashboard, customers in the portal, and providers posting signed inbound web
 
 bench/load/run.py starts the app and runs this at several user counts; bench/load/setup.py writes
 the JSON file it reads (LOAD_STATE, default .data/load/state.json). Each simulated user signs in
-as one of a tenant's staff (the accounts are shared round-robin) and holds one portal customer's
-session. The share of each task is its weight below, out of 100:
+as one of a tenant's staff (the accounts are shared round-robin, each user with a session of its
+own that setup.py signed in) and holds one portal customer's session. The share of each task is its weight below, out of 100:
 
     35 lead list: a filter, a sort or a search, then 0-3 more pages through the page's own
        keyset cursor ("Show more", as htmx asks for it)
@@ -81,9 +81,8 @@ def _count_sign_ins(environment, **_kwargs):
 
 
 def _signed_in(environment) -> None:
-    """Once every user has signed in, the statistics start afresh (sign-ins hash passwords with
-    argon2 and are not part of a working day) and LOAD_SECONDS later the run ends; LOAD_READY
-    names a file to touch at that start."""
+    """Once every user has started, the statistics start afresh (the ramp-up is not part of a
+    working day) and LOAD_SECONDS later the run ends; LOAD_READY names a file to touch then."""
     environment.signed_in += 1
     if environment.signed_in == environment.parsed_options.num_users:
         environment.runner.stats.reset_all()
@@ -105,7 +104,11 @@ class WorkingDay(HttpUser):
     def on_start(self):
         number = next(_next_user)
         tenant = STATE["tenants"][number % len(STATE["tenants"])]
-        self.account = tenant["staff"][number // len(STATE["tenants"]) % len(tenant["staff"])]
+        slot = number // len(STATE["tenants"])
+        self.account = tenant["staff"][slot % len(tenant["staff"])]
+        session_key = self.account["sessions"][
+            slot // len(tenant["staff"]) % len(self.account["sessions"])
+        ]
         self.portal_session = random.choice(tenant["portal"])["session"]
         self.inbox = tenant["inbox"]
         self.senders = tenant["senders"]
@@ -118,12 +121,20 @@ class WorkingDay(HttpUser):
             "X-Forwarded-For": f"10.{number // 250 % 250}.{number % 250}.{random.randint(1, 250)}",
         }
         self.client.headers.update(proxy)
-        # Providers post without a session: their own client, no cookies.
-        self.hooks = HttpSession(
-            base_url=self.host, request_event=self.environment.events.request, user=self
+        # Providers post without a session, and a customer's browser holds only the portal's
+        # cookie: each gets a client of its own.
+        self.hooks, self.customer = (
+            HttpSession(
+                base_url=self.host, request_event=self.environment.events.request, user=self
+            )
+            for _ in range(2)
         )
         self.hooks.headers.update(proxy)
-        self.sign_in()
+        self.customer.headers.update(proxy)
+        self.customer.cookies.set(
+            "__Secure-threadline_portal", self.portal_session, domain="", path="/portal/"
+        )
+        self.sign_in(session_key)
         _signed_in(self.environment)
 
     # --- helpers --------------------------------------------------------------------------------
@@ -141,23 +152,15 @@ class WorkingDay(HttpUser):
             self.csrf = token.group(1)
         return response
 
-    def sign_in(self):
-        login = self.client.get("/accounts/login/", name="sign in: page")
-        token = CSRF_INPUT.search(login.text or "")
-        with self.client.post(
-            "/accounts/login/",
-            data={
-                "username": self.account["email"],
-                "password": STATE["password"],
-                "csrfmiddlewaretoken": token.group(1) if token else "",
-                "next": "/leads/",
-            },
-            headers=self.post_headers("/accounts/login/"),
-            name="sign in: post (and the lead list)",
-            catch_response=True,
+    def sign_in(self, session_key: str) -> None:
+        """Use a session setup.py signed in (the login page's argon2 hash per user would make the
+        ramp-up the test), then open the lead list as a rep starts the day."""
+        self.client.cookies.set("__Secure-sessionid", session_key, domain="", path="/")
+        with self.client.get(
+            "/leads/", name="start: the lead list", catch_response=True
         ) as response:
             if "/leads/" not in response.url:
-                response.failure(f"sign-in ended on {response.url}")
+                response.failure(f"the staff session was refused: ended on {response.url}")
                 return
         self.remember(response.text)
 
@@ -290,24 +293,18 @@ class WorkingDay(HttpUser):
 
     @task(10)
     def portal(self):
-        # The portal's own cookie (path /portal/); the staff session is not sent with it.
-        cookie = {"Cookie": f"__Secure-threadline_portal={self.portal_session}"}
-        with self.client.get(
-            "/portal/", headers=cookie, name="portal: jobs", catch_response=True
-        ) as response:
+        with self.customer.get("/portal/", name="portal: jobs", catch_response=True) as response:
             if "/portal/sign-in/" in response.url:
                 response.failure("the portal session was refused")
                 return
         jobs = JOB_LINK.findall(response.text or "")
         roll = random.random()
         if roll < 0.6 and jobs:
-            self.client.get(
-                f"/portal/jobs/{random.choice(jobs)}/", headers=cookie, name="portal: a job"
-            )
+            self.customer.get(f"/portal/jobs/{random.choice(jobs)}/", name="portal: a job")
         elif roll < 0.8:
-            self.client.get("/portal/documents/", headers=cookie, name="portal: documents")
+            self.customer.get("/portal/documents/", name="portal: documents")
         else:
-            self.client.get("/portal/preferences/", headers=cookie, name="portal: preferences")
+            self.customer.get("/portal/preferences/", name="portal: preferences")
 
     # --- 5: writes ------------------------------------------------------------------------------
 

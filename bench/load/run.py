@@ -6,14 +6,14 @@ Run it through `scripts/devenv.py run --` with DATABASE_URL naming the bench dat
 role, e.g. postgresql://postgres@127.0.0.1:5432/threadline_bench, migrated, with bench-big made by
 bench/leads/generate.py). It
 
-1. collects the static files and starts, with `crm.settings.production` (DEBUG off, whitenoise
+1. migrates the database and collects the static files, as a deploy does, and starts, with `crm.settings.production` (DEBUG off, whitenoise
    serving the collected, compressed files), gunicorn with --workers sync workers (the Dockerfile's
    options), a Celery worker (prefork, --celery-concurrency) and Celery beat (every sweep on its
    schedule), Redis database --redis-db for the cache and the broker, and waits for /healthz;
 2. runs bench/load/setup.py for the tenants (an inbox with signed webhooks, portal sessions,
    the stage-flow roll-up if missing);
 3. for each user count, runs bench/load/locustfile.py headless for --duration (spawning --spawn-rate
-   users a second, statistics reset once all have spawned, so sign-ins are not in the figures),
+   users a second, statistics reset once all have started, so the ramp-up is not in the figures),
    samples the machine meanwhile (load average, CPU of gunicorn, Celery, Locust and the bench
    database's PostgreSQL backends, and how many of those backends are active), and with --profile
    records the gunicorn workers with py-spy for --profile-seconds in the middle of the level;
@@ -338,8 +338,14 @@ def level_table(users: int, stats: list[dict], machine: dict, server: dict) -> s
 # --- The run --------------------------------------------------------------------------------------
 
 
+def _stop_on_sigterm(_signum, _frame):
+    raise SystemExit("stopped (SIGTERM)")
+
+
 def main() -> None:
     args = parse_args()
+    # The finally below stops the app and Locust on Ctrl-C and on SIGTERM alike.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out or ROOT / ".data" / "load" / stamp).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -348,10 +354,11 @@ def main() -> None:
     database = urlsplit(database_url).path.lstrip("/")
     log(f"results in {out}; database {database}, Redis {env['REDIS_URL']}")
 
-    subprocess.run(  # noqa: S603  (our interpreter, fixed arguments)
-        [PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
-        cwd=ROOT, env=env, check=True,
-    )  # fmt: skip
+    # What a deploy does before it starts the processes.
+    for command in (["migrate", "--no-input"], ["collectstatic", "--no-input"]):
+        subprocess.run(  # noqa: S603  (our interpreter, fixed arguments)
+            [PYTHON, "manage.py", *command, "--verbosity", "0"], cwd=ROOT, env=env, check=True
+        )
     access_format = "%(t)s|%(m)s|%(U)s|%(s)s|%(D)s"
     processes = {
         "gunicorn": start(
@@ -416,7 +423,7 @@ def run_level(args, users, env, out, processes, database_url, database) -> str:
     seconds = locust_seconds(args.duration)
     ready = out / f"u{users}.ready"
     ready.unlink(missing_ok=True)
-    locust = start(
+    locust = processes["locust"] = start(
         f"locust-u{users}",
         [
             PYTHON, "-m", "locust", "-f", "bench/load/locustfile.py", "--headless",
@@ -427,7 +434,7 @@ def run_level(args, users, env, out, processes, database_url, database) -> str:
         env | {"LOAD_READY": str(ready), "LOAD_SECONDS": str(seconds)},
         out,
     )  # fmt: skip
-    # Sample from the moment every user has signed in (when the locustfile resets its statistics).
+    # Sample from the moment every user has started (when the locustfile resets its statistics).
     while not ready.exists() and locust.poll() is None:
         time.sleep(0.5)
     groups = {
@@ -446,6 +453,7 @@ def run_level(args, users, env, out, processes, database_url, database) -> str:
         profile(args.py_spy, processes["gunicorn"].pid, args.profile_seconds, collapsed)
         write_profile(collapsed, out / f"profile-u{users}.md")
     locust.wait()
+    del processes["locust"]
     until = time.time()
     sampler.stopping.set()
     sampler.join()

@@ -10,11 +10,13 @@ does). For each tenant made by bench/leads/generate.py it
   (through tickets.configuration, as the settings pages do); a second run reuses it;
 - rolls the dashboard's stage-flow history up if it was never rolled up (the hourly beat task's
   first run; several minutes at a million leads), so the dashboard reads what it reads in use;
+- signs each bench staff member in --staff-sessions times (the session the sign-in page and the
+  tenant picker leave), so the simulated users start working at once;
 - signs --portal-customers customers with a job into the portal: a portal session per customer,
   made the way the sign-in link makes one (portal.auth.session_sign_in);
 - picks --senders customers with a mobile number and an email address for the inbound webhooks.
 
-The JSON file lists the staff logins (password `threadline-bench`), the portal session keys, the
+The JSON file lists the staff and their session keys, the portal session keys, the
 inbox's number, email address and Twilio token, and the senders. It holds a session key per
 customer: keep it out of the repository (the default, under .data/, is ignored by git).
 """
@@ -28,8 +30,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-
-from bench.leads.generate import BENCH_PASSWORD  # noqa: E402
 
 INBOX_NAME = "Load test"
 TWILIO_ACCOUNT_SID = "AC" + "c" * 32
@@ -45,6 +45,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--out", default=str(ROOT / ".data" / "load" / "state.json"))
     parser.add_argument("--portal-customers", type=int, default=40, help="per tenant (40)")
+    parser.add_argument(
+        "--staff-sessions", type=int, default=10, help="signed-in sessions per staff member (10)"
+    )
     parser.add_argument("--senders", type=int, default=300, help="per tenant (300)")
     parser.add_argument(
         "--no-roll-up", action="store_true", help="skip the stage-flow roll-up even if missing"
@@ -110,15 +113,37 @@ def roll_up(tenant) -> None:
     print(f" {days} days in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def staff(tenant) -> list[dict]:
+def staff(tenant, sessions: int) -> list[dict]:
+    """The bench staff, each with `sessions` signed-in sessions with the tenant chosen: what
+    /accounts/login/ and the tenant picker leave in the session, without hashing the password
+    with argon2 once per simulated user while the others are already working."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from crm.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
     from crm.models import Membership
 
-    return [
-        {"email": m.user.email, "role": m.role}
-        for m in Membership.objects.filter(tenant=tenant, user__email__endswith=".bench.test")
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    accounts = []
+    for membership in (
+        Membership.objects.filter(tenant=tenant, user__email__endswith=".bench.test")
         .select_related("user")
         .order_by("pk")
-    ]
+    ):
+        keys = []
+        for _ in range(sessions):
+            session = store_class()
+            session[SESSION_KEY] = str(membership.user.pk)
+            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            session[HASH_SESSION_KEY] = membership.user.get_session_auth_hash()
+            session[ACTIVE_MEMBERSHIP_SESSION_KEY] = membership.pk
+            session["membership_count"] = 1
+            session.save()
+            keys.append(session.session_key)
+        accounts.append({"email": membership.user.email, "role": membership.role, "sessions": keys})
+    return accounts
 
 
 def portal_sessions(tenant, count: int) -> list[dict]:
@@ -190,7 +215,7 @@ def main() -> None:
     from crm.models import Tenant
     from crm.tenancy import tenant_context
 
-    state = {"password": BENCH_PASSWORD, "site_url": os.environ["THREADLINE_SITE_URL"]}
+    state = {"site_url": os.environ["THREADLINE_SITE_URL"]}
     state["webhook_secret"] = os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")
     state["tenants"] = []
     for slug in args.tenant or ["bench-big"]:
@@ -204,7 +229,7 @@ def main() -> None:
             entry = {
                 "slug": slug,
                 "inbox": inbox,
-                "staff": staff(tenant),
+                "staff": staff(tenant, args.staff_sessions),
                 "portal": portal_sessions(tenant, args.portal_customers),
                 "senders": senders(tenant, args.senders),
             }
