@@ -52,6 +52,8 @@ RETRY_DELAYS = (
     dt.timedelta(minutes=15),
     dt.timedelta(hours=1),
 )
+# A provider's Retry-After is honoured when it asks for longer than our own backoff, up to this.
+RETRY_AFTER_AT_MOST = dt.timedelta(hours=6)
 QUEUED_LEASE = dt.timedelta(minutes=5)
 CLAIM_BATCH = 500
 
@@ -402,6 +404,8 @@ def _retry_or_fail(message: OutboundMessage, error: providers.ProviderError, now
         _mark_address_bad(message, now)
     if error.transient and message.attempts < MAX_ATTEMPTS:
         delay = RETRY_DELAYS[min(message.attempts, len(RETRY_DELAYS)) - 1]
+        if error.retry_after:
+            delay = max(delay, min(error.retry_after, RETRY_AFTER_AT_MOST))
         message.status = MessageStatus.SCHEDULED
         message.send_after = now + delay
         _decide(message, "retry", f"Attempt {message.attempts} failed ({error}); retrying", now)

@@ -5,9 +5,11 @@ A provider either returns the provider's message id or raises ProviderError, say
 failure may pass (a 5xx, a timeout, a rate limit: retry later) or will not (a refused address).
 """
 
+import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
 from anymail.message import AnymailMessage
@@ -27,10 +29,35 @@ PROVIDER_TIMEOUT_SECONDS = 10
 
 
 class ProviderError(Exception):
-    def __init__(self, message: str, *, transient: bool, bad_address: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool,
+        bad_address: bool = False,
+        retry_after: dt.timedelta | None = None,
+    ):
         super().__init__(message)
         self.transient = transient
         self.bad_address = bad_address
+        # How long the provider asked us to wait (a 429's or 503's Retry-After), if it said.
+        self.retry_after = retry_after
+
+
+def retry_after(value: str | None, *, now: dt.datetime | None = None) -> dt.timedelta | None:
+    """An HTTP Retry-After header (seconds, or a date) as a wait; None if absent or unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return dt.timedelta(seconds=int(value))
+    try:
+        at = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if at.tzinfo is None:
+        return None
+    return max(at - (now or dt.datetime.now(dt.UTC)), dt.timedelta(0))
 
 
 @dataclass(frozen=True)
@@ -104,15 +131,34 @@ def send_email(message: OutboundMessage) -> Sent:
     except AnymailAPIError as error:
         status = getattr(error, "status_code", None)
         transient = status is None or status == 429 or status >= 500
-        raise ProviderError(str(error)[:500], transient=transient) from error
+        response = getattr(error, "response", None)
+        raise ProviderError(
+            str(error)[:500],
+            transient=transient,
+            retry_after=retry_after(
+                response.headers.get("Retry-After") if response is not None else None
+            ),
+        ) from error
     except (AnymailError, RequestException, OSError) as error:
         raise ProviderError(str(error)[:500], transient=True) from error
     status = email.anymail_status
     return Sent(Provider.EMAIL, status.message_id or message_id_header(message))
 
 
+class _TwilioHttp(TwilioHttpClient):
+    """Twilio's client, keeping the Retry-After of its last answer (the exception it raises for a
+    429 or 503 drops the response's headers)."""
+
+    retry_after = ""
+
+    def request(self, *args, **kwargs):
+        response = super().request(*args, **kwargs)
+        self.retry_after = (response.headers or {}).get("Retry-After", "")
+        return response
+
+
 def twilio_http_client() -> TwilioHttpClient:
-    return TwilioHttpClient(timeout=PROVIDER_TIMEOUT_SECONDS)
+    return _TwilioHttp(timeout=PROVIDER_TIMEOUT_SECONDS)
 
 
 def _twilio_address(channel: str, number: str) -> str:
@@ -155,6 +201,7 @@ def send_twilio(message: OutboundMessage) -> Sent:
             f"Twilio {error.status} ({error.code}): {error.msg}"[:500],
             transient=transient,
             bad_address=bad_address,
+            retry_after=retry_after(getattr(client.http_client, "retry_after", "")),
         ) from error
     except (TwilioException, RequestException, OSError) as error:
         raise ProviderError(str(error)[:500], transient=True) from error

@@ -107,6 +107,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "threadline",
+        # A Redis host that stops answering (frozen, partitioned) fails a cache call in seconds
+        # instead of holding the request, and with it a web process, forever.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 3},
     }
 }
 
@@ -209,7 +212,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# Without socket timeouts a publish to a Redis that stopped answering (its connection still open)
+# waits forever: a webhook would never get its 2xx and every web process would end up stuck there.
+# The socket timeout stays above the worker's 1 s BRPOP poll (docs/reliability.md).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 60 * 60,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 3,
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Keep a worker's database connection across tasks (Celery closes it after each by default, so
 # every send opened a new one): 27% more outbox sends per second (docs/benchmarks.md). Safe with
