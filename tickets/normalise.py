@@ -198,6 +198,10 @@ def _unparsed_email(raw: bytes) -> NormalisedEmail:
 
 _FOLDING_RE = re.compile(r"\r?\n(?=[ \t])")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Characters a one-line field (a sender's name, a subject) has no use for and a forger does: bidi
+# embeddings, overrides and isolates reorder what is shown after them ("Ana \u202egnp.exe" reads
+# "Ana exe.png"), and invisible ones make two names that look alike differ.
+_DISPLAY_TRICKS_RE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _MESSAGE_ID_RE = re.compile(r"<([^<>\s]+)>")
 # RFC 5321's lengths (64 for the local part, 255 for the domain) also keep the search linear.
@@ -234,8 +238,10 @@ def _repair_surrogates(text: str) -> str:
 
 
 def _clean_line(text: str) -> str:
-    """One line of text: surrogates decoded, control characters gone, whitespace collapsed."""
-    return " ".join(_CONTROL_RE.sub(" ", _repair_surrogates(text)).split())
+    """One line of text: surrogates decoded, control and display-trick characters gone, whitespace
+    collapsed."""
+    text = _DISPLAY_TRICKS_RE.sub("", _repair_surrogates(text))
+    return " ".join(_CONTROL_RE.sub(" ", text).split())
 
 
 def _decode_words(raw: str) -> str:
