@@ -7,7 +7,7 @@ profile, consent now and its history, properties, jobs with the stage history th
 messages that went out to them, their ticket messages both ways (internal notes left out), the
 list of documents (names, kinds, sizes and dates: the files themselves download one by one from
 the portal, a zip of every photo would have no bound), the customer-visible timeline, their portal
-access and their erasure requests.
+access, their insurance answers, the documents staff asked them for and their erasure requests.
 
 Memory stays bounded whatever the history: each kind is read with `.iterator()` in chunks and
 written row by row into a temporary file (the view answers with that file; a streamed response
@@ -43,7 +43,7 @@ from documents.models import Document
 from followups.csv_io import formula_safe
 from leads.models import Payment, Quote, QuoteLine, QuoteStatus, StageVisit
 from portal.auth import PortalCustomer
-from portal.models import PortalAccess
+from portal.models import DocumentRequest, JobInsurance, PortalAccess
 from portal.selectors import portal_jobs
 from tickets.models import Direction, TicketMessage
 
@@ -326,6 +326,28 @@ def _erasure_requests(customer):
         )
 
 
+def _insurance(customer):
+    rows = JobInsurance.objects.filter(
+        tenant=customer.tenant, access__contact_id__in=customer.contact_ids
+    ).select_related("lead")
+    for answer in rows.order_by("lead_id"):
+        yield (
+            answer.lead.reference,
+            answer.is_claim,
+            answer.carrier,
+            answer.claim_number,
+            answer.updated_at,
+        )
+
+
+def _document_requests(customer):
+    rows = DocumentRequest.objects.filter(
+        tenant=customer.tenant, access__contact_id__in=customer.contact_ids
+    )
+    for request in rows.order_by("requested_at", "id"):
+        yield (request.get_kind_display(), request.note, request.requested_at)
+
+
 EXPORT_KINDS = (
     ExportKind(
         "contacts",
@@ -410,6 +432,8 @@ EXPORT_KINDS = (
         ("contact_id", "email", "phone", "invited", "first_signed_in", "last_signed_in"),
         _portal_access,
     ),
+    ExportKind("insurance", ("job", "is_claim", "carrier", "claim_number", "updated"), _insurance),
+    ExportKind("document_requests", ("kind", "note", "requested"), _document_requests),
     ExportKind(
         "erasure_requests",
         ("contact_id", "requested", "how", "status", "handled"),

@@ -18,6 +18,7 @@ from comms.models import MessageStatus, OutboundMessage
 from crm.models import ConsentStatus, TimelineEvent
 from crm.services import consent_record
 from portal.data_export import EXPORT_KINDS
+from portal.models import JobInsurance, PortalAccess
 from tests import factories
 from tests.portal.helpers import portal_sign_in
 from tickets.models import Inbox, Ticket, TicketMessage
@@ -90,6 +91,17 @@ class TestExport:
                 source="STOP reply",
             )
         portal_sign_in(client, world.tenant, world.contact)
+        with world.active():
+            access = PortalAccess.objects.get_or_create(tenant=world.tenant, contact=world.contact)[
+                0
+            ]
+            JobInsurance.objects.create(
+                tenant=world.tenant,
+                access=access,
+                lead=lead,
+                carrier="Citizens",
+                claim_number="C-9",
+            )
 
         response, body = _download(client, "json")
 
@@ -106,6 +118,9 @@ class TestExport:
         assert [m["text"] for m in data["messages_sent"]] == ["Your roof is booked"]
         assert [m["text"] for m in data["conversations"]] == ["Is Tuesday fine?"]
         assert [c["source"] for c in data["consent_history"]] == ["web form", "STOP reply"]
+        assert [(i["job"], i["claim_number"]) for i in data["insurance"]] == [
+            (lead.reference, "C-9")
+        ]
         text = body.decode()
         assert "Ottoline" not in text and "Internal: call" not in text
         assert other_world.property.address_line1 not in text
