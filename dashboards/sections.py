@@ -9,6 +9,7 @@ from dashboards import selectors_lost as lost
 from dashboards import selectors_sources as sources
 from dashboards.figures import Figures
 from dashboards.selectors_aging import COLOURS
+from followups import selectors as follow_up_selectors
 
 COLOUR_NAMES = ("On time", "Getting late", "Late")
 
@@ -136,3 +137,29 @@ def anomalies_section(figures: Figures) -> dict:
         "anomaly_charts": anomalies.anomaly_charts(report),
         "anomalies_table": anomalies.anomalies_table(report),
     }
+
+
+def follow_ups_widget(figures: Figures, user) -> dict:
+    """The follow-ups widget: the team's for a manager, their own for a rep; "today" and "this
+    week" are the reader's (their time zone is part of what is kept)."""
+    scope = figures.scope
+    zone = follow_up_selectors.member_zone(user, scope.tenant)
+    widget = figures.kept(
+        "follow-ups",
+        lambda: follow_up_selectors.follow_up_stats(
+            tenant=scope.tenant, zone=zone, assignee=scope.rep, now=figures.now
+        ),
+        str(zone),
+    )
+    return {"widget": widget, "widget_assignee": "mine" if scope.rep else "all"}
+
+
+# What each section of the page puts in its context (the template decides the order shown).
+PAGE_SECTIONS = (
+    aging_section,
+    speed_section,
+    team_section,
+    sources_section,
+    lost_section,
+    anomalies_section,
+)

@@ -20,7 +20,6 @@ from dashboards.aggregates import without_jit
 from dashboards.figures import Figures, figures_seconds
 from dashboards.period import PERIODS, Scope, scope_from_request
 from dashboards.tables import Table
-from followups import selectors as follow_up_selectors
 from leads.models import Pipeline
 
 # Each section's numbers as one table, for the CSV export (the page renders the same tables).
@@ -48,25 +47,8 @@ def dashboard_page(request):
     without_jit()
     figures = Figures(scope)
     context = {"scope": scope, **_filter_choices(scope)}
-    # The follow-ups widget: the team's for a manager, their own for a rep; "today" and "this
-    # week" are the reader's.
-    zone = follow_up_selectors.member_zone(request.user, scope.tenant)
-    context["widget"] = figures.kept(
-        "follow-ups",
-        lambda: follow_up_selectors.follow_up_stats(
-            tenant=scope.tenant, zone=zone, assignee=scope.rep, now=figures.now
-        ),
-        str(zone),
-    )
-    context["widget_assignee"] = "mine" if scope.rep else "all"
-    for section in (
-        sections.aging_section,
-        sections.speed_section,
-        sections.team_section,
-        sections.sources_section,
-        sections.lost_section,
-        sections.anomalies_section,
-    ):
+    context.update(sections.follow_ups_widget(figures, request.user))
+    for section in sections.PAGE_SECTIONS:
         context.update(section(figures))
     context["figures_as_of"] = figures.as_of
     context["figures_minutes"] = max(1, figures_seconds() // 60)
