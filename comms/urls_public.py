@@ -11,5 +11,5 @@ urlpatterns = [
     path("u/<str:token>/", public.unsubscribe, name="unsubscribe"),
     # Twilio's webhooks (inbound and status) are the inbox's: tickets/urls_public.py.
     # Anymail's tracking webhooks for every ESP (comms.tracking receives its signal).
-    path("hooks/anymail/", include("anymail.urls")),
+    path("hooks/anymail/", include("comms.anymail_urls")),
 ]
