@@ -18,11 +18,12 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 
 from comms.keywords import sms_keyword_handle
 from comms.models import ContactCommsProfile
@@ -81,7 +82,9 @@ def _enqueue(tenant_id: int, event_id: int) -> None:
 
     def send():
         try:
-            process_inbound_event.delay(tenant_id, event_id)
+            # One try: the webhook must answer the provider in time (Twilio waits 15 s) even when
+            # Redis hangs, and Celery's publish retries would each wait for the socket timeout.
+            process_inbound_event.apply_async((tenant_id, event_id), retry=False)
         except Exception:
             logger.warning("inbound event %s left for the sweep: broker unreachable", event_id)
 
@@ -114,6 +117,15 @@ def _store(
     return Stored(event.pk, created, tenant.pk)
 
 
+def _storable(payload: dict) -> dict:
+    """A provider's form as JSON PostgreSQL takes: a NUL character, which a form may carry and
+    jsonb refuses (a 5xx, and the provider retrying for days), is dropped."""
+    return {
+        str(name).replace("\x00", ""): str(value).replace("\x00", "")
+        for name, value in payload.items()
+    }
+
+
 def _channel_of(to: str) -> str:
     return MessageChannel.WHATSAPP if to.lower().startswith("whatsapp:") else MessageChannel.SMS
 
@@ -121,6 +133,7 @@ def _channel_of(to: str) -> str:
 @transaction.atomic
 def twilio_inbound_store(*, route: InboundRoute, payload: dict) -> Stored:
     """An SMS or WhatsApp message Twilio posted (its signature already checked by the view)."""
+    payload = _storable(payload)
     message_sid = payload.get("MessageSid") or payload.get("SmsSid") or ""
     return _store(
         tenant_id=route.tenant_id,
@@ -138,6 +151,7 @@ def twilio_inbound_store(*, route: InboundRoute, payload: dict) -> Stored:
 def twilio_unrouted_store(*, payload: dict) -> Stored:
     """A text for a number no tenant has (signed with the platform's token): kept for the
     platform's operators, as unrouted email is, instead of answered and forgotten."""
+    payload = _storable(payload)
     UnroutedInbound.objects.create(
         provider=EventProvider.TWILIO,
         channel=_channel_of(payload.get("To", "")),
@@ -336,8 +350,12 @@ def _read_twilio(tenant: Tenant, event: InboundEvent, inbox: Inbox | None) -> In
     contact = _find_contact(
         tenant, inbox=inbox, phones=[number] if number else [], name=payload.get("ProfileName", "")
     )
+    try:
+        media_count = min(max(int(payload.get("NumMedia") or 0), 0), 10)
+    except ValueError:  # not a number: the text is threaded without its media links
+        media_count = 0
     media = []
-    for index in range(min(int(payload.get("NumMedia") or 0), 10)):
+    for index in range(media_count):
         url = payload.get(f"MediaUrl{index}", "")
         if url.startswith("https://"):
             media.append({"url": url, "content_type": payload.get(f"MediaContentType{index}", "")})
@@ -366,6 +384,15 @@ def _snippet(text: str) -> str:
     return " ".join(text.split())[:SNIPPET_CHARS]
 
 
+def _storage_name(filename: str) -> str:
+    """A name the file storage accepts. One made only of emoji or punctuation has none of its own
+    ("😍" raised, failing the message on every retry); the attachment keeps its name for display."""
+    try:
+        return get_valid_filename(filename)
+    except SuspiciousFileOperation:
+        return "attachment"
+
+
 def _save_attachments(message: TicketMessage, attachments) -> None:
     for item in attachments:
         attachment = TicketAttachment(
@@ -377,7 +404,7 @@ def _save_attachments(message: TicketMessage, attachments) -> None:
             size=item.size,
             is_inline=bool(item.content_id),
         )
-        attachment.file.save(item.filename, ContentFile(item.content), save=False)
+        attachment.file.save(_storage_name(item.filename), ContentFile(item.content), save=False)
         attachment.save()
 
 

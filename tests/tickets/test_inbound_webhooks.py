@@ -980,7 +980,7 @@ def test_a_broker_outage_at_enqueue_still_answers_2xx_and_the_sweep_processes_it
     def unreachable(*args, **kwargs):
         raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.process_inbound_event, "delay", unreachable)
+    monkeypatch.setattr(tasks.process_inbound_event, "apply_async", unreachable)
 
     with django_capture_on_commit_callbacks(execute=True):
         sms = post_twilio(client, fixture("twilio_sms.json"))
@@ -1060,7 +1060,9 @@ def test_a_database_fault_while_processing_leaves_the_event_to_retry_and_the_swe
     client, world, desk, full_disk, monkeypatch, _clock
 ):
     enqueued = []
-    monkeypatch.setattr(tasks.process_inbound_event, "delay", lambda *a: enqueued.append(a))
+    monkeypatch.setattr(
+        tasks.process_inbound_event, "apply_async", lambda args, **kw: enqueued.append(args)
+    )
     assert post_twilio(client, fixture("twilio_sms.json")).status_code == 200
     (event,) = events(world)
     assert enqueued == [(world.tenant.pk, event.pk)]

@@ -85,7 +85,7 @@ def twilio_status(request):
         return HttpResponseForbidden()
     message_sid = request.POST.get("MessageSid", "")
     status = request.POST.get("MessageStatus", "")
-    if not (message_sid and status):
+    if not (message_sid and status) or "\x00" in message_sid + status:
         return HttpResponseBadRequest()
     tracking.twilio_status_record(
         message_sid=message_sid, status=status, error_code=request.POST.get("ErrorCode", "")
