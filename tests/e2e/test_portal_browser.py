@@ -1,5 +1,7 @@
-"""The demo customer signs in to the portal on a phone with the link from the sandbox outbox, and
-follows their two jobs; the same pages on a desktop; staff see the sign-in on the contact page."""
+"""The demo customer signs in to the portal on a phone with the link from the sandbox outbox,
+follows their two jobs, sends a photo of the porch and writes to the team; the same pages on a
+desktop; staff see the sign-in on the contact page, the photo on the job and the message in the
+inbox."""
 
 import re
 
@@ -9,11 +11,14 @@ from playwright.sync_api import expect
 from comms.models import SandboxDelivery
 from crm.models import Contact, Tenant
 from crm.tenancy import tenant_context
+from documents.demo import photo_bytes
 from portal.demo import DEMO_CUSTOMER_EMAIL
 from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 from tests.portal.helpers import LINK, deliver, reset_throttles
 
 pytestmark = pytest.mark.browser
+
+QUESTION = "The porch ceiling is dripping again after last night's rain. Photo attached."
 
 
 def _link_from_the_outbox(tenant: Tenant) -> str:
@@ -62,6 +67,23 @@ def test_the_demo_customer_signs_in_and_follows_their_jobs(page_at, demo):
     assert _no_horizontal_scroll(page)
     screenshot(page, "portal-job-375")
 
+    documents = page.locator("#documents")
+    documents.get_by_text("Send a document for this job").click()
+    documents.get_by_label("What is it?").select_option("photo")
+    documents.get_by_label("File").set_input_files(
+        {"name": "porch-drip.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes("drip")}
+    )
+    documents.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status")).to_contain_text("porch-drip.jpg is uploaded")
+    expect(page.locator("#documents").get_by_role("link", name="porch-drip.jpg")).to_be_visible()
+
+    page.get_by_role("navigation", name="Portal").get_by_role("link", name="Messages").click()
+    page.get_by_label("Your message").fill(QUESTION)
+    page.get_by_role("button", name="Send message").click()
+    expect(page.locator("ol.conversation .from-you").last).to_contain_text(QUESTION)
+    assert _no_horizontal_scroll(page)
+    screenshot(page, "portal-message-sent-375")
+
     page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("link", name="Your jobs").first.click()
     expect(page.get_by_role("heading", name="Hello Casey")).to_be_visible()
@@ -86,6 +108,14 @@ def test_the_demo_customer_signs_in_and_follows_their_jobs(page_at, demo):
     expect(card.get_by_role("button", name="Invite to portal again")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     card.screenshot(path=str(ARTIFACTS / "portal-staff-contact-1280.png"))
+    expect(
+        staff.locator("#documents-panel").get_by_role("link", name="porch-drip.jpg")
+    ).to_be_visible()
+
+    staff.goto(f"{staff.base}/inbox/?view=all")
+    staff.locator(".ticket-row", has_text="Casey Morgan").locator("a").first.click()
+    expect(staff.locator(".msg-in").last).to_contain_text(QUESTION)
+    screenshot(staff, "portal-message-in-staff-inbox-1280")
     assert staff.console_errors == []
 
 
