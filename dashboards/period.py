@@ -92,6 +92,21 @@ def scope_from_request(request, *, now: dt.datetime | None = None) -> Scope:
     )
 
 
+def team_scope(tenant: Tenant, *, now: dt.datetime, period: str = DEFAULT_PERIOD) -> Scope:
+    """The team's numbers for this week, month or quarter: what a manager opens first."""
+    start, end = period_bounds(period, tenant=tenant, now=now)
+    return Scope(
+        tenant=tenant,
+        start=start,
+        end=end,
+        pipeline_id=None,
+        brand_id=None,
+        rep=None,
+        label=_label(period, start, end, tenant),
+        period=period,
+    )
+
+
 def period_bounds(
     period: str, *, tenant: Tenant, now: dt.datetime
 ) -> tuple[dt.datetime, dt.datetime]:

@@ -225,7 +225,14 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # every send opened a new one): 27% more outbox sends per second (docs/benchmarks.md). Safe with
 # row-level security: the tenant setting lasts one transaction.
 CELERY_DB_REUSE_MAX = 1000
+# The dashboard keeps each section's figures this long (dashboards/figures.py; 0: count on every
+# request); beat recounts the team's month and quarter a minute before they expire.
+DASHBOARD_FIGURES_SECONDS = int(os.environ.get("DASHBOARD_FIGURES_SECONDS", 300))
 CELERY_BEAT_SCHEDULE = {
+    "keep-dashboard-figures-fresh": {
+        "task": "dashboards.tasks.keep_figures_fresh",
+        "schedule": timedelta(seconds=max(60, DASHBOARD_FIGURES_SECONDS - 60)),
+    },
     # The dashboard's stage conversion reads finished days from a rollup (dashboards.stage_flow).
     "roll-up-stage-flow": {
         "task": "dashboards.tasks.roll_up_stage_flow",

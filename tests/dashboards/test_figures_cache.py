@@ -61,3 +61,20 @@ def test_other_filters_periods_people_and_tenants_count_their_own(client, world,
         assert _open_leads(client) == 2  # the rep's own: counted for them, now
         sign_in(client, other_world.manager)
         assert _open_leads(client) == 1  # the other tenant's, never this one's
+
+
+def test_beat_recounts_the_team_month_so_the_first_manager_reads_fresh_kept_figures(
+    client, world, other_world
+):
+    from dashboards.tasks import keep_figures_fresh
+
+    lead_for(world, owner=world.rep)
+    with time_machine.travel(NOW, tick=False):
+        sign_in(client, world.manager)
+        assert _open_leads(client) == 1
+        lead_for(world, owner=world.rep)
+    with time_machine.travel(NOW + dt.timedelta(minutes=4), tick=False):
+        assert keep_figures_fresh() > 0  # every tenant's month and quarter
+        lead_for(world, owner=world.rep)  # after the recount: not in the kept figures yet
+        response = client.get(URL)
+    assert response.context["aging"].totals.total == 2
