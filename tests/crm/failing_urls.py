@@ -1,5 +1,6 @@
 """A URL whose view fails halfway through a write, for the error-handling tests."""
 
+from django.db import OperationalError
 from django.urls import include, path
 
 from crm.models import Notification
@@ -12,8 +13,13 @@ def write_then_fail(request):
     raise RuntimeError("the view broke after writing")
 
 
+def database_gone(request):
+    raise OperationalError("server closed the connection unexpectedly")
+
+
 urlpatterns = [
     path("fail/", write_then_fail),
+    path("database-gone/", database_gone),
     path("", include("crm.urls")),
 ]
 

@@ -159,3 +159,12 @@ def test_a_failing_view_answers_our_500_page_and_writes_nothing(client, world, c
     assert "TransactionManagementError" not in caplog.text
     with world.active():
         assert not Notification.objects.filter(title="half-done").exists()
+
+
+@override_settings(ROOT_URLCONF="tests.crm.failing_urls")
+def test_an_unreachable_database_answers_503_with_retry_after(client):
+    client.raise_request_exception = False
+    response = client.get("/database-gone/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert b"Back in a moment" in response.content
