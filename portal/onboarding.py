@@ -31,12 +31,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageChannel, MessageSource, Purpose
-from comms.outbox import message_schedule
+from comms.models import MessageSource
 from crm.models import (
     Channel,
     Contact,
@@ -49,7 +47,6 @@ from crm.models import (
     Tenant,
     User,
 )
-from crm.selectors import sending_brand
 from crm.services import property_create, timeline_record
 from documents.models import Document, DocumentKind
 from leads.models import Lead
@@ -57,6 +54,7 @@ from portal import tokens
 from portal.auth import PortalCustomer
 from portal.models import ChallengeChannel, DocumentRequest, JobInsurance, Onboarding, PortalAccess
 from portal.selectors import portal_jobs
+from portal.services import portal_message_schedule
 
 STEP_TITLES = {
     "details": "Confirm your contact details",
@@ -481,32 +479,16 @@ def verification_code_send(
             "code_failed_attempts",
         ]
     )
-    contact = customer.contacts[0]
-    brand = sending_brand(tenant=tenant, brand=contact.brand)
-    is_email = channel == ChallengeChannel.EMAIL
-    context = {
-        "business": brand.name if brand else tenant.name,
-        "first_name": contact.first_name or contact.display_name,
-        "code": code,
-        "minutes": int(CODE_LIFETIME.total_seconds() // 60),
-    }
-    message_schedule(
+    portal_message_schedule(
         tenant=tenant,
-        channel=MessageChannel.EMAIL if is_email else MessageChannel.SMS,
+        contact=customer.contacts[0],
+        channel=channel,
         # Sent at once whatever the hour: the customer asked for it and waits on the page.
         source=MessageSource.PORTAL_SIGN_IN,
-        purpose=Purpose.TRANSACTIONAL,
+        template="verify",
+        context={"code": code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
         idempotency_key=f"portal-verify:{row.pk}:{secrets.token_hex(8)}",
-        contact=contact,
-        brand=brand,
-        subject=render_to_string("portal/messages/verify_subject.txt", context).strip()
-        if is_email
-        else "",
-        body_text=render_to_string(
-            f"portal/messages/verify_{'email' if is_email else 'sms'}.txt", context
-        ).strip(),
         to_address=address.value,
-        context={"answer_sender": True},
         now=now,
     )
     return address
@@ -767,30 +749,19 @@ def _remind(tenant: Tenant, row: Onboarding, now: dt.datetime) -> int:
     row.save(update_fields=["reminders_sent", "last_reminder_at"])
     if channel is None:
         return 0
-    brand = sending_brand(tenant=tenant, brand=contact.brand)
-    context = {
-        "business": brand.name if brand else tenant.name,
-        "first_name": contact.first_name or contact.display_name,
-        "done": progress.done_count,
-        "total": progress.total,
-        "steps": [step.title for step in progress.open_steps],
-        "link": settings.THREADLINE_SITE_URL.rstrip("/") + reverse("portal:onboarding"),
-    }
-    is_email = channel == ChallengeChannel.EMAIL
-    message_schedule(
+    portal_message_schedule(
         tenant=tenant,
-        channel=MessageChannel.EMAIL if is_email else MessageChannel.SMS,
-        source=MessageSource.ONBOARDING,
-        purpose=Purpose.TRANSACTIONAL,
-        idempotency_key=f"portal-onboarding:{row.pk}:{row.reminders_sent}",
         contact=contact,
-        brand=brand,
-        subject=render_to_string("portal/messages/onboarding_subject.txt", context).strip()
-        if is_email
-        else "",
-        body_text=render_to_string(
-            f"portal/messages/onboarding_{'email' if is_email else 'sms'}.txt", context
-        ).strip(),
+        channel=channel,
+        source=MessageSource.ONBOARDING,
+        template="onboarding",
+        context={
+            "done": progress.done_count,
+            "total": progress.total,
+            "steps": [step.title for step in progress.open_steps],
+            "link": settings.THREADLINE_SITE_URL.rstrip("/") + reverse("portal:onboarding"),
+        },
+        idempotency_key=f"portal-onboarding:{row.pk}:{row.reminders_sent}",
         now=now,
     )
     return 1

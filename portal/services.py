@@ -52,6 +52,53 @@ def link_url(token: tokens.LinkToken) -> str:
     return settings.THREADLINE_SITE_URL.rstrip("/") + path
 
 
+def portal_message_schedule(
+    *,
+    tenant: Tenant,
+    contact: Contact,
+    channel: str,
+    source: str,
+    template: str,
+    context: dict,
+    idempotency_key: str,
+    to_address: str = "",
+    actor: User | None = None,
+    now: dt.datetime,
+) -> OutboundMessage:
+    """One of the portal's own messages (templates/portal/messages/<template>_subject.txt,
+    _email.txt, _sms.txt) through the outbox, in the contact's brand. With `to_address` it goes
+    to that address (one the customer has just given or proved), else to their primary one."""
+    brand = sending_brand(tenant=tenant, brand=contact.brand)
+    context = {
+        **context,
+        "business": brand.name if brand else tenant.name,
+        "first_name": contact.first_name or contact.display_name,
+    }
+    is_email = channel == ChallengeChannel.EMAIL
+    extra = {"answer_sender": True} if to_address else {}
+    if is_email and brand and brand.reply_to_email:
+        extra["reply_to"] = brand.reply_to_email
+    return message_schedule(
+        tenant=tenant,
+        channel=channel,
+        source=source,
+        purpose=Purpose.TRANSACTIONAL,
+        idempotency_key=idempotency_key,
+        contact=contact,
+        brand=brand,
+        subject=render_to_string(f"portal/messages/{template}_subject.txt", context).strip()
+        if is_email
+        else "",
+        body_text=render_to_string(
+            f"portal/messages/{template}_{'email' if is_email else 'sms'}.txt", context
+        ).strip(),
+        to_address=to_address,
+        context=extra,
+        created_by=actor,
+        now=now,
+    )
+
+
 def _schedule(
     *,
     tenant: Tenant,
@@ -63,33 +110,17 @@ def _schedule(
     actor: User | None = None,
     now: dt.datetime,
 ) -> OutboundMessage:
-    brand = sending_brand(tenant=tenant, brand=contact.brand)
-    context = {
-        **context,
-        "business": brand.name if brand else tenant.name,
-        "first_name": contact.first_name or contact.display_name,
-    }
-    is_email = challenge.channel == ChallengeChannel.EMAIL
-    extra = {"answer_sender": True}  # to the address they proved, not the contact's primary one
-    if is_email and brand and brand.reply_to_email:
-        extra["reply_to"] = brand.reply_to_email
-    return message_schedule(
+    return portal_message_schedule(
         tenant=tenant,
+        contact=contact,
         channel=challenge.channel,
         source=source,
-        purpose=Purpose.TRANSACTIONAL,
+        template=template,
+        context=context,
         idempotency_key=f"portal-{challenge.purpose}:{challenge.pk}",
-        contact=contact,
-        brand=brand,
-        subject=render_to_string(f"portal/messages/{template}_subject.txt", context).strip()
-        if is_email
-        else "",
-        body_text=render_to_string(
-            f"portal/messages/{template}_{'email' if is_email else 'sms'}.txt", context
-        ).strip(),
+        # To the address they proved, not the contact's primary one.
         to_address=challenge.address,
-        context=extra,
-        created_by=actor,
+        actor=actor,
         now=now,
     )
 
