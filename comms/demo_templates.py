@@ -69,7 +69,10 @@ Thanks for getting in touch with {{ brand_name }}. We've got your request \
 talk it through and, if it helps, set up a free inspection.
 
 Anything you'd like us to know before then? Just reply to this email.
-
+{% if portal_link %}
+You can also follow your request, send us photos and message the team in your customer portal
+(sign in with this email address): {{ portal_link }}
+{% endif %}
 Talk soon,
 """
                 + SIGN_OFF,
@@ -78,6 +81,8 @@ Talk soon,
 (<strong>{{ order_number }}</strong>) and someone from our team will call you within one \
 business day to talk it through and, if it helps, set up a free inspection.</p>
 <p>Anything you'd like us to know before then? Just reply to this email.</p>
+{% if portal_link %}<p>You can also follow your request, send us photos and message the team in \
+<a href="{{ portal_link }}">your customer portal</a> (sign in with this email address).</p>{% endif %}
 <p>Talk soon,</p>
 """
                 + HTML_SIGN_OFF,

@@ -27,7 +27,7 @@ VARIABLES = {
     "quote_link": "Link to the quote the customer can accept or decline",
     "quote_reference": "The quote's reference, e.g. Q-1042-1",
     "quote_total": "The quote's total with currency",
-    "portal_link": "Link to the customer portal (empty until the portal is on: guard it with if)",
+    "portal_link": "Link to the customer portal, where they sign in with their email or mobile",
     "unsubscribe_link": "One-click unsubscribe link for this channel",
     "sender_name": "Who the message is from (the brand's sender name)",
     "brand_name": "The brand's name",
