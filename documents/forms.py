@@ -10,9 +10,9 @@ from leads.models import Lead
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,application/pdf,.pdf"
 
 
-class DocumentUploadForm(forms.Form):
-    prefix = "document"  # the lead and contact pages hold other forms with fields of these names
-    file = forms.FileField(
+def upload_file_field() -> forms.FileField:
+    """The file input of every document upload form, staff's and the customer's."""
+    return forms.FileField(
         label="File",
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
         error_messages={
@@ -20,6 +20,11 @@ class DocumentUploadForm(forms.Form):
             "empty": "The file is empty: choose it again.",
         },
     )
+
+
+class DocumentUploadForm(forms.Form):
+    prefix = "document"  # the lead and contact pages hold other forms with fields of these names
+    file = upload_file_field()
     kind = forms.ChoiceField(label="Kind", choices=DocumentKind.choices)
     visible_to_customer = forms.BooleanField(
         label="Show it to the customer in their portal", required=False

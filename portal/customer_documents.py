@@ -17,7 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from documents import selectors as document_selectors
 from documents import services as document_services
 from documents.downloads import Audience
-from documents.forms import ACCEPT
+from documents.forms import upload_file_field
 from documents.models import Document, DocumentKind
 from documents.validation import ACCEPTED_SUMMARY, max_upload_bytes
 from leads.models import Lead
@@ -127,14 +127,7 @@ class PortalUploadForm(forms.Form):
         empty_label="None in particular",
     )
     kind = forms.ChoiceField(label="What is it?", choices=CUSTOMER_KIND_CHOICES)
-    file = forms.FileField(
-        label="File",
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
-        error_messages={
-            "required": "Choose a file to upload.",
-            "empty": "The file is empty: choose it again.",
-        },
-    )
+    file = upload_file_field()
 
     def __init__(self, *args, customer: PortalCustomer, **kwargs):
         super().__init__(*args, **kwargs)

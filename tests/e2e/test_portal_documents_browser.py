@@ -16,6 +16,7 @@ from portal.demo import DEMO_CUSTOMER_EMAIL
 from portal.models import ChallengeChannel
 from portal.sessions import SIGNED_IN_AGE, cookie_name, session_rotate
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_portal_browser import _no_horizontal_scroll
 
 pytestmark = pytest.mark.browser
 
@@ -42,10 +43,6 @@ def _shoot(page, name: str) -> None:
     screenshot(page, name)
     DOCS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
-
-
-def _no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_a_customer_uploads_a_photo_and_sees_it_listed(page_at, demo):
