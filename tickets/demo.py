@@ -194,6 +194,12 @@ def seed_inbox(*, tenant: Tenant) -> None:
     if unknown is not None:
         number, line = unknown
         _say(tenant, inbox, line, now, email="", phone=number)
+        # The stranger's text waits in the Unassigned queue for someone to review it, whatever
+        # the hour of seeding (in working hours round robin hands it to whoever is on shift).
+        for ticket in Ticket.objects.filter(tenant=tenant, contact__needs_review=True):
+            ticket_assign(
+                tenant=tenant, actor=None, ticket=ticket, assignee=None, reason="demo", notify=False
+            )
     sla_breaches_sweep(tenant=tenant, now=now)
 
 
