@@ -32,7 +32,7 @@ from phonenumber_field.phonenumber import to_python as phone_from_text
 
 from crm.models import Contact, ContactEmail, ContactPhone, Membership, Tenant, User
 from followups import services
-from followups.models import FollowUp, FollowUpType, Priority, Source
+from followups.models import LONGEST_SLOT_MINUTES, FollowUp, FollowUpType, Priority, Source
 from leads.capture import ImportFileError, decode_lead_csv, spreadsheet_safe
 from leads.models import Lead
 
@@ -350,10 +350,12 @@ class RowChecker:
             row.warnings.append("already past: it will show as overdue")
 
         if duration := self.cell(cells, "duration"):
-            if duration.isdigit() and 1 <= int(duration) <= 24 * 60:
+            if duration.isdigit() and 1 <= int(duration) <= LONGEST_SLOT_MINUTES:
                 row.duration = int(duration)
             else:
-                reasons.append(f"duration “{duration}” must be minutes, 1 to 1440")
+                reasons.append(
+                    f"duration “{duration}” must be minutes, 1 to {LONGEST_SLOT_MINUTES}"
+                )
         if priority := self.cell(cells, "priority"):
             chosen = {value: value for value in Priority.values}
             chosen.update({label.casefold(): value for value, label in Priority.choices})

@@ -11,6 +11,7 @@ import builtins
 import zoneinfo
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -37,6 +38,9 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.PENDING, Status.IN_PROGRESS)
+# A follow-up's slot lasts at most a day (the CSV import's limit too): what is due recently can
+# then be found by a range of scheduled times, without reading every follow-up.
+LONGEST_SLOT_MINUTES = 24 * 60
 
 
 class Outcome(models.TextChoices):
@@ -152,7 +156,9 @@ class FollowUp(TenantOwnedModel):
     description = models.TextField(blank=True)
     type = models.ForeignKey(FollowUpType, on_delete=models.PROTECT, related_name="follow_ups")
     scheduled_at = models.DateTimeField()
-    duration_minutes = models.PositiveIntegerField(default=30)
+    duration_minutes = models.PositiveIntegerField(
+        default=30, validators=[MaxValueValidator(LONGEST_SLOT_MINUTES)]
+    )
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.MEDIUM)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     assignee = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="follow_ups")
@@ -198,6 +204,11 @@ class FollowUp(TenantOwnedModel):
                 fields=["tenant", "series", "occurrence_at"],
                 condition=Q(series__isnull=False),
                 name="follow_up_one_per_occurrence",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__lte=LONGEST_SLOT_MINUTES),
+                name="follow_up_slot_at_most_a_day",
+                violation_error_message="A follow-up lasts at most a day.",
             ),
         ]
         indexes = [

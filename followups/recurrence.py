@@ -36,6 +36,7 @@ from followups.reminders import (
 )
 from followups.services import (
     DEFAULT_REMINDERS,
+    check_slot_length,
     follow_up_cancel,
     follow_up_create,
     follow_up_delegate,
@@ -260,6 +261,7 @@ def series_create(
     from recurrence_rule), ending after `count` times, on `until` (a date: that whole local day),
     or never. Makes the occurrences of the next HORIZON at once."""
     now = now or timezone.now()
+    check_slot_length(duration_minutes)
     series = FollowUpSeries(
         tenant=tenant,
         subject=subject.strip()[:200],
@@ -424,6 +426,7 @@ def series_update_one(
         follow_up.description = description.strip()
         changed.append("description")
     if duration_minutes is not None:
+        check_slot_length(duration_minutes)
         follow_up.duration_minutes = duration_minutes
         changed.append("duration_minutes")
     if changed:
@@ -466,6 +469,8 @@ def series_update(
     fields = {name: value for name, value in fields.items() if value is not None}
     if priority is not None and priority not in Priority.values:
         raise ValidationError({"priority": "Choose high, medium or low."})
+    if duration_minutes is not None:
+        check_slot_length(duration_minutes)
     for name, value in fields.items():
         setattr(series, name, value)
     if reminders is not None:

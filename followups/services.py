@@ -17,6 +17,7 @@ from crm.models import Contact, Membership, Tenant, User
 from crm.services import notification_create, timeline_record
 from followups.models import (
     BUILTIN_TYPES,
+    LONGEST_SLOT_MINUTES,
     OPEN_STATUSES,
     FollowUp,
     FollowUpNote,
@@ -66,6 +67,15 @@ def _when(at: dt.datetime, tenant: Tenant) -> str:
     return timezone.localtime(at, tenant.zone).strftime("%a %b %-d, %H:%M")
 
 
+def check_slot_length(duration_minutes: int) -> None:
+    if not 0 <= duration_minutes <= LONGEST_SLOT_MINUTES:
+        raise ValidationError(
+            {
+                "duration_minutes": f"A follow-up lasts at most a day ({LONGEST_SLOT_MINUTES} minutes)."
+            }
+        )
+
+
 def _check_assignee(tenant: Tenant, assignee: Membership) -> None:
     if assignee.tenant_id != tenant.pk or not assignee.is_active:
         raise ValidationError({"assignee": "Choose an active member of this team."})
@@ -104,6 +114,7 @@ def follow_up_create(
         if related is not None and related.tenant_id != tenant.pk:
             raise ValidationError("Link only this team's records.")
     _check_assignee(tenant, assignee)
+    check_slot_length(duration_minutes)
     if key:
         existing = FollowUp.objects.filter(tenant=tenant, key=key).first()
         if existing is not None:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -317,6 +318,36 @@ def test_the_widget_counts_today_overdue_this_week_pending_and_on_time(world):
     # Due in the last 30 days, not cancelled: on time, late, overdue.
     assert (stats.on_time, stats.due_recently, stats.on_time_rate) == (1, 3, 33)
     assert team.pending == 4
+
+
+def test_the_widgets_on_time_window_reaches_back_by_the_slots_end(world):
+    """Due recently is about the slot's end: a day-long visit that began 30 days and 12 hours
+    ago ended inside the 30 days; a half-hour call 30 days and 1 hour ago did not."""
+    window = dt.timedelta(days=30)
+    with time_machine.travel(NOW - dt.timedelta(days=40), tick=False):
+        all_day = follow_up_for(
+            world,
+            subject="Roof inspection",
+            at=NOW - window - dt.timedelta(hours=12),
+            duration_minutes=24 * 60,
+        )
+        follow_up_for(world, subject="Old call", at=NOW - window - dt.timedelta(hours=1))
+    with world.active():
+        services.follow_up_complete(
+            tenant=world.tenant,
+            actor=None,
+            follow_up=all_day,
+            outcome="successful",
+            now=all_day.scheduled_at + dt.timedelta(hours=20),
+        )
+        stats = follow_up_stats(tenant=world.tenant, zone=world.tenant.zone, now=NOW)
+    assert (stats.due_recently, stats.on_time) == (1, 1)
+    assert stats.overdue == 1  # the old call is still to do
+
+
+def test_a_follow_up_lasts_at_most_a_day(world):
+    with pytest.raises(ValidationError, match="at most a day"):
+        follow_up_for(world, duration_minutes=24 * 60 + 1)
 
 
 def test_a_reps_home_shows_the_widget_and_whats_next(client, world):
