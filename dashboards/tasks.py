@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from crm.tenancy.tasks import each_tenant
+from dashboards.aggregates import planner_for_aggregates
 from dashboards.figures import figures_recount
 from dashboards.period import team_scope
 from dashboards.stage_flow import stage_flow_roll_up
@@ -19,6 +20,7 @@ def roll_up_stage_flow() -> int:
 
 
 def _recount_team_views(*, tenant) -> int:
+    planner_for_aggregates()
     now = timezone.now()
     return sum(
         figures_recount(team_scope(tenant, now=now, period=period), now=now)

@@ -16,7 +16,7 @@ from crm.permissions import tenant_member_required
 from dashboards import anomalies, sections
 from dashboards import selectors_lost as lost
 from dashboards import selectors_sources as sources
-from dashboards.aggregates import without_jit
+from dashboards.aggregates import planner_for_aggregates
 from dashboards.figures import Figures, figures_seconds
 from dashboards.period import PERIODS, Scope, scope_from_request
 from dashboards.tables import Table
@@ -44,7 +44,7 @@ SECTION_TABLES: dict[str, Callable[[Figures], Table]] = {
 @require_GET
 def dashboard_page(request):
     scope = scope_from_request(request)
-    without_jit()
+    planner_for_aggregates()
     figures = Figures(scope)
     context = {"scope": scope, **_filter_choices(scope)}
     context.update(sections.follow_ups_widget(figures, request.user))
@@ -84,7 +84,7 @@ def section_export(request, section: str):
     if table_for is None:
         raise Http404("No such dashboard section.")
     scope = scope_from_request(request)
-    without_jit()
+    planner_for_aggregates()
     # Read now, inside the request's tenant transaction; the response streams what was read.
     rows = list(table_for(Figures(scope)).csv_rows())
     writer = csv.writer(_Echo())

@@ -62,7 +62,7 @@ def timed(case: Case, runs: int, membership) -> None:
     from django.test.utils import CaptureQueriesContext, override_settings
 
     from crm.tenancy import tenant_context
-    from dashboards.aggregates import without_jit
+    from dashboards.aggregates import planner_for_aggregates
 
     # Only "figures kept" cases read the cache; the first of their runs starts from an empty one.
     kept = case.name.endswith("figures kept")
@@ -81,7 +81,7 @@ def timed(case: Case, runs: int, membership) -> None:
                 case.rows = case.run()
             else:
                 with transaction.atomic(), tenant_context(membership.tenant):
-                    without_jit()  # as the page and the export do
+                    planner_for_aggregates()  # as the page and the export do
                     case.rows = case.run()
             elapsed = (time.perf_counter() - started) * 1000
         queries = captured.captured_queries
@@ -195,12 +195,12 @@ def roll_up(tenant) -> str:
     from django.db import transaction
 
     from crm.tenancy import tenant_context
-    from dashboards.aggregates import without_jit
+    from dashboards.aggregates import planner_for_aggregates
     from dashboards.stage_flow import stage_flow_roll_up
 
     started = time.perf_counter()
     with transaction.atomic(), tenant_context(tenant):
-        without_jit()
+        planner_for_aggregates()
         days = stage_flow_roll_up(tenant=tenant)
     return f"stage-flow rollup: {days:,} days rolled up in {time.perf_counter() - started:.1f} s"
 
@@ -209,10 +209,10 @@ def explain(tenant, sql: str) -> str:
     from django.db import connection, transaction
 
     from crm.tenancy import tenant_context
-    from dashboards.aggregates import without_jit
+    from dashboards.aggregates import planner_for_aggregates
 
     with transaction.atomic(), tenant_context(tenant), connection.cursor() as cursor:
-        without_jit()
+        planner_for_aggregates()
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
         return "\n".join(row[0] for row in cursor.fetchall())
 
