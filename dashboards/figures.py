@@ -27,7 +27,10 @@ from dashboards.selectors_team import stage_flow_figures, team_figures
 
 FIGURES_SECONDS = 300
 # Bump when a report's shape changes, so a deploy never reads what the old code stored.
-KEY_VERSION = 1
+KEY_VERSION = 2
+# Figures of the moment, not of the period (open leads now, who is uncontacted now, the
+# follow-ups widget's today and this week): one count serves every period a manager switches to.
+RIGHT_NOW = frozenset({"aging", "uncontacted", "follow-ups"})
 
 REPORTS: dict[str, Callable[[Scope, dt.datetime], object]] = {
     "aging": lambda scope, now: aging_figures(scope, now=now),
@@ -47,13 +50,14 @@ def figures_seconds() -> int:
 
 def figures_key(scope: Scope, report: str) -> str:
     """Everything the figures depend on besides the time they were counted."""
+    right_now = report.split(":")[0] in RIGHT_NOW
     parts = [
         "dashboard",
         str(KEY_VERSION),
         str(scope.tenant.pk),
         report,
-        scope.start.isoformat(),
-        scope.end.isoformat(),
+        "now" if right_now else scope.start.isoformat(),
+        "now" if right_now else scope.end.isoformat(),
         str(scope.pipeline_id or ""),
         str(scope.brand_id or ""),
         str(scope.rep.pk if scope.rep else ""),
