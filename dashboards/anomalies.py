@@ -11,7 +11,9 @@ compared with its eight previous weeks:
   at least twice or at most half of it.
 
 Each flag carries the comparison that raised it: "New leads: 4 in the last 7 days vs 18 ± 3 over
-the previous 8 weeks". Every metric is counted by one GROUP BY query over week numbers (4 queries).
+the previous 8 weeks". New leads, their first response and sales are counted by one GROUP BY
+query over week numbers each; calls and messages come from dashboards.activity, whose daily
+rollup holds the days a week holds whole (6 queries in all).
 """
 
 import datetime as dt
@@ -20,50 +22,21 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import (
-    Count,
-    DateTimeField,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    Q,
-    QuerySet,
-    Value,
-)
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
-from crm.models import TimelineEvent
+from dashboards.activity import WEEK, WeeksBefore, weekly_activity
 from dashboards.aggregates import Median
 from dashboards.charts import Chart, line_chart
 from dashboards.period import Scope
 from dashboards.tables import Table
 from leads.aging import format_duration
 from leads.models import LeadStatus
-from tickets.models import Direction, TicketMessage
 
 TRAILING_WEEKS = 8
 MIN_BASELINE_WEEKS = 4  # a median needs leads to measure; fewer usable weeks: no verdict
 Z_THRESHOLD = 3.0
 FLAT_RATIO = 2.0
-WEEK = dt.timedelta(days=7)
-WEEK_SECONDS = int(WEEK.total_seconds())
-
-
-class WeeksBefore(Func):
-    """Whole weeks from a timestamp to `end`: 0 for the last 7 days before it, 1 for the 7 before."""
-
-    # [end - 7 days, end) is week 0: CEIL - 1 keeps each week's start in it and its end out.
-    # date_part is double precision (EXTRACT is numeric, several times slower on 100,000s of rows).
-    template = (
-        "CAST(CEIL(date_part('epoch', %(expressions)s) / " + str(WEEK_SECONDS) + ") - 1 AS integer)"
-    )
-    arg_joiner = " - "
-    output_field = IntegerField()
-
-    def __init__(self, end: dt.datetime, field: str):
-        super().__init__(Value(end, output_field=DateTimeField()), F(field))
 
 
 def format_minutes(minutes: float) -> str:
@@ -259,48 +232,8 @@ def _weekly_counts(scope: Scope, since: dt.datetime, end: dt.datetime, weeks: in
             counts["first_response"][row["week"]] = minutes
     for row in by_week(leads.filter(status=LeadStatus.WON), "won_at", won=Count("id")):
         counts["won"][row["week"]] = row["won"]
-    for row in by_week(_calls(scope), "occurred_at", calls=Count("occurred_at")):
-        counts["calls"][row["week"]] = row["calls"]
-    for row in by_week(
-        _messages(scope),
-        "sent_at",
-        sent=_count_direction(Direction.OUTBOUND),
-        received=_count_direction(Direction.INBOUND),
-    ):
-        counts["messages_sent"][row["week"]] = row["sent"]
-        counts["messages_received"][row["week"]] = row["received"]
+    counts.update(weekly_activity(scope, end=end, weeks=weeks))
     return counts
-
-
-def _count_direction(direction: str) -> Count:
-    return Count("sent_at", filter=Q(direction=direction))
-
-
-def _calls(scope: Scope) -> QuerySet:
-    """Calls logged on the scope's leads (a rep's: the calls they logged)."""
-    calls = TimelineEvent.objects.filter(
-        scope.lead_conditions("lead__", by_owner=False), tenant=scope.tenant, kind="lead.call"
-    )
-    if scope.rep is not None:
-        calls = calls.filter(actor_id=scope.rep.user_id)
-    return calls
-
-
-def _messages(scope: Scope) -> QuerySet:
-    """Customer messages, both ways (internal notes are not messages)."""
-    messages = TicketMessage.objects.filter(
-        tenant=scope.tenant, direction__in=[Direction.INBOUND, Direction.OUTBOUND]
-    )
-    if scope.pipeline_id:
-        messages = messages.filter(ticket__lead__pipeline_id=scope.pipeline_id)
-    if scope.brand_id:
-        messages = messages.filter(ticket__inbox__brand_id=scope.brand_id)
-    if scope.rep is not None:
-        messages = messages.filter(
-            Q(direction=Direction.OUTBOUND, author_id=scope.rep.user_id)
-            | Q(direction=Direction.INBOUND, ticket__assignee=scope.rep)
-        )
-    return messages
 
 
 # --- Table and charts -----------------------------------------------------------------------------

@@ -4,15 +4,20 @@ Stage conversion needs, for every stage visit that ended, where the lead went ne
 leads that is hundreds of thousands of index probes per month shown. A beat task
 (dashboards.tasks.roll_up_stage_flow) writes one row per tenant-local day, stage, owner and brand
 once the day is over; the page sums those rows and computes only the days not rolled up yet live.
+
+The anomalies section counts calls and customer messages over up to sixty weeks (a year and the
+eight weeks before it): dashboards.tasks.roll_up_activity keeps them per day, pipeline, brand and
+person in ActivityDay.
 """
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 
 from crm.models import Brand, Membership
 from crm.tenancy.models import TenantOwnedModel
-from leads.models import Stage
+from leads.models import Pipeline, Stage
 
 
 class StageFlowDay(TenantOwnedModel):
@@ -39,6 +44,42 @@ class StageFlowDay(TenantOwnedModel):
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "day"], name="stage_flow_day_by_day")]
+
+
+class ActivityDay(TenantOwnedModel):
+    """One day's calls logged and customer messages, by the lead's pipeline, the brand and the
+    person: who logged the call or wrote the message, or for a message received, the ticket's
+    assignee when the day was rolled up."""
+
+    day = models.DateField(help_text="The tenant's local date.")
+    pipeline = models.ForeignKey(Pipeline, null=True, on_delete=models.SET_NULL, related_name="+")
+    brand = models.ForeignKey(
+        Brand,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A call's lead's brand; a message's inbox's brand.",
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    calls = models.PositiveIntegerField(default=0)
+    messages_sent = models.PositiveIntegerField(default=0)
+    messages_received = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "day"], name="activity_day_by_day")]
+
+
+class ActivityRollup(TenantOwnedModel):
+    """How far a tenant's activity is rolled up: every day up to `rolled_through` included."""
+
+    rolled_through = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="activity_rollup_one"),
+        ]
 
 
 class StageFlowRollup(TenantOwnedModel):

@@ -1,9 +1,10 @@
-"""Beat-driven work of the dashboard: the stage-flow rollup and the kept figures."""
+"""Beat-driven work of the dashboard: the stage-flow and activity rollups and the kept figures."""
 
 from celery import shared_task
 from django.utils import timezone
 
 from crm.tenancy.tasks import each_tenant
+from dashboards.activity import activity_roll_up
 from dashboards.aggregates import planner_for_aggregates
 from dashboards.figures import figures_recount
 from dashboards.period import team_scope
@@ -17,6 +18,12 @@ KEPT_PERIODS = ("month", "quarter")
 def roll_up_stage_flow() -> int:
     """Store every tenant's finished days of stage flow (hourly: days end in every time zone)."""
     return each_tenant(stage_flow_roll_up)
+
+
+@shared_task
+def roll_up_activity() -> int:
+    """Store every tenant's finished days of calls and messages (hourly, as the stage flow)."""
+    return each_tenant(activity_roll_up)
 
 
 def _recount_team_views(*, tenant) -> int:

@@ -190,19 +190,25 @@ def build_cases(tenant_slug: str) -> tuple[list[Case], dict]:
 
 
 def roll_up(tenant) -> str:
-    """Bring the stage-flow rollup up to yesterday, as the hourly beat task does; the first run
-    rolls up all history. Returns what it did and how long it took."""
+    """Bring the stage-flow and activity rollups up to yesterday, as the hourly beat tasks do; the
+    first run rolls up all history. Returns what it did and how long it took."""
     from django.db import transaction
 
     from crm.tenancy import tenant_context
+    from dashboards.activity import activity_roll_up
     from dashboards.aggregates import planner_for_aggregates
     from dashboards.stage_flow import stage_flow_roll_up
 
-    started = time.perf_counter()
-    with transaction.atomic(), tenant_context(tenant):
-        planner_for_aggregates()
-        days = stage_flow_roll_up(tenant=tenant)
-    return f"stage-flow rollup: {days:,} days rolled up in {time.perf_counter() - started:.1f} s"
+    done = []
+    for name, roll in (("stage-flow", stage_flow_roll_up), ("activity", activity_roll_up)):
+        started = time.perf_counter()
+        with transaction.atomic(), tenant_context(tenant):
+            planner_for_aggregates()
+            days = roll(tenant=tenant)
+        done.append(
+            f"{name} rollup: {days:,} days rolled up in {time.perf_counter() - started:.1f} s"
+        )
+    return "; ".join(done)
 
 
 def explain(tenant, sql: str) -> str:

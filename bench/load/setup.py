@@ -103,14 +103,16 @@ def ensure_inbox(tenant) -> dict:
 
 
 def roll_up(tenant) -> None:
+    from dashboards.activity import activity_roll_up
     from dashboards.stage_flow import rolled_through, stage_flow_roll_up
 
     if rolled_through(tenant=tenant) is not None:
         return
-    started = time.perf_counter()
-    print(f"  {tenant.slug}: rolling up the stage flow (first run) …", end="", flush=True)
-    days = stage_flow_roll_up(tenant=tenant)
-    print(f" {days} days in {time.perf_counter() - started:.0f} s", flush=True)
+    for name, roll in (("stage flow", stage_flow_roll_up), ("activity", activity_roll_up)):
+        started = time.perf_counter()
+        print(f"  {tenant.slug}: rolling up the {name} (first run) …", end="", flush=True)
+        days = roll(tenant=tenant)
+        print(f" {days} days in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def staff(tenant, sessions: int) -> list[dict]:

@@ -238,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboards.tasks.roll_up_stage_flow",
         "schedule": timedelta(hours=1),
     },
+    # Its anomalies read finished days of calls and messages from one too (dashboards.activity).
+    "roll-up-activity": {
+        "task": "dashboards.tasks.roll_up_activity",
+        "schedule": timedelta(hours=1),
+    },
     "clear-expired-sessions": {
         "task": "crm.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=6),
