@@ -37,7 +37,7 @@ from django.utils import timezone
 from crm.models import Tenant, TimelineEvent
 from dashboards.models import ActivityDay, ActivityRollup
 from dashboards.period import Scope
-from dashboards.stage_flow import ROLL_UP_CHUNK, local_midnight
+from dashboards.stage_flow import day_chunks, local_midnight
 from tickets.models import Direction, TicketMessage
 
 ACTIVITY = ("calls", "messages_sent", "messages_received")
@@ -177,12 +177,8 @@ def activity_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     if first_day > yesterday:
         return 0
     ActivityDay.objects.filter(tenant=tenant, day__gte=first_day).delete()
-    day = first_day
-    while day <= yesterday:
-        chunk_end = min(day + ROLL_UP_CHUNK, yesterday + DAY)
-        rows = activity_rows(
-            tenant=tenant, start=local_midnight(day, tenant), end=local_midnight(chunk_end, tenant)
-        )
+    for start, end in day_chunks(first_day, yesterday, tenant=tenant):
+        rows = activity_rows(tenant=tenant, start=start, end=end)
         ActivityDay.objects.bulk_create(
             ActivityDay(
                 tenant=tenant,
@@ -194,7 +190,6 @@ def activity_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
             )
             for (row_day, pipeline_id, brand_id, person_id), counts in rows.items()
         )
-        day = chunk_end
     ActivityRollup.objects.update_or_create(tenant=tenant, defaults={"rolled_through": yesterday})
     return (yesterday - first_day).days + 1
 

@@ -11,6 +11,7 @@ instead of probing a quarter of a million visits.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -106,6 +107,18 @@ def flow_rows(*, tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dict[F
     return dict(flows)
 
 
+def day_chunks(
+    first_day: dt.date, last_day: dt.date, *, tenant: Tenant
+) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    """The local days first_day to last_day as [start, end) ranges of at most ROLL_UP_CHUNK: a
+    rollup's first run reads all history, a month per query."""
+    day = first_day
+    while day <= last_day:
+        chunk_end = min(day + ROLL_UP_CHUNK, last_day + dt.timedelta(days=1))
+        yield local_midnight(day, tenant), local_midnight(chunk_end, tenant)
+        day = chunk_end
+
+
 def rolled_through(*, tenant: Tenant) -> dt.date | None:
     state = StageFlowRollup.objects.filter(tenant=tenant).first()
     return state.rolled_through if state else None
@@ -131,12 +144,8 @@ def stage_flow_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int
         first_day = timezone.localtime(oldest, tenant.zone).date()
     if first_day > yesterday:
         return 0
-    day = first_day
-    while day <= yesterday:
-        chunk_end = min(day + ROLL_UP_CHUNK, yesterday + dt.timedelta(days=1))
-        flows = flow_rows(
-            tenant=tenant, start=local_midnight(day, tenant), end=local_midnight(chunk_end, tenant)
-        )
+    for start, end in day_chunks(first_day, yesterday, tenant=tenant):
+        flows = flow_rows(tenant=tenant, start=start, end=end)
         StageFlowDay.objects.bulk_create(
             StageFlowDay(
                 tenant=tenant,
@@ -151,6 +160,5 @@ def stage_flow_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int
             )
             for (flow_day, stage_id, owner_id, brand_id), flow in flows.items()
         )
-        day = chunk_end
     StageFlowRollup.objects.update_or_create(tenant=tenant, defaults={"rolled_through": yesterday})
     return (yesterday - first_day).days + 1
