@@ -15,7 +15,7 @@ def _fits(page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
-def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo):
+def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo_with_history):
     page = page_at(1280, 900)
     sign_in(page, "manager@demo.test")
     assert page.url.endswith("/dashboard/")
@@ -44,7 +44,7 @@ def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo):
     assert re.search(r"This quarter \(Q\d \d{4}\)", page.inner_text(".dash-scope"))
 
 
-def test_the_dashboard_fits_a_phone(page_at, demo):
+def test_the_dashboard_fits_a_phone(page_at, demo_with_history):
     page = page_at(375, 800)
     sign_in(page, "manager@demo.test")
     _fits(page, 375)
@@ -52,7 +52,7 @@ def test_the_dashboard_fits_a_phone(page_at, demo):
     screenshot(page, "dashboard-375")
 
 
-def test_a_rep_opens_their_own_numbers(page_at, demo):
+def test_a_rep_opens_their_own_numbers(page_at, demo_with_history):
     page = page_at(375, 800)
     sign_in(page, "rep@demo.test")
     page.click("text=My numbers")
