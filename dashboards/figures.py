@@ -65,17 +65,20 @@ def figures_key(scope: Scope, report: str) -> str:
     return ":".join(parts)
 
 
-def figures_recount(scope: Scope, *, now: dt.datetime | None = None) -> int:
+def figures_recount(scope: Scope, *, now: dt.datetime | None = None, right_now: bool = True) -> int:
     """Count every report of `scope` now and keep it, replacing what was kept: the beat task
     (dashboards.tasks.keep_figures_fresh) does this for the views managers open first, so the
-    first of them each morning does not wait for a million leads to be counted."""
+    first of them each morning does not wait for a million leads to be counted. `right_now`
+    False leaves out the figures of the moment (one count serves every period). Returns how many
+    reports it counted."""
     seconds = figures_seconds()
     if seconds <= 0:
         return 0
     now = now or timezone.now()
-    for report, count in REPORTS.items():
-        cache.set(figures_key(scope, report), (count(scope, now), now), seconds)
-    return len(REPORTS)
+    reports = [name for name in REPORTS if right_now or name not in RIGHT_NOW]
+    for report in reports:
+        cache.set(figures_key(scope, report), (REPORTS[report](scope, now), now), seconds)
+    return len(reports)
 
 
 class Figures:

@@ -18,6 +18,7 @@ PERIODS = {
     "week": "This week",
     "month": "This month",
     "quarter": "This quarter",
+    "year": "Last 12 months",
     "custom": "Custom",
 }
 DEFAULT_PERIOD = "month"
@@ -110,7 +111,9 @@ def team_scope(tenant: Tenant, *, now: dt.datetime, period: str = DEFAULT_PERIOD
 def period_bounds(
     period: str, *, tenant: Tenant, now: dt.datetime
 ) -> tuple[dt.datetime, dt.datetime]:
-    """This week, month or quarter around `now`, as local midnights of the tenant."""
+    """This week, month, quarter or the last twelve months (this one and the eleven before, whole
+    months, so the sources and lost reasons show twelve full bars) around `now`, as local
+    midnights of the tenant."""
     today = timezone.localtime(now, tenant.zone).date()
     if period == "week":
         first = today - dt.timedelta(days=today.weekday())
@@ -118,6 +121,9 @@ def period_bounds(
     elif period == "quarter":
         first = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
         after = _add_months(first, 3)
+    elif period == "year":
+        after = _add_months(today.replace(day=1), 1)
+        first = _add_months(after, -12)
     else:
         first = today.replace(day=1)
         after = _add_months(first, 1)
@@ -168,6 +174,9 @@ def _label(period: str, start: dt.datetime, end: dt.datetime, tenant: Tenant) ->
         return f"This month ({first:%B %Y})"
     if period == "quarter":
         return f"This quarter (Q{(first.month - 1) // 3 + 1} {first.year})"
+    if period == "year":
+        last = timezone.localtime(end, tenant.zone).date() - dt.timedelta(days=1)
+        return f"Last 12 months ({first:%b %Y} – {last:%b %Y})"
     return _date_range_label(start, end, tenant)
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from dashboards.people import Member, member_name, member_order, team_members
 from dashboards.period import Scope
 from dashboards.tables import Cell, Table
-from followups.neglect import neglect_flags_showing
+from followups.neglect import LIVE_STATUSES, neglect_flags_showing
 from leads.aging import Aging, StageCutoffs
 from leads.models import LeadStatus, Stage
 from leads.selectors import lead_settings_get, untouched_after
@@ -318,7 +318,8 @@ def uncontacted_figures(scope: Scope, *, now: dt.datetime | None = None) -> Unco
     neglected = {
         owner_id: (leads, customers)
         for owner_id, leads, customers in neglect_flags_showing(tenant=scope.tenant)
-        .filter(scope.lead_conditions(via="lead__"), lead__isnull=False)
+        # Spelled out (it is implied) so the join reads the partial index dashboard_lead_touches.
+        .filter(scope.lead_conditions(via="lead__"), lead__status__in=LIVE_STATUSES)
         .values_list("lead__owner_id")
         .annotate(
             leads=Count("lead_id", distinct=True),

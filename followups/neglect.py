@@ -343,13 +343,15 @@ def neglect_alert_managers(*, tenant: Tenant, now: dt.datetime | None = None) ->
 
 
 def _showing(tenant: Tenant):
-    """Open flags whose lead has not visibly been touched since: a call logged, a message sent or
-    the neglect follow-up done hides the badge at once, before the next sweep clears the flag."""
+    """Open flags whose lead is not lost and has not visibly been touched since: a call logged, a
+    message sent, the neglect follow-up done or the lead marked lost hides the badge at once,
+    before the next sweep clears the flag."""
     not_done = [status for status in Status.values if status != Status.COMPLETED]
     return _open_flags(tenant).filter(
         Q(lead__isnull=True)
         | (
-            (
+            Q(lead__status__in=LIVE_STATUSES)
+            & (
                 Q(lead__last_activity_at__isnull=True)
                 | Q(lead__last_activity_at__lte=F("flagged_at"))
             )

@@ -226,7 +226,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # row-level security: the tenant setting lasts one transaction.
 CELERY_DB_REUSE_MAX = 1000
 # The dashboard keeps each section's figures this long (dashboards/figures.py; 0: count on every
-# request); beat recounts the team's month and quarter a minute before they expire.
+# request); beat recounts the team's month, quarter and last 12 months a minute before they
+# expire.
 DASHBOARD_FIGURES_SECONDS = int(os.environ.get("DASHBOARD_FIGURES_SECONDS", 300))
 CELERY_BEAT_SCHEDULE = {
     "keep-dashboard-figures-fresh": {

@@ -25,8 +25,8 @@ import time_machine
 from crm.models import Role
 from dashboards.selectors_aging import aging_figures, uncontacted_figures
 from dashboards.tables import Cell
-from followups.neglect import neglect_sweep
-from leads.models import LostReason
+from followups.neglect import neglect_sweep, neglected_lead_ids
+from leads.models import Lead, LeadStatus, LostReason
 from leads.pipeline_templates import COMMERCIAL_ROOFING
 from leads.services import lead_create, lead_mark_lost, lead_record_touch
 from tests.conftest import sign_in
@@ -216,3 +216,20 @@ def test_a_lead_touched_after_it_was_flagged_is_no_longer_neglected(aging_world)
         figures = uncontacted_figures(scope_for(aging_world, *MONTH), now=NOW)
     row = figures.rows[0]
     assert (row.never_contacted, row.neglected_leads, row.neglected_customers) == (4, 1, 1)
+
+
+def test_a_flagged_lead_that_is_lost_is_no_longer_neglected(aging_world):
+    # Lost without a touch recorded (as an import would close it): the flag stays open until
+    # the next sweep, but a lost lead is not neglected, on the dashboard or on the lead pages.
+    with aging_world.active():
+        lead = aging_world.leads["L7"]
+        Lead.objects.filter(pk=lead.pk).update(
+            status=LeadStatus.LOST, lost_reason=LostReason.PRICE, closed_at=NOW
+        )
+        figures = uncontacted_figures(scope_for(aging_world, *MONTH), now=NOW)
+        showing = neglected_lead_ids(
+            tenant=aging_world.tenant, lead_ids=[lead.pk, aging_world.leads["L5"].pk]
+        )
+    row = figures.rows[0]
+    assert (row.name, row.neglected_leads, row.neglected_customers) == ("Amy First", 1, 1)
+    assert showing == {aging_world.leads["L5"].pk}

@@ -85,3 +85,22 @@ def test_beat_recounts_the_team_month_so_the_first_manager_reads_fresh_kept_figu
         lead_for(world, owner=world.rep)  # after the recount: not in the kept figures yet
         response = client.get(URL)
     assert response.context["aging"].totals.total == 2
+
+
+def test_beat_keeps_the_last_twelve_months_too_and_counts_the_moment_once(
+    client, world, other_world
+):
+    from dashboards.tasks import keep_figures_fresh
+
+    with time_machine.travel(NOW, tick=False):
+        lead_for(world, owner=world.rep)
+        # Per tenant: the month's 8 reports, then the quarter's and the year's without the two of
+        # the moment (aging, not contacted in time), which every period reads from one count.
+        assert keep_figures_fresh() == 2 * (8 + 6 + 6)
+        lead_for(world, owner=world.rep)  # after the recount: not in the kept figures yet
+    with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
+        sign_in(client, world.manager)
+        response = client.get(URL + "?period=year")
+    assert response.context["scope"].label == "Last 12 months (Apr 2025 – Mar 2026)"
+    assert response.context["sources"].total.leads == 1
+    assert response.context["aging"].totals.total == 1

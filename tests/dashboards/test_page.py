@@ -113,6 +113,12 @@ def test_managers_land_on_the_dashboard(client, world):
         ("?period=week", local(2026, 3, 9), local(2026, 3, 16), "This week (Mar 9 – Mar 15, 2026)"),
         ("?period=quarter", local(2026, 1, 1), local(2026, 4, 1), "This quarter (Q1 2026)"),
         (
+            "?period=year",
+            local(2025, 4, 1),
+            local(2026, 4, 1),
+            "Last 12 months (Apr 2025 – Mar 2026)",
+        ),
+        (
             "?period=custom&start=2026-02-03&end=2026-02-10",
             local(2026, 2, 3),
             local(2026, 2, 11),
