@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +42,18 @@ def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo_with_hi
     page.wait_for_load_state("networkidle")
     assert "period=quarter" in page.url
     assert re.search(r"This quarter \(Q\d \d{4}\)", page.inner_text(".dash-scope"))
+
+    # The last 12 months: the sources' cost and won value month by month, twelve months.
+    page.select_option("select[name=period]", "year")
+    page.click(".dash-filters button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "period=year" in page.url
+    assert re.search(
+        r"Last 12 months \(\w{3} \d{4} – \w{3} \d{4}\)", page.inner_text(".dash-scope")
+    )
+    assert "Cost and won value by month" in page.inner_text("#sources")
+    assert page.console_errors == []
+    page.locator("#sources").screenshot(path=str(ARTIFACTS / "dashboard-year-sources-1280.png"))
 
 
 def test_the_dashboard_fits_a_phone(page_at, demo_with_history):
