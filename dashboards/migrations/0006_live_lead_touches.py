@@ -1,6 +1,6 @@
-"""A covering index of the live leads (open, or won with the job running) by id, with the owner,
-pipeline, brand, status and last touches that "not contacted in time" reads for each neglect
-flag.
+"""A covering index of the leads that can be neglected (open or won: followups.neglect's live
+statuses) by id, with the status, owner, pipeline, brand and last touches that "not contacted in
+time" reads for each neglect flag.
 
 Counting the open flags per rep joins every flag to its lead; without it PostgreSQL hash-joins
 them to a sequential scan of the whole lead table (all leads, every column), which cost about
