@@ -48,7 +48,8 @@ WEEK_SECONDS = int(WEEK.total_seconds())
 
 
 class WeeksBefore(Func):
-    """Whole weeks from a timestamp to `end`: 0 for the last 7 days before it, 1 for the 7 before."""
+    """Whole weeks of real time from a timestamp to `end`: 0 for the last 7 days before it, 1 for
+    the 7 before."""
 
     # [end - 7 days, end) is week 0: CEIL - 1 keeps each week's start in it and its end out.
     # date_part is double precision (EXTRACT is numeric, several times slower on 100,000s of rows).
@@ -63,7 +64,9 @@ class WeeksBefore(Func):
 
 
 def week_of(moment: dt.datetime, end: dt.datetime) -> int:
-    """WeeksBefore in Python."""
+    """WeeksBefore in Python. `end` must not share `moment`'s zone (give it in UTC): Python
+    subtracts two datetimes of one zone as wall-clock time, an hour off across a daylight-saving
+    change."""
     return -((moment - end) // WEEK) - 1
 
 
@@ -232,6 +235,7 @@ def weekly_activity(scope: Scope, *, end: dt.datetime, weeks: int) -> dict[str, 
     and the messages of the days counted from the rows."""
     tenant = scope.tenant
     zone = tenant.zone
+    end = end.astimezone(dt.UTC)  # weeks of real time, as WeeksBefore counts them
     since = end - weeks * WEEK
     counts = {key: [0] * weeks for key in ACTIVITY}
     first_day = timezone.localtime(since, zone).date()

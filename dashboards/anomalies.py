@@ -155,7 +155,9 @@ class AnomalyReport:
 
 def anomaly_report(scope: Scope, *, now: dt.datetime | None = None) -> AnomalyReport:
     now = now or timezone.now()
-    end = min(scope.end, now)
+    # In UTC: the database counts weeks of real time, and Python's arithmetic on two datetimes of
+    # the tenant's zone is wall-clock time, an hour apart across a daylight-saving change.
+    end = min(scope.end, now).astimezone(dt.UTC)
     period_weeks = max(0, math.ceil((end - scope.start) / WEEK))
     weeks = period_weeks + TRAILING_WEEKS
     since = end - weeks * WEEK

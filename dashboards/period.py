@@ -23,6 +23,7 @@ PERIODS = {
 }
 DEFAULT_PERIOD = "month"
 LONGEST_CUSTOM_PERIOD = dt.timedelta(days=366)
+EARLIEST_CUSTOM_DATE = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,9 @@ class Scope:
 
 
 def scope_from_request(request, *, now: dt.datetime | None = None) -> Scope:
-    """The scope asked for in the query string (?period=week|month|quarter|custom&start=…&end=…
-    &pipeline=…&brand=…). Input that makes no sense falls back to this month, or drops the filter,
-    with a message saying so. A rep's scope is always their own numbers."""
+    """The scope asked for in the query string (?period=week|month|quarter|year|custom&start=…
+    &end=…&pipeline=…&brand=…). Input that makes no sense falls back to this month, or drops the
+    filter, with a message saying so. A rep's scope is always their own numbers."""
     tenant = request.tenant
     now = now or timezone.now()
     query = request.GET
@@ -94,7 +95,7 @@ def scope_from_request(request, *, now: dt.datetime | None = None) -> Scope:
 
 
 def team_scope(tenant: Tenant, *, now: dt.datetime, period: str = DEFAULT_PERIOD) -> Scope:
-    """The team's numbers for this week, month or quarter: what a manager opens first."""
+    """The team's numbers for one of PERIODS but custom: what a manager opens first."""
     start, end = period_bounds(period, tenant=tenant, now=now)
     return Scope(
         tenant=tenant,
@@ -138,20 +139,27 @@ def _period_from_query(query, tenant: Tenant, now: dt.datetime):
     if period != "custom":
         start, end = period_bounds(period, tenant=tenant, now=now)
         return period, start, end, ""
+    today = timezone.localtime(now, tenant.zone).date()
     try:
         first = dt.date.fromisoformat(query.get("start", ""))
         last = dt.date.fromisoformat(query.get("end", ""))
     except ValueError:
         problem = "Give a custom period as two dates (YYYY-MM-DD); showing this month."
     else:
-        start = _local_midnight(first, tenant)
-        end = _local_midnight(last + dt.timedelta(days=1), tenant)
         if last < first:
             problem = "The custom period ends before it starts; showing this month."
-        elif end - start > LONGEST_CUSTOM_PERIOD:
-            problem = "A custom period can be at most a year; showing this month."
+        elif first < EARLIEST_CUSTOM_DATE or last > today + LONGEST_CUSTOM_PERIOD:
+            # Also keeps the date arithmetic (the trailing weeks, the previous period) in range.
+            problem = (
+                f"A custom period lies between {EARLIEST_CUSTOM_DATE.year} and a year from today;"
+                " showing this month."
+            )
         else:
-            return "custom", start, end, ""
+            start = _local_midnight(first, tenant)
+            end = _local_midnight(last + dt.timedelta(days=1), tenant)
+            if end - start <= LONGEST_CUSTOM_PERIOD:
+                return "custom", start, end, ""
+            problem = "A custom period can be at most a year; showing this month."
     start, end = period_bounds(DEFAULT_PERIOD, tenant=tenant, now=now)
     return DEFAULT_PERIOD, start, end, problem
 
@@ -160,7 +168,9 @@ def _tenant_object_id(request, raw: str | None, model, noun: str) -> int | None:
     """The id if it names a row of the tenant; else None (all), with a message if one was asked."""
     if not raw:
         return None
-    if raw.isdigit() and model.objects.filter(tenant=request.tenant, pk=int(raw)).exists():
+    # isdigit() alone also passes "²" and other digits int() refuses.
+    is_id = raw.isascii() and raw.isdigit() and len(raw) <= 18
+    if is_id and model.objects.filter(tenant=request.tenant, pk=int(raw)).exists():
         return int(raw)
     messages.warning(request, f"That {noun} is not in this team; showing all.", fail_silently=True)
     return None

@@ -10,10 +10,10 @@ through the stages.
   the first-response clock) to our first answer, in wall-clock time, for the tickets whose clock
   started in the period. With a pipeline chosen, only tickets linked to its leads count; with a
   brand, tickets of that brand's inboxes.
-- Stages: the leads that entered each stage in the period. Moved on means the lead's next stage
-  is a later one of the same pipeline (not lost, not back, not another pipeline); conversion is
-  moved on / entered, so leads still in the stage hold it down until they move. Average days in
-  stage is over the visits that have ended.
+- Stages: the leads that entered each stage in the period, and those that left it. Moved on
+  means the lead's next stage is a later one of the same pipeline (not lost, not back, not
+  another pipeline); conversion is moved on / left, so leads still in the stage do not count
+  until they move. Average days in stage is over the visits that have ended.
 """
 
 import datetime as dt

@@ -2,8 +2,9 @@
 rows gives, whatever the scope, and a late message within the settling days is still counted.
 
 "Now" is Wednesday 25 March 2026, noon in New York; the period is March: twelve rolling weeks
-ending now, week k being [now - 7(k+1) days, now - 7k days). The first one compared starts on
-31 December 2025 at noon. Hand-counted fixture (week numbers, 0 = the last 7 days):
+ending now, week k being [now - 7(k+1) days, now - 7k days) of real time. The first one compared
+starts on 31 December 2025 at 11:00 in New York: summer time began on 8 March, so 84 days of 24
+hours before noon EDT is 11:00 EST. Hand-counted fixture (week numbers, 0 = the last 7 days):
 
 | when (New York)         | what                                   | week |
 | ----------------------- | -------------------------------------- | ---- |
@@ -15,8 +16,8 @@ ending now, week k being [now - 7(k+1) days, now - 7k days). The first one compa
 | 15 Mar 10:00            | message sent by the rep, their ticket  | 1    |
 | 15 Mar 10:05            | internal note (not a message)          | —    |
 | 1 Jan 08:00             | message received, unassigned ticket    | 11   |
-| 31 Dec 13:00 (boundary) | message received, unassigned ticket    | 11   |
-| 31 Dec 11:00            | message received (before the weeks)    | —    |
+| 31 Dec 11:00 (boundary) | message received, unassigned ticket    | 11   |
+| 31 Dec 10:59            | message received (before the weeks)    | —    |
 """
 
 import datetime as dt
@@ -104,8 +105,8 @@ def build_activity(world):
         message(world, mine, Direction.OUTBOUND, at(3, 15, 10), author=rep)
         message(world, mine, Direction.INTERNAL, at(3, 15, 10, 5), author=rep)
         message(world, nobodys, Direction.INBOUND, at(1, 1, 8))
-        message(world, nobodys, Direction.INBOUND, at(12, 31, 13, year=2025))
         message(world, nobodys, Direction.INBOUND, at(12, 31, 11, year=2025))
+        message(world, nobodys, Direction.INBOUND, at(12, 31, 10, 59, year=2025))
     return roofing, gutters
 
 

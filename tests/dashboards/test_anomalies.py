@@ -2,7 +2,8 @@
 
 "Now" is Wednesday 25 March 2026, noon in New York; the period is March, so its weeks are the
 four rolling weeks ending now (the first reaches back into February) and each is compared with
-the eight weeks before it. Week k is [now - 7(k+1) days, now - 7k days); the fixtures put their
+the eight weeks before it. Week k is [now - 7(k+1) days, now - 7k days) of real time (so the
+weeks before summer time began, on 8 March, end at 11:00 in New York); the fixtures put their
 rows in the middle of each week.
 """
 
@@ -35,8 +36,14 @@ MARCH = (dt.datetime(2026, 3, 1, tzinfo=NY), dt.datetime(2026, 4, 1, tzinfo=NY))
 WEEK = dt.timedelta(days=7)
 
 
+def week_end(weeks_back: int) -> dt.datetime:
+    """The end of week `weeks_back`, in real time (in UTC: Python subtracts wall-clock time
+    between two datetimes of one zone)."""
+    return NOW.astimezone(dt.UTC) - weeks_back * WEEK
+
+
 def middle_of_week(weeks_back: int) -> dt.datetime:
-    return NOW - weeks_back * WEEK - dt.timedelta(days=3, hours=12)
+    return week_end(weeks_back) - dt.timedelta(days=3, hours=12)
 
 
 def add_leads(world, per_week_oldest_first, *, touch_after=dt.timedelta(minutes=10), **fields):
@@ -71,8 +78,8 @@ def report_for(world, **filters):
 
 
 def comparison(report, key: str, weeks_back: int = 0) -> Comparison:
-    week_end = NOW - weeks_back * WEEK
-    return next(c for c in report.comparisons if c.metric.key == key and c.week_end == week_end)
+    end = week_end(weeks_back)
+    return next(c for c in report.comparisons if c.metric.key == key and c.week_end == end)
 
 
 def test_a_drop_in_new_leads_is_flagged_with_its_comparison(world):
@@ -247,6 +254,30 @@ def test_a_past_period_names_its_weeks_by_their_last_day(world):
     assert report.period_weeks == 4
     assert report.comparisons[0].week_label == "the week to Feb 28"
     assert report.week_labels[-1] == "Feb 28"
+
+
+def test_a_past_period_across_a_daylight_saving_change_counts_every_row_once(world):
+    # November 2025 and its eight trailing weeks reach back into summer time: 13 weeks of real
+    # time from Dec 1 midnight (EST) start at Sep 1, 01:00 EDT, not at midnight. A lead created
+    # at 00:30 that night is before the first week; one at 01:30 is in it.
+    november = (dt.datetime(2025, 11, 1, tzinfo=NY), dt.datetime(2025, 12, 1, tzinfo=NY))
+    pipeline = pipeline_for(world.tenant)
+    with world.active():
+        for number, created in enumerate(
+            [dt.datetime(2025, 9, 1, 0, 30, tzinfo=NY), dt.datetime(2025, 9, 1, 1, 30, tzinfo=NY)],
+            start=1,
+        ):
+            Lead.objects.create(
+                tenant=world.tenant,
+                number=number,
+                contact=world.contact,
+                pipeline=pipeline,
+                created_at=created,
+            )
+        report = anomaly_report(scope_for(world, *november), now=NOW)
+
+    assert report.period_weeks == 5
+    assert report.series["new_leads"] == [1] + [0] * 12
 
 
 @pytest.mark.parametrize(

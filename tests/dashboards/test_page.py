@@ -154,7 +154,12 @@ def test_the_week_starts_on_monday_in_the_tenants_zone(client, world):
         ("?period=custom&start=yesterday", "Give a custom period as two dates"),
         ("?period=custom&start=2026-03-05&end=2026-03-01", "ends before it starts"),
         ("?period=custom&start=2024-01-01&end=2026-03-01", "at most a year"),
+        ("?period=custom&start=9999-12-31&end=9999-12-31", "between 1970 and a year from today"),
+        ("?period=custom&start=0001-01-01&end=0001-01-01", "between 1970 and a year from today"),
+        ("?period=custom&start=2026-03-01&end=2027-03-20", "between 1970 and a year from today"),
         ("?pipeline=abc", "That pipeline is not in this team; showing all."),
+        ("?pipeline=²", "That pipeline is not in this team; showing all."),
+        ("?pipeline=" + "9" * 5000, "That pipeline is not in this team; showing all."),
         ("?brand=999999", "That brand is not in this team; showing all."),
     ],
 )
