@@ -96,8 +96,10 @@ def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, **options) -> Path:
+    """The whole page as test-artifacts/<name>.png; `options` go to Playwright (full_page=False
+    for what the viewport shows, clip=a box of the page)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), **{"full_page": True, **options})
     return path

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -55,12 +55,9 @@ def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo_with_hi
     assert page.locator("#sources svg.chart-svg").count() == 3
     assert page.console_errors == []
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(ARTIFACTS / "dashboard-year-1280.png"))  # the top, as one sees it
+    screenshot(page, "dashboard-year-1280", full_page=False)  # the top, as one sees it
     # Clipped from the whole page: an element screenshot would stitch the sticky header into it.
-    sources = page.locator("#sources").bounding_box()
-    page.screenshot(
-        path=str(ARTIFACTS / "dashboard-year-sources-1280.png"), full_page=True, clip=sources
-    )
+    screenshot(page, "dashboard-year-sources-1280", clip=page.locator("#sources").bounding_box())
 
 
 def test_the_dashboard_fits_a_phone(page_at, demo_with_history):
