@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-
 from django.utils.translation import gettext_lazy as _
 
 from comms.models import MessageStatus, OutboundMessage, Provider, SandboxDelivery
