@@ -144,7 +144,9 @@ CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from hx-headers, not the coo
 
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# An account locks after the limit from any address (a guess spread over many addresses counts);
+# guessing many accounts from one address is limited per client (crm/auth.py).
+AXES_LOCKOUT_PARAMETERS = ["username"]
 # Count failures per email address whatever its case, on our login and the platform admin's.
 AXES_USERNAME_CALLABLE = "crm.auth.lockout_username"
 AXES_RESET_ON_SUCCESS = True
