@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from comms.keywords import keyword_of, sms_keyword_handle
+from comms.keywords import is_keyword_text, sms_keyword_handle
 from comms.models import ContactCommsProfile
 from crm.models import Contact, NotificationLevel, Tenant
 from crm.phones import e164
@@ -412,10 +412,7 @@ def _owes_no_answer(message: TicketMessage) -> bool:
     """An out-of-office, or a STOP, START or HELP text the system itself answers
     (comms/keywords.py): nobody on the team owes a reply, so it reopens nothing, starts no
     response clock, raises no priority and alerts nobody. It still shows in the thread."""
-    if message.is_auto_reply:
-        return True
-    texted = message.channel in (MessageChannel.SMS, MessageChannel.WHATSAPP)
-    return texted and keyword_of(message.body_text) is not None
+    return message.is_auto_reply or is_keyword_text(channel=message.channel, body=message.body_text)
 
 
 def _tell_the_rest_of_the_app(tenant: Tenant, ticket: Ticket, message: TicketMessage, incoming):

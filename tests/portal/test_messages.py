@@ -8,6 +8,7 @@ import re
 import uuid
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -29,6 +30,8 @@ from tickets.services import (
 pytestmark = pytest.mark.django_db
 
 PAGE = reverse("portal:messages")
+# A Tuesday, 15:00 in Miami: a text goes at once (quiet hours end at 20:00).
+TUESDAY = dt.datetime(2026, 6, 9, 19, 0, tzinfo=dt.UTC)
 
 
 def _nonce(client) -> str:
@@ -118,6 +121,7 @@ def test_a_too_long_message_is_refused_and_comes_back_whole(client, world):
     assert _portal_messages(world, world.contact) == []
 
 
+@time_machine.travel(TUESDAY, tick=False)
 def test_a_staff_answer_shows_in_the_portal_and_goes_by_the_preferred_channel(client, world):
     with world.active():
         Contact.objects.filter(pk=world.contact.pk).update(preferred_channel="sms")
@@ -233,7 +237,8 @@ def test_only_answers_that_reached_the_customer_show(client, world):
     """Blocked (STOP, WhatsApp's 24-hour window), held back by quiet hours, failed, or still
     waiting to go: the team sees each in the inbox; the customer is never told it was said."""
     question = _customer_writes(world.tenant, world.contact, "When do you come?")
-    ticket = question.ticket
+    with world.active():
+        ticket = question.ticket
     with world.active():
         consent_record(
             tenant=world.tenant,

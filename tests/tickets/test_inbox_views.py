@@ -27,6 +27,7 @@ from tickets.models import (
     TicketAttachment,
     TicketMessage,
 )
+from tickets.services import ticket_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -874,7 +875,15 @@ def test_the_thread_and_contact_panel_show_replies_that_did_not_go_and_why(clien
             return TicketMessage.objects.get(body_text=body).outbound
 
     blocked = reply("sms", "After the STOP")
-    no_session = reply("whatsapp", "No WhatsApp conversation")
+    with world.active():  # (the form offers WhatsApp only with a WhatsApp number in the inbox)
+        no_session = ticket_reply(
+            tenant=world.tenant,
+            actor=world.rep.user,
+            ticket=ticket,
+            channel="whatsapp",
+            body="No WhatsApp conversation",
+            nonce="whatsapp",
+        ).outbound
     failed = reply("email", "Bounced email")
     queued = reply("email", "Waiting for the worker")
     held = reply("email", "Held until the morning")
