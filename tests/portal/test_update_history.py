@@ -138,7 +138,7 @@ def test_updates_that_never_reached_the_customer_are_not_in_the_history(client, 
     contact = world.contact
     _sent(world, contact, MessageSource.UPDATE, "This update arrived", days_ago=2)
     bounced = _sent(world, contact, MessageSource.UPDATE, "This one bounced", days_ago=3)
-    failed = _sent(world, contact, MessageSource.TRIGGER, "The carrier gave up", days_ago=4)
+    failed = _sent(world, contact, MessageSource.QUOTE, "The carrier gave up", days_ago=4)
     with world.active():
         OutboundMessage.objects.filter(pk=bounced.pk).update(status=MessageStatus.BOUNCED)
         OutboundMessage.objects.filter(pk=failed.pk).update(status=MessageStatus.FAILED)
