@@ -93,7 +93,7 @@ def _conversation_messages(customer: PortalCustomer) -> QuerySet[TicketMessage]:
             is_auto_reply=False,
         )
         .exclude(channel__in=NOT_SHOWN_CHANNELS)
-        # An answer without an outbox row was not ours to send (it arrived already sent).
+        # The customer's own messages have no outbox row; the team's show once theirs went out.
         .filter(Q(outbound__isnull=True) | Q(outbound__status__in=GONE_OUT_STATUSES))
         .select_related("outbound", "author")
         # The thread shows plain text: the HTML of long emails stays in the database.
