@@ -35,6 +35,12 @@ def keyword_of(body: str) -> str | None:
     return KEYWORDS.get(body.strip().upper())
 
 
+def is_keyword_text(*, channel: str, body: str) -> bool:
+    """A text (SMS or WhatsApp) that is a keyword: the system answers it, nobody on the team
+    owes a reply."""
+    return channel in (Channel.SMS, Channel.WHATSAPP) and keyword_of(body) is not None
+
+
 def _reply(keyword: str, *, business: str, channel_label: str, reach_us: str) -> str:
     if keyword == STOP:
         return (

@@ -1,14 +1,18 @@
 """Reads for the comms panel of a contact's page: consent per channel, the contact's own time
-zone and update rhythm, a bounced address, and the latest messages with why they went (or not).
+zone and update rhythm, a bounced address, and the latest messages with where each really is
+(blocked, held back, failed, queued, sent) and why it has not gone.
 A fixed number of queries whatever the contact's history."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from comms.models import ContactCommsProfile, OutboundMessage
 from comms.redaction import secrets_hidden
+from comms.selectors_outbox import DeliveryState, delivery_state
 from crm.models import Channel, Contact, ContactConsent, Membership, Tenant
 from leads.models import Lead, LeadStatus
 
@@ -26,7 +30,7 @@ class ConsentRow:
 class MessageRow:
     message: OutboundMessage
     what: str
-    reason: str
+    delivery: DeliveryState
 
 
 @dataclass(frozen=True)
@@ -45,17 +49,17 @@ def contact_get(*, tenant: Tenant, contact_id: int) -> Contact:
     return get_object_or_404(Contact.objects.filter(tenant=tenant), pk=contact_id)
 
 
-def _message_row(message: OutboundMessage) -> MessageRow:
+def _message_row(message: OutboundMessage, now: dt.datetime) -> MessageRow:
     if message.template_id is not None and message.template is not None:
         what = message.template.name
     else:
         # (Never a sign-in link or code: comms/redaction.py.)
         what = message.subject or secrets_hidden(message.body_text, source=message.source)[:80]
-    reason = message.decisions[-1].get("reason", "") if message.decisions else ""
-    return MessageRow(message=message, what=what, reason=reason or message.last_error)
+    return MessageRow(message=message, what=what, delivery=delivery_state(message, now))
 
 
 def contact_comms_panel(*, tenant: Tenant, contact: Contact) -> ContactCommsPanel:
+    now = timezone.now()
     consents = {
         consent.channel: consent
         for consent in ContactConsent.objects.filter(tenant=tenant, contact=contact)
@@ -73,7 +77,7 @@ def contact_comms_panel(*, tenant: Tenant, contact: Contact) -> ContactCommsPane
             for channel in Channel
         ],
         profile=ContactCommsProfile.objects.filter(tenant=tenant, contact=contact).first(),
-        messages=[_message_row(message) for message in messages],
+        messages=[_message_row(message, now) for message in messages],
     )
 
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
-from comms.models import OutboundMessage, Provider, SandboxDelivery
+from comms.models import MessageStatus, OutboundMessage, Provider, SandboxDelivery
+from comms.policy import Outcome
 from crm.models import Contact, Tenant
 from crm.pagination import KeysetPage, keyset_page
 
@@ -87,3 +89,36 @@ def message_decisions(message: OutboundMessage) -> list[Decision]:
         Decision(dt.datetime.fromisoformat(entry["at"]), entry["decision"], entry["reason"])
         for entry in message.decisions
     ]
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    """Where a message really is, for the team: `key` names its badge's style, `reason` says why
+    it has not gone (yet) or why it failed ("" once it went)."""
+
+    key: str
+    label: str
+    reason: str
+
+
+def _last_decision(message: OutboundMessage) -> dict:
+    return message.decisions[-1] if message.decisions else {}
+
+
+def delivery_state(message: OutboundMessage, now: dt.datetime) -> DeliveryState:
+    """A blocked message (consent, STOP, WhatsApp's 24-hour window, no address) and one held
+    back by quiet hours read as such, not as "Not sent (policy)" or "Scheduled"."""
+    last = _last_decision(message)
+    reason = last.get("reason", "")
+    status = message.status
+    if status == MessageStatus.SUPPRESSED and last.get("decision") == Outcome.BLOCK:
+        return DeliveryState("blocked", _("Blocked, not sent"), reason)
+    if status == MessageStatus.SCHEDULED and message.send_after > now:
+        if last.get("decision") == "deferred":
+            return DeliveryState("deferred", _("Held back"), reason)
+        return DeliveryState(status, message.get_status_display(), reason)
+    if status in (MessageStatus.FAILED, MessageStatus.BOUNCED):
+        return DeliveryState(status, message.get_status_display(), message.last_error or reason)
+    if status in (MessageStatus.SUPPRESSED, MessageStatus.CANCELLED):
+        return DeliveryState(status, message.get_status_display(), reason)
+    return DeliveryState(status, message.get_status_display(), "")

@@ -1,3 +1,26 @@
+"""Staff sign-in protection, besides django-axes.
+
+Axes locks an account (the email, whatever its case) after AXES_FAILURE_LIMIT wrong passwords
+from any address (AXES_LOCKOUT_PARAMETERS is the username alone). Guessing spread over many
+accounts from one address is limited here, per client address, and so are password reset
+requests: per email (no mail-bombing a colleague) and per client. Each limit counts whether or
+not the email belongs to anyone, and a refusal reads the same either way, so it reveals nothing.
+"""
+
+import datetime as dt
+import hashlib
+
+from axes.helpers import get_client_ip_address
+from axes.utils import reset
+
+from crm.ratelimit import hits, over_limit
+
+WINDOW = dt.timedelta(minutes=15)
+FAILED_SIGN_INS_PER_CLIENT = 20
+RESETS_PER_EMAIL = 5
+RESETS_PER_CLIENT = 20
+
+
 def lockout_username(request, credentials: dict | None) -> str:
     """The name django-axes counts failed sign-ins under: the email, lowercased.
 
@@ -9,3 +32,39 @@ def lockout_username(request, credentials: dict | None) -> str:
     if not raw and request is not None:
         raw = request.POST.get("username", "")
     return raw.strip().lower()
+
+
+def client_ip(request) -> str:
+    return get_client_ip_address(request) or "unknown"
+
+
+def client_key(kind: str, ip: str) -> str:
+    return f"staff:{kind}:client:{ip}"
+
+
+def email_key(kind: str, email: str) -> str:
+    # The cache holds a digest, not the address.
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return f"staff:{kind}:email:{digest}"
+
+
+def sign_in_refused_for_client(request) -> bool:
+    """Too many wrong passwords from this address lately, whichever emails they were for."""
+    key = client_key("sign-in-failed", client_ip(request))
+    return hits(key) >= FAILED_SIGN_INS_PER_CLIENT
+
+
+def sign_in_failed(request) -> None:
+    over_limit(client_key("sign-in-failed", client_ip(request)), FAILED_SIGN_INS_PER_CLIENT, WINDOW)
+
+
+def password_reset_refused(request, email: str) -> bool:
+    per_email = over_limit(email_key("reset", email), RESETS_PER_EMAIL, WINDOW)
+    per_client = over_limit(client_key("reset", client_ip(request)), RESETS_PER_CLIENT, WINDOW)
+    return per_email or per_client
+
+
+def lockout_clear(user) -> None:
+    """A locked account whose owner just proved their email (a password reset) signs in at once:
+    anyone may lock an account by guessing at it, only its owner may unlock it this way."""
+    reset(username=user.email.strip().lower())

@@ -15,3 +15,8 @@ def over_limit(key: str, limit: int, window: dt.timedelta) -> bool:
         cache.set(key, 1, timeout=seconds)
         hits = 1
     return hits > limit
+
+
+def hits(key: str) -> int:
+    """The hits counted so far in the current window (0 once it has ended)."""
+    return cache.get(key, 0)

@@ -26,6 +26,7 @@ from crm.models import (
     Membership,
     Notification,
     NotificationLevel,
+    PhoneKind,
     Property,
     PropertyContact,
     PropertyRole,
@@ -456,6 +457,8 @@ def consent_record(
         contact=contact,
         detail={"channel": channel, "status": status, "source": source},
     )
+    if status == ConsentStatus.WITHDRAWN and contact.preferred_channel == channel:
+        _preferred_channel_move_off(tenant=tenant, contact=contact, withdrawn=channel)
     signals.consent_recorded.send(
         sender=ContactConsent,
         tenant=tenant,
@@ -465,6 +468,57 @@ def consent_record(
         source=source,
     )
     return consent
+
+
+# After a withdrawal, where a contact is reached first instead: an inbox, then a call (a STOP to
+# texts is no invitation to WhatsApp), then the other phone channel.
+PREFERRED_CHANNEL_FALLBACKS = (Channel.EMAIL, Channel.PHONE, Channel.WHATSAPP, Channel.SMS)
+
+
+def _preferred_channel_move_off(*, tenant: Tenant, contact: Contact, withdrawn: str) -> None:
+    """A preferred channel the customer has withdrawn from (a STOP text, a staff note) would
+    leave their portal preferences refusing every save for a choice they never made, and the
+    inbox offering a channel that may not be used. Moved to the first reachable channel whose
+    consent stands; left as it is when there is none."""
+    refused = set(
+        ContactConsent.objects.filter(
+            tenant=tenant, contact=contact, status=ConsentStatus.WITHDRAWN
+        ).values_list("channel", flat=True)
+    )
+    phones = set(
+        ContactPhone.objects.filter(tenant=tenant, contact=contact).values_list("kind", flat=True)
+    )
+    has_mobile = bool(phones - {PhoneKind.LANDLINE})
+    reachable = {
+        Channel.EMAIL: ContactEmail.objects.filter(tenant=tenant, contact=contact).exists(),
+        Channel.PHONE: bool(phones),
+        Channel.WHATSAPP: has_mobile,
+        Channel.SMS: has_mobile,
+    }
+    instead = next(
+        (
+            channel
+            for channel in PREFERRED_CHANNEL_FALLBACKS
+            if channel != withdrawn and channel not in refused and reachable[channel]
+        ),
+        None,
+    )
+    if instead is None:
+        return
+    Contact.objects.filter(tenant=tenant, pk=contact.pk).update(
+        preferred_channel=instead, updated_at=timezone.now()
+    )
+    contact.preferred_channel = instead
+    timeline_record(
+        tenant=tenant,
+        kind="contact.preferred_channel",
+        summary=(
+            f"Preferred channel {Channel(withdrawn).label} → {Channel(instead).label}: "
+            f"{Channel(withdrawn).label} consent was withdrawn"
+        ),
+        contact=contact,
+        detail={"from": withdrawn, "to": instead},
+    )
 
 
 @transaction.atomic

@@ -59,6 +59,12 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/tenant/", accounts.tenant_choose, name="tenant-choose"),
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("leads/", include("leads.urls")),
     path("contacts/", include(contact_patterns)),

@@ -2,9 +2,11 @@
 
 What the customer reads is their side of the inbox: every message that went between them and the
 team on the tickets of their contacts, whatever the channel — what they wrote (here, by email, SMS
-or WhatsApp) and what the team answered. Never the team's internal notes, their summaries of
-phone calls, out-of-office auto-replies, a reply staff cancelled before it went, nor anybody
-else's tickets.
+or WhatsApp) and what the team answered. Only answers that reached them: a reply the delivery
+policy blocked (consent withdrawn, STOP, WhatsApp's 24-hour window), held back (quiet hours),
+that failed, bounced or is still waiting to go is the team's to see in their inbox, not something
+the customer was told. Never the team's internal notes, their summaries of phone calls,
+out-of-office auto-replies, nor anybody else's tickets.
 
 What the customer writes goes the way every inbound message goes (tickets/ingest.py): stored as
 an inbound event under a key made from the form's nonce (a double submit stores one message),
@@ -18,9 +20,9 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from comms.models import MessageStatus
+from comms.models import GONE_OUT_STATUSES
 from crm.pagination import KeysetPage, keyset_page
 from portal.auth import PortalCustomer
 from tickets.ingest import inbound_event_process, portal_message_store
@@ -91,7 +93,8 @@ def _conversation_messages(customer: PortalCustomer) -> QuerySet[TicketMessage]:
             is_auto_reply=False,
         )
         .exclude(channel__in=NOT_SHOWN_CHANNELS)
-        .exclude(outbound__status=MessageStatus.CANCELLED)
+        # The customer's own messages have no outbox row; the team's show once theirs went out.
+        .filter(Q(outbound__isnull=True) | Q(outbound__status__in=GONE_OUT_STATUSES))
         .select_related("outbound", "author")
         # The thread shows plain text: the HTML of long emails stays in the database.
         .defer("body_html", "media", "outbound__body_html", "outbound__context")
@@ -100,9 +103,9 @@ def _conversation_messages(customer: PortalCustomer) -> QuerySet[TicketMessage]:
 
 def _text(message: TicketMessage) -> str:
     outbound = message.outbound
-    if outbound is not None and outbound.template_id:
-        # A template reply's wording is on its outbox row once it is rendered (when it is sent).
-        return outbound.body_text or "A message from the team is on its way."
+    if outbound is not None and outbound.template_id and outbound.body_text:
+        # A template reply's wording is on its outbox row, rendered when it was sent.
+        return outbound.body_text
     return message.shown_text
 
 

@@ -107,6 +107,23 @@ def build_world(name: str) -> World:
     return World(tenant, admin, manager, rep, brand, contact, place, notification)
 
 
+STAFF_TEST_IPS = ("127.0.0.1", "10.0.0.1", "10.0.0.2")
+
+
+@pytest.fixture(autouse=True)
+def fresh_staff_sign_in_limits():
+    """The staff sign-in counters (crm/auth.py) live in Redis across tests: each test starts
+    with none for the addresses tests sign in from."""
+    from django.core.cache import cache
+
+    from crm import auth
+
+    keys = [auth.client_key(k, ip) for k in ("sign-in-failed", "reset") for ip in STAFF_TEST_IPS]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)
+
+
 @pytest.fixture
 def world(db) -> World:
     return build_world("Gulf Coast Roofing")

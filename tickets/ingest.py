@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from comms.keywords import sms_keyword_handle
+from comms.keywords import is_keyword_text, sms_keyword_handle
 from comms.models import ContactCommsProfile
 from crm.models import Contact, NotificationLevel, Tenant
 from crm.phones import e164
@@ -408,6 +408,13 @@ def _save_attachments(message: TicketMessage, attachments) -> None:
         attachment.save()
 
 
+def _owes_no_answer(message: TicketMessage) -> bool:
+    """An out-of-office, or a STOP, START or HELP text the system itself answers
+    (comms/keywords.py): nobody on the team owes a reply, so it reopens nothing, starts no
+    response clock, raises no priority and alerts nobody. It still shows in the thread."""
+    return message.is_auto_reply or is_keyword_text(channel=message.channel, body=message.body_text)
+
+
 def _tell_the_rest_of_the_app(tenant: Tenant, ticket: Ticket, message: TicketMessage, incoming):
     """The comms engine and the leads hear that the customer answered."""
     contact = incoming.contact
@@ -428,7 +435,7 @@ def _tell_the_rest_of_the_app(tenant: Tenant, ticket: Ticket, message: TicketMes
                 contact=contact,
                 detail={"ticket": ticket.pk, "keyword": keyword},
             )
-    if message.is_auto_reply:
+    if _owes_no_answer(message):
         return
     Lead.objects.filter(
         tenant=tenant, contact=contact, status__in=(LeadStatus.OPEN, LeadStatus.WON)
@@ -503,18 +510,19 @@ def _apply_to_ticket(tenant: Tenant, thread: Thread, incoming: Incoming, event: 
         media=incoming.media or [],
         inbound_event=event,
     )
-    boosted = "" if message.is_auto_reply else _boost(tenant, ticket, message, inbox_settings)
+    owes_no_answer = _owes_no_answer(message)
+    boosted = "" if owes_no_answer else _boost(tenant, ticket, message, inbox_settings)
     message.save()
     _save_attachments(message, incoming.attachments)
 
-    # An auto-reply does not bring a ticket back to the top of anyone's list.
-    latest = sent_at >= ticket.last_message_at and not message.is_auto_reply
+    # An auto-reply or a STOP does not bring a ticket back to the top of anyone's list.
+    latest = sent_at >= ticket.last_message_at and not owes_no_answer
     if latest or thread.is_new:
         ticket.last_message_at = sent_at
         ticket.last_message_snippet = _snippet(message.shown_text or message.subject)
         ticket.last_message_channel = message.channel
         ticket.last_message_direction = Direction.INBOUND
-    if not message.is_auto_reply:
+    if not owes_no_answer:
         ticket.last_customer_message_at = sent_at
         if ticket.status != TicketStatus.OPEN:
             timeline_record(
@@ -543,7 +551,7 @@ def _apply_to_ticket(tenant: Tenant, thread: Thread, incoming: Incoming, event: 
     )
     if thread.is_new:
         ticket_assign_automatically(tenant=tenant, ticket=ticket, now=now)
-    elif ticket.assignee_id and not message.is_auto_reply:
+    elif ticket.assignee_id and not owes_no_answer:
         notification_create(
             tenant=tenant,
             recipient=ticket.assignee.user,

@@ -15,7 +15,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from comms.models import PENDING_STATUSES, MessageStatus, MessageTemplate, OutboundMessage
+from comms.models import PENDING_STATUSES, MessageStatus, MessageTemplate
+from comms.selectors_outbox import DeliveryState, delivery_state
 from comms.selectors_templates import templates_with_variants
 from crm.models import ContactEmail, ContactPhone, Membership, PhoneKind, Role, Tenant
 from crm.pagination import KeysetPage, keyset_page
@@ -52,12 +53,6 @@ STATUS_FILTERS = (STATUS_ACTIVE, *TicketStatus.values, STATUS_ANY)
 # A delivery receipt (delivered, opened) usually follows "sent" within minutes: the thread keeps
 # asking for that long, then stops.
 POLL_SENT_FOR = dt.timedelta(minutes=10)
-NOT_SENT_STATUSES = (
-    MessageStatus.FAILED,
-    MessageStatus.BOUNCED,
-    MessageStatus.SUPPRESSED,
-    MessageStatus.CANCELLED,
-)
 
 
 def is_manager(membership: Membership) -> bool:
@@ -220,18 +215,7 @@ class ThreadMessage:
     text: str
     history: str  # the quoted history folded behind "…"; "" when there is none
     polls: bool
-    delivery_note: str  # why it did not go (yet): the outbox's last decision
-
-
-def _delivery_note(outbound: OutboundMessage | None, now: dt.datetime) -> str:
-    if outbound is None:
-        return ""
-    held = outbound.status == MessageStatus.SCHEDULED and outbound.send_after > now
-    if outbound.status not in NOT_SENT_STATUSES and not held:
-        return ""
-    if outbound.status == MessageStatus.FAILED and outbound.last_error:
-        return outbound.last_error
-    return outbound.decisions[-1].get("reason", "") if outbound.decisions else ""
+    delivery: DeliveryState | None  # where an outbound message really is, and why
 
 
 def _thread_message(message: TicketMessage, now: dt.datetime) -> ThreadMessage:
@@ -241,9 +225,8 @@ def _thread_message(message: TicketMessage, now: dt.datetime) -> ThreadMessage:
     if outbound is not None and outbound.template_id and outbound.body_text:
         text = outbound.body_text
     history = message.body_text if message.has_folded_history else ""
-    return ThreadMessage(
-        message, text, history, message_polls(message, now), _delivery_note(outbound, now)
-    )
+    delivery = delivery_state(outbound, now) if outbound is not None else None
+    return ThreadMessage(message, text, history, message_polls(message, now), delivery)
 
 
 def _messages(tenant: Tenant) -> QuerySet[TicketMessage]:

@@ -5,7 +5,9 @@
 3. a subject tag like [#T-1042];
 4. the contact's most recent open ticket with activity within the tenant's window, so an SMS and
    an email from the same person join one ticket;
-5. else a new ticket.
+5. a STOP, START or HELP text joins the contact's latest ticket whatever its status or age: the
+   system answers it and it reopens nothing (tickets/ingest.py), so it opens no ticket of its own;
+6. else a new ticket.
 
 References to our own (sequential, guessable) outbox Message-IDs and subject tags only count when
 the sender is the ticket's contact: nobody writes into another customer's thread by guessing.
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from django.db.models import F
 from django.utils import timezone
 
+from comms.keywords import is_keyword_text
 from comms.models import OutboundMessage
 from crm.models import Contact, Tenant
 from crm.services import timeline_record
@@ -217,6 +220,17 @@ def thread_for(
     )
     if recent is not None:
         return Thread(recent, False, "recent ticket")
+
+    if is_keyword_text(channel=incoming.channel, body=incoming.body_text):
+        latest = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("inbox", "contact", "lead", "assignee__user")
+            .filter(tenant=tenant, contact=contact)
+            .order_by("-last_message_at", "-id")
+            .first()
+        )
+        if latest is not None:
+            return Thread(latest, False, "keyword")
 
     how = f"follow-up to closed {closed.reference}" if closed else ""
     subject = incoming.subject or ""

@@ -1,3 +1,4 @@
+from axes.helpers import get_lockout_response
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -5,6 +6,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods
 
+from crm import auth
 from crm.forms import EmailLoginForm
 from crm.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
 from crm.selectors import memberships_for_user
@@ -14,12 +16,36 @@ class LoginView(auth_views.LoginView):
     authentication_form = EmailLoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        # The page axes shows for a locked account: nobody learns which limit was hit.
+        if auth.sign_in_refused_for_client(request):
+            return get_lockout_response(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        auth.sign_in_failed(self.request)
+        return super().form_invalid(form)
+
     def get_success_url(self) -> str:
         # Every sign-in passes the tenant picker, which carries the page asked for as `next`:
         # going straight there would bounce to the picker and lose it.
         choose = reverse("tenant-choose")
         target = self.get_redirect_url()
         return f"{choose}?{urlencode({'next': target})}" if target else choose
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form):
+        if auth.password_reset_refused(self.request, form.cleaned_data["email"]):
+            return render(self.request, "registration/password_reset_paused.html", status=429)
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        auth.lockout_clear(form.user)
+        return response
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -148,7 +148,7 @@ class TestWhatThePanelShows:
         page = _page(client.get(_panel_url(world.contact), **HX))
         rows = re.findall(r"<tr>\s*<td class=\"nowrap\">", page)
         assert len(rows) == 10
-        assert "Quote sent" in page and "Not sent (policy)" in page
+        assert "Quote sent" in page and "Blocked, not sent" in page
         assert "Blocked: the contact opted out of SMS" in page
         assert "Old message 11" in page and "Old message 2" not in page
 

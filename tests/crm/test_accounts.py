@@ -1,6 +1,7 @@
 """Staff sign-in: email and password, lockout, password reset, session length, choosing a tenant."""
 
 import re
+import uuid
 
 import pytest
 from django.conf import settings as django_settings
@@ -8,6 +9,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 
+from crm import auth
 from crm.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
 from crm.models import Role, User
 from crm.settings import base
@@ -129,6 +131,113 @@ class TestLockout:
             _login(client, email, "wrong-password")
 
         assert _login(client, email).status_code == 302
+
+
+class TestLockoutAcrossAddresses:
+    """An account locks after the limit from any mix of addresses; one address guessing at many
+    accounts is limited too; every refusal reads the same, for a real email or not."""
+
+    def test_an_account_locks_whichever_addresses_the_wrong_passwords_came_from(
+        self, client, world
+    ):
+        email = world.rep.user.email
+        for attempt in range(django_settings.AXES_FAILURE_LIMIT):
+            client.post(
+                LOGIN_URL,
+                {"username": email, "password": "wrong-password"},
+                REMOTE_ADDR=f"198.51.100.{attempt + 1}",
+            )
+
+        response = client.post(
+            LOGIN_URL, {"username": email, "password": TEST_PASSWORD}, REMOTE_ADDR="10.0.0.2"
+        )
+
+        assert response.status_code == 429
+        assert "Too many sign-in attempts" in response.content.decode()
+        assert _signed_in_user_id(client) is None
+
+    def test_one_address_guessing_at_many_accounts_is_stopped(self, client, world):
+        for number in range(auth.FAILED_SIGN_INS_PER_CLIENT):
+            response = client.post(
+                LOGIN_URL,
+                {"username": f"guess-{number}@staff.test", "password": "wrong-password"},
+                REMOTE_ADDR="10.0.0.1",
+            )
+            assert response.status_code == 200
+
+        refused = client.post(
+            LOGIN_URL,
+            {"username": world.rep.user.email, "password": TEST_PASSWORD},
+            REMOTE_ADDR="10.0.0.1",
+        )
+        elsewhere = client.post(
+            LOGIN_URL,
+            {"username": world.rep.user.email, "password": TEST_PASSWORD},
+            REMOTE_ADDR="10.0.0.2",
+        )
+
+        assert refused.status_code == 429
+        assert "Too many sign-in attempts" in refused.content.decode()
+        assert elsewhere.status_code == 302  # the account itself is not locked
+
+    def test_an_unknown_email_locks_out_with_the_same_page(self, client, world):
+        pages = []
+        for email in (world.rep.user.email, "nobody@staff.test"):
+            for _ in range(django_settings.AXES_FAILURE_LIMIT):
+                _login(client, email, "wrong-password")
+            response = _login(client, email, "another-wrong-password")
+            pages.append((response.status_code, response.content))
+
+        assert pages[0] == pages[1]
+        assert pages[0][0] == 429
+
+    def test_a_password_reset_unlocks_the_account(self, client, world, mailoutbox):
+        email = world.rep.user.email
+        for _ in range(django_settings.AXES_FAILURE_LIMIT):
+            _login(client, email, "wrong-password")
+        assert _login(client, email).status_code == 429
+
+        client.post(reverse("password_reset"), {"email": email})
+        set_password_url = client.get(_reset_link(mailoutbox[0]))["Location"]
+        client.post(
+            set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+        )
+
+        assert _login(client, email, NEW_PASSWORD).status_code == 302
+
+
+class TestPasswordResetLimits:
+    def test_resets_for_one_email_are_limited_known_or_not(self, client, world, mailoutbox):
+        answers = {}
+        unknown = f"nobody-{uuid.uuid4().hex[:8]}@staff.test"
+        for email in (world.rep.user.email, unknown):
+            codes = []
+            for number in range(auth.RESETS_PER_EMAIL + 1):
+                response = client.post(
+                    reverse("password_reset"),
+                    {"email": email},
+                    REMOTE_ADDR=f"198.51.100.{number + 1}",
+                )
+                codes.append(response.status_code)
+            answers[email] = (codes, response.content)
+
+        assert answers[world.rep.user.email] == answers[unknown]
+        codes, page = answers[unknown]
+        assert codes == [302] * auth.RESETS_PER_EMAIL + [429]
+        assert "Too many reset requests" in page.decode()
+        assert len(mailoutbox) == auth.RESETS_PER_EMAIL
+
+    def test_resets_from_one_address_are_limited_across_emails(self, client, world, mailoutbox):
+        for number in range(auth.RESETS_PER_CLIENT):
+            response = client.post(
+                reverse("password_reset"), {"email": f"guess-{number}@staff.test"}
+            )
+            assert response.status_code == 302
+
+        refused = client.post(reverse("password_reset"), {"email": world.rep.user.email})
+
+        assert refused.status_code == 429
+        assert mailoutbox == []
 
 
 class TestPasswordHashing:

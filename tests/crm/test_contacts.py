@@ -159,3 +159,64 @@ def test_show_more_keeps_the_search(client, world):
 
     page = client.get(reverse("contacts:list"), {"q": "Whitfield"}).content.decode()
     assert 'href="?q=Whitfield&amp;after=' in page
+
+
+class TestPreferredChannelAfterWithdrawal:
+    def _withdraw(self, world, contact, channel, source="STOP reply"):
+        from crm.models import ConsentStatus
+        from crm.services import consent_record
+
+        with world.active():
+            consent_record(
+                tenant=world.tenant,
+                contact=contact,
+                channel=channel,
+                status=ConsentStatus.WITHDRAWN,
+                source=source,
+            )
+            contact.refresh_from_db()
+
+    def test_withdrawing_the_preferred_channel_moves_it_to_the_next_reachable(self, world):
+        contact = world.contact
+        with world.active():
+            Contact.objects.filter(pk=contact.pk).update(preferred_channel="sms")
+            contact.refresh_from_db()
+
+        self._withdraw(world, contact, "email", source="told us on the phone")
+        assert contact.preferred_channel == "sms"  # not the preferred one: left alone
+        self._withdraw(world, contact, "sms")
+
+        assert contact.preferred_channel == "phone"  # email is withdrawn too: a call
+        with world.active():
+            event = TimelineEvent.objects.get(contact=contact, kind="contact.preferred_channel")
+        assert event.summary == "Preferred channel SMS → Phone call: SMS consent was withdrawn"
+
+    def test_the_data_migration_moves_contacts_who_withdrew_before(self, world):
+        import importlib
+        from types import SimpleNamespace
+
+        from django.apps import apps
+
+        from crm.models import ContactConsent
+
+        migration = importlib.import_module("crm.migrations.0010_preferred_channel_off_withdrawn")
+        landline_only = factories.ContactFactory(tenant=world.tenant, preferred_channel="sms")
+        factories.ContactPhoneFactory(tenant=world.tenant, contact=landline_only, kind="landline")
+        with world.active():
+            Contact.objects.filter(pk=world.contact.pk).update(preferred_channel="sms")
+            for contact in (world.contact, landline_only):
+                ContactConsent.objects.create(
+                    tenant=world.tenant,
+                    contact=contact,
+                    channel="sms",
+                    status="withdrawn",
+                    source="STOP reply",
+                    recorded_at=timezone.now(),
+                )
+
+            # (As the app role, inside the tenant: the migration itself runs as the owner.)
+            editor = SimpleNamespace(connection=SimpleNamespace(alias="default"))
+            migration.move_off_withdrawn(apps, editor)
+
+            assert Contact.objects.get(pk=world.contact.pk).preferred_channel == "email"
+            assert Contact.objects.get(pk=landline_only.pk).preferred_channel == "phone"

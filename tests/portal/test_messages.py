@@ -1,26 +1,37 @@
 """The portal's Messages page: a message lands in the contact's inbox thread (once, however often
-the form is sent), staff answers show in the portal and go by the customer's preferred channel,
-notes and other customers' threads never show, a too-long message comes back whole."""
+the form is sent), staff answers show in the portal once they went out by the customer's preferred
+channel (never one blocked, held back, failed or still waiting), notes and other customers'
+threads never show, a too-long message comes back whole."""
 
+import datetime as dt
 import re
 import uuid
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from comms.models import OutboundMessage
-from crm.models import Contact
+from comms.models import MessageStatus, OutboundMessage
+from crm.models import ConsentStatus, Contact
+from crm.services import consent_record
 from tests import factories
 from tests.conftest import sign_in
-from tests.portal.helpers import portal_sign_in
+from tests.portal.helpers import deliver, portal_sign_in
 from tickets import ingest
 from tickets.models import Direction, InboundEvent, MessageChannel, Ticket, TicketMessage
-from tickets.services import portal_reply_footer, ticket_add_note, ticket_log_call
+from tickets.services import (
+    portal_reply_footer,
+    ticket_add_note,
+    ticket_log_call,
+    ticket_reply,
+)
 
 pytestmark = pytest.mark.django_db
 
 PAGE = reverse("portal:messages")
+# A Tuesday, 15:00 in Miami: a text goes at once (quiet hours end at 20:00).
+TUESDAY = dt.datetime(2026, 6, 9, 19, 0, tzinfo=dt.UTC)
 
 
 def _nonce(client) -> str:
@@ -110,6 +121,7 @@ def test_a_too_long_message_is_refused_and_comes_back_whole(client, world):
     assert _portal_messages(world, world.contact) == []
 
 
+@time_machine.travel(TUESDAY, tick=False)
 def test_a_staff_answer_shows_in_the_portal_and_goes_by_the_preferred_channel(client, world):
     with world.active():
         Contact.objects.filter(pk=world.contact.pk).update(preferred_channel="sms")
@@ -141,6 +153,8 @@ def test_a_staff_answer_shows_in_the_portal_and_goes_by_the_preferred_channel(cl
     assert outbound.channel == "sms"
     assert outbound.body_text == f"{answer}\n\n{portal_reply_footer()}"
     assert portal_reply_footer().endswith("/portal/messages/")
+    assert answer not in client.get(PAGE).content.decode()  # not until it has gone
+    deliver(world.tenant)
     html = client.get(PAGE).content.decode()
     assert html.index("Is Thursday still on?") < html.index(answer)  # the newest at the bottom
     assert world.rep.user.full_name in html
@@ -204,3 +218,78 @@ def test_the_latest_messages_come_first_in_fixed_queries_and_older_ones_on_reque
     ]
     assert page.context["conversation"].older_cursor is None
     assert "Back to the latest messages" in page.content.decode()
+
+
+def _reply(world, ticket, channel: str, body: str, *, now=None) -> TicketMessage:
+    with world.active():
+        return ticket_reply(
+            tenant=world.tenant,
+            actor=world.rep.user,
+            ticket=ticket,
+            channel=channel,
+            body=body,
+            nonce=uuid.uuid4().hex,
+            now=now,
+        )
+
+
+def test_only_answers_that_reached_the_customer_show(client, world):
+    """Blocked (STOP, WhatsApp's 24-hour window), held back by quiet hours, failed, or still
+    waiting to go: the team sees each in the inbox; the customer is never told it was said."""
+    question = _customer_writes(world.tenant, world.contact, "When do you come?")
+    with world.active():
+        ticket = question.ticket
+    with world.active():
+        consent_record(
+            tenant=world.tenant,
+            contact=world.contact,
+            channel="sms",
+            status=ConsentStatus.WITHDRAWN,
+            source="STOP reply",
+        )
+    after_stop = _reply(world, ticket, "sms", "Blocked after STOP")
+    no_session = _reply(world, ticket, "whatsapp", "Blocked by the 24-hour window")
+    # 03:00 tomorrow where the business is: an email goes any time, a text waits for 08:00.
+    night = (dt.datetime.now(world.tenant.zone) + dt.timedelta(days=1)).replace(hour=3, minute=0)
+    with world.active():
+        consent_record(
+            tenant=world.tenant,
+            contact=world.contact,
+            channel="sms",
+            status=ConsentStatus.NO_MARKETING,
+            source="START reply",
+        )
+    deferred = _reply(world, ticket, "sms", "Held back by quiet hours", now=night)
+    failed = _reply(world, ticket, "email", "Failed at the provider")
+    queued = _reply(world, ticket, "email", "Still in the outbox")
+    sent = _reply(world, ticket, "email", "This one went out")
+    with world.active():
+        statuses = {
+            m.body_text: m.outbound.status
+            for m in (after_stop, no_session, deferred, failed, queued, sent)
+            if m.refresh_from_db() is None
+        }
+        OutboundMessage.objects.filter(pk=failed.outbound_id).update(
+            status=MessageStatus.FAILED, last_error="Mailbox unavailable"
+        )
+        OutboundMessage.objects.filter(pk=queued.outbound_id).update(status=MessageStatus.QUEUED)
+        OutboundMessage.objects.filter(pk=sent.outbound_id).update(
+            status=MessageStatus.DELIVERED, sent_at=dt.datetime.now(dt.UTC)
+        )
+    assert statuses["Blocked after STOP"] == MessageStatus.SUPPRESSED
+    assert statuses["Blocked by the 24-hour window"] == MessageStatus.SUPPRESSED
+    assert statuses["Held back by quiet hours"] == MessageStatus.SCHEDULED
+
+    portal_sign_in(client, world.tenant, world.contact)
+    html = client.get(PAGE).content.decode()
+
+    assert "When do you come?" in html
+    assert "This one went out" in html
+    for never_told in (
+        "Blocked after STOP",
+        "Blocked by the 24-hour window",
+        "Held back by quiet hours",
+        "Failed at the provider",
+        "Still in the outbox",
+    ):
+        assert never_told not in html

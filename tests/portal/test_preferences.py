@@ -173,6 +173,37 @@ class TestSave:
             world.contact.refresh_from_db()
             assert world.contact.language == "en"
 
+    def test_after_a_stop_text_the_next_save_is_not_refused_for_sms(self, client, world):
+        """STOP moves the preferred channel off SMS: saving a language change (every other
+        field as the page shows it) is not refused for a choice the customer never made."""
+        from comms.keywords import sms_keyword_handle
+
+        with world.active():
+            world.contact.preferred_channel = "sms"
+            world.contact.save(update_fields=["preferred_channel"])
+            sms_keyword_handle(
+                tenant=world.tenant, contact=world.contact, channel="sms", body="STOP"
+            )
+        portal_sign_in(client, world.tenant, world.contact)
+        form = client.get(PAGE).context["form"]
+        shown = {name: form[name].value() for name in form.fields}
+        assert shown["preferred_channel"] == "email" and shown["sms_updates"] is False
+        data = {name: value for name, value in shown.items() if value not in (False, None)}
+        data = {name: "on" if value is True else value for name, value in data.items()}
+
+        response = client.post(PAGE, {**data, "update_frequency": "monthly"})
+
+        assert response.status_code == 302
+        with world.active():
+            world.contact.refresh_from_db()
+            assert world.contact.preferred_channel == "email"
+            assert ContactCommsProfile.objects.get(contact=world.contact).update_frequency == (
+                "monthly"
+            )
+            assert ContactConsent.objects.get(contact=world.contact, channel="sms").status == (
+                ConsentStatus.WITHDRAWN
+            )
+
     def test_offers_without_job_messages_and_unknown_values_are_refused(self, client, world):
         portal_sign_in(client, world.tenant, world.contact)
 

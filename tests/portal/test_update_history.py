@@ -125,3 +125,47 @@ def test_another_customers_updates_are_never_shown(client, world, other_world):
     assert "Work starts Monday" not in theirs and "Charger" not in theirs
     assert "Charger update" in elsewhere
     assert "Work starts Monday" not in elsewhere and "skylight" not in elsewhere
+
+
+def test_updates_that_never_reached_the_customer_are_not_in_the_history(client, world):
+    """Blocked after STOP, bounced or failed after it was sent (one still waiting is in
+    _history): the team's outbox shows why; the customer's history holds only what reached
+    them."""
+    from comms.models import MessageStatus, OutboundMessage
+    from crm.models import ConsentStatus
+    from crm.services import consent_record
+
+    contact = world.contact
+    _sent(world, contact, MessageSource.UPDATE, "This update arrived", days_ago=2)
+    bounced = _sent(world, contact, MessageSource.UPDATE, "This one bounced", days_ago=3)
+    failed = _sent(world, contact, MessageSource.QUOTE, "The carrier gave up", days_ago=4)
+    with world.active():
+        OutboundMessage.objects.filter(pk=bounced.pk).update(status=MessageStatus.BOUNCED)
+        OutboundMessage.objects.filter(pk=failed.pk).update(status=MessageStatus.FAILED)
+        consent_record(
+            tenant=world.tenant,
+            contact=contact,
+            channel="sms",
+            status=ConsentStatus.WITHDRAWN,
+            source="STOP reply",
+        )
+        blocked = outbox.message_schedule(
+            tenant=world.tenant,
+            channel="sms",
+            source=MessageSource.UPDATE,
+            idempotency_key="test:after-stop",
+            contact=contact,
+            body_text="Texted after the STOP",
+        )
+    assert blocked.status == MessageStatus.SUPPRESSED
+    portal_sign_in(client, world.tenant, contact)
+
+    html = client.get(PAGE).content.decode()
+
+    assert "This update arrived" in html
+    for never_told in (
+        "This one bounced",
+        "The carrier gave up",
+        "Texted after the STOP",
+    ):
+        assert never_told not in html

@@ -27,6 +27,7 @@ from tickets.models import (
     TicketAttachment,
     TicketMessage,
 )
+from tickets.services import ticket_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -787,3 +788,129 @@ def test_a_manager_marks_the_customer_vip_from_the_thread_and_a_rep_may_not(clie
     with world.active():
         world.contact.refresh_from_db()
         assert not world.contact.is_vip
+
+
+# --- STOP, and what the team sees of replies that did not reach the customer ---------------------
+
+
+@time_machine.travel(TUESDAY, tick=False)
+def test_a_stop_text_reopens_nothing_starts_no_clock_and_alerts_nobody(client, desk):
+    world = desk.world
+    with world.active():
+        world.contact.preferred_channel = "sms"
+        world.contact.save(update_fields=["preferred_channel"])
+    _sms_in(desk, "Water is coming through the ceiling", "SM200")
+    with world.active():
+        ticket = Ticket.objects.get()
+    sign_in(client, world.rep)
+    client.post(
+        desk.url("reply", ticket),
+        {"channel": "sms", "body": "On our way", "nonce": uuid.uuid4(), "status_after": "resolved"},
+    )
+    with world.active():
+        ticket.refresh_from_db()
+        clocks_before = SlaEvent.objects.filter(ticket=ticket, kind="started").count()
+        alerts_before = Notification.objects.filter(recipient=world.rep.user).count()
+    assert ticket.status == "resolved"
+
+    _sms_in(desk, "STOP", "SM201")
+
+    with world.active():
+        ticket.refresh_from_db()
+        world.contact.refresh_from_db()
+        assert ticket.status == "resolved"
+        assert ticket.sla_due_at is None and ticket.sla_paused_minutes_left is None
+        assert SlaEvent.objects.filter(ticket=ticket, kind="started").count() == clocks_before
+        assert Notification.objects.filter(recipient=world.rep.user).count() == alerts_before
+        assert not TimelineEvent.objects.filter(kind="ticket.reopened").exists()
+        assert TimelineEvent.objects.filter(kind="ticket.keyword").exists()
+        assert TicketMessage.objects.filter(ticket=ticket, body_text="STOP").exists()
+        # Texts are off: the contact is reached first by email now, and the timeline says why.
+        assert world.contact.preferred_channel == "email"
+        assert TimelineEvent.objects.filter(
+            contact=world.contact, kind="contact.preferred_channel"
+        ).exists()
+    assert "STOP" in client.get(desk.url("detail", ticket)).content.decode()
+
+    _sms_in(desk, "Can you come back tomorrow?", "SM202")  # a real message is owed an answer
+    with world.active():
+        owed = Ticket.objects.get(messages__body_text="Can you come back tomorrow?")
+    assert owed.status == "open" and owed.sla_due_at is not None
+
+
+@pytest.mark.parametrize("keyword", ["cancel", "HELP", "start"])
+@time_machine.travel(TUESDAY, tick=False)
+def test_any_keyword_the_system_answers_leaves_the_ticket_alone(client, desk, keyword):
+    _sms_in(desk, "Water is coming through the ceiling", "SM300")
+    with desk.world.active():
+        ticket = Ticket.objects.get()
+    sign_in(client, desk.world.rep)
+    client.post(
+        desk.url("reply", ticket),
+        {"channel": "sms", "body": "Fixed", "nonce": uuid.uuid4(), "status_after": "waiting"},
+    )
+
+    _sms_in(desk, keyword, "SM301")
+
+    with desk.world.active():
+        ticket.refresh_from_db()
+    assert (ticket.status, ticket.sla_due_at, ticket.priority_reason) == ("waiting", None, "")
+
+
+@time_machine.travel(TUESDAY, tick=False)
+def test_the_thread_and_contact_panel_show_replies_that_did_not_go_and_why(client, desk):
+    world = desk.world
+    _sms_in(desk, "Water is coming through the ceiling", "SM400")
+    _sms_in(desk, "STOP", "SM401")
+    with world.active():
+        ticket = Ticket.objects.get()
+    sign_in(client, world.rep)
+
+    def reply(channel, body):
+        client.post(
+            desk.url("reply", ticket),
+            {"channel": channel, "body": body, "nonce": uuid.uuid4(), "status_after": "waiting"},
+        )
+        with world.active():
+            return TicketMessage.objects.get(body_text=body).outbound
+
+    blocked = reply("sms", "After the STOP")
+    with world.active():  # (the form offers WhatsApp only with a WhatsApp number in the inbox)
+        no_session = ticket_reply(
+            tenant=world.tenant,
+            actor=world.rep.user,
+            ticket=ticket,
+            channel="whatsapp",
+            body="No WhatsApp conversation",
+            nonce="whatsapp",
+        ).outbound
+    failed = reply("email", "Bounced email")
+    queued = reply("email", "Waiting for the worker")
+    held = reply("email", "Held until the morning")
+    with world.active():
+        OutboundMessage.objects.filter(pk=failed.pk).update(
+            status=MessageStatus.FAILED, last_error="Mailbox unavailable"
+        )
+        OutboundMessage.objects.filter(pk=queued.pk).update(status=MessageStatus.QUEUED)
+        OutboundMessage.objects.filter(pk=held.pk).update(
+            send_after=TUESDAY + dt.timedelta(hours=14),
+            decisions=[
+                *held.decisions,
+                {"at": "", "decision": "deferred", "reason": "Deferred to Wed 08:00: quiet hours"},
+            ],
+        )
+
+    thread = client.get(desk.url("detail", ticket)).content.decode()
+    panel = client.get(
+        reverse("comms:contact-panel", kwargs={"contact_pk": world.contact.pk}),
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+
+    for page in (thread, panel):
+        assert page.count("Blocked, not sent") == 2  # the STOP and WhatsApp's 24-hour window
+        assert "opted out of SMS" in page
+        assert "24-hour" in page
+        assert "Failed" in page and "Mailbox unavailable" in page
+        assert "Queued for sending" in page
+        assert "Held back" in page and "Deferred to Wed 08:00: quiet hours" in page
+    assert blocked.status == no_session.status == MessageStatus.SUPPRESSED
