@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comms.models import MessageChannel as OutboxChannel
-from comms.models import MessageSource, MessageTemplate
+from comms.models import MessageSource, MessageStatus, MessageTemplate
 from comms.outbox import message_schedule
 from comms.providers import message_id_header
 from crm.models import Property, Tenant, User
@@ -178,7 +178,14 @@ def ticket_reply(
         message_id=message_id_header(outbound).strip("<>"),
         outbound=outbound,
     )
-    _answered(tenant, ticket, message, status_after)
+    if outbound.status == MessageStatus.SUPPRESSED:
+        # Blocked at once (STOP, consent, WhatsApp's 24-hour window, no address): the customer
+        # got nothing, so the clock keeps running and the ticket keeps its status; the thread
+        # shows the reply as blocked, with why.
+        _touch(ticket, message)
+        ticket.save()
+    else:
+        _answered(tenant, ticket, message, status_after)
     timeline_record(
         tenant=tenant,
         kind="ticket.replied",

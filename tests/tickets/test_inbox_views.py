@@ -914,3 +914,34 @@ def test_the_thread_and_contact_panel_show_replies_that_did_not_go_and_why(clien
         assert "Queued for sending" in page
         assert "Held back" in page and "Deferred to Wed 08:00: quiet hours" in page
     assert blocked.status == no_session.status == MessageStatus.SUPPRESSED
+
+
+def test_a_reply_blocked_at_once_leaves_the_clock_running_and_says_why(client, desk):
+    world = desk.world
+    _sms_in(desk, "STOP", "SM500")
+    _sms_in(desk, "Actually, is the crew coming?", "SM501")
+    with world.active():
+        ticket = Ticket.objects.get(messages__body_text="Actually, is the crew coming?")
+        status_before, due_before = ticket.status, ticket.sla_due_at
+    assert due_before is not None
+    sign_in(client, world.rep)
+
+    response = client.post(
+        desk.url("reply", ticket),
+        {"channel": "sms", "body": "Yes, at 9", "nonce": uuid.uuid4(), "status_after": "waiting"},
+        follow=True,
+    )
+
+    with world.active():
+        ticket.refresh_from_db()
+        reply = TicketMessage.objects.get(body_text="Yes, at 9")
+        assert reply.outbound.status == MessageStatus.SUPPRESSED
+        assert ticket.status == status_before
+        assert ticket.sla_due_at == due_before
+        assert ticket.first_response_at is None
+        assert not SlaEvent.objects.filter(
+            ticket=ticket, kind__in=["met", "answered_late"]
+        ).exists()
+    page = response.content.decode()
+    assert "Not sent:" in page and "opted out of SMS" in page
+    assert "answer on another channel" in page

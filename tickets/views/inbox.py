@@ -15,8 +15,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from comms.models import MessageStatus
+from comms.selectors_outbox import delivery_state
 from crm.permissions import tenant_member_required
 from crm.services import contact_set_vip
 from tickets import selectors_inbox as selectors
@@ -243,11 +246,24 @@ def ticket_reply(request, ticket_pk: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request,
-                f"{message.get_channel_display()} reply on its way; the ticket is now "
-                f"{ticket.get_status_display().lower()}.",
-            )
+            if message.outbound.status == MessageStatus.SUPPRESSED:
+                messages.error(
+                    request,
+                    _(
+                        "Not sent: %(reason)s The ticket stays %(status)s and its clock keeps "
+                        "running; answer on another channel."
+                    )
+                    % {
+                        "reason": delivery_state(message.outbound, timezone.now()).reason,
+                        "status": ticket.get_status_display().lower(),
+                    },
+                )
+            else:
+                messages.success(
+                    request,
+                    f"{message.get_channel_display()} reply on its way; the ticket is now "
+                    f"{ticket.get_status_display().lower()}.",
+                )
             return _to_thread(ticket, f"message-{message.pk}")
     return _detail(request, ticket, status=400, reply_form=form)
 
@@ -434,7 +450,7 @@ def attachment_download(request, ticket_pk: int, attachment_pk: int):
     )
     content_type = attachment.content_type.split(";")[0].strip().lower()
     if content_type not in INERT_CONTENT_TYPES:
-        guessed, _ = mimetypes.guess_type(attachment.filename)
+        guessed, _encoding = mimetypes.guess_type(attachment.filename)
         content_type = guessed if guessed in INERT_CONTENT_TYPES else "application/octet-stream"
     try:
         handle = attachment.file.open("rb")
