@@ -388,6 +388,20 @@ TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 
 # The inbox (tickets/): inbound email and texts. Larger attachments are left in the raw message
 # (kept on the inbound event) and named on the thread instead of stored as files.
+# Inbound email. The largest messages the supported ESPs deliver: Postmark up to 35 MB of
+# attachments, Amazon SES 150 KB through SNS (larger ones arrive by S3, which anymail fetches),
+# SendGrid's Inbound Parse and Mailgun's routes some tens of MB. A post carries the message base64'd
+# and, with Postmark's raw-email option, twice; it is spooled to disk on the way in, never held
+# in memory while it is read. A message over the first limit, or a post over the second, keeps
+# only its headers and is shown as too large.
+INBOUND_EMAIL_MAX_MESSAGE_BYTES = int(
+    os.environ.get("INBOUND_EMAIL_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
+)
+INBOUND_EMAIL_MAX_POST_BYTES = int(
+    os.environ.get("INBOUND_EMAIL_MAX_POST_BYTES", 120 * 1024 * 1024)
+)
+# How much of a too-large post is read for its headers.
+INBOUND_EMAIL_HEAD_BYTES = 256 * 1024
 TICKET_MAX_ATTACHMENT_BYTES = int(os.environ.get("TICKET_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
 
 # Documents (documents/): the largest file staff or a customer may upload; a larger one is refused
