@@ -1,13 +1,13 @@
-"""Anymail's webhook URLs, hardened in two ways.
+"""Anymail's webhook URLs, hardened in three ways.
 
 - A webhook of an ESP that is not configured here answers 404. anymail mounts a webhook for every
   ESP it knows and reads that ESP's credentials when a request arrives, so a POST to one we don't
   use would raise ImproperlyConfigured: a 500 for anyone probing the URL.
 - An inbound post that passed the ESP's authentication but that anymail cannot parse (seen:
   Postmark JSON with an empty From address, a line break in the Subject, an empty attachment) is
-  kept raw as an UnroutedInbound for the platform's operators and answered 200. A 500 would make
-  the ESP retry the same unparseable post until it gave up, and the customer's message would be
-  lost with it.
+  shown, once however often the ESP retries it, in the Inbound log of the tenant it was addressed
+  to (else kept for the platform's operators), and answered 200. A 500 would make the ESP retry
+  the same post until it gave up, and the customer's message would be lost with it.
 - An inbound post is spooled to disk as it is read, so a message of any size the ESPs deliver
   (Django refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB, everywhere else) is taken in.
   One over INBOUND_EMAIL_MAX_POST_BYTES is threaded from the headers at its start and shown as
