@@ -54,9 +54,10 @@ from tickets.models import (
 )
 from tickets.normalise import normalise_email, read_envelope
 from tickets.routing import email_route_for, reply_token_in
-from tickets.selectors import inbox_settings_get
+from tickets.selectors import inbox_settings_get, twilio_account_for
 from tickets.signals import customer_message_received
 from tickets.threading import Thread, thread_for
+from tickets.twilio_media import FetchedMedia, is_twilio_media_url, media_fetch
 
 logger = logging.getLogger(__name__)
 
@@ -498,6 +499,31 @@ def _read_email(tenant: Tenant, event: InboundEvent, inbox: Inbox | None) -> Inc
     )
 
 
+def _twilio_media(tenant: Tenant, event: InboundEvent, count: int):
+    """The message's media: fetched into private storage (attachments), else kept as links to
+    Twilio's copy (media), with why when a fetch did not keep one. In the sandbox, where no
+    provider is called, every medium stays a link."""
+    payload = event.payload
+    channel = _channel_of(payload.get("To", ""))
+    number = payload.get("To", "").removeprefix("whatsapp:")
+    auth = twilio_account_for(tenant_id=tenant.pk, channel=channel, number=number) or (
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+    )
+    attachments, links = [], []
+    for index in range(count):
+        url = payload.get(f"MediaUrl{index}", "")
+        content_type = payload.get(f"MediaContentType{index}", "")
+        if not url.startswith("https://"):
+            continue
+        if settings.COMMS_SANDBOX or not is_twilio_media_url(url):
+            links.append({"url": url, "content_type": content_type})
+            continue
+        fetched = media_fetch(url=url, content_type=content_type, number=index + 1, auth=auth)
+        (attachments if isinstance(fetched, FetchedMedia) else links).append(fetched)
+    return tuple(attachments), links
+
+
 def _read_twilio(tenant: Tenant, event: InboundEvent, inbox: Inbox | None) -> Incoming:
     payload = event.payload
     sender = payload.get("From", "").removeprefix("whatsapp:")
@@ -510,19 +536,16 @@ def _read_twilio(tenant: Tenant, event: InboundEvent, inbox: Inbox | None) -> In
     )
     try:
         media_count = min(max(int(payload.get("NumMedia") or 0), 0), 10)
-    except ValueError:  # not a number: the text is threaded without its media links
+    except ValueError:  # not a number: the text is threaded without its media
         media_count = 0
-    media = []
-    for index in range(media_count):
-        url = payload.get(f"MediaUrl{index}", "")
-        if url.startswith("https://"):
-            media.append({"url": url, "content_type": payload.get(f"MediaContentType{index}", "")})
+    attachments, media = _twilio_media(tenant, event, media_count)
     return Incoming(
         channel=event.channel,
         contact=contact,
         sender=number or sender,
         recipient=event.recipient.removeprefix("whatsapp:"),
         body_text=payload.get("Body", ""),
+        attachments=attachments,
         media=media,
     )
 
@@ -562,7 +585,13 @@ def _save_attachments(message: TicketMessage, attachments) -> None:
             size=item.size,
             is_inline=bool(item.content_id),
         )
-        attachment.file.save(_storage_name(item.filename), ContentFile(item.content), save=False)
+        if isinstance(item, FetchedMedia):
+            with item.file:  # a temporary file: gone once stored
+                attachment.file.save(_storage_name(item.filename), item.file, save=False)
+        else:
+            attachment.file.save(
+                _storage_name(item.filename), ContentFile(item.content), save=False
+            )
         attachment.save()
 
 

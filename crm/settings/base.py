@@ -400,6 +400,9 @@ INBOUND_EMAIL_MAX_MESSAGE_BYTES = int(
 INBOUND_EMAIL_MAX_POST_BYTES = int(
     os.environ.get("INBOUND_EMAIL_MAX_POST_BYTES", 120 * 1024 * 1024)
 )
+# Twilio's media are fetched into private storage up to this size each: Twilio delivers MMS of up
+# to 5 MB and WhatsApp media of up to 16 MB. A larger one stays a link held by Twilio.
+TWILIO_MEDIA_MAX_BYTES = int(os.environ.get("TWILIO_MEDIA_MAX_BYTES", 16 * 1024 * 1024))
 # How much of a too-large post is read for its headers.
 INBOUND_EMAIL_HEAD_BYTES = 256 * 1024
 TICKET_MAX_ATTACHMENT_BYTES = int(os.environ.get("TICKET_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))

@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import io
 import json
 import os
 import time
@@ -22,6 +23,7 @@ from urllib.parse import urlencode
 
 import psycopg
 import pytest
+import requests
 import time_machine
 from django.conf import settings as django_settings
 from django.core.files.storage import storages
@@ -1327,3 +1329,79 @@ def test_an_unreadable_post_is_in_its_tenants_inbound_log_with_its_reason_and_or
 
     sign_in(client, other_world.admin)
     assert client.get(original).status_code == 404
+
+
+class TwilioMediaHost(requests.adapters.BaseAdapter):
+    """Twilio's media URLs at the HTTP boundary: each answers with its scripted bytes (without a
+    Content-Length when `chunked`, as a stream does); the requests are kept."""
+
+    def __init__(self, files: dict[str, tuple[bytes, str, bool]]):
+        super().__init__()
+        self.files = files
+        self.requests = []
+
+    def send(self, request, stream=False, **kwargs):
+        self.requests.append(request)
+        content, content_type, chunked = self.files[request.url]
+        response = requests.Response()
+        response.status_code = 200
+        response.headers["Content-Type"] = content_type
+        if not chunked:
+            response.headers["Content-Length"] = str(len(content))
+        response.raw = io.BytesIO(content)
+        response.url = request.url
+        response.request = request
+        return response
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def twilio_media(monkeypatch):
+    def install(files):
+        host = TwilioMediaHost(files)
+        session = requests.Session()
+        session.mount("https://api.twilio.com/", host)
+        monkeypatch.setattr("tickets.twilio_media.twilio_media_session", lambda: session)
+        return host
+
+    return install
+
+
+@override_settings(
+    COMMS_SANDBOX=False,
+    TWILIO_ACCOUNT_SID="AC" + "1" * 32,
+    TWILIO_MEDIA_MAX_BYTES=1024 * 1024,
+)
+def test_mms_media_are_stored_privately_and_one_too_large_stays_a_link_shown_too_large(
+    client, world, desk, twilio_media
+):
+    mms = fixture("twilio_mms.json")
+    photo = os.urandom(700 * 1024)
+    host = twilio_media(
+        {
+            mms["MediaUrl0"]: (photo, "image/jpeg", False),
+            mms["MediaUrl1"]: (os.urandom(2 * 1024 * 1024), "application/pdf", True),
+        }
+    )
+
+    assert post_twilio(client, mms).status_code == 200
+    process_pending(world)
+
+    message = message_of(world, events(world)[0])
+    with world.active():
+        (stored,) = message.attachments.all()
+        assert (stored.filename, stored.size, stored.content_type) == (
+            "media-1.jpg",
+            len(photo),
+            "image/jpeg",
+        )
+        with stored.file.open("rb") as kept:
+            assert kept.read() == photo
+    (link,) = message.media
+    assert link["url"] == mms["MediaUrl1"] and link["too_large"] > 1024 * 1024
+    assert all(r.headers["Authorization"].startswith("Basic ") for r in host.requests)
+    sign_in(client, world.rep)
+    page = client.get(reverse("tickets:detail", kwargs={"ticket_pk": message.ticket_id}))
+    assert "too large to keep: held by Twilio" in page.content.decode()
