@@ -391,9 +391,11 @@ TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 # Inbound email. The largest messages the supported ESPs deliver: Postmark up to 35 MB of
 # attachments, Amazon SES 150 KB through SNS (larger ones arrive by S3, which anymail fetches),
 # SendGrid's Inbound Parse and Mailgun's routes some tens of MB. A post carries the message base64'd
-# and, with Postmark's raw-email option, twice; it is spooled to disk on the way in, never held
-# in memory while it is read. A message over the first limit, or a post over the second, keeps
-# only its headers and is shown as too large.
+# and, with Postmark's raw-email option, twice. The post is read from the socket to a temporary
+# file in chunks (Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE stays for every other view); only
+# one within the limit is then handed whole to anymail's parser, which needs it in memory. A
+# message over the first limit, or a post over the second, keeps only its headers and is shown
+# as too large.
 INBOUND_EMAIL_MAX_MESSAGE_BYTES = int(
     os.environ.get("INBOUND_EMAIL_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
 )
