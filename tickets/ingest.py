@@ -62,7 +62,7 @@ from tickets.twilio_media import FetchedMedia, is_twilio_media_url, media_fetch
 logger = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 160
-# What looks like an address in a post that could not be read: the recipients are among them.
+# An address among the recipients of a post that could not be read.
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 # How long a freshly stored event waits for its own task before the sweep sends another.
 SWEEP_GRACE = dt.timedelta(minutes=1)
@@ -303,7 +303,10 @@ def email_unreadable_store(*, provider: str, post: bytes, content_type: str, rea
     download; kept for the platform's operators when no address in it is one of ours."""
     post = bytes(post)
     key = content_key(post)
-    addresses = [a.lower() for a in _ADDRESS.findall(post.decode("utf-8", "replace"))]
+    # The recipients only: the sender's address may be another tenant's inbox.
+    headers = _headers_in_post(post)
+    recipients = " ".join(headers.get(name, "") for name in ("X-Original-To", "To", "Cc"))
+    addresses = [a.lower() for a in _ADDRESS.findall(recipients)]
     token, token_address = _reply_token(addresses, None)
     route = email_route_for(addresses)
     if token is None and route is None:
@@ -369,9 +372,9 @@ _HEADER_NAMES = {
 }
 
 
-def _headers_in_post(head: bytes) -> bytes:
-    """The headers of a message from the start of an ESP's post that was too large to read in
-    full, as an RFC 822 header block (the first value of each wins)."""
+def _headers_in_post(head: bytes) -> dict[str, str]:
+    """The headers of a message found in (the start of) an ESP's post that could not be read
+    the usual way; the first value of each wins."""
     text = head.decode("utf-8", "replace")
     found: dict[str, str] = {}
     for pattern, is_json in _POST_HEADER_PATTERNS:
@@ -386,15 +389,16 @@ def _headers_in_post(head: bytes) -> bytes:
             value = " ".join(value.split())
             if value:
                 found.setdefault(name, value[:2000])
-    return "".join(f"{name}: {value}\r\n" for name, value in found.items()).encode() + b"\r\n"
+    return found
 
 
 def email_too_large_store(*, provider: str, head: bytes, size: int) -> Stored:
     """An authenticated ESP post too large to read: the message is threaded from the headers
     in the part that was read, and shown to staff as too large (a retry is the same post)."""
+    headers = _headers_in_post(head)
     return email_inbound_store(
         provider=provider,
-        raw=_headers_in_post(head),
+        raw="".join(f"{name}: {value}\r\n" for name, value in headers.items()).encode() + b"\r\n",
         content_digest=f"{content_key(head)}:{size}",
         too_large_bytes=size,
     )

@@ -1311,12 +1311,20 @@ def test_staff_download_the_original_of_an_inbound_message(client, world, desk):
 def test_an_unreadable_post_is_in_its_tenants_inbound_log_with_its_reason_and_original(
     client, world, other_world, desk
 ):
+    # Written from another tenant's inbox address: the post is the recipient's, not theirs.
+    with other_world.active():
+        inbox = configuration.inbox_save(tenant=other_world.tenant, actor=None, name="Lakeside")
+        configuration.inbox_address_save(
+            tenant=other_world.tenant, inbox=inbox, channel="email", address="desk@lakeside.test"
+        )
     payload = {
         **fixture("postmark_inbound.json"),
+        "From": "desk@lakeside.test",
         "FromFull": {"Email": "", "Name": "No Address", "MailboxHash": ""},
     }
     assert post_postmark(client, payload).status_code == 200
     (event,) = events(world)
+    assert events(other_world) == []
     sign_in(client, world.admin)
 
     log = client.get(reverse("tickets-settings:inbound")).content.decode()
