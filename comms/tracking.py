@@ -19,6 +19,7 @@ from django.utils import timezone
 from comms import outbox
 from comms.models import MessageChannel, OutboundMessage, Provider, ProviderMessageRoute
 from comms.outbox import DeliveryEvent
+from comms.providers import twilio_credentials
 from crm.models import Channel, ConsentStatus, ContactConsent, Tenant
 from crm.services import consent_record
 from crm.tenancy import tenant_context
@@ -57,6 +58,23 @@ TWILIO_BAD_NUMBER_ERRORS = {
     "30005": "the number is unknown or no longer exists",
     "30006": "a landline, or a carrier that cannot take texts",
 }
+
+
+def twilio_status_auth_token(*, message_sid: str) -> str:
+    """The auth token Twilio signs a status callback with: that of the account the message was
+    sent from, found through the message's own tenant. Not the `From` number's, which the caller
+    chooses: a tenant with its own Twilio account could then sign reports about another tenant's
+    messages. An unknown message is checked with the platform's token."""
+    if "\x00" in message_sid:  # PostgreSQL refuses it in a query; no sid of ours has one
+        return settings.TWILIO_AUTH_TOKEN
+    target = route_find(provider=Provider.TWILIO, provider_message_id=message_sid)
+    if target is None:
+        return settings.TWILIO_AUTH_TOKEN
+    with tenant_context(target.tenant):
+        message = OutboundMessage.objects.filter(tenant=target.tenant, pk=target.message_id).first()
+        if message is None:
+            return settings.TWILIO_AUTH_TOKEN
+        return twilio_credentials(message)[1]
 
 
 def _twilio_detail(status: str, error_code: str) -> str:

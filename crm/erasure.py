@@ -260,7 +260,7 @@ def contact_anonymise(
     inbound_events = InboundEvent.objects.filter(
         tenant=tenant, pk__in=ticket_messages.exclude(inbound_event=None).values("inbound_event")
     )
-    inbound_count = inbound_events.update(payload={}, raw=b"", last_error="")
+    inbound_count = inbound_events.update(payload={}, raw=b"", provider_post=b"", last_error="")
     files_deleted = 0
     for attachment in TicketAttachment.objects.filter(
         tenant=tenant, message__ticket__contact=contact

@@ -13,7 +13,9 @@
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -52,13 +54,16 @@ from tickets.models import (
 )
 from tickets.normalise import normalise_email, read_envelope
 from tickets.routing import email_route_for, reply_token_in
-from tickets.selectors import inbox_settings_get
+from tickets.selectors import inbox_settings_get, twilio_account_for
 from tickets.signals import customer_message_received
 from tickets.threading import Thread, thread_for
+from tickets.twilio_media import FetchedMedia, is_twilio_media_url, media_fetch
 
 logger = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 160
+# An address among the recipients of a post that could not be read.
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 # How long a freshly stored event waits for its own task before the sweep sends another.
 SWEEP_GRACE = dt.timedelta(minutes=1)
 MAX_ATTEMPTS = 8
@@ -102,6 +107,21 @@ def _store(
     tenant = Tenant.objects.get(pk=tenant_id)
     now = timezone.now()
     with tenant_context(tenant):
+        # The provider's own id of an event already stored marks a replay even when the post
+        # differs (an ESP that re-serialises what it parsed); the content key is the
+        # constraint that holds under concurrent retries.
+        provider_id = fields.get("provider_message_id", "")
+        replayed = (
+            InboundEvent.objects.filter(
+                tenant=tenant, provider=fields["provider"], provider_message_id=provider_id
+            )
+            .values_list("pk", flat=True)
+            .first()
+            if provider_id
+            else None
+        )
+        if replayed is not None:
+            return Stored(replayed, False, tenant.pk)
         event, created = InboundEvent.objects.get_or_create(
             tenant=tenant,
             event_key=event_key[:300],
@@ -112,9 +132,15 @@ def _store(
                 **fields,
             },
         )
-        if created and enqueue:
+        if created and enqueue and event.status == EventStatus.PENDING:
             _enqueue(tenant.pk, event.pk)
     return Stored(event.pk, created, tenant.pk)
+
+
+def _unrouted_keep(*, content_key: str, **fields) -> Stored:
+    """Kept for the platform's operators, once per post however often the provider retries."""
+    UnroutedInbound.objects.get_or_create(content_key=content_key[:300], defaults=fields)
+    return Stored(None, True)
 
 
 def _storable(payload: dict) -> dict:
@@ -152,23 +178,29 @@ def twilio_unrouted_store(*, payload: dict) -> Stored:
     """A text for a number no tenant has (signed with the platform's token): kept for the
     platform's operators, as unrouted email is, instead of answered and forgotten."""
     payload = _storable(payload)
-    UnroutedInbound.objects.create(
+    logger.warning("inbound text for no known number: %s", payload.get("To", "")[:40])
+    message_sid = payload.get("MessageSid") or payload.get("SmsSid") or ""
+    return _unrouted_keep(
+        content_key=f"twilio:{message_sid}",
         provider=EventProvider.TWILIO,
         channel=_channel_of(payload.get("To", "")),
         recipients=payload.get("To", "")[:1000],
         sender=payload.get("From", "")[:254],
         payload=payload,
     )
-    logger.warning("inbound text for no known number: %s", payload.get("To", "")[:40])
-    return Stored(None, True)
 
 
-def _email_event_key(message_id: str, raw: bytes) -> str:
-    """The Message-ID (the same mail through two ESPs or addresses is one message), else the
-    bytes' hash: stable across the ESP's retries, which an ESP's per-request id is not."""
-    if message_id:
-        return f"email:{message_id}"
-    return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+def content_key(content: bytes) -> str:
+    """An email's replay key: the hash of what was received, stable across an ESP's retries. Not
+    the Message-ID, which mailers and forwarding tools reuse for different messages."""
+    return f"sha256:{hashlib.sha256(content).hexdigest()}"
+
+
+def _headers_only(raw: bytes) -> bytes:
+    """The header block of a message too large to keep (what threads it and names its sender)."""
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=-1)
+    head = raw[:end] if end >= 0 else raw[: settings.INBOUND_EMAIL_HEAD_BYTES]
+    return head[: settings.INBOUND_EMAIL_HEAD_BYTES] + b"\r\n\r\n"
 
 
 def _reply_token(recipients: list[str], tenant_id: int | None):
@@ -188,6 +220,10 @@ def email_inbound_store(
     raw: bytes,
     envelope_recipients=(),
     esp_message_id: str = "",
+    content_digest: str = "",
+    provider_post: bytes = b"",
+    post_content_type: str = "",
+    too_large_bytes: int | None = None,
     stripped_text: str = "",
     tenant: Tenant | None = None,
     inbox: Inbox | None = None,
@@ -199,8 +235,18 @@ def email_inbound_store(
     recipient that is an inbox address. An import names its `tenant` (only that tenant's
     addresses and tokens count) and may put every message in one `inbox`; it processes the
     events itself (`enqueue=False`).
+
+    A replay is the ESP's own `esp_message_id` again, or the same content: `content_digest`
+    when the ESP posted parsed fields (our serialisation of them is not stable), else the raw
+    bytes. `provider_post` is the post itself when it carried no raw message, for staff to
+    download. A message over INBOUND_EMAIL_MAX_MESSAGE_BYTES keeps only its headers (a message
+    shown as too large), as does one the webhook could not read in full (`too_large_bytes`).
     """
     raw = bytes(raw)
+    key = content_key(content_digest.encode() if content_digest else raw)
+    if too_large_bytes is None and len(raw) > settings.INBOUND_EMAIL_MAX_MESSAGE_BYTES:
+        too_large_bytes = len(raw)
+        raw, provider_post = _headers_only(raw), b""
     envelope = read_envelope(raw)
     recipients = list(
         dict.fromkeys(a.lower() for a in (*envelope_recipients, *envelope.recipients) if a)
@@ -209,16 +255,20 @@ def email_inbound_store(
     token, token_address = _reply_token(recipients, only_tenant_id)
     route = email_route_for(recipients, tenant_id=only_tenant_id)
     if inbox is None and token is None and route is None:
-        UnroutedInbound.objects.create(
+        logger.warning("inbound email for no known address: %s", ", ".join(recipients)[:200])
+        return _unrouted_keep(
+            content_key=key,
             provider=provider,
             channel=MessageChannel.EMAIL,
             recipients=", ".join(recipients)[:1000],
             sender=envelope.sender[:254],
-            payload={"esp_message_id": esp_message_id, "message_id": envelope.message_id},
-            raw=raw,
+            payload={
+                "esp_message_id": esp_message_id,
+                "message_id": envelope.message_id,
+                **({"too_large_bytes": too_large_bytes} if too_large_bytes else {}),
+            },
+            raw=provider_post or raw,
         )
-        logger.warning("inbound email for no known address: %s", ", ".join(recipients)[:200])
-        return Stored(None, True)
     if inbox is not None:
         tenant_id = inbox.tenant_id
     else:
@@ -231,15 +281,126 @@ def email_inbound_store(
     recipient = token_address or (route.address if routed else "") or next(iter(recipients), "")
     return _store(
         tenant_id=tenant_id,
-        event_key=_email_event_key(envelope.message_id, raw),
+        event_key=key,
         inbox_address_id=route.inbox_address_id if routed else None,
         enqueue=enqueue,
         provider=provider,
         channel=MessageChannel.EMAIL,
-        provider_message_id=(esp_message_id or envelope.message_id)[:300],
+        provider_message_id=esp_message_id[:300],
         recipient=recipient[:254],
         payload=payload,
         raw=raw,
+        provider_post=provider_post,
+        post_content_type=post_content_type[:200],
+        too_large_bytes=too_large_bytes,
+    )
+
+
+@transaction.atomic
+def email_unreadable_store(*, provider: str, post: bytes, content_type: str, reason: str) -> Stored:
+    """An authenticated ESP post that could not be read: shown once (a retry is the same post)
+    in the Inbound log of the tenant it was addressed to, with the reason and the post to
+    download; kept for the platform's operators when no address in it is one of ours."""
+    post = bytes(post)
+    key = content_key(post)
+    # The recipients only: the sender's address may be another tenant's inbox.
+    headers = _headers_in_post(post)
+    recipients = " ".join(headers.get(name, "") for name in ("X-Original-To", "To", "Cc"))
+    addresses = [a.lower() for a in _ADDRESS.findall(recipients)]
+    token, token_address = _reply_token(addresses, None)
+    route = email_route_for(addresses)
+    if token is None and route is None:
+        return _unrouted_keep(
+            content_key=key,
+            provider=provider,
+            channel=MessageChannel.EMAIL,
+            recipients="(unreadable post)",
+            payload={"error": reason[:500], "content_type": content_type[:200]},
+            raw=post,
+        )
+    routed = route is not None and (token is None or token.tenant_id == route.tenant_id)
+    return _store(
+        tenant_id=token.tenant_id if token else route.tenant_id,
+        event_key=key,
+        inbox_address_id=route.inbox_address_id if routed else None,
+        provider=provider,
+        channel=MessageChannel.EMAIL,
+        recipient=(token_address or route.address)[:254],
+        provider_post=post,
+        post_content_type=content_type[:200],
+        status=EventStatus.UNREADABLE,
+        last_error=reason[:1000],
+    )
+
+
+# Where a post's headers are, in the part of it that was read: Postmark's JSON fields and its
+# Headers list, Mailgun's and SendGrid's form fields, and the header lines of a raw message.
+_JSON_STRING = r'"((?:[^"\\]|\\.)*)"'
+_POST_HEADER_PATTERNS = (
+    (re.compile(r'"(From|To|Cc|Subject|Date|OriginalRecipient)"\s*:\s*' + _JSON_STRING), True),
+    (re.compile(r'"(From)Full"\s*:\s*\{\s*"Email"\s*:\s*' + _JSON_STRING), True),
+    (
+        re.compile(
+            r'"Name"\s*:\s*"(Message-ID|In-Reply-To|References)"\s*,\s*"Value"\s*:\s*'
+            + _JSON_STRING,
+            re.IGNORECASE,
+        ),
+        True,
+    ),
+    (
+        re.compile(
+            r'name="(from|to|cc|recipient|subject|date|Message-Id|In-Reply-To|References)"'
+            r"\r?\n(?:[^\r\n]+\r?\n)*\r?\n([^\r\n]*)",
+            re.IGNORECASE,
+        ),
+        False,
+    ),
+    (
+        re.compile(
+            r"^(From|To|Cc|Subject|Date|Message-ID|In-Reply-To|References|Delivered-To):[ \t]*"
+            r"(.*(?:\r?\n[ \t].*)*)",
+            re.IGNORECASE | re.MULTILINE,
+        ),
+        False,
+    ),
+)
+_HEADER_NAMES = {
+    "originalrecipient": "X-Original-To",
+    "recipient": "X-Original-To",
+    "message-id": "Message-ID",
+    "in-reply-to": "In-Reply-To",
+}
+
+
+def _headers_in_post(head: bytes) -> dict[str, str]:
+    """The headers of a message found in (the start of) an ESP's post that could not be read
+    the usual way; the first value of each wins."""
+    text = head.decode("utf-8", "replace")
+    found: dict[str, str] = {}
+    for pattern, is_json in _POST_HEADER_PATTERNS:
+        for match in pattern.finditer(text):
+            name = _HEADER_NAMES.get(match[1].lower(), match[1].title())
+            value = match[2]
+            if is_json:
+                try:
+                    value = json.loads(f'"{value}"')
+                except ValueError:
+                    continue
+            value = " ".join(value.split())
+            if value:
+                found.setdefault(name, value[:2000])
+    return found
+
+
+def email_too_large_store(*, provider: str, head: bytes, size: int) -> Stored:
+    """An authenticated ESP post too large to read: the message is threaded from the headers
+    in the part that was read, and shown to staff as too large (a retry is the same post)."""
+    headers = _headers_in_post(head)
+    return email_inbound_store(
+        provider=provider,
+        raw="".join(f"{name}: {value}\r\n" for name, value in headers.items()).encode() + b"\r\n",
+        content_digest=f"{content_key(head)}:{size}",
+        too_large_bytes=size,
     )
 
 
@@ -277,6 +438,7 @@ class Incoming:
     is_auto_reply: bool = False
     attachments: tuple = ()
     media: list | None = None
+    too_large_bytes: int | None = None
 
 
 def _one_sender_at_a_time(tenant: Tenant, addresses) -> None:
@@ -337,7 +499,33 @@ def _read_email(tenant: Tenant, event: InboundEvent, inbox: Inbox | None) -> Inc
         is_auto_reply=email.is_auto_reply,
         attachments=email.attachments,
         media=dropped,
+        too_large_bytes=event.too_large_bytes,
     )
+
+
+def _twilio_media(tenant: Tenant, event: InboundEvent, count: int):
+    """The message's media: fetched into private storage (attachments), else kept as links to
+    Twilio's copy (media), with why when a fetch did not keep one. In the sandbox, where no
+    provider is called, every medium stays a link."""
+    payload = event.payload
+    channel = _channel_of(payload.get("To", ""))
+    number = payload.get("To", "").removeprefix("whatsapp:")
+    auth = twilio_account_for(tenant_id=tenant.pk, channel=channel, number=number) or (
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+    )
+    attachments, links = [], []
+    for index in range(count):
+        url = payload.get(f"MediaUrl{index}", "")
+        content_type = payload.get(f"MediaContentType{index}", "")
+        if not url.startswith("https://"):
+            continue
+        if settings.COMMS_SANDBOX or not is_twilio_media_url(url):
+            links.append({"url": url, "content_type": content_type})
+            continue
+        fetched = media_fetch(url=url, content_type=content_type, number=index + 1, auth=auth)
+        (attachments if isinstance(fetched, FetchedMedia) else links).append(fetched)
+    return tuple(attachments), links
 
 
 def _read_twilio(tenant: Tenant, event: InboundEvent, inbox: Inbox | None) -> Incoming:
@@ -352,19 +540,16 @@ def _read_twilio(tenant: Tenant, event: InboundEvent, inbox: Inbox | None) -> In
     )
     try:
         media_count = min(max(int(payload.get("NumMedia") or 0), 0), 10)
-    except ValueError:  # not a number: the text is threaded without its media links
+    except ValueError:  # not a number: the text is threaded without its media
         media_count = 0
-    media = []
-    for index in range(media_count):
-        url = payload.get(f"MediaUrl{index}", "")
-        if url.startswith("https://"):
-            media.append({"url": url, "content_type": payload.get(f"MediaContentType{index}", "")})
+    attachments, media = _twilio_media(tenant, event, media_count)
     return Incoming(
         channel=event.channel,
         contact=contact,
         sender=number or sender,
         recipient=event.recipient.removeprefix("whatsapp:"),
         body_text=payload.get("Body", ""),
+        attachments=attachments,
         media=media,
     )
 
@@ -404,7 +589,13 @@ def _save_attachments(message: TicketMessage, attachments) -> None:
             size=item.size,
             is_inline=bool(item.content_id),
         )
-        attachment.file.save(_storage_name(item.filename), ContentFile(item.content), save=False)
+        if isinstance(item, FetchedMedia):
+            with item.file:  # a temporary file: gone once stored
+                attachment.file.save(_storage_name(item.filename), item.file, save=False)
+        else:
+            attachment.file.save(
+                _storage_name(item.filename), ContentFile(item.content), save=False
+            )
         attachment.save()
 
 
@@ -508,6 +699,7 @@ def _apply_to_ticket(tenant: Tenant, thread: Thread, incoming: Incoming, event: 
         in_reply_to=incoming.in_reply_to,
         is_auto_reply=incoming.is_auto_reply,
         media=incoming.media or [],
+        too_large_bytes=incoming.too_large_bytes,
         inbound_event=event,
     )
     owes_no_answer = _owes_no_answer(message)

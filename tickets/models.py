@@ -237,13 +237,16 @@ class EventStatus(models.TextChoices):
     PROCESSED = "processed", "Processed"
     FAILED = "failed", "Failed (retrying)"
     DEAD = "dead", "Failed (gave up; needs a person)"
+    UNREADABLE = "unreadable", "Could not be read (original kept)"
 
 
 class InboundEvent(TenantOwnedModel):
     """One inbound message exactly as the provider delivered it, stored before anything else.
 
-    ``event_key`` makes a replay a no-op: Twilio's MessageSid, an email's Message-ID (so the same
-    mail reaching support@ and sales@ is one message), else the ESP's id or a hash of the bytes.
+    ``event_key`` makes a replay a no-op: Twilio's MessageSid; for email a hash of the message's
+    content (the same mail reaching support@ and sales@ is one message), and a second post with
+    the ESP's own id of an event already stored is a replay too. Never the Message-ID alone:
+    mailers and forwarding tools reuse it for different messages.
     """
 
     provider = models.CharField(max_length=16, choices=EventProvider.choices)
@@ -256,6 +259,18 @@ class InboundEvent(TenantOwnedModel):
     recipient = models.CharField(max_length=254, blank=True)
     payload = models.JSONField(default=dict, blank=True, help_text="Form fields (SMS/WhatsApp).")
     raw = models.BinaryField(blank=True, default=b"", help_text="The RFC 822 bytes (email).")
+    provider_post = models.BinaryField(
+        blank=True,
+        default=b"",
+        help_text="The provider's post as it came, when it carried no raw message (parsed "
+        "fields) or could not be read: the original staff can download.",
+    )
+    post_content_type = models.CharField(max_length=200, blank=True)
+    too_large_bytes = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The size of a message too large to keep: only its headers were stored.",
+    )
     received_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(
         max_length=16, choices=EventStatus.choices, default=EventStatus.PENDING
@@ -294,9 +309,18 @@ class UnroutedInbound(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     raw = models.BinaryField(blank=True, default=b"")
     received_at = models.DateTimeField(default=timezone.now)
+    # A hash of what was posted: the provider's retries of one post are kept once.
+    content_key = models.CharField(max_length=300, blank=True)
 
     class Meta:
         verbose_name_plural = "unrouted inbound messages"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_key"],
+                condition=~Q(content_key=""),
+                name="unrouted_inbound_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} to {self.recipients}"
@@ -454,6 +478,11 @@ class TicketMessage(TenantOwnedModel):
     message_id = models.CharField(max_length=998, blank=True, help_text="Email Message-ID.")
     in_reply_to = models.CharField(max_length=998, blank=True)
     is_auto_reply = models.BooleanField(default=False)
+    too_large_bytes = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The size of a message too large to keep: only its headers were stored.",
+    )
     sentiment = models.FloatField(null=True, blank=True)
     media = models.JSONField(
         default=list, blank=True, help_text="MMS/WhatsApp media the provider holds (URL, type)."

@@ -7,6 +7,8 @@ database restarting), and replays are no-ops.
 """
 
 import base64
+import hashlib
+import json
 import logging
 from email.encoders import encode_base64
 
@@ -82,16 +84,59 @@ def _raw_bytes(message) -> bytes:
     return f"{headers}\r\n{message.text or ''}".encode("utf-8", "surrogateescape")
 
 
+def _parsed_digest(message) -> str:
+    """What a post of parsed fields says, independent of the MIME boundaries our serialisation
+    picks at random: every part's headers (a multipart's without its boundary) and content. The
+    ESP's retries of one post give the same digest; a different message never does."""
+    digest = hashlib.sha256()
+    try:
+        parts = list(message.walk())
+    except RecursionError:  # nested too deep to walk: the raw bytes' hash will do
+        return ""
+    for part in parts:
+        for name, value in part.raw_items():
+            if name.lower() == "content-type" and part.is_multipart():
+                value = part.get_content_type()
+            digest.update(f"{name}:{value}\n".encode("utf-8", "surrogateescape"))
+        if not part.is_multipart():
+            payload = part.get_payload(decode=True)
+            digest.update(payload if isinstance(payload, bytes) else b"")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _provider_post(esp_event) -> tuple[bytes, str]:
+    """The post as the ESP sent it (the original staff download when it carried no raw
+    message): a request's body, or the JSON anymail parsed."""
+    body = getattr(esp_event, "body", None)
+    if isinstance(body, bytes):
+        return body, esp_event.content_type or ""
+    try:
+        return json.dumps(esp_event, ensure_ascii=False).encode(), "application/json"
+    except (TypeError, ValueError):
+        return b"", ""
+
+
 @receiver(inbound, dispatch_uid="tickets.inbound_email")
 def inbound_email_received(sender, event, esp_name, **kwargs):
     message = event.message
     if message is None:
         return
     envelope = [message.envelope_recipient] if message.envelope_recipient else []
+    posted = _posted_mime(esp_name, event.esp_event)
+    if posted is not None:
+        raw, digest, post, post_type = posted, "", b"", ""
+    else:
+        digest = _parsed_digest(message)
+        post, post_type = _provider_post(event.esp_event)
+        raw = _raw_bytes(message)
     email_inbound_store(
         provider=ESP_PROVIDERS.get(esp_name.lower(), EventProvider.EMAIL_OTHER),
-        raw=_posted_mime(esp_name, event.esp_event) or _raw_bytes(message),
+        raw=raw,
         envelope_recipients=envelope,
         esp_message_id=event.event_id or "",
+        content_digest=digest,
+        provider_post=post,
+        post_content_type=post_type,
         stripped_text=message.stripped_text or "",
     )

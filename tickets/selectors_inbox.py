@@ -9,6 +9,7 @@ unassigned ones; managers reassign anything.
 """
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -23,6 +24,7 @@ from crm.pagination import KeysetPage, keyset_page
 from leads.models import Lead, Pipeline
 from tickets.models import (
     ACTIVE_STATUSES,
+    InboundEvent,
     InboxAddress,
     InboxAgent,
     InboxChannel,
@@ -261,6 +263,38 @@ def attachment_get(*, tenant: Tenant, ticket: Ticket, attachment_id: int) -> Tic
     return get_object_or_404(
         TicketAttachment.objects.filter(tenant=tenant, message__ticket=ticket), pk=attachment_id
     )
+
+
+@dataclass(frozen=True)
+class Original:
+    """What a provider delivered, as staff download it."""
+
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def inbound_original(event: InboundEvent) -> Original:
+    """The raw RFC 822 message; else the provider's post as it came (parsed fields, or a post
+    that could not be read); else the form a text arrived as."""
+    if event.provider_post:
+        is_json = event.post_content_type.lower().startswith("application/json")
+        return Original(
+            bytes(event.provider_post),
+            "application/json" if is_json else "text/plain",
+            f"inbound-{event.pk}-post.{'json' if is_json else 'txt'}",
+        )
+    if event.raw:
+        return Original(bytes(event.raw), "message/rfc822", f"inbound-{event.pk}.eml")
+    payload = json.dumps(event.payload, ensure_ascii=False, indent=2).encode()
+    return Original(payload, "application/json", f"inbound-{event.pk}.json")
+
+
+def message_original_get(*, tenant: Tenant, ticket: Ticket, message_id: int) -> Original:
+    event = get_object_or_404(
+        InboundEvent.objects.filter(tenant=tenant, message__ticket=ticket, message__pk=message_id)
+    )
+    return inbound_original(event)
 
 
 @dataclass(frozen=True)

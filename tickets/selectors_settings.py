@@ -21,6 +21,7 @@ from tickets.models import (
     InboxAgent,
     Ticket,
 )
+from tickets.selectors_inbox import Original, inbound_original
 
 INBOUND_PER_PAGE = 50
 # The From header sits near the top of a message: reading this much spares loading whole emails
@@ -103,7 +104,7 @@ def inbound_events_page(tenant: Tenant, *, status: str, after: str | None) -> Ke
     """The tenant's inbound events, newest first, with what the log shows of each: one query."""
     events = (
         InboundEvent.objects.filter(tenant=tenant)
-        .defer("raw", "payload")
+        .defer("raw", "payload", "provider_post")
         .annotate(
             payload_sender=KeyTextTransform("From", "payload"),
             raw_head=Func(
@@ -140,3 +141,9 @@ def _sender_of(event: InboundEvent) -> str:
         return email.utils.parseaddr(str(headers.get("From", "")))[1]
     except Exception:  # a malformed header: the column stays empty, the event is still listed
         return ""
+
+
+def inbound_event_original_get(tenant: Tenant, *, event_id: int) -> Original:
+    return inbound_original(
+        get_object_or_404(InboundEvent.objects.filter(tenant=tenant), pk=event_id)
+    )

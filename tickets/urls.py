@@ -25,6 +25,11 @@ urlpatterns = [
         name="message-status",
     ),
     path(
+        "<int:ticket_pk>/messages/<int:inbound_message_pk>/original/",
+        inbox.message_original,
+        name="message-original",
+    ),
+    path(
         "<int:ticket_pk>/attachments/<int:attachment_pk>/",
         inbox.attachment_download,
         name="attachment",

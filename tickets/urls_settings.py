@@ -33,4 +33,9 @@ urlpatterns = [
     path("inbox-rules/", ticket_settings.inbox_settings, name="inbox-settings"),
     path("inbound/", ticket_settings.inbound_log, name="inbound"),
     path("inbound/<int:event_pk>/retry/", ticket_settings.inbound_retry, name="inbound-retry"),
+    path(
+        "inbound/<int:event_pk>/original/",
+        ticket_settings.inbound_original,
+        name="inbound-original",
+    ),
 ]

@@ -394,6 +394,25 @@ TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 
 # The inbox (tickets/): inbound email and texts. Larger attachments are left in the raw message
 # (kept on the inbound event) and named on the thread instead of stored as files.
+# Inbound email. The largest messages the supported ESPs deliver: Postmark up to 35 MB of
+# attachments, Amazon SES 150 KB through SNS (larger ones arrive by S3, which anymail fetches),
+# SendGrid's Inbound Parse and Mailgun's routes some tens of MB. A post carries the message base64'd
+# and, with Postmark's raw-email option, twice. The post is read from the socket to a temporary
+# file in chunks (Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE stays for every other view); only
+# one within the limit is then handed whole to anymail's parser, which needs it in memory. A
+# message over the first limit, or a post over the second, keeps only its headers and is shown
+# as too large.
+INBOUND_EMAIL_MAX_MESSAGE_BYTES = int(
+    os.environ.get("INBOUND_EMAIL_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
+)
+INBOUND_EMAIL_MAX_POST_BYTES = int(
+    os.environ.get("INBOUND_EMAIL_MAX_POST_BYTES", 120 * 1024 * 1024)
+)
+# Twilio's media are fetched into private storage up to this size each: Twilio delivers MMS of up
+# to 5 MB and WhatsApp media of up to 16 MB. A larger one stays a link held by Twilio.
+TWILIO_MEDIA_MAX_BYTES = int(os.environ.get("TWILIO_MEDIA_MAX_BYTES", 16 * 1024 * 1024))
+# How much of a too-large post is read for its headers.
+INBOUND_EMAIL_HEAD_BYTES = 256 * 1024
 TICKET_MAX_ATTACHMENT_BYTES = int(os.environ.get("TICKET_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
 
 # Documents (documents/): the largest file staff or a customer may upload; a larger one is refused

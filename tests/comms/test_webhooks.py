@@ -357,6 +357,50 @@ def test_a_signed_callback_without_sid_or_status_is_malformed(client, world, sms
     assert _reload(world, sms_sent).status == MessageStatus.SENT
 
 
+def _own_twilio_number(world, number: str, token: str):
+    from tickets import configuration
+
+    with world.active():
+        inbox = configuration.inbox_save(tenant=world.tenant, actor=None, name="Texts")
+        configuration.inbox_address_save(
+            tenant=world.tenant,
+            inbox=inbox,
+            channel="sms",
+            address=number,
+            twilio_account_sid="AC" + "9" * 32,
+            twilio_auth_token=token,
+        )
+
+
+@TWILIO_LIVE
+def test_a_tenant_cannot_sign_status_reports_about_another_tenants_messages(
+    client, world, other_world, sms_sent
+):
+    """Another tenant's own Twilio token, with its own number in From, signs a report about our
+    message: the message is ours, so only the token it was sent with counts."""
+    _own_twilio_number(other_world, "+13055550199", "other-tenants-token")
+
+    response = _twilio_post(client, _status("failed"), token="other-tenants-token")
+
+    assert response.status_code == 403
+    assert _reload(world, sms_sent).status == MessageStatus.SENT
+
+
+@TWILIO_LIVE
+def test_a_message_sent_from_a_tenants_own_account_is_checked_with_that_accounts_token(
+    client, world, twilio_api
+):
+    _own_twilio_number(world, "+13055550177", "own-account-token")
+    twilio_api(created())
+    message = _schedule(world, from_address="+13055550177")
+    assert _send_due(world) == ["sent"]
+    report = _status("delivered", From="+13055550177")
+
+    assert _twilio_post(client, report).status_code == 403  # the platform's token
+    assert _twilio_post(client, report, token="own-account-token").status_code == 200
+    assert _reload(world, message).status == MessageStatus.DELIVERED
+
+
 @TWILIO_LIVE
 def test_the_status_callback_takes_only_posts(client):
     assert client.get(STATUS_PATH).status_code == 405

@@ -118,6 +118,7 @@ def _erasable(world):
             channel="sms",
             event_key="SM-erasure",
             payload={"From": PHONE, "Body": SAID},
+            provider_post=f"From={PHONE}&Body={SAID}".encode(),
         )
         TicketMessage.objects.create(
             tenant=tenant,
@@ -276,7 +277,8 @@ class TestContactAnonymise:
             assert not PortalAccess.objects.filter(contact=contact).exists()
             consent = ContactConsent.objects.get(contact=contact, channel="sms")
             assert (consent.status, consent.source) == (ConsentStatus.GRANTED, "erased")
-            assert InboundEvent.objects.get(event_key="SM-erasure").payload == {}
+            erased_event = InboundEvent.objects.get(event_key="SM-erasure")
+            assert (erased_event.payload, bytes(erased_event.provider_post)) == ({}, b"")
             for message in TicketMessage.objects.filter(ticket__contact=contact):
                 assert SAID not in message.body_text
             request = ErasureRequest.objects.get(contact=contact)

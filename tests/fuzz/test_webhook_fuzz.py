@@ -217,17 +217,23 @@ def test_any_postmark_inbound_post_is_stored_and_threaded_never_5xx(client, worl
     ],
     ids=["empty-from", "subject-with-a-line-break", "empty-attachment"],
 )
-def test_postmark_posts_anymail_cannot_parse_are_kept_raw_never_5xx(client, world, desk, change):
-    """anymail's parser raises on these; comms/anymail_urls.py keeps the post for the operators
-    and answers 200, so Postmark does not retry it to death and the message is not lost."""
+def test_postmark_posts_anymail_cannot_parse_are_shown_to_their_tenant_once_never_5xx(
+    client, world, desk, change
+):
+    """anymail's parser raises on these; comms/anymail_urls.py answers 200 (so Postmark does not
+    retry it to death) and shows the post, once however often it comes, in the Inbound log of
+    the tenant it was addressed to, with the reason and the post to download."""
     payload = {**fixture("postmark_inbound.json"), **change}
 
-    response = post_postmark(client, payload)
+    assert post_postmark(client, payload).status_code == 200
+    assert post_postmark(client, payload).status_code == 200  # Postmark's retry
 
-    assert response.status_code == 200
-    (kept,) = UnroutedInbound.objects.all()
-    assert kept.provider == "postmark" and kept.payload["esp"] == "Postmark"
-    assert json.loads(bytes(kept.raw)) == payload
+    assert not UnroutedInbound.objects.exists()
+    with world.active():
+        (kept,) = InboundEvent.objects.filter(tenant=world.tenant)
+    assert kept.status == EventStatus.UNREADABLE
+    assert kept.last_error.startswith("Postmark post could not be read: ")
+    assert json.loads(bytes(kept.provider_post)) == payload
 
 
 @fuzz_settings(25)

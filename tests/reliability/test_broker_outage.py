@@ -35,6 +35,7 @@ from tests.tickets.test_inbound_webhooks import (
     postmark_raw,
 )
 from tickets import ingest, tasks
+from tickets.ingest import content_key
 from tickets.models import EventStatus, InboundEvent, TicketMessage
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +137,7 @@ class Webhooks:
         payload = postmark_raw(_email(number), message_id=f"pm-{number}")
         return self._post(
             f"postmark {number}",
-            f"email:outage-{number}@example.com",
+            content_key(_email(number)),
             lambda: post_postmark(self.client, payload),
         )
 
@@ -144,7 +145,7 @@ class Webhooks:
         form = mailgun_mime(_email(number), token=token)
         return self._post(
             f"mailgun {number}",
-            f"email:outage-{number}@example.com",
+            content_key(_email(number)),
             lambda: post_mailgun(self.client, form),
         )
 

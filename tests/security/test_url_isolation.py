@@ -35,7 +35,7 @@ from tests.conftest import sign_in
 from tests.factories import ContactEmailFactory, ContactFactory, lead_for, pipeline_for
 from tests.portal.helpers import portal_sign_in
 from tickets import configuration
-from tickets.models import InboundEvent, TicketAttachment
+from tickets.models import InboundEvent, TicketAttachment, TicketMessage
 from tickets.services import ticket_add_note, ticket_reply
 from tickets.threading import ticket_open
 
@@ -226,6 +226,28 @@ def _ticket_reply(world):
     return world.ticket_reply
 
 
+def _inbound_message(world):
+    """A message a customer sent, with the event it came in (the original to download)."""
+    if not hasattr(world, "inbound_message"):
+        with world.active():
+            world.inbound_message = TicketMessage.objects.create(
+                tenant=world.tenant,
+                ticket=_ticket(world),
+                direction="in",
+                channel="email",
+                body_text="The ceiling is wet.",
+                inbound_event=InboundEvent.objects.create(
+                    tenant=world.tenant,
+                    event_key="isolation-inbound",
+                    provider="postmark",
+                    channel="email",
+                    status="processed",
+                    raw=b"Subject: Leak\r\n\r\nThe ceiling is wet.\r\n",
+                ),
+            )
+    return world.inbound_message
+
+
 def _ticket_attachment(world):
     if not hasattr(world, "ticket_attachment"):
         with world.active():
@@ -362,6 +384,7 @@ OBJECT_KWARGS = {
     "ticket_pk": lambda world: _ticket(world).pk,
     "ticket_message_pk": lambda world: _ticket_reply(world).pk,
     "attachment_pk": lambda world: _ticket_attachment(world).pk,
+    "inbound_message_pk": lambda world: _inbound_message(world).pk,
     "follow_up_pk": lambda world: _follow_up(world).pk,
     "follow_up_filter_pk": lambda world: _follow_up_filter(world).pk,
     "sequence_pk": lambda world: _sequence(world).pk,

@@ -191,3 +191,23 @@ def test_a_message_that_cannot_be_threaded_is_counted_failed_and_left_for_the_sw
     (event,) = events(world)
     assert (event.status, event.attempts) == (EventStatus.FAILED, 1)
     assert "No space left on device" in event.last_error
+
+
+def test_a_message_id_reused_for_different_content_is_a_new_message(world, desk, tmp_path):
+    """Mailers and forwarding tools reuse a Message-ID: only the same content is a duplicate."""
+    first, second, again = tmp_path / "1.eml", tmp_path / "2.eml", tmp_path / "3.eml"
+    first.write_bytes(CONVERSATION[0])
+    second.write_bytes(CONVERSATION[0].replace(b"this week?", b"next week instead?"))
+    again.write_bytes(CONVERSATION[0])
+
+    output, _ = import_email("--tenant", world.tenant.slug, str(first), str(second), str(again))
+
+    assert summary(output) == {"stored": 2, "duplicates": 1, "unrouted": 0, "failed": 0}
+    with world.active():
+        texts = sorted(
+            TicketMessage.objects.filter(tenant=world.tenant).values_list("body_text", flat=True)
+        )
+    assert [text.strip() for text in texts] == [
+        "Can you inspect the roof next week instead?",
+        "Can you inspect the roof this week?",
+    ]

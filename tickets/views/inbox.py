@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -462,3 +462,24 @@ def attachment_download(request, ticket_pk: int, attachment_pk: int):
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def original_download_response(original: selectors.Original) -> HttpResponse:
+    """An inbound message as the provider delivered it, always as a download and inert."""
+    response = HttpResponse(original.content, content_type=original.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{original.filename}"'
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@tenant_member_required
+@require_GET
+def message_original(request, ticket_pk: int, inbound_message_pk: int):
+    """The original of an inbound message: its raw RFC 822, else the provider's post."""
+    ticket = _ticket(request, ticket_pk)
+    return original_download_response(
+        selectors.message_original_get(
+            tenant=request.tenant, ticket=ticket, message_id=inbound_message_pk
+        )
+    )

@@ -38,6 +38,7 @@ from tickets.models import (
 )
 from tickets.selectors import inbox_settings_get
 from tickets.selectors_settings import RETRYABLE
+from tickets.views.inbox import original_download_response
 
 admin_required = tenant_member_required(roles=ADMINS)
 
@@ -425,3 +426,12 @@ def inbound_retry(request, event_pk: int):
     back = reverse("tickets-settings:inbound")
     status = InboundFilterForm(request.POST).status_filter()
     return redirect(f"{back}?{urlencode({'status': status})}" if status else back)
+
+
+@admin_required
+@require_GET
+def inbound_original(request, event_pk: int):
+    """What the provider delivered, raw: to read a message that could not be, or keep it."""
+    return original_download_response(
+        selectors.inbound_event_original_get(request.tenant, event_id=event_pk)
+    )

@@ -1,8 +1,10 @@
 """Twilio's webhooks for the inbox's numbers: inbound SMS/WhatsApp and delivery status.
 
-Both arrive without a session. The tenant and channel come from our number (`To` inbound, `From`
-for a status report); the X-Twilio-Signature is checked with that number's own auth token (else
-the platform's), and a wrong or missing one gets 403. A stored message is answered with empty
+Both arrive without a session, and each is checked with the credentials of the tenant whose data
+it changes: an inbound message with the auth token of our number it was sent to (`To`: the
+tenant's inbox), a status report with that of the account the message went out from (found by
+its `MessageSid`, never by the `From` the caller chooses); else the platform's. A wrong or missing
+X-Twilio-Signature gets 403. A stored message is answered with empty
 TwiML at once; the thread is built by a task.
 """
 
@@ -80,7 +82,8 @@ def twilio_inbound(request):
 def twilio_status(request):
     """Delivered, read, undelivered or failed: recorded on the outbox row. Twilio retries
     anything but a 2xx, so an unknown message is answered 200 too (and logged)."""
-    if not _signed(request, _auth_token(_route(request.POST.get("From", "")))):
+    token = tracking.twilio_status_auth_token(message_sid=request.POST.get("MessageSid", ""))
+    if not _signed(request, token):
         logger.warning("Twilio status callback refused: missing or wrong signature")
         return HttpResponseForbidden()
     message_sid = request.POST.get("MessageSid", "")

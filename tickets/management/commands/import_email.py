@@ -4,8 +4,10 @@
 
 Each .eml file is one message; an mbox file (one that starts with a "From " line) holds many.
 Every message takes the webhook's way in (tickets.ingest.email_inbound_store, provider "import"):
-stored raw under its Message-ID, so a message imported twice, or one that already came through an
-ESP, is stored once; then it is threaded here and now rather than by a worker. It goes to the
+stored raw under the hash of its bytes, so a file imported twice, or a message that already came
+through an ESP byte for byte, is stored once, while a different message that reuses a Message-ID
+(mailers and forwarding tools do) is kept; then it is threaded here and now rather than by a
+worker. It goes to the
 tenant's inbox whose address (or reply address) is among its recipients, or, with --inbox, to
 that inbox whatever it was addressed to.
 """
