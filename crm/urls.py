@@ -10,6 +10,16 @@ contact_patterns = (
         path("", contacts.contact_list, name="list"),
         path("new/", contacts.contact_create, name="create"),
         path("<int:contact_pk>/", contacts.contact_detail, name="detail"),
+        path(
+            "<int:contact_pk>/addresses/<slug:kind>/<int:address_pk>/confirm/",
+            contacts.contact_address_confirm,
+            name="address-confirm",
+        ),
+        path(
+            "<int:contact_pk>/addresses/<slug:kind>/<int:address_pk>/reject/",
+            contacts.contact_address_reject,
+            name="address-reject",
+        ),
         path("<int:contact_pk>/erasure/", erasure_views.contact_erasure, name="erasure"),
         path("<int:contact_pk>/erasure/erase/", erasure_views.contact_erase, name="erase"),
         path(

@@ -1,8 +1,10 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import selectors, services
 from crm.forms import ContactForm
@@ -59,3 +61,48 @@ def contact_create(request):
         messages.success(request, f"{contact.display_name} added.")
         return redirect("contacts:detail", contact_pk=contact.pk)
     return render(request, "crm/contacts/form.html", {"form": form})
+
+
+def _address_review(request, contact_pk: int, kind: str, address_pk: int, service, done: str):
+    contact = selectors.contact_get(tenant=request.tenant, contact_id=contact_pk)
+    try:
+        address = service(
+            tenant=request.tenant,
+            actor=request.user,
+            contact=contact,
+            kind=kind,
+            address_id=address_pk,
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, done % {"address": services.address_text(address)})
+    return redirect("contacts:detail", contact_pk=contact.pk)
+
+
+@tenant_member_required
+@require_POST
+def contact_address_confirm(request, contact_pk: int, kind: str, address_pk: int):
+    """An unverified address is the contact's own: from now on it signs in to the portal."""
+    return _address_review(
+        request,
+        contact_pk,
+        kind,
+        address_pk,
+        services.contact_address_confirm,
+        _("%(address)s confirmed: it can now sign in to the customer portal."),
+    )
+
+
+@tenant_member_required
+@require_POST
+def contact_address_reject(request, contact_pk: int, kind: str, address_pk: int):
+    """An unverified address is not the contact's: it is taken off the contact."""
+    return _address_review(
+        request,
+        contact_pk,
+        kind,
+        address_pk,
+        services.contact_address_reject,
+        _("%(address)s rejected and removed from this contact."),
+    )
