@@ -374,12 +374,12 @@ class ContactEmail(TenantOwnedModel, VerifiableAddress):
         # Inbound mail finds its sender by address.
         indexes = [models.Index("tenant", Lower("email"), name="contact_email_lookup")]
 
+    def __str__(self) -> str:
+        return self.email
+
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return self.email
 
 
 class PhoneKind(models.TextChoices):

@@ -561,7 +561,9 @@ def contact_address_confirm(
     address = _contact_address(tenant, contact, kind, address_id)
     if address.is_verified:
         return address
-    address_mark_verified(tenant=tenant, address=address, how=AddressVerification.STAFF, actor=actor)
+    address_mark_verified(
+        tenant=tenant, address=address, how=AddressVerification.STAFF, actor=actor
+    )
     timeline_record(
         tenant=tenant,
         kind="contact.address_confirmed",

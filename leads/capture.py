@@ -29,9 +29,9 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_from_text
 
@@ -315,7 +315,9 @@ def _web_form_sms_consent(tenant: Tenant, contact, *, marketing: bool) -> None:
         status, source = ConsentStatus.NO_MARKETING, f"{WEB_FORM_SOURCE}: texts about the request"
     if current == status or current == ConsentStatus.GRANTED:
         return
-    consent_record(tenant=tenant, contact=contact, channel=Channel.SMS, status=status, source=source)
+    consent_record(
+        tenant=tenant, contact=contact, channel=Channel.SMS, status=status, source=source
+    )
 
 
 # --- CSV import: reading the file ---------------------------------------------------------------

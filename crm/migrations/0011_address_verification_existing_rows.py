@@ -21,31 +21,30 @@ created_at is taken from the insert event where there is one.
 
 from django.db import migrations
 
-STATEMENTS = []
-for table in ("crm_contactemail", "crm_contactphone"):
-    events = f"{table}event"
-    STATEMENTS += [
-        f"""
-        UPDATE {table} AS address SET created_at = event.pgh_created_at
-        FROM {events} AS event
+
+def _statements(table: str) -> list[str]:
+    created_at = """
+        UPDATE crm_X AS address SET created_at = event.pgh_created_at
+        FROM crm_Xevent AS event
         WHERE event.pgh_obj_id = address.id AND event.pgh_label = 'insert'
-        """,
-        f"""
-        UPDATE {table} AS address SET verified_at = now(), verified_how = 'with_contact'
+    """
+    came_with_contact = """
+        UPDATE crm_X AS address SET verified_at = now(), verified_how = 'with_contact'
         WHERE address.verified_at IS NULL AND EXISTS (
-            SELECT 1 FROM {events} AS added
+            SELECT 1 FROM crm_Xevent AS added
             JOIN crm_contactevent AS created
               ON created.pgh_obj_id = address.contact_id AND created.pgh_label = 'insert'
             WHERE added.pgh_obj_id = address.id AND added.pgh_label = 'insert'
               AND added.pgh_created_at = created.pgh_created_at
         )
-        """,
-    ]
+    """
+    return [sql.replace("crm_X", f"crm_{table}") for sql in (created_at, came_with_contact)]
+
+
+STATEMENTS = _statements("contactemail") + _statements("contactphone")
 
 
 class Migration(migrations.Migration):
     dependencies = [("crm", "0010_contact_address_verification")]
 
-    operations = [
-        migrations.RunSQL(sql, reverse_sql=migrations.RunSQL.noop) for sql in STATEMENTS
-    ]
+    operations = [migrations.RunSQL(sql, reverse_sql=migrations.RunSQL.noop) for sql in STATEMENTS]

@@ -110,9 +110,7 @@ class WebLeadForm(forms.Form):
     )
     sms_consent = forms.BooleanField(label=_("Text me about my request"), required=False)
     # Its own box, never ticked for the person: the first one covers texts about this job only.
-    marketing_consent = forms.BooleanField(
-        label=_("Also text me news and offers"), required=False
-    )
+    marketing_consent = forms.BooleanField(label=_("Also text me news and offers"), required=False)
     # The honeypot: people never see it (CSS moves it off-screen, screen readers skip it), bots
     # fill in every field they find.
     website = forms.CharField(
