@@ -82,7 +82,7 @@ def _customer_with(world, *, email: str | None, phone: str | None):
         factories.ContactEmailFactory(tenant=world.tenant, contact=contact, email=email)
     if phone:
         factories.ContactPhoneFactory(tenant=world.tenant, contact=contact, number=phone)
-    factories.LeadFactory(tenant=world.tenant, contact=contact, title="Roof of Carla")
+    factories.lead_for(world, contact=contact, place=None, title="Roof of Carla")
     return contact
 
 

@@ -227,7 +227,7 @@ class TestReminders:
         (reminder,) = sent_messages(world.tenant, source=MessageSource.ONBOARDING)
         assert reminder.contact_id == world.contact.pk
         assert reminder.status == MessageStatus.SCHEDULED
-        assert "2 of 5 steps" in reminder.body_text
+        assert "3 of 5 steps" in reminder.body_text  # both addresses typed by staff: verified
         assert "- Confirm your contact details" in reminder.body_text
         assert PAGE in reminder.body_text
 
