@@ -80,29 +80,35 @@ def _address_review(request, contact_pk: int, kind: str, address_pk: int, servic
     return redirect("contacts:detail", contact_pk=contact.pk)
 
 
-@tenant_member_required
-@require_POST
-def contact_address_confirm(request, contact_pk: int, kind: str, address_pk: int):
-    """An unverified address is the contact's own: from now on it signs in to the portal."""
-    return _address_review(
-        request,
-        contact_pk,
-        kind,
-        address_pk,
-        services.contact_address_confirm,
-        _("%(address)s confirmed: it can now sign in to the customer portal."),
-    )
+CONFIRMED = _("%(address)s confirmed: it can now sign in to the customer portal.")
+REJECTED = _("%(address)s rejected and removed from this contact.")
 
 
 @tenant_member_required
 @require_POST
-def contact_address_reject(request, contact_pk: int, kind: str, address_pk: int):
-    """An unverified address is not the contact's: it is taken off the contact."""
-    return _address_review(
-        request,
-        contact_pk,
-        kind,
-        address_pk,
-        services.contact_address_reject,
-        _("%(address)s rejected and removed from this contact."),
-    )
+def contact_email_confirm(request, contact_pk: int, contact_email_pk: int):
+    """An unverified email is the contact's own: from now on it signs in to the portal."""
+    confirm = services.contact_address_confirm
+    return _address_review(request, contact_pk, "email", contact_email_pk, confirm, CONFIRMED)
+
+
+@tenant_member_required
+@require_POST
+def contact_email_reject(request, contact_pk: int, contact_email_pk: int):
+    """An unverified email is not the contact's: it is taken off the contact."""
+    reject = services.contact_address_reject
+    return _address_review(request, contact_pk, "email", contact_email_pk, reject, REJECTED)
+
+
+@tenant_member_required
+@require_POST
+def contact_phone_confirm(request, contact_pk: int, contact_phone_pk: int):
+    confirm = services.contact_address_confirm
+    return _address_review(request, contact_pk, "phone", contact_phone_pk, confirm, CONFIRMED)
+
+
+@tenant_member_required
+@require_POST
+def contact_phone_reject(request, contact_pk: int, contact_phone_pk: int):
+    reject = services.contact_address_reject
+    return _address_review(request, contact_pk, "phone", contact_phone_pk, reject, REJECTED)
