@@ -13,6 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from comms import outbox
+from comms.models import MessageSource, MessageStatus
 from crm.models import (
     AddressSource,
     AddressVerification,
@@ -471,3 +473,44 @@ def test_the_marketing_box_needs_a_phone(client, world):
     assert "Give a mobile number so we can text you." in response.content.decode()
     with world.active():
         assert not Lead.objects.exists()
+
+
+def test_a_customers_texts_do_not_go_to_a_strangers_unverified_number(client, world):
+    customer = _customer_with(world, email="carla@example.com", phone=None)
+    _submit_form(client, _capture_form(world), email="carla@example.com", phone=ATTACKER_PHONE)
+
+    with world.active():
+        text = outbox.message_schedule(
+            tenant=world.tenant,
+            channel=Channel.SMS,
+            source=MessageSource.MANUAL,
+            contact=customer,
+            body_text="Your roof job moved to Scheduled",
+            idempotency_key="job-news",
+        )
+        mail = outbox.message_schedule(
+            tenant=world.tenant,
+            channel=Channel.EMAIL,
+            source=MessageSource.MANUAL,
+            contact=customer,
+            subject="Your roof",
+            body_text="Your roof job moved to Scheduled",
+            idempotency_key="job-news-mail",
+        )
+    assert text.to_address == "" and text.status == MessageStatus.SUPPRESSED
+    assert mail.to_address == "carla@example.com"
+
+
+def test_a_new_lead_with_nothing_verified_is_reached_where_they_wrote_from(client, world):
+    _submit_form(client, _capture_form(world), name="Dana Reyes", phone="+13055550150")
+    with world.active():
+        contact = ContactPhone.objects.get(number="+13055550150").contact
+        text = outbox.message_schedule(
+            tenant=world.tenant,
+            channel=Channel.SMS,
+            source=MessageSource.MANUAL,
+            contact=contact,
+            body_text="Thanks, we call you today",
+            idempotency_key="first-answer",
+        )
+    assert text.to_address == "+13055550150"
