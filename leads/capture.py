@@ -292,9 +292,25 @@ def capture_submission_create(
     except ValidationError:
         cache.delete(_submission_key(token))  # nothing was made: the person may send it again
         raise
-    if phone and (sms_consent or marketing_consent):
+    if phone and (sms_consent or marketing_consent) and _speaks_for(tenant, lead.contact, phone):
         _web_form_sms_consent(tenant, lead.contact, marketing=marketing_consent)
     return lead
+
+
+def _speaks_for(tenant: Tenant, contact, phone: PhoneNumber) -> bool:
+    """Whether the tick boxes may set the contact's text consent: for a new lead, yes; for a
+    customer with proved addresses, only when the number typed is one of theirs (the boxes of a
+    stranger who typed a customer's email beside their own number speak for no one)."""
+    phones = ContactPhone.objects.filter(tenant=tenant, contact=contact)
+    proved = phones.filter(verified_at__isnull=False)
+    if proved.filter(number=phone).exists():
+        return True
+    return not (
+        proved.exists()
+        or ContactEmail.objects.filter(
+            tenant=tenant, contact=contact, verified_at__isnull=False
+        ).exists()
+    )
 
 
 def _web_form_sms_consent(tenant: Tenant, contact, *, marketing: bool) -> None:

@@ -52,14 +52,14 @@ def test_a_form_naming_a_customer_leaves_an_unverified_phone_for_staff(page_at, 
     page.goto(page.base + contact_path)
     row = page.locator(".contact-address", has_text="+1 305-555-0199")
     assert "unverified" in row.inner_text() and "from Web form" in row.inner_text()
-    screenshot(page, "contact-unverified-address-1280")
+    screenshot(page, "contact-unverified-address-1280", full_page=False)
     assert page.console_errors == []
 
     narrow = page_at(375, 740)
     sign_in(narrow, "rep@demo.test")
     narrow.goto(narrow.base + contact_path)
     assert narrow.evaluate("document.documentElement.scrollWidth") <= 375
-    screenshot(narrow, "contact-unverified-address-375")
+    screenshot(narrow, "contact-unverified-address-375", full_page=False)
 
     row.get_by_role("button", name="Reject").click()
     page.wait_for_load_state("networkidle")

@@ -206,7 +206,7 @@ def test_staff_reject_an_unverified_address_and_it_leaves_the_contact(client, wo
     assert client.post(url("reject", "phone", phone.pk)).status_code == 302
     gone = client.post(url("confirm", "phone", phone.pk), follow=True)
     assert "no longer on this contact" in gone.content.decode()
-    wrong_table = client.post(url("confirm", "email", phone.pk), follow=True)
+    wrong_table = client.post(url("confirm", "email", 10**9), follow=True)
     assert "no longer on this contact" in wrong_table.content.decode()
     assert client.get(url("reject", "phone", phone.pk)).status_code == 405
 
@@ -514,3 +514,17 @@ def test_a_new_lead_with_nothing_verified_is_reached_where_they_wrote_from(clien
             idempotency_key="first-answer",
         )
     assert text.to_address == "+13055550150"
+
+
+def test_a_strangers_tick_box_sets_no_consent_for_the_customer(client, world):
+    customer = _customer_with(world, email="carla@example.com", phone="+13055550123")
+    _submit_form(
+        client,
+        _capture_form(world),
+        email="carla@example.com",
+        phone=ATTACKER_PHONE,
+        sms_consent="on",
+        marketing_consent="on",
+    )
+    with world.active():
+        assert not ContactConsent.objects.filter(contact=customer).exists()
