@@ -62,15 +62,18 @@ CLAIM_BATCH = 500
 
 
 def _contact_address(contact: Contact, channel: str) -> str:
+    """Where the contact's messages go: their primary address, among the verified ones once
+    they have any. A customer's job news must not reach an unverified address that someone
+    else gave with their email (crm.services.contact_find_or_create); a new lead, with nothing
+    verified yet, is reached where they wrote from."""
+    emails, phones = contact.emails.all(), contact.phones.exclude(kind=PhoneKind.LANDLINE)
+    proved = Q(verified_at__isnull=False)
+    if emails.filter(proved).exists() or phones.filter(proved).exists():
+        emails, phones = emails.filter(proved), phones.filter(proved)
     if channel == MessageChannel.EMAIL:
-        email = contact.emails.order_by("-is_primary", "id").first()
+        email = emails.order_by("-is_primary", "id").first()
         return email.email if email else ""
-    phone = (
-        contact.phones.exclude(kind=PhoneKind.LANDLINE)
-        .order_by("-is_primary", "id")
-        .values_list("number", flat=True)
-        .first()
-    )
+    phone = phones.order_by("-is_primary", "id").values_list("number", flat=True).first()
     return str(phone) if phone else ""
 
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.tenancy.models import TenantOwnedModel
@@ -315,8 +316,50 @@ class Contact(TenantOwnedModel):
         return name or self.company_name
 
 
+class AddressSource(models.TextChoices):
+    """Where an email address or phone number of a contact came from. Only STAFF is trusted on
+    arrival: every other source is an unauthenticated claim that the address is the contact's."""
+
+    STAFF = "staff", _("Typed by staff")
+    WEB_FORM = "web_form", _("Web form")
+    INBOUND_EMAIL = "inbound_email", _("Inbound email")
+    INBOUND_SMS = "inbound_sms", _("Inbound text message")
+    CSV_IMPORT = "csv_import", _("CSV import")
+    PORTAL = "portal", _("Customer portal")
+    API = "api", _("API")
+    BEFORE_VERIFICATION = "before_verification", _("Added before addresses were verified")
+
+
+class AddressVerification(models.TextChoices):
+    """How an address was proved to be the contact's own."""
+
+    STAFF = "staff", _("Confirmed by staff")
+    PORTAL_CODE = "portal_code", _("Code entered in the customer portal")
+    WITH_CONTACT = "with_contact", _("Came with the contact (before addresses were verified)")
+
+
+class VerifiableAddress(models.Model):
+    """An address of a contact that may or may not be proved theirs. Only a verified address
+    signs in to the customer portal or receives an invitation (portal.selectors)."""
+
+    source = models.CharField(max_length=24, choices=AddressSource.choices)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_how = models.CharField(max_length=16, choices=AddressVerification.choices, blank=True)
+    verified_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
 @audited
-class ContactEmail(TenantOwnedModel):
+class ContactEmail(TenantOwnedModel, VerifiableAddress):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
     email = models.EmailField()
     is_primary = models.BooleanField(default=False)
@@ -331,12 +374,12 @@ class ContactEmail(TenantOwnedModel):
         # Inbound mail finds its sender by address.
         indexes = [models.Index("tenant", Lower("email"), name="contact_email_lookup")]
 
+    def __str__(self) -> str:
+        return self.email
+
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return self.email
 
 
 class PhoneKind(models.TextChoices):
@@ -346,7 +389,7 @@ class PhoneKind(models.TextChoices):
 
 
 @audited
-class ContactPhone(TenantOwnedModel):
+class ContactPhone(TenantOwnedModel, VerifiableAddress):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
     number = PhoneNumberField(help_text="Stored in E.164, e.g. +13055550100.")
     kind = models.CharField(max_length=16, choices=PhoneKind.choices, default=PhoneKind.MOBILE)

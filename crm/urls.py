@@ -10,6 +10,26 @@ contact_patterns = (
         path("", contacts.contact_list, name="list"),
         path("new/", contacts.contact_create, name="create"),
         path("<int:contact_pk>/", contacts.contact_detail, name="detail"),
+        path(
+            "<int:contact_pk>/emails/<int:contact_email_pk>/confirm/",
+            contacts.contact_email_confirm,
+            name="email-confirm",
+        ),
+        path(
+            "<int:contact_pk>/emails/<int:contact_email_pk>/reject/",
+            contacts.contact_email_reject,
+            name="email-reject",
+        ),
+        path(
+            "<int:contact_pk>/phones/<int:contact_phone_pk>/confirm/",
+            contacts.contact_phone_confirm,
+            name="phone-confirm",
+        ),
+        path(
+            "<int:contact_pk>/phones/<int:contact_phone_pk>/reject/",
+            contacts.contact_phone_reject,
+            name="phone-reject",
+        ),
         path("<int:contact_pk>/erasure/", erasure_views.contact_erasure, name="erasure"),
         path("<int:contact_pk>/erasure/erase/", erasure_views.contact_erase, name="erase"),
         path(

@@ -30,12 +30,16 @@ from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_from_text
 
 from crm.models import (
+    AddressSource,
     Channel,
     ConsentStatus,
+    ContactConsent,
     ContactEmail,
     ContactPhone,
     Membership,
@@ -247,6 +251,7 @@ def capture_submission_create(
     phone: PhoneNumber | None = None,
     message: str = "",
     sms_consent: bool = False,
+    marketing_consent: bool = False,
     address: dict | None = None,
 ) -> Lead | None:
     """The lead a web-form submission asks for, for the contact its email or phone matches (or a
@@ -278,6 +283,7 @@ def capture_submission_create(
             },
             new_address=place,
             source_label=WEB_FORM_SOURCE,
+            address_source=AddressSource.WEB_FORM,
             pipeline=capture_form.pipeline,
             source=capture_form.source,
             brand=capture_form.brand,
@@ -286,15 +292,48 @@ def capture_submission_create(
     except ValidationError:
         cache.delete(_submission_key(token))  # nothing was made: the person may send it again
         raise
-    if sms_consent and phone:
-        consent_record(
-            tenant=tenant,
-            contact=lead.contact,
-            channel=Channel.SMS,
-            status=ConsentStatus.GRANTED,
-            source=WEB_FORM_SOURCE,
-        )
+    if phone and (sms_consent or marketing_consent) and _speaks_for(tenant, lead.contact, phone):
+        _web_form_sms_consent(tenant, lead.contact, marketing=marketing_consent)
     return lead
+
+
+def _speaks_for(tenant: Tenant, contact, phone: PhoneNumber) -> bool:
+    """Whether the tick boxes may set the contact's text consent: for a new lead, yes; for a
+    customer with proved addresses, only when the number typed is one of theirs (the boxes of a
+    stranger who typed a customer's email beside their own number speak for no one)."""
+    phones = ContactPhone.objects.filter(tenant=tenant, contact=contact)
+    proved = phones.filter(verified_at__isnull=False)
+    if proved.filter(number=phone).exists():
+        return True
+    return not (
+        proved.exists()
+        or ContactEmail.objects.filter(
+            tenant=tenant, contact=contact, verified_at__isnull=False
+        ).exists()
+    )
+
+
+def _web_form_sms_consent(tenant: Tenant, contact, *, marketing: bool) -> None:
+    """The form's tick boxes: "text me about my request" is consent to texts about that job
+    only; marketing texts need the separate box. A form only ever widens consent: it never
+    lifts a STOP (anyone can type a customer's email; only their phone can text START), and an
+    unticked marketing box withdraws nothing given before."""
+    current = (
+        ContactConsent.objects.filter(tenant=tenant, contact=contact, channel=Channel.SMS)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if current == ConsentStatus.WITHDRAWN:
+        return
+    if marketing:
+        status, source = ConsentStatus.GRANTED, f"{WEB_FORM_SOURCE}: marketing texts ticked"
+    else:
+        status, source = ConsentStatus.NO_MARKETING, f"{WEB_FORM_SOURCE}: texts about the request"
+    if current == status or current == ConsentStatus.GRANTED:
+        return
+    consent_record(
+        tenant=tenant, contact=contact, channel=Channel.SMS, status=status, source=source
+    )
 
 
 # --- CSV import: reading the file ---------------------------------------------------------------
@@ -869,13 +908,17 @@ def lead_import_start(*, tenant: Tenant, actor: User, lead_import: LeadImport) -
 
 def _import_row(
     *, tenant: Tenant, lead_import: LeadImport, row: CheckedRow, owner: Membership | None
-) -> tuple[bool, int | None]:
-    """Create the row's lead: whether its contact is new, and who owns the lead now."""
+) -> tuple[bool, int | None, int]:
+    """Create the row's lead: whether its contact is new, who owns the lead now, and how many
+    addresses an existing contact got unverified."""
     actor = lead_import.uploaded_by
     match = contact_find_or_create(
         tenant=tenant,
         actor=actor,
         source=IMPORT_SOURCE,
+        address_source=AddressSource.CSV_IMPORT,
+        # One import tells the team once, when it ends; each contact's timeline has the detail.
+        notify_team=False,
         first_name=row.first_name,
         last_name=row.last_name,
         company_name=row.company_name,
@@ -903,7 +946,7 @@ def _import_row(
         note=row.note,
         notify_owner=False,  # one summary per owner when the import ends, not one per row
     )
-    return match.created, lead.owner_id
+    return match.created, lead.owner_id, len(match.unverified_added)
 
 
 def lead_import_run_batch(
@@ -948,7 +991,7 @@ def lead_import_run_batch(
                 if not row.reasons:
                     try:
                         with transaction.atomic():
-                            is_new, owner_id = _import_row(
+                            is_new, owner_id, unverified = _import_row(
                                 tenant=tenant, lead_import=lead_import, row=row, owner=owner
                             )
                     except (ValidationError, IntegrityError, DataError) as exc:
@@ -960,6 +1003,10 @@ def lead_import_run_batch(
                 else:
                     result["created"] += 1
                     result["new_contacts" if is_new else "existing_contacts"] += 1
+                    if unverified:
+                        result["unverified_addresses"] = (
+                            result.get("unverified_addresses", 0) + unverified
+                        )
                     owners = result.setdefault("owners", {})
                     owners[str(owner_id or "")] = owners.get(str(owner_id or ""), 0) + 1
                 progress["position"] += 1
@@ -1010,6 +1057,24 @@ def _tell_owners_about_import(tenant: Tenant, lead_import: LeadImport) -> None:
             title=f"{counts['']} imported lead{'s' if counts[''] != 1 else ''} need an owner",
             body=f"From {name}: no rep was available to take them.",
             url=f"{url}?scope=unassigned",
+            level=NotificationLevel.WARNING,
+        )
+    unverified = lead_import.report["result"].get("unverified_addresses", 0)
+    if unverified:
+        notifications_notify_roles(
+            tenant=tenant,
+            roles=[Role.MANAGER, Role.ADMIN],
+            title=ngettext(
+                "%(count)d address from %(name)s waits for confirmation",
+                "%(count)d addresses from %(name)s wait for confirmation",
+                unverified,
+            )
+            % {"count": unverified, "name": name},
+            body=_(
+                "The file gave existing contacts an email or phone they did not have. Each "
+                "contact's page lists it as unverified: confirm it if it is theirs, or reject it."
+            ),
+            url=reverse("contacts:list"),
             level=NotificationLevel.WARNING,
         )
 

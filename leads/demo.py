@@ -12,7 +12,7 @@ from decimal import Decimal
 import phonenumbers
 from django.utils import timezone
 
-from crm.models import Contact, Membership, PropertyType, Tenant
+from crm.models import AddressSource, Contact, Membership, PropertyType, Tenant
 from crm.services import contact_find_or_create, property_create
 from leads import services
 from leads.models import (
@@ -234,6 +234,8 @@ def _new_contact(tenant, first, last, company, city, state, postal, rng) -> Cont
         emails=[f"{handle}@example.com"],
         phones=[phonenumbers.parse(digits)],
         source="demo import",
+        # The demo's people are the team's own entries: a demo customer may sign in.
+        address_source=AddressSource.STAFF,
         first_name=first,
         last_name=last,
         company_name=company,

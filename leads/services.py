@@ -21,6 +21,7 @@ from comms.models import MessageSource, MessageTemplate
 from comms.outbox import message_schedule
 from crm.models import (
     WEEKDAYS,
+    AddressSource,
     Brand,
     Channel,
     Contact,
@@ -1208,13 +1209,20 @@ def lead_create_with_contact(
     place: Property | None = None,
     new_address: dict | None = None,
     source_label: str = "staff",
+    address_source: str = AddressSource.STAFF,
     **lead_fields,
 ) -> Lead:
     """A lead for `contact`, or for the contact these details match (email, E.164 phone), or for
-    a new one; a new address becomes a property linked to that contact."""
+    a new one; a new address becomes a property linked to that contact. The details' email and
+    phone came from `address_source` (crm.services.contact_find_or_create says what a match
+    does with an address it did not know)."""
     if contact is None:
         contact = contact_find_or_create(
-            tenant=tenant, actor=actor, source=source_label, **contact_details
+            tenant=tenant,
+            actor=actor,
+            source=source_label,
+            address_source=address_source,
+            **contact_details,
         ).contact
     if place is None and new_address:
         place = property_create(

@@ -23,6 +23,7 @@ class PortalAccess(TenantOwnedModel):
     """
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="portal_accesses")
+    # A record of the visit only: whether an address signs in is its verified_at.
     email = models.EmailField(blank=True, help_text="The last email address they signed in with.")
     phone = PhoneNumberField(blank=True, help_text="The last mobile number they signed in with.")
     invited_at = models.DateTimeField(null=True, blank=True)
@@ -111,19 +112,14 @@ class Onboarding(TenantOwnedModel):
     """A contact's progress through the portal's "Getting started" checklist.
 
     Most steps are read from the data itself (addresses, properties, insurance answers, uploads);
-    this row keeps what only the checklist knows: what the customer confirmed and when, which
-    addresses they proved, the pending verification code, and the reminders sent.
+    this row keeps what only the checklist knows: what the customer confirmed and when, the
+    pending verification code, and the reminders sent. Which addresses are proved lives on the
+    addresses (crm.VerifiableAddress).
     """
 
     access = models.ForeignKey(PortalAccess, on_delete=models.CASCADE, related_name="+")
     details_confirmed_at = models.DateTimeField(null=True, blank=True)
     properties_confirmed_at = models.DateTimeField(null=True, blank=True)
-    verified_email = models.EmailField(
-        blank=True, help_text="Proved with a code from the checklist."
-    )
-    verified_phone = PhoneNumberField(
-        blank=True, help_text="Proved with a code from the checklist."
-    )
     # The one verification code in flight (a keyed hash only, as for sign-in codes).
     code_channel = models.CharField(max_length=8, choices=ChallengeChannel.choices, blank=True)
     code_address = models.CharField(max_length=254, blank=True)

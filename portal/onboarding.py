@@ -3,14 +3,16 @@
 Five steps, each read from the data itself wherever the data can say it:
 
 1. Contact details: name, email, phone and preferred channel, confirmed by the customer.
-2. Email and phone verified: the address they signed in with is proved by that sign-in
-   (PortalAccess.email / .phone); the other gets a six-digit code through the outbox.
+2. Email and phone verified: read from the addresses themselves (crm.ContactEmail/ContactPhone
+   .verified_at, the one place verification lives). Only a verified address signs in, so the one
+   they signed in with is; another (one they added in step 1) gets a six-digit code through the
+   outbox, and the code marks that address verified.
 3. Property details: street, city and postal code on each of their properties, confirmed.
 4. Insurance: the carrier and claim number for each open job, or "not an insurance claim".
 5. Requested documents: staff ask for a kind of document from the contact page; the step is done
    once the customer has uploaded one of each kind asked for (nothing asked: nothing to do).
 
-What only the checklist knows (confirmations, proved addresses, the code in flight, reminders)
+What only the checklist knows (confirmations, the code in flight, reminders)
 lives on portal.models.Onboarding, one row per PortalAccess; insurance answers on JobInsurance and
 staff requests on DocumentRequest. All three hang off the PortalAccess, so erasing the contact
 (crm/erasure.py deletes their access) takes them along.
@@ -36,6 +38,8 @@ from django.utils import timezone
 
 from comms.models import MessageSource
 from crm.models import (
+    AddressSource,
+    AddressVerification,
     Channel,
     Contact,
     ContactEmail,
@@ -47,7 +51,7 @@ from crm.models import (
     Tenant,
     User,
 )
-from crm.services import property_create, timeline_record
+from crm.services import address_mark_verified, property_create, timeline_record
 from documents.models import Document, DocumentKind
 from leads.models import Lead
 from portal import tokens
@@ -126,26 +130,19 @@ class OnboardingFacts:
 
     @property
     def addresses(self) -> list[PendingAddress]:
-        proved_emails = {a.email.lower() for a in self.accesses if a.email} | {
-            r.verified_email.lower() for r in self.rows if r.verified_email
-        }
-        proved_phones = {str(a.phone) for a in self.accesses if a.phone} | {
-            str(r.verified_phone) for r in self.rows if r.verified_phone
-        }
         found = []
         if self.email is not None:
             value = self.email.email.lower()
             found.append(
-                PendingAddress(ChallengeChannel.EMAIL, value, value, value in proved_emails)
+                PendingAddress(ChallengeChannel.EMAIL, value, value, self.email.is_verified)
             )
         if self.mobile is not None:
-            value = str(self.mobile.number)
             found.append(
                 PendingAddress(
                     ChallengeChannel.SMS,
-                    value,
+                    str(self.mobile.number),
                     self.mobile.number.as_international,
-                    value in proved_phones,
+                    self.mobile.is_verified,
                 )
             )
         return found
@@ -411,7 +408,14 @@ def _make_primary_email(tenant: Tenant, contact: Contact, email: str) -> bool:
         existing.is_primary = True
         existing.save(update_fields=["is_primary"])
     else:
-        ContactEmail.objects.create(tenant=tenant, contact=contact, email=email, is_primary=True)
+        # The customer's own word, proved by the code of step 2 (verification_code_check).
+        ContactEmail.objects.create(
+            tenant=tenant,
+            contact=contact,
+            email=email,
+            is_primary=True,
+            source=AddressSource.PORTAL,
+        )
     return True
 
 
@@ -431,9 +435,20 @@ def _make_primary_mobile(tenant: Tenant, contact: Contact, number) -> bool:
         existing.save(update_fields=["is_primary", "kind"])
     else:
         ContactPhone.objects.create(
-            tenant=tenant, contact=contact, number=number, kind=PhoneKind.MOBILE, is_primary=True
+            tenant=tenant,
+            contact=contact,
+            number=number,
+            kind=PhoneKind.MOBILE,
+            is_primary=True,
+            source=AddressSource.PORTAL,
         )
     return True
+
+
+def _address_row(tenant: Tenant, contact: Contact, channel: str, value: str):
+    if channel == ChallengeChannel.EMAIL:
+        return ContactEmail.objects.filter(tenant=tenant, contact=contact, email=value).first()
+    return ContactPhone.objects.filter(tenant=tenant, contact=contact, number=value).first()
 
 
 def _code_nonce(row: Onboarding) -> str:
@@ -514,13 +529,16 @@ def verification_code_check(
         row.save(update_fields=["code_failed_attempts"])
         return None
     channel, value = row.code_channel, row.code_address
-    if channel == ChallengeChannel.EMAIL:
-        row.verified_email = value
-    else:
-        row.verified_phone = value
     row.code_channel = row.code_address = row.code_hash = ""
     row.code_expires_at = None
     row.save()
+    holder = _address_row(tenant, customer.contacts[0], channel, value)
+    if holder is None:
+        return None  # staff rejected or removed it while the code was on its way
+    if not holder.is_verified:
+        address_mark_verified(
+            tenant=tenant, address=holder, how=AddressVerification.PORTAL_CODE, now=now
+        )
     address = PendingAddress(channel, value, value, True)
     timeline_record(
         tenant=tenant,

@@ -45,11 +45,11 @@ TIMELINE_LIMIT = 50
 
 
 def tenants_knowing_address(*, address: SignInAddress) -> list[Tenant]:
-    """The tenants with a contact at this address, read before any tenant is chosen.
+    """The tenants with a contact at this address (verified), read before any tenant is chosen.
 
     Row-level security hides every contact outside a tenant context, so this asks the database
-    function `threadline_portal_tenants` (portal/migrations/0001_initial.py), which runs as the
-    table owner and answers tenant ids only: no contact data crosses the wall.
+    function `threadline_portal_tenants` (portal/migrations/0003_sign_in_verified_addresses.py),
+    which runs as the table owner and answers tenant ids only: no contact data crosses the wall.
     """
     email = address.value if address.is_email else None
     phone = None if address.is_email else address.value
@@ -58,22 +58,25 @@ def tenants_knowing_address(*, address: SignInAddress) -> list[Tenant]:
 
 
 def _holders(tenant: Tenant, address: SignInAddress) -> QuerySet:
+    """The verified rows of this address. An unverified one (from a web form, an inbound
+    message, an import) is a stranger's claim: holding it must open no contact's portal."""
     if address.is_email:
         return (
-            ContactEmail.objects.filter(tenant=tenant)
+            ContactEmail.objects.filter(tenant=tenant, verified_at__isnull=False)
             .alias(address=Lower("email"))
             .filter(address=address.value)
         )
     # A code goes by SMS: a landline cannot receive it, so it cannot sign anyone in.
-    return ContactPhone.objects.filter(tenant=tenant, number=address.value).exclude(
-        kind=PhoneKind.LANDLINE
-    )
+    return ContactPhone.objects.filter(
+        tenant=tenant, number=address.value, verified_at__isnull=False
+    ).exclude(kind=PhoneKind.LANDLINE)
 
 
 def contacts_with_address(
     *, tenant: Tenant, address: SignInAddress, among: list[int] | None = None
 ) -> list[Contact]:
-    """The tenant's contacts with this address (oldest first), optionally only `among` these."""
+    """The tenant's contacts with this address verified as theirs (oldest first), optionally
+    only `among` these: who a portal sign-in, its session and a redeemed link are."""
     contacts = Contact.objects.filter(
         tenant=tenant, pk__in=_holders(tenant, address).values("contact_id")
     )

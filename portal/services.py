@@ -16,6 +16,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from comms.models import MessageSource, MessageStatus, OutboundMessage, Purpose
 from comms.outbox import message_schedule
@@ -303,11 +304,14 @@ def _complete_sign_in(
 
 
 def invitation_address(contact: Contact) -> SignInAddress | None:
-    """Where an invitation goes: the contact's primary email, else their first mobile number."""
-    email = next(iter(contact.emails.all()), None)
+    """Where an invitation goes: the contact's primary verified email, else their first verified
+    mobile number. An unverified address might be a stranger's, and the link would sign them in."""
+    email = next((e for e in contact.emails.all() if e.is_verified), None)
     if email is not None:
         return SignInAddress(ChallengeChannel.EMAIL, email.email.lower())
-    phone = next((p for p in contact.phones.all() if p.kind != PhoneKind.LANDLINE), None)
+    phone = next(
+        (p for p in contact.phones.all() if p.kind != PhoneKind.LANDLINE and p.is_verified), None
+    )
     if phone is not None:
         return SignInAddress(ChallengeChannel.SMS, e164(phone.number))
     return None
@@ -323,7 +327,10 @@ def portal_invite(
     address = invitation_address(contact)
     if address is None:
         raise ValidationError(
-            "Add an email address or a mobile number first: the invitation goes there."
+            _(
+                "Add an email address or a mobile number, or confirm an unverified one, first: "
+                "the invitation goes to a verified address."
+            )
         )
     token = tokens.new_link_token(tenant.pk)
     challenge = SignInChallenge.objects.create(

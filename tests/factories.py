@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import factory
 import phonenumbers
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from crm import models
@@ -83,6 +84,10 @@ class ContactEmailFactory(TenantOwnedFactory):
     contact = factory.SubFactory(ContactFactory, tenant=factory.SelfAttribute("..tenant"))
     email = factory.Sequence(lambda n: f"customer{n}@example.com")
     is_primary = True
+    # As staff type it in the app; an address from a web form or an import starts unverified.
+    source = models.AddressSource.STAFF
+    verified_at = factory.LazyFunction(timezone.now)
+    verified_how = models.AddressVerification.STAFF
 
 
 class ContactPhoneFactory(TenantOwnedFactory):
@@ -92,6 +97,9 @@ class ContactPhoneFactory(TenantOwnedFactory):
     contact = factory.SubFactory(ContactFactory, tenant=factory.SelfAttribute("..tenant"))
     number = factory.Sequence(lambda n: phonenumbers.parse(f"+1305555{n % 10000:04d}"))
     is_primary = True
+    source = models.AddressSource.STAFF
+    verified_at = factory.LazyFunction(timezone.now)
+    verified_how = models.AddressVerification.STAFF
 
 
 class PropertyFactory(TenantOwnedFactory):

@@ -454,6 +454,8 @@ def _one_sender_at_a_time(tenant: Tenant, addresses) -> None:
 
 
 def _find_contact(tenant: Tenant, *, inbox: Inbox | None, emails=(), phones=(), name: str = ""):
+    from crm.models import AddressSource
+
     _one_sender_at_a_time(tenant, [*emails, *phones])
     first, _, last = name.strip().partition(" ")
     fallback = next(iter(emails), None) or next(iter(phones), None) or "Unknown sender"
@@ -463,6 +465,8 @@ def _find_contact(tenant: Tenant, *, inbox: Inbox | None, emails=(), phones=(), 
         emails=emails,
         phones=phones,
         source="inbound message",
+        # A sender's address is whatever the message claims: a stranger until proved otherwise.
+        address_source=AddressSource.INBOUND_EMAIL if emails else AddressSource.INBOUND_SMS,
         first_name=(first or str(fallback))[:100],
         last_name=last[:100],
         brand=inbox.brand if inbox else None,

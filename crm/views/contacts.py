@@ -1,8 +1,10 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import selectors, services
 from crm.forms import ContactForm
@@ -59,3 +61,54 @@ def contact_create(request):
         messages.success(request, f"{contact.display_name} added.")
         return redirect("contacts:detail", contact_pk=contact.pk)
     return render(request, "crm/contacts/form.html", {"form": form})
+
+
+def _address_review(request, contact_pk: int, kind: str, address_pk: int, service, done: str):
+    contact = selectors.contact_get(tenant=request.tenant, contact_id=contact_pk)
+    try:
+        address = service(
+            tenant=request.tenant,
+            actor=request.user,
+            contact=contact,
+            kind=kind,
+            address_id=address_pk,
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, done % {"address": services.address_text(address)})
+    return redirect("contacts:detail", contact_pk=contact.pk)
+
+
+CONFIRMED = _("%(address)s confirmed: it can now sign in to the customer portal.")
+REJECTED = _("%(address)s rejected and removed from this contact.")
+
+
+@tenant_member_required
+@require_POST
+def contact_email_confirm(request, contact_pk: int, contact_email_pk: int):
+    """An unverified email is the contact's own: from now on it signs in to the portal."""
+    confirm = services.contact_address_confirm
+    return _address_review(request, contact_pk, "email", contact_email_pk, confirm, CONFIRMED)
+
+
+@tenant_member_required
+@require_POST
+def contact_email_reject(request, contact_pk: int, contact_email_pk: int):
+    """An unverified email is not the contact's: it is taken off the contact."""
+    reject = services.contact_address_reject
+    return _address_review(request, contact_pk, "email", contact_email_pk, reject, REJECTED)
+
+
+@tenant_member_required
+@require_POST
+def contact_phone_confirm(request, contact_pk: int, contact_phone_pk: int):
+    confirm = services.contact_address_confirm
+    return _address_review(request, contact_pk, "phone", contact_phone_pk, confirm, CONFIRMED)
+
+
+@tenant_member_required
+@require_POST
+def contact_phone_reject(request, contact_pk: int, contact_phone_pk: int):
+    reject = services.contact_address_reject
+    return _address_review(request, contact_pk, "phone", contact_phone_pk, reject, REJECTED)

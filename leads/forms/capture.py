@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from crm.models import Brand, Membership, Tenant
@@ -107,7 +108,9 @@ class WebLeadForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    sms_consent = forms.BooleanField(label="Text me about my request", required=False)
+    sms_consent = forms.BooleanField(label=_("Text me about my request"), required=False)
+    # Its own box, never ticked for the person: the first one covers texts about this job only.
+    marketing_consent = forms.BooleanField(label=_("Also text me news and offers"), required=False)
     # The honeypot: people never see it (CSS moves it off-screen, screen readers skip it), bots
     # fill in every field they find.
     website = forms.CharField(
@@ -165,7 +168,8 @@ class WebLeadForm(forms.Form):
         reach_given = cleaned.get("email") or cleaned.get("phone")
         if not reach_given and not (self.has_error("email") or self.has_error("phone")):
             self.add_error(None, "Give an email address or a phone number so we can reply.")
-        if cleaned.get("sms_consent") and not cleaned.get("phone") and not self.has_error("phone"):
+        wants_texts = cleaned.get("sms_consent") or cleaned.get("marketing_consent")
+        if wants_texts and not cleaned.get("phone") and not self.has_error("phone"):
             self.add_error("phone", "Give a mobile number so we can text you.")
         partial_address = not (cleaned.get("address_line1") and cleaned.get("city"))
         if partial_address and any(cleaned.get(name) for name in self.ADDRESS_FIELDS):

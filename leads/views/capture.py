@@ -67,6 +67,7 @@ def lead_form(request, token: str):
                 phone=data["phone"],
                 message=data["message"],
                 sms_consent=data["sms_consent"],
+                marketing_consent=data["marketing_consent"],
                 address=form.address,
             )
         except ValidationError as exc:

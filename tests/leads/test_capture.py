@@ -129,7 +129,11 @@ def test_a_submission_becomes_a_lead_in_the_forms_pipeline(client, world):
         created = TimelineEvent.objects.get(lead=lead, kind="lead.created")
         assert "web form" in created.summary
         consent = ContactConsent.objects.get(contact=contact, channel=Channel.SMS)
-        assert (consent.status, consent.source) == (ConsentStatus.GRANTED, "web form")
+        # The box asks for texts about the request: job messages only, no marketing.
+        assert (consent.status, consent.source) == (
+            ConsentStatus.NO_MARKETING,
+            "web form: texts about the request",
+        )
 
 
 def test_no_consent_is_recorded_when_the_box_is_not_ticked(client, world):

@@ -84,7 +84,7 @@ def test_a_contact_without_address_is_not_invited(client, world):
     response = _invite(client, world)
 
     page = client.get(response["Location"]).content.decode()
-    assert "Add an email address or a mobile number first" in page
+    assert "Add an email address or a mobile number, or confirm an unverified one" in page
     assert sent_messages(world.tenant) == []
 
 

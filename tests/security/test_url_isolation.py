@@ -40,6 +40,11 @@ from tickets.services import ticket_add_note, ticket_reply
 from tickets.threading import ticket_open
 
 
+def _contact_address(world, kind: str):
+    with world.active():
+        return getattr(world.contact, kind).get()
+
+
 def _lead(world):
     """The world's lead (made on first use, so worlds without URL tests stay lead-free)."""
     if not hasattr(world, "lead"):
@@ -369,6 +374,8 @@ OBJECT_KWARGS = {
     "capture_form_pk": lambda world: _capture_form(world).pk,
     "lead_import_pk": lambda world: _lead_import(world).pk,
     "contact_pk": lambda world: world.contact.pk,
+    "contact_email_pk": lambda world: _contact_address(world, "emails").pk,
+    "contact_phone_pk": lambda world: _contact_address(world, "phones").pk,
     "brand_pk": lambda world: world.brand.pk,
     "membership_pk": lambda world: world.rep.pk,
     "notification_pk": lambda world: world.notification.pk,

@@ -34,8 +34,11 @@ from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from comms.models import ContactCommsProfile
-from crm.models import Contact, ContactEmail, ContactPhone
+from crm.models import AddressSource, Contact, ContactEmail, ContactPhone
 from crm.tenancy import tenant_context
+from portal.addresses import SignInAddress
+from portal.models import ChallengeChannel
+from portal.selectors import contacts_with_address
 from tests.conftest import sign_in
 from tests.factories import ContactFactory, ContactPhoneFactory
 from tickets import configuration, ingest, tasks
@@ -382,6 +385,23 @@ def test_whatsapp_names_the_contact_from_its_profile_and_joins_their_sms_ticket(
         contact = Contact.objects.get(tenant=world.tenant, pk=message.ticket.contact_id)
         profile = ContactCommsProfile.objects.get(tenant=world.tenant, contact=contact)
     assert profile.last_whatsapp_inbound_at == NOW
+
+
+def test_a_strangers_number_opens_no_portal_until_staff_confirm_it(client, world, desk):
+    """Issue 18: whoever texts in is whoever their message claims; the portal waits for proof."""
+    post_twilio(client, fixture("twilio_sms.json"))
+    process_pending(world)
+
+    contact = message_of(world, events(world)[0]).ticket.contact
+    with world.active():
+        phone = ContactPhone.objects.get(tenant=world.tenant, contact=contact)
+        assert (phone.source, phone.is_verified) == (AddressSource.INBOUND_SMS, False)
+        assert (
+            contacts_with_address(
+                tenant=world.tenant, address=SignInAddress(ChallengeChannel.SMS, "+17865550142")
+            )
+            == []
+        )
 
 
 def test_whatsapp_from_a_stranger_takes_the_name_of_their_profile(client, world, desk):
