@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from comms import outbox
 from comms.models import MessageSource, Purpose
@@ -59,6 +60,17 @@ def _reply(keyword: str, *, business: str, channel_label: str, reach_us: str) ->
     )
 
 
+def _speaks_for_contact(contact: Contact, from_number: str) -> bool:
+    """Whether a keyword from `from_number` may change the contact's consent: a number proved
+    theirs, or any of their numbers while none is proved yet (a new lead). A stranger whose
+    number came with the customer's email on a web form (crm.services.contact_find_or_create)
+    must not silence the customer's own phone with STOP, nor undo the customer's STOP."""
+    if not from_number:
+        return True
+    proved = contact.phones.filter(verified_at__isnull=False)
+    return not proved.exists() or proved.filter(number=from_number).exists()
+
+
 @transaction.atomic
 def sms_keyword_handle(
     *,
@@ -66,16 +78,34 @@ def sms_keyword_handle(
     contact: Contact,
     channel: str,
     body: str,
+    from_number: str = "",
     now: dt.datetime | None = None,
 ) -> str | None:
     """Act on a keyword text from `contact` on `channel` (sms or whatsapp) and schedule the
-    confirmation. Returns STOP, START or HELP, or None for an ordinary message."""
+    confirmation to the number that texted (`from_number`; the contact's own number when it is
+    not given). Returns STOP, START or HELP, or None for an ordinary message."""
     keyword = keyword_of(body)
     if keyword is None:
         return None
     now = now or timezone.now()
     label = Channel(channel).label
-    if keyword == STOP:
+    if keyword != HELP and not _speaks_for_contact(contact, from_number):
+        # The number stays unverified, so it gets none of the customer's texts (comms.outbox
+        # sends to proved addresses only once there are any); staff see why nothing changed.
+        timeline_record(
+            tenant=tenant,
+            kind="contact.keyword_unverified",
+            summary=_(
+                "Texted %(keyword)s from %(number)s, a number not verified as theirs: their "
+                "%(channel)s consent is unchanged"
+            )
+            % {"keyword": keyword, "number": from_number, "channel": label},
+            contact=contact,
+            detail={"channel": channel, "keyword": keyword, "from": from_number},
+        )
+        if keyword == START:
+            return keyword
+    elif keyword == STOP:
         consent_record(
             tenant=tenant,
             contact=contact,
@@ -115,6 +145,9 @@ def sms_keyword_handle(
             channel_label=label,
             reach_us=reach_us,
         ),
+        # The answer goes back to the number that texted, whichever of the contact's it is.
+        to_address=from_number,
+        context={"answer_sender": True} if from_number else {},
         # One answer per keyword a minute: a customer who sends STOP twice in a row (or a
         # webhook delivered twice) gets one confirmation.
         idempotency_key=f"keyword:{channel}:{contact.pk}:{keyword}:{now:%Y%m%dT%H%M}",

@@ -620,7 +620,11 @@ def _tell_the_rest_of_the_app(tenant: Tenant, ticket: Ticket, message: TicketMes
         profile.save(update_fields=["last_whatsapp_inbound_at"])
     if message.channel in (MessageChannel.SMS, MessageChannel.WHATSAPP):
         keyword = sms_keyword_handle(
-            tenant=tenant, contact=contact, channel=message.channel, body=message.body_text
+            tenant=tenant,
+            contact=contact,
+            channel=message.channel,
+            body=message.body_text,
+            from_number=message.from_address,
         )
         if keyword:
             timeline_record(

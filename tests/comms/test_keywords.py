@@ -8,7 +8,8 @@ import pytest
 from comms import outbox
 from comms.keywords import keyword_of, sms_keyword_handle
 from comms.models import MessageSource, MessageStatus, OutboundMessage, Purpose, SandboxDelivery
-from crm.models import ConsentStatus, ContactConsent, TimelineEvent
+from crm.models import AddressSource, ConsentStatus, ContactConsent, TimelineEvent
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +177,75 @@ def test_a_stop_late_in_the_evening_is_confirmed_at_once(world):
     (reply,) = _replies(world)
     assert reply.status == MessageStatus.SCHEDULED
     assert reply.send_after == LATE_EVENING
+
+
+def _stranger_phone(world) -> str:
+    """A number that came with the customer's email on a web form: on the contact, unverified."""
+    with world.active():
+        factories.ContactPhoneFactory(
+            tenant=world.tenant,
+            contact=world.contact,
+            number="+13055550999",
+            is_primary=False,
+            source=AddressSource.WEB_FORM,
+            verified_at=None,
+            verified_how="",
+        )
+        return "+13055550999"
+
+
+def _own_phone(world) -> str:
+    with world.active():
+        return str(world.contact.phones.filter(verified_at__isnull=False).first().number)
+
+
+def _handle_from(world, body: str, number: str):
+    with world.active():
+        return sms_keyword_handle(
+            tenant=world.tenant,
+            contact=world.contact,
+            channel="sms",
+            body=body,
+            from_number=number,
+            now=AFTERNOON,
+        )
+
+
+def test_a_stop_from_an_unverified_number_leaves_the_customers_consent_alone(world):
+    stranger = _stranger_phone(world)
+    before = _consent(world)
+
+    assert _handle_from(world, "STOP", stranger) == "STOP"
+
+    after = _consent(world)
+    assert (after.status if after else None) == (before.status if before else None)
+    with world.active():
+        assert TimelineEvent.objects.filter(
+            contact=world.contact, kind="contact.keyword_unverified"
+        ).exists()
+    (reply,) = _replies(world)
+    assert reply.to_address == stranger  # carriers expect the number that texted to be told
+
+
+def test_a_start_from_an_unverified_number_does_not_undo_the_customers_stop(world):
+    stranger = _stranger_phone(world)
+    own = _own_phone(world)
+    _handle_from(world, "STOP", own)
+    assert _consent(world).status == ConsentStatus.WITHDRAWN
+
+    assert _handle_from(world, "START", stranger) == "START"
+
+    assert _consent(world).status == ConsentStatus.WITHDRAWN
+    (stop_reply,) = _replies(world)  # nothing confirms a START that changed nothing
+    assert stop_reply.to_address == own
+
+
+def test_a_stop_from_the_customers_own_number_opts_them_out_and_is_answered_there(world):
+    _stranger_phone(world)
+    own = _own_phone(world)
+
+    _handle_from(world, "STOP", own)
+
+    assert _consent(world).status == ConsentStatus.WITHDRAWN
+    (reply,) = _replies(world)
+    assert reply.to_address == own
