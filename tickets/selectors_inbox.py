@@ -215,6 +215,14 @@ def message_polls(message: TicketMessage, now: dt.datetime) -> bool:
 
 
 @dataclass(frozen=True)
+class EnclosedMessage:
+    sender: str
+    subject: str
+    sent_at: dt.datetime | None
+    text: str
+
+
+@dataclass(frozen=True)
 class ThreadMessage:
     message: TicketMessage
     text: str
@@ -224,14 +232,6 @@ class ThreadMessage:
     enclosed: list[EnclosedMessage]  # forwarded as attachments, or a digest's messages
     # The sender's Date when it is far from when we received it (an old or wrong clock).
     claimed_date: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class EnclosedMessage:
-    sender: str
-    subject: str
-    sent_at: dt.datetime | None
-    text: str
 
 
 # A Date header this far from the time we received the message is shown beside it.
@@ -247,7 +247,9 @@ def _enclosed(message: TicketMessage) -> list[EnclosedMessage]:
             sent_at = None
         name, address = item.get("from_name", ""), item.get("from_address", "")
         sender = f"{name} <{address}>" if name and address else name or address
-        items.append(EnclosedMessage(sender, item.get("subject", ""), sent_at, item.get("text", "")))
+        items.append(
+            EnclosedMessage(sender, item.get("subject", ""), sent_at, item.get("text", ""))
+        )
     return items
 
 
