@@ -327,7 +327,7 @@ def _address_list(raw_values: list[str]) -> list[tuple[str, str]]:
         return []
     try:
         addresses = policy.default.header_factory("to", raw).addresses
-        commented = _names_in_comments(raw)
+        commented = _names_in_comments(raw) if "(" in raw else {}
         parsed = [
             (
                 _clean_line(address.display_name or commented.get(address.addr_spec.lower(), "")),
@@ -345,11 +345,14 @@ def _address_list(raw_values: list[str]) -> list[tuple[str, str]]:
 def _names_in_comments(raw: str) -> dict[str, str]:
     """The older form's names, `jane@example.com (Jane Doe)`, which the parser drops as comments:
     {addr-spec: the last comment's text} for mailboxes without a display name."""
-    address_list, _ = _header_value_parser.get_address_list(raw)
     names = {}
-    for entry in address_list.all_mailboxes:
-        if not entry.display_name and entry.comments and entry.addr_spec:
-            names[entry.addr_spec.lower()] = _decode_words(entry.comments[-1])
+    try:
+        address_list, _ = _header_value_parser.get_address_list(raw)
+        for entry in address_list.all_mailboxes:
+            if not entry.display_name and entry.comments and entry.addr_spec:
+                names[entry.addr_spec.lower()] = _decode_words(entry.comments[-1])
+    except Exception:  # the names are a nicety: the addresses are read without them
+        return {}
     return names
 
 

@@ -126,6 +126,8 @@ def _erasable(world):
             channel="sms",
             from_address=PHONE,
             body_text=SAID,
+            # A message they forwarded: its text is theirs to erase too.
+            enclosed=[{"from_name": "", "from_address": "", "subject": "", "text": SAID}],
             inbound_event=event,
         )
         TicketMessage.objects.create(
@@ -279,6 +281,7 @@ class TestContactAnonymise:
             assert InboundEvent.objects.get(event_key="SM-erasure").payload == {}
             for message in TicketMessage.objects.filter(ticket__contact=contact):
                 assert SAID not in message.body_text
+                assert SAID not in str(message.enclosed)
             request = ErasureRequest.objects.get(contact=contact)
             assert (request.status, request.handled_by) == (ErasureStatus.DONE, world.manager.user)
             erased = TimelineEvent.objects.get(contact=contact, kind="contact.erased")
