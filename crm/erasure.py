@@ -278,6 +278,8 @@ def contact_anonymise(
         message_id="",
         in_reply_to="",
         media=[],
+        enclosed=[],
+        dated_at=None,
     )
 
     # Follow-ups about them: when and what kind stay, the words go.

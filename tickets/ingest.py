@@ -28,8 +28,10 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from comms.keywords import is_keyword_text, sms_keyword_handle
-from comms.models import ContactCommsProfile
-from crm.models import Contact, NotificationLevel, Tenant
+from comms.models import ContactCommsProfile, OutboundMessage
+from comms.models import MessageChannel as OutboxChannel
+from comms.outbox import DeliveryEvent, message_record_delivery
+from crm.models import AddressSource, Contact, NotificationLevel, Tenant
 from crm.phones import e164
 from crm.services import contact_find_or_create, notification_create, timeline_record
 from crm.tenancy import tenant_context
@@ -52,8 +54,8 @@ from tickets.models import (
     TicketStatus,
     UnroutedInbound,
 )
-from tickets.normalise import normalise_email, read_envelope
-from tickets.routing import email_route_for, reply_token_in
+from tickets.normalise import NormalisedEmail, normalise_email, read_envelope
+from tickets.routing import email_route_for, our_message_id, reply_token_in
 from tickets.selectors import inbox_settings_get, twilio_account_for
 from tickets.signals import customer_message_received
 from tickets.threading import Thread, thread_for
@@ -228,13 +230,15 @@ def email_inbound_store(
     tenant: Tenant | None = None,
     inbox: Inbox | None = None,
     enqueue: bool = True,
+    history: bool = False,
 ) -> Stored:
     """A raw RFC 822 message from an ESP's inbound webhook or an imported file.
 
     The tenant comes from a signed reply token among the recipients, else from the first
     recipient that is an inbox address. An import names its `tenant` (only that tenant's
     addresses and tokens count) and may put every message in one `inbox`; it processes the
-    events itself (`enqueue=False`).
+    events itself (`enqueue=False`). `history`: mail from the past (an imported mailbox), threaded
+    at the time it was delivered then, starting no SLA clock and telling nobody.
 
     A replay is the ESP's own `esp_message_id` again, or the same content: `content_digest`
     when the ESP posted parsed fields (our serialisation of them is not stable), else the raw
@@ -277,6 +281,8 @@ def email_inbound_store(
     payload = {"stripped_text": stripped_text} if stripped_text else {}
     if inbox is not None:
         payload["inbox"] = inbox.pk
+    if history:
+        payload["history"] = True
     # The token's address is the recipient the threader reads the token from, wherever it was.
     recipient = token_address or (route.address if routed else "") or next(iter(recipients), "")
     return _store(
@@ -434,11 +440,14 @@ class Incoming:
     message_id: str = ""
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
-    sent_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None  # what the sender's Date header claims
+    received_at: dt.datetime | None = None  # what the newest Received: header says
     is_auto_reply: bool = False
+    is_delivery_report: bool = False
     attachments: tuple = ()
     media: list | None = None
     too_large_bytes: int | None = None
+    enclosed: tuple = ()
 
 
 def _one_sender_at_a_time(tenant: Tenant, addresses) -> None:
@@ -454,8 +463,6 @@ def _one_sender_at_a_time(tenant: Tenant, addresses) -> None:
 
 
 def _find_contact(tenant: Tenant, *, inbox: Inbox | None, emails=(), phones=(), name: str = ""):
-    from crm.models import AddressSource
-
     _one_sender_at_a_time(tenant, [*emails, *phones])
     first, _, last = name.strip().partition(" ")
     fallback = next(iter(emails), None) or next(iter(phones), None) or "Unknown sender"
@@ -475,16 +482,9 @@ def _find_contact(tenant: Tenant, *, inbox: Inbox | None, emails=(), phones=(), 
     return match.contact
 
 
-def _read_email(tenant: Tenant, event: InboundEvent, inbox: Inbox | None) -> Incoming:
-    email = normalise_email(
-        bytes(event.raw), max_attachment_bytes=settings.TICKET_MAX_ATTACHMENT_BYTES
-    )
-    contact = _find_contact(
-        tenant,
-        inbox=inbox,
-        emails=[email.from_address] if email.from_address else [],
-        name=email.from_name,
-    )
+def _read_email(
+    event: InboundEvent, email: NormalisedEmail, contact: Contact, *, is_delivery_report=False
+) -> Incoming:
     stripped = (event.payload or {}).get("stripped_text", "")
     dropped = [{"name": item.filename, "reason": item.reason} for item in email.dropped_attachments]
     return Incoming(
@@ -500,10 +500,22 @@ def _read_email(tenant: Tenant, event: InboundEvent, inbox: Inbox | None) -> Inc
         in_reply_to=email.in_reply_to,
         references=email.references,
         sent_at=email.sent_at,
+        received_at=email.received_at,
         is_auto_reply=email.is_auto_reply,
+        is_delivery_report=is_delivery_report,
         attachments=email.attachments,
         media=dropped,
         too_large_bytes=event.too_large_bytes,
+        enclosed=tuple(
+            {
+                "from_name": item.from_name,
+                "from_address": item.from_address,
+                "subject": item.subject,
+                "sent_at": item.sent_at.isoformat() if item.sent_at else "",
+                "text": item.text,
+            }
+            for item in email.enclosed
+        ),
     )
 
 
@@ -685,18 +697,37 @@ def _alert_boost(tenant: Tenant, ticket: Ticket, reason: str) -> None:
     )
 
 
-def _apply_to_ticket(tenant: Tenant, thread: Thread, incoming: Incoming, event: InboundEvent):
+def _is_history(event: InboundEvent) -> bool:
+    return event.channel == MessageChannel.EMAIL and bool((event.payload or {}).get("history"))
+
+
+def _arrival(event: InboundEvent, claimed, now: dt.datetime) -> dt.datetime:
+    """Where the message goes in time: when we received it. Imported history was received long
+    ago, by another server: its newest Received: header says when, else its Date (never later
+    than now). The sender's Date alone, old or wrong or in the future, orders nothing else.
+    `claimed`: the email or incoming message with the times it claims."""
+    if not _is_history(event):
+        return event.received_at
+    at = claimed.received_at or claimed.sent_at
+    return min(at, now) if at else event.received_at
+
+
+def _apply_to_ticket(
+    tenant: Tenant, thread: Thread, incoming: Incoming, event: InboundEvent, sent_at: dt.datetime
+):
+    """Add the message to its ticket. History (an import) and automatic mail are recorded and
+    change nothing else: no reopening, no SLA clock, no priority boost, nobody told."""
     ticket = thread.ticket
     inbox_settings = inbox_settings_get(tenant=tenant)
     now = timezone.now()
-    # Trust the sender's Date only when it is not in the future: it orders the thread.
-    sent_at = min(incoming.sent_at, now) if incoming.sent_at else event.received_at
+    history = _is_history(event)
     message = TicketMessage(
         tenant=tenant,
         ticket=ticket,
         direction=Direction.INBOUND,
         channel=incoming.channel,
         sent_at=sent_at,
+        dated_at=incoming.sent_at,
         from_address=incoming.sender[:254],
         to_address=incoming.recipient[:254],
         subject=incoming.subject,
@@ -706,12 +737,15 @@ def _apply_to_ticket(tenant: Tenant, thread: Thread, incoming: Incoming, event: 
         message_id=incoming.message_id,
         in_reply_to=incoming.in_reply_to,
         is_auto_reply=incoming.is_auto_reply,
+        is_delivery_report=incoming.is_delivery_report,
+        enclosed=list(incoming.enclosed),
         media=incoming.media or [],
         too_large_bytes=incoming.too_large_bytes,
         inbound_event=event,
     )
     owes_no_answer = _owes_no_answer(message)
-    boosted = "" if owes_no_answer else _boost(tenant, ticket, message, inbox_settings)
+    quiet = history or owes_no_answer
+    boosted = "" if quiet else _boost(tenant, ticket, message, inbox_settings)
     message.save()
     _save_attachments(message, incoming.attachments)
 
@@ -722,8 +756,13 @@ def _apply_to_ticket(tenant: Tenant, thread: Thread, incoming: Incoming, event: 
         ticket.last_message_snippet = _snippet(message.shown_text or message.subject)
         ticket.last_message_channel = message.channel
         ticket.last_message_direction = Direction.INBOUND
-    if not owes_no_answer:
+    if not owes_no_answer and sent_at >= (ticket.last_customer_message_at or sent_at):
         ticket.last_customer_message_at = sent_at
+    if history and thread.is_new:
+        # Mail from the past, as it stands: nothing is owed on it until the customer writes again.
+        ticket.status = TicketStatus.RESOLVED
+        ticket.resolved_at = sent_at
+    if not quiet:
         if ticket.status != TicketStatus.OPEN:
             timeline_record(
                 tenant=tenant,
@@ -735,23 +774,23 @@ def _apply_to_ticket(tenant: Tenant, thread: Thread, incoming: Incoming, event: 
             )
             ticket.status = TicketStatus.OPEN
             ticket.resolved_at = None
-        # The clock counts from when we received it, not from the sender's (maybe old) Date.
-        sla.sla_customer_wrote(tenant=tenant, ticket=ticket, at=max(sent_at, event.received_at))
+        sla.sla_customer_wrote(tenant=tenant, ticket=ticket, at=sent_at)
     ticket.save()
 
+    who = "a delivery report" if message.is_delivery_report else "from the customer"
     timeline_record(
         tenant=tenant,
         kind="ticket.message_received",
-        summary=f"{ticket.reference}: {message.get_channel_display()} from the customer — "
+        summary=f"{ticket.reference}: {message.get_channel_display()} {who} — "
         f"{_snippet(message.shown_text or message.subject)[:120]}",
         contact=ticket.contact,
         lead=ticket.lead,
         detail={"ticket": ticket.pk, "message": message.pk, "channel": message.channel},
         occurred_at=sent_at,
     )
-    if thread.is_new:
+    if thread.is_new and not history:
         ticket_assign_automatically(tenant=tenant, ticket=ticket, now=now)
-    elif ticket.assignee_id and not owes_no_answer:
+    elif ticket.assignee_id and not quiet:
         notification_create(
             tenant=tenant,
             recipient=ticket.assignee.user,
@@ -762,7 +801,8 @@ def _apply_to_ticket(tenant: Tenant, thread: Thread, incoming: Incoming, event: 
         )
     if boosted:
         _alert_boost(tenant, ticket, boosted)
-    _tell_the_rest_of_the_app(tenant, ticket, message, incoming)
+    if not history:
+        _tell_the_rest_of_the_app(tenant, ticket, message, incoming)
     return message
 
 
@@ -774,26 +814,87 @@ def _inbox_of(tenant: Tenant, event: InboundEvent) -> Inbox | None:
     return Inbox.objects.filter(tenant=tenant, pk=forced).first() if forced else None
 
 
-def _read(tenant: Tenant, event: InboundEvent) -> tuple[Incoming, Inbox | None]:
+def _reported_outbound(tenant: Tenant, report) -> OutboundMessage | None:
+    """The email of ours a delivery report is about: its Message-ID is our own (the tenant's), and
+    the message was sent. Anyone can mail a report to an inbox, so the caller also checks that it
+    names the recipient before it changes the outbox row."""
+    ours = our_message_id(report.original_message_id) if report.original_message_id else None
+    if ours is None or ours.tenant_id != tenant.pk:
+        return None
+    return (
+        OutboundMessage.objects.filter(
+            tenant=tenant,
+            pk=ours.outbound_id,
+            channel=OutboxChannel.EMAIL,
+            sent_at__isnull=False,
+        )
+        .select_related("ticket_message")
+        .first()
+    )
+
+
+def _apply_delivery_report(
+    tenant: Tenant, event: InboundEvent, email: NormalisedEmail, at: dt.datetime
+) -> TicketMessage | None:
+    """A bounce or delay notice (RFC 3464, or a mailer daemon's own words) is no customer writing:
+    it updates the outbox row it reports on and joins that message's thread quietly. One about no
+    email of ours is kept as its event only (no contact is made for a mailer daemon)."""
+    report = email.delivery_report
+    outbound = _reported_outbound(tenant, report)
+    if outbound is None:
+        logger.info("delivery report %s matches no email of ours", event.pk)
+        return None
+    if report.is_failure and outbound.to_address.strip().lower() in report.recipients:
+        message_record_delivery(
+            tenant=tenant,
+            message_id=outbound.pk,
+            event=DeliveryEvent.BOUNCED if report.is_permanent else DeliveryEvent.FAILED,
+            at=at,
+            detail=f"Bounce report {report.status}: {report.diagnostic or report.action}"[:500],
+        )
+    ticket_message = getattr(outbound, "ticket_message", None)
+    if ticket_message is None:
+        return None
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("inbox", "contact", "lead", "assignee__user")
+        .get(tenant=tenant, pk=ticket_message.ticket_id)
+    )
+    incoming = _read_email(event, email, ticket.contact, is_delivery_report=True)
+    return _apply_to_ticket(tenant, Thread(ticket, False, "delivery report"), incoming, event, at)
+
+
+def _process(tenant: Tenant, event: InboundEvent) -> TicketMessage | None:
     inbox = _inbox_of(tenant, event)
+    now = timezone.now()
     if event.channel == MessageChannel.EMAIL:
-        return _read_email(tenant, event, inbox), inbox
-    if event.channel == MessageChannel.PORTAL:
-        return _read_portal(tenant, event), inbox
-    return _read_twilio(tenant, event, inbox), inbox
-
-
-def _process(tenant: Tenant, event: InboundEvent) -> TicketMessage:
-    incoming, inbox = _read(tenant, event)
+        email = normalise_email(
+            bytes(event.raw), max_attachment_bytes=settings.TICKET_MAX_ATTACHMENT_BYTES
+        )
+        if email.delivery_report is not None:
+            return _apply_delivery_report(tenant, event, email, _arrival(event, email, now))
+        contact = _find_contact(
+            tenant,
+            inbox=inbox,
+            emails=[email.from_address] if email.from_address else [],
+            name=email.from_name,
+        )
+        incoming = _read_email(event, email, contact)
+    elif event.channel == MessageChannel.PORTAL:
+        incoming = _read_portal(tenant, event)
+    else:
+        incoming = _read_twilio(tenant, event, inbox)
     token = reply_token_in([event.recipient]) if event.channel == MessageChannel.EMAIL else None
+    arrival = _arrival(event, incoming, now)
     thread = thread_for(
         tenant=tenant,
         incoming=incoming,
         inbox=inbox,
         reply_ticket_id=token.ticket_id if token and token.tenant_id == tenant.pk else None,
-        received_at=event.received_at,
+        received_at=arrival,
+        history=_is_history(event),
     )
-    return _apply_to_ticket(tenant, thread, incoming, event)
+    return _apply_to_ticket(tenant, thread, incoming, event, arrival)
 
 
 def _retry_later(event: InboundEvent, error: Exception, now: dt.datetime) -> None:
@@ -833,7 +934,7 @@ def inbound_event_process(*, tenant: Tenant, event_id: int) -> str:
         event.attempts += 1
         event.last_error = ""
         event.save(update_fields=["status", "processed_at", "attempts", "last_error"])
-        return f"ticket {message.ticket_id}"
+        return f"ticket {message.ticket_id}" if message is not None else "delivery report"
 
 
 # --- 3. Sweep ------------------------------------------------------------------------------------

@@ -468,7 +468,14 @@ class TicketMessage(TenantOwnedModel):
     author = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="Its place in the thread: for inbound mail, when we received it (imported "
+        "history: when its last server did), never the sender's Date header.",
+    )
+    dated_at = models.DateTimeField(
+        null=True, blank=True, help_text="The sender's Date header, shown but not trusted."
+    )
     from_address = models.CharField(max_length=254, blank=True)
     to_address = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=300, blank=True)
@@ -482,6 +489,14 @@ class TicketMessage(TenantOwnedModel):
         null=True,
         blank=True,
         help_text="The size of a message too large to keep: only its headers were stored.",
+    )
+    is_delivery_report = models.BooleanField(
+        default=False, help_text="A bounce or delay notice about one of our emails."
+    )
+    enclosed = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Messages forwarded as attachments or in a digest: sender, subject, date, text.",
     )
     sentiment = models.FloatField(null=True, blank=True)
     media = models.JSONField(

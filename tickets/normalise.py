@@ -20,10 +20,10 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
-from email import policy
+from email import _header_value_parser, policy
 from email.header import decode_header
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesParser, HeaderParser
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -48,6 +48,13 @@ MAX_PARTS = 500
 REPLY_SCAN_CHARS = 100_000
 REPLY_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "cs", "ja", "ko", "zh")
 AUTO_REPLY_SUBJECT_PREFIXES = ("out of office", "automatic reply", "auto:")
+# Forwards as attachments and digests: how many enclosed messages are read for the thread, how
+# deep (a forward of a forward of a forward), and how much of each one's text is kept.
+MAX_ENCLOSED = 50
+MAX_ENCLOSED_DEPTH = 3
+MAX_ENCLOSED_TEXT_CHARS = 50_000
+# The local parts a null-sender notification comes from when it is not a standard report.
+NOTIFICATION_SENDERS = ("mailer-daemon", "postmaster")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,41 @@ class DroppedAttachment(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EnclosedEmail:
+    """A message carried inside another (a forward as attachment, one message of a digest), read
+    far enough to show in the thread; its bytes stay in the outer message's .eml attachment."""
+
+    from_name: str
+    from_address: str
+    subject: str
+    sent_at: dt.datetime | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryReport:
+    """A delivery status notification (RFC 3464), or a null-sender bounce that is not one.
+
+    `original_message_id` is the Message-ID of the message it reports on, from the returned
+    message or its headers, else from a "Message-ID:" line of the report's text. `action` and
+    `status` are those of the first recipient (empty when the bounce is not a standard report)."""
+
+    action: str
+    status: str
+    recipients: tuple[str, ...]
+    diagnostic: str
+    original_message_id: str
+
+    @property
+    def is_failure(self) -> bool:
+        return self.action == "failed"
+
+    @property
+    def is_permanent(self) -> bool:
+        return self.is_failure and self.status.startswith("5")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NormalisedEmail:
     message_id: str
     in_reply_to: str
@@ -77,13 +119,18 @@ class NormalisedEmail:
     cc_addresses: tuple[str, ...]
     subject: str
     sent_at: dt.datetime | None
+    # When the newest Received: header says it was delivered: the time an imported message
+    # takes (the sender's Date may be old, wrong or in the future).
+    received_at: dt.datetime | None = None
     text: str
     html: str
     reply_text: str
     has_quoted_history: bool
     is_auto_reply: bool
+    delivery_report: DeliveryReport | None = None
     attachments: tuple[Attachment, ...] = ()
     dropped_attachments: tuple[DroppedAttachment, ...] = ()
+    enclosed: tuple[EnclosedEmail, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +139,9 @@ class _Body:
     html: str
     attachments: tuple[Attachment, ...] = ()
     dropped: tuple[DroppedAttachment, ...] = ()
+    enclosed: tuple[EnclosedEmail, ...] = ()
+    report_fields: tuple[Message, ...] = ()
+    returned_headers: tuple[Message, ...] = ()
 
 
 def normalise_email(
@@ -161,6 +211,7 @@ def _assemble(message: Message, body: _Body) -> NormalisedEmail:
     message_ids = _message_ids(_raw_header(message, "Message-ID"))
     in_reply_to = _message_ids(_raw_header(message, "In-Reply-To"))
     reply_text, has_quoted_history = _split_reply(body.text)
+    report = _delivery_report(message, from_address, body)
     return NormalisedEmail(
         message_id=message_ids[0] if message_ids else "",
         in_reply_to=in_reply_to[0] if in_reply_to else "",
@@ -171,13 +222,16 @@ def _assemble(message: Message, body: _Body) -> NormalisedEmail:
         cc_addresses=tuple(address for _, address in _address_list(_raw_headers(message, "Cc"))),
         subject=subject,
         sent_at=_sent_at(_raw_header(message, "Date")),
+        received_at=_received_at(message),
         text=body.text,
         html=body.html,
         reply_text=reply_text,
         has_quoted_history=has_quoted_history,
-        is_auto_reply=_is_auto_reply(message, subject),
+        is_auto_reply=report is not None or _is_auto_reply(message, subject),
+        delivery_report=report,
         attachments=body.attachments,
         dropped_attachments=body.dropped,
+        enclosed=body.enclosed,
     )
 
 
@@ -273,8 +327,12 @@ def _address_list(raw_values: list[str]) -> list[tuple[str, str]]:
         return []
     try:
         addresses = policy.default.header_factory("to", raw).addresses
+        commented = _names_in_comments(raw) if "(" in raw else {}
         parsed = [
-            (_clean_line(address.display_name), _repair_surrogates(address.addr_spec))
+            (
+                _clean_line(address.display_name or commented.get(address.addr_spec.lower(), "")),
+                _repair_surrogates(address.addr_spec),
+            )
             for address in addresses
         ]
     except Exception:
@@ -282,6 +340,20 @@ def _address_list(raw_values: list[str]) -> list[tuple[str, str]]:
     if parsed and all(_ADDR_SPEC_RE.fullmatch(addr_spec) for _, addr_spec in parsed):
         return [(name, addr_spec.lower()) for name, addr_spec in parsed]
     return _salvage_addresses(raw)
+
+
+def _names_in_comments(raw: str) -> dict[str, str]:
+    """The older form's names, `jane@example.com (Jane Doe)`, which the parser drops as comments:
+    {addr-spec: the last comment's text} for mailboxes without a display name."""
+    names = {}
+    try:
+        address_list, _ = _header_value_parser.get_address_list(raw)
+        for entry in address_list.all_mailboxes:
+            if not entry.display_name and entry.comments and entry.addr_spec:
+                names[entry.addr_spec.lower()] = _decode_words(entry.comments[-1])
+    except Exception:  # the names are a nicety: the addresses are read without them
+        return {}
+    return names
 
 
 def _salvage_addresses(raw: str) -> list[tuple[str, str]]:
@@ -320,7 +392,22 @@ def _sent_at(raw: str) -> dt.datetime | None:
         return None
 
 
+def _received_at(message: Message) -> dt.datetime | None:
+    """The time in the newest (topmost) Received: header that has one: when the message reached
+    the last server before us, written by that server rather than by the sender."""
+    for value in _raw_headers(message, "Received"):
+        _, semicolon, when = value.rpartition(";")
+        received_at = _sent_at(when) if semicolon else None
+        if received_at is not None:
+            return received_at
+    return None
+
+
 def _is_auto_reply(message: Message, subject: str) -> bool:
+    """Whether a program wrote it (RFC 3834's Auto-Submitted, the de facto X-Autoreply, the null
+    sender's notifications). Precedence: bulk/list/junk and X-Auto-Response-Suppress only ask
+    responders not to answer: mailing lists, aliases and ticket systems set them on what people
+    write, so they do not make a message automatic."""
     auto_submitted = _clean_line(_raw_header(message, "Auto-Submitted")).lower()
     if auto_submitted and not auto_submitted.startswith("no"):
         return True
@@ -328,12 +415,50 @@ def _is_auto_reply(message: Message, subject: str) -> bool:
         values = [_clean_line(value).lower() for value in _raw_headers(message, name)]
         if any(value not in {"no", "false", "0"} for value in values):
             return True
-    if _clean_line(_raw_header(message, "Precedence")).lower() in {"bulk", "junk", "auto_reply"}:
+    if _clean_line(_raw_header(message, "Precedence")).lower() == "auto_reply":
         return True
-    suppress_tokens = re.split(r"[\s,;]+", _raw_header(message, "X-Auto-Response-Suppress").lower())
-    if {"oof", "all"} & set(suppress_tokens):
-        return True
+    if _content_type(message) == "multipart/report" or _has_null_sender(message):
+        return True  # a delivery, read or other disposition notification
     return subject.lower().startswith(AUTO_REPLY_SUBJECT_PREFIXES)
+
+
+def _has_null_sender(message: Message) -> bool:
+    """Return-Path: <> (RFC 5321's null reverse-path), which only notifications are sent from."""
+    return any(_clean_line(value) in {"<>", ""} for value in _raw_headers(message, "Return-Path"))
+
+
+_MESSAGE_ID_LINE_RE = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+def _delivery_report(message: Message, from_address: str, body: _Body) -> DeliveryReport | None:
+    """The report an RFC 3464 notification carries, or what a null-sender bounce from a mailer
+    daemon says (its original's Message-ID only); None for anything else."""
+    is_report = _content_type(message) == "multipart/report" and bool(body.report_fields)
+    is_daemon = _has_null_sender(message) and from_address.partition("@")[0] in (
+        NOTIFICATION_SENDERS
+    )
+    if not (is_report or is_daemon):
+        return None
+    recipients = [block for block in body.report_fields[1:] if _raw_header(block, "Action")]
+    first = recipients[0] if recipients else Message()
+    original_ids = [
+        found
+        for headers in body.returned_headers
+        for found in _message_ids(_raw_header(headers, "Message-ID"))[:1]
+    ] or _message_ids(" ".join(_MESSAGE_ID_LINE_RE.findall(body.text[:REPLY_SCAN_CHARS])))
+    addresses = []
+    for block in recipients:
+        for name in ("Final-Recipient", "Original-Recipient"):
+            _, _, address = _clean_line(_raw_header(block, name)).rpartition(";")
+            if "@" in address:
+                addresses.append(address.strip().strip("<>").lower())
+    return DeliveryReport(
+        action=_clean_line(_raw_header(first, "Action")).lower()[:40],
+        status=_clean_line(_raw_header(first, "Status"))[:40],
+        recipients=tuple(dict.fromkeys(addresses)),
+        diagnostic=_clean_line(_raw_header(first, "Diagnostic-Code"))[:500],
+        original_message_id=original_ids[0] if original_ids else "",
+    )
 
 
 # Body and attachments
@@ -389,16 +514,23 @@ def _leaf_parts(message: Message) -> Iterator[Message]:
             yield part
 
 
-def _read_body(message: Message, max_attachment_bytes: int) -> _Body:
+def _read_body(message: Message, max_attachment_bytes: int, depth: int = 0) -> _Body:
     texts: list[str] = []
     htmls: list[str] = []
     attachments: list[Attachment] = []
     dropped: list[DroppedAttachment] = []
+    enclosed: list[EnclosedEmail] = []
+    report_fields: list[Message] = []
+    returned_headers: list[Message] = []
     for part in _leaf_parts(message):
         content_type = _content_type(part)
         raw_filename = _raw_filename(part)
         is_attachment = raw_filename or _content_disposition(part) == "attachment"
-        if content_type == "text/html" and not is_attachment:
+        if content_type == "message/delivery-status":
+            report_fields += _field_blocks(part)
+        elif content_type == "text/rfc822-headers":
+            returned_headers += _field_blocks(part)[:1]
+        elif content_type == "text/html" and not is_attachment:
             htmls.append(_decode_text(_payload_bytes(part), _content_charset(part)))
         elif content_type == "text/plain" and not is_attachment:
             texts.append(_decode_text(_payload_bytes(part), _content_charset(part)))
@@ -406,11 +538,61 @@ def _read_body(message: Message, max_attachment_bytes: int) -> _Body:
             # A multipart whose boundary is missing or never appears: its body is all there is.
             texts.append(_decode_text(_payload_bytes(part), _content_charset(part)))
         else:
+            inner = _enclosed_message(part)
+            if inner is not None:
+                returned_headers.append(inner)
+                if depth < MAX_ENCLOSED_DEPTH and len(enclosed) < MAX_ENCLOSED:
+                    enclosed += _read_enclosed(inner, max_attachment_bytes, depth + 1)
             item = _attachment(part, content_type, raw_filename, max_attachment_bytes)
             (attachments if isinstance(item, Attachment) else dropped).append(item)
     safe_html = _sanitise_html("\n".join(htmls)) if htmls else ""
     text = _tidy_text("\n\n".join(texts)) or _html_to_text(safe_html)
-    return _Body(text, safe_html, tuple(attachments), tuple(dropped))
+    return _Body(
+        text,
+        safe_html,
+        tuple(attachments),
+        tuple(dropped),
+        tuple(enclosed[:MAX_ENCLOSED]),
+        tuple(report_fields),
+        tuple(returned_headers),
+    )
+
+
+def _enclosed_message(part: Message) -> Message | None:
+    """The message a message/rfc822 part (a forward as attachment, a digest's entry) carries."""
+    if _content_type(part) not in ("message/rfc822", "message/global"):
+        return None
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        return payload[0]
+    return None
+
+
+def _read_enclosed(message: Message, max_attachment_bytes: int, depth: int) -> list[EnclosedEmail]:
+    """The enclosed message for the thread, then the messages it encloses in turn."""
+    body = _read_body(message, max_attachment_bytes, depth)
+    senders = _address_list(_raw_headers(message, "From"))
+    from_name, from_address = senders[0] if senders else ("", "")
+    return [
+        EnclosedEmail(
+            from_name=from_name,
+            from_address=from_address,
+            subject=_decode_words(_raw_header(message, "Subject"))[:MAX_SUBJECT_CHARS],
+            sent_at=_sent_at(_raw_header(message, "Date")),
+            text=body.text[:MAX_ENCLOSED_TEXT_CHARS],
+        ),
+        *body.enclosed,
+    ]
+
+
+def _field_blocks(part: Message) -> list[Message]:
+    """The header blocks of a delivery-status or rfc822-headers part, however it was parsed."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return [block for block in payload if isinstance(block, Message)]
+    text = _decode_text(_payload_bytes(part), _content_charset(part)).replace("\r\n", "\n")
+    parser = HeaderParser(policy=policy.compat32)
+    return [parser.parsestr(block) for block in re.split(r"\n\s*\n", text) if block.strip()]
 
 
 def _content_type(part: Message) -> str:

@@ -212,12 +212,49 @@ def message_polls(message: TicketMessage, now: dt.datetime) -> bool:
 
 
 @dataclass(frozen=True)
+class EnclosedMessage:
+    sender: str
+    subject: str
+    sent_at: dt.datetime | None
+    text: str
+
+
+@dataclass(frozen=True)
 class ThreadMessage:
     message: TicketMessage
     text: str
     history: str  # the quoted history folded behind "…"; "" when there is none
     polls: bool
     delivery: DeliveryState | None  # where an outbound message really is, and why
+    enclosed: list[EnclosedMessage]  # forwarded as attachments, or a digest's messages
+    # The sender's Date when it is far from when we received it (an old or wrong clock).
+    claimed_date: dt.datetime | None
+
+
+# A Date header this far from the time we received the message is shown beside it.
+CLAIMED_DATE_SHOWN_AFTER = dt.timedelta(hours=1)
+
+
+def _enclosed(message: TicketMessage) -> list[EnclosedMessage]:
+    items = []
+    for item in message.enclosed or []:
+        try:
+            sent_at = dt.datetime.fromisoformat(item.get("sent_at") or "")
+        except (TypeError, ValueError):
+            sent_at = None
+        name, address = item.get("from_name", ""), item.get("from_address", "")
+        sender = f"{name} <{address}>" if name and address else name or address
+        items.append(
+            EnclosedMessage(sender, item.get("subject", ""), sent_at, item.get("text", ""))
+        )
+    return items
+
+
+def _claimed_date(message: TicketMessage) -> dt.datetime | None:
+    dated = message.dated_at
+    if dated is None or abs(dated - message.sent_at) < CLAIMED_DATE_SHOWN_AFTER:
+        return None
+    return dated
 
 
 def _thread_message(message: TicketMessage, now: dt.datetime) -> ThreadMessage:
@@ -228,7 +265,15 @@ def _thread_message(message: TicketMessage, now: dt.datetime) -> ThreadMessage:
         text = outbound.body_text
     history = message.body_text if message.has_folded_history else ""
     delivery = delivery_state(outbound, now) if outbound is not None else None
-    return ThreadMessage(message, text, history, message_polls(message, now), delivery)
+    return ThreadMessage(
+        message,
+        text,
+        history,
+        message_polls(message, now),
+        delivery,
+        _enclosed(message),
+        _claimed_date(message),
+    )
 
 
 def _messages(tenant: Tenant) -> QuerySet[TicketMessage]:

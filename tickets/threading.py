@@ -182,7 +182,12 @@ def thread_for(
     inbox: Inbox | None,
     reply_ticket_id: int | None,
     received_at: dt.datetime | None = None,
+    history: bool = False,
 ):
+    """The ticket for a message received at `received_at` (now, if not given). `history`: mail
+    from the past (an import), which joins the ticket of its own time, resolved or not, never
+    today's open one."""
+    received_at = received_at or timezone.now()
     contact = incoming.contact
     # One message of a contact threads at a time, so two arriving together find the same ticket.
     Contact.objects.select_for_update().filter(tenant=tenant, pk=contact.pk).first()
@@ -208,16 +213,21 @@ def thread_for(
         if ticket is not None and ticket.contact_id == contact.pk:
             closed = closed or ticket
 
-    window = inbox_settings_get(tenant=tenant).thread_window_days
-    since = timezone.now() - dt.timedelta(days=window)
+    # The window counts back from when the message was received, not from its sender's Date.
+    window = dt.timedelta(days=inbox_settings_get(tenant=tenant).thread_window_days)
     recent = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("inbox", "contact", "lead", "assignee__user")
-        .filter(tenant=tenant, contact=contact, status__in=ACTIVE_STATUSES)
-        .filter(last_message_at__gte=since)
-        .order_by("-last_message_at")
-        .first()
+        .filter(tenant=tenant, contact=contact, last_message_at__gte=received_at - window)
     )
+    if history:
+        recent = recent.filter(
+            status__in=(*ACTIVE_STATUSES, TicketStatus.RESOLVED),
+            last_message_at__lte=received_at + window,
+        )
+    else:
+        recent = recent.filter(status__in=ACTIVE_STATUSES)
+    recent = recent.order_by("-last_message_at").first()
     if recent is not None:
         return Thread(recent, False, "recent ticket")
 

@@ -127,6 +127,8 @@ def _erasable(world):
             channel="sms",
             from_address=PHONE,
             body_text=SAID,
+            # A message they forwarded: its text is theirs to erase too.
+            enclosed=[{"from_name": "", "from_address": "", "subject": "", "text": SAID}],
             inbound_event=event,
         )
         TicketMessage.objects.create(
@@ -281,6 +283,7 @@ class TestContactAnonymise:
             assert (erased_event.payload, bytes(erased_event.provider_post)) == ({}, b"")
             for message in TicketMessage.objects.filter(ticket__contact=contact):
                 assert SAID not in message.body_text
+                assert SAID not in str(message.enclosed)
             request = ErasureRequest.objects.get(contact=contact)
             assert (request.status, request.handled_by) == (ErasureStatus.DONE, world.manager.user)
             erased = TimelineEvent.objects.get(contact=contact, kind="contact.erased")

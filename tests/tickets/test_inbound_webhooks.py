@@ -549,7 +549,9 @@ def test_postmark_parsed_fields_with_attachments_and_stripped_reply(client, worl
     assert message.subject == "Re: Chimney flashing sealed"
     assert message.message_id == "CAJx8k2T9vB3mZ=Lr8Yw@mail.gmail.com"
     assert message.in_reply_to == "tl.20250304120501.77c1@firstroofing.test"
-    assert message.sent_at == dt.datetime(2025, 3, 5, 13, 12, 41, tzinfo=dt.UTC)
+    # Its place in the thread is when we received it; its Date is kept to show.
+    assert message.sent_at == NOW
+    assert message.dated_at == dt.datetime(2025, 3, 5, 13, 12, 41, tzinfo=dt.UTC)
     # Postmark's stripped reply is the new part; the quoted history stays in the whole text.
     assert message.reply_text == payload["StrippedTextReply"]
     assert "> The crew sealed the flashing" in message.body_text

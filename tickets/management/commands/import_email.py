@@ -1,6 +1,6 @@
 """Import raw email into a tenant's inbox, for moving mail over and for trying real messages:
 
-    manage.py import_email --tenant demo [--inbox Support] FILE...
+    manage.py import_email --tenant demo [--inbox Support] [--live] FILE...
 
 Each .eml file is one message; an mbox file (one that starts with a "From " line) holds many.
 Every message takes the webhook's way in (tickets.ingest.email_inbound_store, provider "import"):
@@ -10,6 +10,10 @@ through an ESP byte for byte, is stored once, while a different message that reu
 worker. It goes to the
 tenant's inbox whose address (or reply address) is among its recipients, or, with --inbox, to
 that inbox whatever it was addressed to.
+
+Imported mail is history: each message takes the time its last server received it (its newest
+Received: header, else its Date), a new ticket is resolved, and no SLA clock starts, nobody is
+assigned or told, nothing reopens. With --live the messages are treated as mail arriving now.
 """
 
 from collections import Counter
@@ -26,7 +30,7 @@ from tickets.normalise import read_eml, read_mbox
 
 
 class Outcome(NamedTuple):
-    kind: str  # threaded, failed, duplicate or unrouted
+    kind: str  # threaded, report, failed, duplicate or unrouted
     detail: str = ""
 
 
@@ -51,9 +55,15 @@ class Command(BaseCommand):
             help="put every message in this inbox (its name or id) instead of routing each by "
             "its recipients",
         )
+        parser.add_argument(
+            "--live",
+            action="store_true",
+            help="treat the messages as mail arriving now: SLA clocks start, tickets are "
+            "assigned and people told (by default imported mail is recorded as history)",
+        )
         parser.add_argument("files", nargs="+", metavar="FILE", help=".eml or mbox files")
 
-    def handle(self, *args, tenant, inbox, files, verbosity, **options):
+    def handle(self, *args, tenant, inbox, files, live, verbosity, **options):
         tenant = self._tenant(tenant)
         inbox = self._inbox(tenant, inbox) if inbox else None
         paths = [Path(name) for name in files]
@@ -65,7 +75,7 @@ class Command(BaseCommand):
         failures = []
         for path in paths:
             for where, raw in _messages(path):
-                outcome = self._import(tenant, inbox, raw)
+                outcome = self._import(tenant, inbox, raw, history=not live)
                 counts[outcome.kind] += 1
                 if outcome.kind == "failed":
                     failures.append(f"{where}: {outcome.detail}")
@@ -79,8 +89,13 @@ class Command(BaseCommand):
             + (f" ({inbox.name})" if inbox else "")
             + ":"
         )
-        stored = counts["threaded"] + counts["failed"]
+        stored = counts["threaded"] + counts["report"] + counts["failed"]
         self.stdout.write(f"  stored      {stored} ({counts['threaded']} threaded)")
+        if counts["report"]:
+            self.stdout.write(
+                f"  reports     {counts['report']} (delivery reports about no ticket's email: "
+                "applied to the outbox, kept as events)"
+            )
         self.stdout.write(f"  duplicates  {counts['duplicate']} (already stored: skipped)")
         self.stdout.write(
             f"  unrouted    {counts['unrouted']}"
@@ -116,9 +131,14 @@ class Command(BaseCommand):
             raise CommandError(f"{tenant.name} has no inbox {name_or_id!r}.")
         return inbox
 
-    def _import(self, tenant: Tenant, inbox: Inbox | None, raw: bytes) -> Outcome:
+    def _import(self, tenant: Tenant, inbox: Inbox | None, raw: bytes, *, history) -> Outcome:
         stored = email_inbound_store(
-            provider=EventProvider.IMPORT, raw=raw, tenant=tenant, inbox=inbox, enqueue=False
+            provider=EventProvider.IMPORT,
+            raw=raw,
+            tenant=tenant,
+            inbox=inbox,
+            enqueue=False,
+            history=history,
         )
         if stored.event_id is None:
             return Outcome("unrouted")
@@ -128,6 +148,8 @@ class Command(BaseCommand):
             result = inbound_event_process(tenant=tenant, event_id=stored.event_id)
             if result.startswith("ticket "):
                 return Outcome("threaded", result)
+            if result == "delivery report":
+                return Outcome("report")
             error = (
                 InboundEvent.objects.filter(tenant=tenant, pk=stored.event_id)
                 .values_list("last_error", flat=True)
