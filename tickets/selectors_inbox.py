@@ -24,6 +24,7 @@ from crm.pagination import KeysetPage, keyset_page
 from leads.models import Lead, Pipeline
 from tickets.models import (
     ACTIVE_STATUSES,
+    Direction,
     InboundEvent,
     InboxAddress,
     InboxAgent,
@@ -229,6 +230,9 @@ class ThreadMessage:
     enclosed: list[EnclosedMessage]  # forwarded as attachments, or a digest's messages
     # The sender's Date when it is far from when we received it (an old or wrong clock).
     claimed_date: dt.datetime | None
+    # Written from an address that came from an unauthenticated source and nobody confirmed
+    # (crm.services.contact_find_or_create): perhaps not the customer at all.
+    unverified_sender: bool = False
 
 
 # A Date header this far from the time we received the message is shown beside it.
@@ -257,7 +261,20 @@ def _claimed_date(message: TicketMessage) -> dt.datetime | None:
     return dated
 
 
-def _thread_message(message: TicketMessage, now: dt.datetime) -> ThreadMessage:
+def _unverified_addresses(tenant: Tenant, contact_id: int) -> frozenset[str]:
+    """The contact's addresses that nobody has verified as theirs, as messages name them."""
+    emails = ContactEmail.objects.filter(
+        tenant=tenant, contact_id=contact_id, verified_at__isnull=True
+    ).values_list("email", flat=True)
+    phones = ContactPhone.objects.filter(
+        tenant=tenant, contact_id=contact_id, verified_at__isnull=True
+    ).values_list("number", flat=True)
+    return frozenset([*(email.lower() for email in emails), *(str(number) for number in phones)])
+
+
+def _thread_message(
+    message: TicketMessage, now: dt.datetime, unverified: frozenset[str] = frozenset()
+) -> ThreadMessage:
     outbound = message.outbound
     text = message.shown_text
     # A template reply holds its wording on the outbox row once it is rendered.
@@ -273,6 +290,7 @@ def _thread_message(message: TicketMessage, now: dt.datetime) -> ThreadMessage:
         delivery,
         _enclosed(message),
         _claimed_date(message),
+        message.direction == Direction.INBOUND and message.from_address.lower() in unverified,
     )
 
 
@@ -283,8 +301,10 @@ def _messages(tenant: Tenant) -> QuerySet[TicketMessage]:
 def ticket_thread(
     *, tenant: Tenant, ticket: Ticket, now: dt.datetime | None = None
 ) -> list[ThreadMessage]:
-    """Every message of every channel in time order, with its attachments: two queries."""
+    """Every message of every channel in time order, with its attachments, each inbound one
+    marked when its sender's address is not verified as the contact's: four queries."""
     now = now or timezone.now()
+    unverified = _unverified_addresses(tenant, ticket.contact_id)
     messages = (
         _messages(tenant)
         .filter(ticket=ticket)
@@ -296,12 +316,13 @@ def ticket_thread(
         )
         .order_by("sent_at", "id")
     )
-    return [_thread_message(message, now) for message in messages]
+    return [_thread_message(message, now, unverified) for message in messages]
 
 
 def thread_message_get(*, tenant: Tenant, ticket: Ticket, message_id: int) -> ThreadMessage:
     message = get_object_or_404(_messages(tenant).filter(ticket=ticket), pk=message_id)
-    return _thread_message(message, timezone.now())
+    unverified = _unverified_addresses(tenant, ticket.contact_id)
+    return _thread_message(message, timezone.now(), unverified)
 
 
 def attachment_get(*, tenant: Tenant, ticket: Ticket, attachment_id: int) -> TicketAttachment:

@@ -945,3 +945,36 @@ def test_a_reply_blocked_at_once_leaves_the_clock_running_and_says_why(client, d
     page = response.content.decode()
     assert "Not sent:" in page and "opted out of SMS" in page
     assert "answer on another channel" in page
+
+
+def test_a_message_from_an_unverified_number_is_marked_and_the_reply_form_warns(client, desk):
+    world = desk.world
+    with world.active():
+        factories.ContactPhoneFactory(
+            tenant=world.tenant,
+            contact=world.contact,
+            number="+13055550998",
+            is_primary=False,
+            source="web_form",
+            verified_at=None,
+            verified_how="",
+        )
+    _sms_in(desk, "Is the crew coming?", "SM600")  # from the customer's own, verified number
+    stored = ingest.twilio_inbound_store(
+        route=routing.route_for("sms", desk.sms),
+        payload={
+            "MessageSid": "SM601",
+            "From": "+13055550998",
+            "To": desk.sms,
+            "Body": "Send me the quote",
+        },
+    )
+    _process(world, stored.event_id)
+    with world.active():
+        ticket = Ticket.objects.get(messages__body_text="Send me the quote")
+    sign_in(client, world.rep)
+
+    page = client.get(desk.url("detail", ticket)).content.decode()
+
+    assert page.count("not verified as theirs") == 1
+    assert "+13055550998 is not verified as" in page

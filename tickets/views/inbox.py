@@ -203,6 +203,9 @@ def _detail(request, ticket: Ticket, *, status: int = 200, **forms):
     context.update(
         {
             "thread": thread,
+            "unverified_senders": sorted(
+                {item.message.from_address for item in thread if item.unverified_sender}
+            ),
             "options": options,
             "reply_form": forms.get("reply_form")
             or ReplyForm(options=options, initial={"nonce": uuid.uuid4()}),
