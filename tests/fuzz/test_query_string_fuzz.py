@@ -202,14 +202,13 @@ def test_control_characters_in_any_query_string_are_refused_with_400(world, othe
     pages = _world_with_a_foreign_twin(world, other_world)
     clients = _clients(world)
     parameters = _harvest(pages, clients)
-    for name, path, is_portal in pages:
+    for position, (name, path, is_portal) in enumerate(pages):
         names = sorted(parameters.get(name, set()) | COMMON_PARAMETERS)
         query = urlencode([(n, f"a\x00{n}\x1b") for n in names])
-        for reader in _readers(is_portal):
-            response = clients[reader].get(f"{path}?{query}")
-            assert response.status_code == 400, (
-                f"{path} answered {response.status_code} to {reader}"
-            )
+        # The readers take turns: the refusal comes before any view, whoever reads.
+        reader = _readers(is_portal)[position % len(_readers(is_portal))]
+        response = clients[reader].get(f"{path}?{query}")
+        assert response.status_code == 400, f"{path} answered {response.status_code} to {reader}"
 
 
 def test_a_nul_in_a_posted_form_is_refused_with_400(client, world):
@@ -236,7 +235,7 @@ def test_any_query_string_is_answered_below_500(world, other_world):
         pairs = draw(st.lists(st.tuples(key, values), max_size=5))
         return path, reader, pairs, draw(st.booleans())
 
-    @fuzz_settings(examples=250)
+    @fuzz_settings(examples=150)
     @given(request=requests())
     def check(request):
         path, reader, pairs, htmx = request
@@ -249,7 +248,8 @@ def test_any_query_string_is_answered_below_500(world, other_world):
 
     # Each page once with every parameter it reads set to another tenant's ids and odd values,
     # so no page is left to chance.
-    odd = [*_foreign_ids(other_world), "99999999999999999999", "2026-02-30", "-1"]
+    # A NUL first: /contacts/?q=%00, the calendar feed and the contact picker answered 500.
+    odd = ["a\x00b", *_foreign_ids(other_world), "99999999999999999999", "2026-02-30", "-1"]
     for name, path, is_portal in pages:
         for position, value in enumerate(odd):
             query = urlencode([(n, value) for n in parameters[name]])
