@@ -191,10 +191,25 @@ def test_no_foreign_key_crosses_tenants_after_foreign_ids_in_every_form(world, o
         if not response.streaming:
             assert FOREIGN_NAME not in response.content.decode(errors="replace"), action
 
+    assert _crossings() == {}, f"rows linked to another tenant's: {_crossings()}"
+
+
+def test_the_check_sees_a_row_linked_to_another_tenants(world, other_world):
+    """The control: a property linked, behind the app's back, to another tenant's contact."""
+    with connections["owner"].cursor() as cursor:
+        cursor.execute(
+            "UPDATE crm_propertycontact SET contact_id = %s WHERE tenant_id = %s",
+            [other_world.contact.pk, world.tenant.pk],
+        )
+    assert _crossings().get("crm.PropertyContact.contact -> crm.Contact") == 1
+
+
+def _crossings() -> dict[str, int]:
+    """Rows per foreign key whose tenant is not their parent's, read as the tables' owner."""
     crossing = {}
     with connections["owner"].cursor() as cursor:
         for sql, label in _tenant_links():
             cursor.execute(sql)
             if count := cursor.fetchone()[0]:
                 crossing[label] = count
-    assert crossing == {}, f"rows linked to another tenant's: {crossing}"
+    return crossing
