@@ -17,6 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 from django.db.models import ForeignKey
+from django.test import Client
 
 from crm.tenancy.rls import is_tenant_owned, tenant_owned_models
 from tests.conftest import sign_in
@@ -123,9 +124,7 @@ def _foreign_posts(world, other_world) -> list[tuple[str, dict[str, str]]]:
     return posts
 
 
-def _admin_client(world):
-    from django.test import Client
-
+def _admin_client(world) -> Client:
     client = Client(raise_request_exception=False)
     sign_in(client, world.admin)
     return client
