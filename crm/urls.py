@@ -108,6 +108,7 @@ urlpatterns = [
     path("platform-admin/", admin.site.urls),
 ]
 
+handler400 = "crm.views.errors.bad_request"
 handler403 = "crm.views.errors.permission_denied"
 handler404 = "crm.views.errors.page_not_found"
 handler500 = "crm.views.errors.server_error"

@@ -1,13 +1,21 @@
 """Admins' writes to the inbox's configuration: inboxes, their addresses and agents, SLA targets
-and the tenant's inbox settings. Each is one transaction; an address's platform-wide route is kept
-in step in the same transaction."""
+and the tenant's inbox settings. Each is one transaction; an address's platform-wide route (and
+its custom mail domain's claim) is kept in step in the same transaction.
+
+One tenant never reaches another's mail: an address or number is one tenant's (its route exists
+while it is paused too), and a custom mail domain is claimed by the first tenant that receives on
+it (InboundDomain). Refusals never say which tenant holds what."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from crm.models import Brand, Membership, Tenant, User
+from crm.tenancy import tenant_context
 from tickets.models import (
     DEFAULT_SLA_MINUTES,
+    InboundDomain,
     InboundRoute,
     Inbox,
     InboxAddress,
@@ -16,19 +24,74 @@ from tickets.models import (
     Priority,
     SlaPolicy,
 )
-from tickets.routing import normalise_address
+from tickets.routing import is_shared_mail_domain, mail_domain, normalise_address
+
+
+def _unavailable(address: str) -> ValidationError:
+    """The same words whether another tenant has the address or its domain: an admin learns
+    only that it cannot be added, never whose it is."""
+    return ValidationError(
+        {
+            "address": _(
+                "%(address)s can't be added to this account. If your business owns it, ask "
+                "Threadline support to move it to you."
+            )
+            % {"address": address}
+        }
+    )
 
 
 def _route_sync(address: InboxAddress) -> None:
-    """Only an active address of an active inbox receives."""
+    """Every address keeps its route, so it stays its tenant's while paused; only an active
+    address of an active inbox receives."""
     InboundRoute.objects.filter(inbox_address_id=address.pk).delete()
-    if address.is_active and address.inbox.is_active:
-        InboundRoute.objects.create(
-            channel=address.channel,
-            address=address.address,
-            tenant_id=address.tenant_id,
-            inbox_address_id=address.pk,
-        )
+    InboundRoute.objects.create(
+        channel=address.channel,
+        address=address.address,
+        tenant_id=address.tenant_id,
+        inbox_address_id=address.pk,
+        is_receiving=address.is_active and address.inbox.is_active,
+    )
+
+
+def _domain_owner(domain: str) -> InboundDomain | None:
+    """The claim that decides a domain: its own, else its nearest claimed parent's
+    (mail.acme.com is acme.com's unless a platform operator gave it to someone else)."""
+    labels = domain.split(".")
+    suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    claims = InboundDomain.objects.select_for_update().filter(domain__in=suffixes)
+    return max(claims, key=lambda claim: len(claim.domain), default=None)
+
+
+def _domain_claim(tenant: Tenant, address: str) -> None:
+    """Claim the custom domain of an email address for `tenant`, or refuse it if another tenant
+    has it. Shared mailbox domains (gmail.com …) are never claimed."""
+    domain = mail_domain(address)
+    if is_shared_mail_domain(domain):
+        return
+    owner = _domain_owner(domain)
+    if owner is not None and owner.claimed_by_id != tenant.pk:
+        raise _unavailable(address)
+    if owner is None:
+        try:
+            with transaction.atomic():
+                InboundDomain.objects.create(domain=domain, claimed_by=tenant)
+        except IntegrityError as error:  # another tenant claimed it a moment ago
+            raise _unavailable(address) from error
+
+
+def _on_domain(domain: str) -> Q:
+    return Q(address__endswith=f"@{domain}") | Q(address__endswith=f".{domain}")
+
+
+def _domain_release_if_unused(tenant: Tenant, domain: str) -> None:
+    """A domain none of the tenant's addresses uses any more (a typo, an old domain) is free
+    for whoever owns it."""
+    still_used = InboundRoute.objects.filter(
+        _on_domain(domain), tenant_id=tenant.pk, channel=InboxChannel.EMAIL
+    ).exists()
+    if not still_used:
+        InboundDomain.objects.filter(domain=domain, claimed_by=tenant).delete()
 
 
 @transaction.atomic
@@ -72,7 +135,8 @@ def inbox_address_save(
     is_active: bool = True,
 ) -> InboxAddress:
     """Add or change an address. Phone numbers are stored in E.164; an address another inbox
-    (of any tenant) already receives on is refused. A blank auth token keeps the stored one."""
+    (of any tenant) has, or one on a custom mail domain another tenant claimed, is refused. A
+    blank auth token keeps the stored one."""
     if channel not in InboxChannel.values:
         raise ValidationError({"channel": "Choose email, SMS or WhatsApp."})
     try:
@@ -81,6 +145,7 @@ def inbox_address_save(
         what = "email address" if channel == InboxChannel.EMAIL else "phone number"
         raise ValidationError({"address": f"“{address}” is not a valid {what}."}) from error
     record = inbox_address or InboxAddress(tenant=tenant)
+    previous = (record.channel, record.address) if record.pk else None
     record.inbox = inbox
     record.channel = channel
     record.address = normalised
@@ -90,17 +155,25 @@ def inbox_address_save(
     record.is_active = is_active
     if channel == InboxChannel.EMAIL:
         record.full_clean(exclude=["tenant", "inbox"], validate_unique=False)
-    taken = InboundRoute.objects.filter(channel=channel, address=normalised)
+    holders = InboundRoute.objects.filter(channel=channel, address=normalised)
     if record.pk:
-        taken = taken.exclude(inbox_address_id=record.pk)
-    if taken.exists():
-        raise ValidationError({"address": f"{normalised} already receives for another inbox."})
+        holders = holders.exclude(inbox_address_id=record.pk)
+    if holders.exclude(tenant_id=tenant.pk).exists():
+        raise _unavailable(normalised)
+    if holders.exists():
+        raise ValidationError(
+            {"address": _("Another of your inboxes already receives on %s.") % normalised}
+        )
+    if channel == InboxChannel.EMAIL:
+        _domain_claim(tenant, normalised)
     try:
         with transaction.atomic():
             record.save()
-    except IntegrityError as error:
-        raise ValidationError({"address": f"{normalised} is already in use."}) from error
-    _route_sync(record)
+            _route_sync(record)
+    except IntegrityError as error:  # the same address saved a moment ago, here or elsewhere
+        raise _unavailable(normalised) from error
+    if previous and previous != (channel, normalised) and previous[0] == InboxChannel.EMAIL:
+        _domain_release_if_unused(tenant, mail_domain(previous[1]))
     return record
 
 
@@ -108,6 +181,36 @@ def inbox_address_save(
 def inbox_address_delete(*, tenant: Tenant, inbox_address: InboxAddress) -> None:
     InboundRoute.objects.filter(inbox_address_id=inbox_address.pk).delete()
     inbox_address.delete()
+    if inbox_address.channel == InboxChannel.EMAIL:
+        _domain_release_if_unused(tenant, mail_domain(inbox_address.address))
+
+
+@transaction.atomic
+def inbound_domain_assign(*, domain: str, tenant: Tenant) -> InboundDomain:
+    """A platform operator's decision (the platform admin): `domain` and its subdomains become
+    `tenant`'s. Any other tenant's addresses there are removed, with their routes, so its mail
+    goes to nobody until the new owner adds its own; their tickets and messages stay."""
+    domain = domain.strip().lower()
+    losing = (
+        InboundRoute.objects.filter(_on_domain(domain), channel=InboxChannel.EMAIL)
+        .exclude(tenant_id=tenant.pk)
+        .values_list("tenant_id", flat=True)
+        .distinct()
+    )
+    for previous in Tenant.objects.filter(pk__in=list(losing)):
+        with tenant_context(previous):
+            addresses = InboxAddress.objects.filter(_on_domain(domain), channel=InboxChannel.EMAIL)
+            InboundRoute.objects.filter(
+                inbox_address_id__in=list(addresses.values_list("pk", flat=True))
+            ).delete()
+            addresses.delete()
+    InboundDomain.objects.filter(Q(domain__endswith=f".{domain}")).exclude(
+        claimed_by=tenant
+    ).delete()
+    claim, _created = InboundDomain.objects.update_or_create(
+        domain=domain, defaults={"claimed_by": tenant}
+    )
+    return claim
 
 
 @transaction.atomic

@@ -202,12 +202,16 @@ class InboxAddress(TenantOwnedModel):
 class InboundRoute(models.Model):
     """Which tenant and address an inbound webhook's recipient belongs to, looked up before any
     tenant is known. Deliberately not tenant-owned (no row-level security): it holds only ids;
-    the secrets stay on InboxAddress, read once the tenant is known."""
+    the secrets stay on InboxAddress, read once the tenant is known.
+
+    Every address has its route, switched off ones too (``is_receiving`` false), so an address
+    or number stays one tenant's while it is paused; only receiving routes take messages in."""
 
     channel = models.CharField(max_length=16, choices=InboxChannel.choices)
     address = models.CharField(max_length=254)
     tenant_id = models.BigIntegerField()
     inbox_address_id = models.BigIntegerField()
+    is_receiving = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
@@ -216,6 +220,26 @@ class InboundRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.address}"
+
+
+class InboundDomain(models.Model):
+    """A custom mail domain (and its subdomains) that one tenant receives on: the first tenant to
+    add an inbox address on it claims it, and no other tenant can add one there. Shared mailbox
+    domains (settings.THREADLINE_SHARED_MAIL_DOMAINS: gmail.com, outlook.com …) are never
+    claimed. Platform-wide like InboundRoute (not tenant-owned: a claim must be seen by every
+    tenant's check); a platform operator reassigns a domain in the platform admin."""
+
+    domain = models.CharField(max_length=253, unique=True)
+    claimed_by = models.ForeignKey(
+        "crm.Tenant", on_delete=models.CASCADE, related_name="+", db_index=True
+    )
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
 
 
 # --- Ingest -------------------------------------------------------------------------------------

@@ -91,12 +91,21 @@ def normalise_address(channel: str, address: str, *, region: str = "US") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def mail_domain(address: str) -> str:
+    """The domain of a normalised email address."""
+    return address.rpartition("@")[2]
+
+
+def is_shared_mail_domain(domain: str) -> bool:
+    return domain in settings.THREADLINE_SHARED_MAIL_DOMAINS
+
+
 def route_for(channel: str, address: str) -> InboundRoute | None:
     try:
         address = normalise_address(channel, address)
     except ValueError:
         return None
-    return InboundRoute.objects.filter(channel=channel, address=address).first()
+    return InboundRoute.objects.filter(channel=channel, address=address, is_receiving=True).first()
 
 
 def email_route_for(addresses, *, tenant_id: int | None = None) -> InboundRoute | None:
@@ -105,7 +114,9 @@ def email_route_for(addresses, *, tenant_id: int | None = None) -> InboundRoute 
     candidates = [a.strip().lower() for a in addresses if a]
     if not candidates:
         return None
-    routes = InboundRoute.objects.filter(channel=InboxChannel.EMAIL, address__in=candidates)
+    routes = InboundRoute.objects.filter(
+        channel=InboxChannel.EMAIL, address__in=candidates, is_receiving=True
+    )
     if tenant_id is not None:
         routes = routes.filter(tenant_id=tenant_id)
     routes = {route.address: route for route in routes}

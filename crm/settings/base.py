@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # After CSRF, which has parsed the posted form it checks (crm/middleware.py says why).
+    "crm.middleware.ControlCharacterMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -389,6 +391,29 @@ THREADLINE_SITE_URL = os.environ.get("THREADLINE_SITE_URL", "http://127.0.0.1:80
 # an ESP) and SMS/WhatsApp through Twilio.
 COMMS_SANDBOX = env_bool("COMMS_SANDBOX", False)
 THREADLINE_MAIL_DOMAIN = os.environ.get("THREADLINE_MAIL_DOMAIN", "threadline.test")
+# Mailbox providers many businesses share: an inbox address there (a forwarding gmail address)
+# is one tenant's, but the domain is never claimed by one (tickets.configuration). Our own mail
+# domain is shared too. More can be added, comma-separated, in THREADLINE_SHARED_MAIL_DOMAINS.
+_PUBLIC_MAIL_DOMAINS = (
+    "aol.com", "att.net", "btinternet.com", "comcast.net", "fastmail.com", "free.fr",
+    "gmail.com", "gmx.com", "gmx.de", "gmx.net", "googlemail.com", "hey.com",
+    "hotmail.co.uk", "hotmail.com", "hotmail.fr", "icloud.com", "laposte.net", "live.com",
+    "mac.com", "mail.com", "mail.ru", "me.com", "msn.com", "orange.fr", "outlook.com",
+    "pm.me", "proton.me", "protonmail.com", "qq.com", "sbcglobal.net", "t-online.de",
+    "tutanota.com", "verizon.net", "web.de", "yahoo.co.uk", "yahoo.com", "yahoo.fr",
+    "yandex.com", "yandex.ru", "ymail.com", "zoho.com", "163.com", "126.com",
+)  # fmt: skip
+THREADLINE_SHARED_MAIL_DOMAINS = frozenset(
+    {
+        THREADLINE_MAIL_DOMAIN.lower(),
+        *_PUBLIC_MAIL_DOMAINS,
+        *(
+            d.strip().lower()
+            for d in os.environ.get("THREADLINE_SHARED_MAIL_DOMAINS", "").split(",")
+        ),
+    }
+    - {""}
+)
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 

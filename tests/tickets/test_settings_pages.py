@@ -405,7 +405,8 @@ def test_an_address_another_tenant_uses_is_refused_without_naming_them(
 
     page = _page(response)
     assert response.status_code == 400
-    assert f"{taken} already receives for another inbox." in page
+    assert f"{taken} can't be added to this account." in page
+    assert "another inbox" not in page
     assert other_world.tenant.name not in page
     assert "Lakeside desk" not in page
     with world.active():
