@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import selectors, services
@@ -63,7 +63,7 @@ def contact_create(request):
     return render(request, "crm/contacts/form.html", {"form": form})
 
 
-def _address_review(request, contact_pk: int, kind: str, address_pk: int, service, done: str):
+def _address_review(request, contact_pk: int, kind: str, address_pk: int, service, done):
     contact = selectors.contact_get(tenant=request.tenant, contact_id=contact_pk)
     try:
         address = service(
