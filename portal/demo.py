@@ -76,8 +76,8 @@ def seed_portal(tenant: Tenant) -> None:
 
 
 def _onboarding(tenant: Tenant, access: PortalAccess, owner: Membership, reroof: Lead, ago) -> None:
-    """Casey's "Getting started" checklist, two of five done: details and properties confirmed
-    (email proved by signing in; the mobile not verified yet), insurance answered for the re-roof
+    """Casey's "Getting started" checklist, three of five done: details and properties confirmed,
+    email and mobile verified (staff typed both), insurance answered for the re-roof
     but not the porch leak, and the claim letter asked for by the rep, not uploaded yet. One
     reminder went out two weeks ago."""
     Onboarding.objects.create(

@@ -50,7 +50,7 @@ def test_a_customer_uploads_a_photo_and_sees_it_listed(page_at, demo):
     _signed_in_as_casey(page)
 
     page.goto(f"{page.base}/portal/")
-    card = page.get_by_role("link", name="Getting started: 2 of 5 done")
+    card = page.get_by_role("link", name="Getting started: 3 of 5 done")
     expect(card).to_be_visible()
     page.get_by_role("navigation", name="Portal").get_by_role("link", name="Documents").click()
 
@@ -88,7 +88,7 @@ def test_a_customer_uploads_a_photo_and_sees_it_listed(page_at, demo):
         "link", name="Getting started"
     ).click()
     expect(page.get_by_role("heading", name="Getting started", level=1)).to_be_visible()
-    expect(page.locator(".onboarding-count")).to_have_text("2 of 5 done")
+    expect(page.locator(".onboarding-count")).to_have_text("3 of 5 done")
     expect(page.locator("#step-documents")).to_contain_text("Still needed: insurance paper")
     assert _no_horizontal_scroll(page)
     _shoot(page, "portal-onboarding-375")
