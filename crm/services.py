@@ -492,7 +492,8 @@ def _tell_team_about_unverified(
     added: list[VerifiableAddress],
     notify_team: bool,
 ) -> None:
-    listed = ", ".join(address_text(address) for address in added)
+    texts = [address_text(address) for address in added]
+    listed = ", ".join(texts)
     origin = AddressSource(added[0].source).label
     timeline_record(
         tenant=tenant,
@@ -504,7 +505,7 @@ def _tell_team_about_unverified(
         % {"origin": origin, "addresses": listed},
         actor=actor,
         contact=contact,
-        detail={"addresses": [address_text(a) for a in added], "source": added[0].source},
+        detail={"addresses": texts, "source": added[0].source},
     )
     if notify_team:
         notifications_notify_roles(
