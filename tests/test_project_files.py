@@ -80,7 +80,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         if key not in project_variables and not key.startswith("ANYMAIL_")
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="crm.settings.production",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_ALLOWED_HOSTS="crm.example.com",
         DATABASE_URL="postgresql://owner@127.0.0.1:5432/threadline",
         REDIS_URL="redis://127.0.0.1:6379/0",
@@ -126,7 +126,7 @@ def test_compose_runs_the_whole_stack():
     for name in ("migrate", *APP_SERVICES):
         assert "build" in services[name], name
         environment = services[name]["environment"]
-        assert environment["DJANGO_SETTINGS_MODULE"] == "crm.settings.production", name
+        assert environment["DJANGO_SETTINGS_MODULE"] == "config.settings.production", name
         assert str(environment["DJANGO_SECURE_SSL_REDIRECT"]).endswith("false}"), name
 
 
@@ -262,7 +262,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key(secret_key):
 
 
 def test_script_policy_allows_no_inline_or_evaluated_script():
-    base = importlib.import_module("crm.settings.base")
+    base = importlib.import_module("config.settings.base")
     script_src = base.CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"]
 
     assert script_src
