@@ -25,6 +25,7 @@ dev: install
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(DEVENV) test -- $(PY) -m pytest $(PYTEST_ARGS)
 
 # Unit tests only, without the browser suite.

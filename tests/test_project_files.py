@@ -51,7 +51,12 @@ def _documented_variables() -> set[str]:
 
 
 def _variables_read_by_the_project() -> set[str]:
-    sources = [ROOT / "manage.py", *(ROOT / "crm").rglob("*.py"), *(ROOT / "scripts").rglob("*.py")]
+    sources = [
+        ROOT / "manage.py",
+        *(ROOT / "config").rglob("*.py"),
+        *(ROOT / "crm").rglob("*.py"),
+        *(ROOT / "scripts").rglob("*.py"),
+    ]
     names = set()
     for source in sources:
         for match in ENV_READ_PATTERN.finditer(source.read_text()):
@@ -154,8 +159,8 @@ def test_compose_processes_are_the_production_ones():
     services = _compose()["services"]
 
     assert "command" not in services["web"]  # the image's gunicorn CMD
-    assert services["worker"]["command"][:4] == ["celery", "-A", "crm", "worker"]
-    assert services["beat"]["command"][:4] == ["celery", "-A", "crm", "beat"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
 
 
 def test_compose_takes_secrets_from_the_environment():
