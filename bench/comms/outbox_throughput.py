@@ -191,7 +191,7 @@ def start_worker(
     node = f"bench-{name}-{number}@{socket.gethostname()}"
     log = logs / f"worker-{number}.log"
     command = [
-        sys.executable, "-m", "celery", "-A", "crm", "worker",
+        sys.executable, "-m", "celery", "-A", "config", "worker",
         "--pool=prefork", f"--concurrency={concurrency}", "-n", node,
         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning",
     ]  # fmt: skip

@@ -379,7 +379,7 @@ def main() -> None:
         "worker": start(
             "worker",
             [
-                PYTHON, "-m", "celery", "-A", "crm", "worker", "--pool=prefork",
+                PYTHON, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
                 f"--concurrency={args.celery_concurrency}", "-n", f"load-{stamp}@%h",
                 "--without-gossip", "--without-mingle", "-l", "warning",
             ],
@@ -388,7 +388,7 @@ def main() -> None:
         "beat": start(
             "beat",
             [
-                PYTHON, "-m", "celery", "-A", "crm", "beat", "-l", "warning",
+                PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "warning",
                 "--schedule", str(out / "celerybeat-schedule"),
             ],
             env, out,

@@ -170,7 +170,7 @@ def _worker_env(name: str) -> dict:
 def _start_worker(name: str, logs: Path) -> Worker:
     log = logs / f"{name}.log"
     command = [
-        sys.executable, "-m", "celery", "-A", "crm", "worker",
+        sys.executable, "-m", "celery", "-A", "config", "worker",
         "--pool=prefork", "--concurrency=2", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
         "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
         "-l", "warning",
