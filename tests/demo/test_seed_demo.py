@@ -9,6 +9,7 @@ from django.urls import reverse
 from comms.models import MessageTemplate, TemplateVariant, Trigger, TriggerStep
 from crm.models import Brand, Contact, Membership, Property, Tenant, User
 from crm.tenancy import tenant_context
+from demo.management.commands.seed_demo import Command
 from tickets.models import InboundEvent, InboxAddress, Ticket, TicketMessage
 
 
@@ -62,3 +63,8 @@ def test_the_demo_seed_is_idempotent_and_its_logins_work():
                   "admin@chargecars.test"):  # fmt: skip
         request = RequestFactory().post(reverse("login"))
         assert authenticate(request, username=email, password="threadline-demo"), email
+
+
+def test_the_help_describes_the_option_to_skip_the_history():
+    parser = Command().create_parser("manage.py", "seed_demo")
+    assert "--without-history" in parser.format_help()

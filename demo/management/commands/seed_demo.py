@@ -32,7 +32,7 @@ class Command(BaseCommand):
             "--without-history",
             action="store_true",
             help="Skip the dashboard's twelve weeks of lead history, calls and answered emails "
-            "(about 60 % of the seeding time; the browser tests that do not read the dashboard).",
+            "(about 60 %% of the seeding time; the browser tests that do not read the dashboard).",
         )
 
     def handle(self, *args, **options):
