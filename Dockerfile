@@ -25,7 +25,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH="/app/.venv/bin:$PATH" \
-    DJANGO_SETTINGS_MODULE=crm.settings.production \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
     WEB_CONCURRENCY=3
 
 RUN groupadd --system --gid 10001 threadline \
@@ -47,7 +47,7 @@ EXPOSE 8000
 
 # gunicorn takes its worker count from WEB_CONCURRENCY; the heartbeat files go to memory because
 # the container's /tmp sits on the overlay filesystem.
-CMD ["gunicorn", "crm.wsgi:application", \
+CMD ["gunicorn", "config.wsgi:application", \
      "--bind", "0.0.0.0:8000", \
      "--access-logfile", "-", \
      "--error-logfile", "-", \

@@ -25,6 +25,7 @@ dev: install
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(DEVENV) test -- $(PY) -m pytest $(PYTEST_ARGS)
 
 # Unit tests only, without the browser suite.
@@ -36,7 +37,7 @@ test-fast: install
 # bandit on our own code (medium severity and confidence and up), the locked dependencies against
 # PyPI's known vulnerabilities (scripts/audit_dependencies.py says which it could not check).
 security: install
-	DJANGO_SETTINGS_MODULE=crm.settings.production \
+	DJANGO_SETTINGS_MODULE=config.settings.production \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	DJANGO_ALLOWED_HOSTS=crm.example.com \
 	DATABASE_URL=postgresql://threadline:unused@127.0.0.1:1/threadline \

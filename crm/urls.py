@@ -1,45 +1,41 @@
-from django.contrib import admin
 from django.urls import include, path
 
-from crm.views import accounts, contacts, health, home, notifications
+from crm.views import accounts, contacts, notifications
 from crm.views import erasure as erasure_views
 from crm.views import settings as settings_views
 
-contact_patterns = (
-    [
-        path("", contacts.contact_list, name="list"),
-        path("new/", contacts.contact_create, name="create"),
-        path("<int:contact_pk>/", contacts.contact_detail, name="detail"),
-        path(
-            "<int:contact_pk>/emails/<int:contact_email_pk>/confirm/",
-            contacts.contact_email_confirm,
-            name="email-confirm",
-        ),
-        path(
-            "<int:contact_pk>/emails/<int:contact_email_pk>/reject/",
-            contacts.contact_email_reject,
-            name="email-reject",
-        ),
-        path(
-            "<int:contact_pk>/phones/<int:contact_phone_pk>/confirm/",
-            contacts.contact_phone_confirm,
-            name="phone-confirm",
-        ),
-        path(
-            "<int:contact_pk>/phones/<int:contact_phone_pk>/reject/",
-            contacts.contact_phone_reject,
-            name="phone-reject",
-        ),
-        path("<int:contact_pk>/erasure/", erasure_views.contact_erasure, name="erasure"),
-        path("<int:contact_pk>/erasure/erase/", erasure_views.contact_erase, name="erase"),
-        path(
-            "<int:contact_pk>/erasure/decline/",
-            erasure_views.contact_erasure_decline,
-            name="erasure-decline",
-        ),
-    ],
-    "contacts",
-)
+# crm's actions on a contact. They share the "contacts" namespace with the contact pages, which
+# shell.urls composes (the pages show other apps' panels).
+contact_patterns = [
+    path("new/", contacts.contact_create, name="create"),
+    path(
+        "<int:contact_pk>/emails/<int:contact_email_pk>/confirm/",
+        contacts.contact_email_confirm,
+        name="email-confirm",
+    ),
+    path(
+        "<int:contact_pk>/emails/<int:contact_email_pk>/reject/",
+        contacts.contact_email_reject,
+        name="email-reject",
+    ),
+    path(
+        "<int:contact_pk>/phones/<int:contact_phone_pk>/confirm/",
+        contacts.contact_phone_confirm,
+        name="phone-confirm",
+    ),
+    path(
+        "<int:contact_pk>/phones/<int:contact_phone_pk>/reject/",
+        contacts.contact_phone_reject,
+        name="phone-reject",
+    ),
+    path("<int:contact_pk>/erasure/", erasure_views.contact_erasure, name="erasure"),
+    path("<int:contact_pk>/erasure/erase/", erasure_views.contact_erase, name="erase"),
+    path(
+        "<int:contact_pk>/erasure/decline/",
+        erasure_views.contact_erasure_decline,
+        name="erasure-decline",
+    ),
+]
 
 notification_patterns = (
     [
@@ -76,7 +72,6 @@ settings_patterns = (
 )
 
 urlpatterns = [
-    path("", home.home, name="home"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/tenant/", accounts.tenant_choose, name="tenant-choose"),
     path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
@@ -86,29 +81,6 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("leads/", include("leads.urls")),
-    path("contacts/", include(contact_patterns)),
-    path("contacts/", include("portal.urls_staff")),
     path("notifications/", include(notification_patterns)),
     path("settings/", include(settings_patterns)),
-    path("settings/", include("leads.urls_settings")),
-    path("settings/", include("comms.urls_settings")),
-    path("settings/", include("tickets.urls_settings")),
-    path("settings/", include("followups.urls_settings")),
-    path("inbox/", include("tickets.urls")),
-    path("followups/", include("followups.urls")),
-    path("documents/", include("documents.urls")),
-    path("dashboard/", include("dashboards.urls")),
-    path("portal/", include("portal.urls")),
-    path("", include("comms.urls_public")),
-    path("", include("tickets.urls_public")),
-    path("", include("comms.urls")),
-    path("", include("leads.urls_public")),
-    path("healthz", health.healthz, name="healthz"),
-    path("platform-admin/", admin.site.urls),
 ]
-
-handler400 = "crm.views.errors.bad_request"
-handler403 = "crm.views.errors.permission_denied"
-handler404 = "crm.views.errors.page_not_found"
-handler500 = "crm.views.errors.server_error"

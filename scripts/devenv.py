@@ -223,7 +223,8 @@ def main() -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
 
     os.environ.setdefault(
-        "DJANGO_SETTINGS_MODULE", "crm.settings.test" if args.mode == "test" else "crm.settings.dev"
+        "DJANGO_SETTINGS_MODULE",
+        "config.settings.test" if args.mode == "test" else "config.settings.dev",
     )
     embedded = []
     if not os.environ.get("DATABASE_URL"):

@@ -51,7 +51,12 @@ def _documented_variables() -> set[str]:
 
 
 def _variables_read_by_the_project() -> set[str]:
-    sources = [ROOT / "manage.py", *(ROOT / "crm").rglob("*.py"), *(ROOT / "scripts").rglob("*.py")]
+    sources = [
+        ROOT / "manage.py",
+        *(ROOT / "config").rglob("*.py"),
+        *(ROOT / "crm").rglob("*.py"),
+        *(ROOT / "scripts").rglob("*.py"),
+    ]
     names = set()
     for source in sources:
         for match in ENV_READ_PATTERN.finditer(source.read_text()):
@@ -80,7 +85,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         if key not in project_variables and not key.startswith("ANYMAIL_")
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="crm.settings.production",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_ALLOWED_HOSTS="crm.example.com",
         DATABASE_URL="postgresql://owner@127.0.0.1:5432/threadline",
         REDIS_URL="redis://127.0.0.1:6379/0",
@@ -126,7 +131,7 @@ def test_compose_runs_the_whole_stack():
     for name in ("migrate", *APP_SERVICES):
         assert "build" in services[name], name
         environment = services[name]["environment"]
-        assert environment["DJANGO_SETTINGS_MODULE"] == "crm.settings.production", name
+        assert environment["DJANGO_SETTINGS_MODULE"] == "config.settings.production", name
         assert str(environment["DJANGO_SECURE_SSL_REDIRECT"]).endswith("false}"), name
 
 
@@ -154,8 +159,8 @@ def test_compose_processes_are_the_production_ones():
     services = _compose()["services"]
 
     assert "command" not in services["web"]  # the image's gunicorn CMD
-    assert services["worker"]["command"][:4] == ["celery", "-A", "crm", "worker"]
-    assert services["beat"]["command"][:4] == ["celery", "-A", "crm", "beat"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
 
 
 def test_compose_takes_secrets_from_the_environment():
@@ -262,7 +267,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key(secret_key):
 
 
 def test_script_policy_allows_no_inline_or_evaluated_script():
-    base = importlib.import_module("crm.settings.base")
+    base = importlib.import_module("config.settings.base")
     script_src = base.CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"]
 
     assert script_src

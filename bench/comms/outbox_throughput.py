@@ -6,7 +6,7 @@ provider, and how long each message waits.
 Run it through `scripts/devenv.py run --` so DATABASE_URL / REDIS_URL and the app role are set up
 (see bench/README.md). For each --concurrency it creates a tenant of its own (--tenant) with
 contacts and N outbox rows that carry their finished subject and bodies (no template to render),
-starts two worker processes (`celery -A crm worker --pool=prefork`, dev settings with DEBUG off and
+starts two worker processes (`celery -A config worker --pool=prefork`, dev settings with DEBUG off and
 the sandbox provider on) that read a queue of their own, makes every row due at the same moment
 and sweeps from this process with comms.tasks.dispatch_due_messages, as beat does, until every
 row is sent. It prints rows per second from the first claim to the last send and the p50/p95 of
@@ -62,7 +62,7 @@ def parse_args() -> argparse.Namespace:
 def setup_django(database_url: str | None) -> None:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.dev")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     os.environ["DJANGO_DEBUG"] = "false"  # as in production: no query log kept per task
     os.environ["COMMS_SANDBOX"] = "true"
     os.environ["LOG_LEVEL"] = "WARNING"
@@ -191,7 +191,7 @@ def start_worker(
     node = f"bench-{name}-{number}@{socket.gethostname()}"
     log = logs / f"worker-{number}.log"
     command = [
-        sys.executable, "-m", "celery", "-A", "crm", "worker",
+        sys.executable, "-m", "celery", "-A", "config", "worker",
         "--pool=prefork", f"--concurrency={concurrency}", "-n", node,
         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning",
     ]  # fmt: skip
@@ -210,7 +210,7 @@ def start_worker(
 
 
 def wait_until_ready(workers: list[Worker], timeout: float = 120) -> None:
-    from crm.celery import app
+    from config.celery import app
 
     waiting = {worker.node for worker in workers}
     deadline = time.monotonic() + timeout
@@ -238,7 +238,7 @@ def stop(workers: list[Worker]) -> None:
 
 
 def purge_queue(queue: str = QUEUE) -> None:
-    from crm.celery import app
+    from config.celery import app
 
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(queue)
@@ -337,7 +337,7 @@ def measure(tenant, messages: int, concurrency: int, first_claim, sweeps) -> Res
 
 
 def run(args, concurrency: int, logs: Path) -> Result:
-    from crm.celery import app
+    from config.celery import app
     from crm.models import Tenant
 
     # Only this run's workers take its send tasks (a dev worker on the same Redis reads "celery").

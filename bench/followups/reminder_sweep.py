@@ -6,7 +6,7 @@ each exactly once.
 Run it through `scripts/devenv.py run --` so DATABASE_URL / REDIS_URL and the app role are set up
 (see bench/README.md). It creates a tenant of its own (--tenant) with a team of reps, contacts and
 N follow-ups with one reminder each (in the app, and every --email-every'th by email, which the
-send hands to the outbox), starts two worker processes (`celery -A crm worker --pool=prefork`, dev
+send hands to the outbox), starts two worker processes (`celery -A config worker --pool=prefork`, dev
 settings with DEBUG off) that read a queue of their own, makes every reminder due at the same
 moment and sweeps from this process with followups.tasks.dispatch_due_reminders, as beat does,
 until every reminder is sent. It prints reminders per second from the first claim to the last
@@ -69,7 +69,7 @@ def parse_args() -> argparse.Namespace:
 def setup_django(database_url: str | None) -> None:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.dev")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     os.environ["DJANGO_DEBUG"] = "false"  # as in production: no query log kept per task
     os.environ["COMMS_SANDBOX"] = "true"
     os.environ["LOG_LEVEL"] = "WARNING"
@@ -287,7 +287,7 @@ def measure(tenant, reminders: int, first_claim, sweeps) -> Result:
 
 
 def run(args, logs: Path) -> Result:
-    from crm.celery import app
+    from config.celery import app
     from crm.models import Tenant
 
     # Only this run's workers take its send tasks (a dev worker on the same Redis reads "celery").

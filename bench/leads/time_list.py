@@ -45,7 +45,7 @@ def parse_args() -> argparse.Namespace:
 def setup_django(database_url: str | None) -> None:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.dev")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     os.environ["DJANGO_DEBUG"] = "false"  # production rendering; no query log kept per request
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
     sys.path.insert(0, str(ROOT))

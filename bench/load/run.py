@@ -6,7 +6,7 @@ Run it through `scripts/devenv.py run --` with DATABASE_URL naming the bench dat
 role, e.g. postgresql://postgres@127.0.0.1:5432/threadline_bench, migrated, with bench-big made by
 bench/leads/generate.py). It
 
-1. migrates the database and collects the static files, as a deploy does, and starts, with `crm.settings.production` (DEBUG off, whitenoise
+1. migrates the database and collects the static files, as a deploy does, and starts, with `config.settings.production` (DEBUG off, whitenoise
    serving the collected, compressed files), gunicorn with --workers sync workers (the Dockerfile's
    options), a Celery worker (prefork, --celery-concurrency) and Celery beat (every sweep on its
    schedule), Redis database --redis-db for the cache and the broker, and waits for /healthz;
@@ -92,7 +92,7 @@ def environment(args, out: Path) -> dict:
         os.environ
         | json.loads(kept.read_text())
         | {
-            "DJANGO_SETTINGS_MODULE": "crm.settings.production",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "THREADLINE_SITE_URL": site,
             "REDIS_URL": redis_url,
@@ -365,7 +365,7 @@ def main() -> None:
         "gunicorn": start(
             "gunicorn",
             [
-                PYTHON, "-m", "gunicorn", "crm.wsgi:application",
+                PYTHON, "-m", "gunicorn", "config.wsgi:application",
                 "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers),
                 # The Dockerfile's heartbeat dir: memory, not a temporary file on disk.
                 "--worker-tmp-dir", "/dev/shm",  # noqa: S108  # nosec B108
@@ -379,7 +379,7 @@ def main() -> None:
         "worker": start(
             "worker",
             [
-                PYTHON, "-m", "celery", "-A", "crm", "worker", "--pool=prefork",
+                PYTHON, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
                 f"--concurrency={args.celery_concurrency}", "-n", f"load-{stamp}@%h",
                 "--without-gossip", "--without-mingle", "-l", "warning",
             ],
@@ -388,7 +388,7 @@ def main() -> None:
         "beat": start(
             "beat",
             [
-                PYTHON, "-m", "celery", "-A", "crm", "beat", "-l", "warning",
+                PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "warning",
                 "--schedule", str(out / "celerybeat-schedule"),
             ],
             env, out,

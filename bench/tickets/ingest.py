@@ -120,7 +120,7 @@ def setup_django(args, site_url: str) -> None:
         os.environ["DATABASE_URL"] = args.database_url
     redis = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     os.environ["CELERY_BROKER_URL"] = urlunsplit(redis._replace(path=f"/{args.broker_db}"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.dev")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     os.environ["DJANGO_DEBUG"] = "false"  # as in production: no query log kept per request
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ["COMMS_SANDBOX"] = "true"
@@ -249,7 +249,7 @@ def delete_tenant(slug: str) -> None:
 
 
 def purge_broker() -> None:
-    from crm.celery import app
+    from config.celery import app
 
     app.control.purge()
 
@@ -414,7 +414,7 @@ class GunicornPoster:
         self.base = f"http://127.0.0.1:{port}"
         self.log = logs / "gunicorn.log"
         command = [
-            sys.executable, "-m", "gunicorn", "crm.wsgi:application",
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--timeout", "30", "--keep-alive", "5", "--error-logfile", str(self.log),
         ]  # fmt: skip

@@ -1,4 +1,7 @@
-from urllib.parse import urlencode
+"""crm's own actions on a contact: add one, confirm or reject an address it arrived with.
+
+The contact list and the contact page show other apps' panels too: shell.views.contacts.
+"""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,35 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from crm import selectors, services
 from crm.forms import ContactForm
 from crm.permissions import tenant_member_required
-from followups.selectors_sequences import sequences_to_enrol_in
-from leads.selectors import leads_for_contact
-from portal.selectors import portal_access_for_contact
-
-
-@tenant_member_required
-def contact_list(request):
-    page = selectors.contact_list(
-        tenant=request.tenant, search=request.GET.get("q", ""), after=request.GET.get("after")
-    )
-    query = request.GET.get("q", "")
-    context = {"page": page, "query": query, "params": urlencode({"q": query}) if query else ""}
-    if request.htmx and request.GET.get("after"):
-        return render(request, "crm/contacts/list.html#rows", context)
-    # The ticked contacts can be enrolled in a follow-up sequence.
-    context["sequences"] = sequences_to_enrol_in(tenant=request.tenant)
-    return render(request, "crm/contacts/list.html", context)
-
-
-@tenant_member_required
-def contact_detail(request, contact_pk: int):
-    contact = selectors.contact_get(tenant=request.tenant, contact_id=contact_pk)
-    context = {
-        "contact": contact,
-        "timeline": selectors.contact_timeline(tenant=request.tenant, contact=contact),
-        "leads": leads_for_contact(tenant=request.tenant, contact=contact),
-        "portal_access": portal_access_for_contact(tenant=request.tenant, contact=contact),
-    }
-    return render(request, "crm/contacts/detail.html", context)
 
 
 @tenant_member_required

@@ -3,7 +3,7 @@ fall due, while two sweeps claim them (one of them on a broker that hands out ev
 and workers are killed (SIGKILL, whole process group) in the middle of a send and replaced. Also:
 two claims at once never take the same row.
 
-The workers are separate processes (`celery -A crm worker`, prefork) on this run's test database
+The workers are separate processes (`celery -A config worker`, prefork) on this run's test database
 and broker queue. A trigger the test puts on the sandbox's table (test scaffolding, dropped
 afterwards) makes each recorded delivery pause inside the send transaction and count itself with
 a sequence, which no rollback undoes: a kill can be aimed at a worker whose send is open, and the
@@ -42,7 +42,7 @@ from comms.models import (
     SandboxDelivery,
 )
 from comms.tasks import dispatch_due_messages, send_message
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from tests.conftest import build_world
 from tests.factories import ContactEmailFactory, ContactFactory
 
@@ -153,7 +153,7 @@ def _worker_env(name: str) -> dict:
     database = settings.DATABASES["default"]["NAME"]
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "THREADLINE_TEST_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         # libpq names the worker's database sessions, so the test sees which worker is mid-send.
         "PGAPPNAME": name,
@@ -170,7 +170,7 @@ def _worker_env(name: str) -> dict:
 def _start_worker(name: str, logs: Path) -> Worker:
     log = logs / f"{name}.log"
     command = [
-        sys.executable, "-m", "celery", "-A", "crm", "worker",
+        sys.executable, "-m", "celery", "-A", "config", "worker",
         "--pool=prefork", "--concurrency=2", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
         "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
         "-l", "warning",

@@ -20,7 +20,7 @@ def database_gone(request):
 urlpatterns = [
     path("fail/", write_then_fail),
     path("database-gone/", database_gone),
-    path("", include("crm.urls")),
+    path("", include("config.urls")),
 ]
 
 handler500 = "crm.views.errors.server_error"

@@ -9,10 +9,10 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 
+from config.settings import base
 from crm import auth
 from crm.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
 from crm.models import Role, User
-from crm.settings import base
 from tests import factories
 from tests.conftest import sign_in
 from tests.factories import TEST_PASSWORD

@@ -5,7 +5,7 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from crm.models import Notification
 from crm.tasks import notify_roles
 from tests.conftest import build_world

@@ -1,4 +1,5 @@
-"""The shell every page uses: navigation by role, the notification bell, flash and error pages."""
+"""The frame every page uses: the notification bell, request ids, flash and error pages (the
+navigation by role: tests/shell/test_navigation.py)."""
 
 import pytest
 from django.test import RequestFactory, override_settings
@@ -10,37 +11,6 @@ from tests import factories
 from tests.conftest import queries_for, sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _nav_labels(response) -> list[str]:
-    return [item["label"] for item in response.context["nav_items"]]
-
-
-def test_a_rep_sees_the_sections_of_their_role(client, world):
-    sign_in(client, world.rep)
-    response = client.get(reverse("contacts:list"))
-    assert response.status_code == 200
-    assert "Settings" not in _nav_labels(response)
-    assert "Contacts" in _nav_labels(response)
-    page = response.content.decode()
-    assert world.tenant.name in page
-    assert world.rep.user.initials in page
-
-
-def test_an_admin_also_sees_settings(client, world):
-    sign_in(client, world.admin)
-    response = client.get(reverse("contacts:list"))
-    assert "Settings" in _nav_labels(response)
-
-
-def test_home_lands_managers_on_the_dashboard(client, world):
-    # A rep's home is their day (followups: tests/followups/test_pages_create.py); managers and
-    # admins land on the dashboard.
-    for membership in (world.manager, world.admin):
-        sign_in(client, membership)
-        response = client.get("/")
-        assert response.status_code == 302
-        assert response["Location"] == reverse("dashboards:home")
 
 
 def test_every_response_carries_a_request_id(client, world):

@@ -4,7 +4,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from crm.models import ContactEmail, Tenant
 from crm.tenancy import tenant_context
 from leads import capture

@@ -348,15 +348,3 @@ def test_the_widgets_on_time_window_reaches_back_by_the_slots_end(world):
 def test_a_follow_up_lasts_at_most_a_day(world):
     with pytest.raises(ValidationError, match="at most a day"):
         follow_up_for(world, duration_minutes=24 * 60 + 1)
-
-
-def test_a_reps_home_shows_the_widget_and_whats_next(client, world):
-    follow_up_for(world, subject="Call Maria back")
-    sign_in(client, world.rep)
-    response = client.get("/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "fu-widget" in html and "Call Maria back" in html
-    assert response.context["follow_up_stats"].pending == 1
-    sign_in(client, world.manager)
-    assert client.get("/").status_code == 302

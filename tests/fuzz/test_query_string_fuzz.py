@@ -7,7 +7,7 @@ attributes that point at it), so a new filter is fuzzed the day it is added. Val
 (control characters and NUL included), huge and negative numbers, impossible dates, and another
 tenant's ids; they come in the query string, repeated, and as htmx requests.
 
-A control character in a query string is refused with 400 by crm.middleware
+A control character in a query string is refused with 400 by config.middleware
 .ControlCharacterMiddleware, once for every page; everything else must be answered below 500 and
 show none of the other tenant's data.
 """

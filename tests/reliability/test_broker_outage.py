@@ -20,7 +20,7 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from tests.reliability.redis_server import OwnRedis
 from tests.tickets.test_inbound_webhooks import (
     INBOX_EMAIL,
@@ -41,7 +41,7 @@ from tickets.models import EventStatus, InboundEvent, TicketMessage
 pytestmark = pytest.mark.django_db
 
 # The webhook publishes once (tickets.ingest._enqueue). A frozen Redis costs the socket timeout
-# in crm/settings/base.py (3 s); a dead one, kombu's and redis-py's reconnect attempts (about 6 s
+# in config/settings/base.py (3 s); a dead one, kombu's and redis-py's reconnect attempts (about 6 s
 # measured). Both inside the 15 s Twilio waits for an answer.
 REFUSED_ANSWER_SECONDS = 10
 FROZEN_ANSWER_SECONDS = 8

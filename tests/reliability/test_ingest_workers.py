@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.db.models import F
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from crm.models import ContactEmail, ContactPhone
 from tests.comms.test_outbox_workers import (
     _forget_tasks,

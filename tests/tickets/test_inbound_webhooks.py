@@ -69,7 +69,7 @@ NUMBER_TOKEN = "own-number-twilio-auth-token"
 INBOX_EMAIL = "hello@firstroofing.test"
 INBOX_NUMBER = "+13055550100"
 OWN_ACCOUNT_NUMBER = "+13055550177"  # an inbox number with its own Twilio account
-# The credentials crm/settings/test.py gives anymail.
+# The credentials config/settings/test.py gives anymail.
 WEBHOOK_SECRET = django_settings.ANYMAIL["WEBHOOK_SECRET"]
 MAILGUN_KEY = django_settings.ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"]
 

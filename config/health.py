@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 CHECK_TIMEOUT_SECONDS = 1.0

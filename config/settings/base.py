@@ -53,17 +53,21 @@ INSTALLED_APPS = [
     "documents",
     "dashboards",
     "portal",
+    # The project itself: its ready() creates the Celery app that every process sends tasks with.
+    "config",
+    "shell",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "crm.middleware.RequestIdMiddleware",
+    "config.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # After CSRF, which has parsed the posted form it checks (crm/middleware.py says why).
-    "crm.middleware.ControlCharacterMiddleware",
+    # After CSRF, which has parsed the posted form it checks (config/middleware.py says why).
+    "config.middleware.ControlCharacterMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -75,8 +79,8 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
 ]
 
-ROOT_URLCONF = "crm.urls"
-WSGI_APPLICATION = "crm.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -88,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "crm.context_processors.shell",
+                "shell.context_processors.shell",
             ],
         },
     },

@@ -1,6 +1,4 @@
-import io
-import json
-import logging
+"""`manage.py seed_demo`: every app's seeder, run in order, idempotently."""
 
 import pytest
 from django.contrib.auth import authenticate
@@ -9,46 +7,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from comms.models import MessageTemplate, TemplateVariant, Trigger, TriggerStep
-from crm.logging import JsonFormatter, RequestContextFilter, bind_log_context, log_context
 from crm.models import Brand, Contact, Membership, Property, Tenant, User
 from crm.tenancy import tenant_context
-from tests.conftest import sign_in
+from demo.management.commands.seed_demo import Command
 from tickets.models import InboundEvent, InboxAddress, Ticket, TicketMessage
-
-
-@pytest.fixture
-def json_log():
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(RequestContextFilter())
-    handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("django.request")
-    logger.addHandler(handler)
-    yield stream
-    logger.removeHandler(handler)
-
-
-def test_json_lines_carry_the_bound_context():
-    record = logging.LogRecord("threadline", logging.INFO, __file__, 1, "hello %s", ("you",), None)
-    token = bind_log_context(request_id="abc123", tenant="demo", user=7)
-    try:
-        RequestContextFilter().filter(record)
-    finally:
-        log_context.reset(token)
-    entry = json.loads(JsonFormatter().format(record))
-    assert entry["message"] == "hello you"
-    assert (entry["request_id"], entry["tenant"], entry["user"]) == ("abc123", "demo", 7)
-
-
-@pytest.mark.django_db
-def test_a_request_logs_its_id_tenant_and_user(client, world, json_log):
-    sign_in(client, world.rep)
-    response = client.get(reverse("settings:profile"))  # a rep: 403, which Django logs
-    entry = json.loads(json_log.getvalue().splitlines()[-1])
-    assert entry["level"] == "WARNING"
-    assert entry["request_id"] == response["X-Request-ID"]
-    assert entry["tenant"] == world.tenant.slug
-    assert entry["user"] == world.rep.user.pk
 
 
 def _counts() -> dict:
@@ -101,3 +63,8 @@ def test_the_demo_seed_is_idempotent_and_its_logins_work():
                   "admin@chargecars.test"):  # fmt: skip
         request = RequestFactory().post(reverse("login"))
         assert authenticate(request, username=email, password="threadline-demo"), email
+
+
+def test_the_help_describes_the_option_to_skip_the_history():
+    parser = Command().create_parser("manage.py", "seed_demo")
+    assert "--without-history" in parser.format_help()

@@ -2,7 +2,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
