@@ -2,7 +2,7 @@
 
 Writes only: admins build sequences and their steps; staff enrol contacts and leads by hand or in
 bulk; a beat sweep runs the steps that came due; replies, unsubscribes, bounces and won or lost
-leads stop enrolments (followups.receivers). Reads for the pages are in selectors_sequences.
+leads stop enrolments (followups.handlers). Reads for the pages are in selectors_sequences.
 
 When a step runs: day 0 at enrolment, day N at STEP_TIME in the business's time zone N days after
 the day of enrolment (a message goes out in the morning, a call lands in the working day). An
