@@ -225,17 +225,6 @@ def sequence_step_delete(*, tenant: Tenant, actor: User | None, step: SequenceSt
     _renumber([row for row in steps if row.pk != step.pk])
 
 
-def sequence_is_marketing(*, tenant: Tenant, sequence: Sequence) -> bool:
-    """A sequence that sends a marketing template: a contact who asked for job messages only
-    leaves it."""
-    return SequenceStep.objects.filter(
-        tenant=tenant,
-        sequence=sequence,
-        kind=StepKind.MESSAGE,
-        template__purpose=Purpose.MARKETING,
-    ).exists()
-
-
 # --- When steps run ---------------------------------------------------------------------------
 
 

@@ -1169,13 +1169,17 @@ def test_two_messages_from_one_new_sender_threaded_at_once_make_one_contact_and_
     """A WhatsApp with two photos arrives as two webhooks, and two workers take them at once. A
     trigger (test scaffolding) holds the first one's transaction open after it made the contact,
     while the second looks for the sender."""
-    monkeypatch.setattr(tasks.process_inbound_event, "delay", lambda *args: None)
+    enqueued = []  # the test's two threads play the workers
+    monkeypatch.setattr(
+        tasks.process_inbound_event, "apply_async", lambda args, **options: enqueued.append(args)
+    )
     photos = fixture("twilio_mms.json")
     for number in range(2):
         sid = f"MM{number:032d}"
         fields = {**photos, "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid}
         assert post_twilio(client, fields).status_code == 200
     event_ids = [event.pk for event in events(world)]
+    assert sorted(enqueued) == [(world.tenant.pk, event_id) for event_id in sorted(event_ids)]
 
     def worker(event_id: int, start_after: float) -> str:
         time.sleep(start_after)
