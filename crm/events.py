@@ -57,9 +57,9 @@ class ConsentRecorded:
 
 @dataclass(frozen=True)
 class CustomerWrote:
-    """A customer's email or text was stored in a ticket. Defined in the core, carrying the
-    core's rows only, because apps below the inbox react to it too (the WhatsApp reply window,
-    STOP texts, the lead's last reply).
+    """A customer's message (email, text, portal) was stored in a ticket. Defined in the core,
+    carrying the core's rows only, because apps below the inbox react to it too (the WhatsApp
+    reply window, STOP texts, the lead's last reply).
 
     `contact` wrote; `ticket_contact` owns the thread it went into (the same, unless a reply token
     let someone else answer in a customer's thread). `awaits_answer` is False for an

@@ -10,6 +10,7 @@ from crm.models import Channel, ConsentStatus
 from followups.sequences import enrolments_stop
 from leads.events import LeadLost, LeadStageEntered
 from leads.models import LeadStatus, LostReason
+from tickets.models import MessageChannel
 
 
 def sequences_stop_on_reply(event: CustomerWrote) -> None:
@@ -18,7 +19,7 @@ def sequences_stop_on_reply(event: CustomerWrote) -> None:
     enrolments_stop(
         tenant=event.tenant,
         contact=event.ticket_contact,
-        reason=f"Replied by {Channel(event.channel).label} ({event.ticket_reference})",
+        reason=f"Replied by {MessageChannel(event.channel).label} ({event.ticket_reference})",
     )
 
 
