@@ -15,13 +15,14 @@ core never imports the apps above it.
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from crm.models import Contact, Tenant
 
-Subscribers = Mapping[type, Sequence[Callable[[object], None]]]
+Subscribers = Mapping[type, Sequence[Callable[[Any], None]]]
 
 
 def subscribers() -> Subscribers:
