@@ -22,7 +22,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from comms import policy, providers, redaction, rendering, signals
+from comms import policy, providers, redaction, rendering
+from comms.events import EmailBounced
 from comms.models import (
     ContactCommsProfile,
     MessageChannel,
@@ -38,6 +39,7 @@ from comms.models import (
 from comms.policy import Outcome
 from comms.variables import contact_zone, message_variables
 from crm.claims import claim_due_rows
+from crm.events import publish
 from crm.models import Contact, NotificationLevel, PhoneKind, Tenant, User
 from crm.selectors import sending_brand
 from crm.services import notification_create, timeline_record
@@ -425,7 +427,7 @@ def _mark_address_bad(message: OutboundMessage, now: dt.datetime) -> None:
         contact_id=message.contact_id,
         defaults={"email_bounced_at": now, "bounced_email": message.to_address},
     )
-    signals.email_bounced.send(sender=OutboundMessage, tenant=message.tenant, message=message)
+    publish(EmailBounced(tenant=message.tenant, message=message))
 
 
 def message_send(*, tenant: Tenant, message_id: int, now: dt.datetime | None = None) -> str:

@@ -1,7 +1,7 @@
 """The trigger engine: what happens to a lead (or the time that comes for it) becomes outbox rows
 and follow-ups, as the tenant's triggers say.
 
-Status triggers run inside the transaction of the change that fired them (leads.signals), so the
+Status triggers run inside the transaction of the change that fired them (leads.events), so the
 change and its messages commit together. Time triggers are swept: each sweep looks at the window
 since the last one (Trigger.swept_until), and every message has an idempotency key naming the
 trigger, the lead and the date it counted from, so a sweep that runs twice sends nothing twice.
@@ -222,7 +222,7 @@ def _occasion(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
 
 
-# --- Status triggers (called from leads' signals, inside their transaction) ---------------------
+# --- Status triggers (leads' events, heard in comms.handlers, inside their transaction) ----------
 
 
 def triggers_on_stage_entered(*, tenant: Tenant, lead: Lead, stage: Stage) -> int:

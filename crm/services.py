@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from crm import signals
+from crm.events import ConsentRecorded, NotificationsCreated, publish
 from crm.models import (
     AddressSource,
     AddressVerification,
@@ -137,9 +137,7 @@ def _announce_notifications(tenant: Tenant, notifications: list[Notification]) -
     ids = [notification.pk for notification in notifications if notification.kind]
     if ids:
         transaction.on_commit(
-            lambda: signals.notifications_created.send(
-                sender=Notification, tenant=tenant, notification_ids=ids
-            )
+            lambda: publish(NotificationsCreated(tenant=tenant, notification_ids=ids))
         )
 
 
@@ -636,13 +634,10 @@ def consent_record(
     )
     if status == ConsentStatus.WITHDRAWN and contact.preferred_channel == channel:
         _preferred_channel_move_off(tenant=tenant, contact=contact, withdrawn=channel)
-    signals.consent_recorded.send(
-        sender=ContactConsent,
-        tenant=tenant,
-        contact=contact,
-        channel=channel,
-        status=status,
-        source=source,
+    publish(
+        ConsentRecorded(
+            tenant=tenant, contact=contact, channel=channel, status=status, source=source
+        )
     )
     return consent
 

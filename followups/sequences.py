@@ -2,7 +2,7 @@
 
 Writes only: admins build sequences and their steps; staff enrol contacts and leads by hand or in
 bulk; a beat sweep runs the steps that came due; replies, unsubscribes, bounces and won or lost
-leads stop enrolments (followups.receivers). Reads for the pages are in selectors_sequences.
+leads stop enrolments (followups.handlers). Reads for the pages are in selectors_sequences.
 
 When a step runs: day 0 at enrolment, day N at STEP_TIME in the business's time zone N days after
 the day of enrolment (a message goes out in the morning, a call lands in the working day). An
@@ -223,17 +223,6 @@ def sequence_step_delete(*, tenant: Tenant, actor: User | None, step: SequenceSt
     steps = _lock_steps(tenant, step.sequence_id)
     SequenceStep.objects.filter(tenant=tenant, pk=step.pk).delete()
     _renumber([row for row in steps if row.pk != step.pk])
-
-
-def sequence_is_marketing(*, tenant: Tenant, sequence: Sequence) -> bool:
-    """A sequence that sends a marketing template: a contact who asked for job messages only
-    leaves it."""
-    return SequenceStep.objects.filter(
-        tenant=tenant,
-        sequence=sequence,
-        kind=StepKind.MESSAGE,
-        template__purpose=Purpose.MARKETING,
-    ).exists()
 
 
 # --- When steps run ---------------------------------------------------------------------------

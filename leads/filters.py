@@ -141,10 +141,3 @@ class LeadFilter(django_filters.FilterSet):
 def stage_label(stage: Stage) -> str:
     archived = " (archived)" if stage.is_archived else ""
     return f"{stage.pipeline.name}: {stage.name}{archived}"
-
-
-def priority_band(score: int) -> str:
-    for band, (low, high) in PRIORITY_BANDS.items():
-        if (low is None or score >= low) and (high is None or score <= high):
-            return band
-    return "low"

@@ -123,17 +123,6 @@ def pipelines_for_tenant(*, tenant: Tenant, include_archived: bool = False) -> Q
     return pipelines.order_by("is_archived", "position", "id")
 
 
-def pipelines_with_stages(*, tenant: Tenant, include_archived: bool = False) -> list[Pipeline]:
-    stages = Stage.objects.filter(tenant=tenant).order_by("position", "id")
-    if not include_archived:
-        stages = stages.filter(is_archived=False)
-    return list(
-        pipelines_for_tenant(tenant=tenant, include_archived=include_archived).prefetch_related(
-            Prefetch("stages", queryset=stages)
-        )
-    )
-
-
 def _count(queryset, outer_field: str) -> Coalesce:
     """How many rows of `queryset` (filtered on `outer_field` = OuterRef) each outer row has,
     as one column of the outer query rather than a query per row."""
@@ -211,10 +200,6 @@ def assignment_rules(*, tenant: Tenant) -> QuerySet[AssignmentRule]:
         )
         .order_by("position", "id")
     )
-
-
-def assignment_rule_get(*, tenant: Tenant, rule_id: int) -> AssignmentRule:
-    return get_object_or_404(AssignmentRule.objects.filter(tenant=tenant), pk=rule_id)
 
 
 def capture_forms(*, tenant: Tenant) -> QuerySet[LeadCaptureForm]:

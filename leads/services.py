@@ -19,6 +19,7 @@ from django.utils import dateformat, timezone
 
 from comms.models import MessageSource, MessageTemplate
 from comms.outbox import message_schedule
+from crm.events import publish
 from crm.models import (
     WEEKDAYS,
     AddressSource,
@@ -41,8 +42,8 @@ from crm.services import (
     property_create,
     timeline_record,
 )
-from leads import signals
 from leads.aging import StageCutoffs
+from leads.events import LeadCreated, LeadLost, LeadStageEntered
 from leads.models import (
     AssignmentRule,
     CallOutcome,
@@ -176,9 +177,13 @@ def lead_create(
     lead_refresh_search(lead=lead)
     lead_rescore(tenant=tenant, lead=lead, now=now)
     if announce:
-        signals.lead_created.send(sender=Lead, tenant=tenant, lead=lead, actor=actor)
+        publish(LeadCreated(tenant=tenant, lead=lead, actor=actor))
         if stage is not None:
-            _send_stage_entered(tenant, lead, stage, None, actor)
+            publish(
+                LeadStageEntered(
+                    tenant=tenant, lead=lead, stage=stage, previous_stage=None, actor=actor
+                )
+            )
     return lead
 
 
@@ -404,12 +409,6 @@ def leads_bulk_assign(
 # --- Stages -------------------------------------------------------------------------------------
 
 
-def _send_stage_entered(tenant, lead, stage, previous, actor) -> None:
-    signals.lead_stage_entered.send(
-        sender=Lead, tenant=tenant, lead=lead, stage=stage, previous_stage=previous, actor=actor
-    )
-
-
 def _locked(lead: Lead) -> Lead:
     """The lead re-read under a row lock, so two moves at once happen one after the other."""
     return (
@@ -491,7 +490,11 @@ def lead_move_to_stage(
         detail={"from": previous.pk if previous else None, "to": stage.pk, "reason": reason},
     )
     lead_rescore(tenant=tenant, lead=lead, now=now)
-    _send_stage_entered(tenant, lead, stage, previous, actor)
+    publish(
+        LeadStageEntered(
+            tenant=tenant, lead=lead, stage=stage, previous_stage=previous, actor=actor
+        )
+    )
     return lead
 
 
@@ -611,7 +614,7 @@ def lead_mark_lost(
         detail={"reason": reason, "note": lead.lost_note},
     )
     lead_rescore(tenant=tenant, lead=lead, now=now)
-    signals.lead_lost.send(sender=Lead, tenant=tenant, lead=lead, reason=reason, actor=actor)
+    publish(LeadLost(tenant=tenant, lead=lead, reason=reason, actor=actor))
     return lead
 
 

@@ -27,15 +27,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from comms.keywords import is_keyword_text, sms_keyword_handle
-from comms.models import ContactCommsProfile, OutboundMessage
+from comms.keywords import is_keyword_text
 from comms.models import MessageChannel as OutboxChannel
+from comms.models import OutboundMessage
 from comms.outbox import DeliveryEvent, message_record_delivery
+from crm.events import CustomerWrote, publish
 from crm.models import AddressSource, Contact, NotificationLevel, Tenant
 from crm.phones import e164
 from crm.services import contact_find_or_create, notification_create, timeline_record
 from crm.tenancy import tenant_context
-from leads.models import Lead, LeadStatus
 from tickets import priority, sla
 from tickets.assignment import ticket_assign_automatically
 from tickets.models import (
@@ -57,7 +57,6 @@ from tickets.models import (
 from tickets.normalise import NormalisedEmail, normalise_email, read_envelope
 from tickets.routing import email_route_for, our_message_id, reply_token_in
 from tickets.selectors import inbox_settings_get, twilio_account_for
-from tickets.signals import customer_message_received
 from tickets.threading import Thread, thread_for
 from tickets.twilio_media import FetchedMedia, is_twilio_media_url, media_fetch
 
@@ -623,35 +622,21 @@ def _owes_no_answer(message: TicketMessage) -> bool:
 
 
 def _tell_the_rest_of_the_app(tenant: Tenant, ticket: Ticket, message: TicketMessage, incoming):
-    """The comms engine and the leads hear that the customer answered."""
-    contact = incoming.contact
-    at = message.sent_at
-    if message.channel == MessageChannel.WHATSAPP:
-        profile, _ = ContactCommsProfile.objects.get_or_create(tenant=tenant, contact=contact)
-        profile.last_whatsapp_inbound_at = at
-        profile.save(update_fields=["last_whatsapp_inbound_at"])
-    if message.channel in (MessageChannel.SMS, MessageChannel.WHATSAPP):
-        keyword = sms_keyword_handle(
+    """One event; config/events.py lists who hears it, in order."""
+    publish(
+        CustomerWrote(
             tenant=tenant,
-            contact=contact,
+            contact=incoming.contact,
+            ticket_contact=ticket.contact,
             channel=message.channel,
             body=message.body_text,
-            from_number=message.from_address,
+            from_address=message.from_address,
+            received_at=message.sent_at,
+            awaits_answer=not _owes_no_answer(message),
+            ticket_id=ticket.pk,
+            ticket_reference=ticket.reference,
         )
-        if keyword:
-            timeline_record(
-                tenant=tenant,
-                kind="ticket.keyword",
-                summary=f"{ticket.reference}: the customer texted {keyword}",
-                contact=contact,
-                detail={"ticket": ticket.pk, "keyword": keyword},
-            )
-    if _owes_no_answer(message):
-        return
-    Lead.objects.filter(
-        tenant=tenant, contact=contact, status__in=(LeadStatus.OPEN, LeadStatus.WON)
-    ).update(last_customer_reply_at=at)
-    customer_message_received.send(sender=Ticket, tenant=tenant, ticket=ticket, message=message)
+    )
 
 
 def _boost(tenant: Tenant, ticket: Ticket, message: TicketMessage, inbox_settings) -> str:

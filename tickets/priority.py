@@ -41,10 +41,6 @@ def raised(priority: str, steps: int = 1) -> str:
     return _BY_RANK[min(PRIORITY_RANK[priority] + steps, PRIORITY_RANK[Priority.URGENT])]
 
 
-def is_higher(priority: str, than: str) -> bool:
-    return PRIORITY_RANK[priority] > PRIORITY_RANK[than]
-
-
 def is_vip(*, tenant: Tenant, contact: Contact, settings: InboxSettings) -> bool:
     if contact.is_vip:
         return True

@@ -1,18 +1,12 @@
 """Reads of the inbox that views, services and tasks share. Tenant first, always."""
 
 from crm.models import Tenant
-from tickets.models import InboxAddress, InboxSettings, Ticket
+from tickets.models import InboxAddress, InboxSettings
 
 
 def inbox_settings_get(*, tenant: Tenant) -> InboxSettings:
     settings, _ = InboxSettings.objects.get_or_create(tenant=tenant)
     return settings
-
-
-def ticket_get(*, tenant: Tenant, ticket_id: int) -> Ticket:
-    return Ticket.objects.select_related("inbox", "contact", "lead", "assignee__user").get(
-        tenant=tenant, pk=ticket_id
-    )
 
 
 def inbox_address_for(*, tenant: Tenant, inbox_id: int, channel: str) -> InboxAddress | None:

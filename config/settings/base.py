@@ -389,6 +389,7 @@ if SENTRY_DSN:
     )
 
 THREADLINE_SITE_URL = os.environ.get("THREADLINE_SITE_URL", "http://127.0.0.1:8000")
+THREADLINE_EVENT_SUBSCRIBERS = "config.events.SUBSCRIBERS"  # who hears what, in order
 
 # Comms (comms/): where outbound messages go. The sandbox records them (readable at
 # /settings/outbox/) instead of sending; production sends email through EMAIL_BACKEND (anymail and

@@ -40,7 +40,7 @@ from portal.addresses import SignInAddress
 from portal.models import ChallengeChannel
 from portal.selectors import contacts_with_address
 from tests.conftest import sign_in
-from tests.factories import ContactFactory, ContactPhoneFactory
+from tests.factories import ContactFactory, ContactPhoneFactory, lead_for
 from tickets import configuration, ingest, tasks
 from tickets.models import (
     Direction,
@@ -427,6 +427,30 @@ def test_a_number_typed_with_punctuation_and_twilios_e164_are_one_contact(client
         assert Contact.objects.filter(tenant=world.tenant).count() == contacts_before
         assert ContactPhone.objects.filter(tenant=world.tenant, contact=known).count() == 1
         assert not Contact.objects.get(tenant=world.tenant, pk=known.pk).needs_review
+
+
+def test_a_text_from_the_customer_marks_their_leads_last_reply_a_stop_text_does_not(
+    client, world, desk
+):
+    """Time triggers that wait for silence read the lead's last customer reply."""
+    with world.active():
+        ContactPhoneFactory(tenant=world.tenant, contact=world.contact, number="(786) 555-0142")
+    lead = lead_for(world)
+    sms = fixture("twilio_sms.json")
+
+    sid = "SM" + "1" * 32
+    stop = {**sms, "Body": "STOP", "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid}
+    assert post_twilio(client, stop).status_code == 200
+    process_pending(world)
+    with world.active():
+        lead.refresh_from_db()
+    assert lead.last_customer_reply_at is None
+
+    assert post_twilio(client, sms).status_code == 200
+    process_pending(world)
+    with world.active():
+        lead.refresh_from_db()
+    assert lead.last_customer_reply_at == NOW
 
 
 def _tampered(sms: dict) -> dict[str, tuple[dict, str | None]]:
@@ -1169,13 +1193,17 @@ def test_two_messages_from_one_new_sender_threaded_at_once_make_one_contact_and_
     """A WhatsApp with two photos arrives as two webhooks, and two workers take them at once. A
     trigger (test scaffolding) holds the first one's transaction open after it made the contact,
     while the second looks for the sender."""
-    monkeypatch.setattr(tasks.process_inbound_event, "delay", lambda *args: None)
+    enqueued = []  # the test's two threads play the workers
+    monkeypatch.setattr(
+        tasks.process_inbound_event, "apply_async", lambda args, **options: enqueued.append(args)
+    )
     photos = fixture("twilio_mms.json")
     for number in range(2):
         sid = f"MM{number:032d}"
         fields = {**photos, "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid}
         assert post_twilio(client, fields).status_code == 200
     event_ids = [event.pk for event in events(world)]
+    assert sorted(enqueued) == [(world.tenant.pk, event_id) for event_id in sorted(event_ids)]
 
     def worker(event_id: int, start_after: float) -> str:
         time.sleep(start_after)

@@ -1,0 +1,37 @@
+"""What a lead's life tells the apps above (config/events.py lists who hears it, in order).
+Published inside the transaction of the change, carrying the very rows the service holds."""
+
+from dataclasses import dataclass
+
+from crm.models import Tenant, User
+from leads.models import Lead, Stage
+
+
+@dataclass(frozen=True)
+class LeadCreated:
+    """A new lead, from any route (form, import, staff)."""
+
+    tenant: Tenant
+    lead: Lead
+    actor: User | None
+
+
+@dataclass(frozen=True)
+class LeadStageEntered:
+    """A lead entered a stage (created in it, moved, reopened)."""
+
+    tenant: Tenant
+    lead: Lead
+    stage: Stage
+    previous_stage: Stage | None
+    actor: User | None
+
+
+@dataclass(frozen=True)
+class LeadLost:
+    """A lead was marked lost or its quote rejected; `reason` is a LostReason value."""
+
+    tenant: Tenant
+    lead: Lead
+    reason: str
+    actor: User | None

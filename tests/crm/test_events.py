@@ -1,0 +1,122 @@
+"""The one event mechanism: who hears each event, in which order, and how a failure travels."""
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+
+from comms.events import EmailBounced
+from crm.events import ConsentRecorded, CustomerWrote, NotificationsCreated, publish, subscribers
+from leads.events import LeadCreated, LeadLost, LeadStageEntered
+
+
+def _names(table):
+    return {event: [f"{s.__module__}.{s.__name__}" for s in subs] for event, subs in table.items()}
+
+
+def test_every_event_lists_its_subscribers_in_the_order_they_run():
+    assert _names(subscribers()) == {
+        LeadCreated: ["comms.handlers.lead_created_triggers_fire"],
+        LeadStageEntered: [
+            "comms.handlers.stage_triggers_fire",
+            "comms.handlers.update_rhythm_reset",
+            "followups.handlers.sequences_stop_on_won",
+        ],
+        LeadLost: [
+            "comms.handlers.lead_lost_triggers_fire",
+            "comms.handlers.update_rhythm_reset",
+            "followups.handlers.sequences_stop_on_lost",
+        ],
+        NotificationsCreated: ["comms.handlers.staff_copies_schedule"],
+        ConsentRecorded: ["followups.handlers.sequences_stop_on_unsubscribe"],
+        EmailBounced: ["followups.handlers.sequences_stop_on_bounce"],
+        CustomerWrote: [
+            "comms.handlers.whatsapp_window_open",
+            "comms.handlers.keyword_text_act_on",
+            "leads.handlers.customer_reply_record",
+            "followups.handlers.sequences_stop_on_reply",
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Happened:
+    what: str
+
+
+heard: list[str] = []
+
+
+def _first(event):
+    heard.append(f"first {event.what}")
+
+
+def _failing(event):
+    heard.append("failing")
+    raise RuntimeError(event.what)
+
+
+def _last(event):
+    heard.append(f"last {event.what}")
+
+
+IN_ORDER = {Happened: [_first, _last]}
+STOPS_AT_A_FAILURE = {Happened: [_first, _failing, _last]}
+
+
+@pytest.fixture
+def table(settings):
+    heard.clear()
+
+    def use(name):
+        settings.THREADLINE_EVENT_SUBSCRIBERS = f"{__name__}.{name}"
+
+    return use
+
+
+def test_publish_calls_the_subscribers_in_the_tables_order(table):
+    table("IN_ORDER")
+    publish(Happened("it"))
+    assert heard == ["first it", "last it"]
+
+
+def test_a_failing_subscriber_stops_the_rest_and_reaches_the_publisher(table):
+    table("STOPS_AT_A_FAILURE")
+    with pytest.raises(RuntimeError, match="boom"):
+        publish(Happened("boom"))
+    assert heard == ["first boom", "failing"]
+
+
+def test_an_event_nobody_listens_to_is_a_no_op(table):
+    table("IN_ORDER")
+    publish(LeadCreated(tenant=None, lead=None, actor=None))
+    assert heard == []
+
+
+def _defines_a_django_signal(source: str) -> bool:
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "Signal":
+                return True
+    return False
+
+
+def test_no_app_of_ours_defines_a_django_signal():
+    """Apps tell each other through crm.events; anymail's own inbound and tracking signals are
+    the framework's hooks, received (not defined) here."""
+    base = Path(settings.BASE_DIR)
+    ours = [Path(config.path) for config in apps.get_app_configs()]
+    ours = [path for path in ours if path.is_relative_to(base) and ".venv" not in path.parts]
+    assert {path.name for path in ours} >= {"crm", "leads", "comms", "tickets", "followups"}
+    defining = [
+        str(module.relative_to(base))
+        for package in [*ours, base / "config"]
+        for module in package.rglob("*.py")
+        if _defines_a_django_signal(module.read_text())
+    ]
+    assert defining == []
