@@ -163,7 +163,9 @@ def _audited_models() -> dict[type, list[type]]:
     return audited
 
 
-def _history_delete(tenant: Tenant, rows: dict[type, set[int]], audited) -> int:
+def _history_delete(
+    tenant: Tenant, rows: dict[type, set[int]], audited: dict[type, list[type]]
+) -> int:
     """The audit history of the erased rows: their event rows hold the old values (an update
     event the new, erased ones; a delete event the last values). All of it goes."""
     deleted = 0
@@ -178,6 +180,7 @@ def _history_delete(tenant: Tenant, rows: dict[type, set[int]], audited) -> int:
 
 
 def _erasure_scope(tenant: Tenant, contact: Contact) -> ErasureScope:
+    """What the apps' declarations need to know before any row of the contact's changes."""
     emails = ContactEmail.objects.filter(tenant=tenant, contact=contact)
     phones = ContactPhone.objects.filter(tenant=tenant, contact=contact)
     links = list(
@@ -214,10 +217,11 @@ def _erase_rows(
     if model in history:
         history[model] |= set(rows.values_list("pk", flat=True))
     if declared.delete:
-        for row in rows if declared.files else ():
-            for name in declared.files:
-                getattr(row, name).delete(save=False)
-                figures["files_deleted"] += 1
+        if declared.files:
+            for row in rows:
+                for name in declared.files:
+                    getattr(row, name).delete(save=False)
+                    figures["files_deleted"] += 1
         _, deleted = rows.delete()
         figures[declared.counted_as] += deleted.get(model._meta.label, 0)
         return

@@ -98,7 +98,7 @@ register_personal_models(
         "crm.Contact",
         "",
         {
-            "first_name": Replace("Erased"),
+            "first_name": Replace(ERASED),
             "last_name": Replace("contact"),
             "company_name": BLANK,
             "needs_review": Replace(False),
