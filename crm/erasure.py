@@ -17,8 +17,12 @@ managers and admins. `contact_anonymise` erases the person while keeping the bus
   message channels, statuses and times; ticket numbers, statuses and SLA times; timeline event
   kinds, times and ids; consent per channel (status and time, its source now "erased"), so the
   dashboards read the same figures after as before.
+
+Each app declares what it holds on a contact and what erasure does to it, field by field, in its
+own `personal_data.py` (see crm.privacy); `contact_anonymise` runs those declarations.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pghistory.models
@@ -31,7 +35,6 @@ from django.utils import timezone
 
 from crm.models import (
     Contact,
-    ContactConsent,
     ContactEmail,
     ContactPhone,
     ErasureHow,
@@ -39,18 +42,22 @@ from crm.models import (
     ErasureStatus,
     Membership,
     NotificationLevel,
-    Property,
     PropertyContact,
     Role,
     Tenant,
-    TimelineEvent,
     User,
+)
+from crm.privacy import (
+    Blank,
+    ErasureScope,
+    PersonalModel,
+    Replace,
+    Rewrite,
+    empty_value,
+    personal_models,
 )
 from crm.services import notifications_notify_roles, timeline_record
 
-ERASED = "Erased"
-ERASED_FIRST_NAME = "Erased"
-ERASED_LAST_NAME = "contact"
 ERASE_ROLES = (Role.ADMIN, Role.MANAGER)
 NOTE_MAX = ErasureRequest._meta.get_field("note").max_length
 
@@ -147,179 +154,125 @@ class ErasureReport:
     history_rows_deleted: int
 
 
-def _event_models_of(tracked: set[type]) -> list[type]:
-    return [
-        model
-        for model in apps.get_models()
-        if issubclass(model, pghistory.models.Event)
-        and getattr(model, "pgh_tracked_model", None) in tracked
-    ]
+def _audited_models() -> dict[type, list[type]]:
+    """Each model django-pghistory tracks, with its event models."""
+    audited: dict[type, list[type]] = {}
+    for model in apps.get_models():
+        if issubclass(model, pghistory.models.Event) and hasattr(model, "pgh_tracked_model"):
+            audited.setdefault(model.pgh_tracked_model, []).append(model)
+    return audited
 
 
-def _history_delete(tenant: Tenant, rows: dict[type, set[int]]) -> int:
+def _history_delete(
+    tenant: Tenant, rows: dict[type, set[int]], audited: dict[type, list[type]]
+) -> int:
     """The audit history of the erased rows: their event rows hold the old values (an update
     event the new, erased ones; a delete event the last values). All of it goes."""
     deleted = 0
-    for event_model in _event_models_of(set(rows)):
-        ids = rows[event_model.pgh_tracked_model]
-        if ids:
-            count, _ = event_model.objects.filter(
-                tenant_id=tenant.pk, pgh_obj_id__in=list(ids)
-            ).delete()
-            deleted += count
+    for tracked, ids in rows.items():
+        for event_model in audited[tracked]:
+            if ids:
+                count, _ = event_model.objects.filter(
+                    tenant_id=tenant.pk, pgh_obj_id__in=list(ids)
+                ).delete()
+                deleted += count
     return deleted
 
 
-def _text_free(detail: dict) -> dict:
-    """A timeline event's detail without its text: ids, numbers and flags stay (the portal and the
-    dashboards read stage ids and counts), words go."""
+def _erasure_scope(tenant: Tenant, contact: Contact) -> ErasureScope:
+    """What the apps' declarations need to know before any row of the contact's changes."""
+    emails = ContactEmail.objects.filter(tenant=tenant, contact=contact)
+    phones = ContactPhone.objects.filter(tenant=tenant, contact=contact)
+    links = list(
+        PropertyContact.objects.filter(tenant=tenant, contact=contact).annotate(
+            others=Count("property__links", filter=~Q(property__links__contact=contact))
+        )
+    )
+    return ErasureScope(
+        tenant=tenant,
+        contact=contact,
+        addresses=tuple(email.email for email in emails)
+        + tuple(str(phone.number) for phone in phones),
+        own_property_ids=frozenset(link.property_id for link in links if link.others == 0),
+        shared_link_ids=frozenset(link.pk for link in links if link.others > 0),
+    )
+
+
+def _new_values(declared: PersonalModel) -> dict:
+    model = declared.model_class
     return {
-        key: value
-        for key, value in (detail or {}).items()
-        if value is None or isinstance(value, (bool, int, float))
+        name: empty_value(model._meta.get_field(name)) if isinstance(rule, Blank) else rule.value
+        for name, rule in declared.fields.items()
+        if isinstance(rule, (Blank, Replace))
     }
+
+
+def _erase_rows(
+    declared: PersonalModel, scope: ErasureScope, history: dict[type, set[int]], figures: Counter
+) -> None:
+    """Carry out one declaration: note the rows' ids for their audit history, then delete the
+    rows (their files first) or overwrite their erased fields."""
+    model = declared.model_class
+    rows = declared.rows_of(scope)
+    if model in history:
+        history[model] |= set(rows.values_list("pk", flat=True))
+    if declared.delete:
+        if declared.files:
+            for row in rows:
+                for name in declared.files:
+                    getattr(row, name).delete(save=False)
+                    figures["files_deleted"] += 1
+        _, deleted = rows.delete()
+        figures[declared.counted_as] += deleted.get(model._meta.label, 0)
+        return
+    values = _new_values(declared)
+    rewrites = {
+        name: rule.function for name, rule in declared.fields.items() if isinstance(rule, Rewrite)
+    }
+    if rewrites:
+        for row in rows.only("pk", *rewrites).iterator(chunk_size=500):
+            rewritten = {name: rewrite(getattr(row, name)) for name, rewrite in rewrites.items()}
+            model.objects.filter(tenant=scope.tenant, pk=row.pk).update(**values, **rewritten)
+            figures[declared.counted_as] += 1
+    elif values:
+        figures[declared.counted_as] += rows.update(**values)
+
+
+def _erase_contact(declared: PersonalModel, contact: Contact) -> None:
+    """The contact row itself is saved, as any edit of it is."""
+    values = _new_values(declared)
+    for name, value in values.items():
+        setattr(contact, name, value)
+    contact.save(update_fields=list(values))
 
 
 @transaction.atomic
 def contact_anonymise(
     *, tenant: Tenant, membership: Membership, contact: Contact, note: str = ""
 ) -> ErasureReport:
-    """Erase the contact's personal data (see the module's docstring for what stays)."""
-    from comms.models import ContactCommsProfile, OutboundMessage, SandboxDelivery
-    from documents.models import Document
-    from followups.models import FollowUp, FollowUpNote, FollowUpSeries
-    from leads.models import Lead, Payment, Quote
-    from portal.models import PortalAccess, SignInChallenge
-    from tickets.models import InboundEvent, Ticket, TicketAttachment, TicketMessage
-
+    """Erase the contact's personal data: every app's declarations (crm.privacy), in their order
+    (see the module's docstring for what stays)."""
     if not may_erase(membership):
         raise PermissionError("Only managers and admins erase contacts.")
     if contact.tenant_id != tenant.pk:
         raise ValueError("The contact belongs to another tenant.")
     contact = Contact.objects.select_for_update().get(tenant=tenant, pk=contact.pk)
     now = timezone.now()
-    history: dict[type, set[int]] = {Contact: {contact.pk}}
+    scope = _erasure_scope(tenant, contact)
+    audited = _audited_models()
+    declarations = [declared for declared in personal_models() if not declared.deleted_with]
+    history: dict[type, set[int]] = {
+        declared.model_class: set() for declared in declarations if declared.model_class in audited
+    }
+    figures: Counter = Counter()
+    for declared in declarations:
+        if declared.contact_path:
+            _erase_rows(declared, scope, history, figures)
+        else:
+            history[Contact] = {contact.pk}
+            _erase_contact(declared, contact)
 
-    # Addresses: what sign-in challenges were sent to, then the addresses themselves.
-    emails = list(ContactEmail.objects.filter(tenant=tenant, contact=contact))
-    phones = list(ContactPhone.objects.filter(tenant=tenant, contact=contact))
-    addresses = [email.email for email in emails] + [str(phone.number) for phone in phones]
-    SignInChallenge.objects.filter(tenant=tenant).filter(
-        Q(contact=contact) | Q(address__in=addresses)
-    ).delete()
-    PortalAccess.objects.filter(tenant=tenant, contact=contact).delete()
-    history[ContactEmail] = {email.pk for email in emails}
-    history[ContactPhone] = {phone.pk for phone in phones}
-    ContactEmail.objects.filter(tenant=tenant, contact=contact).delete()
-    ContactPhone.objects.filter(tenant=tenant, contact=contact).delete()
-    ContactCommsProfile.objects.filter(tenant=tenant, contact=contact).update(bounced_email="")
-
-    # Properties: erased when nobody else is linked, else only unlinked from this contact.
-    links = list(
-        PropertyContact.objects.filter(tenant=tenant, contact=contact).annotate(
-            others=Count("property__links", filter=~Q(property__links__contact=contact))
-        )
-    )
-    own = {link.property_id for link in links if link.others == 0}
-    shared = [link for link in links if link.others > 0]
-    Property.objects.filter(tenant=tenant, pk__in=own).update(
-        address_line1=ERASED, address_line2="", city=ERASED, state="", postal_code="", notes=""
-    )
-    history[Property] = own
-    history[PropertyContact] = {link.pk for link in links}
-    PropertyContact.objects.filter(tenant=tenant, pk__in=[link.pk for link in shared]).delete()
-
-    # Consent: the record of each channel stays (status and time), without how it was given.
-    history[ContactConsent] = set(
-        ContactConsent.objects.filter(tenant=tenant, contact=contact).values_list("pk", flat=True)
-    )
-    ContactConsent.objects.filter(tenant=tenant, contact=contact).update(source="erased")
-
-    # Jobs: the figures stay, the words about the person go.
-    leads = Lead.objects.filter(tenant=tenant, contact=contact)
-    lead_ids = list(leads.values_list("pk", flat=True))
-    leads.update(lost_note="")
-    quotes = Quote.objects.filter(tenant=tenant, lead_id__in=lead_ids)
-    history[Quote] = set(quotes.values_list("pk", flat=True))
-    quotes.update(message="", decided_by_name="", rejection_note="")
-    payments = Payment.objects.filter(tenant=tenant, lead_id__in=lead_ids)
-    history[Payment] = set(payments.values_list("pk", flat=True))
-    payments.update(reference="")
-
-    # Messages to and from them.
-    outbound = OutboundMessage.objects.filter(tenant=tenant, contact=contact)
-    outbound_count = outbound.update(
-        to_address="", subject=ERASED, body_text="", body_html="", context={}
-    )
-    SandboxDelivery.objects.filter(tenant=tenant, message__contact=contact).update(
-        to_address="", subject=ERASED, body_text="", body_html="", headers={}
-    )
-    tickets = Ticket.objects.filter(tenant=tenant, contact=contact)
-    tickets.update(subject=ERASED, last_message_snippet="", priority_reason="")
-    ticket_messages = TicketMessage.objects.filter(tenant=tenant, ticket__contact=contact)
-    inbound_events = InboundEvent.objects.filter(
-        tenant=tenant, pk__in=ticket_messages.exclude(inbound_event=None).values("inbound_event")
-    )
-    inbound_count = inbound_events.update(payload={}, raw=b"", provider_post=b"", last_error="")
-    files_deleted = 0
-    for attachment in TicketAttachment.objects.filter(
-        tenant=tenant, message__ticket__contact=contact
-    ):
-        attachment.file.delete(save=False)
-        files_deleted += 1
-    TicketAttachment.objects.filter(tenant=tenant, message__ticket__contact=contact).delete()
-    ticket_message_count = ticket_messages.update(
-        from_address="",
-        to_address="",
-        subject="",
-        body_text="",
-        reply_text="",
-        body_html="",
-        message_id="",
-        in_reply_to="",
-        media=[],
-        enclosed=[],
-        dated_at=None,
-    )
-
-    # Follow-ups about them: when and what kind stay, the words go.
-    FollowUp.objects.filter(tenant=tenant, contact=contact).update(
-        subject=ERASED, description="", outcome_notes=""
-    )
-    FollowUpNote.objects.filter(tenant=tenant, follow_up__contact=contact).update(body=ERASED)
-    FollowUpSeries.objects.filter(tenant=tenant, contact=contact).update(
-        subject=ERASED, description=""
-    )
-
-    # Documents: the files go, and their records with them.
-    documents = list(
-        Document.objects.filter(tenant=tenant).filter(
-            Q(contact=contact) | Q(lead_id__in=lead_ids) | Q(property_id__in=own)
-        )
-    )
-    for document in documents:
-        document.file.delete(save=False)
-        files_deleted += 1
-    Document.objects.filter(tenant=tenant, pk__in=[d.pk for d in documents]).delete()
-
-    # Timeline: what happened and when stays; what was said goes.
-    events = TimelineEvent.objects.filter(tenant=tenant).filter(
-        Q(contact=contact) | Q(lead_id__in=lead_ids) | Q(property_id__in=own)
-    )
-    timeline_count = 0
-    for event in events.only("pk", "detail").iterator(chunk_size=500):
-        TimelineEvent.objects.filter(tenant=tenant, pk=event.pk).update(
-            summary=ERASED, detail=_text_free(event.detail)
-        )
-        timeline_count += 1
-
-    contact.first_name = ERASED_FIRST_NAME
-    contact.last_name = ERASED_LAST_NAME
-    contact.company_name = ""
-    contact.needs_review = False
-    contact.save(update_fields=["first_name", "last_name", "company_name", "needs_review"])
-
-    history_deleted = _history_delete(tenant, history)
+    history_deleted = _history_delete(tenant, history, audited)
 
     request = (
         ErasureRequest.objects.select_for_update()
@@ -341,13 +294,13 @@ def contact_anonymise(
     )
     return ErasureReport(
         contact_id=contact.pk,
-        properties_erased=len(own),
-        properties_unlinked=len(shared),
-        outbound_messages=outbound_count,
-        ticket_messages=ticket_message_count,
-        inbound_events=inbound_count,
-        documents_deleted=len(documents),
-        files_deleted=files_deleted,
-        timeline_events=timeline_count,
+        properties_erased=len(scope.own_property_ids),
+        properties_unlinked=len(scope.shared_link_ids),
+        outbound_messages=figures["outbound_messages"],
+        ticket_messages=figures["ticket_messages"],
+        inbound_events=figures["inbound_events"],
+        documents_deleted=figures["documents_deleted"],
+        files_deleted=figures["files_deleted"],
+        timeline_events=figures["timeline_events"],
         history_rows_deleted=history_deleted,
     )

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comms.models import MessageStatus, OutboundMessage
-from crm.erasure import contact_anonymise
+from crm.erasure import ErasureReport, contact_anonymise
 from crm.models import (
     ConsentStatus,
     ContactConsent,
@@ -294,6 +294,25 @@ class TestContactAnonymise:
         html = page.content.decode()
         for value in PERSONAL:
             assert value not in html
+
+    def test_the_report_counts_what_was_erased(self, world):
+        contact, _own = _erasable(world)
+        with world.active():
+            report = contact_anonymise(
+                tenant=world.tenant, membership=world.manager, contact=contact
+            )
+        assert report == ErasureReport(
+            contact_id=contact.pk,
+            properties_erased=1,
+            properties_unlinked=1,
+            outbound_messages=1,
+            ticket_messages=2,
+            inbound_events=1,
+            documents_deleted=1,
+            files_deleted=1,
+            timeline_events=8,
+            history_rows_deleted=17,
+        )
 
     def test_a_rep_may_not_erase(self, client, world):
         sign_in(client, world.rep)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from comms.models import MessageStatus, OutboundMessage
 from crm.models import ConsentStatus, TimelineEvent
 from crm.services import consent_record
-from portal.data_export import EXPORT_KINDS
+from portal.data_export import export_sections
 from portal.models import JobInsurance, PortalAccess
 from tests import factories
 from tests.portal.helpers import portal_sign_in
@@ -108,7 +108,7 @@ class TestExport:
         assert response["Content-Type"] == "application/json"
         assert "attachment" in response["Content-Disposition"]
         data = json.loads(body)
-        assert set(data) >= {kind.name for kind in EXPORT_KINDS}
+        assert set(data) >= {kind.name for kind in export_sections()}
         assert data["contacts"][0]["first_name"] == world.contact.first_name
         with world.active():
             assert data["emails"][0]["email"] == world.contact.emails.first().email
@@ -138,7 +138,7 @@ class TestExport:
 
         assert response["Content-Type"] == "application/zip"
         archive = zipfile.ZipFile(io.BytesIO(body))
-        assert archive.namelist() == [f"{kind.name}.csv" for kind in EXPORT_KINDS]
+        assert archive.namelist() == [f"{kind.name}.csv" for kind in export_sections()]
         rows = list(csv.reader(io.StringIO(archive.read("contacts.csv").decode())))
         assert rows[0][:3] == ["id", "first_name", "last_name"]
         assert rows[1][1] == '\'=HYPERLINK("http://evil.test")'

@@ -1,0 +1,35 @@
+"""What the followups app holds on a contact: erasure's rules for its fields (when and what kind
+stay, the words go; see crm.privacy). The export has no follow-up section: they are the team's
+own to-do list."""
+
+from crm.privacy import BLANK, ERASED, Keep, PersonalModel, Replace, register_personal_models
+
+register_personal_models(
+    PersonalModel(
+        "followups.FollowUp",
+        "contact",
+        {
+            "subject": Replace(ERASED),
+            "description": BLANK,
+            "outcome_notes": BLANK,
+            "key": Keep("the idempotency key of an automatic follow-up, made of ids"),
+        },
+    ),
+    PersonalModel("followups.FollowUpNote", "follow_up__contact", {"body": Replace(ERASED)}),
+    PersonalModel(
+        "followups.FollowUpSeries",
+        "contact",
+        {
+            "subject": Replace(ERASED),
+            "description": BLANK,
+            "rule": Keep("when it recurs (an RRULE)"),
+            "time_zone": Keep("a time zone name, shared by everyone who lives there"),
+            "reminders": Keep("when reminders go out, as offsets"),
+        },
+    ),
+    PersonalModel(
+        "followups.SequenceEnrolment",
+        "contact",
+        {"stop_reason": Keep("why the sequence stopped, in the engine's own words")},
+    ),
+)
