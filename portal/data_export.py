@@ -12,7 +12,7 @@ access, their insurance answers, the documents staff asked them for and their er
 Memory stays bounded whatever the history: each kind is read with `.iterator()` in chunks and
 written row by row into a temporary file (the view answers with that file; a streamed response
 would run after the view has left the tenant context its queries need). CSV cells go through
-followups.csv_io.formula_safe, the helper every CSV export uses.
+crm.kit.csv_files.spreadsheet_safe, the helper every CSV export uses.
 """
 
 import csv
@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from comms.models import GONE_OUT_STATUSES, ContactCommsProfile, MessageStatus, OutboundMessage
+from crm.kit.csv_files import spreadsheet_safe
 from crm.models import (
     ContactConsent,
     ContactEmail,
@@ -40,7 +41,6 @@ from crm.models import (
 )
 from crm.services import timeline_record
 from documents.models import Document
-from followups.csv_io import formula_safe
 from leads.models import Payment, Quote, QuoteLine, QuoteStatus, StageVisit
 from portal.auth import PortalCustomer
 from portal.models import DocumentRequest, JobInsurance, PortalAccess
@@ -470,7 +470,7 @@ def _csv_cell(value) -> str:
     value = _plain(value)
     if isinstance(value, bool):
         value = "yes" if value else "no"
-    return formula_safe(value)
+    return spreadsheet_safe(value)
 
 
 def write_csv_zip(customer: PortalCustomer, out) -> None:
