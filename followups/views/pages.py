@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.actions import all_errors
+from crm.kit.formatting import short_datetime
 from crm.kit.redirects import safe_next
 from crm.models import Contact
 from crm.permissions import tenant_member_required
@@ -386,7 +387,7 @@ def follow_up_create(request):
             messages.success(
                 request,
                 f"Follow-up “{follow_up.subject}” scheduled for "
-                f"{timezone.localtime(follow_up.scheduled_at):%a %b %-d, %H:%M}.",
+                f"{short_datetime(follow_up.scheduled_at)}.",
             )
             return redirect(
                 safe_next(request)
