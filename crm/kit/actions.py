@@ -55,3 +55,23 @@ def action_response(
     else:
         messages.success(request, done)
     return redirect_back()
+
+
+def panel_form_response(
+    request: HttpRequest,
+    *,
+    form: Form,
+    done: str,
+    render_panel: Callable[[Form | None], HttpResponse],
+    redirect_back: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """A page panel's form was posted (and `done` says what it did, if it did): htmx gets the
+    panel again, with a fresh form after success; a plain post gets the done note and each
+    field's errors as flash messages, and `redirect_back()`."""
+    if request.htmx:
+        return render_panel(None if done else form)
+    if done:
+        messages.success(request, done)
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))
+    return redirect_back()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.access import admin_required
-from crm.kit.actions import all_errors
+from crm.kit.actions import all_errors, panel_form_response
 from crm.kit.redirects import safe_next
 from crm.models import Contact
 from crm.permissions import tenant_member_required
@@ -254,14 +254,14 @@ def _enrol(request, *, lead: Lead | None = None, contact: Contact | None = None)
             form.add_error("sequence", error)
         else:
             done = f"Enrolled in {enrolment.sequence.name}."
-    if not request.htmx:
-        if done:
-            messages.success(request, done)
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect(_page_of(lead, contact))
-    return _render_panel(
-        request, lead=lead, contact=contact, form=None if done else form, done=done
+    return panel_form_response(
+        request,
+        form=form,
+        done=done,
+        render_panel=lambda form: _render_panel(
+            request, lead=lead, contact=contact, form=form, done=done
+        ),
+        redirect_back=lambda: redirect(_page_of(lead, contact)),
     )
 
 
