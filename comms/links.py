@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import NoReverseMatch, reverse
 
+from crm.kit.signed_tokens import signed_token_read
+
 UNSUBSCRIBE_SALT = "comms.unsubscribe"
 
 
@@ -32,11 +34,11 @@ def unsubscribe_url(*, tenant_id: int, contact_id: int, channel: str) -> str:
 
 def unsubscribe_target(token: str) -> UnsubscribeTarget | None:
     """The decoded token, or None if it was not signed by us or is malformed."""
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        return UnsubscribeTarget(int(data["t"]), int(data["c"]), str(data["ch"]))
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
+    return signed_token_read(
+        token,
+        salt=UNSUBSCRIBE_SALT,
+        read=lambda data: UnsubscribeTarget(int(data["t"]), int(data["c"]), str(data["ch"])),
+    )
 
 
 def portal_url() -> str:

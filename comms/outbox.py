@@ -38,8 +38,8 @@ from comms.models import (
 )
 from comms.policy import Outcome
 from comms.variables import contact_zone, message_variables
-from crm.claims import claim_due_rows
 from crm.events import publish
+from crm.kit.claims import claim_due_rows
 from crm.models import Contact, NotificationLevel, PhoneKind, Tenant, User
 from crm.selectors import sending_brand
 from crm.services import notification_create, timeline_record

@@ -30,6 +30,7 @@ from comms.models import (
     UpdateFrequency,
 )
 from comms.variables import contact_zone, next_stage_for_customer
+from crm.kit.claims import lock_due_rows
 from crm.models import Contact, Notification, NotificationLevel, Role, Tenant, TimelineEvent, User
 from crm.services import notifications_notify_roles, timeline_record
 from leads.models import Lead, LeadStatus, Phase, Stage, StageVisit
@@ -301,11 +302,13 @@ def customer_updates_sweep(*, tenant: Tenant, now: dt.datetime | None = None) ->
     sent = 0
     while True:
         with transaction.atomic():
-            batch = list(
-                Lead.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(tenant=tenant, next_update_due_at__lte=now)
-                .select_related("stage", "contact", "brand", "pipeline")
-                .order_by("next_update_due_at", "id")[:SWEEP_BATCH]
+            batch = lock_due_rows(
+                Lead.objects.filter(tenant=tenant).select_related(
+                    "stage", "contact", "brand", "pipeline"
+                ),
+                due_field="next_update_due_at",
+                up_to=now,
+                limit=SWEEP_BATCH,
             )
             if not batch:
                 return sent

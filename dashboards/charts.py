@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from django.utils.text import slugify
 
-from leads.templatetags.leads_tags import money
+from crm.kit.formatting import money
 
 Number = int | float | Decimal
 Series = tuple[str, Sequence[Number | None]]

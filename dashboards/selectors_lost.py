@@ -17,6 +17,7 @@ from django.db.models import Count, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from crm.kit.formatting import money
 from dashboards.charts import Chart, bar_chart, grouped_bar_chart, money_format
 from dashboards.people import UNASSIGNED, member_name, team_members
 from dashboards.period import Scope
@@ -30,7 +31,6 @@ from dashboards.selectors_sources import (
 )
 from dashboards.tables import Table
 from leads.models import LeadStatus, LostReason, Quote, QuoteStatus
-from leads.templatetags.leads_tags import money
 
 OFFERED_QUOTE_STATUSES = (
     QuoteStatus.SENT,

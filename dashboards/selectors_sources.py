@@ -21,11 +21,11 @@ from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Va
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from crm.kit.formatting import money
 from dashboards.charts import Chart, bar_chart, grouped_bar_chart, line_chart, money_format
 from dashboards.period import Scope
 from dashboards.tables import Table
 from leads.models import LeadStatus, LostReason, Quote, QuoteStatus
-from leads.templatetags.leads_tags import money
 
 NO_SOURCE = "No source"
 ZERO = Decimal("0")

@@ -4,7 +4,7 @@ render a `Table`, so what a manager reads and what they download never disagree.
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from followups.csv_io import formula_safe
+from crm.kit.csv_files import spreadsheet_safe
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,6 @@ class Table:
 
     def csv_rows(self) -> Iterator[list[str]]:
         """The header, then the rows, every cell neutralised against spreadsheet formulas."""
-        yield [formula_safe(header) for header in self.headers]
+        yield [spreadsheet_safe(header) for header in self.headers]
         for row in self.rows:
-            yield [formula_safe(cell) for cell in row]
+            yield [spreadsheet_safe(cell) for cell in row]

@@ -1,7 +1,6 @@
 """The manager dashboard at /dashboard/ (a rep's own smaller version at the same address) and the
 CSV export of each section's numbers."""
 
-import csv
 import datetime as dt
 from collections.abc import Callable
 
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from crm.kit.csv_files import csv_stream
 from crm.models import Brand
 from crm.permissions import tenant_member_required
 from dashboards import anomalies, sections
@@ -71,11 +71,6 @@ def _filter_choices(scope: Scope) -> dict:
     }
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @tenant_member_required
 @require_GET
 def section_export(request, section: str):
@@ -87,10 +82,7 @@ def section_export(request, section: str):
     planner_for_aggregates()
     # Read now, inside the request's tenant transaction; the response streams what was read.
     rows = list(table_for(Figures(scope)).csv_rows())
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime(scope.start, scope.tenant.zone).strftime("%Y-%m-%d")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"dashboard-{section}-{stamp}.csv"

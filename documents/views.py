@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.kit.actions import panel_form_response
 from crm.models import Contact
 from crm.permissions import tenant_member_required
 from documents import selectors, services
@@ -108,14 +109,14 @@ def _upload(request, *, lead: Lead | None, contact: Contact):
             form.add_error("file", refused)
         else:
             done = f"Added {document.original_name}."
-    if not request.htmx:
-        if done:
-            messages.success(request, done)
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect(_page_of(lead, contact))
-    return _render_panel(
-        request, lead=lead, contact=contact, form=None if done else form, done=done
+    return panel_form_response(
+        request,
+        form=form,
+        done=done,
+        render_panel=lambda form: _render_panel(
+            request, lead=lead, contact=contact, form=form, done=done
+        ),
+        redirect_back=lambda: redirect(_page_of(lead, contact)),
     )
 
 

@@ -12,9 +12,7 @@ savepoint of its own, keyed by the upload and line (confirming twice creates not
 the rows that could not be imported stay downloadable with their reasons. Nothing is lost.
 """
 
-import csv
 import datetime as dt
-import io
 import re
 import secrets
 import zoneinfo
@@ -30,13 +28,22 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from phonenumber_field.phonenumber import to_python as phone_from_text
 
+from crm.kit.csv_files import (
+    FORMULA_STARTS,
+    CsvLayout,
+    ImportFileError,
+    csv_data_rows,
+    csv_header,
+    csv_stream,
+    decode_csv_upload,
+    header_key,
+    spreadsheet_safe,
+)
 from crm.models import Contact, ContactEmail, ContactPhone, Membership, Tenant, User
 from followups import services
 from followups.models import LONGEST_SLOT_MINUTES, FollowUp, FollowUpType, Priority, Source
-from leads.capture import ImportFileError, decode_lead_csv, spreadsheet_safe
 from leads.models import Lead
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 1000
 PREVIEW_ROWS = 20
 KEPT_FOR = dt.timedelta(hours=1)
@@ -68,16 +75,6 @@ EXPORT_HEADERS = (
 )
 
 
-def formula_safe(cell: object) -> str:
-    """A cell a spreadsheet shows as text, never runs: a leading quote before =, +, - or @."""
-    return spreadsheet_safe("" if cell is None else str(cell))
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def export_rows(follow_ups: Iterable[FollowUp], *, zone: zoneinfo.ZoneInfo) -> Iterator[list[str]]:
     """The header, then one row per follow-up (contacts' emails and phones prefetched)."""
     yield list(EXPORT_HEADERS)
@@ -91,7 +88,7 @@ def export_rows(follow_ups: Iterable[FollowUp], *, zone: zoneinfo.ZoneInfo) -> I
             else ""
         )
         yield [
-            formula_safe(cell)
+            spreadsheet_safe(cell)
             for cell in (
                 follow_up.subject,
                 follow_up.type.name,
@@ -118,10 +115,7 @@ def export_rows(follow_ups: Iterable[FollowUp], *, zone: zoneinfo.ZoneInfo) -> I
 def export_csv_chunks(follow_ups: Iterable[FollowUp], *, zone: zoneinfo.ZoneInfo) -> Iterator[str]:
     """The CSV as text chunks for a streaming response (a byte-order mark first, so Excel reads
     accents right)."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    for row in export_rows(follow_ups, zone=zone):
-        yield writer.writerow(row)
+    return csv_stream(export_rows(follow_ups, zone=zone), byte_order_mark=True)
 
 
 # --- Import: reading the file ---------------------------------------------------------------------
@@ -154,56 +148,23 @@ COLUMNS = {
 }
 
 
-def _header_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.casefold())
-
-
 HEADER_FIELDS = {
-    _header_key(alias): name for name, (_, aliases) in COLUMNS.items() for alias in aliases
+    header_key(alias): name for name, (_, aliases) in COLUMNS.items() for alias in aliases
 }
-LABEL_FIELDS = {_header_key(label): name for name, (label, _) in COLUMNS.items()}
+LABEL_FIELDS = {header_key(label): name for name, (label, _) in COLUMNS.items()}
 
 
-@dataclass(frozen=True)
-class Layout:
-    headers: list[str]
-    delimiter: str
-    fields: dict[str, int]
-    ignored: list[str]
-
-
-def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line where the record starts, cells) for every non-blank record, header included."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    previous_end = 0
-    try:
-        for cells in reader:
-            line, previous_end = previous_end + 1, reader.line_num
-            if any(cell.strip() for cell in cells):
-                yield line, cells
-    except csv.Error as exc:
-        raise ImportFileError(
-            f"Line {reader.line_num} cannot be read as CSV ({exc}). Check the file and upload "
-            "it again."
-        ) from None
-
-
-def read_layout(text: str) -> Layout:
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if any(d in first_line for d in ",;\t") else ","
-    header = next(_records(text, delimiter), None)
-    if header is None:
-        raise ImportFileError("The file is empty.")
-    headers = [cell.strip() for cell in header[1]]
+def read_layout(text: str) -> CsvLayout:
+    delimiter, headers = csv_header(text)
     # A column named exactly as ours ("Assignee email") wins over a looser one ("Assignee", which
     # in our own export holds the name).
     fields: dict[str, int] = {}
     for index, name in enumerate(headers):
-        known = LABEL_FIELDS.get(_header_key(name))
+        known = LABEL_FIELDS.get(header_key(name))
         if known is not None and known not in fields:
             fields[known] = index
     for index, name in enumerate(headers):
-        known = HEADER_FIELDS.get(_header_key(name))
+        known = HEADER_FIELDS.get(header_key(name))
         if known is not None and known not in fields and index not in fields.values():
             fields[known] = index
     ignored = [
@@ -225,13 +186,7 @@ def read_layout(text: str) -> Layout:
         missing.append("Contact email or Contact phone")
     if missing:
         raise ImportFileError(f"The file needs these columns too: {', '.join(missing)}.")
-    return Layout(headers, delimiter, fields, ignored)
-
-
-def data_rows(text: str, layout: Layout) -> Iterator[tuple[int, list[str]]]:
-    records = _records(text, layout.delimiter)
-    next(records, None)
-    yield from records
+    return CsvLayout(headers, delimiter, fields, ignored)
 
 
 # --- Import: checking rows ------------------------------------------------------------------------
@@ -299,7 +254,7 @@ class RowChecker:
         self,
         *,
         tenant: Tenant,
-        layout: Layout,
+        layout: CsvLayout,
         zone: zoneinfo.ZoneInfo,
         default_assignee: Membership,
         now: dt.datetime,
@@ -521,9 +476,9 @@ class ImportState:
         return self.__dict__.copy()
 
 
-def _checked(tenant: Tenant, state: ImportState, now: dt.datetime) -> tuple[Layout, list[Row]]:
+def _checked(tenant: Tenant, state: ImportState, now: dt.datetime) -> tuple[CsvLayout, list[Row]]:
     layout = read_layout(state.text)
-    rows = list(data_rows(state.text, layout))
+    rows = list(csv_data_rows(state.text, layout))
     if not rows:
         raise ImportFileError("The file has a header row but no follow-ups under it.")
     if len(rows) > MAX_ROWS:
@@ -548,12 +503,12 @@ def _checked(tenant: Tenant, state: ImportState, now: dt.datetime) -> tuple[Layo
     return layout, checker.check_all(rows)
 
 
-def _rejected_entry(row: Row, layout: Layout) -> dict:
+def _rejected_entry(row: Row, layout: CsvLayout) -> dict:
     cells = row.cells + [""] * (len(layout.headers) - len(row.cells))
     return {"line": row.line, "reasons": row.reasons, "cells": cells}
 
 
-def _report(state: ImportState, layout: Layout, rows: list[Row]) -> dict:
+def _report(state: ImportState, layout: CsvLayout, rows: list[Row]) -> dict:
     zone = zoneinfo.ZoneInfo(state.zone)
     good = [row for row in rows if not row.reasons]
     return {
@@ -586,7 +541,7 @@ def import_preview(
     ValidationError) when the file as a whole cannot be imported; bad rows are only reported."""
     if default_assignee.tenant_id != tenant.pk or not default_assignee.is_active:
         raise ValidationError("Follow-ups can only go to active members of this team.")
-    text, encoding_note = decode_lead_csv(raw)
+    text, encoding_note = decode_csv_upload(raw)
     state = ImportState(
         token=secrets.token_urlsafe(16),
         filename=filename[:200],
@@ -659,19 +614,3 @@ def import_run(
     }
     cache.set(_cache_key(tenant, state.token), state.as_dict(), int(KEPT_FOR.total_seconds()))
     return state.result
-
-
-def rejected_csv(*, headers: list[str], rejected: list[dict]) -> str:
-    """The rejected rows with their line and reasons, ready to fix and import again."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([formula_safe(cell) for cell in ["Line", "Reason", *headers]])
-    for entry in rejected:
-        writer.writerow(
-            [
-                entry["line"],
-                formula_safe("; ".join(entry["reasons"])),
-                *map(formula_safe, entry["cells"]),
-            ]
-        )
-    return "\ufeff" + out.getvalue()

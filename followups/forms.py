@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from crm.kit.forms import MemberChoiceField
 from crm.models import Contact, Membership, Tenant
 from followups import selectors
 from followups.models import (
@@ -52,11 +53,6 @@ REMINDER_OFFSETS = [
 ]
 DURATIONS = [(15, "15 minutes"), (30, "30 minutes"), (45, "45 minutes"), (60, "1 hour"),
              (90, "1½ hours"), (120, "2 hours"), (240, "Half a day")]  # fmt: skip
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, membership: Membership) -> str:
-        return str(membership.user)
 
 
 def datetime_local_field(**kwargs) -> forms.DateTimeField:

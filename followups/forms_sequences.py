@@ -3,8 +3,8 @@ must follow are the service's (followups.sequences) to check, shown on the field
 
 from django import forms
 
-from comms.forms.triggers import ServiceErrorsMixin
 from comms.models import MessageChannel
+from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin
 from crm.models import Contact, Tenant
 from followups import selectors_sequences as selectors
 from followups.models import Sequence, SequenceStep, StepKind
@@ -49,7 +49,7 @@ def _template_label(template) -> str:
     return f"{template.name}{archived}"
 
 
-class SequenceStepForm(ServiceErrorsMixin, forms.Form):
+class SequenceStepForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
     day_offset = forms.IntegerField(
         min_value=0,
         max_value=LONGEST_DAY_OFFSET,

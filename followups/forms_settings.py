@@ -4,12 +4,13 @@ import. Every choice list is the active tenant's."""
 from django import forms
 from django.db.models import Q
 
+from crm.kit.csv_files import MAX_UPLOAD_BYTES
+from crm.kit.forms import MemberChoiceField
 from crm.models import Membership, Tenant
 from followups import selectors
 from followups.configuration import MAX_NEGLECT_DAYS
-from followups.forms import REMINDER_OFFSETS, MemberChoiceField
+from followups.forms import REMINDER_OFFSETS
 from followups.models import FollowUpSettings, FollowUpTemplate, FollowUpType, Priority
-from leads.capture import MAX_UPLOAD_BYTES
 
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 

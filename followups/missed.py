@@ -17,6 +17,8 @@ from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.kit.claims import lock_due_rows
+from crm.kit.formatting import short_datetime
 from crm.models import Membership, NotificationLevel, Role, Tenant
 from crm.services import notification_create, timeline_record
 from followups.models import FollowUp, Status
@@ -54,18 +56,18 @@ def follow_ups_mark_missed(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        follow_ups = list(
-            FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("assignee__user", "contact", "lead")
-            # The index on open follow-ups by time narrows it; the slot's end decides.
+        # The index on open follow-ups by time narrows it (due_field); the slot's end decides.
+        follow_ups = lock_due_rows(
+            FollowUp.objects.select_related("assignee__user", "contact", "lead")
             .filter(tenant=tenant, status__in=(Status.PENDING, Status.IN_PROGRESS))
-            .filter(scheduled_at__lte=now - MIN_GRACE)
             .alias(missed_after=_missed_after)
             .filter(
                 Q(status=Status.PENDING, missed_after__lte=now)
                 | Q(status=Status.IN_PROGRESS, missed_after__lte=now - STARTED_GRACE)
-            )
-            .order_by("scheduled_at", "pk")[:limit]
+            ),
+            due_field="scheduled_at",
+            up_to=now - MIN_GRACE,
+            limit=limit,
         )
         if not follow_ups:
             return 0
@@ -79,7 +81,7 @@ def follow_ups_mark_missed(
                 tenant=tenant,
                 kind="follow_up.missed",
                 summary=f"Follow-up “{follow_up.subject}” missed: it was due "
-                f"{timezone.localtime(follow_up.scheduled_at, tenant.zone):%a %b %-d, %H:%M}",
+                f"{short_datetime(follow_up.scheduled_at, tenant.zone)}",
                 contact=follow_up.contact,
                 lead=follow_up.lead,
                 detail={"follow_up": follow_up.pk},
@@ -146,8 +148,7 @@ def _alert(tenant: Tenant, follow_ups: list[FollowUp]) -> None:
 
 
 def _local(tenant: Tenant, follow_up: FollowUp, user) -> str:
-    local = timezone.localtime(follow_up.scheduled_at, user_zone(user, tenant))
-    return f"{local:%a %b %-d, %H:%M}"
+    return short_datetime(follow_up.scheduled_at, user_zone(user, tenant))
 
 
 def _detail(follow_up: FollowUp) -> str:

@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from comms.models import MessageChannel, MessageSource
 from comms.outbox import message_schedule
-from crm.claims import claim_due_rows
+from crm.kit.claims import claim_due_rows
+from crm.kit.formatting import short_datetime
 from crm.models import NotificationLevel, Tenant, User
 from crm.services import notification_create
 from followups.models import FollowUp, Reminder, ReminderChannel, ReminderStatus
@@ -168,9 +169,9 @@ def _wording(reminder: Reminder) -> tuple[str, str, str]:
     """(title, when and with whom, the follow-up's path) in the assignee's own time zone."""
     follow_up = reminder.follow_up
     user = follow_up.assignee.user
-    local = timezone.localtime(follow_up.scheduled_at, user_zone(user, follow_up.tenant))
+    local = short_datetime(follow_up.scheduled_at, user_zone(user, follow_up.tenant))
     title = f"{follow_up.type.name} {_lead_time(reminder.offset_minutes)}: {follow_up.subject}"
-    detail = f"{follow_up.contact.display_name}, {local:%a %b %-d, %H:%M}"
+    detail = f"{follow_up.contact.display_name}, {local}"
     path = reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk})
     return title, detail, path
 

@@ -31,6 +31,7 @@ from comms.models import (
     OutboundMessage,
     Purpose,
 )
+from crm.kit.claims import lock_due_rows
 from crm.models import Contact, Membership, NotificationLevel, Role, Tenant, User
 from crm.services import notification_create, timeline_record
 from followups.models import (
@@ -615,11 +616,13 @@ def sequences_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     due steps and move them on. Returns how many steps ran. An enrolment whose step fails is
     stopped with the error as its reason, for an admin to see, instead of failing every minute."""
     now = now or timezone.now()
-    due = list(
-        SequenceEnrolment.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(tenant=tenant, status=EnrolmentStatus.ACTIVE, next_step_at__lte=now)
-        .select_related("sequence", "contact__brand", "lead__brand", "lead__owner", "owner")
-        .order_by("next_step_at", "pk")[:SWEEP_BATCH]
+    due = lock_due_rows(
+        SequenceEnrolment.objects.filter(
+            tenant=tenant, status=EnrolmentStatus.ACTIVE
+        ).select_related("sequence", "contact__brand", "lead__brand", "lead__owner", "owner"),
+        due_field="next_step_at",
+        up_to=now,
+        limit=SWEEP_BATCH,
     )
     steps_of: dict[int, list[SequenceStep]] = {}
     for sequence_id in {enrolment.sequence_id for enrolment in due}:

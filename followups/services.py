@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.kit.formatting import short_datetime
 from crm.models import Contact, Membership, Tenant, User
 from crm.services import notification_create, timeline_record
 from followups.models import (
@@ -64,7 +65,7 @@ def _record(follow_up: FollowUp, kind: str, summary: str, actor: User | None, **
 
 
 def _when(at: dt.datetime, tenant: Tenant) -> str:
-    return timezone.localtime(at, tenant.zone).strftime("%a %b %-d, %H:%M")
+    return short_datetime(at, tenant.zone)
 
 
 def check_slot_length(duration_minutes: int) -> None:

@@ -7,15 +7,12 @@ in words (per field on the form, per line in the import), and nothing a person s
 """
 
 import copy
-import csv
 import datetime as dt
 import enum
-import io
 import itertools
 import logging
 import re
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -35,6 +32,16 @@ from django.utils.translation import ngettext
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_from_text
 
+from crm.kit import csv_files
+from crm.kit.csv_files import (
+    CsvLayout,
+    ImportFileError,
+    csv_data_rows,
+    csv_header,
+    decode_csv_upload,
+    header_key,
+)
+from crm.kit.signed_tokens import signed_token_read
 from crm.models import (
     AddressSource,
     Channel,
@@ -142,11 +149,14 @@ def capture_form_public_url(capture_form: LeadCaptureForm) -> str:
 def capture_form_resolve(token: str) -> tuple[Tenant, LeadCaptureForm] | None:
     """The tenant and active form a public link names; None for a link we did not sign, an old
     key, or a form that was switched off."""
-    try:
-        payload = signing.loads(token, salt=CAPTURE_FORM_SALT)
-        tenant_id, form_id, key = int(payload["t"]), int(payload["f"]), str(payload["k"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+    link = signed_token_read(
+        token,
+        salt=CAPTURE_FORM_SALT,
+        read=lambda payload: (int(payload["t"]), int(payload["f"]), str(payload["k"])),
+    )
+    if link is None:
         return None
+    tenant_id, form_id, key = link
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
         return None
@@ -338,16 +348,9 @@ def _web_form_sms_consent(tenant: Tenant, contact, *, marketing: bool) -> None:
 
 # --- CSV import: reading the file ---------------------------------------------------------------
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 IMPORT_BATCH_SIZE = 25  # a few seconds of lead creation: the lead-number lock is held that long
 PREVIEW_ROWS = 20
 LISTED_MATCHES = 500
-
-BINARY_SIGNATURES = {
-    b"PK\x03\x04": "an Excel workbook (or another zip file)",
-    b"\xd0\xcf\x11\xe0": "an old-style Excel workbook",
-    b"%PDF": "a PDF",
-}
 
 COLUMNS = {
     # field: (label, header names it is recognised by)
@@ -390,108 +393,18 @@ MAX_LENGTHS = {
 }
 
 
-def _header_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.casefold())
-
-
 HEADER_FIELDS = {
-    _header_key(alias): name for name, (_, aliases) in COLUMNS.items() for alias in aliases
+    header_key(alias): name for name, (_, aliases) in COLUMNS.items() for alias in aliases
 }
-
-
-class ImportFileError(ValidationError):
-    """The upload as a whole cannot be imported (too big, not text, not a CSV with a header)."""
-
-
-def decode_lead_csv(raw: bytes) -> tuple[str, str]:
-    """The upload's text and, when it was not UTF-8, a note saying how it was read."""
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise ImportFileError(
-            f"The file is {len(raw) / 1024 / 1024:.1f} MB; the limit is 5 MB. "
-            "Split it into smaller files and import them one after the other."
-        )
-    for signature, kind in BINARY_SIGNATURES.items():
-        if raw.startswith(signature):
-            raise ImportFileError(
-                f"This file is {kind}, not a CSV file. In your spreadsheet choose "
-                "File, Save as, CSV, then upload that file."
-            )
-    if b"\x00" in raw:
-        raise ImportFileError(
-            "This is not a CSV text file (it contains binary data). "
-            "Save your list as CSV (UTF-8) and upload that file."
-        )
-    try:
-        return raw.decode("utf-8-sig"), ""
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            "The file's text could not be read. Save it as “CSV UTF-8” and upload it again."
-        ) from None
-    return text, (
-        "The file is not UTF-8, so it was read as Windows-1252 (Excel's usual encoding). "
-        "Check that accented names look right below."
-    )
-
-
-@dataclass(frozen=True)
-class CsvLayout:
-    """How a file's columns map to lead fields."""
-
-    headers: list[str]
-    delimiter: str
-    fields: dict[str, int]  # field -> column index
-    ignored: list[str]
-
-    def as_report(self) -> dict:
-        return {
-            "headers": self.headers,
-            "delimiter": self.delimiter,
-            "fields": self.fields,
-            "ignored": self.ignored,
-        }
-
-    @classmethod
-    def from_report(cls, report: dict) -> "CsvLayout":
-        return cls(report["headers"], report["delimiter"], report["fields"], report["ignored"])
-
-
-def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line where the record starts, cells) for every non-blank record, the header included."""
-    # Strict: a quote left open must be an error, not a field that swallows the rest of the file.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    previous_end = 0
-    try:
-        for cells in reader:
-            line, previous_end = previous_end + 1, reader.line_num
-            if any(cell.strip() for cell in cells):
-                yield line, cells
-    except csv.Error as exc:
-        raise ImportFileError(
-            f"Line {reader.line_num} cannot be read as CSV ({exc}). Check the file and upload "
-            "it again."
-        ) from None
-
-
-def _data_rows(text: str, layout: CsvLayout) -> Iterator[tuple[int, list[str]]]:
-    return itertools.islice(_records(text, layout.delimiter), 1, None)
 
 
 def read_layout(text: str) -> CsvLayout:
     """Find the delimiter and the header row, and which columns we know."""
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if any(d in first_line for d in ",;\t") else ","
-    header = next(_records(text, delimiter), None)
-    if header is None:
-        raise ImportFileError("The file is empty.")
-    headers = [cell.strip() for cell in header[1]]
+    delimiter, headers = csv_header(text)
     fields: dict[str, int] = {}
     ignored = []
     for index, name in enumerate(headers):
-        known = HEADER_FIELDS.get(_header_key(name))
+        known = HEADER_FIELDS.get(header_key(name))
         if known is None or known in fields:
             ignored.append(name or f"(column {index + 1} has no name)")
         else:
@@ -760,7 +673,7 @@ def _dry_run(
 ) -> dict:
     """What importing the file would do, without writing a lead."""
     checker = RowChecker(tenant=tenant, pipeline=pipeline, layout=layout)
-    rows = [checker.check(line, cells) for line, cells in _data_rows(text, layout)]
+    rows = [checker.check(line, cells) for line, cells in csv_data_rows(text, layout)]
     if not rows:
         raise ImportFileError("The file has a header row but no leads under it.")
     good = [row for row in rows if not row.reasons]
@@ -825,7 +738,7 @@ def lead_import_preview(
         raise ValidationError("Pick a pipeline and a source of this team.")
     if owner is not None and (owner.tenant_id != tenant.pk or not owner.is_active):
         raise ValidationError("Leads can only go to active members of this team.")
-    text, encoding_note = decode_lead_csv(raw)
+    text, encoding_note = decode_csv_upload(raw)
     layout = read_layout(text)
     report = _dry_run(
         tenant=tenant, text=text, layout=layout, pipeline=pipeline, source=source, owner=owner
@@ -982,7 +895,7 @@ def lead_import_run_batch(
     )
     checker = RowChecker(tenant=tenant, pipeline=lead_import.pipeline, layout=layout)
     start = progress["position"]
-    rows = itertools.islice(_data_rows(lead_import.content, layout), start, start + batch_size)
+    rows = itertools.islice(csv_data_rows(lead_import.content, layout), start, start + batch_size)
     line = None
     try:
         with transaction.atomic():
@@ -1081,27 +994,12 @@ def _tell_owners_about_import(tenant: Tenant, lead_import: LeadImport) -> None:
 
 # --- CSV import: the rejected rows as a file ----------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading quote."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
-
 
 def rejected_rows_csv(lead_import: LeadImport) -> str:
     """The rejected rows with their line and reasons, ready to fix and import again (UTF-8 with
     a byte-order mark, so Excel reads accents right)."""
     report = lead_import.report
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([spreadsheet_safe(cell) for cell in ["Line", "Reason", *report["headers"]]])
-    for entry in report["rejected"]:
-        reason = "; ".join(entry["reasons"])
-        writer.writerow(
-            [entry["line"], spreadsheet_safe(reason), *map(spreadsheet_safe, entry["cells"])]
-        )
-    return "\ufeff" + out.getvalue()
+    return csv_files.rejected_rows_csv(headers=report["headers"], rejected=report["rejected"])
 
 
 PREVIEW_KEPT_DAYS = 7

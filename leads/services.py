@@ -20,6 +20,7 @@ from django.utils import dateformat, timezone
 from comms.models import MessageSource, MessageTemplate
 from comms.outbox import message_schedule
 from crm.events import publish
+from crm.kit.formatting import money
 from crm.models import (
     WEEKDAYS,
     AddressSource,
@@ -69,7 +70,6 @@ from leads.pipeline_templates import PipelineTemplate
 from leads.quote_links import quote_public_url
 from leads.scoring import priority_score, score_parts
 from leads.selectors import lead_settings_get, search_words, untouched_after
-from leads.templatetags.leads_tags import money
 
 # --- Creating leads -----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ their erasure requests.
 Memory stays bounded whatever the history: each kind is read with `.iterator()` in chunks and
 written row by row into a temporary file (the view answers with that file; a streamed response
 would run after the view has left the tenant context its queries need). CSV cells go through
-followups.csv_io.formula_safe, the helper every CSV export uses.
+crm.kit.csv_files.spreadsheet_safe, the helper every CSV export uses.
 """
 
 import csv
@@ -28,9 +28,9 @@ from decimal import Decimal
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from crm.kit.csv_files import spreadsheet_safe
 from crm.privacy import DataSubject, ExportKind, export_kinds
 from crm.services import timeline_record
-from followups.csv_io import formula_safe
 from portal.auth import PortalCustomer
 from portal.selectors import portal_jobs
 
@@ -110,7 +110,7 @@ def _csv_cell(value) -> str:
     value = _plain(value)
     if isinstance(value, bool):
         value = "yes" if value else "no"
-    return formula_safe(value)
+    return spreadsheet_safe(value)
 
 
 def write_csv_zip(customer: PortalCustomer, out) -> None:

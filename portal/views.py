@@ -7,9 +7,9 @@ the signed-in pages run through `portal_customer_required` (portal/auth.py).
 from axes.helpers import get_client_ip_address
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.kit.redirects import safe_next
 from crm.models import Tenant
 from crm.selectors import sending_brand
 from crm.tenancy import tenant_context
@@ -30,18 +30,6 @@ def _client_ip(request) -> str:
     return get_client_ip_address(request) or "unknown"
 
 
-def _safe_next(request, url: str | None) -> str | None:
-    if (
-        url
-        and url.startswith("/portal/")
-        and url_has_allowed_host_and_scheme(
-            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return url
-    return None
-
-
 def _busy(request):
     return render(request, "portal/busy.html", status=429)
 
@@ -54,7 +42,7 @@ def _keep_pending(session) -> None:
 
 def _finish_sign_in(request, signed_in):
     session = request.portal_session
-    next_url = _safe_next(request, session.get(NEXT_KEY))
+    next_url = safe_next(request, session.get(NEXT_KEY, ""), within="/portal/")
     session_rotate(session, age=SIGNED_IN_AGE)
     session_sign_in(session, signed_in)
     return redirect(next_url or "portal:home")
@@ -81,14 +69,16 @@ def sign_in(request):
                 "nonce": nonce,
                 "codes": [[code.tenant_id, code.challenge_id] for code in pending],
             }
-        next_url = _safe_next(request, request.POST.get("next"))
+        next_url = safe_next(request, request.POST.get("next", ""), within="/portal/")
         if next_url:
             session[NEXT_KEY] = next_url
         _keep_pending(session)
         return redirect("portal:sign-in-sent" if address.is_email else "portal:sign-in-code")
     context = {
         "form": form,
-        "next": _safe_next(request, request.GET.get("next") or request.POST.get("next")),
+        "next": safe_next(
+            request, request.GET.get("next") or request.POST.get("next", ""), within="/portal/"
+        ),
     }
     return render(request, "portal/sign_in.html", context)
 

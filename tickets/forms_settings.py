@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
 
+from crm.kit.forms import MemberChoiceField
 from crm.models import Brand, Membership, Tenant
 from tickets.configuration import SLA_TARGET_MINUTES
 from tickets.models import (
@@ -23,12 +24,6 @@ from tickets.models import (
 TWILIO_ACCOUNT_SID_LENGTH = 34  # "AC" and 32 hexadecimal digits
 KEYWORD_CHARS = InboxSettings._meta.get_field("priority_keywords").base_field.max_length
 MAX_KEYWORDS = 50
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, membership: Membership) -> str:
-        name = membership.user.full_name or membership.user.email
-        return f"{name} ({membership.get_role_display()})"
 
 
 def _active_members(tenant: Tenant):
@@ -49,6 +44,7 @@ class InboxForm(forms.ModelForm):
     )
     team_lead = MemberChoiceField(
         queryset=Membership.unscoped.none(),
+        with_role=True,
         required=False,
         empty_label="Nobody: the managers",
         help_text="Told first when one of the inbox's tickets breaches its SLA.",
@@ -93,7 +89,10 @@ class InboxAgentForm(forms.Form):
     """Add a member to an inbox, or change their capacity."""
 
     membership = MemberChoiceField(
-        queryset=Membership.unscoped.none(), label="Team member", empty_label="Choose someone"
+        queryset=Membership.unscoped.none(),
+        with_role=True,
+        label="Team member",
+        empty_label="Choose someone",
     )
     capacity = forms.IntegerField(
         min_value=0,

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.kit.claims import lock_due_rows
 from crm.models import Membership, NotificationLevel, Role, Tenant
 from crm.services import notification_create, notifications_notify_roles, timeline_record
 from tickets.business_hours import add_business_minutes, business_minutes_between
@@ -247,16 +248,14 @@ def sla_breaches_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int
     now = now or timezone.now()
     settings = inbox_settings_get(tenant=tenant)
     related = ("contact", "assignee__user", "inbox__team_lead__user")
-    ran_out = list(
-        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(
-            tenant=tenant,
-            sla_due_at__lte=now,
-            sla_breached_at__isnull=True,
-            status__in=ACTIVE_STATUSES,
-        )
-        .select_related(*related)
-        .order_by("sla_due_at")[:SWEEP_BATCH]
+    ran_out = lock_due_rows(
+        Ticket.objects.filter(
+            tenant=tenant, sla_breached_at__isnull=True, status__in=ACTIVE_STATUSES
+        ).select_related(*related),
+        due_field="sla_due_at",
+        up_to=now,
+        order_by=("sla_due_at",),
+        limit=SWEEP_BATCH,
     )
     for ticket in ran_out:
         ticket.sla_breached_at = ticket.sla_due_at
@@ -279,17 +278,17 @@ def sla_breaches_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int
         )
 
     second = now - dt.timedelta(minutes=settings.escalate_to_manager_after_minutes)
-    still_unanswered = list(
-        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(
+    still_unanswered = lock_due_rows(
+        Ticket.objects.filter(
             tenant=tenant,
             escalation_level=1,
-            escalated_at__lte=second,
             sla_due_at__isnull=False,
             status__in=ACTIVE_STATUSES,
-        )
-        .select_related(*related)
-        .order_by("escalated_at")[:SWEEP_BATCH]
+        ).select_related(*related),
+        due_field="escalated_at",
+        up_to=second,
+        order_by=("escalated_at",),
+        limit=SWEEP_BATCH,
     )
     for ticket in still_unanswered:
         notifications_notify_roles(

@@ -5,7 +5,6 @@ comms.configuration.delivery.comms_settings_update takes."""
 from dataclasses import dataclass
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from comms.configuration.delivery import (
     CAP_CHANNELS,
@@ -15,6 +14,7 @@ from comms.configuration.delivery import (
     UPDATE_INTERVAL_DAYS,
 )
 from comms.models import CommsSettings, MessageTemplate, default_quiet_hours, default_weekly_caps
+from crm.kit.forms import ServiceErrorsMixin
 from crm.models import Channel, Tenant
 
 CLOCK_ERROR = "Times look like 08:00 (24-hour clock)."
@@ -57,7 +57,7 @@ class WindowRow:
     crosses_midnight: bool
 
 
-class DeliveryPolicyForm(forms.Form):
+class DeliveryPolicyForm(ServiceErrorsMixin, forms.Form):
     duplicate_window_hours = forms.IntegerField(
         min_value=DUPLICATE_WINDOW_HOURS[0],
         max_value=DUPLICATE_WINDOW_HOURS[1],
@@ -182,18 +182,13 @@ class DeliveryPolicyForm(forms.Form):
             )
         }
 
-    def add_service_error(self, error: ValidationError) -> None:
+    def form_field_for(self, service_field: str) -> str:
         """Puts "quiet_hours.sms" on the SMS row, "weekly_caps.email" on the email cap …"""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for key, errors in error.error_dict.items():
-            setting, _, channel = key.partition(".")
-            field = {
-                "quiet_hours": f"{channel}_end",
-                "weekly_caps": f"{channel}_cap",
-            }.get(setting, setting)
-            self.add_error(field if field in self.fields else None, errors)
+        setting, _, channel = service_field.partition(".")
+        return {
+            "quiet_hours": f"{channel}_end",
+            "weekly_caps": f"{channel}_cap",
+        }.get(setting, setting)
 
 
 def _clock_text(value) -> str:

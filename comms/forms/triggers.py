@@ -2,7 +2,6 @@
 or after) into the stored minutes; the rules a trigger must follow are the service's to check."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from comms import selectors_triggers
 from comms.models import (
@@ -16,6 +15,7 @@ from comms.models import (
     TriggerStep,
 )
 from comms.selectors_triggers import MINUTES_PER, split_minutes
+from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin
 from crm.models import Brand, Tenant
 from leads.models import LeadSource, LeadType, Pipeline
 
@@ -24,38 +24,7 @@ BEFORE, AFTER = "before", "after"
 UNITS = [(unit, unit) for unit in MINUTES_PER]
 
 
-class ServiceErrorsMixin:
-    """Shows a service's ValidationError on the fields the admin filled in."""
-
-    # Service field name -> the form field that holds it.
-    service_fields: dict[str, str] = {}
-
-    def add_service_error(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            field = self.service_fields.get(field, field)
-            self.add_error(field if field in self.fields else None, errors)
-
-    @classmethod
-    def redisplay(cls, data, **kwargs):
-        """The form as posted but unchecked: redrawn when a choice changes which fields show,
-        before the admin has finished filling it in."""
-        posted = cls(data, **kwargs)
-        values = {
-            name: field.widget.value_from_datadict(data, None, posted.add_prefix(name))
-            for name, field in posted.fields.items()
-        }
-        # A field that was not on the page starts from its default.
-        return cls(initial={k: v for k, v in values.items() if v is not None}, **kwargs)
-
-    def current(self, name: str):
-        """The field's value as shown: posted, else initial."""
-        return self[name].value()
-
-
-class TriggerForm(ServiceErrorsMixin, forms.Form):
+class TriggerForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
     service_fields = {"offset_minutes": "offset_amount"}
 
     name = forms.CharField(max_length=120)
@@ -172,7 +141,7 @@ def _template_label(template) -> str:
     return f"{template.name} ({channels or 'no wording yet'})"
 
 
-class TriggerStepForm(ServiceErrorsMixin, forms.Form):
+class TriggerStepForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
     service_fields = {"delay_minutes": "delay_amount"}
 
     action = forms.ChoiceField(

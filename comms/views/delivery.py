@@ -10,9 +10,7 @@ from django.views.decorators.http import require_http_methods
 from comms.configuration.delivery import comms_settings_update
 from comms.forms.delivery import DeliveryPolicyForm
 from comms.policy import comms_settings_get
-from crm.permissions import ADMINS, tenant_member_required
-
-admin_required = tenant_member_required(roles=ADMINS)
+from crm.kit.access import admin_required
 
 
 @admin_required

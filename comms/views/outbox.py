@@ -11,9 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from comms import outbox, outbox_admin, redaction, selectors_outbox
 from comms.forms.outbox import OutboxFilterForm
-from crm.permissions import ADMINS, tenant_member_required
-
-admin_required = tenant_member_required(roles=ADMINS)
+from crm.kit.access import admin_required
 
 LIST = "comms/settings/outbox/list.html"
 DETAIL = "comms/settings/outbox/message.html"

@@ -9,26 +9,28 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from comms import consent
-from comms.links import unsubscribe_target
+from comms.links import UnsubscribeTarget, unsubscribe_target
+from crm.kit.signed_tokens import tenant_from_token
 from crm.models import Channel, Tenant
 from crm.selectors import sending_brand
-from crm.tenancy import tenant_context
+
+
+def _invalid(request):
+    return render(request, "comms/public/unsubscribe_invalid.html", status=404)
 
 
 @csrf_exempt  # Mail clients POST here without a session; the signed token is the credential.
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request, token: str):
-    target = unsubscribe_target(token)
-    tenant = Tenant.objects.filter(pk=target.tenant_id).first() if target else None
-    if tenant is None or target.channel not in Channel.values:
-        return render(request, "comms/public/unsubscribe_invalid.html", status=404)
-    with tenant_context(tenant):
-        brand = sending_brand(tenant=tenant)
-        business = brand.name if brand else tenant.name
-        context = {"business": business, "channel": Channel(target.channel).label}
-        if request.method == "POST":
-            contact = consent.unsubscribe(tenant=tenant, target=target)
-            if contact is None:
-                return render(request, "comms/public/unsubscribe_invalid.html", status=404)
-            return render(request, "comms/public/unsubscribe_done.html", context)
-        return render(request, "comms/public/unsubscribe.html", context)
+@tenant_from_token(unsubscribe_target, refuse=_invalid)
+def unsubscribe(request, tenant: Tenant, target: UnsubscribeTarget):
+    if target.channel not in Channel.values:
+        return _invalid(request)
+    brand = sending_brand(tenant=tenant)
+    business = brand.name if brand else tenant.name
+    context = {"business": business, "channel": Channel(target.channel).label}
+    if request.method == "POST":
+        contact = consent.unsubscribe(tenant=tenant, target=target)
+        if contact is None:
+            return _invalid(request)
+        return render(request, "comms/public/unsubscribe_done.html", context)
+    return render(request, "comms/public/unsubscribe.html", context)

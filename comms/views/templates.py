@@ -16,9 +16,7 @@ from comms.configuration import templates as configuration
 from comms.forms.templates import MessageTemplateForm, PreviewForm, TemplateVariantForm
 from comms.models import MessageChannel, MessageTemplate, TemplateVariant
 from comms.preview import Preview, template_preview, variable_tag
-from crm.permissions import ADMINS, tenant_member_required
-
-admin_required = tenant_member_required(roles=ADMINS)
+from crm.kit.access import admin_required
 
 VARIABLE_LIST = [
     (variable_tag(name), description) for name, description in rendering.VARIABLES.items()

@@ -11,9 +11,7 @@ from comms import selectors_triggers
 from comms.configuration import triggers as configuration
 from comms.forms.triggers import TriggerForm, TriggerStepForm
 from comms.models import Trigger, TriggerStep
-from crm.permissions import ADMINS, tenant_member_required
-
-admin_required = tenant_member_required(roles=ADMINS)
+from crm.kit.access import admin_required
 
 LIST = "comms/settings/triggers/list.html"
 TRIGGER_FORM = "comms/settings/triggers/trigger_form.html"

@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from comms import selectors_updates as selectors
 from comms.models import MessageStatus
 from comms.updates import customer_update_send
+from crm.kit.access import manager_required
+from crm.kit.redirects import safe_next
 from crm.models import Role
 from crm.permissions import MANAGERS, tenant_member_required
 from leads.permissions import ensure_may_act_on, may_act_on
@@ -38,13 +39,6 @@ def lead_messages(request, lead_pk: int):
     return render(request, "comms/updates/lead_messages.html", context)
 
 
-def _safe_next(request) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return ""
-
-
 @tenant_member_required
 @require_POST
 def lead_send_update(request, lead_pk: int):
@@ -66,10 +60,10 @@ def lead_send_update(request, lead_pk: int):
                 f"({message.get_channel_display()}).",
             )
     fallback = reverse("leads:detail", kwargs={"lead_pk": lead.pk}) + "#customer-messages"
-    return redirect(_safe_next(request) or fallback)
+    return redirect(safe_next(request, request.POST.get("next", "")) or fallback)
 
 
-@tenant_member_required(roles=MANAGERS)
+@manager_required
 @require_GET
 def updates_due(request):
     tab = request.GET.get("when") if request.GET.get("when") in TABS else "overdue"

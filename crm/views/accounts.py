@@ -3,11 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from crm import auth
 from crm.forms import EmailLoginForm
+from crm.kit.redirects import safe_next
 from crm.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
 from crm.selectors import memberships_for_user
 
@@ -48,14 +49,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if allowed else reverse("home")
-
-
 @require_http_methods(["GET", "POST"])
 def tenant_choose(request: HttpRequest) -> HttpResponse:
     """After login, and from the user menu: pick which tenant (team) to work in."""
@@ -72,7 +65,7 @@ def tenant_choose(request: HttpRequest) -> HttpResponse:
     if chosen is not None:
         request.session[ACTIVE_MEMBERSHIP_SESSION_KEY] = chosen.pk
         request.session["membership_count"] = len(memberships)
-        return redirect(_safe_next(request))
+        return redirect(safe_next(request) or reverse("home"))
     status = 200 if request.method == "GET" else 400
     return render(
         request,

@@ -1,9 +1,9 @@
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from crm import selectors, services
+from crm.kit.redirects import safe_next
 from crm.models import Notification
 from crm.permissions import tenant_member_required
 
@@ -40,10 +40,7 @@ def notification_read(request, notification_pk: int):
         raise Http404("No such notification.") from missing
     if request.htmx:
         return _bell(request)
-    target = notification.url
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("notifications:list")
+    return redirect(safe_next(request, notification.url or "") or "notifications:list")
 
 
 @tenant_member_required

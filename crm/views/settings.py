@@ -9,9 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import selectors, services
 from crm.forms import BrandForm, MemberInviteForm, MembershipForm, TenantProfileForm, TimeOffForm
-from crm.permissions import ADMINS, tenant_member_required
-
-admin_required = tenant_member_required(roles=ADMINS)
+from crm.kit.access import admin_required
 
 
 @admin_required

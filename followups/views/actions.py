@@ -6,18 +6,19 @@ calendar; the board and the calendar re-read their filters from `next`, the page
 Without JavaScript the form posts, and the browser is sent back to `next` with a message.
 """
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.kit.actions import action_response, run_action
+from crm.kit.redirects import safe_next
 from crm.permissions import tenant_member_required
 from followups import selectors, services
 from followups.forms import CancelForm, CompleteForm, DelegateForm, NoteForm, RescheduleForm
 from followups.models import FollowUp
-from followups.views.common import in_member_zone, mark, params_of, safe_next
+from followups.views.common import in_member_zone, mark, params_of
 from followups.views.pages import action_choices, board_context, calendar_context
 
 
@@ -36,19 +37,23 @@ def _row_response(request, follow_up_pk: int, *, error: str, done: str):
 
 def _respond(request, follow_up: FollowUp, *, error: str = "", done: str = ""):
     surface = request.POST.get("from", "")
-    if request.htmx and surface == "row":
-        return _row_response(request, follow_up.pk, error=error, done=done)
-    if request.htmx and surface in ("board", "calendar"):
-        params = params_of(safe_next(request))
-        build = board_context if surface == "board" else calendar_context
-        context = {**build(request, params), "flash_error": error, "flash_done": done}
-        return render(request, f"followups/{surface}.html#{surface}", context)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, done)
-    return redirect(
-        safe_next(request) or reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk})
+
+    def render_surface(error, done):
+        if surface == "row":
+            return _row_response(request, follow_up.pk, error=error, done=done)
+        if surface in ("board", "calendar"):
+            params = params_of(safe_next(request))
+            build = board_context if surface == "board" else calendar_context
+            context = {**build(request, params), "flash_error": error, "flash_done": done}
+            return render(request, f"followups/{surface}.html#{surface}", context)
+        return None
+
+    def redirect_back():
+        detail = reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk})
+        return redirect(safe_next(request) or detail)
+
+    return action_response(
+        request, error=error, done=done, render_part=render_surface, redirect_back=redirect_back
     )
 
 
@@ -57,15 +62,8 @@ def _act(request, follow_up_pk: int, form, perform, done: str):
     follow_up = selectors.follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
     if not selectors.may_act_on(request.membership, follow_up):
         raise PermissionDenied("Only its assignee, its author or a manager can change it.")
-    error = ""
-    if form is not None and not form.is_valid():
-        error = " ".join(e for errors in form.errors.values() for e in errors)
-    else:
-        try:
-            perform(follow_up, form.cleaned_data if form is not None else {})
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-    return _respond(request, follow_up, error=error, done="" if error else done)
+    error = run_action(form, lambda data: perform(follow_up, data))
+    return _respond(request, follow_up, error=error, done=done)
 
 
 @tenant_member_required

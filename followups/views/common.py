@@ -6,7 +6,6 @@ from urllib.parse import urlencode, urlsplit
 
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from followups import selectors
 from followups.forms import FollowUpFilterForm
@@ -22,14 +21,6 @@ def in_member_zone(view):
             return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def safe_next(request) -> str:
-    """Where an action came from (a list with its filters, the board, a lead page), if ours."""
-    target = request.POST.get("next", "") or request.GET.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return ""
 
 
 def params_of(url: str) -> QueryDict:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.kit.csv_files import rejected_rows_csv
 from crm.models import ContactEmail, ContactPhone
 from crm.permissions import tenant_member_required
 from followups import csv_io, selectors
@@ -159,7 +160,7 @@ def import_rejected(request, token: str):
         headers, rejected = report["headers"], report["rejected"]
     stem = state.filename.rsplit(".", 1)[0] or "follow-ups"
     response = HttpResponse(
-        csv_io.rejected_csv(headers=headers, rejected=rejected),
+        rejected_rows_csv(headers=headers, rejected=rejected),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = content_disposition_header(

@@ -15,6 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.kit.actions import all_errors
+from crm.kit.formatting import short_datetime
+from crm.kit.redirects import safe_next
 from crm.models import Contact
 from crm.permissions import tenant_member_required
 from crm.selectors import contact_get
@@ -32,7 +35,6 @@ from followups.views.common import (
     in_member_zone,
     mark,
     query_string,
-    safe_next,
     tab_query,
 )
 from leads.models import Lead, LeadStatus
@@ -102,7 +104,7 @@ def follow_ups_bulk(request):
     form = BulkForm(request.POST, follow_ups=changeable, members=members)
     back = safe_next(request) or reverse("followups:list")
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, all_errors(form))
         return redirect(back)
     data = form.cleaned_data
     ticked = len(request.POST.getlist("follow_ups"))
@@ -385,7 +387,7 @@ def follow_up_create(request):
             messages.success(
                 request,
                 f"Follow-up “{follow_up.subject}” scheduled for "
-                f"{timezone.localtime(follow_up.scheduled_at):%a %b %-d, %H:%M}.",
+                f"{short_datetime(follow_up.scheduled_at)}.",
             )
             return redirect(
                 safe_next(request)

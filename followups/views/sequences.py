@@ -7,11 +7,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.kit.access import admin_required
+from crm.kit.actions import all_errors, panel_form_response
+from crm.kit.redirects import safe_next
 from crm.models import Contact
-from crm.permissions import ADMINS, tenant_member_required
+from crm.permissions import tenant_member_required
 from followups import selectors_sequences as selectors
 from followups import sequences as services
 from followups.forms_sequences import (
@@ -25,8 +27,6 @@ from followups.models import EnrolmentStatus, Sequence, SequenceStep
 from leads.models import Lead
 from leads.permissions import ensure_may_act_on, may_act_on
 
-admin_required = tenant_member_required(roles=ADMINS)
-
 LIST = "followups/sequences/list.html"
 SEQUENCE_FORM = "followups/sequences/sequence_form.html"
 STEP_FORM = "followups/sequences/step_form.html"
@@ -38,13 +38,6 @@ PANEL_PAGE = "followups/sequences/panel_page.html"
 def _wants_fields_redrawn(request) -> bool:
     """The kind of step changed: redraw the fields that go with it, save nothing."""
     return request.method == "POST" and "refresh" in request.POST
-
-
-def _safe_next(request) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return ""
 
 
 # --- Sequences (admins) -------------------------------------------------------------------------
@@ -201,7 +194,7 @@ def enrolment_stop(request, enrolment_pk: int):
     )
     messages.success(request, f"{enrolment.contact.display_name} left {enrolment.sequence.name}.")
     return redirect(
-        _safe_next(request)
+        safe_next(request, request.POST.get("next", ""))
         or reverse("followups-settings:enrolments", kwargs={"sequence_pk": enrolment.sequence_id})
     )
 
@@ -261,14 +254,14 @@ def _enrol(request, *, lead: Lead | None = None, contact: Contact | None = None)
             form.add_error("sequence", error)
         else:
             done = f"Enrolled in {enrolment.sequence.name}."
-    if not request.htmx:
-        if done:
-            messages.success(request, done)
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect(_page_of(lead, contact))
-    return _render_panel(
-        request, lead=lead, contact=contact, form=None if done else form, done=done
+    return panel_form_response(
+        request,
+        form=form,
+        done=done,
+        render_panel=lambda form: _render_panel(
+            request, lead=lead, contact=contact, form=form, done=done
+        ),
+        redirect_back=lambda: redirect(_page_of(lead, contact)),
     )
 
 
@@ -317,9 +310,9 @@ def sequences_enrol_bulk(request):
     """A list's selection (lead and contact ids) into one sequence; a rep's leads of other reps
     are left out."""
     form = BulkEnrolForm(request.POST, tenant=request.tenant)
-    back = _safe_next(request) or reverse("leads:list")
+    back = safe_next(request, request.POST.get("next", "")) or reverse("leads:list")
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, all_errors(form))
         return redirect(back)
     leads = [lead for lead in form.cleaned_data["leads"] if may_act_on(request.membership, lead)]
     if form.cleaned_data["leads"] and not leads:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm.permissions import ADMINS, tenant_member_required
+from crm.kit.access import admin_required
 from followups import configuration
 from followups.forms_settings import (
     FollowUpSettingsForm,
@@ -17,9 +17,6 @@ from followups.forms_settings import (
     FollowUpTypeForm,
     StageNeglectForm,
 )
-
-admin_required = tenant_member_required(roles=ADMINS)
-
 
 # --- Neglect and digest ---------------------------------------------------------------------------
 

@@ -5,10 +5,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from crm.kit.csv_files import MAX_UPLOAD_BYTES
+from crm.kit.forms import MemberChoiceField
 from crm.models import Brand, Membership, Tenant
 from leads import capture, selectors
 from leads.capture import TokenCheck
-from leads.forms.leads import MemberChoiceField
 from leads.models import LeadCaptureForm, LeadSource, Pipeline
 
 
@@ -213,7 +214,7 @@ class LeadImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         # Checked before a byte is read: the size the browser sent is the size on disk.
-        if upload.size > capture.MAX_UPLOAD_BYTES:
+        if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
                 f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 5 MB. "
                 "Split it into smaller files and import them one after the other."

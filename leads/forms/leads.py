@@ -4,17 +4,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from phonenumber_field.formfields import PhoneNumberField
 
+from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Brand, Contact, Membership, Property, PropertyType, Tenant
 from leads import selectors
 from leads.models import CallOutcome, Lead, LeadSource, LeadType, LostReason, Pipeline, Stage
 from leads.services import EDITABLE_LEAD_FIELDS
 
 AUTO_ASSIGN = ""
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, membership: Membership) -> str:
-        return str(membership.user)
 
 
 def _stages(tenant: Tenant):
@@ -179,24 +175,17 @@ class BulkAssignForm(AssignForm):
         self.fields["leads"].error_messages["required"] = "Tick the leads to reassign first."
 
 
-class RowActionForm(forms.Form):
-    """Row-action forms are all built with the tenant; these need nothing from it."""
-
-    def __init__(self, *args, tenant: Tenant, **kwargs):
-        super().__init__(*args, **kwargs)
-
-
-class NoteForm(RowActionForm):
+class NoteForm(TenantFormMixin, forms.Form):
     body = forms.CharField(label="Note", max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CallForm(RowActionForm):
+class CallForm(TenantFormMixin, forms.Form):
     outcome = forms.ChoiceField(choices=CallOutcome.choices)
     note = forms.CharField(max_length=500, required=False)
     inbound = forms.BooleanField(required=False, label="They called us")
 
 
-class LostForm(RowActionForm):
+class LostForm(TenantFormMixin, forms.Form):
     reason = forms.ChoiceField(choices=LostReason.choices)
     note = forms.CharField(max_length=500, required=False)
 

@@ -1,22 +1,11 @@
-from decimal import Decimal
-
 from django import template
 from django.utils.html import format_html, format_html_join
 
+from crm.kit import formatting
+
 register = template.Library()
 
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "$", "AUD": "$"}
-
-
-@register.filter
-def money(value, currency: str = "USD") -> str:
-    """18000 -> "$18,000"; cents only when there are any. Empty stays a dash."""
-    if value in (None, ""):
-        return "—"
-    amount = Decimal(value)
-    digits = f"{amount:,.2f}" if amount != amount.to_integral_value() else f"{amount:,.0f}"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{digits}" if symbol else f"{currency} {digits}"
+register.filter("money", formatting.money)
 
 
 @register.simple_tag

@@ -12,15 +12,13 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.kit.access import admin_required
 from crm.models import Tenant
-from crm.permissions import ADMINS, tenant_member_required
 from crm.selectors import sending_brand
 from crm.tenancy import tenant_context
 from leads import capture, selectors
 from leads.forms.capture import CaptureFormSettingsForm, WebLeadForm
 from leads.models import LeadCaptureForm
-
-admin_required = tenant_member_required(roles=ADMINS)
 
 # --- The public form ----------------------------------------------------------------------------
 

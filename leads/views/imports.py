@@ -7,11 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.permissions import MANAGERS, tenant_member_required
+from crm.kit.access import manager_required
 from leads import capture
 from leads.forms.capture import LeadImportForm
-
-manager_required = tenant_member_required(roles=MANAGERS)
 
 REJECTED_ROWS_SHOWN = 500
 

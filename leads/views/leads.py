@@ -7,9 +7,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.kit.access import manager_required
+from crm.kit.actions import action_response, all_errors, first_error, run_action
+from crm.kit.redirects import safe_next
 from crm.models import Role
 from crm.permissions import MANAGERS, tenant_member_required
 from crm.selectors import contact_get
@@ -75,16 +77,8 @@ def lead_list(request):
     return render(request, "leads/list.html", context)
 
 
-def _safe_next(request) -> str:
-    """Where a row action came from (a list with its filters, or a lead page), if it is ours."""
-    target = request.POST.get("next", "") or request.GET.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return ""
-
-
 def _back(request, lead: Lead):
-    return redirect(_safe_next(request) or reverse("leads:detail", kwargs={"lead_pk": lead.pk}))
+    return redirect(safe_next(request) or reverse("leads:detail", kwargs={"lead_pk": lead.pk}))
 
 
 def _row_response(request, lead_pk: int, error: str = "", done: str = ""):
@@ -94,7 +88,7 @@ def _row_response(request, lead_pk: int, error: str = "", done: str = ""):
         "row_error": error,
         "row_done": done,
         "can_bulk_assign": request.membership.role in MANAGERS,
-        "back_url": _safe_next(request) or reverse("leads:list"),
+        "back_url": safe_next(request) or reverse("leads:list"),
     }
     return render(request, "leads/list.html#row", context)
 
@@ -104,21 +98,14 @@ def _row_action(request, lead_pk: int, form_class, perform, done: str):
     lead = selectors.lead_get(tenant=request.tenant, lead_id=lead_pk)
     ensure_may_act_on(request.membership, lead)
     form = form_class(request.POST, tenant=request.tenant) if form_class else None
-    error = ""
-    if form is not None and not form.is_valid():
-        error = next(iter(form.errors.values()))[0]
-    else:
-        try:
-            perform(lead, form.cleaned_data if form is not None else {})
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-    if request.htmx:
-        return _row_response(request, lead_pk, error=error, done="" if error else done)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, done)
-    return _back(request, lead)
+    error = run_action(form, lambda data: perform(lead, data), describe_errors=first_error)
+    return action_response(
+        request,
+        error=error,
+        done=done,
+        render_part=lambda error, done: _row_response(request, lead_pk, error=error, done=done),
+        redirect_back=lambda: _back(request, lead),
+    )
 
 
 @tenant_member_required
@@ -218,12 +205,12 @@ def lead_actions(request, lead_pk: int):
     context = {
         "lead": selectors.lead_get(tenant=request.tenant, lead_id=lead_pk),
         "options": selectors.row_options(tenant=request.tenant),
-        "back_url": _safe_next(request) or reverse("leads:list"),
+        "back_url": safe_next(request) or reverse("leads:list"),
     }
     return render(request, "leads/_row_actions.html", context)
 
 
-@tenant_member_required(roles=MANAGERS)
+@manager_required
 @require_POST
 def lead_bulk_assign(request):
     form = BulkAssignForm(request.POST, tenant=request.tenant)
@@ -240,8 +227,8 @@ def lead_bulk_assign(request):
             f"{changed} lead{'s' if changed != 1 else ''} now with {owner.user if owner else 'nobody'}.",
         )
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect(_safe_next(request) or reverse("leads:list"))
+        messages.error(request, all_errors(form))
+    return redirect(safe_next(request) or reverse("leads:list"))
 
 
 # --- Saved filters ------------------------------------------------------------------------------

@@ -7,19 +7,19 @@ reason). Every bad link answers 404, and the answers are rate-limited per addres
 import datetime as dt
 import functools
 import secrets
+from dataclasses import dataclass
 
 from axes.helpers import get_client_ip_address
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.kit.signed_tokens import signed_token_read, tenant_from_token
 from crm.models import Membership, Tenant
 from crm.ratelimit import over_limit
 from crm.selectors import sending_brand
-from crm.tenancy import tenant_context
 from leads import services
 from leads.forms.quotes import QuoteAcceptForm, QuoteDeclineForm
 from leads.models import Quote, QuoteLine, QuoteStatus
@@ -29,13 +29,20 @@ ANSWERS_PER_WINDOW = 20
 ANSWER_WINDOW = dt.timedelta(minutes=10)
 
 
-def _read_link(token: str) -> tuple[int, int, str] | None:
-    """(tenant id, quote id, public token) from a link we signed, or None."""
-    try:
-        payload = signing.loads(token, salt=QUOTE_LINK_SALT, max_age=QUOTE_LINK_MAX_AGE)
-        return int(payload["t"]), int(payload["q"]), str(payload["k"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
+@dataclass(frozen=True)
+class _QuoteLink:
+    tenant_id: int
+    quote_id: int
+    key: str  # the quote's public token: revoking it kills every link
+
+
+def _read_link(token: str) -> _QuoteLink | None:
+    return signed_token_read(
+        token,
+        salt=QUOTE_LINK_SALT,
+        max_age=QUOTE_LINK_MAX_AGE,
+        read=lambda payload: _QuoteLink(int(payload["t"]), int(payload["q"]), str(payload["k"])),
+    )
 
 
 def _load_quote(tenant: Tenant, quote_id: int) -> Quote | None:
@@ -56,21 +63,16 @@ def with_quote(view):
     """Resolve the link to its quote and run `view(request, tenant, quote)` as that tenant, in
     its time zone; any link we did not sign, or that was revoked, is a 404."""
 
+    @tenant_from_token(_read_link, refuse=_not_found)
     @functools.wraps(view)
-    def wrapper(request, token: str):
-        link = _read_link(token)
-        tenant = Tenant.objects.filter(pk=link[0]).first() if link else None
-        if tenant is None:
+    def wrapper(request, tenant: Tenant, link: _QuoteLink):
+        quote = _load_quote(tenant, link.quote_id)
+        if quote is None or not secrets.compare_digest(
+            quote.public_token.encode(), link.key.encode()
+        ):
             return _not_found(request)
-        _, quote_id, key = link
-        with tenant_context(tenant), timezone.override(tenant.zone):
-            quote = _load_quote(tenant, quote_id)
-            if quote is None or not secrets.compare_digest(
-                quote.public_token.encode(), key.encode()
-            ):
-                return _not_found(request)
-            # Render inside the tenant's context: the template reads the quote's lines and brand.
-            return view(request, tenant, quote)
+        # Render inside the tenant's context: the template reads the quote's lines and brand.
+        return view(request, tenant, quote)
 
     return wrapper
 

@@ -6,13 +6,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.kit.formatting import money
 from crm.permissions import tenant_member_required
 from leads import selectors, services
 from leads.forms.quotes import PaymentForm, QuoteForm, quote_line_formset
 from leads.models import Lead, Quote, QuoteStatus
 from leads.permissions import ensure_may_act_on, may_act_on
 from leads.quote_links import quote_public_url
-from leads.templatetags.leads_tags import money
 from leads.templatetags.quote_tags import payment_summary
 
 

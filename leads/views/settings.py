@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.kit.access import admin_required
 from crm.models import Tenant
-from crm.permissions import ADMINS, tenant_member_required
 from leads import configuration, selectors
 from leads.aging import describe_delay
 from leads.forms.settings import (
@@ -32,8 +32,6 @@ from leads.models import (
     Stage,
 )
 from leads.services import eligible_members
-
-admin_required = tenant_member_required(roles=ADMINS)
 
 
 def _direction(request) -> str:

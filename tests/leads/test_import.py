@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from crm.kit.csv_files import MAX_UPLOAD_BYTES
 from crm.models import Contact, Notification, TimelineEvent
 from leads import capture
 from leads.models import Lead, LeadImport, LeadImportStatus
@@ -224,7 +225,7 @@ def test_files_that_cannot_be_imported_get_a_clear_error(client, world, content,
 
 def test_an_oversized_upload_is_refused_before_it_is_read(client, world):
     sign_in(client, world.manager)
-    big = "Name,Email\n" + "Ana,ana@example.com\n" * (capture.MAX_UPLOAD_BYTES // 20 + 10)
+    big = "Name,Email\n" + "Ana,ana@example.com\n" * (MAX_UPLOAD_BYTES // 20 + 10)
     response = _upload(client, world, big)
     assert response.status_code == 400
     assert "the limit is 5 MB" in response.content.decode()

@@ -14,12 +14,13 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from comms.models import MessageStatus
 from comms.selectors_outbox import delivery_state
+from crm.kit.actions import action_response, all_errors, run_action
+from crm.kit.redirects import safe_next
 from crm.permissions import tenant_member_required
 from crm.services import contact_set_vip
 from tickets import selectors_inbox as selectors
@@ -55,17 +56,6 @@ INERT_CONTENT_TYPES = {
     "audio/mpeg",
     "video/mp4",
 }
-
-
-def _errors(form) -> str:
-    return " ".join(error for errors in form.errors.values() for error in errors)
-
-
-def _safe_next(request) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return ""
 
 
 # --- The list -----------------------------------------------------------------------------------
@@ -128,9 +118,9 @@ def tickets_bulk(request):
     visible = selectors.visible_tickets(tenant=tenant, membership=membership)
     members = selectors.assignable_members(tenant=tenant, membership=membership)
     form = BulkActionForm(request.POST, tickets=visible, members=members)
-    back = _safe_next(request) or reverse("tickets:inbox")
+    back = safe_next(request, request.POST.get("next", "")) or reverse("tickets:inbox")
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, all_errors(form))
         return redirect(back)
     data = form.cleaned_data
     tickets = list(data["tickets"])
@@ -318,25 +308,21 @@ def _sidebar_action(request, ticket_pk: int, form_class, perform, done: str, for
     """A sidebar control: with htmx the sidebar comes back updated, else the page reloads."""
     ticket = _ticket(request, ticket_pk)
     form = form_class(request.POST, **(form_kwargs(ticket) if form_kwargs else {}))
-    error = ""
-    if not form.is_valid():
-        error = _errors(form)
-    else:
-        try:
-            perform(ticket, form.cleaned_data)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-    if request.htmx:
-        ticket = _ticket(request, ticket_pk)
+    error = run_action(form, lambda data: perform(ticket, data))
+
+    def render_sidebar(error, done):
         context = _sidebar_context(
-            request, ticket, side_error=error, side_done="" if error else done
+            request, _ticket(request, ticket_pk), side_error=error, side_done=done
         )
         return render(request, "tickets/inbox/detail.html#sidebar", context)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, done)
-    return _to_thread(ticket)
+
+    return action_response(
+        request,
+        error=error,
+        done=done,
+        render_part=render_sidebar,
+        redirect_back=lambda: _to_thread(ticket),
+    )
 
 
 @tenant_member_required

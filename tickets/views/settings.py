@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.kit.access import admin_required
 from crm.models import Membership
-from crm.permissions import ADMINS, tenant_member_required
 from tickets import configuration
 from tickets import selectors_settings as selectors
 from tickets.forms_settings import (
@@ -39,9 +39,6 @@ from tickets.models import (
 from tickets.selectors import inbox_settings_get
 from tickets.selectors_settings import RETRYABLE
 from tickets.views.inbox import original_download_response
-
-admin_required = tenant_member_required(roles=ADMINS)
-
 
 # --- Where providers send -------------------------------------------------------------------------
 

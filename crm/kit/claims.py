@@ -1,7 +1,10 @@
-"""Claiming due rows for sending, shared by the sweeps that hand work to Celery (the outbox,
-follow-up reminders): due rows are marked queued in one statement and their ids returned, so the
-caller can enqueue a task for each. Rows another transaction holds are skipped, not waited for,
-so two sweeps never claim the same row."""
+"""Due rows and the sweeps that claim them. Rows another transaction holds are skipped, not
+waited for, so two sweeps never claim the same row.
+
+`claim_due_rows` serves the sweeps that hand work to Celery (the outbox, follow-up reminders):
+due rows are marked queued in one statement and their ids returned, so the caller can enqueue a
+task for each. `lock_due_rows` serves the sweeps that do the work in their own transaction
+(missed follow-ups, sequence steps, status updates, SLA breaches and escalations)."""
 
 import datetime as dt
 
@@ -41,3 +44,22 @@ def claim_due_rows(
     sql = _CLAIM.format(table=model._meta.db_table, column=model._meta.get_field(column).column)
     cursor.execute(sql, [tenant_id, status, up_to, limit, queued, now])
     return [row[0] for row in cursor.fetchall()]
+
+
+def lock_due_rows(
+    queryset: models.QuerySet,
+    *,
+    due_field: str,
+    up_to: dt.datetime,
+    limit: int,
+    order_by: tuple[str, ...] | None = None,
+) -> list:
+    """The rows of `queryset` whose `due_field` is at or before `up_to`, oldest first (by
+    `order_by`, default the due time then pk), at most `limit`, locked FOR UPDATE SKIP LOCKED:
+    rows another transaction holds are skipped, not waited for, so two sweeps never share a row.
+    Runs in the caller's transaction, which holds the locks until it ends."""
+    return list(
+        queryset.select_for_update(skip_locked=True, of=("self",))
+        .filter(**{f"{due_field}__lte": up_to})
+        .order_by(*(order_by or (due_field, "pk")))[:limit]
+    )

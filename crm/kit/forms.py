@@ -1,0 +1,68 @@
+"""Form plumbing: forms built for one tenant, team-member choices, and a service's
+ValidationError shown on the fields the user filled in."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from crm.models import Membership, Tenant
+
+
+class TenantFormMixin:
+    """A form built for one tenant (`tenant=` is required and kept as `self.tenant`).
+
+    Choice fields are declared with empty querysets; the form's `__init__` sets the tenant's own.
+    """
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    """A team member, shown by name, or by name and role where the role matters to the choice."""
+
+    def __init__(self, *args, with_role: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.with_role = with_role
+
+    def label_from_instance(self, membership: Membership) -> str:
+        return str(membership) if self.with_role else str(membership.user)
+
+
+class ServiceErrorsMixin:
+    """Shows a service's ValidationError on the fields the user filled in; an error the form
+    has no field for goes to the top of the form."""
+
+    # Service field name -> the form field that holds it.
+    service_fields: dict[str, str] = {}
+
+    def form_field_for(self, service_field: str) -> str:
+        return self.service_fields.get(service_field, service_field)
+
+    def add_service_error(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for service_field, errors in error.error_dict.items():
+            field = self.form_field_for(service_field)
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class RedisplayMixin:
+    """A form redrawn as posted, without checking it: when a choice changes which fields show."""
+
+    @classmethod
+    def redisplay(cls, data, **kwargs):
+        """The form as posted but unchecked: redrawn when a choice changes which fields show,
+        before the user has finished filling it in."""
+        posted = cls(data, **kwargs)
+        values = {
+            name: field.widget.value_from_datadict(data, None, posted.add_prefix(name))
+            for name, field in posted.fields.items()
+        }
+        # A field that was not on the page starts from its default.
+        return cls(initial={k: v for k, v in values.items() if v is not None}, **kwargs)
+
+    def current(self, name: str):
+        """The field's value as shown: posted, else initial."""
+        return self[name].value()

@@ -1,0 +1,234 @@
+"""The shared kit (crm/kit): each piece of plumbing, tested once where it is written."""
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+
+import pytest
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.test import RequestFactory
+
+from crm.kit.actions import first_error, run_action
+from crm.kit.csv_files import (
+    CsvLayout,
+    ImportFileError,
+    csv_data_rows,
+    csv_header,
+    csv_records,
+    csv_stream,
+    decode_csv_upload,
+    rejected_rows_csv,
+    spreadsheet_safe,
+)
+from crm.kit.formatting import money, short_datetime
+from crm.kit.forms import MemberChoiceField, ServiceErrorsMixin, TenantFormMixin
+from crm.kit.redirects import safe_next
+from crm.kit.signed_tokens import signed_token_read
+from crm.models import Membership, Role, Tenant, User
+
+
+def _post(next_url: str, *, secure: bool = False):
+    return RequestFactory().post("/", {"next": next_url}, secure=secure)
+
+
+class TestSafeNext:
+    @pytest.mark.parametrize("url", ["/leads/", "/leads/?stage=3&sort=-age", "/followups/#due"])
+    def test_accepts_a_path_on_this_site(self, url):
+        assert safe_next(_post(url)) == url
+
+    def test_accepts_an_absolute_url_to_this_host(self):
+        assert safe_next(_post("http://testserver/leads/")) == "http://testserver/leads/"
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "//evil.com",
+            "https://evil.com",
+            "http://evil.com/leads/",
+            "///evil.com",
+            "/\\evil.com",
+            "javascript:alert(1)",
+            "\x00/leads/",
+            "/leads/\x00",
+            "/leads/\r\nSet-Cookie: x=1",
+            "/\t/evil.com",
+        ],
+    )
+    def test_refuses_another_site_or_control_characters(self, url):
+        assert safe_next(_post(url)) == ""
+
+    def test_a_page_served_over_https_does_not_send_back_to_http(self):
+        assert safe_next(_post("http://testserver/leads/", secure=True)) == ""
+
+    def test_reads_next_from_the_post_then_the_query(self):
+        both = RequestFactory().post("/?next=/from-query/", {"next": "/from-post/"})
+        query_only = RequestFactory().post("/?next=/from-query/")
+        assert safe_next(both) == "/from-post/"
+        assert safe_next(query_only) == "/from-query/"
+
+    def test_an_explicit_url_ignores_the_request(self):
+        request = _post("/leads/")
+        assert safe_next(request, "") == ""
+        assert safe_next(request, "/tickets/") == "/tickets/"
+
+    def test_within_keeps_the_user_under_a_prefix(self):
+        request = _post("/")
+        assert safe_next(request, "/portal/jobs/", within="/portal/") == "/portal/jobs/"
+        assert safe_next(request, "/leads/", within="/portal/") == ""
+
+
+class TestMemberChoiceField:
+    def test_shows_the_name_or_the_name_and_role(self):
+        user = User(full_name="Dana Reyes", email="dana@example.com")
+        membership = Membership(user=user, role=Role.MANAGER)
+        assert (
+            MemberChoiceField(queryset=Membership.unscoped.none()).label_from_instance(membership)
+            == "Dana Reyes"
+        )
+        with_role = MemberChoiceField(queryset=Membership.unscoped.none(), with_role=True)
+        assert with_role.label_from_instance(membership) == "Dana Reyes (Manager)"
+
+
+class _PlanForm(ServiceErrorsMixin, TenantFormMixin, forms.Form):
+    service_fields = {"offset_minutes": "offset"}
+
+    offset = forms.IntegerField()
+    name = forms.CharField()
+
+
+class TestForms:
+    def test_a_tenant_form_keeps_its_tenant_and_requires_it(self):
+        tenant = Tenant(name="Acme")
+        assert _PlanForm({}, tenant=tenant).tenant is tenant
+        with pytest.raises(TypeError):
+            _PlanForm({})
+
+    def test_service_errors_land_on_the_fields_the_user_filled_in(self):
+        form = _PlanForm({"offset": "5", "name": "x"}, tenant=Tenant())
+        assert form.is_valid()
+        form.add_service_error(
+            ValidationError({"offset_minutes": "Too soon.", "name": "Taken.", "other": "Odd."})
+        )
+        assert form.errors == {"offset": ["Too soon."], "name": ["Taken."], "__all__": ["Odd."]}
+
+    def test_a_plain_service_error_goes_to_the_top_of_the_form(self):
+        form = _PlanForm({"offset": "5", "name": "x"}, tenant=Tenant())
+        form.is_valid()
+        form.add_service_error(ValidationError("Not now."))
+        assert form.non_field_errors() == ["Not now."]
+
+
+class _NoteForm(forms.Form):
+    body = forms.CharField()
+    count = forms.IntegerField()
+
+
+class TestRunAction:
+    def test_an_invalid_form_is_not_performed(self):
+        performed = []
+        error = run_action(_NoteForm({"count": "x"}), performed.append)
+        assert performed == []
+        assert error == "This field is required. Enter a whole number."
+
+    def test_first_error_only(self):
+        error = run_action(_NoteForm({}), print, describe_errors=first_error)
+        assert error == "This field is required."
+
+    def test_a_service_refusal_becomes_the_error(self):
+        def refuse(data):
+            raise ValidationError(["Closed.", "Ask a manager."])
+
+        assert run_action(None, refuse) == "Closed. Ask a manager."
+
+    def test_success_performs_with_the_cleaned_data(self):
+        performed = []
+        assert run_action(_NoteForm({"body": "hi", "count": "2"}), performed.append) == ""
+        assert performed == [{"body": "hi", "count": 2}]
+
+
+class TestSignedTokenRead:
+    def _read(self, token, **kwargs):
+        return signed_token_read(token, salt="kit.test", read=lambda p: int(p["t"]), **kwargs)
+
+    def test_reads_a_token_we_signed(self):
+        assert self._read(signing.dumps({"t": "7"}, salt="kit.test")) == 7
+
+    def test_fails_closed_on_a_token_we_did_not_sign(self):
+        assert self._read("nonsense") is None
+        assert self._read(signing.dumps({"t": 7}, salt="another.salt")) is None
+
+    @pytest.mark.parametrize("payload", [{"x": 7}, {"t": "seven"}, ["t"]])
+    def test_fails_closed_on_a_payload_it_cannot_read(self, payload):
+        assert self._read(signing.dumps(payload, salt="kit.test")) is None
+
+    def test_an_expired_token_reads_as_none(self):
+        token = signing.dumps({"t": 7}, salt="kit.test")
+        assert self._read(token, max_age=-1) is None
+
+
+class TestCsvFiles:
+    def test_decodes_utf8_with_a_byte_order_mark_and_falls_back_to_windows_1252(self):
+        assert decode_csv_upload("\ufeffName\nZoë\n".encode()) == ("Name\nZoë\n", "")
+        text, note = decode_csv_upload("Name\nZoë\n".encode("cp1252"))
+        assert text == "Name\nZoë\n"
+        assert "Windows-1252" in note
+
+    @pytest.mark.parametrize("raw", [b"PK\x03\x04rest", b"%PDF-1.7", b"a,b\x00c"])
+    def test_refuses_what_is_not_csv_text(self, raw):
+        with pytest.raises(ImportFileError):
+            decode_csv_upload(raw)
+
+    def test_finds_the_delimiter_and_skips_blank_records(self):
+        text = 'Name;Email\n\nAna;"a@x.test"\n"Bo\nB";b@x.test\n'
+        delimiter, headers = csv_header(text)
+        assert (delimiter, headers) == (";", ["Name", "Email"])
+        layout = CsvLayout(headers, delimiter, {"name": 0}, [])
+        assert list(csv_data_rows(text, layout)) == [
+            (3, ["Ana", "a@x.test"]),
+            (4, ["Bo\nB", "b@x.test"]),
+        ]
+
+    def test_an_unclosed_quote_is_an_error_naming_the_line(self):
+        with pytest.raises(ImportFileError, match="Line"):
+            list(csv_records('a,b\n"open,2\n', ","))
+
+    @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+    def test_a_formula_is_written_as_text(self, cell):
+        assert spreadsheet_safe(cell) == "'" + cell
+
+    def test_plain_cells_and_none_are_left_alone(self):
+        assert spreadsheet_safe("Ana") == "Ana"
+        assert spreadsheet_safe(None) == ""
+        assert spreadsheet_safe(3) == "3"
+
+    def test_streams_rows_after_a_byte_order_mark(self):
+        chunks = list(csv_stream([["a", "b,c"], [1, 2]], byte_order_mark=True))
+        assert chunks == ["\ufeff", 'a,"b,c"\r\n', "1,2\r\n"]
+
+    def test_rejected_rows_are_formula_safe(self):
+        out = rejected_rows_csv(
+            headers=["Name"], rejected=[{"line": 2, "reasons": ["No email"], "cells": ["=x"]}]
+        )
+        assert out == "\ufeffLine,Reason,Name\r\n2,No email,'=x\r\n"
+
+
+class TestFormatting:
+    @pytest.mark.parametrize(
+        ("value", "currency", "shown"),
+        [
+            (18000, "USD", "$18,000"),
+            (Decimal("1234.5"), "EUR", "€1,234.50"),
+            ("99.99", "GBP", "£99.99"),
+            (5, "CHF", "CHF 5"),
+            (None, "USD", "—"),
+            ("", "USD", "—"),
+        ],
+    )
+    def test_money(self, value, currency, shown):
+        assert money(value, currency) == shown
+
+    def test_short_datetime_in_a_zone(self):
+        at = dt.datetime(2026, 3, 4, 14, 30, tzinfo=dt.UTC)
+        assert short_datetime(at, zoneinfo.ZoneInfo("America/New_York")) == "Wed Mar 4, 09:30"
