@@ -12,6 +12,8 @@ The core cannot know the fields of the apps above it, so each app declares its o
   removes them with another declared model's rows);
 - the export's sections, as `ExportKind`s reading a `DataSubject`.
 
+Each app calls `register_personal_models(...)` and `register_export_kinds(...)` at import.
+
 crm/erasure.py runs the declarations and portal/data_export.py writes the sections; a test walks
 every model that reaches a contact and fails on a text field declared neither erased nor kept.
 """
@@ -41,6 +43,8 @@ BLANK = Blank()
 
 @dataclass(frozen=True)
 class Replace:
+    """A fixed value in place of the old one, such as the ERASED placeholder."""
+
     value: Any
 
 
@@ -53,6 +57,8 @@ class Rewrite:
 
 @dataclass(frozen=True)
 class Keep:
+    """The field stays; the reason says why (a figure the business keeps, our own words…)."""
+
     reason: str
 
 
