@@ -23,8 +23,11 @@ from crm.models import Role
 from crm.tenancy import rls, tenant_context
 from tests import factories
 
+# The configured database's name, before the test set-up points the connections elsewhere.
+CONFIGURED_DATABASE = settings.DATABASES["owner"]["NAME"]
 
-def _maintenance_connection() -> psycopg.Connection:
+
+def maintenance_connection() -> psycopg.Connection:
     owner = settings.DATABASES["owner"]
     return psycopg.connect(
         dbname="postgres",
@@ -36,14 +39,14 @@ def _maintenance_connection() -> psycopg.Connection:
     )
 
 
-def _point_connections_at(database: str) -> None:
+def point_connections_at(database: str) -> None:
     for alias in ("default", "owner"):
         settings.DATABASES[alias]["NAME"] = database
         connections[alias].settings_dict["NAME"] = database
         connections[alias].close()
 
 
-def _close_connections() -> None:
+def close_connections() -> None:
     for connection in connections.all():
         connection.close()
 
@@ -76,30 +79,30 @@ def _database_exists(conn: psycopg.Connection, name: str) -> bool:
     return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
 
 
-def _drop_database(conn: psycopg.Connection, name: str) -> None:
+def drop_database(conn: psycopg.Connection, name: str) -> None:
     conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _migrate_into(database: str, django_db_blocker) -> None:
-    _point_connections_at(database)
+    point_connections_at(database)
     with django_db_blocker.unblock():
         call_command("migrate", database="owner", verbosity=0, interactive=False)
         with connections["owner"].cursor() as cursor:
             cursor.execute(_grant_truncate().as_string())
-    _close_connections()
+    close_connections()
 
 
 @contextlib.contextmanager
-def _migrated_template(django_db_blocker):
+def migrated_template(django_db_blocker):
     """A migrated database to copy, built once while the migrations stay the same.
 
     Built under a session advisory lock (held until the copy is made), so parallel runs and
     xdist workers build it once and never copy a template that is being replaced; built under a
     temporary name and renamed when complete, so a killed run never leaves a half-migrated one.
     Templates of older migrations, and half-built ones, are dropped."""
-    prefix = f"test_{settings.DATABASES['owner']['NAME']}_template_"
+    prefix = f"test_{CONFIGURED_DATABASE}_template_"
     template = prefix + _schema_fingerprint()
-    with _maintenance_connection() as conn:
+    with maintenance_connection() as conn:
         conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [prefix])
         try:
             if not _database_exists(conn, template):
@@ -107,7 +110,7 @@ def _migrated_template(django_db_blocker):
                     "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [prefix]
                 ).fetchall()
                 for (name,) in stale:
-                    _drop_database(conn, name)
+                    drop_database(conn, name)
                 building = f"{template}_building"
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(building)))
                 _migrate_into(building, django_db_blocker)
@@ -125,19 +128,29 @@ def _migrated_template(django_db_blocker):
 def django_db_setup(django_test_environment, django_db_blocker):
     # A database per process (each run, each xdist worker), copied from the migrated template, so
     # two runs on one server (a developer's and CI's) never collide.
-    test_database = f"test_{settings.DATABASES['owner']['NAME']}_{os.getpid()}"
-    with _migrated_template(django_db_blocker) as (conn, template):
-        _drop_database(conn, test_database)
+    test_database = f"test_{CONFIGURED_DATABASE}_{os.getpid()}"
+    with migrated_template(django_db_blocker) as (conn, template):
+        drop_database(conn, test_database)
         conn.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                 sql.Identifier(test_database), sql.Identifier(template)
             )
         )
-    _point_connections_at(test_database)
+    point_connections_at(test_database)
     yield
-    _close_connections()
-    with _maintenance_connection() as conn:
-        _drop_database(conn, test_database)
+    close_connections()
+    with maintenance_connection() as conn:
+        drop_database(conn, test_database)
+
+
+def forget_cached_values() -> None:
+    """Delete this process's cache entries (the Redis database is shared by every test run)."""
+    from django.core.cache import cache
+
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
 
 
 @dataclass
