@@ -22,15 +22,22 @@ install: $(VENV)/.synced
 dev: install
 	$(DEVENV) dev -- $(VENV)/bin/honcho --procfile Procfile.dev start
 
+# Tests run in parallel processes (pytest-xdist), each on its own copy of a migrated template
+# database (tests/conftest.py); a test file stays on one process, so a browser module starts
+# Chromium once. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(DEVENV) test -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(DEVENV) test -- $(PY) manage.py makemigrations --check --dry-run
+	$(DEVENV) test -- $(PYTEST) $(PYTEST_ARGS)
 
 # Unit tests only, without the browser suite.
 test-fast: install
-	$(DEVENV) test -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(DEVENV) test -- $(PYTEST) -m "not browser" $(PYTEST_ARGS)
 
 # Security checks (CI runs them after the tests; ruff's security rules run in `make test`): Django's
 # deployment checks under production settings with throwaway values (nothing connects to them),

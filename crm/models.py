@@ -39,6 +39,11 @@ def default_business_hours() -> dict:
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
+def time_zone_choices() -> list[tuple[str, str]]:
+    # A callable, so migrations name it instead of freezing this host's zone list into them.
+    return TIME_ZONE_CHOICES
+
+
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     SMS = "sms", "SMS"
@@ -61,7 +66,7 @@ class Tenant(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
-    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="UTC")
     currency = models.CharField(
         max_length=3,
         default="USD",
@@ -156,7 +161,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=200)
     time_zone = models.CharField(
         max_length=64,
-        choices=TIME_ZONE_CHOICES,
+        choices=time_zone_choices,
         blank=True,
         help_text="Where the person works (daily digest, calendar); empty: the team's time zone.",
     )

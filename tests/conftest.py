@@ -1,15 +1,18 @@
-"""Test set-up: a fresh test database migrated by the owner role, tests run as the app role.
+"""Test set-up: a test database copied from a migrated template, tests run as the app role.
 
 The suite connects exactly as production does (the non-owner app role, so row-level security
 applies); only creating the database and migrating use the owner.
 """
 
 import contextlib
+import hashlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
@@ -17,11 +20,14 @@ from psycopg import sql
 
 from crm import dbconfig
 from crm.models import Role
-from crm.tenancy import tenant_context
+from crm.tenancy import rls, tenant_context
 from tests import factories
 
+# The configured database's name, before the test set-up points the connections elsewhere.
+CONFIGURED_DATABASE = settings.DATABASES["owner"]["NAME"]
 
-def _maintenance_connection() -> psycopg.Connection:
+
+def maintenance_connection() -> psycopg.Connection:
     owner = settings.DATABASES["owner"]
     return psycopg.connect(
         dbname="postgres",
@@ -33,41 +39,118 @@ def _maintenance_connection() -> psycopg.Connection:
     )
 
 
-def _point_connections_at(database: str) -> None:
+def point_connections_at(database: str) -> None:
     for alias in ("default", "owner"):
         settings.DATABASES[alias]["NAME"] = database
         connections[alias].settings_dict["NAME"] = database
         connections[alias].close()
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_test_environment, django_db_blocker):
-    # One database per run, so two runs on one server (a developer's and CI's) never collide.
-    test_database = f"test_{settings.DATABASES['owner']['NAME']}_{os.getpid()}"
-    with _maintenance_connection() as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(test_database))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(test_database)))
-    _point_connections_at(test_database)
+def close_connections() -> None:
+    for connection in connections.all():
+        connection.close()
+
+
+def _grant_truncate() -> sql.Composed:
+    # Transactional tests flush tables between tests as the app role; production never grants
+    # TRUNCATE (it ignores row-level security).
+    return sql.SQL("GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {}").format(
+        sql.Identifier(dbconfig.app_role())
+    )
+
+
+def _schema_fingerprint() -> str:
+    """What shapes the migrated test database: every app's migration files, the row-level
+    security and grants applied after migrating, and the TRUNCATE grant above."""
+    digest = hashlib.sha256()
+    for app_config in sorted(apps.get_app_configs(), key=lambda config: config.label):
+        for path in sorted((Path(app_config.path) / "migrations").glob("*.py")):
+            digest.update(f"{app_config.label}/{path.name}\0".encode())
+            digest.update(path.read_bytes())
+    digest.update(rls.CURRENT_TENANT_FUNCTION.encode())
+    for model in rls.tenant_owned_models():
+        digest.update("\n".join(rls._policy_statements(model)).encode())
+    digest.update(dbconfig.app_role().encode())
+    digest.update(_grant_truncate().as_string().encode())
+    return digest.hexdigest()[:16]
+
+
+def _database_exists(conn: psycopg.Connection, name: str) -> bool:
+    return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+def drop_database(conn: psycopg.Connection, name: str) -> None:
+    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _migrate_into(database: str, django_db_blocker) -> None:
+    point_connections_at(database)
     with django_db_blocker.unblock():
         call_command("migrate", database="owner", verbosity=0, interactive=False)
         with connections["owner"].cursor() as cursor:
-            # Transactional tests flush tables between tests as the app role; production never
-            # grants TRUNCATE (it ignores row-level security).
-            cursor.execute(
-                sql.SQL("GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {}")
-                .format(sql.Identifier(dbconfig.app_role()))
-                .as_string()
-            )
-        connections["owner"].close()
-    yield
-    for connection in connections.all():
-        connection.close()
-    with _maintenance_connection() as conn:
+            cursor.execute(_grant_truncate().as_string())
+    close_connections()
+
+
+@contextlib.contextmanager
+def migrated_template(django_db_blocker):
+    """A migrated database to copy, built once while the migrations stay the same.
+
+    Built under a session advisory lock (held until the copy is made), so parallel runs and
+    xdist workers build it once and never copy a template that is being replaced; built under a
+    temporary name and renamed when complete, so a killed run never leaves a half-migrated one.
+    Templates of older migrations, and half-built ones, are dropped."""
+    prefix = f"test_{CONFIGURED_DATABASE}_template_"
+    template = prefix + _schema_fingerprint()
+    with maintenance_connection() as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [prefix])
+        try:
+            if not _database_exists(conn, template):
+                stale = conn.execute(
+                    "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [prefix]
+                ).fetchall()
+                for (name,) in stale:
+                    drop_database(conn, name)
+                building = f"{template}_building"
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(building)))
+                _migrate_into(building, django_db_blocker)
+                conn.execute(
+                    sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                        sql.Identifier(building), sql.Identifier(template)
+                    )
+                )
+            yield conn, template
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [prefix])
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    # A database per process (each run, each xdist worker), copied from the migrated template, so
+    # two runs on one server (a developer's and CI's) never collide.
+    test_database = f"test_{CONFIGURED_DATABASE}_{os.getpid()}"
+    with migrated_template(django_db_blocker) as (conn, template):
+        drop_database(conn, test_database)
         conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(test_database))
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(test_database), sql.Identifier(template)
+            )
         )
+    point_connections_at(test_database)
+    yield
+    close_connections()
+    with maintenance_connection() as conn:
+        drop_database(conn, test_database)
+
+
+def forget_cached_values() -> None:
+    """Delete this process's cache entries (the Redis database is shared by every test run)."""
+    from django.core.cache import cache
+
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
 
 
 @dataclass

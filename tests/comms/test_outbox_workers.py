@@ -195,11 +195,11 @@ def _kill(worker: Worker) -> None:
 
 def _sending(name: str) -> bool:
     """Whether one of the worker's database sessions is paused inside a sandbox delivery, i.e.
-    inside message_send's transaction."""
+    inside message_send's transaction (on this run's database: parallel runs name workers alike)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE application_name = %s AND wait_event = 'PgSleep'",
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = %s AND wait_event = 'PgSleep'",
             [name],
         )
         return cursor.fetchone()[0] > 0

@@ -2,10 +2,22 @@
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from psycopg import sql
+
+from tests.conftest import (
+    close_connections,
+    drop_database,
+    forget_cached_values,
+    maintenance_connection,
+    migrated_template,
+    point_connections_at,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -51,16 +63,90 @@ def _launch_browser():
         browser.close()
 
 
-@pytest.fixture
-def demo(transactional_db):
-    # Without the dashboard's lead history: a minute less per test on a slow machine.
-    call_command("seed_demo", "--without-history", verbosity=0)
+class DemoCopies:
+    """The demo seeded once per test process into a database of its own, and a fresh copy of it
+    (database and attachment files) for each test that asks: a second, where seeding takes from
+    seconds to a minute. The test's connections (the live server's too) point at the copy."""
+
+    def __init__(self, django_db_blocker):
+        self.blocker = django_db_blocker
+        self.test_database = settings.DATABASES["default"]["NAME"]
+        self.copy = f"{self.test_database}_demo"
+        self.files = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
+        self.seeded: dict[tuple[str, ...], tuple[str, Path]] = {}
+
+    def _seed(self, options: tuple[str, ...]) -> tuple[str, Path]:
+        database = f"{self.test_database}_seeded_{len(self.seeded)}"
+        with migrated_template(self.blocker) as (conn, template):
+            drop_database(conn, database)
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(database), sql.Identifier(template)
+                )
+            )
+        point_connections_at(database)
+        try:
+            with self.blocker.unblock():
+                call_command("seed_demo", *options, verbosity=0)
+        finally:
+            close_connections()
+            point_connections_at(self.test_database)
+        files = Path(tempfile.mkdtemp(prefix="threadline-demo-files-"))
+        shutil.copytree(self.files, files, dirs_exist_ok=True)
+        return database, files
+
+    def open(self, *options: str) -> None:
+        if options not in self.seeded:
+            self.seeded[options] = self._seed(options)
+        database, files = self.seeded[options]
+        close_connections()
+        with maintenance_connection() as conn:
+            drop_database(conn, self.copy)
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(self.copy), sql.Identifier(database)
+                )
+            )
+        point_connections_at(self.copy)
+        shutil.rmtree(self.files)
+        shutil.copytree(files, self.files)
+        # Every copy has the same ids: values an earlier test cached under them must not show.
+        forget_cached_values()
+
+    def close(self) -> None:
+        close_connections()
+        point_connections_at(self.test_database)
+        with maintenance_connection() as conn:
+            drop_database(conn, self.copy)
+
+    def drop(self) -> None:
+        with maintenance_connection() as conn:
+            for database, files in self.seeded.values():
+                drop_database(conn, database)
+                shutil.rmtree(files, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def demo_copies(django_db_setup, django_db_blocker):
+    copies = DemoCopies(django_db_blocker)
+    yield copies
+    copies.drop()
 
 
 @pytest.fixture
-def demo_with_history(transactional_db):
+def demo(transactional_db, demo_copies):
+    # Without the dashboard's lead history: a minute less to seed on a slow machine.
+    demo_copies.open("--without-history")
+    yield
+    demo_copies.close()
+
+
+@pytest.fixture
+def demo_with_history(transactional_db, demo_copies):
     """The whole demo, as `make dev` seeds it: the dashboard's twelve weeks included."""
-    call_command("seed_demo", verbosity=0)
+    demo_copies.open()
+    yield
+    demo_copies.close()
 
 
 @pytest.fixture
