@@ -5,11 +5,11 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from crm.models import Contact, Membership, Tenant
+from crm.models import Contact, ContactEmail, ContactPhone, Membership, Tenant
 from crm.pagination import KeysetPage, keyset_page
 from followups.models import (
     OPEN_STATUSES,
@@ -41,24 +41,6 @@ def follow_up_types(*, tenant: Tenant) -> QuerySet[FollowUpType]:
 
 def follow_up_templates(*, tenant: Tenant) -> QuerySet[FollowUpTemplate]:
     return FollowUpTemplate.objects.filter(tenant=tenant, is_archived=False).select_related("type")
-
-
-def contacts_matching(*, tenant: Tenant, text: str, most: int = 12) -> list[Contact]:
-    """Contacts for the create form's picker: name, company or email starting with the text."""
-    text = text.strip()
-    if not text:
-        return []
-    return list(
-        Contact.objects.filter(tenant=tenant)
-        .filter(
-            Q(first_name__istartswith=text)
-            | Q(last_name__istartswith=text)
-            | Q(company_name__istartswith=text)
-            | Q(emails__email__istartswith=text)
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "pk")[:most]
-    )
 
 
 # --- Filtering ------------------------------------------------------------------------------------
@@ -168,6 +150,28 @@ def follow_up_page(
         order=ORDERS.get(order, ORDERS["soonest"]),
         after=after,
         per_page=FOLLOW_UPS_PER_PAGE,
+    )
+
+
+def follow_ups_for_export(
+    *, tenant: Tenant, membership: Membership, query: FollowUpQuery, zone: zoneinfo.ZoneInfo
+) -> QuerySet[FollowUp]:
+    """Every follow-up the query selects, in its order, with the contacts' emails and phones the
+    CSV shows (primary first)."""
+    return (
+        follow_ups_filtered(tenant=tenant, membership=membership, query=query, zone=zone)
+        .prefetch_related(
+            Prefetch(
+                "contact__emails",
+                queryset=ContactEmail.objects.filter(tenant=tenant).order_by("-is_primary", "id"),
+            ),
+            Prefetch(
+                "contact__phones",
+                queryset=ContactPhone.objects.filter(tenant=tenant).order_by("-is_primary", "id"),
+            ),
+        )
+        .select_related("assignee__user")
+        .order_by(*ORDERS.get(query.order, ORDERS["soonest"]))
     )
 
 

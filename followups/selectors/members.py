@@ -39,6 +39,11 @@ def acted_on_by(membership: Membership) -> Q:
     return Q(assignee=membership) | Q(created_by_id=membership.user_id)
 
 
+def follow_ups_changeable_by(*, tenant: Tenant, membership: Membership) -> QuerySet[FollowUp]:
+    """The follow-ups the member may change (bulk actions keep only those of the ticked rows)."""
+    return FollowUp.objects.filter(tenant=tenant).filter(acted_on_by(membership))
+
+
 def assignable_members(*, tenant: Tenant) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(tenant=tenant, is_active=True)

@@ -6,6 +6,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import Count, DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.models import Contact, Membership, Tenant
@@ -120,6 +121,14 @@ class FollowUpTimeline:
     upcoming: list[FollowUp]  # open, soonest first
     past: list[FollowUp]  # finished, latest first
     total: int
+
+
+def timeline_contact_get(*, tenant: Tenant, contact_id: int) -> Contact:
+    return get_object_or_404(Contact.objects.filter(tenant=tenant), pk=contact_id)
+
+
+def timeline_lead_get(*, tenant: Tenant, lead_id: int) -> Lead:
+    return get_object_or_404(Lead.objects.filter(tenant=tenant), pk=lead_id)
 
 
 def follow_up_timeline(

@@ -3,7 +3,6 @@ confirm, and the rejected rows as a file to fix."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,11 +10,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.csv_files import rejected_rows_csv
-from crm.models import ContactEmail, ContactPhone
 from crm.permissions import tenant_member_required
 from followups import csv_format
 from followups.forms.settings import FollowUpImportForm
-from followups.selectors.lists import ORDERS, follow_ups_filtered
+from followups.selectors.lists import follow_ups_for_export
 from followups.services import csv_import
 from followups.views.common import filter_form, in_member_zone
 
@@ -29,22 +27,8 @@ def follow_ups_export(request):
     """The list as filtered (the same query string as the list), all pages, as CSV."""
     tenant = request.tenant
     query = filter_form(request, request.GET).query()
-    follow_ups = (
-        follow_ups_filtered(
-            tenant=tenant, membership=request.membership, query=query, zone=request.zone
-        )
-        .prefetch_related(
-            Prefetch(
-                "contact__emails",
-                queryset=ContactEmail.objects.filter(tenant=tenant).order_by("-is_primary", "id"),
-            ),
-            Prefetch(
-                "contact__phones",
-                queryset=ContactPhone.objects.filter(tenant=tenant).order_by("-is_primary", "id"),
-            ),
-        )
-        .select_related("assignee__user")
-        .order_by(*ORDERS.get(query.order, ORDERS["soonest"]))
+    follow_ups = follow_ups_for_export(
+        tenant=tenant, membership=request.membership, query=query, zone=request.zone
     )
     # Read now, inside the request's tenant transaction; the response streams what was read.
     rows = list(follow_ups.iterator(chunk_size=2000))

@@ -9,8 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.kit.actions import all_errors
 from crm.kit.formatting import short_datetime
 from crm.kit.redirects import safe_next
-from crm.models import Contact
 from crm.permissions import tenant_member_required
 from crm.selectors import contact_get
 from followups.forms.follow_ups import (
@@ -32,8 +30,15 @@ from followups.models import FollowUp, FollowUpTemplate, Outcome, Source
 from followups.selectors import board as board_selectors
 from followups.selectors import calendar as calendar_selectors
 from followups.selectors import detail as detail_selectors
+from followups.selectors.create import (
+    contact_candidates,
+    lead_to_follow_up,
+    leads_to_link,
+    template_to_follow_up,
+    ticket_to_follow_up,
+    tickets_to_link,
+)
 from followups.selectors.lists import (
-    contacts_matching,
     filter_labels,
     follow_up_page,
     follow_up_templates,
@@ -41,8 +46,8 @@ from followups.selectors.lists import (
     saved_filter_get,
     saved_filters_for,
 )
-from followups.selectors.members import acted_on_by, assignable_members
-from followups.selectors.widgets import follow_up_timeline
+from followups.selectors.members import assignable_members, follow_ups_changeable_by
+from followups.selectors.widgets import follow_up_timeline, timeline_contact_get, timeline_lead_get
 from followups.services import followups as services
 from followups.services import saved_filters
 from followups.views.common import (
@@ -52,8 +57,6 @@ from followups.views.common import (
     query_string,
     tab_query,
 )
-from leads.models import Lead, LeadStatus
-from tickets.selectors_inbox import visible_tickets
 
 # --- The list -------------------------------------------------------------------------------------
 
@@ -111,7 +114,7 @@ def follow_ups_bulk(request):
     """One change to the ticked follow-ups the member may change (others are left out)."""
     tenant, membership = request.tenant, request.membership
     members = assignable_members(tenant=tenant)
-    changeable = FollowUp.objects.filter(tenant=tenant).filter(acted_on_by(membership))
+    changeable = follow_ups_changeable_by(tenant=tenant, membership=membership)
     form = BulkForm(request.POST, follow_ups=changeable, members=members)
     back = safe_next(request) or reverse("followups:list")
     if not form.is_valid():
@@ -289,17 +292,12 @@ def _prefill(request) -> dict:
     tenant = request.tenant
     lead = ticket = contact = None
     if ticket_pk := _pk(request.GET.get("ticket")):
-        ticket = get_object_or_404(
-            visible_tickets(tenant=tenant, membership=request.membership).select_related(
-                "contact", "lead", "assignee"
-            ),
-            pk=ticket_pk,
+        ticket = ticket_to_follow_up(
+            tenant=tenant, membership=request.membership, ticket_id=ticket_pk
         )
         contact, lead = ticket.contact, ticket.lead
     if lead_pk := _pk(request.GET.get("lead")):
-        lead = get_object_or_404(
-            Lead.objects.filter(tenant=tenant).select_related("contact", "owner"), pk=lead_pk
-        )
+        lead = lead_to_follow_up(tenant=tenant, lead_id=lead_pk)
         contact = lead.contact
     if contact is None and (contact_pk := _pk(request.GET.get("contact"))):
         contact = contact_get(tenant=tenant, contact_id=contact_pk)
@@ -310,7 +308,7 @@ def _template(request) -> FollowUpTemplate | None:
     template_pk = _pk(request.GET.get("template") or request.POST.get("template"))
     if template_pk is None:
         return None
-    return get_object_or_404(follow_up_templates(tenant=request.tenant), pk=template_pk)
+    return template_to_follow_up(tenant=request.tenant, template_id=template_pk)
 
 
 def _initial(request, *, lead, ticket, template, now) -> dict:
@@ -344,23 +342,19 @@ def _initial(request, *, lead, ticket, template, now) -> dict:
 
 def _create_form(request, *, contact, lead, ticket, template, now) -> FollowUpForm:
     tenant = request.tenant
-    candidates = contacts_matching(tenant=tenant, text=request.GET.get("contact_q", ""))
-    chosen = _pk(request.POST.get("contact"))
-    if contact is None and chosen and chosen not in {c.pk for c in candidates}:
-        candidates += list(Contact.objects.filter(tenant=tenant, pk=chosen))
-    # The contact's open leads and the tickets the member may see (and the ones it started from).
-    leads = Lead.objects.filter(tenant=tenant, contact=contact).filter(
-        Q(status=LeadStatus.OPEN) | Q(pk=lead.pk if lead else None)
+    candidates = contact_candidates(
+        tenant=tenant,
+        text=request.GET.get("contact_q", ""),
+        chosen_id=_pk(request.POST.get("contact")) if contact is None else None,
     )
-    tickets = visible_tickets(tenant=tenant, membership=request.membership).filter(contact=contact)
     return FollowUpForm(
         request.POST or None,
         initial=_initial(request, lead=lead, ticket=ticket, template=template, now=now),
         tenant=tenant,
         contact=contact,
         candidates=candidates,
-        leads=leads.order_by("-created_at") if contact else leads.none(),
-        tickets=tickets.order_by("-created_at") if contact else tickets.none(),
+        leads=leads_to_link(tenant=tenant, contact=contact, lead=lead),
+        tickets=tickets_to_link(tenant=tenant, membership=request.membership, contact=contact),
     )
 
 
@@ -428,7 +422,7 @@ def _default_type(tenant):
 @in_member_zone
 @require_GET
 def contact_panel(request, contact_pk: int):
-    contact = get_object_or_404(Contact.objects.filter(tenant=request.tenant), pk=contact_pk)
+    contact = timeline_contact_get(tenant=request.tenant, contact_id=contact_pk)
     timeline = follow_up_timeline(tenant=request.tenant, contact=contact)
     return _panel(request, timeline, contact=contact)
 
@@ -437,7 +431,7 @@ def contact_panel(request, contact_pk: int):
 @in_member_zone
 @require_GET
 def lead_panel(request, lead_pk: int):
-    lead = get_object_or_404(Lead.objects.filter(tenant=request.tenant), pk=lead_pk)
+    lead = timeline_lead_get(tenant=request.tenant, lead_id=lead_pk)
     timeline = follow_up_timeline(tenant=request.tenant, lead=lead)
     return _panel(request, timeline, lead=lead)
 
