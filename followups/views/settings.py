@@ -1,6 +1,7 @@
 """/settings/ pages for follow-ups (admins): follow-up types, follow-up templates, and the
 neglect thresholds (the team's and per stage) with the hour of the daily digest. Every write goes
-through followups.services.configuration."""
+through followups.services.configuration (the built-in types are made by follow_up_types_ensure
+the first time a page shows them)."""
 
 import copy
 
