@@ -32,8 +32,8 @@ from comms.models import (
 )
 from crm.models import Membership, Role, Tenant
 from followups import sequences
-from followups import services as follow_ups
 from followups.models import OPEN_STATUSES, FollowUp, Priority, Source, Status
+from followups.services import followups as follow_ups
 from leads.models import Lead, LeadStatus, Stage
 
 logger = logging.getLogger(__name__)

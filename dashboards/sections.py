@@ -9,7 +9,8 @@ from dashboards import selectors_lost as lost
 from dashboards import selectors_sources as sources
 from dashboards.figures import Figures
 from dashboards.selectors_aging import COLOURS
-from followups import selectors as follow_up_selectors
+from followups.selectors.members import member_zone
+from followups.selectors.widgets import follow_up_stats
 
 COLOUR_NAMES = ("On time", "Getting late", "Late")
 
@@ -143,10 +144,10 @@ def follow_ups_widget(figures: Figures, user) -> dict:
     """The follow-ups widget: the team's for a manager, their own for a rep; "today" and "this
     week" are the reader's (their time zone is part of what is kept)."""
     scope = figures.scope
-    zone = follow_up_selectors.member_zone(user, scope.tenant)
+    zone = member_zone(user, scope.tenant)
     widget = figures.kept(
         "follow-ups",
-        lambda: follow_up_selectors.follow_up_stats(
+        lambda: follow_up_stats(
             tenant=scope.tenant, zone=zone, assignee=scope.rep, now=figures.now
         ),
         str(zone),

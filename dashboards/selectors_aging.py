@@ -18,7 +18,7 @@ from django.utils import timezone
 from dashboards.people import Member, member_name, member_order, team_members
 from dashboards.period import Scope
 from dashboards.tables import Cell, Table
-from followups.neglect import LIVE_STATUSES, neglect_flags_showing
+from followups.selectors.neglect import LIVE_STATUSES, neglect_flags_showing
 from leads.aging import Aging, StageCutoffs
 from leads.models import LeadStatus, Stage
 from leads.selectors import lead_settings_get, untouched_after
@@ -304,8 +304,8 @@ class UncontactedFigures:
 def uncontacted_figures(scope: Scope, *, now: dt.datetime | None = None) -> UncontactedFigures:
     """Per rep, right now: open leads nobody has touched past the speed-to-lead alert time (the
     same clock as the alert, Settings → Speed to lead), and leads and customers flagged as
-    neglected (followups.neglect: live leads untouched past their stage's threshold, as the lead
-    pages show them). Three queries plus the member names."""
+    neglected (followups.selectors.neglect: live leads untouched past their stage's threshold, as
+    the lead pages show them). Three queries plus the member names."""
     now = now or timezone.now()
     wait = untouched_after(lead_settings_get(tenant=scope.tenant))
     never_contacted = dict(

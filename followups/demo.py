@@ -12,8 +12,10 @@ import datetime as dt
 from django.utils import timezone
 
 from crm.models import Membership, Role, Tenant
-from followups import neglect, recurrence, services
 from followups.models import FollowUp, Outcome, Priority, StageNeglect
+from followups.selectors.neglect import live_leads
+from followups.services import followups as services
+from followups.services import neglect, recurrence
 from leads.models import Lead, Stage
 
 # Stages that should not wait two weeks for a call (the demo shows a per-stage threshold).
@@ -46,7 +48,7 @@ def _local(tenant: Tenant, day_offset: int, at: dt.time, now: dt.datetime) -> dt
 
 def _live_leads(tenant: Tenant, rep: Membership) -> list[Lead]:
     return list(
-        neglect.live_leads(tenant)
+        live_leads(tenant)
         .filter(owner=rep)
         .select_related("contact")
         .order_by("-stage_entered_at", "pk")

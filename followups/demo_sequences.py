@@ -13,7 +13,7 @@ from comms.models import MessageChannel, MessageTemplate, TemplateVariant
 from crm.models import Tenant
 from followups.models import Sequence, StepKind
 from followups.sequences import sequence_save, sequence_step_save
-from followups.services import follow_up_type_get
+from followups.services.followups import follow_up_type_get
 
 EMAIL, SMS = MessageChannel.EMAIL, MessageChannel.SMS
 

@@ -17,7 +17,7 @@ from followups.models import (
     SequenceEnrolment,
     SequenceStep,
 )
-from followups.services import follow_up_types_ensure
+from followups.services.followups import follow_up_types_ensure
 from leads.models import Lead
 
 ENROLMENTS_PER_PAGE = 50

@@ -44,7 +44,7 @@ from followups.models import (
     Source,
     StepKind,
 )
-from followups.services import follow_up_create, follow_up_type_get
+from followups.services.followups import follow_up_create, follow_up_type_get
 from leads.models import Lead, LeadStatus
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,8 @@ from celery import shared_task
 
 from crm.models import Tenant
 from crm.tenancy.tasks import each_tenant, enqueue_on_commit, tenant_task
-from followups import digest, missed, neglect, recurrence, reminders, sequences
+from followups import sequences
+from followups.services import digest, missed, neglect, recurrence, reminders
 
 
 def _claim_and_enqueue(*, tenant: Tenant) -> int:
@@ -35,7 +36,7 @@ def extend_follow_up_series() -> int:
     return each_tenant(recurrence.series_extend_all)
 
 
-# --- neglect and digest (followups.neglect, followups.digest)
+# --- neglect and digest (followups.services.neglect, followups.services.digest)
 
 
 @shared_task

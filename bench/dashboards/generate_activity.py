@@ -72,7 +72,7 @@ def set_up(tenant) -> dict:
 
     from crm.models import Brand, Membership, Role
     from crm.tenancy import tenant_context
-    from followups.services import follow_up_types_ensure
+    from followups.services.followups import follow_up_types_ensure
     from tickets.configuration import inbox_save, sla_policies_ensure
     from tickets.models import Inbox
 

@@ -15,15 +15,23 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.kit.actions import action_response, run_action
 from crm.kit.redirects import safe_next
 from crm.permissions import tenant_member_required
-from followups import selectors, services
-from followups.forms import CancelForm, CompleteForm, DelegateForm, NoteForm, RescheduleForm
+from followups.forms.follow_ups import (
+    CancelForm,
+    CompleteForm,
+    DelegateForm,
+    NoteForm,
+    RescheduleForm,
+)
 from followups.models import FollowUp
+from followups.selectors.detail import follow_up_get
+from followups.selectors.members import assignable_members, may_act_on
+from followups.services import followups as services
 from followups.views.common import in_member_zone, mark, params_of
 from followups.views.pages import action_choices, board_context, calendar_context
 
 
 def _row_response(request, follow_up_pk: int, *, error: str, done: str):
-    follow_up = selectors.follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
+    follow_up = follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
     context = {
         "follow_up": mark([follow_up], request, timezone.now())[0],
         "row_error": error,
@@ -59,8 +67,8 @@ def _respond(request, follow_up: FollowUp, *, error: str = "", done: str = ""):
 
 def _act(request, follow_up_pk: int, form, perform, done: str):
     """Check the member may act on it, validate the form, run the service, answer."""
-    follow_up = selectors.follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
-    if not selectors.may_act_on(request.membership, follow_up):
+    follow_up = follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
+    if not may_act_on(request.membership, follow_up):
         raise PermissionDenied("Only its assignee, its author or a manager can change it.")
     error = run_action(form, lambda data: perform(follow_up, data))
     return _respond(request, follow_up, error=error, done=done)
@@ -71,10 +79,10 @@ def _act(request, follow_up_pk: int, form, perform, done: str):
 @require_GET
 def follow_up_actions(request, follow_up_pk: int):
     """The quick-action forms of a row or calendar entry, loaded when its menu first opens."""
-    follow_up = selectors.follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
+    follow_up = follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
     context = {
         "follow_up": mark([follow_up], request, timezone.now())[0],
-        "members": selectors.assignable_members(tenant=request.tenant),
+        "members": assignable_members(tenant=request.tenant),
         "surface": request.GET.get("from", ""),
         "part": request.GET.get("part", ""),
         "back_url": safe_next(request) or reverse("followups:list"),

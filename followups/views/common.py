@@ -7,8 +7,9 @@ from urllib.parse import urlencode, urlsplit
 from django.http import QueryDict
 from django.utils import timezone
 
-from followups import selectors
-from followups.forms import FollowUpFilterForm
+from followups.forms.follow_ups import FollowUpFilterForm
+from followups.selectors.lists import follow_up_types
+from followups.selectors.members import assignable_members, may_act_on, member_zone
 
 
 def in_member_zone(view):
@@ -16,7 +17,7 @@ def in_member_zone(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        request.zone = selectors.member_zone(request.user, request.tenant)
+        request.zone = member_zone(request.user, request.tenant)
         with timezone.override(request.zone):
             return view(request, *args, **kwargs)
 
@@ -46,8 +47,8 @@ def filter_form(request, params) -> FollowUpFilterForm:
         params,
         tenant=request.tenant,
         membership=request.membership,
-        members=list(selectors.assignable_members(tenant=request.tenant)),
-        types=selectors.follow_up_types(tenant=request.tenant),
+        members=list(assignable_members(tenant=request.tenant)),
+        types=follow_up_types(tenant=request.tenant),
     )
 
 
@@ -55,6 +56,6 @@ def mark(follow_ups, request, now: dt.datetime) -> list:
     """Set what a row, card or calendar entry shows about each follow-up for this member."""
     follow_ups = list(follow_ups)
     for follow_up in follow_ups:
-        follow_up.may_act = selectors.may_act_on(request.membership, follow_up)
+        follow_up.may_act = may_act_on(request.membership, follow_up)
         follow_up.is_overdue = follow_up.is_open and follow_up.scheduled_at < now
     return follow_ups

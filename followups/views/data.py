@@ -3,7 +3,6 @@ confirm, and the rejected rows as a file to fix."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,10 +10,11 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.csv_files import rejected_rows_csv
-from crm.models import ContactEmail, ContactPhone
 from crm.permissions import tenant_member_required
-from followups import csv_io, selectors
-from followups.forms_settings import FollowUpImportForm
+from followups import csv_format
+from followups.forms.settings import FollowUpImportForm
+from followups.selectors.lists import follow_ups_for_export
+from followups.services import csv_import
 from followups.views.common import filter_form, in_member_zone
 
 REJECTED_ROWS_SHOWN = 200
@@ -27,27 +27,14 @@ def follow_ups_export(request):
     """The list as filtered (the same query string as the list), all pages, as CSV."""
     tenant = request.tenant
     query = filter_form(request, request.GET).query()
-    follow_ups = (
-        selectors.follow_ups_filtered(
-            tenant=tenant, membership=request.membership, query=query, zone=request.zone
-        )
-        .prefetch_related(
-            Prefetch(
-                "contact__emails",
-                queryset=ContactEmail.objects.filter(tenant=tenant).order_by("-is_primary", "id"),
-            ),
-            Prefetch(
-                "contact__phones",
-                queryset=ContactPhone.objects.filter(tenant=tenant).order_by("-is_primary", "id"),
-            ),
-        )
-        .select_related("assignee__user")
-        .order_by(*selectors.ORDERS.get(query.order, selectors.ORDERS["soonest"]))
+    follow_ups = follow_ups_for_export(
+        tenant=tenant, membership=request.membership, query=query, zone=request.zone
     )
     # Read now, inside the request's tenant transaction; the response streams what was read.
     rows = list(follow_ups.iterator(chunk_size=2000))
     response = StreamingHttpResponse(
-        csv_io.export_csv_chunks(rows, zone=request.zone), content_type="text/csv; charset=utf-8"
+        csv_format.export_csv_chunks(rows, zone=request.zone),
+        content_type="text/csv; charset=utf-8",
     )
     stamp = timezone.localtime(timezone.now(), request.zone).strftime("%Y-%m-%d")
     response["Content-Disposition"] = content_disposition_header(
@@ -67,7 +54,7 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            state, _ = csv_io.import_preview(
+            state, _ = csv_import.import_preview(
                 tenant=tenant,
                 actor=request.user,
                 membership=request.membership,
@@ -84,8 +71,8 @@ def import_upload(request):
     return render(request, "followups/import.html", context, status=400 if form.errors else 200)
 
 
-def _state(request, token: str) -> csv_io.ImportState:
-    state = csv_io.import_get(tenant=request.tenant, membership=request.membership, token=token)
+def _state(request, token: str) -> csv_import.ImportState:
+    state = csv_import.import_get(tenant=request.tenant, membership=request.membership, token=token)
     if state is None:
         raise Http404("This upload has expired or is not yours.")
     return state
@@ -114,22 +101,22 @@ def import_preview(request, token: str):
     context = {"state": state, "zone": request.zone}
     if state.result is not None:
         result = state.result
-        context.update(
-            result=result,
-            rejected_shown=_rejected_shown(result["headers"], result["rejected"]),
-            rejected_hidden=max(len(result["rejected"]) - REJECTED_ROWS_SHOWN, 0),
-        )
+        context |= {
+            "result": result,
+            "rejected_shown": _rejected_shown(result["headers"], result["rejected"]),
+            "rejected_hidden": max(len(result["rejected"]) - REJECTED_ROWS_SHOWN, 0),
+        }
         return render(request, "followups/import_preview.html", context)
     try:
-        report = csv_io.import_report(tenant=request.tenant, state=state)
+        report = csv_import.import_report(tenant=request.tenant, state=state)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("followups:import")
-    context.update(
-        report=report,
-        rejected_shown=_rejected_shown(report["headers"], report["rejected"]),
-        rejected_hidden=max(len(report["rejected"]) - REJECTED_ROWS_SHOWN, 0),
-    )
+    context |= {
+        "report": report,
+        "rejected_shown": _rejected_shown(report["headers"], report["rejected"]),
+        "rejected_hidden": max(len(report["rejected"]) - REJECTED_ROWS_SHOWN, 0),
+    }
     return render(request, "followups/import_preview.html", context)
 
 
@@ -139,7 +126,7 @@ def import_preview(request, token: str):
 def import_run(request, token: str):
     state = _state(request, token)
     try:
-        result = csv_io.import_run(tenant=request.tenant, actor=request.user, state=state)
+        result = csv_import.import_run(tenant=request.tenant, actor=request.user, state=state)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("followups:import")
@@ -156,7 +143,7 @@ def import_rejected(request, token: str):
     if state.result is not None:
         headers, rejected = state.result["headers"], state.result["rejected"]
     else:
-        report = csv_io.import_report(tenant=request.tenant, state=state)
+        report = csv_import.import_report(tenant=request.tenant, state=state)
         headers, rejected = report["headers"], report["rejected"]
     stem = state.filename.rsplit(".", 1)[0] or "follow-ups"
     response = HttpResponse(

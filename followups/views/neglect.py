@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from crm.permissions import tenant_member_required
-from followups import neglect
+from followups.selectors.neglect import neglect_flag_for_lead
 from leads.selectors import lead_get
 
 
@@ -16,7 +16,7 @@ from leads.selectors import lead_get
 @require_GET
 def lead_neglect_badge(request, lead_pk: int):
     lead = lead_get(tenant=request.tenant, lead_id=lead_pk)
-    flag = neglect.neglect_flag_for_lead(tenant=request.tenant, lead_id=lead.pk)
+    flag = neglect_flag_for_lead(tenant=request.tenant, lead_id=lead.pk)
     days = None
     if flag is not None:
         days = max(

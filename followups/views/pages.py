@@ -9,8 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,11 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.kit.actions import all_errors
 from crm.kit.formatting import short_datetime
 from crm.kit.redirects import safe_next
-from crm.models import Contact
 from crm.permissions import tenant_member_required
 from crm.selectors import contact_get
-from followups import selectors, services
-from followups.forms import (
+from followups.forms.follow_ups import (
     RESCHEDULE_CHOICES,
     BulkForm,
     FollowUpForm,
@@ -30,6 +27,29 @@ from followups.forms import (
     initial_from_template,
 )
 from followups.models import FollowUp, FollowUpTemplate, Outcome, Source
+from followups.selectors import board as board_selectors
+from followups.selectors import calendar as calendar_selectors
+from followups.selectors import detail as detail_selectors
+from followups.selectors.create import (
+    contact_candidates,
+    lead_to_follow_up,
+    leads_to_link,
+    template_to_follow_up,
+    ticket_to_follow_up,
+    tickets_to_link,
+)
+from followups.selectors.lists import (
+    filter_labels,
+    follow_up_page,
+    follow_up_templates,
+    follow_ups_filtered,
+    saved_filter_get,
+    saved_filters_for,
+)
+from followups.selectors.members import assignable_members, follow_ups_changeable_by
+from followups.selectors.widgets import follow_up_timeline, timeline_contact_get, timeline_lead_get
+from followups.services import followups as services
+from followups.services import saved_filters
 from followups.views.common import (
     filter_form,
     in_member_zone,
@@ -37,8 +57,6 @@ from followups.views.common import (
     query_string,
     tab_query,
 )
-from leads.models import Lead, LeadStatus
-from tickets.selectors_inbox import visible_tickets
 
 # --- The list -------------------------------------------------------------------------------------
 
@@ -47,29 +65,25 @@ def list_context(request, params) -> dict:
     now = timezone.now()
     filters = filter_form(request, params)
     query = filters.query()
-    follow_ups = selectors.follow_ups_filtered(
+    follow_ups = follow_ups_filtered(
         tenant=request.tenant, membership=request.membership, query=query, zone=request.zone
     )
-    page = selectors.follow_up_page(
-        follow_ups=follow_ups, order=query.order, after=params.get("after")
-    )
+    page = follow_up_page(follow_ups=follow_ups, order=query.order, after=params.get("after"))
     return {
         "filters": filters,
         "query": query,
         "page": page,
         "rows": mark(page.items, request, now),
-        "labels": selectors.filter_labels(tenant=request.tenant, query=query),
+        "labels": filter_labels(tenant=request.tenant, query=query),
         "without": {
             name: query_string(params, drop=("after", name)) for name in ("contact", "lead")
         },
         "params": query_string(params),
         "tab_keep": tab_query(params),
-        "saved_filters": selectors.saved_filters_for(
-            tenant=request.tenant, membership=request.membership
-        ),
+        "saved_filters": saved_filters_for(tenant=request.tenant, membership=request.membership),
         "bulk": BulkForm(
             follow_ups=FollowUp.unscoped.none(),
-            members=selectors.assignable_members(tenant=request.tenant),
+            members=assignable_members(tenant=request.tenant),
         ),
         "now": now,
         "back_url": reverse("followups:list") + (f"?{query_string(params)}" if params else ""),
@@ -99,8 +113,8 @@ def follow_up_list(request):
 def follow_ups_bulk(request):
     """One change to the ticked follow-ups the member may change (others are left out)."""
     tenant, membership = request.tenant, request.membership
-    members = selectors.assignable_members(tenant=tenant)
-    changeable = FollowUp.objects.filter(tenant=tenant).filter(selectors.acted_on_by(membership))
+    members = assignable_members(tenant=tenant)
+    changeable = follow_ups_changeable_by(tenant=tenant, membership=membership)
     form = BulkForm(request.POST, follow_ups=changeable, members=members)
     back = safe_next(request) or reverse("followups:list")
     if not form.is_valid():
@@ -135,7 +149,7 @@ def saved_filter_save(request):
         messages.error(request, "Give the filter a name.")
         return redirect("followups:list")
     data = form.cleaned_data
-    services.saved_follow_up_filter_save(
+    saved_filters.saved_follow_up_filter_save(
         tenant=request.tenant, membership=request.membership, name=data["name"], query=data["query"]
     )
     messages.success(request, f"Saved “{data['name']}”.")
@@ -145,10 +159,10 @@ def saved_filter_save(request):
 @tenant_member_required
 @require_POST
 def saved_filter_delete(request, follow_up_filter_pk: int):
-    saved = selectors.saved_filter_get(
+    saved = saved_filter_get(
         tenant=request.tenant, membership=request.membership, filter_id=follow_up_filter_pk
     )
-    services.saved_follow_up_filter_delete(tenant=request.tenant, saved_filter=saved)
+    saved_filters.saved_follow_up_filter_delete(tenant=request.tenant, saved_filter=saved)
     messages.success(request, f"Removed “{saved.name}”.")
     return redirect("followups:list")
 
@@ -167,7 +181,7 @@ def calendar_context(request, params) -> dict:
     now = timezone.now()
     filters = filter_form(request, params)
     query = filters.query()
-    follow_ups = selectors.follow_ups_filtered(
+    follow_ups = follow_ups_filtered(
         tenant=request.tenant,
         membership=request.membership,
         query=query,
@@ -175,7 +189,7 @@ def calendar_context(request, params) -> dict:
         with_status=False,
     )
     today = timezone.localdate(now, request.zone)
-    calendar = selectors.follow_up_calendar(
+    calendar = calendar_selectors.follow_up_calendar(
         follow_ups=follow_ups,
         view=params.get("view", "month"),
         anchor=_anchor(params.get("date"), today),
@@ -213,14 +227,14 @@ def follow_up_calendar(request):
 def board_context(request, params) -> dict:
     now = timezone.now()
     filters = filter_form(request, params)
-    follow_ups = selectors.follow_ups_filtered(
+    follow_ups = follow_ups_filtered(
         tenant=request.tenant,
         membership=request.membership,
         query=filters.query(),
         zone=request.zone,
         with_status=False,
     )
-    columns = selectors.follow_up_board(follow_ups=follow_ups, now=now)
+    columns = board_selectors.follow_up_board(follow_ups=follow_ups, now=now)
     for column in columns:
         column.cards[:] = mark(column.cards, request, now)
     return {
@@ -247,12 +261,12 @@ def follow_up_board(request):
 
 
 def detail_context(request, follow_up_pk: int) -> dict:
-    detail = selectors.follow_up_detail(tenant=request.tenant, follow_up_id=follow_up_pk)
+    detail = detail_selectors.follow_up_detail(tenant=request.tenant, follow_up_id=follow_up_pk)
     follow_up = mark([detail.follow_up], request, timezone.now())[0]
     return {
         "detail": detail,
         "follow_up": follow_up,
-        "members": selectors.assignable_members(tenant=request.tenant),
+        "members": assignable_members(tenant=request.tenant),
         "back_url": reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk}),
         **action_choices(),
     }
@@ -278,17 +292,12 @@ def _prefill(request) -> dict:
     tenant = request.tenant
     lead = ticket = contact = None
     if ticket_pk := _pk(request.GET.get("ticket")):
-        ticket = get_object_or_404(
-            visible_tickets(tenant=tenant, membership=request.membership).select_related(
-                "contact", "lead", "assignee"
-            ),
-            pk=ticket_pk,
+        ticket = ticket_to_follow_up(
+            tenant=tenant, membership=request.membership, ticket_id=ticket_pk
         )
         contact, lead = ticket.contact, ticket.lead
     if lead_pk := _pk(request.GET.get("lead")):
-        lead = get_object_or_404(
-            Lead.objects.filter(tenant=tenant).select_related("contact", "owner"), pk=lead_pk
-        )
+        lead = lead_to_follow_up(tenant=tenant, lead_id=lead_pk)
         contact = lead.contact
     if contact is None and (contact_pk := _pk(request.GET.get("contact"))):
         contact = contact_get(tenant=tenant, contact_id=contact_pk)
@@ -299,7 +308,7 @@ def _template(request) -> FollowUpTemplate | None:
     template_pk = _pk(request.GET.get("template") or request.POST.get("template"))
     if template_pk is None:
         return None
-    return get_object_or_404(selectors.follow_up_templates(tenant=request.tenant), pk=template_pk)
+    return template_to_follow_up(tenant=request.tenant, template_id=template_pk)
 
 
 def _initial(request, *, lead, ticket, template, now) -> dict:
@@ -327,29 +336,25 @@ def _initial(request, *, lead, ticket, template, now) -> dict:
         "ticket": ticket.pk if ticket else None,
     }
     if template is not None:
-        initial.update(initial_from_template(template, zone=request.zone, now=now))
+        initial |= initial_from_template(template, zone=request.zone, now=now)
     return initial
 
 
 def _create_form(request, *, contact, lead, ticket, template, now) -> FollowUpForm:
     tenant = request.tenant
-    candidates = selectors.contacts_matching(tenant=tenant, text=request.GET.get("contact_q", ""))
-    chosen = _pk(request.POST.get("contact"))
-    if contact is None and chosen and chosen not in {c.pk for c in candidates}:
-        candidates += list(Contact.objects.filter(tenant=tenant, pk=chosen))
-    # The contact's open leads and the tickets the member may see (and the ones it started from).
-    leads = Lead.objects.filter(tenant=tenant, contact=contact).filter(
-        Q(status=LeadStatus.OPEN) | Q(pk=lead.pk if lead else None)
+    candidates = contact_candidates(
+        tenant=tenant,
+        text=request.GET.get("contact_q", ""),
+        chosen_id=_pk(request.POST.get("contact")) if contact is None else None,
     )
-    tickets = visible_tickets(tenant=tenant, membership=request.membership).filter(contact=contact)
     return FollowUpForm(
         request.POST or None,
         initial=_initial(request, lead=lead, ticket=ticket, template=template, now=now),
         tenant=tenant,
         contact=contact,
         candidates=candidates,
-        leads=leads.order_by("-created_at") if contact else leads.none(),
-        tickets=tickets.order_by("-created_at") if contact else tickets.none(),
+        leads=leads_to_link(tenant=tenant, contact=contact, lead=lead),
+        tickets=tickets_to_link(tenant=tenant, membership=request.membership, contact=contact),
     )
 
 
@@ -397,7 +402,7 @@ def follow_up_create(request):
         **prefill,
         "form": form,
         "template": template,
-        "templates": selectors.follow_up_templates(tenant=request.tenant),
+        "templates": follow_up_templates(tenant=request.tenant),
         "contact_search": request.GET.get("contact_q", "").strip(),
         "next": safe_next(request),
         "zone": request.zone,
@@ -417,8 +422,8 @@ def _default_type(tenant):
 @in_member_zone
 @require_GET
 def contact_panel(request, contact_pk: int):
-    contact = get_object_or_404(Contact.objects.filter(tenant=request.tenant), pk=contact_pk)
-    timeline = selectors.follow_up_timeline(tenant=request.tenant, contact=contact)
+    contact = timeline_contact_get(tenant=request.tenant, contact_id=contact_pk)
+    timeline = follow_up_timeline(tenant=request.tenant, contact=contact)
     return _panel(request, timeline, contact=contact)
 
 
@@ -426,8 +431,8 @@ def contact_panel(request, contact_pk: int):
 @in_member_zone
 @require_GET
 def lead_panel(request, lead_pk: int):
-    lead = get_object_or_404(Lead.objects.filter(tenant=request.tenant), pk=lead_pk)
-    timeline = selectors.follow_up_timeline(tenant=request.tenant, lead=lead)
+    lead = timeline_lead_get(tenant=request.tenant, lead_id=lead_pk)
+    timeline = follow_up_timeline(tenant=request.tenant, lead=lead)
     return _panel(request, timeline, lead=lead)
 
 

@@ -1,6 +1,7 @@
 """/settings/ pages for follow-ups (admins): follow-up types, follow-up templates, and the
 neglect thresholds (the team's and per stage) with the hour of the daily digest. Every write goes
-through followups.configuration."""
+through followups.services.configuration (the built-in types are made by follow_up_types_ensure
+the first time a page shows them)."""
 
 import copy
 
@@ -10,13 +11,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.kit.access import admin_required
-from followups import configuration
-from followups.forms_settings import (
+from followups.forms.settings import (
     FollowUpSettingsForm,
     FollowUpTemplateForm,
     FollowUpTypeForm,
     StageNeglectForm,
 )
+from followups.selectors import configuration as settings_selectors
+from followups.services import configuration
+from followups.services.followups import follow_up_types_ensure
 
 # --- Neglect and digest ---------------------------------------------------------------------------
 
@@ -25,8 +28,8 @@ from followups.forms_settings import (
 @require_http_methods(["GET", "POST"])
 def follow_up_settings(request):
     tenant = request.tenant
-    current = configuration.follow_up_settings_get(tenant=tenant)
-    rows = configuration.stage_neglect_rows(tenant=tenant)
+    current = settings_selectors.follow_up_settings_get(tenant=tenant)
+    rows = settings_selectors.stage_neglect_rows(tenant=tenant)
     posted = request.POST if request.method == "POST" else None
     form = FollowUpSettingsForm(posted, instance=copy.copy(current))
     stages = StageNeglectForm(posted, rows=rows)
@@ -66,8 +69,9 @@ def type_list(request):
         else:
             messages.success(request, f"Type “{saved.name}” added.")
             return redirect("followups-settings:types")
+    follow_up_types_ensure(tenant=request.tenant)  # the built-ins, made on first use
     context = {
-        "types": configuration.follow_up_types_all(tenant=request.tenant),
+        "types": settings_selectors.follow_up_types_all(tenant=request.tenant),
         "form": form,
         "section": "follow-up-types",
     }
@@ -79,7 +83,7 @@ def type_list(request):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def type_edit(request, follow_up_type_pk: int):
-    follow_up_type = configuration.follow_up_type_get_by_pk(
+    follow_up_type = settings_selectors.follow_up_type_get_by_pk(
         tenant=request.tenant, type_id=follow_up_type_pk
     )
     form = FollowUpTypeForm(request.POST or None, initial={"name": follow_up_type.name})
@@ -103,7 +107,7 @@ def type_edit(request, follow_up_type_pk: int):
 
 
 def _set_archived(request, follow_up_type_pk: int, archived: bool):
-    follow_up_type = configuration.follow_up_type_get_by_pk(
+    follow_up_type = settings_selectors.follow_up_type_get_by_pk(
         tenant=request.tenant, type_id=follow_up_type_pk
     )
     try:
@@ -139,7 +143,7 @@ def type_restore(request, follow_up_type_pk: int):
 @admin_required
 def template_list(request):
     context = {
-        "templates": configuration.follow_up_templates_all(tenant=request.tenant),
+        "templates": settings_selectors.follow_up_templates_all(tenant=request.tenant),
         "section": "follow-up-templates",
     }
     return render(request, "followups/settings/templates.html", context)
@@ -149,13 +153,13 @@ def template_list(request):
 @require_http_methods(["GET", "POST"])
 def template_edit(request, follow_up_template_pk: int | None = None):
     template = (
-        configuration.follow_up_template_get(
+        settings_selectors.follow_up_template_get(
             tenant=request.tenant, template_id=follow_up_template_pk
         )
         if follow_up_template_pk
         else None
     )
-    configuration.follow_up_types_all(tenant=request.tenant)  # the built-ins, made on first use
+    follow_up_types_ensure(tenant=request.tenant)  # the built-ins, made on first use
     form = FollowUpTemplateForm(
         request.POST or None,
         instance=copy.copy(template) if template else None,

@@ -3,7 +3,8 @@ from django.utils import timezone
 
 from crm.models import Role
 from crm.permissions import tenant_member_required
-from followups import selectors as follow_up_selectors
+from followups.selectors.members import member_zone
+from followups.selectors.widgets import follow_up_stats, follow_ups_next_up
 
 
 @tenant_member_required
@@ -15,15 +16,13 @@ def home(request):
 
 
 def _rep_home(request):
-    zone = follow_up_selectors.member_zone(request.user, request.tenant)
+    zone = member_zone(request.user, request.tenant)
     now = timezone.now()
     context = {
-        "follow_up_stats": follow_up_selectors.follow_up_stats(
+        "follow_up_stats": follow_up_stats(
             tenant=request.tenant, zone=zone, assignee=request.membership, now=now
         ),
-        "next_up": follow_up_selectors.follow_ups_next_up(
-            tenant=request.tenant, assignee=request.membership
-        ),
+        "next_up": follow_ups_next_up(tenant=request.tenant, assignee=request.membership),
         "now": now,
     }
     with timezone.override(zone):

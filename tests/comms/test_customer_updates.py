@@ -24,7 +24,7 @@ from comms.models import (
 from crm.models import ConsentStatus, Notification, TimelineEvent
 from crm.services import consent_record
 from followups.models import Source
-from followups.services import follow_up_create
+from followups.services.followups import follow_up_create
 from leads import services as lead_services
 from leads.models import Lead
 from tests.conftest import queries_for, sign_in

@@ -25,7 +25,8 @@ import time_machine
 from crm.models import Role
 from dashboards.selectors_aging import aging_figures, uncontacted_figures
 from dashboards.tables import Cell
-from followups.neglect import neglect_sweep, neglected_lead_ids
+from followups.selectors.neglect import neglected_lead_ids
+from followups.services.neglect import neglect_sweep
 from leads.models import Lead, LeadStatus, LostReason
 from leads.pipeline_templates import COMMERCIAL_ROOFING
 from leads.services import lead_create, lead_mark_lost, lead_record_touch

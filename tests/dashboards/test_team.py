@@ -38,14 +38,14 @@ from dashboards.models import StageFlowDay, StageFlowRollup
 from dashboards.selectors_team import stage_flow_figures, team_figures
 from dashboards.stage_flow import stage_flow_roll_up
 from dashboards.tasks import roll_up_stage_flow
-from followups.missed import follow_ups_mark_missed
 from followups.models import Outcome
-from followups.services import (
+from followups.services.followups import (
     follow_up_cancel,
     follow_up_complete,
     follow_up_create,
     follow_up_type_get,
 )
+from followups.services.missed import follow_ups_mark_missed
 from leads.models import LostReason
 from leads.services import lead_create, lead_mark_lost, lead_move_to_stage
 from tests.dashboards.scopes import scope_for

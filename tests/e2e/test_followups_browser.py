@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from crm.models import Contact, Membership, Tenant
 from crm.tenancy import tenant_context
-from followups import selectors, services
 from followups.models import FollowUp, Outcome, Status
+from followups.selectors.members import member_zone
+from followups.services import followups as services
 from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -37,7 +38,7 @@ def rep_day(demo) -> Day:
     tenant = Tenant.objects.get(slug="demo")
     with tenant_context(tenant):
         rep = Membership.objects.select_related("user").get(user__email="rep@demo.test")
-        zone = selectors.member_zone(rep.user, tenant)
+        zone = member_zone(rep.user, tenant)
         today = timezone.localdate(timezone.now(), zone)
         # A weekday from tomorrow on, with the next day in the same week (the week view).
         visit_day = today + dt.timedelta(days=1)

@@ -14,7 +14,7 @@ from comms.updates import customer_update_send
 from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
 from followups.models import Source
-from followups.services import follow_up_create
+from followups.services.followups import follow_up_create
 from leads.models import Lead
 from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 

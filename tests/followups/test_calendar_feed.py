@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from followups import calendar_feed, services
+from followups import calendar_feed
 from followups.models import CalendarFeed
+from followups.services import followups as services
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

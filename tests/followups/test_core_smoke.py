@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from followups import services
 from followups.models import Reminder, Status
+from followups.services import followups as services
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from followups import services
-from followups.configuration import follow_up_type_save, follow_up_type_set_archived
 from followups.models import FollowUp, Priority, Source
+from followups.services import followups as services
+from followups.services.configuration import follow_up_type_save, follow_up_type_set_archived
 from tests.conftest import sign_in
 from tests.factories import ContactEmailFactory, ContactFactory, lead_for
 

@@ -8,10 +8,10 @@ import time_machine
 
 from comms.models import MessageChannel, MessageSource, OutboundMessage
 from crm.models import User
-from followups import services
-from followups.configuration import follow_up_settings_save
-from followups.digest import digests_send_due
 from followups.models import DigestSent, NeglectFlag
+from followups.services import followups as services
+from followups.services.configuration import follow_up_settings_save
+from followups.services.digest import digests_send_due
 from leads.models import Stage
 from tests.factories import lead_for, pipeline_for
 

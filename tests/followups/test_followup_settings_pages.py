@@ -4,9 +4,9 @@ templates, and the neglect thresholds (the team's and per stage) with the digest
 import pytest
 from django.urls import reverse
 
-from followups.configuration import follow_up_settings_get
 from followups.models import FollowUpTemplate, FollowUpType, StageNeglect
-from followups.services import follow_up_types_ensure
+from followups.selectors.configuration import follow_up_settings_get
+from followups.services.followups import follow_up_types_ensure
 from tests.conftest import sign_in
 from tests.factories import pipeline_for, stage_named
 

@@ -7,8 +7,10 @@ import pytest
 import time_machine
 
 from crm.models import Notification, Role, TimelineEvent
-from followups import missed, services, tasks
+from followups import tasks
 from followups.models import FollowUp, Reminder, ReminderStatus, Status
+from followups.services import followups as services
+from followups.services import missed
 from leads.models import Lead
 from tests.factories import MembershipFactory, lead_for
 

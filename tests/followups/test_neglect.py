@@ -12,10 +12,11 @@ from django.urls import reverse
 
 from comms.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
 from crm.models import Notification
-from followups import services
-from followups.configuration import follow_up_settings_save, stage_neglect_save
 from followups.models import FollowUp, NeglectFlag, Priority, Source, Status
-from followups.neglect import neglect_sweep, neglected_lead_ids
+from followups.selectors.neglect import neglected_lead_ids
+from followups.services import followups as services
+from followups.services.configuration import follow_up_settings_save, stage_neglect_save
+from followups.services.neglect import neglect_sweep
 from leads.services import lead_log_call, lead_mark_lost
 from tests.conftest import sign_in
 from tests.factories import ContactFactory, lead_for, pipeline_for

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Notification, Role
-from followups import services
 from followups.models import FollowUp, FollowUpNote, Outcome, SavedFollowUpFilter, Status
+from followups.services import followups as services
 from tests import factories
 from tests.conftest import queries_for, sign_in
 from tests.factories import lead_for

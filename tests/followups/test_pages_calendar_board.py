@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from followups import services
 from followups.models import FollowUp, Status
+from followups.services import followups as services
 from tests.conftest import sign_in
 from tests.followups.test_pages import follow_up_for, url
 

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Role
-from followups import services
 from followups.models import FollowUp, FollowUpTemplate, Reminder, Source
-from followups.selectors import follow_up_stats
+from followups.selectors.widgets import follow_up_stats
+from followups.services import followups as services
 from tests import factories
 from tests.conftest import sign_in
 from tests.factories import lead_for

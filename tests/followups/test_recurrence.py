@@ -12,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm.models import TimelineEvent
-from followups import recurrence, services, tasks
+from followups import tasks
 from followups.models import FollowUp, FollowUpNote, FollowUpSeries, Reminder, Source, Status
+from followups.services import followups as services
+from followups.services import recurrence
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")

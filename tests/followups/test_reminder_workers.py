@@ -22,8 +22,9 @@ from django.utils import timezone
 from comms.models import OutboundMessage
 from comms.policy import comms_settings_get
 from crm.models import Notification
-from followups import reminders, services
 from followups.models import FollowUp, Reminder, ReminderStatus
+from followups.services import followups as services
+from followups.services import reminders
 from followups.tasks import dispatch_due_reminders, send_reminder
 from tests.comms.test_outbox_workers import (
     KILLS,

@@ -12,8 +12,10 @@ from django.urls import reverse
 from comms import outbox
 from comms.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
 from crm.models import Notification
-from followups import reminders, services, tasks
+from followups import tasks
 from followups.models import Reminder, ReminderStatus
+from followups.services import followups as services
+from followups.services import reminders
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from comms.models import MessageTemplate
 from crm.models import Role
 from followups import sequences
 from followups.models import EnrolmentStatus, Sequence, SequenceEnrolment, SequenceStep, StepKind
-from followups.services import follow_up_type_get
+from followups.services.followups import follow_up_type_get
 from tests.conftest import queries_for, sign_in
 from tests.e2e.conftest import browser, demo, page_at  # noqa: F401  (the browser test's fixtures)
 from tests.factories import (

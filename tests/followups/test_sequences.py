@@ -27,7 +27,7 @@ from followups.models import (
     SequenceStep,
     StepKind,
 )
-from followups.services import follow_up_type_get
+from followups.services.followups import follow_up_type_get
 from leads import services as lead_services
 from tests.factories import (
     ContactEmailFactory,

@@ -14,7 +14,7 @@ from comms.configuration.triggers import trigger_step_save
 from comms.models import StepAction
 from followups import sequences
 from followups.models import EnrolmentStatus, SequenceEnrolment, StepKind
-from followups.services import follow_up_type_get
+from followups.services.followups import follow_up_type_get
 from leads import services as lead_services
 from tests.conftest import sign_in
 from tests.factories import lead_for, pipeline_for, stage_named, trigger_for

@@ -27,7 +27,7 @@ from followups.models import (
     SequenceEnrolment,
     SequenceStep,
 )
-from followups.services import follow_up_create, follow_up_type_get
+from followups.services.followups import follow_up_create, follow_up_type_get
 from leads import capture
 from leads.models import AssignmentRule, LeadSource, SavedLeadFilter, Stage
 from leads.services import quote_save_draft

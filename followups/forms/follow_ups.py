@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from crm.kit.forms import MemberChoiceField
 from crm.models import Contact, Membership, Tenant
-from followups import selectors
 from followups.models import (
     FollowUp,
     FollowUpTemplate,
@@ -20,6 +19,8 @@ from followups.models import (
     ReminderChannel,
     Status,
 )
+from followups.selectors.lists import FollowUpQuery, follow_up_types
+from followups.selectors.members import assignable_members, default_assignee_scope
 from leads.models import Lead
 from tickets.models import Ticket
 
@@ -98,12 +99,12 @@ class FollowUpFilterForm(forms.Form):
             *((str(member.pk), str(member.user)) for member in members),
         ]
 
-    def query(self) -> selectors.FollowUpQuery:
+    def query(self) -> FollowUpQuery:
         """The query the form describes; a value it does not understand is left out."""
         self.is_valid()
         data = {name: value for name, value in self.cleaned_data.items() if value}
         type_ = data.get("type")
-        return selectors.FollowUpQuery(
+        return FollowUpQuery(
             text=data.get("q", ""),
             status=data.get("status", "todo"),
             type_id=type_.pk if type_ else None,
@@ -111,7 +112,7 @@ class FollowUpFilterForm(forms.Form):
             when=data.get("when", ""),
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
-            assignee=data.get("assignee") or selectors.default_assignee_scope(self.membership),
+            assignee=data.get("assignee") or default_assignee_scope(self.membership),
             contact_id=data.get("contact"),
             lead_id=data.get("lead"),
             order=data.get("order", "soonest"),
@@ -182,7 +183,7 @@ class DelegateForm(forms.Form):
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = selectors.assignable_members(tenant=tenant)
+        self.fields["assignee"].queryset = assignable_members(tenant=tenant)
 
 
 class NoteForm(forms.Form):
@@ -285,8 +286,8 @@ class FollowUpForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         self.tenant, self.contact = tenant, contact
-        self.fields["type"].queryset = selectors.follow_up_types(tenant=tenant)
-        self.fields["assignee"].queryset = selectors.assignable_members(tenant=tenant)
+        self.fields["type"].queryset = follow_up_types(tenant=tenant)
+        self.fields["assignee"].queryset = assignable_members(tenant=tenant)
         contacts = self.fields["contact"]
         contacts.queryset = Contact.objects.filter(tenant=tenant)
         if contact is not None:

@@ -29,12 +29,7 @@ from django.utils import timezone
 from crm.models import Contact, Membership, Tenant, User
 from crm.services import timeline_record
 from followups.models import FollowUp, FollowUpSeries, FollowUpType, Priority, Source, Status
-from followups.reminders import (
-    reminders_cancel,
-    reminders_replace,
-    reminders_reschedule,
-)
-from followups.services import (
+from followups.services.followups import (
     DEFAULT_REMINDERS,
     check_slot_length,
     follow_up_cancel,
@@ -44,6 +39,11 @@ from followups.services import (
     follow_up_set_priority,
     follow_up_type_get,
     lead_next_follow_up_refresh,
+)
+from followups.services.reminders import (
+    reminders_cancel,
+    reminders_replace,
+    reminders_reschedule,
 )
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ REFUSED_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART", "RRULE", "EXDATE",
 UNCHANGED = object()
 
 
-# --- Rules ------------------------------------------------------------------------------------------
+# --- Rules ----------------------------------------------------------------------------------------
 
 
 def recurrence_rule(
@@ -198,7 +198,7 @@ def series_describe(series: FollowUpSeries) -> str:
     return words
 
 
-# --- Creating and extending ------------------------------------------------------------------------
+# --- Creating and extending -----------------------------------------------------------------------
 
 
 def _validate(tenant: Tenant, series: FollowUpSeries) -> None:
@@ -386,7 +386,7 @@ def series_extend_all(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     return made
 
 
-# --- Editing ---------------------------------------------------------------------------------------
+# --- Editing --------------------------------------------------------------------------------------
 
 
 @transaction.atomic

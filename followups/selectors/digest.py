@@ -1,42 +1,28 @@
-"""The daily digest: at the tenant's digest hour (07:00 unless an admin changes it) in each
-member's own time zone, an email with their follow-ups of the day, the overdue ones, their
-neglected customers and their leads gone red. A manager also reads the team's escalations.
-
-The sweep runs every 15 minutes. A member is due once their local clock has passed the digest
-hour (up to DIGEST_WINDOW later, so a beat that was down at 07:00 still sends it in the morning,
-never in the evening); a DigestSent row per member and local day, inserted before the email is
-scheduled and unique, makes it once a day whatever runs twice. A member with nothing to read gets
-no email (the day still counts as done).
-"""
+"""What a member's daily digest says, and which members are due one now (the sending is in
+followups.services.digest)."""
 
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageChannel, MessageSource
-from comms.outbox import message_schedule
 from crm.models import Membership, Role, Tenant
-from followups import selectors
-from followups.configuration import follow_up_settings_get
 from followups.models import OPEN_STATUSES, DigestSent, FollowUp, Status
-from followups.neglect import live_leads, neglect_flags_for
+from followups.selectors import members
+from followups.selectors.configuration import follow_up_settings_get
+from followups.selectors.neglect import live_leads, neglect_flags_for
 from leads.aging import Aging, aging_filter
-from leads.models import Lead, Stage
+from leads.models import Stage
 
 DIGEST_WINDOW = dt.timedelta(hours=4)
 LISTED = 20  # items per section; the email says how many more there are
 
 
-def member_zone(membership: Membership) -> zoneinfo.ZoneInfo:
+def membership_zone(membership: Membership) -> zoneinfo.ZoneInfo:
     """Where the member works: their own time zone, else the team's."""
-    return selectors.member_zone(membership.user, membership.tenant)
+    return members.member_zone(membership.user, membership.tenant)
 
 
 def _local_moment(day: dt.date, hour: int, zone: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -97,7 +83,7 @@ def _section(queryset, limit: int = LISTED) -> Section:
 def digest_for(*, tenant: Tenant, membership: Membership, now: dt.datetime | None = None) -> Digest:
     """What a member's digest says now (also what a preview would show)."""
     now = now or timezone.now()
-    zone = member_zone(membership)
+    zone = membership_zone(membership)
     day = now.astimezone(zone).date()
     day_end = _local_moment(day + dt.timedelta(days=1), 0, zone)
     mine = FollowUp.objects.filter(tenant=tenant, assignee=membership).select_related(
@@ -134,68 +120,6 @@ def digest_for(*, tenant: Tenant, membership: Membership, now: dt.datetime | Non
     return digest
 
 
-def _links(digest: Digest) -> dict:
-    site = settings.THREADLINE_SITE_URL.rstrip("/")
-
-    def follow_up_url(follow_up: FollowUp) -> str:
-        return site + reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk})
-
-    def lead_url(lead: Lead) -> str:
-        return site + reverse("leads:detail", kwargs={"lead_pk": lead.pk})
-
-    for section in (digest.today, digest.overdue):
-        for follow_up in section.items:
-            follow_up.digest_url = follow_up_url(follow_up)
-    for flag in digest.neglected.items + digest.team_escalated.items:
-        flag.digest_url = lead_url(flag.lead)
-    for lead in digest.red_leads.items:
-        lead.digest_url = lead_url(lead)
-    return {
-        "list_url": site + reverse("followups:list"),
-        "leads_url": site + reverse("leads:list"),
-    }
-
-
-def digest_render(digest: Digest) -> tuple[str, str]:
-    """The email's plain text and HTML, times in the member's zone."""
-    context = {"digest": digest, **_links(digest)}
-    with timezone.override(digest.zone):
-        text = render_to_string("followups/digest_email.txt", context)
-        html = render_to_string("followups/digest_email.html", context)
-    return text, html
-
-
-def digest_send(*, tenant: Tenant, membership: Membership, now: dt.datetime | None = None) -> bool:
-    """Send the member today's digest unless it went already (or there is nothing to say).
-    True when an email was scheduled."""
-    now = now or timezone.now()
-    day = now.astimezone(member_zone(membership)).date()
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                DigestSent.objects.create(
-                    tenant=tenant, membership=membership, day=day, sent_at=now
-                )
-        except IntegrityError:
-            return False
-        digest = digest_for(tenant=tenant, membership=membership, now=now)
-        if digest.is_empty:
-            return False
-        text, html = digest_render(digest)
-        message_schedule(
-            tenant=tenant,
-            channel=MessageChannel.EMAIL,
-            source=MessageSource.STAFF,
-            idempotency_key=f"digest:{membership.pk}:{day.isoformat()}",
-            recipient_user=membership.user,
-            subject=digest.subject,
-            body_text=text,
-            body_html=html,
-            now=now,
-        )
-    return True
-
-
 def members_due(*, tenant: Tenant, now: dt.datetime | None = None) -> list[Membership]:
     """Active members whose local clock is past the digest hour (within the window) and whose
     digest of their local day has not gone yet."""
@@ -206,7 +130,7 @@ def members_due(*, tenant: Tenant, now: dt.datetime | None = None) -> list[Membe
     ).select_related("user", "tenant")
     due: dict[tuple[int, dt.date], Membership] = {}
     for membership in members:
-        zone = member_zone(membership)
+        zone = membership_zone(membership)
         day = now.astimezone(zone).date()
         starts = _local_moment(day, hour, zone)
         if starts <= now < starts + DIGEST_WINDOW:
@@ -221,12 +145,3 @@ def members_due(*, tenant: Tenant, now: dt.datetime | None = None) -> list[Membe
         ).values_list("membership_id", "day")
     )
     return [membership for key, membership in due.items() if key not in sent]
-
-
-def digests_send_due(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
-    """The sweep: every member due gets their digest. Returns how many emails were scheduled."""
-    now = now or timezone.now()
-    return sum(
-        digest_send(tenant=tenant, membership=membership, now=now)
-        for membership in members_due(tenant=tenant, now=now)
-    )

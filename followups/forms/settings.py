@@ -7,10 +7,10 @@ from django.db.models import Q
 from crm.kit.csv_files import MAX_UPLOAD_BYTES
 from crm.kit.forms import MemberChoiceField
 from crm.models import Membership, Tenant
-from followups import selectors
-from followups.configuration import MAX_NEGLECT_DAYS
-from followups.forms import REMINDER_OFFSETS
+from followups.forms.follow_ups import REMINDER_OFFSETS
 from followups.models import FollowUpSettings, FollowUpTemplate, FollowUpType, Priority
+from followups.selectors.members import assignable_members
+from followups.services.configuration import MAX_NEGLECT_DAYS
 
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
@@ -152,7 +152,7 @@ class FollowUpImportForm(forms.Form):
 
     def __init__(self, *args, tenant: Tenant, membership: Membership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = selectors.assignable_members(tenant=tenant)
+        self.fields["assignee"].queryset = assignable_members(tenant=tenant)
         self.fields["assignee"].initial = membership.pk
 
     def clean_file(self):

@@ -2,7 +2,7 @@
 the bulk versions. Each is one transaction and lands on the contact's (and lead's) timeline.
 
 Reminders follow their follow-up: creating one schedules its reminder rows, moving it moves
-them, finishing or cancelling it cancels those not yet sent (followups.reminders).
+them, finishing or cancelling it cancels those not yet sent (followups.services.reminders).
 """
 
 import datetime as dt
@@ -25,11 +25,14 @@ from followups.models import (
     FollowUpType,
     Outcome,
     Priority,
-    SavedFollowUpFilter,
     Source,
     Status,
 )
-from followups.reminders import reminders_cancel, reminders_reschedule, reminders_schedule
+from followups.services.reminders import (
+    reminders_cancel,
+    reminders_reschedule,
+    reminders_schedule,
+)
 from leads.models import Lead
 from leads.services import lead_record_touch
 
@@ -391,25 +394,3 @@ def follow_ups_bulk_update(
             )
 
     return _bulk(tenant, follow_up_ids, apply)
-
-
-# --- Saved list filters ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def saved_follow_up_filter_save(
-    *, tenant: Tenant, membership: Membership, name: str, query: str
-) -> SavedFollowUpFilter:
-    """A member's named list filter; saving a name again replaces its filter."""
-    saved, _ = SavedFollowUpFilter.objects.update_or_create(
-        tenant=tenant,
-        membership=membership,
-        name=name.strip()[:80],
-        defaults={"query": query[:1000]},
-    )
-    return saved
-
-
-@transaction.atomic
-def saved_follow_up_filter_delete(*, tenant: Tenant, saved_filter: SavedFollowUpFilter) -> None:
-    SavedFollowUpFilter.objects.filter(tenant=tenant, pk=saved_filter.pk).delete()

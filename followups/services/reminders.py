@@ -105,7 +105,7 @@ def reminders_replace(*, follow_up: FollowUp, reminders: Iterable[tuple[int, str
     reminders_schedule(follow_up=follow_up, reminders=sorted(wanted - existing.keys()))
 
 
-# --- Claiming and sending --------------------------------------------------------------------------
+# --- Claiming and sending -------------------------------------------------------------------------
 
 
 def reminders_claim_due(

@@ -1,8 +1,4 @@
-"""CSV export and import of follow-ups.
-
-Export writes the list as filtered (same columns the import reads, so a file goes out and comes
-back), times in the member's zone, and every cell a spreadsheet could run as a formula (=, +, -,
-@) neutralised with a leading quote.
+"""CSV import of follow-ups (the file's format, and the export, are in followups.csv_format).
 
 Import is checked before anything is written: the upload is read, every row checked against the
 team's contacts (by email or E.164 phone), members (assignee by email), types (by key or name) and
@@ -16,7 +12,6 @@ import datetime as dt
 import re
 import secrets
 import zoneinfo
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -29,19 +24,23 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import to_python as phone_from_text
 
 from crm.kit.csv_files import (
-    FORMULA_STARTS,
     CsvLayout,
     ImportFileError,
     csv_data_rows,
-    csv_header,
-    csv_stream,
     decode_csv_upload,
-    header_key,
-    spreadsheet_safe,
 )
 from crm.models import Contact, ContactEmail, ContactPhone, Membership, Tenant, User
-from followups import services
-from followups.models import LONGEST_SLOT_MINUTES, FollowUp, FollowUpType, Priority, Source
+from followups.csv_format import (
+    COLUMNS,
+    DATE_FORMATS_DAY_FIRST,
+    DATE_FORMATS_US,
+    TIME_FORMATS,
+    parse_date_or_time,
+    read_layout,
+    unquote,
+)
+from followups.models import LONGEST_SLOT_MINUTES, FollowUpType, Priority, Source
+from followups.services.followups import follow_up_create, follow_up_types_ensure
 from leads.models import Lead
 
 MAX_ROWS = 1000
@@ -51,145 +50,7 @@ DEFAULT_TIME = dt.time(10, 0)
 CHUNK = 1000
 
 
-# --- Export ---------------------------------------------------------------------------------------
-
-EXPORT_HEADERS = (
-    "Subject",
-    "Type",
-    "Date",
-    "Time",
-    "Time zone",
-    "Duration (minutes)",
-    "Priority",
-    "Status",
-    "Assignee",
-    "Assignee email",
-    "Contact",
-    "Contact email",
-    "Contact phone",
-    "Lead",
-    "Description",
-    "Outcome",
-    "Outcome notes",
-    "Completed at",
-)
-
-
-def export_rows(follow_ups: Iterable[FollowUp], *, zone: zoneinfo.ZoneInfo) -> Iterator[list[str]]:
-    """The header, then one row per follow-up (contacts' emails and phones prefetched)."""
-    yield list(EXPORT_HEADERS)
-    for follow_up in follow_ups:
-        local = timezone.localtime(follow_up.scheduled_at, zone)
-        emails = list(follow_up.contact.emails.all())
-        phones = list(follow_up.contact.phones.all())
-        completed = (
-            timezone.localtime(follow_up.completed_at, zone).strftime("%Y-%m-%d %H:%M")
-            if follow_up.completed_at
-            else ""
-        )
-        yield [
-            spreadsheet_safe(cell)
-            for cell in (
-                follow_up.subject,
-                follow_up.type.name,
-                local.strftime("%Y-%m-%d"),
-                local.strftime("%H:%M"),
-                zone.key,
-                follow_up.duration_minutes,
-                follow_up.get_priority_display(),
-                follow_up.get_status_display(),
-                follow_up.assignee.user.full_name,
-                follow_up.assignee.user.email,
-                follow_up.contact.display_name,
-                emails[0].email if emails else "",
-                phones[0].number.as_e164 if phones else "",
-                follow_up.lead.reference if follow_up.lead_id else "",
-                follow_up.description,
-                follow_up.get_outcome_display() if follow_up.outcome else "",
-                follow_up.outcome_notes,
-                completed,
-            )
-        ]
-
-
-def export_csv_chunks(follow_ups: Iterable[FollowUp], *, zone: zoneinfo.ZoneInfo) -> Iterator[str]:
-    """The CSV as text chunks for a streaming response (a byte-order mark first, so Excel reads
-    accents right)."""
-    return csv_stream(export_rows(follow_ups, zone=zone), byte_order_mark=True)
-
-
-# --- Import: reading the file ---------------------------------------------------------------------
-
-COLUMNS = {
-    # field: (label, header names it is recognised by)
-    "subject": ("Subject", ("subject", "title", "follow-up", "follow up", "task", "what")),
-    "type": ("Type", ("type", "follow-up type", "kind", "activity type")),
-    "date": ("Date", ("date", "due date", "scheduled date", "day")),
-    "time": ("Time", ("time", "due time", "scheduled time", "at")),
-    "scheduled_at": (
-        "Date and time",
-        ("scheduled", "scheduled at", "scheduled for", "when", "due", "date and time", "datetime"),
-    ),
-    "time_zone": ("Time zone", ("time zone", "timezone", "tz", "zone")),
-    "duration": ("Duration", ("duration", "duration (minutes)", "duration minutes", "minutes")),
-    "priority": ("Priority", ("priority",)),
-    "status": ("Status", ("status",)),
-    "assignee_email": (
-        "Assignee email",
-        ("assignee email", "assigned to", "assignee", "owner email", "owner", "rep email"),
-    ),
-    "contact_email": ("Contact email", ("contact email", "email", "e-mail", "customer email")),
-    "contact_phone": (
-        "Contact phone",
-        ("contact phone", "phone", "phone number", "mobile", "customer phone", "telephone"),
-    ),
-    "lead": ("Lead", ("lead", "lead reference", "lead number")),
-    "description": ("Description", ("description", "details", "notes", "note", "comments")),
-}
-
-
-HEADER_FIELDS = {
-    header_key(alias): name for name, (_, aliases) in COLUMNS.items() for alias in aliases
-}
-LABEL_FIELDS = {header_key(label): name for name, (label, _) in COLUMNS.items()}
-
-
-def read_layout(text: str) -> CsvLayout:
-    delimiter, headers = csv_header(text)
-    # A column named exactly as ours ("Assignee email") wins over a looser one ("Assignee", which
-    # in our own export holds the name).
-    fields: dict[str, int] = {}
-    for index, name in enumerate(headers):
-        known = LABEL_FIELDS.get(header_key(name))
-        if known is not None and known not in fields:
-            fields[known] = index
-    for index, name in enumerate(headers):
-        known = HEADER_FIELDS.get(header_key(name))
-        if known is not None and known not in fields and index not in fields.values():
-            fields[known] = index
-    ignored = [
-        name or f"(column {index + 1} has no name)"
-        for index, name in enumerate(headers)
-        if index not in fields.values()
-    ]
-    if not fields:
-        raise ImportFileError(
-            "The first row must name the columns (for example Subject, Date, Time, Contact "
-            "email); none of its names were recognised. Is this the right file?"
-        )
-    missing = []
-    if "subject" not in fields:
-        missing.append("Subject")
-    if not fields.keys() & {"date", "scheduled_at"}:
-        missing.append("Date")
-    if not fields.keys() & {"contact_email", "contact_phone"}:
-        missing.append("Contact email or Contact phone")
-    if missing:
-        raise ImportFileError(f"The file needs these columns too: {', '.join(missing)}.")
-    return CsvLayout(headers, delimiter, fields, ignored)
-
-
-# --- Import: checking rows ------------------------------------------------------------------------
+# --- Checking rows --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -223,30 +84,6 @@ class Row:
         }
 
 
-def _unquote(cell: str) -> str:
-    """Our own exports put a quote before formula-like cells: read them back without it."""
-    cell = cell.strip()
-    if cell.startswith("'") and cell[1:2] in FORMULA_STARTS:
-        return cell[1:]
-    return cell
-
-
-DATE_FORMATS_US = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%b %d %Y", "%d %b %Y")
-DATE_FORMATS_DAY_FIRST = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%b %d %Y", "%d %b %Y")
-TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M%p", "%I %p", "%I%p", "%H.%M")
-
-
-def _parse(text: str, formats: Iterable[str], kind) -> object | None:
-    cleaned = re.sub(r"\s+", " ", text.replace(",", " ")).strip()
-    for fmt in formats:
-        try:
-            value = dt.datetime.strptime(cleaned, fmt)
-        except ValueError:
-            continue
-        return value.date() if kind is dt.date else value.time()
-    return None
-
-
 class RowChecker:
     """Checks rows against the team's types, members, contacts and leads, read once per chunk."""
 
@@ -262,7 +99,7 @@ class RowChecker:
         self.tenant, self.layout, self.zone, self.now = tenant, layout, zone, now
         self.default_assignee = default_assignee
         self.types: dict[str, FollowUpType] = {}
-        for follow_up_type in services.follow_up_types_ensure(tenant=tenant):
+        for follow_up_type in follow_up_types_ensure(tenant=tenant):
             self.types[follow_up_type.key.casefold()] = follow_up_type
             self.types[follow_up_type.name.casefold()] = follow_up_type
         members = Membership.objects.filter(tenant=tenant, is_active=True).select_related("user")
@@ -271,7 +108,7 @@ class RowChecker:
 
     def cell(self, cells: list[str], name: str) -> str:
         index = self.layout.fields.get(name)
-        return _unquote(cells[index]) if index is not None and index < len(cells) else ""
+        return unquote(cells[index]) if index is not None and index < len(cells) else ""
 
     def check_all(self, rows: list[tuple[int, list[str]]]) -> list[Row]:
         checked = [self._check(line, cells) for line, cells in rows]
@@ -358,14 +195,14 @@ class RowChecker:
         if not date_text:
             reasons.append("missing date")
             return None
-        day = _parse(date_text, self.date_formats, dt.date)
+        day = parse_date_or_time(date_text, self.date_formats, dt.date)
         if day is None:
             example = "12/31/2025" if self.tenant.country == "US" else "31/12/2025"
             reasons.append(f"date “{date_text}” is not a date (use 2025-12-31 or {example})")
             return None
         at = DEFAULT_TIME
         if time_text:
-            at = _parse(time_text.upper(), TIME_FORMATS, dt.time)
+            at = parse_date_or_time(time_text.upper(), TIME_FORMATS, dt.time)
             if at is None:
                 reasons.append(f"time “{time_text}” is not a time (use 14:30 or 2:30 PM)")
                 return None
@@ -452,7 +289,7 @@ class RowChecker:
                 row.reasons.append(f"lead L-{number} belongs to another contact")
 
 
-# --- Import: preview, run, rejected rows ----------------------------------------------------------
+# --- Preview, run, rejected rows ------------------------------------------------------------------
 
 
 def _cache_key(tenant: Tenant, token: str) -> str:
@@ -585,7 +422,7 @@ def import_run(
             continue
         try:
             with transaction.atomic():
-                services.follow_up_create(
+                follow_up_create(
                     tenant=tenant,
                     actor=actor,
                     subject=row.subject,

@@ -20,90 +20,30 @@ untouched `manager_alert_after_days` later, the managers hear about it. A touch 
 """
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import OutboundMessage
-from crm.models import Membership, NotificationLevel, Role, Tenant
+from crm.models import NotificationLevel, Role, Tenant
 from crm.services import notifications_notify_roles, timeline_record
-from followups import services
-from followups.configuration import follow_up_settings_get, neglect_thresholds
-from followups.models import OPEN_STATUSES, FollowUp, NeglectFlag, Priority, Source, Status
-from leads.models import Lead, LeadStatus
-from tickets.models import Direction, TicketMessage
+from followups.models import OPEN_STATUSES, NeglectFlag, Priority, Source, Status
+from followups.selectors.configuration import follow_up_settings_get, neglect_thresholds
+from followups.selectors.neglect import (
+    LIVE_STATUSES,
+    contact_touches,
+    lead_last_touch,
+    neglect_candidates,
+    open_neglect_flags,
+)
+from followups.services.followups import follow_up_cancel, follow_up_create, follow_up_type_get
+from leads.models import Lead
 
 BATCH_SIZE = 500
 # A tenant that switches neglect on with years of untouched leads gets them spread over a few
 # runs rather than thousands of follow-ups in one go.
 MAX_FLAGS_PER_RUN = 1000
-LIVE_STATUSES = (LeadStatus.OPEN, LeadStatus.WON)
 NOTIFICATION_KIND = "lead_untouched"  # members who want untouched-lead alerts by email get these
-
-
-def live_leads(tenant: Tenant):
-    return Lead.objects.filter(
-        tenant=tenant, status__in=LIVE_STATUSES, stage__isnull=False, stage__is_terminal=False
-    )
-
-
-# --- Touches --------------------------------------------------------------------------------------
-
-
-def _max_by_contact(queryset, contact_field: str, at_field: str) -> dict[int, dt.datetime]:
-    rows = (
-        queryset.values(who=F(contact_field))
-        .annotate(at=Max(at_field))
-        .order_by()
-        .values_list("who", "at")
-    )
-    return {contact_id: at for contact_id, at in rows if at is not None}
-
-
-def contact_touches(*, tenant: Tenant, contact_ids: Iterable[int]) -> dict[int, dt.datetime]:
-    """The latest touch of each contact on any channel (three queries, each on an index of the
-    contact's rows)."""
-    ids = sorted(set(contact_ids))
-    if not ids:
-        return {}
-    found = [
-        _max_by_contact(
-            FollowUp.objects.filter(tenant=tenant, contact_id__in=ids, status=Status.COMPLETED),
-            "contact_id",
-            "completed_at",
-        ),
-        _max_by_contact(
-            OutboundMessage.objects.filter(
-                tenant=tenant, contact_id__in=ids, sent_at__isnull=False
-            ),
-            "contact_id",
-            "sent_at",
-        ),
-        _max_by_contact(
-            TicketMessage.objects.filter(
-                tenant=tenant, ticket__contact_id__in=ids, direction=Direction.OUTBOUND
-            ),
-            "ticket__contact_id",
-            "sent_at",
-        ),
-    ]
-    latest: dict[int, dt.datetime] = {}
-    for touches in found:
-        for contact_id, at in touches.items():
-            if contact_id not in latest or at > latest[contact_id]:
-                latest[contact_id] = at
-    return latest
-
-
-def lead_last_touch(lead: Lead, contact_touch: dt.datetime | None, now: dt.datetime):
-    """The lead's last touch from its own fields and its contact's latest touch."""
-    moments = [lead.last_activity_at, lead.last_outbound_at, contact_touch]
-    if lead.appointment_at is not None and lead.appointment_at <= now:
-        moments.append(lead.appointment_at)
-    return max((at for at in moments if at is not None), default=lead.created_at)
 
 
 # --- The sweep ------------------------------------------------------------------------------------
@@ -117,35 +57,6 @@ def neglect_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     raised = neglect_flags_raise(tenant=tenant, now=now)
     neglect_alert_managers(tenant=tenant, now=now)
     return raised
-
-
-def neglect_candidates(*, tenant: Tenant, stage_id: int, cutoff: dt.datetime, now: dt.datetime):
-    """Live leads of one stage whose own fields say nobody touched them since `cutoff` and that
-    have no open flag, oldest in the stage first. One range scan of lead_stage_aging (tenant,
-    stage, stage_entered_at); the open-flag check is a probe of neglect_flag_one_open."""
-    open_flag = NeglectFlag.objects.filter(
-        tenant=tenant,
-        contact_id=OuterRef("contact_id"),
-        lead_id=OuterRef("pk"),
-        cleared_at__isnull=True,
-    )
-    return (
-        Lead.objects.filter(
-            tenant=tenant,
-            stage_id=stage_id,
-            status__in=LIVE_STATUSES,
-            stage_entered_at__lte=cutoff,
-        )
-        .filter(Q(last_activity_at__isnull=True) | Q(last_activity_at__lte=cutoff))
-        .filter(Q(last_outbound_at__isnull=True) | Q(last_outbound_at__lte=cutoff))
-        .filter(
-            Q(appointment_at__isnull=True)
-            | Q(appointment_at__lte=cutoff)
-            | Q(appointment_at__gt=now)
-        )
-        .exclude(Exists(open_flag))
-        .order_by("stage_entered_at", "id")
-    )
 
 
 def neglect_flags_raise(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
@@ -207,7 +118,7 @@ def _raise(tenant: Tenant, lead: Lead, last_touch: dt.datetime, now: dt.datetime
     name = lead.contact.display_name
     owner = lead.owner if lead.owner is not None and lead.owner.is_active else None
     if owner is not None:
-        flag.follow_up = services.follow_up_create(
+        flag.follow_up = follow_up_create(
             tenant=tenant,
             actor=None,
             subject=f"Get back in touch with {name}"[:200],
@@ -221,7 +132,7 @@ def _raise(tenant: Tenant, lead: Lead, last_touch: dt.datetime, now: dt.datetime
             assignee=owner,
             scheduled_at=now,
             priority=Priority.HIGH,
-            type=services.follow_up_type_get(tenant=tenant, key="call"),
+            type=follow_up_type_get(tenant=tenant, key="call"),
             reminders=[(0, "in_app")],
             source=Source.NEGLECT,
             key=f"neglect:{flag.pk}",
@@ -254,10 +165,6 @@ def _alert_managers(tenant: Tenant, flag: NeglectFlag, lead: Lead, days: int, wh
     )
 
 
-def _open_flags(tenant: Tenant):
-    return NeglectFlag.objects.filter(tenant=tenant, cleared_at__isnull=True)
-
-
 def neglect_flags_clear(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """Clear the open flags whose lead was touched since (or closed, or lost): their open
     neglect follow-up is no longer needed and is cancelled."""
@@ -266,7 +173,7 @@ def neglect_flags_clear(*, tenant: Tenant, now: dt.datetime | None = None) -> in
     after = 0
     while True:
         batch = list(
-            _open_flags(tenant)
+            open_neglect_flags(tenant=tenant)
             .filter(pk__gt=after)
             .select_related("lead__stage", "follow_up")
             .order_by("pk")[:BATCH_SIZE]
@@ -305,7 +212,7 @@ def neglect_flag_clear(
         return
     follow_up = flag.follow_up
     if follow_up is not None and follow_up.status in (*OPEN_STATUSES, Status.MISSED):
-        services.follow_up_cancel(tenant=tenant, actor=None, follow_up=follow_up, reason=reason)
+        follow_up_cancel(tenant=tenant, actor=None, follow_up=follow_up, reason=reason)
     if flag.lead_id is not None:
         timeline_record(
             tenant=tenant,
@@ -325,7 +232,7 @@ def neglect_alert_managers(*, tenant: Tenant, now: dt.datetime | None = None) ->
     due = now - dt.timedelta(days=config.manager_alert_after_days)
     alerted = 0
     flags = (
-        _open_flags(tenant)
+        open_neglect_flags(tenant=tenant)
         .filter(flagged_at__lte=due, manager_alerted_at__isnull=True, lead__isnull=False)
         .select_related("lead__contact", "owner__user")
         .order_by("flagged_at", "pk")
@@ -337,68 +244,3 @@ def neglect_alert_managers(*, tenant: Tenant, now: dt.datetime | None = None) ->
         NeglectFlag.objects.filter(tenant=tenant, pk=flag.pk).update(manager_alerted_at=now)
         alerted += 1
     return alerted
-
-
-# --- Reads (the lead page, the lead list, the digest) ----------------------------------------------
-
-
-def _showing(tenant: Tenant):
-    """Open flags whose lead is not lost and has not visibly been touched since: a call logged, a
-    message sent, the neglect follow-up done or the lead marked lost hides the badge at once,
-    before the next sweep clears the flag."""
-    not_done = [status for status in Status.values if status != Status.COMPLETED]
-    return _open_flags(tenant).filter(
-        Q(lead__isnull=True)
-        | (
-            Q(lead__status__in=LIVE_STATUSES)
-            & (
-                Q(lead__last_activity_at__isnull=True)
-                | Q(lead__last_activity_at__lte=F("flagged_at"))
-            )
-            & (
-                Q(lead__last_outbound_at__isnull=True)
-                | Q(lead__last_outbound_at__lte=F("flagged_at"))
-            )
-        ),
-        Q(follow_up__isnull=True) | Q(follow_up__status__in=not_done),
-    )
-
-
-def neglect_flags_showing(*, tenant: Tenant):
-    """Every flag the pages show (the dashboard counts them per rep)."""
-    return _showing(tenant)
-
-
-def neglected_lead_ids(*, tenant: Tenant, lead_ids: Iterable[int]) -> set[int]:
-    """Which of these leads are flagged as neglected (one query, for a page of a list)."""
-    ids = list(lead_ids)
-    if not ids:
-        return set()
-    return set(_showing(tenant).filter(lead_id__in=ids).values_list("lead_id", flat=True))
-
-
-def neglect_flag_for_lead(*, tenant: Tenant, lead_id: int) -> NeglectFlag | None:
-    return (
-        _showing(tenant)
-        .filter(lead_id=lead_id)
-        .select_related("owner__user", "follow_up")
-        .order_by("-flagged_at")
-        .first()
-    )
-
-
-def neglect_flags_for(
-    *, tenant: Tenant, membership: Membership, team: bool = False, limit: int = 20
-) -> tuple[list[NeglectFlag], int]:
-    """A member's neglected customers (a manager's `team` view: those already escalated), the
-    first `limit` oldest first, and how many there are."""
-    flags = _showing(tenant).filter(lead__isnull=False)
-    if team:
-        flags = flags.filter(manager_alerted_at__isnull=False)
-    else:
-        flags = flags.filter(owner=membership)
-    total = flags.count()
-    shown = list(
-        flags.select_related("lead__contact", "owner__user").order_by("last_touch_at", "pk")[:limit]
-    )
-    return shown, total

@@ -4,8 +4,8 @@ once, and its assignee and their managers hear about it.
 A follow-up is missed once its slot is over (its time plus its duration, at least MIN_GRACE), so a
 call that runs a little late is not flagged while it happens. One somebody started (in progress)
 gets STARTED_GRACE more: they are on it, and are only told if it was left started. Rescheduling a
-missed follow-up brings it back to pending (followups.services.follow_up_reschedule), after which
-it can be missed again at its new time.
+missed follow-up brings it back to pending (follow_up_reschedule), after which it can be missed
+again at its new time.
 """
 
 import datetime as dt
@@ -22,8 +22,8 @@ from crm.kit.formatting import short_datetime
 from crm.models import Membership, NotificationLevel, Role, Tenant
 from crm.services import notification_create, timeline_record
 from followups.models import FollowUp, Status
-from followups.reminders import reminders_cancel, user_zone
-from followups.services import lead_next_follow_up_refresh
+from followups.services.followups import lead_next_follow_up_refresh
+from followups.services.reminders import reminders_cancel, user_zone
 
 MIN_GRACE = dt.timedelta(minutes=15)
 STARTED_GRACE = dt.timedelta(hours=2)

@@ -1,12 +1,10 @@
 """What admins configure for follow-ups: their own follow-up types, follow-up templates, the
-neglect thresholds (the tenant's and per stage) and the hour of the daily digest.
-
-Reads used by the sweeps live here too, next to the writes that keep them valid.
+neglect thresholds (the tenant's and per stage) and the hour of the daily digest. The reads are
+in followups.selectors.configuration.
 """
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 
 from crm.models import Tenant, User
@@ -17,7 +15,6 @@ from followups.models import (
     Priority,
     StageNeglect,
 )
-from followups.services import follow_up_types_ensure
 from leads.models import Stage
 
 MAX_NEGLECT_DAYS = 365
@@ -25,11 +22,6 @@ MAX_REMINDER_MINUTES = 60 * 24 * 30
 
 
 # --- Settings -------------------------------------------------------------------------------------
-
-
-def follow_up_settings_get(*, tenant: Tenant) -> FollowUpSettings:
-    """The tenant's settings row, or the defaults (unsaved) until an admin saves them."""
-    return FollowUpSettings.objects.filter(tenant=tenant).first() or FollowUpSettings(tenant=tenant)
 
 
 @transaction.atomic
@@ -61,33 +53,6 @@ def follow_up_settings_save(
     return row
 
 
-def neglect_thresholds(*, tenant: Tenant) -> dict[int, int]:
-    """Days without a touch before a live lead is neglected, per stage that can hold live leads
-    (a stage's own threshold, else the tenant's). Terminal and lost stages never rot."""
-    default = follow_up_settings_get(tenant=tenant).neglect_after_days
-    own = dict(
-        StageNeglect.objects.filter(tenant=tenant).values_list("stage_id", "neglect_after_days")
-    )
-    stages = Stage.objects.filter(tenant=tenant, is_terminal=False, is_lost=False)
-    return {
-        stage_id: own.get(stage_id, default) for stage_id in stages.values_list("pk", flat=True)
-    }
-
-
-def stage_neglect_rows(*, tenant: Tenant) -> list[tuple[Stage, int | None]]:
-    """Every stage that can hold live leads, pipeline by pipeline, with its own threshold."""
-    own = dict(
-        StageNeglect.objects.filter(tenant=tenant).values_list("stage_id", "neglect_after_days")
-    )
-    stages = (
-        Stage.objects.filter(tenant=tenant, is_terminal=False, is_lost=False, is_archived=False)
-        .select_related("pipeline")
-        .filter(pipeline__is_archived=False)
-        .order_by("pipeline__position", "pipeline_id", "position", "id")
-    )
-    return [(stage, own.get(stage.pk)) for stage in stages]
-
-
 @transaction.atomic
 def stage_neglect_save(*, tenant: Tenant, actor: User, thresholds: dict[int, int | None]) -> int:
     """Set (a number of days) or remove (None: the tenant's threshold applies) stages' own
@@ -112,16 +77,6 @@ def stage_neglect_save(*, tenant: Tenant, actor: User, thresholds: dict[int, int
 
 
 # --- Follow-up types ------------------------------------------------------------------------------
-
-
-def follow_up_types_all(*, tenant: Tenant) -> list[FollowUpType]:
-    """Every type, the built-ins made if needed; archived ones last."""
-    types = follow_up_types_ensure(tenant=tenant)
-    return sorted(types, key=lambda t: (t.is_archived, t.name.casefold()))
-
-
-def follow_up_type_get_by_pk(*, tenant: Tenant, type_id: int) -> FollowUpType:
-    return get_object_or_404(FollowUpType.objects.filter(tenant=tenant), pk=type_id)
 
 
 def _unique_key(tenant: Tenant, name: str) -> str:
@@ -188,19 +143,6 @@ TEMPLATE_FIELDS = (
     "reminder_offsets",
     "is_archived",
 )
-
-
-def follow_up_templates_all(*, tenant: Tenant) -> list[FollowUpTemplate]:
-    return list(
-        FollowUpTemplate.objects.filter(tenant=tenant)
-        .select_related("type")
-        .order_by("is_archived", "name", "pk")
-    )
-
-
-def follow_up_template_get(*, tenant: Tenant, template_id: int) -> FollowUpTemplate:
-    templates = FollowUpTemplate.objects.filter(tenant=tenant).select_related("type")
-    return get_object_or_404(templates, pk=template_id)
 
 
 @transaction.atomic

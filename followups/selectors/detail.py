@@ -1,0 +1,58 @@
+"""One follow-up: its page (notes, reminders, history) and the row a quick action re-renders."""
+
+from dataclasses import dataclass
+
+from django.shortcuts import get_object_or_404
+
+from crm.models import Tenant, TimelineEvent
+from followups.models import FollowUp, FollowUpNote, Reminder
+from followups.selectors.lists import follow_up_queryset
+
+
+def follow_up_get(*, tenant: Tenant, follow_up_id: int) -> FollowUp:
+    return get_object_or_404(follow_up_queryset(tenant=tenant), pk=follow_up_id)
+
+
+def offset_label(minutes: int) -> str:
+    """How long before the follow-up a reminder goes: "1 day before", "90 minutes before"."""
+    if minutes == 0:
+        return "At the time"
+    for size, unit in ((10080, "week"), (1440, "day"), (60, "hour"), (1, "minute")):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}{'s' if count != 1 else ''} before"
+    return f"{minutes} minutes before"
+
+
+@dataclass(frozen=True)
+class FollowUpDetail:
+    follow_up: FollowUp
+    notes: list[FollowUpNote]
+    reminders: list[Reminder]
+    history: list[TimelineEvent]
+
+
+def follow_up_detail(*, tenant: Tenant, follow_up_id: int) -> FollowUpDetail:
+    follow_up = get_object_or_404(
+        follow_up_queryset(tenant=tenant).select_related(
+            "ticket", "quote__lead", "property", "created_by", "series"
+        ),
+        pk=follow_up_id,
+    )
+    notes = list(
+        FollowUpNote.objects.filter(tenant=tenant, follow_up=follow_up).select_related("author")
+    )
+    reminders = list(
+        Reminder.objects.filter(tenant=tenant, follow_up=follow_up).order_by("remind_at", "channel")
+    )
+    for reminder in reminders:
+        reminder.offset_label = offset_label(reminder.offset_minutes)
+    # Its services record every change on the contact's timeline with the follow-up's id.
+    history = list(
+        TimelineEvent.objects.filter(
+            tenant=tenant, contact_id=follow_up.contact_id, detail__follow_up=follow_up.pk
+        )
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:100]
+    )
+    return FollowUpDetail(follow_up=follow_up, notes=notes, reminders=reminders, history=history)

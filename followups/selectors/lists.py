@@ -1,0 +1,200 @@
+"""The follow-up list: its filters (shared with the calendar and the board), the keyset page, the
+choices its forms offer and the member's saved filters. Times are read in the member's zone."""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from crm.models import Contact, ContactEmail, ContactPhone, Membership, Tenant
+from crm.pagination import KeysetPage, keyset_page
+from followups.models import (
+    OPEN_STATUSES,
+    FollowUp,
+    FollowUpTemplate,
+    FollowUpType,
+    SavedFollowUpFilter,
+    Status,
+)
+from leads.models import Lead
+
+FOLLOW_UPS_PER_PAGE = 50
+
+# Still to be done: open, or missed and not yet done late or moved (the list starts here).
+TODO_STATUSES = (*OPEN_STATUSES, Status.MISSED)
+
+ORDERS = {
+    "soonest": ("scheduled_at", "id"),
+    "latest": ("-scheduled_at", "-id"),
+}
+
+
+# --- Choices --------------------------------------------------------------------------------------
+
+
+def follow_up_types(*, tenant: Tenant) -> QuerySet[FollowUpType]:
+    return FollowUpType.objects.filter(tenant=tenant, is_archived=False).order_by("name")
+
+
+def follow_up_templates(*, tenant: Tenant) -> QuerySet[FollowUpTemplate]:
+    return FollowUpTemplate.objects.filter(tenant=tenant, is_archived=False).select_related("type")
+
+
+# --- Filtering ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowUpQuery:
+    """What the list, the calendar and the board are narrowed by (built by the filter form)."""
+
+    text: str = ""
+    status: str = "todo"  # todo | open | all | one of Status
+    type_id: int | None = None
+    priority: str = ""
+    when: str = ""  # today | overdue | week | upcoming
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    assignee: str = "mine"  # mine | all | a membership pk
+    contact_id: int | None = None
+    lead_id: int | None = None
+    order: str = "soonest"
+
+
+def local_day_bounds(day: dt.date, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants a local day starts and ends at (23 or 25 hours long across DST)."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def follow_up_queryset(*, tenant: Tenant) -> QuerySet[FollowUp]:
+    """Follow-ups with what a row, a card or a calendar entry shows, joined in one query."""
+    return FollowUp.objects.filter(tenant=tenant).select_related(
+        "type", "contact", "assignee__user", "lead"
+    )
+
+
+def follow_ups_filtered(
+    *,
+    tenant: Tenant,
+    membership: Membership,
+    query: FollowUpQuery,
+    zone: zoneinfo.ZoneInfo,
+    now: dt.datetime | None = None,
+    with_status: bool = True,
+) -> QuerySet[FollowUp]:
+    """The follow-ups a query selects (the board and the calendar pass with_status=False: the
+    board has a column per status, the calendar shows every status but cancelled)."""
+    now = now or timezone.now()
+    follow_ups = follow_up_queryset(tenant=tenant)
+    if with_status:
+        if query.status == "todo":
+            follow_ups = follow_ups.filter(status__in=TODO_STATUSES)
+        elif query.status == "open":
+            follow_ups = follow_ups.filter(status__in=OPEN_STATUSES)
+        elif query.status in Status.values:
+            follow_ups = follow_ups.filter(status=query.status)
+    if query.assignee == "mine":
+        follow_ups = follow_ups.filter(assignee=membership)
+    elif query.assignee.isdigit():
+        follow_ups = follow_ups.filter(assignee_id=int(query.assignee))
+    if query.type_id:
+        follow_ups = follow_ups.filter(type_id=query.type_id)
+    if query.priority:
+        follow_ups = follow_ups.filter(priority=query.priority)
+    if query.contact_id:
+        follow_ups = follow_ups.filter(contact_id=query.contact_id)
+    if query.lead_id:
+        follow_ups = follow_ups.filter(lead_id=query.lead_id)
+    today = timezone.localdate(now, zone)
+    if query.when == "today":
+        start, end = local_day_bounds(today, zone)
+        follow_ups = follow_ups.filter(scheduled_at__gte=start, scheduled_at__lt=end)
+    elif query.when == "overdue":
+        follow_ups = follow_ups.filter(status__in=TODO_STATUSES, scheduled_at__lt=now)
+    elif query.when == "week":
+        start, _ = local_day_bounds(week_start(today), zone)
+        _, end = local_day_bounds(week_start(today) + dt.timedelta(days=6), zone)
+        follow_ups = follow_ups.filter(scheduled_at__gte=start, scheduled_at__lt=end)
+    elif query.when == "upcoming":
+        follow_ups = follow_ups.filter(scheduled_at__gte=now)
+    if query.date_from:
+        follow_ups = follow_ups.filter(scheduled_at__gte=local_day_bounds(query.date_from, zone)[0])
+    if query.date_to:
+        follow_ups = follow_ups.filter(scheduled_at__lt=local_day_bounds(query.date_to, zone)[1])
+    if query.text.strip():
+        text = query.text.strip()
+        follow_ups = follow_ups.filter(
+            Q(subject__icontains=text)
+            | Q(description__icontains=text)
+            | Q(contact__first_name__istartswith=text)
+            | Q(contact__last_name__istartswith=text)
+            | Q(contact__company_name__istartswith=text)
+        )
+    return follow_ups
+
+
+def follow_up_page(
+    *, follow_ups: QuerySet[FollowUp], order: str = "soonest", after: str | None = None
+) -> KeysetPage:
+    """One page of the list, keyset on (scheduled_at, id): a fixed number of queries per page."""
+    return keyset_page(
+        follow_ups,
+        order=ORDERS.get(order, ORDERS["soonest"]),
+        after=after,
+        per_page=FOLLOW_UPS_PER_PAGE,
+    )
+
+
+def follow_ups_for_export(
+    *, tenant: Tenant, membership: Membership, query: FollowUpQuery, zone: zoneinfo.ZoneInfo
+) -> QuerySet[FollowUp]:
+    """Every follow-up the query selects, in its order, with the contacts' emails and phones the
+    CSV shows (primary first)."""
+    return (
+        follow_ups_filtered(tenant=tenant, membership=membership, query=query, zone=zone)
+        .prefetch_related(
+            Prefetch(
+                "contact__emails",
+                queryset=ContactEmail.objects.filter(tenant=tenant).order_by("-is_primary", "id"),
+            ),
+            Prefetch(
+                "contact__phones",
+                queryset=ContactPhone.objects.filter(tenant=tenant).order_by("-is_primary", "id"),
+            ),
+        )
+        .select_related("assignee__user")
+        .order_by(*ORDERS.get(query.order, ORDERS["soonest"]))
+    )
+
+
+def filter_labels(*, tenant: Tenant, query: FollowUpQuery) -> dict:
+    """Names for the contact and lead a list is narrowed to (shown as removable chips)."""
+    labels = {}
+    if query.contact_id:
+        contact = Contact.objects.filter(tenant=tenant, pk=query.contact_id).first()
+        labels["contact"] = contact.display_name if contact else "an unknown contact"
+    if query.lead_id:
+        lead = Lead.objects.filter(tenant=tenant, pk=query.lead_id).only("number").first()
+        labels["lead"] = lead.reference if lead else "an unknown lead"
+    return labels
+
+
+# --- Saved filters --------------------------------------------------------------------------------
+
+
+def saved_filters_for(*, tenant: Tenant, membership: Membership) -> QuerySet[SavedFollowUpFilter]:
+    return SavedFollowUpFilter.objects.filter(tenant=tenant, membership=membership)
+
+
+def saved_filter_get(
+    *, tenant: Tenant, membership: Membership, filter_id: int
+) -> SavedFollowUpFilter:
+    return get_object_or_404(saved_filters_for(tenant=tenant, membership=membership), pk=filter_id)

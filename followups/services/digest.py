@@ -1,0 +1,96 @@
+"""The daily digest: at the tenant's digest hour (07:00 unless an admin changes it) in each
+member's own time zone, an email with their follow-ups of the day, the overdue ones, their
+neglected customers and their leads gone red. A manager also reads the team's escalations.
+
+The sweep runs every 15 minutes. A member is due once their local clock has passed the digest
+hour (up to DIGEST_WINDOW later, so a beat that was down at 07:00 still sends it in the morning,
+never in the evening); a DigestSent row per member and local day, inserted before the email is
+scheduled and unique, makes it once a day whatever runs twice. A member with nothing to read gets
+no email (the day still counts as done).
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from comms.models import MessageChannel, MessageSource
+from comms.outbox import message_schedule
+from crm.models import Membership, Tenant
+from followups.models import DigestSent, FollowUp
+from followups.selectors.digest import Digest, digest_for, members_due, membership_zone
+from leads.models import Lead
+
+
+def _links(digest: Digest) -> dict:
+    site = settings.THREADLINE_SITE_URL.rstrip("/")
+
+    def follow_up_url(follow_up: FollowUp) -> str:
+        return site + reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk})
+
+    def lead_url(lead: Lead) -> str:
+        return site + reverse("leads:detail", kwargs={"lead_pk": lead.pk})
+
+    for section in (digest.today, digest.overdue):
+        for follow_up in section.items:
+            follow_up.digest_url = follow_up_url(follow_up)
+    for flag in digest.neglected.items + digest.team_escalated.items:
+        flag.digest_url = lead_url(flag.lead)
+    for lead in digest.red_leads.items:
+        lead.digest_url = lead_url(lead)
+    return {
+        "list_url": site + reverse("followups:list"),
+        "leads_url": site + reverse("leads:list"),
+    }
+
+
+def digest_render(digest: Digest) -> tuple[str, str]:
+    """The email's plain text and HTML, times in the member's zone."""
+    context = {"digest": digest, **_links(digest)}
+    with timezone.override(digest.zone):
+        text = render_to_string("followups/digest_email.txt", context)
+        html = render_to_string("followups/digest_email.html", context)
+    return text, html
+
+
+def digest_send(*, tenant: Tenant, membership: Membership, now: dt.datetime | None = None) -> bool:
+    """Send the member today's digest unless it went already (or there is nothing to say).
+    True when an email was scheduled."""
+    now = now or timezone.now()
+    day = now.astimezone(membership_zone(membership)).date()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                DigestSent.objects.create(
+                    tenant=tenant, membership=membership, day=day, sent_at=now
+                )
+        except IntegrityError:
+            return False
+        digest = digest_for(tenant=tenant, membership=membership, now=now)
+        if digest.is_empty:
+            return False
+        text, html = digest_render(digest)
+        message_schedule(
+            tenant=tenant,
+            channel=MessageChannel.EMAIL,
+            source=MessageSource.STAFF,
+            idempotency_key=f"digest:{membership.pk}:{day.isoformat()}",
+            recipient_user=membership.user,
+            subject=digest.subject,
+            body_text=text,
+            body_html=html,
+            now=now,
+        )
+    return True
+
+
+def digests_send_due(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+    """The sweep: every member due gets their digest. Returns how many emails were scheduled."""
+    now = now or timezone.now()
+    return sum(
+        digest_send(tenant=tenant, membership=membership, now=now)
+        for membership in members_due(tenant=tenant, now=now)
+    )
