@@ -25,7 +25,7 @@ from django.db.models import Q, QuerySet
 from comms.models import GONE_OUT_STATUSES
 from crm.pagination import KeysetPage, keyset_page
 from portal.auth import PortalCustomer
-from tickets.ingest import inbound_event_process, portal_message_store
+from tickets.services.ingest import inbound_event_process, portal_message_store
 from tickets.models import Direction, MessageChannel, Ticket, TicketMessage
 
 MESSAGE_MAX_CHARS = 5000

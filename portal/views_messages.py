@@ -15,7 +15,7 @@ from portal.auth import portal_customer_required
 
 PAGE = "portal/messages.html"
 # How the team's answer reaches them besides the portal: their preferred channel, as the inbox
-# offers it first (tickets.selectors_inbox.reply_options); a phone call is not a message.
+# offers it first (tickets.selectors.inbox.reply_options); a phone call is not a message.
 ANSWER_CHANNELS = {
     Channel.EMAIL: "email",
     Channel.SMS: "text message",

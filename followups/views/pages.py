@@ -38,7 +38,7 @@ from followups.views.common import (
     tab_query,
 )
 from leads.models import Lead, LeadStatus
-from tickets.selectors_inbox import visible_tickets
+from tickets.selectors.inbox import visible_tickets
 
 # --- The list -------------------------------------------------------------------------------------
 

@@ -50,9 +50,9 @@ from leads.models import LostReason
 from leads.services import lead_create, lead_mark_lost, lead_move_to_stage
 from tests.dashboards.scopes import scope_for
 from tests.factories import MembershipFactory, lead_for, pipeline_for, stage_named
-from tickets import configuration, sla
 from tickets.models import Priority
-from tickets.threading import ticket_open
+from tickets.services import configuration, sla
+from tickets.services.threading import ticket_open
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,9 @@ from crm.services import consent_record
 from tests import factories
 from tests.conftest import sign_in
 from tests.portal.helpers import deliver, portal_sign_in
-from tickets import ingest
 from tickets.models import Direction, InboundEvent, MessageChannel, Ticket, TicketMessage
-from tickets.services import (
+from tickets.services import ingest
+from tickets.services.replies import (
     portal_reply_footer,
     ticket_add_note,
     ticket_log_call,

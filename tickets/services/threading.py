@@ -36,7 +36,7 @@ from tickets.models import (
 )
 from tickets.priority import starting_priority
 from tickets.routing import our_message_id
-from tickets.selectors import inbox_settings_get
+from tickets.services.configuration import inbox_settings_get
 
 SUBJECT_TAG = re.compile(r"\[#T-(\d{1,9})\]", re.IGNORECASE)
 MAX_REFERENCES = 50

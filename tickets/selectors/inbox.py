@@ -37,7 +37,7 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
-from tickets.sla import sla_colour
+from tickets.services.sla import sla_colour
 
 TICKETS_PER_PAGE = 50
 # The Ticket indexes order by newest activity; the id breaks ties so pages never overlap.

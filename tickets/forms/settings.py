@@ -1,5 +1,5 @@
 """Forms of the inbox's admin pages under /settings/. Every choice list is the tenant's own; the
-writes they feed are tickets.configuration's."""
+writes they feed are tickets.services.configuration's."""
 
 import phonenumbers
 from django import forms
@@ -9,7 +9,6 @@ from django.db.models import Q
 
 from crm.kit.forms import MemberChoiceField
 from crm.models import Brand, Membership, Tenant
-from tickets.configuration import SLA_TARGET_MINUTES
 from tickets.models import (
     DEFAULT_SLA_MINUTES,
     EventStatus,
@@ -20,6 +19,7 @@ from tickets.models import (
     Priority,
     SlaPolicy,
 )
+from tickets.services.configuration import SLA_TARGET_MINUTES
 
 TWILIO_ACCOUNT_SID_LENGTH = 34  # "AC" and 32 hexadecimal digits
 KEYWORD_CHARS = InboxSettings._meta.get_field("priority_keywords").base_field.max_length

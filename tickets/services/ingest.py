@@ -36,8 +36,7 @@ from crm.models import AddressSource, Contact, NotificationLevel, Tenant
 from crm.phones import e164
 from crm.services import contact_find_or_create, notification_create, timeline_record
 from crm.tenancy import tenant_context
-from tickets import priority, sla
-from tickets.assignment import ticket_assign_automatically
+from tickets import priority
 from tickets.models import (
     Direction,
     EventProvider,
@@ -56,8 +55,11 @@ from tickets.models import (
 )
 from tickets.normalise import NormalisedEmail, normalise_email, read_envelope
 from tickets.routing import email_route_for, our_message_id, reply_token_in
-from tickets.selectors import inbox_settings_get, twilio_account_for
-from tickets.threading import Thread, thread_for
+from tickets.selectors.addresses import twilio_account_for
+from tickets.services import sla
+from tickets.services.assignment import ticket_assign_automatically
+from tickets.services.configuration import inbox_settings_get
+from tickets.services.threading import Thread, thread_for
 from tickets.twilio_media import FetchedMedia, is_twilio_media_url, media_fetch
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from crm.models import Membership
 from leads.models import Lead, Pipeline
 from tickets.models import Priority, Ticket, TicketStatus
-from tickets.selectors_inbox import (
+from tickets.selectors.inbox import (
     STATUS_ACTIVE,
     STATUS_ANY,
     VIEW_ALL,

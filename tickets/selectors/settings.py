@@ -21,7 +21,7 @@ from tickets.models import (
     InboxAgent,
     Ticket,
 )
-from tickets.selectors_inbox import Original, inbound_original
+from tickets.selectors.inbox import Original, inbound_original
 
 INBOUND_PER_PAGE = 50
 # The From header sits near the top of a message: reading this much spares loading whole emails

@@ -1,12 +1,8 @@
-"""Reads of the inbox that views, services and tasks share. Tenant first, always."""
+"""Which inbox address answers, and with which Twilio account: reads that services and the
+outbox share. Tenant first, always."""
 
 from crm.models import Tenant
-from tickets.models import InboxAddress, InboxSettings
-
-
-def inbox_settings_get(*, tenant: Tenant) -> InboxSettings:
-    settings, _ = InboxSettings.objects.get_or_create(tenant=tenant)
-    return settings
+from tickets.models import InboxAddress
 
 
 def inbox_address_for(*, tenant: Tenant, inbox_id: int, channel: str) -> InboxAddress | None:

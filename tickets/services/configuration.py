@@ -21,6 +21,7 @@ from tickets.models import (
     InboxAddress,
     InboxAgent,
     InboxChannel,
+    InboxSettings,
     Priority,
     SlaPolicy,
 )
@@ -274,6 +275,12 @@ def sla_policies_save(
     return policies
 
 
+def inbox_settings_get(*, tenant: Tenant) -> InboxSettings:
+    """The tenant's inbox settings, created with the defaults the first time they are needed."""
+    settings, _ = InboxSettings.objects.get_or_create(tenant=tenant)
+    return settings
+
+
 @transaction.atomic
 def inbox_settings_save(
     *,
@@ -287,8 +294,6 @@ def inbox_settings_save(
 ):
     """The tenant's threading window, priority boosts and escalation delay. Keywords are kept
     lower-case, once each, in the order given."""
-    from tickets.selectors import inbox_settings_get  # appended below the module's imports
-
     if not -1 <= sentiment_threshold <= 1:
         raise ValidationError({"sentiment_threshold": "The threshold is between -1 and 1."})
     keywords = list(dict.fromkeys(word.strip().casefold() for word in priority_keywords))

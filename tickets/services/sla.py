@@ -29,7 +29,7 @@ from tickets.models import (
     SlaTarget,
     Ticket,
 )
-from tickets.selectors import inbox_settings_get
+from tickets.services.configuration import inbox_settings_get
 
 SWEEP_BATCH = 500
 
