@@ -38,7 +38,7 @@ from crm.models import AddressSource, Contact, ContactEmail, ContactPhone
 from crm.tenancy import tenant_context
 from portal.addresses import SignInAddress
 from portal.models import ChallengeChannel
-from portal.selectors import contacts_with_address
+from portal.selectors.customers import contacts_with_address
 from tests.conftest import sign_in
 from tests.factories import ContactFactory, ContactPhoneFactory, lead_for
 from tickets import tasks

@@ -1,5 +1,5 @@
-"""The "Getting started" checklist (/portal/welcome/, portal/onboarding.py) and, for staff on the
-contact page, asking the customer for a document.
+"""The "Getting started" checklist (/portal/welcome/, portal/selectors/onboarding.py) and, for
+staff on the contact page, asking the customer for a document.
 
 Each step of the page posts back to the page with `step`; a saved step redirects to the page
 (its anchor), a refused one redraws it with the reasons and everything typed kept.
@@ -13,16 +13,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.permissions import tenant_member_required
 from crm.selectors import contact_get
-from portal import onboarding
 from portal.auth import portal_customer_required
-from portal.models import ChallengeChannel
-from portal.onboarding_forms import (
+from portal.forms.onboarding import (
     CodeEntryForm,
     DetailsForm,
     DocumentRequestForm,
     address_forms,
     insurance_forms,
 )
+from portal.models import ChallengeChannel
+from portal.selectors.onboarding import onboarding_progress
+from portal.services import onboarding
 
 
 def _saved(message: str, request, step: str):
@@ -34,7 +35,7 @@ def _saved(message: str, request, step: str):
 @portal_customer_required
 def onboarding_page(request):
     customer = request.portal
-    progress = onboarding.onboarding_progress(customer=customer)
+    progress = onboarding_progress(customer=customer)
     facts = progress.facts
     step = request.POST.get("step", "") if request.method == "POST" else ""
     post = request.POST if request.method == "POST" else None

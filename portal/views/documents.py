@@ -1,7 +1,8 @@
 """The portal's Documents page (/portal/documents/): the customer's documents grouped by job and
-property, each opened through a fresh signed link; and their uploads (portal/customer_documents.py).
+property, each opened through a fresh signed link; and their uploads (portal/services/documents.py).
 
-The job page (portal.views.job_detail) lists the job's documents and posts its upload form here.
+The job page (portal.views.jobs.job_detail) lists the job's documents and posts its upload form
+here.
 """
 
 from django.contrib import messages
@@ -18,16 +19,22 @@ from documents.downloads import (
     document_file_response,
     document_link_open,
 )
-from portal import customer_documents, selectors
 from portal.auth import portal_customer_required
+from portal.forms.documents import upload_form
+from portal.selectors.documents import (
+    customer_audience,
+    portal_document_get,
+    portal_documents,
+    portal_job_documents,
+)
+from portal.selectors.jobs import portal_job_detail, portal_jobs
+from portal.services.documents import portal_document_upload
 
 
 def _page(request, *, form, status: int = 200):
     customer = request.portal
     context = {
-        "documents": customer_documents.portal_documents(
-            customer=customer, after=request.GET.get("after")
-        ),
+        "documents": portal_documents(customer=customer, after=request.GET.get("after")),
         "form": form,
     }
     return render(request, "portal/documents.html", context, status=status)
@@ -39,8 +46,8 @@ def documents_page(request):
     customer = request.portal
     job = None
     if request.GET.get("job", "").isdigit():
-        job = selectors.portal_jobs(customer).filter(pk=int(request.GET["job"])).first()
-    form = customer_documents.upload_form(customer, job=job, kind=request.GET.get("kind"))
+        job = portal_jobs(customer).filter(pk=int(request.GET["job"])).first()
+    form = upload_form(customer, job=job, kind=request.GET.get("kind"))
     return _page(request, form=form)
 
 
@@ -50,10 +57,10 @@ def document_upload(request):
     """Store the customer's file; a refusal redraws the page it came from (the Documents page
     or the job page) with the reason next to the file and their other choices kept."""
     customer = request.portal
-    form = customer_documents.upload_form(customer, request.POST, request.FILES)
+    form = upload_form(customer, request.POST, request.FILES)
     document = None
     if form.is_valid():
-        document = customer_documents.portal_document_upload(customer=customer, form=form)
+        document = portal_document_upload(customer=customer, form=form)
     from_job = request.POST.get("back") == "job"
     job = form.cleaned_data.get("job")
     if document is not None:
@@ -62,11 +69,11 @@ def document_upload(request):
             return redirect(reverse("portal:job", kwargs={"job_pk": job.pk}) + "#documents")
         return redirect(reverse("portal:documents") + "#documents-list")
     if from_job and job is not None:
-        detail = selectors.portal_job_detail(customer=customer, job_id=job.pk)
+        detail = portal_job_detail(customer=customer, job_id=job.pk)
         context = {
             "detail": detail,
             "job": detail.job,
-            "documents": customer_documents.portal_job_documents(customer=customer, job=job),
+            "documents": portal_job_documents(customer=customer, job=job),
             "upload_form": form,
         }
         return render(request, "portal/job.html", context, status=400)
@@ -79,8 +86,8 @@ def document_open(request, document_pk: int):
     """A document's link on the pages: a fresh signed link for this customer on each click, so a
     page left open for hours still works."""
     customer = request.portal
-    document = customer_documents.portal_document_get(customer=customer, document_id=document_pk)
-    audience = customer_documents.customer_audience(customer)
+    document = portal_document_get(customer=customer, document_id=document_pk)
+    audience = customer_audience(customer)
     return redirect(document_download_url(document, audience=audience))
 
 
@@ -92,7 +99,7 @@ def document_download(request, token: str):
         document_id = document_link_open(
             token,
             tenant=customer.tenant,
-            audience=customer_documents.customer_audience(customer),
+            audience=customer_audience(customer),
         )
     except PermissionDenied as not_theirs:
         # Made for someone else (another customer, a team member): to a customer, as if there
@@ -103,5 +110,5 @@ def document_download(request, token: str):
         return render(
             request, "portal/document_link_expired.html", {"minutes": minutes}, status=403
         )
-    document = customer_documents.portal_document_get(customer=customer, document_id=document_id)
+    document = portal_document_get(customer=customer, document_id=document_id)
     return document_file_response(document)

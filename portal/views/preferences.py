@@ -1,7 +1,8 @@
 """The portal's preferences page (/portal/preferences/): how the customer hears from the business,
-"Download my data" (portal/data_export.py) and "Ask us to erase your data" (crm/erasure.py).
+"Download my data" (portal/services/data_export.py) and "Ask us to erase your data"
+(crm/erasure.py).
 
-A save applies to every contact the customer is (portal/preferences.py says why).
+A save applies to every contact the customer is (portal/services/preferences.py says why).
 """
 
 from django.http import FileResponse, HttpResponseBadRequest
@@ -10,8 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.erasure import erasure_request_create, open_erasure_request
 from crm.models import ErasureHow
-from portal import data_export, preferences
 from portal.auth import portal_customer_required
+from portal.selectors.preferences import preferences_form
+from portal.services import data_export, preferences
 
 
 def _open_request(customer):
@@ -26,7 +28,7 @@ def _open_request(customer):
 @portal_customer_required
 def preferences_page(request):
     customer = request.portal
-    page = preferences.preferences_form(customer, request.POST or None)
+    page = preferences_form(customer, request.POST or None)
     form = page.form
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

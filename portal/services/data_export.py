@@ -32,7 +32,7 @@ from crm.kit.csv_files import spreadsheet_safe
 from crm.privacy import DataSubject, ExportKind, export_kinds
 from crm.services import timeline_record
 from portal.auth import PortalCustomer
-from portal.selectors import portal_jobs
+from portal.selectors.jobs import portal_jobs
 
 FORMATS = ("json", "csv")
 SECTIONS = (
@@ -65,8 +65,8 @@ def export_sections() -> list[ExportKind]:
     kinds = {kind.name: kind for kind in export_kinds()}
     if set(kinds) != set(SECTIONS):
         raise ImproperlyConfigured(
-            f"portal.data_export.SECTIONS {sorted(SECTIONS)} does not match the registered "
-            f"export kinds {sorted(kinds)}: list each kind once, where it belongs in the file."
+            f"portal.services.data_export.SECTIONS {sorted(SECTIONS)} does not match the "
+            f"registered export kinds {sorted(kinds)}: list each kind once, where it belongs in the file."
         )
     return [kinds[name] for name in SECTIONS]
 

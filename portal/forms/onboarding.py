@@ -1,4 +1,5 @@
-"""The forms of the "Getting started" checklist (portal/onboarding.py) and the staff request."""
+"""The forms of the "Getting started" checklist (portal/selectors/onboarding.py) and the staff
+request."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -7,7 +8,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from crm.models import Channel, Property
 from documents.models import DocumentKind
 from leads.models import Lead
-from portal.onboarding import REQUESTABLE_KINDS, OnboardingFacts
+from portal.selectors.onboarding import REQUESTABLE_KINDS, OnboardingFacts
 
 NEEDS_A_PHONE = (Channel.SMS, Channel.WHATSAPP, Channel.PHONE)
 

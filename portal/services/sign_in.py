@@ -1,4 +1,4 @@
-"""Every write of the portal: sign-in links and codes, their redemption, invitations, the purge.
+"""The portal's sign-in: links and codes, their redemption, invitations, the purge.
 
 A customer's address may belong to contacts of several tenants. Each tenant sends its own link
 (or code) from its own brand through its own outbox, and a link signs in to that tenant only: the
@@ -13,29 +13,35 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comms.models import MessageSource, MessageStatus, OutboundMessage, Purpose
-from comms.outbox import message_schedule
+from comms.models import MessageSource, MessageStatus, OutboundMessage
 from crm.models import Contact, PhoneKind, Tenant, User
 from crm.phones import e164
-from crm.selectors import sending_brand
 from crm.services import timeline_record
 from crm.tenancy import tenant_context
 from portal import tokens
 from portal.addresses import SignInAddress
 from portal.auth import PortalSignIn
 from portal.models import ChallengeChannel, ChallengePurpose, PortalAccess, SignInChallenge
-from portal.selectors import contacts_with_address, tenants_knowing_address
+from portal.selectors.customers import contacts_with_address, tenants_knowing_address
+from portal.services.notices import portal_message_schedule
 
 SIGN_IN_MINUTES = 15
+
+
 SIGN_IN_LIFETIME = dt.timedelta(minutes=SIGN_IN_MINUTES)
+
+
 # An invitation waits in an inbox for days; past this, the customer asks for a fresh link.
 INVITATION_LIFETIME = dt.timedelta(days=7)
+
+
 MAX_CODE_ATTEMPTS = 5
+
+
 # Expired challenges are kept a day (the staff timeline already tells the story), then deleted.
 EXPIRED_KEPT = dt.timedelta(days=1)
 
@@ -51,53 +57,6 @@ class PendingCode:
 def link_url(token: tokens.LinkToken) -> str:
     path = reverse("portal:link", kwargs={"token": str(token)})
     return settings.THREADLINE_SITE_URL.rstrip("/") + path
-
-
-def portal_message_schedule(
-    *,
-    tenant: Tenant,
-    contact: Contact,
-    channel: str,
-    source: str,
-    template: str,
-    context: dict,
-    idempotency_key: str,
-    to_address: str = "",
-    actor: User | None = None,
-    now: dt.datetime,
-) -> OutboundMessage:
-    """One of the portal's own messages (templates/portal/messages/<template>_subject.txt,
-    _email.txt, _sms.txt) through the outbox, in the contact's brand. With `to_address` it goes
-    to that address (one the customer has just given or proved), else to their primary one."""
-    brand = sending_brand(tenant=tenant, brand=contact.brand)
-    context = {
-        **context,
-        "business": brand.name if brand else tenant.name,
-        "first_name": contact.first_name or contact.display_name,
-    }
-    is_email = channel == ChallengeChannel.EMAIL
-    extra = {"answer_sender": True} if to_address else {}
-    if is_email and brand and brand.reply_to_email:
-        extra["reply_to"] = brand.reply_to_email
-    return message_schedule(
-        tenant=tenant,
-        channel=channel,
-        source=source,
-        purpose=Purpose.TRANSACTIONAL,
-        idempotency_key=idempotency_key,
-        contact=contact,
-        brand=brand,
-        subject=render_to_string(f"portal/messages/{template}_subject.txt", context).strip()
-        if is_email
-        else "",
-        body_text=render_to_string(
-            f"portal/messages/{template}_{'email' if is_email else 'sms'}.txt", context
-        ).strip(),
-        to_address=to_address,
-        context=extra,
-        created_by=actor,
-        now=now,
-    )
 
 
 def _schedule(
@@ -124,9 +83,6 @@ def _schedule(
         actor=actor,
         now=now,
     )
-
-
-# --- Asking for a link or a code -------------------------------------------------------------------
 
 
 def sign_in_request(
@@ -181,9 +137,6 @@ def _sign_in_send(
         now=now,
     )
     return challenge
-
-
-# --- Redeeming it ------------------------------------------------------------------------------
 
 
 def sign_in_link_challenge(
@@ -300,9 +253,6 @@ def _complete_sign_in(
     return PortalSignIn(tenant, tuple(contact.pk for contact in contacts), address)
 
 
-# --- Invitations (staff) -----------------------------------------------------------------------
-
-
 def invitation_address(contact: Contact) -> SignInAddress | None:
     """Where an invitation goes: the contact's primary verified email, else their first verified
     mobile number. An unverified address might be a stranger's, and the link would sign them in."""
@@ -374,9 +324,6 @@ def portal_invite(
         occurred_at=now,
     )
     return address
-
-
-# --- Housekeeping ------------------------------------------------------------------------------
 
 
 def sign_in_challenges_purge(*, tenant: Tenant, now: dt.datetime | None = None) -> int:

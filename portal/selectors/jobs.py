@@ -1,4 +1,4 @@
-"""Reads of the portal: who owns an address, what a signed-in customer may see, and the pages.
+"""What a signed-in customer may see of their jobs: the home page and each job's page.
 
 Everything a customer sees is reached through their PortalCustomer: their contacts, the
 properties those contacts are linked to, and the jobs (leads) of those contacts or on those
@@ -8,108 +8,20 @@ properties. Each page runs a fixed number of queries whatever the number of jobs
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from comms.updates import NOT_NEWS_KINDS
-from crm.models import (
-    Contact,
-    ContactEmail,
-    ContactPhone,
-    PhoneKind,
-    Property,
-    PropertyContact,
-    Tenant,
-    TimelineEvent,
-)
-from crm.selectors import sending_brand
+from crm.models import Property, Tenant, TimelineEvent
 from leads.models import Lead, Quote, QuoteStatus, Stage, StageVisit
 from leads.quote_links import quote_public_token
-from portal.addresses import SignInAddress
 from portal.auth import PortalCustomer
-from portal.models import PortalAccess
 from portal.progress import Journey, customer_journey
 
-if TYPE_CHECKING:
-    from portal.onboarding import OnboardingProgress
-
 TIMELINE_LIMIT = 50
-
-# --- Who owns an address --------------------------------------------------------------------------
-
-
-def tenants_knowing_address(*, address: SignInAddress) -> list[Tenant]:
-    """The tenants with a contact at this address (verified), read before any tenant is chosen.
-
-    Row-level security hides every contact outside a tenant context, so this asks the database
-    function `threadline_portal_tenants` (portal/migrations/0003_sign_in_verified_addresses.py),
-    which runs as the table owner and answers tenant ids only: no contact data crosses the wall.
-    """
-    email = address.value if address.is_email else None
-    phone = None if address.is_email else address.value
-    knowing = RawSQL("SELECT threadline_portal_tenants(%s, %s)", [email, phone])
-    return list(Tenant.objects.filter(pk__in=knowing).order_by("pk"))
-
-
-def _holders(tenant: Tenant, address: SignInAddress) -> QuerySet:
-    """The verified rows of this address. An unverified one (from a web form, an inbound
-    message, an import) is a stranger's claim: holding it must open no contact's portal."""
-    if address.is_email:
-        return (
-            ContactEmail.objects.filter(tenant=tenant, verified_at__isnull=False)
-            .alias(address=Lower("email"))
-            .filter(address=address.value)
-        )
-    # A code goes by SMS: a landline cannot receive it, so it cannot sign anyone in.
-    return ContactPhone.objects.filter(
-        tenant=tenant, number=address.value, verified_at__isnull=False
-    ).exclude(kind=PhoneKind.LANDLINE)
-
-
-def contacts_with_address(
-    *, tenant: Tenant, address: SignInAddress, among: list[int] | None = None
-) -> list[Contact]:
-    """The tenant's contacts with this address verified as theirs (oldest first), optionally
-    only `among` these: who a portal sign-in, its session and a redeemed link are."""
-    contacts = Contact.objects.filter(
-        tenant=tenant, pk__in=_holders(tenant, address).values("contact_id")
-    )
-    if among is not None:
-        contacts = contacts.filter(pk__in=among)
-    return list(contacts.select_related("brand").order_by("created_at", "id"))
-
-
-def portal_customer_get(
-    *, tenant: Tenant, contact_ids: list[int], address: SignInAddress
-) -> PortalCustomer | None:
-    """The signed-in customer, or None when none of their contacts still has the address."""
-    contacts = contacts_with_address(tenant=tenant, address=address, among=contact_ids)
-    if not contacts:
-        return None
-    ids = frozenset(contact.pk for contact in contacts)
-    property_ids = frozenset(
-        PropertyContact.objects.filter(tenant=tenant, contact_id__in=ids).values_list(
-            "property_id", flat=True
-        )
-    )
-    brand = next((contact.brand for contact in contacts if contact.brand_id), None)
-    return PortalCustomer(
-        tenant=tenant,
-        contacts=tuple(contacts),
-        contact_ids=ids,
-        property_ids=property_ids,
-        address=address,
-        brand=brand or sending_brand(tenant=tenant),
-    )
-
-
-# --- What the customer may see ---------------------------------------------------------------------
 
 
 def portal_jobs(customer: PortalCustomer) -> QuerySet[Lead]:
@@ -200,9 +112,6 @@ def portal_home(*, customer: PortalCustomer, now: dt.datetime | None = None) -> 
     )
 
 
-# --- The job page ------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class NewsItem:
     occurred_at: dt.datetime
@@ -274,27 +183,3 @@ def portal_job_detail(
             for quote in quotes
         ],
     )
-
-
-# --- Staff side ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ContactPortal:
-    """The contact page's "Customer portal" card: their access, and their checklist's progress."""
-
-    access: PortalAccess | None
-    onboarding: "OnboardingProgress"
-
-    @property
-    def request_form(self):
-        from portal.onboarding_forms import DocumentRequestForm
-
-        return DocumentRequestForm()
-
-
-def portal_access_for_contact(*, tenant: Tenant, contact: Contact) -> ContactPortal:
-    from portal.onboarding import onboarding_progress_for_contact
-
-    progress = onboarding_progress_for_contact(tenant=tenant, contact=contact)
-    return ContactPortal(access=next(iter(progress.facts.accesses), None), onboarding=progress)

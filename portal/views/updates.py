@@ -1,11 +1,11 @@
 """The portal's Update history page (/portal/updates/): what the business sent the customer about
-their jobs (portal/update_history.py)."""
+their jobs (portal/selectors/update_history.py)."""
 
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from portal.auth import portal_customer_required
-from portal.update_history import portal_update_history
+from portal.selectors.update_history import portal_update_history
 
 
 @require_GET

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_POST
 
 from crm.permissions import tenant_member_required
 from crm.selectors import contact_get
-from portal import services
+from portal.services.sign_in import portal_invite
 
 
 @tenant_member_required
@@ -14,7 +14,7 @@ def contact_invite(request, contact_pk: int):
     """The contact page's "Invite to portal": a link into the portal by email (else SMS)."""
     contact = contact_get(tenant=request.tenant, contact_id=contact_pk)
     try:
-        address = services.portal_invite(tenant=request.tenant, actor=request.user, contact=contact)
+        address = portal_invite(tenant=request.tenant, actor=request.user, contact=contact)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

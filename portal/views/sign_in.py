@@ -1,7 +1,6 @@
-"""The customer portal's pages: passwordless sign-in, sign-out, the home and the job page.
+"""The customer portal's passwordless sign-in and sign-out.
 
-The sign-in pages answer the same whether or not an address is known (no account enumeration);
-the signed-in pages run through `portal_customer_required` (portal/auth.py).
+The sign-in pages answer the same whether or not an address is known (no account enumeration).
 """
 
 from axes.helpers import get_client_ip_address
@@ -13,16 +12,28 @@ from crm.kit.redirects import safe_next
 from crm.models import Tenant
 from crm.selectors import sending_brand
 from crm.tenancy import tenant_context
-from portal import customer_documents, onboarding, selectors, services, throttle, tokens
+from portal import throttle, tokens
 from portal.addresses import SignInAddress
-from portal.auth import SESSION_KEY, portal_customer_required, session_sign_in
-from portal.forms import CodeForm, SignInForm
-from portal.services import INVITATION_LIFETIME, SIGN_IN_MINUTES, PendingCode
+from portal.auth import SESSION_KEY, session_sign_in
+from portal.forms.sign_in import CodeForm, SignInForm
+from portal.services.sign_in import (
+    INVITATION_LIFETIME,
+    SIGN_IN_MINUTES,
+    PendingCode,
+    sign_in_code_redeem,
+    sign_in_link_challenge,
+    sign_in_link_redeem,
+    sign_in_request,
+)
 from portal.sessions import PENDING_AGE, SIGNED_IN_AGE, session_rotate, uses_portal_session
 
 # Keys of the portal session before sign-in.
 SENT_KEY = "portal_sent_to"  # where the last link or code went, for the "check your …" page
+
+
 PENDING_KEY = "portal_pending_codes"  # the codes this browser may enter, and its nonce
+
+
 NEXT_KEY = "portal_next"  # the portal page to open after sign-in
 
 
@@ -60,7 +71,7 @@ def sign_in(request):
         if throttle.sign_in_request_refused(address=address, client_ip=_client_ip(request)):
             return _busy(request)
         nonce = tokens.new_browser_nonce()
-        pending = services.sign_in_request(address=address, browser_nonce=nonce)
+        pending = sign_in_request(address=address, browser_nonce=nonce)
         session[SENT_KEY] = {"channel": address.channel, "display": address.display}
         if address.is_email:
             session.pop(PENDING_KEY, None)
@@ -105,7 +116,7 @@ def sign_in_code(request):
         if throttle.code_try_refused(client_ip=_client_ip(request)):
             return _busy(request)
         if form.is_valid():
-            signed_in = services.sign_in_code_redeem(
+            signed_in = sign_in_code_redeem(
                 pending=[PendingCode(*ref) for ref in pending["codes"]],
                 browser_nonce=pending["nonce"],
                 code=form.cleaned_data["code"],
@@ -147,11 +158,11 @@ def sign_in_link(request, token: str):
         return _link_not_usable(request)
     with tenant_context(tenant), timezone.override(tenant.zone):
         if request.method == "POST":
-            signed_in = services.sign_in_link_redeem(tenant=tenant, token=link)
+            signed_in = sign_in_link_redeem(tenant=tenant, token=link)
             if signed_in is None:
                 return _link_not_usable(request)
             return _finish_sign_in(request, signed_in)
-        challenge = services.sign_in_link_challenge(tenant=tenant, token=link)
+        challenge = sign_in_link_challenge(tenant=tenant, token=link)
         if challenge is None:
             return _link_not_usable(request)
         brand = sending_brand(
@@ -172,29 +183,3 @@ def sign_out(request):
 @uses_portal_session
 def signed_out(request):
     return render(request, "portal/signed_out.html")
-
-
-@require_GET
-@portal_customer_required
-def home(request):
-    context = {
-        "home": selectors.portal_home(customer=request.portal),
-        "onboarding": onboarding.onboarding_progress(customer=request.portal),
-    }
-    return render(request, "portal/home.html", context)
-
-
-@require_GET
-@portal_customer_required
-def job_detail(request, job_pk: int):
-    customer = request.portal
-    detail = selectors.portal_job_detail(customer=customer, job_id=job_pk)
-    context = {
-        "detail": detail,
-        "job": detail.job,
-        "documents": customer_documents.portal_job_documents(
-            customer=customer, job=detail.job.lead
-        ),
-        "upload_form": customer_documents.upload_form(customer, job=detail.job.lead),
-    }
-    return render(request, "portal/job.html", context)

@@ -1,6 +1,6 @@
 """The portal's Messages page (/portal/messages/): the conversation with the team and the box to
-write to it (portal/messages.py). The form posts with htmx, which swaps the conversation in
-place; without JavaScript it posts the page and comes back to it."""
+write to it (portal/selectors/messages.py, portal/services/messages.py). The form posts with htmx,
+which swaps the conversation in place; without JavaScript it posts the page and comes back to it."""
 
 import uuid
 
@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from crm.models import Channel
-from portal import messages
 from portal.auth import portal_customer_required
+from portal.forms.messages import MessageForm
+from portal.selectors.messages import portal_conversation, portal_writing_contact
+from portal.services.messages import MESSAGE_MAX_CHARS, portal_message_send
 
 PAGE = "portal/messages.html"
 # How the team's answer reaches them besides the portal: their preferred channel, as the inbox
@@ -23,21 +25,19 @@ ANSWER_CHANNELS = {
 }
 
 
-def _fresh_form() -> messages.MessageForm:
-    return messages.MessageForm(initial={"nonce": uuid.uuid4()})
+def _fresh_form() -> MessageForm:
+    return MessageForm(initial={"nonce": uuid.uuid4()})
 
 
 def _context(request, form, *, sent: bool = False) -> dict:
     customer = request.portal
-    contact = messages.portal_writing_contact(customer)
+    contact = portal_writing_contact(customer)
     return {
-        "conversation": messages.portal_conversation(
-            customer=customer, before=request.GET.get("before")
-        ),
+        "conversation": portal_conversation(customer=customer, before=request.GET.get("before")),
         "form": form,
         "sent": sent,
         "answer_channel": ANSWER_CHANNELS.get(contact.preferred_channel, ""),
-        "max_chars": messages.MESSAGE_MAX_CHARS,
+        "max_chars": MESSAGE_MAX_CHARS,
     }
 
 
@@ -47,10 +47,10 @@ def messages_page(request):
     if request.method == "GET":
         sent = request.resolver_match.url_name == "messages-sent"
         return render(request, PAGE, _context(request, _fresh_form(), sent=sent))
-    form = messages.MessageForm(request.POST)
+    form = MessageForm(request.POST)
     if form.is_valid():
         try:
-            messages.portal_message_send(
+            portal_message_send(
                 customer=request.portal,
                 body=form.cleaned_data["body"],
                 nonce=str(form.cleaned_data["nonce"]),
