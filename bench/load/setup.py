@@ -103,8 +103,8 @@ def ensure_inbox(tenant) -> dict:
 
 
 def roll_up(tenant) -> None:
-    from dashboards.activity import activity_roll_up
-    from dashboards.stage_flow import rolled_through, stage_flow_roll_up
+    from dashboards.selectors.stage_flow import rolled_through
+    from dashboards.services.rollups import activity_roll_up, stage_flow_roll_up
 
     if rolled_through(tenant=tenant) is not None:
         return

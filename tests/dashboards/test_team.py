@@ -35,8 +35,8 @@ import time_machine
 
 from crm.models import Role
 from dashboards.models import StageFlowDay, StageFlowRollup
-from dashboards.selectors_team import stage_flow_figures, team_figures
-from dashboards.stage_flow import stage_flow_roll_up
+from dashboards.selectors.team import stage_flow_figures, team_figures
+from dashboards.services.rollups import stage_flow_roll_up
 from dashboards.tasks import roll_up_stage_flow
 from followups.missed import follow_ups_mark_missed
 from followups.models import Outcome

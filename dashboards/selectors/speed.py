@@ -18,8 +18,8 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from dashboards.aggregates import Median
-from dashboards.people import member_name, member_order, team_members
 from dashboards.period import Scope
+from dashboards.selectors.people import member_name, member_order, team_members
 from dashboards.tables import Cell, Table
 from leads.aging import format_duration
 

@@ -4,35 +4,22 @@ the visits that ended — where the lead went next and how long it had stayed.
 A visit ends when the lead enters its next stage (leads.services closes the open visit at the
 moment it opens the next one), so the visits that ended on a day are the predecessors of the
 visits that began on it: each is found by one probe of the lead's visits (index
-stage_visit_by_lead). `flow_rows` computes that live for any range; `stage_flow_roll_up` stores it
-per finished day in dashboards.StageFlowDay, so a month on the dashboard sums a few hundred rows
-instead of probing a quarter of a million visits.
+stage_visit_by_lead). `flow_rows` computes that live for any range;
+dashboards.services.rollups.stage_flow_roll_up stores it per finished day in
+dashboards.StageFlowDay, so a month on the dashboard sums a few hundred rows instead of probing a
+quarter of a million visits.
 """
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import (
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    Min,
-    OuterRef,
-    Subquery,
-    Sum,
-)
+from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
 from crm.models import Tenant
-from dashboards.models import StageFlowDay, StageFlowRollup
-from leads.models import Lead, Stage, StageVisit
-
-ROLL_UP_CHUNK = dt.timedelta(days=31)
+from dashboards.models import StageFlowRollup
+from leads.models import Stage, StageVisit
 
 
 @dataclass
@@ -107,58 +94,6 @@ def flow_rows(*, tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dict[F
     return dict(flows)
 
 
-def day_chunks(
-    first_day: dt.date, last_day: dt.date, *, tenant: Tenant
-) -> Iterator[tuple[dt.datetime, dt.datetime]]:
-    """The local days first_day to last_day as [start, end) ranges of at most ROLL_UP_CHUNK: a
-    rollup's first run reads all history, a month per query."""
-    day = first_day
-    while day <= last_day:
-        chunk_end = min(day + ROLL_UP_CHUNK, last_day + dt.timedelta(days=1))
-        yield local_midnight(day, tenant), local_midnight(chunk_end, tenant)
-        day = chunk_end
-
-
 def rolled_through(*, tenant: Tenant) -> dt.date | None:
     state = StageFlowRollup.objects.filter(tenant=tenant).first()
     return state.rolled_through if state else None
-
-
-@transaction.atomic
-def stage_flow_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
-    """Store the flow of every finished local day not stored yet (on the first run, all history
-    since the tenant's oldest lead, a month per query). Returns how many days were rolled up.
-
-    A day is stored once: the lead's owner and brand are those of that moment, and a stage move
-    recorded later with a past date (an import) is not added to a day already stored.
-    """
-    now = now or timezone.now()
-    yesterday = timezone.localtime(now, tenant.zone).date() - dt.timedelta(days=1)
-    state = StageFlowRollup.objects.select_for_update().filter(tenant=tenant).first()
-    if state is not None:
-        first_day = state.rolled_through + dt.timedelta(days=1)
-    else:
-        oldest = Lead.objects.filter(tenant=tenant).aggregate(oldest=Min("created_at"))["oldest"]
-        if oldest is None:
-            return 0
-        first_day = timezone.localtime(oldest, tenant.zone).date()
-    if first_day > yesterday:
-        return 0
-    for start, end in day_chunks(first_day, yesterday, tenant=tenant):
-        flows = flow_rows(tenant=tenant, start=start, end=end)
-        StageFlowDay.objects.bulk_create(
-            StageFlowDay(
-                tenant=tenant,
-                day=flow_day,
-                stage_id=stage_id,
-                owner_id=owner_id,
-                brand_id=brand_id,
-                entered=flow.entered,
-                left=flow.left,
-                moved_on=flow.moved_on,
-                time_in_stage=flow.time_in_stage,
-            )
-            for (flow_day, stage_id, owner_id, brand_id), flow in flows.items()
-        )
-    StageFlowRollup.objects.update_or_create(tenant=tenant, defaults={"rolled_through": yesterday})
-    return (yesterday - first_day).days + 1

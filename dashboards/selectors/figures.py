@@ -17,13 +17,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from dashboards.anomalies import anomaly_report
 from dashboards.period import Scope
-from dashboards.selectors_aging import aging_figures, uncontacted_figures
-from dashboards.selectors_lost import lost_report
-from dashboards.selectors_sources import sources_report
-from dashboards.selectors_speed import speed_figures
-from dashboards.selectors_team import stage_flow_figures, team_figures
+from dashboards.selectors.aging import aging_figures, uncontacted_figures
+from dashboards.selectors.anomalies import anomaly_report
+from dashboards.selectors.lost import lost_report
+from dashboards.selectors.sources import sources_report
+from dashboards.selectors.speed import speed_figures
+from dashboards.selectors.team import stage_flow_figures, team_figures
 
 FIGURES_SECONDS = 300
 # Bump when a report's shape changes, so a deploy never reads what the old code stored.

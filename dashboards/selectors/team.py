@@ -33,9 +33,9 @@ from django.utils import timezone
 
 from dashboards.aggregates import Median
 from dashboards.models import StageFlowDay
-from dashboards.people import member_name, member_order, team_members
 from dashboards.period import Scope
-from dashboards.stage_flow import Flow, flow_rows, local_midnight, rolled_through
+from dashboards.selectors.people import member_name, member_order, team_members
+from dashboards.selectors.stage_flow import Flow, flow_rows, local_midnight, rolled_through
 from dashboards.tables import Cell, Table
 from followups.models import OPEN_STATUSES, FollowUp, Status
 from leads.aging import format_duration
@@ -290,8 +290,8 @@ class StageFlowFigures:
 def stage_flow_figures(scope: Scope, *, now: dt.datetime | None = None) -> StageFlowFigures:
     """Per stage: the visits that began in the period, and those that ended in it — how many
     moved on to a later stage and how long they had stayed. Finished days come from the rollup
-    (dashboards.stage_flow); the days after it are computed from the visits. With a rep or a
-    brand, the lead's owner and brand as of the rollup count."""
+    (dashboards.services.rollups); the days after it are computed from the visits. With a rep or
+    a brand, the lead's owner and brand as of the rollup count."""
     now = now or timezone.now()
     tenant = scope.tenant
     stages = [

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from crm.kit.formatting import money
 from dashboards.charts import Chart, bar_chart, grouped_bar_chart, money_format
-from dashboards.people import UNASSIGNED, member_name, team_members
 from dashboards.period import Scope
-from dashboards.selectors_sources import (
+from dashboards.selectors.people import UNASSIGNED, member_name, team_members
+from dashboards.selectors.sources import (
     MONEY_FIELD,
     NO_SOURCE,
     ZERO,

@@ -1,22 +1,18 @@
 """Calls logged and customer messages, per week, for the anomalies section.
 
 A year shown is sixty weeks compared (the period's and the eight before it): at a million leads
-that is a million messages joined to their tickets and leads on every count. `activity_roll_up`
-stores each finished tenant-local day per pipeline, brand and person in dashboards.ActivityDay;
-`weekly_activity` reads the days a week holds whole from there and counts the rest from the rows:
-the days not rolled up yet (today) and the days a week boundary cuts in two (weeks are rolling
-7-day windows ending now, so each boundary falls at this time of day).
-
-Messages arrive late: an email's time is its Date header, a call can be logged after the fact.
-Each run therefore counts the last `SETTLING_DAYS` finished days again; anything older that
-arrives later is not added to a day already stored.
+that is a million messages joined to their tickets and leads on every count.
+dashboards.services.rollups.activity_roll_up stores each finished tenant-local day per pipeline,
+brand and person in dashboards.ActivityDay; `weekly_activity` reads the days a week holds whole
+from there and counts the rest from the rows: the days not rolled up yet (today) and the days a
+week boundary cuts in two (weeks are rolling 7-day windows ending now, so each boundary falls at
+this time of day).
 """
 
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
-from django.db import transaction
 from django.db.models import (
     Case,
     Count,
@@ -24,7 +20,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Min,
     Q,
     QuerySet,
     Sum,
@@ -37,13 +32,18 @@ from django.utils import timezone
 from crm.models import Tenant, TimelineEvent
 from dashboards.models import ActivityDay, ActivityRollup
 from dashboards.period import Scope
-from dashboards.stage_flow import day_chunks, local_midnight
+from dashboards.selectors.stage_flow import local_midnight
 from tickets.models import Direction, TicketMessage
 
 ACTIVITY = ("calls", "messages_sent", "messages_received")
-SETTLING_DAYS = 3
+
+
 DAY = dt.timedelta(days=1)
+
+
 WEEK = dt.timedelta(days=7)
+
+
 WEEK_SECONDS = int(WEEK.total_seconds())
 
 
@@ -111,9 +111,6 @@ def _sent(direction: str) -> Count:
     return Count("sent_at", filter=Q(direction=direction))
 
 
-# --- The rollup ------------------------------------------------------------------------------------
-
-
 def activity_rows(*, tenant: Tenant, start: dt.datetime, end: dt.datetime):
     """The activity of [start, end) per local day, pipeline, brand and person (two grouped
     queries: timeline_by_kind for the calls, dashboard_message_by_time for the messages)."""
@@ -151,53 +148,6 @@ def activity_rows(*, tenant: Tenant, start: dt.datetime, end: dt.datetime):
         row["messages_sent"] += sent
         row["messages_received"] += received
     return dict(rows)
-
-
-def _oldest_activity(tenant: Tenant) -> dt.datetime | None:
-    """The first call or message (one index probe each); a ticket can predate every lead."""
-    firsts = [
-        calls_logged_by_anyone(tenant).aggregate(first=Min("occurred_at"))["first"],
-        TicketMessage.objects.filter(tenant=tenant).aggregate(first=Min("sent_at"))["first"],
-    ]
-    return min((first for first in firsts if first is not None), default=None)
-
-
-@transaction.atomic
-def activity_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
-    """Store the activity of every finished local day not stored yet, and count the last
-    `SETTLING_DAYS` again (on the first run, all history since the tenant's first call or
-    message, a month per query). Returns how many days were counted."""
-    now = now or timezone.now()
-    yesterday = timezone.localtime(now, tenant.zone).date() - DAY
-    state = ActivityRollup.objects.select_for_update().filter(tenant=tenant).first()
-    if state is not None:
-        first_day = min(state.rolled_through + DAY, yesterday - (SETTLING_DAYS - 1) * DAY)
-    else:
-        oldest = _oldest_activity(tenant)
-        if oldest is None:
-            return 0
-        first_day = timezone.localtime(oldest, tenant.zone).date()
-    if first_day > yesterday:
-        return 0
-    ActivityDay.objects.filter(tenant=tenant, day__gte=first_day).delete()
-    for start, end in day_chunks(first_day, yesterday, tenant=tenant):
-        rows = activity_rows(tenant=tenant, start=start, end=end)
-        ActivityDay.objects.bulk_create(
-            ActivityDay(
-                tenant=tenant,
-                day=row_day,
-                pipeline_id=pipeline_id,
-                brand_id=brand_id,
-                person_id=person_id,
-                **counts,
-            )
-            for (row_day, pipeline_id, brand_id, person_id), counts in rows.items()
-        )
-    ActivityRollup.objects.update_or_create(tenant=tenant, defaults={"rolled_through": yesterday})
-    return (yesterday - first_day).days + 1
-
-
-# --- Reading it per week ---------------------------------------------------------------------------
 
 
 def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:

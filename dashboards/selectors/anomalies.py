@@ -12,8 +12,8 @@ compared with its eight previous weeks:
 
 Each flag carries the comparison that raised it: "New leads: 4 in the last 7 days vs 18 ± 3 over
 the previous 8 weeks". New leads, their first response and sales are counted by one GROUP BY
-query over week numbers each; calls and messages come from dashboards.activity, whose daily
-rollup holds the days a week holds whole (6 queries in all).
+query over week numbers each; calls and messages come from dashboards.selectors.activity, whose
+daily rollup holds the days a week holds whole (6 queries in all).
 """
 
 import datetime as dt
@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
-from dashboards.activity import WEEK, WeeksBefore, weekly_activity
 from dashboards.aggregates import Median
 from dashboards.charts import Chart, line_chart
 from dashboards.period import Scope
+from dashboards.selectors.activity import WEEK, WeeksBefore, weekly_activity
 from dashboards.tables import Table
 from leads.aging import format_duration
 from leads.models import LeadStatus

@@ -15,8 +15,8 @@ from django.db.models import Case, Count, DateTimeField, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboards.people import Member, member_name, member_order, team_members
 from dashboards.period import Scope
+from dashboards.selectors.people import Member, member_name, member_order, team_members
 from dashboards.tables import Cell, Table
 from followups.neglect import LIVE_STATUSES, neglect_flags_showing
 from leads.aging import Aging, StageCutoffs
