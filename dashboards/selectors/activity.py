@@ -36,14 +36,8 @@ from dashboards.selectors.stage_flow import local_midnight
 from tickets.models import Direction, TicketMessage
 
 ACTIVITY = ("calls", "messages_sent", "messages_received")
-
-
 DAY = dt.timedelta(days=1)
-
-
 WEEK = dt.timedelta(days=7)
-
-
 WEEK_SECONDS = int(WEEK.total_seconds())
 
 

@@ -17,8 +17,6 @@ CUSTOMER_KINDS = (
     DocumentKind.SIGNED_FORM,
     DocumentKind.OTHER,
 )
-
-
 CUSTOMER_KIND_CHOICES = [(kind.value, kind.label) for kind in CUSTOMER_KINDS]
 
 

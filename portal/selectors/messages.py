@@ -20,12 +20,8 @@ from portal.auth import PortalCustomer
 from tickets.models import Direction, MessageChannel, Ticket, TicketMessage
 
 MESSAGES_PER_PAGE = 50
-
-
 # Newest first through the keyset (ticket_message_by_time narrows by time); shown oldest first.
 ORDER = ("-sent_at", "-id")
-
-
 # A call's summary is the team's note of what was said, not a message the customer received.
 NOT_SHOWN_CHANNELS = (MessageChannel.NOTE, MessageChannel.PHONE)
 

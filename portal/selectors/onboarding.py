@@ -45,8 +45,6 @@ STEP_TITLES = {
     "insurance": "Insurance carrier and claim number",
     "documents": "Upload the documents we asked for",
 }
-
-
 # Kinds staff may ask a customer for (what a customer can upload).
 REQUESTABLE_KINDS = (
     DocumentKind.PHOTO,
@@ -54,11 +52,7 @@ REQUESTABLE_KINDS = (
     DocumentKind.SIGNED_FORM,
     DocumentKind.OTHER,
 )
-
-
 ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state", "postal_code")
-
-
 REQUIRED_ADDRESS_FIELDS = ("address_line1", "city", "postal_code")
 
 

@@ -51,27 +51,13 @@ from portal.selectors.onboarding import (
 from portal.services.notices import portal_message_schedule
 
 CODE_LIFETIME = dt.timedelta(minutes=15)
-
-
 CODE_RESEND_AFTER = dt.timedelta(seconds=60)
-
-
 MAX_CODE_ATTEMPTS = 5
-
-
 CODE_SALT_PREFIX = "onboarding"
-
-
 # Reminders: the first this long after the invitation (or first sign-in), then every REPEAT.
 FIRST_REMINDER_AFTER = dt.timedelta(days=3)
-
-
 REMINDER_REPEAT = dt.timedelta(days=7)
-
-
 MAX_REMINDERS = 3
-
-
 REMINDER_BATCH = 200
 
 

@@ -19,8 +19,6 @@ from crm.services import consent_record, timeline_record
 from portal.auth import PortalCustomer
 
 CONSENT_SOURCE = "customer portal"
-
-
 CONSENT_CHANNELS = tuple(MessageChannel.values)  # email, sms, whatsapp: where consent applies
 
 

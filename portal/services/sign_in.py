@@ -30,18 +30,10 @@ from portal.selectors.customers import contacts_with_address, tenants_knowing_ad
 from portal.services.notices import portal_message_schedule
 
 SIGN_IN_MINUTES = 15
-
-
 SIGN_IN_LIFETIME = dt.timedelta(minutes=SIGN_IN_MINUTES)
-
-
 # An invitation waits in an inbox for days; past this, the customer asks for a fresh link.
 INVITATION_LIFETIME = dt.timedelta(days=7)
-
-
 MAX_CODE_ATTEMPTS = 5
-
-
 # Expired challenges are kept a day (the staff timeline already tells the story), then deleted.
 EXPIRED_KEPT = dt.timedelta(days=1)
 
@@ -83,6 +75,9 @@ def _schedule(
         actor=actor,
         now=now,
     )
+
+
+# --- Asking for a link or a code -------------------------------------------------------------------
 
 
 def sign_in_request(
@@ -137,6 +132,9 @@ def _sign_in_send(
         now=now,
     )
     return challenge
+
+
+# --- Redeeming it ------------------------------------------------------------------------------
 
 
 def sign_in_link_challenge(
@@ -253,6 +251,9 @@ def _complete_sign_in(
     return PortalSignIn(tenant, tuple(contact.pk for contact in contacts), address)
 
 
+# --- Invitations (staff) -----------------------------------------------------------------------
+
+
 def invitation_address(contact: Contact) -> SignInAddress | None:
     """Where an invitation goes: the contact's primary verified email, else their first verified
     mobile number. An unverified address might be a stranger's, and the link would sign them in."""
@@ -324,6 +325,9 @@ def portal_invite(
         occurred_at=now,
     )
     return address
+
+
+# --- Housekeeping ------------------------------------------------------------------------------
 
 
 def sign_in_challenges_purge(*, tenant: Tenant, now: dt.datetime | None = None) -> int:

@@ -29,11 +29,7 @@ from portal.sessions import PENDING_AGE, SIGNED_IN_AGE, session_rotate, uses_por
 
 # Keys of the portal session before sign-in.
 SENT_KEY = "portal_sent_to"  # where the last link or code went, for the "check your …" page
-
-
 PENDING_KEY = "portal_pending_codes"  # the codes this browser may enter, and its nonce
-
-
 NEXT_KEY = "portal_next"  # the portal page to open after sign-in
 
 

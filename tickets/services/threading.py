@@ -6,7 +6,8 @@
 4. the contact's most recent open ticket with activity within the tenant's window, so an SMS and
    an email from the same person join one ticket;
 5. a STOP, START or HELP text joins the contact's latest ticket whatever its status or age: the
-   system answers it and it reopens nothing (tickets/ingest.py), so it opens no ticket of its own;
+   system answers it and it reopens nothing (tickets/services/ingest.py), so it opens no ticket
+   of its own;
 6. else a new ticket.
 
 References to our own (sequential, guessable) outbox Message-IDs and subject tags only count when
