@@ -34,8 +34,8 @@ from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotFoun
 from django.urls import URLPattern
 from django.utils.datastructures import MultiValueDict
 
-from tickets.ingest import email_too_large_store, email_unreadable_store
 from tickets.models import EventProvider
+from tickets.services.ingest import email_too_large_store, email_unreadable_store
 
 logger = logging.getLogger(__name__)
 

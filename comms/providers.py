@@ -167,7 +167,7 @@ def _twilio_address(channel: str, number: str) -> str:
 
 def twilio_credentials(message: OutboundMessage) -> tuple[str, str]:
     """The sending number's own Twilio account (an inbox's number), else the platform's."""
-    from tickets.selectors import twilio_account_for  # the inbox owns the numbers
+    from tickets.selectors.addresses import twilio_account_for  # the inbox owns the numbers
 
     own = twilio_account_for(
         tenant_id=message.tenant_id, channel=message.channel, number=message.from_address

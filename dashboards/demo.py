@@ -19,10 +19,10 @@ from crm.models import ContactEmail, Membership, Tenant, TimelineEvent
 from crm.services import contact_create, timeline_record
 from leads import services
 from leads.models import CallOutcome, Lead, LeadSource, LostReason, Pipeline, Stage
-from tickets import ingest
 from tickets.demo import FLORIDA_EMAIL
 from tickets.models import InboundEvent, Ticket
-from tickets.services import ticket_reply
+from tickets.services import ingest
+from tickets.services.replies import ticket_reply
 
 HISTORY_DOMAIN = "history.example.com"
 WEEKS = 12

@@ -1,14 +1,13 @@
-"""What each section of the page puts in the template: its figures (dashboards.figures), their
-tables (the same ones the CSV export writes) and their charts (one per pipeline where stages are
-listed, so a phone can read the stage names)."""
+"""What each section of the page puts in the template: its figures
+(dashboards.selectors.figures), their tables (the same ones the CSV export writes) and their charts
+(one per pipeline where stages are listed, so a phone can read the stage names)."""
 
 from itertools import groupby
 
-from dashboards import anomalies, charts
-from dashboards import selectors_lost as lost
-from dashboards import selectors_sources as sources
-from dashboards.figures import Figures
-from dashboards.selectors_aging import COLOURS
+from dashboards import charts
+from dashboards.selectors import anomalies, lost, sources
+from dashboards.selectors.aging import COLOURS
+from dashboards.selectors.figures import Figures
 from followups.selectors.members import member_zone
 from followups.selectors.widgets import follow_up_stats
 

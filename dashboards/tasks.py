@@ -4,11 +4,10 @@ from celery import shared_task
 from django.utils import timezone
 
 from crm.tenancy.tasks import each_tenant
-from dashboards.activity import activity_roll_up
 from dashboards.aggregates import planner_for_aggregates
-from dashboards.figures import figures_recount
 from dashboards.period import team_scope
-from dashboards.stage_flow import stage_flow_roll_up
+from dashboards.selectors.figures import figures_recount
+from dashboards.services.rollups import activity_roll_up, stage_flow_roll_up
 
 # The views kept counted ahead of the manager: the team's month, quarter and last twelve months,
 # all pipelines (a year of a million-lead tenant takes seconds to count).

@@ -1,7 +1,6 @@
 """The manager dashboard at /dashboard/ (a rep's own smaller version at the same address) and the
 CSV export of each section's numbers."""
 
-import datetime as dt
 from collections.abc import Callable
 
 from django.http import Http404, StreamingHttpResponse
@@ -11,16 +10,14 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from crm.kit.csv_files import csv_stream
-from crm.models import Brand
 from crm.permissions import tenant_member_required
-from dashboards import anomalies, sections
-from dashboards import selectors_lost as lost
-from dashboards import selectors_sources as sources
+from dashboards import sections
 from dashboards.aggregates import planner_for_aggregates
-from dashboards.figures import Figures, figures_seconds
-from dashboards.period import PERIODS, Scope, scope_from_request
+from dashboards.period import scope_from_request
+from dashboards.selectors import anomalies, lost, sources
+from dashboards.selectors.figures import Figures, figures_seconds
+from dashboards.selectors.filters import filter_choices
 from dashboards.tables import Table
-from leads.models import Pipeline
 
 # Each section's numbers as one table, for the CSV export (the page renders the same tables).
 SECTION_TABLES: dict[str, Callable[[Figures], Table]] = {
@@ -46,29 +43,13 @@ def dashboard_page(request):
     scope = scope_from_request(request)
     planner_for_aggregates()
     figures = Figures(scope)
-    context = {"scope": scope, **_filter_choices(scope)}
+    context = {"scope": scope, **filter_choices(scope)}
     context.update(sections.follow_ups_widget(figures, request.user))
     for section in sections.PAGE_SECTIONS:
         context.update(section(figures))
     context["figures_as_of"] = figures.as_of
     context["figures_minutes"] = max(1, figures_seconds() // 60)
     return render(request, "dashboards/page.html", context)
-
-
-def _filter_choices(scope: Scope) -> dict:
-    """What the period and filter form offers, and what it has selected."""
-    pipelines = list(Pipeline.objects.filter(tenant=scope.tenant, is_archived=False))
-    brands = list(Brand.objects.filter(tenant=scope.tenant, is_archived=False))
-    last_day = timezone.localtime(scope.end, scope.tenant.zone).date() - dt.timedelta(days=1)
-    return {
-        "periods": PERIODS.items(),
-        "pipelines": pipelines,
-        "brands": brands,
-        "selected_pipeline": next((p for p in pipelines if p.pk == scope.pipeline_id), None),
-        "selected_brand": next((b for b in brands if b.pk == scope.brand_id), None),
-        "custom_start": timezone.localtime(scope.start, scope.tenant.zone).date(),
-        "custom_end": last_day,
-    }
 
 
 @tenant_member_required

@@ -97,7 +97,7 @@ def _to_sign_in(request):
 
 def portal_customer_required(view):
     """The view needs a signed-in portal customer; sets `request.portal` (a PortalCustomer)."""
-    from portal.selectors import portal_customer_get
+    from portal.selectors.customers import portal_customer_get
 
     @uses_portal_session
     @functools.wraps(view)

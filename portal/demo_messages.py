@@ -23,9 +23,9 @@ from crm.selectors import sending_brand
 from leads.models import Lead, Quote
 from leads.quote_links import quote_public_url
 from portal.demo import DEMO_CUSTOMER_EMAIL, DEMO_TENANT, OWNER_EMAIL
-from tickets import ingest, services
-from tickets.assignment import ticket_assign
 from tickets.models import InboundEvent, Ticket, TicketStatus
+from tickets.services import ingest, replies
+from tickets.services.assignment import ticket_assign
 
 QUESTION_KEY = "demo-casey-gate"
 QUESTION = (
@@ -85,12 +85,12 @@ def _conversation(tenant, contact, rep, key: str, *, asked, answered) -> None:
         ticket_assign(
             tenant=tenant, actor=None, ticket=ticket, assignee=rep, reason="demo", notify=False
         )
-    reply = services.ticket_reply(
+    reply = replies.ticket_reply(
         tenant=tenant,
         actor=rep.user,
         ticket=ticket,
         channel=contact.preferred_channel
-        if contact.preferred_channel in services.REPLY_CHANNELS
+        if contact.preferred_channel in replies.REPLY_CHANNELS
         else MessageChannel.EMAIL,
         body=ANSWER,
         nonce="demo-portal-answer",

@@ -103,7 +103,7 @@ class SignInChallenge(TenantOwnedModel):
         return f"{self.get_channel_display()} for {self.address}"
 
 
-# --- Getting started (portal/onboarding.py) --------------------------------------------------------
+# --- Getting started (portal/selectors/onboarding.py) --------------------------------------------
 # Each row hangs off the contact's PortalAccess: erasing a contact deletes their access and, with
 # it, what they entered here (insurance details, verification codes).
 

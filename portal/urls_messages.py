@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from portal import views_messages
+from portal.views import messages
 
 urlpatterns: list = [
-    path("", views_messages.messages_page, name="messages"),
-    path("sent/", views_messages.messages_page, name="messages-sent"),
+    path("", messages.messages_page, name="messages"),
+    path("sent/", messages.messages_page, name="messages-sent"),
 ]

@@ -2,14 +2,14 @@
 
 from django.urls import path
 
-from portal import views_onboarding
+from portal.views import onboarding
 
 urlpatterns = [
-    path("", views_onboarding.onboarding_page, name="onboarding"),
+    path("", onboarding.onboarding_page, name="onboarding"),
     # Staff, from the contact page's "Customer portal" card: ask the customer for a document.
     path(
         "staff/<int:contact_pk>/request-document/",
-        views_onboarding.staff_document_request,
+        onboarding.staff_document_request,
         name="onboarding-request-document",
     ),
 ]

@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from portal import views_staff
+from portal.views import staff
 
 app_name = "portal-staff"
 
 urlpatterns = [
-    path("<int:contact_pk>/portal-invite/", views_staff.contact_invite, name="invite"),
+    path("<int:contact_pk>/portal-invite/", staff.contact_invite, name="invite"),
 ]

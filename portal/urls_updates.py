@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from portal import views_updates
+from portal.views import updates
 
 urlpatterns: list = [
-    path("", views_updates.updates_page, name="updates"),
+    path("", updates.updates_page, name="updates"),
 ]

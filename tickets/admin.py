@@ -3,8 +3,8 @@ custom domain. Tenants never see this; they claim a domain by adding an inbox ad
 
 from django.contrib import admin
 
-from tickets import configuration
 from tickets.models import InboundDomain
+from tickets.services import configuration
 
 
 @admin.register(InboundDomain)

@@ -15,8 +15,6 @@ from email.utils import format_datetime, make_msgid
 from django.utils import timezone
 
 from crm.models import Brand, ContactPhone, Membership, Role, Tenant
-from tickets import configuration, ingest, services
-from tickets.assignment import ticket_assign
 from tickets.models import (
     InboundEvent,
     InboundRoute,
@@ -25,7 +23,9 @@ from tickets.models import (
     Ticket,
     TicketStatus,
 )
-from tickets.sla import sla_breaches_sweep
+from tickets.services import changes, configuration, ingest, replies
+from tickets.services.assignment import ticket_assign
+from tickets.services.sla import sla_breaches_sweep
 
 # Published in the README, so a person can post to the demo's webhooks with curl.
 FLORIDA_NUMBER = "+13055550100"
@@ -171,7 +171,7 @@ def seed_inbox(*, tenant: Tenant) -> None:
             )
             if ticket.assignee_id is None and agents:
                 _assign(tenant, ticket, agents[index % len(agents)])
-            services.ticket_reply(
+            replies.ticket_reply(
                 tenant=tenant,
                 actor=ticket.assignee.user if ticket.assignee else _admin(tenant),
                 ticket=ticket,
@@ -185,7 +185,7 @@ def seed_inbox(*, tenant: Tenant) -> None:
             # Seeded at night nobody is on shift for round robin; a real day has owners.
             _assign(tenant, ticket, agents[index % len(agents)])
         if email in RESOLVED:
-            services.ticket_change(
+            changes.ticket_change(
                 tenant=tenant,
                 actor=ticket.assignee.user if ticket.assignee else _admin(tenant),
                 ticket=ticket,

@@ -1,6 +1,6 @@
 """Inbound email: anymail's inbound webhooks (Mailgun, SendGrid, Postmark, Amazon SES, …) have
 already checked the webhook credentials and parsed the ESP's payload when this signal fires; the
-message is stored raw and threaded by a task (tickets.ingest).
+message is stored raw and threaded by a task (tickets.services.ingest).
 
 An exception here becomes a 5xx, which makes the ESP retry: right for a passing fault (the
 database restarting), and replays are no-ops.
@@ -15,8 +15,8 @@ from email.encoders import encode_base64
 from anymail.signals import inbound
 from django.dispatch import receiver
 
-from tickets.ingest import email_inbound_store
 from tickets.models import EventProvider
+from tickets.services.ingest import email_inbound_store
 
 logger = logging.getLogger(__name__)
 

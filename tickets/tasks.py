@@ -1,4 +1,5 @@
-"""The inbox's Celery tasks: thin wrappers over tickets.ingest and tickets.sla."""
+"""The inbox's Celery tasks: thin wrappers over tickets.services.ingest and
+tickets.services.sla."""
 
 import logging
 
@@ -6,7 +7,7 @@ from celery import shared_task
 
 from crm.models import Tenant
 from crm.tenancy.tasks import each_tenant, tenant_task
-from tickets import ingest, sla
+from tickets.services import ingest, sla
 
 logger = logging.getLogger(__name__)
 

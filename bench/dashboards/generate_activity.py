@@ -73,8 +73,8 @@ def set_up(tenant) -> dict:
     from crm.models import Brand, Membership, Role
     from crm.tenancy import tenant_context
     from followups.services.followups import follow_up_types_ensure
-    from tickets.configuration import inbox_save, sla_policies_ensure
     from tickets.models import Inbox
+    from tickets.services.configuration import inbox_save, sla_policies_ensure
 
     with transaction.atomic(), tenant_context(tenant):
         types = {t.key: t.pk for t in follow_up_types_ensure(tenant=tenant)}

@@ -106,8 +106,8 @@ def build_cases(tenant_slug: str) -> tuple[list[Case], dict]:
 
     from crm.models import Membership, Role, Tenant
     from crm.tenancy import tenant_context
-    from dashboards.figures import Figures
     from dashboards.period import Scope, period_bounds
+    from dashboards.selectors.figures import Figures
     from dashboards.tasks import KEPT_PERIODS
     from dashboards.views import SECTION_TABLES
     from leads.models import Lead, Pipeline
@@ -197,9 +197,8 @@ def roll_up(tenant) -> str:
     from django.db import transaction
 
     from crm.tenancy import tenant_context
-    from dashboards.activity import activity_roll_up
     from dashboards.aggregates import planner_for_aggregates
-    from dashboards.stage_flow import stage_flow_roll_up
+    from dashboards.services.rollups import activity_roll_up, stage_flow_roll_up
 
     done = []
     for name, roll in (("stage-flow", stage_flow_roll_up), ("activity", activity_roll_up)):

@@ -7,7 +7,7 @@ does). For each tenant made by bench/leads/generate.py it
 
 - gives the tenant an inbox ("Load test") with an email address and an SMS number that carries
   its own Twilio auth token, every rep and manager as an agent, and the default SLA policies
-  (through tickets.configuration, as the settings pages do); a second run reuses it;
+  (through tickets.services.configuration, as the settings pages do); a second run reuses it;
 - rolls the dashboard's stage-flow history up if it was never rolled up (the hourly beat task's
   first run; several minutes at a million leads), so the dashboard reads what it reads in use;
 - signs each bench staff member in --staff-sessions times (the session the sign-in page and the
@@ -62,8 +62,8 @@ def inbox_number(tenant) -> str:
 
 def ensure_inbox(tenant) -> dict:
     from crm.models import Membership, Role
-    from tickets import configuration
     from tickets.models import Inbox, InboxAddress, InboxChannel
+    from tickets.services import configuration
 
     inbox = Inbox.objects.filter(tenant=tenant, name=INBOX_NAME).first()
     members = list(
@@ -103,8 +103,8 @@ def ensure_inbox(tenant) -> dict:
 
 
 def roll_up(tenant) -> None:
-    from dashboards.activity import activity_roll_up
-    from dashboards.stage_flow import rolled_through, stage_flow_roll_up
+    from dashboards.selectors.stage_flow import rolled_through
+    from dashboards.services.rollups import activity_roll_up, stage_flow_roll_up
 
     if rolled_through(tenant=tenant) is not None:
         return

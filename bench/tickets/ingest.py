@@ -162,7 +162,7 @@ def create_tenant(slug: str, contacts: int):
         User,
     )
     from crm.tenancy import tenant_context
-    from tickets import configuration
+    from tickets.services import configuration
 
     always = {day: [["00:00", "23:59"]] for day in WEEKDAYS}
     with transaction.atomic():
@@ -494,7 +494,7 @@ def start_worker(number: int, concurrency: int, logs: Path) -> Worker:
 
 
 def store(plan: list[Message], routes: dict) -> None:
-    from tickets import ingest
+    from tickets.services import ingest
 
     for message in plan:
         if message.channel == "email":
@@ -592,8 +592,8 @@ def run_throughput(args, concurrency: int, logs: Path) -> Run:
 
     from crm.models import Tenant
     from crm.tenancy import tenant_context
-    from tickets import ingest
     from tickets.models import InboundEvent, InboundRoute
+    from tickets.services import ingest
 
     if Tenant.objects.filter(slug=args.tenant).exists():
         delete_tenant(args.tenant)  # left behind by an interrupted run

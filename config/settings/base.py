@@ -397,7 +397,7 @@ THREADLINE_EVENT_SUBSCRIBERS = "config.events.SUBSCRIBERS"  # who hears what, in
 COMMS_SANDBOX = env_bool("COMMS_SANDBOX", False)
 THREADLINE_MAIL_DOMAIN = os.environ.get("THREADLINE_MAIL_DOMAIN", "threadline.test")
 # Mailbox providers many businesses share: an inbox address there (a forwarding gmail address)
-# is one tenant's, but the domain is never claimed by one (tickets.configuration). Our own mail
+# is one tenant's, but the domain is never claimed by one (tickets.services.configuration). Our own mail
 # domain is shared too. More can be added, comma-separated, in THREADLINE_SHARED_MAIL_DOMAINS.
 _PUBLIC_MAIL_DOMAINS = (
     "aol.com", "att.net", "btinternet.com", "comcast.net", "fastmail.com", "free.fr",

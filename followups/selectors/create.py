@@ -9,7 +9,7 @@ from followups.models import FollowUpTemplate
 from followups.selectors.lists import follow_up_templates
 from leads.models import Lead, LeadStatus
 from tickets.models import Ticket
-from tickets.selectors_inbox import visible_tickets
+from tickets.selectors.inbox import visible_tickets
 
 
 def ticket_to_follow_up(*, tenant: Tenant, membership: Membership, ticket_id: int) -> Ticket:

@@ -8,7 +8,7 @@ from crm import selectors
 from crm.permissions import tenant_member_required
 from followups.selectors_sequences import sequences_to_enrol_in
 from leads.selectors import leads_for_contact
-from portal.selectors import portal_access_for_contact
+from portal.selectors.onboarding import portal_access_for_contact
 
 
 @tenant_member_required

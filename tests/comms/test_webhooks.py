@@ -358,7 +358,7 @@ def test_a_signed_callback_without_sid_or_status_is_malformed(client, world, sms
 
 
 def _own_twilio_number(world, number: str, token: str):
-    from tickets import configuration
+    from tickets.services import configuration
 
     with world.active():
         inbox = configuration.inbox_save(tenant=world.tenant, actor=None, name="Texts")

@@ -27,8 +27,8 @@ from documents.services import document_upload
 from leads import services as lead_services
 from leads.models import Lead, LostReason, Payment, Quote, Stage, StageVisit
 from portal.auth import PortalCustomer
-from portal.data_export import write_json
 from portal.models import PortalAccess
+from portal.services.data_export import write_json
 from tests import factories
 from tests.conftest import sign_in
 from tests.documents import samples

@@ -17,7 +17,7 @@ from crm.privacy import (
     personal_models,
     undeclared_personal_fields,
 )
-from portal import data_export
+from portal.services import data_export
 from tickets.models import TicketAttachment, TicketMessage
 
 

@@ -26,9 +26,10 @@ import zoneinfo
 import time_machine
 
 from crm.models import TimelineEvent
-from dashboards.activity import ACTIVITY, activity_roll_up, weekly_activity
-from dashboards.anomalies import anomaly_report
 from dashboards.models import ActivityDay, ActivityRollup
+from dashboards.selectors.activity import ACTIVITY, weekly_activity
+from dashboards.selectors.anomalies import anomaly_report
+from dashboards.services.rollups import activity_roll_up
 from dashboards.tasks import roll_up_activity
 from tests.dashboards.scopes import scope_for
 from tests.factories import lead_for, pipeline_for

@@ -23,7 +23,7 @@ import pytest
 import time_machine
 
 from crm.models import Role
-from dashboards.selectors_aging import aging_figures, uncontacted_figures
+from dashboards.selectors.aging import aging_figures, uncontacted_figures
 from dashboards.tables import Cell
 from followups.selectors.neglect import neglected_lead_ids
 from followups.services.neglect import neglect_sweep

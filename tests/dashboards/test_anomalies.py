@@ -15,7 +15,8 @@ import zoneinfo
 import pytest
 
 from crm.models import TimelineEvent
-from dashboards.anomalies import (
+from dashboards.period import Scope
+from dashboards.selectors.anomalies import (
     METRICS,
     Comparison,
     anomalies_table,
@@ -23,7 +24,6 @@ from dashboards.anomalies import (
     anomaly_report,
     is_unusual,
 )
-from dashboards.period import Scope
 from leads.models import Lead, LeadStatus
 from tests.conftest import sign_in
 from tests.dashboards.scopes import scope_for

@@ -1,4 +1,4 @@
-"""The dashboard keeps each section's figures for a few minutes (dashboards.figures): a reload
+"""The dashboard keeps each section's figures for a few minutes (dashboards.selectors.figures): a reload
 reads them instead of counting again, the page says when they were counted, the CSV export
 reads the same entry, and nobody else's figures are ever served."""
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 import pytest
 
 from crm.models import Role, User
-from dashboards.selectors_lost import (
+from dashboards.selectors.lost import (
     lost_by_month_table,
     lost_by_reason_table,
     lost_by_rep_table,

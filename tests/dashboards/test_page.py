@@ -12,7 +12,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from crm.models import Role
-from dashboards.figures import Figures
+from dashboards.selectors.figures import Figures
 from dashboards.views import SECTION_TABLES
 from leads.models import LeadSource
 from leads.pipeline_templates import COMMERCIAL_ROOFING

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 import pytest
 
-from dashboards.selectors_sources import (
+from dashboards.selectors.sources import (
     sources_by_month_table,
     sources_charts,
     sources_report,

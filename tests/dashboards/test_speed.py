@@ -23,7 +23,7 @@ import time_machine
 
 from comms.models import OutboundMessage
 from crm.models import Role
-from dashboards.selectors_speed import speed_figures
+from dashboards.selectors.speed import speed_figures
 from followups.models import Outcome
 from followups.services.followups import follow_up_complete, follow_up_create, follow_up_type_get
 from leads.models import CallOutcome, Lead

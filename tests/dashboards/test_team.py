@@ -35,8 +35,8 @@ import time_machine
 
 from crm.models import Role
 from dashboards.models import StageFlowDay, StageFlowRollup
-from dashboards.selectors_team import stage_flow_figures, team_figures
-from dashboards.stage_flow import stage_flow_roll_up
+from dashboards.selectors.team import stage_flow_figures, team_figures
+from dashboards.services.rollups import stage_flow_roll_up
 from dashboards.tasks import roll_up_stage_flow
 from followups.models import Outcome
 from followups.services.followups import (
@@ -50,9 +50,9 @@ from leads.models import LostReason
 from leads.services import lead_create, lead_mark_lost, lead_move_to_stage
 from tests.dashboards.scopes import scope_for
 from tests.factories import MembershipFactory, lead_for, pipeline_for, stage_named
-from tickets import configuration, sla
 from tickets.models import Priority
-from tickets.threading import ticket_open
+from tickets.services import configuration, sla
+from tickets.services.threading import ticket_open
 
 pytestmark = pytest.mark.django_db
 

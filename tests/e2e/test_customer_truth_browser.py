@@ -19,7 +19,7 @@ from tests.e2e.test_portal_browser import _no_horizontal_scroll
 from tests.e2e.test_portal_preferences_browser import _customer_signs_in
 from tests.portal.helpers import reset_throttles
 from tickets.models import Ticket
-from tickets.services import ticket_reply
+from tickets.services.replies import ticket_reply
 
 pytestmark = pytest.mark.browser
 

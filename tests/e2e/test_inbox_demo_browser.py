@@ -18,9 +18,9 @@ from comms import outbox
 from crm.models import Contact, Tenant
 from crm.tenancy import tenant_context
 from tests.e2e.conftest import screenshot, sign_in
-from tickets import ingest
 from tickets.demo import FLORIDA_EMAIL, FLORIDA_NUMBER, FLORIDA_TWILIO_AUTH_TOKEN
 from tickets.models import EventStatus, InboundEvent, Ticket
+from tickets.services import ingest
 
 pytestmark = pytest.mark.browser
 

@@ -38,8 +38,8 @@ from tests.factories import (
     pipeline_for,
     stage_named,
 )
-from tickets import configuration, ingest
 from tickets.models import InboundEvent
+from tickets.services import configuration, ingest
 
 pytestmark = pytest.mark.django_db
 

@@ -31,8 +31,8 @@ from tests.tickets.test_inbound_webhooks import (
     post_twilio,
     twilio_signature,
 )
-from tickets import ingest
 from tickets.models import EventStatus, InboundEvent, UnroutedInbound
+from tickets.services import ingest
 
 pytestmark = pytest.mark.django_db
 

@@ -31,8 +31,8 @@ from leads import capture
 from leads.models import Lead, LeadCaptureForm, LeadImport
 from portal.addresses import SignInAddress
 from portal.models import ChallengeChannel, PortalAccess
-from portal.selectors import contacts_with_address, tenants_knowing_address
-from portal.services import portal_invite
+from portal.selectors.customers import contacts_with_address, tenants_knowing_address
+from portal.services.sign_in import portal_invite
 from tests import factories
 from tests.conftest import sign_in
 from tests.factories import pipeline_for

@@ -17,8 +17,8 @@ from django.utils import timezone
 from comms.models import MessageStatus, OutboundMessage
 from crm.models import ConsentStatus, TimelineEvent
 from crm.services import consent_record
-from portal.data_export import export_sections
 from portal.models import JobInsurance, PortalAccess
+from portal.services.data_export import export_sections
 from tests import factories
 from tests.portal.helpers import portal_sign_in
 from tickets.models import Inbox, Ticket, TicketMessage

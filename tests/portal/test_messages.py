@@ -18,9 +18,9 @@ from crm.services import consent_record
 from tests import factories
 from tests.conftest import sign_in
 from tests.portal.helpers import deliver, portal_sign_in
-from tickets import ingest
 from tickets.models import Direction, InboundEvent, MessageChannel, Ticket, TicketMessage
-from tickets.services import (
+from tickets.services import ingest
+from tickets.services.replies import (
     portal_reply_footer,
     ticket_add_note,
     ticket_log_call,
@@ -199,7 +199,7 @@ def test_a_household_writes_as_the_contact_it_is_greeted_as(client, world):
 def test_the_latest_messages_come_first_in_fixed_queries_and_older_ones_on_request(
     client, world, monkeypatch, django_assert_max_num_queries
 ):
-    monkeypatch.setattr("portal.messages.MESSAGES_PER_PAGE", 3)
+    monkeypatch.setattr("portal.selectors.messages.MESSAGES_PER_PAGE", 3)
     for number in range(1, 6):
         _customer_writes(world.tenant, world.contact, f"Message number {number}.")
     portal_sign_in(client, world.tenant, world.contact)

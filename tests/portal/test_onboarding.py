@@ -12,8 +12,9 @@ from comms.models import MessageSource, MessageStatus
 from crm.models import AddressSource, ConsentStatus, Contact, ContactPhone, TimelineEvent
 from crm.services import consent_record
 from documents.services import document_delete, document_upload
-from portal import onboarding
 from portal.models import DocumentRequest, JobInsurance, Onboarding, PortalAccess
+from portal.selectors.onboarding import STEP_TITLES, onboarding_progress_for_contact
+from portal.services import onboarding
 from tests import factories
 from tests.conftest import sign_in
 from tests.documents import samples
@@ -122,7 +123,7 @@ class TestChecklist:
             world.property.refresh_from_db()
         assert world.property.one_line_address == "12 Palm Way, Miami, FL 33145"
 
-        assert _done(client) == dict.fromkeys(onboarding.STEP_TITLES, True)
+        assert _done(client) == dict.fromkeys(STEP_TITLES, True)
         assert "Getting started: " not in client.get(HOME).content.decode()
 
     def test_insurance_per_open_job_and_requested_documents(self, client, world):
@@ -300,9 +301,7 @@ def test_a_removed_upload_no_longer_fulfils_the_request(world):
         )  # fmt: skip
 
         def photo_step_done():
-            progress = onboarding.onboarding_progress_for_contact(
-                tenant=world.tenant, contact=world.contact
-            )
+            progress = onboarding_progress_for_contact(tenant=world.tenant, contact=world.contact)
             return progress.step("documents").done
 
         assert photo_step_done()

@@ -16,7 +16,7 @@ from crm.tenancy import tenant_context
 from portal import throttle
 from portal.addresses import address_from_input
 from portal.models import PortalAccess, SignInChallenge
-from portal.services import MAX_CODE_ATTEMPTS, sign_in_challenges_purge
+from portal.services.sign_in import MAX_CODE_ATTEMPTS, sign_in_challenges_purge
 from tests import factories
 from tests.portal.helpers import code_in, deliver, link_path, reset_throttles, sent_messages
 

@@ -91,7 +91,7 @@ def test_the_history_lists_what_went_out_newest_first_with_its_job(
 
 
 def test_older_updates_come_a_page_at_a_time(client, world, monkeypatch):
-    monkeypatch.setattr("portal.update_history.UPDATES_PER_PAGE", 2)
+    monkeypatch.setattr("portal.selectors.update_history.UPDATES_PER_PAGE", 2)
     _history(world)
     portal_sign_in(client, world.tenant, world.contact)
 

@@ -34,13 +34,14 @@ from tests.tickets.test_inbound_webhooks import (
     post_twilio,
     postmark_raw,
 )
-from tickets import ingest, tasks
-from tickets.ingest import content_key
+from tickets import tasks
 from tickets.models import EventStatus, InboundEvent, TicketMessage
+from tickets.services import ingest
+from tickets.services.ingest import content_key
 
 pytestmark = pytest.mark.django_db
 
-# The webhook publishes once (tickets.ingest._enqueue). A frozen Redis costs the socket timeout
+# The webhook publishes once (tickets.services.ingest._enqueue). A frozen Redis costs the socket timeout
 # in config/settings/base.py (3 s); a dead one, kombu's and redis-py's reconnect attempts (about 6 s
 # measured). Both inside the 15 s Twilio waits for an answer.
 REFUSED_ANSWER_SECONDS = 10

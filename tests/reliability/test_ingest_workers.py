@@ -31,9 +31,10 @@ from tests.comms.test_outbox_workers import (
 )
 from tests.conftest import build_world
 from tests.tickets.test_inbound_webhooks import INBOX_EMAIL, INBOX_NUMBER, fixture, open_desk
-from tickets import ingest, tasks
+from tickets import tasks
 from tickets.models import EventStatus, InboundEvent, InboxChannel, Ticket, TicketMessage
 from tickets.routing import route_for
+from tickets.services import ingest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

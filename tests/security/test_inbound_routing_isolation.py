@@ -18,9 +18,9 @@ from django.urls import reverse
 
 from tests.conftest import sign_in
 from tests.fuzz.test_query_string_fuzz import _get_pages
-from tickets import configuration
 from tickets.models import InboundDomain, InboundRoute, InboxAddress, UnroutedInbound
 from tickets.routing import email_route_for, route_for
+from tickets.services import configuration
 
 pytestmark = pytest.mark.django_db
 

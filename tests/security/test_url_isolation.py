@@ -34,10 +34,10 @@ from leads.services import quote_save_draft
 from tests.conftest import sign_in
 from tests.factories import ContactEmailFactory, ContactFactory, lead_for, pipeline_for
 from tests.portal.helpers import portal_sign_in
-from tickets import configuration
 from tickets.models import InboundEvent, TicketAttachment, TicketMessage
-from tickets.services import ticket_add_note, ticket_reply
-from tickets.threading import ticket_open
+from tickets.services import configuration
+from tickets.services.replies import ticket_add_note, ticket_reply
+from tickets.services.threading import ticket_open
 
 
 def _contact_address(world, kind: str):

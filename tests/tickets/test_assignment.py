@@ -12,9 +12,10 @@ import time_machine
 from crm.models import Notification, Role, TimelineEvent, TimeOff
 from tests import factories
 from tests.factories import lead_for
-from tickets import configuration, ingest, routing, services
-from tickets.assignment import ticket_assign, tickets_bulk_assign
+from tickets import routing
 from tickets.models import InboxAgent, Ticket, TicketMessage, TicketStatus
+from tickets.services import changes, configuration, ingest
+from tickets.services.assignment import ticket_assign, tickets_bulk_assign
 
 pytestmark = pytest.mark.django_db
 
@@ -214,14 +215,14 @@ def test_an_agent_at_capacity_is_passed_over_until_a_ticket_closes(world, desk, 
     assert first.assignee_id == world.rep.pk
     # One open ticket (waiting on the customer counts too): the rep is full.
     with world.active():
-        services.ticket_change(
+        changes.ticket_change(
             tenant=world.tenant, actor=world.rep.user, ticket=first, status=TicketStatus.WAITING
         )
     set_waited_since(world, desk, rep=60, ann=30, bob=10)
     assert text_from_stranger(world).assignee_id == desk.ann.pk
 
     with world.active():
-        services.ticket_change(
+        changes.ticket_change(
             tenant=world.tenant,
             actor=world.rep.user,
             ticket=Ticket.objects.get(pk=first.pk),

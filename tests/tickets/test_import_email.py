@@ -16,9 +16,9 @@ from tests.tickets.test_inbound_webhooks import (
     full_disk,  # noqa: F401  (a fixture)
     open_desk,
 )
-from tickets import configuration
 from tickets.models import EventStatus, InboundEvent, Ticket, TicketMessage, UnroutedInbound
 from tickets.normalise import read_eml
+from tickets.services import configuration
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_eml_and_mbox_files_are_routed_by_recipient_stored_once_and_threaded(
 
 
 def test_a_message_that_already_came_through_a_webhook_is_a_duplicate(world, desk, tmp_path):
-    from tickets import ingest
+    from tickets.services import ingest
 
     raw = read_eml(EMAIL_FIXTURES[0])
     ingest.email_inbound_store(provider="postmark", raw=raw, envelope_recipients=[])

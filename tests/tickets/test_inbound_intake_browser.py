@@ -8,8 +8,8 @@ import pytest
 from tests.e2e import conftest as e2e
 from tests.factories import TEST_PASSWORD
 from tests.tickets.test_inbound_webhooks import fixture, open_desk, process_pending
-from tickets import ingest
 from tickets.models import InboundEvent, TicketMessage
+from tickets.services import ingest
 
 pytestmark = pytest.mark.browser
 browser = e2e.browser

@@ -47,8 +47,8 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.normalise import normalise_email, read_eml
-from tickets.selectors_inbox import InboxQuery, ticket_list
-from tickets.services import ticket_reply
+from tickets.selectors.inbox import InboxQuery, ticket_list
+from tickets.services.replies import ticket_reply
 
 pytestmark = [
     pytest.mark.django_db,

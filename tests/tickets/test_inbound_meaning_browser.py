@@ -12,7 +12,7 @@ from tests.e2e import conftest as e2e
 from tests.factories import TEST_PASSWORD
 from tests.tickets.test_inbound_meaning import _bounce_for, _sent_reply, eml
 from tests.tickets.test_inbound_webhooks import INBOX_EMAIL, NOW, open_desk
-from tickets import ingest
+from tickets.services import ingest
 
 pytestmark = pytest.mark.browser
 # The browser fixtures of tests/e2e, shared with this module.

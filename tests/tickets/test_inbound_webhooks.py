@@ -38,10 +38,10 @@ from crm.models import AddressSource, Contact, ContactEmail, ContactPhone
 from crm.tenancy import tenant_context
 from portal.addresses import SignInAddress
 from portal.models import ChallengeChannel
-from portal.selectors import contacts_with_address
+from portal.selectors.customers import contacts_with_address
 from tests.conftest import sign_in
 from tests.factories import ContactFactory, ContactPhoneFactory, lead_for
-from tickets import configuration, ingest, tasks
+from tickets import tasks
 from tickets.models import (
     Direction,
     EventStatus,
@@ -56,7 +56,8 @@ from tickets.models import (
     UnroutedInbound,
 )
 from tickets.normalise import normalise_email, read_eml
-from tickets.services import ticket_reply
+from tickets.services import configuration, ingest
+from tickets.services.replies import ticket_reply
 
 pytestmark = pytest.mark.django_db
 

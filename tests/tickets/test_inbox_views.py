@@ -19,7 +19,7 @@ from leads.models import Lead
 from tests import factories
 from tests.conftest import World, queries_for, sign_in
 from tests.factories import lead_for, message_template_for, pipeline_for
-from tickets import configuration, ingest, routing
+from tickets import routing
 from tickets.models import (
     Inbox,
     SlaEvent,
@@ -27,7 +27,8 @@ from tickets.models import (
     TicketAttachment,
     TicketMessage,
 )
-from tickets.services import ticket_reply
+from tickets.services import configuration, ingest
+from tickets.services.replies import ticket_reply
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.test import override_settings
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
-from tickets import configuration, ingest
 from tickets.models import InboundEvent, Ticket, TicketMessage
+from tickets.services import configuration, ingest
 
 pytestmark = pytest.mark.django_db(transaction=False)
 SITE = "https://crm.example"

@@ -13,7 +13,7 @@ from crm.models import Notification, Role
 from leads.services import lead_move_to_stage
 from tests import factories
 from tests.factories import lead_for, pipeline_for, stage_named
-from tickets import configuration, ingest, priority, routing
+from tickets import priority, routing
 from tickets.models import (
     InboxSettings,
     Priority,
@@ -22,6 +22,7 @@ from tickets.models import (
     Ticket,
     TicketMessage,
 )
+from tickets.services import configuration, ingest
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from crm.models import Role
 from tests.conftest import queries_for, sign_in
-from tickets import configuration, ingest
 from tickets.models import (
     EventStatus,
     InboundEvent,
@@ -21,6 +20,7 @@ from tickets.models import (
     InboxSettings,
     SlaPolicy,
 )
+from tickets.services import configuration, ingest
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ import time_machine
 
 from crm.models import Notification, NotificationLevel, Role, TimelineEvent
 from tests import factories
-from tickets import configuration, ingest, routing, services, sla
-from tickets.assignment import ticket_assign
+from tickets import routing
 from tickets.models import (
     InboxSettings,
     Priority,
@@ -27,6 +26,9 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
+from tickets.services import configuration, ingest, replies, sla
+from tickets.services.assignment import ticket_assign
+from tickets.services.changes import ticket_change
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +110,7 @@ def events(world, ticket) -> list[str]:
 
 def reply(world, ticket, *, nonce: str, **options):
     with world.active():
-        return services.ticket_reply(
+        return replies.ticket_reply(
             tenant=world.tenant,
             actor=world.rep.user,
             ticket=reload(world, ticket),
@@ -121,7 +123,7 @@ def reply(world, ticket, *, nonce: str, **options):
 
 def change(world, ticket, **changes) -> Ticket:
     with world.active():
-        return services.ticket_change(
+        return ticket_change(
             tenant=world.tenant, actor=world.rep.user, ticket=reload(world, ticket), **changes
         )
 
@@ -345,7 +347,7 @@ def test_a_logged_call_answers_the_customer(world, desk, clock):
     ticket = text_in(world, desk, sid="SM1")
     clock(june(9, 10, 30))
     with world.active():
-        services.ticket_log_call(
+        replies.ticket_log_call(
             tenant=world.tenant, actor=world.rep.user, ticket=reload(world, ticket), summary="Hi"
         )
     ticket = reload(world, ticket)
@@ -357,7 +359,7 @@ def test_a_logged_call_answers_the_customer(world, desk, clock):
 def test_an_internal_note_does_not_answer(world, desk, clock):
     ticket = text_in(world, desk, sid="SM1")
     with world.active():
-        services.ticket_add_note(
+        replies.ticket_add_note(
             tenant=world.tenant, actor=world.rep.user, ticket=ticket, body="Call them back"
         )
     assert ticket.sla_due_at is not None

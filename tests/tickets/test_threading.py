@@ -4,7 +4,7 @@ subject tag, then the contact's most recent open ticket within the tenant's wind
 ticket. Guessable references (our outbox ids, tags) only count from the ticket's own contact, and a
 closed ticket stays closed.
 
-Messages go in the way they arrive (stored raw by tickets.ingest, then processed as the task
+Messages go in the way they arrive (stored raw by tickets.services.ingest, then processed as the task
 does), so the threader sees what the normaliser made of them. Then properties (hypothesis): any
 run of messages from one person inside the window is one ticket, whatever the subjects say; reply
 tokens name one tenant and ticket only; no subject or reference crashes the threader.
@@ -26,12 +26,13 @@ from hypothesis import strategies as st
 from crm.models import TimelineEvent
 from tests.factories import ContactEmailFactory, ContactFactory, ContactPhoneFactory
 from tests.tickets.test_inbound_webhooks import INBOX_EMAIL, INBOX_NUMBER, open_desk
-from tickets import ingest
 from tickets.models import InboundRoute, Ticket, TicketMessage, TicketStatus
 from tickets.routing import ReplyToken, reply_address, reply_token_in
-from tickets.selectors import inbox_settings_get
-from tickets.services import ticket_change, ticket_reply
-from tickets.threading import SUBJECT_TAG, ticket_open
+from tickets.services import ingest
+from tickets.services.changes import ticket_change
+from tickets.services.configuration import inbox_settings_get
+from tickets.services.replies import ticket_reply
+from tickets.services.threading import SUBJECT_TAG, ticket_open
 
 pytestmark = pytest.mark.django_db
 

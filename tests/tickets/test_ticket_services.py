@@ -25,7 +25,7 @@ from comms.models import MessageSource, MessageStatus, OutboundMessage, SandboxD
 from crm.models import TimelineEvent
 from tests import factories
 from tests.factories import lead_for
-from tickets import configuration, ingest, routing, services
+from tickets import routing
 from tickets.models import (
     Direction,
     InboxSettings,
@@ -37,6 +37,7 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
+from tickets.services import changes, configuration, ingest, replies
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +123,7 @@ def reload(world, ticket) -> Ticket:
 
 def reply(world, ticket, channel, *, nonce="n1", body="Thanks, we are on it.", **options):
     with world.active():
-        return services.ticket_reply(
+        return replies.ticket_reply(
             tenant=world.tenant,
             actor=world.rep.user,
             ticket=reload(world, ticket),
@@ -241,7 +242,7 @@ def test_a_reply_needs_a_reply_channel_and_some_text(world, desk, channel, body)
     inbound = text_in(world, sid="SM1")
     with world.active():
         with pytest.raises(ValidationError):
-            services.ticket_reply(
+            replies.ticket_reply(
                 tenant=world.tenant,
                 actor=world.rep.user,
                 ticket=reload(world, inbound.ticket),
@@ -450,11 +451,11 @@ def test_an_inbox_number_without_its_own_account_uses_the_platforms(world, desk,
 def test_a_note_is_internal_and_answers_nobody(world, desk):
     ticket = text_in(world, sid="SM1").ticket
     with world.active():
-        note = services.ticket_add_note(
+        note = replies.ticket_add_note(
             tenant=world.tenant, actor=world.rep.user, ticket=ticket, body="  Call back at 3  "
         )
         with pytest.raises(ValidationError):
-            services.ticket_add_note(
+            replies.ticket_add_note(
                 tenant=world.tenant, actor=world.rep.user, ticket=ticket, body=" "
             )
         assert not OutboundMessage.objects.exists()
@@ -469,7 +470,7 @@ def test_a_note_is_internal_and_answers_nobody(world, desk):
 def test_a_logged_call_is_a_message_of_the_thread_and_answers_the_customer(world, desk, inbound):
     ticket = text_in(world, sid="SM1").ticket
     with world.active():
-        call = services.ticket_log_call(
+        call = replies.ticket_log_call(
             tenant=world.tenant,
             actor=world.rep.user,
             ticket=reload(world, ticket),
@@ -477,7 +478,7 @@ def test_a_logged_call_is_a_message_of_the_thread_and_answers_the_customer(world
             inbound=inbound,
         )
         with pytest.raises(ValidationError):
-            services.ticket_log_call(
+            replies.ticket_log_call(
                 tenant=world.tenant, actor=world.rep.user, ticket=ticket, summary=""
             )
     assert call.channel == MessageChannel.PHONE
@@ -498,7 +499,7 @@ def test_a_logged_call_is_a_message_of_the_thread_and_answers_the_customer(world
 def test_changing_status_and_priority(world, desk):
     ticket = text_in(world, sid="SM1").ticket
     with world.active():
-        services.ticket_change(
+        changes.ticket_change(
             tenant=world.tenant,
             actor=world.manager.user,
             ticket=reload(world, ticket),
@@ -514,7 +515,7 @@ def test_changing_status_and_priority(world, desk):
     ]
     # The same values again change nothing and record nothing.
     with world.active():
-        services.ticket_change(
+        changes.ticket_change(
             tenant=world.tenant,
             actor=world.manager.user,
             ticket=reload(world, ticket),
@@ -524,7 +525,7 @@ def test_changing_status_and_priority(world, desk):
     assert len(timeline(world, "ticket.changed")) == 1
     # Reopened, it is no longer resolved.
     with world.active():
-        services.ticket_change(
+        changes.ticket_change(
             tenant=world.tenant,
             actor=world.manager.user,
             ticket=reload(world, ticket),
@@ -537,7 +538,7 @@ def test_changing_status_and_priority(world, desk):
 def test_unknown_status_or_priority_is_refused(world, desk, change):
     ticket = text_in(world, sid="SM1").ticket
     with world.active(), pytest.raises(ValidationError):
-        services.ticket_change(
+        changes.ticket_change(
             tenant=world.tenant, actor=world.rep.user, ticket=reload(world, ticket), **change
         )
 
@@ -565,7 +566,7 @@ def test_bulk_change_touches_only_this_tenants_tickets(world, other_world, desk,
         theirs = Ticket.objects.get(tenant=other_world.tenant)
 
     with world.active():
-        changed = services.tickets_bulk_change(
+        changed = changes.tickets_bulk_change(
             tenant=world.tenant,
             actor=world.manager.user,
             ticket_ids=[first.pk, second.pk, theirs.pk],
@@ -577,7 +578,7 @@ def test_bulk_change_touches_only_this_tenants_tickets(world, other_world, desk,
         assert Ticket.objects.get(pk=theirs.pk).status == TicketStatus.OPEN
 
     with world.active():
-        changed = services.tickets_bulk_change(
+        changed = changes.tickets_bulk_change(
             tenant=world.tenant,
             actor=world.manager.user,
             ticket_ids=[first.pk, second.pk],
@@ -603,7 +604,7 @@ def test_a_ticket_links_to_its_contacts_lead_only(world, other_world, desk):
     with world.active():
         for lead in (someone_elses, other_tenants):
             with pytest.raises(ValidationError):
-                services.ticket_link_lead(
+                changes.ticket_link_lead(
                     tenant=world.tenant,
                     actor=world.rep.user,
                     ticket=reload(world, ticket),
@@ -611,7 +612,7 @@ def test_a_ticket_links_to_its_contacts_lead_only(world, other_world, desk):
                 )
         assert Ticket.objects.get(pk=ticket.pk).lead_id is None
 
-        services.ticket_link_lead(
+        changes.ticket_link_lead(
             tenant=world.tenant, actor=world.rep.user, ticket=reload(world, ticket), lead=own
         )
         assert Ticket.objects.get(pk=ticket.pk).lead_id == own.pk
@@ -621,7 +622,7 @@ def test_a_ticket_links_to_its_contacts_lead_only(world, other_world, desk):
             own.pk,
         )
 
-        services.ticket_link_lead(
+        changes.ticket_link_lead(
             tenant=world.tenant, actor=world.rep.user, ticket=reload(world, ticket), lead=None
         )
         assert Ticket.objects.get(pk=ticket.pk).lead_id is None

@@ -7,8 +7,9 @@ from tests import factories
 from tests.e2e import conftest as e2e
 from tests.tickets.test_inbound_meaning_browser import _sign_in
 from tests.tickets.test_inbox_views import _desk, _process, _sms_in
-from tickets import ingest, routing
+from tickets import routing
 from tickets.models import Ticket
+from tickets.services import ingest
 
 pytestmark = pytest.mark.browser
 browser = e2e.browser

@@ -1,7 +1,7 @@
 """The agent's inbox: the ticket list with its views and bulk actions, and one thread with its reply,
 note and call forms, its sidebar controls, delivery statuses and attachments.
 
-Who sees and changes what is decided in tickets.selectors_inbox (visible_tickets, may_reassign).
+Who sees and changes what is decided in tickets.selectors.inbox (visible_tickets, may_reassign).
 """
 
 import mimetypes
@@ -23,10 +23,7 @@ from crm.kit.actions import action_response, all_errors, run_action
 from crm.kit.redirects import safe_next
 from crm.permissions import tenant_member_required
 from crm.services import contact_set_vip
-from tickets import selectors_inbox as selectors
-from tickets import services
-from tickets.assignment import ticket_assign, tickets_bulk_assign
-from tickets.forms import (
+from tickets.forms.inbox import (
     KEEP,
     NOBODY,
     AssignForm,
@@ -41,6 +38,9 @@ from tickets.forms import (
     VipForm,
 )
 from tickets.models import Direction, Ticket
+from tickets.selectors import inbox as selectors
+from tickets.services import changes, replies
+from tickets.services.assignment import ticket_assign, tickets_bulk_assign
 
 # Served as what they are; anything else downloads as bytes (never rendered by the browser as our
 # page: an uploaded .html or .svg could run script on our origin).
@@ -139,7 +139,7 @@ def tickets_bulk(request):
                 "only a manager can reassign them.",
             )
     if data["status"] or data["priority"]:
-        changed = services.tickets_bulk_change(
+        changed = changes.tickets_bulk_change(
             tenant=tenant,
             actor=request.user,
             ticket_ids=[t.pk for t in tickets],
@@ -226,7 +226,7 @@ def ticket_reply(request, ticket_pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            message = services.ticket_reply(
+            message = replies.ticket_reply(
                 tenant=request.tenant,
                 actor=request.user,
                 ticket=ticket,
@@ -268,7 +268,7 @@ def ticket_note(request, ticket_pk: int):
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            message = services.ticket_add_note(
+            message = replies.ticket_add_note(
                 tenant=request.tenant,
                 actor=request.user,
                 ticket=ticket,
@@ -289,7 +289,7 @@ def ticket_call(request, ticket_pk: int):
     form = CallForm(request.POST)
     if form.is_valid():
         try:
-            message = services.ticket_log_call(
+            message = replies.ticket_log_call(
                 tenant=request.tenant,
                 actor=request.user,
                 ticket=ticket,
@@ -329,7 +329,7 @@ def _sidebar_action(request, ticket_pk: int, form_class, perform, done: str, for
 @require_POST
 def ticket_change(request, ticket_pk: int):
     def perform(ticket, data):
-        services.ticket_change(
+        changes.ticket_change(
             tenant=request.tenant,
             actor=request.user,
             ticket=ticket,
@@ -380,7 +380,7 @@ def ticket_contact_vip(request, ticket_pk: int):
 @require_POST
 def ticket_lead_link(request, ticket_pk: int):
     def perform(ticket, data):
-        services.ticket_link_lead(
+        changes.ticket_link_lead(
             tenant=request.tenant, actor=request.user, ticket=ticket, lead=data["lead"]
         )
 
@@ -398,7 +398,7 @@ def ticket_lead_link(request, ticket_pk: int):
 @require_POST
 def ticket_lead_create(request, ticket_pk: int):
     def perform(ticket, data):
-        services.ticket_create_lead(
+        changes.ticket_create_lead(
             tenant=request.tenant,
             actor=request.user,
             ticket=ticket,

@@ -1,6 +1,6 @@
 """/settings/ pages where admins configure the inbox: inboxes with their addresses and agents, SLA
 targets, the tenant's inbox rules, and the log of inbound webhook events. Every write goes through
-tickets.configuration (or tickets.ingest for a retry)."""
+tickets.services.configuration (or tickets.services.ingest for a retry)."""
 
 import copy
 from dataclasses import dataclass
@@ -16,9 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.kit.access import admin_required
 from crm.models import Membership
-from tickets import configuration
-from tickets import selectors_settings as selectors
-from tickets.forms_settings import (
+from tickets.forms.settings import (
     InboundFilterForm,
     InboxAddressForm,
     InboxAgentForm,
@@ -26,7 +24,6 @@ from tickets.forms_settings import (
     InboxSettingsForm,
     SlaPoliciesForm,
 )
-from tickets.ingest import inbound_event_requeue
 from tickets.models import (
     ACTIVE_STATUSES,
     InboundEvent,
@@ -36,8 +33,11 @@ from tickets.models import (
     InboxChannel,
     Ticket,
 )
-from tickets.selectors import inbox_settings_get
-from tickets.selectors_settings import RETRYABLE
+from tickets.selectors import settings as selectors
+from tickets.selectors.settings import RETRYABLE
+from tickets.services import configuration
+from tickets.services.configuration import inbox_settings_get
+from tickets.services.ingest import inbound_event_requeue
 from tickets.views.inbox import original_download_response
 
 # --- Where providers send -------------------------------------------------------------------------

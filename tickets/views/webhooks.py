@@ -19,9 +19,9 @@ from twilio.request_validator import RequestValidator
 from comms import tracking
 from crm.models import Tenant
 from crm.tenancy import tenant_context
-from tickets.ingest import twilio_inbound_store, twilio_unrouted_store
 from tickets.models import InboundRoute, InboxAddress, InboxChannel
 from tickets.routing import route_for
+from tickets.services.ingest import twilio_inbound_store, twilio_unrouted_store
 
 logger = logging.getLogger(__name__)
 

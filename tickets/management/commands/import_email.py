@@ -3,7 +3,7 @@
     manage.py import_email --tenant demo [--inbox Support] [--live] FILE...
 
 Each .eml file is one message; an mbox file (one that starts with a "From " line) holds many.
-Every message takes the webhook's way in (tickets.ingest.email_inbound_store, provider "import"):
+Every message takes the webhook's way in (tickets.services.ingest.email_inbound_store, provider "import"):
 stored raw under the hash of its bytes, so a file imported twice, or a message that already came
 through an ESP byte for byte, is stored once, while a different message that reuses a Message-ID
 (mailers and forwarding tools do) is kept; then it is threaded here and now rather than by a
@@ -24,9 +24,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from crm.models import Tenant
 from crm.tenancy import tenant_context
-from tickets.ingest import email_inbound_store, inbound_event_process
 from tickets.models import EventProvider, InboundEvent, Inbox
 from tickets.normalise import read_eml, read_mbox
+from tickets.services.ingest import email_inbound_store, inbound_event_process
 
 
 class Outcome(NamedTuple):

@@ -1,0 +1,117 @@
+"""The figures behind each dashboard section, counted once and kept for a few minutes.
+
+At a million leads the sections together take seconds to count, and a manager reads them several
+times in a row: the page, a filter changed and changed back, a CSV export of what the page shows.
+Each section's figures are kept in the cache for `FIGURES_SECONDS` under the tenant, the period,
+the filters and whose numbers they are (a rep's own are kept apart from the team's). The page
+says when the oldest of them was counted ("as of 09:42"), and the page and the CSV export read
+the same entry, so what a manager reads and what they download never disagree.
+
+Settings: DASHBOARD_FIGURES_SECONDS (300; 0 counts everything on every request).
+"""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from dashboards.period import Scope
+from dashboards.selectors.aging import aging_figures, uncontacted_figures
+from dashboards.selectors.anomalies import anomaly_report
+from dashboards.selectors.lost import lost_report
+from dashboards.selectors.sources import sources_report
+from dashboards.selectors.speed import speed_figures
+from dashboards.selectors.team import stage_flow_figures, team_figures
+
+FIGURES_SECONDS = 300
+# Bump when a report's shape changes, so a deploy never reads what the old code stored.
+KEY_VERSION = 2
+# Figures of the moment, not of the period (open leads now, who is uncontacted now, the
+# follow-ups widget's today and this week): one count serves every period a manager switches to.
+RIGHT_NOW = frozenset({"aging", "uncontacted", "follow-ups"})
+
+REPORTS: dict[str, Callable[[Scope, dt.datetime], object]] = {
+    "aging": lambda scope, now: aging_figures(scope, now=now),
+    "uncontacted": lambda scope, now: uncontacted_figures(scope, now=now),
+    "speed": lambda scope, now: speed_figures(scope, now=now),
+    "team": lambda scope, now: team_figures(scope, now=now),
+    "stages": lambda scope, now: stage_flow_figures(scope, now=now),
+    "sources": lambda scope, now: sources_report(scope),
+    "lost": lambda scope, now: lost_report(scope),
+    "anomalies": lambda scope, now: anomaly_report(scope, now=now),
+}
+
+
+def figures_seconds() -> int:
+    return getattr(settings, "DASHBOARD_FIGURES_SECONDS", FIGURES_SECONDS)
+
+
+def figures_key(scope: Scope, report: str) -> str:
+    """Everything the figures depend on besides the time they were counted."""
+    right_now = report.split(":")[0] in RIGHT_NOW
+    parts = [
+        "dashboard",
+        str(KEY_VERSION),
+        str(scope.tenant.pk),
+        report,
+        "now" if right_now else scope.start.isoformat(),
+        "now" if right_now else scope.end.isoformat(),
+        str(scope.pipeline_id or ""),
+        str(scope.brand_id or ""),
+        str(scope.rep.pk if scope.rep else ""),
+    ]
+    return ":".join(parts)
+
+
+def figures_recount(scope: Scope, *, now: dt.datetime | None = None, right_now: bool = True) -> int:
+    """Count every report of `scope` now and keep it, replacing what was kept: the beat task
+    (dashboards.tasks.keep_figures_fresh) does this for the views managers open first, so the
+    first of them each morning does not wait for a million leads to be counted. `right_now`
+    False leaves out the figures of the moment (one count serves every period). Returns how many
+    reports it counted."""
+    seconds = figures_seconds()
+    if seconds <= 0:
+        return 0
+    now = now or timezone.now()
+    reports = [name for name in REPORTS if right_now or name not in RIGHT_NOW]
+    for report in reports:
+        cache.set(figures_key(scope, report), (REPORTS[report](scope, now), now), seconds)
+    return len(reports)
+
+
+class Figures:
+    """The reports one request reads, by name (`figures["aging"]`): each from the cache while it
+    is fresh, else counted now and kept."""
+
+    def __init__(self, scope: Scope, *, now: dt.datetime | None = None):
+        self.scope = scope
+        self.now = now or timezone.now()
+        self.as_of = self.now
+        self._read: dict[str, object] = {}
+
+    def __getitem__(self, report: str):
+        return self.kept(report, lambda: REPORTS[report](self.scope, self.now))
+
+    def kept(self, report: str, count: Callable[[], object], *more_key: str):
+        """The figures `count()` returns, kept under the scope, `report` and `more_key` (what
+        else they depend on, e.g. the reader's time zone)."""
+        name = ":".join([report, *more_key])
+        if name not in self._read:
+            value, counted_at = self._fetch(name, count)
+            self._read[name] = value
+            self.as_of = min(self.as_of, counted_at)
+        return self._read[name]
+
+    def _fetch(self, name: str, count: Callable[[], object]) -> tuple[object, dt.datetime]:
+        seconds = figures_seconds()
+        if seconds <= 0:
+            return count(), self.now
+        key = figures_key(self.scope, name)
+        kept = cache.get(key)
+        if kept is not None:
+            return kept
+        value = count()
+        cache.set(key, (value, self.now), seconds)
+        return value, self.now

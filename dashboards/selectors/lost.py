@@ -1,0 +1,212 @@
+"""Why deals were lost: the leads lost in the period, by reason, source, rep and month.
+
+"Lost in the period" means the lead's status is lost and it was closed inside the period (a
+lost lead that was reopened is not lost any more). One GROUP BY query over (reason, source, rep,
+month); the four breakdowns are added up from its rows.
+
+A lost lead's value is what was on the table: the total of its latest quote that reached the
+customer (sent, viewed, rejected or expired), else its estimated value.
+"""
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from crm.kit.formatting import money
+from dashboards.charts import Chart, bar_chart, grouped_bar_chart, money_format
+from dashboards.period import Scope
+from dashboards.selectors.people import UNASSIGNED, member_name, team_members
+from dashboards.selectors.sources import (
+    MONEY_FIELD,
+    NO_SOURCE,
+    ZERO,
+    month_axis_labels,
+    month_label,
+    months_of,
+)
+from dashboards.tables import Table
+from leads.models import LeadStatus, LostReason, Quote, QuoteStatus
+
+OFFERED_QUOTE_STATUSES = (
+    QuoteStatus.SENT,
+    QuoteStatus.VIEWED,
+    QuoteStatus.REJECTED,
+    QuoteStatus.EXPIRED,
+)
+
+
+@dataclass
+class LostGroup:
+    """Lost leads sharing one reason, source, rep or month."""
+
+    name: str
+    count: int = 0
+    value: Decimal = ZERO
+    reasons: Counter = field(default_factory=Counter)
+
+    def add(self, reason: str, count: int, value: Decimal) -> None:
+        self.count += count
+        self.value += value
+        self.reasons[reason] += count
+
+    @property
+    def main_reason(self) -> str:
+        """The most frequent reason (ties: the one listed first in LostReason)."""
+        if not self.reasons:
+            return "—"
+        order = list(LostReason.values)
+        reason = min(self.reasons, key=lambda r: (-self.reasons[r], order.index(r)))
+        return LostReason(reason).label
+
+
+@dataclass
+class LostReport:
+    currency: str
+    months: list[dt.date]
+    total: LostGroup
+    by_reason: list[LostGroup]  # most lost first
+    by_source: list[LostGroup]
+    by_rep: list[LostGroup]
+    by_month: list[LostGroup]  # every month of the period
+
+    def share(self, group: LostGroup) -> float | None:
+        return group.count / self.total.count if self.total.count else None
+
+
+def lost_value_expression():
+    """What a lost lead was worth: its latest offered quote's total, else its estimate."""
+    latest_offer = (
+        Quote.objects.filter(
+            tenant_id=OuterRef("tenant_id"),
+            lead_id=OuterRef("pk"),
+            status__in=OFFERED_QUOTE_STATUSES,
+        )
+        .order_by("-created_at", "-id")
+        .values("total")[:1]
+    )
+    return Coalesce(
+        Subquery(latest_offer, output_field=MONEY_FIELD),
+        "estimated_value",
+        Value(ZERO),
+        output_field=MONEY_FIELD,
+    )
+
+
+def lost_report(scope: Scope) -> LostReport:
+    """The leads lost in the period (one query, and one for the reps' names)."""
+    rows = (
+        scope.leads()
+        .filter(status=LeadStatus.LOST, closed_at__gte=scope.start, closed_at__lt=scope.end)
+        .annotate(month=TruncMonth("closed_at", tzinfo=scope.tenant.zone))
+        .order_by()
+        .values("lost_reason", "source__name", "owner_id", "month")
+        .annotate(lead_count=Count("id"), value_total=Sum(lost_value_expression()))
+    )
+    members = team_members(scope)
+    months = months_of(scope)
+    total = LostGroup("All lost leads")
+    by_reason = {reason: LostGroup(label) for reason, label in LostReason.choices}
+    by_source: dict[str, LostGroup] = defaultdict(lambda: LostGroup(""))
+    by_rep: dict[int | None, LostGroup] = defaultdict(lambda: LostGroup(""))
+    by_month = {month: LostGroup(month_label(month)) for month in months}
+    for row in rows:
+        reason, count, value = row["lost_reason"], row["lead_count"], row["value_total"] or ZERO
+        source = row["source__name"] or NO_SOURCE
+        by_source[source].name = source
+        by_rep[row["owner_id"]].name = member_name(members, row["owner_id"])
+        month = timezone.localtime(row["month"], scope.tenant.zone).date()
+        for group in (
+            total,
+            by_reason[reason],
+            by_source[source],
+            by_rep[row["owner_id"]],
+            by_month[month],
+        ):
+            group.add(reason, count, value)
+    return LostReport(
+        currency=scope.tenant.currency,
+        months=months,
+        total=total,
+        by_reason=_most_first([g for g in by_reason.values() if g.count]),
+        by_source=_most_first(by_source.values(), last=NO_SOURCE),
+        by_rep=_most_first(by_rep.values(), last=UNASSIGNED),
+        by_month=[by_month[month] for month in months],
+    )
+
+
+def _most_first(groups, *, last: str = "") -> list[LostGroup]:
+    return sorted(groups, key=lambda g: (g.name == last, -g.count, -g.value, g.name.casefold()))
+
+
+# --- Tables and charts ----------------------------------------------------------------------------
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f}%"
+
+
+def lost_by_reason_table(report: LostReport) -> Table:
+    rows = [
+        [g.name, g.count, _percent(report.share(g)), money(g.value, report.currency)]
+        for g in report.by_reason
+    ]
+    return Table(
+        title="Leads lost in the period, by reason",
+        headers=["Reason", "Lost leads", "Share", "Value"],
+        rows=rows,
+    )
+
+
+def _grouped_table(title: str, first_header: str, groups, currency: str) -> Table:
+    return Table(
+        title=title,
+        headers=[first_header, "Lost leads", "Value", "Main reason"],
+        rows=[[g.name, g.count, money(g.value, currency), g.main_reason] for g in groups],
+    )
+
+
+def lost_by_source_table(report: LostReport) -> Table:
+    return _grouped_table(
+        "Leads lost in the period, by source", "Source", report.by_source, report.currency
+    )
+
+
+def lost_by_rep_table(report: LostReport) -> Table:
+    return _grouped_table("Leads lost in the period, by rep", "Rep", report.by_rep, report.currency)
+
+
+def lost_by_month_table(report: LostReport) -> Table:
+    return _grouped_table(
+        "Leads lost in the period, by month", "Month", report.by_month, report.currency
+    )
+
+
+def lost_charts(report: LostReport) -> list[Chart]:
+    """Lost leads and their value by reason; over several months, each month's reasons stacked."""
+    charts = [
+        bar_chart([(g.name, g.count) for g in report.by_reason], title="Lost leads by reason"),
+        bar_chart(
+            [(g.name, g.value) for g in report.by_reason],
+            title="Lost value by reason",
+            value_format=money_format(report.currency),
+        ),
+    ]
+    if len(report.months) > 1 and report.by_reason:
+        reasons = [(r, label) for r, label in LostReason.choices if report.total.reasons[r]]
+        charts.append(
+            grouped_bar_chart(
+                month_axis_labels(report.months),
+                [
+                    (label, [month.reasons[reason] for month in report.by_month])
+                    for reason, label in reasons
+                ],
+                title="Lost leads by month and reason",
+                stacked=True,
+            )
+        )
+    return charts

@@ -1,0 +1,342 @@
+"""The team, per rep: open leads, follow-ups kept, tickets answered in time, and how leads flow
+through the stages.
+
+- Follow-ups: those scheduled in the period and not cancelled, by assignee. Done on time means
+  completed by the end of its slot (scheduled time + duration, as the follow-ups widget counts);
+  done late after it; overdue is still open past its time now; missed is what the missed sweep
+  marked missed.
+- Tickets: the SLA answers recorded in the period (tickets.SlaEvent "met" or "answered late"), by
+  the ticket's assignee; the first response is from the customer's first message (the start of
+  the first-response clock) to our first answer, in wall-clock time, for the tickets whose clock
+  started in the period. With a pipeline chosen, only tickets linked to its leads count; with a
+  brand, tickets of that brand's inboxes.
+- Stages: the leads that entered each stage in the period, and those that left it. Moved on
+  means the lead's next stage is a later one of the same pipeline (not lost, not back, not
+  another pipeline); conversion is moved on / left, so leads still in the stage do not count
+  until they move. Average days in stage is over the visits that have ended.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    Sum,
+    Value,
+)
+from django.utils import timezone
+
+from dashboards.aggregates import Median
+from dashboards.models import StageFlowDay
+from dashboards.period import Scope
+from dashboards.selectors.people import member_name, member_order, team_members
+from dashboards.selectors.stage_flow import Flow, flow_rows, local_midnight, rolled_through
+from dashboards.tables import Cell, Table
+from followups.models import OPEN_STATUSES, FollowUp, Status
+from leads.aging import format_duration
+from leads.models import LeadStatus, Stage
+from tickets.models import SlaEvent, SlaEventKind, SlaTarget
+
+DAY = dt.timedelta(days=1)
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+def _percent_cell(part: int, whole: int, *, good_at: int | None = None) -> Cell:
+    share = _percent(part, whole)
+    if share is None:
+        return Cell("—")
+    tone = "" if good_at is None else ("ok" if share >= good_at else "warning")
+    return Cell(f"{share}%", tone=tone)
+
+
+@dataclass
+class TeamRow:
+    owner_id: int | None
+    name: str
+    open_leads: int = 0
+    follow_ups_on_time: int = 0
+    follow_ups_late: int = 0
+    follow_ups_overdue: int = 0
+    follow_ups_missed: int = 0
+    sla_met: int = 0
+    sla_late: int = 0
+    first_responses: int = 0
+    median_first_response: dt.timedelta | None = None
+
+    @property
+    def follow_ups_due(self) -> int:
+        return (
+            self.follow_ups_on_time
+            + self.follow_ups_late
+            + self.follow_ups_overdue
+            + self.follow_ups_missed
+        )
+
+    @property
+    def sla_answered(self) -> int:
+        return self.sla_met + self.sla_late
+
+    def cells(self) -> list:
+        return [
+            self.name,
+            self.open_leads,
+            self.follow_ups_on_time,
+            self.follow_ups_late,
+            Cell(self.follow_ups_overdue, tone="warning" if self.follow_ups_overdue else ""),
+            Cell(self.follow_ups_missed, tone="danger" if self.follow_ups_missed else ""),
+            _percent_cell(self.follow_ups_on_time, self.follow_ups_due, good_at=90),
+            self.sla_met,
+            self.sla_answered,
+            _percent_cell(self.sla_met, self.sla_answered, good_at=90),
+            "—"
+            if self.median_first_response is None
+            else format_duration(self.median_first_response),
+        ]
+
+
+@dataclass
+class TeamFigures:
+    reps: list[TeamRow]
+
+    def table(self) -> Table:
+        return Table(
+            title="Team",
+            headers=[
+                "Rep",
+                "Open leads",
+                "Follow-ups on time",
+                "Done late",
+                "Overdue",
+                "Missed",
+                "On time",
+                "Tickets answered within SLA",
+                "Tickets answered",
+                "Within SLA",
+                "Median first response",
+            ],
+            rows=[row.cells() for row in self.reps],
+        )
+
+
+def _slot_end():
+    return ExpressionWrapper(
+        F("scheduled_at") + F("duration_minutes") * Value(dt.timedelta(minutes=1)),
+        output_field=DateTimeField(),
+    )
+
+
+def team_figures(scope: Scope, *, now: dt.datetime | None = None) -> TeamFigures:
+    """One row per rep (and any other member with figures), three grouped queries plus names."""
+    now = now or timezone.now()
+    tenant = scope.tenant
+    open_leads = dict(
+        scope.leads()
+        .filter(status=LeadStatus.OPEN)
+        .values_list("owner_id")
+        .annotate(count=Count("*"))
+        .order_by()
+    )
+
+    follow_ups = FollowUp.objects.filter(
+        tenant=tenant, scheduled_at__gte=scope.start, scheduled_at__lt=scope.end
+    ).exclude(status=Status.CANCELLED)
+    if scope.pipeline_id is not None or scope.brand_id is not None:
+        follow_ups = follow_ups.filter(scope.lead_conditions("lead__", by_owner=False))
+    if scope.rep is not None:
+        follow_ups = follow_ups.filter(assignee=scope.rep)
+    completed = Q(status=Status.COMPLETED)
+    # Counted on a column of the covering index dashboard_follow_up_by_time (not the id), so
+    # PostgreSQL reads the index alone.
+    follow_up_rows = {
+        row.pop("assignee_id"): row
+        for row in follow_ups.annotate(slot_end=_slot_end())
+        .values("assignee_id")
+        .annotate(
+            follow_ups_on_time=Count(
+                "scheduled_at", filter=completed & Q(completed_at__lte=F("slot_end"))
+            ),
+            follow_ups_late=Count(
+                "scheduled_at", filter=completed & Q(completed_at__gt=F("slot_end"))
+            ),
+            follow_ups_overdue=Count(
+                "scheduled_at", filter=Q(status__in=OPEN_STATUSES, scheduled_at__lt=now)
+            ),
+            follow_ups_missed=Count("scheduled_at", filter=Q(status=Status.MISSED)),
+        )
+        .order_by()
+    }
+
+    ticket_conditions = Q()
+    if scope.pipeline_id is not None:
+        ticket_conditions &= Q(ticket__lead__pipeline_id=scope.pipeline_id)
+    if scope.brand_id is not None:
+        ticket_conditions &= Q(ticket__inbox__brand_id=scope.brand_id)
+    if scope.rep is not None:
+        ticket_conditions &= Q(ticket__assignee=scope.rep)
+    sla_events = SlaEvent.objects.filter(
+        ticket_conditions,
+        tenant=tenant,
+        occurred_at__gte=scope.start,
+        occurred_at__lt=scope.end,
+    )
+    # One pass over the period's SLA events and their tickets for both figures: the answers
+    # recorded (met or late) and the first-response clocks that started (with their wait).
+    answered = Q(kind__in=[SlaEventKind.MET, SlaEventKind.ANSWERED_LATE])
+    first_clock = Q(
+        kind=SlaEventKind.STARTED,
+        target=SlaTarget.FIRST,
+        ticket__first_response_at__gte=F("occurred_at"),
+    )
+    sla_rows = {
+        row.pop("ticket__assignee_id"): row
+        for row in sla_events.filter(answered | first_clock)
+        .annotate(
+            wait=ExpressionWrapper(
+                F("ticket__first_response_at") - F("occurred_at"), output_field=DurationField()
+            )
+        )
+        .values("ticket__assignee_id")
+        .annotate(
+            sla_met=Count("occurred_at", filter=Q(kind=SlaEventKind.MET)),
+            sla_late=Count("occurred_at", filter=Q(kind=SlaEventKind.ANSWERED_LATE)),
+            first_responses=Count("occurred_at", filter=first_clock),
+            median_first_response=Median("wait", filter=first_clock),
+        )
+        .order_by()
+    }
+
+    members = team_members(scope)
+    everyone = set(open_leads) | set(follow_up_rows) | set(sla_rows)
+    if scope.rep is None:
+        everyone |= {pk for pk, member in members.items() if member.is_rep and member.is_active}
+    else:
+        everyone = {scope.rep.pk}
+    rows = []
+    for member_id in member_order(members, everyone):
+        rows.append(
+            TeamRow(
+                owner_id=member_id,
+                name=member_name(members, member_id),
+                open_leads=open_leads.get(member_id, 0),
+                **follow_up_rows.get(member_id, {}),
+                **sla_rows.get(member_id, {}),
+            )
+        )
+    return TeamFigures(reps=rows)
+
+
+# --- Stage flow ---------------------------------------------------------------------------------
+
+
+@dataclass
+class StageFlowRow:
+    pipeline_name: str
+    stage: Stage
+    flow: Flow = field(default_factory=Flow)
+
+    @property
+    def conversion(self) -> int | None:
+        return _percent(self.flow.moved_on, self.flow.left)
+
+    @property
+    def average_days(self) -> float | None:
+        if not self.flow.left:
+            return None
+        return round(self.flow.time_in_stage / self.flow.left / DAY, 1)
+
+    def cells(self) -> list:
+        days = self.average_days
+        return [
+            self.pipeline_name,
+            self.stage.name,
+            self.flow.entered,
+            self.flow.left,
+            self.flow.moved_on,
+            self.flow.left - self.flow.moved_on,
+            _percent_cell(self.flow.moved_on, self.flow.left),
+            "—" if days is None else days,
+        ]
+
+
+@dataclass
+class StageFlowFigures:
+    rows: list[StageFlowRow]
+
+    def table(self) -> Table:
+        return Table(
+            title="Stage conversion",
+            headers=[
+                "Pipeline",
+                "Stage",
+                "Entered",
+                "Left",
+                "Moved on",
+                "Lost or moved back",
+                "Conversion",
+                "Average days in stage",
+            ],
+            rows=[row.cells() for row in self.rows if row.flow.entered or row.flow.left],
+        )
+
+
+def stage_flow_figures(scope: Scope, *, now: dt.datetime | None = None) -> StageFlowFigures:
+    """Per stage: the visits that began in the period, and those that ended in it — how many
+    moved on to a later stage and how long they had stayed. Finished days come from the rollup
+    (dashboards.services.rollups); the days after it are computed from the visits. With a rep or
+    a brand, the lead's owner and brand as of the rollup count."""
+    now = now or timezone.now()
+    tenant = scope.tenant
+    stages = [
+        stage
+        for stage in Stage.objects.filter(tenant=tenant, is_lost=False, is_terminal=False)
+        .select_related("pipeline")
+        .order_by("pipeline__position", "pipeline_id", "position", "id")
+        if scope.pipeline_id in (None, stage.pipeline_id)
+    ]
+    rows = {stage.pk: StageFlowRow(stage.pipeline.name, stage) for stage in stages}
+    live_from = scope.start
+    last_rolled = rolled_through(tenant=tenant)
+    if last_rolled is not None:
+        rolled_end = local_midnight(last_rolled + DAY, tenant)
+        live_from = max(scope.start, rolled_end)
+        rolled = StageFlowDay.objects.filter(
+            tenant=tenant,
+            stage_id__in=rows,
+            day__gte=timezone.localtime(scope.start, tenant.zone).date(),
+            day__lt=timezone.localtime(min(scope.end, rolled_end), tenant.zone).date(),
+        )
+        if scope.brand_id is not None:
+            rolled = rolled.filter(brand_id=scope.brand_id)
+        if scope.rep is not None:
+            rolled = rolled.filter(owner_id=scope.rep.pk)
+        for stage_id, *figures in (
+            rolled.values_list("stage_id")
+            .annotate(Sum("entered"), Sum("left"), Sum("moved_on"), Sum("time_in_stage"))
+            .order_by()
+        ):
+            rows[stage_id].flow.add(Flow(*figures))
+    live_to = min(scope.end, now)
+    if live_from < live_to:
+        for (_day, stage_id, owner_id, brand_id), flow in flow_rows(
+            tenant=tenant, start=live_from, end=live_to
+        ).items():
+            if stage_id not in rows or scope.brand_id not in (None, brand_id):
+                continue
+            if scope.rep is not None and owner_id != scope.rep.pk:
+                continue
+            rows[stage_id].flow.add(flow)
+    return StageFlowFigures(
+        rows=[
+            row
+            for row in rows.values()
+            if row.flow.entered or row.flow.left or not row.stage.is_archived
+        ]
+    )

@@ -1,0 +1,170 @@
+"""The forms of the "Getting started" checklist (portal/selectors/onboarding.py) and the staff
+request."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from phonenumber_field.formfields import PhoneNumberField
+
+from crm.models import Channel, Property
+from documents.models import DocumentKind
+from leads.models import Lead
+from portal.selectors.onboarding import REQUESTABLE_KINDS, OnboardingFacts
+
+NEEDS_A_PHONE = (Channel.SMS, Channel.WHATSAPP, Channel.PHONE)
+
+
+class DetailsForm(forms.Form):
+    prefix = "details"
+    first_name = forms.CharField(label="First name", max_length=100, required=False)
+    last_name = forms.CharField(label="Last name", max_length=100, required=False)
+    email = forms.EmailField(label="Email", required=False)
+    phone = PhoneNumberField(
+        label="Mobile number",
+        required=False,
+        help_text="With the country code if it is not a local number, e.g. +1 305 555 0100.",
+    )
+    preferred_channel = forms.ChoiceField(
+        label="How should we reach you first?", choices=Channel.choices
+    )
+
+    def __init__(self, *args, facts: OnboardingFacts, region: str, **kwargs):
+        contact = facts.contact
+        kwargs.setdefault(
+            "initial",
+            {
+                "first_name": contact.first_name,
+                "last_name": contact.last_name,
+                "email": facts.email.email if facts.email else "",
+                "phone": facts.mobile.number if facts.mobile else "",
+                "preferred_channel": contact.preferred_channel,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.company_name = contact.company_name
+        self.fields["phone"].region = region
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("first_name") or data.get("last_name") or self.company_name):
+            self.add_error("first_name", "Give your name, so the team knows whom they talk to.")
+        if not data.get("email") and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("email", "Give an email address or a mobile number.")
+        channel = data.get("preferred_channel")
+        if channel == Channel.EMAIL and not data.get("email") and "email" not in self.errors:
+            self.add_error("preferred_channel", "To be reached by email, give an email address.")
+        if channel in NEEDS_A_PHONE and not data.get("phone") and "phone" not in self.errors:
+            self.add_error(
+                "preferred_channel",
+                f"To be reached by {Channel(channel).label}, give a mobile number.",
+            )
+        return data
+
+
+class CodeEntryForm(forms.Form):
+    prefix = "verify"
+    code = forms.CharField(
+        label="Code we sent you",
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise ValidationError("The code has 6 digits.")
+        return code
+
+
+class AddressForm(forms.Form):
+    address_line1 = forms.CharField(label="Street and number", max_length=200)
+    address_line2 = forms.CharField(
+        label="Apartment, suite (optional)", max_length=200, required=False
+    )
+    city = forms.CharField(label="City", max_length=100)
+    state = forms.CharField(label="State", max_length=64, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=16)
+
+    def __init__(self, *args, place: Property | None = None, **kwargs):
+        if place is not None:
+            kwargs.setdefault(
+                "initial",
+                {name: getattr(place, name) for name in self.base_fields},
+            )
+        super().__init__(*args, **kwargs)
+        self.place = place
+        self.fields["address_line1"].widget.attrs["autocomplete"] = "address-line1"
+        self.fields["address_line2"].widget.attrs["autocomplete"] = "address-line2"
+        self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
+        self.fields["state"].widget.attrs["autocomplete"] = "address-level1"
+        self.fields["postal_code"].widget.attrs["autocomplete"] = "postal-code"
+
+    def clean(self):
+        data = super().clean()
+        return {name: (value or "").strip() for name, value in data.items()}
+
+
+def address_forms(facts: OnboardingFacts, data=None) -> list[AddressForm]:
+    """One form per property of theirs; one for a first property when they have none."""
+    if not facts.properties:
+        return [AddressForm(data, prefix="new")]
+    return [AddressForm(data, prefix=f"p{place.pk}", place=place) for place in facts.properties]
+
+
+class InsuranceForm(forms.Form):
+    is_claim = forms.TypedChoiceField(
+        label="Is this job an insurance claim?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    carrier = forms.CharField(label="Insurance carrier", max_length=120, required=False)
+    claim_number = forms.CharField(label="Claim number", max_length=60, required=False)
+
+    def __init__(self, *args, job: Lead, answer=None, **kwargs):
+        if answer is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "is_claim": "yes" if answer.is_claim else "no",
+                    "carrier": answer.carrier,
+                    "claim_number": answer.claim_number,
+                },
+            )
+        super().__init__(*args, prefix=f"j{job.pk}", **kwargs)
+        self.job = job
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_claim"):
+            if not data.get("carrier", "").strip():
+                self.add_error("carrier", "Give the name of your insurance company.")
+            if not data.get("claim_number", "").strip():
+                self.add_error(
+                    "claim_number", "Give the claim number from your insurer's letter or email."
+                )
+        return data
+
+
+def insurance_forms(facts: OnboardingFacts, data=None) -> list[InsuranceForm]:
+    return [
+        InsuranceForm(data, job=job, answer=facts.insurance.get(job.pk)) for job in facts.open_jobs
+    ]
+
+
+class DocumentRequestForm(forms.Form):
+    """Staff, on the contact page: ask the customer for a kind of document."""
+
+    prefix = "portal-request"
+
+    kind = forms.ChoiceField(
+        label="Ask the customer for",
+        choices=[(kind.value, DocumentKind(kind).label) for kind in REQUESTABLE_KINDS],
+    )
+    note = forms.CharField(
+        label="Note for the customer (optional)",
+        max_length=200,
+        required=False,
+        help_text="e.g. the insurer's claim acknowledgement letter",
+    )

@@ -1,0 +1,76 @@
+"""Who a portal customer is: the tenants and contacts that hold an address (verified), and the
+signed-in customer those contacts make."""
+
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
+
+from crm.models import Contact, ContactEmail, ContactPhone, PhoneKind, PropertyContact, Tenant
+from crm.selectors import sending_brand
+from portal.addresses import SignInAddress
+from portal.auth import PortalCustomer
+
+
+def tenants_knowing_address(*, address: SignInAddress) -> list[Tenant]:
+    """The tenants with a contact at this address (verified), read before any tenant is chosen.
+
+    Row-level security hides every contact outside a tenant context, so this asks the database
+    function `threadline_portal_tenants` (portal/migrations/0003_sign_in_verified_addresses.py),
+    which runs as the table owner and answers tenant ids only: no contact data crosses the wall.
+    """
+    email = address.value if address.is_email else None
+    phone = None if address.is_email else address.value
+    knowing = RawSQL("SELECT threadline_portal_tenants(%s, %s)", [email, phone])
+    return list(Tenant.objects.filter(pk__in=knowing).order_by("pk"))
+
+
+def _holders(tenant: Tenant, address: SignInAddress) -> QuerySet:
+    """The verified rows of this address. An unverified one (from a web form, an inbound
+    message, an import) is a stranger's claim: holding it must open no contact's portal."""
+    if address.is_email:
+        return (
+            ContactEmail.objects.filter(tenant=tenant, verified_at__isnull=False)
+            .alias(address=Lower("email"))
+            .filter(address=address.value)
+        )
+    # A code goes by SMS: a landline cannot receive it, so it cannot sign anyone in.
+    return ContactPhone.objects.filter(
+        tenant=tenant, number=address.value, verified_at__isnull=False
+    ).exclude(kind=PhoneKind.LANDLINE)
+
+
+def contacts_with_address(
+    *, tenant: Tenant, address: SignInAddress, among: list[int] | None = None
+) -> list[Contact]:
+    """The tenant's contacts with this address verified as theirs (oldest first), optionally
+    only `among` these: who a portal sign-in, its session and a redeemed link are."""
+    contacts = Contact.objects.filter(
+        tenant=tenant, pk__in=_holders(tenant, address).values("contact_id")
+    )
+    if among is not None:
+        contacts = contacts.filter(pk__in=among)
+    return list(contacts.select_related("brand").order_by("created_at", "id"))
+
+
+def portal_customer_get(
+    *, tenant: Tenant, contact_ids: list[int], address: SignInAddress
+) -> PortalCustomer | None:
+    """The signed-in customer, or None when none of their contacts still has the address."""
+    contacts = contacts_with_address(tenant=tenant, address=address, among=contact_ids)
+    if not contacts:
+        return None
+    ids = frozenset(contact.pk for contact in contacts)
+    property_ids = frozenset(
+        PropertyContact.objects.filter(tenant=tenant, contact_id__in=ids).values_list(
+            "property_id", flat=True
+        )
+    )
+    brand = next((contact.brand for contact in contacts if contact.brand_id), None)
+    return PortalCustomer(
+        tenant=tenant,
+        contacts=tuple(contacts),
+        contact_ids=ids,
+        property_ids=property_ids,
+        address=address,
+        brand=brand or sending_brand(tenant=tenant),
+    )

@@ -1,0 +1,185 @@
+"""What a signed-in customer may see of their jobs: the home page and each job's page.
+
+Everything a customer sees is reached through their PortalCustomer: their contacts, the
+properties those contacts are linked to, and the jobs (leads) of those contacts or on those
+properties. Each page runs a fixed number of queries whatever the number of jobs.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+
+from comms.updates import NOT_NEWS_KINDS
+from crm.models import Property, Tenant, TimelineEvent
+from leads.models import Lead, Quote, QuoteStatus, Stage, StageVisit
+from leads.quote_links import quote_public_token
+from portal.auth import PortalCustomer
+from portal.progress import Journey, customer_journey
+
+TIMELINE_LIMIT = 50
+
+
+def portal_jobs(customer: PortalCustomer) -> QuerySet[Lead]:
+    """The customer's jobs: leads of their contacts, or on their properties."""
+    return Lead.objects.filter(tenant=customer.tenant).filter(
+        Q(contact_id__in=customer.contact_ids) | Q(property_id__in=customer.property_ids)
+    )
+
+
+def portal_properties(customer: PortalCustomer) -> QuerySet[Property]:
+    return Property.objects.filter(tenant=customer.tenant, pk__in=customer.property_ids)
+
+
+@dataclass(frozen=True)
+class PortalJob:
+    lead: Lead
+    journey: Journey
+
+    @property
+    def title(self) -> str:
+        return self.lead.title or f"Job {self.lead.reference}"
+
+
+def _jobs_with_journeys(
+    tenant: Tenant, leads: list[Lead], now: dt.datetime, stages: dict[int, list[Stage]] | None
+) -> list[PortalJob]:
+    if stages is None:
+        stages = defaultdict(list)
+        pipeline_ids = {lead.pipeline_id for lead in leads}
+        for stage in Stage.objects.filter(tenant=tenant, pipeline_id__in=pipeline_ids).order_by(
+            "position", "id"
+        ):
+            stages[stage.pipeline_id].append(stage)
+    visits: dict[int, list[StageVisit]] = defaultdict(list)
+    for visit in StageVisit.objects.filter(tenant=tenant, lead_id__in=[lead.pk for lead in leads]):
+        visits[visit.lead_id].append(visit)
+    return [
+        PortalJob(
+            lead=lead,
+            journey=customer_journey(
+                tenant=tenant,
+                lead=lead,
+                pipeline_stages=stages[lead.pipeline_id],
+                visits=visits[lead.pk],
+                now=now,
+            ),
+        )
+        for lead in leads
+    ]
+
+
+def _by_progress(jobs: list[PortalJob]) -> list[PortalJob]:
+    """Jobs under way first, then finished and closed ones; newest first within each."""
+    return sorted(jobs, key=lambda job: (not job.journey.is_active, -job.lead.pk))
+
+
+@dataclass(frozen=True)
+class PortfolioEntry:
+    property: Property
+    jobs: list[PortalJob]
+
+
+@dataclass(frozen=True)
+class PortalHome:
+    portfolio: list[PortfolioEntry]  # each of their properties, with the jobs on it
+    other_jobs: list[PortalJob]  # their jobs on no property of theirs (or on none at all)
+
+    @property
+    def has_jobs(self) -> bool:
+        return bool(self.other_jobs) or any(entry.jobs for entry in self.portfolio)
+
+
+def portal_home(*, customer: PortalCustomer, now: dt.datetime | None = None) -> PortalHome:
+    now = now or timezone.now()
+    properties = list(portal_properties(customer).order_by("address_line1", "id"))
+    leads = list(portal_jobs(customer).select_related("stage", "property"))
+    jobs = _by_progress(_jobs_with_journeys(customer.tenant, leads, now, stages=None))
+    on_property: dict[int, list[PortalJob]] = defaultdict(list)
+    other_jobs = []
+    for job in jobs:
+        if job.lead.property_id in customer.property_ids:
+            on_property[job.lead.property_id].append(job)
+        else:
+            other_jobs.append(job)
+    return PortalHome(
+        portfolio=[PortfolioEntry(place, on_property[place.pk]) for place in properties],
+        other_jobs=other_jobs,
+    )
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    occurred_at: dt.datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class PortalQuote:
+    quote: Quote
+    path: str  # its public page (leads/urls_public.py), where the customer accepts or declines
+
+
+@dataclass(frozen=True)
+class PortalJobDetail:
+    job: PortalJob
+    news: list[NewsItem]  # customer-visible events, newest first
+    quotes: list[PortalQuote]  # every quote sent to them, newest first
+
+
+def _news(tenant: Tenant, lead: Lead, stages: list[Stage]) -> list[NewsItem]:
+    """The job's customer-visible events, in the customer's words: a stage change reads as the
+    stage's customer label (the team's stage names stay inside); messages and update records are
+    the update history's, not news."""
+    events = TimelineEvent.objects.filter(tenant=tenant, lead=lead, customer_visible=True)
+    for prefix in NOT_NEWS_KINDS:
+        events = events.exclude(kind__startswith=prefix)
+    latest = list(events.order_by("-occurred_at", "-id")[:TIMELINE_LIMIT])
+    labels = {stage.pk: stage.label_for_customer for stage in stages}
+    moved_to = {event.detail.get("to") for event in latest if event.kind == "lead.stage_changed"}
+    unknown = moved_to - set(labels) - {None}
+    if unknown:  # the lead came from another pipeline
+        labels |= {
+            stage.pk: stage.label_for_customer
+            for stage in Stage.objects.filter(tenant=tenant, pk__in=unknown)
+        }
+    items = []
+    for event in latest:
+        text = event.summary
+        if event.kind == "lead.stage_changed" and event.detail.get("to") in labels:
+            text = f"Moved to “{labels[event.detail['to']]}”"
+        items.append(NewsItem(event.occurred_at, text))
+    return items
+
+
+def portal_job_detail(
+    *, customer: PortalCustomer, job_id: int, now: dt.datetime | None = None
+) -> PortalJobDetail:
+    """One of the customer's jobs, else 404 (another tenant's or another customer's alike)."""
+    now = now or timezone.now()
+    lead = get_object_or_404(
+        portal_jobs(customer).select_related("stage", "property", "owner__user"), pk=job_id
+    )
+    stages = list(
+        Stage.objects.filter(tenant=customer.tenant, pipeline_id=lead.pipeline_id).order_by(
+            "position", "id"
+        )
+    )
+    job = _jobs_with_journeys(customer.tenant, [lead], now, stages={lead.pipeline_id: stages})[0]
+    quotes = list(
+        Quote.objects.filter(tenant=customer.tenant, lead=lead).exclude(status=QuoteStatus.DRAFT)
+    )
+    for quote in quotes:
+        quote.lead = lead  # the reference reads lead.number; no query per quote
+    return PortalJobDetail(
+        job=job,
+        news=_news(customer.tenant, lead, stages),
+        quotes=[
+            PortalQuote(quote, reverse("public:quote", kwargs={"token": quote_public_token(quote)}))
+            for quote in quotes
+        ],
+    )

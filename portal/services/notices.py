@@ -1,0 +1,59 @@
+"""The portal's own messages to a customer (sign-in links and codes, invitations, verification
+codes, checklist reminders), through the comms outbox in the contact's brand."""
+
+import datetime as dt
+
+from django.template.loader import render_to_string
+
+from comms.models import OutboundMessage, Purpose
+from comms.outbox import message_schedule
+from crm.models import Contact, Tenant, User
+from crm.selectors import sending_brand
+from portal.models import ChallengeChannel
+
+
+def portal_message_schedule(
+    *,
+    tenant: Tenant,
+    contact: Contact,
+    channel: str,
+    source: str,
+    template: str,
+    context: dict,
+    idempotency_key: str,
+    to_address: str = "",
+    actor: User | None = None,
+    now: dt.datetime,
+) -> OutboundMessage:
+    """One of the portal's own messages (templates/portal/messages/<template>_subject.txt,
+    _email.txt, _sms.txt) through the outbox, in the contact's brand. With `to_address` it goes
+    to that address (one the customer has just given or proved), else to their primary one."""
+    brand = sending_brand(tenant=tenant, brand=contact.brand)
+    context = {
+        **context,
+        "business": brand.name if brand else tenant.name,
+        "first_name": contact.first_name or contact.display_name,
+    }
+    is_email = channel == ChallengeChannel.EMAIL
+    extra = {"answer_sender": True} if to_address else {}
+    if is_email and brand and brand.reply_to_email:
+        extra["reply_to"] = brand.reply_to_email
+    return message_schedule(
+        tenant=tenant,
+        channel=channel,
+        source=source,
+        purpose=Purpose.TRANSACTIONAL,
+        idempotency_key=idempotency_key,
+        contact=contact,
+        brand=brand,
+        subject=render_to_string(f"portal/messages/{template}_subject.txt", context).strip()
+        if is_email
+        else "",
+        body_text=render_to_string(
+            f"portal/messages/{template}_{'email' if is_email else 'sms'}.txt", context
+        ).strip(),
+        to_address=to_address,
+        context=extra,
+        created_by=actor,
+        now=now,
+    )

@@ -1,0 +1,136 @@
+"""A portal customer's own preferences: preferred channel, language, how often they hear about
+their jobs, and per channel whether job messages and offers may come (recorded as consent through
+crm.services.consent_record, source "customer portal", with its time).
+
+A customer may be several contacts of the tenant (every contact with the address they signed in
+with: the same person entered twice, or a household sharing one address). What they choose here
+is theirs, so a save applies it to every one of those contacts; each contact's timeline records
+the changes made to it.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from comms.models import ContactCommsProfile, MessageChannel, UpdateFrequency
+from comms.updates import contact_update_rhythm
+from crm.models import Channel, ConsentStatus, Contact, ContactConsent, Language
+from crm.services import consent_record, timeline_record
+from portal.auth import PortalCustomer
+
+CONSENT_SOURCE = "customer portal"
+CONSENT_CHANNELS = tuple(MessageChannel.values)  # email, sms, whatsapp: where consent applies
+
+
+@dataclass(frozen=True)
+class ChannelChoice:
+    """One channel's two ticks: job messages at all, and offers (marketing) too."""
+
+    channel: str
+    updates: bool
+    marketing: bool
+
+
+def wanted_status(*, updates: bool, marketing: bool, current: str | None) -> str | None:
+    """The consent a channel's ticks ask for; None: leave it as it is (nothing recorded yet and
+    nothing asked beyond what the default allows: job messages, no offers)."""
+    if not updates:
+        return ConsentStatus.WITHDRAWN
+    if marketing:
+        return ConsentStatus.GRANTED
+    if current in (ConsentStatus.GRANTED, ConsentStatus.WITHDRAWN):
+        return ConsentStatus.NO_MARKETING
+    return current
+
+
+def _label(choices, value) -> str:
+    return dict(choices).get(value, value)
+
+
+@transaction.atomic
+def portal_preferences_update(
+    *,
+    customer: PortalCustomer,
+    preferred_channel: str,
+    language: str,
+    update_frequency: str,
+    channels: list[ChannelChoice],
+) -> int:
+    """Apply the customer's choices to each of their contacts; the number of changes made."""
+    tenant = customer.tenant
+    if update_frequency not in UpdateFrequency.values:
+        raise ValueError("Unknown update frequency.")
+    contacts = list(
+        Contact.objects.select_for_update()
+        .filter(tenant=tenant, pk__in=customer.contact_ids)
+        .order_by("created_at", "id")
+    )
+    profiles = {
+        profile.contact_id: profile
+        for profile in ContactCommsProfile.objects.select_for_update().filter(
+            tenant=tenant, contact__in=contacts
+        )
+    }
+    consents = {
+        (consent.contact_id, consent.channel): consent.status
+        for consent in ContactConsent.objects.filter(tenant=tenant, contact__in=contacts)
+    }
+    made = 0
+    for contact in contacts:
+        changes = []
+        if contact.preferred_channel != preferred_channel:
+            changes.append(
+                f"preferred channel {_label(Channel.choices, contact.preferred_channel)} → "
+                f"{_label(Channel.choices, preferred_channel)}"
+            )
+            contact.preferred_channel = preferred_channel
+        if contact.language != language:
+            changes.append(
+                f"language {_label(Language.choices, contact.language)} → "
+                f"{_label(Language.choices, language)}"
+            )
+            contact.language = language
+        if changes:
+            contact.save(update_fields=["preferred_channel", "language", "updated_at"])
+        profile = profiles.get(contact.pk)
+        old_frequency = profile.update_frequency if profile else UpdateFrequency.DEFAULT
+        frequency_changed = old_frequency != update_frequency
+        if frequency_changed:
+            if profile is None:
+                profile = ContactCommsProfile(tenant=tenant, contact=contact)
+            profile.update_frequency = update_frequency
+            profile.save()
+            changes.append(
+                f"updates “{UpdateFrequency(old_frequency).label}” → "
+                f"“{UpdateFrequency(update_frequency).label}”"
+            )
+        if changes:
+            timeline_record(
+                tenant=tenant,
+                kind="contact.portal_preferences",
+                summary=f"Preferences changed in the customer portal: {'; '.join(changes)}",
+                contact=contact,
+                detail={
+                    "preferred_channel": preferred_channel,
+                    "language": language,
+                    "update_frequency": update_frequency,
+                },
+            )
+            made += len(changes)
+        if frequency_changed:
+            contact_update_rhythm(tenant=tenant, contact=contact)
+        for choice in channels:
+            current = consents.get((contact.pk, choice.channel))
+            wanted = wanted_status(
+                updates=choice.updates, marketing=choice.marketing, current=current
+            )
+            if wanted != current:
+                consent_record(
+                    tenant=tenant,
+                    contact=contact,
+                    channel=choice.channel,
+                    status=wanted,
+                    source=CONSENT_SOURCE,
+                )
+                made += 1
+    return made

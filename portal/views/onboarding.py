@@ -1,0 +1,154 @@
+"""The "Getting started" checklist (/portal/welcome/, portal/selectors/onboarding.py) and, for
+staff on the contact page, asking the customer for a document.
+
+Each step of the page posts back to the page with `step`; a saved step redirects to the page
+(its anchor), a refused one redraws it with the reasons and everything typed kept.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from crm.permissions import tenant_member_required
+from crm.selectors import contact_get
+from portal.auth import portal_customer_required
+from portal.forms.onboarding import (
+    CodeEntryForm,
+    DetailsForm,
+    DocumentRequestForm,
+    address_forms,
+    insurance_forms,
+)
+from portal.models import ChallengeChannel
+from portal.selectors.onboarding import onboarding_progress
+from portal.services import onboarding
+
+
+def _saved(message: str, request, step: str):
+    messages.success(request, message)
+    return redirect(reverse("portal:onboarding") + f"#step-{step}")
+
+
+@require_http_methods(["GET", "POST"])
+@portal_customer_required
+def onboarding_page(request):
+    customer = request.portal
+    progress = onboarding_progress(customer=customer)
+    facts = progress.facts
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    post = request.POST if request.method == "POST" else None
+
+    def bound(name: str):
+        return post if step == name else None
+
+    details = DetailsForm(bound("details"), facts=facts, region=customer.tenant.country)
+    code_form = CodeEntryForm(bound("verify-check"))
+    places = address_forms(facts, bound("property"))
+    insurance = insurance_forms(facts, bound("insurance"))
+    errors = {}
+
+    if step == "details" and details.is_valid():
+        data = details.cleaned_data
+        try:
+            onboarding.onboarding_details_save(
+                customer=customer,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                phone=data["phone"],
+                preferred_channel=data["preferred_channel"],
+            )
+        except ValidationError as refused:
+            details.add_error(None, refused)
+        else:
+            return _saved("Your contact details are saved.", request, "details")
+    elif step == "verify-send":
+        channel = request.POST.get("channel")
+        if channel in ChallengeChannel.values:
+            try:
+                address = onboarding.verification_code_send(customer=customer, channel=channel)
+            except ValidationError as refused:
+                errors["verify"] = refused.messages[0]
+            else:
+                return _saved(f"We sent a code to {address.display}.", request, "verify")
+    elif step == "verify-check" and code_form.is_valid():
+        proved = onboarding.verification_code_check(
+            customer=customer, code=code_form.cleaned_data["code"]
+        )
+        if proved is not None:
+            return _saved(f"Thank you: {proved.display} is verified.", request, "verify")
+        code_form.add_error(
+            "code",
+            "That code is not right, or it has expired. Check the message, or ask for a new code.",
+        )
+    elif step == "property":
+        if not facts.properties and request.POST.get("none"):
+            onboarding.onboarding_properties_save(customer=customer, addresses={})
+            return _saved("Noted: no property to add.", request, "property")
+        if all(form.is_valid() for form in places):
+            onboarding.onboarding_properties_save(
+                customer=customer,
+                addresses={form.place.pk: form.cleaned_data for form in places if form.place},
+                new_address=next(
+                    (form.cleaned_data for form in places if form.place is None), None
+                ),
+            )
+            return _saved("Your property details are saved.", request, "property")
+    elif step == "insurance" and all(form.is_valid() for form in insurance):
+        onboarding.onboarding_insurance_save(
+            customer=customer,
+            answers=[
+                onboarding.InsuranceAnswer(
+                    lead=form.job,
+                    is_claim=form.cleaned_data["is_claim"],
+                    carrier=form.cleaned_data["carrier"],
+                    claim_number=form.cleaned_data["claim_number"],
+                )
+                for form in insurance
+            ],
+        )
+        return _saved("Your insurance details are saved.", request, "insurance")
+
+    context = {
+        "progress": progress,
+        "facts": facts,
+        "details_form": details,
+        "code_form": code_form,
+        "code_pending": any(row.code_hash for row in facts.rows),
+        "address_forms": places,
+        "insurance_forms": insurance,
+        "errors": errors,
+        "failed_step": step.split("-")[0],  # verify-send and verify-check are "verify"
+    }
+    return render(
+        request, "portal/onboarding.html", context, status=400 if request.method == "POST" else 200
+    )
+
+
+@tenant_member_required
+@require_POST
+def staff_document_request(request, contact_pk: int):
+    """The contact page's "Ask for a document": a step of the customer's checklist."""
+    contact = contact_get(tenant=request.tenant, contact_id=contact_pk)
+    form = DocumentRequestForm(request.POST)
+    if form.is_valid():
+        document_request = onboarding.document_request_create(
+            tenant=request.tenant,
+            actor=request.user,
+            contact=contact,
+            kind=form.cleaned_data["kind"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(
+            request,
+            f"Asked {contact.display_name} for {document_request.get_kind_display().lower()} "
+            "in their portal checklist.",
+        )
+    else:
+        for problems in form.errors.values():
+            messages.error(request, " ".join(problems))
+    return redirect(
+        reverse("contacts:detail", kwargs={"contact_pk": contact.pk}) + "#contact-portal"
+    )

@@ -1,0 +1,22 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from crm.permissions import tenant_member_required
+from crm.selectors import contact_get
+from portal.services.sign_in import portal_invite
+
+
+@tenant_member_required
+@require_POST
+def contact_invite(request, contact_pk: int):
+    """The contact page's "Invite to portal": a link into the portal by email (else SMS)."""
+    contact = contact_get(tenant=request.tenant, contact_id=contact_pk)
+    try:
+        address = portal_invite(tenant=request.tenant, actor=request.user, contact=contact)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Portal invitation sent to {address.display}.")
+    return redirect("contacts:detail", contact_pk=contact.pk)

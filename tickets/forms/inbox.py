@@ -1,0 +1,224 @@
+"""Forms of the agent's inbox: the list's filters and bulk actions, and the thread's reply, note,
+call and sidebar controls. Every choice is the tenant's own (and the member's, for assignees)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from crm.models import Membership
+from leads.models import Lead, Pipeline
+from tickets.models import Priority, Ticket, TicketStatus
+from tickets.selectors.inbox import (
+    STATUS_ACTIVE,
+    STATUS_ANY,
+    VIEW_ALL,
+    VIEW_BREACHED,
+    VIEW_MINE,
+    VIEW_UNASSIGNED,
+    InboxQuery,
+    ReplyOptions,
+)
+
+KEEP = ""
+NOBODY = "nobody"
+
+
+class InboxFilterForm(forms.Form):
+    """The list's view tab and filters; anything not understood falls back to the default."""
+
+    view = forms.ChoiceField(
+        choices=[
+            (VIEW_MINE, "Mine"),
+            (VIEW_UNASSIGNED, "Unassigned"),
+            (VIEW_ALL, "All"),
+            (VIEW_BREACHED, "SLA breached"),
+        ],
+        required=False,
+    )
+    status = forms.ChoiceField(
+        choices=[
+            (STATUS_ACTIVE, "Open or waiting"),
+            *TicketStatus.choices,
+            (STATUS_ANY, "Any status"),
+        ],
+        required=False,
+    )
+    priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
+
+    def __init__(self, *args, manager: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Like the lead list: a rep starts on their own tickets, a manager on the team's.
+        self.default_view = VIEW_ALL if manager else VIEW_MINE
+        if not manager:
+            # A rep's widest view is what they can reach, not the whole team's.
+            self.fields["view"].choices = [
+                (value, "My inboxes" if value == VIEW_ALL else label)
+                for value, label in self.fields["view"].choices
+            ]
+
+    def query(self) -> InboxQuery:
+        data = self.cleaned_data if self.is_valid() else {}
+        return InboxQuery(
+            view=data.get("view") or self.default_view,
+            status=data.get("status") or STATUS_ACTIVE,
+            priority=data.get("priority") or "",
+        )
+
+
+def _assignee_choices(members: list[Membership], keep_label: str | None) -> list:
+    choices = [(KEEP, keep_label)] if keep_label else []
+    return [*choices, (NOBODY, "Nobody (the queue)"), *((m.pk, str(m.user)) for m in members)]
+
+
+def _assignee_from(value: str, members: list[Membership]) -> Membership | None:
+    if value == NOBODY:
+        return None
+    return next(member for member in members if str(member.pk) == value)
+
+
+class BulkActionForm(forms.Form):
+    tickets = forms.ModelMultipleChoiceField(queryset=Ticket.unscoped.none())
+    assignee = forms.ChoiceField(required=False, label="Assign to")
+    status = forms.ChoiceField(
+        choices=[(KEEP, "Status: keep"), *TicketStatus.choices], required=False
+    )
+    priority = forms.ChoiceField(
+        choices=[(KEEP, "Priority: keep"), *Priority.choices], required=False
+    )
+
+    def __init__(self, *args, tickets, members: list[Membership], **kwargs):
+        # The list page also has a status and a priority filter: keep the ids apart.
+        kwargs.setdefault("auto_id", "bulk-%s")
+        super().__init__(*args, **kwargs)
+        self.members = members
+        self.fields["tickets"].queryset = tickets
+        self.fields["tickets"].error_messages["required"] = "Tick the tickets to change first."
+        self.fields["assignee"].choices = _assignee_choices(members, "Assignee: keep")
+        for name, label in (
+            ("assignee", "Assign the ticked tickets to"),
+            ("status", "Set the status of the ticked tickets"),
+            ("priority", "Set the priority of the ticked tickets"),
+        ):
+            self.fields[name].widget.attrs["aria-label"] = label
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(name) for name in ("assignee", "status", "priority")):
+            raise ValidationError("Choose an assignee, a status or a priority to apply.")
+        if cleaned.get("assignee"):
+            cleaned["assignee_member"] = _assignee_from(cleaned["assignee"], self.members)
+        return cleaned
+
+
+class ReplyForm(forms.Form):
+    """An answer on one of the channels the contact can be reached on: free text or a template.
+    The nonce is made when the form is first shown, so a second submit of it sends nothing."""
+
+    channel = forms.ChoiceField(label="Send by")
+    template = forms.ChoiceField(required=False, label="Template")
+    body = forms.CharField(
+        required=False,
+        max_length=10000,
+        label="Reply",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    nonce = forms.UUIDField(widget=forms.HiddenInput)
+    status_after = forms.ChoiceField(
+        choices=TicketStatus.choices, initial=TicketStatus.WAITING, label="Then set the ticket to"
+    )
+
+    def __init__(self, *args, options: ReplyOptions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = options
+        self.fields["channel"].choices = options.channels
+        self.fields["channel"].initial = options.default_channel
+        self.fields["template"].choices = [
+            ("", "None: write my own"),
+            *((str(template.pk), template.name) for template in options.templates),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        channel, body = cleaned.get("channel"), cleaned.get("body", "").strip()
+        template = next(
+            (t for t in self.options.templates if str(t.pk) == cleaned.get("template")), None
+        )
+        cleaned["template_obj"] = template
+        if template is None and not body:
+            raise ValidationError("Write a reply or choose a template.")
+        if template is not None and body:
+            raise ValidationError(
+                "Send the template or your own words, not both: clear the text or the template."
+            )
+        if template is not None and channel:
+            channels = {variant.channel for variant in template.variants.all()}
+            if channel not in channels:
+                self.add_error(
+                    "template", f"“{template.name}” has no wording for {channel.upper()}."
+                )
+        return cleaned
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Internal note", max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CallForm(forms.Form):
+    summary = forms.CharField(
+        label="What was said", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    inbound = forms.BooleanField(required=False, label="They called us")
+
+
+class ChangeForm(forms.Form):
+    status = forms.ChoiceField(choices=TicketStatus.choices, required=False)
+    priority = forms.ChoiceField(choices=Priority.choices, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("status") and not cleaned.get("priority"):
+            raise ValidationError("Choose a status or a priority.")
+        return cleaned
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ChoiceField(label="Assignee")
+
+    def __init__(self, *args, members: list[Membership], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = members
+        self.fields["assignee"].choices = _assignee_choices(members, None)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("assignee"):
+            cleaned["assignee_member"] = _assignee_from(cleaned["assignee"], self.members)
+        return cleaned
+
+
+class LeadLinkForm(forms.Form):
+    lead = forms.ModelChoiceField(
+        queryset=Lead.unscoped.none(), required=False, empty_label="No lead"
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = Lead.objects.filter(
+            tenant_id=ticket.tenant_id, contact_id=ticket.contact_id
+        )
+
+
+class LeadCreateForm(forms.Form):
+    pipeline = forms.ModelChoiceField(queryset=Pipeline.unscoped.none(), empty_label=None)
+    title = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pipeline"].queryset = Pipeline.objects.filter(
+            tenant_id=ticket.tenant_id, is_archived=False
+        )
+
+
+class VipForm(forms.Form):
+    is_vip = forms.BooleanField(required=False)
