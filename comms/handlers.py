@@ -5,7 +5,7 @@ from comms import staff_notifications, triggers, updates
 from comms.keywords import sms_keyword_handle
 from comms.models import ContactCommsProfile, MessageChannel
 from crm.events import CustomerWrote, NotificationsCreated
-from crm.services import timeline_record
+from crm.services.timeline import timeline_record
 from leads.events import LeadCreated, LeadLost, LeadStageEntered
 
 

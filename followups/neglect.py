@@ -29,7 +29,8 @@ from django.utils import timezone
 
 from comms.models import OutboundMessage
 from crm.models import Membership, NotificationLevel, Role, Tenant
-from crm.services import notifications_notify_roles, timeline_record
+from crm.services.notifications import notifications_notify_roles
+from crm.services.timeline import timeline_record
 from followups import services
 from followups.configuration import follow_up_settings_get, neglect_thresholds
 from followups.models import OPEN_STATUSES, FollowUp, NeglectFlag, Priority, Source, Status

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from crm.kit.formatting import short_datetime
 from crm.models import Contact, Membership, Tenant, User
-from crm.services import notification_create, timeline_record
+from crm.services.notifications import notification_create
+from crm.services.timeline import timeline_record
 from followups.models import (
     BUILTIN_TYPES,
     LONGEST_SLOT_MINUTES,

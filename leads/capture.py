@@ -57,12 +57,9 @@ from crm.models import (
     User,
 )
 from crm.ratelimit import over_limit
-from crm.services import (
-    consent_record,
-    contact_find_or_create,
-    notification_create,
-    notifications_notify_roles,
-)
+from crm.services.consent import consent_record
+from crm.services.contacts import contact_find_or_create
+from crm.services.notifications import notification_create, notifications_notify_roles
 from crm.tenancy import tenant_context
 from crm.tenancy.tasks import enqueue_on_commit
 from leads.models import (

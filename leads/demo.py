@@ -13,7 +13,7 @@ import phonenumbers
 from django.utils import timezone
 
 from crm.models import AddressSource, Contact, Membership, PropertyType, Tenant
-from crm.services import contact_find_or_create, property_create
+from crm.services.contacts import contact_find_or_create, property_create
 from leads import services
 from leads.models import (
     AssignmentRule,

@@ -35,14 +35,10 @@ from crm.models import (
     TimeOff,
     User,
 )
-from crm.selectors import sending_brand
-from crm.services import (
-    contact_find_or_create,
-    notification_create,
-    notifications_notify_roles,
-    property_create,
-    timeline_record,
-)
+from crm.selectors.brands import sending_brand
+from crm.services.contacts import contact_find_or_create, property_create
+from crm.services.notifications import notification_create, notifications_notify_roles
+from crm.services.timeline import timeline_record
 from leads.aging import StageCutoffs
 from leads.events import LeadCreated, LeadLost, LeadStageEntered
 from leads.models import (
@@ -1217,7 +1213,7 @@ def lead_create_with_contact(
 ) -> Lead:
     """A lead for `contact`, or for the contact these details match (email, E.164 phone), or for
     a new one; a new address becomes a property linked to that contact. The details' email and
-    phone came from `address_source` (crm.services.contact_find_or_create says what a match
+    phone came from `address_source` (crm.services.contacts.contact_find_or_create says what a match
     does with an address it did not know)."""
     if contact is None:
         contact = contact_find_or_create(

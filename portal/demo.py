@@ -14,7 +14,8 @@ import phonenumbers
 from django.utils import timezone
 
 from crm.models import Contact, ContactEmail, Membership, Property, PropertyRole, Tenant, User
-from crm.services import contact_create, property_create, timeline_record
+from crm.services.contacts import contact_create, property_create
+from crm.services.timeline import timeline_record
 from documents.models import DocumentKind
 from leads import services as lead_services
 from leads.models import Lead, Pipeline, Quote, QuoteStatus, Stage

@@ -1,6 +1,6 @@
 """A portal customer's own preferences: preferred channel, language, how often they hear about
 their jobs, and per channel whether job messages and offers may come (recorded as consent through
-crm.services.consent_record, source "customer portal", with its time).
+crm.services.consent.consent_record, source "customer portal", with its time).
 
 A customer may be several contacts of the tenant (every contact with the address they signed in
 with: the same person entered twice, or a household sharing one address). What they choose here
@@ -26,7 +26,8 @@ from crm.models import (
     PhoneKind,
     Tenant,
 )
-from crm.services import consent_record, timeline_record
+from crm.services.consent import consent_record
+from crm.services.timeline import timeline_record
 from portal.auth import PortalCustomer
 
 CONSENT_SOURCE = "customer portal"

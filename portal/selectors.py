@@ -28,7 +28,7 @@ from crm.models import (
     Tenant,
     TimelineEvent,
 )
-from crm.selectors import sending_brand
+from crm.selectors.brands import sending_brand
 from leads.models import Lead, Quote, QuoteStatus, Stage, StageVisit
 from leads.quote_links import quote_public_token
 from portal.addresses import SignInAddress

@@ -22,8 +22,8 @@ from comms.models import MessageSource, MessageStatus, OutboundMessage, Purpose
 from comms.outbox import message_schedule
 from crm.models import Contact, PhoneKind, Tenant, User
 from crm.phones import e164
-from crm.selectors import sending_brand
-from crm.services import timeline_record
+from crm.selectors.brands import sending_brand
+from crm.services.timeline import timeline_record
 from crm.tenancy import tenant_context
 from portal import tokens
 from portal.addresses import SignInAddress

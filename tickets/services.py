@@ -19,7 +19,7 @@ from comms.models import MessageSource, MessageStatus, MessageTemplate
 from comms.outbox import message_schedule
 from comms.providers import message_id_header
 from crm.models import Property, Tenant, User
-from crm.services import timeline_record
+from crm.services.timeline import timeline_record
 from leads.models import Lead, Pipeline
 from leads.services import lead_create
 from tickets import sla

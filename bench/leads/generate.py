@@ -270,7 +270,7 @@ def create_tenant(slug: str, name: str):
     from django.db import transaction
 
     from crm.models import Membership, Tenant, User
-    from crm.services import brand_save
+    from crm.services.workspace import brand_save
     from crm.tenancy import tenant_context
     from leads import services
     from leads.models import LeadSource

@@ -20,7 +20,7 @@ from crm.kit.formatting import short_datetime
 from crm.kit.redirects import safe_next
 from crm.models import Contact
 from crm.permissions import tenant_member_required
-from crm.selectors import contact_get
+from crm.selectors.contacts import contact_get
 from followups import selectors, services
 from followups.forms import (
     RESCHEDULE_CHOICES,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.kit.access import admin_required
 from crm.models import Tenant
-from crm.selectors import sending_brand
+from crm.selectors.brands import sending_brand
 from crm.tenancy import tenant_context
 from leads import capture, selectors
 from leads.forms.capture import CaptureFormSettingsForm, WebLeadForm

@@ -14,7 +14,7 @@ from crm.kit.actions import action_response, all_errors, first_error, run_action
 from crm.kit.redirects import safe_next
 from crm.models import Role
 from crm.permissions import MANAGERS, tenant_member_required
-from crm.selectors import contact_get
+from crm.selectors.contacts import contact_get
 from followups.neglect import neglected_lead_ids
 from followups.selectors_sequences import sequences_to_enrol_in
 from leads import selectors, services

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.kit.signed_tokens import signed_token_read, tenant_from_token
 from crm.models import Membership, Tenant
 from crm.ratelimit import over_limit
-from crm.selectors import sending_brand
+from crm.selectors.brands import sending_brand
 from leads import services
 from leads.forms.quotes import QuoteAcceptForm, QuoteDeclineForm
 from leads.models import Quote, QuoteLine, QuoteStatus

@@ -15,7 +15,7 @@ from comms.models import (
     TriggerStep,
 )
 from crm.models import TimelineEvent
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from followups.models import FollowUp
 from leads import services as lead_services
 from tests.factories import (

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comms.models import MessageStatus, OutboundMessage
-from crm.erasure import ErasureReport, contact_anonymise
 from crm.models import (
     ConsentStatus,
     ContactConsent,
@@ -21,7 +20,9 @@ from crm.models import (
     Property,
     TimelineEvent,
 )
-from crm.services import consent_record, timeline_record
+from crm.services.consent import consent_record
+from crm.services.erasure import ErasureReport, contact_anonymise
+from crm.services.timeline import timeline_record
 from documents.models import Document
 from documents.services import document_upload
 from leads import services as lead_services
@@ -338,7 +339,7 @@ class TestContactAnonymise:
 
 class TestDecline:
     def test_a_manager_declines_an_open_request_with_a_reason(self, client, world):
-        from crm.erasure import erasure_request_create
+        from crm.services.erasure import erasure_request_create
 
         with world.active():
             erasure_request_create(tenant=world.tenant, contact=world.contact)

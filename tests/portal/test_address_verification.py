@@ -26,7 +26,7 @@ from crm.models import (
     Notification,
     TimelineEvent,
 )
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from leads import capture
 from leads.models import Lead, LeadCaptureForm, LeadImport
 from portal.addresses import SignInAddress
