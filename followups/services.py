@@ -32,7 +32,7 @@ from followups.models import (
 )
 from followups.reminders import reminders_cancel, reminders_reschedule, reminders_schedule
 from leads.models import Lead
-from leads.services import lead_record_touch
+from leads.services.activity import lead_record_touch
 
 DEFAULT_REMINDERS = ((60, "in_app"),)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from crm.models import Membership, NotificationLevel, Tenant, TimeOff, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
-from leads.services import member_is_available
+from leads.services.assignment import member_is_available
 from tickets.models import ACTIVE_STATUSES, InboxAgent, Ticket
 
 

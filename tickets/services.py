@@ -21,7 +21,7 @@ from comms.providers import message_id_header
 from crm.models import Property, Tenant, User
 from crm.services.timeline import timeline_record
 from leads.models import Lead, Pipeline
-from leads.services import lead_create
+from leads.services.leads import lead_create
 from tickets import sla
 from tickets.models import (
     Direction,

@@ -4,14 +4,9 @@ from django.apps import apps
 from django.db.models import Q
 from pghistory.models import Event, Events
 
-from crm.models import (
-    Tenant,
-    User,
-)
+from crm.models import Tenant, User
 
 AUDIT_ENTRIES_SHOWN = 100
-
-
 AUDITED_APPS = ("crm", "leads", "tickets")
 
 
@@ -43,8 +38,6 @@ def audit_entries(*, tenant: Tenant, limit: int = AUDIT_ENTRIES_SHOWN) -> list:
 
 
 AUDIT_ACTIONS = {"insert": "Created", "update": "Changed", "delete": "Deleted"}
-
-
 AUDIT_HIDDEN_FIELDS = {"id", "tenant_id", "updated_at", "created_at"}
 
 

@@ -3,10 +3,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from crm.models import (
-    Brand,
-    Tenant,
-)
+from crm.models import Brand, Tenant
 
 
 def brands_for_tenant(*, tenant: Tenant, include_archived: bool = True) -> QuerySet[Brand]:

@@ -3,14 +3,7 @@
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from crm.models import (
-    Contact,
-    ContactEmail,
-    ContactPhone,
-    PropertyContact,
-    Tenant,
-    TimelineEvent,
-)
+from crm.models import Contact, ContactEmail, ContactPhone, PropertyContact, Tenant, TimelineEvent
 from crm.pagination import KeysetPage, keyset_page
 from crm.phones import e164
 

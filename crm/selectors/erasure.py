@@ -1,11 +1,6 @@
 """Reads of erasure requests."""
 
-from crm.models import (
-    Contact,
-    ErasureRequest,
-    ErasureStatus,
-    Tenant,
-)
+from crm.models import Contact, ErasureRequest, ErasureStatus, Tenant
 
 
 def open_erasure_request(*, tenant: Tenant, contact: Contact) -> ErasureRequest | None:

@@ -3,12 +3,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from crm.models import (
-    Membership,
-    Tenant,
-    TimeOff,
-    User,
-)
+from crm.models import Membership, Tenant, TimeOff, User
 
 
 def memberships_for_user(*, user: User) -> list[Membership]:

@@ -1,10 +1,6 @@
 """Reads of a member's notifications."""
 
-from crm.models import (
-    Notification,
-    Tenant,
-    User,
-)
+from crm.models import Notification, Tenant, User
 from crm.pagination import KeysetPage, keyset_page
 
 NOTIFICATIONS_IN_BELL = 8

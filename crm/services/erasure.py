@@ -61,8 +61,6 @@ from crm.services.notifications import notifications_notify_roles
 from crm.services.timeline import timeline_record
 
 ERASE_ROLES = MANAGERS
-
-
 NOTE_MAX = ErasureRequest._meta.get_field("note").max_length
 
 

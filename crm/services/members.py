@@ -12,13 +12,7 @@ from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from crm.models import (
-    Membership,
-    Role,
-    Tenant,
-    TimeOff,
-    User,
-)
+from crm.models import Membership, Role, Tenant, TimeOff, User
 
 
 def user_phone_update(*, user: User, phone) -> User:

@@ -6,12 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.events import NotificationsCreated, publish
-from crm.models import (
-    Notification,
-    NotificationLevel,
-    Tenant,
-    User,
-)
+from crm.models import Notification, NotificationLevel, Tenant, User
 
 
 def notification_create(

@@ -2,13 +2,7 @@
 
 from django.utils import timezone
 
-from crm.models import (
-    Contact,
-    Property,
-    Tenant,
-    TimelineEvent,
-    User,
-)
+from crm.models import Contact, Property, Tenant, TimelineEvent, User
 
 
 def timeline_record(

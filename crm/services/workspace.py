@@ -2,11 +2,7 @@
 
 from django.db import transaction
 
-from crm.models import (
-    Brand,
-    Tenant,
-    User,
-)
+from crm.models import Brand, Tenant, User
 
 TENANT_PROFILE_FIELDS = ("name", "time_zone", "currency", "country", "home_state", "business_hours")
 

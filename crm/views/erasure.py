@@ -1,6 +1,6 @@
 """The contact page's "Erasure" card (/contacts/<id>/erasure/), loaded by htmx after the page:
 the contact's erasure requests, and for managers and admins "Erase this contact" (with a typed
-confirmation) and "Decline the request". Writes go through crm.erasure."""
+confirmation) and "Decline the request". Writes go through crm.services.erasure."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -8,7 +8,7 @@ from crm.permissions import tenant_member_required
 from crm.selectors import contacts as contact_selectors
 from crm.selectors.contacts import contact_get, contact_timeline
 from followups.selectors_sequences import sequences_to_enrol_in
-from leads.selectors import leads_for_contact
+from leads.selectors.details import leads_for_contact
 from portal.selectors import portal_access_for_contact
 
 

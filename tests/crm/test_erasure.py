@@ -25,8 +25,8 @@ from crm.services.erasure import ErasureReport, contact_anonymise
 from crm.services.timeline import timeline_record
 from documents.models import Document
 from documents.services import document_upload
-from leads import services as lead_services
 from leads.models import Lead, LostReason, Payment, Quote, Stage, StageVisit
+from leads.services.stages import lead_move_to_stage
 from portal.auth import PortalCustomer
 from portal.data_export import write_json
 from portal.models import PortalAccess
@@ -67,7 +67,7 @@ def _erasable(world):
     gutter = factories.lead_for(world, contact=contact, place=own, owner=world.rep)
     with world.active():
         stage = Stage.objects.filter(pipeline_id=roof.pipeline_id).order_by("position")[1]
-        lead_services.lead_move_to_stage(tenant=tenant, actor=None, lead=roof, stage=stage)
+        lead_move_to_stage(tenant=tenant, actor=None, lead=roof, stage=stage)
         Lead.objects.filter(pk=gutter.pk).update(
             status="lost", lost_reason=LostReason.PRICE, lost_note=f"{NAME[0]} said {SAID}"
         )

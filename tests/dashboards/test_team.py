@@ -47,7 +47,8 @@ from followups.services import (
     follow_up_type_get,
 )
 from leads.models import LostReason
-from leads.services import lead_create, lead_mark_lost, lead_move_to_stage
+from leads.services.leads import lead_create
+from leads.services.stages import lead_mark_lost, lead_move_to_stage
 from tests.dashboards.scopes import scope_for
 from tests.factories import MembershipFactory, lead_for, pipeline_for, stage_named
 from tickets import configuration, sla

@@ -16,7 +16,8 @@ from followups import services
 from followups.configuration import follow_up_settings_save, stage_neglect_save
 from followups.models import FollowUp, NeglectFlag, Priority, Source, Status
 from followups.neglect import neglect_sweep, neglected_lead_ids
-from leads.services import lead_log_call, lead_mark_lost
+from leads.services.activity import lead_log_call
+from leads.services.stages import lead_mark_lost
 from tests.conftest import sign_in
 from tests.factories import ContactFactory, lead_for, pipeline_for
 
