@@ -4,7 +4,7 @@ what they upload themselves.
 The rule of what a customer sees is documents.selectors' (shared documents of their contacts and
 properties, plus their own uploads). Files leave only through a signed link made for the customer
 on each click (documents/downloads.py), so a page left open still works and a copied link is of
-no use to anyone else. An upload goes through documents.services.document_upload like a staff one:
+no use to anyone else. An upload goes through documents.services.documents.document_upload like a staff one:
 checked by its content, stored privately, on the job's timeline and the job owner's bell.
 """
 
@@ -14,11 +14,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
-from documents import selectors as document_selectors
-from documents import services as document_services
 from documents.downloads import Audience
 from documents.forms import upload_file_field
 from documents.models import Document, DocumentKind
+from documents.selectors import documents as document_selectors
+from documents.services import documents as document_services
 from documents.validation import ACCEPTED_SUMMARY, max_upload_bytes
 from leads.models import Lead
 from portal.auth import PortalCustomer

@@ -24,7 +24,7 @@ from crm.services.consent import consent_record
 from crm.services.erasure import ErasureReport, contact_anonymise
 from crm.services.timeline import timeline_record
 from documents.models import Document
-from documents.services import document_upload
+from documents.services.documents import document_upload
 from leads.models import Lead, LostReason, Payment, Quote, Stage, StageVisit
 from leads.services.stages import lead_move_to_stage
 from portal.auth import PortalCustomer

@@ -11,7 +11,7 @@ from django.utils import timezone
 from comms.models import MessageSource, MessageStatus
 from crm.models import AddressSource, ConsentStatus, Contact, ContactPhone, TimelineEvent
 from crm.services.consent import consent_record
-from documents.services import document_delete, document_upload
+from documents.services.documents import document_delete, document_upload
 from portal import onboarding
 from portal.models import DocumentRequest, JobInsurance, Onboarding, PortalAccess
 from tests import factories

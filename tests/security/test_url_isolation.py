@@ -19,7 +19,7 @@ from comms.models import MessageSource, MessageTemplate, TemplateVariant, Trigge
 from crm.models import Role, TimeOff
 from documents.demo import photo_bytes
 from documents.models import DocumentKind
-from documents.services import document_upload
+from documents.services.documents import document_upload
 from followups.models import (
     FollowUpTemplate,
     SavedFollowUpFilter,
