@@ -8,11 +8,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from comms.models import MessageSource, MessageTemplate
-from comms.outbox import message_schedule
-from crm.models import Channel, NotificationLevel, Tenant, User
+from crm.events import publish
+from crm.models import NotificationLevel, Tenant, User
 from crm.selectors.brands import sending_brand
 from crm.services.timeline import timeline_record
+from leads.events import QuoteSent
 from leads.models import Lead, LeadEvent, LeadStatus, LostReason, Quote, QuoteLine, QuoteStatus
 from leads.quote_links import quote_public_url
 from leads.services.activity import lead_record_touch
@@ -112,14 +112,9 @@ def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
     return quote
 
 
-# The comms template key the quote email stands for (see _email_quote).
-QUOTE_SENT_TEMPLATE = "quote-sent"
-
-
 def _email_quote(tenant: Tenant, actor: User, quote: Quote) -> None:
-    """The quote's email, written from the quote itself, through the comms outbox. It counts as
-    the tenant's "quote-sent" message, so a trigger on the Quote sent stage does not email the
-    same customer the same news again (the duplicate rule); its SMS still goes."""
+    """The quote's email, written from the quote itself, announced for the outbox (comms
+    schedules it as the tenant's "quote-sent" message)."""
     brand = sending_brand(tenant=tenant, brand=quote.lead.brand)
     context = {
         "quote": quote,
@@ -128,19 +123,16 @@ def _email_quote(tenant: Tenant, actor: User, quote: Quote) -> None:
         "tenant": tenant,
         "link": quote_public_url(quote),
     }
-    message_schedule(
-        tenant=tenant,
-        channel=Channel.EMAIL,
-        source=MessageSource.QUOTE,
-        idempotency_key=f"quote:{quote.pk}:{timezone.now().timestamp()}",
-        contact=quote.lead.contact,
-        lead=quote.lead,
-        brand=brand,
-        template=MessageTemplate.objects.filter(tenant=tenant, key=QUOTE_SENT_TEMPLATE).first(),
-        subject=render_to_string("leads/quotes/email_subject.txt", context).strip(),
-        body_text=render_to_string("leads/quotes/email_body.txt", context),
-        context={"reply_to": brand.reply_to_email} if brand and brand.reply_to_email else {},
-        created_by=actor,
+    publish(
+        QuoteSent(
+            tenant=tenant,
+            quote=quote,
+            brand=brand,
+            subject=render_to_string("leads/quotes/email_subject.txt", context).strip(),
+            body_text=render_to_string("leads/quotes/email_body.txt", context),
+            idempotency_key=f"quote:{quote.pk}:{timezone.now().timestamp()}",
+            actor=actor,
+        )
     )
 
 
