@@ -27,6 +27,13 @@ def capture_form_public_url(capture_form: LeadCaptureForm) -> str:
     return settings.THREADLINE_SITE_URL.rstrip("/") + path
 
 
+# The form is posted from other sites, often inside an iframe whose cookies the browser blocks,
+# so it cannot use Django's cookie-based CSRF check. It does not need it: a CSRF attack makes a
+# victim's browser act with the victim's session, and this form acts on behalf of nobody (no
+# session, no login, no ambient authority); anyone may post it on purpose. What it does need is a
+# defence against bots and replays, which the signed page token gives: it names the form, says
+# when the page was served (bots post within a second of loading; a person takes longer), expires
+# after a day, and is good for one lead only.
 SUBMISSION_SALT = "leads.capture-submission"
 SUBMISSION_MIN_AGE = dt.timedelta(seconds=3)
 SUBMISSION_MAX_AGE = dt.timedelta(days=1)
