@@ -6,16 +6,21 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from crm.models import Membership, Tenant
+from crm.models import Membership, Role, Tenant
 from leads.aging import Aging, aging_filter
 from leads.models import LeadSource, LeadStatus, LeadType, Pipeline, Stage
 from leads.selectors import configuration as configuration_selectors
-from leads.selectors import lists, search
+from leads.selectors import search
 
 OWNER_SCOPES = [("mine", "My leads"), ("team", "Everyone"), ("unassigned", "Unassigned")]
 PRIORITY_BANDS = {"high": (40, None), "medium": (15, 39), "low": (None, 14)}
 SORT_CHOICES = [("priority", "Priority"), ("aging", "Longest in stage"), ("created", "Newest")]
 STATUS_CHOICES = [*LeadStatus.choices, ("all", "Any status")]
+
+
+def default_owner_scope(membership: Membership) -> str:
+    """A rep starts on their own leads, a manager on the whole team's."""
+    return "mine" if membership.role == Role.REP else "team"
 
 
 class LeadFilter(django_filters.FilterSet):
@@ -72,7 +77,7 @@ class LeadFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, tenant: Tenant, membership: Membership, **kwargs):
         data = data.copy() if data is not None else {}
         data.setdefault("status", LeadStatus.OPEN)
-        data.setdefault("scope", lists.default_owner_scope(membership))
+        data.setdefault("scope", default_owner_scope(membership))
         data.setdefault("sort", "priority")
         super().__init__(data, *args, **kwargs)
         self.tenant, self.membership = tenant, membership

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from crm.models import Membership, Role, Tenant
+from crm.models import Membership, Tenant
 from crm.pagination import KeysetPage, keyset_page
 from leads.aging import format_duration
 from leads.models import CallOutcome, Lead, LostReason, SavedLeadFilter, Stage, StageVisit
@@ -30,11 +30,6 @@ class LeadRow:
     lead: Lead
     bar: ProgressBar
     time_in_stage: str
-
-
-def default_owner_scope(membership: Membership) -> str:
-    """A rep starts on their own leads, a manager on the whole team's."""
-    return "mine" if membership.role == Role.REP else "team"
 
 
 def lead_queryset(*, tenant: Tenant) -> QuerySet[Lead]:
