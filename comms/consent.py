@@ -9,7 +9,7 @@ from django.db import transaction
 
 from comms.links import UnsubscribeTarget
 from crm.models import Channel, ConsentStatus, Contact, Tenant
-from crm.services import consent_record
+from crm.services.consent import consent_record
 
 
 @transaction.atomic

@@ -3,10 +3,11 @@ subscribes these, in order). Each runs inside the publisher's transaction and wr
 
 from comms import staff_notifications, triggers, updates
 from comms.keywords import sms_keyword_handle
-from comms.models import ContactCommsProfile, MessageChannel
+from comms.models import ContactCommsProfile, MessageChannel, MessageSource, MessageTemplate
+from comms.outbox import message_schedule
 from crm.events import CustomerWrote, NotificationsCreated
-from crm.services import timeline_record
-from leads.events import LeadCreated, LeadLost, LeadStageEntered
+from crm.services.timeline import timeline_record
+from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteSent
 
 
 def stage_triggers_fire(event: LeadStageEntered) -> None:
@@ -23,6 +24,33 @@ def lead_lost_triggers_fire(event: LeadLost) -> None:
 
 def update_rhythm_reset(event: LeadStageEntered | LeadLost) -> None:
     updates.lead_update_rhythm(tenant=event.tenant, lead=event.lead)
+
+
+# The template key the quote email stands for (see quote_email_schedule).
+QUOTE_SENT_TEMPLATE = "quote-sent"
+
+
+def quote_email_schedule(event: QuoteSent) -> None:
+    """The quote's email through the outbox. It counts as the tenant's "quote-sent" message, so a
+    trigger on the Quote sent stage does not email the same customer the same news again (the
+    duplicate rule); its SMS still goes."""
+    brand = event.brand
+    message_schedule(
+        tenant=event.tenant,
+        channel=MessageChannel.EMAIL,
+        source=MessageSource.QUOTE,
+        idempotency_key=event.idempotency_key,
+        contact=event.quote.lead.contact,
+        lead=event.quote.lead,
+        brand=brand,
+        template=MessageTemplate.objects.filter(
+            tenant=event.tenant, key=QUOTE_SENT_TEMPLATE
+        ).first(),
+        subject=event.subject,
+        body_text=event.body_text,
+        context={"reply_to": brand.reply_to_email} if brand and brand.reply_to_email else {},
+        created_by=event.actor,
+    )
 
 
 def staff_copies_schedule(event: NotificationsCreated) -> None:

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from comms import outbox
 from comms.models import MessageSource, Purpose
 from crm.models import Channel, ConsentStatus, Contact, Tenant
-from crm.selectors import sending_brand
-from crm.services import consent_record, timeline_record
+from crm.selectors.brands import sending_brand
+from crm.services.consent import consent_record
+from crm.services.timeline import timeline_record
 
 STOP = "STOP"
 START = "START"
@@ -63,7 +64,7 @@ def _reply(keyword: str, *, business: str, channel_label: str, reach_us: str) ->
 def _speaks_for_contact(contact: Contact, from_number: str) -> bool:
     """Whether a keyword from `from_number` may change the contact's consent: a number proved
     theirs, or any of their numbers while none is proved yet (a new lead). A stranger whose
-    number came with the customer's email on a web form (crm.services.contact_find_or_create)
+    number came with the customer's email on a web form (crm.services.contacts.contact_find_or_create)
     must not silence the customer's own phone with STOP, nor undo the customer's STOP."""
     if not from_number:
         return True

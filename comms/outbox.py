@@ -41,8 +41,9 @@ from comms.variables import contact_zone, message_variables
 from crm.events import publish
 from crm.kit.claims import claim_due_rows
 from crm.models import Contact, NotificationLevel, PhoneKind, Tenant, User
-from crm.selectors import sending_brand
-from crm.services import notification_create, timeline_record
+from crm.selectors.brands import sending_brand
+from crm.services.notifications import notification_create
+from crm.services.timeline import timeline_record
 from leads.models import Lead
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ CLAIM_BATCH = 500
 def _contact_address(contact: Contact, channel: str) -> str:
     """Where the contact's messages go: their primary address, among the verified ones once
     they have any. A customer's job news must not reach an unverified address that someone
-    else gave with their email (crm.services.contact_find_or_create); a new lead, with nothing
+    else gave with their email (crm.services.contacts.contact_find_or_create); a new lead, with nothing
     verified yet, is reached where they wrote from."""
     emails, phones = contact.emails.all(), contact.phones.exclude(kind=PhoneKind.LANDLINE)
     proved = Q(verified_at__isnull=False)

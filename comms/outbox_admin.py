@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from comms.models import MessageStatus, OutboundMessage
 from crm.models import Tenant, User
-from crm.services import timeline_record
+from crm.services.timeline import timeline_record
 
 
 @transaction.atomic

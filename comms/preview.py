@@ -11,7 +11,7 @@ from comms.models import MessageChannel
 from comms.sms import SmsSegments, sms_segments
 from comms.variables import contact_zone, message_variables
 from crm.models import Brand, Contact, Tenant
-from crm.selectors import sending_brand
+from crm.selectors.brands import sending_brand
 from leads.models import Lead
 
 WHATSAPP_TEMPLATE_LIMIT = 1024

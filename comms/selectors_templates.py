@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from comms.models import MessageTemplate, TemplateVariant
 from crm.models import Contact, Tenant
-from crm.selectors import contact_list
+from crm.selectors.contacts import contact_list
 from leads.models import Lead
 
 CONTACTS_IN_PREVIEW_PICKER = 20

@@ -12,7 +12,7 @@ from crm.models import Tenant
 from crm.pagination import KeysetPage, keyset_page
 from followups.models import OPEN_STATUSES, FollowUp, Source
 from leads.models import Lead, LeadStatus
-from leads.selectors import lead_get
+from leads.selectors.lists import lead_get
 
 JOBS_PER_PAGE = 50
 DUE_SOON = dt.timedelta(days=7)

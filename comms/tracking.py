@@ -21,7 +21,7 @@ from comms.models import MessageChannel, OutboundMessage, Provider, ProviderMess
 from comms.outbox import DeliveryEvent
 from comms.providers import twilio_credentials
 from crm.models import Channel, ConsentStatus, ContactConsent, Tenant
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from crm.tenancy import tenant_context
 
 logger = logging.getLogger(__name__)

@@ -32,7 +32,8 @@ from comms.models import (
 from comms.variables import contact_zone, next_stage_for_customer
 from crm.kit.claims import lock_due_rows
 from crm.models import Contact, Notification, NotificationLevel, Role, Tenant, TimelineEvent, User
-from crm.services import notifications_notify_roles, timeline_record
+from crm.services.notifications import notifications_notify_roles
+from crm.services.timeline import timeline_record
 from leads.models import Lead, LeadStatus, Phase, Stage, StageVisit
 
 logger = logging.getLogger(__name__)

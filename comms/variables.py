@@ -10,7 +10,7 @@ from comms.links import portal_url, unsubscribe_url
 from comms.policy import profile_get, zone_for
 from crm.kit.formatting import money
 from crm.models import Brand, Contact, Tenant
-from crm.selectors import sending_brand
+from crm.selectors.brands import sending_brand
 from leads.models import Lead, Quote, QuoteStatus, Stage
 from leads.quote_links import quote_public_url
 

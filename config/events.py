@@ -8,7 +8,7 @@ from comms.events import EmailBounced
 from crm.events import ConsentRecorded, CustomerWrote, NotificationsCreated
 from followups import handlers as followups
 from leads import handlers as leads
-from leads.events import LeadCreated, LeadLost, LeadStageEntered
+from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteSent
 
 SUBSCRIBERS = {
     LeadCreated: [comms.lead_created_triggers_fire],
@@ -22,6 +22,7 @@ SUBSCRIBERS = {
         comms.update_rhythm_reset,
         followups.sequences_stop_on_lost,
     ],
+    QuoteSent: [comms.quote_email_schedule],
     NotificationsCreated: [comms.staff_copies_schedule],
     ConsentRecorded: [followups.sequences_stop_on_unsubscribe],
     EmailBounced: [followups.sequences_stop_on_bounce],

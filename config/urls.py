@@ -8,7 +8,6 @@ from config import health
 urlpatterns = [
     path("", include("shell.urls")),
     path("", include("crm.urls")),
-    path("leads/", include("leads.urls")),
     path("contacts/", include("portal.urls_staff")),
     path("settings/", include("leads.urls_settings")),
     path("settings/", include("comms.urls_settings")),

@@ -21,14 +21,10 @@ from crm.models import (
     Tenant,
     User,
 )
-from crm.services import (
-    brand_save,
-    consent_record,
-    contact_create,
-    notification_create,
-    property_create,
-    property_link_contact,
-)
+from crm.services.consent import consent_record
+from crm.services.contacts import contact_create, property_create, property_link_contact
+from crm.services.notifications import notification_create
+from crm.services.workspace import brand_save
 
 REP_EMAIL = "rep@demo.test"
 DEMO_PASSWORD = "threadline-demo"  # noqa: S105  (documented demo login, never a real account)

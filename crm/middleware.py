@@ -53,7 +53,7 @@ class TenantMiddleware:
         return response
 
     def _active_membership(self, request):
-        from crm.selectors import membership_for_user
+        from crm.selectors.members import membership_for_user
 
         membership_id = request.session.get(ACTIVE_MEMBERSHIP_SESSION_KEY)
         if membership_id is None:

@@ -512,7 +512,7 @@ class PropertyContact(TenantOwnedModel):
 class TimelineEvent(TenantOwnedModel):
     """Something worth knowing that happened to a contact, property, lead or ticket.
 
-    Recorded only through crm.services.timeline_record; later apps add their own subject columns.
+    Recorded only through crm.services.timeline.timeline_record; later apps add their own subject columns.
     """
 
     occurred_at = models.DateTimeField(default=timezone.now)
@@ -619,7 +619,7 @@ class ErasureStatus(models.TextChoices):
 
 class ErasureRequest(TenantOwnedModel):
     """A customer asked the business to erase what it holds on them; staff carry it out
-    (crm.erasure.contact_anonymise) or decline it with a note (e.g. records the law makes them keep).
+    (crm.services.erasure.contact_anonymise) or decline it with a note (e.g. records the law makes them keep).
 
     Not audited and holding no personal data itself: it outlives the erasure as its record.
     """

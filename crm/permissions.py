@@ -4,10 +4,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
-from crm.models import Role
+from crm.models import Membership, Role
 
 MANAGERS = (Role.ADMIN, Role.MANAGER)
 ADMINS = (Role.ADMIN,)
+
+
+def may_erase(membership: Membership) -> bool:
+    """Managers and admins carry out or decline a customer's request to be forgotten."""
+    return membership.role in MANAGERS
 
 
 def tenant_member_required(view=None, *, roles: tuple[str, ...] | None = None):

@@ -14,8 +14,8 @@ The core cannot know the fields of the apps above it, so each app declares its o
 
 Each app calls `register_personal_models(...)` and `register_export_kinds(...)` at import.
 
-crm/erasure.py runs the declarations and portal/data_export.py writes the sections; a test walks
-every model that reaches a contact and fails on a text field declared neither erased nor kept.
+crm/services/erasure.py runs the declarations and portal/data_export.py writes the sections; a test
+walks every model that reaches a contact and fails on a text field declared neither erased nor kept.
 """
 
 from collections.abc import Callable, Iterator, Mapping

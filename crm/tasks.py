@@ -2,8 +2,8 @@ from celery import shared_task
 from django.core.management import call_command
 from django.utils import timezone
 
-from crm.models import Notification, Tenant
-from crm.services import notifications_notify_roles
+from crm.models import Tenant
+from crm.services.notifications import notifications_notify_roles, notifications_purge_read
 from crm.tenancy import tenant_context
 from crm.tenancy.tasks import tenant_task
 
@@ -21,7 +21,7 @@ def purge_old_notifications() -> None:
     cutoff = timezone.now() - timezone.timedelta(days=READ_NOTIFICATIONS_KEPT_DAYS)
     for tenant in Tenant.objects.all():
         with tenant_context(tenant):
-            Notification.objects.filter(tenant=tenant, read_at__lt=cutoff).delete()
+            notifications_purge_read(tenant=tenant, read_before=cutoff)
 
 
 @tenant_task()

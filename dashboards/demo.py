@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from comms.models import Trigger
 from crm.models import ContactEmail, Membership, Tenant, TimelineEvent
-from crm.services import contact_create, timeline_record
+from crm.services.contacts import contact_create
+from crm.services.timeline import timeline_record
 from leads import services
 from leads.models import CallOutcome, Lead, LeadSource, LostReason, Pipeline, Stage
 from tickets.demo import FLORIDA_EMAIL

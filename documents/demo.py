@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from crm.models import Membership, Role, Tenant
 from documents.models import Document, DocumentKind
-from documents.services import document_upload
+from documents.services.documents import document_upload
 from leads.models import Lead
 
 

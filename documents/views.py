@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.kit.actions import panel_form_response
 from crm.models import Contact
 from crm.permissions import tenant_member_required
-from documents import selectors, services
 from documents.downloads import (
     LINK_MAX_AGE,
     Audience,
@@ -24,6 +23,8 @@ from documents.downloads import (
     document_link_open,
 )
 from documents.forms import ContactDocumentUploadForm, DocumentUploadForm
+from documents.selectors import documents as document_selectors
+from documents.services import documents as document_services
 from leads.models import Lead
 from leads.permissions import ensure_may_act_on, may_act_on
 
@@ -48,11 +49,11 @@ def _render_panel(request, *, lead: Lead | None, contact: Contact | None, form=N
     tenant = request.tenant
     after = request.GET.get("after")
     if lead is not None:
-        page = selectors.documents_for_lead(tenant=tenant, lead=lead, after=after)
+        page = document_selectors.documents_for_lead(tenant=tenant, lead=lead, after=after)
         panel_url = reverse("documents:lead-panel", kwargs={"lead_pk": lead.pk})
         may_upload = may_act_on(request.membership, lead)
     else:
-        page = selectors.documents_for_contact(tenant=tenant, contact=contact, after=after)
+        page = document_selectors.documents_for_contact(tenant=tenant, contact=contact, after=after)
         panel_url = reverse("documents:contact-panel", kwargs={"contact_pk": contact.pk})
         may_upload = True
     for document in page.items:
@@ -95,7 +96,7 @@ def _upload(request, *, lead: Lead | None, contact: Contact):
         if job is not None:
             ensure_may_act_on(request.membership, job)
         try:
-            document = services.document_upload(
+            document = document_services.document_upload(
                 tenant=tenant,
                 file=data["file"],
                 contact=contact,
@@ -149,7 +150,7 @@ def _changed(request, document, done: str):
 
 
 def _changeable(request, document_pk: int):
-    document = selectors.document_get(tenant=request.tenant, document_id=document_pk)
+    document = document_selectors.document_get(tenant=request.tenant, document_id=document_pk)
     if document.lead is not None:
         ensure_may_act_on(request.membership, document.lead)
     return document
@@ -162,7 +163,7 @@ def document_visibility(request, document_pk: int):
     choice = request.POST.get("visible")
     if choice not in ("0", "1"):
         return HttpResponseBadRequest("Say whether the customer should see the document.")
-    document = services.document_set_visibility(
+    document = document_services.document_set_visibility(
         tenant=request.tenant,
         document=document,
         visible_to_customer=choice == "1",
@@ -179,7 +180,9 @@ def document_visibility(request, document_pk: int):
 @require_POST
 def document_delete(request, document_pk: int):
     document = _changeable(request, document_pk)
-    services.document_delete(tenant=request.tenant, document=document, actor=request.membership)
+    document_services.document_delete(
+        tenant=request.tenant, document=document, actor=request.membership
+    )
     return _changed(request, document, f"Removed {document.original_name}.")
 
 
@@ -187,7 +190,7 @@ def document_delete(request, document_pk: int):
 @require_GET
 def document_open(request, document_pk: int):
     """The panel's link: a fresh signed link for this member, so a page left open still works."""
-    document = selectors.document_get(tenant=request.tenant, document_id=document_pk)
+    document = document_selectors.document_get(tenant=request.tenant, document_id=document_pk)
     return redirect(document_download_url(document, audience=Audience.staff(request.membership)))
 
 
@@ -201,5 +204,5 @@ def document_download(request, token: str):
     except DownloadLinkExpired:
         minutes = int(LINK_MAX_AGE.total_seconds() // 60)
         return render(request, "documents/link_expired.html", {"minutes": minutes}, status=403)
-    document = selectors.document_get(tenant=request.tenant, document_id=document_id)
+    document = document_selectors.document_get(tenant=request.tenant, document_id=document_id)
     return document_file_response(document)

@@ -33,7 +33,8 @@ from comms.models import (
 )
 from crm.kit.claims import lock_due_rows
 from crm.models import Contact, Membership, NotificationLevel, Role, Tenant, User
-from crm.services import notification_create, timeline_record
+from crm.services.notifications import notification_create
+from crm.services.timeline import timeline_record
 from followups.models import (
     EnrolmentStatus,
     FollowUpType,

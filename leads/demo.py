@@ -13,8 +13,7 @@ import phonenumbers
 from django.utils import timezone
 
 from crm.models import AddressSource, Contact, Membership, PropertyType, Tenant
-from crm.services import contact_find_or_create, property_create
-from leads import services
+from crm.services.contacts import contact_find_or_create, property_create
 from leads.models import (
     AssignmentRule,
     Lead,
@@ -30,6 +29,12 @@ from leads.models import (
     Stage,
 )
 from leads.pipeline_templates import TEMPLATES
+from leads.services.activity import lead_record_touch
+from leads.services.configuration import pipeline_create_from_template
+from leads.services.leads import lead_create
+from leads.services.priorities import lead_rescore
+from leads.services.quotes import quote_save_draft
+from leads.services.stages import lead_mark_lost, lead_move_to_stage
 
 FLORIDA_SOURCES = [
     ("Web form", "0", 5),
@@ -160,9 +165,7 @@ def _members(tenant) -> dict[str, Membership]:
 def _seed_florida(tenant: Tenant) -> None:
     admin = Membership.objects.filter(tenant=tenant, role="admin").select_related("user").first()
     pipelines = {
-        key: services.pipeline_create_from_template(
-            tenant=tenant, actor=admin.user, template=TEMPLATES[key]
-        )
+        key: pipeline_create_from_template(tenant=tenant, actor=admin.user, template=TEMPLATES[key])
         for key in (RES, COM, INS)
     }
     sources = _sources(tenant, FLORIDA_SOURCES)
@@ -197,7 +200,7 @@ def _seed_florida(tenant: Tenant) -> None:
 
 
 def _seed_chargecars(tenant: Tenant) -> None:
-    pipeline = services.pipeline_create_from_template(
+    pipeline = pipeline_create_from_template(
         tenant=tenant,
         actor=None,
         template=TEMPLATES["ev-charger-install"],
@@ -265,7 +268,7 @@ def _replay(tenant, spec: DemoLead, contact, pipeline, sources, members, rng) ->
     step = days(rng.uniform(0.3, 2.4))
     created = entered_target - step * target
     owner = members.get(spec.owner) if spec.owner else None
-    lead = services.lead_create(
+    lead = lead_create(
         tenant=tenant,
         actor=None,
         contact=contact,
@@ -282,14 +285,14 @@ def _replay(tenant, spec: DemoLead, contact, pipeline, sources, members, rng) ->
         now=created,
     )
     if spec.touched:
-        services.lead_record_touch(
+        lead_record_touch(
             tenant=tenant, lead=lead, channel="phone", at=created + dt.timedelta(minutes=9)
         )
     for index in range(1, target + 1):
         lead.refresh_from_db()
         if lead.stage_id == stages[index].pk:
             continue
-        lead = services.lead_move_to_stage(
+        lead = lead_move_to_stage(
             tenant=tenant,
             actor=owner.user if owner else None,
             lead=lead,
@@ -298,12 +301,12 @@ def _replay(tenant, spec: DemoLead, contact, pipeline, sources, members, rng) ->
         )
     _history_money(tenant, lead, stages[target], entered_target)
     if spec.lost:
-        services.lead_mark_lost(
+        lead_mark_lost(
             tenant=tenant, actor=owner.user if owner else None, lead=lead, reason=spec.lost,
             note="Customer said so on the phone." if spec.lost != LostReason.OTHER else "Moved away",
         )  # fmt: skip
     lead.refresh_from_db()
-    services.lead_rescore(tenant=tenant, lead=lead, now=now)
+    lead_rescore(tenant=tenant, lead=lead, now=now)
     return lead
 
 
@@ -312,7 +315,7 @@ def _history_money(tenant, lead: Lead, stage: Stage, entered: dt.datetime) -> No
     quoted = stage.position >= 3 and lead.estimated_value
     if not quoted:
         return
-    quote = services.quote_save_draft(
+    quote = quote_save_draft(
         tenant=tenant,
         actor=None,
         lead=lead,

@@ -3,8 +3,8 @@ Published inside the transaction of the change, carrying the very rows the servi
 
 from dataclasses import dataclass
 
-from crm.models import Tenant, User
-from leads.models import Lead, Stage
+from crm.models import Brand, Tenant, User
+from leads.models import Lead, Quote, Stage
 
 
 @dataclass(frozen=True)
@@ -35,3 +35,17 @@ class LeadLost:
     lead: Lead
     reason: str
     actor: User | None
+
+
+@dataclass(frozen=True)
+class QuoteSent:
+    """A quote went to the customer, first time or again: its email, written from the quote, is
+    ready for the outbox. `idempotency_key` tells one sending from the next."""
+
+    tenant: Tenant
+    quote: Quote
+    brand: Brand | None
+    subject: str
+    body_text: str
+    idempotency_key: str
+    actor: User

@@ -6,15 +6,21 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from crm.models import Membership, Tenant
-from leads import selectors
+from crm.models import Membership, Role, Tenant
 from leads.aging import Aging, aging_filter
 from leads.models import LeadSource, LeadStatus, LeadType, Pipeline, Stage
+from leads.selectors import configuration as configuration_selectors
+from leads.selectors import search
 
 OWNER_SCOPES = [("mine", "My leads"), ("team", "Everyone"), ("unassigned", "Unassigned")]
 PRIORITY_BANDS = {"high": (40, None), "medium": (15, 39), "low": (None, 14)}
 SORT_CHOICES = [("priority", "Priority"), ("aging", "Longest in stage"), ("created", "Newest")]
 STATUS_CHOICES = [*LeadStatus.choices, ("all", "Any status")]
+
+
+def default_owner_scope(membership: Membership) -> str:
+    """A rep starts on their own leads, a manager on the whole team's."""
+    return "mine" if membership.role == Role.REP else "team"
 
 
 class LeadFilter(django_filters.FilterSet):
@@ -71,19 +77,23 @@ class LeadFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, tenant: Tenant, membership: Membership, **kwargs):
         data = data.copy() if data is not None else {}
         data.setdefault("status", LeadStatus.OPEN)
-        data.setdefault("scope", selectors.default_owner_scope(membership))
+        data.setdefault("scope", default_owner_scope(membership))
         data.setdefault("sort", "priority")
         super().__init__(data, *args, **kwargs)
         self.tenant, self.membership = tenant, membership
-        self.filters["owner"].queryset = selectors.assignable_members(tenant=tenant)
-        self.filters["pipeline"].queryset = selectors.pipelines_for_tenant(tenant=tenant)
+        self.filters["owner"].queryset = configuration_selectors.assignable_members(tenant=tenant)
+        self.filters["pipeline"].queryset = configuration_selectors.pipelines_for_tenant(
+            tenant=tenant
+        )
         # Archived stages stay filterable: leads may still sit in them (settings links here).
         self.filters["stage"].queryset = (
             Stage.objects.filter(tenant=tenant)
             .select_related("pipeline")
             .order_by("is_archived", "pipeline__position", "pipeline_id", "position", "id")
         )
-        self.filters["source"].queryset = selectors.lead_sources_for_tenant(tenant=tenant)
+        self.filters["source"].queryset = configuration_selectors.lead_sources_for_tenant(
+            tenant=tenant
+        )
         # The form is built on first use: only now, with every queryset in place.
         self.form.fields["stage"].label_from_instance = stage_label
 
@@ -107,7 +117,7 @@ class LeadFilter(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset, name, value):
-        return selectors.leads_matching(queryset, value)
+        return search.leads_matching(queryset, value)
 
     def filter_aging(self, queryset, name, value):
         stages = Stage.objects.filter(tenant=self.tenant)

@@ -2,7 +2,7 @@
 these, in order). Each runs inside the publisher's transaction."""
 
 from crm.events import CustomerWrote
-from leads.models import Lead, LeadStatus
+from leads.services.activity import leads_record_customer_reply
 
 
 def customer_reply_record(event: CustomerWrote) -> None:
@@ -10,6 +10,6 @@ def customer_reply_record(event: CustomerWrote) -> None:
     silence read it)."""
     if not event.awaits_answer:
         return
-    Lead.objects.filter(
-        tenant=event.tenant, contact=event.contact, status__in=(LeadStatus.OPEN, LeadStatus.WON)
-    ).update(last_customer_reply_at=event.received_at)
+    leads_record_customer_reply(
+        tenant=event.tenant, contact=event.contact, received_at=event.received_at
+    )

@@ -14,10 +14,14 @@ import phonenumbers
 from django.utils import timezone
 
 from crm.models import Contact, ContactEmail, Membership, Property, PropertyRole, Tenant, User
-from crm.services import contact_create, property_create, timeline_record
+from crm.services.contacts import contact_create, property_create
+from crm.services.timeline import timeline_record
 from documents.models import DocumentKind
-from leads import services as lead_services
 from leads.models import Lead, Pipeline, Quote, QuoteStatus, Stage
+from leads.services.activity import lead_record_touch
+from leads.services.leads import lead_create
+from leads.services.quotes import quote_save_draft
+from leads.services.stages import lead_move_to_stage
 from portal.models import DocumentRequest, JobInsurance, Onboarding, PortalAccess
 
 DEMO_CUSTOMER_EMAIL = "customer@demo.test"
@@ -126,7 +130,7 @@ def _replay(
     created: dt.datetime,
 ) -> Lead:
     stages = {stage.name: stage for stage in Stage.objects.filter(tenant=tenant, pipeline=pipeline)}
-    lead = lead_services.lead_create(
+    lead = lead_create(
         tenant=tenant,
         actor=None,
         contact=contact,
@@ -141,11 +145,11 @@ def _replay(
         announce=False,
         now=created,
     )
-    lead_services.lead_record_touch(
+    lead_record_touch(
         tenant=tenant, lead=lead, channel="phone", at=created + dt.timedelta(minutes=12)
     )
     for stage_name, at in moves:
-        lead = lead_services.lead_move_to_stage(
+        lead = lead_move_to_stage(
             tenant=tenant, actor=owner.user, lead=lead, stage=stages[stage_name], now=at
         )
     return lead
@@ -157,7 +161,7 @@ def _quote(
     """The job's quote as history: sent (and accepted) at those moments, on the customer's
     timeline, without emailing it now."""
     value = lead.estimated_value
-    quote = lead_services.quote_save_draft(
+    quote = quote_save_draft(
         tenant=tenant,
         actor=actor,
         lead=lead,

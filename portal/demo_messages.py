@@ -19,7 +19,7 @@ from comms.models import MessageChannel, MessageSource, MessageStatus, OutboundM
 from comms.outbox import message_schedule, message_send
 from comms.updates import update_template_get
 from crm.models import Contact, Membership, Tenant
-from crm.selectors import sending_brand
+from crm.selectors.brands import sending_brand
 from leads.models import Lead, Quote
 from leads.quote_links import quote_public_url
 from portal.demo import DEMO_CUSTOMER_EMAIL, DEMO_TENANT, OWNER_EMAIL

@@ -142,7 +142,7 @@ class LeadSourceFactory(TenantOwnedFactory):
 def pipeline_for(tenant, template=None, name: str = ""):
     """The tenant's pipeline built from a ready-made template (residential roofing by default)."""
     from leads.pipeline_templates import RESIDENTIAL_ROOFING
-    from leads.services import pipeline_create_from_template
+    from leads.services.configuration import pipeline_create_from_template
 
     template = template or RESIDENTIAL_ROOFING
     with tenant_context(tenant):
@@ -161,7 +161,7 @@ def stage_named(pipeline, name: str):
 
 def lead_for(world, pipeline=None, *, owner=None, **fields):
     """A lead for the world's contact and property, created the way staff create one."""
-    from leads.services import lead_create
+    from leads.services.leads import lead_create
 
     pipeline = pipeline or pipeline_for(world.tenant)
     with world.active():

@@ -270,11 +270,11 @@ def create_tenant(slug: str, name: str):
     from django.db import transaction
 
     from crm.models import Membership, Tenant, User
-    from crm.services import brand_save
+    from crm.services.workspace import brand_save
     from crm.tenancy import tenant_context
-    from leads import services
     from leads.models import LeadSource
     from leads.pipeline_templates import TEMPLATES
+    from leads.services.configuration import pipeline_create_from_template
 
     with transaction.atomic():
         tenant = Tenant.objects.create(
@@ -305,9 +305,7 @@ def create_tenant(slug: str, name: str):
                 is_default=True,
             )
             for key, _share in PIPELINES:
-                services.pipeline_create_from_template(
-                    tenant=tenant, actor=admin, template=TEMPLATES[key]
-                )
+                pipeline_create_from_template(tenant=tenant, actor=admin, template=TEMPLATES[key])
             for source_name, cost, points, _share in SOURCES:
                 LeadSource.objects.create(
                     tenant=tenant,
@@ -583,7 +581,7 @@ INSERT_SQL = {
             CASE WHEN status <> 'open' OR first_touch_at IS NOT NULL THEN 0
                  WHEN age >= interval '60 minutes' THEN 2
                  WHEN age >= interval '15 minutes' THEN 1 ELSE 0 END,
-            -- leads.services._search_document: lower-cased words of the reference, number,
+            -- leads.services.leads._search_document: lower-cased words of the reference, number,
             -- names, company, title, email and its local part, phone digits (E.164, national,
             -- last 7, last 4) and the address, in that order
             to_tsvector('simple', btrim(regexp_replace(lower(concat_ws(' ',
@@ -743,7 +741,7 @@ def write_volume(tenant, leads: int, seed: float, now, clock: Clock) -> int:
     from crm.models import Brand
     from crm.tenancy import tenant_context
     from leads.models import LeadCounter
-    from leads.selectors import lead_settings_get, untouched_after
+    from leads.selectors.settings import lead_settings_get, untouched_after
 
     with tenant_context(tenant):
         brand = Brand.objects.get(tenant=tenant, is_default=True)
@@ -824,8 +822,9 @@ def check_as_app(tenant, now, leads: int, first_number: int) -> None:
     from crm.tenancy import tenant_context
     from leads.models import Lead
     from leads.scoring import priority_score, score_parts
-    from leads.selectors import lead_queryset, lead_settings_get, untouched_after
-    from leads.services import _search_document
+    from leads.selectors.lists import lead_queryset
+    from leads.selectors.settings import lead_settings_get, untouched_after
+    from leads.services.leads import _search_document
 
     with transaction.atomic(), tenant_context(tenant):
         seen = Lead.objects.filter(tenant=tenant).count()

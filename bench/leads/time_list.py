@@ -106,18 +106,18 @@ def cursor_at(tenant, membership, params: dict, offset: int) -> tuple[str, int]:
 
     from crm.pagination import encode_cursor
     from crm.tenancy import tenant_context
-    from leads import selectors
     from leads.filters import LeadFilter
+    from leads.selectors.lists import SORT_ORDERS, lead_queryset
 
     with transaction.atomic(), tenant_context(tenant):
         lead_filter = LeadFilter(
             params,
-            queryset=selectors.lead_queryset(tenant=tenant),
+            queryset=lead_queryset(tenant=tenant),
             tenant=tenant,
             membership=membership,
         )
         filtered = lead_filter.qs  # validates the form, which sort_order reads
-        order = selectors.SORT_ORDERS[lead_filter.sort_order]
+        order = SORT_ORDERS[lead_filter.sort_order]
         names = [name.lstrip("-") for name in order]
         leads = filtered.order_by(*order)
         total = leads.count()

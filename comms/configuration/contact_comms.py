@@ -10,7 +10,8 @@ from django.db import transaction
 from comms.models import ContactCommsProfile, UpdateFrequency
 from comms.updates import contact_update_rhythm
 from crm.models import Channel, ConsentStatus, Contact, ContactConsent, Tenant, User
-from crm.services import consent_record, timeline_record
+from crm.services.consent import consent_record
+from crm.services.timeline import timeline_record
 
 STAFF_SOURCE_PREFIX = "staff: "
 # ContactConsent.source holds 64 characters, the prefix included.

@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from comms.models import MessageChannel, MessageTemplate, TemplateVariant
 from comms.preview import NO_LEAD
 from crm.models import Brand, Tenant
-from crm.selectors import brands_for_tenant
+from crm.selectors.brands import brands_for_tenant
 
 TEXTAREA_CLASS = "template-source"
 

@@ -10,7 +10,7 @@ from comms.configuration.preferences import staff_notification_preferences_save
 from comms.forms.preferences import MobileNumberForm, NotificationPreferencesForm
 from comms.selectors_preferences import staff_notification_preferences
 from crm.permissions import tenant_member_required
-from crm.services import user_phone_update
+from crm.services.members import user_phone_update
 
 
 @tenant_member_required

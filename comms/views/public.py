@@ -12,7 +12,7 @@ from comms import consent
 from comms.links import UnsubscribeTarget, unsubscribe_target
 from crm.kit.signed_tokens import tenant_from_token
 from crm.models import Channel, Tenant
-from crm.selectors import sending_brand
+from crm.selectors.brands import sending_brand
 
 
 def _invalid(request):

@@ -17,7 +17,7 @@ from crm.kit.redirects import safe_next
 from crm.models import Role
 from crm.permissions import MANAGERS, tenant_member_required
 from leads.permissions import ensure_may_act_on, may_act_on
-from leads.selectors import lead_get
+from leads.selectors.lists import lead_get
 
 PANEL = "comms/updates/_lead_panel.html"
 TABS = {"overdue": "Overdue", "soon": "Due within 7 days"}

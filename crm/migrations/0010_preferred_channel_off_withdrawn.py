@@ -1,7 +1,7 @@
 """Contacts who withdrew consent on their preferred channel (a STOP text) before the preferred
-channel followed (crm.services.consent_record now moves it): moved the same way, so their next
+channel followed (crm.services.consent.consent_record now moves it): moved the same way, so their next
 portal preferences save is not refused for a choice they never made. Self-contained: the
-historical models, the fallback order of crm.services.PREFERRED_CHANNEL_FALLBACKS."""
+historical models, the fallback order of crm.services.consent.PREFERRED_CHANNEL_FALLBACKS."""
 
 from django.db import migrations
 

@@ -10,7 +10,7 @@ from crm import auth
 from crm.forms import EmailLoginForm
 from crm.kit.redirects import safe_next
 from crm.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
-from crm.selectors import memberships_for_user
+from crm.selectors.members import memberships_for_user
 
 
 class LoginView(auth_views.LoginView):

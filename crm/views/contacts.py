@@ -9,9 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm import selectors, services
 from crm.forms import ContactForm
 from crm.permissions import tenant_member_required
+from crm.selectors.contacts import contact_get
+from crm.services import contacts as contact_services
+from crm.services.contacts import address_text, contact_address_confirm, contact_address_reject
 
 
 @tenant_member_required
@@ -20,7 +22,7 @@ def contact_create(request):
     form = ContactForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        contact = services.contact_create(
+        contact = contact_services.contact_create(
             tenant=request.tenant,
             actor=request.user,
             first_name=data["first_name"],
@@ -38,7 +40,7 @@ def contact_create(request):
 
 
 def _address_review(request, contact_pk: int, kind: str, address_pk: int, service, done):
-    contact = selectors.contact_get(tenant=request.tenant, contact_id=contact_pk)
+    contact = contact_get(tenant=request.tenant, contact_id=contact_pk)
     try:
         address = service(
             tenant=request.tenant,
@@ -50,7 +52,7 @@ def _address_review(request, contact_pk: int, kind: str, address_pk: int, servic
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, done % {"address": services.address_text(address)})
+        messages.success(request, done % {"address": address_text(address)})
     return redirect("contacts:detail", contact_pk=contact.pk)
 
 
@@ -62,7 +64,7 @@ REJECTED = _("%(address)s rejected and removed from this contact.")
 @require_POST
 def contact_email_confirm(request, contact_pk: int, contact_email_pk: int):
     """An unverified email is the contact's own: from now on it signs in to the portal."""
-    confirm = services.contact_address_confirm
+    confirm = contact_address_confirm
     return _address_review(request, contact_pk, "email", contact_email_pk, confirm, CONFIRMED)
 
 
@@ -70,19 +72,19 @@ def contact_email_confirm(request, contact_pk: int, contact_email_pk: int):
 @require_POST
 def contact_email_reject(request, contact_pk: int, contact_email_pk: int):
     """An unverified email is not the contact's: it is taken off the contact."""
-    reject = services.contact_address_reject
+    reject = contact_address_reject
     return _address_review(request, contact_pk, "email", contact_email_pk, reject, REJECTED)
 
 
 @tenant_member_required
 @require_POST
 def contact_phone_confirm(request, contact_pk: int, contact_phone_pk: int):
-    confirm = services.contact_address_confirm
+    confirm = contact_address_confirm
     return _address_review(request, contact_pk, "phone", contact_phone_pk, confirm, CONFIRMED)
 
 
 @tenant_member_required
 @require_POST
 def contact_phone_reject(request, contact_pk: int, contact_phone_pk: int):
-    reject = services.contact_address_reject
+    reject = contact_address_reject
     return _address_review(request, contact_pk, "phone", contact_phone_pk, reject, REJECTED)

@@ -1,15 +1,15 @@
 """The contact page's "Erasure" card (/contacts/<id>/erasure/), loaded by htmx after the page:
 the contact's erasure requests, and for managers and admins "Erase this contact" (with a typed
-confirmation) and "Decline the request". Writes go through crm.erasure."""
+confirmation) and "Decline the request". Writes go through crm.services.erasure."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from crm import erasure
 from crm.models import Contact, ErasureRequest
-from crm.permissions import tenant_member_required
+from crm.permissions import may_erase, tenant_member_required
+from crm.services.erasure import NOTE_MAX, contact_anonymise, erasure_request_decline
 
 PANEL = "crm/_contact_erasure_panel.html"
 PAGE = "crm/contact_erasure_page.html"
@@ -30,7 +30,7 @@ def _render(request, contact: Contact, *, errors: dict | None = None, data=None)
         "contact": contact,
         "requests": requests,
         "open_request": next((r for r in requests if r.status == "open"), None),
-        "may_erase": erasure.may_erase(request.membership),
+        "may_erase": may_erase(request.membership),
         "is_erased": any(r.status == "done" for r in requests),
         "confirm_word": CONFIRM_WORD,
         "errors": errors or {},
@@ -42,7 +42,7 @@ def _render(request, contact: Contact, *, errors: dict | None = None, data=None)
 
 
 def _ensure_may_erase(request) -> None:
-    if not erasure.may_erase(request.membership):
+    if not may_erase(request.membership):
         raise PermissionDenied("Only managers and admins handle erasure.")
 
 
@@ -61,10 +61,10 @@ def contact_erase(request, contact_pk: int):
     if data["confirm"].strip().upper() != CONFIRM_WORD:
         errors = {"confirm": f"Type {CONFIRM_WORD} to confirm: the erasure cannot be undone."}
         return _render(request, contact, errors=errors, data=data)
-    if len(data["note"]) > erasure.NOTE_MAX:
-        errors = {"note": f"Keep the note to {erasure.NOTE_MAX} characters."}
+    if len(data["note"]) > NOTE_MAX:
+        errors = {"note": f"Keep the note to {NOTE_MAX} characters."}
         return _render(request, contact, errors=errors, data=data)
-    erasure.contact_anonymise(
+    contact_anonymise(
         tenant=request.tenant, membership=request.membership, contact=contact, note=data["note"]
     )
     messages.success(request, "Contact erased. Their jobs' figures stay in the reports.")
@@ -82,7 +82,7 @@ def contact_erasure_decline(request, contact_pk: int):
     contact = _contact(request, contact_pk)
     data = {"decline_note": request.POST.get("note", "")}
     try:
-        erasure.erasure_request_decline(
+        erasure_request_decline(
             tenant=request.tenant,
             membership=request.membership,
             contact=contact,

@@ -2,14 +2,18 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from crm import selectors, services
 from crm.kit.redirects import safe_next
 from crm.models import Notification
 from crm.permissions import tenant_member_required
+from crm.selectors import notifications as notification_selectors
+from crm.selectors.notifications import notifications_for_user
+from crm.services.notifications import notification_mark_read, notifications_mark_all_read
 
 
 def _bell(request):
-    unread, latest = selectors.notification_bell(tenant=request.tenant, user=request.user)
+    unread, latest = notification_selectors.notification_bell(
+        tenant=request.tenant, user=request.user
+    )
     return render(
         request, "crm/notifications/bell.html", {"unread_count": unread, "notifications": latest}
     )
@@ -23,7 +27,7 @@ def notification_bell(request):
 
 @tenant_member_required
 def notification_list(request):
-    page = selectors.notifications_for_user(
+    page = notifications_for_user(
         tenant=request.tenant, user=request.user, after=request.GET.get("after")
     )
     return render(request, "crm/notifications/list.html", {"page": page})
@@ -33,7 +37,7 @@ def notification_list(request):
 @require_POST
 def notification_read(request, notification_pk: int):
     try:
-        notification = services.notification_mark_read(
+        notification = notification_mark_read(
             tenant=request.tenant, user=request.user, notification_id=notification_pk
         )
     except Notification.DoesNotExist as missing:
@@ -46,7 +50,7 @@ def notification_read(request, notification_pk: int):
 @tenant_member_required
 @require_POST
 def notification_read_all(request):
-    services.notifications_mark_all_read(tenant=request.tenant, user=request.user)
+    notifications_mark_all_read(tenant=request.tenant, user=request.user)
     if request.htmx:
         return _bell(request)
     return redirect("notifications:list")

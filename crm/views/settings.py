@@ -7,9 +7,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm import selectors, services
 from crm.forms import BrandForm, MemberInviteForm, MembershipForm, TenantProfileForm, TimeOffForm
 from crm.kit.access import admin_required
+from crm.selectors.audit import audit_entries
+from crm.selectors.brands import brand_get, brands_for_tenant
+from crm.selectors.members import membership_get, team_members, time_off_get, time_off_upcoming
+from crm.services import members as member_services
+from crm.services.members import membership_update, time_off_remove
+from crm.services.workspace import brand_save, tenant_update_profile
 
 
 @admin_required
@@ -20,7 +25,7 @@ def profile(request):
     form = TenantProfileForm(request.POST or None, instance=copy.copy(request.tenant))
     if request.method == "POST" and form.is_valid():
         changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
-        services.tenant_update_profile(
+        tenant_update_profile(
             tenant=request.tenant,
             actor=request.user,
             business_hours=form.cleaned_data["business_hours"],
@@ -33,17 +38,17 @@ def profile(request):
 
 @admin_required
 def brand_list(request):
-    brands = selectors.brands_for_tenant(tenant=request.tenant)
+    brands = brands_for_tenant(tenant=request.tenant)
     return render(request, "crm/settings/brands.html", {"brands": brands, "section": "brands"})
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def brand_edit(request, brand_pk: int | None = None):
-    brand = selectors.brand_get(tenant=request.tenant, brand_id=brand_pk) if brand_pk else None
+    brand = brand_get(tenant=request.tenant, brand_id=brand_pk) if brand_pk else None
     form = BrandForm(request.POST or None, instance=brand, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        saved = services.brand_save(
+        saved = brand_save(
             tenant=request.tenant,
             actor=request.user,
             brand=brand,
@@ -58,7 +63,7 @@ def brand_edit(request, brand_pk: int | None = None):
 
 @admin_required
 def team(request):
-    members = selectors.team_members(tenant=request.tenant)
+    members = team_members(tenant=request.tenant)
     return render(
         request,
         "crm/settings/team.html",
@@ -72,7 +77,7 @@ def member_invite(request):
     form = MemberInviteForm(request.POST)
     if form.is_valid():
         try:
-            invitation = services.member_invite(
+            invitation = member_services.member_invite(
                 tenant=request.tenant, actor=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
@@ -82,7 +87,7 @@ def member_invite(request):
             note = " They will get an email to choose a password." * invitation.invitation_sent
             messages.success(request, f"{email} joined the team.{note}")
             return redirect("settings:team")
-    members = selectors.team_members(tenant=request.tenant)
+    members = team_members(tenant=request.tenant)
     return render(
         request,
         "crm/settings/team.html",
@@ -92,7 +97,7 @@ def member_invite(request):
 
 
 def _member_page(request, membership, form, time_off_form, status: int = 200):
-    time_off = selectors.time_off_upcoming(tenant=request.tenant, membership=membership)
+    time_off = time_off_upcoming(tenant=request.tenant, membership=membership)
     return render(
         request,
         "crm/settings/member_form.html",
@@ -110,12 +115,12 @@ def _member_page(request, membership, form, time_off_form, status: int = 200):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request, membership_pk: int):
-    membership = selectors.membership_get(tenant=request.tenant, membership_id=membership_pk)
+    membership = membership_get(tenant=request.tenant, membership_id=membership_pk)
     form = MembershipForm(request.POST or None, instance=membership)
     if request.method == "POST" and form.is_valid():
         changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
         try:
-            services.membership_update(
+            membership_update(
                 tenant=request.tenant,
                 actor=request.user,
                 membership=membership,
@@ -134,11 +139,11 @@ def member_edit(request, membership_pk: int):
 @admin_required
 @require_POST
 def time_off_add(request, membership_pk: int):
-    membership = selectors.membership_get(tenant=request.tenant, membership_id=membership_pk)
+    membership = membership_get(tenant=request.tenant, membership_id=membership_pk)
     time_off_form = TimeOffForm(request.POST)
     if time_off_form.is_valid():
         try:
-            services.time_off_add(
+            member_services.time_off_add(
                 tenant=request.tenant,
                 actor=request.user,
                 membership=membership,
@@ -156,13 +161,13 @@ def time_off_add(request, membership_pk: int):
 @admin_required
 @require_POST
 def time_off_delete(request, time_off_pk: int):
-    time_off = selectors.time_off_get(tenant=request.tenant, time_off_id=time_off_pk)
-    services.time_off_remove(tenant=request.tenant, actor=request.user, time_off=time_off)
+    time_off = time_off_get(tenant=request.tenant, time_off_id=time_off_pk)
+    time_off_remove(tenant=request.tenant, actor=request.user, time_off=time_off)
     messages.success(request, f"Time off {time_off} removed for {time_off.membership.user}.")
     return redirect("settings:member-edit", membership_pk=time_off.membership_id)
 
 
 @admin_required
 def audit_log(request):
-    entries = selectors.audit_entries(tenant=request.tenant)
+    entries = audit_entries(tenant=request.tenant)
     return render(request, "crm/settings/audit.html", {"entries": entries, "section": "audit"})

@@ -21,7 +21,7 @@ from dashboards.tables import Cell, Table
 from followups.selectors.neglect import LIVE_STATUSES, neglect_flags_showing
 from leads.aging import Aging, StageCutoffs
 from leads.models import LeadStatus, Stage
-from leads.selectors import lead_settings_get, untouched_after
+from leads.selectors.settings import lead_settings_get, untouched_after
 
 COLOURS = (Aging.GREEN, Aging.ORANGE, Aging.RED)
 

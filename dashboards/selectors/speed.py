@@ -1,6 +1,6 @@
 """Speed to lead: how fast new leads get their first touch.
 
-A touch is what `Lead.first_touch_at` records (leads.services.lead_record_touch): the first
+A touch is what `Lead.first_touch_at` records (leads.services.activity.lead_record_touch): the first
 outbound touch by a person — a logged outbound call, a quote emailed, a follow-up completed that
 reached the customer. Automatic messages (a trigger's "thanks, we got your request") do not count,
 nor does a stage move on its own: nobody spoke to the customer. It is the clock the untouched-lead

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from crm.kit.formatting import short_datetime
 from crm.models import Contact, Membership, Tenant, User
-from crm.services import notification_create, timeline_record
+from crm.services.notifications import notification_create
+from crm.services.timeline import timeline_record
 from followups.models import (
     BUILTIN_TYPES,
     LONGEST_SLOT_MINUTES,
@@ -34,7 +35,7 @@ from followups.services.reminders import (
     reminders_schedule,
 )
 from leads.models import Lead
-from leads.services import lead_record_touch
+from leads.services.activity import lead_record_touch
 
 DEFAULT_REMINDERS = ((60, "in_app"),)
 

@@ -20,7 +20,8 @@ from django.utils import timezone
 from crm.kit.claims import lock_due_rows
 from crm.kit.formatting import short_datetime
 from crm.models import Membership, NotificationLevel, Role, Tenant
-from crm.services import notification_create, timeline_record
+from crm.services.notifications import notification_create
+from crm.services.timeline import timeline_record
 from followups.models import FollowUp, Status
 from followups.services.followups import lead_next_follow_up_refresh
 from followups.services.reminders import reminders_cancel, user_zone

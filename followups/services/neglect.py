@@ -26,7 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import NotificationLevel, Role, Tenant
-from crm.services import notifications_notify_roles, timeline_record
+from crm.services.notifications import notifications_notify_roles
+from crm.services.timeline import timeline_record
 from followups.models import OPEN_STATUSES, NeglectFlag, Priority, Source, Status
 from followups.selectors.configuration import follow_up_settings_get, neglect_thresholds
 from followups.selectors.neglect import (

@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crm.models import Contact, Membership, Tenant, User
-from crm.services import timeline_record
+from crm.services.timeline import timeline_record
 from followups.models import FollowUp, FollowUpSeries, FollowUpType, Priority, Source, Status
 from followups.services.followups import (
     DEFAULT_REMINDERS,

@@ -28,7 +28,7 @@ from comms.outbox import message_schedule
 from crm.kit.claims import claim_due_rows
 from crm.kit.formatting import short_datetime
 from crm.models import NotificationLevel, Tenant, User
-from crm.services import notification_create
+from crm.services.notifications import notification_create
 from followups.models import FollowUp, Reminder, ReminderChannel, ReminderStatus
 
 QUEUED_LEASE = dt.timedelta(minutes=5)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from crm.permissions import tenant_member_required
 from followups.selectors.neglect import neglect_flag_for_lead
-from leads.selectors import lead_get
+from leads.selectors.lists import lead_get
 
 
 @tenant_member_required

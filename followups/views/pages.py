@@ -18,7 +18,7 @@ from crm.kit.actions import all_errors
 from crm.kit.formatting import short_datetime
 from crm.kit.redirects import safe_next
 from crm.permissions import tenant_member_required
-from crm.selectors import contact_get
+from crm.selectors.contacts import contact_get
 from followups.forms.follow_ups import (
     RESCHEDULE_CHOICES,
     BulkForm,

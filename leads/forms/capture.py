@@ -8,9 +8,11 @@ from phonenumber_field.formfields import PhoneNumberField
 from crm.kit.csv_files import MAX_UPLOAD_BYTES
 from crm.kit.forms import MemberChoiceField
 from crm.models import Brand, Membership, Tenant
-from leads import capture, selectors
-from leads.capture import TokenCheck
+from leads import capture_links
+from leads.capture_links import TokenCheck
 from leads.models import LeadCaptureForm, LeadSource, Pipeline
+from leads.selectors import configuration as configuration_selectors
+from leads.services import capture
 
 
 def _current_or_live(queryset, current_id: int | None):
@@ -155,11 +157,11 @@ class WebLeadForm(forms.Form):
         old enough by the time they press again), else a fresh one."""
         if self.token_check in (TokenCheck.OK, TokenCheck.TOO_FAST):
             return self.data["form_token"]
-        return capture.capture_submission_token(self.capture_form)
+        return capture_links.capture_submission_token(self.capture_form)
 
     def clean_form_token(self) -> str:
         token = self.cleaned_data["form_token"]
-        self.token_check = capture.capture_submission_token_check(self.capture_form, token)
+        self.token_check = capture_links.capture_submission_token_check(self.capture_form, token)
         return token
 
     def clean(self):
@@ -207,9 +209,13 @@ class LeadImportForm(forms.Form):
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pipeline"].queryset = selectors.pipelines_for_tenant(tenant=tenant)
-        self.fields["source"].queryset = selectors.lead_sources_for_tenant(tenant=tenant)
-        self.fields["owner"].queryset = selectors.assignable_members(tenant=tenant)
+        self.fields["pipeline"].queryset = configuration_selectors.pipelines_for_tenant(
+            tenant=tenant
+        )
+        self.fields["source"].queryset = configuration_selectors.lead_sources_for_tenant(
+            tenant=tenant
+        )
+        self.fields["owner"].queryset = configuration_selectors.assignable_members(tenant=tenant)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -6,9 +6,9 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Brand, Contact, Membership, Property, PropertyType, Tenant
-from leads import selectors
 from leads.models import CallOutcome, Lead, LeadSource, LeadType, LostReason, Pipeline, Stage
-from leads.services import EDITABLE_LEAD_FIELDS
+from leads.selectors import configuration as configuration_selectors
+from leads.services.leads import EDITABLE_LEAD_FIELDS
 
 AUTO_ASSIGN = ""
 
@@ -68,10 +68,14 @@ class LeadCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.tenant, self.contact = tenant, contact
         self.fields["phone"].region = tenant.country
-        self.fields["pipeline"].queryset = selectors.pipelines_for_tenant(tenant=tenant)
-        self.fields["source"].queryset = selectors.lead_sources_for_tenant(tenant=tenant)
+        self.fields["pipeline"].queryset = configuration_selectors.pipelines_for_tenant(
+            tenant=tenant
+        )
+        self.fields["source"].queryset = configuration_selectors.lead_sources_for_tenant(
+            tenant=tenant
+        )
         self.fields["brand"].queryset = Brand.objects.filter(tenant=tenant, is_archived=False)
-        self.fields["owner"].queryset = selectors.assignable_members(tenant=tenant)
+        self.fields["owner"].queryset = configuration_selectors.assignable_members(tenant=tenant)
         self.fields["state"].initial = tenant.home_state
         if contact is not None:
             for name in ("first_name", "last_name", "company_name", "email", "phone"):
@@ -145,7 +149,9 @@ class LeadEditForm(forms.ModelForm):
             tenant=tenant, links__contact_id=self.instance.contact_id
         )
         self.fields["brand"].queryset = Brand.objects.filter(tenant=tenant, is_archived=False)
-        self.fields["source"].queryset = selectors.lead_sources_for_tenant(tenant=tenant)
+        self.fields["source"].queryset = configuration_selectors.lead_sources_for_tenant(
+            tenant=tenant
+        )
 
 
 class StagePickForm(forms.Form):
@@ -163,7 +169,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = selectors.assignable_members(tenant=tenant)
+        self.fields["owner"].queryset = configuration_selectors.assignable_members(tenant=tenant)
 
 
 class BulkAssignForm(AssignForm):

@@ -4,10 +4,10 @@ from django import forms
 from django.db.models import Q
 
 from crm.models import Membership, Tenant
-from leads import selectors
-from leads.configuration import STAGE_FIELDS
 from leads.models import AssignmentRule, LeadSettings, LeadSource, LeadType, Pipeline, Stage
 from leads.pipeline_templates import TEMPLATES
+from leads.selectors import configuration as configuration_selectors
+from leads.services.configuration import STAGE_FIELDS
 
 BLANK = ""
 
@@ -161,14 +161,14 @@ class AssignmentRuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         rule = self.instance
         # Archived pipelines and sources stay offered only to a rule that already names them.
-        self.fields["pipeline"].queryset = selectors.pipelines_for_tenant(
+        self.fields["pipeline"].queryset = configuration_selectors.pipelines_for_tenant(
             tenant=tenant, include_archived=True
         ).filter(Q(is_archived=False) | Q(pk=rule.pipeline_id))
-        self.fields["source"].queryset = selectors.lead_sources_for_tenant(
+        self.fields["source"].queryset = configuration_selectors.lead_sources_for_tenant(
             tenant=tenant, include_archived=True
         ).filter(Q(is_archived=False) | Q(pk=rule.source_id))
         self.fields["lead_type"].choices = [(BLANK, "Any type"), *LeadType.choices]
-        self.fields["members"].queryset = selectors.assignable_members(tenant=tenant)
+        self.fields["members"].queryset = configuration_selectors.assignable_members(tenant=tenant)
 
 
 class LeadSettingsForm(forms.ModelForm):

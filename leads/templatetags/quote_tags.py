@@ -29,5 +29,5 @@ def payment_summary(quotes, paid_total) -> PaymentSummary:
 
 @register.simple_tag
 def payment_summary_of(detail) -> PaymentSummary:
-    """{% payment_summary_of detail as summary %} with a leads.selectors.LeadDetail."""
+    """{% payment_summary_of detail as summary %} with a leads.selectors.details.LeadDetail."""
     return payment_summary(detail.quotes, detail.paid_total)

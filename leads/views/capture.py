@@ -14,11 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.kit.access import admin_required
 from crm.models import Tenant
-from crm.selectors import sending_brand
+from crm.selectors.brands import sending_brand
 from crm.tenancy import tenant_context
-from leads import capture, selectors
+from leads import capture_links
 from leads.forms.capture import CaptureFormSettingsForm, WebLeadForm
 from leads.models import LeadCaptureForm
+from leads.selectors import capture as capture_selectors
+from leads.selectors import configuration as configuration_selectors
+from leads.services import capture
 
 # --- The public form ----------------------------------------------------------------------------
 
@@ -31,13 +34,13 @@ def _render(request, template: str, tenant: Tenant, capture_form, *, status=200,
 
 # Other sites embed this page in an iframe: it alone lifts the frame bans (X-Frame-Options and
 # CSP frame-ancestors). It is exempt from the cookie-based CSRF check for the reasons given in
-# leads/capture.py: it acts for nobody, and a signed page token stops bots and replays instead.
+# leads/capture_links.py: it acts for nobody, and a signed page token stops bots and replays instead.
 @csrf_exempt
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
 @require_http_methods(["GET", "POST"])
 def lead_form(request, token: str):
-    resolved = capture.capture_form_resolve(token)
+    resolved = capture_selectors.capture_form_resolve(token)
     if resolved is None:
         return render(request, "leads/public/lead_form_gone.html", status=404)
     tenant, capture_form = resolved
@@ -78,7 +81,7 @@ def lead_form(request, token: str):
 
 
 def _embed(capture_form: LeadCaptureForm) -> dict:
-    url = capture.capture_form_public_url(capture_form)
+    url = capture_links.capture_form_public_url(capture_form)
     height = 860 if capture_form.ask_for_address else 660
     # Plain text, escaped again when the page shows it: the heading is the admin's own words.
     snippet = (
@@ -91,7 +94,7 @@ def _embed(capture_form: LeadCaptureForm) -> dict:
 @admin_required
 @require_GET
 def capture_form_list(request):
-    forms = selectors.capture_forms(tenant=request.tenant)
+    forms = configuration_selectors.capture_forms(tenant=request.tenant)
     return render(
         request,
         "leads/settings/capture_forms.html",
@@ -104,7 +107,7 @@ def capture_form_list(request):
 def capture_form_edit(request, capture_form_pk: int | None = None):
     tenant = request.tenant
     capture_form = (
-        selectors.capture_form_get(tenant=tenant, form_id=capture_form_pk)
+        configuration_selectors.capture_form_get(tenant=tenant, form_id=capture_form_pk)
         if capture_form_pk
         else None
     )
@@ -137,7 +140,9 @@ def capture_form_edit(request, capture_form_pk: int | None = None):
 @admin_required
 @require_POST
 def capture_form_rotate_key(request, capture_form_pk: int):
-    capture_form = selectors.capture_form_get(tenant=request.tenant, form_id=capture_form_pk)
+    capture_form = configuration_selectors.capture_form_get(
+        tenant=request.tenant, form_id=capture_form_pk
+    )
     capture.capture_form_rotate_key(
         tenant=request.tenant, actor=request.user, capture_form=capture_form
     )

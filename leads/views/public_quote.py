@@ -19,11 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.kit.signed_tokens import signed_token_read, tenant_from_token
 from crm.models import Membership, Tenant
 from crm.ratelimit import over_limit
-from crm.selectors import sending_brand
-from leads import services
+from crm.selectors.brands import sending_brand
 from leads.forms.quotes import QuoteAcceptForm, QuoteDeclineForm
 from leads.models import Quote, QuoteLine, QuoteStatus
 from leads.quote_links import QUOTE_LINK_MAX_AGE, QUOTE_LINK_SALT
+from leads.services import quotes
 
 ANSWERS_PER_WINDOW = 20
 ANSWER_WINDOW = dt.timedelta(minutes=10)
@@ -128,7 +128,7 @@ def _render_page(request, tenant: Tenant, quote: Quote, *, error: str = "", **fo
 def quote_page(request, tenant: Tenant, quote: Quote):
     # Staff checking the link they sent do not count as the customer opening it.
     if quote.status == QuoteStatus.SENT and not _is_team_member(request, tenant):
-        services.quote_mark_viewed(tenant=tenant, quote=quote)
+        quotes.quote_mark_viewed(tenant=tenant, quote=quote)
         quote = _load_quote(tenant, quote.pk)
     return _render_page(request, tenant, quote)
 
@@ -141,9 +141,7 @@ def quote_accept(request, tenant: Tenant, quote: Quote):
     if not form.is_valid():
         return _render_page(request, tenant, quote, accept_form=form)
     try:
-        services.quote_accept(
-            tenant=tenant, quote=quote, signed_name=form.cleaned_data["full_name"]
-        )
+        quotes.quote_accept(tenant=tenant, quote=quote, signed_name=form.cleaned_data["full_name"])
     except ValidationError as exc:
         return _answer_refused(request, tenant, quote, exc)
     return redirect("public:quote", token=_token(request))
@@ -157,7 +155,7 @@ def quote_decline(request, tenant: Tenant, quote: Quote):
     if not form.is_valid():
         return _render_page(request, tenant, quote, decline_form=form)
     try:
-        services.quote_reject(
+        quotes.quote_reject(
             tenant=tenant,
             quote=quote,
             reason=form.cleaned_data["reason"],

@@ -8,16 +8,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.kit.formatting import money
 from crm.permissions import tenant_member_required
-from leads import selectors, services
 from leads.forms.quotes import PaymentForm, QuoteForm, quote_line_formset
 from leads.models import Lead, Quote, QuoteStatus
 from leads.permissions import ensure_may_act_on, may_act_on
 from leads.quote_links import quote_public_url
+from leads.selectors import details, lists
+from leads.services import payments, quotes
 from leads.templatetags.quote_tags import payment_summary
 
 
 def _lead_for_action(request, lead_pk: int) -> Lead:
-    lead = selectors.lead_get(tenant=request.tenant, lead_id=lead_pk)
+    lead = lists.lead_get(tenant=request.tenant, lead_id=lead_pk)
     ensure_may_act_on(request.membership, lead)
     return lead
 
@@ -54,7 +55,7 @@ def _editor(request, lead: Lead, quote: Quote | None):
         )
     if form.is_valid() and lines.is_valid():
         try:
-            saved = services.quote_save_draft(
+            saved = quotes.quote_save_draft(
                 tenant=request.tenant,
                 actor=request.user,
                 lead=lead,
@@ -86,7 +87,7 @@ def quote_create(request, lead_pk: int):
 @require_http_methods(["GET", "POST"])
 def quote_edit(request, lead_pk: int, quote_pk: int):
     lead = _lead_for_action(request, lead_pk)
-    quote = selectors.quote_get(tenant=request.tenant, lead=lead, quote_id=quote_pk)
+    quote = details.quote_get(tenant=request.tenant, lead=lead, quote_id=quote_pk)
     if quote.status != QuoteStatus.DRAFT:
         messages.error(request, "Only a draft can be changed; make a new quote instead.")
         return redirect("leads:quote-detail", lead_pk=lead.pk, quote_pk=quote.pk)
@@ -96,8 +97,8 @@ def quote_edit(request, lead_pk: int, quote_pk: int):
 @tenant_member_required
 @require_GET
 def quote_detail(request, lead_pk: int, quote_pk: int):
-    lead = selectors.lead_get(tenant=request.tenant, lead_id=lead_pk)
-    quote = selectors.quote_get(tenant=request.tenant, lead=lead, quote_id=quote_pk)
+    lead = lists.lead_get(tenant=request.tenant, lead_id=lead_pk)
+    quote = details.quote_get(tenant=request.tenant, lead=lead, quote_id=quote_pk)
     context = {
         "lead": lead,
         "quote": quote,
@@ -114,10 +115,10 @@ def quote_detail(request, lead_pk: int, quote_pk: int):
 @require_POST
 def quote_send(request, lead_pk: int, quote_pk: int):
     lead = _lead_for_action(request, lead_pk)
-    quote = selectors.quote_get(tenant=request.tenant, lead=lead, quote_id=quote_pk)
+    quote = details.quote_get(tenant=request.tenant, lead=lead, quote_id=quote_pk)
     again = quote.status != QuoteStatus.DRAFT
     try:
-        services.quote_send(tenant=request.tenant, actor=request.user, quote=quote)
+        quotes.quote_send(tenant=request.tenant, actor=request.user, quote=quote)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -133,13 +134,13 @@ def quote_send(request, lead_pk: int, quote_pk: int):
 @require_http_methods(["GET", "POST"])
 def payment_create(request, lead_pk: int):
     lead = _lead_for_action(request, lead_pk)
-    detail = selectors.lead_detail(tenant=request.tenant, lead_id=lead.pk)
+    detail = details.lead_detail(tenant=request.tenant, lead_id=lead.pk)
     summary = payment_summary(detail.quotes, detail.paid_total)
     initial = {"amount": summary.balance_due} if summary.balance_due else {}
     form = PaymentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            payment = services.payment_record(
+            payment = payments.payment_record(
                 tenant=request.tenant, actor=request.user, lead=lead, **form.cleaned_data
             )
         except ValidationError as exc:

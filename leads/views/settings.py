@@ -1,5 +1,5 @@
 """/settings/ pages where admins configure leads: pipelines and their stages, lead sources,
-assignment rules and speed to lead. Every write goes through leads.configuration."""
+assignment rules and speed to lead. Every write goes through leads.services.configuration."""
 
 import copy
 from urllib.parse import urlencode
@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.kit.access import admin_required
 from crm.models import Tenant
-from leads import configuration, selectors
 from leads.aging import describe_delay
 from leads.forms.settings import (
     AssignmentRuleForm,
@@ -31,7 +30,10 @@ from leads.models import (
     Pipeline,
     Stage,
 )
-from leads.services import eligible_members
+from leads.selectors import configuration as configuration_selectors
+from leads.selectors import settings as settings_selectors
+from leads.services import configuration
+from leads.services.assignment import eligible_members
 
 
 def _direction(request) -> str:
@@ -49,7 +51,7 @@ def _stage_leads_url(stage: Stage) -> str:
 @admin_required
 @require_GET
 def pipeline_list(request):
-    pipelines = list(selectors.pipelines_with_counts(tenant=request.tenant))
+    pipelines = list(configuration_selectors.pipelines_with_counts(tenant=request.tenant))
     return render(
         request,
         "leads/settings/pipelines.html",
@@ -77,7 +79,7 @@ def pipeline_create(request):
 
 
 def _stages_for_page(tenant: Tenant, pipeline: Pipeline) -> list[Stage]:
-    stages = selectors.stages_with_counts(tenant=tenant, pipeline=pipeline)
+    stages = configuration_selectors.stages_with_counts(tenant=tenant, pipeline=pipeline)
     for stage in stages:
         stage.delay_text = describe_delay(stage)
         stage.leads_url = _stage_leads_url(stage)
@@ -88,7 +90,7 @@ def _stages_for_page(tenant: Tenant, pipeline: Pipeline) -> list[Stage]:
 @admin_required
 @require_GET
 def pipeline_detail(request, pipeline_pk: int):
-    pipeline = selectors.pipeline_get(tenant=request.tenant, pipeline_id=pipeline_pk)
+    pipeline = configuration_selectors.pipeline_get(tenant=request.tenant, pipeline_id=pipeline_pk)
     stages = _stages_for_page(request.tenant, pipeline)
     return render(
         request,
@@ -100,7 +102,7 @@ def pipeline_detail(request, pipeline_pk: int):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def pipeline_edit(request, pipeline_pk: int):
-    pipeline = selectors.pipeline_get(tenant=request.tenant, pipeline_id=pipeline_pk)
+    pipeline = configuration_selectors.pipeline_get(tenant=request.tenant, pipeline_id=pipeline_pk)
     # A copy: validating writes the submitted values onto the instance the heading shows.
     form = PipelineForm(request.POST or None, instance=copy.copy(pipeline))
     if request.method == "POST" and form.is_valid():
@@ -123,7 +125,7 @@ def pipeline_edit(request, pipeline_pk: int):
 @admin_required
 @require_POST
 def pipeline_move(request, pipeline_pk: int):
-    pipeline = selectors.pipeline_get(tenant=request.tenant, pipeline_id=pipeline_pk)
+    pipeline = configuration_selectors.pipeline_get(tenant=request.tenant, pipeline_id=pipeline_pk)
     try:
         configuration.pipeline_move(
             tenant=request.tenant,
@@ -146,7 +148,7 @@ def _stage_values(form: StageForm) -> dict:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def stage_create(request, pipeline_pk: int):
-    pipeline = selectors.pipeline_get(tenant=request.tenant, pipeline_id=pipeline_pk)
+    pipeline = configuration_selectors.pipeline_get(tenant=request.tenant, pipeline_id=pipeline_pk)
     form = StageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -168,7 +170,7 @@ def stage_create(request, pipeline_pk: int):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def stage_edit(request, stage_pk: int):
-    stage = selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
+    stage = configuration_selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
     form = StageForm(request.POST or None, instance=copy.copy(stage))
     if request.method == "POST" and form.is_valid():
         try:
@@ -190,7 +192,7 @@ def stage_edit(request, stage_pk: int):
 @admin_required
 @require_POST
 def stage_move(request, stage_pk: int):
-    stage = selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
+    stage = configuration_selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
     try:
         configuration.stage_move(
             tenant=request.tenant, actor=request.user, stage=stage, direction=_direction(request)
@@ -201,7 +203,7 @@ def stage_move(request, stage_pk: int):
 
 
 def _set_archived(request, stage_pk: int, archived: bool):
-    stage = selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
+    stage = configuration_selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
     try:
         leads_in_stage = configuration.stage_set_archived(
             tenant=request.tenant, actor=request.user, stage=stage, archived=archived
@@ -243,7 +245,7 @@ def stage_restore(request, stage_pk: int):
 @admin_required
 @require_POST
 def stage_delete(request, stage_pk: int):
-    stage = selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
+    stage = configuration_selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
     try:
         configuration.stage_delete(tenant=request.tenant, actor=request.user, stage=stage)
     except ValidationError as error:
@@ -259,7 +261,7 @@ def stage_delete(request, stage_pk: int):
 @admin_required
 @require_GET
 def source_list(request):
-    sources = selectors.lead_sources_with_counts(tenant=request.tenant)
+    sources = configuration_selectors.lead_sources_with_counts(tenant=request.tenant)
     return render(
         request, "leads/settings/sources.html", {"sources": sources, "section": "sources"}
     )
@@ -269,7 +271,9 @@ def source_list(request):
 @require_http_methods(["GET", "POST"])
 def source_edit(request, source_pk: int | None = None):
     source = (
-        selectors.lead_source_get(tenant=request.tenant, source_id=source_pk) if source_pk else None
+        configuration_selectors.lead_source_get(tenant=request.tenant, source_id=source_pk)
+        if source_pk
+        else None
     )
     form = LeadSourceForm(
         request.POST or None,
@@ -317,7 +321,7 @@ def _next_members(request, rule: AssignmentRule | None) -> dict:
 @admin_required
 @require_GET
 def assignment(request):
-    rules = list(selectors.assignment_rules(tenant=request.tenant))
+    rules = list(configuration_selectors.assignment_rules(tenant=request.tenant))
     context = {"rules": rules, "section": "assignment"}
     if not rules:
         context.update(_next_members(request, None))
@@ -325,7 +329,9 @@ def assignment(request):
 
 
 def _rule_for(request, rule_pk: int) -> AssignmentRule:
-    return get_object_or_404(selectors.assignment_rules(tenant=request.tenant), pk=rule_pk)
+    return get_object_or_404(
+        configuration_selectors.assignment_rules(tenant=request.tenant), pk=rule_pk
+    )
 
 
 @admin_required
@@ -393,7 +399,7 @@ def rule_delete(request, rule_pk: int):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def speed_to_lead(request):
-    current = selectors.lead_settings_get(tenant=request.tenant)
+    current = settings_selectors.lead_settings_get(tenant=request.tenant)
     form = LeadSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         try:

@@ -6,7 +6,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from crm.models import Contact, ContactEmail, ContactPhone, PhoneKind, PropertyContact, Tenant
-from crm.selectors import sending_brand
+from crm.selectors.brands import sending_brand
 from portal.addresses import SignInAddress
 from portal.auth import PortalCustomer
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from crm.kit.csv_files import spreadsheet_safe
 from crm.privacy import DataSubject, ExportKind, export_kinds
-from crm.services import timeline_record
+from crm.services.timeline import timeline_record
 from portal.auth import PortalCustomer
 from portal.selectors.jobs import portal_jobs
 

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from comms.models import OutboundMessage, Purpose
 from comms.outbox import message_schedule
 from crm.models import Contact, Tenant, User
-from crm.selectors import sending_brand
+from crm.selectors.brands import sending_brand
 from portal.models import ChallengeChannel
 
 

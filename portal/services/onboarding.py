@@ -33,7 +33,8 @@ from crm.models import (
     Tenant,
     User,
 )
-from crm.services import address_mark_verified, property_create, timeline_record
+from crm.services.contacts import address_mark_verified, property_create
+from crm.services.timeline import timeline_record
 from documents.models import DocumentKind
 from leads.models import Lead
 from portal import tokens

@@ -15,7 +15,8 @@ from django.db import transaction
 from comms.models import ContactCommsProfile, MessageChannel, UpdateFrequency
 from comms.updates import contact_update_rhythm
 from crm.models import Channel, ConsentStatus, Contact, ContactConsent, Language
-from crm.services import consent_record, timeline_record
+from crm.services.consent import consent_record
+from crm.services.timeline import timeline_record
 from portal.auth import PortalCustomer
 
 CONSENT_SOURCE = "customer portal"

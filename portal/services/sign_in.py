@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from comms.models import MessageSource, MessageStatus, OutboundMessage
 from crm.models import Contact, PhoneKind, Tenant, User
 from crm.phones import e164
-from crm.services import timeline_record
+from crm.services.timeline import timeline_record
 from crm.tenancy import tenant_context
 from portal import tokens
 from portal.addresses import SignInAddress

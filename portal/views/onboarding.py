@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.permissions import tenant_member_required
-from crm.selectors import contact_get
+from crm.selectors.contacts import contact_get
 from portal.auth import portal_customer_required
 from portal.forms.onboarding import (
     CodeEntryForm,

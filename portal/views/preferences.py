@@ -9,8 +9,9 @@ from django.http import FileResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm.erasure import erasure_request_create, open_erasure_request
 from crm.models import ErasureHow
+from crm.selectors.erasure import open_erasure_request
+from crm.services.erasure import erasure_request_create
 from portal.auth import portal_customer_required
 from portal.selectors.preferences import preferences_form
 from portal.services import data_export, preferences

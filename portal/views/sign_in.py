@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.kit.redirects import safe_next
 from crm.models import Tenant
-from crm.selectors import sending_brand
+from crm.selectors.brands import sending_brand
 from crm.tenancy import tenant_context
 from portal import throttle, tokens
 from portal.addresses import SignInAddress

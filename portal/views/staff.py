@@ -4,7 +4,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from crm.permissions import tenant_member_required
-from crm.selectors import contact_get
+from crm.selectors.contacts import contact_get
 from portal.services.sign_in import portal_invite
 
 

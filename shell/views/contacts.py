@@ -4,16 +4,17 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 
-from crm import selectors
 from crm.permissions import tenant_member_required
+from crm.selectors import contacts as contact_selectors
+from crm.selectors.contacts import contact_get, contact_timeline
 from followups.selectors_sequences import sequences_to_enrol_in
-from leads.selectors import leads_for_contact
+from leads.selectors.details import leads_for_contact
 from portal.selectors.onboarding import portal_access_for_contact
 
 
 @tenant_member_required
 def contact_list(request):
-    page = selectors.contact_list(
+    page = contact_selectors.contact_list(
         tenant=request.tenant, search=request.GET.get("q", ""), after=request.GET.get("after")
     )
     query = request.GET.get("q", "")
@@ -27,10 +28,10 @@ def contact_list(request):
 
 @tenant_member_required
 def contact_detail(request, contact_pk: int):
-    contact = selectors.contact_get(tenant=request.tenant, contact_id=contact_pk)
+    contact = contact_get(tenant=request.tenant, contact_id=contact_pk)
     context = {
         "contact": contact,
-        "timeline": selectors.contact_timeline(tenant=request.tenant, contact=contact),
+        "timeline": contact_timeline(tenant=request.tenant, contact=contact),
         "leads": leads_for_contact(tenant=request.tenant, contact=contact),
         "portal_access": portal_access_for_contact(tenant=request.tenant, contact=contact),
     }

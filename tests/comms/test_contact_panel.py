@@ -19,9 +19,9 @@ from comms.models import (
     UpdateFrequency,
 )
 from crm.models import ConsentStatus, ContactConsent, TimelineEvent
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from leads.models import Lead
-from leads.services import lead_move_to_stage
+from leads.services.stages import lead_move_to_stage
 from tests.conftest import queries_for, sign_in
 from tests.factories import ContactFactory, lead_for, message_template_for, stage_named
 

@@ -22,7 +22,7 @@ from comms.models import (
     SandboxDelivery,
 )
 from crm.models import ConsentStatus, Notification, TimelineEvent
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from followups.models import Source
 from followups.services.followups import follow_up_create
 from leads import services as lead_services

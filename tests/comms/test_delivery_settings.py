@@ -24,9 +24,9 @@ from comms.models import (
 from comms.policy import comms_settings_get
 from comms.tasks import refresh_update_rhythms
 from crm.models import Role
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from leads.models import Lead
-from leads.services import lead_move_to_stage
+from leads.services.stages import lead_move_to_stage
 from tests.conftest import sign_in
 from tests.factories import lead_for, message_template_for, stage_named
 

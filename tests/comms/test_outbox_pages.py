@@ -384,7 +384,7 @@ def test_only_a_failed_message_can_be_sent_again(admin_client, world):
 
 def test_message_retry_is_checked_again_by_the_policy_when_sent(world):
     message = _failed(world)
-    from crm.services import consent_record
+    from crm.services.consent import consent_record
 
     with world.active():
         consent_record(

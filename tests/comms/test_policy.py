@@ -13,7 +13,7 @@ from comms.links import unsubscribe_url
 from comms.models import ContactCommsProfile, MessageSource, MessageStatus, OutboundMessage
 from comms.policy import next_allowed_time
 from crm.models import ConsentStatus, ContactConsent, TimelineEvent
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from tests.factories import message_template_for
 
 pytestmark = pytest.mark.django_db

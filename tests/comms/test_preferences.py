@@ -19,7 +19,7 @@ from comms.models import (
     StaffNotificationPreference,
 )
 from crm.models import Role
-from crm.services import notification_create
+from crm.services.notifications import notification_create
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

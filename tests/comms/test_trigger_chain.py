@@ -15,9 +15,9 @@ from comms.models import (
     TriggerStep,
 )
 from crm.models import TimelineEvent
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from followups.models import FollowUp
-from leads import services as lead_services
+from leads.services.stages import lead_move_to_stage
 from tests.factories import (
     ContactEmailFactory,
     ContactFactory,
@@ -78,7 +78,7 @@ def _another_contact(world):
 
 def _move(world, lead, stage_name, now):
     with world.active(), time_machine.travel(now, tick=False):
-        return lead_services.lead_move_to_stage(
+        return lead_move_to_stage(
             tenant=world.tenant,
             actor=world.rep.user,
             lead=lead,

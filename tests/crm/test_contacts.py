@@ -68,7 +68,7 @@ def test_brand_choices_are_tenant_scoped(client, world, other_world):
 class TestPreferredChannelAfterWithdrawal:
     def _withdraw(self, world, contact, channel, source="STOP reply"):
         from crm.models import ConsentStatus
-        from crm.services import consent_record
+        from crm.services.consent import consent_record
 
         with world.active():
             consent_record(

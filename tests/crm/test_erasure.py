@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comms.models import MessageStatus, OutboundMessage
-from crm.erasure import ErasureReport, contact_anonymise
 from crm.models import (
     ConsentStatus,
     ContactConsent,
@@ -21,11 +20,13 @@ from crm.models import (
     Property,
     TimelineEvent,
 )
-from crm.services import consent_record, timeline_record
+from crm.services.consent import consent_record
+from crm.services.erasure import ErasureReport, contact_anonymise
+from crm.services.timeline import timeline_record
 from documents.models import Document
-from documents.services import document_upload
-from leads import services as lead_services
+from documents.services.documents import document_upload
 from leads.models import Lead, LostReason, Payment, Quote, Stage, StageVisit
+from leads.services.stages import lead_move_to_stage
 from portal.auth import PortalCustomer
 from portal.models import PortalAccess
 from portal.services.data_export import write_json
@@ -66,7 +67,7 @@ def _erasable(world):
     gutter = factories.lead_for(world, contact=contact, place=own, owner=world.rep)
     with world.active():
         stage = Stage.objects.filter(pipeline_id=roof.pipeline_id).order_by("position")[1]
-        lead_services.lead_move_to_stage(tenant=tenant, actor=None, lead=roof, stage=stage)
+        lead_move_to_stage(tenant=tenant, actor=None, lead=roof, stage=stage)
         Lead.objects.filter(pk=gutter.pk).update(
             status="lost", lost_reason=LostReason.PRICE, lost_note=f"{NAME[0]} said {SAID}"
         )
@@ -338,7 +339,7 @@ class TestContactAnonymise:
 
 class TestDecline:
     def test_a_manager_declines_an_open_request_with_a_reason(self, client, world):
-        from crm.erasure import erasure_request_create
+        from crm.services.erasure import erasure_request_create
 
         with world.active():
             erasure_request_create(tenant=world.tenant, contact=world.contact)

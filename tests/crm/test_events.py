@@ -10,7 +10,7 @@ from django.conf import settings
 
 from comms.events import EmailBounced
 from crm.events import ConsentRecorded, CustomerWrote, NotificationsCreated, publish, subscribers
-from leads.events import LeadCreated, LeadLost, LeadStageEntered
+from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteSent
 
 
 def _names(table):
@@ -30,6 +30,7 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
             "comms.handlers.update_rhythm_reset",
             "followups.handlers.sequences_stop_on_lost",
         ],
+        QuoteSent: ["comms.handlers.quote_email_schedule"],
         NotificationsCreated: ["comms.handlers.staff_copies_schedule"],
         ConsentRecorded: ["followups.handlers.sequences_stop_on_unsubscribe"],
         EmailBounced: ["followups.handlers.sequences_stop_on_bounce"],

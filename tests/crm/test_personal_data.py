@@ -7,7 +7,6 @@ import dataclasses
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from crm.erasure import ErasureReport
 from crm.models import Contact
 from crm.privacy import (
     BLANK,
@@ -17,6 +16,7 @@ from crm.privacy import (
     personal_models,
     undeclared_personal_fields,
 )
+from crm.services.erasure import ErasureReport
 from portal.services import data_export
 from tickets.models import TicketAttachment, TicketMessage
 

@@ -29,7 +29,9 @@ from followups.selectors.neglect import neglected_lead_ids
 from followups.services.neglect import neglect_sweep
 from leads.models import Lead, LeadStatus, LostReason
 from leads.pipeline_templates import COMMERCIAL_ROOFING
-from leads.services import lead_create, lead_mark_lost, lead_record_touch
+from leads.services.activity import lead_record_touch
+from leads.services.leads import lead_create
+from leads.services.stages import lead_mark_lost
 from tests.conftest import sign_in
 from tests.dashboards.scopes import scope_for
 from tests.factories import ContactFactory, MembershipFactory, pipeline_for, stage_named

@@ -30,7 +30,7 @@ from dashboards.selectors.lost import (
     lost_report,
 )
 from leads.models import LeadSource, LostReason, Quote, QuoteStatus
-from leads.services import lead_mark_lost, lead_reopen
+from leads.services.stages import lead_mark_lost, lead_reopen
 from tests.conftest import sign_in
 from tests.dashboards.scopes import scope_for
 from tests.factories import MembershipFactory, lead_for, pipeline_for

@@ -16,7 +16,8 @@ from dashboards.selectors.figures import Figures
 from dashboards.views import SECTION_TABLES
 from leads.models import LeadSource
 from leads.pipeline_templates import COMMERCIAL_ROOFING
-from leads.services import lead_create, lead_record_touch
+from leads.services.activity import lead_record_touch
+from leads.services.leads import lead_create
 from tests.conftest import queries_for, sign_in
 from tests.factories import MembershipFactory, lead_for, pipeline_for
 

@@ -33,7 +33,7 @@ from dashboards.selectors.sources import (
 )
 from leads.models import LeadSource, LostReason, Quote, QuoteStatus
 from leads.pipeline_templates import COMMERCIAL_ROOFING
-from leads.services import lead_mark_lost, lead_move_to_stage
+from leads.services.stages import lead_mark_lost, lead_move_to_stage
 from tests.conftest import sign_in
 from tests.dashboards.scopes import scope_for
 from tests.factories import lead_for, pipeline_for, stage_named

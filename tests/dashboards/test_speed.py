@@ -27,7 +27,8 @@ from dashboards.selectors.speed import speed_figures
 from followups.models import Outcome
 from followups.services.followups import follow_up_complete, follow_up_create, follow_up_type_get
 from leads.models import CallOutcome, Lead
-from leads.services import lead_create, lead_log_call
+from leads.services.activity import lead_log_call
+from leads.services.leads import lead_create
 from tests.dashboards.scopes import scope_for
 from tests.factories import MembershipFactory, pipeline_for
 

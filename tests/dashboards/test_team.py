@@ -47,7 +47,8 @@ from followups.services.followups import (
 )
 from followups.services.missed import follow_ups_mark_missed
 from leads.models import LostReason
-from leads.services import lead_create, lead_mark_lost, lead_move_to_stage
+from leads.services.leads import lead_create
+from leads.services.stages import lead_mark_lost, lead_move_to_stage
 from tests.dashboards.scopes import scope_for
 from tests.factories import MembershipFactory, lead_for, pipeline_for, stage_named
 from tickets.models import Priority

@@ -7,9 +7,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from documents import services
 from documents.downloads import Audience, document_download_token, document_download_url
 from documents.models import DocumentKind
+from documents.services import documents as document_services
 from tests.conftest import sign_in
 from tests.documents import samples
 from tests.factories import lead_for
@@ -19,7 +19,7 @@ from tests.factories import lead_for
 def document(world):
     lead = lead_for(world, owner=world.rep)
     with world.active():
-        return services.document_upload(
+        return document_services.document_upload(
             tenant=world.tenant,
             file=samples.upload('Claim "final".pdf', samples.pdf()),
             contact=lead.contact,
@@ -106,7 +106,9 @@ def test_a_deleted_documents_link_is_not_found(client, world, document):
     sign_in(client, world.rep)
     url = _staff_url(document, world.rep)
     with world.active():
-        services.document_delete(tenant=world.tenant, document=document, actor=world.manager)
+        document_services.document_delete(
+            tenant=world.tenant, document=document, actor=world.manager
+        )
     assert client.get(url).status_code == 404
 
 

@@ -7,8 +7,8 @@ from django.template.defaultfilters import filesizeformat
 from django.test import Client
 from django.urls import reverse
 
-from documents import services
 from documents.models import Document, DocumentKind
+from documents.services import documents as document_services
 from tests import factories
 from tests.conftest import queries_for, sign_in
 from tests.documents import samples
@@ -29,7 +29,7 @@ def _panel(lead) -> str:
 def _add(world, lead, count=1, **fields):
     with world.active():
         for index in range(count):
-            services.document_upload(
+            document_services.document_upload(
                 tenant=world.tenant,
                 file=samples.upload(f"photo {index}.png", samples.png()),
                 contact=lead.contact,

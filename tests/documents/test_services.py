@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from crm.models import Notification, TimelineEvent
-from documents import selectors, services
 from documents.models import Document, DocumentKind
+from documents.selectors import documents as document_selectors
+from documents.services import documents as document_services
 from tests import factories
 from tests.documents import samples
 from tests.factories import lead_for
@@ -29,7 +30,7 @@ def _upload(world, *, lead=None, name="roof.png", content=None, **fields):
     """An upload by the rep (or the customer), inside the tenant's context as a request is; an
     error inside that context dooms the test's transaction, so refusals are awaited inside it."""
     fields.setdefault("actor", None if fields.get("uploaded_by_contact") else world.rep)
-    return services.document_upload(
+    return document_services.document_upload(
         tenant=world.tenant,
         file=samples.upload(name, content or samples.png()),
         contact=fields.pop("contact", lead.contact if lead else world.contact),
@@ -123,13 +124,13 @@ def test_an_upload_has_exactly_one_uploader_and_the_job_of_its_contact(world, le
 def test_sharing_is_on_the_timeline_and_the_customer_sees_only_the_sharing(world, lead):
     document = _upload(world, lead=lead)
     with world.active():
-        services.document_set_visibility(
+        document_services.document_set_visibility(
             tenant=world.tenant, document=document, visible_to_customer=True, actor=world.manager
         )
-        services.document_set_visibility(
+        document_services.document_set_visibility(
             tenant=world.tenant, document=document, visible_to_customer=True, actor=world.manager
         )  # already shared: nothing more happens
-        services.document_set_visibility(
+        document_services.document_set_visibility(
             tenant=world.tenant, document=document, visible_to_customer=False, actor=world.manager
         )
         events = list(
@@ -151,12 +152,14 @@ def test_deleting_keeps_the_row_and_removes_the_bytes(
     document = _upload(world, lead=lead)
     stored = document.file.name
     with world.active(), django_capture_on_commit_callbacks(execute=True):
-        services.document_delete(tenant=world.tenant, document=document, actor=world.manager)
+        document_services.document_delete(
+            tenant=world.tenant, document=document, actor=world.manager
+        )
     with world.active():
         document.refresh_from_db()
-        assert selectors.documents_for_lead(tenant=world.tenant, lead=lead).items == []
+        assert document_selectors.documents_for_lead(tenant=world.tenant, lead=lead).items == []
         with pytest.raises(Http404):
-            selectors.document_get(tenant=world.tenant, document_id=document.pk)
+            document_selectors.document_get(tenant=world.tenant, document_id=document.pk)
         event = TimelineEvent.objects.get(tenant=world.tenant, kind="document.deleted")
     assert document.deleted_by == world.manager
     assert document.deleted_at is not None
@@ -170,8 +173,12 @@ def test_a_customer_removes_only_their_own_uploads(world, lead):
     ours = _upload(world, lead=lead, visible_to_customer=True)
     with world.active():
         with pytest.raises(ValidationError, match="only the files you uploaded"):
-            services.document_delete(tenant=world.tenant, document=ours, by_contact=world.contact)
-        services.document_delete(tenant=world.tenant, document=theirs, by_contact=world.contact)
+            document_services.document_delete(
+                tenant=world.tenant, document=ours, by_contact=world.contact
+            )
+        document_services.document_delete(
+            tenant=world.tenant, document=theirs, by_contact=world.contact
+        )
         theirs.refresh_from_db()
     assert theirs.deleted_by_contact == world.contact
 
@@ -192,14 +199,14 @@ def test_a_customer_sees_shared_documents_of_their_contacts_and_properties_and_t
             visible_to_customer=True)  # fmt: skip
     deleted = _upload(world, lead=lead, name="gone.png", visible_to_customer=True)
     with world.active():
-        services.document_delete(tenant=world.tenant, document=deleted, actor=world.admin)
-        page = selectors.documents_for_customer(
+        document_services.document_delete(tenant=world.tenant, document=deleted, actor=world.admin)
+        page = document_selectors.documents_for_customer(
             tenant=world.tenant, contact_ids=[world.contact.pk], property_ids=[world.property.pk]
         )
         seen = {document.original_name for document in page.items}
         assert seen == {shared.original_name, own_upload.original_name, on_property.original_name}
         assert (
-            selectors.document_for_customer_get(
+            document_selectors.document_for_customer_get(
                 tenant=world.tenant,
                 document_id=shared.pk,
                 contact_ids=[world.contact.pk],
@@ -208,7 +215,7 @@ def test_a_customer_sees_shared_documents_of_their_contacts_and_properties_and_t
             == shared
         )
         with pytest.raises(Http404):
-            selectors.document_for_customer_get(
+            document_selectors.document_for_customer_get(
                 tenant=world.tenant,
                 document_id=shared.pk,
                 contact_ids=[neighbour.pk],
@@ -225,8 +232,8 @@ def test_the_panels_page_through_every_document_once(world, lead):
     for index in range(7):
         _upload(world, lead=lead, name=f"photo {index}.png")
     with world.active():
-        first = selectors.documents_for_lead(tenant=world.tenant, lead=lead, per_page=4)
-        second = selectors.documents_for_lead(
+        first = document_selectors.documents_for_lead(tenant=world.tenant, lead=lead, per_page=4)
+        second = document_selectors.documents_for_lead(
             tenant=world.tenant, lead=lead, per_page=4, after=first.next_cursor
         )
     names = [document.original_name for document in first.items + second.items]

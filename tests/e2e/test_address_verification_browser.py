@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from crm.models import ContactEmail, ContactPhone, Tenant
 from crm.tenancy import tenant_context
-from leads import capture
+from leads import capture_links
 from leads.models import LeadCaptureForm
 from portal.demo import DEMO_CUSTOMER_EMAIL
 from tests.e2e.conftest import screenshot, sign_in
@@ -26,7 +26,7 @@ def test_a_form_naming_a_customer_leaves_an_unverified_phone_for_staff(page_at, 
         assert customer_email.is_verified  # the demo customer signs in to the portal
         customer = customer_email.contact
     form_path = reverse(
-        "public:lead-form", kwargs={"token": capture.capture_form_token(capture_form)}
+        "public:lead-form", kwargs={"token": capture_links.capture_form_token(capture_form)}
     )
 
     phone = page_at(375, 740)

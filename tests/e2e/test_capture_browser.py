@@ -7,7 +7,7 @@ from django.urls import reverse
 from config.celery import app as celery_app
 from crm.models import ContactEmail, Tenant
 from crm.tenancy import tenant_context
-from leads import capture
+from leads import capture_links
 from leads.models import Lead, LeadCaptureForm
 from tests.e2e.conftest import screenshot, sign_in
 
@@ -31,7 +31,9 @@ def test_a_visitor_sends_the_web_form_from_a_phone(page_at, demo):
     with tenant_context(tenant):
         capture_form = LeadCaptureForm.objects.get()
         leads_before = Lead.objects.count()
-    path = reverse("public:lead-form", kwargs={"token": capture.capture_form_token(capture_form)})
+    path = reverse(
+        "public:lead-form", kwargs={"token": capture_links.capture_form_token(capture_form)}
+    )
     page = page_at(375, 740)
     page.goto(page.base + path)
     assert page.locator("h1").inner_text() == capture_form.heading

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from comms.keywords import sms_keyword_handle
 from crm.models import ConsentStatus, Contact, Membership, Tenant
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from crm.tenancy import tenant_context
 from portal.demo import DEMO_CUSTOMER_EMAIL, OWNER_EMAIL
 from tests.e2e.conftest import screenshot, sign_in

@@ -4,9 +4,9 @@ import pytest
 
 from crm.models import Contact, Membership, Role, Tenant
 from crm.tenancy import tenant_context
-from leads.configuration import assignment_rule_save, stage_set_archived
 from leads.models import LeadType
-from leads.services import lead_create
+from leads.services.configuration import assignment_rule_save, stage_set_archived
+from leads.services.leads import lead_create
 from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import LeadSourceFactory, pipeline_for, stage_named
 

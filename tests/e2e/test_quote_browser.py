@@ -15,8 +15,9 @@ from comms import outbox
 from comms.models import SandboxDelivery
 from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
-from leads import services
 from leads.models import Lead, Quote
+from leads.services.leads import lead_create
+from leads.services.quotes import quote_save_draft, quote_send
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 
@@ -41,7 +42,7 @@ def sent_quote(demo) -> SentQuote:
     pipeline = factories.pipeline_for(tenant)
     with tenant_context(tenant):
         rep = Membership.objects.select_related("user").get(user__email="rep@demo.test")
-        lead = services.lead_create(
+        lead = lead_create(
             tenant=tenant,
             actor=rep.user,
             contact=contact,
@@ -50,7 +51,7 @@ def sent_quote(demo) -> SentQuote:
             owner=rep,
             title="Roof replacement",
         )
-        quote = services.quote_save_draft(
+        quote = quote_save_draft(
             tenant=tenant,
             actor=rep.user,
             lead=lead,
@@ -64,7 +65,7 @@ def sent_quote(demo) -> SentQuote:
             ],
         )
     with tenant_context(tenant):
-        services.quote_send(tenant=tenant, actor=rep.user, quote=quote)
+        quote_send(tenant=tenant, actor=rep.user, quote=quote)
         # What a worker does a few seconds later: the sandbox records the email.
         for message_id in outbox.outbox_claim_due(tenant=tenant):
             outbox.message_send(tenant=tenant, message_id=message_id)

@@ -17,7 +17,8 @@ from followups.selectors.neglect import neglected_lead_ids
 from followups.services import followups as services
 from followups.services.configuration import follow_up_settings_save, stage_neglect_save
 from followups.services.neglect import neglect_sweep
-from leads.services import lead_log_call, lead_mark_lost
+from leads.services.activity import lead_log_call
+from leads.services.stages import lead_mark_lost
 from tests.conftest import sign_in
 from tests.factories import ContactFactory, lead_for, pipeline_for
 

@@ -16,7 +16,7 @@ from comms.links import UnsubscribeTarget
 from comms.models import MessageStatus, OutboundMessage
 from comms.outbox import DeliveryEvent
 from crm.models import Notification, TimelineEvent
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from followups import sequences
 from followups.demo_sequences import seed_sequences
 from followups.models import (

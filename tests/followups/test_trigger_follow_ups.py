@@ -13,8 +13,9 @@ from comms import triggers
 from comms.demo_templates import seed_templates
 from comms.demo_triggers import seed_triggers
 from followups.models import FollowUp, Status
-from leads import services as lead_services
 from leads.models import Lead
+from leads.services.payments import payment_record
+from leads.services.stages import lead_mark_lost, lead_move_to_stage
 from tests.factories import lead_for, pipeline_for, stage_named, trigger_for
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ DAY = dt.timedelta(days=1)
 def _move(world, lead, stage_name, at):
     with world.active(), time_machine.travel(at, tick=False):
         lead.refresh_from_db()
-        return lead_services.lead_move_to_stage(
+        return lead_move_to_stage(
             tenant=world.tenant,
             actor=None,
             lead=lead,
@@ -165,7 +166,7 @@ def test_a_lost_lead_drops_its_trigger_follow_ups_except_an_escalation(world):
     lead = lead_for(world, pipeline, owner=world.rep)
     _move(world, lead, "Quote sent", AFTERNOON)
     with world.active(), time_machine.travel(AFTERNOON + DAY, tick=False):
-        lead_services.lead_mark_lost(tenant=world.tenant, actor=None, lead=lead, reason="price")
+        lead_mark_lost(tenant=world.tenant, actor=None, lead=lead, reason="price")
     assert {f.subject: f.status for f in _follow_ups(world, lead)} == {
         "Call": Status.CANCELLED,
         "Why?": Status.PENDING,
@@ -211,7 +212,7 @@ def test_a_paid_job_gets_a_thank_you_call_and_a_review_request(world):
     paid_at = AFTERNOON + 30 * DAY
     with world.active(), time_machine.travel(paid_at, tick=False):
         lead.refresh_from_db()
-        lead_services.payment_record(
+        payment_record(
             tenant=world.tenant,
             actor=world.manager.user,
             lead=lead,

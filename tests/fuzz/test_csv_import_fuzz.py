@@ -1,4 +1,4 @@
-"""Fuzzing the lead CSV import (leads/capture.py) with hypothesis: files of good rows mixed with
+"""Fuzzing the lead CSV import (leads/services/imports.py) with hypothesis: files of good rows mixed with
 junk rows (any text in any column: quotes, newlines, formulas, right-to-left marks, huge numbers)
 and sometimes a line that is not CSV at all.
 
@@ -14,9 +14,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from crm.kit.csv_files import ImportFileError
 from crm.models import ContactEmail
-from leads import capture
 from leads.models import Lead, LeadImportStatus
+from leads.services import imports as lead_imports
 from tests.factories import pipeline_for
 from tests.fuzz.budget import any_text, fuzz_settings, rolled_back
 from tests.leads.test_import import COLUMNS
@@ -61,14 +62,14 @@ def test_any_upload_is_refused_in_words_or_every_row_is_imported_or_explained(
     with rolled_back(), world.active():
         leads_before = Lead.objects.filter(tenant=world.tenant).count()
         try:
-            lead_import = capture.lead_import_preview(
+            lead_import = lead_imports.lead_import_preview(
                 tenant=world.tenant,
                 actor=world.admin.user,
                 filename="leads.csv",
                 raw=raw,
                 pipeline=pipeline_for(world.tenant),
             )
-        except capture.ImportFileError as refused:
+        except ImportFileError as refused:
             assert refused.messages and all(refused.messages)
             assert tail or not good_rows, "a well-formed file with good rows refused"
             return
@@ -79,10 +80,12 @@ def test_any_upload_is_refused_in_words_or_every_row_is_imported_or_explained(
         rejected_lines = {entry["line"] for entry in rejected}
         assert len(rejected_lines) == len(rejected)
 
-        assert capture.lead_import_start(
+        assert lead_imports.lead_import_start(
             tenant=world.tenant, actor=world.admin.user, lead_import=lead_import
         )
-        while capture.lead_import_run_batch(tenant=world.tenant, lead_import_id=lead_import.pk):
+        while lead_imports.lead_import_run_batch(
+            tenant=world.tenant, lead_import_id=lead_import.pk
+        ):
             pass
         lead_import.refresh_from_db()
         assert lead_import.status == LeadImportStatus.DONE

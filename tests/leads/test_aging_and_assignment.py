@@ -6,12 +6,13 @@ import zoneinfo
 import pytest
 
 from crm.models import Notification, Role, TimeOff
-from leads import services
 from leads.aging import Aging, StageCutoffs, aging_filter, cutoff
 from leads.models import AssignmentRule, Lead, LeadType
 from leads.pipeline_templates import COMMERCIAL_ROOFING
 from leads.progress import build_progress
-from leads.selectors import stages_by_pipeline
+from leads.selectors.configuration import stages_by_pipeline
+from leads.services.assignment import lead_assign
+from leads.services.stages import lead_move_to_stage
 from tests import factories
 from tests.factories import lead_for, pipeline_for, stage_named
 
@@ -48,7 +49,7 @@ def test_a_stage_turns_orange_then_red_and_the_filter_agrees(world):
 
     lead = lead_for(world, pipeline, owner=world.rep)
     with world.active():
-        services.lead_move_to_stage(
+        lead_move_to_stage(
             tenant=world.tenant, actor=None, lead=lead, stage=inspection, now=entered
         )
         stages = list(pipeline.stages.all())
@@ -69,14 +70,14 @@ def test_the_progress_bar_has_a_segment_per_stage_and_tints_the_past(world):
         lead.first_touch_at = created + dt.timedelta(minutes=5)
         lead.save(update_fields=["first_touch_at"])
         # Contacted in 30 minutes (on time), then two weeks before the inspection was booked.
-        services.lead_move_to_stage(
+        lead_move_to_stage(
             tenant=world.tenant,
             actor=None,
             lead=lead,
             stage=stage_named(pipeline, "Contacted"),
             now=created + dt.timedelta(minutes=30),
         )
-        services.lead_move_to_stage(
+        lead_move_to_stage(
             tenant=world.tenant,
             actor=None,
             lead=lead,
@@ -201,6 +202,6 @@ def test_reassigning_notifies_the_new_owner_and_lands_on_the_timeline(world):
     lead = lead_for(world, owner=world.rep)
     other = _rep(world)
     with world.active():
-        services.lead_assign(tenant=world.tenant, actor=world.manager.user, lead=lead, owner=other)
+        lead_assign(tenant=world.tenant, actor=world.manager.user, lead=lead, owner=other)
         assert Notification.objects.filter(recipient=other.user).count() == 1
         assert lead.timeline.filter(kind="lead.assigned").count() == 2

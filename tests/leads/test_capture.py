@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Channel, ConsentStatus, Contact, ContactConsent, TimelineEvent
-from leads import capture
+from leads import capture_links
 from leads.models import Lead, LeadCaptureForm, LeadSource
+from leads.selectors import capture as capture_selectors
+from leads.services import capture
 from tests import factories
 from tests.conftest import sign_in
 from tests.factories import pipeline_for
@@ -36,7 +38,9 @@ def _capture_form(world, **fields) -> LeadCaptureForm:
 
 
 def _form_url(capture_form) -> str:
-    return reverse("public:lead-form", kwargs={"token": capture.capture_form_token(capture_form)})
+    return reverse(
+        "public:lead-form", kwargs={"token": capture_links.capture_form_token(capture_form)}
+    )
 
 
 def _submit(client, capture_form, *, seconds_ago=10, ip="10.0.0.1", token=None, **fields):
@@ -48,7 +52,8 @@ def _submit(client, capture_form, *, seconds_ago=10, ip="10.0.0.1", token=None, 
         "phone": "",
         "message": "Water comes through the ceiling when it rains.",
         "website": "",
-        "form_token": token or capture.capture_submission_token(capture_form, issued_at=issued_at),
+        "form_token": token
+        or capture_links.capture_submission_token(capture_form, issued_at=issued_at),
         **fields,
     }
     return client.post(_form_url(capture_form), data, REMOTE_ADDR=ip)
@@ -91,7 +96,7 @@ def test_the_page_shows_the_form_with_a_hidden_honeypot_and_a_token(client, worl
     assert 'autocomplete="off"' in honeypot.group(0) and 'type="hidden"' not in honeypot.group(0)
     token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
     later = timezone.now() + dt.timedelta(seconds=5)
-    assert capture.capture_submission_token_check(capture_form, token, now=later) == "ok"
+    assert capture_links.capture_submission_token_check(capture_form, token, now=later) == "ok"
     assert "csrfmiddlewaretoken" not in page
 
     without_address = _capture_form(world, name="Short form", ask_for_address=False)
@@ -160,7 +165,7 @@ def test_a_known_email_or_a_differently_written_phone_reuses_the_contact(client,
 
 def test_a_too_quick_submission_saves_nothing_and_keeps_the_input(client, world):
     capture_form = _capture_form(world)
-    token = capture.capture_submission_token(capture_form)
+    token = capture_links.capture_submission_token(capture_form)
     response = _submit(client, capture_form, token=token, name="Speedy Bot", seconds_ago=0)
     page = response.content.decode()
     assert response.status_code == 400
@@ -176,7 +181,7 @@ def test_an_old_or_foreign_token_is_refused_with_a_fresh_one(client, world):
     other_form = _capture_form(world, name="Other form")
     stale = _submit(client, capture_form, seconds_ago=60 * 60 * 25)
     assert stale.status_code == 400 and "open for a long time" in stale.content.decode()
-    foreign_token = capture.capture_submission_token(
+    foreign_token = capture_links.capture_submission_token(
         other_form, issued_at=timezone.now() - dt.timedelta(minutes=1)
     )
     foreign = _submit(client, capture_form, token=foreign_token)
@@ -185,7 +190,7 @@ def test_an_old_or_foreign_token_is_refused_with_a_fresh_one(client, world):
     assert missing.status_code == 400
     fresh = re.search(r'name="form_token" value="([^"]+)"', missing.content.decode()).group(1)
     later = timezone.now() + dt.timedelta(seconds=4)
-    assert capture.capture_submission_token_check(capture_form, fresh, now=later) == "ok"
+    assert capture_links.capture_submission_token_check(capture_form, fresh, now=later) == "ok"
     assert _leads(world) == []
 
 
@@ -199,7 +204,7 @@ def test_a_filled_honeypot_is_thanked_and_saves_nothing(client, world):
 
 def test_sending_the_same_page_twice_makes_one_lead(client, world):
     capture_form = _capture_form(world)
-    token = capture.capture_submission_token(
+    token = capture_links.capture_submission_token(
         capture_form, issued_at=timezone.now() - dt.timedelta(seconds=30)
     )
     first = _submit(client, capture_form, token=token)
@@ -245,7 +250,7 @@ def test_bad_rotated_and_switched_off_links_answer_404(client, world):
     capture_form = _capture_form(world)
     old_url = _form_url(capture_form)
     assert client.get("/f/not-a-signed-token/").status_code == 404
-    forged = capture.capture_form_token(capture_form)[:-2] + "xx"
+    forged = capture_links.capture_form_token(capture_form)[:-2] + "xx"
     assert client.get(f"/f/{forged}/").status_code == 404
 
     with world.active():
@@ -275,7 +280,10 @@ def test_a_link_names_its_own_tenant_only(client, world, other_world):
     assert _leads(world) == []
     (lead,) = _leads(other_world)
     assert lead.pipeline == elsewhere.pipeline
-    assert capture.capture_form_resolve(capture.capture_form_token(capture_form))[1] == capture_form
+    assert (
+        capture_selectors.capture_form_resolve(capture_links.capture_form_token(capture_form))[1]
+        == capture_form
+    )
 
 
 # --- Admin pages --------------------------------------------------------------------------------
@@ -304,7 +312,7 @@ def test_an_admin_creates_a_form_and_gets_the_code_to_embed(client, world):
         "lead-settings:capture-form-edit", kwargs={"capture_form_pk": capture_form.pk}
     )
     page = client.get(response.url).content.decode()
-    public_url = capture.capture_form_public_url(capture_form)
+    public_url = capture_links.capture_form_public_url(capture_form)
     assert public_url.startswith("http") and "/f/" in public_url
     # The token carries a timestamp: the page may have signed it a second earlier.
     signed_part = public_url.rsplit(":", 2)[0] + ":"  # before the timestamp and signature

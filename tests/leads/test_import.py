@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from crm.kit.csv_files import MAX_UPLOAD_BYTES
 from crm.models import Contact, Notification, TimelineEvent
-from leads import capture
 from leads.models import Lead, LeadImport, LeadImportStatus
+from leads.services import imports as lead_imports
 from leads.tasks import run_lead_import
 from tests import factories
 from tests.conftest import queries_for, sign_in
@@ -300,11 +300,11 @@ def test_a_large_file_imports_in_batches_and_shows_its_progress(client, world):
     _upload(client, world, "First name,Last name,Email\n" + rows)
     lead_import = _the_import(world)
     with world.active():
-        assert capture.lead_import_start(
+        assert lead_imports.lead_import_start(
             tenant=world.tenant, actor=world.manager.user, lead_import=lead_import
         )
         progress = []
-        while capture.lead_import_run_batch(
+        while lead_imports.lead_import_run_batch(
             tenant=world.tenant, lead_import_id=lead_import.pk, batch_size=2
         ):
             progress.append(LeadImport.objects.get().report["progress"]["position"])
@@ -312,7 +312,9 @@ def test_a_large_file_imports_in_batches_and_shows_its_progress(client, world):
             assert "<progress" in polled and 'hx-trigger="every 2s"' in polled
         assert progress == [2, 4]
         assert LeadImport.objects.get().status == LeadImportStatus.DONE
-        assert not capture.lead_import_run_batch(tenant=world.tenant, lead_import_id=lead_import.pk)
+        assert not lead_imports.lead_import_run_batch(
+            tenant=world.tenant, lead_import_id=lead_import.pk
+        )
     assert _lead_count(world) == 5
     done = client.get(_detail(lead_import), HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in done and "leads created" in done
@@ -422,7 +424,7 @@ def test_an_import_tells_each_owner_once_not_once_per_lead(world):
     pipeline = pipeline_for(world.tenant)
     rows = "".join(f"Person {n},person{n}@example.com\n" for n in range(20))
     with world.active():
-        lead_import = capture.lead_import_preview(
+        lead_import = lead_imports.lead_import_preview(
             tenant=world.tenant,
             actor=world.admin.user,
             filename="expo.csv",
@@ -430,10 +432,12 @@ def test_an_import_tells_each_owner_once_not_once_per_lead(world):
             pipeline=pipeline,
             owner=world.rep,
         )
-        capture.lead_import_start(
+        lead_imports.lead_import_start(
             tenant=world.tenant, actor=world.admin.user, lead_import=lead_import
         )
-        while capture.lead_import_run_batch(tenant=world.tenant, lead_import_id=lead_import.pk):
+        while lead_imports.lead_import_run_batch(
+            tenant=world.tenant, lead_import_id=lead_import.pk
+        ):
             pass
         titles = list(
             Notification.objects.filter(recipient=world.rep.user).values_list("title", flat=True)
@@ -444,7 +448,7 @@ def test_an_import_tells_each_owner_once_not_once_per_lead(world):
 def test_previews_never_imported_are_dropped_after_a_week(world):
     pipeline = pipeline_for(world.tenant)
     with world.active():
-        lead_import = capture.lead_import_preview(
+        lead_import = lead_imports.lead_import_preview(
             tenant=world.tenant,
             actor=world.admin.user,
             filename="old.csv",
@@ -452,7 +456,7 @@ def test_previews_never_imported_are_dropped_after_a_week(world):
             pipeline=pipeline,
         )
         later = lead_import.created_at + dt.timedelta(days=6)
-        assert capture.lead_imports_purge_stale(tenant=world.tenant, now=later) == 0
+        assert lead_imports.lead_imports_purge_stale(tenant=world.tenant, now=later) == 0
         later = lead_import.created_at + dt.timedelta(days=8)
-        assert capture.lead_imports_purge_stale(tenant=world.tenant, now=later) == 1
+        assert lead_imports.lead_imports_purge_stale(tenant=world.tenant, now=later) == 1
         assert not LeadImport.objects.exists()

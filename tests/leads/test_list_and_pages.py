@@ -8,8 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Contact, Role
-from leads import services
 from leads.models import Lead, LeadStatus, SavedLeadFilter
+from leads.services.activity import lead_add_note
+from leads.services.leads import lead_create
+from leads.services.priorities import lead_rescore
+from leads.services.stages import lead_move_to_next_stage, lead_move_to_stage
 from tests import factories
 from tests.conftest import queries_for, sign_in
 from tests.factories import lead_for, pipeline_for, stage_named
@@ -48,7 +51,7 @@ def test_filters_by_stage_source_aging_priority_and_search(client, world):
     _lead_with_contact(world, "Fresh", owner=world.rep, source=source)
     stale = _lead_with_contact(world, "Stale", owner=world.rep, estimated_value=Decimal("90000"))
     with world.active():
-        services.lead_move_to_stage(
+        lead_move_to_stage(
             tenant=world.tenant,
             actor=None,
             lead=stale,
@@ -56,7 +59,7 @@ def test_filters_by_stage_source_aging_priority_and_search(client, world):
             now=timezone.now() - dt.timedelta(days=30),
         )
         stale.refresh_from_db()
-        services.lead_rescore(tenant=world.tenant, lead=stale)
+        lead_rescore(tenant=world.tenant, lead=stale)
     sign_in(client, world.rep)
 
     def first_names(**params):
@@ -79,7 +82,7 @@ def test_sorting_by_aging_puts_the_longest_waiting_first(client, world):
     older = _lead_with_contact(world, "Older", owner=world.rep)
     _lead_with_contact(world, "Newer", owner=world.rep)
     with world.active():
-        services.lead_move_to_stage(
+        lead_move_to_stage(
             tenant=world.tenant,
             actor=None,
             lead=older,
@@ -94,7 +97,7 @@ def test_the_list_pages_with_a_cursor_and_shows_every_lead_once(client, world):
     pipeline = pipeline_for(world.tenant)
     with world.active():
         for _ in range(60):
-            services.lead_create(
+            lead_create(
                 tenant=world.tenant,
                 actor=None,
                 contact=world.contact,
@@ -119,7 +122,7 @@ def test_the_list_runs_the_same_number_of_queries_for_3_or_40_leads(client, worl
     def add(count):
         with world.active():
             for _ in range(count):
-                lead = services.lead_create(
+                lead = lead_create(
                     tenant=world.tenant,
                     actor=None,
                     contact=world.contact,
@@ -128,7 +131,7 @@ def test_the_list_runs_the_same_number_of_queries_for_3_or_40_leads(client, worl
                     owner=world.rep,
                     source=source,
                 )
-                services.lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=lead)
+                lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=lead)
 
     sign_in(client, world.manager)
     add(3)
@@ -244,9 +247,7 @@ def test_saved_filters_are_personal_unless_shared(client, world):
 def test_the_lead_page_shows_the_bar_the_score_and_the_timeline(client, world):
     lead = lead_for(world, owner=world.rep, estimated_value=Decimal("18500"), title="Tile roof")
     with world.active():
-        services.lead_add_note(
-            tenant=world.tenant, actor=world.rep.user, lead=lead, body="Gate code 1234"
-        )
+        lead_add_note(tenant=world.tenant, actor=world.rep.user, lead=lead, body="Gate code 1234")
     sign_in(client, world.rep)
     url = reverse("leads:detail", kwargs={"lead_pk": lead.pk})
     response = client.get(url)
@@ -328,7 +329,7 @@ def test_search_finds_the_same_leads_by_index_or_by_scan(
 ):
     """Rare terms are looked up in the full-text index, common ones matched while the list is
     scanned in order (over the limit); both find the tenant's leads and only them."""
-    monkeypatch.setattr("leads.selectors.SEARCH_INDEX_LIMIT", index_limit)
+    monkeypatch.setattr("leads.selectors.search.SEARCH_INDEX_LIMIT", index_limit)
     for first_name in ("Zelda", "Zeljko"):
         _lead_with_contact(world, first_name, owner=world.rep)
     _lead_with_contact(other_world, "Zelma", owner=other_world.rep)

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from comms import outbox
 from crm.models import Notification, Role, TimelineEvent
-from leads import quote_links, services
+from leads import quote_links
 from leads.models import Lead, LostReason, Payment, Quote, QuoteStatus, new_quote_token
+from leads.services.payments import payment_record
+from leads.services.quotes import quote_save_draft, quote_send, quotes_expire_due
 from leads.views.public_quote import ANSWERS_PER_WINDOW, answer_count_key
 from tests import factories
 from tests.conftest import queries_for, sign_in
@@ -41,7 +43,7 @@ def draft(world, lead, lines=None, **fields) -> Quote:
     lines = lines or [("Tear-off and disposal", Decimal("1"), Decimal("2400.00"))]
     fields.setdefault("valid_until", world.tenant.today() + dt.timedelta(days=30))
     with world.active():
-        return services.quote_save_draft(
+        return quote_save_draft(
             tenant=world.tenant, actor=world.rep.user, lead=lead, lines=lines, **fields
         )
 
@@ -49,7 +51,7 @@ def draft(world, lead, lines=None, **fields) -> Quote:
 def sent(world, lead, **fields) -> Quote:
     quote = draft(world, lead, **fields)
     with world.active():
-        return services.quote_send(tenant=world.tenant, actor=world.rep.user, quote=quote)
+        return quote_send(tenant=world.tenant, actor=world.rep.user, quote=quote)
 
 
 def public_path(quote: Quote) -> str:
@@ -396,7 +398,7 @@ class TestPublicPage:
     def test_a_swept_expired_quote_offers_the_contact_details(self, world, lead):
         quote = sent(world, lead)
         with world.active():
-            services.quotes_expire_due(
+            quotes_expire_due(
                 tenant=world.tenant, today=world.tenant.today() + dt.timedelta(days=31)
             )
 
@@ -542,7 +544,7 @@ class TestLeadSection:
         draft(world, lead, title="Gutters", lines=[("Gutters", Decimal("1"), Decimal("800"))])
         Client().post(answer_path(quote, "accept"), {"full_name": "Dana", "agree": "on"})
         with world.active():
-            services.payment_record(
+            payment_record(
                 tenant=world.tenant,
                 actor=world.rep.user,
                 lead=Lead.objects.get(pk=lead.pk),

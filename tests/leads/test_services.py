@@ -8,8 +8,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from crm.models import Notification, TimelineEvent
-from leads import services
 from leads.models import Lead, LeadEvent, LeadStatus, LostReason, StageVisit
+from leads.services.activity import lead_log_call
+from leads.services.speed_to_lead import leads_alert_untouched
+from leads.services.stages import (
+    lead_handle_event,
+    lead_mark_lost,
+    lead_move_to_next_stage,
+    lead_move_to_stage,
+    lead_reopen,
+)
 from tests import factories
 from tests.factories import lead_for, pipeline_for, stage_named
 
@@ -40,7 +48,7 @@ def test_moving_closes_the_visit_and_records_who_moved_it(world):
     pipeline = pipeline_for(world.tenant)
     lead = lead_for(world, pipeline, owner=world.rep)
     with world.active():
-        services.lead_move_to_stage(
+        lead_move_to_stage(
             tenant=world.tenant,
             actor=world.rep.user,
             lead=lead,
@@ -62,7 +70,7 @@ def test_next_stage_skips_archived_stages(world):
         contacted.save()
     lead = lead_for(world, pipeline, owner=world.rep)
     with world.active():
-        lead = services.lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=lead)
+        lead = lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=lead)
         assert lead.stage.name == "Inspection scheduled"
 
 
@@ -70,11 +78,11 @@ def test_a_won_stage_marks_the_lead_won_and_keeps_it_won_through_production(worl
     pipeline = pipeline_for(world.tenant)
     lead = lead_for(world, pipeline, owner=world.rep)
     with world.active():
-        lead = services.lead_move_to_stage(
+        lead = lead_move_to_stage(
             tenant=world.tenant, actor=None, lead=lead, stage=stage_named(pipeline, "Won")
         )
         assert lead.status == LeadStatus.WON and lead.won_at is not None
-        lead = services.lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=lead)
+        lead = lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=lead)
         assert lead.stage.name == "Scheduled" and lead.status == LeadStatus.WON
 
 
@@ -82,11 +90,11 @@ def test_the_lost_stage_is_reached_only_with_a_reason(world):
     pipeline = pipeline_for(world.tenant)
     lead = lead_for(world, pipeline, owner=world.rep)
     with world.active(), pytest.raises(ValidationError):
-        services.lead_move_to_stage(
+        lead_move_to_stage(
             tenant=world.tenant, actor=None, lead=lead, stage=stage_named(pipeline, "Lost")
         )
     with world.active(), pytest.raises(ValidationError):
-        services.lead_mark_lost(
+        lead_mark_lost(
             tenant=world.tenant, actor=None, lead=lead, reason=LostReason.OTHER, note=" "
         )
 
@@ -96,12 +104,12 @@ def test_mark_lost_then_reopen_returns_to_the_stage_it_was_lost_from(world):
     lead = lead_for(world, pipeline, owner=world.rep)
     with world.active():
         quote_stage = stage_named(pipeline, "Quote sent")
-        services.lead_move_to_stage(tenant=world.tenant, actor=None, lead=lead, stage=quote_stage)
-        lead = services.lead_mark_lost(
+        lead_move_to_stage(tenant=world.tenant, actor=None, lead=lead, stage=quote_stage)
+        lead = lead_mark_lost(
             tenant=world.tenant, actor=None, lead=lead, reason=LostReason.PRICE, note="Too dear"
         )
         assert (lead.status, lead.stage.name, lead.lost_reason) == ("lost", "Lost", "price")
-        lead = services.lead_reopen(tenant=world.tenant, actor=None, lead=lead)
+        lead = lead_reopen(tenant=world.tenant, actor=None, lead=lead)
         assert (lead.status, lead.stage_id, lead.lost_reason) == ("open", quote_stage.pk, "")
 
 
@@ -109,15 +117,11 @@ def test_events_move_a_lead_forward_but_never_back(world):
     pipeline = pipeline_for(world.tenant)
     lead = lead_for(world, pipeline, owner=world.rep)
     with world.active():
-        assert services.lead_handle_event(
-            tenant=world.tenant, lead=lead, event=LeadEvent.QUOTE_SENT
-        )
+        assert lead_handle_event(tenant=world.tenant, lead=lead, event=LeadEvent.QUOTE_SENT)
         lead.refresh_from_db()
         assert lead.stage.name == "Quote sent"
         # "First contact" moves to Contacted, which is behind: nothing happens.
-        assert not services.lead_handle_event(
-            tenant=world.tenant, lead=lead, event=LeadEvent.FIRST_TOUCH
-        )
+        assert not lead_handle_event(tenant=world.tenant, lead=lead, event=LeadEvent.FIRST_TOUCH)
         lead.refresh_from_db()
         assert lead.stage.name == "Quote sent"
 
@@ -126,16 +130,12 @@ def test_the_first_outbound_touch_stops_the_speed_to_lead_clock_once(world):
     pipeline = pipeline_for(world.tenant)
     lead = lead_for(world, pipeline, owner=world.rep)
     with world.active():
-        services.lead_log_call(
-            tenant=world.tenant, actor=world.rep.user, lead=lead, outcome="reached"
-        )
+        lead_log_call(tenant=world.tenant, actor=world.rep.user, lead=lead, outcome="reached")
         lead.refresh_from_db()
         first = lead.first_touch_at
         assert first is not None
         assert lead.stage.name == "Contacted"  # the pipeline moves leads on their first touch
-        services.lead_log_call(
-            tenant=world.tenant, actor=world.rep.user, lead=lead, outcome="voicemail"
-        )
+        lead_log_call(tenant=world.tenant, actor=world.rep.user, lead=lead, outcome="voicemail")
         lead.refresh_from_db()
         assert lead.first_touch_at == first
         assert TimelineEvent.objects.filter(lead=lead, kind="lead.first_touch").count() == 1
@@ -146,29 +146,17 @@ def test_untouched_leads_alert_the_owner_then_the_managers_once_each(world):
     created = lead.created_at
     with world.active():
         assert (
-            services.leads_alert_untouched(
-                tenant=world.tenant, now=created + dt.timedelta(minutes=10)
-            )
-            == 0
+            leads_alert_untouched(tenant=world.tenant, now=created + dt.timedelta(minutes=10)) == 0
         )
         assert (
-            services.leads_alert_untouched(
-                tenant=world.tenant, now=created + dt.timedelta(minutes=16)
-            )
-            == 1
+            leads_alert_untouched(tenant=world.tenant, now=created + dt.timedelta(minutes=16)) == 1
         )
         assert Notification.objects.filter(recipient=world.rep.user, level="warning").count() == 1
         assert (
-            services.leads_alert_untouched(
-                tenant=world.tenant, now=created + dt.timedelta(minutes=20)
-            )
-            == 0
+            leads_alert_untouched(tenant=world.tenant, now=created + dt.timedelta(minutes=20)) == 0
         )
         assert (
-            services.leads_alert_untouched(
-                tenant=world.tenant, now=created + dt.timedelta(minutes=61)
-            )
-            == 1
+            leads_alert_untouched(tenant=world.tenant, now=created + dt.timedelta(minutes=61)) == 1
         )
         managers = Notification.objects.filter(level="urgent").values_list("recipient", flat=True)
         assert set(managers) == {world.manager.user_id, world.admin.user_id}
@@ -184,7 +172,7 @@ def test_location_compares_the_property_state_with_the_tenants(world):
 
 def test_the_lead_is_found_by_name_email_phone_and_address(world):
     lead = lead_for(world, owner=world.rep)
-    from leads.selectors import search_query
+    from leads.selectors.search import search_query
 
     with world.active():
         email = world.contact.emails.first().email

@@ -11,8 +11,6 @@ from django.urls import reverse
 
 from crm.models import WEEKDAYS, Role, TimelineEvent, TimeOff
 from crm.tenancy import tenant_context
-from leads import selectors, services
-from leads.configuration import assignment_rule_save
 from leads.models import (
     AssignmentRule,
     LeadEvent,
@@ -23,6 +21,9 @@ from leads.models import (
     StageVisit,
 )
 from leads.pipeline_templates import COMMERCIAL_ROOFING, EV_CHARGER_INSTALL, INSURANCE_CLAIM
+from leads.selectors import details
+from leads.services.configuration import assignment_rule_save
+from leads.services.stages import lead_mark_lost, lead_move_to_next_stage, lead_move_to_stage
 from tests import factories
 from tests.conftest import queries_for, sign_in
 from tests.factories import lead_for, pipeline_for, stage_named
@@ -261,9 +262,7 @@ class TestPipelines:
         lead_for(world, pipeline, owner=world.rep)
         lost = lead_for(world, pipeline, owner=world.rep)
         with world.active():
-            services.lead_mark_lost(
-                tenant=world.tenant, actor=None, lead=lost, reason="price", note=""
-            )
+            lead_mark_lost(tenant=world.tenant, actor=None, lead=lost, reason="price", note="")
         pipeline_for(world.tenant, COMMERCIAL_ROOFING)
         sign_in(client, world.admin)
 
@@ -651,8 +650,8 @@ class TestStages:
         stage = config["stage"]
         lead = lead_for(world, pipeline, owner=world.rep)
         with world.active():
-            services.lead_move_to_stage(tenant=world.tenant, actor=None, lead=lead, stage=stage)
-            services.lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=lead)
+            lead_move_to_stage(tenant=world.tenant, actor=None, lead=lead, stage=stage)
+            lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=lead)
         sign_in(client, world.admin)
         delete_url = reverse("lead-settings:stage-delete", kwargs={"stage_pk": stage.pk})
         page = _page(
@@ -683,7 +682,7 @@ class TestStages:
         lead = lead_for(world, pipeline, owner=world.rep)
         with world.active():
             for stage in (contacted, inspection):
-                services.lead_move_to_stage(
+                lead_move_to_stage(
                     tenant=world.tenant, actor=world.rep.user, lead=lead, stage=stage
                 )
             visits_before = list(
@@ -725,7 +724,7 @@ class TestStages:
                 .order_by("pk")
                 .values_list("pk", "kind", "summary", "occurred_at")
             )
-            detail = selectors.lead_detail(tenant=world.tenant, lead_id=lead.pk)
+            detail = details.lead_detail(tenant=world.tenant, lead_id=lead.pk)
         assert visits_after == visits_before
         assert timeline_after == timeline_before
         assert [visit.stage.name for visit in detail.visits] == [
@@ -1192,7 +1191,7 @@ class TestQueryCounts:
         for _ in range(3):
             lead = lead_for(world, pipeline, owner=world.rep)
             with world.active():
-                services.lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=lead)
+                lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=lead)
         for number in range(3):
             client.post(
                 reverse("lead-settings:stage-create", kwargs={"pipeline_pk": pipeline.pk}),

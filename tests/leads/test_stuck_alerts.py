@@ -8,7 +8,8 @@ import time_machine
 
 from crm.models import Notification
 from leads.models import Stage
-from leads.services import lead_move_to_stage, leads_refresh_priorities
+from leads.services.priorities import leads_refresh_priorities
+from leads.services.stages import lead_move_to_stage
 from tests.factories import lead_for, pipeline_for, stage_named
 
 pytestmark = pytest.mark.django_db

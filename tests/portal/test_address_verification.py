@@ -26,9 +26,11 @@ from crm.models import (
     Notification,
     TimelineEvent,
 )
-from crm.services import consent_record
-from leads import capture
+from crm.services.consent import consent_record
+from leads import capture_links
 from leads.models import Lead, LeadCaptureForm, LeadImport
+from leads.services import capture
+from leads.services import imports as lead_imports
 from portal.addresses import SignInAddress
 from portal.models import ChallengeChannel, PortalAccess
 from portal.selectors.customers import contacts_with_address, tenants_knowing_address
@@ -68,10 +70,12 @@ def _submit_form(client, capture_form, **fields):
         "phone": "",
         "message": "Please call me",
         "website": "",
-        "form_token": capture.capture_submission_token(capture_form, issued_at=issued_at),
+        "form_token": capture_links.capture_submission_token(capture_form, issued_at=issued_at),
         **fields,
     }
-    url = reverse("public:lead-form", kwargs={"token": capture.capture_form_token(capture_form)})
+    url = reverse(
+        "public:lead-form", kwargs={"token": capture_links.capture_form_token(capture_form)}
+    )
     response = client.post(url, data, REMOTE_ADDR="10.9.9.9")
     assert response.status_code == 200, response.content.decode()[:2000]
     return response
@@ -303,10 +307,12 @@ def test_a_csv_import_adds_unverified_addresses_and_tells_the_managers_once(clie
     )
     with world.active():
         lead_import = LeadImport.objects.get()
-        capture.lead_import_start(
+        lead_imports.lead_import_start(
             tenant=world.tenant, actor=world.manager.user, lead_import=lead_import
         )
-        while capture.lead_import_run_batch(tenant=world.tenant, lead_import_id=lead_import.pk):
+        while lead_imports.lead_import_run_batch(
+            tenant=world.tenant, lead_import_id=lead_import.pk
+        ):
             pass
         added = ContactPhone.objects.get(contact=customer)
         assert (added.source, added.is_verified) == (AddressSource.CSV_IMPORT, False)
@@ -409,7 +415,9 @@ def test_the_text_box_is_consent_to_job_messages_only(client, world):
 def test_marketing_needs_its_own_box(client, world):
     capture_form = _capture_form(world)
     page = client.get(
-        reverse("public:lead-form", kwargs={"token": capture.capture_form_token(capture_form)})
+        reverse(
+            "public:lead-form", kwargs={"token": capture_links.capture_form_token(capture_form)}
+        )
     ).content.decode()
     assert 'name="marketing_consent"' in page
     assert 'name="marketing_consent" checked' not in page
@@ -456,7 +464,9 @@ def test_a_form_never_lifts_a_stop(client, world):
 def test_the_marketing_box_needs_a_phone(client, world):
     capture_form = _capture_form(world)
     issued_at = timezone.now() - dt.timedelta(seconds=10)
-    url = reverse("public:lead-form", kwargs={"token": capture.capture_form_token(capture_form)})
+    url = reverse(
+        "public:lead-form", kwargs={"token": capture_links.capture_form_token(capture_form)}
+    )
     response = client.post(
         url,
         {
@@ -465,7 +475,7 @@ def test_the_marketing_box_needs_a_phone(client, world):
             "phone": "",
             "marketing_consent": "on",
             "website": "",
-            "form_token": capture.capture_submission_token(capture_form, issued_at=issued_at),
+            "form_token": capture_links.capture_submission_token(capture_form, issued_at=issued_at),
         },
         REMOTE_ADDR="10.9.9.8",
     )

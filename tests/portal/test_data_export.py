@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from comms.models import MessageStatus, OutboundMessage
 from crm.models import ConsentStatus, TimelineEvent
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from portal.models import JobInsurance, PortalAccess
 from portal.services.data_export import export_sections
 from tests import factories

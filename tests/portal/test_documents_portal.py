@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Notification
-from documents import services
 from documents.downloads import Audience, document_download_url
 from documents.models import Document, DocumentKind
+from documents.services import documents as document_services
 from tests import factories
 from tests.conftest import queries_for, sign_in
 from tests.documents import samples
@@ -30,7 +30,7 @@ def _add(world, name, *, lead=None, contact=None, visible=True, kind=DocumentKin
     """A document added by the world's rep, or uploaded by the customer `by`."""
     content = samples.pdf() if name.endswith(".pdf") else samples.png()
     with world.active():
-        return services.document_upload(
+        return document_services.document_upload(
             tenant=world.tenant,
             file=samples.upload(name, content),
             contact=contact or (lead.contact if lead else world.contact),

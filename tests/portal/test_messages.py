@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from comms.models import MessageStatus, OutboundMessage
 from crm.models import ConsentStatus, Contact
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from tests import factories
 from tests.conftest import sign_in
 from tests.portal.helpers import deliver, portal_sign_in

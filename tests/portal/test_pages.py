@@ -9,9 +9,11 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from django.utils import timezone
 
-from leads import services as lead_services
 from leads.models import Lead, Stage
 from leads.pipeline_templates import RESIDENTIAL_ROOFING
+from leads.services.activity import lead_add_note
+from leads.services.quotes import quote_save_draft, quote_send
+from leads.services.stages import lead_mark_lost, lead_move_to_stage
 from portal.progress import customer_journey, expected_duration
 from portal.sessions import cookie_name
 from tests import factories
@@ -30,9 +32,7 @@ def _job_url(lead) -> str:
 def _move(world, lead, stage_name, **kwargs) -> Lead:
     with world.active():
         stage = Stage.objects.get(pipeline_id=lead.pipeline_id, name=stage_name)
-        return lead_services.lead_move_to_stage(
-            tenant=world.tenant, actor=None, lead=lead, stage=stage, **kwargs
-        )
+        return lead_move_to_stage(tenant=world.tenant, actor=None, lead=lead, stage=stage, **kwargs)
 
 
 def _property_with_job(world, title: str) -> Lead:
@@ -100,18 +100,16 @@ class TestJobPage:
     def test_shows_steps_team_quotes_and_only_customer_visible_news(self, client, world):
         lead = factories.lead_for(world, owner=world.rep, title="New roof")
         with world.active():
-            lead_services.lead_add_note(
-                tenant=world.tenant, actor=None, lead=lead, body="Customer is difficult"
-            )
-            quote = lead_services.quote_save_draft(
+            lead_add_note(tenant=world.tenant, actor=None, lead=lead, body="Customer is difficult")
+            quote = quote_save_draft(
                 tenant=world.tenant,
                 actor=world.rep.user,
                 lead=lead,
                 valid_until=world.tenant.today() + dt.timedelta(days=30),
                 lines=[("Shingles", Decimal("1"), Decimal("8000"))],
             )
-            lead_services.quote_send(tenant=world.tenant, actor=world.rep.user, quote=quote)
-            draft = lead_services.quote_save_draft(
+            quote_send(tenant=world.tenant, actor=world.rep.user, quote=quote)
+            draft = quote_save_draft(
                 tenant=world.tenant,
                 actor=world.rep.user,
                 lead=lead,
@@ -157,7 +155,7 @@ class TestJobPage:
     def test_a_lost_job_reads_as_closed(self, client, world):
         lead = factories.lead_for(world, owner=world.rep)
         with world.active():
-            lead_services.lead_mark_lost(tenant=world.tenant, actor=None, lead=lead, reason="price")
+            lead_mark_lost(tenant=world.tenant, actor=None, lead=lead, reason="price")
         portal_sign_in(client, world.tenant, world.contact)
 
         journey = client.get(_job_url(lead)).context["job"].journey

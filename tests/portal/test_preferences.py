@@ -14,7 +14,7 @@ from crm.models import (
     Notification,
     TimelineEvent,
 )
-from crm.services import consent_record
+from crm.services.consent import consent_record
 from tests import factories
 from tests.portal.helpers import portal_sign_in
 

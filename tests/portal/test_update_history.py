@@ -133,7 +133,7 @@ def test_updates_that_never_reached_the_customer_are_not_in_the_history(client, 
     them."""
     from comms.models import MessageStatus, OutboundMessage
     from crm.models import ConsentStatus
-    from crm.services import consent_record
+    from crm.services.consent import consent_record
 
     contact = world.contact
     _sent(world, contact, MessageSource.UPDATE, "This update arrived", days_ago=2)

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, get_resolver, reverse
 
 from crm.models import Role
-from leads.capture import capture_form_token
+from leads.capture_links import capture_form_token
 from leads.models import Lead
 from portal.sessions import cookie_name
 from tests.conftest import sign_in

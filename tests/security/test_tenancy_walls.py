@@ -168,7 +168,7 @@ def test_the_lead_search_function_answers_only_for_the_current_tenant(world, oth
     """threadline_lead_search runs as the table owner (to use the full-text index), so it must
     apply the tenant itself: the same name in two tenants, and no tenant at all."""
     from leads.models import Lead
-    from leads.selectors import leads_matching
+    from leads.selectors.search import leads_matching
     from tests.factories import lead_for
 
     for each in (world, other_world):

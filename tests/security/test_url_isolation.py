@@ -19,7 +19,7 @@ from comms.models import MessageSource, MessageTemplate, TemplateVariant, Trigge
 from crm.models import Role, TimeOff
 from documents.demo import photo_bytes
 from documents.models import DocumentKind
-from documents.services import document_upload
+from documents.services.documents import document_upload
 from followups.models import (
     FollowUpTemplate,
     SavedFollowUpFilter,
@@ -28,9 +28,10 @@ from followups.models import (
     SequenceStep,
 )
 from followups.services.followups import follow_up_create, follow_up_type_get
-from leads import capture
 from leads.models import AssignmentRule, LeadSource, SavedLeadFilter, Stage
-from leads.services import quote_save_draft
+from leads.services import capture
+from leads.services import imports as lead_imports
+from leads.services.quotes import quote_save_draft
 from tests.conftest import sign_in
 from tests.factories import ContactEmailFactory, ContactFactory, lead_for, pipeline_for
 from tests.portal.helpers import portal_sign_in
@@ -106,7 +107,7 @@ def _capture_form(world):
 
 def _lead_import(world):
     with world.active():
-        return capture.lead_import_preview(
+        return lead_imports.lead_import_preview(
             tenant=world.tenant,
             actor=world.admin.user,
             filename="leads.csv",

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from crm.models import Contact
 from crm.pagination import encode_cursor
-from crm.selectors import CONTACTS_PER_PAGE
+from crm.selectors.contacts import CONTACTS_PER_PAGE
 from tests import factories
 from tests.conftest import queries_for, sign_in
 

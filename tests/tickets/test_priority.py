@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from crm.models import Notification, Role
-from leads.services import lead_move_to_stage
+from leads.services.stages import lead_move_to_stage
 from tests import factories
 from tests.factories import lead_for, pipeline_for, stage_named
 from tickets import priority, routing

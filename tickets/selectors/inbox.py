@@ -231,7 +231,7 @@ class ThreadMessage:
     # The sender's Date when it is far from when we received it (an old or wrong clock).
     claimed_date: dt.datetime | None
     # Written from an address that came from an unauthenticated source and nobody confirmed
-    # (crm.services.contact_find_or_create): perhaps not the customer at all.
+    # (crm.services.contacts.contact_find_or_create): perhaps not the customer at all.
     unverified_sender: bool = False
 
 

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Membership, NotificationLevel, Tenant, TimeOff, User
-from crm.services import notification_create, timeline_record
-from leads.services import member_is_available
+from crm.services.notifications import notification_create
+from crm.services.timeline import timeline_record
+from leads.services.assignment import member_is_available
 from tickets.models import ACTIVE_STATUSES, InboxAgent, Ticket
 
 

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Property, Tenant, User
-from crm.services import timeline_record
+from crm.services.timeline import timeline_record
 from leads.models import Lead, Pipeline
-from leads.services import lead_create
+from leads.services.leads import lead_create
 from tickets.models import Priority, SlaEvent, SlaEventKind, Ticket, TicketStatus
 from tickets.services import sla
 

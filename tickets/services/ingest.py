@@ -34,7 +34,9 @@ from comms.outbox import DeliveryEvent, message_record_delivery
 from crm.events import CustomerWrote, publish
 from crm.models import AddressSource, Contact, NotificationLevel, Tenant
 from crm.phones import e164
-from crm.services import contact_find_or_create, notification_create, timeline_record
+from crm.services.contacts import contact_find_or_create
+from crm.services.notifications import notification_create
+from crm.services.timeline import timeline_record
 from crm.tenancy import tenant_context
 from tickets import priority
 from tickets.models import (

@@ -19,7 +19,7 @@ from comms.models import MessageSource, MessageStatus, MessageTemplate
 from comms.outbox import message_schedule
 from comms.providers import message_id_header
 from crm.models import Tenant, User
-from crm.services import timeline_record
+from crm.services.timeline import timeline_record
 from tickets.models import Direction, MessageChannel, Ticket, TicketMessage, TicketStatus
 from tickets.routing import reply_address
 from tickets.selectors.addresses import inbox_address_for

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from crm.kit.claims import lock_due_rows
 from crm.models import Membership, NotificationLevel, Role, Tenant
-from crm.services import notification_create, notifications_notify_roles, timeline_record
+from crm.services.notifications import notification_create, notifications_notify_roles
+from crm.services.timeline import timeline_record
 from tickets.business_hours import add_business_minutes, business_minutes_between
 from tickets.models import (
     ACTIVE_STATUSES,

@@ -25,7 +25,7 @@ from django.utils import timezone
 from comms.keywords import is_keyword_text
 from comms.models import OutboundMessage
 from crm.models import Contact, Tenant
-from crm.services import timeline_record
+from crm.services.timeline import timeline_record
 from leads.models import Lead, LeadStatus
 from tickets.models import (
     ACTIVE_STATUSES,

@@ -22,7 +22,7 @@ from comms.selectors_outbox import delivery_state
 from crm.kit.actions import action_response, all_errors, run_action
 from crm.kit.redirects import safe_next
 from crm.permissions import tenant_member_required
-from crm.services import contact_set_vip
+from crm.services.contacts import contact_set_vip
 from tickets.forms.inbox import (
     KEEP,
     NOBODY,

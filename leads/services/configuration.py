@@ -1,28 +1,21 @@
-"""Every write of a tenant's lead configuration: pipelines, stages, lead sources, assignment rules
-and the speed-to-lead settings. Each function is one transaction, keyword-only, and takes the
-tenant and the acting admin explicitly.
+"""Every write of a tenant's lead configuration: pipelines, stages, lead sources, assignment rules,
+the speed-to-lead settings, and pipelines made from a template. Each function is one transaction,
+keyword-only, and takes the tenant and the acting admin explicitly.
 
 Leads and their stage visits point at stage rows, so renaming, reordering and archiving a stage
 never touch a lead's history; a stage any lead has been in can only be archived. Pipeline, Stage
 and LeadSource are in the audit trail through their triggers, so nothing here records that.
 """
 
+from dataclasses import asdict
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 
 from crm.models import Membership, Tenant, User
-from leads.models import (
-    AssignmentRule,
-    Lead,
-    LeadSettings,
-    LeadSource,
-    Pipeline,
-    Stage,
-    StageVisit,
-)
+from leads.models import AssignmentRule, Lead, LeadSettings, LeadSource, Pipeline, Stage, StageVisit
 from leads.pipeline_templates import PipelineTemplate
-from leads.services import pipeline_create_from_template
 
 UP, DOWN = "up", "down"
 
@@ -360,3 +353,25 @@ def lead_settings_save(
         },
     )
     return row
+
+
+@transaction.atomic
+def pipeline_create_from_template(
+    *, tenant: Tenant, actor: User | None, template: PipelineTemplate, name: str = ""
+) -> Pipeline:
+    """A new pipeline with the template's stages, placed after the tenant's other pipelines."""
+    last = Pipeline.objects.filter(tenant=tenant).order_by("-position").first()
+    pipeline = Pipeline(
+        tenant=tenant,
+        name=(name or template.name).strip(),
+        description=template.description,
+        lead_type=template.lead_type,
+        position=(last.position + 1) if last else 0,
+    )
+    pipeline.full_clean(exclude=["tenant"])
+    pipeline.save()
+    Stage.objects.bulk_create(
+        Stage(tenant=tenant, pipeline=pipeline, position=position, **asdict(spec))
+        for position, spec in enumerate(template.stages)
+    )
+    return pipeline

@@ -1,30 +1,23 @@
-"""Lead capture: the web form a tenant embeds on its own site, and the CSV import of leads.
+"""The CSV import of leads: reading and checking the file, the preview (a dry run), and the run in
+batches.
 
-Both turn outside input into leads through `lead_create_with_contact` and
-`contact_find_or_create`, so a person already known by email or E.164 phone is matched, never
-created twice. Outside input is never trusted to be well formed: every problem is reported back
-in words (per field on the form, per line in the import), and nothing a person sent is lost.
-"""
+Rows become leads through `lead_create_with_contact` and `contact_find_or_create`, so a person
+already known by email or E.164 phone is matched, never created twice. Outside input is never
+trusted to be well formed: every problem is reported back per line, and nothing is lost."""
 
 import copy
 import datetime as dt
-import enum
 import itertools
 import logging
 import re
-import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
-from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Lower
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +25,6 @@ from django.utils.translation import ngettext
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_from_text
 
-from crm.kit import csv_files
 from crm.kit.csv_files import (
     CsvLayout,
     ImportFileError,
@@ -41,12 +33,8 @@ from crm.kit.csv_files import (
     decode_csv_upload,
     header_key,
 )
-from crm.kit.signed_tokens import signed_token_read
 from crm.models import (
     AddressSource,
-    Channel,
-    ConsentStatus,
-    ContactConsent,
     ContactEmail,
     ContactPhone,
     Membership,
@@ -56,302 +44,19 @@ from crm.models import (
     Tenant,
     User,
 )
-from crm.ratelimit import over_limit
-from crm.services import (
-    consent_record,
-    contact_find_or_create,
-    notification_create,
-    notifications_notify_roles,
-)
-from crm.tenancy import tenant_context
+from crm.services.contacts import contact_find_or_create
+from crm.services.notifications import notification_create, notifications_notify_roles
 from crm.tenancy.tasks import enqueue_on_commit
-from leads.models import (
-    Lead,
-    LeadCaptureForm,
-    LeadImport,
-    LeadImportStatus,
-    LeadSource,
-    LeadType,
-    Phase,
-    Pipeline,
-    Stage,
-    new_form_key,
-)
-from leads.services import first_stage, lead_create_with_contact
+from leads.models import LeadImport, LeadImportStatus, LeadSource, LeadType, Phase, Pipeline, Stage
+from leads.services.leads import lead_create_with_contact
+from leads.services.stages import first_stage
 
 logger = logging.getLogger(__name__)
 
-WEB_FORM_SOURCE = "web form"
 IMPORT_SOURCE = "CSV import"
-
-
-# --- Lead forms: configuration ------------------------------------------------------------------
-
-CAPTURE_FORM_FIELDS = (
-    "name",
-    "pipeline",
-    "source",
-    "brand",
-    "heading",
-    "thank_you_message",
-    "ask_for_address",
-    "is_active",
-)
-
-
-@transaction.atomic
-def capture_form_save(
-    *, tenant: Tenant, actor: User, capture_form: LeadCaptureForm | None = None, **values
-) -> LeadCaptureForm:
-    """Create a lead form (capture_form=None) or change one."""
-    unknown = set(values) - set(CAPTURE_FORM_FIELDS)
-    if unknown:
-        raise ValueError(f"Not lead form fields: {', '.join(sorted(unknown))}")
-    related = (values.get("pipeline"), values.get("source"), values.get("brand"))
-    if any(choice is not None and choice.tenant_id != tenant.pk for choice in related):
-        raise ValidationError("Pick a pipeline, source and brand of this team.")
-    capture_form = capture_form or LeadCaptureForm(tenant=tenant)
-    for name, value in values.items():
-        setattr(capture_form, name, value)
-    capture_form.full_clean(exclude=["tenant"])
-    capture_form.save()
-    return capture_form
-
-
-@transaction.atomic
-def capture_form_rotate_key(
-    *, tenant: Tenant, actor: User, capture_form: LeadCaptureForm
-) -> LeadCaptureForm:
-    """A new key: the old link, and every page that embeds it, stops working at once."""
-    capture_form.key = new_form_key()
-    LeadCaptureForm.objects.filter(tenant=tenant, pk=capture_form.pk).update(key=capture_form.key)
-    logger.info("Lead form %s got a new key from user %s", capture_form.pk, actor.pk)
-    return capture_form
-
-
-# --- Lead forms: the public link ----------------------------------------------------------------
-
-CAPTURE_FORM_SALT = "leads.capture-form"
-
-
-def capture_form_token(capture_form: LeadCaptureForm) -> str:
-    return signing.dumps(
-        {"t": capture_form.tenant_id, "f": capture_form.pk, "k": capture_form.key},
-        salt=CAPTURE_FORM_SALT,
-    )
-
-
-def capture_form_public_url(capture_form: LeadCaptureForm) -> str:
-    path = reverse("public:lead-form", kwargs={"token": capture_form_token(capture_form)})
-    return settings.THREADLINE_SITE_URL.rstrip("/") + path
-
-
-def capture_form_resolve(token: str) -> tuple[Tenant, LeadCaptureForm] | None:
-    """The tenant and active form a public link names; None for a link we did not sign, an old
-    key, or a form that was switched off."""
-    link = signed_token_read(
-        token,
-        salt=CAPTURE_FORM_SALT,
-        read=lambda payload: (int(payload["t"]), int(payload["f"]), str(payload["k"])),
-    )
-    if link is None:
-        return None
-    tenant_id, form_id, key = link
-    tenant = Tenant.objects.filter(pk=tenant_id).first()
-    if tenant is None:
-        return None
-    with tenant_context(tenant):
-        capture_form = (
-            LeadCaptureForm.objects.filter(tenant=tenant, pk=form_id, is_active=True)
-            .select_related("pipeline", "source", "brand")
-            .first()
-        )
-    if capture_form is None or not secrets.compare_digest(capture_form.key, key):
-        return None
-    return tenant, capture_form
-
-
-# --- Lead forms: submissions --------------------------------------------------------------------
-#
-# The form is posted from other sites, often inside an iframe whose cookies the browser blocks,
-# so it cannot use Django's cookie-based CSRF check. It does not need it: a CSRF attack makes a
-# victim's browser act with the victim's session, and this form acts on behalf of nobody (no
-# session, no login, no ambient authority); anyone may post it on purpose. What it does need is a
-# defence against bots and replays, which the signed page token gives: it names the form, says
-# when the page was served (bots post within a second of loading; a person takes longer), expires
-# after a day, and is good for one lead only.
-
-SUBMISSION_SALT = "leads.capture-submission"
-SUBMISSION_MIN_AGE = dt.timedelta(seconds=3)
-SUBMISSION_MAX_AGE = dt.timedelta(days=1)
-CLIENT_LIMIT = (5, dt.timedelta(minutes=10))  # submissions per client address and tenant
-FORM_LIMIT = (200, dt.timedelta(hours=1))  # submissions per form, whoever sends them
-
-
-class TokenCheck(enum.StrEnum):
-    OK = "ok"
-    TOO_FAST = "too_fast"
-    EXPIRED = "expired"
-    INVALID = "invalid"
-
-
-class _DatedSigner(signing.TimestampSigner):
-    """A TimestampSigner that can be told when the page was served (tests age their tokens)."""
-
-    def __init__(self, *, issued_at: dt.datetime | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.issued_at = issued_at
-
-    def timestamp(self) -> str:
-        if self.issued_at is None:
-            return super().timestamp()
-        return signing.b62_encode(int(self.issued_at.timestamp()))
-
-
-def capture_submission_token(
-    capture_form: LeadCaptureForm, *, issued_at: dt.datetime | None = None
-) -> str:
-    """The hidden token of one showing of the form: which form, and when it was shown. A random
-    part tells apart two people who open the form in the same second."""
-    showing = f"{capture_form.pk}.{secrets.token_urlsafe(9)}"
-    return _DatedSigner(salt=SUBMISSION_SALT, issued_at=issued_at).sign(showing)
-
-
-def capture_submission_token_check(
-    capture_form: LeadCaptureForm, token: str, *, now: dt.datetime | None = None
-) -> TokenCheck:
-    signer = signing.TimestampSigner(salt=SUBMISSION_SALT)
-    try:
-        showing = signer.unsign(token)
-    except signing.BadSignature:
-        return TokenCheck.INVALID
-    if showing.split(".")[0] != str(capture_form.pk):
-        return TokenCheck.INVALID
-    # The token is "showing:timestamp:signature" and the signature covers the timestamp.
-    issued_at = signing.b62_decode(token.rsplit(signer.sep, 2)[1])
-    age = dt.timedelta(seconds=(now or timezone.now()).timestamp() - issued_at)
-    if age < SUBMISSION_MIN_AGE:
-        return TokenCheck.TOO_FAST
-    if age > SUBMISSION_MAX_AGE:
-        return TokenCheck.EXPIRED
-    return TokenCheck.OK
-
-
-def capture_rate_limited(*, capture_form: LeadCaptureForm, client_ip: str) -> bool:
-    """Count a submission; True when this client, or this form as a whole, sent too many."""
-    per_client = over_limit(
-        f"leads:capture:client:{capture_form.tenant_id}:{client_ip}", *CLIENT_LIMIT
-    )
-    per_form = over_limit(f"leads:capture:form:{capture_form.pk}", *FORM_LIMIT)
-    return per_client or per_form
-
-
-def _submission_key(token: str) -> str:
-    return f"leads:capture:used:{token.rsplit(':', 1)[-1]}"
-
-
-@transaction.atomic
-def capture_submission_create(
-    *,
-    tenant: Tenant,
-    capture_form: LeadCaptureForm,
-    token: str,
-    name: str,
-    email: str = "",
-    phone: PhoneNumber | None = None,
-    message: str = "",
-    sms_consent: bool = False,
-    marketing_consent: bool = False,
-    address: dict | None = None,
-) -> Lead | None:
-    """The lead a web-form submission asks for, for the contact its email or phone matches (or a
-    new one). None when this showing of the form already made its lead: a double click, a reload
-    or a replayed post is answered again, not repeated."""
-    if not cache.add(_submission_key(token), 1, timeout=int(SUBMISSION_MAX_AGE.total_seconds())):
-        return None
-    first_name, _, last_name = name.strip().partition(" ")
-    place = None
-    if address:
-        commercial = capture_form.pipeline.lead_type == LeadType.COMMERCIAL
-        place = {
-            **address,
-            "country": tenant.country,
-            "property_type": PropertyType.COMMERCIAL if commercial else PropertyType.RESIDENTIAL,
-        }
-    try:
-        lead = lead_create_with_contact(
-            tenant=tenant,
-            actor=None,
-            contact=None,
-            contact_details={
-                "first_name": first_name,
-                "last_name": last_name.strip(),
-                "company_name": "",
-                "emails": [email] if email else [],
-                "phones": [phone] if phone else [],
-                "brand": capture_form.brand,
-            },
-            new_address=place,
-            source_label=WEB_FORM_SOURCE,
-            address_source=AddressSource.WEB_FORM,
-            pipeline=capture_form.pipeline,
-            source=capture_form.source,
-            brand=capture_form.brand,
-            note=message,
-        )
-    except ValidationError:
-        cache.delete(_submission_key(token))  # nothing was made: the person may send it again
-        raise
-    if phone and (sms_consent or marketing_consent) and _speaks_for(tenant, lead.contact, phone):
-        _web_form_sms_consent(tenant, lead.contact, marketing=marketing_consent)
-    return lead
-
-
-def _speaks_for(tenant: Tenant, contact, phone: PhoneNumber) -> bool:
-    """Whether the tick boxes may set the contact's text consent: for a new lead, yes; for a
-    customer with proved addresses, only when the number typed is one of theirs (the boxes of a
-    stranger who typed a customer's email beside their own number speak for no one)."""
-    phones = ContactPhone.objects.filter(tenant=tenant, contact=contact)
-    proved = phones.filter(verified_at__isnull=False)
-    if proved.filter(number=phone).exists():
-        return True
-    return not (
-        proved.exists()
-        or ContactEmail.objects.filter(
-            tenant=tenant, contact=contact, verified_at__isnull=False
-        ).exists()
-    )
-
-
-def _web_form_sms_consent(tenant: Tenant, contact, *, marketing: bool) -> None:
-    """The form's tick boxes: "text me about my request" is consent to texts about that job
-    only; marketing texts need the separate box. A form only ever widens consent: it never
-    lifts a STOP (anyone can type a customer's email; only their phone can text START), and an
-    unticked marketing box withdraws nothing given before."""
-    current = (
-        ContactConsent.objects.filter(tenant=tenant, contact=contact, channel=Channel.SMS)
-        .values_list("status", flat=True)
-        .first()
-    )
-    if current == ConsentStatus.WITHDRAWN:
-        return
-    if marketing:
-        status, source = ConsentStatus.GRANTED, f"{WEB_FORM_SOURCE}: marketing texts ticked"
-    else:
-        status, source = ConsentStatus.NO_MARKETING, f"{WEB_FORM_SOURCE}: texts about the request"
-    if current == status or current == ConsentStatus.GRANTED:
-        return
-    consent_record(
-        tenant=tenant, contact=contact, channel=Channel.SMS, status=status, source=source
-    )
-
-
-# --- CSV import: reading the file ---------------------------------------------------------------
-
 IMPORT_BATCH_SIZE = 25  # a few seconds of lead creation: the lead-number lock is held that long
 PREVIEW_ROWS = 20
 LISTED_MATCHES = 500
-
 COLUMNS = {
     # field: (label, header names it is recognised by)
     "first_name": ("First name", ("first name", "firstname", "first", "given name")),
@@ -379,6 +84,7 @@ COLUMNS = {
     "owner_email": ("Owner email", ("owner email", "owner", "assigned to", "rep email")),
     "note": ("Notes", ("notes", "note", "comments", "comment", "message")),
 }
+
 
 MAX_LENGTHS = {
     "first_name": 100,
@@ -419,9 +125,6 @@ def read_layout(text: str) -> CsvLayout:
     if not fields.keys() & {"email", "phone"}:
         raise ImportFileError("No column to reach the customer by: add Email or Phone.")
     return CsvLayout(headers, delimiter, fields, ignored)
-
-
-# --- CSV import: checking rows ------------------------------------------------------------------
 
 
 @dataclass
@@ -628,9 +331,6 @@ def _existing_contacts(tenant: Tenant, rows: list[CheckedRow]) -> dict[str, dict
     return found
 
 
-# --- CSV import: the dry run --------------------------------------------------------------------
-
-
 def _sample(row: CheckedRow, pipeline_start: Stage | None, default_owner, default_source) -> dict:
     address = row.address or {}
     owner = row.owner or default_owner
@@ -762,39 +462,6 @@ def lead_import_preview(
         source=source,
         report=report,
     )
-
-
-# --- CSV import: the run ------------------------------------------------------------------------
-
-
-def lead_import_rejected_rows(*, lead_import: LeadImport, limit: int) -> list[dict]:
-    """The first rejected rows for the page: line, reasons, and the cells that had something in
-    them, named by their column."""
-    headers = lead_import.report["headers"]
-    return [
-        {
-            "line": entry["line"],
-            "reasons": entry["reasons"],
-            "cells": [
-                (headers[index] if index < len(headers) else f"Column {index + 1}", cell)
-                for index, cell in enumerate(entry["cells"])
-                if cell.strip()
-            ],
-        }
-        for entry in lead_import.report.get("rejected", [])[:limit]
-    ]
-
-
-def lead_import_get(*, tenant: Tenant, lead_import_id: int) -> LeadImport:
-    imports = LeadImport.objects.filter(tenant=tenant).select_related(
-        "pipeline", "source", "uploaded_by"
-    )
-    return get_object_or_404(imports, pk=lead_import_id)
-
-
-def lead_imports_recent(*, tenant: Tenant, limit: int = 10) -> list[LeadImport]:
-    imports = LeadImport.objects.filter(tenant=tenant).select_related("pipeline", "uploaded_by")
-    return list(imports.defer("content", "report").order_by("-created_at")[:limit])
 
 
 @transaction.atomic
@@ -990,16 +657,6 @@ def _tell_owners_about_import(tenant: Tenant, lead_import: LeadImport) -> None:
             url=reverse("contacts:list"),
             level=NotificationLevel.WARNING,
         )
-
-
-# --- CSV import: the rejected rows as a file ----------------------------------------------------
-
-
-def rejected_rows_csv(lead_import: LeadImport) -> str:
-    """The rejected rows with their line and reasons, ready to fix and import again (UTF-8 with
-    a byte-order mark, so Excel reads accents right)."""
-    report = lead_import.report
-    return csv_files.rejected_rows_csv(headers=report["headers"], rejected=report["rejected"])
 
 
 PREVIEW_KEPT_DAYS = 7

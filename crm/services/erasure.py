@@ -43,10 +43,10 @@ from crm.models import (
     Membership,
     NotificationLevel,
     PropertyContact,
-    Role,
     Tenant,
     User,
 )
+from crm.permissions import MANAGERS, may_erase
 from crm.privacy import (
     Blank,
     ErasureScope,
@@ -56,20 +56,12 @@ from crm.privacy import (
     empty_value,
     personal_models,
 )
-from crm.services import notifications_notify_roles, timeline_record
+from crm.selectors.erasure import open_erasure_request
+from crm.services.notifications import notifications_notify_roles
+from crm.services.timeline import timeline_record
 
-ERASE_ROLES = (Role.ADMIN, Role.MANAGER)
+ERASE_ROLES = MANAGERS
 NOTE_MAX = ErasureRequest._meta.get_field("note").max_length
-
-
-def may_erase(membership: Membership) -> bool:
-    return membership.role in ERASE_ROLES
-
-
-def open_erasure_request(*, tenant: Tenant, contact: Contact) -> ErasureRequest | None:
-    return ErasureRequest.objects.filter(
-        tenant=tenant, contact=contact, status=ErasureStatus.OPEN
-    ).first()
 
 
 @transaction.atomic

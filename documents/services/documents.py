@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Contact, Membership, Property, Tenant
-from crm.services import notification_create, timeline_record
+from crm.services.notifications import notification_create
+from crm.services.timeline import timeline_record
 from documents.models import Document, DocumentKind
 from documents.validation import document_file_check
 from leads.models import Lead

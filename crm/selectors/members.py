@@ -1,0 +1,50 @@
+"""Reads of the team: memberships of a user or a tenant, time off."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from crm.models import Membership, Tenant, TimeOff, User
+
+
+def memberships_for_user(*, user: User) -> list[Membership]:
+    """The tenants a user may work in (row-level security lets them read their own memberships)."""
+    return list(
+        Membership.unscoped.filter(user=user, is_active=True)
+        .select_related("tenant")
+        .order_by("tenant__name")
+    )
+
+
+def membership_for_user(*, user: User, membership_id: int) -> Membership | None:
+    return (
+        Membership.unscoped.filter(pk=membership_id, user=user, is_active=True)
+        .select_related("tenant", "user")
+        .first()
+    )
+
+
+def team_members(*, tenant: Tenant) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(tenant=tenant)
+        .select_related("user")
+        .order_by("-is_active", "user__full_name")
+    )
+
+
+def membership_get(*, tenant: Tenant, membership_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.filter(tenant=tenant).select_related("user"), pk=membership_id
+    )
+
+
+def time_off_upcoming(*, tenant: Tenant, membership: Membership) -> QuerySet[TimeOff]:
+    """Current and coming time off: past days no longer change who gets a lead."""
+    return TimeOff.objects.filter(
+        tenant=tenant, membership=membership, ends_on__gte=tenant.today()
+    ).order_by("starts_on", "id")
+
+
+def time_off_get(*, tenant: Tenant, time_off_id: int) -> TimeOff:
+    return get_object_or_404(
+        TimeOff.objects.filter(tenant=tenant).select_related("membership__user"), pk=time_off_id
+    )

@@ -1,0 +1,107 @@
+"""Writes of a contact's consent per channel, and what follows from a withdrawal."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.events import ConsentRecorded, publish
+from crm.models import (
+    Channel,
+    ConsentStatus,
+    Contact,
+    ContactConsent,
+    ContactEmail,
+    ContactPhone,
+    PhoneKind,
+    Tenant,
+    User,
+)
+from crm.services.timeline import timeline_record
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    tenant: Tenant,
+    contact: Contact,
+    channel: str,
+    status: str,
+    source: str,
+    actor: User | None = None,
+) -> ContactConsent:
+    consent, _ = ContactConsent.objects.update_or_create(
+        tenant=tenant,
+        contact=contact,
+        channel=channel,
+        defaults={"status": status, "source": source, "recorded_at": timezone.now()},
+    )
+    verb = {
+        ConsentStatus.GRANTED: "given",
+        ConsentStatus.NO_MARKETING: "limited to job messages",
+    }.get(status, "withdrawn")
+    timeline_record(
+        tenant=tenant,
+        kind="contact.consent",
+        summary=f"{Channel(channel).label} consent {verb} ({source})",
+        actor=actor,
+        contact=contact,
+        detail={"channel": channel, "status": status, "source": source},
+    )
+    if status == ConsentStatus.WITHDRAWN and contact.preferred_channel == channel:
+        _preferred_channel_move_off(tenant=tenant, contact=contact, withdrawn=channel)
+    publish(
+        ConsentRecorded(
+            tenant=tenant, contact=contact, channel=channel, status=status, source=source
+        )
+    )
+    return consent
+
+
+# After a withdrawal, where a contact is reached first instead: an inbox, then a call (a STOP to
+# texts is no invitation to WhatsApp), then the other phone channel.
+PREFERRED_CHANNEL_FALLBACKS = (Channel.EMAIL, Channel.PHONE, Channel.WHATSAPP, Channel.SMS)
+
+
+def _preferred_channel_move_off(*, tenant: Tenant, contact: Contact, withdrawn: str) -> None:
+    """A preferred channel the customer has withdrawn from (a STOP text, a staff note) would
+    leave their portal preferences refusing every save for a choice they never made, and the
+    inbox offering a channel that may not be used. Moved to the first reachable channel whose
+    consent stands; left as it is when there is none."""
+    refused = set(
+        ContactConsent.objects.filter(
+            tenant=tenant, contact=contact, status=ConsentStatus.WITHDRAWN
+        ).values_list("channel", flat=True)
+    )
+    phones = set(
+        ContactPhone.objects.filter(tenant=tenant, contact=contact).values_list("kind", flat=True)
+    )
+    has_mobile = bool(phones - {PhoneKind.LANDLINE})
+    reachable = {
+        Channel.EMAIL: ContactEmail.objects.filter(tenant=tenant, contact=contact).exists(),
+        Channel.PHONE: bool(phones),
+        Channel.WHATSAPP: has_mobile,
+        Channel.SMS: has_mobile,
+    }
+    instead = next(
+        (
+            channel
+            for channel in PREFERRED_CHANNEL_FALLBACKS
+            if channel != withdrawn and channel not in refused and reachable[channel]
+        ),
+        None,
+    )
+    if instead is None:
+        return
+    Contact.objects.filter(tenant=tenant, pk=contact.pk).update(
+        preferred_channel=instead, updated_at=timezone.now()
+    )
+    contact.preferred_channel = instead
+    timeline_record(
+        tenant=tenant,
+        kind="contact.preferred_channel",
+        summary=(
+            f"Preferred channel {Channel(withdrawn).label} → {Channel(instead).label}: "
+            f"{Channel(withdrawn).label} consent was withdrawn"
+        ),
+        contact=contact,
+        detail={"from": withdrawn, "to": instead},
+    )

@@ -1,0 +1,348 @@
+"""Writes of contacts, their addresses and properties. Each function is one transaction and takes the tenant explicitly."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import (
+    AddressSource,
+    AddressVerification,
+    Brand,
+    Channel,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    NotificationLevel,
+    Property,
+    PropertyContact,
+    PropertyRole,
+    Role,
+    Tenant,
+    User,
+    VerifiableAddress,
+)
+from crm.phones import e164
+from crm.services.notifications import notifications_notify_roles
+from crm.services.timeline import timeline_record
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    first_name: str = "",
+    last_name: str = "",
+    company_name: str = "",
+    emails: Iterable[str] = (),
+    phones: Iterable = (),
+    preferred_channel: str = Channel.EMAIL,
+    language: str = "en",
+    brand: Brand | None = None,
+    needs_review: bool = False,
+    source: str = "staff",
+    address_source: str = AddressSource.STAFF,
+) -> Contact:
+    """A new contact with its addresses; phones must already be valid (forms parse them to E.164).
+
+    The addresses are verified when staff typed them (`address_source` STAFF); from any other
+    source they wait for staff to confirm them or the customer to prove them."""
+    contact = Contact(
+        tenant=tenant,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        company_name=company_name.strip(),
+        preferred_channel=preferred_channel,
+        language=language,
+        brand=brand,
+        needs_review=needs_review,
+    )
+    contact.full_clean(exclude=["tenant"])
+    contact.save()
+    arrival = _address_arrival(address_source, actor)
+    for position, email in enumerate(dict.fromkeys(e.strip().lower() for e in emails if e)):
+        ContactEmail.objects.create(
+            tenant=tenant, contact=contact, email=email, is_primary=position == 0, **arrival
+        )
+    for position, number in enumerate(phones):
+        ContactPhone.objects.create(
+            tenant=tenant, contact=contact, number=number, is_primary=position == 0, **arrival
+        )
+    timeline_record(
+        tenant=tenant,
+        kind="contact.created",
+        summary=f"Contact created ({source})",
+        actor=actor,
+        contact=contact,
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_set_vip(*, tenant: Tenant, actor: User, contact: Contact, is_vip: bool) -> Contact:
+    """Mark a contact VIP (their new tickets start a priority higher) or not."""
+    if contact.is_vip == is_vip:
+        return contact
+    contact.is_vip = is_vip
+    contact.save(update_fields=["is_vip", "updated_at"])
+    timeline_record(
+        tenant=tenant,
+        kind="contact.vip",
+        summary="Marked VIP" if is_vip else "No longer VIP",
+        actor=actor,
+        contact=contact,
+    )
+    return contact
+
+
+@dataclass(frozen=True)
+class ContactMatch:
+    contact: Contact
+    created: bool
+    unverified_added: tuple[str, ...] = ()  # addresses a matched contact got, waiting for staff
+
+
+@transaction.atomic
+def contact_find_or_create(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    emails: Iterable[str] = (),
+    phones: Iterable = (),
+    source: str,
+    address_source: str,
+    notify_team: bool = True,
+    **details,
+) -> ContactMatch:
+    """The contact with one of these email addresses or E.164 numbers, else a new one.
+
+    A match learns the addresses it did not have yet, so the next message finds it either way;
+    but they are added unverified, whoever typed them: that someone knows a customer's email
+    proves nothing about the phone number they gave with it, and a verified address would open
+    the customer's portal. The team is told (timeline, and the managers' bell unless
+    `notify_team` is off, as for an import that reports on its own).
+    """
+    from crm.selectors.contacts import contact_match
+
+    emails = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+    phones = list({e164(number): number for number in phones if number}.values())
+    contact = contact_match(tenant=tenant, emails=emails, phones=phones)
+    if contact is None:
+        contact = contact_create(
+            tenant=tenant,
+            actor=actor,
+            emails=emails,
+            phones=phones,
+            source=source,
+            address_source=address_source,
+            **details,
+        )
+        return ContactMatch(contact, created=True)
+    known_emails = set(contact.emails.values_list("email", flat=True))
+    known_phones = {e164(n) for n in contact.phones.values_list("number", flat=True)}
+    added = []
+    for email in emails:
+        if email not in known_emails:
+            added.append(
+                ContactEmail.objects.create(
+                    tenant=tenant, contact=contact, email=email, source=address_source
+                )
+            )
+    for number in phones:
+        if e164(number) not in known_phones:
+            added.append(
+                ContactPhone.objects.create(
+                    tenant=tenant, contact=contact, number=number, source=address_source
+                )
+            )
+    if added:
+        _tell_team_about_unverified(tenant, actor, contact, added, notify_team)
+    return ContactMatch(
+        contact, created=False, unverified_added=tuple(address_text(a) for a in added)
+    )
+
+
+def address_text(address: VerifiableAddress) -> str:
+    """An address as people read it: the email, or the number in international format."""
+    if isinstance(address, ContactPhone):
+        return address.number.as_international
+    return address.email
+
+
+def _address_arrival(source: str, actor: User | None) -> dict:
+    """A new address's verification state: staff vouch for what they type; any other source
+    is someone's unproved claim."""
+    if source == AddressSource.STAFF:
+        return {
+            "source": source,
+            "verified_at": timezone.now(),
+            "verified_how": AddressVerification.STAFF,
+            "verified_by": actor,
+        }
+    return {"source": source}
+
+
+def _tell_team_about_unverified(
+    tenant: Tenant,
+    actor: User | None,
+    contact: Contact,
+    added: list[VerifiableAddress],
+    notify_team: bool,
+) -> None:
+    texts = [address_text(address) for address in added]
+    listed = ", ".join(texts)
+    origin = AddressSource(added[0].source).label
+    timeline_record(
+        tenant=tenant,
+        kind="contact.address_unverified",
+        summary=_(
+            "Unverified address added from %(origin)s: %(addresses)s. It cannot sign in to the "
+            "portal until someone on the team confirms it."
+        )
+        % {"origin": origin, "addresses": listed},
+        actor=actor,
+        contact=contact,
+        detail={"addresses": texts, "source": added[0].source},
+    )
+    if notify_team:
+        notifications_notify_roles(
+            tenant=tenant,
+            roles=(Role.ADMIN, Role.MANAGER),
+            title=_("Check a new address of %(contact)s") % {"contact": contact.display_name},
+            body=_(
+                "%(origin)s gave %(addresses)s for an existing customer. Confirm it if it is "
+                "theirs, or reject it."
+            )
+            % {"origin": origin, "addresses": listed},
+            url=reverse("contacts:detail", kwargs={"contact_pk": contact.pk}),
+            level=NotificationLevel.WARNING,
+        )
+
+
+ADDRESS_MODELS = {"email": ContactEmail, "phone": ContactPhone}
+
+
+def _contact_address(tenant: Tenant, contact: Contact, kind: str, address_id: int):
+    model = ADDRESS_MODELS.get(kind)
+    address = (
+        model.objects.select_for_update()
+        .filter(tenant=tenant, contact=contact, pk=address_id)
+        .first()
+        if model
+        else None
+    )
+    if address is None:
+        raise ValidationError(_("That address is no longer on this contact."))
+    return address
+
+
+def address_mark_verified(
+    *,
+    tenant: Tenant,
+    address: VerifiableAddress,
+    how: str,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Record that the address is proved the contact's own (by staff or by the customer)."""
+    address.verified_at = now or timezone.now()
+    address.verified_how = how
+    address.verified_by = actor
+    address.save(update_fields=["verified_at", "verified_how", "verified_by"])
+
+
+@transaction.atomic
+def contact_address_confirm(
+    *, tenant: Tenant, actor: User, contact: Contact, kind: str, address_id: int
+) -> VerifiableAddress:
+    """Staff confirm an unverified address is the contact's: from now on it signs in to the
+    portal."""
+    address = _contact_address(tenant, contact, kind, address_id)
+    if address.is_verified:
+        return address
+    address_mark_verified(
+        tenant=tenant, address=address, how=AddressVerification.STAFF, actor=actor
+    )
+    timeline_record(
+        tenant=tenant,
+        kind="contact.address_confirmed",
+        summary=_("Confirmed %(address)s as the contact's own (it came from %(origin)s)")
+        % {"address": address_text(address), "origin": address.get_source_display()},
+        actor=actor,
+        contact=contact,
+        detail={"kind": kind, "address": address_text(address), "source": address.source},
+    )
+    return address
+
+
+@transaction.atomic
+def contact_address_reject(
+    *, tenant: Tenant, actor: User, contact: Contact, kind: str, address_id: int
+) -> VerifiableAddress:
+    """Staff reject an unverified address: it is taken off the contact (the audit trail keeps
+    the row, the timeline says who rejected it and where it came from)."""
+    address = _contact_address(tenant, contact, kind, address_id)
+    if address.is_verified:
+        raise ValidationError(_("That address is verified: only an unverified one is rejected."))
+    was_primary = address.is_primary
+    address.delete()
+    if was_primary:
+        successor = type(address).objects.filter(tenant=tenant, contact=contact).first()
+        if successor is not None:
+            successor.is_primary = True
+            successor.save(update_fields=["is_primary"])
+    timeline_record(
+        tenant=tenant,
+        kind="contact.address_rejected",
+        summary=_("Rejected %(address)s: not the contact's (it came from %(origin)s)")
+        % {"address": address_text(address), "origin": address.get_source_display()},
+        actor=actor,
+        contact=contact,
+        detail={"kind": kind, "address": address_text(address), "source": address.source},
+    )
+    return address
+
+
+@transaction.atomic
+def property_create(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    contacts: Iterable[tuple[Contact, str]] = (),
+    **address,
+) -> Property:
+    place = Property(tenant=tenant, **address)
+    place.full_clean(exclude=["tenant"])
+    place.save()
+    for contact, role in contacts:
+        property_link_contact(tenant=tenant, actor=actor, place=place, contact=contact, role=role)
+    return place
+
+
+def property_link_contact(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    place: Property,
+    contact: Contact,
+    role: str = PropertyRole.OWNER,
+) -> PropertyContact:
+    link, created = PropertyContact.objects.get_or_create(
+        tenant=tenant, property=place, contact=contact, defaults={"role": role}
+    )
+    if created:
+        timeline_record(
+            tenant=tenant,
+            kind="property.linked",
+            summary=f"{PropertyRole(role).label} of {place.one_line_address}",
+            actor=actor,
+            contact=contact,
+            property=place,
+        )
+    return link

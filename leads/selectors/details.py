@@ -1,0 +1,92 @@
+"""One lead: its page, timeline and quotes; a contact's leads."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from crm.models import Tenant, TimelineEvent
+from leads.models import Lead, Payment, Quote, QuoteLine, StageVisit
+from leads.scoring import ScorePart, score_parts
+from leads.selectors.lists import (
+    LeadRow,
+    RowOptions,
+    lead_get,
+    lead_queryset,
+    lead_rows,
+    row_options,
+)
+from leads.selectors.settings import lead_settings_get, untouched_after
+
+
+@dataclass(frozen=True)
+class LeadDetail:
+    row: LeadRow
+    options: "RowOptions"
+    visits: list[StageVisit]  # every stay, revisits included, oldest first
+    quotes: list[Quote]
+    payments: list[Payment]
+    paid_total: object
+    score_parts: list[ScorePart]
+    timeline: list[TimelineEvent]
+
+
+def lead_detail(*, tenant: Tenant, lead_id: int, now: dt.datetime | None = None) -> LeadDetail:
+    now = now or timezone.now()
+    options = row_options(tenant=tenant)
+    lead = lead_get(tenant=tenant, lead_id=lead_id)
+    row = lead_rows(tenant=tenant, leads=[lead], now=now, stages=options.stages)[0]
+    visits = list(
+        StageVisit.objects.filter(tenant=tenant, lead=lead)
+        .select_related("stage", "entered_by")
+        .order_by("entered_at", "id")
+    )
+    quotes = list(
+        Quote.objects.filter(tenant=tenant, lead=lead).prefetch_related(
+            Prefetch("lines", queryset=QuoteLine.objects.filter(tenant=tenant))
+        )
+    )
+    for quote in quotes:
+        quote.lead = lead  # the reference reads lead.number; no query per quote
+    payments = list(Payment.objects.filter(tenant=tenant, lead=lead).select_related("recorded_by"))
+    wait = untouched_after(lead_settings_get(tenant=tenant))
+    return LeadDetail(
+        row=row,
+        options=options,
+        visits=visits,
+        quotes=quotes,
+        payments=payments,
+        paid_total=sum((payment.amount for payment in payments), Decimal("0"))
+        if payments
+        else None,
+        score_parts=score_parts(lead, tenant=tenant, now=now, untouched_after=wait),
+        timeline=lead_timeline(tenant=tenant, lead=lead),
+    )
+
+
+def lead_timeline(*, tenant: Tenant, lead: Lead, limit: int = 100) -> list[TimelineEvent]:
+    return list(
+        TimelineEvent.objects.filter(tenant=tenant, lead=lead)
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def leads_for_contact(*, tenant: Tenant, contact) -> list[Lead]:
+    return list(
+        lead_queryset(tenant=tenant).filter(contact=contact).order_by("-created_at", "-id")[:50]
+    )
+
+
+def quote_get(*, tenant: Tenant, lead: Lead, quote_id: int) -> Quote:
+    quote = get_object_or_404(
+        Quote.objects.filter(tenant=tenant, lead=lead).prefetch_related(
+            Prefetch("lines", queryset=QuoteLine.objects.filter(tenant=tenant))
+        ),
+        pk=quote_id,
+    )
+    quote.lead = lead
+    return quote

@@ -1,0 +1,59 @@
+"""Full-text search of leads: the words typed, the query, the matching leads."""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import QuerySet
+
+from leads.models import Lead
+
+
+def search_words(text: str) -> list[str]:
+    """Lower-cased words, split the same way for the search index and the search box."""
+    return re.findall(r"\w+", text.casefold())
+
+
+def search_terms(text: str) -> str | None:
+    """The tsquery text of a search box: every word as a prefix ("jan smi" finds Jane Smith), a
+    phone number as its digits. Only letters and digits reach the query syntax."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= 4 and re.fullmatch(r"[\d\s()+.\-]+", text.strip()):
+        words = [digits]
+    else:
+        words = search_words(text)
+    if not words:
+        return None
+    return " & ".join(f"{word}:*" for word in words[:8])
+
+
+def search_query(text: str) -> SearchQuery | None:
+    terms = search_terms(text)
+    return SearchQuery(terms, search_type="raw", config="simple") if terms else None
+
+
+SEARCH_INDEX_LIMIT = 2000
+
+
+def leads_matching(leads: QuerySet[Lead], text: str) -> QuerySet[Lead]:
+    """Leads whose name, email, phone, address or number match the search box.
+
+    Under row-level security PostgreSQL may not use the full-text index for a `@@` written in
+    the query itself (the operator is not leakproof), so a rare term ("(954) 220-1296") would be
+    checked against every lead of the tenant. The index is read through `threadline_lead_search`
+    (leads migration 0002), which applies the same current-tenant setting as the policy. A common
+    term ("mar") has thousands of matches: then the list's own ordered scan, which stops at the
+    first page, is faster, and the term is matched in the query.
+    """
+    terms = search_terms(text)
+    if terms is None:
+        return leads
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM threadline_lead_search(to_tsquery('simple', %s)) AS id LIMIT %s",
+            [terms, SEARCH_INDEX_LIMIT + 1],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) <= SEARCH_INDEX_LIMIT:
+        return leads.filter(pk__in=ids)
+    return leads.filter(search_vector=search_query(text))

@@ -1,0 +1,27 @@
+"""Notices about a lead: its owner hears, or the managers when nobody owns it."""
+
+from django.urls import reverse
+
+from crm.models import NotificationLevel, Role, Tenant
+from crm.services.notifications import notification_create, notifications_notify_roles
+from leads.models import Lead
+
+
+def lead_owner_notify(
+    tenant: Tenant, lead: Lead, title: str, level=NotificationLevel.INFO, kind: str = ""
+) -> None:
+    recipient = lead.owner.user if lead.owner else None
+    url = reverse("leads:detail", kwargs={"lead_pk": lead.pk})
+    if recipient is not None:
+        notification_create(
+            tenant=tenant, recipient=recipient, title=title, url=url, level=level, kind=kind
+        )
+    else:
+        notifications_notify_roles(
+            tenant=tenant,
+            roles=[Role.MANAGER, Role.ADMIN],
+            title=title,
+            url=url,
+            level=level,
+            kind=kind,
+        )

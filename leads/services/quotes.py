@@ -1,0 +1,276 @@
+"""Quotes: drafting, sending, the customer's answer on the public page, expiry."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from crm.events import publish
+from crm.models import NotificationLevel, Tenant, User
+from crm.selectors.brands import sending_brand
+from crm.services.timeline import timeline_record
+from leads.events import QuoteSent
+from leads.models import Lead, LeadEvent, LeadStatus, LostReason, Quote, QuoteLine, QuoteStatus
+from leads.quote_links import quote_public_url
+from leads.services.activity import lead_record_touch
+from leads.services.notices import lead_owner_notify
+from leads.services.stages import lead_handle_event, lead_locked, lead_mark_lost, lead_reopen
+
+
+def _set_lines(quote: Quote, lines) -> None:
+    QuoteLine.objects.filter(tenant_id=quote.tenant_id, quote=quote).delete()
+    total = Decimal("0")
+    for position, (description, quantity, unit_price) in enumerate(lines):
+        line = QuoteLine(
+            tenant_id=quote.tenant_id,
+            quote=quote,
+            position=position,
+            description=description.strip(),
+            quantity=quantity,
+            unit_price=unit_price,
+        )
+        line.full_clean(exclude=["tenant", "quote"])
+        line.save()
+        total += line.amount
+    quote.total = total
+    quote.save(update_fields=["total"])
+
+
+@transaction.atomic
+def quote_save_draft(
+    *,
+    tenant: Tenant,
+    actor: User,
+    lead: Lead,
+    valid_until: dt.date,
+    lines: list[tuple[str, Decimal, Decimal]],
+    title: str = "",
+    message: str = "",
+    quote: Quote | None = None,
+) -> Quote:
+    """Create a draft quote (quote=None) or rewrite a draft: lines are (description, qty, price)."""
+    if not lines:
+        raise ValidationError("A quote needs at least one line.")
+    if quote is not None and quote.status != QuoteStatus.DRAFT:
+        raise ValidationError("Only a draft can be changed; make a new quote instead.")
+    created = quote is None
+    if created:
+        last = Quote.objects.filter(tenant=tenant, lead=lead).order_by("-number").first()
+        quote = Quote(
+            tenant=tenant, lead=lead, number=(last.number + 1 if last else 1), created_by=actor
+        )
+    quote.title, quote.message, quote.valid_until = title.strip(), message.strip(), valid_until
+    quote.full_clean(exclude=["tenant", "lead", "number"])
+    quote.save()
+    _set_lines(quote, lines)
+    if created:
+        timeline_record(
+            tenant=tenant,
+            kind="quote.created",
+            summary=f"Quote {quote.reference} drafted",
+            actor=actor,
+            lead=lead,
+        )
+    return quote
+
+
+@transaction.atomic
+def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
+    """Send the quote to the customer with a signed link to the page where they answer it."""
+    quote = (
+        Quote.objects.select_for_update()
+        .select_related("lead__contact")
+        .get(tenant=tenant, pk=quote.pk)
+    )
+    if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.VIEWED):
+        raise ValidationError(f"This quote is {quote.get_status_display().lower()}.")
+    if quote.valid_until < tenant.today():
+        raise ValidationError("The quote's valid-until date has passed; change it first.")
+    recipient = quote.lead.contact.emails.first()
+    if recipient is None:
+        raise ValidationError("The contact has no email address to send the quote to.")
+    resend = quote.status != QuoteStatus.DRAFT
+    if not resend:
+        quote.status = QuoteStatus.SENT
+        quote.sent_at = timezone.now()
+        quote.save(update_fields=["status", "sent_at"])
+    timeline_record(
+        tenant=tenant,
+        kind="quote.sent",
+        summary=f"Quote {quote.reference} {'sent again' if resend else 'sent'} to {recipient.email}",
+        actor=actor,
+        lead=quote.lead,
+        customer_visible=True,
+    )
+    _email_quote(tenant, actor, quote)
+    if not resend:
+        lead_handle_event(tenant=tenant, lead=quote.lead, event=LeadEvent.QUOTE_SENT, actor=actor)
+        lead_record_touch(tenant=tenant, lead=quote.lead, channel="email", actor=actor)
+    return quote
+
+
+def _email_quote(tenant: Tenant, actor: User, quote: Quote) -> None:
+    """The quote's email, written from the quote itself, announced for the outbox (comms
+    schedules it as the tenant's "quote-sent" message)."""
+    brand = sending_brand(tenant=tenant, brand=quote.lead.brand)
+    context = {
+        "quote": quote,
+        "lead": quote.lead,
+        "brand": brand,
+        "tenant": tenant,
+        "link": quote_public_url(quote),
+    }
+    publish(
+        QuoteSent(
+            tenant=tenant,
+            quote=quote,
+            brand=brand,
+            subject=render_to_string("leads/quotes/email_subject.txt", context).strip(),
+            body_text=render_to_string("leads/quotes/email_body.txt", context),
+            idempotency_key=f"quote:{quote.pk}:{timezone.now().timestamp()}",
+            actor=actor,
+        )
+    )
+
+
+@transaction.atomic
+def quote_mark_viewed(*, tenant: Tenant, quote: Quote) -> Quote:
+    updated = Quote.objects.filter(tenant=tenant, pk=quote.pk, status=QuoteStatus.SENT).update(
+        status=QuoteStatus.VIEWED, viewed_at=timezone.now()
+    )
+    if updated:
+        quote.refresh_from_db()
+        timeline_record(
+            tenant=tenant,
+            kind="quote.viewed",
+            summary=f"Customer opened quote {quote.reference}",
+            lead=quote.lead,
+        )
+    return quote
+
+
+def _lock_open_quote(tenant: Tenant, quote: Quote) -> Quote:
+    quote = (
+        Quote.objects.select_for_update(of=("self",))
+        .select_related("lead__owner__user", "lead__contact")
+        .get(tenant=tenant, pk=quote.pk)
+    )
+    if quote.is_open and quote.valid_until < tenant.today():
+        _expire(tenant, quote)
+    if not quote.is_open:
+        raise ValidationError(f"This quote is {quote.get_status_display().lower()}.")
+    return quote
+
+
+@transaction.atomic
+def quote_accept(*, tenant: Tenant, quote: Quote, signed_name: str) -> Quote:
+    """The customer accepted: the quote is decided and the lead moves to its won stage."""
+    quote = _lock_open_quote(tenant, quote)
+    quote.status = QuoteStatus.ACCEPTED
+    quote.decided_at = timezone.now()
+    quote.decided_by_name = signed_name.strip()[:200]
+    quote.save(update_fields=["status", "decided_at", "decided_by_name"])
+    lead = quote.lead
+    timeline_record(
+        tenant=tenant,
+        kind="quote.accepted",
+        summary=f"Quote {quote.reference} accepted by {quote.decided_by_name}",
+        lead=lead,
+        customer_visible=True,
+    )
+    if lead.status == LeadStatus.LOST:
+        lead_reopen(tenant=tenant, actor=None, lead=lead)
+    moved = lead_handle_event(tenant=tenant, lead=lead, event=LeadEvent.QUOTE_ACCEPTED)
+    lead = lead_locked(lead)
+    if not moved and lead.status == LeadStatus.OPEN:
+        # The pipeline names no stage for it: the lead is won where it stands.
+        Lead.objects.filter(tenant=tenant, pk=lead.pk).update(
+            status=LeadStatus.WON, won_at=quote.decided_at
+        )
+    lead_owner_notify(
+        tenant, lead, f"Quote {quote.reference} accepted: {lead.contact.display_name}"
+    )
+    return quote
+
+
+@transaction.atomic
+def quote_reject(
+    *, tenant: Tenant, quote: Quote, reason: str, note: str = "", signed_name: str = ""
+) -> Quote:
+    """The customer said no: their reason becomes the lead's lost reason, unless another quote
+    is still open for them to answer."""
+    if reason not in LostReason.values:
+        raise ValidationError("Please tell us why.")
+    quote = _lock_open_quote(tenant, quote)
+    quote.status = QuoteStatus.REJECTED
+    quote.decided_at = timezone.now()
+    quote.decided_by_name = signed_name.strip()[:200]
+    quote.rejection_reason = reason
+    quote.rejection_note = note.strip()[:500]
+    quote.save(
+        update_fields=[
+            "status",
+            "decided_at",
+            "decided_by_name",
+            "rejection_reason",
+            "rejection_note",
+        ]
+    )
+    lead = quote.lead
+    timeline_record(
+        tenant=tenant,
+        kind="quote.rejected",
+        summary=f"Quote {quote.reference} declined: {LostReason(reason).label}"
+        + (f" — {quote.rejection_note}" if quote.rejection_note else ""),
+        lead=lead,
+        customer_visible=True,
+    )
+    still_open = Quote.objects.filter(
+        tenant=tenant, lead=lead, status__in=[QuoteStatus.SENT, QuoteStatus.VIEWED]
+    ).exists()
+    if not still_open and lead.status == LeadStatus.OPEN:
+        lead_mark_lost(
+            tenant=tenant,
+            actor=None,
+            lead=lead,
+            reason=reason,
+            note=quote.rejection_note or f"Declined quote {quote.reference}",
+        )
+    lead_owner_notify(
+        tenant,
+        lead,
+        f"Quote {quote.reference} declined: {lead.contact.display_name}",
+        level=NotificationLevel.WARNING,
+    )
+    return quote
+
+
+def _expire(tenant: Tenant, quote: Quote) -> None:
+    quote.status = QuoteStatus.EXPIRED
+    quote.save(update_fields=["status"])
+    timeline_record(
+        tenant=tenant,
+        kind="quote.expired",
+        summary=f"Quote {quote.reference} expired unanswered",
+        lead=quote.lead,
+    )
+
+
+@transaction.atomic
+def quotes_expire_due(*, tenant: Tenant, today: dt.date | None = None) -> int:
+    today = today or tenant.today()
+    due = (
+        Quote.objects.filter(
+            tenant=tenant, status__in=[QuoteStatus.SENT, QuoteStatus.VIEWED], valid_until__lt=today
+        )
+        .select_related("lead")
+        .select_for_update(of=("self",), skip_locked=True)
+    )
+    expired = 0
+    for quote in due:
+        _expire(tenant, quote)
+        expired += 1
+    return expired

@@ -1,0 +1,262 @@
+"""Stage changes of a lead. They all go through `lead_move_to_stage`, which keeps the stage visits
+(the history the progress bar and the dashboards read), the timeline and the priority score in
+step."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from crm.events import publish
+from crm.models import Tenant, User
+from crm.services.timeline import timeline_record
+from leads.events import LeadLost, LeadStageEntered
+from leads.models import Lead, LeadEvent, LeadStatus, LostReason, Pipeline, Stage, StageVisit
+from leads.services.priorities import lead_rescore
+
+
+def first_stage(pipeline: Pipeline) -> Stage | None:
+    return (
+        Stage.objects.filter(tenant_id=pipeline.tenant_id, pipeline=pipeline, is_archived=False)
+        .exclude(is_lost=True)
+        .order_by("position", "id")
+        .first()
+    )
+
+
+def lead_locked(lead: Lead) -> Lead:
+    """The lead re-read under a row lock, so two moves at once happen one after the other."""
+    return (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("stage", "pipeline", "contact", "owner__user", "source", "property")
+        .get(tenant_id=lead.tenant_id, pk=lead.pk)
+    )
+
+
+@transaction.atomic
+def lead_move_to_stage(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    lead: Lead,
+    stage: Stage,
+    now: dt.datetime | None = None,
+    reason: str = "",
+) -> Lead:
+    """Close the lead's open stage visit, open one in `stage`, record it, fire the stage's hooks.
+
+    A stage of another pipeline moves the lead to that pipeline. Won stages mark the lead won;
+    lost stages are reached only through `lead_mark_lost`, which asks for the reason.
+    """
+    now = now or timezone.now()
+    lead = lead_locked(lead)
+    if stage.tenant_id != tenant.pk:
+        raise ValidationError("Unknown stage.")
+    if stage.is_archived:
+        raise ValidationError(f"“{stage.name}” is archived; pick a stage in use.")
+    if stage.is_lost:
+        raise ValidationError("Use “Mark lost” to close a lead: it asks for the reason.")
+    if lead.stage_id == stage.pk:
+        return lead
+    previous = lead.stage
+    StageVisit.objects.filter(tenant=tenant, lead=lead, left_at__isnull=True).update(
+        left_at=now, left_by=actor
+    )
+    StageVisit.objects.create(
+        tenant=tenant, lead=lead, stage=stage, entered_at=now, entered_by=actor
+    )
+    summary = f"Moved to {stage.name}" + (f" from {previous.name}" if previous else "")
+    if stage.pipeline_id != lead.pipeline_id:
+        summary += f" (pipeline {stage.pipeline.name})"
+        lead.pipeline = stage.pipeline
+    lead.stage = stage
+    lead.stage_entered_at = now
+    lead.last_activity_at = now
+    if lead.status == LeadStatus.LOST:
+        lead.lost_reason, lead.lost_note = "", ""
+        lead.status = LeadStatus.WON if lead.won_at else LeadStatus.OPEN
+    if stage.is_won and lead.status == LeadStatus.OPEN:
+        lead.status = LeadStatus.WON
+        lead.won_at = now
+        summary += " — won"
+    lead.closed_at = now if stage.is_terminal else None
+    lead.save(
+        update_fields=[
+            "pipeline",
+            "stage",
+            "stage_entered_at",
+            "last_activity_at",
+            "status",
+            "lost_reason",
+            "lost_note",
+            "won_at",
+            "closed_at",
+            "updated_at",
+        ]
+    )
+    timeline_record(
+        tenant=tenant,
+        kind="lead.stage_changed",
+        summary=(summary + (f" ({reason})" if reason else ""))[:300],
+        actor=actor,
+        lead=lead,
+        occurred_at=now,
+        customer_visible=stage.show_in_portal,
+        detail={"from": previous.pk if previous else None, "to": stage.pk, "reason": reason},
+    )
+    lead_rescore(tenant=tenant, lead=lead, now=now)
+    publish(
+        LeadStageEntered(
+            tenant=tenant, lead=lead, stage=stage, previous_stage=previous, actor=actor
+        )
+    )
+    return lead
+
+
+def next_stage(lead: Lead) -> Stage | None:
+    stages = Stage.objects.filter(
+        tenant_id=lead.tenant_id, pipeline_id=lead.pipeline_id, is_archived=False, is_lost=False
+    ).order_by("position", "id")
+    if lead.stage is None:
+        return stages.first()
+    return stages.filter(
+        Q(position__gt=lead.stage.position) | Q(position=lead.stage.position, id__gt=lead.stage.pk)
+    ).first()
+
+
+@transaction.atomic
+def lead_move_to_next_stage(*, tenant: Tenant, actor: User | None, lead: Lead) -> Lead:
+    if lead.status == LeadStatus.LOST:
+        raise ValidationError("This lead is lost: reopen it first.")
+    stage = next_stage(lead)
+    if stage is None:
+        raise ValidationError("This lead is already at the last stage.")
+    return lead_move_to_stage(tenant=tenant, actor=actor, lead=lead, stage=stage)
+
+
+@transaction.atomic
+def lead_handle_event(
+    *,
+    tenant: Tenant,
+    lead: Lead,
+    event: str,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Something happened (quote accepted, payment recorded, the customer replied …): move the
+    lead to the stage configured for it, if the lead has not gone past that stage already."""
+    stage = (
+        Stage.objects.filter(
+            tenant=tenant, pipeline_id=lead.pipeline_id, moves_on=event, is_archived=False
+        )
+        .order_by("position", "id")
+        .first()
+    )
+    lead = lead_locked(lead)
+    if stage is None or lead.status == LeadStatus.LOST or lead.stage_id == stage.pk:
+        return False
+    if lead.stage is not None and (lead.stage.position, lead.stage.pk) > (stage.position, stage.pk):
+        return False
+    lead_move_to_stage(
+        tenant=tenant,
+        actor=actor,
+        lead=lead,
+        stage=stage,
+        now=now,
+        reason=LeadEvent(event).label.lower(),
+    )
+    return True
+
+
+@transaction.atomic
+def lead_mark_lost(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    lead: Lead,
+    reason: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Lead:
+    now = now or timezone.now()
+    if reason not in LostReason.values:
+        raise ValidationError("Pick why the lead was lost.")
+    if reason == LostReason.OTHER and not note.strip():
+        raise ValidationError("Say in a few words why the lead was lost.")
+    lead = lead_locked(lead)
+    if lead.status == LeadStatus.LOST:
+        return lead
+    lost_stage = (
+        Stage.objects.filter(tenant=tenant, pipeline_id=lead.pipeline_id, is_lost=True)
+        .filter(is_archived=False)
+        .order_by("position", "id")
+        .first()
+    )
+    if lost_stage is not None and lost_stage.pk != lead.stage_id:
+        StageVisit.objects.filter(tenant=tenant, lead=lead, left_at__isnull=True).update(
+            left_at=now, left_by=actor
+        )
+        StageVisit.objects.create(
+            tenant=tenant, lead=lead, stage=lost_stage, entered_at=now, entered_by=actor
+        )
+        lead.stage = lost_stage
+        lead.stage_entered_at = now
+    lead.status = LeadStatus.LOST
+    lead.lost_reason = reason
+    lead.lost_note = note.strip()[:500]
+    lead.closed_at = now
+    lead.last_activity_at = now
+    lead.save(
+        update_fields=[
+            "stage",
+            "stage_entered_at",
+            "status",
+            "lost_reason",
+            "lost_note",
+            "closed_at",
+            "last_activity_at",
+            "updated_at",
+        ]
+    )
+    label = LostReason(reason).label
+    timeline_record(
+        tenant=tenant,
+        kind="lead.lost",
+        summary=f"Marked lost: {label}" + (f" — {lead.lost_note}" if lead.lost_note else ""),
+        actor=actor,
+        lead=lead,
+        occurred_at=now,
+        detail={"reason": reason, "note": lead.lost_note},
+    )
+    lead_rescore(tenant=tenant, lead=lead, now=now)
+    publish(LeadLost(tenant=tenant, lead=lead, reason=reason, actor=actor))
+    return lead
+
+
+@transaction.atomic
+def lead_reopen(*, tenant: Tenant, actor: User | None, lead: Lead) -> Lead:
+    """Bring a lost lead back to the stage it was lost from."""
+    lead = lead_locked(lead)
+    if lead.status != LeadStatus.LOST:
+        return lead
+    last_live_visit = (
+        StageVisit.objects.filter(tenant=tenant, lead=lead, stage__is_lost=False)
+        .select_related("stage")
+        .order_by("-entered_at", "-id")
+        .first()
+    )
+    stage = last_live_visit.stage if last_live_visit else first_stage(lead.pipeline)
+    if stage is None or stage.is_archived:
+        stage = first_stage(lead.pipeline)
+    if stage is None or stage.pk == lead.stage_id:
+        lead.status = LeadStatus.WON if lead.won_at else LeadStatus.OPEN
+        lead.lost_reason = lead.lost_note = ""
+        lead.closed_at = None
+        lead.save(update_fields=["status", "lost_reason", "lost_note", "closed_at", "updated_at"])
+        timeline_record(
+            tenant=tenant, kind="lead.reopened", summary="Reopened", actor=actor, lead=lead
+        )
+        return lead
+    return lead_move_to_stage(tenant=tenant, actor=actor, lead=lead, stage=stage, reason="reopened")
