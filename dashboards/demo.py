@@ -18,8 +18,10 @@ from comms.models import Trigger
 from crm.models import ContactEmail, Membership, Tenant, TimelineEvent
 from crm.services.contacts import contact_create
 from crm.services.timeline import timeline_record
-from leads import services
 from leads.models import CallOutcome, Lead, LeadSource, LostReason, Pipeline, Stage
+from leads.services.activity import lead_record_touch
+from leads.services.leads import lead_create
+from leads.services.stages import lead_mark_lost, lead_move_to_stage
 from tickets.demo import FLORIDA_EMAIL
 from tickets.models import InboundEvent, Ticket
 from tickets.services import ingest
@@ -126,7 +128,7 @@ def _replay(tenant, number, created, pipeline, sources, owner, rng, now) -> Lead
     source_name = _weighted(rng, SOURCES)
     not_our_work = rng.random() < next(share for name, _, share in SOURCES if name == source_name)
     low, high = VALUES[_template_key(pipeline)]
-    lead = services.lead_create(
+    lead = lead_create(
         tenant=tenant,
         actor=None,
         contact=_contact(tenant, number, rng),
@@ -143,7 +145,7 @@ def _replay(tenant, number, created, pipeline, sources, owner, rng, now) -> Lead
     actor = owner.user if owner else None
     touch_after = _first_touch_after(rng)
     if touch_after is not None and created + touch_after < now:
-        services.lead_record_touch(
+        lead_record_touch(
             tenant=tenant, lead=lead, channel="phone", actor=actor, at=created + touch_after
         )
     stages = [stage for stage in pipeline.stages.all() if not (stage.is_lost or stage.is_archived)]
@@ -176,14 +178,12 @@ def _walk(tenant, lead, actor, path: list[Stage], at, now, rng) -> Lead:
         if at >= now:
             break
         if lead.stage_id != stage.pk:
-            lead = services.lead_move_to_stage(
-                tenant=tenant, actor=actor, lead=lead, stage=stage, now=at
-            )
+            lead = lead_move_to_stage(tenant=tenant, actor=actor, lead=lead, stage=stage, now=at)
     return lead
 
 
 def _lost(tenant, lead, actor, reason, at) -> Lead:
-    return services.lead_mark_lost(
+    return lead_mark_lost(
         tenant=tenant,
         actor=actor,
         lead=lead,

@@ -8,9 +8,9 @@ no use to anyone else.
 
 from dataclasses import dataclass, field
 
-from documents import selectors as document_selectors
 from documents.downloads import Audience
 from documents.models import Document
+from documents.selectors import documents as document_selectors
 from leads.models import Lead
 from portal.auth import PortalCustomer
 

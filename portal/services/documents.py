@@ -4,8 +4,8 @@ the job's timeline and the job owner's bell."""
 
 from django.core.exceptions import ValidationError
 
-from documents import services as document_services
 from documents.models import Document
+from documents.services.documents import document_upload
 from leads.models import Lead
 from portal.auth import PortalCustomer
 from portal.forms.documents import PortalUploadForm
@@ -23,7 +23,7 @@ def portal_document_upload(*, customer: PortalCustomer, form: PortalUploadForm) 
         customer.contacts[0],
     )
     try:
-        return document_services.document_upload(
+        return document_upload(
             tenant=customer.tenant,
             file=data["file"],
             contact=job.contact if job is not None else uploader,

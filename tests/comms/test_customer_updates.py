@@ -25,8 +25,9 @@ from crm.models import ConsentStatus, Notification, TimelineEvent
 from crm.services.consent import consent_record
 from followups.models import Source
 from followups.services.followups import follow_up_create
-from leads import services as lead_services
 from leads.models import Lead
+from leads.services.activity import lead_add_note
+from leads.services.stages import lead_mark_lost, lead_move_to_stage, lead_reopen
 from tests.conftest import queries_for, sign_in
 from tests.factories import (
     ContactEmailFactory,
@@ -82,7 +83,7 @@ def _lead(world, *, owner=None, contact=None):
 
 def _move(world, lead, stage_name, at):
     with world.active(), time_machine.travel(at, tick=False):
-        return lead_services.lead_move_to_stage(
+        return lead_move_to_stage(
             tenant=world.tenant,
             actor=world.rep.user,
             lead=lead,
@@ -113,7 +114,7 @@ def _send_due(world, at) -> list[str]:
 
 def _note(world, lead, body, at):
     with world.active(), time_machine.travel(at, tick=False):
-        lead_services.lead_add_note(tenant=world.tenant, actor=world.rep.user, lead=lead, body=body)
+        lead_add_note(tenant=world.tenant, actor=world.rep.user, lead=lead, body=body)
 
 
 def _frequency(world, contact, frequency):
@@ -161,14 +162,12 @@ def test_the_rhythm_stops_in_sales_when_lost_or_closed_and_restarts_on_return(mi
     assert _reload(world, lead).next_update_due_at == back + 14 * DAY
 
     with world.active(), time_machine.travel(back + DAY, tick=False):
-        lead_services.lead_mark_lost(
-            tenant=world.tenant, actor=world.rep.user, lead=lead, reason="price"
-        )
+        lead_mark_lost(tenant=world.tenant, actor=world.rep.user, lead=lead, reason="price")
     assert _reload(world, lead).next_update_due_at is None
 
     reopened = back + 2 * DAY
     with world.active(), time_machine.travel(reopened, tick=False):
-        lead_services.lead_reopen(tenant=world.tenant, actor=world.rep.user, lead=lead)
+        lead_reopen(tenant=world.tenant, actor=world.rep.user, lead=lead)
     assert _reload(world, lead).next_update_due_at == reopened + 14 * DAY
 
     # A terminal after-care stage ends the job's life: no more updates.

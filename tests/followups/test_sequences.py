@@ -28,7 +28,7 @@ from followups.models import (
     StepKind,
 )
 from followups.services.followups import follow_up_type_get
-from leads import services as lead_services
+from leads.services.stages import lead_mark_lost, lead_move_to_next_stage, lead_move_to_stage
 from tests.factories import (
     ContactEmailFactory,
     ContactFactory,
@@ -231,7 +231,7 @@ def test_enrolling_twice_a_lost_lead_or_a_switched_off_sequence_is_refused(world
     _refused(world, sequence, lead, "already in")
     other = lead_for(world, owner=world.rep)
     with world.active():
-        lead_services.lead_mark_lost(tenant=world.tenant, actor=None, lead=other, reason="price")
+        lead_mark_lost(tenant=world.tenant, actor=None, lead=other, reason="price")
     _refused(world, sequence, other, "lost")
     with world.active():
         sequences.sequence_save(
@@ -248,7 +248,7 @@ def test_bulk_enrol_skips_what_cannot_be_enrolled(world):
     first, second = lead_for(world, owner=world.rep), lead_for(world, owner=world.rep)
     lost = lead_for(world, owner=world.rep)
     with world.active():
-        lead_services.lead_mark_lost(tenant=world.tenant, actor=None, lead=lost, reason="price")
+        lead_mark_lost(tenant=world.tenant, actor=None, lead=lost, reason="price")
         sequences.sequence_enrol(
             tenant=world.tenant, actor=None, sequence=sequence, lead=second, now=AFTERNOON
         )
@@ -444,12 +444,10 @@ def test_the_lead_won_or_lost_unenrols_it(world):
     on_won, on_lost = _enrol(world, sequence, won), _enrol(world, sequence, lost)
     contact_only = _enrol(world, sequence, contact=world.contact)
     with world.active(), time_machine.travel(AFTERNOON + DAY, tick=False):
-        lead_services.lead_move_to_stage(
+        lead_move_to_stage(
             tenant=world.tenant, actor=None, lead=won, stage=stage_named(pipeline, "Won")
         )
-        lead_services.lead_mark_lost(
-            tenant=world.tenant, actor=None, lead=lost, reason="competitor"
-        )
+        lead_mark_lost(tenant=world.tenant, actor=None, lead=lost, reason="competitor")
     assert _reload(world, on_won).stop_reason == "The lead was won (Won)"
     assert _reload(world, on_lost).stop_reason == "The lead was lost (Chose a competitor)"
     assert _reload(world, contact_only).status == EnrolmentStatus.ACTIVE
@@ -458,7 +456,7 @@ def test_the_lead_won_or_lost_unenrols_it(world):
     reminders = _enrol(world, _sequence(world, "Payment reminders"), won, at=AFTERNOON + 2 * DAY)
     with world.active(), time_machine.travel(AFTERNOON + 3 * DAY, tick=False):
         won.refresh_from_db()
-        lead_services.lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=won)
+        lead_move_to_next_stage(tenant=world.tenant, actor=None, lead=won)
     assert _reload(world, reminders).status == EnrolmentStatus.ACTIVE
 
 

@@ -15,7 +15,7 @@ from comms.models import StepAction
 from followups import sequences
 from followups.models import EnrolmentStatus, SequenceEnrolment, StepKind
 from followups.services.followups import follow_up_type_get
-from leads import services as lead_services
+from leads.services.stages import lead_move_to_stage
 from tests.conftest import sign_in
 from tests.factories import lead_for, pipeline_for, stage_named, trigger_for
 
@@ -43,7 +43,7 @@ def _sequence(world, name="Payment reminders"):
 def _move(world, lead, stage_name, at):
     with world.active(), time_machine.travel(at, tick=False):
         lead.refresh_from_db()
-        lead_services.lead_move_to_stage(
+        lead_move_to_stage(
             tenant=world.tenant, actor=None, lead=lead, stage=stage_named(lead.pipeline, stage_name)
         )
 
