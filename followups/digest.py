@@ -20,8 +20,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageChannel, MessageSource
-from comms.outbox import message_schedule
 from crm.models import Membership, Role, Tenant
 from followups import selectors
 from followups.configuration import follow_up_settings_get
@@ -29,6 +27,8 @@ from followups.models import OPEN_STATUSES, DigestSent, FollowUp, Status
 from followups.neglect import live_leads, neglect_flags_for
 from leads.aging import Aging, aging_filter
 from leads.models import Lead, Stage
+from messaging.models import MessageChannel, MessageSource
+from messaging.outbox import message_schedule
 
 DIGEST_WINDOW = dt.timedelta(hours=4)
 LISTED = 20  # items per section; the email says how many more there are

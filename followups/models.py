@@ -16,10 +16,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from comms.models import MessageTemplate
 from crm.models import Contact, Membership, Property, User, audited
 from crm.tenancy.models import TenantOwnedModel
 from leads.models import Lead, Quote, Stage
+from messaging.models import MessageTemplate
 from tickets.models import Ticket
 
 

@@ -27,13 +27,13 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import OutboundMessage
 from crm.models import Membership, NotificationLevel, Role, Tenant
 from crm.services import notifications_notify_roles, timeline_record
 from followups import services
 from followups.configuration import follow_up_settings_get, neglect_thresholds
 from followups.models import OPEN_STATUSES, FollowUp, NeglectFlag, Priority, Source, Status
 from leads.models import Lead, LeadStatus
+from messaging.models import OutboundMessage
 from tickets.models import Direction, TicketMessage
 
 BATCH_SIZE = 500

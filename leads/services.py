@@ -17,8 +17,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from comms.models import MessageSource, MessageTemplate
-from comms.outbox import message_schedule
 from crm.events import publish
 from crm.kit.formatting import money
 from crm.models import (
@@ -70,6 +68,8 @@ from leads.pipeline_templates import PipelineTemplate
 from leads.quote_links import quote_public_url
 from leads.scoring import priority_score, score_parts
 from leads.selectors import lead_settings_get, search_words, untouched_after
+from messaging.models import MessageSource, MessageTemplate
+from messaging.outbox import message_schedule
 
 # --- Creating leads -----------------------------------------------------------------------------
 

@@ -22,8 +22,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from comms.models import GONE_OUT_STATUSES
 from crm.pagination import KeysetPage, keyset_page
+from messaging.models import GONE_OUT_STATUSES
 from portal.auth import PortalCustomer
 from tickets.ingest import inbound_event_process, portal_message_store
 from tickets.models import Direction, MessageChannel, Ticket, TicketMessage

@@ -36,7 +36,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageSource
 from crm.models import (
     AddressSource,
     AddressVerification,
@@ -54,6 +53,7 @@ from crm.models import (
 from crm.services import address_mark_verified, property_create, timeline_record
 from documents.models import Document, DocumentKind
 from leads.models import Lead
+from messaging.models import MessageSource
 from portal import tokens
 from portal.auth import PortalCustomer
 from portal.models import ChallengeChannel, DocumentRequest, JobInsurance, Onboarding, PortalAccess

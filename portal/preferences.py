@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from django import forms
 from django.db import transaction
 
-from comms.models import ContactCommsProfile, MessageChannel, TemplateVariant, UpdateFrequency
-from comms.updates import contact_update_rhythm
+from automation.services.updates import contact_update_rhythm
 from crm.models import (
     Channel,
     ConsentStatus,
@@ -27,6 +26,7 @@ from crm.models import (
     Tenant,
 )
 from crm.services import consent_record, timeline_record
+from messaging.models import ContactCommsProfile, MessageChannel, TemplateVariant, UpdateFrequency
 from portal.auth import PortalCustomer
 
 CONSENT_SOURCE = "customer portal"

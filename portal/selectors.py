@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.updates import NOT_NEWS_KINDS
+from automation.services.updates import NOT_NEWS_KINDS
 from crm.models import (
     Contact,
     ContactEmail,

@@ -18,13 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comms.models import MessageSource, MessageStatus, OutboundMessage, Purpose
-from comms.outbox import message_schedule
 from crm.models import Contact, PhoneKind, Tenant, User
 from crm.phones import e164
 from crm.selectors import sending_brand
 from crm.services import timeline_record
 from crm.tenancy import tenant_context
+from messaging.models import MessageSource, MessageStatus, OutboundMessage, Purpose
+from messaging.outbox import message_schedule
 from portal import tokens
 from portal.addresses import SignInAddress
 from portal.auth import PortalSignIn

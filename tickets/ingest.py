@@ -27,15 +27,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from comms.keywords import is_keyword_text
-from comms.models import MessageChannel as OutboxChannel
-from comms.models import OutboundMessage
-from comms.outbox import DeliveryEvent, message_record_delivery
 from crm.events import CustomerWrote, publish
 from crm.models import AddressSource, Contact, NotificationLevel, Tenant
 from crm.phones import e164
 from crm.services import contact_find_or_create, notification_create, timeline_record
 from crm.tenancy import tenant_context
+from messaging.keywords import is_keyword_text
+from messaging.models import MessageChannel as OutboxChannel
+from messaging.models import OutboundMessage
+from messaging.outbox import DeliveryEvent, message_record_delivery
 from tickets import priority, sla
 from tickets.assignment import ticket_assign_automatically
 from tickets.models import (

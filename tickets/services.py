@@ -14,14 +14,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageChannel as OutboxChannel
-from comms.models import MessageSource, MessageStatus, MessageTemplate
-from comms.outbox import message_schedule
-from comms.providers import message_id_header
 from crm.models import Property, Tenant, User
 from crm.services import timeline_record
 from leads.models import Lead, Pipeline
 from leads.services import lead_create
+from messaging.models import MessageChannel as OutboxChannel
+from messaging.models import MessageSource, MessageStatus, MessageTemplate
+from messaging.outbox import message_schedule
+from messaging.providers import message_id_header
 from tickets import sla
 from tickets.models import (
     Direction,

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from django.db.models import F
 from django.utils import timezone
 
-from comms.keywords import is_keyword_text
-from comms.models import OutboundMessage
 from crm.models import Contact, Tenant
 from crm.services import timeline_record
 from leads.models import Lead, LeadStatus
+from messaging.keywords import is_keyword_text
+from messaging.models import OutboundMessage
 from tickets.models import (
     ACTIVE_STATUSES,
     Inbox,

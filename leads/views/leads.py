@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from automation.selectors.sequences import sequences_to_enrol_in
 from crm.kit.access import manager_required
 from crm.kit.actions import action_response, all_errors, first_error, run_action
 from crm.kit.redirects import safe_next
@@ -16,7 +17,6 @@ from crm.models import Role
 from crm.permissions import MANAGERS, tenant_member_required
 from crm.selectors import contact_get
 from followups.neglect import neglected_lead_ids
-from followups.selectors_sequences import sequences_to_enrol_in
 from leads import selectors, services
 from leads.filters import LeadFilter
 from leads.forms.leads import (

@@ -4,9 +4,9 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 
+from automation.selectors.sequences import sequences_to_enrol_in
 from crm import selectors
 from crm.permissions import tenant_member_required
-from followups.selectors_sequences import sequences_to_enrol_in
 from leads.selectors import leads_for_contact
 from portal.selectors import portal_access_for_contact
 

@@ -11,7 +11,6 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageStatus, OutboundMessage
 from crm.erasure import ErasureReport, contact_anonymise
 from crm.models import (
     ConsentStatus,
@@ -26,6 +25,7 @@ from documents.models import Document
 from documents.services import document_upload
 from leads import services as lead_services
 from leads.models import Lead, LostReason, Payment, Quote, Stage, StageVisit
+from messaging.models import MessageStatus, OutboundMessage
 from portal.auth import PortalCustomer
 from portal.data_export import write_json
 from portal.models import PortalAccess

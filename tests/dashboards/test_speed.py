@@ -21,13 +21,13 @@ import zoneinfo
 import pytest
 import time_machine
 
-from comms.models import OutboundMessage
 from crm.models import Role
 from dashboards.selectors_speed import speed_figures
 from followups.models import Outcome
 from followups.services import follow_up_complete, follow_up_create, follow_up_type_get
 from leads.models import CallOutcome, Lead
 from leads.services import lead_create, lead_log_call
+from messaging.models import OutboundMessage
 from tests.dashboards.scopes import scope_for
 from tests.factories import MembershipFactory, pipeline_for
 

@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from comms import outbox
-from comms.models import SandboxDelivery
 from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
 from leads import services
 from leads.models import Lead, Quote
+from messaging import outbox
+from messaging.models import SandboxDelivery
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 

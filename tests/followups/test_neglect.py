@@ -10,13 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comms.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
 from crm.models import Notification
 from followups import services
 from followups.configuration import follow_up_settings_save, stage_neglect_save
 from followups.models import FollowUp, NeglectFlag, Priority, Source, Status
 from followups.neglect import neglect_sweep, neglected_lead_ids
 from leads.services import lead_log_call, lead_mark_lost
+from messaging.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
 from tests.conftest import sign_in
 from tests.factories import ContactFactory, lead_for, pipeline_for
 

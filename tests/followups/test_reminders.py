@@ -9,11 +9,11 @@ import time_machine
 from django.conf import settings
 from django.urls import reverse
 
-from comms import outbox
-from comms.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
 from crm.models import Notification
 from followups import reminders, services, tasks
 from followups.models import Reminder, ReminderStatus
+from messaging import outbox
+from messaging.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ import html
 import pytest
 from django.urls import reverse
 
-from comms.models import MessageTemplate
+from automation.services import sequences
 from crm.models import Role
-from followups import sequences
 from followups.models import EnrolmentStatus, Sequence, SequenceEnrolment, SequenceStep, StepKind
 from followups.services import follow_up_type_get
+from messaging.models import MessageTemplate
 from tests.conftest import queries_for, sign_in
 from tests.e2e.conftest import browser, demo, page_at  # noqa: F401  (the browser test's fixtures)
 from tests.factories import (
@@ -364,9 +364,9 @@ def test_the_enrolment_times_are_the_business_day(client, world):
 def test_the_pages_in_a_browser(page_at, demo, width):  # noqa: F811 (fixtures imported above)
     """On the demo: the settings pages and the lead page's panel, enrolling by htmx, at desktop
     and phone widths, without horizontal scrolling or console errors (CSP)."""
+    from automation.demo_sequences import seed_sequences
     from crm.models import Tenant
     from crm.tenancy import tenant_context
-    from followups.demo_sequences import seed_sequences
     from leads.models import Lead, LeadStatus
     from tests.e2e.conftest import ARTIFACTS, screenshot
     from tests.e2e.conftest import sign_in as browser_sign_in

@@ -11,14 +11,10 @@ from django.test import override_settings
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
-from comms import consent, outbox
-from comms.links import UnsubscribeTarget
-from comms.models import MessageStatus, OutboundMessage
-from comms.outbox import DeliveryEvent
+from automation.demo_sequences import seed_sequences
+from automation.services import sequences
 from crm.models import Notification, TimelineEvent
 from crm.services import consent_record
-from followups import sequences
-from followups.demo_sequences import seed_sequences
 from followups.models import (
     EnrolmentStatus,
     FollowUp,
@@ -29,6 +25,10 @@ from followups.models import (
 )
 from followups.services import follow_up_type_get
 from leads import services as lead_services
+from messaging import consent, outbox
+from messaging.links import UnsubscribeTarget
+from messaging.models import MessageStatus, OutboundMessage
+from messaging.outbox import DeliveryEvent
 from tests.factories import (
     ContactEmailFactory,
     ContactFactory,

@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from comms import triggers
-from comms.demo_templates import seed_templates
-from comms.demo_triggers import seed_triggers
+from automation.demo_triggers import seed_triggers
+from automation.services import triggers
 from followups.models import FollowUp, Status
 from leads import services as lead_services
 from leads.models import Lead
+from messaging.demo_templates import seed_templates
 from tests.factories import lead_for, pipeline_for, stage_named, trigger_for
 
 pytestmark = pytest.mark.django_db

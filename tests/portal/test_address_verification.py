@@ -13,8 +13,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from comms import outbox
-from comms.models import MessageSource, MessageStatus
 from crm.models import (
     AddressSource,
     AddressVerification,
@@ -29,6 +27,8 @@ from crm.models import (
 from crm.services import consent_record
 from leads import capture
 from leads.models import Lead, LeadCaptureForm, LeadImport
+from messaging import outbox
+from messaging.models import MessageSource, MessageStatus
 from portal.addresses import SignInAddress
 from portal.models import ChallengeChannel, PortalAccess
 from portal.selectors import contacts_with_address, tenants_knowing_address

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageStatus, OutboundMessage
 from crm.models import ConsentStatus, TimelineEvent
 from crm.services import consent_record
+from messaging.models import MessageStatus, OutboundMessage
 from portal.data_export import export_sections
 from portal.models import JobInsurance, PortalAccess
 from tests import factories

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageSource, MessageStatus
 from crm.models import AddressSource, ConsentStatus, Contact, ContactPhone, TimelineEvent
 from crm.services import consent_record
 from documents.services import document_delete, document_upload
+from messaging.models import MessageSource, MessageStatus
 from portal import onboarding
 from portal.models import DocumentRequest, JobInsurance, Onboarding, PortalAccess
 from tests import factories
