@@ -22,8 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from automation.services.configuration_triggers import template_channels
+from automation.services.steps import step_follow_up_create, step_manager, step_messages_schedule
 from crm.kit.claims import lock_due_rows
-from crm.models import Contact, Membership, NotificationLevel, Role, Tenant, User
+from crm.models import Contact, Membership, NotificationLevel, Tenant, User
 from crm.services import notification_create, timeline_record
 from followups.models import (
     EnrolmentStatus,
@@ -35,7 +36,7 @@ from followups.models import (
     Source,
     StepKind,
 )
-from followups.services import follow_up_create, follow_up_type_get
+from followups.services import follow_up_type_get
 from leads.models import Lead, LeadStatus
 from messaging import outbox
 from messaging.models import (
@@ -480,42 +481,25 @@ def _step_key(enrolment: SequenceEnrolment, step: SequenceStep) -> str:
     return f"{_key(enrolment)}:step:{step.pk}"
 
 
-def _manager_for(tenant: Tenant) -> Membership | None:
-    """Who an escalation goes to: the longest-serving active manager, else an admin."""
-    candidates = list(
-        Membership.objects.filter(
-            tenant=tenant, is_active=True, role__in=(Role.MANAGER, Role.ADMIN)
-        )
-        .select_related("user")
-        .order_by("pk")
-    )
-    managers = [member for member in candidates if member.role == Role.MANAGER]
-    return (managers or candidates or [None])[0]
-
-
 def _owner_for(enrolment: SequenceEnrolment) -> Membership | None:
     for candidate in (enrolment.owner, enrolment.lead.owner if enrolment.lead else None):
         if candidate is not None and candidate.is_active:
             return candidate
-    return _manager_for(enrolment.tenant)
+    return step_manager(tenant=enrolment.tenant)
 
 
 def _send(enrolment: SequenceEnrolment, step: SequenceStep, now: dt.datetime) -> int:
-    contact, lead = enrolment.contact, enrolment.lead
-    for channel in step.channels:
-        outbox.message_schedule(
-            tenant=enrolment.tenant,
-            channel=channel,
-            source=MessageSource.SEQUENCE,
-            idempotency_key=f"{_step_key(enrolment, step)}:{channel}",
-            contact=contact,
-            lead=lead,
-            brand=lead.brand if lead else contact.brand,
-            template=step.template,
-            send_after=now,
-            now=now,
-        )
-    return len(step.channels)
+    return step_messages_schedule(
+        tenant=enrolment.tenant,
+        channels=step.channels,
+        source=MessageSource.SEQUENCE,
+        key=_step_key(enrolment, step),
+        contact=enrolment.contact,
+        lead=enrolment.lead,
+        template=step.template,
+        send_after=now,
+        now=now,
+    )
 
 
 def _follow_up(
@@ -527,19 +511,18 @@ def _follow_up(
     now: dt.datetime,
 ):
     tenant = enrolment.tenant
-    return follow_up_create(
+    return step_follow_up_create(
         tenant=tenant,
-        actor=None,
+        key=_step_key(enrolment, step),
         subject=step.subject,
         description=f"Step {number} of the sequence “{enrolment.sequence.name}”.",
         contact=enrolment.contact,
         lead=enrolment.lead,
         assignee=assignee,
-        scheduled_at=now + TASK_LEAD_TIME,
-        type=step.follow_up_type or follow_up_type_get(tenant=tenant, key="call"),
+        due=now + TASK_LEAD_TIME,
+        follow_up_type=step.follow_up_type or follow_up_type_get(tenant=tenant, key="call"),
         priority=priority,
         source=Source.SEQUENCE,
-        key=_step_key(enrolment, step),
     )
 
 
@@ -555,7 +538,7 @@ def _run_step(
             raise ValidationError("Nobody in the team can take the follow-up.")
         _follow_up(enrolment, step, number, owner, Priority.MEDIUM, now)
         return
-    manager = _manager_for(enrolment.tenant) or _owner_for(enrolment)
+    manager = step_manager(tenant=enrolment.tenant) or _owner_for(enrolment)
     if manager is None:
         raise ValidationError("Nobody in the team can take the escalation.")
     follow_up = _follow_up(enrolment, step, number, manager, Priority.HIGH, now)

@@ -6,7 +6,7 @@ change and its messages commit together. Time triggers are swept: each sweep loo
 since the last one (Trigger.swept_until), and every message has an idempotency key naming the
 trigger, the lead and the date it counted from, so a sweep that runs twice sends nothing twice.
 A follow-up step makes a real follow-up (followups.FollowUp) for the lead's owner, keyed the
-same way; its reminders and missed status are the follow-ups app's. An enrol step puts the lead
+same way (both through automation.services.steps, which sequences share); its reminders and missed status are the follow-ups app's. An enrol step puts the lead
 in a follow-up sequence, which stops on its own rules (a reply, an unsubscribe, won or lost).
 """
 
@@ -20,11 +20,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from automation.services import sequences
-from crm.models import Membership, Role, Tenant
+from automation.services.steps import step_follow_up_create, step_manager, step_messages_schedule
+from crm.models import Membership, Tenant
 from followups import services as follow_ups
 from followups.models import OPEN_STATUSES, FollowUp, Priority, Source, Status
 from leads.models import Lead, LeadStatus, Stage
-from messaging import outbox, policy
+from messaging import policy
 from messaging.models import (
     ChannelChoice,
     FollowUpKind,
@@ -96,22 +97,19 @@ def run_steps(
         due = fired_at + dt.timedelta(minutes=step.delay_minutes)
         key = f"trigger:{trigger.pk}:step:{step.pk}:lead:{lead.pk}:{occasion}"
         if step.action == StepAction.SEND:
-            for channel in step_channels(tenant, step, lead):
-                outbox.message_schedule(
-                    tenant=tenant,
-                    channel=channel,
-                    source=MessageSource.TRIGGER,
-                    idempotency_key=f"{key}:{channel}",
-                    contact=lead.contact,
-                    lead=lead,
-                    brand=lead.brand,
-                    template=step.template,
-                    trigger_step=step,
-                    trigger_stage=stage,
-                    send_after=max(due, now),
-                    now=now,
-                )
-                scheduled += 1
+            scheduled += step_messages_schedule(
+                tenant=tenant,
+                channels=step_channels(tenant, step, lead),
+                source=MessageSource.TRIGGER,
+                key=key,
+                contact=lead.contact,
+                lead=lead,
+                template=step.template,
+                trigger_step=step,
+                trigger_stage=stage,
+                send_after=max(due, now),
+                now=now,
+            )
         elif step.action == StepAction.ENROL:
             scheduled += int(_enrol(tenant, step, lead, max(due, now)))
         else:
@@ -149,24 +147,12 @@ FOLLOW_UP_TYPES = {
 STEP_KEY = re.compile(r"^trigger:(\d+):step:(\d+):")
 
 
-def _manager(tenant: Tenant) -> Membership | None:
-    members = list(
-        Membership.objects.filter(
-            tenant=tenant, is_active=True, role__in=(Role.MANAGER, Role.ADMIN)
-        )
-        .select_related("user")
-        .order_by("pk")
-    )
-    managers = [member for member in members if member.role == Role.MANAGER]
-    return (managers or members or [None])[0]
-
-
 def _assignee(tenant: Tenant, step: TriggerStep, lead: Lead) -> Membership | None:
     """The lead's owner; an escalation, or a lead nobody owns, goes to a manager."""
     owner = lead.owner
     if step.follow_up_kind != FollowUpKind.ESCALATION and owner is not None and owner.is_active:
         return owner
-    return _manager(tenant) or owner
+    return step_manager(tenant=tenant) or owner
 
 
 def _follow_up_create(
@@ -180,21 +166,20 @@ def _follow_up_create(
         logger.warning("Trigger step %s: nobody can take the follow-up of %s", step.pk, lead)
         return False
     escalation = step.follow_up_kind == FollowUpKind.ESCALATION
-    follow_ups.follow_up_create(
+    step_follow_up_create(
         tenant=tenant,
-        actor=None,
+        key=key,
         subject=step.follow_up_subject or step.get_follow_up_kind_display(),
         description=f"Asked for by the trigger “{step.trigger.name}”.",
         contact=lead.contact,
         lead=lead,
         assignee=assignee,
-        scheduled_at=due,
-        type=follow_ups.follow_up_type_get(
+        due=due,
+        follow_up_type=follow_ups.follow_up_type_get(
             tenant=tenant, key=FOLLOW_UP_TYPES.get(step.follow_up_kind, "call")
         ),
         priority=Priority.HIGH if escalation else Priority.MEDIUM,
         source=Source.TRIGGER,
-        key=key,
     )
     return True
 

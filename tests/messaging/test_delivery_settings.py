@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from automation.services import updates
+from automation.tasks import refresh_update_rhythms
 from crm.models import Role
 from crm.services import consent_record
 from leads.models import Lead
@@ -27,7 +28,6 @@ from messaging.models import (
     default_weekly_caps,
 )
 from messaging.policy import comms_settings_get
-from messaging.tasks import refresh_update_rhythms
 from tests.conftest import sign_in
 from tests.factories import lead_for, message_template_for, stage_named
 
