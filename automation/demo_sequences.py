@@ -7,9 +7,9 @@ left it, and a template found by its key keeps its wording (missing wording is a
 
 from dataclasses import dataclass
 
+from automation.models import Sequence, StepKind
 from automation.services.sequences import sequence_save, sequence_step_save
 from crm.models import Tenant
-from followups.models import Sequence, StepKind
 from followups.services import follow_up_type_get
 from messaging.configuration.templates import message_template_save, template_variant_save
 from messaging.demo_templates import HTML_SIGN_OFF, SIGN_OFF, DemoTemplate, Wording

@@ -8,6 +8,14 @@ a trigger that already exists under its name is kept as the admin left it.
 
 from dataclasses import dataclass
 
+from automation.models import (
+    ChannelChoice,
+    FollowUpKind,
+    StepAction,
+    Trigger,
+    TriggerDateField,
+    TriggerOn,
+)
 from automation.services.configuration_triggers import (
     template_channels,
     trigger_save,
@@ -15,16 +23,7 @@ from automation.services.configuration_triggers import (
 )
 from crm.models import Tenant
 from leads.models import LeadEvent, Pipeline, Stage
-from messaging.models import (
-    ChannelChoice,
-    FollowUpKind,
-    MessageChannel,
-    MessageTemplate,
-    StepAction,
-    Trigger,
-    TriggerDateField,
-    TriggerOn,
-)
+from messaging.models import MessageChannel, MessageTemplate
 
 HOURS, DAYS = 60, 24 * 60
 EMAIL, SMS, WHATSAPP = MessageChannel.EMAIL, MessageChannel.SMS, MessageChannel.WHATSAPP

@@ -14,11 +14,11 @@ from email.utils import format_datetime, make_msgid
 
 from django.utils import timezone
 
+from automation.models import Trigger
 from crm.models import ContactEmail, Membership, Tenant, TimelineEvent
 from crm.services import contact_create, timeline_record
 from leads import services
 from leads.models import CallOutcome, Lead, LeadSource, LostReason, Pipeline, Stage
-from messaging.models import Trigger
 from tickets import ingest
 from tickets.demo import FLORIDA_EMAIL
 from tickets.models import InboundEvent, Ticket

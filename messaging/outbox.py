@@ -40,7 +40,6 @@ from messaging.models import (
     ProviderMessageRoute,
     Purpose,
     TemplateVariant,
-    TriggerOn,
 )
 from messaging.policy import Outcome
 from messaging.variables import contact_zone, message_variables
@@ -509,11 +508,16 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
     return "sent"
 
 
+# automation.models.TriggerOn.NO_RESPONSE: the outbox reads the trigger step its own row points
+# at, but does not import automation, which sits above it.
+NO_RESPONSE_EVENT = "no_response"
+
+
 def _is_reminder_for_silence(message: OutboundMessage) -> bool:
     """A "no reply yet" reminder does not restart the wait it is about: the 72-hour and 14-day
     steps still count from the message the customer has not answered."""
     step = message.trigger_step
-    return step is not None and step.trigger.event == TriggerOn.NO_RESPONSE
+    return step is not None and step.trigger.event == NO_RESPONSE_EVENT
 
 
 # --- Delivery events (provider webhooks) -----------------------------------------------------------

@@ -217,7 +217,7 @@ def message_template_for(
 
 def trigger_for(tenant, *, event: str = "stage_entered", steps=(), **fields):
     """A trigger with its steps, each a dict of TriggerStep fields (position follows the order)."""
-    from messaging.models import Trigger, TriggerStep
+    from automation.models import Trigger, TriggerStep
 
     with tenant_context(tenant):
         trigger = Trigger.objects.create(

@@ -3,11 +3,11 @@ must follow are the service's (automation.services.sequences) to check, shown on
 
 from django import forms
 
+from automation.models import Sequence, SequenceStep, StepKind
 from automation.selectors import sequences as selectors
 from automation.services.sequences import LONGEST_DAY_OFFSET
 from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin
 from crm.models import Contact, Tenant
-from followups.models import Sequence, SequenceStep, StepKind
 from leads.models import Lead
 from messaging.models import MessageChannel
 

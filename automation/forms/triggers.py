@@ -3,21 +3,21 @@ or after) into the stored minutes; the rules a trigger must follow are the servi
 
 from django import forms
 
-from automation.selectors import triggers as selectors_triggers
-from automation.selectors.triggers import MINUTES_PER, split_minutes
-from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin
-from crm.models import Brand, Tenant
-from leads.models import LeadSource, LeadType, Pipeline
-from messaging.models import (
+from automation.models import (
     ChannelChoice,
     FollowUpKind,
-    MessageChannel,
     StepAction,
     Trigger,
     TriggerDateField,
     TriggerOn,
     TriggerStep,
 )
+from automation.selectors import triggers as selectors_triggers
+from automation.selectors.triggers import MINUTES_PER, split_minutes
+from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin
+from crm.models import Brand, Tenant
+from leads.models import LeadSource, LeadType, Pipeline
+from messaging.models import MessageChannel
 
 BLANK = ""
 BEFORE, AFTER = "before", "after"

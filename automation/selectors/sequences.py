@@ -7,15 +7,10 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
+from automation.models import EnrolmentStatus, Sequence, SequenceEnrolment, SequenceStep
 from crm.models import Contact, Tenant
 from crm.pagination import KeysetPage, keyset_page
-from followups.models import (
-    EnrolmentStatus,
-    FollowUpType,
-    Sequence,
-    SequenceEnrolment,
-    SequenceStep,
-)
+from followups.models import FollowUpType
 from followups.services import follow_up_types_ensure
 from leads.models import Lead
 from messaging.models import MessageTemplate

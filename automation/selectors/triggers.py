@@ -9,21 +9,19 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from crm.models import Brand, Tenant
-from followups.models import Sequence
-from leads.models import LeadSource, Pipeline, Stage
-from messaging.models import (
+from automation.models import (
     ChannelChoice,
     FollowUpKind,
-    MessageChannel,
-    MessageTemplate,
+    Sequence,
     StepAction,
-    TemplateVariant,
     Trigger,
     TriggerDateField,
     TriggerOn,
     TriggerStep,
 )
+from crm.models import Brand, Tenant
+from leads.models import LeadSource, Pipeline, Stage
+from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
 
 MINUTES_PER = {"minutes": 1, "hours": 60, "days": 24 * 60}
 # How a channel reads in the middle of a sentence ("by email + SMS").

@@ -9,22 +9,20 @@ Trigger and TriggerStep are in the audit trail through their database triggers.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from automation.selectors.triggers import CHANNEL_WORDS
-from crm.models import Brand, Tenant, User
-from followups.models import Sequence
-from leads.models import LeadSource, LeadType, Pipeline, Stage
-from messaging.models import (
+from automation.models import (
     ChannelChoice,
     FollowUpKind,
-    MessageChannel,
-    MessageTemplate,
+    Sequence,
     StepAction,
-    TemplateVariant,
     Trigger,
     TriggerDateField,
     TriggerOn,
     TriggerStep,
 )
+from automation.selectors.triggers import CHANNEL_WORDS
+from crm.models import Brand, Tenant, User
+from leads.models import LeadSource, LeadType, Pipeline, Stage
+from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
 
 UP, DOWN = "up", "down"
 

@@ -21,21 +21,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from automation.models import EnrolmentStatus, Sequence, SequenceEnrolment, SequenceStep, StepKind
 from automation.services.configuration_triggers import template_channels
 from automation.services.steps import step_follow_up_create, step_manager, step_messages_schedule
 from crm.kit.claims import lock_due_rows
 from crm.models import Contact, Membership, NotificationLevel, Tenant, User
 from crm.services import notification_create, timeline_record
-from followups.models import (
-    EnrolmentStatus,
-    FollowUpType,
-    Priority,
-    Sequence,
-    SequenceEnrolment,
-    SequenceStep,
-    Source,
-    StepKind,
-)
+from followups.models import FollowUpType, Priority, Source
 from followups.services import follow_up_type_get
 from leads.models import Lead, LeadStatus
 from messaging import outbox

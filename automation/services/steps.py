@@ -9,12 +9,13 @@ so a step that runs twice writes nothing twice.
 
 import datetime as dt
 
+from automation.models import TriggerStep
 from crm.models import Contact, Membership, Role, Tenant
 from followups import services as follow_ups
 from followups.models import FollowUp, FollowUpType
 from leads.models import Lead, Stage
 from messaging import outbox
-from messaging.models import MessageTemplate, TriggerStep
+from messaging.models import MessageTemplate
 
 
 def step_manager(*, tenant: Tenant) -> Membership | None:

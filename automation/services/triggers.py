@@ -19,6 +19,15 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from automation.models import (
+    ChannelChoice,
+    FollowUpKind,
+    StepAction,
+    Trigger,
+    TriggerDateField,
+    TriggerOn,
+    TriggerStep,
+)
 from automation.services import sequences
 from automation.services.steps import step_follow_up_create, step_manager, step_messages_schedule
 from crm.models import Membership, Tenant
@@ -26,16 +35,7 @@ from followups import services as follow_ups
 from followups.models import OPEN_STATUSES, FollowUp, Priority, Source, Status
 from leads.models import Lead, LeadStatus, Stage
 from messaging import policy
-from messaging.models import (
-    ChannelChoice,
-    FollowUpKind,
-    MessageSource,
-    StepAction,
-    Trigger,
-    TriggerDateField,
-    TriggerOn,
-    TriggerStep,
-)
+from messaging.models import MessageSource
 
 logger = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from automation.forms.sequences import (
     SequenceStepForm,
     StopForm,
 )
+from automation.models import EnrolmentStatus, Sequence, SequenceStep
 from automation.selectors import sequences as selectors
 from automation.services import sequences as services
 from crm.kit.access import admin_required
@@ -23,7 +24,6 @@ from crm.kit.actions import all_errors, panel_form_response
 from crm.kit.redirects import safe_next
 from crm.models import Contact
 from crm.permissions import tenant_member_required
-from followups.models import EnrolmentStatus, Sequence, SequenceStep
 from leads.models import Lead
 from leads.permissions import ensure_may_act_on, may_act_on
 

@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from automation.forms.triggers import TriggerForm, TriggerStepForm
+from automation.models import Trigger, TriggerStep
 from automation.selectors import triggers as selectors_triggers
 from automation.services import configuration_triggers as configuration
 from crm.kit.access import admin_required
-from messaging.models import Trigger, TriggerStep
 
 LIST = "comms/settings/triggers/list.html"
 TRIGGER_FORM = "comms/settings/triggers/trigger_form.html"

@@ -4,11 +4,10 @@ leads and enrols them; an admin adds a trigger step that enrols leads. Screensho
 import pytest
 from django.urls import reverse
 
+from automation.models import SequenceEnrolment, Trigger
 from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
-from followups.models import SequenceEnrolment
 from leads.models import Lead, LeadStatus
-from messaging.models import Trigger
 from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser

@@ -9,9 +9,9 @@ import html
 import pytest
 from django.urls import reverse
 
+from automation.models import EnrolmentStatus, Sequence, SequenceEnrolment, SequenceStep, StepKind
 from automation.services import sequences
 from crm.models import Role
-from followups.models import EnrolmentStatus, Sequence, SequenceEnrolment, SequenceStep, StepKind
 from followups.services import follow_up_type_get
 from messaging.models import MessageTemplate
 from tests.conftest import queries_for, sign_in

@@ -12,17 +12,11 @@ from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 from automation.demo_sequences import seed_sequences
+from automation.models import EnrolmentStatus, Sequence, SequenceEnrolment, SequenceStep, StepKind
 from automation.services import sequences
 from crm.models import Notification, TimelineEvent
 from crm.services import consent_record
-from followups.models import (
-    EnrolmentStatus,
-    FollowUp,
-    Sequence,
-    SequenceEnrolment,
-    SequenceStep,
-    StepKind,
-)
+from followups.models import FollowUp
 from followups.services import follow_up_type_get
 from leads import services as lead_services
 from messaging import consent, outbox

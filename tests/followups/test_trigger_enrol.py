@@ -10,12 +10,11 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from automation.models import EnrolmentStatus, SequenceEnrolment, StepAction, StepKind
 from automation.services import sequences
 from automation.services.configuration_triggers import trigger_step_save
-from followups.models import EnrolmentStatus, SequenceEnrolment, StepKind
 from followups.services import follow_up_type_get
 from leads import services as lead_services
-from messaging.models import StepAction
 from tests.conftest import sign_in
 from tests.factories import lead_for, pipeline_for, stage_named, trigger_for
 

@@ -8,20 +8,13 @@ import re
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from automation.models import Trigger, TriggerOn, TriggerStep
 from crm.models import Contact, Role
 from leads.models import Lead
 from messaging import rendering
 from messaging.configuration.templates import message_template_save, template_variant_save
 from messaging.demo_templates import DEMO_TEMPLATES, seed_templates
-from messaging.models import (
-    ContactCommsProfile,
-    MessageTemplate,
-    Purpose,
-    TemplateVariant,
-    Trigger,
-    TriggerOn,
-    TriggerStep,
-)
+from messaging.models import ContactCommsProfile, MessageTemplate, Purpose, TemplateVariant
 from messaging.sms import GSM7, sms_segments
 from tests.conftest import queries_for, sign_in
 from tests.factories import lead_for

@@ -6,19 +6,14 @@ import datetime as dt
 import pytest
 import time_machine
 
+from automation.models import Trigger, TriggerStep
 from automation.services import triggers
 from crm.models import TimelineEvent
 from crm.services import consent_record
 from followups.models import FollowUp
 from leads import services as lead_services
 from messaging import outbox
-from messaging.models import (
-    MessageStatus,
-    OutboundMessage,
-    SandboxDelivery,
-    Trigger,
-    TriggerStep,
-)
+from messaging.models import MessageStatus, OutboundMessage, SandboxDelivery
 from tests.factories import (
     ContactEmailFactory,
     ContactFactory,

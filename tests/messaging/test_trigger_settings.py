@@ -9,23 +9,22 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from automation.demo_triggers import seed_triggers
+from automation.models import (
+    ChannelChoice,
+    FollowUpKind,
+    StepAction,
+    Trigger,
+    TriggerDateField,
+    TriggerOn,
+    TriggerStep,
+)
 from automation.selectors.triggers import trigger_get, trigger_summary
 from automation.services.configuration_triggers import (
     trigger_save,
     trigger_step_save,
 )
 from crm.models import Role
-from messaging.models import (
-    ChannelChoice,
-    FollowUpKind,
-    MessageTemplate,
-    StepAction,
-    TemplateVariant,
-    Trigger,
-    TriggerDateField,
-    TriggerOn,
-    TriggerStep,
-)
+from messaging.models import MessageTemplate, TemplateVariant
 from tests import factories
 from tests.conftest import queries_for, sign_in
 from tests.factories import pipeline_for, stage_named
