@@ -12,14 +12,8 @@ from django.db import migrations, models
 # The models move here from comms (triggers) and followups (sequences) with their tables: the state
 # is created, the tables are the ones those apps made (db_table). Only the audit triggers change:
 # pgtrigger names them after the model's app, so the old ones are dropped and the same triggers
-# installed under the new names. The content types follow the models, so nothing that points at
-# one (permissions, audit history) loses it.
+# installed under the new names.
 
-
-MOVED_CONTENT_TYPES = {
-    "comms": ("trigger", "triggerevent", "triggerstep", "triggerstepevent"),
-    "followups": ("sequence", "sequenceevent", "sequencestep", "sequenceenrolment"),
-}
 
 DROP_OLD_AUDIT_TRIGGERS = """
 DROP TRIGGER IF EXISTS pgtrigger_insert_insert_594b9 ON comms_trigger; DROP FUNCTION IF EXISTS pgtrigger_insert_insert_594b9();
@@ -34,27 +28,10 @@ DROP TRIGGER IF EXISTS pgtrigger_delete_delete_b7b6b ON followups_sequence; DROP
 """
 
 
-def move_content_types(apps, schema_editor):
-    content_types = apps.get_model("contenttypes", "ContentType")
-    for app_label, model_names in MOVED_CONTENT_TYPES.items():
-        content_types.objects.filter(app_label=app_label, model__in=model_names).update(
-            app_label="automation"
-        )
-
-
-def move_content_types_back(apps, schema_editor):
-    content_types = apps.get_model("contenttypes", "ContentType")
-    for app_label, model_names in MOVED_CONTENT_TYPES.items():
-        content_types.objects.filter(app_label="automation", model__in=model_names).update(
-            app_label=app_label
-        )
-
-
 class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("contenttypes", "0002_remove_content_type_name"),
         ("comms", "0005_message_sources_portal"),
         ("crm", "0012_address_verification_existing_rows"),
         ("followups", "0003_follow_up_slot_at_most_a_day"),
@@ -1098,5 +1075,4 @@ class Migration(migrations.Migration):
                 ),
             ),
         ),
-        migrations.RunPython(move_content_types, move_content_types_back),
     ]
