@@ -11,9 +11,9 @@ from automation.models import Sequence, StepKind
 from automation.services.sequences import sequence_save, sequence_step_save
 from crm.models import Tenant
 from followups.services import follow_up_type_get
-from messaging.configuration.templates import message_template_save, template_variant_save
 from messaging.demo_templates import HTML_SIGN_OFF, SIGN_OFF, DemoTemplate, Wording
 from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
+from messaging.services.configuration_templates import message_template_save, template_variant_save
 
 EMAIL, SMS = MessageChannel.EMAIL, MessageChannel.SMS
 

@@ -28,7 +28,7 @@ from followups.neglect import live_leads, neglect_flags_for
 from leads.aging import Aging, aging_filter
 from leads.models import Lead, Stage
 from messaging.models import MessageChannel, MessageSource
-from messaging.outbox import message_schedule
+from messaging.services.outbox import message_schedule
 
 DIGEST_WINDOW = dt.timedelta(hours=4)
 LISTED = 20  # items per section; the email says how many more there are

@@ -29,7 +29,7 @@ from crm.models import NotificationLevel, Tenant, User
 from crm.services import notification_create
 from followups.models import FollowUp, Reminder, ReminderChannel, ReminderStatus
 from messaging.models import MessageChannel, MessageSource
-from messaging.outbox import message_schedule
+from messaging.services.outbox import message_schedule
 
 QUEUED_LEASE = dt.timedelta(minutes=5)
 CLAIM_BATCH = 1000

@@ -69,7 +69,7 @@ from leads.quote_links import quote_public_url
 from leads.scoring import priority_score, score_parts
 from leads.selectors import lead_settings_get, search_words, untouched_after
 from messaging.models import MessageSource, MessageTemplate
-from messaging.outbox import message_schedule
+from messaging.services.outbox import message_schedule
 
 # --- Creating leads -----------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ delivery settings. automation.demo seeds the triggers and the first messages wit
 from crm.models import Tenant
 from messaging.demo_templates import seed_templates
 from messaging.models import CommsSettings, MessageTemplate
-from messaging.policy import comms_settings_get
+from messaging.services.policy import comms_settings_get
 
 
 def seed_messaging(*, tenant: Tenant) -> dict[str, MessageTemplate]:

@@ -8,8 +8,8 @@ admin's edits stay. Runs inside the tenant's context, like every service.
 from dataclasses import dataclass
 
 from crm.models import Language, Tenant, User
-from messaging.configuration.templates import message_template_save, template_variant_save
 from messaging.models import MessageChannel, MessageTemplate, Purpose, TemplateVariant
+from messaging.services.configuration_templates import message_template_save, template_variant_save
 
 EMAIL, SMS, WHATSAPP = MessageChannel.EMAIL, MessageChannel.SMS, MessageChannel.WHATSAPP
 ENGLISH, SPANISH = Language.ENGLISH, Language.SPANISH

@@ -3,9 +3,9 @@ subscribes these, in order). Each runs inside the publisher's transaction and wr
 
 from crm.events import CustomerWrote, NotificationsCreated
 from crm.services import timeline_record
-from messaging import staff_notifications
-from messaging.keywords import sms_keyword_handle
-from messaging.models import ContactCommsProfile, MessageChannel
+from messaging.models import MessageChannel
+from messaging.services import contact_comms, staff_notifications
+from messaging.services.keywords import sms_keyword_handle
 
 
 def staff_copies_schedule(event: NotificationsCreated) -> None:
@@ -18,11 +18,9 @@ def whatsapp_window_open(event: CustomerWrote) -> None:
     """A customer's WhatsApp opens the 24-hour window in which we may answer freely."""
     if event.channel != MessageChannel.WHATSAPP:
         return
-    profile, _ = ContactCommsProfile.objects.get_or_create(
-        tenant=event.tenant, contact=event.contact
+    contact_comms.whatsapp_window_open(
+        tenant=event.tenant, contact=event.contact, received_at=event.received_at
     )
-    profile.last_whatsapp_inbound_at = event.received_at
-    profile.save(update_fields=["last_whatsapp_inbound_at"])
 
 
 def keyword_text_act_on(event: CustomerWrote) -> None:

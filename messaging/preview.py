@@ -9,8 +9,8 @@ from crm.models import Brand, Contact, Tenant
 from crm.selectors import sending_brand
 from leads.models import Lead
 from messaging import rendering
-from messaging import selectors_templates as selectors
 from messaging.models import MessageChannel
+from messaging.selectors import templates as selectors
 from messaging.sms import SmsSegments, sms_segments
 from messaging.variables import contact_zone, message_variables
 

@@ -8,7 +8,7 @@ from celery import shared_task
 
 from crm.models import Tenant
 from crm.tenancy.tasks import each_tenant, enqueue_on_commit, tenant_task
-from messaging import outbox
+from messaging.services import outbox
 
 
 def _claim_and_enqueue(*, tenant: Tenant) -> int:

@@ -2,7 +2,7 @@
 
 Email: anymail turns every ESP's tracking webhook (Mailgun, SendGrid, Postmark, Amazon SES …) into
 one `tracking` signal, received here. SMS and WhatsApp: Twilio's status callback
-(comms.views.webhooks) calls `twilio_status_record`. Both find the row through
+(tickets.views.webhooks) calls `twilio_status_record`. Both find the row through
 ProviderMessageRoute (the provider's id → tenant and message), open that tenant's context and hand
 the event to outbox.message_record_delivery, which ignores replays and never moves a message back.
 """
@@ -19,10 +19,10 @@ from django.utils import timezone
 from crm.models import Channel, ConsentStatus, ContactConsent, Tenant
 from crm.services import consent_record
 from crm.tenancy import tenant_context
-from messaging import outbox
 from messaging.models import MessageChannel, OutboundMessage, Provider, ProviderMessageRoute
-from messaging.outbox import DeliveryEvent
-from messaging.providers import twilio_credentials
+from messaging.services import outbox
+from messaging.services.outbox import DeliveryEvent
+from messaging.services.providers import twilio_credentials
 
 logger = logging.getLogger(__name__)
 

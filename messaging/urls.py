@@ -7,7 +7,7 @@ from django.urls import path
 from messaging.views import contacts, preferences
 
 urlpatterns = [
-    # --- Notification preferences and contact panel (comms.views.preferences, comms.views.contacts)
+    # --- Notification preferences and contact panel (messaging.views.preferences, messaging.views.contacts)
     path(
         "notifications/preferences/",
         preferences.notification_preferences,

@@ -8,6 +8,6 @@ from django.urls import path
 from messaging.views import public
 
 urlpatterns = [
-    # --- Unsubscribe (comms.views.public)
+    # --- Unsubscribe (messaging.views.public)
     path("u/<str:token>/", public.unsubscribe, name="unsubscribe"),
 ]

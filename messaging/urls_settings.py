@@ -6,7 +6,7 @@ from django.urls import path
 from messaging.views import delivery, outbox, templates
 
 urlpatterns = [
-    # --- Templates (comms.views.templates)
+    # --- Templates (messaging.views.templates)
     path("templates/", templates.template_list, name="templates"),
     path("templates/new/", templates.template_create, name="template-create"),
     path("templates/<int:template_pk>/", templates.template_edit, name="template"),
@@ -36,9 +36,9 @@ urlpatterns = [
         templates.variant_delete,
         name="variant-delete",
     ),
-    # --- Delivery policy and customer updates (comms.views.delivery)
+    # --- Delivery policy and customer updates (messaging.views.delivery)
     path("delivery/", delivery.delivery_policy, name="delivery"),
-    # --- Outbox (comms.views.outbox)
+    # --- Outbox (messaging.views.outbox)
     path("outbox/", outbox.outbox_list, name="outbox"),
     path("outbox/<int:message_pk>/", outbox.message_detail, name="message"),
     path("outbox/<int:message_pk>/cancel/", outbox.message_cancel, name="message-cancel"),

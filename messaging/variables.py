@@ -12,7 +12,7 @@ from crm.selectors import sending_brand
 from leads.models import Lead, Quote, QuoteStatus, Stage
 from leads.quote_links import quote_public_url
 from messaging.links import portal_url, unsubscribe_url
-from messaging.policy import profile_get, zone_for
+from messaging.services.policy import profile_get, zone_for
 
 
 def contact_zone(tenant: Tenant, contact: Contact | None) -> zoneinfo.ZoneInfo:

@@ -21,7 +21,7 @@ from crm.selectors import sending_brand
 from leads.models import Lead, Quote
 from leads.quote_links import quote_public_url
 from messaging.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
-from messaging.outbox import message_schedule, message_send
+from messaging.services.outbox import message_schedule, message_send
 from portal.demo import DEMO_CUSTOMER_EMAIL, DEMO_TENANT, OWNER_EMAIL
 from tickets import ingest, services
 from tickets.assignment import ticket_assign

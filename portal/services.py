@@ -24,7 +24,7 @@ from crm.selectors import sending_brand
 from crm.services import timeline_record
 from crm.tenancy import tenant_context
 from messaging.models import MessageSource, MessageStatus, OutboundMessage, Purpose
-from messaging.outbox import message_schedule
+from messaging.services.outbox import message_schedule
 from portal import tokens
 from portal.addresses import SignInAddress
 from portal.auth import PortalSignIn

@@ -6,7 +6,7 @@ class TicketsConfig(AppConfig):
     verbose_name = "Unified inbox"
 
     def ready(self):
-        from messaging.providers import twilio_account_lookup_register
+        from messaging.services.providers import twilio_account_lookup_register
         from tickets import receivers  # noqa: F401  (anymail's inbound signal)
         from tickets.selectors import twilio_account_for
 

@@ -32,10 +32,10 @@ from crm.models import AddressSource, Contact, NotificationLevel, Tenant
 from crm.phones import e164
 from crm.services import contact_find_or_create, notification_create, timeline_record
 from crm.tenancy import tenant_context
-from messaging.keywords import is_keyword_text
 from messaging.models import MessageChannel as OutboxChannel
 from messaging.models import OutboundMessage
-from messaging.outbox import DeliveryEvent, message_record_delivery
+from messaging.services.keywords import is_keyword_text
+from messaging.services.outbox import DeliveryEvent, message_record_delivery
 from tickets import priority, sla
 from tickets.assignment import ticket_assign_automatically
 from tickets.models import (

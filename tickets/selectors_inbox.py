@@ -20,8 +20,8 @@ from crm.models import ContactEmail, ContactPhone, Membership, PhoneKind, Role, 
 from crm.pagination import KeysetPage, keyset_page
 from leads.models import Lead, Pipeline
 from messaging.models import PENDING_STATUSES, MessageStatus, MessageTemplate
-from messaging.selectors_outbox import DeliveryState, delivery_state
-from messaging.selectors_templates import templates_with_variants
+from messaging.selectors.outbox import DeliveryState, delivery_state
+from messaging.selectors.templates import templates_with_variants
 from tickets.models import (
     ACTIVE_STATUSES,
     Direction,

@@ -20,8 +20,8 @@ from leads.models import Lead, Pipeline
 from leads.services import lead_create
 from messaging.models import MessageChannel as OutboxChannel
 from messaging.models import MessageSource, MessageStatus, MessageTemplate
-from messaging.outbox import message_schedule
-from messaging.providers import message_id_header
+from messaging.services.outbox import message_schedule
+from messaging.services.providers import message_id_header
 from tickets import sla
 from tickets.models import (
     Direction,

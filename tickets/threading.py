@@ -24,8 +24,8 @@ from django.utils import timezone
 from crm.models import Contact, Tenant
 from crm.services import timeline_record
 from leads.models import Lead, LeadStatus
-from messaging.keywords import is_keyword_text
 from messaging.models import OutboundMessage
+from messaging.services.keywords import is_keyword_text
 from tickets.models import (
     ACTIVE_STATUSES,
     Inbox,

@@ -1,7 +1,7 @@
 """Every write of a tenant's triggers and their steps. Each function is one transaction,
 keyword-only, and takes the tenant and the acting admin explicitly.
 
-Triggers are data the engine (comms.triggers) reads when something happens and again when each
+Triggers are data the engine (automation.services.triggers) reads when something happens and again when each
 message is due, so an edit or a switch-off here changes only what has not gone out yet.
 Trigger and TriggerStep are in the audit trail through their database triggers.
 """

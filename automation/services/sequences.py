@@ -2,7 +2,7 @@
 
 Writes only: admins build sequences and their steps; staff enrol contacts and leads by hand or in
 bulk; a beat sweep runs the steps that came due; replies, unsubscribes, bounces and won or lost
-leads stop enrolments (followups.handlers). Reads for the pages are in selectors_sequences.
+leads stop enrolments (automation.handlers). Reads for the pages are in automation.selectors.sequences.
 
 When a step runs: day 0 at enrolment, day N at STEP_TIME in the business's time zone N days after
 the day of enrolment (a message goes out in the morning, a call lands in the working day). An
@@ -30,7 +30,6 @@ from crm.services import notification_create, timeline_record
 from followups.models import FollowUpType, Priority, Source
 from followups.services import follow_up_type_get
 from leads.models import Lead, LeadStatus
-from messaging import outbox
 from messaging.models import (
     PENDING_STATUSES,
     MessageChannel,
@@ -39,6 +38,7 @@ from messaging.models import (
     OutboundMessage,
     Purpose,
 )
+from messaging.services import outbox
 
 logger = logging.getLogger(__name__)
 

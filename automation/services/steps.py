@@ -14,8 +14,8 @@ from crm.models import Contact, Membership, Role, Tenant
 from followups import services as follow_ups
 from followups.models import FollowUp, FollowUpType
 from leads.models import Lead, Stage
-from messaging import outbox
 from messaging.models import MessageTemplate
+from messaging.services import outbox
 
 
 def step_manager(*, tenant: Tenant) -> Membership | None:

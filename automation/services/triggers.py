@@ -34,8 +34,8 @@ from crm.models import Membership, Tenant
 from followups import services as follow_ups
 from followups.models import OPEN_STATUSES, FollowUp, Priority, Source, Status
 from leads.models import Lead, LeadStatus, Stage
-from messaging import policy
 from messaging.models import MessageSource
+from messaging.services import policy
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +207,7 @@ def _occasion(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
 
 
-# --- Status triggers (leads' events, heard in comms.handlers, inside their transaction) ----------
+# --- Status triggers (leads' events, heard in automation.handlers, inside their transaction) ----------
 
 
 def triggers_on_stage_entered(*, tenant: Tenant, lead: Lead, stage: Stage) -> int:

@@ -21,7 +21,6 @@ from crm.kit.claims import lock_due_rows
 from crm.models import Contact, Notification, NotificationLevel, Role, Tenant, TimelineEvent, User
 from crm.services import notifications_notify_roles, timeline_record
 from leads.models import Lead, LeadStatus, Phase, Stage, StageVisit
-from messaging import outbox, policy
 from messaging.models import (
     UPDATE_FREQUENCY_DAYS,
     CommsSettings,
@@ -33,6 +32,7 @@ from messaging.models import (
     TemplateVariant,
     UpdateFrequency,
 )
+from messaging.services import outbox, policy
 from messaging.variables import contact_zone, next_stage_for_customer
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """/settings/triggers/: admins say what the business sends, or asks its team to do, when a lead
 enters a stage, arrives, is lost, reaches a date or goes quiet. Every write goes through
-comms.configuration.triggers; the engine that acts on them is comms.triggers."""
+automation.services.configuration_triggers; the engine that acts on them is automation.services.triggers."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError

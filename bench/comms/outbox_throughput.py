@@ -103,7 +103,6 @@ def create_tenant(slug: str, messages: int):
 
     from crm.models import Contact, ContactEmail, Tenant
     from crm.tenancy import tenant_context
-    from messaging import policy
     from messaging.models import (
         MessageChannel,
         MessageSource,
@@ -111,6 +110,7 @@ def create_tenant(slug: str, messages: int):
         OutboundMessage,
         Purpose,
     )
+    from messaging.services import policy
 
     now = timezone.now()
     with transaction.atomic():

@@ -91,7 +91,7 @@ def create_tenant(slug: str, reminders: int, email_every: int):
     from crm.tenancy import tenant_context
     from followups.models import FollowUp, Reminder, Source
     from followups.services import follow_up_type_get
-    from messaging import policy
+    from messaging.services import policy
 
     tomorrow = timezone.now() + dt.timedelta(days=1)
     with transaction.atomic():

@@ -3,8 +3,8 @@
 from django import forms
 
 from crm.models import TIME_ZONE_CHOICES, Channel, ConsentStatus, Tenant
-from messaging.configuration.contact_comms import CONSENT_NOTE_MAX
 from messaging.models import UpdateFrequency
+from messaging.services.contact_comms import CONSENT_NOTE_MAX
 
 NOTE_REQUIRED = "Say how the customer told you, e.g. “told us on the phone”."
 

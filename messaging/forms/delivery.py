@@ -1,6 +1,6 @@
 """The delivery-policy form: a sending window per channel (or any time), weekly marketing caps,
 the duplicate window and the customer-update rhythm, folded into the values
-comms.configuration.delivery.comms_settings_update takes."""
+messaging.services.configuration_delivery.comms_settings_update takes."""
 
 from dataclasses import dataclass
 
@@ -8,18 +8,18 @@ from django import forms
 
 from crm.kit.forms import ServiceErrorsMixin
 from crm.models import Channel, Tenant
-from messaging.configuration.delivery import (
-    CAP_CHANNELS,
-    CLOCK,
-    DUPLICATE_WINDOW_HOURS,
-    QUIET_HOURS_CHANNELS,
-    UPDATE_INTERVAL_DAYS,
-)
 from messaging.models import (
     CommsSettings,
     MessageTemplate,
     default_quiet_hours,
     default_weekly_caps,
+)
+from messaging.services.configuration_delivery import (
+    CAP_CHANNELS,
+    CLOCK,
+    DUPLICATE_WINDOW_HOURS,
+    QUIET_HOURS_CHANNELS,
+    UPDATE_INTERVAL_DAYS,
 )
 
 CLOCK_ERROR = "Times look like 08:00 (24-hour clock)."

@@ -14,7 +14,7 @@ class OutboxFilterForm(forms.Form):
     source = forms.ChoiceField(required=False, choices=[("", "Any source"), *MessageSource.choices])
 
     def selector_filters(self) -> dict:
-        """The filters for comms.selectors_outbox.outbox_list; a value not understood is left
+        """The filters for messaging.selectors.outbox.outbox_list; a value not understood is left
         out (an old bookmark still opens the list)."""
         self.is_valid()
         data = self.cleaned_data

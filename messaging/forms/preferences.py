@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
-from messaging.configuration.preferences import COPY_CHANNELS
 from messaging.models import MessageChannel, StaffNotificationKind
+from messaging.services.notification_preferences import COPY_CHANNELS
 
 NO_PHONE = "Your account has no mobile number, so notifications cannot go by SMS."
 

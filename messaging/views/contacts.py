@@ -1,7 +1,7 @@
 """The comms panel of a contact's page (/contacts/<id>/comms/), loaded by htmx after the page so
 the contact page's own queries stay as they are: consent per channel, the contact's time zone and
 update rhythm, a bounced address, and the latest messages. Writes go through
-comms.configuration.contact_comms."""
+messaging.services.contact_comms."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.models import ConsentStatus, Contact
 from crm.permissions import tenant_member_required
-from messaging import selectors_contacts as selectors
-from messaging.configuration import contact_comms
 from messaging.forms.contact_comms import ContactCommsProfileForm, StaffConsentForm
 from messaging.models import UpdateFrequency
+from messaging.selectors import contacts as selectors
+from messaging.services import contact_comms
 
 PANEL = "comms/contacts/_panel.html"
 PAGE = "comms/contacts/panel_page.html"

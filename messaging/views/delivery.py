@@ -1,6 +1,6 @@
 """/settings/delivery/: admins set when each channel may reach a contact, the weekly marketing
 caps, the duplicate window and the customer-update rhythm. Every write goes through
-comms.configuration.delivery; comms.policy applies the result."""
+messaging.services.configuration_delivery; messaging.services.policy applies the result."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from crm.kit.access import admin_required
-from messaging.configuration.delivery import comms_settings_update
 from messaging.forms.delivery import DeliveryPolicyForm
-from messaging.policy import comms_settings_get
+from messaging.services.configuration_delivery import comms_settings_update
+from messaging.services.policy import comms_settings_get
 
 
 @admin_required

@@ -10,8 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.kit.access import admin_required
-from messaging import outbox, outbox_admin, redaction, selectors_outbox
+from messaging import redaction
 from messaging.forms.outbox import OutboxFilterForm
+from messaging.selectors import outbox as selectors_outbox
+from messaging.services import outbox, outbox_admin
 
 LIST = "comms/settings/outbox/list.html"
 DETAIL = "comms/settings/outbox/message.html"

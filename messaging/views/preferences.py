@@ -1,5 +1,5 @@
 """/notifications/preferences/: each member chooses which notifications also reach them by email
-or SMS. Writes go through comms.configuration.preferences."""
+or SMS. Writes go through messaging.services.notification_preferences."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -8,9 +8,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.permissions import tenant_member_required
 from crm.services import user_phone_update
-from messaging.configuration.preferences import staff_notification_preferences_save
 from messaging.forms.preferences import MobileNumberForm, NotificationPreferencesForm
-from messaging.selectors_preferences import staff_notification_preferences
+from messaging.selectors.preferences import staff_notification_preferences
+from messaging.services.notification_preferences import staff_notification_preferences_save
 
 
 @tenant_member_required

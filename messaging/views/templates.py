@@ -1,6 +1,6 @@
 """/settings/templates/: the admin writes what the business says, per channel, language and
 brand, and sees it rendered (sample data or a real contact) while typing. Every write goes
-through comms.configuration.templates."""
+through messaging.services.configuration_templates."""
 
 import copy
 
@@ -12,11 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.kit.access import admin_required
 from messaging import rendering
-from messaging import selectors_templates as selectors
-from messaging.configuration import templates as configuration
 from messaging.forms.templates import MessageTemplateForm, PreviewForm, TemplateVariantForm
 from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
 from messaging.preview import Preview, template_preview, variable_tag
+from messaging.selectors import templates as selectors
+from messaging.services import configuration_templates as configuration
 
 VARIABLE_LIST = [
     (variable_tag(name), description) for name, description in rendering.VARIABLES.items()

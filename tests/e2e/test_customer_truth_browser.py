@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from crm.models import ConsentStatus, Contact, Membership, Tenant
 from crm.services import consent_record
 from crm.tenancy import tenant_context
-from messaging.keywords import sms_keyword_handle
+from messaging.services.keywords import sms_keyword_handle
 from portal.demo import DEMO_CUSTOMER_EMAIL, OWNER_EMAIL
 from tests.e2e.conftest import screenshot, sign_in
 from tests.e2e.test_portal_browser import _no_horizontal_scroll

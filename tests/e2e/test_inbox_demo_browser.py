@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from crm.models import Contact, Tenant
 from crm.tenancy import tenant_context
-from messaging import outbox
+from messaging.services import outbox
 from tests.e2e.conftest import screenshot, sign_in
 from tickets import ingest
 from tickets.demo import FLORIDA_EMAIL, FLORIDA_NUMBER, FLORIDA_TWILIO_AUTH_TOKEN

@@ -10,9 +10,9 @@ from django.test import override_settings
 from crm.models import Contact, Membership, Role, Tenant
 from crm.tenancy import tenant_context
 from leads.models import Lead
-from messaging import outbox
 from messaging.models import MessageSource, MessageTemplate, OutboundMessage, Purpose
-from messaging.outbox import DeliveryEvent
+from messaging.services import outbox
+from messaging.services.outbox import DeliveryEvent
 from tests.e2e.conftest import screenshot, sign_in
 from tickets.models import InboxAddress
 

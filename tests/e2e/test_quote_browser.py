@@ -15,8 +15,8 @@ from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
 from leads import services
 from leads.models import Lead, Quote
-from messaging import outbox
 from messaging.models import SandboxDelivery
+from messaging.services import outbox
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 

@@ -24,7 +24,7 @@ from followups import reminders, services
 from followups.models import FollowUp, Reminder, ReminderStatus
 from followups.tasks import dispatch_due_reminders, send_reminder
 from messaging.models import OutboundMessage
-from messaging.policy import comms_settings_get
+from messaging.services.policy import comms_settings_get
 from tests.conftest import build_world
 from tests.factories import ContactFactory
 from tests.messaging.test_outbox_workers import (

@@ -12,8 +12,8 @@ from django.urls import reverse
 from crm.models import Notification
 from followups import reminders, services, tasks
 from followups.models import Reminder, ReminderStatus
-from messaging import outbox
 from messaging.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
+from messaging.services import outbox
 
 pytestmark = pytest.mark.django_db
 

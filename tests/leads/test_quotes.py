@@ -16,7 +16,7 @@ from crm.models import Notification, Role, TimelineEvent
 from leads import quote_links, services
 from leads.models import Lead, LostReason, Payment, Quote, QuoteStatus, new_quote_token
 from leads.views.public_quote import ANSWERS_PER_WINDOW, answer_count_key
-from messaging import outbox
+from messaging.services import outbox
 from tests import factories
 from tests.conftest import queries_for, sign_in
 from tests.factories import lead_for, pipeline_for

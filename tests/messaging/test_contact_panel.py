@@ -15,7 +15,6 @@ from crm.models import ConsentStatus, ContactConsent, TimelineEvent
 from crm.services import consent_record
 from leads.models import Lead
 from leads.services import lead_move_to_stage
-from messaging import outbox
 from messaging.models import (
     ContactCommsProfile,
     MessageSource,
@@ -23,6 +22,7 @@ from messaging.models import (
     OutboundMessage,
     UpdateFrequency,
 )
+from messaging.services import outbox
 from tests.conftest import queries_for, sign_in
 from tests.factories import ContactFactory, lead_for, message_template_for, stage_named
 

@@ -17,8 +17,6 @@ from crm.models import Role
 from crm.services import consent_record
 from leads.models import Lead
 from leads.services import lead_move_to_stage
-from messaging import outbox
-from messaging.configuration.delivery import comms_settings_update
 from messaging.models import (
     CommsSettings,
     MessageSource,
@@ -27,7 +25,9 @@ from messaging.models import (
     default_quiet_hours,
     default_weekly_caps,
 )
-from messaging.policy import comms_settings_get
+from messaging.services import outbox
+from messaging.services.configuration_delivery import comms_settings_update
+from messaging.services.policy import comms_settings_get
 from tests.conftest import sign_in
 from tests.factories import lead_for, message_template_for, stage_named
 

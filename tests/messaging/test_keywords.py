@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 
 from crm.models import AddressSource, ConsentStatus, ContactConsent, TimelineEvent
-from messaging import outbox
-from messaging.keywords import keyword_of, sms_keyword_handle
 from messaging.models import MessageSource, MessageStatus, OutboundMessage, Purpose, SandboxDelivery
+from messaging.services import outbox
+from messaging.services.keywords import keyword_of, sms_keyword_handle
 from tests import factories
 
 pytestmark = pytest.mark.django_db

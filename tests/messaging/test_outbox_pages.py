@@ -12,9 +12,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from crm.models import Role, TimelineEvent
-from messaging import outbox
 from messaging.models import MessageSource, MessageStatus, OutboundMessage
-from messaging.outbox_admin import message_retry
+from messaging.services import outbox
+from messaging.services.outbox_admin import message_retry
 from tests import factories
 from tests.conftest import queries_for, sign_in
 from tests.factories import lead_for, message_template_for

@@ -34,7 +34,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from messaging import outbox
 from messaging.models import (
     MessageChannel,
     MessageSource,
@@ -42,6 +41,7 @@ from messaging.models import (
     OutboundMessage,
     SandboxDelivery,
 )
+from messaging.services import outbox
 from messaging.tasks import dispatch_due_messages, send_message
 from tests.conftest import build_world
 from tests.factories import ContactEmailFactory, ContactFactory

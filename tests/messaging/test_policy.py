@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from crm.models import ConsentStatus, ContactConsent, TimelineEvent
 from crm.services import consent_record
-from messaging import outbox
 from messaging.links import unsubscribe_url
 from messaging.models import ContactCommsProfile, MessageSource, MessageStatus, OutboundMessage
-from messaging.policy import next_allowed_time
+from messaging.services import outbox
+from messaging.services.policy import next_allowed_time
 from tests.factories import message_template_for
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from crm.models import Role
 from crm.services import notification_create
-from messaging.configuration.preferences import staff_notification_preferences_save
 from messaging.models import (
     MessageChannel,
     MessageSource,
@@ -20,6 +19,7 @@ from messaging.models import (
     StaffNotificationKind,
     StaffNotificationPreference,
 )
+from messaging.services.notification_preferences import staff_notification_preferences_save
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from automation.models import Trigger, TriggerOn, TriggerStep
 from crm.models import Contact, Role
 from leads.models import Lead
 from messaging import rendering
-from messaging.configuration.templates import message_template_save, template_variant_save
 from messaging.demo_templates import DEMO_TEMPLATES, seed_templates
 from messaging.models import ContactCommsProfile, MessageTemplate, Purpose, TemplateVariant
+from messaging.services.configuration_templates import message_template_save, template_variant_save
 from messaging.sms import GSM7, sms_segments
 from tests.conftest import queries_for, sign_in
 from tests.factories import lead_for

@@ -22,7 +22,6 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 
 from crm.models import ConsentStatus, ContactConsent, Notification, TimelineEvent
-from messaging import outbox
 from messaging.models import (
     ContactCommsProfile,
     MessageSource,
@@ -30,6 +29,7 @@ from messaging.models import (
     OutboundMessage,
     ProviderMessageRoute,
 )
+from messaging.services import outbox
 from tests.factories import lead_for
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +87,7 @@ def twilio_api(monkeypatch):
 
     def install(*answers):
         api = TwilioApi(*answers)
-        monkeypatch.setattr("messaging.providers.twilio_http_client", lambda: api)
+        monkeypatch.setattr("messaging.services.providers.twilio_http_client", lambda: api)
         return api
 
     return install

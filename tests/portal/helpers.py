@@ -7,8 +7,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 
 from crm.tenancy import tenant_context
-from messaging import outbox
 from messaging.models import OutboundMessage
+from messaging.services import outbox
 from portal import throttle
 from portal.addresses import SignInAddress
 from portal.auth import PortalSignIn, session_sign_in

@@ -27,8 +27,8 @@ from crm.models import (
 from crm.services import consent_record
 from leads import capture
 from leads.models import Lead, LeadCaptureForm, LeadImport
-from messaging import outbox
 from messaging.models import MessageSource, MessageStatus
+from messaging.services import outbox
 from portal.addresses import SignInAddress
 from portal.models import ChallengeChannel, PortalAccess
 from portal.selectors import contacts_with_address, tenants_knowing_address

@@ -176,7 +176,7 @@ class TestSave:
     def test_after_a_stop_text_the_next_save_is_not_refused_for_sms(self, client, world):
         """STOP moves the preferred channel off SMS: saving a language change (every other
         field as the page shows it) is not refused for a choice the customer never made."""
-        from messaging.keywords import sms_keyword_handle
+        from messaging.services.keywords import sms_keyword_handle
 
         with world.active():
             world.contact.preferred_channel = "sms"

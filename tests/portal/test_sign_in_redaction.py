@@ -91,7 +91,7 @@ def test_a_code_sent_by_a_real_provider_is_hidden_from_staff_and_still_signs_in(
     client, world, staff, monkeypatch
 ):
     api = TwilioApi()
-    monkeypatch.setattr("messaging.providers.twilio_http_client", lambda: api)
+    monkeypatch.setattr("messaging.services.providers.twilio_http_client", lambda: api)
     with world.active():
         phone = e164(world.contact.phones.get().number)
     with LIVE:

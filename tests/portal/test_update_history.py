@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging import outbox
 from messaging.models import MessageSource
+from messaging.services import outbox
 from tests import factories
 from tests.factories import lead_for
 from tests.portal.helpers import portal_sign_in

@@ -19,8 +19,8 @@ from django.test import override_settings
 from requests.structures import CaseInsensitiveDict
 
 from crm.models import Notification, TimelineEvent
-from messaging import outbox, providers
 from messaging.models import MessageStatus, OutboundMessage, ProviderMessageRoute
+from messaging.services import outbox, providers
 from tests.factories import lead_for
 from tests.messaging.test_webhooks import AFTERNOON, _reload, _schedule, _send_due
 

@@ -24,8 +24,8 @@ from followups.services import follow_up_create, follow_up_type_get
 from leads import capture
 from leads.models import AssignmentRule, LeadSource, SavedLeadFilter, Stage
 from leads.services import quote_save_draft
-from messaging import outbox
 from messaging.models import MessageSource, MessageTemplate, TemplateVariant
+from messaging.services import outbox
 from tests.conftest import sign_in
 from tests.factories import ContactEmailFactory, ContactFactory, lead_for, pipeline_for
 from tests.portal.helpers import portal_sign_in

@@ -17,8 +17,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from crm.models import Contact, Notification
-from messaging import outbox
 from messaging.models import MessageStatus, OutboundMessage
+from messaging.services import outbox
 from tests.conftest import sign_in
 from tests.tickets.test_inbound_webhooks import (
     EMAIL_FIXTURES,

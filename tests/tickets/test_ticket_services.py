@@ -21,8 +21,8 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 
 from crm.models import TimelineEvent
-from messaging import outbox
 from messaging.models import MessageSource, MessageStatus, OutboundMessage, SandboxDelivery
+from messaging.services import outbox
 from tests import factories
 from tests.factories import lead_for
 from tickets import configuration, ingest, routing, services
@@ -405,7 +405,7 @@ TWILIO_LIVE = override_settings(
 @pytest.fixture
 def twilio(monkeypatch):
     api = TwilioApi()
-    monkeypatch.setattr("messaging.providers.twilio_http_client", lambda: api)
+    monkeypatch.setattr("messaging.services.providers.twilio_http_client", lambda: api)
     return api
 
 

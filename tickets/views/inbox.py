@@ -22,7 +22,7 @@ from crm.kit.redirects import safe_next
 from crm.permissions import tenant_member_required
 from crm.services import contact_set_vip
 from messaging.models import MessageStatus
-from messaging.selectors_outbox import delivery_state
+from messaging.selectors.outbox import delivery_state
 from tickets import selectors_inbox as selectors
 from tickets import services
 from tickets.assignment import ticket_assign, tickets_bulk_assign

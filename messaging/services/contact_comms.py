@@ -2,6 +2,7 @@
 withdrew in person, their time zone and update rhythm, and a bounce cleared once the address
 is fixed. Each change lands on the contact's timeline."""
 
+import datetime as dt
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -124,3 +125,10 @@ def contact_bounce_clear(*, tenant: Tenant, actor: User, contact: Contact) -> Co
         detail={"email": address},
     )
     return profile
+
+
+def whatsapp_window_open(*, tenant: Tenant, contact: Contact, received_at: dt.datetime) -> None:
+    """The contact wrote on WhatsApp at `received_at`: the 24-hour session window opens."""
+    profile, _ = ContactCommsProfile.objects.get_or_create(tenant=tenant, contact=contact)
+    profile.last_whatsapp_inbound_at = received_at
+    profile.save(update_fields=["last_whatsapp_inbound_at"])

@@ -1,5 +1,5 @@
 """What an admin may do to a message from the outbox page besides cancelling it: send a failed
-one again. (Cancelling is comms.outbox.message_cancel.)"""
+one again. (Cancelling is messaging.services.outbox.message_cancel.)"""
 
 import datetime as dt
 

@@ -1,5 +1,5 @@
 """A member's own choice of which notifications also reach them by email or SMS (the in-app
-bell always shows them). comms.staff_notifications reads the rows when a notification is made."""
+bell always shows them). messaging.services.staff_notifications reads the rows when a notification is made."""
 
 from collections.abc import Iterable, Mapping
 

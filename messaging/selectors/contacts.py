@@ -14,7 +14,7 @@ from crm.models import Channel, Contact, ContactConsent, Membership, Tenant
 from leads.models import Lead, LeadStatus
 from messaging.models import ContactCommsProfile, OutboundMessage
 from messaging.redaction import secrets_hidden
-from messaging.selectors_outbox import DeliveryState, delivery_state
+from messaging.selectors.outbox import DeliveryState, delivery_state
 
 RECENT_MESSAGES = 10
 

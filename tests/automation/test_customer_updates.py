@@ -20,7 +20,6 @@ from followups.models import Source
 from followups.services import follow_up_create
 from leads import services as lead_services
 from leads.models import Lead
-from messaging import outbox
 from messaging.models import (
     CommsSettings,
     ContactCommsProfile,
@@ -28,6 +27,7 @@ from messaging.models import (
     OutboundMessage,
     SandboxDelivery,
 )
+from messaging.services import outbox
 from tests.conftest import queries_for, sign_in
 from tests.factories import (
     ContactEmailFactory,

@@ -7,7 +7,7 @@ from django.db import transaction
 from crm.models import Notification, Tenant
 from crm.tenancy import tenant_context
 from messaging.models import MessageChannel, MessageSource, StaffNotificationPreference
-from messaging.outbox import message_schedule
+from messaging.services.outbox import message_schedule
 
 
 def copies_schedule(*, tenant: Tenant, notification_ids: list[int]) -> int:

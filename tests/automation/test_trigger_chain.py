@@ -12,8 +12,8 @@ from crm.models import TimelineEvent
 from crm.services import consent_record
 from followups.models import FollowUp
 from leads import services as lead_services
-from messaging import outbox
 from messaging.models import MessageStatus, OutboundMessage, SandboxDelivery
+from messaging.services import outbox
 from tests.factories import (
     ContactEmailFactory,
     ContactFactory,

@@ -19,10 +19,11 @@ from crm.services import consent_record
 from followups.models import FollowUp
 from followups.services import follow_up_type_get
 from leads import services as lead_services
-from messaging import consent, outbox
+from messaging import consent
 from messaging.links import UnsubscribeTarget
 from messaging.models import MessageStatus, OutboundMessage
-from messaging.outbox import DeliveryEvent
+from messaging.services import outbox
+from messaging.services.outbox import DeliveryEvent
 from tests.factories import (
     ContactEmailFactory,
     ContactFactory,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Contact, Tenant
 from crm.pagination import KeysetPage, keyset_page
 from messaging.models import MessageStatus, OutboundMessage, Provider, SandboxDelivery
-from messaging.policy import Outcome
+from messaging.services.policy import Outcome
 
 MESSAGES_PER_PAGE = 50
 # The list shows a subject or the start of a text, never the HTML: leave that in the database.

@@ -28,7 +28,7 @@ from crm.models import Contact, NotificationLevel, PhoneKind, Tenant, User
 from crm.selectors import sending_brand
 from crm.services import notification_create, timeline_record
 from leads.models import Lead
-from messaging import policy, providers, redaction, rendering
+from messaging import redaction, rendering
 from messaging.events import EmailBounced
 from messaging.models import (
     ContactCommsProfile,
@@ -41,7 +41,8 @@ from messaging.models import (
     Purpose,
     TemplateVariant,
 )
-from messaging.policy import Outcome
+from messaging.services import policy, providers
+from messaging.services.policy import Outcome
 from messaging.variables import contact_zone, message_variables
 
 logger = logging.getLogger(__name__)

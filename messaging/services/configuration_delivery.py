@@ -1,7 +1,7 @@
 """The tenant's delivery policy: when each channel may reach a contact, how many marketing
 messages a contact gets per week, the duplicate window, and the customer-update rhythm.
 
-comms.policy reads the row at scheduling and again at sending, so a change applies to every
+messaging.services.policy reads the row at scheduling and again at sending, so a change applies to every
 message not sent yet. CommsSettings is in the audit trail through its database triggers.
 """
 
@@ -14,7 +14,7 @@ from crm.events import publish
 from crm.models import Channel, Tenant, User
 from messaging.events import UpdateIntervalChanged
 from messaging.models import CommsSettings, MessageChannel
-from messaging.policy import comms_settings_get
+from messaging.services.policy import comms_settings_get
 
 # Quiet hours cover phone calls too (follow-ups are scheduled inside them); caps only messages.
 QUIET_HOURS_CHANNELS = tuple(Channel.values)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from crm.models import Channel, ConsentStatus, Contact, Tenant
 from crm.selectors import sending_brand
 from crm.services import consent_record, timeline_record
-from messaging import outbox
 from messaging.models import MessageSource, Purpose
+from messaging.services import outbox
 
 STOP = "STOP"
 START = "START"
@@ -90,7 +90,7 @@ def sms_keyword_handle(
     now = now or timezone.now()
     label = Channel(channel).label
     if keyword != HELP and not _speaks_for_contact(contact, from_number):
-        # The number stays unverified, so it gets none of the customer's texts (comms.outbox
+        # The number stays unverified, so it gets none of the customer's texts (messaging.services.outbox
         # sends to proved addresses only once there are any); staff see why nothing changed.
         timeline_record(
             tenant=tenant,
