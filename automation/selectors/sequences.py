@@ -11,7 +11,6 @@ from automation.models import EnrolmentStatus, Sequence, SequenceEnrolment, Sequ
 from crm.models import Contact, Tenant
 from crm.pagination import KeysetPage, keyset_page
 from followups.models import FollowUpType
-from followups.services import follow_up_types_ensure
 from leads.models import Lead
 from messaging.models import MessageTemplate
 
@@ -62,7 +61,6 @@ def step_templates(*, tenant: Tenant, step: SequenceStep | None) -> list[Message
 
 
 def step_follow_up_types(*, tenant: Tenant, step: SequenceStep | None) -> list[FollowUpType]:
-    follow_up_types_ensure(tenant=tenant)
     keep = Q(is_archived=False)
     if step is not None and step.follow_up_type_id:
         keep |= Q(pk=step.follow_up_type_id)

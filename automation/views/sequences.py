@@ -24,6 +24,7 @@ from crm.kit.actions import all_errors, panel_form_response
 from crm.kit.redirects import safe_next
 from crm.models import Contact
 from crm.permissions import tenant_member_required
+from followups.services import follow_up_types_ensure
 from leads.models import Lead
 from leads.permissions import ensure_may_act_on, may_act_on
 
@@ -105,6 +106,7 @@ def sequence_delete(request, sequence_pk: int):
 
 
 def _step_page(request, sequence: Sequence, step: SequenceStep | None):
+    follow_up_types_ensure(tenant=request.tenant)  # the form offers them
     options = {"tenant": request.tenant, "step": step}
     if _wants_fields_redrawn(request):
         form = SequenceStepForm.redisplay(request.POST, **options)
