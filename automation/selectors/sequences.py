@@ -128,3 +128,14 @@ def enrolments_of(
     )
     active_first = Case(When(status=EnrolmentStatus.ACTIVE, then=Value(0)), default=Value(1))
     return list(enrolments.order_by(active_first, "-id")[:PANEL_ENROLMENTS])
+
+
+def panel_lead_get(*, tenant: Tenant, lead_id: int) -> Lead:
+    """The lead whose sequence panel is shown, with what the panel reads of it."""
+    return get_object_or_404(
+        Lead.objects.filter(tenant=tenant).select_related("contact", "owner"), pk=lead_id
+    )
+
+
+def panel_contact_get(*, tenant: Tenant, contact_id: int) -> Contact:
+    return get_object_or_404(Contact.objects.filter(tenant=tenant), pk=contact_id)

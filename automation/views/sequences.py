@@ -5,7 +5,7 @@ automation.services.sequences; reads through automation.selectors.sequences."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -270,9 +270,7 @@ def _enrol(request, *, lead: Lead | None = None, contact: Contact | None = None)
 @tenant_member_required
 @require_http_methods(["GET", "POST"])
 def lead_sequences(request, lead_pk: int):
-    lead = get_object_or_404(
-        Lead.objects.filter(tenant=request.tenant).select_related("contact", "owner"), pk=lead_pk
-    )
+    lead = selectors.panel_lead_get(tenant=request.tenant, lead_id=lead_pk)
     if request.method == "POST":
         ensure_may_act_on(request.membership, lead)
         return _enrol(request, lead=lead)
@@ -282,7 +280,7 @@ def lead_sequences(request, lead_pk: int):
 @tenant_member_required
 @require_http_methods(["GET", "POST"])
 def contact_sequences(request, contact_pk: int):
-    contact = get_object_or_404(Contact.objects.filter(tenant=request.tenant), pk=contact_pk)
+    contact = selectors.panel_contact_get(tenant=request.tenant, contact_id=contact_pk)
     if request.method == "POST":
         return _enrol(request, contact=contact)
     return _render_panel(request, lead=None, contact=contact)
