@@ -3,33 +3,35 @@ through the THREADLINE_EVENT_SUBSCRIBERS setting). It lives at the top of the la
 may name every app; an event missing here has no subscribers.
 """
 
-from comms import handlers as comms
-from comms.events import EmailBounced
+from automation import handlers as automation
 from crm.events import ConsentRecorded, CustomerWrote, NotificationsCreated
-from followups import handlers as followups
 from leads import handlers as leads
 from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteSent
+from messaging import handlers as messaging
+from messaging.events import ContactUpdateFrequencyChanged, EmailBounced, UpdateIntervalChanged
 
 SUBSCRIBERS = {
-    LeadCreated: [comms.lead_created_triggers_fire],
+    LeadCreated: [automation.lead_created_triggers_fire],
     LeadStageEntered: [
-        comms.stage_triggers_fire,
-        comms.update_rhythm_reset,
-        followups.sequences_stop_on_won,
+        automation.stage_triggers_fire,
+        automation.update_rhythm_reset,
+        automation.sequences_stop_on_won,
     ],
     LeadLost: [
-        comms.lead_lost_triggers_fire,
-        comms.update_rhythm_reset,
-        followups.sequences_stop_on_lost,
+        automation.lead_lost_triggers_fire,
+        automation.update_rhythm_reset,
+        automation.sequences_stop_on_lost,
     ],
-    QuoteSent: [comms.quote_email_schedule],
-    NotificationsCreated: [comms.staff_copies_schedule],
-    ConsentRecorded: [followups.sequences_stop_on_unsubscribe],
-    EmailBounced: [followups.sequences_stop_on_bounce],
+    QuoteSent: [messaging.quote_email_schedule],
+    NotificationsCreated: [messaging.staff_copies_schedule],
+    ConsentRecorded: [automation.sequences_stop_on_unsubscribe],
+    EmailBounced: [automation.sequences_stop_on_bounce],
+    UpdateIntervalChanged: [automation.update_rhythms_refresh_later],
+    ContactUpdateFrequencyChanged: [automation.contact_update_rhythm_reset],
     CustomerWrote: [
-        comms.whatsapp_window_open,
-        comms.keyword_text_act_on,
+        messaging.whatsapp_window_open,
+        messaging.keyword_text_act_on,
         leads.customer_reply_record,
-        followups.sequences_stop_on_reply,
+        automation.sequences_stop_on_reply,
     ],
 }

@@ -22,10 +22,15 @@ from crm.tenancy.models import TenantOwnedModel
 from crm.validators import validate_weekly_hours
 
 
-def audited(model):
-    """Who changed what: every insert, update and delete of the model lands in its event table."""
+def audited(model=None, *, event_table: str | None = None):
+    """Who changed what: every insert, update and delete of the model lands in its event table.
+
+    ``@audited(event_table=...)`` keeps the event table's name of a model that moved to another
+    app with its tables (automation's triggers and sequences).
+    """
     trackers = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
-    return pghistory.track(*trackers)(model)
+    track = pghistory.track(*trackers, meta={"db_table": event_table} if event_table else None)
+    return track if model is None else track(model)
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -14,7 +14,7 @@ from email.utils import format_datetime, make_msgid
 
 from django.utils import timezone
 
-from comms.models import Trigger
+from automation.models import Trigger
 from crm.models import ContactEmail, Membership, Tenant, TimelineEvent
 from crm.services.contacts import contact_create
 from crm.services.timeline import timeline_record

@@ -2,9 +2,9 @@
 
 A FollowUp is one promise (call Maria Tuesday 10:00). Reminders are rows of their own, one per
 offset and channel, each sent exactly once (claimed with SKIP LOCKED). A recurring follow-up is a
-FollowUpSeries (an RFC 5545 rule) whose occurrences are materialised ahead of time. A Sequence is
-ordered steps a contact or lead is enrolled in; an enrolment stops on a reply, an unsubscribe, a
-bounce or the lead being won or lost. Neglect ("rotting") flags customers nobody has touched.
+FollowUpSeries (an RFC 5545 rule) whose occurrences are materialised ahead of time. Sequences,
+whose steps make follow-ups, are automation's. Neglect ("rotting") flags customers nobody has
+touched.
 """
 
 import builtins
@@ -16,7 +16,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from comms.models import MessageTemplate
 from crm.models import Contact, Membership, Property, User, audited
 from crm.tenancy.models import TenantOwnedModel
 from leads.models import Lead, Quote, Stage
@@ -329,98 +328,6 @@ class FollowUpTemplate(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
-
-
-@audited
-class Sequence(TenantOwnedModel):
-    name = models.CharField(max_length=120)
-    description = models.CharField(max_length=300, blank=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="sequence_unique_name")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class StepKind(models.TextChoices):
-    MESSAGE = "message", "Send a message"
-    TASK = "task", "Create a follow-up"
-    ESCALATE = "escalate", "Escalate to a manager"
-
-
-class SequenceStep(TenantOwnedModel):
-    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveIntegerField(default=0)
-    day_offset = models.PositiveIntegerField(help_text="Days after enrolment.")
-    kind = models.CharField(max_length=16, choices=StepKind.choices, default=StepKind.TASK)
-    template = models.ForeignKey(
-        MessageTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    channels = ArrayField(models.CharField(max_length=16), default=list, blank=True)
-    follow_up_type = models.ForeignKey(
-        FollowUpType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    subject = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["position", "day_offset", "id"]
-        indexes = [models.Index(fields=["tenant", "sequence", "position"], name="seq_step_order")]
-
-
-class EnrolmentStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    COMPLETED = "completed", "Completed"
-    STOPPED = "stopped", "Stopped"
-
-
-class SequenceEnrolment(TenantOwnedModel):
-    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="enrolments")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="enrolments")
-    lead = models.ForeignKey(
-        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="enrolments"
-    )
-    owner = models.ForeignKey(
-        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    status = models.CharField(
-        max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE
-    )
-    enrolled_at = models.DateTimeField(default=timezone.now)
-    next_step = models.PositiveIntegerField(default=0, help_text="Index of the next step to run.")
-    next_step_at = models.DateTimeField(null=True, blank=True)
-    stopped_at = models.DateTimeField(null=True, blank=True)
-    stop_reason = models.CharField(max_length=200, blank=True)
-    enrolled_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "sequence", "contact", "lead"],
-                condition=Q(status="active"),
-                nulls_distinct=False,
-                name="enrolment_one_active",
-            )
-        ]
-        indexes = [
-            models.Index(
-                fields=["tenant", "next_step_at"],
-                condition=Q(status="active"),
-                name="enrolment_due",
-            ),
-            models.Index(
-                fields=["tenant", "contact"],
-                condition=Q(status="active"),
-                name="enrolment_active_by_contact",
-            ),
-        ]
 
 
 # --- Neglect, settings, feeds ---------------------------------------------------------------------

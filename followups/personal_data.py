@@ -27,9 +27,4 @@ register_personal_models(
             "reminders": Keep("when reminders go out, as offsets"),
         },
     ),
-    PersonalModel(
-        "followups.SequenceEnrolment",
-        "contact",
-        {"stop_reason": Keep("why the sequence stopped, in the engine's own words")},
-    ),
 )

@@ -4,7 +4,6 @@ from celery import shared_task
 
 from crm.models import Tenant
 from crm.tenancy.tasks import each_tenant, enqueue_on_commit, tenant_task
-from followups import sequences
 from followups.services import digest, missed, neglect, recurrence, reminders
 
 
@@ -49,12 +48,3 @@ def sweep_neglected_leads() -> int:
 def send_daily_digests() -> int:
     """Every member whose local clock passed the digest hour gets today's digest, once."""
     return each_tenant(digest.digests_send_due)
-
-
-# --- sequences (followups.sequences)
-
-
-@shared_task
-def sweep_sequences() -> int:
-    """Run the sequence steps that came due (enrolments claimed with SKIP LOCKED)."""
-    return each_tenant(sequences.sequences_sweep)

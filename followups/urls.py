@@ -1,10 +1,9 @@
-"""Follow-ups at /followups/."""
+"""Follow-ups at /followups/. The namespace ``followups`` also holds automation's sequence enrol
+panels (config/urls.py joins them)."""
 
 from django.urls import path
 
-from followups.views import actions, data, feed, neglect, pages, sequences
-
-app_name = "followups"
+from followups.views import actions, data, feed, neglect, pages
 
 urlpatterns = [
     # --- pages (followups.views.pages, followups.views.actions)
@@ -27,19 +26,6 @@ urlpatterns = [
     path("<int:follow_up_pk>/cancel/", actions.follow_up_cancel, name="cancel"),
     path("<int:follow_up_pk>/delegate/", actions.follow_up_delegate, name="delegate"),
     path("<int:follow_up_pk>/note/", actions.follow_up_note, name="note"),
-    # --- sequences (followups.views.sequences): the enrol panel of lead and contact pages
-    path("leads/<int:lead_pk>/sequences/", sequences.lead_sequences, name="lead-sequences"),
-    path(
-        "contacts/<int:contact_pk>/sequences/",
-        sequences.contact_sequences,
-        name="contact-sequences",
-    ),
-    path(
-        "sequence-enrolments/<int:enrolment_pk>/stop/",
-        sequences.enrolment_stop_from_page,
-        name="enrolment-stop",
-    ),
-    path("sequences/enrol/", sequences.sequences_enrol_bulk, name="sequences-enrol"),
     # --- feed (followups.views.feed): the member's private iCalendar link
     path("feed/", feed.feed_page, name="feed"),
     path("feed/create/", feed.feed_create, name="feed-create"),

@@ -1,33 +1,11 @@
-"""Admin pages of follow-ups under /settings/."""
+"""Admin pages of follow-ups under /settings/. The namespace ``followups-settings`` also holds
+automation's sequence pages (config/urls.py joins them)."""
 
 from django.urls import path
 
-from followups.views import sequences
 from followups.views import settings as follow_up_settings
 
-app_name = "followups-settings"
-
 urlpatterns = [
-    # --- sequences (followups.views.sequences)
-    path("sequences/", sequences.sequence_list, name="sequences"),
-    path("sequences/new/", sequences.sequence_create, name="sequence-create"),
-    path("sequences/<int:sequence_pk>/", sequences.sequence_edit, name="sequence-edit"),
-    path("sequences/<int:sequence_pk>/delete/", sequences.sequence_delete, name="sequence-delete"),
-    path("sequences/<int:sequence_pk>/steps/new/", sequences.step_create, name="step-create"),
-    path("sequence-steps/<int:sequence_step_pk>/", sequences.step_edit, name="step-edit"),
-    path(
-        "sequence-steps/<int:sequence_step_pk>/delete/", sequences.step_delete, name="step-delete"
-    ),
-    path(
-        "sequences/<int:sequence_pk>/enrolments/",
-        sequences.enrolment_list,
-        name="enrolments",
-    ),
-    path(
-        "sequence-enrolments/<int:enrolment_pk>/stop/",
-        sequences.enrolment_stop,
-        name="enrolment-stop",
-    ),
     # --- follow-up settings (followups.views.settings)
     path("follow-ups/", follow_up_settings.follow_up_settings, name="follow-up-settings"),
     path("follow-up-types/", follow_up_settings.type_list, name="types"),

@@ -15,13 +15,13 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from comms.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
-from comms.outbox import message_schedule, message_send
-from comms.updates import update_template_get
+from automation.services.updates import update_template_get
 from crm.models import Contact, Membership, Tenant
 from crm.selectors.brands import sending_brand
 from leads.models import Lead, Quote
 from leads.quote_links import quote_public_url
+from messaging.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
+from messaging.services.outbox import message_schedule, message_send
 from portal.demo import DEMO_CUSTOMER_EMAIL, DEMO_TENANT, OWNER_EMAIL
 from tickets.models import InboundEvent, Ticket, TicketStatus
 from tickets.services import ingest, replies

@@ -191,7 +191,7 @@ def message_template_for(
     **variant_fields,
 ):
     """A message template with one English variant per channel."""
-    from comms.models import MessageTemplate, TemplateVariant
+    from messaging.models import MessageTemplate, TemplateVariant
 
     with tenant_context(tenant):
         template, _ = MessageTemplate.objects.get_or_create(
@@ -217,7 +217,7 @@ def message_template_for(
 
 def trigger_for(tenant, *, event: str = "stage_entered", steps=(), **fields):
     """A trigger with its steps, each a dict of TriggerStep fields (position follows the order)."""
-    from comms.models import Trigger, TriggerStep
+    from automation.models import Trigger, TriggerStep
 
     with tenant_context(tenant):
         trigger = Trigger.objects.create(

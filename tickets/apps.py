@@ -6,4 +6,9 @@ class TicketsConfig(AppConfig):
     verbose_name = "Unified inbox"
 
     def ready(self):
+        from messaging.services.providers import twilio_account_lookup_register
         from tickets import receivers  # noqa: F401  (anymail's inbound signal)
+        from tickets.selectors.addresses import twilio_account_for
+
+        # The outbox sends from an inbox's number with that inbox's own Twilio account.
+        twilio_account_lookup_register(twilio_account_for)

@@ -13,10 +13,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from comms.models import OutboundMessage
 from crm.models import Brand, Contact, Membership, User, audited
 from crm.tenancy.models import TenantOwnedModel
 from leads.models import Lead
+from messaging.models import OutboundMessage
 
 
 class InboxChannel(models.TextChoices):

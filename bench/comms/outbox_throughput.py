@@ -101,10 +101,16 @@ def create_tenant(slug: str, messages: int):
     from django.db import transaction
     from django.utils import timezone
 
-    from comms import policy
-    from comms.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage, Purpose
     from crm.models import Contact, ContactEmail, Tenant
     from crm.tenancy import tenant_context
+    from messaging.models import (
+        MessageChannel,
+        MessageSource,
+        MessageStatus,
+        OutboundMessage,
+        Purpose,
+    )
+    from messaging.services import policy
 
     now = timezone.now()
     with transaction.atomic():
@@ -271,9 +277,9 @@ def sweep_until_sent(tenant, messages: int, every: float, timeout: float, worker
     """Make every row due now and sweep until all are sent. Returns (first claim, sweeps)."""
     from django.utils import timezone
 
-    from comms.models import MessageStatus, OutboundMessage
-    from comms.tasks import dispatch_due_messages
     from crm.tenancy import tenant_context
+    from messaging.models import MessageStatus, OutboundMessage
+    from messaging.tasks import dispatch_due_messages
 
     with tenant_context(tenant):
         OutboundMessage.objects.filter(tenant=tenant).update(send_after=timezone.now())
@@ -302,8 +308,8 @@ def sweep_until_sent(tenant, messages: int, every: float, timeout: float, worker
 def measure(tenant, messages: int, concurrency: int, first_claim, sweeps) -> Result:
     from django.db.models import Count
 
-    from comms.models import OutboundMessage, SandboxDelivery
     from crm.tenancy import tenant_context
+    from messaging.models import OutboundMessage, SandboxDelivery
 
     with tenant_context(tenant):
         times = list(

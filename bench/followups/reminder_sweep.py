@@ -87,11 +87,11 @@ def create_tenant(slug: str, reminders: int, email_every: int):
     from django.db import transaction
     from django.utils import timezone
 
-    from comms import policy
     from crm.models import Contact, Membership, Role, Tenant, User
     from crm.tenancy import tenant_context
     from followups.models import FollowUp, Reminder, Source
     from followups.services.followups import follow_up_type_get
+    from messaging.services import policy
 
     tomorrow = timezone.now() + dt.timedelta(days=1)
     with transaction.atomic():
@@ -252,10 +252,10 @@ def sweep_until_sent(tenant, reminders: int, every: float, timeout: float, worke
 def measure(tenant, reminders: int, first_claim, sweeps) -> Result:
     from django.db.models import Count
 
-    from comms.models import OutboundMessage
     from crm.models import Notification
     from crm.tenancy import tenant_context
     from followups.models import Reminder
+    from messaging.models import OutboundMessage
 
     with tenant_context(tenant):
         times = list(Reminder.objects.filter(tenant=tenant).values_list("remind_at", "sent_at"))

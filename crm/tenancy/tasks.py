@@ -14,11 +14,13 @@ def tenant_task(**task_options):
     """A Celery task whose first argument is ``tenant_id``; the function runs in that tenant.
 
     The function itself receives the Tenant. Options go to ``shared_task`` (acks_late and friends
-    are set globally in settings).
+    are set globally in settings); ``name`` keeps a task's registered name when its module moves.
     """
 
     def decorator(func):
-        @shared_task(name=f"{func.__module__}.{func.__name__}", **task_options)
+        name = task_options.pop("name", f"{func.__module__}.{func.__name__}")
+
+        @shared_task(name=name, **task_options)
         @functools.wraps(func)
         def task(tenant_id: int, *args, **kwargs):
             from crm.models import Tenant

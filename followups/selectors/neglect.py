@@ -7,10 +7,10 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, F, Max, OuterRef, Q
 
-from comms.models import OutboundMessage
 from crm.models import Membership, Tenant
 from followups.models import FollowUp, NeglectFlag, Status
 from leads.models import Lead, LeadStatus
+from messaging.models import OutboundMessage
 from tickets.models import Direction, TicketMessage
 
 LIVE_STATUSES = (LeadStatus.OPEN, LeadStatus.WON)

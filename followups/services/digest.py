@@ -17,12 +17,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageChannel, MessageSource
-from comms.outbox import message_schedule
 from crm.models import Membership, Tenant
 from followups.models import DigestSent, FollowUp
 from followups.selectors.digest import Digest, digest_for, members_due, membership_zone
 from leads.models import Lead
+from messaging.models import MessageChannel, MessageSource
+from messaging.services.outbox import message_schedule
 
 
 def _links(digest: Digest) -> dict:

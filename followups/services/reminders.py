@@ -23,13 +23,13 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageChannel, MessageSource
-from comms.outbox import message_schedule
 from crm.kit.claims import claim_due_rows
 from crm.kit.formatting import short_datetime
 from crm.models import NotificationLevel, Tenant, User
 from crm.services.notifications import notification_create
 from followups.models import FollowUp, Reminder, ReminderChannel, ReminderStatus
+from messaging.models import MessageChannel, MessageSource
+from messaging.services.outbox import message_schedule
 
 QUEUED_LEASE = dt.timedelta(minutes=5)
 CLAIM_BATCH = 1000

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from comms.models import UpdateFrequency
 from crm.models import Channel
+from messaging.models import UpdateFrequency
 from portal.services.preferences import CONSENT_CHANNELS, ChannelChoice
 
 

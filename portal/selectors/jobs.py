@@ -14,8 +14,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.updates import NOT_NEWS_KINDS
-from crm.models import Property, Tenant, TimelineEvent
+from automation.services.updates import NOT_NEWS_KINDS
+from crm.models import (
+    Property,
+    Tenant,
+    TimelineEvent,
+)
 from leads.models import Lead, Quote, QuoteStatus, Stage, StageVisit
 from leads.quote_links import quote_public_token
 from portal.auth import PortalCustomer

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from comms.models import GONE_OUT_STATUSES
 from crm.pagination import KeysetPage, keyset_page
+from messaging.models import GONE_OUT_STATUSES
 from portal.auth import PortalCustomer
 from tickets.models import Direction, MessageChannel, Ticket, TicketMessage
 

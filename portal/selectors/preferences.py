@@ -3,7 +3,6 @@ the customer can be reached on and the languages the tenant writes in."""
 
 from dataclasses import dataclass
 
-from comms.models import ContactCommsProfile, TemplateVariant, UpdateFrequency
 from crm.models import (
     Channel,
     ConsentStatus,
@@ -14,6 +13,7 @@ from crm.models import (
     PhoneKind,
     Tenant,
 )
+from messaging.models import ContactCommsProfile, TemplateVariant, UpdateFrequency
 from portal.auth import PortalCustomer
 from portal.forms.preferences import PreferencesForm
 from portal.services.preferences import CONSENT_CHANNELS

@@ -11,9 +11,9 @@ contact-first outbox index (outbox_by_contact) narrows them and the sort is chea
 import datetime as dt
 from dataclasses import dataclass
 
-from comms.models import GONE_OUT_STATUSES, MessageSource, OutboundMessage
 from crm.pagination import keyset_page
 from leads.models import Lead
+from messaging.models import GONE_OUT_STATUSES, MessageSource, OutboundMessage
 from portal.auth import PortalCustomer
 
 UPDATES_PER_PAGE = 30

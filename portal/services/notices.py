@@ -5,10 +5,10 @@ import datetime as dt
 
 from django.template.loader import render_to_string
 
-from comms.models import OutboundMessage, Purpose
-from comms.outbox import message_schedule
 from crm.models import Contact, Tenant, User
 from crm.selectors.brands import sending_brand
+from messaging.models import OutboundMessage, Purpose
+from messaging.services.outbox import message_schedule
 from portal.models import ChallengeChannel
 
 

@@ -19,7 +19,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageSource
 from crm.models import (
     AddressSource,
     AddressVerification,
@@ -37,6 +36,7 @@ from crm.services.contacts import address_mark_verified, property_create
 from crm.services.timeline import timeline_record
 from documents.models import DocumentKind
 from leads.models import Lead
+from messaging.models import MessageSource
 from portal import tokens
 from portal.auth import PortalCustomer
 from portal.models import ChallengeChannel, DocumentRequest, JobInsurance, Onboarding, PortalAccess

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from comms.models import ContactCommsProfile, MessageChannel, UpdateFrequency
-from comms.updates import contact_update_rhythm
+from automation.services.updates import contact_update_rhythm
 from crm.models import Channel, ConsentStatus, Contact, ContactConsent, Language
 from crm.services.consent import consent_record
 from crm.services.timeline import timeline_record
+from messaging.models import ContactCommsProfile, MessageChannel, UpdateFrequency
 from portal.auth import PortalCustomer
 
 CONSENT_SOURCE = "customer portal"

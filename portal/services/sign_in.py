@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comms.models import MessageSource, MessageStatus, OutboundMessage
 from crm.models import Contact, PhoneKind, Tenant, User
 from crm.phones import e164
 from crm.services.timeline import timeline_record
 from crm.tenancy import tenant_context
+from messaging.models import MessageSource, MessageStatus, OutboundMessage
 from portal import tokens
 from portal.addresses import SignInAddress
 from portal.auth import PortalSignIn

@@ -4,10 +4,10 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 
+from automation.selectors.sequences import sequences_to_enrol_in
 from crm.permissions import tenant_member_required
 from crm.selectors import contacts as contact_selectors
 from crm.selectors.contacts import contact_get, contact_timeline
-from followups.selectors_sequences import sequences_to_enrol_in
 from leads.selectors.details import leads_for_contact
 from portal.selectors.onboarding import portal_access_for_contact
 

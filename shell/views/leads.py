@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from automation.selectors.sequences import sequences_to_enrol_in
 from crm.kit.actions import action_response, first_error, run_action
 from crm.kit.redirects import safe_next
 from crm.models import Role
 from crm.permissions import MANAGERS, tenant_member_required
 from followups.selectors.neglect import neglected_lead_ids
-from followups.selectors_sequences import sequences_to_enrol_in
 from leads.filters import LeadFilter
 from leads.forms.leads import AssignForm, CallForm, LostForm, NoteForm, StagePickForm
 from leads.models import Lead

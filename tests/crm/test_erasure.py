@@ -11,7 +11,6 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageStatus, OutboundMessage
 from crm.models import (
     ConsentStatus,
     ContactConsent,
@@ -27,6 +26,7 @@ from documents.models import Document
 from documents.services.documents import document_upload
 from leads.models import Lead, LostReason, Payment, Quote, Stage, StageVisit
 from leads.services.stages import lead_move_to_stage
+from messaging.models import MessageStatus, OutboundMessage
 from portal.auth import PortalCustomer
 from portal.models import PortalAccess
 from portal.services.data_export import write_json

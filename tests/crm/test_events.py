@@ -8,9 +8,9 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
-from comms.events import EmailBounced
 from crm.events import ConsentRecorded, CustomerWrote, NotificationsCreated, publish, subscribers
 from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteSent
+from messaging.events import ContactUpdateFrequencyChanged, EmailBounced, UpdateIntervalChanged
 
 
 def _names(table):
@@ -19,26 +19,28 @@ def _names(table):
 
 def test_every_event_lists_its_subscribers_in_the_order_they_run():
     assert _names(subscribers()) == {
-        LeadCreated: ["comms.handlers.lead_created_triggers_fire"],
+        LeadCreated: ["automation.handlers.lead_created_triggers_fire"],
         LeadStageEntered: [
-            "comms.handlers.stage_triggers_fire",
-            "comms.handlers.update_rhythm_reset",
-            "followups.handlers.sequences_stop_on_won",
+            "automation.handlers.stage_triggers_fire",
+            "automation.handlers.update_rhythm_reset",
+            "automation.handlers.sequences_stop_on_won",
         ],
         LeadLost: [
-            "comms.handlers.lead_lost_triggers_fire",
-            "comms.handlers.update_rhythm_reset",
-            "followups.handlers.sequences_stop_on_lost",
+            "automation.handlers.lead_lost_triggers_fire",
+            "automation.handlers.update_rhythm_reset",
+            "automation.handlers.sequences_stop_on_lost",
         ],
-        QuoteSent: ["comms.handlers.quote_email_schedule"],
-        NotificationsCreated: ["comms.handlers.staff_copies_schedule"],
-        ConsentRecorded: ["followups.handlers.sequences_stop_on_unsubscribe"],
-        EmailBounced: ["followups.handlers.sequences_stop_on_bounce"],
+        QuoteSent: ["messaging.handlers.quote_email_schedule"],
+        NotificationsCreated: ["messaging.handlers.staff_copies_schedule"],
+        ConsentRecorded: ["automation.handlers.sequences_stop_on_unsubscribe"],
+        EmailBounced: ["automation.handlers.sequences_stop_on_bounce"],
+        UpdateIntervalChanged: ["automation.handlers.update_rhythms_refresh_later"],
+        ContactUpdateFrequencyChanged: ["automation.handlers.contact_update_rhythm_reset"],
         CustomerWrote: [
-            "comms.handlers.whatsapp_window_open",
-            "comms.handlers.keyword_text_act_on",
+            "messaging.handlers.whatsapp_window_open",
+            "messaging.handlers.keyword_text_act_on",
             "leads.handlers.customer_reply_record",
-            "followups.handlers.sequences_stop_on_reply",
+            "automation.handlers.sequences_stop_on_reply",
         ],
     }
 
@@ -113,7 +115,14 @@ def test_no_app_of_ours_defines_a_django_signal():
     base = Path(settings.BASE_DIR)
     ours = [Path(config.path) for config in apps.get_app_configs()]
     ours = [path for path in ours if path.is_relative_to(base) and ".venv" not in path.parts]
-    assert {path.name for path in ours} >= {"crm", "leads", "comms", "tickets", "followups"}
+    assert {path.name for path in ours} >= {
+        "crm",
+        "leads",
+        "messaging",
+        "tickets",
+        "followups",
+        "automation",
+    }
     defining = [
         str(module.relative_to(base))
         for package in [*ours, base / "config"]

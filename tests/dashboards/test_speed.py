@@ -21,7 +21,6 @@ import zoneinfo
 import pytest
 import time_machine
 
-from comms.models import OutboundMessage
 from crm.models import Role
 from dashboards.selectors.speed import speed_figures
 from followups.models import Outcome
@@ -29,6 +28,7 @@ from followups.services.followups import follow_up_complete, follow_up_create, f
 from leads.models import CallOutcome, Lead
 from leads.services.activity import lead_log_call
 from leads.services.leads import lead_create
+from messaging.models import OutboundMessage
 from tests.dashboards.scopes import scope_for
 from tests.factories import MembershipFactory, pipeline_for
 

@@ -6,10 +6,11 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 
-from comms.models import MessageTemplate, TemplateVariant, Trigger, TriggerStep
+from automation.models import Trigger, TriggerStep
 from crm.models import Brand, Contact, Membership, Property, Tenant, User
 from crm.tenancy import tenant_context
 from demo.management.commands.seed_demo import Command
+from messaging.models import MessageTemplate, TemplateVariant
 from tickets.models import InboundEvent, InboxAddress, Ticket, TicketMessage
 
 

@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from comms import outbox
-from comms.models import CommsSettings, ContactCommsProfile, MessageSource
-from comms.policy import comms_settings_get
 from crm.models import Contact, ContactConsent, Tenant
 from crm.tenancy import tenant_context
+from messaging.models import CommsSettings, ContactCommsProfile, MessageSource
+from messaging.services import outbox
+from messaging.services.policy import comms_settings_get
 from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import message_template_for
 

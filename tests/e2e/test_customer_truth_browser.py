@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from comms.keywords import sms_keyword_handle
 from crm.models import ConsentStatus, Contact, Membership, Tenant
 from crm.services.consent import consent_record
 from crm.tenancy import tenant_context
+from messaging.services.keywords import sms_keyword_handle
 from portal.demo import DEMO_CUSTOMER_EMAIL, OWNER_EMAIL
 from tests.e2e.conftest import screenshot, sign_in
 from tests.e2e.test_portal_browser import _no_horizontal_scroll

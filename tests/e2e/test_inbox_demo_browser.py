@@ -14,9 +14,9 @@ from django.test import override_settings
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from comms import outbox
 from crm.models import Contact, Tenant
 from crm.tenancy import tenant_context
+from messaging.services import outbox
 from tests.e2e.conftest import screenshot, sign_in
 from tickets.demo import FLORIDA_EMAIL, FLORIDA_NUMBER, FLORIDA_TWILIO_AUTH_TOKEN
 from tickets.models import EventStatus, InboundEvent, Ticket

@@ -7,12 +7,12 @@ import pytest
 import time_machine
 from django.test import override_settings
 
-from comms import outbox
-from comms.models import MessageSource, MessageTemplate, OutboundMessage, Purpose
-from comms.outbox import DeliveryEvent
 from crm.models import Contact, Membership, Role, Tenant
 from crm.tenancy import tenant_context
 from leads.models import Lead
+from messaging.models import MessageSource, MessageTemplate, OutboundMessage, Purpose
+from messaging.services import outbox
+from messaging.services.outbox import DeliveryEvent
 from tests.e2e.conftest import screenshot, sign_in
 from tickets.models import InboxAddress
 

@@ -8,10 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from comms.models import SandboxDelivery
 from crm.models import Contact, Tenant
 from crm.tenancy import tenant_context
 from documents.demo import photo_bytes
+from messaging.models import SandboxDelivery
 from portal.demo import DEMO_CUSTOMER_EMAIL
 from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 from tests.portal.helpers import LINK, deliver, reset_throttles

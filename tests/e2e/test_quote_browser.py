@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from comms import outbox
-from comms.models import SandboxDelivery
 from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
 from leads.models import Lead, Quote
 from leads.services.leads import lead_create
 from leads.services.quotes import quote_save_draft, quote_send
+from messaging.models import SandboxDelivery
+from messaging.services import outbox
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 

@@ -4,10 +4,9 @@ leads and enrols them; an admin adds a trigger step that enrols leads. Screensho
 import pytest
 from django.urls import reverse
 
-from comms.models import Trigger
+from automation.models import SequenceEnrolment, Trigger
 from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
-from followups.models import SequenceEnrolment
 from leads.models import Lead, LeadStatus
 from tests.e2e.conftest import screenshot, sign_in
 

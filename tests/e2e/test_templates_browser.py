@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from comms.demo_templates import seed_templates
-from comms.models import MessageChannel, MessageTemplate, TemplateVariant
 from crm.models import Contact, Membership, Tenant
 from crm.tenancy import tenant_context
 from leads.models import Lead
+from messaging.demo_templates import seed_templates
+from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
 from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser

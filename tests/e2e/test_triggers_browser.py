@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from comms.demo_triggers import seed_triggers
-from comms.models import MessageTemplate, TemplateVariant
+from automation.demo_triggers import seed_triggers
 from crm.models import Tenant
 from crm.tenancy import tenant_context
+from messaging.models import MessageTemplate, TemplateVariant
 from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import pipeline_for, stage_named
 

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from comms.demo_templates import seed_templates
-from comms.models import OutboundMessage
-from comms.updates import customer_update_send
+from automation.services.updates import customer_update_send
 from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
 from followups.models import Source
 from followups.services.followups import follow_up_create
 from leads.models import Lead
+from messaging.demo_templates import seed_templates
+from messaging.models import OutboundMessage
 from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 
 pytestmark = pytest.mark.browser

@@ -6,13 +6,13 @@ import datetime as dt
 import pytest
 import time_machine
 
-from comms.models import MessageChannel, MessageSource, OutboundMessage
 from crm.models import User
 from followups.models import DigestSent, NeglectFlag
 from followups.services import followups as services
 from followups.services.configuration import follow_up_settings_save
 from followups.services.digest import digests_send_due
 from leads.models import Stage
+from messaging.models import MessageChannel, MessageSource, OutboundMessage
 from tests.factories import lead_for, pipeline_for
 
 pytestmark = pytest.mark.django_db

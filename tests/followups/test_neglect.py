@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comms.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
 from crm.models import Notification
 from followups.models import FollowUp, NeglectFlag, Priority, Source, Status
 from followups.selectors.neglect import neglected_lead_ids
@@ -19,6 +18,7 @@ from followups.services.configuration import follow_up_settings_save, stage_negl
 from followups.services.neglect import neglect_sweep
 from leads.services.activity import lead_log_call
 from leads.services.stages import lead_mark_lost
+from messaging.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
 from tests.conftest import sign_in
 from tests.factories import ContactFactory, lead_for, pipeline_for
 

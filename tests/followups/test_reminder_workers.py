@@ -19,21 +19,21 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import OutboundMessage
-from comms.policy import comms_settings_get
 from crm.models import Notification
 from followups.models import FollowUp, Reminder, ReminderStatus
 from followups.services import followups as services
 from followups.services import reminders
 from followups.tasks import dispatch_due_reminders, send_reminder
-from tests.comms.test_outbox_workers import (
+from messaging.models import OutboundMessage
+from messaging.services.policy import comms_settings_get
+from tests.conftest import build_world
+from tests.factories import ContactFactory
+from tests.messaging.test_outbox_workers import (
     KILLS,
     TwiceDeliveringSweeper,
     _owner_connection,
     send_through_kills,
 )
-from tests.conftest import build_world
-from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

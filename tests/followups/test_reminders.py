@@ -9,13 +9,13 @@ import time_machine
 from django.conf import settings
 from django.urls import reverse
 
-from comms import outbox
-from comms.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
 from crm.models import Notification
 from followups import tasks
 from followups.models import Reminder, ReminderStatus
 from followups.services import followups as services
 from followups.services import reminders
+from messaging.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
+from messaging.services import outbox
 
 pytestmark = pytest.mark.django_db
 

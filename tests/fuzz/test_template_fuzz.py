@@ -15,10 +15,10 @@ from django.utils import timezone
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from comms import rendering
-from tests.comms.test_template_settings import _template, _variant_data
+from messaging import rendering
 from tests.conftest import sign_in
 from tests.fuzz.budget import any_text, fuzz_settings, rolled_back
+from tests.messaging.test_template_settings import _template, _variant_data
 
 pytestmark = pytest.mark.django_db
 

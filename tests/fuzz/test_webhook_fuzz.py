@@ -220,7 +220,7 @@ def test_any_postmark_inbound_post_is_stored_and_threaded_never_5xx(client, worl
 def test_postmark_posts_anymail_cannot_parse_are_shown_to_their_tenant_once_never_5xx(
     client, world, desk, change
 ):
-    """anymail's parser raises on these; comms/anymail_urls.py answers 200 (so Postmark does not
+    """anymail's parser raises on these; tickets/anymail_urls.py answers 200 (so Postmark does not
     retry it to death) and shows the post, once however often it comes, in the Inbound log of
     the tenant it was addressed to, with the reason and the post to download."""
     payload = {**fixture("postmark_inbound.json"), **change}

@@ -12,13 +12,13 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from comms import outbox
 from crm.models import Notification, Role, TimelineEvent
 from leads import quote_links
 from leads.models import Lead, LostReason, Payment, Quote, QuoteStatus, new_quote_token
 from leads.services.payments import payment_record
 from leads.services.quotes import quote_save_draft, quote_send, quotes_expire_due
 from leads.views.public_quote import ANSWERS_PER_WINDOW, answer_count_key
+from messaging.services import outbox
 from tests import factories
 from tests.conftest import queries_for, sign_in
 from tests.factories import lead_for, pipeline_for

@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 
-from comms import outbox
-from comms.models import OutboundMessage
 from crm.tenancy import tenant_context
+from messaging.models import OutboundMessage
+from messaging.services import outbox
 from portal import throttle
 from portal.addresses import SignInAddress
 from portal.auth import PortalSignIn, session_sign_in

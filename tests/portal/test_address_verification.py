@@ -13,8 +13,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from comms import outbox
-from comms.models import MessageSource, MessageStatus
 from crm.models import (
     AddressSource,
     AddressVerification,
@@ -31,6 +29,8 @@ from leads import capture_links
 from leads.models import Lead, LeadCaptureForm, LeadImport
 from leads.services import capture
 from leads.services import imports as lead_imports
+from messaging.models import MessageSource, MessageStatus
+from messaging.services import outbox
 from portal.addresses import SignInAddress
 from portal.models import ChallengeChannel, PortalAccess
 from portal.selectors.customers import contacts_with_address, tenants_knowing_address

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageStatus, OutboundMessage
 from crm.models import ConsentStatus, TimelineEvent
 from crm.services.consent import consent_record
+from messaging.models import MessageStatus, OutboundMessage
 from portal.models import JobInsurance, PortalAccess
 from portal.services.data_export import export_sections
 from tests import factories

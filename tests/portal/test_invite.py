@@ -7,9 +7,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageSource
 from crm.models import ConsentStatus, ContactEmail, ContactPhone, TimelineEvent
 from crm.services.consent import consent_record
+from messaging.models import MessageSource
 from portal.models import PortalAccess
 from tests.conftest import sign_in
 from tests.portal.helpers import link_path, sent_messages

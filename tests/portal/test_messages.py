@@ -12,9 +12,9 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from comms.models import MessageStatus, OutboundMessage
 from crm.models import ConsentStatus, Contact
 from crm.services.consent import consent_record
+from messaging.models import MessageStatus, OutboundMessage
 from tests import factories
 from tests.conftest import sign_in
 from tests.portal.helpers import deliver, portal_sign_in

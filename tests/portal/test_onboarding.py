@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageSource, MessageStatus
 from crm.models import AddressSource, ConsentStatus, Contact, ContactPhone, TimelineEvent
 from crm.services.consent import consent_record
 from documents.services.documents import document_delete, document_upload
+from messaging.models import MessageSource, MessageStatus
 from portal.models import DocumentRequest, JobInsurance, Onboarding, PortalAccess
 from portal.selectors.onboarding import STEP_TITLES, onboarding_progress_for_contact
 from portal.services import onboarding

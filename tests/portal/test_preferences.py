@@ -5,7 +5,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from comms.models import ContactCommsProfile, UpdateFrequency
 from crm.models import (
     ConsentStatus,
     ContactConsent,
@@ -15,6 +14,7 @@ from crm.models import (
     TimelineEvent,
 )
 from crm.services.consent import consent_record
+from messaging.models import ContactCommsProfile, UpdateFrequency
 from tests import factories
 from tests.portal.helpers import portal_sign_in
 
@@ -25,7 +25,7 @@ PAGE = reverse("portal:preferences")
 
 def _spanish_templates(world):
     factories.message_template_for(world.tenant)
-    from comms.models import MessageTemplate, TemplateVariant
+    from messaging.models import MessageTemplate, TemplateVariant
 
     with world.active():
         template = MessageTemplate.objects.get(tenant=world.tenant, key="quote-sent")
@@ -176,7 +176,7 @@ class TestSave:
     def test_after_a_stop_text_the_next_save_is_not_refused_for_sms(self, client, world):
         """STOP moves the preferred channel off SMS: saving a language change (every other
         field as the page shows it) is not refused for a choice the customer never made."""
-        from comms.keywords import sms_keyword_handle
+        from messaging.services.keywords import sms_keyword_handle
 
         with world.active():
             world.contact.preferred_channel = "sms"

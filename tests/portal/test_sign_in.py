@@ -9,10 +9,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageSource, SandboxDelivery
 from crm.models import ContactEmail, ContactPhone, PhoneKind
 from crm.phones import e164
 from crm.tenancy import tenant_context
+from messaging.models import MessageSource, SandboxDelivery
 from portal import throttle
 from portal.addresses import address_from_input
 from portal.models import PortalAccess, SignInChallenge

@@ -12,10 +12,10 @@ from django.urls import reverse
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from comms.models import OutboundMessage
-from comms.redaction import CODE_HIDDEN, LINK_HIDDEN
 from crm.models import TimelineEvent
 from crm.phones import e164
+from messaging.models import OutboundMessage
+from messaging.redaction import CODE_HIDDEN, LINK_HIDDEN
 from tests.conftest import sign_in
 from tests.portal.helpers import CODE, LINK, deliver, link_path, sent_messages
 
@@ -91,7 +91,7 @@ def test_a_code_sent_by_a_real_provider_is_hidden_from_staff_and_still_signs_in(
     client, world, staff, monkeypatch
 ):
     api = TwilioApi()
-    monkeypatch.setattr("comms.providers.twilio_http_client", lambda: api)
+    monkeypatch.setattr("messaging.services.providers.twilio_http_client", lambda: api)
     with world.active():
         phone = e164(world.contact.phones.get().number)
     with LIVE:

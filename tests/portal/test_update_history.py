@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from comms import outbox
-from comms.models import MessageSource
+from messaging.models import MessageSource
+from messaging.services import outbox
 from tests import factories
 from tests.factories import lead_for
 from tests.portal.helpers import portal_sign_in
@@ -131,9 +131,9 @@ def test_updates_that_never_reached_the_customer_are_not_in_the_history(client, 
     """Blocked after STOP, bounced or failed after it was sent (one still waiting is in
     _history): the team's outbox shows why; the customer's history holds only what reached
     them."""
-    from comms.models import MessageStatus, OutboundMessage
     from crm.models import ConsentStatus
     from crm.services.consent import consent_record
+    from messaging.models import MessageStatus, OutboundMessage
 
     contact = world.contact
     _sent(world, contact, MessageSource.UPDATE, "This update arrived", days_ago=2)

@@ -21,7 +21,8 @@ from django.db.models import F
 
 from config.celery import app as celery_app
 from crm.models import ContactEmail, ContactPhone
-from tests.comms.test_outbox_workers import (
+from tests.conftest import build_world
+from tests.messaging.test_outbox_workers import (
     _forget_tasks,
     _kill,
     _owner_connection,
@@ -29,7 +30,6 @@ from tests.comms.test_outbox_workers import (
     _start_worker,
     _wait_until_ready,
 )
-from tests.conftest import build_world
 from tests.tickets.test_inbound_webhooks import INBOX_EMAIL, INBOX_NUMBER, fixture, open_desk
 from tickets import tasks
 from tickets.models import EventStatus, InboundEvent, InboxChannel, Ticket, TicketMessage

@@ -18,11 +18,11 @@ import requests
 from django.test import override_settings
 from requests.structures import CaseInsensitiveDict
 
-from comms import outbox, providers
-from comms.models import MessageStatus, OutboundMessage, ProviderMessageRoute
 from crm.models import Notification, TimelineEvent
-from tests.comms.test_webhooks import AFTERNOON, _reload, _schedule, _send_due
+from messaging.models import MessageStatus, OutboundMessage, ProviderMessageRoute
+from messaging.services import outbox, providers
 from tests.factories import lead_for
+from tests.messaging.test_webhooks import AFTERNOON, _reload, _schedule, _send_due
 
 pytestmark = pytest.mark.django_db
 

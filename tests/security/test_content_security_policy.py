@@ -18,12 +18,12 @@ from django.urls import get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from comms.links import unsubscribe_token
-from comms.models import MessageSource
 from crm.models import Role
 from leads.capture_links import capture_form_token
 from leads.quote_links import quote_public_token
 from leads.services.quotes import quote_send
+from messaging.links import unsubscribe_token
+from messaging.models import MessageSource
 from tests.conftest import sign_in
 from tests.portal.helpers import deliver, link_path, portal_sign_in, sent_messages
 from tests.security.test_url_isolation import (

@@ -124,7 +124,7 @@ def test_each_exempt_endpoint_refuses_an_unsigned_request(client, world):
             url = _any_url(name, pattern)
         except NoReverseMatch:  # mailgun's pattern has an unnamed optional group
             url = reverse(name, args=["_mime"])
-        # An ESP whose credentials are not configured answers 404 (comms/anymail_urls.py).
+        # An ESP whose credentials are not configured answers 404 (tickets/anymail_urls.py).
         refused[name] = client.post(url, {"From": "+13055550100", "Body": "hello"}).status_code
 
     accepted = {

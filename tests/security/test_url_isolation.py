@@ -13,25 +13,20 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from comms import outbox
-from comms.configuration.triggers import trigger_save, trigger_step_save
-from comms.models import MessageSource, MessageTemplate, TemplateVariant, Trigger
+from automation.models import Sequence, SequenceEnrolment, SequenceStep, Trigger
+from automation.services.configuration_triggers import trigger_save, trigger_step_save
 from crm.models import Role, TimeOff
 from documents.demo import photo_bytes
 from documents.models import DocumentKind
 from documents.services.documents import document_upload
-from followups.models import (
-    FollowUpTemplate,
-    SavedFollowUpFilter,
-    Sequence,
-    SequenceEnrolment,
-    SequenceStep,
-)
+from followups.models import FollowUpTemplate, SavedFollowUpFilter
 from followups.services.followups import follow_up_create, follow_up_type_get
 from leads.models import AssignmentRule, LeadSource, SavedLeadFilter, Stage
 from leads.services import capture
 from leads.services import imports as lead_imports
 from leads.services.quotes import quote_save_draft
+from messaging.models import MessageSource, MessageTemplate, TemplateVariant
+from messaging.services import outbox
 from tests.conftest import sign_in
 from tests.factories import ContactEmailFactory, ContactFactory, lead_for, pipeline_for
 from tests.portal.helpers import portal_sign_in

@@ -16,9 +16,9 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from comms import outbox
-from comms.models import MessageStatus, OutboundMessage
 from crm.models import Contact, Notification
+from messaging.models import MessageStatus, OutboundMessage
+from messaging.services import outbox
 from tests.conftest import sign_in
 from tests.tickets.test_inbound_webhooks import (
     EMAIL_FIXTURES,

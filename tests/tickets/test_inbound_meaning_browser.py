@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from comms.models import MessageStatus, OutboundMessage
+from messaging.models import MessageStatus, OutboundMessage
 from tests.e2e import conftest as e2e
 from tests.factories import TEST_PASSWORD
 from tests.tickets.test_inbound_meaning import _bounce_for, _sent_reply, eml

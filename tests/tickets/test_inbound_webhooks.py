@@ -33,9 +33,9 @@ from django.urls import reverse
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from comms.models import ContactCommsProfile
 from crm.models import AddressSource, Contact, ContactEmail, ContactPhone
 from crm.tenancy import tenant_context
+from messaging.models import ContactCommsProfile
 from portal.addresses import SignInAddress
 from portal.models import ChallengeChannel
 from portal.selectors.customers import contacts_with_address

@@ -13,9 +13,9 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageStatus, OutboundMessage
 from crm.models import Notification, Role, TimelineEvent
 from leads.models import Lead
+from messaging.models import MessageStatus, OutboundMessage
 from tests import factories
 from tests.conftest import World, queries_for, sign_in
 from tests.factories import lead_for, message_template_for, pipeline_for

@@ -20,9 +20,9 @@ from django.test import override_settings
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from comms import outbox
-from comms.models import MessageSource, MessageStatus, OutboundMessage, SandboxDelivery
 from crm.models import TimelineEvent
+from messaging.models import MessageSource, MessageStatus, OutboundMessage, SandboxDelivery
+from messaging.services import outbox
 from tests import factories
 from tests.factories import lead_for
 from tickets import routing
@@ -406,7 +406,7 @@ TWILIO_LIVE = override_settings(
 @pytest.fixture
 def twilio(monkeypatch):
     api = TwilioApi()
-    monkeypatch.setattr("comms.providers.twilio_http_client", lambda: api)
+    monkeypatch.setattr("messaging.services.providers.twilio_http_client", lambda: api)
     return api
 
 

@@ -16,12 +16,12 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from comms.models import PENDING_STATUSES, MessageStatus, MessageTemplate
-from comms.selectors_outbox import DeliveryState, delivery_state
-from comms.selectors_templates import templates_with_variants
 from crm.models import ContactEmail, ContactPhone, Membership, PhoneKind, Role, Tenant
 from crm.pagination import KeysetPage, keyset_page
 from leads.models import Lead, Pipeline
+from messaging.models import PENDING_STATUSES, MessageStatus, MessageTemplate
+from messaging.selectors.outbox import DeliveryState, delivery_state
+from messaging.selectors.templates import templates_with_variants
 from tickets.models import (
     ACTIVE_STATUSES,
     Direction,

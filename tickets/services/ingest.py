@@ -27,10 +27,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from comms.keywords import is_keyword_text
-from comms.models import MessageChannel as OutboxChannel
-from comms.models import OutboundMessage
-from comms.outbox import DeliveryEvent, message_record_delivery
 from crm.events import CustomerWrote, publish
 from crm.models import AddressSource, Contact, NotificationLevel, Tenant
 from crm.phones import e164
@@ -38,6 +34,10 @@ from crm.services.contacts import contact_find_or_create
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
 from crm.tenancy import tenant_context
+from messaging.models import MessageChannel as OutboxChannel
+from messaging.models import OutboundMessage
+from messaging.services.keywords import is_keyword_text
+from messaging.services.outbox import DeliveryEvent, message_record_delivery
 from tickets import priority
 from tickets.models import (
     Direction,

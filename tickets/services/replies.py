@@ -14,13 +14,19 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.models import MessageChannel as OutboxChannel
-from comms.models import MessageSource, MessageStatus, MessageTemplate
-from comms.outbox import message_schedule
-from comms.providers import message_id_header
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
-from tickets.models import Direction, MessageChannel, Ticket, TicketMessage, TicketStatus
+from messaging.models import MessageChannel as OutboxChannel
+from messaging.models import MessageSource, MessageStatus, MessageTemplate
+from messaging.services.outbox import message_schedule
+from messaging.services.providers import message_id_header
+from tickets.models import (
+    Direction,
+    MessageChannel,
+    Ticket,
+    TicketMessage,
+    TicketStatus,
+)
 from tickets.routing import reply_address
 from tickets.selectors.addresses import inbox_address_for
 from tickets.services import sla

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from django.db.models import F
 from django.utils import timezone
 
-from comms.keywords import is_keyword_text
-from comms.models import OutboundMessage
 from crm.models import Contact, Tenant
 from crm.services.timeline import timeline_record
 from leads.models import Lead, LeadStatus
+from messaging.models import OutboundMessage
+from messaging.services.keywords import is_keyword_text
 from tickets.models import (
     ACTIVE_STATUSES,
     Inbox,

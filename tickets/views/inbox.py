@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from comms.models import MessageStatus
-from comms.selectors_outbox import delivery_state
 from crm.kit.actions import action_response, all_errors, run_action
 from crm.kit.redirects import safe_next
 from crm.permissions import tenant_member_required
 from crm.services.contacts import contact_set_vip
+from messaging.models import MessageStatus
+from messaging.selectors.outbox import delivery_state
 from tickets.forms.inbox import (
     KEEP,
     NOBODY,

@@ -16,9 +16,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from comms import tracking
 from crm.models import Tenant
 from crm.tenancy import tenant_context
+from messaging import tracking
 from tickets.models import InboundRoute, InboxAddress, InboxChannel
 from tickets.routing import route_for
 from tickets.services.ingest import twilio_inbound_store, twilio_unrouted_store

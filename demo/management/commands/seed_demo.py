@@ -7,15 +7,16 @@ inside each tenant's context.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from comms.demo import seed_comms
+from automation.demo import seed_automation
+from automation.demo_sequences import seed_sequences
 from crm import demo as crm_demo
 from crm.models import Tenant
 from crm.tenancy import tenant_context
 from dashboards.demo import seed_dashboard_activity, seed_dashboard_history
 from documents.demo import seed_documents
 from followups.demo import seed_followups
-from followups.demo_sequences import seed_sequences
 from leads.demo import seed_leads
+from messaging.demo import seed_messaging
 from portal.demo import seed_portal
 from portal.demo_messages import seed_portal_messages
 from tickets.demo import seed_inbox
@@ -50,7 +51,7 @@ class Command(BaseCommand):
             if with_history:
                 seed_dashboard_history(tenant)  # before the comms triggers exist, like the portal
             seed_portal(tenant)  # before the comms triggers exist: its history sends nothing
-            seed_comms(tenant=tenant)
+            seed_automation(tenant=tenant, templates=seed_messaging(tenant=tenant))
             seed_inbox(tenant=tenant)
             seed_portal_messages(tenant)  # the inbox and the update template exist by now
             seed_sequences(tenant)
@@ -66,7 +67,7 @@ class Command(BaseCommand):
         with tenant_context(tenant):
             crm_demo.seed_chargecars(tenant)
             seed_leads(tenant)
-            seed_comms(tenant=tenant)
+            seed_automation(tenant=tenant, templates=seed_messaging(tenant=tenant))
             seed_inbox(tenant=tenant)
             seed_sequences(tenant)
             seed_followups(tenant)

@@ -1,0 +1,1 @@
+"""Forms of the automation admin pages: triggers and sequences."""

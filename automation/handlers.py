@@ -1,0 +1,95 @@
+"""What automation does when the other apps publish an event (config/events.py subscribes these,
+in order). Each runs inside the transaction of what happened and writes rows only.
+
+Triggers fire when a lead arrives, enters a stage or is lost; the job's update rhythm is re-planned
+when its stage, the tenant's interval or the contact's own frequency changes. A sequence stops when
+the contact replied (on any channel, not an auto-reply), unsubscribed, their email bounced, or the
+lead was won or lost: the enrolment stops (with its reason) or not at all.
+"""
+
+from automation.services import triggers, updates
+from automation.services.sequences import enrolments_stop
+from automation.tasks import refresh_update_rhythms
+from crm.events import ConsentRecorded, CustomerWrote
+from crm.models import Channel, ConsentStatus
+from crm.tenancy.tasks import enqueue_on_commit
+from leads.events import LeadCreated, LeadLost, LeadStageEntered
+from leads.models import LeadStatus, LostReason
+from messaging.events import ContactUpdateFrequencyChanged, EmailBounced, UpdateIntervalChanged
+from tickets.models import MessageChannel
+
+
+def stage_triggers_fire(event: LeadStageEntered) -> None:
+    triggers.triggers_on_stage_entered(tenant=event.tenant, lead=event.lead, stage=event.stage)
+
+
+def lead_created_triggers_fire(event: LeadCreated) -> None:
+    triggers.triggers_on_lead_created(tenant=event.tenant, lead=event.lead)
+
+
+def lead_lost_triggers_fire(event: LeadLost) -> None:
+    triggers.triggers_on_lead_lost(tenant=event.tenant, lead=event.lead)
+
+
+def update_rhythm_reset(event: LeadStageEntered | LeadLost) -> None:
+    updates.lead_update_rhythm(tenant=event.tenant, lead=event.lead)
+
+
+def update_rhythms_refresh_later(event: UpdateIntervalChanged) -> None:
+    """Every active job is re-planned: in the background, not in the admin's request."""
+    enqueue_on_commit(refresh_update_rhythms, event.tenant.pk)
+
+
+def contact_update_rhythm_reset(event: ContactUpdateFrequencyChanged) -> None:
+    updates.contact_update_rhythm(tenant=event.tenant, contact=event.contact)
+
+
+def sequences_stop_on_reply(event: CustomerWrote) -> None:
+    if not event.awaits_answer:
+        return  # an out-of-office or a STOP text is not an answer
+    enrolments_stop(
+        tenant=event.tenant,
+        contact=event.ticket_contact,
+        reason=f"Replied by {MessageChannel(event.channel).label} ({event.ticket_reference})",
+    )
+
+
+def sequences_stop_on_unsubscribe(event: ConsentRecorded) -> None:
+    """Consent withdrawn on a channel stops every sequence of the contact (they asked us to
+    stop); job messages only stops the sequences that send marketing."""
+    if event.status not in (ConsentStatus.WITHDRAWN, ConsentStatus.NO_MARKETING):
+        return
+    marketing_only = event.status == ConsentStatus.NO_MARKETING
+    what = "job messages only" if marketing_only else "consent withdrawn"
+    enrolments_stop(
+        tenant=event.tenant,
+        contact=event.contact,
+        marketing_only=marketing_only,
+        reason=f"Unsubscribed: {Channel(event.channel).label} {what} ({event.source})",
+    )
+
+
+def sequences_stop_on_bounce(event: EmailBounced) -> None:
+    message = event.message
+    if message.contact_id is None:
+        return
+    enrolments_stop(
+        tenant=event.tenant,
+        contact=message.contact,
+        reason=f"Email to {message.to_address} bounced",
+    )
+
+
+def sequences_stop_on_won(event: LeadStageEntered) -> None:
+    lead = event.lead
+    # Won by this very move (a won lead moving on, to "Paid" say, keeps its sequences).
+    if lead.status == LeadStatus.WON and lead.won_at == lead.stage_entered_at:
+        enrolments_stop(
+            tenant=event.tenant, lead=lead, reason=f"The lead was won ({event.stage.name})"
+        )
+
+
+def sequences_stop_on_lost(event: LeadLost) -> None:
+    reason = event.reason
+    label = LostReason(reason).label if reason in LostReason.values else reason
+    enrolments_stop(tenant=event.tenant, lead=event.lead, reason=f"The lead was lost ({label})")

@@ -1,1 +1,0 @@
-"""Every write of a tenant's comms configuration, one module per admin area."""

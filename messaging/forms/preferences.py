@@ -1,0 +1,82 @@
+"""The notification-preferences table: one row per kind of notification, a checkbox per channel
+that can carry a copy (the in-app bell is always on)."""
+
+from dataclasses import dataclass
+
+from django import forms
+from phonenumber_field.formfields import PhoneNumberField
+
+from messaging.models import MessageChannel, StaffNotificationKind
+from messaging.services.notification_preferences import COPY_CHANNELS
+
+NO_PHONE = "Your account has no mobile number, so notifications cannot go by SMS."
+
+
+@dataclass(frozen=True)
+class PreferenceRow:
+    label: str
+    email: forms.BoundField
+    sms: forms.BoundField
+
+
+def _field_name(kind: str, channel: str) -> str:
+    return f"{kind}__{channel}"
+
+
+class NotificationPreferencesForm(forms.Form):
+    def __init__(self, *args, chosen: dict[str, set], has_phone: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_phone = has_phone
+        for kind in StaffNotificationKind:
+            for channel in COPY_CHANNELS:
+                widget = forms.CheckboxInput(
+                    attrs={"aria-label": f"{MessageChannel(channel).label}: {kind.label}"}
+                )
+                if channel == MessageChannel.SMS and not has_phone:
+                    widget.attrs["disabled"] = True
+                self.fields[_field_name(kind, channel)] = forms.BooleanField(
+                    required=False,
+                    initial=channel in chosen.get(kind, set())
+                    and (has_phone or channel != MessageChannel.SMS),
+                    widget=widget,
+                )
+
+    @property
+    def rows(self) -> list[PreferenceRow]:
+        return [
+            PreferenceRow(
+                label=kind.label,
+                email=self[_field_name(kind, MessageChannel.EMAIL)],
+                sms=self[_field_name(kind, MessageChannel.SMS)],
+            )
+            for kind in StaffNotificationKind
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        choices = {
+            kind.value: {
+                channel.value
+                for channel in COPY_CHANNELS
+                if cleaned.get(_field_name(kind, channel))
+            }
+            for kind in StaffNotificationKind
+        }
+        # The box is greyed out in the browser; a hand-made request is refused here too.
+        if not self.has_phone and any(MessageChannel.SMS in c for c in choices.values()):
+            raise forms.ValidationError(NO_PHONE)
+        cleaned["choices"] = choices
+        return cleaned
+
+
+class MobileNumberForm(forms.Form):
+    phone = PhoneNumberField(
+        required=False,
+        label="Your mobile number",
+        help_text="For the notifications you choose to get by SMS. Empty: no SMS.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, region: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].region = region

@@ -1,0 +1,592 @@
+"""The outbox: every outbound message is a row, scheduled with the delivery policy applied, claimed
+when due, and sent exactly once.
+
+How "exactly once" holds:
+- scheduling is idempotent: the row's (tenant, idempotency_key) is unique, so a trigger that fires
+  twice, or a task that runs twice, finds the row already there;
+- the sweep claims due rows with FOR UPDATE SKIP LOCKED (two sweeps never claim the same row) and
+  marks them queued; a queued row whose task was lost is claimed again after QUEUED_LEASE;
+- sending locks the row (SKIP LOCKED: a second worker with the same row moves on), re-checks it is
+  still queued, calls the provider and marks it sent in the same transaction. A worker killed
+  mid-send rolls the transaction back and the row is claimed again. With the sandbox provider the
+  recorded delivery is in that same transaction, so it is exactly once; with a real provider the
+  one window left is a crash between the provider's answer and the commit (docs/operations.md).
+"""
+
+import datetime as dt
+import logging
+from functools import partial
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.events import publish
+from crm.kit.claims import claim_due_rows
+from crm.models import Contact, NotificationLevel, PhoneKind, Tenant, User
+from crm.selectors.brands import sending_brand
+from crm.services.notifications import notification_create
+from crm.services.timeline import timeline_record
+from leads.models import Lead
+from messaging import redaction, rendering
+from messaging.events import EmailBounced
+from messaging.models import (
+    ContactCommsProfile,
+    MessageChannel,
+    MessageSource,
+    MessageStatus,
+    OutboundMessage,
+    Provider,
+    ProviderMessageRoute,
+    Purpose,
+    TemplateVariant,
+)
+from messaging.services import policy, providers
+from messaging.services.policy import Outcome
+from messaging.variables import contact_zone, message_variables
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+RETRY_DELAYS = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=15),
+    dt.timedelta(hours=1),
+)
+# A provider's Retry-After is honoured when it asks for longer than our own backoff, up to this.
+RETRY_AFTER_AT_MOST = dt.timedelta(hours=6)
+QUEUED_LEASE = dt.timedelta(minutes=5)
+CLAIM_BATCH = 500
+
+
+# --- Addresses and wording -----------------------------------------------------------------------
+
+
+def _contact_address(contact: Contact, channel: str) -> str:
+    """Where the contact's messages go: their primary address, among the verified ones once
+    they have any. A customer's job news must not reach an unverified address that someone
+    else gave with their email (crm.services.contacts.contact_find_or_create); a new lead, with nothing
+    verified yet, is reached where they wrote from."""
+    emails, phones = contact.emails.all(), contact.phones.exclude(kind=PhoneKind.LANDLINE)
+    proved = Q(verified_at__isnull=False)
+    if emails.filter(proved).exists() or phones.filter(proved).exists():
+        emails, phones = emails.filter(proved), phones.filter(proved)
+    if channel == MessageChannel.EMAIL:
+        email = emails.order_by("-is_primary", "id").first()
+        return email.email if email else ""
+    phone = phones.order_by("-is_primary", "id").values_list("number", flat=True).first()
+    return str(phone) if phone else ""
+
+
+def _user_address(user: User, channel: str) -> str:
+    if channel == MessageChannel.EMAIL:
+        return user.email
+    return str(user.phone) if user.phone else ""
+
+
+def _from_address(tenant: Tenant, brand, channel: str) -> str:
+    if channel == MessageChannel.EMAIL:
+        if brand is None:
+            return ""
+        return f"{brand.sender_name} <{brand.sender_email}>"
+    return str(brand.sms_number) if brand is not None and brand.sms_number else ""
+
+
+def variant_for(
+    *, tenant: Tenant, template_id: int, channel: str, language: str, brand_id: int | None
+) -> TemplateVariant | None:
+    """The wording to use: this brand's in the contact's language first, then any brand's, then
+    English, then whatever exists for the channel."""
+    variants = list(
+        TemplateVariant.objects.filter(tenant=tenant, template_id=template_id, channel=channel)
+    )
+
+    def rank(variant):
+        return (
+            variant.language != language,
+            variant.brand_id != brand_id if brand_id else variant.brand_id is not None,
+            variant.language != "en",
+            variant.brand_id is not None,
+            variant.pk,
+        )
+
+    return min(variants, key=rank, default=None)
+
+
+# --- The decision log ------------------------------------------------------------------------------
+
+
+def _decide(message: OutboundMessage, decision: str, reason: str, at: dt.datetime) -> None:
+    message.decisions = [
+        *message.decisions,
+        {"at": at.isoformat(), "decision": decision, "reason": reason},
+    ]
+
+
+def _describe(message: OutboundMessage) -> str:
+    what = message.template.name if message.template_id and message.template else ""
+    label = MessageChannel(message.channel).label
+    if not what:
+        text = redaction.secrets_hidden(message.body_text, source=message.source)
+        what = message.subject or text[:40]
+    return f"{label} “{what}”"
+
+
+def _on_timeline(message: OutboundMessage, kind: str, summary: str):
+    """The message's decisions are for the team; the customer's own history of what was sent to
+    them is the outbox itself (the portal reads it)."""
+    if message.contact_id is None:
+        return
+    timeline_record(
+        tenant=message.tenant,
+        kind=kind,
+        summary=summary,
+        contact=message.contact,
+        lead=message.lead,
+        detail={"message": message.pk, "channel": message.channel},
+    )
+
+
+def _apply_verdict(message: OutboundMessage, verdict: policy.Verdict, now: dt.datetime) -> None:
+    """Write the verdict onto the (locked or new) row and the timeline; the caller saves."""
+    if verdict.outcome in (Outcome.SUPPRESS, Outcome.BLOCK):
+        message.status = MessageStatus.SUPPRESSED
+        _decide(message, verdict.outcome, verdict.reason, now)
+        kind = "message.suppressed" if verdict.outcome == Outcome.SUPPRESS else "message.blocked"
+        _on_timeline(message, kind, f"{_describe(message)} not sent. {verdict.reason}")
+    elif verdict.outcome == Outcome.DEFER:
+        message.status = MessageStatus.SCHEDULED
+        message.send_after = verdict.send_at
+        _decide(message, "deferred", verdict.reason, now)
+        _on_timeline(message, "message.deferred", f"{_describe(message)}: {verdict.reason}")
+
+
+# --- Scheduling ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_schedule(
+    *,
+    tenant: Tenant,
+    channel: str,
+    source: str,
+    idempotency_key: str,
+    contact: Contact | None = None,
+    recipient_user: User | None = None,
+    lead: Lead | None = None,
+    brand=None,
+    template=None,
+    trigger_step=None,
+    trigger_stage=None,
+    purpose: str | None = None,
+    subject: str = "",
+    body_text: str = "",
+    body_html: str = "",
+    context: dict | None = None,
+    send_after: dt.datetime | None = None,
+    created_by: User | None = None,
+    now: dt.datetime | None = None,
+    to_address: str = "",
+    from_address: str = "",
+) -> OutboundMessage:
+    """Put a message in the outbox (once per idempotency key) with the delivery policy applied.
+
+    Either a template (rendered when the message is sent, so an edit before then counts) or the
+    finished subject and bodies. Returns the row, new or the one already there for the key.
+    `to_address` / `from_address` override the contact's primary address and the brand's sender
+    (an inbox answers from its own address, to the one the customer wrote from).
+    """
+    now = now or timezone.now()
+    existing = OutboundMessage.objects.filter(
+        tenant=tenant, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None:
+        return existing
+    brand = sending_brand(tenant=tenant, brand=brand or (lead.brand if lead else None))
+    if not to_address and contact is not None:
+        to_address = _contact_address(contact, channel)
+    elif not to_address:
+        to_address = _user_address(recipient_user, channel)
+    message = OutboundMessage(
+        tenant=tenant,
+        idempotency_key=idempotency_key,
+        channel=channel,
+        source=source,
+        purpose=template.purpose if template is not None else (purpose or Purpose.TRANSACTIONAL),
+        send_after=send_after or now,
+        contact=contact,
+        recipient_user=recipient_user,
+        lead=lead,
+        brand=brand,
+        template=template,
+        trigger_step=trigger_step,
+        trigger_stage=trigger_stage,
+        to_address=to_address,
+        from_address=from_address or _from_address(tenant, brand, channel),
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        # A template with finished text (a quote's email) counts as that template for the
+        # duplicate rule but is sent as written.
+        context={**(context or {}), "prerendered": True}
+        if template and body_text
+        else context or {},
+        created_by=created_by,
+    )
+    if template is not None and contact is not None:
+        message.variant = variant_for(
+            tenant=tenant,
+            template_id=template.pk,
+            channel=channel,
+            language=contact.language,
+            brand_id=brand.pk if brand else None,
+        )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        # Scheduled at the same moment by another worker: theirs is the one.
+        return OutboundMessage.objects.get(tenant=tenant, idempotency_key=idempotency_key)
+    verdict = policy.decide(message=message, at=message.send_after, now=now)
+    if verdict.may_send_now:
+        when = (
+            "now" if message.send_after <= now else f"for {message.send_after:%Y-%m-%d %H:%M} UTC"
+        )
+        _decide(message, "scheduled", f"Scheduled {when}", now)
+    else:
+        _apply_verdict(message, verdict, now)
+    message.save(update_fields=["status", "send_after", "decisions"])
+    return message
+
+
+@transaction.atomic
+def message_cancel(*, tenant: Tenant, message: OutboundMessage, reason: str, actor=None) -> bool:
+    """Cancel a message not yet sent. Returns False if it had already gone (or been cancelled)."""
+    now = timezone.now()
+    locked = (
+        OutboundMessage.objects.select_for_update()
+        .filter(
+            tenant=tenant, pk=message.pk, status__in=(MessageStatus.SCHEDULED, MessageStatus.QUEUED)
+        )
+        .first()
+    )
+    if locked is None:
+        return False
+    locked.status = MessageStatus.CANCELLED
+    who = f" by {actor}" if actor else ""
+    _decide(locked, "cancelled", f"Cancelled{who}: {reason}", now)
+    locked.save(update_fields=["status", "decisions"])
+    return True
+
+
+# --- Claiming and sending --------------------------------------------------------------------------
+
+
+def outbox_claim_due(
+    *, tenant: Tenant, now: dt.datetime | None = None, limit: int = CLAIM_BATCH
+) -> list[int]:
+    """Mark due rows queued and return their ids (the caller enqueues a send task for each).
+
+    Also reclaims rows queued longer than QUEUED_LEASE ago whose task never ran (a broker outage,
+    a worker killed before it started). Rows another transaction holds are skipped, not waited for.
+    """
+    now = now or timezone.now()
+    claim = partial(
+        claim_due_rows,
+        model=OutboundMessage,
+        tenant_id=tenant.pk,
+        limit=limit,
+        queued=MessageStatus.QUEUED,
+        now=now,
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        ids = claim(cursor, status=MessageStatus.SCHEDULED, column="send_after", up_to=now)
+        ids += claim(
+            cursor, status=MessageStatus.QUEUED, column="queued_at", up_to=now - QUEUED_LEASE
+        )
+    return ids
+
+
+def _stale_reason(message: OutboundMessage) -> str:
+    """Why a trigger's message should no longer go: the trigger changed after it was scheduled."""
+    if message.source != MessageSource.TRIGGER:
+        return ""
+    step = message.trigger_step
+    if step is None:
+        return "its trigger step was removed"
+    if not step.trigger.is_active:
+        return f"trigger “{step.trigger.name}” was switched off"
+    if message.channel not in step.channels:
+        return f"trigger “{step.trigger.name}” no longer sends by {message.get_channel_display()}"
+    lead = message.lead
+    if (
+        lead is not None
+        and message.trigger_stage_id
+        and step.only_while_in_stage
+        and lead.stage_id != message.trigger_stage_id
+    ):
+        return "the lead has moved on from the stage that scheduled it"
+    return ""
+
+
+def _render(message: OutboundMessage) -> None:
+    """Fill subject and bodies from the template's current wording (raises MissingVariables)."""
+    tenant, contact = message.tenant, message.contact
+    if message.trigger_step is not None:
+        message.template = message.trigger_step.template
+    message.variant = variant_for(
+        tenant=tenant,
+        template_id=message.template_id,
+        channel=message.channel,
+        language=contact.language,
+        brand_id=message.brand_id,
+    )
+    if message.variant is None:
+        raise rendering.MissingVariables([f"{message.get_channel_display()} wording"])
+    variables = message_variables(
+        tenant=tenant,
+        contact=contact,
+        channel=message.channel,
+        lead=message.lead,
+        brand=message.brand,
+        extra=message.context.get("variables"),
+    )
+    with timezone.override(contact_zone(tenant, contact)):
+        rendered = rendering.render(
+            subject=message.variant.subject if message.channel == MessageChannel.EMAIL else "",
+            text=message.variant.body_text,
+            html=message.variant.body_html if message.channel == MessageChannel.EMAIL else "",
+            variables=variables,
+            make_html=message.channel == MessageChannel.EMAIL,
+        )
+    if not (message.context.get("keep_subject") and message.subject):
+        # (A reply in a ticket keeps its "Re: … [#T-1042]", so the thread stays one thread.)
+        message.subject = rendered.subject[:300]
+    message.body_text = rendered.text
+    message.body_html = rendered.html
+    if message.purpose == Purpose.MARKETING:
+        # One-click unsubscribe in the mail client (List-Unsubscribe) for marketing only: a click
+        # there must not stop a customer's appointment reminders.
+        message.context = {**message.context, "unsubscribe_url": variables["unsubscribe_link"]}
+    if message.channel == MessageChannel.WHATSAPP and message.variant.whatsapp_content_sid:
+        message.context["whatsapp_content_sid"] = message.variant.whatsapp_content_sid
+
+
+def _tell_sender(message: OutboundMessage, title: str) -> None:
+    recipient = message.created_by or (
+        message.lead.owner.user if message.lead and message.lead.owner_id else None
+    )
+    if recipient is None:
+        return
+    url = reverse("comms-settings:message", kwargs={"message_pk": message.pk})
+    if message.lead_id:
+        url = reverse("leads:detail", kwargs={"lead_pk": message.lead_id})
+    notification_create(
+        tenant=message.tenant,
+        recipient=recipient,
+        title=title,
+        body=message.last_error,
+        url=url,
+        level=NotificationLevel.WARNING,
+        kind="message_failed",
+    )
+
+
+def _fail(message: OutboundMessage, reason: str, now: dt.datetime) -> None:
+    message.status = MessageStatus.FAILED
+    message.failed_at = now
+    message.last_error = reason[:500]
+    _decide(message, "failed", reason, now)
+    _on_timeline(message, "message.failed", f"{_describe(message)} failed: {reason}")
+    _tell_sender(message, f"Message not sent: {_describe(message)}")
+
+
+def _retry_or_fail(message: OutboundMessage, error: providers.ProviderError, now: dt.datetime):
+    message.attempts += 1
+    message.last_error = str(error)[:500]
+    if error.bad_address:
+        _mark_address_bad(message, now)
+    if error.transient and message.attempts < MAX_ATTEMPTS:
+        delay = RETRY_DELAYS[min(message.attempts, len(RETRY_DELAYS)) - 1]
+        if error.retry_after:
+            delay = max(delay, min(error.retry_after, RETRY_AFTER_AT_MOST))
+        message.status = MessageStatus.SCHEDULED
+        message.send_after = now + delay
+        _decide(message, "retry", f"Attempt {message.attempts} failed ({error}); retrying", now)
+    else:
+        attempts = f" after {message.attempts} attempts" if message.attempts > 1 else ""
+        _fail(message, f"{error}{attempts}", now)
+
+
+def _mark_address_bad(message: OutboundMessage, now: dt.datetime) -> None:
+    if message.contact_id is None or message.channel != MessageChannel.EMAIL:
+        return
+    ContactCommsProfile.objects.update_or_create(
+        tenant=message.tenant,
+        contact_id=message.contact_id,
+        defaults={"email_bounced_at": now, "bounced_email": message.to_address},
+    )
+    publish(EmailBounced(tenant=message.tenant, message=message))
+
+
+def message_send(*, tenant: Tenant, message_id: int, now: dt.datetime | None = None) -> str:
+    """Send one queued message. Returns what happened: sent, deferred, suppressed, cancelled,
+    retry, failed, or skipped (another worker has it, or it is no longer queued)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = (
+            OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related(
+                "contact", "lead__stage", "lead__owner__user", "trigger_step__trigger", "template"
+            )
+            .filter(tenant=tenant, pk=message_id, status=MessageStatus.QUEUED)
+            .first()
+        )
+        if message is None:
+            return "skipped"
+        try:
+            with transaction.atomic():
+                outcome = _send_locked(message, now)
+                message.save()
+        except Exception as error:
+            # A bug or bad data must not jam the row (queued, reclaimed, crashing again every
+            # lease): it fails visibly, with the reason, and its sender is told.
+            logger.exception("Sending outbox message %s failed", message_id)
+            message.refresh_from_db()
+            _fail(message, f"Could not be sent: {type(error).__name__}: {error}", now)
+            message.save()
+            outcome = "failed"
+    return outcome
+
+
+def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
+    stale = _stale_reason(message)
+    if stale:
+        message.status = MessageStatus.CANCELLED
+        _decide(message, "cancelled", f"Not sent: {stale}", now)
+        return "cancelled"
+    if message.contact_id is not None and not message.context.get("answer_sender"):
+        # The address as it is now: staff may have fixed a bounced one since it was scheduled.
+        # (A ticket reply goes back to the address the customer wrote from.)
+        message.to_address = _contact_address(message.contact, message.channel)
+    if message.template_id is not None and not message.context.get("prerendered"):
+        try:
+            _render(message)
+        except rendering.MissingVariables as error:
+            _fail(message, str(error), now)
+            return "failed"
+    verdict = policy.decide(message=message, at=now, now=now)
+    if not verdict.may_send_now:
+        _apply_verdict(message, verdict, now)
+        return "deferred" if verdict.outcome == Outcome.DEFER else "suppressed"
+    try:
+        sent = providers.send(message)
+    except providers.ProviderError as error:
+        _retry_or_fail(message, error, now)
+        return "failed" if message.status == MessageStatus.FAILED else "retry"
+    message.status = MessageStatus.SENT
+    message.sent_at = now
+    message.attempts += 1
+    message.provider = sent.provider
+    message.provider_message_id = sent.provider_message_id
+    _decide(
+        message, "sent", f"Sent to {message.to_address} via {Provider(sent.provider).label}", now
+    )
+    if sent.provider != Provider.SANDBOX:
+        ProviderMessageRoute.objects.get_or_create(
+            provider=sent.provider,
+            provider_message_id=sent.provider_message_id,
+            defaults={"tenant_id": message.tenant_id, "message_id": message.pk},
+        )
+        # Gone to the customer: a sign-in link or code is theirs alone (comms/redaction.py).
+        redaction.message_secrets_hide(message)
+    if message.lead_id and message.contact_id and not _is_reminder_for_silence(message):
+        Lead.objects.filter(tenant=message.tenant, pk=message.lead_id).filter(
+            Q(last_outbound_at__isnull=True) | Q(last_outbound_at__lt=now)
+        ).update(last_outbound_at=now)
+    _on_timeline(message, "message.sent", f"{_describe(message)} sent to {message.to_address}")
+    return "sent"
+
+
+# automation.models.TriggerOn.NO_RESPONSE: the outbox reads the trigger step its own row points
+# at, but does not import automation, which sits above it.
+NO_RESPONSE_EVENT = "no_response"
+
+
+def _is_reminder_for_silence(message: OutboundMessage) -> bool:
+    """A "no reply yet" reminder does not restart the wait it is about: the 72-hour and 14-day
+    steps still count from the message the customer has not answered."""
+    step = message.trigger_step
+    return step is not None and step.trigger.event == NO_RESPONSE_EVENT
+
+
+# --- Delivery events (provider webhooks) -----------------------------------------------------------
+
+DELIVERY_ORDER = {
+    MessageStatus.SENT: 0,
+    MessageStatus.DELIVERED: 1,
+    MessageStatus.OPENED: 2,
+    MessageStatus.CLICKED: 3,
+}
+
+
+class DeliveryEvent:
+    DELIVERED = "delivered"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    BOUNCED = "bounced"  # hard: the address is bad
+    FAILED = "failed"  # the provider gave up (undelivered SMS, rejected email)
+
+
+@transaction.atomic
+def message_record_delivery(
+    *,
+    tenant: Tenant,
+    message_id: int,
+    event: str,
+    at: dt.datetime | None = None,
+    detail: str = "",
+) -> OutboundMessage | None:
+    """A provider's report on a sent message. Events may arrive late or out of order: a message
+    never goes back from clicked to delivered, and a replayed event changes nothing."""
+    at = at or timezone.now()
+    message = (
+        OutboundMessage.objects.select_for_update(of=("self",))
+        .select_related("contact", "lead__owner__user", "template")
+        .filter(tenant=tenant, pk=message_id)
+        .first()
+    )
+    if message is None:
+        return None
+    if event in (DeliveryEvent.DELIVERED, DeliveryEvent.OPENED, DeliveryEvent.CLICKED):
+        field = f"{event}_at"
+        if getattr(message, field) is not None:
+            return message
+        setattr(message, field, at)
+        status = MessageStatus(event)
+        # Forward only, and never over a bounce or failure a later open cannot undo.
+        if (
+            message.status in DELIVERY_ORDER
+            and DELIVERY_ORDER[message.status] < DELIVERY_ORDER[status]
+        ):
+            message.status = status
+        _decide(message, event, detail or event.capitalize(), at)
+    elif event in (DeliveryEvent.BOUNCED, DeliveryEvent.FAILED):
+        if message.status in (MessageStatus.BOUNCED, MessageStatus.FAILED):
+            return message
+        message.status = (
+            MessageStatus.BOUNCED if event == DeliveryEvent.BOUNCED else MessageStatus.FAILED
+        )
+        message.failed_at = at
+        message.last_error = (detail or event)[:500]
+        _decide(message, event, detail or event, at)
+        if event == DeliveryEvent.BOUNCED:
+            _mark_address_bad(message, at)
+        _on_timeline(message, f"message.{event}", f"{_describe(message)} {event}: {detail}"[:300])
+        _tell_sender(message, f"Message {event}: {_describe(message)}")
+    else:
+        raise ValueError(f"Unknown delivery event {event!r}")
+    message.save()
+    return message

@@ -1,0 +1,98 @@
+"""The values a message template may use, read from the contact, lead and brand it is about.
+
+Only plain values leave this module (strings, numbers, datetimes, lists of strings): a template
+can never reach a model object, so rendering cannot run a query.
+"""
+
+import zoneinfo
+
+from crm.kit.formatting import money
+from crm.models import Brand, Contact, Tenant
+from crm.selectors.brands import sending_brand
+from leads.models import Lead, Quote, QuoteStatus, Stage
+from leads.quote_links import quote_public_url
+from messaging.links import portal_url, unsubscribe_url
+from messaging.services.policy import profile_get, zone_for
+
+
+def contact_zone(tenant: Tenant, contact: Contact | None) -> zoneinfo.ZoneInfo:
+    """Where the contact is: their own time zone when known, else the business's."""
+    profile = profile_get(tenant=tenant, contact_id=contact.pk) if contact is not None else None
+    return zone_for(tenant, profile)
+
+
+def next_stage_for_customer(lead: Lead) -> Stage | None:
+    if lead.stage is None:
+        return None
+    return (
+        Stage.objects.filter(
+            tenant=lead.tenant_id,
+            pipeline_id=lead.pipeline_id,
+            position__gt=lead.stage.position,
+            is_archived=False,
+            is_lost=False,
+            show_in_portal=True,
+        )
+        .order_by("position", "id")
+        .first()
+    )
+
+
+def _open_quote(lead: Lead) -> Quote | None:
+    return (
+        Quote.objects.filter(
+            tenant=lead.tenant_id,
+            lead=lead,
+            status__in=(QuoteStatus.SENT, QuoteStatus.VIEWED),
+        )
+        .order_by("-sent_at", "-id")
+        .first()
+    )
+
+
+def message_variables(
+    *,
+    tenant: Tenant,
+    contact: Contact,
+    channel: str,
+    lead: Lead | None = None,
+    brand: Brand | None = None,
+    extra: dict | None = None,
+) -> dict:
+    brand = sending_brand(
+        tenant=tenant, brand=brand or (lead.brand if lead else None) or contact.brand
+    )
+    values = {
+        "customer_name": contact.display_name,
+        "first_name": contact.first_name or contact.display_name,
+        "portal_link": portal_url(),
+        "unsubscribe_link": unsubscribe_url(
+            tenant_id=tenant.pk, contact_id=contact.pk, channel=channel
+        ),
+        "sender_name": brand.sender_name if brand else tenant.name,
+        "brand_name": brand.name if brand else tenant.name,
+        "brand_phone": brand.sms_number.as_national if brand and brand.sms_number else "",
+        "brand_website": brand.website if brand else "",
+    }
+    if lead is not None:
+        owner = lead.owner.user if lead.owner_id else None
+        next_stage = next_stage_for_customer(lead)
+        values |= {
+            "order_number": lead.reference,
+            "job_title": lead.title,
+            "stage_label": lead.stage.label_for_customer if lead.stage else "",
+            "next_step": next_stage.label_for_customer if next_stage else "",
+            "appointment_at": lead.appointment_at,
+            "owner_name": owner.full_name if owner else "",
+            "owner_phone": owner.phone.as_national if owner and owner.phone else "",
+            "lost_reason": lead.get_lost_reason_display() if lead.lost_reason else "",
+        }
+        quote = _open_quote(lead)
+        if quote is not None:
+            values |= {
+                "quote_link": quote_public_url(quote),
+                "quote_reference": quote.reference,
+                "quote_total": money(quote.total, tenant.currency),
+            }
+    values |= extra or {}
+    return values

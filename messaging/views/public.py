@@ -1,0 +1,36 @@
+"""The unsubscribe page: a signed link in every marketing message, no login.
+
+Opening the link only shows the page (mail scanners open links); the button, or a mail client's
+RFC 8058 one-click POST, withdraws consent for that channel.
+"""
+
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from crm.kit.signed_tokens import tenant_from_token
+from crm.models import Channel, Tenant
+from crm.selectors.brands import sending_brand
+from messaging import consent
+from messaging.links import UnsubscribeTarget, unsubscribe_target
+
+
+def _invalid(request):
+    return render(request, "comms/public/unsubscribe_invalid.html", status=404)
+
+
+@csrf_exempt  # Mail clients POST here without a session; the signed token is the credential.
+@require_http_methods(["GET", "POST"])
+@tenant_from_token(unsubscribe_target, refuse=_invalid)
+def unsubscribe(request, tenant: Tenant, target: UnsubscribeTarget):
+    if target.channel not in Channel.values:
+        return _invalid(request)
+    brand = sending_brand(tenant=tenant)
+    business = brand.name if brand else tenant.name
+    context = {"business": business, "channel": Channel(target.channel).label}
+    if request.method == "POST":
+        contact = consent.unsubscribe(tenant=tenant, target=target)
+        if contact is None:
+            return _invalid(request)
+        return render(request, "comms/public/unsubscribe_done.html", context)
+    return render(request, "comms/public/unsubscribe.html", context)
