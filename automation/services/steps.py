@@ -11,7 +11,7 @@ import datetime as dt
 
 from automation.models import TriggerStep
 from crm.models import Contact, Membership, Role, Tenant
-from followups import services as follow_ups
+from followups.services import followups as follow_ups
 from followups.models import FollowUp, FollowUpType
 from leads.models import Lead, Stage
 from messaging.models import MessageTemplate
