@@ -11,8 +11,8 @@ import datetime as dt
 
 from automation.models import TriggerStep
 from crm.models import Contact, Membership, Role, Tenant
-from followups.services import followups as follow_ups
 from followups.models import FollowUp, FollowUpType
+from followups.services import followups as follow_ups
 from leads.models import Lead, Stage
 from messaging.models import MessageTemplate
 from messaging.services import outbox
