@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from crm.kit.forms import MemberChoiceField
+from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Contact, Membership, Tenant
 from followups.models import (
     FollowUp,
@@ -178,12 +178,12 @@ class CancelForm(forms.Form):
     reason = forms.CharField(required=False, max_length=500)
 
 
-class DelegateForm(forms.Form):
+class DelegateForm(TenantFormMixin, forms.Form):
     assignee = MemberChoiceField(queryset=Membership.unscoped.none(), empty_label=None)
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_members(tenant=tenant)
+        self.fields["assignee"].queryset = assignable_members(tenant=self.tenant)
 
 
 class NoteForm(forms.Form):
