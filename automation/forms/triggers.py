@@ -14,7 +14,7 @@ from automation.models import (
 )
 from automation.selectors import triggers as selectors_triggers
 from automation.selectors.triggers import MINUTES_PER, split_minutes
-from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin
+from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin, TenantFormMixin
 from crm.models import Brand, Tenant
 from leads.models import LeadSource, LeadType, Pipeline
 from messaging.models import MessageChannel
@@ -24,7 +24,7 @@ BEFORE, AFTER = "before", "after"
 UNITS = [(unit, unit) for unit in MINUTES_PER]
 
 
-class TriggerForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
+class TriggerForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.Form):
     service_fields = {"offset_minutes": "offset_amount"}
 
     name = forms.CharField(max_length=120)
@@ -71,11 +71,11 @@ class TriggerForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
         help_text="The lead's priority score; empty: any.",
     )
 
-    def __init__(self, *args, tenant: Tenant, trigger: Trigger | None = None, **kwargs):
+    def __init__(self, *args, trigger: Trigger | None = None, **kwargs):
         if trigger is not None:
             kwargs.setdefault("initial", self.values_of(trigger))
         super().__init__(*args, **kwargs)
-        choices = selectors_triggers.trigger_choices(tenant=tenant, trigger=trigger)
+        choices = selectors_triggers.trigger_choices(tenant=self.tenant, trigger=trigger)
         self.stages = {
             str(stage.pk): stage for _, stages in choices.stages_by_pipeline for stage in stages
         }
