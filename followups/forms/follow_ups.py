@@ -234,7 +234,7 @@ class SavedFilterForm(forms.Form):
 # --- Create ---------------------------------------------------------------------------------------
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(TenantFormMixin, forms.Form):
     """A new follow-up. The contact is fixed when it was started from a contact, lead or ticket;
     otherwise it is picked from those matching a search (`candidates`)."""
 
@@ -277,7 +277,6 @@ class FollowUpForm(forms.Form):
     def __init__(
         self,
         *args,
-        tenant: Tenant,
         contact: Contact | None,
         candidates: list[Contact],
         leads,
@@ -285,11 +284,11 @@ class FollowUpForm(forms.Form):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.tenant, self.contact = tenant, contact
-        self.fields["type"].queryset = follow_up_types(tenant=tenant)
-        self.fields["assignee"].queryset = assignable_members(tenant=tenant)
+        self.contact = contact
+        self.fields["type"].queryset = follow_up_types(tenant=self.tenant)
+        self.fields["assignee"].queryset = assignable_members(tenant=self.tenant)
         contacts = self.fields["contact"]
-        contacts.queryset = Contact.objects.filter(tenant=tenant)
+        contacts.queryset = Contact.objects.filter(tenant=self.tenant)
         if contact is not None:
             contacts.widget = forms.HiddenInput()
             contacts.initial = contact.pk
