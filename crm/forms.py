@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from phonenumber_field.formfields import PhoneNumberField
 
+from crm.kit.forms import TenantFormMixin
 from crm.models import (
     WEEKDAYS,
     Brand,
@@ -80,7 +81,7 @@ class TenantProfileForm(WeeklyHoursMixin, forms.ModelForm):
         return cleaned
 
 
-class BrandForm(forms.ModelForm):
+class BrandForm(TenantFormMixin, forms.ModelForm):
     # An address typed without a scheme ("sunrise.test") is read as https.
     website = forms.URLField(required=False, max_length=200, assume_scheme="https")
 
@@ -97,10 +98,6 @@ class BrandForm(forms.ModelForm):
             "is_default",
             "is_archived",
         ]
-
-    def __init__(self, *args, tenant: Tenant, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.tenant = tenant
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
@@ -172,7 +169,7 @@ class TimeOffForm(forms.ModelForm):
         return cleaned
 
 
-class ContactForm(forms.Form):
+class ContactForm(TenantFormMixin, forms.Form):
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
     company_name = forms.CharField(max_length=200, required=False)
@@ -184,10 +181,10 @@ class ContactForm(forms.Form):
     language = forms.ChoiceField(choices=Language.choices, initial=Language.ENGLISH)
     brand = forms.ModelChoiceField(queryset=Brand.unscoped.none(), required=False)
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["phone"].region = tenant.country
-        self.fields["brand"].queryset = Brand.objects.filter(tenant=tenant, is_archived=False)
+        self.fields["phone"].region = self.tenant.country
+        self.fields["brand"].queryset = Brand.objects.filter(tenant=self.tenant, is_archived=False)
 
     def clean(self):
         cleaned = super().clean()

@@ -1,7 +1,8 @@
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
-from crm.models import Contact, Property, Tenant
+from crm.kit.forms import TenantFormMixin
+from crm.models import Contact, Property
 from documents.models import DocumentKind
 from documents.validation import ACCEPTED_SUMMARY, max_upload_bytes
 from leads.models import Lead
@@ -36,7 +37,7 @@ class DocumentUploadForm(forms.Form):
         self.fields["file"].help_text = f"{ACCEPTED_SUMMARY}; up to {limit}."
 
 
-class ContactDocumentUploadForm(DocumentUploadForm):
+class ContactDocumentUploadForm(TenantFormMixin, DocumentUploadForm):
     """On a contact's page the document may belong to one of their jobs or properties."""
 
     lead = forms.ModelChoiceField(
@@ -49,15 +50,15 @@ class ContactDocumentUploadForm(DocumentUploadForm):
         empty_label="The job's property, or none",
     )
 
-    def __init__(self, *args, tenant: Tenant, contact: Contact, **kwargs):
+    def __init__(self, *args, contact: Contact, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead"].queryset = Lead.objects.filter(tenant=tenant, contact=contact).order_by(
-            "-created_at", "-id"
-        )
+        self.fields["lead"].queryset = Lead.objects.filter(
+            tenant=self.tenant, contact=contact
+        ).order_by("-created_at", "-id")
         self.fields["lead"].label_from_instance = lambda lead: (
             f"{lead.reference} · {lead.title}" if lead.title else lead.reference
         )
         self.fields["property"].queryset = Property.objects.filter(
-            tenant=tenant, links__contact=contact
+            tenant=self.tenant, links__contact=contact
         ).order_by("address_line1", "id")
         self.fields["property"].label_from_instance = lambda place: place.one_line_address

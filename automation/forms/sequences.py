@@ -6,8 +6,8 @@ from django import forms
 from automation.models import Sequence, SequenceStep, StepKind
 from automation.selectors import sequences as selectors
 from automation.services.sequences import LONGEST_DAY_OFFSET
-from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin
-from crm.models import Contact, Tenant
+from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin, TenantFormMixin
+from crm.models import Contact
 from leads.models import Lead
 from messaging.models import MessageChannel
 
@@ -49,7 +49,7 @@ def _template_label(template) -> str:
     return f"{template.name}{archived}"
 
 
-class SequenceStepForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
+class SequenceStepForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.Form):
     day_offset = forms.IntegerField(
         min_value=0,
         max_value=LONGEST_DAY_OFFSET,
@@ -76,17 +76,19 @@ class SequenceStepForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
         help_text="What the owner (or the manager) sees, e.g. “Welcome call”.",
     )
 
-    def __init__(self, *args, tenant: Tenant, step: SequenceStep | None = None, **kwargs):
+    def __init__(self, *args, step: SequenceStep | None = None, **kwargs):
         if step is not None:
             kwargs.setdefault("initial", self.values_of(step))
         super().__init__(*args, **kwargs)
-        self.templates = {str(t.pk): t for t in selectors.step_templates(tenant=tenant, step=step)}
+        self.templates = {
+            str(t.pk): t for t in selectors.step_templates(tenant=self.tenant, step=step)
+        }
         self.fields["template"].choices = [
             (BLANK, "Pick a template"),
             *((key, _template_label(t)) for key, t in self.templates.items()),
         ]
         self.types = {
-            str(t.pk): t for t in selectors.step_follow_up_types(tenant=tenant, step=step)
+            str(t.pk): t for t in selectors.step_follow_up_types(tenant=self.tenant, step=step)
         }
         self.fields["follow_up_type"].choices = [(key, t.name) for key, t in self.types.items()]
 
@@ -115,15 +117,15 @@ class SequenceStepForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
         return dict(self.cleaned_data)
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(TenantFormMixin, forms.Form):
     sequence = forms.ModelChoiceField(
         queryset=Sequence.unscoped.none(), empty_label="Pick a sequence", label="Sequence"
     )
 
-    def __init__(self, *args, tenant: Tenant, sequences=None, **kwargs):
+    def __init__(self, *args, sequences=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sequence"].queryset = Sequence.objects.filter(
-            tenant=tenant, is_active=True, steps__isnull=False
+            tenant=self.tenant, is_active=True, steps__isnull=False
         ).distinct()
         if sequences is not None:
             # The panel already read them: its choices cost no second query.
@@ -139,10 +141,12 @@ class BulkEnrolForm(EnrolForm):
     leads = forms.ModelMultipleChoiceField(queryset=Lead.unscoped.none(), required=False)
     contacts = forms.ModelMultipleChoiceField(queryset=Contact.unscoped.none(), required=False)
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
-        super().__init__(*args, tenant=tenant, **kwargs)
-        self.fields["leads"].queryset = Lead.objects.filter(tenant=tenant).select_related("owner")
-        self.fields["contacts"].queryset = Contact.objects.filter(tenant=tenant)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leads"].queryset = Lead.objects.filter(tenant=self.tenant).select_related(
+            "owner"
+        )
+        self.fields["contacts"].queryset = Contact.objects.filter(tenant=self.tenant)
 
     def clean(self):
         data = super().clean()

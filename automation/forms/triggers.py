@@ -14,8 +14,8 @@ from automation.models import (
 )
 from automation.selectors import triggers as selectors_triggers
 from automation.selectors.triggers import MINUTES_PER, split_minutes
-from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin
-from crm.models import Brand, Tenant
+from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin, TenantFormMixin
+from crm.models import Brand
 from leads.models import LeadSource, LeadType, Pipeline
 from messaging.models import MessageChannel
 
@@ -24,7 +24,7 @@ BEFORE, AFTER = "before", "after"
 UNITS = [(unit, unit) for unit in MINUTES_PER]
 
 
-class TriggerForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
+class TriggerForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.Form):
     service_fields = {"offset_minutes": "offset_amount"}
 
     name = forms.CharField(max_length=120)
@@ -71,11 +71,11 @@ class TriggerForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
         help_text="The lead's priority score; empty: any.",
     )
 
-    def __init__(self, *args, tenant: Tenant, trigger: Trigger | None = None, **kwargs):
+    def __init__(self, *args, trigger: Trigger | None = None, **kwargs):
         if trigger is not None:
             kwargs.setdefault("initial", self.values_of(trigger))
         super().__init__(*args, **kwargs)
-        choices = selectors_triggers.trigger_choices(tenant=tenant, trigger=trigger)
+        choices = selectors_triggers.trigger_choices(tenant=self.tenant, trigger=trigger)
         self.stages = {
             str(stage.pk): stage for _, stages in choices.stages_by_pipeline for stage in stages
         }
@@ -141,7 +141,7 @@ def _template_label(template) -> str:
     return f"{template.name} ({channels or 'no wording yet'})"
 
 
-class TriggerStepForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
+class TriggerStepForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.Form):
     service_fields = {"delay_minutes": "delay_amount"}
 
     action = forms.ChoiceField(
@@ -192,20 +192,18 @@ class TriggerStepForm(ServiceErrorsMixin, RedisplayMixin, forms.Form):
         "delay below. A lead already in it is left as it is.",
     )
 
-    def __init__(
-        self, *args, tenant: Tenant, trigger: Trigger, step: TriggerStep | None = None, **kwargs
-    ):
+    def __init__(self, *args, trigger: Trigger, step: TriggerStep | None = None, **kwargs):
         if step is not None:
             kwargs.setdefault("initial", self.values_of(step))
         super().__init__(*args, **kwargs)
         self.trigger = trigger
-        templates = selectors_triggers.step_templates(tenant=tenant, step=step)
+        templates = selectors_triggers.step_templates(tenant=self.tenant, step=step)
         self.templates = {str(template.pk): template for template in templates}
         self.fields["template"].choices = [
             (BLANK, "Pick a template"),
             *((key, _template_label(template)) for key, template in self.templates.items()),
         ]
-        sequences = selectors_triggers.step_sequences(tenant=tenant, step=step)
+        sequences = selectors_triggers.step_sequences(tenant=self.tenant, step=step)
         self.sequences = {str(sequence.pk): sequence for sequence in sequences}
         self.fields["sequence"].choices = [
             (BLANK, "Pick a sequence"),

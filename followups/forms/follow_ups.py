@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from crm.kit.forms import MemberChoiceField
+from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Contact, Membership, Tenant
 from followups.models import (
     FollowUp,
@@ -178,12 +178,12 @@ class CancelForm(forms.Form):
     reason = forms.CharField(required=False, max_length=500)
 
 
-class DelegateForm(forms.Form):
+class DelegateForm(TenantFormMixin, forms.Form):
     assignee = MemberChoiceField(queryset=Membership.unscoped.none(), empty_label=None)
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_members(tenant=tenant)
+        self.fields["assignee"].queryset = assignable_members(tenant=self.tenant)
 
 
 class NoteForm(forms.Form):
@@ -234,7 +234,7 @@ class SavedFilterForm(forms.Form):
 # --- Create ---------------------------------------------------------------------------------------
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(TenantFormMixin, forms.Form):
     """A new follow-up. The contact is fixed when it was started from a contact, lead or ticket;
     otherwise it is picked from those matching a search (`candidates`)."""
 
@@ -277,7 +277,6 @@ class FollowUpForm(forms.Form):
     def __init__(
         self,
         *args,
-        tenant: Tenant,
         contact: Contact | None,
         candidates: list[Contact],
         leads,
@@ -285,11 +284,11 @@ class FollowUpForm(forms.Form):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.tenant, self.contact = tenant, contact
-        self.fields["type"].queryset = follow_up_types(tenant=tenant)
-        self.fields["assignee"].queryset = assignable_members(tenant=tenant)
+        self.contact = contact
+        self.fields["type"].queryset = follow_up_types(tenant=self.tenant)
+        self.fields["assignee"].queryset = assignable_members(tenant=self.tenant)
         contacts = self.fields["contact"]
-        contacts.queryset = Contact.objects.filter(tenant=tenant)
+        contacts.queryset = Contact.objects.filter(tenant=self.tenant)
         if contact is not None:
             contacts.widget = forms.HiddenInput()
             contacts.initial = contact.pk

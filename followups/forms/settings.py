@@ -5,8 +5,8 @@ from django import forms
 from django.db.models import Q
 
 from crm.kit.csv_files import MAX_UPLOAD_BYTES
-from crm.kit.forms import MemberChoiceField
-from crm.models import Membership, Tenant
+from crm.kit.forms import MemberChoiceField, TenantFormMixin
+from crm.models import Membership
 from followups.forms.follow_ups import REMINDER_OFFSETS
 from followups.models import FollowUpSettings, FollowUpTemplate, FollowUpType, Priority
 from followups.selectors.members import assignable_members
@@ -80,7 +80,7 @@ class FollowUpTypeForm(forms.Form):
     name = forms.CharField(max_length=80, label="Name")
 
 
-class FollowUpTemplateForm(forms.ModelForm):
+class FollowUpTemplateForm(TenantFormMixin, forms.ModelForm):
     type = forms.ModelChoiceField(queryset=FollowUpType.unscoped.none(), empty_label=None)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.MEDIUM)
     reminder_offsets = forms.TypedMultipleChoiceField(
@@ -121,22 +121,22 @@ class FollowUpTemplateForm(forms.ModelForm):
             "at_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         current = self.instance.type_id if self.instance and self.instance.pk else None
-        self.fields["type"].queryset = FollowUpType.objects.filter(tenant=tenant).filter(
+        self.fields["type"].queryset = FollowUpType.objects.filter(tenant=self.tenant).filter(
             Q(is_archived=False) | Q(pk=current)
         )
         if current is None:
             self.initial.setdefault(
                 "type",
-                FollowUpType.objects.filter(tenant=tenant, key="call")
+                FollowUpType.objects.filter(tenant=self.tenant, key="call")
                 .values_list("pk", flat=True)
                 .first(),
             )
 
 
-class FollowUpImportForm(forms.Form):
+class FollowUpImportForm(TenantFormMixin, forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="A header row naming the columns, one follow-up per row; at most 5 MB.",
@@ -150,9 +150,9 @@ class FollowUpImportForm(forms.Form):
         help_text="Rows with an Assignee email column go to that person.",
     )
 
-    def __init__(self, *args, tenant: Tenant, membership: Membership, **kwargs):
+    def __init__(self, *args, membership: Membership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_members(tenant=tenant)
+        self.fields["assignee"].queryset = assignable_members(tenant=self.tenant)
         self.fields["assignee"].initial = membership.pk
 
     def clean_file(self):

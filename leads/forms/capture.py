@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from crm.kit.csv_files import MAX_UPLOAD_BYTES
-from crm.kit.forms import MemberChoiceField
-from crm.models import Brand, Membership, Tenant
+from crm.kit.forms import MemberChoiceField, TenantFormMixin
+from crm.models import Brand, Membership
 from leads import capture_links
 from leads.capture_links import TokenCheck
 from leads.models import LeadCaptureForm, LeadSource, Pipeline
@@ -20,7 +20,7 @@ def _current_or_live(queryset, current_id: int | None):
     return queryset.filter(Q(is_archived=False) | Q(pk=current_id))
 
 
-class CaptureFormSettingsForm(forms.ModelForm):
+class CaptureFormSettingsForm(TenantFormMixin, forms.ModelForm):
     # Declared so the default (tenant-scoped) managers are not read when the class is built.
     pipeline = forms.ModelChoiceField(
         queryset=Pipeline.unscoped.none(),
@@ -56,21 +56,21 @@ class CaptureFormSettingsForm(forms.ModelForm):
         }
         widgets = {"thank_you_message": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         current = self.instance
         self.fields["pipeline"].queryset = _current_or_live(
-            Pipeline.objects.filter(tenant=tenant), current.pipeline_id
+            Pipeline.objects.filter(tenant=self.tenant), current.pipeline_id
         ).order_by("position", "id")
         self.fields["source"].queryset = _current_or_live(
-            LeadSource.objects.filter(tenant=tenant), current.source_id
+            LeadSource.objects.filter(tenant=self.tenant), current.source_id
         ).order_by("name")
         self.fields["brand"].queryset = _current_or_live(
-            Brand.objects.filter(tenant=tenant), current.brand_id
+            Brand.objects.filter(tenant=self.tenant), current.brand_id
         ).order_by("name")
 
 
-class WebLeadForm(forms.Form):
+class WebLeadForm(TenantFormMixin, forms.Form):
     """What a visitor fills in on a tenant's website. Every field but the name is optional, as
     long as there is a way to reach them."""
 
@@ -130,13 +130,13 @@ class WebLeadForm(forms.Form):
         TokenCheck.INVALID: "Something went wrong with this form. Please press Send again.",
     }
 
-    def __init__(self, *args, tenant: Tenant, capture_form: LeadCaptureForm, **kwargs):
+    def __init__(self, *args, capture_form: LeadCaptureForm, **kwargs):
         super().__init__(*args, **kwargs)
         self.capture_form = capture_form
         self.token_check: TokenCheck | None = None
         self.fields["phone"] = PhoneNumberField(
             required=False,
-            region=tenant.country,
+            region=self.tenant.country,
             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         )
         if not capture_form.ask_for_address:
@@ -187,7 +187,7 @@ class WebLeadForm(forms.Form):
         return {name: data[name] for name in self.ADDRESS_FIELDS}
 
 
-class LeadImportForm(forms.Form):
+class LeadImportForm(TenantFormMixin, forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="A header row naming the columns, one lead per row; at most 5 MB.",
@@ -207,15 +207,17 @@ class LeadImportForm(forms.Form):
         help_text="Rows with an Owner email column go to that person.",
     )
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pipeline"].queryset = configuration_selectors.pipelines_for_tenant(
-            tenant=tenant
+            tenant=self.tenant
         )
         self.fields["source"].queryset = configuration_selectors.lead_sources_for_tenant(
-            tenant=tenant
+            tenant=self.tenant
         )
-        self.fields["owner"].queryset = configuration_selectors.assignable_members(tenant=tenant)
+        self.fields["owner"].queryset = configuration_selectors.assignable_members(
+            tenant=self.tenant
+        )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

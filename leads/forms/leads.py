@@ -20,7 +20,7 @@ def _stages(tenant: Tenant):
     )
 
 
-class LeadCreateForm(forms.Form):
+class LeadCreateForm(TenantFormMixin, forms.Form):
     """A new lead for an existing contact (chosen on their page) or for someone new."""
 
     first_name = forms.CharField(max_length=100, required=False)
@@ -64,23 +64,25 @@ class LeadCreateForm(forms.Form):
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args, tenant: Tenant, contact: Contact | None = None, **kwargs):
+    def __init__(self, *args, contact: Contact | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.tenant, self.contact = tenant, contact
-        self.fields["phone"].region = tenant.country
+        self.contact = contact
+        self.fields["phone"].region = self.tenant.country
         self.fields["pipeline"].queryset = configuration_selectors.pipelines_for_tenant(
-            tenant=tenant
+            tenant=self.tenant
         )
         self.fields["source"].queryset = configuration_selectors.lead_sources_for_tenant(
-            tenant=tenant
+            tenant=self.tenant
         )
-        self.fields["brand"].queryset = Brand.objects.filter(tenant=tenant, is_archived=False)
-        self.fields["owner"].queryset = configuration_selectors.assignable_members(tenant=tenant)
-        self.fields["state"].initial = tenant.home_state
+        self.fields["brand"].queryset = Brand.objects.filter(tenant=self.tenant, is_archived=False)
+        self.fields["owner"].queryset = configuration_selectors.assignable_members(
+            tenant=self.tenant
+        )
+        self.fields["state"].initial = self.tenant.home_state
         if contact is not None:
             for name in ("first_name", "last_name", "company_name", "email", "phone"):
                 del self.fields[name]
-            places = Property.objects.filter(tenant=tenant, links__contact=contact)
+            places = Property.objects.filter(tenant=self.tenant, links__contact=contact)
             self.fields["existing_property"].queryset = places
             # Most new jobs are at a place the customer already has on file.
             self.fields["existing_property"].initial = places.order_by("-created_at").first()
@@ -118,7 +120,7 @@ class LeadCreateForm(forms.Form):
         }
 
 
-class LeadEditForm(forms.ModelForm):
+class LeadEditForm(TenantFormMixin, forms.ModelForm):
     # Declared so the default (tenant-scoped) managers are not read when the class is built.
     property = forms.ModelChoiceField(queryset=Property.unscoped.none(), required=False)
     brand = forms.ModelChoiceField(
@@ -139,45 +141,47 @@ class LeadEditForm(forms.ModelForm):
             )
         }
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["appointment_at"].help_text = (
-            f"The next visit booked with the customer, in {tenant.time_zone} time; they see it "
+            f"The next visit booked with the customer, in {self.tenant.time_zone} time; they see it "
             "in the portal and appointment reminders count from it."
         )
         self.fields["property"].queryset = Property.objects.filter(
-            tenant=tenant, links__contact_id=self.instance.contact_id
+            tenant=self.tenant, links__contact_id=self.instance.contact_id
         )
-        self.fields["brand"].queryset = Brand.objects.filter(tenant=tenant, is_archived=False)
+        self.fields["brand"].queryset = Brand.objects.filter(tenant=self.tenant, is_archived=False)
         self.fields["source"].queryset = configuration_selectors.lead_sources_for_tenant(
-            tenant=tenant
+            tenant=self.tenant
         )
 
 
-class StagePickForm(forms.Form):
+class StagePickForm(TenantFormMixin, forms.Form):
     stage = forms.ModelChoiceField(queryset=Stage.unscoped.none(), empty_label=None)
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stage"].queryset = _stages(tenant)
+        self.fields["stage"].queryset = _stages(self.tenant)
 
 
-class AssignForm(forms.Form):
+class AssignForm(TenantFormMixin, forms.Form):
     owner = MemberChoiceField(
         queryset=Membership.unscoped.none(), required=False, empty_label="Nobody"
     )
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = configuration_selectors.assignable_members(tenant=tenant)
+        self.fields["owner"].queryset = configuration_selectors.assignable_members(
+            tenant=self.tenant
+        )
 
 
 class BulkAssignForm(AssignForm):
     leads = forms.ModelMultipleChoiceField(queryset=Lead.unscoped.none())
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
-        super().__init__(*args, tenant=tenant, **kwargs)
-        self.fields["leads"].queryset = Lead.objects.filter(tenant=tenant)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leads"].queryset = Lead.objects.filter(tenant=self.tenant)
         self.fields["leads"].error_messages["required"] = "Tick the leads to reassign first."
 
 

@@ -3,7 +3,8 @@
 from django import forms
 from django.db.models import Q
 
-from crm.models import Membership, Tenant
+from crm.kit.forms import TenantFormMixin
+from crm.models import Membership
 from leads.models import AssignmentRule, LeadSettings, LeadSource, LeadType, Pipeline, Stage
 from leads.pipeline_templates import TEMPLATES
 from leads.selectors import configuration as configuration_selectors
@@ -96,16 +97,16 @@ class StageForm(forms.ModelForm):
         return cleaned
 
 
-class LeadSourceForm(forms.ModelForm):
+class LeadSourceForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = LeadSource
         fields = ["name", "default_cost", "priority_points", "is_archived"]
         labels = {"default_cost": "Usual cost per lead", "is_archived": "Archived"}
         help_texts = {"is_archived": "Archived sources are not offered for new leads."}
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["default_cost"].label = f"Usual cost per lead ({tenant.currency})"
+        self.fields["default_cost"].label = f"Usual cost per lead ({self.tenant.currency})"
 
 
 class MemberMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -113,7 +114,7 @@ class MemberMultipleChoiceField(forms.ModelMultipleChoiceField):
         return str(membership.user)
 
 
-class AssignmentRuleForm(forms.ModelForm):
+class AssignmentRuleForm(TenantFormMixin, forms.ModelForm):
     # Declared with empty querysets: the tenant's own are set per form, in __init__.
     pipeline = forms.ModelChoiceField(
         queryset=Pipeline.unscoped.none(),
@@ -157,18 +158,20 @@ class AssignmentRuleForm(forms.ModelForm):
             "require_territory": "Territory covers the property",
         }
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         rule = self.instance
         # Archived pipelines and sources stay offered only to a rule that already names them.
         self.fields["pipeline"].queryset = configuration_selectors.pipelines_for_tenant(
-            tenant=tenant, include_archived=True
+            tenant=self.tenant, include_archived=True
         ).filter(Q(is_archived=False) | Q(pk=rule.pipeline_id))
         self.fields["source"].queryset = configuration_selectors.lead_sources_for_tenant(
-            tenant=tenant, include_archived=True
+            tenant=self.tenant, include_archived=True
         ).filter(Q(is_archived=False) | Q(pk=rule.source_id))
         self.fields["lead_type"].choices = [(BLANK, "Any type"), *LeadType.choices]
-        self.fields["members"].queryset = configuration_selectors.assignable_members(tenant=tenant)
+        self.fields["members"].queryset = configuration_selectors.assignable_members(
+            tenant=self.tenant
+        )
 
 
 class LeadSettingsForm(forms.ModelForm):

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from crm.models import TIME_ZONE_CHOICES, Channel, ConsentStatus, Tenant
+from crm.kit.forms import TenantFormMixin
+from crm.models import TIME_ZONE_CHOICES, Channel, ConsentStatus
 from messaging.models import UpdateFrequency
 from messaging.services.contact_comms import CONSENT_NOTE_MAX
 
@@ -22,13 +23,13 @@ class StaffConsentForm(forms.Form):
     )
 
 
-class ContactCommsProfileForm(forms.Form):
+class ContactCommsProfileForm(TenantFormMixin, forms.Form):
     time_zone = forms.ChoiceField(required=False, label="Time zone")
     update_frequency = forms.ChoiceField(choices=UpdateFrequency.choices, label="Job updates")
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [
-            ("", f"The business's ({tenant.time_zone})"),
+            ("", f"The business's ({self.tenant.time_zone})"),
             *TIME_ZONE_CHOICES,
         ]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django import forms
 
-from crm.kit.forms import ServiceErrorsMixin
-from crm.models import Channel, Tenant
+from crm.kit.forms import ServiceErrorsMixin, TenantFormMixin
+from crm.models import Channel
 from messaging.models import (
     CommsSettings,
     MessageTemplate,
@@ -62,7 +62,7 @@ class WindowRow:
     crosses_midnight: bool
 
 
-class DeliveryPolicyForm(ServiceErrorsMixin, forms.Form):
+class DeliveryPolicyForm(ServiceErrorsMixin, TenantFormMixin, forms.Form):
     duplicate_window_hours = forms.IntegerField(
         min_value=DUPLICATE_WINDOW_HOURS[0],
         max_value=DUPLICATE_WINDOW_HOURS[1],
@@ -85,10 +85,10 @@ class DeliveryPolicyForm(ServiceErrorsMixin, forms.Form):
         help_text="What the customer update says; archived templates are not offered.",
     )
 
-    def __init__(self, *args, tenant: Tenant, config: CommsSettings, **kwargs):
+    def __init__(self, *args, config: CommsSettings, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["update_template"].queryset = MessageTemplate.objects.filter(
-            tenant=tenant, is_archived=False
+            tenant=self.tenant, is_archived=False
         ).order_by("name")
         defaults = default_quiet_hours()
         for channel in QUIET_HOURS_CHANNELS:

@@ -5,7 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.text import slugify
 
-from crm.models import Brand, Tenant
+from crm.kit.forms import TenantFormMixin
+from crm.models import Brand
 from crm.selectors.brands import brands_for_tenant
 from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
 from messaging.preview import NO_LEAD
@@ -51,7 +52,7 @@ class BrandChoiceField(forms.ModelChoiceField):
         return f"{brand.name} (archived)" if brand.is_archived else brand.name
 
 
-class TemplateVariantForm(forms.ModelForm):
+class TemplateVariantForm(TenantFormMixin, forms.ModelForm):
     # Declared with an empty queryset: the tenant's own brands are set per form, in __init__.
     brand = BrandChoiceField(
         queryset=Brand.unscoped.none(),
@@ -91,10 +92,10 @@ class TemplateVariantForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # An archived brand stays on offer for the variant already written for it.
-        self.fields["brand"].queryset = brands_for_tenant(tenant=tenant).filter(
+        self.fields["brand"].queryset = brands_for_tenant(tenant=self.tenant).filter(
             Q(is_archived=False) | Q(pk=self.instance.brand_id)
         )
         self.fields["body_text"].required = False  # the service says what is missing, per channel

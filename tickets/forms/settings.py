@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
 
-from crm.kit.forms import MemberChoiceField
+from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Brand, Membership, Tenant
 from tickets.models import (
     DEFAULT_SLA_MINUTES,
@@ -34,7 +34,7 @@ def _active_members(tenant: Tenant):
     )
 
 
-class InboxForm(forms.ModelForm):
+class InboxForm(TenantFormMixin, forms.ModelForm):
     # Declared with empty querysets: the tenant's own are set per form, in __init__.
     brand = forms.ModelChoiceField(
         queryset=Brand.unscoped.none(),
@@ -61,16 +61,15 @@ class InboxForm(forms.ModelForm):
             "addresses keep receiving until you switch them off.",
         }
 
-    def __init__(self, *args, tenant: Tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.tenant = tenant
         # An archived brand or a member who left stays selectable while the inbox still has them.
         self.fields["brand"].queryset = Brand.objects.filter(
-            Q(is_archived=False) | Q(pk=self.instance.brand_id), tenant=tenant
+            Q(is_archived=False) | Q(pk=self.instance.brand_id), tenant=self.tenant
         ).order_by("name")
         self.fields["team_lead"].queryset = (
             Membership.objects.filter(Q(is_active=True) | Q(pk=self.instance.team_lead_id))
-            .filter(tenant=tenant)
+            .filter(tenant=self.tenant)
             .select_related("user")
             .order_by("user__full_name", "pk")
         )
@@ -85,7 +84,7 @@ class InboxForm(forms.ModelForm):
         return name
 
 
-class InboxAgentForm(forms.Form):
+class InboxAgentForm(TenantFormMixin, forms.Form):
     """Add a member to an inbox, or change their capacity."""
 
     membership = MemberChoiceField(
@@ -103,12 +102,14 @@ class InboxAgentForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "No limit"}),
     )
 
-    def __init__(self, *args, tenant: Tenant, exclude_ids=(), **kwargs):
+    def __init__(self, *args, exclude_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["membership"].queryset = _active_members(tenant).exclude(pk__in=exclude_ids)
+        self.fields["membership"].queryset = _active_members(self.tenant).exclude(
+            pk__in=exclude_ids
+        )
 
 
-class InboxAddressForm(forms.Form):
+class InboxAddressForm(TenantFormMixin, forms.Form):
     """An email address or a Twilio number. The auth token is write-only: never put back into the
     page, and left blank it keeps the one stored."""
 
@@ -143,7 +144,7 @@ class InboxAddressForm(forms.Form):
         help_text="Off: messages to this address are no longer taken in.",
     )
 
-    def __init__(self, *args, tenant: Tenant, inbox_address: InboxAddress | None = None, **kwargs):
+    def __init__(self, *args, inbox_address: InboxAddress | None = None, **kwargs):
         if inbox_address is not None:
             kwargs.setdefault(
                 "initial",
@@ -155,7 +156,6 @@ class InboxAddressForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
-        self.tenant = tenant
         self.inbox_address = inbox_address
         self.token_is_set = bool(inbox_address and inbox_address.twilio_auth_token)
         self.fields["twilio_auth_token"].help_text = (
