@@ -135,8 +135,12 @@ def ticket_assign(
 def tickets_bulk_assign(
     *, tenant: Tenant, actor: User, ticket_ids: list[int], assignee: Membership | None
 ) -> int:
-    tickets = Ticket.objects.select_for_update(of=("self",)).filter(
-        tenant=tenant, pk__in=ticket_ids
+    # Locked and told in ticket order: two bulk actions over the same tickets never deadlock, and
+    # the assignee's notifications come in the order of the tickets.
+    tickets = (
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(tenant=tenant, pk__in=ticket_ids)
+        .order_by("pk")
     )
     changed = 0
     for ticket in tickets.select_related("contact", "lead"):
