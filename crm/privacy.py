@@ -14,7 +14,7 @@ The core cannot know the fields of the apps above it, so each app declares its o
 
 Each app calls `register_personal_models(...)` and `register_export_kinds(...)` at import.
 
-crm/services/erasure.py runs the declarations and portal/data_export.py writes the sections; a test
+crm/services/erasure.py runs the declarations and portal/services/data_export.py writes the sections; a test
 walks every model that reaches a contact and fails on a text field declared neither erased nor kept.
 """
 

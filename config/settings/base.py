@@ -247,12 +247,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboards.tasks.keep_figures_fresh",
         "schedule": timedelta(seconds=max(60, DASHBOARD_FIGURES_SECONDS - 60)),
     },
-    # The dashboard's stage conversion reads finished days from a rollup (dashboards.stage_flow).
+    # The dashboard's stage conversion reads finished days from a rollup (dashboards.services.rollups).
     "roll-up-stage-flow": {
         "task": "dashboards.tasks.roll_up_stage_flow",
         "schedule": timedelta(hours=1),
     },
-    # Its anomalies read finished days of calls and messages from one too (dashboards.activity).
+    # Its anomalies read finished days of calls and messages from one too (dashboards.services.rollups).
     "roll-up-activity": {
         "task": "dashboards.tasks.roll_up_activity",
         "schedule": timedelta(hours=1),

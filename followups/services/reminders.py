@@ -3,7 +3,7 @@
 The rows follow their follow-up (scheduled with it, moved with it, cancelled when it is done).
 Sending — the sweep that claims due rows with SKIP LOCKED and the task that sends one — is below.
 
-How "exactly once" holds (as in the outbox, comms/outbox.py):
+How "exactly once" holds (as in the outbox, messaging/services/outbox.py):
 - a reminder is one row, unique per (follow-up, offset, channel);
 - the sweep claims due rows with FOR UPDATE SKIP LOCKED (two sweeps never claim the same row) and
   marks them queued; a queued row whose task was lost is claimed again after QUEUED_LEASE;

@@ -16,7 +16,7 @@ Five steps, each read from the data itself wherever the data can say it:
 What only the checklist knows (confirmations, the code in flight, reminders)
 lives on portal.models.Onboarding, one row per PortalAccess; insurance answers on JobInsurance and
 staff requests on DocumentRequest. All three hang off the PortalAccess, so erasing the contact
-(crm/erasure.py deletes their access) takes them along. The writes are portal.services.onboarding's.
+(crm/services/erasure.py deletes their access) takes them along. The writes are portal.services.onboarding's.
 """
 
 from collections.abc import Iterable

@@ -1,6 +1,6 @@
 """The portal's preferences page (/portal/preferences/): how the customer hears from the business,
 "Download my data" (portal/services/data_export.py) and "Ask us to erase your data"
-(crm/erasure.py).
+(crm/services/erasure.py).
 
 A save applies to every contact the customer is (portal/services/preferences.py says why).
 """
