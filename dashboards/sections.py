@@ -2,7 +2,10 @@
 (dashboards.selectors.figures), their tables (the same ones the CSV export writes) and their charts
 (one per pipeline where stages are listed, so a phone can read the stage names)."""
 
+from dataclasses import dataclass
 from itertools import groupby
+
+from django.utils.translation import gettext_lazy as _
 
 from dashboards import charts
 from dashboards.selectors import anomalies, lost, sources
@@ -72,7 +75,7 @@ def speed_section(figures: Figures) -> dict:
 
 
 def team_section(figures: Figures) -> dict:
-    team, stages = figures["team"], figures["stages"]
+    team, stages = figures.team(), figures["stages"]
     with_follow_ups = [row for row in team.reps if row.follow_ups_due]
     left = [row for row in stages.rows if row.flow.left]
     return {
@@ -154,12 +157,64 @@ def follow_ups_widget(figures: Figures, user) -> dict:
     return {"widget": widget, "widget_assignee": "mine" if scope.rep else "all"}
 
 
-# What each section of the page puts in its context (the template decides the order shown).
-PAGE_SECTIONS = (
-    aging_section,
-    speed_section,
-    team_section,
-    sources_section,
-    lost_section,
-    anomalies_section,
+def now_section(figures: Figures) -> dict:
+    """What needs the manager now: late work per rep, leads nobody contacted in time, tickets past
+    their SLA and what is unusual this period, each with the way to its details. The same figures
+    the other tabs show (kept once), never counted differently."""
+    aging, uncontacted = figures["aging"], figures["uncontacted"]
+    breached, anomaly_report = figures["breached"], figures["anomalies"]
+    return {
+        "aging": aging,
+        "attention_table": aging.attention_table(),
+        "uncontacted": uncontacted,
+        "uncontacted_table": uncontacted.table(),
+        "breached": breached,
+        "breached_tickets": [(ticket, breached.overdue(ticket)) for ticket in breached.oldest],
+        "anomalies": anomaly_report,
+    }
+
+
+@dataclass(frozen=True)
+class Tab:
+    """One tab of the page (?tab=<slug>, kept with the period and filters): its label and the
+    sections whose figures it reads, so a tab counts only what it shows."""
+
+    slug: str
+    label: str
+    rep_label: str
+    template: str
+    sections: tuple
+
+
+TABS = (
+    Tab("now", _("Needs you now"), _("Needs you now"), "dashboards/_now.html", (now_section,)),
+    Tab("aging", _("Aging"), _("Aging"), "dashboards/_aging.html", (aging_section,)),
+    Tab(
+        "team",
+        _("Team"),
+        _("My work"),
+        "dashboards/_team_tab.html",
+        (speed_section, team_section),
+    ),
+    Tab(
+        "sources",
+        _("Lead sources"),
+        _("Lead sources"),
+        "dashboards/_sources.html",
+        (sources_section,),
+    ),
+    Tab("lost", _("Lost deals"), _("Lost deals"), "dashboards/_lost.html", (lost_section,)),
+    Tab(
+        "trends",
+        _("Unusual this period"),
+        _("Unusual this period"),
+        "dashboards/_anomalies.html",
+        (anomalies_section,),
+    ),
 )
+DEFAULT_TAB = TABS[0]
+
+
+def tab_from_query(value: str | None) -> Tab:
+    """The tab asked for; anything else (none, unknown) is the first screen."""
+    return next((tab for tab in TABS if tab.slug == value), DEFAULT_TAB)

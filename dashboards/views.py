@@ -24,7 +24,7 @@ SECTION_TABLES: dict[str, Callable[[Figures], Table]] = {
     "aging": lambda figures: figures["aging"].table(),
     "uncontacted": lambda figures: figures["uncontacted"].table(),
     "speed": lambda figures: figures["speed"].table(),
-    "team": lambda figures: figures["team"].table(),
+    "team": lambda figures: figures.team().table(),
     "stages": lambda figures: figures["stages"].table(),
     "sources": lambda figures: sources.sources_table(figures["sources"]),
     "sources-by-month": lambda figures: sources.sources_by_month_table(figures["sources"]),
@@ -41,15 +41,32 @@ SECTION_TABLES: dict[str, Callable[[Figures], Table]] = {
 @require_GET
 def dashboard_page(request):
     scope = scope_from_request(request)
+    tab = sections.tab_from_query(request.GET.get("tab"))
     planner_for_aggregates()
     figures = Figures(scope)
-    context = {"scope": scope, **filter_choices(scope)}
-    context.update(sections.follow_ups_widget(figures, request.user))
-    for section in sections.PAGE_SECTIONS:
+    context = {
+        "scope": scope,
+        "tab": tab,
+        "tabs": _tab_links(request, tab),
+        **filter_choices(scope),
+    }
+    if tab == sections.DEFAULT_TAB:
+        context.update(sections.follow_ups_widget(figures, request.user))
+    for section in tab.sections:
         context.update(section(figures))
     context["figures_as_of"] = figures.as_of
     context["figures_minutes"] = max(1, figures_seconds() // 60)
     return render(request, "dashboards/page.html", context)
+
+
+def _tab_links(request, current: sections.Tab) -> list[tuple[sections.Tab, str, bool]]:
+    """Each tab with its address: the same period and filters, another tab."""
+    links = []
+    for tab in sections.TABS:
+        query = request.GET.copy()
+        query["tab"] = tab.slug
+        links.append((tab, f"?{query.urlencode()}", tab == current))
+    return links
 
 
 @tenant_member_required

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.db.models import Case, Count, DateTimeField, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dashboards.period import Scope
 from dashboards.selectors.people import Member, member_name, member_order, team_members
@@ -119,6 +120,23 @@ class AgingFigures:
             title="Open leads by rep",
             headers=["Rep", "Green", "Orange", "Red", "Open"],
             rows=rows,
+        )
+
+    def attention_table(self) -> Table:
+        """The reps with late or getting-late leads, most late first: the manager's first look."""
+        late = [row for row in self.reps if row[2].orange or row[2].red]
+        late.sort(key=lambda row: (-row[2].red, -row[2].orange))
+        return Table(
+            title=gettext("Late and getting late, by rep"),
+            headers=[gettext("Rep"), gettext("Late"), gettext("Getting late")],
+            rows=[
+                [
+                    name,
+                    self._cell(counts.red, Aging.RED, **self._owner_params(owner_id)),
+                    self._cell(counts.orange, Aging.ORANGE, **self._owner_params(owner_id)),
+                ]
+                for owner_id, name, counts in late
+            ],
         )
 
     def table(self) -> Table:

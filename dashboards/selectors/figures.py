@@ -20,21 +20,23 @@ from django.utils import timezone
 from dashboards.period import Scope
 from dashboards.selectors.aging import aging_figures, uncontacted_figures
 from dashboards.selectors.anomalies import anomaly_report
+from dashboards.selectors.breached import breached_figures
 from dashboards.selectors.lost import lost_report
 from dashboards.selectors.sources import sources_report
 from dashboards.selectors.speed import speed_figures
-from dashboards.selectors.team import stage_flow_figures, team_figures
+from dashboards.selectors.team import TeamFigures, stage_flow_figures, team_figures
 
 FIGURES_SECONDS = 300
 # Bump when a report's shape changes, so a deploy never reads what the old code stored.
-KEY_VERSION = 2
+KEY_VERSION = 3
 # Figures of the moment, not of the period (open leads now, who is uncontacted now, the
 # follow-ups widget's today and this week): one count serves every period a manager switches to.
-RIGHT_NOW = frozenset({"aging", "uncontacted", "follow-ups"})
+RIGHT_NOW = frozenset({"aging", "uncontacted", "breached", "follow-ups"})
 
 REPORTS: dict[str, Callable[[Scope, dt.datetime], object]] = {
     "aging": lambda scope, now: aging_figures(scope, now=now),
     "uncontacted": lambda scope, now: uncontacted_figures(scope, now=now),
+    "breached": lambda scope, now: breached_figures(scope, now=now),
     "speed": lambda scope, now: speed_figures(scope, now=now),
     "team": lambda scope, now: team_figures(scope, now=now),
     "stages": lambda scope, now: stage_flow_figures(scope, now=now),
@@ -93,6 +95,14 @@ class Figures:
 
     def __getitem__(self, report: str):
         return self.kept(report, lambda: REPORTS[report](self.scope, self.now))
+
+    def team(self) -> TeamFigures:
+        """The team's figures; while the period runs, with the tickets breached right now counted
+        against their assignees' SLA share (the same tickets the page lists)."""
+        team = self["team"]
+        if self.scope.start <= self.now < self.scope.end:
+            team = team.with_breached(self["breached"])
+        return team
 
     def kept(self, report: str, count: Callable[[], object], *more_key: str):
         """The figures `count()` returns, kept under the scope, `report` and `more_key` (what

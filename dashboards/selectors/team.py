@@ -6,7 +6,8 @@ through the stages.
   done late after it; overdue is still open past its time now; missed is what the missed sweep
   marked missed.
 - Tickets: the SLA answers recorded in the period (tickets.SlaEvent "met" or "answered late"), by
-  the ticket's assignee; the first response is from the customer's first message (the start of
+  the ticket's assignee, and while the period runs the tickets breached now and still unanswered
+  (dashboards.selectors.breached): within SLA = met / (met + late + breached and unanswered); the first response is from the customer's first message (the start of
   the first-response clock) to our first answer, in wall-clock time, for the tickets whose clock
   started in the period. With a pipeline chosen, only tickets linked to its leads count; with a
   brand, tickets of that brand's inboxes.
@@ -17,7 +18,7 @@ through the stages.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import (
     Count,
@@ -34,6 +35,7 @@ from django.utils import timezone
 from dashboards.aggregates import Median
 from dashboards.models import StageFlowDay
 from dashboards.period import Scope
+from dashboards.selectors.breached import BreachedFigures
 from dashboards.selectors.people import member_name, member_order, team_members
 from dashboards.selectors.stage_flow import Flow, flow_rows, local_midnight, rolled_through
 from dashboards.tables import Cell, Table
@@ -68,6 +70,7 @@ class TeamRow:
     follow_ups_missed: int = 0
     sla_met: int = 0
     sla_late: int = 0
+    sla_breached: int = 0  # breached now and still unanswered (while the period runs)
     first_responses: int = 0
     median_first_response: dt.timedelta | None = None
 
@@ -84,6 +87,11 @@ class TeamRow:
     def sla_answered(self) -> int:
         return self.sla_met + self.sla_late
 
+    @property
+    def sla_owed(self) -> int:
+        """The answers the SLA judged: given (in time or late) or breached and still owed."""
+        return self.sla_answered + self.sla_breached
+
     def cells(self) -> list:
         return [
             self.name,
@@ -95,7 +103,8 @@ class TeamRow:
             _percent_cell(self.follow_ups_on_time, self.follow_ups_due, good_at=90),
             self.sla_met,
             self.sla_answered,
-            _percent_cell(self.sla_met, self.sla_answered, good_at=90),
+            Cell(self.sla_breached, tone="danger" if self.sla_breached else ""),
+            _percent_cell(self.sla_met, self.sla_owed, good_at=90),
             "—"
             if self.median_first_response is None
             else format_duration(self.median_first_response),
@@ -105,6 +114,18 @@ class TeamRow:
 @dataclass
 class TeamFigures:
     reps: list[TeamRow]
+
+    def with_breached(self, breached: BreachedFigures) -> "TeamFigures":
+        """These figures with the tickets breached right now counted against each assignee's SLA
+        share (the caller passes them only while the period runs): the same tickets the page
+        lists, so a rep with tickets breached for weeks is never "100 % within SLA"."""
+        members = breached.members
+        rows = {row.owner_id: replace(row) for row in self.reps}
+        for owner_id, count in breached.by_assignee.items():
+            if owner_id not in rows:
+                rows[owner_id] = TeamRow(owner_id=owner_id, name=member_name(members, owner_id))
+            rows[owner_id].sla_breached = count
+        return TeamFigures(reps=[rows[pk] for pk in member_order(members, rows)])
 
     def table(self) -> Table:
         return Table(
@@ -119,6 +140,7 @@ class TeamFigures:
                 "On time",
                 "Tickets answered within SLA",
                 "Tickets answered",
+                "Breached, unanswered",
                 "Within SLA",
                 "Median first response",
             ],

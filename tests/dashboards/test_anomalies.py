@@ -330,7 +330,7 @@ def test_the_page_shows_each_flag_with_its_comparison(client, world, time_machin
     add_leads(world, [15, 21, 18, 15, 21, 18, 15, 21, 18, 15, 21, 4])
     sign_in(client, world.manager)
 
-    page = client.get("/dashboard/").content.decode()
+    page = client.get("/dashboard/?tab=trends").content.decode()
     rows = list(
         csv.reader(
             io.StringIO(

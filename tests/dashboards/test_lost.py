@@ -217,7 +217,7 @@ def test_the_csv_exports_and_the_page(client, lost_world):
     by_rep = _csv(client.get("/dashboard/export/lost-by-rep.csv" + query))
     by_reason = _csv(client.get("/dashboard/export/lost.csv" + query))
     by_month = _csv(client.get("/dashboard/export/lost-by-month.csv" + query))
-    page = client.get("/dashboard/" + query).content.decode()
+    page = client.get("/dashboard/" + query + "&tab=lost").content.decode()
 
     assert by_rep == [
         ["Rep", "Lost leads", "Value", "Main reason"],
@@ -237,7 +237,7 @@ def test_the_csv_exports_and_the_page(client, lost_world):
 def test_a_rep_sees_no_by_rep_table(client, lost_world):
     sign_in(client, lost_world.world.rep)
 
-    page = client.get("/dashboard/?period=custom&start=2026-02-01&end=2026-03-31")
+    page = client.get("/dashboard/?period=custom&start=2026-02-01&end=2026-03-31&tab=lost")
 
     assert page.context["lost"].total.count == 2
     assert 'id="lost-reps-title"' not in page.content.decode()

@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from crm.models import Role
+from dashboards.sections import TABS
 from dashboards.selectors.figures import Figures
 from dashboards.views import SECTION_TABLES
 from leads.models import LeadSource
@@ -63,7 +64,7 @@ def test_managers_and_admins_see_the_team_dashboard(client, world, clock, role):
     assert response.status_code == 200
     page = response.content.decode()
     assert "<h1>Dashboard</h1>" in page
-    assert "Open leads by rep" in page
+    assert "Late and getting late, by rep" in page
     assert response.context["scope"].rep is None
     assert 'href="/dashboard/"' in page  # in the navigation
 
@@ -77,11 +78,14 @@ def test_a_rep_sees_only_their_own_numbers(client, world, clock):
     assert response.status_code == 200
     page = response.content.decode()
     assert "<h1>My numbers</h1>" in page
-    assert "Open leads by rep" not in page
     assert response.context["scope"].rep == world.rep
     assert response.context["aging"].totals.total == 1
-    assert [row.name for row in response.context["team"].reps] == [str(world.rep.user)]
     assert str(other_rep.user) not in page
+    team = client.get(URL + "?tab=team")
+    assert [row.name for row in team.context["team"].reps] == [str(world.rep.user)]
+    aging = client.get(URL + "?tab=aging").content.decode()
+    assert "Open leads by rep" not in aging
+    assert str(other_rep.user) not in aging
     assert 'href="/dashboard/"' not in page  # not in a rep's navigation
 
 
@@ -286,11 +290,53 @@ def _busy_day(world, reps, n: int):
                     )
 
 
-def test_the_page_runs_the_same_queries_however_much_data(client, world, clock):
+@pytest.mark.parametrize("tab", [tab.slug for tab in TABS])
+def test_each_tab_runs_the_same_queries_however_much_data(client, world, clock, tab):
     sign_in(client, world.manager)
     _busy_day(world, [world.rep], 1)
-    few = queries_for(client, URL)
+    few = queries_for(client, f"{URL}?tab={tab}")
     more_reps = [MembershipFactory(tenant=world.tenant, role=Role.REP) for _ in range(3)]
     _busy_day(world, [world.rep, *more_reps], 6)
-    assert queries_for(client, URL) == few
-    assert queries_for(client, URL + f"?period=quarter&brand={world.brand.pk}") == few + 1
+    assert queries_for(client, f"{URL}?tab={tab}") == few
+    # The brand filter's own lookup (to name it at the top) is the one query more.
+    assert queries_for(client, f"{URL}?tab={tab}&period=quarter&brand={world.brand.pk}") == few + 1
+
+
+def test_the_first_screen_shows_what_needs_the_manager_and_links_to_the_rest(client, world, clock):
+    lead_for(world, owner=world.rep)
+    response = _get(client, world.manager, "?period=quarter&pipeline=")
+    page = response.content.decode()
+    assert response.context["tab"].slug == "now"
+    for heading in ("Needs you now", "Late and getting late, by rep", "Tickets past their SLA"):
+        assert heading in page
+    # The details live one click away, not on the first screen.
+    for heading in ("Stage conversion", "Lead sources", "Why deals were lost", "Speed to lead"):
+        assert f">{heading}</h2>" not in page
+    links = [url for _, url, _ in response.context["tabs"]]
+    assert all("period=quarter" in url for url in links)
+    assert [url.rsplit("tab=", 1)[1] for url in links] == [tab.slug for tab in TABS]
+    # Changing the period keeps the tab.
+    assert '<input type="hidden" name="tab" value="now">' in page
+
+
+def test_an_unknown_tab_is_the_first_screen(client, world, clock):
+    response = _get(client, world.manager, "?tab=%3Cscript%3E")
+    assert response.status_code == 200
+    assert response.context["tab"].slug == "now"
+
+
+@pytest.mark.parametrize(
+    ("tab", "heading"),
+    [
+        ("aging", "Aging right now"),
+        ("team", "Stage conversion"),
+        ("sources", "Lead sources"),
+        ("lost", "Why deals were lost"),
+        ("trends", "Unusual this period"),
+    ],
+)
+def test_each_tab_shows_its_sections(client, world, clock, tab, heading):
+    response = _get(client, world.manager, f"?tab={tab}")
+    page = response.content.decode()
+    assert heading in page
+    assert 'aria-current="page"' in page

@@ -300,7 +300,7 @@ def test_the_csv_export_writes_the_table(client, sources_world):
 def test_the_page_shows_the_headline_charts_and_tables(client, sources_world):
     sign_in(client, sources_world.world.manager)
 
-    page = client.get("/dashboard/?period=custom&start=2026-02-01&end=2026-03-31")
+    page = client.get("/dashboard/?period=custom&start=2026-02-01&end=2026-03-31&tab=sources")
     html = page.content.decode()
 
     assert page.context["sources"].total.leads == 8

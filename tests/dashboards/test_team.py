@@ -217,9 +217,9 @@ def test_the_team_table(team_world):
     with team_world.active():
         table = team_figures(scope_for(team_world, *PERIOD), now=NOW).table()
     amy = [str(cell) for cell in table.rows[0]]
-    assert amy == ["Amy First", "2", "1", "1", "1", "0", "33%", "1", "3", "33%", "1h 45m"]
+    assert amy == ["Amy First", "2", "1", "1", "1", "0", "33%", "1", "3", "0", "33%", "1h 45m"]
     zoe = [str(cell) for cell in table.rows[1]]
-    assert zoe == ["Zoe Second", "2", "0", "0", "0", "1", "0%", "1", "1", "100%", "1h"]
+    assert zoe == ["Zoe Second", "2", "0", "0", "0", "1", "0%", "1", "1", "0", "100%", "1h"]
 
 
 def test_a_rep_sees_only_their_row(team_world):

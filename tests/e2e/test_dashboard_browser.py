@@ -1,14 +1,18 @@
-"""The dashboard with the demo data in a real browser: a manager lands on it, reads the aging,
-follows a count to the lead list, changes the period; a rep opens their own numbers; both fit a
+"""The dashboard with the demo data in a real browser: a manager lands on what needs them now,
+opens the aging tab and follows a count to the lead list, checks the team's SLA share against the
+breached tickets, changes the period; a rep opens their own numbers; both fit a
 phone."""
 
 import re
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _fits(page, width: int) -> None:
@@ -20,14 +24,31 @@ def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo_with_hi
     sign_in(page, "manager@demo.test")
     assert page.url.endswith("/dashboard/")
     assert page.inner_text("h1") == "Dashboard"
-    for title in ("Aging right now", "Not contacted in time", "Speed to lead", "Team"):
+    # The first screen: what needs the manager now, each block on the screen at once.
+    for title in (
+        "Needs you now",
+        "Late and getting late, by rep",
+        "Not contacted in time",
+        "Tickets past their SLA",
+    ):
         assert page.get_by_text(title, exact=True).first.is_visible()
-    # A chart per pipeline with open leads (the demo's three), and one by rep.
-    assert page.locator("#aging svg.chart-svg").count() == 4
-    red = int(page.locator("#aging .kpi-red strong").inner_text())
+    red = int(page.locator("#now .kpi-red strong").first.inner_text())
     assert red > 0, "the demo has late leads"
+    breached = page.locator(".dash-breached li").count()
+    assert breached > 0, "the demo has tickets past their SLA"
+    assert page.evaluate("document.documentElement.scrollHeight") < 2000  # was about 7,800
     assert page.console_errors == []
     screenshot(page, "dashboard-1280")
+    page.screenshot(path=str(DOCS / "dashboard-now-1280.png"), full_page=True)
+
+    # The details one click away, the tab in the address.
+    page.click(".dash-tabs >> text=Aging")
+    page.wait_for_load_state("networkidle")
+    assert "tab=aging" in page.url
+    assert page.locator("#aging-title").is_visible()
+    # A chart per pipeline with open leads (the demo's three), and one by rep.
+    assert page.locator("#aging svg.chart-svg").count() == 4
+    assert int(page.locator("#aging .kpi-red strong").inner_text()) == red
 
     link = page.locator("#aging table a.tone-red").first
     count = int(link.inner_text())
@@ -35,6 +56,17 @@ def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo_with_hi
     page.wait_for_load_state("networkidle")
     assert "/leads/" in page.url and "aging=red" in page.url
     assert page.locator('tbody.lead[id^="lead-"]').count() == count
+
+    # The team's SLA share counts the tickets past their SLA that the first screen lists.
+    page.goto(f"{page.base}/dashboard/?tab=team")
+    assert page.locator("#speed-title").is_visible()
+    headers = page.locator("#team thead th").all_inner_texts()
+    column = [text.lower() for text in headers].index("breached, unanswered")
+    listed = sum(
+        int(text)
+        for text in page.locator(f"#team tbody tr > :nth-child({column + 1})").all_inner_texts()
+    )
+    assert listed == breached or listed > 10  # the first screen lists up to ten
 
     page.goto(f"{page.base}/dashboard/")
     page.select_option("select[name=period]", "quarter")
@@ -51,6 +83,10 @@ def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo_with_hi
     assert re.search(
         r"Last 12 months \(\w{3} \d{4} – \w{3} \d{4}\)", page.inner_text(".dash-scope")
     )
+    # The tab stays as the period changes.
+    page.click(".dash-tabs >> text=Lead sources")
+    page.wait_for_load_state("networkidle")
+    assert "period=year" in page.url and "tab=sources" in page.url
     # Leads by source, cost and won value by source, and the same two by month.
     assert page.locator("#sources svg.chart-svg").count() == 3
     assert page.console_errors == []
@@ -66,6 +102,10 @@ def test_the_dashboard_fits_a_phone(page_at, demo_with_history):
     _fits(page, 375)
     assert page.console_errors == []
     screenshot(page, "dashboard-375")
+    page.screenshot(path=str(DOCS / "dashboard-now-375.png"), full_page=True)
+    page.click(".dash-tabs >> text=Team")
+    page.wait_for_load_state("networkidle")
+    _fits(page, 375)
 
 
 def test_a_rep_opens_their_own_numbers(page_at, demo_with_history):
@@ -74,6 +114,8 @@ def test_a_rep_opens_their_own_numbers(page_at, demo_with_history):
     page.click("text=My numbers")
     page.wait_for_load_state("networkidle")
     assert page.inner_text("h1") == "My numbers"
+    page.click(".dash-tabs >> text=Aging")
+    page.wait_for_load_state("networkidle")
     assert page.locator("text=Open leads by rep").count() == 0
     assert "Tyler Brooks" not in page.content()  # the other rep
     _fits(page, 375)

@@ -49,6 +49,13 @@ VIEW_ALL = "all"
 VIEW_BREACHED = "breached"
 VIEWS = (VIEW_MINE, VIEW_UNASSIGNED, VIEW_ALL, VIEW_BREACHED)
 
+# Past due and still owed an answer (the ticket_breached index): an answer clears the breach, and
+# while a ticket waits on the customer nothing is owed. The inbox's "SLA breached" view and the
+# dashboard's breached tickets (and its team SLA figure) read this one definition.
+BREACHED_NOW = Q(
+    sla_breached_at__isnull=False, sla_due_at__isnull=False, status__in=ACTIVE_STATUSES
+)
+
 STATUS_ACTIVE = "active"
 STATUS_ANY = "any"
 STATUS_FILTERS = (STATUS_ACTIVE, *TicketStatus.values, STATUS_ANY)
@@ -143,11 +150,7 @@ def _filtered(tickets: QuerySet[Ticket], membership: Membership, query: InboxQue
     elif query.view == VIEW_UNASSIGNED:
         tickets = tickets.filter(assignee__isnull=True)
     elif query.view == VIEW_BREACHED:
-        # Past due and still owed an answer (the ticket_breached index): an answer clears the
-        # breach, and while it waits on the customer nothing is owed.
-        tickets = tickets.filter(
-            sla_breached_at__isnull=False, sla_due_at__isnull=False, status__in=ACTIVE_STATUSES
-        )
+        tickets = tickets.filter(BREACHED_NOW)
     if query.status == STATUS_ACTIVE:
         tickets = tickets.filter(status__in=ACTIVE_STATUSES)
     elif query.status in TicketStatus.values:
