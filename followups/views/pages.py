@@ -550,6 +550,9 @@ def _edit_one(request, follow_up, data) -> None:
     )
 
 
+SERIES_FIELDS = ("subject", "description", "type", "priority", "duration_minutes", "assignee")
+
+
 def _edit_series(request, follow_up, form) -> None:
     """The whole series: its look, its rule and end, and, when this occurrence's time changed,
     every occurrence moved by as much (the series' start moves with it)."""
@@ -565,16 +568,14 @@ def _edit_series(request, follow_up, form) -> None:
         starts_at = dt.datetime.combine(day, after.time().replace(tzinfo=None), tzinfo=zone)
     now = timezone.now()
     reached = follow_up.status == Status.PENDING and follow_up.scheduled_at >= now
+    # What the member changed on this occurrence goes to the whole series; what they left as it
+    # was is not sent, so an occurrence edited on its own ("this one") keeps the rest.
+    changed = {name: data[name] for name in SERIES_FIELDS if data[name] != getattr(follow_up, name)}
     recurrence.series_update(
         tenant=request.tenant,
         actor=request.user,
         series=series,
-        subject=data["subject"],
-        description=data["description"],
-        type=data["type"],
-        priority=data["priority"],
-        duration_minutes=data["duration_minutes"],
-        assignee=data["assignee"],
+        **changed,
         rule=form.rule,
         starts_at=starts_at,
         until=form.repeat_until,

@@ -258,6 +258,27 @@ def test_editing_the_whole_series_from_the_form_changes_its_look_days_and_time(
     assert first.subject == "Weekly check-in"  # the done one stays as it was
 
 
+def test_a_whole_series_edit_sends_only_what_changed_so_this_one_edits_stay(client, world, frozen):
+    series = _weekly(world, count=3)
+    _first, second, third = _rows(world, series)
+    with world.active():
+        recurrence.series_update_one(
+            tenant=world.tenant, actor=world.rep.user, follow_up=second, subject="With the adjuster"
+        )
+    sign_in(client, world.rep)
+    response = client.post(
+        url("edit", third),
+        _form(world, scope="series", priority="high", scheduled_at="2026-03-17T10:00",
+              repeat="weekly", weekdays=["TU"], ends="count", count="3"),
+    )  # fmt: skip
+    assert response.status_code == 302
+    rows = _rows(world, series)
+    assert [(row.subject, row.priority) for row in rows] == [
+        ("Weekly check-in", "high"), ("With the adjuster", "high"), ("Weekly check-in", "high")
+    ]  # fmt: skip
+    assert [row.scheduled_at for row in rows] == [_local(3, 3), _local(3, 10), _local(3, 17)]
+
+
 def test_skipping_a_date_from_the_page_cancels_it_and_it_is_not_made_again(client, world, frozen):
     series = _weekly(world)
     first, second = _rows(world, series)[:2]
