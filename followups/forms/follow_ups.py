@@ -490,7 +490,7 @@ def initial_from_template(template: FollowUpTemplate, *, zone, now: dt.datetime)
 
 SCOPE_CHOICES = [
     ("one", _("This one only")),
-    ("series", _("The whole series (this one and the ones after it not done yet)")),
+    ("series", _("The whole series (every one still to come)")),
 ]
 
 

@@ -19,6 +19,7 @@ SERIES_NEXT = 8
 class TimelineMonth:
     month: dt.date  # its first day, in the reader's zone
     follow_ups: list[FollowUp] = field(default_factory=list)
+    now_before: bool = False  # "now" falls before this month: the line goes above its heading
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ def customer_timeline(
     follow_ups = follow_up_queryset(tenant=tenant).filter(contact=contact)
     rows = list(follow_ups.select_related("series").order_by("-scheduled_at", "-id")[:most])[::-1]
     months: list[TimelineMonth] = []
+    this_month = timezone.localdate(now, zone).replace(day=1)
     marked = False
     for follow_up in rows:
         follow_up.is_first_upcoming = not marked and follow_up.scheduled_at >= now
@@ -55,6 +57,9 @@ def customer_timeline(
         if not months or months[-1].month != local:
             months.append(TimelineMonth(month=local))
         months[-1].follow_ups.append(follow_up)
+        if follow_up.is_first_upcoming and local != this_month and len(months[-1].follow_ups) == 1:
+            months[-1].now_before = True
+            follow_up.is_first_upcoming = False
     return CustomerTimeline(
         months=months,
         total=follow_ups.count(),
