@@ -378,9 +378,11 @@ def test_the_customer_timeline_shows_every_follow_up_in_order_with_now_between(
     assert html.index('id="now"') < html.index("Install day check")
     assert "Booked the inspection" in html and "Someone else" not in html
     panel = client.get(reverse("followups:contact-panel", kwargs={"contact_pk": world.contact.pk}))
-    assert reverse("followups:contact-timeline", kwargs={"contact_pk": world.contact.pk}) in (
-        panel.content.decode()
-    )
+    timeline_url = reverse("followups:contact-timeline", kwargs={"contact_pk": world.contact.pk})
+    assert timeline_url in panel.content.decode()
+    lead = lead_for(world, owner=world.rep)
+    lead_panel = client.get(reverse("followups:lead-panel", kwargs={"lead_pk": lead.pk}))
+    assert timeline_url in lead_panel.content.decode()
 
 
 def test_another_teams_customer_has_no_timeline_here(client, world, other_world):
