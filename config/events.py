@@ -5,6 +5,7 @@ may name every app; an event missing here has no subscribers.
 
 from automation import handlers as automation
 from crm.events import ConsentRecorded, CustomerWrote, NotificationsCreated
+from followups import handlers as followups
 from leads import handlers as leads
 from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteSent
 from messaging import handlers as messaging
@@ -18,6 +19,7 @@ SUBSCRIBERS = {
         automation.sequences_stop_on_won,
     ],
     LeadLost: [
+        followups.follow_ups_close_on_lost,
         automation.lead_lost_triggers_fire,
         automation.update_rhythm_reset,
         automation.sequences_stop_on_lost,

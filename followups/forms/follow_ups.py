@@ -6,9 +6,12 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from crm.kit.forms import MemberChoiceField, TenantFormMixin
+from crm.kit.forms import MemberChoiceField, ServiceErrorsMixin, TenantFormMixin
 from crm.models import Contact, Membership, Tenant
 from followups.models import (
     FollowUp,
@@ -21,6 +24,7 @@ from followups.models import (
 )
 from followups.selectors.lists import FollowUpQuery, follow_up_types
 from followups.selectors.members import assignable_members, default_assignee_scope
+from followups.services.recurrence import WEEKDAYS, recurrence_rule
 from leads.models import Lead
 from tickets.models import Ticket
 
@@ -90,6 +94,12 @@ class FollowUpFilterForm(forms.Form):
     HIDDEN_FIELDS = ("contact", "lead")
 
     def __init__(self, data, *, tenant: Tenant, membership: Membership, members, types):
+        # Without a choice the list shows the member's default scope (a manager: everyone), and
+        # the select must say so: showing "Mine" then would make picking "Mine" do nothing.
+        self.default_assignee = default_assignee_scope(membership)
+        if not (data or {}).get("assignee"):
+            data = data.copy() if data is not None else {}
+            data["assignee"] = self.default_assignee
         super().__init__(data)
         self.membership = membership
         self.fields["type"].queryset = types
@@ -129,7 +139,11 @@ class FollowUpFilterForm(forms.Form):
 
     @property
     def is_narrowed(self) -> bool:
-        return any(value for key, value in self.data.items() if key != "after")
+        return any(
+            value
+            for key, value in self.data.items()
+            if key != "after" and not (key == "assignee" and value == self.default_assignee)
+        )
 
     @property
     def more_is_narrowed(self) -> bool:
@@ -144,6 +158,8 @@ class CompleteForm(forms.Form):
     notes = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # Ticked: the member goes on to the form of the next follow-up with this customer.
+    next_one = forms.BooleanField(required=False, label=_("Schedule the next one"))
 
 
 RESCHEDULE_CHOICES = [
@@ -231,11 +247,130 @@ class SavedFilterForm(forms.Form):
     query = forms.CharField(max_length=1000, required=False)
 
 
+# --- Repeating -----------------------------------------------------------------------------------
+
+REPEAT_CHOICES = [
+    ("", _("Does not repeat")),
+    ("daily", _("Every day")),
+    ("weekly", _("Every week, on the days ticked")),
+    ("monthly", _("Every month, on this day of the month")),
+    ("custom", _("Every few days, weeks or months")),
+]
+UNIT_CHOICES = [("DAILY", _("days")), ("WEEKLY", _("weeks")), ("MONTHLY", _("months"))]
+WEEKDAY_CHOICES = list(
+    zip(
+        WEEKDAYS,
+        (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")),
+        strict=True,
+    )
+)
+END_CHOICES = [
+    ("never", _("Never")),
+    ("until", _("On a date")),
+    ("count", _("After a number of times")),
+]
+
+
+class RepeatForm(forms.Form):
+    """How a follow-up repeats: daily, weekly on some days, monthly on the start's day of the
+    month, or every N days, weeks or months; ending never, on a date, or after N times. The time of
+    day (and, monthly, the day) come from the follow-up's own time. `rule` is the RRULE after
+    cleaning ("" when it does not repeat)."""
+
+    repeat = forms.ChoiceField(choices=REPEAT_CHOICES, required=False, label=_("Repeat"))
+    interval = forms.IntegerField(
+        required=False, min_value=1, max_value=365, initial=2, label=_("Every")
+    )
+    unit = forms.ChoiceField(choices=UNIT_CHOICES, required=False, initial="WEEKLY", label="")
+    weekdays = forms.MultipleChoiceField(
+        choices=WEEKDAY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("On"),
+    )
+    ends = forms.ChoiceField(
+        choices=END_CHOICES, required=False, initial="never", label=_("Ends"), widget=forms.Select
+    )
+    until = forms.DateField(
+        required=False, label=_("Last date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    count = forms.IntegerField(required=False, min_value=1, max_value=500, label=_("Times"))
+
+    rule = ""
+
+    def clean(self):
+        data = super().clean()
+        self.rule = ""
+        repeat = data.get("repeat")
+        start = data.get("scheduled_at")
+        if not repeat or start is None:
+            return data
+        local = timezone.localtime(start)
+        weekdays = data.get("weekdays") or []
+        interval = 1
+        if repeat == "custom":
+            frequency = data.get("unit") or "WEEKLY"
+            interval = data.get("interval")
+            if not interval:
+                self.add_error("interval", gettext("Say how often it repeats."))
+                return data
+        else:
+            frequency = {"daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY"}[repeat]
+        if frequency == "WEEKLY" and not weekdays:
+            weekdays = [WEEKDAYS[local.weekday()]]
+        try:
+            self.rule = recurrence_rule(
+                frequency=frequency,
+                interval=interval,
+                weekdays=weekdays if frequency == "WEEKLY" else (),
+                month_day=local.day if frequency == "MONTHLY" else None,
+            )
+        except ValidationError as error:
+            self.add_error("repeat", error.messages)
+        ends = data.get("ends") or "never"
+        if ends == "until" and not data.get("until"):
+            self.add_error("until", gettext("Pick the last date."))
+        elif ends == "until" and data["until"] < local.date():
+            self.add_error("until", gettext("The last date comes before the first."))
+        if ends == "count" and not data.get("count"):
+            self.add_error("count", gettext("Say how many times."))
+        return data
+
+    @property
+    def repeat_until(self):
+        return self.cleaned_data.get("until") if self.cleaned_data.get("ends") == "until" else None
+
+    @property
+    def repeat_count(self):
+        return self.cleaned_data.get("count") if self.cleaned_data.get("ends") == "count" else None
+
+
+def repeat_initial(series) -> dict:
+    """The repeat fields as a series' rule fills them in (the edit form of an occurrence)."""
+    parts = dict(part.partition("=")[::2] for part in series.rule.upper().split(";") if "=" in part)
+    frequency = parts.get("FREQ", "WEEKLY")
+    interval = int(parts.get("INTERVAL", 1))
+    named = {"DAILY": "daily", "WEEKLY": "weekly", "MONTHLY": "monthly"}
+    repeat = named.get(frequency, "custom") if interval == 1 else "custom"
+    initial = {
+        "repeat": repeat,
+        "interval": interval if interval > 1 else 2,
+        "unit": frequency if frequency in dict(UNIT_CHOICES) else "WEEKLY",
+        "weekdays": [day[-2:] for day in parts["BYDAY"].split(",")] if "BYDAY" in parts else [],
+        "ends": "never",
+    }
+    if series.count:
+        initial |= {"ends": "count", "count": series.count}
+    elif series.until:
+        initial |= {"ends": "until", "until": timezone.localtime(series.until, series.zone).date()}
+    return initial
+
+
 # --- Create ---------------------------------------------------------------------------------------
 
 
-class FollowUpForm(TenantFormMixin, forms.Form):
-    """A new follow-up. The contact is fixed when it was started from a contact, lead or ticket;
+class FollowUpForm(TenantFormMixin, RepeatForm):
+    """A new follow-up, once or repeating (a series whose first occurrence is "When"). The contact is fixed when it was started from a contact, lead or ticket;
     otherwise it is picked from those matching a search (`candidates`)."""
 
     subject = forms.CharField(max_length=200)
@@ -349,3 +484,84 @@ def initial_from_template(template: FollowUpTemplate, *, zone, now: dt.datetime)
         "scheduled_at": dt.datetime.combine(day, at, tzinfo=zone),
         "reminder_offsets": list(template.reminder_offsets),
     }
+
+
+# --- Edit -----------------------------------------------------------------------------------------
+
+SCOPE_CHOICES = [
+    ("one", _("This one only")),
+    ("series", _("The whole series (every one still to come)")),
+]
+
+
+class FollowUpEditForm(ServiceErrorsMixin, TenantFormMixin, RepeatForm):
+    """Edit a follow-up still to do. One that is part of a series asks whether the change is for
+    this occurrence or the whole series (whose timing, the repeat fields, only the latter can
+    change)."""
+
+    subject = forms.CharField(max_length=200, label=_("Subject"))
+    type = forms.ModelChoiceField(
+        queryset=FollowUpType.unscoped.none(), empty_label=None, label=_("Type")
+    )
+    scheduled_at = datetime_local_field(label=_("When"))
+    duration_minutes = forms.TypedChoiceField(choices=DURATIONS, coerce=int, label=_("How long"))
+    priority = forms.ChoiceField(choices=Priority.choices, label=_("Priority"))
+    assignee = MemberChoiceField(
+        queryset=Membership.unscoped.none(), empty_label=None, label=_("Assignee")
+    )
+    description = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Description"),
+    )
+    scope = forms.ChoiceField(
+        choices=SCOPE_CHOICES,
+        required=False,
+        initial="one",
+        widget=forms.RadioSelect,
+        label=_("Change"),
+    )
+
+    def __init__(self, *args, follow_up: FollowUp, **kwargs):
+        series = follow_up.series
+        initial = {
+            "subject": follow_up.subject,
+            "type": follow_up.type_id,
+            "scheduled_at": follow_up.scheduled_at,
+            "duration_minutes": follow_up.duration_minutes,
+            "priority": follow_up.priority,
+            "assignee": follow_up.assignee_id,
+            "description": follow_up.description,
+            "scope": "one",
+            **(repeat_initial(series) if series is not None else {}),
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.follow_up = follow_up
+        self.fields["type"].queryset = FollowUpType.objects.filter(tenant=self.tenant).filter(
+            Q(is_archived=False) | Q(pk=follow_up.type_id)
+        )
+        self.fields["assignee"].queryset = assignable_members(tenant=self.tenant)
+        if follow_up.duration_minutes not in dict(DURATIONS):
+            self.fields["duration_minutes"].choices = sorted(
+                [*DURATIONS, (follow_up.duration_minutes, f"{follow_up.duration_minutes} min")]
+            )
+        if series is None:
+            for name in ("scope", *RepeatForm.base_fields):
+                del self.fields[name]
+        else:
+            self.fields["repeat"].choices = REPEAT_CHOICES[1:]  # a series keeps repeating
+
+    @property
+    def is_series(self) -> bool:
+        return "scope" in self.fields
+
+    @property
+    def whole_series(self) -> bool:
+        return self.is_series and self.cleaned_data.get("scope") == "series"
+
+    def clean(self):
+        if not self.is_series or self.cleaned_data.get("scope") != "series":
+            self.rule = ""  # "this one" leaves the series' timing alone
+            return forms.Form.clean(self)
+        return super().clean()

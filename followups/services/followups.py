@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.kit.formatting import short_datetime
 from crm.models import Contact, Membership, Tenant, User
@@ -343,6 +344,75 @@ def follow_up_set_priority(
     follow_up = _locked(tenant, follow_up)
     follow_up.priority = priority
     follow_up.save(update_fields=["priority", "updated_at"])
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_update(
+    *,
+    tenant: Tenant,
+    actor: User,
+    follow_up: FollowUp,
+    subject: str | None = None,
+    type: FollowUpType | None = None,
+    scheduled_at: dt.datetime | None = None,
+    duration_minutes: int | None = None,
+    priority: str | None = None,
+    assignee: Membership | None = None,
+    description: str | None = None,
+) -> FollowUp:
+    """Edit a follow-up still to do (pending, in progress or missed): the fields given change.
+    A new time moves its reminders (and brings a missed one back to pending); a new assignee is
+    told, as when it is delegated. One timeline entry names what else changed."""
+    follow_up = _locked(tenant, follow_up)
+    if follow_up.status in (Status.COMPLETED, Status.CANCELLED):
+        raise ValidationError(_("A finished follow-up cannot be edited; create a new one."))
+    if subject is not None and not subject.strip():
+        raise ValidationError({"subject": _("A follow-up needs a subject.")})
+    if priority is not None and priority not in Priority.values:
+        raise ValidationError({"priority": _("Choose high, medium or low.")})
+    if type is not None and type.tenant_id != tenant.pk:
+        raise ValidationError({"type": _("Choose a type of this team.")})
+    if duration_minutes is not None:
+        check_slot_length(duration_minutes)
+    if scheduled_at is not None and scheduled_at != follow_up.scheduled_at:
+        follow_up = follow_up_reschedule(
+            tenant=tenant, actor=actor, follow_up=follow_up, scheduled_at=scheduled_at
+        )
+    if assignee is not None and assignee.pk != follow_up.assignee_id:
+        follow_up = follow_up_delegate(
+            tenant=tenant, actor=actor, follow_up=follow_up, assignee=assignee
+        )
+    values = {
+        "subject": subject.strip()[:200] if subject is not None else None,
+        "type": type,
+        "duration_minutes": duration_minutes,
+        "priority": priority,
+        "description": description.strip() if description is not None else None,
+    }
+    changed = [
+        name
+        for name, value in values.items()
+        if value is not None and getattr(follow_up, name) != value
+    ]
+    for name in changed:
+        setattr(follow_up, name, values[name])
+    if changed:
+        follow_up.save(update_fields=[*changed, "updated_at"])
+        words = {
+            "subject": "subject",
+            "type": "type",
+            "duration_minutes": "length",
+            "priority": "priority",
+            "description": "description",
+        }
+        _record(
+            follow_up,
+            "follow_up.edited",
+            f"Follow-up “{follow_up.subject}” edited: {', '.join(words[n] for n in changed)}",
+            actor,
+            changed=changed,
+        )
     return follow_up
 
 

@@ -34,10 +34,8 @@ from followups.services.followups import (
     check_slot_length,
     follow_up_cancel,
     follow_up_create,
-    follow_up_delegate,
-    follow_up_reschedule,
-    follow_up_set_priority,
     follow_up_type_get,
+    follow_up_update,
     lead_next_follow_up_refresh,
 )
 from followups.services.reminders import (
@@ -389,7 +387,6 @@ def series_extend_all(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
 # --- Editing --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def series_update_one(
     *,
     tenant: Tenant,
@@ -401,37 +398,22 @@ def series_update_one(
     duration_minutes: int | None = None,
     priority: str | None = None,
     assignee: Membership | None = None,
+    type: FollowUpType | None = None,
 ) -> FollowUp:
     """Edit "this one": this occurrence only. It stays the occurrence it was (so it is not made
     again, and a whole-series edit later still reaches it while it is pending)."""
-    if scheduled_at is not None and scheduled_at != follow_up.scheduled_at:
-        follow_up = follow_up_reschedule(
-            tenant=tenant, actor=actor, follow_up=follow_up, scheduled_at=scheduled_at
-        )
-    if assignee is not None:
-        follow_up = follow_up_delegate(
-            tenant=tenant, actor=actor, follow_up=follow_up, assignee=assignee
-        )
-    if priority is not None and priority != follow_up.priority:
-        follow_up = follow_up_set_priority(
-            tenant=tenant, actor=actor, follow_up=follow_up, priority=priority
-        )
-    changed = []
-    if subject is not None:
-        if not subject.strip():
-            raise ValidationError({"subject": "A follow-up needs a subject."})
-        follow_up.subject = subject.strip()[:200]
-        changed.append("subject")
-    if description is not None:
-        follow_up.description = description.strip()
-        changed.append("description")
-    if duration_minutes is not None:
-        check_slot_length(duration_minutes)
-        follow_up.duration_minutes = duration_minutes
-        changed.append("duration_minutes")
-    if changed:
-        follow_up.save(update_fields=[*changed, "updated_at"])
-    return follow_up
+    return follow_up_update(
+        tenant=tenant,
+        actor=actor,
+        follow_up=follow_up,
+        subject=subject,
+        description=description,
+        scheduled_at=scheduled_at,
+        duration_minutes=duration_minutes,
+        priority=priority,
+        assignee=assignee,
+        type=type,
+    )
 
 
 @transaction.atomic

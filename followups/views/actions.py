@@ -6,10 +6,15 @@ calendar; the board and the calendar re-read their filters from `next`, the page
 Without JavaScript the form posts, and the browser is sent back to `next` with a message.
 """
 
-from django.core.exceptions import PermissionDenied
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.kit.actions import action_response, run_action
@@ -26,6 +31,7 @@ from followups.models import FollowUp
 from followups.selectors.detail import follow_up_get
 from followups.selectors.members import assignable_members, may_act_on
 from followups.services import followups as services
+from followups.services import recurrence
 from followups.views.common import in_member_zone, mark, params_of
 from followups.views.pages import action_choices, board_context, calendar_context
 
@@ -105,6 +111,10 @@ def follow_up_start(request, follow_up_pk: int):
 @in_member_zone
 @require_POST
 def follow_up_complete(request, follow_up_pk: int):
+    """Complete with an outcome; with "Schedule the next one" ticked, on to the form of the next
+    follow-up with the customer (filled in from this one)."""
+    form = CompleteForm(request.POST)
+
     def perform(follow_up, data):
         services.follow_up_complete(
             tenant=request.tenant,
@@ -114,7 +124,60 @@ def follow_up_complete(request, follow_up_pk: int):
             notes=data["notes"],
         )
 
-    return _act(request, follow_up_pk, CompleteForm(request.POST), perform, "Completed.")
+    follow_up = follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
+    if not may_act_on(request.membership, follow_up):
+        raise PermissionDenied("Only its assignee, its author or a manager can change it.")
+    error = run_action(form, lambda data: perform(follow_up, data))
+    if not error and form.cleaned_data.get("next_one"):
+        messages.success(request, _("Completed. Now schedule the next one."))
+        return _go(request, next_one_url(follow_up.pk))
+    return _respond(request, follow_up, error=error, done="Completed.")
+
+
+def next_one_url(follow_up_pk: int) -> str:
+    return f"{reverse('followups:create')}?{urlencode({'after': follow_up_pk})}"
+
+
+def _go(request, url: str) -> HttpResponse:
+    """A redirect, for htmx too (which would otherwise swap the next page into a row)."""
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@tenant_member_required
+@in_member_zone
+@require_POST
+def follow_up_skip(request, follow_up_pk: int):
+    """Skip this occurrence of its series: it is cancelled and never made again."""
+
+    def perform(follow_up, data):
+        if follow_up.series_id is None or follow_up.occurrence_at is None:
+            raise ValidationError(_("This follow-up does not repeat."))
+        recurrence.series_skip(
+            tenant=request.tenant,
+            actor=request.user,
+            series=follow_up.series,
+            occurrence_at=follow_up.occurrence_at,
+        )
+
+    return _act(request, follow_up_pk, None, perform, _("Skipped that date."))
+
+
+@tenant_member_required
+@in_member_zone
+@require_POST
+def series_end(request, follow_up_pk: int):
+    """End this follow-up's series now: nothing after today is made, its later ones cancelled."""
+
+    def perform(follow_up, data):
+        if follow_up.series_id is None:
+            raise ValidationError(_("This follow-up does not repeat."))
+        recurrence.series_end(tenant=request.tenant, actor=request.user, series=follow_up.series)
+
+    return _act(request, follow_up_pk, None, perform, _("The series ends now."))
 
 
 @tenant_member_required

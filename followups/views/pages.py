@@ -8,10 +8,11 @@ Times are shown and read in the member's own zone (common.in_member_zone).
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.actions import all_errors
@@ -22,11 +23,12 @@ from crm.selectors.contacts import contact_get
 from followups.forms.follow_ups import (
     RESCHEDULE_CHOICES,
     BulkForm,
+    FollowUpEditForm,
     FollowUpForm,
     SavedFilterForm,
     initial_from_template,
 )
-from followups.models import FollowUp, FollowUpTemplate, Outcome, Source
+from followups.models import FollowUp, FollowUpTemplate, Outcome, Source, Status
 from followups.selectors import board as board_selectors
 from followups.selectors import calendar as calendar_selectors
 from followups.selectors import detail as detail_selectors
@@ -46,10 +48,15 @@ from followups.selectors.lists import (
     saved_filter_get,
     saved_filters_for,
 )
-from followups.selectors.members import assignable_members, follow_ups_changeable_by
+from followups.selectors.members import (
+    assignable_members,
+    follow_ups_changeable_by,
+    may_act_on,
+)
+from followups.selectors.timeline import customer_timeline, series_next
 from followups.selectors.widgets import follow_up_timeline, timeline_contact_get, timeline_lead_get
 from followups.services import followups as services
-from followups.services import saved_filters
+from followups.services import recurrence, saved_filters
 from followups.views.common import (
     filter_form,
     in_member_zone,
@@ -262,10 +269,20 @@ def follow_up_board(request):
 
 def detail_context(request, follow_up_pk: int) -> dict:
     detail = detail_selectors.follow_up_detail(tenant=request.tenant, follow_up_id=follow_up_pk)
-    follow_up = mark([detail.follow_up], request, timezone.now())[0]
+    now = timezone.now()
+    follow_up = mark([detail.follow_up], request, now)[0]
+    series = follow_up.series
     return {
         "detail": detail,
         "follow_up": follow_up,
+        "series": series,
+        "series_words": recurrence.series_describe(series) if series else "",
+        "series_next": mark(
+            series_next(tenant=request.tenant, series=series, now=now) if series else [],
+            request,
+            now,
+        ),
+        "is_editable": follow_up.status not in (Status.COMPLETED, Status.CANCELLED),
         "members": assignable_members(tenant=request.tenant),
         "back_url": reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk}),
         **action_choices(),
@@ -301,7 +318,34 @@ def _prefill(request) -> dict:
         contact = lead.contact
     if contact is None and (contact_pk := _pk(request.GET.get("contact"))):
         contact = contact_get(tenant=tenant, contact_id=contact_pk)
+    if contact is None and (previous := _previous(request)) is not None:
+        contact, lead = previous.contact, previous.lead
     return {"contact": contact, "lead": lead, "ticket": ticket}
+
+
+def _previous(request) -> FollowUp | None:
+    """The follow-up a "Schedule the next one" link came from (?after=)."""
+    previous_pk = _pk(request.GET.get("after"))
+    if previous_pk is None:
+        return None
+    return detail_selectors.follow_up_get(tenant=request.tenant, follow_up_id=previous_pk)
+
+
+def _initial_after(previous: FollowUp, *, zone, now) -> dict:
+    """The next follow-up after a completed one: the same subject, type, priority, length and
+    assignee, a week from today at its time of day."""
+    local_time = timezone.localtime(previous.scheduled_at, zone).time()
+    day = timezone.localdate(now, zone) + dt.timedelta(days=7)
+    initial = {
+        "subject": previous.subject,
+        "type": previous.type_id,
+        "priority": previous.priority,
+        "duration_minutes": previous.duration_minutes,
+        "scheduled_at": dt.datetime.combine(day, local_time, tzinfo=zone),
+    }
+    if previous.assignee.is_active:
+        initial["assignee"] = previous.assignee_id
+    return initial
 
 
 def _template(request) -> FollowUpTemplate | None:
@@ -337,6 +381,8 @@ def _initial(request, *, lead, ticket, template, now) -> dict:
     }
     if template is not None:
         initial |= initial_from_template(template, zone=request.zone, now=now)
+    elif (previous := _previous(request)) is not None:
+        initial |= _initial_after(previous, zone=request.zone, now=now)
     return initial
 
 
@@ -367,7 +413,11 @@ def follow_up_create(request):
     prefill = _prefill(request)
     template = _template(request)
     form = _create_form(request, **prefill, template=template, now=now)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.rule:
+        done = _create_series(request, form, template=template)
+        if done is not None:
+            return done
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             follow_up = services.follow_up_create(
@@ -401,6 +451,7 @@ def follow_up_create(request):
     context = {
         **prefill,
         "form": form,
+        "previous": _previous(request),
         "template": template,
         "templates": follow_up_templates(tenant=request.tenant),
         "contact_search": request.GET.get("contact_q", "").strip(),
@@ -408,6 +459,149 @@ def follow_up_create(request):
         "zone": request.zone,
     }
     return render(request, "followups/form.html", context)
+
+
+def _create_series(request, form, *, template):
+    """A repeating follow-up from the create form; None (and the form's errors) if refused."""
+    data = form.cleaned_data
+    try:
+        series = recurrence.series_create(
+            tenant=request.tenant,
+            actor=request.user,
+            subject=data["subject"],
+            contact=data["contact"],
+            assignee=data["assignee"],
+            starts_at=data["scheduled_at"],
+            rule=form.rule,
+            time_zone=request.zone.key,
+            until=form.repeat_until,
+            count=form.repeat_count,
+            type=data["type"],
+            description=data["description"],
+            priority=data["priority"],
+            duration_minutes=data["duration_minutes"],
+            lead=data["lead"],
+            ticket=data["ticket"],
+            reminders=form.reminders,
+        )
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        return None
+    messages.success(
+        request,
+        _("Repeating follow-up “%(subject)s” scheduled: %(rule)s.")
+        % {"subject": series.subject, "rule": recurrence.series_describe(series)},
+    )
+    first = series_next(tenant=request.tenant, series=series, most=1)
+    if safe_next(request) or not first:
+        return redirect(safe_next(request) or reverse("followups:list"))
+    return redirect(reverse("followups:detail", kwargs={"follow_up_pk": first[0].pk}))
+
+
+# --- Edit -----------------------------------------------------------------------------------------
+
+
+@tenant_member_required
+@in_member_zone
+@require_http_methods(["GET", "POST"])
+def follow_up_edit(request, follow_up_pk: int):
+    """Edit a follow-up still to do; one of a series: this one, or the whole series."""
+    follow_up = detail_selectors.follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
+    detail = reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk})
+    if not may_act_on(request.membership, follow_up):
+        raise PermissionDenied(_("Only its assignee, its author or a manager can change it."))
+    if follow_up.status in (Status.COMPLETED, Status.CANCELLED):
+        messages.error(request, _("A finished follow-up cannot be edited; create a new one."))
+        return redirect(detail)
+    form = FollowUpEditForm(request.POST or None, tenant=request.tenant, follow_up=follow_up)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.whole_series:
+                _edit_series(request, follow_up, form)
+            else:
+                _edit_one(request, follow_up, form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            done = _("The whole series changed.") if form.whole_series else _("Saved.")
+            messages.success(request, done)
+            return redirect(detail)
+    context = {
+        "form": form,
+        "follow_up": follow_up,
+        "series_words": recurrence.series_describe(follow_up.series) if form.is_series else "",
+        "zone": request.zone,
+    }
+    return render(request, "followups/edit.html", context)
+
+
+def _edit_one(request, follow_up, data) -> None:
+    services.follow_up_update(
+        tenant=request.tenant,
+        actor=request.user,
+        follow_up=follow_up,
+        subject=data["subject"],
+        type=data["type"],
+        scheduled_at=data["scheduled_at"],
+        duration_minutes=data["duration_minutes"],
+        priority=data["priority"],
+        assignee=data["assignee"],
+        description=data["description"],
+    )
+
+
+SERIES_FIELDS = ("subject", "description", "type", "priority", "duration_minutes", "assignee")
+
+
+def _edit_series(request, follow_up, form) -> None:
+    """The whole series: its look, its rule and end, and, when this occurrence's time changed,
+    every occurrence moved by as much (the series' start moves with it)."""
+    data = form.cleaned_data
+    series = follow_up.series
+    zone = series.zone
+    before = timezone.localtime(follow_up.scheduled_at, zone)
+    after = timezone.localtime(data["scheduled_at"], zone)
+    starts_at = None
+    if before != after:
+        start = timezone.localtime(series.starts_at, zone)
+        day = start.date() + (after.date() - before.date())
+        starts_at = dt.datetime.combine(day, after.time().replace(tzinfo=None), tzinfo=zone)
+    now = timezone.now()
+    reached = follow_up.status == Status.PENDING and follow_up.scheduled_at >= now
+    # What the member changed on this occurrence goes to the whole series; what they left as it
+    # was is not sent, so an occurrence edited on its own ("this one") keeps the rest.
+    changed = {name: data[name] for name in SERIES_FIELDS if data[name] != getattr(follow_up, name)}
+    recurrence.series_update(
+        tenant=request.tenant,
+        actor=request.user,
+        series=series,
+        **changed,
+        rule=form.rule,
+        starts_at=starts_at,
+        until=form.repeat_until,
+        count=form.repeat_count,
+        now=now,
+    )
+    if not reached:
+        # Missed or under way: not one of the series' pending rows to come, so changed here.
+        _edit_one(request, follow_up, data)
+
+
+# --- A customer's timeline ------------------------------------------------------------------------
+
+
+@tenant_member_required
+@in_member_zone
+@require_GET
+def contact_timeline(request, contact_pk: int):
+    """Every follow-up with a customer on one line: what was done, missed and is coming."""
+    contact = timeline_contact_get(tenant=request.tenant, contact_id=contact_pk)
+    now = timezone.now()
+    timeline = customer_timeline(tenant=request.tenant, contact=contact, zone=request.zone, now=now)
+    for month in timeline.months:
+        month.follow_ups[:] = mark(month.follow_ups, request, now)
+    context = {"contact": contact, "timeline": timeline, "now": now}
+    return render(request, "followups/timeline.html", context)
 
 
 def _default_type(tenant):

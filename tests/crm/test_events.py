@@ -26,6 +26,7 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
             "automation.handlers.sequences_stop_on_won",
         ],
         LeadLost: [
+            "followups.handlers.follow_ups_close_on_lost",
             "automation.handlers.lead_lost_triggers_fire",
             "automation.handlers.update_rhythm_reset",
             "automation.handlers.sequences_stop_on_lost",
