@@ -164,7 +164,7 @@ def contact_update(
         timeline_record(
             tenant=tenant,
             kind="contact.updated",
-            summary=_("Details changed: %(changes)s") % {"changes": "; ".join(changes)}[:250],
+            summary=(_("Details changed: %(changes)s") % {"changes": "; ".join(changes)})[:300],
             actor=actor,
             contact=contact,
             detail={"changes": changes},
