@@ -2,8 +2,17 @@
 
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
-from crm.models import Contact, ContactEmail, ContactPhone, PropertyContact, Tenant, TimelineEvent
+from crm.models import (
+    Contact,
+    ContactConsent,
+    ContactEmail,
+    ContactPhone,
+    PropertyContact,
+    Tenant,
+    TimelineEvent,
+)
 from crm.pagination import KeysetPage, keyset_page
 from crm.phones import e164
 from crm.privacy import contact_foreign_keys, rows_pointing_at
@@ -75,17 +84,31 @@ def contact_timeline(*, tenant: Tenant, contact: Contact, limit: int = 50) -> li
     )
 
 
+# What people call the core's rows (the other apps' models are named by their verbose names).
+MERGE_LABELS = {
+    ContactEmail: (_("email address"), _("email addresses")),
+    ContactPhone: (_("phone number"), _("phone numbers")),
+    ContactConsent: (_("consent record"), _("consent records")),
+    PropertyContact: (_("property"), _("properties")),
+}
+
+
 def merge_counts(*, tenant: Tenant, contact: Contact) -> dict[str, int]:
     """How many rows of each kind point at the contact (what merging it into another moves),
-    by the model's plural name: every foreign key to a contact of every app, found by walking
-    the models (crm.privacy.contact_foreign_keys)."""
-    counts: dict[str, int] = {}
+    as "3 leads": every foreign key to a contact of every app, found by walking the models
+    (crm.privacy.contact_foreign_keys)."""
+    counts: dict[type, int] = {}
     for model, model_field in contact_foreign_keys():
         count = rows_pointing_at(model, tenant, **{model_field.name: contact}).count()
         if count:
-            label = str(model._meta.verbose_name_plural)
-            counts[label] = counts.get(label, 0) + count
-    return counts
+            counts[model] = counts.get(model, 0) + count
+    named = {}
+    for model, count in counts.items():
+        one, many = MERGE_LABELS.get(
+            model, (model._meta.verbose_name, model._meta.verbose_name_plural)
+        )
+        named[str(one if count == 1 else many)] = count
+    return named
 
 
 def duplicate_candidates(*, tenant: Tenant, contact: Contact, limit: int = 10) -> list[Contact]:

@@ -257,8 +257,10 @@ def contact_merge_confirm(request, contact_pk: int, other_pk: int):
         }
         for shown in (contact, other)
     ]
+    # The older contact is offered as the one to keep: it usually has the history.
+    keep = min((contact, other), key=lambda shown: (shown.created_at, shown.pk))
     return render(
         request,
         "crm/contacts/merge_confirm.html",
-        {"contact": contact, "other": other, "sides": sides},
+        {"contact": contact, "other": other, "sides": sides, "keep": keep},
     )

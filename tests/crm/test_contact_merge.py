@@ -195,6 +195,9 @@ def test_merge_pages_show_both_contacts_and_merge_on_confirmation(client, world)
     page = client.get(confirm).content.decode()
     assert world.contact.display_name in page and other.display_name in page
     assert "+1 305-555-0188" in page and "Keep this one" in page
+    assert "1 lead" in page and "1 email address" in page
+    # The older contact is offered as the one to keep.
+    assert f'value="{world.contact.pk}" checked' in page
     response = client.post(confirm, {"keep": other.pk})
     assert response.status_code == 302
     assert response.url == reverse("contacts:detail", args=[other.pk])
