@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.forms import ContactEditForm, ContactEmailFormSet, ContactForm, ContactPhoneFormSet
 from crm.kit.access import manager_required
-from crm.permissions import tenant_member_required
+from crm.permissions import MANAGERS, tenant_member_required
 from crm.selectors import contacts as contact_selectors
 from crm.selectors.contacts import contact_get
 from crm.services import contacts as contact_services
@@ -93,6 +93,7 @@ def contact_edit(request, contact_pk: int):
         else:
             if changes:
                 messages.success(request, _("%(name)s updated.") % {"name": contact.display_name})
+            _tell_about_twins(request, contact)
             return redirect("contacts:detail", contact_pk=contact.pk)
     primary = {
         "email": next((i for i, e in enumerate(emails) if e.is_primary), 0),
@@ -113,6 +114,35 @@ def contact_edit(request, contact_pk: int):
         "phone_pairs": _pairs(phone_rows, phones),
     }
     return render(request, "crm/contacts/edit.html", context)
+
+
+def _tell_about_twins(request, contact) -> None:
+    """Another contact with one of these addresses is probably the same person: say so, with
+    the way to merge them for those who may."""
+    twins = [
+        twin
+        for twin in contact_selectors.contacts_matching(
+            tenant=request.tenant,
+            emails=contact.emails.values_list("email", flat=True),
+            phones=contact.phones.values_list("number", flat=True),
+        )
+        if twin.pk != contact.pk
+    ]
+    if not twins:
+        return
+    names = ", ".join(twin.display_name for twin in twins[:3])
+    if request.membership.role in MANAGERS:
+        messages.info(
+            request,
+            _("%(names)s has an address of this contact too: if it is the same person, use Merge.")
+            % {"names": names},
+        )
+    else:
+        messages.info(
+            request,
+            _("%(names)s has an address of this contact too: a manager can merge them.")
+            % {"names": names},
+        )
 
 
 def _pairs(rows, addresses) -> list[tuple]:

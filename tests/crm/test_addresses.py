@@ -115,3 +115,20 @@ def test_the_lead_form_checks_the_postal_code_by_the_tenants_country(client, wor
     assert response.status_code == 302, response.context["form"].errors
     with world.active():
         assert Lead.objects.get().property.postal_code == "3511 AZ"
+
+
+def test_the_portal_address_form_checks_by_the_property_or_tenant_country():
+    from portal.forms.onboarding import AddressForm
+
+    fields = {"address_line1": "Oudegracht 158", "city": "Utrecht", "postal_code": "3511az"}
+    first = AddressForm(fields, country="NL")
+    assert first.is_valid(), first.errors
+    assert first.cleaned_data["postal_code"] == "3511 AZ"
+    assert first.cleaned_data["country"] == "NL"  # a first property is in the tenant's country
+    wrong = AddressForm({**fields, "postal_code": "35"}, country="NL")
+    assert not wrong.is_valid()
+    assert "write it like 1016 GV" in wrong.errors["postal_code"][0]
+    place = Property(country="US", address_line1="1 Main St", city="Miami", postal_code="33145")
+    kept = AddressForm({**fields, "postal_code": "33145-1234", "state": "fl"}, place=place)
+    assert kept.is_valid(), kept.errors
+    assert (kept.cleaned_data["postal_code"], kept.cleaned_data["state"]) == ("33145-1234", "FL")

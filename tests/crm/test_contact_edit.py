@@ -162,3 +162,12 @@ def test_the_inbox_sends_staff_to_the_edit_page():
         assert "{% url 'contacts:edit' contact_pk=ticket.contact_id %}\">add one" in (
             template.read()
         )
+
+
+def test_an_address_another_contact_has_points_to_merge(client, world):
+    twin = factories.ContactFactory(tenant=world.tenant, first_name="Maybe", last_name="Twin")
+    factories.ContactEmailFactory(tenant=world.tenant, contact=twin, email="twin@example.com")
+    sign_in(client, world.manager)
+    data = _form(world, world.contact, **{"emails-1-email": "twin@example.com"})
+    response = client.post(reverse("contacts:edit", args=[world.contact.pk]), data, follow=True)
+    assert "Maybe Twin has an address of this contact too" in response.content.decode()
