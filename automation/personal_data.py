@@ -2,7 +2,14 @@
 status stay, see crm.privacy). Triggers and sequences themselves are the business's, not the
 contact's."""
 
-from crm.privacy import Keep, PersonalModel, register_personal_models
+from automation.services.contact_merge import enrolments_merge
+from crm.privacy import (
+    Keep,
+    MergeRule,
+    PersonalModel,
+    register_merge_rules,
+    register_personal_models,
+)
 
 register_personal_models(
     PersonalModel(
@@ -11,3 +18,6 @@ register_personal_models(
         {"stop_reason": Keep("why the sequence stopped, in the engine's own words")},
     ),
 )
+
+
+register_merge_rules(MergeRule("automation.SequenceEnrolment", "contact", enrolments_merge))

@@ -4,7 +4,7 @@ may name every app; an event missing here has no subscribers.
 """
 
 from automation import handlers as automation
-from crm.events import ConsentRecorded, CustomerWrote, NotificationsCreated
+from crm.events import ConsentRecorded, ContactChanged, CustomerWrote, NotificationsCreated
 from followups import handlers as followups
 from leads import handlers as leads
 from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteSent
@@ -30,6 +30,7 @@ SUBSCRIBERS = {
     EmailBounced: [automation.sequences_stop_on_bounce],
     UpdateIntervalChanged: [automation.update_rhythms_refresh_later],
     ContactUpdateFrequencyChanged: [automation.contact_update_rhythm_reset],
+    ContactChanged: [leads.contact_leads_reindex],
     CustomerWrote: [
         messaging.whatsapp_window_open,
         messaging.keyword_text_act_on,

@@ -45,6 +45,16 @@ class NotificationsCreated:
 
 
 @dataclass(frozen=True)
+class ContactChanged:
+    """Staff changed a contact's name or addresses, or merged another contact into it: what
+    other apps derived from them (a lead's search words) is out of date."""
+
+    tenant: Tenant
+    contact: Contact
+    actor: Any = None
+
+
+@dataclass(frozen=True)
 class ConsentRecorded:
     """A contact's consent on a channel was recorded (an unsubscribe link, STOP, a complaint, a
     staff edit)."""

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from crm.kit.forms import TenantFormMixin
@@ -11,6 +12,7 @@ from crm.models import (
     Expertise,
     Language,
     Membership,
+    PhoneKind,
     Role,
     Tenant,
     TimeOff,
@@ -193,3 +195,46 @@ class ContactForm(TenantFormMixin, forms.Form):
         if not cleaned.get("email") and not cleaned.get("phone"):
             raise ValidationError("Give an email address or a phone number so we can reach them.")
         return cleaned
+
+
+class ContactEditForm(forms.Form):
+    """A contact's name and preferences; its emails and phones are the two formsets below, and
+    which of them is primary is `primary_email` / `primary_phone` (the row's prefix)."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
+    preferred_channel = forms.ChoiceField(label=_("Prefers"), choices=Channel.choices)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    primary_email = forms.CharField(required=False, widget=forms.HiddenInput)
+    primary_phone = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(f) for f in ("first_name", "last_name", "company_name")):
+            raise ValidationError(_("Give a name or a company name."))
+        return cleaned
+
+
+class ContactEmailRowForm(forms.Form):
+    address_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    email = forms.EmailField(label=_("Email"), required=False)
+
+
+class ContactPhoneRowForm(forms.Form):
+    address_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    number = PhoneNumberField(
+        label=_("Phone"),
+        required=False,
+        help_text=_("A local number or one with its country code (+1 305 555 0100)."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=PhoneKind.choices, initial=PhoneKind.MOBILE)
+
+    def __init__(self, *args, region: str = "US", **kwargs):
+        super().__init__(*args, **kwargs)
+        # Numbers typed without a + are read in the tenant's country and stored in E.164.
+        self.fields["number"].region = region
+
+
+ContactEmailFormSet = forms.formset_factory(ContactEmailRowForm, extra=1, can_delete=True)
+ContactPhoneFormSet = forms.formset_factory(ContactPhoneRowForm, extra=1, can_delete=True)

@@ -10,6 +10,7 @@ import zoneinfo
 import pghistory
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from crm.addresses import postal_code_clean, state_clean
 from crm.tenancy.models import TenantOwnedModel
 from crm.validators import validate_weekly_hours
 
@@ -482,6 +484,17 @@ class Property(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.one_line_address
+
+    def clean(self):
+        """The postal code and the state as the property's country writes them (crm.addresses)."""
+        errors = {}
+        for name, check in (("postal_code", postal_code_clean), ("state", state_clean)):
+            try:
+                setattr(self, name, check(self.country, getattr(self, name)))
+            except ValidationError as error:
+                errors[name] = error
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def one_line_address(self) -> str:

@@ -18,12 +18,15 @@ from crm.privacy import (
     ERASED,
     ExportKind,
     Keep,
+    MergeRule,
     PersonalModel,
     Replace,
     Rewrite,
     register_export_kinds,
+    register_merge_rules,
     register_personal_models,
 )
+from crm.services import merge
 
 CHUNK = 500
 
@@ -241,4 +244,14 @@ register_export_kinds(
         ("contact_id", "requested", "how", "status", "handled"),
         _erasure_requests,
     ),
+)
+
+
+# Merging two contacts (crm.services.merge): the core's rows that may not simply move.
+register_merge_rules(
+    MergeRule("crm.ContactEmail", "contact", merge.contact_emails_merge),
+    MergeRule("crm.ContactPhone", "contact", merge.contact_phones_merge),
+    MergeRule("crm.ContactConsent", "contact", merge.contact_consents_merge),
+    MergeRule("crm.PropertyContact", "contact", merge.property_links_merge),
+    MergeRule("crm.ErasureRequest", "contact", merge.erasure_requests_merge),
 )

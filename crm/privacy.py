@@ -10,9 +10,13 @@ The core cannot know the fields of the apps above it, so each app declares its o
   `Rewrite(function)` (row by row, e.g. a timeline detail without its words) or `Keep(reason)`;
   or the rows go (`delete=True`, their `files` first; `deleted_with` when the database cascade
   removes them with another declared model's rows);
-- the export's sections, as `ExportKind`s reading a `DataSubject`.
+- the export's sections, as `ExportKind`s reading a `DataSubject`;
+- what merging two contacts does to its rows, as `MergeRule`s: a foreign key to the contact is
+  moved to the surviving contact by default; a model whose rows may not simply move (a unique
+  constraint on the contact, one row per contact) names the service that combines them.
 
-Each app calls `register_personal_models(...)` and `register_export_kinds(...)` at import.
+Each app calls `register_personal_models(...)`, `register_export_kinds(...)` and
+`register_merge_rules(...)` at import.
 
 crm/services/erasure.py runs the declarations and portal/services/data_export.py writes the sections; a test
 walks every model that reaches a contact and fails on a text field declared neither erased nor kept.
@@ -132,8 +136,36 @@ class ExportKind:
     rows: Callable[[DataSubject], Iterator[tuple]]
 
 
+@dataclass(frozen=True)
+class MergeScope:
+    """Two contacts being merged: `merged`'s rows go to `survivor`, then `merged` is deleted."""
+
+    tenant: Tenant
+    actor: Any
+    survivor: Contact
+    merged: Contact
+
+
+@dataclass(frozen=True)
+class MergeRule:
+    """How merging moves one model's rows that point at the merged contact through `field`,
+    when an UPDATE of the foreign key alone could break a constraint (one row per contact,
+    one per contact and channel...). `merge` is a service: it leaves no row of the model
+    pointing at the merged contact through `field`."""
+
+    model: str  # "app_label.ModelName"
+    field: str  # the foreign key (or one-to-one field) to crm.Contact
+    merge: Callable[[MergeScope], Any]
+    why: str = ""
+
+    @property
+    def model_class(self) -> type[models.Model]:
+        return apps.get_model(self.model)
+
+
 _personal_models: list[PersonalModel] = []
 _export_kinds: list[ExportKind] = []
+_merge_rules: list[MergeRule] = []
 _discovered = False
 
 
@@ -143,6 +175,10 @@ def register_personal_models(*declarations: PersonalModel) -> None:
 
 def register_export_kinds(*kinds: ExportKind) -> None:
     _export_kinds.extend(kinds)
+
+
+def register_merge_rules(*rules: MergeRule) -> None:
+    _merge_rules.extend(rules)
 
 
 def _discover() -> None:
@@ -171,6 +207,88 @@ def export_kinds() -> list[ExportKind]:
     """Every registered section, in no promised order (the export sets its own)."""
     _discover()
     return list(_export_kinds)
+
+
+def merge_rules() -> dict[tuple[type[models.Model], str], MergeRule]:
+    """Every registered merge rule by (model, foreign key name)."""
+    _discover()
+    return {(rule.model_class, rule.field): rule for rule in _merge_rules}
+
+
+def contact_foreign_keys() -> list[tuple[type[models.Model], models.Field]]:
+    """Every foreign key (and one-to-one field) of an installed model that points straight at
+    crm.Contact, in INSTALLED_APPS order: what a merge must move. Audit history rows
+    (django-pghistory) are records of the past and are left as they were."""
+    found = []
+    for model in apps.get_models():
+        if _is_history(model):
+            continue
+        for model_field in model._meta.concrete_fields:
+            if model_field.is_relation and model_field.related_model is Contact:
+                found.append((model, model_field))
+    return found
+
+
+def rows_pointing_at(model: type[models.Model], tenant: Tenant, **lookup) -> models.QuerySet:
+    """The tenant's rows of `model` matching `lookup` (a model without a tenant column: all)."""
+    manager = model._default_manager
+    if any(f.name == "tenant" for f in model._meta.concrete_fields):
+        return manager.filter(tenant=tenant, **lookup)
+    return manager.filter(**lookup)
+
+
+def _unique_sets(model: type[models.Model]) -> list[set[str]]:
+    """The column sets each row must be unique in (fields, unique_together, constraints)."""
+    sets = [{f.name} for f in model._meta.concrete_fields if f.unique and not f.primary_key]
+    sets.extend(set(together) for together in model._meta.unique_together)
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint):
+            names = set(constraint.fields)
+            for expression in constraint.expressions:
+                names.update(_expression_fields(expression))
+            sets.append(names)
+    return sets
+
+
+def _expression_fields(expression) -> set[str]:
+    if isinstance(expression, models.F):
+        return {expression.name}
+    names: set[str] = set()
+    for source in getattr(expression, "get_source_expressions", lambda: [])():
+        names.update(_expression_fields(source))
+    return names
+
+
+def merge_plan() -> list[tuple[type[models.Model], models.Field, MergeRule | None]]:
+    """Each foreign key to a contact with the rule that merges its rows, or None when moving
+    the key is enough (no uniqueness involves it)."""
+    rules = merge_rules()
+    return [
+        (model, model_field, rules.get((model, model_field.name)))
+        for model, model_field in contact_foreign_keys()
+    ]
+
+
+def unmerged_foreign_keys() -> list[str]:
+    """Each foreign key to a contact whose rows a merge could not simply move (a uniqueness
+    involves it) and that no merge rule handles; and each rule naming no such key."""
+    problems = []
+    keys = contact_foreign_keys()
+    for model, model_field, rule in merge_plan():
+        if rule is not None:
+            continue
+        clashing = [names for names in _unique_sets(model) if model_field.name in names]
+        if clashing:
+            problems.append(
+                f"{model._meta.label}.{model_field.name} points at a contact and must be unique"
+                f" with {sorted(clashing[0])}: merging two contacts cannot just move it;"
+                f" register a MergeRule in {_module_of(model)}"
+            )
+    known = {(model, model_field.name) for model, model_field in keys}
+    for (model, name), rule in merge_rules().items():
+        if (model, name) not in known:
+            problems.append(f"merge rule {rule.model}.{name}: not a foreign key to a contact")
+    return problems
 
 
 # Fields that can hold what a person wrote or is called. A field with choices holds one of a

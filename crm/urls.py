@@ -8,6 +8,13 @@ from crm.views import settings as settings_views
 # shell.urls composes (the pages show other apps' panels).
 contact_patterns = [
     path("new/", contacts.contact_create, name="create"),
+    path("<int:contact_pk>/edit/", contacts.contact_edit, name="edit"),
+    path("<int:contact_pk>/merge/", contacts.contact_merge_choose, name="merge"),
+    path(
+        "<int:contact_pk>/merge/<int:other_pk>/",
+        contacts.contact_merge_confirm,
+        name="merge-confirm",
+    ),
     path(
         "<int:contact_pk>/emails/<int:contact_email_pk>/confirm/",
         contacts.contact_email_confirm,

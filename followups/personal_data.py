@@ -2,7 +2,17 @@
 stay, the words go; see crm.privacy). The export has no follow-up section: they are the team's
 own to-do list."""
 
-from crm.privacy import BLANK, ERASED, Keep, PersonalModel, Replace, register_personal_models
+from crm.privacy import (
+    BLANK,
+    ERASED,
+    Keep,
+    MergeRule,
+    PersonalModel,
+    Replace,
+    register_merge_rules,
+    register_personal_models,
+)
+from followups.services.contact_merge import neglect_flags_merge
 
 register_personal_models(
     PersonalModel(
@@ -28,3 +38,6 @@ register_personal_models(
         },
     ),
 )
+
+
+register_merge_rules(MergeRule("followups.NeglectFlag", "contact", neglect_flags_merge))

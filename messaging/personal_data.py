@@ -6,12 +6,15 @@ from crm.privacy import (
     ERASED,
     ExportKind,
     Keep,
+    MergeRule,
     PersonalModel,
     Replace,
     register_export_kinds,
+    register_merge_rules,
     register_personal_models,
 )
 from messaging.models import GONE_OUT_STATUSES, ContactCommsProfile, MessageStatus, OutboundMessage
+from messaging.services.contact_merge import comms_profile_merge
 
 CHUNK = 500
 
@@ -98,4 +101,9 @@ register_export_kinds(
         ("contact_id", "channel", "to", "subject", "text", "status", "sent"),
         _messages,
     ),
+)
+
+
+register_merge_rules(
+    MergeRule("comms.ContactCommsProfile", "contact", comms_profile_merge),
 )

@@ -4,8 +4,16 @@ has their access, insurance answers and the documents staff asked them for (see 
 
 from django.db.models import Q
 
-from crm.privacy import ExportKind, PersonalModel, register_export_kinds, register_personal_models
+from crm.privacy import (
+    ExportKind,
+    MergeRule,
+    PersonalModel,
+    register_export_kinds,
+    register_merge_rules,
+    register_personal_models,
+)
 from portal.models import DocumentRequest, JobInsurance, PortalAccess, SignInChallenge
+from portal.services.contact_merge import portal_access_merge
 
 
 def _sign_in_challenges(scope):
@@ -68,3 +76,6 @@ register_export_kinds(
     ExportKind("insurance", ("job", "is_claim", "carrier", "claim_number", "updated"), _insurance),
     ExportKind("document_requests", ("kind", "note", "requested"), _document_requests),
 )
+
+
+register_merge_rules(MergeRule("portal.PortalAccess", "contact", portal_access_merge))

@@ -2,10 +2,20 @@
 
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
-from crm.models import Contact, ContactEmail, ContactPhone, PropertyContact, Tenant, TimelineEvent
+from crm.models import (
+    Contact,
+    ContactConsent,
+    ContactEmail,
+    ContactPhone,
+    PropertyContact,
+    Tenant,
+    TimelineEvent,
+)
 from crm.pagination import KeysetPage, keyset_page
 from crm.phones import e164
+from crm.privacy import contact_foreign_keys, rows_pointing_at
 
 CONTACTS_PER_PAGE = 50
 
@@ -71,4 +81,69 @@ def contact_timeline(*, tenant: Tenant, contact: Contact, limit: int = 50) -> li
         TimelineEvent.objects.filter(tenant=tenant, contact=contact)
         .select_related("actor")
         .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+# What people call the core's rows (the other apps' models are named by their verbose names).
+MERGE_LABELS = {
+    ContactEmail: (_("email address"), _("email addresses")),
+    ContactPhone: (_("phone number"), _("phone numbers")),
+    ContactConsent: (_("consent record"), _("consent records")),
+    PropertyContact: (_("property"), _("properties")),
+}
+
+
+def merge_counts(*, tenant: Tenant, contact: Contact) -> dict[str, int]:
+    """How many rows of each kind point at the contact (what merging it into another moves),
+    as "3 leads": every foreign key to a contact of every app, found by walking the models
+    (crm.privacy.contact_foreign_keys)."""
+    counts: dict[type, int] = {}
+    for model, model_field in contact_foreign_keys():
+        count = rows_pointing_at(model, tenant, **{model_field.name: contact}).count()
+        if count:
+            counts[model] = counts.get(model, 0) + count
+    named = {}
+    for model, count in counts.items():
+        one, many = MERGE_LABELS.get(
+            model, (model._meta.verbose_name, model._meta.verbose_name_plural)
+        )
+        named[str(one if count == 1 else many)] = count
+    return named
+
+
+def duplicate_candidates(*, tenant: Tenant, contact: Contact, limit: int = 10) -> list[Contact]:
+    """Other contacts that look like the same person: a shared email or phone, or the same
+    first and last name."""
+    emails = list(contact.emails.values_list("email", flat=True))
+    phones = list(contact.phones.values_list("number", flat=True))
+    same = Q(
+        pk__in=ContactEmail.objects.filter(tenant=tenant, email__in=emails).values("contact_id")
+    ) | Q(pk__in=ContactPhone.objects.filter(tenant=tenant, number__in=phones).values("contact_id"))
+    if contact.first_name and contact.last_name:
+        same |= Q(first_name__iexact=contact.first_name, last_name__iexact=contact.last_name)
+    return list(
+        _with_addresses(tenant, Contact.objects.filter(tenant=tenant).filter(same))
+        .exclude(pk=contact.pk)
+        .order_by("last_name", "first_name", "id")[:limit]
+    )
+
+
+def contacts_matching(*, tenant: Tenant, emails=(), phones=()) -> list[Contact]:
+    """Every contact with one of these addresses or E.164 numbers, oldest first, with their
+    addresses: whom a new lead typed with them might be."""
+    emails = [email.strip().lower() for email in emails if email]
+    phones = [e164(number) for number in phones if number]
+    if not emails and not phones:
+        return []
+    by_address = Q(
+        pk__in=ContactEmail.objects.filter(tenant=tenant, email__in=emails).values("contact_id")
+    ) | Q(pk__in=ContactPhone.objects.filter(tenant=tenant, number__in=phones).values("contact_id"))
+    contacts = Contact.objects.filter(tenant=tenant).filter(by_address)
+    return list(_with_addresses(tenant, contacts).order_by("created_at", "id"))
+
+
+def _with_addresses(tenant: Tenant, contacts):
+    return contacts.prefetch_related(
+        Prefetch("emails", queryset=ContactEmail.objects.filter(tenant=tenant)),
+        Prefetch("phones", queryset=ContactPhone.objects.filter(tenant=tenant)),
     )

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.events import ContactChanged, publish
 from crm.models import (
     AddressSource,
     AddressVerification,
@@ -102,6 +103,155 @@ def contact_set_vip(*, tenant: Tenant, actor: User, contact: Contact, is_vip: bo
 
 
 @dataclass(frozen=True)
+class AddressEdit:
+    """One row of the contact form's emails or phones: an address it has (`address_id`) kept,
+    changed or removed, or a new one (`address_id` None). A phone's value is parsed already
+    (forms read it in the tenant's country, crm.forms.ContactEditForm)."""
+
+    address_id: int | None
+    value: object  # an email, or a PhoneNumber
+    is_primary: bool = False
+    kind: str = ""  # a phone's PhoneKind
+    remove: bool = False
+
+
+CONTACT_DETAILS = ("first_name", "last_name", "company_name", "preferred_channel", "language")
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    tenant: Tenant,
+    actor: User,
+    contact: Contact,
+    emails: Iterable[AddressEdit] | None = None,
+    phones: Iterable[AddressEdit] | None = None,
+    **details,
+) -> list[str]:
+    """Staff change a contact's name, preferences, email addresses and phone numbers.
+
+    A new address is staff-typed and counts as verified by them, as on a new contact. A changed
+    address is a different address: it loses the old one's verification (staff confirm it with
+    the Confirm button once they know it is the customer's), so a portal sign-in proved for the
+    old address never opens the portal to the new one. Returns what changed, as the timeline
+    says it."""
+    unknown = set(details) - set(CONTACT_DETAILS)
+    if unknown:
+        raise TypeError(f"Not a contact detail: {', '.join(sorted(unknown))}")
+    contact = Contact.objects.select_for_update().get(tenant=tenant, pk=contact.pk)
+    changes = []
+    for name, value in details.items():
+        value = value.strip() if isinstance(value, str) else value
+        if getattr(contact, name) != value:
+            field = Contact._meta.get_field(name)
+            changes.append(
+                _("%(field)s: “%(old)s” → “%(new)s”")
+                % {
+                    "field": field.verbose_name.capitalize(),
+                    "old": getattr(contact, name),
+                    "new": value,
+                }
+            )
+            setattr(contact, name, value)
+    if details:
+        contact.full_clean(exclude=["tenant", "brand"])
+        contact.save()
+    if emails is not None:
+        changes += _addresses_update(tenant, actor, contact, ContactEmail, list(emails))
+    if phones is not None:
+        changes += _addresses_update(tenant, actor, contact, ContactPhone, list(phones))
+    if changes:
+        timeline_record(
+            tenant=tenant,
+            kind="contact.updated",
+            summary=(_("Details changed: %(changes)s") % {"changes": "; ".join(changes)})[:300],
+            actor=actor,
+            contact=contact,
+            detail={"changes": changes},
+        )
+        publish(ContactChanged(tenant=tenant, contact=contact, actor=actor))
+    return changes
+
+
+def _address_key(model, value) -> str:
+    return e164(value) if model is ContactPhone else str(value).strip().lower()
+
+
+def _addresses_update(tenant, actor, contact, model, edits: list[AddressEdit]) -> list[str]:
+    is_phone = model is ContactPhone
+    what = _("phone") if is_phone else _("email")
+    field = "number" if is_phone else "email"
+    current = {
+        a.pk: a for a in model.objects.select_for_update().filter(tenant=tenant, contact=contact)
+    }
+    kept = [edit for edit in edits if not edit.remove and edit.value]
+    keys = [_address_key(model, edit.value) for edit in kept]
+    if len(keys) != len(set(keys)):
+        raise ValidationError(_("The same %(what)s is listed twice.") % {"what": what})
+    changes = []
+    # Removals first, then changes, then new rows: a number moved from one row to another
+    # never meets itself in the unique constraint.
+    for edit in edits:
+        if edit.address_id is not None and edit.address_id not in current:
+            raise ValidationError(_("That address is no longer on this contact."))
+        if edit.address_id is not None and (edit.remove or not edit.value):
+            address = current.pop(edit.address_id)
+            address.delete()
+            changes.append(
+                _("%(what)s %(address)s removed") % {"what": what, "address": address_text(address)}
+            )
+    rows = []
+    for edit in kept:
+        if edit.address_id is None:
+            continue
+        address = current[edit.address_id]
+        if _address_key(model, getattr(address, field)) != _address_key(model, edit.value):
+            old = address_text(address)
+            setattr(address, field, edit.value)
+            address.source = AddressSource.STAFF
+            address.verified_at, address.verified_how, address.verified_by = None, "", None
+            address.save()
+            changes.append(
+                _("%(what)s %(old)s changed to %(new)s (unverified until confirmed)")
+                % {"what": what, "old": old, "new": address_text(address)}
+            )
+        if is_phone and edit.kind and edit.kind != address.kind:
+            address.kind = edit.kind
+            address.save(update_fields=["kind"])
+        rows.append((edit, address))
+    for edit in kept:
+        if edit.address_id is not None:
+            continue
+        extra = {"kind": edit.kind} if is_phone and edit.kind else {}
+        address = model.objects.create(
+            tenant=tenant,
+            contact=contact,
+            **{field: edit.value},
+            **extra,
+            **_address_arrival(AddressSource.STAFF, actor),
+        )
+        changes.append(
+            _("%(what)s %(address)s added") % {"what": what, "address": address_text(address)}
+        )
+        rows.append((edit, address))
+    _primary_settle(model, tenant, contact, rows)
+    return changes
+
+
+def _primary_settle(model, tenant, contact, rows) -> None:
+    """One primary address per kind: the one ticked, else the one that was, else the first."""
+    chosen = next((address for edit, address in rows if edit.is_primary), None)
+    addresses = list(model.objects.filter(tenant=tenant, contact=contact).order_by("id"))
+    if chosen is None:
+        chosen = next((a for a in addresses if a.is_primary), addresses[0] if addresses else None)
+    for address in addresses:
+        should = chosen is not None and address.pk == chosen.pk
+        if address.is_primary != should:
+            address.is_primary = should
+            address.save(update_fields=["is_primary"])
+
+
+@dataclass(frozen=True)
 class ContactMatch:
     contact: Contact
     created: bool
@@ -144,6 +294,30 @@ def contact_find_or_create(
             **details,
         )
         return ContactMatch(contact, created=True)
+    added = _addresses_learn(tenant, actor, contact, emails, phones, address_source, notify_team)
+    return ContactMatch(contact, created=False, unverified_added=added)
+
+
+@transaction.atomic
+def contact_addresses_learn(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    contact: Contact,
+    emails: Iterable[str] = (),
+    phones: Iterable = (),
+    address_source: str,
+    notify_team: bool = True,
+) -> tuple[str, ...]:
+    """Add to a contact the addresses it does not have yet, unverified whoever typed them (see
+    contact_find_or_create), telling the team. Used when staff say a new lead is this contact's
+    although it was typed with other addresses too."""
+    emails = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+    phones = list({e164(number): number for number in phones if number}.values())
+    return _addresses_learn(tenant, actor, contact, emails, phones, address_source, notify_team)
+
+
+def _addresses_learn(tenant, actor, contact, emails, phones, address_source, notify_team):
     known_emails = set(contact.emails.values_list("email", flat=True))
     known_phones = {e164(n) for n in contact.phones.values_list("number", flat=True)}
     added = []
@@ -163,9 +337,7 @@ def contact_find_or_create(
             )
     if added:
         _tell_team_about_unverified(tenant, actor, contact, added, notify_team)
-    return ContactMatch(
-        contact, created=False, unverified_added=tuple(address_text(a) for a in added)
-    )
+    return tuple(address_text(a) for a in added)
 
 
 def address_text(address: VerifiableAddress) -> str:

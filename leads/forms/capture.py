@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from crm.addresses import CountryAddressMixin, postal_code_label
 from crm.kit.csv_files import MAX_UPLOAD_BYTES
 from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Brand, Membership
@@ -70,7 +71,7 @@ class CaptureFormSettingsForm(TenantFormMixin, forms.ModelForm):
         ).order_by("name")
 
 
-class WebLeadForm(TenantFormMixin, forms.Form):
+class WebLeadForm(CountryAddressMixin, TenantFormMixin, forms.Form):
     """What a visitor fills in on a tenant's website. Every field but the name is optional, as
     long as there is a way to reach them."""
 
@@ -133,6 +134,8 @@ class WebLeadForm(TenantFormMixin, forms.Form):
     def __init__(self, *args, capture_form: LeadCaptureForm, **kwargs):
         super().__init__(*args, **kwargs)
         self.capture_form = capture_form
+        self.address_country = self.tenant.country
+        self.fields["postal_code"].label = postal_code_label(self.tenant.country).capitalize()
         self.token_check: TokenCheck | None = None
         self.fields["phone"] = PhoneNumberField(
             required=False,

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from phonenumber_field.formfields import PhoneNumberField
 
+from crm.addresses import CountryAddressMixin, postal_code_label
 from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Brand, Contact, Membership, Property, PropertyType, Tenant
 from leads.models import CallOutcome, Lead, LeadSource, LeadType, LostReason, Pipeline, Stage
@@ -20,7 +21,7 @@ def _stages(tenant: Tenant):
     )
 
 
-class LeadCreateForm(TenantFormMixin, forms.Form):
+class LeadCreateForm(CountryAddressMixin, TenantFormMixin, forms.Form):
     """A new lead for an existing contact (chosen on their page) or for someone new."""
 
     first_name = forms.CharField(max_length=100, required=False)
@@ -68,6 +69,8 @@ class LeadCreateForm(TenantFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.contact = contact
         self.fields["phone"].region = self.tenant.country
+        self.address_country = self.tenant.country
+        self.fields["postal_code"].label = postal_code_label(self.tenant.country).capitalize()
         self.fields["pipeline"].queryset = configuration_selectors.pipelines_for_tenant(
             tenant=self.tenant
         )

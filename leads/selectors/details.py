@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.models import Tenant, TimelineEvent
-from leads.models import Lead, Payment, Quote, QuoteLine, StageVisit
+from leads.models import Lead, LeadStatus, Payment, Quote, QuoteLine, StageVisit
 from leads.scoring import ScorePart, score_parts
 from leads.selectors.lists import (
     LeadRow,
@@ -79,6 +79,19 @@ def leads_for_contact(*, tenant: Tenant, contact) -> list[Lead]:
     return list(
         lead_queryset(tenant=tenant).filter(contact=contact).order_by("-created_at", "-id")[:50]
     )
+
+
+def open_leads_by_contact(*, tenant: Tenant, contact_ids) -> dict[int, list[Lead]]:
+    """The open leads of each of these contacts, newest first (whom a new lead might join)."""
+    by_contact: dict[int, list[Lead]] = {pk: [] for pk in contact_ids}
+    leads = (
+        Lead.objects.filter(tenant=tenant, contact_id__in=by_contact, status=LeadStatus.OPEN)
+        .select_related("stage", "pipeline")
+        .order_by("-created_at", "-id")
+    )
+    for lead in leads:
+        by_contact[lead.contact_id].append(lead)
+    return by_contact
 
 
 def quote_get(*, tenant: Tenant, lead: Lead, quote_id: int) -> Quote:

@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_from_text
 
+from crm.addresses import postal_code_clean, state_clean
 from crm.kit.csv_files import (
     CsvLayout,
     ImportFileError,
@@ -236,6 +237,15 @@ class RowChecker:
         if not email and not phone:
             reasons.append("neither email nor phone")
 
+        # Checked and written as the business's country writes them (crm.addresses).
+        try:
+            postal_code = postal_code_clean(self.tenant.country, postal_code)
+        except ValidationError as error:
+            reasons.append(error.messages[0])
+        try:
+            state = state_clean(self.tenant.country, state)
+        except ValidationError as error:
+            reasons.append(error.messages[0])
         if any((street, city, state, postal_code)):
             if street and city:
                 row.address = {

@@ -13,7 +13,12 @@ from django.utils import dateformat, timezone
 
 from crm.events import publish
 from crm.models import AddressSource, Brand, Contact, Membership, Property, Tenant, User
-from crm.services.contacts import contact_find_or_create, property_create
+from crm.services.contacts import (
+    contact_addresses_learn,
+    contact_create,
+    contact_find_or_create,
+    property_create,
+)
 from crm.services.timeline import timeline_record
 from leads.events import LeadCreated, LeadStageEntered
 from leads.models import (
@@ -162,6 +167,16 @@ def lead_refresh_search(*, lead: Lead) -> None:
     )
 
 
+def leads_refresh_search_of_contact(*, tenant: Tenant, contact: Contact) -> None:
+    """Re-index every lead of the contact (its name or addresses changed, or a merge brought
+    leads of another contact)."""
+    leads = Lead.objects.filter(tenant=tenant, contact=contact).select_related(
+        "contact", "property"
+    )
+    for lead in leads:
+        lead_refresh_search(lead=lead)
+
+
 EDITABLE_LEAD_FIELDS = (
     "title",
     "property",
@@ -237,13 +252,35 @@ def lead_create_with_contact(
     new_address: dict | None = None,
     source_label: str = "staff",
     address_source: str = AddressSource.STAFF,
+    new_contact: bool = False,
     **lead_fields,
 ) -> Lead:
     """A lead for `contact`, or for the contact these details match (email, E.164 phone), or for
     a new one; a new address becomes a property linked to that contact. The details' email and
     phone came from `address_source` (crm.services.contacts.contact_find_or_create says what a match
-    does with an address it did not know)."""
-    if contact is None:
+    does with an address it did not know).
+
+    Staff who were asked whether the person is a contact we know (leads.views.leads.lead_create)
+    answer with `contact` (yes: the typed addresses it lacks are added, unverified, as for any
+    match) or `new_contact` (no: a new contact, even though another one shares an address)."""
+    if contact is not None:
+        contact_addresses_learn(
+            tenant=tenant,
+            actor=actor,
+            contact=contact,
+            emails=contact_details.get("emails", ()),
+            phones=contact_details.get("phones", ()),
+            address_source=address_source,
+        )
+    elif new_contact:
+        contact = contact_create(
+            tenant=tenant,
+            actor=actor,
+            source=source_label,
+            address_source=address_source,
+            **contact_details,
+        )
+    else:
         contact = contact_find_or_create(
             tenant=tenant,
             actor=actor,

@@ -15,6 +15,7 @@ from crm.kit.access import manager_required
 from crm.kit.actions import all_errors
 from crm.kit.redirects import safe_next
 from crm.permissions import MANAGERS, tenant_member_required
+from crm.selectors import contacts as contact_selectors
 from crm.selectors.contacts import contact_get
 from leads.forms.leads import (
     BulkAssignForm,
@@ -123,35 +124,64 @@ def lead_create(request):
     if contact_pk and str(contact_pk).isdigit():
         contact = contact_get(tenant=tenant, contact_id=int(contact_pk))
     form = LeadCreateForm(request.POST or None, tenant=tenant, contact=contact)
+    matches, new_contact = [], False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        lead = leads.lead_create_with_contact(
-            tenant=tenant,
-            actor=request.user,
-            contact=contact,
-            contact_details={
-                "first_name": data.get("first_name", ""),
-                "last_name": data.get("last_name", ""),
-                "company_name": data.get("company_name", ""),
-                "emails": [data["email"]] if data.get("email") else [],
-                "phones": [data["phone"]] if data.get("phone") else [],
-            },
-            place=data.get("existing_property"),
-            new_address=form.new_address,
-            pipeline=data["pipeline"],
-            lead_type=data["lead_type"],
-            title=data["title"],
-            source=data["source"],
-            cost=data["cost"],
-            estimated_value=data["estimated_value"],
-            brand=data["brand"],
-            owner=data["owner"],
-            note=data["note"],
+        if contact is None:
+            contact, new_contact, matches = _who_is_it(request, data)
+        if contact is not None or new_contact or not matches:
+            lead = leads.lead_create_with_contact(
+                tenant=tenant,
+                actor=request.user,
+                contact=contact,
+                new_contact=new_contact,
+                contact_details={
+                    "first_name": data.get("first_name", ""),
+                    "last_name": data.get("last_name", ""),
+                    "company_name": data.get("company_name", ""),
+                    "emails": [data["email"]] if data.get("email") else [],
+                    "phones": [data["phone"]] if data.get("phone") else [],
+                },
+                place=data.get("existing_property"),
+                new_address=form.new_address,
+                pipeline=data["pipeline"],
+                lead_type=data["lead_type"],
+                title=data["title"],
+                source=data["source"],
+                cost=data["cost"],
+                estimated_value=data["estimated_value"],
+                brand=data["brand"],
+                owner=data["owner"],
+                note=data["note"],
+            )
+            owner = f" and given to {lead.owner.user}" if lead.owner else " (waiting for an owner)"
+            messages.success(request, f"Lead {lead.reference} created{owner}.")
+            return redirect("leads:detail", lead_pk=lead.pk)
+        contact = None
+    if matches:
+        open_leads = details.open_leads_by_contact(
+            tenant=tenant, contact_ids=[match.pk for match in matches]
         )
-        owner = f" and given to {lead.owner.user}" if lead.owner else " (waiting for an owner)"
-        messages.success(request, f"Lead {lead.reference} created{owner}.")
-        return redirect("leads:detail", lead_pk=lead.pk)
-    return render(request, "leads/form.html", {"form": form, "contact": contact})
+        for match in matches:
+            match.open_leads = open_leads[match.pk]
+    context = {"form": form, "contact": contact, "matches": matches}
+    return render(request, "leads/form.html", context)
+
+
+def _who_is_it(request, data) -> tuple:
+    """Whether a new lead typed with an email or phone a contact already has is that person's:
+    (the contact staff said it is, or None; True when they said it is someone else; the
+    contacts to ask about, when they have not answered yet)."""
+    matches = contact_selectors.contacts_matching(
+        tenant=request.tenant,
+        emails=[data["email"]] if data.get("email") else [],
+        phones=[data["phone"]] if data.get("phone") else [],
+    )
+    answer = request.POST.get("same_person", "")
+    if answer == "new":
+        return None, True, matches
+    chosen = next((match for match in matches if str(match.pk) == answer), None)
+    return chosen, False, matches
 
 
 @tenant_member_required

@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from phonenumber_field.formfields import PhoneNumberField
 
+from crm.addresses import CountryAddressMixin
 from crm.models import Channel, Property
 from documents.models import DocumentKind
 from leads.models import Lead
@@ -77,7 +78,7 @@ class CodeEntryForm(forms.Form):
         return code
 
 
-class AddressForm(forms.Form):
+class AddressForm(CountryAddressMixin, forms.Form):
     address_line1 = forms.CharField(label="Street and number", max_length=200)
     address_line2 = forms.CharField(
         label="Apartment, suite (optional)", max_length=200, required=False
@@ -86,7 +87,7 @@ class AddressForm(forms.Form):
     state = forms.CharField(label="State", max_length=64, required=False)
     postal_code = forms.CharField(label="Postal code", max_length=16)
 
-    def __init__(self, *args, place: Property | None = None, **kwargs):
+    def __init__(self, *args, place: Property | None = None, country: str = "US", **kwargs):
         if place is not None:
             kwargs.setdefault(
                 "initial",
@@ -94,6 +95,8 @@ class AddressForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.place = place
+        # A property's own country, or the business's for a first one (crm.addresses).
+        self.address_country = place.country if place is not None else country
         self.fields["address_line1"].widget.attrs["autocomplete"] = "address-line1"
         self.fields["address_line2"].widget.attrs["autocomplete"] = "address-line2"
         self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
@@ -102,13 +105,16 @@ class AddressForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        return {name: (value or "").strip() for name, value in data.items()}
+        data = {name: (value or "").strip() for name, value in data.items()}
+        if self.place is None:
+            data["country"] = self.address_country
+        return data
 
 
 def address_forms(facts: OnboardingFacts, data=None) -> list[AddressForm]:
     """One form per property of theirs; one for a first property when they have none."""
     if not facts.properties:
-        return [AddressForm(data, prefix="new")]
+        return [AddressForm(data, prefix="new", country=facts.contact.tenant.country)]
     return [AddressForm(data, prefix=f"p{place.pk}", place=place) for place in facts.properties]
 
 

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 
 from automation.selectors.sequences import sequences_to_enrol_in
-from crm.permissions import tenant_member_required
+from crm.permissions import MANAGERS, tenant_member_required
 from crm.selectors import contacts as contact_selectors
 from crm.selectors.contacts import contact_get, contact_timeline
 from leads.selectors.details import leads_for_contact
@@ -34,5 +34,6 @@ def contact_detail(request, contact_pk: int):
         "timeline": contact_timeline(tenant=request.tenant, contact=contact),
         "leads": leads_for_contact(tenant=request.tenant, contact=contact),
         "portal_access": portal_access_for_contact(tenant=request.tenant, contact=contact),
+        "can_merge": request.membership.role in MANAGERS,
     }
     return render(request, "crm/contacts/detail.html", context)

@@ -8,7 +8,14 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
-from crm.events import ConsentRecorded, CustomerWrote, NotificationsCreated, publish, subscribers
+from crm.events import (
+    ConsentRecorded,
+    ContactChanged,
+    CustomerWrote,
+    NotificationsCreated,
+    publish,
+    subscribers,
+)
 from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteSent
 from messaging.events import ContactUpdateFrequencyChanged, EmailBounced, UpdateIntervalChanged
 
@@ -37,6 +44,7 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
         EmailBounced: ["automation.handlers.sequences_stop_on_bounce"],
         UpdateIntervalChanged: ["automation.handlers.update_rhythms_refresh_later"],
         ContactUpdateFrequencyChanged: ["automation.handlers.contact_update_rhythm_reset"],
+        ContactChanged: ["leads.handlers.contact_leads_reindex"],
         CustomerWrote: [
             "messaging.handlers.whatsapp_window_open",
             "messaging.handlers.keyword_text_act_on",

@@ -460,3 +460,24 @@ def test_previews_never_imported_are_dropped_after_a_week(world):
         later = lead_import.created_at + dt.timedelta(days=8)
         assert lead_imports.lead_imports_purge_stale(tenant=world.tenant, now=later) == 1
         assert not LeadImport.objects.exists()
+
+
+def test_a_postal_code_or_state_the_country_does_not_write_rejects_the_row(client, world):
+    """The file's ZIP codes and states are checked by the tenant's country (crm.addresses): a
+    row with a bad one is rejected with the reason; a good one is written the standard way."""
+    sign_in(client, world.manager)
+    row = {"First Name": "Zip", "Street": "1 Bay St", "City": "Miami", "State": "FL"}
+    content = _csv(
+        [
+            {**row, "E-mail": "z1@example.com", "Zip": "331012345"},
+            {**row, "E-mail": "z2@example.com", "Zip": "3310"},
+            {**row, "E-mail": "z3@example.com", "Zip": "33101", "State": "Floridaa"},
+        ]
+    )
+    _upload(client, world, content)
+    report = _the_import(world).report
+    reasons = {entry["line"]: entry["reasons"] for entry in report["rejected"]}
+    assert list(reasons) == [3, 4]
+    assert "is not a valid ZIP code" in reasons[3][0]
+    assert "is not a US state" in reasons[4][0]
+    assert report["preview"]["create"] == 1

@@ -258,35 +258,104 @@ def test_the_lead_page_shows_the_bar_the_score_and_the_timeline(client, world):
     assert queries_for(client, url) <= 25
 
 
-def test_creating_a_lead_for_a_known_phone_reuses_the_contact(client, world):
+def _new_lead_form(pipeline, world, **fields) -> dict:
+    return {
+        "first_name": "Same",
+        "last_name": "Person",
+        "address_line1": "12 Palm Ave",
+        "city": "Miami",
+        "state": "FL",
+        "postal_code": "33145",
+        "pipeline": pipeline.pk,
+        "lead_type": "residential",
+        "owner": world.rep.pk,
+        "note": "Called about a leak",
+        **fields,
+    }
+
+
+def test_creating_a_lead_for_a_known_phone_asks_whether_it_is_them(client, world):
+    """A phone a contact already has: the form asks "is this them?" (showing the contact's
+    name, addresses and open leads) instead of silently attaching the lead and dropping the
+    typed name; "Yes" adds the lead to that contact."""
     pipeline = pipeline_for(world.tenant)
+    open_lead = factories.lead_for(world, title="Roof leak")
     with world.active():
         known = world.contact.phones.first().number
+        email = world.contact.emails.first().email
         contacts_before = Contact.objects.count()
     sign_in(client, world.rep)
-    response = client.post(
-        reverse("leads:create"),
-        {
-            "first_name": "Same",
-            "last_name": "Person",
-            "phone": known.as_national,
-            "address_line1": "12 Palm Ave",
-            "city": "Miami",
-            "state": "FL",
-            "postal_code": "33145",
-            "pipeline": pipeline.pk,
-            "lead_type": "residential",
-            "owner": world.rep.pk,
-            "note": "Called about a leak",
-        },
-    )
+    form = _new_lead_form(pipeline, world, phone=known.as_national)
+    response = client.post(reverse("leads:create"), form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Is this them?" in html
+    assert world.contact.display_name in html and email in html
+    assert open_lead.reference in html
+    assert f"Yes, add the lead to {world.contact.display_name}" in html
+    assert "No, this is someone else" in html
+    with world.active():
+        assert Lead.objects.count() == 1  # nothing created yet
+
+    response = client.post(reverse("leads:create"), {**form, "same_person": str(world.contact.pk)})
     assert response.status_code == 302, response.context["form"].errors
     with world.active():
-        lead = Lead.objects.get()
+        lead = Lead.objects.exclude(pk=open_lead.pk).get()
         assert lead.contact_id == world.contact.pk
         assert Contact.objects.count() == contacts_before
         assert lead.property.city == "Miami" and lead.location == "in_state"
         assert lead.timeline.filter(kind="lead.note").exists()
+
+
+def test_no_this_is_someone_else_creates_a_new_contact_with_the_typed_name(client, world):
+    pipeline = pipeline_for(world.tenant)
+    with world.active():
+        known = world.contact.emails.first().email
+        contacts_before = Contact.objects.count()
+    sign_in(client, world.rep)
+    form = _new_lead_form(pipeline, world, email=known, first_name="Other", last_name="Person")
+    response = client.post(reverse("leads:create"), {**form, "same_person": "new"})
+    assert response.status_code == 302
+    with world.active():
+        lead = Lead.objects.get()
+        assert lead.contact_id != world.contact.pk
+        assert lead.contact.display_name == "Other Person"
+        assert lead.contact.emails.get().email == known
+        assert Contact.objects.count() == contacts_before + 1
+
+
+def test_yes_adds_the_typed_addresses_the_contact_lacks_unverified(client, world):
+    pipeline = pipeline_for(world.tenant)
+    with world.active():
+        known = world.contact.phones.first().number
+    sign_in(client, world.rep)
+    form = _new_lead_form(pipeline, world, phone=known.as_national, email="new.address@example.com")
+    response = client.post(reverse("leads:create"), {**form, "same_person": str(world.contact.pk)})
+    assert response.status_code == 302
+    with world.active():
+        added = world.contact.emails.get(email="new.address@example.com")
+        assert not added.is_verified
+
+
+def test_an_answer_naming_a_contact_that_does_not_match_asks_again(client, world):
+    pipeline = pipeline_for(world.tenant)
+    stranger = factories.ContactFactory(tenant=world.tenant)
+    with world.active():
+        known = world.contact.phones.first().number
+    sign_in(client, world.rep)
+    form = _new_lead_form(pipeline, world, phone=known.as_national)
+    response = client.post(reverse("leads:create"), {**form, "same_person": str(stranger.pk)})
+    assert response.status_code == 200
+    assert "Is this them?" in response.content.decode()
+    with world.active():
+        assert not Lead.objects.exists()
+
+
+def test_a_new_phone_creates_the_lead_without_asking(client, world):
+    pipeline = pipeline_for(world.tenant)
+    sign_in(client, world.rep)
+    form = _new_lead_form(pipeline, world, phone="(786) 555-0199")
+    assert client.post(reverse("leads:create"), form).status_code == 302
 
 
 def test_the_create_form_explains_what_is_missing(client, world):

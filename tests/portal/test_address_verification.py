@@ -244,18 +244,18 @@ def test_another_tenants_address_cannot_be_confirmed(client, world, other_world)
 def test_a_staff_lead_for_a_known_email_adds_the_new_phone_unverified(client, world):
     customer = _customer_with(world, email="carla@example.com", phone=None)
     sign_in(client, world.rep)
-    response = client.post(
-        reverse("leads:create"),
-        {
-            "first_name": "Carla",
-            "last_name": "Owens",
-            "email": "carla@example.com",
-            "phone": ATTACKER_PHONE,
-            "pipeline": pipeline_for(world.tenant).pk,
-            "lead_type": "residential",
-            "owner": world.rep.pk,
-        },
-    )
+    form = {
+        "first_name": "Carla",
+        "last_name": "Owens",
+        "email": "carla@example.com",
+        "phone": ATTACKER_PHONE,
+        "pipeline": pipeline_for(world.tenant).pk,
+        "lead_type": "residential",
+        "owner": world.rep.pk,
+    }
+    # Staff are asked whether it is Carla (leads.views.leads.lead_create) and say yes.
+    assert "Is this them?" in client.post(reverse("leads:create"), form).content.decode()
+    response = client.post(reverse("leads:create"), {**form, "same_person": str(customer.pk)})
     assert response.status_code == 302
     with world.active():
         phone = ContactPhone.objects.get(contact=customer)
