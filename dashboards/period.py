@@ -55,6 +55,18 @@ class Scope:
             conditions &= Q(**{f"{via}owner_id": self.rep.pk})
         return conditions
 
+    def ticket_conditions(self, via: str = "") -> Q:
+        """The pipeline (the ticket's lead), brand (its inbox) and rep (its assignee) conditions on
+        tickets, from a related model `via` its ticket path (e.g. "ticket__")."""
+        conditions = Q()
+        if self.pipeline_id is not None:
+            conditions &= Q(**{f"{via}lead__pipeline_id": self.pipeline_id})
+        if self.brand_id is not None:
+            conditions &= Q(**{f"{via}inbox__brand_id": self.brand_id})
+        if self.rep is not None:
+            conditions &= Q(**{f"{via}assignee": self.rep})
+        return conditions
+
     def leads(self) -> QuerySet[Lead]:
         """The tenant's leads in this scope's pipeline, brand and (for a rep) ownership."""
         return Lead.objects.filter(self.lead_conditions(), tenant=self.tenant)

@@ -9,7 +9,7 @@ figure and the list beside it never disagree (a "100 %" next to nine tickets bre
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -52,21 +52,10 @@ class BreachedFigures:
         return f"{reverse('tickets:inbox')}?{urlencode({'view': VIEW_BREACHED})}"
 
 
-def _ticket_conditions(scope: Scope) -> Q:
-    conditions = BREACHED_NOW
-    if scope.pipeline_id is not None:
-        conditions &= Q(lead__pipeline_id=scope.pipeline_id)
-    if scope.brand_id is not None:
-        conditions &= Q(inbox__brand_id=scope.brand_id)
-    if scope.rep is not None:
-        conditions &= Q(assignee=scope.rep)
-    return conditions
-
-
 def breached_figures(scope: Scope, *, now: dt.datetime | None = None) -> BreachedFigures:
     """Two queries on the ticket_breached index plus the member names."""
     now = now or timezone.now()
-    tickets = Ticket.objects.filter(_ticket_conditions(scope), tenant=scope.tenant)
+    tickets = Ticket.objects.filter(BREACHED_NOW, scope.ticket_conditions(), tenant=scope.tenant)
     by_assignee = dict(tickets.values_list("assignee_id").annotate(count=Count("*")).order_by())
     members = team_members(scope)
     oldest = [

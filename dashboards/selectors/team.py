@@ -196,15 +196,8 @@ def team_figures(scope: Scope, *, now: dt.datetime | None = None) -> TeamFigures
         .order_by()
     }
 
-    ticket_conditions = Q()
-    if scope.pipeline_id is not None:
-        ticket_conditions &= Q(ticket__lead__pipeline_id=scope.pipeline_id)
-    if scope.brand_id is not None:
-        ticket_conditions &= Q(ticket__inbox__brand_id=scope.brand_id)
-    if scope.rep is not None:
-        ticket_conditions &= Q(ticket__assignee=scope.rep)
     sla_events = SlaEvent.objects.filter(
-        ticket_conditions,
+        scope.ticket_conditions("ticket__"),
         tenant=tenant,
         occurred_at__gte=scope.start,
         occurred_at__lt=scope.end,
