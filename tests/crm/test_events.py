@@ -8,8 +8,15 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
-from crm.events import ConsentRecorded, CustomerWrote, NotificationsCreated, publish, subscribers
-from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteSent
+from crm.events import (
+    ConsentRecorded,
+    ContactErased,
+    CustomerWrote,
+    NotificationsCreated,
+    publish,
+    subscribers,
+)
+from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteAccepted, QuoteSent
 from messaging.events import ContactUpdateFrequencyChanged, EmailBounced, UpdateIntervalChanged
 
 
@@ -24,15 +31,22 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
             "automation.handlers.stage_triggers_fire",
             "automation.handlers.update_rhythm_reset",
             "automation.handlers.sequences_stop_on_won",
+            "messaging.handlers.stage_messages_cancel",
         ],
         LeadLost: [
             "automation.handlers.lead_lost_triggers_fire",
             "automation.handlers.update_rhythm_reset",
             "automation.handlers.sequences_stop_on_lost",
+            "messaging.handlers.lost_lead_messages_cancel",
         ],
         QuoteSent: ["messaging.handlers.quote_email_schedule"],
+        QuoteAccepted: ["messaging.handlers.quote_follow_ups_cancel"],
         NotificationsCreated: ["messaging.handlers.staff_copies_schedule"],
-        ConsentRecorded: ["automation.handlers.sequences_stop_on_unsubscribe"],
+        ConsentRecorded: [
+            "automation.handlers.sequences_stop_on_unsubscribe",
+            "messaging.handlers.unsubscribed_messages_cancel",
+        ],
+        ContactErased: ["messaging.handlers.erased_contact_messages_cancel"],
         EmailBounced: ["automation.handlers.sequences_stop_on_bounce"],
         UpdateIntervalChanged: ["automation.handlers.update_rhythms_refresh_later"],
         ContactUpdateFrequencyChanged: ["automation.handlers.contact_update_rhythm_reset"],
