@@ -15,6 +15,7 @@ from crm.models import TimelineEvent
 from crm.services.erasure import contact_anonymise
 from leads.models import Lead
 from leads.services.quotes import quote_accept, quote_save_draft, quote_send
+from leads.services.stages import lead_mark_lost, lead_move_to_stage
 from messaging.models import MessageSource, MessageStatus, OutboundMessage
 from messaging.services import outbox
 from messaging.services.keywords import sms_keyword_handle
@@ -154,8 +155,6 @@ def test_moving_on_from_the_stage_cancels_its_messages_when_the_lead_moves(quote
     world, lead, _quote = quoted
 
     with world.active(), time_machine.travel(AFTERNOON + DAY, tick=False):
-        from leads.services.stages import lead_move_to_stage
-
         lead_move_to_stage(
             tenant=world.tenant,
             actor=world.rep.user,
@@ -190,3 +189,19 @@ def test_staff_read_cancelled_with_the_reason_and_local_times_on_the_outbox(quot
     assert "Scheduled for Fri Jun 12, 15:00 EDT" in detail
     assert "UTC" not in detail
     assert "Jun 12, 2026 3:00:00 PM EDT" in detail  # "Send after"
+
+
+def test_losing_the_lead_cancels_what_its_stage_scheduled(quoted):
+    world, lead, _quote = quoted
+
+    with world.active(), time_machine.travel(AFTERNOON + DAY, tick=False):
+        lead_mark_lost(
+            tenant=world.tenant,
+            actor=world.rep.user,
+            lead=Lead.objects.get(pk=lead.pk),
+            reason="competitor",
+        )
+
+    chasers = _chasers(world, lead)
+    assert {m.status for m in chasers} == {MessageStatus.CANCELLED}
+    assert chasers[0].decisions[-1]["reason"] == "Cancelled: the lead was lost"
