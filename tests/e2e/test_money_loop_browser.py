@@ -108,6 +108,7 @@ def test_a_deposit_keeps_the_job_in_production_and_the_final_payment_makes_it_pa
     _open_payment_form(staff)
     expect(staff.get_by_label("Kind of payment")).to_have_value("final")
     expect(staff.get_by_label("Amount")).to_have_value("21800.00")
+    _shot(staff, "money-payment-form-1280")
     _record_payment(staff, "Final payment", None, "Check 2260")
     expect(staff.get_by_text("Payment of $21,800 recorded.")).to_be_visible()
     expect(balance).to_contain_text("paid in full")
