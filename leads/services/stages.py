@@ -72,8 +72,8 @@ def _paid_stage(lead: Lead) -> Stage | None:
 
 
 def _refuse_unpaid(tenant: Tenant, lead: Lead, stage: Stage) -> None:
-    """ "Paid" means paid in full: a job with money still due does not reach its paid stage (or
-    any stage after it) by hand either. The final payment moves it there."""
+    """A paid stage means paid in full: a job with money still due does not reach it (or any stage
+    after it) by hand either. The final payment moves it there."""
     paid_stage = _paid_stage(lead) if stage.pipeline_id == lead.pipeline_id else None
     if paid_stage is None or _order(stage) < _order(paid_stage):
         return
