@@ -120,10 +120,12 @@ def variant_for(
 # --- The decision log ------------------------------------------------------------------------------
 
 
-def _decide(message: OutboundMessage, decision: str, reason: str, at: dt.datetime) -> None:
+def _decide(
+    message: OutboundMessage, decision: str, reason: str, at: dt.datetime, **extra: str
+) -> None:
     message.decisions = [
         *message.decisions,
-        {"at": at.isoformat(), "decision": decision, "reason": reason},
+        {"at": at.isoformat(), "decision": decision, "reason": reason, **extra},
     ]
 
 
@@ -253,14 +255,14 @@ def message_schedule(
         return OutboundMessage.objects.get(tenant=tenant, idempotency_key=idempotency_key)
     verdict = policy.decide(message=message, at=message.send_after, now=now)
     if verdict.may_send_now:
-        # In the business's own time zone, named: staff never read raw UTC.
-        when = (
-            _("now")
-            if message.send_after <= now
-            else _("for %(when)s")
-            % {"when": f"{timezone.localtime(message.send_after, tenant.zone):%a %b %-d, %H:%M %Z}"}
-        )
-        _decide(message, "scheduled", _("Scheduled %(when)s") % {"when": when}, now)
+        # Never raw UTC: the pages show `send_at` in the reader's own zone
+        # (messaging.selectors.outbox.decision_reason); the words keep the business's.
+        if message.send_after <= now:
+            _decide(message, "scheduled", _("Scheduled now"), now)
+        else:
+            local = timezone.localtime(message.send_after, tenant.zone)
+            reason = _("Scheduled for %(when)s") % {"when": f"{local:%a %b %-d, %H:%M %Z}"}
+            _decide(message, "scheduled", reason, now, send_at=message.send_after.isoformat())
     else:
         _apply_verdict(message, verdict, now)
     message.save(update_fields=["status", "send_after", "decisions"])

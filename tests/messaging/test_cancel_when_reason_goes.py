@@ -5,11 +5,13 @@ times the outbox shows them are in the business's time zone, not UTC."""
 
 import datetime as dt
 import html
+import zoneinfo
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.models import TimelineEvent
 from crm.services.erasure import contact_anonymise
@@ -17,6 +19,7 @@ from leads.models import Lead
 from leads.services.quotes import quote_accept, quote_save_draft, quote_send
 from leads.services.stages import lead_mark_lost, lead_move_to_stage
 from messaging.models import MessageSource, MessageStatus, OutboundMessage
+from messaging.selectors.outbox import decision_reason
 from messaging.services import outbox
 from messaging.services.keywords import sms_keyword_handle
 from tests.conftest import sign_in
@@ -205,3 +208,14 @@ def test_losing_the_lead_cancels_what_its_stage_scheduled(quoted):
     chasers = _chasers(world, lead)
     assert {m.status for m in chasers} == {MessageStatus.CANCELLED}
     assert chasers[0].decisions[-1]["reason"] == "Cancelled: the lead was lost"
+
+
+def test_a_scheduled_time_reads_in_the_readers_own_time_zone(quoted):
+    """The words follow the zone the request activated (a user's own, once they set one)."""
+    world, lead, _quote = quoted
+    entry = next(d for d in _chasers(world, lead)[0].decisions if d["decision"] == "scheduled")
+
+    with timezone.override(zoneinfo.ZoneInfo("Europe/Amsterdam")):
+        assert decision_reason(entry) == "Scheduled for Fri Jun 12, 21:00 CEST"
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        assert decision_reason(entry) == "Scheduled for Fri Jun 12, 15:00 EDT"
