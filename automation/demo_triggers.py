@@ -161,7 +161,7 @@ def _stage_triggers(pipeline: Pipeline, stages: list[Stage]) -> list[DemoTrigger
             ),
         ),
         (
-            _moved_on(stages, LeadEvent.PAYMENT_RECORDED),
+            _moved_on(stages, LeadEvent.PAID_IN_FULL),
             "Job paid: thank-you call and review request",
             # No paid customer is left without a follow-up: the owner thanks them in person and
             # asks for the review, wherever the lead has moved on to by then.

@@ -36,6 +36,15 @@ def publish(event: object) -> None:
 
 
 @dataclass(frozen=True)
+class ContactErased:
+    """A contact's personal data was erased (crm.services.erasure.contact_anonymise): nothing
+    scheduled for them may go any more."""
+
+    tenant: Tenant
+    contact: Contact
+
+
+@dataclass(frozen=True)
 class NotificationsCreated:
     """In-app notifications of a kind were created (published after their transaction commits):
     recipients who asked for email/SMS copies of that kind get them."""

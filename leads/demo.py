@@ -22,6 +22,7 @@ from leads.models import (
     LeadType,
     LostReason,
     Payment,
+    PaymentKind,
     PaymentMethod,
     Pipeline,
     Quote,
@@ -339,6 +340,7 @@ def _history_money(tenant, lead: Lead, stage: Stage, entered: dt.datetime) -> No
         Payment.objects.create(
             tenant=tenant,
             lead=lead,
+            kind=PaymentKind.FINAL,
             amount=quote.total,
             method=PaymentMethod.CHECK,
             reference="Demo check",

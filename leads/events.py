@@ -49,3 +49,13 @@ class QuoteSent:
     body_text: str
     idempotency_key: str
     actor: User
+
+
+@dataclass(frozen=True)
+class QuoteAccepted:
+    """The customer accepted a quote: what was scheduled to chase it (the follow-ups of the stage
+    a sent quote moves leads to) has lost its reason. Published before the lead moves on."""
+
+    tenant: Tenant
+    quote: Quote
+    actor: User | None

@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from crm.models import Brand, Contact, Membership, Property, User, audited
 from crm.tenancy.models import TenantOwnedModel
@@ -37,7 +38,9 @@ class LeadEvent(models.TextChoices):
 
     QUOTE_SENT = "quote_sent", "Quote sent"
     QUOTE_ACCEPTED = "quote_accepted", "Quote accepted"
-    PAYMENT_RECORDED = "payment_recorded", "Payment recorded"
+    PAYMENT_RECORDED = "payment_recorded", _("Any payment recorded (a deposit too)")
+    # The job is paid in full and its work is completed (both, in either order).
+    PAID_IN_FULL = "paid_in_full", _("Paid in full, work completed")
     CUSTOMER_REPLIED = "customer_replied", "Customer replied"
     APPOINTMENT_BOOKED = "appointment_booked", "Appointment booked"
     FIRST_TOUCH = "first_touch", "First contact made"
@@ -550,9 +553,21 @@ class PaymentMethod(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class PaymentKind(models.TextChoices):
+    DEPOSIT = "deposit", _("Deposit")
+    PROGRESS = "progress", _("Progress payment")
+    FINAL = "final", _("Final payment")
+
+
 @audited
 class Payment(TenantOwnedModel):
+    """Money the customer paid towards the job: a deposit, progress payments, the final payment.
+    The job's balance is its accepted quotes' total less its payments (leads.selectors.money)."""
+
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="payments")
+    kind = models.CharField(
+        max_length=16, choices=PaymentKind.choices, default=PaymentKind.PROGRESS
+    )
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     method = models.CharField(max_length=16, choices=PaymentMethod.choices)
     reference = models.CharField(max_length=100, blank=True, help_text="Check number, receipt …")

@@ -1,13 +1,24 @@
 """What messaging does when the rest of the app publishes an event (config/events.py
 subscribes these, in order). Each runs inside the publisher's transaction and writes rows only."""
 
-from crm.events import CustomerWrote, NotificationsCreated
+from django.utils.translation import gettext as _
+
+from crm.events import ConsentRecorded, ContactErased, CustomerWrote, NotificationsCreated
+from crm.models import Channel, ConsentStatus
 from crm.services.timeline import timeline_record
-from leads.events import QuoteSent
-from messaging.models import MessageChannel, MessageSource, MessageTemplate
+from leads.events import LeadLost, LeadStageEntered, QuoteAccepted, QuoteSent
+from leads.models import LeadEvent
+from messaging.models import (
+    MessageChannel,
+    MessageSource,
+    MessageTemplate,
+    OutboundMessage,
+    Purpose,
+)
 from messaging.services import contact_comms, staff_notifications
 from messaging.services.keywords import sms_keyword_handle
-from messaging.services.outbox import message_schedule
+from messaging.services.outbox import message_schedule, messages_cancel_pending
+from messaging.services.policy import ANSWERS_TO_THE_CUSTOMER
 
 # The template key the quote email stands for (see quote_email_schedule).
 QUOTE_SENT_TEMPLATE = "quote-sent"
@@ -70,3 +81,79 @@ def keyword_text_act_on(event: CustomerWrote) -> None:
             contact=event.contact,
             detail={"ticket": event.ticket_id, "keyword": keyword},
         )
+
+
+# --- Cancelled when the reason goes ----------------------------------------------------------------
+# A message scheduled for a reason that has gone is cancelled at once, with the reason in words, so
+# staff never see it as "Scheduled" (the send-time checks stay as the last guard).
+
+
+def _stage_bound(event) -> object:
+    """The lead's pending trigger messages that go only while the lead is in their stage."""
+    return OutboundMessage.objects.filter(
+        tenant=event.tenant,
+        lead=event.lead,
+        source=MessageSource.TRIGGER,
+        trigger_stage__isnull=False,
+        trigger_step__only_while_in_stage=True,
+    )
+
+
+def stage_messages_cancel(event: LeadStageEntered) -> None:
+    """The lead left a stage: what that stage's triggers scheduled "while in the stage" ends."""
+    messages_cancel_pending(
+        tenant=event.tenant,
+        messages=_stage_bound(event).exclude(trigger_stage=event.stage),
+        reason=_("the lead moved on to “%(stage)s”") % {"stage": event.stage.name},
+    )
+
+
+def lost_lead_messages_cancel(event: LeadLost) -> None:
+    messages_cancel_pending(
+        tenant=event.tenant, messages=_stage_bound(event), reason=_("the lead was lost")
+    )
+
+
+def quote_follow_ups_cancel(event: QuoteAccepted) -> None:
+    """The quote is accepted: the reminders the quote-sent stage scheduled to chase it go
+    nowhere (whether or not the lead moves on, and whatever "only while in the stage" says)."""
+    quote = event.quote
+    messages_cancel_pending(
+        tenant=event.tenant,
+        messages=OutboundMessage.objects.filter(
+            tenant=event.tenant,
+            lead=quote.lead,
+            source=MessageSource.TRIGGER,
+            trigger_stage__moves_on=LeadEvent.QUOTE_SENT,
+        ),
+        reason=_("quote %(quote)s was accepted") % {"quote": quote.reference},
+    )
+
+
+def unsubscribed_messages_cancel(event: ConsentRecorded) -> None:
+    """Consent withdrawn on a channel (a STOP text, the portal, staff) cancels what was scheduled
+    for the contact on it; "job messages only" cancels the marketing ones. The answer to the STOP
+    itself still goes."""
+    if event.status == ConsentStatus.WITHDRAWN:
+        what = _("%(channel)s consent withdrawn (%(source)s)")
+        messages = OutboundMessage.objects.filter(tenant=event.tenant)
+    elif event.status == ConsentStatus.NO_MARKETING:
+        what = _("%(channel)s marketing consent withdrawn (%(source)s)")
+        messages = OutboundMessage.objects.filter(tenant=event.tenant, purpose=Purpose.MARKETING)
+    else:
+        return
+    messages_cancel_pending(
+        tenant=event.tenant,
+        messages=messages.filter(contact=event.contact, channel=event.channel).exclude(
+            source__in=ANSWERS_TO_THE_CUSTOMER
+        ),
+        reason=what % {"channel": Channel(event.channel).label, "source": event.source},
+    )
+
+
+def erased_contact_messages_cancel(event: ContactErased) -> None:
+    messages_cancel_pending(
+        tenant=event.tenant,
+        messages=OutboundMessage.objects.filter(tenant=event.tenant, contact=event.contact),
+        reason=_("the contact was erased"),
+    )

@@ -33,6 +33,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.events import ContactErased, publish
 from crm.models import (
     Contact,
     ContactEmail,
@@ -276,6 +277,7 @@ def contact_anonymise(
     request.handled_at = now
     request.note = " ".join(note.split())[:NOTE_MAX]
     request.save()
+    publish(ContactErased(tenant=tenant, contact=contact))
     timeline_record(
         tenant=tenant,
         kind="contact.erased",

@@ -6,8 +6,9 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from leads.models import MONEY, LostReason, PaymentMethod, Quote
+from leads.models import MONEY, LostReason, PaymentKind, PaymentMethod, Quote
 
 QUOTE_VALID_DAYS = 30
 MAX_QUOTE_LINES = 100
@@ -123,6 +124,12 @@ def quote_line_formset(
 
 
 class PaymentForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=PaymentKind.choices,
+        initial=PaymentKind.PROGRESS,
+        label=_("Kind of payment"),
+        help_text=_("A final payment settles the balance; the job is then paid in full."),
+    )
     amount = forms.DecimalField(min_value=Decimal("0.01"), **MONEY)
     method = forms.ChoiceField(choices=PaymentMethod.choices)
     reference = forms.CharField(

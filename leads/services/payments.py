@@ -1,17 +1,48 @@
-"""Payments recorded against a lead's quotes."""
+"""Payments recorded against a job: a deposit, progress payments, the final payment.
+
+The job's amount due is its accepted quotes' total; a payment never takes the balance below zero
+(an over-payment is refused with the balance in words), and a final payment settles it. "Paid"
+means paid in full: only then, and once the work is completed, does the job move to its paid
+stage (whose triggers thank the customer and ask for the review)."""
 
 import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.kit.formatting import money
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
-from leads.models import Lead, LeadEvent, LeadStatus, Payment
+from leads.models import Lead, LeadEvent, LeadStatus, Payment, PaymentKind
+from leads.selectors.money import JobBalance, lead_balance
 from leads.services.notices import lead_owner_notify
-from leads.services.stages import lead_handle_event, lead_locked
+from leads.services.stages import lead_handle_event, lead_locked, lead_paid_in_full_move_on
+
+
+def _check_amount(tenant: Tenant, balance: JobBalance, amount: Decimal, kind: str) -> None:
+    currency = tenant.currency
+    if balance.paid_in_full:
+        raise ValidationError(_("This job is paid in full: there is nothing left to pay."))
+    if balance.balance is None:
+        return  # no accepted quote: the amount due is not known, any payment counts
+    if amount > balance.balance:
+        raise ValidationError(
+            _(
+                "%(amount)s is more than the balance of %(balance)s. Record at most the balance "
+                "(refund or credit the difference outside Threadline)."
+            )
+            % {"amount": money(amount, currency), "balance": money(balance.balance, currency)}
+        )
+    if kind == PaymentKind.FINAL and amount != balance.balance:
+        raise ValidationError(
+            _(
+                "A final payment settles the balance of %(balance)s. Record a smaller amount "
+                "as a progress payment."
+            )
+            % {"balance": money(balance.balance, currency)}
+        )
 
 
 @transaction.atomic
@@ -24,13 +55,19 @@ def payment_record(
     method: str,
     received_on: dt.date,
     reference: str = "",
+    kind: str = PaymentKind.PROGRESS,
 ) -> Payment:
     lead = lead_locked(lead)
     if lead.status != LeadStatus.WON:
-        raise ValidationError("Payments are recorded against a won lead.")
+        raise ValidationError(_("Payments are recorded against a won lead."))
+    if kind not in PaymentKind.values:
+        raise ValidationError(_("Pick the kind of payment."))
+    before = lead_balance(tenant=tenant, lead=lead)
+    _check_amount(tenant, before, amount, kind)
     payment = Payment(
         tenant=tenant,
         lead=lead,
+        kind=kind,
         amount=amount,
         method=method,
         received_on=received_on,
@@ -39,20 +76,35 @@ def payment_record(
     )
     payment.full_clean(exclude=["tenant", "lead"])
     payment.save()
+    after = lead_balance(tenant=tenant, lead=lead)
+    currency = tenant.currency
+    summary = _("%(kind)s of %(amount)s recorded (%(method)s)") % {
+        "kind": payment.get_kind_display(),
+        "amount": money(amount, currency),
+        "method": payment.get_method_display(),
+    }
+    if after.paid_in_full:
+        summary += _(": paid in full")
+    elif after.balance is not None:
+        summary += _(": %(balance)s left to pay") % {"balance": money(after.balance, currency)}
     timeline_record(
         tenant=tenant,
         kind="payment.recorded",
-        summary=f"Payment of {tenant.currency} {amount:,.2f} recorded ({payment.get_method_display()})",
+        summary=summary[:300],
         actor=actor,
         lead=lead,
-        detail={"amount": str(amount), "method": method},
+        detail={"amount": str(amount), "method": method, "kind": kind},
     )
+    # A stage an admin set to follow any payment ("Deposit received") still works.
     lead_handle_event(tenant=tenant, lead=lead, event=LeadEvent.PAYMENT_RECORDED, actor=actor)
+    if after.paid_in_full:
+        lead_paid_in_full_move_on(tenant=tenant, lead=lead, actor=actor)
     if lead.owner is not None and lead.owner.user_id != actor.pk:
         lead_owner_notify(
             tenant,
             lead,
-            f"Payment received from {lead.contact.display_name}: {money(amount, tenant.currency)}",
+            _("Payment received from %(name)s: %(amount)s")
+            % {"name": lead.contact.display_name, "amount": money(amount, currency)},
             kind="payment_received",
         )
     return payment

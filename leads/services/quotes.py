@@ -12,7 +12,7 @@ from crm.events import publish
 from crm.models import NotificationLevel, Tenant, User
 from crm.selectors.brands import sending_brand
 from crm.services.timeline import timeline_record
-from leads.events import QuoteSent
+from leads.events import QuoteAccepted, QuoteSent
 from leads.models import Lead, LeadEvent, LeadStatus, LostReason, Quote, QuoteLine, QuoteStatus
 from leads.quote_links import quote_public_url
 from leads.services.activity import lead_record_touch
@@ -181,6 +181,7 @@ def quote_accept(*, tenant: Tenant, quote: Quote, signed_name: str) -> Quote:
         lead=lead,
         customer_visible=True,
     )
+    publish(QuoteAccepted(tenant=tenant, quote=quote, actor=None))
     if lead.status == LeadStatus.LOST:
         lead_reopen(tenant=tenant, actor=None, lead=lead)
     moved = lead_handle_event(tenant=tenant, lead=lead, event=LeadEvent.QUOTE_ACCEPTED)

@@ -8,12 +8,24 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.events import publish
+from crm.kit.formatting import money
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
 from leads.events import LeadLost, LeadStageEntered
-from leads.models import Lead, LeadEvent, LeadStatus, LostReason, Pipeline, Stage, StageVisit
+from leads.models import (
+    Lead,
+    LeadEvent,
+    LeadStatus,
+    LostReason,
+    Phase,
+    Pipeline,
+    Stage,
+    StageVisit,
+)
+from leads.selectors.money import lead_balance
 from leads.services.priorities import lead_rescore
 
 
@@ -33,6 +45,51 @@ def lead_locked(lead: Lead) -> Lead:
         .select_related("stage", "pipeline", "contact", "owner__user", "source", "property")
         .get(tenant_id=lead.tenant_id, pk=lead.pk)
     )
+
+
+def _order(stage: Stage) -> tuple[int, int]:
+    return (stage.position, stage.pk)
+
+
+def _live_stages(lead: Lead):
+    return Stage.objects.filter(
+        tenant_id=lead.tenant_id, pipeline_id=lead.pipeline_id, is_archived=False, is_lost=False
+    ).order_by("position", "id")
+
+
+def work_completed(lead: Lead, stage: Stage | None = None) -> bool:
+    """The job's work is done when it stands at (or past) the last production stage of its
+    pipeline; a pipeline without production stages has no work to wait for."""
+    stage = stage or lead.stage
+    last_production = _live_stages(lead).filter(phase=Phase.PRODUCTION).last()
+    if last_production is None:
+        return True
+    return stage is not None and not stage.is_lost and _order(stage) >= _order(last_production)
+
+
+def _paid_stage(lead: Lead) -> Stage | None:
+    return _live_stages(lead).filter(moves_on=LeadEvent.PAID_IN_FULL).first()
+
+
+def _refuse_unpaid(tenant: Tenant, lead: Lead, stage: Stage) -> None:
+    """A paid stage means paid in full: a job with money still due does not reach it (or any stage
+    after it) by hand either. The final payment moves it there."""
+    paid_stage = _paid_stage(lead) if stage.pipeline_id == lead.pipeline_id else None
+    if paid_stage is None or _order(stage) < _order(paid_stage):
+        return
+    balance = lead_balance(tenant=tenant, lead=lead)
+    if balance.balance:
+        raise ValidationError(
+            _(
+                "%(lead)s still has %(balance)s to pay: record the payment and it moves to "
+                "“%(stage)s” by itself once the work is completed."
+            )
+            % {
+                "lead": lead.reference,
+                "balance": money(balance.balance, tenant.currency),
+                "stage": paid_stage.name,
+            }
+        )
 
 
 @transaction.atomic
@@ -60,6 +117,7 @@ def lead_move_to_stage(
         raise ValidationError("Use “Mark lost” to close a lead: it asks for the reason.")
     if lead.stage_id == stage.pk:
         return lead
+    _refuse_unpaid(tenant, lead, stage)
     previous = lead.stage
     StageVisit.objects.filter(tenant=tenant, lead=lead, left_at__isnull=True).update(
         left_at=now, left_by=actor
@@ -112,7 +170,32 @@ def lead_move_to_stage(
             tenant=tenant, lead=lead, stage=stage, previous_stage=previous, actor=actor
         )
     )
+    # Paid before the work was done: now that it is, the job moves on to its paid stage.
+    if (
+        stage.moves_on != LeadEvent.PAID_IN_FULL
+        and lead.status == LeadStatus.WON
+        and work_completed(lead, stage)
+        and lead_balance(tenant=tenant, lead=lead).paid_in_full
+        and lead_handle_event(
+            tenant=tenant, lead=lead, event=LeadEvent.PAID_IN_FULL, actor=actor, now=now
+        )
+    ):
+        lead = lead_locked(lead)
     return lead
+
+
+@transaction.atomic
+def lead_paid_in_full_move_on(
+    *, tenant: Tenant, lead: Lead, actor: User | None, now: dt.datetime | None = None
+) -> bool:
+    """The job is paid in full: to its paid stage if the work is completed, else it waits (the
+    move into the last production stage brings it there)."""
+    lead = lead_locked(lead)
+    if not work_completed(lead):
+        return False
+    return lead_handle_event(
+        tenant=tenant, lead=lead, event=LeadEvent.PAID_IN_FULL, actor=actor, now=now
+    )
 
 
 def next_stage(lead: Lead) -> Stage | None:

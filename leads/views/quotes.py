@@ -9,12 +9,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.kit.formatting import money
 from crm.permissions import tenant_member_required
 from leads.forms.quotes import PaymentForm, QuoteForm, quote_line_formset
-from leads.models import Lead, Quote, QuoteStatus
+from leads.models import Lead, PaymentKind, Quote, QuoteStatus
 from leads.permissions import ensure_may_act_on, may_act_on
 from leads.quote_links import quote_public_url
 from leads.selectors import details, lists
+from leads.selectors.money import balance_of
 from leads.services import payments, quotes
-from leads.templatetags.quote_tags import payment_summary
 
 
 def _lead_for_action(request, lead_pk: int) -> Lead:
@@ -135,8 +135,12 @@ def quote_send(request, lead_pk: int, quote_pk: int):
 def payment_create(request, lead_pk: int):
     lead = _lead_for_action(request, lead_pk)
     detail = details.lead_detail(tenant=request.tenant, lead_id=lead.pk)
-    summary = payment_summary(detail.quotes, detail.paid_total)
-    initial = {"amount": summary.balance_due} if summary.balance_due else {}
+    summary = balance_of(detail.quotes, detail.payments)
+    # A first payment is usually the deposit; a later one, often the rest of the balance.
+    if not detail.payments:
+        initial = {"kind": PaymentKind.DEPOSIT}
+    else:
+        initial = {"kind": PaymentKind.FINAL, "amount": summary.balance} if summary.balance else {}
     form = PaymentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

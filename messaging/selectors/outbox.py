@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact, Tenant
@@ -83,10 +84,24 @@ class Decision:
     reason: str
 
 
+def decision_reason(entry: dict) -> str:
+    """A decision's words for the reader: a time it names is in the current time zone (the
+    user's, else the business's), never UTC."""
+    send_at = entry.get("send_at")
+    if entry.get("decision") == "scheduled" and send_at:
+        local = timezone.localtime(dt.datetime.fromisoformat(send_at))
+        return _("Scheduled for %(when)s") % {"when": f"{local:%a %b %-d, %H:%M %Z}"}
+    return entry.get("reason", "")
+
+
+def latest_decision_reason(message: OutboundMessage) -> str:
+    return decision_reason(message.decisions[-1]) if message.decisions else ""
+
+
 def message_decisions(message: OutboundMessage) -> list[Decision]:
     """The message's decision log, oldest first, with real datetimes for display."""
     return [
-        Decision(dt.datetime.fromisoformat(entry["at"]), entry["decision"], entry["reason"])
+        Decision(dt.datetime.fromisoformat(entry["at"]), entry["decision"], decision_reason(entry))
         for entry in message.decisions
     ]
 
@@ -109,7 +124,7 @@ def delivery_state(message: OutboundMessage, now: dt.datetime) -> DeliveryState:
     """A blocked message (consent, STOP, WhatsApp's 24-hour window, no address) and one held
     back by quiet hours read as such, not as "Not sent (policy)" or "Scheduled"."""
     last = _last_decision(message)
-    reason = last.get("reason", "")
+    reason = decision_reason(last)
     status = message.status
     if status == MessageStatus.SUPPRESSED and last.get("decision") == Outcome.BLOCK:
         return DeliveryState("blocked", _("Blocked, not sent"), reason)

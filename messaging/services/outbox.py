@@ -21,6 +21,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crm.events import publish
 from crm.kit.claims import claim_due_rows
@@ -118,10 +120,12 @@ def variant_for(
 # --- The decision log ------------------------------------------------------------------------------
 
 
-def _decide(message: OutboundMessage, decision: str, reason: str, at: dt.datetime) -> None:
+def _decide(
+    message: OutboundMessage, decision: str, reason: str, at: dt.datetime, **extra: str
+) -> None:
     message.decisions = [
         *message.decisions,
-        {"at": at.isoformat(), "decision": decision, "reason": reason},
+        {"at": at.isoformat(), "decision": decision, "reason": reason, **extra},
     ]
 
 
@@ -251,10 +255,14 @@ def message_schedule(
         return OutboundMessage.objects.get(tenant=tenant, idempotency_key=idempotency_key)
     verdict = policy.decide(message=message, at=message.send_after, now=now)
     if verdict.may_send_now:
-        when = (
-            "now" if message.send_after <= now else f"for {message.send_after:%Y-%m-%d %H:%M} UTC"
-        )
-        _decide(message, "scheduled", f"Scheduled {when}", now)
+        # Never raw UTC: the pages show `send_at` in the reader's own zone
+        # (messaging.selectors.outbox.decision_reason); the words keep the business's.
+        if message.send_after <= now:
+            _decide(message, "scheduled", _("Scheduled now"), now)
+        else:
+            local = timezone.localtime(message.send_after, tenant.zone)
+            reason = _("Scheduled for %(when)s") % {"when": f"{local:%a %b %-d, %H:%M %Z}"}
+            _decide(message, "scheduled", reason, now, send_at=message.send_after.isoformat())
     else:
         _apply_verdict(message, verdict, now)
     message.save(update_fields=["status", "send_after", "decisions"])
@@ -279,6 +287,49 @@ def message_cancel(*, tenant: Tenant, message: OutboundMessage, reason: str, act
     _decide(locked, "cancelled", f"Cancelled{who}: {reason}", now)
     locked.save(update_fields=["status", "decisions"])
     return True
+
+
+@transaction.atomic
+def messages_cancel_pending(
+    *, tenant: Tenant, messages, reason: str, now: dt.datetime | None = None
+) -> int:
+    """Cancel every message of `messages` (a queryset of the tenant's outbox) not yet sent,
+    because the reason it was scheduled for has gone: a quote accepted, consent withdrawn, the
+    contact erased, the lead moved on. Each row reads "Cancelled" with `reason` in its decision
+    log, and the contact's timeline says it once. Returns how many were cancelled.
+
+    A row a worker is sending right now is waited for: once sent, it is no longer pending."""
+    now = now or timezone.now()
+    pending = list(
+        messages.filter(tenant=tenant, status__in=(MessageStatus.SCHEDULED, MessageStatus.QUEUED))
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    for message in pending:
+        message.status = MessageStatus.CANCELLED
+        _decide(message, "cancelled", _("Cancelled: %(reason)s") % {"reason": reason}, now)
+    OutboundMessage.objects.bulk_update(pending, ["status", "decisions"])
+    by_contact: dict[tuple[int, int | None], list[OutboundMessage]] = {}
+    for message in pending:
+        if message.contact_id is not None:
+            by_contact.setdefault((message.contact_id, message.lead_id), []).append(message)
+    for rows in by_contact.values():
+        timeline_record(
+            tenant=tenant,
+            kind="message.cancelled",
+            summary=(
+                ngettext(
+                    "%(count)d scheduled message cancelled: %(reason)s",
+                    "%(count)d scheduled messages cancelled: %(reason)s",
+                    len(rows),
+                )
+                % {"count": len(rows), "reason": reason}
+            )[:300],
+            contact=rows[0].contact,
+            lead=rows[0].lead,
+            detail={"messages": [row.pk for row in rows]},
+        )
+    return len(pending)
 
 
 # --- Claiming and sending --------------------------------------------------------------------------

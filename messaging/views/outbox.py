@@ -29,6 +29,7 @@ def outbox_list(request):
     )
     for message in page.items:
         redaction.hidden_from_staff(message)
+        message.latest_reason = selectors_outbox.latest_decision_reason(message)
     query = {key: value for key, value in request.GET.items() if key != "after" and value}
     context = {
         "form": form,

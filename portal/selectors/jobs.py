@@ -20,8 +20,9 @@ from crm.models import (
     Tenant,
     TimelineEvent,
 )
-from leads.models import Lead, Quote, QuoteStatus, Stage, StageVisit
+from leads.models import Lead, Payment, Quote, QuoteStatus, Stage, StageVisit
 from leads.quote_links import quote_public_token
+from leads.selectors.money import JobBalance, balance_of
 from portal.auth import PortalCustomer
 from portal.progress import Journey, customer_journey
 
@@ -133,6 +134,7 @@ class PortalJobDetail:
     job: PortalJob
     news: list[NewsItem]  # customer-visible events, newest first
     quotes: list[PortalQuote]  # every quote sent to them, newest first
+    balance: JobBalance  # amount due (accepted quotes), paid so far, left to pay
 
 
 def _news(tenant: Tenant, lead: Lead, stages: list[Stage]) -> list[NewsItem]:
@@ -179,6 +181,7 @@ def portal_job_detail(
     )
     for quote in quotes:
         quote.lead = lead  # the reference reads lead.number; no query per quote
+    payments = Payment.objects.filter(tenant=customer.tenant, lead=lead).only("amount", "kind")
     return PortalJobDetail(
         job=job,
         news=_news(customer.tenant, lead, stages),
@@ -186,4 +189,5 @@ def portal_job_detail(
             PortalQuote(quote, reverse("public:quote", kwargs={"token": quote_public_token(quote)}))
             for quote in quotes
         ],
+        balance=balance_of(quotes, payments),
     )

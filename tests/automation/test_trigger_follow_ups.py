@@ -219,6 +219,7 @@ def test_a_paid_job_gets_a_thank_you_call_and_a_review_request(world):
             amount=Decimal("12500.00"),
             method="check",
             received_on=paid_at.date(),
+            kind="final",
         )
         lead.refresh_from_db()
         assert lead.stage.name == "Paid"
@@ -241,6 +242,55 @@ def test_a_paid_job_gets_a_thank_you_call_and_a_review_request(world):
     }
 
 
+def test_a_deposit_schedules_neither_the_thank_you_call_nor_the_review_request(world):
+    """A $3,000 deposit on a $17,300 job, in production: the job is not paid, nobody thanks the
+    customer for a roof not yet built. The final payment, once the work is done, does."""
+    from leads.models import QuoteStatus
+    from leads.services.quotes import quote_save_draft
+
+    pipeline = pipeline_for(world.tenant)
+    with world.active():
+        seed_triggers(tenant=world.tenant, templates=seed_templates(tenant=world.tenant))
+    lead = lead_for(world, pipeline, owner=world.rep)
+    with world.active():
+        quote = quote_save_draft(
+            tenant=world.tenant,
+            actor=world.rep.user,
+            lead=lead,
+            lines=[("Roof replacement", Decimal("1"), Decimal("17300"))],
+            valid_until=world.tenant.today() + dt.timedelta(days=30),
+        )
+        type(quote).objects.filter(pk=quote.pk).update(status=QuoteStatus.ACCEPTED)
+    _move(world, lead, "Won", AFTERNOON)
+    _move(world, lead, "In production", AFTERNOON + DAY)
+
+    def pay(amount, kind, at):
+        with world.active(), time_machine.travel(at, tick=False):
+            lead.refresh_from_db()
+            payment_record(
+                tenant=world.tenant,
+                actor=world.manager.user,
+                lead=lead,
+                amount=Decimal(amount),
+                method="check",
+                received_on=at.date(),
+                kind=kind,
+            )
+            lead.refresh_from_db()
+            return lead.stage.name
+
+    assert pay("3000", "deposit", AFTERNOON + 2 * DAY) == "In production"
+    assert not [f for f in _follow_ups(world, lead) if "paid" in f.subject or "review" in f.subject]
+
+    assert pay("14300", "final", AFTERNOON + 5 * DAY) == "In production"  # the work is not done
+    assert not [f for f in _follow_ups(world, lead) if "paid" in f.subject]
+
+    assert _move(world, lead, "Completed", AFTERNOON + 9 * DAY).stage.name == "Paid"
+    subjects = {f.subject: f.scheduled_at for f in _follow_ups(world, lead)}
+    assert subjects["Thank-you call: the job is paid"] == AFTERNOON + 10 * DAY
+    assert subjects["Ask for a review (text them the link)"] == AFTERNOON + 12 * DAY
+
+
 def test_every_paid_lead_of_the_demo_pipelines_gets_them(world):
     """Whichever ready-made pipeline: its paid stage carries the trigger."""
     from leads.pipeline_templates import (
@@ -258,5 +308,5 @@ def test_every_paid_lead_of_the_demo_pipelines_gets_them(world):
         )
         paid_triggers = [t for t in triggers_made if t.name.startswith("Job paid")]
         assert len(paid_triggers) == 4
-        assert all(t.stage.moves_on == "payment_recorded" for t in paid_triggers)
+        assert all(t.stage.moves_on == "paid_in_full" for t in paid_triggers)
         assert Lead.objects.count() == 0

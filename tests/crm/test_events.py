@@ -11,12 +11,13 @@ from django.conf import settings
 from crm.events import (
     ConsentRecorded,
     ContactChanged,
+    ContactErased,
     CustomerWrote,
     NotificationsCreated,
     publish,
     subscribers,
 )
-from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteSent
+from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteAccepted, QuoteSent
 from messaging.events import ContactUpdateFrequencyChanged, EmailBounced, UpdateIntervalChanged
 
 
@@ -31,16 +32,23 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
             "automation.handlers.stage_triggers_fire",
             "automation.handlers.update_rhythm_reset",
             "automation.handlers.sequences_stop_on_won",
+            "messaging.handlers.stage_messages_cancel",
         ],
         LeadLost: [
             "followups.handlers.follow_ups_close_on_lost",
             "automation.handlers.lead_lost_triggers_fire",
             "automation.handlers.update_rhythm_reset",
             "automation.handlers.sequences_stop_on_lost",
+            "messaging.handlers.lost_lead_messages_cancel",
         ],
         QuoteSent: ["messaging.handlers.quote_email_schedule"],
+        QuoteAccepted: ["messaging.handlers.quote_follow_ups_cancel"],
         NotificationsCreated: ["messaging.handlers.staff_copies_schedule"],
-        ConsentRecorded: ["automation.handlers.sequences_stop_on_unsubscribe"],
+        ConsentRecorded: [
+            "automation.handlers.sequences_stop_on_unsubscribe",
+            "messaging.handlers.unsubscribed_messages_cancel",
+        ],
+        ContactErased: ["messaging.handlers.erased_contact_messages_cancel"],
         EmailBounced: ["automation.handlers.sequences_stop_on_bounce"],
         UpdateIntervalChanged: ["automation.handlers.update_rhythms_refresh_later"],
         ContactUpdateFrequencyChanged: ["automation.handlers.contact_update_rhythm_reset"],

@@ -488,6 +488,7 @@ class TestPublicPage:
 class TestPayments:
     def payment(self, world, **fields):
         return {
+            "kind": "progress",
             "amount": "1200.00",
             "method": "check",
             "reference": "Check 1042",
@@ -507,21 +508,44 @@ class TestPayments:
         with world.active():
             assert not Payment.objects.exists()
 
-    def test_a_payment_on_a_won_lead_moves_it_to_paid(self, client, world, lead):
+    def test_a_part_payment_on_a_won_lead_leaves_it_won_with_its_balance(self, client, world, lead):
         quote = sent(world, lead)
         Client().post(answer_path(quote, "accept"), {"full_name": "Dana", "agree": "on"})
         sign_in(client, world.rep)
         url = reverse("leads:payment-create", kwargs={"lead_pk": lead.pk})
 
         form_page = client.get(url)
-        response = client.post(url, self.payment(world))
+        response = client.post(url, self.payment(world, kind="deposit"))
+        second_form = client.get(url)
 
-        assert form_page.context["form"]["amount"].value() == Decimal("2400.00")
+        assert form_page.context["form"]["kind"].value() == "deposit"
         assert response.url == reverse("leads:detail", kwargs={"lead_pk": lead.pk})
-        assert fresh_lead(world, lead).stage.name == "Paid"
+        assert fresh_lead(world, lead).stage.name == "Won"
         with world.active():
             payment = Payment.objects.get(lead=lead)
-            assert (payment.amount, payment.reference) == (Decimal("1200.00"), "Check 1042")
+            assert (payment.kind, payment.amount, payment.reference) == (
+                "deposit",
+                Decimal("1200.00"),
+                "Check 1042",
+            )
+        # The next one is offered as the final payment of what is left.
+        assert second_form.context["form"]["kind"].value() == "final"
+        assert second_form.context["form"]["amount"].value() == Decimal("1200.00")
+
+    def test_an_over_payment_is_refused_with_the_balance(self, client, world, lead):
+        quote = sent(world, lead)
+        Client().post(answer_path(quote, "accept"), {"full_name": "Dana", "agree": "on"})
+        sign_in(client, world.rep)
+
+        response = client.post(
+            reverse("leads:payment-create", kwargs={"lead_pk": lead.pk}),
+            self.payment(world, amount="2500.00", kind="progress"),
+        )
+
+        assert response.status_code == 200
+        assert "$2,500 is more than the balance of $2,400" in response.content.decode()
+        with world.active():
+            assert not Payment.objects.exists()
 
     def test_a_payment_cannot_be_dated_in_the_future(self, client, world, lead):
         sign_in(client, world.rep)

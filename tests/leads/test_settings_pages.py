@@ -542,11 +542,13 @@ class TestStages:
 
         response = client.post(
             reverse("lead-settings:stage-create", kwargs={"pipeline_pk": pipeline.pk}),
-            _stage_data(moves_on=LeadEvent.PAYMENT_RECORDED),
+            _stage_data(moves_on=LeadEvent.PAID_IN_FULL),
         )
 
         assert response.status_code == 200
-        assert _errors(response) == ["“Paid” already moves leads on “payment recorded”."]
+        assert _errors(response) == [
+            "“Paid” already moves leads on “paid in full, work completed”."
+        ]
         with world.active():
             assert not Stage.objects.filter(name="Site visit").exists()
 

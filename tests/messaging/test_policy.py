@@ -233,7 +233,7 @@ class TestConsent:
             )
         assert _schedule(world, key="b", at=at).status == "suppressed"
 
-    def test_an_opt_out_after_scheduling_stops_the_message_at_send_time(self, world):
+    def test_an_opt_out_after_scheduling_cancels_the_message_at_once(self, world):
         at = dt.datetime(2026, 6, 8, 15, 0, tzinfo=dt.UTC)
         message = _schedule(world, key="a", at=at)
         with world.active():
@@ -243,6 +243,24 @@ class TestConsent:
                 channel="sms",
                 status=ConsentStatus.WITHDRAWN,
                 source="STOP reply",
+            )
+            message.refresh_from_db()
+            assert message.status == "cancelled"
+            assert message.decisions[-1]["reason"] == (
+                "Cancelled: SMS consent withdrawn (STOP reply)"
+            )
+            assert outbox.outbox_claim_due(tenant=world.tenant, now=at) == []
+
+    def test_an_opt_out_the_outbox_was_not_told_of_still_stops_it_at_send_time(self, world):
+        """The last guard: consent written without the service (no event) is read when sending."""
+        at = dt.datetime(2026, 6, 8, 15, 0, tzinfo=dt.UTC)
+        message = _schedule(world, key="a", at=at)
+        with world.active():
+            ContactConsent.objects.update_or_create(
+                tenant=world.tenant,
+                contact=world.contact,
+                channel="sms",
+                defaults={"status": ConsentStatus.WITHDRAWN},
             )
             outbox.outbox_claim_due(tenant=world.tenant, now=at)
             assert outbox.message_send(tenant=world.tenant, message_id=message.pk, now=at) == (
