@@ -124,6 +124,8 @@ def _progress_bars_whole(page, where: str) -> None:
 def _check(page, path: str) -> None:
     _open(page, path)
     _no_sideways_scroll(page, path)
+    # The top bar keeps one row (menu button, brand, team, bell, account) while the menu is shut.
+    assert page.locator(".topbar").bounding_box()["height"] < 60, f"{path}: the top bar wraps"
     _reachable(page, ".nav-toggle", ".mainnav a", path)
     if page.locator(".subnav-toggle").count():
         _reachable(page, ".subnav-toggle", "#settings-nav a", path)
