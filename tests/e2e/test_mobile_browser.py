@@ -182,6 +182,13 @@ def test_a_manager_reaches_every_page_on_a_phone(page_at, demo):
     assert row.locator(".action-panel").evaluate(INSIDE)
     _keep(page, "lead-row-menu")
 
+    # The top bar's own menus open inside the screen too (the bell loads after the page).
+    page.evaluate("scrollTo(0, 0)")
+    page.wait_for_selector(".bell-menu")
+    for corner in (".bell-menu", ".usermenu"):
+        _menu_stays_inside(page, page.locator(corner), corner)
+        page.locator(corner).locator(":scope > summary").click()
+
     # The navigation behind its button.
     page.click(".nav-toggle")
     page.evaluate("scrollTo(0, 0)")
