@@ -14,6 +14,7 @@ from crm.pagination import KeysetPage, keyset_page
 from leads.aging import format_duration
 from leads.models import CallOutcome, Lead, LostReason, SavedLeadFilter, Stage, StageVisit
 from leads.progress import ProgressBar, build_progress
+from leads.scoring import ScorePart, score_parts
 from leads.selectors.configuration import assignable_members, stages_by_pipeline
 from leads.selectors.settings import lead_settings_get, untouched_after
 
@@ -30,6 +31,13 @@ class LeadRow:
     lead: Lead
     bar: ProgressBar
     time_in_stage: str
+    # Why the lead has its priority score, from what the row already read (no query of its own).
+    score_parts: tuple[ScorePart, ...] = ()
+
+    @property
+    def score_reasons(self) -> str:
+        """The score's parts on one line, for the score's tooltip: "Time in stage: late +30; …"."""
+        return "; ".join(f"{part.label} {part.points:+d}" for part in self.score_parts)
 
 
 def lead_queryset(*, tenant: Tenant) -> QuerySet[Lead]:
@@ -66,6 +74,7 @@ def lead_rows(
                 untouched_after=wait,
             ),
             time_in_stage=format_duration(now - lead.stage_entered_at),
+            score_parts=tuple(score_parts(lead, tenant=tenant, now=now, untouched_after=wait)),
         )
         for lead in leads
     ]

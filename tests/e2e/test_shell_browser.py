@@ -42,6 +42,9 @@ def test_the_shell_fits_a_phone(page_at, demo):
     page = page_at(375, 740)
     sign_in(page, "rep@demo.test")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # The navigation folds behind its menu button (tests/e2e/test_mobile_browser.py checks it all).
+    assert not page.locator(".mainnav").is_visible()
+    page.click(".nav-toggle")
     assert page.locator(".mainnav").is_visible()
     assert page.locator(".bell").is_visible()
     screenshot(page, "shell-rep-mobile")

@@ -144,6 +144,34 @@ def test_the_list_runs_the_same_number_of_queries_for_3_or_40_leads(client, worl
     assert many <= 22, many
 
 
+def test_the_list_shows_each_leads_priority_score_with_its_reasons(client, world):
+    source = factories.LeadSourceFactory(tenant=world.tenant, name="Referral", priority_points=7)
+    lead = lead_for(
+        world,
+        owner=world.rep,
+        source=source,
+        estimated_value=Decimal("12500"),
+        lead_type="commercial",
+    )
+    with world.active():
+        lead_rescore(tenant=world.tenant, lead=lead)
+        lead.refresh_from_db()
+    sign_in(client, world.rep)
+    response = client.get(LIST)
+    (row,) = response.context["rows"]
+    # 0 (on time) + 10 (in state) + 15 (commercial) + 7 (source) + 12 (value): the stored score.
+    assert lead.priority_score == 44
+    reasons = (
+        "Time in stage: on time +0; In-state +10; Commercial +15; Source: Referral +7; "
+        "Value 12,500 +12"
+    )
+    assert row.score_reasons == reasons
+    html = response.content.decode()
+    # The score in its column (wide screens) and under the name (phones), each with its reasons.
+    assert html.count(f'title="{reasons}"') == 2
+    assert '<span class="score-pill" title="' in html and f'{reasons}">44</span>' in html
+
+
 def test_moving_a_lead_from_its_row_returns_the_updated_row(client, world):
     lead = lead_for(world, owner=world.rep)
     sign_in(client, world.rep)
