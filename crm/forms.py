@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from crm.kit.forms import TenantFormMixin
@@ -193,3 +194,22 @@ class ContactForm(TenantFormMixin, forms.Form):
         if not cleaned.get("email") and not cleaned.get("phone"):
             raise ValidationError("Give an email address or a phone number so we can reach them.")
         return cleaned
+
+
+class AuditFilterForm(forms.Form):
+    """The audit trail's filters: who, what, when, and words to look for."""
+
+    who = forms.ChoiceField(label=_("Who"), required=False)
+    what = forms.ChoiceField(label=_("What"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+    def __init__(self, *args, actors: list[tuple[str, str]], kinds: list[tuple[str, str]], **kw):
+        super().__init__(*args, **kw)
+        self.fields["who"].choices = [("", _("Anyone")), *actors]
+        self.fields["what"].choices = [("", _("Anything")), *kinds]
