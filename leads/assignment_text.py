@@ -124,3 +124,11 @@ def describe_decision(decision: dict | None) -> str:
             return _("Unassigned by %(actor)s.") % {"actor": decision["actor"]}
         return _("Unassigned.")
     return ""
+
+
+def describe_briefly(decision: dict | None) -> str:
+    """For a list row: who was passed over and why, without the sentence around it (the lead page
+    has the whole decision)."""
+    if decision and decision.get("outcome") == QUEUED and decision.get("skipped"):
+        return describe_skipped(decision["skipped"]) + "."
+    return describe_decision(decision)

@@ -48,3 +48,9 @@ def assignment_explanation(decision) -> str:
 def skipped_member(entry) -> str:
     """'Alex Kim over capacity (12/10 open sales leads)'."""
     return assignment_text.describe_skipped([entry])
+
+
+@register.filter
+def assignment_brief(decision) -> str:
+    """Who was passed over and why, for a list row (leads.assignment_text)."""
+    return assignment_text.describe_briefly(decision)
