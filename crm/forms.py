@@ -238,3 +238,22 @@ class ContactPhoneRowForm(forms.Form):
 
 ContactEmailFormSet = forms.formset_factory(ContactEmailRowForm, extra=1, can_delete=True)
 ContactPhoneFormSet = forms.formset_factory(ContactPhoneRowForm, extra=1, can_delete=True)
+
+
+class AuditFilterForm(forms.Form):
+    """The audit trail's filters: who, what, when, and words to look for."""
+
+    who = forms.ChoiceField(label=_("Who"), required=False)
+    what = forms.ChoiceField(label=_("What"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+    def __init__(self, *args, actors: list[tuple[str, str]], kinds: list[tuple[str, str]], **kw):
+        super().__init__(*args, **kw)
+        self.fields["who"].choices = [("", _("Anyone")), *actors]
+        self.fields["what"].choices = [("", _("Anything")), *kinds]

@@ -134,7 +134,8 @@ def _replay(tenant, number, created, pipeline, sources, owner, rng, now) -> Lead
         contact=_contact(tenant, number, rng),
         pipeline=pipeline,
         owner=owner,
-        assign_automatically=False,
+        # Unowned: the rules said why when it came in (no address, and both reps cover areas).
+        assign_automatically=owner is None,
         estimated_value=Decimal(rng.randrange(low, high, 100)),
         source=sources[source_name],
         created_via="demo",

@@ -206,8 +206,22 @@ class AssignmentRule(TenantOwnedModel):
         return self.name
 
 
+class CapacityCounts(models.TextChoices):
+    """What a rep's lead cap counts: the leads they are working, not the jobs the crew builds."""
+
+    OPEN_SALES = "open_sales", _("Open sales leads (not won jobs in production or after-care)")
+    OPEN_AND_WON = "open_and_won", _("Open sales leads and won jobs not yet closed")
+
+
 class LeadSettings(TenantOwnedModel):
     """A tenant's lead-handling settings (one row per tenant, created on first read)."""
+
+    capacity_counts = models.CharField(
+        max_length=16,
+        choices=CapacityCounts.choices,
+        default=CapacityCounts.OPEN_SALES,
+        help_text=_("What a rep's lead cap counts when new leads are assigned."),
+    )
 
     untouched_owner_alert_minutes = models.PositiveIntegerField(
         default=15, help_text="A new lead nobody has contacted after this long alerts its owner."
@@ -314,6 +328,13 @@ class Lead(TenantOwnedModel):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     untouched_alerts_sent = models.PositiveSmallIntegerField(default=0)
+    assignment_decision = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="How the lead got its owner or why it has none: the round robin's eligible and "
+        "skipped members with their reasons (leads.assignment_text renders it).",
+    )
     search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:

@@ -19,6 +19,8 @@ register_personal_models(
         "contact",
         {
             "lost_note": BLANK,
+            # Its territory reasons name the property's city and postcode.
+            "assignment_decision": BLANK,
             "title": Keep("the job's name in the team's pipeline and the dashboards"),
         },
     ),

@@ -27,3 +27,44 @@ def dispatch_due_messages() -> int:
 @tenant_task(name="comms.tasks.send_message")
 def send_message(tenant: Tenant, message_id: int) -> str:
     return outbox.message_send(tenant=tenant, message_id=message_id)
+
+
+@shared_task(name="messaging.tasks.sandbox_report")
+def sandbox_report(*, channel: str, provider_message_id: str, to_address: str, kind: str) -> str:
+    """One delivery report of the sandbox provider (messaging/sandbox.py), handed to the entry
+    point the provider's real webhook calls: the same route lookup, the same status update."""
+    from anymail.signals import AnymailTrackingEvent, EventType
+    from django.utils import timezone
+
+    from messaging import sandbox, tracking
+    from messaging.models import Provider
+
+    if channel == "email":
+        event_type = {
+            sandbox.DELIVERED: EventType.DELIVERED,
+            sandbox.OPENED: EventType.OPENED,
+            sandbox.BOUNCED: EventType.BOUNCED,
+        }[kind]
+        event = AnymailTrackingEvent(
+            event_type=event_type,
+            message_id=provider_message_id,
+            recipient=to_address,
+            timestamp=timezone.now(),
+            description="550 5.1.1 mailbox unknown (sandbox)" if kind == sandbox.BOUNCED else None,
+            esp_event={},
+        )
+        return tracking.email_event_record(
+            event=event, esp_name="Sandbox", provider=Provider.SANDBOX
+        )
+    status = {
+        sandbox.DELIVERED: "delivered",
+        sandbox.OPENED: "read",
+        sandbox.BOUNCED: "undelivered",
+    }[kind]
+    return tracking.twilio_status_record(
+        message_sid=provider_message_id,
+        status=status,
+        error_code="30005" if kind == sandbox.BOUNCED else "",
+        at=timezone.now(),
+        provider=Provider.SANDBOX,
+    )

@@ -89,14 +89,20 @@ def _twilio_detail(status: str, error_code: str) -> str:
 
 
 def twilio_status_record(
-    *, message_sid: str, status: str, error_code: str = "", at: dt.datetime | None = None
+    *,
+    message_sid: str,
+    status: str,
+    error_code: str = "",
+    at: dt.datetime | None = None,
+    provider: str = Provider.TWILIO,
 ) -> str:
     """Apply one Twilio status callback. Returns "recorded", "ignored" (a step on the way:
-    queued, sending, sent …) or "unknown" (no message of ours has this sid)."""
+    queued, sending, sent …) or "unknown" (no message of ours has this sid). `provider` is
+    Twilio's, or the sandbox's when it plays Twilio in `make dev` (messaging/sandbox.py)."""
     event = TWILIO_EVENTS.get(status)
     if event is None:
         return "ignored"
-    target = route_find(provider=Provider.TWILIO, provider_message_id=message_sid)
+    target = route_find(provider=provider, provider_message_id=message_sid)
     if target is None:
         logger.warning("Twilio status %r for an unknown message %s", status, message_sid)
         return "unknown"
@@ -193,8 +199,11 @@ def _withdraw_email_consent(tenant: Tenant, message: OutboundMessage, source: st
     )
 
 
-def email_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> str:
-    """Apply one ESP tracking event. Returns "recorded", "ignored" or "unknown"."""
+def email_event_record(
+    *, event: AnymailTrackingEvent, esp_name: str, provider: str = Provider.EMAIL
+) -> str:
+    """Apply one ESP tracking event. Returns "recorded", "ignored" or "unknown". `provider` is the
+    ESP's, or the sandbox's when it plays one in `make dev` (messaging/sandbox.py)."""
     withdrawal = CONSENT_WITHDRAWALS.get(event.event_type)
     delivery = None if withdrawal else _email_delivery(event, esp_name)
     if withdrawal is None and delivery is None:
@@ -204,7 +213,7 @@ def email_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> str:
     # the ESP's answer and our commit). Webhooks are authenticated, so the metadata did come back
     # from our ESP; but one ESP account may serve two deployments (staging and production), whose
     # ids overlap, so a message found that way must also have gone to the event's recipient.
-    target = route_find(provider=Provider.EMAIL, provider_message_id=str(event.message_id or ""))
+    target = route_find(provider=provider, provider_message_id=str(event.message_id or ""))
     trusted = target is not None
     target = target or _metadata_target(event)
     if target is None:

@@ -396,6 +396,10 @@ THREADLINE_EVENT_SUBSCRIBERS = "config.events.SUBSCRIBERS"  # who hears what, in
 # /settings/outbox/) instead of sending; production sends email through EMAIL_BACKEND (anymail and
 # an ESP) and SMS/WhatsApp through Twilio.
 COMMS_SANDBOX = env_bool("COMMS_SANDBOX", False)
+# The sandbox reports delivery, opens and now and then a bounce, as providers' webhooks would
+# (messaging/sandbox.py): every COMMS_SANDBOX_BOUNCE_EVERY-th address bucket bounces (0: none).
+COMMS_SANDBOX_REPORTS = env_bool("COMMS_SANDBOX_REPORTS", True)
+COMMS_SANDBOX_BOUNCE_EVERY = int(os.environ.get("COMMS_SANDBOX_BOUNCE_EVERY", "20"))
 THREADLINE_MAIL_DOMAIN = os.environ.get("THREADLINE_MAIL_DOMAIN", "threadline.test")
 # Mailbox providers many businesses share: an inbox address there (a forwarding gmail address)
 # is one tenant's, but the domain is never claimed by one (tickets.services.configuration). Our own mail

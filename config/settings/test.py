@@ -29,6 +29,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Outbound messages are recorded by the sandbox provider unless a test switches it off.
 COMMS_SANDBOX = True
+# Tests that want the sandbox's delivery reports turn them on (tests/messaging/test_sandbox_reports.py).
+COMMS_SANDBOX_REPORTS = False
 
 # Attachments land in a directory of this run's own.
 STORAGES["private"]["OPTIONS"]["location"] = tempfile.mkdtemp(prefix="threadline-private-")  # noqa: F405

@@ -1,15 +1,29 @@
 """/settings/: the tenant's own admin pages (tenant admins only; Django admin is platform staff's)."""
 
 import copy
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.forms import BrandForm, MemberInviteForm, MembershipForm, TenantProfileForm, TimeOffForm
+from crm.forms import (
+    AuditFilterForm,
+    BrandForm,
+    MemberInviteForm,
+    MembershipForm,
+    TenantProfileForm,
+    TimeOffForm,
+)
 from crm.kit.access import admin_required
-from crm.selectors.audit import audit_entries
+from crm.selectors.audit import (
+    AUDIT_KINDS,
+    AuditFilters,
+    audit_actor_choices,
+    audit_page,
+    audit_team,
+)
 from crm.selectors.brands import brand_get, brands_for_tenant
 from crm.selectors.members import membership_get, team_members, time_off_get, time_off_upcoming
 from crm.services import members as member_services
@@ -168,6 +182,34 @@ def time_off_delete(request, time_off_pk: int):
 
 
 @admin_required
+@require_GET
 def audit_log(request):
-    entries = audit_entries(tenant=request.tenant)
-    return render(request, "crm/settings/audit.html", {"entries": entries, "section": "audit"})
+    team = audit_team(tenant=request.tenant)
+    form = AuditFilterForm(
+        request.GET or None,
+        actors=audit_actor_choices(team=team),
+        kinds=[(key, str(label)) for key, (label, _models) in AUDIT_KINDS.items()],
+    )
+    values = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    filters = AuditFilters(
+        who=values.get("who") or "",
+        what=values.get("what") or "",
+        since=values.get("since"),
+        until=values.get("until"),
+        q=values.get("q") or "",
+    )
+    page = audit_page(
+        tenant=request.tenant, filters=filters, after=request.GET.get("after"), team=team
+    )
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "after" and v])
+    context = {
+        "entries": page.items,
+        "page": page,
+        "form": form,
+        "query": query,
+        "filtered": any(filters.__dict__.values()),
+        "section": "audit",
+    }
+    if request.htmx and request.GET.get("after"):
+        return render(request, "crm/settings/audit.html#rows", context)
+    return render(request, "crm/settings/audit.html", context)

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from crm.kit.forms import TenantFormMixin
 from crm.models import Membership
@@ -198,3 +199,11 @@ class LeadSettingsForm(forms.ModelForm):
                 "untouched_manager_alert_minutes", "Alert the managers no sooner than the owner."
             )
         return cleaned
+
+
+class AssignmentSettingsForm(forms.ModelForm):
+    class Meta:
+        model = LeadSettings
+        fields = ["capacity_counts"]
+        labels = {"capacity_counts": _("A rep's lead cap counts")}
+        widgets = {"capacity_counts": forms.RadioSelect}

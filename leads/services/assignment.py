@@ -1,12 +1,14 @@
 """Who owns a lead: the assignment rules, availability and territory, manual and bulk assignment."""
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.models import (
     WEEKDAYS,
@@ -20,7 +22,15 @@ from crm.models import (
 )
 from crm.services.notifications import notification_create, notifications_notify_roles
 from crm.services.timeline import timeline_record
-from leads.models import AssignmentRule, Lead, LeadStatus
+from leads import assignment_text
+from leads.models import (
+    AssignmentRule,
+    CapacityCounts,
+    Lead,
+    LeadSettings,
+    LeadStatus,
+    Phase,
+)
 
 
 def _rule_matches(rule: AssignmentRule, lead: Lead) -> bool:
@@ -60,16 +70,90 @@ def _matches_expertise(membership: Membership, lead: Lead) -> bool:
     return membership.expertise in ("both", lead.lead_type)
 
 
-def eligible_members(
+def _open_leads_filter(counts: str) -> Q:
+    """The leads a rep's cap counts: by default only open sales leads, so a rep whose won jobs are
+    being built by the crew still takes new leads."""
+    if counts == CapacityCounts.OPEN_AND_WON:
+        return Q(leads__status__in=[LeadStatus.OPEN, LeadStatus.WON], leads__closed_at__isnull=True)
+    return Q(leads__status=LeadStatus.OPEN) & (
+        Q(leads__stage__isnull=True) | Q(leads__stage__phase=Phase.SALES)
+    )
+
+
+@dataclass
+class Evaluation:
+    """Who may take a lead, longest-waiting first, and who may not with every reason why."""
+
+    eligible: list[Membership] = field(default_factory=list)
+    skipped: list[tuple[Membership, list[dict]]] = field(default_factory=list)
+
+    def skipped_as_data(self) -> list[dict]:
+        return [{"name": str(m.user), "reasons": reasons} for m, reasons in self.skipped]
+
+
+def _reasons(
+    *,
+    member: Membership,
+    checks: AssignmentRule,
+    lead: Lead,
+    tenant: Tenant,
+    now: dt.datetime,
+    away: set,
+    counts: str,
+) -> list[dict]:
+    reasons = []
+    if checks.require_availability:
+        if member.pk in away:
+            reasons.append({"code": "time_off"})
+        elif not member_is_available(member, tenant, now, away):
+            reasons.append({"code": "hours"})
+    capped = member.capacity is not None and member.open_leads >= member.capacity
+    if checks.require_capacity and capped:
+        reasons.append(
+            {
+                "code": "capacity",
+                "open": member.open_leads,
+                "limit": member.capacity,
+                "counts": counts,
+            }
+        )
+    if checks.require_expertise and not _matches_expertise(member, lead):
+        reasons.append(
+            {
+                "code": "expertise",
+                "expertise": member.expertise,
+                "expertise_label": str(member.get_expertise_display()).lower(),
+            }
+        )
+    if checks.require_territory and not covers_territory(member, lead.property):
+        place = lead.property
+        reasons.append(
+            {
+                "code": "territory",
+                "territories": list(member.territories),
+                "place": ", ".join(p for p in (place.city, place.state, place.postal_code) if p)
+                if place
+                else "",
+            }
+        )
+    return reasons
+
+
+def assignment_evaluate(
     *, tenant: Tenant, rule: AssignmentRule | None, lead: Lead, now: dt.datetime
-) -> list[Membership]:
-    """Who may take `lead` under `rule` right now, longest-waiting first (round robin)."""
+) -> Evaluation:
+    """Every candidate of `rule` (None: every active rep, every check) for `lead` right now:
+    the eligible ones longest-waiting first (round robin), the others with their reasons."""
+    counts = (
+        LeadSettings.objects.filter(tenant=tenant).values_list("capacity_counts", flat=True).first()
+        or CapacityCounts.OPEN_SALES
+    )
     pool = Membership.objects.filter(tenant=tenant, is_active=True).select_related("user")
     chosen = list(rule.members.all()) if rule is not None else []
     pool = pool.filter(pk__in=[m.pk for m in chosen]) if chosen else pool.filter(role=Role.REP)
-    pool = pool.annotate(
-        open_leads=Count("leads", filter=Q(leads__status__in=[LeadStatus.OPEN, LeadStatus.WON]))
-    ).order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
+    pool = pool.annotate(open_leads=Count("leads", filter=_open_leads_filter(counts))).order_by(
+        F("last_assigned_at").asc(nulls_first=True), "pk"
+    )
     today = now.astimezone(tenant.zone).date()
     away = set(
         TimeOff.objects.filter(tenant=tenant, starts_on__lte=today, ends_on__gte=today).values_list(
@@ -77,33 +161,55 @@ def eligible_members(
         )
     )
     checks = rule or AssignmentRule()  # no rule: every check applies
-    eligible = []
+    evaluation = Evaluation()
     for member in pool:
-        if checks.require_availability and not member_is_available(member, tenant, now, away):
-            continue
-        at_capacity = member.capacity is not None and member.open_leads >= member.capacity
-        if checks.require_capacity and at_capacity:
-            continue
-        if checks.require_expertise and not _matches_expertise(member, lead):
-            continue
-        if checks.require_territory and not covers_territory(member, lead.property):
-            continue
-        eligible.append(member)
-    return eligible
+        reasons = _reasons(
+            member=member,
+            checks=checks,
+            lead=lead,
+            tenant=tenant,
+            now=now,
+            away=away,
+            counts=counts,
+        )
+        if reasons:
+            evaluation.skipped.append((member, reasons))
+        else:
+            evaluation.eligible.append(member)
+    return evaluation
+
+
+def eligible_members(
+    *, tenant: Tenant, rule: AssignmentRule | None, lead: Lead, now: dt.datetime
+) -> list[Membership]:
+    """Who may take `lead` under `rule` right now, longest-waiting first (round robin)."""
+    return assignment_evaluate(tenant=tenant, rule=rule, lead=lead, now=now).eligible
+
+
+def _lead_type_label(lead: Lead) -> str:
+    return str(lead.get_lead_type_display()).lower()
 
 
 @transaction.atomic
 def lead_assign_automatically(
     *, tenant: Tenant, lead: Lead, now: dt.datetime | None = None, notify: bool = True
 ) -> Membership | None:
-    """Round robin by the first matching rule; nobody eligible: the managers' queue."""
+    """Round robin by the first matching rule; nobody eligible: the managers' queue. Either way
+    the decision (who was eligible, who was skipped and why) is kept on the lead, written on its
+    timeline and, for the queue, told to the managers."""
     now = now or timezone.now()
     rules = list(
         AssignmentRule.objects.filter(tenant=tenant, is_active=True).prefetch_related("members")
     )
     rule = next((r for r in rules if _rule_matches(r, lead)), None)
+    decision: dict = {"at": now.isoformat(), "rule": rule.name if rule else ""}
     if rules and rule is None:
-        candidates = []
+        evaluation = Evaluation()
+        decision |= {
+            "none": assignment_text.NO_RULE,
+            "lead_type": _lead_type_label(lead),
+            "source": lead.source.name if lead.source_id else "",
+        }
     else:
         # Lock the pool so two leads arriving together do not both go to the same person.
         list(
@@ -111,36 +217,57 @@ def lead_assign_automatically(
             .filter(tenant=tenant, is_active=True)
             .values_list("pk", flat=True)
         )
-        candidates = eligible_members(tenant=tenant, rule=rule, lead=lead, now=now)
-    if candidates:
+        evaluation = assignment_evaluate(tenant=tenant, rule=rule, lead=lead, now=now)
+        if not evaluation.eligible and not evaluation.skipped:
+            decision["none"] = assignment_text.NO_MEMBERS
+    decision["eligible"] = [str(m.user) for m in evaluation.eligible]
+    decision["skipped"] = evaluation.skipped_as_data()
+    if evaluation.eligible:
+        owner = evaluation.eligible[0]
+        decision |= {"outcome": assignment_text.ASSIGNED, "owner": str(owner.user)}
         return lead_assign(
             tenant=tenant,
             actor=None,
             lead=lead,
-            owner=candidates[0],
+            owner=owner,
             now=now,
             reason=f"rule “{rule.name}”" if rule else "round robin",
             notify=notify,
+            decision=decision,
         )
+    decision["outcome"] = assignment_text.QUEUED
+    _decision_store(tenant=tenant, lead=lead, decision=decision)
+    explanation = assignment_text.describe_decision(decision)
     timeline_record(
         tenant=tenant,
         kind="lead.queued",
-        summary="No rep available: waiting in the managers' queue",
+        summary=_shorten(_("Waiting in the managers' queue. %(why)s") % {"why": explanation}),
         lead=lead,
         occurred_at=now,
+        detail={"decision": decision},
     )
     if not notify:
         return None
     notifications_notify_roles(
         tenant=tenant,
         roles=[Role.MANAGER, Role.ADMIN],
-        title=f"New lead {lead.reference} needs an owner",
-        body=f"{lead.contact.display_name}: no rep was available to take it.",
+        title=_("New lead %(reference)s needs an owner") % {"reference": lead.reference},
+        body=f"{lead.contact.display_name}: {explanation}",
         url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
         level=NotificationLevel.WARNING,
         kind="lead_assigned",
     )
     return None
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    """A timeline summary holds 300 characters; the whole decision is in its detail."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _decision_store(*, tenant: Tenant, lead: Lead, decision: dict) -> None:
+    lead.assignment_decision = decision
+    Lead.objects.filter(tenant=tenant, pk=lead.pk).update(assignment_decision=decision)
 
 
 @transaction.atomic
@@ -153,7 +280,10 @@ def lead_assign(
     now: dt.datetime | None = None,
     reason: str = "",
     notify: bool = True,
+    decision: dict | None = None,
 ) -> Membership | None:
+    """Give `lead` to `owner` (None: back to the managers' queue). `decision` is the round robin's
+    when it picked; a person's change is kept as theirs."""
     now = now or timezone.now()
     if owner is not None and (owner.tenant_id != tenant.pk or not owner.is_active):
         raise ValidationError("Leads can only go to active members of this team.")
@@ -161,11 +291,26 @@ def lead_assign(
         return owner
     previous = lead.owner
     lead.owner = owner
-    Lead.objects.filter(tenant=tenant, pk=lead.pk).update(owner=owner, last_activity_at=now)
+    if decision is None:
+        decision = {
+            "outcome": assignment_text.MANUAL if owner else assignment_text.UNASSIGNED,
+            "at": now.isoformat(),
+            "owner": str(owner.user) if owner else "",
+            "actor": str(actor) if actor else "",
+            "reason": reason,
+        }
+    lead.assignment_decision = decision
+    Lead.objects.filter(tenant=tenant, pk=lead.pk).update(
+        owner=owner, last_activity_at=now, assignment_decision=decision
+    )
     if owner is None:
         summary = f"Unassigned (was {previous.user})" if previous else "Unassigned"
     else:
-        summary = f"Assigned to {owner.user}" + (f" by {reason}" if reason else "")
+        Membership.objects.filter(tenant=tenant, pk=owner.pk).update(last_assigned_at=now)
+        if decision.get("outcome") == assignment_text.ASSIGNED:
+            summary = _shorten(assignment_text.describe_decision(decision))
+        else:
+            summary = f"Assigned to {owner.user}" + (f" by {reason}" if reason else "")
         Membership.objects.filter(tenant=tenant, pk=owner.pk).update(last_assigned_at=now)
     timeline_record(
         tenant=tenant,
@@ -174,7 +319,11 @@ def lead_assign(
         actor=actor,
         lead=lead,
         occurred_at=now,
-        detail={"from": previous.pk if previous else None, "to": owner.pk if owner else None},
+        detail={
+            "from": previous.pk if previous else None,
+            "to": owner.pk if owner else None,
+            "decision": decision,
+        },
     )
     if notify and owner is not None and (actor is None or owner.user_id != actor.pk):
         notification_create(

@@ -12,9 +12,19 @@ from dataclasses import asdict
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from crm.models import Membership, Tenant, User
-from leads.models import AssignmentRule, Lead, LeadSettings, LeadSource, Pipeline, Stage, StageVisit
+from leads.models import (
+    AssignmentRule,
+    CapacityCounts,
+    Lead,
+    LeadSettings,
+    LeadSource,
+    Pipeline,
+    Stage,
+    StageVisit,
+)
 from leads.pipeline_templates import PipelineTemplate
 
 UP, DOWN = "up", "down"
@@ -327,6 +337,17 @@ def assignment_rule_delete(*, tenant: Tenant, actor: User, rule: AssignmentRule)
     AssignmentRule.objects.filter(tenant=tenant, pk=rule.pk).delete()
 
 
+@transaction.atomic
+def assignment_settings_save(*, tenant: Tenant, actor: User, capacity_counts: str) -> LeadSettings:
+    """What a rep's lead cap counts (the tenant's one settings row, created on first save)."""
+    if capacity_counts not in CapacityCounts.values:
+        raise ValidationError({"capacity_counts": _("Choose what the lead cap counts.")})
+    row, _created = LeadSettings.objects.update_or_create(
+        tenant=tenant, defaults={"capacity_counts": capacity_counts}
+    )
+    return row
+
+
 # --- Speed to lead ------------------------------------------------------------------------------
 
 
@@ -345,7 +366,7 @@ def lead_settings_save(
                 "untouched_manager_alert_minutes": "Alert the managers no sooner than the owner.",
             }
         )
-    row, _ = LeadSettings.objects.update_or_create(
+    row, _created = LeadSettings.objects.update_or_create(
         tenant=tenant,
         defaults={
             "untouched_owner_alert_minutes": untouched_owner_alert_minutes,

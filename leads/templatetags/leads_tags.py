@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 
 from crm.kit import formatting
+from leads import assignment_text
 
 register = template.Library()
 
@@ -35,3 +36,21 @@ def progress_bar(bar, large: bool = False):
 def stages_for(options, lead):
     """The stages a row's "move to" menu offers: the lead's pipeline, without archived/lost ones."""
     return options.stages_for(lead)
+
+
+@register.filter
+def assignment_explanation(decision) -> str:
+    """How the lead got its owner, or why it has none (leads.assignment_text)."""
+    return assignment_text.describe_decision(decision)
+
+
+@register.filter
+def skipped_member(entry) -> str:
+    """'Alex Kim over capacity (12/10 open sales leads)'."""
+    return assignment_text.describe_skipped([entry])
+
+
+@register.filter
+def assignment_brief(decision) -> str:
+    """Who was passed over and why, for a list row (leads.assignment_text)."""
+    return assignment_text.describe_briefly(decision)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.access import admin_required
@@ -17,6 +18,7 @@ from crm.models import Tenant
 from leads.aging import describe_delay
 from leads.forms.settings import (
     AssignmentRuleForm,
+    AssignmentSettingsForm,
     LeadSettingsForm,
     LeadSourceForm,
     PipelineCreateForm,
@@ -33,7 +35,7 @@ from leads.models import (
 from leads.selectors import configuration as configuration_selectors
 from leads.selectors import settings as settings_selectors
 from leads.services import configuration
-from leads.services.assignment import eligible_members
+from leads.services.assignment import assignment_evaluate
 
 
 def _direction(request) -> str:
@@ -314,15 +316,33 @@ def _next_members(request, rule: AssignmentRule | None) -> dict:
         sample.source = rule.source
         checks = copy.copy(rule)
         checks.require_territory = False
-    members = eligible_members(tenant=request.tenant, rule=checks, lead=sample, now=timezone.now())
-    return {"next_members": members, "sample": sample}
+    evaluation = assignment_evaluate(
+        tenant=request.tenant, rule=checks, lead=sample, now=timezone.now()
+    )
+    return {
+        "next_members": evaluation.eligible,
+        "skipped_members": evaluation.skipped_as_data(),
+        "sample": sample,
+    }
 
 
 @admin_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def assignment(request):
     rules = list(configuration_selectors.assignment_rules(tenant=request.tenant))
-    context = {"rules": rules, "section": "assignment"}
+    current = settings_selectors.lead_settings_get(tenant=request.tenant)
+    form = AssignmentSettingsForm(request.POST or None, instance=copy.copy(current))
+    if request.method == "POST" and form.is_valid():
+        try:
+            configuration.assignment_settings_save(
+                tenant=request.tenant, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Assignment settings saved."))
+            return redirect("lead-settings:assignment")
+    context = {"rules": rules, "section": "assignment", "settings_form": form}
     if not rules:
         context.update(_next_members(request, None))
     return render(request, "leads/settings/assignment.html", context)

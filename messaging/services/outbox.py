@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -31,7 +32,7 @@ from crm.selectors.brands import sending_brand
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
 from leads.models import Lead
-from messaging import redaction, rendering
+from messaging import redaction, rendering, sandbox
 from messaging.events import EmailBounced
 from messaging.models import (
     ContactCommsProfile,
@@ -545,12 +546,15 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
     _decide(
         message, "sent", f"Sent to {message.to_address} via {Provider(sent.provider).label}", now
     )
-    if sent.provider != Provider.SANDBOX:
-        ProviderMessageRoute.objects.get_or_create(
-            provider=sent.provider,
-            provider_message_id=sent.provider_message_id,
-            defaults={"tenant_id": message.tenant_id, "message_id": message.pk},
-        )
+    # The sandbox reports delivery like a provider's webhook does, so it is routed the same way.
+    ProviderMessageRoute.objects.get_or_create(
+        provider=sent.provider,
+        provider_message_id=sent.provider_message_id,
+        defaults={"tenant_id": message.tenant_id, "message_id": message.pk},
+    )
+    if sent.provider == Provider.SANDBOX:
+        _sandbox_reports_schedule(message)
+    else:
         # Gone to the customer: a sign-in link or code is theirs alone (comms/redaction.py).
         redaction.message_secrets_hide(message)
     if message.lead_id and message.contact_id and not _is_reminder_for_silence(message):
@@ -559,6 +563,32 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
         ).update(last_outbound_at=now)
     _on_timeline(message, "message.sent", f"{_describe(message)} sent to {message.to_address}")
     return "sent"
+
+
+def _sandbox_reports_schedule(message: OutboundMessage) -> None:
+    """The sandbox's delivery reports (messaging/sandbox.py), sent once this send commits, each a
+    few seconds later as a provider's webhook would come, through the webhooks' own path."""
+    if not settings.COMMS_SANDBOX_REPORTS:
+        return
+    from messaging.tasks import sandbox_report  # messaging.tasks imports this module
+
+    for report in sandbox.sandbox_reports_for(
+        channel=message.channel,
+        to_address=message.to_address,
+        bounce_every=settings.COMMS_SANDBOX_BOUNCE_EVERY,
+    ):
+        transaction.on_commit(
+            partial(
+                sandbox_report.apply_async,
+                kwargs={
+                    "channel": message.channel,
+                    "provider_message_id": message.provider_message_id,
+                    "to_address": message.to_address,
+                    "kind": report.kind,
+                },
+                countdown=report.after_seconds,
+            )
+        )
 
 
 # automation.models.TriggerOn.NO_RESPONSE: the outbox reads the trigger step its own row points

@@ -757,7 +757,7 @@ class TestAuditTrail:
         page = _page(client.get(reverse("settings:audit")))
 
         rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
-        brand_rows = [row for row in rows if "Changed brand Gulf Coast Metal Roofs" in row]
+        brand_rows = [row for row in rows if "Brand Gulf Coast Metal Roofs changed" in row]
         assert len(brand_rows) == 1
         assert "Avery Admin" in brand_rows[0]
         assert f"{old_name} → Gulf Coast Metal Roofs" in brand_rows[0]
@@ -768,8 +768,8 @@ class TestAuditTrail:
 
         page = _page(client.get(reverse("settings:audit")))
 
-        assert "Changed tenant Renamed Co" in page
-        assert "Created membership" in page
+        assert "Business profile changed" in page and "Renamed Co" in page
+        assert "Team member New Person added" in page
         assert escape(world.admin.user.full_name) in page
 
     def test_rows_written_without_a_request_show_as_system(self, client, world):
@@ -777,7 +777,7 @@ class TestAuditTrail:
 
         page = _page(client.get(reverse("settings:audit")))
 
-        assert f"Created contact {escape(world.contact.display_name)}" in page
+        assert f"Contact {escape(world.contact.display_name)} added" in page
         assert "System" in page
 
     def test_another_tenants_changes_are_not_listed(self, client, world, other_world):

@@ -747,7 +747,7 @@ class TestStages:
         )
 
         page = _page(client.get(reverse("settings:audit")))
-        assert "Changed stage First call made" in page
+        assert re.search(r"Stage First call made of [^<]+ changed", page)
         assert "<strong>name</strong>: Contacted → First call made" in page
 
 

@@ -1,0 +1,153 @@
+"""The sandbox provider of `make dev` reports delivery, opens and now and then a bounce, as a real
+provider's webhook would, through the webhooks' own path (route lookup, status update, bounce
+marking the address bad); which report comes is decided by the address, the same every time."""
+
+import datetime as dt
+
+import pytest
+from django.test import override_settings
+
+from messaging import sandbox
+from messaging.models import (
+    ContactCommsProfile,
+    MessageSource,
+    MessageStatus,
+    OutboundMessage,
+    Provider,
+    ProviderMessageRoute,
+)
+from messaging.services import outbox
+
+pytestmark = pytest.mark.django_db
+
+AFTERNOON = dt.datetime(2026, 6, 9, 19, 0, tzinfo=dt.UTC)
+
+
+def _kinds(channel: str, address: str, every: int = 20) -> list[str]:
+    return [
+        r.kind
+        for r in sandbox.sandbox_reports_for(
+            channel=channel, to_address=address, bounce_every=every
+        )
+    ]
+
+
+def test_the_address_decides_the_reports():
+    assert _kinds("email", "ana+bounce@example.com") == ["bounced"]
+    assert _kinds("email", "open.me@example.com", every=0) == ["delivered", "opened"]
+    assert _kinds("sms", "+13055550000") == ["bounced"]
+    # The same address always fares the same.
+    for address in ("casey@example.com", "maria@example.com", "+13055551234"):
+        assert _kinds("email", address) == _kinds("email", address)
+    # Now and then a bounce: about one address in bounce_every; none with 0.
+    addresses = [f"customer{n}@example.com" for n in range(400)]
+    bounced = [a for a in addresses if _kinds("email", a) == ["bounced"]]
+    assert 5 <= len(bounced) <= 40
+    assert not [a for a in addresses if _kinds("email", a, every=0) == ["bounced"]]
+    opened = [a for a in addresses if "opened" in _kinds("email", a, every=0)]
+    assert 100 <= len(opened) <= 300  # about half the emails are opened
+    delivered_sms = [n for n in range(200) if _kinds("sms", f"+1305555{n:04d}") == ["delivered"]]
+    assert len(delivered_sms) >= 180
+    whatsapp = _kinds("whatsapp", "+13055551234", every=0)
+    assert whatsapp == ["delivered", "opened"]  # a WhatsApp message is read
+
+
+@pytest.fixture
+def reports_now(monkeypatch, django_capture_on_commit_callbacks):
+    """The sandbox's reports run as soon as the send commits, in this process (no worker)."""
+    from messaging import tasks
+
+    ran = []
+
+    def apply_async(*, kwargs, countdown):
+        ran.append((kwargs["kind"], countdown))
+        return tasks.sandbox_report(**kwargs)
+
+    monkeypatch.setattr(tasks.sandbox_report, "apply_async", apply_async)
+    return ran
+
+
+def _send(world, channel: str, key: str) -> OutboundMessage:
+    with world.active():
+        message = outbox.message_schedule(
+            tenant=world.tenant,
+            channel=channel,
+            idempotency_key=key,
+            contact=world.contact,
+            source=MessageSource.MANUAL,
+            body_text="Hello",
+            subject="Hello" if channel == "email" else "",
+            now=AFTERNOON,
+        )
+        ids = outbox.outbox_claim_due(tenant=world.tenant, now=AFTERNOON)
+        assert ids == [message.pk]
+        return message
+
+
+@override_settings(COMMS_SANDBOX_REPORTS=True, COMMS_SANDBOX_BOUNCE_EVERY=0)
+def test_a_sandbox_email_is_delivered_then_opened_through_the_webhook_path(
+    world, reports_now, django_capture_on_commit_callbacks
+):
+    with world.active():
+        email = world.contact.emails.first()
+        email.email = "open.casey@example.com"
+        email.save()
+    message = _send(world, "email", "sandbox:open")
+    with django_capture_on_commit_callbacks(execute=True), world.active():
+        assert outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON) == (
+            "sent"
+        )
+    assert reports_now == [("delivered", 2), ("opened", 8)]
+    with world.active():
+        message = OutboundMessage.objects.get(pk=message.pk)
+        assert message.status == MessageStatus.OPENED
+        assert message.delivered_at is not None and message.opened_at is not None
+        route = ProviderMessageRoute.objects.get(provider_message_id=message.provider_message_id)
+        assert route.provider == Provider.SANDBOX and route.message_id == message.pk
+        decisions = [(d["decision"], d["reason"]) for d in message.decisions]
+    assert ("delivered", "Delivered (Sandbox)") in decisions
+    assert ("opened", "Opened") in decisions
+
+
+@override_settings(COMMS_SANDBOX_REPORTS=True, COMMS_SANDBOX_BOUNCE_EVERY=0)
+def test_a_sandbox_bounce_marks_the_message_bounced_and_the_address_bad(
+    world, reports_now, django_capture_on_commit_callbacks
+):
+    with world.active():
+        email = world.contact.emails.first()
+        email.email = "casey+bounce@example.com"
+        email.save()
+    message = _send(world, "email", "sandbox:bounce")
+    with django_capture_on_commit_callbacks(execute=True), world.active():
+        outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
+    assert reports_now == [("bounced", 3)]
+    with world.active():
+        message = OutboundMessage.objects.get(pk=message.pk)
+        assert message.status == MessageStatus.BOUNCED
+        assert "Bounced (Sandbox): 550 5.1.1 mailbox unknown" in message.last_error
+        profile = ContactCommsProfile.objects.get(contact=world.contact)
+        assert profile.bounced_email == "casey+bounce@example.com"
+
+
+@override_settings(COMMS_SANDBOX_REPORTS=True, COMMS_SANDBOX_BOUNCE_EVERY=0)
+def test_a_sandbox_text_is_delivered_through_twilios_status_path(
+    world, reports_now, django_capture_on_commit_callbacks
+):
+    message = _send(world, "sms", "sandbox:sms")
+    with django_capture_on_commit_callbacks(execute=True), world.active():
+        outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
+    with world.active():
+        message = OutboundMessage.objects.get(pk=message.pk)
+    expected = "bounced" if message.to_address.endswith("0000") else "delivered"
+    assert [kind for kind, _ in reports_now] == [expected]
+    if expected == "delivered":
+        assert message.status == MessageStatus.DELIVERED
+
+
+def test_without_the_setting_the_sandbox_stays_quiet(world, django_capture_on_commit_callbacks):
+    message = _send(world, "sms", "sandbox:quiet")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, world.active():
+        outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
+    assert not [c for c in callbacks if "sandbox" in repr(c)]
+    with world.active():
+        assert OutboundMessage.objects.get(pk=message.pk).status == MessageStatus.SENT
