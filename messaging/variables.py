@@ -70,6 +70,7 @@ def message_variables(
         "sender_name": brand.sender_name if brand else tenant.name,
         "brand_name": brand.name if brand else tenant.name,
         "brand_phone": brand.call_number.as_national if brand and brand.call_number else "",
+        "brand_email": (brand.reply_to_email or brand.sender_email) if brand else "",
         "brand_website": brand.website if brand else "",
     }
     if lead is not None:

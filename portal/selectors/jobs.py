@@ -13,6 +13,8 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 
 from automation.services.updates import NOT_NEWS_KINDS
 from crm.models import (
@@ -112,6 +114,11 @@ class PortalHome:
     @property
     def has_jobs(self) -> bool:
         return bool(self.other_jobs) or any(entry.jobs for entry in self.portfolio)
+
+    @property
+    def brand_names(self) -> str:
+        """ "Coastal Gutters and Florida First Roofing": the brands for the introduction."""
+        return get_text_list([brand.name for brand in self.brands], gettext("and"))
 
     @property
     def several_brands(self) -> bool:

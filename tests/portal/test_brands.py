@@ -20,6 +20,7 @@ from leads.views.public_quote import answer_count_key
 from messaging.links import unsubscribe_url
 from messaging.models import OutboundMessage
 from messaging.services import outbox
+from messaging.variables import message_variables
 from tests import factories
 from tests.conftest import sign_in
 from tests.portal.helpers import deliver, link_path, portal_sign_in, sent_messages
@@ -110,6 +111,18 @@ class TestResolver:
         assert message.brand_id == gutters.pk
         assert "hello@coastalgutters.test" in message.from_address
 
+    def test_the_template_variables_are_the_jobs_brands(self, world, gutters):
+        lead = _job(world, gutters, "Gutters")
+        with world.active():
+            values = message_variables(
+                tenant=world.tenant, contact=world.contact, channel="email", lead=lead
+            )
+        assert values["brand_name"] == "Coastal Gutters"
+        assert values["sender_name"] == "Coastal Gutters"
+        assert values["brand_email"] == "office@coastalgutters.test"
+        assert values["brand_phone"] == "(305) 555-0188"
+        assert values["brand_website"] == "https://coastalgutters.test"
+
 
 class TestPortal:
     def test_each_job_on_the_home_page_shows_its_brand(self, client, world, gutters):
@@ -126,6 +139,7 @@ class TestPortal:
         assert brands == {"New roof": world.brand, "Seamless gutters": gutters}
         page = response.content.decode()
         assert f"With {world.brand.name}" in page and "With Coastal Gutters" in page
+        assert f"your jobs with Coastal Gutters and {world.brand.name} stands" in page
         assert page.count('class="job-brand"') == 2
 
     def test_one_brand_needs_no_label_on_each_job(self, client, world):
