@@ -236,6 +236,21 @@ class TestInvitationAndSignIn:
         (message,) = sent_messages(world.tenant)
         assert message.brand_id == world.brand.pk
 
+    def test_the_contact_page_offers_the_jobs_when_they_are_under_two_brands(
+        self, client, world, gutters
+    ):
+        sign_in(client, world.rep)
+        contact_page = reverse("contacts:detail", args=[world.contact.pk])
+        roof = _job(world, world.brand, "New roof")
+        assert 'name="lead"' not in client.get(contact_page).content.decode()
+
+        gutter = _job(world, gutters, "Seamless gutters")
+        page = client.get(contact_page).content.decode()
+
+        assert 'name="lead"' in page
+        assert f'<option value="{gutter.pk}">{gutter.reference} Seamless gutters · Coastal' in page
+        assert f'<option value="{roof.pk}">{roof.reference} New roof · {world.brand.name}' in page
+
     def test_another_contacts_job_does_not_choose_the_brand(self, client, world, gutters):
         _job(world, world.brand, "New roof")
         stranger = factories.ContactFactory(tenant=world.tenant)
