@@ -99,9 +99,9 @@ def test_each_job_shows_under_its_brand_and_the_quote_page_carries_it(page_at, d
     gutter_card = cards.filter(has_text="Seamless gutters")
     expect(gutter_card.locator(".job-brand")).to_have_text("With Coastal Gutters")
     expect(gutter_card.locator(".job-brand img.brand-logo")).to_be_visible()
-    expect(cards.filter(has_text="Full roof replacement").locator(".job-brand")).to_have_text(
-        "With Florida First Roofing"
-    )
+    roof_card = cards.filter(has_text="Full roof replacement")
+    expect(roof_card.locator(".job-brand")).to_have_text("With Florida First Roofing")
+    expect(roof_card.locator(".job-brand img.brand-logo")).to_be_visible()  # the demo's logo
     waiting = page.locator("a.quote-waiting")
     expect(waiting.filter(has_text="Your quote for Seamless gutters is waiting")).to_be_visible()
     expect(waiting.filter(has_text="Your quote for Leak over the porch is waiting")).to_be_visible()
