@@ -19,6 +19,7 @@ from leads.models import Pipeline
 from leads.services.leads import lead_create
 from leads.services.quotes import quote_save_draft, quote_send
 from portal.demo import DEMO_CUSTOMER_EMAIL
+from tests.e2e.test_comms_settings_browser import _open
 from tests.e2e.test_portal_browser import _no_horizontal_scroll
 from tests.e2e.test_portal_preferences_browser import _customer_signs_in
 from tests.portal.helpers import reset_throttles
@@ -44,7 +45,7 @@ def _logo() -> bytes:
     return buffer.getvalue()
 
 
-def _gutter_job_with_a_quote(tenant: Tenant) -> None:
+def _gutter_job_with_a_quote(tenant: Tenant):
     with tenant_context(tenant):
         rep = Membership.objects.select_related("user").get(user__email="rep@demo.test")
         admin = Membership.objects.select_related("user").filter(role="admin").first()
@@ -84,13 +85,14 @@ def _gutter_job_with_a_quote(tenant: Tenant) -> None:
             ],
         )
         quote_send(tenant=tenant, actor=rep.user, quote=quote)
+    return gutters, casey
 
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_each_job_shows_under_its_brand_and_the_quote_page_carries_it(page_at, demo, width):
     reset_throttles(DEMO_CUSTOMER_EMAIL)
     tenant = Tenant.objects.get(slug="demo")
-    _gutter_job_with_a_quote(tenant)
+    gutters, casey = _gutter_job_with_a_quote(tenant)
     page = page_at(width, 900)
     _customer_signs_in(page, tenant)
 
@@ -138,3 +140,19 @@ def test_each_job_shows_under_its_brand_and_the_quote_page_carries_it(page_at, d
     assert _no_horizontal_scroll(page)
     _shot(page, f"quote-{width}")
     assert page.console_errors == []
+
+    # Staff: the brand's settings show its logo; the contact page's invitation names a job.
+    staff = page_at(width, 900)
+    _open(staff, "admin@demo.test", f"/settings/brands/{gutters.pk}/")
+    expect(staff.locator(".brand-logo-now img")).to_be_visible()
+    expect(staff.get_by_label("Phone", exact=True)).to_be_visible()
+    assert _no_horizontal_scroll(staff)
+    _shot(staff, f"settings-{width}")
+    staff.goto(f"{staff.base}/contacts/{casey.pk}/")
+    choice = staff.get_by_label("Send it in the brand of")
+    expect(choice.locator("option", has_text="Seamless gutters · Coastal Gutters")).to_have_count(1)
+    staff.locator("#contact-portal").scroll_into_view_if_needed()
+    staff.locator("#contact-portal").screenshot(
+        path=str(DOCS / f"brands-contact-invite-{width}.png")
+    )
+    assert staff.console_errors == []
