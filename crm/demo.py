@@ -2,9 +2,11 @@
 teams and brands, and their contacts with consent and properties. Safe to run again: it adds only
 what is missing."""
 
+import io
 from dataclasses import dataclass
 
 import phonenumbers
+from PIL import Image, ImageDraw
 
 from crm.models import (
     Brand,
@@ -257,6 +259,7 @@ def seed_florida_first_roofing(tenant: Tenant) -> None:
         sms_number="+13055550100",
         website="https://floridafirstroofing.example",
         is_default=True,
+        logo=_logo((190, 60, 30), (240, 150, 40)),
     )
     _contacts(tenant, FLORIDA_CONTACTS, {"": brand}, "US")
 
@@ -298,11 +301,13 @@ def seed_chargecars(tenant: Tenant) -> None:
             tenant, admin, "chargecars", name="ChargeCars", sender_name="ChargeCars",
             sender_email="service@chargecars.example", sms_number="+31201234567",
             website="https://chargecars.example", is_default=True,
+            logo=_logo((20, 60, 140), (40, 170, 90)),
         ),
         "laderthuis": _brand(
             tenant, admin, "laderthuis", name="LaderThuis", sender_name="LaderThuis",
             sender_email="info@laderthuis.example", sms_number="+31201234568",
             website="https://laderthuis.example",
+            logo=_logo((90, 40, 130), (230, 180, 30)),
         ),
     }  # fmt: skip
     _member(tenant, "rep@chargecars.test", "Sanne Visser", Role.REP,
@@ -323,6 +328,17 @@ def _member(tenant, email, full_name, role, **profile) -> Membership:
         tenant=tenant, user=user, defaults={"role": role, **profile}
     )
     return membership
+
+
+def _logo(roof: tuple[int, int, int], base: tuple[int, int, int]) -> bytes:
+    """A small wordless mark for a demo brand: a roof over a bar, in the brand's two colours."""
+    image = Image.new("RGBA", (96, 64), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(6, 36), (48, 4), (90, 36)], fill=(*roof, 255))
+    draw.rectangle([(18, 40), (78, 58)], fill=(*base, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _brand(tenant, admin, slug, **values) -> Brand:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from crm.brand_logos import logo_read, logo_size_check
 from crm.kit.forms import TenantFormMixin
 from crm.models import (
     WEEKDAYS,
@@ -96,10 +97,31 @@ class BrandForm(TenantFormMixin, forms.ModelForm):
             "sender_email",
             "reply_to_email",
             "sms_number",
+            "phone",
             "website",
             "is_default",
             "is_archived",
         ]
+
+    logo_file = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_(
+            "PNG, JPEG, WebP or GIF, at most 200 KB. Shown on the customer portal and quote pages."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    def clean_logo_file(self) -> bytes | None:
+        """The upload's bytes, checked to be a small image (crm.brand_logos)."""
+        upload = self.cleaned_data.get("logo_file")
+        if not upload:
+            return None
+        logo_size_check(upload.size)  # before reading a large upload into memory
+        data = upload.read()
+        logo_read(data)
+        return data
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]

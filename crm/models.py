@@ -4,6 +4,7 @@ Tenant-owned models inherit TenantOwnedModel (crm/tenancy/models.py): their defa
 scoped to the active tenant and their tables get row-level security after migrate.
 """
 
+import base64
 import datetime as dt
 import zoneinfo
 
@@ -118,7 +119,15 @@ class Brand(TenantOwnedModel):
     sender_email = models.EmailField()
     reply_to_email = models.EmailField(blank=True)
     sms_number = PhoneNumberField(blank=True, help_text="E.164, e.g. +13055550100.")
+    phone = PhoneNumberField(
+        blank=True, help_text="The number customers call, if not the texting number."
+    )
     website = models.URLField(blank=True)
+    # A small image (PNG, JPEG, WebP or GIF) kept in the row and shown inline as a data: URL, so
+    # the portal and quote pages carry it without a file store or a third-party host (the CSP
+    # allows images from this site and data: only). crm.brand_logos validates it.
+    logo = models.BinaryField(blank=True, default=b"", editable=False)
+    logo_type = models.CharField(max_length=20, blank=True, editable=False)
     is_default = models.BooleanField(default=False)
     is_archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -135,6 +144,18 @@ class Brand(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def logo_src(self) -> str:
+        """The logo as a data: URL for an <img>, or "" without one."""
+        if not self.logo or not self.logo_type:
+            return ""
+        return f"data:{self.logo_type};base64,{base64.b64encode(bytes(self.logo)).decode()}"
+
+    @property
+    def call_number(self):
+        """The number to call: the brand's phone, else its texting number (or empty)."""
+        return self.phone or self.sms_number
 
 
 class UserManager(BaseUserManager):

@@ -92,7 +92,8 @@ def _sample_variables(tenant: Tenant, brand: Brand | None) -> dict:
         values |= {
             "sender_name": brand.sender_name or values["sender_name"],
             "brand_name": brand.name,
-            "brand_phone": str(brand.sms_number) if brand.sms_number else values["brand_phone"],
+            "brand_phone": str(brand.call_number) if brand.call_number else values["brand_phone"],
+            "brand_email": brand.reply_to_email or brand.sender_email or values["brand_email"],
             "brand_website": brand.website or values["brand_website"],
         }
     return values

@@ -8,9 +8,9 @@ import zoneinfo
 
 from crm.kit.formatting import money
 from crm.models import Brand, Contact, Tenant
-from crm.selectors.brands import sending_brand
 from leads.models import Lead, Quote, QuoteStatus, Stage
 from leads.quote_links import quote_public_url
+from leads.selectors.brands import contact_brand
 from messaging.links import portal_url, unsubscribe_url
 from messaging.services.policy import profile_get, zone_for
 
@@ -59,9 +59,7 @@ def message_variables(
     brand: Brand | None = None,
     extra: dict | None = None,
 ) -> dict:
-    brand = sending_brand(
-        tenant=tenant, brand=brand or (lead.brand if lead else None) or contact.brand
-    )
+    brand = brand or contact_brand(tenant=tenant, contact=contact, lead=lead)
     values = {
         "customer_name": contact.display_name,
         "first_name": contact.first_name or contact.display_name,
@@ -71,7 +69,8 @@ def message_variables(
         ),
         "sender_name": brand.sender_name if brand else tenant.name,
         "brand_name": brand.name if brand else tenant.name,
-        "brand_phone": brand.sms_number.as_national if brand and brand.sms_number else "",
+        "brand_phone": brand.call_number.as_national if brand and brand.call_number else "",
+        "brand_email": (brand.reply_to_email or brand.sender_email) if brand else "",
         "brand_website": brand.website if brand else "",
     }
     if lead is not None:

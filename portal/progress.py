@@ -2,7 +2,9 @@
 
 Built on the staff bar (leads/progress.py) so both agree on where a job stands; then a stage hidden
 from the portal folds into the step before it (a first hidden stage into the step after), and the
-team's aging colours stay inside: the customer sees done, now and next.
+team's aging colours stay inside: the customer sees done, now and next, and the steps the job went
+past without stopping at as skipped (a job moved from the second step to the fifth did not do the
+third and fourth).
 """
 
 import datetime as dt
@@ -16,13 +18,18 @@ from leads.progress import Segment, build_progress
 NEVER = dt.timedelta.max
 
 
-SPOKEN_STATES = {"done": "Done: ", "current": "Now: ", "upcoming": "Still to come: "}
+SPOKEN_STATES = {
+    "done": "Done: ",
+    "skipped": "Skipped: ",
+    "current": "Now: ",
+    "upcoming": "Still to come: ",
+}
 
 
 @dataclass(frozen=True)
 class JourneyStep:
     label: str
-    state: str  # done | current | upcoming
+    state: str  # done | skipped | current | upcoming
 
     @property
     def spoken(self) -> str:
@@ -96,8 +103,10 @@ def _state(group: list[Segment]) -> str:
     states = {segment.state for segment in group}
     if "current" in states:
         return "current"
-    if "past" in states:
+    if any(segment.state == "past" and segment.tint != "skipped" for segment in group):
         return "done"
+    if "past" in states:
+        return "skipped"  # every stage of the step was jumped over
     return "upcoming"
 
 
@@ -126,7 +135,10 @@ def customer_journey(
         status = "closed"
     elif finished:
         status = "finished"
-        steps = [JourneyStep(step.label, "done") for step in steps]
+        steps = [
+            JourneyStep(step.label, "skipped" if step.state == "skipped" else "done")
+            for step in steps
+        ]
     else:
         status = "active"
     since = None

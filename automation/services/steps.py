@@ -54,7 +54,7 @@ def step_messages_schedule(
             idempotency_key=f"{key}:{channel}",
             contact=contact,
             lead=lead,
-            brand=lead.brand if lead else contact.brand,
+            # The outbox resolves the brand: the job's, else the contact's latest job's.
             template=template,
             trigger_step=trigger_step,
             trigger_stage=trigger_stage,

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from crm.brand_logos import logo_read
 from crm.models import Brand, Tenant, User
 
 TENANT_PROFILE_FIELDS = ("name", "time_zone", "currency", "country", "home_state", "business_hours")
@@ -26,6 +27,7 @@ BRAND_FIELDS = (
     "sender_email",
     "reply_to_email",
     "sms_number",
+    "phone",
     "website",
     "is_default",
     "is_archived",
@@ -33,14 +35,30 @@ BRAND_FIELDS = (
 
 
 @transaction.atomic
-def brand_save(*, tenant: Tenant, actor: User, brand: Brand | None = None, **values) -> Brand:
-    """Create a brand (brand=None) or change one. One brand at most is the default."""
+def brand_save(
+    *,
+    tenant: Tenant,
+    actor: User,
+    brand: Brand | None = None,
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+    **values,
+) -> Brand:
+    """Create a brand (brand=None) or change one. One brand at most is the default.
+
+    `logo` (an image's bytes, see crm.brand_logos) replaces the logo; `remove_logo` drops it;
+    neither keeps the one there."""
     unknown = set(values) - set(BRAND_FIELDS)
     if unknown:
         raise ValueError(f"Not brand fields: {', '.join(sorted(unknown))}")
     brand = brand or Brand(tenant=tenant)
     for field, value in values.items():
         setattr(brand, field, value)
+    if logo:
+        brand.logo_type = logo_read(logo)
+        brand.logo = logo
+    elif remove_logo:
+        brand.logo, brand.logo_type = b"", ""
     if brand.is_default:
         brand.is_archived = False
         Brand.objects.filter(tenant=tenant, is_default=True).exclude(pk=brand.pk).update(

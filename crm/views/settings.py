@@ -60,12 +60,16 @@ def brand_list(request):
 @require_http_methods(["GET", "POST"])
 def brand_edit(request, brand_pk: int | None = None):
     brand = brand_get(tenant=request.tenant, brand_id=brand_pk) if brand_pk else None
-    form = BrandForm(request.POST or None, instance=brand, tenant=request.tenant)
+    form = BrandForm(
+        request.POST or None, request.FILES or None, instance=brand, tenant=request.tenant
+    )
     if request.method == "POST" and form.is_valid():
         saved = brand_save(
             tenant=request.tenant,
             actor=request.user,
             brand=brand,
+            logo=form.cleaned_data["logo_file"],
+            remove_logo=form.cleaned_data["remove_logo"],
             **{field: form.cleaned_data[field] for field in form.Meta.fields},
         )
         messages.success(request, f"Brand {saved.name} saved.")

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from crm.events import publish
 from crm.models import NotificationLevel, Tenant, User
-from crm.selectors.brands import sending_brand
 from crm.services.timeline import timeline_record
 from leads.events import QuoteAccepted, QuoteSent
 from leads.models import Lead, LeadEvent, LeadStatus, LostReason, Quote, QuoteLine, QuoteStatus
 from leads.quote_links import quote_public_url
+from leads.selectors.brands import lead_brand
 from leads.services.activity import lead_record_touch
 from leads.services.notices import lead_owner_notify
 from leads.services.stages import lead_handle_event, lead_locked, lead_mark_lost, lead_reopen
@@ -115,7 +115,7 @@ def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
 def _email_quote(tenant: Tenant, actor: User, quote: Quote) -> None:
     """The quote's email, written from the quote itself, announced for the outbox (comms
     schedules it as the tenant's "quote-sent" message)."""
-    brand = sending_brand(tenant=tenant, brand=quote.lead.brand)
+    brand = lead_brand(tenant=tenant, lead=quote.lead)
     context = {
         "quote": quote,
         "lead": quote.lead,

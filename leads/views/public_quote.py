@@ -19,10 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.kit.signed_tokens import signed_token_read, tenant_from_token
 from crm.models import Membership, Tenant
 from crm.ratelimit import over_limit
-from crm.selectors.brands import sending_brand
 from leads.forms.quotes import QuoteAcceptForm, QuoteDeclineForm
 from leads.models import Quote, QuoteLine, QuoteStatus
 from leads.quote_links import QUOTE_LINK_MAX_AGE, QUOTE_LINK_SALT
+from leads.selectors.brands import lead_brand
 from leads.services import quotes
 
 ANSWERS_PER_WINDOW = 20
@@ -107,7 +107,7 @@ def _is_team_member(request, tenant: Tenant) -> bool:
 
 
 def _render_page(request, tenant: Tenant, quote: Quote, *, error: str = "", **forms):
-    brand = sending_brand(tenant=tenant, brand=quote.lead.brand)
+    brand = lead_brand(tenant=tenant, lead=quote.lead)
     context = {
         "tenant": tenant,
         "quote": quote,

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Channel, ConsentStatus, Contact, Tenant
-from crm.selectors.brands import sending_brand
 from crm.services.consent import consent_record
 from crm.services.timeline import timeline_record
+from leads.selectors.brands import contact_brand
 from messaging.models import MessageSource, Purpose
 from messaging.services import outbox
 
@@ -131,7 +131,7 @@ def sms_keyword_handle(
             contact=contact,
             detail={"channel": channel, "keyword": keyword},
         )
-    brand = sending_brand(tenant=tenant, brand=contact.brand)
+    brand = contact_brand(tenant=tenant, contact=contact)
     reach_us = (brand.reply_to_email or brand.sender_email or brand.website) if brand else ""
     outbox.message_schedule(
         tenant=tenant,

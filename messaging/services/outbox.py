@@ -28,10 +28,10 @@ from django.utils.translation import ngettext
 from crm.events import publish
 from crm.kit.claims import claim_due_rows
 from crm.models import Contact, NotificationLevel, PhoneKind, Tenant, User
-from crm.selectors.brands import sending_brand
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
 from leads.models import Lead
+from leads.selectors.brands import contact_brand
 from messaging import redaction, rendering, sandbox
 from messaging.events import EmailBounced
 from messaging.models import (
@@ -209,7 +209,7 @@ def message_schedule(
     ).first()
     if existing is not None:
         return existing
-    brand = sending_brand(tenant=tenant, brand=brand or (lead.brand if lead else None))
+    brand = brand or contact_brand(tenant=tenant, contact=contact, lead=lead)
     if not to_address and contact is not None:
         to_address = _contact_address(contact, channel)
     elif not to_address:

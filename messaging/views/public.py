@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from crm.kit.signed_tokens import tenant_from_token
 from crm.models import Channel, Tenant
-from crm.selectors.brands import sending_brand
+from leads.selectors.brands import contact_brand_get
 from messaging import consent
 from messaging.links import UnsubscribeTarget, unsubscribe_target
 
@@ -25,9 +25,10 @@ def _invalid(request):
 def unsubscribe(request, tenant: Tenant, target: UnsubscribeTarget):
     if target.channel not in Channel.values:
         return _invalid(request)
-    brand = sending_brand(tenant=tenant)
+    # The brand the customer hears from (their latest job's), as on the message they came from.
+    brand = contact_brand_get(tenant=tenant, contact_id=target.contact_id)
     business = brand.name if brand else tenant.name
-    context = {"business": business, "channel": Channel(target.channel).label}
+    context = {"business": business, "brand": brand, "channel": Channel(target.channel).label}
     if request.method == "POST":
         contact = consent.unsubscribe(tenant=tenant, target=target)
         if contact is None:

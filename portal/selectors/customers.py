@@ -5,8 +5,17 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
-from crm.models import Contact, ContactEmail, ContactPhone, PhoneKind, PropertyContact, Tenant
-from crm.selectors.brands import sending_brand
+from crm.models import (
+    Brand,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    PhoneKind,
+    PropertyContact,
+    Tenant,
+)
+from leads.selectors.brands import contact_brand, contacts_brand
+from messaging.models import OutboundMessage
 from portal.addresses import SignInAddress
 from portal.auth import PortalCustomer
 
@@ -65,12 +74,29 @@ def portal_customer_get(
             "property_id", flat=True
         )
     )
-    brand = next((contact.brand for contact in contacts if contact.brand_id), None)
+    # The brand of their most recent job; without one, their own brand, else the default.
+    own = next((contact.brand for contact in contacts if contact.brand_id), None)
+    brand = contacts_brand(tenant=tenant, contact_ids=ids, own_brand=own)
     return PortalCustomer(
         tenant=tenant,
         contacts=tuple(contacts),
         contact_ids=ids,
         property_ids=property_ids,
         address=address,
-        brand=brand or sending_brand(tenant=tenant),
+        brand=brand,
     )
+
+
+def challenge_brand(*, tenant: Tenant, challenge) -> Brand | None:
+    """The brand a sign-in link (or an invitation) came from: the one its message was sent in,
+    so the page it opens carries the same name; else the contact's (leads.selectors.brands)."""
+    sent = (
+        OutboundMessage.objects.filter(
+            tenant=tenant, idempotency_key=f"portal-{challenge.purpose}:{challenge.pk}"
+        )
+        .select_related("brand")
+        .first()
+    )
+    if sent is not None and sent.brand is not None:
+        return sent.brand
+    return contact_brand(tenant=tenant, contact=challenge.contact)

@@ -13,15 +13,19 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 
 from automation.services.updates import NOT_NEWS_KINDS
 from crm.models import (
+    Brand,
     Property,
     Tenant,
     TimelineEvent,
 )
 from leads.models import Lead, Payment, Quote, QuoteStatus, Stage, StageVisit
 from leads.quote_links import quote_public_token
+from leads.selectors.brands import leads_brands
 from leads.selectors.money import JobBalance, balance_of
 from portal.auth import PortalCustomer
 from portal.progress import Journey, customer_journey
@@ -44,6 +48,7 @@ def portal_properties(customer: PortalCustomer) -> QuerySet[Property]:
 class PortalJob:
     lead: Lead
     journey: Journey
+    brand: Brand | None  # whose job it is: the name, logo and contact details the customer sees
 
     @property
     def title(self) -> str:
@@ -63,9 +68,11 @@ def _jobs_with_journeys(
     visits: dict[int, list[StageVisit]] = defaultdict(list)
     for visit in StageVisit.objects.filter(tenant=tenant, lead_id__in=[lead.pk for lead in leads]):
         visits[visit.lead_id].append(visit)
+    brands = leads_brands(tenant=tenant, leads=leads)
     return [
         PortalJob(
             lead=lead,
+            brand=brands[lead.pk],
             journey=customer_journey(
                 tenant=tenant,
                 lead=lead,
@@ -90,19 +97,42 @@ class PortfolioEntry:
 
 
 @dataclass(frozen=True)
+class WaitingQuote:
+    """A quote sent to the customer that waits for their answer, flagged on the portal's home."""
+
+    quote: Quote
+    job: PortalJob
+    path: str  # its public page, where they accept or decline
+
+
+@dataclass(frozen=True)
 class PortalHome:
     portfolio: list[PortfolioEntry]  # each of their properties, with the jobs on it
     other_jobs: list[PortalJob]  # their jobs on no property of theirs (or on none at all)
+    brands: list[Brand]  # the brands of their jobs, most recent job's first
+    waiting_quotes: list[WaitingQuote]  # open quotes still in date, oldest deadline first
 
     @property
     def has_jobs(self) -> bool:
         return bool(self.other_jobs) or any(entry.jobs for entry in self.portfolio)
 
+    @property
+    def brand_names(self) -> str:
+        """ "Coastal Gutters and Florida First Roofing": the brands for the introduction."""
+        return get_text_list([brand.name for brand in self.brands], gettext("and"))
+
+    @property
+    def several_brands(self) -> bool:
+        """Jobs under more than one brand: each job card then names its brand."""
+        return len(self.brands) > 1
+
 
 def portal_home(*, customer: PortalCustomer, now: dt.datetime | None = None) -> PortalHome:
     now = now or timezone.now()
     properties = list(portal_properties(customer).order_by("address_line1", "id"))
-    leads = list(portal_jobs(customer).select_related("stage", "property"))
+    leads = list(
+        portal_jobs(customer).select_related("stage", "property", "brand", "contact__brand")
+    )
     jobs = _by_progress(_jobs_with_journeys(customer.tenant, leads, now, stages=None))
     on_property: dict[int, list[PortalJob]] = defaultdict(list)
     other_jobs = []
@@ -111,10 +141,34 @@ def portal_home(*, customer: PortalCustomer, now: dt.datetime | None = None) -> 
             on_property[job.lead.property_id].append(job)
         else:
             other_jobs.append(job)
+    brands: dict[int, Brand] = {}
+    for job in sorted(jobs, key=lambda job: (job.lead.created_at, job.lead.pk), reverse=True):
+        if job.brand is not None:
+            brands.setdefault(job.brand.pk, job.brand)
     return PortalHome(
         portfolio=[PortfolioEntry(place, on_property[place.pk]) for place in properties],
         other_jobs=other_jobs,
+        brands=list(brands.values()),
+        waiting_quotes=_waiting_quotes(customer.tenant, jobs, today=timezone.localdate(now)),
     )
+
+
+def _waiting_quotes(tenant: Tenant, jobs: list[PortalJob], *, today: dt.date) -> list[WaitingQuote]:
+    """The quotes sent to the customer that they have not answered and may still accept."""
+    by_lead = {job.lead.pk: job for job in jobs}
+    quotes = Quote.objects.filter(
+        tenant=tenant,
+        lead_id__in=list(by_lead),
+        status__in=(QuoteStatus.SENT, QuoteStatus.VIEWED),
+        valid_until__gte=today,
+    ).order_by("valid_until", "id")
+    waiting = []
+    for quote in quotes:
+        job = by_lead[quote.lead_id]
+        quote.lead = job.lead  # the reference reads lead.number; no query per quote
+        path = reverse("public:quote", kwargs={"token": quote_public_token(quote)})
+        waiting.append(WaitingQuote(quote, job, path))
+    return waiting
 
 
 @dataclass(frozen=True)
@@ -168,7 +222,10 @@ def portal_job_detail(
     """One of the customer's jobs, else 404 (another tenant's or another customer's alike)."""
     now = now or timezone.now()
     lead = get_object_or_404(
-        portal_jobs(customer).select_related("stage", "property", "owner__user"), pk=job_id
+        portal_jobs(customer).select_related(
+            "stage", "property", "owner__user", "brand", "contact__brand"
+        ),
+        pk=job_id,
     )
     stages = list(
         Stage.objects.filter(tenant=customer.tenant, pipeline_id=lead.pipeline_id).order_by(

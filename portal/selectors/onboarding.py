@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from crm.models import (
+    Brand,
     Contact,
     ContactEmail,
     ContactPhone,
@@ -35,6 +36,7 @@ from crm.models import (
 )
 from documents.models import Document, DocumentKind
 from leads.models import Lead
+from leads.selectors.brands import leads_brands
 from portal.auth import PortalCustomer
 from portal.models import ChallengeChannel, DocumentRequest, JobInsurance, Onboarding, PortalAccess
 
@@ -288,11 +290,26 @@ def onboarding_progress_for_contact(*, tenant: Tenant, contact: Contact) -> Onbo
 
 
 @dataclass(frozen=True)
+class InviteJob:
+    """A job an invitation may be about: it then comes in that job's brand."""
+
+    lead: Lead
+    brand: Brand | None
+
+
+# The invitation's choice of job lists the contact's newest jobs, at most this many.
+INVITE_JOBS_LIMIT = 20
+
+
+@dataclass(frozen=True)
 class ContactPortal:
-    """The contact page's "Customer portal" card: their access, and their checklist's progress."""
+    """The contact page's "Customer portal" card: their access, their checklist's progress, and
+    their jobs when these are under more than one brand (the invitation then names the job it is
+    about, whose brand sends it; else it comes from their most recent job's brand)."""
 
     access: PortalAccess | None
     onboarding: OnboardingProgress
+    invite_jobs: list[InviteJob] = field(default_factory=list)
 
     @property
     def request_form(self):
@@ -304,4 +321,20 @@ class ContactPortal:
 
 def portal_access_for_contact(*, tenant: Tenant, contact: Contact) -> ContactPortal:
     progress = onboarding_progress_for_contact(tenant=tenant, contact=contact)
-    return ContactPortal(access=next(iter(progress.facts.accesses), None), onboarding=progress)
+    return ContactPortal(
+        access=next(iter(progress.facts.accesses), None),
+        onboarding=progress,
+        invite_jobs=_invite_jobs(tenant, contact),
+    )
+
+
+def _invite_jobs(tenant: Tenant, contact: Contact) -> list[InviteJob]:
+    leads = list(
+        Lead.objects.filter(tenant=tenant, contact=contact)
+        .select_related("brand", "contact__brand")
+        .order_by("-created_at", "-id")[:INVITE_JOBS_LIMIT]
+    )
+    brands = leads_brands(tenant=tenant, leads=leads)
+    if len({brand.pk for brand in brands.values() if brand is not None}) < 2:
+        return []
+    return [InviteJob(lead, brands[lead.pk]) for lead in leads]

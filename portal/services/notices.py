@@ -1,12 +1,14 @@
 """The portal's own messages to a customer (sign-in links and codes, invitations, verification
-codes, checklist reminders), through the comms outbox in the contact's brand."""
+codes, checklist reminders), through the comms outbox in the customer's brand: the brand of the
+job the message is about, else that of their most recent job (leads.selectors.brands)."""
 
 import datetime as dt
 
 from django.template.loader import render_to_string
 
 from crm.models import Contact, Tenant, User
-from crm.selectors.brands import sending_brand
+from leads.models import Lead
+from leads.selectors.brands import contact_brand
 from messaging.models import OutboundMessage, Purpose
 from messaging.services.outbox import message_schedule
 from portal.models import ChallengeChannel
@@ -23,12 +25,14 @@ def portal_message_schedule(
     idempotency_key: str,
     to_address: str = "",
     actor: User | None = None,
+    lead: Lead | None = None,
     now: dt.datetime,
 ) -> OutboundMessage:
     """One of the portal's own messages (templates/portal/messages/<template>_subject.txt,
-    _email.txt, _sms.txt) through the outbox, in the contact's brand. With `to_address` it goes
-    to that address (one the customer has just given or proved), else to their primary one."""
-    brand = sending_brand(tenant=tenant, brand=contact.brand)
+    _email.txt, _sms.txt) through the outbox, in the brand of `lead` (the job it is about), else
+    of the contact's most recent job. With `to_address` it goes to that address (one the customer
+    has just given or proved), else to their primary one."""
+    brand = contact_brand(tenant=tenant, contact=contact, lead=lead)
     context = {
         **context,
         "business": brand.name if brand else tenant.name,

@@ -21,6 +21,7 @@ from crm.models import Contact, PhoneKind, Tenant, User
 from crm.phones import e164
 from crm.services.timeline import timeline_record
 from crm.tenancy import tenant_context
+from leads.models import Lead
 from messaging.models import MessageSource, MessageStatus, OutboundMessage
 from portal import tokens
 from portal.addresses import SignInAddress
@@ -60,6 +61,7 @@ def _schedule(
     template: str,
     context: dict,
     actor: User | None = None,
+    lead: Lead | None = None,
     now: dt.datetime,
 ) -> OutboundMessage:
     return portal_message_schedule(
@@ -73,6 +75,7 @@ def _schedule(
         # To the address they proved, not the contact's primary one.
         to_address=challenge.address,
         actor=actor,
+        lead=lead,
         now=now,
     )
 
@@ -270,10 +273,16 @@ def invitation_address(contact: Contact) -> SignInAddress | None:
 
 @transaction.atomic
 def portal_invite(
-    *, tenant: Tenant, actor: User, contact: Contact, now: dt.datetime | None = None
+    *,
+    tenant: Tenant,
+    actor: User,
+    contact: Contact,
+    lead: Lead | None = None,
+    now: dt.datetime | None = None,
 ) -> SignInAddress:
     """Send the contact a link into the portal (valid a week, once) and record who invited them.
-    Returns where it went."""
+    It comes from the brand of `lead` (the job the invitation is about), else of the contact's
+    most recent job. Returns where it went."""
     now = now or timezone.now()
     address = invitation_address(contact)
     if address is None:
@@ -307,6 +316,7 @@ def portal_invite(
             "sign_in_url": settings.THREADLINE_SITE_URL.rstrip("/") + reverse("portal:sign-in"),
         },
         actor=actor,
+        lead=lead,
         now=now,
     )
     if message.status == MessageStatus.SUPPRESSED:

@@ -8,3 +8,14 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def portal_nav(context) -> list[dict]:
     return portal_navigation(context["request"].path)
+
+
+@register.simple_tag(takes_context=True)
+def portal_brand(context):
+    """The brand a portal page carries: the page's own (`page_brand`: a job's, or the brand a
+    sign-in link came from), else the signed-in customer's (their most recent job's)."""
+    page_brand = context.get("page_brand")
+    if page_brand is not None:
+        return page_brand
+    customer = getattr(context.get("request"), "portal", None)
+    return customer.brand if customer is not None else None

@@ -29,6 +29,8 @@ def job_detail(request, job_pk: int):
     context = {
         "detail": detail,
         "job": detail.job,
+        # The header, the team's details and the footer carry this job's brand.
+        "page_brand": detail.job.brand,
         "documents": portal_job_documents(customer=customer, job=detail.job.lead),
         "upload_form": upload_form(customer, job=detail.job.lead),
     }

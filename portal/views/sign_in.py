@@ -10,12 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.kit.redirects import safe_next
 from crm.models import Tenant
-from crm.selectors.brands import sending_brand
 from crm.tenancy import tenant_context
 from portal import throttle, tokens
 from portal.addresses import SignInAddress
 from portal.auth import SESSION_KEY, session_sign_in
 from portal.forms.sign_in import CodeForm, SignInForm
+from portal.selectors.customers import challenge_brand
 from portal.services.sign_in import (
     INVITATION_LIFETIME,
     SIGN_IN_MINUTES,
@@ -161,10 +161,12 @@ def sign_in_link(request, token: str):
         challenge = sign_in_link_challenge(tenant=tenant, token=link)
         if challenge is None:
             return _link_not_usable(request)
-        brand = sending_brand(
-            tenant=tenant, brand=challenge.contact.brand if challenge.contact else None
-        )
-        context = {"business_name": brand.name if brand else tenant.name, "token": token}
+        brand = challenge_brand(tenant=tenant, challenge=challenge)
+        context = {
+            "business_name": brand.name if brand else tenant.name,
+            "page_brand": brand,
+            "token": token,
+        }
         return render(request, "portal/sign_in_link.html", context)
 
 

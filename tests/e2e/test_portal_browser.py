@@ -60,7 +60,7 @@ def test_the_demo_customer_signs_in_and_follows_their_jobs(page_at, demo):
     assert _no_horizontal_scroll(page)
     screenshot(page, "portal-home-375")
 
-    page.get_by_role("link", name="Leak over the porch").click()
+    page.get_by_role("link", name="Leak over the porch", exact=True).click()
     expect(page.get_by_role("heading", name="Leak over the porch", level=1)).to_be_visible()
     expect(page.get_by_text("Rosa Delgado")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("View, accept or decline"))).to_be_visible()
@@ -88,7 +88,7 @@ def test_the_demo_customer_signs_in_and_follows_their_jobs(page_at, demo):
     page.get_by_role("link", name="Your jobs").first.click()
     expect(page.get_by_role("heading", name="Hello Casey")).to_be_visible()
     screenshot(page, "portal-home-1280")
-    page.get_by_role("link", name="Full roof replacement").click()
+    page.get_by_role("link", name="Full roof replacement", exact=True).click()
     expect(page.locator(".journey-large .journey-now")).to_contain_text("Now: Work in progress")
     screenshot(page, "portal-job-1280")
 

@@ -73,11 +73,13 @@ class TestHome:
 
         many = queries_for(client, HOME)
 
-        # portal session, tenant, tenant setting, contacts, their properties, the default brand,
-        # properties, jobs, stages, stage visits, tenant setting cleared (+2 test savepoints);
-        # the "Getting started" card: portal access, email, mobile, properties, open jobs, their
-        # insurance answers (its checklist rows and document requests: none without an access)
-        assert few == many == 19
+        # portal session, tenant, tenant setting, contacts, their properties, their brand (the
+        # latest job's, else the default), properties, jobs, the default brand (for jobs without
+        # one), stages, stage visits, quotes waiting for an answer, tenant setting cleared (+2 test
+        # savepoints); the "Getting started" card: portal access, email, mobile, properties, open
+        # jobs, their insurance answers (its checklist rows and document requests: none without
+        # an access)
+        assert few == many == 21
 
     def test_a_customer_without_jobs_sees_a_friendly_empty_page(self, client, world):
         portal_sign_in(client, world.tenant, world.contact)
@@ -165,7 +167,10 @@ class TestJobPage:
 
     def test_a_finished_job_has_every_step_done(self, client, world):
         lead = factories.lead_for(world, owner=world.rep)
-        lead = _move(world, lead, "Review requested")
+        for stage in RESIDENTIAL_ROOFING.stages[1:]:
+            if not stage.is_lost:
+                lead = _move(world, lead, stage.name)
+        assert lead.stage.name == "Review requested"
         portal_sign_in(client, world.tenant, world.contact)
 
         journey = client.get(_job_url(lead)).context["job"].journey
@@ -173,6 +178,34 @@ class TestJobPage:
         assert journey.status == "finished"
         assert {step.state for step in journey.steps} == {"done"}
         assert journey.expected == ""
+
+    def test_steps_a_job_jumped_over_read_as_skipped_not_done(self, client, world):
+        lead = factories.lead_for(world, owner=world.rep)
+        _move(world, lead, "Contacted")
+        lead = _move(world, lead, "Quote sent")
+        portal_sign_in(client, world.tenant, world.contact)
+
+        response = client.get(_job_url(lead))
+
+        states = {step.label: step.state for step in response.context["job"].journey.steps}
+        assert states["Request received"] == "done"
+        assert states["We reached you"] == "done"
+        assert states["Inspection booked"] == "skipped"
+        assert states["Quote ready"] == "current"
+        page = response.content.decode()
+        assert "Skipped: </span>" in page and "(skipped)" in page
+
+    def test_a_finished_job_that_jumped_keeps_its_skipped_steps(self, client, world):
+        lead = factories.lead_for(world, owner=world.rep)
+        lead = _move(world, lead, "Review requested")
+        portal_sign_in(client, world.tenant, world.contact)
+
+        journey = client.get(_job_url(lead)).context["job"].journey
+
+        assert journey.status == "finished"
+        assert journey.steps[0].state == "done"
+        assert journey.steps[-1].state == "done"
+        assert {step.state for step in journey.steps[1:-1]} == {"skipped"}
 
 
 class TestIsolation:
