@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
+from crm.kit.search import contacts_matching
 from crm.models import Contact, ContactEmail, ContactPhone, PropertyContact, Tenant, TimelineEvent
 from crm.pagination import KeysetPage, keyset_page
 from crm.phones import e164
@@ -11,20 +12,12 @@ CONTACTS_PER_PAGE = 50
 
 
 def contact_list(*, tenant: Tenant, search: str = "", after: str | None = None) -> KeysetPage:
-    """Newest contacts first, a page at a time, in a fixed number of queries."""
+    """Newest contacts first, a page at a time, in a fixed number of queries; `search` is the
+    search box (crm.kit.search: name, company, email or phone, every word as a prefix)."""
     contacts = Contact.objects.filter(tenant=tenant)
-    if search:
-        term = search.strip()
-        contacts = contacts.filter(
-            Q(first_name__istartswith=term)
-            | Q(last_name__istartswith=term)
-            | Q(company_name__istartswith=term)
-            | Q(
-                pk__in=ContactEmail.objects.filter(tenant=tenant, email__istartswith=term).values(
-                    "contact_id"
-                )
-            )
-        )
+    found = contacts_matching(search)
+    if found is not None:
+        contacts = contacts.filter(found)
     contacts = contacts.prefetch_related(
         Prefetch("emails", queryset=ContactEmail.objects.filter(tenant=tenant)),
         Prefetch("phones", queryset=ContactPhone.objects.filter(tenant=tenant)),
