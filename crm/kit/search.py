@@ -82,8 +82,9 @@ def ids_from(function: str, params: list, *, limit: int = ID_LIST_LIMIT) -> list
     are more than `limit`."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id FROM {function} AS id LIMIT %s", [*params, limit + 1])  # noqa: S608
-        ids = [row[0] for row in cursor.fetchall()]
-    return ids if len(ids) <= limit else None
+        rows = cursor.fetchall()
+    # The functions may return an id twice (found by name and by email): read as a set.
+    return list(dict.fromkeys(row[0] for row in rows)) if len(rows) <= limit else None
 
 
 def matching(field: str, function: str, params: list, *, limit: int = ID_LIST_LIMIT) -> Q:

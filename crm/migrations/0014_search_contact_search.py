@@ -45,6 +45,8 @@ DROP INDEX IF EXISTS contact_email_search_words;
 DROP INDEX IF EXISTS contact_phone_digits_end;
 """
 
+# UNION ALL, not UNION: a caller reading the first N ids stops there (a contact found by name and
+# by email comes twice; callers read the ids as a set).
 # digits_reversed: a phone number's digits, last first ('' for a search that is not a number);
 # ':' sorts right after '9', so the range is every number ending in those digits.
 SEARCH_FUNCTION = f"""
@@ -53,10 +55,10 @@ RETURNS SETOF bigint
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public ROWS 200 AS $$
     SELECT id FROM crm_contact
     WHERE tenant_id = {TENANT} AND {CONTACT_WORDS} @@ query
-    UNION
+    UNION ALL
     SELECT contact_id FROM crm_contactemail
     WHERE tenant_id = {TENANT} AND {EMAIL_WORDS} @@ query
-    UNION
+    UNION ALL
     SELECT contact_id FROM crm_contactphone
     WHERE tenant_id = {TENANT} AND digits_reversed <> ''
       AND {PHONE_END} >= digits_reversed AND {PHONE_END} < digits_reversed || ':'

@@ -140,7 +140,7 @@ def test_the_follow_up_customer_picker_finds_them(client, world, jose, text):
 
 
 def test_the_inbox_searches_and_its_tabs_keep_the_search(client, world, jose):
-    contact, _, ticket = jose
+    _, _, ticket = jose
     other = _ticket(world, world.contact, subject="Gutter quote")
     sign_in(client, world.manager)
     response = client.get(reverse("tickets:inbox"), {"q": "jose pena", "view": "all"})
