@@ -52,11 +52,10 @@ def jose(world):
 
 
 @pytest.mark.parametrize(
-    "text", ["jose pena", "José Peña", "PENA JOSE", "(555) 010-2233", "555.010.2233", "+15550102233"]
+    "text",
+    ["jose pena", "José Peña", "PENA JOSE", "(555) 010-2233", "555.010.2233", "+15550102233"],
 )
-def test_the_header_search_finds_the_contact_their_lead_and_their_ticket(
-    client, world, jose, text
-):
+def test_the_header_search_finds_the_contact_their_lead_and_their_ticket(client, world, jose, text):
     contact, lead, ticket = jose
     sign_in(client, world.manager)
     response = client.get(SEARCH, {"q": text})
