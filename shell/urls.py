@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from crm import urls as crm_urls
 from leads import urls as leads_urls
-from shell.views import contacts, home, leads
+from shell.views import contacts, home, leads, search
 
 contact_patterns = (
     [
@@ -33,4 +33,5 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("contacts/", include(contact_patterns)),
     path("leads/", include(lead_patterns)),
+    path("search/", search.search, name="search"),
 ]

@@ -544,13 +544,16 @@ INSERT_SQL = {
             false, false, created_at, created_at
         FROM bench_row ORDER BY contact_id""",
     "emails": """
-        INSERT INTO crm_contactemail (tenant_id, contact_id, email, is_primary)
-        SELECT %(tenant)s, contact_id, email, true FROM bench_row ORDER BY contact_id""",
+        INSERT INTO crm_contactemail (tenant_id, contact_id, email, is_primary, created_at, source,
+            verified_at, verified_how)
+        SELECT %(tenant)s, contact_id, email, true, created_at, 'staff', created_at, 'staff'
+        FROM bench_row ORDER BY contact_id""",
     "phones": """
-        INSERT INTO crm_contactphone (tenant_id, contact_id, number, kind, is_primary)
+        INSERT INTO crm_contactphone (tenant_id, contact_id, number, kind, is_primary, created_at,
+            source, verified_at, verified_how)
         SELECT %(tenant)s, contact_id, '+1' || national_phone,
             CASE WHEN u_phone * 10 - floor(u_phone * 10) < 0.8 THEN 'mobile' ELSE 'landline' END,
-            true
+            true, created_at, 'staff', created_at, 'staff'
         FROM bench_row ORDER BY contact_id""",
     "properties": """
         INSERT INTO crm_property (id, tenant_id, address_line1, address_line2, city, state,

@@ -4,6 +4,7 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from crm.kit.search import contacts_matching
 from crm.models import (
     Contact,
     ContactConsent,
@@ -21,20 +22,12 @@ CONTACTS_PER_PAGE = 50
 
 
 def contact_list(*, tenant: Tenant, search: str = "", after: str | None = None) -> KeysetPage:
-    """Newest contacts first, a page at a time, in a fixed number of queries."""
+    """Newest contacts first, a page at a time, in a fixed number of queries; `search` is the
+    search box (crm.kit.search: name, company, email or phone, every word as a prefix)."""
     contacts = Contact.objects.filter(tenant=tenant)
-    if search:
-        term = search.strip()
-        contacts = contacts.filter(
-            Q(first_name__istartswith=term)
-            | Q(last_name__istartswith=term)
-            | Q(company_name__istartswith=term)
-            | Q(
-                pk__in=ContactEmail.objects.filter(tenant=tenant, email__istartswith=term).values(
-                    "contact_id"
-                )
-            )
-        )
+    found = contacts_matching(search)
+    if found is not None:
+        contacts = contacts.filter(found)
     contacts = contacts.prefetch_related(
         Prefetch("emails", queryset=ContactEmail.objects.filter(tenant=tenant)),
         Prefetch("phones", queryset=ContactPhone.objects.filter(tenant=tenant)),
@@ -128,7 +121,7 @@ def duplicate_candidates(*, tenant: Tenant, contact: Contact, limit: int = 10) -
     )
 
 
-def contacts_matching(*, tenant: Tenant, emails=(), phones=()) -> list[Contact]:
+def contacts_with_addresses(*, tenant: Tenant, emails=(), phones=()) -> list[Contact]:
     """Every contact with one of these addresses or E.164 numbers, oldest first, with their
     addresses: whom a new lead typed with them might be."""
     emails = [email.strip().lower() for email in emails if email]

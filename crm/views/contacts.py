@@ -121,7 +121,7 @@ def _tell_about_twins(request, contact) -> None:
     the way to merge them for those who may."""
     twins = [
         twin
-        for twin in contact_selectors.contacts_matching(
+        for twin in contact_selectors.contacts_with_addresses(
             tenant=request.tenant,
             emails=contact.emails.values_list("email", flat=True),
             phones=contact.phones.values_list("number", flat=True),

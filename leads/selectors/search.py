@@ -1,30 +1,19 @@
 """Full-text search of leads: the words typed, the query, the matching leads."""
 
-import re
-
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import QuerySet
 
+from crm.kit.search import prefix_terms, search_words
 from leads.models import Lead
 
-
-def search_words(text: str) -> list[str]:
-    """Lower-cased words, split the same way for the search index and the search box."""
-    return re.findall(r"\w+", text.casefold())
+__all__ = ["leads_matching", "search_query", "search_terms", "search_words"]
 
 
 def search_terms(text: str) -> str | None:
-    """The tsquery text of a search box: every word as a prefix ("jan smi" finds Jane Smith), a
-    phone number as its digits. Only letters and digits reach the query syntax."""
-    digits = re.sub(r"\D", "", text)
-    if len(digits) >= 4 and re.fullmatch(r"[\d\s()+.\-]+", text.strip()):
-        words = [digits]
-    else:
-        words = search_words(text)
-    if not words:
-        return None
-    return " & ".join(f"{word}:*" for word in words[:8])
+    """The tsquery text of a search box (crm.kit.search): every folded word as a prefix ("jan smi"
+    finds Jane Smith, "jose" finds José), a phone number as its digits."""
+    return prefix_terms(text)
 
 
 def search_query(text: str) -> SearchQuery | None:

@@ -172,7 +172,7 @@ def _who_is_it(request, data) -> tuple:
     """Whether a new lead typed with an email or phone a contact already has is that person's:
     (the contact staff said it is, or None; True when they said it is someone else; the
     contacts to ask about, when they have not answered yet)."""
-    matches = contact_selectors.contacts_matching(
+    matches = contact_selectors.contacts_with_addresses(
         tenant=request.tenant,
         emails=[data["email"]] if data.get("email") else [],
         phones=[data["phone"]] if data.get("phone") else [],

@@ -3,6 +3,7 @@ call and sidebar controls. Every choice is the tenant's own (and the member's, f
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from crm.models import Membership
 from leads.models import Lead, Pipeline
@@ -43,6 +44,18 @@ class InboxFilterForm(forms.Form):
         required=False,
     )
     priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label=_("Search"),
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Name, phone, email, subject or T-number"),
+                "aria-label": _("Search tickets"),
+            }
+        ),
+    )
 
     def __init__(self, *args, manager: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,6 +74,7 @@ class InboxFilterForm(forms.Form):
             view=data.get("view") or self.default_view,
             status=data.get("status") or STATUS_ACTIVE,
             priority=data.get("priority") or "",
+            search=(data.get("q") or "").strip(),
         )
 
 

@@ -37,6 +37,7 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
+from tickets.selectors.search import tickets_matching
 from tickets.services.sla import sla_colour
 
 TICKETS_PER_PAGE = 50
@@ -142,6 +143,7 @@ class InboxQuery:
     view: str
     status: str
     priority: str
+    search: str = ""
 
 
 def _filtered(tickets: QuerySet[Ticket], membership: Membership, query: InboxQuery):
@@ -157,6 +159,9 @@ def _filtered(tickets: QuerySet[Ticket], membership: Membership, query: InboxQue
         tickets = tickets.filter(status=query.status)
     if query.priority in Priority.values:
         tickets = tickets.filter(priority=query.priority)
+    found = tickets_matching(query.search) if query.search else None
+    if found is not None:
+        tickets = tickets.filter(found)
     return tickets
 
 

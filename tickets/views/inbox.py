@@ -62,8 +62,8 @@ INERT_CONTENT_TYPES = {
 
 
 def _tabs(filters: InboxFilterForm, query: selectors.InboxQuery) -> list[dict]:
-    """The view tabs, each keeping the status and priority filters."""
-    keep = [("status", query.status), ("priority", query.priority)]
+    """The view tabs, each keeping the status and priority filters and the search."""
+    keep = [("status", query.status), ("priority", query.priority), ("q", query.search)]
     return [
         {
             "label": label,
@@ -89,6 +89,7 @@ def ticket_list(request):
     )
     params = urlencode(
         [("view", query.view), ("status", query.status), ("priority", query.priority)]
+        + ([("q", query.search)] if query.search else [])
     )
     context = {
         "filters": filters,
