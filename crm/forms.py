@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from crm.kit.forms import TenantFormMixin
@@ -193,3 +194,14 @@ class ContactForm(TenantFormMixin, forms.Form):
         if not cleaned.get("email") and not cleaned.get("phone"):
             raise ValidationError("Give an email address or a phone number so we can reach them.")
         return cleaned
+
+
+class ClosedDayForm(forms.Form):
+    """A day the business is closed besides the public holidays (Settings → Business calendar)."""
+
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(
+        label=_("What it is"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Company picnic, inventory day …")}),
+    )
