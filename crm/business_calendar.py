@@ -13,6 +13,7 @@ This module is pure: `crm.selectors.calendar.business_calendar(tenant)` builds o
 tenant's closed days read from the database.
 """
 
+import contextlib
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Collection
@@ -29,15 +30,13 @@ def public_holidays(country: str, subdivision: str = "") -> Callable[[dt.date], 
     """The name of the holiday on a date (None on a working day) for a country and, when the
     `holidays` package knows it, a state or province; an unknown country has none."""
     try:
-        table = holiday_tables.country_holidays(country, subdiv=subdivision or None)
-    except NotImplementedError:
+        table = holiday_tables.country_holidays(country)
+    except NotImplementedError:  # a country the package does not know
         return lambda day: None
-    except (KeyError, ValueError):
-        # A home state the package does not know ("Miami-Dade"): the country's own holidays.
-        try:
-            table = holiday_tables.country_holidays(country)
-        except NotImplementedError:
-            return lambda day: None
+    # A home state the package does not know ("Miami-Dade"): the country's own holidays.
+    with contextlib.suppress(NotImplementedError, KeyError, ValueError):
+        if subdivision:
+            table = holiday_tables.country_holidays(country, subdiv=subdivision)
     return table.get
 
 

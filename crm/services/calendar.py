@@ -1,6 +1,7 @@
 """Writes of the business calendar: the closed days an admin adds (company holidays, bridge days)
 and whether the country's public holidays count as days off. SLAs and lead aging read the
-calendar through crm.selectors.calendar.business_calendar."""
+calendar through crm.selectors.calendar.business_calendar. The closed days and the tenant are
+audited models: the audit trail records who changed them."""
 
 import datetime as dt
 
@@ -10,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from crm.models import ClosedDay, Tenant, User
 from crm.selectors.calendar import business_calendar_forget
-from crm.services.timeline import timeline_record
 
 
 @transaction.atomic
@@ -24,12 +24,6 @@ def closed_day_add(*, tenant: Tenant, actor: User, date: dt.date, name: str) -> 
     except IntegrityError as taken:
         raise ValidationError({"date": _("That day is closed already.")}) from taken
     business_calendar_forget(tenant)
-    timeline_record(
-        tenant=tenant,
-        kind="settings.closed_day",
-        summary=f"Closed day added: {date} {name}",
-        actor=actor,
-    )
     return closed
 
 
@@ -38,12 +32,6 @@ def closed_day_remove(*, tenant: Tenant, actor: User, closed_day_id: int) -> Non
     closed = ClosedDay.objects.get(tenant=tenant, pk=closed_day_id)
     closed.delete()
     business_calendar_forget(tenant)
-    timeline_record(
-        tenant=tenant,
-        kind="settings.closed_day",
-        summary=f"Closed day removed: {closed.date} {closed.name}",
-        actor=actor,
-    )
 
 
 @transaction.atomic
