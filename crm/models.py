@@ -663,7 +663,9 @@ class NotificationItem(TenantOwnedModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["notification", "-created_at"], name="notification_item_list"),
+            models.Index(
+                fields=["tenant", "notification", "-created_at"], name="notification_item_list"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -156,11 +156,13 @@ def test_workers_killed_mid_send_never_send_a_reminder_twice_or_skip_one(slow_de
     )
     with world.active():
         sent = dict(Reminder.objects.filter(tenant=world.tenant).values_list("pk", "follow_up_id"))
-        bells = Counter(
-            Notification.objects.filter(tenant=world.tenant, kind="follow_up_due").values_list(
-                "url", flat=True
-            )
-        )
+        # Each alert: a lone notification's own, or each item of a grouped one.
+        bells = Counter()
+        for notification in Notification.objects.filter(
+            tenant=world.tenant, kind="follow_up_due"
+        ).prefetch_related("items"):
+            items = list(notification.items.all())
+            bells.update([item.url for item in items] or [notification.url])
         emails = Counter(
             OutboundMessage.objects.filter(tenant=world.tenant).values_list(
                 "idempotency_key", flat=True
