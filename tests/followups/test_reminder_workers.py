@@ -53,7 +53,8 @@ SLOW_DELIVERY = f"""
         PERFORM pg_sleep({SEND_PAUSE_SECONDS});
         RETURN NEW;
     END $$;
-    CREATE TRIGGER test_slow_reminder BEFORE INSERT ON crm_notification
+    -- A bell alert writes one notification row: a new one, or a grouped one grown (an update).
+    CREATE TRIGGER test_slow_reminder BEFORE INSERT OR UPDATE ON crm_notification
         FOR EACH ROW EXECUTE FUNCTION test_slow_reminder();
     CREATE TRIGGER test_slow_reminder BEFORE INSERT ON comms_outboundmessage
         FOR EACH ROW EXECUTE FUNCTION test_slow_reminder();
