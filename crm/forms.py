@@ -279,3 +279,14 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kw)
         self.fields["who"].choices = [("", _("Anyone")), *actors]
         self.fields["what"].choices = [("", _("Anything")), *kinds]
+
+
+class ClosedDayForm(forms.Form):
+    """A day the business is closed besides the public holidays (Settings → Business calendar)."""
+
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(
+        label=_("What it is"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Company picnic, inventory day …")}),
+    )

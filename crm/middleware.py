@@ -37,8 +37,9 @@ class TenantMiddleware:
             request.membership = membership
             request.tenant = membership.tenant
             token = bind_log_context(tenant=membership.tenant.slug, user=request.user.pk)
-            # Dates and times show in the tenant's own time zone.
-            timezone.activate(membership.tenant.zone)
+            # Dates and times show in the reader's own time zone, else the tenant's.
+            request.zone = request.user.zone_in(membership.tenant)
+            timezone.activate(request.zone)
             try:
                 with tenant_context(membership.tenant):
                     return self._respond(request)

@@ -12,7 +12,7 @@ import pghistory
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -91,6 +91,10 @@ class Tenant(models.Model):
     )
     business_hours = models.JSONField(
         default=default_business_hours, validators=[validate_weekly_hours]
+    )
+    public_holidays = models.BooleanField(
+        default=True,
+        help_text="The country's (and home state's) public holidays are not business days.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -217,6 +221,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         parts = (self.full_name or self.email).split()
         return "".join(part[0] for part in parts[:2]).upper()
 
+    def zone_in(self, tenant: "Tenant") -> zoneinfo.ZoneInfo:
+        """Where the person reads times: their own time zone if they set one, else the team's."""
+        if self.time_zone:
+            try:
+                return zoneinfo.ZoneInfo(self.time_zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                pass
+        return tenant.zone
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -256,6 +269,15 @@ class Membership(TenantOwnedModel):
         blank=True,
         editable=False,
         help_text="Round robin gives the next lead to the eligible member who waited longest.",
+    )
+    digest_enabled = models.BooleanField(
+        default=True, help_text="Whether the member gets the daily digest email."
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(23)],
+        help_text="The hour of the daily digest in the member's zone; empty: the team's hour.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -623,12 +645,27 @@ class Notification(TenantOwnedModel):
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    group_key = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Alerts of one group (by default the kind) to one recipient on one day, "
+        "unread, collect in one notification: its count and items grow.",
+    )
+    count = models.PositiveIntegerField(default=1)
+    first_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the group's first alert came (grouped only)."
+    )
 
     class Meta:
         indexes = [
             models.Index(
                 fields=["tenant", "recipient", "-created_at", "-id"],
                 name="notification_inbox",
+            ),
+            models.Index(
+                fields=["tenant", "recipient", "group_key"],
+                condition=Q(read_at__isnull=True) & ~Q(group_key=""),
+                name="notification_open_group",
             ),
             models.Index(
                 fields=["tenant", "recipient"],
@@ -643,6 +680,48 @@ class Notification(TenantOwnedModel):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def is_group(self) -> bool:
+        return self.count > 1
+
+
+class NotificationItem(TenantOwnedModel):
+    """One alert inside a grouped notification ("25 follow-ups were missed today": each of the 25)."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="items")
+    title = models.CharField(max_length=200)
+    body = models.CharField(max_length=1000, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["tenant", "notification", "-created_at"], name="notification_item_list"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+@audited
+class ClosedDay(TenantOwnedModel):
+    """A day the business is closed besides its weekly hours and the public holidays (a company
+    holiday, a bridge day): no business day for SLAs and aging."""
+
+    date = models.DateField()
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "date"], name="closed_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.name}"
 
 
 class ErasureHow(models.TextChoices):

@@ -49,6 +49,7 @@ notification_patterns = (
         path("", notifications.notification_list, name="list"),
         path("bell/", notifications.notification_bell, name="bell"),
         path("read-all/", notifications.notification_read_all, name="read-all"),
+        path("<int:notification_pk>/", notifications.notification_detail, name="detail"),
         path("<int:notification_pk>/read/", notifications.notification_read, name="read"),
     ],
     "notifications",
@@ -74,6 +75,17 @@ settings_patterns = (
             name="time-off-delete",
         ),
         path("audit/", settings_views.audit_log, name="audit"),
+        path("calendar/", settings_views.business_calendar_page, name="calendar"),
+        path(
+            "calendar/holidays/",
+            settings_views.public_holidays_toggle,
+            name="calendar-holidays",
+        ),
+        path(
+            "calendar/<int:closed_day_pk>/delete/",
+            settings_views.closed_day_delete,
+            name="closed-day-delete",
+        ),
     ],
     "settings",
 )

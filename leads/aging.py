@@ -3,7 +3,8 @@
 Colours are computed when a page is read, never stored. Every question ("what colour is this
 lead?", "which leads are red?") goes through the same cutoff: a lead is orange once it entered its
 stage at or before `cutoff(now, orange_after)`, so the list, its filter and the dashboard agree.
-Business days are the days the tenant's business hours say it works, in its time zone.
+Business days are the tenant's business calendar's (crm.business_calendar): the days its hours
+open on, less public holidays and the closed days an admin added, in its time zone.
 """
 
 import datetime as dt
@@ -12,7 +13,9 @@ from enum import StrEnum
 
 from django.db.models import Q
 
-from crm.models import WEEKDAYS, Tenant
+from crm.kit.formatting import duration
+from crm.models import Tenant
+from crm.selectors.calendar import business_calendar
 from leads.models import DelayUnit, Stage
 
 
@@ -27,25 +30,13 @@ class Aging(StrEnum):
         return {"green": "On time", "orange": "Getting late", "red": "Late", "done": "Done"}[self]
 
 
-def _working_weekdays(tenant: Tenant) -> set[int]:
-    days = {index for index, day in enumerate(WEEKDAYS) if tenant.business_hours.get(day)}
-    return days or set(range(7))
-
-
 def cutoff(tenant: Tenant, now: dt.datetime, amount: int, unit: str) -> dt.datetime:
-    """The latest stage-entry time that has used up `amount` hours or business days by `now`."""
+    """The latest stage-entry time that has used up `amount` hours or business days by `now`
+    (business days by the tenant's calendar: its weekly hours, public holidays and closed days,
+    the calendar the SLA clocks count in)."""
     if unit == DelayUnit.HOURS:
         return now - dt.timedelta(hours=amount)
-    zone = tenant.zone
-    local = now.astimezone(zone)
-    working = _working_weekdays(tenant)
-    day = local.date()
-    remaining = amount
-    while remaining > 0:
-        day -= dt.timedelta(days=1)
-        if day.weekday() in working:
-            remaining -= 1
-    return dt.datetime.combine(day, local.time(), tzinfo=zone)
+    return business_calendar(tenant).business_days_before(now, amount)
 
 
 @dataclass(frozen=True)
@@ -108,15 +99,8 @@ def aging_filter(tenant: Tenant, stages, colour: str, now: dt.datetime) -> Q:
 
 
 def format_duration(delta: dt.timedelta) -> str:
-    """'3d 4h', '5h 12m', '7m': short enough for a table cell."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
+    """'3d 4h', '5h 12m', '7m': short enough for a table cell (crm.kit.formatting.duration)."""
+    return duration(delta, short=True)
 
 
 def describe_delay(stage: Stage) -> str:

@@ -14,6 +14,11 @@ urlpatterns = [
         name="notification-preferences",
     ),
     path(
+        "notifications/preferences/me/",
+        preferences.my_preferences,
+        name="my-preferences",
+    ),
+    path(
         "notifications/preferences/phone/",
         preferences.notification_phone,
         name="notification-phone",

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "$", "AUD": "$"}
 
@@ -22,3 +23,63 @@ def money(value, currency: str = "USD") -> str:
 def short_datetime(at: dt.datetime, zone: dt.tzinfo | None = None) -> str:
     """ "Tue Mar 4, 14:30" in `zone` (by default the active time zone)."""
     return f"{timezone.localtime(at, zone):%a %b %-d, %H:%M}"
+
+
+def _minutes(value: dt.timedelta | int | float) -> int:
+    if isinstance(value, dt.timedelta):
+        return max(int(value.total_seconds() // 60), 0)
+    return max(int(value), 0)
+
+
+def duration(value: dt.timedelta | int | float, *, short: bool = False) -> str:
+    """How long, as people say it: "11 days", "1 day 4 hours", "3 hours 20 minutes", "7 minutes"
+    (a timedelta, or a number of minutes). Past two days only the days count; a day and some
+    hours, or hours and minutes below ten hours, say both.
+
+    `short` is for table cells: "11d 18h", "5h 12m", "7m" (the SLA clock's "2h 05m" is
+    short_clock)."""
+    minutes = _minutes(value)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if short:
+        if days:
+            return f"{days}d {hours}h" if hours else f"{days}d"
+        if hours:
+            return f"{hours}h {mins}m" if mins else f"{hours}h"
+        return f"{mins}m"
+
+    def unit(count: int, which: str) -> str:
+        forms = {
+            "day": ngettext("%(count)d day", "%(count)d days", count),
+            "hour": ngettext("%(count)d hour", "%(count)d hours", count),
+            "minute": ngettext("%(count)d minute", "%(count)d minutes", count),
+        }
+        return forms[which] % {"count": count}
+
+    if days >= 2:
+        return unit(days, "day")
+    if days == 1:
+        return unit(1, "day") + (" " + unit(hours, "hour") if hours else "")
+    if hours >= 10:
+        return unit(hours, "hour")
+    if hours:
+        return unit(hours, "hour") + (" " + unit(mins, "minute") if mins else "")
+    if minutes == 0 and not isinstance(value, int) and _seconds(value) < 60:
+        return gettext("less than a minute")
+    return unit(mins, "minute")
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value) * 60
+
+
+def short_clock(value: dt.timedelta | int) -> str:
+    """An SLA clock's time: "1d 4h", "2h 05m", "7m"."""
+    minutes = _minutes(value)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins:02d}m"
+    return f"{mins}m"

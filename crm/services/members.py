@@ -1,6 +1,7 @@
 """Writes of the team: inviting members, their role and details, their time off."""
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from crm.models import Membership, Role, Tenant, TimeOff, User
 
@@ -20,6 +22,32 @@ def user_phone_update(*, user: User, phone) -> User:
     user.phone = phone or ""
     user.save(update_fields=["phone"])
     return user
+
+
+@transaction.atomic
+def member_preferences_save(
+    *,
+    tenant: Tenant,
+    membership: Membership,
+    time_zone: str,
+    digest_enabled: bool,
+    digest_hour: int | None,
+) -> Membership:
+    """A member's own settings: their time zone (empty: the team's), whether they get the daily
+    digest and at which hour of their day (None: the team's hour)."""
+    if membership.tenant_id != tenant.pk:
+        raise ValueError("The membership belongs to another tenant.")
+    if time_zone and time_zone not in zoneinfo.available_timezones():
+        raise ValidationError({"time_zone": _("Not a time zone: %(zone)s") % {"zone": time_zone}})
+    if digest_hour is not None and not 0 <= digest_hour <= 23:
+        raise ValidationError({"digest_hour": _("Choose an hour from 0 to 23.")})
+    user = membership.user
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    membership.digest_enabled = digest_enabled
+    membership.digest_hour = digest_hour
+    membership.save(update_fields=["digest_enabled", "digest_hour"])
+    return membership
 
 
 class LastAdminError(ValidationError):

@@ -6,7 +6,7 @@ from crm.kit.redirects import safe_next
 from crm.models import Notification
 from crm.permissions import tenant_member_required
 from crm.selectors import notifications as notification_selectors
-from crm.selectors.notifications import notifications_for_user
+from crm.selectors.notifications import notification_group, notifications_for_user
 from crm.services.notifications import notification_mark_read, notifications_mark_all_read
 
 
@@ -44,7 +44,21 @@ def notification_read(request, notification_pk: int):
         raise Http404("No such notification.") from missing
     if request.htmx:
         return _bell(request)
+    if notification.is_group:
+        return redirect("notifications:detail", notification_pk=notification.pk)
     return redirect(safe_next(request, notification.url or "") or "notifications:list")
+
+
+@tenant_member_required
+def notification_detail(request, notification_pk: int):
+    """A grouped notification with every alert in it (the bell links here)."""
+    try:
+        notification = notification_group(
+            tenant=request.tenant, user=request.user, notification_id=notification_pk
+        )
+    except Notification.DoesNotExist as missing:
+        raise Http404("No such notification.") from missing
+    return render(request, "crm/notifications/detail.html", {"notification": notification})
 
 
 @tenant_member_required

@@ -5,18 +5,22 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.forms import (
     AuditFilterForm,
     BrandForm,
+    ClosedDayForm,
     MemberInviteForm,
     MembershipForm,
     TenantProfileForm,
     TimeOffForm,
 )
 from crm.kit.access import admin_required
+from crm.models import ClosedDay
 from crm.selectors.audit import (
     AUDIT_KINDS,
     AuditFilters,
@@ -25,8 +29,10 @@ from crm.selectors.audit import (
     audit_team,
 )
 from crm.selectors.brands import brand_get, brands_for_tenant
+from crm.selectors.calendar import closed_days, upcoming_public_holidays
 from crm.selectors.members import membership_get, team_members, time_off_get, time_off_upcoming
 from crm.services import members as member_services
+from crm.services.calendar import closed_day_add, closed_day_remove, public_holidays_set
 from crm.services.members import membership_update, time_off_remove
 from crm.services.workspace import brand_save, tenant_update_profile
 
@@ -217,3 +223,58 @@ def audit_log(request):
     if request.htmx and request.GET.get("after"):
         return render(request, "crm/settings/audit.html#rows", context)
     return render(request, "crm/settings/audit.html", context)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def business_calendar_page(request):
+    """Settings → Business calendar: the public holidays that count as days off and the
+    admin's own closed days (SLAs and lead aging skip both)."""
+    form = ClosedDayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            closed_day_add(
+                tenant=request.tenant,
+                actor=request.user,
+                date=form.cleaned_data["date"],
+                name=form.cleaned_data["name"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Closed day added."))
+            return redirect("settings:calendar")
+    today = request.tenant.today()
+    return render(
+        request,
+        "crm/settings/calendar.html",
+        {
+            "form": form,
+            "closed_days": closed_days(tenant=request.tenant, since=today),
+            "holidays": upcoming_public_holidays(tenant=request.tenant, since=today),
+            "section": "calendar",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@admin_required
+@require_POST
+def closed_day_delete(request, closed_day_pk: int):
+    try:
+        closed_day_remove(tenant=request.tenant, actor=request.user, closed_day_id=closed_day_pk)
+    except ClosedDay.DoesNotExist as missing:
+        raise Http404("No such closed day.") from missing
+    messages.success(request, _("Closed day removed."))
+    return redirect("settings:calendar")
+
+
+@admin_required
+@require_POST
+def public_holidays_toggle(request):
+    public_holidays_set(
+        tenant=request.tenant, actor=request.user, observed=request.POST.get("observed") == "on"
+    )
+    messages.success(request, _("Public holidays setting saved."))
+    return redirect("settings:calendar")

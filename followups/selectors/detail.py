@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
 
+from crm.kit.formatting import duration
 from crm.models import Tenant, TimelineEvent
 from followups.models import FollowUp, FollowUpNote, Reminder
 from followups.selectors.lists import follow_up_queryset
@@ -21,7 +22,7 @@ def offset_label(minutes: int) -> str:
         if minutes % size == 0:
             count = minutes // size
             return f"{count} {unit}{'s' if count != 1 else ''} before"
-    return f"{minutes} minutes before"
+    return f"{duration(minutes)} before"
 
 
 @dataclass(frozen=True)

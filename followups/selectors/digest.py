@@ -121,17 +121,19 @@ def digest_for(*, tenant: Tenant, membership: Membership, now: dt.datetime | Non
 
 
 def members_due(*, tenant: Tenant, now: dt.datetime | None = None) -> list[Membership]:
-    """Active members whose local clock is past the digest hour (within the window) and whose
-    digest of their local day has not gone yet."""
+    """Active members who want the digest, whose local clock is past their digest hour (their
+    own, else the team's; within the window) and whose digest of their local day has not gone
+    yet."""
     now = now or timezone.now()
-    hour = follow_up_settings_get(tenant=tenant).digest_hour
+    team_hour = follow_up_settings_get(tenant=tenant).digest_hour
     members = Membership.objects.filter(
-        tenant=tenant, is_active=True, user__is_active=True
+        tenant=tenant, is_active=True, user__is_active=True, digest_enabled=True
     ).select_related("user", "tenant")
     due: dict[tuple[int, dt.date], Membership] = {}
     for membership in members:
         zone = membership_zone(membership)
         day = now.astimezone(zone).date()
+        hour = team_hour if membership.digest_hour is None else membership.digest_hour
         starts = _local_moment(day, hour, zone)
         if starts <= now < starts + DIGEST_WINDOW:
             due[(membership.pk, day)] = membership

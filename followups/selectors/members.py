@@ -11,12 +11,7 @@ from followups.models import FollowUp
 
 def member_zone(user: User, tenant: Tenant) -> zoneinfo.ZoneInfo:
     """Where the member works: their own zone if they set one, else the team's."""
-    if user.time_zone:
-        try:
-            return zoneinfo.ZoneInfo(user.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            pass
-    return tenant.zone
+    return user.zone_in(tenant)
 
 
 def is_manager(membership: Membership) -> bool:

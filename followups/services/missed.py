@@ -29,9 +29,9 @@ from followups.services.reminders import reminders_cancel, user_zone
 MIN_GRACE = dt.timedelta(minutes=15)
 STARTED_GRACE = dt.timedelta(hours=2)
 SWEEP_BATCH = 500
-# A manager hears about each missed follow-up of a rep, up to this many per sweep; beyond it, one
-# line that says how many (a morning after an outage must not bury them in notifications).
-ONE_BY_ONE_FOR_MANAGERS = 3
+# Missed follow-ups group in one bell item per recipient and day (a morning after an outage must
+# not bury anyone in notifications).
+MISSED_GROUP = "follow_up_missed"
 
 _ends_at = ExpressionWrapper(
     F("scheduled_at")
@@ -96,7 +96,8 @@ def follow_ups_mark_missed(
 
 def _alert(tenant: Tenant, follow_ups: list[FollowUp]) -> None:
     """The assignee about each one; the managers (the admins where there is no manager) about
-    each rep's, with a summary line past a few."""
+    each rep's. Repeated alerts group in one notification per recipient and day ("25 follow-ups
+    were missed today", crm.services.notifications), so a burst is one bell item with its list."""
     for follow_up in follow_ups:
         user = follow_up.assignee.user
         notification_create(
@@ -108,6 +109,7 @@ def _alert(tenant: Tenant, follow_ups: list[FollowUp]) -> None:
             url=_detail(follow_up),
             level=NotificationLevel.WARNING,
             kind="follow_up_due",
+            group=MISSED_GROUP,
         )
     leaders = list(
         Membership.objects.filter(
@@ -124,7 +126,7 @@ def _alert(tenant: Tenant, follow_ups: list[FollowUp]) -> None:
         ]
         name = assignee.user.full_name or assignee.user.email
         for leader in told:
-            for follow_up in missed[:ONE_BY_ONE_FOR_MANAGERS]:
+            for follow_up in missed:
                 notification_create(
                     tenant=tenant,
                     recipient=leader.user,
@@ -134,17 +136,7 @@ def _alert(tenant: Tenant, follow_ups: list[FollowUp]) -> None:
                     url=_detail(follow_up),
                     level=NotificationLevel.WARNING,
                     kind="follow_up_due",
-                )
-            if len(missed) > ONE_BY_ONE_FOR_MANAGERS:
-                more = len(missed) - ONE_BY_ONE_FOR_MANAGERS
-                notification_create(
-                    tenant=tenant,
-                    recipient=leader.user,
-                    title=f"{name} missed {more} more follow-up{'s' if more > 1 else ''}",
-                    body="Their list shows every missed follow-up.",
-                    url=reverse("followups:list"),
-                    level=NotificationLevel.WARNING,
-                    kind="follow_up_due",
+                    group=MISSED_GROUP,
                 )
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from crm.kit.formatting import duration
 from crm.models import Contact, Tenant, User
 from crm.services.timeline import timeline_record
 from leads.models import CallOutcome, Lead, LeadEvent, LeadStatus
@@ -76,7 +77,7 @@ def lead_record_touch(
     timeline_record(
         tenant=tenant,
         kind="lead.first_touch",
-        summary=f"First contact after {minutes} min ({channel})",
+        summary=f"First contact after {duration(minutes)} ({channel})",
         actor=actor,
         lead=lead,
         occurred_at=at,

@@ -256,6 +256,7 @@ def lead_assign_automatically(
         url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
         level=NotificationLevel.WARNING,
         kind="lead_assigned",
+        group="lead_needs_owner",
     )
     return None
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.kit.formatting import duration
 from crm.models import NotificationLevel, Role, Tenant
 from crm.services.notifications import notifications_notify_roles
 from leads.models import Lead, LeadStatus
@@ -27,23 +28,23 @@ def leads_alert_untouched(*, tenant: Tenant, now: dt.datetime | None = None) -> 
     )
     sent = 0
     for lead in untouched.filter(created_at__lte=owner_cutoff, untouched_alerts_sent=0):
-        minutes = int((now - lead.created_at).total_seconds() // 60)
         lead_owner_notify(
             tenant,
             lead,
-            f"{lead.contact.display_name} has waited {minutes} min for a first contact",
+            f"{lead.contact.display_name} has waited {duration(now - lead.created_at)} "
+            "for a first contact",
             level=NotificationLevel.WARNING,
             kind="lead_untouched",
         )
         Lead.objects.filter(tenant=tenant, pk=lead.pk).update(untouched_alerts_sent=1)
         sent += 1
     for lead in untouched.filter(created_at__lte=manager_cutoff, untouched_alerts_sent__lt=2):
-        minutes = int((now - lead.created_at).total_seconds() // 60)
         owner = lead.owner.user if lead.owner else "nobody"
         notifications_notify_roles(
             tenant=tenant,
             roles=[Role.MANAGER, Role.ADMIN],
-            title=f"Untouched for {minutes} min: {lead.contact.display_name} ({owner})",
+            title=f"Untouched for {duration(now - lead.created_at)}: "
+            f"{lead.contact.display_name} ({owner})",
             url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
             level=NotificationLevel.URGENT,
             kind="lead_untouched",

@@ -1,9 +1,11 @@
 """The notification-preferences table: one row per kind of notification, a checkbox per channel
 that can carry a copy (the in-app bell is always on)."""
 
+import zoneinfo
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from messaging.models import MessageChannel, StaffNotificationKind
@@ -80,3 +82,48 @@ class MobileNumberForm(forms.Form):
     def __init__(self, *args, region: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].region = region
+
+
+DIGEST_OFF = "off"
+TEAM_HOUR = "team"
+
+
+class MyPreferencesForm(forms.Form):
+    """The member's own time zone and daily digest (the hour in their zone, the team's, or none)."""
+
+    time_zone = forms.ChoiceField(label=_("Your time zone"), required=False)
+    digest = forms.ChoiceField(label=_("Daily digest email"))
+
+    def __init__(self, *args, tenant_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [
+            ("", _("The team's time zone (%(zone)s)") % {"zone": tenant_zone})
+        ] + [(name, name) for name in sorted(zoneinfo.available_timezones())]
+        self.fields["time_zone"].help_text = _(
+            "Every time in Threadline shows in this zone, and your digest goes by its clock."
+        )
+        self.fields["digest"].choices = [
+            (TEAM_HOUR, _("At the team's hour (Settings → Follow-ups)")),
+            *[(str(hour), f"{hour:02d}:00") for hour in range(24)],
+            (DIGEST_OFF, _("No digest")),
+        ]
+        self.fields["digest"].help_text = _(
+            "Your follow-ups of the day, the overdue ones and your late leads, once a day."
+        )
+
+    @classmethod
+    def initial_for(cls, membership) -> dict:
+        if not membership.digest_enabled:
+            digest = DIGEST_OFF
+        elif membership.digest_hour is None:
+            digest = TEAM_HOUR
+        else:
+            digest = str(membership.digest_hour)
+        return {"time_zone": membership.user.time_zone, "digest": digest}
+
+    def clean(self):
+        cleaned = super().clean()
+        digest = cleaned.get("digest")
+        cleaned["digest_enabled"] = digest != DIGEST_OFF
+        cleaned["digest_hour"] = None if digest in (DIGEST_OFF, TEAM_HOUR, None) else int(digest)
+        return cleaned

@@ -1,13 +1,47 @@
 """Staff notifications beyond the bell: a member who asked for a kind of notification by email or
-SMS gets a copy through the outbox (the same policy, retries and record as customer messages)."""
+SMS gets a copy through the outbox (the same policy, retries and record as customer messages).
+
+One copy per notification, so a group of alerts (crm.services.notifications groups repeated ones)
+is one email or text: it goes when the group's first transaction commits, listing every alert the
+group holds by then ("25 follow-ups were missed today" and the 25); alerts joining the group later
+the same day show under the bell, not in another email.
+"""
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext
 
 from crm.models import Notification, Tenant
 from crm.tenancy import tenant_context
 from messaging.models import MessageChannel, MessageSource, StaffNotificationPreference
 from messaging.services.outbox import message_schedule
+
+LISTED_IN_EMAIL = 50
+
+
+def _link(notification: Notification) -> str:
+    site = settings.THREADLINE_SITE_URL.rstrip("/")
+    if notification.is_group:
+        return site + reverse("notifications:detail", kwargs={"notification_pk": notification.pk})
+    return site + notification.url if notification.url else ""
+
+
+def _email_body(notification: Notification, link: str) -> str:
+    if not notification.is_group:
+        body = "\n\n".join(part for part in (notification.body, link) if part)
+        return f"{notification.title}\n\n{body}"
+    items = list(notification.items.order_by("created_at", "pk")[:LISTED_IN_EMAIL])
+    site = settings.THREADLINE_SITE_URL.rstrip("/")
+    lines = [notification.title, ""]
+    for item in items:
+        lines.append(f"- {item.title}" + (f": {item.body}" if item.body else ""))
+        if item.url:
+            lines.append(f"  {site}{item.url}")
+    if notification.count > len(items):
+        lines.append(gettext("… and %(more)d more") % {"more": notification.count - len(items)})
+    lines += ["", link]
+    return "\n".join(lines)
 
 
 def copies_schedule(*, tenant: Tenant, notification_ids: list[int]) -> int:
@@ -34,11 +68,8 @@ def copies_schedule(*, tenant: Tenant, notification_ids: list[int]) -> int:
             channels = [MessageChannel.EMAIL] * preference.by_email + [
                 MessageChannel.SMS
             ] * preference.by_sms
+            link = _link(notification)
             for channel in channels:
-                link = settings.THREADLINE_SITE_URL.rstrip("/") + notification.url
-                body = "\n\n".join(
-                    part for part in (notification.body, link if notification.url else "") if part
-                )
                 message_schedule(
                     tenant=tenant,
                     channel=channel,
@@ -47,9 +78,9 @@ def copies_schedule(*, tenant: Tenant, notification_ids: list[int]) -> int:
                     recipient_user=notification.recipient,
                     subject=notification.title,
                     body_text=(
-                        f"{notification.title}\n\n{body}"
+                        _email_body(notification, link)
                         if channel == MessageChannel.EMAIL
-                        else f"{notification.title} {link if notification.url else ''}".strip()
+                        else f"{notification.title} {link}".strip()
                     ),
                 )
                 scheduled += 1

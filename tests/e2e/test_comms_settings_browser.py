@@ -198,7 +198,7 @@ def test_a_rep_chooses_email_copies(page_at, tenant, width):
     page.click("a:has-text('Email and SMS preferences')")
     page.wait_for_load_state("networkidle")
 
-    assert page.locator("h1").inner_text() == "Notification preferences"
+    assert page.locator("h1").inner_text() == "My preferences"
     row = page.locator("tr", has_text="A lead is assigned to me")
     assert row.locator("input").nth(0).is_checked() and row.locator("input").nth(0).is_disabled()
     row.locator("input[name=lead_assigned__email]").check()

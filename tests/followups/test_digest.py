@@ -151,3 +151,16 @@ def test_the_digest_lists_overdue_neglected_and_red_leads(world):
     manager = by_recipient[world.manager.user_id].body_text
     assert "ACROSS THE TEAM" in manager and "check on the rep" in manager
     assert world.rep.user.full_name in manager
+
+
+def test_each_member_chooses_their_own_digest_hour_or_none(zones):
+    world = zones
+    with world.active():
+        world.manager.digest_hour = 9  # 09:00 in Amsterdam is 07:00 UTC
+        world.manager.save(update_fields=["digest_hour"])
+        world.rep.digest_enabled = False
+        world.rep.save(update_fields=["digest_enabled"])
+    assert _run(world, utc(5, 0)) == 0  # the team's 07:00 in Amsterdam: not the manager's hour
+    assert _run(world, utc(7, 0)) == 1  # their own 09:00
+    assert _run(world, utc(11, 0)) == 0  # 07:00 in New York: the rep turned theirs off
+    assert [m.recipient_user_id for m in _digests(world)] == [world.manager.user_id]

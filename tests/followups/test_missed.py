@@ -128,20 +128,20 @@ def test_a_managers_own_missed_follow_up_goes_to_the_other_managers(world):
         assert _warnings(world, world.admin) == []
 
 
-def test_a_burst_of_missed_follow_ups_reaches_a_manager_as_a_few_lines(world):
+def test_a_burst_of_missed_follow_ups_is_one_grouped_alert_each_with_its_list(world):
     with world.active():
         for number in range(6):
             _follow_up(world, at=CALL_AT + dt.timedelta(minutes=number), subject=f"Call {number}")
         assert _sweep(world, CALL_AT + dt.timedelta(hours=1)) == 6
-        assert len(_warnings(world, world.rep)) == 6
-        titles = [n.title for n in _warnings(world, world.manager)]
+        [mine] = _warnings(world, world.rep)
+        [theirs] = _warnings(world, world.manager)
+        mine_items = [item.title for item in mine.items.order_by("created_at", "pk")]
+        their_items = [item.title for item in theirs.items.order_by("created_at", "pk")]
     name = world.rep.user.full_name
-    assert titles == [
-        f"{name} missed a follow-up: Call 0",
-        f"{name} missed a follow-up: Call 1",
-        f"{name} missed a follow-up: Call 2",
-        f"{name} missed 3 more follow-ups",
-    ]
+    assert (mine.title, mine.count) == ("6 follow-ups were missed today", 6)
+    assert mine_items == [f"Missed follow-up: Call {number}" for number in range(6)]
+    assert (theirs.title, theirs.count) == ("6 follow-ups were missed today", 6)
+    assert their_items == [f"{name} missed a follow-up: Call {number}" for number in range(6)]
 
 
 def test_missing_one_cancels_its_unsent_reminders_and_updates_the_leads_next_follow_up(world):
@@ -179,7 +179,8 @@ def test_a_missed_follow_up_moved_to_a_new_time_can_be_missed_again_there(world)
         assert (follow_up.status, follow_up.missed_at) == (Status.PENDING, None)
         assert _sweep(world, CALL_AT + dt.timedelta(hours=3)) == 0
         assert _sweep(world, tomorrow + dt.timedelta(hours=1)) == 1
-        assert len(_warnings(world, world.rep)) == 2
+        # Both alerts reached the rep (grouped in one bell item when they come the same day).
+        assert sum(n.count for n in _warnings(world, world.rep)) == 2
 
 
 def test_the_beat_task_sweeps_every_tenant_and_keeps_them_apart(world, other_world):

@@ -53,7 +53,8 @@ SLOW_DELIVERY = f"""
         PERFORM pg_sleep({SEND_PAUSE_SECONDS});
         RETURN NEW;
     END $$;
-    CREATE TRIGGER test_slow_reminder BEFORE INSERT ON crm_notification
+    -- A bell alert writes one notification row: a new one, or a grouped one grown (an update).
+    CREATE TRIGGER test_slow_reminder BEFORE INSERT OR UPDATE ON crm_notification
         FOR EACH ROW EXECUTE FUNCTION test_slow_reminder();
     CREATE TRIGGER test_slow_reminder BEFORE INSERT ON comms_outboundmessage
         FOR EACH ROW EXECUTE FUNCTION test_slow_reminder();
@@ -156,11 +157,13 @@ def test_workers_killed_mid_send_never_send_a_reminder_twice_or_skip_one(slow_de
     )
     with world.active():
         sent = dict(Reminder.objects.filter(tenant=world.tenant).values_list("pk", "follow_up_id"))
-        bells = Counter(
-            Notification.objects.filter(tenant=world.tenant, kind="follow_up_due").values_list(
-                "url", flat=True
-            )
-        )
+        # Each alert: a lone notification's own, or each item of a grouped one.
+        bells = Counter()
+        for notification in Notification.objects.filter(
+            tenant=world.tenant, kind="follow_up_due"
+        ).prefetch_related("items"):
+            items = list(notification.items.all())
+            bells.update([item.url for item in items] or [notification.url])
         emails = Counter(
             OutboundMessage.objects.filter(tenant=world.tenant).values_list(
                 "idempotency_key", flat=True

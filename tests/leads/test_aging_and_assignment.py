@@ -6,6 +6,7 @@ import zoneinfo
 import pytest
 
 from crm.models import Notification, Role, TimeOff
+from crm.services.calendar import public_holidays_set
 from leads.aging import Aging, StageCutoffs, aging_filter, cutoff
 from leads.models import AssignmentRule, Lead, LeadType
 from leads.pipeline_templates import COMMERCIAL_ROOFING
@@ -28,24 +29,29 @@ def at(*args) -> dt.datetime:
 def test_business_days_skip_the_days_the_business_is_closed(world):
     # Mon-Fri 08:00-17:00 (the default). Monday 10:00 minus one business day is Friday 10:00.
     monday = at(2026, 11, 16, 10, 0)
-    assert cutoff(world.tenant, monday, 1, "business_days") == at(2026, 11, 13, 10, 0)
-    assert cutoff(world.tenant, monday, 3, "business_days") == at(2026, 11, 11, 10, 0)
-    # On a Saturday, one business day back is Friday at the same time.
-    saturday = at(2026, 11, 21, 9, 30)
-    assert cutoff(world.tenant, saturday, 1, "business_days") == at(2026, 11, 20, 9, 30)
-    assert cutoff(world.tenant, monday, 5, "hours") == monday - dt.timedelta(hours=5)
+    with world.active():
+        # Weekends only here: Wednesday 11 November is Veterans Day (see the holiday test).
+        public_holidays_set(tenant=world.tenant, actor=None, observed=False)
+        assert cutoff(world.tenant, monday, 1, "business_days") == at(2026, 11, 13, 10, 0)
+        assert cutoff(world.tenant, monday, 3, "business_days") == at(2026, 11, 11, 10, 0)
+        # On a Saturday, one business day back is Friday at the same time.
+        saturday = at(2026, 11, 21, 9, 30)
+        assert cutoff(world.tenant, saturday, 1, "business_days") == at(2026, 11, 20, 9, 30)
+        assert cutoff(world.tenant, monday, 5, "hours") == monday - dt.timedelta(hours=5)
 
 
 def test_a_stage_turns_orange_then_red_and_the_filter_agrees(world):
     pipeline = pipeline_for(world.tenant)
     inspection = stage_named(pipeline, "Inspection scheduled")  # orange 3, red 5 business days
     entered = at(2026, 11, 9, 9, 0)  # a Monday
-    cut = StageCutoffs.for_stage(world.tenant, inspection, at(2026, 11, 11, 9, 0))
-    assert cut.colour(entered) == Aging.GREEN
-    cut = StageCutoffs.for_stage(world.tenant, inspection, at(2026, 11, 12, 9, 0))
-    assert cut.colour(entered) == Aging.ORANGE  # Thursday: three business days
-    cut = StageCutoffs.for_stage(world.tenant, inspection, at(2026, 11, 16, 9, 0))
-    assert cut.colour(entered) == Aging.RED  # next Monday: five business days
+    with world.active():
+        public_holidays_set(tenant=world.tenant, actor=None, observed=False)  # no Veterans Day
+        cut = StageCutoffs.for_stage(world.tenant, inspection, at(2026, 11, 11, 9, 0))
+        assert cut.colour(entered) == Aging.GREEN
+        cut = StageCutoffs.for_stage(world.tenant, inspection, at(2026, 11, 12, 9, 0))
+        assert cut.colour(entered) == Aging.ORANGE  # Thursday: three business days
+        cut = StageCutoffs.for_stage(world.tenant, inspection, at(2026, 11, 16, 9, 0))
+        assert cut.colour(entered) == Aging.RED  # next Monday: five business days
 
     lead = lead_for(world, pipeline, owner=world.rep)
     with world.active():

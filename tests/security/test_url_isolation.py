@@ -5,6 +5,7 @@ keyword must be mapped to the object it names in OBJECT_KWARGS (or, if it names 
 listed in NON_OBJECT_KWARGS with the reason); until then this test fails.
 """
 
+import datetime as dt
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from automation.models import Sequence, SequenceEnrolment, SequenceStep, Trigger
 from automation.services.configuration_triggers import trigger_save, trigger_step_save
-from crm.models import Role, TimeOff
+from crm.models import ClosedDay, Role, TimeOff
 from documents.demo import photo_bytes
 from documents.models import DocumentKind
 from documents.services.documents import document_upload
@@ -87,6 +88,13 @@ def _time_off(world):
             membership=world.rep,
             starts_on=world.tenant.today(),
             ends_on=world.tenant.today(),
+        )[0]
+
+
+def _closed_day(world):
+    with world.active():
+        return ClosedDay.objects.get_or_create(
+            tenant=world.tenant, date=dt.date(2030, 12, 24), defaults={"name": "Christmas Eve"}
         )[0]
 
 
@@ -367,6 +375,7 @@ OBJECT_KWARGS = {
     "source_pk": lambda world: _source(world).pk,
     "rule_pk": lambda world: _rule(world).pk,
     "time_off_pk": lambda world: _time_off(world).pk,
+    "closed_day_pk": lambda world: _closed_day(world).pk,
     "capture_form_pk": lambda world: _capture_form(world).pk,
     "lead_import_pk": lambda world: _lead_import(world).pk,
     "contact_pk": lambda world: world.contact.pk,

@@ -89,15 +89,15 @@ def assignees(world, tickets) -> list:
 
 
 def told(world, membership) -> list[str]:
-    """Titles of the ticket-assignment notifications the member got."""
+    """Titles of the ticket-assignment alerts the member got (a grouped notification's items)."""
     with world.active():
-        return list(
-            Notification.objects.filter(
-                tenant=world.tenant, recipient=membership.user, kind="ticket_assigned"
-            )
-            .order_by("pk")
-            .values_list("title", flat=True)
-        )
+        titles = []
+        for notification in Notification.objects.filter(
+            tenant=world.tenant, recipient=membership.user, kind="ticket_assigned"
+        ).order_by("pk"):
+            items = list(notification.items.order_by("created_at", "pk"))
+            titles += [item.title for item in items] or [notification.title]
+        return titles
 
 
 def set_waited_since(world, desk, **minutes_ago) -> None:

@@ -83,14 +83,15 @@ def email_in(world, desk, body: str, *, message_id: str, subject: str = "Gutters
 
 
 def priority_alerts(world, membership) -> list[str]:
+    """Each alert's title: a lone notification's, or each item of a grouped one."""
     with world.active():
-        return list(
-            Notification.objects.filter(
-                tenant=world.tenant, recipient=membership.user, kind="ticket_priority"
-            )
-            .order_by("pk")
-            .values_list("title", flat=True)
-        )
+        titles = []
+        for notification in Notification.objects.filter(
+            tenant=world.tenant, recipient=membership.user, kind="ticket_priority"
+        ).order_by("pk"):
+            items = list(notification.items.order_by("created_at", "pk"))
+            titles += [item.title for item in items] or [notification.title]
+        return titles
 
 
 def boosts(world, ticket) -> list[str]:

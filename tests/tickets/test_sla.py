@@ -264,7 +264,7 @@ def test_waiting_on_the_customer_pauses_and_their_reply_resumes_with_the_minutes
     assert events(world, ticket) == ["started", "paused", "resumed"]
     with world.active():
         paused = SlaEvent.objects.get(ticket=ticket, kind=SlaEventKind.PAUSED)
-    assert paused.detail == "180 business minutes left"
+    assert paused.detail == "3 hours left (business hours)"
 
 
 def test_the_agent_reopening_resumes_the_clock(world, desk, clock):
@@ -328,7 +328,7 @@ def test_our_answer_stops_the_clock_met_or_late(world, desk, clock):
     with world.active():
         answered = SlaEvent.objects.filter(ticket=late).last()
     assert answered.kind == SlaEventKind.ANSWERED_LATE
-    assert answered.detail == f"{6 * 60 + 45} business minutes late"
+    assert answered.detail == "6 hours 45 minutes late (business hours)"
 
 
 def test_a_breached_clock_paused_and_then_answered_was_still_late(world, desk, clock):

@@ -16,6 +16,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from crm.kit.formatting import short_clock
 from crm.models import ContactEmail, ContactPhone, Membership, PhoneKind, Role, Tenant
 from crm.pagination import KeysetPage, keyset_page
 from leads.models import Lead, Pipeline
@@ -114,14 +115,7 @@ class TicketRow:
 
 
 def _span(delta: dt.timedelta) -> str:
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m"
+    return short_clock(delta)
 
 
 def sla_clock(ticket: Ticket, now: dt.datetime) -> SlaClock:

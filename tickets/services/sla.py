@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.kit.claims import lock_due_rows
+from crm.kit.formatting import duration, short_datetime
 from crm.models import Membership, NotificationLevel, Role, Tenant
+from crm.selectors.calendar import business_calendar
 from crm.services.notifications import notification_create, notifications_notify_roles
 from crm.services.timeline import timeline_record
-from tickets.business_hours import add_business_minutes, business_minutes_between
 from tickets.models import (
     ACTIVE_STATUSES,
     DEFAULT_SLA_MINUTES,
@@ -45,7 +46,7 @@ def target_minutes(*, tenant: Tenant, priority: str, target: str) -> int:
 
 
 def _due(tenant: Tenant, start: dt.datetime, minutes: int) -> dt.datetime:
-    return add_business_minutes(start, minutes, hours=tenant.business_hours, zone=tenant.zone)
+    return business_calendar(tenant).add_business_minutes(start, minutes)
 
 
 def _record(ticket: Ticket, kind: str, at: dt.datetime, detail: str = "") -> None:
@@ -98,10 +99,8 @@ def sla_answered(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> None:
     # A clock that breached and was then paused (or resumed with nothing left) was still late.
     late_since = ticket.sla_breached_at or (due if due is not None and at > due else None)
     if late_since is not None:
-        late = business_minutes_between(
-            late_since, at, hours=tenant.business_hours, zone=tenant.zone
-        )
-        _record(ticket, SlaEventKind.ANSWERED_LATE, at, f"{late} business minutes late")
+        late = business_calendar(tenant).business_minutes_between(late_since, at)
+        _record(ticket, SlaEventKind.ANSWERED_LATE, at, f"{duration(late)} late (business hours)")
     else:
         _record(ticket, SlaEventKind.MET, at)
     _stop(ticket)
@@ -111,12 +110,10 @@ def sla_pause(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> None:
     """Waiting on the customer: keep the minutes left (none, if already breached)."""
     if ticket.sla_due_at is None:
         return
-    left = business_minutes_between(
-        at, ticket.sla_due_at, hours=tenant.business_hours, zone=tenant.zone
-    )
+    left = business_calendar(tenant).business_minutes_between(at, ticket.sla_due_at)
     ticket.sla_paused_minutes_left = left
     ticket.sla_due_at = None
-    _record(ticket, SlaEventKind.PAUSED, at, f"{left} business minutes left")
+    _record(ticket, SlaEventKind.PAUSED, at, f"{duration(left)} left (business hours)")
 
 
 def sla_resume(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> None:
@@ -150,16 +147,12 @@ def _minutes_run(tenant: Tenant, ticket: Ticket, at: dt.datetime) -> int | None:
         elif kind == SlaEventKind.RESUMED:
             running_since = occurred_at
         elif running_since is not None:
-            ran += business_minutes_between(
-                running_since, occurred_at, hours=tenant.business_hours, zone=tenant.zone
-            )
+            ran += business_calendar(tenant).business_minutes_between(running_since, occurred_at)
             running_since = None
     if not started:
         return None
     if running_since is not None:
-        ran += business_minutes_between(
-            running_since, at, hours=tenant.business_hours, zone=tenant.zone
-        )
+        ran += business_calendar(tenant).business_minutes_between(running_since, at)
     return ran
 
 
@@ -296,8 +289,8 @@ def sla_breaches_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int
             tenant=tenant,
             roles=[Role.MANAGER, Role.ADMIN],
             title=f"Still unanswered: {ticket.reference} {ticket.contact.display_name}",
-            body=f"Breached {ticket.sla_breached_at:%Y-%m-%d %H:%M} UTC; the team lead was told "
-            f"{settings.escalate_to_manager_after_minutes} minutes ago.",
+            body=f"Breached {short_datetime(ticket.sla_breached_at, tenant.zone)}; the team lead "
+            f"was told {duration(settings.escalate_to_manager_after_minutes)} ago.",
             url=_ticket_url(ticket),
             level=NotificationLevel.URGENT,
             kind="sla_breach",
