@@ -7,6 +7,7 @@ from leads import assignment_text
 register = template.Library()
 
 register.filter("money", formatting.money)
+register.filter("duration", formatting.duration)
 
 
 @register.simple_tag

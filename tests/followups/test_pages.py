@@ -420,6 +420,16 @@ def test_the_page_shows_details_notes_reminders_and_history(client, world):
     assert url("complete", follow_up) in html
 
 
+def test_the_page_says_how_long_it_lasts_as_people_say_it(client, world):
+    follow_up = follow_up_for(world, actor=world.rep.user)
+    with world.active():
+        follow_up.duration_minutes = 90
+        follow_up.save(update_fields=["duration_minutes"])
+    sign_in(client, world.rep)
+    html = client.get(url("detail", follow_up)).content.decode()
+    assert "1 hour 30 minutes" in html and "90 min" not in html
+
+
 def test_another_tenants_follow_up_is_not_found(client, world, other_world):
     foreign = follow_up_for(other_world)
     sign_in(client, world.manager)
