@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,6 +120,21 @@ def _survivor_details(survivor: Contact, merged: Contact) -> None:
     survivor.is_vip = survivor.is_vip or merged.is_vip
     survivor.needs_review = False
     survivor.save()
+
+
+def one_per_contact_pair(rows: QuerySet, scope: MergeScope):
+    """For a model with one row per contact: (the survivor's row, the merged contact's row) to
+    combine, or None when there is nothing to combine (the merged contact had none; or the
+    survivor had none, and the merged contact's row has moved to it)."""
+    theirs = rows.filter(contact=scope.merged).first()
+    if theirs is None:
+        return None
+    own = rows.filter(contact=scope.survivor).first()
+    if own is None:
+        theirs.contact = scope.survivor
+        theirs.save(update_fields=["contact"])
+        return None
+    return own, theirs
 
 
 # --- The core's merge rules (registered in crm/personal_data.py) -----------------------------------

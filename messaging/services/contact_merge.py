@@ -1,6 +1,7 @@
 """Merging two contacts (crm.services.merge): the merged contact's messaging profile."""
 
 from crm.privacy import MergeScope
+from crm.services.merge import one_per_contact_pair
 from messaging.models import ContactCommsProfile, UpdateFrequency
 
 
@@ -8,15 +9,10 @@ def comms_profile_merge(scope: MergeScope) -> None:
     """One profile per contact: the survivor's stays, taking what only the merged one knew (a
     time zone, an update rhythm, a bounce, the last WhatsApp message); without one of its own,
     the survivor takes the merged contact's."""
-    profiles = ContactCommsProfile.objects.filter(tenant=scope.tenant)
-    theirs = profiles.filter(contact=scope.merged).first()
-    if theirs is None:
+    pair = one_per_contact_pair(ContactCommsProfile.objects.filter(tenant=scope.tenant), scope)
+    if pair is None:
         return
-    own = profiles.filter(contact=scope.survivor).first()
-    if own is None:
-        theirs.contact = scope.survivor
-        theirs.save(update_fields=["contact"])
-        return
+    own, theirs = pair
     if not own.time_zone:
         own.time_zone = theirs.time_zone
     if own.update_frequency == UpdateFrequency.DEFAULT:

@@ -1,6 +1,7 @@
 """Merging two contacts (crm.services.merge): the merged contact's way into the portal."""
 
 from crm.privacy import MergeScope
+from crm.services.merge import one_per_contact_pair
 from portal.models import DocumentRequest, JobInsurance, Onboarding, PortalAccess
 
 
@@ -9,15 +10,10 @@ def portal_access_merge(scope: MergeScope) -> None:
     contact's; otherwise the survivor's keeps the earliest invitation and first visit and the
     latest visit, and takes the merged access's job insurance answers, document requests of a
     kind it was not asked for, and its checklist if it had none."""
-    accesses = PortalAccess.objects.filter(tenant=scope.tenant)
-    theirs = accesses.filter(contact=scope.merged).first()
-    if theirs is None:
+    pair = one_per_contact_pair(PortalAccess.objects.filter(tenant=scope.tenant), scope)
+    if pair is None:
         return
-    own = accesses.filter(contact=scope.survivor).first()
-    if own is None:
-        theirs.contact = scope.survivor
-        theirs.save(update_fields=["contact"])
-        return
+    own, theirs = pair
     for name, pick in (
         ("invited_at", min),
         ("first_signed_in_at", min),
