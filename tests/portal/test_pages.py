@@ -64,7 +64,8 @@ class TestHome:
         assert "up to 3 business days" in page
 
     def test_costs_a_fixed_number_of_queries_whatever_the_number_of_jobs(self, client, world):
-        factories.lead_for(world, owner=world.rep, title="First")
+        first = _property_with_job(world, "First")
+        _move(world, first, "Contacted")
         portal_sign_in(client, world.tenant, world.contact)
         few = queries_for(client, HOME)
         for n in range(4):
@@ -75,11 +76,12 @@ class TestHome:
 
         # portal session, tenant, tenant setting, contacts, their properties, their brand (the
         # latest job's, else the default), properties, jobs, the default brand (for jobs without
-        # one), stages, stage visits, quotes waiting for an answer, tenant setting cleared (+2 test
+        # one), stages, stage visits, the closed days (the business calendar of the steps' "up to
+        # N business days"), quotes waiting for an answer, tenant setting cleared (+2 test
         # savepoints); the "Getting started" card: portal access, email, mobile, properties, open
         # jobs, their insurance answers (its checklist rows and document requests: none without
         # an access)
-        assert few == many == 21
+        assert few == many == 22
 
     def test_a_customer_without_jobs_sees_a_friendly_empty_page(self, client, world):
         portal_sign_in(client, world.tenant, world.contact)

@@ -42,6 +42,14 @@ def _contact_address(world, kind: str):
         return getattr(world.contact, kind).get()
 
 
+def _twin_contact(world):
+    """A second contact of the world: the one a merge would fold into world.contact."""
+    if not hasattr(world, "twin_contact"):
+        with world.active():
+            world.twin_contact = ContactFactory(tenant=world.tenant)
+    return world.twin_contact
+
+
 def _lead(world):
     """The world's lead (made on first use, so worlds without URL tests stay lead-free)."""
     if not hasattr(world, "lead"):
@@ -379,6 +387,7 @@ OBJECT_KWARGS = {
     "capture_form_pk": lambda world: _capture_form(world).pk,
     "lead_import_pk": lambda world: _lead_import(world).pk,
     "contact_pk": lambda world: world.contact.pk,
+    "other_pk": lambda world: _twin_contact(world).pk,  # contacts:merge-confirm, the twin
     "contact_email_pk": lambda world: _contact_address(world, "emails").pk,
     "contact_phone_pk": lambda world: _contact_address(world, "phones").pk,
     "brand_pk": lambda world: world.brand.pk,
