@@ -24,7 +24,7 @@ def test_a_rep_filters_the_list_and_moves_a_lead_from_its_row(page_at, demo):
     screenshot(page, "leads-list-rep")
 
     # Filter: the search box narrows the list in place (htmx), the URL keeps the filter.
-    page.fill("input[name=q]", "Maria")
+    page.fill("main input[name=q]", "Maria")  # the list's own box, not the header's
     page.wait_for_function(
         "() => document.querySelectorAll('tbody.lead').length === 1", timeout=10_000
     )
