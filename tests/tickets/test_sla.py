@@ -502,6 +502,23 @@ def test_the_sweep_breaches_once_and_escalates_to_the_team_lead_then_the_manager
     assert events(world, ticket) == ["started", "breached", "escalated_lead", "escalated_manager"]
 
 
+def test_the_breach_alert_says_when_it_was_due_in_each_readers_zone(world, desk, clock):
+    set_default_priority(world, desk, Priority.URGENT)
+    world.rep.user.time_zone = "Europe/Amsterdam"
+    world.rep.user.save(update_fields=["time_zone"])
+    text_in(world, desk, sid="SM1")
+    assert sweep(world, june(9, 11)) == 1
+    with world.active():
+        bodies = dict(
+            Notification.objects.filter(tenant=world.tenant, kind="sla_breach").values_list(
+                "recipient__email", "body"
+            )
+        )
+    # Due 11:00 in New York (the team's zone): 17:00 for the rep who reads in Amsterdam.
+    assert bodies[world.rep.user.email] == "First response was due Tue Jun 9, 17:00."
+    assert bodies[desk.team_lead.user.email] == "First response was due Tue Jun 9, 11:00."
+
+
 def test_the_manager_delay_defaults_to_an_hour(world, desk, clock):
     set_default_priority(world, desk, Priority.URGENT)
     text_in(world, desk, sid="SM1")

@@ -207,7 +207,6 @@ def _tell_team_lead(tenant: Tenant, ticket: Ticket) -> str:
     """The assignee and the inbox's team lead; with no (active) team lead, the managers and admins.
     Each person once: an assignee who is also a manager gets one notification."""
     title = f"SLA breached: {ticket.reference} {ticket.contact.display_name}"
-    body = f"{ticket.get_sla_target_display()} was due {ticket.sla_due_at:%Y-%m-%d %H:%M} UTC."
     team_lead = ticket.inbox.team_lead
     has_lead = team_lead is not None and team_lead.is_active  # a lead who left: the managers
     others = (
@@ -223,11 +222,12 @@ def _tell_team_lead(tenant: Tenant, ticket: Ticket) -> str:
     for membership in (ticket.assignee, *others):
         if membership is not None and membership.is_active and membership.user_id not in told:
             told.add(membership.user_id)
+            due = short_datetime(ticket.sla_due_at, membership.user.zone_in(tenant))
             notification_create(
                 tenant=tenant,
                 recipient=membership.user,
                 title=title,
-                body=body,
+                body=f"{ticket.get_sla_target_display()} was due {due}.",
                 url=_ticket_url(ticket),
                 level=NotificationLevel.WARNING,
                 kind="sla_breach",
