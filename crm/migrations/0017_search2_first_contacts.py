@@ -15,9 +15,9 @@ first name, last name, id), choosing the cheaper of two reads:
   to the next read, so the answer never depends on the choice, only its time;
 - rare words: threadline_contact_search's indexed matches (GIN), sorted.
 
-The choice is the planner's estimate of how many contacts share the words (the statistics
-ANALYZE keeps on the GIN index expressions): the walk when it should find `most` matches within
-WALK_BUDGET contacts. `walk` forces one read (true: the walk, false: the indexes), for the tests.
+The choice is the planner's estimate of the share of contacts with the words (the statistics
+ANALYZE keeps on the GIN index expressions, the larger of the name and the email estimates):
+the walk when it should cost less than sorting every match (WALK_COST). `walk` forces one read (true: the walk, false: the indexes), for the tests.
 SECURITY DEFINER with the current tenant applied inside, as threadline_contact_search: with no
 tenant set it returns nothing. VOLATILE only because PostgreSQL allows EXPLAIN (the estimate)
 in no other kind of function; it reads and writes nothing else.
@@ -35,10 +35,10 @@ EMAIL_WORDS = (
 )
 PHONE_END = "(reverse(regexp_replace(p.number, '[^0-9]', '', 'g')) COLLATE \"C\")"
 TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::bigint"
-# The walk is chosen when it should find `most` matches within this many contacts (at about
-# 50 µs a contact; past that, sorting the indexed matches is as fast: "smith", 0.4 %, is not
-# walked at 1M contacts, "mar", 8 %, is).
-WALK_BUDGET = 1000
+# A walked contact costs about this many indexed matches sorted (50 µs against 15 µs): the walk
+# is chosen when most / share * WALK_COST < share * rows. At a million contacts "mar" (8 %) is
+# walked, "smith" (0.4 %) is not.
+WALK_COST = 3
 # ... and reads at most this many (four times what the estimate needs) before the indexes.
 WALK_ROWS = 20000
 
@@ -95,6 +95,7 @@ DECLARE
     table_name text;
     found bigint[];
     walk_rows integer := {WALK_ROWS};
+    table_rows numeric;
 BEGIN
     IF current_tenant IS NULL OR most < 1 THEN
         RETURN;
@@ -105,14 +106,17 @@ BEGIN
             $q${CONTACT_WORDS}$q$, query::text) INTO plan;
         table_name := 'crm_contact';
         {ESTIMATE.strip()} INTO part;
-        share := share + coalesce(part, 0);
+        share := greatest(share, coalesce(part, 0));
         EXECUTE format(
             'EXPLAIN (FORMAT JSON) SELECT 1 FROM crm_contactemail e WHERE %s @@ %L::tsquery',
             $q${EMAIL_WORDS}$q$, query::text) INTO plan;
         table_name := 'crm_contactemail';
         {ESTIMATE.strip()} INTO part;
-        share := share + coalesce(part, 0);
-        walk := share * {WALK_BUDGET} >= most;
+        share := greatest(share, coalesce(part, 0));
+        -- Walking costs about most / share rows, sorting the indexed matches share * rows
+        -- (each about {WALK_COST} times cheaper than a walked row).
+        SELECT greatest(reltuples, 0) INTO table_rows FROM pg_class WHERE oid = 'crm_contact'::regclass;
+        walk := share * share * table_rows >= most * {WALK_COST};
         -- Four times the contacts the estimate needs for `most` matches, then the indexes.
         -- (By name: matches cluster, "mar" in the M's, so read up to WALK_ROWS.)
         IF walk AND NOT by_name THEN

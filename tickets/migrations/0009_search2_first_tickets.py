@@ -23,7 +23,8 @@ EMAIL_WORDS = (
 )
 PHONE_END = "(reverse(regexp_replace(p.number, '[^0-9]', '', 'g')) COLLATE \"C\")"
 TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::bigint"
-WALK_BUDGET = 1000
+# As in crm migration 0017 (a walked ticket also reads its customer).
+WALK_COST = 3
 WALK_ROWS = 20000
 
 # The ticket's customer matches (as in crm migration 0017).
@@ -59,6 +60,7 @@ DECLARE
     table_name text;
     found bigint[];
     walk_rows integer := {WALK_ROWS};
+    table_rows numeric;
 BEGIN
     IF current_tenant IS NULL OR most < 1 THEN
         RETURN;
@@ -69,20 +71,23 @@ BEGIN
             $q${SUBJECT_WORDS}$q$, query::text) INTO plan;
         table_name := 'tickets_ticket';
         {ESTIMATE.strip()} INTO part;
-        share := share + coalesce(part, 0);
+        share := greatest(share, coalesce(part, 0));
         EXECUTE format(
             'EXPLAIN (FORMAT JSON) SELECT 1 FROM crm_contact c WHERE %s @@ %L::tsquery',
             $q${CONTACT_WORDS}$q$, query::text) INTO plan;
         table_name := 'crm_contact';
         {ESTIMATE.strip()} INTO part;
-        share := share + coalesce(part, 0);
+        share := greatest(share, coalesce(part, 0));
         EXECUTE format(
             'EXPLAIN (FORMAT JSON) SELECT 1 FROM crm_contactemail e WHERE %s @@ %L::tsquery',
             $q${EMAIL_WORDS}$q$, query::text) INTO plan;
         table_name := 'crm_contactemail';
         {ESTIMATE.strip()} INTO part;
-        share := share + coalesce(part, 0);
-        walk := share * {WALK_BUDGET} >= most;
+        share := greatest(share, coalesce(part, 0));
+        -- Walking costs about most / share rows, sorting the indexed matches share * rows
+        -- (each about {WALK_COST} times cheaper than a walked row).
+        SELECT greatest(reltuples, 0) INTO table_rows FROM pg_class WHERE oid = 'tickets_ticket'::regclass;
+        walk := share * share * table_rows >= most * {WALK_COST};
         -- Four times the tickets the estimate needs for `most` matches, then the indexes.
         IF walk THEN
             walk_rows := least(walk_rows, ceil(4 * most / share)::integer);
