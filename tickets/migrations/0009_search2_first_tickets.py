@@ -4,7 +4,7 @@
 tickets (last message first, as the inbox and the header list them) whose subject words match,
 or whose customer matches as `threadline_contact_search` finds contacts (crm migrations 0015
 and 0017). As `threadline_contact_search_first`: a common word walks the tenant's tickets newest
-first (index ticket_recent) and stops at `most` (falling back after four times the tickets the
+first (index ticket_recent) and stops at `most` (falling back after twice the tickets the
 estimate needs), a rare one sorts the indexed matches; the planner's estimates choose, `walk` forces one (tests). It
 returns every ticket of the tenant that matches: callers that must hide some (a rep's inbox) do
 not use it. SECURITY DEFINER with the current tenant applied inside; VOLATILE only for EXPLAIN.
@@ -88,9 +88,9 @@ BEGIN
         -- (each about {WALK_COST} times cheaper than a walked row).
         SELECT greatest(reltuples, 0) INTO table_rows FROM pg_class WHERE oid = 'tickets_ticket'::regclass;
         walk := share * share * table_rows >= most * {WALK_COST};
-        -- Four times the tickets the estimate needs for `most` matches, then the indexes.
+        -- Twice the tickets the estimate needs for `most` matches, then the indexes.
         IF walk THEN
-            walk_rows := least(walk_rows, ceil(4 * most / share)::integer);
+            walk_rows := least(walk_rows, ceil(2 * most / share)::integer);
         END IF;
     END IF;
     IF walk THEN
