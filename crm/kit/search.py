@@ -118,3 +118,28 @@ def contacts_matching(text: str, *, field: str = "pk", limit: int = ID_LIST_LIMI
     if params is None:
         return None
     return matching(field, CONTACT_SEARCH, params, limit=limit)
+
+
+CONTACT_SEARCH_FIRST = "threadline_contact_search_first(to_tsquery('simple', %s), %s, %s, %s)"
+
+
+def first_contacts_matching(
+    text: str, *, most: int, by_name: bool = False, walk: bool | None = None
+) -> Q | None:
+    """A filter for the first `most` contacts matching the search box in a list's own order
+    (newest first: created_at and id descending; `by_name`: first name, last name, id), None for
+    an empty search. Filter and order by the same fields and take `most`: the rows are the ones
+    `contacts_matching` gives in that order, but a common word no longer costs every match
+    (crm migration 0017: the database walks the ordered index and stops at `most`, or sorts the
+    indexed matches of a rare word). `walk` forces one of the two reads (tests)."""
+    params = contact_search_params(text)
+    if params is None:
+        return None
+    call = CONTACT_SEARCH_FIRST if walk is None else CONTACT_SEARCH_FIRST[:-1] + ", %s)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {call} AS id",  # noqa: S608
+            [*params, most, by_name] + ([] if walk is None else [walk]),
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return Q(pk__in=ids)

@@ -4,7 +4,7 @@ names, the contacts its picker shows, and the leads and tickets it may link."""
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from crm.kit.search import contacts_matching as search_contacts
+from crm.kit.search import first_contacts_matching
 from crm.models import Contact, Membership, Tenant
 from followups.models import FollowUpTemplate
 from followups.selectors.lists import follow_up_templates
@@ -31,7 +31,7 @@ def template_to_follow_up(*, tenant: Tenant, template_id: int) -> FollowUpTempla
 def contacts_matching(*, tenant: Tenant, text: str, most: int = 12) -> list[Contact]:
     """Contacts for the create form's picker: the search box of every list (crm.kit.search:
     name, company, email or phone, every word as a prefix)."""
-    found = search_contacts(text)
+    found = first_contacts_matching(text, most=most, by_name=True)
     if found is None:
         return []
     return list(

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from crm.kit.search import contacts_matching
+from crm.kit.search import first_contacts_matching
 from crm.models import Contact, ContactEmail, ContactPhone, Membership, Tenant
 from leads.models import Lead
 from leads.selectors.search import leads_matching
-from tickets.selectors.inbox import visible_tickets
-from tickets.selectors.search import tickets_matching
+from tickets.selectors.inbox import is_manager, visible_tickets
+from tickets.selectors.search import first_tickets_matching, tickets_matching
 
 PER_KIND = 8
 MOST_TEXT = 200
@@ -45,7 +45,8 @@ def search_everything(
     text, and whether each kind has more; nothing for an empty search."""
     text = text.strip()[:MOST_TEXT]
     results = SearchResults(text=text)
-    found_contacts = contacts_matching(text)
+    # One more than shown: whether there are more.
+    found_contacts = first_contacts_matching(text, most=most + 1)
     if found_contacts is None:
         return results
     contacts = (
@@ -62,9 +63,16 @@ def search_everything(
         "contact", "stage", "owner__user"
     )
     results.leads, results.more_leads = _first(leads.order_by("-created_at", "-id"), most)
+    # A manager sees every ticket: the database reads only the newest matches. A rep's are
+    # filtered by what they may see, so every match is read.
+    found_tickets = (
+        first_tickets_matching(text, most=most + 1)
+        if is_manager(membership)
+        else tickets_matching(text)
+    )
     tickets = (
         visible_tickets(tenant=tenant, membership=membership)
-        .filter(tickets_matching(text))
+        .filter(found_tickets)
         .select_related("contact")
         .order_by("-last_message_at", "-id")
     )

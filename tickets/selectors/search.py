@@ -3,11 +3,13 @@
 
 import re
 
+from django.db import connection
 from django.db.models import Q
 
-from crm.kit.search import contacts_matching, matching, prefix_terms
+from crm.kit.search import contact_search_params, contacts_matching, matching, prefix_terms
 
 TICKET_SEARCH = "threadline_ticket_search(to_tsquery('simple', %s))"
+TICKET_SEARCH_FIRST = "threadline_ticket_search_first(to_tsquery('simple', %s), %s, %s, %s)"
 _NUMBER = re.compile(r"#?\s*(?:t-?\s*)?(\d{1,9})", re.IGNORECASE)
 
 
@@ -17,6 +19,24 @@ def tickets_matching(text: str) -> Q | None:
     if terms is None:
         return None
     found = matching("pk", TICKET_SEARCH, [terms]) | contacts_matching(text, field="contact_id")
+    number = _NUMBER.fullmatch(text.strip())
+    if number:
+        found |= Q(number=int(number.group(1)))
+    return found
+
+
+def first_tickets_matching(text: str, *, most: int, walk: bool | None = None) -> Q | None:
+    """A filter for the `most` newest tickets (last message first) the search box finds among
+    ALL the tenant's tickets, None for an empty search: for a list that shows every ticket
+    (a manager's) ordered by last message and id and cut at `most`, the same rows as
+    `tickets_matching`, without reading every match of a common word (tickets migration 0009).
+    `walk` forces the ordered walk (True) or the indexes (False), for tests."""
+    params = contact_search_params(text)
+    if params is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {TICKET_SEARCH_FIRST} AS id", [*params, most, walk])  # noqa: S608
+        found = Q(pk__in=[row[0] for row in cursor.fetchall()])
     number = _NUMBER.fullmatch(text.strip())
     if number:
         found |= Q(number=int(number.group(1)))
