@@ -140,7 +140,7 @@ def first_contacts_matching(
     call = CONTACT_SEARCH_FIRST if walk is None else CONTACT_SEARCH_FIRST[:-1] + ", %s)"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {call} AS id",  # noqa: S608  # nosec B608 (a constant call text)
+            f"SELECT id FROM {call} AS id",  # noqa: S608  # nosec B608
             [*params, most, by_name] + ([] if walk is None else [walk]),
         )
         ids = [row[0] for row in cursor.fetchall()]

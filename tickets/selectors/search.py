@@ -35,7 +35,7 @@ def first_tickets_matching(text: str, *, most: int, walk: bool | None = None) ->
     if params is None:
         return None
     with connection.cursor() as cursor:
-        sql = f"SELECT id FROM {TICKET_SEARCH_FIRST} AS id"  # noqa: S608  # nosec B608 (a constant)
+        sql = f"SELECT id FROM {TICKET_SEARCH_FIRST} AS id"  # noqa: S608  # nosec B608
         cursor.execute(sql, [*params, most, walk])
         found = Q(pk__in=[row[0] for row in cursor.fetchall()])
     number = _NUMBER.fullmatch(text.strip())
