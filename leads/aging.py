@@ -13,7 +13,6 @@ from enum import StrEnum
 
 from django.db.models import Q
 
-from crm.kit.formatting import duration
 from crm.models import Tenant
 from crm.selectors.calendar import business_calendar
 from leads.models import DelayUnit, Stage
@@ -96,11 +95,6 @@ def aging_filter(tenant: Tenant, stages, colour: str, now: dt.datetime) -> Q:
     if colour == Aging.RED:
         branches |= Q(stage__isnull=True)
     return branches
-
-
-def format_duration(delta: dt.timedelta) -> str:
-    """'3d 4h', '5h 12m', '7m': short enough for a table cell (crm.kit.formatting.duration)."""
-    return duration(delta, short=True)
 
 
 def describe_delay(stage: Stage) -> str:

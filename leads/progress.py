@@ -9,8 +9,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from crm.kit.formatting import duration
 from crm.models import Tenant
-from leads.aging import Aging, StageCutoffs, describe_delay, format_duration, stage_colour
+from leads.aging import Aging, StageCutoffs, describe_delay, stage_colour
 from leads.models import Lead, LeadStatus, Stage, StageVisit
 
 
@@ -28,7 +29,7 @@ class Segment:
         end = self.left_at or self.read_at
         if self.entered_at is None or end is None:
             return ""
-        return format_duration(end - self.entered_at)
+        return duration(end - self.entered_at, short=True)
 
     @property
     def title(self) -> str:
@@ -136,7 +137,7 @@ def build_progress(
         position = current_position + 1
         summary = (
             f"Stage {position} of {len(stages)}: {current_stage.name}, "
-            f"{format_duration(now - lead.stage_entered_at)} in stage, "
+            f"{duration(now - lead.stage_entered_at, short=True)} in stage, "
             f"{Aging(colour).label.lower()}"
         )
     if untouched:

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
+from crm.kit.formatting import duration
 from dashboards.aggregates import Median
 from dashboards.charts import Chart, line_chart
 from dashboards.period import Scope
 from dashboards.selectors.activity import WEEK, WeeksBefore, weekly_activity
 from dashboards.tables import Table
-from leads.aging import format_duration
 from leads.models import LeadStatus
 
 TRAILING_WEEKS = 8
@@ -41,7 +41,7 @@ FLAT_RATIO = 2.0
 
 def format_minutes(minutes: float) -> str:
     """Minutes as the rest of the dashboard writes durations: "42m", "3h 5m"."""
-    return format_duration(dt.timedelta(minutes=minutes))
+    return duration(dt.timedelta(minutes=minutes), short=True)
 
 
 def format_count(value: float) -> str:

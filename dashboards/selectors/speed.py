@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
+from crm.kit.formatting import duration
 from dashboards.aggregates import Median
 from dashboards.period import Scope
 from dashboards.selectors.people import member_name, member_order, team_members
 from dashboards.tables import Cell, Table
-from leads.aging import format_duration
 
 SPEED_WINDOW = dt.timedelta(minutes=15)
 TARGET_SHARE = 90
@@ -62,7 +62,9 @@ class SpeedRow:
             ),
             self.within_window,
             self.judged,
-            "—" if self.median_first_touch is None else format_duration(self.median_first_touch),
+            "—"
+            if self.median_first_touch is None
+            else duration(self.median_first_touch, short=True),
             self.untouched,
         ]
 

@@ -32,6 +32,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from crm.kit.formatting import duration
 from dashboards.aggregates import Median
 from dashboards.models import StageFlowDay
 from dashboards.period import Scope
@@ -40,7 +41,6 @@ from dashboards.selectors.people import member_name, member_order, team_members
 from dashboards.selectors.stage_flow import Flow, flow_rows, local_midnight, rolled_through
 from dashboards.tables import Cell, Table
 from followups.models import OPEN_STATUSES, FollowUp, Status
-from leads.aging import format_duration
 from leads.models import LeadStatus, Stage
 from tickets.models import SlaEvent, SlaEventKind, SlaTarget
 
@@ -107,7 +107,7 @@ class TeamRow:
             _percent_cell(self.sla_met, self.sla_owed, good_at=90),
             "—"
             if self.median_first_response is None
-            else format_duration(self.median_first_response),
+            else duration(self.median_first_response, short=True),
         ]
 
 

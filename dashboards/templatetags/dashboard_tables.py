@@ -8,8 +8,8 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
 
+from crm.kit.formatting import duration
 from dashboards.tables import Cell
-from leads.aging import format_duration
 
 register = template.Library()
 
@@ -43,7 +43,7 @@ def table_cell(cell):
 @register.filter
 def duration_short(delta):
     """'3d 4h', '5h 12m', '7m'."""
-    return format_duration(delta)
+    return duration(delta, short=True)
 
 
 @register.filter

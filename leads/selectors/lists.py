@@ -9,9 +9,9 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from crm.kit.formatting import duration
 from crm.models import Membership, Tenant
 from crm.pagination import KeysetPage, keyset_page
-from leads.aging import format_duration
 from leads.models import CallOutcome, Lead, LostReason, SavedLeadFilter, Stage, StageVisit
 from leads.progress import ProgressBar, build_progress
 from leads.scoring import ScorePart, score_parts
@@ -73,7 +73,7 @@ def lead_rows(
                 now=now,
                 untouched_after=wait,
             ),
-            time_in_stage=format_duration(now - lead.stage_entered_at),
+            time_in_stage=duration(now - lead.stage_entered_at, short=True),
             score_parts=tuple(score_parts(lead, tenant=tenant, now=now, untouched_after=wait)),
         )
         for lead in leads

@@ -114,22 +114,18 @@ class TicketRow:
     clock: SlaClock
 
 
-def _span(delta: dt.timedelta) -> str:
-    return short_clock(delta)
-
-
 def sla_clock(ticket: Ticket, now: dt.datetime) -> SlaClock:
     """The clock as a row or the sidebar shows it: its colour and the time left or overdue."""
     colour = sla_colour(ticket, now)
     if colour == "paused":
         left = ticket.sla_paused_minutes_left or 0
-        return SlaClock(colour, f"Paused · {_span(dt.timedelta(minutes=left))} left", None)
+        return SlaClock(colour, f"Paused · {short_clock(dt.timedelta(minutes=left))} left", None)
     if not colour:
         return SlaClock("", "No answer owed", None)
     due = ticket.sla_due_at
     if colour == "red":
-        return SlaClock(colour, f"{_span(now - due)} overdue", due)
-    return SlaClock(colour, f"{_span(due - now)} left", due)
+        return SlaClock(colour, f"{short_clock(now - due)} overdue", due)
+    return SlaClock(colour, f"{short_clock(due - now)} left", due)
 
 
 @dataclass(frozen=True)
