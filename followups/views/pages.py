@@ -404,6 +404,24 @@ def _create_form(request, *, contact, lead, ticket, template, now) -> FollowUpFo
     )
 
 
+# What a single follow-up and a repeating one take alike from the create form.
+FOLLOW_UP_FIELDS = (
+    "subject",
+    "contact",
+    "assignee",
+    "type",
+    "description",
+    "priority",
+    "lead",
+    "ticket",
+    "duration_minutes",
+)
+
+
+def _follow_up_fields(data: dict) -> dict:
+    return {name: data[name] for name in FOLLOW_UP_FIELDS}
+
+
 @tenant_member_required
 @in_member_zone
 @require_http_methods(["GET", "POST"])
@@ -423,16 +441,8 @@ def follow_up_create(request):
             follow_up = services.follow_up_create(
                 tenant=request.tenant,
                 actor=request.user,
-                subject=data["subject"],
-                contact=data["contact"],
-                assignee=data["assignee"],
+                **_follow_up_fields(data),
                 scheduled_at=data["scheduled_at"],
-                type=data["type"],
-                description=data["description"],
-                priority=data["priority"],
-                lead=data["lead"],
-                ticket=data["ticket"],
-                duration_minutes=data["duration_minutes"],
                 reminders=form.reminders,
                 source=Source.TEMPLATE if template else Source.MANUAL,
             )
@@ -468,20 +478,12 @@ def _create_series(request, form, *, template):
         series = recurrence.series_create(
             tenant=request.tenant,
             actor=request.user,
-            subject=data["subject"],
-            contact=data["contact"],
-            assignee=data["assignee"],
+            **_follow_up_fields(data),
             starts_at=data["scheduled_at"],
             rule=form.rule,
             time_zone=request.zone.key,
             until=form.repeat_until,
             count=form.repeat_count,
-            type=data["type"],
-            description=data["description"],
-            priority=data["priority"],
-            duration_minutes=data["duration_minutes"],
-            lead=data["lead"],
-            ticket=data["ticket"],
             reminders=form.reminders,
         )
     except ValidationError as error:
