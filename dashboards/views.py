@@ -44,10 +44,13 @@ def dashboard_page(request):
     tab = sections.tab_from_query(request.GET.get("tab"))
     planner_for_aggregates()
     figures = Figures(scope)
+    tabs = _tab_links(request, tab)
     context = {
         "scope": scope,
         "tab": tab,
-        "tabs": _tab_links(request, tab),
+        "tabs": tabs,
+        # Each tab's address by its slug, for the first screen's "details" links.
+        "tab_urls": {each.slug: url for each, url, _current in tabs},
         **filter_choices(scope),
     }
     if tab == sections.DEFAULT_TAB:
