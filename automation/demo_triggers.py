@@ -107,9 +107,10 @@ VISIT_BOOKED = (
     "Site survey scheduled",
     "Inspection",
     "Installation planned",
+    "Installatie gepland",  # the Dutch demo's (leads.demo.DUTCH_STAGE_NAMES)
 )
-JOB_DONE = ("Completed", "Job completed", "Installed")
-REVIEW = ("Review requested",)
+JOB_DONE = ("Completed", "Job completed", "Installed", "Geïnstalleerd")
+REVIEW = ("Review requested", "Review gevraagd")
 ON_HOLD = ("On hold",)
 
 

@@ -5,26 +5,43 @@ The tasks keep the names they were registered under before automation had its ow
 beat schedule still find them.
 """
 
-from celery import shared_task
-
+from automation.selectors.sweeps import (
+    repeating_follow_ups_tenant_ids,
+    sequences_due_tenant_ids,
+    time_triggers_tenant_ids,
+    updates_due_tenant_ids,
+)
 from automation.services import sequences, triggers, updates
 from crm.models import Tenant
-from crm.tenancy.tasks import each_tenant, tenant_task
+from crm.tenancy.sweeps import SECONDS_FEW_MINUTES, SECONDS_MINUTE, tenant_sweep
+from crm.tenancy.tasks import tenant_task
 
 
-@shared_task(name="comms.tasks.sweep_time_triggers")
-def sweep_time_triggers() -> int:
-    return each_tenant(triggers.time_triggers_sweep)
+@tenant_sweep(
+    name="comms.tasks.sweep_time_triggers",
+    soft_time_limit=SECONDS_MINUTE,
+    due_tenants=time_triggers_tenant_ids,
+)
+def sweep_time_triggers(*, tenant: Tenant) -> int:
+    return triggers.time_triggers_sweep(tenant=tenant)
 
 
-@shared_task(name="comms.tasks.sweep_follow_ups")
-def sweep_follow_ups() -> int:
-    return each_tenant(triggers.follow_ups_sweep)
+@tenant_sweep(
+    name="comms.tasks.sweep_follow_ups",
+    soft_time_limit=SECONDS_MINUTE,
+    due_tenants=repeating_follow_ups_tenant_ids,
+)
+def sweep_follow_ups(*, tenant: Tenant) -> int:
+    return triggers.follow_ups_sweep(tenant=tenant)
 
 
-@shared_task(name="comms.tasks.sweep_customer_updates")
-def sweep_customer_updates() -> int:
-    return each_tenant(updates.customer_updates_sweep)
+@tenant_sweep(
+    name="comms.tasks.sweep_customer_updates",
+    soft_time_limit=SECONDS_FEW_MINUTES,
+    due_tenants=updates_due_tenant_ids,
+)
+def sweep_customer_updates(*, tenant: Tenant) -> int:
+    return updates.customer_updates_sweep(tenant=tenant)
 
 
 @tenant_task(name="comms.tasks.refresh_update_rhythms")
@@ -32,7 +49,11 @@ def refresh_update_rhythms(tenant: Tenant) -> int:
     return updates.update_rhythms_refresh(tenant=tenant)
 
 
-@shared_task(name="followups.tasks.sweep_sequences")
-def sweep_sequences() -> int:
+@tenant_sweep(
+    name="followups.tasks.sweep_sequences",
+    soft_time_limit=SECONDS_MINUTE,
+    due_tenants=sequences_due_tenant_ids,
+)
+def sweep_sequences(*, tenant: Tenant) -> int:
     """Run the sequence steps that came due (enrolments claimed with SKIP LOCKED)."""
-    return each_tenant(sequences.sequences_sweep)
+    return sequences.sequences_sweep(tenant=tenant)

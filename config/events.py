@@ -11,29 +11,46 @@ from crm.events import (
     CustomerWrote,
     NotificationsCreated,
 )
+from dashboards import handlers as dashboards
 from followups import handlers as followups
+from followups.events import FollowUpCompleted, FollowUpRescheduled
 from leads import handlers as leads
-from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteAccepted, QuoteSent
+from leads.events import (
+    LeadCreated,
+    LeadLost,
+    LeadStageEntered,
+    LeadWon,
+    PaymentRecorded,
+    QuoteAccepted,
+    QuoteDeclined,
+    QuoteSent,
+)
 from messaging import handlers as messaging
 from messaging.events import ContactUpdateFrequencyChanged, EmailBounced, UpdateIntervalChanged
+from webhooks import handlers as webhooks
 
 SUBSCRIBERS = {
-    LeadCreated: [automation.lead_created_triggers_fire],
+    LeadCreated: [automation.lead_created_triggers_fire, webhooks.lead_created_deliver],
     LeadStageEntered: [
         automation.stage_triggers_fire,
         automation.update_rhythm_reset,
         automation.sequences_stop_on_won,
         messaging.stage_messages_cancel,
+        webhooks.lead_stage_changed_deliver,
     ],
+    LeadWon: [webhooks.lead_won_deliver],
     LeadLost: [
         followups.follow_ups_close_on_lost,
         automation.lead_lost_triggers_fire,
         automation.update_rhythm_reset,
         automation.sequences_stop_on_lost,
         messaging.lost_lead_messages_cancel,
+        webhooks.lead_lost_deliver,
     ],
     QuoteSent: [messaging.quote_email_schedule],
-    QuoteAccepted: [messaging.quote_follow_ups_cancel],
+    QuoteAccepted: [messaging.quote_follow_ups_cancel, webhooks.quote_accepted_deliver],
+    QuoteDeclined: [webhooks.quote_declined_deliver],
+    PaymentRecorded: [webhooks.payment_recorded_deliver],
     NotificationsCreated: [messaging.staff_copies_schedule],
     ConsentRecorded: [
         automation.sequences_stop_on_unsubscribe,
@@ -44,10 +61,13 @@ SUBSCRIBERS = {
     UpdateIntervalChanged: [automation.update_rhythms_refresh_later],
     ContactUpdateFrequencyChanged: [automation.contact_update_rhythm_reset],
     ContactChanged: [leads.contact_leads_reindex],
+    FollowUpRescheduled: [dashboards.team_day_left],
+    FollowUpCompleted: [webhooks.follow_up_completed_deliver],
     CustomerWrote: [
         messaging.whatsapp_window_open,
         messaging.keyword_text_act_on,
         leads.customer_reply_record,
         automation.sequences_stop_on_reply,
+        webhooks.message_received_deliver,
     ],
 }

@@ -3,6 +3,7 @@
 import re
 import uuid
 
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -65,15 +66,10 @@ class ControlCharacterMiddleware:
             and not getattr(view_func, "csrf_exempt", False)
         ):
             refused = _has_control_character(request.POST, _NUL)
-        if refused:
-            return render(
-                request,
-                "errors/400.html",
-                {
-                    "reason": _(
-                        "The address or the form held a control character, which no field accepts."
-                    )
-                },
-                status=400,
-            )
-        return None
+        if not refused:
+            return None
+        reason = _("The address or the form held a control character, which no field accepts.")
+        if getattr(view_func, "answers_json", False):
+            # The REST API (api.v1.urls): its clients read JSON, errors included.
+            return JsonResponse({"detail": reason}, status=400)
+        return render(request, "errors/400.html", {"reason": reason}, status=400)

@@ -9,6 +9,7 @@ Likewise anymail's webhooks, which tickets hardens, stay at `comms-public:anymai
 from django.contrib import admin
 from django.urls import include, path
 
+from api import v1 as api_v1
 from automation import urls as automation_urls
 from automation import urls_settings as automation_settings_urls
 from config import health
@@ -39,6 +40,8 @@ urlpatterns = [
         ),
     ),
     path("settings/", include("tickets.urls_settings")),
+    path("settings/", include("webhooks.urls_settings")),
+    path("settings/", include("api.urls_settings")),
     path(
         "settings/",
         include(
@@ -81,6 +84,7 @@ urlpatterns = [
         ),
     ),
     path("", include("leads.urls_public")),
+    path("api/v1/", api_v1.urls()),
     path("healthz", health.healthz, name="healthz"),
     path("platform-admin/", admin.site.urls),
 ]

@@ -33,10 +33,14 @@ def public_holidays(country: str, subdivision: str = "") -> Callable[[dt.date], 
         table = holiday_tables.country_holidays(country)
     except NotImplementedError:  # a country the package does not know
         return lambda day: None
+    # The names in one language whatever the process's locale: without one, the package asks
+    # gettext, which reads LANG/LANGUAGE (and Python 3.12 stopped reading LANG=C.UTF-8 as English).
+    language = "en_US" if "en_US" in table.supported_languages else table.default_language
+    table = holiday_tables.country_holidays(country, language=language)
     # A home state the package does not know ("Miami-Dade"): the country's own holidays.
     with contextlib.suppress(NotImplementedError, KeyError, ValueError):
         if subdivision:
-            table = holiday_tables.country_holidays(country, subdiv=subdivision)
+            table = holiday_tables.country_holidays(country, subdiv=subdivision, language=language)
     return table.get
 
 

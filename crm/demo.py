@@ -286,6 +286,7 @@ def chargecars_tenant() -> Tenant:
         country="NL",
         home_state="",
         business_hours=DUTCH_WEEK,
+        language=Language.DUTCH,
     )
 
 
@@ -293,9 +294,11 @@ def seed_chargecars(tenant: Tenant) -> None:
     """The charger installer's team, its two brands and its contacts (inside its context)."""
     admin = _member(tenant, "admin@chargecars.test", "Pieter van Dijk", Role.ADMIN,
                     title="Operations lead")  # fmt: skip
-    # One person in two tenants, to show the tenant switcher.
+    # One person in two tenants, to show the tenant switcher. She reads English in both (her own
+    # language); the Dutch team reads their team's, Dutch.
     _member(tenant, "admin@demo.test", "Alicia Moreno", Role.MANAGER,
             title="Advisor")  # fmt: skip
+    User.objects.filter(email="admin@demo.test", language="").update(language=Language.ENGLISH)
     brands = {
         "chargecars": _brand(
             tenant, admin, "chargecars", name="ChargeCars", sender_name="ChargeCars",

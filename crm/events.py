@@ -83,7 +83,8 @@ class CustomerWrote:
 
     `contact` wrote; `ticket_contact` owns the thread it went into (the same, unless a reply token
     let someone else answer in a customer's thread). `awaits_answer` is False for an
-    out-of-office and for a STOP, START or HELP text the system answers itself."""
+    out-of-office and for a STOP, START or HELP text the system answers itself. `message_id` is
+    the stored TicketMessage's (one event per message: outbound webhooks key on it)."""
 
     tenant: Tenant
     contact: Contact
@@ -95,3 +96,4 @@ class CustomerWrote:
     awaits_answer: bool
     ticket_id: int
     ticket_reference: str
+    message_id: int | None = None

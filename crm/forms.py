@@ -72,7 +72,7 @@ class WeeklyHoursMixin:
 class TenantProfileForm(WeeklyHoursMixin, forms.ModelForm):
     class Meta:
         model = Tenant
-        fields = ["name", "time_zone", "currency", "country", "home_state"]
+        fields = ["name", "time_zone", "language", "currency", "country", "home_state"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

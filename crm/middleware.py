@@ -1,10 +1,12 @@
 import logging
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 
+from crm.kit.languages import browser_language, staff_language
 from crm.logging import bind_log_context, log_context
-from crm.tenancy.context import set_database_user, tenant_context
+from crm.tenancy.context import USER_SETTING, request_tenant_context, settings_sent_with_next_query
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +32,13 @@ class TenantMiddleware:
             # transactions; a health probe must answer even when the database does not.
             return self.get_response(request)
         with transaction.atomic():
-            set_database_user(request.user.pk)
-            membership = self._active_membership(request)
-            if membership is None:
-                return self._respond(request)
+            # app.user_id (row-level security shows a user their own memberships) goes to the
+            # database with the first statement, the membership's read, which also sets the
+            # tenant (crm.selectors.members.membership_entering): one round trip for both walls.
+            with settings_sent_with_next_query({USER_SETTING: request.user.pk}):
+                membership = self._active_membership(request)
+                if membership is None:
+                    return self._respond(request)
             request.membership = membership
             request.tenant = membership.tenant
             token = bind_log_context(tenant=membership.tenant.slug, user=request.user.pk)
@@ -41,7 +46,8 @@ class TenantMiddleware:
             request.zone = request.user.zone_in(membership.tenant)
             timezone.activate(request.zone)
             try:
-                with tenant_context(membership.tenant):
+                # The transaction ends with the request: nothing to give back to the database.
+                with request_tenant_context(membership.tenant):
                     return self._respond(request)
             finally:
                 timezone.deactivate()
@@ -54,13 +60,37 @@ class TenantMiddleware:
         return response
 
     def _active_membership(self, request):
-        from crm.selectors.members import membership_for_user
+        from crm.selectors.members import membership_entering
 
         membership_id = request.session.get(ACTIVE_MEMBERSHIP_SESSION_KEY)
         if membership_id is None:
             return None
-        membership = membership_for_user(user=request.user, membership_id=membership_id)
+        membership = membership_entering(user=request.user, membership_id=membership_id)
         if membership is None:
             # Removed from the team or deactivated since they chose it: ask again.
             request.session.pop(ACTIVE_MEMBERSHIP_SESSION_KEY, None)
         return membership
+
+
+class LanguageMiddleware:
+    """Activate the reader's language for the request (crm.kit.languages says whose).
+
+    After TenantMiddleware: a member's page speaks their own language, else their team's. Anyone
+    else (sign-in pages, public pages, the portal) starts in the browser's language; the portal
+    and public pages that know their contact or tenant switch to theirs around the view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.membership is not None:
+            language = staff_language(request.user, request.tenant)
+        else:
+            language = browser_language(request)
+        request.LANGUAGE_CODE = language
+        with translation.override(language):
+            response = self.get_response(request)
+        if request.membership is None:
+            patch_vary_headers(response, ("Accept-Language",))
+        return response

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.addresses import postal_code_clean, state_clean
@@ -53,19 +54,33 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    PHONE = "phone", "Phone call"
+    # Labels marked for translation, kept plain: a page translates them where a customer reads them.
+    EMAIL = "email", gettext_noop("Email")
+    SMS = "sms", gettext_noop("SMS")
+    WHATSAPP = "whatsapp", gettext_noop("WhatsApp")
+    PHONE = "phone", gettext_noop("Phone call")
 
 
 class Language(models.TextChoices):
-    ENGLISH = "en", "English"
-    SPANISH = "es", "Spanish"
-    DUTCH = "nl", "Dutch"
-    PORTUGUESE = "pt", "Portuguese"
-    FRENCH = "fr", "French"
-    GERMAN = "de", "German"
+    """What a contact speaks: the language of the messages written for them (a tenant may write
+    template variants in any of these). Pages and system messages exist in the ones Threadline
+    is translated into (UI_LANGUAGES, settings.LANGUAGES); a contact in another one reads those
+    in their team's language (crm.kit.languages)."""
+
+    ENGLISH = "en", gettext_noop("English")
+    SPANISH = "es", gettext_noop("Spanish")
+    DUTCH = "nl", gettext_noop("Dutch")
+    PORTUGUESE = "pt", gettext_noop("Portuguese")
+    FRENCH = "fr", gettext_noop("French")
+    GERMAN = "de", gettext_noop("German")
+
+
+# The languages Threadline's pages and system messages are translated into (settings.LANGUAGES).
+UI_LANGUAGES = [
+    (Language.ENGLISH.value, _("English")),
+    (Language.DUTCH.value, _("Dutch")),
+    (Language.SPANISH.value, _("Spanish")),
+]
 
 
 @audited
@@ -95,6 +110,19 @@ class Tenant(models.Model):
     public_holidays = models.BooleanField(
         default=True,
         help_text="The country's (and home state's) public holidays are not business days.",
+    )
+    language = models.CharField(
+        max_length=8,
+        choices=UI_LANGUAGES,
+        default=Language.ENGLISH,
+        help_text="Staff pages, the portal, public pages and system messages speak it unless "
+        "the reader chose another.",
+    )
+    calendar_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised when a closed day is added or removed: every process replaces the "
+        "calendar it keeps for the tenant (crm.selectors.calendar).",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -197,6 +225,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text="Where the person works (daily digest, calendar); empty: the team's time zone.",
     )
+    language = models.CharField(
+        max_length=8,
+        choices=UI_LANGUAGES,
+        blank=True,
+        help_text="The language of the staff pages for this person; empty: the team's.",
+    )
     phone = PhoneNumberField(blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
@@ -232,9 +266,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    MANAGER = "manager", "Manager"
-    REP = "rep", "Sales rep"
+    ADMIN = "admin", gettext_noop("Admin")
+    MANAGER = "manager", gettext_noop("Manager")
+    REP = "rep", gettext_noop("Sales rep")
 
 
 class Expertise(models.TextChoices):
@@ -497,8 +531,8 @@ class ContactConsent(TenantOwnedModel):
 
 
 class PropertyType(models.TextChoices):
-    RESIDENTIAL = "residential", "Residential"
-    COMMERCIAL = "commercial", "Commercial"
+    RESIDENTIAL = "residential", gettext_noop("Residential")
+    COMMERCIAL = "commercial", gettext_noop("Commercial")
 
 
 @audited

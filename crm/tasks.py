@@ -4,24 +4,22 @@ from django.utils import timezone
 
 from crm.models import Tenant
 from crm.services.notifications import notifications_notify_roles, notifications_purge_read
-from crm.tenancy import tenant_context
+from crm.tenancy.sweeps import SECONDS_HOURLY, tenant_sweep
 from crm.tenancy.tasks import tenant_task
 
 READ_NOTIFICATIONS_KEPT_DAYS = 90
 
 
-@shared_task
+@shared_task(soft_time_limit=SECONDS_HOURLY, time_limit=SECONDS_HOURLY + 30)
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
 
 
-@shared_task
-def purge_old_notifications() -> None:
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+def purge_old_notifications(*, tenant: Tenant) -> int:
     """Read notifications older than 90 days go; unread ones stay until someone reads them."""
     cutoff = timezone.now() - timezone.timedelta(days=READ_NOTIFICATIONS_KEPT_DAYS)
-    for tenant in Tenant.objects.all():
-        with tenant_context(tenant):
-            notifications_purge_read(tenant=tenant, read_before=cutoff)
+    return notifications_purge_read(tenant=tenant, read_before=cutoff)
 
 
 @tenant_task()

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from crm.kit.formatting import money
 
@@ -354,10 +355,17 @@ def _row_bars(category, series, values, row_top, thickness, stacked, scale, valu
 
 def _bars_description(categories, series, stacked: bool) -> str:
     if not categories:
-        return "No data."
-    kind = "Stacked bar chart" if stacked else "Bar chart"
-    names = ", ".join(name for name, _ in series)
-    return f"{kind} of {names} for {len(categories)} categories; the table lists the figures."
+        return gettext("No data.")
+    names = ", ".join(str(name) for name, _ in series)
+    if stacked:
+        text = gettext(
+            "Stacked bar chart of %(names)s for %(count)s categories; the table lists the figures."
+        )
+    else:
+        text = gettext(
+            "Bar chart of %(names)s for %(count)s categories; the table lists the figures."
+        )
+    return text % {"names": names, "count": len(categories)}
 
 
 def _legend(series: Sequence[Series]) -> list[LegendItem]:
@@ -453,8 +461,8 @@ def line_chart(
 
 def _line_description(x_labels, series) -> str:
     if not x_labels:
-        return "No data."
-    names = ", ".join(name for name, _ in series)
-    return (
-        f"Line chart of {names} from {x_labels[0]} to {x_labels[-1]}; the table lists the figures."
-    )
+        return gettext("No data.")
+    names = ", ".join(str(name) for name, _ in series)
+    return gettext(
+        "Line chart of %(names)s from %(first)s to %(last)s; the table lists the figures."
+    ) % {"names": names, "first": x_labels[0], "last": x_labels[-1]}

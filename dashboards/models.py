@@ -91,3 +91,171 @@ class StageFlowRollup(TenantOwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant"], name="stage_flow_rollup_one"),
         ]
+
+
+# --- The figures of a period (dashboards.services.period_rollups) ---------------------------------
+# Keyed by the filters a manager picks (pipeline, brand, owner) and what the reports group by
+# (source, lost reason). Plain ids, not foreign keys: a row is recounted whenever a lead it counts
+# changes, so it never outlives the pipeline, brand, member or source it names.
+
+
+class _LeadCohortFigures(TenantOwnedModel):
+    """The leads created on a day (or in a month): what the sources report sums."""
+
+    pipeline_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    source_id = models.BigIntegerField(null=True)
+    leads = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    won = models.PositiveIntegerField(default=0)
+    won_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    not_our_work = models.PositiveIntegerField(default=0)
+    out_of_area = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class LeadCohortDay(_LeadCohortFigures):
+    day = models.DateField(help_text="The tenant's local date the leads were created.")
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "day"], name="lead_cohort_day_by_day")]
+
+
+class LeadCohortMonth(_LeadCohortFigures):
+    """The sum of a month's LeadCohortDay rows: a year reads twelve months of them."""
+
+    month = models.DateField(help_text="The first day of the tenant's local month.")
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "month"], name="lead_cohort_month_by_month")]
+
+
+class _LostFigures(TenantOwnedModel):
+    """The leads lost (and still lost) on a day or in a month, with what was on the table."""
+
+    pipeline_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    source_id = models.BigIntegerField(null=True)
+    reason = models.CharField(max_length=16)
+    lost = models.PositiveIntegerField(default=0)
+    value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        abstract = True
+
+
+class LostDay(_LostFigures):
+    day = models.DateField(help_text="The tenant's local date the leads were closed as lost.")
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "day"], name="lost_day_by_day")]
+
+
+class LostMonth(_LostFigures):
+    month = models.DateField(help_text="The first day of the tenant's local month.")
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "month"], name="lost_month_by_month")]
+
+
+class PeriodRollup(TenantOwnedModel):
+    """A tenant's period rollups are built (every day up to `built_at`, and since then every day
+    a change was recorded for) in the time zone `zone`; a change of zone builds them again."""
+
+    built_at = models.DateTimeField()
+    zone = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="period_rollup_one")]
+
+
+class PeriodChange(TenantOwnedModel):
+    """A lead (or one of its quotes) changed in a way the period figures show: written by database
+    triggers on leads_lead and leads_quote (migration dashboards/0007), so that every write path
+    (services, bulk updates, deletes, a member or source removed) is seen. The days it names are
+    counted live until the sweep recounts them and deletes the row."""
+
+    created_at = models.DateTimeField(help_text="The lead's creation: its cohort's day.")
+    closed_at = models.DateTimeField(null=True, help_text="When it was lost, if it was.")
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "id"], name="period_change_by_tenant")]
+
+
+class TeamDay(TenantOwnedModel):
+    """One local day of the team section's period figures, by pipeline, brand and person, so any
+    period, filter or rep's own view sums rows instead of counting follow-ups and SLA events
+    (dashboards.services.team_rollup keeps them; dashboards.selectors.team reads them).
+
+    Follow-ups are those scheduled that day and not cancelled, by assignee and their lead's
+    pipeline and brand. SLA answers and first-response clocks are those recorded that day, by the
+    ticket's assignee, its lead's pipeline and its inbox's brand. Every day is stored but the
+    tenant's today (read live), future days too (a follow-up done early counts on time).
+    """
+
+    day = models.DateField(help_text="The tenant's local date.")
+    pipeline = models.ForeignKey(Pipeline, null=True, on_delete=models.SET_NULL, related_name="+")
+    brand = models.ForeignKey(Brand, null=True, on_delete=models.SET_NULL, related_name="+")
+    person = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="+")
+    follow_ups_on_time = models.PositiveIntegerField(default=0)
+    follow_ups_late = models.PositiveIntegerField(default=0)
+    follow_ups_open = models.PositiveIntegerField(
+        default=0, help_text="Still to do: overdue once the day is over."
+    )
+    follow_ups_missed = models.PositiveIntegerField(default=0)
+    sla_met = models.PositiveIntegerField(default=0)
+    sla_late = models.PositiveIntegerField(default=0)
+    first_responses = models.PositiveIntegerField(default=0)
+    first_response_buckets = models.JSONField(
+        default=dict,
+        help_text="The first-response waits as {bucket: [count, shortest, longest]} in seconds; "
+        "a bucket is a whole minute below a day, a whole hour after (what the page shows).",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "day"], name="team_day_by_day")]
+
+
+class TeamRollup(TenantOwnedModel):
+    """How far a tenant's TeamDay rows are kept: every day but `live_day` (the local day that was
+    today at the last sweep, and any after it read live), with the changes seen up to
+    `changes_seen_at` and SLA events up to id `sla_events_seen`."""
+
+    live_day = models.DateField()
+    changes_seen_at = models.DateTimeField()
+    sla_events_seen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="team_rollup_one")]
+
+
+class TeamDayChanged(TenantOwnedModel):
+    """A local day whose TeamDay rows the next sweep counts again, for a change the sweep cannot
+    see from the rows as they are now (a follow-up moved away from that day)."""
+
+    day = models.DateField()
+
+
+class MomentFigures(TenantOwnedModel):
+    """The figures of the moment counted once a minute for the whole tenant, with every dimension
+    the page filters on (dashboards.services.moment keeps them, dashboards.selectors.moment reads
+    them): a request picks and sums a few hundred cells instead of counting open leads.
+
+    Each is a list of rows: `aging` [pipeline, stage, owner, brand, green, orange, red];
+    `open_leads` [pipeline, brand, owner, count]; `never_contacted` [pipeline, brand, owner,
+    count]; `neglected` [pipeline, brand, owner, leads, customers] where a null pipeline or brand
+    means any (customers are counted once across pipelines, so each combination is stored).
+    """
+
+    counted_at = models.DateTimeField()
+    aging = models.JSONField(default=list)
+    open_leads = models.JSONField(default=list)
+    never_contacted = models.JSONField(default=list)
+    neglected = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="moment_figures_one")]

@@ -10,16 +10,18 @@ from dataclasses import dataclass, replace
 from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.models import Brand, Membership, Role, Tenant
 from leads.models import Lead, Pipeline
 
 PERIODS = {
-    "week": "This week",
-    "month": "This month",
-    "quarter": "This quarter",
-    "year": "Last 12 months",
-    "custom": "Custom",
+    "week": gettext_lazy("This week"),
+    "month": gettext_lazy("This month"),
+    "quarter": gettext_lazy("This quarter"),
+    "year": gettext_lazy("Last 12 months"),
+    "custom": gettext_lazy("Custom"),
 }
 DEFAULT_PERIOD = "month"
 LONGEST_CUSTOM_PERIOD = dt.timedelta(days=366)
@@ -77,7 +79,12 @@ class Scope:
             self,
             start=self.start - self.length,
             end=self.start,
-            label=f"Previous period ({_date_range_label(self.start - self.length, self.start, self.tenant)})",
+            label=_("Previous period (%(date_range_label)s)")
+            % {
+                "date_range_label": _date_range_label(
+                    self.start - self.length, self.start, self.tenant
+                )
+            },
         )
 
 
@@ -91,8 +98,8 @@ def scope_from_request(request, *, now: dt.datetime | None = None) -> Scope:
     period, start, end, problem = _period_from_query(query, tenant, now)
     if problem:
         messages.warning(request, problem, fail_silently=True)
-    pipeline_id = _tenant_object_id(request, query.get("pipeline"), Pipeline, "pipeline")
-    brand_id = _tenant_object_id(request, query.get("brand"), Brand, "brand")
+    pipeline_id = _tenant_object_id(request, query.get("pipeline"), Pipeline, _("pipeline"))
+    brand_id = _tenant_object_id(request, query.get("brand"), Brand, _("brand"))
     rep = request.membership if request.membership.role == Role.REP else None
     return Scope(
         tenant=tenant,
@@ -147,7 +154,7 @@ def _period_from_query(query, tenant: Tenant, now: dt.datetime):
     period = query.get("period") or DEFAULT_PERIOD
     if period not in PERIODS:
         start, end = period_bounds(DEFAULT_PERIOD, tenant=tenant, now=now)
-        return DEFAULT_PERIOD, start, end, "Unknown period; showing this month."
+        return DEFAULT_PERIOD, start, end, _("Unknown period; showing this month.")
     if period != "custom":
         start, end = period_bounds(period, tenant=tenant, now=now)
         return period, start, end, ""
@@ -156,22 +163,21 @@ def _period_from_query(query, tenant: Tenant, now: dt.datetime):
         first = dt.date.fromisoformat(query.get("start", ""))
         last = dt.date.fromisoformat(query.get("end", ""))
     except ValueError:
-        problem = "Give a custom period as two dates (YYYY-MM-DD); showing this month."
+        problem = _("Give a custom period as two dates (YYYY-MM-DD); showing this month.")
     else:
         if last < first:
-            problem = "The custom period ends before it starts; showing this month."
+            problem = _("The custom period ends before it starts; showing this month.")
         elif first < EARLIEST_CUSTOM_DATE or last > today + LONGEST_CUSTOM_PERIOD:
             # Also keeps the date arithmetic (the trailing weeks, the previous period) in range.
-            problem = (
-                f"A custom period lies between {EARLIEST_CUSTOM_DATE.year} and a year from today;"
-                " showing this month."
-            )
+            problem = _(
+                "A custom period lies between %(year)s and a year from today; showing this month."
+            ) % {"year": EARLIEST_CUSTOM_DATE.year}
         else:
             start = _local_midnight(first, tenant)
             end = _local_midnight(last + dt.timedelta(days=1), tenant)
             if end - start <= LONGEST_CUSTOM_PERIOD:
                 return "custom", start, end, ""
-            problem = "A custom period can be at most a year; showing this month."
+            problem = _("A custom period can be at most a year; showing this month.")
     start, end = period_bounds(DEFAULT_PERIOD, tenant=tenant, now=now)
     return DEFAULT_PERIOD, start, end, problem
 
@@ -184,21 +190,31 @@ def _tenant_object_id(request, raw: str | None, model, noun: str) -> int | None:
     is_id = raw.isascii() and raw.isdigit() and len(raw) <= 18
     if is_id and model.objects.filter(tenant=request.tenant, pk=int(raw)).exists():
         return int(raw)
-    messages.warning(request, f"That {noun} is not in this team; showing all.", fail_silently=True)
+    messages.warning(
+        request,
+        _("That %(noun)s is not in this team; showing all.") % {"noun": noun},
+        fail_silently=True,
+    )
     return None
 
 
 def _label(period: str, start: dt.datetime, end: dt.datetime, tenant: Tenant) -> str:
     first = timezone.localtime(start, tenant.zone).date()
     if period == "week":
-        return f"This week ({_date_range_label(start, end, tenant)})"
+        return _("This week (%(range)s)") % {"range": _date_range_label(start, end, tenant)}
     if period == "month":
-        return f"This month ({first:%B %Y})"
+        return _("This month (%(month)s)") % {"month": f"{first:%B %Y}"}
     if period == "quarter":
-        return f"This quarter (Q{(first.month - 1) // 3 + 1} {first.year})"
+        return _("This quarter (Q%(quarter)s %(year)s)") % {
+            "quarter": (first.month - 1) // 3 + 1,
+            "year": first.year,
+        }
     if period == "year":
         last = timezone.localtime(end, tenant.zone).date() - dt.timedelta(days=1)
-        return f"Last 12 months ({first:%b %Y} – {last:%b %Y})"
+        return _("Last 12 months (%(first)s – %(last)s)") % {
+            "first": f"{first:%b %Y}",
+            "last": f"{last:%b %Y}",
+        }
     return _date_range_label(start, end, tenant)
 
 

@@ -5,6 +5,7 @@
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from dashboards import charts
@@ -14,14 +15,14 @@ from dashboards.selectors.figures import Figures
 from followups.selectors.members import member_zone
 from followups.selectors.widgets import follow_up_stats
 
-COLOUR_NAMES = ("On time", "Getting late", "Late")
+COLOUR_NAMES = (gettext_noop("On time"), gettext_noop("Getting late"), gettext_noop("Late"))
 
 
 def _aging_chart(title: str, labelled_counts: list, key: str) -> charts.Chart:
     return charts.grouped_bar_chart(
         [label for label, _ in labelled_counts],
         [
-            (name, [getattr(counts, colour) for _, counts in labelled_counts])
+            (gettext(name), [getattr(counts, colour) for _, counts in labelled_counts])
             for name, colour in zip(COLOUR_NAMES, COLOURS, strict=True)
         ],
         title=title,
@@ -53,7 +54,7 @@ def aging_section(figures: Figures) -> dict:
     if figures.scope.rep is None:
         context["aging_rep_table"] = aging.rep_table()
         context["aging_rep_chart"] = _aging_chart(
-            "Open leads by rep",
+            gettext("Open leads by rep"),
             [(name, counts) for _, name, counts in aging.reps],
             key="aging-reps",
         )
@@ -67,7 +68,7 @@ def speed_section(figures: Figures) -> dict:
     if figures.scope.rep is None:
         context["speed_chart"] = charts.bar_chart(
             [(row.name, row.share / 100) for row in judged],
-            title="Touched within 15 minutes",
+            title=gettext("Touched within 15 minutes"),
             value_format=charts.format_percent,
             key="speed-reps",
         )
@@ -84,12 +85,12 @@ def team_section(figures: Figures) -> dict:
         "follow_ups_chart": charts.grouped_bar_chart(
             [row.name for row in with_follow_ups],
             [
-                ("On time", [row.follow_ups_on_time for row in with_follow_ups]),
-                ("Done late", [row.follow_ups_late for row in with_follow_ups]),
-                ("Overdue", [row.follow_ups_overdue for row in with_follow_ups]),
-                ("Missed", [row.follow_ups_missed for row in with_follow_ups]),
+                (gettext("On time"), [row.follow_ups_on_time for row in with_follow_ups]),
+                (gettext("Done late"), [row.follow_ups_late for row in with_follow_ups]),
+                (gettext("Overdue"), [row.follow_ups_overdue for row in with_follow_ups]),
+                (gettext("Missed"), [row.follow_ups_missed for row in with_follow_ups]),
             ],
-            title="Follow-ups due in the period",
+            title=gettext("Follow-ups due in the period"),
             stacked=True,
             key="team-follow-ups",
         ),
@@ -98,7 +99,7 @@ def team_section(figures: Figures) -> dict:
         "stage_flow_charts": [
             charts.bar_chart(
                 [(row.stage.name, row.flow.moved_on / row.flow.left) for row in rows],
-                title=f"{pipeline_name}: moved on",
+                title=gettext("%(pipeline_name)s: moved on") % {"pipeline_name": pipeline_name},
                 value_format=charts.format_percent,
                 key=f"stage-conversion-{pipeline_id}",
             )

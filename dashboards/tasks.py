@@ -1,29 +1,41 @@
 """Beat-driven work of the dashboard: the stage-flow and activity rollups and the kept figures."""
 
-from celery import shared_task
 from django.utils import timezone
 
-from crm.tenancy.tasks import each_tenant
+from crm.models import Tenant
+from crm.tenancy.sweeps import SECONDS_FEW_MINUTES, SECONDS_HOURLY, SECONDS_MINUTE, tenant_sweep
 from dashboards.aggregates import planner_for_aggregates
 from dashboards.period import team_scope
 from dashboards.selectors.figures import figures_recount
+from dashboards.services.moment import moment_keep
+from dashboards.services.period_rollups import period_roll_up
 from dashboards.services.rollups import activity_roll_up, stage_flow_roll_up
+from dashboards.services.team_rollup import team_roll_up
 
 # The views kept counted ahead of the manager: the team's month, quarter and last twelve months,
 # all pipelines (a year of a million-lead tenant takes seconds to count).
 KEPT_PERIODS = ("month", "quarter", "year")
 
 
-@shared_task
-def roll_up_stage_flow() -> int:
-    """Store every tenant's finished days of stage flow (hourly: days end in every time zone)."""
-    return each_tenant(stage_flow_roll_up)
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+def roll_up_stage_flow(*, tenant: Tenant) -> int:
+    """Store the tenant's finished days of stage flow (hourly: days end in every time zone)."""
+    return stage_flow_roll_up(tenant=tenant)
 
 
-@shared_task
-def roll_up_activity() -> int:
-    """Store every tenant's finished days of calls and messages (hourly, as the stage flow)."""
-    return each_tenant(activity_roll_up)
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+def roll_up_activity(*, tenant: Tenant) -> int:
+    """Store the tenant's finished days of calls and messages (hourly, as the stage flow)."""
+    return activity_roll_up(tenant=tenant)
+
+
+# The first build of a million-lead tenant takes minutes: the limit is the hourly one, and the
+# tenant's lock makes the next minutes' rounds skip it meanwhile.
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+def roll_up_periods(*, tenant: Tenant) -> int:
+    """Recount the tenant's days of leads created and lost that changed since the last run
+    (every minute: until then the page counts those days live), or build them the first time."""
+    return period_roll_up(tenant=tenant)
 
 
 def _recount_team_views(*, tenant) -> int:
@@ -36,8 +48,22 @@ def _recount_team_views(*, tenant) -> int:
     )
 
 
-@shared_task
-def keep_figures_fresh() -> int:
-    """Recount the team's kept periods of every tenant before their figures expire (beat runs
-    this more often than DASHBOARD_FIGURES_SECONDS)."""
-    return each_tenant(_recount_team_views)
+@tenant_sweep(soft_time_limit=SECONDS_FEW_MINUTES)
+def keep_figures_fresh(*, tenant: Tenant) -> int:
+    """Recount the tenant's team's kept periods before their figures expire (beat runs this more
+    often than DASHBOARD_FIGURES_SECONDS)."""
+    return _recount_team_views(tenant=tenant)
+
+
+# The first build of a tenant's team days takes minutes at a million leads (the hourly limit;
+# the tenant's lock makes the next rounds skip it meanwhile); after it, a round takes seconds.
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+def roll_up_team(*, tenant: Tenant) -> int:
+    """Count again the days of the tenant's team figures that changed (every minute)."""
+    return team_roll_up(tenant=tenant)
+
+
+@tenant_sweep(soft_time_limit=SECONDS_MINUTE)
+def count_the_moment(*, tenant: Tenant) -> int:
+    """Count the tenant's figures of the moment for the dashboard (every minute)."""
+    return moment_keep(tenant=tenant)

@@ -1,13 +1,14 @@
 """Short-lived signed download links, each bound to one document and one requester.
 
-A link carries the document, its tenant and its audience (a staff membership, or a portal
-customer's contact) under a TimestampSigner signature that lasts LINK_MAX_AGE. The view that
+A link carries the document, its tenant and its audience (a staff membership, a REST API key, or
+a portal customer's contact) under a TimestampSigner signature that lasts LINK_MAX_AGE. The view that
 serves it checks the signature, the age, the tenant and that the person asking is the audience,
 then streams the file as an attachment that is never cached and never sniffed. A link copied into
 a chat, a proxy log or a browser history is of no use to anyone else, and not for long.
 
 Staff links are served by documents:download; customer links by the portal's own view
-(portal:document-download), which checks the customer's session and what they may see.
+(portal:document-download), which checks the customer's session and what they may see; links
+made for a REST API key by the API (api-v1:document-download), which checks that key.
 """
 
 import datetime as dt
@@ -24,7 +25,11 @@ from documents.models import Document
 
 LINK_MAX_AGE = dt.timedelta(minutes=5)
 SALT = "documents.download"
-URL_NAMES = {"staff": "documents:download", "customer": "portal:document-download"}
+URL_NAMES = {
+    "staff": "documents:download",
+    "customer": "portal:document-download",
+    "api": "api-v1:document-download",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,11 @@ class Audience:
     @classmethod
     def customer(cls, contact_id: int) -> "Audience":
         return cls("customer", contact_id)
+
+    @classmethod
+    def api_key(cls, api_key_id: int) -> "Audience":
+        """A REST API key: the link opens only with that key (served by the API)."""
+        return cls("api", api_key_id)
 
     @property
     def key(self) -> str:

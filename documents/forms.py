@@ -1,5 +1,7 @@
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.kit.forms import TenantFormMixin
 from crm.models import Contact, Property
@@ -14,11 +16,11 @@ ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,appl
 def upload_file_field() -> forms.FileField:
     """The file input of every document upload form, staff's and the customer's."""
     return forms.FileField(
-        label="File",
+        label=_("File"),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
         error_messages={
-            "required": "Choose a file to upload.",
-            "empty": "The file is empty: choose it again.",
+            "required": _("Choose a file to upload."),
+            "empty": _("The file is empty: choose it again."),
         },
     )
 
@@ -26,9 +28,9 @@ def upload_file_field() -> forms.FileField:
 class DocumentUploadForm(forms.Form):
     prefix = "document"  # the lead and contact pages hold other forms with fields of these names
     file = upload_file_field()
-    kind = forms.ChoiceField(label="Kind", choices=DocumentKind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=DocumentKind.choices)
     visible_to_customer = forms.BooleanField(
-        label="Show it to the customer in their portal", required=False
+        label=gettext_lazy("Show it to the customer in their portal"), required=False
     )
 
     def __init__(self, *args, **kwargs):
@@ -41,13 +43,16 @@ class ContactDocumentUploadForm(TenantFormMixin, DocumentUploadForm):
     """On a contact's page the document may belong to one of their jobs or properties."""
 
     lead = forms.ModelChoiceField(
-        label="Job", queryset=Lead.unscoped.none(), required=False, empty_label="No job"
+        label=gettext_lazy("Job"),
+        queryset=Lead.unscoped.none(),
+        required=False,
+        empty_label=gettext_lazy("No job"),
     )
     property = forms.ModelChoiceField(
-        label="Property",
+        label=gettext_lazy("Property"),
         queryset=Property.unscoped.none(),
         required=False,
-        empty_label="The job's property, or none",
+        empty_label=gettext_lazy("The job's property, or none"),
     )
 
     def __init__(self, *args, contact: Contact, **kwargs):

@@ -12,20 +12,21 @@ from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from crm.models import Contact, Membership, Property
 from crm.tenancy.models import TenantOwnedModel
 
 
 class DocumentKind(models.TextChoices):
-    PHOTO = "photo", "Photo"
-    INSURANCE = "insurance", "Insurance paper"
-    SIGNED_FORM = "signed_form", "Signed form"
-    QUOTE = "quote", "Quote"
-    INVOICE = "invoice", "Invoice"
-    WARRANTY = "warranty", "Warranty"
-    COMPLETION_PHOTO = "completion_photo", "Completion photo"
-    OTHER = "other", "Other"
+    PHOTO = "photo", gettext_noop("Photo")
+    INSURANCE = "insurance", gettext_noop("Insurance paper")
+    SIGNED_FORM = "signed_form", gettext_noop("Signed form")
+    QUOTE = "quote", gettext_noop("Quote")
+    INVOICE = "invoice", gettext_noop("Invoice")
+    WARRANTY = "warranty", gettext_noop("Warranty")
+    COMPLETION_PHOTO = "completion_photo", gettext_noop("Completion photo")
+    OTHER = "other", gettext_noop("Other")
 
 
 # Short names for the content types documents/validation.py accepts.

@@ -23,6 +23,7 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 MAX_NAME_CHARS = 150
@@ -109,12 +110,20 @@ def document_file_check(file: IO[bytes], *, max_bytes: int | None = None) -> Che
 
     size, sha256, head, tail = _read(file, shown=shown, max_bytes=max_bytes)
     if size == 0:
-        raise ValidationError(f"{shown} is empty: choose the file again.", code="empty")
+        raise ValidationError(
+            _("%(shown)s is empty: choose the file again.") % {"shown": shown}, code="empty"
+        )
     content_type = sniff(head)
     if content_type is None:
         raise ValidationError(
-            f"{shown} can't be added: its content is {_looks_like(head)}, not a photo or a PDF. "
-            f"We accept {ACCEPTED_SUMMARY}.",
+            _(
+                "%(shown)s can't be added: its content is %(looks_like)s, not a photo or a PDF. We accept %(ACCEPTED_SUMMARY)s."
+            )
+            % {
+                "shown": shown,
+                "looks_like": _looks_like(head),
+                "ACCEPTED_SUMMARY": ACCEPTED_SUMMARY,
+            },
             code="type",
         )
     extensions, label = ACCEPTED[content_type]
@@ -183,8 +192,10 @@ def _too_big(shown: str, size: int, max_bytes: int, *, at_least: bool = False) -
     limit = filesizeformat(max_bytes)
     what = f"is larger than {limit}" if at_least else f"is {filesizeformat(size)}"
     return ValidationError(
-        f"{shown} {what}; files up to {limit} are accepted. Send a smaller copy (a photo at its "
-        "normal size, a PDF scanned at 200 dpi).",
+        _(
+            "%(shown)s %(what)s; files up to %(limit)s are accepted. Send a smaller copy (a photo at its normal size, a PDF scanned at 200 dpi)."
+        )
+        % {"shown": shown, "what": what, "limit": limit},
         code="size",
     )
 
@@ -217,16 +228,20 @@ def _name_with_extension(name: str, content_type: str, *, shown: str) -> str:
     if extension in extensions:
         return name
     raise ValidationError(
-        f"{shown} is named as a .{extension} file but its content is {label}. Rename it to end "
-        f"in .{extensions[0]}, or choose the file you meant.",
+        _(
+            "%(shown)s is named as a .%(extension)s file but its content is %(label)s. Rename it to end in .%(value)s, or choose the file you meant."
+        )
+        % {"shown": shown, "extension": extension, "label": label, "value": extensions[0]},
         code="extension",
     )
 
 
 def _check_image(file: IO[bytes], content_type: str, *, shown: str, label: str) -> None:
     damaged = ValidationError(
-        f"{shown} starts like {label} but can't be read as one: it may be damaged or cut "
-        "short. Export or download it again.",
+        _(
+            "%(shown)s starts like %(label)s but can't be read as one: it may be damaged or cut short. Export or download it again."
+        )
+        % {"shown": shown, "label": label},
         code="damaged",
     )
     file.seek(0)
@@ -246,8 +261,10 @@ def _check_image(file: IO[bytes], content_type: str, *, shown: str, label: str) 
                     image.load()
     except Image.DecompressionBombError as error:
         raise ValidationError(
-            f"{shown} is too large an image to open safely; images up to "
-            f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels are accepted. Send it at a smaller size.",
+            _(
+                "%(shown)s is too large an image to open safely; images up to %(value)s megapixels are accepted. Send it at a smaller size."
+            )
+            % {"shown": shown, "value": MAX_IMAGE_PIXELS // 1_000_000},
             code="pixels",
         ) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
@@ -256,8 +273,15 @@ def _check_image(file: IO[bytes], content_type: str, *, shown: str, label: str) 
 
 def _too_many_pixels(shown: str, width: int, height: int) -> ValidationError:
     return ValidationError(
-        f"{shown} is {width:,} by {height:,} pixels; images up to "
-        f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels are accepted. Send it at a smaller size.",
+        _(
+            "%(shown)s is %(width)s by %(height)s pixels; images up to %(value)s megapixels are accepted. Send it at a smaller size."
+        )
+        % {
+            "shown": shown,
+            "width": format(width, ","),
+            "height": format(height, ","),
+            "value": MAX_IMAGE_PIXELS // 1_000_000,
+        },
         code="pixels",
     )
 
@@ -266,8 +290,10 @@ def _check_iso_media(file: IO[bytes], size: int, *, shown: str, label: str) -> N
     """HEIC/HEIF: the top-level boxes must tile the file exactly, starting with ftyp and holding
     the meta (the image's description) and mdat (its data) boxes."""
     damaged = ValidationError(
-        f"{shown} starts like {label} but its structure is broken: it may be damaged or cut "
-        "short. Export or download it again.",
+        _(
+            "%(shown)s starts like %(label)s but its structure is broken: it may be damaged or cut short. Export or download it again."
+        )
+        % {"shown": shown, "label": label},
         code="damaged",
     )
     seen = []
@@ -298,7 +324,9 @@ def _check_iso_media(file: IO[bytes], size: int, *, shown: str, label: str) -> N
 def _check_pdf(tail: bytes, *, shown: str) -> None:
     if b"%%EOF" not in tail:
         raise ValidationError(
-            f"{shown} starts like a PDF but has no end: it was probably cut short while "
-            "downloading or saving. Save or download it again.",
+            _(
+                "%(shown)s starts like a PDF but has no end: it was probably cut short while downloading or saving. Save or download it again."
+            )
+            % {"shown": shown},
             code="damaged",
         )

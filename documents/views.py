@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.actions import panel_form_response
@@ -109,7 +110,7 @@ def _upload(request, *, lead: Lead | None, contact: Contact):
         except ValidationError as refused:
             form.add_error("file", refused)
         else:
-            done = f"Added {document.original_name}."
+            done = _("Added %(name)s.") % {"name": document.original_name}
     return panel_form_response(
         request,
         form=form,
@@ -162,7 +163,7 @@ def document_visibility(request, document_pk: int):
     document = _changeable(request, document_pk)
     choice = request.POST.get("visible")
     if choice not in ("0", "1"):
-        return HttpResponseBadRequest("Say whether the customer should see the document.")
+        return HttpResponseBadRequest(_("Say whether the customer should see the document."))
     document = document_services.document_set_visibility(
         tenant=request.tenant,
         document=document,
@@ -170,7 +171,7 @@ def document_visibility(request, document_pk: int):
         actor=request.membership,
     )
     if document.visible_to_customer:
-        done = f"The customer can now see {document.original_name}."
+        done = _("The customer can now see %(name)s.") % {"name": document.original_name}
     else:
         done = f"{document.original_name} is for the team only now."
     return _changed(request, document, done)
@@ -183,7 +184,7 @@ def document_delete(request, document_pk: int):
     document_services.document_delete(
         tenant=request.tenant, document=document, actor=request.membership
     )
-    return _changed(request, document, f"Removed {document.original_name}.")
+    return _changed(request, document, _("Removed %(name)s.") % {"name": document.original_name})
 
 
 @tenant_member_required

@@ -13,6 +13,7 @@ import zoneinfo
 from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.kit.csv_files import (
     FORMULA_STARTS,
@@ -148,8 +149,10 @@ def read_layout(text: str) -> CsvLayout:
     ]
     if not fields:
         raise ImportFileError(
-            "The first row must name the columns (for example Subject, Date, Time, Contact "
-            "email); none of its names were recognised. Is this the right file?"
+            _(
+                "The first row must name the columns (for example Subject, Date, Time, Contact "
+                "email); none of its names were recognised. Is this the right file?"
+            )
         )
     missing = []
     if "subject" not in fields:
@@ -159,7 +162,9 @@ def read_layout(text: str) -> CsvLayout:
     if not fields.keys() & {"contact_email", "contact_phone"}:
         missing.append("Contact email or Contact phone")
     if missing:
-        raise ImportFileError(f"The file needs these columns too: {', '.join(missing)}.")
+        raise ImportFileError(
+            _("The file needs these columns too: %(columns)s.") % {"columns": ", ".join(missing)}
+        )
     return CsvLayout(headers, delimiter, fields, ignored)
 
 

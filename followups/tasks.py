@@ -1,23 +1,31 @@
-"""Beat-driven sweeps over every tenant and the per-reminder send task. Thin wrappers over services."""
-
-from celery import shared_task
+"""Beat-driven sweeps, fanned out per tenant (crm.tenancy.sweeps), and the per-reminder send task.
+Thin wrappers over services."""
 
 from crm.models import Tenant
-from crm.tenancy.tasks import each_tenant, enqueue_on_commit, tenant_task
+from crm.tenancy.sweeps import (
+    SECONDS_DISPATCH,
+    SECONDS_FEW_MINUTES,
+    SECONDS_HOURLY,
+    SECONDS_MINUTE,
+    tenant_sweep,
+)
+from crm.tenancy.tasks import enqueue_on_commit, tenant_task
+from followups.selectors.sweeps import missed_due_tenant_ids, reminders_due_tenant_ids
 from followups.services import digest, missed, neglect, recurrence, reminders
 
 
-def _claim_and_enqueue(*, tenant: Tenant) -> int:
+# Priority 0, as the sends it queues (the other sweeps' tenant tasks wait behind them); each
+# tenant with due reminders its own task, so claims run side by side.
+@tenant_sweep(
+    soft_time_limit=SECONDS_DISPATCH, due_tenants=reminders_due_tenant_ids, priority=0, chunk=1
+)
+def dispatch_due_reminders(*, tenant: Tenant) -> int:
+    """Claim the tenant's due reminders and queue a send task for each (only tenants with due
+    reminders get a task)."""
     ids = reminders.reminders_claim_due(tenant=tenant)
     for reminder_id in ids:
         enqueue_on_commit(send_reminder, tenant.pk, reminder_id)
     return len(ids)
-
-
-@shared_task
-def dispatch_due_reminders() -> int:
-    """Claim every tenant's due reminders and queue a send task for each."""
-    return each_tenant(_claim_and_enqueue)
 
 
 @tenant_task()
@@ -25,26 +33,26 @@ def send_reminder(tenant: Tenant, reminder_id: int) -> str:
     return reminders.reminder_send(tenant=tenant, reminder_id=reminder_id)
 
 
-@shared_task
-def sweep_missed_follow_ups() -> int:
-    return each_tenant(missed.follow_ups_mark_missed)
+@tenant_sweep(soft_time_limit=SECONDS_MINUTE, due_tenants=missed_due_tenant_ids)
+def sweep_missed_follow_ups(*, tenant: Tenant) -> int:
+    return missed.follow_ups_mark_missed(tenant=tenant)
 
 
-@shared_task
-def extend_follow_up_series() -> int:
-    return each_tenant(recurrence.series_extend_all)
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+def extend_follow_up_series(*, tenant: Tenant) -> int:
+    return recurrence.series_extend_all(tenant=tenant)
 
 
 # --- neglect and digest (followups.services.neglect, followups.services.digest)
 
 
-@shared_task
-def sweep_neglected_leads() -> int:
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+def sweep_neglected_leads(*, tenant: Tenant) -> int:
     """Flag live leads nobody has touched, clear touched ones, escalate to the managers."""
-    return each_tenant(neglect.neglect_sweep)
+    return neglect.neglect_sweep(tenant=tenant)
 
 
-@shared_task
-def send_daily_digests() -> int:
+@tenant_sweep(soft_time_limit=SECONDS_FEW_MINUTES)
+def send_daily_digests(*, tenant: Tenant) -> int:
     """Every member whose local clock passed the digest hour gets today's digest, once."""
-    return each_tenant(digest.digests_send_due)
+    return digest.digests_send_due(tenant=tenant)

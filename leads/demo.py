@@ -4,6 +4,7 @@ Leads are replayed through the real services at past moments, so their stage vis
 and aging colours look like a working week: some on time, some orange, some red, a few untouched.
 """
 
+import dataclasses
 import datetime as dt
 import random
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from leads.models import (
     QuoteStatus,
     Stage,
 )
-from leads.pipeline_templates import TEMPLATES
+from leads.pipeline_templates import TEMPLATES, PipelineTemplate
 from leads.services.activity import lead_record_touch
 from leads.services.configuration import pipeline_create_from_template
 from leads.services.leads import lead_create
@@ -203,17 +204,61 @@ def _seed_florida(tenant: Tenant) -> None:
         _replay(tenant, spec, contact, pipelines[key], sources, members, rng, route=True)
 
 
+# The Dutch business's pipeline speaks Dutch to its team too (its customer labels already do).
+DUTCH_STAGE_NAMES = {
+    "New lead": "Nieuwe aanvraag",
+    "Photos requested": "Foto's aangevraagd",
+    "Quote sent": "Offerte verstuurd",
+    "Order confirmed": "Opdracht bevestigd",
+    "Materials ordered": "Materiaal besteld",
+    "Installation planned": "Installatie gepland",
+    "Installed": "Geïnstalleerd",
+    "Paid": "Betaald",
+    "Review requested": "Review gevraagd",
+    "Lost": "Verloren",
+}
+DUTCH_CUSTOMER_LABELS = {"Closed": "Afgesloten"}
+
+
+def _in_dutch(template: PipelineTemplate) -> PipelineTemplate:
+    return dataclasses.replace(
+        template,
+        description="Laadpalen bij mensen thuis: opname met foto's, offerte, installatie, "
+        "aanmelding bij de netbeheerder.",
+        stages=[
+            dataclasses.replace(
+                stage,
+                name=DUTCH_STAGE_NAMES.get(stage.name, stage.name),
+                customer_label=DUTCH_CUSTOMER_LABELS.get(
+                    stage.customer_label, stage.customer_label
+                ),
+            )
+            for stage in template.stages
+        ],
+    )
+
+
 def _seed_chargecars(tenant: Tenant) -> None:
     pipeline = pipeline_create_from_template(
         tenant=tenant,
         actor=None,
-        template=TEMPLATES["ev-charger-install"],
+        template=_in_dutch(TEMPLATES["ev-charger-install"]),
         name="Laadpaal installatie",
     )
     sources = _sources(tenant, CHARGECARS_SOURCES)
+    LeadCaptureForm.objects.create(
+        tenant=tenant,
+        name="Website: laadpaal aanvragen",
+        pipeline=pipeline,
+        source=sources["Website"],
+        ask_for_address=True,
+        heading="Vraag een laadpaal aan",
+        thank_you_message="Bedankt! Een adviseur neemt binnen één werkdag contact met je op.",
+    )
     members = _members(tenant)
     rng = random.Random(31)  # noqa: S311  (the same demo every time; nothing secret)
     for spec in CHARGECARS_LEADS:
+        spec = dataclasses.replace(spec, stage=DUTCH_STAGE_NAMES[spec.stage])
         contact = Contact.objects.get(tenant=tenant, emails__email=spec.email)
         _replay(tenant, spec, contact, pipeline, sources, members, rng)
 
@@ -314,22 +359,36 @@ def _replay(tenant, spec: DemoLead, contact, pipeline, sources, members, rng, ro
     return lead
 
 
+# A demo quote's note and lines in the business's language: (message, line descriptions).
+QUOTE_WORDING = {
+    "en": (
+        "Thank you for having us out. Here is what we propose.",
+        ("Materials", "Labour", "Permit and disposal"),
+    ),
+    "nl": (
+        "Bedankt voor de foto's en je tijd. Dit is ons voorstel.",
+        ("Laadpaal en materiaal", "Installatie", "Aanmelding netbeheerder en afvoer"),
+    ),
+}
+
+
 def _history_money(tenant, lead: Lead, stage: Stage, entered: dt.datetime) -> None:
     """Quotes and payments for leads that got that far (written as history, not sent now)."""
     quoted = stage.position >= 3 and lead.estimated_value
     if not quoted:
         return
+    message, (materials, labour, permit) = QUOTE_WORDING.get(tenant.language, QUOTE_WORDING["en"])
     quote = quote_save_draft(
         tenant=tenant,
         actor=None,
         lead=lead,
         valid_until=tenant.today() + dt.timedelta(days=30),
         title=lead.title,
-        message="Thank you for having us out. Here is what we propose.",
+        message=message,
         lines=[
-            ("Materials", Decimal("1"), (lead.estimated_value * Decimal("0.55")).quantize(Decimal("1"))),
-            ("Labour", Decimal("1"), (lead.estimated_value * Decimal("0.40")).quantize(Decimal("1"))),
-            ("Permit and disposal", Decimal("1"), (lead.estimated_value * Decimal("0.05")).quantize(Decimal("1"))),
+            (materials, Decimal("1"), (lead.estimated_value * Decimal("0.55")).quantize(Decimal("1"))),
+            (labour, Decimal("1"), (lead.estimated_value * Decimal("0.40")).quantize(Decimal("1"))),
+            (permit, Decimal("1"), (lead.estimated_value * Decimal("0.05")).quantize(Decimal("1"))),
         ],
     )  # fmt: skip
     won = stage.is_won or stage.phase != "sales"

@@ -4,7 +4,7 @@ Published inside the transaction of the change, carrying the very rows the servi
 from dataclasses import dataclass
 
 from crm.models import Brand, Tenant, User
-from leads.models import Lead, Quote, Stage
+from leads.models import Lead, Payment, Quote, Stage
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,17 @@ class LeadStageEntered:
     lead: Lead
     stage: Stage
     previous_stage: Stage | None
+    actor: User | None
+
+
+@dataclass(frozen=True)
+class LeadWon:
+    """A lead was won: it entered a won stage, or its quote was accepted where the pipeline names
+    no stage for that. Published once per win (a lost lead reopened into a won one is not won
+    again)."""
+
+    tenant: Tenant
+    lead: Lead
     actor: User | None
 
 
@@ -58,4 +69,23 @@ class QuoteAccepted:
 
     tenant: Tenant
     quote: Quote
+    actor: User | None
+
+
+@dataclass(frozen=True)
+class QuoteDeclined:
+    """The customer declined a quote; `reason` is a LostReason value. Published before the lead
+    is marked lost (if no other quote is still open)."""
+
+    tenant: Tenant
+    quote: Quote
+    reason: str
+
+
+@dataclass(frozen=True)
+class PaymentRecorded:
+    """A payment was recorded against a won job."""
+
+    tenant: Tenant
+    payment: Payment
     actor: User | None

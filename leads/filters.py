@@ -5,17 +5,23 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from crm.kit.prefetched import PrefetchedModelChoiceFilter
 from crm.models import Membership, Role, Tenant
 from leads.aging import Aging, aging_filter
 from leads.models import LeadSource, LeadStatus, LeadType, Pipeline, Stage
-from leads.selectors import configuration as configuration_selectors
 from leads.selectors import search
+from leads.selectors.lists import ListReferences, list_references
 
-OWNER_SCOPES = [("mine", "My leads"), ("team", "Everyone"), ("unassigned", "Unassigned")]
+OWNER_SCOPES = [("mine", _("My leads")), ("team", _("Everyone")), ("unassigned", _("Unassigned"))]
 PRIORITY_BANDS = {"high": (40, None), "medium": (15, 39), "low": (None, 14)}
-SORT_CHOICES = [("priority", "Priority"), ("aging", "Longest in stage"), ("created", "Newest")]
-STATUS_CHOICES = [*LeadStatus.choices, ("all", "Any status")]
+SORT_CHOICES = [
+    ("priority", _("Priority")),
+    ("aging", _("Longest in stage")),
+    ("created", _("Newest")),
+]
+STATUS_CHOICES = [*LeadStatus.choices, ("all", _("Any status"))]
 
 
 def default_owner_scope(membership: Membership) -> str:
@@ -24,76 +30,75 @@ def default_owner_scope(membership: Membership) -> str:
 
 
 class LeadFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_search", label="Search")
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     status = django_filters.ChoiceFilter(
-        choices=STATUS_CHOICES, method="filter_status", label="Status", empty_label=None
+        choices=STATUS_CHOICES, method="filter_status", label=_("Status"), empty_label=None
     )
     scope = django_filters.ChoiceFilter(
-        choices=OWNER_SCOPES, method="filter_scope", label="Whose", empty_label=None
+        choices=OWNER_SCOPES, method="filter_scope", label=_("Whose"), empty_label=None
     )
-    owner = django_filters.ModelChoiceFilter(
-        queryset=Membership.unscoped.none(), label="Owner", empty_label="Any owner"
+    # Their choices are the page's reference lists, read together (ListReferences): no query of
+    # their own to list the options or to check the chosen one.
+    owner = PrefetchedModelChoiceFilter(
+        model=Membership, label=_("Owner"), empty_label=_("Any owner")
     )
-    pipeline = django_filters.ModelChoiceFilter(
-        queryset=Pipeline.unscoped.none(), empty_label="Any pipeline"
-    )
-    stage = django_filters.ModelChoiceFilter(
-        queryset=Stage.unscoped.none(), empty_label="Any stage"
-    )
-    source = django_filters.ModelChoiceFilter(
-        queryset=LeadSource.unscoped.none(), empty_label="Any source"
-    )
+    pipeline = PrefetchedModelChoiceFilter(model=Pipeline, empty_label=_("Any pipeline"))
+    stage = PrefetchedModelChoiceFilter(model=Stage, empty_label=_("Any stage"))
+    source = PrefetchedModelChoiceFilter(model=LeadSource, empty_label=_("Any source"))
     lead_type = django_filters.ChoiceFilter(
-        choices=LeadType.choices, label="Type", empty_label="Any type"
+        choices=LeadType.choices, label=_("Type"), empty_label=_("Any type")
     )
     aging = django_filters.ChoiceFilter(
         choices=[(a.value, a.label) for a in (Aging.GREEN, Aging.ORANGE, Aging.RED)],
         method="filter_aging",
-        label="Aging",
-        empty_label="Any aging",
+        label=_("Aging"),
+        empty_label=_("Any aging"),
     )
     priority = django_filters.ChoiceFilter(
-        choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")],
+        choices=[("high", _("High")), ("medium", _("Medium")), ("low", _("Low"))],
         method="filter_priority",
-        label="Priority",
-        empty_label="Any priority",
+        label=_("Priority"),
+        empty_label=_("Any priority"),
     )
     created_from = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__gte",
-        label="Created from",
+        label=_("Created from"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     created_to = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__lte",
-        label="Created to",
+        label=_("Created to"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     sort = django_filters.ChoiceFilter(
-        choices=SORT_CHOICES, method="filter_nothing", label="Sort", empty_label=None
+        choices=SORT_CHOICES, method="filter_nothing", label=_("Sort"), empty_label=None
     )
 
-    def __init__(self, data=None, *args, tenant: Tenant, membership: Membership, **kwargs):
+    def __init__(
+        self,
+        data=None,
+        *args,
+        tenant: Tenant,
+        membership: Membership | None,
+        references: ListReferences | None = None,
+        **kwargs,
+    ):
         data = data.copy() if data is not None else {}
         data.setdefault("status", LeadStatus.OPEN)
-        data.setdefault("scope", default_owner_scope(membership))
+        if "scope" not in data:
+            # The REST API lists for the team (no member): it always says which scope.
+            data["scope"] = default_owner_scope(membership)
         data.setdefault("sort", "priority")
         super().__init__(data, *args, **kwargs)
         self.tenant, self.membership = tenant, membership
-        self.filters["owner"].queryset = configuration_selectors.assignable_members(tenant=tenant)
-        self.filters["pipeline"].queryset = configuration_selectors.pipelines_for_tenant(
-            tenant=tenant
-        )
+        references = references or list_references(tenant=tenant, membership=membership)
+        self.filters["owner"].extra["objects"] = references.members
+        self.filters["pipeline"].extra["objects"] = references.pipelines
         # Archived stages stay filterable: leads may still sit in them (settings links here).
-        self.filters["stage"].queryset = (
-            Stage.objects.filter(tenant=tenant)
-            .select_related("pipeline")
-            .order_by("is_archived", "pipeline__position", "pipeline_id", "position", "id")
-        )
-        self.filters["source"].queryset = configuration_selectors.lead_sources_for_tenant(
-            tenant=tenant
-        )
+        self.filters["stage"].extra["objects"] = references.stages
+        self.filters["source"].extra["objects"] = references.sources
         # The form is built on first use: only now, with every queryset in place.
         self.form.fields["stage"].label_from_instance = stage_label
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Brand, Contact, Membership, Property, User, audited
 from crm.tenancy.models import TenantOwnedModel
@@ -230,6 +231,8 @@ class LeadSettings(TenantOwnedModel):
         default=60, help_text="…and after this long, the managers."
     )
     priority_refreshed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # No stored score can change by the clock before this (the priority sweep's due-tenant test).
+    priority_next_change_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant"], name="lead_settings_one")]
@@ -382,6 +385,14 @@ class Lead(TenantOwnedModel):
                 condition=Q(first_touch_at__isnull=True, status="open"),
                 name="lead_untouched",
             ),
+            # Leads still waiting for a speed-to-lead alert: which tenants the sweep visits.
+            models.Index(
+                fields=["tenant", "created_at"],
+                condition=Q(
+                    first_touch_at__isnull=True, status="open", untouched_alerts_sent__lt=2
+                ),
+                name="lead_untouched_unalerted",
+            ),
             GinIndex(fields=["search_vector"], name="lead_search"),
             # Time triggers and customer updates sweep live leads by these dates.
             models.Index(
@@ -484,12 +495,12 @@ class SavedLeadFilter(TenantOwnedModel):
 
 
 class QuoteStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SENT = "sent", "Sent"
-    VIEWED = "viewed", "Viewed"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    EXPIRED = "expired", "Expired"
+    DRAFT = "draft", gettext_noop("Draft")
+    SENT = "sent", gettext_noop("Sent")
+    VIEWED = "viewed", gettext_noop("Viewed")
+    ACCEPTED = "accepted", gettext_noop("Accepted")
+    REJECTED = "rejected", gettext_noop("Rejected")
+    EXPIRED = "expired", gettext_noop("Expired")
 
 
 def new_quote_token() -> str:

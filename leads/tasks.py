@@ -1,34 +1,35 @@
-"""Beat-driven sweeps over every tenant, and per-tenant tasks. Thin wrappers over services."""
-
-from celery import shared_task
+"""Beat-driven sweeps, fanned out per tenant (crm.tenancy.sweeps), and per-tenant tasks. Thin
+wrappers over services."""
 
 from crm.models import Tenant
-from crm.tenancy.tasks import each_tenant, enqueue_on_commit, tenant_task
+from crm.tenancy.sweeps import SECONDS_FEW_MINUTES, SECONDS_HOURLY, SECONDS_MINUTE, tenant_sweep
+from crm.tenancy.tasks import enqueue_on_commit, tenant_task
+from leads.selectors.sweeps import priorities_due_tenant_ids, untouched_due_tenant_ids
 from leads.services import imports as lead_imports
 from leads.services.priorities import leads_refresh_priorities
 from leads.services.quotes import quotes_expire_due
 from leads.services.speed_to_lead import leads_alert_untouched
 
 
-@shared_task
-def alert_untouched_leads() -> int:
+@tenant_sweep(soft_time_limit=SECONDS_MINUTE, due_tenants=untouched_due_tenant_ids)
+def alert_untouched_leads(*, tenant: Tenant) -> int:
     """Speed to lead: owners, then managers, hear about new leads nobody has contacted."""
-    return each_tenant(leads_alert_untouched)
+    return leads_alert_untouched(tenant=tenant)
 
 
-@shared_task
-def refresh_lead_priorities() -> int:
-    return each_tenant(leads_refresh_priorities)
+@tenant_sweep(soft_time_limit=SECONDS_FEW_MINUTES, due_tenants=priorities_due_tenant_ids)
+def refresh_lead_priorities(*, tenant: Tenant) -> int:
+    return leads_refresh_priorities(tenant=tenant)
 
 
-@shared_task
-def expire_quotes() -> int:
-    return each_tenant(quotes_expire_due)
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+def expire_quotes(*, tenant: Tenant) -> int:
+    return quotes_expire_due(tenant=tenant)
 
 
-@shared_task
-def purge_stale_lead_imports() -> int:
-    return each_tenant(lead_imports.lead_imports_purge_stale)
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+def purge_stale_lead_imports(*, tenant: Tenant) -> int:
+    return lead_imports.lead_imports_purge_stale(tenant=tenant)
 
 
 @tenant_task()

@@ -8,6 +8,7 @@ admin's edits stay. Runs inside the tenant's context, like every service.
 from dataclasses import dataclass
 
 from crm.models import Language, Tenant, User
+from messaging.demo_templates_nl import DUTCH_WORDINGS
 from messaging.models import MessageChannel, MessageTemplate, Purpose, TemplateVariant
 from messaging.services.configuration_templates import message_template_save, template_variant_save
 
@@ -50,8 +51,11 @@ UNSUBSCRIBE_HTML = """<p><small>Rather not get these? \
 
 APPOINTMENT_WHEN = '{{ appointment_at|date:"l, F j" }} at {{ appointment_at|time:"g:i A" }}'
 APPOINTMENT_WHEN_SHORT = '{{ appointment_at|date:"D n/j" }} at {{ appointment_at|time:"g:i A" }}'
-# Numbers only: the month and day names would otherwise come out in English.
-APPOINTMENT_WHEN_ES = '{{ appointment_at|date:"j/n" }} a las {{ appointment_at|time:"H:i" }}'
+# A message renders in its contact's language (messaging.variables.as_the_contact_reads): the day
+# and month names come out in Spanish ("lunes 2 de marzo").
+APPOINTMENT_WHEN_ES = (
+    '{{ appointment_at|date:"l j \\d\\e F" }} a las {{ appointment_at|time:"H:i" }}'
+)
 
 DEMO_TEMPLATES = (
     DemoTemplate(
@@ -532,6 +536,17 @@ def _has_wording(template: MessageTemplate, wording: Wording) -> bool:
     ).exists()
 
 
+def _wordings(tenant: Tenant, demo: DemoTemplate) -> tuple[Wording, ...]:
+    """The template's wordings, and for a business whose language is Dutch its Dutch ones."""
+    if tenant.language != Language.DUTCH:
+        return demo.wordings
+    dutch = tuple(
+        Wording(channel, text, subject=subject, language=Language.DUTCH)
+        for channel, subject, text in DUTCH_WORDINGS.get(demo.key, ())
+    )
+    return demo.wordings + dutch
+
+
 def seed_templates(*, tenant: Tenant, actor: User | None = None) -> dict[str, MessageTemplate]:
     """The demo templates of `tenant`, keyed by template key: created if missing, with only
     their missing wording added."""
@@ -546,7 +561,7 @@ def seed_templates(*, tenant: Tenant, actor: User | None = None) -> dict[str, Me
             description=demo.description,
             purpose=demo.purpose,
         )
-        for wording in demo.wordings:
+        for wording in _wordings(tenant, demo):
             if _has_wording(template, wording):
                 continue
             template_variant_save(

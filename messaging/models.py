@@ -8,6 +8,7 @@ claims due rows and a task sends each through its provider. Nothing waits in a C
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from crm.models import Brand, Channel, Contact, Language, Membership, User, audited
 from crm.tenancy.models import TenantOwnedModel
@@ -69,11 +70,11 @@ class CommsSettings(TenantOwnedModel):
 class UpdateFrequency(models.TextChoices):
     """A contact's own choice of how often they hear about their jobs."""
 
-    DEFAULT = "default", "The business's rhythm"
-    WEEKLY = "weekly", "Every week"
-    BIWEEKLY = "biweekly", "Every two weeks"
-    MONTHLY = "monthly", "Every month"
-    NEVER = "never", "Only when something changes"
+    DEFAULT = "default", gettext_noop("The business's rhythm")
+    WEEKLY = "weekly", gettext_noop("Every week")
+    BIWEEKLY = "biweekly", gettext_noop("Every two weeks")
+    MONTHLY = "monthly", gettext_noop("Every month")
+    NEVER = "never", gettext_noop("Only when something changes")
 
 
 UPDATE_FREQUENCY_DAYS = {

@@ -12,7 +12,7 @@ from messaging import rendering
 from messaging.models import MessageChannel
 from messaging.selectors import templates as selectors
 from messaging.sms import SmsSegments, sms_segments
-from messaging.variables import contact_zone, message_variables
+from messaging.variables import as_the_contact_reads, message_variables
 
 WHATSAPP_TEMPLATE_LIMIT = 1024
 NO_LEAD = "none"
@@ -134,18 +134,18 @@ def template_preview(
     except rendering.TemplateProblem as problem:
         preview.problem = str(problem)
         return preview
-    if contact is None:
-        variables, zone = _sample_variables(tenant, sources["brand"]), tenant.zone
-    else:
-        variables = message_variables(
-            tenant=tenant,
-            contact=contact,
-            channel=sources["channel"],
-            lead=lead,
-            brand=sources["brand"],
-        )
-        zone = contact_zone(tenant, contact)
-    with timezone.override(zone):
+    # As the contact reads it: their language and time zone (the team's without a contact).
+    with as_the_contact_reads(tenant, contact):
+        if contact is None:
+            variables = _sample_variables(tenant, sources["brand"])
+        else:
+            variables = message_variables(
+                tenant=tenant,
+                contact=contact,
+                channel=sources["channel"],
+                lead=lead,
+                brand=sources["brand"],
+            )
         try:
             rendered = rendering.render(
                 subject=sources["subject"],

@@ -7,21 +7,26 @@ the beat schedule still find them.
 from celery import shared_task
 
 from crm.models import Tenant
-from crm.tenancy.tasks import each_tenant, enqueue_on_commit, tenant_task
+from crm.tenancy.sweeps import SECONDS_DISPATCH, tenant_sweep
+from crm.tenancy.tasks import enqueue_on_commit, tenant_task
+from messaging.selectors.sweeps import outbox_due_tenant_ids
 from messaging.services import outbox
 
 
-def _claim_and_enqueue(*, tenant: Tenant) -> int:
+@tenant_sweep(
+    name="comms.tasks.dispatch_due_messages",
+    soft_time_limit=SECONDS_DISPATCH,
+    due_tenants=outbox_due_tenant_ids,
+    priority=0,  # as the sends it queues
+    chunk=1,  # each tenant with due rows its own task: claims run side by side
+)
+def dispatch_due_messages(*, tenant: Tenant) -> int:
+    """Claim the tenant's due outbox rows and queue a send task for each (only tenants with due
+    rows get a task)."""
     ids = outbox.outbox_claim_due(tenant=tenant)
     for message_id in ids:
         enqueue_on_commit(send_message, tenant.pk, message_id)
     return len(ids)
-
-
-@shared_task(name="comms.tasks.dispatch_due_messages")
-def dispatch_due_messages() -> int:
-    """Claim every tenant's due outbox rows and queue a send task for each."""
-    return each_tenant(_claim_and_enqueue)
 
 
 @tenant_task(name="comms.tasks.send_message")

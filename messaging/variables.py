@@ -4,9 +4,13 @@ Only plain values leave this module (strings, numbers, datetimes, lists of strin
 can never reach a model object, so rendering cannot run a query.
 """
 
+import contextlib
 import zoneinfo
 
+from django.utils import timezone, translation
+
 from crm.kit.formatting import money
+from crm.kit.languages import contact_language
 from crm.models import Brand, Contact, Tenant
 from leads.models import Lead, Quote, QuoteStatus, Stage
 from leads.quote_links import quote_public_url
@@ -19,6 +23,19 @@ def contact_zone(tenant: Tenant, contact: Contact | None) -> zoneinfo.ZoneInfo:
     """Where the contact is: their own time zone when known, else the business's."""
     profile = profile_get(tenant=tenant, contact_id=contact.pk) if contact is not None else None
     return zone_for(tenant, profile)
+
+
+@contextlib.contextmanager
+def as_the_contact_reads(tenant: Tenant, contact: Contact | None):
+    """Read the variables and render the message inside this: dates, times, numbers and money come
+    out as the contact writes them ("maandag 2 maart", "€ 18.000,50"), in their time zone."""
+    language = contact_language(contact, tenant) if contact is not None else None
+    with timezone.override(contact_zone(tenant, contact)):
+        if language is None:
+            yield
+            return
+        with translation.override(language):
+            yield
 
 
 def next_stage_for_customer(lead: Lead) -> Stage | None:

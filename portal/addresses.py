@@ -6,6 +6,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from crm.phones import e164
 from portal.models import ChallengeChannel
@@ -41,9 +42,9 @@ def address_from_input(text: str) -> SignInAddress:
     try:
         number = phonenumbers.parse(text, settings.PHONENUMBER_DEFAULT_REGION)
     except phonenumbers.NumberParseException as error:
-        raise ValidationError("Enter an email address or a mobile number.") from error
+        raise ValidationError(_("Enter an email address or a mobile number.")) from error
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            "That number does not look right. Include the country code, e.g. +1 305 555 0100."
+            _("That number does not look right. Include the country code, e.g. +1 305 555 0100.")
         )
     return SignInAddress(ChallengeChannel.SMS, e164(number))

@@ -10,8 +10,8 @@ Portal pages of any app are built on this decorator:
         rows = MyModel.objects.filter(tenant=customer.tenant, contact_id__in=customer.contact_ids)
         return render(request, "myapp/portal_page.html", {...})  # extends "portal/base.html"
 
-The decorator runs the view inside the customer's tenant context (both tenancy walls) and time
-zone, in one transaction that a 5xx response rolls back. Render inside the view (`render`, not a
+The decorator runs the view inside the customer's tenant context (both tenancy walls), time
+zone and language (crm.kit.languages), in one transaction that a 5xx response rolls back. Render inside the view (`render`, not a
 lazy TemplateResponse) so templates read inside the context too. Fetch objects by (tenant, pk) AND
 the customer's link (`customer.contact_ids`, `customer.property_ids`, or `portal.selectors
 .portal_jobs(customer)` for leads): another customer's object must be a 404.
@@ -27,8 +27,9 @@ from urllib.parse import urlencode
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from crm.kit.languages import contact_language
 from crm.models import Brand, Contact, Tenant
 from crm.tenancy import tenant_context
 from portal.addresses import SignInAddress
@@ -115,7 +116,9 @@ def portal_customer_required(view):
                 request.portal_session.flush()
                 return _to_sign_in(request)
             request.portal = customer
-            response = view(request, *args, **kwargs)
+            # The portal speaks the greeted contact's language (they switch it on any page).
+            with translation.override(contact_language(customer.contacts[0], tenant)):
+                response = view(request, *args, **kwargs)
             if response.status_code >= 500:
                 transaction.set_rollback(True)
             return response

@@ -13,9 +13,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from automation.services.updates import update_template_get
+from crm.kit.languages import contact_language
 from crm.models import Contact, Membership, Tenant
 from crm.selectors.brands import sending_brand
 from leads.models import Lead, Quote
@@ -129,6 +130,9 @@ def _quote_email(tenant, contact, lead, *, at: dt.datetime) -> None:
         "tenant": tenant,
         "link": quote_public_url(quote),
     }
+    with translation.override(contact_language(contact, tenant)):
+        subject = render_to_string("leads/quotes/email_subject.txt", context).strip()
+        body_text = render_to_string("leads/quotes/email_body.txt", context)
     message = message_schedule(
         tenant=tenant,
         channel=MessageChannel.EMAIL,
@@ -137,8 +141,8 @@ def _quote_email(tenant, contact, lead, *, at: dt.datetime) -> None:
         contact=contact,
         lead=lead,
         brand=brand,
-        subject=render_to_string("leads/quotes/email_subject.txt", context).strip(),
-        body_text=render_to_string("leads/quotes/email_body.txt", context),
+        subject=subject,
+        body_text=body_text,
         now=at,
     )
     _send_at(tenant, message, at)

@@ -2,14 +2,15 @@
 adds its portal page here and the link appears the day the URL does (e.g. documents, messages)."""
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 PORTAL_NAVIGATION = [
-    ("Your jobs", "portal:home"),
-    ("Getting started", "portal:onboarding"),
-    ("Messages", "portal:messages"),
-    ("Documents", "portal:documents"),
-    ("Updates", "portal:updates"),
-    ("Preferences", "portal:preferences"),
+    (_("Your jobs"), "portal:home"),
+    (_("Getting started"), "portal:onboarding"),
+    (_("Messages"), "portal:messages"),
+    (_("Documents"), "portal:documents"),
+    (_("Updates"), "portal:updates"),
+    (_("Preferences"), "portal:preferences"),
 ]
 
 

@@ -10,6 +10,9 @@ third and fourth).
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
 from crm.models import Tenant
 from leads.models import DelayUnit, Lead, LeadStatus, Stage, StageVisit
 from leads.progress import Segment, build_progress
@@ -19,10 +22,10 @@ NEVER = dt.timedelta.max
 
 
 SPOKEN_STATES = {
-    "done": "Done: ",
-    "skipped": "Skipped: ",
-    "current": "Now: ",
-    "upcoming": "Still to come: ",
+    "done": _("Done: "),
+    "skipped": _("Skipped: "),
+    "current": _("Now: "),
+    "upcoming": _("Still to come: "),
 }
 
 
@@ -34,7 +37,7 @@ class JourneyStep:
     @property
     def spoken(self) -> str:
         """What a screen reader says before the label (the bar's colours say it to the eye)."""
-        return SPOKEN_STATES[self.state]
+        return str(SPOKEN_STATES[self.state])
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,18 @@ class Journey:
     def summary(self) -> str:
         """The whole bar in words, for screen readers."""
         if self.status == "closed":
-            return f"Closed after: {self.current_label}" if self.current_label else "Closed"
+            if self.current_label:
+                return gettext("Closed after: %(step)s") % {"step": self.current_label}
+            return gettext("Closed")
         if self.status == "finished":
-            return f"Finished: {self.current_label}"
+            return gettext("Finished: %(step)s") % {"step": self.current_label}
         if not self.position:
-            return "Not started yet"
-        return f"Step {self.position} of {len(self.steps)}: {self.current_label}"
+            return gettext("Not started yet")
+        return gettext("Step %(position)d of %(count)d: %(step)s") % {
+            "position": self.position,
+            "count": len(self.steps),
+            "step": self.current_label,
+        }
 
 
 def expected_duration(stage: Stage | None) -> str:
@@ -75,10 +84,10 @@ def expected_duration(stage: Stage | None) -> str:
     if amount is None:
         return ""
     if stage.delay_unit == DelayUnit.HOURS:
-        unit = "hour" if amount == 1 else "hours"
-    else:
-        unit = "business day" if amount == 1 else "business days"
-    return f"up to {amount} {unit}"
+        return ngettext("up to %(count)d hour", "up to %(count)d hours", amount) % {"count": amount}
+    return ngettext("up to %(count)d business day", "up to %(count)d business days", amount) % {
+        "count": amount
+    }
 
 
 def _fold(segments: list[Segment]) -> list[list[Segment]]:

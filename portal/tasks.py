@@ -1,18 +1,18 @@
-"""Beat sweeps of the portal. Thin wrappers over services."""
+"""Beat sweeps of the portal, fanned out per tenant (crm.tenancy.sweeps). Thin wrappers over
+services."""
 
-from celery import shared_task
-
-from crm.tenancy.tasks import each_tenant
+from crm.models import Tenant
+from crm.tenancy.sweeps import SECONDS_HOURLY, tenant_sweep
 from portal.services import onboarding, sign_in
 
 
-@shared_task
-def purge_sign_in_challenges() -> int:
-    return each_tenant(sign_in.sign_in_challenges_purge)
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+def purge_sign_in_challenges(*, tenant: Tenant) -> int:
+    return sign_in.sign_in_challenges_purge(tenant=tenant)
 
 
-@shared_task
-def send_onboarding_reminders() -> int:
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+def send_onboarding_reminders(*, tenant: Tenant) -> int:
     """Remind customers with an unfinished "Getting started" checklist
     (portal/services/onboarding.py)."""
-    return each_tenant(onboarding.onboarding_reminders_send)
+    return onboarding.onboarding_reminders_send(tenant=tenant)

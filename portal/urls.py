@@ -17,6 +17,7 @@ urlpatterns = [
     path("sign-in/<str:token>/", sign_in.sign_in_link, name="link"),
     path("sign-out/", sign_in.sign_out, name="sign-out"),
     path("signed-out/", sign_in.signed_out, name="signed-out"),
+    path("language/", preferences.language_switch, name="language"),
     path("preferences/", preferences.preferences_page, name="preferences"),
     path("preferences/saved/", preferences.preferences_page, name="preferences-saved"),
     path("preferences/my-data/", preferences.data_download, name="my-data"),

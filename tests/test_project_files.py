@@ -1,37 +1,30 @@
-"""The files around the code: the compose file, the documented environment, deploy settings, the
-content security policy and committed secrets. None of these tests touches the database."""
+"""The files around the code: the documented environment, the Dockerfile, deploy settings, the
+content security policy and committed secrets (the compose file: tests/test_compose.py). None of
+these tests touches the database."""
 
 import importlib
 import itertools
-import json
 import os
 import re
+import runpy
 import secrets
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import jsonschema
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSE_FILE = ROOT / "docker-compose.yml"
-COMPOSE_SCHEMA = ROOT / "tests" / "schemas" / "compose-spec.json"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
-
-APP_SERVICES = ("web", "worker", "beat")
-ALL_SERVICES = ("postgres", "redis", "migrate", *APP_SERVICES)
 
 ENV_READ_PATTERN = re.compile(
     r"""(?:os\.environ\.get|os\.environ\.setdefault|os\.getenv|env_bool|env_list)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
     r"""|os\.environ\[\s*["']([A-Z][A-Z0-9_]*)["']\s*\]"""
 )
 ENV_ASSIGNMENT = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=")
-COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
 
 SECRET_PATTERNS = {
     "AWS access key id": re.compile(rb"AKIA[0-9A-Z]{16}"),
@@ -64,18 +57,6 @@ def _variables_read_by_the_project() -> set[str]:
     return names
 
 
-def _compose() -> dict:
-    return yaml.safe_load(COMPOSE_FILE.read_text())
-
-
-def _depends_on(service: dict) -> dict[str, str]:
-    """depends_on as {service: condition}, whichever of its two forms the file uses."""
-    declared = service.get("depends_on", {})
-    if isinstance(declared, list):
-        return dict.fromkeys(declared, "service_started")
-    return {name: options["condition"] for name, options in declared.items()}
-
-
 def _production_env(**overrides: str) -> dict[str, str]:
     """The test process's environment minus every setting the project reads, plus overrides."""
     project_variables = _variables_read_by_the_project()
@@ -104,82 +85,6 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         timeout=120,
         check=False,
     )
-
-
-# --- docker-compose.yml --------------------------------------------------------------------
-
-
-def test_compose_file_validates_against_the_compose_specification():
-    schema = json.loads(COMPOSE_SCHEMA.read_text())
-    # The schema declares draft 2019-09 by a URI (http, trailing #) that validator_for does not know.
-    assert "/draft/2019-09/" in schema["$schema"]
-    validator_class = jsonschema.Draft201909Validator
-    validator_class.check_schema(schema)
-
-    errors = sorted(validator_class(schema).iter_errors(_compose()), key=lambda e: list(e.path))
-
-    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
-
-
-def test_compose_runs_the_whole_stack():
-    services = _compose()["services"]
-
-    assert set(ALL_SERVICES) <= set(services)
-    assert services["postgres"]["image"].startswith("postgres:16")
-    assert services["redis"]["image"].startswith("redis:7")
-    assert "healthcheck" in services["postgres"]
-    for name in ("migrate", *APP_SERVICES):
-        assert "build" in services[name], name
-        environment = services[name]["environment"]
-        assert environment["DJANGO_SETTINGS_MODULE"] == "config.settings.production", name
-        assert str(environment["DJANGO_SECURE_SSL_REDIRECT"]).endswith("false}"), name
-
-
-def test_web_worker_and_beat_wait_for_healthy_servers_and_a_finished_migration():
-    services = _compose()["services"]
-
-    for name in APP_SERVICES:
-        assert _depends_on(services[name]) == {
-            "postgres": "service_healthy",
-            "redis": "service_healthy",
-            "migrate": "service_completed_successfully",
-        }, name
-    assert _depends_on(services["migrate"])["postgres"] == "service_healthy"
-
-
-def test_migrate_bootstraps_the_app_role_before_migrating():
-    command = " ".join(_compose()["services"]["migrate"]["command"])
-
-    assert command.startswith("python scripts/devenv.py run -- ")
-    assert "manage.py migrate" in command
-    assert "manage.py seed_demo" in command
-
-
-def test_compose_processes_are_the_production_ones():
-    services = _compose()["services"]
-
-    assert "command" not in services["web"]  # the image's gunicorn CMD
-    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
-    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
-
-
-def test_compose_takes_secrets_from_the_environment():
-    url_password = re.compile(r"://[^/:@]+:([^@]*)@")
-
-    for name, service in _compose()["services"].items():
-        for key, value in service.get("environment", {}).items():
-            value = str(value or "")
-            if "SECRET" in key or "PASSWORD" in key:
-                assert value.startswith("${"), f"{name}: {key} is hard-coded"
-            if match := url_password.search(value):
-                assert match.group(1).startswith("${"), f"{name}: {key} has a hard-coded password"
-
-
-def test_every_variable_the_compose_file_uses_is_documented():
-    used = {a or b for a, b in COMPOSE_VARIABLE.findall(COMPOSE_FILE.read_text())}
-
-    assert used, "the variable pattern found nothing; is it still right?"
-    assert used - _documented_variables() == set()
 
 
 # --- .env.example ---------------------------------------------------------------------------
@@ -334,3 +239,20 @@ def test_no_secrets_in_tracked_or_new_files():
 def test_env_file_is_ignored_and_its_example_is_not():
     assert _git("check-ignore", "--quiet", ".env").returncode == 0
     assert _git("check-ignore", "--quiet", ".env.example").returncode == 1
+
+
+# --- gunicorn -------------------------------------------------------------------------------
+
+
+def test_the_image_and_the_load_test_run_gunicorn_as_operations_recommends(monkeypatch):
+    """docs/operations.md recommends gthread, 3 processes of 4 threads on 2 cores: the image and
+    bench/load/run.py both load config/gunicorn.py, which says so unless the environment sizes it."""
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("WEB_THREADS", raising=False)
+    commands = [arguments for keyword, arguments in _dockerfile_instructions() if keyword == "CMD"]
+    settings = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+
+    assert "config/gunicorn.py" in commands[-1]
+    assert '"--config", "config/gunicorn.py"' in (ROOT / "bench" / "load" / "run.py").read_text()
+    assert (settings["worker_class"], settings["workers"], settings["threads"]) == ("gthread", 3, 4)
+    assert "| 2 | `gthread` | 3 \u00d7 4 |" in (ROOT / "docs" / "operations.md").read_text()

@@ -462,6 +462,18 @@ class Ticket(TenantOwnedModel):
                 condition=Q(lead__isnull=False),
                 name="ticket_by_lead",
             ),
+            # The inbox's default views (open or waiting, newest first), read in index order: with
+            # status IN (open, waiting) the status-led indexes above need a sort of every match.
+            models.Index(
+                fields=["tenant", "-last_message_at", "-id"],
+                condition=Q(status__in=["open", "waiting"]),
+                name="ticket_active_recent",
+            ),
+            models.Index(
+                fields=["tenant", "assignee", "-last_message_at", "-id"],
+                condition=Q(status__in=["open", "waiting"]),
+                name="ticket_active_by_assignee",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,9 @@
 """A ticket's priority: where it starts (the inbox's default, one step up for a VIP) and what
-raises it (an angry message by sentiment, or a word the admin listed)."""
+raises it (an angry message by sentiment, or a word the admin listed).
+
+VADER's word list is English: it would read a Dutch or Spanish message by the few English-looking
+words in it ("no", "super", "fatal"). A message from a contact who writes another language is
+scored by keywords only: the admin's list and, for Dutch and Spanish, the alarm words below."""
 
 import functools
 import re
@@ -12,6 +16,24 @@ from tickets.models import PRIORITY_RANK, Inbox, InboxSettings, Priority
 
 # VADER reads sentences; past this much text the score no longer changes, only the cost.
 SENTIMENT_CHARS = 5000
+# The languages VADER's lexicon is written in.
+SENTIMENT_LANGUAGES = frozenset({"en"})
+# The default keywords (tickets.models.default_priority_keywords) as a Dutch or Spanish customer
+# writes them; they raise a message in that language alongside the admin's own list.
+LANGUAGE_KEYWORDS = {
+    # Not "lek": it would find "lekker" (nice); these start only a leak.
+    "nl": (
+        "klacht",
+        "probleem",
+        "advocaat",
+        "lekkage",
+        "lekt",
+        "terugbetaling",
+        "dringend",
+        "spoed",
+    ),
+    "es": ("queja", "reclamación", "problema", "abogado", "fuga", "gotera", "reembolso", "urgente"),
+}
 _BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
 
 
@@ -20,10 +42,11 @@ def _analyzer() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()  # loads its lexicon from the package: offline
 
 
-def sentiment_of(text: str) -> float | None:
-    """VADER's compound score, -1 (angry) to 1 (delighted); None for no text."""
+def sentiment_of(text: str, language: str = "en") -> float | None:
+    """VADER's compound score, -1 (angry) to 1 (delighted); None for no text, or for text in a
+    language VADER does not read (`language`: the writer's, e.g. the contact's)."""
     text = text.strip()[:SENTIMENT_CHARS]
-    if not text:
+    if not text or language not in SENTIMENT_LANGUAGES:
         return None
     return _analyzer().polarity_scores(text)["compound"]
 
@@ -60,12 +83,16 @@ def starting_priority(
     return inbox.default_priority, ""
 
 
-def boost_reason(*, text: str, sentiment: float | None, settings: InboxSettings) -> str:
+def boost_reason(
+    *, text: str, sentiment: float | None, settings: InboxSettings, language: str = "en"
+) -> str:
     """Why this inbound text should raise its ticket's priority, or "" if it should not."""
     reasons = []
     if sentiment is not None and sentiment < settings.sentiment_threshold:
         reasons.append(f"negative tone ({sentiment:+.2f})")
-    found = keywords_in(text, settings.priority_keywords)
+    keywords = list(settings.priority_keywords)
+    keywords += [word for word in LANGUAGE_KEYWORDS.get(language, ()) if word not in keywords]
+    found = keywords_in(text, keywords)
     if found:
         reasons.append("mentions " + ", ".join(f"“{word}”" for word in found))
     return "; ".join(reasons)

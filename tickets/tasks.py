@@ -3,10 +3,10 @@ tickets.services.sla."""
 
 import logging
 
-from celery import shared_task
-
 from crm.models import Tenant
-from crm.tenancy.tasks import each_tenant, tenant_task
+from crm.tenancy.sweeps import SECONDS_MINUTE, tenant_sweep
+from crm.tenancy.tasks import tenant_task
+from tickets.selectors.sweeps import inbound_events_due_tenant_ids, sla_due_tenant_ids
 from tickets.services import ingest, sla
 
 logger = logging.getLogger(__name__)
@@ -17,21 +17,17 @@ def process_inbound_event(tenant: Tenant, event_id: int) -> str:
     return ingest.inbound_event_process(tenant=tenant, event_id=event_id)
 
 
-def _requeue_unprocessed(*, tenant: Tenant) -> int:
-    """Process here, in the sweep, what no task did: enqueuing again would lean on the broker
-    that may be the very thing that failed."""
+@tenant_sweep(soft_time_limit=SECONDS_MINUTE, due_tenants=inbound_events_due_tenant_ids)
+def sweep_inbound_events(*, tenant: Tenant) -> int:
+    """Events stored but never processed (broker down, worker killed) and retries that are due.
+    Processed here, in the sweep, not queued again: enqueuing would lean on the broker that may be
+    the very thing that failed."""
     ids = ingest.inbound_events_due(tenant=tenant)
     for event_id in ids:
         ingest.inbound_event_process(tenant=tenant, event_id=event_id)
     return len(ids)
 
 
-@shared_task
-def sweep_inbound_events() -> int:
-    """Events stored but never processed (broker down, worker killed) and retries that are due."""
-    return each_tenant(_requeue_unprocessed)
-
-
-@shared_task
-def sweep_sla_breaches() -> int:
-    return each_tenant(sla.sla_breaches_sweep)
+@tenant_sweep(soft_time_limit=SECONDS_MINUTE, due_tenants=sla_due_tenant_ids)
+def sweep_sla_breaches(*, tenant: Tenant) -> int:
+    return sla.sla_breaches_sweep(tenant=tenant)

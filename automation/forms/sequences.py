@@ -2,6 +2,7 @@
 must follow are the service's (automation.services.sequences) to check, shown on the fields here."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from automation.models import Sequence, SequenceStep, StepKind
 from automation.selectors import sequences as selectors
@@ -19,13 +20,13 @@ class SequenceForm(ServiceErrorsMixin, forms.Form):
     description = forms.CharField(
         max_length=300,
         required=False,
-        help_text="What it is for, e.g. “From signed contract to a submitted file”.",
+        help_text=_("What it is for, e.g. “From signed contract to a submitted file”."),
     )
     is_active = forms.BooleanField(
         required=False,
         initial=True,
-        label="Active",
-        help_text="Switched off, nobody new can join and everyone in it now is stopped.",
+        label=_("Active"),
+        help_text=_("Switched off, nobody new can join and everyone in it now is stopped."),
     )
 
     def __init__(self, *args, sequence: Sequence | None = None, **kwargs):
@@ -54,26 +55,26 @@ class SequenceStepForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, form
         min_value=0,
         max_value=LONGEST_DAY_OFFSET,
         initial=1,
-        label="On day",
-        help_text="Days after enrolment (0: at once). From day 1 a step runs at 9:00.",
+        label=_("On day"),
+        help_text=_("Days after enrolment (0: at once). From day 1 a step runs at 9:00."),
     )
     kind = forms.ChoiceField(
-        choices=StepKind.choices, widget=forms.RadioSelect, initial=StepKind.TASK, label="Do"
+        choices=StepKind.choices, widget=forms.RadioSelect, initial=StepKind.TASK, label=_("Do")
     )
-    template = forms.ChoiceField(required=False, label="Template")
+    template = forms.ChoiceField(required=False, label=_("Template"))
     channels = forms.MultipleChoiceField(
         choices=MessageChannel.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="On",
-        help_text="The message goes on every channel ticked.",
+        label=_("On"),
+        help_text=_("The message goes on every channel ticked."),
     )
-    follow_up_type = forms.ChoiceField(required=False, label="Type of follow-up")
+    follow_up_type = forms.ChoiceField(required=False, label=_("Type of follow-up"))
     subject = forms.CharField(
         max_length=200,
         required=False,
-        label="What to do",
-        help_text="What the owner (or the manager) sees, e.g. “Welcome call”.",
+        label=_("What to do"),
+        help_text=_("What the owner (or the manager) sees, e.g. “Welcome call”."),
     )
 
     def __init__(self, *args, step: SequenceStep | None = None, **kwargs):
@@ -84,7 +85,7 @@ class SequenceStepForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, form
             str(t.pk): t for t in selectors.step_templates(tenant=self.tenant, step=step)
         }
         self.fields["template"].choices = [
-            (BLANK, "Pick a template"),
+            (BLANK, _("Pick a template")),
             *((key, _template_label(t)) for key, t in self.templates.items()),
         ]
         self.types = {
@@ -119,7 +120,7 @@ class SequenceStepForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, form
 
 class EnrolForm(TenantFormMixin, forms.Form):
     sequence = forms.ModelChoiceField(
-        queryset=Sequence.unscoped.none(), empty_label="Pick a sequence", label="Sequence"
+        queryset=Sequence.unscoped.none(), empty_label=_(_("Pick a sequence")), label=_("Sequence")
     )
 
     def __init__(self, *args, sequences=None, **kwargs):
@@ -130,7 +131,7 @@ class EnrolForm(TenantFormMixin, forms.Form):
         if sequences is not None:
             # The panel already read them: its choices cost no second query.
             self.fields["sequence"].choices = [
-                ("", "Pick a sequence"),
+                ("", _("Pick a sequence")),
                 *((sequence.pk, sequence.name) for sequence in sequences),
             ]
 
@@ -151,11 +152,11 @@ class BulkEnrolForm(EnrolForm):
     def clean(self):
         data = super().clean()
         if not data.get("leads") and not data.get("contacts"):
-            raise forms.ValidationError("Tick the leads or contacts to enrol.")
+            raise forms.ValidationError(_("Tick the leads or contacts to enrol."))
         return data
 
 
 class StopForm(forms.Form):
     reason = forms.CharField(
-        max_length=200, required=False, label="Why", help_text="Empty: “Stopped by hand”."
+        max_length=200, required=False, label=_("Why"), help_text=_("Empty: “Stopped by hand”.")
     )

@@ -2,6 +2,7 @@
 or after) into the stored minutes; the rules a trigger must follow are the service's to check."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from automation.models import (
     ChannelChoice,
@@ -31,44 +32,46 @@ class TriggerForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.For
     is_active = forms.BooleanField(
         required=False,
         initial=True,
-        label="Active",
-        help_text="Switched off, it starts nothing new and its messages not sent yet are dropped.",
+        label=_("Active"),
+        help_text=_(
+            "Switched off, it starts nothing new and its messages not sent yet are dropped."
+        ),
     )
-    event = forms.ChoiceField(choices=TriggerOn.choices, label="When")
-    stage = forms.ChoiceField(required=False, label="The lead enters")
+    event = forms.ChoiceField(choices=TriggerOn.choices, label=_("When"))
+    stage = forms.ChoiceField(required=False, label=_("The lead enters"))
     date_field = forms.ChoiceField(
-        choices=[(BLANK, "Pick a date"), *TriggerDateField.choices],
+        choices=[(BLANK, _("Pick a date")), *TriggerDateField.choices],
         required=False,
-        label="Counted from",
+        label=_("Counted from"),
     )
-    offset_amount = forms.IntegerField(min_value=0, required=False, label="How long")
-    offset_unit = forms.ChoiceField(choices=UNITS, initial="hours", required=False, label="Unit")
+    offset_amount = forms.IntegerField(min_value=0, required=False, label=_("How long"))
+    offset_unit = forms.ChoiceField(choices=UNITS, initial="hours", required=False, label=_("Unit"))
     offset_direction = forms.ChoiceField(
-        choices=[(BEFORE, "before the date"), (AFTER, "after the date")],
+        choices=[(BEFORE, _("before the date")), (AFTER, _("after the date"))],
         initial=BEFORE,
         required=False,
-        label="Before or after",
+        label=_("Before or after"),
     )
     # Declared with empty querysets: the tenant's own are set per form, in __init__.
     pipeline = forms.ModelChoiceField(
-        queryset=Pipeline.unscoped.none(), required=False, empty_label="Any pipeline"
+        queryset=Pipeline.unscoped.none(), required=False, empty_label=_("Any pipeline")
     )
     lead_type = forms.ChoiceField(
-        choices=[(BLANK, "Any type"), *LeadType.choices], required=False, label="Type of job"
+        choices=[(BLANK, _("Any type")), *LeadType.choices], required=False, label=_("Type of job")
     )
     brand = forms.ModelChoiceField(
-        queryset=Brand.unscoped.none(), required=False, empty_label="Any brand"
+        queryset=Brand.unscoped.none(), required=False, empty_label=_("Any brand")
     )
     source = forms.ModelChoiceField(
         queryset=LeadSource.unscoped.none(),
         required=False,
-        empty_label="Any source",
-        label="Lead source",
+        empty_label=_("Any source"),
+        label=_("Lead source"),
     )
     min_priority = forms.IntegerField(
         required=False,
-        label="Priority at least",
-        help_text="The lead's priority score; empty: any.",
+        label=_("Priority at least"),
+        help_text=_("The lead's priority score; empty: any."),
     )
 
     def __init__(self, *args, trigger: Trigger | None = None, **kwargs):
@@ -80,7 +83,7 @@ class TriggerForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.For
             str(stage.pk): stage for _, stages in choices.stages_by_pipeline for stage in stages
         }
         self.fields["stage"].choices = [
-            (BLANK, "Pick a stage"),
+            (BLANK, _("Pick a stage")),
             *(
                 (pipeline.name, [(str(stage.pk), _stage_label(stage)) for stage in stages])
                 for pipeline, stages in choices.stages_by_pipeline
@@ -133,63 +136,69 @@ class TriggerForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.For
 
 
 def _stage_label(stage) -> str:
-    return f"{stage.name} (archived)" if stage.is_archived else stage.name
+    return _("%(stage)s (archived)") % {"stage": stage.name} if stage.is_archived else stage.name
 
 
 def _template_label(template) -> str:
     channels = ", ".join(MessageChannel(channel).label for channel in template.channels)
-    return f"{template.name} ({channels or 'no wording yet'})"
+    channels = channels or _("no wording yet")
+    return f"{template.name} ({channels})"
 
 
 class TriggerStepForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.Form):
     service_fields = {"delay_minutes": "delay_amount"}
 
     action = forms.ChoiceField(
-        choices=StepAction.choices, widget=forms.RadioSelect, initial=StepAction.SEND, label="Do"
+        choices=StepAction.choices, widget=forms.RadioSelect, initial=StepAction.SEND, label=_("Do")
     )
     delay_amount = forms.IntegerField(
-        min_value=0, required=False, label="After", help_text="Empty or 0: as soon as it fires."
+        min_value=0,
+        required=False,
+        label=_("After"),
+        help_text=_("Empty or 0: as soon as it fires."),
     )
-    delay_unit = forms.ChoiceField(choices=UNITS, initial="days", required=False, label="Unit")
-    template = forms.ChoiceField(required=False, label="Template")
+    delay_unit = forms.ChoiceField(choices=UNITS, initial="days", required=False, label=_("Unit"))
+    template = forms.ChoiceField(required=False, label=_("Template"))
     channels = forms.MultipleChoiceField(
         choices=MessageChannel.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="On",
+        label=_("On"),
     )
     channel_choice = forms.ChoiceField(
         choices=ChannelChoice.choices,
         widget=forms.RadioSelect,
         initial=ChannelChoice.PREFERRED,
         required=False,
-        label="With several channels, send on",
+        label=_("With several channels, send on"),
     )
     follow_up_kind = forms.ChoiceField(
-        choices=[(BLANK, "Pick a kind"), *FollowUpKind.choices], required=False, label="Kind"
+        choices=[(BLANK, _("Pick a kind")), *FollowUpKind.choices], required=False, label=_("Kind")
     )
     follow_up_subject = forms.CharField(
         max_length=200,
         required=False,
-        label="What to follow up on",
-        help_text="The owner sees this in their follow-ups, e.g. “Call about the quote”.",
+        label=_("What to follow up on"),
+        help_text=_("The owner sees this in their follow-ups, e.g. “Call about the quote”."),
     )
     repeat_every_days = forms.IntegerField(
         min_value=1,
         required=False,
-        label="Again every (days)",
-        help_text="Empty: once. Repeats while the lead stays where it is.",
+        label=_("Again every (days)"),
+        help_text=_("Empty: once. Repeats while the lead stays where it is."),
     )
     only_while_in_stage = forms.BooleanField(
         required=False,
         initial=True,
-        label="Only if the lead is still in the stage by then",
+        label=_("Only if the lead is still in the stage by then"),
     )
     sequence = forms.ChoiceField(
         required=False,
-        label="Sequence",
-        help_text="The lead joins when the trigger fires, and the sequence's days count from the "
-        "delay below. A lead already in it is left as it is.",
+        label=_("Sequence"),
+        help_text=_(
+            "The lead joins when the trigger fires, and the sequence's days count from the "
+            "delay below. A lead already in it is left as it is."
+        ),
     )
 
     def __init__(self, *args, trigger: Trigger, step: TriggerStep | None = None, **kwargs):
@@ -200,13 +209,13 @@ class TriggerStepForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms
         templates = selectors_triggers.step_templates(tenant=self.tenant, step=step)
         self.templates = {str(template.pk): template for template in templates}
         self.fields["template"].choices = [
-            (BLANK, "Pick a template"),
+            (BLANK, _("Pick a template")),
             *((key, _template_label(template)) for key, template in self.templates.items()),
         ]
         sequences = selectors_triggers.step_sequences(tenant=self.tenant, step=step)
         self.sequences = {str(sequence.pk): sequence for sequence in sequences}
         self.fields["sequence"].choices = [
-            (BLANK, "Pick a sequence"),
+            (BLANK, _("Pick a sequence")),
             *((key, sequence.name) for key, sequence in self.sequences.items()),
         ]
 

@@ -110,7 +110,12 @@ def enrolment_get(*, tenant: Tenant, enrolment_id: int) -> SequenceEnrolment:
 
 def sequences_to_enrol_in(*, tenant: Tenant) -> list[Sequence]:
     """The sequences someone can be enrolled in: switched on, with at least one step."""
-    return list(
+    return list(enrollable_sequences(tenant=tenant))
+
+
+def enrollable_sequences(*, tenant: Tenant) -> QuerySet[Sequence]:
+    """sequences_to_enrol_in, unread (a page may read it together with its other lists)."""
+    return (
         Sequence.objects.filter(tenant=tenant, is_active=True, steps__isnull=False)
         .distinct()
         .order_by("name", "id")

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from automation.models import (
     ChannelChoice,
@@ -26,9 +28,9 @@ from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
 MINUTES_PER = {"minutes": 1, "hours": 60, "days": 24 * 60}
 # How a channel reads in the middle of a sentence ("by email + SMS").
 CHANNEL_WORDS = {
-    MessageChannel.EMAIL: "email",
-    MessageChannel.SMS: "SMS",
-    MessageChannel.WHATSAPP: "WhatsApp",
+    MessageChannel.EMAIL: gettext_lazy("email"),
+    MessageChannel.SMS: gettext_lazy("SMS"),
+    MessageChannel.WHATSAPP: gettext_lazy("WhatsApp"),
 }
 
 # --- Reads --------------------------------------------------------------------------------------
@@ -175,56 +177,92 @@ def split_minutes(minutes: int) -> tuple[int, str]:
 
 def describe_duration(minutes: int) -> str:
     amount, unit = split_minutes(minutes)
-    return f"{amount} {unit[:-1] if amount == 1 else unit}"
+    if unit == "days":
+        text = ngettext("%(count)s day", "%(count)s days", amount)
+    elif unit == "hours":
+        text = ngettext("%(count)s hour", "%(count)s hours", amount)
+    else:
+        text = ngettext("%(count)s minute", "%(count)s minutes", amount)
+    return text % {"count": amount}
 
 
 def describe_delay(minutes: int) -> str:
-    return "now" if not minutes else f"after {describe_duration(minutes)}"
+    if not minutes:
+        return _("now")
+    return _("after %(duration)s") % {"duration": describe_duration(minutes)}
 
 
-# How each date a time trigger counts from reads after "before"/"after", and at the moment itself.
+# How each date a time trigger counts from reads before it, after it, and at the moment itself:
+# whole phrases, so each language can say "before the appointment" and "after the lead was won"
+# in its own way.
 DATE_PHRASES = {
-    TriggerDateField.APPOINTMENT_AT: ("the appointment", "At the time of the appointment"),
-    TriggerDateField.STAGE_ENTERED_AT: (
-        "the lead entered its stage",
-        "When the lead enters its stage",
+    TriggerDateField.APPOINTMENT_AT: (
+        gettext_lazy("%(duration)s before the appointment"),
+        gettext_lazy("%(duration)s after the appointment"),
+        gettext_lazy("At the time of the appointment"),
     ),
-    TriggerDateField.WON_AT: ("the lead was won", "When the lead is won"),
-    TriggerDateField.CREATED_AT: ("the lead was created", "When the lead is created"),
+    TriggerDateField.STAGE_ENTERED_AT: (
+        gettext_lazy("%(duration)s before the lead entered its stage"),
+        gettext_lazy("%(duration)s after the lead entered its stage"),
+        gettext_lazy("When the lead enters its stage"),
+    ),
+    TriggerDateField.WON_AT: (
+        gettext_lazy("%(duration)s before the lead was won"),
+        gettext_lazy("%(duration)s after the lead was won"),
+        gettext_lazy("When the lead is won"),
+    ),
+    TriggerDateField.CREATED_AT: (
+        gettext_lazy("%(duration)s before the lead was created"),
+        gettext_lazy("%(duration)s after the lead was created"),
+        gettext_lazy("When the lead is created"),
+    ),
 }
+OTHER_DATE = (
+    gettext_lazy("%(duration)s before the date"),
+    gettext_lazy("%(duration)s after the date"),
+    gettext_lazy("On the date"),
+)
 
 
 def describe_event(trigger: Trigger) -> str:
     """What starts the trigger, as the first words of its summary."""
     if trigger.event == TriggerOn.STAGE_ENTERED:
         stage = trigger.stage
-        return f"When a lead enters {stage.name} ({stage.pipeline.name})"
+        return _("When a lead enters %(stage)s (%(pipeline)s)") % {
+            "stage": stage.name,
+            "pipeline": stage.pipeline.name,
+        }
     if trigger.event == TriggerOn.LEAD_CREATED:
-        return "When a new lead arrives"
+        return _("When a new lead arrives")
     if trigger.event == TriggerOn.LEAD_LOST:
-        return "When a lead is lost"
+        return _("When a lead is lost")
     if trigger.event == TriggerOn.NO_RESPONSE:
-        return f"After {describe_duration(trigger.offset_minutes)} without a reply"
-    noun, moment = DATE_PHRASES.get(trigger.date_field, ("the date", "On the date"))
+        return _("After %(duration)s without a reply") % {
+            "duration": describe_duration(trigger.offset_minutes)
+        }
+    before, after, moment = DATE_PHRASES.get(trigger.date_field, OTHER_DATE)
     if not trigger.offset_minutes:
-        return moment
-    side = "before" if trigger.offset_minutes < 0 else "after"
-    return f"{describe_duration(trigger.offset_minutes)} {side} {noun}".capitalize()
+        return str(moment)
+    text = before if trigger.offset_minutes < 0 else after
+    return (text % {"duration": describe_duration(trigger.offset_minutes)}).capitalize()
 
 
 def describe_channels(step: TriggerStep) -> str:
     labels = [CHANNEL_WORDS.get(channel, channel) for channel in step.channels]
     if len(labels) > 1 and step.channel_choice == ChannelChoice.PREFERRED:
-        return f"{', '.join(labels[:-1])} or {labels[-1]} (whichever they prefer)"
-    return " + ".join(labels)
+        return _("%(channels)s or %(last)s (whichever they prefer)") % {
+            "channels": ", ".join(str(label) for label in labels[:-1]),
+            "last": labels[-1],
+        }
+    return " + ".join(str(label) for label in labels)
 
 
 FOLLOW_UP_PHRASES = {
-    FollowUpKind.CALL: "Call follow-up",
-    FollowUpKind.EMAIL: "Email follow-up",
-    FollowUpKind.MESSAGE: "SMS/WhatsApp follow-up",
-    FollowUpKind.MEETING: "Meeting follow-up",
-    FollowUpKind.ESCALATION: "Escalation to a manager",
+    FollowUpKind.CALL: gettext_lazy("Call follow-up"),
+    FollowUpKind.EMAIL: gettext_lazy("Email follow-up"),
+    FollowUpKind.MESSAGE: gettext_lazy("SMS/WhatsApp follow-up"),
+    FollowUpKind.MEETING: gettext_lazy("Meeting follow-up"),
+    FollowUpKind.ESCALATION: gettext_lazy("Escalation to a manager"),
 }
 
 
@@ -233,34 +271,45 @@ def step_summary(step: TriggerStep) -> str:
     7 days, then every 7 days", "Enrol in Payment reminders now"."""
     when = describe_delay(step.delay_minutes)
     if step.action == StepAction.ENROL:
-        return f"Enrol in {step.sequence.name if step.sequence else 'a sequence'} {when}"
+        sequence = step.sequence.name if step.sequence else _("a sequence")
+        return _("Enrol in %(sequence)s %(when)s") % {"sequence": sequence, "when": when}
     if step.action == StepAction.FOLLOW_UP:
-        text = f"{FOLLOW_UP_PHRASES.get(step.follow_up_kind, 'Follow-up')} {when}"
+        phrase = FOLLOW_UP_PHRASES.get(step.follow_up_kind) or _("Follow-up")
+        text = f"{phrase} {when}"
         if step.repeat_every_days:
-            text += f", then every {describe_duration(step.repeat_every_days * 24 * 60)}"
+            text += _(", then every %(duration)s") % {
+                "duration": describe_duration(step.repeat_every_days * 24 * 60)
+            }
         return text
-    template = step.template.name if step.template else "A message"
-    return f"{template} by {describe_channels(step)} {when}"
+    template = step.template.name if step.template else _("A message")
+    return _("%(template)s by %(channels)s %(when)s") % {
+        "template": template,
+        "channels": describe_channels(step),
+        "when": when,
+    }
 
 
 def trigger_summary(trigger: Trigger) -> str:
     """The whole trigger in a line: "When a lead enters Quote sent (Residential roofing) · Quote
     sent by email + SMS now → Quote follow-up by email after 3 days → Call follow-up after 7 days"."""
     steps = [step_summary(step) for step in trigger.steps.all()]
-    return f"{describe_event(trigger)} · {' → '.join(steps) if steps else 'no steps yet'}"
+    route = " → ".join(steps) if steps else _("no steps yet")
+    return f"{describe_event(trigger)} · {route}"
 
 
 def trigger_conditions(trigger: Trigger) -> str:
     """Which leads it applies to: "Every lead", or "Residential roofing · Commercial · ..."."""
     parts = []
     if trigger.pipeline_id:
-        parts.append(f"in {trigger.pipeline.name}")
+        parts.append(_("in %(pipeline)s") % {"pipeline": trigger.pipeline.name})
     if trigger.lead_type:
         parts.append(trigger.get_lead_type_display().lower())
     if trigger.brand_id:
-        parts.append(f"brand {trigger.brand.name}")
+        parts.append(_("brand %(brand)s") % {"brand": trigger.brand.name})
     if trigger.source_id:
-        parts.append(f"from {trigger.source.name}")
+        parts.append(_("from %(source)s") % {"source": trigger.source.name})
     if trigger.min_priority is not None:
-        parts.append(f"priority {trigger.min_priority} or more")
-    return f"Only leads {', '.join(parts)}" if parts else "Every lead"
+        parts.append(_("priority %(priority)s or more") % {"priority": trigger.min_priority})
+    if not parts:
+        return _("Every lead")
+    return _("Only leads %(conditions)s") % {"conditions": ", ".join(parts)}

@@ -8,6 +8,7 @@ Trigger and TriggerStep are in the audit trail through their database triggers.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from automation.models import (
     ChannelChoice,
@@ -39,7 +40,12 @@ LONGEST_REPEAT_DAYS = 366
 
 def _channel_names(channels) -> str:
     labels = [CHANNEL_WORDS.get(channel, channel) for channel in channels]
-    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+    if len(labels) == 1:
+        return str(labels[0])
+    return _("%(channels)s and %(last)s") % {
+        "channels": ", ".join(str(label) for label in labels[:-1]),
+        "last": labels[-1],
+    }
 
 
 def _belongs(row, tenant: Tenant) -> bool:
@@ -52,44 +58,47 @@ def _belongs(row, tenant: Tenant) -> bool:
 def _check_trigger(trigger: Trigger, tenant: Tenant) -> None:
     errors: dict[str, str] = {}
     if not trigger.name:
-        errors["name"] = "Name the trigger."
+        errors["name"] = _("Name the trigger.")
     elif (
         Trigger.objects.filter(tenant=tenant, name__iexact=trigger.name)
         .exclude(pk=trigger.pk)
         .exists()
     ):
-        errors["name"] = f"There is already a trigger called “{trigger.name}”."
+        errors["name"] = _("There is already a trigger called “%(name)s”.") % {"name": trigger.name}
     if trigger.event not in TriggerOn.values:
-        errors["event"] = "Pick what starts the trigger."
+        errors["event"] = _("Pick what starts the trigger.")
     if trigger.event == TriggerOn.STAGE_ENTERED:
         if trigger.stage is None:
-            errors["stage"] = "Pick the stage a lead enters."
+            errors["stage"] = _("Pick the stage a lead enters.")
         elif not _belongs(trigger.stage, tenant):
-            errors["stage"] = "Pick one of this team's stages."
+            errors["stage"] = _("Pick one of this team's stages.")
         elif (
             trigger.pipeline is not None
             and _belongs(trigger.pipeline, tenant)
             and trigger.stage.pipeline_id != trigger.pipeline_id
         ):
-            errors["pipeline"] = (
-                f"“{trigger.stage.name}” is a stage of another pipeline: pick its own pipeline "
-                "or any pipeline."
-            )
+            errors["pipeline"] = _(
+                "“%(name)s” is a stage of another pipeline: pick its own pipeline or any pipeline."
+            ) % {"name": trigger.stage.name}
     if (
         trigger.event == TriggerOn.DATE_REACHED
         and trigger.date_field not in TriggerDateField.values
     ):
-        errors["date_field"] = "Pick the date on the lead to count from."
+        errors["date_field"] = _("Pick the date on the lead to count from.")
     if trigger.event == TriggerOn.NO_RESPONSE and trigger.offset_minutes <= 0:
-        errors["offset_minutes"] = "Say how long without a reply: more than zero."
+        errors["offset_minutes"] = _("Say how long without a reply: more than zero.")
     if abs(trigger.offset_minutes) > LONGEST_WAIT_MINUTES:
-        errors["offset_minutes"] = "Keep it within three years of the date."
-    conditions = {"pipeline": "pipelines", "brand": "brands", "source": "lead sources"}
-    for field, plural in conditions.items():
+        errors["offset_minutes"] = _("Keep it within three years of the date.")
+    conditions = {
+        "pipeline": _("Pick one of this team's pipelines."),
+        "brand": _("Pick one of this team's brands."),
+        "source": _("Pick one of this team's lead sources."),
+    }
+    for field, message in conditions.items():
         if not _belongs(getattr(trigger, field), tenant):
-            errors.setdefault(field, f"Pick one of this team's {plural}.")
+            errors.setdefault(field, message)
     if trigger.lead_type and trigger.lead_type not in LeadType.values:
-        errors["lead_type"] = "Pick a type of job."
+        errors["lead_type"] = _("Pick a type of job.")
     if errors:
         raise ValidationError(errors)
 
@@ -161,44 +170,59 @@ def template_channels(*, tenant: Tenant, template: MessageTemplate) -> set[str]:
 def _check_send(step: TriggerStep, tenant: Tenant) -> dict[str, str]:
     errors: dict[str, str] = {}
     if step.template is None:
-        errors["template"] = "Pick the template to send."
+        errors["template"] = _("Pick the template to send.")
     elif not _belongs(step.template, tenant):
-        errors["template"] = "Pick one of this team's templates."
+        errors["template"] = _("Pick one of this team's templates.")
     elif step.template.is_archived:
-        errors["template"] = f"“{step.template.name}” is archived: pick a template in use."
+        errors["template"] = _("“%(name)s” is archived: pick a template in use.") % {
+            "name": step.template.name
+        }
     if not step.channels:
-        errors["channels"] = "Tick at least one channel."
+        errors["channels"] = _("Tick at least one channel.")
     elif any(channel not in MessageChannel.values for channel in step.channels):
-        errors["channels"] = "Tick email, SMS or WhatsApp."
+        errors["channels"] = _("Tick email, SMS or WhatsApp.")
     if step.repeat_every_days:
-        errors["repeat_every_days"] = "Only follow-ups repeat: a message goes once."
+        errors["repeat_every_days"] = _("Only follow-ups repeat: a message goes once.")
     if errors:
         return errors
     has = template_channels(tenant=tenant, template=step.template)
     missing = [channel for channel in step.channels if channel not in has]
     if missing:
-        errors["channels"] = (
-            f"“{step.template.name}” has no {_channel_names(missing)} version yet: write it on "
-            f"the template's page, or untick {'that channel' if len(missing) == 1 else 'them'}."
-        )
+        if len(missing) == 1:
+            text = _(
+                "“%(name)s” has no %(channels)s version yet: write it on the template's page, or "
+                "untick that channel."
+            )
+        else:
+            text = _(
+                "“%(name)s” has no %(channels)s version yet: write it on the template's page, or "
+                "untick them."
+            )
+        errors["channels"] = text % {
+            "name": step.template.name,
+            "channels": _channel_names(missing),
+        }
     return errors
 
 
 def _check_follow_up(step: TriggerStep) -> dict[str, str]:
     errors: dict[str, str] = {}
     if step.follow_up_kind not in FollowUpKind.values:
-        errors["follow_up_kind"] = "Pick the kind of follow-up."
+        errors["follow_up_kind"] = _("Pick the kind of follow-up.")
     if not step.follow_up_subject:
-        errors["follow_up_subject"] = "Say what the owner should follow up on."
+        errors["follow_up_subject"] = _("Say what the owner should follow up on.")
     return errors
 
 
 def _check_enrol(step: TriggerStep, tenant: Tenant) -> dict[str, str]:
     sequence = step.sequence
     if sequence is None or sequence.tenant_id != tenant.pk:
-        return {"sequence": "Pick the sequence to enrol the lead in."}
+        return {"sequence": _("Pick the sequence to enrol the lead in.")}
     if not sequence.is_active:
-        return {"sequence": f"“{sequence.name}” is switched off: switch it on first."}
+        return {
+            "sequence": _("“%(name)s” is switched off: switch it on first.")
+            % {"name": sequence.name}
+        }
     return {}
 
 
@@ -227,7 +251,7 @@ def trigger_step_save(
     on. Settings the action does not use are cleared.
     """
     if not _belongs(trigger, tenant):
-        raise ValidationError("Unknown trigger.")
+        raise ValidationError(_("Unknown trigger."))
     steps = _lock_steps(tenant, trigger.pk)
     if step is None:
         step = TriggerStep(
@@ -236,7 +260,7 @@ def trigger_step_save(
     else:
         step = next((row for row in steps if row.pk == step.pk), None)
         if step is None:
-            raise ValidationError("That step belongs to another trigger.")
+            raise ValidationError(_("That step belongs to another trigger."))
     step.action, step.delay_minutes = action, delay_minutes
     step.only_while_in_stage = only_while_in_stage
     step.sequence = sequence if action == StepAction.ENROL else None
@@ -257,13 +281,13 @@ def trigger_step_save(
         step.repeat_every_days = None
         errors = _check_enrol(step, tenant)
     else:
-        errors = {"action": "Send a message, create a follow-up or enrol in a sequence."}
+        errors = {"action": _("Send a message, create a follow-up or enrol in a sequence.")}
     if delay_minutes < 0:
-        errors["delay_minutes"] = "A step cannot happen before its trigger fires."
+        errors["delay_minutes"] = _("A step cannot happen before its trigger fires.")
     elif delay_minutes > LONGEST_WAIT_MINUTES:
-        errors["delay_minutes"] = "Keep it within three years of the trigger."
+        errors["delay_minutes"] = _("Keep it within three years of the trigger.")
     if (repeat_every_days or 0) > LONGEST_REPEAT_DAYS:
-        errors["repeat_every_days"] = "Repeat at least once a year."
+        errors["repeat_every_days"] = _("Repeat at least once a year.")
     if errors:
         raise ValidationError(errors)
     step.full_clean(exclude=["tenant", "trigger"])
@@ -303,7 +327,7 @@ def trigger_step_move(
 ) -> None:
     """Swap the step with the one above or below it."""
     if direction not in (UP, DOWN):
-        raise ValidationError("Move up or down.")
+        raise ValidationError(_("Move up or down."))
     steps = _lock_steps(tenant, step.trigger_id)
     index = next(i for i, row in enumerate(steps) if row.pk == step.pk)
     neighbour = index - 1 if direction == UP else index + 1

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from automation.models import EnrolmentStatus, Sequence, SequenceEnrolment, SequenceStep, StepKind
 from automation.services.configuration_triggers import template_channels
@@ -100,15 +101,18 @@ def sequence_delete(*, tenant: Tenant, actor: User | None, sequence: Sequence) -
     off instead)."""
     if SequenceEnrolment.objects.filter(tenant=tenant, sequence=sequence).exists():
         raise ValidationError(
-            "People have been enrolled in this sequence: switch it off instead, so their "
-            "history stays."
+            _(
+                "People have been enrolled in this sequence: switch it off instead, so their "
+                "history stays."
+            )
         )
     used_by = list(
         sequence.trigger_steps.filter(tenant=tenant).values_list("trigger__name", flat=True)
     )
     if used_by:
         raise ValidationError(
-            f"The trigger “{used_by[0]}” enrols leads in this sequence: remove that step first."
+            _("The trigger “%(name)s” enrols leads in this sequence: remove that step first.")
+            % {"name": used_by[0]}
         )
     Sequence.objects.filter(tenant=tenant, pk=sequence.pk).delete()
 
@@ -138,34 +142,36 @@ def _renumber(steps: list[SequenceStep]) -> None:
 def _check_step(step: SequenceStep, tenant: Tenant) -> None:
     errors: dict[str, str] = {}
     if step.day_offset < 0 or step.day_offset > LONGEST_DAY_OFFSET:
-        errors["day_offset"] = f"Pick a day from 0 to {LONGEST_DAY_OFFSET}."
+        errors["day_offset"] = _("Pick a day from 0 to %(last)s.") % {"last": LONGEST_DAY_OFFSET}
     if step.kind == StepKind.MESSAGE:
         template = step.template
         if template is None:
-            errors["template"] = "Pick the template to send."
+            errors["template"] = _("Pick the template to send.")
         elif template.tenant_id != tenant.pk:
-            errors["template"] = "Pick one of this team's templates."
+            errors["template"] = _("Pick one of this team's templates.")
         elif template.is_archived:
-            errors["template"] = f"“{template.name}” is archived: pick a template in use."
+            errors["template"] = _("“%(name)s” is archived: pick a template in use.") % {
+                "name": template.name
+            }
         if not step.channels:
-            errors["channels"] = "Tick at least one channel."
+            errors["channels"] = _("Tick at least one channel.")
         elif any(channel not in MessageChannel.values for channel in step.channels):
-            errors["channels"] = "Tick email, SMS or WhatsApp."
+            errors["channels"] = _("Tick email, SMS or WhatsApp.")
         elif "template" not in errors:
             written = template_channels(tenant=tenant, template=template)
             missing = [MessageChannel(c).label for c in step.channels if c not in written]
             if missing:
-                errors["channels"] = (
-                    f"“{template.name}” has no {' or '.join(missing)} wording yet: write it on "
-                    "the template's page, or untick it."
-                )
+                errors["channels"] = _(
+                    "“%(name)s” has no %(channels)s wording yet: write it on the template's page, "
+                    "or untick it."
+                ) % {"name": template.name, "channels": " or ".join(missing)}
     elif step.kind in (StepKind.TASK, StepKind.ESCALATE):
         if not step.subject:
-            errors["subject"] = "Say what should be done, e.g. “Welcome call”."
+            errors["subject"] = _("Say what should be done, e.g. “Welcome call”.")
         if step.follow_up_type is not None and step.follow_up_type.tenant_id != tenant.pk:
-            errors["follow_up_type"] = "Pick one of this team's follow-up types."
+            errors["follow_up_type"] = _("Pick one of this team's follow-up types.")
     else:
-        errors["kind"] = "Send a message, create a follow-up or escalate."
+        errors["kind"] = _("Send a message, create a follow-up or escalate.")
     if errors:
         raise ValidationError(errors)
 
@@ -188,7 +194,7 @@ def sequence_step_save(
     ticked (each of them); a task step makes a follow-up for the enrolment's owner; an escalation
     one for a manager. Settings the kind does not use are cleared."""
     if sequence.tenant_id != tenant.pk:
-        raise ValidationError("Unknown sequence.")
+        raise ValidationError(_("Unknown sequence."))
     steps = _lock_steps(tenant, sequence.pk)
     if step is None:
         step = SequenceStep(
@@ -198,7 +204,7 @@ def sequence_step_save(
     else:
         step = next((row for row in steps if row.pk == step.pk), None)
         if step is None:
-            raise ValidationError("That step belongs to another sequence.")
+            raise ValidationError(_("That step belongs to another sequence."))
     step.day_offset, step.kind = day_offset, kind
     if kind == StepKind.MESSAGE:
         step.template, step.channels = template, list(dict.fromkeys(channels))
@@ -292,15 +298,18 @@ def sequence_enrol(
             .first()
         )
         if lead is None:
-            raise ValidationError("Unknown lead.")
+            raise ValidationError(_("Unknown lead."))
         if lead.status == LeadStatus.LOST:
-            raise ValidationError(f"{lead.reference} is lost: reopen it before enrolling it.")
+            raise ValidationError(
+                _("%(reference)s is lost: reopen it before enrolling it.")
+                % {"reference": lead.reference}
+            )
         contact = contact or lead.contact
         if lead.contact_id != contact.pk:
-            raise ValidationError("The lead belongs to another contact.")
+            raise ValidationError(_("The lead belongs to another contact."))
         owner = owner or lead.owner
     if contact is None or contact.tenant_id != tenant.pk:
-        raise ValidationError("Pick a contact of this team.")
+        raise ValidationError(_("Pick a contact of this team."))
     # Read afresh and held: an admin switching it off waits for this enrolment, then stops it.
     sequence = (
         Sequence.objects.select_for_update(no_key=True)
@@ -308,14 +317,14 @@ def sequence_enrol(
         .first()
     )
     if sequence is None:
-        raise ValidationError("Unknown sequence.")
+        raise ValidationError(_("Unknown sequence."))
     if not sequence.is_active:
-        raise ValidationError(f"“{sequence.name}” is switched off.")
+        raise ValidationError(_("“%(name)s” is switched off.") % {"name": sequence.name})
     if owner is not None and (owner.tenant_id != tenant.pk or not owner.is_active):
         owner = None
     steps = _ordered_steps(tenant, sequence.pk)
     if not steps:
-        raise ValidationError(f"“{sequence.name}” has no steps yet.")
+        raise ValidationError(_("“%(name)s” has no steps yet.") % {"name": sequence.name})
     who = lead.reference if lead else contact.display_name
     enrolment = SequenceEnrolment(
         tenant=tenant,
@@ -331,7 +340,9 @@ def sequence_enrol(
         with transaction.atomic():
             enrolment.save()
     except IntegrityError:
-        raise ValidationError(f"{who} is already in “{sequence.name}”.") from None
+        raise ValidationError(
+            _("%(who)s is already in “%(name)s”.") % {"who": who, "name": sequence.name}
+        ) from None
     _record(enrolment, "sequence.enrolled", f"Enrolled in the sequence “{sequence.name}”", actor)
     return enrolment
 
@@ -528,12 +539,12 @@ def _run_step(
     if step.kind == StepKind.TASK:
         owner = _owner_for(enrolment)
         if owner is None:
-            raise ValidationError("Nobody in the team can take the follow-up.")
+            raise ValidationError(_("Nobody in the team can take the follow-up."))
         _follow_up(enrolment, step, number, owner, Priority.MEDIUM, now)
         return
     manager = step_manager(tenant=enrolment.tenant) or _owner_for(enrolment)
     if manager is None:
-        raise ValidationError("Nobody in the team can take the escalation.")
+        raise ValidationError(_("Nobody in the team can take the escalation."))
     follow_up = _follow_up(enrolment, step, number, manager, Priority.HIGH, now)
     notification_create(
         tenant=enrolment.tenant,

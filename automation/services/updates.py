@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from crm.kit.claims import lock_due_rows
 from crm.models import Contact, Notification, NotificationLevel, Role, Tenant, TimelineEvent, User
@@ -174,7 +175,7 @@ def update_template_get(*, tenant: Tenant) -> MessageTemplate | None:
 
 
 def _missing_template_problem() -> str:
-    return (
+    return _(
         "There is no status-update template: add one with the key “biweekly-update” in "
         "Settings → Templates (or choose one in the delivery settings)."
     )
@@ -222,7 +223,7 @@ def customer_update_send(
     lead = _locked_lead(tenant, lead)
     if not is_active_job(lead):
         raise ValidationError(
-            "Status updates go to active jobs only (a production or after-care stage)."
+            _("Status updates go to active jobs only (a production or after-care stage).")
         )
     template = update_template_get(tenant=tenant)
     if template is None:
@@ -230,13 +231,16 @@ def customer_update_send(
     today = timezone.localdate(now, tenant.zone)
     last = lead.last_update_sent_at
     if last is not None and timezone.localdate(last, tenant.zone) == today:
-        raise ValidationError("This customer already got a status update today.")
+        raise ValidationError(_("This customer already got a status update today."))
     # Keyed by the day it was due (or today, when sent early by hand): one update per due date.
     due = lead.next_update_due_at
     day = timezone.localdate(due, tenant.zone) if due is not None and due <= now else today
     key = f"update:{lead.pk}:{day.isoformat()}"
     if OutboundMessage.objects.filter(tenant=tenant, idempotency_key=key).exists():
-        raise ValidationError(f"The status update due on {day:%b %-d} was already scheduled.")
+        raise ValidationError(
+            _("The status update due on %(day)s was already scheduled.")
+            % {"day": dateformat.format(day, "M j")}
+        )
     content = customer_update_content(tenant=tenant, lead=lead, since=lead.last_update_sent_at)
     channel = update_channel(tenant=tenant, contact=lead.contact, template=template)
     message = outbox.message_schedule(

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from automation.forms.sequences import (
@@ -65,9 +66,12 @@ def _sequence_page(request, sequence: Sequence | None):
             form.add_service_error(error)
         else:
             if sequence is None:
-                messages.success(request, f"Sequence {saved.name} created: now add its steps.")
+                messages.success(
+                    request,
+                    _("Sequence %(name)s created: now add its steps.") % {"name": saved.name},
+                )
             else:
-                messages.success(request, f"Sequence {saved.name} saved.")
+                messages.success(request, _("Sequence %(name)s saved.") % {"name": saved.name})
             return redirect("followups-settings:sequence-edit", sequence_pk=saved.pk)
     context = {"form": form, "sequence": sequence, "section": "sequences"}
     if sequence is not None:
@@ -98,7 +102,7 @@ def sequence_delete(request, sequence_pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("followups-settings:sequence-edit", sequence_pk=sequence.pk)
-    messages.success(request, f"Sequence {sequence.name} deleted.")
+    messages.success(request, _("Sequence %(name)s deleted.") % {"name": sequence.name})
     return redirect("followups-settings:sequences")
 
 
@@ -128,7 +132,10 @@ def _step_page(request, sequence: Sequence, step: SequenceStep | None):
         except ValidationError as error:
             form.add_service_error(error)
         else:
-            messages.success(request, f"Step {'saved' if step else 'added'}.")
+            messages.success(
+                request,
+                _("Step saved.") if step else _("Step added."),
+            )
             return redirect("followups-settings:sequence-edit", sequence_pk=sequence.pk)
     return render(
         request,
@@ -156,7 +163,7 @@ def step_edit(request, sequence_step_pk: int):
 def step_delete(request, sequence_step_pk: int):
     step = selectors.sequence_step_get(tenant=request.tenant, step_id=sequence_step_pk)
     services.sequence_step_delete(tenant=request.tenant, actor=request.user, step=step)
-    messages.success(request, "Step deleted.")
+    messages.success(request, _("Step deleted."))
     return redirect("followups-settings:sequence-edit", sequence_pk=step.sequence_id)
 
 
@@ -194,7 +201,11 @@ def enrolment_stop(request, enrolment_pk: int):
     services.enrolment_stop(
         tenant=request.tenant, actor=request.user, enrolment=enrolment, reason=reason
     )
-    messages.success(request, f"{enrolment.contact.display_name} left {enrolment.sequence.name}.")
+    messages.success(
+        request,
+        _("%(display_name)s left %(name)s.")
+        % {"display_name": enrolment.contact.display_name, "name": enrolment.sequence.name},
+    )
     return redirect(
         safe_next(request, request.POST.get("next", ""))
         or reverse("followups-settings:enrolments", kwargs={"sequence_pk": enrolment.sequence_id})
@@ -255,7 +266,7 @@ def _enrol(request, *, lead: Lead | None = None, contact: Contact | None = None)
         except ValidationError as error:
             form.add_error("sequence", error)
         else:
-            done = f"Enrolled in {enrolment.sequence.name}."
+            done = _("Enrolled in %(name)s.") % {"name": enrolment.sequence.name}
     return panel_form_response(
         request,
         form=form,
@@ -297,7 +308,7 @@ def enrolment_stop_from_page(request, enrolment_pk: int):
     services.enrolment_stop(tenant=request.tenant, actor=request.user, enrolment=enrolment)
     on_lead = request.POST.get("on") == "lead" and enrolment.lead is not None
     lead, contact = (enrolment.lead, None) if on_lead else (None, enrolment.contact)
-    done = f"Stopped {enrolment.sequence.name}."
+    done = _("Stopped %(name)s.") % {"name": enrolment.sequence.name}
     if request.htmx:
         return _render_panel(request, lead=lead, contact=contact, done=done)
     messages.success(request, done)
@@ -326,9 +337,17 @@ def sequences_enrol_bulk(request):
         owner=request.membership,
     )
     sequence = form.cleaned_data["sequence"]
-    left_out = f"; {len(result.skipped)} left out: {' '.join(result.skipped[:3])}"
-    messages.success(
-        request,
-        f"{result.enrolled} enrolled in {sequence.name}" + (left_out if result.skipped else "."),
-    )
+    if result.skipped:
+        done = _("%(count)s enrolled in %(name)s; %(skipped)s left out: %(which)s") % {
+            "count": result.enrolled,
+            "name": sequence.name,
+            "skipped": len(result.skipped),
+            "which": " ".join(result.skipped[:3]),
+        }
+    else:
+        done = _("%(count)s enrolled in %(name)s.") % {
+            "count": result.enrolled,
+            "name": sequence.name,
+        }
+    messages.success(request, done)
     return redirect(back)

@@ -5,6 +5,7 @@ automation.services.configuration_triggers; the engine that acts on them is auto
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from automation.forms.triggers import TriggerForm, TriggerStepForm
@@ -55,9 +56,12 @@ def _trigger_page(request, trigger: Trigger | None):
             form.add_service_error(error)
         else:
             if trigger is None:
-                messages.success(request, f"Trigger {saved.name} created: now add its steps.")
+                messages.success(
+                    request,
+                    _("Trigger %(name)s created: now add its steps.") % {"name": saved.name},
+                )
                 return redirect("comms-settings:trigger-edit", trigger_pk=saved.pk)
-            messages.success(request, f"Trigger {saved.name} saved.")
+            messages.success(request, _("Trigger %(name)s saved.") % {"name": saved.name})
             return redirect("comms-settings:triggers")
     return render(
         request,
@@ -96,7 +100,11 @@ def trigger_toggle(request, trigger_pk: int):
     trigger.is_active = active
     if request.htmx:
         return render(request, f"{LIST}#trigger-card", {"trigger": trigger})
-    messages.success(request, f"Trigger {trigger.name} switched {'on' if active else 'off'}.")
+    messages.success(
+        request,
+        (_("Trigger %(name)s switched on.") if active else _("Trigger %(name)s switched off."))
+        % {"name": trigger.name},
+    )
     return redirect("comms-settings:triggers")
 
 
@@ -105,7 +113,7 @@ def trigger_toggle(request, trigger_pk: int):
 def trigger_delete(request, trigger_pk: int):
     trigger = selectors_triggers.trigger_get(tenant=request.tenant, trigger_id=trigger_pk)
     configuration.trigger_delete(tenant=request.tenant, actor=request.user, trigger=trigger)
-    messages.success(request, f"Trigger {trigger.name} deleted.")
+    messages.success(request, _("Trigger %(name)s deleted.") % {"name": trigger.name})
     return redirect("comms-settings:triggers")
 
 
@@ -134,7 +142,10 @@ def _step_page(request, trigger: Trigger, step: TriggerStep | None):
         except ValidationError as error:
             form.add_service_error(error)
         else:
-            messages.success(request, f"Step {'saved' if step else 'added'}.")
+            messages.success(
+                request,
+                _("Step saved.") if step else _("Step added."),
+            )
             return redirect("comms-settings:trigger-edit", trigger_pk=trigger.pk)
     steps = list(trigger.steps.all())
     number = next((i for i, row in enumerate(steps, 1) if step and row.pk == step.pk), None)
@@ -170,7 +181,7 @@ def step_edit(request, step_pk: int):
 def step_delete(request, step_pk: int):
     step = selectors_triggers.trigger_step_get(tenant=request.tenant, step_id=step_pk)
     configuration.trigger_step_delete(tenant=request.tenant, actor=request.user, step=step)
-    messages.success(request, "Step deleted.")
+    messages.success(request, _("Step deleted."))
     return redirect("comms-settings:trigger-edit", trigger_pk=step.trigger_id)
 
 

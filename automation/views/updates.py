@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from automation.selectors import updates as selectors
@@ -20,7 +22,7 @@ from leads.selectors.lists import lead_get
 from messaging.models import MessageStatus
 
 PANEL = "comms/updates/_lead_panel.html"
-TABS = {"overdue": "Overdue", "soon": "Due within 7 days"}
+TABS = {"overdue": gettext_lazy("Overdue"), "soon": gettext_lazy("Due within 7 days")}
 
 
 @tenant_member_required
@@ -52,12 +54,19 @@ def lead_send_update(request, lead_pk: int):
     else:
         if message.status == MessageStatus.SUPPRESSED:
             reason = message.decisions[-1]["reason"] if message.decisions else ""
-            messages.warning(request, f"Status update for {lead.reference} not sent. {reason}")
+            messages.warning(
+                request,
+                _("Status update for %(reference)s not sent. %(reason)s")
+                % {"reference": lead.reference, "reason": reason},
+            )
         else:
             messages.success(
                 request,
-                f"Status update for {lead.reference} is on its way "
-                f"({message.get_channel_display()}).",
+                _("Status update for %(reference)s is on its way (%(get_channel_display)s).")
+                % {
+                    "reference": lead.reference,
+                    "get_channel_display": message.get_channel_display(),
+                },
             )
     fallback = reverse("leads:detail", kwargs={"lead_pk": lead.pk}) + "#customer-messages"
     return redirect(safe_next(request, request.POST.get("next", "")) or fallback)

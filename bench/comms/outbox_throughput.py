@@ -190,10 +190,17 @@ class Worker:
 
 
 def start_worker(
-    number: int, concurrency: int, logs: Path, *, name: str = "outbox", queue: str | None = QUEUE
+    number: int,
+    concurrency: int,
+    logs: Path,
+    *,
+    name: str = "outbox",
+    queue: str | None = QUEUE,
+    include: str | None = None,
 ) -> Worker:
     """A worker process of its own session (so a signal reaches its pool), reading `queue`
-    (None: the default queues), logging to `logs`. The other benches start theirs with it."""
+    (None: the default queues), importing the module `include` too (a bench's own tasks),
+    logging to `logs`. The other benches start theirs with it."""
     node = f"bench-{name}-{number}@{socket.gethostname()}"
     log = logs / f"worker-{number}.log"
     command = [
@@ -203,6 +210,8 @@ def start_worker(
     ]  # fmt: skip
     if queue:
         command += ["-Q", queue]
+    if include:
+        command += ["--include", include]
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603  (our interpreter, fixed arguments)
             command,

@@ -312,7 +312,7 @@ FROM act_ticket t JOIN summary s ON s.ticket_id = t.ticket_id ORDER BY t.ticket_
 MESSAGES_SQL = """
 INSERT INTO tickets_ticketmessage (tenant_id, ticket_id, direction, channel, author_id,
     sent_at, from_address, to_address, subject, body_text, reply_text, body_html, message_id,
-    in_reply_to, is_auto_reply, media, created_at)
+    in_reply_to, is_auto_reply, is_delivery_report, enclosed, media, created_at)
 SELECT %(tenant)s, m.ticket_id, m.direction, m.channel, m.author_id, m.sent_at,
        CASE WHEN m.direction = 'in' THEN 'customer' ELSE 'sales' END
        || CASE WHEN m.channel = 'email' THEN '@bench.test' ELSE '' END,
@@ -323,7 +323,7 @@ SELECT %(tenant)s, m.ticket_id, m.direction, m.channel, m.author_id, m.sent_at,
        CASE WHEN m.channel = 'email'
             THEN '<' || m.ticket_id || '.' || m.exchange || '.' || m.direction || '@bench.test>'
             ELSE '' END,
-       '', false, '[]'::jsonb, m.sent_at
+       '', false, false, '[]'::jsonb, '[]'::jsonb, m.sent_at
 FROM (
     SELECT e.ticket_id, e.exchange, e.channel, e.title, 'in' AS direction, NULL::bigint AS author_id,
            e.asked_at AS sent_at,

@@ -2,6 +2,13 @@
 the app role with row-level security.
 
     python bench/dashboards/time_dashboard.py --tenant bench-big --runs 10
+    python bench/dashboards/time_dashboard.py --tenant bench-big --runs 20 --pages
+
+`--pages` times only the page as it runs in production, for every period (week, month, quarter,
+12 months, a custom 45 days), a pipeline, a brand and a rep's own, on the first tab and the team
+tab: the first request after the cache is cleared (the first of the day: the team's figures and
+those of the moment come from the rollups beat keeps, brought up to date just before), then the
+p50 and p95 of --runs more.
 
 Uses the tenant made by bench/leads/generate.py (and bench/dashboards/generate_activity.py). It
 first brings the stage-flow rollup up to yesterday as the hourly beat task does (all history on
@@ -38,6 +45,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--explain", type=int, default=4, help="plans of the N slowest queries")
     parser.add_argument("--only", default="", help="run only the cases whose name contains this")
     parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
+    parser.add_argument(
+        "--pages",
+        action="store_true",
+        help="time only the page, as in production, for every period, filter and person: the "
+        "first request with an empty cache (the first of the day), then p50 and p95 of --runs",
+    )
     return parser.parse_args()
 
 
@@ -242,6 +255,103 @@ def explain(tenant, sql: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def keep_rollups(tenant) -> str:
+    """What beat does every minute: the period and team rollups' sweeps (all history on their
+    first run) and the count of the figures of the moment. Returns how long each took."""
+    from django.db import transaction
+
+    from crm.tenancy import tenant_context
+    from dashboards.aggregates import planner_for_aggregates
+    from dashboards.services.moment import moment_keep
+    from dashboards.services.period_rollups import period_roll_up
+    from dashboards.services.team_rollup import team_roll_up
+
+    done = []
+    for name, keep in (
+        ("period rollups", period_roll_up),
+        ("team rollup", team_roll_up),
+        ("figures of the moment", moment_keep),
+    ):
+        started = time.perf_counter()
+        with transaction.atomic(), tenant_context(tenant):
+            planner_for_aggregates()
+            counted = keep(tenant=tenant)
+        done.append(f"{name}: {counted:,} in {time.perf_counter() - started:.1f} s")
+    return "; ".join(done)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def time_pages(args, facts) -> None:
+    """GET /dashboard/ as in production for each period, filter, person and tab: the cache is
+    cleared before the first request (the first of the day), then --runs more."""
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from crm.models import Brand
+    from crm.tenancy import tenant_context
+    from leads.models import Pipeline
+
+    tenant = facts["manager"].tenant
+    with tenant_context(tenant):
+        pipeline = Pipeline.objects.filter(tenant=tenant).order_by("position", "id").first()
+        brand = Brand.objects.filter(tenant=tenant).order_by("id").first()
+    today = timezone.localdate(timezone.now(), tenant.zone)
+    custom = f"period=custom&start={today - dt.timedelta(days=44)}&end={today}"
+    views = [
+        ("week", "period=week", "manager"),
+        ("month", "period=month", "manager"),
+        ("quarter", "period=quarter", "manager"),
+        ("12 months", "period=year", "manager"),
+        ("custom 45 days", custom, "manager"),
+        (f"month, pipeline {pipeline.name}", f"pipeline={pipeline.pk}", "manager"),
+        (f"quarter, brand {brand.name}", f"period=quarter&brand={brand.pk}", "manager"),
+        ("month, the busiest rep's own", "period=month", "rep"),
+        ("12 months, the busiest rep's own", "period=year", "rep"),
+    ]
+    clients = {"manager": client_for(facts["manager"]), "rep": client_for(facts["rep"])}
+    rows = []
+    for name, query, who in views:
+        for tab in ("now", "team"):
+            url = f"/dashboard/?{query}&tab={tab}"
+            cache.clear()
+            times, queries = [], 0
+            for _ in range(args.runs + 1):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = clients[who].get(url)
+                    times.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise SystemExit(f"GET {url} answered {response.status_code}")
+                queries = len(captured)
+            rest = times[1:]
+            rows.append(
+                (
+                    f"{name}, tab {tab}",
+                    times[0],
+                    percentile(rest, 0.5),
+                    percentile(rest, 0.95),
+                    queries,
+                )
+            )
+            print(
+                f"  {rows[-1][0]}: first {times[0]:.0f} ms, p50 {rows[-1][2]:.0f}, p95 {rows[-1][3]:.0f}, {queries} queries",
+                flush=True,
+            )
+    print()
+    print("| page | first request, empty cache, ms | p50 ms | p95 ms | queries |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, first, p50, p95, queries in rows:
+        print(f"| {name} | {first:.0f} | {p50:.0f} | {p95:.0f} | {queries} |")
+
+
 def main() -> None:
     args = parse_args()
     setup_django(args.database_url)
@@ -253,7 +363,13 @@ def main() -> None:
         f"{args.tenant}: {facts['leads']:,} leads, {facts['open']:,} open, "
         f"{facts['month']:,} created this month; the busiest rep is {facts['rep'].user}"
     )
-    print(roll_up(facts["manager"].tenant))
+    if not args.pages:
+        print(roll_up(facts["manager"].tenant))
+    print(keep_rollups(facts["manager"].tenant))
+    if args.pages:
+        client_for(facts["manager"]).get("/dashboard/")  # the URL map and templates, once
+        time_pages(args, facts)
+        return
     print(beat_recount(facts["manager"].tenant))
     # One throwaway request loads the URL map and compiles the templates before anything counts.
     client_for(facts["manager"]).get("/dashboard/")

@@ -16,6 +16,7 @@ tenant_context, which is what a request sees.
 """
 
 import argparse
+import functools
 import os
 import random
 import sys
@@ -263,6 +264,13 @@ def quiet_triggers(cursor) -> str:
 # --- The small set-up, through the services -----------------------------------------------------
 
 
+@functools.cache
+def bench_password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(BENCH_PASSWORD)
+
+
 def create_tenant(slug: str, name: str):
     """Tenant, team, default brand, the three pipelines and the lead sources, as the app does."""
     from decimal import Decimal
@@ -289,11 +297,15 @@ def create_tenant(slug: str, name: str):
             members = {}
             for handle, full_name, role, expertise in TEAM:
                 user = User.objects.create_user(
-                    email=member_email(slug, handle), password=BENCH_PASSWORD, full_name=full_name
+                    email=member_email(slug, handle), password=None, full_name=full_name
                 )
                 members[handle] = Membership.objects.create(
                     tenant=tenant, user=user, role=role, expertise=expertise
                 )
+            # One argon2 hash for the whole team: hashing is slow on purpose (half a second each).
+            User.objects.filter(pk__in=[m.user_id for m in members.values()]).update(
+                password=bench_password_hash()
+            )
             admin = members["admin"].user
             brand_save(
                 tenant=tenant,
@@ -571,7 +583,7 @@ INSERT_SQL = {
             pipeline_id, stage_id, owner_id, lead_type, estimated_value, source_id, cost,
             location, priority_score, status, lost_reason, lost_note, created_at, updated_at,
             stage_entered_at, first_touch_at, last_activity_at, next_follow_up_at, won_at,
-            closed_at, untouched_alerts_sent, search_vector)
+            closed_at, untouched_alerts_sent, assignment_decision, search_vector)
         SELECT lead_id, %(tenant)s, number, title, contact_id, property_id, %(brand)s,
             pipeline_id, stage_id, owner_id, lead_type, estimated_value, source_id, cost,
             location, priority_score, status, lost_reason,
@@ -584,6 +596,7 @@ INSERT_SQL = {
             CASE WHEN status <> 'open' OR first_touch_at IS NOT NULL THEN 0
                  WHEN age >= interval '60 minutes' THEN 2
                  WHEN age >= interval '15 minutes' THEN 1 ELSE 0 END,
+            '{}'::jsonb,
             -- leads.services.leads._search_document: lower-cased words of the reference, number,
             -- names, company, title, email and its local part, phone digits (E.164, national,
             -- last 7, last 4) and the address, in that order
@@ -635,45 +648,61 @@ def weighted(pairs: list[tuple[str, int]]) -> list[str]:
 
 def load_lookup_tables(cursor, tenant, now) -> dict:
     """Small temp tables the plan joins: pipelines, stages, team slots, sources, names, cities."""
+    return write_lookup_tables(cursor, lookup_rows(tenant, now))
+
+
+def lookup_rows(tenant, now) -> dict:
+    """What the lookup tables hold, read once through the ORM (workers write them per session)."""
     from crm.models import Membership
     from crm.tenancy import tenant_context
     from leads.models import LeadSource, Pipeline
 
-    stages = stage_rows(tenant, now)
+    with tenant_context(tenant):
+        pipelines = sorted(Pipeline.objects.filter(tenant=tenant), key=lambda p: p.pk)
+        members = list(Membership.objects.filter(tenant=tenant).order_by("pk"))
+        sources = {s.name: s for s in LeadSource.objects.filter(tenant=tenant)}
+    return {
+        "stages": stage_rows(tenant, now),
+        "pipelines": [(p.pk, p.lead_type) for p in pipelines],
+        "members": [(m.pk, m.user_id, m.role, m.expertise) for m in members],
+        "sources": {name: (s.pk, s.default_cost, s.priority_points) for name, s in sources.items()},
+    }
+
+
+def write_lookup_tables(cursor, rows: dict) -> dict:
+    """Create the lookup temp tables in this session; returns the plan's parameters."""
+    stages = rows["stages"]
     cursor.execute(
         "CREATE TEMP TABLE bench_stage (pipeline_index int, pipeline_id bigint, stage_id bigint,"
         " path_position int, kind text, is_terminal bool, orange_cut timestamptz,"
         " red_cut timestamptz)"
     )
     cursor.executemany("INSERT INTO bench_stage VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", stages)
-    with tenant_context(tenant):
-        pipelines = sorted(Pipeline.objects.filter(tenant=tenant), key=lambda p: p.pk)
-        members = list(Membership.objects.filter(tenant=tenant).order_by("pk"))
-        sources = {s.name: s for s in LeadSource.objects.filter(tenant=tenant)}
     cursor.execute(
         "CREATE TEMP TABLE bench_pipeline (pipeline_index int, pipeline_id bigint, template text,"
         " lead_type text, open_stages int, won_stages int, lost_stage_id bigint)"
     )
-    for index, ((key, _share), pipeline) in enumerate(zip(PIPELINES, pipelines, strict=True)):
-        kinds = [row[4] for row in stages if row[1] == pipeline.pk]
-        lost = next(row[2] for row in stages if row[1] == pipeline.pk and row[4] == "lost")
+    for index, ((key, _share), (pipeline_id, lead_type)) in enumerate(
+        zip(PIPELINES, rows["pipelines"], strict=True)
+    ):
+        kinds = [row[4] for row in stages if row[1] == pipeline_id]
+        lost = next(row[2] for row in stages if row[1] == pipeline_id and row[4] == "lost")
         cursor.execute(
             "INSERT INTO bench_pipeline VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            [index, pipeline.pk, key, pipeline.lead_type, kinds.count("open"),
-             kinds.count("won"), lost],
-        )  # fmt: skip
+            [index, pipeline_id, key, lead_type, kinds.count("open"), kinds.count("won"), lost],
+        )
     cursor.execute(
         "CREATE TEMP TABLE bench_member (slot text, membership_id bigint, user_id bigint)"
     )
     counters: dict[str, int] = {}
-    for member in members:
-        if member.role == "admin":
+    for membership_id, user_id, role, expertise in rows["members"]:
+        if role == "admin":
             continue
-        group = "manager" if member.role == "manager" else member.expertise
+        group = "manager" if role == "manager" else expertise
         counters[group] = counters.get(group, 0) + 1
         cursor.execute(
             "INSERT INTO bench_member VALUES (%s, %s, %s)",
-            [f"{group}{counters[group]}", member.pk, member.user_id],
+            [f"{group}{counters[group]}", membership_id, user_id],
         )
     cursor.execute(
         "CREATE TEMP TABLE bench_source (source_id bigint, default_cost numeric,"
@@ -681,10 +710,10 @@ def load_lookup_tables(cursor, tenant, now) -> dict:
     )
     low = 0.0
     for name, _cost, _points, share in SOURCES:
-        source = sources[name]
+        source_id, default_cost, priority_points = rows["sources"][name]
         cursor.execute(
             "INSERT INTO bench_source VALUES (%s, %s, %s, %s, %s)",
-            [source.pk, source.default_cost, source.priority_points, low, low + share],
+            [source_id, default_cost, priority_points, low, low + share],
         )
         low += share
     cursor.execute("CREATE TEMP TABLE bench_reason (reason text, low float8, high float8)")

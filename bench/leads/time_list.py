@@ -1,6 +1,18 @@
 """Time the lead list (GET /leads/) at a million leads, as the app role with row-level security.
 
     python bench/leads/time_list.py --tenant bench-big --small-tenant bench-small --runs 20
+    python bench/leads/time_list.py --server --runs 40 [--compare /work/main]
+
+With --server (what the issue measures) the app runs under gunicorn, one sync worker, with the
+production settings (DEBUG off) plus a bench-only URLconf (bench/leads/site) that adds a plain Django
+admin changelist of the same leads. Each round requests every case from the app and its admin
+counterpart, alternating; the server time of each request is gunicorn's own (%(D)s in its access
+log). It prints per case p50 and p95 of the server time, the page's SQL statements (counted once in
+process with the test client) and the ratio to the admin changelist. --compare ROOT starts a second
+gunicorn from another checkout (e.g. the main branch, with its own .venv) on the same database and
+alternates it too, for before/after figures from one run.
+
+Without --server:
 
 Signs in a manager and the busiest rep of the tenant made by bench/leads/generate.py with Django's
 test Client (the same session set-up as tests/conftest.py sign_in) and requests each case once
@@ -24,6 +36,20 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 ROW_MARKER = '<tbody class="lead" id="lead-'
+SITE = ROOT / "bench" / "leads" / "site"
+
+
+def server_environment() -> dict:
+    import secrets
+
+    return {
+        "DJANGO_SETTINGS_MODULE": "leadlist_bench_settings",
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(40),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(SITE),
+    }
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,12 +65,20 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--only", default="", help="run only the cases whose name contains this")
     parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
+    parser.add_argument("--server", action="store_true", help="time the app under gunicorn")
+    parser.add_argument("--compare", default="", help="--server: also time this checkout")
+    parser.add_argument("--port", type=int, default=8731, help="--server: first port")
     return parser.parse_args()
 
 
-def setup_django(database_url: str | None) -> None:
+def setup_django(database_url: str | None, server: bool = False) -> None:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
+    if server:
+        # The same settings, secret key and session store as the gunicorn processes: the sessions
+        # signed in here are the cookies the HTTP requests carry.
+        os.environ.update(server_environment())
+        sys.path.insert(0, str(SITE))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     os.environ["DJANGO_DEBUG"] = "false"  # production rendering; no query log kept per request
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
@@ -296,9 +330,166 @@ def machine() -> str:
     )
 
 
+# --- Under gunicorn, against a plain admin changelist (--server) ---------------------------------
+
+ADMIN = "/bench-admin/leads/lead/"
+ACCESS_FORMAT = "%({x-bench}i)s|%(s)s|%(D)s"
+
+
+def admin_params(params: dict, deep: int) -> dict:
+    """The admin changelist request closest to a lead list case (same leads, sort, filter)."""
+    found = {} if params.get("status") == "all" else {"status__exact": "open"}
+    if params.get("after"):
+        found["p"] = deep // 50 + 1
+    if params.get("sort") == "aging":
+        found["o"] = "11"  # stage_entered_at, ascending (the 11th column of list_display)
+    if params.get("lead_type"):
+        found["lead_type__exact"] = params["lead_type"]
+    if params.get("q"):
+        found["q"] = params["q"]
+    return found
+
+
+def start_gunicorn(root: Path, port: int, log: Path):
+    import subprocess
+
+    python = root / ".venv" / "bin" / "python"
+    command = [
+        str(python), "-m", "gunicorn", "config.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-tmp-dir", "/dev/shm",  # noqa: S108  # nosec B108
+        "--timeout", "60", "--access-logfile", str(log), "--access-logformat", ACCESS_FORMAT,
+    ]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603  (our interpreter, fixed arguments)
+        command, cwd=root, env=os.environ | server_environment(), start_new_session=True,
+        stdout=(log.parent / f"{log.stem}.out").open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    return process
+
+
+def http_get(port: int, path: str, cookie: str, tag: str) -> tuple[int, bytes]:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.request(
+        "GET",
+        path,
+        headers={"Cookie": cookie, "X-Forwarded-Proto": "https", "X-Bench": tag},
+    )
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, body
+
+
+def wait_until_up(port: int, cookie: str) -> None:
+    for _ in range(240):
+        try:
+            http_get(port, "/leads/", cookie, "warmup")
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"gunicorn on port {port} did not answer")
+
+
+def server_main(args) -> None:
+    import signal
+    import tempfile
+
+    from django.conf import settings
+
+    print(machine())
+    cases, facts = build_cases(args.tenant, args.small_tenant, args.deep)
+    if args.only:
+        cases = [case for case in cases if args.only in case.name]
+    print(f"{args.tenant}: {facts['open']:,} open leads; the busiest rep has {facts['rep_open']:,}")
+    # Statements per page, counted in process with this checkout's code.
+    client_for(facts["manager"]).get("/leads/")
+    for case in cases:
+        run_case(case, 0)
+    cookies = {}
+    for case in cases:
+        if case.membership.pk not in cookies:
+            client = client_for(case.membership)
+            cookies[case.membership.pk] = (
+                f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+            )
+    out = Path(tempfile.mkdtemp(prefix="leadlist-bench-"))
+    apps = {"after": ROOT}
+    if args.compare:
+        apps = {"before": Path(args.compare).resolve(), **apps}
+    ports = {name: args.port + i for i, name in enumerate(apps)}
+    processes = {
+        name: start_gunicorn(root, ports[name], out / f"{name}.log") for name, root in apps.items()
+    }
+    try:
+        for name in apps:
+            wait_until_up(ports[name], next(iter(cookies.values())))
+        # Round 0 warms each case up (query plans, templates); the figures are rounds 1..runs.
+        for round_ in range(args.runs + 1):
+            for index, case in enumerate(cases):
+                cookie = cookies[case.membership.pk]
+                url = "/leads/" + ("?" + urlencode(case.params) if case.params else "")
+                admin = ADMIN + "?" + urlencode(admin_params(case.params, args.deep))
+                for name in apps:
+                    status, _ = http_get(ports[name], url, cookie, f"{name}|{index}|{round_}")
+                    if status != 200:
+                        raise SystemExit(f"{name} {case.name}: GET {url} answered {status}")
+                status, _ = http_get(ports["after"], admin, cookie, f"admin|{index}|{round_}")
+                if status != 200:
+                    raise SystemExit(f"admin {case.name}: GET {admin} answered {status}")
+            print(f"  round {round_}/{args.runs} done", flush=True)
+    finally:
+        for process in processes.values():
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in processes.values():
+            process.wait(timeout=30)
+    times: dict[tuple[str, int], list[float]] = {}
+    for name in apps:
+        for line in (out / f"{name}.log").read_text().splitlines():
+            tag, _status, micros = line.rsplit("|", 2)
+            parts = tag.split("|")
+            if len(parts) != 3 or parts[2] == "0":
+                continue
+            times.setdefault((parts[0], int(parts[1])), []).append(int(micros) / 1000)
+
+    def p50(values):
+        return statistics.median(values)
+
+    def p95(values):
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+    print(
+        f"\ngunicorn, 1 sync worker each, production settings; {args.runs} rounds; ms of server time"
+    )
+    header = "| case | p50 | p95 | queries | admin p50 | ratio to admin |"
+    rule = "| --- | ---: | ---: | ---: | ---: | ---: |"
+    if "before" in apps:
+        header = (
+            "| case | before p50 | before p95 | p50 | p95 | queries | admin p50 | ratio to admin |"
+        )
+        rule = "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    print(header)
+    print(rule)
+    for index, case in enumerate(cases):
+        new, admin = times[("after", index)], times[("admin", index)]
+        before = ""
+        if "before" in apps:
+            old = times[("before", index)]
+            before = f"{p50(old):.1f} | {p95(old):.1f} | "
+        print(
+            f"| {case.name} | {before}{p50(new):.1f} | {p95(new):.1f} | {case.queries} | "
+            f"{p50(admin):.1f} | {p50(new) / p50(admin):.2f} |"
+        )
+    print(f"\n(access logs in {out})")
+
+
 def main() -> None:
     args = parse_args()
-    setup_django(args.database_url)
+    setup_django(args.database_url, server=args.server)
+    if args.server:
+        server_main(args)
+        return
     print(machine())
     cases, facts = build_cases(args.tenant, args.small_tenant, args.deep)
     if args.only:

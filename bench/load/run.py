@@ -7,8 +7,8 @@ role, e.g. postgresql://postgres@127.0.0.1:5432/threadline_bench, migrated, with
 bench/leads/generate.py). It
 
 1. migrates the database and collects the static files, as a deploy does, and starts, with `config.settings.production` (DEBUG off, whitenoise
-   serving the collected, compressed files), gunicorn with --workers sync workers (the Dockerfile's
-   options), a Celery worker (prefork, --celery-concurrency) and Celery beat (every sweep on its
+   serving the collected, compressed files), gunicorn as the image runs it (config/gunicorn.py:
+   --workers gthread processes of --threads threads), a Celery worker (prefork, --celery-concurrency) and Celery beat (every sweep on its
    schedule), Redis database --redis-db for the cache and the broker, and waits for /healthz;
 2. runs bench/load/setup.py for the tenants (an inbox with signed webhooks, portal sessions,
    the stage-flow roll-up if missing);
@@ -55,6 +55,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--tenant", action="append", help="bench tenant slug; repeatable")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 3)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis-db", type=int, default=10)
@@ -104,6 +105,7 @@ def environment(args, out: Path) -> dict:
             "PRIVATE_MEDIA_ROOT": str(out / "private"),
             "LOG_LEVEL": "WARNING",
             "WEB_CONCURRENCY": str(args.workers),
+            "WEB_THREADS": str(args.threads),
             "LOAD_WAIT": args.wait,
             "LOAD_STATE": str(out / "state.json"),
             "PYTHONUNBUFFERED": "1",
@@ -366,11 +368,10 @@ def main() -> None:
             "gunicorn",
             [
                 PYTHON, "-m", "gunicorn", "config.wsgi:application",
+                # The image's settings (config/gunicorn.py: gthread), here on a port of its own.
+                "--config", "config/gunicorn.py",
                 "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers),
-                # The Dockerfile's heartbeat dir: memory, not a temporary file on disk.
-                "--worker-tmp-dir", "/dev/shm",  # noqa: S108  # nosec B108
-                "--timeout", "30", "--graceful-timeout", "30",
-                "--keep-alive", "5", "--max-requests", "1000", "--max-requests-jitter", "100",
+                "--threads", str(args.threads),
                 "--access-logfile", str(out / "access.log"),
                 "--access-logformat", access_format,
             ],
@@ -397,7 +398,7 @@ def main() -> None:
     summary = [
         f"# Load test {stamp}",
         "",
-        f"gunicorn {args.workers} sync workers, Celery worker concurrency "
+        f"gunicorn {args.workers} gthread workers of {args.threads} threads, Celery worker concurrency "
         f"{args.celery_concurrency} and beat; {os.cpu_count()} CPUs; wait {args.wait} s "
         f"between a user's tasks; {args.duration} per level after spawning at "
         f"{args.spawn_rate}/s.",

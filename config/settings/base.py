@@ -54,15 +54,24 @@ INSTALLED_APPS = [
     "documents",
     "dashboards",
     "portal",
+    "webhooks",
     # The project itself: its ready() creates the Celery app that every process sends tasks with.
     "config",
     "shell",
+    "api",
+    # django-ninja's templates and static files: the API docs page loads Swagger UI from here,
+    # not from a CDN (the CSP allows only our own origin, and a server may have no internet).
+    "ninja",
     "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed here (the lead list: 200 KB of HTML, 12 KB gzipped, about 1 ms of CPU):
+    # most load balancers pass responses through as they are. After WhiteNoise, which answers
+    # static files itself from the copies compressed at collectstatic.
+    "django.middleware.gzip.GZipMiddleware",
     "config.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,6 +86,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Opens the request's transaction and sets the tenant in it (both walls); see crm/middleware.py.
     "crm.middleware.TenantMiddleware",
+    # After it: a staff page speaks its reader's language (else the team's), which needs the
+    # membership; anyone else gets their browser's (public pages and the portal choose their own).
+    "crm.middleware.LanguageMiddleware",
     "pghistory.middleware.HistoryMiddleware",
 ]
 
@@ -145,6 +157,9 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 
 # A working day; a rep who leaves a laptop open overnight signs in again.
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Every signed-in request reads its session: from Redis, with PostgreSQL as the record (a write
+# goes to both; a cache miss reads the row and fills the cache). One statement fewer per request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from hx-headers, not the cookie
@@ -164,9 +179,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
-LANGUAGE_CODE = "en-us"
+# The languages Threadline speaks (locale/<code>/LC_MESSAGES/django.po, compiled to .mo and
+# committed: machines without gettext run it as it is). English is the default and the fallback.
+# Who reads in which language: crm/kit/languages.py.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("nl", "Nederlands"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -242,111 +263,74 @@ CELERY_DB_REUSE_MAX = 1000
 # request); beat recounts the team's month, quarter and last 12 months a minute before they
 # expire.
 DASHBOARD_FIGURES_SECONDS = int(os.environ.get("DASHBOARD_FIGURES_SECONDS", 300))
+
+
+# Each sweep's beat message expires when the next one is due, and the sweep fans out one task per
+# tenant that expires then too (crm/tenancy/sweeps.py): a backlog is dropped, never piled up.
+def _beat(task: str, every: timedelta) -> dict:
+    return {"task": task, "schedule": every, "options": {"expires": every.total_seconds()}}
+
+
 CELERY_BEAT_SCHEDULE = {
-    "keep-dashboard-figures-fresh": {
-        "task": "dashboards.tasks.keep_figures_fresh",
-        "schedule": timedelta(seconds=max(60, DASHBOARD_FIGURES_SECONDS - 60)),
-    },
+    "keep-dashboard-figures-fresh": _beat(
+        "dashboards.tasks.keep_figures_fresh",
+        timedelta(seconds=max(60, DASHBOARD_FIGURES_SECONDS - 60)),
+    ),
     # The dashboard's stage conversion reads finished days from a rollup (dashboards.services.rollups).
-    "roll-up-stage-flow": {
-        "task": "dashboards.tasks.roll_up_stage_flow",
-        "schedule": timedelta(hours=1),
-    },
+    "roll-up-stage-flow": _beat("dashboards.tasks.roll_up_stage_flow", timedelta(hours=1)),
     # Its anomalies read finished days of calls and messages from one too (dashboards.services.rollups).
-    "roll-up-activity": {
-        "task": "dashboards.tasks.roll_up_activity",
-        "schedule": timedelta(hours=1),
-    },
-    "clear-expired-sessions": {
-        "task": "crm.tasks.clear_expired_sessions",
-        "schedule": timedelta(hours=6),
-    },
-    "purge-read-notifications": {
-        "task": "crm.tasks.purge_old_notifications",
-        "schedule": timedelta(hours=24),
-    },
-    "alert-untouched-leads": {
-        "task": "leads.tasks.alert_untouched_leads",
-        "schedule": timedelta(minutes=1),
-    },
-    "refresh-lead-priorities": {
-        "task": "leads.tasks.refresh_lead_priorities",
-        "schedule": timedelta(minutes=5),
-    },
-    "expire-quotes": {
-        "task": "leads.tasks.expire_quotes",
-        "schedule": timedelta(hours=1),
-    },
-    "purge-stale-lead-imports": {
-        "task": "leads.tasks.purge_stale_lead_imports",
-        "schedule": timedelta(hours=24),
-    },
+    "roll-up-activity": _beat("dashboards.tasks.roll_up_activity", timedelta(hours=1)),
+    # The sources and lost reasons of any period are sums of its days and months
+    # (dashboards.services.period_rollups); the days changed since the last run are counted live.
+    "roll-up-periods": _beat("dashboards.tasks.roll_up_periods", timedelta(minutes=1)),
+    # The team's follow-ups and SLA figures per day: the days that changed, every minute
+    # (dashboards.services.team_rollup).
+    "roll-up-team": _beat("dashboards.tasks.roll_up_team", timedelta(minutes=1)),
+    # Open leads by colour and who is uncontacted, for the whole tenant (dashboards.services.moment).
+    "count-dashboard-moment": _beat("dashboards.tasks.count_the_moment", timedelta(minutes=1)),
+    "clear-expired-sessions": _beat("crm.tasks.clear_expired_sessions", timedelta(hours=6)),
+    "purge-read-notifications": _beat("crm.tasks.purge_old_notifications", timedelta(hours=24)),
+    "alert-untouched-leads": _beat("leads.tasks.alert_untouched_leads", timedelta(minutes=1)),
+    "refresh-lead-priorities": _beat("leads.tasks.refresh_lead_priorities", timedelta(minutes=5)),
+    "expire-quotes": _beat("leads.tasks.expire_quotes", timedelta(hours=1)),
+    "purge-stale-lead-imports": _beat("leads.tasks.purge_stale_lead_imports", timedelta(hours=24)),
     # The inbox: events stored but not processed, and SLA clocks that ran out.
-    "sweep-inbound-events": {
-        "task": "tickets.tasks.sweep_inbound_events",
-        "schedule": timedelta(minutes=1),
-    },
-    "sweep-sla-breaches": {
-        "task": "tickets.tasks.sweep_sla_breaches",
-        "schedule": timedelta(minutes=1),
-    },
+    "sweep-inbound-events": _beat("tickets.tasks.sweep_inbound_events", timedelta(minutes=1)),
+    "sweep-sla-breaches": _beat("tickets.tasks.sweep_sla_breaches", timedelta(minutes=1)),
     # The outbox: due messages are claimed every few seconds (no Celery ETAs anywhere).
-    "dispatch-due-messages": {
-        "task": "comms.tasks.dispatch_due_messages",
-        "schedule": timedelta(seconds=5),
-    },
-    "sweep-time-triggers": {
-        "task": "comms.tasks.sweep_time_triggers",
-        "schedule": timedelta(minutes=1),
-    },
-    "sweep-follow-ups": {
-        "task": "comms.tasks.sweep_follow_ups",
-        "schedule": timedelta(minutes=1),
-    },
-    "sweep-customer-updates": {
-        "task": "comms.tasks.sweep_customer_updates",
-        "schedule": timedelta(minutes=5),
-    },
+    "dispatch-due-messages": _beat("comms.tasks.dispatch_due_messages", timedelta(seconds=5)),
+    # Outbound webhooks: due deliveries claimed like the outbox's (webhooks.services.deliveries).
+    "dispatch-due-webhooks": _beat("webhooks.tasks.dispatch_due_webhooks", timedelta(seconds=5)),
+    "purge-old-webhook-deliveries": _beat(
+        "webhooks.tasks.purge_old_deliveries", timedelta(hours=1)
+    ),
+    "sweep-time-triggers": _beat("comms.tasks.sweep_time_triggers", timedelta(minutes=1)),
+    "sweep-follow-ups": _beat("comms.tasks.sweep_follow_ups", timedelta(minutes=1)),
+    "sweep-customer-updates": _beat("comms.tasks.sweep_customer_updates", timedelta(minutes=5)),
     # Follow-ups: due reminders claimed and sent once, follow-ups past their time marked missed,
     # recurring series materialised ahead.
-    "dispatch-due-reminders": {
-        "task": "followups.tasks.dispatch_due_reminders",
-        "schedule": timedelta(seconds=15),
-    },
-    "sweep-missed-follow-ups": {
-        "task": "followups.tasks.sweep_missed_follow_ups",
-        "schedule": timedelta(minutes=1),
-    },
-    "extend-follow-up-series": {
-        "task": "followups.tasks.extend_follow_up_series",
-        "schedule": timedelta(hours=1),
-    },
+    "dispatch-due-reminders": _beat(
+        "followups.tasks.dispatch_due_reminders", timedelta(seconds=15)
+    ),
+    "sweep-missed-follow-ups": _beat(
+        "followups.tasks.sweep_missed_follow_ups", timedelta(minutes=1)
+    ),
+    "extend-follow-up-series": _beat("followups.tasks.extend_follow_up_series", timedelta(hours=1)),
     # Neglected customers flagged (and cleared, and escalated) hourly; the daily digest checks
     # every 15 minutes whose 07:00 it is in their own time zone.
-    "sweep-neglected-leads": {
-        "task": "followups.tasks.sweep_neglected_leads",
-        "schedule": timedelta(hours=1),
-    },
-    "send-daily-digests": {
-        "task": "followups.tasks.send_daily_digests",
-        "schedule": timedelta(minutes=15),
-    },
+    "sweep-neglected-leads": _beat("followups.tasks.sweep_neglected_leads", timedelta(hours=1)),
+    "send-daily-digests": _beat("followups.tasks.send_daily_digests", timedelta(minutes=15)),
     # Sequences: the enrolments with a step due run it and move on.
-    "sweep-sequences": {
-        "task": "followups.tasks.sweep_sequences",
-        "schedule": timedelta(minutes=1),
-    },
+    "sweep-sequences": _beat("followups.tasks.sweep_sequences", timedelta(minutes=1)),
     # The portal: sign-in links and codes a day past their expiry are deleted.
-    "purge-portal-sign-in-challenges": {
-        "task": "portal.tasks.purge_sign_in_challenges",
-        "schedule": timedelta(hours=1),
-    },
+    "purge-portal-sign-in-challenges": _beat(
+        "portal.tasks.purge_sign_in_challenges", timedelta(hours=1)
+    ),
     # The portal: reminders for unfinished "Getting started" checklists (at most one per
     # customer every few days; the outbox applies consent and quiet hours).
-    "send-portal-onboarding-reminders": {
-        "task": "portal.tasks.send_onboarding_reminders",
-        "schedule": timedelta(hours=1),
-    },
+    "send-portal-onboarding-reminders": _beat(
+        "portal.tasks.send_onboarding_reminders", timedelta(hours=1)
+    ),
 }
 
 # Logging: readable lines in dev, one JSON object per line in production (LOG_FORMAT=json).
@@ -389,7 +373,16 @@ if SENTRY_DSN:
         send_default_pii=False,
     )
 
+# Outbound webhooks may go to http://localhost / 127.0.0.1 (a receiver on the developer's machine,
+# the tests' server) only when this is on; production leaves it off (webhooks/targets.py).
+WEBHOOKS_ALLOW_LOCAL_TARGETS = env_bool("WEBHOOKS_ALLOW_LOCAL_TARGETS", DEBUG)
+WEBHOOKS_TIMEOUT_SECONDS = int(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", 10))
 THREADLINE_SITE_URL = os.environ.get("THREADLINE_SITE_URL", "http://127.0.0.1:8000")
+# Requests one API key may make per window: (requests, seconds); past it, 429 with Retry-After.
+THREADLINE_API_RATE_LIMIT = (
+    int(os.environ.get("THREADLINE_API_RATE_LIMIT", "600")),
+    60,
+)
 THREADLINE_EVENT_SUBSCRIBERS = "config.events.SUBSCRIBERS"  # who hears what, in order
 
 # Comms (comms/): where outbound messages go. The sandbox records them (readable at

@@ -11,6 +11,8 @@ if not SECRET_KEY:  # noqa: F405
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
 
 DEBUG = False
+# Outbound webhooks never reach this machine or a private network in production (webhooks/targets.py).
+WEBHOOKS_ALLOW_LOCAL_TARGETS = False
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
 
@@ -23,10 +25,15 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
-SESSION_COOKIE_NAME = "__Secure-sessionid"
-CSRF_COOKIE_NAME = "__Secure-csrftoken"
+# Secure-only cookies, named so that a browser refuses them from plain http. DJANGO_SECURE_COOKIES=false
+# is for a local machine without TLS (docker-compose.yml on http://localhost): the plain names, since
+# a browser drops a __Secure- cookie that is not Secure.
+SECURE_COOKIES = env_bool("DJANGO_SECURE_COOKIES", True)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+if SECURE_COOKIES:
+    SESSION_COOKIE_NAME = "__Secure-sessionid"
+    CSRF_COOKIE_NAME = "__Secure-csrftoken"
 
 if os.environ.get("ANYMAIL_ESP"):
     # e.g. ANYMAIL_ESP=mailgun -> anymail.backends.mailgun.EmailBackend; credentials in ANYMAIL_*.

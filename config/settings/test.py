@@ -39,3 +39,7 @@ ANYMAIL = ANYMAIL | {  # noqa: F405
     "WEBHOOK_SECRET": "test:test-webhook-secret",
     "MAILGUN_WEBHOOK_SIGNING_KEY": "test-mailgun-signing-key",
 }
+# The tests' own HTTP server receives webhooks on 127.0.0.1 (tests/webhooks/); the SSRF tests
+# switch this off to see production's refusal.
+WEBHOOKS_ALLOW_LOCAL_TARGETS = True
+WEBHOOKS_TIMEOUT_SECONDS = 2

@@ -4,20 +4,42 @@ are thin wrappers over these)."""
 import datetime as dt
 from decimal import Decimal
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
+
+from crm.kit.languages import supported_language
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "$", "AUD": "$"}
 
+# Where a reader expects the currency, per language (the digits follow the language's own
+# separators, django.utils.formats; Spanish groups with a non-breaking space, as the RAE writes
+# it): "$18,000.50", "€ 18.000,50", "18 000,50 €". A code without a
+# symbol ("CHF") is written like a symbol with a space. A language not listed reads as English.
+CURRENCY_PLACEMENT = {
+    "en": "{symbol}{amount}",
+    "nl": "{symbol} {amount}",
+    "es": "{amount} {symbol}",
+}
 
-def money(value, currency: str = "USD") -> str:
-    """18000 -> "$18,000"; cents only when there are any. Empty stays a dash."""
+
+def money(value, currency: str = "USD", *, language: str | None = None) -> str:
+    """An amount in the tenant's currency as the reader writes it: 18000 -> "$18,000" in
+    English, "€ 18.000" in Dutch, "18 000 €" in Spanish; cents only when there are any. Empty
+    stays a dash. `language`: by default the active one (the page's or the message's reader)."""
     if value in (None, ""):
         return "—"
     amount = Decimal(value)
-    digits = f"{amount:,.2f}" if amount != amount.to_integral_value() else f"{amount:,.0f}"
+    language = supported_language(language or translation.get_language()) or settings.LANGUAGE_CODE
+    places = 2 if amount != amount.to_integral_value() else 0
+    with translation.override(language):
+        digits = number_format(amount, decimal_pos=places, force_grouping=True)
+    placement = CURRENCY_PLACEMENT.get(language, CURRENCY_PLACEMENT["en"])
     symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{digits}" if symbol else f"{currency} {digits}"
+    if symbol is None:
+        symbol, placement = currency, placement.replace("{symbol}{amount}", "{symbol} {amount}")
+    return placement.format(symbol=symbol, amount=digits)
 
 
 def short_datetime(at: dt.datetime, zone: dt.tzinfo | None = None) -> str:

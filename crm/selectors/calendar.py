@@ -2,26 +2,36 @@
 settings page shows."""
 
 import datetime as dt
+import json
 
 from crm.business_calendar import BusinessCalendar, public_holidays
 from crm.models import ClosedDay, Tenant
 
-_CACHE_ATTRIBUTE = "_business_calendar"
+# One calendar per tenant and process, valid while the tenant's calendar settings and
+# calendar_version are what they were: a page or a sweep reads it without a query.
+_KEPT: dict[int, tuple[tuple, BusinessCalendar]] = {}
 
 
-def business_calendar(tenant: Tenant) -> BusinessCalendar:
-    """One calendar per tenant object (a sweep or a page asks for it per ticket or lead);
-    crm.services.calendar drops it when an admin changes the closed days."""
-    key = (
-        id(tenant.business_hours),
+def _calendar_key(tenant: Tenant) -> tuple:
+    return (
+        tenant.created_at,
+        tenant.calendar_version,
+        json.dumps(tenant.business_hours, sort_keys=True),
         tenant.time_zone,
         tenant.country,
         tenant.home_state,
         tenant.public_holidays,
     )
-    cached = getattr(tenant, _CACHE_ATTRIBUTE, None)
-    if cached is not None and cached[0] == key:
-        return cached[1]
+
+
+def business_calendar(tenant: Tenant) -> BusinessCalendar:
+    """The tenant's calendar, kept in this process until crm.services.calendar raises the
+    tenant's calendar_version (a closed day added or removed) or its hours, zone, country or
+    holidays change."""
+    key = _calendar_key(tenant)
+    kept = _KEPT.get(tenant.pk)
+    if kept is not None and kept[0] == key:
+        return kept[1]
     calendar = BusinessCalendar(
         hours=tenant.business_hours,
         zone=tenant.zone,
@@ -34,13 +44,12 @@ def business_calendar(tenant: Tenant) -> BusinessCalendar:
             else (lambda day: None)
         ),
     )
-    setattr(tenant, _CACHE_ATTRIBUTE, (key, calendar))
+    _KEPT[tenant.pk] = (key, calendar)
     return calendar
 
 
 def business_calendar_forget(tenant: Tenant) -> None:
-    if hasattr(tenant, _CACHE_ATTRIBUTE):
-        delattr(tenant, _CACHE_ATTRIBUTE)
+    _KEPT.pop(tenant.pk, None)
 
 
 def closed_days(*, tenant: Tenant, since: dt.date) -> list[ClosedDay]:

@@ -1,9 +1,12 @@
 """Reads of contacts: the list, matching by address, one contact and its timeline."""
 
+from types import SimpleNamespace
+
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from crm.kit.languages import contact_language
 from crm.kit.search import contacts_matching, first_contacts_matching
 from crm.models import (
     Contact,
@@ -21,16 +24,20 @@ from crm.privacy import contact_foreign_keys, rows_pointing_at
 CONTACTS_PER_PAGE = 50
 
 
-def contact_list(*, tenant: Tenant, search: str = "", after: str | None = None) -> KeysetPage:
+def contact_list(
+    *,
+    tenant: Tenant,
+    search: str = "",
+    after: str | None = None,
+    per_page: int = CONTACTS_PER_PAGE,
+) -> KeysetPage:
     """Newest contacts first, a page at a time, in a fixed number of queries; `search` is the
     search box (crm.kit.search: name, company, email or phone, every word as a prefix)."""
     contacts = Contact.objects.filter(tenant=tenant)
     # The first page (and one more row: is there a next page?) is read in the database in the
     # list's order, which keeps a common word fast; later pages filter by every match.
     found = (
-        contacts_matching(search)
-        if after
-        else first_contacts_matching(search, most=CONTACTS_PER_PAGE + 1)
+        contacts_matching(search) if after else first_contacts_matching(search, most=per_page + 1)
     )
     if found is not None:
         contacts = contacts.filter(found)
@@ -38,9 +45,7 @@ def contact_list(*, tenant: Tenant, search: str = "", after: str | None = None) 
         Prefetch("emails", queryset=ContactEmail.objects.filter(tenant=tenant)),
         Prefetch("phones", queryset=ContactPhone.objects.filter(tenant=tenant)),
     )
-    return keyset_page(
-        contacts, order=("-created_at", "-id"), after=after, per_page=CONTACTS_PER_PAGE
-    )
+    return keyset_page(contacts, order=("-created_at", "-id"), after=after, per_page=per_page)
 
 
 def contact_match(*, tenant: Tenant, emails=(), phones=()) -> Contact | None:
@@ -73,6 +78,19 @@ def contact_get(*, tenant: Tenant, contact_id: int) -> Contact:
         ),
     )
     return get_object_or_404(contacts.select_related("brand"), pk=contact_id)
+
+
+def contact_reading_language(*, tenant: Tenant, contact_id: int | None) -> str:
+    """The language a contact reads pages and system messages in (crm.kit.languages); the
+    team's when the contact is unknown or gone."""
+    code = (
+        Contact.objects.filter(tenant=tenant, pk=contact_id)
+        .values_list("language", flat=True)
+        .first()
+        if contact_id
+        else None
+    )
+    return contact_language(SimpleNamespace(language=code), tenant)
 
 
 def contact_timeline(*, tenant: Tenant, contact: Contact, limit: int = 50) -> list[TimelineEvent]:

@@ -1,9 +1,11 @@
 """Reads of the team: memberships of a user or a tenant, time off."""
 
-from django.db.models import QuerySet
+from django.db.models import F, Func, QuerySet, TextField, Value
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 
 from crm.models import Membership, Tenant, TimeOff, User
+from crm.tenancy.context import TENANT_SETTING
 
 
 def memberships_for_user(*, user: User) -> list[Membership]:
@@ -21,6 +23,33 @@ def membership_for_user(*, user: User, membership_id: int) -> Membership | None:
         .select_related("tenant", "user")
         .first()
     )
+
+
+def membership_entering(*, user: User, membership_id: int) -> Membership | None:
+    """The request's active membership, read in the statement that also makes its tenant the
+    transaction's (``app.tenant_id``, wall 2): the setting is made in the row's projection, so
+    only for a membership the user may read and that is still active, and in no extra round trip.
+
+    ``app.user_id`` must be set before the statement (row-level security shows a user their own
+    memberships); the tenant middleware sends it in the same round trip.
+    """
+    membership = (
+        Membership.unscoped.filter(pk=membership_id, user=user, is_active=True)
+        .select_related("tenant")
+        .annotate(
+            _tenant_setting=Func(
+                Value(TENANT_SETTING),
+                Cast(F("tenant_id"), output_field=TextField()),
+                Value(True),
+                function="set_config",
+                output_field=TextField(),
+            )
+        )
+        .first()
+    )
+    if membership is not None:
+        membership.user = user  # the signed-in user, already read: no join
+    return membership
 
 
 def team_members(*, tenant: Tenant) -> QuerySet[Membership]:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from crm.models import ClosedDay, Tenant, User
@@ -23,7 +24,7 @@ def closed_day_add(*, tenant: Tenant, actor: User, date: dt.date, name: str) -> 
             closed = ClosedDay.objects.create(tenant=tenant, date=date, name=name[:100])
     except IntegrityError as taken:
         raise ValidationError({"date": _("That day is closed already.")}) from taken
-    business_calendar_forget(tenant)
+    _calendar_changed(tenant)
     return closed
 
 
@@ -31,7 +32,7 @@ def closed_day_add(*, tenant: Tenant, actor: User, date: dt.date, name: str) -> 
 def closed_day_remove(*, tenant: Tenant, actor: User, closed_day_id: int) -> None:
     closed = ClosedDay.objects.get(tenant=tenant, pk=closed_day_id)
     closed.delete()
-    business_calendar_forget(tenant)
+    _calendar_changed(tenant)
 
 
 @transaction.atomic
@@ -40,3 +41,10 @@ def public_holidays_set(*, tenant: Tenant, actor: User, observed: bool) -> Tenan
     tenant.save(update_fields=["public_holidays"])
     business_calendar_forget(tenant)
     return tenant
+
+
+def _calendar_changed(tenant: Tenant) -> None:
+    """Every process's kept calendar of the tenant is stale: they compare the version."""
+    Tenant.objects.filter(pk=tenant.pk).update(calendar_version=F("calendar_version") + 1)
+    tenant.refresh_from_db(fields=["calendar_version"])
+    business_calendar_forget(tenant)

@@ -14,7 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from crm.models import Membership, Role, Tenant, TimeOff, User
+from crm.models import UI_LANGUAGES, Membership, Role, Tenant, TimeOff, User
 
 
 def user_phone_update(*, user: User, phone) -> User:
@@ -32,18 +32,24 @@ def member_preferences_save(
     time_zone: str,
     digest_enabled: bool,
     digest_hour: int | None,
+    language: str = "",
 ) -> Membership:
-    """A member's own settings: their time zone (empty: the team's), whether they get the daily
-    digest and at which hour of their day (None: the team's hour)."""
+    """A member's own settings: their time zone and language (empty: the team's), whether they
+    get the daily digest and at which hour of their day (None: the team's hour)."""
     if membership.tenant_id != tenant.pk:
         raise ValueError("The membership belongs to another tenant.")
     if time_zone and time_zone not in zoneinfo.available_timezones():
         raise ValidationError({"time_zone": _("Not a time zone: %(zone)s") % {"zone": time_zone}})
     if digest_hour is not None and not 0 <= digest_hour <= 23:
         raise ValidationError({"digest_hour": _("Choose an hour from 0 to 23.")})
+    if language and language not in dict(UI_LANGUAGES):
+        raise ValidationError(
+            {"language": _("Not a language of Threadline: %(code)s") % {"code": language}}
+        )
     user = membership.user
     user.time_zone = time_zone
-    user.save(update_fields=["time_zone"])
+    user.language = language
+    user.save(update_fields=["time_zone", "language"])
     membership.digest_enabled = digest_enabled
     membership.digest_hour = digest_hour
     membership.save(update_fields=["digest_enabled", "digest_hour"])

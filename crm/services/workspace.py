@@ -5,7 +5,15 @@ from django.db import transaction
 from crm.brand_logos import logo_read
 from crm.models import Brand, Tenant, User
 
-TENANT_PROFILE_FIELDS = ("name", "time_zone", "currency", "country", "home_state", "business_hours")
+TENANT_PROFILE_FIELDS = (
+    "name",
+    "time_zone",
+    "language",
+    "currency",
+    "country",
+    "home_state",
+    "business_hours",
+)
 
 
 @transaction.atomic

@@ -43,7 +43,9 @@ def contact_create(request):
             language=data["language"],
             brand=data["brand"],
         )
-        messages.success(request, f"{contact.display_name} added.")
+        messages.success(
+            request, _("%(display_name)s added.") % {"display_name": contact.display_name}
+        )
         return redirect("contacts:detail", contact_pk=contact.pk)
     return render(request, "crm/contacts/form.html", {"form": form})
 

@@ -5,6 +5,7 @@ confirmation) and "Decline the request". Writes go through crm.services.erasure.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.models import Contact, ErasureRequest
@@ -59,15 +60,18 @@ def contact_erase(request, contact_pk: int):
     contact = _contact(request, contact_pk)
     data = {"confirm": request.POST.get("confirm", ""), "note": request.POST.get("note", "")}
     if data["confirm"].strip().upper() != CONFIRM_WORD:
-        errors = {"confirm": f"Type {CONFIRM_WORD} to confirm: the erasure cannot be undone."}
+        errors = {
+            "confirm": _("Type %(word)s to confirm: the erasure cannot be undone.")
+            % {"word": CONFIRM_WORD}
+        }
         return _render(request, contact, errors=errors, data=data)
     if len(data["note"]) > NOTE_MAX:
-        errors = {"note": f"Keep the note to {NOTE_MAX} characters."}
+        errors = {"note": _("Keep the note to %(max)s characters.") % {"max": NOTE_MAX}}
         return _render(request, contact, errors=errors, data=data)
     contact_anonymise(
         tenant=request.tenant, membership=request.membership, contact=contact, note=data["note"]
     )
-    messages.success(request, "Contact erased. Their jobs' figures stay in the reports.")
+    messages.success(request, _("Contact erased. Their jobs' figures stay in the reports."))
     if request.htmx:
         response = _render(request, contact)
         response["HX-Refresh"] = "true"  # every card of the page showed their data
@@ -91,7 +95,7 @@ def contact_erasure_decline(request, contact_pk: int):
     except ValidationError as error:
         errors = {"decline_note": " ".join(error.messages)}
         return _render(request, contact, errors=errors, data=data)
-    messages.success(request, "Erasure request declined.")
+    messages.success(request, _("Erasure request declined."))
     if request.htmx:
         return _render(request, contact)
     return redirect("contacts:detail", contact_pk=contact.pk)

@@ -78,7 +78,7 @@ def brand_edit(request, brand_pk: int | None = None):
             remove_logo=form.cleaned_data["remove_logo"],
             **{field: form.cleaned_data[field] for field in form.Meta.fields},
         )
-        messages.success(request, f"Brand {saved.name} saved.")
+        messages.success(request, _("Brand %(name)s saved.") % {"name": saved.name})
         return redirect("settings:brands")
     return render(
         request, "crm/settings/brand_form.html", {"form": form, "brand": brand, "section": "brands"}
@@ -108,8 +108,12 @@ def member_invite(request):
             form.add_error("email", error)
         else:
             email = invitation.membership.user.email
-            note = " They will get an email to choose a password." * invitation.invitation_sent
-            messages.success(request, f"{email} joined the team.{note}")
+            joined = (
+                _("%(email)s joined the team. They will get an email to choose a password.")
+                if invitation.invitation_sent
+                else _("%(email)s joined the team.")
+            )
+            messages.success(request, joined % {"email": email})
             return redirect("settings:team")
     members = team_members(tenant=request.tenant)
     return render(
@@ -155,7 +159,7 @@ def member_edit(request, membership_pk: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{membership.user} updated.")
+            messages.success(request, _("%(user)s updated.") % {"user": membership.user})
             return redirect("settings:team")
     return _member_page(request, membership, form, TimeOffForm())
 
@@ -176,7 +180,7 @@ def time_off_add(request, membership_pk: int):
         except ValidationError as error:
             time_off_form.add_error(None, error)
         else:
-            messages.success(request, f"Time off added for {membership.user}.")
+            messages.success(request, _("Time off added for %(user)s.") % {"user": membership.user})
             return redirect("settings:member-edit", membership_pk=membership.pk)
     form = MembershipForm(instance=membership)
     return _member_page(request, membership, form, time_off_form, status=400)
@@ -187,7 +191,11 @@ def time_off_add(request, membership_pk: int):
 def time_off_delete(request, time_off_pk: int):
     time_off = time_off_get(tenant=request.tenant, time_off_id=time_off_pk)
     time_off_remove(tenant=request.tenant, actor=request.user, time_off=time_off)
-    messages.success(request, f"Time off {time_off} removed for {time_off.membership.user}.")
+    messages.success(
+        request,
+        _("Time off %(time_off)s removed for %(user)s.")
+        % {"time_off": time_off, "user": time_off.membership.user},
+    )
     return redirect("settings:member-edit", membership_pk=time_off.membership_id)
 
 

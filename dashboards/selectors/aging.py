@@ -15,6 +15,7 @@ from django.db.models import Case, Count, DateTimeField, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from dashboards.period import Scope
 from dashboards.selectors.people import Member, member_name, member_order, team_members
@@ -99,8 +100,8 @@ class AgingFigures:
                 ]
             )
         return Table(
-            title="Open leads by stage",
-            headers=["Pipeline", "Stage", "Green", "Orange", "Red", "Open"],
+            title=_("Open leads by stage"),
+            headers=[_("Pipeline"), _("Stage"), _("Green"), _("Orange"), _("Red"), _("Open")],
             rows=rows,
         )
 
@@ -117,8 +118,8 @@ class AgingFigures:
             for owner_id, name, counts in self.reps
         ]
         return Table(
-            title="Open leads by rep",
-            headers=["Rep", "Green", "Orange", "Red", "Open"],
+            title=_("Open leads by rep"),
+            headers=[_("Rep"), _("Green"), _("Orange"), _("Red"), _("Open")],
             rows=rows,
         )
 
@@ -162,8 +163,8 @@ class AgingFigures:
                     ]
                 )
         return Table(
-            title="Open leads by pipeline, stage and rep",
-            headers=["Pipeline", "Stage", "Rep", "Green", "Orange", "Red"],
+            title=_("Open leads by pipeline, stage and rep"),
+            headers=[_("Pipeline"), _("Stage"), _("Rep"), _("Green"), _("Orange"), _("Red")],
             rows=rows,
         )
 
@@ -178,12 +179,8 @@ def _cutoff_of_lead(cutoffs: dict[int, dt.datetime]) -> Case:
     )
 
 
-def aging_figures(scope: Scope, *, now: dt.datetime | None = None) -> AgingFigures:
-    """Open leads by colour now, per pipeline, stage and owner (three queries). Each stage's
-    orange and red cutoffs (leads.aging.StageCutoffs, as the lead list's filter uses them) become
-    one CASE each, so PostgreSQL counts the colours per group straight from the covering index
-    dashboard_lead_open; red is checked before orange, as StageCutoffs.colour does."""
-    now = now or timezone.now()
+def aging_stages(scope: Scope) -> list[Stage]:
+    """The stages the aging figures list: the scope's pipeline's (or every pipeline's), not lost."""
     stages = list(
         Stage.objects.filter(tenant=scope.tenant, is_lost=False)
         .select_related("pipeline")
@@ -191,15 +188,23 @@ def aging_figures(scope: Scope, *, now: dt.datetime | None = None) -> AgingFigur
     )
     if scope.pipeline_id is not None:
         stages = [stage for stage in stages if stage.pipeline_id == scope.pipeline_id]
+    return stages
+
+
+def aging_counts(leads, stages: list[Stage], *, tenant, now: dt.datetime, by: tuple[str, ...]):
+    """Open `leads` by colour now, grouped `by` these lead columns: rows of (*by, green, orange,
+    red). Each stage's orange and red cutoffs (leads.aging.StageCutoffs, as the lead list's filter
+    uses them) become one CASE each, so PostgreSQL counts the colours per group straight from the
+    covering index dashboard_lead_open; red is checked before orange, as StageCutoffs.colour
+    does."""
     cutoffs = {
-        stage.pk: StageCutoffs.for_stage(scope.tenant, stage, now)
+        stage.pk: StageCutoffs.for_stage(tenant, stage, now)
         for stage in stages
         if not stage.is_terminal
     }
     is_red = Q(stage__isnull=True) | Q(stage_entered_at__lte=F("red_after"))
     grouped = (
-        scope.leads()
-        .filter(status=LeadStatus.OPEN)
+        leads.filter(status=LeadStatus.OPEN)
         .exclude(stage_id__in=[stage.pk for stage in stages if stage.is_terminal])
         .annotate(
             red_after=_cutoff_of_lead({pk: cut.red for pk, cut in cutoffs.items() if cut.red}),
@@ -207,7 +212,7 @@ def aging_figures(scope: Scope, *, now: dt.datetime | None = None) -> AgingFigur
                 {pk: cut.orange for pk, cut in cutoffs.items() if cut.orange}
             ),
         )
-        .values_list("pipeline_id", "stage_id", "owner_id")
+        .values_list(*by)
         .annotate(
             total=Count("stage_entered_at"),
             red=Count("stage_entered_at", filter=is_red),
@@ -217,12 +222,27 @@ def aging_figures(scope: Scope, *, now: dt.datetime | None = None) -> AgingFigur
         )
         .order_by()
     )
-    cells = {
-        (pipeline_id, stage_id, owner_id): ColourCounts(
-            green=total - red - orange, orange=orange, red=red
-        )
-        for pipeline_id, stage_id, owner_id, total, red, orange in grouped
-    }
+    return [(*key, total - red - orange, orange, red) for *key, total, red, orange in grouped]
+
+
+def aging_figures(
+    scope: Scope, *, now: dt.datetime | None = None, cells: dict | None = None
+) -> AgingFigures:
+    """Open leads by colour now, per pipeline, stage and owner (three queries), or from `cells`
+    counted before ({(pipeline, stage, owner): ColourCounts}, dashboards.selectors.moment)."""
+    now = now or timezone.now()
+    stages = aging_stages(scope)
+    if cells is None:
+        cells = {
+            (pipeline_id, stage_id, owner_id): ColourCounts(green=green, orange=orange, red=red)
+            for pipeline_id, stage_id, owner_id, green, orange, red in aging_counts(
+                scope.leads(),
+                stages,
+                tenant=scope.tenant,
+                now=now,
+                by=("pipeline_id", "stage_id", "owner_id"),
+            )
+        }
     members = team_members(scope)
     return AgingFigures(
         scope=scope,
@@ -300,12 +320,13 @@ class UncontactedFigures:
 
     def table(self) -> Table:
         return Table(
-            title="Not contacted in time",
+            title=_("Not contacted in time"),
             headers=[
-                "Rep",
-                f"New leads not contacted after {self.untouched_after_minutes} min",
-                "Neglected leads",
-                "Neglected customers",
+                _("Rep"),
+                _("New leads not contacted after %(untouched_after_minutes)s min")
+                % {"untouched_after_minutes": self.untouched_after_minutes},
+                _("Neglected leads"),
+                _("Neglected customers"),
             ],
             rows=[
                 [
@@ -319,23 +340,22 @@ class UncontactedFigures:
         )
 
 
-def uncontacted_figures(scope: Scope, *, now: dt.datetime | None = None) -> UncontactedFigures:
-    """Per rep, right now: open leads nobody has touched past the speed-to-lead alert time (the
-    same clock as the alert, Settings → Speed to lead), and leads and customers flagged as
-    neglected (followups.selectors.neglect: live leads untouched past their stage's threshold, as
-    the lead pages show them). Three queries plus the member names."""
-    now = now or timezone.now()
-    wait = untouched_after(lead_settings_get(tenant=scope.tenant))
-    never_contacted = dict(
+def uncontacted_counts(scope: Scope, *, now: dt.datetime, wait: dt.timedelta, by=("owner_id",)):
+    """Open leads of `scope` nobody has touched `wait` after they came in, grouped `by` these
+    lead columns."""
+    return (
         scope.leads()
         .filter(status=LeadStatus.OPEN, first_touch_at__isnull=True, created_at__lte=now - wait)
-        .values_list("owner_id")
+        .values_list(*by)
         .annotate(count=Count("*"))
         .order_by()
     )
-    neglected = {
-        owner_id: (leads, customers)
-        for owner_id, leads, customers in neglect_flags_showing(tenant=scope.tenant)
+
+
+def neglected_counts(scope: Scope):
+    """Leads and customers flagged as neglected in `scope`, grouped `by` these columns."""
+    return (
+        neglect_flags_showing(tenant=scope.tenant)
         # Spelled out (it is implied) so the join reads the partial index dashboard_lead_touches.
         .filter(scope.lead_conditions(via="lead__"), lead__status__in=LIVE_STATUSES)
         .values_list("lead__owner_id")
@@ -344,7 +364,41 @@ def uncontacted_figures(scope: Scope, *, now: dt.datetime | None = None) -> Unco
             customers=Count("contact_id", distinct=True),
         )
         .order_by()
-    }
+    )
+
+
+def neglected_flags(scope: Scope):
+    """Each neglect flag showing in `scope`: its lead's pipeline, brand and owner, lead, customer."""
+    return (
+        neglect_flags_showing(tenant=scope.tenant)
+        .filter(scope.lead_conditions(via="lead__"), lead__status__in=LIVE_STATUSES)
+        .values_list(
+            "lead__pipeline_id", "lead__brand_id", "lead__owner_id", "lead_id", "contact_id"
+        )
+        .order_by()
+    )
+
+
+def uncontacted_figures(
+    scope: Scope,
+    *,
+    now: dt.datetime | None = None,
+    counted: tuple[dict, dict] | None = None,
+) -> UncontactedFigures:
+    """Per rep, right now: open leads nobody has touched past the speed-to-lead alert time (the
+    same clock as the alert, Settings → Speed to lead), and leads and customers flagged as
+    neglected (followups.selectors.neglect: live leads untouched past their stage's threshold, as
+    the lead pages show them). Three queries plus the member names; or from `counted` before
+    ({owner: never contacted}, {owner: (leads, customers)}: dashboards.selectors.moment)."""
+    now = now or timezone.now()
+    wait = untouched_after(lead_settings_get(tenant=scope.tenant))
+    if counted is None:
+        never_contacted = dict(uncontacted_counts(scope, now=now, wait=wait))
+        neglected = {
+            owner_id: (leads, customers) for owner_id, leads, customers in neglected_counts(scope)
+        }
+    else:
+        never_contacted, neglected = counted
     members = team_members(scope)
     owners = set(never_contacted) | set(neglected)
     rows = []

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.kit.formatting import duration
 from dashboards.aggregates import Median
@@ -254,12 +255,22 @@ def anomalies_table(report: AnomalyReport) -> Table:
                 c.usual,
                 # A typographic minus: spreadsheets read it as text, not as a formula.
                 "—" if z is None else f"{z:+.1f}".replace("-", "\N{MINUS SIGN}"),
-                f"Unusually {'high' if c.direction == 'up' else 'low'}" if c.flagged else "",
+                (_("Unusually high") if c.direction == "up" else _("Unusually low"))
+                if c.flagged
+                else "",
             ]
         )
     return Table(
-        title=f"Each week against the previous {TRAILING_WEEKS} weeks",
-        headers=["Metric", "Week", "Value", f"Previous {TRAILING_WEEKS} weeks", "z-score", "Flag"],
+        title=_("Each week against the previous %(TRAILING_WEEKS)s weeks")
+        % {"TRAILING_WEEKS": TRAILING_WEEKS},
+        headers=[
+            _("Metric"),
+            _("Week"),
+            _("Value"),
+            _("Previous %(TRAILING_WEEKS)s weeks") % {"TRAILING_WEEKS": TRAILING_WEEKS},
+            _("z-score"),
+            _("Flag"),
+        ],
         rows=rows,
     )
 

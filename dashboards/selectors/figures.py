@@ -7,6 +7,10 @@ the filters and whose numbers they are (a rep's own are kept apart from the team
 says when the oldest of them was counted ("as of 09:42"), and the page and the CSV export read
 the same entry, so what a manager reads and what they download never disagree.
 
+The team's figures and those of the moment are not kept here: they are read on each request
+from rollups beat keeps current (READ_FROM_ROLLUPS), so no request counts them, the first of the
+day included.
+
 Settings: DASHBOARD_FIGURES_SECONDS (300; 0 counts everything on every request).
 """
 
@@ -22,6 +26,12 @@ from dashboards.selectors.aging import aging_figures, uncontacted_figures
 from dashboards.selectors.anomalies import anomaly_report
 from dashboards.selectors.breached import breached_figures
 from dashboards.selectors.lost import lost_report
+from dashboards.selectors.moment import (
+    moment_aging,
+    moment_get,
+    moment_open_leads,
+    moment_uncontacted,
+)
 from dashboards.selectors.sources import sources_report
 from dashboards.selectors.speed import speed_figures
 from dashboards.selectors.team import TeamFigures, stage_flow_figures, team_figures
@@ -32,6 +42,9 @@ KEY_VERSION = 3
 # Figures of the moment, not of the period (open leads now, who is uncontacted now, the
 # follow-ups widget's today and this week): one count serves every period a manager switches to.
 RIGHT_NOW = frozenset({"aging", "uncontacted", "breached", "follow-ups"})
+# Read on every request from what beat keeps (dashboards.models.TeamDay and MomentFigures; the
+# tickets breached now from their partial index), never kept in the cache nor counted on a miss.
+READ_FROM_ROLLUPS = frozenset({"aging", "uncontacted", "breached", "team"})
 
 REPORTS: dict[str, Callable[[Scope, dt.datetime], object]] = {
     "aging": lambda scope, now: aging_figures(scope, now=now),
@@ -77,7 +90,11 @@ def figures_recount(scope: Scope, *, now: dt.datetime | None = None, right_now: 
     if seconds <= 0:
         return 0
     now = now or timezone.now()
-    reports = [name for name in REPORTS if right_now or name not in RIGHT_NOW]
+    reports = [
+        name
+        for name in REPORTS
+        if name not in READ_FROM_ROLLUPS and (right_now or name not in RIGHT_NOW)
+    ]
     for report in reports:
         cache.set(figures_key(scope, report), (REPORTS[report](scope, now), now), seconds)
     return len(reports)
@@ -94,7 +111,28 @@ class Figures:
         self._read: dict[str, object] = {}
 
     def __getitem__(self, report: str):
+        if report in READ_FROM_ROLLUPS:
+            if report not in self._read:
+                self._read[report] = self._from_rollups(report)
+            return self._read[report]
         return self.kept(report, lambda: REPORTS[report](self.scope, self.now))
+
+    def _from_rollups(self, report: str):
+        """A report read from the rollups: the figures of the moment as the last minute's sweep
+        counted them (counted here only before its first run), the team's from TeamDay."""
+        if not hasattr(self, "_moment"):
+            self._moment = moment_get(tenant=self.scope.tenant)
+            if self._moment is not None:
+                self.as_of = min(self.as_of, self._moment.counted_at)
+        moment = self._moment
+        if report == "aging" and moment is not None:
+            return moment_aging(self.scope, moment)
+        if report == "uncontacted" and moment is not None:
+            return moment_uncontacted(self.scope, moment)
+        if report == "team":
+            open_leads = None if moment is None else moment_open_leads(self.scope, moment)
+            return team_figures(self.scope, now=self.now, open_leads=open_leads)
+        return REPORTS[report](self.scope, self.now)
 
     def team(self) -> TeamFigures:
         """The team's figures; while the period runs, with the tickets breached right now counted

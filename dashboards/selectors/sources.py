@@ -20,12 +20,16 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.kit.formatting import money
 from dashboards.charts import Chart, bar_chart, grouped_bar_chart, line_chart, money_format
+from dashboards.models import LeadCohortDay, LeadCohortMonth
 from dashboards.period import Scope
+from dashboards.selectors.period_rollups import RollupPlan, rollup_plans
 from dashboards.tables import Table
-from leads.models import LeadStatus, LostReason, Quote, QuoteStatus
+from leads.models import LeadSource, LeadStatus, LostReason, Quote, QuoteStatus
 
 NO_SOURCE = "No source"
 ZERO = Decimal("0")
@@ -144,28 +148,88 @@ def won_value_expression():
     )
 
 
-def sources_report(scope: Scope) -> SourcesReport:
-    """The period's leads by source and by month (one query)."""
+def cohort_aggregates() -> dict:
+    """The sources report's figures of a group of leads (the live count and the rollup's)."""
     won = Q(status=LeadStatus.WON)
+    return {
+        "lead_count": Count("id"),
+        "cost_total": Sum("cost"),
+        "won_count": Count("id", filter=won),
+        "won_value_total": Sum(won_value_expression(), filter=won),
+        "not_our_work_count": Count(
+            "id", filter=Q(status=LeadStatus.LOST, lost_reason=LostReason.NOT_OUR_WORK)
+        ),
+        "out_of_area_count": Count(
+            "id", filter=Q(status=LeadStatus.LOST, lost_reason=LostReason.OUT_OF_AREA)
+        ),
+    }
+
+
+def _live_rows(scope: Scope, created: Q):
+    """Rows of (month, source) counted from the leads created as `created` says."""
     rows = (
         scope.leads()
-        .filter(created_at__gte=scope.start, created_at__lt=scope.end)
+        .filter(created)
         .annotate(month=TruncMonth("created_at", tzinfo=scope.tenant.zone))
         .order_by()
         .values("month", "source_id", "source__name")
-        .annotate(
-            lead_count=Count("id"),
-            cost_total=Sum("cost"),
-            won_count=Count("id", filter=won),
-            won_value_total=Sum(won_value_expression(), filter=won),
-            not_our_work_count=Count(
-                "id", filter=Q(status=LeadStatus.LOST, lost_reason=LostReason.NOT_OUR_WORK)
-            ),
-            out_of_area_count=Count(
-                "id", filter=Q(status=LeadStatus.LOST, lost_reason=LostReason.OUT_OF_AREA)
-            ),
-        )
+        .annotate(**cohort_aggregates())
     )
+    for row in rows:
+        row["month"] = timezone.localtime(row["month"], scope.tenant.zone).date()
+        yield row
+
+
+def _rollup_rows(scope: Scope, plan: RollupPlan):
+    """Rows of (month, source) summed from the rollup, then the changed days counted live."""
+    sums = {
+        "lead_count": Sum("leads"),
+        "cost_total": Sum("cost"),
+        "won_count": Sum("won"),
+        "won_value_total": Sum("won_value"),
+        "not_our_work_count": Sum("not_our_work"),
+        "out_of_area_count": Sum("out_of_area"),
+    }
+    filters = scope.lead_conditions()
+    rows = []
+    if plan.months:
+        rows += (
+            LeadCohortMonth.objects.filter(filters, tenant=scope.tenant, month__in=plan.months)
+            .order_by()
+            .values("month", "source_id")
+            .annotate(**sums)
+        )
+    rows += (
+        LeadCohortDay.objects.filter(filters, plan.days, tenant=scope.tenant)
+        .annotate(month=TruncMonth("day"))
+        .order_by()
+        .values("month", "source_id")
+        .annotate(**sums)
+    )
+    names = source_names(scope.tenant, {row["source_id"] for row in rows})
+    for row in rows:
+        row["source__name"] = names.get(row["source_id"])
+        yield row
+    live = plan.live("created_at", scope.tenant)
+    if live is not None:
+        yield from _live_rows(scope, live)
+
+
+def source_names(tenant, source_ids) -> dict[int, str]:
+    ids = [pk for pk in source_ids if pk is not None]
+    if not ids:
+        return {}
+    return dict(LeadSource.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", "name"))
+
+
+def sources_report(scope: Scope) -> SourcesReport:
+    """The period's leads by source and by month: summed from the rollup when it is built (a
+    few queries whatever the period), else counted (one query)."""
+    plans = rollup_plans(scope)
+    if plans is None:
+        rows = _live_rows(scope, Q(created_at__gte=scope.start, created_at__lt=scope.end))
+    else:
+        rows = _rollup_rows(scope, plans[0])
     months = months_of(scope)
     by_source: dict[int | None, SourceFigures] = {}
     by_month = {month: SourceFigures(month_label(month)) for month in months}
@@ -182,8 +246,7 @@ def sources_report(scope: Scope) -> SourcesReport:
         )
         source_id = row["source_id"]
         by_source[source_id] = by_source.get(source_id, SourceFigures(name)) + figures
-        month = timezone.localtime(row["month"], scope.tenant.zone).date()
-        by_month[month] = by_month[month] + figures
+        by_month[row["month"]] = by_month[row["month"]] + figures
     ordered = sorted(
         by_source.values(), key=lambda f: (f.name == NO_SOURCE, -f.leads, f.name.casefold())
     )
@@ -210,15 +273,15 @@ def _times(ratio: Decimal | None) -> str:
     return "—" if ratio is None else f"{ratio}\N{MULTIPLICATION SIGN}"
 
 
-SOURCE_HEADERS = [
-    "Leads",
-    "Cost",
-    "Cost per lead",
-    "Won",
-    "Conversion",
-    "Won value",
-    "Cost per acquisition",
-    "Return on spend",
+SOURCE_HEADERS = [  # translated where used
+    gettext_noop("Leads"),
+    gettext_noop("Cost"),
+    gettext_noop("Cost per lead"),
+    gettext_noop("Won"),
+    gettext_noop("Conversion"),
+    gettext_noop("Won value"),
+    gettext_noop("Cost per acquisition"),
+    gettext_noop("Return on spend"),
 ]
 
 
@@ -241,29 +304,29 @@ def sources_table(report: SourcesReport) -> Table:
     if len(report.by_source) > 1:
         rows.append(_figures_row(report.total, report.currency))
     return Table(
-        title="Leads created in the period, by source",
-        headers=["Source", *SOURCE_HEADERS],
+        title=_("Leads created in the period, by source"),
+        headers=[_("Source"), *map(_, SOURCE_HEADERS)],
         rows=rows,
     )
 
 
 def sources_by_month_table(report: SourcesReport) -> Table:
     return Table(
-        title="Leads created in the period, by month",
-        headers=["Month", *SOURCE_HEADERS],
+        title=_("Leads created in the period, by month"),
+        headers=[_("Month"), *map(_, SOURCE_HEADERS)],
         rows=[_figures_row(figures, report.currency) for figures in report.by_month],
     )
 
 
 def wrong_jobs_table(report: SourcesReport) -> Table:
     return Table(
-        title="Sources that bring jobs we don't do",
+        title=_("Sources that bring jobs we don't do"),
         headers=[
-            "Source",
-            "Leads",
+            _("Source"),
+            _("Leads"),
             LostReason.NOT_OUR_WORK.label,
             LostReason.OUT_OF_AREA.label,
-            "Share of its leads",
+            _("Share of its leads"),
         ],
         rows=[
             [f.name, f.leads, f.not_our_work, f.out_of_area, _percent(f.wrong_job_share)]
@@ -278,14 +341,14 @@ def sources_charts(report: SourcesReport) -> list[Chart]:
     as_money = money_format(report.currency)
     names = [figures.name for figures in report.by_source]
     charts = [
-        bar_chart([(f.name, f.leads) for f in report.by_source], title="Leads by source"),
+        bar_chart([(f.name, f.leads) for f in report.by_source], title=_("Leads by source")),
         grouped_bar_chart(
             names,
             [
-                ("Cost", [f.cost for f in report.by_source]),
-                ("Won value", [f.won_value for f in report.by_source]),
+                (_("Cost"), [f.cost for f in report.by_source]),
+                (_("Won value"), [f.won_value for f in report.by_source]),
             ],
-            title="Cost and won value by source",
+            title=_("Cost and won value by source"),
             value_format=as_money,
         ),
     ]
@@ -294,10 +357,10 @@ def sources_charts(report: SourcesReport) -> list[Chart]:
             line_chart(
                 month_axis_labels(report.months),
                 [
-                    ("Cost", [f.cost for f in report.by_month]),
-                    ("Won value", [f.won_value for f in report.by_month]),
+                    (_("Cost"), [f.cost for f in report.by_month]),
+                    (_("Won value"), [f.won_value for f in report.by_month]),
                 ],
-                title="Cost and won value by month",
+                title=_("Cost and won value by month"),
                 value_format=as_money,
             )
         )

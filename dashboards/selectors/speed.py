@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.kit.formatting import duration
 from dashboards.aggregates import Median
@@ -80,15 +81,15 @@ class SpeedFigures:
         if len(self.reps) != 1:
             rows.append(self.total.cells())
         return Table(
-            title="Speed to lead",
+            title=_("Speed to lead"),
             headers=[
-                "Rep",
-                "New leads",
-                "Touched within 15 min",
-                "Within 15 min",
-                "Judged",
-                "Median first touch",
-                "Not touched yet",
+                _("Rep"),
+                _("New leads"),
+                _("Touched within 15 min"),
+                _("Within 15 min"),
+                _("Judged"),
+                _("Median first touch"),
+                _("Not touched yet"),
             ],
             rows=rows,
         )

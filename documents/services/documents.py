@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.models import Contact, Membership, Property, Tenant
 from crm.services.notifications import notification_create
@@ -42,7 +43,7 @@ def document_upload(
     if (actor is None) == (uploaded_by_contact is None):
         raise ValueError("A document is uploaded by a team member or by a customer, not both.")
     if kind not in DocumentKind.values:
-        raise ValidationError("Choose what kind of document this is.", code="kind")
+        raise ValidationError(_("Choose what kind of document this is."), code="kind")
     if lead is not None and lead.contact_id != contact.pk:
         raise ValueError("A job's documents belong to the job's own contact.")
     _ensure_same_tenant(tenant, contact, lead, property, actor, uploaded_by_contact)
@@ -135,7 +136,7 @@ def document_delete(
     if document.is_deleted:
         return document
     if by_contact is not None and document.uploaded_by_contact_id != by_contact.pk:
-        raise ValidationError("You can remove only the files you uploaded yourself.")
+        raise ValidationError(_("You can remove only the files you uploaded yourself."))
     document.deleted_at = timezone.now()
     document.deleted_by = actor
     document.deleted_by_contact = by_contact

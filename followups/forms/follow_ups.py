@@ -31,33 +31,33 @@ from tickets.models import Ticket
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 STATUS_FILTERS = [
-    ("todo", "To do (open or missed)"),
-    ("open", "Open (pending or in progress)"),
+    ("todo", _("To do (open or missed)")),
+    ("open", _("Open (pending or in progress)")),
     *Status.choices,
-    ("all", "Any status"),
+    ("all", _("Any status")),
 ]
 WHEN_FILTERS = [
-    ("", "Any time"),
-    ("today", "Today"),
-    ("overdue", "Overdue"),
-    ("week", "This week"),
-    ("upcoming", "From now on"),
+    ("", _("Any time")),
+    ("today", _("Today")),
+    ("overdue", _("Overdue")),
+    ("week", _("This week")),
+    ("upcoming", _("From now on")),
 ]
-ORDER_CHOICES = [("soonest", "Soonest first"), ("latest", "Latest first")]
+ORDER_CHOICES = [("soonest", _("Soonest first")), ("latest", _("Latest first"))]
 
 # Offsets a person picks reminders at (minutes before the follow-up).
 REMINDER_OFFSETS = [
-    (10080, "1 week before"),
-    (2880, "2 days before"),
-    (1440, "1 day before"),
-    (180, "3 hours before"),
-    (60, "1 hour before"),
-    (30, "30 minutes before"),
-    (15, "15 minutes before"),
-    (0, "At the time"),
+    (10080, _("1 week before")),
+    (2880, _("2 days before")),
+    (1440, _("1 day before")),
+    (180, _("3 hours before")),
+    (60, _("1 hour before")),
+    (30, _("30 minutes before")),
+    (15, _("15 minutes before")),
+    (0, _("At the time")),
 ]
-DURATIONS = [(15, "15 minutes"), (30, "30 minutes"), (45, "45 minutes"), (60, "1 hour"),
-             (90, "1½ hours"), (120, "2 hours"), (240, "Half a day")]  # fmt: skip
+DURATIONS = [(15, _("15 minutes")), (30, _("30 minutes")), (45, _("45 minutes")), (60, _("1 hour")),
+             (90, _("1½ hours")), (120, _("2 hours")), (240, _("Half a day"))]  # fmt: skip
 
 
 def datetime_local_field(**kwargs) -> forms.DateTimeField:
@@ -72,23 +72,28 @@ def datetime_local_field(**kwargs) -> forms.DateTimeField:
 
 
 class FollowUpFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=100, label="Search")
-    status = forms.ChoiceField(choices=STATUS_FILTERS, required=False)
+    q = forms.CharField(required=False, max_length=100, label=_("Search"))
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTERS, required=False)
     type = forms.ModelChoiceField(
-        queryset=FollowUpType.unscoped.none(), required=False, empty_label="Any type"
+        label=_("Type"),
+        queryset=FollowUpType.unscoped.none(),
+        required=False,
+        empty_label=_("Any type"),
     )
-    priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
-    when = forms.ChoiceField(choices=WHEN_FILTERS, required=False)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=[("", _("Any priority")), *Priority.choices], required=False
+    )
+    when = forms.ChoiceField(label=_("When"), choices=WHEN_FILTERS, required=False)
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    assignee = forms.ChoiceField(required=False, label="Assignee")
+    assignee = forms.ChoiceField(required=False, label=_("Assignee"))
     contact = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     lead = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    order = forms.ChoiceField(choices=ORDER_CHOICES, required=False, label="Order")
+    order = forms.ChoiceField(choices=ORDER_CHOICES, required=False, label=_("Order"))
 
     MAIN_FIELDS = ("q", "status", "assignee", "when")
     HIDDEN_FIELDS = ("contact", "lead")
@@ -104,8 +109,8 @@ class FollowUpFilterForm(forms.Form):
         self.membership = membership
         self.fields["type"].queryset = types
         self.fields["assignee"].choices = [
-            ("mine", "Mine"),
-            ("all", "Everyone"),
+            ("mine", _("Mine")),
+            ("all", _("Everyone")),
             *((str(member.pk), str(member.user)) for member in members),
         ]
 
@@ -154,29 +159,29 @@ class FollowUpFilterForm(forms.Form):
 
 
 class CompleteForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Outcome.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
     notes = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
     )
     # Ticked: the member goes on to the form of the next follow-up with this customer.
     next_one = forms.BooleanField(required=False, label=_("Schedule the next one"))
 
 
 RESCHEDULE_CHOICES = [
-    ("tomorrow", "Tomorrow"),
-    ("next_week", "Next week"),
-    ("pick", "Pick a date and time"),
+    ("tomorrow", _("Tomorrow")),
+    ("next_week", _("Next week")),
+    ("pick", _("Pick a date and time")),
 ]
 
 
 class RescheduleForm(forms.Form):
-    to = forms.ChoiceField(choices=RESCHEDULE_CHOICES, initial="pick")
-    at = datetime_local_field(required=False, label="New date and time")
+    to = forms.ChoiceField(label=_("To"), choices=RESCHEDULE_CHOICES, initial="pick")
+    at = datetime_local_field(required=False, label=_("New date and time"))
 
     def clean(self):
         data = super().clean()
         if data.get("to") == "pick" and not data.get("at"):
-            raise ValidationError("Pick the new date and time.")
+            raise ValidationError(_("Pick the new date and time."))
         return data
 
     def new_time(self, follow_up: FollowUp, *, zone, now: dt.datetime) -> dt.datetime:
@@ -191,11 +196,13 @@ class RescheduleForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(required=False, max_length=500)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
 class DelegateForm(TenantFormMixin, forms.Form):
-    assignee = MemberChoiceField(queryset=Membership.unscoped.none(), empty_label=None)
+    assignee = MemberChoiceField(
+        label=_("Assignee"), queryset=Membership.unscoped.none(), empty_label=None
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -203,31 +210,38 @@ class DelegateForm(TenantFormMixin, forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(
+        label=_("Body"), max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class BulkForm(forms.Form):
     """One change to many ticked follow-ups; an empty choice leaves that part as it is."""
 
     follow_ups = forms.ModelMultipleChoiceField(
+        label=_("Follow ups"),
         queryset=FollowUp.unscoped.none(),
-        error_messages={"required": "Tick the follow-ups to change first."},
+        error_messages={"required": _("Tick the follow-ups to change first.")},
     )
     status = forms.ChoiceField(
+        label=_("Status"),
         required=False,
         choices=[
-            ("", "Status: keep"),
-            (Status.IN_PROGRESS, "Start (in progress)"),
-            (Status.COMPLETED, "Complete (outcome “other”)"),
-            (Status.CANCELLED, "Cancel"),
+            ("", _("Status: keep")),
+            (Status.IN_PROGRESS, _("Start (in progress)")),
+            (Status.COMPLETED, _("Complete (outcome “other”)")),
+            (Status.CANCELLED, _("Cancel")),
         ],
     )
     assignee = MemberChoiceField(
-        queryset=Membership.unscoped.none(), required=False, empty_label="Assignee: keep"
+        label=_("Assignee"),
+        queryset=Membership.unscoped.none(),
+        required=False,
+        empty_label=_("Assignee: keep"),
     )
-    scheduled_at = datetime_local_field(required=False, label="Move to")
+    scheduled_at = datetime_local_field(required=False, label=_("Move to"))
     priority = forms.ChoiceField(
-        required=False, choices=[("", "Priority: keep"), *Priority.choices]
+        label=_("Priority"), required=False, choices=[("", _("Priority: keep")), *Priority.choices]
     )
 
     def __init__(self, *args, follow_ups, members, **kwargs):
@@ -238,13 +252,13 @@ class BulkForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not any(data.get(name) for name in ("status", "assignee", "scheduled_at", "priority")):
-            raise ValidationError("Choose what to change.")
+            raise ValidationError(_("Choose what to change."))
         return data
 
 
 class SavedFilterForm(forms.Form):
-    name = forms.CharField(max_length=80)
-    query = forms.CharField(max_length=1000, required=False)
+    name = forms.CharField(label=_("Name"), max_length=80)
+    query = forms.CharField(label=_("Query"), max_length=1000, required=False)
 
 
 # --- Repeating -----------------------------------------------------------------------------------
@@ -373,40 +387,53 @@ class FollowUpForm(TenantFormMixin, RepeatForm):
     """A new follow-up, once or repeating (a series whose first occurrence is "When"). The contact is fixed when it was started from a contact, lead or ticket;
     otherwise it is picked from those matching a search (`candidates`)."""
 
-    subject = forms.CharField(max_length=200)
-    type = forms.ModelChoiceField(queryset=FollowUpType.unscoped.none(), empty_label=None)
-    scheduled_at = datetime_local_field(label="When")
-    duration_minutes = forms.TypedChoiceField(
-        choices=DURATIONS, coerce=int, initial=30, label="How long"
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    type = forms.ModelChoiceField(
+        label=_("Type"), queryset=FollowUpType.unscoped.none(), empty_label=None
     )
-    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.MEDIUM)
-    assignee = MemberChoiceField(queryset=Membership.unscoped.none(), empty_label=None)
+    scheduled_at = datetime_local_field(label=_("When"))
+    duration_minutes = forms.TypedChoiceField(
+        choices=DURATIONS, coerce=int, initial=30, label=_("How long")
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM
+    )
+    assignee = MemberChoiceField(
+        label=_("Assignee"), queryset=Membership.unscoped.none(), empty_label=None
+    )
     contact = forms.ModelChoiceField(
+        label=_("Contact"),
         queryset=Contact.unscoped.none(),
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the customer this follow-up is with."},
+        error_messages={"required": _("Choose the customer this follow-up is with.")},
     )
     lead = forms.ModelChoiceField(
-        queryset=Lead.unscoped.none(), required=False, empty_label="No lead"
+        label=_("Lead"), queryset=Lead.unscoped.none(), required=False, empty_label=_("No lead")
     )
     ticket = forms.ModelChoiceField(
-        queryset=Ticket.unscoped.none(), required=False, empty_label="No ticket"
+        label=_("Ticket"),
+        queryset=Ticket.unscoped.none(),
+        required=False,
+        empty_label=_("No ticket"),
     )
     description = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     reminder_offsets = forms.TypedMultipleChoiceField(
         choices=REMINDER_OFFSETS,
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Remind",
+        label=_("Remind"),
     )
     reminder_channels = forms.MultipleChoiceField(
         choices=ReminderChannel.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="By",
+        label=_("By"),
     )
 
     def __init__(
@@ -438,7 +465,7 @@ class FollowUpForm(TenantFormMixin, RepeatForm):
     def clean_scheduled_at(self):
         at = self.cleaned_data["scheduled_at"]
         if at < timezone.now() - dt.timedelta(minutes=5):
-            raise ValidationError("Pick a time from now on.")
+            raise ValidationError(_("Pick a time from now on."))
         return at
 
     def clean(self):
@@ -447,9 +474,9 @@ class FollowUpForm(TenantFormMixin, RepeatForm):
         for name in ("lead", "ticket"):
             related = data.get(name)
             if related is not None and contact is not None and related.contact_id != contact.pk:
-                self.add_error(name, f"That {name} is another customer's.")
+                self.add_error(name, _("That %(name)s is another customer's.") % {"name": name})
         if data.get("reminder_offsets") and not data.get("reminder_channels"):
-            self.add_error("reminder_channels", "Choose how to be reminded.")
+            self.add_error("reminder_channels", _("Choose how to be reminded."))
         return data
 
     @property

@@ -3,6 +3,8 @@ import. Every choice list is the active tenant's."""
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.kit.csv_files import MAX_UPLOAD_BYTES
 from crm.kit.forms import MemberChoiceField, TenantFormMixin
@@ -19,22 +21,28 @@ class FollowUpSettingsForm(forms.ModelForm):
     digest_hour = forms.TypedChoiceField(
         choices=HOURS,
         coerce=int,
-        label="Daily digest at",
-        help_text="In each member's own time zone (their profile's, else the team's).",
+        label=gettext_lazy("Daily digest at"),
+        help_text=gettext_lazy(
+            "In each member's own time zone (their profile's, else the team's)."
+        ),
     )
 
     class Meta:
         model = FollowUpSettings
         fields = ["neglect_after_days", "manager_alert_after_days", "digest_hour"]
         labels = {
-            "neglect_after_days": "Neglected after (days without a touch)",
-            "manager_alert_after_days": "Tell the managers after (more days)",
+            "neglect_after_days": gettext_lazy("Neglected after (days without a touch)"),
+            "manager_alert_after_days": gettext_lazy("Tell the managers after (more days)"),
         }
         help_texts = {
-            "neglect_after_days": "An open lead nobody has called, written to or met for this "
-            "long is flagged, and its owner gets a high-priority follow-up.",
-            "manager_alert_after_days": "Still untouched this many days after the flag: the "
-            "managers are told to check on the rep.",
+            "neglect_after_days": gettext_lazy(
+                "An open lead nobody has called, written to or met for this "
+                "long is flagged, and its owner gets a high-priority follow-up."
+            ),
+            "manager_alert_after_days": gettext_lazy(
+                "Still untouched this many days after the flag: the "
+                "managers are told to check on the rep."
+            ),
         }
         widgets = {
             "neglect_after_days": forms.NumberInput(attrs={"min": 1, "max": MAX_NEGLECT_DAYS}),
@@ -77,18 +85,22 @@ class StageNeglectForm(forms.Form):
 
 
 class FollowUpTypeForm(forms.Form):
-    name = forms.CharField(max_length=80, label="Name")
+    name = forms.CharField(max_length=80, label=gettext_lazy("Name"))
 
 
 class FollowUpTemplateForm(TenantFormMixin, forms.ModelForm):
-    type = forms.ModelChoiceField(queryset=FollowUpType.unscoped.none(), empty_label=None)
-    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.MEDIUM)
+    type = forms.ModelChoiceField(
+        label=gettext_lazy("Type"), queryset=FollowUpType.unscoped.none(), empty_label=None
+    )
+    priority = forms.ChoiceField(
+        label=gettext_lazy("Priority"), choices=Priority.choices, initial=Priority.MEDIUM
+    )
     reminder_offsets = forms.TypedMultipleChoiceField(
         choices=REMINDER_OFFSETS,
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Reminders",
+        label=gettext_lazy("Reminders"),
     )
 
     class Meta:
@@ -105,16 +117,16 @@ class FollowUpTemplateForm(TenantFormMixin, forms.ModelForm):
             "is_archived",
         ]
         labels = {
-            "name": "Template name",
-            "days_after": "Days after it is used",
-            "at_time": "At (local time)",
-            "is_archived": "Archived (no longer offered)",
+            "name": gettext_lazy("Template name"),
+            "days_after": gettext_lazy("Days after it is used"),
+            "at_time": gettext_lazy("At (local time)"),
+            "is_archived": gettext_lazy("Archived (no longer offered)"),
         }
         help_texts = {
-            "name": "What the team picks it by, e.g. “Post-inspection call”.",
-            "subject": "The follow-up's subject.",
-            "days_after": "0: the same day.",
-            "at_time": "Empty: 10:00.",
+            "name": gettext_lazy("What the team picks it by, e.g. “Post-inspection call”."),
+            "subject": gettext_lazy("The follow-up's subject."),
+            "days_after": gettext_lazy("0: the same day."),
+            "at_time": gettext_lazy("Empty: 10:00."),
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -138,16 +150,18 @@ class FollowUpTemplateForm(TenantFormMixin, forms.ModelForm):
 
 class FollowUpImportForm(TenantFormMixin, forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="A header row naming the columns, one follow-up per row; at most 5 MB.",
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy(
+            "A header row naming the columns, one follow-up per row; at most 5 MB."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
     )
     assignee = MemberChoiceField(
         queryset=Membership.unscoped.none(),
         required=False,
         empty_label=None,
-        label="Give them to",
-        help_text="Rows with an Assignee email column go to that person.",
+        label=gettext_lazy("Give them to"),
+        help_text=gettext_lazy("Rows with an Assignee email column go to that person."),
     )
 
     def __init__(self, *args, membership: Membership, **kwargs):
@@ -160,7 +174,9 @@ class FollowUpImportForm(TenantFormMixin, forms.Form):
         # Checked before a byte is read: the size the browser sent is the size on disk.
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 5 MB. "
-                "Split it into smaller files and import them one after the other."
+                _(
+                    "The file is %(value)s MB; the limit is 5 MB. Split it into smaller files and import them one after the other."
+                )
+                % {"value": format(upload.size / 1024 / 1024, ".1f")}
             )
         return upload

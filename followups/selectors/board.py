@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from followups.models import OPEN_STATUSES, FollowUp, Status
@@ -18,6 +18,9 @@ BOARD_COLUMNS = (
     Status.CANCELLED,
 )
 BOARD_FINISHED_SINCE = dt.timedelta(days=14)
+# A column counts its follow-ups up to here and then shows "1000+": an exact count of a team's
+# open follow-ups read every one of them (a million-lead team's board spent a second counting).
+BOARD_COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -25,43 +28,54 @@ class BoardColumn:
     status: str
     label: str
     cards: list[FollowUp]
-    total: int
+    total: int  # at most BOARD_COUNT_CAP + 1, which stands for "more than the cap"
+
+    @property
+    def capped(self) -> bool:
+        return self.total > BOARD_COUNT_CAP
 
     @property
     def more(self) -> int:
         return self.total - len(self.cards)
+
+    @property
+    def total_label(self) -> str:
+        return f"{BOARD_COUNT_CAP}+" if self.capped else str(self.total)
+
+    @property
+    def more_label(self) -> str:
+        return f"{BOARD_COUNT_CAP - len(self.cards)}+" if self.capped else str(self.more)
 
 
 def follow_up_board(
     *, follow_ups: QuerySet[FollowUp], now: dt.datetime | None = None
 ) -> list[BoardColumn]:
     """A column per status: open ones soonest first, finished ones (of the last two weeks) most
-    recent first. One count query and one query per column, whatever the number of cards."""
+    recent first. Two queries per column, whatever the number of cards: its cards, and its count
+    up to BOARD_COUNT_CAP (each reads at most that many index entries)."""
     now = now or timezone.now()
     recent = now - BOARD_FINISHED_SINCE
-    finished = (Status.COMPLETED, Status.MISSED, Status.CANCELLED)
-    scoped = follow_ups.filter(
-        Q(status__in=OPEN_STATUSES)
-        | Q(status__in=finished, scheduled_at__gte=recent)
-        # A late completion of an old follow-up still shows as done this fortnight.
-        | Q(status=Status.COMPLETED, completed_at__gte=recent)
-    )
-    totals = dict(
-        scoped.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
     columns = []
     for status in BOARD_COLUMNS:
-        cards = scoped.filter(status=status)
+        # Each column's own condition, so that its time bound is an index condition: open ones
+        # all; finished ones of the last two weeks, and a late completion of an old follow-up
+        # still shows as done this fortnight.
+        in_column = follow_ups.filter(status=status)
+        if status == Status.COMPLETED:
+            in_column = in_column.filter(Q(scheduled_at__gte=recent) | Q(completed_at__gte=recent))
+        elif status not in OPEN_STATUSES:
+            in_column = in_column.filter(scheduled_at__gte=recent)
         if status in OPEN_STATUSES:
-            cards = cards.order_by("scheduled_at", "id")
+            in_column = in_column.order_by("scheduled_at", "id")
         else:
-            cards = cards.order_by("-scheduled_at", "-id")
+            in_column = in_column.order_by("-scheduled_at", "-id")
+        cards = list(in_column[:BOARD_CARDS_PER_COLUMN])
+        if len(cards) < BOARD_CARDS_PER_COLUMN:
+            total = len(cards)  # every card is shown: nothing more to count
+        else:
+            # COUNT(*) over a LIMIT, in the cards' order: the index scan stops after the cap.
+            total = in_column.values("pk")[: BOARD_COUNT_CAP + 1].count()
         columns.append(
-            BoardColumn(
-                status=status,
-                label=Status(status).label,
-                cards=list(cards[:BOARD_CARDS_PER_COLUMN]),
-                total=totals.get(status, 0),
-            )
+            BoardColumn(status=status, label=Status(status).label, cards=cards, total=total)
         )
     return columns

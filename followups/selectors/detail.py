@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, ngettext
 
-from crm.kit.formatting import duration
 from crm.models import Tenant, TimelineEvent
 from followups.models import FollowUp, FollowUpNote, Reminder
 from followups.selectors.lists import follow_up_queryset
@@ -17,12 +17,20 @@ def follow_up_get(*, tenant: Tenant, follow_up_id: int) -> FollowUp:
 def offset_label(minutes: int) -> str:
     """How long before the follow-up a reminder goes: "1 day before", "90 minutes before"."""
     if minutes == 0:
-        return "At the time"
-    for size, unit in ((10080, "week"), (1440, "day"), (60, "hour"), (1, "minute")):
-        if minutes % size == 0:
-            count = minutes // size
-            return f"{count} {unit}{'s' if count != 1 else ''} before"
-    return f"{duration(minutes)} before"
+        return gettext("At the time")
+    if minutes % 10080 == 0:
+        count = minutes // 10080
+        text = ngettext("%(count)s week before", "%(count)s weeks before", count)
+    elif minutes % 1440 == 0:
+        count = minutes // 1440
+        text = ngettext("%(count)s day before", "%(count)s days before", count)
+    elif minutes % 60 == 0:
+        count = minutes // 60
+        text = ngettext("%(count)s hour before", "%(count)s hours before", count)
+    else:
+        count = minutes
+        text = ngettext("%(count)s minute before", "%(count)s minutes before", count)
+    return text % {"count": count}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from crm.models import Membership, Role, Tenant
 from followups.models import OPEN_STATUSES, DigestSent, FollowUp, Status
@@ -61,17 +62,23 @@ class Digest:
 
     @property
     def subject(self) -> str:
-        parts = [f"{self.today.total} follow-up{'s' if self.today.total != 1 else ''} today"]
+        today = self.today.total
+        parts = [ngettext("%(n)s follow-up today", "%(n)s follow-ups today", today) % {"n": today}]
         if self.overdue.total:
-            parts.append(f"{self.overdue.total} overdue")
+            parts.append(gettext("%(n)s overdue") % {"n": self.overdue.total})
         neglected = self.neglected.total + self.team_escalated.total
         if neglected:
-            parts.append(f"{neglected} neglected customer{'s' if neglected != 1 else ''}")
-        if self.red_leads.total:
             parts.append(
-                f"{self.red_leads.total} late lead{'s' if self.red_leads.total != 1 else ''}"
+                ngettext("%(n)s neglected customer", "%(n)s neglected customers", neglected)
+                % {"n": neglected}
             )
-        return f"Your day, {self.day:%a %b %-d}: " + ", ".join(parts)
+        if self.red_leads.total:
+            late = self.red_leads.total
+            parts.append(ngettext("%(n)s late lead", "%(n)s late leads", late) % {"n": late})
+        return gettext("Your day, %(day)s: %(parts)s") % {
+            "day": f"{self.day:%a %b %-d}",
+            "parts": ", ".join(parts),
+        }
 
 
 def _section(queryset, limit: int = LISTED) -> Section:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from crm.models import Contact, ContactEmail, ContactPhone, Membership, Tenant
 from crm.pagination import KeysetPage, keyset_page
@@ -142,14 +143,18 @@ def follow_ups_filtered(
 
 
 def follow_up_page(
-    *, follow_ups: QuerySet[FollowUp], order: str = "soonest", after: str | None = None
+    *,
+    follow_ups: QuerySet[FollowUp],
+    order: str = "soonest",
+    after: str | None = None,
+    per_page: int = FOLLOW_UPS_PER_PAGE,
 ) -> KeysetPage:
     """One page of the list, keyset on (scheduled_at, id): a fixed number of queries per page."""
     return keyset_page(
         follow_ups,
         order=ORDERS.get(order, ORDERS["soonest"]),
         after=after,
-        per_page=FOLLOW_UPS_PER_PAGE,
+        per_page=per_page,
     )
 
 
@@ -180,10 +185,10 @@ def filter_labels(*, tenant: Tenant, query: FollowUpQuery) -> dict:
     labels = {}
     if query.contact_id:
         contact = Contact.objects.filter(tenant=tenant, pk=query.contact_id).first()
-        labels["contact"] = contact.display_name if contact else "an unknown contact"
+        labels["contact"] = contact.display_name if contact else gettext("an unknown contact")
     if query.lead_id:
         lead = Lead.objects.filter(tenant=tenant, pk=query.lead_id).only("number").first()
-        labels["lead"] = lead.reference if lead else "an unknown lead"
+        labels["lead"] = lead.reference if lead else gettext("an unknown lead")
     return labels
 
 

@@ -6,6 +6,7 @@ in followups.selectors.configuration.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from crm.models import Tenant, User
 from followups.models import (
@@ -35,14 +36,18 @@ def follow_up_settings_save(
 ) -> FollowUpSettings:
     errors = {}
     if not 1 <= neglect_after_days <= MAX_NEGLECT_DAYS:
-        errors["neglect_after_days"] = f"Between 1 and {MAX_NEGLECT_DAYS} days."
+        errors["neglect_after_days"] = _("Between 1 and %(MAX_NEGLECT_DAYS)s days.") % {
+            "MAX_NEGLECT_DAYS": MAX_NEGLECT_DAYS
+        }
     if not 1 <= manager_alert_after_days <= MAX_NEGLECT_DAYS:
-        errors["manager_alert_after_days"] = f"Between 1 and {MAX_NEGLECT_DAYS} days."
+        errors["manager_alert_after_days"] = _("Between 1 and %(MAX_NEGLECT_DAYS)s days.") % {
+            "MAX_NEGLECT_DAYS": MAX_NEGLECT_DAYS
+        }
     if not 0 <= digest_hour <= 23:
-        errors["digest_hour"] = "An hour of the day, 0 to 23."
+        errors["digest_hour"] = _("An hour of the day, 0 to 23.")
     if errors:
         raise ValidationError(errors)
-    row, _ = FollowUpSettings.objects.update_or_create(
+    row, _created = FollowUpSettings.objects.update_or_create(
         tenant=tenant,
         defaults={
             "neglect_after_days": neglect_after_days,
@@ -63,13 +68,16 @@ def stage_neglect_save(*, tenant: Tenant, actor: User, thresholds: dict[int, int
         ).values_list("pk", flat=True)
     )
     if stages != set(thresholds):
-        raise ValidationError("Pick stages of this team that can hold open leads.")
+        raise ValidationError(_("Pick stages of this team that can hold open leads."))
     for stage_id, days in thresholds.items():
         if days is None:
             StageNeglect.objects.filter(tenant=tenant, stage_id=stage_id).delete()
             continue
         if not 1 <= days <= MAX_NEGLECT_DAYS:
-            raise ValidationError(f"A stage's threshold is between 1 and {MAX_NEGLECT_DAYS} days.")
+            raise ValidationError(
+                _("A stage's threshold is between 1 and %(MAX_NEGLECT_DAYS)s days.")
+                % {"MAX_NEGLECT_DAYS": MAX_NEGLECT_DAYS}
+            )
         StageNeglect.objects.update_or_create(
             tenant=tenant, stage_id=stage_id, defaults={"neglect_after_days": days}
         )
@@ -100,12 +108,12 @@ def follow_up_type_save(
     triggers refer to it) but may be renamed."""
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Give the type a name."})
+        raise ValidationError({"name": _("Give the type a name.")})
     clash = FollowUpType.objects.filter(tenant=tenant, name__iexact=name)
     if follow_up_type is not None:
         clash = clash.exclude(pk=follow_up_type.pk)
     if clash.exists():
-        raise ValidationError({"name": "There is already a type with this name."})
+        raise ValidationError({"name": _("There is already a type with this name.")})
     if follow_up_type is None:
         follow_up_type = FollowUpType(tenant=tenant, key=_unique_key(tenant, name))
     follow_up_type.name = name[:80]
@@ -124,7 +132,7 @@ def follow_up_type_set_archived(
         .exclude(pk=follow_up_type.pk)
         .exists()
     ):
-        raise ValidationError("Keep at least one type in use.")
+        raise ValidationError(_("Keep at least one type in use."))
     follow_up_type.is_archived = archived
     follow_up_type.save(update_fields=["is_archived"])
     return follow_up_type
@@ -154,12 +162,12 @@ def follow_up_template_save(
         raise ValueError(f"Not follow-up template fields: {', '.join(sorted(unknown))}")
     chosen_type = values.get("type")
     if chosen_type is not None and chosen_type.tenant_id != tenant.pk:
-        raise ValidationError({"type": "Pick a type of this team."})
+        raise ValidationError({"type": _("Pick a type of this team.")})
     if values.get("priority", Priority.MEDIUM) not in Priority.values:
-        raise ValidationError({"priority": "Choose high, medium or low."})
+        raise ValidationError({"priority": _("Choose high, medium or low.")})
     offsets = sorted(set(values.get("reminder_offsets") or []), reverse=True)
     if any(not 0 <= offset <= MAX_REMINDER_MINUTES for offset in offsets):
-        raise ValidationError({"reminder_offsets": "Reminders go at most 30 days before."})
+        raise ValidationError({"reminder_offsets": _("Reminders go at most 30 days before.")})
     values["reminder_offsets"] = offsets
     template = template or FollowUpTemplate(tenant=tenant)
     for name, value in values.items():

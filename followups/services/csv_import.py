@@ -21,6 +21,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import to_python as phone_from_text
 
 from crm.kit.csv_files import (
@@ -121,19 +122,19 @@ class RowChecker:
         reasons = row.reasons
         row.subject = self.cell(cells, "subject")
         if not row.subject:
-            reasons.append("missing subject")
+            reasons.append(_("missing subject"))
         elif len(row.subject) > 200:
-            reasons.append("Subject is longer than 200 characters")
+            reasons.append(_("Subject is longer than 200 characters"))
         row.description = self.cell(cells, "description")
         if len(row.description) > 10000:
-            reasons.append("Description is longer than 10,000 characters")
+            reasons.append(_("Description is longer than 10,000 characters"))
 
         if kind := self.cell(cells, "type"):
             row.type = self.types.get(kind.casefold())
             if row.type is None:
-                reasons.append(f"unknown type “{kind}”")
+                reasons.append(_("unknown type “%(kind)s”") % {"kind": kind})
             elif row.type.is_archived:
-                reasons.append(f"type “{kind}” is archived")
+                reasons.append(_("type “%(kind)s” is archived") % {"kind": kind})
         else:
             row.type = self.types.get("call")
 
@@ -146,25 +147,33 @@ class RowChecker:
                 row.duration = int(duration)
             else:
                 reasons.append(
-                    f"duration “{duration}” must be minutes, 1 to {LONGEST_SLOT_MINUTES}"
+                    _("duration “%(duration)s” must be minutes, 1 to %(LONGEST_SLOT_MINUTES)s")
+                    % {"duration": duration, "LONGEST_SLOT_MINUTES": LONGEST_SLOT_MINUTES}
                 )
         if priority := self.cell(cells, "priority"):
             chosen = {value: value for value in Priority.values}
             chosen.update({label.casefold(): value for value, label in Priority.choices})
             row.priority = chosen.get(priority.casefold(), "")
             if not row.priority:
-                reasons.append(f"priority “{priority}” must be high, medium or low")
+                reasons.append(
+                    _("priority “%(priority)s” must be high, medium or low")
+                    % {"priority": priority}
+                )
                 row.priority = Priority.MEDIUM
         status = self.cell(cells, "status")
         if status and status.casefold() not in ("pending", "open", "to do", "todo", "in progress"):
             reasons.append(
-                f"status “{status}”: only follow-ups still to do are imported "
-                "(pending or in progress)"
+                _(
+                    "status “%(status)s”: only follow-ups still to do are imported (pending or in progress)"
+                )
+                % {"status": status}
             )
         if assignee := self.cell(cells, "assignee_email"):
             row.assignee = self.members.get(assignee.casefold())
             if row.assignee is None:
-                reasons.append(f"no active team member has the email “{assignee}”")
+                reasons.append(
+                    _("no active team member has the email “%(assignee)s”") % {"assignee": assignee}
+                )
         else:
             row.assignee = self.default_assignee
         return row
@@ -176,7 +185,8 @@ class RowChecker:
                 zone = zoneinfo.ZoneInfo(zone_name)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 reasons.append(
-                    f"unknown time zone “{zone_name}” (use a name like America/New_York)"
+                    _("unknown time zone “%(zone_name)s” (use a name like America/New_York)")
+                    % {"zone_name": zone_name}
                 )
                 return None
         combined = self.cell(cells, "scheduled_at")
@@ -186,25 +196,31 @@ class RowChecker:
                 moment = dt.datetime.fromisoformat(combined.replace("Z", "+00:00"))
             except ValueError:
                 moment = None
-                head, _, tail = combined.partition(" ")
+                head, _sep, tail = combined.partition(" ")
                 date_text, time_text = head, tail
             if moment is not None:
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=zone)
                 return moment.astimezone(dt.UTC)
         if not date_text:
-            reasons.append("missing date")
+            reasons.append(_("missing date"))
             return None
         day = parse_date_or_time(date_text, self.date_formats, dt.date)
         if day is None:
             example = "12/31/2025" if self.tenant.country == "US" else "31/12/2025"
-            reasons.append(f"date “{date_text}” is not a date (use 2025-12-31 or {example})")
+            reasons.append(
+                _("date “%(date_text)s” is not a date (use 2025-12-31 or %(example)s)")
+                % {"date_text": date_text, "example": example}
+            )
             return None
         at = DEFAULT_TIME
         if time_text:
             at = parse_date_or_time(time_text.upper(), TIME_FORMATS, dt.time)
             if at is None:
-                reasons.append(f"time “{time_text}” is not a time (use 14:30 or 2:30 PM)")
+                reasons.append(
+                    _("time “%(time_text)s” is not a time (use 14:30 or 2:30 PM)")
+                    % {"time_text": time_text}
+                )
                 return None
         return dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC)
 
@@ -223,15 +239,18 @@ class RowChecker:
                     validate_email(email)
                     normal_email = email.casefold()
                 except ValidationError:
-                    row.reasons.append(f"invalid email “{email}”")
+                    row.reasons.append(_("invalid email “%(email)s”") % {"email": email})
             if phone:
                 number = phone_from_text(phone, region=self.tenant.country)
                 if number is not None and number.is_valid():
                     normal_phone = number.as_e164
                 else:
-                    row.reasons.append(f"invalid phone number “{phone}” for {self.tenant.country}")
+                    row.reasons.append(
+                        _("invalid phone number “%(phone)s” for %(country)s")
+                        % {"phone": phone, "country": self.tenant.country}
+                    )
             if not email and not phone:
-                row.reasons.append("no contact email or phone to find the contact by")
+                row.reasons.append(_("no contact email or phone to find the contact by"))
             wanted[id(row)] = (normal_email, normal_phone)
         emails = sorted({email for email, _ in wanted.values() if email})
         phones = sorted({phone for _, phone in wanted.values() if phone})
@@ -263,7 +282,9 @@ class RowChecker:
                 row.contact = min(found, key=lambda contact: (contact.created_at, contact.pk))
             elif email or phone:
                 said = " or ".join(part for part in (email, phone) if part)
-                row.reasons.append(f"no contact has {said}: add the contact first")
+                row.reasons.append(
+                    _("no contact has %(said)s: add the contact first") % {"said": said}
+                )
 
     def _match_leads(self, rows: list[Row]) -> None:
         references = {}
@@ -273,7 +294,9 @@ class RowChecker:
                 if number.isdigit():
                     references[id(row)] = int(number)
                 else:
-                    row.reasons.append(f"lead “{text}” is not a lead reference like L-1042")
+                    row.reasons.append(
+                        _("lead “%(text)s” is not a lead reference like L-1042") % {"text": text}
+                    )
         leads = {
             lead.number: lead
             for lead in Lead.objects.filter(tenant=self.tenant, number__in=set(references.values()))
@@ -284,9 +307,11 @@ class RowChecker:
                 continue
             row.lead = leads.get(number)
             if row.lead is None:
-                row.reasons.append(f"no lead L-{number}")
+                row.reasons.append(_("no lead L-%(number)s") % {"number": number})
             elif row.contact is not None and row.lead.contact_id != row.contact.pk:
-                row.reasons.append(f"lead L-{number} belongs to another contact")
+                row.reasons.append(
+                    _("lead L-%(number)s belongs to another contact") % {"number": number}
+                )
 
 
 # --- Preview, run, rejected rows ------------------------------------------------------------------
@@ -317,11 +342,13 @@ def _checked(tenant: Tenant, state: ImportState, now: dt.datetime) -> tuple[CsvL
     layout = read_layout(state.text)
     rows = list(csv_data_rows(state.text, layout))
     if not rows:
-        raise ImportFileError("The file has a header row but no follow-ups under it.")
+        raise ImportFileError(_("The file has a header row but no follow-ups under it."))
     if len(rows) > MAX_ROWS:
         raise ImportFileError(
-            f"The file has {len(rows)} rows; at most {MAX_ROWS} are imported at a time. "
-            "Split it into smaller files and import them one after the other."
+            _(
+                "The file has %(len)s rows; at most %(MAX_ROWS)s are imported at a time. Split it into smaller files and import them one after the other."
+            )
+            % {"len": len(rows), "MAX_ROWS": MAX_ROWS}
         )
     default_assignee = (
         Membership.objects.filter(tenant=tenant, pk=state.default_assignee_id, is_active=True)
@@ -329,7 +356,7 @@ def _checked(tenant: Tenant, state: ImportState, now: dt.datetime) -> tuple[CsvL
         .first()
     )
     if default_assignee is None:
-        raise ValidationError("The member the follow-ups go to has left the team; start again.")
+        raise ValidationError(_("The member the follow-ups go to has left the team; start again."))
     checker = RowChecker(
         tenant=tenant,
         layout=layout,
@@ -377,7 +404,7 @@ def import_preview(
     """Read and check an upload; keep it for the member to confirm. Raises ImportFileError (or
     ValidationError) when the file as a whole cannot be imported; bad rows are only reported."""
     if default_assignee.tenant_id != tenant.pk or not default_assignee.is_active:
-        raise ValidationError("Follow-ups can only go to active members of this team.")
+        raise ValidationError(_("Follow-ups can only go to active members of this team."))
     text, encoding_note = decode_csv_upload(raw)
     state = ImportState(
         token=secrets.token_urlsafe(16),

@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.events import publish
 from crm.kit.formatting import short_datetime
 from crm.models import Contact, Membership, Tenant, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
+from followups.events import FollowUpCompleted, FollowUpRescheduled
 from followups.models import (
     BUILTIN_TYPES,
     LONGEST_SLOT_MINUTES,
@@ -77,14 +79,17 @@ def check_slot_length(duration_minutes: int) -> None:
     if not 0 <= duration_minutes <= LONGEST_SLOT_MINUTES:
         raise ValidationError(
             {
-                "duration_minutes": f"A follow-up lasts at most a day ({LONGEST_SLOT_MINUTES} minutes)."
+                "duration_minutes": _(
+                    "A follow-up lasts at most a day (%(LONGEST_SLOT_MINUTES)s minutes)."
+                )
+                % {"LONGEST_SLOT_MINUTES": LONGEST_SLOT_MINUTES}
             }
         )
 
 
 def _check_assignee(tenant: Tenant, assignee: Membership) -> None:
     if assignee.tenant_id != tenant.pk or not assignee.is_active:
-        raise ValidationError({"assignee": "Choose an active member of this team."})
+        raise ValidationError({"assignee": _("Choose an active member of this team.")})
 
 
 @transaction.atomic
@@ -113,12 +118,12 @@ def follow_up_create(
     """A new follow-up with its reminders ((minutes before, channel) pairs; None: the default
     hour-before in-app reminder). With a `key`, creating it twice returns the first one."""
     if not subject.strip():
-        raise ValidationError({"subject": "A follow-up needs a subject."})
+        raise ValidationError({"subject": _("A follow-up needs a subject.")})
     if contact.tenant_id != tenant.pk:
-        raise ValidationError({"contact": "Choose a contact of this team."})
+        raise ValidationError({"contact": _("Choose a contact of this team.")})
     for related in (lead, ticket, quote, property):
         if related is not None and related.tenant_id != tenant.pk:
-            raise ValidationError("Link only this team's records.")
+            raise ValidationError(_("Link only this team's records."))
     _check_assignee(tenant, assignee)
     check_slot_length(duration_minutes)
     if key:
@@ -210,11 +215,12 @@ def follow_up_complete(
 ) -> FollowUp:
     """Done, with what came of it. A missed follow-up may still be completed (late)."""
     if outcome not in Outcome.values:
-        raise ValidationError({"outcome": "Choose what came of it."})
+        raise ValidationError({"outcome": _("Choose what came of it.")})
     follow_up = _locked(tenant, follow_up)
     if follow_up.status in (Status.COMPLETED, Status.CANCELLED):
         raise ValidationError(
-            f"This follow-up is already {follow_up.get_status_display().lower()}."
+            _("This follow-up is already %(status)s.")
+            % {"status": follow_up.get_status_display().lower()}
         )
     now = now or timezone.now()
     follow_up.status = Status.COMPLETED
@@ -230,6 +236,7 @@ def follow_up_complete(
         actor,
         outcome=outcome,
     )
+    publish(FollowUpCompleted(tenant=tenant, follow_up=follow_up, actor=actor))
     if follow_up.lead_id and outcome != Outcome.NO_RESPONSE:
         # A follow-up that reached the customer is a touch (speed to lead, neglect).
         lead_record_touch(
@@ -245,13 +252,14 @@ def follow_up_reschedule(
     """Move it (a missed one comes back to pending); its unsent reminders move with it."""
     follow_up = _locked(tenant, follow_up)
     if follow_up.status in (Status.COMPLETED, Status.CANCELLED):
-        raise ValidationError("A finished follow-up cannot be moved; create a new one.")
+        raise ValidationError(_("A finished follow-up cannot be moved; create a new one."))
     before = follow_up.scheduled_at
     follow_up.scheduled_at = scheduled_at
     if follow_up.status == Status.MISSED:
         follow_up.status = Status.PENDING
         follow_up.missed_at = None
     follow_up.save()
+    publish(FollowUpRescheduled(tenant=tenant, follow_up=follow_up, before=before))
     reminders_reschedule(follow_up=follow_up)
     if follow_up.lead_id:
         _refresh_lead_next_follow_up(tenant, follow_up.lead_id)
@@ -329,7 +337,7 @@ def follow_up_add_note(
     *, tenant: Tenant, actor: User, follow_up: FollowUp, body: str
 ) -> FollowUpNote:
     if not body.strip():
-        raise ValidationError({"body": "A note needs some text."})
+        raise ValidationError({"body": _("A note needs some text.")})
     return FollowUpNote.objects.create(
         tenant=tenant, follow_up=follow_up, author=actor, body=body.strip()
     )
@@ -340,7 +348,7 @@ def follow_up_set_priority(
     *, tenant: Tenant, actor: User, follow_up: FollowUp, priority: str
 ) -> FollowUp:
     if priority not in Priority.values:
-        raise ValidationError({"priority": "Choose high, medium or low."})
+        raise ValidationError({"priority": _("Choose high, medium or low.")})
     follow_up = _locked(tenant, follow_up)
     follow_up.priority = priority
     follow_up.save(update_fields=["priority", "updated_at"])

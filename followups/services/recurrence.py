@@ -25,6 +25,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext, npgettext
 
 from crm.models import Contact, Membership, Tenant, User
 from crm.services.timeline import timeline_record
@@ -51,7 +53,21 @@ HORIZON = dt.timedelta(days=60)
 EXTEND_SLACK = dt.timedelta(days=1)
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-WEEKDAY_NAMES = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
+WEEKDAY_NAMES = dict(  # translated where shown
+    zip(
+        WEEKDAYS,
+        (
+            gettext_noop("Mon"),
+            gettext_noop("Tue"),
+            gettext_noop("Wed"),
+            gettext_noop("Thu"),
+            gettext_noop("Fri"),
+            gettext_noop("Sat"),
+            gettext_noop("Sun"),
+        ),
+        strict=True,
+    )
+)
 # The time of day comes from the series' start: a rule may not add times (or run more than daily).
 REFUSED_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART", "RRULE", "EXDATE", "RDATE")
 UNCHANGED = object()
@@ -71,20 +87,20 @@ def recurrence_rule(
     the month), every `interval` of them (a custom interval: every 3 days, every 2 weeks)."""
     frequency = frequency.upper()
     if frequency not in FREQUENCIES:
-        raise ValidationError({"rule": "Repeat daily, weekly, monthly or yearly."})
+        raise ValidationError({"rule": _("Repeat daily, weekly, monthly or yearly.")})
     if interval < 1:
-        raise ValidationError({"rule": "Repeat at least every 1."})
+        raise ValidationError({"rule": _("Repeat at least every 1.")})
     parts = [f"FREQ={frequency}"]
     if interval > 1:
         parts.append(f"INTERVAL={interval}")
     days = [day.upper()[:2] for day in weekdays]
     if any(day not in WEEKDAYS for day in days):
-        raise ValidationError({"rule": "Choose weekdays from Monday to Sunday."})
+        raise ValidationError({"rule": _("Choose weekdays from Monday to Sunday.")})
     if days:
         parts.append("BYDAY=" + ",".join(sorted(set(days), key=WEEKDAYS.index)))
     if month_day is not None:
         if not (1 <= abs(month_day) <= 31):
-            raise ValidationError({"rule": "Choose a day of the month from 1 to 31 (or -1)."})
+            raise ValidationError({"rule": _("Choose a day of the month from 1 to 31 (or -1).")})
         parts.append(f"BYMONTHDAY={month_day}")
     return ";".join(parts)
 
@@ -103,25 +119,32 @@ def _split_rule(rule: str, zone: zoneinfo.ZoneInfo) -> tuple[str, int | None, dt
     own fields. Raises ValidationError for a rule dateutil cannot read or that we refuse."""
     parts = _rule_parts(rule)
     if parts.get("FREQ") not in FREQUENCIES:
-        raise ValidationError({"rule": "A rule repeats daily, weekly, monthly or yearly (FREQ)."})
+        raise ValidationError(
+            {"rule": _("A rule repeats daily, weekly, monthly or yearly (FREQ).")}
+        )
     refused = [name for name in REFUSED_PARTS if name in parts]
     if refused:
         raise ValidationError(
-            {"rule": f"Leave out {', '.join(refused)}: the time comes from the first occurrence."}
+            {
+                "rule": _("Leave out %(join)s: the time comes from the first occurrence.")
+                % {"join": ", ".join(refused)}
+            }
         )
     count = until = None
     if "COUNT" in parts:
         try:
             count = int(parts.pop("COUNT"))
         except ValueError:
-            raise ValidationError({"rule": "COUNT must be a number."}) from None
+            raise ValidationError({"rule": _("COUNT must be a number.")}) from None
     if "UNTIL" in parts:
         until = _until_from_text(parts.pop("UNTIL"), zone)
     text = ";".join(f"{name}={value}" for name, value in parts.items())
     try:
         rrulestr(text, dtstart=dt.datetime(2026, 1, 1, 10))  # local times are naive by design
     except (ValueError, TypeError) as error:
-        raise ValidationError({"rule": f"Not a rule we can read: {error}"}) from None
+        raise ValidationError(
+            {"rule": _("Not a rule we can read: %(error)s") % {"error": error}}
+        ) from None
     return text, count, until
 
 
@@ -180,19 +203,37 @@ def series_occurrences(
 def series_describe(series: FollowUpSeries) -> str:
     """The rule in words: "Every 2 weeks on Tue, Thu at 10:00 (America/New_York), 6 times"."""
     parts = _rule_parts(series.rule)
-    unit = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}[parts["FREQ"]]
     interval = int(parts.get("INTERVAL", 1))
-    words = f"Every {interval} {unit}s" if interval > 1 else f"Every {unit}"
+    every = {
+        "DAILY": npgettext("repeat rule", "Every day", "Every %(n)s days", interval),
+        "WEEKLY": npgettext("repeat rule", "Every week", "Every %(n)s weeks", interval),
+        "MONTHLY": npgettext("repeat rule", "Every month", "Every %(n)s months", interval),
+        "YEARLY": npgettext("repeat rule", "Every year", "Every %(n)s years", interval),
+    }[parts["FREQ"]]
+    words = every % {"n": interval}
     if "BYDAY" in parts:
-        days = [WEEKDAY_NAMES.get(day[-2:], day) for day in parts["BYDAY"].split(",")]
-        words += " on " + ", ".join(days)
+        days = [_(WEEKDAY_NAMES.get(day[-2:], day)) for day in parts["BYDAY"].split(",")]
+        words = _("%(every)s on %(days)s") % {"every": words, "days": ", ".join(days)}
     if "BYMONTHDAY" in parts:
-        words += f" on day {parts['BYMONTHDAY']}"
-    words += f" at {timezone.localtime(series.starts_at, series.zone):%H:%M} ({series.time_zone})"
+        words = _("%(every)s on day %(day)s") % {"every": words, "day": parts["BYMONTHDAY"]}
+    words = _("%(every)s at %(time)s (%(zone)s)") % {
+        "every": words,
+        "time": f"{timezone.localtime(series.starts_at, series.zone):%H:%M}",
+        "zone": series.time_zone,
+    }
     if series.count:
-        words += f", {series.count} times"
+        # English says "times" even for one.
+        words = ngettext(
+            "%(every)s, %(count)s times", "%(every)s, %(count)s times", series.count
+        ) % {
+            "every": words,
+            "count": series.count,
+        }
     elif series.until:
-        words += f", until {timezone.localtime(series.until, series.zone):%b %-d, %Y}"
+        words = _("%(every)s, until %(date)s") % {
+            "every": words,
+            "date": f"{timezone.localtime(series.until, series.zone):%b %-d, %Y}",
+        }
     return words
 
 
@@ -201,20 +242,20 @@ def series_describe(series: FollowUpSeries) -> str:
 
 def _validate(tenant: Tenant, series: FollowUpSeries) -> None:
     if not series.subject.strip():
-        raise ValidationError({"subject": "A follow-up needs a subject."})
+        raise ValidationError({"subject": _("A follow-up needs a subject.")})
     if series.count is not None and series.until is not None:
-        raise ValidationError("End a series after a number of times or on a date, not both.")
+        raise ValidationError(_("End a series after a number of times or on a date, not both."))
     if series.count is not None and series.count < 1:
-        raise ValidationError({"count": "A series happens at least once."})
+        raise ValidationError({"count": _("A series happens at least once.")})
     if series.until is not None and series.until < series.starts_at:
-        raise ValidationError({"until": "The series would end before it starts."})
+        raise ValidationError({"until": _("The series would end before it starts.")})
     if series.contact.tenant_id != tenant.pk:
-        raise ValidationError({"contact": "Choose a contact of this team."})
+        raise ValidationError({"contact": _("Choose a contact of this team.")})
     if series.assignee.tenant_id != tenant.pk or not series.assignee.is_active:
-        raise ValidationError({"assignee": "Choose an active member of this team."})
+        raise ValidationError({"assignee": _("Choose an active member of this team.")})
     for related in (series.lead, series.ticket, series.quote, series.property):
         if related is not None and related.tenant_id != tenant.pk:
-            raise ValidationError("Link only this team's records.")
+            raise ValidationError(_("Link only this team's records."))
 
 
 def _set_timing(series, *, rule, starts_at, time_zone, until, count) -> None:
@@ -450,7 +491,7 @@ def series_update(
     }
     fields = {name: value for name, value in fields.items() if value is not None}
     if priority is not None and priority not in Priority.values:
-        raise ValidationError({"priority": "Choose high, medium or low."})
+        raise ValidationError({"priority": _("Choose high, medium or low.")})
     if duration_minutes is not None:
         check_slot_length(duration_minutes)
     for name, value in fields.items():
@@ -566,7 +607,7 @@ def series_skip(
     if occurrence_at in series.skipped:
         return series
     if occurrence_at not in series_occurrences(series, after=occurrence_at, before=occurrence_at):
-        raise ValidationError({"occurrence_at": "The series has no occurrence then."})
+        raise ValidationError({"occurrence_at": _("The series has no occurrence then.")})
     series.skipped = sorted({*series.skipped, occurrence_at})
     series.save(update_fields=["skipped"])
     follow_up = (

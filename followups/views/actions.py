@@ -104,7 +104,7 @@ def follow_up_start(request, follow_up_pk: int):
     def perform(follow_up, data):
         services.follow_up_start(tenant=request.tenant, actor=request.user, follow_up=follow_up)
 
-    return _act(request, follow_up_pk, None, perform, "Started.")
+    return _act(request, follow_up_pk, None, perform, _("Started."))
 
 
 @tenant_member_required
@@ -131,7 +131,7 @@ def follow_up_complete(request, follow_up_pk: int):
     if not error and form.cleaned_data.get("next_one"):
         messages.success(request, _("Completed. Now schedule the next one."))
         return _go(request, next_one_url(follow_up.pk))
-    return _respond(request, follow_up, error=error, done="Completed.")
+    return _respond(request, follow_up, error=error, done=_("Completed."))
 
 
 def next_one_url(follow_up_pk: int) -> str:
@@ -194,7 +194,7 @@ def follow_up_reschedule(request, follow_up_pk: int):
             scheduled_at=form.new_time(follow_up, zone=request.zone, now=timezone.now()),
         )
 
-    return _act(request, follow_up_pk, form, perform, "Rescheduled.")
+    return _act(request, follow_up_pk, form, perform, _("Rescheduled."))
 
 
 @tenant_member_required
@@ -206,7 +206,7 @@ def follow_up_cancel(request, follow_up_pk: int):
             tenant=request.tenant, actor=request.user, follow_up=follow_up, reason=data["reason"]
         )
 
-    return _act(request, follow_up_pk, CancelForm(request.POST), perform, "Cancelled.")
+    return _act(request, follow_up_pk, CancelForm(request.POST), perform, _("Cancelled."))
 
 
 @tenant_member_required
@@ -223,7 +223,7 @@ def follow_up_delegate(request, follow_up_pk: int):
             assignee=data["assignee"],
         )
 
-    return _act(request, follow_up_pk, form, perform, "Handed over.")
+    return _act(request, follow_up_pk, form, perform, _("Handed over."))
 
 
 @tenant_member_required
@@ -235,4 +235,4 @@ def follow_up_note(request, follow_up_pk: int):
             tenant=request.tenant, actor=request.user, follow_up=follow_up, body=data["body"]
         )
 
-    return _act(request, follow_up_pk, NoteForm(request.POST), perform, "Note added.")
+    return _act(request, follow_up_pk, NoteForm(request.POST), perform, _("Note added."))

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.csv_files import rejected_rows_csv
@@ -131,7 +132,11 @@ def import_run(request, token: str):
         messages.error(request, " ".join(exc.messages))
         return redirect("followups:import")
     created = result["created"]
-    messages.success(request, f"{created} follow-up{'s' if created != 1 else ''} imported.")
+    messages.success(
+        request,
+        ngettext("%(created)s follow-up imported.", "%(created)s follow-ups imported.", created)
+        % {"created": created},
+    )
     return redirect("followups:import-preview", token=state.token)
 
 

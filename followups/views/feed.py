@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.permissions import tenant_member_required
@@ -39,7 +40,7 @@ def feed_page(request):
 @require_POST
 def feed_create(request):
     calendar_feed_create(tenant=request.tenant, membership=request.membership)
-    messages.success(request, "Your calendar link is ready: add it to your calendar app.")
+    messages.success(request, _("Your calendar link is ready: add it to your calendar app."))
     return redirect("followups:feed")
 
 
@@ -49,7 +50,7 @@ def feed_regenerate(request):
     calendar_feed_regenerate(tenant=request.tenant, membership=request.membership)
     messages.success(
         request,
-        "New calendar link made. The old one has stopped working: subscribe with the new one.",
+        _("New calendar link made. The old one has stopped working: subscribe with the new one."),
     )
     return redirect("followups:feed")
 
@@ -58,7 +59,9 @@ def feed_regenerate(request):
 @require_POST
 def feed_revoke(request):
     calendar_feed_revoke(tenant=request.tenant, membership=request.membership)
-    messages.success(request, "Calendar link turned off. Calendars subscribed to it stop updating.")
+    messages.success(
+        request, _("Calendar link turned off. Calendars subscribed to it stop updating.")
+    )
     return redirect("followups:feed")
 
 

@@ -12,7 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.actions import all_errors
@@ -143,8 +145,26 @@ def follow_ups_bulk(request):
         messages.error(request, " ".join(error.messages))
         return redirect(back)
     left = ticked - changed
-    note = f" {left} left as they were (finished, or not yours to change)." if left > 0 else ""
-    messages.success(request, f"{changed} follow-up{'s' if changed != 1 else ''} changed.{note}")
+    note = (
+        " "
+        + ngettext(
+            "%(left)s left as they were (finished, or not yours to change).",
+            "%(left)s left as they were (finished, or not yours to change).",
+            left,
+        )
+        % {"left": left}
+        if left > 0
+        else ""
+    )
+    messages.success(
+        request,
+        ngettext(
+            "%(changed)s follow-up changed.%(note)s",
+            "%(changed)s follow-ups changed.%(note)s",
+            changed,
+        )
+        % {"changed": changed, "note": note},
+    )
     return redirect(back)
 
 
@@ -153,13 +173,13 @@ def follow_ups_bulk(request):
 def saved_filter_save(request):
     form = SavedFilterForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the filter a name.")
+        messages.error(request, _("Give the filter a name."))
         return redirect("followups:list")
     data = form.cleaned_data
     saved_filters.saved_follow_up_filter_save(
         tenant=request.tenant, membership=request.membership, name=data["name"], query=data["query"]
     )
-    messages.success(request, f"Saved “{data['name']}”.")
+    messages.success(request, _("Saved “%(value)s”.") % {"value": data["name"]})
     return redirect(reverse("followups:list") + (f"?{data['query']}" if data["query"] else ""))
 
 
@@ -170,7 +190,7 @@ def saved_filter_delete(request, follow_up_filter_pk: int):
         tenant=request.tenant, membership=request.membership, filter_id=follow_up_filter_pk
     )
     saved_filters.saved_follow_up_filter_delete(tenant=request.tenant, saved_filter=saved)
-    messages.success(request, f"Removed “{saved.name}”.")
+    messages.success(request, _("Removed “%(name)s”.") % {"name": saved.name})
     return redirect("followups:list")
 
 
@@ -250,6 +270,8 @@ def board_context(request, params) -> dict:
         "tab_keep": tab_query(params),
         "now": now,
         "back_url": request.get_full_path() if request.method == "GET" else safe_next(request),
+        # Every card's "What came of it?" offers the same options: written once, not per card.
+        "outcome_options": format_html_join("", '<option value="{}">{}</option>', Outcome.choices),
         **action_choices(),
     }
 
@@ -451,8 +473,11 @@ def follow_up_create(request):
         else:
             messages.success(
                 request,
-                f"Follow-up “{follow_up.subject}” scheduled for "
-                f"{short_datetime(follow_up.scheduled_at)}.",
+                _("Follow-up “%(subject)s” scheduled for %(short_datetime)s.")
+                % {
+                    "subject": follow_up.subject,
+                    "short_datetime": short_datetime(follow_up.scheduled_at),
+                },
             )
             return redirect(
                 safe_next(request)

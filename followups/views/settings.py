@@ -8,6 +8,7 @@ import copy
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.kit.access import admin_required
@@ -44,7 +45,7 @@ def follow_up_settings(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Neglect alerts and the daily digest saved.")
+            messages.success(request, _("Neglect alerts and the daily digest saved."))
             return redirect("followups-settings:follow-up-settings")
     context = {"form": form, "stages": stages, "section": "follow-up-settings"}
     status = 400 if form.errors or stages.errors else 200
@@ -67,7 +68,7 @@ def type_list(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Type “{saved.name}” added.")
+            messages.success(request, _("Type “%(name)s” added.") % {"name": saved.name})
             return redirect("followups-settings:types")
     follow_up_types_ensure(tenant=request.tenant)  # the built-ins, made on first use
     context = {
@@ -98,7 +99,7 @@ def type_edit(request, follow_up_type_pk: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Type renamed.")
+            messages.success(request, _("Type renamed."))
             return redirect("followups-settings:types")
     context = {"form": form, "follow_up_type": follow_up_type, "section": "follow-up-types"}
     return render(
@@ -173,7 +174,7 @@ def template_edit(request, follow_up_template_pk: int | None = None):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Template “{saved.name}” saved.")
+            messages.success(request, _("Template “%(name)s” saved.") % {"name": saved.name})
             return redirect("followups-settings:templates")
     context = {"form": form, "template": template, "section": "follow-up-templates"}
     return render(

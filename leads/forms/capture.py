@@ -26,19 +26,19 @@ class CaptureFormSettingsForm(TenantFormMixin, forms.ModelForm):
     pipeline = forms.ModelChoiceField(
         queryset=Pipeline.unscoped.none(),
         empty_label=None,
-        help_text="New leads start in its first stage.",
+        help_text=_("New leads start in its first stage."),
     )
     source = forms.ModelChoiceField(
         queryset=LeadSource.unscoped.none(),
         required=False,
-        empty_label="No source",
-        help_text="Where these leads come from, for cost and conversion reports.",
+        empty_label=_("No source"),
+        help_text=_("Where these leads come from, for cost and conversion reports."),
     )
     brand = forms.ModelChoiceField(
         queryset=Brand.unscoped.none(),
         required=False,
-        empty_label="The default brand",
-        help_text="The brand that answers these leads.",
+        empty_label=_("The default brand"),
+        help_text=_("The brand that answers these leads."),
     )
 
     class Meta:
@@ -76,38 +76,40 @@ class WebLeadForm(CountryAddressMixin, TenantFormMixin, forms.Form):
     long as there is a way to reach them."""
 
     name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
-        required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Email"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-    phone = PhoneNumberField(required=False)
+    phone = PhoneNumberField(label=_("Phone"), required=False)
     address_line1 = forms.CharField(
-        label="Street address",
+        label=_("Street address"),
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     city = forms.CharField(
+        label=_("City"),
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     state = forms.CharField(
+        label=_("State"),
         max_length=64,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
     )
     postal_code = forms.CharField(
-        label="ZIP code",
+        label=_("ZIP code"),
         max_length=16,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
     message = forms.CharField(
-        label="How can we help?",
+        label=_("How can we help?"),
         max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -118,7 +120,7 @@ class WebLeadForm(CountryAddressMixin, TenantFormMixin, forms.Form):
     # The honeypot: people never see it (CSS moves it off-screen, screen readers skip it), bots
     # fill in every field they find.
     website = forms.CharField(
-        label="Leave this empty",
+        label=_("Leave this empty"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
@@ -126,9 +128,9 @@ class WebLeadForm(CountryAddressMixin, TenantFormMixin, forms.Form):
 
     ADDRESS_FIELDS = ("address_line1", "city", "state", "postal_code")
     TOKEN_PROBLEMS = {
-        TokenCheck.TOO_FAST: "That was quick! Please check your details, then press Send again.",
-        TokenCheck.EXPIRED: "This page was open for a long time. Please press Send again.",
-        TokenCheck.INVALID: "Something went wrong with this form. Please press Send again.",
+        TokenCheck.TOO_FAST: _("That was quick! Please check your details, then press Send again."),
+        TokenCheck.EXPIRED: _("This page was open for a long time. Please press Send again."),
+        TokenCheck.INVALID: _("Something went wrong with this form. Please press Send again."),
     }
 
     def __init__(self, *args, capture_form: LeadCaptureForm, **kwargs):
@@ -138,6 +140,7 @@ class WebLeadForm(CountryAddressMixin, TenantFormMixin, forms.Form):
         self.fields["postal_code"].label = postal_code_label(self.tenant.country).capitalize()
         self.token_check: TokenCheck | None = None
         self.fields["phone"] = PhoneNumberField(
+            label=_("Phone"),
             required=False,
             region=self.tenant.country,
             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
@@ -173,13 +176,13 @@ class WebLeadForm(CountryAddressMixin, TenantFormMixin, forms.Form):
             self.add_error(None, self.TOKEN_PROBLEMS[self.token_check])
         reach_given = cleaned.get("email") or cleaned.get("phone")
         if not reach_given and not (self.has_error("email") or self.has_error("phone")):
-            self.add_error(None, "Give an email address or a phone number so we can reply.")
+            self.add_error(None, _("Give an email address or a phone number so we can reply."))
         wants_texts = cleaned.get("sms_consent") or cleaned.get("marketing_consent")
         if wants_texts and not cleaned.get("phone") and not self.has_error("phone"):
-            self.add_error("phone", "Give a mobile number so we can text you.")
+            self.add_error("phone", _("Give a mobile number so we can text you."))
         partial_address = not (cleaned.get("address_line1") and cleaned.get("city"))
         if partial_address and any(cleaned.get(name) for name in self.ADDRESS_FIELDS):
-            self.add_error("city", "Give the street and the city, or leave the address out.")
+            self.add_error("city", _("Give the street and the city, or leave the address out."))
         return cleaned
 
     @property
@@ -192,22 +195,22 @@ class WebLeadForm(CountryAddressMixin, TenantFormMixin, forms.Form):
 
 class LeadImportForm(TenantFormMixin, forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="A header row naming the columns, one lead per row; at most 5 MB.",
+        label=_("CSV file"),
+        help_text=_("A header row naming the columns, one lead per row; at most 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
     )
     pipeline = forms.ModelChoiceField(queryset=Pipeline.unscoped.none(), empty_label=None)
     source = forms.ModelChoiceField(
         queryset=LeadSource.unscoped.none(),
         required=False,
-        empty_label="None (or the file's Source column)",
-        help_text="For rows without a Source column of their own.",
+        empty_label=_("None (or the file's Source column)"),
+        help_text=_("For rows without a Source column of their own."),
     )
     owner = MemberChoiceField(
         queryset=Membership.unscoped.none(),
         required=False,
-        empty_label="Assign automatically",
-        help_text="Rows with an Owner email column go to that person.",
+        empty_label=_("Assign automatically"),
+        help_text=_("Rows with an Owner email column go to that person."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from phonenumber_field.formfields import PhoneNumberField
 
 from crm.addresses import CountryAddressMixin, postal_code_label
@@ -24,46 +26,79 @@ def _stages(tenant: Tenant):
 class LeadCreateForm(CountryAddressMixin, TenantFormMixin, forms.Form):
     """A new lead for an existing contact (chosen on their page) or for someone new."""
 
-    first_name = forms.CharField(max_length=100, required=False)
-    last_name = forms.CharField(max_length=100, required=False)
-    company_name = forms.CharField(max_length=200, required=False)
-    email = forms.EmailField(required=False)
-    phone = PhoneNumberField(required=False, help_text="e.g. (305) 555-0100 or +1 305 555 0100.")
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100, required=False)
+    company_name = forms.CharField(
+        label=gettext_lazy("Company name"), max_length=200, required=False
+    )
+    email = forms.EmailField(label=gettext_lazy("Email"), required=False)
+    phone = PhoneNumberField(
+        label=gettext_lazy("Phone"),
+        required=False,
+        help_text=gettext_lazy("e.g. (305) 555-0100 or +1 305 555 0100."),
+    )
 
     existing_property = forms.ModelChoiceField(
         queryset=Property.unscoped.none(),
         required=False,
-        label="Property",
-        empty_label="A new address",
+        label=gettext_lazy("Property"),
+        empty_label=gettext_lazy("A new address"),
     )
-    address_line1 = forms.CharField(max_length=200, required=False, label="Street address")
-    city = forms.CharField(max_length=100, required=False)
-    state = forms.CharField(max_length=64, required=False)
-    postal_code = forms.CharField(max_length=16, required=False, label="ZIP / postal code")
+    address_line1 = forms.CharField(
+        max_length=200, required=False, label=gettext_lazy("Street address")
+    )
+    city = forms.CharField(label=gettext_lazy("City"), max_length=100, required=False)
+    state = forms.CharField(label=gettext_lazy("State"), max_length=64, required=False)
+    postal_code = forms.CharField(
+        max_length=16, required=False, label=gettext_lazy("ZIP / postal code")
+    )
 
-    title = forms.CharField(max_length=200, required=False, help_text="e.g. Roof replacement")
-    pipeline = forms.ModelChoiceField(queryset=Pipeline.unscoped.none(), empty_label=None)
-    lead_type = forms.ChoiceField(choices=LeadType.choices, label="Type")
+    title = forms.CharField(
+        label=gettext_lazy("Title"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("e.g. Roof replacement"),
+    )
+    pipeline = forms.ModelChoiceField(
+        label=gettext_lazy("Pipeline"), queryset=Pipeline.unscoped.none(), empty_label=None
+    )
+    lead_type = forms.ChoiceField(choices=LeadType.choices, label=gettext_lazy("Type"))
     source = forms.ModelChoiceField(
-        queryset=LeadSource.unscoped.none(), required=False, empty_label="Not known"
+        label=gettext_lazy("Source"),
+        queryset=LeadSource.unscoped.none(),
+        required=False,
+        empty_label=gettext_lazy("Not known"),
     )
     cost = forms.DecimalField(
+        label=gettext_lazy("Cost"),
         min_value=0,
         max_digits=12,
         decimal_places=2,
         required=False,
-        help_text="What this lead cost; empty: the source's usual cost.",
+        help_text=gettext_lazy("What this lead cost; empty: the source's usual cost."),
     )
     estimated_value = forms.DecimalField(
-        min_value=0, max_digits=12, decimal_places=2, required=False
+        label=gettext_lazy("Estimated value"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
     )
     brand = forms.ModelChoiceField(
-        queryset=Brand.unscoped.none(), required=False, empty_label="The contact's brand"
+        label=gettext_lazy("Brand"),
+        queryset=Brand.unscoped.none(),
+        required=False,
+        empty_label=gettext_lazy("The contact's brand"),
     )
     owner = MemberChoiceField(
-        queryset=Membership.unscoped.none(), required=False, empty_label="Assign automatically"
+        label=gettext_lazy("Owner"),
+        queryset=Membership.unscoped.none(),
+        required=False,
+        empty_label=gettext_lazy("Assign automatically"),
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(
+        label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args, contact: Contact | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,12 +131,12 @@ class LeadCreateForm(CountryAddressMixin, TenantFormMixin, forms.Form):
         cleaned = super().clean()
         if self.contact is None:
             if not any(cleaned.get(f) for f in ("first_name", "last_name", "company_name")):
-                raise ValidationError("Give the customer's name or company name.")
+                raise ValidationError(_("Give the customer's name or company name."))
             if not cleaned.get("email") and not cleaned.get("phone"):
-                raise ValidationError("Give an email address or a phone number to reach them.")
+                raise ValidationError(_("Give an email address or a phone number to reach them."))
         street, city = cleaned.get("address_line1"), cleaned.get("city")
         if cleaned.get("existing_property") is None and bool(street) != bool(city):
-            raise ValidationError("An address needs at least the street and the city.")
+            raise ValidationError(_("An address needs at least the street and the city."))
         return cleaned
 
     @property
@@ -125,18 +160,26 @@ class LeadCreateForm(CountryAddressMixin, TenantFormMixin, forms.Form):
 
 class LeadEditForm(TenantFormMixin, forms.ModelForm):
     # Declared so the default (tenant-scoped) managers are not read when the class is built.
-    property = forms.ModelChoiceField(queryset=Property.unscoped.none(), required=False)
+    property = forms.ModelChoiceField(
+        label=gettext_lazy("Property"), queryset=Property.unscoped.none(), required=False
+    )
     brand = forms.ModelChoiceField(
-        queryset=Brand.unscoped.none(), required=False, empty_label="No brand"
+        label=gettext_lazy("Brand"),
+        queryset=Brand.unscoped.none(),
+        required=False,
+        empty_label=gettext_lazy("No brand"),
     )
     source = forms.ModelChoiceField(
-        queryset=LeadSource.unscoped.none(), required=False, empty_label="Not known"
+        label=gettext_lazy("Source"),
+        queryset=LeadSource.unscoped.none(),
+        required=False,
+        empty_label=gettext_lazy("Not known"),
     )
 
     class Meta:
         model = Lead
         fields = list(EDITABLE_LEAD_FIELDS)
-        labels = {"appointment_at": "Appointment"}
+        labels = {"appointment_at": gettext_lazy("Appointment")}
         widgets = {
             # The browser's own picker; read in the tenant's time zone (the request's).
             "appointment_at": forms.DateTimeInput(
@@ -146,10 +189,10 @@ class LeadEditForm(TenantFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["appointment_at"].help_text = (
-            f"The next visit booked with the customer, in {self.tenant.time_zone} time; they see it "
+        self.fields["appointment_at"].help_text = _(
+            "The next visit booked with the customer, in %(zone)s time; they see it "
             "in the portal and appointment reminders count from it."
-        )
+        ) % {"zone": self.tenant.time_zone}
         self.fields["property"].queryset = Property.objects.filter(
             tenant=self.tenant, links__contact_id=self.instance.contact_id
         )
@@ -160,7 +203,9 @@ class LeadEditForm(TenantFormMixin, forms.ModelForm):
 
 
 class StagePickForm(TenantFormMixin, forms.Form):
-    stage = forms.ModelChoiceField(queryset=Stage.unscoped.none(), empty_label=None)
+    stage = forms.ModelChoiceField(
+        label=gettext_lazy("Stage"), queryset=Stage.unscoped.none(), empty_label=None
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,7 +214,10 @@ class StagePickForm(TenantFormMixin, forms.Form):
 
 class AssignForm(TenantFormMixin, forms.Form):
     owner = MemberChoiceField(
-        queryset=Membership.unscoped.none(), required=False, empty_label="Nobody"
+        label=gettext_lazy("Owner"),
+        queryset=Membership.unscoped.none(),
+        required=False,
+        empty_label=gettext_lazy("Nobody"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -180,36 +228,40 @@ class AssignForm(TenantFormMixin, forms.Form):
 
 
 class BulkAssignForm(AssignForm):
-    leads = forms.ModelMultipleChoiceField(queryset=Lead.unscoped.none())
+    leads = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Leads"), queryset=Lead.unscoped.none()
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["leads"].queryset = Lead.objects.filter(tenant=self.tenant)
-        self.fields["leads"].error_messages["required"] = "Tick the leads to reassign first."
+        self.fields["leads"].error_messages["required"] = _("Tick the leads to reassign first.")
 
 
 class NoteForm(TenantFormMixin, forms.Form):
-    body = forms.CharField(label="Note", max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(
+        label=gettext_lazy("Note"), max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CallForm(TenantFormMixin, forms.Form):
-    outcome = forms.ChoiceField(choices=CallOutcome.choices)
-    note = forms.CharField(max_length=500, required=False)
-    inbound = forms.BooleanField(required=False, label="They called us")
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=CallOutcome.choices)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+    inbound = forms.BooleanField(required=False, label=gettext_lazy("They called us"))
 
 
 class LostForm(TenantFormMixin, forms.Form):
-    reason = forms.ChoiceField(choices=LostReason.choices)
-    note = forms.CharField(max_length=500, required=False)
+    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=LostReason.choices)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("reason") == LostReason.OTHER and not cleaned.get("note", "").strip():
-            self.add_error("note", "Say in a few words why.")
+            self.add_error("note", _("Say in a few words why."))
         return cleaned
 
 
 class SavedFilterForm(forms.Form):
-    name = forms.CharField(max_length=80)
-    query = forms.CharField(max_length=1000, required=False)
-    is_shared = forms.BooleanField(required=False, label="Share with the team")
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=80)
+    query = forms.CharField(label=gettext_lazy("Query"), max_length=1000, required=False)
+    is_shared = forms.BooleanField(required=False, label=gettext_lazy("Share with the team"))

@@ -49,9 +49,9 @@ class QuoteForm(forms.ModelForm):
 class QuoteLineForm(forms.Form):
     description = forms.CharField(max_length=300)
     quantity = forms.DecimalField(
-        min_value=0, max_digits=10, decimal_places=2, initial=Decimal("1"), label="Qty"
+        min_value=0, max_digits=10, decimal_places=2, initial=Decimal("1"), label=_("Qty")
     )
-    unit_price = forms.DecimalField(min_value=0, label="Unit price", **MONEY)
+    unit_price = forms.DecimalField(min_value=0, label=_("Unit price"), **MONEY)
 
 
 class BaseQuoteLineFormSet(forms.BaseFormSet):
@@ -133,7 +133,7 @@ class PaymentForm(forms.Form):
     amount = forms.DecimalField(min_value=Decimal("0.01"), **MONEY)
     method = forms.ChoiceField(choices=PaymentMethod.choices)
     reference = forms.CharField(
-        max_length=100, required=False, help_text="Check number, receipt number …"
+        max_length=100, required=False, help_text=_("Check number, receipt number …")
     )
     received_on = forms.DateField(widget=DateInput)
 
@@ -154,44 +154,44 @@ class PaymentForm(forms.Form):
 class QuoteAcceptForm(forms.Form):
     full_name = forms.CharField(
         max_length=200,
-        label="Your full name",
+        label=_("Your full name"),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    agree = forms.BooleanField(label="I accept this quote")
+    agree = forms.BooleanField(label=_("I accept this quote"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agree"].error_messages["required"] = "Tick the box to accept the quote."
-        self.fields["full_name"].error_messages["required"] = "Type your full name to sign."
+        self.fields["agree"].error_messages["required"] = _("Tick the box to accept the quote.")
+        self.fields["full_name"].error_messages["required"] = _("Type your full name to sign.")
 
     def clean_full_name(self):
         name = " ".join(self.cleaned_data["full_name"].split())
         if not name:
-            raise ValidationError("Type your full name to sign.")
+            raise ValidationError(_("Type your full name to sign."))
         return name
 
 
 # What the customer is asked, in their words, for each lost reason the lead records.
 DECLINE_REASONS = [
-    (LostReason.PRICE, "The price"),
-    (LostReason.TOO_FAR_OUT, "The start date is too far out"),
-    (LostReason.COMPETITOR, "I chose another company"),
-    (LostReason.NO_LONGER_NEEDED, "I no longer need the work"),
-    (LostReason.OTHER, "Something else"),
+    (LostReason.PRICE, _("The price")),
+    (LostReason.TOO_FAR_OUT, _("The start date is too far out")),
+    (LostReason.COMPETITOR, _("I chose another company")),
+    (LostReason.NO_LONGER_NEEDED, _("I no longer need the work")),
+    (LostReason.OTHER, _("Something else")),
 ]
 
 
 class QuoteDeclineForm(forms.Form):
     reason = forms.ChoiceField(
-        choices=DECLINE_REASONS, widget=forms.RadioSelect, label="What made you decide?"
+        choices=DECLINE_REASONS, widget=forms.RadioSelect, label=_("What made you decide?")
     )
     note = forms.CharField(
         max_length=450,
         required=False,
-        label="Anything you would like to add? (optional)",
+        label=_("Anything you would like to add? (optional)"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].error_messages["required"] = "Choose the answer closest to yours."
+        self.fields["reason"].error_messages["required"] = _("Choose the answer closest to yours.")

@@ -16,21 +16,26 @@ BLANK = ""
 
 class PipelineCreateForm(forms.Form):
     template = forms.ChoiceField(
-        label="Start from",
+        label=_("Start from"),
         required=False,
         widget=forms.RadioSelect,
-        help_text="A ready-made pipeline comes with its stages and allowed delays; "
-        "change them afterwards.",
+        help_text=_(
+            "A ready-made pipeline comes with its stages and allowed delays; "
+            "change them afterwards."
+        ),
     )
     name = forms.CharField(
-        max_length=120, required=False, help_text="Empty: the name of the template."
-    )
-    description = forms.CharField(max_length=300, required=False)
-    lead_type = forms.ChoiceField(
-        choices=[(BLANK, "Any"), *LeadType.choices],
+        label=_("Name"),
+        max_length=120,
         required=False,
-        label="Usual type of job",
-        help_text="New leads in this pipeline default to it (a template sets its own).",
+        help_text=_("Empty: the name of the template."),
+    )
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    lead_type = forms.ChoiceField(
+        choices=[(BLANK, _("Any")), *LeadType.choices],
+        required=False,
+        label=_("Usual type of job"),
+        help_text=_("New leads in this pipeline default to it (a template sets its own)."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -46,7 +51,7 @@ class PipelineCreateForm(forms.Form):
         template = TEMPLATES.get(cleaned.get("template") or "")
         cleaned["template"] = template
         if template is None and not cleaned.get("name", "").strip():
-            self.add_error("name", "Name the new pipeline.")
+            self.add_error("name", _("Name the new pipeline."))
         return cleaned
 
 
@@ -54,12 +59,12 @@ class PipelineForm(forms.ModelForm):
     class Meta:
         model = Pipeline
         fields = ["name", "description", "lead_type", "is_archived"]
-        labels = {"lead_type": "Usual type of job", "is_archived": "Archived"}
-        help_texts = {"is_archived": "Archived pipelines take no new leads; their leads stay."}
+        labels = {"lead_type": _("Usual type of job"), "is_archived": _("Archived")}
+        help_texts = {"is_archived": _("Archived pipelines take no new leads; their leads stay.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_type"].choices = [(BLANK, "Any"), *LeadType.choices]
+        self.fields["lead_type"].choices = [(BLANK, _("Any")), *LeadType.choices]
 
 
 class StageForm(forms.ModelForm):
@@ -70,19 +75,22 @@ class StageForm(forms.ModelForm):
         model = Stage
         fields = list(STAGE_FIELDS)
         labels = {
-            "delay_unit": "Delays counted in",
-            "orange_after": "Orange after",
-            "red_after": "Red after",
-            "is_won": "Won stage",
-            "is_lost": "Lost stage",
-            "is_terminal": "Last stage of the job",
-            "show_in_portal": "Show in the customer portal",
-            "moves_on": "Leads move here automatically when",
+            "delay_unit": _("Delays counted in"),
+            "orange_after": _("Orange after"),
+            "red_after": _("Red after"),
+            "is_won": _("Won stage"),
+            "is_lost": _("Lost stage"),
+            "is_terminal": _("Last stage of the job"),
+            "show_in_portal": _("Show in the customer portal"),
+            "moves_on": _("Leads move here automatically when"),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["moves_on"].choices = [(BLANK, "Never (moved by hand)"), *self.moves_on_events]
+        self.fields["moves_on"].choices = [
+            (BLANK, _("Never (moved by hand)")),
+            *self.moves_on_events,
+        ]
 
     @property
     def moves_on_events(self):
@@ -92,9 +100,11 @@ class StageForm(forms.ModelForm):
         cleaned = super().clean()
         orange, red = cleaned.get("orange_after"), cleaned.get("red_after")
         if orange is not None and red is not None and red < orange:
-            self.add_error("red_after", "Red comes after orange: give at least the orange delay.")
+            self.add_error(
+                "red_after", _("Red comes after orange: give at least the orange delay.")
+            )
         if cleaned.get("is_won") and cleaned.get("is_lost"):
-            self.add_error("is_lost", "A stage cannot be both won and lost.")
+            self.add_error("is_lost", _("A stage cannot be both won and lost."))
         return cleaned
 
 
@@ -102,12 +112,14 @@ class LeadSourceForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = LeadSource
         fields = ["name", "default_cost", "priority_points", "is_archived"]
-        labels = {"default_cost": "Usual cost per lead", "is_archived": "Archived"}
-        help_texts = {"is_archived": "Archived sources are not offered for new leads."}
+        labels = {"default_cost": _("Usual cost per lead"), "is_archived": _("Archived")}
+        help_texts = {"is_archived": _("Archived sources are not offered for new leads.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["default_cost"].label = f"Usual cost per lead ({self.tenant.currency})"
+        self.fields["default_cost"].label = _("Usual cost per lead (%(currency)s)") % {
+            "currency": self.tenant.currency
+        }
 
 
 class MemberMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -120,20 +132,21 @@ class AssignmentRuleForm(TenantFormMixin, forms.ModelForm):
     pipeline = forms.ModelChoiceField(
         queryset=Pipeline.unscoped.none(),
         required=False,
-        label="Leads in pipeline",
-        empty_label="Any pipeline",
+        label=_("Leads in pipeline"),
+        empty_label=_("Any pipeline"),
     )
     source = forms.ModelChoiceField(
         queryset=LeadSource.unscoped.none(),
         required=False,
-        label="Leads from source",
-        empty_label="Any source",
+        label=_("Leads from source"),
+        empty_label=_("Any source"),
     )
     members = MemberMultipleChoiceField(
+        label=_("Members"),
         queryset=Membership.unscoped.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every active rep.",
+        help_text=_("None ticked: every active rep."),
     )
 
     class Meta:
@@ -151,12 +164,12 @@ class AssignmentRuleForm(TenantFormMixin, forms.ModelForm):
             "require_territory",
         ]
         labels = {
-            "is_active": "Active",
-            "lead_type": "Type of job",
-            "require_availability": "Working now",
-            "require_capacity": "Below their lead cap",
-            "require_expertise": "Expertise matches",
-            "require_territory": "Territory covers the property",
+            "is_active": _("Active"),
+            "lead_type": _("Type of job"),
+            "require_availability": _("Working now"),
+            "require_capacity": _("Below their lead cap"),
+            "require_expertise": _("Expertise matches"),
+            "require_territory": _("Territory covers the property"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -169,7 +182,7 @@ class AssignmentRuleForm(TenantFormMixin, forms.ModelForm):
         self.fields["source"].queryset = configuration_selectors.lead_sources_for_tenant(
             tenant=self.tenant, include_archived=True
         ).filter(Q(is_archived=False) | Q(pk=rule.source_id))
-        self.fields["lead_type"].choices = [(BLANK, "Any type"), *LeadType.choices]
+        self.fields["lead_type"].choices = [(BLANK, _("Any type")), *LeadType.choices]
         self.fields["members"].queryset = configuration_selectors.assignable_members(
             tenant=self.tenant
         )
@@ -180,14 +193,17 @@ class LeadSettingsForm(forms.ModelForm):
         model = LeadSettings
         fields = ["untouched_owner_alert_minutes", "untouched_manager_alert_minutes"]
         labels = {
-            "untouched_owner_alert_minutes": "Alert the owner after (minutes)",
-            "untouched_manager_alert_minutes": "Alert the managers after (minutes)",
+            "untouched_owner_alert_minutes": _("Alert the owner after (minutes)"),
+            "untouched_manager_alert_minutes": _("Alert the managers after (minutes)"),
         }
         help_texts = {
-            "untouched_owner_alert_minutes": "A new lead nobody has called, emailed or texted "
-            "yet alerts its owner after this long.",
-            "untouched_manager_alert_minutes": "…and the managers after this long (no sooner "
-            "than the owner).",
+            "untouched_owner_alert_minutes": _(
+                "A new lead nobody has called, emailed or texted "
+                "yet alerts its owner after this long."
+            ),
+            "untouched_manager_alert_minutes": _(
+                "…and the managers after this long (no sooner than the owner)."
+            ),
         }
 
     def clean(self):
@@ -196,7 +212,7 @@ class LeadSettingsForm(forms.ModelForm):
         manager = cleaned.get("untouched_manager_alert_minutes")
         if owner is not None and manager is not None and manager < owner:
             self.add_error(
-                "untouched_manager_alert_minutes", "Alert the managers no sooner than the owner."
+                "untouched_manager_alert_minutes", _("Alert the managers no sooner than the owner.")
             )
         return cleaned
 

@@ -10,12 +10,28 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.kit.formatting import duration
+from crm.kit.together import read_together
 from crm.models import Membership, Tenant
 from crm.pagination import KeysetPage, keyset_page
-from leads.models import CallOutcome, Lead, LostReason, SavedLeadFilter, Stage, StageVisit
+from leads.models import (
+    CallOutcome,
+    Lead,
+    LeadSettings,
+    LeadSource,
+    LostReason,
+    Pipeline,
+    SavedLeadFilter,
+    Stage,
+    StageVisit,
+)
 from leads.progress import ProgressBar, build_progress
 from leads.scoring import ScorePart, score_parts
-from leads.selectors.configuration import assignable_members, stages_by_pipeline
+from leads.selectors.configuration import (
+    assignable_members,
+    lead_sources_for_tenant,
+    pipelines_for_tenant,
+    stages_by_pipeline,
+)
 from leads.selectors.settings import lead_settings_get, untouched_after
 
 LEADS_PER_PAGE = 50
@@ -53,15 +69,16 @@ def lead_rows(
     leads: list[Lead],
     now: dt.datetime | None = None,
     stages: dict[int, list[Stage]] | None = None,
+    settings: LeadSettings | None = None,
 ) -> list:
     """Each lead with its progress bar: a few queries whatever the number of leads (`stages`,
-    from stages_by_pipeline, when the caller has already read them)."""
+    from stages_by_pipeline, and the tenant's `settings` when the caller has already read them)."""
     now = now or timezone.now()
     stages = stages if stages is not None else stages_by_pipeline(tenant=tenant)
     visits: dict[int, list[StageVisit]] = defaultdict(list)
     for visit in StageVisit.objects.filter(tenant=tenant, lead_id__in=[lead.pk for lead in leads]):
         visits[visit.lead_id].append(visit)
-    wait = untouched_after(lead_settings_get(tenant=tenant))
+    wait = untouched_after(settings or lead_settings_get(tenant=tenant))
     return [
         LeadRow(
             lead=lead,
@@ -81,7 +98,14 @@ def lead_rows(
 
 
 def lead_list(
-    *, tenant: Tenant, leads: QuerySet[Lead], sort: str, after: str | None
+    *,
+    tenant: Tenant,
+    leads: QuerySet[Lead],
+    sort: str,
+    after: str | None,
+    stages: dict[int, list[Stage]] | None = None,
+    settings: LeadSettings | None = None,
+    per_page: int = LEADS_PER_PAGE,
 ) -> tuple[KeysetPage, list[LeadRow]]:
     """One page of an already filtered lead queryset, with its rows' progress bars.
 
@@ -91,11 +115,63 @@ def lead_list(
     """
     order = SORT_ORDERS.get(sort, SORT_ORDERS["priority"])
     keys = leads.select_related(None).only(*(name.lstrip("-") for name in order))
-    page = keyset_page(keys, order=order, after=after, per_page=LEADS_PER_PAGE)
+    page = keyset_page(keys, order=order, after=after, per_page=per_page)
     by_id = leads.in_bulk([lead.pk for lead in page.items])
     items = [by_id[lead.pk] for lead in page.items]
     return KeysetPage(items=items, next_cursor=page.next_cursor), lead_rows(
-        tenant=tenant, leads=items
+        tenant=tenant, leads=items, stages=stages, settings=settings
+    )
+
+
+def stages_grouped(stages: list[Stage]) -> dict[int, list[Stage]]:
+    """Stages already read (e.g. for the stage filter), per pipeline in the order
+    stages_by_pipeline gives: the list's bars need no query of their own."""
+    grouped: dict[int, list[Stage]] = defaultdict(list)
+    for stage in sorted(stages, key=lambda stage: (stage.position, stage.pk)):
+        grouped[stage.pipeline_id].append(stage)
+    return grouped
+
+
+@dataclass(frozen=True)
+class ListReferences:
+    """The small lists the lead list page shows (filter choices, bulk form, saved filters) and the
+    tenant's lead settings, read in one statement."""
+
+    settings: LeadSettings
+    members: list[Membership]
+    pipelines: list[Pipeline]
+    stages: list[Stage]  # every stage, archived ones too (leads may sit there), with .pipeline.name
+    sources: list[LeadSource]
+    saved_filters: list[SavedLeadFilter]
+    others: dict[str, list]  # the caller's own lists (other apps'), read in the same statement
+
+
+def list_references(
+    *, tenant: Tenant, membership: Membership, others: dict[str, QuerySet] | None = None
+) -> ListReferences:
+    others = others or {}
+    lists = read_together(
+        {
+            "settings": LeadSettings.objects.filter(tenant=tenant).order_by("pk")[:1],
+            "members": assignable_members(tenant=tenant),
+            "pipelines": pipelines_for_tenant(tenant=tenant),
+            "stages": Stage.objects.filter(tenant=tenant).order_by(
+                "is_archived", "pipeline__position", "pipeline_id", "position", "id"
+            ),
+            "sources": lead_sources_for_tenant(tenant=tenant),
+            "saved_filters": saved_filters_for(tenant=tenant, membership=membership),
+            **{f"other_{name}": queryset for name, queryset in others.items()},
+        },
+        joined={"members": {"user": ["full_name", "email"]}, "stages": {"pipeline": ["name"]}},
+    )
+    return ListReferences(
+        settings=(lists["settings"] or [LeadSettings(tenant=tenant)])[0],
+        members=lists["members"],
+        pipelines=lists["pipelines"],
+        stages=lists["stages"],
+        sources=lists["sources"],
+        saved_filters=lists["saved_filters"],
+        others={name: lists[f"other_{name}"] for name in others},
     )
 
 

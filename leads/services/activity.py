@@ -6,6 +6,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.kit.formatting import duration
 from crm.models import Contact, Tenant, User
@@ -19,7 +20,7 @@ from leads.services.stages import lead_handle_event
 def lead_add_note(*, tenant: Tenant, actor: User | None, lead: Lead, body: str):
     body = body.strip()
     if not body:
-        raise ValidationError("Write something first.")
+        raise ValidationError(_("Write something first."))
     Lead.objects.filter(tenant=tenant, pk=lead.pk).update(last_activity_at=timezone.now())
     return timeline_record(
         tenant=tenant,
@@ -36,7 +37,7 @@ def lead_log_call(
     *, tenant: Tenant, actor: User, lead: Lead, outcome: str, note: str = "", inbound=False
 ):
     if outcome not in CallOutcome.values:
-        raise ValidationError("Pick how the call went.")
+        raise ValidationError(_("Pick how the call went."))
     direction = "Call from customer" if inbound else "Call"
     event = timeline_record(
         tenant=tenant,

@@ -287,7 +287,7 @@ def lead_assign(
     when it picked; a person's change is kept as theirs."""
     now = now or timezone.now()
     if owner is not None and (owner.tenant_id != tenant.pk or not owner.is_active):
-        raise ValidationError("Leads can only go to active members of this team.")
+        raise ValidationError(_("Leads can only go to active members of this team."))
     if (owner.pk if owner else None) == lead.owner_id:
         return owner
     previous = lead.owner

@@ -11,10 +11,12 @@ import logging
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
 from crm.models import (
     AddressSource,
+    Brand,
     Channel,
     ConsentStatus,
     ContactConsent,
@@ -27,7 +29,7 @@ from crm.models import (
 from crm.ratelimit import over_limit
 from crm.services.consent import consent_record
 from leads.capture_links import SUBMISSION_MAX_AGE
-from leads.models import Lead, LeadCaptureForm, LeadType, new_form_key
+from leads.models import Lead, LeadCaptureForm, LeadSource, LeadType, Pipeline, new_form_key
 from leads.services.leads import lead_create_with_contact
 
 logger = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ def capture_form_save(
         raise ValueError(f"Not lead form fields: {', '.join(sorted(unknown))}")
     related = (values.get("pipeline"), values.get("source"), values.get("brand"))
     if any(choice is not None and choice.tenant_id != tenant.pk for choice in related):
-        raise ValidationError("Pick a pipeline, source and brand of this team.")
+        raise ValidationError(_("Pick a pipeline, source and brand of this team."))
     capture_form = capture_form or LeadCaptureForm(tenant=tenant)
     for name, value in values.items():
         setattr(capture_form, name, value)
@@ -112,35 +114,19 @@ def capture_submission_create(
     or a replayed post is answered again, not repeated."""
     if not cache.add(_submission_key(token), 1, timeout=int(SUBMISSION_MAX_AGE.total_seconds())):
         return None
-    first_name, _, last_name = name.strip().partition(" ")
-    place = None
-    if address:
-        commercial = capture_form.pipeline.lead_type == LeadType.COMMERCIAL
-        place = {
-            **address,
-            "country": tenant.country,
-            "property_type": PropertyType.COMMERCIAL if commercial else PropertyType.RESIDENTIAL,
-        }
     try:
-        lead = lead_create_with_contact(
+        lead = lead_intake(
             tenant=tenant,
-            actor=None,
-            contact=None,
-            contact_details={
-                "first_name": first_name,
-                "last_name": last_name.strip(),
-                "company_name": "",
-                "emails": [email] if email else [],
-                "phones": [phone] if phone else [],
-                "brand": capture_form.brand,
-            },
-            new_address=place,
-            source_label=WEB_FORM_SOURCE,
-            address_source=AddressSource.WEB_FORM,
             pipeline=capture_form.pipeline,
             source=capture_form.source,
             brand=capture_form.brand,
-            note=message,
+            name=name,
+            email=email,
+            phone=phone,
+            message=message,
+            address=address,
+            address_source=AddressSource.WEB_FORM,
+            source_label=WEB_FORM_SOURCE,
         )
     except ValidationError:
         cache.delete(_submission_key(token))  # nothing was made: the person may send it again
@@ -148,6 +134,60 @@ def capture_submission_create(
     if phone and (sms_consent or marketing_consent) and _speaks_for(tenant, lead.contact, phone):
         _web_form_sms_consent(tenant, lead.contact, marketing=marketing_consent)
     return lead
+
+
+def lead_intake(
+    *,
+    tenant: Tenant,
+    pipeline: Pipeline,
+    source: LeadSource | None,
+    brand: Brand | None,
+    name: str,
+    email: str = "",
+    phone: PhoneNumber | None = None,
+    message: str = "",
+    address: dict | None = None,
+    address_source: str,
+    source_label: str,
+) -> Lead:
+    """A lead that someone outside sent in (the web form; a lead source through the REST API),
+    for the contact its email or phone matches, or a new one.
+
+    The email and phone are a stranger's claim (`address_source` is never STAFF): they arrive
+    unverified, and a match with a known contact adds nothing that opens the portal, so whoever
+    types a customer's email gets no way into that customer's portal
+    (crm.services.contacts.contact_find_or_create)."""
+    if address_source == AddressSource.STAFF:
+        raise ValueError("Intake is from outside: its addresses are never staff-typed.")
+    first_name, _, last_name = name.strip().partition(" ")
+    place = None
+    if address:
+        commercial = pipeline.lead_type == LeadType.COMMERCIAL
+        place = {
+            **address,
+            "country": tenant.country,
+            "property_type": PropertyType.COMMERCIAL if commercial else PropertyType.RESIDENTIAL,
+        }
+    return lead_create_with_contact(
+        tenant=tenant,
+        actor=None,
+        contact=None,
+        contact_details={
+            "first_name": first_name,
+            "last_name": last_name.strip(),
+            "company_name": "",
+            "emails": [email] if email else [],
+            "phones": [phone] if phone else [],
+            "brand": brand,
+        },
+        new_address=place,
+        source_label=source_label,
+        address_source=address_source,
+        pipeline=pipeline,
+        source=source,
+        brand=brand,
+        note=message,
+    )
 
 
 def _speaks_for(tenant: Tenant, contact, phone: PhoneNumber) -> bool:

@@ -44,7 +44,7 @@ def _renumber(rows: list[Model]) -> None:
 def _move(rows: list[Model], item: Model, direction: str) -> None:
     """Swap `item` with its neighbour in `rows` (locked, in display order), then renumber."""
     if direction not in (UP, DOWN):
-        raise ValidationError("Move up or down.")
+        raise ValidationError(_("Move up or down."))
     index = next(i for i, row in enumerate(rows) if row.pk == item.pk)
     neighbour = index - 1 if direction == UP else index + 1
     if 0 <= neighbour < len(rows):
@@ -60,7 +60,9 @@ def _ensure_pipeline_name_free(tenant: Tenant, name: str, pipeline: Pipeline | N
     if pipeline is not None:
         taken = taken.exclude(pk=pipeline.pk)
     if taken.exists():
-        raise ValidationError({"name": f"There is already a pipeline called “{name}”."})
+        raise ValidationError(
+            {"name": _("There is already a pipeline called “%(name)s”.") % {"name": name}}
+        )
 
 
 @transaction.atomic
@@ -156,11 +158,16 @@ def _ensure_no_clash(stage: Stage) -> None:
         clash = others.filter(moves_on=stage.moves_on).first()
         if clash is not None:
             event = stage.get_moves_on_display().lower()
-            errors["moves_on"] = f"“{clash.name}” already moves leads on “{event}”."
+            errors["moves_on"] = _("“%(name)s” already moves leads on “%(event)s”.") % {
+                "name": clash.name,
+                "event": event,
+            }
     if stage.is_lost:
         clash = others.filter(is_lost=True).first()
         if clash is not None:
-            errors["is_lost"] = f"“{clash.name}” is already this pipeline's lost stage."
+            errors["is_lost"] = _("“%(name)s” is already this pipeline's lost stage.") % {
+                "name": clash.name
+            }
     if errors:
         raise ValidationError(errors)
 
@@ -181,7 +188,7 @@ def stage_create(*, tenant: Tenant, actor: User, pipeline: Pipeline, **values) -
     if unknown:
         raise ValueError(f"Not stage fields: {', '.join(sorted(unknown))}")
     if pipeline.tenant_id != tenant.pk:
-        raise ValidationError("Unknown pipeline.")
+        raise ValidationError(_("Unknown pipeline."))
     stages = _lock_stages(tenant, pipeline.pk)
     stage = Stage(
         tenant=tenant,
@@ -239,7 +246,8 @@ def stage_delete(*, tenant: Tenant, actor: User, stage: Stage) -> None:
     )
     if used:
         raise ValidationError(
-            f"Leads have been in “{stage.name}”, so it keeps their history: archive it instead."
+            _("Leads have been in “%(name)s”, so it keeps their history: archive it instead.")
+            % {"name": stage.name}
         )
     Stage.objects.filter(tenant=tenant, pk=stage.pk).delete()
     _renumber([row for row in stages if row.pk != stage.pk])
@@ -265,7 +273,9 @@ def lead_source_save(
     if source is not None:
         taken = taken.exclude(pk=source.pk)
     if taken.exists():
-        raise ValidationError({"name": f"There is already a lead source called “{name}”."})
+        raise ValidationError(
+            {"name": _("There is already a lead source called “%(name)s”.") % {"name": name}}
+        )
     if source is None:
         source = LeadSource(tenant=tenant)
     else:
@@ -307,7 +317,7 @@ def assignment_rule_save(
         raise ValueError(f"Not assignment rule fields: {', '.join(sorted(unknown))}")
     foreign = [values.get("pipeline"), values.get("source"), *members]
     if any(row is not None and row.tenant_id != tenant.pk for row in foreign):
-        raise ValidationError("Pick pipelines, sources and members of this team.")
+        raise ValidationError(_("Pick pipelines, sources and members of this team."))
     if rule is None:
         last = AssignmentRule.objects.filter(tenant=tenant).order_by("-position").first()
         rule = AssignmentRule(tenant=tenant, position=(last.position + 1) if last else 0)
@@ -363,7 +373,9 @@ def lead_settings_save(
     if untouched_manager_alert_minutes < untouched_owner_alert_minutes:
         raise ValidationError(
             {
-                "untouched_manager_alert_minutes": "Alert the managers no sooner than the owner.",
+                "untouched_manager_alert_minutes": _(
+                    "Alert the managers no sooner than the owner."
+                ),
             }
         )
     row, _created = LeadSettings.objects.update_or_create(

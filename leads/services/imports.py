@@ -118,13 +118,17 @@ def read_layout(text: str) -> CsvLayout:
             fields[known] = index
     if not fields:
         raise ImportFileError(
-            "The first row must name the columns (for example First name, Last name, Email, "
-            "Phone); none of its names were recognised. Is this the right file?"
+            _(
+                "The first row must name the columns (for example First name, Last name, Email, "
+                "Phone); none of its names were recognised. Is this the right file?"
+            )
         )
     if not fields.keys() & {"first_name", "last_name", "full_name", "company_name"}:
-        raise ImportFileError("No column names the customer: add First name, Last name or Company.")
+        raise ImportFileError(
+            _("No column names the customer: add First name, Last name or Company.")
+        )
     if not fields.keys() & {"email", "phone"}:
-        raise ImportFileError("No column to reach the customer by: add Email or Phone.")
+        raise ImportFileError(_("No column to reach the customer by: add Email or Phone."))
     return CsvLayout(headers, delimiter, fields, ignored)
 
 
@@ -168,11 +172,11 @@ def _money(text: str, label: str, reasons: list[str]) -> Decimal | None:
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():
-        reasons.append(f"{label} “{text}” is not a number")
+        reasons.append(_("%(label)s “%(text)s” is not a number") % {"label": label, "text": text})
     elif amount < 0:
-        reasons.append(f"{label} “{text}” is negative")
+        reasons.append(_("%(label)s “%(text)s” is negative") % {"label": label, "text": text})
     elif amount >= Decimal("1e10"):
-        reasons.append(f"{label} “{text}” is too large")
+        reasons.append(_("%(label)s “%(text)s” is too large") % {"label": label, "text": text})
     else:
         return amount.quantize(Decimal("0.01"))
     return None
@@ -199,11 +203,11 @@ class RowChecker:
         reasons = row.reasons
         row.first_name, row.last_name = cell("first_name"), cell("last_name")
         if not (row.first_name or row.last_name) and cell("full_name"):
-            first, _, last = cell("full_name").partition(" ")
+            first, _sep, last = cell("full_name").partition(" ")
             row.first_name, row.last_name = first, last.strip()
         row.company_name = cell("company_name")
         if not row.name:
-            reasons.append("missing name")
+            reasons.append(_("missing name"))
         row.title, row.note = cell("title"), cell("note")
         street, city = cell("address_line1"), cell("city")
         state, postal_code = cell("state"), cell("postal_code")
@@ -219,7 +223,10 @@ class RowChecker:
             ("note", row.note),
         ):
             if len(value) > MAX_LENGTHS[name]:
-                reasons.append(f"{COLUMNS[name][0]} is longer than {MAX_LENGTHS[name]} characters")
+                reasons.append(
+                    _("%(column)s is longer than %(limit)s characters")
+                    % {"column": COLUMNS[name][0], "limit": MAX_LENGTHS[name]}
+                )
 
         email, phone = cell("email"), cell("phone")
         if email:
@@ -227,15 +234,18 @@ class RowChecker:
                 validate_email(email)
                 row.email = email.lower()
             except ValidationError:
-                reasons.append(f"invalid email “{email}”")
+                reasons.append(_("invalid email “%(email)s”") % {"email": email})
         if phone:
             number = phone_from_text(phone, region=self.tenant.country)
             if number.is_valid():
                 row.phone, row.phone_e164 = number, number.as_e164
             else:
-                reasons.append(f"invalid phone number “{phone}” for {self.tenant.country}")
+                reasons.append(
+                    _("invalid phone number “%(phone)s” for %(country)s")
+                    % {"phone": phone, "country": self.tenant.country}
+                )
         if not email and not phone:
-            reasons.append("neither email nor phone")
+            reasons.append(_("neither email nor phone"))
 
         # Checked and written as the business's country writes them (crm.addresses).
         try:
@@ -255,36 +265,44 @@ class RowChecker:
                     "postal_code": postal_code,
                 }
             else:
-                reasons.append("the address needs at least the street and the city")
+                reasons.append(_("the address needs at least the street and the city"))
 
         row.estimated_value = _money(cell("estimated_value"), "value", reasons)
         row.cost = _money(cell("cost"), "cost", reasons)
         if stage := cell("stage"):
             row.stage = self.stages.get(stage.casefold())
             if row.stage is None:
-                reasons.append(f"unknown stage “{stage}” in {self.pipeline.name}")
+                reasons.append(
+                    _("unknown stage “%(stage)s” in %(name)s")
+                    % {"stage": stage, "name": self.pipeline.name}
+                )
             elif row.stage.is_lost:
                 reasons.append(
-                    f"stage “{stage}” closes the lead: import it open, then mark it lost"
+                    _("stage “%(stage)s” closes the lead: import it open, then mark it lost")
+                    % {"stage": stage}
                 )
             elif row.stage.is_won or row.stage.phase != Phase.SALES:
                 # Winning is a stage change with its own effects; imported leads start open.
                 reasons.append(
-                    f"stage “{stage}” comes after the sale: import the lead open, then move it"
+                    _("stage “%(stage)s” comes after the sale: import the lead open, then move it")
+                    % {"stage": stage}
                 )
         if source := cell("source"):
             row.source = self.sources.get(source.casefold())
             if row.source is None:
-                reasons.append(f"unknown source “{source}”")
+                reasons.append(_("unknown source “%(source)s”") % {"source": source})
         if owner := cell("owner_email"):
             row.owner = self.owners.get(owner.casefold())
             if row.owner is None:
-                reasons.append(f"unknown owner email “{owner}”")
+                reasons.append(_("unknown owner email “%(owner)s”") % {"owner": owner})
         if lead_type := cell("lead_type"):
             if lead_type.casefold() in LeadType.values:
                 row.lead_type = lead_type.casefold()
             else:
-                reasons.append(f"type “{lead_type}” must be residential or commercial")
+                reasons.append(
+                    _("type “%(lead_type)s” must be residential or commercial")
+                    % {"lead_type": lead_type}
+                )
         if row.address is not None:
             commercial = (row.lead_type or self.pipeline.lead_type) == LeadType.COMMERCIAL
             row.address["country"] = self.tenant.country
@@ -385,7 +403,7 @@ def _dry_run(
     checker = RowChecker(tenant=tenant, pipeline=pipeline, layout=layout)
     rows = [checker.check(line, cells) for line, cells in csv_data_rows(text, layout)]
     if not rows:
-        raise ImportFileError("The file has a header row but no leads under it.")
+        raise ImportFileError(_("The file has a header row but no leads under it."))
     good = [row for row in rows if not row.reasons]
     existing = _existing_contacts(tenant, good)
     seen_in_file: dict[str, int] = {}
@@ -445,9 +463,9 @@ def lead_import_preview(
     Raises ImportFileError when the file as a whole cannot be read; bad rows are only reported.
     """
     if any(choice is not None and choice.tenant_id != tenant.pk for choice in (pipeline, source)):
-        raise ValidationError("Pick a pipeline and a source of this team.")
+        raise ValidationError(_("Pick a pipeline and a source of this team."))
     if owner is not None and (owner.tenant_id != tenant.pk or not owner.is_active):
-        raise ValidationError("Leads can only go to active members of this team.")
+        raise ValidationError(_("Leads can only go to active members of this team."))
     text, encoding_note = decode_csv_upload(raw)
     layout = read_layout(text)
     report = _dry_run(

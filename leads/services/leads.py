@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from crm.events import publish
 from crm.models import AddressSource, Brand, Contact, Membership, Property, Tenant, User
@@ -83,7 +84,7 @@ def lead_create(
     triggers do not greet customers who came in with a spreadsheet."""
     now = now or timezone.now()
     if pipeline.tenant_id != tenant.pk or (stage and stage.pipeline_id != pipeline.pk):
-        raise ValidationError("That stage is not part of this pipeline.")
+        raise ValidationError(_("That stage is not part of this pipeline."))
     stage = stage or first_stage(pipeline)
     if lead_type == "" and place is not None:
         lead_type = place.property_type

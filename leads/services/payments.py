@@ -12,9 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crm.events import publish
 from crm.kit.formatting import money
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
+from leads.events import PaymentRecorded
 from leads.models import Lead, LeadEvent, LeadStatus, Payment, PaymentKind
 from leads.selectors.money import JobBalance, lead_balance
 from leads.services.notices import lead_owner_notify
@@ -95,6 +97,7 @@ def payment_record(
         lead=lead,
         detail={"amount": str(amount), "method": method, "kind": kind},
     )
+    publish(PaymentRecorded(tenant=tenant, payment=payment, actor=actor))
     # A stage an admin set to follow any payment ("Deposit received") still works.
     lead_handle_event(tenant=tenant, lead=lead, event=LeadEvent.PAYMENT_RECORDED, actor=actor)
     if after.paid_in_full:

@@ -6,12 +6,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm.events import publish
+from crm.kit.languages import contact_language
 from crm.models import NotificationLevel, Tenant, User
 from crm.services.timeline import timeline_record
-from leads.events import QuoteAccepted, QuoteSent
+from leads.events import LeadWon, QuoteAccepted, QuoteDeclined, QuoteSent
 from leads.models import Lead, LeadEvent, LeadStatus, LostReason, Quote, QuoteLine, QuoteStatus
 from leads.quote_links import quote_public_url
 from leads.selectors.brands import lead_brand
@@ -123,13 +124,17 @@ def _email_quote(tenant: Tenant, actor: User, quote: Quote) -> None:
         "tenant": tenant,
         "link": quote_public_url(quote),
     }
+    # In the customer's language (crm.kit.languages), whoever sends it.
+    with translation.override(contact_language(quote.lead.contact, tenant)):
+        subject = render_to_string("leads/quotes/email_subject.txt", context).strip()
+        body_text = render_to_string("leads/quotes/email_body.txt", context)
     publish(
         QuoteSent(
             tenant=tenant,
             quote=quote,
             brand=brand,
-            subject=render_to_string("leads/quotes/email_subject.txt", context).strip(),
-            body_text=render_to_string("leads/quotes/email_body.txt", context),
+            subject=subject,
+            body_text=body_text,
             idempotency_key=f"quote:{quote.pk}:{timezone.now().timestamp()}",
             actor=actor,
         )
@@ -191,6 +196,7 @@ def quote_accept(*, tenant: Tenant, quote: Quote, signed_name: str) -> Quote:
         Lead.objects.filter(tenant=tenant, pk=lead.pk).update(
             status=LeadStatus.WON, won_at=quote.decided_at
         )
+        publish(LeadWon(tenant=tenant, lead=lead_locked(lead), actor=None))
     lead_owner_notify(
         tenant, lead, f"Quote {quote.reference} accepted: {lead.contact.display_name}"
     )
@@ -229,6 +235,7 @@ def quote_reject(
         lead=lead,
         customer_visible=True,
     )
+    publish(QuoteDeclined(tenant=tenant, quote=quote, reason=reason))
     still_open = Quote.objects.filter(
         tenant=tenant, lead=lead, status__in=[QuoteStatus.SENT, QuoteStatus.VIEWED]
     ).exists()

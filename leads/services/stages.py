@@ -14,7 +14,7 @@ from crm.events import publish
 from crm.kit.formatting import money
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
-from leads.events import LeadLost, LeadStageEntered
+from leads.events import LeadLost, LeadStageEntered, LeadWon
 from leads.models import (
     Lead,
     LeadEvent,
@@ -110,11 +110,13 @@ def lead_move_to_stage(
     now = now or timezone.now()
     lead = lead_locked(lead)
     if stage.tenant_id != tenant.pk:
-        raise ValidationError("Unknown stage.")
+        raise ValidationError(_("Unknown stage."))
     if stage.is_archived:
-        raise ValidationError(f"“{stage.name}” is archived; pick a stage in use.")
+        raise ValidationError(
+            _("“%(name)s” is archived; pick a stage in use.") % {"name": stage.name}
+        )
     if stage.is_lost:
-        raise ValidationError("Use “Mark lost” to close a lead: it asks for the reason.")
+        raise ValidationError(_("Use “Mark lost” to close a lead: it asks for the reason."))
     if lead.stage_id == stage.pk:
         return lead
     _refuse_unpaid(tenant, lead, stage)
@@ -135,7 +137,8 @@ def lead_move_to_stage(
     if lead.status == LeadStatus.LOST:
         lead.lost_reason, lead.lost_note = "", ""
         lead.status = LeadStatus.WON if lead.won_at else LeadStatus.OPEN
-    if stage.is_won and lead.status == LeadStatus.OPEN:
+    won_now = stage.is_won and lead.status == LeadStatus.OPEN
+    if won_now:
         lead.status = LeadStatus.WON
         lead.won_at = now
         summary += " — won"
@@ -170,6 +173,8 @@ def lead_move_to_stage(
             tenant=tenant, lead=lead, stage=stage, previous_stage=previous, actor=actor
         )
     )
+    if won_now:
+        publish(LeadWon(tenant=tenant, lead=lead, actor=actor))
     # Paid before the work was done: now that it is, the job moves on to its paid stage.
     if (
         stage.moves_on != LeadEvent.PAID_IN_FULL
@@ -212,10 +217,10 @@ def next_stage(lead: Lead) -> Stage | None:
 @transaction.atomic
 def lead_move_to_next_stage(*, tenant: Tenant, actor: User | None, lead: Lead) -> Lead:
     if lead.status == LeadStatus.LOST:
-        raise ValidationError("This lead is lost: reopen it first.")
+        raise ValidationError(_("This lead is lost: reopen it first."))
     stage = next_stage(lead)
     if stage is None:
-        raise ValidationError("This lead is already at the last stage.")
+        raise ValidationError(_("This lead is already at the last stage."))
     return lead_move_to_stage(tenant=tenant, actor=actor, lead=lead, stage=stage)
 
 
@@ -265,9 +270,9 @@ def lead_mark_lost(
 ) -> Lead:
     now = now or timezone.now()
     if reason not in LostReason.values:
-        raise ValidationError("Pick why the lead was lost.")
+        raise ValidationError(_("Pick why the lead was lost."))
     if reason == LostReason.OTHER and not note.strip():
-        raise ValidationError("Say in a few words why the lead was lost.")
+        raise ValidationError(_("Say in a few words why the lead was lost."))
     lead = lead_locked(lead)
     if lead.status == LeadStatus.LOST:
         return lead

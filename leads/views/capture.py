@@ -6,13 +6,14 @@ from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.access import admin_required
+from crm.kit.languages import tenant_language
 from crm.models import Tenant
 from crm.selectors.brands import sending_brand
 from crm.tenancy import tenant_context
@@ -44,7 +45,12 @@ def lead_form(request, token: str):
     if resolved is None:
         return render(request, "leads/public/lead_form_gone.html", status=404)
     tenant, capture_form = resolved
-    with tenant_context(tenant), timezone.override(tenant.zone):
+    # The visitor is nobody yet: the form speaks its business's language.
+    with (
+        tenant_context(tenant),
+        timezone.override(tenant.zone),
+        translation.override(tenant_language(tenant)),
+    ):
         if request.method == "GET":
             form = WebLeadForm(tenant=tenant, capture_form=capture_form)
             return _render(request, "lead_form.html", tenant, capture_form, form=form)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.access import manager_required
@@ -69,9 +70,9 @@ def import_run(request, lead_import_pk: int):
     if lead_imports.lead_import_start(
         tenant=request.tenant, actor=request.user, lead_import=lead_import
     ):
-        messages.success(request, "Import started: this page shows how far it has got.")
+        messages.success(request, _("Import started: this page shows how far it has got."))
     else:
-        messages.info(request, "This import has already been started.")
+        messages.info(request, _("This import has already been started."))
     return redirect("leads:import-detail", lead_import_pk=lead_import.pk)
 
 

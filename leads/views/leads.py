@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.access import manager_required
@@ -54,7 +56,12 @@ def lead_bulk_assign(request):
         owner = form.cleaned_data["owner"]
         messages.success(
             request,
-            f"{changed} lead{'s' if changed != 1 else ''} now with {owner.user if owner else 'nobody'}.",
+            ngettext(
+                "%(changed)s lead now with %(owner)s.",
+                "%(changed)s leads now with %(owner)s.",
+                changed,
+            )
+            % {"changed": changed, "owner": owner.user if owner else _("nobody")},
         )
     else:
         messages.error(request, all_errors(form))
@@ -76,11 +83,11 @@ def saved_filter_save(request):
             query=form.cleaned_data["query"],
             is_shared=form.cleaned_data["is_shared"] and request.membership.role in MANAGERS,
         )
-        messages.success(request, f"Saved “{form.cleaned_data['name']}”.")
+        messages.success(request, _("Saved “%(value)s”.") % {"value": form.cleaned_data["name"]})
         return redirect(
             f"{request.path_info.rsplit('filters/', 1)[0]}?{form.cleaned_data['query']}"
         )
-    messages.error(request, "Give the filter a name.")
+    messages.error(request, _("Give the filter a name."))
     return redirect("leads:list")
 
 
@@ -91,7 +98,7 @@ def saved_filter_delete(request, saved_filter_pk: int):
         tenant=request.tenant, membership=request.membership, filter_id=saved_filter_pk
     )
     saved_filters.saved_filter_delete(tenant=request.tenant, saved_filter=saved)
-    messages.success(request, f"Removed “{saved.name}”.")
+    messages.success(request, _("Removed “%(name)s”.") % {"name": saved.name})
     return redirect("leads:list")
 
 
@@ -154,8 +161,16 @@ def lead_create(request):
                 owner=data["owner"],
                 note=data["note"],
             )
-            owner = f" and given to {lead.owner.user}" if lead.owner else " (waiting for an owner)"
-            messages.success(request, f"Lead {lead.reference} created{owner}.")
+            if lead.owner:
+                message = _("Lead %(reference)s created and given to %(owner)s.") % {
+                    "reference": lead.reference,
+                    "owner": lead.owner.user,
+                }
+            else:
+                message = _("Lead %(reference)s created (waiting for an owner).") % {
+                    "reference": lead.reference
+                }
+            messages.success(request, message)
             return redirect("leads:detail", lead_pk=lead.pk)
         contact = None
     if matches:
@@ -199,6 +214,6 @@ def lead_edit(request, lead_pk: int):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Lead updated.")
+            messages.success(request, _("Lead updated."))
             return redirect("leads:detail", lead_pk=lead.pk)
     return render(request, "leads/edit.html", {"form": form, "lead": lead})

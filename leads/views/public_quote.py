@@ -13,9 +13,10 @@ from axes.helpers import get_client_ip_address
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.kit.languages import contact_language
 from crm.kit.signed_tokens import signed_token_read, tenant_from_token
 from crm.models import Membership, Tenant
 from crm.ratelimit import over_limit
@@ -61,7 +62,7 @@ def _not_found(request):
 
 def with_quote(view):
     """Resolve the link to its quote and run `view(request, tenant, quote)` as that tenant, in
-    its time zone; any link we did not sign, or that was revoked, is a 404."""
+    its time zone and the customer's language; any link we did not sign, or that was revoked, is a 404."""
 
     @tenant_from_token(_read_link, refuse=_not_found)
     @functools.wraps(view)
@@ -71,8 +72,10 @@ def with_quote(view):
             quote.public_token.encode(), link.key.encode()
         ):
             return _not_found(request)
-        # Render inside the tenant's context: the template reads the quote's lines and brand.
-        return view(request, tenant, quote)
+        # Render inside the tenant's context: the template reads the quote's lines and brand. In
+        # the customer's language: a team member previewing the link sees what the customer sees.
+        with translation.override(contact_language(quote.lead.contact, tenant)):
+            return view(request, tenant, quote)
 
     return wrapper
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.formatting import money
@@ -66,7 +67,9 @@ def _editor(request, lead: Lead, quote: Quote | None):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Quote {saved.reference} saved as a draft.")
+            messages.success(
+                request, _("Quote %(reference)s saved as a draft.") % {"reference": saved.reference}
+            )
             return redirect("leads:quote-detail", lead_pk=lead.pk, quote_pk=saved.pk)
     return _render_editor(request, lead, quote, form, lines)
 
@@ -89,7 +92,7 @@ def quote_edit(request, lead_pk: int, quote_pk: int):
     lead = _lead_for_action(request, lead_pk)
     quote = details.quote_get(tenant=request.tenant, lead=lead, quote_id=quote_pk)
     if quote.status != QuoteStatus.DRAFT:
-        messages.error(request, "Only a draft can be changed; make a new quote instead.")
+        messages.error(request, _("Only a draft can be changed; make a new quote instead."))
         return redirect("leads:quote-detail", lead_pk=lead.pk, quote_pk=quote.pk)
     return _editor(request, lead, quote)
 
@@ -125,7 +128,12 @@ def quote_send(request, lead_pk: int, quote_pk: int):
         recipient = lead.contact.emails.first()
         messages.success(
             request,
-            f"Quote {quote.reference} {'sent again' if again else 'sent'} to {recipient.email}.",
+            (
+                _("Quote %(reference)s sent again to %(email)s.")
+                if again
+                else _("Quote %(reference)s sent to %(email)s.")
+            )
+            % {"reference": quote.reference, "email": recipient.email},
         )
     return redirect("leads:quote-detail", lead_pk=lead.pk, quote_pk=quote.pk)
 
@@ -151,7 +159,7 @@ def payment_create(request, lead_pk: int):
             form.add_error(None, exc)
         else:
             amount = money(payment.amount, request.tenant.currency)
-            messages.success(request, f"Payment of {amount} recorded.")
+            messages.success(request, _("Payment of %(amount)s recorded.") % {"amount": amount})
             return redirect("leads:detail", lead_pk=lead.pk)
     context = {"lead": lead, "form": form, "summary": summary, "payments": detail.payments}
     return render(request, "leads/quotes/payment_form.html", context)

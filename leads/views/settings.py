@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.access import admin_required
@@ -73,7 +74,7 @@ def pipeline_create(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Pipeline {pipeline.name} created.")
+            messages.success(request, _("Pipeline %(name)s created.") % {"name": pipeline.name})
             return redirect("lead-settings:pipeline", pipeline_pk=pipeline.pk)
     return render(
         request, "leads/settings/pipeline_create.html", {"form": form, "section": "pipelines"}
@@ -115,7 +116,7 @@ def pipeline_edit(request, pipeline_pk: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Pipeline {saved.name} saved.")
+            messages.success(request, _("Pipeline %(name)s saved.") % {"name": saved.name})
             return redirect("lead-settings:pipeline", pipeline_pk=pipeline.pk)
     return render(
         request,
@@ -160,7 +161,10 @@ def stage_create(request, pipeline_pk: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Stage {stage.name} added at the end: move it into place.")
+            messages.success(
+                request,
+                _("Stage %(name)s added at the end: move it into place.") % {"name": stage.name},
+            )
             return redirect("lead-settings:pipeline", pipeline_pk=pipeline.pk)
     return render(
         request,
@@ -182,7 +186,7 @@ def stage_edit(request, stage_pk: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Stage {saved.name} saved.")
+            messages.success(request, _("Stage %(name)s saved.") % {"name": saved.name})
             return redirect("lead-settings:pipeline", pipeline_pk=stage.pipeline_id)
     return render(
         request,
@@ -217,18 +221,23 @@ def _set_archived(request, stage_pk: int, archived: bool):
             messages.warning(
                 request,
                 format_html(
-                    "Stage {} archived. {} lead{} still sit{} in it: "
-                    '<a href="{}">see them</a> and move them on.',
-                    stage.name,
-                    leads_in_stage,
-                    "" if leads_in_stage == 1 else "s",
-                    "s" if leads_in_stage == 1 else "",
-                    _stage_leads_url(stage),
+                    ngettext(
+                        'Stage {name} archived. {count} lead still sits in it: <a href="{url}">see'
+                        " them</a> and move them on.",
+                        'Stage {name} archived. {count} leads still sit in it: <a href="{url}">see'
+                        " them</a> and move them on.",
+                        leads_in_stage,
+                    ),
+                    name=stage.name,
+                    count=leads_in_stage,
+                    url=_stage_leads_url(stage),
                 ),
             )
         else:
-            verb = "archived" if archived else "is back in use"
-            messages.success(request, f"Stage {stage.name} {verb}.")
+            message = (
+                _("Stage %(name)s archived.") if archived else _("Stage %(name)s is back in use.")
+            )
+            messages.success(request, message % {"name": stage.name})
     return redirect("lead-settings:pipeline", pipeline_pk=stage.pipeline_id)
 
 
@@ -253,7 +262,7 @@ def stage_delete(request, stage_pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Stage {stage.name} deleted.")
+        messages.success(request, _("Stage %(name)s deleted.") % {"name": stage.name})
     return redirect("lead-settings:pipeline", pipeline_pk=stage.pipeline_id)
 
 
@@ -290,7 +299,7 @@ def source_edit(request, source_pk: int | None = None):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Lead source {saved.name} saved.")
+            messages.success(request, _("Lead source %(name)s saved.") % {"name": saved.name})
             return redirect("lead-settings:sources")
     return render(
         request,
@@ -383,7 +392,7 @@ def rule_edit(request, rule_pk: int | None = None):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Assignment rule {saved.name} saved.")
+            messages.success(request, _("Assignment rule %(name)s saved.") % {"name": saved.name})
             return redirect("lead-settings:assignment")
     context = {"form": form, "rule": rule, "section": "assignment"}
     if rule is not None:
@@ -409,7 +418,7 @@ def rule_move(request, rule_pk: int):
 def rule_delete(request, rule_pk: int):
     rule = _rule_for(request, rule_pk)
     configuration.assignment_rule_delete(tenant=request.tenant, actor=request.user, rule=rule)
-    messages.success(request, f"Assignment rule {rule.name} deleted.")
+    messages.success(request, _("Assignment rule %(name)s deleted.") % {"name": rule.name})
     return redirect("lead-settings:assignment")
 
 
@@ -429,6 +438,6 @@ def speed_to_lead(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Speed-to-lead alerts saved.")
+            messages.success(request, _("Speed-to-lead alerts saved."))
             return redirect("lead-settings:speed-to-lead")
     return render(request, "leads/settings/speed_to_lead.html", {"form": form, "section": "speed"})

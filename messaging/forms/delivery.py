@@ -5,6 +5,7 @@ messaging.services.configuration_delivery.comms_settings_update takes."""
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from crm.kit.forms import ServiceErrorsMixin, TenantFormMixin
 from crm.models import Channel
@@ -22,18 +23,18 @@ from messaging.services.configuration_delivery import (
     UPDATE_INTERVAL_DAYS,
 )
 
-CLOCK_ERROR = "Times look like 08:00 (24-hour clock)."
+CLOCK_ERROR = _("Times look like 08:00 (24-hour clock).")
 
 DEFAULT_DUPLICATE_WINDOW_HOURS = CommsSettings._meta.get_field("duplicate_window_hours").default
 DEFAULT_UPDATE_INTERVAL_DAYS = CommsSettings._meta.get_field("update_interval_days").default
 
 
 def describe_window(window) -> str:
-    return "any time" if window is None else f"{window[0]}–{window[1]}"
+    return _("any time") if window is None else f"{window[0]}–{window[1]}"
 
 
 def describe_cap(cap) -> str:
-    return "no cap" if cap is None else f"{cap} a week"
+    return _("no cap") if cap is None else _("%(cap)s a week") % {"cap": cap}
 
 
 def _clock_field(label: str) -> forms.CharField:
@@ -66,27 +67,30 @@ class DeliveryPolicyForm(ServiceErrorsMixin, TenantFormMixin, forms.Form):
     duplicate_window_hours = forms.IntegerField(
         min_value=DUPLICATE_WINDOW_HOURS[0],
         max_value=DUPLICATE_WINDOW_HOURS[1],
-        label="No repeat of the same template within (hours)",
-        help_text=f"Default: {DEFAULT_DUPLICATE_WINDOW_HOURS} hours. 0 turns the check off. "
-        "Messages a person sends by hand are never held back.",
+        label=_("No repeat of the same template within (hours)"),
     )
     update_interval_days = forms.IntegerField(
         min_value=UPDATE_INTERVAL_DAYS[0],
         max_value=UPDATE_INTERVAL_DAYS[1],
-        label="Send each active job's customer an update every (days)",
-        help_text=f"Default: {DEFAULT_UPDATE_INTERVAL_DAYS} days; from 1 to 90. A contact who "
-        "chose their own rhythm keeps it.",
+        label=_("Send each active job's customer an update every (days)"),
     )
     update_template = forms.ModelChoiceField(
         queryset=MessageTemplate.unscoped.none(),
         required=False,
-        label="Update template",
-        empty_label="None yet (default): no updates are sent",
-        help_text="What the customer update says; archived templates are not offered.",
+        label=_("Update template"),
+        empty_label=_("None yet (default): no updates are sent"),
+        help_text=_("What the customer update says; archived templates are not offered."),
     )
 
     def __init__(self, *args, config: CommsSettings, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["duplicate_window_hours"].help_text = _(
+            "Default: %(hours)s hours. 0 turns the check off. Messages a person sends by hand are "
+            "never held back."
+        ) % {"hours": DEFAULT_DUPLICATE_WINDOW_HOURS}
+        self.fields["update_interval_days"].help_text = _(
+            "Default: %(days)s days; from 1 to 90. A contact who chose their own rhythm keeps it."
+        ) % {"days": DEFAULT_UPDATE_INTERVAL_DAYS}
         self.fields["update_template"].queryset = MessageTemplate.objects.filter(
             tenant=self.tenant, is_archived=False
         ).order_by("name")
@@ -96,10 +100,14 @@ class DeliveryPolicyForm(ServiceErrorsMixin, TenantFormMixin, forms.Form):
             shown = window or defaults.get(channel) or ("", "")
             label = Channel(channel).label
             self.fields[f"{channel}_any_time"] = forms.BooleanField(
-                required=False, initial=window is None, label="Any time"
+                required=False, initial=window is None, label=_("Any time")
             )
-            self.fields[f"{channel}_start"] = _clock_field(f"{label} from")
-            self.fields[f"{channel}_end"] = _clock_field(f"{label} until")
+            self.fields[f"{channel}_start"] = _clock_field(
+                _("%(channel)s from") % {"channel": label}
+            )
+            self.fields[f"{channel}_end"] = _clock_field(
+                _("%(channel)s until") % {"channel": label}
+            )
             self.initial.setdefault(f"{channel}_start", shown[0])
             self.initial.setdefault(f"{channel}_end", shown[1])
         caps = default_weekly_caps()
@@ -108,8 +116,9 @@ class DeliveryPolicyForm(ServiceErrorsMixin, TenantFormMixin, forms.Form):
                 required=False,
                 min_value=0,
                 label=Channel(channel).label,
-                help_text=f"Default: {describe_cap(caps.get(channel))}. Empty: no cap.",
-                widget=forms.NumberInput(attrs={"placeholder": "No cap"}),
+                help_text=_("Default: %(cap)s. Empty: no cap.")
+                % {"cap": describe_cap(caps.get(channel))},
+                widget=forms.NumberInput(attrs={"placeholder": _("No cap")}),
             )
             self.initial.setdefault(f"{channel}_cap", config.weekly_caps.get(channel))
         self.initial.setdefault("duplicate_window_hours", config.duplicate_window_hours)
@@ -153,7 +162,7 @@ class DeliveryPolicyForm(ServiceErrorsMixin, TenantFormMixin, forms.Form):
             }
             if not all(texts.values()):
                 self.add_error(
-                    f"{channel}_end", "Give both times, or tick any time for this channel."
+                    f"{channel}_end", _("Give both times, or tick any time for this channel.")
                 )
                 continue
             clocks = {part: _clock(text) for part, text in texts.items()}
@@ -165,7 +174,7 @@ class DeliveryPolicyForm(ServiceErrorsMixin, TenantFormMixin, forms.Form):
             if clocks["start"] == clocks["end"]:
                 self.add_error(
                     f"{channel}_end",
-                    "The start and the end are the same time: tick any time instead.",
+                    _("The start and the end are the same time: tick any time instead."),
                 )
             else:
                 quiet_hours[channel] = [clocks["start"], clocks["end"]]

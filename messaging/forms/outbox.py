@@ -1,17 +1,22 @@
 """The outbox list's filters: status, channel, source and a contact's name."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from messaging.models import MessageChannel, MessageSource, MessageStatus
 
 
 class OutboxFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=100, label="Contact")
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *MessageStatus.choices])
-    channel = forms.ChoiceField(
-        required=False, choices=[("", "Any channel"), *MessageChannel.choices]
+    q = forms.CharField(required=False, max_length=100, label=_("Contact"))
+    status = forms.ChoiceField(
+        required=False, choices=[("", _("Any status")), *MessageStatus.choices]
     )
-    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *MessageSource.choices])
+    channel = forms.ChoiceField(
+        required=False, choices=[("", _("Any channel")), *MessageChannel.choices]
+    )
+    source = forms.ChoiceField(
+        required=False, choices=[("", _("Any source")), *MessageSource.choices]
+    )
 
     def selector_filters(self) -> dict:
         """The filters for messaging.selectors.outbox.outbox_list; a value not understood is left

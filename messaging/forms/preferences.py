@@ -5,6 +5,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -92,9 +93,10 @@ class MyPreferencesForm(forms.Form):
     """The member's own time zone and daily digest (the hour in their zone, the team's, or none)."""
 
     time_zone = forms.ChoiceField(label=_("Your time zone"), required=False)
+    language = forms.ChoiceField(label=_("Your language"), required=False)
     digest = forms.ChoiceField(label=_("Daily digest email"))
 
-    def __init__(self, *args, tenant_zone: str, **kwargs):
+    def __init__(self, *args, tenant_zone: str, tenant_language_label: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [
             ("", _("The team's time zone (%(zone)s)") % {"zone": tenant_zone})
@@ -102,6 +104,11 @@ class MyPreferencesForm(forms.Form):
         self.fields["time_zone"].help_text = _(
             "Every time in Threadline shows in this zone, and your digest goes by its clock."
         )
+        self.fields["language"].choices = [
+            ("", _("The team's language (%(language)s)") % {"language": tenant_language_label}),
+            *[(code, native) for code, native in settings.LANGUAGES],
+        ]
+        self.fields["language"].help_text = _("The language of your Threadline pages.")
         self.fields["digest"].choices = [
             (TEAM_HOUR, _("At the team's hour (Settings → Follow-ups)")),
             *[(str(hour), f"{hour:02d}:00") for hour in range(24)],
@@ -119,7 +126,11 @@ class MyPreferencesForm(forms.Form):
             digest = TEAM_HOUR
         else:
             digest = str(membership.digest_hour)
-        return {"time_zone": membership.user.time_zone, "digest": digest}
+        return {
+            "time_zone": membership.user.time_zone,
+            "language": membership.user.language,
+            "digest": digest,
+        }
 
     def clean(self):
         cleaned = super().clean()

@@ -4,6 +4,7 @@ say is checked by the service, which holds the sandbox's rules."""
 from django import forms
 from django.db.models import Q
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from crm.kit.forms import TenantFormMixin
 from crm.models import Brand
@@ -23,12 +24,16 @@ class MessageTemplateForm(forms.ModelForm):
     class Meta:
         model = MessageTemplate
         fields = ["name", "key", "description", "purpose"]
-        labels = {"description": "What it is for"}
+        labels = {"description": _("What it is for")}
         help_texts = {
-            "key": "A stable handle for the template, e.g. quote-sent; empty: made from the "
-            "name. It cannot change later.",
-            "purpose": "Marketing messages go only to contacts who opted in, count toward the "
-            "weekly caps and must carry an unsubscribe link.",
+            "key": _(
+                "A stable handle for the template, e.g. quote-sent; empty: made from the "
+                "name. It cannot change later."
+            ),
+            "purpose": _(
+                "Marketing messages go only to contacts who opted in, count toward the "
+                "weekly caps and must carry an unsubscribe link."
+            ),
         }
         widgets = {"purpose": forms.RadioSelect}
 
@@ -36,7 +41,7 @@ class MessageTemplateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["key"].disabled = True
-            self.fields["key"].help_text = "The template's stable handle; it cannot change."
+            self.fields["key"].help_text = _("The template's stable handle; it cannot change.")
         else:
             self.fields["key"].required = False
 
@@ -57,8 +62,8 @@ class TemplateVariantForm(TenantFormMixin, forms.ModelForm):
     brand = BrandChoiceField(
         queryset=Brand.unscoped.none(),
         required=False,
-        empty_label="Every brand",
-        help_text="A brand with its own wording gets that one instead.",
+        empty_label=_("Every brand"),
+        help_text=_("A brand with its own wording gets that one instead."),
     )
 
     class Meta:
@@ -74,21 +79,21 @@ class TemplateVariantForm(TenantFormMixin, forms.ModelForm):
             "whatsapp_content_sid",
         ]
         labels = {
-            "body_text": "Message",
-            "body_html": "HTML (optional)",
-            "whatsapp_approved": "Approved by WhatsApp",
-            "whatsapp_content_sid": "Content SID",
+            "body_text": _("Message"),
+            "body_html": _("HTML (optional)"),
+            "whatsapp_approved": _("Approved by WhatsApp"),
+            "whatsapp_content_sid": _("Content SID"),
         }
         help_texts = {
-            "body_text": "What the customer reads; for email, the plain-text part.",
-            "body_html": "Empty: the email's HTML is made from the text.",
+            "body_text": _("What the customer reads; for email, the plain-text part."),
+            "body_html": _("Empty: the email's HTML is made from the text."),
         }
         widgets = {
             "subject": forms.TextInput(attrs={"class": TEXTAREA_CLASS, "autocomplete": "off"}),
             "body_text": forms.Textarea(attrs={"class": TEXTAREA_CLASS, "rows": 10}),
             "body_html": forms.Textarea(attrs={"class": TEXTAREA_CLASS, "rows": 10}),
             "whatsapp_content_sid": forms.TextInput(
-                attrs={"placeholder": "HX…", "autocomplete": "off", "spellcheck": "false"}
+                attrs={"placeholder": _("HX…"), "autocomplete": "off", "spellcheck": "false"}
             ),
         }
 

@@ -11,9 +11,10 @@ and threads the message into the inbox only when it was not a keyword.
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from crm.kit.languages import contact_language
 from crm.models import Channel, ConsentStatus, Contact, Tenant
 from crm.services.consent import consent_record
 from crm.services.timeline import timeline_record
@@ -44,21 +45,42 @@ def is_keyword_text(*, channel: str, body: str) -> bool:
 
 
 def _reply(keyword: str, *, business: str, channel_label: str, reach_us: str) -> str:
+    """The answer, in the active language (the caller's: the contact's). The keywords themselves
+    stay STOP, START and HELP: carriers act on those words."""
+    values = {"business": business, "channel": _(channel_label), "reach_us": reach_us}
     if keyword == STOP:
         return (
-            f"{business}: you are unsubscribed and will get no more {channel_label} messages "
-            f"from us. Reply START to subscribe again."
+            _(
+                "%(business)s: you are unsubscribed and will get no more %(channel)s messages "
+                "from us. Reply START to subscribe again."
+            )
+            % values
         )
     if keyword == START:
         return (
-            f"{business}: you are subscribed to {channel_label} messages again. "
-            f"Reply STOP to unsubscribe, HELP for help."
+            _(
+                "%(business)s: you are subscribed to %(channel)s messages again. Reply STOP to "
+                "unsubscribe, HELP for help."
+            )
+            % values
         )
-    help_line = f" Questions? {reach_us}." if reach_us else ""
+    if reach_us:
+        return (
+            _(
+                "%(business)s: updates about your job by %(channel)s. Questions? %(reach_us)s. "
+                "Reply STOP to unsubscribe."
+            )
+            % values
+        )
     return (
-        f"{business}: updates about your job by {channel_label}.{help_line} "
-        f"Reply STOP to unsubscribe."
+        _("%(business)s: updates about your job by %(channel)s. Reply STOP to unsubscribe.")
+        % values
     )
+
+
+def _in_language(language: str, keyword: str, **values) -> str:
+    with translation.override(language):
+        return _reply(keyword, **values)
 
 
 def _speaks_for_contact(contact: Contact, from_number: str) -> bool:
@@ -140,7 +162,8 @@ def sms_keyword_handle(
         purpose=Purpose.TRANSACTIONAL,
         contact=contact,
         brand=brand,
-        body_text=_reply(
+        body_text=_in_language(
+            contact_language(contact, tenant),
             keyword,
             business=brand.name if brand else tenant.name,
             channel_label=label,

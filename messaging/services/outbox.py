@@ -47,7 +47,7 @@ from messaging.models import (
 )
 from messaging.services import policy, providers
 from messaging.services.policy import Outcome
-from messaging.variables import contact_zone, message_variables
+from messaging.variables import as_the_contact_reads, message_variables
 
 logger = logging.getLogger(__name__)
 
@@ -397,15 +397,15 @@ def _render(message: OutboundMessage) -> None:
     )
     if message.variant is None:
         raise rendering.MissingVariables([f"{message.get_channel_display()} wording"])
-    variables = message_variables(
-        tenant=tenant,
-        contact=contact,
-        channel=message.channel,
-        lead=message.lead,
-        brand=message.brand,
-        extra=message.context.get("variables"),
-    )
-    with timezone.override(contact_zone(tenant, contact)):
+    with as_the_contact_reads(tenant, contact):
+        variables = message_variables(
+            tenant=tenant,
+            contact=contact,
+            channel=message.channel,
+            lead=message.lead,
+            brand=message.brand,
+            extra=message.context.get("variables"),
+        )
         rendered = rendering.render(
             subject=message.variant.subject if message.channel == MessageChannel.EMAIL else "",
             text=message.variant.body_text,

@@ -6,6 +6,7 @@ messaging.services.contact_comms."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.models import ConsentStatus, Contact
@@ -96,10 +97,10 @@ def contact_consent(request, contact_pk: int):
         )
     except ValidationError as error:
         return _answer(request, contact, done="", error=" ".join(error.messages))
-    done = (
-        f"{consent.get_channel_display()} consent recorded as "
-        f"“{consent.get_status_display().lower()}”."
-    )
+    done = _("%(channel)s consent recorded as “%(status)s”.") % {
+        "channel": consent.get_channel_display(),
+        "status": consent.get_status_display().lower(),
+    }
     return _answer(request, contact, done=done, error="")
 
 
@@ -117,7 +118,7 @@ def contact_profile(request, contact_pk: int):
         )
     except ValidationError as error:
         return _answer(request, contact, done="", error=" ".join(error.messages))
-    return _answer(request, contact, done="Messaging preferences saved.", error="")
+    return _answer(request, contact, done=_("Messaging preferences saved."), error="")
 
 
 @tenant_member_required
@@ -132,5 +133,5 @@ def contact_bounce_clear(request, contact_pk: int):
     except ValidationError as error:
         return _answer(request, contact, done="", error=" ".join(error.messages))
     return _answer(
-        request, contact, done="Bounce cleared: email may go to the address again.", error=""
+        request, contact, done=_("Bounce cleared: email may go to the address again."), error=""
     )

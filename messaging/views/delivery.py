@@ -5,6 +5,7 @@ messaging.services.configuration_delivery; messaging.services.policy applies the
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crm.kit.access import admin_required
@@ -27,7 +28,7 @@ def delivery_policy(request):
             form.add_service_error(error)
         else:
             messages.success(
-                request, "Delivery policy saved. It applies to every message not sent yet."
+                request, _("Delivery policy saved. It applies to every message not sent yet.")
             )
             return redirect("comms-settings:delivery")
     return render(

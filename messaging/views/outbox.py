@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.kit.access import admin_required
@@ -71,9 +72,9 @@ def message_cancel(request, message_pk: int):
         reason="cancelled from the outbox",
         actor=request.user,
     ):
-        messages.success(request, "Message cancelled: it will not be sent.")
+        messages.success(request, _("Message cancelled: it will not be sent."))
     else:
-        messages.error(request, "This message is no longer waiting to be sent.")
+        messages.error(request, _("This message is no longer waiting to be sent."))
     return redirect("comms-settings:message", message_pk=message.pk)
 
 
@@ -82,7 +83,7 @@ def message_cancel(request, message_pk: int):
 def message_retry(request, message_pk: int):
     message = selectors_outbox.message_get(tenant=request.tenant, message_id=message_pk)
     if outbox_admin.message_retry(tenant=request.tenant, actor=request.user, message=message):
-        messages.success(request, "Message queued to be sent again.")
+        messages.success(request, _("Message queued to be sent again."))
     else:
-        messages.error(request, "Only a failed message can be sent again.")
+        messages.error(request, _("Only a failed message can be sent again."))
     return redirect("comms-settings:message", message_pk=message.pk)

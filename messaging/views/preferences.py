@@ -25,6 +25,7 @@ def _my_form(request, data=None) -> MyPreferencesForm:
         data,
         initial=MyPreferencesForm.initial_for(request.membership),
         tenant_zone=request.tenant.time_zone,
+        tenant_language_label=request.tenant.get_language_display(),
     )
 
 
@@ -84,11 +85,12 @@ def my_preferences(request):
                 time_zone=my_form.cleaned_data["time_zone"],
                 digest_enabled=my_form.cleaned_data["digest_enabled"],
                 digest_hour=my_form.cleaned_data["digest_hour"],
+                language=my_form.cleaned_data["language"],
             )
         except ValidationError as error:
             my_form.add_error(None, error.messages)
         else:
-            messages.success(request, _("Your time zone and digest are saved."))
+            messages.success(request, _("Your time zone, language and digest are saved."))
             return redirect("comms:notification-preferences")
     form, phone_form = _other_forms(request)
     return _page(request, form, phone_form, my_form)

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.access import admin_required
@@ -53,7 +55,10 @@ def template_create(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Template {template.name} created: now write its wording.")
+            messages.success(
+                request,
+                _("Template %(name)s created: now write its wording.") % {"name": template.name},
+            )
             return redirect("comms-settings:template", template_pk=template.pk)
     return render(
         request,
@@ -76,7 +81,7 @@ def template_edit(request, template_pk: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Template {saved.name} saved.")
+            messages.success(request, _("Template %(name)s saved.") % {"name": saved.name})
             return redirect("comms-settings:template", template_pk=template.pk)
     return render(
         request,
@@ -101,11 +106,17 @@ def template_archive(request, template_pk: int):
     if steps:
         messages.warning(
             request,
-            f"Template {template.name} archived. {steps} trigger step{'' if steps == 1 else 's'} "
-            "still send it: change them on the Triggers page.",
+            ngettext(
+                "Template %(name)s archived. %(steps)s trigger step still send it: change them on "
+                "the Triggers page.",
+                "Template %(name)s archived. %(steps)s trigger steps still send it: change them on "
+                "the Triggers page.",
+                steps,
+            )
+            % {"name": template.name, "steps": steps},
         )
     else:
-        messages.success(request, f"Template {template.name} archived.")
+        messages.success(request, _("Template %(name)s archived.") % {"name": template.name})
     return redirect("comms-settings:templates")
 
 
@@ -116,7 +127,7 @@ def template_restore(request, template_pk: int):
     configuration.message_template_restore(
         tenant=request.tenant, actor=request.user, template=template
     )
-    messages.success(request, f"Template {template.name} is back in use.")
+    messages.success(request, _("Template %(name)s is back in use.") % {"name": template.name})
     return redirect("comms-settings:template", template_pk=template.pk)
 
 
@@ -146,7 +157,11 @@ def _save_variant(request, *, template: MessageTemplate, variant: TemplateVarian
     except ValidationError as error:
         form.add_error(None, error)
         return None
-    messages.success(request, f"{saved.get_channel_display()} wording of {template.name} saved.")
+    messages.success(
+        request,
+        _("%(get_channel_display)s wording of %(name)s saved.")
+        % {"get_channel_display": saved.get_channel_display(), "name": template.name},
+    )
     return redirect("comms-settings:template", template_pk=template.pk)
 
 
@@ -193,7 +208,7 @@ def variant_delete(request, variant_pk: int):
     configuration.template_variant_delete(
         tenant=request.tenant, actor=request.user, variant=variant
     )
-    messages.success(request, f"{variant} deleted.")
+    messages.success(request, _("%(variant)s deleted.") % {"variant": variant})
     return redirect("comms-settings:template", template_pk=variant.template_id)
 
 

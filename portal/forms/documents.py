@@ -2,6 +2,7 @@
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 from documents.forms import upload_file_field
 from documents.models import DocumentKind
@@ -17,24 +18,26 @@ CUSTOMER_KINDS = (
     DocumentKind.SIGNED_FORM,
     DocumentKind.OTHER,
 )
-CUSTOMER_KIND_CHOICES = [(kind.value, kind.label) for kind in CUSTOMER_KINDS]
+CUSTOMER_KIND_CHOICES = [(kind.value, _(kind.label)) for kind in CUSTOMER_KINDS]
 
 
 class PortalUploadForm(forms.Form):
     job = forms.ModelChoiceField(
-        label="Which job is it for?",
+        label=_("Which job is it for?"),
         queryset=Lead.unscoped.none(),
         required=False,
-        empty_label="None in particular",
+        empty_label=_("None in particular"),
     )
-    kind = forms.ChoiceField(label="What is it?", choices=CUSTOMER_KIND_CHOICES)
+    kind = forms.ChoiceField(label=_("What is it?"), choices=CUSTOMER_KIND_CHOICES)
     file = upload_file_field()
 
     def __init__(self, *args, customer: PortalCustomer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["job"].queryset = portal_jobs(customer).order_by("-created_at", "-id")
         self.fields["job"].label_from_instance = lambda lead: (
-            f"{lead.title} ({lead.reference})" if lead.title else f"Job {lead.reference}"
+            f"{lead.title} ({lead.reference})"
+            if lead.title
+            else _("Job %(reference)s") % {"reference": lead.reference}
         )
         limit = filesizeformat(max_upload_bytes())
         self.fields["file"].help_text = f"{ACCEPTED_SUMMARY}, up to {limit}."

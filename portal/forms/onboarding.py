@@ -3,9 +3,12 @@ request."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from crm.addresses import CountryAddressMixin
+from crm.kit.languages import translated_choices
 from crm.models import Channel, Property
 from documents.models import DocumentKind
 from leads.models import Lead
@@ -16,16 +19,16 @@ NEEDS_A_PHONE = (Channel.SMS, Channel.WHATSAPP, Channel.PHONE)
 
 class DetailsForm(forms.Form):
     prefix = "details"
-    first_name = forms.CharField(label="First name", max_length=100, required=False)
-    last_name = forms.CharField(label="Last name", max_length=100, required=False)
-    email = forms.EmailField(label="Email", required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
     phone = PhoneNumberField(
-        label="Mobile number",
+        label=_("Mobile number"),
         required=False,
-        help_text="With the country code if it is not a local number, e.g. +1 305 555 0100.",
+        help_text=_("With the country code if it is not a local number, e.g. +1 305 555 0100."),
     )
     preferred_channel = forms.ChoiceField(
-        label="How should we reach you first?", choices=Channel.choices
+        label=_("How should we reach you first?"), choices=translated_choices(Channel)
     )
 
     def __init__(self, *args, facts: OnboardingFacts, region: str, **kwargs):
@@ -49,16 +52,17 @@ class DetailsForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not (data.get("first_name") or data.get("last_name") or self.company_name):
-            self.add_error("first_name", "Give your name, so the team knows whom they talk to.")
+            self.add_error("first_name", _("Give your name, so the team knows whom they talk to."))
         if not data.get("email") and not data.get("phone") and "phone" not in self.errors:
-            self.add_error("email", "Give an email address or a mobile number.")
+            self.add_error("email", _("Give an email address or a mobile number."))
         channel = data.get("preferred_channel")
         if channel == Channel.EMAIL and not data.get("email") and "email" not in self.errors:
-            self.add_error("preferred_channel", "To be reached by email, give an email address.")
+            self.add_error("preferred_channel", _("To be reached by email, give an email address."))
         if channel in NEEDS_A_PHONE and not data.get("phone") and "phone" not in self.errors:
             self.add_error(
                 "preferred_channel",
-                f"To be reached by {Channel(channel).label}, give a mobile number.",
+                _("To be reached by %(channel)s, give a mobile number.")
+                % {"channel": gettext(Channel(channel).label)},
             )
         return data
 
@@ -66,7 +70,7 @@ class DetailsForm(forms.Form):
 class CodeEntryForm(forms.Form):
     prefix = "verify"
     code = forms.CharField(
-        label="Code we sent you",
+        label=_("Code we sent you"),
         max_length=12,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
@@ -74,18 +78,18 @@ class CodeEntryForm(forms.Form):
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())
         if not (code.isdigit() and len(code) == 6):
-            raise ValidationError("The code has 6 digits.")
+            raise ValidationError(_("The code has 6 digits."))
         return code
 
 
 class AddressForm(CountryAddressMixin, forms.Form):
-    address_line1 = forms.CharField(label="Street and number", max_length=200)
+    address_line1 = forms.CharField(label=_("Street and number"), max_length=200)
     address_line2 = forms.CharField(
-        label="Apartment, suite (optional)", max_length=200, required=False
+        label=_("Apartment, suite (optional)"), max_length=200, required=False
     )
-    city = forms.CharField(label="City", max_length=100)
-    state = forms.CharField(label="State", max_length=64, required=False)
-    postal_code = forms.CharField(label="Postal code", max_length=16)
+    city = forms.CharField(label=_("City"), max_length=100)
+    state = forms.CharField(label=_("State"), max_length=64, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=16)
 
     def __init__(self, *args, place: Property | None = None, country: str = "US", **kwargs):
         if place is not None:
@@ -120,13 +124,13 @@ def address_forms(facts: OnboardingFacts, data=None) -> list[AddressForm]:
 
 class InsuranceForm(forms.Form):
     is_claim = forms.TypedChoiceField(
-        label="Is this job an insurance claim?",
-        choices=[("yes", "Yes"), ("no", "No")],
+        label=_("Is this job an insurance claim?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
-    carrier = forms.CharField(label="Insurance carrier", max_length=120, required=False)
-    claim_number = forms.CharField(label="Claim number", max_length=60, required=False)
+    carrier = forms.CharField(label=_("Insurance carrier"), max_length=120, required=False)
+    claim_number = forms.CharField(label=_("Claim number"), max_length=60, required=False)
 
     def __init__(self, *args, job: Lead, answer=None, **kwargs):
         if answer is not None:
@@ -145,10 +149,10 @@ class InsuranceForm(forms.Form):
         data = super().clean()
         if data.get("is_claim"):
             if not data.get("carrier", "").strip():
-                self.add_error("carrier", "Give the name of your insurance company.")
+                self.add_error("carrier", _("Give the name of your insurance company."))
             if not data.get("claim_number", "").strip():
                 self.add_error(
-                    "claim_number", "Give the claim number from your insurer's letter or email."
+                    "claim_number", _("Give the claim number from your insurer's letter or email.")
                 )
         return data
 
@@ -165,12 +169,12 @@ class DocumentRequestForm(forms.Form):
     prefix = "portal-request"
 
     kind = forms.ChoiceField(
-        label="Ask the customer for",
+        label=_("Ask the customer for"),
         choices=[(kind.value, DocumentKind(kind).label) for kind in REQUESTABLE_KINDS],
     )
     note = forms.CharField(
-        label="Note for the customer (optional)",
+        label=_("Note for the customer (optional)"),
         max_length=200,
         required=False,
-        help_text="e.g. the insurer's claim acknowledgement letter",
+        help_text=_("e.g. the insurer's claim acknowledgement letter"),
     )

@@ -1,35 +1,41 @@
 """The portal's preferences form: one tick for job messages and one for offers per channel."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from crm.kit.languages import translated_choices
 from crm.models import Channel
 from messaging.models import UpdateFrequency
 from portal.services.preferences import CONSENT_CHANNELS, ChannelChoice
 
 
 class PreferencesForm(forms.Form):
-    preferred_channel = forms.ChoiceField(label="How should we reach you first?")
-    language = forms.ChoiceField(label="Language of our messages")
+    preferred_channel = forms.ChoiceField(label=_("How should we reach you first?"))
+    language = forms.ChoiceField(label=_("Language of our messages"))
     update_frequency = forms.ChoiceField(
-        choices=UpdateFrequency.choices, label="How often do you want an update on your jobs?"
+        choices=translated_choices(UpdateFrequency),
+        label=_("How often do you want an update on your jobs?"),
     )
 
     def __init__(self, *args, channels, languages, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["preferred_channel"].choices = channels
         self.fields["language"].choices = languages
-        labels = dict(Channel.choices)
+        labels = dict(translated_choices(Channel)())
         for channel in CONSENT_CHANNELS:
             self.fields[f"{channel}_updates"] = forms.BooleanField(
-                required=False, label=f"Messages about my jobs by {labels[channel]}"
+                required=False,
+                label=_("Messages about my jobs by %(channel)s") % {"channel": labels[channel]},
             )
             self.fields[f"{channel}_marketing"] = forms.BooleanField(
-                required=False, label=f"Offers and news by {labels[channel]}"
+                required=False,
+                label=_("Offers and news by %(channel)s") % {"channel": labels[channel]},
             )
 
     def channel_rows(self):
         """(label, job-messages field, offers field) per channel, for the template."""
-        labels = dict(Channel.choices)
+        labels = dict(translated_choices(Channel)())
         return [
             (labels[channel], self[f"{channel}_updates"], self[f"{channel}_marketing"])
             for channel in CONSENT_CHANNELS
@@ -41,15 +47,18 @@ class PreferencesForm(forms.Form):
             if data.get(f"{channel}_marketing") and not data.get(f"{channel}_updates"):
                 self.add_error(
                     f"{channel}_marketing",
-                    f"Offers by {Channel(channel).label} need messages by "
-                    f"{Channel(channel).label} switched on too.",
+                    _("Offers by %(channel)s need messages by %(channel)s switched on too.")
+                    % {"channel": gettext(Channel(channel).label)},
                 )
         preferred = data.get("preferred_channel")
         if preferred in CONSENT_CHANNELS and not data.get(f"{preferred}_updates"):
             self.add_error(
                 "preferred_channel",
-                f"You switched off messages by {Channel(preferred).label}: pick another way to "
-                "reach you first, or switch them back on.",
+                _(
+                    "You switched off messages by %(channel)s: pick another way to reach you "
+                    "first, or switch them back on."
+                )
+                % {"channel": gettext(Channel(preferred).label)},
             )
         return data
 

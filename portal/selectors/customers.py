@@ -1,7 +1,8 @@
 """Who a portal customer is: the tenants and contacts that hold an address (verified), and the
 signed-in customer those contacts make."""
 
-from django.db.models import QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
@@ -48,32 +49,42 @@ def _holders(tenant: Tenant, address: SignInAddress) -> QuerySet:
     ).exclude(kind=PhoneKind.LANDLINE)
 
 
-def contacts_with_address(
-    *, tenant: Tenant, address: SignInAddress, among: list[int] | None = None
-) -> list[Contact]:
-    """The tenant's contacts with this address verified as theirs (oldest first), optionally
-    only `among` these: who a portal sign-in, its session and a redeemed link are."""
+def _contacts_with_address(
+    tenant: Tenant, address: SignInAddress, among: list[int] | None
+) -> QuerySet[Contact]:
     contacts = Contact.objects.filter(
         tenant=tenant, pk__in=_holders(tenant, address).values("contact_id")
     )
     if among is not None:
         contacts = contacts.filter(pk__in=among)
-    return list(contacts.select_related("brand").order_by("created_at", "id"))
+    return contacts.select_related("brand").order_by("created_at", "id")
+
+
+def contacts_with_address(
+    *, tenant: Tenant, address: SignInAddress, among: list[int] | None = None
+) -> list[Contact]:
+    """The tenant's contacts with this address verified as theirs (oldest first), optionally
+    only `among` these: who a portal sign-in, its session and a redeemed link are."""
+    return list(_contacts_with_address(tenant, address, among))
 
 
 def portal_customer_get(
     *, tenant: Tenant, contact_ids: list[int], address: SignInAddress
 ) -> PortalCustomer | None:
-    """The signed-in customer, or None when none of their contacts still has the address."""
-    contacts = contacts_with_address(tenant=tenant, address=address, among=contact_ids)
+    """The signed-in customer, or None when none of their contacts still has the address.
+
+    Every portal request runs this: the contacts come with their properties' ids in the same
+    query (an array per contact), and the brand is one more."""
+    linked = PropertyContact.objects.filter(tenant=tenant, contact_id=OuterRef("pk"))
+    contacts = list(
+        _contacts_with_address(tenant, address, contact_ids).annotate(
+            linked_property_ids=ArraySubquery(linked.values("property_id"))
+        )
+    )
     if not contacts:
         return None
     ids = frozenset(contact.pk for contact in contacts)
-    property_ids = frozenset(
-        PropertyContact.objects.filter(tenant=tenant, contact_id__in=ids).values_list(
-            "property_id", flat=True
-        )
-    )
+    property_ids = frozenset(pk for contact in contacts for pk in contact.linked_property_ids)
     # The brand of their most recent job; without one, their own brand, else the default.
     own = next((contact.brand for contact in contacts if contact.brand_id), None)
     brand = contacts_brand(tenant=tenant, contact_ids=ids, own_brand=own)

@@ -8,6 +8,8 @@ no use to anyone else.
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from documents.downloads import Audience
 from documents.models import Document
 from documents.selectors import documents as document_selectors
@@ -45,13 +47,13 @@ def _group_of(document: Document) -> tuple[str, dict]:
     if document.lead_id is not None:
         lead = document.lead
         return f"job-{lead.pk}", {
-            "title": lead.title or f"Job {lead.reference}",
+            "title": lead.title or gettext("Job %(reference)s") % {"reference": lead.reference},
             "job": lead,
             "address": document.property.one_line_address if document.property else "",
         }
     if document.property_id is not None:
         return f"property-{document.property_id}", {"title": document.property.one_line_address}
-    return "general", {"title": "Other documents"}
+    return "general", {"title": gettext("Other documents")}
 
 
 def portal_documents(*, customer: PortalCustomer, after: str | None = None) -> PortalDocuments:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import get_text_list
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from automation.services.updates import NOT_NEWS_KINDS
 from crm.models import (
@@ -52,7 +52,7 @@ class PortalJob:
 
     @property
     def title(self) -> str:
-        return self.lead.title or f"Job {self.lead.reference}"
+        return self.lead.title or gettext("Job %(reference)s") % {"reference": self.lead.reference}
 
 
 def _jobs_with_journeys(
@@ -111,6 +111,8 @@ class PortalHome:
     other_jobs: list[PortalJob]  # their jobs on no property of theirs (or on none at all)
     brands: list[Brand]  # the brands of their jobs, most recent job's first
     waiting_quotes: list[WaitingQuote]  # open quotes still in date, oldest deadline first
+    properties: list[Property]  # all of theirs, by address
+    leads: list[Lead]  # all their jobs' leads, with their property
 
     @property
     def has_jobs(self) -> bool:
@@ -150,6 +152,8 @@ def portal_home(*, customer: PortalCustomer, now: dt.datetime | None = None) -> 
         other_jobs=other_jobs,
         brands=list(brands.values()),
         waiting_quotes=_waiting_quotes(customer.tenant, jobs, today=timezone.localdate(now)),
+        properties=properties,
+        leads=leads,
     )
 
 
@@ -207,13 +211,27 @@ def _news(tenant: Tenant, lead: Lead, stages: list[Stage]) -> list[NewsItem]:
             stage.pk: stage.label_for_customer
             for stage in Stage.objects.filter(tenant=tenant, pk__in=unknown)
         }
-    items = []
-    for event in latest:
-        text = event.summary
-        if event.kind == "lead.stage_changed" and event.detail.get("to") in labels:
-            text = f"Moved to “{labels[event.detail['to']]}”"
-        items.append(NewsItem(event.occurred_at, text))
-    return items
+    return [NewsItem(event.occurred_at, _news_text(event, labels)) for event in latest]
+
+
+# The customer's words for the events the team's timeline records in its own (English) words.
+NEWS_TEXTS = {
+    "quote.sent": gettext_lazy("We sent you a quote"),
+    "quote.accepted": gettext_lazy("You accepted the quote"),
+    "quote.rejected": gettext_lazy("You declined the quote"),
+}
+
+
+def _news_text(event, labels: dict[int, str]) -> str:
+    if event.kind == "lead.stage_changed" and event.detail.get("to") in labels:
+        return gettext("Moved to “%(step)s”") % {"step": labels[event.detail["to"]]}
+    if event.kind in NEWS_TEXTS:
+        return str(NEWS_TEXTS[event.kind])
+    if event.kind == "lead.appointment_booked" and event.detail.get("appointment_at"):
+        at = timezone.localtime(dt.datetime.fromisoformat(event.detail["appointment_at"]))
+        when = formats.date_format(at, gettext("D M j, g:i A"))
+        return gettext("Appointment booked for %(when)s") % {"when": when}
+    return event.summary
 
 
 def portal_job_detail(

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from crm.pagination import KeysetPage, keyset_page
 from messaging.models import GONE_OUT_STATUSES
@@ -39,8 +40,8 @@ class ConversationLine:
     @property
     def channel_label(self) -> str:
         if self.message.channel == MessageChannel.PORTAL:
-            return "in the portal"
-        return f"by {self.message.get_channel_display()}"
+            return gettext("in the portal")
+        return gettext("by %(channel)s") % {"channel": gettext(self.message.get_channel_display())}
 
     @property
     def author(self) -> str:

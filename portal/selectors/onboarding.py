@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from crm.models import (
     Brand,
@@ -41,11 +43,11 @@ from portal.auth import PortalCustomer
 from portal.models import ChallengeChannel, DocumentRequest, JobInsurance, Onboarding, PortalAccess
 
 STEP_TITLES = {
-    "details": "Confirm your contact details",
-    "verify": "Verify your email and phone",
-    "property": "Add your property details",
-    "insurance": "Insurance carrier and claim number",
-    "documents": "Upload the documents we asked for",
+    "details": _("Confirm your contact details"),
+    "verify": _("Verify your email and phone"),
+    "property": _("Add your property details"),
+    "insurance": _("Insurance carrier and claim number"),
+    "documents": _("Upload the documents we asked for"),
 }
 # Kinds staff may ask a customer for (what a customer can upload).
 REQUESTABLE_KINDS = (
@@ -150,7 +152,13 @@ def _facts(
     tenant: Tenant,
     contacts: list[Contact],
     property_ids: Iterable[int],
+    addresses: tuple[ContactEmail | None, ContactPhone | None] | None = None,
+    properties: list[Property] | None = None,
+    open_jobs: list[Lead] | None = None,
 ) -> OnboardingFacts:
+    """`addresses` (the first contact's first email and mobile), `properties` (ordered by
+    address) and `open_jobs` (with their property, newest first): what the caller has already
+    read, so the page reads it once."""
     contact_ids = [contact.pk for contact in contacts]
     contact = contacts[0]
     accesses = list(
@@ -159,23 +167,27 @@ def _facts(
         .order_by("contact__created_at", "contact_id")
     )
     rows = list(Onboarding.objects.filter(tenant=tenant, access__in=accesses))
-    email = ContactEmail.objects.filter(tenant=tenant, contact=contact).first()
-    mobile = (
-        ContactPhone.objects.filter(tenant=tenant, contact=contact)
-        .exclude(kind=PhoneKind.LANDLINE)
-        .first()
-    )
-    properties = list(
-        Property.objects.filter(tenant=tenant, pk__in=list(property_ids)).order_by(
-            "address_line1", "id"
+    if addresses is None:
+        addresses = (
+            ContactEmail.objects.filter(tenant=tenant, contact=contact).first(),
+            ContactPhone.objects.filter(tenant=tenant, contact=contact)
+            .exclude(kind=PhoneKind.LANDLINE)
+            .first(),
         )
-    )
-    open_jobs = list(
-        Lead.objects.filter(tenant=tenant, closed_at__isnull=True)
-        .filter(Q(contact_id__in=contact_ids) | Q(property_id__in=[p.pk for p in properties]))
-        .select_related("property")
-        .order_by("-created_at", "-id")
-    )
+    email, mobile = addresses
+    if properties is None:
+        properties = list(
+            Property.objects.filter(tenant=tenant, pk__in=list(property_ids)).order_by(
+                "address_line1", "id"
+            )
+        )
+    if open_jobs is None:
+        open_jobs = list(
+            Lead.objects.filter(tenant=tenant, closed_at__isnull=True)
+            .filter(Q(contact_id__in=contact_ids) | Q(property_id__in=[p.pk for p in properties]))
+            .select_related("property")
+            .order_by("-created_at", "-id")
+        )
     insurance = {
         answer.lead_id: answer
         for answer in JobInsurance.objects.filter(
@@ -219,7 +231,9 @@ def _steps(facts: OnboardingFacts) -> list[Step]:
     details = Step(
         "details",
         confirmed,
-        "Confirmed" if confirmed else "Check your name, email, phone and how to reach you",
+        gettext("Confirmed")
+        if confirmed
+        else gettext("Check your name, email, phone and how to reach you"),
     )
 
     addresses = facts.addresses
@@ -227,19 +241,21 @@ def _steps(facts: OnboardingFacts) -> list[Step]:
     verify = Step(
         "verify",
         bool(addresses) and not unproved,
-        "All verified"
+        gettext("All verified")
         if addresses and not unproved
-        else f"Not verified yet: {', '.join(unproved)}",
+        else gettext("Not verified yet: %(addresses)s") % {"addresses": ", ".join(unproved)},
     )
 
     incomplete = [place for place in facts.properties if not property_is_complete(place)]
     property_confirmed = any(row.properties_confirmed_at for row in facts.rows)
     if not property_confirmed:
-        summary = "Check the address of your property"
+        summary = gettext("Check the address of your property")
     elif incomplete:
-        summary = f"Missing street, city or postal code: {incomplete[0].one_line_address}"
+        summary = gettext("Missing street, city or postal code: %(address)s") % {
+            "address": incomplete[0].one_line_address
+        }
     else:
-        summary = "Confirmed"
+        summary = gettext("Confirmed")
     places = Step("property", property_confirmed and not incomplete, summary)
 
     unanswered = [
@@ -248,34 +264,53 @@ def _steps(facts: OnboardingFacts) -> list[Step]:
         if job.pk not in facts.insurance or not facts.insurance[job.pk].is_answered
     ]
     if not facts.open_jobs:
-        summary = "No open jobs"
+        summary = gettext("No open jobs")
     elif unanswered:
-        summary = f"{len(unanswered)} of {len(facts.open_jobs)} jobs to answer"
+        summary = gettext("%(count)d of %(total)d jobs to answer") % {
+            "count": len(unanswered),
+            "total": len(facts.open_jobs),
+        }
     else:
-        summary = "Answered for every open job"
+        summary = gettext("Answered for every open job")
     insurance = Step("insurance", not unanswered, summary)
 
     missing = [
-        request.get_kind_display().lower()
+        gettext(request.get_kind_display()).lower()
         for request in facts.requests
         if request.kind not in facts.uploaded_kinds
     ]
     if not facts.requests:
-        summary = "Nothing requested"
+        summary = gettext("Nothing requested")
     elif missing:
-        summary = f"Still needed: {', '.join(missing)}"
+        summary = gettext("Still needed: %(documents)s") % {"documents": ", ".join(missing)}
     else:
-        summary = "Everything requested is uploaded"
+        summary = gettext("Everything requested is uploaded")
     documents = Step("documents", not missing, summary)
     return [details, verify, places, insurance, documents]
 
 
-def onboarding_progress(*, customer: PortalCustomer) -> OnboardingProgress:
-    """The signed-in customer's checklist (the home page's card and the checklist page)."""
+def onboarding_progress(
+    *,
+    customer: PortalCustomer,
+    properties: list[Property] | None = None,
+    jobs: list[Lead] | None = None,
+) -> OnboardingProgress:
+    """The signed-in customer's checklist (the home page's card and the checklist page). The
+    home page passes what it has read: all their `properties` (ordered by address) and all their
+    `jobs` (portal.selectors.jobs.portal_jobs, with their property)."""
+    open_jobs = None
+    if jobs is not None:
+        open_jobs = sorted(
+            (job for job in jobs if job.closed_at is None),
+            key=lambda job: (job.created_at, job.pk),
+            reverse=True,
+        )
     facts = _facts(
         tenant=customer.tenant,
         contacts=list(customer.contacts),
         property_ids=customer.property_ids,
+        properties=properties,
+        open_jobs=open_jobs,
     )
     return OnboardingProgress(_steps(facts), facts)
 
@@ -319,21 +354,38 @@ class ContactPortal:
         return DocumentRequestForm()
 
 
-def portal_access_for_contact(*, tenant: Tenant, contact: Contact) -> ContactPortal:
-    progress = onboarding_progress_for_contact(tenant=tenant, contact=contact)
+def portal_access_for_contact(
+    *, tenant: Tenant, contact: Contact, leads: list[Lead] | None = None
+) -> ContactPortal:
+    """The contact page's card. `contact` as crm.selectors.contacts.contact_get reads it (its
+    addresses and properties prefetched: no query here for them); `leads`, when the page has read
+    them, the contact's newest leads with their brands (leads.selectors.details
+    .leads_for_contact)."""
+    emails = list(contact.emails.all())  # ordered primary first, as .first() would be
+    mobiles = [phone for phone in contact.phones.all() if phone.kind != PhoneKind.LANDLINE]
+    facts = _facts(
+        tenant=tenant,
+        contacts=[contact],
+        property_ids=[link.property_id for link in contact.property_links.all()],
+        addresses=(emails[0] if emails else None, mobiles[0] if mobiles else None),
+    )
+    progress = OnboardingProgress(_steps(facts), facts)
     return ContactPortal(
         access=next(iter(progress.facts.accesses), None),
         onboarding=progress,
-        invite_jobs=_invite_jobs(tenant, contact),
+        invite_jobs=_invite_jobs(tenant, contact, leads),
     )
 
 
-def _invite_jobs(tenant: Tenant, contact: Contact) -> list[InviteJob]:
-    leads = list(
-        Lead.objects.filter(tenant=tenant, contact=contact)
-        .select_related("brand", "contact__brand")
-        .order_by("-created_at", "-id")[:INVITE_JOBS_LIMIT]
-    )
+def _invite_jobs(tenant: Tenant, contact: Contact, leads: list[Lead] | None) -> list[InviteJob]:
+    if leads is None:
+        leads = list(
+            Lead.objects.filter(tenant=tenant, contact=contact)
+            .select_related("brand", "contact__brand")
+            .order_by("-created_at", "-id")[:INVITE_JOBS_LIMIT]
+        )
+    else:
+        leads = leads[:INVITE_JOBS_LIMIT]
     brands = leads_brands(tenant=tenant, leads=leads)
     if len({brand.pk for brand in brands.values() if brand is not None}) < 2:
         return []

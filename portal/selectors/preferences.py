@@ -3,7 +3,10 @@ the customer can be reached on and the languages the tenant writes in."""
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from crm.models import (
+    UI_LANGUAGES,
     Channel,
     ConsentStatus,
     ContactConsent,
@@ -20,13 +23,18 @@ from portal.services.preferences import CONSENT_CHANNELS
 
 
 def tenant_languages(*, tenant: Tenant, current: str) -> list[tuple[str, str]]:
-    """The languages the tenant has written templates in (and the contact's current one)."""
-    codes = set(
-        TemplateVariant.objects.filter(tenant=tenant, template__is_archived=False)
-        .values_list("language", flat=True)
-        .distinct()
-    ) | {current}
-    return [(code, label) for code, label in Language.choices if code in codes]
+    """The languages the portal speaks, those the tenant has written templates in, and the
+    contact's current one."""
+    codes = (
+        {code for code, _label in UI_LANGUAGES}
+        | set(
+            TemplateVariant.objects.filter(tenant=tenant, template__is_archived=False)
+            .values_list("language", flat=True)
+            .distinct()
+        )
+        | {current}
+    )
+    return [(code, gettext(label)) for code, label in Language.choices if code in codes]
 
 
 def reachable_channels(customer: PortalCustomer) -> list[tuple[str, str]]:
@@ -46,7 +54,7 @@ def reachable_channels(customer: PortalCustomer) -> list[tuple[str, str]]:
         Channel.WHATSAPP: has_mobile,
         Channel.PHONE: bool(kinds),
     }
-    return [(value, label) for value, label in Channel.choices if allowed[value]]
+    return [(value, gettext(label)) for value, label in Channel.choices if allowed[value]]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ contact-first outbox index (outbox_by_contact) narrows them and the sort is chea
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from crm.pagination import keyset_page
 from leads.models import Lead
 from messaging.models import GONE_OUT_STATUSES, MessageSource, OutboundMessage
@@ -40,7 +42,9 @@ class UpdateLine:
 
     @property
     def job_title(self) -> str:
-        return (self.job.title or f"Job {self.job.reference}") if self.job else ""
+        if not self.job:
+            return ""
+        return self.job.title or gettext("Job %(reference)s") % {"reference": self.job.reference}
 
     @property
     def has_more(self) -> bool:

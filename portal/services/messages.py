@@ -8,6 +8,8 @@ inbound sweep, like any other.
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from portal.auth import PortalCustomer
 from portal.selectors.messages import portal_writing_contact
@@ -21,9 +23,12 @@ def portal_message_send(*, customer: PortalCustomer, body: str, nonce: str) -> b
     (the same nonce): nothing is stored twice."""
     body = body.strip()
     if not body:
-        raise ValidationError("Write your message first.")
+        raise ValidationError(_("Write your message first."))
     if len(body) > MESSAGE_MAX_CHARS:
-        raise ValidationError(f"A message can be at most {MESSAGE_MAX_CHARS:,} characters long.")
+        raise ValidationError(
+            _("A message can be at most %(limit)s characters long.")
+            % {"limit": number_format(MESSAGE_MAX_CHARS, force_grouping=True)}
+        )
     contact = portal_writing_contact(customer)
     stored = portal_message_store(
         tenant=customer.tenant, contact=contact, body=body, key=f"{contact.pk}:{nonce}"

@@ -5,7 +5,9 @@ job the message is about, else that of their most recent job (leads.selectors.br
 import datetime as dt
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
+from crm.kit.languages import contact_language
 from crm.models import Contact, Tenant, User
 from leads.models import Lead
 from leads.selectors.brands import contact_brand
@@ -39,6 +41,17 @@ def portal_message_schedule(
         "first_name": contact.first_name or contact.display_name,
     }
     is_email = channel == ChallengeChannel.EMAIL
+    # In the customer's language (crm.kit.languages): a sign-in link asked for from a Dutch
+    # browser still goes out in the language the contact reads.
+    with translation.override(contact_language(contact, tenant)):
+        subject = (
+            render_to_string(f"portal/messages/{template}_subject.txt", context).strip()
+            if is_email
+            else ""
+        )
+        body_text = render_to_string(
+            f"portal/messages/{template}_{'email' if is_email else 'sms'}.txt", context
+        ).strip()
     extra = {"answer_sender": True} if to_address else {}
     if is_email and brand and brand.reply_to_email:
         extra["reply_to"] = brand.reply_to_email
@@ -50,12 +63,8 @@ def portal_message_schedule(
         idempotency_key=idempotency_key,
         contact=contact,
         brand=brand,
-        subject=render_to_string(f"portal/messages/{template}_subject.txt", context).strip()
-        if is_email
-        else "",
-        body_text=render_to_string(
-            f"portal/messages/{template}_{'email' if is_email else 'sms'}.txt", context
-        ).strip(),
+        subject=subject,
+        body_text=body_text,
         to_address=to_address,
         context=extra,
         created_by=actor,

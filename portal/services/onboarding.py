@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.models import (
     AddressSource,
@@ -100,7 +101,7 @@ def onboarding_details_save(
     now = now or timezone.now()
     tenant = customer.tenant
     if preferred_channel not in Channel.values:
-        raise ValidationError("Choose how we should reach you.")
+        raise ValidationError(_("Choose how we should reach you."))
     rows = _ensure_rows(tenant, customer.contacts)
     contact = Contact.objects.select_for_update().get(tenant=tenant, pk=customer.contacts[0].pk)
     changes = []
@@ -206,16 +207,16 @@ def verification_code_send(
     progress = onboarding_progress(customer=customer)
     address = next((a for a in progress.facts.addresses if a.channel == channel), None)
     if address is None:
-        raise ValidationError("Add this address in your contact details first.")
+        raise ValidationError(_("Add this address in your contact details first."))
     if address.verified:
-        raise ValidationError(f"{address.display} is already verified.")
+        raise ValidationError(_("%(address)s is already verified.") % {"address": address.display})
     if (
         row.code_address == address.value
         and row.code_expires_at
         and row.code_expires_at - CODE_LIFETIME + CODE_RESEND_AFTER > now
     ):
         raise ValidationError(
-            "We sent you a code a moment ago: check for it, or ask again in a minute."
+            _("We sent you a code a moment ago: check for it, or ask again in a minute.")
         )
     code = tokens.new_code()
     row.code_channel = channel

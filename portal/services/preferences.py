@@ -10,10 +10,12 @@ the changes made to it.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from automation.services.updates import contact_update_rhythm
-from crm.models import Channel, ConsentStatus, Contact, ContactConsent, Language
+from crm.models import UI_LANGUAGES, Channel, ConsentStatus, Contact, ContactConsent, Language
 from crm.services.consent import consent_record
 from crm.services.timeline import timeline_record
 from messaging.models import ContactCommsProfile, MessageChannel, UpdateFrequency
@@ -45,7 +47,38 @@ def wanted_status(*, updates: bool, marketing: bool, current: str | None) -> str
 
 
 def _label(choices, value) -> str:
-    return dict(choices).get(value, value)
+    # For the staff's timeline, which is written in English whatever language the customer reads.
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(dict(choices).get(value, value))
+
+
+@transaction.atomic
+def portal_language_set(*, customer: PortalCustomer, language: str) -> int:
+    """The portal's language switcher: the customer's pages and the business's messages speak
+    `language` from now on, for each of their contacts; the number of contacts changed."""
+    if language not in dict(UI_LANGUAGES):
+        raise ValueError("Not a language of the portal.")
+    tenant = customer.tenant
+    contacts = list(
+        Contact.objects.select_for_update()
+        .filter(tenant=tenant, pk__in=customer.contact_ids)
+        .exclude(language=language)
+        .order_by("created_at", "id")
+    )
+    for contact in contacts:
+        change = (
+            f"{_label(Language.choices, contact.language)} → {_label(Language.choices, language)}"
+        )
+        contact.language = language
+        contact.save(update_fields=["language", "updated_at"])
+        timeline_record(
+            tenant=tenant,
+            kind="contact.portal_preferences",
+            summary=f"Language changed in the customer portal: {change}",
+            contact=contact,
+            detail={"language": language},
+        )
+    return len(contacts)
 
 
 @transaction.atomic

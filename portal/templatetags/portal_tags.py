@@ -1,8 +1,16 @@
 from django import template
+from django.conf import settings
 
 from portal.navigation import portal_navigation
 
 register = template.Library()
+
+
+@register.simple_tag
+def portal_languages() -> list[tuple[str, str]]:
+    """The languages the portal speaks, each named in itself (settings.LANGUAGES): a switcher
+    must not call Dutch "Engels"."""
+    return list(settings.LANGUAGES)
 
 
 @register.simple_tag(takes_context=True)

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from documents.downloads import (
@@ -64,7 +65,9 @@ def document_upload(request):
     from_job = request.POST.get("back") == "job"
     job = form.cleaned_data.get("job")
     if document is not None:
-        messages.success(request, f"Thank you: {document.original_name} is uploaded.")
+        messages.success(
+            request, _("Thank you: %(name)s is uploaded.") % {"name": document.original_name}
+        )
         if from_job and job is not None:
             return redirect(reverse("portal:job", kwargs={"job_pk": job.pk}) + "#documents")
         return redirect(reverse("portal:documents") + "#documents-list")

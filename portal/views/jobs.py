@@ -14,9 +14,13 @@ from portal.selectors.onboarding import onboarding_progress
 @require_GET
 @portal_customer_required
 def home(request):
+    home = portal_home(customer=request.portal)
     context = {
-        "home": portal_home(customer=request.portal),
-        "onboarding": onboarding_progress(customer=request.portal),
+        "home": home,
+        # The checklist reuses the properties and jobs the home page has read.
+        "onboarding": onboarding_progress(
+            customer=request.portal, properties=home.properties, jobs=home.leads
+        ),
     }
     return render(request, "portal/home.html", context)
 

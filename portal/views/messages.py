@@ -7,6 +7,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from crm.models import Channel
@@ -19,9 +20,9 @@ PAGE = "portal/messages.html"
 # How the team's answer reaches them besides the portal: their preferred channel, as the inbox
 # offers it first (tickets.selectors.inbox.reply_options); a phone call is not a message.
 ANSWER_CHANNELS = {
-    Channel.EMAIL: "email",
-    Channel.SMS: "text message",
-    Channel.WHATSAPP: "WhatsApp",
+    Channel.EMAIL: _("email"),
+    Channel.SMS: _("text message"),
+    Channel.WHATSAPP: _("WhatsApp"),
 }
 
 

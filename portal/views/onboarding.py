@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.permissions import tenant_member_required
@@ -63,7 +64,7 @@ def onboarding_page(request):
         except ValidationError as refused:
             details.add_error(None, refused)
         else:
-            return _saved("Your contact details are saved.", request, "details")
+            return _saved(_("Your contact details are saved."), request, "details")
     elif step == "verify-send":
         channel = request.POST.get("channel")
         if channel in ChallengeChannel.values:
@@ -72,21 +73,31 @@ def onboarding_page(request):
             except ValidationError as refused:
                 errors["verify"] = refused.messages[0]
             else:
-                return _saved(f"We sent a code to {address.display}.", request, "verify")
+                return _saved(
+                    _("We sent a code to %(address)s.") % {"address": address.display},
+                    request,
+                    "verify",
+                )
     elif step == "verify-check" and code_form.is_valid():
         proved = onboarding.verification_code_check(
             customer=customer, code=code_form.cleaned_data["code"]
         )
         if proved is not None:
-            return _saved(f"Thank you: {proved.display} is verified.", request, "verify")
+            return _saved(
+                _("Thank you: %(address)s is verified.") % {"address": proved.display},
+                request,
+                "verify",
+            )
         code_form.add_error(
             "code",
-            "That code is not right, or it has expired. Check the message, or ask for a new code.",
+            _(
+                "That code is not right, or it has expired. Check the message, or ask for a new code."
+            ),
         )
     elif step == "property":
         if not facts.properties and request.POST.get("none"):
             onboarding.onboarding_properties_save(customer=customer, addresses={})
-            return _saved("Noted: no property to add.", request, "property")
+            return _saved(_("Noted: no property to add."), request, "property")
         if all(form.is_valid() for form in places):
             onboarding.onboarding_properties_save(
                 customer=customer,
@@ -95,7 +106,7 @@ def onboarding_page(request):
                     (form.cleaned_data for form in places if form.place is None), None
                 ),
             )
-            return _saved("Your property details are saved.", request, "property")
+            return _saved(_("Your property details are saved."), request, "property")
     elif step == "insurance" and all(form.is_valid() for form in insurance):
         onboarding.onboarding_insurance_save(
             customer=customer,
@@ -109,7 +120,7 @@ def onboarding_page(request):
                 for form in insurance
             ],
         )
-        return _saved("Your insurance details are saved.", request, "insurance")
+        return _saved(_("Your insurance details are saved."), request, "insurance")
 
     context = {
         "progress": progress,

@@ -9,7 +9,8 @@ from django.http import FileResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm.models import ErasureHow
+from crm.kit.redirects import safe_next
+from crm.models import UI_LANGUAGES, ErasureHow
 from crm.selectors.erasure import open_erasure_request
 from crm.services.erasure import erasure_request_create
 from portal.auth import portal_customer_required
@@ -49,6 +50,17 @@ def preferences_page(request):
         "export_formats": data_export.FORMATS,
     }
     return render(request, "portal/preferences.html", context)
+
+
+@require_POST
+@portal_customer_required
+def language_switch(request):
+    """The switcher in the portal's header: back to the page it was on, in the chosen language."""
+    language = request.POST.get("language", "")
+    if language not in dict(UI_LANGUAGES):
+        return HttpResponseBadRequest("Pick a language.")
+    preferences.portal_language_set(customer=request.portal, language=language)
+    return redirect(safe_next(request, within="/portal/") or "portal:home")
 
 
 @require_POST

@@ -6,6 +6,7 @@ The sign-in pages answer the same whether or not an address is known (no account
 from axes.helpers import get_client_ip_address
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.redirects import safe_next
@@ -121,8 +122,10 @@ def sign_in_code(request):
                 return _finish_sign_in(request, signed_in)
             form.add_error(
                 "code",
-                "That code is not right, or it has expired. Check the text message, or ask "
-                "for a new code.",
+                _(
+                    "That code is not right, or it has expired. Check the text message, or ask "
+                    "for a new code."
+                ),
             )
     context = {
         "form": form,

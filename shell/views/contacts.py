@@ -29,11 +29,15 @@ def contact_list(request):
 @tenant_member_required
 def contact_detail(request, contact_pk: int):
     contact = contact_get(tenant=request.tenant, contact_id=contact_pk)
+    leads = leads_for_contact(tenant=request.tenant, contact=contact)
     context = {
         "contact": contact,
         "timeline": contact_timeline(tenant=request.tenant, contact=contact),
-        "leads": leads_for_contact(tenant=request.tenant, contact=contact),
-        "portal_access": portal_access_for_contact(tenant=request.tenant, contact=contact),
+        "leads": leads,
+        # The card reuses the contact's addresses, properties and leads read above.
+        "portal_access": portal_access_for_contact(
+            tenant=request.tenant, contact=contact, leads=leads
+        ),
         "can_merge": request.membership.role in MANAGERS,
     }
     return render(request, "crm/contacts/detail.html", context)

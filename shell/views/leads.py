@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from automation.selectors.sequences import sequences_to_enrol_in
+from automation.selectors.sequences import enrollable_sequences
 from crm.kit.actions import action_response, first_error, run_action
 from crm.kit.redirects import safe_next
 from crm.models import Role
@@ -20,9 +20,9 @@ from leads.filters import LeadFilter
 from leads.forms.leads import AssignForm, CallForm, LostForm, NoteForm, StagePickForm
 from leads.models import Lead
 from leads.permissions import ensure_may_act_on
-from leads.selectors import configuration as configuration_selectors
 from leads.selectors import lists
 from leads.services import activity, assignment, stages
+from shell.lead_rows import RowRenderer
 
 
 def _list_query(request) -> str:
@@ -35,17 +35,28 @@ def _list_query(request) -> str:
 def lead_list(request):
     tenant = request.tenant
     can_bulk_assign = request.membership.role in MANAGERS
+    # The page's small lists (filter choices, team, sequences, saved filters, lead settings) in
+    # one statement; the filter's choice fields use them rather than query again.
+    references = lists.list_references(
+        tenant=tenant,
+        membership=request.membership,
+        others={"sequences": enrollable_sequences(tenant=tenant)},
+    )
     lead_filter = LeadFilter(
         request.GET,
         queryset=lists.lead_queryset(tenant=tenant),
         tenant=tenant,
         membership=request.membership,
+        references=references,
     )
     page, rows = lists.lead_list(
         tenant=tenant,
         leads=lead_filter.qs,
         sort=lead_filter.sort_order,
         after=request.GET.get("after"),
+        # The stage filter's options are every stage of the tenant: the bars reuse them.
+        stages=lists.stages_grouped(references.stages),
+        settings=references.settings,
     )
     context = {
         "filter": lead_filter,
@@ -53,16 +64,17 @@ def lead_list(request):
         "rows": rows,
         "query": _list_query(request),
         # The bulk form offers the team; rows load their own menus when opened.
-        "members": configuration_selectors.assignable_members(tenant=tenant)
-        if can_bulk_assign
-        else [],
-        "saved_filters": lists.saved_filters_for(tenant=tenant, membership=request.membership),
+        "members": references.members if can_bulk_assign else [],
+        "saved_filters": references.saved_filters,
         "can_bulk_assign": can_bulk_assign,
         # Anyone may enrol the ticked leads in a sequence (a rep's own leads only: the view checks).
-        "sequences": sequences_to_enrol_in(tenant=tenant),
-        "neglected_ids": neglected_lead_ids(tenant=tenant, lead_ids=[row.lead.pk for row in rows]),
+        "sequences": references.others["sequences"],
         "back_url": request.get_full_path(),
     }
+    neglected = neglected_lead_ids(tenant=tenant, lead_ids=[row.lead.pk for row in rows])
+    context["rows_html"] = RowRenderer.for_request(
+        request, back_url=context["back_url"], neglected_ids=neglected
+    ).rows(rows)
     if request.htmx and request.GET.get("after"):
         return render(request, "leads/list.html#rows", context)
     if request.htmx and request.htmx.target == "lead-results":
@@ -75,14 +87,13 @@ def _back(request, lead: Lead):
 
 
 def _row_response(request, lead_pk: int, error: str = "", done: str = ""):
-    context = {
-        "row": lists.lead_row(tenant=request.tenant, lead_id=lead_pk),
-        "neglected_ids": neglected_lead_ids(tenant=request.tenant, lead_ids=[lead_pk]),
-        "row_error": error,
-        "row_done": done,
-        "can_bulk_assign": request.membership.role in MANAGERS,
-        "back_url": safe_next(request) or reverse("leads:list"),
-    }
+    renderer = RowRenderer.for_request(
+        request,
+        back_url=safe_next(request) or reverse("leads:list"),
+        neglected_ids=neglected_lead_ids(tenant=request.tenant, lead_ids=[lead_pk]),
+    )
+    row = lists.lead_row(tenant=request.tenant, lead_id=lead_pk)
+    context = {"row_html": renderer.row(row, error=error, done=done)}
     return render(request, "leads/list.html#row", context)
 
 

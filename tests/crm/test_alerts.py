@@ -334,7 +334,44 @@ def test_an_unknown_country_or_state_has_no_holidays_but_works():
     assert public_holidays("NL")(dt.date(2026, 4, 27)) == "King's Day"
 
 
+@pytest.mark.parametrize("locale", ["C", "C.UTF-8", "nl_NL.UTF-8", "de_DE.UTF-8"])
+def test_holiday_names_do_not_depend_on_the_process_locale(monkeypatch, locale):
+    """gettext reads these variables when the holidays package is given no language; Python 3.12
+    and later no longer read C.UTF-8 as English, so the names changed with the Python version."""
+    from crm.business_calendar import public_holidays
+
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", locale)
+
+    assert public_holidays("NL")(dt.date(2026, 4, 27)) == "King's Day"
+    assert public_holidays("US", "FL")(dt.date(2026, 12, 25)) == "Christmas Day"
+
+
 def test_kinds_and_their_group_titles_agree():
     from crm.services.notifications import GROUP_TITLES
 
     assert set(StaffNotificationKind.values) <= set(GROUP_TITLES)
+
+
+def test_the_calendar_is_kept_between_requests_until_a_closed_day_changes(
+    world, django_assert_num_queries
+):
+    """A page reads the tenant afresh on every request: the calendar is kept in the process, and
+    another process's closed day reaches it through the tenant's calendar_version."""
+    from crm.selectors import calendar as calendar_selectors
+    from crm.services.calendar import closed_day_add
+
+    def fresh_tenant():
+        return type(world.tenant).objects.get(pk=world.tenant.pk)
+
+    with world.active():
+        business_calendar(fresh_tenant())
+        tenant = fresh_tenant()
+        with django_assert_num_queries(0):
+            before = business_calendar(tenant)
+        assert before.is_business_day(dt.date(2026, 12, 28))
+        closed_day_add(tenant=tenant, actor=world.admin, date=dt.date(2026, 12, 28), name="Stock")
+        # What another process still holds: the calendar of the old version.
+        calendar_selectors._KEPT[tenant.pk] = (("stale",), before)
+        assert not business_calendar(fresh_tenant()).is_business_day(dt.date(2026, 12, 28))

@@ -159,8 +159,9 @@ def test_another_tenants_address_cannot_be_edited(client, world, other_world):
 
 def test_the_inbox_sends_staff_to_the_edit_page():
     with open("templates/tickets/inbox/detail.html") as template:
-        assert "{% url 'contacts:edit' contact_pk=ticket.contact_id %}\">add one" in (
-            template.read()
+        assert (
+            "{% url 'contacts:edit' contact_pk=ticket.contact_id %}\">{% translate \"add one"
+            in (template.read())
         )
 
 

@@ -17,7 +17,17 @@ from crm.events import (
     publish,
     subscribers,
 )
-from leads.events import LeadCreated, LeadLost, LeadStageEntered, QuoteAccepted, QuoteSent
+from followups.events import FollowUpCompleted, FollowUpRescheduled
+from leads.events import (
+    LeadCreated,
+    LeadLost,
+    LeadStageEntered,
+    LeadWon,
+    PaymentRecorded,
+    QuoteAccepted,
+    QuoteDeclined,
+    QuoteSent,
+)
 from messaging.events import ContactUpdateFrequencyChanged, EmailBounced, UpdateIntervalChanged
 
 
@@ -27,22 +37,33 @@ def _names(table):
 
 def test_every_event_lists_its_subscribers_in_the_order_they_run():
     assert _names(subscribers()) == {
-        LeadCreated: ["automation.handlers.lead_created_triggers_fire"],
+        LeadCreated: [
+            "automation.handlers.lead_created_triggers_fire",
+            "webhooks.handlers.lead_created_deliver",
+        ],
         LeadStageEntered: [
             "automation.handlers.stage_triggers_fire",
             "automation.handlers.update_rhythm_reset",
             "automation.handlers.sequences_stop_on_won",
             "messaging.handlers.stage_messages_cancel",
+            "webhooks.handlers.lead_stage_changed_deliver",
         ],
+        LeadWon: ["webhooks.handlers.lead_won_deliver"],
         LeadLost: [
             "followups.handlers.follow_ups_close_on_lost",
             "automation.handlers.lead_lost_triggers_fire",
             "automation.handlers.update_rhythm_reset",
             "automation.handlers.sequences_stop_on_lost",
             "messaging.handlers.lost_lead_messages_cancel",
+            "webhooks.handlers.lead_lost_deliver",
         ],
         QuoteSent: ["messaging.handlers.quote_email_schedule"],
-        QuoteAccepted: ["messaging.handlers.quote_follow_ups_cancel"],
+        QuoteAccepted: [
+            "messaging.handlers.quote_follow_ups_cancel",
+            "webhooks.handlers.quote_accepted_deliver",
+        ],
+        QuoteDeclined: ["webhooks.handlers.quote_declined_deliver"],
+        PaymentRecorded: ["webhooks.handlers.payment_recorded_deliver"],
         NotificationsCreated: ["messaging.handlers.staff_copies_schedule"],
         ConsentRecorded: [
             "automation.handlers.sequences_stop_on_unsubscribe",
@@ -53,11 +74,14 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
         UpdateIntervalChanged: ["automation.handlers.update_rhythms_refresh_later"],
         ContactUpdateFrequencyChanged: ["automation.handlers.contact_update_rhythm_reset"],
         ContactChanged: ["leads.handlers.contact_leads_reindex"],
+        FollowUpRescheduled: ["dashboards.handlers.team_day_left"],
+        FollowUpCompleted: ["webhooks.handlers.follow_up_completed_deliver"],
         CustomerWrote: [
             "messaging.handlers.whatsapp_window_open",
             "messaging.handlers.keyword_text_act_on",
             "leads.handlers.customer_reply_record",
             "automation.handlers.sequences_stop_on_reply",
+            "webhooks.handlers.message_received_deliver",
         ],
     }
 

@@ -30,6 +30,7 @@ def _profile_data(tenant, hours=NINE_TO_FIVE, **overrides) -> dict:
     data = {
         "name": tenant.name,
         "time_zone": tenant.time_zone,
+        "language": tenant.language,
         "currency": tenant.currency,
         "country": tenant.country,
         "home_state": tenant.home_state,

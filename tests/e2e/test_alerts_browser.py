@@ -126,7 +126,9 @@ def test_a_member_sets_their_zone_and_digest(page_at, demo, width):
     page.select_option("select[name=digest]", "9")
     page.locator("form.my-preferences button[type=submit]").click()
     page.wait_for_load_state("networkidle")
-    expect(page.locator(".flashes")).to_contain_text("Your time zone and digest are saved.")
+    expect(page.locator(".flashes")).to_contain_text(
+        "Your time zone, language and digest are saved."
+    )
     expect(page.locator("select[name=time_zone]")).to_have_value("Europe/Amsterdam")
     expect(page.locator("select[name=digest]")).to_have_value("9")
     _no_sideways_scroll(page)

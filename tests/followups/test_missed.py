@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from crm.models import Notification, Role, TimelineEvent
+from crm.tenancy.sweeps import sweep_inline
 from followups import tasks
 from followups.models import FollowUp, Reminder, ReminderStatus, Status
 from followups.services import followups as services
@@ -189,7 +190,7 @@ def test_the_beat_task_sweeps_every_tenant_and_keeps_them_apart(world, other_wor
     with other_world.active():
         theirs = _follow_up(other_world, subject="Charger check")
     with time_machine.travel(CALL_AT + dt.timedelta(hours=1), tick=False):
-        assert tasks.sweep_missed_follow_ups() == 2
+        assert sweep_inline(tasks.sweep_missed_follow_ups) == 2
     with world.active():
         assert FollowUp.objects.get(pk=mine.pk).status == Status.MISSED
         assert {n.recipient_id for n in Notification.objects.filter(kind="follow_up_due")} == {

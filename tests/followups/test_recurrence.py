@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm.models import TimelineEvent
+from crm.tenancy.sweeps import sweep_inline
 from followups import tasks
 from followups.models import FollowUp, FollowUpNote, FollowUpSeries, Reminder, Source, Status
 from followups.services import followups as services
@@ -112,7 +113,7 @@ def test_a_monthly_series_on_a_day_of_the_month(world, frozen):
         # The third is beyond the 60 days made ahead; the hourly sweep makes it in time.
         assert len(_rows(series)) == 2
         with time_machine.travel(NOW + dt.timedelta(days=40), tick=False):
-            assert tasks.extend_follow_up_series() == 1
+            assert sweep_inline(tasks.extend_follow_up_series) == 1
         assert _local_times(series)[-1] == _local(2026, 5, 15)
 
 

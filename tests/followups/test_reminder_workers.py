@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Notification
+from crm.tenancy.sweeps import sweep_inline
 from followups.models import FollowUp, Reminder, ReminderStatus
 from followups.services import followups as services
 from followups.services import reminders
@@ -146,7 +147,7 @@ def test_workers_killed_mid_send_never_send_a_reminder_twice_or_skip_one(slow_de
     events = send_through_kills(
         tmp_path=tmp_path,
         total=REMINDERS,
-        dispatch=dispatch_due_reminders,
+        dispatch=lambda: sweep_inline(dispatch_due_reminders),
         sent=lambda: _statuses(world)[ReminderStatus.SENT],
         fall_due=lambda: _fall_due_one_by_one(world, DUE_APART),
         age_stranded=lambda: _age_stranded(world),

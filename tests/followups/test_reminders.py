@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from crm.models import Notification
+from crm.tenancy.sweeps import sweep_inline
 from followups import tasks
 from followups.models import Reminder, ReminderStatus
 from followups.services import followups as services
@@ -274,7 +275,7 @@ def test_the_beat_sweep_queues_one_send_task_per_claimed_reminder(
         _follow_up(world)
     travel = time_machine.travel(CALL_AT, tick=False)
     with travel, django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert tasks.dispatch_due_reminders() == 2
+        assert sweep_inline(tasks.dispatch_due_reminders) == 2
     assert len(callbacks) == 2
     schedule = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert schedule["followups.tasks.dispatch_due_reminders"]["schedule"] <= dt.timedelta(

@@ -34,6 +34,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from crm.tenancy.sweeps import sweep_inline
 from messaging.models import (
     MessageChannel,
     MessageSource,
@@ -367,7 +368,7 @@ def test_workers_killed_mid_send_never_send_a_message_twice_or_skip_one(slow_san
     events = send_through_kills(
         tmp_path=tmp_path,
         total=MESSAGES,
-        dispatch=dispatch_due_messages,
+        dispatch=lambda: sweep_inline(dispatch_due_messages),
         sent=lambda: _statuses(world)[MessageStatus.SENT],
         fall_due=lambda: _fall_due_one_by_one(world, DUE_APART),
         age_stranded=lambda: _age_stranded(world),

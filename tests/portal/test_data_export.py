@@ -152,6 +152,7 @@ class TestExport:
                 _download(client, "json")
             return len(captured)
 
+        _download(client, "json")  # the session read once from PostgreSQL, then from Redis
         few = count()
         for n in range(2, 30):
             _message(world, world.contact, n)

@@ -73,7 +73,12 @@ class TestPage:
         assert f'href="{PAGE}" aria-current="page"' in html
         form = response.context["form"]
         assert form["preferred_channel"].value() == "email"
-        assert dict(form.fields["language"].choices) == {"en": "English", "es": "Spanish"}
+        # The portal speaks en, nl and es whatever templates the tenant wrote.
+        assert dict(form.fields["language"].choices) == {
+            "en": "English",
+            "es": "Spanish",
+            "nl": "Dutch",
+        }
         assert form["email_updates"].value() is True
         assert form["email_marketing"].value() is False
         assert "Download as JSON" in html
@@ -124,7 +129,8 @@ class TestSave:
                 assert "Email consent given (customer portal)" in summaries
                 assert "WhatsApp consent withdrawn (customer portal)" in summaries
         saved = client.get(response["Location"])
-        assert "Your preferences are saved." in saved.content.decode()
+        # The customer chose Spanish: the portal speaks it from the next page on.
+        assert "Sus preferencias se han guardado." in saved.content.decode()
 
     def test_unticking_offers_limits_the_channel_to_job_messages(self, client, world):
         with world.active():

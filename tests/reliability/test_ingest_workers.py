@@ -21,6 +21,7 @@ from django.db.models import F
 
 from config.celery import app as celery_app
 from crm.models import ContactEmail, ContactPhone
+from crm.tenancy.sweeps import sweep_inline
 from tests.conftest import build_world
 from tests.messaging.test_outbox_workers import (
     _forget_tasks,
@@ -129,7 +130,7 @@ def _sweep_stranded(world) -> int:
         InboundEvent.objects.filter(tenant=world.tenant, status=EventStatus.PENDING).update(
             next_attempt_at=F("next_attempt_at") - ingest.SWEEP_GRACE
         )
-    return tasks.sweep_inbound_events()
+    return sweep_inline(tasks.sweep_inbound_events)
 
 
 def _queued_tasks(broker) -> int:

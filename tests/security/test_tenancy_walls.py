@@ -139,6 +139,9 @@ class TestWallTwoRowLevelSecurity:
 NOT_TENANT_LED = {
     "Lead.lead_search": "a full-text GIN index; leading with tenant needs btree_gin, which the "
     "embedded PostgreSQL lacks. Queries still filter by tenant and row-level security applies.",
+    "ApiKey.api_key_prefix": "an API request finds its key by prefix before any tenant is known, "
+    "through threadline_api_key_tenant (api migration 0001), which answers only the tenant's id; "
+    "the key itself is then read as that tenant.",
 }
 
 

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from api.services.keys import api_key_create
 from automation.models import Sequence, SequenceEnrolment, SequenceStep, Trigger
 from automation.services.configuration_triggers import trigger_save, trigger_step_save
 from crm.models import ClosedDay, Role, TimeOff
@@ -35,6 +36,7 @@ from tickets.models import InboundEvent, TicketAttachment, TicketMessage
 from tickets.services import configuration
 from tickets.services.replies import ticket_add_note, ticket_reply
 from tickets.services.threading import ticket_open
+from webhooks.services.endpoints import endpoint_create
 
 
 def _contact_address(world, kind: str):
@@ -373,6 +375,28 @@ def _document(world):
     return world.document
 
 
+def _webhook_endpoint(world):
+    if not hasattr(world, "webhook_endpoint"):
+        with world.active():
+            world.webhook_endpoint = endpoint_create(
+                tenant=world.tenant,
+                actor=world.admin.user,
+                url="https://hooks.example.com/in",
+                description="",
+                events=["lead.created"],
+            )
+    return world.webhook_endpoint
+
+
+def _api_key(world):
+    if not hasattr(world, "api_key"):
+        with world.active():
+            world.api_key = api_key_create(
+                tenant=world.tenant, actor=world.admin.user, name="Sync", scope="read"
+            ).api_key
+    return world.api_key
+
+
 # URL keyword -> the object of a World it names.
 OBJECT_KWARGS = {
     "lead_pk": lambda world: _lead(world).pk,
@@ -415,6 +439,8 @@ OBJECT_KWARGS = {
     "follow_up_template_pk": lambda world: _follow_up_template(world).pk,
     "document_pk": lambda world: _document(world).pk,
     "job_pk": lambda world: _lead(world).pk,
+    "endpoint_pk": lambda world: _webhook_endpoint(world).pk,
+    "api_key_pk": lambda world: _api_key(world).pk,
 }
 
 # Keywords that carry no tenant object, and why they are safe.
@@ -435,6 +461,8 @@ NON_OBJECT_KWARGS = {
 # Whole namespaces outside the tenant app, and why.
 EXCLUDED_NAMESPACES = {
     "admin": "Django admin is for platform staff (is_staff); tenant members are redirected to its login",
+    "api-v1": "the REST API answers a bearer key, never a session (401 here); another tenant's "
+    "key reaching this one's objects is tested in tests/api/test_isolation.py",
 }
 
 

@@ -35,6 +35,7 @@ from twilio.request_validator import RequestValidator
 
 from crm.models import AddressSource, Contact, ContactEmail, ContactPhone
 from crm.tenancy import tenant_context
+from crm.tenancy.sweeps import sweep_inline
 from messaging.models import ContactCommsProfile
 from portal.addresses import SignInAddress
 from portal.models import ChallengeChannel
@@ -1041,11 +1042,12 @@ def test_a_broker_outage_at_enqueue_still_answers_2xx_and_the_sweep_processes_it
 
     assert (sms.status_code, email.status_code) == (200, 200)
     assert [e.status for e in events(world)] == [EventStatus.PENDING] * 2
-    assert tasks.sweep_inbound_events() == 0  # each event's own task gets a minute first
+    # Each event's own task gets a minute first.
+    assert sweep_inline(tasks.sweep_inbound_events) == 0
 
     _clock.shift(ingest.SWEEP_GRACE)
-    assert tasks.sweep_inbound_events() == 2
-    assert tasks.sweep_inbound_events() == 0
+    assert sweep_inline(tasks.sweep_inbound_events) == 2
+    assert sweep_inline(tasks.sweep_inbound_events) == 0
 
     assert [e.status for e in events(world)] == [EventStatus.PROCESSED] * 2
     with world.active():
@@ -1061,8 +1063,8 @@ def test_the_sweep_leaves_alone_what_the_task_processed(client, world, desk, _cl
 
     _clock.shift(dt.timedelta(minutes=5))
     with world.active():
-        assert tasks._requeue_unprocessed(tenant=world.tenant) == 1
-        assert tasks._requeue_unprocessed(tenant=world.tenant) == 0
+        assert tasks.sweep_inbound_events.sweep.run(tenant=world.tenant) == 1
+        assert tasks.sweep_inbound_events.sweep.run(tenant=world.tenant) == 0
         assert ingest.inbound_event_process(tenant=world.tenant, event_id=second.pk) == "skipped"
         assert TicketMessage.objects.filter(tenant=world.tenant).count() == 2
 
@@ -1132,11 +1134,11 @@ def test_a_database_fault_while_processing_leaves_the_event_to_retry_and_the_swe
         assert not ContactPhone.objects.filter(tenant=world.tenant, number="+17865550142").exists()
 
     _clock.shift(dt.timedelta(seconds=30))
-    assert tasks.sweep_inbound_events() == 0  # backing off
+    assert sweep_inline(tasks.sweep_inbound_events) == 0  # backing off
     full_disk()  # the database recovers
     _clock.shift(dt.timedelta(minutes=1))
-    assert tasks.sweep_inbound_events() == 1
-    assert tasks.sweep_inbound_events() == 0
+    assert sweep_inline(tasks.sweep_inbound_events) == 1
+    assert sweep_inline(tasks.sweep_inbound_events) == 0
 
     (done,) = events(world)
     assert (done.status, done.attempts, done.last_error) == (EventStatus.PROCESSED, 2, "")
@@ -1160,7 +1162,7 @@ def test_an_event_that_keeps_failing_gives_up_after_max_attempts(client, world, 
         _clock.shift(dt.timedelta(hours=12))
         with world.active():
             before = timezone.now()
-            assert tasks._requeue_unprocessed(tenant=world.tenant) == 1
+            assert tasks.sweep_inbound_events.sweep.run(tenant=world.tenant) == 1
             event.refresh_from_db()
         if event.status == EventStatus.FAILED:
             delays.append(event.next_attempt_at - before)
@@ -1169,7 +1171,7 @@ def test_an_event_that_keeps_failing_gives_up_after_max_attempts(client, world, 
     assert delays == [dt.timedelta(minutes=m) for m in ingest.RETRY_DELAYS]
     _clock.shift(dt.timedelta(days=1))
     with world.active():
-        assert tasks._requeue_unprocessed(tenant=world.tenant) == 0
+        assert tasks.sweep_inbound_events.sweep.run(tenant=world.tenant) == 0
 
 
 SLOW_MESSAGES = """

@@ -37,13 +37,15 @@ class InboxFilterForm(forms.Form):
     )
     status = forms.ChoiceField(
         choices=[
-            (STATUS_ACTIVE, "Open or waiting"),
+            (STATUS_ACTIVE, _("Open or waiting")),
             *TicketStatus.choices,
-            (STATUS_ANY, "Any status"),
+            (STATUS_ANY, _("Any status")),
         ],
         required=False,
     )
-    priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
+    priority = forms.ChoiceField(
+        choices=[("", _("Any priority")), *Priority.choices], required=False
+    )
     q = forms.CharField(
         required=False,
         max_length=200,
@@ -64,7 +66,7 @@ class InboxFilterForm(forms.Form):
         if not manager:
             # A rep's widest view is what they can reach, not the whole team's.
             self.fields["view"].choices = [
-                (value, "My inboxes" if value == VIEW_ALL else label)
+                (value, _("My inboxes") if value == VIEW_ALL else label)
                 for value, label in self.fields["view"].choices
             ]
 
@@ -91,7 +93,7 @@ def _assignee_from(value: str, members: list[Membership]) -> Membership | None:
 
 class BulkActionForm(forms.Form):
     tickets = forms.ModelMultipleChoiceField(queryset=Ticket.unscoped.none())
-    assignee = forms.ChoiceField(required=False, label="Assign to")
+    assignee = forms.ChoiceField(required=False, label=_("Assign to"))
     status = forms.ChoiceField(
         choices=[(KEEP, "Status: keep"), *TicketStatus.choices], required=False
     )
@@ -105,19 +107,19 @@ class BulkActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.members = members
         self.fields["tickets"].queryset = tickets
-        self.fields["tickets"].error_messages["required"] = "Tick the tickets to change first."
-        self.fields["assignee"].choices = _assignee_choices(members, "Assignee: keep")
+        self.fields["tickets"].error_messages["required"] = _("Tick the tickets to change first.")
+        self.fields["assignee"].choices = _assignee_choices(members, _("Assignee: keep"))
         for name, label in (
-            ("assignee", "Assign the ticked tickets to"),
-            ("status", "Set the status of the ticked tickets"),
-            ("priority", "Set the priority of the ticked tickets"),
+            ("assignee", _("Assign the ticked tickets to")),
+            ("status", _("Set the status of the ticked tickets")),
+            ("priority", _("Set the priority of the ticked tickets")),
         ):
             self.fields[name].widget.attrs["aria-label"] = label
 
     def clean(self):
         cleaned = super().clean()
         if not any(cleaned.get(name) for name in ("assignee", "status", "priority")):
-            raise ValidationError("Choose an assignee, a status or a priority to apply.")
+            raise ValidationError(_("Choose an assignee, a status or a priority to apply."))
         if cleaned.get("assignee"):
             cleaned["assignee_member"] = _assignee_from(cleaned["assignee"], self.members)
         return cleaned
@@ -127,17 +129,19 @@ class ReplyForm(forms.Form):
     """An answer on one of the channels the contact can be reached on: free text or a template.
     The nonce is made when the form is first shown, so a second submit of it sends nothing."""
 
-    channel = forms.ChoiceField(label="Send by")
-    template = forms.ChoiceField(required=False, label="Template")
+    channel = forms.ChoiceField(label=_("Send by"))
+    template = forms.ChoiceField(required=False, label=_("Template"))
     body = forms.CharField(
         required=False,
         max_length=10000,
-        label="Reply",
+        label=_("Reply"),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     nonce = forms.UUIDField(widget=forms.HiddenInput)
     status_after = forms.ChoiceField(
-        choices=TicketStatus.choices, initial=TicketStatus.WAITING, label="Then set the ticket to"
+        choices=TicketStatus.choices,
+        initial=TicketStatus.WAITING,
+        label=_("Then set the ticket to"),
     )
 
     def __init__(self, *args, options: ReplyOptions, **kwargs):
@@ -146,7 +150,7 @@ class ReplyForm(forms.Form):
         self.fields["channel"].choices = options.channels
         self.fields["channel"].initial = options.default_channel
         self.fields["template"].choices = [
-            ("", "None: write my own"),
+            ("", _("None: write my own")),
             *((str(template.pk), template.name) for template in options.templates),
         ]
 
@@ -158,31 +162,33 @@ class ReplyForm(forms.Form):
         )
         cleaned["template_obj"] = template
         if template is None and not body:
-            raise ValidationError("Write a reply or choose a template.")
+            raise ValidationError(_("Write a reply or choose a template."))
         if template is not None and body:
             raise ValidationError(
-                "Send the template or your own words, not both: clear the text or the template."
+                _("Send the template or your own words, not both: clear the text or the template.")
             )
         if template is not None and channel:
             channels = {variant.channel for variant in template.variants.all()}
             if channel not in channels:
                 self.add_error(
-                    "template", f"“{template.name}” has no wording for {channel.upper()}."
+                    "template",
+                    _("“%(name)s” has no wording for %(channel)s.")
+                    % {"name": template.name, "channel": channel.upper()},
                 )
         return cleaned
 
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label="Internal note", max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Internal note"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class CallForm(forms.Form):
     summary = forms.CharField(
-        label="What was said", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What was said"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    inbound = forms.BooleanField(required=False, label="They called us")
+    inbound = forms.BooleanField(required=False, label=_("They called us"))
 
 
 class ChangeForm(forms.Form):
@@ -192,12 +198,12 @@ class ChangeForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("status") and not cleaned.get("priority"):
-            raise ValidationError("Choose a status or a priority.")
+            raise ValidationError(_("Choose a status or a priority."))
         return cleaned
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ChoiceField(label="Assignee")
+    assignee = forms.ChoiceField(label=_("Assignee"))
 
     def __init__(self, *args, members: list[Membership], **kwargs):
         super().__init__(*args, **kwargs)
@@ -213,7 +219,7 @@ class AssignForm(forms.Form):
 
 class LeadLinkForm(forms.Form):
     lead = forms.ModelChoiceField(
-        queryset=Lead.unscoped.none(), required=False, empty_label="No lead"
+        queryset=Lead.unscoped.none(), required=False, empty_label=_("No lead")
     )
 
     def __init__(self, *args, ticket: Ticket, **kwargs):

@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Brand, Membership, Tenant
@@ -39,26 +41,28 @@ class InboxForm(TenantFormMixin, forms.ModelForm):
     brand = forms.ModelChoiceField(
         queryset=Brand.unscoped.none(),
         required=False,
-        empty_label="No brand (the default one signs replies)",
-        help_text="Replies from this inbox go out under this brand's name.",
+        empty_label=_("No brand (the default one signs replies)"),
+        help_text=_("Replies from this inbox go out under this brand's name."),
     )
     team_lead = MemberChoiceField(
         queryset=Membership.unscoped.none(),
         with_role=True,
         required=False,
-        empty_label="Nobody: the managers",
-        help_text="Told first when one of the inbox's tickets breaches its SLA.",
+        empty_label=_("Nobody: the managers"),
+        help_text=_("Told first when one of the inbox's tickets breaches its SLA."),
     )
 
     class Meta:
         model = Inbox
         fields = ["name", "brand", "team_lead", "default_priority", "is_active"]
-        labels = {"default_priority": "New tickets start at", "is_active": "Active"}
+        labels = {"default_priority": _("New tickets start at"), "is_active": _("Active")}
         help_texts = {
-            "name": "What agents see, e.g. Support or Sales.",
-            "default_priority": "VIP and repeat customers start one step higher.",
-            "is_active": "An inactive inbox is listed last and kept for its tickets; its "
-            "addresses keep receiving until you switch them off.",
+            "name": _("What agents see, e.g. Support or Sales."),
+            "default_priority": _("VIP and repeat customers start one step higher."),
+            "is_active": _(
+                "An inactive inbox is listed last and kept for its tickets; its "
+                "addresses keep receiving until you switch them off."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -80,7 +84,7 @@ class InboxForm(TenantFormMixin, forms.ModelForm):
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            raise ValidationError("Another inbox has this name.")
+            raise ValidationError(_("Another inbox has this name."))
         return name
 
 
@@ -90,16 +94,16 @@ class InboxAgentForm(TenantFormMixin, forms.Form):
     membership = MemberChoiceField(
         queryset=Membership.unscoped.none(),
         with_role=True,
-        label="Team member",
-        empty_label="Choose someone",
+        label=_("Team member"),
+        empty_label=_("Choose someone"),
     )
     capacity = forms.IntegerField(
         min_value=0,
         max_value=999,
         required=False,
-        label="Open tickets at once",
-        help_text="Across all inboxes. Empty: no limit; 0: takes no new tickets for now.",
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "No limit"}),
+        label=_("Open tickets at once"),
+        help_text=_("Across all inboxes. Empty: no limit; 0: takes no new tickets for now."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": _("No limit")}),
     )
 
     def __init__(self, *args, exclude_ids=(), **kwargs):
@@ -116,32 +120,34 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
     channel = forms.ChoiceField(choices=InboxChannel.choices, initial=InboxChannel.EMAIL)
     address = forms.CharField(
         max_length=254,
-        help_text="An email address (support@yourbusiness.com) or a phone number "
-        "(+1 305 555 0100; without a +, read as your country's).",
+        help_text=_(
+            "An email address (support@yourbusiness.com) or a phone number "
+            "(+1 305 555 0100; without a +, read as your country's)."
+        ),
     )
     twilio_account_sid = forms.CharField(
         required=False,
         max_length=TWILIO_ACCOUNT_SID_LENGTH,
-        label="Twilio account SID",
-        help_text="Only for a number in its own Twilio account (AC…). Empty: the platform's.",
+        label=_("Twilio account SID"),
+        help_text=_("Only for a number in its own Twilio account (AC…). Empty: the platform's."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     twilio_auth_token = forms.CharField(
         required=False,
         max_length=InboxAddress._meta.get_field("twilio_auth_token").max_length,
-        label="Twilio auth token",
+        label=_("Twilio auth token"),
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
     forget_twilio = forms.BooleanField(
         required=False,
-        label="Use the platform's Twilio account (forget this number's SID and token)",
+        label=_("Use the platform's Twilio account (forget this number's SID and token)"),
     )
     is_active = forms.BooleanField(
         required=False,
         initial=True,
-        label="Receiving",
-        help_text="Off: messages to this address are no longer taken in.",
+        label=_("Receiving"),
+        help_text=_("Off: messages to this address are no longer taken in."),
     )
 
     def __init__(self, *args, inbox_address: InboxAddress | None = None, **kwargs):
@@ -159,9 +165,9 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
         self.inbox_address = inbox_address
         self.token_is_set = bool(inbox_address and inbox_address.twilio_auth_token)
         self.fields["twilio_auth_token"].help_text = (
-            "Set. Leave empty to keep it; type a new one to replace it."
+            _("Set. Leave empty to keep it; type a new one to replace it.")
             if self.token_is_set
-            else "Not set. Twilio shows it next to the account SID."
+            else _("Not set. Twilio shows it next to the account SID.")
         )
         if not (inbox_address and (inbox_address.twilio_account_sid or self.token_is_set)):
             del self.fields["forget_twilio"]
@@ -178,7 +184,9 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
             and all(c in "0123456789abcdefABCDEF" for c in hexadecimal)
         )
         if sid and not well_formed:
-            raise ValidationError("A Twilio account SID is AC followed by 32 letters and digits.")
+            raise ValidationError(
+                _("A Twilio account SID is AC followed by 32 letters and digits.")
+            )
         return sid
 
     def _phone(self, address: str) -> str:
@@ -190,8 +198,10 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
             parsed = None
         if parsed is None or not phonenumbers.is_valid_number(parsed):
             raise ValidationError(
-                f"“{address}” is not a valid phone number. Write it with its country code, "
-                "like +1 305 555 0100."
+                _(
+                    "“%(address)s” is not a valid phone number. Write it with its country code, like +1 305 555 0100."
+                )
+                % {"address": address}
             )
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
@@ -206,7 +216,7 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
                     cleaned["address"] = self._phone(address)
             except ValidationError as error:
                 message = (
-                    f"“{address}” is not an email address."
+                    _("“%(address)s” is not an email address.") % {"address": address}
                     if channel == InboxChannel.EMAIL
                     else error.messages[0]
                 )
@@ -218,13 +228,16 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
         if channel == InboxChannel.EMAIL:
             if sid or token:
                 self.add_error(
-                    "twilio_account_sid", "Twilio credentials belong to SMS and WhatsApp numbers."
+                    "twilio_account_sid",
+                    _("Twilio credentials belong to SMS and WhatsApp numbers."),
                 )
             return cleaned
         if sid and not (token or self.token_is_set):
-            self.add_error("twilio_auth_token", "Enter the auth token of this Twilio account.")
+            self.add_error("twilio_auth_token", _("Enter the auth token of this Twilio account."))
         if (token or self.token_is_set) and not sid:
-            self.add_error("twilio_account_sid", "Enter the account SID the auth token belongs to.")
+            self.add_error(
+                "twilio_account_sid", _("Enter the account SID the auth token belongs to.")
+            )
         return cleaned
 
 
@@ -242,14 +255,14 @@ def describe_minutes(minutes: int) -> str:
 class SlaPoliciesForm(forms.Form):
     """Each priority's first- and next-response targets, typed as hours and minutes."""
 
-    TARGETS = (("first", "First response"), ("next", "Next response"))
+    TARGETS = (("first", _("First response")), ("next", _("Next response")))
 
     def __init__(self, *args, policies: list[SlaPolicy], **kwargs):
         super().__init__(*args, **kwargs)
         self.priorities = [policy.priority for policy in policies]
         max_hours = SLA_TARGET_MINUTES[1] // 60
         for policy in policies:
-            for target, _ in self.TARGETS:
+            for target, _label in self.TARGETS:
                 minutes = getattr(policy, f"{target}_response_minutes")
                 hours_part, minutes_part = divmod(minutes, 60)
                 label = f"{policy.get_priority_display()} {target} response"
@@ -257,14 +270,14 @@ class SlaPoliciesForm(forms.Form):
                     min_value=0,
                     max_value=max_hours,
                     initial=hours_part,
-                    label=f"{label}: hours",
+                    label=_("%(label)s: hours") % {"label": label},
                     widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "hours"}),
                 )
                 self.fields[f"{policy.priority}_{target}_minutes"] = forms.IntegerField(
                     min_value=0,
                     max_value=59,
                     initial=minutes_part,
-                    label=f"{label}: minutes",
+                    label=_("%(label)s: minutes") % {"label": label},
                     widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "minutes"}),
                 )
 
@@ -275,7 +288,10 @@ class SlaPoliciesForm(forms.Form):
                 hours = cleaned.get(f"{priority}_{target}_hours")
                 minutes = cleaned.get(f"{priority}_{target}_minutes")
                 if hours is not None and minutes is not None and hours * 60 + minutes < 1:
-                    self.add_error(f"{priority}_{target}_hours", f"{name}: at least a minute.")
+                    self.add_error(
+                        f"{priority}_{target}_hours",
+                        _("%(name)s: at least a minute.") % {"name": name},
+                    )
         return cleaned
 
     def rows(self):
@@ -300,7 +316,7 @@ class SlaPoliciesForm(forms.Form):
         return {
             priority: tuple(
                 data[f"{priority}_{target}_hours"] * 60 + data[f"{priority}_{target}_minutes"]
-                for target, _ in self.TARGETS
+                for target, _label in self.TARGETS
             )
             for priority in self.priorities
         }
@@ -325,10 +341,13 @@ class KeywordsField(forms.CharField):
         too_long = [word for word in value if len(word) > KEYWORD_CHARS]
         if too_long:
             raise ValidationError(
-                f"Keep each keyword under {KEYWORD_CHARS} characters: “{too_long[0][:20]}…”."
+                _("Keep each keyword under %(KEYWORD_CHARS)s characters: “%(keyword)s…”.")
+                % {"KEYWORD_CHARS": KEYWORD_CHARS, "keyword": too_long[0][:20]}
             )
         if len(value) > MAX_KEYWORDS:
-            raise ValidationError(f"At most {MAX_KEYWORDS} keywords.")
+            raise ValidationError(
+                _("At most %(MAX_KEYWORDS)s keywords.") % {"MAX_KEYWORDS": MAX_KEYWORDS}
+            )
 
 
 def _model_help(name: str) -> str:
@@ -339,33 +358,37 @@ class InboxSettingsForm(forms.ModelForm):
     thread_window_days = forms.IntegerField(
         min_value=0,
         max_value=365,
-        label="Thread window (days)",
-        help_text=_model_help("thread_window_days") + " 0: only replies join a ticket.",
+        label=_("Thread window (days)"),
+        help_text=format_lazy(
+            "{} {}", _model_help("thread_window_days"), _("0: only replies join a ticket.")
+        ),
     )
     sentiment_threshold = forms.FloatField(
         min_value=-1,
         max_value=1,
-        label="Sentiment threshold",
-        help_text=_model_help("sentiment_threshold") + " -1 turns it off.",
+        label=_("Sentiment threshold"),
+        help_text=format_lazy("{} {}", _model_help("sentiment_threshold"), _("-1 turns it off.")),
         widget=forms.NumberInput(attrs={"step": "0.05"}),
     )
     priority_keywords = KeywordsField(
         required=False,
-        label="Priority keywords",
+        label=_("Priority keywords"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Comma separated. A message with one of these words (or a word starting "
-        "with one: “leak” finds “leaking”) raises its ticket's priority and alerts its assignee.",
+        help_text=_(
+            "Comma separated. A message with one of these words (or a word starting "
+            "with one: “leak” finds “leaking”) raises its ticket's priority and alerts its assignee."
+        ),
     )
     vip_after_won_jobs = forms.IntegerField(
         min_value=0,
         max_value=100,
-        label="Repeat customer after (won jobs)",
+        label=_("Repeat customer after (won jobs)"),
         help_text=_model_help("vip_after_won_jobs"),
     )
     escalate_to_manager_after_minutes = forms.IntegerField(
         min_value=0,
         max_value=7 * 24 * 60,
-        label="Escalate to the managers after (minutes)",
+        label=_("Escalate to the managers after (minutes)"),
         help_text=_model_help("escalate_to_manager_after_minutes"),
     )
 
@@ -385,7 +408,7 @@ class InboxSettingsForm(forms.ModelForm):
 
 class InboundFilterForm(forms.Form):
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *EventStatus.choices], label="Status"
+        required=False, choices=[("", _("Any status")), *EventStatus.choices], label=_("Status")
     )
 
     def status_filter(self) -> str:

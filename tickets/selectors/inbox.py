@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.kit.formatting import short_clock
 from crm.models import ContactEmail, ContactPhone, Membership, PhoneKind, Role, Tenant
@@ -73,13 +74,14 @@ def is_manager(membership: Membership) -> bool:
 
 def _reachable_by_rep(tenant: Tenant, membership: Membership) -> Q:
     answered = InboxAgent.objects.filter(tenant=tenant, membership=membership).values("inbox_id")
-    owned_leads = Lead.objects.filter(tenant=tenant, owner=membership).values("pk")
     return (
         Q(assignee=membership)
         | Q(assignee__isnull=True)
         | Q(inbox_id__in=answered)
         | Q(inbox__team_lead=membership)
-        | Q(lead_id__in=owned_leads)
+        # A join, looked up for each ticket the list walks, rather than `lead_id IN (their
+        # leads)`, which PostgreSQL hashes whole first: a busy rep's 130,000 leads, every page.
+        | Q(lead__owner=membership)
     )
 
 
@@ -119,13 +121,17 @@ def sla_clock(ticket: Ticket, now: dt.datetime) -> SlaClock:
     colour = sla_colour(ticket, now)
     if colour == "paused":
         left = ticket.sla_paused_minutes_left or 0
-        return SlaClock(colour, f"Paused · {short_clock(dt.timedelta(minutes=left))} left", None)
+        return SlaClock(
+            colour,
+            _("Paused · %(time)s left") % {"time": short_clock(dt.timedelta(minutes=left))},
+            None,
+        )
     if not colour:
-        return SlaClock("", "No answer owed", None)
+        return SlaClock("", _("No answer owed"), None)
     due = ticket.sla_due_at
     if colour == "red":
-        return SlaClock(colour, f"{short_clock(now - due)} overdue", due)
-    return SlaClock(colour, f"{short_clock(due - now)} left", due)
+        return SlaClock(colour, _("%(time)s overdue") % {"time": short_clock(now - due)}, due)
+    return SlaClock(colour, _("%(time)s left") % {"time": short_clock(due - now)}, due)
 
 
 @dataclass(frozen=True)
@@ -166,7 +172,15 @@ def ticket_list(
 ) -> tuple[KeysetPage, list[TicketRow]]:
     """One page of the member's view, newest activity first: one query whatever its length."""
     now = now or timezone.now()
-    tickets = _filtered(visible_tickets(tenant=tenant, membership=membership), membership, query)
+    if query.view == VIEW_MINE:
+        # The member's own tickets are theirs to see: no need to ask who else's they reach.
+        tickets = Ticket.objects.filter(tenant=tenant)
+    else:
+        tickets = visible_tickets(tenant=tenant, membership=membership)
+    return _page(_filtered(tickets, membership, query), after, now, per_page)
+
+
+def _page(tickets, after, now, per_page) -> tuple[KeysetPage, list[TicketRow]]:
     page = keyset_page(
         tickets.select_related("contact", "assignee__user"),
         order=LIST_ORDER,
@@ -174,6 +188,22 @@ def ticket_list(
         per_page=per_page,
     )
     return page, [TicketRow(ticket, sla_clock(ticket, now)) for ticket in page.items]
+
+
+def ticket_list_of_team(
+    *,
+    tenant: Tenant,
+    query: InboxQuery,
+    after: str | None,
+    now: dt.datetime | None = None,
+    per_page: int = TICKETS_PER_PAGE,
+) -> tuple[KeysetPage, list[TicketRow]]:
+    """A page of every ticket of the team, as a manager's "all" view lists them: for the REST
+    API, whose key speaks for the team rather than for one member ("mine" means nothing there)."""
+    if query.view == VIEW_MINE:
+        raise ValueError("A team's list has no member: no 'mine' view.")
+    tickets = _filtered(Ticket.objects.filter(tenant=tenant), None, query)
+    return _page(tickets, after, now or timezone.now(), per_page)
 
 
 def assignable_members(*, tenant: Tenant, membership: Membership) -> list[Membership]:
@@ -194,6 +224,14 @@ def ticket_for_member(*, tenant: Tenant, membership: Membership, ticket_id: int)
     """The ticket if the member may see it (else 404: another rep's ticket is not theirs to
     know about), with what the page header and sidebar read."""
     tickets = visible_tickets(tenant=tenant, membership=membership).select_related(
+        "inbox__brand", "contact", "lead__stage", "assignee__user"
+    )
+    return get_object_or_404(tickets, pk=ticket_id)
+
+
+def ticket_of_team(*, tenant: Tenant, ticket_id: int) -> Ticket:
+    """Any ticket of the team (the REST API's key speaks for the team), as the thread reads it."""
+    tickets = Ticket.objects.filter(tenant=tenant).select_related(
         "inbox__brand", "contact", "lead__stage", "assignee__user"
     )
     return get_object_or_404(tickets, pk=ticket_id)

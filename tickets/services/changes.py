@@ -6,6 +6,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.models import Property, Tenant, User
 from crm.services.timeline import timeline_record
@@ -102,7 +103,7 @@ def tickets_bulk_change(
 def ticket_link_lead(*, tenant: Tenant, actor: User, ticket: Ticket, lead: Lead | None) -> Ticket:
     """Link the ticket to one of its contact's leads (or unlink it)."""
     if lead is not None and (lead.tenant_id != tenant.pk or lead.contact_id != ticket.contact_id):
-        raise ValidationError("Link a lead of this ticket's contact.")
+        raise ValidationError(_("Link a lead of this ticket's contact."))
     ticket.lead = lead
     ticket.save(update_fields=["lead", "updated_at"])
     timeline_record(
@@ -128,7 +129,7 @@ def ticket_create_lead(
     most recent property, if they have one."""
     pipeline = Pipeline.objects.filter(tenant=tenant, pk=pipeline_id, is_archived=False).first()
     if pipeline is None:
-        raise ValidationError("Choose one of this team's pipelines.")
+        raise ValidationError(_("Choose one of this team's pipelines."))
     place = (
         Property.objects.filter(tenant=tenant, links__contact_id=ticket.contact_id)
         .order_by("-created_at", "-pk")

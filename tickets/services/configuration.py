@@ -116,7 +116,9 @@ def inbox_save(
     inbox.full_clean(exclude=["tenant"])
     same_name = Inbox.objects.filter(tenant=tenant, name__iexact=inbox.name).exclude(pk=inbox.pk)
     if same_name.exists():
-        raise ValidationError({"name": f"There is already an inbox called “{inbox.name}”."})
+        raise ValidationError(
+            {"name": _("There is already an inbox called “%(name)s”.") % {"name": inbox.name}}
+        )
     inbox.save()
     for address in InboxAddress.objects.filter(tenant=tenant, inbox=inbox).select_related("inbox"):
         _route_sync(address)
@@ -139,12 +141,15 @@ def inbox_address_save(
     (of any tenant) has, or one on a custom mail domain another tenant claimed, is refused. A
     blank auth token keeps the stored one."""
     if channel not in InboxChannel.values:
-        raise ValidationError({"channel": "Choose email, SMS or WhatsApp."})
+        raise ValidationError({"channel": _("Choose email, SMS or WhatsApp.")})
     try:
         normalised = normalise_address(channel, address, region=tenant.country)
     except ValueError as error:
-        what = "email address" if channel == InboxChannel.EMAIL else "phone number"
-        raise ValidationError({"address": f"“{address}” is not a valid {what}."}) from error
+        if channel == InboxChannel.EMAIL:
+            text = _("“%(address)s” is not a valid email address.")
+        else:
+            text = _("“%(address)s” is not a valid phone number.")
+        raise ValidationError({"address": text % {"address": address}}) from error
     record = inbox_address or InboxAddress(tenant=tenant)
     previous = (record.channel, record.address) if record.pk else None
     record.inbox = inbox
@@ -218,7 +223,7 @@ def inbound_domain_assign(*, domain: str, tenant: Tenant) -> InboundDomain:
 def inbox_agent_set(
     *, tenant: Tenant, inbox: Inbox, membership: Membership, capacity: int | None = None
 ) -> InboxAgent:
-    agent, _ = InboxAgent.objects.update_or_create(
+    agent, _created = InboxAgent.objects.update_or_create(
         tenant=tenant, inbox=inbox, membership=membership, defaults={"capacity": capacity}
     )
     return agent
@@ -234,7 +239,7 @@ def sla_policies_ensure(*, tenant: Tenant) -> list[SlaPolicy]:
     """One policy per priority, with the defaults (< 1 h, < 4 h, < 24 h, < 48 h) where missing."""
     policies = []
     for priority, minutes in DEFAULT_SLA_MINUTES.items():
-        policy, _ = SlaPolicy.objects.get_or_create(
+        policy, _created = SlaPolicy.objects.get_or_create(
             tenant=tenant,
             priority=priority,
             defaults={"first_response_minutes": minutes, "next_response_minutes": minutes},
@@ -255,10 +260,11 @@ def sla_policies_save(
     already running keeps the due time it started with; the new targets apply from the next
     customer message."""
     if any(priority not in Priority.values for priority in targets):
-        raise ValidationError("Targets are set per priority: urgent, high, normal or low.")
+        raise ValidationError(_("Targets are set per priority: urgent, high, normal or low."))
     low, high = SLA_TARGET_MINUTES
     errors = [
-        f"{Priority(priority).label}: a target must be between {low} minute and {high // 1440} days."
+        _("%(priority)s: a target must be between %(low)s minute and %(high)s days.")
+        % {"priority": Priority(priority).label, "low": low, "high": high // 1440}
         for priority, minutes in targets.items()
         if any(not low <= value <= high for value in minutes)
     ]
@@ -266,7 +272,7 @@ def sla_policies_save(
         raise ValidationError(errors)
     policies = []
     for priority, (first, following) in targets.items():
-        policy, _ = SlaPolicy.objects.update_or_create(
+        policy, _created = SlaPolicy.objects.update_or_create(
             tenant=tenant,
             priority=priority,
             defaults={"first_response_minutes": first, "next_response_minutes": following},
@@ -277,7 +283,7 @@ def sla_policies_save(
 
 def inbox_settings_get(*, tenant: Tenant) -> InboxSettings:
     """The tenant's inbox settings, created with the defaults the first time they are needed."""
-    settings, _ = InboxSettings.objects.get_or_create(tenant=tenant)
+    settings, _created = InboxSettings.objects.get_or_create(tenant=tenant)
     return settings
 
 
@@ -295,7 +301,7 @@ def inbox_settings_save(
     """The tenant's threading window, priority boosts and escalation delay. Keywords are kept
     lower-case, once each, in the order given."""
     if not -1 <= sentiment_threshold <= 1:
-        raise ValidationError({"sentiment_threshold": "The threshold is between -1 and 1."})
+        raise ValidationError({"sentiment_threshold": _("The threshold is between -1 and 1.")})
     keywords = list(dict.fromkeys(word.strip().casefold() for word in priority_keywords))
     config = inbox_settings_get(tenant=tenant)
     config.thread_window_days = thread_window_days

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 from crm.events import CustomerWrote, publish
 from crm.models import AddressSource, Contact, NotificationLevel, Tenant
@@ -639,17 +640,21 @@ def _tell_the_rest_of_the_app(tenant: Tenant, ticket: Ticket, message: TicketMes
             awaits_answer=not _owes_no_answer(message),
             ticket_id=ticket.pk,
             ticket_reference=ticket.reference,
+            message_id=message.pk,
         )
     )
 
 
 def _boost(tenant: Tenant, ticket: Ticket, message: TicketMessage, inbox_settings) -> str:
     """Raise the ticket's priority for an angry or alarming message; returns why ("" if not)."""
-    message.sentiment = priority.sentiment_of(message.shown_text)
+    # The contact's language says whether VADER (English) may score it: tickets.priority.
+    language = ticket.contact.language
+    message.sentiment = priority.sentiment_of(message.shown_text, language)
     reason = priority.boost_reason(
         text=f"{message.subject}\n{message.shown_text}",
         sentiment=message.sentiment,
         settings=inbox_settings,
+        language=language,
     )
     if not reason:
         return ""
@@ -946,7 +951,7 @@ def inbound_events_due(*, tenant: Tenant, now: dt.datetime | None = None, limit:
 def inbound_event_requeue(*, tenant: Tenant, event: InboundEvent) -> None:
     """A person asks for another try at an event that failed or gave up."""
     if event.status not in (EventStatus.FAILED, EventStatus.DEAD):
-        raise ValidationError("Only a failed event can be tried again.")
+        raise ValidationError(_("Only a failed event can be tried again."))
     event.status = EventStatus.FAILED
     event.next_attempt_at = timezone.now()
     event.attempts = 0

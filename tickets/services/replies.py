@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
@@ -113,9 +114,9 @@ def ticket_reply(
     shows there as well, and the text sent on `channel` ends with the link to it."""
     now = now or timezone.now()
     if channel not in REPLY_CHANNELS:
-        raise ValidationError("Reply by email, SMS or WhatsApp.")
+        raise ValidationError(_("Reply by email, SMS or WhatsApp."))
     if not body.strip() and template is None:
-        raise ValidationError("Write a reply or choose a template.")
+        raise ValidationError(_("Write a reply or choose a template."))
     key = f"ticket-reply:{ticket.pk}:{nonce}"
     existing = TicketMessage.objects.filter(
         tenant=tenant, ticket=ticket, outbound__idempotency_key=key
@@ -199,7 +200,7 @@ def ticket_reply(
 def ticket_add_note(*, tenant: Tenant, actor: User, ticket: Ticket, body: str) -> TicketMessage:
     """An internal note: the team sees it in the thread; the customer never does."""
     if not body.strip():
-        raise ValidationError("A note needs some text.")
+        raise ValidationError(_("A note needs some text."))
     return TicketMessage.objects.create(
         tenant=tenant,
         ticket=ticket,
@@ -222,7 +223,7 @@ def ticket_log_call(
 ) -> TicketMessage:
     """A phone call is a message of the thread; a call we made (or took) answers the customer."""
     if not summary.strip():
-        raise ValidationError("Say what the call was about.")
+        raise ValidationError(_("Say what the call was about."))
     at = at or timezone.now()
     message = TicketMessage.objects.create(
         tenant=tenant,

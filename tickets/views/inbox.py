@@ -132,12 +132,15 @@ def tickets_bulk(request):
         changed = tickets_bulk_assign(
             tenant=tenant, actor=request.user, ticket_ids=allowed, assignee=assignee
         )
-        done.append(f"{changed} reassigned to {assignee.user if assignee else 'the queue'}")
+        done.append(
+            _("%(count)s reassigned to %(assignee)s")
+            % {"count": changed, "assignee": assignee.user if assignee else _("the queue")}
+        )
         if len(allowed) < len(tickets):
             messages.warning(
                 request,
-                f"{len(tickets) - len(allowed)} ticket(s) belong to someone else: "
-                "only a manager can reassign them.",
+                _("%(count)s ticket(s) belong to someone else: only a manager can reassign them.")
+                % {"count": len(tickets) - len(allowed)},
             )
     if data["status"] or data["priority"]:
         changed = changes.tickets_bulk_change(
@@ -147,8 +150,10 @@ def tickets_bulk(request):
             status=data["status"] or None,
             priority=data["priority"] or None,
         )
-        done.append(f"{changed} changed")
-    messages.success(request, f"{len(tickets)} ticked: {'; '.join(done)}.")
+        done.append(_("%(count)s changed") % {"count": changed})
+    messages.success(
+        request, _("%(count)s ticked: %(done)s.") % {"count": len(tickets), "done": "; ".join(done)}
+    )
     return redirect(back)
 
 
@@ -255,8 +260,11 @@ def ticket_reply(request, ticket_pk: int):
             else:
                 messages.success(
                     request,
-                    f"{message.get_channel_display()} reply on its way; the ticket is now "
-                    f"{ticket.get_status_display().lower()}.",
+                    _("%(get_channel_display)s reply on its way; the ticket is now %(lower)s.")
+                    % {
+                        "get_channel_display": message.get_channel_display(),
+                        "lower": ticket.get_status_display().lower(),
+                    },
                 )
             return _to_thread(ticket, f"message-{message.pk}")
     return _detail(request, ticket, status=400, reply_form=form)
@@ -278,7 +286,7 @@ def ticket_note(request, ticket_pk: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Note added for the team.")
+            messages.success(request, _("Note added for the team."))
             return _to_thread(ticket, f"message-{message.pk}")
     return _detail(request, ticket, status=400, note_form=form)
 
@@ -300,7 +308,7 @@ def ticket_call(request, ticket_pk: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Call logged.")
+            messages.success(request, _("Call logged."))
             return _to_thread(ticket, f"message-{message.pk}")
     return _detail(request, ticket, status=400, call_form=form)
 
@@ -338,7 +346,7 @@ def ticket_change(request, ticket_pk: int):
             priority=data["priority"] or None,
         )
 
-    return _sidebar_action(request, ticket_pk, ChangeForm, perform, "Saved.")
+    return _sidebar_action(request, ticket_pk, ChangeForm, perform, _("Saved."))
 
 
 @tenant_member_required
@@ -349,7 +357,7 @@ def ticket_assign_view(request, ticket_pk: int):
     def perform(ticket, data):
         assignee = data["assignee_member"]
         if not selectors.may_reassign(request.membership, ticket, assignee):
-            raise ValidationError("Only a manager can hand this ticket to someone else.")
+            raise ValidationError(_("Only a manager can hand this ticket to someone else."))
         ticket_assign(tenant=request.tenant, actor=request.user, ticket=ticket, assignee=assignee)
 
     return _sidebar_action(
@@ -357,7 +365,7 @@ def ticket_assign_view(request, ticket_pk: int):
         ticket_pk,
         AssignForm,
         perform,
-        "Assignee changed.",
+        _("Assignee changed."),
         form_kwargs=lambda ticket: {"members": members},
     )
 
@@ -390,7 +398,7 @@ def ticket_lead_link(request, ticket_pk: int):
         ticket_pk,
         LeadLinkForm,
         perform,
-        "Lead link saved.",
+        _("Lead link saved."),
         form_kwargs=lambda ticket: {"ticket": ticket},
     )
 
@@ -412,7 +420,7 @@ def ticket_lead_create(request, ticket_pk: int):
         ticket_pk,
         LeadCreateForm,
         perform,
-        "Lead created and linked.",
+        _("Lead created and linked."),
         form_kwargs=lambda ticket: {"ticket": ticket},
     )
 

@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.access import admin_required
@@ -63,25 +65,33 @@ ESP_INBOUND = (
     (
         "Mailgun",
         "mailgun",
-        "A route whose action forwards to this URL; the Mailgun webhook signing key must be set "
-        "on the server too.",
+        gettext_lazy(
+            "A route whose action forwards to this URL; the Mailgun webhook signing key must be set "
+            "on the server too."
+        ),
     ),
     (
         "SendGrid",
         "sendgrid",
-        "Settings → Inbound Parse: add your receiving domain with this URL and tick “POST the "
-        "raw, full MIME message”.",
+        gettext_lazy(
+            "Settings → Inbound Parse: add your receiving domain with this URL and tick “POST the "
+            "raw, full MIME message”."
+        ),
     ),
     (
         "Postmark",
         "postmark",
-        "The inbound stream's webhook URL; tick “Include raw email content in JSON payload”.",
+        gettext_lazy(
+            "The inbound stream's webhook URL; tick “Include raw email content in JSON payload”."
+        ),
     ),
     (
         "Amazon SES",
         "amazon_ses",
-        "A receipt rule publishing to an SNS topic, with an HTTPS subscription to this URL "
-        "(confirmed automatically).",
+        gettext_lazy(
+            "A receipt rule publishing to an SNS topic, with an HTTPS subscription to this URL "
+            "(confirmed automatically)."
+        ),
     ),
 )
 
@@ -91,14 +101,14 @@ def _webhooks() -> dict[str, list[Webhook]]:
     which authenticate the ESP with HTTP basic auth (the server's webhook secret)."""
     twilio = [
         Webhook(
-            "Twilio: a message comes in",
+            _("Twilio: a message comes in"),
             _site_url(reverse("tickets-public:twilio-inbound")),
-            "HTTP POST. Each message is checked against this number's auth token.",
+            _("HTTP POST. Each message is checked against this number's auth token."),
         ),
         Webhook(
-            "Twilio: status callback",
+            _("Twilio: status callback"),
             _site_url(reverse("tickets-public:twilio-status")),
-            "HTTP POST. Delivery reports for the replies sent from this number.",
+            _("HTTP POST. Delivery reports for the replies sent from this number."),
         ),
     ]
     esps = [
@@ -165,7 +175,7 @@ def inbox_edit(request, inbox_pk: int | None = None):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Inbox {saved.name} saved.")
+            messages.success(request, _("Inbox %(name)s saved.") % {"name": saved.name})
             return redirect("tickets-settings:inbox", inbox_pk=saved.pk)
     return render(
         request,
@@ -227,7 +237,10 @@ def agent_save(request, inbox_pk: int):
     )
     name = membership.user.full_name or membership.user.email
     messages.success(
-        request, f"{name} now answers {inbox.name}." if is_new else f"{name}'s capacity saved."
+        request,
+        _("%(name)s now answers %(name_)s.") % {"name": name, "name_": inbox.name}
+        if is_new
+        else _("%(name)s's capacity saved.") % {"name": name},
     )
     return redirect(f"{reverse('tickets-settings:inbox', kwargs={'inbox_pk': inbox.pk})}#agents")
 
@@ -242,7 +255,9 @@ def agent_remove(request, inbox_pk: int, membership_pk: int):
     configuration.inbox_agent_remove(tenant=request.tenant, inbox=inbox, membership=membership)
     name = membership.user.full_name or membership.user.email
     messages.success(
-        request, f"{name} no longer answers {inbox.name}; their open tickets stay theirs."
+        request,
+        _("%(name)s no longer answers %(name_)s; their open tickets stay theirs.")
+        % {"name": name, "name_": inbox.name},
     )
     return redirect(f"{reverse('tickets-settings:inbox', kwargs={'inbox_pk': inbox.pk})}#agents")
 
@@ -294,7 +309,8 @@ def address_create(request, inbox_pk: int):
         if saved is not None:
             messages.success(
                 request,
-                f"{_shown_address(saved)} added. Point the provider at the webhook shown below.",
+                _("%(shown_address)s added. Point the provider at the webhook shown below.")
+                % {"shown_address": _shown_address(saved)},
             )
             return redirect("tickets-settings:address-edit", address_pk=saved.pk)
     return _address_form_page(request, form, inbox)
@@ -311,7 +327,9 @@ def address_edit(request, address_pk: int):
     if request.method == "POST" and form.is_valid():
         saved = _address_save(request, form, inbox_address.inbox, copy.copy(inbox_address))
         if saved is not None:
-            messages.success(request, f"{_shown_address(saved)} saved.")
+            messages.success(
+                request, _("%(shown_address)s saved.") % {"shown_address": _shown_address(saved)}
+            )
             return redirect("tickets-settings:inbox", inbox_pk=saved.inbox_id)
     return _address_form_page(request, form, inbox_address.inbox, inbox_address)
 
@@ -323,8 +341,8 @@ def address_delete(request, address_pk: int):
     configuration.inbox_address_delete(tenant=request.tenant, inbox_address=inbox_address)
     messages.success(
         request,
-        f"{_shown_address(inbox_address)} removed: messages to it no longer arrive here. "
-        "Its tickets stay.",
+        _("%(shown_address)s removed: messages to it no longer arrive here. Its tickets stay.")
+        % {"shown_address": _shown_address(inbox_address)},
     )
     return redirect("tickets-settings:inbox", inbox_pk=inbox_address.inbox_id)
 
@@ -345,7 +363,7 @@ def sla_policies(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "SLA targets saved. They apply from the next message.")
+            messages.success(request, _("SLA targets saved. They apply from the next message."))
             return redirect("tickets-settings:sla")
     return render(
         request,
@@ -372,7 +390,7 @@ def inbox_settings(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Inbox rules saved. They apply to the next message.")
+            messages.success(request, _("Inbox rules saved. They apply to the next message."))
             return redirect("tickets-settings:inbox-settings")
     return render(
         request,
@@ -417,9 +435,9 @@ def inbound_retry(request, event_pk: int):
     event = get_object_or_404(events, pk=event_pk)
     if event.status in RETRYABLE:
         inbound_event_requeue(tenant=request.tenant, event=event)
-        messages.success(request, "Queued to be processed again; refresh in a moment.")
+        messages.success(request, _("Queued to be processed again; refresh in a moment."))
     else:
-        messages.error(request, "Only a failed event can be tried again.")
+        messages.error(request, _("Only a failed event can be tried again."))
     back = reverse("tickets-settings:inbound")
     status = InboundFilterForm(request.POST).status_filter()
     return redirect(f"{back}?{urlencode({'status': status})}" if status else back)

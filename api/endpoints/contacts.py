@@ -1,0 +1,167 @@
+"""Contacts: list (the contact list's search and pages), one, create and change.
+
+Addresses sent through the API are someone's claim, like a web form's: they arrive unverified
+(AddressSource.API) and never open the customer portal until staff or the customer confirm them.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from phonenumber_field.phonenumber import to_python
+from pydantic import Field, field_validator
+
+from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Page, page
+from crm.models import AddressSource, Channel, Language
+from crm.phones import e164
+from crm.selectors.contacts import contact_get, contact_list
+from crm.services.contacts import contact_create, contact_update
+
+router = Router()
+
+
+class EmailOut(Schema):
+    email: str
+    is_primary: bool
+    is_verified: bool
+
+
+class PhoneOut(Schema):
+    number: str
+    kind: str
+    is_primary: bool
+    is_verified: bool
+
+    @staticmethod
+    def resolve_number(phone) -> str:
+        return e164(phone.number)
+
+
+class ContactOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    company_name: str
+    preferred_channel: str
+    language: str
+    is_vip: bool
+    needs_review: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    emails: list[EmailOut]
+    phones: list[PhoneOut]
+
+    @staticmethod
+    def resolve_emails(contact) -> list:
+        return list(contact.emails.all())
+
+    @staticmethod
+    def resolve_phones(contact) -> list:
+        return list(contact.phones.all())
+
+
+class ContactDetails(Schema):
+    first_name: str = Field("", max_length=100)
+    last_name: str = Field("", max_length=100)
+    company_name: str = Field("", max_length=200)
+    preferred_channel: Channel = Channel.EMAIL
+    language: Language = Language.ENGLISH
+
+
+class ContactIn(ContactDetails):
+    emails: list[str] = Field(default_factory=list, max_length=10)
+    phones: list[str] = Field(
+        default_factory=list, max_length=10, description="E.164 (+13055550100) or national."
+    )
+
+    @field_validator("emails")
+    @classmethod
+    def emails_valid(cls, emails: list[str]) -> list[str]:
+        try:
+            return valid_emails(emails)
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from None
+
+
+class ContactChange(Schema):
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    company_name: str | None = Field(None, max_length=200)
+    preferred_channel: Channel | None = None
+    language: Language | None = None
+
+
+class ListParams(Schema):
+    q: str = Field("", max_length=200, description="Name, company, email or phone.")
+    cursor: str | None = None
+    limit: int = Query(50, ge=1, le=MAX_LIMIT)
+
+
+def valid_emails(emails: list[str], *, field: str = "emails") -> list[str]:
+    """Django's rule, as the contact form's: one definition of an email address."""
+    for email in emails:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError({field: [_("Not a valid email address: %s") % email]}) from None
+    return emails
+
+
+def parsed_phones(numbers: list[str], *, region: str, field: str = "phones") -> list:
+    parsed = []
+    for number in numbers:
+        phone = to_python(number, region=region)
+        if phone is None or not phone.is_valid():
+            raise ValidationError({field: [_("Not a valid phone number: %s") % number]})
+        parsed.append(phone)
+    return parsed
+
+
+@router.get("", response={200: Page[ContactOut], **READ_ERRORS}, summary="List contacts")
+def contact_index(request, params: Query[ListParams]):
+    """Newest first."""
+    return page(
+        contact_list(
+            tenant=request.tenant, search=params.q, after=params.cursor, per_page=params.limit
+        )
+    )
+
+
+@router.get("{contact_id}", response={200: ContactOut, **READ_ERRORS}, summary="Get a contact")
+def contact_detail(request, contact_id: int):
+    return contact_get(tenant=request.tenant, contact_id=contact_id)
+
+
+@router.post("", response={201: ContactOut, **WRITE_ERRORS}, summary="Create a contact")
+def contact_new(request, payload: ContactIn):
+    """Its addresses arrive unverified (they cannot sign in to the portal until confirmed)."""
+    tenant = request.tenant
+    contact = contact_create(
+        tenant=tenant,
+        actor=request.actor,
+        first_name=payload.first_name,
+        last_name=payload.last_name,
+        company_name=payload.company_name,
+        preferred_channel=payload.preferred_channel,
+        language=payload.language,
+        emails=payload.emails,
+        phones=parsed_phones(payload.phones, region=tenant.country),
+        source="API",
+        address_source=AddressSource.API,
+    )
+    return Status(201, contact_get(tenant=tenant, contact_id=contact.pk))
+
+
+@router.patch(
+    "{contact_id}", response={200: ContactOut, **WRITE_ERRORS}, summary="Change a contact"
+)
+def contact_change(request, contact_id: int, payload: ContactChange):
+    """Names and preferences; addresses are confirmed and changed by staff in the app."""
+    tenant = request.tenant
+    contact = contact_get(tenant=tenant, contact_id=contact_id)
+    contact_update(
+        tenant=tenant, actor=request.actor, contact=contact, **payload.dict(exclude_none=True)
+    )
+    return contact_get(tenant=tenant, contact_id=contact_id)

@@ -1,0 +1,55 @@
+"""Pipelines and their stages (read only: admins shape them in Settings)."""
+
+from ninja import Router, Schema
+
+from api.schemas import READ_ERRORS
+from leads.selectors.configuration import pipeline_get, pipelines_for_tenant, stages_by_pipeline
+
+router = Router()
+
+
+class StageOut(Schema):
+    id: int
+    name: str
+    phase: str
+    position: int
+    delay_unit: str
+    orange_after: int | None
+    red_after: int | None
+    is_won: bool
+    is_lost: bool
+    is_terminal: bool
+    is_archived: bool
+
+
+class PipelineOut(Schema):
+    id: int
+    name: str
+    description: str
+    lead_type: str
+    is_archived: bool
+    stages: list[StageOut]
+
+    @staticmethod
+    def resolve_stages(pipeline) -> list:
+        return pipeline.stages_in_order
+
+
+def _with_stages(request, pipelines) -> list:
+    """The pipelines, each with its stages, in two queries whatever their number."""
+    stages = stages_by_pipeline(tenant=request.tenant)
+    pipelines = list(pipelines)
+    for pipeline in pipelines:
+        pipeline.stages_in_order = stages.get(pipeline.pk, [])
+    return pipelines
+
+
+@router.get("", response={200: list[PipelineOut], **READ_ERRORS}, summary="List pipelines")
+def pipeline_list(request):
+    """Every active pipeline with its stages in order (a tenant has a handful: no pages)."""
+    return _with_stages(request, pipelines_for_tenant(tenant=request.tenant))
+
+
+@router.get("{pipeline_id}", response={200: PipelineOut, **READ_ERRORS}, summary="Get a pipeline")
+def pipeline_detail(request, pipeline_id: int):
+    return _with_stages(request, [pipeline_get(tenant=request.tenant, pipeline_id=pipeline_id)])[0]

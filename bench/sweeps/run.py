@@ -1,0 +1,278 @@
+"""Run beat's sweeps over every tenant of the database with real workers, and report per sweep
+whether each round finished within its interval.
+
+    python bench/sweeps/run.py --minutes 5
+
+Run it through `scripts/devenv.py run --` with DATABASE_URL naming the database bench/sweeps/setup.py
+filled (see bench/README.md) and REDIS_URL a Redis database of its own (its default queue is
+used). It starts two worker processes (`celery -A config worker --pool=prefork --concurrency=1`,
+dev settings with DEBUG off, the sandbox provider on, bench/sweeps/probe.py loaded), then plays
+beat itself for --minutes: every entry of CELERY_BEAT_SCHEDULE is sent when due with its beat
+options (the expiry), the first of each at the start (so the hourly and daily sweeps run once).
+Each beat message is one round: its fan-out task sends one task per tenant. After the last beat it
+waits until the workers are idle, then prints a Markdown table per sweep: the interval, rounds,
+tenant tasks run, the wall time of a round (the beat message sent to the last tenant task
+finished; median and slowest), the slowest tenant task, tasks expired, skipped (the previous run
+still going) and failed, and how many rounds overran their interval.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.comms.outbox_throughput import (  # noqa: E402  (after the path is set)
+    start_worker,
+    stop,
+    wait_until_ready,
+)
+
+WORKERS = 2
+EVENTS = "bench:sweeps:events"
+RAW: list[dict] = []  # every event read, written next to the worker logs
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=5, help="how long beat plays (5)")
+    parser.add_argument("--only", nargs="*", default=[], help="sweeps whose task name has a word")
+    parser.add_argument("--skip", nargs="*", default=[], help="sweeps whose task name has a word")
+    parser.add_argument("--drain", type=float, default=900, help="most seconds to wait at the end")
+    parser.add_argument("--concurrency", type=int, default=1, help="processes per worker (1)")
+    parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
+    return parser.parse_args()
+
+
+def setup_django(database_url: str | None) -> None:
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    os.environ["DJANGO_DEBUG"] = "false"  # as in production: no query log kept per task
+    os.environ["COMMS_SANDBOX"] = "true"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["BENCH_SWEEPS_EVENTS"] = EVENTS
+    os.environ["PYTHONPATH"] = str(ROOT)
+    import django
+
+    django.setup()
+
+
+def machine() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        version = cursor.fetchone()[0].split(" on ")[0]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
+    return (
+        f"{os.cpu_count()} cores, {version}, load average {load} at the start, commit {commit}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
+
+
+def tenants_line() -> str:
+    from django.db import connections
+
+    with connections["owner"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), max(n), percentile_disc(0.5) WITHIN GROUP (ORDER BY n), sum(n) "
+            "FROM (SELECT t.id, count(l.id) n FROM crm_tenant t "
+            "LEFT JOIN leads_lead l ON l.tenant_id = t.id GROUP BY t.id) x"
+        )
+        tenants, most, median, total = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT tenant_id FROM leads_lead GROUP BY tenant_id "
+            "HAVING count(*) >= 1000000) x"
+        )
+        big = cursor.fetchone()[0]
+    return (
+        f"{tenants:,} tenants, {total:,} leads: {big} of a million or more (largest {most:,}), "
+        f"median {median:,}"
+    )
+
+
+# --- Workers --------------------------------------------------------------------------------------
+
+
+def queue_keys(queue: str = "celery") -> list[str]:
+    """The Redis lists of a queue: kombu keeps one per priority step (0 is the queue itself)."""
+    return [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
+
+
+def queued(redis_client) -> int:
+    return sum(redis_client.llen(key) for key in queue_keys())
+
+
+# --- Beat, played ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Round:
+    sweep: str
+    sent: float
+    fan_out: dict | None = None
+    children: list[dict] = field(default_factory=list)
+
+
+def play_beat(entries: list[tuple[str, float]], minutes: float) -> dict[str, Round]:
+    """Send each entry's task when due (the first at once), with beat's options, for `minutes`."""
+    from config.celery import app
+
+    rounds: dict[str, Round] = {}
+    start = time.time()
+    next_due = dict.fromkeys((task for task, _every in entries), start)
+    every = dict(entries)
+    while time.time() < start + minutes * 60:
+        for task, due in next_due.items():
+            if time.time() >= due:
+                task_id = str(uuid.uuid4())
+                rounds[task_id] = Round(task, time.time())
+                app.send_task(task, task_id=task_id, expires=every[task])
+                next_due[task] = due + every[task]
+        time.sleep(0.2)
+    return rounds
+
+
+def drain(redis_client, rounds: dict[str, Round], most: float) -> None:
+    """Wait until the queue is empty and every fan-out's tenant tasks have reported."""
+    deadline = time.time() + most
+    while time.time() < deadline:
+        collect(redis_client, rounds)
+        expected = sum((r.fan_out or {}).get("result") or 0 for r in rounds.values())
+        reported = sum(c.get("tenants", 1) for r in rounds.values() for c in r.children)
+        fanned = all(r.fan_out is not None for r in rounds.values())
+        if fanned and reported >= expected and queued(redis_client) == 0:
+            return
+        time.sleep(1)
+    print(f"(gave up waiting after {most:.0f} s)")
+
+
+def collect(redis_client, rounds: dict[str, Round]) -> None:
+    while raw := redis_client.lpop(EVENTS):
+        event = json.loads(raw)
+        RAW.append(event)
+        if event["id"] in rounds:
+            rounds[event["id"]].fan_out = event
+        elif event["parent"] in rounds:
+            rounds[event["parent"]].children.append(event)
+
+
+# --- The report -----------------------------------------------------------------------------------
+
+
+def report(entries: list[tuple[str, float]], rounds: dict[str, Round]) -> None:
+    from crm.models import Tenant
+
+    slugs = dict(Tenant.objects.values_list("pk", "slug"))
+    by_sweep: dict[str, list[Round]] = defaultdict(list)
+    for one in rounds.values():
+        by_sweep[one.sweep].append(one)
+    print(
+        "| sweep | interval | rounds | tenant tasks run | round wall p50 | round wall max "
+        "| slowest tenant task | expired | skipped | failed | not run at the end "
+        "| rounds over interval |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    for task, every in sorted(entries, key=lambda e: (e[1], e[0])):
+        played = by_sweep.get(task, [])
+        walls, over = [], 0
+        run = expired = skipped = failed = unfinished = 0
+        slowest = (0.0, "")
+        for one in played:
+            outcomes = defaultdict(int)
+            for child in one.children:
+                summary = child["result"] if isinstance(child["result"], dict) else None
+                if summary:  # a chunk of tenants (crm.tenancy.sweeps.sweep_tenants)
+                    outcomes["success"] += summary["tenants"]
+                    outcomes["skipped"] += summary["skipped"]
+                    outcomes["failure"] += summary["failed"]
+                    tenant, seconds = summary["slowest"]
+                    if tenant and seconds > slowest[0]:
+                        slowest = (seconds, slugs.get(tenant, str(tenant)))
+                    continue
+                outcomes[child["outcome"]] += child.get("tenants", 1)
+                if child["start"] is not None and child["tenant"] is not None:
+                    seconds = child["end"] - child["start"]
+                    if seconds > slowest[0]:
+                        slowest = (seconds, slugs.get(child["tenant"], str(child["tenant"])))
+            fan_out = one.fan_out or {}
+            if fan_out.get("outcome") == "expired":
+                expired += 1
+            ends = [c["end"] for c in one.children] or [fan_out.get("end", one.sent)]
+            wall = max(ends) - one.sent
+            walls.append(wall)
+            sent = fan_out.get("result") or 0
+            missing = sent - sum(outcomes.values()) if fan_out.get("task") else 0
+            if wall > every or outcomes["expired"] or missing > 0 or not fan_out:
+                over += 1
+            run += outcomes["success"]
+            expired += outcomes["expired"]
+            skipped += outcomes["skipped"]
+            failed += outcomes["failure"]
+            unfinished += max(missing, 0)
+        name = task.rsplit(".", 1)[-1]
+        p50 = f"{statistics.median(walls):.1f} s" if walls else "–"
+        top = f"{max(walls):.1f} s" if walls else "–"
+        slow = f"{slowest[0]:.2f} s ({slowest[1]})" if slowest[1] else "–"
+        print(
+            f"| {name} | {every:g} s | {len(played)} | {run:,} | {p50} | {top} | {slow} "
+            f"| {expired} | {skipped} | {failed} | {unfinished} | {over} |"
+        )
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django(args.database_url)
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    entries = [
+        (entry["task"], entry["schedule"].total_seconds())
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if (not args.only or any(word in entry["task"] for word in args.only))
+        and not any(word in entry["task"] for word in args.skip)
+    ]
+    print(machine())
+    print(tenants_line())
+    print(f"{WORKERS} workers x concurrency {args.concurrency}, beat played {args.minutes:g} min\n")
+    client.delete(EVENTS)
+    client.delete(*queue_keys())
+    logs = Path(tempfile.mkdtemp(prefix="bench-sweeps-"))
+    workers = [
+        start_worker(
+            n, args.concurrency, logs, name="sweeps", queue=None, include="bench.sweeps.probe"
+        )
+        for n in range(1, WORKERS + 1)
+    ]
+    try:
+        wait_until_ready(workers)
+        rounds = play_beat(entries, args.minutes)
+        drain(client, rounds, args.drain)
+    finally:
+        stop(workers)
+    report(entries, rounds)
+    sent = [{"id": key, "sweep": one.sweep, "sent": one.sent} for key, one in rounds.items()]
+    (logs / "events.json").write_text(json.dumps({"rounds": sent, "events": RAW}))
+    print(f"\nworker logs and events: {logs}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""gunicorn's settings for the web process (the image's CMD and bench/load/run.py load this file:
+`gunicorn config.wsgi:application -c config/gunicorn.py`). docs/operations.md says why each.
+
+The environment sizes it: WEB_CONCURRENCY processes (3) of WEB_THREADS threads (4) each, the
+recommendation for a 2-core host.
+"""
+
+import os
+
+# PORT as platforms (Heroku, Render, Cloud Run, Fly) set it; the image and compose use 8000.
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# A thread waits on PostgreSQL while another in the same process renders a page.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+max_requests = 1000
+max_requests_jitter = 100
+# The heartbeat files go to memory: in a container /tmp sits on the overlay filesystem.
+worker_tmp_dir = "/dev/shm"  # noqa: S108  # nosec B108
+accesslog = "-"
+errorlog = "-"
+# Nothing uses gunicorn's control interface (gunicornc); its default socket under $HOME would be
+# shared by every gunicorn of the user on the host, and the image's user has no home to write to.
+control_socket_disable = True

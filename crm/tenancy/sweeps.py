@@ -1,0 +1,250 @@
+"""Beat sweeps fanned out per tenant, with Celery's own primitives.
+
+A beat entry names the sweep's *fan-out* task (the registered name the sweep always had). It reads
+which tenants to visit — every tenant, or only the ones a cheap cross-tenant query says have
+something due (`due_tenants`) — and sends one `sweep_tenant` task per tenant as one Celery
+`group`, each with
+
+- ``expires`` at the next beat of the same sweep: a task still queued when the next round is sent
+  is dropped by the worker, so a backlog never piles up (the next round covers the same work);
+- ``soft_time_limit`` / ``time_limit`` of its kind: a runaway tenant is stopped (soft: the
+  transaction rolls back and the lock is released; hard: the prefork child is killed);
+- a per-tenant lock (the cache's atomic ``add``, with the hard time limit as its TTL): a round
+  that finds the previous round's task for the same tenant still running skips that tenant.
+
+One tenant's failure is its own task's failure: the other tenants' tasks run regardless. The
+rows a sweep works on are still claimed with SKIP LOCKED by the services (the lock only saves
+work; it is not what makes the outbox or the reminders exactly-once).
+
+    @tenant_sweep(name="followups.tasks.sweep_missed_follow_ups", soft_time_limit=50)
+    def sweep_missed_follow_ups(*, tenant: Tenant) -> int:
+        return missed.follow_ups_mark_missed(tenant=tenant)
+
+The decorated name is the fan-out task (what beat sends); the function is what runs per tenant.
+"""
+
+import datetime as dt
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from celery import group, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from crm.logging import bind_log_context, log_context
+from crm.tenancy.context import tenant_context
+
+logger = logging.getLogger(__name__)
+
+# The hard limit stops a task this long after its soft limit, which lets it roll back and log.
+HARD_AFTER_SOFT_SECONDS = 30
+# Soft time limits by kind. A limit stops a runaway tenant; it is not the interval: the lock keeps a
+# slow tenant's next run from overlapping it and the expiry keeps rounds from piling up behind it.
+SECONDS_DISPATCH = 60  # the outbox and reminders: claim a batch, queue a send task per row
+SECONDS_MINUTE = 120  # sweeps beat sends every minute
+SECONDS_FEW_MINUTES = 300  # every 5 or 15 minutes
+SECONDS_HOURLY = 1800  # hourly and daily housekeeping
+# A sweep with no beat entry (a test, a shell) still expires its tasks.
+DEFAULT_INTERVAL = dt.timedelta(minutes=1)
+# Redis serves a queue's priority 0 first (kombu keeps a list per step: 0, 3, 6, 9). The sends,
+# inbound events and the outbox and reminder claims go at 0, Celery's default; the other sweeps'
+# thousands of tenant tasks a round go at BULK, so a customer's message never waits behind them.
+BULK = 6
+# Tenants per task of the bulk sweeps: one message and one task start for a chunk instead of each
+# tenant (at 1,000 tenants a round of single tasks spent seconds publishing alone).
+BULK_CHUNK = 20
+SKIPPED = "skipped"
+LOCK_PREFIX = "sweep-lock"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    name: str  # the fan-out task's registered name (the beat entry's "task")
+    run: Callable[..., int]  # run(tenant=...) inside the tenant's context
+    soft_time_limit: int  # seconds
+    due_tenants: Callable[[dt.datetime], list[int]] | None = None  # None: every tenant
+    priority: int = BULK
+    chunk: int = BULK_CHUNK  # tenants per task
+
+    @property
+    def time_limit(self) -> int:
+        return self.soft_time_limit + HARD_AFTER_SOFT_SECONDS
+
+    @property
+    def interval(self) -> dt.timedelta:
+        """The beat entry's schedule (settings.CELERY_BEAT_SCHEDULE): one source for both."""
+        for entry in settings.CELERY_BEAT_SCHEDULE.values():
+            if entry["task"] == self.name and isinstance(entry["schedule"], dt.timedelta):
+                return entry["schedule"]
+        return DEFAULT_INTERVAL
+
+    def tenant_ids(self, now: dt.datetime) -> list[int]:
+        if self.due_tenants is not None:
+            return sorted(self.due_tenants(now))
+        from crm.models import Tenant
+
+        return list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
+
+
+_SWEEPS: dict[str, Sweep] = {}
+
+
+def tenants_from_function(function: str, *params) -> list[int]:
+    """The tenant ids a SECURITY DEFINER `threadline_tenants_with_*` SQL function returns: one
+    query across tenants (row-level security hides their rows from the app role), ids only."""
+    from django.db import connection
+
+    if not re.fullmatch(r"threadline_tenants_with_\w+", function):
+        raise ValueError(function)
+    placeholders = ", ".join(["%s"] * len(params))
+    with connection.cursor() as cursor:
+        # The name is checked above (a constant of the selectors); the values are parameters.
+        cursor.execute(f"SELECT * FROM {function}({placeholders})", list(params))  # noqa: S608  # nosec B608
+        return [row[0] for row in cursor.fetchall()]
+
+
+def sweep_get(name: str) -> Sweep:
+    return _SWEEPS[name]
+
+
+def beat_entry(task: str, every: dt.timedelta) -> dict:
+    """A CELERY_BEAT_SCHEDULE entry whose message beat drops when the next one is due."""
+    return {"task": task, "schedule": every, "options": {"expires": every.total_seconds()}}
+
+
+def tenant_sweep(
+    *,
+    soft_time_limit: int,
+    name: str | None = None,
+    due_tenants: Callable[[dt.datetime], list[int]] | None = None,
+    priority: int = BULK,
+    chunk: int = BULK_CHUNK,
+):
+    """Register `func(*, tenant) -> int` as a sweep; the decorated name becomes its fan-out task."""
+
+    def decorator(func):
+        task_name = name or f"{func.__module__}.{func.__name__}"
+        sweep = Sweep(
+            name=task_name,
+            run=func,
+            soft_time_limit=soft_time_limit,
+            due_tenants=due_tenants,
+            priority=priority,
+            chunk=chunk,
+        )
+        _SWEEPS[task_name] = sweep
+
+        # The fan-out reads tenant ids and publishes: it gets its sweep's limits too.
+        @shared_task(
+            name=task_name,
+            soft_time_limit=soft_time_limit,
+            time_limit=sweep.time_limit,
+        )
+        def fan_out_task() -> int:
+            return fan_out(sweep)
+
+        fan_out_task.__doc__ = func.__doc__
+        fan_out_task.sweep = sweep
+        return fan_out_task
+
+    return decorator
+
+
+def fan_out(sweep: Sweep, *, now: dt.datetime | None = None) -> int:
+    """Send the tenants to visit as one group: one `sweep_tenant` task each, or (`chunk` > 1)
+    one `sweep_tenants` task per `chunk` of them; how many tenants were sent."""
+    now = now or timezone.now()
+    tenant_ids = sweep.tenant_ids(now)
+    if not tenant_ids:
+        return 0
+    if sweep.chunk == 1:
+        tasks = (sweep_tenant.si(sweep.name, tenant_id) for tenant_id in tenant_ids)
+    else:
+        tasks = (
+            sweep_tenants.si(sweep.name, tenant_ids[start : start + sweep.chunk])
+            for start in range(0, len(tenant_ids), sweep.chunk)
+        )
+    group(tasks).apply_async(
+        expires=now + sweep.interval,
+        soft_time_limit=sweep.soft_time_limit,
+        time_limit=sweep.time_limit,
+        priority=sweep.priority,
+    )
+    return len(tenant_ids)
+
+
+def lock_key(sweep_name: str, tenant_id: int) -> str:
+    return f"{LOCK_PREFIX}:{sweep_name}:{tenant_id}"
+
+
+def _sweep_one(sweep: Sweep, tenant_id: int) -> int | str:
+    from crm.models import Tenant
+
+    key = lock_key(sweep.name, tenant_id)
+    # The TTL outlives the hard time limit, so a killed child's lock frees itself in time.
+    if not cache.add(key, 1, timeout=sweep.time_limit + 5):
+        logger.info(
+            "%s skipped for tenant %s: its previous run is still going", sweep.name, tenant_id
+        )
+        return SKIPPED
+    try:
+        tenant = Tenant.objects.filter(pk=tenant_id).first()
+        if tenant is None:  # deleted between the fan-out and now
+            return 0
+        token = bind_log_context(tenant=tenant.slug)
+        try:
+            with tenant_context(tenant):
+                return sweep.run(tenant=tenant)
+        finally:
+            log_context.reset(token)
+    finally:
+        cache.delete(key)
+
+
+@shared_task(name="crm.tenancy.sweeps.sweep_tenant")
+def sweep_tenant(sweep_name: str, tenant_id: int) -> int | str:
+    """One tenant's part of one round of a sweep; SKIPPED while that tenant's previous run of the
+    same sweep still holds its lock. An exception fails this task only."""
+    return _sweep_one(_SWEEPS[sweep_name], tenant_id)
+
+
+@shared_task(name="crm.tenancy.sweeps.sweep_tenants")
+def sweep_tenants(sweep_name: str, tenant_ids: list[int]) -> dict:
+    """A chunk of tenants of one round, one after another, each under its own lock; one tenant's
+    exception is logged and the chunk goes on (the soft time limit stops the chunk: the rest wait
+    for the next round). What it did, with its slowest tenant."""
+    sweep = _SWEEPS[sweep_name]
+    done = {"tenants": 0, "skipped": 0, "failed": 0, "result": 0, "slowest": [None, 0.0]}
+    for tenant_id in tenant_ids:
+        started = time.monotonic()
+        try:
+            result = _sweep_one(sweep, tenant_id)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:
+            logger.exception("%s failed for tenant %s", sweep_name, tenant_id)
+            done["failed"] += 1
+            continue
+        seconds = time.monotonic() - started
+        if seconds > done["slowest"][1]:
+            done["slowest"] = [tenant_id, seconds]
+        if result == SKIPPED:
+            done["skipped"] += 1
+        else:
+            done["tenants"] += 1
+            done["result"] += result
+    return done
+
+
+def sweep_inline(fan_out_task, *, tenant_ids: list[int] | None = None) -> int:
+    """Run a sweep's per-tenant part in this process, one tenant after another, as the workers
+    would (lock included); the sum of what the tenants returned. For tests and a shell."""
+    sweep = fan_out_task.sweep
+    ids = sweep.tenant_ids(timezone.now()) if tenant_ids is None else tenant_ids
+    results = [_sweep_one(sweep, tenant_id) for tenant_id in ids]
+    return sum(result for result in results if isinstance(result, int))

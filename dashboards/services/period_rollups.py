@@ -1,0 +1,199 @@
+"""The period rollups: the leads created and the leads lost per tenant-local day and per month,
+by pipeline, brand, owner and source (and lost reason), so that a period's sources report and
+lost reasons are sums of a few hundred rows instead of a count over every lead of the period with
+a quote probe per won or lost lead (dashboards.selectors.period_rollups reads them).
+
+Kept current by a sweep over what changed: database triggers (migration dashboards/0008) write a
+PeriodChange row for every lead or quote write that moves a figure, naming the lead's cohort day
+and, for a lost lead, its closing day, before and after the change. Every minute
+`period_roll_up` recounts the days those rows name (a lead won today whose cohort is two years
+old recounts that old day), rebuilds the months they fall in from the day rows, and deletes the
+rows it read. Until then readers count those days live, so the figures are exact at any moment.
+
+The first run (or a change of the tenant's time zone) builds every day since the oldest lead, a
+month per query.
+"""
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.db.models import Min, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from crm.models import Tenant
+from dashboards.models import (
+    LeadCohortDay,
+    LeadCohortMonth,
+    LostDay,
+    LostMonth,
+    PeriodChange,
+    PeriodRollup,
+)
+from dashboards.selectors.lost import lost_aggregates
+from dashboards.selectors.period_rollups import (
+    local_date,
+    local_midnight,
+    moments_on,
+    next_month,
+)
+from dashboards.selectors.sources import cohort_aggregates
+from leads.models import Lead, LeadStatus
+
+KEYS = ("pipeline_id", "brand_id", "owner_id", "source_id")
+COHORT_SUMS = ("leads", "cost", "won", "won_value", "not_our_work", "out_of_area")
+LOST_SUMS = ("lost", "value")
+# At most this many runs of days per recount query (a bulk change can touch thousands of days).
+RUNS_PER_QUERY = 200
+DELETE_BATCH = 10_000
+SWEEP_LOCK = 210_007  # the advisory lock's first key: this sweep's
+
+
+def _cohort_rows(tenant: Tenant, created: Q) -> list[LeadCohortDay]:
+    rows = (
+        Lead.objects.filter(created, tenant=tenant)
+        .annotate(day=TruncDate("created_at", tzinfo=tenant.zone))
+        .order_by()
+        .values("day", *KEYS)
+        .annotate(**cohort_aggregates())
+    )
+    return [
+        LeadCohortDay(
+            tenant=tenant,
+            day=row["day"],
+            **{key: row[key] for key in KEYS},
+            leads=row["lead_count"],
+            cost=row["cost_total"] or 0,
+            won=row["won_count"],
+            won_value=row["won_value_total"] or 0,
+            not_our_work=row["not_our_work_count"],
+            out_of_area=row["out_of_area_count"],
+        )
+        for row in rows
+    ]
+
+
+def _lost_rows(tenant: Tenant, closed: Q) -> list[LostDay]:
+    rows = (
+        Lead.objects.filter(closed, tenant=tenant, status=LeadStatus.LOST)
+        .annotate(day=TruncDate("closed_at", tzinfo=tenant.zone))
+        .order_by()
+        .values("day", "lost_reason", *KEYS)
+        .annotate(**lost_aggregates())
+    )
+    return [
+        LostDay(
+            tenant=tenant,
+            day=row["day"],
+            **{key: row[key] for key in KEYS},
+            reason=row["lost_reason"],
+            lost=row["lead_count"],
+            value=row["value_total"] or 0,
+        )
+        for row in rows
+    ]
+
+
+MONTHS_FROM_DAYS = {
+    # Table names and columns are this module's own; only the tenant and the months are params.
+    "dashboards_leadcohortmonth": ("dashboards_leadcohortday", COHORT_SUMS, ()),
+    "dashboards_lostmonth": ("dashboards_lostday", LOST_SUMS, ("reason",)),
+}
+
+
+def _months_from_days(tenant: Tenant, months: set[dt.date]) -> None:
+    """Write the month rows of `months` again as the sums of their day rows (in the database: a
+    month of a million-lead tenant holds some 15,000 day rows)."""
+    if not months:
+        return
+    LeadCohortMonth.objects.filter(tenant=tenant, month__in=months).delete()
+    LostMonth.objects.filter(tenant=tenant, month__in=months).delete()
+    with connection.cursor() as cursor:
+        for month_table, (day_table, sums, extra_keys) in MONTHS_FROM_DAYS.items():
+            keys = ", ".join((*KEYS, *extra_keys))
+            summed = ", ".join(f"SUM({name})" for name in sums)
+            insert = (
+                f"INSERT INTO {month_table} (tenant_id, month, {keys}, {', '.join(sums)})"  # noqa: S608
+                f" SELECT tenant_id, %s, {keys}, {summed} FROM {day_table}"
+                f" WHERE tenant_id = %s AND day >= %s AND day < %s GROUP BY tenant_id, {keys}"
+            )
+            for month in sorted(months):
+                cursor.execute(insert, [month, tenant.pk, month, next_month(month)])
+
+
+def _recount(tenant: Tenant, cohort_days: set[dt.date], lost_days: set[dt.date]) -> None:
+    """Count the given local days again from the leads, and their months from the days."""
+    for model, field_name, days, count in (
+        (LeadCohortDay, "created_at", sorted(cohort_days), _cohort_rows),
+        (LostDay, "closed_at", sorted(lost_days), _lost_rows),
+    ):
+        for index in range(0, len(days), RUNS_PER_QUERY):
+            batch = days[index : index + RUNS_PER_QUERY]
+            model.objects.filter(tenant=tenant, day__in=batch).delete()
+            model.objects.bulk_create(count(tenant, moments_on(field_name, batch, tenant)))
+    _months_from_days(tenant, {day.replace(day=1) for day in cohort_days | lost_days})
+
+
+def _build(tenant: Tenant, now: dt.datetime) -> int:
+    """Every day from the tenant's oldest lead to today, a month per query."""
+    for model in (LeadCohortDay, LeadCohortMonth, LostDay, LostMonth):
+        model.objects.filter(tenant=tenant).delete()
+    oldest = Lead.objects.filter(tenant=tenant).aggregate(oldest=Min("created_at"))["oldest"]
+    months: set[dt.date] = set()
+    if oldest is not None:
+        month = local_date(oldest, tenant).replace(day=1)
+        last = local_date(now, tenant)
+        while month <= last:
+            after = next_month(month)
+            window = {
+                "gte": local_midnight(month, tenant),
+                "lt": local_midnight(after, tenant),
+            }
+            created = Q(created_at__gte=window["gte"], created_at__lt=window["lt"])
+            closed = Q(closed_at__gte=window["gte"], closed_at__lt=window["lt"])
+            LeadCohortDay.objects.bulk_create(_cohort_rows(tenant, created))
+            LostDay.objects.bulk_create(_lost_rows(tenant, closed))
+            months.add(month)
+            month = after
+    # A lead closed before its creation (an import) is on a day before the oldest lead's month.
+    earlier = Q(closed_at__lt=local_midnight(min(months), tenant)) if months else None
+    if earlier is not None:
+        early_rows = _lost_rows(tenant, earlier)
+        LostDay.objects.bulk_create(early_rows)
+        months |= {row.day.replace(day=1) for row in early_rows}
+    _months_from_days(tenant, months)
+    PeriodRollup.objects.update_or_create(
+        tenant=tenant, defaults={"built_at": now, "zone": tenant.time_zone}
+    )
+    return len(months)
+
+
+@transaction.atomic
+def period_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+    """Recount the days the recorded changes name (on the first run, or after a change of time
+    zone, build every day); returns how many days (on a build: months) were counted."""
+    now = now or timezone.now()
+    # One sweep per tenant at a time: the first build outlasts beat's minute, and before it there
+    # is no PeriodRollup row to lock.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [SWEEP_LOCK, tenant.pk])
+        if not cursor.fetchone()[0]:
+            return 0
+    state = PeriodRollup.objects.select_for_update().filter(tenant=tenant).first()
+    # Only the changes committed before this point are deleted below; later ones stay recorded.
+    changes = list(
+        PeriodChange.objects.filter(tenant=tenant).values_list("id", "created_at", "closed_at")
+    )
+    if state is None or state.zone != tenant.time_zone:
+        counted = _build(tenant, now)
+    else:
+        cohort_days = {local_date(created_at, tenant) for _, created_at, _ in changes}
+        lost_days = {local_date(closed, tenant) for _, _, closed in changes if closed is not None}
+        _recount(tenant, cohort_days, lost_days)
+        counted = len(cohort_days) + len(lost_days)
+    read = [pk for pk, _, _ in changes]
+    for index in range(0, len(read), DELETE_BATCH):
+        PeriodChange.objects.filter(
+            tenant=tenant, pk__in=read[index : index + DELETE_BATCH]
+        ).delete()
+    return counted

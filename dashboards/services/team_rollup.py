@@ -1,0 +1,255 @@
+"""The team section's period figures kept per local day (dashboards.models.TeamDay), so the page
+sums a few hundred rows for any period, pipeline, brand or rep instead of counting follow-ups and
+SLA events in the request.
+
+A beat sweep (dashboards.tasks.roll_up_team, every minute) counts again only the days that
+changed since its last run, found from the rows as they are now:
+- follow-ups saved since then (created, done, missed, cancelled, reassigned: `updated_at`), on
+  the day they are scheduled;
+- SLA events added since then (by id: they are only ever added);
+- tickets saved since then (reassigned, answered, moved to another inbox), on the days of their
+  SLA events;
+- leads saved since then (another pipeline or brand), on the days of their follow-ups and of
+  their tickets' SLA events;
+- days marked by the follow-ups' FollowUpRescheduled event (the day a follow-up left), and the
+  days that ended since the last run.
+Changes are looked for a few minutes before the last run too, so a transaction that committed
+after the run with an earlier `updated_at` is not missed. The tenant's today is never stored: the
+page reads it live from a small index range (a follow-up's "overdue" depends on the time of day).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Count, DateTimeField, F, Max, Min, Q, Value
+from django.db.models.expressions import ExpressionWrapper
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from crm.models import Tenant
+from dashboards.models import TeamDay, TeamDayChanged, TeamRollup
+from dashboards.selectors.stage_flow import local_midnight
+from followups.models import OPEN_STATUSES, FollowUp, Status
+from leads.models import Lead
+from tickets.models import Inbox, SlaEvent, SlaEventKind, SlaTarget, Ticket
+
+DAY = dt.timedelta(days=1)
+# How far before the last run changes are looked for again (a transaction open at the time).
+CHANGES_OVERLAP = dt.timedelta(minutes=5)
+# A first build reads history a month per query.
+CHUNK_DAYS = 31
+
+Key = tuple[dt.date, int | None, int | None, int | None]  # day, pipeline, brand, person
+
+
+def _slot_end():
+    return ExpressionWrapper(
+        F("scheduled_at") + F("duration_minutes") * Value(dt.timedelta(minutes=1)),
+        output_field=DateTimeField(),
+    )
+
+
+def _follow_up_days(tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dict[Key, dict]:
+    completed = Q(status=Status.COMPLETED)
+    rows = (
+        FollowUp.objects.filter(tenant=tenant, scheduled_at__gte=start, scheduled_at__lt=end)
+        .exclude(status=Status.CANCELLED)
+        .annotate(day=TruncDate("scheduled_at", tzinfo=tenant.zone), slot_end=_slot_end())
+        .values_list("day", "lead__pipeline_id", "lead__brand_id", "assignee_id")
+        .annotate(
+            on_time=Count("scheduled_at", filter=completed & Q(completed_at__lte=F("slot_end"))),
+            late=Count("scheduled_at", filter=completed & Q(completed_at__gt=F("slot_end"))),
+            open=Count("scheduled_at", filter=Q(status__in=OPEN_STATUSES)),
+            missed=Count("scheduled_at", filter=Q(status=Status.MISSED)),
+        )
+        .order_by()
+    )
+    return {
+        (day, pipeline_id, brand_id, person_id): {
+            "follow_ups_on_time": on_time,
+            "follow_ups_late": late,
+            "follow_ups_open": open_,
+            "follow_ups_missed": missed,
+        }
+        for day, pipeline_id, brand_id, person_id, on_time, late, open_, missed in rows
+    }
+
+
+def _sla_sql(select: str, where: str, group: str) -> str:
+    """SLA events of [start, end) with their ticket's assignee, lead's pipeline and inbox's
+    brand (the dimensions dashboards.period.Scope.ticket_conditions filters on). Only table
+    names and this module's own fragments are put in; the values are parameters."""
+    return f"""
+        SELECT (e.occurred_at AT TIME ZONE %(zone)s)::date, l.pipeline_id, i.brand_id,
+               t.assignee_id, {select}
+          FROM {SlaEvent._meta.db_table} e
+          JOIN {Ticket._meta.db_table} t ON t.id = e.ticket_id
+          JOIN {Inbox._meta.db_table} i ON i.id = t.inbox_id
+          LEFT JOIN {Lead._meta.db_table} l ON l.id = t.lead_id
+         WHERE e.tenant_id = %(tenant)s AND e.occurred_at >= %(start)s
+           AND e.occurred_at < %(end)s AND {where}
+         GROUP BY 1, 2, 3, 4{group}
+    """  # noqa: S608  # nosec B608
+
+
+# The wait's bucket as dashboards.selectors.team.wait_bucket computes it, in SQL.
+def _sla_days(tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dict[Key, dict]:
+    params = {
+        "zone": str(tenant.zone),
+        "tenant": tenant.pk,
+        "start": start,
+        "end": end,
+        "met": SlaEventKind.MET,
+        "late": SlaEventKind.ANSWERED_LATE,
+        "started": SlaEventKind.STARTED,
+        "first": SlaTarget.FIRST,
+    }
+    days: dict[Key, dict] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sla_sql(
+                "count(*) FILTER (WHERE e.kind = %(met)s), "
+                "count(*) FILTER (WHERE e.kind = %(late)s)",
+                "e.kind IN (%(met)s, %(late)s)",
+                "",
+            ),
+            params,
+        )
+        for day, pipeline_id, brand_id, person_id, met, late in cursor.fetchall():
+            days[(day, pipeline_id, brand_id, person_id)].update(sla_met=met, sla_late=late)
+        wait = "extract(epoch FROM t.first_response_at - e.occurred_at)"
+        cursor.execute(
+            _sla_sql(
+                f"""CASE WHEN floor({wait} / 60) < 1440 THEN floor({wait} / 60)
+                         ELSE floor({wait} / 3600) * 60 END::integer,
+                    count(*), min({wait})::float8, max({wait})::float8""",
+                "e.kind = %(started)s AND e.target = %(first)s"
+                " AND t.first_response_at >= e.occurred_at",
+                ", 5",
+            ),
+            params,
+        )
+        for day, pipeline_id, brand_id, person_id, bucket, count, low, high in cursor.fetchall():
+            figures = days[(day, pipeline_id, brand_id, person_id)]
+            figures["first_responses"] = figures.get("first_responses", 0) + count
+            figures.setdefault("first_response_buckets", {})[str(bucket)] = [count, low, high]
+    return days
+
+
+def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Runs of consecutive days as (first, last), each at most CHUNK_DAYS long."""
+    ranges: list[list[dt.date]] = []
+    for day in sorted(set(days)):
+        if ranges and day == ranges[-1][1] + DAY and (day - ranges[-1][0]).days < CHUNK_DAYS:
+            ranges[-1][1] = day
+        else:
+            ranges.append([day, day])
+    return [(first, last) for first, last in ranges]
+
+
+def team_days_count(*, tenant: Tenant, days: Iterable[dt.date]) -> int:
+    """Count these local days again, replacing their rows. Returns how many days."""
+    counted = 0
+    for first, last in _day_ranges(days):
+        start, end = local_midnight(first, tenant), local_midnight(last + DAY, tenant)
+        follow_ups = _follow_up_days(tenant, start, end)
+        sla = _sla_days(tenant, start, end)
+        TeamDay.objects.filter(tenant=tenant, day__gte=first, day__lte=last).delete()
+        TeamDay.objects.bulk_create(
+            (
+                TeamDay(
+                    tenant=tenant,
+                    day=day,
+                    pipeline_id=pipeline_id,
+                    brand_id=brand_id,
+                    person_id=person_id,
+                    **follow_ups.get(key, {}),
+                    **sla.get(key, {}),
+                )
+                for key in follow_ups.keys() | sla.keys()
+                for day, pipeline_id, brand_id, person_id in [key]
+            ),
+            batch_size=2000,
+        )
+        counted += (last - first).days + 1
+    return counted
+
+
+def _local_days(queryset, field: str, tenant: Tenant) -> set[dt.date]:
+    return set(
+        queryset.annotate(local_day=TruncDate(field, tzinfo=tenant.zone))
+        .values_list("local_day", flat=True)
+        .distinct()
+        .order_by()
+    )
+
+
+def _changed_days(tenant: Tenant, state: TeamRollup) -> set[dt.date]:
+    since = state.changes_seen_at - CHANGES_OVERLAP
+    follow_ups = FollowUp.objects.filter(tenant=tenant)
+    events = SlaEvent.objects.filter(
+        tenant=tenant, kind__in=[SlaEventKind.MET, SlaEventKind.ANSWERED_LATE, SlaEventKind.STARTED]
+    )
+    changed_tickets = Ticket.objects.filter(tenant=tenant, updated_at__gt=since).values("pk")
+    changed_leads = Lead.objects.filter(tenant=tenant, updated_at__gt=since).values("pk")
+    days = _local_days(follow_ups.filter(updated_at__gt=since), "scheduled_at", tenant)
+    days |= _local_days(follow_ups.filter(lead__in=changed_leads), "scheduled_at", tenant)
+    # Added since: a higher id, or (an id taken before the last run, committed after it) a
+    # recent time.
+    added = events.filter(Q(pk__gt=state.sla_events_seen) | Q(occurred_at__gt=since))
+    days |= _local_days(added, "occurred_at", tenant)
+    days |= _local_days(events.filter(ticket__in=changed_tickets), "occurred_at", tenant)
+    days |= _local_days(events.filter(ticket__lead__in=changed_leads), "occurred_at", tenant)
+    marked = TeamDayChanged.objects.filter(tenant=tenant)
+    days |= set(marked.values_list("day", flat=True))
+    marked.delete()
+    return days
+
+
+def _history(tenant: Tenant) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and last time anything the team figures count happened."""
+    follow_ups = FollowUp.objects.filter(tenant=tenant).aggregate(
+        first=Min("scheduled_at"), last=Max("scheduled_at")
+    )
+    events = SlaEvent.objects.filter(tenant=tenant).aggregate(
+        first=Min("occurred_at"), last=Max("occurred_at")
+    )
+    firsts = [at for at in (follow_ups["first"], events["first"]) if at is not None]
+    lasts = [at for at in (follow_ups["last"], events["last"]) if at is not None]
+    if not firsts:
+        return None
+    return min(firsts), max(lasts)
+
+
+@transaction.atomic
+def team_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+    """Bring the tenant's TeamDay rows up to date: on the first run every day of its history
+    (a month per query), afterwards the days that changed. Returns how many days were counted."""
+    now = now or timezone.now()
+    today = timezone.localtime(now, tenant.zone).date()
+    state = TeamRollup.objects.select_for_update().filter(tenant=tenant).first()
+    last_event = SlaEvent.objects.filter(tenant=tenant).aggregate(last=Max("pk"))["last"] or 0
+    if state is None:
+        history = _history(tenant)
+        days: set[dt.date] = set()
+        if history is not None:
+            first = timezone.localtime(history[0], tenant.zone).date()
+            last = timezone.localtime(history[1], tenant.zone).date()
+            days = {first + n * DAY for n in range((last - first).days + 1)}
+        state = TeamRollup(tenant=tenant, live_day=today, changes_seen_at=now)
+    else:
+        days = _changed_days(tenant, state)
+        # The days that ended since the last run, read live until now.
+        days |= {state.live_day + n * DAY for n in range(max(0, (today - state.live_day).days))}
+    days.discard(today)
+    counted = team_days_count(tenant=tenant, days=days)
+    state.live_day, state.changes_seen_at, state.sla_events_seen = today, now, last_event
+    state.save()
+    return counted
+
+
+def team_day_changed(*, tenant: Tenant, day: dt.date) -> None:
+    """Have the next sweep count this local day again."""
+    TeamDayChanged.objects.create(tenant=tenant, day=day)

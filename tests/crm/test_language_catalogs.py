@@ -1,0 +1,121 @@
+"""The translation catalogs (locale/<language>/LC_MESSAGES): every string has its Dutch and Spanish
+translation, a string added to a template or to Python is in the catalogs (makemessages was run),
+and the committed .mo (what Django reads; CI machines may have no gettext to compile it) says what
+the .po says."""
+
+import ast
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+# Where gettext looks (makemessages' --ignore in the README leaves bench/, tests/ and docs/ out).
+SOURCES = (
+    "api",
+    "automation",
+    "config",
+    "crm",
+    "dashboards",
+    "documents",
+    "followups",
+    "leads",
+    "messaging",
+    "portal",
+    "shell",
+    "templates",
+    "tickets",
+    "webhooks",
+)
+TEMPLATE_STRING = re.compile(
+    r"""\{% (?:translate|trans) (?:"([^"\\]+)"|'([^'\\]+)')(?: as \w+)? %\}"""
+)
+PYTHON_STRING = re.compile(r"""\b(?:_|gettext|gettext_lazy)\((?:"([^"\\]+)"|'([^'\\]+)')\)""")
+
+
+def _string(line: str) -> str:
+    return ast.literal_eval(line[line.index('"') :])
+
+
+def read_po(path: Path) -> list[dict]:
+    """Each entry: its references, its msgctxt/msgid/msgid_plural and msgstr(s); no fuzzy ones."""
+    entries = []
+    for block in path.read_text(encoding="utf8").split("\n\n"):
+        entry = {"refs": [], "fuzzy": False, "fields": {}}
+        field = None
+        for line in block.splitlines():
+            if line.startswith("#:"):
+                entry["refs"] += line[2:].split()
+            elif line.startswith("#,"):
+                entry["fuzzy"] = "fuzzy" in line
+            elif line.startswith("#") or not line.strip():
+                continue
+            elif line.startswith('"'):
+                entry["fields"][field] += _string(line)
+            else:
+                field = line.split(" ", 1)[0]
+                entry["fields"][field] = _string(line)
+        if entry["fields"].get("msgid"):
+            entries.append(entry)
+    return entries
+
+
+def msgstrs(entry) -> list[str]:
+    return [value for key, value in entry["fields"].items() if key.startswith("msgstr")]
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_string_is_translated(language):
+    entries = read_po(LOCALE / language / "LC_MESSAGES" / "django.po")
+    assert len(entries) > 2500
+    missing = [e["fields"]["msgid"] for e in entries if e["fuzzy"] or not all(msgstrs(e))]
+    assert missing == []
+
+
+def test_every_marked_string_is_in_the_catalogs():
+    """A string marked for translation after the last makemessages would show in English."""
+    known = {e["fields"]["msgid"] for e in read_po(LOCALE / "nl" / "LC_MESSAGES" / "django.po")}
+    base = Path(settings.BASE_DIR)
+    missing = []
+    for folder in SOURCES:
+        for path in (base / folder).rglob("*"):
+            if path.suffix not in (".html", ".txt", ".py") or "migrations" in path.parts:
+                continue
+            pattern = PYTHON_STRING if path.suffix == ".py" else TEMPLATE_STRING
+            for double, single in pattern.findall(path.read_text(encoding="utf8")):
+                if (text := double or single) not in known:
+                    missing.append(f"{path.relative_to(base)}: {text}")
+    assert missing == [], "run makemessages (README, Languages) and translate:\n" + "\n".join(
+        missing
+    )
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_compiled_catalog_is_the_current_po(language):
+    folder = LOCALE / language / "LC_MESSAGES"
+    with (folder / "django.mo").open("rb") as compiled:
+        catalog = gettext.GNUTranslations(compiled)
+    translated = [e for e in read_po(folder / "django.po") if all(msgstrs(e)) and not e["fuzzy"]]
+    assert translated
+    for entry in translated:
+        fields = entry["fields"]
+        context = fields.get("msgctxt")
+        if "msgid_plural" in fields:
+            for n, form in ((1, "msgstr[0]"), (2, "msgstr[1]")):
+                found = (
+                    catalog.npgettext(context, fields["msgid"], fields["msgid_plural"], n)
+                    if context
+                    else catalog.ngettext(fields["msgid"], fields["msgid_plural"], n)
+                )
+                assert found == fields[form], fields["msgid"]
+        else:
+            found = (
+                catalog.pgettext(context, fields["msgid"])
+                if context
+                else catalog.gettext(fields["msgid"])
+            )
+            assert found == fields["msgstr"], fields["msgid"]

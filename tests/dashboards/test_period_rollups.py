@@ -1,0 +1,221 @@
+"""The period rollups give exactly what counting the leads gives: any period, pipeline, brand or
+rep, before the sweep recounts what changed and after it.
+
+The data: the sources world of test_sources.py (Jan–Apr 2026, New York), plus leads of a second pipeline and a brand spread over 2025 and 2026, some won or
+lost months after they came in.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import Role, Tenant
+from dashboards.models import LeadCohortDay, LeadCohortMonth, LostDay, PeriodChange, PeriodRollup
+from dashboards.selectors.lost import lost_report
+from dashboards.selectors.sources import sources_report
+from dashboards.services.period_rollups import period_roll_up
+from leads.models import Lead, LeadSource, LostReason, Quote, QuoteStatus
+from leads.pipeline_templates import COMMERCIAL_ROOFING
+from leads.services.stages import lead_mark_lost, lead_move_to_stage, lead_reopen
+from tests.dashboards.scopes import scope_for
+from tests.dashboards.test_sources import NY, SourcesWorld
+from tests.factories import BrandFactory, MembershipFactory, lead_for, pipeline_for, stage_named
+
+
+def local(year, month, day, hour=12):
+    return dt.datetime(year, month, day, hour, tzinfo=NY)
+
+
+class MixedWorld:
+    def __init__(self, world, other_world):
+        self.world = world
+        self.sources = SourcesWorld(world, other_world)
+        self.rep2 = MembershipFactory(tenant=world.tenant, role=Role.REP)
+        self.residential = self.sources.pipeline
+        self.commercial = pipeline_for(world.tenant, COMMERCIAL_ROOFING)
+        self.brand = BrandFactory(tenant=world.tenant)
+        self.won_stage = stage_named(self.commercial, "Won")
+        with world.active():
+            self.web = LeadSource.objects.create(
+                tenant=world.tenant, name="Website", default_cost=Decimal("12.50")
+            )
+        self.leads = []
+        days = [local(2025, 3, 3), local(2025, 11, 30, 23), local(2026, 1, 15), local(2026, 2, 28)]
+        for index, created in enumerate(days * 3):
+            self.leads.append(
+                lead_for(
+                    world,
+                    self.commercial if index % 2 else self.residential,
+                    owner=(world.rep, world.manager, self.rep2)[index % 3],
+                    assign_automatically=False,
+                    source=self.web if index % 4 else None,
+                    brand=self.brand if index % 3 == 0 else None,
+                    estimated_value=Decimal(1000 + index),
+                    now=created,
+                    announce=False,
+                )
+            )
+        with world.active():
+            for index, lead in enumerate(self.leads[:6]):
+                Quote.objects.create(
+                    tenant=world.tenant,
+                    lead=lead,
+                    number=1,
+                    status=QuoteStatus.SENT if index % 2 else QuoteStatus.ACCEPTED,
+                    valid_until=dt.date(2027, 1, 1),
+                    total=Decimal(700 + index),
+                    created_at=lead.created_at,
+                )
+                when = lead.created_at + dt.timedelta(days=40 + index)
+                if index % 2:
+                    lead_mark_lost(
+                        tenant=world.tenant,
+                        actor=None,
+                        lead=lead,
+                        reason=LostReason.PRICE if index % 3 else LostReason.OUT_OF_AREA,
+                        now=when,
+                    )
+                elif lead.pipeline_id == self.commercial.pk:
+                    lead_move_to_stage(
+                        tenant=world.tenant, actor=None, lead=lead, stage=self.won_stage, now=when
+                    )
+
+    def scopes(self):
+        world = self.world
+        today = timezone.localtime(timezone.now(), NY).date()
+        periods = [
+            (dt.date(2026, 2, 1), dt.date(2026, 4, 1)),  # two whole months
+            (dt.date(2026, 2, 15), dt.date(2026, 3, 20)),  # parts of two months
+            (dt.date(2026, 3, 12), dt.date(2026, 3, 13)),  # one day
+            (dt.date(2025, 1, 1), dt.date(2026, 1, 1)),  # a calendar year
+            (dt.date(2025, 11, 20), dt.date(2026, 11, 20)),  # a custom year
+            (dt.date(2025, 6, 1), today + dt.timedelta(days=2)),  # up to after today
+        ]
+        # Local midnights in the tenant's time zone, as every dashboard period.
+        zone = world.tenant.zone
+        periods = [
+            (
+                dt.datetime.combine(first, dt.time.min, zone),
+                dt.datetime.combine(after, dt.time.min, zone),
+            )
+            for first, after in periods
+        ]
+        filters = [
+            {},
+            {"rep": world.rep},
+            {"rep": self.rep2},
+            {"pipeline": self.commercial},
+            {"pipeline": self.residential},
+            {"brand": self.brand},
+        ]
+        return [scope_for(world, *period, **f) for period in periods for f in filters]
+
+
+def live(report, scope):
+    """The report counted from the leads, as without the rollup."""
+    with transaction.atomic():
+        PeriodRollup.objects.filter(tenant=scope.tenant).delete()
+        counted = report(scope)
+        transaction.set_rollback(True)
+    return counted
+
+
+def assert_rollup_matches_live(mixed):
+    with mixed.world.active():
+        assert PeriodRollup.objects.filter(tenant=mixed.world.tenant).exists()
+        for scope in mixed.scopes():
+            for report in (sources_report, lost_report):
+                assert report(scope) == live(report, scope), (report.__name__, scope)
+
+
+@pytest.fixture
+def mixed(world, other_world) -> MixedWorld:
+    return MixedWorld(world, other_world)
+
+
+def roll_up(mixed) -> int:
+    with mixed.world.active():
+        return period_roll_up(tenant=mixed.world.tenant)
+
+
+def test_the_first_build_matches_the_count(mixed):
+    roll_up(mixed)
+    with mixed.world.active():
+        assert LeadCohortDay.objects.exists() and LeadCohortMonth.objects.exists()
+        assert LostDay.objects.exists()
+        assert not PeriodChange.objects.exists()
+    assert_rollup_matches_live(mixed)
+
+
+def test_without_a_build_the_figures_are_counted(mixed):
+    with mixed.world.active():
+        scope = mixed.scopes()[0]
+        assert sources_report(scope).total.leads == 11
+
+
+def changes(mixed):
+    """A lead of an old cohort won today, a lost one reopened, another lost today, a rep and a
+    source changed, a quote accepted, a lead deleted and one created today."""
+    world, leads = mixed.world, mixed.leads
+    with world.active():
+        lead_move_to_stage(
+            tenant=world.tenant, actor=None, lead=leads[6 + 1], stage=mixed.won_stage
+        )
+        lead_reopen(tenant=world.tenant, actor=None, lead=Lead.objects.get(pk=leads[1].pk))
+        lead_mark_lost(tenant=world.tenant, actor=None, lead=leads[8], reason=LostReason.COMPETITOR)
+        Lead.objects.filter(pk=leads[4].pk).update(owner=mixed.rep2, cost=Decimal("99"))
+        Lead.objects.filter(pk=leads[5].pk).update(source=mixed.sources.google)
+        Quote.objects.create(
+            tenant=world.tenant,
+            lead=leads[7],
+            number=1,
+            status=QuoteStatus.ACCEPTED,
+            valid_until=dt.date(2027, 1, 1),
+            total=Decimal("4321.00"),
+        )
+        Quote.objects.filter(lead=leads[3]).delete()
+        Lead.objects.filter(pk=leads[9].pk).delete()
+        lead_for(world, mixed.commercial, owner=world.rep, source=mixed.web, announce=False)
+
+
+def test_changes_are_counted_live_until_the_sweep_then_from_the_rollup(mixed):
+    roll_up(mixed)
+    changes(mixed)
+    with mixed.world.active():
+        assert PeriodChange.objects.exists()
+    assert_rollup_matches_live(mixed)
+    assert roll_up(mixed) > 0
+    with mixed.world.active():
+        assert not PeriodChange.objects.exists()
+    assert_rollup_matches_live(mixed)
+
+
+def test_a_change_of_time_zone_counts_live_until_the_rollup_is_built_again(mixed):
+    roll_up(mixed)
+    Tenant.objects.filter(pk=mixed.world.tenant.pk).update(time_zone="Asia/Tokyo")
+    mixed.world.tenant.refresh_from_db()
+    with mixed.world.active():
+        scope = mixed.scopes()[1]
+        with transaction.atomic():
+            counted = sources_report(scope)
+        assert counted == live(sources_report, scope)
+    roll_up(mixed)
+    with mixed.world.active():
+        assert PeriodRollup.objects.get().zone == "Asia/Tokyo"
+    assert_rollup_matches_live(mixed)
+
+
+def test_a_year_is_read_in_a_few_queries(mixed, django_assert_max_num_queries):
+    roll_up(mixed)
+    changes(mixed)
+    with mixed.world.active():
+        scope = mixed.scopes()[4]
+        # The state, the changed days, month rows, day rows, source names, the changed days live.
+        with django_assert_max_num_queries(6):
+            sources_report(scope)
+        # The same, and the reps' names.
+        with django_assert_max_num_queries(7):
+            lost_report(scope)

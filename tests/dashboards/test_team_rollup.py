@@ -1,0 +1,251 @@
+"""The team figures read from the per-day rollup (dashboards.services.team_rollup) equal those
+counted from the follow-ups and SLA events themselves, for any period, pipeline, brand and rep,
+in more than one time zone, and still after changes to days already stored."""
+
+import datetime as dt
+import random
+import zoneinfo
+
+import pytest
+import time_machine
+
+from crm.kit.formatting import duration
+from crm.models import Role
+from crm.tenancy.sweeps import sweep_inline
+from dashboards.models import TeamDay, TeamRollup
+from dashboards.selectors.team import (
+    buckets_add,
+    buckets_median,
+    team_figures,
+    team_figures_counted,
+    wait_bucket,
+)
+from dashboards.services.team_rollup import team_roll_up
+from dashboards.tasks import roll_up_team
+from followups.models import FollowUp, Status
+from followups.services.followups import follow_up_reschedule, follow_up_type_get
+from leads.models import Lead
+from tests.dashboards.scopes import scope_for
+from tests.factories import BrandFactory, MembershipFactory, lead_for, pipeline_for
+from tickets.models import Inbox, SlaEvent, SlaEventKind, SlaTarget, Ticket
+from tickets.services.threading import ticket_open
+
+DAY = dt.timedelta(days=1)
+
+
+def _cells(figures) -> list:
+    """What the page and the CSV show of each row (the median as displayed)."""
+    return [[str(cell) for cell in row.cells()] for row in figures.reps]
+
+
+def _world_data(world, now: dt.datetime, seed: int):
+    """Forty days of follow-ups and tickets either side of `now` for three reps, two pipelines and
+    two brands, in random states; returns what the scopes filter on."""
+    rng = random.Random(seed)
+    tenant = world.tenant
+    reps = [world.rep, *(MembershipFactory(tenant=tenant, role=Role.REP) for _ in range(2))]
+    pipelines = [pipeline_for(tenant), pipeline_for(tenant, name="Commercial")]
+    brands = [world.brand, BrandFactory(tenant=tenant)]
+    with world.active():
+        leads = [
+            lead_for(world, pipelines[n % 2], owner=reps[n % 3], brand=brands[n // 2 % 2])
+            for n in range(6)
+        ]
+        inboxes = [
+            Inbox.objects.create(tenant=tenant, name=f"Inbox {n}", brand=brands[n]) for n in (0, 1)
+        ]
+        call = follow_up_type_get(tenant=tenant, key="call")
+        for _ in range(160):
+            at = now + dt.timedelta(minutes=rng.randrange(-40 * 24 * 60, 10 * 24 * 60))
+            status = rng.choice(
+                [
+                    Status.PENDING,
+                    Status.COMPLETED,
+                    Status.COMPLETED,
+                    Status.MISSED,
+                    Status.CANCELLED,
+                ]
+            )
+            FollowUp.objects.create(
+                tenant=tenant,
+                subject="Call",
+                type=call,
+                scheduled_at=at,
+                duration_minutes=30,
+                status=status,
+                assignee=rng.choice(reps),
+                contact=world.contact,
+                lead=rng.choice([*leads, None]),
+                completed_at=at + dt.timedelta(minutes=rng.choice([10, 25, 45, 300]))
+                if status == Status.COMPLETED
+                else None,
+            )
+        for _ in range(70):
+            wrote = now + dt.timedelta(minutes=rng.randrange(-40 * 24 * 60, 0))
+            ticket = ticket_open(
+                tenant=tenant,
+                contact=world.contact,
+                inbox=rng.choice(inboxes),
+                subject="Leak",
+                lead=rng.choice([*leads, None]),
+                opened_at=wrote,
+            )
+            wait = dt.timedelta(seconds=rng.randrange(30, 3 * 24 * 3600))
+            answered = wrote + wait if wait < now - wrote and rng.random() < 0.85 else None
+            ticket.assignee = rng.choice([*reps, None])
+            ticket.first_response_at = answered
+            ticket.save()
+            SlaEvent.objects.create(
+                tenant=tenant,
+                ticket=ticket,
+                kind=SlaEventKind.STARTED,
+                target=SlaTarget.FIRST,
+                occurred_at=wrote,
+            )
+            if answered:
+                SlaEvent.objects.create(
+                    tenant=tenant,
+                    ticket=ticket,
+                    kind=rng.choice([SlaEventKind.MET, SlaEventKind.ANSWERED_LATE]),
+                    target=SlaTarget.FIRST,
+                    occurred_at=answered,
+                )
+    return reps, pipelines, brands
+
+
+def _scopes(world, now, reps, pipelines, brands):
+    zone = world.tenant.zone
+    today = dt.datetime.combine(now.astimezone(zone).date(), dt.time.min, tzinfo=zone)
+    periods = [
+        (today - 30 * DAY, today + DAY),  # ends with today
+        (today - 10 * DAY, today + 8 * DAY),  # today in the middle, days to come
+        (today - 39 * DAY, today - 20 * DAY),  # all stored
+        (today + DAY, today + 9 * DAY),  # all to come
+        (today - 50 * DAY, today + 50 * DAY),
+    ]
+    filters = [
+        {},
+        {"pipeline": pipelines[1]},
+        {"brand": brands[0]},
+        {"rep": reps[1]},
+        {"pipeline": pipelines[0], "brand": brands[1]},
+    ]
+    return [scope_for(world, start, end, **more) for start, end in periods for more in filters]
+
+
+@pytest.mark.parametrize(
+    ("zone", "seed"), [("America/New_York", 1), ("Asia/Kolkata", 2), ("Pacific/Auckland", 3)]
+)
+def test_the_rollup_reads_what_counting_counts(world, zone, seed):
+    world.tenant.time_zone = zone
+    world.tenant.save(update_fields=["time_zone"])
+    now = dt.datetime(2026, 3, 11, 15, 7, tzinfo=dt.UTC)
+    with time_machine.travel(now - 60 * DAY, tick=False):
+        reps, pipelines, brands = _world_data(world, now, seed)
+    scopes = _scopes(world, now, reps, pipelines, brands)
+    with world.active():
+        assert team_roll_up(tenant=world.tenant, now=now) > 40
+        assert TeamDay.objects.filter(tenant=world.tenant).exists()
+        for scope in scopes:
+            assert _cells(team_figures(scope, now=now)) == _cells(
+                team_figures_counted(scope, now=now)
+            ), scope
+
+    # Changes after the day, then the sweep a minute later.
+    later = now + dt.timedelta(minutes=1)
+    rng = random.Random(seed)
+    with world.active(), time_machine.travel(later, tick=False):
+        old = list(FollowUp.objects.filter(tenant=world.tenant, scheduled_at__lt=now - 5 * DAY))
+        for follow_up in rng.sample(old, 6):
+            follow_up.status = Status.COMPLETED
+            follow_up.completed_at = later
+            follow_up.save()
+        moving = [f for f in old if f.status in (Status.PENDING, Status.MISSED)][:3]
+        for follow_up in moving:
+            follow_up_reschedule(
+                tenant=world.tenant,
+                actor=None,
+                follow_up=follow_up,
+                scheduled_at=follow_up.scheduled_at + rng.choice([3, -2, 12]) * DAY,
+            )
+        for ticket in Ticket.objects.filter(tenant=world.tenant)[:5]:
+            ticket.assignee = rng.choice(reps)
+            ticket.save()
+        lead = Lead.objects.filter(tenant=world.tenant, pipeline=pipelines[0]).first()
+        lead.pipeline, lead.brand = pipelines[1], brands[1]
+        lead.save()
+    with world.active():
+        for scope in scopes[:5]:  # not stored again yet: what was stored, or read live
+            team_figures(scope, now=later)
+        team_roll_up(tenant=world.tenant, now=later)
+        for scope in scopes:
+            assert _cells(team_figures(scope, now=later)) == _cells(
+                team_figures_counted(scope, now=later)
+            ), scope
+
+    # The next morning, before and after the first sweep of the day: yesterday is read live
+    # until the sweep stores it.
+    morning = later + DAY
+    with world.active():
+        for scope in scopes:
+            assert _cells(team_figures(scope, now=morning)) == _cells(
+                team_figures_counted(scope, now=morning)
+            ), scope
+        team_roll_up(tenant=world.tenant, now=morning)
+        state = TeamRollup.objects.get(tenant=world.tenant)
+        assert state.live_day == morning.astimezone(world.tenant.zone).date()
+        for scope in scopes:
+            assert _cells(team_figures(scope, now=morning)) == _cells(
+                team_figures_counted(scope, now=morning)
+            ), scope
+
+
+def test_the_median_of_the_buckets_shows_the_exact_one():
+    cases = ([59.5, 60.5], [10, 20, 30, 4000], [86400 * 2 + 7, 50, 3599.9, 3600.1], [42], [61, 179])
+    for waits in cases:
+        buckets: dict = {}
+        for wait in waits:
+            buckets_add(buckets, wait_bucket(wait), 1, wait, wait)
+        ordered = sorted(waits)
+        middle = (ordered[(len(waits) - 1) // 2] + ordered[len(waits) // 2]) / 2
+        shown = duration(buckets_median(buckets), short=True)
+        assert shown == duration(dt.timedelta(seconds=middle), short=True)
+    assert buckets_median({}) is None
+
+
+def test_the_sweep_counts_only_what_changed(world, django_assert_max_num_queries):
+    now = dt.datetime(2026, 3, 11, 15, 7, tzinfo=dt.UTC)
+    with time_machine.travel(now - 60 * DAY, tick=False):
+        _world_data(world, now, 7)
+    with world.active():
+        team_roll_up(tenant=world.tenant, now=now)
+        assert team_roll_up(tenant=world.tenant, now=now + dt.timedelta(minutes=10)) == 0
+    with time_machine.travel(now + dt.timedelta(minutes=11), tick=False), world.active():
+        follow_up = FollowUp.objects.filter(tenant=world.tenant, scheduled_at__lt=now - DAY)[0]
+        follow_up.status = Status.MISSED
+        follow_up.save()
+    with world.active():
+        assert team_roll_up(tenant=world.tenant, now=now + dt.timedelta(minutes=20)) == 1
+
+
+def test_the_beat_task_keeps_every_tenant(world, other_world):
+    assert sweep_inline(roll_up_team) == 0  # nothing to count, but each tenant's watermark is set
+    with world.active():
+        assert TeamRollup.objects.filter(tenant=world.tenant).exists()
+    with other_world.active():
+        assert TeamRollup.objects.filter(tenant=other_world.tenant).exists()
+
+
+def test_a_rep_page_reads_the_rollup(world, client, django_assert_max_num_queries):
+    from tests.conftest import sign_in
+
+    now = dt.datetime(2026, 3, 11, 15, 7, tzinfo=dt.UTC)
+    with time_machine.travel(now - 60 * DAY, tick=False):
+        _world_data(world, now, 5)
+    with world.active():
+        team_roll_up(tenant=world.tenant, now=now)
+    sign_in(client, world.rep)
+    with time_machine.travel(now, tick=False):
+        response = client.get("/dashboard/?tab=team")
+    assert response.status_code == 200
+    assert zoneinfo.ZoneInfo(world.tenant.time_zone)

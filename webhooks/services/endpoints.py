@@ -1,0 +1,120 @@
+"""An admin's writes to the tenant's webhook endpoints."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import Tenant, User
+from webhooks import payloads, targets
+from webhooks.models import (
+    TEST_EVENT,
+    EventType,
+    WebhookEndpoint,
+    new_signing_secret,
+)
+from webhooks.services.deliveries import deliveries_cancel_waiting, deliveries_schedule
+
+
+def _clean(url: str, events: list[str]) -> tuple[str, list[str]]:
+    try:
+        url = targets.url_check(url)
+    except ValidationError as error:
+        raise ValidationError({"url": error.messages}) from error
+    unknown = set(events) - set(EventType.values)
+    if unknown or not events:
+        raise ValidationError({"events": _("Pick at least one event.")})
+    # In the order of the list, whatever order they were ticked in.
+    return url, [value for value in EventType.values if value in events]
+
+
+@transaction.atomic
+def endpoint_create(
+    *, tenant: Tenant, actor: User, url: str, description: str, events: list[str]
+) -> WebhookEndpoint:
+    url, events = _clean(url, events)
+    return WebhookEndpoint.objects.create(
+        tenant=tenant,
+        url=url,
+        description=description.strip(),
+        events=events,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def endpoint_update(
+    *, tenant: Tenant, endpoint: WebhookEndpoint, url: str, description: str, events: list[str]
+) -> WebhookEndpoint:
+    url, events = _clean(url, events)
+    endpoint.url, endpoint.description, endpoint.events = url, description.strip(), events
+    endpoint.save(update_fields=["url", "description", "events", "updated_at"])
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_delete(*, tenant: Tenant, endpoint: WebhookEndpoint) -> None:
+    """The endpoint and its log go; nothing more is sent to it."""
+    WebhookEndpoint.objects.filter(tenant=tenant, pk=endpoint.pk).delete()
+
+
+@transaction.atomic
+def endpoint_rotate_secret(*, tenant: Tenant, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """A new signing secret, used from the next attempt on (retries included)."""
+    endpoint.secret = new_signing_secret()
+    endpoint.save(update_fields=["secret", "updated_at"])
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_enable(*, tenant: Tenant, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """Back on, with a clean slate: the failures that disabled it no longer count. Events that
+    happened while it was disabled are not sent."""
+    endpoint.is_enabled = True
+    endpoint.disabled_at = None
+    endpoint.disabled_reason = ""
+    endpoint.consecutive_failures = 0
+    endpoint.failing_since = None
+    endpoint.save(
+        update_fields=[
+            "is_enabled",
+            "disabled_at",
+            "disabled_reason",
+            "consecutive_failures",
+            "failing_since",
+            "updated_at",
+        ]
+    )
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_disable(*, tenant: Tenant, endpoint: WebhookEndpoint, actor: User) -> WebhookEndpoint:
+    now = timezone.now()
+    endpoint.is_enabled = False
+    endpoint.disabled_at = now
+    endpoint.disabled_reason = _("Disabled by %(name)s.") % {"name": actor.full_name or actor.email}
+    endpoint.save(update_fields=["is_enabled", "disabled_at", "disabled_reason", "updated_at"])
+    deliveries_cancel_waiting(tenant=tenant, endpoint=endpoint)
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_send_test(*, tenant: Tenant, endpoint: WebhookEndpoint, actor: User) -> None:
+    """A `webhook.test` event for this endpoint alone, sent by the next sweep like any other."""
+    if not endpoint.is_enabled:
+        raise ValidationError(_("Enable the endpoint first."))
+    data = {
+        "endpoint_id": endpoint.pk,
+        "message": _("A test event from Threadline."),
+        "sent_by_user_id": actor.pk,
+    }
+    deliveries_schedule(
+        tenant=tenant,
+        event_type=TEST_EVENT,
+        event_key=f"{TEST_EVENT}:{secrets.token_hex(8)}",
+        body=payloads.body(TEST_EVENT, data),
+        endpoints=[endpoint],
+    )
