@@ -1,3 +1,4 @@
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -11,6 +12,14 @@ class ApiKeyScope(models.TextChoices):
     WRITE = "write", _("Read and write")
 
 
+# Audited without its hash, and not for the minute-by-minute last_used_at (an update that changes
+# no tracked field records nothing).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["secret_hash", "last_used_at"],
+)
 class ApiKey(TenantOwnedModel):
     """A key another program uses to call the API as the tenant.
 

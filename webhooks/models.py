@@ -3,6 +3,7 @@
 import base64
 import secrets
 
+import pghistory
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
@@ -41,6 +42,15 @@ class EventType(models.TextChoices):
 TEST_EVENT = "webhook.test"
 
 
+# Audited without the signing secret (the history must not become a second copy of it) and
+# without the delivery counters every attempt moves; disabling, by hand or for failures, is kept.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["secret", "consecutive_failures", "failing_since", "last_success_at", "updated_at"],
+    obj_field=pghistory.ObjForeignKey(related_name="audit_events"),
+)
 class WebhookEndpoint(TenantOwnedModel):
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=200, blank=True)

@@ -56,6 +56,10 @@ AUDIT_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
         gettext_lazy("Follow-up types, templates and settings"),
         ("followups.FollowUpType", "followups.FollowUpTemplate", "followups.FollowUpSettings"),
     ),
+    "integrations": (
+        gettext_lazy("API keys and webhooks"),
+        ("api.ApiKey", "webhooks.WebhookEndpoint"),
+    ),
 }
 SYSTEM = "system"
 
@@ -329,6 +333,17 @@ def _sentence(entry, data: dict, names: dict) -> str:
     if model == "tickets.SlaPolicy":
         values["priority"] = _label(model, "priority", data.get("priority"))
         return _("SLA for %(priority)s priority %(verb)s") % values
+    if model == "api.ApiKey":
+        values["name"] = data.get("name", "")
+        if entry.pgh_label == "update" and data.get("revoked_at"):
+            return _("API key “%(name)s” revoked") % values
+        return _("API key “%(name)s” %(verb)s") % values
+    if model == "webhooks.WebhookEndpoint":
+        values["url"] = data.get("url", "")
+        if entry.pgh_label == "update" and data.get("disabled_reason"):
+            values["reason"] = data["disabled_reason"]
+            return _("Webhook endpoint %(url)s disabled: %(reason)s") % values
+        return _("Webhook endpoint %(url)s %(verb)s") % values
     if model.endswith("Settings"):
         tracked = _model(model)
         values["what"] = str(tracked._meta.verbose_name).capitalize() if tracked else model
