@@ -308,6 +308,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-old-webhook-deliveries": _beat(
         "webhooks.tasks.purge_old_deliveries", timedelta(hours=1)
     ),
+    # The API: Idempotency-Keys past their 24 hours (a claim clears only its own API key's).
+    "purge-expired-idempotency-keys": _beat(
+        "api.tasks.purge_expired_idempotency_keys", timedelta(hours=1)
+    ),
     "sweep-time-triggers": _beat("comms.tasks.sweep_time_triggers", timedelta(minutes=1)),
     "sweep-follow-ups": _beat("comms.tasks.sweep_follow_ups", timedelta(minutes=1)),
     "sweep-customer-updates": _beat("comms.tasks.sweep_customer_updates", timedelta(minutes=5)),
