@@ -30,8 +30,9 @@ from api.services.idempotency import (
     request_fingerprint,
 )
 from api.services.keys import api_key_note_use, key_parts
+from crm.auth import client_ip
 from crm.logging import bind_log_context, log_context
-from crm.ratelimit import over_limit
+from crm.ratelimit import hits, over_limit
 from crm.tenancy import tenant_context
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -45,14 +46,47 @@ def _presented(request: HttpRequest) -> tuple[str, str] | None:
     return key_parts(key.strip())
 
 
+def _window(seconds: int) -> tuple[int, int]:
+    """The current fixed window of this length: its number, and the seconds left in it."""
+    now = time.time()
+    window = int(now // seconds)
+    return window, max(1, int((window + 1) * seconds - now + 0.999))
+
+
 def _rate_limited(api_key) -> int | None:
     """Seconds until the key may call again, once it has used up its window's requests."""
     limit, seconds = settings.THREADLINE_API_RATE_LIMIT
-    now = time.time()
-    window = int(now // seconds)
+    window, left = _window(seconds)
     if not over_limit(f"api-rate:{api_key.pk}:{window}", limit, dt.timedelta(seconds=seconds)):
         return None
-    return max(1, int((window + 1) * seconds - now + 0.999))
+    return left
+
+
+def _failures_key(request: HttpRequest, seconds: int) -> tuple[str, int]:
+    window, left = _window(seconds)
+    return f"api-auth-failed:{client_ip(request)}:{window}", left
+
+
+def _client_refused(request: HttpRequest) -> int | None:
+    """Seconds until this client address may present a key again, once it has presented
+    THREADLINE_API_FAILED_AUTH_LIMIT keys in its window that opened nothing: a client guessing
+    keys is stopped whichever keys or tenants it tries. A good key from that address waits too,
+    or the guesser would learn which guess was right."""
+    limit, seconds = settings.THREADLINE_API_FAILED_AUTH_LIMIT
+    key, left = _failures_key(request, seconds)
+    return left if hits(key) >= limit else None
+
+
+def _authentication_failed(request: HttpRequest) -> None:
+    limit, seconds = settings.THREADLINE_API_FAILED_AUTH_LIMIT
+    key, _left = _failures_key(request, seconds)
+    over_limit(key, limit, dt.timedelta(seconds=seconds))
+
+
+def _too_many(detail: str, retry_after: int) -> JsonResponse:
+    response = _problem(429, detail)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _problem(status: int, detail: str, **extra) -> JsonResponse:
@@ -135,30 +169,42 @@ def run_as_key_holder(run):
     """Wraps every operation (ninja's ``add_decorator(mode="view")``, before its own checks).
 
     A request with no key, or a key that is not an active one, goes on with no ``api_key``:
-    the operation's auth answers 401."""
+    the operation's auth answers 401. Each key that opens nothing counts against the client's
+    address; past its limit, every request from there that sends a key is refused (429)."""
 
     @functools.wraps(run)
     def wrapper(request, *args, **kwargs):
         request.api_key = None
+
+        def refused():
+            _authentication_failed(request)
+            return run(request, *args, **kwargs)
+
+        if not request.headers.get("Authorization"):
+            return run(request, *args, **kwargs)  # nothing guessed: 401, uncounted
+        retry_after = _client_refused(request)
+        if retry_after is not None:
+            return _too_many(
+                _("Too many requests with keys that are not valid: wait and try again."),
+                retry_after,
+            )
         presented = _presented(request)
         if presented is None:
-            return run(request, *args, **kwargs)
+            return refused()
         prefix, secret_hash = presented
         with transaction.atomic():
             tenant = tenant_holding_key(prefix=prefix, secret_hash=secret_hash)
             if tenant is None:
-                return run(request, *args, **kwargs)
+                return refused()
             with tenant_context(tenant), timezone.override(tenant.zone):
                 api_key = api_key_presented(tenant=tenant, prefix=prefix, secret_hash=secret_hash)
                 if api_key is None:
-                    return run(request, *args, **kwargs)
+                    return refused()
                 retry_after = _rate_limited(api_key)
                 if retry_after is not None:
-                    response = _problem(
-                        429, _("Too many requests with this key: wait and try again.")
+                    return _too_many(
+                        _("Too many requests with this key: wait and try again."), retry_after
                     )
-                    response["Retry-After"] = str(retry_after)
-                    return response
                 api_key_note_use(tenant=tenant, api_key=api_key)
                 request.api_key = api_key
                 request.tenant = tenant

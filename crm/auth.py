@@ -9,9 +9,11 @@ not the email belongs to anyone, and a refusal reads the same either way, so it 
 
 import datetime as dt
 import hashlib
+import ipaddress
 
 from axes.helpers import get_client_ip_address
 from axes.utils import reset
+from django.conf import settings
 
 from crm.ratelimit import hits, over_limit
 
@@ -32,6 +34,30 @@ def lockout_username(request, credentials: dict | None) -> str:
     if not raw and request is not None:
         raw = request.POST.get("username", "")
     return raw.strip().lower()
+
+
+def client_address(request) -> str | None:
+    """The client's address, for every per-client limit (AXES_CLIENT_IP_CALLABLE: axes and
+    everything that asks it through `get_client_ip_address`).
+
+    Behind THREADLINE_PROXY_COUNT proxies that each append the address they saw to
+    X-Forwarded-For, the client is that many hops from the right: the entries left of it are the
+    client's own to write, so they are never read. With no proxies, or a request that did not
+    come through them all, it is REMOTE_ADDR. (django-axes would read the header through
+    django-ipware, an extra that is not installed: without this it counted every client as the
+    balancer.)"""
+    remote = request.META.get("REMOTE_ADDR")
+    proxies = settings.THREADLINE_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [hop for hop in hops if hop]
+    if len(hops) < proxies:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-proxies]))
+    except ValueError:
+        return remote
 
 
 def client_ip(request) -> str:

@@ -1,6 +1,7 @@
 """Endpoints an admin subscribes to events, and the deliveries of those events to them."""
 
 import base64
+import datetime as dt
 import secrets
 
 import pghistory
@@ -15,6 +16,9 @@ from crm.tenancy.models import TenantOwnedModel
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (the prefix of every secret, not a secret)
 SECRET_BYTES = 32
+# After a rotation deliveries are signed with the old secret too for this long, so the receiver
+# can switch to the new one without rejecting a delivery in between.
+PREVIOUS_SECRET_KEPT = dt.timedelta(hours=24)
 
 
 def new_signing_secret() -> str:
@@ -42,13 +46,21 @@ class EventType(models.TextChoices):
 TEST_EVENT = "webhook.test"
 
 
-# Audited without the signing secret (the history must not become a second copy of it) and
+# Audited without the signing secrets (the history must not become a second copy of them) and
 # without the delivery counters every attempt moves; disabling, by hand or for failures, is kept.
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
-    exclude=["secret", "consecutive_failures", "failing_since", "last_success_at", "updated_at"],
+    exclude=[
+        "secret",
+        "previous_secret",
+        "previous_secret_until",
+        "consecutive_failures",
+        "failing_since",
+        "last_success_at",
+        "updated_at",
+    ],
     obj_field=pghistory.ObjForeignKey(related_name="audit_events"),
 )
 class WebhookEndpoint(TenantOwnedModel):
@@ -56,6 +68,9 @@ class WebhookEndpoint(TenantOwnedModel):
     description = models.CharField(max_length=200, blank=True)
     events = ArrayField(models.CharField(max_length=40, choices=EventType.choices))
     secret = models.CharField(max_length=100, default=new_signing_secret)
+    # The secret a rotation replaced, still signing with the new one until `previous_secret_until`.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     is_enabled = models.BooleanField(default=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
@@ -72,6 +87,20 @@ class WebhookEndpoint(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.url
+
+    def previous_secret_active(self, now: dt.datetime | None = None) -> bool:
+        return bool(
+            self.previous_secret
+            and self.previous_secret_until
+            and self.previous_secret_until > (now or timezone.now())
+        )
+
+    def signing_secrets(self, now: dt.datetime | None = None) -> list[str]:
+        """The secrets a delivery is signed with now: the current one, and the one it replaced
+        while the overlap after a rotation lasts."""
+        if self.previous_secret_active(now):
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class DeliveryStatus(models.TextChoices):

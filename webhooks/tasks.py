@@ -4,7 +4,7 @@ from crm.models import Tenant
 from crm.tenancy.sweeps import SECONDS_DISPATCH, SECONDS_HOURLY, tenant_sweep
 from crm.tenancy.tasks import enqueue_on_commit, tenant_task
 from webhooks.selectors.sweeps import deliveries_due_tenant_ids
-from webhooks.services import deliveries
+from webhooks.services import deliveries, endpoints
 
 # The POST's timeout, with room for the lookup and the row's writes.
 SEND_SOFT_TIME_LIMIT = 60
@@ -31,5 +31,7 @@ def send_webhook(tenant: Tenant, delivery_id: int) -> str:
 
 @tenant_sweep(soft_time_limit=SECONDS_HOURLY)
 def purge_old_deliveries(*, tenant: Tenant) -> int:
-    """Finished deliveries older than a month leave the log."""
-    return deliveries.deliveries_purge_old(tenant=tenant)
+    """Finished deliveries older than a month leave the log, and signing secrets replaced by a
+    rotation are forgotten once they no longer sign (the same hourly round of every tenant)."""
+    purged = deliveries.deliveries_purge_old(tenant=tenant)
+    return purged + endpoints.endpoints_forget_previous_secrets(tenant=tenant)

@@ -65,6 +65,16 @@ def idempotency_claim(
     return Claim(replay=earlier)
 
 
+def idempotency_purge_expired(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+    """Forget the tenant's keys past IDEMPOTENCY_KEEP, whichever API key sent them (a claim only
+    clears its own API key's, so the keys of one that stopped calling would stay for ever); how
+    many went."""
+    deleted, _by_model = IdempotentRequest.objects.filter(
+        tenant=tenant, expires_at__lte=now or timezone.now()
+    ).delete()
+    return deleted
+
+
 def idempotency_answer(*, tenant: Tenant, record: IdempotentRequest, response: HttpResponse):
     """Keep the answer for the key's repeats (a 5xx rolls back the claim instead)."""
     record.status_code = response.status_code

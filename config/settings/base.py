@@ -177,7 +177,11 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_CALLABLE = "crm.auth.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Every per-client limit (axes, crm/auth.py, the portal, the web form, the API) reads the client's
+# address from crm.auth.client_address: REMOTE_ADDR, or past THREADLINE_PROXY_COUNT proxies in
+# X-Forwarded-For (production sets it from AXES_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "crm.auth.client_address"
+THREADLINE_PROXY_COUNT = 0
 
 # The languages Threadline speaks (locale/<code>/LC_MESSAGES/django.po, compiled to .mo and
 # committed: machines without gettext run it as it is). English is the default and the fallback.
@@ -304,6 +308,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-old-webhook-deliveries": _beat(
         "webhooks.tasks.purge_old_deliveries", timedelta(hours=1)
     ),
+    # The API: Idempotency-Keys past their 24 hours (a claim clears only its own API key's).
+    "purge-expired-idempotency-keys": _beat(
+        "api.tasks.purge_expired_idempotency_keys", timedelta(hours=1)
+    ),
     "sweep-time-triggers": _beat("comms.tasks.sweep_time_triggers", timedelta(minutes=1)),
     "sweep-follow-ups": _beat("comms.tasks.sweep_follow_ups", timedelta(minutes=1)),
     "sweep-customer-updates": _beat("comms.tasks.sweep_customer_updates", timedelta(minutes=5)),
@@ -381,6 +389,13 @@ THREADLINE_SITE_URL = os.environ.get("THREADLINE_SITE_URL", "http://127.0.0.1:80
 # Requests one API key may make per window: (requests, seconds); past it, 429 with Retry-After.
 THREADLINE_API_RATE_LIMIT = (
     int(os.environ.get("THREADLINE_API_RATE_LIMIT", "600")),
+    60,
+)
+# Requests with a key that opens nothing (unknown, revoked, malformed) one client address may send
+# per window: (failures, seconds); past it, every request from there with a key gets 429. The
+# address is crm.auth.client_address's (past the proxies in production).
+THREADLINE_API_FAILED_AUTH_LIMIT = (
+    int(os.environ.get("THREADLINE_API_FAILED_AUTH_LIMIT", "20")),
     60,
 )
 THREADLINE_EVENT_SUBSCRIBERS = "config.events.SUBSCRIBERS"  # who hears what, in order

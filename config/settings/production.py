@@ -17,10 +17,10 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Behind a load balancer REMOTE_ADDR is the proxy: lock out by the client's address instead, taken
-# from X-Forwarded-For past the number of proxies we run (a client cannot spoof those hops).
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "1"))
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind a load balancer REMOTE_ADDR is the proxy: limit by the client's address instead, taken
+# from X-Forwarded-For past the number of proxies we run (a client cannot spoof those hops;
+# crm.auth.client_address).
+THREADLINE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "1"))
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -5,11 +5,13 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from api.models import ApiKey, ApiKeyScope
 from api.services.keys import api_key_revoke
+from crm.auth import client_ip
 from crm.models import Contact
 from tests.api.helpers import bearer, key_for
 from tests.conftest import forget_cached_values, sign_in
@@ -137,3 +139,93 @@ def test_keys_sit_behind_row_level_security(world, other_world):
         cursor.execute("SELECT threadline_api_key_tenant(%s, %s)", [mine.prefix, "0" * 64])
         assert cursor.fetchone() == (None,)
     assert key.split("_")[1] == mine.prefix
+
+
+GUESS = "Bearer tl_000000000000_guessing"
+
+
+@override_settings(THREADLINE_API_FAILED_AUTH_LIMIT=(3, 60))
+def test_an_address_guessing_keys_is_refused_with_retry_after(client, world, other_world):
+    key = key_for(world)
+    guesses = [GUESS, "Bearer not-a-key", "Token whatever"]  # unknown, malformed, wrong scheme
+    for guess in guesses:
+        response = client.get("/api/v1/contacts/", HTTP_AUTHORIZATION=guess, REMOTE_ADDR="10.0.0.1")
+        assert response.status_code == 401
+
+    refused = client.get("/api/v1/contacts/", HTTP_AUTHORIZATION=GUESS, REMOTE_ADDR="10.0.0.1")
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "detail" in refused.json()
+    # A right guess from there is refused too: the answer tells nothing about the key.
+    right = client.get("/api/v1/contacts/", **bearer(key), REMOTE_ADDR="10.0.0.1")
+    assert right.status_code == 429
+    # Another address is not held up, and its good key works.
+    other = client.get("/api/v1/contacts/", HTTP_AUTHORIZATION=GUESS, REMOTE_ADDR="10.0.0.2")
+    assert other.status_code == 401
+    assert client.get("/api/v1/contacts/", **bearer(key), REMOTE_ADDR="10.0.0.2").status_code == 200
+
+
+@override_settings(THREADLINE_API_FAILED_AUTH_LIMIT=(2, 60))
+def test_revoked_keys_and_wrong_secrets_count_as_failures(client, world):
+    key = key_for(world)
+    revoked = key_for(world)
+    with world.active():
+        api_key_revoke(tenant=world.tenant, actor=None, api_key=ApiKey.objects.order_by("pk")[1])
+    assert client.get("/api/v1/contacts/", **bearer(revoked)).status_code == 401
+    assert client.get("/api/v1/contacts/", **bearer(key[:-2] + "xx")).status_code == 401
+    assert client.get("/api/v1/contacts/", **bearer(key)).status_code == 429
+
+
+@override_settings(THREADLINE_API_FAILED_AUTH_LIMIT=(2, 60))
+def test_requests_without_a_key_and_good_keys_do_not_count(client, world):
+    key = key_for(world)
+    for _ in range(5):
+        assert client.get("/api/v1/contacts/").status_code == 401
+        assert client.get("/api/v1/contacts/", **bearer(key)).status_code == 200
+    assert client.get("/api/v1/contacts/", HTTP_AUTHORIZATION=GUESS).status_code == 401
+
+
+@override_settings(THREADLINE_API_FAILED_AUTH_LIMIT=(2, 60))
+def test_a_forged_forwarded_for_does_not_escape_the_limit(client, world):
+    """The address is derived as for the staff sign-in (django-axes' settings): here
+    REMOTE_ADDR, so a client varying X-Forwarded-For is still one client."""
+    for number in range(2):
+        forged = {"HTTP_X_FORWARDED_FOR": f"203.0.113.{number}", "REMOTE_ADDR": "10.0.0.9"}
+        assert (
+            client.get("/api/v1/contacts/", HTTP_AUTHORIZATION=GUESS, **forged).status_code == 401
+        )
+    forged = {"HTTP_X_FORWARDED_FOR": "203.0.113.99", "REMOTE_ADDR": "10.0.0.9"}
+    assert client.get("/api/v1/contacts/", HTTP_AUTHORIZATION=GUESS, **forged).status_code == 429
+
+
+@override_settings(THREADLINE_API_FAILED_AUTH_LIMIT=(2, 60), THREADLINE_PROXY_COUNT=1)
+def test_behind_the_proxy_clients_are_told_apart_by_the_forwarded_address(client, world):
+    """Production: REMOTE_ADDR is the load balancer, which appends the client's address to
+    X-Forwarded-For; what the client wrote to the left of it is not read."""
+
+    def guess(forwarded_for):
+        headers = {"HTTP_X_FORWARDED_FOR": forwarded_for, "REMOTE_ADDR": "10.0.0.1"}
+        return client.get("/api/v1/contacts/", HTTP_AUTHORIZATION=GUESS, **headers).status_code
+
+    assert guess("198.51.100.7") == guess("203.0.113.1, 198.51.100.7") == 401
+    assert guess("203.0.113.2, 198.51.100.7") == 429  # a forged first hop changes nothing
+    assert guess("198.51.100.8") == 401  # another client behind the same balancer
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "address"),
+    [
+        (0, "203.0.113.5", "10.0.0.1"),  # no proxies: the header is the client's own
+        (1, "", "10.0.0.1"),  # did not come through the balancer
+        (1, "203.0.113.5", "203.0.113.5"),
+        (1, "198.51.100.1, 203.0.113.5", "203.0.113.5"),
+        (2, "198.51.100.1, 203.0.113.5, 10.0.0.7", "203.0.113.5"),
+        (2, "203.0.113.5", "10.0.0.1"),  # fewer hops than proxies
+        (1, "not-an-address", "10.0.0.1"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_client_address_is_read_past_our_proxies_only(proxies, forwarded_for, address):
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded_for, REMOTE_ADDR="10.0.0.1")
+    with override_settings(THREADLINE_PROXY_COUNT=proxies):
+        assert client_ip(request) == address

@@ -20,6 +20,7 @@ PAGES = [
     ("webhooks-settings:endpoint-edit", "post"),
     ("webhooks-settings:endpoint-delete", "post"),
     ("webhooks-settings:endpoint-rotate", "post"),
+    ("webhooks-settings:endpoint-stop-old-secret", "post"),
     ("webhooks-settings:endpoint-enable", "post"),
     ("webhooks-settings:endpoint-disable", "post"),
     ("webhooks-settings:endpoint-test", "post"),
@@ -105,6 +106,7 @@ def test_rotating_makes_a_new_secret(client, world):
 
     [rotated] = endpoints_of(world)
     assert rotated.secret != endpoint.secret and rotated.secret.startswith("whsec_")
+    assert rotated.previous_secret == endpoint.secret  # still signing beside it for a while
 
 
 def test_a_test_event_reaches_the_receiver(client, world, receiver):
@@ -221,6 +223,8 @@ def test_only_admins_open_the_pages(client, world, role):
     assert client.get(reverse("webhooks-settings:endpoints")).status_code == 403
     assert client.get(url("webhooks-settings:endpoint", endpoint)).status_code == 403
     assert client.post(url("webhooks-settings:endpoint-rotate", endpoint)).status_code == 403
+    stop = url("webhooks-settings:endpoint-stop-old-secret", endpoint)
+    assert client.post(stop).status_code == 403
 
 
 def test_the_settings_menu_links_to_webhooks(client, world):

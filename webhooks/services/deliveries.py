@@ -135,10 +135,11 @@ def _attempt(delivery: WebhookDelivery, endpoint: WebhookEndpoint):
         return None, transport.TransportError(error.messages[0], 0)
     except targets.UnsafeTarget as error:
         return None, transport.TransportError(str(error), 0)
+    now = timezone.now()
     headers = signing.headers(
-        secret=endpoint.secret,
+        secrets=endpoint.signing_secrets(now),
         webhook_id=delivery.webhook_id,
-        timestamp=int(timezone.now().timestamp()),
+        timestamp=int(now.timestamp()),
         body=delivery.body,
     )
     try:

@@ -1,5 +1,6 @@
 """An admin's writes to the tenant's webhook endpoints."""
 
+import datetime as dt
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from crm.models import Tenant, User
 from webhooks import payloads, targets
 from webhooks.models import (
+    PREVIOUS_SECRET_KEPT,
     TEST_EVENT,
     EventType,
     WebhookEndpoint,
@@ -60,12 +62,45 @@ def endpoint_delete(*, tenant: Tenant, endpoint: WebhookEndpoint) -> None:
     WebhookEndpoint.objects.filter(tenant=tenant, pk=endpoint.pk).delete()
 
 
+SECRET_FIELDS = ["secret", "previous_secret", "previous_secret_until", "updated_at"]
+
+
 @transaction.atomic
-def endpoint_rotate_secret(*, tenant: Tenant, endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    """A new signing secret, used from the next attempt on (retries included)."""
+def endpoint_rotate_secret(
+    *, tenant: Tenant, endpoint: WebhookEndpoint, now: dt.datetime | None = None
+) -> WebhookEndpoint:
+    """A new signing secret, used from the next attempt on (retries included). The secret it
+    replaces signs every delivery beside it for PREVIOUS_SECRET_KEPT, so the receiver can switch
+    without refusing one in between; rotating again within that time drops the oldest."""
+    now = now or timezone.now()
+    # The row's secret, not the one the page read: two rotations at once keep the one in between.
+    current = (
+        WebhookEndpoint.objects.select_for_update()
+        .filter(tenant=tenant, pk=endpoint.pk)
+        .values_list("secret", flat=True)
+        .get()
+    )
+    endpoint.previous_secret = current
+    endpoint.previous_secret_until = now + PREVIOUS_SECRET_KEPT
     endpoint.secret = new_signing_secret()
-    endpoint.save(update_fields=["secret", "updated_at"])
+    endpoint.save(update_fields=SECRET_FIELDS)
     return endpoint
+
+
+@transaction.atomic
+def endpoint_stop_previous_secret(*, tenant: Tenant, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """End the overlap early: from the next attempt on, only the current secret signs."""
+    endpoint.previous_secret = ""
+    endpoint.previous_secret_until = None
+    endpoint.save(update_fields=SECRET_FIELDS[1:])
+    return endpoint
+
+
+def endpoints_forget_previous_secrets(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+    """Replaced secrets whose overlap has ended are not kept: how many endpoints had one."""
+    return WebhookEndpoint.objects.filter(
+        tenant=tenant, previous_secret_until__lte=now or timezone.now()
+    ).update(previous_secret="", previous_secret_until=None)
 
 
 @transaction.atomic

@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.access import admin_required
 from webhooks.forms import EndpointForm
-from webhooks.models import EventType
+from webhooks.models import PREVIOUS_SECRET_KEPT, EventType
 from webhooks.selectors import endpoints as selectors
 from webhooks.services import endpoints as services
 from webhooks.services.deliveries import MAX_ATTEMPTS, RETRY_DELAYS
@@ -45,6 +46,8 @@ def endpoint_detail(request, endpoint_pk: int):
         "page": page,
         "max_attempts": MAX_ATTEMPTS,
         "retry_count": len(RETRY_DELAYS),
+        "overlap_hours": _overlap_hours(),
+        "previous_secret_active": endpoint.previous_secret_active(),
         "section": SECTION,
     }
     if request.htmx and request.GET.get("after"):
@@ -115,14 +118,39 @@ def endpoint_delete(request, endpoint_pk: int):
     return redirect("webhooks-settings:endpoints")
 
 
+def _overlap_hours() -> int:
+    return int(PREVIOUS_SECRET_KEPT.total_seconds() // 3600)
+
+
 @admin_required
 @require_POST
 def endpoint_rotate(request, endpoint_pk: int):
+    hours = _overlap_hours()
     return _post_action(
         request,
         endpoint_pk,
         lambda endpoint: services.endpoint_rotate_secret(tenant=request.tenant, endpoint=endpoint),
-        _("New signing secret made: the next delivery is signed with it. Update the receiver."),
+        ngettext(
+            "New signing secret made. For the next %(hours)d hour deliveries are signed with "
+            "the old secret too: update the receiver before then.",
+            "New signing secret made. For the next %(hours)d hours deliveries are signed with "
+            "the old secret too: update the receiver before then.",
+            hours,
+        )
+        % {"hours": hours},
+    )
+
+
+@admin_required
+@require_POST
+def endpoint_stop_previous_secret(request, endpoint_pk: int):
+    return _post_action(
+        request,
+        endpoint_pk,
+        lambda endpoint: services.endpoint_stop_previous_secret(
+            tenant=request.tenant, endpoint=endpoint
+        ),
+        _("Deliveries are now signed with the new secret only."),
     )
 
 
