@@ -76,6 +76,12 @@ def test_an_admin_subscribes_an_endpoint_and_sees_its_secret(page_at, demo, widt
     screenshot(page, f"webhooks-endpoint-{width}")
     _fits(page, width)
 
+    page.click("button:has-text('Rotate secret')")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("button:has-text('Stop signing with the old secret')").count() == 1
+    screenshot(page, f"webhooks-rotated-{width}")
+    _fits(page, width)
+
     page.goto(f"{page.base}/settings/webhooks/")
     page.wait_for_load_state("networkidle")
     assert page.locator("text=books.example.com").count() >= 1
