@@ -272,9 +272,9 @@ class Role(models.TextChoices):
 
 
 class Expertise(models.TextChoices):
-    RESIDENTIAL = "residential", "Residential"
-    COMMERCIAL = "commercial", "Commercial"
-    BOTH = "both", "Residential and commercial"
+    RESIDENTIAL = "residential", _("Residential")
+    COMMERCIAL = "commercial", _("Commercial")
+    BOTH = "both", _("Residential and commercial")
 
 
 @audited
@@ -472,9 +472,9 @@ class ContactEmail(TenantOwnedModel, VerifiableAddress):
 
 
 class PhoneKind(models.TextChoices):
-    MOBILE = "mobile", "Mobile"
-    LANDLINE = "landline", "Landline"
-    WORK = "work", "Work"
+    MOBILE = "mobile", _("Mobile")
+    LANDLINE = "landline", _("Landline")
+    WORK = "work", _("Work")
 
 
 @audited
@@ -502,9 +502,9 @@ class ConsentStatus(models.TextChoices):
     """Granted: anything, marketing included. No marketing: only messages about their own jobs
     (an unsubscribe link). Withdrawn: nothing at all on that channel (STOP)."""
 
-    GRANTED = "granted", "Granted"
-    NO_MARKETING = "no_marketing", "Job messages only"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    GRANTED = "granted", _("Granted")
+    NO_MARKETING = "no_marketing", _("Job messages only")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 @audited
@@ -581,10 +581,10 @@ class Property(TenantOwnedModel):
 
 
 class PropertyRole(models.TextChoices):
-    OWNER = "owner", "Owner"
-    OCCUPANT = "occupant", "Occupant"
-    MANAGER = "manager", "Property manager"
-    OTHER = "other", "Other"
+    OWNER = "owner", _("Owner")
+    OCCUPANT = "occupant", _("Occupant")
+    MANAGER = "manager", _("Property manager")
+    OTHER = "other", _("Other")
 
 
 @audited
@@ -656,9 +656,9 @@ class TimelineEvent(TenantOwnedModel):
 
 
 class NotificationLevel(models.TextChoices):
-    INFO = "info", "Info"
-    WARNING = "warning", "Warning"
-    URGENT = "urgent", "Urgent"
+    INFO = "info", _("Info")
+    WARNING = "warning", _("Warning")
+    URGENT = "urgent", _("Urgent")
 
 
 class Notification(TenantOwnedModel):
@@ -759,14 +759,14 @@ class ClosedDay(TenantOwnedModel):
 
 
 class ErasureHow(models.TextChoices):
-    PORTAL = "portal", "Asked in the customer portal"
-    STAFF = "staff", "Told a member of staff"
+    PORTAL = "portal", _("Asked in the customer portal")
+    STAFF = "staff", _("Told a member of staff")
 
 
 class ErasureStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    DONE = "done", "Done: contact erased"
-    DECLINED = "declined", "Declined"
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done: contact erased")
+    DECLINED = "declined", _("Declined")
 
 
 class ErasureRequest(TenantOwnedModel):
