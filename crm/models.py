@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
@@ -358,7 +359,7 @@ class TimeOff(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.starts_on:%b %-d} – {self.ends_on:%b %-d}"
+        return f"{date_format(self.starts_on, 'M j')} – {date_format(self.ends_on, 'M j')}"
 
 
 @audited

@@ -75,8 +75,8 @@ class NotificationPreferencesForm(forms.Form):
 class MobileNumberForm(forms.Form):
     phone = PhoneNumberField(
         required=False,
-        label="Your mobile number",
-        help_text="For the notifications you choose to get by SMS. Empty: no SMS.",
+        label=_("Your mobile number"),
+        help_text=_("For the notifications you choose to get by SMS. Empty: no SMS."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
 
