@@ -2,6 +2,7 @@
 or after) into the stored minutes; the rules a trigger must follow are the service's to check."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from automation.models import (
@@ -144,7 +145,7 @@ def _stage_label(stage) -> str:
 
 
 def _template_label(template) -> str:
-    channels = ", ".join(MessageChannel(channel).label for channel in template.channels)
+    channels = ", ".join(gettext(MessageChannel(channel).label) for channel in template.channels)
     channels = channels or _("no wording yet")
     return f"{template.name} ({channels})"
 

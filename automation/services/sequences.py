@@ -164,7 +164,7 @@ def _check_step(step: SequenceStep, tenant: Tenant) -> None:
             errors["channels"] = _("Tick email, SMS or WhatsApp.")
         elif "template" not in errors:
             written = template_channels(tenant=tenant, template=template)
-            missing = [MessageChannel(c).label for c in step.channels if c not in written]
+            missing = [_(MessageChannel(c).label) for c in step.channels if c not in written]
             if missing:
                 errors["channels"] = _(
                     "“%(name)s” has no %(channels)s wording yet: write it on the template's page, "
