@@ -11,6 +11,7 @@ from automation.services import triggers, updates
 from automation.services.sequences import enrolments_stop
 from automation.tasks import refresh_update_rhythms
 from crm.events import ConsentRecorded, CustomerWrote
+from crm.kit.languages import in_english
 from crm.models import Channel, ConsentStatus
 from crm.tenancy.tasks import enqueue_on_commit
 from leads.events import LeadCreated, LeadLost, LeadStageEntered
@@ -50,7 +51,8 @@ def sequences_stop_on_reply(event: CustomerWrote) -> None:
     enrolments_stop(
         tenant=event.tenant,
         contact=event.ticket_contact,
-        reason=f"Replied by {MessageChannel(event.channel).label} ({event.ticket_reference})",
+        reason=f"Replied by {in_english(MessageChannel(event.channel).label)} "
+        f"({event.ticket_reference})",
     )
 
 
@@ -91,5 +93,5 @@ def sequences_stop_on_won(event: LeadStageEntered) -> None:
 
 def sequences_stop_on_lost(event: LeadLost) -> None:
     reason = event.reason
-    label = LostReason(reason).label if reason in LostReason.values else reason
+    label = in_english(LostReason(reason).label) if reason in LostReason.values else reason
     enrolments_stop(tenant=event.tenant, lead=event.lead, reason=f"The lead was lost ({label})")

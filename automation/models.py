@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from crm.models import Brand, Contact, Membership, User, audited
 from crm.tenancy.models import TenantOwnedModel
@@ -40,9 +41,9 @@ class Sequence(TenantOwnedModel):
 
 
 class StepKind(models.TextChoices):
-    MESSAGE = "message", "Send a message"
-    TASK = "task", "Create a follow-up"
-    ESCALATE = "escalate", "Escalate to a manager"
+    MESSAGE = "message", _("Send a message")
+    TASK = "task", _("Create a follow-up")
+    ESCALATE = "escalate", _("Escalate to a manager")
 
 
 class SequenceStep(TenantOwnedModel):
@@ -66,9 +67,9 @@ class SequenceStep(TenantOwnedModel):
 
 
 class EnrolmentStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    COMPLETED = "completed", "Completed"
-    STOPPED = "stopped", "Stopped"
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    STOPPED = "stopped", _("Stopped")
 
 
 class SequenceEnrolment(TenantOwnedModel):
@@ -120,20 +121,20 @@ class SequenceEnrolment(TenantOwnedModel):
 
 
 class TriggerOn(models.TextChoices):
-    STAGE_ENTERED = "stage_entered", "A lead enters a stage"
-    LEAD_CREATED = "lead_created", "A new lead arrives"
-    LEAD_LOST = "lead_lost", "A lead is lost"
-    DATE_REACHED = "date_reached", "A time relative to a date on the lead"
-    NO_RESPONSE = "no_response", "The customer has not answered"
+    STAGE_ENTERED = "stage_entered", _("A lead enters a stage")
+    LEAD_CREATED = "lead_created", _("A new lead arrives")
+    LEAD_LOST = "lead_lost", _("A lead is lost")
+    DATE_REACHED = "date_reached", _("A time relative to a date on the lead")
+    NO_RESPONSE = "no_response", _("The customer has not answered")
 
 
 class TriggerDateField(models.TextChoices):
     """Dates on a lead a time trigger can count from."""
 
-    APPOINTMENT_AT = "appointment_at", "Appointment"
-    STAGE_ENTERED_AT = "stage_entered_at", "Entered its current stage"
-    WON_AT = "won_at", "Won"
-    CREATED_AT = "created_at", "Created"
+    APPOINTMENT_AT = "appointment_at", _("Appointment")
+    STAGE_ENTERED_AT = "stage_entered_at", _("Entered its current stage")
+    WON_AT = "won_at", _("Won")
+    CREATED_AT = "created_at", _("Created")
 
 
 @audited(event_table="comms_triggerevent")
@@ -192,22 +193,22 @@ class Trigger(TenantOwnedModel):
 
 
 class StepAction(models.TextChoices):
-    SEND = "send", "Send a message"
-    FOLLOW_UP = "follow_up", "Create a follow-up for the owner"
-    ENROL = "enrol", "Enrol in a follow-up sequence"
+    SEND = "send", _("Send a message")
+    FOLLOW_UP = "follow_up", _("Create a follow-up for the owner")
+    ENROL = "enrol", _("Enrol in a follow-up sequence")
 
 
 class ChannelChoice(models.TextChoices):
-    PREFERRED = "preferred", "The customer's preferred one of these channels"
-    ALL = "all", "Every one of these channels"
+    PREFERRED = "preferred", _("The customer's preferred one of these channels")
+    ALL = "all", _("Every one of these channels")
 
 
 class FollowUpKind(models.TextChoices):
-    CALL = "call", "Phone call"
-    EMAIL = "email", "Email"
-    MESSAGE = "message", "SMS/WhatsApp"
-    MEETING = "meeting", "Meeting"
-    ESCALATION = "escalation", "Escalation to a manager"
+    CALL = "call", _("Phone call")
+    EMAIL = "email", _("Email")
+    MESSAGE = "message", _("SMS/WhatsApp")
+    MEETING = "meeting", _("Meeting")
+    ESCALATION = "escalation", _("Escalation to a manager")
 
 
 @audited(event_table="comms_triggerstepevent")

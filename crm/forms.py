@@ -6,6 +6,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from crm.brand_logos import logo_read, logo_size_check
 from crm.kit.forms import TenantFormMixin
+from crm.kit.languages import translated_choices
 from crm.models import (
     WEEKDAYS,
     Brand,
@@ -24,7 +25,8 @@ DAY_LABELS = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"
 
 class EmailLoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
     def clean_username(self) -> str:
@@ -73,6 +75,23 @@ class TenantProfileForm(WeeklyHoursMixin, forms.ModelForm):
     class Meta:
         model = Tenant
         fields = ["name", "time_zone", "language", "currency", "country", "home_state"]
+        help_texts = {
+            "language": _(
+                "Staff pages, the portal, public pages and system messages speak it unless the reader chose another."
+            ),
+            "country": _(
+                "ISO 3166 country code; phone numbers without a + are read as this country's."
+            ),
+            "home_state": _("Where the business is based, e.g. FL."),
+        }
+        labels = {
+            "name": _("Name"),
+            "time_zone": _("Time zone"),
+            "language": _("Language"),
+            "currency": _("Currency"),
+            "country": _("Country"),
+            "home_state": _("Home state"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,7 +105,9 @@ class TenantProfileForm(WeeklyHoursMixin, forms.ModelForm):
 
 class BrandForm(TenantFormMixin, forms.ModelForm):
     # An address typed without a scheme ("sunrise.test") is read as https.
-    website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+    website = forms.URLField(
+        label=_("Website"), required=False, max_length=200, assume_scheme="https"
+    )
 
     class Meta:
         model = Brand
@@ -102,6 +123,22 @@ class BrandForm(TenantFormMixin, forms.ModelForm):
             "is_default",
             "is_archived",
         ]
+        help_texts = {
+            "sender_name": _("Shown as the sender of emails."),
+            "sms_number": _("E.164, e.g. +13055550100."),
+            "phone": _("The number customers call, if not the texting number."),
+        }
+        labels = {
+            "name": _("Name"),
+            "slug": _("Slug"),
+            "sender_name": _("Sender name"),
+            "sender_email": _("Sender email"),
+            "reply_to_email": _("Reply to email"),
+            "sms_number": _("Sms number"),
+            "phone": _("Phone"),
+            "is_default": _("Is default"),
+            "is_archived": _("Is archived"),
+        }
 
     logo_file = forms.FileField(
         label=_("Logo"),
@@ -127,7 +164,7 @@ class BrandForm(TenantFormMixin, forms.ModelForm):
         slug = self.cleaned_data["slug"]
         taken = Brand.objects.filter(tenant=self.tenant, slug=slug).exclude(pk=self.instance.pk)
         if taken.exists():
-            raise ValidationError("Another brand already uses this short name.")
+            raise ValidationError(_("Another brand already uses this short name."))
         return slug
 
     def clean(self):
@@ -141,26 +178,41 @@ class BrandForm(TenantFormMixin, forms.ModelForm):
 
 
 class MemberInviteForm(forms.Form):
-    full_name = forms.CharField(max_length=200)
-    email = forms.EmailField()
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.REP)
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(
+        label=_("Email"),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=translated_choices(Role), initial=Role.REP)
 
 
 class MembershipForm(WeeklyHoursMixin, forms.ModelForm):
     hours_field = "weekly_availability"
     territories = forms.CharField(
+        label=_("Territories"),
         required=False,
-        help_text="Comma-separated: states, cities or ZIP prefixes (e.g. FL, Tampa, 331).",
+        help_text=_("Comma-separated: states, cities or ZIP prefixes (e.g. FL, Tampa, 331)."),
         widget=forms.TextInput(attrs={"placeholder": "Miami, Fort Lauderdale, 331"}),
     )
 
     class Meta:
         model = Membership
         fields = ["role", "is_active", "title", "expertise", "capacity"]
+        help_texts = {
+            "title": _("e.g. Senior estimator"),
+            "capacity": _("Most open leads at once; empty means no limit."),
+        }
+        labels = {
+            "role": _("Role"),
+            "is_active": _("Is active"),
+            "title": _("Title"),
+            "expertise": _("Expertise"),
+            "capacity": _("Capacity"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expertise"].choices = Expertise.choices
+        self.fields["role"].choices = translated_choices(Role)
         self.initial["territories"] = ", ".join(self.instance.territories)
         self.add_hours_fields(self.instance.weekly_availability)
 
@@ -178,7 +230,11 @@ class TimeOffForm(forms.ModelForm):
     class Meta:
         model = TimeOff
         fields = ["starts_on", "ends_on", "note"]
-        labels = {"starts_on": "First day off", "ends_on": "Last day off"}
+        labels = {
+            "note": _("Note"),
+            "starts_on": _("First day off"),
+            "ends_on": _("Last day off"),
+        }
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
@@ -194,16 +250,22 @@ class TimeOffForm(forms.ModelForm):
 
 
 class ContactForm(TenantFormMixin, forms.Form):
-    first_name = forms.CharField(max_length=100, required=False)
-    last_name = forms.CharField(max_length=100, required=False)
-    company_name = forms.CharField(max_length=200, required=False)
-    email = forms.EmailField(required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    company_name = forms.CharField(label=_("Company name"), max_length=200, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
     phone = PhoneNumberField(
-        required=False, help_text="With country code (+1 305 555 0100) or a local number."
+        label=_("Phone"),
+        required=False,
+        help_text=_("With country code (+1 305 555 0100) or a local number."),
     )
-    preferred_channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.EMAIL)
-    language = forms.ChoiceField(choices=Language.choices, initial=Language.ENGLISH)
-    brand = forms.ModelChoiceField(queryset=Brand.unscoped.none(), required=False)
+    preferred_channel = forms.ChoiceField(
+        label=_("Preferred channel"), choices=translated_choices(Channel), initial=Channel.EMAIL
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=translated_choices(Language), initial=Language.ENGLISH
+    )
+    brand = forms.ModelChoiceField(label=_("Brand"), queryset=Brand.unscoped.none(), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -213,9 +275,11 @@ class ContactForm(TenantFormMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not any(cleaned.get(f) for f in ("first_name", "last_name", "company_name")):
-            raise ValidationError("Give a name or a company name.")
+            raise ValidationError(_("Give a name or a company name."))
         if not cleaned.get("email") and not cleaned.get("phone"):
-            raise ValidationError("Give an email address or a phone number so we can reach them.")
+            raise ValidationError(
+                _("Give an email address or a phone number so we can reach them.")
+            )
         return cleaned
 
 
@@ -226,8 +290,8 @@ class ContactEditForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
-    preferred_channel = forms.ChoiceField(label=_("Prefers"), choices=Channel.choices)
-    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    preferred_channel = forms.ChoiceField(label=_("Prefers"), choices=translated_choices(Channel))
+    language = forms.ChoiceField(label=_("Language"), choices=translated_choices(Language))
     primary_email = forms.CharField(required=False, widget=forms.HiddenInput)
     primary_phone = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
@@ -272,9 +273,9 @@ class Role(models.TextChoices):
 
 
 class Expertise(models.TextChoices):
-    RESIDENTIAL = "residential", "Residential"
-    COMMERCIAL = "commercial", "Commercial"
-    BOTH = "both", "Residential and commercial"
+    RESIDENTIAL = "residential", _("Residential")
+    COMMERCIAL = "commercial", _("Commercial")
+    BOTH = "both", _("Residential and commercial")
 
 
 @audited
@@ -358,7 +359,7 @@ class TimeOff(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.starts_on:%b %-d} – {self.ends_on:%b %-d}"
+        return f"{date_format(self.starts_on, 'M j')} – {date_format(self.ends_on, 'M j')}"
 
 
 @audited
@@ -472,9 +473,9 @@ class ContactEmail(TenantOwnedModel, VerifiableAddress):
 
 
 class PhoneKind(models.TextChoices):
-    MOBILE = "mobile", "Mobile"
-    LANDLINE = "landline", "Landline"
-    WORK = "work", "Work"
+    MOBILE = "mobile", _("Mobile")
+    LANDLINE = "landline", _("Landline")
+    WORK = "work", _("Work")
 
 
 @audited
@@ -502,9 +503,9 @@ class ConsentStatus(models.TextChoices):
     """Granted: anything, marketing included. No marketing: only messages about their own jobs
     (an unsubscribe link). Withdrawn: nothing at all on that channel (STOP)."""
 
-    GRANTED = "granted", "Granted"
-    NO_MARKETING = "no_marketing", "Job messages only"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    GRANTED = "granted", _("Granted")
+    NO_MARKETING = "no_marketing", _("Job messages only")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 @audited
@@ -581,10 +582,10 @@ class Property(TenantOwnedModel):
 
 
 class PropertyRole(models.TextChoices):
-    OWNER = "owner", "Owner"
-    OCCUPANT = "occupant", "Occupant"
-    MANAGER = "manager", "Property manager"
-    OTHER = "other", "Other"
+    OWNER = "owner", _("Owner")
+    OCCUPANT = "occupant", _("Occupant")
+    MANAGER = "manager", _("Property manager")
+    OTHER = "other", _("Other")
 
 
 @audited
@@ -656,9 +657,9 @@ class TimelineEvent(TenantOwnedModel):
 
 
 class NotificationLevel(models.TextChoices):
-    INFO = "info", "Info"
-    WARNING = "warning", "Warning"
-    URGENT = "urgent", "Urgent"
+    INFO = "info", _("Info")
+    WARNING = "warning", _("Warning")
+    URGENT = "urgent", _("Urgent")
 
 
 class Notification(TenantOwnedModel):
@@ -759,14 +760,14 @@ class ClosedDay(TenantOwnedModel):
 
 
 class ErasureHow(models.TextChoices):
-    PORTAL = "portal", "Asked in the customer portal"
-    STAFF = "staff", "Told a member of staff"
+    PORTAL = "portal", _("Asked in the customer portal")
+    STAFF = "staff", _("Told a member of staff")
 
 
 class ErasureStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    DONE = "done", "Done: contact erased"
-    DECLINED = "declined", "Declined"
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done: contact erased")
+    DECLINED = "declined", _("Declined")
 
 
 class ErasureRequest(TenantOwnedModel):

@@ -15,6 +15,7 @@ from email.utils import format_datetime, make_msgid
 from django.utils import timezone
 
 from automation.models import Trigger
+from crm.kit.languages import in_english
 from crm.models import ContactEmail, Membership, Tenant, TimelineEvent
 from crm.services.contacts import contact_create
 from crm.services.timeline import timeline_record
@@ -248,7 +249,7 @@ def _log_call(tenant: Tenant, lead: Lead, actor, at: dt.datetime, rng: random.Ra
     timeline_record(
         tenant=tenant,
         kind="lead.call",
-        summary=f"Call: {CallOutcome(outcome).label}",
+        summary=f"Call: {in_english(CallOutcome(outcome).label)}",
         actor=actor,
         lead=lead,
         detail={"outcome": outcome, "note": "", "inbound": False},

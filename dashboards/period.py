@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -203,7 +204,7 @@ def _label(period: str, start: dt.datetime, end: dt.datetime, tenant: Tenant) ->
     if period == "week":
         return _("This week (%(range)s)") % {"range": _date_range_label(start, end, tenant)}
     if period == "month":
-        return _("This month (%(month)s)") % {"month": f"{first:%B %Y}"}
+        return _("This month (%(month)s)") % {"month": date_format(first, "F Y")}
     if period == "quarter":
         return _("This quarter (Q%(quarter)s %(year)s)") % {
             "quarter": (first.month - 1) // 3 + 1,
@@ -212,8 +213,8 @@ def _label(period: str, start: dt.datetime, end: dt.datetime, tenant: Tenant) ->
     if period == "year":
         last = timezone.localtime(end, tenant.zone).date() - dt.timedelta(days=1)
         return _("Last 12 months (%(first)s – %(last)s)") % {
-            "first": f"{first:%b %Y}",
-            "last": f"{last:%b %Y}",
+            "first": date_format(first, "M Y"),
+            "last": date_format(last, "M Y"),
         }
     return _date_range_label(start, end, tenant)
 
@@ -223,10 +224,10 @@ def _date_range_label(start: dt.datetime, end: dt.datetime, tenant: Tenant) -> s
     first = timezone.localtime(start, tenant.zone).date()
     last = timezone.localtime(end, tenant.zone).date() - dt.timedelta(days=1)
     if first == last:
-        return f"{first:%b} {first.day}, {first.year}"
+        return date_format(first, "M j, Y")
     if first.year == last.year:
-        return f"{first:%b} {first.day} – {last:%b} {last.day}, {last.year}"
-    return f"{first:%b} {first.day}, {first.year} – {last:%b} {last.day}, {last.year}"
+        return f"{date_format(first, 'M j')} – {date_format(last, 'M j, Y')}"
+    return f"{date_format(first, 'M j, Y')} – {date_format(last, 'M j, Y')}"
 
 
 def _local_midnight(day: dt.date, tenant: Tenant) -> dt.datetime:

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.kit.forms import TenantFormMixin
+from crm.kit.languages import translated_choices
 from crm.models import Contact, Property
 from documents.models import DocumentKind
 from documents.validation import ACCEPTED_SUMMARY, max_upload_bytes
@@ -16,11 +17,11 @@ ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,appl
 def upload_file_field() -> forms.FileField:
     """The file input of every document upload form, staff's and the customer's."""
     return forms.FileField(
-        label=_("File"),
+        label=gettext_lazy("File"),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
         error_messages={
-            "required": _("Choose a file to upload."),
-            "empty": _("The file is empty: choose it again."),
+            "required": gettext_lazy("Choose a file to upload."),
+            "empty": gettext_lazy("The file is empty: choose it again."),
         },
     )
 
@@ -28,7 +29,7 @@ def upload_file_field() -> forms.FileField:
 class DocumentUploadForm(forms.Form):
     prefix = "document"  # the lead and contact pages hold other forms with fields of these names
     file = upload_file_field()
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=DocumentKind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=translated_choices(DocumentKind))
     visible_to_customer = forms.BooleanField(
         label=gettext_lazy("Show it to the customer in their portal"), required=False
     )
@@ -36,7 +37,10 @@ class DocumentUploadForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         limit = filesizeformat(max_upload_bytes())
-        self.fields["file"].help_text = f"{ACCEPTED_SUMMARY}; up to {limit}."
+        self.fields["file"].help_text = _("%(accepted)s; up to %(limit)s.") % {
+            "accepted": ACCEPTED_SUMMARY,
+            "limit": limit,
+        }
 
 
 class ContactDocumentUploadForm(TenantFormMixin, DocumentUploadForm):

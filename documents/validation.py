@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 MAX_NAME_CHARS = 150
@@ -51,7 +52,7 @@ ACCEPTED = {
     HEIF: (("heif", "heic", "hif"), "a HEIF image"),
     PDF: (("pdf",), "a PDF document"),
 }
-ACCEPTED_SUMMARY = "JPEG, PNG, HEIC and WebP photos, and PDF documents"
+ACCEPTED_SUMMARY = gettext_lazy("JPEG, PNG, HEIC and WebP photos, and PDF documents")
 PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP"}
 
 HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
@@ -190,12 +191,16 @@ def _read(file: IO[bytes], *, shown: str, max_bytes: int) -> tuple[int, str, byt
 
 def _too_big(shown: str, size: int, max_bytes: int, *, at_least: bool = False) -> ValidationError:
     limit = filesizeformat(max_bytes)
-    what = f"is larger than {limit}" if at_least else f"is {filesizeformat(size)}"
-    return ValidationError(
-        _(
-            "%(shown)s %(what)s; files up to %(limit)s are accepted. Send a smaller copy (a photo at its normal size, a PDF scanned at 200 dpi)."
+    if at_least:
+        text = _(
+            "%(shown)s is larger than %(limit)s; files up to %(limit)s are accepted. Send a smaller copy (a photo at its normal size, a PDF scanned at 200 dpi)."
         )
-        % {"shown": shown, "what": what, "limit": limit},
+    else:
+        text = _(
+            "%(shown)s is %(size)s; files up to %(limit)s are accepted. Send a smaller copy (a photo at its normal size, a PDF scanned at 200 dpi)."
+        )
+    return ValidationError(
+        text % {"shown": shown, "size": filesizeformat(size), "limit": limit},
         code="size",
     )
 

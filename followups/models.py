@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact, Membership, Property, User, audited
 from crm.tenancy.models import TenantOwnedModel
@@ -23,17 +24,17 @@ from tickets.models import Ticket
 
 
 class Priority(models.TextChoices):
-    HIGH = "high", "High"
-    MEDIUM = "medium", "Medium"
-    LOW = "low", "Low"
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
 
 
 class Status(models.TextChoices):
-    PENDING = "pending", "Pending"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    MISSED = "missed", "Missed"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", _("Pending")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    MISSED = "missed", _("Missed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 OPEN_STATUSES = (Status.PENDING, Status.IN_PROGRESS)
@@ -43,22 +44,22 @@ LONGEST_SLOT_MINUTES = 24 * 60
 
 
 class Outcome(models.TextChoices):
-    SUCCESSFUL = "successful", "Successful"
-    NO_RESPONSE = "no_response", "No response"
-    RESCHEDULED = "rescheduled", "Rescheduled"
-    NOT_INTERESTED = "not_interested", "Not interested"
-    OTHER = "other", "Other"
+    SUCCESSFUL = "successful", _("Successful")
+    NO_RESPONSE = "no_response", _("No response")
+    RESCHEDULED = "rescheduled", _("Rescheduled")
+    NOT_INTERESTED = "not_interested", _("Not interested")
+    OTHER = "other", _("Other")
 
 
 class Source(models.TextChoices):
-    MANUAL = "manual", "Created by a person"
-    BULK = "bulk", "Created in bulk"
-    TEMPLATE = "template", "From a follow-up template"
-    TRIGGER = "trigger", "By a trigger"
-    SEQUENCE = "sequence", "By a sequence"
-    SERIES = "series", "Recurring"
-    NEGLECT = "neglect", "Neglected customer"
-    IMPORT = "import", "Imported"
+    MANUAL = "manual", _("Created by a person")
+    BULK = "bulk", _("Created in bulk")
+    TEMPLATE = "template", _("From a follow-up template")
+    TRIGGER = "trigger", _("By a trigger")
+    SEQUENCE = "sequence", _("By a sequence")
+    SERIES = "series", _("Recurring")
+    NEGLECT = "neglect", _("Neglected customer")
+    IMPORT = "import", _("Imported")
 
 
 # The types every tenant starts with (key, name); admins add their own.
@@ -257,16 +258,16 @@ class FollowUpNote(TenantOwnedModel):
 
 
 class ReminderChannel(models.TextChoices):
-    IN_APP = "in_app", "In the app"
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
+    IN_APP = "in_app", _("In the app")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
 
 
 class ReminderStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    QUEUED = "queued", "Queued"
-    SENT = "sent", "Sent"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", _("Pending")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Reminder(TenantOwnedModel):

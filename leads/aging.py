@@ -12,10 +12,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 
 from crm.models import Tenant
 from crm.selectors.calendar import business_calendar
 from leads.models import DelayUnit, Stage
+
+AGING_LABELS = {
+    "green": gettext_noop("On time"),
+    "orange": gettext_noop("Getting late"),
+    "red": gettext_noop("Late"),
+    "done": gettext_noop("Done"),
+}
 
 
 class Aging(StrEnum):
@@ -26,7 +34,7 @@ class Aging(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"green": "On time", "orange": "Getting late", "red": "Late", "done": "Done"}[self]
+        return gettext(AGING_LABELS[self])
 
 
 def cutoff(tenant: Tenant, now: dt.datetime, amount: int, unit: str) -> dt.datetime:

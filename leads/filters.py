@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.prefetched import PrefetchedModelChoiceFilter
@@ -49,7 +50,8 @@ class LeadFilter(django_filters.FilterSet):
         choices=LeadType.choices, label=_("Type"), empty_label=_("Any type")
     )
     aging = django_filters.ChoiceFilter(
-        choices=[(a.value, a.label) for a in (Aging.GREEN, Aging.ORANGE, Aging.RED)],
+        # A callable: the labels in the language of the page, not of the first import.
+        choices=lambda: [(a.value, a.label) for a in (Aging.GREEN, Aging.ORANGE, Aging.RED)],
         method="filter_aging",
         label=_("Aging"),
         empty_label=_("Any aging"),
@@ -154,5 +156,7 @@ class LeadFilter(django_filters.FilterSet):
 
 
 def stage_label(stage: Stage) -> str:
-    archived = " (archived)" if stage.is_archived else ""
-    return f"{stage.pipeline.name}: {stage.name}{archived}"
+    label = f"{stage.pipeline.name}: {stage.name}"
+    if stage.is_archived:
+        return gettext("%(name)s (archived)") % {"name": label}
+    return label

@@ -24,32 +24,32 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class Phase(models.TextChoices):
-    SALES = "sales", "Sales"
-    PRODUCTION = "production", "Production"
-    AFTER_CARE = "after_care", "After-care"
+    SALES = "sales", _("Sales")
+    PRODUCTION = "production", _("Production")
+    AFTER_CARE = "after_care", _("After-care")
 
 
 class DelayUnit(models.TextChoices):
-    HOURS = "hours", "Hours"
-    BUSINESS_DAYS = "business_days", "Business days"
+    HOURS = "hours", _("Hours")
+    BUSINESS_DAYS = "business_days", _("Business days")
 
 
 class LeadEvent(models.TextChoices):
     """Things that happen to a lead elsewhere and may move it to the stage configured for them."""
 
-    QUOTE_SENT = "quote_sent", "Quote sent"
-    QUOTE_ACCEPTED = "quote_accepted", "Quote accepted"
+    QUOTE_SENT = "quote_sent", _("Quote sent")
+    QUOTE_ACCEPTED = "quote_accepted", _("Quote accepted")
     PAYMENT_RECORDED = "payment_recorded", _("Any payment recorded (a deposit too)")
     # The job is paid in full and its work is completed (both, in either order).
     PAID_IN_FULL = "paid_in_full", _("Paid in full, work completed")
-    CUSTOMER_REPLIED = "customer_replied", "Customer replied"
-    APPOINTMENT_BOOKED = "appointment_booked", "Appointment booked"
-    FIRST_TOUCH = "first_touch", "First contact made"
+    CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
+    APPOINTMENT_BOOKED = "appointment_booked", _("Appointment booked")
+    FIRST_TOUCH = "first_touch", _("First contact made")
 
 
 class LeadType(models.TextChoices):
-    RESIDENTIAL = "residential", "Residential"
-    COMMERCIAL = "commercial", "Commercial"
+    RESIDENTIAL = "residential", _("Residential")
+    COMMERCIAL = "commercial", _("Commercial")
 
 
 @audited
@@ -239,33 +239,33 @@ class LeadSettings(TenantOwnedModel):
 
 
 class LeadStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    WON = "won", "Won"
-    LOST = "lost", "Lost"
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
 
 
 class LostReason(models.TextChoices):
-    PRICE = "price", "Price"
-    TOO_FAR_OUT = "too_far_out", "Scheduled too far out"
-    COMPETITOR = "competitor", "Chose a competitor"
-    NO_RESPONSE = "no_response", "No response"
-    OUT_OF_AREA = "out_of_area", "Out of service area"
-    NOT_OUR_WORK = "not_our_work", "Job we don't do"
-    NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
-    OTHER = "other", "Other"
+    PRICE = "price", _("Price")
+    TOO_FAR_OUT = "too_far_out", _("Scheduled too far out")
+    COMPETITOR = "competitor", _("Chose a competitor")
+    NO_RESPONSE = "no_response", _("No response")
+    OUT_OF_AREA = "out_of_area", _("Out of service area")
+    NOT_OUR_WORK = "not_our_work", _("Job we don't do")
+    NO_LONGER_NEEDED = "no_longer_needed", _("No longer needed")
+    OTHER = "other", _("Other")
 
 
 class CallOutcome(models.TextChoices):
-    REACHED = "reached", "Reached them"
-    VOICEMAIL = "voicemail", "Left a voicemail"
-    NO_ANSWER = "no_answer", "No answer"
-    WRONG_NUMBER = "wrong_number", "Wrong number"
+    REACHED = "reached", _("Reached them")
+    VOICEMAIL = "voicemail", _("Left a voicemail")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
 
 
 class Location(models.TextChoices):
-    IN_STATE = "in_state", "In-state"
-    OUT_OF_STATE = "out_of_state", "Out-of-state"
-    UNKNOWN = "unknown", "Unknown"
+    IN_STATE = "in_state", _("In-state")
+    OUT_OF_STATE = "out_of_state", _("Out-of-state")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class Lead(TenantOwnedModel):
@@ -576,13 +576,13 @@ class QuoteLine(TenantOwnedModel):
 
 
 class PaymentMethod(models.TextChoices):
-    CARD = "card", "Card"
-    CHECK = "check", "Check"
-    BANK_TRANSFER = "bank_transfer", "Bank transfer"
-    CASH = "cash", "Cash"
-    INSURANCE = "insurance", "Insurance payout"
-    FINANCING = "financing", "Financing"
-    OTHER = "other", "Other"
+    CARD = "card", _("Card")
+    CHECK = "check", _("Check")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    INSURANCE = "insurance", _("Insurance payout")
+    FINANCING = "financing", _("Financing")
+    OTHER = "other", _("Other")
 
 
 class PaymentKind(models.TextChoices):
@@ -652,10 +652,10 @@ class LeadCaptureForm(TenantOwnedModel):
 
 
 class LeadImportStatus(models.TextChoices):
-    PREVIEWED = "previewed", "Previewed"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    PREVIEWED = "previewed", _("Previewed")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class LeadImport(TenantOwnedModel):

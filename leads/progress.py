@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from crm.kit.formatting import duration
 from crm.models import Tenant
 from leads.aging import Aging, StageCutoffs, describe_delay, stage_colour
@@ -36,13 +38,21 @@ class Segment:
         """The hover text, also read by screen readers as part of the bar's description."""
         name = self.stage.name
         if self.state == "current":
-            return f"{name}: now, {self.duration} in stage ({Aging(self.tint).label.lower()})"
+            return gettext("%(stage)s: now, %(duration)s in stage (%(colour)s)") % {
+                "stage": name,
+                "duration": self.duration,
+                "colour": Aging(self.tint).label.lower(),
+            }
         if self.state == "past":
             if self.tint == "skipped":
-                return f"{name}: skipped"
-            late = " (late)" if self.tint == "late" else ""
-            return f"{name}: {self.duration}{late}"
-        return f"{name}: not yet"
+                return gettext("%(stage)s: skipped") % {"stage": name}
+            if self.tint == "late":
+                return gettext("%(stage)s: %(duration)s (late)") % {
+                    "stage": name,
+                    "duration": self.duration,
+                }
+            return f"{name}: {self.duration}"
+        return gettext("%(stage)s: not yet") % {"stage": name}
 
     @property
     def allowed(self) -> str:
@@ -129,19 +139,26 @@ def build_progress(
         and now - lead.created_at >= untouched_after
     )
     if lost:
-        colour, summary = "lost", f"Lost ({lead.get_lost_reason_display() or 'no reason'})"
+        colour = "lost"
+        summary = gettext("Lost (%(reason)s)") % {
+            "reason": lead.get_lost_reason_display() or gettext("no reason")
+        }
     elif current_stage is None:
-        colour, summary = "none", "No stage"
+        colour, summary = "none", gettext("No stage")
     else:
         colour = stage_colour(tenant, current_stage, lead.stage_entered_at, now).value
         position = current_position + 1
-        summary = (
-            f"Stage {position} of {len(stages)}: {current_stage.name}, "
-            f"{duration(now - lead.stage_entered_at, short=True)} in stage, "
-            f"{Aging(colour).label.lower()}"
-        )
+        summary = gettext(
+            "Stage %(position)s of %(count)s: %(stage)s, %(duration)s in stage, %(colour)s"
+        ) % {
+            "position": position,
+            "count": len(stages),
+            "stage": current_stage.name,
+            "duration": duration(now - lead.stage_entered_at, short=True),
+            "colour": Aging(colour).label.lower(),
+        }
     if untouched:
-        summary += "; not contacted yet"
+        summary += gettext("; not contacted yet")
     return ProgressBar(
         segments=segments,
         colour=colour,

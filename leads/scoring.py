@@ -9,6 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from crm.models import Tenant
 from leads.aging import Aging, stage_colour
 from leads.models import Lead, LeadStatus, LeadType, Location
@@ -31,28 +33,39 @@ def score_parts(
     lead: Lead, *, tenant: Tenant, now: dt.datetime, untouched_after: dt.timedelta
 ) -> list[ScorePart]:
     if lead.status == LeadStatus.LOST or (lead.stage and lead.stage.is_terminal):
-        return [ScorePart("Closed: nothing left to chase", 0)]
+        return [ScorePart(gettext("Closed: nothing left to chase"), 0)]
     parts = []
     colour = stage_colour(tenant, lead.stage, lead.stage_entered_at, now)
     if lead.stage is None:
-        parts.append(ScorePart("No stage", AGING_POINTS[Aging.RED]))
+        parts.append(ScorePart(gettext("No stage"), AGING_POINTS[Aging.RED]))
     else:
-        parts.append(ScorePart(f"Time in stage: {colour.label.lower()}", AGING_POINTS[colour]))
+        label = gettext("Time in stage: %(colour)s") % {"colour": colour.label.lower()}
+        parts.append(ScorePart(label, AGING_POINTS[colour]))
     if (
         lead.status == LeadStatus.OPEN
         and lead.first_touch_at is None
         and now - lead.created_at >= untouched_after
     ):
-        parts.append(ScorePart("Not contacted yet", UNTOUCHED_POINTS))
-    parts.append(ScorePart(Location(lead.location).label, LOCATION_POINTS[lead.location]))
+        parts.append(ScorePart(gettext("Not contacted yet"), UNTOUCHED_POINTS))
+    parts.append(ScorePart(str(Location(lead.location).label), LOCATION_POINTS[lead.location]))
     if lead.lead_type == LeadType.COMMERCIAL:
-        parts.append(ScorePart("Commercial", COMMERCIAL_POINTS))
+        parts.append(ScorePart(str(LeadType.COMMERCIAL.label), COMMERCIAL_POINTS))
     if lead.source is not None and lead.source.priority_points:
-        parts.append(ScorePart(f"Source: {lead.source.name}", lead.source.priority_points))
+        parts.append(
+            ScorePart(
+                gettext("Source: %(name)s") % {"name": lead.source.name},
+                lead.source.priority_points,
+            )
+        )
     if lead.estimated_value:
         points = min(int(lead.estimated_value // VALUE_POINTS_PER), VALUE_POINTS_MAX)
         if points:
-            parts.append(ScorePart(f"Value {lead.estimated_value:,.0f}", points))
+            parts.append(
+                ScorePart(
+                    gettext("Value %(amount)s") % {"amount": f"{lead.estimated_value:,.0f}"},
+                    points,
+                )
+            )
     return parts
 
 

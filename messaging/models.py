@@ -8,6 +8,7 @@ claims due rows and a task sends each through its provider. Nothing waits in a C
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from crm.models import Brand, Channel, Contact, Language, Membership, User, audited
@@ -24,8 +25,8 @@ class MessageChannel(models.TextChoices):
 
 
 class Purpose(models.TextChoices):
-    TRANSACTIONAL = "transactional", "Transactional (about the customer's own job)"
-    MARKETING = "marketing", "Marketing (needs an opt-in, counts toward caps)"
+    TRANSACTIONAL = "transactional", _("Transactional (about the customer's own job)")
+    MARKETING = "marketing", _("Marketing (needs an opt-in, counts toward caps)")
 
 
 # --- Settings -----------------------------------------------------------------------------------
@@ -180,16 +181,16 @@ class TemplateVariant(TenantOwnedModel):
 
 
 class MessageStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    QUEUED = "queued", "Queued for sending"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    OPENED = "opened", "Opened"
-    CLICKED = "clicked", "Clicked"
-    BOUNCED = "bounced", "Bounced"
-    FAILED = "failed", "Failed"
-    SUPPRESSED = "suppressed", "Not sent (policy)"
-    CANCELLED = "cancelled", "Cancelled"
+    SCHEDULED = "scheduled", _("Scheduled")
+    QUEUED = "queued", _("Queued for sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    OPENED = "opened", _("Opened")
+    CLICKED = "clicked", _("Clicked")
+    BOUNCED = "bounced", _("Bounced")
+    FAILED = "failed", _("Failed")
+    SUPPRESSED = "suppressed", _("Not sent (policy)")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 PENDING_STATUSES = (MessageStatus.SCHEDULED, MessageStatus.QUEUED)
@@ -203,20 +204,20 @@ GONE_OUT_STATUSES = (
 
 
 class MessageSource(models.TextChoices):
-    TRIGGER = "trigger", "Trigger"
-    QUOTE = "quote", "Quote"
-    UPDATE = "update", "Customer update"
-    STAFF = "staff", "Staff notification"
-    MANUAL = "manual", "Sent by a person"
-    SYSTEM = "system", "Reply to a keyword"
-    SEQUENCE = "sequence", "Sequence"
-    PORTAL_SIGN_IN = "portal_sign_in", "Portal sign-in link or code"
-    ONBOARDING = "onboarding", "Portal onboarding reminder"
+    TRIGGER = "trigger", _("Trigger")
+    QUOTE = "quote", _("Quote")
+    UPDATE = "update", _("Customer update")
+    STAFF = "staff", _("Staff notification")
+    MANUAL = "manual", _("Sent by a person")
+    SYSTEM = "system", _("Reply to a keyword")
+    SEQUENCE = "sequence", _("Sequence")
+    PORTAL_SIGN_IN = "portal_sign_in", _("Portal sign-in link or code")
+    ONBOARDING = "onboarding", _("Portal onboarding reminder")
 
 
 class Provider(models.TextChoices):
-    SANDBOX = "sandbox", "Sandbox (recorded, not sent)"
-    EMAIL = "email", "Email service (anymail)"
+    SANDBOX = "sandbox", _("Sandbox (recorded, not sent)")
+    EMAIL = "email", _("Email service (anymail)")
     TWILIO = "twilio", "Twilio"
 
 
@@ -380,16 +381,16 @@ class ProviderMessageRoute(models.Model):
 
 
 class StaffNotificationKind(models.TextChoices):
-    LEAD_ASSIGNED = "lead_assigned", "A lead is assigned to me"
-    LEAD_STUCK = "lead_stuck", "A lead of mine is stuck in its stage"
-    LEAD_UNTOUCHED = "lead_untouched", "A new lead has not been contacted"
-    CUSTOMER_REPLIED = "customer_replied", "A customer replied"
-    PAYMENT_RECEIVED = "payment_received", "A payment was received"
-    TICKET_ASSIGNED = "ticket_assigned", "A ticket is assigned to me"
-    TICKET_PRIORITY = "ticket_priority", "A ticket of mine was raised in priority"
-    SLA_BREACH = "sla_breach", "A ticket breached its SLA"
-    FOLLOW_UP_DUE = "follow_up_due", "A follow-up is due"
-    MESSAGE_FAILED = "message_failed", "A message could not be sent"
+    LEAD_ASSIGNED = "lead_assigned", _("A lead is assigned to me")
+    LEAD_STUCK = "lead_stuck", _("A lead of mine is stuck in its stage")
+    LEAD_UNTOUCHED = "lead_untouched", _("A new lead has not been contacted")
+    CUSTOMER_REPLIED = "customer_replied", _("A customer replied")
+    PAYMENT_RECEIVED = "payment_received", _("A payment was received")
+    TICKET_ASSIGNED = "ticket_assigned", _("A ticket is assigned to me")
+    TICKET_PRIORITY = "ticket_priority", _("A ticket of mine was raised in priority")
+    SLA_BREACH = "sla_breach", _("A ticket breached its SLA")
+    FOLLOW_UP_DUE = "follow_up_due", _("A follow-up is due")
+    MESSAGE_FAILED = "message_failed", _("A message could not be sent")
 
 
 class StaffNotificationPreference(TenantOwnedModel):

@@ -101,7 +101,7 @@ def message_variables(
             "appointment_at": lead.appointment_at,
             "owner_name": owner.full_name if owner else "",
             "owner_phone": owner.phone.as_national if owner and owner.phone else "",
-            "lost_reason": lead.get_lost_reason_display() if lead.lost_reason else "",
+            "lost_reason": str(lead.get_lost_reason_display()) if lead.lost_reason else "",
         }
         quote = _open_quote(lead)
         if quote is not None:

@@ -8,6 +8,7 @@ opens a portal session (portal/sessions.py), never a staff session.
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.models import Contact, User
@@ -48,13 +49,13 @@ class ChallengeChannel(models.TextChoices):
     """Where the secret went. A customer who asks by email gets a link, by SMS a code; a staff
     invitation is a link on either."""
 
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
 
 
 class ChallengePurpose(models.TextChoices):
-    SIGN_IN = "sign_in", "Asked for by the customer"
-    INVITATION = "invitation", "Sent by staff as an invitation"
+    SIGN_IN = "sign_in", _("Asked for by the customer")
+    INVITATION = "invitation", _("Sent by staff as an invitation")
 
 
 class SignInChallenge(TenantOwnedModel):

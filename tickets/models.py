@@ -12,6 +12,7 @@ from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from crm.models import Brand, Contact, Membership, User, audited
 from crm.tenancy.models import TenantOwnedModel
@@ -20,28 +21,28 @@ from messaging.models import OutboundMessage
 
 
 class InboxChannel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
 
 
 class MessageChannel(models.TextChoices):
     """Where a ticket message came from or went: the inbox channels plus the portal, a logged
     phone call and the team's internal notes."""
 
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    PORTAL = "portal", "Portal"
-    PHONE = "phone", "Phone call"
-    NOTE = "note", "Internal note"
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    PORTAL = "portal", _("Portal")
+    PHONE = "phone", _("Phone call")
+    NOTE = "note", _("Internal note")
 
 
 class Priority(models.TextChoices):
-    URGENT = "urgent", "Urgent"
-    HIGH = "high", "High"
-    NORMAL = "normal", "Normal"
-    LOW = "low", "Low"
+    URGENT = "urgent", _("Urgent")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
 
 
 # Higher is more pressing: boosting moves one step up this ladder.
@@ -251,17 +252,17 @@ class EventProvider(models.TextChoices):
     SENDGRID = "sendgrid", "SendGrid"
     POSTMARK = "postmark", "Postmark"
     AMAZON_SES = "amazon_ses", "Amazon SES"
-    EMAIL_OTHER = "email", "Email (other ESP)"
-    IMPORT = "import", "Imported file"
-    PORTAL = "portal", "Customer portal"
+    EMAIL_OTHER = "email", _("Email (other ESP)")
+    IMPORT = "import", _("Imported file")
+    PORTAL = "portal", _("Customer portal")
 
 
 class EventStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be processed"
-    PROCESSED = "processed", "Processed"
-    FAILED = "failed", "Failed (retrying)"
-    DEAD = "dead", "Failed (gave up; needs a person)"
-    UNREADABLE = "unreadable", "Could not be read (original kept)"
+    PENDING = "pending", _("Waiting to be processed")
+    PROCESSED = "processed", _("Processed")
+    FAILED = "failed", _("Failed (retrying)")
+    DEAD = "dead", _("Failed (gave up; needs a person)")
+    UNREADABLE = "unreadable", _("Could not be read (original kept)")
 
 
 class InboundEvent(TenantOwnedModel):
@@ -363,18 +364,18 @@ class TicketCounter(TenantOwnedModel):
 
 
 class TicketStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    WAITING = "waiting", "Waiting on customer"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
 
 
 ACTIVE_STATUSES = (TicketStatus.OPEN, TicketStatus.WAITING)
 
 
 class SlaTarget(models.TextChoices):
-    FIRST = "first", "First response"
-    NEXT = "next", "Next response"
+    FIRST = "first", _("First response")
+    NEXT = "next", _("Next response")
 
 
 class Ticket(TenantOwnedModel):
@@ -489,9 +490,9 @@ class Ticket(TenantOwnedModel):
 
 
 class Direction(models.TextChoices):
-    INBOUND = "in", "From the customer"
-    OUTBOUND = "out", "To the customer"
-    INTERNAL = "internal", "Internal"
+    INBOUND = "in", _("From the customer")
+    OUTBOUND = "out", _("To the customer")
+    INTERNAL = "internal", _("Internal")
 
 
 class TicketMessage(TenantOwnedModel):
@@ -606,16 +607,16 @@ class TicketAttachment(TenantOwnedModel):
 
 
 class SlaEventKind(models.TextChoices):
-    STARTED = "started", "Clock started"
-    MET = "met", "Answered in time"
-    ANSWERED_LATE = "answered_late", "Answered after the target"
-    PAUSED = "paused", "Paused (waiting on customer)"
-    RESUMED = "resumed", "Resumed"
-    BREACHED = "breached", "Breached"
-    ESCALATED_LEAD = "escalated_lead", "Escalated to the team lead"
-    ESCALATED_MANAGER = "escalated_manager", "Escalated to the managers"
-    PRIORITY_BOOSTED = "priority_boosted", "Priority raised"
-    PRIORITY_CHANGED = "priority_changed", "Priority changed by hand"
+    STARTED = "started", _("Clock started")
+    MET = "met", _("Answered in time")
+    ANSWERED_LATE = "answered_late", _("Answered after the target")
+    PAUSED = "paused", _("Paused (waiting on customer)")
+    RESUMED = "resumed", _("Resumed")
+    BREACHED = "breached", _("Breached")
+    ESCALATED_LEAD = "escalated_lead", _("Escalated to the team lead")
+    ESCALATED_MANAGER = "escalated_manager", _("Escalated to the managers")
+    PRIORITY_BOOSTED = "priority_boosted", _("Priority raised")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed by hand")
 
 
 class SlaEvent(TenantOwnedModel):

@@ -2,12 +2,14 @@
 must follow are the service's (automation.services.sequences) to check, shown on the fields here."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from automation.models import Sequence, SequenceStep, StepKind
 from automation.selectors import sequences as selectors
 from automation.services.sequences import LONGEST_DAY_OFFSET
 from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin, TenantFormMixin
+from crm.kit.languages import translated_choices
 from crm.models import Contact
 from leads.models import Lead
 from messaging.models import MessageChannel
@@ -16,8 +18,9 @@ BLANK = ""
 
 
 class SequenceForm(ServiceErrorsMixin, forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=120)
     description = forms.CharField(
+        label=_("Description"),
         max_length=300,
         required=False,
         help_text=_("What it is for, e.g. “From signed contract to a submitted file”."),
@@ -46,8 +49,9 @@ class SequenceForm(ServiceErrorsMixin, forms.Form):
 
 
 def _template_label(template) -> str:
-    archived = " (archived)" if template.is_archived else ""
-    return f"{template.name}{archived}"
+    if template.is_archived:
+        return gettext("%(name)s (archived)") % {"name": template.name}
+    return template.name
 
 
 class SequenceStepForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.Form):
@@ -63,7 +67,7 @@ class SequenceStepForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, form
     )
     template = forms.ChoiceField(required=False, label=_("Template"))
     channels = forms.MultipleChoiceField(
-        choices=MessageChannel.choices,
+        choices=translated_choices(MessageChannel),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label=_("On"),
@@ -139,8 +143,12 @@ class EnrolForm(TenantFormMixin, forms.Form):
 class BulkEnrolForm(EnrolForm):
     """A list's selection: lead and contact ids, only this team's."""
 
-    leads = forms.ModelMultipleChoiceField(queryset=Lead.unscoped.none(), required=False)
-    contacts = forms.ModelMultipleChoiceField(queryset=Contact.unscoped.none(), required=False)
+    leads = forms.ModelMultipleChoiceField(
+        label=_("Leads"), queryset=Lead.unscoped.none(), required=False
+    )
+    contacts = forms.ModelMultipleChoiceField(
+        label=_("Contacts"), queryset=Contact.unscoped.none(), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 or after) into the stored minutes; the rules a trigger must follow are the service's to check."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from automation.models import (
@@ -16,6 +17,7 @@ from automation.models import (
 from automation.selectors import triggers as selectors_triggers
 from automation.selectors.triggers import MINUTES_PER, split_minutes
 from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin, TenantFormMixin
+from crm.kit.languages import translated_choices
 from crm.models import Brand
 from leads.models import LeadSource, LeadType, Pipeline
 from messaging.models import MessageChannel
@@ -28,7 +30,7 @@ UNITS = [(unit, unit) for unit in MINUTES_PER]
 class TriggerForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.Form):
     service_fields = {"offset_minutes": "offset_amount"}
 
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=120)
     is_active = forms.BooleanField(
         required=False,
         initial=True,
@@ -54,13 +56,16 @@ class TriggerForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.For
     )
     # Declared with empty querysets: the tenant's own are set per form, in __init__.
     pipeline = forms.ModelChoiceField(
-        queryset=Pipeline.unscoped.none(), required=False, empty_label=_("Any pipeline")
+        label=_("Pipeline"),
+        queryset=Pipeline.unscoped.none(),
+        required=False,
+        empty_label=_("Any pipeline"),
     )
     lead_type = forms.ChoiceField(
         choices=[(BLANK, _("Any type")), *LeadType.choices], required=False, label=_("Type of job")
     )
     brand = forms.ModelChoiceField(
-        queryset=Brand.unscoped.none(), required=False, empty_label=_("Any brand")
+        label=_("Brand"), queryset=Brand.unscoped.none(), required=False, empty_label=_("Any brand")
     )
     source = forms.ModelChoiceField(
         queryset=LeadSource.unscoped.none(),
@@ -140,7 +145,7 @@ def _stage_label(stage) -> str:
 
 
 def _template_label(template) -> str:
-    channels = ", ".join(MessageChannel(channel).label for channel in template.channels)
+    channels = ", ".join(gettext(MessageChannel(channel).label) for channel in template.channels)
     channels = channels or _("no wording yet")
     return f"{template.name} ({channels})"
 
@@ -160,7 +165,7 @@ class TriggerStepForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms
     delay_unit = forms.ChoiceField(choices=UNITS, initial="days", required=False, label=_("Unit"))
     template = forms.ChoiceField(required=False, label=_("Template"))
     channels = forms.MultipleChoiceField(
-        choices=MessageChannel.choices,
+        choices=translated_choices(MessageChannel),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label=_("On"),

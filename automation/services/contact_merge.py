@@ -1,6 +1,7 @@
 """Merging two contacts (crm.services.merge): the merged contact's sequence enrolments."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from automation.models import EnrolmentStatus, SequenceEnrolment
 from crm.privacy import MergeScope
@@ -20,6 +21,6 @@ def enrolments_merge(scope: MergeScope) -> None:
         if (enrolment.sequence_id, enrolment.lead_id) in active:
             enrolment.status = EnrolmentStatus.STOPPED
             enrolment.stopped_at = timezone.now()
-            enrolment.stop_reason = "Contact merged: the survivor is enrolled already"
+            enrolment.stop_reason = gettext_noop("Contact merged: the survivor is enrolled already")
             enrolment.save(update_fields=["status", "stopped_at", "stop_reason"])
     enrolments.filter(contact=scope.merged).update(contact=scope.survivor)

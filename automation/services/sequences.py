@@ -21,11 +21,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from automation.models import EnrolmentStatus, Sequence, SequenceEnrolment, SequenceStep, StepKind
 from automation.services.configuration_triggers import template_channels
 from automation.services.steps import step_follow_up_create, step_manager, step_messages_schedule
 from crm.kit.claims import lock_due_rows
+from crm.kit.formatting import or_list
 from crm.models import Contact, Membership, NotificationLevel, Tenant, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -51,7 +53,8 @@ TASK_LEAD_TIME = dt.timedelta(hours=1)
 LONGEST_DAY_OFFSET = 366
 SWEEP_BATCH = 200
 
-STOPPED_BY_HAND = "Stopped by hand"
+# Kept in English in the database; the pages translate it when they show it.
+STOPPED_BY_HAND = gettext_noop("Stopped by hand")
 
 
 # --- Sequences and steps (admins) -------------------------------------------------------------
@@ -59,10 +62,12 @@ STOPPED_BY_HAND = "Stopped by hand"
 
 def _check_sequence(sequence: Sequence, tenant: Tenant) -> None:
     if not sequence.name:
-        raise ValidationError({"name": "Name the sequence."})
+        raise ValidationError({"name": _("Name the sequence.")})
     clash = Sequence.objects.filter(tenant=tenant, name__iexact=sequence.name)
     if clash.exclude(pk=sequence.pk).exists():
-        raise ValidationError({"name": f"There is already a sequence called “{sequence.name}”."})
+        raise ValidationError(
+            {"name": _("There is already a sequence called “%(name)s”.") % {"name": sequence.name}}
+        )
 
 
 @transaction.atomic
@@ -159,12 +164,12 @@ def _check_step(step: SequenceStep, tenant: Tenant) -> None:
             errors["channels"] = _("Tick email, SMS or WhatsApp.")
         elif "template" not in errors:
             written = template_channels(tenant=tenant, template=template)
-            missing = [MessageChannel(c).label for c in step.channels if c not in written]
+            missing = [_(MessageChannel(c).label) for c in step.channels if c not in written]
             if missing:
                 errors["channels"] = _(
                     "“%(name)s” has no %(channels)s wording yet: write it on the template's page, "
                     "or untick it."
-                ) % {"name": template.name, "channels": " or ".join(missing)}
+                ) % {"name": template.name, "channels": or_list(missing)}
     elif step.kind in (StepKind.TASK, StepKind.ESCALATE):
         if not step.subject:
             errors["subject"] = _("Say what should be done, e.g. “Welcome call”.")

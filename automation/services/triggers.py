@@ -30,6 +30,7 @@ from automation.models import (
 )
 from automation.services import sequences
 from automation.services.steps import step_follow_up_create, step_manager, step_messages_schedule
+from crm.kit.languages import in_english
 from crm.models import Membership, Tenant
 from followups.models import OPEN_STATUSES, FollowUp, Priority, Source, Status
 from followups.services import followups as follow_ups
@@ -169,7 +170,7 @@ def _follow_up_create(
     step_follow_up_create(
         tenant=tenant,
         key=key,
-        subject=step.follow_up_subject or step.get_follow_up_kind_display(),
+        subject=step.follow_up_subject or in_english(step.get_follow_up_kind_display()),
         description=f"Asked for by the trigger “{step.trigger.name}”.",
         contact=lead.contact,
         lead=lead,

@@ -19,6 +19,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from crm.kit.claims import lock_due_rows
+from crm.kit.languages import in_english
 from crm.models import Contact, Notification, NotificationLevel, Role, Tenant, TimelineEvent, User
 from crm.services.notifications import notifications_notify_roles
 from crm.services.timeline import timeline_record
@@ -265,7 +266,8 @@ def customer_update_send(
         timeline_record(
             tenant=tenant,
             kind=UPDATE_SENT_KIND,
-            summary=f"Status update sent by {MessageChannel(channel).label}: {content.stage_label}",
+            summary=f"Status update sent by {in_english(MessageChannel(channel).label)}: "
+            f"{content.stage_label}",
             actor=actor,
             lead=lead,
             occurred_at=now,

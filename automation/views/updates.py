@@ -65,7 +65,7 @@ def lead_send_update(request, lead_pk: int):
                 _("Status update for %(reference)s is on its way (%(get_channel_display)s).")
                 % {
                     "reference": lead.reference,
-                    "get_channel_display": message.get_channel_display(),
+                    "get_channel_display": _(message.get_channel_display()),
                 },
             )
     fallback = reverse("leads:detail", kwargs={"lead_pk": lead.pk}) + "#customer-messages"

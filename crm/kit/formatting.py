@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext, ngettext
 
 from crm.kit.languages import supported_language
@@ -43,8 +43,31 @@ def money(value, currency: str = "USD", *, language: str | None = None) -> str:
 
 
 def short_datetime(at: dt.datetime, zone: dt.tzinfo | None = None) -> str:
-    """ "Tue Mar 4, 14:30" in `zone` (by default the active time zone)."""
-    return f"{timezone.localtime(at, zone):%a %b %-d, %H:%M}"
+    """ "Tue Mar 4, 14:30" in `zone` (by default the active time zone), the day and month in the
+    active language ("di mrt 4, 14:30")."""
+    return date_format(timezone.localtime(at, zone), "D M j, H:i")
+
+
+def short_date(day: dt.date | dt.datetime) -> str:
+    """ "Mar 5, 2026" with the month in the active language ("mrt 5, 2026", "mar 5, 2026"): a
+    date inside a translated sentence (strftime writes English month names only)."""
+    return date_format(day, "M j, Y")
+
+
+def or_list(items) -> str:
+    """ "a", "a or b", "a, b or c" in the active language."""
+    words = [str(item) for item in items]
+    if len(words) < 2:
+        return "".join(words)
+    return gettext("%(items)s or %(last)s") % {"items": ", ".join(words[:-1]), "last": words[-1]}
+
+
+def and_list(items) -> str:
+    """ "a", "a and b", "a, b and c" in the active language."""
+    words = [str(item) for item in items]
+    if len(words) < 2:
+        return "".join(words)
+    return gettext("%(items)s and %(last)s") % {"items": ", ".join(words[:-1]), "last": words[-1]}
 
 
 def _minutes(value: dt.timedelta | int | float) -> int:

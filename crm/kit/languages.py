@@ -54,3 +54,11 @@ def translated_choices(choices_class):
     plain on the model, so nothing stores a translation): a callable, so the form shows them in
     the language active when it renders."""
     return lambda: [(value, gettext(label)) for value, label in choices_class.choices]
+
+
+def in_english(text) -> str:
+    """A (lazily translated) label as the English words, whatever language is active: for the
+    sentences kept in the database in English (timeline summaries, stop reasons, notes), so a
+    label does not come out Dutch inside an English sentence."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)

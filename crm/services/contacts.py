@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.events import ContactChanged, publish
+from crm.kit.languages import in_english
 from crm.models import (
     AddressSource,
     AddressVerification,
@@ -512,7 +513,7 @@ def property_link_contact(
         timeline_record(
             tenant=tenant,
             kind="property.linked",
-            summary=f"{PropertyRole(role).label} of {place.one_line_address}",
+            summary=f"{in_english(PropertyRole(role).label)} of {place.one_line_address}",
             actor=actor,
             contact=contact,
             property=place,

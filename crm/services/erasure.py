@@ -32,8 +32,10 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from crm.events import ContactErased, publish
+from crm.kit.languages import in_english
 from crm.models import (
     Contact,
     ContactEmail,
@@ -81,7 +83,7 @@ def erasure_request_create(
     timeline_record(
         tenant=tenant,
         kind="contact.erasure_requested",
-        summary=f"Erasure of their data requested ({ErasureHow(how).label.lower()})",
+        summary=f"Erasure of their data requested ({in_english(ErasureHow(how).label).lower()})",
         actor=actor,
         contact=contact,
         detail={"erasure_request": request.pk, "how": how},
@@ -107,16 +109,20 @@ def erasure_request_decline(
         raise PermissionError("Only managers and admins handle erasure requests.")
     note = " ".join(note.split())
     if not note:
-        raise ValidationError({"note": "Say why the request is declined; the customer may ask."})
+        raise ValidationError(
+            {"note": gettext("Say why the request is declined; the customer may ask.")}
+        )
     if len(note) > NOTE_MAX:
-        raise ValidationError({"note": f"Keep the reason to {NOTE_MAX} characters."})
+        raise ValidationError(
+            {"note": gettext("Keep the reason to %(max)s characters.") % {"max": NOTE_MAX}}
+        )
     request = (
         ErasureRequest.objects.select_for_update()
         .filter(tenant=tenant, contact=contact, status=ErasureStatus.OPEN)
         .first()
     )
     if request is None:
-        raise ValidationError("There is no open erasure request to decline.")
+        raise ValidationError(gettext("There is no open erasure request to decline."))
     request.status = ErasureStatus.DECLINED
     request.handled_by = membership.user
     request.handled_at = timezone.now()

@@ -95,7 +95,7 @@ def member_invite(
         tenant=tenant, user=user, defaults={"role": role}
     )
     if not created and membership.is_active and not needs_password:
-        raise ValidationError(f"{email} is already on the team.")
+        raise ValidationError(_("%(email)s is already on the team.") % {"email": email})
     if not created and not membership.is_active:
         membership.is_active = True
         membership.role = role
@@ -174,9 +174,9 @@ def time_off_add(
 ) -> TimeOff:
     """Days the member is away: lead assignment passes them over on those days."""
     if membership.tenant_id != tenant.pk:
-        raise ValidationError("Unknown team member.")
+        raise ValidationError(_("Unknown team member."))
     if ends_on < starts_on:
-        raise ValidationError({"ends_on": "The last day off cannot be before the first."})
+        raise ValidationError({"ends_on": _("The last day off cannot be before the first.")})
     time_off = TimeOff(
         tenant=tenant,
         membership=membership,

@@ -51,7 +51,7 @@ def profile(request):
             business_hours=form.cleaned_data["business_hours"],
             **changes,
         )
-        messages.success(request, "Business profile saved.")
+        messages.success(request, _("Business profile saved."))
         return redirect("settings:profile")
     return render(request, "crm/settings/profile.html", {"form": form, "section": "profile"})
 

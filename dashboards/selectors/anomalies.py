@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from crm.kit.formatting import duration
 from dashboards.aggregates import Median
@@ -60,12 +62,12 @@ class Metric:
 
 
 METRICS = (
-    Metric("new_leads", "New leads", format_count, 5, 3, "up"),
-    Metric("won", "Sales (won leads)", format_count, 3, 2, "up"),
-    Metric("calls", "Calls logged", format_count, 5, 3, "up"),
-    Metric("messages_sent", "Messages sent", format_count, 5, 3, "up"),
-    Metric("messages_received", "Messages received", format_count, 5, 3, ""),
-    Metric("first_response", "Median first response", format_minutes, 5, 5, "down"),
+    Metric("new_leads", gettext_lazy("New leads"), format_count, 5, 3, "up"),
+    Metric("won", gettext_lazy("Sales (won leads)"), format_count, 3, 2, "up"),
+    Metric("calls", gettext_lazy("Calls logged"), format_count, 5, 3, "up"),
+    Metric("messages_sent", gettext_lazy("Messages sent"), format_count, 5, 3, "up"),
+    Metric("messages_received", gettext_lazy("Messages received"), format_count, 5, 3, ""),
+    Metric("first_response", gettext_lazy("Median first response"), format_minutes, 5, 5, "down"),
 )
 # A week's median first response counts only when at least this many new leads were touched.
 MIN_RESPONSE_SAMPLES = 3
@@ -78,6 +80,7 @@ class Comparison:
     metric: Metric
     week_end: dt.datetime
     week_label: str  # "the last 7 days" or "the week to Mar 3"
+    week_title: str  # "Last 7 days" or "Week to Mar 3" (a table cell)
     value: float | None
     baseline: list[float]
     flagged: bool
@@ -116,17 +119,24 @@ class Comparison:
             return "—"
         fmt = self.metric.unit_format
         if not self.spread:
-            return f"{fmt(self.mean)} every week"
+            return _("%(usual)s every week") % {"usual": fmt(self.mean)}
         return f"{fmt(self.mean)} ± {fmt(self.spread)}"
 
     @property
     def sentence(self) -> str:
         fmt = self.metric.unit_format
         shown = "—" if self.value is None else fmt(self.value)
-        return (
-            f"{self.metric.label}: {shown} in {self.week_label} vs {self.usual} "
-            f"over the previous {len(self.baseline)} weeks"
-        )
+        return ngettext(
+            "%(metric)s: %(value)s in %(week)s vs %(usual)s over the previous %(weeks)s week",
+            "%(metric)s: %(value)s in %(week)s vs %(usual)s over the previous %(weeks)s weeks",
+            len(self.baseline),
+        ) % {
+            "metric": self.metric.label,
+            "value": shown,
+            "week": self.week_label,
+            "usual": self.usual,
+            "weeks": len(self.baseline),
+        }
 
 
 def is_unusual(metric: Metric, value: float | None, baseline: list[float]) -> bool:
@@ -174,9 +184,11 @@ def anomaly_report(scope: Scope, *, now: dt.datetime | None = None) -> AnomalyRe
     for back in range(period_weeks):
         index = weeks - 1 - back
         if back == 0 and end == now:
-            label = "the last 7 days"
+            label, title = _("the last 7 days"), _("Last 7 days")
         else:
-            label = f"the week to {last_days[index]:%b} {last_days[index].day}"
+            day = date_format(last_days[index], "M j")
+            label = _("the week to %(day)s") % {"day": day}
+            title = _("Week to %(day)s") % {"day": day}
         for metric in METRICS:
             values = series[metric.key]
             baseline = [v for v in values[index - TRAILING_WEEKS : index] if v is not None]
@@ -185,6 +197,7 @@ def anomaly_report(scope: Scope, *, now: dt.datetime | None = None) -> AnomalyRe
                     metric=metric,
                     week_end=week_ends[index],
                     week_label=label,
+                    week_title=title,
                     value=values[index],
                     baseline=baseline,
                     flagged=is_unusual(metric, values[index], baseline),
@@ -192,7 +205,7 @@ def anomaly_report(scope: Scope, *, now: dt.datetime | None = None) -> AnomalyRe
             )
     return AnomalyReport(
         week_ends=week_ends,
-        week_labels=[f"{day:%b} {day.day}" for day in last_days],
+        week_labels=[date_format(day, "M j") for day in last_days],
         period_weeks=period_weeks,
         series=series,
         comparisons=comparisons,
@@ -250,7 +263,7 @@ def anomalies_table(report: AnomalyReport) -> Table:
         rows.append(
             [
                 c.metric.label,
-                c.week_label.removeprefix("the ").capitalize(),
+                c.week_title,
                 "—" if c.value is None else fmt(c.value),
                 c.usual,
                 # A typographic minus: spreadsheets read it as text, not as a formula.

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -50,13 +51,13 @@ def months_of(scope: Scope) -> list[dt.date]:
 
 
 def month_label(month: dt.date) -> str:
-    return f"{month:%b %Y}"
+    return date_format(month, "M Y")
 
 
 def month_axis_labels(months: list[dt.date]) -> list[str]:
     """Short month names on a time axis; with the year when the months span two years."""
     one_year = len({month.year for month in months}) == 1
-    return [f"{month:%b}" if one_year else month_label(month) for month in months]
+    return [date_format(month, "M") if one_year else month_label(month) for month in months]
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,8 @@ class FollowUpTemplateForm(TenantFormMixin, forms.ModelForm):
             "days_after": gettext_lazy("Days after it is used"),
             "at_time": gettext_lazy("At (local time)"),
             "is_archived": gettext_lazy("Archived (no longer offered)"),
+            "subject": gettext_lazy("Subject"),
+            "description": gettext_lazy("Description"),
         }
         help_texts = {
             "name": gettext_lazy("What the team picks it by, e.g. “Post-inspection call”."),

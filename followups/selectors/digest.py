@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
 from crm.models import Membership, Role, Tenant
@@ -76,7 +77,7 @@ class Digest:
             late = self.red_leads.total
             parts.append(ngettext("%(n)s late lead", "%(n)s late leads", late) % {"n": late})
         return gettext("Your day, %(day)s: %(parts)s") % {
-            "day": f"{self.day:%a %b %-d}",
+            "day": date_format(self.day, "D M j"),
             "parts": ", ".join(parts),
         }
 

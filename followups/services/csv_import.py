@@ -76,7 +76,7 @@ class Row:
             "subject": self.subject,
             "type": self.type.name if self.type else "",
             "when": timezone.localtime(self.scheduled_at, zone) if self.scheduled_at else None,
-            "priority": Priority(self.priority).label,
+            "priority": str(Priority(self.priority).label),
             "assignee": str(self.assignee.user) if self.assignee else "",
             "contact": self.contact.display_name if self.contact else "",
             "contact_id": self.contact.pk if self.contact else None,

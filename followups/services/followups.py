@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from crm.events import publish
 from crm.kit.formatting import short_datetime
+from crm.kit.languages import in_english
 from crm.models import Contact, Membership, Tenant, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -232,7 +233,7 @@ def follow_up_complete(
     _record(
         follow_up,
         "follow_up.completed",
-        f"Follow-up “{follow_up.subject}” done: {follow_up.get_outcome_display().lower()}",
+        f"Follow-up “{follow_up.subject}” done: {in_english(follow_up.get_outcome_display()).lower()}",
         actor,
         outcome=outcome,
     )

@@ -8,6 +8,7 @@ this runs before the lost lead's own triggers, so what they schedule (a win-back
 from django.db import transaction
 from django.utils import timezone
 
+from crm.kit.languages import in_english
 from crm.models import Tenant, User
 from followups.models import FollowUp, FollowUpSeries, Source, Status
 from followups.services.followups import follow_up_cancel
@@ -19,7 +20,7 @@ TO_CLOSE = (Status.PENDING, Status.IN_PROGRESS, Status.MISSED)
 
 def lost_reason_note(reason: str) -> str:
     """What a closed follow-up records: "The lead was lost (Chose a competitor)"."""
-    label = LostReason(reason).label if reason in LostReason.values else reason
+    label = in_english(LostReason(reason).label) if reason in LostReason.values else reason
     return f"The lead was lost ({label})" if label else "The lead was lost"
 
 

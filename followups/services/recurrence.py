@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext, npgettext
 
@@ -232,7 +233,7 @@ def series_describe(series: FollowUpSeries) -> str:
     elif series.until:
         words = _("%(every)s, until %(date)s") % {
             "every": words,
-            "date": f"{timezone.localtime(series.until, series.zone):%b %-d, %Y}",
+            "date": date_format(timezone.localtime(series.until, series.zone), "M j, Y"),
         }
     return words
 

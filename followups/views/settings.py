@@ -121,8 +121,12 @@ def _set_archived(request, follow_up_type_pk: int, archived: bool):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        done = "archived: no longer offered" if archived else "back in use"
-        messages.success(request, f"“{follow_up_type.name}” {done}.")
+        done = (
+            _("“%(name)s” archived: no longer offered.")
+            if archived
+            else _("“%(name)s” back in use.")
+        )
+        messages.success(request, done % {"name": follow_up_type.name})
     return redirect("followups-settings:types")
 
 

@@ -24,17 +24,20 @@ def _current_or_live(queryset, current_id: int | None):
 class CaptureFormSettingsForm(TenantFormMixin, forms.ModelForm):
     # Declared so the default (tenant-scoped) managers are not read when the class is built.
     pipeline = forms.ModelChoiceField(
+        label=_("Pipeline"),
         queryset=Pipeline.unscoped.none(),
         empty_label=None,
         help_text=_("New leads start in its first stage."),
     )
     source = forms.ModelChoiceField(
+        label=_("Source"),
         queryset=LeadSource.unscoped.none(),
         required=False,
         empty_label=_("No source"),
         help_text=_("Where these leads come from, for cost and conversion reports."),
     )
     brand = forms.ModelChoiceField(
+        label=_("Brand"),
         queryset=Brand.unscoped.none(),
         required=False,
         empty_label=_("The default brand"),
@@ -45,15 +48,17 @@ class CaptureFormSettingsForm(TenantFormMixin, forms.ModelForm):
         model = LeadCaptureForm
         fields = capture.CAPTURE_FORM_FIELDS
         labels = {
-            "name": "Name",
-            "ask_for_address": "Ask for the address",
-            "is_active": "Accept submissions",
+            "name": _("Name"),
+            "ask_for_address": _("Ask for the address"),
+            "is_active": _("Accept submissions"),
+            "heading": _("Heading"),
+            "thank_you_message": _("Thank you message"),
         }
         help_texts = {
-            "name": "Only your team sees it, e.g. “Website – roof estimate”.",
-            "heading": "The title of the form on your website.",
-            "thank_you_message": "Shown after someone sends the form.",
-            "is_active": "Switch off to stop the form without removing it from your site.",
+            "name": _("Only your team sees it, e.g. “Website – roof estimate”."),
+            "heading": _("The title of the form on your website."),
+            "thank_you_message": _("Shown after someone sends the form."),
+            "is_active": _("Switch off to stop the form without removing it from your site."),
         }
         widgets = {"thank_you_message": forms.Textarea(attrs={"rows": 2})}
 
@@ -199,14 +204,18 @@ class LeadImportForm(TenantFormMixin, forms.Form):
         help_text=_("A header row naming the columns, one lead per row; at most 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
     )
-    pipeline = forms.ModelChoiceField(queryset=Pipeline.unscoped.none(), empty_label=None)
+    pipeline = forms.ModelChoiceField(
+        label=_("Pipeline"), queryset=Pipeline.unscoped.none(), empty_label=None
+    )
     source = forms.ModelChoiceField(
+        label=_("Source"),
         queryset=LeadSource.unscoped.none(),
         required=False,
         empty_label=_("None (or the file's Source column)"),
         help_text=_("For rows without a Source column of their own."),
     )
     owner = MemberChoiceField(
+        label=_("Owner"),
         queryset=Membership.unscoped.none(),
         required=False,
         empty_label=_("Assign automatically"),

@@ -179,7 +179,18 @@ class LeadEditForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = Lead
         fields = list(EDITABLE_LEAD_FIELDS)
-        labels = {"appointment_at": gettext_lazy("Appointment")}
+        help_texts = {
+            "title": gettext_lazy("e.g. Roof replacement"),
+            "cost": gettext_lazy("What the business paid for this lead."),
+            "appointment_at": gettext_lazy("The next visit or meeting booked with the customer."),
+        }
+        labels = {
+            "title": gettext_lazy("Title"),
+            "lead_type": gettext_lazy("Lead type"),
+            "estimated_value": gettext_lazy("Estimated value"),
+            "cost": gettext_lazy("Cost"),
+            "appointment_at": gettext_lazy("Appointment"),
+        }
         widgets = {
             # The browser's own picker; read in the tenant's time zone (the request's).
             "appointment_at": forms.DateTimeInput(

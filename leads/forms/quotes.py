@@ -30,8 +30,15 @@ class QuoteForm(forms.ModelForm):
     class Meta:
         model = Quote
         fields = ["title", "message", "valid_until"]
-        labels = {"message": "Message to the customer"}
-        help_texts = {"title": "e.g. Roof replacement, 2,400 sq ft"}
+        labels = {
+            "title": _("Title"),
+            "valid_until": _("Valid until"),
+            "message": _("Message to the customer"),
+        }
+        help_texts = {
+            "message": _("Shown to the customer above the lines."),
+            "title": _("e.g. Roof replacement, 2,400 sq ft"),
+        }
         widgets = {"message": forms.Textarea(attrs={"rows": 3}), "valid_until": DateInput}
 
     def __init__(self, *args, **kwargs):
@@ -42,12 +49,12 @@ class QuoteForm(forms.ModelForm):
     def clean_valid_until(self):
         valid_until = self.cleaned_data["valid_until"]
         if valid_until < timezone.localdate():
-            raise ValidationError("The quote must be valid at least until today.")
+            raise ValidationError(_("The quote must be valid at least until today."))
         return valid_until
 
 
 class QuoteLineForm(forms.Form):
-    description = forms.CharField(max_length=300)
+    description = forms.CharField(label=_("Description"), max_length=300)
     quantity = forms.DecimalField(
         min_value=0, max_digits=10, decimal_places=2, initial=Decimal("1"), label=_("Qty")
     )
@@ -67,7 +74,9 @@ class BaseQuoteLineFormSet(forms.BaseFormSet):
         if any(self.errors):
             return
         if not self.lines:
-            raise ValidationError("Add at least one line: what the customer gets, and its price.")
+            raise ValidationError(
+                _("Add at least one line: what the customer gets, and its price.")
+            )
 
     @property
     def lines(self) -> list[tuple[str, Decimal, Decimal]]:
@@ -130,12 +139,15 @@ class PaymentForm(forms.Form):
         label=_("Kind of payment"),
         help_text=_("A final payment settles the balance; the job is then paid in full."),
     )
-    amount = forms.DecimalField(min_value=Decimal("0.01"), **MONEY)
-    method = forms.ChoiceField(choices=PaymentMethod.choices)
+    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(
-        max_length=100, required=False, help_text=_("Check number, receipt number …")
+        label=_("Reference"),
+        max_length=100,
+        required=False,
+        help_text=_("Check number, receipt number …"),
     )
-    received_on = forms.DateField(widget=DateInput)
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,7 +156,7 @@ class PaymentForm(forms.Form):
     def clean_received_on(self):
         received_on = self.cleaned_data["received_on"]
         if received_on > timezone.localdate():
-            raise ValidationError("A payment cannot be received in the future.")
+            raise ValidationError(_("A payment cannot be received in the future."))
         return received_on
 
 

@@ -59,8 +59,16 @@ class PipelineForm(forms.ModelForm):
     class Meta:
         model = Pipeline
         fields = ["name", "description", "lead_type", "is_archived"]
-        labels = {"lead_type": _("Usual type of job"), "is_archived": _("Archived")}
-        help_texts = {"is_archived": _("Archived pipelines take no new leads; their leads stay.")}
+        labels = {
+            "name": _("Name"),
+            "description": _("Description"),
+            "lead_type": _("Usual type of job"),
+            "is_archived": _("Archived"),
+        }
+        help_texts = {
+            "lead_type": _("The usual type of job in this pipeline; new leads default to it."),
+            "is_archived": _("Archived pipelines take no new leads; their leads stay."),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,6 +82,20 @@ class StageForm(forms.ModelForm):
     class Meta:
         model = Stage
         fields = list(STAGE_FIELDS)
+        help_texts = {
+            "customer_label": _("What the customer sees in the portal."),
+            "orange_after": _("Time in this stage before it turns orange; empty: never."),
+            "red_after": _("Time in this stage before it turns red; empty: never."),
+            "is_won": _("Entering this stage marks the lead won."),
+            "is_lost": _("Leads marked lost move here (they keep their history)."),
+            "is_terminal": _("The job's life ends here: no aging, no alerts."),
+            "show_in_portal": _(
+                "Hidden stages fold into the previous step in the customer portal."
+            ),
+            "moves_on": _(
+                "Leads move here on their own when this happens (if they are not past it)."
+            ),
+        }
         labels = {
             "delay_unit": _("Delays counted in"),
             "orange_after": _("Orange after"),
@@ -83,6 +105,9 @@ class StageForm(forms.ModelForm):
             "is_terminal": _("Last stage of the job"),
             "show_in_portal": _("Show in the customer portal"),
             "moves_on": _("Leads move here automatically when"),
+            "name": _("Name"),
+            "customer_label": _("Customer label"),
+            "phase": _("Phase"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -112,8 +137,17 @@ class LeadSourceForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = LeadSource
         fields = ["name", "default_cost", "priority_points", "is_archived"]
-        labels = {"default_cost": _("Usual cost per lead"), "is_archived": _("Archived")}
-        help_texts = {"is_archived": _("Archived sources are not offered for new leads.")}
+        labels = {
+            "name": _("Name"),
+            "priority_points": _("Priority points"),
+            "default_cost": _("Usual cost per lead"),
+            "is_archived": _("Archived"),
+        }
+        help_texts = {
+            "default_cost": _("What a lead from this source usually costs; each lead can differ."),
+            "priority_points": _("Added to the priority score of its leads (negative lowers it)."),
+            "is_archived": _("Archived sources are not offered for new leads."),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,6 +197,13 @@ class AssignmentRuleForm(TenantFormMixin, forms.ModelForm):
             "require_expertise",
             "require_territory",
         ]
+        help_texts = {
+            "lead_type": _("Empty: any."),
+            "require_availability": _("Only members working now (weekly hours, not on time off)."),
+            "require_capacity": _("Only members below their open-lead cap."),
+            "require_expertise": _("Only members whose expertise matches residential/commercial."),
+            "require_territory": _("Only members whose territories cover the property."),
+        }
         labels = {
             "is_active": _("Active"),
             "lead_type": _("Type of job"),
@@ -170,6 +211,7 @@ class AssignmentRuleForm(TenantFormMixin, forms.ModelForm):
             "require_capacity": _("Below their lead cap"),
             "require_expertise": _("Expertise matches"),
             "require_territory": _("Territory covers the property"),
+            "name": _("Name"),
         }
 
     def __init__(self, *args, **kwargs):

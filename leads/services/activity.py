@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.kit.formatting import duration
+from crm.kit.languages import in_english
 from crm.models import Contact, Tenant, User
 from crm.services.timeline import timeline_record
 from leads.models import CallOutcome, Lead, LeadEvent, LeadStatus
@@ -42,7 +43,7 @@ def lead_log_call(
     event = timeline_record(
         tenant=tenant,
         kind="lead.call",
-        summary=f"{direction}: {CallOutcome(outcome).label}"
+        summary=f"{direction}: {in_english(CallOutcome(outcome).label)}"
         + (f" — {note.strip()}" if note.strip() else ""),
         actor=actor,
         lead=lead,

@@ -385,7 +385,7 @@ def _sample(row: CheckedRow, pipeline_start: Stage | None, default_owner, defaul
         "owner": str(owner.user) if owner else "Assigned automatically",
         "value": str(row.estimated_value) if row.estimated_value is not None else "",
         "cost": str(row.cost) if row.cost is not None else "",
-        "type": LeadType(row.lead_type).label if row.lead_type else "",
+        "type": str(LeadType(row.lead_type).label) if row.lead_type else "",
         "note": row.note[:200],
     }
 

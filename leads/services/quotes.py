@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from crm.events import publish
-from crm.kit.languages import contact_language
+from crm.kit.languages import contact_language, in_english
 from crm.models import NotificationLevel, Tenant, User
 from crm.services.timeline import timeline_record
 from leads.events import LeadWon, QuoteAccepted, QuoteDeclined, QuoteSent
@@ -54,9 +55,9 @@ def quote_save_draft(
 ) -> Quote:
     """Create a draft quote (quote=None) or rewrite a draft: lines are (description, qty, price)."""
     if not lines:
-        raise ValidationError("A quote needs at least one line.")
+        raise ValidationError(_("A quote needs at least one line."))
     if quote is not None and quote.status != QuoteStatus.DRAFT:
-        raise ValidationError("Only a draft can be changed; make a new quote instead.")
+        raise ValidationError(_("Only a draft can be changed; make a new quote instead."))
     created = quote is None
     if created:
         last = Quote.objects.filter(tenant=tenant, lead=lead).order_by("-number").first()
@@ -87,12 +88,14 @@ def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
         .get(tenant=tenant, pk=quote.pk)
     )
     if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.VIEWED):
-        raise ValidationError(f"This quote is {quote.get_status_display().lower()}.")
+        raise ValidationError(
+            _("This quote is %(status)s.") % {"status": _(quote.get_status_display()).lower()}
+        )
     if quote.valid_until < tenant.today():
-        raise ValidationError("The quote's valid-until date has passed; change it first.")
+        raise ValidationError(_("The quote's valid-until date has passed; change it first."))
     recipient = quote.lead.contact.emails.first()
     if recipient is None:
-        raise ValidationError("The contact has no email address to send the quote to.")
+        raise ValidationError(_("The contact has no email address to send the quote to."))
     resend = quote.status != QuoteStatus.DRAFT
     if not resend:
         quote.status = QuoteStatus.SENT
@@ -166,7 +169,9 @@ def _lock_open_quote(tenant: Tenant, quote: Quote) -> Quote:
     if quote.is_open and quote.valid_until < tenant.today():
         _expire(tenant, quote)
     if not quote.is_open:
-        raise ValidationError(f"This quote is {quote.get_status_display().lower()}.")
+        raise ValidationError(
+            _("This quote is %(status)s.") % {"status": _(quote.get_status_display()).lower()}
+        )
     return quote
 
 
@@ -210,7 +215,7 @@ def quote_reject(
     """The customer said no: their reason becomes the lead's lost reason, unless another quote
     is still open for them to answer."""
     if reason not in LostReason.values:
-        raise ValidationError("Please tell us why.")
+        raise ValidationError(_("Please tell us why."))
     quote = _lock_open_quote(tenant, quote)
     quote.status = QuoteStatus.REJECTED
     quote.decided_at = timezone.now()
@@ -230,7 +235,7 @@ def quote_reject(
     timeline_record(
         tenant=tenant,
         kind="quote.rejected",
-        summary=f"Quote {quote.reference} declined: {LostReason(reason).label}"
+        summary=f"Quote {quote.reference} declined: {in_english(LostReason(reason).label)}"
         + (f" — {quote.rejection_note}" if quote.rejection_note else ""),
         lead=lead,
         customer_visible=True,

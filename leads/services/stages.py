@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from crm.events import publish
 from crm.kit.formatting import money
+from crm.kit.languages import in_english
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
 from leads.events import LeadLost, LeadStageEntered, LeadWon
@@ -253,7 +254,7 @@ def lead_handle_event(
         lead=lead,
         stage=stage,
         now=now,
-        reason=LeadEvent(event).label.lower(),
+        reason=in_english(LeadEvent(event).label).lower(),
     )
     return True
 
@@ -308,7 +309,7 @@ def lead_mark_lost(
             "updated_at",
         ]
     )
-    label = LostReason(reason).label
+    label = in_english(LostReason(reason).label)
     timeline_record(
         tenant=tenant,
         kind="lead.lost",

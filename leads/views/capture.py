@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -129,8 +130,12 @@ def capture_form_edit(request, capture_form_pk: int | None = None):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            note = "" if capture_form else " Copy the code below onto your website."
-            messages.success(request, f"Lead form “{saved.name}” saved.{note}")
+            text = (
+                _("Lead form “%(name)s” saved.")
+                if capture_form
+                else _("Lead form “%(name)s” saved. Copy the code below onto your website.")
+            )
+            messages.success(request, text % {"name": saved.name})
             return redirect("lead-settings:capture-form-edit", capture_form_pk=saved.pk)
     context = {"form": form, "capture_form": capture_form, "section": "capture-forms"}
     if capture_form is not None:

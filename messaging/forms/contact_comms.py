@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.forms import TenantFormMixin
+from crm.kit.languages import translated_choices
 from crm.models import TIME_ZONE_CHOICES, Channel, ConsentStatus
 from messaging.models import UpdateFrequency
 from messaging.services.contact_comms import CONSENT_NOTE_MAX
@@ -12,8 +13,8 @@ NOTE_REQUIRED = _("Say how the customer told you, e.g. â€œtold us on the phoneâ€
 
 
 class StaffConsentForm(forms.Form):
-    channel = forms.ChoiceField(choices=Channel.choices)
-    status = forms.ChoiceField(choices=ConsentStatus.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=translated_choices(Channel))
+    status = forms.ChoiceField(label=_("Status"), choices=ConsentStatus.choices)
     note = forms.CharField(
         max_length=CONSENT_NOTE_MAX,
         label=_("How did they tell you?"),
@@ -31,7 +32,9 @@ class StaffConsentForm(forms.Form):
 
 class ContactCommsProfileForm(TenantFormMixin, forms.Form):
     time_zone = forms.ChoiceField(required=False, label=_("Time zone"))
-    update_frequency = forms.ChoiceField(choices=UpdateFrequency.choices, label=_("Job updates"))
+    update_frequency = forms.ChoiceField(
+        choices=translated_choices(UpdateFrequency), label=_("Job updates")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,19 +3,22 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.kit.languages import translated_choices
 from messaging.models import MessageChannel, MessageSource, MessageStatus
 
 
 class OutboxFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label=_("Contact"))
     status = forms.ChoiceField(
-        required=False, choices=[("", _("Any status")), *MessageStatus.choices]
+        label=_("Status"), required=False, choices=[("", _("Any status")), *MessageStatus.choices]
     )
     channel = forms.ChoiceField(
-        required=False, choices=[("", _("Any channel")), *MessageChannel.choices]
+        label=_("Channel"),
+        required=False,
+        choices=lambda: [("", _("Any channel")), *translated_choices(MessageChannel)()],
     )
     source = forms.ChoiceField(
-        required=False, choices=[("", _("Any source")), *MessageSource.choices]
+        label=_("Source"), required=False, choices=[("", _("Any source")), *MessageSource.choices]
     )
 
     def selector_filters(self) -> dict:

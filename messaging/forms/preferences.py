@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -33,7 +34,7 @@ class NotificationPreferencesForm(forms.Form):
         for kind in StaffNotificationKind:
             for channel in COPY_CHANNELS:
                 widget = forms.CheckboxInput(
-                    attrs={"aria-label": f"{MessageChannel(channel).label}: {kind.label}"}
+                    attrs={"aria-label": f"{gettext(MessageChannel(channel).label)}: {kind.label}"}
                 )
                 if channel == MessageChannel.SMS and not has_phone:
                     widget.attrs["disabled"] = True
@@ -75,8 +76,8 @@ class NotificationPreferencesForm(forms.Form):
 class MobileNumberForm(forms.Form):
     phone = PhoneNumberField(
         required=False,
-        label="Your mobile number",
-        help_text="For the notifications you choose to get by SMS. Empty: no SMS.",
+        label=_("Your mobile number"),
+        help_text=_("For the notifications you choose to get by SMS. Empty: no SMS."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
 

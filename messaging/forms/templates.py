@@ -4,9 +4,11 @@ say is checked by the service, which holds the sandbox's rules."""
 from django import forms
 from django.db.models import Q
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.forms import TenantFormMixin
+from crm.kit.languages import translated_choices
 from crm.models import Brand
 from crm.selectors.brands import brands_for_tenant
 from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
@@ -24,7 +26,12 @@ class MessageTemplateForm(forms.ModelForm):
     class Meta:
         model = MessageTemplate
         fields = ["name", "key", "description", "purpose"]
-        labels = {"description": _("What it is for")}
+        labels = {
+            "name": _("Name"),
+            "key": _("Key"),
+            "purpose": _("Purpose"),
+            "description": _("What it is for"),
+        }
         help_texts = {
             "key": _(
                 "A stable handle for the template, e.g. quote-sent; empty: made from the "
@@ -54,12 +61,15 @@ class MessageTemplateForm(forms.ModelForm):
 
 class BrandChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, brand: Brand) -> str:
-        return f"{brand.name} (archived)" if brand.is_archived else brand.name
+        if brand.is_archived:
+            return gettext("%(name)s (archived)") % {"name": brand.name}
+        return brand.name
 
 
 class TemplateVariantForm(TenantFormMixin, forms.ModelForm):
     # Declared with an empty queryset: the tenant's own brands are set per form, in __init__.
     brand = BrandChoiceField(
+        label=_("Brand"),
         queryset=Brand.unscoped.none(),
         required=False,
         empty_label=_("Every brand"),
@@ -83,10 +93,17 @@ class TemplateVariantForm(TenantFormMixin, forms.ModelForm):
             "body_html": _("HTML (optional)"),
             "whatsapp_approved": _("Approved by WhatsApp"),
             "whatsapp_content_sid": _("Content SID"),
+            "channel": _("Channel"),
+            "language": _("Language"),
+            "subject": _("Subject"),
         }
         help_texts = {
             "body_text": _("What the customer reads; for email, the plain-text part."),
             "body_html": _("Empty: the email's HTML is made from the text."),
+            "whatsapp_approved": _(
+                "Approved by WhatsApp as a template: may open a conversation outside the 24-hour session window."
+            ),
+            "whatsapp_content_sid": _("Twilio Content SID of the approved template."),
         }
         widgets = {
             "subject": forms.TextInput(attrs={"class": TEXTAREA_CLASS, "autocomplete": "off"}),
@@ -104,7 +121,7 @@ class TemplateVariantForm(TenantFormMixin, forms.ModelForm):
             Q(is_archived=False) | Q(pk=self.instance.brand_id)
         )
         self.fields["body_text"].required = False  # the service says what is missing, per channel
-        self.fields["channel"].choices = MessageChannel.choices
+        self.fields["channel"].choices = translated_choices(MessageChannel)
 
     def clean_body_text(self) -> str:
         return _unix_newlines(self.cleaned_data["body_text"])
@@ -116,9 +133,9 @@ class TemplateVariantForm(TenantFormMixin, forms.ModelForm):
 class PreviewForm(forms.Form):
     """Who the preview is for: sample data, or a contact of this team and one of their leads."""
 
-    contact_search = forms.CharField(required=False, max_length=100)
-    preview_contact = forms.IntegerField(required=False, min_value=1)
-    preview_lead = forms.CharField(required=False, max_length=20)
+    contact_search = forms.CharField(label=_("Contact search"), required=False, max_length=100)
+    preview_contact = forms.IntegerField(label=_("Preview contact"), required=False, min_value=1)
+    preview_lead = forms.CharField(label=_("Preview lead"), required=False, max_length=20)
 
     NO_LEAD = NO_LEAD
 

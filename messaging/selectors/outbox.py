@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact, Tenant
@@ -90,7 +91,7 @@ def decision_reason(entry: dict) -> str:
     send_at = entry.get("send_at")
     if entry.get("decision") == "scheduled" and send_at:
         local = timezone.localtime(dt.datetime.fromisoformat(send_at))
-        return _("Scheduled for %(when)s") % {"when": f"{local:%a %b %-d, %H:%M %Z}"}
+        return _("Scheduled for %(when)s") % {"when": date_format(local, "D M j, H:i T")}
     return entry.get("reason", "")
 
 

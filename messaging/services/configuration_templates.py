@@ -11,6 +11,7 @@ import re
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.models import Brand, Tenant, User
 from messaging import rendering
@@ -73,12 +74,14 @@ def message_template_save(
     key = key.strip()
     if template is None:
         if MessageTemplate.objects.filter(tenant=tenant, key=key).exists():
-            raise ValidationError({"key": f"Another template already has the key “{key}”."})
+            raise ValidationError(
+                {"key": _("Another template already has the key “%(key)s”.") % {"key": key}}
+            )
         template = MessageTemplate(tenant=tenant, key=key)
     else:
         template = _lock_template(tenant, template)
         if key != template.key:
-            raise ValidationError({"key": "A template's key cannot change once it exists."})
+            raise ValidationError({"key": _("A template's key cannot change once it exists.")})
     template.name, template.description = name.strip(), description.strip()
     template.purpose = purpose
     template.full_clean(exclude=["tenant"])
@@ -156,7 +159,7 @@ def template_variant_save(
     for WhatsApp.
     """
     if template.tenant_id != tenant.pk or (brand is not None and brand.tenant_id != tenant.pk):
-        raise ValidationError("Pick a template and a brand of this team.")
+        raise ValidationError(_("Pick a template and a brand of this team."))
     template = _lock_template(tenant, template)
     is_email, is_whatsapp = channel == MessageChannel.EMAIL, channel == MessageChannel.WHATSAPP
     subject = " ".join(subject.split()) if is_email else ""

@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from crm.events import publish
 from crm.models import Channel, ConsentStatus, Contact, ContactConsent, Tenant, User
@@ -112,7 +113,7 @@ def contact_bounce_clear(*, tenant: Tenant, actor: User, contact: Contact) -> Co
         .first()
     )
     if profile is None:
-        raise ValidationError("No bounced email address to clear.")
+        raise ValidationError(gettext("No bounced email address to clear."))
     address = profile.bounced_email
     profile.email_bounced_at = None
     profile.bounced_email = ""

@@ -22,11 +22,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crm.events import publish
 from crm.kit.claims import claim_due_rows
+from crm.kit.languages import in_english
 from crm.models import Contact, NotificationLevel, PhoneKind, Tenant, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -262,7 +264,7 @@ def message_schedule(
             _decide(message, "scheduled", _("Scheduled now"), now)
         else:
             local = timezone.localtime(message.send_after, tenant.zone)
-            reason = _("Scheduled for %(when)s") % {"when": f"{local:%a %b %-d, %H:%M %Z}"}
+            reason = _("Scheduled for %(when)s") % {"when": date_format(local, "D M j, H:i T")}
             _decide(message, "scheduled", reason, now, send_at=message.send_after.isoformat())
     else:
         _apply_verdict(message, verdict, now)
@@ -544,7 +546,10 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
     message.provider = sent.provider
     message.provider_message_id = sent.provider_message_id
     _decide(
-        message, "sent", f"Sent to {message.to_address} via {Provider(sent.provider).label}", now
+        message,
+        "sent",
+        f"Sent to {message.to_address} via {in_english(Provider(sent.provider).label)}",
+        now,
     )
     # The sandbox reports delivery like a provider's webhook does, so it is routed the same way.
     ProviderMessageRoute.objects.get_or_create(

@@ -98,7 +98,7 @@ def contact_consent(request, contact_pk: int):
     except ValidationError as error:
         return _answer(request, contact, done="", error=" ".join(error.messages))
     done = _("%(channel)s consent recorded as “%(status)s”.") % {
-        "channel": consent.get_channel_display(),
+        "channel": _(consent.get_channel_display()),
         "status": consent.get_status_display().lower(),
     }
     return _answer(request, contact, done=done, error="")

@@ -160,7 +160,7 @@ def _save_variant(request, *, template: MessageTemplate, variant: TemplateVarian
     messages.success(
         request,
         _("%(get_channel_display)s wording of %(name)s saved.")
-        % {"get_channel_display": saved.get_channel_display(), "name": template.name},
+        % {"get_channel_display": _(saved.get_channel_display()), "name": template.name},
     )
     return redirect("comms-settings:template", template_pk=template.pk)
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from documents.forms import upload_file_field
@@ -40,7 +41,10 @@ class PortalUploadForm(forms.Form):
             else _("Job %(reference)s") % {"reference": lead.reference}
         )
         limit = filesizeformat(max_upload_bytes())
-        self.fields["file"].help_text = f"{ACCEPTED_SUMMARY}, up to {limit}."
+        self.fields["file"].help_text = gettext("%(accepted)s, up to %(limit)s.") % {
+            "accepted": ACCEPTED_SUMMARY,
+            "limit": limit,
+        }
 
 
 def upload_form(customer: PortalCustomer, data=None, files=None, *, job=None, kind=None):

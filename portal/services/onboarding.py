@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from crm.models import (
@@ -411,7 +412,7 @@ def document_request_create(
     of its reminders) until they upload one of that kind."""
     now = now or timezone.now()
     if kind not in REQUESTABLE_KINDS:
-        raise ValidationError("Choose a kind of document the customer can upload.")
+        raise ValidationError(gettext("Choose a kind of document the customer can upload."))
     row = _ensure_rows(tenant, [contact])[0]
     request, _ = DocumentRequest.objects.update_or_create(
         tenant=tenant,

@@ -154,8 +154,11 @@ def staff_document_request(request, contact_pk: int):
         )
         messages.success(
             request,
-            f"Asked {contact.display_name} for {document_request.get_kind_display().lower()} "
-            "in their portal checklist.",
+            _("Asked %(name)s for %(kind)s in their portal checklist.")
+            % {
+                "name": contact.display_name,
+                "kind": _(document_request.get_kind_display()).lower(),
+            },
         )
     else:
         for problems in form.errors.values():

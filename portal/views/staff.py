@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.permissions import tenant_member_required
@@ -23,5 +24,7 @@ def contact_invite(request, contact_pk: int):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, f"Portal invitation sent to {address.display}.")
+        messages.success(
+            request, _("Portal invitation sent to %(address)s.") % {"address": address.display}
+        )
     return redirect("contacts:detail", contact_pk=contact.pk)

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from automation.selectors.sequences import enrollable_sequences
@@ -137,7 +138,7 @@ def lead_pick_stage(request, lead_pk: int):
 def lead_assign(request, lead_pk: int):
     def perform(lead, data):
         if request.membership.role == Role.REP and data["owner"] not in (None, request.membership):
-            raise ValidationError("Only a manager can hand a lead to someone else.")
+            raise ValidationError(_("Only a manager can hand a lead to someone else."))
         assignment.lead_assign(
             tenant=request.tenant, actor=request.user, lead=lead, owner=data["owner"]
         )

@@ -60,7 +60,7 @@ def test_every_member_sees_a_row_per_kind_with_the_bell_always_on(client, world,
     page = _page(response)
     assert response.status_code == 200
     for kind in StaffNotificationKind:
-        assert kind.label in page
+        assert str(kind.label) in page
         assert 'checked disabled aria-label="In app: ' + kind.label in page
         assert "checked" not in _checkbox(page, f"{kind.value}__email")
 

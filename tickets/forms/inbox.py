@@ -27,6 +27,7 @@ class InboxFilterForm(forms.Form):
     """The list's view tab and filters; anything not understood falls back to the default."""
 
     view = forms.ChoiceField(
+        label=_("View"),
         choices=[
             (VIEW_MINE, "Mine"),
             (VIEW_UNASSIGNED, "Unassigned"),
@@ -36,6 +37,7 @@ class InboxFilterForm(forms.Form):
         required=False,
     )
     status = forms.ChoiceField(
+        label=_("Status"),
         choices=[
             (STATUS_ACTIVE, _("Open or waiting")),
             *TicketStatus.choices,
@@ -44,7 +46,7 @@ class InboxFilterForm(forms.Form):
         required=False,
     )
     priority = forms.ChoiceField(
-        choices=[("", _("Any priority")), *Priority.choices], required=False
+        label=_("Priority"), choices=[("", _("Any priority")), *Priority.choices], required=False
     )
     q = forms.CharField(
         required=False,
@@ -95,10 +97,14 @@ class BulkActionForm(forms.Form):
     tickets = forms.ModelMultipleChoiceField(queryset=Ticket.unscoped.none())
     assignee = forms.ChoiceField(required=False, label=_("Assign to"))
     status = forms.ChoiceField(
-        choices=[(KEEP, "Status: keep"), *TicketStatus.choices], required=False
+        label=_("Status"),
+        choices=[(KEEP, _("Status: keep")), *TicketStatus.choices],
+        required=False,
     )
     priority = forms.ChoiceField(
-        choices=[(KEEP, "Priority: keep"), *Priority.choices], required=False
+        label=_("Priority"),
+        choices=[(KEEP, _("Priority: keep")), *Priority.choices],
+        required=False,
     )
 
     def __init__(self, *args, tickets, members: list[Membership], **kwargs):
@@ -192,8 +198,8 @@ class CallForm(forms.Form):
 
 
 class ChangeForm(forms.Form):
-    status = forms.ChoiceField(choices=TicketStatus.choices, required=False)
-    priority = forms.ChoiceField(choices=Priority.choices, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=TicketStatus.choices, required=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -219,7 +225,7 @@ class AssignForm(forms.Form):
 
 class LeadLinkForm(forms.Form):
     lead = forms.ModelChoiceField(
-        queryset=Lead.unscoped.none(), required=False, empty_label=_("No lead")
+        label=_("Lead"), queryset=Lead.unscoped.none(), required=False, empty_label=_("No lead")
     )
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
@@ -230,8 +236,10 @@ class LeadLinkForm(forms.Form):
 
 
 class LeadCreateForm(forms.Form):
-    pipeline = forms.ModelChoiceField(queryset=Pipeline.unscoped.none(), empty_label=None)
-    title = forms.CharField(max_length=200, required=False)
+    pipeline = forms.ModelChoiceField(
+        label=_("Pipeline"), queryset=Pipeline.unscoped.none(), empty_label=None
+    )
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, **kwargs)
@@ -241,4 +249,4 @@ class LeadCreateForm(forms.Form):
 
 
 class VipForm(forms.Form):
-    is_vip = forms.BooleanField(required=False)
+    is_vip = forms.BooleanField(label=_("Is vip"), required=False)

@@ -39,12 +39,14 @@ def _active_members(tenant: Tenant):
 class InboxForm(TenantFormMixin, forms.ModelForm):
     # Declared with empty querysets: the tenant's own are set per form, in __init__.
     brand = forms.ModelChoiceField(
+        label=_("Brand"),
         queryset=Brand.unscoped.none(),
         required=False,
         empty_label=_("No brand (the default one signs replies)"),
         help_text=_("Replies from this inbox go out under this brand's name."),
     )
     team_lead = MemberChoiceField(
+        label=_("Team lead"),
         queryset=Membership.unscoped.none(),
         with_role=True,
         required=False,
@@ -55,7 +57,11 @@ class InboxForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = Inbox
         fields = ["name", "brand", "team_lead", "default_priority", "is_active"]
-        labels = {"default_priority": _("New tickets start at"), "is_active": _("Active")}
+        labels = {
+            "name": _("Name"),
+            "default_priority": _("New tickets start at"),
+            "is_active": _("Active"),
+        }
         help_texts = {
             "name": _("What agents see, e.g. Support or Sales."),
             "default_priority": _("VIP and repeat customers start one step higher."),
@@ -117,8 +123,11 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
     """An email address or a Twilio number. The auth token is write-only: never put back into the
     page, and left blank it keeps the one stored."""
 
-    channel = forms.ChoiceField(choices=InboxChannel.choices, initial=InboxChannel.EMAIL)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=InboxChannel.choices, initial=InboxChannel.EMAIL
+    )
     address = forms.CharField(
+        label=_("Address"),
         max_length=254,
         help_text=_(
             "An email address (support@yourbusiness.com) or a phone number "
@@ -252,6 +261,13 @@ def describe_minutes(minutes: int) -> str:
     return " ".join(parts)
 
 
+# "Urgent first response": the field's name before ": hours" / ": minutes".
+SLA_FIELD_LABELS = {
+    "first": _("%(priority)s first response"),
+    "next": _("%(priority)s next response"),
+}
+
+
 class SlaPoliciesForm(forms.Form):
     """Each priority's first- and next-response targets, typed as hours and minutes."""
 
@@ -265,7 +281,7 @@ class SlaPoliciesForm(forms.Form):
             for target, _label in self.TARGETS:
                 minutes = getattr(policy, f"{target}_response_minutes")
                 hours_part, minutes_part = divmod(minutes, 60)
-                label = f"{policy.get_priority_display()} {target} response"
+                label = SLA_FIELD_LABELS[target] % {"priority": policy.get_priority_display()}
                 self.fields[f"{policy.priority}_{target}_hours"] = forms.IntegerField(
                     min_value=0,
                     max_value=max_hours,

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.kit.languages import in_english
 from crm.models import Property, Tenant, User
 from crm.services.timeline import timeline_record
 from leads.models import Lead, Pipeline
@@ -48,7 +49,7 @@ def ticket_change(
     now = timezone.now()
     changes = []
     if status is not None and ticket_status_apply(tenant, ticket, status, now):
-        changes.append(f"status {ticket.get_status_display().lower()}")
+        changes.append(f"status {in_english(ticket.get_status_display()).lower()}")
     if priority is not None and priority != ticket.priority:
         if priority not in Priority.values:
             raise ValidationError(f"Unknown priority {priority!r}.")
@@ -61,9 +62,9 @@ def ticket_change(
             kind=SlaEventKind.PRIORITY_CHANGED,
             occurred_at=now,
             due_at=ticket.sla_due_at,
-            detail=f"Set to {ticket.get_priority_display()} by {actor.full_name}",
+            detail=f"Set to {in_english(ticket.get_priority_display())} by {actor.full_name}",
         )
-        changes.append(f"priority {ticket.get_priority_display().lower()}")
+        changes.append(f"priority {in_english(ticket.get_priority_display()).lower()}")
     if not changes:
         return ticket
     ticket.save()

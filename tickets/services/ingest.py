@@ -29,6 +29,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from crm.events import CustomerWrote, publish
+from crm.kit.languages import in_english
 from crm.models import AddressSource, Contact, NotificationLevel, Tenant
 from crm.phones import e164
 from crm.services.contacts import contact_find_or_create
@@ -670,7 +671,7 @@ def _boost(tenant: Tenant, ticket: Ticket, message: TicketMessage, inbox_setting
         kind=SlaEventKind.PRIORITY_BOOSTED,
         occurred_at=message.sent_at,
         due_at=ticket.sla_due_at,
-        detail=f"Raised to {ticket.get_priority_display()}: {reason}"[:300],
+        detail=f"Raised to {in_english(ticket.get_priority_display())}: {reason}"[:300],
     )
     return reason
 
@@ -683,7 +684,7 @@ def _alert_boost(tenant: Tenant, ticket: Ticket, reason: str) -> None:
     notification_create(
         tenant=tenant,
         recipient=recipient.user,
-        title=f"{ticket.reference} raised to {ticket.get_priority_display()}",
+        title=f"{ticket.reference} raised to {in_english(ticket.get_priority_display())}",
         body=f"{ticket.contact.display_name}: {reason}",
         url=reverse("tickets:detail", kwargs={"ticket_pk": ticket.pk}),
         level=NotificationLevel.WARNING,
@@ -775,7 +776,7 @@ def _apply_to_ticket(
     timeline_record(
         tenant=tenant,
         kind="ticket.message_received",
-        summary=f"{ticket.reference}: {message.get_channel_display()} {who} — "
+        summary=f"{ticket.reference}: {in_english(message.get_channel_display())} {who} — "
         f"{_snippet(message.shown_text or message.subject)[:120]}",
         contact=ticket.contact,
         lead=ticket.lead,

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.kit.languages import in_english
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
 from messaging.models import MessageChannel as OutboxChannel
@@ -186,7 +187,7 @@ def ticket_reply(
     timeline_record(
         tenant=tenant,
         kind="ticket.replied",
-        summary=f"{ticket.reference}: {message.get_channel_display()} reply — "
+        summary=f"{ticket.reference}: {in_english(message.get_channel_display())} reply — "
         f"{_snippet(message.body_text)[:120]}",
         actor=actor,
         contact=ticket.contact,

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from crm.kit.claims import lock_due_rows
 from crm.kit.formatting import duration, short_datetime
+from crm.kit.languages import in_english
 from crm.models import Membership, NotificationLevel, Role, Tenant
 from crm.selectors.calendar import business_calendar
 from crm.services.notifications import notification_create, notifications_notify_roles
@@ -87,7 +88,7 @@ def sla_customer_wrote(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> No
     ticket.sla_breached_at = None
     ticket.escalation_level = 0
     ticket.escalated_at = None
-    _record(ticket, SlaEventKind.STARTED, at, f"{ticket.get_sla_target_display()} due")
+    _record(ticket, SlaEventKind.STARTED, at, f"{in_english(ticket.get_sla_target_display())} due")
 
 
 def sla_answered(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> None:
@@ -227,7 +228,7 @@ def _tell_team_lead(tenant: Tenant, ticket: Ticket) -> str:
                 tenant=tenant,
                 recipient=membership.user,
                 title=title,
-                body=f"{ticket.get_sla_target_display()} was due {due}.",
+                body=f"{in_english(ticket.get_sla_target_display())} was due {due}.",
                 url=_ticket_url(ticket),
                 level=NotificationLevel.WARNING,
                 kind="sla_breach",
@@ -261,7 +262,7 @@ def sla_breaches_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int
         timeline_record(
             tenant=tenant,
             kind="ticket.sla_breached",
-            summary=f"{ticket.reference}: {ticket.get_sla_target_display().lower()} SLA breached",
+            summary=f"{ticket.reference}: {in_english(ticket.get_sla_target_display()).lower()} SLA breached",
             contact=ticket.contact,
             lead=ticket.lead,
             detail={"ticket": ticket.pk},
