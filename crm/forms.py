@@ -133,11 +133,11 @@ class BrandForm(TenantFormMixin, forms.ModelForm):
             "slug": _("Slug"),
             "sender_name": _("Sender name"),
             "sender_email": _("Sender email"),
-            "reply_to_email": _("Reply to email"),
-            "sms_number": _("Sms number"),
+            "reply_to_email": _("Reply-to email"),
+            "sms_number": _("SMS number"),
             "phone": _("Phone"),
-            "is_default": _("Is default"),
-            "is_archived": _("Is archived"),
+            "is_default": _("Default brand"),
+            "is_archived": _("Archived"),
         }
 
     logo_file = forms.FileField(
@@ -203,7 +203,7 @@ class MembershipForm(WeeklyHoursMixin, forms.ModelForm):
         }
         labels = {
             "role": _("Role"),
-            "is_active": _("Is active"),
+            "is_active": _("Active"),
             "title": _("Title"),
             "expertise": _("Expertise"),
             "capacity": _("Capacity"),

@@ -249,4 +249,4 @@ class LeadCreateForm(forms.Form):
 
 
 class VipForm(forms.Form):
-    is_vip = forms.BooleanField(label=_("Is vip"), required=False)
+    is_vip = forms.BooleanField(label=_("VIP"), required=False)
