@@ -17,7 +17,7 @@ from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Page, page
 from crm.models import AddressSource, Channel, Language
 from crm.phones import e164
 from crm.selectors.contacts import contact_get, contact_list
-from crm.services.contacts import contact_create, contact_update
+from crm.services.contacts import contact_addresses_learn, contact_create, contact_update
 
 router = Router()
 
@@ -71,6 +71,21 @@ class ContactDetails(Schema):
 
 
 class ContactIn(ContactDetails):
+    emails: list[str] = Field(default_factory=list, max_length=10)
+    phones: list[str] = Field(
+        default_factory=list, max_length=10, description="E.164 (+13055550100) or national."
+    )
+
+    @field_validator("emails")
+    @classmethod
+    def emails_valid(cls, emails: list[str]) -> list[str]:
+        try:
+            return valid_emails(emails)
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from None
+
+
+class AddressesIn(Schema):
     emails: list[str] = Field(default_factory=list, max_length=10)
     phones: list[str] = Field(
         default_factory=list, max_length=10, description="E.164 (+13055550100) or national."
@@ -163,5 +178,25 @@ def contact_change(request, contact_id: int, payload: ContactChange):
     contact = contact_get(tenant=tenant, contact_id=contact_id)
     contact_update(
         tenant=tenant, actor=request.actor, contact=contact, **payload.dict(exclude_none=True)
+    )
+    return contact_get(tenant=tenant, contact_id=contact_id)
+
+
+@router.post(
+    "{contact_id}/addresses", response={200: ContactOut, **WRITE_ERRORS}, summary="Add addresses"
+)
+def contact_addresses_add(request, contact_id: int, payload: AddressesIn):
+    """Adds the emails and phones the contact does not have yet, as the lead page does when
+    staff say a new lead is this contact's: unverified (they cannot sign in to the portal until
+    staff or the customer confirm them), and the team's managers are asked to check them."""
+    tenant = request.tenant
+    contact = contact_get(tenant=tenant, contact_id=contact_id)
+    contact_addresses_learn(
+        tenant=tenant,
+        actor=request.actor,
+        contact=contact,
+        emails=payload.emails,
+        phones=parsed_phones(payload.phones, region=tenant.country),
+        address_source=AddressSource.API,
     )
     return contact_get(tenant=tenant, contact_id=contact_id)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from crm.events import publish
 from crm.kit.languages import contact_language
@@ -19,6 +20,9 @@ from leads.selectors.brands import lead_brand
 from leads.services.activity import lead_record_touch
 from leads.services.notices import lead_owner_notify
 from leads.services.stages import lead_handle_event, lead_locked, lead_mark_lost, lead_reopen
+
+# The largest amount a quote's total column holds (leads.models.MONEY: 12 digits, 2 decimals).
+MAX_QUOTE_TOTAL = Decimal("9999999999.99")
 
 
 def _set_lines(quote: Quote, lines) -> None:
@@ -36,6 +40,8 @@ def _set_lines(quote: Quote, lines) -> None:
         line.full_clean(exclude=["tenant", "quote"])
         line.save()
         total += line.amount
+    if total > MAX_QUOTE_TOTAL:
+        raise ValidationError(_("The quote's total is too large: split it into several quotes."))
     quote.total = total
     quote.save(update_fields=["total"])
 
