@@ -237,6 +237,9 @@ def test_addresses_refused_say_which_field(client, world):
     path = f"/api/v1/contacts/{world.contact.pk}/addresses"
     bad_email = _post(client, path, {"emails": ["not-an-email"]}, key)
     assert bad_email.status_code == 422 and "emails" in bad_email.json()["errors"]
+    long_email = f"{'a' * 60}@{'b' * 60}.{'c' * 60}.{'d' * 60}.example.com"  # valid, 255 characters
+    too_long = _post(client, path, {"emails": [long_email]}, key)
+    assert too_long.status_code == 422 and "emails" in too_long.json()["errors"]
     bad_phone = _post(client, path, {"phones": ["12"]}, key)
     assert bad_phone.json()["errors"] == {"phones": ["Not a valid phone number: 12"]}
 
