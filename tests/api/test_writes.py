@@ -244,6 +244,35 @@ def test_addresses_refused_say_which_field(client, world):
     assert bad_phone.json()["errors"] == {"phones": ["Not a valid phone number: 12"]}
 
 
+def test_an_address_is_made_primary_then_removed(client, world):
+    key = key_for(world)
+    base = f"/api/v1/contacts/{world.contact.pk}/addresses"
+    added = _post(client, base, {"emails": ["second@example.com"]}, key).json()
+    second = next(row for row in added["emails"] if row["email"] == "second@example.com")
+    first = next(row for row in added["emails"] if row["email"] != "second@example.com")
+    assert first["is_primary"] and not second["is_primary"]
+
+    primary = _post(client, f"{base}/email/{second['id']}/primary", {}, key, "primary-1")
+    assert primary.status_code == 200, primary.json()
+    assert [(row["id"], row["is_primary"]) for row in primary.json()["emails"]] == [
+        (second["id"], True),
+        (first["id"], False),
+    ]
+    assert _post(client, f"{base}/email/{second['id']}/primary", {}, key, "primary-1")[
+        "Idempotent-Replayed"
+    ]
+    removed = client.delete(f"{base}/email/{second['id']}", **bearer(key))
+    assert removed.status_code == 200, removed.json()
+    assert [(row["id"], row["is_primary"]) for row in removed.json()["emails"]] == [
+        (first["id"], True)
+    ]
+    assert client.delete(f"{base}/email/{second['id']}", **bearer(key)).status_code == 404
+    phone_id = removed.json()["phones"][0]["id"]
+    assert client.delete(f"{base}/phone/999999", **bearer(key)).status_code == 404
+    assert client.delete(f"{base}/fax/{phone_id}", **bearer(key)).status_code == 422
+    assert client.delete(f"{base}/phone/{phone_id}", **bearer(key)).json()["phones"] == []
+
+
 # --- Documents -----------------------------------------------------------------------------------
 
 
@@ -306,8 +335,20 @@ def _writes(world) -> list[tuple[str, dict]]:
     ]
 
 
+def _address_paths(world) -> list[str]:
+    with world.active():
+        email = world.contact.emails.get()
+    return [
+        f"/api/v1/contacts/{world.contact.pk}/addresses/email/{email.pk}/primary",
+        f"/api/v1/contacts/{world.contact.pk}/addresses/email/{email.pk}",
+    ]
+
+
 def test_a_read_only_key_may_not_write(client, world):
     key = key_for(world, scope="read")
+    primary, address = _address_paths(world)
+    assert _post(client, primary, {}, key).status_code == 403
+    assert client.delete(address, **bearer(key)).status_code == 403
     for path, body in _writes(world):
         response = _post(client, path, body, key)
         assert response.status_code == 403, path
@@ -321,6 +362,11 @@ def test_a_read_only_key_may_not_write(client, world):
 def test_another_tenants_key_finds_nothing_to_write(client, world, other_world):
     theirs = key_for(other_world)
     _document(other_world)
+    primary, address = _address_paths(world)
+    assert _post(client, primary, {}, theirs).status_code == 404
+    assert client.delete(address, **bearer(theirs)).status_code == 404
+    with world.active():
+        assert world.contact.emails.count() == 1
     for path, body in _writes(world):
         response = _post(client, path, body, theirs)
         assert response.status_code == 404, path
