@@ -94,6 +94,9 @@ class DocumentIn(Schema):
     lead_id: int | None = Field(
         None, description="A job's: its contact's too, with the job's property."
     )
+    property_id: int | None = Field(
+        None, description="One of the contact's properties; empty: the job's, or none."
+    )
 
 
 @router.post(
@@ -124,15 +127,23 @@ def document_new(request, payload: Form[DocumentIn], file: File[UploadedFile]):
         if lead is not None and lead.contact_id != contact.pk:
             raise ValidationError({"lead_id": [_("Give a lead of this contact.")]})
     elif lead is not None:
-        contact = lead.contact
+        contact = contact_get(tenant=tenant, contact_id=lead.contact_id)
     else:
         raise ValidationError({"contact_id": [_("Give a contact or a lead.")]})
+    place = None
+    if payload.property_id:
+        # The contact page offers the contact's own properties.
+        places = {link.property_id: link.property for link in contact.property_links.all()}
+        place = places.get(payload.property_id)
+        if place is None:
+            raise ValidationError({"property_id": [_("Not found.")]})
     try:
         document = document_upload(
             tenant=tenant,
             file=file,
             contact=contact,
             lead=lead,
+            property=place,
             kind=payload.kind,
             visible_to_customer=payload.visible_to_customer,
             actor=uploader,

@@ -291,6 +291,9 @@ def test_a_document_is_uploaded_to_a_lead_and_to_a_contact(client, world):
     )
     assert on_contact.status_code == 201
     assert on_contact.json()["lead_id"] is None and on_contact.json()["visible_to_customer"]
+    assert on_contact.json()["property_id"] is None
+    at_home = _upload(client, key, contact_id=world.contact.pk, property_id=world.property.pk)
+    assert at_home.status_code == 201 and at_home.json()["property_id"] == world.property.pk
     detail = client.get(f"/api/v1/documents/{document['id']}", **bearer(key)).json()
     assert detail["download_url"]
     with world.active():
@@ -378,6 +381,10 @@ def test_another_tenants_key_finds_nothing_to_write(client, world, other_world):
     assert contact_elsewhere.json()["errors"] == {"contact_id": ["Not found."]}
     mixed = _upload(client, theirs, contact_id=other_world.contact.pk, lead_id=_lead(world).pk)
     assert mixed.status_code == 422
+    place = _upload(
+        client, theirs, contact_id=other_world.contact.pk, property_id=world.property.pk
+    )
+    assert place.json()["errors"] == {"property_id": ["Not found."]}
     with world.active():
         assert Quote.objects.filter(lead=world.lead).count() == 1
         world.lead.refresh_from_db()
