@@ -1,34 +1,44 @@
-"""Contacts: list (the contact list's search and pages), one, create and change.
+"""Contacts: list (the contact list's search and pages), one, create and change; add, remove
+and make primary their emails and phones, as the contact's edit page does.
 
 Addresses sent through the API are someone's claim, like a web form's: they arrive unverified
 (AddressSource.API) and never open the customer portal until staff or the customer confirm them.
 """
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from phonenumber_field.phonenumber import to_python
 from pydantic import Field, field_validator
 
 from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Page, page
-from crm.models import AddressSource, Channel, Language
+from crm.models import AddressSource, Channel, ContactEmail, Language
 from crm.phones import e164
 from crm.selectors.contacts import contact_get, contact_list
-from crm.services.contacts import contact_create, contact_update
+from crm.services.contacts import (
+    AddressEdit,
+    contact_addresses_learn,
+    contact_create,
+    contact_update,
+)
 
 router = Router()
 
 
 class EmailOut(Schema):
+    id: int
     email: str
     is_primary: bool
     is_verified: bool
 
 
 class PhoneOut(Schema):
+    id: int
     number: str
     kind: str
     is_primary: bool
@@ -85,6 +95,21 @@ class ContactIn(ContactDetails):
             raise ValueError(error.messages[0]) from None
 
 
+class AddressesIn(Schema):
+    emails: list[str] = Field(default_factory=list, max_length=10)
+    phones: list[str] = Field(
+        default_factory=list, max_length=10, description="E.164 (+13055550100) or national."
+    )
+
+    @field_validator("emails")
+    @classmethod
+    def emails_valid(cls, emails: list[str]) -> list[str]:
+        try:
+            return valid_emails(emails)
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from None
+
+
 class ContactChange(Schema):
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
@@ -99,13 +124,22 @@ class ListParams(Schema):
     limit: int = Query(50, ge=1, le=MAX_LIMIT)
 
 
+def _is_email(value: str) -> bool:
+    # Django's rule allows 320 characters; the column keeps the form field's 254.
+    if len(value) > ContactEmail._meta.get_field("email").max_length:
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def valid_emails(emails: list[str], *, field: str = "emails") -> list[str]:
     """Django's rule, as the contact form's: one definition of an email address."""
     for email in emails:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ValidationError({field: [_("Not a valid email address: %s") % email]}) from None
+        if not _is_email(email):
+            raise ValidationError({field: [_("Not a valid email address: %s") % email]})
     return emails
 
 
@@ -165,3 +199,71 @@ def contact_change(request, contact_id: int, payload: ContactChange):
         tenant=tenant, actor=request.actor, contact=contact, **payload.dict(exclude_none=True)
     )
     return contact_get(tenant=tenant, contact_id=contact_id)
+
+
+@router.post(
+    "{contact_id}/addresses", response={200: ContactOut, **WRITE_ERRORS}, summary="Add addresses"
+)
+def contact_addresses_add(request, contact_id: int, payload: AddressesIn):
+    """Adds the emails and phones the contact does not have yet, as the lead page does when
+    staff say a new lead is this contact's: unverified (they cannot sign in to the portal until
+    staff or the customer confirm them), and the team's managers are asked to check them."""
+    tenant = request.tenant
+    contact = contact_get(tenant=tenant, contact_id=contact_id)
+    contact_addresses_learn(
+        tenant=tenant,
+        actor=request.actor,
+        contact=contact,
+        emails=payload.emails,
+        phones=parsed_phones(payload.phones, region=tenant.country),
+        address_source=AddressSource.API,
+    )
+    return contact_get(tenant=tenant, contact_id=contact_id)
+
+
+AddressKind = Literal["email", "phone"]
+
+
+def _address(contact, kind: str, address_id: int):
+    """One of the contact's emails or phones (already read with it), or a 404."""
+    addresses = contact.emails.all() if kind == "email" else contact.phones.all()
+    for address in addresses:
+        if address.pk == address_id:
+            return address
+    raise Http404
+
+
+def _address_change(request, contact_id: int, kind: str, address_id: int, **edit):
+    """One row of the edit page's emails or phones, changed through contact_update."""
+    tenant = request.tenant
+    contact = contact_get(tenant=tenant, contact_id=contact_id)
+    address = _address(contact, kind, address_id)
+    value = address.email if kind == "email" else address.number
+    contact_update(
+        tenant=tenant,
+        actor=request.actor,
+        contact=contact,
+        **{f"{kind}s": [AddressEdit(address_id=address.pk, value=value, **edit)]},
+    )
+    return contact_get(tenant=tenant, contact_id=contact_id)
+
+
+@router.delete(
+    "{contact_id}/addresses/{kind}/{address_id}",
+    response={200: ContactOut, **WRITE_ERRORS},
+    summary="Remove an address",
+)
+def contact_address_remove(request, contact_id: int, kind: AddressKind, address_id: int):
+    """As removing a row on the contact's edit page: the timeline says so; if it was the primary
+    one, the first that is left becomes primary."""
+    return _address_change(request, contact_id, kind, address_id, remove=True)
+
+
+@router.post(
+    "{contact_id}/addresses/{kind}/{address_id}/primary",
+    response={200: ContactOut, **WRITE_ERRORS},
+    summary="Make an address primary",
+)
+def contact_address_primary(request, contact_id: int, kind: AddressKind, address_id: int):
+    """The address messages go to first, as the edit page's Primary choice."""
+    return _address_change(request, contact_id, kind, address_id, is_primary=True)

@@ -1,17 +1,19 @@
-"""Documents: metadata, and short-lived signed download links bound to the calling key
-(documents.downloads: a link copied elsewhere opens for nobody else, and not for long)."""
+"""Documents: metadata, uploads (checked as the pages check them: documents.validation), and
+short-lived signed download links bound to the calling key (documents.downloads: a link copied
+elsewhere opens for nobody else, and not for long)."""
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from api.lookups import named_in_body
-from api.schemas import MAX_LIMIT, READ_ERRORS, Problem
+from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Problem
 from crm.selectors.contacts import contact_get
+from crm.selectors.members import membership_of
 from documents.downloads import (
     LINK_MAX_AGE,
     Audience,
@@ -20,7 +22,10 @@ from documents.downloads import (
     document_file_response,
     document_link_open,
 )
+from documents.models import DocumentKind
 from documents.selectors.documents import document_get, documents_for_contact, documents_for_lead
+from documents.services.documents import document_upload
+from documents.validation import ACCEPTED_SUMMARY
 from leads.selectors.lists import lead_get
 
 router = Router()
@@ -78,6 +83,74 @@ def document_index(request, params: Query[DocumentListParams]):
     else:
         raise ValidationError({"contact": [_("Give a contact or a lead.")]})
     return {"results": keyset.items, "next_cursor": keyset.next_cursor}
+
+
+class DocumentIn(Schema):
+    kind: DocumentKind
+    visible_to_customer: bool = Field(False, description="Shown in the customer's portal.")
+    contact_id: int | None = Field(
+        None, description="The contact's documents: give this or lead_id."
+    )
+    lead_id: int | None = Field(
+        None, description="A job's: its contact's too, with the job's property."
+    )
+    property_id: int | None = Field(
+        None, description="One of the contact's properties; empty: the job's, or none."
+    )
+
+
+@router.post(
+    "",
+    response={201: DocumentOut, **WRITE_ERRORS},
+    summary="Upload a document",
+    description=(
+        "Multipart: the file and its fields, checked as on the lead and contact pages: "
+        f"{ACCEPTED_SUMMARY}, up to DOCUMENT_MAX_UPLOAD_BYTES (20 MB unless the server says "
+        "otherwise), known by their content, not their name. A file refused is a 422 on `file`. "
+        "Download it through the signed link `GET /documents/{id}` gives."
+    ),
+)
+def document_new(request, payload: Form[DocumentIn], file: File[UploadedFile]):
+    tenant = request.tenant
+    uploader = membership_of(tenant=tenant, user=request.actor)
+    if uploader is None:
+        raise PermissionDenied(_("The person who made this key has left the team: make a new key."))
+    lead = (
+        named_in_body(lambda: lead_get(tenant=tenant, lead_id=payload.lead_id), "lead_id")
+        if payload.lead_id
+        else None
+    )
+    if payload.contact_id:
+        contact = named_in_body(
+            lambda: contact_get(tenant=tenant, contact_id=payload.contact_id), "contact_id"
+        )
+        if lead is not None and lead.contact_id != contact.pk:
+            raise ValidationError({"lead_id": [_("Give a lead of this contact.")]})
+    elif lead is not None:
+        contact = contact_get(tenant=tenant, contact_id=lead.contact_id)
+    else:
+        raise ValidationError({"contact_id": [_("Give a contact or a lead.")]})
+    place = None
+    if payload.property_id:
+        # The contact page offers the contact's own properties.
+        places = {link.property_id: link.property for link in contact.property_links.all()}
+        place = places.get(payload.property_id)
+        if place is None:
+            raise ValidationError({"property_id": [_("Not found.")]})
+    try:
+        document = document_upload(
+            tenant=tenant,
+            file=file,
+            contact=contact,
+            lead=lead,
+            property=place,
+            kind=payload.kind,
+            visible_to_customer=payload.visible_to_customer,
+            actor=uploader,
+        )
+    except ValidationError as refused:
+        raise ValidationError({"file": refused.messages}) from None
+    return Status(201, document_get(tenant=tenant, document_id=document.pk))
 
 
 @router.get("{document_id}", response={200: DocumentDetailOut, **READ_ERRORS}, summary="Get one")

@@ -1,5 +1,5 @@
 """Leads: the lead list's filters, sort orders and keyset pages; one lead; create, change,
-assign and move to a stage, through the services the pages use (validation, timeline, triggers,
+assign, move to a stage, mark lost and reopen, through the services the pages use (validation, timeline, triggers,
 audit). Each lead carries what a list row shows: stage, owner, source, cost, value, aging (the
 current stage's colour and time in it) and progress (one segment per stage of its pipeline)."""
 
@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -16,12 +17,12 @@ from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Page
 from crm.selectors.contacts import contact_get
 from crm.selectors.members import membership_get
 from leads.filters import LeadFilter
-from leads.models import LeadStatus, LeadType
+from leads.models import LeadStatus, LeadType, LostReason
 from leads.selectors import lists
 from leads.selectors.configuration import lead_source_get, pipeline_get, stage_get
 from leads.services.assignment import lead_assign
 from leads.services.leads import lead_create, lead_update
-from leads.services.stages import lead_move_to_stage
+from leads.services.stages import lead_mark_lost, lead_move_to_stage, lead_reopen
 
 router = Router()
 
@@ -199,6 +200,11 @@ class Assignment(Schema):
     owner_id: int | None = Field(description="A team member's id; null: unassigned.")
 
 
+class Lost(Schema):
+    reason: LostReason
+    note: str = Field("", max_length=500, description="Required when the reason is `other`.")
+
+
 def _member(tenant, member_id):
     return membership_get(tenant=tenant, membership_id=member_id) if member_id else None
 
@@ -260,7 +266,7 @@ def lead_change(request, lead_id: int, payload: LeadChange):
 @router.post("{lead_id}/stage", response={200: LeadOut, **WRITE_ERRORS}, summary="Move to a stage")
 def lead_stage(request, lead_id: int, payload: StageMove):
     """As the lead page's stage buttons: closes the stage visit, opens the next, records it on
-    the timeline and fires the stage's triggers. Lost stages need the lead page (a reason)."""
+    the timeline and fires the stage's triggers. A lead is lost through `…/lost` (a reason)."""
     tenant = request.tenant
     lead = lists.lead_get(tenant=tenant, lead_id=lead_id)
     stage = named_in_body(lambda: stage_get(tenant=tenant, stage_id=payload.stage_id), "stage_id")
@@ -274,4 +280,30 @@ def lead_owner(request, lead_id: int, payload: Assignment):
     lead = lists.lead_get(tenant=tenant, lead_id=lead_id)
     owner = named_in_body(lambda: _member(tenant, payload.owner_id), "owner_id")
     lead_assign(tenant=tenant, actor=request.actor, lead=lead, owner=owner)
+    return lead_out(lists.lead_row(tenant=tenant, lead_id=lead_id))
+
+
+@router.post("{lead_id}/lost", response={200: LeadOut, **WRITE_ERRORS}, summary="Mark lost")
+def lead_lost(request, lead_id: int, payload: Lost):
+    """As the lead page's Mark lost: to the pipeline's lost stage, with the reason the dashboard
+    counts. A lead already lost stays as it was."""
+    tenant = request.tenant
+    lead = lists.lead_get(tenant=tenant, lead_id=lead_id)
+    if payload.reason == LostReason.OTHER and not payload.note.strip():
+        raise ValidationError({"note": [_("Say in a few words why.")]})
+    lead_mark_lost(
+        tenant=tenant, actor=request.actor, lead=lead, reason=payload.reason, note=payload.note
+    )
+    return lead_out(lists.lead_row(tenant=tenant, lead_id=lead_id))
+
+
+@router.post("{lead_id}/reopen", response={200: LeadOut, **WRITE_ERRORS}, summary="Reopen")
+def lead_reopen_now(request, lead_id: int):
+    """As the lead page's Reopen: a lost lead goes back to the stage it was lost from (won
+    again if it had been won before). Any other lead comes back unchanged: a won lead is not
+    reopened, in the app either."""
+    tenant = request.tenant
+    lead_reopen(
+        tenant=tenant, actor=request.actor, lead=lists.lead_get(tenant=tenant, lead_id=lead_id)
+    )
     return lead_out(lists.lead_row(tenant=tenant, lead_id=lead_id))

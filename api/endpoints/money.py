@@ -1,18 +1,23 @@
-"""A lead's quotes (read: staff write and send them in the app) and payments (read, record)."""
+"""A lead's quotes (read, draft, send) and payments (read, record), through the services of the
+lead's quote and payment pages."""
 
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from api.schemas import READ_ERRORS, WRITE_ERRORS
+from leads.forms.quotes import MAX_QUOTE_LINES, QUOTE_VALID_DAYS
 from leads.models import PaymentKind, PaymentMethod, QuoteStatus
 from leads.selectors.details import lead_detail, quote_get
 from leads.selectors.lists import lead_get
 from leads.selectors.money import balance_of
 from leads.services.payments import payment_record
+from leads.services.quotes import quote_save_draft, quote_send
 
 router = Router()
 
@@ -74,6 +79,21 @@ class PaymentIn(Schema):
     reference: str = Field("", max_length=100)
 
 
+class QuoteLineIn(Schema):
+    description: str = Field(min_length=1, max_length=300)
+    quantity: Decimal = Field(Decimal("1"), ge=0, max_digits=10, decimal_places=2)
+    unit_price: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+
+
+class QuoteIn(Schema):
+    title: str = Field("", max_length=200)
+    message: str = Field("", max_length=5000, description="Shown to the customer above the lines.")
+    valid_until: dt.date | None = Field(
+        None, description=f"Empty: {QUOTE_VALID_DAYS} days from today, in the team's time zone."
+    )
+    lines: list[QuoteLineIn] = Field(min_length=1, max_length=MAX_QUOTE_LINES)
+
+
 def _money(request, lead_id: int) -> dict:
     detail = lead_detail(tenant=request.tenant, lead_id=lead_id)
     balance = balance_of(detail.quotes, detail.payments)
@@ -122,3 +142,42 @@ def payment_new(request, lead_id: int, payload: PaymentIn):
         reference=payload.reference,
     )
     return Status(201, _money(request, lead_id))
+
+
+@router.post(
+    "{lead_id}/quotes", response={201: QuoteDetailOut, **WRITE_ERRORS}, summary="Draft a quote"
+)
+def quote_new(request, lead_id: int, payload: QuoteIn):
+    """A draft, as the lead page's quote editor saves it; send it with `…/send`."""
+    tenant = request.tenant
+    lead = lead_get(tenant=tenant, lead_id=lead_id)
+    today = timezone.localdate(timezone=tenant.zone)
+    valid_until = payload.valid_until or today + dt.timedelta(days=QUOTE_VALID_DAYS)
+    if valid_until < today:
+        raise ValidationError({"valid_until": [_("The quote must be valid at least until today.")]})
+    quote = quote_save_draft(
+        tenant=tenant,
+        actor=request.actor,
+        lead=lead,
+        valid_until=valid_until,
+        lines=[(line.description, line.quantity, line.unit_price) for line in payload.lines],
+        title=payload.title,
+        message=payload.message,
+    )
+    return Status(201, quote_get(tenant=tenant, lead=lead, quote_id=quote.pk))
+
+
+@router.post(
+    "{lead_id}/quotes/{quote_id}/send",
+    response={200: QuoteDetailOut, **WRITE_ERRORS},
+    summary="Send a quote",
+)
+def quote_send_now(request, lead_id: int, quote_id: int):
+    """Emails the customer a link to the page where they accept or decline it, through the
+    outbox (quiet hours, consent), as the quote page's Send button; a sent quote is sent again.
+    Send an Idempotency-Key: a repeated request with it sends once."""
+    tenant = request.tenant
+    lead = lead_get(tenant=tenant, lead_id=lead_id)
+    quote = quote_get(tenant=tenant, lead=lead, quote_id=quote_id)
+    quote_send(tenant=tenant, actor=request.actor, quote=quote)
+    return quote_get(tenant=tenant, lead=lead, quote_id=quote_id)

@@ -1,4 +1,5 @@
-"""Tickets and their messages (read); a reply goes out through the outbox, as from the inbox."""
+"""Tickets and their messages (read); a reply goes out through the outbox, as from the inbox;
+assign and change status through the inbox sidebar's services."""
 
 import datetime as dt
 import uuid
@@ -8,7 +9,9 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from api.lookups import named_in_body
 from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS
+from crm.selectors.members import membership_get
 from tickets.models import MessageChannel, Priority, TicketStatus
 from tickets.selectors.inbox import (
     InboxQuery,
@@ -18,6 +21,8 @@ from tickets.selectors.inbox import (
     ticket_of_team,
     ticket_thread,
 )
+from tickets.services.assignment import ticket_assign
+from tickets.services.changes import ticket_change
 from tickets.services.replies import REPLY_CHANNELS, ticket_reply
 
 router = Router()
@@ -159,3 +164,48 @@ def ticket_reply_new(request, ticket_id: int, payload: ReplyIn):
     return Status(
         201, message_out(thread_message_get(tenant=tenant, ticket=ticket, message_id=message.pk))
     )
+
+
+class TicketAssignment(Schema):
+    assignee_id: int | None = Field(description="An active team member's id; null: unassigned.")
+
+
+class TicketStatusChange(Schema):
+    status: TicketStatus = Field(
+        description="waiting pauses the SLA clock, open resumes it, resolved and closed settle it."
+    )
+
+
+def _ticket_answer(tenant, ticket_id: int) -> dict:
+    ticket = ticket_of_team(tenant=tenant, ticket_id=ticket_id)
+    return ticket_out(ticket, sla_clock(ticket, timezone.now()))
+
+
+@router.post(
+    "{ticket_id}/assignee", response={200: TicketOut, **WRITE_ERRORS}, summary="Assign a ticket"
+)
+def ticket_assignee(request, ticket_id: int, payload: TicketAssignment):
+    """As the inbox sidebar's Assignee: the new assignee is told, the timeline records it."""
+    tenant = request.tenant
+    ticket = ticket_of_team(tenant=tenant, ticket_id=ticket_id)
+    assignee = (
+        named_in_body(
+            lambda: membership_get(tenant=tenant, membership_id=payload.assignee_id),
+            "assignee_id",
+        )
+        if payload.assignee_id
+        else None
+    )
+    ticket_assign(tenant=tenant, actor=request.actor, ticket=ticket, assignee=assignee)
+    return _ticket_answer(tenant, ticket_id)
+
+
+@router.post(
+    "{ticket_id}/status", response={200: TicketOut, **WRITE_ERRORS}, summary="Change status"
+)
+def ticket_status(request, ticket_id: int, payload: TicketStatusChange):
+    """As the inbox sidebar's Status, with the SLA clock moved along."""
+    tenant = request.tenant
+    ticket = ticket_of_team(tenant=tenant, ticket_id=ticket_id)
+    ticket_change(tenant=tenant, actor=request.actor, ticket=ticket, status=payload.status)
+    return _ticket_answer(tenant, ticket_id)

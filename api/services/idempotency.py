@@ -21,9 +21,30 @@ IDEMPOTENCY_KEEP = dt.timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 
 
+def _body_parts(request: HttpRequest):
+    """The body as the fingerprint reads it. An upload is read as its fields and its files'
+    names and contents, parsed: Django keeps a multipart body out of memory (it may be larger
+    than DATA_UPLOAD_MAX_MEMORY_SIZE, which reading ``request.body`` refuses)."""
+    if not request.content_type.startswith("multipart/"):
+        yield request.body
+        return
+    for name, values in sorted(request.POST.lists()):
+        yield name
+        yield from values
+    for name, uploads in sorted(request.FILES.lists()):
+        yield name
+        for upload in uploads:
+            content = hashlib.sha256()
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)
+            yield upload.name or ""
+            yield content.hexdigest()
+
+
 def request_fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
-    for part in (request.method, request.get_full_path(), request.body):
+    for part in (request.method, request.get_full_path(), *_body_parts(request)):
         digest.update(part if isinstance(part, bytes) else part.encode())
         digest.update(b"\0")
     return digest.hexdigest()

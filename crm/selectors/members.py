@@ -66,6 +66,13 @@ def membership_get(*, tenant: Tenant, membership_id: int) -> Membership:
     )
 
 
+def membership_of(*, tenant: Tenant, user: User | None) -> Membership | None:
+    """The user's membership of the tenant, active or not: whom a key they made acts as."""
+    if user is None:
+        return None
+    return Membership.objects.filter(tenant=tenant, user=user).select_related("user").first()
+
+
 def time_off_upcoming(*, tenant: Tenant, membership: Membership) -> QuerySet[TimeOff]:
     """Current and coming time off: past days no longer change who gets a lead."""
     return TimeOff.objects.filter(

@@ -319,7 +319,8 @@ def contact_addresses_learn(
 
 
 def _addresses_learn(tenant, actor, contact, emails, phones, address_source, notify_team):
-    known_emails = set(contact.emails.values_list("email", flat=True))
+    # Compared as the unique constraint compares them: an address typed in capitals is known.
+    known_emails = {email.lower() for email in contact.emails.values_list("email", flat=True)}
     known_phones = {e164(n) for n in contact.phones.values_list("number", flat=True)}
     added = []
     for email in emails:

@@ -21,6 +21,9 @@ from leads.services.activity import lead_record_touch
 from leads.services.notices import lead_owner_notify
 from leads.services.stages import lead_handle_event, lead_locked, lead_mark_lost, lead_reopen
 
+# The largest amount a quote's total column holds (leads.models.MONEY: 12 digits, 2 decimals).
+MAX_QUOTE_TOTAL = Decimal("9999999999.99")
+
 
 def _set_lines(quote: Quote, lines) -> None:
     QuoteLine.objects.filter(tenant_id=quote.tenant_id, quote=quote).delete()
@@ -37,6 +40,8 @@ def _set_lines(quote: Quote, lines) -> None:
         line.full_clean(exclude=["tenant", "quote"])
         line.save()
         total += line.amount
+    if total > MAX_QUOTE_TOTAL:
+        raise ValidationError(_("The quote's total is too large: split it into several quotes."))
     quote.total = total
     quote.save(update_fields=["total"])
 

@@ -99,12 +99,12 @@ def test_contact_created_through_the_api_has_unverified_addresses(client, world)
     )
     assert response.status_code == 201
     body = response.json()
-    assert body["emails"] == [
-        {"email": "ana@example.com", "is_primary": True, "is_verified": False}
-    ]
-    assert body["phones"][0]["number"] == "+13055550123"
     with world.active():
         email = ContactEmail.objects.get(email="ana@example.com")
+    assert body["emails"] == [
+        {"id": email.pk, "email": "ana@example.com", "is_primary": True, "is_verified": False}
+    ]
+    assert body["phones"][0]["number"] == "+13055550123"
     assert email.source == AddressSource.API and not email.is_verified
 
 

@@ -47,6 +47,8 @@ def wsgi_app():
 def _existing_ids(world) -> dict[str, int]:
     lead = _lead(world)
     message = _ticket_reply(world)
+    with world.active():
+        email_id = world.contact.emails.values_list("pk", flat=True).first()
     return {
         "lead_id": lead.pk,
         "contact_id": world.contact.pk,
@@ -56,6 +58,7 @@ def _existing_ids(world) -> dict[str, int]:
         "follow_up_id": _follow_up(world).pk,
         "ticket_id": message.ticket_id,
         "document_id": _document(world).pk,
+        "address_id": email_id,
     }
 
 

@@ -3,10 +3,12 @@
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.models import Membership, NotificationLevel, Tenant, TimeOff, User
 from crm.services.notifications import notification_create
@@ -103,6 +105,8 @@ def ticket_assign(
     """Give the ticket to `assignee` (None: unassign) and tell them, unless they did it."""
     if assignee is not None and assignee.tenant_id != tenant.pk:
         raise ValueError("The assignee must be a member of this team.")
+    if assignee is not None and not assignee.is_active:
+        raise ValidationError(_("Tickets can only go to active members of this team."))
     if ticket.assignee_id == (assignee.pk if assignee else None):
         return ticket
     ticket.assignee = assignee
