@@ -265,3 +265,40 @@ def test_without_javascript_every_link_shows_on_a_phone(browser, live_server, de
         _no_sideways_scroll(page, "the settings without JavaScript")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "leads", "settings"),
+    [("nl", "Leads", "Instellingen"), ("es", "Leads", "Ajustes")],
+)
+def test_an_admin_who_reads_dutch_or_spanish_reaches_every_page_on_a_phone(
+    page_at, demo, language, leads, settings
+):
+    """Dutch and Spanish words run longer than English: every page and setting still fits."""
+    page = page_at(WIDTH, HEIGHT)
+    _sign_in(page, "admin@demo.test")
+    _open(page, reverse("comms:notification-preferences"))
+    page.select_option("form.my-preferences select[name=language]", language)
+    page.click("form.my-preferences button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == language
+
+    pages = _staff_pages(page)
+    assert len([path for path in pages if path.startswith("/settings/")]) >= 15
+    for path in pages:
+        _check(page, path)
+        assert page.locator("html").get_attribute("lang") == language, path
+
+    _open(page, reverse("leads:list"))
+    assert leads in page.locator("h1").inner_text()
+    _keep(page, f"leads-{language}")
+    _open(page, reverse("dashboards:home"))
+    _keep(page, f"dashboard-{language}")
+    _open(page, reverse("lead-settings:pipelines"))
+    assert settings in page.locator(".subnav-toggle").inner_text()
+    _keep(page, f"settings-{language}")
+    _open(page, reverse("tickets:inbox"))
+    _keep(page, f"inbox-{language}")
+    _open(page, reverse("followups:list"))
+    _keep(page, f"followups-{language}")
+    assert page.console_errors == []
