@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass
 
 import phonenumbers
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageDraw
 
 from crm.models import (
@@ -271,8 +272,10 @@ def seed_welcome_notification(tenant: Tenant) -> None:
         notification_create(
             tenant=tenant,
             recipient=rep,
-            title="Welcome to Threadline",
-            body="Your contacts and their properties are under Contacts.",
+            title=gettext_noop("Welcome to Threadline"),
+            title_params={},
+            body=gettext_noop("Your contacts and their properties are under Contacts."),
+            body_params={},
             url="/contacts/",
         )
 

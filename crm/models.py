@@ -5,6 +5,7 @@ scoped to the active tenant and their tables get row-level security after migrat
 """
 
 import base64
+import builtins
 import datetime as dt
 import zoneinfo
 
@@ -23,6 +24,8 @@ from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.addresses import postal_code_clean, state_clean
+from crm.kit.stored_text import stored_render
+from crm.notification_groups import group_title
 from crm.tenancy.models import TenantOwnedModel
 from crm.validators import validate_weekly_hours
 
@@ -613,7 +616,10 @@ class TimelineEvent(TenantOwnedModel):
 
     occurred_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=64, help_text="Dotted name, e.g. contact.created.")
-    summary = models.CharField(max_length=300)
+    summary = models.CharField(max_length=300)  # the finished English sentence
+    # The summary's msgid and values (crm.kit.stored_text), to show it in the reader's language;
+    # empty on rows written before it and on free text. Nullable: added to a big table in place.
+    summary_params = models.JSONField(default=dict, blank=True, null=True)
     detail = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -655,6 +661,11 @@ class TimelineEvent(TenantOwnedModel):
     def __str__(self) -> str:
         return self.summary
 
+    @builtins.property  # `property` is a field here
+    def shown_summary(self) -> str:
+        """The summary in the active (the reader's) language."""
+        return stored_render(self.summary, self.summary_params)
+
 
 class NotificationLevel(models.TextChoices):
     INFO = "info", _("Info")
@@ -672,8 +683,13 @@ class Notification(TenantOwnedModel):
         help_text="What it is about; the recipient's preferences for "
         "email and SMS copies are per kind (comms.StaffNotificationKind).",
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200)  # in English; shown through shown_title
     body = models.CharField(max_length=1000, blank=True)
+    # The title's and body's msgids and values (crm.kit.stored_text), to show them in the
+    # recipient's language; empty on free text and on rows written before. A group's title
+    # params name the group and its latest alert. Nullable: added to a big table in place.
+    title_params = models.JSONField(default=dict, blank=True, null=True)
+    body_params = models.JSONField(default=dict, blank=True, null=True)
     url = models.CharField(max_length=500, blank=True)
     level = models.CharField(
         max_length=16, choices=NotificationLevel.choices, default=NotificationLevel.INFO
@@ -720,6 +736,24 @@ class Notification(TenantOwnedModel):
     def is_group(self) -> bool:
         return self.count > 1
 
+    @property
+    def shown_title(self) -> str:
+        """The title in the active (the reader's) language; a group's from its count."""
+        params = self.title_params or {}
+        if self.is_group and "_group" in params:
+            latest = params.get("latest")
+            if isinstance(latest, dict):
+                latest = stored_render(self.title, latest)
+            try:
+                return group_title(self.group_key, self.count, str(latest or ""))
+            except (KeyError, ValueError, TypeError):
+                return self.title
+        return stored_render(self.title, params)
+
+    @property
+    def shown_body(self) -> str:
+        return stored_render(self.body, self.body_params)
+
 
 class NotificationItem(TenantOwnedModel):
     """One alert inside a grouped notification ("25 follow-ups were missed today": each of the 25)."""
@@ -727,6 +761,8 @@ class NotificationItem(TenantOwnedModel):
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="items")
     title = models.CharField(max_length=200)
     body = models.CharField(max_length=1000, blank=True)
+    title_params = models.JSONField(default=dict, blank=True, null=True)  # as the notification's
+    body_params = models.JSONField(default=dict, blank=True, null=True)
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -739,6 +775,14 @@ class NotificationItem(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        return stored_render(self.title, self.title_params)
+
+    @property
+    def shown_body(self) -> str:
+        return stored_render(self.body, self.body_params)
 
 
 @audited

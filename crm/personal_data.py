@@ -86,6 +86,8 @@ register_personal_models(
         "contact",
         {
             "summary": Replace(ERASED),
+            # The msgid and its values (names, addresses) go too: the row reads as the summary.
+            "summary_params": Replace({}),
             "detail": Rewrite(_text_free),
             "kind": Keep("what happened, a dotted name such as lead.stage_changed"),
         },
@@ -193,7 +195,7 @@ def _timeline(subject):
         .order_by("occurred_at", "id")
     )
     for event in events.iterator(chunk_size=CHUNK):
-        yield (event.occurred_at, event.kind, event.summary)
+        yield (event.occurred_at, event.kind, event.shown_summary)
 
 
 def _erasure_requests(subject):

@@ -24,9 +24,24 @@ def purge_old_notifications(*, tenant: Tenant) -> int:
 
 @tenant_task()
 def notify_roles(
-    tenant: Tenant, roles: list[str], title: str, body: str = "", url: str = ""
+    tenant: Tenant,
+    roles: list[str],
+    title: str,
+    body: str = "",
+    url: str = "",
+    title_params: dict | None = None,
+    body_params: dict | None = None,
 ) -> int:
-    """Tell every member with one of `roles` about something (used by sweeps and alerts)."""
+    """Tell every member with one of `roles` about something (used by sweeps and alerts); the
+    params as notification_create takes them (a msgid read in each member's language)."""
     return len(
-        notifications_notify_roles(tenant=tenant, roles=roles, title=title, body=body, url=url)
+        notifications_notify_roles(
+            tenant=tenant,
+            roles=roles,
+            title=title,
+            body=body,
+            url=url,
+            title_params=title_params,
+            body_params=body_params,
+        )
     )

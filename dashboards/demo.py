@@ -13,9 +13,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from automation.models import Trigger
-from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label
 from crm.models import ContactEmail, Membership, Tenant, TimelineEvent
 from crm.services.contacts import contact_create
 from crm.services.timeline import timeline_record
@@ -249,7 +250,8 @@ def _log_call(tenant: Tenant, lead: Lead, actor, at: dt.datetime, rng: random.Ra
     timeline_record(
         tenant=tenant,
         kind="lead.call",
-        summary=f"Call: {in_english(CallOutcome(outcome).label)}",
+        summary=gettext_noop("Call: %(outcome)s"),
+        params={"outcome": stored_label(CallOutcome(outcome).label)},
         actor=actor,
         lead=lead,
         detail={"outcome": outcome, "note": "", "inbound": False},

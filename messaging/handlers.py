@@ -2,6 +2,7 @@
 subscribes these, in order). Each runs inside the publisher's transaction and writes rows only."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.events import ConsentRecorded, ContactErased, CustomerWrote, NotificationsCreated
 from crm.models import Channel, ConsentStatus
@@ -77,7 +78,8 @@ def keyword_text_act_on(event: CustomerWrote) -> None:
         timeline_record(
             tenant=event.tenant,
             kind="ticket.keyword",
-            summary=f"{event.ticket_reference}: the customer texted {keyword}",
+            summary=gettext_noop("%(reference)s: the customer texted %(keyword)s"),
+            params={"reference": event.ticket_reference, "keyword": keyword},
             contact=event.contact,
             detail={"ticket": event.ticket_id, "keyword": keyword},
         )

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import phonenumbers
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from crm.models import Contact, ContactEmail, Membership, Property, PropertyRole, Tenant, User
 from crm.services.contacts import contact_create, property_create
@@ -183,7 +184,8 @@ def _quote(
     timeline_record(
         tenant=tenant,
         kind="quote.sent",
-        summary=f"Quote {quote.reference} sent to {DEMO_CUSTOMER_EMAIL}",
+        summary=gettext_noop("Quote %(reference)s sent to %(email)s"),
+        params={"reference": quote.reference, "email": DEMO_CUSTOMER_EMAIL},
         lead=lead,
         customer_visible=True,
         occurred_at=sent,
@@ -192,7 +194,8 @@ def _quote(
         timeline_record(
             tenant=tenant,
             kind="quote.accepted",
-            summary=f"Quote {quote.reference} accepted by {lead.contact.display_name}",
+            summary=gettext_noop("Quote %(reference)s accepted by %(name)s"),
+            params={"reference": quote.reference, "name": lead.contact.display_name},
             lead=lead,
             customer_visible=True,
             occurred_at=accepted,

@@ -268,11 +268,15 @@ def _schedule_next(
 # --- Enrolment --------------------------------------------------------------------------------
 
 
-def _record(enrolment: SequenceEnrolment, kind: str, summary: str, actor: User | None) -> None:
+def _record(
+    enrolment: SequenceEnrolment, kind: str, summary: str, params: dict, actor: User | None
+) -> None:
+    """`summary` a msgid (gettext_noop), `params` its values; the sequence's name is one."""
     timeline_record(
         tenant=enrolment.tenant,
         kind=kind,
         summary=summary,
+        params={"sequence": enrolment.sequence.name, **params},
         actor=actor,
         contact=enrolment.contact,
         lead=enrolment.lead,
@@ -348,7 +352,13 @@ def sequence_enrol(
         raise ValidationError(
             _("%(who)s is already in “%(name)s”.") % {"who": who, "name": sequence.name}
         ) from None
-    _record(enrolment, "sequence.enrolled", f"Enrolled in the sequence “{sequence.name}”", actor)
+    _record(
+        enrolment,
+        "sequence.enrolled",
+        gettext_noop("Enrolled in the sequence “%(sequence)s”"),
+        {},
+        actor,
+    )
     return enrolment
 
 
@@ -426,7 +436,9 @@ def _stop(enrolment: SequenceEnrolment, reason: str, actor: User | None) -> None
     _record(
         enrolment,
         "sequence.stopped",
-        f"Sequence “{enrolment.sequence.name}” stopped: {reason}",
+        # The reason reads as the caller wrote it.
+        gettext_noop("Sequence “%(sequence)s” stopped: %(reason)s"),
+        {"reason": reason},
         actor,
     )
 
@@ -554,8 +566,10 @@ def _run_step(
     notification_create(
         tenant=enrolment.tenant,
         recipient=manager.user,
-        title=f"Escalated: {step.subject} — {enrolment.contact.display_name}"[:200],
-        body=f"From the sequence “{enrolment.sequence.name}”.",
+        title=gettext_noop("Escalated: %(subject)s — %(name)s"),
+        title_params={"subject": step.subject, "name": enrolment.contact.display_name},
+        body=gettext_noop("From the sequence “%(sequence)s”."),
+        body_params={"sequence": enrolment.sequence.name},
         url=reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk}),
         level=NotificationLevel.WARNING,
         kind="follow_up_due",
@@ -595,7 +609,8 @@ def _advance(enrolment: SequenceEnrolment, steps: list[SequenceStep], now: dt.da
         _record(
             enrolment,
             "sequence.completed",
-            f"Sequence “{enrolment.sequence.name}” completed",
+            gettext_noop("Sequence “%(sequence)s” completed"),
+            {},
             None,
         )
     enrolment.save(update_fields=["next_step", "next_step_at", "status"])

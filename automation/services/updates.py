@@ -17,9 +17,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.kit.claims import lock_due_rows
-from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Contact, Notification, NotificationLevel, Role, Tenant, TimelineEvent, User
 from crm.services.notifications import notifications_notify_roles
 from crm.services.timeline import timeline_record
@@ -131,7 +132,7 @@ def _news_line(event: TimelineEvent, stages: dict[int, Stage], zone) -> str:
     if event.kind == "lead.stage_changed" and event.detail.get("to") in stages:
         text = stages[event.detail["to"]].label_for_customer
     else:
-        text = event.summary
+        text = event.shown_summary
     return f"{dateformat.format(event.occurred_at.astimezone(zone), 'M j')}: {text}"
 
 
@@ -175,11 +176,14 @@ def update_template_get(*, tenant: Tenant) -> MessageTemplate | None:
     ).first()
 
 
+MISSING_TEMPLATE_PROBLEM = gettext_noop(
+    "There is no status-update template: add one with the key “biweekly-update” in "
+    "Settings → Templates (or choose one in the delivery settings)."
+)
+
+
 def _missing_template_problem() -> str:
-    return _(
-        "There is no status-update template: add one with the key “biweekly-update” in "
-        "Settings → Templates (or choose one in the delivery settings)."
-    )
+    return _(MISSING_TEMPLATE_PROBLEM)
 
 
 def update_channel(*, tenant: Tenant, contact: Contact, template: MessageTemplate) -> str:
@@ -266,8 +270,11 @@ def customer_update_send(
         timeline_record(
             tenant=tenant,
             kind=UPDATE_SENT_KIND,
-            summary=f"Status update sent by {in_english(MessageChannel(channel).label)}: "
-            f"{content.stage_label}",
+            summary=gettext_noop("Status update sent by %(channel)s: %(stage)s"),
+            params={
+                "channel": stored_label(MessageChannel(channel).label),
+                "stage": content.stage_label,
+            },
             actor=actor,
             lead=lead,
             occurred_at=now,
@@ -290,8 +297,10 @@ def _tell_admins_template_missing(tenant: Tenant, now: dt.datetime) -> None:
     notifications_notify_roles(
         tenant=tenant,
         roles=[Role.ADMIN],
-        title="Customer status updates are waiting for a template",
-        body=f"Active jobs are due their update. {_missing_template_problem()}",
+        title=gettext_noop("Customer status updates are waiting for a template"),
+        title_params={},
+        body=gettext_noop("Active jobs are due their update. %(problem)s"),
+        body_params={"problem": stored_message(MISSING_TEMPLATE_PROBLEM)},
         url=reverse("comms-settings:templates"),
         level=NotificationLevel.WARNING,
         kind=MISSING_TEMPLATE_KIND,

@@ -2,8 +2,10 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from crm.events import ConsentRecorded, publish
+from crm.kit.stored_text import stored_label
 from crm.models import (
     Channel,
     ConsentStatus,
@@ -34,14 +36,17 @@ def consent_record(
         channel=channel,
         defaults={"status": status, "source": source, "recorded_at": timezone.now()},
     )
-    verb = {
-        ConsentStatus.GRANTED: "given",
-        ConsentStatus.NO_MARKETING: "limited to job messages",
-    }.get(status, "withdrawn")
+    summary = {
+        ConsentStatus.GRANTED: gettext_noop("%(channel)s consent given (%(source)s)"),
+        ConsentStatus.NO_MARKETING: gettext_noop(
+            "%(channel)s consent limited to job messages (%(source)s)"
+        ),
+    }.get(status, gettext_noop("%(channel)s consent withdrawn (%(source)s)"))
     timeline_record(
         tenant=tenant,
         kind="contact.consent",
-        summary=f"{Channel(channel).label} consent {verb} ({source})",
+        summary=summary,
+        params={"channel": stored_label(Channel(channel).label), "source": source},
         actor=actor,
         contact=contact,
         detail={"channel": channel, "status": status, "source": source},
@@ -98,10 +103,13 @@ def _preferred_channel_move_off(*, tenant: Tenant, contact: Contact, withdrawn: 
     timeline_record(
         tenant=tenant,
         kind="contact.preferred_channel",
-        summary=(
-            f"Preferred channel {Channel(withdrawn).label} → {Channel(instead).label}: "
-            f"{Channel(withdrawn).label} consent was withdrawn"
+        summary=gettext_noop(
+            "Preferred channel %(before)s → %(after)s: %(before)s consent was withdrawn"
         ),
+        params={
+            "before": stored_label(Channel(withdrawn).label),
+            "after": stored_label(Channel(instead).label),
+        },
         contact=contact,
         detail={"from": withdrawn, "to": instead},
     )

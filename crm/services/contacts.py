@@ -9,9 +9,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.events import ContactChanged, publish
-from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label
 from crm.models import (
     AddressSource,
     AddressVerification,
@@ -79,7 +80,8 @@ def contact_create(
     timeline_record(
         tenant=tenant,
         kind="contact.created",
-        summary=f"Contact created ({source})",
+        summary=gettext_noop("Contact created (%(source)s)"),
+        params={"source": source},
         actor=actor,
         contact=contact,
     )
@@ -96,7 +98,8 @@ def contact_set_vip(*, tenant: Tenant, actor: User, contact: Contact, is_vip: bo
     timeline_record(
         tenant=tenant,
         kind="contact.vip",
-        summary="Marked VIP" if is_vip else "No longer VIP",
+        summary=gettext_noop("Marked VIP") if is_vip else gettext_noop("No longer VIP"),
+        params={},
         actor=actor,
         contact=contact,
     )
@@ -165,7 +168,9 @@ def contact_update(
         timeline_record(
             tenant=tenant,
             kind="contact.updated",
-            summary=(_("Details changed: %(changes)s") % {"changes": "; ".join(changes)})[:300],
+            # The changes read in the writer's language (the list is returned as it is).
+            summary=gettext_noop("Details changed: %(changes)s"),
+            params={"changes": "; ".join(changes)[:300]},
             actor=actor,
             contact=contact,
             detail={"changes": changes},
@@ -375,11 +380,11 @@ def _tell_team_about_unverified(
     timeline_record(
         tenant=tenant,
         kind="contact.address_unverified",
-        summary=_(
+        summary=gettext_noop(
             "Unverified address added from %(origin)s: %(addresses)s. It cannot sign in to the "
             "portal until someone on the team confirms it."
-        )
-        % {"origin": origin, "addresses": listed},
+        ),
+        params={"origin": stored_label(origin), "addresses": listed},
         actor=actor,
         contact=contact,
         detail={"addresses": texts, "source": added[0].source},
@@ -388,12 +393,13 @@ def _tell_team_about_unverified(
         notifications_notify_roles(
             tenant=tenant,
             roles=(Role.ADMIN, Role.MANAGER),
-            title=_("Check a new address of %(contact)s") % {"contact": contact.display_name},
-            body=_(
+            title=gettext_noop("Check a new address of %(contact)s"),
+            title_params={"contact": contact.display_name},
+            body=gettext_noop(
                 "%(origin)s gave %(addresses)s for an existing customer. Confirm it if it is "
                 "theirs, or reject it."
-            )
-            % {"origin": origin, "addresses": listed},
+            ),
+            body_params={"origin": stored_label(origin), "addresses": listed},
             url=reverse("contacts:detail", kwargs={"contact_pk": contact.pk}),
             level=NotificationLevel.WARNING,
         )
@@ -446,8 +452,13 @@ def contact_address_confirm(
     timeline_record(
         tenant=tenant,
         kind="contact.address_confirmed",
-        summary=_("Confirmed %(address)s as the contact's own (it came from %(origin)s)")
-        % {"address": address_text(address), "origin": address.get_source_display()},
+        summary=gettext_noop(
+            "Confirmed %(address)s as the contact's own (it came from %(origin)s)"
+        ),
+        params={
+            "address": address_text(address),
+            "origin": stored_label(AddressSource(address.source).label),
+        },
         actor=actor,
         contact=contact,
         detail={"kind": kind, "address": address_text(address), "source": address.source},
@@ -474,8 +485,11 @@ def contact_address_reject(
     timeline_record(
         tenant=tenant,
         kind="contact.address_rejected",
-        summary=_("Rejected %(address)s: not the contact's (it came from %(origin)s)")
-        % {"address": address_text(address), "origin": address.get_source_display()},
+        summary=gettext_noop("Rejected %(address)s: not the contact's (it came from %(origin)s)"),
+        params={
+            "address": address_text(address),
+            "origin": stored_label(AddressSource(address.source).label),
+        },
         actor=actor,
         contact=contact,
         detail={"kind": kind, "address": address_text(address), "source": address.source},
@@ -514,7 +528,11 @@ def property_link_contact(
         timeline_record(
             tenant=tenant,
             kind="property.linked",
-            summary=f"{in_english(PropertyRole(role).label)} of {place.one_line_address}",
+            summary=gettext_noop("%(role)s of %(address)s"),
+            params={
+                "role": stored_label(PropertyRole(role).label),
+                "address": place.one_line_address,
+            },
             actor=actor,
             contact=contact,
             property=place,

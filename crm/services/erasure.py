@@ -32,10 +32,10 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from crm.events import ContactErased, publish
-from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label
 from crm.models import (
     Contact,
     ContactEmail,
@@ -83,7 +83,8 @@ def erasure_request_create(
     timeline_record(
         tenant=tenant,
         kind="contact.erasure_requested",
-        summary=f"Erasure of their data requested ({in_english(ErasureHow(how).label).lower()})",
+        summary=gettext_noop("Erasure of their data requested (%(how)s)"),
+        params={"how": stored_label(ErasureHow(how).label, lower=True)},
         actor=actor,
         contact=contact,
         detail={"erasure_request": request.pk, "how": how},
@@ -91,8 +92,10 @@ def erasure_request_create(
     notifications_notify_roles(
         tenant=tenant,
         roles=ERASE_ROLES,
-        title="A customer asked to be erased",
-        body="Open the contact to carry out the erasure or decline it with a reason.",
+        title=gettext_noop("A customer asked to be erased"),
+        title_params={},
+        body=gettext_noop("Open the contact to carry out the erasure or decline it with a reason."),
+        body_params={},
         url=reverse("contacts:detail", kwargs={"contact_pk": contact.pk}) + "#contact-erasure",
         level=NotificationLevel.WARNING,
         kind="erasure_requested",
@@ -131,7 +134,8 @@ def erasure_request_decline(
     timeline_record(
         tenant=tenant,
         kind="contact.erasure_declined",
-        summary=f"Erasure request declined by {membership.user}: {note}",
+        summary=gettext_noop("Erasure request declined by %(who)s: %(note)s"),
+        params={"who": str(membership.user), "note": note},
         actor=membership.user,
         contact=contact,
         detail={"erasure_request": request.pk},
@@ -287,7 +291,8 @@ def contact_anonymise(
     timeline_record(
         tenant=tenant,
         kind="contact.erased",
-        summary=f"Contact erased by {membership.user}",
+        summary=gettext_noop("Contact erased by %(who)s"),
+        params={"who": str(membership.user)},
         actor=membership.user,
         contact=contact,
         detail={"erasure_request": request.pk},

@@ -17,8 +17,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.events import ContactChanged, publish
+from crm.kit.stored_text import stored_message
 from crm.models import (
     ConsentStatus,
     Contact,
@@ -95,12 +97,13 @@ def contact_merge(
         timeline_record(
             tenant=tenant,
             kind="contact.merged",
-            summary=_("Merged with %(name)s (contact #%(id)s): %(moved)s")
-            % {
+            # The moved rows' labels read as written (the detail keeps them by name).
+            summary=gettext_noop("Merged with %(name)s (contact #%(id)s): %(moved)s"),
+            params={
                 "name": merged_name,
                 "id": merged_id,
                 "moved": ", ".join(f"{count} {label}" for label, count in moved.items())
-                or _("nothing else to move"),
+                or stored_message(gettext_noop("nothing else to move")),
             },
             actor=actor,
             contact=survivor,

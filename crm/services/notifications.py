@@ -11,72 +11,30 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from crm.events import NotificationsCreated, publish
+from crm.kit.stored_text import stored_english, stored_params
 from crm.models import Notification, NotificationItem, NotificationLevel, Tenant, User
+from crm.notification_groups import GROUP_TITLES, group_title
 
-# The title of a group of `count` alerts, by group key (by default the kind). A key missing here
-# reads "<latest alert> (and N more)".
-GROUP_TITLES = {
-    "lead_assigned": ngettext_lazy(
-        "%(count)d new lead for you today", "%(count)d new leads for you today", "count"
-    ),
-    "lead_needs_owner": ngettext_lazy(
-        "%(count)d new lead needs an owner", "%(count)d new leads need an owner", "count"
-    ),
-    "lead_stuck": ngettext_lazy(
-        "%(count)d lead of yours is stuck in its stage",
-        "%(count)d leads of yours are stuck in their stage",
-        "count",
-    ),
-    "lead_untouched": ngettext_lazy(
-        "%(count)d new lead has not been contacted",
-        "%(count)d new leads have not been contacted",
-        "count",
-    ),
-    "customer_replied": ngettext_lazy(
-        "%(count)d customer reply today", "%(count)d customer replies today", "count"
-    ),
-    "payment_received": ngettext_lazy(
-        "%(count)d payment received today", "%(count)d payments received today", "count"
-    ),
-    "ticket_assigned": ngettext_lazy(
-        "%(count)d ticket assigned to you today", "%(count)d tickets assigned to you today", "count"
-    ),
-    "ticket_priority": ngettext_lazy(
-        "%(count)d ticket of yours was raised in priority",
-        "%(count)d tickets of yours were raised in priority",
-        "count",
-    ),
-    "sla_breach": ngettext_lazy(
-        "%(count)d ticket breached its SLA today",
-        "%(count)d tickets breached their SLA today",
-        "count",
-    ),
-    "follow_up_due": ngettext_lazy(
-        "%(count)d follow-up is due", "%(count)d follow-ups are due", "count"
-    ),
-    "follow_up_missed": ngettext_lazy(
-        "%(count)d follow-up was missed today", "%(count)d follow-ups were missed today", "count"
-    ),
-    "message_failed": ngettext_lazy(
-        "%(count)d message could not be sent", "%(count)d messages could not be sent", "count"
-    ),
-}
+__all__ = ["GROUP_TITLES", "notification_create", "notifications_notify_roles"]
+
+
+def _stored(text: str, params: dict | None, limit: int) -> tuple[str, dict]:
+    """(the English text, its params) of a title or body: `params` None means free text."""
+    if params is None:
+        return text[:limit], {}
+    return stored_english(text, params)[:limit], stored_params(text, params)
+
+
+def _nested(text: str, params: dict) -> str | dict:
+    """A stored title as another message's value: its params if it has a msgid, else its text."""
+    return params if params else text
+
 
 LEVEL_ORDER = (NotificationLevel.INFO, NotificationLevel.WARNING, NotificationLevel.URGENT)
-
-
-def group_title(key: str, count: int, latest_title: str) -> str:
-    title = GROUP_TITLES.get(key)
-    if title is None:
-        return gettext("%(title)s (and %(more)d more)") % {
-            "title": latest_title,
-            "more": count - 1,
-        }
-    return title % {"count": count}
 
 
 def _recipient_day_start(tenant: Tenant, recipient: User, now: dt.datetime) -> dt.datetime:
@@ -91,15 +49,19 @@ def _deliver(
     recipient: User,
     title: str,
     body: str,
+    title_params: dict,
+    body_params: dict,
     url: str,
     level: str,
     kind: str,
     group: str,
     now: dt.datetime,
 ) -> Notification:
-    """A new notification, or the recipient's open group of the same key grown by one."""
+    """A new notification, or the recipient's open group of the same key grown by one.
+
+    `title` and `body` are the English texts, `title_params` and `body_params` their msgids and
+    values (empty: free text), as crm.kit.stored_text stores them."""
     key = group or kind
-    title, body = title[:200], body[:1000]
     if key:
         open_group = (
             Notification.objects.select_for_update()
@@ -114,7 +76,16 @@ def _deliver(
             .first()
         )
         if open_group is not None:
-            return _grow(open_group, title=title, body=body, url=url, level=level, now=now)
+            return _grow(
+                open_group,
+                title=title,
+                body=body,
+                title_params=title_params,
+                body_params=body_params,
+                url=url,
+                level=level,
+                now=now,
+            )
     return Notification.objects.create(
         tenant=tenant,
         recipient=recipient,
@@ -122,6 +93,8 @@ def _deliver(
         group_key=key,
         title=title,
         body=body,
+        title_params=title_params,
+        body_params=body_params,
         url=url,
         level=level,
         created_at=now,
@@ -130,7 +103,15 @@ def _deliver(
 
 
 def _grow(
-    notification: Notification, *, title: str, body: str, url: str, level: str, now: dt.datetime
+    notification: Notification,
+    *,
+    title: str,
+    body: str,
+    title_params: dict,
+    body_params: dict,
+    url: str,
+    level: str,
+    now: dt.datetime,
 ) -> Notification:
     if notification.count == 1:
         # The first alert becomes the group's first item.
@@ -139,6 +120,8 @@ def _grow(
             notification=notification,
             title=notification.title,
             body=notification.body,
+            title_params=notification.title_params or {},
+            body_params=notification.body_params or {},
             url=notification.url,
             created_at=notification.first_at or notification.created_at,
         )
@@ -147,17 +130,35 @@ def _grow(
         notification=notification,
         title=title,
         body=body,
+        title_params=title_params,
+        body_params=body_params,
         url=url,
         created_at=now,
     )
     notification.count += 1
-    notification.title = group_title(notification.group_key, notification.count, title)[:200]
-    notification.body = gettext("Latest: %(title)s") % {"title": title}
-    notification.body = notification.body[:1000]
+    # Stored in English; read, the group's title is made again in the reader's language from
+    # the count and the latest alert (Notification.shown_title), and so is "Latest: ...".
+    latest = _nested(title, title_params)
+    with translation.override("en"):
+        notification.title = group_title(notification.group_key, notification.count, title)[:200]
+    notification.title_params = {"_group": notification.group_key, "latest": latest}
+    notification.body, notification.body_params = _stored(
+        gettext_noop("Latest: %(title)s"), {"title": latest}, 1000
+    )
     if LEVEL_ORDER.index(level) > LEVEL_ORDER.index(notification.level):
         notification.level = level
     notification.created_at = now
-    notification.save(update_fields=["count", "title", "body", "level", "created_at"])
+    notification.save(
+        update_fields=[
+            "count",
+            "title",
+            "body",
+            "title_params",
+            "body_params",
+            "level",
+            "created_at",
+        ]
+    )
     return notification
 
 
@@ -168,17 +169,27 @@ def notification_create(
     recipient: User,
     title: str,
     body: str = "",
+    title_params: dict | None = None,
+    body_params: dict | None = None,
     url: str = "",
     level: str = NotificationLevel.INFO,
     kind: str = "",
     group: str = "",
 ) -> Notification:
-    """Tell one member; `group` (default: the kind) is what repeated alerts are grouped by."""
+    """Tell one member; `group` (default: the kind) is what repeated alerts are grouped by.
+
+    With `title_params` (even empty) `title` is an English msgid marked with gettext_noop and
+    the params its values: it reads in the recipient's language (crm.kit.stored_text); without,
+    it is shown as given. The same for `body` and `body_params`."""
+    title, title_params = _stored(title, title_params, 200)
+    body, body_params = _stored(body, body_params, 1000)
     notification = _deliver(
         tenant=tenant,
         recipient=recipient,
         title=title,
         body=body,
+        title_params=title_params,
+        body_params=body_params,
         url=url,
         level=level,
         kind=kind,
@@ -196,12 +207,17 @@ def notifications_notify_roles(
     roles: Iterable[str],
     title: str,
     body: str = "",
+    title_params: dict | None = None,
+    body_params: dict | None = None,
     url: str = "",
     level: str = NotificationLevel.INFO,
     kind: str = "",
     group: str = "",
 ) -> list[Notification]:
-    """Tell every active member with one of `roles` (e.g. all managers) about something."""
+    """Tell every active member with one of `roles` (e.g. all managers) about something; the
+    params as in notification_create."""
+    title, title_params = _stored(title, title_params, 200)
+    body, body_params = _stored(body, body_params, 1000)
     recipients = User.objects.filter(
         memberships__tenant=tenant, memberships__role__in=list(roles), memberships__is_active=True
     ).order_by("pk")
@@ -212,6 +228,8 @@ def notifications_notify_roles(
             recipient=user,
             title=title,
             body=body,
+            title_params=title_params,
+            body_params=body_params,
             url=url,
             level=level,
             kind=kind,

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from crm.kit.stored_text import stored_english, stored_params
 from crm.models import Contact, Property, Tenant, TimelineEvent, User
 
 
@@ -10,6 +11,7 @@ def timeline_record(
     tenant: Tenant,
     kind: str,
     summary: str,
+    params: dict | None = None,
     actor: User | None = None,
     contact: Contact | None = None,
     property: Property | None = None,
@@ -18,13 +20,24 @@ def timeline_record(
     customer_visible: bool = False,
     occurred_at=None,
 ) -> TimelineEvent:
-    """Record that something happened to a contact, property or lead (later: ticket)."""
+    """Record that something happened to a contact, property or lead (later: ticket).
+
+    With `params` (even empty), `summary` is an English msgid marked with gettext_noop and `params`
+    its %(name)s values (crm.kit.stored_text): the event reads in its reader's language. Without,
+    `summary` is free text (a note, a customer's words) shown as it is.
+    """
+    if params is not None:
+        summary_params = stored_params(summary, params)
+        summary = stored_english(summary, params)
+    else:
+        summary_params = {}
     # A lead's events are its contact's too: the contact page shows the whole story.
     contact_id = contact.pk if contact else (lead.contact_id if lead else None)
     return TimelineEvent.objects.create(
         tenant=tenant,
         kind=kind,
         summary=summary[:300],
+        summary_params=summary_params,
         actor=actor,
         contact_id=contact_id,
         property=property,

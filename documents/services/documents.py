@@ -13,7 +13,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from crm.kit.stored_text import stored_label
 from crm.models import Contact, Membership, Property, Tenant
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -69,25 +71,32 @@ def document_upload(
     document.file.save(f"{document.token}{checked.extension}", file, save=False)
     try:
         document.save()
-        label = document.get_kind_display().lower()
+        kind_label = DocumentKind(document.kind).label
+        params = {"file": document.original_name}
         if uploaded_by_contact is not None:
-            article = "an" if label[0] in "aeiou" else "a"
+            params |= {
+                "name": uploaded_by_contact.display_name,
+                "kind": stored_label(kind_label, lower=True),
+            }
             summary = (
-                f"{uploaded_by_contact.display_name} uploaded {article} {label}: "
-                f"{document.original_name}"
+                gettext_noop("%(name)s uploaded an %(kind)s: %(file)s")
+                if kind_label.lower()[0] in "aeiou"
+                else gettext_noop("%(name)s uploaded a %(kind)s: %(file)s")
             )
         else:
-            summary = f"{label.capitalize()} added: {document.original_name}"
+            params["kind"] = stored_label(kind_label)
+            summary = gettext_noop("%(kind)s added: %(file)s")
         _record(
             tenant,
             document,
             kind="document.uploaded",
             summary=summary,
+            params=params,
             actor=actor,
             customer_visible=visible_to_customer or uploaded_by_contact is not None,
         )
         if uploaded_by_contact is not None:
-            _tell_the_owner(tenant, document, summary)
+            _tell_the_owner(tenant, document, summary, params)
     except Exception:
         document.file.delete(save=False)  # the row is rolled back: the bytes go with it
         raise
@@ -105,14 +114,15 @@ def document_set_visibility(
     document.visible_to_customer = visible_to_customer
     document.save(update_fields=["visible_to_customer"])
     if visible_to_customer:
-        summary = f"Shared with the customer: {document.original_name}"
+        summary = gettext_noop("Shared with the customer: %(file)s")
     else:
-        summary = f"No longer shared with the customer: {document.original_name}"
+        summary = gettext_noop("No longer shared with the customer: %(file)s")
     _record(
         tenant,
         document,
         kind="document.shared" if visible_to_customer else "document.unshared",
         summary=summary,
+        params={"file": document.original_name},
         actor=actor,
         # The customer sees what appeared in their portal, not what staff took back.
         customer_visible=visible_to_customer,
@@ -144,12 +154,20 @@ def document_delete(
     stored = document.file.name
     storage = document.file.storage
     transaction.on_commit(lambda: storage.delete(stored))
-    who = f"{by_contact.display_name} removed" if by_contact else "Removed"
+    params = {
+        "kind": stored_label(DocumentKind(document.kind).label, lower=True),
+        "file": document.original_name,
+    }
+    if by_contact:
+        params["name"] = by_contact.display_name
     _record(
         tenant,
         document,
         kind="document.deleted",
-        summary=f"{who} {document.get_kind_display().lower()}: {document.original_name}",
+        summary=gettext_noop("%(name)s removed %(kind)s: %(file)s")
+        if by_contact
+        else gettext_noop("Removed %(kind)s: %(file)s"),
+        params=params,
         actor=actor,
         customer_visible=document.visible_to_customer or by_contact is not None,
     )
@@ -170,12 +188,21 @@ def _ensure_same_tenant(tenant: Tenant, *objects) -> None:
 
 
 def _record(
-    tenant: Tenant, document: Document, *, kind: str, summary: str, actor, customer_visible: bool
+    tenant: Tenant,
+    document: Document,
+    *,
+    kind: str,
+    summary: str,
+    params: dict,
+    actor,
+    customer_visible: bool,
 ) -> None:
+    """`summary` a msgid (gettext_noop), `params` its values."""
     timeline_record(
         tenant=tenant,
         kind=kind,
         summary=summary,
+        params=params,
         actor=actor.user if actor else None,
         contact=document.contact,
         property=document.property,
@@ -185,7 +212,7 @@ def _record(
     )
 
 
-def _tell_the_owner(tenant: Tenant, document: Document, summary: str) -> None:
+def _tell_the_owner(tenant: Tenant, document: Document, summary: str, params: dict) -> None:
     """A customer's upload goes to the bell of whoever owns the job."""
     lead = document.lead
     if lead is None or lead.owner_id is None:
@@ -194,6 +221,7 @@ def _tell_the_owner(tenant: Tenant, document: Document, summary: str) -> None:
         tenant=tenant,
         recipient=lead.owner.user,
         title=summary,
+        title_params=params,
         body=f"{lead.reference} {lead.title}".strip(),
         url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}) + "#documents-panel",
     )

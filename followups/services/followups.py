@@ -13,10 +13,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.events import publish
 from crm.kit.formatting import short_datetime
-from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label
 from crm.models import Contact, Membership, Tenant, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -60,11 +61,15 @@ def follow_up_type_get(*, tenant: Tenant, key: str) -> FollowUpType:
     return FollowUpType.objects.get(tenant=tenant, key=key)
 
 
-def _record(follow_up: FollowUp, kind: str, summary: str, actor: User | None, **detail) -> None:
+def _record(
+    follow_up: FollowUp, kind: str, summary: str, params: dict, actor: User | None, **detail
+) -> None:
+    """`summary` a msgid (gettext_noop), `params` its values: the subject is always one."""
     timeline_record(
         tenant=follow_up.tenant,
         kind=kind,
         summary=summary,
+        params={"subject": follow_up.subject, **params},
         actor=actor,
         contact=follow_up.contact,
         lead=follow_up.lead,
@@ -165,8 +170,8 @@ def follow_up_create(
         _record(
             follow_up,
             "follow_up.created",
-            f"Follow-up “{follow_up.subject}” for {_when(scheduled_at, tenant)}, "
-            f"{assignee.user.full_name}",
+            gettext_noop("Follow-up “%(subject)s” for %(when)s, %(assignee)s"),
+            {"when": _when(scheduled_at, tenant), "assignee": assignee.user.full_name},
             actor,
         )
     if lead is not None:
@@ -233,7 +238,8 @@ def follow_up_complete(
     _record(
         follow_up,
         "follow_up.completed",
-        f"Follow-up “{follow_up.subject}” done: {in_english(follow_up.get_outcome_display()).lower()}",
+        gettext_noop("Follow-up “%(subject)s” done: %(outcome)s"),
+        {"outcome": stored_label(Outcome(follow_up.outcome).label, lower=True)},
         actor,
         outcome=outcome,
     )
@@ -267,8 +273,8 @@ def follow_up_reschedule(
     _record(
         follow_up,
         "follow_up.rescheduled",
-        f"Follow-up “{follow_up.subject}” moved from {_when(before, tenant)} to "
-        f"{_when(scheduled_at, tenant)}",
+        gettext_noop("Follow-up “%(subject)s” moved from %(before)s to %(after)s"),
+        {"before": _when(before, tenant), "after": _when(scheduled_at, tenant)},
         actor,
     )
     return follow_up
@@ -285,11 +291,13 @@ def follow_up_cancel(
     follow_up.outcome_notes = reason.strip() or follow_up.outcome_notes
     follow_up.save()
     _finish(tenant, follow_up)
-    because = f": {reason.strip()}" if reason.strip() else ""
     _record(
         follow_up,
         "follow_up.cancelled",
-        f"Follow-up “{follow_up.subject}” cancelled{because}",
+        gettext_noop("Follow-up “%(subject)s” cancelled: %(reason)s")
+        if reason.strip()
+        else gettext_noop("Follow-up “%(subject)s” cancelled"),
+        {"reason": reason.strip()} if reason.strip() else {},
         actor,
     )
     return follow_up
@@ -318,14 +326,16 @@ def follow_up_delegate(
     _record(
         follow_up,
         "follow_up.delegated",
-        f"Follow-up “{follow_up.subject}” handed to {assignee.user.full_name}",
+        gettext_noop("Follow-up “%(subject)s” handed to %(assignee)s"),
+        {"assignee": assignee.user.full_name},
         actor,
     )
     if assignee.user_id != actor.pk:
         notification_create(
             tenant=tenant,
             recipient=assignee.user,
-            title=f"Follow-up for you: {follow_up.subject}",
+            title=gettext_noop("Follow-up for you: %(subject)s"),
+            title_params={"subject": follow_up.subject},
             body=f"{follow_up.contact.display_name}, {_when(follow_up.scheduled_at, tenant)}",
             url=reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk}),
             kind="follow_up_due",
@@ -418,7 +428,8 @@ def follow_up_update(
         _record(
             follow_up,
             "follow_up.edited",
-            f"Follow-up “{follow_up.subject}” edited: {', '.join(words[n] for n in changed)}",
+            gettext_noop("Follow-up “%(subject)s” edited: %(fields)s"),
+            {"fields": ", ".join(words[n] for n in changed)},
             actor,
             changed=changed,
         )

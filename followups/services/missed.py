@@ -16,6 +16,7 @@ from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F,
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from crm.kit.claims import lock_due_rows
 from crm.kit.formatting import short_datetime
@@ -81,8 +82,11 @@ def follow_ups_mark_missed(
             timeline_record(
                 tenant=tenant,
                 kind="follow_up.missed",
-                summary=f"Follow-up “{follow_up.subject}” missed: it was due "
-                f"{short_datetime(follow_up.scheduled_at, tenant.zone)}",
+                summary=gettext_noop("Follow-up “%(subject)s” missed: it was due %(when)s"),
+                params={
+                    "subject": follow_up.subject,
+                    "when": short_datetime(follow_up.scheduled_at, tenant.zone),
+                },
                 contact=follow_up.contact,
                 lead=follow_up.lead,
                 detail={"follow_up": follow_up.pk},
@@ -103,9 +107,15 @@ def _alert(tenant: Tenant, follow_ups: list[FollowUp]) -> None:
         notification_create(
             tenant=tenant,
             recipient=user,
-            title=f"Missed follow-up: {follow_up.subject}",
-            body=f"{follow_up.contact.display_name}, was due {_local(tenant, follow_up, user)}. "
-            "Reschedule it or record what came of it.",
+            title=gettext_noop("Missed follow-up: %(subject)s"),
+            title_params={"subject": follow_up.subject},
+            body=gettext_noop(
+                "%(name)s, was due %(when)s. Reschedule it or record what came of it."
+            ),
+            body_params={
+                "name": follow_up.contact.display_name,
+                "when": _local(tenant, follow_up, user),
+            },
             url=_detail(follow_up),
             level=NotificationLevel.WARNING,
             kind="follow_up_due",
@@ -130,9 +140,13 @@ def _alert(tenant: Tenant, follow_ups: list[FollowUp]) -> None:
                 notification_create(
                     tenant=tenant,
                     recipient=leader.user,
-                    title=f"{name} missed a follow-up: {follow_up.subject}",
-                    body=f"{follow_up.contact.display_name}, was due "
-                    f"{_local(tenant, follow_up, leader.user)}.",
+                    title=gettext_noop("%(name)s missed a follow-up: %(subject)s"),
+                    title_params={"name": name, "subject": follow_up.subject},
+                    body=gettext_noop("%(name)s, was due %(when)s."),
+                    body_params={
+                        "name": follow_up.contact.display_name,
+                        "when": _local(tenant, follow_up, leader.user),
+                    },
                     url=_detail(follow_up),
                     level=NotificationLevel.WARNING,
                     kind="follow_up_due",

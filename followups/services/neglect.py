@@ -24,7 +24,9 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from crm.kit.stored_text import stored_message
 from crm.models import NotificationLevel, Role, Tenant
 from crm.services.notifications import notifications_notify_roles
 from crm.services.timeline import timeline_record
@@ -140,13 +142,16 @@ def _raise(tenant: Tenant, lead: Lead, last_touch: dt.datetime, now: dt.datetime
         )
         flag.save(update_fields=["follow_up"])
     else:
-        _alert_managers(tenant, flag, lead, days, "nobody owns this lead")
+        _alert_managers(
+            tenant, flag, lead, days, stored_message(gettext_noop("nobody owns this lead"))
+        )
         flag.manager_alerted_at = now
         flag.save(update_fields=["manager_alerted_at"])
     timeline_record(
         tenant=tenant,
         kind="lead.neglected",
-        summary=f"No contact for {days} days: flagged as neglected",
+        summary=gettext_noop("No contact for %(days)s days: flagged as neglected"),
+        params={"days": days},
         lead=lead,
         occurred_at=now,
         detail={"neglect_flag": flag.pk, "last_touch_at": last_touch.isoformat()},
@@ -154,12 +159,16 @@ def _raise(tenant: Tenant, lead: Lead, last_touch: dt.datetime, now: dt.datetime
     return flag
 
 
-def _alert_managers(tenant: Tenant, flag: NeglectFlag, lead: Lead, days: int, who: str) -> None:
+def _alert_managers(
+    tenant: Tenant, flag: NeglectFlag, lead: Lead, days: int, who: str | dict
+) -> None:
     notifications_notify_roles(
         tenant=tenant,
         roles=[Role.MANAGER, Role.ADMIN],
-        title=f"Not contacted for {days} days: {lead.contact.display_name} ({who})",
-        body="This customer has not been contacted; check on the rep.",
+        title=gettext_noop("Not contacted for %(days)s days: %(name)s (%(who)s)"),
+        title_params={"days": days, "name": lead.contact.display_name, "who": who},
+        body=gettext_noop("This customer has not been contacted; check on the rep."),
+        body_params={},
         url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
         level=NotificationLevel.URGENT,
         kind=NOTIFICATION_KIND,
@@ -218,7 +227,11 @@ def neglect_flag_clear(
         timeline_record(
             tenant=tenant,
             kind="lead.neglect_cleared",
-            summary="No longer neglected" + (f": {reason.rstrip('.').lower()}" if reason else ""),
+            # The reason reads as the caller wrote it.
+            summary=gettext_noop("No longer neglected: %(reason)s")
+            if reason
+            else gettext_noop("No longer neglected"),
+            params={"reason": reason.rstrip(".").lower()} if reason else {},
             lead=flag.lead,
             occurred_at=now,
             detail={"neglect_flag": flag.pk},

@@ -333,7 +333,9 @@ def series_create(
     timeline_record(
         tenant=tenant,
         kind="follow_up.series_created",
-        summary=f"Recurring follow-up “{series.subject}”: {series_describe(series)}",
+        # The rule's description reads in the writer's language (series_describe).
+        summary=gettext_noop("Recurring follow-up “%(subject)s”: %(rule)s"),
+        params={"subject": series.subject, "rule": series_describe(series)},
         actor=actor,
         contact=contact,
         lead=lead,
@@ -548,7 +550,8 @@ def series_update(
     timeline_record(
         tenant=tenant,
         kind="follow_up.series_changed",
-        summary=f"Recurring follow-up “{series.subject}” changed: {series_describe(series)}",
+        summary=gettext_noop("Recurring follow-up “%(subject)s” changed: %(rule)s"),
+        params={"subject": series.subject, "rule": series_describe(series)},
         actor=actor,
         contact=series.contact,
         lead=series.lead,
@@ -625,7 +628,9 @@ def series_skip(
         timeline_record(
             tenant=tenant,
             kind="follow_up.series_skipped",
-            summary=f"Recurring follow-up “{series.subject}” skipped on {when:%a %b %-d}",
+            # The date reads in English ("Tue Jun 16"), as written.
+            summary=gettext_noop("Recurring follow-up “%(subject)s” skipped on %(when)s"),
+            params={"subject": series.subject, "when": f"{when:%a %b %-d}"},
             actor=actor,
             contact=series.contact,
             lead=series.lead,
@@ -675,7 +680,8 @@ def series_end(
     timeline_record(
         tenant=tenant,
         kind="follow_up.series_ended",
-        summary=f"Recurring follow-up “{series.subject}” ends {when:%a %b %-d, %Y}",
+        summary=gettext_noop("Recurring follow-up “%(subject)s” ends %(when)s"),
+        params={"subject": series.subject, "when": f"{when:%a %b %-d, %Y}"},
         actor=actor,
         contact=series.contact,
         lead=series.lead,

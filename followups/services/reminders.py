@@ -21,10 +21,13 @@ from functools import partial
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from crm.kit.claims import claim_due_rows
 from crm.kit.formatting import short_datetime
+from crm.kit.languages import staff_language
+from crm.kit.stored_text import stored_english, stored_message, stored_render, stored_split
 from crm.models import NotificationLevel, Tenant, User
 from crm.services.notifications import notification_create
 from followups.models import FollowUp, Reminder, ReminderChannel, ReminderStatus
@@ -152,25 +155,46 @@ def reminders_claim_due(
     return ids
 
 
-def _lead_time(minutes: int) -> str:
-    """How long before the follow-up a reminder goes, as people say it."""
+LEAD_TIME_UNITS = (
+    (24 * 60, gettext_noop("in %(count)s day"), gettext_noop("in %(count)s days")),
+    (60, gettext_noop("in %(count)s hour"), gettext_noop("in %(count)s hours")),
+)
+
+
+def _lead_time_message(minutes: int) -> dict:
+    """How long before the follow-up a reminder goes, as people say it (a stored message: the
+    bell shows it in the reader's language)."""
     if minutes == 0:
-        return "now"
-    for unit, size in (("day", 24 * 60), ("hour", 60)):
+        return stored_message(gettext_noop("now"))
+    for size, one, many in LEAD_TIME_UNITS:
         if minutes % size == 0:
             count = minutes // size
-            return f"in {count} {unit}{'s' if count > 1 else ''}"
+            return stored_message(one if count == 1 else many, count=count)
     if minutes > 60:
-        return f"in {minutes // 60} h {minutes % 60} min"
-    return f"in {minutes} min"
+        return stored_message(
+            gettext_noop("in %(hours)s h %(minutes)s min"),
+            hours=minutes // 60,
+            minutes=minutes % 60,
+        )
+    return stored_message(gettext_noop("in %(minutes)s min"), minutes=minutes)
 
 
-def _wording(reminder: Reminder) -> tuple[str, str, str]:
-    """(title, when and with whom, the follow-up's path) in the assignee's own time zone."""
+def _lead_time(minutes: int) -> str:
+    return stored_english(*stored_split(_lead_time_message(minutes)))
+
+
+def _wording(reminder: Reminder) -> tuple[dict, str, str]:
+    """(title as a stored message, when and with whom, the follow-up's path) in the assignee's
+    own time zone."""
     follow_up = reminder.follow_up
     user = follow_up.assignee.user
     local = short_datetime(follow_up.scheduled_at, user_zone(user, follow_up.tenant))
-    title = f"{follow_up.type.name} {_lead_time(reminder.offset_minutes)}: {follow_up.subject}"
+    title = stored_message(
+        gettext_noop("%(type)s %(when)s: %(subject)s"),
+        type=follow_up.type.name,
+        when=_lead_time_message(reminder.offset_minutes),
+        subject=follow_up.subject,
+    )
     detail = f"{follow_up.contact.display_name}, {local}"
     path = reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk})
     return title, detail, path
@@ -185,24 +209,31 @@ def _deliver(reminder: Reminder, now: dt.datetime) -> None:
     """The delivery, written in the caller's transaction: the bell, or an outbox message."""
     follow_up = reminder.follow_up
     tenant, user = follow_up.tenant, follow_up.assignee.user
-    title, detail, path = _wording(reminder)
+    message, detail, path = _wording(reminder)
+    title, title_params = stored_split(message)
+    body, body_params = detail, None
     channel = reminder.channel
     if channel == ReminderChannel.SMS and not user.phone:
         # Better the bell than nothing: the reminder still reaches them, and says why.
         channel = ReminderChannel.IN_APP
-        detail = f"{detail} (an SMS reminder: add your mobile number to your profile)"
+        body = gettext_noop("%(detail)s (an SMS reminder: add your mobile number to your profile)")
+        body_params = {"detail": detail}
     if channel == ReminderChannel.IN_APP:
         notification_create(
             tenant=tenant,
             recipient=user,
             title=title,
-            body=detail,
+            title_params=title_params,
+            body=body,
+            body_params=body_params,
             url=path,
             level=NotificationLevel.INFO,
             kind="follow_up_due",
         )
         return
     link = settings.THREADLINE_SITE_URL.rstrip("/") + path
+    with translation.override(staff_language(user, tenant)):  # in the assignee's language
+        title = stored_render(stored_english(title, title_params), message)
     message_schedule(
         tenant=tenant,
         channel=MessageChannel.EMAIL if channel == ReminderChannel.EMAIL else MessageChannel.SMS,

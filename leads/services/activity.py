@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.kit.formatting import duration
-from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label
 from crm.models import Contact, Tenant, User
 from crm.services.timeline import timeline_record
 from leads.models import CallOutcome, Lead, LeadEvent, LeadStatus
@@ -39,12 +40,23 @@ def lead_log_call(
 ):
     if outcome not in CallOutcome.values:
         raise ValidationError(_("Pick how the call went."))
-    direction = "Call from customer" if inbound else "Call"
+    if note.strip():
+        summary = (
+            gettext_noop("Call from customer: %(outcome)s — %(note)s")
+            if inbound
+            else gettext_noop("Call: %(outcome)s — %(note)s")
+        )
+    else:
+        summary = (
+            gettext_noop("Call from customer: %(outcome)s")
+            if inbound
+            else gettext_noop("Call: %(outcome)s")
+        )
     event = timeline_record(
         tenant=tenant,
         kind="lead.call",
-        summary=f"{direction}: {in_english(CallOutcome(outcome).label)}"
-        + (f" — {note.strip()}" if note.strip() else ""),
+        summary=summary,
+        params={"outcome": stored_label(CallOutcome(outcome).label), "note": note.strip()},
         actor=actor,
         lead=lead,
         detail={"outcome": outcome, "note": note.strip(), "inbound": inbound},
@@ -79,7 +91,9 @@ def lead_record_touch(
     timeline_record(
         tenant=tenant,
         kind="lead.first_touch",
-        summary=f"First contact after {duration(minutes)} ({channel})",
+        # The duration reads in English ("2 h 5 min"), as written.
+        summary=gettext_noop("First contact after %(duration)s (%(channel)s)"),
+        params={"duration": duration(minutes), "channel": channel},
         actor=actor,
         lead=lead,
         occurred_at=at,

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import (
     WEEKDAYS,
@@ -241,7 +242,9 @@ def lead_assign_automatically(
     timeline_record(
         tenant=tenant,
         kind="lead.queued",
-        summary=_shorten(_("Waiting in the managers' queue. %(why)s") % {"why": explanation}),
+        # The explanation reads in the language it was written in; the decision is in the detail.
+        summary=gettext_noop("Waiting in the managers' queue. %(why)s"),
+        params={"why": _shorten(explanation)},
         lead=lead,
         occurred_at=now,
         detail={"decision": decision},
@@ -251,7 +254,8 @@ def lead_assign_automatically(
     notifications_notify_roles(
         tenant=tenant,
         roles=[Role.MANAGER, Role.ADMIN],
-        title=_("New lead %(reference)s needs an owner") % {"reference": lead.reference},
+        title=gettext_noop("New lead %(reference)s needs an owner"),
+        title_params={"reference": lead.reference},
         body=f"{lead.contact.display_name}: {explanation}",
         url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
         level=NotificationLevel.WARNING,
@@ -304,19 +308,29 @@ def lead_assign(
     Lead.objects.filter(tenant=tenant, pk=lead.pk).update(
         owner=owner, last_activity_at=now, assignment_decision=decision
     )
+    params = {}
     if owner is None:
-        summary = f"Unassigned (was {previous.user})" if previous else "Unassigned"
+        summary = gettext_noop("Unassigned")
+        if previous:
+            summary = gettext_noop("Unassigned (was %(previous)s)")
+            params = {"previous": str(previous.user)}
     else:
         Membership.objects.filter(tenant=tenant, pk=owner.pk).update(last_assigned_at=now)
         if decision.get("outcome") == assignment_text.ASSIGNED:
-            summary = _shorten(assignment_text.describe_decision(decision))
+            # The explanation reads as written; the decision is in the detail.
+            summary, params = _shorten(assignment_text.describe_decision(decision)), None
         else:
-            summary = f"Assigned to {owner.user}" + (f" by {reason}" if reason else "")
+            summary = gettext_noop("Assigned to %(owner)s")
+            params = {"owner": str(owner.user)}
+            if reason:
+                summary = gettext_noop("Assigned to %(owner)s by %(reason)s")
+                params["reason"] = reason
         Membership.objects.filter(tenant=tenant, pk=owner.pk).update(last_assigned_at=now)
     timeline_record(
         tenant=tenant,
         kind="lead.assigned",
         summary=summary,
+        params=params,
         actor=actor,
         lead=lead,
         occurred_at=now,
@@ -330,7 +344,8 @@ def lead_assign(
         notification_create(
             tenant=tenant,
             recipient=owner.user,
-            title=f"New lead for you: {lead.contact.display_name}",
+            title=gettext_noop("New lead for you: %(name)s"),
+            title_params={"name": lead.contact.display_name},
             body=f"{lead.reference} · {lead.pipeline.name}"
             + (f" · {lead.title}" if lead.title else ""),
             url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.events import publish
 from crm.models import AddressSource, Brand, Contact, Membership, Property, Tenant, User
@@ -115,8 +116,11 @@ def lead_create(
     timeline_record(
         tenant=tenant,
         kind="lead.created",
-        summary=f"Lead {lead.reference} created ({created_via})"
-        + (f" in {stage.name}" if stage else ""),
+        summary=gettext_noop("Lead %(reference)s created (%(via)s) in %(stage)s")
+        if stage
+        else gettext_noop("Lead %(reference)s created (%(via)s)"),
+        params={"reference": lead.reference, "via": created_via}
+        | ({"stage": stage.name} if stage else {}),
         actor=actor,
         lead=lead,
         property=place,
@@ -197,7 +201,8 @@ def _record_appointment(tenant: Tenant, actor: User, lead: Lead) -> None:
         timeline_record(
             tenant=tenant,
             kind="lead.appointment_cleared",
-            summary="Appointment cleared",
+            summary=gettext_noop("Appointment cleared"),
+            params={},
             actor=actor,
             lead=lead,
         )
@@ -206,7 +211,9 @@ def _record_appointment(tenant: Tenant, actor: User, lead: Lead) -> None:
     timeline_record(
         tenant=tenant,
         kind="lead.appointment_booked",
-        summary=f"Appointment booked for {when}",
+        # The time reads in English ("Tue Jun 16, 10:30 AM"): stored as it was written.
+        summary=gettext_noop("Appointment booked for %(when)s"),
+        params={"when": when},
         actor=actor,
         lead=lead,
         customer_visible=True,
@@ -233,7 +240,12 @@ def lead_update(*, tenant: Tenant, actor: User, lead: Lead, **changes) -> Lead:
     if others:
         labels = ", ".join(Lead._meta.get_field(name).verbose_name for name in others)
         timeline_record(
-            tenant=tenant, kind="lead.updated", summary=f"Changed {labels}", actor=actor, lead=lead
+            tenant=tenant,
+            kind="lead.updated",
+            summary=gettext_noop("Changed %(fields)s"),
+            params={"fields": labels},
+            actor=actor,
+            lead=lead,
         )
     if "appointment_at" in changed:
         _record_appointment(tenant, actor, lead)

@@ -11,13 +11,15 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.events import publish
 from crm.kit.formatting import money
+from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
 from leads.events import PaymentRecorded
-from leads.models import Lead, LeadEvent, LeadStatus, Payment, PaymentKind
+from leads.models import Lead, LeadEvent, LeadStatus, Payment, PaymentKind, PaymentMethod
 from leads.selectors.money import JobBalance, lead_balance
 from leads.services.notices import lead_owner_notify
 from leads.services.stages import lead_handle_event, lead_locked, lead_paid_in_full_move_on
@@ -80,19 +82,25 @@ def payment_record(
     payment.save()
     after = lead_balance(tenant=tenant, lead=lead)
     currency = tenant.currency
-    summary = _("%(kind)s of %(amount)s recorded (%(method)s)") % {
-        "kind": payment.get_kind_display(),
-        "amount": money(amount, currency),
-        "method": payment.get_method_display(),
-    }
+    recorded = stored_message(
+        gettext_noop("%(kind)s of %(amount)s recorded (%(method)s)"),
+        kind=stored_label(PaymentKind(payment.kind).label),
+        amount=money(amount, currency),
+        method=stored_label(PaymentMethod(payment.method).label),
+    )
+    left = ""
     if after.paid_in_full:
-        summary += _(": paid in full")
+        left = stored_message(gettext_noop(": paid in full"))
     elif after.balance is not None:
-        summary += _(": %(balance)s left to pay") % {"balance": money(after.balance, currency)}
+        left = stored_message(
+            gettext_noop(": %(balance)s left to pay"), balance=money(after.balance, currency)
+        )
     timeline_record(
         tenant=tenant,
         kind="payment.recorded",
-        summary=summary[:300],
+        # Two sentences the catalogue has, one after the other.
+        summary="%(recorded)s%(left)s",
+        params={"recorded": recorded, "left": left},
         actor=actor,
         lead=lead,
         detail={"amount": str(amount), "method": method, "kind": kind},
@@ -106,8 +114,8 @@ def payment_record(
         lead_owner_notify(
             tenant,
             lead,
-            _("Payment received from %(name)s: %(amount)s")
-            % {"name": lead.contact.display_name, "amount": money(amount, currency)},
+            gettext_noop("Payment received from %(name)s: %(amount)s"),
             kind="payment_received",
+            title_params={"name": lead.contact.display_name, "amount": money(amount, currency)},
         )
     return payment

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from crm.business_calendar import MAX_DAYS_SCANNED
 from crm.models import NotificationLevel, Tenant
@@ -67,9 +68,14 @@ def leads_refresh_priorities(*, tenant: Tenant, now: dt.datetime | None = None) 
         lead_owner_notify(
             tenant,
             lead,
-            f"Stuck in {lead.stage.name}: {lead.contact.display_name} ({lead.reference}) is late",
+            gettext_noop("Stuck in %(stage)s: %(name)s (%(reference)s) is late"),
             level=NotificationLevel.WARNING,
             kind="lead_stuck",
+            title_params={
+                "stage": lead.stage.name,
+                "name": lead.contact.display_name,
+                "reference": lead.reference,
+            },
         )
     config.priority_refreshed_at = now
     config.priority_next_change_at = _next_change(tenant, stages, leads, wait, now)

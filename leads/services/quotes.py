@@ -8,9 +8,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.events import publish
-from crm.kit.languages import contact_language, in_english
+from crm.kit.languages import contact_language
+from crm.kit.stored_text import stored_label
 from crm.models import NotificationLevel, Tenant, User
 from crm.services.timeline import timeline_record
 from leads.events import LeadWon, QuoteAccepted, QuoteDeclined, QuoteSent
@@ -77,7 +79,8 @@ def quote_save_draft(
         timeline_record(
             tenant=tenant,
             kind="quote.created",
-            summary=f"Quote {quote.reference} drafted",
+            summary=gettext_noop("Quote %(reference)s drafted"),
+            params={"reference": quote.reference},
             actor=actor,
             lead=lead,
         )
@@ -109,7 +112,10 @@ def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
     timeline_record(
         tenant=tenant,
         kind="quote.sent",
-        summary=f"Quote {quote.reference} {'sent again' if resend else 'sent'} to {recipient.email}",
+        summary=gettext_noop("Quote %(reference)s sent again to %(email)s")
+        if resend
+        else gettext_noop("Quote %(reference)s sent to %(email)s"),
+        params={"reference": quote.reference, "email": recipient.email},
         actor=actor,
         lead=quote.lead,
         customer_visible=True,
@@ -159,7 +165,8 @@ def quote_mark_viewed(*, tenant: Tenant, quote: Quote) -> Quote:
         timeline_record(
             tenant=tenant,
             kind="quote.viewed",
-            summary=f"Customer opened quote {quote.reference}",
+            summary=gettext_noop("Customer opened quote %(reference)s"),
+            params={"reference": quote.reference},
             lead=quote.lead,
         )
     return quote
@@ -192,7 +199,8 @@ def quote_accept(*, tenant: Tenant, quote: Quote, signed_name: str) -> Quote:
     timeline_record(
         tenant=tenant,
         kind="quote.accepted",
-        summary=f"Quote {quote.reference} accepted by {quote.decided_by_name}",
+        summary=gettext_noop("Quote %(reference)s accepted by %(name)s"),
+        params={"reference": quote.reference, "name": quote.decided_by_name},
         lead=lead,
         customer_visible=True,
     )
@@ -208,7 +216,10 @@ def quote_accept(*, tenant: Tenant, quote: Quote, signed_name: str) -> Quote:
         )
         publish(LeadWon(tenant=tenant, lead=lead_locked(lead), actor=None))
     lead_owner_notify(
-        tenant, lead, f"Quote {quote.reference} accepted: {lead.contact.display_name}"
+        tenant,
+        lead,
+        gettext_noop("Quote %(reference)s accepted: %(name)s"),
+        title_params={"reference": quote.reference, "name": lead.contact.display_name},
     )
     return quote
 
@@ -240,8 +251,14 @@ def quote_reject(
     timeline_record(
         tenant=tenant,
         kind="quote.rejected",
-        summary=f"Quote {quote.reference} declined: {in_english(LostReason(reason).label)}"
-        + (f" — {quote.rejection_note}" if quote.rejection_note else ""),
+        summary=gettext_noop("Quote %(reference)s declined: %(reason)s — %(note)s")
+        if quote.rejection_note
+        else gettext_noop("Quote %(reference)s declined: %(reason)s"),
+        params={
+            "reference": quote.reference,
+            "reason": stored_label(LostReason(reason).label),
+            "note": quote.rejection_note,
+        },
         lead=lead,
         customer_visible=True,
     )
@@ -260,8 +277,9 @@ def quote_reject(
     lead_owner_notify(
         tenant,
         lead,
-        f"Quote {quote.reference} declined: {lead.contact.display_name}",
+        gettext_noop("Quote %(reference)s declined: %(name)s"),
         level=NotificationLevel.WARNING,
+        title_params={"reference": quote.reference, "name": lead.contact.display_name},
     )
     return quote
 
@@ -272,7 +290,8 @@ def _expire(tenant: Tenant, quote: Quote) -> None:
     timeline_record(
         tenant=tenant,
         kind="quote.expired",
-        summary=f"Quote {quote.reference} expired unanswered",
+        summary=gettext_noop("Quote %(reference)s expired unanswered"),
+        params={"reference": quote.reference},
         lead=quote.lead,
     )
 

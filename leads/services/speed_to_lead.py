@@ -5,8 +5,10 @@ import datetime as dt
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from crm.kit.formatting import duration
+from crm.kit.stored_text import stored_message
 from crm.models import NotificationLevel, Role, Tenant
 from crm.services.notifications import notifications_notify_roles
 from leads.models import Lead, LeadStatus
@@ -31,20 +33,28 @@ def leads_alert_untouched(*, tenant: Tenant, now: dt.datetime | None = None) -> 
         lead_owner_notify(
             tenant,
             lead,
-            f"{lead.contact.display_name} has waited {duration(now - lead.created_at)} "
-            "for a first contact",
+            # The duration reads in English, as written.
+            gettext_noop("%(name)s has waited %(duration)s for a first contact"),
             level=NotificationLevel.WARNING,
             kind="lead_untouched",
+            title_params={
+                "name": lead.contact.display_name,
+                "duration": duration(now - lead.created_at),
+            },
         )
         Lead.objects.filter(tenant=tenant, pk=lead.pk).update(untouched_alerts_sent=1)
         sent += 1
     for lead in untouched.filter(created_at__lte=manager_cutoff, untouched_alerts_sent__lt=2):
-        owner = lead.owner.user if lead.owner else "nobody"
+        owner = str(lead.owner.user) if lead.owner else stored_message(gettext_noop("nobody"))
         notifications_notify_roles(
             tenant=tenant,
             roles=[Role.MANAGER, Role.ADMIN],
-            title=f"Untouched for {duration(now - lead.created_at)}: "
-            f"{lead.contact.display_name} ({owner})",
+            title=gettext_noop("Untouched for %(duration)s: %(name)s (%(owner)s)"),
+            title_params={
+                "duration": duration(now - lead.created_at),
+                "name": lead.contact.display_name,
+                "owner": owner,
+            },
             url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
             level=NotificationLevel.URGENT,
             kind="lead_untouched",

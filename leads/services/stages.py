@@ -9,10 +9,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.events import publish
 from crm.kit.formatting import money
 from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label, stored_message, stored_split
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
 from leads.events import LeadLost, LeadStageEntered, LeadWon
@@ -128,9 +130,20 @@ def lead_move_to_stage(
     StageVisit.objects.create(
         tenant=tenant, lead=lead, stage=stage, entered_at=now, entered_by=actor
     )
-    summary = f"Moved to {stage.name}" + (f" from {previous.name}" if previous else "")
+    if previous:
+        moved = stored_message(
+            gettext_noop("Moved to %(stage)s from %(previous)s"),
+            stage=stage.name,
+            previous=previous.name,
+        )
+    else:
+        moved = stored_message(gettext_noop("Moved to %(stage)s"), stage=stage.name)
     if stage.pipeline_id != lead.pipeline_id:
-        summary += f" (pipeline {stage.pipeline.name})"
+        moved = stored_message(
+            gettext_noop("%(moved)s (pipeline %(pipeline)s)"),
+            moved=moved,
+            pipeline=stage.pipeline.name,
+        )
         lead.pipeline = stage.pipeline
     lead.stage = stage
     lead.stage_entered_at = now
@@ -142,7 +155,7 @@ def lead_move_to_stage(
     if won_now:
         lead.status = LeadStatus.WON
         lead.won_at = now
-        summary += " — won"
+        moved = stored_message(gettext_noop("%(moved)s — won"), moved=moved)
     lead.closed_at = now if stage.is_terminal else None
     lead.save(
         update_fields=[
@@ -158,10 +171,14 @@ def lead_move_to_stage(
             "updated_at",
         ]
     )
+    if reason:
+        moved = stored_message(gettext_noop("%(moved)s (%(reason)s)"), moved=moved, reason=reason)
+    summary, params = stored_split(moved)
     timeline_record(
         tenant=tenant,
         kind="lead.stage_changed",
-        summary=(summary + (f" ({reason})" if reason else ""))[:300],
+        summary=summary,
+        params=params,
         actor=actor,
         lead=lead,
         occurred_at=now,
@@ -309,11 +326,14 @@ def lead_mark_lost(
             "updated_at",
         ]
     )
-    label = in_english(LostReason(reason).label)
+    label = stored_label(LostReason(reason).label)
     timeline_record(
         tenant=tenant,
         kind="lead.lost",
-        summary=f"Marked lost: {label}" + (f" — {lead.lost_note}" if lead.lost_note else ""),
+        summary=gettext_noop("Marked lost: %(reason)s — %(note)s")
+        if lead.lost_note
+        else gettext_noop("Marked lost: %(reason)s"),
+        params={"reason": label, "note": lead.lost_note} if lead.lost_note else {"reason": label},
         actor=actor,
         lead=lead,
         occurred_at=now,
@@ -345,7 +365,12 @@ def lead_reopen(*, tenant: Tenant, actor: User | None, lead: Lead) -> Lead:
         lead.closed_at = None
         lead.save(update_fields=["status", "lost_reason", "lost_note", "closed_at", "updated_at"])
         timeline_record(
-            tenant=tenant, kind="lead.reopened", summary="Reopened", actor=actor, lead=lead
+            tenant=tenant,
+            kind="lead.reopened",
+            summary=gettext_noop("Reopened"),
+            params={},
+            actor=actor,
+            lead=lead,
         )
         return lead
     return lead_move_to_stage(tenant=tenant, actor=actor, lead=lead, stage=stage, reason="reopened")

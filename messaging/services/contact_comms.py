@@ -7,9 +7,10 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from crm.events import publish
+from crm.kit.stored_text import stored_message
 from crm.models import Channel, ConsentStatus, Contact, ContactConsent, Tenant, User
 from crm.services.consent import consent_record
 from crm.services.timeline import timeline_record
@@ -93,7 +94,9 @@ def contact_comms_profile_update(
     timeline_record(
         tenant=tenant,
         kind="contact.comms_profile",
-        summary=f"Messaging preferences changed: {'; '.join(changes)}",
+        # The changes read in English, as written.
+        summary=gettext_noop("Messaging preferences changed: %(changes)s"),
+        params={"changes": "; ".join(changes)},
         actor=actor,
         contact=contact,
         detail={"time_zone": time_zone, "update_frequency": update_frequency},
@@ -121,7 +124,10 @@ def contact_bounce_clear(*, tenant: Tenant, actor: User, contact: Contact) -> Co
     timeline_record(
         tenant=tenant,
         kind="contact.bounce_cleared",
-        summary=f"Bounce cleared for {address or 'the email address'}: email may go to it again",
+        summary=gettext_noop("Bounce cleared for %(address)s: email may go to it again"),
+        params={
+            "address": address or stored_message(gettext_noop("the email address")),
+        },
         actor=actor,
         contact=contact,
         detail={"email": address},

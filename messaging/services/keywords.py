@@ -13,8 +13,10 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.kit.languages import contact_language
+from crm.kit.stored_text import stored_label
 from crm.models import Channel, ConsentStatus, Contact, Tenant
 from crm.services.consent import consent_record
 from crm.services.timeline import timeline_record
@@ -118,11 +120,11 @@ def sms_keyword_handle(
         timeline_record(
             tenant=tenant,
             kind="contact.keyword_unverified",
-            summary=_(
+            summary=gettext_noop(
                 "Texted %(keyword)s from %(number)s, a number not verified as theirs: their "
                 "%(channel)s consent is unchanged"
-            )
-            % {"keyword": keyword, "number": from_number, "channel": label},
+            ),
+            params={"keyword": keyword, "number": from_number, "channel": stored_label(label)},
             contact=contact,
             detail={"channel": channel, "keyword": keyword, "from": from_number},
         )
@@ -149,7 +151,10 @@ def sms_keyword_handle(
         timeline_record(
             tenant=tenant,
             kind="contact.keyword",
-            summary=f"Texted {body.strip().upper()} by {label}: sent who we are and how to stop",
+            summary=gettext_noop(
+                "Texted %(keyword)s by %(channel)s: sent who we are and how to stop"
+            ),
+            params={"keyword": body.strip().upper(), "channel": stored_label(label)},
             contact=contact,
             detail={"channel": channel, "keyword": keyword},
         )

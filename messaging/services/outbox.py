@@ -24,11 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from crm.events import publish
 from crm.kit.claims import claim_due_rows
 from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Contact, NotificationLevel, PhoneKind, Tenant, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -132,16 +133,21 @@ def _decide(
     ]
 
 
-def _describe(message: OutboundMessage) -> str:
+def _described(message: OutboundMessage) -> dict:
+    """The message as a timeline value: its channel (read in the reader's language) and name."""
     what = message.template.name if message.template_id and message.template else ""
-    label = MessageChannel(message.channel).label
     if not what:
         text = redaction.secrets_hidden(message.body_text, source=message.source)
         what = message.subject or text[:40]
-    return f"{label} “{what}”"
+    return stored_message(
+        gettext_noop("%(channel)s “%(what)s”"),
+        channel=stored_label(MessageChannel(message.channel).label),
+        what=what,
+    )
 
 
-def _on_timeline(message: OutboundMessage, kind: str, summary: str):
+def _on_timeline(message: OutboundMessage, kind: str, summary: str, **params):
+    """`summary` a msgid whose %(message)s is the message described."""
     """The message's decisions are for the team; the customer's own history of what was sent to
     them is the outbox itself (the portal reads it)."""
     if message.contact_id is None:
@@ -150,6 +156,7 @@ def _on_timeline(message: OutboundMessage, kind: str, summary: str):
         tenant=message.tenant,
         kind=kind,
         summary=summary,
+        params={"message": _described(message), **params},
         contact=message.contact,
         lead=message.lead,
         detail={"message": message.pk, "channel": message.channel},
@@ -162,12 +169,22 @@ def _apply_verdict(message: OutboundMessage, verdict: policy.Verdict, now: dt.da
         message.status = MessageStatus.SUPPRESSED
         _decide(message, verdict.outcome, verdict.reason, now)
         kind = "message.suppressed" if verdict.outcome == Outcome.SUPPRESS else "message.blocked"
-        _on_timeline(message, kind, f"{_describe(message)} not sent. {verdict.reason}")
+        _on_timeline(
+            message,
+            kind,
+            gettext_noop("%(message)s not sent. %(reason)s"),
+            reason=verdict.reason,
+        )
     elif verdict.outcome == Outcome.DEFER:
         message.status = MessageStatus.SCHEDULED
         message.send_after = verdict.send_at
         _decide(message, "deferred", verdict.reason, now)
-        _on_timeline(message, "message.deferred", f"{_describe(message)}: {verdict.reason}")
+        _on_timeline(
+            message,
+            "message.deferred",
+            gettext_noop("%(message)s: %(reason)s"),
+            reason=verdict.reason,
+        )
 
 
 # --- Scheduling ------------------------------------------------------------------------------------
@@ -428,7 +445,8 @@ def _render(message: OutboundMessage) -> None:
         message.context["whatsapp_content_sid"] = message.variant.whatsapp_content_sid
 
 
-def _tell_sender(message: OutboundMessage, title: str) -> None:
+def _tell_sender(message: OutboundMessage, title: str, **params) -> None:
+    """`title` a msgid whose %(message)s is the message described; `params` its other values."""
     recipient = message.created_by or (
         message.lead.owner.user if message.lead and message.lead.owner_id else None
     )
@@ -441,6 +459,7 @@ def _tell_sender(message: OutboundMessage, title: str) -> None:
         tenant=message.tenant,
         recipient=recipient,
         title=title,
+        title_params={"message": _described(message), **params},
         body=message.last_error,
         url=url,
         level=NotificationLevel.WARNING,
@@ -453,8 +472,10 @@ def _fail(message: OutboundMessage, reason: str, now: dt.datetime) -> None:
     message.failed_at = now
     message.last_error = reason[:500]
     _decide(message, "failed", reason, now)
-    _on_timeline(message, "message.failed", f"{_describe(message)} failed: {reason}")
-    _tell_sender(message, f"Message not sent: {_describe(message)}")
+    _on_timeline(
+        message, "message.failed", gettext_noop("%(message)s failed: %(reason)s"), reason=reason
+    )
+    _tell_sender(message, gettext_noop("Message not sent: %(message)s"))
 
 
 def _retry_or_fail(message: OutboundMessage, error: providers.ProviderError, now: dt.datetime):
@@ -566,7 +587,12 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
         Lead.objects.filter(tenant=message.tenant, pk=message.lead_id).filter(
             Q(last_outbound_at__isnull=True) | Q(last_outbound_at__lt=now)
         ).update(last_outbound_at=now)
-    _on_timeline(message, "message.sent", f"{_describe(message)} sent to {message.to_address}")
+    _on_timeline(
+        message,
+        "message.sent",
+        gettext_noop("%(message)s sent to %(address)s"),
+        address=message.to_address,
+    )
     return "sent"
 
 
@@ -670,8 +696,14 @@ def message_record_delivery(
         _decide(message, event, detail or event, at)
         if event == DeliveryEvent.BOUNCED:
             _mark_address_bad(message, at)
-        _on_timeline(message, f"message.{event}", f"{_describe(message)} {event}: {detail}"[:300])
-        _tell_sender(message, f"Message {event}: {_describe(message)}")
+        _on_timeline(
+            message,
+            f"message.{event}",
+            gettext_noop("%(message)s %(event)s: %(detail)s"),
+            event=str(event),
+            detail=str(detail)[:300],
+        )
+        _tell_sender(message, gettext_noop("Message %(event)s: %(message)s"), event=str(event))
     else:
         raise ValueError(f"Unknown delivery event {event!r}")
     message.save()

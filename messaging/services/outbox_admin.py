@@ -5,10 +5,12 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from crm.kit.stored_text import stored_label
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
-from messaging.models import MessageStatus, OutboundMessage
+from messaging.models import MessageChannel, MessageStatus, OutboundMessage
 
 
 @transaction.atomic
@@ -41,7 +43,11 @@ def message_retry(
         timeline_record(
             tenant=tenant,
             kind="message.retried",
-            summary=f"{locked.get_channel_display()} message to {locked.to_address} sent again",
+            summary=gettext_noop("%(channel)s message to %(address)s sent again"),
+            params={
+                "channel": stored_label(MessageChannel(locked.channel).label),
+                "address": locked.to_address,
+            },
             actor=actor,
             contact=locked.contact,
             lead=locked.lead,

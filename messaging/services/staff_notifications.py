@@ -10,8 +10,10 @@ the same day show under the bell, not in another email.
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 
+from crm.kit.languages import staff_language
 from crm.models import Notification, Tenant
 from crm.tenancy import tenant_context
 from messaging.models import MessageChannel, MessageSource, StaffNotificationPreference
@@ -29,13 +31,13 @@ def _link(notification: Notification) -> str:
 
 def _email_body(notification: Notification, link: str) -> str:
     if not notification.is_group:
-        body = "\n\n".join(part for part in (notification.body, link) if part)
-        return f"{notification.title}\n\n{body}"
+        body = "\n\n".join(part for part in (notification.shown_body, link) if part)
+        return f"{notification.shown_title}\n\n{body}"
     items = list(notification.items.order_by("created_at", "pk")[:LISTED_IN_EMAIL])
     site = settings.THREADLINE_SITE_URL.rstrip("/")
-    lines = [notification.title, ""]
+    lines = [notification.shown_title, ""]
     for item in items:
-        lines.append(f"- {item.title}" + (f": {item.body}" if item.body else ""))
+        lines.append(f"- {item.shown_title}" + (f": {item.shown_body}" if item.body else ""))
         if item.url:
             lines.append(f"  {site}{item.url}")
     if notification.count > len(items):
@@ -70,18 +72,22 @@ def copies_schedule(*, tenant: Tenant, notification_ids: list[int]) -> int:
             ] * preference.by_sms
             link = _link(notification)
             for channel in channels:
+                # In the recipient's language, as the bell shows it.
+                with translation.override(staff_language(notification.recipient, tenant)):
+                    title = notification.shown_title
+                    text = (
+                        _email_body(notification, link)
+                        if channel == MessageChannel.EMAIL
+                        else f"{title} {link}".strip()
+                    )
                 message_schedule(
                     tenant=tenant,
                     channel=channel,
                     source=MessageSource.STAFF,
                     idempotency_key=f"notification:{notification.pk}:{channel}",
                     recipient_user=notification.recipient,
-                    subject=notification.title,
-                    body_text=(
-                        _email_body(notification, link)
-                        if channel == MessageChannel.EMAIL
-                        else f"{notification.title} {link}".strip()
-                    ),
+                    subject=title,
+                    body_text=text,
                 )
                 scheduled += 1
     return scheduled

@@ -231,7 +231,7 @@ def _news_text(event, labels: dict[int, str]) -> str:
         at = timezone.localtime(dt.datetime.fromisoformat(event.detail["appointment_at"]))
         when = formats.date_format(at, gettext("D M j, g:i A"))
         return gettext("Appointment booked for %(when)s") % {"when": when}
-    return event.summary
+    return event.shown_summary
 
 
 def portal_job_detail(

@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from crm.kit.csv_files import spreadsheet_safe
 from crm.privacy import DataSubject, ExportKind, export_kinds
@@ -149,7 +150,8 @@ def portal_data_export(*, customer: PortalCustomer, export_format: str):
         timeline_record(
             tenant=customer.tenant,
             kind="contact.data_exported",
-            summary=f"Downloaded their data from the customer portal ({export_format.upper()})",
+            summary=gettext_noop("Downloaded their data from the customer portal (%(format)s)"),
+            params={"format": export_format.upper()},
             contact=contact,
             detail={"format": export_format},
         )

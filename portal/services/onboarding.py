@@ -18,9 +18,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
+from crm.kit.stored_text import stored_label
 from crm.models import (
     AddressSource,
     AddressVerification,
@@ -123,11 +124,14 @@ def onboarding_details_save(
         each.save(update_fields=["preferred_channel", "updated_at"])
         if each.pk == contact.pk:
             changes.append(f"preferred channel {Channel(preferred_channel).label}")
-    summary = "Contact details confirmed in the customer portal"
     timeline_record(
         tenant=tenant,
         kind="portal.details_confirmed",
-        summary=f"{summary}: {'; '.join(changes)}" if changes else summary,
+        # The changes read in English, as written.
+        summary=gettext_noop("Contact details confirmed in the customer portal: %(changes)s")
+        if changes
+        else gettext_noop("Contact details confirmed in the customer portal"),
+        params={"changes": "; ".join(changes)} if changes else {},
         contact=contact,
         occurred_at=now,
     )
@@ -283,8 +287,10 @@ def verification_code_check(
     timeline_record(
         tenant=tenant,
         kind="portal.address_verified",
-        summary=f"Verified {'email' if channel == ChallengeChannel.EMAIL else 'mobile'} "
-        f"{value} in the customer portal",
+        summary=gettext_noop("Verified email %(address)s in the customer portal")
+        if channel == ChallengeChannel.EMAIL
+        else gettext_noop("Verified mobile %(address)s in the customer portal"),
+        params={"address": value},
         contact=customer.contacts[0],
         occurred_at=now,
     )
@@ -319,7 +325,8 @@ def onboarding_properties_save(
         timeline_record(
             tenant=tenant,
             kind="property.updated",
-            summary=f"Address updated in the customer portal: {place.one_line_address}",
+            summary=gettext_noop("Address updated in the customer portal: %(address)s"),
+            params={"address": place.one_line_address},
             contact=customer.contacts[0],
             property=place,
             occurred_at=now,
@@ -382,15 +389,13 @@ def onboarding_insurance_save(
         row.updated_at = now
         row.save()
         changed += 1
-        summary = (
-            f"Insurance from the customer: {carrier}, claim {claim_number}"
-            if answer.is_claim
-            else "The customer says this job is not an insurance claim"
-        )
         timeline_record(
             tenant=tenant,
             kind="portal.insurance",
-            summary=summary[:300],
+            summary=gettext_noop("Insurance from the customer: %(carrier)s, claim %(claim)s")
+            if answer.is_claim
+            else gettext_noop("The customer says this job is not an insurance claim"),
+            params={"carrier": carrier, "claim": claim_number} if answer.is_claim else {},
             contact=answer.lead.contact,
             lead=answer.lead,
             occurred_at=now,
@@ -422,12 +427,14 @@ def document_request_create(
     )
     row.completed_at = None  # a new request opens the checklist again
     row.save(update_fields=["completed_at"])
-    label = DocumentKind(kind).label.lower()
+    label = stored_label(DocumentKind(kind).label, lower=True)
     timeline_record(
         tenant=tenant,
         kind="portal.document_requested",
-        summary=f"Asked for {label} in the customer portal"
-        + (f": {request.note}" if request.note else ""),
+        summary=gettext_noop("Asked for %(kind)s in the customer portal: %(note)s")
+        if request.note
+        else gettext_noop("Asked for %(kind)s in the customer portal"),
+        params={"kind": label, "note": request.note},
         actor=actor,
         contact=contact,
         occurred_at=now,

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from automation.services.updates import contact_update_rhythm
+from crm.kit.stored_text import stored_label
 from crm.models import UI_LANGUAGES, Channel, ConsentStatus, Contact, ContactConsent, Language
 from crm.services.consent import consent_record
 from crm.services.timeline import timeline_record
@@ -66,15 +68,17 @@ def portal_language_set(*, customer: PortalCustomer, language: str) -> int:
         .order_by("created_at", "id")
     )
     for contact in contacts:
-        change = (
-            f"{_label(Language.choices, contact.language)} → {_label(Language.choices, language)}"
+        before, after = (
+            stored_label(dict(Language.choices).get(value, value))
+            for value in (contact.language, language)
         )
         contact.language = language
         contact.save(update_fields=["language", "updated_at"])
         timeline_record(
             tenant=tenant,
             kind="contact.portal_preferences",
-            summary=f"Language changed in the customer portal: {change}",
+            summary=gettext_noop("Language changed in the customer portal: %(before)s → %(after)s"),
+            params={"before": before, "after": after},
             contact=contact,
             detail={"language": language},
         )
@@ -142,7 +146,9 @@ def portal_preferences_update(
             timeline_record(
                 tenant=tenant,
                 kind="contact.portal_preferences",
-                summary=f"Preferences changed in the customer portal: {'; '.join(changes)}",
+                # The changes read in English, as written.
+                summary=gettext_noop("Preferences changed in the customer portal: %(changes)s"),
+                params={"changes": "; ".join(changes)},
                 contact=contact,
                 detail={
                     "preferred_channel": preferred_channel,

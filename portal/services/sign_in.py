@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Contact, PhoneKind, Tenant, User
 from crm.phones import e164
@@ -239,7 +240,10 @@ def _complete_sign_in(
             timeline_record(
                 tenant=tenant,
                 kind="portal.first_sign_in",
-                summary=f"Signed in to the customer portal for the first time ({address.display})",
+                summary=gettext_noop(
+                    "Signed in to the customer portal for the first time (%(address)s)"
+                ),
+                params={"address": address.display},
                 contact=contact,
                 occurred_at=now,
             )
@@ -329,7 +333,8 @@ def portal_invite(
     timeline_record(
         tenant=tenant,
         kind="portal.invited",
-        summary=f"Invited to the customer portal ({address.display})",
+        summary=gettext_noop("Invited to the customer portal (%(address)s)"),
+        params={"address": address.display},
         actor=actor,
         contact=contact,
         occurred_at=now,

@@ -34,7 +34,10 @@ SOURCES = (
 TEMPLATE_STRING = re.compile(
     r"""\{% (?:translate|trans) (?:"([^"\\]+)"|'([^'\\]+)')(?: as \w+)? %\}"""
 )
-PYTHON_STRING = re.compile(r"""\b(?:_|gettext|gettext_lazy)\((?:"([^"\\]+)"|'([^'\\]+)')\)""")
+# gettext_noop too: a timeline event's or notification's msgid, translated when it is read.
+PYTHON_STRING = re.compile(
+    r"""\b(?:_|gettext|gettext_lazy|gettext_noop)\((?:"([^"\\]+)"|'([^'\\]+)')\)"""
+)
 
 
 def _string(line: str) -> str:

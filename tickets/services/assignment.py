@@ -9,6 +9,7 @@ from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Membership, NotificationLevel, Tenant, TimeOff, User
 from crm.services.notifications import notification_create
@@ -74,7 +75,8 @@ def ticket_assign_automatically(
         timeline_record(
             tenant=tenant,
             kind="ticket.unassigned",
-            summary=f"{ticket.reference}: no agent of {ticket.inbox.name} available; unassigned",
+            summary=gettext_noop("%(reference)s: no agent of %(inbox)s available; unassigned"),
+            params={"reference": ticket.reference, "inbox": ticket.inbox.name},
             contact=ticket.contact,
             lead=ticket.lead,
             detail={"ticket": ticket.pk},
@@ -111,12 +113,22 @@ def ticket_assign(
         return ticket
     ticket.assignee = assignee
     ticket.save(update_fields=["assignee", "updated_at"])
-    who = assignee.user.full_name if assignee else "nobody"
-    because = f" ({reason})" if reason else ""
+    # The reason reads as the caller wrote it ("round robin in Sales").
+    params = {"reference": ticket.reference, "reason": reason}
+    if assignee is not None:
+        params["who"] = assignee.user.full_name
+        summary = gettext_noop("%(reference)s assigned to %(who)s")
+        if reason:
+            summary = gettext_noop("%(reference)s assigned to %(who)s (%(reason)s)")
+    else:
+        summary = gettext_noop("%(reference)s assigned to nobody")
+        if reason:
+            summary = gettext_noop("%(reference)s assigned to nobody (%(reason)s)")
     timeline_record(
         tenant=tenant,
         kind="ticket.assigned",
-        summary=f"{ticket.reference} assigned to {who}{because}",
+        summary=summary,
+        params=params,
         actor=actor,
         contact=ticket.contact,
         lead=ticket.lead,
@@ -126,7 +138,8 @@ def ticket_assign(
         notification_create(
             tenant=tenant,
             recipient=assignee.user,
-            title=f"Ticket {ticket.reference} assigned to you",
+            title=gettext_noop("Ticket %(reference)s assigned to you"),
+            title_params={"reference": ticket.reference},
             body=f"{ticket.contact.display_name}: {ticket.subject or ticket.last_message_snippet}",
             url=reverse("tickets:detail", kwargs={"ticket_pk": ticket.pk}),
             level=NotificationLevel.INFO,

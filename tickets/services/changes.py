@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.kit.languages import in_english
 from crm.models import Property, Tenant, User
@@ -71,7 +72,9 @@ def ticket_change(
     timeline_record(
         tenant=tenant,
         kind="ticket.changed",
-        summary=f"{ticket.reference}: {', '.join(changes)}",
+        # The changes read in English, as written.
+        summary=gettext_noop("%(reference)s: %(changes)s"),
+        params={"reference": ticket.reference, "changes": ", ".join(changes)},
         actor=actor,
         contact=ticket.contact,
         lead=ticket.lead,
@@ -110,9 +113,10 @@ def ticket_link_lead(*, tenant: Tenant, actor: User, ticket: Ticket, lead: Lead 
     timeline_record(
         tenant=tenant,
         kind="ticket.lead_linked",
-        summary=f"{ticket.reference} linked to {lead.reference}"
+        summary=gettext_noop("%(reference)s linked to %(lead)s")
         if lead
-        else f"{ticket.reference} unlinked from its lead",
+        else gettext_noop("%(reference)s unlinked from its lead"),
+        params={"reference": ticket.reference, "lead": lead.reference if lead else ""},
         actor=actor,
         contact=ticket.contact,
         lead=lead,

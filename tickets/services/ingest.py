@@ -27,9 +27,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.events import CustomerWrote, publish
 from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label
 from crm.models import AddressSource, Contact, NotificationLevel, Tenant
 from crm.phones import e164
 from crm.services.contacts import contact_find_or_create
@@ -49,6 +51,7 @@ from tickets.models import (
     InboundRoute,
     Inbox,
     MessageChannel,
+    Priority,
     SlaEvent,
     SlaEventKind,
     Ticket,
@@ -684,7 +687,11 @@ def _alert_boost(tenant: Tenant, ticket: Ticket, reason: str) -> None:
     notification_create(
         tenant=tenant,
         recipient=recipient.user,
-        title=f"{ticket.reference} raised to {in_english(ticket.get_priority_display())}",
+        title=gettext_noop("%(reference)s raised to %(priority)s"),
+        title_params={
+            "reference": ticket.reference,
+            "priority": stored_label(Priority(ticket.priority).label),
+        },
         body=f"{ticket.contact.display_name}: {reason}",
         url=reverse("tickets:detail", kwargs={"ticket_pk": ticket.pk}),
         level=NotificationLevel.WARNING,
@@ -762,7 +769,8 @@ def _apply_to_ticket(
             timeline_record(
                 tenant=tenant,
                 kind="ticket.reopened",
-                summary=f"{ticket.reference} reopened: the customer wrote",
+                summary=gettext_noop("%(reference)s reopened: the customer wrote"),
+                params={"reference": ticket.reference},
                 contact=ticket.contact,
                 lead=ticket.lead,
                 detail={"ticket": ticket.pk},
@@ -772,12 +780,17 @@ def _apply_to_ticket(
         sla.sla_customer_wrote(tenant=tenant, ticket=ticket, at=sent_at)
     ticket.save()
 
-    who = "a delivery report" if message.is_delivery_report else "from the customer"
     timeline_record(
         tenant=tenant,
         kind="ticket.message_received",
-        summary=f"{ticket.reference}: {in_english(message.get_channel_display())} {who} — "
-        f"{_snippet(message.shown_text or message.subject)[:120]}",
+        summary=gettext_noop("%(reference)s: %(channel)s a delivery report — %(snippet)s")
+        if message.is_delivery_report
+        else gettext_noop("%(reference)s: %(channel)s from the customer — %(snippet)s"),
+        params={
+            "reference": ticket.reference,
+            "channel": stored_label(MessageChannel(message.channel).label),
+            "snippet": _snippet(message.shown_text or message.subject)[:120],
+        },
         contact=ticket.contact,
         lead=ticket.lead,
         detail={"ticket": ticket.pk, "message": message.pk, "channel": message.channel},
@@ -789,7 +802,8 @@ def _apply_to_ticket(
         notification_create(
             tenant=tenant,
             recipient=ticket.assignee.user,
-            title=f"{ticket.contact.display_name} replied on {ticket.reference}",
+            title=gettext_noop("%(name)s replied on %(reference)s"),
+            title_params={"name": ticket.contact.display_name, "reference": ticket.reference},
             body=_snippet(message.shown_text),
             url=reverse("tickets:detail", kwargs={"ticket_pk": ticket.pk}),
             kind="customer_replied",

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
 from messaging.models import MessageChannel as OutboxChannel
@@ -187,8 +188,12 @@ def ticket_reply(
     timeline_record(
         tenant=tenant,
         kind="ticket.replied",
-        summary=f"{ticket.reference}: {in_english(message.get_channel_display())} reply — "
-        f"{_snippet(message.body_text)[:120]}",
+        summary=gettext_noop("%(reference)s: %(channel)s reply — %(snippet)s"),
+        params={
+            "reference": ticket.reference,
+            "channel": stored_label(MessageChannel(message.channel).label),
+            "snippet": _snippet(message.body_text)[:120],
+        },
         actor=actor,
         contact=ticket.contact,
         lead=ticket.lead,
@@ -239,7 +244,8 @@ def ticket_log_call(
     timeline_record(
         tenant=tenant,
         kind="ticket.call_logged",
-        summary=f"{ticket.reference}: call — {_snippet(summary)[:120]}",
+        summary=gettext_noop("%(reference)s: call — %(snippet)s"),
+        params={"reference": ticket.reference, "snippet": _snippet(summary)[:120]},
         actor=actor,
         contact=ticket.contact,
         lead=ticket.lead,

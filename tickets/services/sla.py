@@ -15,10 +15,12 @@ import datetime as dt
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from crm.kit.claims import lock_due_rows
 from crm.kit.formatting import duration, short_datetime
 from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label
 from crm.models import Membership, NotificationLevel, Role, Tenant
 from crm.selectors.calendar import business_calendar
 from crm.services.notifications import notification_create, notifications_notify_roles
@@ -200,6 +202,13 @@ def sla_colour(ticket: Ticket, now: dt.datetime) -> str:
 # --- The sweep -----------------------------------------------------------------------------------
 
 
+def _target_label(ticket: Ticket, *, lower: bool = False) -> dict | str:
+    """The ticket's SLA target as a timeline or notification value (read in the reader's words)."""
+    if not ticket.sla_target:
+        return ""
+    return stored_label(SlaTarget(ticket.sla_target).label, lower=lower)
+
+
 def _ticket_url(ticket: Ticket) -> str:
     return reverse("tickets:detail", kwargs={"ticket_pk": ticket.pk})
 
@@ -207,7 +216,8 @@ def _ticket_url(ticket: Ticket) -> str:
 def _tell_team_lead(tenant: Tenant, ticket: Ticket) -> str:
     """The assignee and the inbox's team lead; with no (active) team lead, the managers and admins.
     Each person once: an assignee who is also a manager gets one notification."""
-    title = f"SLA breached: {ticket.reference} {ticket.contact.display_name}"
+    title_params = {"reference": ticket.reference, "name": ticket.contact.display_name}
+    target = _target_label(ticket)
     team_lead = ticket.inbox.team_lead
     has_lead = team_lead is not None and team_lead.is_active  # a lead who left: the managers
     others = (
@@ -227,8 +237,10 @@ def _tell_team_lead(tenant: Tenant, ticket: Ticket) -> str:
             notification_create(
                 tenant=tenant,
                 recipient=membership.user,
-                title=title,
-                body=f"{in_english(ticket.get_sla_target_display())} was due {due}.",
+                title=gettext_noop("SLA breached: %(reference)s %(name)s"),
+                title_params=title_params,
+                body=gettext_noop("%(target)s was due %(when)s."),
+                body_params={"target": target, "when": due},
                 url=_ticket_url(ticket),
                 level=NotificationLevel.WARNING,
                 kind="sla_breach",
@@ -262,7 +274,8 @@ def sla_breaches_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int
         timeline_record(
             tenant=tenant,
             kind="ticket.sla_breached",
-            summary=f"{ticket.reference}: {in_english(ticket.get_sla_target_display()).lower()} SLA breached",
+            summary=gettext_noop("%(reference)s: %(target)s SLA breached"),
+            params={"reference": ticket.reference, "target": _target_label(ticket, lower=True)},
             contact=ticket.contact,
             lead=ticket.lead,
             detail={"ticket": ticket.pk},
@@ -289,9 +302,14 @@ def sla_breaches_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int
         notifications_notify_roles(
             tenant=tenant,
             roles=[Role.MANAGER, Role.ADMIN],
-            title=f"Still unanswered: {ticket.reference} {ticket.contact.display_name}",
-            body=f"Breached {short_datetime(ticket.sla_breached_at, tenant.zone)}; the team lead "
-            f"was told {duration(settings.escalate_to_manager_after_minutes)} ago.",
+            title=gettext_noop("Still unanswered: %(reference)s %(name)s"),
+            title_params={"reference": ticket.reference, "name": ticket.contact.display_name},
+            # The time and the duration read in English, as written.
+            body=gettext_noop("Breached %(when)s; the team lead was told %(duration)s ago."),
+            body_params={
+                "when": short_datetime(ticket.sla_breached_at, tenant.zone),
+                "duration": duration(settings.escalate_to_manager_after_minutes),
+            },
             url=_ticket_url(ticket),
             level=NotificationLevel.URGENT,
             kind="sla_breach",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from crm.models import Contact, Tenant
 from crm.services.timeline import timeline_record
@@ -163,11 +164,14 @@ def ticket_open(
         priority_reason=reason,
         created_at=opened_at,
     )
-    because = f" ({how})" if how else ""
     timeline_record(
         tenant=tenant,
         kind="ticket.opened",
-        summary=f"Ticket {ticket.reference} opened in {inbox.name}{because}",
+        # `how` reads as the caller wrote it.
+        summary=gettext_noop("Ticket %(reference)s opened in %(inbox)s (%(how)s)")
+        if how
+        else gettext_noop("Ticket %(reference)s opened in %(inbox)s"),
+        params={"reference": ticket.reference, "inbox": inbox.name, "how": how},
         contact=contact,
         lead=ticket.lead,
         detail={"ticket": ticket.pk},

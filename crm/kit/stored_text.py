@@ -1,0 +1,97 @@
+"""Sentences written once and read later in the reader's language (timeline events, notifications).
+
+The writer passes an English msgid, marked with gettext_noop so makemessages extracts it, and its
+%(name)s values. Two things are stored:
+
+- the finished English sentence, in the text column (`TimelineEvent.summary`, `Notification.title`
+  ...), as before: every reader that wants plain text (exports, the API, search, tests) keeps it;
+- the msgid and its values in the params column: ``{"_msgid": "Lead %(reference)s created",
+  "reference": "L-12"}``.
+
+`stored_render(text, params)` is the one place that shows it: gettext(msgid) % values in the active
+(the reader's) language. A row without a msgid (written before this, or free text such as a note)
+shows its text as stored; an unknown msgid reads in English; a value missing or a translation that
+does not fit its values falls back to the stored English sentence.
+
+A value may itself be a message, rendered in the same language first: a label (`stored_label`,
+e.g. a choice's label, stored in English and translated at render) or a sentence with values of
+its own (`stored_message`).
+"""
+
+from collections.abc import Mapping
+
+from django.utils import translation
+from django.utils.translation import gettext
+
+MSGID = "_msgid"
+LOWER = "_lower"
+
+
+def stored_message(msgid: str, **values) -> dict:
+    """A sentence with values, to store (or to nest as another sentence's value)."""
+    return {MSGID: str(msgid), **values}
+
+
+def stored_split(message: Mapping) -> tuple[str, dict]:
+    """A stored message as timeline_record's (summary, params)."""
+    return message[MSGID], {name: value for name, value in message.items() if name != MSGID}
+
+
+def stored_label(label, *, lower: bool = False) -> dict:
+    """A label (e.g. a TextChoices label, lazy or not) stored by its English text."""
+    with translation.override("en"):
+        text = str(label)
+    message = {MSGID: text}
+    if lower:
+        message[LOWER] = True
+    return message
+
+
+def _render(message: Mapping, translate: bool) -> str:
+    msgid = message[MSGID]
+    values = {
+        name: _value(value, translate)
+        for name, value in message.items()
+        if name not in (MSGID, LOWER)
+    }
+    text = gettext(msgid) if (translate and msgid) else msgid
+    if values:
+        text = text % values
+    return text.lower() if message.get(LOWER) else text
+
+
+def _value(value, translate: bool):
+    if isinstance(value, Mapping) and MSGID in value:
+        return _render(value, translate)
+    return value
+
+
+def stored_english(msgid: str, params: Mapping | None) -> str:
+    """The finished English sentence, to store as the text (values rendered without gettext)."""
+    return _render(stored_params(msgid, params), translate=False)
+
+
+def _storable(value):
+    """A value as JSON keeps it: nested messages as they are, anything else not a JSON scalar
+    (a lazy string, a date, a Decimal) as its text now."""
+    if isinstance(value, Mapping):
+        return {str(name): _storable(item) for name, item in value.items()}
+    if value is None or isinstance(value, (bool, int, float)) or type(value) is str:
+        return value
+    return str(value)
+
+
+def stored_params(msgid: str, params: Mapping | None) -> dict:
+    """What the params column keeps: the msgid and its values (a lazy one in English)."""
+    with translation.override("en"):
+        return _storable({**(params or {}), MSGID: str(msgid)})
+
+
+def stored_render(text: str, params: Mapping | None) -> str:
+    """The stored sentence in the active language; `text` (the English) when it cannot be."""
+    if not params or not params.get(MSGID):
+        return text
+    try:
+        return _render(params, translate=True)
+    except (KeyError, ValueError, TypeError):
+        return text
