@@ -80,21 +80,6 @@ class ContactDetails(Schema):
     language: Language = Language.ENGLISH
 
 
-class ContactIn(ContactDetails):
-    emails: list[str] = Field(default_factory=list, max_length=10)
-    phones: list[str] = Field(
-        default_factory=list, max_length=10, description="E.164 (+13055550100) or national."
-    )
-
-    @field_validator("emails")
-    @classmethod
-    def emails_valid(cls, emails: list[str]) -> list[str]:
-        try:
-            return valid_emails(emails)
-        except ValidationError as error:
-            raise ValueError(error.messages[0]) from None
-
-
 class AddressesIn(Schema):
     emails: list[str] = Field(default_factory=list, max_length=10)
     phones: list[str] = Field(
@@ -108,6 +93,10 @@ class AddressesIn(Schema):
             return valid_emails(emails)
         except ValidationError as error:
             raise ValueError(error.messages[0]) from None
+
+
+class ContactIn(ContactDetails, AddressesIn):
+    """A new contact: its details and its addresses (which arrive unverified)."""
 
 
 class ContactChange(Schema):
