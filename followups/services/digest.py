@@ -15,8 +15,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from crm.kit.languages import staff_language
 from crm.models import Membership, Tenant
 from followups.models import DigestSent, FollowUp
 from followups.selectors.digest import Digest, digest_for, members_due, membership_zone
@@ -47,13 +48,19 @@ def _links(digest: Digest) -> dict:
     }
 
 
-def digest_render(digest: Digest) -> tuple[str, str]:
-    """The email's plain text and HTML, times in the member's zone."""
+def digest_render(digest: Digest) -> tuple[str, str, str]:
+    """The email's subject, plain text and HTML, in the member's language (their own, else the
+    team's) and times in the member's zone."""
+    membership = digest.membership
     context = {"digest": digest, **_links(digest)}
-    with timezone.override(digest.zone):
+    with (
+        translation.override(staff_language(membership.user, membership.tenant)),
+        timezone.override(digest.zone),
+    ):
+        subject = digest.subject
         text = render_to_string("followups/digest_email.txt", context)
         html = render_to_string("followups/digest_email.html", context)
-    return text, html
+    return subject, text, html
 
 
 def digest_send(*, tenant: Tenant, membership: Membership, now: dt.datetime | None = None) -> bool:
@@ -72,14 +79,14 @@ def digest_send(*, tenant: Tenant, membership: Membership, now: dt.datetime | No
         digest = digest_for(tenant=tenant, membership=membership, now=now)
         if digest.is_empty:
             return False
-        text, html = digest_render(digest)
+        subject, text, html = digest_render(digest)
         message_schedule(
             tenant=tenant,
             channel=MessageChannel.EMAIL,
             source=MessageSource.STAFF,
             idempotency_key=f"digest:{membership.pk}:{day.isoformat()}",
             recipient_user=membership.user,
-            subject=digest.subject,
+            subject=subject,
             body_text=text,
             body_html=html,
             now=now,
