@@ -122,3 +122,38 @@ def test_the_compiled_catalog_is_the_current_po(language):
                 else catalog.gettext(fields["msgid"])
             )
             assert found == fields["msgstr"], fields["msgid"]
+
+
+# Words a template may show untranslated: the product's name, protocol names, code samples.
+UNTRANSLATED_WORDS = {"Threadline", "SMS", "HTTP", "endif", "name", "first_name", "default"}
+UNTRANSLATED_WORDS |= {"there", "ANYMAIL_WEBHOOK_SECRET"}
+SEEN_ATTRIBUTES = re.compile(r'\b(?:title|placeholder|aria-label|alt)="([^"{]*[A-Za-z]{3,}[^"{]*)"')
+
+
+def _shown_text(template: str) -> list[str]:
+    """What a template shows a reader outside translate tags, variables and other tags."""
+    for pattern in (
+        r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}",
+        r"{%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}",
+        r"<(script|style)\b.*?</\1>",
+        r"{#.*?#}",
+        r"{%.*?%}",
+        r"{{.*?}}",
+    ):
+        template = re.sub(pattern, " ", template, flags=re.S)
+    shown = SEEN_ATTRIBUTES.findall(template)
+    shown += re.sub(r"<[^>]*>", "\n", template).split("\n")
+    return [text.strip() for text in shown if re.search(r"[A-Za-z]{3,}", text)]
+
+
+def test_every_template_shows_only_translated_words():
+    """A template's words go through {% translate %} / {% blocktranslate %}: a literal English
+    word would show in a Dutch or Spanish page."""
+    base = Path(settings.BASE_DIR) / "templates"
+    untranslated = [
+        f"{path.relative_to(base)}: {text}"
+        for path in base.rglob("*.html")
+        for text in _shown_text(path.read_text(encoding="utf8"))
+        if set(re.findall(r"[A-Za-z_]{3,}", text)) - UNTRANSLATED_WORDS
+    ]
+    assert untranslated == []
