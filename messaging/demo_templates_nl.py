@@ -185,6 +185,29 @@ Goede ritten gewenst,
             "in {{ brand_name }}! Vragen? Stuur ons een berichtje.",
         ),
     ),
+    "satisfaction-survey": (
+        (
+            EMAIL,
+            "Hoe hebben we het gedaan, {{ first_name }}?",
+            """Hallo {{ first_name }},
+
+Het is ongeveer een week geleden dat we je laadpaal hebben opgeleverd. Hoe hebben we het gedaan?
+
+Antwoord gewoon met een cijfer van 1 (niet tevreden) tot 5 (zou ons aan de buren aanraden), en \
+alles wat je verder kwijt wilt. De eigenaar leest elk antwoord; zo worden we beter.
+
+Bedankt,
+{{ sender_name }}
+"""
+            + UNSUBSCRIBE_TEXT,
+        ),
+        (
+            SMS,
+            "",
+            "{{ brand_name }}: hoe hebben we het gedaan, {{ first_name }}? Antwoord met 1-5 "
+            "(5 = top). Antwoord STOP om je af te melden.",
+        ),
+    ),
     "review-request": (
         (
             EMAIL,
@@ -205,6 +228,69 @@ Alvast bedankt!
             "",
             "Hallo {{ first_name }}, hoe bevalt je laadpaal? Een korte review van "
             "{{ brand_name }} helpt ons enorm. Bedankt! Antwoord STOP om je af te melden.",
+        ),
+    ),
+    "on-hold": (
+        (
+            EMAIL,
+            "Je klus {{ order_number }} staat voorlopig stil",
+            """Hallo {{ first_name }},
+
+Zoals besproken zetten we je {{ job_title|lower|default:"klus" }} ({{ order_number }}) voorlopig \
+stil. Er gaat niets verloren: je offerte, foto's en notities blijven bewaard.
+
+Wil je weer verder, of verandert er iets aan jouw kant (netbeheerder, vergunning, planning)? \
+Beantwoord dan gewoon deze e-mail, dan pakken we het weer op.
+
+"""
+            + SIGN_OFF,
+        ),
+        (
+            SMS,
+            "",
+            "Hallo {{ first_name }}, zoals besproken staat je klus {{ order_number }} voorlopig "
+            "stil. Stuur ons hier een berichtje als je weer verder wilt.",
+        ),
+    ),
+    "sorry-to-see-you-go": (
+        (
+            EMAIL,
+            "Bedankt dat je {{ brand_name }} hebt overwogen",
+            """Hallo {{ first_name }},
+
+We begrijpen dat je niet met ons verder gaat\
+{% if job_title %} voor de {{ job_title|lower }}{% endif %}, en dat is helemaal goed. Bedankt \
+voor de tijd die je ons gaf.
+
+Veranderen je plannen, of wil je later nog eens een second opinion? We zijn een telefoontje \
+verwijderd. Je schouwnotities blijven bewaard, dus we hoeven niet opnieuw te beginnen.
+
+Het beste,
+"""
+            + SIGN_OFF,
+        ),
+    ),
+    "annual-check-up": (
+        (
+            EMAIL,
+            "Tijd voor je gratis jaarlijkse controle van je laadpaal",
+            """Hallo {{ first_name }},
+
+Je laadpaal hangt nu ongeveer een jaar. We komen graag langs voor een gratis controle: we \
+testen de aardlekbeveiliging, kijken de bekabeling en de stekker na en zetten de nieuwste \
+software op de paal. Je krijgt foto's van wat we vinden.
+
+Laat ons weten welke dagen je uitkomen, dan plannen we het in.
+
+"""
+            + SIGN_OFF
+            + UNSUBSCRIBE_TEXT,
+        ),
+        (
+            SMS,
+            "",
+            "Hallo {{ first_name }}, hier {{ brand_name }}. Je laadpaal hangt nu een jaar: zin in "
+            "een gratis controle? Antwoord JA. Antwoord STOP om je af te melden.",
         ),
     ),
     "biweekly-update": (
