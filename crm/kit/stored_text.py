@@ -16,20 +16,42 @@ does not fit its values falls back to the stored English sentence.
 A value may itself be a message, rendered in the same language first: a label (`stored_label`,
 e.g. a choice's label, stored in English and translated at render) or a sentence with values of
 its own (`stored_message`).
+
+A sentence that depends on a number (`stored_plural`) keeps both English forms and the count:
+``{"_msgid": "%(count)d lead", "_plural": "%(count)d leads", "_count": 3, "count": 3}``, read with
+ngettext in the reader's language (English picks the singular for 1). Its strings are marked with
+`ngettext_noop`, which makemessages extracts as a plural entry (crm's makemessages command adds the
+keyword). A plural row whose count is missing shows its stored English text.
 """
 
 from collections.abc import Mapping
 
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 MSGID = "_msgid"
 LOWER = "_lower"
+PLURAL = "_plural"
+COUNT = "_count"
+RESERVED = (MSGID, LOWER, PLURAL, COUNT)
+
+
+def ngettext_noop(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular/plural pair for makemessages (keyword ngettext_noop:1,2), translated later:
+    ``stored_plural(*ngettext_noop(singular, plural), count, **values)``."""
+    return singular, plural
 
 
 def stored_message(msgid: str, **values) -> dict:
     """A sentence with values, to store (or to nest as another sentence's value)."""
     return {MSGID: str(msgid), **values}
+
+
+def stored_plural(singular: str, plural: str, count: int, **values) -> dict:
+    """A sentence in the form `count` asks for, to store or to nest; `count` is also the value
+    %(count)d unless `values` names it otherwise."""
+    values.setdefault("count", count)
+    return {MSGID: str(singular), PLURAL: str(plural), COUNT: count, **values}
 
 
 def stored_split(message: Mapping) -> tuple[str, dict]:
@@ -50,11 +72,16 @@ def stored_label(label, *, lower: bool = False) -> dict:
 def _render(message: Mapping, translate: bool) -> str:
     msgid = message[MSGID]
     values = {
-        name: _value(value, translate)
-        for name, value in message.items()
-        if name not in (MSGID, LOWER)
+        name: _value(value, translate) for name, value in message.items() if name not in RESERVED
     }
-    text = gettext(msgid) if (translate and msgid) else msgid
+    if PLURAL in message:
+        count = message[COUNT]
+        if translate:
+            text = ngettext(msgid, message[PLURAL], count)
+        else:
+            text = msgid if count == 1 else message[PLURAL]
+    else:
+        text = gettext(msgid) if (translate and msgid) else msgid
     if values:
         text = text % values
     return text.lower() if message.get(LOWER) else text

@@ -21,7 +21,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as phone_from_text
 
@@ -34,6 +34,7 @@ from crm.kit.csv_files import (
     decode_csv_upload,
     header_key,
 )
+from crm.kit.stored_text import ngettext_noop, stored_plural, stored_split
 from crm.models import (
     AddressSource,
     ContactEmail,
@@ -641,6 +642,12 @@ def lead_import_run_batch(
     return not finished
 
 
+def _stored_title(message: dict) -> dict:
+    """A stored message as a notification's title and title_params."""
+    title, title_params = stored_split(message)
+    return {"title": title, "title_params": title_params}
+
+
 def _tell_owners_about_import(tenant: Tenant, lead_import: LeadImport) -> None:
     """One notification per owner for the leads an import gave them, and one for the managers
     about the leads nobody could take."""
@@ -655,15 +662,33 @@ def _tell_owners_about_import(tenant: Tenant, lead_import: LeadImport) -> None:
         notification_create(
             tenant=tenant,
             recipient=member.user,
-            title=f"{count} new lead{'s' if count != 1 else ''} for you from {name}",
+            **_stored_title(
+                stored_plural(
+                    *ngettext_noop(
+                        "%(count)d new lead for you from %(name)s",
+                        "%(count)d new leads for you from %(name)s",
+                    ),
+                    count,
+                    name=name,
+                )
+            ),
             url=url,
         )
     if counts.get(""):
         notifications_notify_roles(
             tenant=tenant,
             roles=[Role.MANAGER, Role.ADMIN],
-            title=f"{counts['']} imported lead{'s' if counts[''] != 1 else ''} need an owner",
-            body=f"From {name}: no rep was available to take them.",
+            **_stored_title(
+                stored_plural(
+                    *ngettext_noop(
+                        "%(count)d imported lead needs an owner",
+                        "%(count)d imported leads need an owner",
+                    ),
+                    counts[""],
+                )
+            ),
+            body=gettext_noop("From %(name)s: no rep was available to take them."),
+            body_params={"name": name},
             url=f"{url}?scope=unassigned",
             level=NotificationLevel.WARNING,
         )
@@ -672,16 +697,21 @@ def _tell_owners_about_import(tenant: Tenant, lead_import: LeadImport) -> None:
         notifications_notify_roles(
             tenant=tenant,
             roles=[Role.MANAGER, Role.ADMIN],
-            title=ngettext(
-                "%(count)d address from %(name)s waits for confirmation",
-                "%(count)d addresses from %(name)s wait for confirmation",
-                unverified,
-            )
-            % {"count": unverified, "name": name},
-            body=_(
+            **_stored_title(
+                stored_plural(
+                    *ngettext_noop(
+                        "%(count)d address from %(name)s waits for confirmation",
+                        "%(count)d addresses from %(name)s wait for confirmation",
+                    ),
+                    unverified,
+                    name=name,
+                )
+            ),
+            body=gettext_noop(
                 "The file gave existing contacts an email or phone they did not have. Each "
                 "contact's page lists it as unverified: confirm it if it is theirs, or reject it."
             ),
+            body_params={},
             url=reverse("contacts:list"),
             level=NotificationLevel.WARNING,
         )

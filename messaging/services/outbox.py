@@ -24,12 +24,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop
 
 from crm.events import publish
 from crm.kit.claims import claim_due_rows
 from crm.kit.languages import in_english
-from crm.kit.stored_text import stored_label, stored_message
+from crm.kit.stored_text import (
+    ngettext_noop,
+    stored_label,
+    stored_message,
+    stored_plural,
+    stored_split,
+)
 from crm.models import Contact, NotificationLevel, PhoneKind, Tenant, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -334,17 +340,21 @@ def messages_cancel_pending(
         if message.contact_id is not None:
             by_contact.setdefault((message.contact_id, message.lead_id), []).append(message)
     for rows in by_contact.values():
+        summary, params = stored_split(
+            stored_plural(
+                *ngettext_noop(
+                    "%(count)d scheduled message cancelled: %(reason)s",
+                    "%(count)d scheduled messages cancelled: %(reason)s",
+                ),
+                len(rows),
+                reason=reason,
+            )
+        )
         timeline_record(
             tenant=tenant,
             kind="message.cancelled",
-            summary=(
-                ngettext(
-                    "%(count)d scheduled message cancelled: %(reason)s",
-                    "%(count)d scheduled messages cancelled: %(reason)s",
-                    len(rows),
-                )
-                % {"count": len(rows), "reason": reason}
-            )[:300],
+            summary=summary,
+            params=params,
             contact=rows[0].contact,
             lead=rows[0].lead,
             detail={"messages": [row.pk for row in rows]},

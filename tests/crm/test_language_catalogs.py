@@ -39,6 +39,10 @@ PYTHON_STRING = re.compile(
     r"""\b(?:_|gettext|gettext_lazy|gettext_noop)\((?:"([^"\\]+)"|'([^'\\]+)')\)"""
 )
 
+# ngettext_noop (crm.kit.stored_text): a stored plural sentence's singular and plural, which
+# crm's makemessages extracts as one plural entry.
+PLURAL_STRING = re.compile(r"""\bngettext_noop\(\s*"([^"\\]+)",\s*"([^"\\]+)",?\s*\)""")
+
 
 def _string(line: str) -> str:
     return ast.literal_eval(line[line.index('"') :])
@@ -81,7 +85,9 @@ def test_every_string_is_translated(language):
 
 def test_every_marked_string_is_in_the_catalogs():
     """A string marked for translation after the last makemessages would show in English."""
-    known = {e["fields"]["msgid"] for e in read_po(LOCALE / "nl" / "LC_MESSAGES" / "django.po")}
+    entries = read_po(LOCALE / "nl" / "LC_MESSAGES" / "django.po")
+    known = {e["fields"]["msgid"] for e in entries}
+    plurals = {(e["fields"]["msgid"], e["fields"].get("msgid_plural")) for e in entries}
     base = Path(settings.BASE_DIR)
     missing = []
     for folder in SOURCES:
@@ -92,6 +98,10 @@ def test_every_marked_string_is_in_the_catalogs():
             for double, single in pattern.findall(path.read_text(encoding="utf8")):
                 if (text := double or single) not in known:
                     missing.append(f"{path.relative_to(base)}: {text}")
+            if path.suffix == ".py":
+                for pair in PLURAL_STRING.findall(path.read_text(encoding="utf8")):
+                    if pair not in plurals:
+                        missing.append(f"{path.relative_to(base)}: {pair[0]} / {pair[1]}")
     assert missing == [], "run makemessages (README, Languages) and translate:\n" + "\n".join(
         missing
     )
