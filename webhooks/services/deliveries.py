@@ -25,8 +25,10 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.kit.claims import claim_due_rows
+from crm.kit.stored_text import stored_message
 from crm.models import NotificationLevel, Role, Tenant, User
 from crm.permissions import ADMINS
 from crm.services.notifications import notifications_notify_roles
@@ -238,10 +240,13 @@ def endpoint_disable_failing(
     through the outbox (once per disabling)."""
     now = now or timezone.now()
     since = endpoint.failing_since or now
-    reason = _(
+    # Disabled after MAX_ATTEMPTS failures in a row: the count is never 1, no plural needed.
+    reason_msgid = gettext_noop(
         "Disabled automatically: %(count)d delivery attempts in a row failed, the first at "
         "%(since)s."
-    ) % {"count": endpoint.consecutive_failures, "since": f"{since:%Y-%m-%d %H:%M} UTC"}
+    )
+    values = {"count": endpoint.consecutive_failures, "since": f"{since:%Y-%m-%d %H:%M} UTC"}
+    reason = _(reason_msgid) % values
     WebhookEndpoint.objects.filter(tenant=tenant, pk=endpoint.pk).update(
         is_enabled=False, disabled_at=now, disabled_reason=reason[:300]
     )
@@ -253,11 +258,17 @@ def endpoint_disable_failing(
         "%(reason)s Nothing more is sent to it. Fix the receiver, then enable the endpoint "
         "again in Settings → Webhooks; the log shows each attempt's answer."
     ) % {"reason": reason}
+    # Under the bell it reads in each admin's language (crm.kit.stored_text).
     notifications_notify_roles(
         tenant=tenant,
         roles=ADMINS,
-        title=title[:200],
-        body=body,
+        title=gettext_noop("Webhook disabled: %(url)s"),
+        title_params={"url": endpoint.url},
+        body=gettext_noop(
+            "%(reason)s Nothing more is sent to it. Fix the receiver, then enable the endpoint "
+            "again in Settings → Webhooks; the log shows each attempt's answer."
+        ),
+        body_params={"reason": stored_message(reason_msgid, **values)},
         url=page,
         level=NotificationLevel.WARNING,
     )
