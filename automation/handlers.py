@@ -7,11 +7,13 @@ the contact replied (on any channel, not an auto-reply), unsubscribed, their ema
 lead was won or lost: the enrolment stops (with its reason) or not at all.
 """
 
+from django.utils.translation import gettext_noop
+
 from automation.services import triggers, updates
 from automation.services.sequences import enrolments_stop
 from automation.tasks import refresh_update_rhythms
 from crm.events import ConsentRecorded, CustomerWrote
-from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Channel, ConsentStatus
 from crm.tenancy.tasks import enqueue_on_commit
 from leads.events import LeadCreated, LeadLost, LeadStageEntered
@@ -51,8 +53,11 @@ def sequences_stop_on_reply(event: CustomerWrote) -> None:
     enrolments_stop(
         tenant=event.tenant,
         contact=event.ticket_contact,
-        reason=f"Replied by {in_english(MessageChannel(event.channel).label)} "
-        f"({event.ticket_reference})",
+        reason=stored_message(
+            gettext_noop("Replied by %(channel)s (%(ticket)s)"),
+            channel=stored_label(MessageChannel(event.channel).label),
+            ticket=event.ticket_reference,
+        ),
     )
 
 
@@ -62,12 +67,17 @@ def sequences_stop_on_unsubscribe(event: ConsentRecorded) -> None:
     if event.status not in (ConsentStatus.WITHDRAWN, ConsentStatus.NO_MARKETING):
         return
     marketing_only = event.status == ConsentStatus.NO_MARKETING
-    what = "job messages only" if marketing_only else "consent withdrawn"
+    if marketing_only:
+        why = gettext_noop("Unsubscribed: %(channel)s job messages only (%(source)s)")
+    else:
+        why = gettext_noop("Unsubscribed: %(channel)s consent withdrawn (%(source)s)")
     enrolments_stop(
         tenant=event.tenant,
         contact=event.contact,
         marketing_only=marketing_only,
-        reason=f"Unsubscribed: {Channel(event.channel).label} {what} ({event.source})",
+        reason=stored_message(
+            why, channel=stored_label(Channel(event.channel).label), source=event.source
+        ),
     )
 
 
@@ -78,7 +88,9 @@ def sequences_stop_on_bounce(event: EmailBounced) -> None:
     enrolments_stop(
         tenant=event.tenant,
         contact=message.contact,
-        reason=f"Email to {message.to_address} bounced",
+        reason=stored_message(
+            gettext_noop("Email to %(address)s bounced"), address=message.to_address
+        ),
     )
 
 
@@ -87,11 +99,19 @@ def sequences_stop_on_won(event: LeadStageEntered) -> None:
     # Won by this very move (a won lead moving on, to "Paid" say, keeps its sequences).
     if lead.status == LeadStatus.WON and lead.won_at == lead.stage_entered_at:
         enrolments_stop(
-            tenant=event.tenant, lead=lead, reason=f"The lead was won ({event.stage.name})"
+            tenant=event.tenant,
+            lead=lead,
+            reason=stored_message(
+                gettext_noop("The lead was won (%(stage)s)"), stage=event.stage.name
+            ),
         )
 
 
 def sequences_stop_on_lost(event: LeadLost) -> None:
     reason = event.reason
-    label = in_english(LostReason(reason).label) if reason in LostReason.values else reason
-    enrolments_stop(tenant=event.tenant, lead=event.lead, reason=f"The lead was lost ({label})")
+    label = stored_label(LostReason(reason).label) if reason in LostReason.values else reason
+    enrolments_stop(
+        tenant=event.tenant,
+        lead=event.lead,
+        reason=stored_message(gettext_noop("The lead was lost (%(reason)s)"), reason=label),
+    )

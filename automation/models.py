@@ -11,8 +11,10 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.kit.stored_text import stored_render
 from crm.models import Brand, Contact, Membership, User, audited
 from crm.tenancy.models import TenantOwnedModel
 from followups.models import FollowUpType
@@ -89,6 +91,9 @@ class SequenceEnrolment(TenantOwnedModel):
     next_step_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=200, blank=True)
+    # The reason's msgid and values (crm.kit.stored_text): it reads in the reader's language.
+    # Empty for a reason kept as a bare msgid (or written before): the pages translate that.
+    stop_reason_params = models.JSONField(null=True, blank=True)
     enrolled_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -115,6 +120,14 @@ class SequenceEnrolment(TenantOwnedModel):
                 name="enrolment_active_by_contact",
             ),
         ]
+
+    @property
+    def shown_stop_reason(self) -> str:
+        """Why it stopped, in the active language: a stored message through stored_text, a bare
+        msgid (e.g. "Stopped by hand") through gettext, anything else as written."""
+        if self.stop_reason_params:
+            return stored_render(self.stop_reason, self.stop_reason_params)
+        return gettext(self.stop_reason) if self.stop_reason else ""
 
 
 # --- Triggers -----------------------------------------------------------------------------------

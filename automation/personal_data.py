@@ -15,7 +15,10 @@ register_personal_models(
     PersonalModel(
         "automation.SequenceEnrolment",
         "contact",
-        {"stop_reason": Keep("why the sequence stopped, in the engine's own words")},
+        {
+            "stop_reason": Keep("why the sequence stopped, in the engine's own words"),
+            "stop_reason_params": Keep("the same reason as its msgid and values"),
+        },
     ),
 )
 

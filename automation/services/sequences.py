@@ -28,6 +28,7 @@ from automation.services.configuration_triggers import template_channels
 from automation.services.steps import step_follow_up_create, step_manager, step_messages_schedule
 from crm.kit.claims import lock_due_rows
 from crm.kit.formatting import or_list
+from crm.kit.stored_text import stored_english, stored_message, stored_params, stored_split
 from crm.models import Contact, Membership, NotificationLevel, Tenant, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -96,7 +97,7 @@ def sequence_save(
     sequence.save()
     if was_active and not is_active:
         for enrolment in _active_enrolments(tenant).filter(sequence=sequence):
-            _stop(enrolment, "The sequence was switched off", actor)
+            _stop(enrolment, stored_message(gettext_noop("The sequence was switched off")), actor)
     return sequence
 
 
@@ -426,17 +427,27 @@ def _cancel_pending_messages(enrolment: SequenceEnrolment, reason: str) -> None:
         )
 
 
-def _stop(enrolment: SequenceEnrolment, reason: str, actor: User | None) -> None:
+def _stop(enrolment: SequenceEnrolment, reason: str | dict, actor: User | None) -> None:
+    """`reason` free text (or a bare msgid the pages translate), or a stored message
+    (crm.kit.stored_text.stored_message): kept in English, shown in the reader's language."""
+    if isinstance(reason, dict):
+        msgid, values = stored_split(reason)
+        text, params = stored_english(msgid, values), stored_params(msgid, values)
+    else:
+        text, params = reason, None
     enrolment.status = EnrolmentStatus.STOPPED
     enrolment.stopped_at = timezone.now()
-    enrolment.stop_reason = reason[:200]
+    enrolment.stop_reason = text[:200]
+    enrolment.stop_reason_params = params
     enrolment.next_step_at = None
-    enrolment.save(update_fields=["status", "stopped_at", "stop_reason", "next_step_at"])
-    _cancel_pending_messages(enrolment, reason)
+    enrolment.save(
+        update_fields=["status", "stopped_at", "stop_reason", "stop_reason_params", "next_step_at"]
+    )
+    _cancel_pending_messages(enrolment, text)
     _record(
         enrolment,
         "sequence.stopped",
-        # The reason reads as the caller wrote it.
+        # A stored message reason reads in the reader's language, free text as written.
         gettext_noop("Sequence “%(sequence)s” stopped: %(reason)s"),
         {"reason": reason},
         actor,
@@ -457,7 +468,11 @@ def enrolment_stop(
     if locked is None:
         return enrolment
     name = actor.full_name if actor else ""
-    because = reason.strip() or (f"{STOPPED_BY_HAND} by {name}" if name else STOPPED_BY_HAND)
+    because = reason.strip() or (
+        stored_message(gettext_noop("Stopped by hand by %(name)s"), name=name)
+        if name
+        else stored_message(STOPPED_BY_HAND)
+    )
     _stop(locked, because, actor)
     return locked
 
@@ -465,7 +480,7 @@ def enrolment_stop(
 def enrolments_stop(
     *,
     tenant: Tenant,
-    reason: str,
+    reason: str | dict,
     contact: Contact | None = None,
     lead: Lead | None = None,
     marketing_only: bool = False,
@@ -576,15 +591,15 @@ def _run_step(
     )
 
 
-def _lead_outcome(enrolment: SequenceEnrolment) -> str:
+def _lead_outcome(enrolment: SequenceEnrolment) -> dict | str:
     """Why the enrolment should have stopped already (a lead lost or won since it began)."""
     lead = enrolment.lead
     if lead is None:
         return ""
     if lead.status == LeadStatus.LOST:
-        return "The lead was lost"
+        return stored_message(gettext_noop("The lead was lost"))
     if lead.won_at is not None and lead.won_at > enrolment.enrolled_at:
-        return "The lead was won"
+        return stored_message(gettext_noop("The lead was won"))
     return ""
 
 
@@ -644,5 +659,8 @@ def sequences_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
             logger.exception("Sequence enrolment %s failed a step", enrolment.pk)
             reason = " ".join(getattr(error, "messages", [f"{type(error).__name__}: {error}"]))
             enrolment.refresh_from_db()
-            _stop(enrolment, f"A step could not run: {reason}", None)
+            because = stored_message(
+                gettext_noop("A step could not run: %(reason)s"), reason=reason
+            )
+            _stop(enrolment, because, None)
     return ran
