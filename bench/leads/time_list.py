@@ -1,7 +1,7 @@
 """Time the lead list (GET /leads/) at a million leads, as the app role with row-level security.
 
     python bench/leads/time_list.py --tenant bench-big --small-tenant bench-small --runs 20
-    python bench/leads/time_list.py --server --runs 40 [--compare /work/main]
+    python bench/leads/time_list.py --server --runs 40 [--compare ../threadline-main]
 
 With --server (what the issue measures) the app runs under gunicorn, one sync worker, with the
 production settings (DEBUG off) plus a bench-only URLconf (bench/leads/site) that adds a plain Django
