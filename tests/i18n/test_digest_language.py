@@ -1,10 +1,5 @@
 """The daily follow-up digest reads in the member's own language (user.language, else the
-team's): subject, plain text and HTML are rendered under translation.override.
-
-NOTE for the merger: test_a_dutch_members_digest_body_reads_in_dutch checks strings that branch
-'lastwords' marked in templates/followups/digest_email.{html,txt} (listed in
-/work/wt/notes/lastwords-msgids.json). It passes only once those msgids are in locale/nl and the
-catalogues are compiled. The other tests pass without that."""
+team's): subject, plain text and HTML are rendered under translation.override."""
 
 import datetime as dt
 
@@ -64,7 +59,6 @@ def test_an_english_members_digest_stays_english(world):
 
 
 def test_a_dutch_members_digest_body_reads_in_dutch(world):
-    """Passes only after the merger adds lastwords-msgids.json to locale/ and compiles it."""
     digest = _rep_digest(world, "nl")
     assert "Goedemorgen " in digest.body_text
     assert "VANDAAG (1)" in digest.body_text
