@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -20,7 +21,8 @@ from crm.models import (
     TimeOff,
 )
 
-DAY_LABELS = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
+# Django's own abbreviations (Mon, ma, lun), translated in the reader's language.
+DAY_LABELS = dict(zip(WEEKDAYS, (WEEKDAYS_ABBR[index] for index in range(7)), strict=True))
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -65,7 +67,7 @@ class WeeklyHoursMixin:
             if not start and not end:
                 hours[day] = []
             elif not (start and end) or start >= end:
-                self.add_error(f"{day}_end", "Give an opening time before the closing time.")
+                self.add_error(f"{day}_end", _("Give an opening time before the closing time."))
             else:
                 hours[day] = [[start.strftime("%H:%M"), end.strftime("%H:%M")]]
         return hours
