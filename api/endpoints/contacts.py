@@ -13,7 +13,7 @@ from django.core.validators import validate_email
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from phonenumber_field.phonenumber import to_python
+from phonenumber_field.phonenumber import PhoneNumber, to_python
 from pydantic import Field, field_validator
 
 from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Page, page
@@ -136,7 +136,8 @@ def parsed_phones(numbers: list[str], *, region: str, field: str = "phones") -> 
     parsed = []
     for number in numbers:
         phone = to_python(number, region=region)
-        if phone is None or not phone.is_valid():
+        # An empty number comes back as "" (the field's empty value), not as a PhoneNumber.
+        if not isinstance(phone, PhoneNumber) or not phone.is_valid():
             raise ValidationError({field: [_("Not a valid phone number: %s") % number]})
         parsed.append(phone)
     return parsed

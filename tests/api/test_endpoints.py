@@ -143,3 +143,16 @@ def test_the_audit_trail_names_the_keys_creator_and_the_key(client, world):
     event = next(e for e in events if e.pgh_data.get("first_name") == "Renamed")
     assert event.pgh_context["user"] == world.admin.user.pk
     assert event.pgh_context["api_key"] == key.split("_")[1]
+
+
+def test_an_empty_phone_number_is_a_field_error_not_a_500(client, world):
+    """Found by the schema fuzz: phonenumber_field reads "" as the empty value, not a number."""
+    key = key_for(world)
+    response = client.post(
+        "/api/v1/contacts/",
+        {"first_name": "Sam", "phones": ["", ""]},
+        content_type="application/json",
+        **bearer(key),
+    )
+    assert response.status_code == 422
+    assert "phones" in response.json()["errors"]
