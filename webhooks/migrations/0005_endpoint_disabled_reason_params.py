@@ -6,44 +6,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('webhooks', '0004_previous_secret'),
+        ("webhooks", "0004_previous_secret"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='webhookendpoint',
-            name='insert_insert',
+            model_name="webhookendpoint",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='webhookendpoint',
-            name='update_update',
+            model_name="webhookendpoint",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='webhookendpoint',
-            name='delete_delete',
+            model_name="webhookendpoint",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='webhookendpoint',
-            name='disabled_reason_params',
+            model_name="webhookendpoint",
+            name="disabled_reason_params",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='webhookendpointevent',
-            name='disabled_reason_params',
+            model_name="webhookendpointevent",
+            name="disabled_reason_params",
             field=models.JSONField(blank=True, default=dict),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='webhookendpoint',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "webhooks_webhookendpointevent" ("created_at", "created_by_id", "description", "disabled_at", "disabled_reason", "disabled_reason_params", "events", "id", "is_enabled", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id", "url") VALUES (NEW."created_at", NEW."created_by_id", NEW."description", NEW."disabled_at", NEW."disabled_reason", NEW."disabled_reason_params", NEW."events", NEW."id", NEW."is_enabled", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."tenant_id", NEW."url"); RETURN NULL;', hash='b77fb77ea7092f57be4b5b6aaebf5b9fa9426bd7', operation='INSERT', pgid='pgtrigger_insert_insert_9dcc2', table='webhooks_webhookendpoint', when='AFTER')),
+            model_name="webhookendpoint",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "webhooks_webhookendpointevent" ("created_at", "created_by_id", "description", "disabled_at", "disabled_reason", "disabled_reason_params", "events", "id", "is_enabled", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id", "url") VALUES (NEW."created_at", NEW."created_by_id", NEW."description", NEW."disabled_at", NEW."disabled_reason", NEW."disabled_reason_params", NEW."events", NEW."id", NEW."is_enabled", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."tenant_id", NEW."url"); RETURN NULL;',
+                    hash="b77fb77ea7092f57be4b5b6aaebf5b9fa9426bd7",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_9dcc2",
+                    table="webhooks_webhookendpoint",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='webhookendpoint',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."description" IS DISTINCT FROM (NEW."description") OR OLD."disabled_at" IS DISTINCT FROM (NEW."disabled_at") OR OLD."disabled_reason" IS DISTINCT FROM (NEW."disabled_reason") OR OLD."disabled_reason_params" IS DISTINCT FROM (NEW."disabled_reason_params") OR OLD."events" IS DISTINCT FROM (NEW."events") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."is_enabled" IS DISTINCT FROM (NEW."is_enabled") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id") OR OLD."url" IS DISTINCT FROM (NEW."url"))', func='INSERT INTO "webhooks_webhookendpointevent" ("created_at", "created_by_id", "description", "disabled_at", "disabled_reason", "disabled_reason_params", "events", "id", "is_enabled", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id", "url") VALUES (NEW."created_at", NEW."created_by_id", NEW."description", NEW."disabled_at", NEW."disabled_reason", NEW."disabled_reason_params", NEW."events", NEW."id", NEW."is_enabled", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."tenant_id", NEW."url"); RETURN NULL;', hash='2336080ad6ea822cef59d65447f60de24cad57d9', operation='UPDATE', pgid='pgtrigger_update_update_0a54d', table='webhooks_webhookendpoint', when='AFTER')),
+            model_name="webhookendpoint",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."description" IS DISTINCT FROM (NEW."description") OR OLD."disabled_at" IS DISTINCT FROM (NEW."disabled_at") OR OLD."disabled_reason" IS DISTINCT FROM (NEW."disabled_reason") OR OLD."disabled_reason_params" IS DISTINCT FROM (NEW."disabled_reason_params") OR OLD."events" IS DISTINCT FROM (NEW."events") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."is_enabled" IS DISTINCT FROM (NEW."is_enabled") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id") OR OLD."url" IS DISTINCT FROM (NEW."url"))',
+                    func='INSERT INTO "webhooks_webhookendpointevent" ("created_at", "created_by_id", "description", "disabled_at", "disabled_reason", "disabled_reason_params", "events", "id", "is_enabled", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id", "url") VALUES (NEW."created_at", NEW."created_by_id", NEW."description", NEW."disabled_at", NEW."disabled_reason", NEW."disabled_reason_params", NEW."events", NEW."id", NEW."is_enabled", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."tenant_id", NEW."url"); RETURN NULL;',
+                    hash="2336080ad6ea822cef59d65447f60de24cad57d9",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_0a54d",
+                    table="webhooks_webhookendpoint",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='webhookendpoint',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "webhooks_webhookendpointevent" ("created_at", "created_by_id", "description", "disabled_at", "disabled_reason", "disabled_reason_params", "events", "id", "is_enabled", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id", "url") VALUES (OLD."created_at", OLD."created_by_id", OLD."description", OLD."disabled_at", OLD."disabled_reason", OLD."disabled_reason_params", OLD."events", OLD."id", OLD."is_enabled", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."tenant_id", OLD."url"); RETURN NULL;', hash='e563fe2961425f104f4cc3eeb1392867c8b23572', operation='DELETE', pgid='pgtrigger_delete_delete_1aec2', table='webhooks_webhookendpoint', when='AFTER')),
+            model_name="webhookendpoint",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "webhooks_webhookendpointevent" ("created_at", "created_by_id", "description", "disabled_at", "disabled_reason", "disabled_reason_params", "events", "id", "is_enabled", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id", "url") VALUES (OLD."created_at", OLD."created_by_id", OLD."description", OLD."disabled_at", OLD."disabled_reason", OLD."disabled_reason_params", OLD."events", OLD."id", OLD."is_enabled", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."tenant_id", OLD."url"); RETURN NULL;',
+                    hash="e563fe2961425f104f4cc3eeb1392867c8b23572",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_1aec2",
+                    table="webhooks_webhookendpoint",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
