@@ -5,7 +5,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Expression, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -114,17 +114,19 @@ def lead_list(
     stages: dict[int, list[Stage]] | None = None,
     settings: LeadSettings | None = None,
     per_page: int = LEADS_PER_PAGE,
+    columns: dict[str, Expression] | None = None,
 ) -> tuple[KeysetPage, list[LeadRow]]:
     """One page of an already filtered lead queryset, with its rows' progress bars.
 
     The page's leads are chosen on the lead table alone, then read with their joins by id: with
     the six joins in the same statement, PostgreSQL may join every open lead before it applies
-    the limit (a search took two seconds at a million leads; docs/benchmarks.md).
+    the limit (a search took two seconds at a million leads; docs/benchmarks.md). `columns`:
+    what the caller reads with each lead in that statement (another app's flag), as attributes.
     """
     order = SORT_ORDERS.get(sort, SORT_ORDERS["priority"])
     keys = leads.select_related(None).only(*(name.lstrip("-") for name in order))
     page = keyset_page(keys, order=order, after=after, per_page=per_page)
-    by_id = leads.in_bulk([lead.pk for lead in page.items])
+    by_id = leads.annotate(**(columns or {})).in_bulk([lead.pk for lead in page.items])
     items = [by_id[lead.pk] for lead in page.items]
     return KeysetPage(items=items, next_cursor=page.next_cursor), lead_rows(
         tenant=tenant, leads=items, stages=stages, settings=settings
