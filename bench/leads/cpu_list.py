@@ -8,8 +8,7 @@ checkout (its own code on sys.path, the production settings of bench/leads/site 
 the app role), each requesting the list with Django's test Client; the driver asks them in turn,
 case by case, round by round (which one goes first alternates), so both see the same load. Per
 request: the worker's own CPU time (`time.process_time`: Python and the database driver, not the
-PostgreSQL server), its wall time and its SQL statements (BEGIN and COMMIT not counted: the test
-client's requests run them as every request does, but CaptureQueriesContext does not see them).
+PostgreSQL server), its wall time and its SQL statements (BEGIN and COMMIT included).
 
 Before timing, each case's HTML from both checkouts is compared (the CSRF token aside): the
 script says which cases differ. --profile CASE runs cProfile in this checkout's worker only over
