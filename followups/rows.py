@@ -10,12 +10,14 @@ old templates, kept as fixtures, and compares): translations as `{% translate %}
 values escaped as the templates escaped them.
 """
 
+import datetime as dt
 from html import escape  # the stdlib one: django.utils.html.escape wraps it for lazy strings
 from urllib.parse import quote
 
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.dateformat import DateFormat
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -26,6 +28,23 @@ from followups.models import FollowUp, Outcome, Priority, Status
 def _labels(choices) -> dict[str, str]:
     """Each value's label as `{{ x.get_FOO_display }}` shows it, translated once per page."""
     return {value: escape(str(label)) for value, label in choices.choices}
+
+
+class _Times:
+    """A follow-up's time in the reader's zone as the `date` filter writes it in the formats the
+    rows use ("c", "D M j", "g:i A"), with the names of days and months and AM/PM translated once
+    per page: Django's DateFormat translates them at each use (two formats a card)."""
+
+    def __init__(self):
+        self.days = [escape(str(WEEKDAYS_ABBR[day])) for day in range(7)]
+        self.months = {month: escape(str(name).title()) for month, name in MONTHS_3.items()}
+        self.halves = [escape(DateFormat(dt.datetime(2000, 1, 1, hour)).A()) for hour in (0, 12)]
+
+    def day(self, local: dt.datetime) -> str:
+        return f"{self.days[local.weekday()]} {self.months[local.month]} {local.day}"
+
+    def clock(self, local: dt.datetime) -> str:
+        return f"{local.hour % 12 or 12}:{local.minute:02d} {self.halves[local.hour > 11]}"
 
 
 class FollowUpMarkup:
@@ -40,6 +59,7 @@ class FollowUpMarkup:
         self.complete = path_around_id("followups:complete")
         self.cancel = path_around_id("followups:cancel")
         self.menu_next = escape(quote(back_url, safe="/"))
+        self.times = _Times()
         self.priorities = _labels(Priority)
         self.statuses = _labels(Status)
         self.outcomes = _labels(Outcome)
@@ -133,7 +153,7 @@ class FollowUpMarkup:
         """One row of the list (`mark` has set may_act and is_overdue)."""
         pk = follow_up.pk
         subject = escape(follow_up.subject)
-        when = DateFormat(timezone.localtime(follow_up.scheduled_at))
+        when = timezone.localtime(follow_up.scheduled_at)
         assignee = escape(str(follow_up.assignee.user))
         contact = (
             f'<a href="{self._path(self.contact, follow_up.contact_id)}">'
@@ -161,9 +181,9 @@ class FollowUpMarkup:
             f'<tr> <td class="check"><input type="checkbox" name="follow_ups" value="{pk}" '
             f'form="bulk-form" aria-label="{select}"'
             f"{'' if follow_up.may_act else ' disabled'}></td> "
-            f'<td class="nowrap fu-when"><time datetime="{when.format("c")}">'
-            f'<span class="fu-date">{when.format("D M j")}</span> '
-            f"<strong>{when.format('g:i A')}</strong></time></td> "
+            f'<td class="nowrap fu-when"><time datetime="{when.isoformat()}">'
+            f'<span class="fu-date">{self.times.day(when)}</span> '
+            f"<strong>{self.times.clock(when)}</strong></time></td> "
             f'<td class="fu-main"> <a class="fu-subject" href="{self._path(self.detail, pk)}">'
             f'{subject}</a> <span class="badge priority-{escape(priority)}">'
             f"{self.priorities.get(priority, escape(priority))}</span> "
@@ -186,7 +206,7 @@ class FollowUpMarkup:
         pk = follow_up.pk
         priority, status = escape(follow_up.priority), follow_up.status
         overdue = follow_up.is_overdue
-        when = DateFormat(timezone.localtime(follow_up.scheduled_at))
+        when = timezone.localtime(follow_up.scheduled_at)
         outcome = ""
         if follow_up.outcome:
             label = self.outcomes.get(follow_up.outcome, escape(follow_up.outcome))
@@ -209,8 +229,9 @@ class FollowUpMarkup:
             f'<li class="fu-card priority-{priority}{" overdue" if overdue else ""}" '
             f'id="card-{pk}"> <a class="fu-card-title" href="{self._path(self.detail, pk)}">'
             f"{escape(follow_up.subject)}</a> "
-            f'<p class="fu-card-meta"><time datetime="{when.format("c")}">'
-            f"{when.format('D M j, g:i A')}</time> · {escape(follow_up.type.name)}</p> "
+            f'<p class="fu-card-meta"><time datetime="{when.isoformat()}">'
+            f"{self.times.day(when)}, {self.times.clock(when)}</time> · "
+            f"{escape(follow_up.type.name)}</p> "
             f'<p class="fu-card-meta">{escape(follow_up.contact.display_name)} · '
             f"{escape(str(follow_up.assignee.user))}</p> "
             f'<p class="fu-card-badges"> <span class="badge priority-{priority}">'

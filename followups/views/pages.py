@@ -43,13 +43,13 @@ from followups.selectors.create import (
     tickets_to_link,
 )
 from followups.selectors.lists import (
+    filter_choices,
     filter_labels,
     follow_up_page,
     follow_up_templates,
     follow_ups_as_rows,
     follow_ups_filtered,
     saved_filter_get,
-    saved_filters_for,
 )
 from followups.selectors.members import (
     assignable_members,
@@ -73,7 +73,10 @@ from followups.views.common import (
 
 def list_context(request, params) -> dict:
     now = timezone.now()
-    filters = filter_form(request, params)
+    choices = filter_choices(
+        tenant=request.tenant, membership=request.membership, with_saved_filters=True
+    )
+    filters = filter_form(request, params, choices)
     query = filters.query()
     follow_ups = follow_ups_filtered(
         tenant=request.tenant, membership=request.membership, query=query, zone=request.zone
@@ -97,11 +100,8 @@ def list_context(request, params) -> dict:
         },
         "params": query_string(params),
         "tab_keep": tab_query(params),
-        "saved_filters": saved_filters_for(tenant=request.tenant, membership=request.membership),
-        "bulk": BulkForm(
-            follow_ups=FollowUp.unscoped.none(),
-            members=assignable_members(tenant=request.tenant),
-        ),
+        "saved_filters": choices.saved_filters,
+        "bulk": BulkForm(follow_ups=FollowUp.unscoped.none(), members=choices.members),
         "now": now,
         "back_url": back_url,
         **action_choices(),
@@ -132,7 +132,7 @@ def follow_ups_bulk(request):
     tenant, membership = request.tenant, request.membership
     members = assignable_members(tenant=tenant)
     changeable = follow_ups_changeable_by(tenant=tenant, membership=membership)
-    form = BulkForm(request.POST, follow_ups=changeable, members=members)
+    form = BulkForm(request.POST, follow_ups=changeable, members=list(members))
     back = safe_next(request) or reverse("followups:list")
     if not form.is_valid():
         messages.error(request, all_errors(form))
@@ -270,7 +270,7 @@ def board_context(request, params) -> dict:
         with_status=False,
     )
     columns = board_selectors.follow_up_board(
-        follow_ups=follow_ups_as_rows(follow_ups=follow_ups), now=now
+        follow_ups=follow_ups_as_rows(follow_ups=follow_ups, with_lead=False), now=now
     )
     back_url = request.get_full_path() if request.method == "GET" else safe_next(request)
     markup = FollowUpMarkup.for_request(request, back_url=back_url)

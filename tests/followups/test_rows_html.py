@@ -163,26 +163,26 @@ def test_a_row_after_an_action_is_the_markup_the_old_template_drew(client, world
 def test_the_filter_and_bulk_form_fields_are_the_markup_djangos_widgets_draw(world, data):
     from crm.kit.widgets import field_html
     from followups.forms.follow_ups import BulkForm, FollowUpFilterForm
-    from followups.selectors.lists import follow_up_types
-    from followups.selectors.members import assignable_members
+    from followups.selectors.lists import filter_choices
     from followups.services.followups import follow_up_types_ensure
 
     with world.active():
         types = follow_up_types_ensure(tenant=world.tenant)
         if data.get("type") == "valid":
             data = {**data, "type": str(types[0].pk)}
+        choices = filter_choices(tenant=world.tenant, membership=world.manager)
         filters = FollowUpFilterForm(
             data,
             tenant=world.tenant,
             membership=world.manager,
-            members=list(assignable_members(tenant=world.tenant)),
-            types=follow_up_types(tenant=world.tenant),
+            members=choices.members,
+            types=choices.types,
         )
         filters.query()
         bulk = BulkForm(
             {"scheduled_at": "2025-03-14T09:30", "priority": "low"} if data else None,
             follow_ups=FollowUp.unscoped.none(),
-            members=assignable_members(tenant=world.tenant),
+            members=choices.members,
         )
         bulk.is_valid()
         for form in (filters, bulk):
@@ -190,3 +190,77 @@ def test_the_filter_and_bulk_form_fields_are_the_markup_djangos_widgets_draw(wor
                 assert normalized(field_html(field)) == normalized(str(field)), field.name
                 drawn = re.sub(r"\n\s*", "", field_html(field))
                 assert drawn == re.sub(r"\n\s*", "", str(field)), field.name
+
+
+@pytest.mark.parametrize("chosen", ["", "type", "assignee", "999999", "abc"])
+def test_the_filter_choices_read_together_draw_and_check_as_the_querysets_did(
+    world, other_world, chosen
+):
+    """The filter form's types and the bulk form's members come from one statement
+    (filter_choices) instead of a query each: the same options, labels, errors and cleaned
+    objects as the ModelChoiceFields over the querysets the forms had before; another tenant's
+    are not offered (row-level security holds for the combined statement too)."""
+    from django import forms
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.kit.forms import MemberChoiceField
+    from followups.forms.follow_ups import BulkForm, FollowUpFilterForm
+    from followups.selectors.lists import filter_choices, follow_up_types
+    from followups.selectors.members import assignable_members
+    from followups.services.followups import follow_up_types_ensure
+
+    with other_world.active():
+        follow_up_types_ensure(tenant=other_world.tenant)
+    with world.active():
+        types = follow_up_types_ensure(tenant=world.tenant)
+        valid = {"type": str(types[0].pk), "assignee": str(world.rep.pk)}
+        value = valid.get(chosen, chosen)
+        with CaptureQueriesContext(connection) as captured:
+            choices = filter_choices(
+                tenant=world.tenant, membership=world.manager, with_saved_filters=True
+            )
+        assert len(captured) == 1
+        members, own_types = (
+            assignable_members(tenant=world.tenant),
+            follow_up_types(tenant=world.tenant),
+        )
+        assert [m.pk for m in choices.members] == [m.pk for m in members]
+        assert [t.pk for t in choices.types] == [t.pk for t in own_types]
+        with CaptureQueriesContext(connection) as captured:
+            filters = FollowUpFilterForm(
+                {"type": value},
+                tenant=world.tenant,
+                membership=world.manager,
+                members=choices.members,
+                types=choices.types,
+            )
+            filters.is_valid()
+            bulk = BulkForm(
+                {"assignee": value, "priority": "low"},
+                follow_ups=FollowUp.unscoped.none(),
+                members=choices.members,
+            )
+            bulk.is_valid()
+            drawn = {"type": str(filters["type"]), "assignee": str(bulk["assignee"])}
+        assert not captured.captured_queries
+        before = {
+            "type": forms.ModelChoiceField(
+                queryset=own_types, required=False, empty_label=filters.fields["type"].empty_label
+            ),
+            "assignee": MemberChoiceField(
+                queryset=members, required=False, empty_label=bulk.fields["assignee"].empty_label
+            ),
+        }
+        for name, field in before.items():
+            form = forms.Form({name: value})
+            form.fields[name] = field
+            form.is_valid()
+            now = filters if name == "type" else bulk
+            assert normalized(drawn[name]) == normalized(str(form[name])), name
+            assert now.errors.get(name) == form.errors.get(name), name
+            got, expected = now.cleaned_data.get(name), form.cleaned_data.get(name)
+            assert (got and got.pk) == (expected and expected.pk), name
+    with other_world.active():
+        theirs = {t.pk for t in follow_up_types(tenant=other_world.tenant)}
+    assert theirs and not theirs & {t.pk for t in choices.types}
