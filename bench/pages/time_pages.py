@@ -24,6 +24,15 @@ Two ways to serve the requests:
   alternates each request between the two, for a before/after in one run. The query count is
   still counted in this process (one in-process request per case).
 
+`--read-only` writes nothing to the database, for a shared bench database that must stay as it
+is: every connection (this process's and the servers') runs its transactions read-only
+(PGOPTIONS default_transaction_read_only), and the signed-in sessions live in the cache only
+(Redis at REDIS_URL; the servers use bench/pages/site/pages_bench_readonly_settings.py, the
+production settings with that one change). A page that writes on a GET then fails loudly.
+
+The servers' answers are compared without CSRF tokens and with each run of whitespace read as one
+space (how the browser reads it: pages whose rows are now built in Python space them so).
+
 It prints a Markdown table (and the machine line to go with it). `--only WORD` keeps the cases
 whose name contains WORD (repeatable); `--list` prints the case names.
 """
@@ -44,6 +53,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+SITE = Path(__file__).resolve().parent / "site"
+CACHE_SESSIONS = "django.contrib.sessions.backends.cache"
 PYTHON = sys.executable
 # Enough messages that the thread is a conversation, not a single exchange.
 THREAD_MESSAGES = 6
@@ -72,6 +83,11 @@ def parse_args() -> argparse.Namespace:
         "pyinstrument importable, e.g. PYTHONPATH=<a venv's site-packages>)",
     )
     parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="write nothing to the database: read-only transactions, sessions in the cache only",
+    )
     return parser.parse_args()
 
 
@@ -86,11 +102,19 @@ def setup_django(args) -> None:
         os.environ["DJANGO_SECRET_KEY"] = os.environ.get("BENCH_PAGES_SECRET") or (
             secrets.token_urlsafe(40)
         )
+    if args.read_only:
+        # Inherited by the servers too (libpq reads it on every connection).
+        read_only = "-c default_transaction_read_only=on"
+        os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} {read_only}".strip()
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
     logging.disable(logging.INFO)
+    if args.read_only:
+        from django.conf import settings
+
+        settings.SESSION_ENGINE = CACHE_SESSIONS  # before the first request builds the middleware
 
 
 # --- The cases ------------------------------------------------------------------------------------
@@ -374,7 +398,7 @@ class Gunicorn:
     """One sync worker serving `root` with production settings on `port`; server times from its
     access log."""
 
-    def __init__(self, root: Path, port: int, log_dir: Path):
+    def __init__(self, root: Path, port: int, log_dir: Path, *, read_only: bool = False):
         self.root, self.port = root, port
         self.access_log = log_dir / f"access-{port}.log"
         self.access_log.write_text("")
@@ -388,6 +412,9 @@ class Gunicorn:
             "PRIVATE_MEDIA_ROOT": str(log_dir / "private"),
             "PYTHONUNBUFFERED": "1",
         }
+        if read_only:
+            self.env["DJANGO_SETTINGS_MODULE"] = "pages_bench_readonly_settings"
+            self.env["PYTHONPATH"] = str(SITE)
         python = root / ".venv" / "bin" / "python"
         self.python = str(python if python.exists() else PYTHON)
         subprocess.run(  # noqa: S603  (our interpreter, fixed arguments)
@@ -465,7 +492,7 @@ CSRF_TOKEN = re.compile(
 
 
 def comparable(body: bytes) -> bytes:
-    return CSRF_TOKEN.sub(rb"\1-", body)
+    return re.sub(rb"\s+", b" ", CSRF_TOKEN.sub(rb"\1-", body))
 
 
 def slug(name: str) -> str:
@@ -550,9 +577,10 @@ def main() -> None:
     log_dir.mkdir(parents=True, exist_ok=True)
     try:
         if args.server == "gunicorn":
-            servers.append(Gunicorn(ROOT, args.port, log_dir))
+            servers.append(Gunicorn(ROOT, args.port, log_dir, read_only=args.read_only))
             if args.compare_root:
-                servers.append(Gunicorn(Path(args.compare_root).resolve(), args.port + 1, log_dir))
+                other = Path(args.compare_root).resolve()
+                servers.append(Gunicorn(other, args.port + 1, log_dir, read_only=args.read_only))
             keys: dict = {}
             cookies = {id(c): cookies_for(c, keys, secure=True) for c in cases}
             differ = []

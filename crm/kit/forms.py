@@ -4,6 +4,7 @@ ValidationError shown on the fields the user filled in."""
 from django import forms
 from django.core.exceptions import ValidationError
 
+from crm.kit.prefetched import PrefetchedModelChoiceField
 from crm.models import Membership, Tenant
 
 
@@ -27,6 +28,14 @@ class MemberChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, membership: Membership) -> str:
         return str(membership) if self.with_role else str(membership.user)
+
+
+class PrefetchedMemberChoiceField(PrefetchedModelChoiceField):
+    """A team member, shown by name, among members the page has already read
+    (crm.kit.prefetched): no query of the field's own."""
+
+    def label_from_instance(self, membership: Membership) -> str:
+        return str(membership.user)
 
 
 class ServiceErrorsMixin:

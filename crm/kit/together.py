@@ -1,4 +1,4 @@
-"""Several small lists in one statement.
+"""Several small lists, or several counts, in one statement.
 
 A page that shows a handful of reference lists (its filter form's choices, a bulk form's options,
 the tenant's settings row) would run one statement for each. `read_together` runs the querysets as
@@ -83,3 +83,20 @@ def read_together(
             instances.append(instance)
         lists[name] = instances
     return lists
+
+
+def count_together(querysets: dict[str, QuerySet]) -> dict[str, int]:
+    """{name: queryset} → {name: how many rows it selects} in one statement, on the request's
+    connection as `read_together`. A sliced queryset counts up to its limit (in its order, so an
+    index scan stops there)."""
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for index, queryset in enumerate(querysets.values()):
+        sql, query_params = queryset.query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) c{index})")  # noqa: S608  (the ORM's SQL, values as parameters)
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        counts = cursor.fetchone()
+    return dict(zip(querysets, counts, strict=True))

@@ -3,8 +3,9 @@
 A select of forty options renders through about eighty template includes; on a page that shows a
 filter form on every request (the lead list) that was the larger part of the page's template time.
 `field_html` writes the markup Django's default widget templates write, for the widgets it knows
-(Select, and Input subclasses such as DateInput), and falls back to Django's rendering for others.
-tests/crm/test_widgets.py compares both.
+(Select, and the Input subclasses Date, DateTime, Hidden, Number and Text), and falls back to
+Django's rendering for others. tests/leads/test_lead_rows_html.py and
+tests/followups/test_rows_html.py compare both.
 """
 
 from html import escape
@@ -41,7 +42,13 @@ def _choices(field) -> list[tuple[str, str]]:
 def field_html(bound_field) -> SafeString:
     widget = bound_field.field.widget
     plain_select = type(widget) is forms.Select
-    plain_input = type(widget) in (forms.DateInput, forms.TextInput, forms.NumberInput)
+    plain_input = type(widget) in (
+        forms.DateInput,
+        forms.DateTimeInput,
+        forms.HiddenInput,
+        forms.NumberInput,
+        forms.TextInput,
+    )
     if not (plain_select or plain_input):
         return bound_field.as_widget()
     # As BoundField.as_widget and Widget.build_attrs merge them, in the same order.

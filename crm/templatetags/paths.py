@@ -28,9 +28,14 @@ def _around_id(name: str, urlconf: str, script_prefix: str) -> tuple[str, str]:
     return before, after
 
 
+def path_around_id(name: str) -> tuple[str, str]:
+    """The path of a URL that takes one id, split around the id: code that builds rows puts each
+    row's id between the two parts."""
+    return _around_id(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
 def path_to_id(name: str, pk: int) -> str:
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    before, after = _around_id(name, urlconf, get_script_prefix())
+    before, after = path_around_id(name)
     return f"{before}{int(pk)}{after}"
 
 

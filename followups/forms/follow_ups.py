@@ -11,7 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from crm.kit.forms import MemberChoiceField, ServiceErrorsMixin, TenantFormMixin
+from crm.kit.forms import (
+    MemberChoiceField,
+    PrefetchedMemberChoiceField,
+    ServiceErrorsMixin,
+    TenantFormMixin,
+)
+from crm.kit.prefetched import PrefetchedModelChoiceField
 from crm.models import Contact, Membership, Tenant
 from followups.models import (
     FollowUp,
@@ -74,6 +80,7 @@ def datetime_local_field(**kwargs) -> forms.DateTimeField:
 class FollowUpFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label=_("Search"))
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTERS, required=False)
+    # Its choices are the types the page has read (`types`), set in __init__.
     type = forms.ModelChoiceField(
         label=_("Type"),
         queryset=FollowUpType.unscoped.none(),
@@ -107,7 +114,14 @@ class FollowUpFilterForm(forms.Form):
             data["assignee"] = self.default_assignee
         super().__init__(data)
         self.membership = membership
-        self.fields["type"].queryset = types
+        declared = self.fields["type"]
+        self.fields["type"] = PrefetchedModelChoiceField(
+            model=FollowUpType,
+            objects=types,
+            label=declared.label,
+            required=False,
+            empty_label=declared.empty_label,
+        )
         self.fields["assignee"].choices = [
             ("mine", _("Mine")),
             ("all", _("Everyone")),
@@ -233,6 +247,7 @@ class BulkForm(forms.Form):
             (Status.CANCELLED, _("Cancel")),
         ],
     )
+    # Its choices are the members the page has read (`members`), set in __init__.
     assignee = MemberChoiceField(
         label=_("Assignee"),
         queryset=Membership.unscoped.none(),
@@ -247,7 +262,14 @@ class BulkForm(forms.Form):
     def __init__(self, *args, follow_ups, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["follow_ups"].queryset = follow_ups
-        self.fields["assignee"].queryset = members
+        declared = self.fields["assignee"]
+        self.fields["assignee"] = PrefetchedMemberChoiceField(
+            model=Membership,
+            objects=members,
+            label=declared.label,
+            required=False,
+            empty_label=declared.empty_label,
+        )
 
     def clean(self):
         data = super().clean()

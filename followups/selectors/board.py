@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from crm.kit.together import count_together
 from followups.models import OPEN_STATUSES, FollowUp, Status
 
 BOARD_CARDS_PER_COLUMN = 30
@@ -47,35 +48,50 @@ class BoardColumn:
         return f"{BOARD_COUNT_CAP - len(self.cards)}+" if self.capped else str(self.more)
 
 
+def _in_column(follow_ups: QuerySet[FollowUp], status: str, recent: dt.datetime):
+    """A column's follow-ups in its order, with its own condition, so that its time bound is an
+    index condition: open ones all; finished ones of the last two weeks, and a late completion
+    of an old follow-up still shows as done this fortnight."""
+    in_column = follow_ups.filter(status=status)
+    if status == Status.COMPLETED:
+        in_column = in_column.filter(Q(scheduled_at__gte=recent) | Q(completed_at__gte=recent))
+    elif status not in OPEN_STATUSES:
+        in_column = in_column.filter(scheduled_at__gte=recent)
+    if status in OPEN_STATUSES:
+        return in_column.order_by("scheduled_at", "id")
+    return in_column.order_by("-scheduled_at", "-id")
+
+
 def follow_up_board(
     *, follow_ups: QuerySet[FollowUp], now: dt.datetime | None = None
 ) -> list[BoardColumn]:
     """A column per status: open ones soonest first, finished ones (of the last two weeks) most
-    recent first. Two queries per column, whatever the number of cards: its cards, and its count
-    up to BOARD_COUNT_CAP (each reads at most that many index entries)."""
+    recent first. Two statements whatever the number of cards: every column's first cards (a
+    UNION ALL of one index scan per column), then the count of each full column up to
+    BOARD_COUNT_CAP (each reads at most that many index entries; none when no column is full)."""
     now = now or timezone.now()
     recent = now - BOARD_FINISHED_SINCE
-    columns = []
-    for status in BOARD_COLUMNS:
-        # Each column's own condition, so that its time bound is an index condition: open ones
-        # all; finished ones of the last two weeks, and a late completion of an old follow-up
-        # still shows as done this fortnight.
-        in_column = follow_ups.filter(status=status)
-        if status == Status.COMPLETED:
-            in_column = in_column.filter(Q(scheduled_at__gte=recent) | Q(completed_at__gte=recent))
-        elif status not in OPEN_STATUSES:
-            in_column = in_column.filter(scheduled_at__gte=recent)
-        if status in OPEN_STATUSES:
-            in_column = in_column.order_by("scheduled_at", "id")
-        else:
-            in_column = in_column.order_by("-scheduled_at", "-id")
-        cards = list(in_column[:BOARD_CARDS_PER_COLUMN])
-        if len(cards) < BOARD_CARDS_PER_COLUMN:
-            total = len(cards)  # every card is shown: nothing more to count
-        else:
-            # COUNT(*) over a LIMIT, in the cards' order: the index scan stops after the cap.
-            total = in_column.values("pk")[: BOARD_COUNT_CAP + 1].count()
-        columns.append(
-            BoardColumn(status=status, label=Status(status).label, cards=cards, total=total)
+    in_columns = {status: _in_column(follow_ups, status, recent) for status in BOARD_COLUMNS}
+    firsts = [in_column[:BOARD_CARDS_PER_COLUMN] for in_column in in_columns.values()]
+    cards = {status: [] for status in BOARD_COLUMNS}
+    for card in firsts[0].union(*firsts[1:], all=True):
+        cards[card.status].append(card)
+    for status, column_cards in cards.items():
+        # A UNION ALL has no order of its own: each column's again.
+        column_cards.sort(key=lambda card: (card.scheduled_at, card.pk))
+        if status not in OPEN_STATUSES:
+            column_cards.reverse()
+    full = {
+        status: in_column.values("pk")[: BOARD_COUNT_CAP + 1]
+        for status, in_column in in_columns.items()
+        if len(cards[status]) >= BOARD_CARDS_PER_COLUMN
+    }
+    # A column with room for more cards shows them all: nothing more to count.
+    totals = {status: len(column_cards) for status, column_cards in cards.items()}
+    totals |= count_together(full)
+    return [
+        BoardColumn(
+            status=status, label=Status(status).label, cards=cards[status], total=totals[status]
         )
-    return columns
+        for status in BOARD_COLUMNS
+    ]

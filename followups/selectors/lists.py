@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from crm.kit.together import read_together
 from crm.models import Contact, ContactEmail, ContactPhone, Membership, Tenant
 from crm.pagination import KeysetPage, keyset_page
 from followups.models import (
@@ -20,6 +21,7 @@ from followups.models import (
     SavedFollowUpFilter,
     Status,
 )
+from followups.selectors.members import assignable_members
 from leads.models import Lead
 
 FOLLOW_UPS_PER_PAGE = 50
@@ -79,6 +81,44 @@ def follow_up_queryset(*, tenant: Tenant) -> QuerySet[FollowUp]:
     """Follow-ups with what a row, a card or a calendar entry shows, joined in one query."""
     return FollowUp.objects.filter(tenant=tenant).select_related(
         "type", "contact", "assignee__user", "lead"
+    )
+
+
+# What a list row and a board card show (followups/rows.py, and followups.views.common.mark): of the
+# follow-up, these columns; of the rows it joins, the type's name, the customer's name, the
+# assignee's name and the lead's number. The other columns (its description and notes, a lead's
+# forty with its assignment decision's JSON, a member's hours) are not read: building them was
+# about half the CPU of reading the rows.
+SHOWN = (
+    "subject",
+    "scheduled_at",
+    "priority",
+    "status",
+    "outcome",
+    "created_by",
+    "type__name",
+    "contact__first_name",
+    "contact__last_name",
+    "contact__company_name",
+    "assignee__user__full_name",
+    "assignee__user__email",
+    "lead__number",
+)
+
+
+def follow_ups_as_rows(
+    *, follow_ups: QuerySet[FollowUp], with_lead: bool = True
+) -> QuerySet[FollowUp]:
+    """The follow-ups with only what a row or a card shows (SHOWN); a board card shows no lead
+    (with_lead=False). Code that reads more of them reads it one query per follow-up: the pages'
+    query-count tests would see it."""
+    if with_lead:
+        return follow_ups.only(*SHOWN)
+    shown = [name for name in SHOWN if not name.startswith("lead__")]
+    return (
+        follow_ups.select_related(None)
+        .select_related("type", "contact", "assignee__user")
+        .only(*shown)
     )
 
 
@@ -190,6 +230,34 @@ def filter_labels(*, tenant: Tenant, query: FollowUpQuery) -> dict:
         lead = Lead.objects.filter(tenant=tenant, pk=query.lead_id).only("number").first()
         labels["lead"] = lead.reference if lead else gettext("an unknown lead")
     return labels
+
+
+# --- What the filter forms offer, read together ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    members: list[Membership]  # with their users' names
+    types: list[FollowUpType]
+    saved_filters: list[SavedFollowUpFilter]
+
+
+def filter_choices(
+    *, tenant: Tenant, membership: Membership, with_saved_filters: bool = False
+) -> FilterChoices:
+    """The team and the follow-up types the filter form (and the list's bulk form) offer, and
+    the member's saved filters for the list, in one statement (crm.kit.together) instead of one
+    each."""
+    querysets = {
+        "members": assignable_members(tenant=tenant),
+        "types": follow_up_types(tenant=tenant),
+    }
+    if with_saved_filters:
+        querysets["saved_filters"] = saved_filters_for(tenant=tenant, membership=membership)
+    lists = read_together(querysets, joined={"members": {"user": ["full_name", "email"]}})
+    return FilterChoices(
+        members=lists["members"], types=lists["types"], saved_filters=lists.get("saved_filters", [])
+    )
 
 
 # --- Saved filters --------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from followups.forms.follow_ups import (
     RescheduleForm,
 )
 from followups.models import FollowUp
+from followups.rows import FollowUpMarkup
 from followups.selectors.detail import follow_up_get
 from followups.selectors.members import assignable_members, may_act_on
 from followups.services import followups as services
@@ -38,15 +39,10 @@ from followups.views.pages import action_choices, board_context, calendar_contex
 
 def _row_response(request, follow_up_pk: int, *, error: str, done: str):
     follow_up = follow_up_get(tenant=request.tenant, follow_up_id=follow_up_pk)
-    context = {
-        "follow_up": mark([follow_up], request, timezone.now())[0],
-        "row_error": error,
-        "row_done": done,
-        "now": timezone.now(),
-        "back_url": safe_next(request) or reverse("followups:list"),
-        **action_choices(),
-    }
-    return render(request, "followups/list.html#row", context)
+    follow_up = mark([follow_up], request, timezone.now())[0]
+    back_url = safe_next(request) or reverse("followups:list")
+    markup = FollowUpMarkup.for_request(request, back_url=back_url)
+    return HttpResponse(markup.row(follow_up, error=error, done=done))
 
 
 def _respond(request, follow_up: FollowUp, *, error: str = "", done: str = ""):

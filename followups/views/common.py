@@ -8,8 +8,8 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from followups.forms.follow_ups import FollowUpFilterForm
-from followups.selectors.lists import follow_up_types
-from followups.selectors.members import assignable_members, may_act_on, member_zone
+from followups.selectors.lists import FilterChoices, filter_choices
+from followups.selectors.members import may_act_on, member_zone
 
 
 def in_member_zone(view):
@@ -42,13 +42,14 @@ def tab_query(params) -> str:
     return urlencode([(key, params[key]) for key in SHARED_FILTERS if params.get(key)])
 
 
-def filter_form(request, params) -> FollowUpFilterForm:
+def filter_form(request, params, choices: FilterChoices | None = None) -> FollowUpFilterForm:
+    choices = choices or filter_choices(tenant=request.tenant, membership=request.membership)
     return FollowUpFilterForm(
         params,
         tenant=request.tenant,
         membership=request.membership,
-        members=list(assignable_members(tenant=request.tenant)),
-        types=follow_up_types(tenant=request.tenant),
+        members=choices.members,
+        types=choices.types,
     )
 
 

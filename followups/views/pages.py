@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,6 +30,7 @@ from followups.forms.follow_ups import (
     initial_from_template,
 )
 from followups.models import FollowUp, FollowUpTemplate, Outcome, Source, Status
+from followups.rows import FollowUpMarkup
 from followups.selectors import board as board_selectors
 from followups.selectors import calendar as calendar_selectors
 from followups.selectors import detail as detail_selectors
@@ -43,12 +43,13 @@ from followups.selectors.create import (
     tickets_to_link,
 )
 from followups.selectors.lists import (
+    filter_choices,
     filter_labels,
     follow_up_page,
     follow_up_templates,
+    follow_ups_as_rows,
     follow_ups_filtered,
     saved_filter_get,
-    saved_filters_for,
 )
 from followups.selectors.members import (
     assignable_members,
@@ -72,30 +73,37 @@ from followups.views.common import (
 
 def list_context(request, params) -> dict:
     now = timezone.now()
-    filters = filter_form(request, params)
+    choices = filter_choices(
+        tenant=request.tenant, membership=request.membership, with_saved_filters=True
+    )
+    filters = filter_form(request, params, choices)
     query = filters.query()
     follow_ups = follow_ups_filtered(
         tenant=request.tenant, membership=request.membership, query=query, zone=request.zone
     )
-    page = follow_up_page(follow_ups=follow_ups, order=query.order, after=params.get("after"))
+    page = follow_up_page(
+        follow_ups=follow_ups_as_rows(follow_ups=follow_ups),
+        order=query.order,
+        after=params.get("after"),
+    )
+    rows = mark(page.items, request, now)
+    back_url = reverse("followups:list") + (f"?{query_string(params)}" if params else "")
     return {
         "filters": filters,
         "query": query,
         "page": page,
-        "rows": mark(page.items, request, now),
+        "rows": rows,
+        "rows_html": FollowUpMarkup.for_request(request, back_url=back_url).rows(rows),
         "labels": filter_labels(tenant=request.tenant, query=query),
         "without": {
             name: query_string(params, drop=("after", name)) for name in ("contact", "lead")
         },
         "params": query_string(params),
         "tab_keep": tab_query(params),
-        "saved_filters": saved_filters_for(tenant=request.tenant, membership=request.membership),
-        "bulk": BulkForm(
-            follow_ups=FollowUp.unscoped.none(),
-            members=assignable_members(tenant=request.tenant),
-        ),
+        "saved_filters": choices.saved_filters,
+        "bulk": BulkForm(follow_ups=FollowUp.unscoped.none(), members=choices.members),
         "now": now,
-        "back_url": reverse("followups:list") + (f"?{query_string(params)}" if params else ""),
+        "back_url": back_url,
         **action_choices(),
     }
 
@@ -124,7 +132,7 @@ def follow_ups_bulk(request):
     tenant, membership = request.tenant, request.membership
     members = assignable_members(tenant=tenant)
     changeable = follow_ups_changeable_by(tenant=tenant, membership=membership)
-    form = BulkForm(request.POST, follow_ups=changeable, members=members)
+    form = BulkForm(request.POST, follow_ups=changeable, members=list(members))
     back = safe_next(request) or reverse("followups:list")
     if not form.is_valid():
         messages.error(request, all_errors(form))
@@ -261,17 +269,20 @@ def board_context(request, params) -> dict:
         zone=request.zone,
         with_status=False,
     )
-    columns = board_selectors.follow_up_board(follow_ups=follow_ups, now=now)
+    columns = board_selectors.follow_up_board(
+        follow_ups=follow_ups_as_rows(follow_ups=follow_ups, with_lead=False), now=now
+    )
+    back_url = request.get_full_path() if request.method == "GET" else safe_next(request)
+    markup = FollowUpMarkup.for_request(request, back_url=back_url)
     for column in columns:
         column.cards[:] = mark(column.cards, request, now)
     return {
         "filters": filters,
         "columns": columns,
+        "board_columns": [(column, markup.cards(column.cards)) for column in columns],
         "tab_keep": tab_query(params),
         "now": now,
-        "back_url": request.get_full_path() if request.method == "GET" else safe_next(request),
-        # Every card's "What came of it?" offers the same options: written once, not per card.
-        "outcome_options": format_html_join("", '<option value="{}">{}</option>', Outcome.choices),
+        "back_url": back_url,
         **action_choices(),
     }
 
