@@ -2,18 +2,20 @@
 email as the sandbox recorded it (its HTML in a sandboxed frame)."""
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.test import override_settings
 
-from crm.models import Contact, Membership, Role, Tenant
+from crm.models import Contact, Membership, Role, Tenant, User
 from crm.tenancy import tenant_context
 from leads.models import Lead
 from messaging.models import MessageSource, MessageTemplate, OutboundMessage, Purpose
 from messaging.services import outbox
 from messaging.services.outbox import DeliveryEvent
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 from tickets.models import InboxAddress
 
 pytestmark = pytest.mark.browser
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.browser
 TENANT = "Florida First Roofing"
 # A Tuesday afternoon in Florida (EDT).
 AFTERNOON = dt.datetime(2026, 6, 9, 18, 0, tzinfo=dt.UTC)
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _at(minutes: int):
@@ -237,4 +240,33 @@ def test_the_outbox_fits_a_phone(page_at, outbox_rows):
     page.wait_for_load_state("networkidle")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     _screenshot_with_frames(page, "comms-outbox-message-375")
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_dutch_admin_reads_why_a_message_was_blocked_in_dutch(page_at, outbox_rows, width):
+    """The decisions were written in English by the worker; a Dutch admin reads their names and
+    reasons in Dutch, on the list and on the message's page, on a desktop and on a phone."""
+    tenant = Tenant.objects.get(name=TENANT)
+    User.objects.filter(email="admin@demo.test").update(language="nl")
+    with tenant_context(tenant):
+        blocked = OutboundMessage.objects.get(tenant=tenant, status="suppressed")
+    page = page_at(width, 900)
+    _open_as_admin(page, "/settings/outbox/")
+    if width > 375:  # a phone's list leaves the reason to the message's page
+        assert "Geblokkeerd: geen toestemming voor marketing via kanaal E-mail" in (
+            page.locator("#outbox-rows").inner_text()
+        )
+
+    page.goto(f"{page.base}/settings/outbox/{blocked.pk}/")
+    page.wait_for_load_state("networkidle")
+    decisions = page.locator(".outbox-decisions li").all_inner_texts()
+    assert decisions and all("Blocked" not in line for line in decisions)
+    assert "Geblokkeerd" in decisions[-1]
+    assert "geen toestemming voor marketing via kanaal E-mail" in decisions[-1]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    name = f"comms-outbox-blocked-nl-{width}"
+    _screenshot_with_frames(page, name)
+    DOCS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ARTIFACTS / f"{name}.png", DOCS / f"{name}.png")
     assert page.console_errors == []
