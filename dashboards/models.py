@@ -259,3 +259,38 @@ class MomentFigures(TenantOwnedModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant"], name="moment_figures_one")]
+
+
+# --- Minutes to first touch (dashboards.services.period_rollups keeps them) ------------------------
+# A median cannot be summed, so each row holds a histogram of the waits to the first touch in two
+# levels: `bin_0`…`bin_31` count the touched leads per coarse bin (an hour below a day, then a day
+# up to a week, then the rest: dashboards.selectors.first_touch.touch_bin), summed by plain SQL for
+# any period; `buckets` holds, per bin, the fine buckets the page shows (a whole minute below a
+# day, a whole hour after) as {bin: {bucket: [count, shortest, longest]}} in seconds, of which a
+# read expands only the bin or two that hold the median.
+
+TOUCH_BINS = 32
+
+
+class FirstTouchDay(TenantOwnedModel):
+    """The leads created on a tenant-local day, by pipeline, brand and owner (as the period
+    rollups: plain ids, recounted whenever a lead of the day changes): how many, how many were
+    touched and within the speed-to-lead window, and the histogram of their waits."""
+
+    day = models.DateField(help_text="The tenant's local date the leads were created.")
+    pipeline_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    leads = models.PositiveIntegerField(default=0)
+    touched = models.PositiveIntegerField(default=0)
+    within_window = models.PositiveIntegerField(
+        default=0, help_text="Touched within dashboards.selectors.first_touch.SPEED_WINDOW."
+    )
+    buckets = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "day"], name="first_touch_day_by_day")]
+
+
+for _bin in range(TOUCH_BINS):
+    FirstTouchDay.add_to_class(f"bin_{_bin}", models.PositiveIntegerField(default=0))

@@ -10,6 +10,10 @@ and, for a lost lead, its closing day, before and after the change. Every minute
 old recounts that old day), rebuilds the months they fall in from the day rows, and deletes the
 rows it read. Until then readers count those days live, so the figures are exact at any moment.
 
+The leads created per day are also kept by pipeline, brand and owner with the histogram of their
+waits to the first touch (FirstTouchDay: speed to lead and the anomalies' new leads), recounted
+on the same days as the cohort rows: the triggers note a changed first touch too.
+
 The first run (or a change of the tenant's time zone) builds every day since the oldest lead, a
 month per query.
 """
@@ -17,12 +21,13 @@ month per query.
 import datetime as dt
 
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from crm.models import Tenant
 from dashboards.models import (
+    FirstTouchDay,
     LeadCohortDay,
     LeadCohortMonth,
     LostDay,
@@ -30,6 +35,7 @@ from dashboards.models import (
     PeriodChange,
     PeriodRollup,
 )
+from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds, touch_bin
 from dashboards.selectors.lost import lost_aggregates
 from dashboards.selectors.period_rollups import (
     local_date,
@@ -38,9 +44,11 @@ from dashboards.selectors.period_rollups import (
     next_month,
 )
 from dashboards.selectors.sources import cohort_aggregates
+from dashboards.selectors.team import buckets_add
 from leads.models import Lead, LeadStatus
 
 KEYS = ("pipeline_id", "brand_id", "owner_id", "source_id")
+TOUCH_KEYS = ("pipeline_id", "brand_id", "owner_id")
 COHORT_SUMS = ("leads", "cost", "won", "won_value", "not_our_work", "out_of_area")
 LOST_SUMS = ("lost", "value")
 # At most this many runs of days per recount query (a bulk change can touch thousands of days).
@@ -94,6 +102,50 @@ def _lost_rows(tenant: Tenant, closed: Q) -> list[LostDay]:
     ]
 
 
+def _touch_rows(tenant: Tenant, created: Q) -> list[FirstTouchDay]:
+    """The leads created as `created` says, per local day, pipeline, brand and owner, with the
+    histogram of their waits to the first touch (grouped by fine bucket in the database)."""
+    rows: dict[tuple, FirstTouchDay] = {}
+    grouped = (
+        Lead.objects.filter(created, tenant=tenant)
+        .annotate(
+            day=TruncDate("created_at", tzinfo=tenant.zone),
+            bucket=WaitBucket(),
+            wait=WaitSeconds(),
+        )
+        .order_by()
+        .values_list("day", *TOUCH_KEYS, "bucket")
+        .annotate(
+            count=Count("created_at"),
+            within=Count("created_at", filter=Q(wait__lte=SPEED_WINDOW.total_seconds())),
+            shortest=Min("wait"),
+            longest=Max("wait"),
+        )
+    )
+    for day, pipeline_id, brand_id, owner_id, bucket, count, within, shortest, longest in grouped:
+        key = (day, pipeline_id, brand_id, owner_id)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = FirstTouchDay(
+                tenant=tenant,
+                day=day,
+                pipeline_id=pipeline_id,
+                brand_id=brand_id,
+                owner_id=owner_id,
+                buckets={},
+            )
+        row.leads += count
+        if bucket is None:
+            continue
+        row.touched += count
+        row.within_window += within
+        index = touch_bin(bucket)
+        name = f"bin_{index}"
+        setattr(row, name, getattr(row, name) + count)
+        buckets_add(row.buckets.setdefault(str(index), {}), str(bucket), count, shortest, longest)
+    return list(rows.values())
+
+
 MONTHS_FROM_DAYS = {
     # Table names and columns are this module's own; only the tenant and the months are params.
     "dashboards_leadcohortmonth": ("dashboards_leadcohortday", COHORT_SUMS, ()),
@@ -125,6 +177,7 @@ def _recount(tenant: Tenant, cohort_days: set[dt.date], lost_days: set[dt.date])
     """Count the given local days again from the leads, and their months from the days."""
     for model, field_name, days, count in (
         (LeadCohortDay, "created_at", sorted(cohort_days), _cohort_rows),
+        (FirstTouchDay, "created_at", sorted(cohort_days), _touch_rows),
         (LostDay, "closed_at", sorted(lost_days), _lost_rows),
     ):
         for index in range(0, len(days), RUNS_PER_QUERY):
@@ -136,7 +189,7 @@ def _recount(tenant: Tenant, cohort_days: set[dt.date], lost_days: set[dt.date])
 
 def _build(tenant: Tenant, now: dt.datetime) -> int:
     """Every day from the tenant's oldest lead to today, a month per query."""
-    for model in (LeadCohortDay, LeadCohortMonth, LostDay, LostMonth):
+    for model in (LeadCohortDay, LeadCohortMonth, FirstTouchDay, LostDay, LostMonth):
         model.objects.filter(tenant=tenant).delete()
     oldest = Lead.objects.filter(tenant=tenant).aggregate(oldest=Min("created_at"))["oldest"]
     months: set[dt.date] = set()
@@ -152,6 +205,7 @@ def _build(tenant: Tenant, now: dt.datetime) -> int:
             created = Q(created_at__gte=window["gte"], created_at__lt=window["lt"])
             closed = Q(closed_at__gte=window["gte"], closed_at__lt=window["lt"])
             LeadCohortDay.objects.bulk_create(_cohort_rows(tenant, created))
+            FirstTouchDay.objects.bulk_create(_touch_rows(tenant, created), batch_size=2000)
             LostDay.objects.bulk_create(_lost_rows(tenant, closed))
             months.add(month)
             month = after

@@ -1,0 +1,284 @@
+"""Minutes to the first touch of new leads, for speed to lead and the anomalies' new leads, read
+from dashboards.FirstTouchDay (kept by the period sweep, dashboards.services.period_rollups)
+instead of a median over every lead created in the period.
+
+A median cannot be summed, so each day row holds a histogram in two levels: `bin_0`…`bin_31`
+count the touched leads per coarse bin (`touch_bin`), which any period sums in plain SQL; the
+bin or two holding the median are then read at the page's own resolution (`buckets`: a whole
+minute below a day, a whole hour after, with the shortest and longest wait of each bucket, so
+the median is exact to what the page shows: dashboards.selectors.team.buckets_median). Only
+those bins' fine buckets are expanded, a few percent of the period's leads.
+
+The days a read cannot take from the rows are counted from the leads with the same buckets:
+the days the sweep has not recounted since a lead of theirs changed (dashboards.PeriodChange),
+and today (a lead created a minute ago is not late yet). Counted from the leads alone (no
+rollup yet, another time zone), the figures are the same.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+)
+
+from crm.models import Tenant
+from dashboards.models import TOUCH_BINS, FirstTouchDay, PeriodChange, PeriodRollup
+from dashboards.selectors.team import Buckets, buckets_add, buckets_median
+
+# Speed to lead's target: touched within this long.
+SPEED_WINDOW = dt.timedelta(minutes=15)
+DAY_MINUTES = 24 * 60
+BIN_FIELDS = [f"bin_{index}" for index in range(TOUCH_BINS)]
+
+
+def touch_bin(bucket: int) -> int:
+    """The coarse bin of a fine bucket (minutes): its hour below a day (a wait before the
+    creation, an import's, is in the first), then its day up to a week, then the rest."""
+    if bucket < DAY_MINUTES:
+        return max(0, bucket // 60)
+    return min(23 + bucket // DAY_MINUTES, TOUCH_BINS - 1)
+
+
+def bin_floor(index: int) -> int:
+    """A bucket that sorts at the start of bin `index` (every fine bucket of it is at least this,
+    every one of the bin before it is below)."""
+    if index < 24:
+        return index * 60
+    return (index - 23) * DAY_MINUTES
+
+
+class WaitSeconds(Func):
+    """Seconds from the lead's creation to its first touch (null: not touched)."""
+
+    template = "date_part('epoch', %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self):
+        super().__init__(
+            ExpressionWrapper(F("first_touch_at") - F("created_at"), output_field=DurationField())
+        )
+
+
+class WaitBucket(Func):
+    """dashboards.selectors.team.wait_bucket of WaitSeconds, in SQL."""
+
+    template = (
+        "(CASE WHEN floor(%(expressions)s / 60) < 1440 THEN floor(%(expressions)s / 60)"
+        " ELSE floor(%(expressions)s / 3600) * 60 END)::integer"
+    )
+    output_field = IntegerField()
+
+    def __init__(self):
+        super().__init__(WaitSeconds())
+
+
+@dataclass
+class Touches:
+    """The new leads of one group (a rep, a week, the team) and their waits to the first touch."""
+
+    leads: int = 0
+    judged: int = 0  # touched, or their window is over
+    within_window: int = 0
+    touched: int = 0
+    bins: list[int] = field(default_factory=lambda: [0] * TOUCH_BINS)
+    fine: dict[int, Buckets] = field(default_factory=dict)  # bin -> its buckets, as read
+
+    def add_counts(self, leads: int, judged: int, within_window: int, touched: int) -> None:
+        self.leads += leads
+        self.judged += judged
+        self.within_window += within_window
+        self.touched += touched
+
+    def add_bins(self, bins) -> None:
+        self.bins = [mine + theirs for mine, theirs in zip(self.bins, bins, strict=True)]
+
+    def add_bucket(self, bucket: int, count: int, shortest: float, longest: float) -> None:
+        """A fine bucket counted from the leads: into its bin and that bin's buckets."""
+        index = touch_bin(bucket)
+        self.bins[index] += count
+        buckets_add(self.fine.setdefault(index, {}), bucket, count, shortest, longest)
+
+    def add_fine(self, index: int, bucket: int, count: int, shortest: float, longest: float):
+        """A fine bucket of a bin read from the rollup (its count is in `bins` already)."""
+        buckets_add(self.fine.setdefault(index, {}), bucket, count, shortest, longest)
+
+    def merge(self, other: "Touches") -> None:
+        self.add_counts(other.leads, other.judged, other.within_window, other.touched)
+        self.add_bins(other.bins)
+        for index, buckets in other.fine.items():
+            for bucket, (count, shortest, longest) in buckets.items():
+                buckets_add(self.fine.setdefault(index, {}), bucket, count, shortest, longest)
+
+    def median_bins(self) -> set[int]:
+        """The bins that hold the middle one or two waits."""
+        total = sum(self.bins)
+        if not total:
+            return set()
+        ranks = {(total - 1) // 2, total // 2}
+        found, seen = set(), 0
+        for index, count in enumerate(self.bins):
+            found |= {index for rank in ranks if seen <= rank < seen + count}
+            seen += count
+        return found
+
+    def median(self) -> dt.timedelta | None:
+        """The median wait, exact to what the page shows; the median bins' buckets must have
+        been read (`fine`), the others stand as one bucket each."""
+        buckets: Buckets = {}
+        needed = self.median_bins()
+        for index, count in enumerate(self.bins):
+            if index in needed:
+                for bucket, kept in self.fine.get(index, {}).items():
+                    buckets_add(buckets, bucket, *kept)
+            elif count:
+                buckets_add(buckets, bin_floor(index), count, 0.0, 0.0)
+        return buckets_median(buckets)
+
+
+# --- Which days come from the rows -----------------------------------------------------------
+
+
+def local_date(moment: dt.datetime, tenant: Tenant) -> dt.date:
+    return moment.astimezone(tenant.zone).date()
+
+
+def local_midnight(day: dt.date, tenant: Tenant) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tenant.zone)
+
+
+def days_read_live(tenant: Tenant, now: dt.datetime) -> set[dt.date] | None:
+    """The local days whose new leads are counted from the leads, not read from FirstTouchDay:
+    those changed since the sweep's last recount and those whose window may still be running
+    (today; yesterday in its first minutes). None: the rollup is not built (in this time zone),
+    every day is counted."""
+    state = PeriodRollup.objects.filter(tenant=tenant).values_list("zone", flat=True).first()
+    if state != tenant.time_zone:
+        return None
+    changes = PeriodChange.objects.filter(tenant=tenant).values_list("created_at", flat=True)
+    days = {local_date(created_at, tenant) for created_at in changes.order_by().distinct()}
+    first_running = local_date(now - SPEED_WINDOW, tenant)
+    return (
+        days
+        | {first_running, local_date(now, tenant)}
+        | {
+            first_running + dt.timedelta(days=n)
+            for n in range((local_date(now, tenant) - first_running).days)
+        }
+    )
+
+
+def day_ranges(days, tenant: Tenant) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Sorted local days as [start, end) moments, one per run of consecutive days."""
+    ranges: list[tuple[dt.datetime, dt.datetime]] = []
+    for day in sorted(set(days)):
+        start, end = local_midnight(day, tenant), local_midnight(day + dt.timedelta(days=1), tenant)
+        if ranges and ranges[-1][1] == start:
+            ranges[-1] = (ranges[-1][0], end)
+        else:
+            ranges.append((start, end))
+    return ranges
+
+
+def created_within(ranges: list[tuple[dt.datetime, dt.datetime]]) -> Q:
+    condition = Q(pk__in=[])
+    for start, end in ranges:
+        condition |= Q(created_at__gte=start, created_at__lt=end)
+    return condition
+
+
+def stored_rows(tenant: Tenant, scope_conditions: Q, days) -> QuerySet[FirstTouchDay]:
+    condition = Q(pk__in=[])
+    for first, after in (
+        (local_date(start, tenant), local_date(end, tenant))
+        for start, end in day_ranges(days, tenant)
+    ):
+        condition |= Q(day__gte=first, day__lt=after)
+    return FirstTouchDay.objects.filter(scope_conditions, condition, tenant=tenant)
+
+
+# --- Reading the rows ------------------------------------------------------------------------
+
+
+def bin_sums(rows: QuerySet[FirstTouchDay], group: str) -> dict:
+    """Per value of `group` (a column of the rows): leads, touched, within the window and the
+    touched leads per bin, summed over the rows (one query, no histogram expanded)."""
+    sums = (
+        rows.values(group)
+        .annotate(
+            leads_=Sum("leads"),
+            touched_=Sum("touched"),
+            within_=Sum("within_window"),
+            **{f"{name}_": Sum(name) for name in BIN_FIELDS},
+        )
+        .order_by()
+    )
+    return {
+        row[group]: (
+            row["leads_"],
+            row["touched_"],
+            row["within_"],
+            [row[f"{name}_"] for name in BIN_FIELDS],
+        )
+        for row in sums
+    }
+
+
+def fine_buckets(rows: QuerySet[FirstTouchDay], key_sql: str, needs: list[tuple]) -> list[tuple]:
+    """The fine buckets of the bins asked for, summed by PostgreSQL: `needs` is a list of
+    (key, label, bin) where key is compared with `key_sql` (this module's own SQL of a row:
+    its owner, its day, a constant); returns (label, bin, bucket, count, shortest, longest).
+    Only the bins asked for are expanded."""
+    if not needs:
+        return []
+    rows_sql, rows_params = rows.values("pk").query.sql_with_params()
+    values = ", ".join(["(%s, %s, %s)"] * len(needs))
+    params = [item for need in needs for item in (need[0], need[1], str(need[2]))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT n.label, n.bin::integer, b.key::integer, sum((b.value->>0)::integer),
+                       min((b.value->>1)::float8), max((b.value->>2)::float8)
+                  FROM {FirstTouchDay._meta.db_table} d
+                  JOIN (VALUES {values}) AS n(key, label, bin) ON n.key = {key_sql}
+                 CROSS JOIN LATERAL jsonb_each(d.buckets -> n.bin) b
+                 WHERE d.id IN ({rows_sql})
+                 GROUP BY 1, 2, 3""",  # noqa: S608  # nosec B608
+            [*params, *rows_params],
+        )
+        return cursor.fetchall()
+
+
+def live_buckets(leads: QuerySet, group, *, now: dt.datetime):
+    """The leads' counts per `group` (an expression or field) and fine bucket (null: not
+    touched): (group, bucket, leads, judged, within window, shortest, longest)."""
+    touched = Q(first_touch_at__isnull=False)
+    return (
+        leads.annotate(group_=group, bucket=WaitBucket(), wait=WaitSeconds())
+        .values_list("group_", "bucket")
+        .annotate(
+            leads_=Count("created_at"),
+            judged_=Count("created_at", filter=touched | Q(created_at__lte=now - SPEED_WINDOW)),
+            within_=Count("created_at", filter=Q(wait__lte=SPEED_WINDOW.total_seconds())),
+            shortest=Min("wait"),
+            longest=Max("wait"),
+        )
+        .order_by()
+    )
+
+
+def add_live(touches: Touches, bucket, leads, judged, within, shortest, longest) -> None:
+    touches.add_counts(leads, judged, within, 0 if bucket is None else leads)
+    if bucket is not None:
+        touches.add_bucket(bucket, leads, shortest, longest)
