@@ -262,12 +262,12 @@ class MomentFigures(TenantOwnedModel):
 
 
 # --- Minutes to first touch (dashboards.services.period_rollups keeps them) ------------------------
-# A median cannot be summed, so each row holds a histogram of the waits to the first touch in two
-# levels: `bin_0`…`bin_31` count the touched leads per coarse bin (an hour below a day, then a day
-# up to a week, then the rest: dashboards.selectors.first_touch.touch_bin), summed by plain SQL for
-# any period; `buckets` holds, per bin, the fine buckets the page shows (a whole minute below a
-# day, a whole hour after) as {bin: {bucket: [count, shortest, longest]}} in seconds, of which a
-# read expands only the bin or two that hold the median.
+# A median cannot be summed, so the waits to the first touch are kept as a histogram in two
+# levels: FirstTouchDay's `bin_0`…`bin_31` count the touched leads per coarse bin (an hour below a
+# day, then a day up to a week, then the rest: dashboards.selectors.first_touch.touch_bin), summed
+# by plain SQL for any period; FirstTouchBin holds each bin's fine buckets (what the page shows: a
+# whole minute below a day, a whole hour after), of which a read fetches only the bin or two that
+# hold the median.
 
 TOUCH_BINS = 32
 
@@ -275,7 +275,7 @@ TOUCH_BINS = 32
 class FirstTouchDay(TenantOwnedModel):
     """The leads created on a tenant-local day, by pipeline, brand and owner (as the period
     rollups: plain ids, recounted whenever a lead of the day changes): how many, how many were
-    touched and within the speed-to-lead window, and the histogram of their waits."""
+    touched and within the speed-to-lead window, and the touched ones per bin of their wait."""
 
     day = models.DateField(help_text="The tenant's local date the leads were created.")
     pipeline_id = models.BigIntegerField()
@@ -286,7 +286,6 @@ class FirstTouchDay(TenantOwnedModel):
     within_window = models.PositiveIntegerField(
         default=0, help_text="Touched within dashboards.selectors.first_touch.SPEED_WINDOW."
     )
-    buckets = models.JSONField(default=dict)
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "day"], name="first_touch_day_by_day")]
@@ -294,3 +293,18 @@ class FirstTouchDay(TenantOwnedModel):
 
 for _bin in range(TOUCH_BINS):
     FirstTouchDay.add_to_class(f"bin_{_bin}", models.PositiveIntegerField(default=0))
+
+
+class FirstTouchBin(TenantOwnedModel):
+    """One bin of a FirstTouchDay row: its fine buckets as {bucket: [count, shortest, longest]}
+    (minutes; seconds)."""
+
+    day = models.DateField()
+    bin = models.PositiveSmallIntegerField()
+    pipeline_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    buckets = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "bin", "day"], name="first_touch_bin_by_bin")]

@@ -1,6 +1,7 @@
-"""The leads created per day with the histogram of their waits to the first touch
-(dashboards.FirstTouchDay), kept by the period sweep. Its state is dropped so that the next sweep
-builds every period rollup again, this one included (until then the figures are counted)."""
+"""The leads created per day with the two-level histogram of their waits to the first touch
+(dashboards.FirstTouchDay and FirstTouchBin), kept by the period sweep. Its state is dropped so
+that the next sweep builds every period rollup again, these included (until then the figures are
+counted)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -13,6 +14,38 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name="FirstTouchBin",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("bin", models.PositiveSmallIntegerField()),
+                ("pipeline_id", models.BigIntegerField()),
+                ("brand_id", models.BigIntegerField(null=True)),
+                ("owner_id", models.BigIntegerField(null=True)),
+                ("buckets", models.JSONField(default=dict)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="crm.tenant",
+                    ),
+                ),
+            ],
+            options={
+                "indexes": [
+                    models.Index(fields=["tenant", "bin", "day"], name="first_touch_bin_by_bin")
+                ],
+            },
+        ),
         migrations.CreateModel(
             name="FirstTouchDay",
             fields=[
@@ -38,7 +71,6 @@ class Migration(migrations.Migration):
                         help_text="Touched within dashboards.selectors.first_touch.SPEED_WINDOW.",
                     ),
                 ),
-                ("buckets", models.JSONField(default=dict)),
                 ("bin_0", models.PositiveIntegerField(default=0)),
                 ("bin_1", models.PositiveIntegerField(default=0)),
                 ("bin_2", models.PositiveIntegerField(default=0)),

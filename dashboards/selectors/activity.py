@@ -144,14 +144,14 @@ def activity_rows(*, tenant: Tenant, start: dt.datetime, end: dt.datetime):
     return dict(rows)
 
 
-def days_between(first: dt.date, last: dt.date) -> Iterator[dt.date]:
+def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
     day = first
     while day <= last:
         yield day
         day += DAY
 
 
-def live_ranges(
+def _live_ranges(
     days: list[dt.date], tenant: Tenant, since: dt.datetime, end: dt.datetime
 ) -> list[tuple[dt.datetime, dt.datetime]]:
     """The days to count from the rows, as few [start, end) ranges, within [since, end)."""
@@ -189,7 +189,7 @@ def weekly_activity(scope: Scope, *, end: dt.datetime, weeks: int) -> dict[str, 
     # A day read from the rollup must lie whole in one week of the range.
     whole_week_of: dict[dt.date, int] = {}
     live_days = []
-    for day in days_between(first_day, last_day):
+    for day in _days(first_day, last_day):
         start, stop = local_midnight(day, tenant), local_midnight(day + DAY, tenant)
         week = week_of(start, end)
         last_moment = stop - dt.timedelta(microseconds=1)
@@ -214,7 +214,7 @@ def weekly_activity(scope: Scope, *, end: dt.datetime, weeks: int) -> dict[str, 
             if day in whole_week_of:
                 for key, value in zip(ACTIVITY, figures, strict=True):
                     counts[key][whole_week_of[day]] += value
-    ranges = live_ranges(live_days, tenant, since, end)
+    ranges = _live_ranges(live_days, tenant, since, end)
     if not ranges:
         return counts
 

@@ -11,11 +11,9 @@ compared with its eight previous weeks:
   at least twice or at most half of it.
 
 Each flag carries the comparison that raised it: "New leads: 4 in the last 7 days vs 18 ± 3 over
-the previous 8 weeks". New leads and their first response come from the days of
-dashboards.FirstTouchDay a week holds whole (dashboards.selectors.first_touch: the median to the
-minute the page shows), the rest counted; sales are counted by one GROUP BY query over week
-numbers; calls and messages come from dashboards.selectors.activity, whose daily rollup holds
-the days a week holds whole.
+the previous 8 weeks". New leads, their first response and sales are counted by one GROUP BY
+query over week numbers each; calls and messages come from dashboards.selectors.activity, whose
+daily rollup holds the days a week holds whole (6 queries in all).
 """
 
 import datetime as dt
@@ -24,34 +22,17 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from crm.kit.formatting import duration
+from dashboards.aggregates import Median
 from dashboards.charts import Chart, line_chart
 from dashboards.period import Scope
-from dashboards.selectors.activity import (
-    WEEK,
-    WeeksBefore,
-    days_between,
-    live_ranges,
-    week_of,
-    weekly_activity,
-)
-from dashboards.selectors.first_touch import (
-    Touches,
-    add_live,
-    bin_sums,
-    created_within,
-    days_read_live,
-    fine_buckets,
-    live_buckets,
-    local_midnight,
-    stored_rows,
-)
+from dashboards.selectors.activity import WEEK, WeeksBefore, weekly_activity
 from dashboards.tables import Table
 from leads.models import LeadStatus
 
@@ -191,7 +172,7 @@ def anomaly_report(scope: Scope, *, now: dt.datetime | None = None) -> AnomalyRe
     period_weeks = max(0, math.ceil((end - scope.start) / WEEK))
     weeks = period_weeks + TRAILING_WEEKS
     since = end - weeks * WEEK
-    counts = _weekly_counts(scope, since, end, weeks, now)
+    counts = _weekly_counts(scope, since, end, weeks)
     zone = scope.tenant.zone
     # Oldest first: index i holds week number (weeks - 1 - i), counted back from `end`.
     week_ends = [end - (weeks - 1 - i) * WEEK for i in range(weeks)]
@@ -231,56 +212,7 @@ def anomaly_report(scope: Scope, *, now: dt.datetime | None = None) -> AnomalyRe
     )
 
 
-def weekly_touches(
-    scope: Scope, *, since: dt.datetime, end: dt.datetime, weeks: int, now: dt.datetime
-) -> list[Touches]:
-    """The new leads and their waits to the first touch per week counted back from `end` (index
-    0: the last 7 days before it): the days a week holds whole read from FirstTouchDay, the rest
-    (the days a boundary cuts in two, today, the days changed since the sweep) counted from the
-    leads, as dashboards.selectors.activity does for calls. At most five queries."""
-    tenant = scope.tenant
-    touches = [Touches() for _ in range(weeks)]
-    read_live = days_read_live(tenant, now)
-    first_day = timezone.localtime(since, tenant.zone).date()
-    last_day = timezone.localtime(end - dt.timedelta(microseconds=1), tenant.zone).date()
-    week_of_day: dict[dt.date, int] = {}
-    live_days = []
-    for day in days_between(first_day, last_day):
-        start, stop = (
-            local_midnight(day, tenant),
-            local_midnight(day + dt.timedelta(days=1), tenant),
-        )
-        week = week_of(start, end)
-        whole = (
-            since <= start and stop <= end and week == week_of(stop - dt.timedelta.resolution, end)
-        )
-        if whole and read_live is not None and day not in read_live:
-            week_of_day[day] = week
-        else:
-            live_days.append(day)
-    rows = None
-    if week_of_day:
-        rows = stored_rows(tenant, scope.lead_conditions(), week_of_day)
-        for day, (leads, touched, within, bins) in bin_sums(rows, "day").items():
-            touches[week_of_day[day]].add_counts(leads, leads, within, touched)
-            touches[week_of_day[day]].add_bins(bins)
-    ranges = live_ranges(live_days, tenant, since, end)
-    if ranges:
-        leads = scope.leads().filter(created_within(ranges))
-        for week, bucket, *counts in live_buckets(leads, WeeksBefore(end, "created_at"), now=now):
-            add_live(touches[week], bucket, *counts)
-    if rows is not None:
-        needs = [
-            (day, week, index)
-            for day, week in week_of_day.items()
-            for index in touches[week].median_bins()
-        ]
-        for week, index, *bucket in fine_buckets(rows, "d.day", needs):
-            touches[week].add_fine(index, *bucket)
-    return touches
-
-
-def _weekly_counts(scope: Scope, since: dt.datetime, end: dt.datetime, weeks: int, now):
+def _weekly_counts(scope: Scope, since: dt.datetime, end: dt.datetime, weeks: int):
     """Metric key -> values by week number (0 = the latest week)."""
     counts: dict[str, list[float | None]] = {
         metric.key: [0] * weeks for metric in METRICS if metric.key != "first_response"
@@ -297,12 +229,23 @@ def _weekly_counts(scope: Scope, since: dt.datetime, end: dt.datetime, weeks: in
             .annotate(**aggregates)
         )
 
-    for week, touches in enumerate(
-        weekly_touches(scope, since=since, end=end, weeks=weeks, now=now)
+    # Counting a column the index holds (not the id) lets PostgreSQL answer from the index alone:
+    # dashboard_lead_created, timeline_by_kind, dashboard_message_by_time.
+    touched = Q(first_touch_at__isnull=False)
+    for row in by_week(
+        leads,
+        "created_at",
+        created=Count("created_at"),
+        touched=Count("created_at", filter=touched),
+        median_first_touch=Median(
+            ExpressionWrapper(F("first_touch_at") - F("created_at"), output_field=DurationField()),
+            filter=touched,
+        ),
     ):
-        counts["new_leads"][week] = touches.leads
-        if touches.touched >= MIN_RESPONSE_SAMPLES:
-            counts["first_response"][week] = touches.median().total_seconds() / 60
+        counts["new_leads"][row["week"]] = row["created"]
+        if row["touched"] >= MIN_RESPONSE_SAMPLES:
+            minutes = row["median_first_touch"].total_seconds() / 60
+            counts["first_response"][row["week"]] = minutes
     for row in by_week(leads.filter(status=LeadStatus.WON), "won_at", won=Count("id")):
         counts["won"][row["week"]] = row["won"]
     counts.update(weekly_activity(scope, end=end, weeks=weeks))

@@ -1,13 +1,18 @@
-"""Minutes to the first touch of new leads, for speed to lead and the anomalies' new leads, read
-from dashboards.FirstTouchDay (kept by the period sweep, dashboards.services.period_rollups)
-instead of a median over every lead created in the period.
+"""Minutes to the first touch of new leads, for speed to lead, read from dashboards.FirstTouchDay
+and FirstTouchBin (kept by the period sweep, dashboards.services.period_rollups) instead of a
+median over every lead created in the period.
 
-A median cannot be summed, so each day row holds a histogram in two levels: `bin_0`…`bin_31`
-count the touched leads per coarse bin (`touch_bin`), which any period sums in plain SQL; the
-bin or two holding the median are then read at the page's own resolution (`buckets`: a whole
-minute below a day, a whole hour after, with the shortest and longest wait of each bucket, so
-the median is exact to what the page shows: dashboards.selectors.team.buckets_median). Only
-those bins' fine buckets are expanded, a few percent of the period's leads.
+(The anomalies' weekly new leads and median were read from the same rows and it did not pay: their
+weeks end now, so 60 days a year are cut in two and counted anyway, and a year's 420 days of rows
+cost more than the index-only count at 200,000 leads; see docs/benchmarks.md.)
+
+A median cannot be summed, so the waits are kept as a histogram in two levels: each day row's
+`bin_0`…`bin_31` count the touched leads per coarse bin (`touch_bin`), which any period sums in
+plain SQL; the bin or two holding the median are then read at the page's own resolution from
+FirstTouchBin (a whole minute below a day, a whole hour after, with the shortest and longest
+wait of each bucket, so the median is exact to what the page shows:
+dashboards.selectors.team.buckets_median). Only those bins' rows are read, a few percent of the
+period's leads.
 
 The days a read cannot take from the rows are counted from the leads with the same buckets:
 the days the sweep has not recounted since a lead of theirs changed (dashboards.PeriodChange),
@@ -35,7 +40,7 @@ from django.db.models import (
 )
 
 from crm.models import Tenant
-from dashboards.models import TOUCH_BINS, FirstTouchDay, PeriodChange, PeriodRollup
+from dashboards.models import TOUCH_BINS, FirstTouchBin, FirstTouchDay, PeriodChange, PeriodRollup
 from dashboards.selectors.team import Buckets, buckets_add, buckets_median
 
 # Speed to lead's target: touched within this long.
@@ -199,14 +204,23 @@ def created_within(ranges: list[tuple[dt.datetime, dt.datetime]]) -> Q:
     return condition
 
 
-def stored_rows(tenant: Tenant, scope_conditions: Q, days) -> QuerySet[FirstTouchDay]:
+def stored_days(days) -> Q:
+    """The rollup rows' `day` among `days` (one range per run of consecutive days)."""
     condition = Q(pk__in=[])
-    for first, after in (
-        (local_date(start, tenant), local_date(end, tenant))
-        for start, end in day_ranges(days, tenant)
-    ):
+    runs: list[list[dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] == day:
+            runs[-1][1] = day + dt.timedelta(days=1)
+        else:
+            runs.append([day, day + dt.timedelta(days=1)])
+    for first, after in runs:
         condition |= Q(day__gte=first, day__lt=after)
-    return FirstTouchDay.objects.filter(scope_conditions, condition, tenant=tenant)
+    return condition
+
+
+def stored_rows(tenant: Tenant, scope_conditions: Q, days: Q) -> QuerySet[FirstTouchDay]:
+    """The day rows of the scope on the days `days` (stored_days) names."""
+    return FirstTouchDay.objects.filter(scope_conditions, days, tenant=tenant)
 
 
 # --- Reading the rows ------------------------------------------------------------------------
@@ -236,26 +250,21 @@ def bin_sums(rows: QuerySet[FirstTouchDay], group: str) -> dict:
     }
 
 
-def fine_buckets(rows: QuerySet[FirstTouchDay], key_sql: str, needs: list[tuple]) -> list[tuple]:
-    """The fine buckets of the bins asked for, summed by PostgreSQL: `needs` is a list of
-    (key, label, bin) where key is compared with `key_sql` (this module's own SQL of a row:
-    its owner, its day, a constant); returns (label, bin, bucket, count, shortest, longest).
-    Only the bins asked for are expanded."""
-    if not needs:
-        return []
+def fine_buckets(tenant: Tenant, scope_conditions: Q, wanted: Q, group: str) -> list[tuple]:
+    """The fine buckets of the bins `wanted` says (conditions on FirstTouchBin's day and bin),
+    summed per `group` (a column: owner_id, day) by PostgreSQL: (group, bin, bucket, count,
+    shortest, longest). Only the rows of those bins are read (index first_touch_bin_by_bin)."""
+    rows = FirstTouchBin.objects.filter(scope_conditions, wanted, tenant=tenant)
     rows_sql, rows_params = rows.values("pk").query.sql_with_params()
-    values = ", ".join(["(%s, %s, %s)"] * len(needs))
-    params = [item for need in needs for item in (need[0], need[1], str(need[2]))]
+    column = {"owner_id": "owner_id", "day": "day"}[group]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT n.label, n.bin::integer, b.key::integer, sum((b.value->>0)::integer),
+            f"""SELECT f.{column}, f.bin, b.key::integer, sum((b.value->>0)::integer),
                        min((b.value->>1)::float8), max((b.value->>2)::float8)
-                  FROM {FirstTouchDay._meta.db_table} d
-                  JOIN (VALUES {values}) AS n(key, label, bin) ON n.key = {key_sql}
-                 CROSS JOIN LATERAL jsonb_each(d.buckets -> n.bin) b
-                 WHERE d.id IN ({rows_sql})
+                  FROM {FirstTouchBin._meta.db_table} f, jsonb_each(f.buckets) b
+                 WHERE f.id IN ({rows_sql})
                  GROUP BY 1, 2, 3""",  # noqa: S608  # nosec B608
-            [*params, *rows_params],
+            rows_params,
         )
         return cursor.fetchall()
 

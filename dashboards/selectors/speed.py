@@ -15,7 +15,7 @@ hour past a day).
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from dashboards.selectors.first_touch import (
     live_buckets,
     local_date,
     local_midnight,
+    stored_days,
     stored_rows,
 )
 from dashboards.selectors.people import member_name, member_order, team_members
@@ -109,9 +110,9 @@ class SpeedFigures:
 
 def speed_figures(scope: Scope, *, now: dt.datetime | None = None) -> SpeedFigures:
     """The period's new leads, for the team and per owner: the days kept in FirstTouchDay summed
-    (dashboards.selectors.first_touch; the median's bins expanded for the team and each owner),
+    (dashboards.selectors.first_touch; the median's bins read for the team and each owner),
     the others counted from the leads (today, the days changed since the sweep). Without the
-    rollup, all counted. At most six queries plus the names."""
+    rollup, all counted. At most five queries plus the names."""
     now = now or timezone.now()
     tenant = scope.tenant
     first, after = local_date(scope.start, tenant), local_date(scope.end, tenant)
@@ -126,7 +127,7 @@ def speed_figures(scope: Scope, *, now: dt.datetime | None = None) -> SpeedFigur
         stored = [day for day in days if day not in read_live]
         live_ranges = day_ranges([day for day in days if day in read_live], tenant)
         if stored:
-            rows = stored_rows(tenant, scope.lead_conditions(), stored)
+            rows = stored_rows(tenant, scope.lead_conditions(), stored_days(stored))
     per_owner: dict[int | None, Touches] = {}
     if rows is not None:
         for owner_id, (leads, touched, within, bins) in bin_sums(rows, "owner_id").items():
@@ -141,18 +142,18 @@ def speed_figures(scope: Scope, *, now: dt.datetime | None = None) -> SpeedFigur
     team = Touches()
     for touches in per_owner.values():
         team.merge(touches)
-    if rows is not None:
-        # The fine buckets of each median's bins: an owner's rows (unassigned as 0), then all.
-        needs = [
-            (owner_id or 0, owner_id or 0, index)
-            for owner_id, touches in per_owner.items()
-            for index in touches.median_bins()
-        ]
-        for label, index, *bucket in fine_buckets(rows, "COALESCE(d.owner_id, 0)", needs):
-            per_owner[label or None].add_fine(index, *bucket)
-        team_needs = [(0, 0, index) for index in team.median_bins()]
-        for _label, index, *bucket in fine_buckets(rows, "0", team_needs):
-            team.add_fine(index, *bucket)
+    if rows is not None and team.touched:
+        # The fine buckets of each median's bins: each owner's, and the team's (any owner).
+        needs = {owner_id: touches.median_bins() for owner_id, touches in per_owner.items()}
+        team_bins = team.median_bins()
+        wanted = stored_days(stored) & Q(bin__in=set().union(team_bins, *needs.values()))
+        for owner_id, index, *bucket in fine_buckets(
+            tenant, scope.lead_conditions(), wanted, "owner_id"
+        ):
+            if index in needs.get(owner_id, ()):
+                per_owner[owner_id].add_fine(index, *bucket)
+            if index in team_bins:
+                team.add_fine(index, *bucket)
 
     def row(name: str, touches: Touches) -> SpeedRow:
         return SpeedRow(

@@ -11,8 +11,8 @@ old recounts that old day), rebuilds the months they fall in from the day rows, 
 rows it read. Until then readers count those days live, so the figures are exact at any moment.
 
 The leads created per day are also kept by pipeline, brand and owner with the histogram of their
-waits to the first touch (FirstTouchDay: speed to lead and the anomalies' new leads), recounted
-on the same days as the cohort rows: the triggers note a changed first touch too.
+waits to the first touch (FirstTouchDay and FirstTouchBin: speed to lead), recounted on the same
+days as the cohort rows: the triggers note a changed first touch too.
 
 The first run (or a change of the tenant's time zone) builds every day since the oldest lead, a
 month per query.
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from crm.models import Tenant
 from dashboards.models import (
+    FirstTouchBin,
     FirstTouchDay,
     LeadCohortDay,
     LeadCohortMonth,
@@ -102,10 +103,11 @@ def _lost_rows(tenant: Tenant, closed: Q) -> list[LostDay]:
     ]
 
 
-def _touch_rows(tenant: Tenant, created: Q) -> list[FirstTouchDay]:
+def _touch_rows(tenant: Tenant, created: Q) -> tuple[list[FirstTouchDay], list[FirstTouchBin]]:
     """The leads created as `created` says, per local day, pipeline, brand and owner, with the
     histogram of their waits to the first touch (grouped by fine bucket in the database)."""
-    rows: dict[tuple, FirstTouchDay] = {}
+    days: dict[tuple, FirstTouchDay] = {}
+    bins: dict[tuple, FirstTouchBin] = {}
     grouped = (
         Lead.objects.filter(created, tenant=tenant)
         .annotate(
@@ -123,16 +125,11 @@ def _touch_rows(tenant: Tenant, created: Q) -> list[FirstTouchDay]:
         )
     )
     for day, pipeline_id, brand_id, owner_id, bucket, count, within, shortest, longest in grouped:
-        key = (day, pipeline_id, brand_id, owner_id)
-        row = rows.get(key)
+        keys = {"day": day, "pipeline_id": pipeline_id, "brand_id": brand_id, "owner_id": owner_id}
+        row = days.get((day, pipeline_id, brand_id, owner_id))
         if row is None:
-            row = rows[key] = FirstTouchDay(
-                tenant=tenant,
-                day=day,
-                pipeline_id=pipeline_id,
-                brand_id=brand_id,
-                owner_id=owner_id,
-                buckets={},
+            row = days[(day, pipeline_id, brand_id, owner_id)] = FirstTouchDay(
+                tenant=tenant, **keys
             )
         row.leads += count
         if bucket is None:
@@ -142,8 +139,19 @@ def _touch_rows(tenant: Tenant, created: Q) -> list[FirstTouchDay]:
         index = touch_bin(bucket)
         name = f"bin_{index}"
         setattr(row, name, getattr(row, name) + count)
-        buckets_add(row.buckets.setdefault(str(index), {}), str(bucket), count, shortest, longest)
-    return list(rows.values())
+        kept = bins.get((day, pipeline_id, brand_id, owner_id, index))
+        if kept is None:
+            kept = bins[(day, pipeline_id, brand_id, owner_id, index)] = FirstTouchBin(
+                tenant=tenant, bin=index, buckets={}, **keys
+            )
+        buckets_add(kept.buckets, str(bucket), count, shortest, longest)
+    return list(days.values()), list(bins.values())
+
+
+def _touch_count(tenant: Tenant, created: Q) -> None:
+    day_rows, bin_rows = _touch_rows(tenant, created)
+    FirstTouchDay.objects.bulk_create(day_rows, batch_size=2000)
+    FirstTouchBin.objects.bulk_create(bin_rows, batch_size=2000)
 
 
 MONTHS_FROM_DAYS = {
@@ -177,19 +185,24 @@ def _recount(tenant: Tenant, cohort_days: set[dt.date], lost_days: set[dt.date])
     """Count the given local days again from the leads, and their months from the days."""
     for model, field_name, days, count in (
         (LeadCohortDay, "created_at", sorted(cohort_days), _cohort_rows),
-        (FirstTouchDay, "created_at", sorted(cohort_days), _touch_rows),
         (LostDay, "closed_at", sorted(lost_days), _lost_rows),
     ):
         for index in range(0, len(days), RUNS_PER_QUERY):
             batch = days[index : index + RUNS_PER_QUERY]
             model.objects.filter(tenant=tenant, day__in=batch).delete()
             model.objects.bulk_create(count(tenant, moments_on(field_name, batch, tenant)))
+    days = sorted(cohort_days)
+    for index in range(0, len(days), RUNS_PER_QUERY):
+        batch = days[index : index + RUNS_PER_QUERY]
+        FirstTouchDay.objects.filter(tenant=tenant, day__in=batch).delete()
+        FirstTouchBin.objects.filter(tenant=tenant, day__in=batch).delete()
+        _touch_count(tenant, moments_on("created_at", batch, tenant))
     _months_from_days(tenant, {day.replace(day=1) for day in cohort_days | lost_days})
 
 
 def _build(tenant: Tenant, now: dt.datetime) -> int:
     """Every day from the tenant's oldest lead to today, a month per query."""
-    for model in (LeadCohortDay, LeadCohortMonth, FirstTouchDay, LostDay, LostMonth):
+    for model in (LeadCohortDay, LeadCohortMonth, FirstTouchDay, FirstTouchBin, LostDay, LostMonth):
         model.objects.filter(tenant=tenant).delete()
     oldest = Lead.objects.filter(tenant=tenant).aggregate(oldest=Min("created_at"))["oldest"]
     months: set[dt.date] = set()
@@ -205,7 +218,7 @@ def _build(tenant: Tenant, now: dt.datetime) -> int:
             created = Q(created_at__gte=window["gte"], created_at__lt=window["lt"])
             closed = Q(closed_at__gte=window["gte"], closed_at__lt=window["lt"])
             LeadCohortDay.objects.bulk_create(_cohort_rows(tenant, created))
-            FirstTouchDay.objects.bulk_create(_touch_rows(tenant, created), batch_size=2000)
+            _touch_count(tenant, created)
             LostDay.objects.bulk_create(_lost_rows(tenant, closed))
             months.add(month)
             month = after

@@ -221,11 +221,10 @@ def test_the_pipeline_filter_and_the_tenant_wall(world, other_world):
     assert report_for(world, pipeline=gutters).series["new_leads"] == [0] * 11 + [1]
 
 
-def test_six_queries_whatever_the_length_of_the_period(world, django_assert_num_queries):
+def test_five_queries_whatever_the_length_of_the_period(world, django_assert_num_queries):
     year = (dt.datetime(2025, 4, 1, tzinfo=NY), dt.datetime(2026, 4, 1, tzinfo=NY))
-    # No rollup yet (test_activity.py and test_first_touch_rollup.py have them): the state of
-    # each, then new leads, sales, calls and messages all counted live.
-    with world.active(), django_assert_num_queries(6):
+    # No rollup yet (test_activity.py has one): the calls and messages are all counted live.
+    with world.active(), django_assert_num_queries(5):
         report = anomaly_report(scope_for(world, *year), now=NOW)
     assert report.period_weeks == 52
 
