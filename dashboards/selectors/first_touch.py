@@ -7,7 +7,7 @@ weeks end now, so 60 days a year are cut in two and counted anyway, and a year's
 cost more than the index-only count at 200,000 leads; see docs/benchmarks.md.)
 
 A median cannot be summed, so the waits are kept as a histogram in two levels: each day row's
-`bin_0`…`bin_31` count the touched leads per coarse bin (`touch_bin`), which any period sums in
+`bin_0`…`bin_31` count the touched leads per coarse bin (dashboards.selectors.histograms.wait_bin), which any period sums in
 plain SQL; the bin or two holding the median are then read at the page's own resolution from
 FirstTouchBin (a whole minute below a day, a whole hour after, with the shortest and longest
 wait of each bucket, so the median is exact to what the page shows:
@@ -21,7 +21,7 @@ rollup yet, another time zone), the figures are the same.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
@@ -41,28 +41,11 @@ from django.db.models import (
 
 from crm.models import Tenant
 from dashboards.models import TOUCH_BINS, FirstTouchBin, FirstTouchDay, PeriodChange, PeriodRollup
-from dashboards.selectors.team import Buckets, buckets_add, buckets_median
+from dashboards.selectors.histograms import Waits
 
 # Speed to lead's target: touched within this long.
 SPEED_WINDOW = dt.timedelta(minutes=15)
-DAY_MINUTES = 24 * 60
 BIN_FIELDS = [f"bin_{index}" for index in range(TOUCH_BINS)]
-
-
-def touch_bin(bucket: int) -> int:
-    """The coarse bin of a fine bucket (minutes): its hour below a day (a wait before the
-    creation, an import's, is in the first), then its day up to a week, then the rest."""
-    if bucket < DAY_MINUTES:
-        return max(0, bucket // 60)
-    return min(23 + bucket // DAY_MINUTES, TOUCH_BINS - 1)
-
-
-def bin_floor(index: int) -> int:
-    """A bucket that sorts at the start of bin `index` (every fine bucket of it is at least this,
-    every one of the bin before it is below)."""
-    if index < 24:
-        return index * 60
-    return (index - 23) * DAY_MINUTES
 
 
 class WaitSeconds(Func):
@@ -91,15 +74,13 @@ class WaitBucket(Func):
 
 
 @dataclass
-class Touches:
-    """The new leads of one group (a rep, a week, the team) and their waits to the first touch."""
+class Touches(Waits):
+    """The new leads of one group (a rep, the team) and their waits to the first touch."""
 
     leads: int = 0
     judged: int = 0  # touched, or their window is over
     within_window: int = 0
     touched: int = 0
-    bins: list[int] = field(default_factory=lambda: [0] * TOUCH_BINS)
-    fine: dict[int, Buckets] = field(default_factory=dict)  # bin -> its buckets, as read
 
     def add_counts(self, leads: int, judged: int, within_window: int, touched: int) -> None:
         self.leads += leads
@@ -107,50 +88,9 @@ class Touches:
         self.within_window += within_window
         self.touched += touched
 
-    def add_bins(self, bins) -> None:
-        self.bins = [mine + theirs for mine, theirs in zip(self.bins, bins, strict=True)]
-
-    def add_bucket(self, bucket: int, count: int, shortest: float, longest: float) -> None:
-        """A fine bucket counted from the leads: into its bin and that bin's buckets."""
-        index = touch_bin(bucket)
-        self.bins[index] += count
-        buckets_add(self.fine.setdefault(index, {}), bucket, count, shortest, longest)
-
-    def add_fine(self, index: int, bucket: int, count: int, shortest: float, longest: float):
-        """A fine bucket of a bin read from the rollup (its count is in `bins` already)."""
-        buckets_add(self.fine.setdefault(index, {}), bucket, count, shortest, longest)
-
     def merge(self, other: "Touches") -> None:
         self.add_counts(other.leads, other.judged, other.within_window, other.touched)
-        self.add_bins(other.bins)
-        for index, buckets in other.fine.items():
-            for bucket, (count, shortest, longest) in buckets.items():
-                buckets_add(self.fine.setdefault(index, {}), bucket, count, shortest, longest)
-
-    def median_bins(self) -> set[int]:
-        """The bins that hold the middle one or two waits."""
-        total = sum(self.bins)
-        if not total:
-            return set()
-        ranks = {(total - 1) // 2, total // 2}
-        found, seen = set(), 0
-        for index, count in enumerate(self.bins):
-            found |= {index for rank in ranks if seen <= rank < seen + count}
-            seen += count
-        return found
-
-    def median(self) -> dt.timedelta | None:
-        """The median wait, exact to what the page shows; the median bins' buckets must have
-        been read (`fine`), the others stand as one bucket each."""
-        buckets: Buckets = {}
-        needed = self.median_bins()
-        for index, count in enumerate(self.bins):
-            if index in needed:
-                for bucket, kept in self.fine.get(index, {}).items():
-                    buckets_add(buckets, bucket, *kept)
-            elif count:
-                buckets_add(buckets, bin_floor(index), count, 0.0, 0.0)
-        return buckets_median(buckets)
+        super().merge(other)
 
 
 # --- Which days come from the rows -----------------------------------------------------------

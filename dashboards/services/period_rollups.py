@@ -36,7 +36,8 @@ from dashboards.models import (
     PeriodChange,
     PeriodRollup,
 )
-from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds, touch_bin
+from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds
+from dashboards.selectors.histograms import buckets_add, wait_bin
 from dashboards.selectors.lost import lost_aggregates
 from dashboards.selectors.period_rollups import (
     local_date,
@@ -45,7 +46,6 @@ from dashboards.selectors.period_rollups import (
     next_month,
 )
 from dashboards.selectors.sources import cohort_aggregates
-from dashboards.selectors.team import buckets_add
 from leads.models import Lead, LeadStatus
 
 KEYS = ("pipeline_id", "brand_id", "owner_id", "source_id")
@@ -136,7 +136,7 @@ def _touch_rows(tenant: Tenant, created: Q) -> tuple[list[FirstTouchDay], list[F
             continue
         row.touched += count
         row.within_window += within
-        index = touch_bin(bucket)
+        index = wait_bin(bucket)
         name = f"bin_{index}"
         setattr(row, name, getattr(row, name) + count)
         kept = bins.get((day, pipeline_id, brand_id, owner_id, index))

@@ -20,9 +20,9 @@ from dashboards.models import (
     PeriodChange,
     PeriodRollup,
 )
-from dashboards.selectors.first_touch import SPEED_WINDOW, Touches, touch_bin
+from dashboards.selectors.first_touch import SPEED_WINDOW, Touches
+from dashboards.selectors.histograms import wait_bin, wait_bucket
 from dashboards.selectors.speed import speed_figures
-from dashboards.selectors.team import wait_bucket
 from dashboards.services.period_rollups import period_roll_up
 from leads.models import Lead
 from tests.dashboards.scopes import scope_for
@@ -226,7 +226,7 @@ def test_the_rows_hold_each_lead_once_in_its_bin_and_bucket(world):
                     (row.day, row.pipeline_id, row.brand_id, row.owner_id, index), {}
                 )
                 assert sum(kept[0] for kept in buckets.values()) == count
-                assert {touch_bin(int(bucket)) for bucket in buckets} <= {index}
+                assert {wait_bin(int(bucket)) for bucket in buckets} <= {index}
         assert not fine  # no bin without its day row
 
 
