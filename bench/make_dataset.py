@@ -20,9 +20,11 @@ same SQL for the rows, so the data has the same shape and distributions:
    lead order. First the leads of every chunk, then their activity, while the other connection
    builds the leads' indexes;
 4. per table: VACUUM, then its indexes, then ANALYZE, spread over the same connections;
-5. the first builds in FIRST_BUILDS (the dashboard's rollups), then the checks of both old
-   scripts: 200 leads compared with the application's search document and priority score, the
-   rows read back as the app role in the tenant's context, none visible from another tenant.
+5. the first builds in FIRST_BUILDS (the dashboard's rollups), each as soon as the tables it
+   reads are analyzed (the stage flow while the activity tables are still being indexed), then
+   the checks of both old scripts: 200 leads compared with the application's search document and
+   priority score, the rows read back as the app role in the tenant's context, none visible from
+   another tenant; and the rollups' rows of a few random months against the live counts.
 
 A failed run puts back every index it dropped; its half-written tenant goes with `--reset`.
 """
@@ -31,6 +33,7 @@ import argparse
 import importlib
 import json
 import os
+import random
 import sys
 import threading
 import time
@@ -46,14 +49,20 @@ from bench.leads import generate as leads_sql  # noqa: E402
 
 DEFAULT_TENANTS = ["bench-big:1000000", "bench-small:50000"]
 
-# Called as f(tenant=tenant) for each tenant once its rows are written, indexed and analyzed, in
-# this order: the first build of anything the pages keep (rollups). Add a dotted path here when a
-# new kept table needs its history built before the first benchmark.
-FIRST_BUILDS = [
-    "dashboards.services.rollups.stage_flow_roll_up",
-    "dashboards.services.rollups.activity_roll_up",
-    "dashboards.services.period_rollups.period_roll_up",
-]
+# Called as f(tenant=tenant) for each tenant as soon as the bulk tables it reads are written,
+# indexed and analyzed (while the other tables are still being indexed), in this order: the first
+# build of anything the pages keep (rollups). Add a dotted path here, with the bulk tables it
+# reads, when a new kept table needs its history built before the first benchmark.
+FIRST_BUILDS = {
+    "dashboards.services.rollups.stage_flow_roll_up": ["leads_lead", "leads_stagevisit"],
+    "dashboards.services.rollups.activity_roll_up": [
+        "leads_lead", "crm_timelineevent", "tickets_ticket", "tickets_ticketmessage",
+    ],
+    "dashboards.services.period_rollups.period_roll_up": ["leads_lead", "leads_quote"],
+}  # fmt: skip
+
+# Rollup checks: this many random months of each tenant, the stored rows against the live count.
+CHECKED_MONTHS = 3
 
 LEAD_TABLES = leads_sql.BULK_TABLES
 ACTIVITY_TABLES = activity_sql.ACTIVITY_TABLES
@@ -542,24 +551,34 @@ def run(args) -> None:
         print(f"  dropped {len(indexes)} secondary indexes of {len(by_table)} tables for the load")
 
     pool = Pool(args.jobs, settings.DATABASES["owner"], steps)
+    builds = None if args.no_first_builds else FirstBuilds(jobs, steps, args.jobs)
     try:
-        build(pool, jobs, args, by_table)
+        analyzed = build(pool, jobs, args, by_table)
+        if builds is not None:
+            # Each starts once the tables it reads are analyzed, while the pool indexes the rest.
+            builds.start(analyzed, everything=list(pool.futures))
+        pool.wait()
     except BaseException:
         print("  failed: putting the dropped indexes back", flush=True)
         pool.close()
+        if builds is not None:
+            builds.close()
         with owner.cursor() as cursor:
             restore_indexes(cursor, indexes)
         raise
     pool.close()
     print(f"  rows written, indexed and analyzed in {steps.elapsed():.0f} s")
+    if builds is not None:
+        builds.wait()
+        print(f"  rollups built in {steps.elapsed():.0f} s")
 
-    if not args.no_first_builds:
-        first_builds(jobs, steps, args.jobs)
     for job in jobs:
         print(f"Checking {job.slug} as the app role")
         leads_sql.check_as_app(job.tenant, job.now, job.leads, job.first_number)
         if not args.no_activity:
             activity_sql.count_as_app(job.tenant)
+        if builds is not None:
+            check_rollups(job, random.Random(f"{args.seed}:{job.slug}"))
     print(f"Done in {steps.elapsed():.0f} s.")
     print()
     print(format_table(steps))
@@ -582,8 +601,9 @@ def format_table(steps: Steps) -> str:
     return "\n".join(lines)
 
 
-def build(pool: Pool, jobs: list[TenantJob], args, by_table: dict) -> None:
-    """Submit every task in the order that keeps both connections busy, then wait for them."""
+def build(pool: Pool, jobs: list[TenantJob], args, by_table: dict) -> dict[str, Future]:
+    """Submit every task in the order that keeps both connections busy; returns each bulk
+    table's ANALYZE (the end of its work)."""
     chunks = []
     for tenant_index, job in enumerate(jobs):
         for chunk_index, n_from in enumerate(range(1, job.leads + 1, args.chunk)):
@@ -599,10 +619,15 @@ def build(pool: Pool, jobs: list[TenantJob], args, by_table: dict) -> None:
         )
         for t, c, job, n_from, n_to in chunks
     ]
+    # The small tables (pipelines, stages, members: autovacuum leaves tables under 50 rows) are
+    # written by the set-up: analyzed once, early.
+    pool.submit("ANALYZE", "ANALYZE the other tables", analyze_others)
     # Per table: VACUUM (hint bits, visibility map) before its indexes, ANALYZE after them. The
     # GIN builds of the leads' tables (the search documents: the longest builds) start as soon
-    # as the leads are in; the activity chunks and then the other indexes follow.
+    # as the leads are in; the activity chunks, the leads' other indexes and their ANALYZE (the
+    # stage-flow rollup can start then), then the activity tables' indexes follow.
     finished: dict[str, list[Future]] = {}
+    analyzed: dict[str, Future] = {}
     for table in LEAD_TABLES:
         finished[table] = [
             pool.submit("VACUUM", f"VACUUM {table}", sql_task(f"VACUUM {table}"), after=lead_done)
@@ -625,6 +650,10 @@ def build(pool: Pool, jobs: list[TenantJob], args, by_table: dict) -> None:
         for name, definition in by_table.get(table, []):
             if " USING gin " not in definition:
                 finished[table].append(index_task(pool, name, definition, finished[table][:1]))
+    for table in LEAD_TABLES:
+        analyzed[table] = pool.submit(
+            "ANALYZE", f"ANALYZE {table}", sql_task(f"ANALYZE {table}"), after=finished[table]
+        )
     if not args.no_activity:
         for table in ACTIVITY_TABLES:
             finished[table] = [pool.submit("VACUUM", f"VACUUM {table}",
@@ -632,11 +661,11 @@ def build(pool: Pool, jobs: list[TenantJob], args, by_table: dict) -> None:
         for table in ACTIVITY_TABLES:
             for name, definition in index_order(by_table.get(table, [])):
                 finished[table].append(index_task(pool, name, definition, finished[table][:1]))
-    for table, done in finished.items():
-        pool.submit("ANALYZE", f"ANALYZE {table}", sql_task(f"ANALYZE {table}"), after=done)
-    # The small tables too (pipelines, stages, members): autovacuum leaves tables under 50 rows.
-    pool.submit("ANALYZE", "ANALYZE the other tables", analyze_others, after=list(pool.futures))
-    pool.wait()
+        for table in ACTIVITY_TABLES:
+            analyzed[table] = pool.submit(
+                "ANALYZE", f"ANALYZE {table}", sql_task(f"ANALYZE {table}"), after=finished[table]
+            )
+    return analyzed
 
 
 def index_task(pool: Pool, name: str, definition: str, after: list[Future]) -> Future:
@@ -667,32 +696,201 @@ def analyze_others(cursor) -> None:
         cursor.execute(f'ANALYZE "{table}"')
 
 
-def first_builds(jobs: list[TenantJob], steps: Steps, workers: int) -> None:
+class FirstBuilds:
     """FIRST_BUILDS for every tenant, as the app role in the tenant's context (as beat runs them),
-    `workers` at a time: each (build, tenant) is its own transaction on its own connection."""
-    from django.db import connections
+    `workers` at a time: each (build, tenant) is its own transaction on its own connection, and
+    starts once the bulk tables it reads are analyzed."""
 
-    def one(path: str, job: TenantJob) -> None:
-        from django.db import transaction
+    def __init__(self, jobs: list[TenantJob], steps: Steps, workers: int):
+        self.jobs = jobs
+        self.steps = steps
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="first-build")
+        self.futures: list[Future] = []
+
+    def start(self, analyzed: dict[str, Future], everything: list[Future]) -> None:
+        def after(path: str) -> list[Future]:
+            tables = FIRST_BUILDS[path]
+            if all(table in analyzed for table in tables):
+                return [analyzed[table] for table in tables]
+            return everything  # a table this run does not write (--no-activity): wait for all
+
+        # Those that read the leads only first (they can start soonest), the biggest tenant's
+        # first: they are the longest.
+        order = sorted(
+            ((path, job) for job in self.jobs for path in FIRST_BUILDS),
+            key=lambda item: (
+                set(FIRST_BUILDS[item[0]]) - set(LEAD_TABLES) != set(),
+                -item[1].leads,
+            ),
+        )
+        self.futures = [
+            self.executor.submit(self.one, path, job, after(path)) for path, job in order
+        ]
+
+    def one(self, path: str, job: TenantJob, after: list[Future]) -> None:
+        from django.db import connection, connections, transaction
 
         from crm.tenancy import tenant_context
 
+        for future in after:
+            future.result()
         module, _, name = path.rpartition(".")
         function = getattr(importlib.import_module(module), name)
         start = time.perf_counter()
         try:
             with transaction.atomic(), tenant_context(job.tenant):
+                with connection.cursor() as cursor:
+                    # As the pool's: the builds run beside each other and the pool, so parallel
+                    # helpers would only compete (and their CPU would not be counted).
+                    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+                    # A first build sorts and groups every stage visit of the tenant at once.
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
+                    cursor.execute("SELECT pg_backend_pid()")
+                    pid = cursor.fetchone()[0]
+                cpu = backend_cpu(pid)
                 result = function(tenant=job.tenant)
+                end_cpu = backend_cpu(pid)
         finally:
             connections.close_all()
-        steps.done("first builds", f"{job.slug}: {path} → {result}",
-                   time.perf_counter() - start, None)  # fmt: skip
+        self.steps.done(
+            "first builds",
+            f"{job.slug}: {path} → {result}",
+            time.perf_counter() - start,
+            None if cpu is None or end_cpu is None else end_cpu - cpu,
+        )
 
-    # The biggest tenant's builds first: they are the longest.
-    order = [(path, job) for job in sorted(jobs, key=lambda j: -j.leads) for path in FIRST_BUILDS]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="first-build") as executor:
-        for future in [executor.submit(one, path, job) for path, job in order]:
-            future.result()
+    def wait(self) -> None:
+        try:
+            for future in self.futures:
+                future.result()
+        finally:
+            self.executor.shutdown(wait=True)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def rollup_pairs(tenant, month, after) -> dict[str, tuple[dict, dict]]:
+    """The rows the rollups stored for the local days [month, after), and the live count of the
+    same days, each as {key: figures}: name -> (stored, live)."""
+    from django.db.models.functions import TruncDate
+
+    from dashboards.models import ActivityDay, LeadCohortDay, LostDay, StageFlowDay
+    from dashboards.selectors.activity import ACTIVITY, activity_rows
+    from dashboards.selectors.lost import lost_aggregates
+    from dashboards.selectors.sources import cohort_aggregates
+    from dashboards.selectors.stage_flow import flow_rows, local_midnight
+    from dashboards.services.period_rollups import KEYS
+    from leads.models import Lead, LeadStatus
+
+    start, end = local_midnight(month, tenant), local_midnight(after, tenant)
+
+    def stored(model, keys, figures) -> dict:
+        rows = model.objects.filter(tenant=tenant, day__gte=month, day__lt=after)
+        return {
+            tuple(row[: len(keys)]): tuple(row[len(keys) :])
+            for row in rows.values_list(*keys, *figures)
+        }
+
+    def counted(field, keys, aggregates, figures, **conditions) -> dict:
+        rows = (
+            Lead.objects.filter(tenant=tenant, **{f"{field}__gte": start, f"{field}__lt": end})
+            .filter(**conditions)
+            .annotate(day=TruncDate(field, tzinfo=tenant.zone))
+            .order_by()
+            .values(*keys)
+            .annotate(**aggregates)
+        )
+        # Empty sums are stored as 0.
+        return {
+            tuple(row[key] for key in keys): tuple(row[name] or 0 for name in figures)
+            for row in rows
+        }
+
+    flow_figures = ("entered", "left", "moved_on", "time_in_stage")
+    return {
+        "stage flow": (
+            stored(StageFlowDay, ("day", "stage_id", "owner_id", "brand_id"), flow_figures),
+            {
+                key: tuple(getattr(flow, name) for name in flow_figures)
+                for key, flow in flow_rows(tenant=tenant, start=start, end=end).items()
+            },
+        ),
+        "activity": (
+            stored(ActivityDay, ("day", "pipeline_id", "brand_id", "person_id"), ACTIVITY),
+            {
+                key: tuple(counts[name] for name in ACTIVITY)
+                for key, counts in activity_rows(tenant=tenant, start=start, end=end).items()
+            },
+        ),
+        "leads created": (
+            stored(
+                LeadCohortDay,
+                ("day", *KEYS),
+                ("leads", "cost", "won", "won_value", "not_our_work", "out_of_area"),
+            ),
+            counted(
+                "created_at",
+                ("day", *KEYS),
+                cohort_aggregates(),
+                (
+                    "lead_count",
+                    "cost_total",
+                    "won_count",
+                    "won_value_total",
+                    "not_our_work_count",
+                    "out_of_area_count",
+                ),
+            ),
+        ),
+        "leads lost": (
+            stored(LostDay, ("day", "reason", *KEYS), ("lost", "value")),
+            counted(
+                "closed_at",
+                ("day", "lost_reason", *KEYS),
+                lost_aggregates(),
+                ("lead_count", "value_total"),
+                status=LeadStatus.LOST,
+            ),
+        ),
+    }
+
+
+def check_rollups(job: TenantJob, rng: random.Random) -> None:
+    """On CHECKED_MONTHS random months: the rows the first builds stored are those the live
+    counts of the dashboard's selectors give (stage flow, activity, leads created and lost)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from crm.tenancy import tenant_context
+    from dashboards.models import ActivityRollup, StageFlowRollup
+    from leads.models import Lead
+
+    def next_month(day: dt.date) -> dt.date:
+        return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+    tenant = job.tenant
+    with tenant_context(tenant):
+        oldest = Lead.objects.filter(tenant=tenant).earliest("created_at").created_at
+        through = min(
+            StageFlowRollup.objects.get(tenant=tenant).rolled_through,
+            ActivityRollup.objects.get(tenant=tenant).rolled_through,
+        )
+        months = [timezone.localtime(oldest, tenant.zone).date().replace(day=1)]
+        while next_month(months[-1]) <= through:
+            months.append(next_month(months[-1]))
+        for month in sorted(rng.sample(months, min(CHECKED_MONTHS, len(months)))):
+            after = min(next_month(month), through + dt.timedelta(days=1))
+            pairs = rollup_pairs(tenant, month, after)
+            for name, (stored, live) in pairs.items():
+                if stored != live:
+                    raise SystemExit(
+                        f"{job.slug}: the {name} rollup of {month:%Y-%m} differs from the live "
+                        f"count ({len(stored)} rows stored, {len(live)} counted)"
+                    )
+            counts = ", ".join(f"{len(stored):,} {name}" for name, (stored, _) in pairs.items())
+            print(f"  {month:%Y-%m}: the rollups' rows match the live counts ({counts})")
 
 
 def main(argv=None) -> None:

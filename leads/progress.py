@@ -6,14 +6,14 @@ orange or red by its time in stage; future ones are empty. Every pipeline spans 
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from crm.kit.formatting import duration
 from crm.models import Tenant
-from leads.aging import Aging, StageCutoffs, describe_delay, stage_colour
+from leads.aging import AGING_LABELS, Aging, AgingClock, StageCutoffs, describe_delay
 from leads.models import Lead, LeadStatus, Stage, StageVisit
 
 
@@ -36,23 +36,27 @@ class Segment:
     @property
     def title(self) -> str:
         """The hover text, also read by screen readers as part of the bar's description."""
+        return self.title_in(gettext)
+
+    def title_in(self, translate: Callable[[str], str]) -> str:
+        """The title with `translate` for gettext (a page's crm.kit.translations.Translations)."""
         name = self.stage.name
         if self.state == "current":
-            return gettext("%(stage)s: now, %(duration)s in stage (%(colour)s)") % {
+            return translate(gettext_noop("%(stage)s: now, %(duration)s in stage (%(colour)s)")) % {
                 "stage": name,
                 "duration": self.duration,
-                "colour": Aging(self.tint).label.lower(),
+                "colour": translate(AGING_LABELS[self.tint]).lower(),
             }
         if self.state == "past":
             if self.tint == "skipped":
-                return gettext("%(stage)s: skipped") % {"stage": name}
+                return translate(gettext_noop("%(stage)s: skipped")) % {"stage": name}
             if self.tint == "late":
-                return gettext("%(stage)s: %(duration)s (late)") % {
+                return translate(gettext_noop("%(stage)s: %(duration)s (late)")) % {
                     "stage": name,
                     "duration": self.duration,
                 }
             return f"{name}: {self.duration}"
-        return gettext("%(stage)s: not yet") % {"stage": name}
+        return translate(gettext_noop("%(stage)s: not yet")) % {"stage": name}
 
     @property
     def allowed(self) -> str:
@@ -98,7 +102,12 @@ def build_progress(
     visits: Iterable[StageVisit],
     now: dt.datetime,
     untouched_after: dt.timedelta,
+    clock: AgingClock | None = None,
+    translate: Callable[[str], str] = gettext,
 ) -> ProgressBar:
+    """`visits`: StageVisits, or rows with their stage_id, entered_at, left_at and pk. `clock` (at
+    `now`) and `translate` may be shared by the bars of a page."""
+    clock = clock or AgingClock(tenant, now)
     stages = bar_stages(pipeline_stages, lead)
     last_visit = _last_visits(visits)
     current_stage = lead.stage
@@ -119,17 +128,18 @@ def build_progress(
             if visit is None:
                 segments.append(Segment(stage, "past", "skipped"))
                 continue
-            left = visit.left_at or now
-            on_time = StageCutoffs.for_stage(tenant, stage, left).colour(visit.entered_at)
+            if visit.left_at is None:
+                cutoffs = clock.cutoffs(stage)
+            else:
+                cutoffs = StageCutoffs.for_stage(tenant, stage, visit.left_at)
+            on_time = cutoffs.colour(visit.entered_at)
             tint = "late" if on_time == Aging.RED else "on-time"
             segments.append(
                 Segment(stage, "past", tint, visit.entered_at, visit.left_at, read_at=now)
             )
         elif index == current_position:
-            colour = stage_colour(tenant, stage, lead.stage_entered_at, now)
-            segments.append(
-                Segment(stage, "current", colour.value, lead.stage_entered_at, read_at=now)
-            )
+            tint = clock.colour(stage, lead.stage_entered_at).value
+            segments.append(Segment(stage, "current", tint, lead.stage_entered_at, read_at=now))
         else:
             segments.append(Segment(stage, "future", ""))
 
@@ -140,25 +150,27 @@ def build_progress(
     )
     if lost:
         colour = "lost"
-        summary = gettext("Lost (%(reason)s)") % {
-            "reason": lead.get_lost_reason_display() or gettext("no reason")
+        summary = translate(gettext_noop("Lost (%(reason)s)")) % {
+            "reason": lead.get_lost_reason_display() or translate(gettext_noop("no reason"))
         }
     elif current_stage is None:
-        colour, summary = "none", gettext("No stage")
+        colour, summary = "none", translate(gettext_noop("No stage"))
     else:
-        colour = stage_colour(tenant, current_stage, lead.stage_entered_at, now).value
+        colour = clock.colour(current_stage, lead.stage_entered_at).value
         position = current_position + 1
-        summary = gettext(
-            "Stage %(position)s of %(count)s: %(stage)s, %(duration)s in stage, %(colour)s"
+        summary = translate(
+            gettext_noop(
+                "Stage %(position)s of %(count)s: %(stage)s, %(duration)s in stage, %(colour)s"
+            )
         ) % {
             "position": position,
             "count": len(stages),
             "stage": current_stage.name,
             "duration": duration(now - lead.stage_entered_at, short=True),
-            "colour": Aging(colour).label.lower(),
+            "colour": translate(AGING_LABELS[colour]).lower(),
         }
     if untouched:
-        summary += gettext("; not contacted yet")
+        summary += translate(gettext_noop("; not contacted yet"))
     return ProgressBar(
         segments=segments,
         colour=colour,

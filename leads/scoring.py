@@ -9,10 +9,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
+from crm.kit.translations import Translations
 from crm.models import Tenant
-from leads.aging import Aging, stage_colour
+from leads.aging import AGING_LABELS, Aging, AgingClock
 from leads.models import Lead, LeadStatus, LeadType, Location
 
 AGING_POINTS = {Aging.GREEN: 0, Aging.ORANGE: 15, Aging.RED: 30, Aging.DONE: 0}
@@ -30,30 +31,41 @@ class ScorePart:
 
 
 def score_parts(
-    lead: Lead, *, tenant: Tenant, now: dt.datetime, untouched_after: dt.timedelta
+    lead: Lead,
+    *,
+    tenant: Tenant,
+    now: dt.datetime,
+    untouched_after: dt.timedelta,
+    clock: AgingClock | None = None,
+    translate: Translations | None = None,
 ) -> list[ScorePart]:
+    """`clock` (at `now`) and `translate` may be shared by the scores of a page."""
+    translate = translate or Translations()
     if lead.status == LeadStatus.LOST or (lead.stage and lead.stage.is_terminal):
-        return [ScorePart(gettext("Closed: nothing left to chase"), 0)]
+        return [ScorePart(translate(gettext_noop("Closed: nothing left to chase")), 0)]
     parts = []
-    colour = stage_colour(tenant, lead.stage, lead.stage_entered_at, now)
     if lead.stage is None:
-        parts.append(ScorePart(gettext("No stage"), AGING_POINTS[Aging.RED]))
+        parts.append(ScorePart(translate(gettext_noop("No stage")), AGING_POINTS[Aging.RED]))
     else:
-        label = gettext("Time in stage: %(colour)s") % {"colour": colour.label.lower()}
+        colour = (clock or AgingClock(tenant, now)).colour(lead.stage, lead.stage_entered_at)
+        label = translate(gettext_noop("Time in stage: %(colour)s")) % {
+            "colour": translate(AGING_LABELS[colour]).lower()
+        }
         parts.append(ScorePart(label, AGING_POINTS[colour]))
     if (
         lead.status == LeadStatus.OPEN
         and lead.first_touch_at is None
         and now - lead.created_at >= untouched_after
     ):
-        parts.append(ScorePart(gettext("Not contacted yet"), UNTOUCHED_POINTS))
-    parts.append(ScorePart(str(Location(lead.location).label), LOCATION_POINTS[lead.location]))
+        parts.append(ScorePart(translate(gettext_noop("Not contacted yet")), UNTOUCHED_POINTS))
+    location = Location(lead.location)
+    parts.append(ScorePart(translate.label(location), LOCATION_POINTS[location]))
     if lead.lead_type == LeadType.COMMERCIAL:
-        parts.append(ScorePart(str(LeadType.COMMERCIAL.label), COMMERCIAL_POINTS))
+        parts.append(ScorePart(translate.label(LeadType.COMMERCIAL), COMMERCIAL_POINTS))
     if lead.source is not None and lead.source.priority_points:
         parts.append(
             ScorePart(
-                gettext("Source: %(name)s") % {"name": lead.source.name},
+                translate(gettext_noop("Source: %(name)s")) % {"name": lead.source.name},
                 lead.source.priority_points,
             )
         )
@@ -62,7 +74,8 @@ def score_parts(
         if points:
             parts.append(
                 ScorePart(
-                    gettext("Value %(amount)s") % {"amount": f"{lead.estimated_value:,.0f}"},
+                    translate(gettext_noop("Value %(amount)s"))
+                    % {"amount": f"{lead.estimated_value:,.0f}"},
                     points,
                 )
             )

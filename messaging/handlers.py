@@ -1,10 +1,10 @@
 """What messaging does when the rest of the app publishes an event (config/events.py
 subscribes these, in order). Each runs inside the publisher's transaction and writes rows only."""
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm.events import ConsentRecorded, ContactErased, CustomerWrote, NotificationsCreated
+from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Channel, ConsentStatus
 from crm.services.timeline import timeline_record
 from leads.events import LeadLost, LeadStageEntered, QuoteAccepted, QuoteSent
@@ -106,13 +106,17 @@ def stage_messages_cancel(event: LeadStageEntered) -> None:
     messages_cancel_pending(
         tenant=event.tenant,
         messages=_stage_bound(event).exclude(trigger_stage=event.stage),
-        reason=_("the lead moved on to “%(stage)s”") % {"stage": event.stage.name},
+        reason=stored_message(
+            gettext_noop("the lead moved on to “%(stage)s”"), stage=event.stage.name
+        ),
     )
 
 
 def lost_lead_messages_cancel(event: LeadLost) -> None:
     messages_cancel_pending(
-        tenant=event.tenant, messages=_stage_bound(event), reason=_("the lead was lost")
+        tenant=event.tenant,
+        messages=_stage_bound(event),
+        reason=stored_message(gettext_noop("the lead was lost")),
     )
 
 
@@ -128,7 +132,7 @@ def quote_follow_ups_cancel(event: QuoteAccepted) -> None:
             source=MessageSource.TRIGGER,
             trigger_stage__moves_on=LeadEvent.QUOTE_SENT,
         ),
-        reason=_("quote %(quote)s was accepted") % {"quote": quote.reference},
+        reason=stored_message(gettext_noop("quote %(quote)s was accepted"), quote=quote.reference),
     )
 
 
@@ -137,10 +141,10 @@ def unsubscribed_messages_cancel(event: ConsentRecorded) -> None:
     for the contact on it; "job messages only" cancels the marketing ones. The answer to the STOP
     itself still goes."""
     if event.status == ConsentStatus.WITHDRAWN:
-        what = _("%(channel)s consent withdrawn (%(source)s)")
+        what = gettext_noop("%(channel)s consent withdrawn (%(source)s)")
         messages = OutboundMessage.objects.filter(tenant=event.tenant)
     elif event.status == ConsentStatus.NO_MARKETING:
-        what = _("%(channel)s marketing consent withdrawn (%(source)s)")
+        what = gettext_noop("%(channel)s marketing consent withdrawn (%(source)s)")
         messages = OutboundMessage.objects.filter(tenant=event.tenant, purpose=Purpose.MARKETING)
     else:
         return
@@ -149,7 +153,9 @@ def unsubscribed_messages_cancel(event: ConsentRecorded) -> None:
         messages=messages.filter(contact=event.contact, channel=event.channel).exclude(
             source__in=ANSWERS_TO_THE_CUSTOMER
         ),
-        reason=what % {"channel": Channel(event.channel).label, "source": event.source},
+        reason=stored_message(
+            what, channel=stored_label(Channel(event.channel).label), source=event.source
+        ),
     )
 
 
@@ -157,5 +163,5 @@ def erased_contact_messages_cancel(event: ContactErased) -> None:
     messages_cancel_pending(
         tenant=event.tenant,
         messages=OutboundMessage.objects.filter(tenant=event.tenant, contact=event.contact),
-        reason=_("the contact was erased"),
+        reason=stored_message(gettext_noop("the contact was erased")),
     )

@@ -17,11 +17,11 @@ from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
-from crm.kit.formatting import money
+from crm.kit.formatting import money_format
 from leads import assignment_text
 from leads.models import LeadStatus, LeadType, Location
 from leads.selectors.lists import LeadRow
-from leads.templatetags.leads_tags import progress_bar_html
+from leads.templatetags.leads_tags import ProgressBars
 
 _SENTINEL = 987654321
 
@@ -51,6 +51,9 @@ class RowRenderer:
         self.detail = _url_parts("leads:detail")
         self.next_stage = _url_parts("leads:next-stage")
         self.actions = _url_parts("leads:actions")
+        self.money = money_format(self.currency)
+        self.zone = timezone.get_current_timezone()
+        self.bars = ProgressBars()
         back = escape(self.back_url)
         self.hidden = (
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(self.csrf_token)}">'
@@ -135,7 +138,7 @@ class RowRenderer:
         owner = escape(str(lead.owner.user)) if lead.owner else ""
         source = escape(lead.source.name) if lead.source and lead.source.name else ""
         follow_up = (
-            escape(date_format(timezone.localtime(lead.next_follow_up_at), self.follow_up_format))
+            escape(date_format(lead.next_follow_up_at.astimezone(self.zone), self.follow_up_format))
             if lead.next_follow_up_at
             else "—"
         )
@@ -170,7 +173,7 @@ class RowRenderer:
             f'<td class="stage-cell"><span class="dot dot-{escape(row.bar.colour)}" '
             f'aria-hidden="true"></span> {stage_name}{stalled}</td> '
             f'<td class="hide-sm">{owner or self.unassigned}</td> '
-            f'<td class="hide-sm num">{escape(money(lead.estimated_value, self.currency))}</td> '
+            f'<td class="hide-sm num">{escape(self.money(lead.estimated_value))}</td> '
             f'<td class="hide-md">{source or "—"}</td> '
             f'<td class="hide-sm nowrap">{escape(row.time_in_stage)}</td> '
             f'<td class="hide-md nowrap">{follow_up}</td> '
@@ -180,6 +183,6 @@ class RowRenderer:
             f'<summary class="button small" aria-label="{more_actions}">⋯</summary> '
             f'<div class="menu-panel action-panel"> <a href="{detail}">'
             f"{self.open_for_actions}</a> </div> </details> </td> </tr> "
-            f'<tr class="lead-bar"><td colspan="11"> {progress_bar_html(row.bar)} {flash} </td></tr> '
+            f'<tr class="lead-bar"><td colspan="11"> {self.bars.html(row.bar)} {flash} </td></tr> '
             "</tbody>\n"
         )

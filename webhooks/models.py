@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.kit.stored_text import stored_render
 from crm.models import User
 from crm.tenancy.models import TenantOwnedModel
 
@@ -74,6 +75,8 @@ class WebhookEndpoint(TenantOwnedModel):
     is_enabled = models.BooleanField(default=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
+    # The reason's msgid and values (crm.kit.stored_text): it reads in the admin's language.
+    disabled_reason_params = models.JSONField(default=dict, blank=True)
     # Failed attempts since the last 2xx (of any of its deliveries), and when that run began.
     consecutive_failures = models.PositiveIntegerField(default=0)
     failing_since = models.DateTimeField(null=True, blank=True)
@@ -87,6 +90,10 @@ class WebhookEndpoint(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def shown_disabled_reason(self) -> str:
+        return stored_render(self.disabled_reason, self.disabled_reason_params)
 
     def previous_secret_active(self, now: dt.datetime | None = None) -> bool:
         return bool(

@@ -13,6 +13,7 @@ from followups.models import OPEN_STATUSES, FollowUp, Source
 from leads.models import Lead, LeadStatus
 from leads.selectors.lists import lead_get
 from messaging.models import MessageStatus, MessageTemplate, OutboundMessage
+from messaging.selectors.outbox import latest_decision_reason
 
 JOBS_PER_PAGE = 50
 DUE_SOON = dt.timedelta(days=7)
@@ -97,7 +98,7 @@ def lead_messages_panel(
         is_overdue=due is not None and due <= now,
         update_template=update_template_get(tenant=tenant),
         messages=[
-            MessageLine(message, message.decisions[-1]["reason"] if message.decisions else "")
+            MessageLine(message, latest_decision_reason(message))
             for message in messages.order_by("-created_at", "-id")[:PANEL_MESSAGES]
         ],
         follow_ups=list(follow_ups.order_by("scheduled_at", "id")[:PANEL_FOLLOW_UPS]),

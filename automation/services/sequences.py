@@ -28,7 +28,7 @@ from automation.services.configuration_triggers import template_channels
 from automation.services.steps import step_follow_up_create, step_manager, step_messages_schedule
 from crm.kit.claims import lock_due_rows
 from crm.kit.formatting import or_list
-from crm.kit.stored_text import stored_english, stored_message, stored_params, stored_split
+from crm.kit.stored_text import stored_columns, stored_message
 from crm.models import Contact, Membership, NotificationLevel, Tenant, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -414,7 +414,7 @@ def _active_enrolments(tenant: Tenant):
     )
 
 
-def _cancel_pending_messages(enrolment: SequenceEnrolment, reason: str) -> None:
+def _cancel_pending_messages(enrolment: SequenceEnrolment, reason: str | dict) -> None:
     """Its messages still waiting (deferred to the morning, say) do not go after it stopped."""
     pending = OutboundMessage.objects.filter(
         tenant=enrolment.tenant,
@@ -423,7 +423,9 @@ def _cancel_pending_messages(enrolment: SequenceEnrolment, reason: str) -> None:
     )
     for message in pending:
         outbox.message_cancel(
-            tenant=enrolment.tenant, message=message, reason=f"the sequence stopped: {reason}"
+            tenant=enrolment.tenant,
+            message=message,
+            reason=stored_message(gettext_noop("the sequence stopped: %(reason)s"), reason=reason),
         )
 
 
@@ -431,8 +433,7 @@ def _stop(enrolment: SequenceEnrolment, reason: str | dict, actor: User | None) 
     """`reason` free text (or a bare msgid the pages translate), or a stored message
     (crm.kit.stored_text.stored_message): kept in English, shown in the reader's language."""
     if isinstance(reason, dict):
-        msgid, values = stored_split(reason)
-        text, params = stored_english(msgid, values), stored_params(msgid, values)
+        text, params = stored_columns(reason)
     else:
         text, params = reason, None
     enrolment.status = EnrolmentStatus.STOPPED
@@ -443,7 +444,7 @@ def _stop(enrolment: SequenceEnrolment, reason: str | dict, actor: User | None) 
     enrolment.save(
         update_fields=["status", "stopped_at", "stop_reason", "stop_reason_params", "next_step_at"]
     )
-    _cancel_pending_messages(enrolment, text)
+    _cancel_pending_messages(enrolment, reason)
     _record(
         enrolment,
         "sequence.stopped",

@@ -20,6 +20,7 @@ from crm.permissions import MANAGERS, tenant_member_required
 from leads.permissions import ensure_may_act_on, may_act_on
 from leads.selectors.lists import lead_get
 from messaging.models import MessageStatus
+from messaging.selectors.outbox import latest_decision_reason
 
 PANEL = "comms/updates/_lead_panel.html"
 TABS = {"overdue": gettext_lazy("Overdue"), "soon": gettext_lazy("Due within 7 days")}
@@ -53,7 +54,7 @@ def lead_send_update(request, lead_pk: int):
         messages.error(request, " ".join(error.messages))
     else:
         if message.status == MessageStatus.SUPPRESSED:
-            reason = message.decisions[-1]["reason"] if message.decisions else ""
+            reason = latest_decision_reason(message)
             messages.warning(
                 request,
                 _("Status update for %(reference)s not sent. %(reason)s")

@@ -84,8 +84,12 @@ def setup_django(database_url: str | None, server: bool = False) -> None:
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
     sys.path.insert(0, str(ROOT))
     import django
+    from django.conf import settings
 
     django.setup()
+    # Sessions in the cache alone (as bench/leads/site's settings have them): the data set is
+    # read-only. Set before the first request builds the session middleware.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     logging.disable(logging.INFO)  # one sign-in line from axes per case would bury the figures
 
 
@@ -122,14 +126,30 @@ class Case:
 
 
 def client_for(membership):
-    """A test client signed in as `membership`, exactly as tests/conftest.py sign_in does."""
+    """A test client whose session names `membership`, as tests/conftest.py sign_in makes it, but
+    without signing in: the session lives in the cache (bench/leads/site's settings) and no
+    last_login, axes record or session row is written to the data set, which is read-only."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        load_backend,
+    )
     from django.test import Client
 
-    client = Client()
-    client.force_login(membership.user)
-    session = client.session
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(membership.user.pk)
+    session[BACKEND_SESSION_KEY] = next(  # the one that reads the user back, as force_login picks
+        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
+    )
+    session[HASH_SESSION_KEY] = membership.user.get_session_auth_hash()
     session["active_membership_id"] = membership.pk
     session.save()
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     return client
 
 

@@ -2,11 +2,12 @@
 are thin wrappers over these)."""
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import timezone, translation
-from django.utils.formats import date_format, number_format
+from django.utils import numberformat, timezone, translation
+from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext, ngettext
 
 from crm.kit.languages import supported_language
@@ -30,16 +31,38 @@ def money(value, currency: str = "USD", *, language: str | None = None) -> str:
     stays a dash. `language`: by default the active one (the page's or the message's reader)."""
     if value in (None, ""):
         return "—"
-    amount = Decimal(value)
+    return money_format(currency, language=language)(value)
+
+
+def money_format(currency: str = "USD", *, language: str | None = None) -> Callable[..., str]:
+    """money() for many amounts in one currency and language (a list's rows): the language's
+    separators and the currency's place are looked up once."""
     language = supported_language(language or translation.get_language()) or settings.LANGUAGE_CODE
-    places = 2 if amount != amount.to_integral_value() else 0
-    with translation.override(language):
-        digits = number_format(amount, decimal_pos=places, force_grouping=True)
+    decimal_separator, grouping, thousand_separator = (
+        get_format(name, language, use_l10n=True)
+        for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+    )
     placement = CURRENCY_PLACEMENT.get(language, CURRENCY_PLACEMENT["en"])
     symbol = CURRENCY_SYMBOLS.get(currency)
     if symbol is None:
         symbol, placement = currency, placement.replace("{symbol}{amount}", "{symbol} {amount}")
-    return placement.format(symbol=symbol, amount=digits)
+
+    def formatted(value) -> str:
+        if value in (None, ""):
+            return "—"
+        amount = Decimal(value)
+        digits = numberformat.format(
+            amount,
+            decimal_separator,
+            2 if amount != amount.to_integral_value() else 0,
+            grouping,
+            thousand_separator,
+            force_grouping=True,
+            use_l10n=True,
+        )
+        return placement.format(symbol=symbol, amount=digits)
+
+    return formatted
 
 
 def short_datetime(at: dt.datetime, zone: dt.tzinfo | None = None) -> str:

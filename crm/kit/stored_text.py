@@ -22,6 +22,9 @@ A sentence that depends on a number (`stored_plural`) keeps both English forms a
 ngettext in the reader's language (English picks the singular for 1). Its strings are marked with
 `ngettext_noop`, which makemessages extracts as a plural entry (crm's makemessages command adds the
 keyword). A plural row whose count is missing shows its stored English text.
+
+A list of values (`stored_list`) is joined by a separator that may itself be a message (" and "),
+each item rendered in the reader's language: ``{"_join": {"_msgid": " and "}, "_items": [...]}``.
 """
 
 from collections.abc import Mapping
@@ -33,6 +36,8 @@ MSGID = "_msgid"
 LOWER = "_lower"
 PLURAL = "_plural"
 COUNT = "_count"
+JOIN = "_join"
+ITEMS = "_items"
 RESERVED = (MSGID, LOWER, PLURAL, COUNT)
 
 
@@ -52,6 +57,12 @@ def stored_plural(singular: str, plural: str, count: int, **values) -> dict:
     %(count)d unless `values` names it otherwise."""
     values.setdefault("count", count)
     return {MSGID: str(singular), PLURAL: str(plural), COUNT: count, **values}
+
+
+def stored_list(items, separator: "str | Mapping" = ", ") -> dict:
+    """Values (texts or messages) joined by `separator` (a text, or a message such as
+    ``stored_message(gettext_noop(" and "))``), to nest as a value."""
+    return {JOIN: separator, ITEMS: list(items)}
 
 
 def stored_split(message: Mapping) -> tuple[str, dict]:
@@ -88,8 +99,12 @@ def _render(message: Mapping, translate: bool) -> str:
 
 
 def _value(value, translate: bool):
-    if isinstance(value, Mapping) and MSGID in value:
-        return _render(value, translate)
+    if isinstance(value, Mapping):
+        if MSGID in value:
+            return _render(value, translate)
+        if ITEMS in value:
+            separator = _value(value.get(JOIN, ", "), translate)
+            return str(separator).join(str(_value(item, translate)) for item in value[ITEMS])
     return value
 
 
@@ -103,15 +118,34 @@ def _storable(value):
     (a lazy string, a date, a Decimal) as its text now."""
     if isinstance(value, Mapping):
         return {str(name): _storable(item) for name, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_storable(item) for item in value]
     if value is None or isinstance(value, (bool, int, float)) or type(value) is str:
         return value
     return str(value)
+
+
+def clipped(text: str, limit: int) -> str:
+    """`text` cut to fit a column of `limit` characters, with an ellipsis where it was cut (the
+    stored params keep the whole message)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def stored_params(msgid: str, params: Mapping | None) -> dict:
     """What the params column keeps: the msgid and its values (a lazy one in English)."""
     with translation.override("en"):
         return _storable({**(params or {}), MSGID: str(msgid)})
+
+
+def stored_translated(message: Mapping) -> str:
+    """A message (or a list) built now, not read from a row, as the active language says it."""
+    return str(_value(message, translate=True))
+
+
+def stored_columns(message: Mapping) -> tuple[str, dict]:
+    """A stored message as the two columns that keep it: (its English text, its params)."""
+    msgid, values = stored_split(message)
+    return stored_english(msgid, values), stored_params(msgid, values)
 
 
 def stored_render(text: str, params: Mapping | None) -> str:

@@ -20,14 +20,23 @@ def _value(field, value):
     return None if value is None else field.to_python(value)
 
 
-def _instance(model, row: dict, prefix: str = ""):
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if f"{prefix}{field.column}" in row or (prefix and field.primary_key)
-    ]
-    values = [_value(field, row.get(f"{prefix}{field.column}")) for field in fields]
-    return model.from_db(connection.alias, [field.attname for field in fields], values)
+def _reader(model, keys, prefix: str = "", key_column: str = ""):
+    """Rows → instances of `model` from the columns named `prefix` + column among `keys`, its
+    primary key from `key_column` if named (a joined model's: the foreign key). Every row of a
+    list has the same keys: the fields are looked up once per list, not once per row."""
+    columns = []
+    for field in model._meta.concrete_fields:
+        if key_column and field.primary_key:
+            columns.append((key_column, field))
+        elif f"{prefix}{field.column}" in keys:
+            columns.append((f"{prefix}{field.column}", field))
+    attnames = [field.attname for _, field in columns]
+
+    def read(row: dict):
+        values = [_value(field, row.get(column)) for column, field in columns]
+        return model.from_db(connection.alias, attnames, values)
+
+    return read
 
 
 def read_together(
@@ -56,13 +65,21 @@ def read_together(
     lists = {}
     for (name, (model, relations)), rows in zip(plans.items(), results, strict=True):
         rows = json.loads(rows) if isinstance(rows, str) else rows
+        if not rows:
+            lists[name] = []
+            continue
+        read = _reader(model, rows[0])
+        joins = []
+        for relation in relations:
+            field = model._meta.get_field(relation)
+            joins.append(
+                (relation, _reader(field.related_model, rows[0], f"j{relation}_", field.column))
+            )
         instances = []
         for row in rows:
-            instance = _instance(model, row)
-            for relation in relations:
-                field = model._meta.get_field(relation)
-                row = {**row, f"j{relation}_{field.target_field.column}": row[field.column]}
-                setattr(instance, relation, _instance(field.related_model, row, f"j{relation}_"))
+            instance = read(row)
+            for relation, reader in joins:
+                setattr(instance, relation, reader(row))
             instances.append(instance)
         lists[name] = instances
     return lists

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pghistory.models import Event, Events
 
+from crm.kit.stored_text import stored_render
 from crm.models import Contact, Membership, Tenant
 from crm.pagination import KeysetPage, keyset_page
 
@@ -341,7 +342,9 @@ def _sentence(entry, data: dict, names: dict) -> str:
     if model == "webhooks.WebhookEndpoint":
         values["url"] = data.get("url", "")
         if entry.pgh_label == "update" and data.get("disabled_reason"):
-            values["reason"] = data["disabled_reason"]
+            values["reason"] = stored_render(
+                data["disabled_reason"], data.get("disabled_reason_params")
+            )
             return _("Webhook endpoint %(url)s disabled: %(reason)s") % values
         return _("Webhook endpoint %(url)s %(verb)s") % values
     if model.endswith("Settings"):

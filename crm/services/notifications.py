@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from crm.events import NotificationsCreated, publish
-from crm.kit.stored_text import stored_english, stored_params
+from crm.kit.stored_text import clipped, stored_english, stored_params
 from crm.models import Notification, NotificationItem, NotificationLevel, Tenant, User
 from crm.notification_groups import GROUP_TITLES, group_title
 
@@ -26,7 +26,7 @@ def _stored(text: str, params: dict | None, limit: int) -> tuple[str, dict]:
     """(the English text, its params) of a title or body: `params` None means free text."""
     if params is None:
         return text[:limit], {}
-    return stored_english(text, params)[:limit], stored_params(text, params)
+    return clipped(stored_english(text, params), limit), stored_params(text, params)
 
 
 def _nested(text: str, params: dict) -> str | dict:

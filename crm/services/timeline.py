@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from crm.kit.stored_text import stored_english, stored_params
+from crm.kit.stored_text import clipped, stored_english, stored_params
 from crm.models import Contact, Property, Tenant, TimelineEvent, User
 
 
@@ -36,7 +36,7 @@ def timeline_record(
     return TimelineEvent.objects.create(
         tenant=tenant,
         kind=kind,
-        summary=summary[:300],
+        summary=clipped(summary, 300),
         summary_params=summary_params,
         actor=actor,
         contact_id=contact_id,

@@ -56,14 +56,16 @@ def local_midnight(day: dt.date, tenant: Tenant) -> dt.datetime:
 def flow_rows(*, tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dict[FlowKey, Flow]:
     """The flow of [start, end) computed from the stage visits (one grouped query: a range scan
     of stage_visit_by_stage (tenant, stage, entered_at) over every stage, and a probe of
-    stage_visit_by_lead per visit for the one it ended)."""
+    stage_visit_by_lead per visit for the one it ended). dashboards.services.rollups.FLOW_SQL
+    stores the same figures of finished days."""
     stages = {stage.pk: stage for stage in Stage.objects.filter(tenant=tenant)}
     previous = (
         StageVisit.objects.filter(
             tenant=tenant, lead_id=OuterRef("lead_id"), left_at=OuterRef("entered_at")
         )
         .exclude(pk=OuterRef("pk"))
-        .order_by()
+        # Two visits that ended at that moment (moves with one timestamp): the one entered last.
+        .order_by("-entered_at", "-pk")
     )
     grouped = (
         StageVisit.objects.filter(

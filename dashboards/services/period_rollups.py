@@ -14,14 +14,15 @@ The leads created per day are also kept by pipeline, brand and owner with the hi
 waits to the first touch (FirstTouchDay and FirstTouchBin: speed to lead), recounted on the same
 days as the cohort rows: the triggers note a changed first touch too.
 
-The first run (or a change of the tenant's time zone) builds every day since the oldest lead, a
-month per query.
+The first run (or a change of the tenant's time zone) builds every day since the oldest lead in
+one grouped INSERT … SELECT per table, the months from the days in one more (the first-touch
+rows a month per query: their histograms are put together in Python).
 """
 
 import datetime as dt
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -58,49 +59,64 @@ DELETE_BATCH = 10_000
 SWEEP_LOCK = 210_007  # the advisory lock's first key: this sweep's
 
 
-def _cohort_rows(tenant: Tenant, created: Q) -> list[LeadCohortDay]:
-    rows = (
+# The day rows are written in the database from the grouped counts (a first build of a
+# million-lead tenant writes a few hundred thousand rows): day table -> (its columns from the
+# count's columns, the leads' field the day is of). The table and column names are this module's.
+DAY_ROWS = {
+    "dashboards_leadcohortday": (
+        {
+            **{key: key for key in KEYS},
+            "leads": "lead_count",
+            "cost": "coalesce(cost_total, 0)",
+            "won": "won_count",
+            "won_value": "coalesce(won_value_total, 0)",
+            "not_our_work": "not_our_work_count",
+            "out_of_area": "out_of_area_count",
+        },
+        "created_at",
+    ),
+    "dashboards_lostday": (
+        {
+            **{key: key for key in KEYS},
+            "reason": "lost_reason",
+            "lost": "lead_count",
+            "value": "coalesce(value_total, 0)",
+        },
+        "closed_at",
+    ),
+}
+
+
+def _cohort_counts(tenant: Tenant, created: Q) -> QuerySet:
+    return (
         Lead.objects.filter(created, tenant=tenant)
         .annotate(day=TruncDate("created_at", tzinfo=tenant.zone))
         .order_by()
         .values("day", *KEYS)
         .annotate(**cohort_aggregates())
     )
-    return [
-        LeadCohortDay(
-            tenant=tenant,
-            day=row["day"],
-            **{key: row[key] for key in KEYS},
-            leads=row["lead_count"],
-            cost=row["cost_total"] or 0,
-            won=row["won_count"],
-            won_value=row["won_value_total"] or 0,
-            not_our_work=row["not_our_work_count"],
-            out_of_area=row["out_of_area_count"],
-        )
-        for row in rows
-    ]
 
 
-def _lost_rows(tenant: Tenant, closed: Q) -> list[LostDay]:
-    rows = (
+def _lost_counts(tenant: Tenant, closed: Q) -> QuerySet:
+    return (
         Lead.objects.filter(closed, tenant=tenant, status=LeadStatus.LOST)
         .annotate(day=TruncDate("closed_at", tzinfo=tenant.zone))
         .order_by()
         .values("day", "lost_reason", *KEYS)
         .annotate(**lost_aggregates())
     )
-    return [
-        LostDay(
-            tenant=tenant,
-            day=row["day"],
-            **{key: row[key] for key in KEYS},
-            reason=row["lost_reason"],
-            lost=row["lead_count"],
-            value=row["value_total"] or 0,
+
+
+def _write_days(tenant: Tenant, day_table: str, counts: QuerySet) -> None:
+    """INSERT … SELECT the day rows of the grouped `counts` (one statement, no rows in Python)."""
+    columns, _field = DAY_ROWS[day_table]
+    select, params = counts.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {day_table} (tenant_id, day, {', '.join(columns)})"  # noqa: S608  # nosec B608
+            f" SELECT %s, day, {', '.join(columns.values())} FROM ({select}) AS counted",
+            [tenant.pk, *params],
         )
-        for row in rows
-    ]
 
 
 def _touch_rows(tenant: Tenant, created: Q) -> tuple[list[FirstTouchDay], list[FirstTouchBin]]:
@@ -162,8 +178,9 @@ MONTHS_FROM_DAYS = {
 
 
 def _months_from_days(tenant: Tenant, months: set[dt.date]) -> None:
-    """Write the month rows of `months` again as the sums of their day rows (in the database: a
-    month of a million-lead tenant holds some 15,000 day rows)."""
+    """Write the month rows of `months` again as the sums of their day rows (in the database,
+    one grouped statement per table: a month of a million-lead tenant holds some 15,000 day
+    rows)."""
     if not months:
         return
     LeadCohortMonth.objects.filter(tenant=tenant, month__in=months).delete()
@@ -172,25 +189,28 @@ def _months_from_days(tenant: Tenant, months: set[dt.date]) -> None:
         for month_table, (day_table, sums, extra_keys) in MONTHS_FROM_DAYS.items():
             keys = ", ".join((*KEYS, *extra_keys))
             summed = ", ".join(f"SUM({name})" for name in sums)
-            insert = (
-                f"INSERT INTO {month_table} (tenant_id, month, {keys}, {', '.join(sums)})"  # noqa: S608
-                f" SELECT tenant_id, %s, {keys}, {summed} FROM {day_table}"
-                f" WHERE tenant_id = %s AND day >= %s AND day < %s GROUP BY tenant_id, {keys}"
+            cursor.execute(
+                f"INSERT INTO {month_table} (tenant_id, month, {keys}, {', '.join(sums)})"  # noqa: S608  # nosec B608
+                f" SELECT tenant_id, date_trunc('month', day)::date AS month, {keys}, {summed}"
+                f" FROM {day_table}"
+                f" WHERE tenant_id = %s AND day >= %s AND day < %s"
+                f" AND date_trunc('month', day)::date = ANY(%s::date[])"
+                f" GROUP BY tenant_id, month, {keys}",
+                [tenant.pk, min(months), next_month(max(months)), sorted(months)],
             )
-            for month in sorted(months):
-                cursor.execute(insert, [month, tenant.pk, month, next_month(month)])
 
 
 def _recount(tenant: Tenant, cohort_days: set[dt.date], lost_days: set[dt.date]) -> None:
     """Count the given local days again from the leads, and their months from the days."""
-    for model, field_name, days, count in (
-        (LeadCohortDay, "created_at", sorted(cohort_days), _cohort_rows),
-        (LostDay, "closed_at", sorted(lost_days), _lost_rows),
+    for model, day_table, days, count in (
+        (LeadCohortDay, "dashboards_leadcohortday", sorted(cohort_days), _cohort_counts),
+        (LostDay, "dashboards_lostday", sorted(lost_days), _lost_counts),
     ):
+        field_name = DAY_ROWS[day_table][1]
         for index in range(0, len(days), RUNS_PER_QUERY):
             batch = days[index : index + RUNS_PER_QUERY]
             model.objects.filter(tenant=tenant, day__in=batch).delete()
-            model.objects.bulk_create(count(tenant, moments_on(field_name, batch, tenant)))
+            _write_days(tenant, day_table, count(tenant, moments_on(field_name, batch, tenant)))
     days = sorted(cohort_days)
     for index in range(0, len(days), RUNS_PER_QUERY):
         batch = days[index : index + RUNS_PER_QUERY]
@@ -201,33 +221,37 @@ def _recount(tenant: Tenant, cohort_days: set[dt.date], lost_days: set[dt.date])
 
 
 def _build(tenant: Tenant, now: dt.datetime) -> int:
-    """Every day from the tenant's oldest lead to today, a month per query."""
+    """Every day from the tenant's oldest lead to the end of this month, in one grouped statement
+    per table (the first-touch rows a month per query); returns how many months that is."""
     for model in (LeadCohortDay, LeadCohortMonth, FirstTouchDay, FirstTouchBin, LostDay, LostMonth):
         model.objects.filter(tenant=tenant).delete()
     oldest = Lead.objects.filter(tenant=tenant).aggregate(oldest=Min("created_at"))["oldest"]
     months: set[dt.date] = set()
     if oldest is not None:
         month = local_date(oldest, tenant).replace(day=1)
-        last = local_date(now, tenant)
-        while month <= last:
-            after = next_month(month)
-            window = {
-                "gte": local_midnight(month, tenant),
-                "lt": local_midnight(after, tenant),
-            }
-            created = Q(created_at__gte=window["gte"], created_at__lt=window["lt"])
-            closed = Q(closed_at__gte=window["gte"], closed_at__lt=window["lt"])
-            LeadCohortDay.objects.bulk_create(_cohort_rows(tenant, created))
-            _touch_count(tenant, created)
-            LostDay.objects.bulk_create(_lost_rows(tenant, closed))
+        after = next_month(local_date(now, tenant))
+        while month < after:
+            _touch_count(
+                tenant,
+                Q(
+                    created_at__gte=local_midnight(month, tenant),
+                    created_at__lt=local_midnight(next_month(month), tenant),
+                ),
+            )
             months.add(month)
-            month = after
-    # A lead closed before its creation (an import) is on a day before the oldest lead's month.
-    earlier = Q(closed_at__lt=local_midnight(min(months), tenant)) if months else None
-    if earlier is not None:
-        early_rows = _lost_rows(tenant, earlier)
-        LostDay.objects.bulk_create(early_rows)
-        months |= {row.day.replace(day=1) for row in early_rows}
+            month = next_month(month)
+        end = local_midnight(after, tenant)
+        created = Q(created_at__gte=local_midnight(min(months), tenant), created_at__lt=end)
+        _write_days(tenant, "dashboards_leadcohortday", _cohort_counts(tenant, created))
+        # A lead closed before its creation (an import) is on a day before the oldest lead's
+        # month: those days are built too.
+        _write_days(tenant, "dashboards_lostday", _lost_counts(tenant, Q(closed_at__lt=end)))
+        months |= {
+            day.replace(day=1)
+            for day in LostDay.objects.filter(tenant=tenant, day__lt=min(months)).dates(
+                "day", "month"
+            )
+        }
     _months_from_days(tenant, months)
     PeriodRollup.objects.update_or_create(
         tenant=tenant, defaults={"built_at": now, "zone": tenant.time_zone}

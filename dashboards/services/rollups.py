@@ -1,7 +1,9 @@
 """The dashboard's rollups: finished tenant-local days stored so a page sums a few hundred rows
 instead of scanning history (dashboards.selectors.stage_flow and dashboards.selectors.activity
 read them, and count live what is not stored yet). Each run is one transaction per tenant; on the
-first run a rollup reads all history, a month per query.
+first run a rollup reads all history in the same few set-based statements as a day's run (the
+grouping is by day, so one pass over years costs what the years' months cost one by one, without a
+scan of the leads per month).
 
 Messages arrive late: an email's time is its Date header, a call can be logged after the fact.
 Each activity run therefore counts the last `SETTLING_DAYS` finished days again; anything older
@@ -9,38 +11,69 @@ that arrives later is not added to a day already stored.
 """
 
 import datetime as dt
-from collections.abc import Iterator
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
 from crm.models import Tenant
-from dashboards.models import ActivityDay, ActivityRollup, StageFlowDay, StageFlowRollup
+from dashboards.models import ActivityDay, ActivityRollup, StageFlowRollup
 from dashboards.selectors.activity import DAY, activity_rows, calls_logged_by_anyone
-from dashboards.selectors.stage_flow import flow_rows, local_midnight
-from leads.models import Lead
+from dashboards.selectors.stage_flow import local_midnight
+from leads.models import Lead, Stage
 from tickets.models import TicketMessage
 
-ROLL_UP_CHUNK = dt.timedelta(days=31)
-
-
-def day_chunks(
-    first_day: dt.date, last_day: dt.date, *, tenant: Tenant
-) -> Iterator[tuple[dt.datetime, dt.datetime]]:
-    """The local days first_day to last_day as [start, end) ranges of at most ROLL_UP_CHUNK: a
-    rollup's first run reads all history, a month per query."""
-    day = first_day
-    while day <= last_day:
-        chunk_end = min(day + ROLL_UP_CHUNK, last_day + dt.timedelta(days=1))
-        yield local_midnight(day, tenant), local_midnight(chunk_end, tenant)
-        day = chunk_end
+# The flow of [start, end) per local day, stage, owner and brand, as dashboards.selectors
+# .stage_flow.flow_rows counts it, in one statement: the visits that began (their stage's
+# `entered`), and each one's predecessor, the visit of the same lead that ended when it began
+# (that stage's `left`, `moved_on` and `time_in_stage`). The predecessor comes from one hash join
+# over the range instead of a probe per visit; when two visits ended at that moment (moves with
+# one timestamp) it is the one entered last, as flow_rows picks it.
+FLOW_SQL = """
+INSERT INTO dashboards_stageflowday
+    (tenant_id, day, stage_id, owner_id, brand_id, entered, "left", moved_on, time_in_stage)
+WITH visit AS (
+    SELECT DISTINCT ON (v.id)
+           (v.entered_at AT TIME ZONE %(zone)s)::date AS day, v.stage_id, l.owner_id, l.brand_id,
+           p.stage_id AS from_stage_id, v.entered_at - p.entered_at AS stay
+    FROM leads_stagevisit v
+    JOIN leads_lead l ON l.tenant_id = v.tenant_id AND l.id = v.lead_id
+    LEFT JOIN leads_stagevisit p
+        ON p.tenant_id = v.tenant_id AND p.lead_id = v.lead_id AND p.left_at = v.entered_at
+           AND p.id <> v.id
+    WHERE v.tenant_id = %(tenant)s AND v.stage_id = ANY(%(stages)s::bigint[])
+          AND v.entered_at >= %(start)s AND v.entered_at < %(end)s
+    ORDER BY v.id, p.entered_at DESC, p.id DESC
+), grouped AS (
+    SELECT day, stage_id, from_stage_id, owner_id, brand_id, count(*) AS visits,
+           sum(stay) AS stay
+    FROM visit
+    GROUP BY day, stage_id, from_stage_id, owner_id, brand_id
+), flow AS (
+    SELECT day, stage_id, owner_id, brand_id, visits AS entered, 0 AS ended, 0 AS moved_on,
+           NULL::interval AS stay
+    FROM grouped
+    UNION ALL
+    SELECT g.day, g.from_stage_id, g.owner_id, g.brand_id, 0, g.visits,
+           CASE WHEN NOT n.is_lost AND n.pipeline_id = s.pipeline_id AND n.position > s.position
+                THEN g.visits ELSE 0 END,
+           g.stay
+    FROM grouped g
+    JOIN leads_stage s ON s.tenant_id = %(tenant)s AND s.id = g.from_stage_id
+    JOIN leads_stage n ON n.tenant_id = %(tenant)s AND n.id = g.stage_id
+)
+SELECT %(tenant)s, day, stage_id, owner_id, brand_id, sum(entered), sum(ended), sum(moved_on),
+       coalesce(sum(stay), interval '0')
+FROM flow
+GROUP BY day, stage_id, owner_id, brand_id
+"""
 
 
 @transaction.atomic
 def stage_flow_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """Store the flow of every finished local day not stored yet (on the first run, all history
-    since the tenant's oldest lead, a month per query). Returns how many days were rolled up.
+    since the tenant's oldest lead, in the same one statement). Returns how many days were
+    rolled up.
 
     A day is stored once: the lead's owner and brand are those of that moment, and a stage move
     recorded later with a past date (an import) is not added to a day already stored.
@@ -57,21 +90,16 @@ def stage_flow_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int
         first_day = timezone.localtime(oldest, tenant.zone).date()
     if first_day > yesterday:
         return 0
-    for start, end in day_chunks(first_day, yesterday, tenant=tenant):
-        flows = flow_rows(tenant=tenant, start=start, end=end)
-        StageFlowDay.objects.bulk_create(
-            StageFlowDay(
-                tenant=tenant,
-                day=flow_day,
-                stage_id=stage_id,
-                owner_id=owner_id,
-                brand_id=brand_id,
-                entered=flow.entered,
-                left=flow.left,
-                moved_on=flow.moved_on,
-                time_in_stage=flow.time_in_stage,
-            )
-            for (flow_day, stage_id, owner_id, brand_id), flow in flows.items()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FLOW_SQL,
+            {
+                "tenant": tenant.pk,
+                "zone": tenant.time_zone,
+                "stages": list(Stage.objects.filter(tenant=tenant).values_list("pk", flat=True)),
+                "start": local_midnight(first_day, tenant),
+                "end": local_midnight(yesterday + dt.timedelta(days=1), tenant),
+            },
         )
     StageFlowRollup.objects.update_or_create(tenant=tenant, defaults={"rolled_through": yesterday})
     return (yesterday - first_day).days + 1
@@ -93,7 +121,7 @@ def _oldest_activity(tenant: Tenant) -> dt.datetime | None:
 def activity_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """Store the activity of every finished local day not stored yet, and count the last
     `SETTLING_DAYS` again (on the first run, all history since the tenant's first call or
-    message, a month per query). Returns how many days were counted."""
+    message, in the same two grouped queries). Returns how many days were counted."""
     now = now or timezone.now()
     yesterday = timezone.localtime(now, tenant.zone).date() - DAY
     state = ActivityRollup.objects.select_for_update().filter(tenant=tenant).first()
@@ -107,9 +135,13 @@ def activity_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     if first_day > yesterday:
         return 0
     ActivityDay.objects.filter(tenant=tenant, day__gte=first_day).delete()
-    for start, end in day_chunks(first_day, yesterday, tenant=tenant):
-        rows = activity_rows(tenant=tenant, start=start, end=end)
-        ActivityDay.objects.bulk_create(
+    rows = activity_rows(
+        tenant=tenant,
+        start=local_midnight(first_day, tenant),
+        end=local_midnight(yesterday + DAY, tenant),
+    )
+    ActivityDay.objects.bulk_create(
+        (
             ActivityDay(
                 tenant=tenant,
                 day=row_day,
@@ -119,6 +151,8 @@ def activity_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
                 **counts,
             )
             for (row_day, pipeline_id, brand_id, person_id), counts in rows.items()
-        )
+        ),
+        batch_size=5000,
+    )
     ActivityRollup.objects.update_or_create(tenant=tenant, defaults={"rolled_through": yesterday})
     return (yesterday - first_day).days + 1

@@ -141,6 +141,12 @@ def neglect_flags_showing(*, tenant: Tenant):
     return _showing(tenant)
 
 
+def lead_is_neglected(*, tenant: Tenant) -> Exists:
+    """Whether the outer query's lead is flagged as neglected (what neglected_lead_ids answers),
+    as a column of that query: a list page reads its leads and their flags in one statement."""
+    return Exists(_showing(tenant).filter(lead_id=OuterRef("pk")))
+
+
 def neglected_lead_ids(*, tenant: Tenant, lead_ids: Iterable[int]) -> set[int]:
     """Which of these leads are flagged as neglected (one query, for a page of a list)."""
     ids = list(lead_ids)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from crm.kit.stored_text import stored_label, stored_message, stored_split
 from crm.models import (
     WEEKDAYS,
     Membership,
@@ -32,6 +33,9 @@ from leads.models import (
     LeadStatus,
     Phase,
 )
+
+# Why a person's bulk action gave leads to someone, kept in the decision (read in any language).
+BULK_CHANGE = stored_message(gettext_noop("bulk change"))
 
 
 def _rule_matches(rule: AssignmentRule, lead: Lead) -> bool:
@@ -123,7 +127,7 @@ def _reasons(
             {
                 "code": "expertise",
                 "expertise": member.expertise,
-                "expertise_label": str(member.get_expertise_display()).lower(),
+                "expertise_label": stored_label(member.get_expertise_display(), lower=True),
             }
         )
     if checks.require_territory and not covers_territory(member, lead.property):
@@ -187,8 +191,8 @@ def eligible_members(
     return assignment_evaluate(tenant=tenant, rule=rule, lead=lead, now=now).eligible
 
 
-def _lead_type_label(lead: Lead) -> str:
-    return str(lead.get_lead_type_display()).lower()
+def _lead_type_label(lead: Lead) -> dict:
+    return stored_label(lead.get_lead_type_display(), lower=True)
 
 
 @transaction.atomic
@@ -232,19 +236,17 @@ def lead_assign_automatically(
             lead=lead,
             owner=owner,
             now=now,
-            reason=f"rule “{rule.name}”" if rule else "round robin",
             notify=notify,
             decision=decision,
         )
     decision["outcome"] = assignment_text.QUEUED
     _decision_store(tenant=tenant, lead=lead, decision=decision)
-    explanation = assignment_text.describe_decision(decision)
+    explanation = assignment_text.decision_message(decision)
     timeline_record(
         tenant=tenant,
         kind="lead.queued",
-        # The explanation reads in the language it was written in; the decision is in the detail.
         summary=gettext_noop("Waiting in the managers' queue. %(why)s"),
-        params={"why": _shorten(explanation)},
+        params={"why": explanation},
         lead=lead,
         occurred_at=now,
         detail={"decision": decision},
@@ -256,18 +258,15 @@ def lead_assign_automatically(
         roles=[Role.MANAGER, Role.ADMIN],
         title=gettext_noop("New lead %(reference)s needs an owner"),
         title_params={"reference": lead.reference},
-        body=f"{lead.contact.display_name}: {explanation}",
+        # Translators: a customer's name, then why no one was assigned their lead.
+        body=gettext_noop("%(name)s: %(why)s"),
+        body_params={"name": lead.contact.display_name, "why": explanation},
         url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
         level=NotificationLevel.WARNING,
         kind="lead_assigned",
         group="lead_needs_owner",
     )
     return None
-
-
-def _shorten(text: str, limit: int = 300) -> str:
-    """A timeline summary holds 300 characters; the whole decision is in its detail."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _decision_store(*, tenant: Tenant, lead: Lead, decision: dict) -> None:
@@ -283,7 +282,7 @@ def lead_assign(
     lead: Lead,
     owner: Membership | None,
     now: dt.datetime | None = None,
-    reason: str = "",
+    reason: dict | None = None,
     notify: bool = True,
     decision: dict | None = None,
 ) -> Membership | None:
@@ -302,7 +301,7 @@ def lead_assign(
             "at": now.isoformat(),
             "owner": str(owner.user) if owner else "",
             "actor": str(actor) if actor else "",
-            "reason": reason,
+            "reason": reason or "",
         }
     lead.assignment_decision = decision
     Lead.objects.filter(tenant=tenant, pk=lead.pk).update(
@@ -317,13 +316,12 @@ def lead_assign(
     else:
         Membership.objects.filter(tenant=tenant, pk=owner.pk).update(last_assigned_at=now)
         if decision.get("outcome") == assignment_text.ASSIGNED:
-            # The explanation reads as written; the decision is in the detail.
-            summary, params = _shorten(assignment_text.describe_decision(decision)), None
+            summary, params = stored_split(assignment_text.decision_message(decision))
         else:
             summary = gettext_noop("Assigned to %(owner)s")
             params = {"owner": str(owner.user)}
             if reason:
-                summary = gettext_noop("Assigned to %(owner)s by %(reason)s")
+                summary = gettext_noop("Assigned to %(owner)s (%(reason)s)")
                 params["reason"] = reason
         Membership.objects.filter(tenant=tenant, pk=owner.pk).update(last_assigned_at=now)
     timeline_record(
@@ -364,6 +362,6 @@ def leads_bulk_assign(
     changed = 0
     for lead in leads.select_for_update(of=("self",)):
         if (owner.pk if owner else None) != lead.owner_id:
-            lead_assign(tenant=tenant, actor=actor, lead=lead, owner=owner, reason="bulk change")
+            lead_assign(tenant=tenant, actor=actor, lead=lead, owner=owner, reason=BULK_CHANGE)
             changed += 1
     return changed

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from crm.kit.stored_text import stored_render
 from crm.models import Contact, Tenant
 from crm.pagination import KeysetPage, keyset_page
 from messaging.models import MessageStatus, OutboundMessage, Provider, SandboxDelivery
@@ -84,6 +85,28 @@ class Decision:
     decision: str
     reason: str
 
+    @property
+    def label(self) -> str:
+        return str(DECISION_LABELS.get(self.decision, self.decision.capitalize()))
+
+
+# The decisions the outbox logs (messaging.services.outbox.decision_append), as staff read them.
+DECISION_LABELS = {
+    "scheduled": _("Scheduled"),
+    "deferred": _("Deferred"),
+    "suppress": _("Suppressed"),
+    "block": _("Blocked"),
+    "cancelled": _("Cancelled"),
+    "retry": _("Retrying"),
+    "retried": _("Retried"),
+    "sent": _("Sent"),
+    "delivered": _("Delivered"),
+    "opened": _("Opened"),
+    "clicked": _("Clicked"),
+    "bounced": _("Bounced"),
+    "failed": _("Failed"),
+}
+
 
 def decision_reason(entry: dict) -> str:
     """A decision's words for the reader: a time it names is in the current time zone (the
@@ -92,7 +115,7 @@ def decision_reason(entry: dict) -> str:
     if entry.get("decision") == "scheduled" and send_at:
         local = timezone.localtime(dt.datetime.fromisoformat(send_at))
         return _("Scheduled for %(when)s") % {"when": date_format(local, "D M j, H:i T")}
-    return entry.get("reason", "")
+    return stored_render(entry.get("reason", ""), entry.get("reason_params"))
 
 
 def latest_decision_reason(message: OutboundMessage) -> str:

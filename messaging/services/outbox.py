@@ -15,6 +15,7 @@ How "exactly once" holds:
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from functools import partial
 
 from django.conf import settings
@@ -28,9 +29,9 @@ from django.utils.translation import gettext_noop
 
 from crm.events import publish
 from crm.kit.claims import claim_due_rows
-from crm.kit.languages import in_english
 from crm.kit.stored_text import (
     ngettext_noop,
+    stored_columns,
     stored_label,
     stored_message,
     stored_plural,
@@ -130,13 +131,17 @@ def variant_for(
 # --- The decision log ------------------------------------------------------------------------------
 
 
-def _decide(
-    message: OutboundMessage, decision: str, reason: str, at: dt.datetime, **extra: str
+def decision_append(
+    message: OutboundMessage, decision: str, reason: str | Mapping, at: dt.datetime, **extra: str
 ) -> None:
-    message.decisions = [
-        *message.decisions,
-        {"at": at.isoformat(), "decision": decision, "reason": reason, **extra},
-    ]
+    """Log a decision. `reason` is free text (a provider's error), or a stored message
+    (crm.kit.stored_text) kept in English and shown in the reader's language."""
+    entry = {"at": at.isoformat(), "decision": decision, **extra}
+    if isinstance(reason, Mapping):
+        entry["reason"], entry["reason_params"] = stored_columns(reason)
+    else:
+        entry["reason"] = reason
+    message.decisions = [*message.decisions, entry]
 
 
 def _described(message: OutboundMessage) -> dict:
@@ -173,7 +178,7 @@ def _apply_verdict(message: OutboundMessage, verdict: policy.Verdict, now: dt.da
     """Write the verdict onto the (locked or new) row and the timeline; the caller saves."""
     if verdict.outcome in (Outcome.SUPPRESS, Outcome.BLOCK):
         message.status = MessageStatus.SUPPRESSED
-        _decide(message, verdict.outcome, verdict.reason, now)
+        decision_append(message, verdict.outcome, verdict.reason, now)
         kind = "message.suppressed" if verdict.outcome == Outcome.SUPPRESS else "message.blocked"
         _on_timeline(
             message,
@@ -184,7 +189,7 @@ def _apply_verdict(message: OutboundMessage, verdict: policy.Verdict, now: dt.da
     elif verdict.outcome == Outcome.DEFER:
         message.status = MessageStatus.SCHEDULED
         message.send_after = verdict.send_at
-        _decide(message, "deferred", verdict.reason, now)
+        decision_append(message, "deferred", verdict.reason, now)
         _on_timeline(
             message,
             "message.deferred",
@@ -284,11 +289,15 @@ def message_schedule(
         # Never raw UTC: the pages show `send_at` in the reader's own zone
         # (messaging.selectors.outbox.decision_reason); the words keep the business's.
         if message.send_after <= now:
-            _decide(message, "scheduled", _("Scheduled now"), now)
+            decision_append(
+                message, "scheduled", stored_message(gettext_noop("Scheduled now")), now
+            )
         else:
             local = timezone.localtime(message.send_after, tenant.zone)
             reason = _("Scheduled for %(when)s") % {"when": date_format(local, "D M j, H:i T")}
-            _decide(message, "scheduled", reason, now, send_at=message.send_after.isoformat())
+            decision_append(
+                message, "scheduled", reason, now, send_at=message.send_after.isoformat()
+            )
     else:
         _apply_verdict(message, verdict, now)
     message.save(update_fields=["status", "send_after", "decisions"])
@@ -296,8 +305,11 @@ def message_schedule(
 
 
 @transaction.atomic
-def message_cancel(*, tenant: Tenant, message: OutboundMessage, reason: str, actor=None) -> bool:
-    """Cancel a message not yet sent. Returns False if it had already gone (or been cancelled)."""
+def message_cancel(
+    *, tenant: Tenant, message: OutboundMessage, reason: Mapping, actor=None
+) -> bool:
+    """Cancel a message not yet sent, `reason` a stored message. Returns False if it had already
+    gone (or been cancelled)."""
     now = timezone.now()
     locked = (
         OutboundMessage.objects.select_for_update()
@@ -309,20 +321,26 @@ def message_cancel(*, tenant: Tenant, message: OutboundMessage, reason: str, act
     if locked is None:
         return False
     locked.status = MessageStatus.CANCELLED
-    who = f" by {actor}" if actor else ""
-    _decide(locked, "cancelled", f"Cancelled{who}: {reason}", now)
+    if actor:
+        why = stored_message(
+            gettext_noop("Cancelled by %(actor)s: %(reason)s"), actor=str(actor), reason=reason
+        )
+    else:
+        why = stored_message(gettext_noop("Cancelled: %(reason)s"), reason=reason)
+    decision_append(locked, "cancelled", why, now)
     locked.save(update_fields=["status", "decisions"])
     return True
 
 
 @transaction.atomic
 def messages_cancel_pending(
-    *, tenant: Tenant, messages, reason: str, now: dt.datetime | None = None
+    *, tenant: Tenant, messages, reason: Mapping, now: dt.datetime | None = None
 ) -> int:
     """Cancel every message of `messages` (a queryset of the tenant's outbox) not yet sent,
     because the reason it was scheduled for has gone: a quote accepted, consent withdrawn, the
     contact erased, the lead moved on. Each row reads "Cancelled" with `reason` in its decision
-    log, and the contact's timeline says it once. Returns how many were cancelled.
+    log, and the contact's timeline says it once (`reason` a stored message: each reader reads it
+    in their language). Returns how many were cancelled.
 
     A row a worker is sending right now is waited for: once sent, it is no longer pending."""
     now = now or timezone.now()
@@ -333,7 +351,12 @@ def messages_cancel_pending(
     )
     for message in pending:
         message.status = MessageStatus.CANCELLED
-        _decide(message, "cancelled", _("Cancelled: %(reason)s") % {"reason": reason}, now)
+        decision_append(
+            message,
+            "cancelled",
+            stored_message(gettext_noop("Cancelled: %(reason)s"), reason=reason),
+            now,
+        )
     OutboundMessage.objects.bulk_update(pending, ["status", "decisions"])
     by_contact: dict[tuple[int, int | None], list[OutboundMessage]] = {}
     for message in pending:
@@ -390,17 +413,23 @@ def outbox_claim_due(
     return ids
 
 
-def _stale_reason(message: OutboundMessage) -> str:
+def _stale_reason(message: OutboundMessage) -> dict | None:
     """Why a trigger's message should no longer go: the trigger changed after it was scheduled."""
     if message.source != MessageSource.TRIGGER:
-        return ""
+        return None
     step = message.trigger_step
     if step is None:
-        return "its trigger step was removed"
+        return stored_message(gettext_noop("its trigger step was removed"))
     if not step.trigger.is_active:
-        return f"trigger “{step.trigger.name}” was switched off"
+        return stored_message(
+            gettext_noop("trigger “%(trigger)s” was switched off"), trigger=step.trigger.name
+        )
     if message.channel not in step.channels:
-        return f"trigger “{step.trigger.name}” no longer sends by {message.get_channel_display()}"
+        return stored_message(
+            gettext_noop("trigger “%(trigger)s” no longer sends by %(channel)s"),
+            trigger=step.trigger.name,
+            channel=stored_label(MessageChannel(message.channel).label),
+        )
     lead = message.lead
     if (
         lead is not None
@@ -408,8 +437,10 @@ def _stale_reason(message: OutboundMessage) -> str:
         and step.only_while_in_stage
         and lead.stage_id != message.trigger_stage_id
     ):
-        return "the lead has moved on from the stage that scheduled it"
-    return ""
+        return stored_message(
+            gettext_noop("the lead has moved on from the stage that scheduled it")
+        )
+    return None
 
 
 def _render(message: OutboundMessage) -> None:
@@ -481,7 +512,7 @@ def _fail(message: OutboundMessage, reason: str, now: dt.datetime) -> None:
     message.status = MessageStatus.FAILED
     message.failed_at = now
     message.last_error = reason[:500]
-    _decide(message, "failed", reason, now)
+    decision_append(message, "failed", reason, now)
     _on_timeline(
         message, "message.failed", gettext_noop("%(message)s failed: %(reason)s"), reason=reason
     )
@@ -499,7 +530,16 @@ def _retry_or_fail(message: OutboundMessage, error: providers.ProviderError, now
             delay = max(delay, min(error.retry_after, RETRY_AFTER_AT_MOST))
         message.status = MessageStatus.SCHEDULED
         message.send_after = now + delay
-        _decide(message, "retry", f"Attempt {message.attempts} failed ({error}); retrying", now)
+        decision_append(
+            message,
+            "retry",
+            stored_message(
+                gettext_noop("Attempt %(attempt)s failed (%(error)s); retrying"),
+                attempt=message.attempts,
+                error=str(error),
+            ),
+            now,
+        )
     else:
         attempts = f" after {message.attempts} attempts" if message.attempts > 1 else ""
         _fail(message, f"{error}{attempts}", now)
@@ -550,7 +590,12 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
     stale = _stale_reason(message)
     if stale:
         message.status = MessageStatus.CANCELLED
-        _decide(message, "cancelled", f"Not sent: {stale}", now)
+        decision_append(
+            message,
+            "cancelled",
+            stored_message(gettext_noop("Not sent: %(reason)s"), reason=stale),
+            now,
+        )
         return "cancelled"
     if message.contact_id is not None and not message.context.get("answer_sender"):
         # The address as it is now: staff may have fixed a bounced one since it was scheduled.
@@ -576,10 +621,14 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
     message.attempts += 1
     message.provider = sent.provider
     message.provider_message_id = sent.provider_message_id
-    _decide(
+    decision_append(
         message,
         "sent",
-        f"Sent to {message.to_address} via {in_english(Provider(sent.provider).label)}",
+        stored_message(
+            gettext_noop("Sent to %(address)s via %(provider)s"),
+            address=message.to_address,
+            provider=stored_label(Provider(sent.provider).label),
+        ),
         now,
     )
     # The sandbox reports delivery like a provider's webhook does, so it is routed the same way.
@@ -694,7 +743,8 @@ def message_record_delivery(
             and DELIVERY_ORDER[message.status] < DELIVERY_ORDER[status]
         ):
             message.status = status
-        _decide(message, event, detail or event.capitalize(), at)
+        # The decision's name says what happened; the provider's detail, if any, is the reason.
+        decision_append(message, event, detail, at)
     elif event in (DeliveryEvent.BOUNCED, DeliveryEvent.FAILED):
         if message.status in (MessageStatus.BOUNCED, MessageStatus.FAILED):
             return message
@@ -703,7 +753,7 @@ def message_record_delivery(
         )
         message.failed_at = at
         message.last_error = (detail or event)[:500]
-        _decide(message, event, detail or event, at)
+        decision_append(message, event, detail or event, at)
         if event == DeliveryEvent.BOUNCED:
             _mark_address_bad(message, at)
         _on_timeline(

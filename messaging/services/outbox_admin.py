@@ -7,10 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from crm.kit.stored_text import stored_label
+from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
 from messaging.models import MessageChannel, MessageStatus, OutboundMessage
+from messaging.services.outbox import decision_append
 
 
 @transaction.atomic
@@ -32,10 +33,12 @@ def message_retry(
     locked.attempts = 0
     locked.failed_at = None
     locked.last_error = ""
-    locked.decisions = [
-        *locked.decisions,
-        {"at": now.isoformat(), "decision": "retried", "reason": f"Retried by {actor}"},
-    ]
+    decision_append(
+        locked,
+        "retried",
+        stored_message(gettext_noop("Retried by %(actor)s"), actor=str(actor)),
+        now,
+    )
     locked.save(
         update_fields=["status", "send_after", "attempts", "failed_at", "last_error", "decisions"]
     )

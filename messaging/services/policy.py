@@ -10,7 +10,9 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
+from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Channel, ConsentStatus, ContactConsent, Tenant
 from messaging.models import (
     GONE_OUT_STATUSES,
@@ -48,7 +50,9 @@ class Outcome:
 @dataclass(frozen=True)
 class Verdict:
     outcome: str
-    reason: str = ""
+    # Why, as a stored message (crm.kit.stored_text): kept in English, read in each reader's
+    # language (the outbox's decisions, the timeline).
+    reason: dict | None = None
     send_at: dt.datetime | None = None
 
     @property
@@ -106,8 +110,14 @@ def next_allowed_time(when: dt.datetime, zone: zoneinfo.ZoneInfo, window) -> dt.
     return opening.astimezone(dt.UTC)
 
 
-def describe_window(channel: str, window, zone: zoneinfo.ZoneInfo) -> str:
-    return f"{Channel(channel).label} only {window[0]}–{window[1]} ({zone.key})"
+def describe_window(channel: str, window, zone: zoneinfo.ZoneInfo) -> dict:
+    return stored_message(
+        gettext_noop("%(channel)s only %(start)s–%(end)s (%(zone)s)"),
+        channel=stored_label(Channel(channel).label),
+        start=window[0],
+        end=window[1],
+        zone=zone.key,
+    )
 
 
 def _consent_status(tenant: Tenant, contact_id: int, channel: str) -> str | None:
@@ -120,11 +130,21 @@ def _consent_status(tenant: Tenant, contact_id: int, channel: str) -> str | None
 
 def consent_verdict(*, tenant: Tenant, contact_id: int, channel: str, purpose: str) -> Verdict:
     status = _consent_status(tenant, contact_id, channel)
-    label = Channel(channel).label
+    label = stored_label(Channel(channel).label)
     if purpose == Purpose.MARKETING and status != ConsentStatus.GRANTED:
-        return Verdict(Outcome.BLOCK, f"Blocked: no marketing opt-in for {label}")
+        return Verdict(
+            Outcome.BLOCK,
+            stored_message(
+                gettext_noop("Blocked: no marketing opt-in for %(channel)s"), channel=label
+            ),
+        )
     if status == ConsentStatus.WITHDRAWN:
-        return Verdict(Outcome.BLOCK, f"Blocked: the contact opted out of {label}")
+        return Verdict(
+            Outcome.BLOCK,
+            stored_message(
+                gettext_noop("Blocked: the contact opted out of %(channel)s"), channel=label
+            ),
+        )
     return Verdict(Outcome.SEND)
 
 
@@ -151,8 +171,12 @@ def cap_verdict(*, message: OutboundMessage, config: CommsSettings, at: dt.datet
         ):
             return Verdict(
                 Outcome.SUPPRESS,
-                f"Suppressed: the same template went to this contact within "
-                f"{config.duplicate_window_hours} h",
+                stored_message(
+                    gettext_noop(
+                        "Suppressed: the same template went to this contact within %(hours)s h"
+                    ),
+                    hours=config.duplicate_window_hours,
+                ),
             )
     if message.purpose == Purpose.MARKETING:
         cap = config.weekly_caps.get(message.channel)
@@ -163,10 +187,15 @@ def cap_verdict(*, message: OutboundMessage, config: CommsSettings, at: dt.datet
                 .count()
             )
             if sent >= cap:
-                label = Channel(message.channel).label
                 return Verdict(
                     Outcome.SUPPRESS,
-                    f"Suppressed by the cap: {cap} marketing {label} messages per week",
+                    stored_message(
+                        gettext_noop(
+                            "Suppressed by the cap: %(cap)s marketing %(channel)s messages per week"
+                        ),
+                        cap=cap,
+                        channel=stored_label(Channel(message.channel).label),
+                    ),
                 )
     return Verdict(Outcome.SEND)
 
@@ -175,15 +204,24 @@ def address_verdict(
     *, message: OutboundMessage, profile: ContactCommsProfile | None, now: dt.datetime
 ) -> Verdict:
     if not message.to_address:
-        what = "email address" if message.channel == MessageChannel.EMAIL else "mobile number"
-        return Verdict(Outcome.BLOCK, f"Blocked: the contact has no {what}")
+        if message.channel == MessageChannel.EMAIL:
+            why = gettext_noop("Blocked: the contact has no email address")
+        else:
+            why = gettext_noop("Blocked: the contact has no mobile number")
+        return Verdict(Outcome.BLOCK, stored_message(why))
     if (
         message.channel == MessageChannel.EMAIL
         and profile is not None
         and profile.email_bounced_at
         and profile.bounced_email.lower() == message.to_address.lower()
     ):
-        return Verdict(Outcome.BLOCK, f"Blocked: {message.to_address} bounced; check the address")
+        return Verdict(
+            Outcome.BLOCK,
+            stored_message(
+                gettext_noop("Blocked: %(address)s bounced; check the address"),
+                address=message.to_address,
+            ),
+        )
     if message.channel == MessageChannel.WHATSAPP and not (
         message.variant is not None and message.variant.whatsapp_approved
     ):
@@ -191,7 +229,12 @@ def address_verdict(
         if last_inbound is None or now - last_inbound > WHATSAPP_SESSION:
             return Verdict(
                 Outcome.BLOCK,
-                "Blocked: outside WhatsApp's 24-hour window and the template is not pre-approved",
+                stored_message(
+                    gettext_noop(
+                        "Blocked: outside WhatsApp's 24-hour window and the template is not "
+                        "pre-approved"
+                    )
+                ),
             )
     return Verdict(Outcome.SEND)
 
@@ -232,8 +275,12 @@ def decide(*, message: OutboundMessage, at: dt.datetime, now: dt.datetime) -> Ve
     if allowed_at > at:
         return Verdict(
             Outcome.DEFER,
-            f"Deferred to {allowed_at.astimezone(zone):%a %b %-d, %H:%M %Z}: "
-            + describe_window(message.channel, window, zone),
+            stored_message(
+                gettext_noop("Deferred to %(when)s: %(window)s"),
+                # The time as the business's staff wrote it in English; the rest translates.
+                when=f"{allowed_at.astimezone(zone):%a %b %-d, %H:%M %Z}",
+                window=describe_window(message.channel, window, zone),
+            ),
             send_at=allowed_at,
         )
     return Verdict(Outcome.SEND, send_at=at)

@@ -8,9 +8,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.kit.access import admin_required
+from crm.kit.stored_text import stored_message
 from messaging import redaction
 from messaging.forms.outbox import OutboxFilterForm
 from messaging.selectors import outbox as selectors_outbox
@@ -69,7 +71,7 @@ def message_cancel(request, message_pk: int):
     if outbox.message_cancel(
         tenant=request.tenant,
         message=message,
-        reason="cancelled from the outbox",
+        reason=stored_message(gettext_noop("cancelled from the outbox")),
         actor=request.user,
     ):
         messages.success(request, _("Message cancelled: it will not be sent."))

@@ -24,6 +24,7 @@ from crm.services.timeline import timeline_record
 from crm.tenancy import tenant_context
 from leads.models import Lead
 from messaging.models import MessageSource, MessageStatus, OutboundMessage
+from messaging.selectors.outbox import latest_decision_reason
 from portal import tokens
 from portal.addresses import SignInAddress
 from portal.auth import PortalSignIn
@@ -326,7 +327,9 @@ def portal_invite(
     if message.status == MessageStatus.SUPPRESSED:
         # Blocked by the delivery policy (an opt-out, a bounced address): nothing is recorded,
         # and the person who clicked learns why at once.
-        raise ValidationError(f"Not sent. {message.decisions[-1]['reason']}")
+        raise ValidationError(
+            _("Not sent. %(reason)s") % {"reason": latest_decision_reason(message)}
+        )
     PortalAccess.objects.update_or_create(
         tenant=tenant, contact=contact, defaults={"invited_at": now, "invited_by": actor}
     )

@@ -16,7 +16,7 @@ from crm.kit.actions import action_response, first_error, run_action
 from crm.kit.redirects import safe_next
 from crm.models import Role
 from crm.permissions import MANAGERS, tenant_member_required
-from followups.selectors.neglect import neglected_lead_ids
+from followups.selectors.neglect import lead_is_neglected, neglected_lead_ids
 from leads.filters import LeadFilter
 from leads.forms.leads import AssignForm, CallForm, LostForm, NoteForm, StagePickForm
 from leads.models import Lead
@@ -58,6 +58,8 @@ def lead_list(request):
         # The stage filter's options are every stage of the tenant: the bars reuse them.
         stages=lists.stages_grouped(references.stages),
         settings=references.settings,
+        # Each lead's neglect flag (followups) in the statement that reads the leads.
+        columns={"is_neglected": lead_is_neglected(tenant=tenant)},
     )
     context = {
         "filter": lead_filter,
@@ -72,7 +74,7 @@ def lead_list(request):
         "sequences": references.others["sequences"],
         "back_url": request.get_full_path(),
     }
-    neglected = neglected_lead_ids(tenant=tenant, lead_ids=[row.lead.pk for row in rows])
+    neglected = {row.lead.pk for row in rows if row.lead.is_neglected}
     context["rows_html"] = RowRenderer.for_request(
         request, back_url=context["back_url"], neglected_ids=neglected
     ).rows(rows)

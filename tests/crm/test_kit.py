@@ -26,6 +26,7 @@ from crm.kit.formatting import money, short_datetime
 from crm.kit.forms import MemberChoiceField, ServiceErrorsMixin, TenantFormMixin
 from crm.kit.redirects import safe_next
 from crm.kit.signed_tokens import signed_token_read
+from crm.kit.translations import Translations
 from crm.models import Membership, Role, Tenant, User
 
 
@@ -232,3 +233,23 @@ class TestFormatting:
     def test_short_datetime_in_a_zone(self):
         at = dt.datetime(2026, 3, 4, 14, 30, tzinfo=dt.UTC)
         assert short_datetime(at, zoneinfo.ZoneInfo("America/New_York")) == "Wed Mar 4, 09:30"
+
+
+def test_a_pages_translations_are_gettexts_in_the_language_active_when_made():
+    from django.db import models
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from leads.models import Location
+
+    class Place(models.TextChoices):
+        UNKNOWN = "unknown", "Somewhere"  # the value of Location.UNKNOWN
+
+    with translation.override("nl"):
+        translate = Translations()
+        assert translate("Priority") == gettext("Priority") != "Priority"
+        assert translate("Priority") is translate("Priority")  # looked up once
+        assert translate.label(Location.IN_STATE) == str(Location.IN_STATE.label) != "In-state"
+        # Two choices with the same value are two labels.
+        assert translate.label(Location.UNKNOWN) == str(Location.UNKNOWN.label)
+        assert translate.label(Place.UNKNOWN) == "Somewhere"

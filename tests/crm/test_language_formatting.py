@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from crm.kit.formatting import money
+from crm.kit.formatting import money, money_format
 from crm.models import Language
 from leads.services.quotes import quote_save_draft, quote_send
 from messaging import rendering
@@ -43,6 +43,18 @@ def test_money_follows_the_active_language():
     with translation.override("es"):
         assert money(18000, "EUR") == "18\xa0000 €"
     assert money(18000, "USD") == "$18,000"
+
+
+def test_one_money_format_writes_a_pages_amounts_as_money_does():
+    amounts = [Decimal("18000.50"), 1250, 5, Decimal("1234567.8"), None, ""]
+    for language in ("en", "nl", "es", "pt"):
+        for currency in ("EUR", "USD", "CHF"):
+            formatted = money_format(currency, language=language)
+            assert [formatted(amount) for amount in amounts] == [
+                money(amount, currency, language=language) for amount in amounts
+            ], (language, currency)
+    with translation.override("es"):
+        assert money_format("EUR")(18000) == "18\xa0000 €"
 
 
 @pytest.mark.django_db

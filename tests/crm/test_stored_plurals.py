@@ -12,11 +12,13 @@ from crm.kit.stored_text import (
     ngettext_noop,
     stored_english,
     stored_label,
+    stored_list,
     stored_message,
     stored_params,
     stored_plural,
     stored_render,
     stored_split,
+    stored_translated,
 )
 from crm.models import Notification
 from crm.services.notifications import notification_create
@@ -76,6 +78,24 @@ def test_a_plural_nests_as_another_messages_value():
     latest = stored_plural(*NEW_LEADS, 2, name="expo.csv")
     text = stored_english(gettext_noop("Latest: %(title)s"), {"title": latest})
     assert text == "Latest: 2 new leads for you from expo.csv"
+
+
+def test_a_list_joins_its_items_with_a_separator_in_the_readers_language():
+    """A list value (stored_list): texts and messages, joined by a translated " and "."""
+    reasons = stored_list(
+        [stored_message(gettext_noop("off today")), "Miami"],
+        stored_message(gettext_noop(" and ")),
+    )
+    msgid, params = stored_split(
+        stored_message(
+            gettext_noop("Assigned to %(owner)s (%(reason)s)"), owner="Sam", reason=reasons
+        )
+    )
+    stored = stored_params(msgid, params)
+    assert stored_english(msgid, params) == "Assigned to Sam (off today and Miami)"
+    with translation.override("nl"):
+        assert stored_render("", stored) == "Toegewezen aan Sam (vandaag vrij en Miami)"
+        assert stored_translated(reasons) == "vandaag vrij en Miami"
 
 
 @pytest.mark.django_db

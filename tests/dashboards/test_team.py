@@ -36,6 +36,7 @@ import time_machine
 from crm.models import Role
 from crm.tenancy.sweeps import sweep_inline
 from dashboards.models import StageFlowDay, StageFlowRollup
+from dashboards.selectors.stage_flow import Flow, flow_rows
 from dashboards.selectors.team import stage_flow_figures, team_figures
 from dashboards.services.rollups import stage_flow_roll_up
 from dashboards.tasks import roll_up_stage_flow
@@ -289,6 +290,45 @@ def test_the_rollup_stores_finished_days_and_the_figures_do_not_change(team_worl
     assert {name: _flow(rows[name]) for name in EXPECTED_FLOW} == EXPECTED_FLOW
     _, zoe = _stage_rows(team_world, rep=team_world.zoe)
     assert _flow(zoe["New lead"]) == (3, 1, 1, 100, 0.0)
+
+
+def test_the_rollup_stores_the_live_flow_even_of_moves_at_one_moment(team_world):
+    pipeline = team_world.pipeline
+    contacted = stage_named(pipeline, "Contacted")
+    with team_world.active(), time_machine.travel(NOW, tick=False):
+        item = lead_create(
+            tenant=team_world.tenant,
+            actor=None,
+            contact=team_world.contact,
+            pipeline=pipeline,
+            owner=team_world.zoe,
+            announce=False,
+            notify_owner=False,
+            now=march(7, 10),
+        )
+        # Two moves with one timestamp: Contacted is entered and left at 14:00, and the visit to
+        # Inspection scheduled follows it (not the New lead visit that ended at 14:00 too).
+        for name in ("Contacted", "Inspection scheduled"):
+            item = lead_move_to_stage(
+                tenant=team_world.tenant,
+                actor=None,
+                lead=item,
+                stage=stage_named(pipeline, name),
+                now=march(7, 14),
+            )
+        live = flow_rows(tenant=team_world.tenant, start=march(20, 0, month=2), end=march(11, 0))
+        stage_flow_roll_up(tenant=team_world.tenant, now=NOW)
+        stored = {
+            (row.day, row.stage_id, row.owner_id, row.brand_id): Flow(
+                row.entered, row.left, row.moved_on, row.time_in_stage
+            )
+            for row in StageFlowDay.objects.filter(tenant=team_world.tenant)
+        }
+    assert stored == live
+    key = (march(7, 0).date(), contacted.pk, team_world.zoe.pk, item.brand_id)
+    assert stored[key] == Flow(entered=1, left=1, moved_on=1, time_in_stage=dt.timedelta())
+    new_lead = (march(7, 0).date(), stage_named(pipeline, "New lead").pk, *key[2:])
+    assert stored[new_lead] == Flow(1, 1, 1, dt.timedelta(hours=4))
 
 
 def test_days_after_the_rollup_are_read_live(team_world):

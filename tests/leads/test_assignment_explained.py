@@ -4,8 +4,9 @@ cap counts what a rep is working (open sales leads by default), as the assignmen
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
-from crm.models import Notification, Role, TimeOff
+from crm.models import Membership, Notification, Role, TimeOff
 from leads.assignment_text import describe_decision
 from leads.models import AssignmentRule, CapacityCounts, Lead, LeadSettings, LeadType, Stage
 from leads.services.assignment import lead_assign
@@ -193,3 +194,54 @@ def test_the_next_lead_preview_names_who_is_skipped_now(world, client):
     sign_in(client, world.admin)
     page = client.get(reverse("lead-settings:assignment")).content.decode()
     assert "Skipped now:" in page and "Jo Park off today" in page
+
+
+def test_the_explanation_reads_in_each_readers_language_whoever_wrote_it(world):
+    """Written while a Dutch member works, kept as messages: the timeline and the managers' alert
+    read in Dutch to a Dutch reader and in English to an English one, reasons, lists and plurals
+    included."""
+    _retire_world_rep(world)
+    jo = _rep(world, "Jo Park")
+    today = world.tenant.today()
+    with world.active():
+        TimeOff.objects.create(tenant=world.tenant, membership=jo, starts_on=today, ends_on=today)
+    _rep(world, "Sam Lee")
+    lea = _rep(world, "Lea Ruiz")
+    with translation.override("nl"):
+        assigned = lead_for(world)
+    with world.active():
+        event = assigned.timeline.get(kind="lead.assigned")
+    english = (
+        "Assigned to Sam Lee by round robin: Jo Park off today. "
+        "Eligible: Sam Lee, Lea Ruiz (Sam Lee had waited longest)."
+    )
+    assert event.summary == english
+    with translation.override("nl"):
+        assert event.shown_summary == (
+            "Toegewezen aan Sam Lee via round robin: Jo Park vandaag vrij. "
+            "In aanmerking: Sam Lee, Lea Ruiz (Sam Lee wachtte het langst)."
+        )
+        assert describe_decision(assigned.assignment_decision) == event.shown_summary
+    with translation.override("en"):
+        assert event.shown_summary == english
+
+    # Nobody can take the next one: the queue's event and the managers' alert.
+    with world.active():
+        Membership.objects.filter(tenant=world.tenant, role=Role.REP).update(capacity=1)
+    lead_for(world, owner=lea)
+    with translation.override("nl"):
+        queued = lead_for(world)
+    assert queued.owner is None
+    with world.active():
+        waiting = queued.timeline.get(kind="lead.queued")
+        [alert] = Notification.objects.filter(
+            recipient=world.manager.user, title__contains=queued.reference
+        )
+    with translation.override("nl"):
+        assert waiting.shown_summary.startswith(
+            "Wacht in de wachtrij van de managers. Niemand toegewezen: "
+        )
+        assert "op het leadplafond (1/1 open verkooplead)" in waiting.shown_summary
+        assert alert.shown_title == f"Nieuwe lead {queued.reference} heeft een eigenaar nodig"
+        assert alert.shown_body.startswith(f"{queued.contact.display_name}: Niemand toegewezen: ")
+    assert "at capacity (1/1 open sales lead)" in waiting.summary

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm.models import TimelineEvent
 from crm.services.erasure import contact_anonymise
@@ -219,3 +219,27 @@ def test_a_scheduled_time_reads_in_the_readers_own_time_zone(quoted):
         assert decision_reason(entry) == "Scheduled for Fri Jun 12, 21:00 CEST"
     with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
         assert decision_reason(entry) == "Scheduled for Fri Jun 12, 15:00 EDT"
+
+
+def test_a_cancel_reason_written_by_a_dutch_writer_reads_in_each_readers_language(quoted):
+    """The reason is kept as a message, not as the writer's words: the outbox's decision and the
+    timeline read in Dutch to a Dutch reader and in English to an English one."""
+    world, lead, quote = quoted
+
+    with world.active(), translation.override("nl"), time_machine.travel(AFTERNOON, tick=False):
+        quote_accept(tenant=world.tenant, quote=quote, signed_name="Dana")
+
+    [email, _sms] = _chasers(world, lead)
+    english = f"Cancelled: quote {quote.reference} was accepted"
+    assert email.decisions[-1]["reason"] == english
+    with world.active():
+        cancelled = TimelineEvent.objects.get(lead=lead, kind="message.cancelled")
+    with translation.override("nl"):
+        assert decision_reason(email.decisions[-1]) == (
+            f"Geannuleerd: offerte {quote.reference} is geaccepteerd"
+        )
+        assert cancelled.shown_summary == (
+            f"2 geplande berichten geannuleerd: offerte {quote.reference} is geaccepteerd"
+        )
+    with translation.override("en"):
+        assert decision_reason(email.decisions[-1]) == english

@@ -7,11 +7,13 @@ import zoneinfo
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from crm.models import ConsentStatus, ContactConsent, TimelineEvent
 from crm.services.consent import consent_record
 from messaging.links import unsubscribe_url
 from messaging.models import ContactCommsProfile, MessageSource, MessageStatus, OutboundMessage
+from messaging.selectors.outbox import decision_reason
 from messaging.services import outbox
 from messaging.services.policy import next_allowed_time
 from tests.factories import message_template_for
@@ -218,7 +220,16 @@ class TestConsent:
         assert message.status == "suppressed"
         assert message.decisions[-1]["reason"] == "Blocked: no marketing opt-in for SMS"
         with world.active():
-            assert TimelineEvent.objects.filter(kind="message.blocked").exists()
+            blocked = TimelineEvent.objects.get(kind="message.blocked")
+        # Kept as a message: the outbox and the timeline read it in the reader's language.
+        with translation.override("nl"):
+            assert decision_reason(message.decisions[-1]) == (
+                "Geblokkeerd: geen toestemming voor marketing via kanaal Sms"
+            )
+            assert (
+                "Geblokkeerd: geen toestemming voor marketing via kanaal Sms"
+                in blocked.shown_summary
+            )
 
     def test_transactional_goes_unless_the_contact_opted_out(self, world):
         at = dt.datetime(2026, 6, 8, 15, 0, tzinfo=dt.UTC)

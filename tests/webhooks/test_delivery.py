@@ -8,11 +8,12 @@ import socket
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from crm.models import Notification
+from crm.models import Notification, Role
 from messaging.models import OutboundMessage
 from messaging.services import outbox
+from tests import factories
 from tests.factories import lead_for
 from tests.webhooks.conftest import deliver_due, deliveries_of, subscribe
 from tests.webhooks.receiver import Answer
@@ -25,6 +26,7 @@ from webhooks.services.deliveries import (
     RETRY_DELAYS,
     deliveries_claim_due,
     deliveries_purge_old,
+    endpoint_disable_failing,
 )
 from webhooks.services.endpoints import endpoint_enable
 
@@ -280,3 +282,33 @@ def test_an_endpoint_saved_in_development_is_not_called_on_this_machine_in_produ
     assert receiver.received == []
     [delivery] = deliveries_of(world)
     assert "https://" in delivery.last_error
+
+
+def test_a_dutch_admin_is_told_in_dutch_and_an_english_one_in_english(world, receiver):
+    """The disabling is written once (by the worker, in no one's language): the endpoint page,
+    the bell and each admin's email read in that admin's language."""
+    endpoint = subscribe(world, receiver.url, [EventType.LEAD_CREATED])
+    dutch = world.admin.user
+    dutch.language = "nl"
+    dutch.save(update_fields=["language"])
+    english = factories.MembershipFactory(tenant=world.tenant, role=Role.ADMIN).user
+    english.language = "en"
+    english.save(update_fields=["language"])
+    with world.active():
+        endpoint = WebhookEndpoint.objects.get(pk=endpoint.pk)
+        endpoint.consecutive_failures = MAX_ATTEMPTS
+        endpoint_disable_failing(tenant=world.tenant, endpoint=endpoint)
+        emails = {
+            message.recipient_user_id: message
+            for message in OutboundMessage.objects.filter(recipient_user__isnull=False)
+        }
+        bell = Notification.objects.get(recipient=dutch)
+    assert emails[dutch.pk].subject == f"Webhook uitgeschakeld: {receiver.url}"
+    assert emails[dutch.pk].body_text.startswith("Automatisch uitgeschakeld: ")
+    assert emails[english.pk].subject == f"Webhook disabled: {receiver.url}"
+    assert emails[english.pk].body_text.startswith("Disabled automatically: ")
+    endpoint = endpoint_now(world, endpoint)
+    assert endpoint.disabled_reason.startswith("Disabled automatically: ")
+    with translation.override("nl"):
+        assert endpoint.shown_disabled_reason.startswith("Automatisch uitgeschakeld: ")
+        assert bell.shown_body.startswith("Automatisch uitgeschakeld: ")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from crm.kit.stored_text import stored_message
 from crm.models import Membership, NotificationLevel, Tenant, TimeOff, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -68,7 +69,9 @@ def ticket_assign_automatically(
             actor=None,
             ticket=ticket,
             assignee=lead.owner,
-            reason=f"owner of lead {lead.reference}",
+            reason=stored_message(
+                gettext_noop("owner of lead %(reference)s"), reference=lead.reference
+            ),
         )
     agents = _available_agents(tenant, ticket, now)
     if not agents:
@@ -90,7 +93,7 @@ def ticket_assign_automatically(
         actor=None,
         ticket=ticket,
         assignee=chosen.membership,
-        reason=f"round robin in {ticket.inbox.name}",
+        reason=stored_message(gettext_noop("round robin in %(inbox)s"), inbox=ticket.inbox.name),
     )
 
 
@@ -101,7 +104,7 @@ def ticket_assign(
     actor: User | None,
     ticket: Ticket,
     assignee: Membership | None,
-    reason: str = "",
+    reason: str | dict | None = None,
     notify: bool = True,
 ) -> Ticket:
     """Give the ticket to `assignee` (None: unassign) and tell them, unless they did it."""
@@ -113,8 +116,9 @@ def ticket_assign(
         return ticket
     ticket.assignee = assignee
     ticket.save(update_fields=["assignee", "updated_at"])
-    # The reason reads as the caller wrote it ("round robin in Sales").
-    params = {"reference": ticket.reference, "reason": reason}
+    # `reason` a stored message ("round robin in Sales") reads in the timeline's reader's
+    # language; free text reads as written.
+    params = {"reference": ticket.reference, "reason": reason or ""}
     if assignee is not None:
         params["who"] = assignee.user.full_name
         summary = gettext_noop("%(reference)s assigned to %(who)s")
@@ -162,6 +166,12 @@ def tickets_bulk_assign(
     changed = 0
     for ticket in tickets.select_related("contact", "lead"):
         before = ticket.assignee_id
-        ticket_assign(tenant=tenant, actor=actor, ticket=ticket, assignee=assignee, reason="bulk")
+        ticket_assign(
+            tenant=tenant,
+            actor=actor,
+            ticket=ticket,
+            assignee=assignee,
+            reason=stored_message(gettext_noop("bulk change")),
+        )
         changed += before != ticket.assignee_id
     return changed

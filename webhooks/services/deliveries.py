@@ -23,12 +23,13 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm.kit.claims import claim_due_rows
-from crm.kit.stored_text import stored_message
+from crm.kit.languages import staff_language
+from crm.kit.stored_text import stored_columns, stored_message, stored_translated
 from crm.models import NotificationLevel, Role, Tenant, User
 from crm.permissions import ADMINS
 from crm.services.notifications import notifications_notify_roles
@@ -246,29 +247,28 @@ def endpoint_disable_failing(
         "%(since)s."
     )
     values = {"count": endpoint.consecutive_failures, "since": f"{since:%Y-%m-%d %H:%M} UTC"}
-    reason = _(reason_msgid) % values
+    reason = stored_message(reason_msgid, **values)
+    text, params = stored_columns(reason)
     WebhookEndpoint.objects.filter(tenant=tenant, pk=endpoint.pk).update(
-        is_enabled=False, disabled_at=now, disabled_reason=reason[:300]
+        is_enabled=False, disabled_at=now, disabled_reason=text[:300], disabled_reason_params=params
     )
     deliveries_cancel_waiting(tenant=tenant, endpoint=endpoint)
-    endpoint.is_enabled, endpoint.disabled_at, endpoint.disabled_reason = False, now, reason
+    endpoint.is_enabled, endpoint.disabled_at = False, now
+    endpoint.disabled_reason, endpoint.disabled_reason_params = text, params
     page = reverse("webhooks-settings:endpoint", kwargs={"endpoint_pk": endpoint.pk})
-    title = _("Webhook disabled: %(url)s") % {"url": endpoint.url}
-    body = _(
+    title_msgid = gettext_noop("Webhook disabled: %(url)s")
+    body_msgid = gettext_noop(
         "%(reason)s Nothing more is sent to it. Fix the receiver, then enable the endpoint "
         "again in Settings → Webhooks; the log shows each attempt's answer."
-    ) % {"reason": reason}
-    # Under the bell it reads in each admin's language (crm.kit.stored_text).
+    )
+    # Under the bell and by email it reads in each admin's language (crm.kit.stored_text).
     notifications_notify_roles(
         tenant=tenant,
         roles=ADMINS,
-        title=gettext_noop("Webhook disabled: %(url)s"),
+        title=title_msgid,
         title_params={"url": endpoint.url},
-        body=gettext_noop(
-            "%(reason)s Nothing more is sent to it. Fix the receiver, then enable the endpoint "
-            "again in Settings → Webhooks; the log shows each attempt's answer."
-        ),
-        body_params={"reason": stored_message(reason_msgid, **values)},
+        body=body_msgid,
+        body_params={"reason": reason},
         url=page,
         level=NotificationLevel.WARNING,
     )
@@ -277,14 +277,17 @@ def endpoint_disable_failing(
         memberships__tenant=tenant, memberships__role=Role.ADMIN, memberships__is_active=True
     ).order_by("pk")
     for admin in admins:
+        with translation.override(staff_language(admin, tenant)):
+            subject = stored_translated(stored_message(title_msgid, url=endpoint.url))
+            body_text = stored_translated(stored_message(body_msgid, reason=reason))
         message_schedule(
             tenant=tenant,
             channel=MessageChannel.EMAIL,
             source=MessageSource.STAFF,
             idempotency_key=f"webhook-disabled:{endpoint.pk}:{now.isoformat()}:{admin.pk}",
             recipient_user=admin,
-            subject=title[:300],
-            body_text=f"{body}\n\n{link}",
+            subject=subject[:300],
+            body_text=f"{body_text}\n\n{link}",
             now=now,
         )
     logger.warning("Webhook endpoint %s disabled after repeated failures", endpoint.pk)

@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from crm.kit.stored_text import stored_columns, stored_message
 from crm.models import Tenant, User
 from webhooks import payloads, targets
 from webhooks.models import (
@@ -110,6 +112,7 @@ def endpoint_enable(*, tenant: Tenant, endpoint: WebhookEndpoint) -> WebhookEndp
     endpoint.is_enabled = True
     endpoint.disabled_at = None
     endpoint.disabled_reason = ""
+    endpoint.disabled_reason_params = {}
     endpoint.consecutive_failures = 0
     endpoint.failing_since = None
     endpoint.save(
@@ -117,6 +120,7 @@ def endpoint_enable(*, tenant: Tenant, endpoint: WebhookEndpoint) -> WebhookEndp
             "is_enabled",
             "disabled_at",
             "disabled_reason",
+            "disabled_reason_params",
             "consecutive_failures",
             "failing_since",
             "updated_at",
@@ -130,8 +134,18 @@ def endpoint_disable(*, tenant: Tenant, endpoint: WebhookEndpoint, actor: User) 
     now = timezone.now()
     endpoint.is_enabled = False
     endpoint.disabled_at = now
-    endpoint.disabled_reason = _("Disabled by %(name)s.") % {"name": actor.full_name or actor.email}
-    endpoint.save(update_fields=["is_enabled", "disabled_at", "disabled_reason", "updated_at"])
+    endpoint.disabled_reason, endpoint.disabled_reason_params = stored_columns(
+        stored_message(gettext_noop("Disabled by %(name)s."), name=actor.full_name or actor.email)
+    )
+    endpoint.save(
+        update_fields=[
+            "is_enabled",
+            "disabled_at",
+            "disabled_reason",
+            "disabled_reason_params",
+            "updated_at",
+        ]
+    )
     deliveries_cancel_waiting(tenant=tenant, endpoint=endpoint)
     return endpoint
 

@@ -9,3 +9,6 @@ ROOT_URLCONF = "leadlist_bench_urls"
 STORAGES = STORAGES | {  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 }
+# Sessions in the cache alone: the bench reads the shared data set and writes nothing to it (a
+# cached_db session is also a row). A request finds its session in the cache either way.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
