@@ -193,8 +193,10 @@ class TeamDay(TenantOwnedModel):
 
     Follow-ups are those scheduled that day and not cancelled, by assignee and their lead's
     pipeline and brand. SLA answers and first-response clocks are those recorded that day, by the
-    ticket's assignee, its lead's pipeline and its inbox's brand. Every day is stored but the
-    tenant's today (read live), future days too (a follow-up done early counts on time).
+    ticket's assignee, its lead's pipeline and its inbox's brand; the first-response waits are
+    counted per bin in `response_bin_0`…`response_bin_31` (dashboards.selectors.histograms),
+    their fine buckets kept in TeamResponseBin. Every day is stored but the tenant's today (read
+    live), future days too (a follow-up done early counts on time).
     """
 
     day = models.DateField(help_text="The tenant's local date.")
@@ -210,14 +212,26 @@ class TeamDay(TenantOwnedModel):
     sla_met = models.PositiveIntegerField(default=0)
     sla_late = models.PositiveIntegerField(default=0)
     first_responses = models.PositiveIntegerField(default=0)
-    first_response_buckets = models.JSONField(
-        default=dict,
-        help_text="The first-response waits as {bucket: [count, shortest, longest]} in seconds; "
-        "a bucket is a whole minute below a day, a whole hour after (what the page shows).",
-    )
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "day"], name="team_day_by_day")]
+
+
+class TeamResponseBin(TenantOwnedModel):
+    """The first-response waits of one TeamDay row in one bin (its `response_bin_<n>` count), as
+    {bucket: [count, shortest, longest]} in seconds; a bucket is a whole minute below a day, a
+    whole hour after (what the page shows). A read fetches only the bins that hold a median
+    (dashboards.selectors.histograms)."""
+
+    day = models.DateField()
+    bin = models.PositiveSmallIntegerField()
+    pipeline = models.ForeignKey(Pipeline, null=True, on_delete=models.SET_NULL, related_name="+")
+    brand = models.ForeignKey(Brand, null=True, on_delete=models.SET_NULL, related_name="+")
+    person = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="+")
+    buckets = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "bin", "day"], name="team_response_bin_by_bin")]
 
 
 class TeamRollup(TenantOwnedModel):
@@ -259,3 +273,56 @@ class MomentFigures(TenantOwnedModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant"], name="moment_figures_one")]
+
+
+# --- Minutes to first touch (dashboards.services.period_rollups keeps them) ------------------------
+# A median cannot be summed, so the waits to the first touch are kept as a histogram in two
+# levels: FirstTouchDay's `bin_0`…`bin_31` count the touched leads per coarse bin (an hour below a
+# day, then a day up to a week, then the rest: dashboards.selectors.histograms.wait_bin), summed
+# by plain SQL for any period; FirstTouchBin holds each bin's fine buckets (what the page shows: a
+# whole minute below a day, a whole hour after), of which a read fetches only the bin or two that
+# hold the median.
+
+TOUCH_BINS = 32
+
+
+class FirstTouchDay(TenantOwnedModel):
+    """The leads created on a tenant-local day, by pipeline, brand and owner (as the period
+    rollups: plain ids, recounted whenever a lead of the day changes): how many, how many were
+    touched and within the speed-to-lead window, and the touched ones per bin of their wait."""
+
+    day = models.DateField(help_text="The tenant's local date the leads were created.")
+    pipeline_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    leads = models.PositiveIntegerField(default=0)
+    touched = models.PositiveIntegerField(default=0)
+    within_window = models.PositiveIntegerField(
+        default=0, help_text="Touched within dashboards.selectors.first_touch.SPEED_WINDOW."
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "day"], name="first_touch_day_by_day")]
+
+
+for _bin in range(TOUCH_BINS):
+    FirstTouchDay.add_to_class(f"bin_{_bin}", models.PositiveIntegerField(default=0))
+
+
+class FirstTouchBin(TenantOwnedModel):
+    """One bin of a FirstTouchDay row: its fine buckets as {bucket: [count, shortest, longest]}
+    (minutes; seconds)."""
+
+    day = models.DateField()
+    bin = models.PositiveSmallIntegerField()
+    pipeline_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    buckets = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "bin", "day"], name="first_touch_bin_by_bin")]
+
+
+for _bin in range(TOUCH_BINS):
+    TeamDay.add_to_class(f"response_bin_{_bin}", models.PositiveIntegerField(default=0))

@@ -12,8 +12,8 @@ from dashboards import charts
 from dashboards.selectors import anomalies, lost, sources
 from dashboards.selectors.aging import COLOURS
 from dashboards.selectors.figures import Figures
+from dashboards.selectors.follow_ups import follow_up_widget
 from followups.selectors.members import member_zone
-from followups.selectors.widgets import follow_up_stats
 
 COLOUR_NAMES = (gettext_noop("On time"), gettext_noop("Getting late"), gettext_noop("Late"))
 
@@ -145,12 +145,13 @@ def anomalies_section(figures: Figures) -> dict:
 
 def follow_ups_widget(figures: Figures, user) -> dict:
     """The follow-ups widget: the team's for a manager, their own for a rep; "today" and "this
-    week" are the reader's (their time zone is part of what is kept)."""
+    week" are the reader's (their time zone is part of what is kept). Read from the team rollup
+    (dashboards.selectors.follow_ups)."""
     scope = figures.scope
     zone = member_zone(user, scope.tenant)
     widget = figures.kept(
         "follow-ups",
-        lambda: follow_up_stats(
+        lambda: follow_up_widget(
             tenant=scope.tenant, zone=zone, assignee=scope.rep, now=figures.now
         ),
         str(zone),

@@ -37,9 +37,16 @@ from django.utils.translation import gettext as _
 
 from crm.kit.formatting import duration
 from dashboards.aggregates import Median
-from dashboards.models import StageFlowDay, TeamDay, TeamRollup
+from dashboards.models import StageFlowDay, TeamDay, TeamResponseBin, TeamRollup
 from dashboards.period import Scope
 from dashboards.selectors.breached import BreachedFigures
+from dashboards.selectors.histograms import (  # noqa: F401  (the tests read them here)
+    BINS,
+    Waits,
+    buckets_add,
+    buckets_median,
+    wait_bucket,
+)
 from dashboards.selectors.people import member_name, member_order, team_members
 from dashboards.selectors.stage_flow import Flow, flow_rows, local_midnight, rolled_through
 from dashboards.tables import Cell, Table
@@ -270,60 +277,14 @@ def _team(scope: Scope, open_leads: dict, follow_up_rows: dict, sla_rows: dict) 
 
 # --- Read from the rollup -----------------------------------------------------------------------
 
-Buckets = dict[int, list]  # bucket (minutes) -> [count, shortest, longest] in seconds
+
+RESPONSE_BINS = [f"response_bin_{index}" for index in range(BINS)]
 
 
-def wait_bucket(seconds: float) -> int:
-    """The bucket of a first-response wait, in minutes: the whole minute below a day, the whole
-    hour after: what crm.kit.formatting.duration(short=True) shows."""
-    minutes = int(seconds // 60)
-    return minutes if minutes < 24 * 60 else minutes // 60 * 60
-
-
-def buckets_add(buckets: Buckets, bucket: int, count: int, shortest: float, longest: float):
-    kept = buckets.get(bucket)
-    if kept is None:
-        buckets[bucket] = [count, shortest, longest]
-    else:
-        kept[0] += count
-        kept[1] = min(kept[1], shortest)
-        kept[2] = max(kept[2], longest)
-
-
-def buckets_median(buckets: Buckets) -> dt.timedelta | None:
-    """The median wait (PostgreSQL's percentile_cont: the mean of the middle two of an even
-    count) to what the page shows. The middle two lie in one bucket (any value in it shows the
-    same), or in two, where the lower is the longest of its bucket and the upper the shortest of
-    the next: both are stored, so the median is exact."""
-    total = sum(count for count, _, _ in buckets.values())
-    if not total:
-        return None
-    ranks = ((total - 1) // 2, total // 2)
-    found: list[tuple[int, float, float, int, int]] = []  # bucket, shortest, longest, position
-    seen = 0
-    for bucket in sorted(buckets):
-        count, shortest, longest = buckets[bucket]
-        for rank in ranks:
-            if seen <= rank < seen + count:
-                found.append((bucket, shortest, longest, rank - seen, count))
-        seen += count
-        if len(found) == 2:
-            break
-
-    def value(bucket, shortest, longest, position, count) -> float:
-        return longest if position == count - 1 else shortest
-
-    (low, high) = found
-    if low[0] == high[0] and not (low[3] == 0 and high[3] == high[4] - 1):
-        # Both inside one bucket (not its two ends): any value of it shows the same.
-        seconds = value(*low)
-    else:
-        seconds = (value(*low) + value(*high)) / 2
-    return dt.timedelta(seconds=seconds)
-
-
-def _rolled_rows(scope: Scope, first: dt.date, after: dt.date, live: tuple[dt.date, dt.date]):
-    rows = TeamDay.objects.filter(tenant=scope.tenant, day__gte=first, day__lt=after).exclude(
+def _rolled_rows(
+    scope: Scope, first: dt.date, after: dt.date, live: tuple[dt.date, dt.date], model=TeamDay
+):
+    rows = model.objects.filter(tenant=scope.tenant, day__gte=first, day__lt=after).exclude(
         day__gte=live[0], day__lte=live[1]
     )
     if scope.pipeline_id is not None:
@@ -351,17 +312,14 @@ def team_figures(
     live_first = min(state.live_day, today)
     follow_up_rows: dict = defaultdict(lambda: defaultdict(int))
     sla_rows: dict = defaultdict(lambda: defaultdict(int))
-    buckets: dict[int | None, Buckets] = defaultdict(dict)
+    waits: dict[int | None, Waits] = defaultdict(Waits)
 
-    rolled = _rolled_rows(
-        scope,
-        timezone.localtime(scope.start, tenant.zone).date(),
-        timezone.localtime(scope.end, tenant.zone).date(),
-        (live_first, today),
-    )
+    first_day = timezone.localtime(scope.start, tenant.zone).date()
+    after_day = timezone.localtime(scope.end, tenant.zone).date()
+    rolled = _rolled_rows(scope, first_day, after_day, (live_first, today))
     # Still to do: overdue on the days before the ones read live, not yet on the days after.
-    for person_id, on_time, late, overdue, to_come, missed, met, sla_late, responses in (
-        rolled.values_list("person_id")
+    sums = (
+        rolled.values("person_id")
         .annotate(
             on_time=Sum("follow_ups_on_time"),
             late=Sum("follow_ups_late"),
@@ -371,45 +329,25 @@ def team_figures(
             met=Sum("sla_met"),
             sla_late=Sum("sla_late"),
             responses=Sum("first_responses"),
-        )
-        .values_list(
-            "person_id",
-            "on_time",
-            "late",
-            "overdue",
-            "to_come",
-            "missed",
-            "met",
-            "sla_late",
-            "responses",
+            **{f"{name}_": Sum(name) for name in RESPONSE_BINS},
         )
         .order_by()
-    ):
-        if on_time or late or overdue or to_come or missed:
-            follow_up_rows[person_id].update(
-                follow_ups_on_time=on_time,
-                follow_ups_late=late,
-                follow_ups_overdue=overdue,
-                follow_ups_missed=missed,
-            )
-        if met or sla_late or responses:
-            sla_rows[person_id].update(sla_met=met, sla_late=sla_late, first_responses=responses)
-    # The buckets merged per person by PostgreSQL: a year holds some 200,000 of them at 1M
-    # leads, too many to decode and merge in Python.
-    rows_sql, rows_params = (
-        rolled.filter(first_responses__gt=0).values("pk").query.sql_with_params()
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT d.person_id, b.key::integer, sum((b.value->>0)::integer),
-                       min((b.value->>1)::float8), max((b.value->>2)::float8)
-                  FROM {TeamDay._meta.db_table} d, jsonb_each(d.first_response_buckets) b
-                 WHERE d.id IN ({rows_sql})
-                 GROUP BY 1, 2""",  # noqa: S608  # nosec B608
-            rows_params,
-        )
-        for person_id, bucket, count, shortest, longest in cursor.fetchall():
-            buckets_add(buckets[person_id], bucket, count, shortest, longest)
+    for row in sums:
+        person_id = row["person_id"]
+        if row["on_time"] or row["late"] or row["overdue"] or row["to_come"] or row["missed"]:
+            follow_up_rows[person_id].update(
+                follow_ups_on_time=row["on_time"],
+                follow_ups_late=row["late"],
+                follow_ups_overdue=row["overdue"],
+                follow_ups_missed=row["missed"],
+            )
+        if row["met"] or row["sla_late"] or row["responses"]:
+            sla_rows[person_id].update(
+                sla_met=row["met"], sla_late=row["sla_late"], first_responses=row["responses"]
+            )
+        if row["responses"]:
+            waits[person_id].add_bins([row[f"{name}_"] for name in RESPONSE_BINS])
 
     live_start = max(scope.start, local_midnight(live_first, tenant))
     live_end = min(scope.end, local_midnight(today + DAY, tenant))
@@ -428,9 +366,28 @@ def team_figures(
             else:
                 figures["first_responses"] += 1
                 seconds = wait.total_seconds()
-                buckets_add(buckets[person_id], wait_bucket(seconds), 1, seconds, seconds)
-    for person_id, kept in buckets.items():
-        sla_rows[person_id]["median_first_response"] = buckets_median(kept)
+                waits[person_id].add_bucket(wait_bucket(seconds), 1, seconds, seconds)
+    # The fine buckets of each person's median bins (a few bins between them), read at once.
+    needs = {person_id: kept.median_bins() for person_id, kept in waits.items()}
+    wanted = set().union(*needs.values())
+    if wanted:
+        fine = _rolled_rows(scope, first_day, after_day, (live_first, today), TeamResponseBin)
+        rows_sql, rows_params = fine.filter(bin__in=wanted).values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT f.person_id, f.bin, b.key::integer, sum((b.value->>0)::integer),
+                           min((b.value->>1)::float8), max((b.value->>2)::float8)
+                      FROM {TeamResponseBin._meta.db_table} f, jsonb_each(f.buckets) b
+                     WHERE f.id IN ({rows_sql})
+                     GROUP BY 1, 2, 3""",  # noqa: S608  # nosec B608
+                rows_params,
+            )
+            for person_id, index, *bucket in cursor.fetchall():
+                if index in needs.get(person_id, ()):
+                    waits[person_id].add_fine(index, *bucket)
+    for person_id, kept in waits.items():
+        if kept.total:
+            sla_rows[person_id]["median_first_response"] = kept.median()
     return _team(
         scope,
         _open_leads(scope) if open_leads is None else open_leads,

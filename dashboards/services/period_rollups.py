@@ -10,19 +10,26 @@ and, for a lost lead, its closing day, before and after the change. Every minute
 old recounts that old day), rebuilds the months they fall in from the day rows, and deletes the
 rows it read. Until then readers count those days live, so the figures are exact at any moment.
 
+The leads created per day are also kept by pipeline, brand and owner with the histogram of their
+waits to the first touch (FirstTouchDay and FirstTouchBin: speed to lead), recounted on the same
+days as the cohort rows: the triggers note a changed first touch too.
+
 The first run (or a change of the tenant's time zone) builds every day since the oldest lead in
-one grouped INSERT … SELECT per table, the months from the days in one more.
+one grouped INSERT … SELECT per table, the months from the days in one more (the first-touch
+rows a month per query: their histograms are put together in Python).
 """
 
 import datetime as dt
 
 from django.db import connection, transaction
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from crm.models import Tenant
 from dashboards.models import (
+    FirstTouchBin,
+    FirstTouchDay,
     LeadCohortDay,
     LeadCohortMonth,
     LostDay,
@@ -30,6 +37,8 @@ from dashboards.models import (
     PeriodChange,
     PeriodRollup,
 )
+from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds
+from dashboards.selectors.histograms import buckets_add, wait_bin
 from dashboards.selectors.lost import lost_aggregates
 from dashboards.selectors.period_rollups import (
     local_date,
@@ -41,6 +50,7 @@ from dashboards.selectors.sources import cohort_aggregates
 from leads.models import Lead, LeadStatus
 
 KEYS = ("pipeline_id", "brand_id", "owner_id", "source_id")
+TOUCH_KEYS = ("pipeline_id", "brand_id", "owner_id")
 COHORT_SUMS = ("leads", "cost", "won", "won_value", "not_our_work", "out_of_area")
 LOST_SUMS = ("lost", "value")
 # At most this many runs of days per recount query (a bulk change can touch thousands of days).
@@ -109,6 +119,57 @@ def _write_days(tenant: Tenant, day_table: str, counts: QuerySet) -> None:
         )
 
 
+def _touch_rows(tenant: Tenant, created: Q) -> tuple[list[FirstTouchDay], list[FirstTouchBin]]:
+    """The leads created as `created` says, per local day, pipeline, brand and owner, with the
+    histogram of their waits to the first touch (grouped by fine bucket in the database)."""
+    days: dict[tuple, FirstTouchDay] = {}
+    bins: dict[tuple, FirstTouchBin] = {}
+    grouped = (
+        Lead.objects.filter(created, tenant=tenant)
+        .annotate(
+            day=TruncDate("created_at", tzinfo=tenant.zone),
+            bucket=WaitBucket(),
+            wait=WaitSeconds(),
+        )
+        .order_by()
+        .values_list("day", *TOUCH_KEYS, "bucket")
+        .annotate(
+            count=Count("created_at"),
+            within=Count("created_at", filter=Q(wait__lte=SPEED_WINDOW.total_seconds())),
+            shortest=Min("wait"),
+            longest=Max("wait"),
+        )
+    )
+    for day, pipeline_id, brand_id, owner_id, bucket, count, within, shortest, longest in grouped:
+        keys = {"day": day, "pipeline_id": pipeline_id, "brand_id": brand_id, "owner_id": owner_id}
+        row = days.get((day, pipeline_id, brand_id, owner_id))
+        if row is None:
+            row = days[(day, pipeline_id, brand_id, owner_id)] = FirstTouchDay(
+                tenant=tenant, **keys
+            )
+        row.leads += count
+        if bucket is None:
+            continue
+        row.touched += count
+        row.within_window += within
+        index = wait_bin(bucket)
+        name = f"bin_{index}"
+        setattr(row, name, getattr(row, name) + count)
+        kept = bins.get((day, pipeline_id, brand_id, owner_id, index))
+        if kept is None:
+            kept = bins[(day, pipeline_id, brand_id, owner_id, index)] = FirstTouchBin(
+                tenant=tenant, bin=index, buckets={}, **keys
+            )
+        buckets_add(kept.buckets, str(bucket), count, shortest, longest)
+    return list(days.values()), list(bins.values())
+
+
+def _touch_count(tenant: Tenant, created: Q) -> None:
+    day_rows, bin_rows = _touch_rows(tenant, created)
+    FirstTouchDay.objects.bulk_create(day_rows, batch_size=2000)
+    FirstTouchBin.objects.bulk_create(bin_rows, batch_size=2000)
+
+
 MONTHS_FROM_DAYS = {
     # Table names and columns are this module's own; only the tenant and the months are params.
     "dashboards_leadcohortmonth": ("dashboards_leadcohortday", COHORT_SUMS, ()),
@@ -150,13 +211,19 @@ def _recount(tenant: Tenant, cohort_days: set[dt.date], lost_days: set[dt.date])
             batch = days[index : index + RUNS_PER_QUERY]
             model.objects.filter(tenant=tenant, day__in=batch).delete()
             _write_days(tenant, day_table, count(tenant, moments_on(field_name, batch, tenant)))
+    days = sorted(cohort_days)
+    for index in range(0, len(days), RUNS_PER_QUERY):
+        batch = days[index : index + RUNS_PER_QUERY]
+        FirstTouchDay.objects.filter(tenant=tenant, day__in=batch).delete()
+        FirstTouchBin.objects.filter(tenant=tenant, day__in=batch).delete()
+        _touch_count(tenant, moments_on("created_at", batch, tenant))
     _months_from_days(tenant, {day.replace(day=1) for day in cohort_days | lost_days})
 
 
 def _build(tenant: Tenant, now: dt.datetime) -> int:
     """Every day from the tenant's oldest lead to the end of this month, in one grouped statement
-    per table; returns how many months that is."""
-    for model in (LeadCohortDay, LeadCohortMonth, LostDay, LostMonth):
+    per table (the first-touch rows a month per query); returns how many months that is."""
+    for model in (LeadCohortDay, LeadCohortMonth, FirstTouchDay, FirstTouchBin, LostDay, LostMonth):
         model.objects.filter(tenant=tenant).delete()
     oldest = Lead.objects.filter(tenant=tenant).aggregate(oldest=Min("created_at"))["oldest"]
     months: set[dt.date] = set()
@@ -164,6 +231,13 @@ def _build(tenant: Tenant, now: dt.datetime) -> int:
         month = local_date(oldest, tenant).replace(day=1)
         after = next_month(local_date(now, tenant))
         while month < after:
+            _touch_count(
+                tenant,
+                Q(
+                    created_at__gte=local_midnight(month, tenant),
+                    created_at__lt=local_midnight(next_month(month), tenant),
+                ),
+            )
             months.add(month)
             month = next_month(month)
         end = local_midnight(after, tenant)

@@ -29,7 +29,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from crm.models import Tenant
-from dashboards.models import TeamDay, TeamDayChanged, TeamRollup
+from dashboards.models import TeamDay, TeamDayChanged, TeamResponseBin, TeamRollup
+from dashboards.selectors.histograms import wait_bin
 from dashboards.selectors.stage_flow import local_midnight
 from followups.models import OPEN_STATUSES, FollowUp, Status
 from leads.models import Lead
@@ -42,6 +43,7 @@ CHANGES_OVERLAP = dt.timedelta(minutes=5)
 CHUNK_DAYS = 31
 
 Key = tuple[dt.date, int | None, int | None, int | None]  # day, pipeline, brand, person
+FINE = "fine"  # a day's figures: the fine buckets per bin, for TeamResponseBin
 
 
 def _slot_end():
@@ -94,7 +96,7 @@ def _sla_sql(select: str, where: str, group: str) -> str:
     """  # noqa: S608  # nosec B608
 
 
-# The wait's bucket as dashboards.selectors.team.wait_bucket computes it, in SQL.
+# The wait's bucket as dashboards.selectors.histograms.wait_bucket computes it, in SQL.
 def _sla_days(tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dict[Key, dict]:
     params = {
         "zone": str(tenant.zone),
@@ -134,7 +136,11 @@ def _sla_days(tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dict[Key,
         for day, pipeline_id, brand_id, person_id, bucket, count, low, high in cursor.fetchall():
             figures = days[(day, pipeline_id, brand_id, person_id)]
             figures["first_responses"] = figures.get("first_responses", 0) + count
-            figures.setdefault("first_response_buckets", {})[str(bucket)] = [count, low, high]
+            index = wait_bin(bucket)
+            name = f"response_bin_{index}"
+            figures[name] = figures.get(name, 0) + count
+            fine = figures.setdefault(FINE, {}).setdefault(index, {})
+            fine[str(bucket)] = [count, low, high]
     return days
 
 
@@ -157,22 +163,25 @@ def team_days_count(*, tenant: Tenant, days: Iterable[dt.date]) -> int:
         follow_ups = _follow_up_days(tenant, start, end)
         sla = _sla_days(tenant, start, end)
         TeamDay.objects.filter(tenant=tenant, day__gte=first, day__lte=last).delete()
-        TeamDay.objects.bulk_create(
-            (
-                TeamDay(
-                    tenant=tenant,
-                    day=day,
-                    pipeline_id=pipeline_id,
-                    brand_id=brand_id,
-                    person_id=person_id,
-                    **follow_ups.get(key, {}),
-                    **sla.get(key, {}),
+        TeamResponseBin.objects.filter(tenant=tenant, day__gte=first, day__lte=last).delete()
+        days, bins = [], []
+        for key in follow_ups.keys() | sla.keys():
+            day, pipeline_id, brand_id, person_id = key
+            keys = {"day": day, "pipeline_id": pipeline_id, "brand_id": brand_id}
+            figures = dict(sla.get(key, {}))
+            for index, buckets in figures.pop(FINE, {}).items():
+                bins.append(
+                    TeamResponseBin(
+                        tenant=tenant, **keys, person_id=person_id, bin=index, buckets=buckets
+                    )
                 )
-                for key in follow_ups.keys() | sla.keys()
-                for day, pipeline_id, brand_id, person_id in [key]
-            ),
-            batch_size=2000,
-        )
+            days.append(
+                TeamDay(
+                    tenant=tenant, **keys, person_id=person_id, **follow_ups.get(key, {}), **figures
+                )
+            )
+        TeamDay.objects.bulk_create(days, batch_size=2000)
+        TeamResponseBin.objects.bulk_create(bins, batch_size=2000)
         counted += (last - first).days + 1
     return counted
 

@@ -1,0 +1,233 @@
+"""Minutes to the first touch of new leads, for speed to lead, read from dashboards.FirstTouchDay
+and FirstTouchBin (kept by the period sweep, dashboards.services.period_rollups) instead of a
+median over every lead created in the period.
+
+(The anomalies' weekly new leads and median were read from the same rows and it did not pay: their
+weeks end now, so 60 days a year are cut in two and counted anyway, and a year's 420 days of rows
+cost more than the index-only count at 200,000 leads; see docs/benchmarks.md.)
+
+A median cannot be summed, so the waits are kept as a histogram in two levels: each day row's
+`bin_0`…`bin_31` count the touched leads per coarse bin (dashboards.selectors.histograms.wait_bin), which any period sums in
+plain SQL; the bin or two holding the median are then read at the page's own resolution from
+FirstTouchBin (a whole minute below a day, a whole hour after, with the shortest and longest
+wait of each bucket, so the median is exact to what the page shows:
+dashboards.selectors.team.buckets_median). Only those bins' rows are read, a few percent of the
+period's leads.
+
+The days a read cannot take from the rows are counted from the leads with the same buckets:
+the days the sweep has not recounted since a lead of theirs changed (dashboards.PeriodChange),
+and today (a lead created a minute ago is not late yet). Counted from the leads alone (no
+rollup yet, another time zone), the figures are the same.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+)
+
+from crm.models import Tenant
+from dashboards.models import TOUCH_BINS, FirstTouchBin, FirstTouchDay, PeriodChange, PeriodRollup
+from dashboards.selectors.histograms import Waits
+
+# Speed to lead's target: touched within this long.
+SPEED_WINDOW = dt.timedelta(minutes=15)
+BIN_FIELDS = [f"bin_{index}" for index in range(TOUCH_BINS)]
+
+
+class WaitSeconds(Func):
+    """Seconds from the lead's creation to its first touch (null: not touched)."""
+
+    template = "date_part('epoch', %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self):
+        super().__init__(
+            ExpressionWrapper(F("first_touch_at") - F("created_at"), output_field=DurationField())
+        )
+
+
+class WaitBucket(Func):
+    """dashboards.selectors.team.wait_bucket of WaitSeconds, in SQL."""
+
+    template = (
+        "(CASE WHEN floor(%(expressions)s / 60) < 1440 THEN floor(%(expressions)s / 60)"
+        " ELSE floor(%(expressions)s / 3600) * 60 END)::integer"
+    )
+    output_field = IntegerField()
+
+    def __init__(self):
+        super().__init__(WaitSeconds())
+
+
+@dataclass
+class Touches(Waits):
+    """The new leads of one group (a rep, the team) and their waits to the first touch."""
+
+    leads: int = 0
+    judged: int = 0  # touched, or their window is over
+    within_window: int = 0
+    touched: int = 0
+
+    def add_counts(self, leads: int, judged: int, within_window: int, touched: int) -> None:
+        self.leads += leads
+        self.judged += judged
+        self.within_window += within_window
+        self.touched += touched
+
+    def merge(self, other: "Touches") -> None:
+        self.add_counts(other.leads, other.judged, other.within_window, other.touched)
+        super().merge(other)
+
+
+# --- Which days come from the rows -----------------------------------------------------------
+
+
+def local_date(moment: dt.datetime, tenant: Tenant) -> dt.date:
+    return moment.astimezone(tenant.zone).date()
+
+
+def local_midnight(day: dt.date, tenant: Tenant) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tenant.zone)
+
+
+def days_read_live(tenant: Tenant, now: dt.datetime) -> set[dt.date] | None:
+    """The local days whose new leads are counted from the leads, not read from FirstTouchDay:
+    those changed since the sweep's last recount and those whose window may still be running
+    (today; yesterday in its first minutes). None: the rollup is not built (in this time zone),
+    every day is counted."""
+    state = PeriodRollup.objects.filter(tenant=tenant).values_list("zone", flat=True).first()
+    if state != tenant.time_zone:
+        return None
+    changes = PeriodChange.objects.filter(tenant=tenant).values_list("created_at", flat=True)
+    days = {local_date(created_at, tenant) for created_at in changes.order_by().distinct()}
+    first_running = local_date(now - SPEED_WINDOW, tenant)
+    return (
+        days
+        | {first_running, local_date(now, tenant)}
+        | {
+            first_running + dt.timedelta(days=n)
+            for n in range((local_date(now, tenant) - first_running).days)
+        }
+    )
+
+
+def day_ranges(days, tenant: Tenant) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Sorted local days as [start, end) moments, one per run of consecutive days."""
+    ranges: list[tuple[dt.datetime, dt.datetime]] = []
+    for day in sorted(set(days)):
+        start, end = local_midnight(day, tenant), local_midnight(day + dt.timedelta(days=1), tenant)
+        if ranges and ranges[-1][1] == start:
+            ranges[-1] = (ranges[-1][0], end)
+        else:
+            ranges.append((start, end))
+    return ranges
+
+
+def created_within(ranges: list[tuple[dt.datetime, dt.datetime]]) -> Q:
+    condition = Q(pk__in=[])
+    for start, end in ranges:
+        condition |= Q(created_at__gte=start, created_at__lt=end)
+    return condition
+
+
+def stored_days(days) -> Q:
+    """The rollup rows' `day` among `days` (one range per run of consecutive days)."""
+    condition = Q(pk__in=[])
+    runs: list[list[dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] == day:
+            runs[-1][1] = day + dt.timedelta(days=1)
+        else:
+            runs.append([day, day + dt.timedelta(days=1)])
+    for first, after in runs:
+        condition |= Q(day__gte=first, day__lt=after)
+    return condition
+
+
+def stored_rows(tenant: Tenant, scope_conditions: Q, days: Q) -> QuerySet[FirstTouchDay]:
+    """The day rows of the scope on the days `days` (stored_days) names."""
+    return FirstTouchDay.objects.filter(scope_conditions, days, tenant=tenant)
+
+
+# --- Reading the rows ------------------------------------------------------------------------
+
+
+def bin_sums(rows: QuerySet[FirstTouchDay], group: str) -> dict:
+    """Per value of `group` (a column of the rows): leads, touched, within the window and the
+    touched leads per bin, summed over the rows (one query, no histogram expanded)."""
+    sums = (
+        rows.values(group)
+        .annotate(
+            leads_=Sum("leads"),
+            touched_=Sum("touched"),
+            within_=Sum("within_window"),
+            **{f"{name}_": Sum(name) for name in BIN_FIELDS},
+        )
+        .order_by()
+    )
+    return {
+        row[group]: (
+            row["leads_"],
+            row["touched_"],
+            row["within_"],
+            [row[f"{name}_"] for name in BIN_FIELDS],
+        )
+        for row in sums
+    }
+
+
+def fine_buckets(tenant: Tenant, scope_conditions: Q, wanted: Q, group: str) -> list[tuple]:
+    """The fine buckets of the bins `wanted` says (conditions on FirstTouchBin's day and bin),
+    summed per `group` (a column: owner_id, day) by PostgreSQL: (group, bin, bucket, count,
+    shortest, longest). Only the rows of those bins are read (index first_touch_bin_by_bin)."""
+    rows = FirstTouchBin.objects.filter(scope_conditions, wanted, tenant=tenant)
+    rows_sql, rows_params = rows.values("pk").query.sql_with_params()
+    column = {"owner_id": "owner_id", "day": "day"}[group]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT f.{column}, f.bin, b.key::integer, sum((b.value->>0)::integer),
+                       min((b.value->>1)::float8), max((b.value->>2)::float8)
+                  FROM {FirstTouchBin._meta.db_table} f, jsonb_each(f.buckets) b
+                 WHERE f.id IN ({rows_sql})
+                 GROUP BY 1, 2, 3""",  # noqa: S608  # nosec B608
+            rows_params,
+        )
+        return cursor.fetchall()
+
+
+def live_buckets(leads: QuerySet, group, *, now: dt.datetime):
+    """The leads' counts per `group` (an expression or field) and fine bucket (null: not
+    touched): (group, bucket, leads, judged, within window, shortest, longest)."""
+    touched = Q(first_touch_at__isnull=False)
+    return (
+        leads.annotate(group_=group, bucket=WaitBucket(), wait=WaitSeconds())
+        .values_list("group_", "bucket")
+        .annotate(
+            leads_=Count("created_at"),
+            judged_=Count("created_at", filter=touched | Q(created_at__lte=now - SPEED_WINDOW)),
+            within_=Count("created_at", filter=Q(wait__lte=SPEED_WINDOW.total_seconds())),
+            shortest=Min("wait"),
+            longest=Max("wait"),
+        )
+        .order_by()
+    )
+
+
+def add_live(touches: Touches, bucket, leads, judged, within, shortest, longest) -> None:
+    touches.add_counts(leads, judged, within, 0 if bucket is None else leads)
+    if bucket is not None:
+        touches.add_bucket(bucket, leads, shortest, longest)

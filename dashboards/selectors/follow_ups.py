@@ -1,0 +1,175 @@
+"""The dashboard's follow-ups widget read from the team rollup (dashboards.TeamDay) instead of
+counting every follow-up still to do and a month of those due.
+
+The widget's figures (followups.selectors.widgets.follow_up_stats counts them, and still does on
+a rep's home page) split by the day a follow-up is scheduled, and TeamDay keeps per tenant-local
+day and person the follow-ups done on time, done late, still open and missed. So:
+
+- still open (pending), and overdue (open or missed, scheduled before now), are summed over the
+  stored days, and counted from the follow-ups on the days read live (those from the rollup's
+  live day to today: a follow-up of today is overdue only once its time has passed);
+- this week is summed over the week's stored days when the reader's time zone is the tenant's
+  (TeamDay's days are the tenant's), else counted; today is always counted (one day);
+- due in the last 30 days and done on time: a slot lasts at most a day, so every follow-up
+  scheduled on a stored day from the window's start to the day before yesterday ends inside the
+  window and is summed; the window's first day, yesterday and today are counted.
+
+What is counted reads a few days of an index range. The rows are as fresh as the rollup's last
+sweep (a minute), as the team section's.
+"""
+
+import datetime as dt
+import zoneinfo
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    Sum,
+    Value,
+)
+from django.utils import timezone
+
+from crm.models import Membership, Tenant
+from dashboards.models import TeamDay, TeamRollup
+from followups.models import LONGEST_SLOT_MINUTES, OPEN_STATUSES, FollowUp, Status
+from followups.selectors.lists import TODO_STATUSES, local_day_bounds, week_start
+from followups.selectors.widgets import ON_TIME_WINDOW, FollowUpStats, follow_up_stats
+
+DAY = dt.timedelta(days=1)
+
+
+def _days(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + n * DAY for n in range((last - first).days + 1)]
+
+
+def _within(ranges: list[tuple[dt.datetime, dt.datetime]]) -> Q:
+    condition = Q(pk__in=[])
+    for start, end in ranges:
+        if start < end:
+            condition |= Q(scheduled_at__gte=start, scheduled_at__lt=end)
+    return condition
+
+
+def follow_up_widget(
+    *,
+    tenant: Tenant,
+    zone: zoneinfo.ZoneInfo,
+    assignee: Membership | None = None,
+    now: dt.datetime | None = None,
+) -> FollowUpStats:
+    """follow_up_stats for the dashboard, read from TeamDay (counted without it). Four queries:
+    the rollup's state, the stored days' sums, the follow-ups to do and those due recently on the
+    days read live."""
+    now = now or timezone.now()
+    state = TeamRollup.objects.filter(tenant=tenant).first()
+    if state is None:
+        return follow_up_stats(tenant=tenant, zone=zone, assignee=assignee, now=now)
+    tenant_zone = tenant.zone
+    today = timezone.localdate(now, tenant_zone)
+    live_first = min(state.live_day, today)
+    live_start, live_end = (
+        local_day_bounds(live_first, tenant_zone)[0],
+        local_day_bounds(today, tenant_zone)[1],
+    )
+    reader_today = timezone.localdate(now, zone)
+    today_start, today_end = local_day_bounds(reader_today, zone)
+    week_first, _ = local_day_bounds(week_start(reader_today), zone)
+    _, week_end = local_day_bounds(week_start(reader_today) + 6 * DAY, zone)
+    window_start = now - ON_TIME_WINDOW
+
+    # The stored days whose follow-ups all end inside the window: from the first local day that
+    # starts in it to the day before yesterday (a slot ends within a day of its start).
+    first_whole = timezone.localdate(window_start, tenant_zone) + DAY
+    last_whole = min(today - 2 * DAY, live_first - DAY)
+    slot = dt.timedelta(minutes=LONGEST_SLOT_MINUTES)
+    while local_day_bounds(last_whole, tenant_zone)[1] + slot > now:  # a short day (DST)
+        last_whole -= DAY
+    due_days = (first_whole, last_whole) if first_whole <= last_whole else None
+    same_zone = str(zone) == str(tenant_zone)
+    week_days = [
+        day
+        for day in _days(week_start(reader_today), week_start(reader_today) + 6 * DAY)
+        if not live_first <= day <= today
+    ]
+
+    stored = TeamDay.objects.filter(tenant=tenant).exclude(day__gte=live_first, day__lte=today)
+    if assignee is not None:
+        stored = stored.filter(person=assignee)
+    to_do = F("follow_ups_open") + F("follow_ups_missed")
+    due = to_do + F("follow_ups_on_time") + F("follow_ups_late")
+    none = Q(pk__in=[])
+    sums = stored.aggregate(
+        pending=Sum("follow_ups_open", default=0),
+        overdue=Sum(to_do, filter=Q(day__lt=live_first), default=0),
+        this_week=Sum(to_do, filter=Q(day__in=week_days) if same_zone else none, default=0),
+        due_recently=Sum(
+            due,
+            filter=Q(day__gte=due_days[0], day__lte=due_days[1]) if due_days else none,
+            default=0,
+        ),
+        on_time=Sum(
+            "follow_ups_on_time",
+            filter=Q(day__gte=due_days[0], day__lte=due_days[1]) if due_days else none,
+            default=0,
+        ),
+    )
+
+    follow_ups = FollowUp.objects.filter(tenant=tenant)
+    if assignee is not None:
+        follow_ups = follow_ups.filter(assignee=assignee)
+    live = Q(scheduled_at__gte=live_start, scheduled_at__lt=live_end)
+    this_week = Q(scheduled_at__gte=week_first, scheduled_at__lt=week_end)
+    if same_zone:
+        this_week &= live
+    counted = follow_ups.filter(
+        _within([(live_start, live_end), (today_start, today_end)])
+        | (this_week if not same_zone else none),
+        status__in=TODO_STATUSES,
+    ).aggregate(
+        today=Count(
+            "scheduled_at", filter=Q(scheduled_at__gte=today_start, scheduled_at__lt=today_end)
+        ),
+        overdue=Count("scheduled_at", filter=live & Q(scheduled_at__lt=now)),
+        this_week=Count("scheduled_at", filter=this_week),
+        pending=Count("scheduled_at", filter=live & Q(status__in=OPEN_STATUSES)),
+    )
+
+    # Due recently on the days not summed: before the first whole day and after the last one.
+    if due_days:
+        recent_ranges = [
+            (window_start - slot, local_day_bounds(due_days[0], tenant_zone)[0]),
+            (local_day_bounds(due_days[1], tenant_zone)[1], now + dt.timedelta.resolution),
+        ]
+    else:
+        recent_ranges = [(window_start - slot, now + dt.timedelta.resolution)]
+    ends_at = ExpressionWrapper(
+        F("scheduled_at")
+        + ExpressionWrapper(
+            F("duration_minutes") * Value(dt.timedelta(minutes=1)), output_field=DurationField()
+        ),
+        output_field=DateTimeField(),
+    )
+    recent = (
+        follow_ups.filter(_within(recent_ranges))
+        .exclude(status=Status.CANCELLED)
+        .annotate(ends_at=ends_at)
+        .filter(ends_at__gte=window_start, ends_at__lte=now)
+        .aggregate(
+            due_recently=Count("scheduled_at"),
+            on_time=Count(
+                "scheduled_at", filter=Q(status=Status.COMPLETED, completed_at__lte=F("ends_at"))
+            ),
+        )
+    )
+    return FollowUpStats(
+        today=counted["today"],
+        overdue=sums["overdue"] + counted["overdue"],
+        this_week=sums["this_week"] + counted["this_week"],
+        pending=sums["pending"] + counted["pending"],
+        due_recently=sums["due_recently"] + recent["due_recently"],
+        on_time=sums["on_time"] + recent["on_time"],
+    )

@@ -1,0 +1,139 @@
+"""Histograms of waits (to the first touch of a lead, to the first response to a ticket) that a
+rollup can keep per day and a read can sum for any period, with the median exact to what the page
+shows (crm.kit.formatting.duration(short=True): a whole minute below a day, a whole hour after).
+
+Two levels: each rollup row counts its waits per coarse bin (`wait_bin`: an hour below a day, a
+day up to a week, then the rest) in plain integer columns any period sums in SQL, and keeps the
+fine buckets of each bin in rows of their own, of which a read fetches only the bin or two that
+hold the median (`Waits`).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+DAY_MINUTES = 24 * 60
+BINS = 32
+
+Buckets = dict[int, list]  # bucket (minutes) -> [count, shortest, longest] in seconds
+
+
+def wait_bucket(seconds: float) -> int:
+    """The bucket of a first-response wait, in minutes: the whole minute below a day, the whole
+    hour after: what crm.kit.formatting.duration(short=True) shows."""
+    minutes = int(seconds // 60)
+    return minutes if minutes < 24 * 60 else minutes // 60 * 60
+
+
+def buckets_add(buckets: Buckets, bucket: int, count: int, shortest: float, longest: float):
+    kept = buckets.get(bucket)
+    if kept is None:
+        buckets[bucket] = [count, shortest, longest]
+    else:
+        kept[0] += count
+        kept[1] = min(kept[1], shortest)
+        kept[2] = max(kept[2], longest)
+
+
+def buckets_median(buckets: Buckets) -> dt.timedelta | None:
+    """The median wait (PostgreSQL's percentile_cont: the mean of the middle two of an even
+    count) to what the page shows. The middle two lie in one bucket (any value in it shows the
+    same), or in two, where the lower is the longest of its bucket and the upper the shortest of
+    the next: both are stored, so the median is exact."""
+    total = sum(count for count, _, _ in buckets.values())
+    if not total:
+        return None
+    ranks = ((total - 1) // 2, total // 2)
+    found: list[tuple[int, float, float, int, int]] = []  # bucket, shortest, longest, position
+    seen = 0
+    for bucket in sorted(buckets):
+        count, shortest, longest = buckets[bucket]
+        for rank in ranks:
+            if seen <= rank < seen + count:
+                found.append((bucket, shortest, longest, rank - seen, count))
+        seen += count
+        if len(found) == 2:
+            break
+
+    def value(bucket, shortest, longest, position, count) -> float:
+        return longest if position == count - 1 else shortest
+
+    (low, high) = found
+    if low[0] == high[0] and not (low[3] == 0 and high[3] == high[4] - 1):
+        # Both inside one bucket (not its two ends): any value of it shows the same.
+        seconds = value(*low)
+    else:
+        seconds = (value(*low) + value(*high)) / 2
+    return dt.timedelta(seconds=seconds)
+
+
+def wait_bin(bucket: int) -> int:
+    """The coarse bin of a fine bucket (minutes): its hour below a day (a wait before the
+    creation, an import's, is in the first), then its day up to a week, then the rest."""
+    if bucket < DAY_MINUTES:
+        return max(0, bucket // 60)
+    return min(23 + bucket // DAY_MINUTES, BINS - 1)
+
+
+def bin_floor(index: int) -> int:
+    """A bucket that sorts at the start of bin `index` (every fine bucket of it is at least this,
+    every one of the bin before it is below)."""
+    if index < 24:
+        return index * 60
+    return (index - 23) * DAY_MINUTES
+
+
+@dataclass
+class Waits:
+    """One group's waits (a rep, the team): the count per bin, and the fine buckets of the bins
+    read so far."""
+
+    bins: list[int] = field(default_factory=lambda: [0] * BINS)
+    fine: dict[int, Buckets] = field(default_factory=dict)  # bin -> its buckets, as read
+
+    def add_bins(self, bins) -> None:
+        self.bins = [mine + (theirs or 0) for mine, theirs in zip(self.bins, bins, strict=True)]
+
+    def add_bucket(self, bucket: int, count: int, shortest: float, longest: float) -> None:
+        """A fine bucket counted from the rows themselves: into its bin and that bin's buckets."""
+        index = wait_bin(bucket)
+        self.bins[index] += count
+        buckets_add(self.fine.setdefault(index, {}), bucket, count, shortest, longest)
+
+    def add_fine(self, index: int, bucket: int, count: int, shortest: float, longest: float):
+        """A fine bucket of a bin read from a rollup (its count is in `bins` already)."""
+        buckets_add(self.fine.setdefault(index, {}), bucket, count, shortest, longest)
+
+    def merge(self, other: "Waits") -> None:
+        self.add_bins(other.bins)
+        for index, buckets in other.fine.items():
+            for bucket, (count, shortest, longest) in buckets.items():
+                buckets_add(self.fine.setdefault(index, {}), bucket, count, shortest, longest)
+
+    @property
+    def total(self) -> int:
+        return sum(self.bins)
+
+    def median_bins(self) -> set[int]:
+        """The bins that hold the middle one or two waits."""
+        total = self.total
+        if not total:
+            return set()
+        ranks = {(total - 1) // 2, total // 2}
+        found, seen = set(), 0
+        for index, count in enumerate(self.bins):
+            found |= {index for rank in ranks if seen <= rank < seen + count}
+            seen += count
+        return found
+
+    def median(self) -> dt.timedelta | None:
+        """The median wait, exact to what the page shows; the median bins' buckets must have
+        been read (`fine`), the others stand as one bucket each."""
+        buckets: Buckets = {}
+        needed = self.median_bins()
+        for index, count in enumerate(self.bins):
+            if index in needed:
+                for bucket, kept in self.fine.get(index, {}).items():
+                    buckets_add(buckets, bucket, *kept)
+            elif count:
+                buckets_add(buckets, bin_floor(index), count, 0.0, 0.0)
+        return buckets_median(buckets)
