@@ -244,7 +244,8 @@ def report(entries: list[tuple[str, float]], rounds: dict[str, Round]) -> None:
         slowest = (0.0, "")
         for one in played:
             outcomes = defaultdict(int)
-            for child in one.children:
+            passed_on = [e for e in one.followups if e["task"].endswith(".sweep_tenants")]
+            for child in one.children + passed_on:
                 summary = child["result"] if isinstance(child["result"], dict) else None
                 if summary:  # a chunk of tenants (crm.tenancy.sweeps.sweep_tenants)
                     outcomes["success"] += summary["tenants"]
@@ -260,6 +261,8 @@ def report(entries: list[tuple[str, float]], rounds: dict[str, Round]) -> None:
                     if seconds > slowest[0]:
                         slowest = (seconds, slugs.get(child["tenant"], str(child["tenant"])))
             for task_event in one.followups:
+                if task_event in passed_on:
+                    continue  # counted with the round's chunks above
                 if task_event["outcome"] == "expired":
                     outcomes["followup-expired"] += 1
                     continue

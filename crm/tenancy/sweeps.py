@@ -65,6 +65,10 @@ BULK = 6
 # Tenants per task of the bulk sweeps: one message and one task start for a chunk instead of each
 # tenant (at 1,000 tenants a round of single tasks spent seconds publishing alone).
 BULK_CHUNK = 20
+# A chunk that has run this long passes the tenants it has not begun to a chunk task of their own
+# (after what is queued), so a chunk of tenants that all have work holds a worker for about this
+# plus one tenant's batch, not twenty batches.
+CHUNK_SECONDS = 10
 SKIPPED = "skipped"
 LOCK_PREFIX = "sweep-lock"
 
@@ -221,8 +225,14 @@ def _sweep_one(sweep: Sweep, tenant_id: int) -> int | str:
 def _continue(sweep: Sweep, tenant_id: int, *, expires) -> None:
     """Queue the tenant's next batch as a task of the same round (expiring with it; `expires` is
     the running task's, None when it was called in-process) after what is already queued."""
-    sweep_tenant.apply_async(
-        (sweep.name, tenant_id),
+    _send_on(sweep_tenant, sweep, (sweep.name, tenant_id), expires=expires)
+
+
+def _send_on(task, sweep: Sweep, args: tuple, *, expires) -> None:
+    """Send `task(*args)` as a task of the sweep's round: its expiry, limits and priority (the
+    router puts it on the sweep's queue)."""
+    task.apply_async(
+        args,
         expires=expires or timezone.now() + sweep.interval,
         soft_time_limit=sweep.soft_time_limit,
         time_limit=sweep.time_limit,
@@ -247,11 +257,18 @@ def sweep_tenants(self, sweep_name: str, tenant_ids: list[int]) -> dict:
     """A chunk of tenants of one round, one after another, each under its own lock; one tenant's
     exception is logged and the chunk goes on (the soft time limit stops the chunk: the rest wait
     for the next round). A tenant that stopped at its batch (More) gets a follow-up task of its
-    own. What it did, with its slowest tenant."""
+    own; past CHUNK_SECONDS, the tenants not yet begun go on in a chunk task of their own. What it
+    did, with its slowest tenant and how many it passed on."""
     sweep = _SWEEPS[sweep_name]
     done = {"tenants": 0, "skipped": 0, "failed": 0, "result": 0, "slowest": [None, 0.0]}
-    for tenant_id in tenant_ids:
+    chunk_started = time.monotonic()
+    for index, tenant_id in enumerate(tenant_ids):
         started = time.monotonic()
+        if index and started - chunk_started > CHUNK_SECONDS:
+            rest = tenant_ids[index:]
+            _send_on(sweep_tenants, sweep, (sweep_name, rest), expires=self.request.expires)
+            done["passed_on"] = len(rest)
+            break
         try:
             result = _sweep_one(sweep, tenant_id)
         except SoftTimeLimitExceeded:

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from crm.tenancy import sweeps
 from crm.tenancy.sweeps import (
     BULK,
     SKIPPED,
@@ -330,3 +331,26 @@ def test_run_inline_a_sweep_does_each_tenants_batches_one_after_another(
     with time_machine.travel(NOW, tick=False):
         assert sweep_inline(SWEEP) == 6
     assert {_status(world, f) for f in follow_ups} == {Status.MISSED}
+
+
+def test_a_chunk_past_its_time_passes_the_tenants_it_has_not_begun_to_a_chunk_of_their_own(
+    world, other_world, task_queue, monkeypatch
+):
+    monkeypatch.setattr(sweeps, "CHUNK_SECONDS", 0)  # past it after the first tenant
+    first = _missed_follow_up(world)
+    second = _missed_follow_up(other_world, subject="Charger check")
+    with time_machine.travel(NOW, tick=False):
+        SWEEP()
+        [chunk] = task_queue()
+        assert chunk.payload[0] == [SWEEP.name, [world.tenant.pk, other_world.tenant.pk]]
+        _run_as_a_worker(chunk, sweep_tenants)
+        [rest] = task_queue()
+
+    assert rest.headers["task"] == sweep_tenants.name
+    assert rest.payload[0] == [SWEEP.name, [other_world.tenant.pk]]
+    assert rest.headers["expires"] == chunk.headers["expires"]
+    _assert_round_options(rest, SWEEP.sweep)
+    assert (_status(world, first), _status(other_world, second)) == (Status.MISSED, Status.PENDING)
+    with time_machine.travel(NOW, tick=False):
+        _run_as_a_worker(rest, sweep_tenants)
+    assert _status(other_world, second) == Status.MISSED
