@@ -9,14 +9,14 @@ used). It starts the workers as production runs them (docs/operations.md, "Queue
 default queue (`celery -A config worker -Q celery --pool=prefork --concurrency=1`) and one of the
 messages queue (`-Q messages`; `--messages-workers 0`: none, and the two read both queues, the
 one-worker set-up), dev settings with DEBUG off, the sandbox provider on, bench/sweeps/probe.py
-loaded, then plays
-beat itself for --minutes: every entry of CELERY_BEAT_SCHEDULE is sent when due with its beat
-options (the expiry), the first of each at the start (so the hourly and daily sweeps run once).
-Each beat message is one round: its fan-out task sends one task per tenant. After the last beat it
-waits until the workers are idle, then prints a Markdown table per sweep: the interval, rounds,
-tenant tasks run, the wall time of a round (the beat message sent to the last tenant task
-finished; median and slowest), the slowest tenant task, tasks expired, skipped (the previous run
-still going) and failed, and how many rounds overran their interval.
+loaded, then plays beat itself for --minutes: every entry of CELERY_BEAT_SCHEDULE is sent when
+due with its beat options (the expiry), the first of each at the start (so the hourly and daily
+sweeps run once). Each beat message is one round: its fan-out task sends one task per tenant.
+After the last beat it waits until the workers are idle, then prints a Markdown table per sweep:
+the interval, rounds, tenant tasks run, follow-up tasks (a tenant's next batches), the wall time
+of a round (the beat message sent to the last tenant task finished; median and slowest), the
+slowest tenant task, tasks expired, skipped (the previous run still going) and failed, and how
+many rounds overran their interval.
 """
 
 import argparse
