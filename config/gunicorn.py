@@ -15,7 +15,13 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = 30
 graceful_timeout = 30
-keepalive = 5
+# Seconds an idle keep-alive connection stays open (gthread parks it in its poller, no thread
+# waits on it). Longer than any client or load balancer leaves a connection idle before reusing
+# it: closed first by gunicorn, a connection the other side reuses at that moment resets its
+# request (the load test's clients idle 2-8 s saw that at gunicorn's default of 5). Behind a
+# balancer, set WEB_KEEPALIVE above the balancer's idle timeout (75 covers 60, AWS ALB's and
+# nginx's default; Google's load balancers keep backends 600 s: 620).
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 max_requests = 1000
 max_requests_jitter = 100
 # The heartbeat files go to memory: in a container /tmp sits on the overlay filesystem.

@@ -7,6 +7,7 @@ from crm.tenancy.sweeps import (
     SECONDS_FEW_MINUTES,
     SECONDS_HOURLY,
     SECONDS_MINUTE,
+    More,
     tenant_sweep,
 )
 from crm.tenancy.tasks import enqueue_on_commit, tenant_task
@@ -35,7 +36,9 @@ def send_reminder(tenant: Tenant, reminder_id: int) -> str:
 
 @tenant_sweep(soft_time_limit=SECONDS_MINUTE, due_tenants=missed_due_tenant_ids)
 def sweep_missed_follow_ups(*, tenant: Tenant) -> int:
-    return missed.follow_ups_mark_missed(tenant=tenant)
+    """A batch of the tenant's missed follow-ups; a full one continues in a follow-up task."""
+    done = missed.follow_ups_mark_missed(tenant=tenant, limit=missed.SWEEP_BATCH)
+    return More(done) if done >= missed.SWEEP_BATCH else done
 
 
 @tenant_sweep(soft_time_limit=SECONDS_HOURLY)
@@ -48,8 +51,10 @@ def extend_follow_up_series(*, tenant: Tenant) -> int:
 
 @tenant_sweep(soft_time_limit=SECONDS_HOURLY)
 def sweep_neglected_leads(*, tenant: Tenant) -> int:
-    """Flag live leads nobody has touched, clear touched ones, escalate to the managers."""
-    return neglect.neglect_sweep(tenant=tenant)
+    """Flag live leads nobody has touched, clear touched ones, escalate to the managers: one
+    bounded step; a step that stopped at its limit continues in a follow-up task."""
+    raised, more = neglect.neglect_sweep_step(tenant=tenant)
+    return More(raised) if more else raised
 
 
 @tenant_sweep(soft_time_limit=SECONDS_FEW_MINUTES)

@@ -327,7 +327,7 @@ def manage(*args: str) -> None:
 
 
 DEMO_LOGINS = """
-  Threadline is starting on http://127.0.0.1:{port}/  (Ctrl-C stops web, worker, beat and the servers)
+  Threadline is starting on http://127.0.0.1:{port}/  (Ctrl-C stops web, the workers, beat and the servers)
 
   Demo logins, password threadline-demo for all:
     Florida First Roofing   admin@demo.test  manager@demo.test  rep@demo.test  rep2@demo.test

@@ -29,7 +29,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 COMPOSE_SCHEMA = ROOT / "tests" / "schemas" / "compose-spec.json"
 COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
 
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "messages", "beat")
 ALL_SERVICES = ("postgres", "redis", "migrate", *APP_SERVICES)
 LONG_RUNNING = ("postgres", "redis", *APP_SERVICES)
 GUNICORN = ["gunicorn", "config.wsgi:application", "--config", "config/gunicorn.py"]
@@ -98,6 +98,7 @@ def test_compose_processes_are_the_production_ones():
 
     assert services["web"]["command"] == GUNICORN
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["messages"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
 
 
@@ -136,6 +137,7 @@ def test_every_long_running_service_has_a_healthcheck():
     assert "redis-cli ping" in _healthcheck_command(services["redis"])
     assert "/healthz" in _healthcheck_command(services["web"])
     assert "inspect ping" in _healthcheck_command(services["worker"])
+    assert "inspect ping" in _healthcheck_command(services["messages"])
     assert "CELERY_BROKER_URL" in _healthcheck_command(services["beat"])
     for name in LONG_RUNNING:
         healthcheck = services[name]["healthcheck"]
@@ -165,11 +167,56 @@ def test_web_healthcheck_asks_as_an_allowed_host_over_https():
     assert 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")' in settings
 
 
-def test_the_worker_pings_itself():
-    command = _healthcheck_command(_compose()["services"]["worker"])
+def test_the_workers_ping_themselves():
+    services = _compose()["services"]
 
     # $$ is compose's escape: the shell in the container expands $HOSTNAME, celery's node name.
-    assert "--destination celery@$$HOSTNAME" in command
+    assert "--destination celery@$$HOSTNAME" in _healthcheck_command(services["worker"])
+    # The messages worker is named messages@<host> (-n messages@%h), and pings that name.
+    assert _option(services["messages"]["command"], "-n") == "messages@%h"
+    assert "--destination messages@$$HOSTNAME" in _healthcheck_command(services["messages"])
+
+
+def _option(command: list[str], flag: str) -> str | None:
+    return command[command.index(flag) + 1] if flag in command else None
+
+
+def test_a_worker_of_its_own_reads_the_messages_queue_and_the_other_the_rest():
+    """The outbox, reminders, webhooks and inbound events never wait behind the sweeps' bulk
+    (docs/operations.md, "Queues"): each queue the settings declare has exactly one of the two
+    workers, and make dev's Procfile.dev starts the same two."""
+    services = _compose()["services"]
+    procfile = dict(
+        line.split(": ", 1)
+        for line in (ROOT / "Procfile.dev").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+
+    assert _option(services["worker"]["command"], "-Q") == "celery"
+    assert _option(services["messages"]["command"], "-Q") == "messages"
+    assert _option(procfile["worker"].split(), "-Q") == "celery"
+    assert _option(procfile["messages"].split(), "-Q") == "messages"
+    assert _option(procfile["messages"].split(), "-n") == "messages@%h"
+    assert _declared_queues() == ["celery", "messages"]
+
+
+def _declared_queues() -> list[str]:
+    env = _production_env(DJANGO_SECRET_KEY="compose-test-key-" + "x" * 40)
+    code = (
+        "import json, django; from django.conf import settings as s; django.setup(); "
+        "print(json.dumps([s.CELERY_TASK_DEFAULT_QUEUE, s.THREADLINE_MESSAGES_QUEUE]))"
+    )
+    result = subprocess.run(  # noqa: S603  (our interpreter, fixed code)
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
 
 
 def test_private_media_is_on_a_writable_volume():
@@ -244,6 +291,18 @@ def test_gunicorn_binds_the_port_the_environment_gives(monkeypatch):
     assert runpy.run_path(str(ROOT / "config" / "gunicorn.py"))["bind"] == "0.0.0.0:8000"
     monkeypatch.setenv("PORT", "5123")
     assert runpy.run_path(str(ROOT / "config" / "gunicorn.py"))["bind"] == "0.0.0.0:5123"
+
+
+def test_gunicorn_keeps_idle_connections_longer_than_clients_and_balancers_idle(monkeypatch):
+    """gthread closes a keep-alive connection idle for `keepalive` seconds; a client (the load
+    test's users idle 2-8 s) or balancer (60 s at AWS and nginx by default) that reuses it at that
+    moment gets a reset. 75 s unless WEB_KEEPALIVE says otherwise."""
+    monkeypatch.delenv("WEB_KEEPALIVE", raising=False)
+    assert runpy.run_path(str(ROOT / "config" / "gunicorn.py"))["keepalive"] == 75
+    monkeypatch.setenv("WEB_KEEPALIVE", "620")
+    assert runpy.run_path(str(ROOT / "config" / "gunicorn.py"))["keepalive"] == 620
+    assert "WEB_KEEPALIVE" in _documented_variables()
+    assert "`WEB_KEEPALIVE`" in (ROOT / "docs" / "operations.md").read_text()
 
 
 def test_a_fresh_clone_gets_its_env_file_from_make(tmp_path):

@@ -37,6 +37,7 @@ def _identity(task, request, args) -> dict:
         "task": task.name,
         "id": request.id,
         "parent": getattr(request, "parent_id", None),
+        "root": getattr(request, "root_id", None),
         "sweep": args[0] if per_tenant else task.name,
         "tenant": args[1] if per_tenant and not chunk else None,
         "tenants": len(args[1]) if chunk else 1,

@@ -5,15 +5,18 @@ whether each round finished within its interval.
 
 Run it through `scripts/devenv.py run --` with DATABASE_URL naming the database bench/sweeps/setup.py
 filled (see bench/README.md) and REDIS_URL a Redis database of its own (its default queue is
-used). It starts two worker processes (`celery -A config worker --pool=prefork --concurrency=1`,
-dev settings with DEBUG off, the sandbox provider on, bench/sweeps/probe.py loaded), then plays
-beat itself for --minutes: every entry of CELERY_BEAT_SCHEDULE is sent when due with its beat
-options (the expiry), the first of each at the start (so the hourly and daily sweeps run once).
-Each beat message is one round: its fan-out task sends one task per tenant. After the last beat it
-waits until the workers are idle, then prints a Markdown table per sweep: the interval, rounds,
-tenant tasks run, the wall time of a round (the beat message sent to the last tenant task
-finished; median and slowest), the slowest tenant task, tasks expired, skipped (the previous run
-still going) and failed, and how many rounds overran their interval.
+used). It starts the workers as production runs them (docs/operations.md, "Queues"): two of the
+default queue (`celery -A config worker -Q celery --pool=prefork --concurrency=1`) and one of the
+messages queue (`-Q messages`; `--messages-workers 0`: none, and the two read both queues, the
+one-worker set-up), dev settings with DEBUG off, the sandbox provider on, bench/sweeps/probe.py
+loaded, then plays beat itself for --minutes: every entry of CELERY_BEAT_SCHEDULE is sent when
+due with its beat options (the expiry), the first of each at the start (so the hourly and daily
+sweeps run once). Each beat message is one round: its fan-out task sends one task per tenant.
+After the last beat it waits until the workers are idle, then prints a Markdown table per sweep:
+the interval, rounds, tenant tasks run, follow-up tasks (a tenant's next batches), the wall time
+of a round (the beat message sent to the last tenant task finished; median and slowest), the
+slowest tenant task, tasks expired, skipped (the previous run still going) and failed, and how
+many rounds overran their interval.
 """
 
 import argparse
@@ -38,7 +41,8 @@ from bench.comms.outbox_throughput import (  # noqa: E402  (after the path is se
     wait_until_ready,
 )
 
-WORKERS = 2
+WORKERS = 2  # of the default queue
+PROBE = "bench.sweeps.probe"
 EVENTS = "bench:sweeps:events"
 RAW: list[dict] = []  # every event read, written next to the worker logs
 
@@ -50,6 +54,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--skip", nargs="*", default=[], help="sweeps whose task name has a word")
     parser.add_argument("--drain", type=float, default=900, help="most seconds to wait at the end")
     parser.add_argument("--concurrency", type=int, default=1, help="processes per worker (1)")
+    parser.add_argument(
+        "--messages-workers",
+        type=int,
+        default=1,
+        help="workers of the messages queue (1; 0: the others read both queues)",
+    )
     parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
     return parser.parse_args()
 
@@ -111,13 +121,44 @@ def tenants_line() -> str:
 # --- Workers --------------------------------------------------------------------------------------
 
 
-def queue_keys(queue: str = "celery") -> list[str]:
+def queue_keys(queue: str) -> list[str]:
     """The Redis lists of a queue: kombu keeps one per priority step (0 is the queue itself)."""
     return [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
 
 
+def all_queue_keys() -> list[str]:
+    from django.conf import settings
+
+    names = (settings.CELERY_TASK_DEFAULT_QUEUE, settings.THREADLINE_MESSAGES_QUEUE)
+    return [key for name in names for key in queue_keys(name)]
+
+
 def queued(redis_client) -> int:
-    return sum(redis_client.llen(key) for key in queue_keys())
+    return sum(redis_client.llen(key) for key in all_queue_keys())
+
+
+def start_workers(concurrency: int, messages_workers: int, logs: Path) -> list:
+    """WORKERS of the default queue and `messages_workers` of the messages queue, as production
+    runs them; without the latter, the WORKERS read both (a worker without -Q)."""
+    from django.conf import settings
+
+    default = settings.CELERY_TASK_DEFAULT_QUEUE if messages_workers else None
+    workers = [
+        start_worker(n, concurrency, logs, name="sweeps", queue=default, include=PROBE)
+        for n in range(1, WORKERS + 1)
+    ]
+    workers += [
+        start_worker(
+            n,
+            concurrency,
+            logs,
+            name="sweeps-messages",
+            queue=settings.THREADLINE_MESSAGES_QUEUE,
+            include=PROBE,
+        )
+        for n in range(WORKERS + 1, WORKERS + 1 + messages_workers)
+    ]
+    return workers
 
 
 # --- Beat, played ---------------------------------------------------------------------------------
@@ -129,6 +170,8 @@ class Round:
     sent: float
     fan_out: dict | None = None
     children: list[dict] = field(default_factory=list)
+    # A tenant's next batches (crm.tenancy.sweeps.More): tasks its own tenant task queued.
+    followups: list[dict] = field(default_factory=list)
 
 
 def play_beat(entries: list[tuple[str, float]], minutes: float) -> dict[str, Round]:
@@ -172,6 +215,8 @@ def collect(redis_client, rounds: dict[str, Round]) -> None:
             rounds[event["id"]].fan_out = event
         elif event["parent"] in rounds:
             rounds[event["parent"]].children.append(event)
+        elif event.get("root") in rounds:
+            rounds[event["root"]].followups.append(event)
 
 
 # --- The report -----------------------------------------------------------------------------------
@@ -185,19 +230,22 @@ def report(entries: list[tuple[str, float]], rounds: dict[str, Round]) -> None:
     for one in rounds.values():
         by_sweep[one.sweep].append(one)
     print(
-        "| sweep | interval | rounds | tenant tasks run | round wall p50 | round wall max "
-        "| slowest tenant task | expired | skipped | failed | not run at the end "
+        "| sweep | interval | rounds | tenant tasks run | follow-up tasks | round wall p50 "
+        "| round wall max | slowest tenant task | expired | skipped | failed | not run at the end "
         "| rounds over interval |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+    )
     for task, every in sorted(entries, key=lambda e: (e[1], e[0])):
         played = by_sweep.get(task, [])
         walls, over = [], 0
-        run = expired = skipped = failed = unfinished = 0
+        run = followups = expired = skipped = failed = unfinished = 0
         slowest = (0.0, "")
         for one in played:
             outcomes = defaultdict(int)
-            for child in one.children:
+            passed_on = [e for e in one.followups if e["task"].endswith(".sweep_tenants")]
+            for child in one.children + passed_on:
                 summary = child["result"] if isinstance(child["result"], dict) else None
                 if summary:  # a chunk of tenants (crm.tenancy.sweeps.sweep_tenants)
                     outcomes["success"] += summary["tenants"]
@@ -212,18 +260,33 @@ def report(entries: list[tuple[str, float]], rounds: dict[str, Round]) -> None:
                     seconds = child["end"] - child["start"]
                     if seconds > slowest[0]:
                         slowest = (seconds, slugs.get(child["tenant"], str(child["tenant"])))
+            for task_event in one.followups:
+                if task_event in passed_on:
+                    continue  # counted with the round's chunks above
+                if task_event["outcome"] == "expired":
+                    outcomes["followup-expired"] += 1
+                    continue
+                followups += 1
+                if task_event["start"] is not None and task_event["tenant"] is not None:
+                    seconds = task_event["end"] - task_event["start"]
+                    if seconds > slowest[0]:
+                        slowest = (seconds, slugs.get(task_event["tenant"], ""))
             fan_out = one.fan_out or {}
             if fan_out.get("outcome") == "expired":
                 expired += 1
-            ends = [c["end"] for c in one.children] or [fan_out.get("end", one.sent)]
+            ends = [c["end"] for c in one.children + one.followups] or [
+                fan_out.get("end", one.sent)
+            ]
             wall = max(ends) - one.sent
             walls.append(wall)
             sent = fan_out.get("result") or 0
+            followup_expired = outcomes.pop("followup-expired", 0)
             missing = sent - sum(outcomes.values()) if fan_out.get("task") else 0
-            if wall > every or outcomes["expired"] or missing > 0 or not fan_out:
+            expired_now = outcomes["expired"] + followup_expired
+            if wall > every or expired_now or missing > 0 or not fan_out:
                 over += 1
             run += outcomes["success"]
-            expired += outcomes["expired"]
+            expired += expired_now
             skipped += outcomes["skipped"]
             failed += outcomes["failure"]
             unfinished += max(missing, 0)
@@ -232,7 +295,8 @@ def report(entries: list[tuple[str, float]], rounds: dict[str, Round]) -> None:
         top = f"{max(walls):.1f} s" if walls else "–"
         slow = f"{slowest[0]:.2f} s ({slowest[1]})" if slowest[1] else "–"
         print(
-            f"| {name} | {every:g} s | {len(played)} | {run:,} | {p50} | {top} | {slow} "
+            f"| {name} | {every:g} s | {len(played)} | {run:,} | {followups:,} | {p50} | {top} "
+            f"| {slow} "
             f"| {expired} | {skipped} | {failed} | {unfinished} | {over} |"
         )
 
@@ -252,16 +316,16 @@ def main() -> None:
     ]
     print(machine())
     print(tenants_line())
-    print(f"{WORKERS} workers x concurrency {args.concurrency}, beat played {args.minutes:g} min\n")
+    shape = (
+        f"{WORKERS} workers of the default queue and {args.messages_workers} of the messages queue"
+        if args.messages_workers
+        else f"{WORKERS} workers of both queues"
+    )
+    print(f"{shape}, each of concurrency {args.concurrency}, beat played {args.minutes:g} min\n")
     client.delete(EVENTS)
-    client.delete(*queue_keys())
+    client.delete(*all_queue_keys())
     logs = Path(tempfile.mkdtemp(prefix="bench-sweeps-"))
-    workers = [
-        start_worker(
-            n, args.concurrency, logs, name="sweeps", queue=None, include="bench.sweeps.probe"
-        )
-        for n in range(1, WORKERS + 1)
-    ]
+    workers = start_workers(args.concurrency, args.messages_workers, logs)
     try:
         wait_until_ready(workers)
         rounds = play_beat(entries, args.minutes)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 import pghistory
+from kombu import Exchange, Queue
 
 from crm import dbconfig
 
@@ -259,6 +260,37 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 3,
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Two queues (docs/operations.md, "Queues"). What a customer or a rep waits on goes to the
+# messages queue, read by a worker of its own: the outbox's and the reminders' claims and their
+# sends, outbound webhooks' claims and deliveries, inbound events. Everything else (the sweeps'
+# bulk chunks, rollups, imports, notifications) goes to the default queue. Priorities order one
+# queue but never preempt a running task: with one queue, a 5-second outbox round waited behind
+# worker processes busy with long per-tenant chunks (docs/benchmarks.md, "Sweeps with 1,000
+# tenants"). A worker started without -Q reads both queues (the one-worker set-up); the
+# production workers take `-Q celery` and `-Q messages`.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+THREADLINE_MESSAGES_QUEUE = "messages"
+THREADLINE_MESSAGES_TASKS = (
+    "comms.tasks.dispatch_due_messages",
+    "comms.tasks.send_message",
+    "followups.tasks.dispatch_due_reminders",
+    "followups.tasks.send_reminder",
+    "webhooks.tasks.dispatch_due_webhooks",
+    "webhooks.tasks.send_webhook",
+    "tickets.tasks.process_inbound_event",
+)
+
+
+def celery_queues(*names: str) -> tuple[Queue, ...]:
+    """Each queue with a direct exchange and routing key of its own name, as Celery makes its
+    default one (a Queue without them would be bound to the default exchange and key, and a
+    message for one queue would be delivered to both)."""
+    return tuple(Queue(name, Exchange(name, type="direct"), routing_key=name) for name in names)
+
+
+CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE, THREADLINE_MESSAGES_QUEUE)
+# The router reads THREADLINE_MESSAGES_TASKS; a sweep's tenant tasks follow their sweep's name.
+CELERY_TASK_ROUTES = ("crm.tenancy.queues.route_task",)
 # Keep a worker's database connection across tasks (Celery closes it after each by default, so
 # every send opened a new one): 27% more outbox sends per second (docs/benchmarks.md). Safe with
 # row-level security: the tenant setting lasts one transaction.

@@ -22,6 +22,11 @@ CELERY_BROKER_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path="/15"))  # noqa
 CELERY_TASK_DEFAULT_QUEUE = (
     os.environ.get("THREADLINE_TEST_QUEUE") or f"threadline-test-{os.getpid()}"
 )
+# The messages queue is the run's queue too, so the worker processes the tests start take every
+# task; tests/crm/test_queues.py checks the routing with queues of its own and under production
+# settings.
+THREADLINE_MESSAGES_QUEUE = CELERY_TASK_DEFAULT_QUEUE
+CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE)  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 
 # Serve static files straight from static/ without collectstatic.

@@ -16,6 +16,12 @@ One tenant's failure is its own task's failure: the other tenants' tasks run reg
 rows a sweep works on are still claimed with SKIP LOCKED by the services (the lock only saves
 work; it is not what makes the outbox or the reminders exactly-once).
 
+A tenant with more work than one batch (a million-lead tenant's missed follow-ups, its first
+neglect flags) returns `More(done)`: its task then queues a follow-up `sweep_tenant` task for that
+tenant, with the round's expiry, limits and priority, on the same queue. No task holds a worker
+for more than one batch (seconds), the tenant's backlog still drains within the round, and other
+tasks waiting on the queue get their turn between its batches.
+
     @tenant_sweep(name="followups.tasks.sweep_missed_follow_ups", soft_time_limit=50)
     def sweep_missed_follow_ups(*, tenant: Tenant) -> int:
         return missed.follow_ups_mark_missed(tenant=tenant)
@@ -52,12 +58,17 @@ SECONDS_HOURLY = 1800  # hourly and daily housekeeping
 # A sweep with no beat entry (a test, a shell) still expires its tasks.
 DEFAULT_INTERVAL = dt.timedelta(minutes=1)
 # Redis serves a queue's priority 0 first (kombu keeps a list per step: 0, 3, 6, 9). The sends,
-# inbound events and the outbox and reminder claims go at 0, Celery's default; the other sweeps'
-# thousands of tenant tasks a round go at BULK, so a customer's message never waits behind them.
+# inbound events and the outbox and reminder claims go at 0, Celery's default, on the messages
+# queue of their own (crm.tenancy.queues); the other sweeps' thousands of tenant tasks a round go
+# at BULK, behind the default queue's other tasks.
 BULK = 6
 # Tenants per task of the bulk sweeps: one message and one task start for a chunk instead of each
 # tenant (at 1,000 tenants a round of single tasks spent seconds publishing alone).
 BULK_CHUNK = 20
+# A chunk that has run this long passes the tenants it has not begun to a chunk task of their own
+# (after what is queued), so a chunk of tenants that all have work holds a worker for about this
+# plus one tenant's batch, not twenty batches.
+CHUNK_SECONDS = 10
 SKIPPED = "skipped"
 LOCK_PREFIX = "sweep-lock"
 
@@ -92,6 +103,11 @@ class Sweep:
 
 
 _SWEEPS: dict[str, Sweep] = {}
+
+
+class More(int):
+    """What a per-tenant run returns when it stopped at its batch with work left: how many it did,
+    and a follow-up task for the same tenant does the next batch."""
 
 
 def tenants_from_function(function: str, *params) -> list[int]:
@@ -206,22 +222,53 @@ def _sweep_one(sweep: Sweep, tenant_id: int) -> int | str:
         cache.delete(key)
 
 
-@shared_task(name="crm.tenancy.sweeps.sweep_tenant")
-def sweep_tenant(sweep_name: str, tenant_id: int) -> int | str:
+def _continue(sweep: Sweep, tenant_id: int, *, expires) -> None:
+    """Queue the tenant's next batch as a task of the same round (expiring with it; `expires` is
+    the running task's, None when it was called in-process) after what is already queued."""
+    _send_on(sweep_tenant, sweep, (sweep.name, tenant_id), expires=expires)
+
+
+def _send_on(task, sweep: Sweep, args: tuple, *, expires) -> None:
+    """Send `task(*args)` as a task of the sweep's round: its expiry, limits and priority (the
+    router puts it on the sweep's queue)."""
+    task.apply_async(
+        args,
+        expires=expires or timezone.now() + sweep.interval,
+        soft_time_limit=sweep.soft_time_limit,
+        time_limit=sweep.time_limit,
+        priority=sweep.priority,
+    )
+
+
+@shared_task(name="crm.tenancy.sweeps.sweep_tenant", bind=True)
+def sweep_tenant(self, sweep_name: str, tenant_id: int) -> int | str:
     """One tenant's part of one round of a sweep; SKIPPED while that tenant's previous run of the
-    same sweep still holds its lock. An exception fails this task only."""
-    return _sweep_one(_SWEEPS[sweep_name], tenant_id)
+    same sweep still holds its lock. An exception fails this task only. A run that stopped at its
+    batch (More) queues the tenant's next one."""
+    sweep = _SWEEPS[sweep_name]
+    result = _sweep_one(sweep, tenant_id)
+    if isinstance(result, More):
+        _continue(sweep, tenant_id, expires=self.request.expires)
+    return result
 
 
-@shared_task(name="crm.tenancy.sweeps.sweep_tenants")
-def sweep_tenants(sweep_name: str, tenant_ids: list[int]) -> dict:
+@shared_task(name="crm.tenancy.sweeps.sweep_tenants", bind=True)
+def sweep_tenants(self, sweep_name: str, tenant_ids: list[int]) -> dict:
     """A chunk of tenants of one round, one after another, each under its own lock; one tenant's
     exception is logged and the chunk goes on (the soft time limit stops the chunk: the rest wait
-    for the next round). What it did, with its slowest tenant."""
+    for the next round). A tenant that stopped at its batch (More) gets a follow-up task of its
+    own; past CHUNK_SECONDS, the tenants not yet begun go on in a chunk task of their own. What it
+    did, with its slowest tenant and how many it passed on."""
     sweep = _SWEEPS[sweep_name]
     done = {"tenants": 0, "skipped": 0, "failed": 0, "result": 0, "slowest": [None, 0.0]}
-    for tenant_id in tenant_ids:
+    chunk_started = time.monotonic()
+    for index, tenant_id in enumerate(tenant_ids):
         started = time.monotonic()
+        if index and started - chunk_started > CHUNK_SECONDS:
+            rest = tenant_ids[index:]
+            _send_on(sweep_tenants, sweep, (sweep_name, rest), expires=self.request.expires)
+            done["passed_on"] = len(rest)
+            break
         try:
             result = _sweep_one(sweep, tenant_id)
         except SoftTimeLimitExceeded:
@@ -230,6 +277,8 @@ def sweep_tenants(sweep_name: str, tenant_ids: list[int]) -> dict:
             logger.exception("%s failed for tenant %s", sweep_name, tenant_id)
             done["failed"] += 1
             continue
+        if isinstance(result, More):
+            _continue(sweep, tenant_id, expires=self.request.expires)
         seconds = time.monotonic() - started
         if seconds > done["slowest"][1]:
             done["slowest"] = [tenant_id, seconds]
@@ -243,8 +292,16 @@ def sweep_tenants(sweep_name: str, tenant_ids: list[int]) -> dict:
 
 def sweep_inline(fan_out_task, *, tenant_ids: list[int] | None = None) -> int:
     """Run a sweep's per-tenant part in this process, one tenant after another, as the workers
-    would (lock included); the sum of what the tenants returned. For tests and a shell."""
+    would (lock included, a tenant's next batches right after it); the sum of what the tenants
+    returned. For tests and a shell."""
     sweep = fan_out_task.sweep
     ids = sweep.tenant_ids(timezone.now()) if tenant_ids is None else tenant_ids
-    results = [_sweep_one(sweep, tenant_id) for tenant_id in ids]
-    return sum(result for result in results if isinstance(result, int))
+    total = 0
+    for tenant_id in ids:
+        while True:
+            result = _sweep_one(sweep, tenant_id)
+            if isinstance(result, int):
+                total += result
+            if not isinstance(result, More):
+                break
+    return total

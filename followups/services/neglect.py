@@ -17,6 +17,10 @@ contact-wide touches are then read for a batch of candidates at a time. A flagge
 high-priority follow-up for its owner (keyed by the flag, so a rerun makes none twice); still
 untouched `manager_alert_after_days` later, the managers hear about it. A touch clears the flag
 (the sweep checks every open flag; the badge hides at once when the lead itself was touched).
+
+The beat task runs the sweep in bounded steps (`neglect_sweep_step`: at most TASK_WRITES flags
+cleared, raised or escalated, a few seconds), each step a task of its own, until a step finds
+nothing left (crm.tenancy.sweeps.More); `neglect_sweep` runs the steps one after another.
 """
 
 import datetime as dt
@@ -44,8 +48,13 @@ from leads.models import Lead
 
 BATCH_SIZE = 500
 # A tenant that switches neglect on with years of untouched leads gets them spread over a few
-# runs rather than thousands of follow-ups in one go.
-MAX_FLAGS_PER_RUN = 1000
+# hours rather than thousands of follow-ups in one go: at most this many new flags in any hour
+# (counted from the flags themselves, so however many steps or runs raise them).
+MAX_FLAGS_PER_HOUR = 1000
+# Flags cleared, raised or escalated in one step of the sweep, each a few writes and a
+# notification (about 40 ms on the loaded 2-core bench box; docs/benchmarks.md): one step holds
+# a worker for seconds, not the 13 s a million-lead tenant's 1,000 flags took in one task.
+TASK_WRITES = 100
 NOTIFICATION_KIND = "lead_untouched"  # members who want untouched-lead alerts by email get these
 
 
@@ -54,17 +63,51 @@ NOTIFICATION_KIND = "lead_untouched"  # members who want untouched-lead alerts b
 
 def neglect_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """Clear the flags of touched leads, flag the newly neglected ones, tell the managers about
-    the flags that stayed untouched. Returns how many flags were raised."""
+    the flags that stayed untouched: every step until none is left. Returns how many flags were
+    raised."""
     now = now or timezone.now()
-    neglect_flags_clear(tenant=tenant, now=now)
-    raised = neglect_flags_raise(tenant=tenant, now=now)
-    neglect_alert_managers(tenant=tenant, now=now)
-    return raised
+    raised = 0
+    while True:
+        step_raised, more = neglect_sweep_step(tenant=tenant, now=now)
+        raised += step_raised
+        if not more:
+            return raised
 
 
-def neglect_flags_raise(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
-    """Flag the live leads untouched for their stage's threshold (at most MAX_FLAGS_PER_RUN)."""
+def neglect_sweep_step(
+    *, tenant: Tenant, now: dt.datetime | None = None, limit: int | None = None
+) -> tuple[int, bool]:
+    """One bounded step of the sweep: at most `limit` (TASK_WRITES) flags cleared, raised and
+    escalated in all, in that order. (Flags raised, whether the step stopped at its limit with
+    work maybe left.)"""
     now = now or timezone.now()
+    limit = TASK_WRITES if limit is None else limit
+    left = limit - neglect_flags_clear(tenant=tenant, now=now, limit=limit)
+    if left <= 0:
+        return 0, True
+    raised = neglect_flags_raise(tenant=tenant, now=now, limit=left)
+    left -= raised
+    if left <= 0:
+        return raised, True
+    left -= neglect_alert_managers(tenant=tenant, now=now, limit=left)
+    return raised, left <= 0
+
+
+def _raised_within_the_hour(tenant: Tenant, now: dt.datetime) -> int:
+    return NeglectFlag.objects.filter(
+        tenant=tenant, flagged_at__gt=now - dt.timedelta(hours=1), flagged_at__lte=now
+    ).count()
+
+
+def neglect_flags_raise(
+    *, tenant: Tenant, now: dt.datetime | None = None, limit: int | None = None
+) -> int:
+    """Flag the live leads untouched for their stage's threshold: at most `limit`, and at most
+    MAX_FLAGS_PER_HOUR with the tenant's others of the last hour. How many were raised."""
+    now = now or timezone.now()
+    most = MAX_FLAGS_PER_HOUR - _raised_within_the_hour(tenant, now)
+    if limit is not None:
+        most = min(most, limit)
     raised = 0
     # Terminal and lost stages have no threshold: their leads never rot.
     for stage_id, days in sorted(neglect_thresholds(tenant=tenant).items()):
@@ -73,7 +116,7 @@ def neglect_flags_raise(*, tenant: Tenant, now: dt.datetime | None = None) -> in
             tenant=tenant, stage_id=stage_id, cutoff=cutoff, now=now
         ).select_related("contact", "owner__user")
         after = None
-        while raised < MAX_FLAGS_PER_RUN:
+        while raised < most:
             page = candidates
             if after is not None:
                 # Keyset on (stage_entered_at, id), written as a range the index can scan.
@@ -89,7 +132,7 @@ def neglect_flags_raise(*, tenant: Tenant, now: dt.datetime | None = None) -> in
             )
             for lead in batch:
                 last_touch = lead_last_touch(lead, touches.get(lead.contact_id), now)
-                if last_touch > cutoff or raised >= MAX_FLAGS_PER_RUN:
+                if last_touch > cutoff or raised >= most:
                     continue
                 if _raise(tenant, lead, last_touch, now) is not None:
                     raised += 1
@@ -175,13 +218,15 @@ def _alert_managers(
     )
 
 
-def neglect_flags_clear(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+def neglect_flags_clear(
+    *, tenant: Tenant, now: dt.datetime | None = None, limit: int | None = None
+) -> int:
     """Clear the open flags whose lead was touched since (or closed, or lost): their open
-    neglect follow-up is no longer needed and is cancelled."""
+    neglect follow-up is no longer needed and is cancelled. At most `limit`; how many."""
     now = now or timezone.now()
     cleared = 0
     after = 0
-    while True:
+    while limit is None or cleared < limit:
         batch = list(
             open_neglect_flags(tenant=tenant)
             .filter(pk__gt=after)
@@ -194,7 +239,7 @@ def neglect_flags_clear(*, tenant: Tenant, now: dt.datetime | None = None) -> in
         touches = contact_touches(tenant=tenant, contact_ids=[flag.contact_id for flag in batch])
         for flag in batch:
             lead = flag.lead
-            if lead is None:
+            if lead is None or (limit is not None and cleared >= limit):
                 continue
             live = lead.status in LIVE_STATUSES and lead.stage and not lead.stage.is_terminal
             touched = lead_last_touch(lead, touches.get(flag.contact_id), now) > flag.flagged_at
@@ -238,9 +283,11 @@ def neglect_flag_clear(
         )
 
 
-def neglect_alert_managers(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+def neglect_alert_managers(
+    *, tenant: Tenant, now: dt.datetime | None = None, limit: int = MAX_FLAGS_PER_HOUR
+) -> int:
     """Flags still open `manager_alert_after_days` after they were raised: the managers are told
-    ("this customer has not been contacted; check on the rep"), once per flag."""
+    ("this customer has not been contacted; check on the rep"), once per flag; at most `limit`."""
     now = now or timezone.now()
     config = follow_up_settings_get(tenant=tenant)
     due = now - dt.timedelta(days=config.manager_alert_after_days)
@@ -251,7 +298,7 @@ def neglect_alert_managers(*, tenant: Tenant, now: dt.datetime | None = None) ->
         .select_related("lead__contact", "owner__user")
         .order_by("flagged_at", "pk")
     )
-    for flag in flags[:MAX_FLAGS_PER_RUN]:
+    for flag in flags[:limit]:
         rep = flag.owner.user.full_name if flag.owner else "no owner"
         days = _days_since(flag.last_touch_at or flag.flagged_at, now)
         _alert_managers(tenant, flag, flag.lead, days, rep)

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from crm.tenancy import sweeps
 from crm.tenancy.sweeps import (
     BULK,
     SKIPPED,
@@ -267,3 +268,89 @@ def test_the_reminder_sweep_sends_tasks_only_to_tenants_with_due_reminders(
 def test_a_sweep_of_no_tenant_sends_nothing(db, task_queue):
     assert fan_out(messaging_tasks.dispatch_due_messages.sweep, now=timezone.now()) == 0
     assert task_queue() == []
+
+
+# --- A tenant with more than a batch: a follow-up task of the same round -----------------------
+
+
+def _run_as_a_worker(message, task) -> None:
+    """Execute the message in this process as a worker would, with its headers (the expiry)."""
+    Request(message, app=celery_app, task=task).execute()
+
+
+def test_a_tenant_with_more_than_a_batch_continues_in_a_follow_up_task_of_the_same_round(
+    world, task_queue, monkeypatch
+):
+    monkeypatch.setattr(missed, "SWEEP_BATCH", 2)
+    follow_ups = [_missed_follow_up(world, subject=f"Call {n}") for n in range(3)]
+    with time_machine.travel(NOW, tick=False):
+        assert fan_out(dataclasses.replace(SWEEP.sweep, chunk=1)) == 1
+        [first] = task_queue()
+    with time_machine.travel(NOW + dt.timedelta(seconds=5), tick=False):
+        _run_as_a_worker(first, sweep_tenant)  # a full batch: 2 of 3
+        [follow_up] = task_queue()
+
+    assert follow_up.headers["task"] == sweep_tenant.name
+    assert follow_up.payload[0] == [SWEEP.name, world.tenant.pk]
+    # The same round: it expires with it, with the sweep's limits and priority.
+    assert follow_up.headers["expires"] == first.headers["expires"]
+    _assert_round_options(follow_up, SWEEP.sweep)
+    assert [_status(world, f) for f in follow_ups].count(Status.MISSED) == 2
+    assert cache.get(lock_key(SWEEP.name, world.tenant.pk)) is None  # free for the follow-up
+
+    with time_machine.travel(NOW + dt.timedelta(seconds=10), tick=False):
+        _run_as_a_worker(follow_up, sweep_tenant)  # the last one: a short batch ends it
+    assert task_queue() == []
+    assert [_status(world, f) for f in follow_ups] == [Status.MISSED] * 3
+
+
+def test_a_chunks_tenant_with_more_than_a_batch_gets_a_follow_up_task_of_its_own(
+    world, other_world, task_queue, monkeypatch
+):
+    monkeypatch.setattr(missed, "SWEEP_BATCH", 2)
+    for n in range(3):
+        _missed_follow_up(world, subject=f"Call {n}")
+    _missed_follow_up(other_world, subject="Charger check")
+    with time_machine.travel(NOW, tick=False):
+        SWEEP()
+        [chunk] = task_queue()
+        _run_as_a_worker(chunk, sweep_tenants)
+        [follow_up] = task_queue()
+
+    assert follow_up.headers["task"] == sweep_tenant.name
+    assert follow_up.payload[0] == [SWEEP.name, world.tenant.pk]
+    assert follow_up.headers["expires"] == chunk.headers["expires"]
+
+
+def test_run_inline_a_sweep_does_each_tenants_batches_one_after_another(
+    world, other_world, monkeypatch
+):
+    monkeypatch.setattr(missed, "SWEEP_BATCH", 2)
+    follow_ups = [_missed_follow_up(world, subject=f"Call {n}") for n in range(5)]
+    _missed_follow_up(other_world, subject="Charger check")
+    with time_machine.travel(NOW, tick=False):
+        assert sweep_inline(SWEEP) == 6
+    assert {_status(world, f) for f in follow_ups} == {Status.MISSED}
+
+
+def test_a_chunk_past_its_time_passes_the_tenants_it_has_not_begun_to_a_chunk_of_their_own(
+    world, other_world, task_queue, monkeypatch
+):
+    monkeypatch.setattr(sweeps, "CHUNK_SECONDS", 0)  # past it after the first tenant
+    first = _missed_follow_up(world)
+    second = _missed_follow_up(other_world, subject="Charger check")
+    with time_machine.travel(NOW, tick=False):
+        SWEEP()
+        [chunk] = task_queue()
+        assert chunk.payload[0] == [SWEEP.name, [world.tenant.pk, other_world.tenant.pk]]
+        _run_as_a_worker(chunk, sweep_tenants)
+        [rest] = task_queue()
+
+    assert rest.headers["task"] == sweep_tenants.name
+    assert rest.payload[0] == [SWEEP.name, [other_world.tenant.pk]]
+    assert rest.headers["expires"] == chunk.headers["expires"]
+    _assert_round_options(rest, SWEEP.sweep)
+    assert (_status(world, first), _status(other_world, second)) == (Status.MISSED, Status.PENDING)
+    with time_machine.travel(NOW, tick=False):
+        _run_as_a_worker(rest, sweep_tenants)
+    assert _status(other_world, second) == Status.MISSED

@@ -10,12 +10,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from config.celery import app as celery_app
 from crm.models import Notification
+from crm.tenancy.sweeps import More, sweep_tenant
 from followups.models import FollowUp, NeglectFlag, Priority, Source, Status
 from followups.selectors.neglect import neglected_lead_ids
 from followups.services import followups as services
+from followups.services import neglect
 from followups.services.configuration import follow_up_settings_save, stage_neglect_save
-from followups.services.neglect import neglect_sweep
+from followups.services.neglect import neglect_sweep, neglect_sweep_step
+from followups.tasks import sweep_neglected_leads
 from leads.services.activity import lead_log_call
 from leads.services.stages import lead_mark_lost
 from messaging.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
@@ -233,3 +237,41 @@ def test_the_lead_list_marks_neglected_rows(client, world):
     }
     assert "neglect-badge" in rows[neglected.pk]
     assert "neglect-badge" not in rows[touched.pk]
+
+
+# --- Bounded steps (the beat task runs one step per task; docs/benchmarks.md) -------------------
+
+
+def test_a_step_stops_at_its_limit_and_says_there_may_be_more(world):
+    for _ in range(3):
+        _lead(world, contact=ContactFactory(tenant=world.tenant), place=None)
+    at = START + days(15)
+    with world.active(), time_machine.travel(at, tick=False):
+        assert neglect_sweep_step(tenant=world.tenant, now=at, limit=2) == (2, True)
+        assert neglect_sweep_step(tenant=world.tenant, now=at, limit=2) == (1, False)
+        assert neglect_sweep_step(tenant=world.tenant, now=at, limit=2) == (0, False)
+    assert len(_open_flags(world)) == 3
+
+
+def test_the_task_continues_a_step_that_stopped_at_its_limit(world, monkeypatch):
+    monkeypatch.setattr(neglect, "TASK_WRITES", 2)
+    for _ in range(3):
+        _lead(world, contact=ContactFactory(tenant=world.tenant), place=None)
+    at = START + days(15)
+    celery_app.control.purge()  # this run's queue
+    with time_machine.travel(at, tick=False):
+        first = sweep_tenant(sweep_neglected_leads.name, world.tenant.pk)
+        assert celery_app.control.purge() == 1  # its follow-up task, queued
+        second = sweep_tenant(sweep_neglected_leads.name, world.tenant.pk)
+        assert celery_app.control.purge() == 0
+    assert (first, isinstance(first, More)) == (2, True)
+    assert (second, isinstance(second, More)) == (1, False)
+
+
+def test_at_most_so_many_new_flags_in_any_hour_however_many_steps(world, monkeypatch):
+    monkeypatch.setattr(neglect, "MAX_FLAGS_PER_HOUR", 2)
+    for _ in range(3):
+        _lead(world, contact=ContactFactory(tenant=world.tenant), place=None)
+    assert _sweep(world, START + days(15)) == 2
+    assert _sweep(world, START + days(15) + dt.timedelta(minutes=59)) == 0
+    assert _sweep(world, START + days(15) + dt.timedelta(minutes=61)) == 1
