@@ -11,8 +11,6 @@ docs/operations.md recommends, secrets from .env.
 import json
 import re
 import runpy
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -21,7 +19,7 @@ import yaml
 from tests.test_project_files import (
     _dockerfile_instructions,
     _documented_variables,
-    _production_env,
+    production_json,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,22 +199,11 @@ def test_a_worker_of_its_own_reads_the_messages_queue_and_the_other_the_rest():
 
 
 def _declared_queues() -> list[str]:
-    env = _production_env(DJANGO_SECRET_KEY="compose-test-key-" + "x" * 40)
     code = (
         "import json, django; from django.conf import settings as s; django.setup(); "
         "print(json.dumps([s.CELERY_TASK_DEFAULT_QUEUE, s.THREADLINE_MESSAGES_QUEUE]))"
     )
-    result = subprocess.run(  # noqa: S603  (our interpreter, fixed code)
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.splitlines()[-1])
+    return production_json(code, DJANGO_SECRET_KEY="compose-test-key-" + "x" * 40)
 
 
 def test_private_media_is_on_a_writable_volume():
@@ -254,23 +241,12 @@ def test_cookies_work_over_local_http_and_stay_secure_by_default():
 
 
 def _cookie_settings(**overrides: str) -> dict:
-    env = _production_env(DJANGO_SECRET_KEY="compose-test-key-" + "x" * 40, **overrides)
     code = (
         "import json, django; from django.conf import settings as s; django.setup(); "
         "print(json.dumps({'secure': [s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE], "
         "'names': [s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME]}))"
     )
-    result = subprocess.run(  # noqa: S603  (our interpreter, fixed code)
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.splitlines()[-1])
+    return production_json(code, DJANGO_SECRET_KEY="compose-test-key-" + "x" * 40, **overrides)
 
 
 def test_web_runs_gunicorn_as_operations_recommends_on_port_8000():

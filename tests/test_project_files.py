@@ -4,6 +4,7 @@ these tests touches the database."""
 
 import importlib
 import itertools
+import json
 import os
 import re
 import runpy
@@ -73,6 +74,22 @@ def _production_env(**overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return env
+
+
+def production_json(code: str, **overrides: str):
+    """Run `code` in a fresh interpreter under the production settings (`_production_env`, with
+    `overrides`) and return the JSON its last line prints."""
+    result = subprocess.run(  # noqa: S603  (our interpreter, fixed code)
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_production_env(**overrides),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

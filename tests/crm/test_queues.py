@@ -7,10 +7,6 @@ The routing is read from the real Celery app under production settings (in a pro
 the test settings put both on the run's one queue), and published for real to this run's broker.
 """
 
-import json
-import subprocess
-import sys
-
 import pytest
 from django.conf import settings
 from django.test import override_settings
@@ -22,7 +18,7 @@ from followups import tasks as followup_tasks
 from messaging import tasks as messaging_tasks
 from messaging.models import MessageChannel, MessageSource
 from messaging.services import outbox
-from tests.test_project_files import ROOT, _production_env
+from tests.test_project_files import production_json
 
 # What someone waits on: each claim sweep, its per-row task, and inbound processing.
 MESSAGES_TASKS = {
@@ -69,18 +65,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def production_routes() -> dict:
-    env = _production_env(DJANGO_SECRET_KEY="queues-test-key-" + "x" * 40)
-    result = subprocess.run(  # noqa: S603  (our interpreter, fixed code)
-        [sys.executable, "-c", ROUTES_UNDER_PRODUCTION],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.splitlines()[-1])
+    return production_json(ROUTES_UNDER_PRODUCTION, DJANGO_SECRET_KEY="queues-test-key-" + "x" * 40)
 
 
 def test_each_time_critical_task_goes_to_the_messages_queue(production_routes):
