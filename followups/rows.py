@@ -10,41 +10,17 @@ old templates, kept as fixtures, and compares): translations as `{% translate %}
 values escaped as the templates escaped them.
 """
 
-import datetime as dt
 from html import escape  # the stdlib one: django.utils.html.escape wraps it for lazy strings
 from urllib.parse import quote
 
 from django.middleware.csrf import get_token
 from django.utils import timezone
-from django.utils.dateformat import DateFormat
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from crm.kit.row_markup import RowTimes, choice_labels
 from crm.templatetags.paths import path_around_id
 from followups.models import FollowUp, Outcome, Priority, Status
-
-
-def _labels(choices) -> dict[str, str]:
-    """Each value's label as `{{ x.get_FOO_display }}` shows it, translated once per page."""
-    return {value: escape(str(label)) for value, label in choices.choices}
-
-
-class _Times:
-    """A follow-up's time in the reader's zone as the `date` filter writes it in the formats the
-    rows use ("c", "D M j", "g:i A"), with the names of days and months and AM/PM translated once
-    per page: Django's DateFormat translates them at each use (two formats a card)."""
-
-    def __init__(self):
-        self.days = [escape(str(WEEKDAYS_ABBR[day])) for day in range(7)]
-        self.months = {month: escape(str(name).title()) for month, name in MONTHS_3.items()}
-        self.halves = [escape(DateFormat(dt.datetime(2000, 1, 1, hour)).A()) for hour in (0, 12)]
-
-    def day(self, local: dt.datetime) -> str:
-        return f"{self.days[local.weekday()]} {self.months[local.month]} {local.day}"
-
-    def clock(self, local: dt.datetime) -> str:
-        return f"{local.hour % 12 or 12}:{local.minute:02d} {self.halves[local.hour > 11]}"
 
 
 class FollowUpMarkup:
@@ -59,10 +35,10 @@ class FollowUpMarkup:
         self.complete = path_around_id("followups:complete")
         self.cancel = path_around_id("followups:cancel")
         self.menu_next = escape(quote(back_url, safe="/"))
-        self.times = _Times()
-        self.priorities = _labels(Priority)
-        self.statuses = _labels(Status)
-        self.outcomes = _labels(Outcome)
+        self.times = RowTimes()
+        self.priorities = choice_labels(Priority)
+        self.statuses = choice_labels(Status)
+        self.outcomes = choice_labels(Outcome)
         # Translations as {% translate %} and {% blocktranslate %} write them: the text as the
         # catalogue has it, the values put into it escaped. The gettext calls stay outside
         # f-strings: xgettext does not look inside them.

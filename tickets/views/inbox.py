@@ -38,6 +38,7 @@ from tickets.forms.inbox import (
     VipForm,
 )
 from tickets.models import Direction, Ticket
+from tickets.rows import InboxRows
 from tickets.selectors import inbox as selectors
 from tickets.services import changes, replies
 from tickets.services.assignment import ticket_assign, tickets_bulk_assign
@@ -97,6 +98,7 @@ def ticket_list(request):
         "tabs": _tabs(filters, query),
         "page": page,
         "rows": rows,
+        "rows_html": InboxRows().rows(rows),
         "params": params,
         "bulk": BulkActionForm(
             tickets=Ticket.unscoped.none(),
