@@ -82,7 +82,7 @@ class InboxRows:
             f'{self.select_label % {"reference": reference, "name": name}}"> '
             f'<a class="ticket-main" href="{self.detail[0]}{pk}{self.detail[1]}"> '
             f'<span class="ticket-line"> <strong class="ticket-contact">{name}</strong>'
-            f'{self.vip if ticket.contact.is_vip else ""} '
+            f"{self.vip if ticket.contact.is_vip else ''} "
             f'<span class="ticket-ref">{reference}</span> {badge}{subject}</span> '
             f'<span class="ticket-snippet">{self.icon(channel)}{sent}'
             f"{escape(ticket.last_message_snippet) or '…'}</span> </a> "
