@@ -441,15 +441,39 @@ def test_a_rows_action_menu_loads_its_forms_on_demand(client, world):
     )
 
 
-@pytest.mark.parametrize("index_limit", [100, 1])
+@pytest.mark.parametrize(
+    ("index_limit", "common_matches", "read"),
+    [
+        (100, 5, "index"),
+        (1, 5, "scan: over the limit"),
+        (100, 2, "scan: common among newest"),
+        # Two of this tenant's leads match, and one of another tenant's: not three.
+        (100, 3, "index"),
+    ],
+)
 def test_search_finds_the_same_leads_by_index_or_by_scan(
-    client, world, other_world, monkeypatch, index_limit
+    client, world, other_world, monkeypatch, index_limit, common_matches, read
 ):
     """Rare terms are looked up in the full-text index, common ones matched while the list is
-    scanned in order (over the limit); both find the tenant's leads and only them."""
-    monkeypatch.setattr("leads.selectors.search.SEARCH_INDEX_LIMIT", index_limit)
+    scanned in order (over the limit, or common among the tenant's newest leads, when the index
+    is not read at all); each way finds the tenant's leads and only them."""
+    from leads.selectors import search
+
+    monkeypatch.setattr(search, "SEARCH_INDEX_LIMIT", index_limit)
+    monkeypatch.setattr(search, "COMMON_MATCHES", common_matches)
+    answers = []
+    real = search._common_or_indexed
+    monkeypatch.setattr(
+        search, "_common_or_indexed", lambda terms: answers.append(real(terms)) or answers[-1]
+    )
     for first_name in ("Zelda", "Zeljko"):
         _lead_with_contact(world, first_name, owner=world.rep)
     _lead_with_contact(other_world, "Zelma", owner=other_world.rep)
+    for _ in range(3):
+        _lead_with_contact(world, "Anna", owner=world.rep)
     sign_in(client, world.rep)
     assert {n.split()[0] for n in _names(client.get(LIST, {"q": "zel"}))} == {"Zelda", "Zeljko"}
+    common, ids = answers[-1]
+    assert common == (read == "scan: common among newest")
+    # The index is read unless the term is common (then its function does not run at all).
+    assert len(ids) == (0 if common else min(2, index_limit + 1))
