@@ -12,13 +12,15 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.kit.formatting import short_clock
-from crm.models import ContactEmail, ContactPhone, Membership, PhoneKind, Role, Tenant
+from crm.kit.together import read_together
+from crm.models import Contact, ContactEmail, ContactPhone, Membership, PhoneKind, Role, Tenant
 from crm.pagination import KeysetPage, keyset_page
 from leads.models import Lead, Pipeline
 from messaging.models import PENDING_STATUSES, MessageStatus, MessageTemplate
@@ -210,10 +212,12 @@ def assignable_members(*, tenant: Tenant, membership: Membership) -> list[Member
     """Whom the member may give tickets to: the team for managers, themselves for a rep."""
     if not is_manager(membership):
         return [membership]
-    return list(
-        Membership.objects.filter(tenant=tenant, is_active=True)
-        .select_related("user")
-        .order_by("user__full_name", "pk")
+    return list(_team_members(tenant).select_related("user"))
+
+
+def _team_members(tenant: Tenant) -> QuerySet[Membership]:
+    return Membership.objects.filter(tenant=tenant, is_active=True).order_by(
+        "user__full_name", "pk"
     )
 
 
@@ -297,15 +301,50 @@ def _claimed_date(message: TicketMessage) -> dt.datetime | None:
     return dated
 
 
-def _unverified_addresses(tenant: Tenant, contact_id: int) -> frozenset[str]:
-    """The contact's addresses that nobody has verified as theirs, as messages name them."""
-    emails = ContactEmail.objects.filter(
-        tenant=tenant, contact_id=contact_id, verified_at__isnull=True
-    ).values_list("email", flat=True)
-    phones = ContactPhone.objects.filter(
-        tenant=tenant, contact_id=contact_id, verified_at__isnull=True
-    ).values_list("number", flat=True)
-    return frozenset([*(email.lower() for email in emails), *(str(number) for number in phones)])
+@dataclass(frozen=True)
+class ContactReach:
+    """What the thread page needs of the ticket's contact's addresses, read in one statement."""
+
+    unverified: frozenset[str]  # addresses nobody verified as theirs, as messages name them
+    has_email: bool
+    has_mobile: bool  # a number that is not a landline: texts reach it
+    inbox_has_whatsapp: bool  # the ticket's inbox has an active WhatsApp number
+
+
+def contact_reach(*, tenant: Tenant, ticket: Ticket) -> ContactReach:
+    emails = ContactEmail.objects.filter(tenant=tenant, contact_id=OuterRef("pk"))
+    phones = ContactPhone.objects.filter(tenant=tenant, contact_id=OuterRef("pk"))
+    whatsapp = InboxAddress.objects.filter(
+        tenant=tenant, inbox_id=ticket.inbox_id, channel=InboxChannel.WHATSAPP, is_active=True
+    )
+    row = (
+        Contact.objects.filter(tenant=tenant, pk=ticket.contact_id)
+        .values(
+            unverified_emails=ArraySubquery(
+                emails.filter(verified_at__isnull=True).values("email")
+            ),
+            unverified_phones=ArraySubquery(
+                phones.filter(verified_at__isnull=True).values("number")
+            ),
+            has_email=Exists(emails),
+            has_mobile=Exists(phones.exclude(kind=PhoneKind.LANDLINE)),
+            inbox_has_whatsapp=Exists(whatsapp),
+        )
+        .first()
+    )
+    if row is None:
+        return ContactReach(frozenset(), False, False, False)
+    return ContactReach(
+        frozenset(
+            [
+                *(email.lower() for email in row["unverified_emails"]),
+                *(str(number) for number in row["unverified_phones"]),
+            ]
+        ),
+        row["has_email"],
+        row["has_mobile"],
+        row["inbox_has_whatsapp"],
+    )
 
 
 def _thread_message(
@@ -335,12 +374,17 @@ def _messages(tenant: Tenant) -> QuerySet[TicketMessage]:
 
 
 def ticket_thread(
-    *, tenant: Tenant, ticket: Ticket, now: dt.datetime | None = None
+    *,
+    tenant: Tenant,
+    ticket: Ticket,
+    now: dt.datetime | None = None,
+    reach: ContactReach | None = None,
 ) -> list[ThreadMessage]:
     """Every message of every channel in time order, with its attachments, each inbound one
-    marked when its sender's address is not verified as the contact's: four queries."""
+    marked when its sender's address is not verified as the contact's (`reach`, read here if
+    not given): three queries."""
     now = now or timezone.now()
-    unverified = _unverified_addresses(tenant, ticket.contact_id)
+    unverified = (reach or contact_reach(tenant=tenant, ticket=ticket)).unverified
     messages = (
         _messages(tenant)
         .filter(ticket=ticket)
@@ -357,7 +401,7 @@ def ticket_thread(
 
 def thread_message_get(*, tenant: Tenant, ticket: Ticket, message_id: int) -> ThreadMessage:
     message = get_object_or_404(_messages(tenant).filter(ticket=ticket), pk=message_id)
-    unverified = _unverified_addresses(tenant, ticket.contact_id)
+    unverified = contact_reach(tenant=tenant, ticket=ticket).unverified
     return _thread_message(message, timezone.now(), unverified)
 
 
@@ -407,26 +451,22 @@ class ReplyOptions:
 
 
 def reply_options(
-    *, tenant: Tenant, ticket: Ticket, last_inbound_channel: str = ""
+    *,
+    tenant: Tenant,
+    ticket: Ticket,
+    last_inbound_channel: str = "",
+    reach: ContactReach | None = None,
 ) -> ReplyOptions:
     """The channels the contact has an address for (WhatsApp only where the inbox has a WhatsApp
     number), the templates with wording for at least one of them, and the channel to offer first:
     the one the customer last wrote on (`last_inbound_channel`, read from the thread), or their
-    preferred channel when that was the portal."""
+    preferred channel when that was the portal. `reach` is read here if not given."""
     contact = ticket.contact
-    has_email = ContactEmail.objects.filter(tenant=tenant, contact=contact).exists()
-    has_mobile = (
-        ContactPhone.objects.filter(tenant=tenant, contact=contact)
-        .exclude(kind=PhoneKind.LANDLINE)
-        .exists()
-    )
-    has_whatsapp = InboxAddress.objects.filter(
-        tenant=tenant, inbox_id=ticket.inbox_id, channel=InboxChannel.WHATSAPP, is_active=True
-    ).exists()
+    reach = reach or contact_reach(tenant=tenant, ticket=ticket)
     reachable = {
-        InboxChannel.EMAIL: has_email,
-        InboxChannel.SMS: has_mobile,
-        InboxChannel.WHATSAPP: has_mobile and has_whatsapp,
+        InboxChannel.EMAIL: reach.has_email,
+        InboxChannel.SMS: reach.has_mobile,
+        InboxChannel.WHATSAPP: reach.has_mobile and reach.inbox_has_whatsapp,
     }
     channels = [(value, label) for value, label in InboxChannel.choices if reachable[value]]
     values = [value for value, _ in channels]
@@ -453,15 +493,22 @@ class Sidebar:
 
 
 def ticket_sidebar(*, tenant: Tenant, ticket: Ticket, membership: Membership) -> Sidebar:
+    """The sidebar's four lists in one statement (crm.kit.together)."""
+    querysets = {
+        "sla_events": SlaEvent.objects.filter(tenant=tenant, ticket=ticket).order_by(
+            "-occurred_at", "-id"
+        ),
+        "contact_leads": Lead.objects.filter(tenant=tenant, contact_id=ticket.contact_id).order_by(
+            "-created_at", "-id"
+        )[:50],
+        "pipelines": Pipeline.objects.filter(tenant=tenant, is_archived=False),
+    }
+    if is_manager(membership):
+        querysets["members"] = _team_members(tenant)
+    lists = read_together(querysets, joined={"members": {"user": ["full_name", "email"]}})
     return Sidebar(
-        sla_events=list(
-            SlaEvent.objects.filter(tenant=tenant, ticket=ticket).order_by("-occurred_at", "-id")
-        ),
-        contact_leads=list(
-            Lead.objects.filter(tenant=tenant, contact_id=ticket.contact_id)
-            .select_related("stage")
-            .order_by("-created_at", "-id")[:50]
-        ),
-        pipelines=list(Pipeline.objects.filter(tenant=tenant, is_archived=False)),
-        members=assignable_members(tenant=tenant, membership=membership),
+        sla_events=lists["sla_events"],
+        contact_leads=lists["contact_leads"],
+        pipelines=lists["pipelines"],
+        members=lists.get("members", [membership]),
     )

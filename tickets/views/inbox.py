@@ -187,7 +187,9 @@ def _sidebar_context(request, ticket: Ticket, **extra) -> dict:
 
 def _detail(request, ticket: Ticket, *, status: int = 200, **forms):
     """The thread page; a form that failed comes back bound, with its errors and its text."""
-    thread = selectors.ticket_thread(tenant=request.tenant, ticket=ticket)
+    # The contact's addresses, read once for the thread's sender marks and the reply form.
+    reach = selectors.contact_reach(tenant=request.tenant, ticket=ticket)
+    thread = selectors.ticket_thread(tenant=request.tenant, ticket=ticket, reach=reach)
     last_inbound = next(
         (item.message for item in reversed(thread) if item.message.direction == Direction.INBOUND),
         None,
@@ -196,6 +198,7 @@ def _detail(request, ticket: Ticket, *, status: int = 200, **forms):
         tenant=request.tenant,
         ticket=ticket,
         last_inbound_channel=last_inbound.channel if last_inbound else "",
+        reach=reach,
     )
     context = _sidebar_context(request, ticket)
     context.update(
