@@ -84,7 +84,7 @@ class InboxFilterForm(forms.Form):
 
 def _assignee_choices(members: list[Membership], keep_label: str | None) -> list:
     choices = [(KEEP, keep_label)] if keep_label else []
-    return [*choices, (NOBODY, "Nobody (the queue)"), *((m.pk, str(m.user)) for m in members)]
+    return [*choices, (NOBODY, _("Nobody (the queue)")), *((m.pk, str(m.user)) for m in members)]
 
 
 def _assignee_from(value: str, members: list[Membership]) -> Membership | None:
