@@ -34,6 +34,7 @@ from leads.selectors.configuration import (
     pipelines_for_tenant,
     stages_by_pipeline,
 )
+from leads.selectors.lead_values import ListLead, leads_as_values
 from leads.selectors.settings import lead_settings_get, untouched_after
 
 LEADS_PER_PAGE = 50
@@ -46,7 +47,7 @@ SORT_ORDERS = {
 
 @dataclass(frozen=True)
 class LeadRow:
-    lead: Lead
+    lead: Lead | ListLead
     bar: ProgressBar
     time_in_stage: str
     # Why the lead has its priority score, from what the row already read (no query of its own).
@@ -68,7 +69,7 @@ def lead_queryset(*, tenant: Tenant) -> QuerySet[Lead]:
 def lead_rows(
     *,
     tenant: Tenant,
-    leads: list[Lead],
+    leads: list[Lead] | list[ListLead],
     now: dt.datetime | None = None,
     stages: dict[int, list[Stage]] | None = None,
     settings: LeadSettings | None = None,
@@ -116,18 +117,22 @@ def lead_list(
     per_page: int = LEADS_PER_PAGE,
     columns: dict[str, Expression] | None = None,
 ) -> tuple[KeysetPage, list[LeadRow]]:
-    """One page of an already filtered lead queryset, with its rows' progress bars.
+    """One page of an already filtered lead queryset, with its rows' progress bars; its leads
+    are ListLeads (plain values, leads.selectors.lead_values).
 
     The page's leads are chosen on the lead table alone, then read with their joins by id: with
-    the six joins in the same statement, PostgreSQL may join every open lead before it applies
-    the limit (a search took two seconds at a million leads; docs/benchmarks.md). `columns`:
-    what the caller reads with each lead in that statement (another app's flag), as attributes.
+    the joins in the same statement, PostgreSQL may join every open lead before it applies the
+    limit (a search took two seconds at a million leads; docs/benchmarks.md). `columns`: what
+    the caller reads with each lead in that statement (another app's flag), as attributes.
     """
     order = SORT_ORDERS.get(sort, SORT_ORDERS["priority"])
-    keys = leads.select_related(None).only(*(name.lstrip("-") for name in order))
+    keys = leads.values_list("pk", *(name.lstrip("-") for name in order), named=True)
     page = keyset_page(keys, order=order, after=after, per_page=per_page)
-    by_id = leads.annotate(**(columns or {})).in_bulk([lead.pk for lead in page.items])
-    items = [by_id[lead.pk] for lead in page.items]
+    stages = stages if stages is not None else stages_by_pipeline(tenant=tenant)
+    stage_by_id = {stage.pk: stage for pipeline in stages.values() for stage in pipeline}
+    items = leads_as_values(
+        leads, [key.pk for key in page.items], stages=stage_by_id, columns=columns
+    )
     return KeysetPage(items=items, next_cursor=page.next_cursor), lead_rows(
         tenant=tenant, leads=items, stages=stages, settings=settings
     )
