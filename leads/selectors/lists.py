@@ -3,6 +3,7 @@ row's action menus offer."""
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Expression, Q, QuerySet
@@ -162,11 +163,16 @@ class ListReferences:
 
 
 def list_references(
-    *, tenant: Tenant, membership: Membership, others: dict[str, QuerySet] | None = None
+    *,
+    tenant: Tenant,
+    membership: Membership | None,
+    others: dict[str, Callable[..., QuerySet]] | None = None,
 ) -> ListReferences:
+    """`others`: {name: a selector called with tenant=} for the caller's own lists."""
     others = others or {}
-    lists = read_together(
-        {
+
+    def querysets() -> dict[str, QuerySet]:
+        return {
             "settings": LeadSettings.objects.filter(tenant=tenant).order_by("pk")[:1],
             "members": assignable_members(tenant=tenant),
             "pipelines": pipelines_for_tenant(tenant=tenant),
@@ -175,9 +181,19 @@ def list_references(
             ),
             "sources": lead_sources_for_tenant(tenant=tenant),
             "saved_filters": saved_filters_for(tenant=tenant, membership=membership),
-            **{f"other_{name}": queryset for name, queryset in others.items()},
-        },
+            **{f"other_{name}": selector(tenant=tenant) for name, selector in others.items()},
+        }
+
+    lists = read_together(
+        querysets,
         joined={"members": {"user": ["full_name", "email"]}, "stages": {"pipeline": ["name"]}},
+        # The SQL depends on the tenant, the member and the other lists only.
+        kept_as=(
+            "leads.list_references",
+            tenant.pk,
+            membership.pk if membership else None,
+            tuple(others.items()),
+        ),
     )
     return ListReferences(
         settings=(lists["settings"] or [LeadSettings(tenant=tenant)])[0],

@@ -41,7 +41,7 @@ def lead_list(request):
     references = lists.list_references(
         tenant=tenant,
         membership=request.membership,
-        others={"sequences": enrollable_sequences(tenant=tenant)},
+        others={"sequences": enrollable_sequences},
     )
     lead_filter = LeadFilter(
         request.GET,

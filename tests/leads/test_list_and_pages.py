@@ -293,6 +293,29 @@ def test_saved_filters_are_personal_unless_shared(client, world):
     assert client.post(delete).status_code == 404
 
 
+def test_the_small_lists_keep_their_statement_not_their_rows_per_tenant_and_member(
+    client, world, other_world
+):
+    """The references' SQL is compiled once per process for each tenant and member
+    (crm.kit.together, kept_as): each tenant and member still reads its own lists, and rows
+    added since the statement was kept."""
+    factories.LeadSourceFactory(tenant=world.tenant, name="Ours")
+    factories.LeadSourceFactory(tenant=other_world.tenant, name="Theirs")
+    sign_in(client, world.rep)
+    client.post(reverse("leads:filter-save"), {"name": "Rep view", "query": "aging=red"})
+    for _ in range(2):
+        page = client.get(LIST).content.decode()
+        assert ">Ours</option>" in page and "Theirs" not in page and ">Rep view</a>" in page
+    factories.LeadSourceFactory(tenant=world.tenant, name="Added since")
+    assert ">Added since</option>" in client.get(LIST).content.decode()
+    sign_in(client, world.manager)
+    page = client.get(LIST).content.decode()
+    assert ">Ours</option>" in page and ">Rep view</a>" not in page
+    sign_in(client, other_world.manager)
+    page = client.get(LIST).content.decode()
+    assert ">Theirs</option>" in page and "Ours" not in page and "Added since" not in page
+
+
 def test_the_lead_page_shows_the_bar_the_score_and_the_timeline(client, world):
     lead = lead_for(world, owner=world.rep, estimated_value=Decimal("18500"), title="Tile roof")
     with world.active():
