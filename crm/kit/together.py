@@ -14,6 +14,8 @@ from collections.abc import Callable, Hashable
 from django.db import connection, models
 from django.db.models import F, QuerySet
 
+from crm.kit.statements import kept
+
 
 def _value(field, value):
     if isinstance(field, models.DecimalField) and isinstance(value, float):
@@ -38,12 +40,6 @@ def _reader(model, keys, prefix: str = "", key_column: str = ""):
         return model.from_db(connection.alias, attnames, values)
 
     return read
-
-
-# Statements compiled once per process (read_together's `kept_as`): the first one kept is
-# dropped when there are more than this many (one per tenant and member on a list page).
-KEPT_STATEMENTS = 2000
-_kept: dict[Hashable, "_Statement"] = {}
 
 
 class _Statement:
@@ -111,20 +107,12 @@ def read_together(
     columns of a foreign key's model to read as well ({"stages": {"pipeline": ["name"]}}): the
     instance gets that relation set (with only those columns; others would be read on access).
 
-    `kept_as`: the statement is compiled once per process and kept under this key (building and
-    compiling seven querysets was about a third of the time such a read took). `querysets` is
-    then a function that builds them, called on the first read only; the key must name
-    everything their SQL depends on (the tenant, the member), as the kept SQL is run as it is.
-    The tenant's row-level security still applies: it keys on the request's own setting."""
+    `kept_as`: the statement is compiled once per process and kept under this key
+    (crm.kit.statements). `querysets` is then a function that builds them, called on the first
+    read only; the key must name everything their SQL depends on (the tenant, the member)."""
     if kept_as is None:
         return _Statement(querysets() if callable(querysets) else querysets, joined or {}).read()
-    statement = _kept.get(kept_as)
-    if statement is None:
-        statement = _Statement(querysets(), joined or {})
-        if len(_kept) >= KEPT_STATEMENTS:
-            _kept.pop(next(iter(_kept)), None)
-        _kept[kept_as] = statement
-    return statement.read()
+    return kept(("read_together", kept_as), lambda: _Statement(querysets(), joined or {})).read()
 
 
 def count_together(querysets: dict[str, QuerySet]) -> dict[str, int]:

@@ -9,11 +9,13 @@ models' own properties (`Lead.reference`, `Contact.display_name`, …) rather th
 Its stage is the caller's Stage instance (every stage of the tenant is read once a page).
 """
 
+from collections.abc import Callable
 from typing import NamedTuple
 
-from django.db.models import Expression, QuerySet
+from django.db.models import Expression
 
-from crm.models import Contact, Property, User
+from crm.kit.statements import RowsById, kept
+from crm.models import Contact, Property, Tenant, User
 from leads.models import Lead, Stage
 
 LEAD_COLUMNS = (
@@ -117,26 +119,39 @@ class ListLead:
 
 
 def leads_as_values(
-    leads: QuerySet[Lead],
-    ids: list[int],
     *,
+    tenant: Tenant,
+    ids: list[int],
     stages: dict[int, Stage],
-    columns: dict[str, Expression] | None = None,
+    columns: dict[str, Callable[..., Expression]] | None = None,
 ) -> list[ListLead]:
-    """The leads of `leads` with these ids, in the order of `ids`, each with its stage from
-    `stages` (by id). `columns`: expressions read in the same statement, as attributes."""
+    """The tenant's leads with these ids, in the order of `ids`, each with its stage from
+    `stages` (by id). `columns`: {name: a selector called with tenant=, whose expression is read
+    in the same statement as an attribute}.
+
+    The statement is compiled once per process for a tenant, a number of ids and the columns
+    (crm.kit.statements): compiling the joins and another app's column cost more than reading
+    the rows."""
+    if not ids:
+        return []
     columns = columns or {}
     names = [*LEAD_COLUMNS, *columns]
     paths = [path for _, _, paths, _ in JOINS for path in paths]
-    rows = leads.annotate(**columns).filter(pk__in=ids).values_list(*names, *paths)
+
+    def statement() -> RowsById:
+        expressions = {name: selector(tenant=tenant) for name, selector in columns.items()}
+        leads = Lead.objects.filter(tenant=tenant).annotate(**expressions)
+        return RowsById(leads.values_list(*names, *paths), ids)
+
+    key = ("leads.lead_values", tenant.pk, len(ids), tuple(columns.items()))
     by_id = {}
     width = len(names)
-    for row in rows:
+    for row in kept(key, statement).rows(ids):
         values = dict(zip(names, row[:width], strict=True))
         start = width
-        for name, key, joined, make in JOINS:
+        for name, key_column, joined, make in JOINS:
             end = start + len(joined)
-            values[name] = None if values[key] is None else make(*row[start:end])
+            values[name] = None if values[key_column] is None else make(*row[start:end])
             start = end
         values["stage"] = None if values["stage_id"] is None else stages[values["stage_id"]]
         by_id[values["id"]] = ListLead(values)

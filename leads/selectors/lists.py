@@ -116,7 +116,7 @@ def lead_list(
     stages: dict[int, list[Stage]] | None = None,
     settings: LeadSettings | None = None,
     per_page: int = LEADS_PER_PAGE,
-    columns: dict[str, Expression] | None = None,
+    columns: dict[str, Callable[..., Expression]] | None = None,
 ) -> tuple[KeysetPage, list[LeadRow]]:
     """One page of an already filtered lead queryset, with its rows' progress bars; its leads
     are ListLeads (plain values, leads.selectors.lead_values).
@@ -124,7 +124,8 @@ def lead_list(
     The page's leads are chosen on the lead table alone, then read with their joins by id: with
     the joins in the same statement, PostgreSQL may join every open lead before it applies the
     limit (a search took two seconds at a million leads; docs/benchmarks.md). `columns`: what
-    the caller reads with each lead in that statement (another app's flag), as attributes.
+    the caller reads with each lead in that statement (another app's flag), as attributes:
+    {name: a selector of the expression, called with tenant=}.
     """
     order = SORT_ORDERS.get(sort, SORT_ORDERS["priority"])
     keys = leads.values_list("pk", *(name.lstrip("-") for name in order), named=True)
@@ -132,7 +133,7 @@ def lead_list(
     stages = stages if stages is not None else stages_by_pipeline(tenant=tenant)
     stage_by_id = {stage.pk: stage for pipeline in stages.values() for stage in pipeline}
     items = leads_as_values(
-        leads, [key.pk for key in page.items], stages=stage_by_id, columns=columns
+        tenant=tenant, ids=[key.pk for key in page.items], stages=stage_by_id, columns=columns
     )
     return KeysetPage(items=items, next_cursor=page.next_cursor), lead_rows(
         tenant=tenant, leads=items, stages=stages, settings=settings
