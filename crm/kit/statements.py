@@ -34,12 +34,15 @@ def kept(key: Hashable, make: Callable[[], T]) -> T:
 
 
 class RowsById:
-    """A values_list queryset's rows for a list of ids, compiled once for a number of ids: the
-    queryset is compiled with `pk__in` as its last filter, so the ids are the statement's last
-    parameters, and each run puts other ids in their place."""
+    """A values_list queryset's rows for a list of ids (of `field`, the primary key unless
+    named), compiled once for a number of ids: the queryset is compiled with `field__in` as its
+    last filter, so the ids are the statement's last parameters, and each run puts other ids in
+    their place."""
 
-    def __init__(self, queryset: QuerySet, ids: Sequence[int]):
-        compiler = queryset.filter(pk__in=ids).query.get_compiler(connection=connection)
+    def __init__(self, queryset: QuerySet, ids: Sequence[int], field: str = "pk"):
+        compiler = queryset.filter(**{f"{field}__in": ids}).query.get_compiler(
+            connection=connection
+        )
         self.sql, params = compiler.as_sql()
         self.count = len(ids)
         if list(params[-self.count :]) != list(ids):
