@@ -16,6 +16,29 @@ from django.db.models import F, QuerySet
 
 from crm.kit.statements import kept
 
+# Fields whose value in JSON is already their Python value (their to_python returns it as it
+# is): their columns skip the conversion, a thousand calls for the lead list's small lists.
+# Exact types: a subclass may convert (a phone number field is a CharField).
+_AS_IN_JSON = {
+    models.AutoField,
+    models.BigAutoField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.CharField,
+    models.EmailField,
+    models.IntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SmallIntegerField,
+    models.TextField,
+}
+
+
+def _as_in_json(field) -> bool:
+    if field.is_relation:
+        return type(field.target_field) in _AS_IN_JSON
+    return type(field) in _AS_IN_JSON
+
 
 def _value(field, value):
     if isinstance(field, models.DecimalField) and isinstance(value, float):
@@ -34,9 +57,13 @@ def _reader(model, keys, prefix: str = "", key_column: str = ""):
         elif f"{prefix}{field.column}" in keys:
             columns.append((f"{prefix}{field.column}", field))
     attnames = [field.attname for _, field in columns]
+    plain = [(column, field, _as_in_json(field)) for column, field in columns]
 
     def read(row: dict):
-        values = [_value(field, row.get(column)) for column, field in columns]
+        values = [
+            row.get(column) if as_is else _value(field, row.get(column))
+            for column, field, as_is in plain
+        ]
         return model.from_db(connection.alias, attnames, values)
 
     return read
