@@ -100,6 +100,7 @@ class LeadFilter(django_filters.FilterSet):
         self.filters["pipeline"].extra["objects"] = references.pipelines
         # Archived stages stay filterable: leads may still sit in them (settings links here).
         self.filters["stage"].extra["objects"] = references.stages
+        self.stages = references.stages
         self.filters["source"].extra["objects"] = references.sources
         # The form is built on first use: only now, with every queryset in place.
         self.form.fields["stage"].label_from_instance = stage_label
@@ -127,9 +128,11 @@ class LeadFilter(django_filters.FilterSet):
         return search.leads_matching(queryset, value)
 
     def filter_aging(self, queryset, name, value):
-        stages = Stage.objects.filter(tenant=self.tenant)
+        # Every stage of the tenant, from the page's small lists: no statement of its own.
+        stages = self.stages
         if self.data.get("stage"):
-            stages = stages.filter(pk=self.form.cleaned_data["stage"].pk)
+            chosen = self.form.cleaned_data["stage"].pk
+            stages = [stage for stage in stages if stage.pk == chosen]
         return queryset.filter(aging_filter(self.tenant, stages, value, timezone.now()))
 
     def filter_priority(self, queryset, name, value):

@@ -3,13 +3,16 @@ row's action menus offer."""
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Expression, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.kit.formatting import duration
+from crm.kit.statements import RowsById, kept
 from crm.kit.together import read_together
 from crm.kit.translations import Translations
 from crm.models import Membership, Tenant
@@ -34,6 +37,7 @@ from leads.selectors.configuration import (
     pipelines_for_tenant,
     stages_by_pipeline,
 )
+from leads.selectors.lead_values import ListLead, leads_as_values
 from leads.selectors.settings import lead_settings_get, untouched_after
 
 LEADS_PER_PAGE = 50
@@ -44,9 +48,19 @@ SORT_ORDERS = {
 }
 
 
+class VisitRow(NamedTuple):
+    """What a progress bar reads of a stage visit."""
+
+    lead_id: int
+    stage_id: int
+    entered_at: dt.datetime
+    left_at: dt.datetime | None
+    pk: int
+
+
 @dataclass(frozen=True)
 class LeadRow:
-    lead: Lead
+    lead: Lead | ListLead
     bar: ProgressBar
     time_in_stage: str
     # Why the lead has its priority score, from what the row already read (no query of its own).
@@ -68,7 +82,7 @@ def lead_queryset(*, tenant: Tenant) -> QuerySet[Lead]:
 def lead_rows(
     *,
     tenant: Tenant,
-    leads: list[Lead],
+    leads: list[Lead] | list[ListLead],
     now: dt.datetime | None = None,
     stages: dict[int, list[Stage]] | None = None,
     settings: LeadSettings | None = None,
@@ -78,12 +92,22 @@ def lead_rows(
     now = now or timezone.now()
     stages = stages if stages is not None else stages_by_pipeline(tenant=tenant)
     # Visits as named tuples of what a bar reads, not model instances: a page of leads has
-    # hundreds (6.5 a lead in the bench data set).
+    # hundreds (6.5 a lead in the bench data set). Their statement is compiled once per process
+    # for a tenant and a number of leads (crm.kit.statements).
+    ids = [lead.pk for lead in leads]
     visits: dict[int, list] = defaultdict(list)
-    for visit in StageVisit.objects.filter(
-        tenant=tenant, lead_id__in=[lead.pk for lead in leads]
-    ).values_list("lead_id", "stage_id", "entered_at", "left_at", "pk", named=True):
-        visits[visit.lead_id].append(visit)
+    if ids:
+        statement = kept(
+            ("leads.lead_rows visits", tenant.pk, len(ids)),
+            lambda: RowsById(
+                StageVisit.objects.filter(tenant=tenant).values_list(*VisitRow._fields),
+                ids,
+                field="lead_id",
+            ),
+        )
+        for row in statement.rows(ids):
+            visit = VisitRow._make(row)
+            visits[visit.lead_id].append(visit)
     wait = untouched_after(settings or lead_settings_get(tenant=tenant))
     # Shared by every row: each stage's cutoffs at `now` and each message are worked out once.
     clock, translate = AgingClock(tenant, now), Translations()
@@ -114,20 +138,25 @@ def lead_list(
     stages: dict[int, list[Stage]] | None = None,
     settings: LeadSettings | None = None,
     per_page: int = LEADS_PER_PAGE,
-    columns: dict[str, Expression] | None = None,
+    columns: dict[str, Callable[..., Expression]] | None = None,
 ) -> tuple[KeysetPage, list[LeadRow]]:
-    """One page of an already filtered lead queryset, with its rows' progress bars.
+    """One page of an already filtered lead queryset, with its rows' progress bars; its leads
+    are ListLeads (plain values, leads.selectors.lead_values).
 
     The page's leads are chosen on the lead table alone, then read with their joins by id: with
-    the six joins in the same statement, PostgreSQL may join every open lead before it applies
-    the limit (a search took two seconds at a million leads; docs/benchmarks.md). `columns`:
-    what the caller reads with each lead in that statement (another app's flag), as attributes.
+    the joins in the same statement, PostgreSQL may join every open lead before it applies the
+    limit (a search took two seconds at a million leads; docs/benchmarks.md). `columns`: what
+    the caller reads with each lead in that statement (another app's flag), as attributes:
+    {name: a selector of the expression, called with tenant=}.
     """
     order = SORT_ORDERS.get(sort, SORT_ORDERS["priority"])
-    keys = leads.select_related(None).only(*(name.lstrip("-") for name in order))
+    keys = leads.values_list("pk", *(name.lstrip("-") for name in order), named=True)
     page = keyset_page(keys, order=order, after=after, per_page=per_page)
-    by_id = leads.annotate(**(columns or {})).in_bulk([lead.pk for lead in page.items])
-    items = [by_id[lead.pk] for lead in page.items]
+    stages = stages if stages is not None else stages_by_pipeline(tenant=tenant)
+    stage_by_id = {stage.pk: stage for pipeline in stages.values() for stage in pipeline}
+    items = leads_as_values(
+        tenant=tenant, ids=[key.pk for key in page.items], stages=stage_by_id, columns=columns
+    )
     return KeysetPage(items=items, next_cursor=page.next_cursor), lead_rows(
         tenant=tenant, leads=items, stages=stages, settings=settings
     )
@@ -157,11 +186,16 @@ class ListReferences:
 
 
 def list_references(
-    *, tenant: Tenant, membership: Membership, others: dict[str, QuerySet] | None = None
+    *,
+    tenant: Tenant,
+    membership: Membership | None,
+    others: dict[str, Callable[..., QuerySet]] | None = None,
 ) -> ListReferences:
+    """`others`: {name: a selector called with tenant=} for the caller's own lists."""
     others = others or {}
-    lists = read_together(
-        {
+
+    def querysets() -> dict[str, QuerySet]:
+        return {
             "settings": LeadSettings.objects.filter(tenant=tenant).order_by("pk")[:1],
             "members": assignable_members(tenant=tenant),
             "pipelines": pipelines_for_tenant(tenant=tenant),
@@ -170,9 +204,19 @@ def list_references(
             ),
             "sources": lead_sources_for_tenant(tenant=tenant),
             "saved_filters": saved_filters_for(tenant=tenant, membership=membership),
-            **{f"other_{name}": queryset for name, queryset in others.items()},
-        },
+            **{f"other_{name}": selector(tenant=tenant) for name, selector in others.items()},
+        }
+
+    lists = read_together(
+        querysets,
         joined={"members": {"user": ["full_name", "email"]}, "stages": {"pipeline": ["name"]}},
+        # The SQL depends on the tenant, the member and the other lists only.
+        kept_as=(
+            "leads.list_references",
+            tenant.pk,
+            membership.pk if membership else None,
+            tuple(others.items()),
+        ),
     )
     return ListReferences(
         settings=(lists["settings"] or [LeadSettings(tenant=tenant)])[0],

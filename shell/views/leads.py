@@ -41,7 +41,7 @@ def lead_list(request):
     references = lists.list_references(
         tenant=tenant,
         membership=request.membership,
-        others={"sequences": enrollable_sequences(tenant=tenant)},
+        others={"sequences": enrollable_sequences},
     )
     lead_filter = LeadFilter(
         request.GET,
@@ -59,7 +59,7 @@ def lead_list(request):
         stages=lists.stages_grouped(references.stages),
         settings=references.settings,
         # Each lead's neglect flag (followups) in the statement that reads the leads.
-        columns={"is_neglected": lead_is_neglected(tenant=tenant)},
+        columns={"is_neglected": lead_is_neglected},
     )
     context = {
         "filter": lead_filter,

@@ -253,3 +253,34 @@ def test_a_pages_translations_are_gettexts_in_the_language_active_when_made():
         # Two choices with the same value are two labels.
         assert translate.label(Location.UNKNOWN) == str(Location.UNKNOWN.label)
         assert translate.label(Place.UNKNOWN) == "Somewhere"
+
+
+@pytest.mark.django_db
+def test_a_statement_by_id_is_compiled_once_and_reads_other_ids_converted(world, other_world):
+    """crm.kit.statements.RowsById: the ids are the statement's last parameters; each run puts
+    others in their place, and the columns come back as the queryset gives them (JSON parsed)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.kit.statements import RowsById, kept
+    from leads.models import Lead
+    from tests.factories import lead_for
+
+    first, second, third = (lead_for(world) for _ in range(3))
+    theirs = lead_for(other_world)
+    with world.active():
+        Lead.objects.filter(tenant=world.tenant).update(assignment_decision={})
+        Lead.objects.filter(pk=second.pk).update(assignment_decision={"why": "round robin"})
+        leads = Lead.objects.filter(tenant=world.tenant).values_list("id", "assignment_decision")
+        statement = kept(
+            ("test", world.tenant.pk, 2), lambda: RowsById(leads, [first.pk, third.pk])
+        )
+        assert kept(("test", world.tenant.pk, 2), lambda: None) is statement
+        with CaptureQueriesContext(connection) as captured:
+            rows = statement.rows([second.pk, third.pk])
+        assert len(captured) == 1
+        assert sorted(map(tuple, rows)) == [(second.pk, {"why": "round robin"}), (third.pk, {})]
+        # The tenant's own filter is part of the kept SQL: another tenant's id reads nothing.
+        assert [tuple(row) for row in statement.rows([theirs.pk, first.pk])] == [(first.pk, {})]
+        with pytest.raises(ValueError):
+            statement.rows([first.pk])

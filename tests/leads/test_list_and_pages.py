@@ -158,11 +158,13 @@ def test_the_list_runs_the_same_number_of_queries_for_3_or_40_leads(client, worl
         client, f"{LIST}?source={source.pk}", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="lead-results"
     )
     assert in_place <= many  # the results alone: the filter form stays on the page
+    # The aging filter works out each stage's cutoffs from the stages the page read anyway.
+    aging = queries_for(client, f"{LIST}?aging=green")
     # Issue 21 (at most 8 a page with BEGIN and COMMIT, the same at every depth): the request's
     # user and membership (which sets both walls), then the page's own four: lead keys, leads by
     # id with their neglect flags, stage visits, its small lists read together; +2 for the
     # test's savepoint and its release. Before issue 21: 22.
-    assert (many, second, in_place) == (8, 8, 8)
+    assert (many, second, in_place, aging) == (8, 8, 8, 8)
 
 
 def test_the_list_shows_each_leads_priority_score_with_its_reasons(client, world):
@@ -291,6 +293,29 @@ def test_saved_filters_are_personal_unless_shared(client, world):
     assert ">My red leads</a>" not in client.get(LIST).content.decode()
     delete = reverse("leads:filter-delete", kwargs={"saved_filter_pk": saved.pk})
     assert client.post(delete).status_code == 404
+
+
+def test_the_small_lists_keep_their_statement_not_their_rows_per_tenant_and_member(
+    client, world, other_world
+):
+    """The references' SQL is compiled once per process for each tenant and member
+    (crm.kit.together, kept_as): each tenant and member still reads its own lists, and rows
+    added since the statement was kept."""
+    factories.LeadSourceFactory(tenant=world.tenant, name="Ours")
+    factories.LeadSourceFactory(tenant=other_world.tenant, name="Theirs")
+    sign_in(client, world.rep)
+    client.post(reverse("leads:filter-save"), {"name": "Rep view", "query": "aging=red"})
+    for _ in range(2):
+        page = client.get(LIST).content.decode()
+        assert ">Ours</option>" in page and "Theirs" not in page and ">Rep view</a>" in page
+    factories.LeadSourceFactory(tenant=world.tenant, name="Added since")
+    assert ">Added since</option>" in client.get(LIST).content.decode()
+    sign_in(client, world.manager)
+    page = client.get(LIST).content.decode()
+    assert ">Ours</option>" in page and ">Rep view</a>" not in page
+    sign_in(client, other_world.manager)
+    page = client.get(LIST).content.decode()
+    assert ">Theirs</option>" in page and "Ours" not in page and "Added since" not in page
 
 
 def test_the_lead_page_shows_the_bar_the_score_and_the_timeline(client, world):
