@@ -13,11 +13,11 @@ from urllib.parse import quote
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
 from crm.kit.formatting import money_format
+from crm.kit.row_markup import RowTimes
 from leads import assignment_text
 from leads.models import LeadStatus, LeadType, Location
 from leads.selectors.lists import LeadRow
@@ -83,7 +83,9 @@ class RowRenderer:
         self.open_for_actions = escape(gettext("Open the lead for its actions"))
         # A date as the reader's language writes it (Django's convention: the format is a
         # translatable string).
-        self.follow_up_format = pgettext("lead list: next follow-up", "M j, g:i A")
+        self.follow_up_time = RowTimes().formatter(
+            pgettext("lead list: next follow-up", "M j, g:i A")
+        )
         self.neglected = (
             '<span class="badge danger neglect-badge" title="'
             + escape(gettext("Nobody has contacted this customer for too long"))
@@ -138,7 +140,7 @@ class RowRenderer:
         owner = escape(str(lead.owner.user)) if lead.owner else ""
         source = escape(lead.source.name) if lead.source and lead.source.name else ""
         follow_up = (
-            escape(date_format(lead.next_follow_up_at.astimezone(self.zone), self.follow_up_format))
+            self.follow_up_time(lead.next_follow_up_at.astimezone(self.zone))
             if lead.next_follow_up_at
             else "—"
         )

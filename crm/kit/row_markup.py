@@ -6,10 +6,11 @@ Each writes exactly what the template tags it replaces wrote (`{{ x.get_FOO_disp
 """
 
 import datetime as dt
+from collections.abc import Callable
 from html import escape  # the stdlib one: django.utils.html.escape wraps it for lazy strings
 
-from django.utils.dateformat import DateFormat
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
 
 
 def choice_labels(choices) -> dict[str, str]:
@@ -26,6 +27,7 @@ class RowTimes:
         self.days = [escape(str(WEEKDAYS_ABBR[day])) for day in range(7)]
         self.months = {month: escape(str(name).title()) for month, name in MONTHS_3.items()}
         self.halves = [escape(DateFormat(dt.datetime(2000, 1, 1, hour)).A()) for hour in (0, 12)]
+        self._names: dict[str, Callable[[dt.datetime], str]] = {}
 
     def day(self, local: dt.datetime) -> str:
         """ "D M j": Tue Jun 9."""
@@ -38,3 +40,42 @@ class RowTimes:
     def clock(self, local: dt.datetime) -> str:
         """ "g:i A": 3:05 PM."""
         return f"{local.hour % 12 or 12}:{local.minute:02d} {self.halves[local.hour > 11]}"
+
+    def formatter(self, format_string: str) -> Callable[[dt.datetime], str]:
+        """A function writing a time as `DateFormat(local).format(format_string)` does, escaped,
+        for a format chosen at run time (a translatable one: "M j, g:i A" is "j b, H:i" in
+        Dutch). Names are translated once per page; a specifier without a fast path here is
+        left to Django."""
+        if not self._names:
+            month_names = {month: escape(str(name)) for month, name in MONTHS.items()}
+            day_names = [escape(str(WEEKDAYS[day])) for day in range(7)]
+            lower_months = {month: escape(str(name)) for month, name in MONTHS_3.items()}
+            self._names = {
+                "j": lambda t: str(t.day),
+                "d": lambda t: f"{t.day:02d}",
+                "n": lambda t: str(t.month),
+                "m": lambda t: f"{t.month:02d}",
+                "Y": lambda t: f"{t.year:04d}",
+                "y": lambda t: f"{t.year % 100:02d}",
+                "g": lambda t: str(t.hour % 12 or 12),
+                "h": lambda t: f"{t.hour % 12 or 12:02d}",
+                "G": lambda t: str(t.hour),
+                "H": lambda t: f"{t.hour:02d}",
+                "i": lambda t: f"{t.minute:02d}",
+                "A": lambda t: self.halves[t.hour > 11],
+                "M": lambda t: self.months[t.month],
+                "b": lambda t: lower_months[t.month],
+                "F": lambda t: month_names[t.month],
+                "D": lambda t: self.days[t.weekday()],
+                "l": lambda t: day_names[t.weekday()],
+            }
+        parts: list[str | Callable[[dt.datetime], str]] = []
+        for index, piece in enumerate(re_formatchars.split(str(format_string))):
+            if index % 2:
+                parts.append(
+                    self._names.get(piece)
+                    or (lambda t, piece=piece: escape(str(DateFormat(t).format(piece))))
+                )
+            elif piece:
+                parts.append(escape(re_escaped.sub(r"\1", piece)))
+        return lambda t: "".join(part if isinstance(part, str) else part(t) for part in parts)

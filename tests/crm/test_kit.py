@@ -284,3 +284,28 @@ def test_a_statement_by_id_is_compiled_once_and_reads_other_ids_converted(world,
         assert [tuple(row) for row in statement.rows([theirs.pk, first.pk])] == [(first.pk, {})]
         with pytest.raises(ValueError):
             statement.rows([first.pk])
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "es"])
+@pytest.mark.parametrize(
+    "format_string",
+    ["M j, g:i A", "j b, H:i", "D M j", r"l d/m/Y \a\t h:i a", "F y n G", "<b>&N W</b>"],
+)
+def test_row_times_write_what_djangos_date_format_writes(language, format_string):
+    """crm.kit.row_markup.RowTimes.formatter: the fast path for the specifiers the lists use,
+    Django's own for the others (a, N, W here), escaped as a template escapes the filter's text."""
+    from html import escape
+
+    from django.utils import translation
+    from django.utils.dateformat import format as date_format
+
+    from crm.kit.row_markup import RowTimes
+
+    times = [
+        dt.datetime(2026, month, 1 + month * 2, hour, minute)
+        for month, hour, minute in [(1, 0, 5), (3, 11, 59), (6, 12, 0), (9, 13, 30), (12, 23, 1)]
+    ]
+    with translation.override(language):
+        write = RowTimes().formatter(format_string)
+        for moment in times:
+            assert write(moment) == escape(date_format(moment, format_string)), moment
