@@ -283,8 +283,8 @@ class MomentFigures(TenantOwnedModel):
 
 # --- Minutes to first touch (dashboards.services.period_rollups keeps them) ------------------------
 # A median cannot be summed, so the waits to the first touch are kept as a histogram in two
-# levels: FirstTouchDay's `bin_0`…`bin_31` count the touched leads per coarse bin (an hour below a
-# day, then a day up to a week, then the rest: dashboards.selectors.histograms.wait_bin), summed
+# levels: FirstTouchDay's `bin_0`…`bin_31` count the touched leads per coarse bin (five minutes
+# below an hour, then wider: dashboards.selectors.histograms.wait_bin), summed
 # by plain SQL for any period; FirstTouchBin holds each bin's fine buckets (what the page shows: a
 # whole minute below a day, a whole hour after), of which a read fetches only the bin or two that
 # hold the median.

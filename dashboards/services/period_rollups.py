@@ -44,7 +44,7 @@ from dashboards.models import (
     PeriodRollup,
 )
 from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds
-from dashboards.selectors.histograms import buckets_add, wait_bin
+from dashboards.selectors.histograms import BIN_FLOORS, buckets_add, wait_bin
 from dashboards.selectors.lost import lost_aggregates
 from dashboards.selectors.period_rollups import (
     day_runs,
@@ -197,8 +197,7 @@ WITH event AS (
 ), grouped AS (
     SELECT day, GROUPING(pipeline_id, brand_id, owner_id) AS any_of, pipeline_id, brand_id,
            owner_id, bucket,
-           CASE WHEN bucket < 1440 THEN greatest(0, bucket / 60)
-                ELSE least(23 + bucket / 1440, {last_bin}) END AS bin,
+           greatest(0, width_bucket(bucket, ARRAY[{bin_floors}]) - 1) AS bin,
            sum(created) AS leads, count(wait) AS touched, sum(won) AS won,
            min(wait) AS shortest, max(wait) AS longest
     FROM bucketed
@@ -220,7 +219,7 @@ WHERE bucket IS NOT NULL
 GROUP BY day, any_of, pipeline_id, brand_id, owner_id, bin
 """
 LEAD_DAY_BINS = {
-    "last_bin": TOUCH_BINS - 1,
+    "bin_floors": ", ".join(str(minutes) for minutes in BIN_FLOORS),
     "bins": ", ".join(f"bin_{index}" for index in range(TOUCH_BINS)),
     "bin_sums": ", ".join(
         f"coalesce(sum(touched) FILTER (WHERE bin = {index}), 0)" for index in range(TOUCH_BINS)
