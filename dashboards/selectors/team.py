@@ -369,10 +369,14 @@ def team_figures(
                 waits[person_id].add_bucket(wait_bucket(seconds), 1, seconds, seconds)
     # The fine buckets of each person's median bins (a few bins between them), read at once.
     needs = {person_id: kept.median_bins() for person_id, kept in waits.items()}
-    wanted = set().union(*needs.values())
-    if wanted:
+    # Each person's own bins only (their medians lie in different ones).
+    wanted = Q(pk__in=[])
+    for person_id, bins in needs.items():
+        if bins:
+            wanted |= Q(person_id=person_id, bin__in=bins)
+    if any(needs.values()):
         fine = _rolled_rows(scope, first_day, after_day, (live_first, today), TeamResponseBin)
-        rows_sql, rows_params = fine.filter(bin__in=wanted).values("pk").query.sql_with_params()
+        rows_sql, rows_params = fine.filter(wanted).values("pk").query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""SELECT f.person_id, f.bin, b.key::integer, sum((b.value->>0)::integer),
