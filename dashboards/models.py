@@ -3,7 +3,8 @@
 Stage conversion needs, for every stage visit that ended, where the lead went next: at a million
 leads that is hundreds of thousands of index probes per month shown. A beat task
 (dashboards.tasks.roll_up_stage_flow) writes one row per tenant-local day, stage, owner and brand
-once the day is over; the page sums those rows and computes only the days not rolled up yet live.
+every minute (today's rows are added to until the day is over, then counted again whole); the
+page sums those rows and computes live only the visits of the minute since.
 
 The anomalies section counts calls and customer messages over up to sixty weeks (a year and the
 eight weeks before it): dashboards.tasks.roll_up_activity keeps them per day, pipeline, brand and
@@ -83,9 +84,13 @@ class ActivityRollup(TenantOwnedModel):
 
 
 class StageFlowRollup(TenantOwnedModel):
-    """How far a tenant's stage flow is rolled up: every day up to `rolled_through` included."""
+    """How far a tenant's stage flow is rolled up: every finished day up to `rolled_through`
+    included, whole, and the days after it (today) with the visits that began before
+    `counted_through` (added to by the minute's sweep; null: those days are not stored, as
+    before migration 0013)."""
 
     rolled_through = models.DateField()
+    counted_through = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [
@@ -181,6 +186,7 @@ class PeriodChange(TenantOwnedModel):
 
     created_at = models.DateTimeField(help_text="The lead's creation: its cohort's day.")
     closed_at = models.DateTimeField(null=True, help_text="When it was lost, if it was.")
+    won_at = models.DateTimeField(null=True, help_text="When it was won, if it was.")
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "id"], name="period_change_by_tenant")]
@@ -277,8 +283,8 @@ class MomentFigures(TenantOwnedModel):
 
 # --- Minutes to first touch (dashboards.services.period_rollups keeps them) ------------------------
 # A median cannot be summed, so the waits to the first touch are kept as a histogram in two
-# levels: FirstTouchDay's `bin_0`…`bin_31` count the touched leads per coarse bin (an hour below a
-# day, then a day up to a week, then the rest: dashboards.selectors.histograms.wait_bin), summed
+# levels: FirstTouchDay's `bin_0`…`bin_31` count the touched leads per coarse bin (five minutes
+# below an hour, then wider: dashboards.selectors.histograms.wait_bin), summed
 # by plain SQL for any period; FirstTouchBin holds each bin's fine buckets (what the page shows: a
 # whole minute below a day, a whole hour after), of which a read fetches only the bin or two that
 # hold the median.
@@ -326,3 +332,61 @@ class FirstTouchBin(TenantOwnedModel):
 
 for _bin in range(TOUCH_BINS):
     TeamDay.add_to_class(f"response_bin_{_bin}", models.PositiveIntegerField(default=0))
+
+
+# --- The anomalies' days (dashboards.services.period_rollups keeps them) ---------------------------
+
+# LeadDay.any_of: GROUPING(pipeline_id, brand_id, owner_id), a bit set for each key the row sums
+# over ("any pipeline" and so on), so that every filter a manager picks reads one row a day.
+ANY_PIPELINE, ANY_BRAND, ANY_OWNER = 4, 2, 1
+
+
+class LeadDay(TenantOwnedModel):
+    """A tenant-local day's new leads (created that day), how many were touched and their waits
+    to the first touch per coarse bin (`bin_0`…`bin_31`, as FirstTouchDay's), and the leads won
+    that day, for each combination of pipeline, brand and owner a page can filter on, "any"
+    included (`any_of`): the anomalies' weeks sum seven of them, and read the fine buckets of
+    the bins that hold each week's median from LeadDayBin."""
+
+    day = models.DateField(help_text="The tenant's local date.")
+    any_of = models.PositiveSmallIntegerField()
+    pipeline_id = models.BigIntegerField(null=True)
+    brand_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    leads = models.PositiveIntegerField(default=0)
+    touched = models.PositiveIntegerField(default=0)
+    won = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # Every filter is an equality (an "any" key is null): the index alone picks the rows.
+        indexes = [
+            models.Index(
+                fields=["tenant", "any_of", "pipeline_id", "brand_id", "owner_id", "day"],
+                name="lead_day_by_filter_and_day",
+            )
+        ]
+
+
+for _bin in range(TOUCH_BINS):
+    LeadDay.add_to_class(f"bin_{_bin}", models.PositiveIntegerField(default=0))
+
+
+class LeadDayBin(TenantOwnedModel):
+    """One bin of a LeadDay row: its fine buckets as {bucket: [count, shortest, longest]}
+    (minutes; seconds)."""
+
+    day = models.DateField()
+    any_of = models.PositiveSmallIntegerField()
+    pipeline_id = models.BigIntegerField(null=True)
+    brand_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    bin = models.PositiveSmallIntegerField()
+    buckets = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["tenant", "any_of", "pipeline_id", "brand_id", "owner_id", "bin", "day"],
+                name="lead_day_bin_by_filter_and_bin",
+            )
+        ]

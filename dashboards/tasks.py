@@ -17,9 +17,11 @@ from dashboards.services.team_rollup import team_roll_up
 KEPT_PERIODS = ("month", "quarter", "year")
 
 
+# The first build takes minutes at a million leads (the hourly limit; the tenant's lock makes the
+# next minutes' rounds skip it meanwhile); after it, a round recounts today's visits.
 @tenant_sweep(soft_time_limit=SECONDS_HOURLY)
 def roll_up_stage_flow(*, tenant: Tenant) -> int:
-    """Store the tenant's finished days of stage flow (hourly: days end in every time zone)."""
+    """Store the tenant's days of stage flow, today's so far (every minute)."""
     return stage_flow_roll_up(tenant=tenant)
 
 

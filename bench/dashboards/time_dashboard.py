@@ -11,7 +11,7 @@ those of the moment come from the rollups beat keeps, brought up to date just be
 p50 and p95 of --runs more.
 
 Uses the tenant made by bench/leads/generate.py (and bench/dashboards/generate_activity.py). It
-first brings the stage-flow rollup up to yesterday as the hourly beat task does (all history on
+first brings the stage-flow rollup up to now as its beat task does (all history on
 the first run) and prints how long that took. Then, for each period (this month, this quarter,
 the last twelve months) and filter (a pipeline; the busiest rep's own version) it times every
 section's table as the CSV export builds it (`dashboards.views.SECTION_TABLES`: the same figures
@@ -205,8 +205,8 @@ def build_cases(tenant_slug: str) -> tuple[list[Case], dict]:
 
 
 def roll_up(tenant) -> str:
-    """Bring the stage-flow and activity rollups up to yesterday, as the hourly beat tasks do; the
-    first run rolls up all history. Returns what it did and how long it took."""
+    """Bring the stage-flow rollup up to now and the activity rollup up to yesterday, as their beat
+    tasks do; the first run rolls up all history. Returns what it did and how long it took."""
     from django.db import transaction
 
     from crm.tenancy import tenant_context
@@ -256,20 +256,23 @@ def explain(tenant, sql: str) -> str:
 
 
 def keep_rollups(tenant) -> str:
-    """What beat does every minute: the period and team rollups' sweeps (all history on their
-    first run) and the count of the figures of the moment. Returns how long each took."""
+    """What beat does every minute: the period, team and stage-flow rollups' sweeps (all history
+    on their first run) and the count of the figures of the moment. Returns how long each
+    took."""
     from django.db import transaction
 
     from crm.tenancy import tenant_context
     from dashboards.aggregates import planner_for_aggregates
     from dashboards.services.moment import moment_keep
     from dashboards.services.period_rollups import period_roll_up
+    from dashboards.services.rollups import stage_flow_roll_up
     from dashboards.services.team_rollup import team_roll_up
 
     done = []
     for name, keep in (
         ("period rollups", period_roll_up),
         ("team rollup", team_roll_up),
+        ("stage-flow rollup", stage_flow_roll_up),
         ("figures of the moment", moment_keep),
     ):
         started = time.perf_counter()
@@ -316,12 +319,13 @@ def time_pages(args, facts) -> None:
         ("month, the busiest rep's own", "period=month", "rep"),
         ("12 months, the busiest rep's own", "period=year", "rep"),
     ]
-    clients = {"manager": client_for(facts["manager"]), "rep": client_for(facts["rep"])}
     rows = []
     for name, query, who in views:
         for tab in ("now", "team"):
             url = f"/dashboard/?{query}&tab={tab}"
             cache.clear()
+            # The sessions live in the same cache (setup_django): sign in again.
+            clients = {"manager": client_for(facts["manager"]), "rep": client_for(facts["rep"])}
             times, queries = [], 0
             for _ in range(args.runs + 1):
                 with CaptureQueriesContext(connection) as captured:

@@ -312,8 +312,9 @@ CELERY_BEAT_SCHEDULE = {
         "dashboards.tasks.keep_figures_fresh",
         timedelta(seconds=max(60, DASHBOARD_FIGURES_SECONDS - 60)),
     ),
-    # The dashboard's stage conversion reads finished days from a rollup (dashboards.services.rollups).
-    "roll-up-stage-flow": _beat("dashboards.tasks.roll_up_stage_flow", timedelta(hours=1)),
+    # The dashboard's stage conversion reads its days from a rollup, today's recounted every minute
+    # (dashboards.services.rollups).
+    "roll-up-stage-flow": _beat("dashboards.tasks.roll_up_stage_flow", timedelta(minutes=1)),
     # Its anomalies read finished days of calls and messages from one too (dashboards.services.rollups).
     "roll-up-activity": _beat("dashboards.tasks.roll_up_activity", timedelta(hours=1)),
     # The sources and lost reasons of any period are sums of its days and months

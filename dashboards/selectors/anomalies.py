@@ -1,8 +1,9 @@
 """Numbers that moved unusually: each week of the period against the eight weeks before it.
 
-Weeks are rolling 7-day windows ending at the end of the period (or now, when the period is still
-running), so the latest week is always a whole one. For every week of the period, each metric is
-compared with its eight previous weeks:
+Weeks are seven whole tenant-local days ending at the end of the period, or at the midnight that
+began today while the period runs (today is compared once it is over: a day's figures only
+change with late writes), so every figure is a sum of day rows. For every week of the period,
+each metric is compared with its eight previous weeks:
 
 - the change must be large enough to matter (`min_change`) on numbers big enough to read
   (`min_volume`, on this week or on the usual week);
@@ -10,10 +11,11 @@ compared with its eight previous weeks:
   week, or, when the previous weeks never varied (no spread to measure against), when it is
   at least twice or at most half of it.
 
-Each flag carries the comparison that raised it: "New leads: 4 in the last 7 days vs 18 ± 3 over
-the previous 8 weeks". New leads, their first response and sales are counted by one GROUP BY
-query over week numbers each; calls and messages come from dashboards.selectors.activity, whose
-daily rollup holds the days a week holds whole (6 queries in all).
+Each flag carries the comparison that raised it: "New leads: 4 in the week to Mar 24 vs 18 ± 3
+over the previous 8 weeks". New leads, their median first response (to the minute the page
+shows) and sales are read from dashboards.LeadDay (one row a day for any filter, kept by the
+period sweep; the days it has not recounted since a change are counted from the leads); calls
+and messages from dashboards.ActivityDay (dashboards.selectors.activity).
 """
 
 import datetime as dt
@@ -22,17 +24,49 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from crm.kit.formatting import duration
-from dashboards.aggregates import Median
 from dashboards.charts import Chart, line_chart
+from dashboards.models import (
+    ANY_BRAND,
+    ANY_OWNER,
+    ANY_PIPELINE,
+    LeadDay,
+    LeadDayBin,
+    PeriodChange,
+    PeriodRollup,
+)
 from dashboards.period import Scope
-from dashboards.selectors.activity import WEEK, WeeksBefore, weekly_activity
+from dashboards.selectors.activity import DAY, WEEK, week_of_day, weekly_activity
+from dashboards.selectors.first_touch import (
+    BIN_FIELDS,
+    WaitBucket,
+    WaitSeconds,
+    created_within,
+    day_ranges,
+    local_date,
+    local_midnight,
+)
+from dashboards.selectors.histograms import Waits
 from dashboards.tables import Table
 from leads.models import LeadStatus
 
@@ -166,29 +200,25 @@ class AnomalyReport:
 
 def anomaly_report(scope: Scope, *, now: dt.datetime | None = None) -> AnomalyReport:
     now = now or timezone.now()
-    # In UTC: the database counts weeks of real time, and Python's arithmetic on two datetimes of
-    # the tenant's zone is wall-clock time, an hour apart across a daylight-saving change.
-    end = min(scope.end, now).astimezone(dt.UTC)
-    period_weeks = max(0, math.ceil((end - scope.start) / WEEK))
+    tenant = scope.tenant
+    today = local_date(now, tenant)
+    running = scope.end > now
+    end_day = today if running else local_date(scope.end, tenant)
+    period_days = (end_day - local_date(scope.start, tenant)).days
+    # A running period compares at least its last whole week, even on its first day.
+    period_weeks = max(1 if running and scope.start <= now else 0, math.ceil(period_days / 7))
     weeks = period_weeks + TRAILING_WEEKS
-    since = end - weeks * WEEK
-    counts = _weekly_counts(scope, since, end, weeks)
-    zone = scope.tenant.zone
-    # Oldest first: index i holds week number (weeks - 1 - i), counted back from `end`.
-    week_ends = [end - (weeks - 1 - i) * WEEK for i in range(weeks)]
-    last_days = [
-        timezone.localtime(e - dt.timedelta(microseconds=1), zone).date() for e in week_ends
-    ]
+    counts = _weekly_counts(scope, end_day, weeks)
+    # Oldest first: index i holds week number (weeks - 1 - i), counted back from end_day.
+    last_days = [end_day - dt.timedelta(days=1 + 7 * (weeks - 1 - i)) for i in range(weeks)]
+    week_ends = [local_midnight(day + DAY, tenant) for day in last_days]
     series = {metric.key: counts[metric.key][::-1] for metric in METRICS}
     comparisons = []
     for back in range(period_weeks):
         index = weeks - 1 - back
-        if back == 0 and end == now:
-            label, title = _("the last 7 days"), _("Last 7 days")
-        else:
-            day = date_format(last_days[index], "M j")
-            label = _("the week to %(day)s") % {"day": day}
-            title = _("Week to %(day)s") % {"day": day}
+        day = date_format(last_days[index], "M j")
+        label = _("the week to %(day)s") % {"day": day}
+        title = _("Week to %(day)s") % {"day": day}
         for metric in METRICS:
             values = series[metric.key]
             baseline = [v for v in values[index - TRAILING_WEEKS : index] if v is not None]
@@ -212,44 +242,160 @@ def anomaly_report(scope: Scope, *, now: dt.datetime | None = None) -> AnomalyRe
     )
 
 
-def _weekly_counts(scope: Scope, since: dt.datetime, end: dt.datetime, weeks: int):
+def _weekly_counts(scope: Scope, end_day: dt.date, weeks: int):
     """Metric key -> values by week number (0 = the latest week)."""
     counts: dict[str, list[float | None]] = {
         metric.key: [0] * weeks for metric in METRICS if metric.key != "first_response"
     }
     counts["first_response"] = [None] * weeks
-    leads = scope.leads()
-
-    def by_week(queryset: QuerySet, field: str, **aggregates):
-        return (
-            queryset.filter(**{f"{field}__gte": since, f"{field}__lt": end})
-            .annotate(week=WeeksBefore(end, field))
-            .order_by()
-            .values("week")
-            .annotate(**aggregates)
-        )
-
-    # Counting a column the index holds (not the id) lets PostgreSQL answer from the index alone:
-    # dashboard_lead_created, timeline_by_kind, dashboard_message_by_time.
-    touched = Q(first_touch_at__isnull=False)
-    for row in by_week(
-        leads,
-        "created_at",
-        created=Count("created_at"),
-        touched=Count("created_at", filter=touched),
-        median_first_touch=Median(
-            ExpressionWrapper(F("first_touch_at") - F("created_at"), output_field=DurationField()),
-            filter=touched,
-        ),
-    ):
-        counts["new_leads"][row["week"]] = row["created"]
-        if row["touched"] >= MIN_RESPONSE_SAMPLES:
-            minutes = row["median_first_touch"].total_seconds() / 60
-            counts["first_response"][row["week"]] = minutes
-    for row in by_week(leads.filter(status=LeadStatus.WON), "won_at", won=Count("id")):
-        counts["won"][row["week"]] = row["won"]
-    counts.update(weekly_activity(scope, end=end, weeks=weeks))
+    waits = [Waits() for _ in range(weeks)]
+    first_day = end_day - weeks * WEEK
+    live_days = _days_read_live(scope.tenant, first_day, end_day)
+    if live_days is None:
+        live_days = set(_days(first_day, end_day))
+    stored = None
+    if len(live_days) < weeks * 7:
+        stored = _lead_day_rows(scope, LeadDay, first_day, end_day, live_days)
+        _read_lead_days(stored, end_day, counts, waits)
+    if live_days:
+        _count_lead_days(scope, end_day, live_days, counts, waits)
+    needs = {
+        week: kept.median_bins()
+        for week, kept in enumerate(waits)
+        if kept.total >= MIN_RESPONSE_SAMPLES
+    }
+    if stored is not None and needs:
+        fine = _lead_day_rows(scope, LeadDayBin, first_day, end_day, live_days)
+        _read_fine_buckets(fine, end_day, needs, waits)
+    for week in needs:
+        counts["first_response"][week] = waits[week].median().total_seconds() / 60
+    counts.update(weekly_activity(scope, end_day=end_day, weeks=weeks))
     return counts
+
+
+def _days(first: dt.date, after: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=n) for n in range((after - first).days)]
+
+
+def _days_read_live(tenant, first_day: dt.date, end_day: dt.date) -> set[dt.date] | None:
+    """The days of [first_day, end_day) whose LeadDay rows a change made stale (a lead created,
+    touched or won on them since the sweep's last recount). None: the rows are not built (in
+    this time zone), every day is counted."""
+    state = PeriodRollup.objects.filter(tenant=tenant).values_list("zone", flat=True).first()
+    if state != tenant.time_zone:
+        return None
+    days = set()
+    for created_at, won_at in (
+        PeriodChange.objects.filter(tenant=tenant).values_list("created_at", "won_at").distinct()
+    ):
+        days |= {local_date(moment, tenant) for moment in (created_at, won_at) if moment}
+    return {day for day in days if first_day <= day < end_day}
+
+
+def _lead_day_rows(scope: Scope, model, first_day, end_day, live_days) -> QuerySet:
+    """The LeadDay (or LeadDayBin) rows of the scope's filters, one a day (and bin), of the days
+    not read live."""
+    any_of = (
+        (ANY_PIPELINE if scope.pipeline_id is None else 0)
+        | (ANY_BRAND if scope.brand_id is None else 0)
+        | (ANY_OWNER if scope.rep is None else 0)
+    )
+    rows = model.objects.filter(
+        tenant=scope.tenant, any_of=any_of, day__gte=first_day, day__lt=end_day
+    ).exclude(day__in=live_days)
+    # Null where "any" (as the rows hold it): equalities the index answers alone.
+    return rows.filter(
+        Q(pipeline_id=scope.pipeline_id)
+        if scope.pipeline_id is not None
+        else Q(pipeline_id__isnull=True),
+        Q(brand_id=scope.brand_id) if scope.brand_id is not None else Q(brand_id__isnull=True),
+        Q(owner_id=scope.rep.pk) if scope.rep is not None else Q(owner_id__isnull=True),
+    )
+
+
+def _read_lead_days(rows: QuerySet, end_day, counts, waits: list[Waits]) -> None:
+    """Sum the day rows per week (one query): new leads, sales and the touched leads per bin."""
+    for row in (
+        rows.annotate(week=WeekOfDay(end_day))
+        .values("week")
+        .annotate(
+            leads_=Sum("leads"),
+            won_=Sum("won"),
+            **{f"{name}_": Sum(name) for name in BIN_FIELDS},
+        )
+        .order_by()
+    ):
+        week = row["week"]
+        counts["new_leads"][week] += row["leads_"]
+        counts["won"][week] += row["won_"]
+        waits[week].add_bins([row[f"{name}_"] for name in BIN_FIELDS])
+
+
+def _read_fine_buckets(rows: QuerySet, end_day, needs: dict, waits: list[Waits]) -> None:
+    """The fine buckets of the bins that hold each week's median (one query: the rows of each
+    week's bins only, summed per week, bin and bucket by PostgreSQL)."""
+    weeks_bins = Q(pk__in=[])
+    for week, bins in needs.items():
+        last = end_day - week * WEEK
+        weeks_bins |= Q(day__gte=last - WEEK, day__lt=last, bin__in=bins)
+    wanted = rows.filter(weeks_bins)
+    rows_sql, rows_params = wanted.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT ((%s::date - f.day) - 1) / 7, f.bin, b.key::integer,
+                       sum((b.value->>0)::integer), min((b.value->>1)::float8),
+                       max((b.value->>2)::float8)
+                  FROM {LeadDayBin._meta.db_table} f, jsonb_each(f.buckets) b
+                 WHERE f.id IN ({rows_sql})
+                 GROUP BY 1, 2, 3""",  # noqa: S608  # nosec B608
+            [end_day, *rows_params],
+        )
+        for week, index, *bucket in cursor.fetchall():
+            if index in needs.get(week, ()):
+                waits[week].add_fine(index, *bucket)
+
+
+def _count_lead_days(scope: Scope, end_day, days, counts, waits) -> None:
+    """Count the given days from the leads, as the sweep counts LeadDay (two grouped queries)."""
+    tenant = scope.tenant
+    ranges = day_ranges(days, tenant)
+    created = (
+        scope.leads()
+        .filter(created_within(ranges))
+        .annotate(day=TruncDate("created_at", tzinfo=tenant.zone), bucket=WaitBucket())
+        .annotate(wait=WaitSeconds())
+        .values_list("day", "bucket")
+        .annotate(Count("created_at"), Min("wait"), Max("wait"))
+        .order_by()
+    )
+    for day, bucket, count, shortest, longest in created:
+        week = week_of_day(day, end_day)
+        counts["new_leads"][week] += count
+        if bucket is not None:
+            waits[week].add_bucket(bucket, count, shortest, longest)
+    won_on = Q(pk__in=[])
+    for start, end in ranges:
+        won_on |= Q(won_at__gte=start, won_at__lt=end)
+    for day, count in (
+        scope.leads()
+        .filter(won_on, status=LeadStatus.WON)
+        .annotate(day=TruncDate("won_at", tzinfo=tenant.zone))
+        .values_list("day")
+        .annotate(Count("won_at"))
+        .order_by()
+    ):
+        counts["won"][week_of_day(day, end_day)] += count
+
+
+class WeekOfDay(Func):
+    """dashboards.selectors.activity.week_of_day of a row's `day`, in SQL."""
+
+    template = "((%(expressions)s) - 1) / 7"
+    arg_joiner = " - "  # two dates: their difference in days
+    output_field = IntegerField()
+
+    def __init__(self, end_day: dt.date):
+        super().__init__(Value(end_day, output_field=DateField()), F("day"))
 
 
 # --- Table and charts -----------------------------------------------------------------------------

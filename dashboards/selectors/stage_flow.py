@@ -5,9 +5,9 @@ A visit ends when the lead enters its next stage (leads.services closes the open
 moment it opens the next one), so the visits that ended on a day are the predecessors of the
 visits that began on it: each is found by one probe of the lead's visits (index
 stage_visit_by_lead). `flow_rows` computes that live for any range;
-dashboards.services.rollups.stage_flow_roll_up stores it per finished day in
-dashboards.StageFlowDay, so a month on the dashboard sums a few hundred rows instead of probing a
-quarter of a million visits.
+dashboards.services.rollups.stage_flow_roll_up stores it per day in dashboards.StageFlowDay (today
+so far, every minute), so a month on the dashboard sums a few hundred rows instead of probing a
+quarter of a million visits, and counts live only the visits of the last minute.
 """
 
 import datetime as dt
@@ -96,6 +96,11 @@ def flow_rows(*, tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dict[F
     return dict(flows)
 
 
-def rolled_through(*, tenant: Tenant) -> dt.date | None:
+def stored_until(*, tenant: Tenant) -> dt.datetime | None:
+    """StageFlowDay holds the flow of the visits that began before this moment (None: no rows)."""
     state = StageFlowRollup.objects.filter(tenant=tenant).first()
-    return state.rolled_through if state else None
+    if state is None:
+        return None
+    return state.counted_through or local_midnight(
+        state.rolled_through + dt.timedelta(days=1), tenant
+    )

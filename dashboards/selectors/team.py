@@ -48,7 +48,7 @@ from dashboards.selectors.histograms import (  # noqa: F401  (the tests read the
     wait_bucket,
 )
 from dashboards.selectors.people import member_name, member_order, team_members
-from dashboards.selectors.stage_flow import Flow, flow_rows, local_midnight, rolled_through
+from dashboards.selectors.stage_flow import Flow, flow_rows, local_midnight, stored_until
 from dashboards.tables import Cell, Table
 from followups.models import OPEN_STATUSES, FollowUp, Status
 from leads.models import LeadStatus, Stage
@@ -369,10 +369,14 @@ def team_figures(
                 waits[person_id].add_bucket(wait_bucket(seconds), 1, seconds, seconds)
     # The fine buckets of each person's median bins (a few bins between them), read at once.
     needs = {person_id: kept.median_bins() for person_id, kept in waits.items()}
-    wanted = set().union(*needs.values())
-    if wanted:
+    # Each person's own bins only (their medians lie in different ones).
+    wanted = Q(pk__in=[])
+    for person_id, bins in needs.items():
+        if bins:
+            wanted |= Q(person_id=person_id, bin__in=bins)
+    if any(needs.values()):
         fine = _rolled_rows(scope, first_day, after_day, (live_first, today), TeamResponseBin)
-        rows_sql, rows_params = fine.filter(bin__in=wanted).values("pk").query.sql_with_params()
+        rows_sql, rows_params = fine.filter(wanted).values("pk").query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""SELECT f.person_id, f.bin, b.key::integer, sum((b.value->>0)::integer),
@@ -452,8 +456,8 @@ class StageFlowFigures:
 
 def stage_flow_figures(scope: Scope, *, now: dt.datetime | None = None) -> StageFlowFigures:
     """Per stage: the visits that began in the period, and those that ended in it — how many
-    moved on to a later stage and how long they had stayed. Finished days come from the rollup
-    (dashboards.services.rollups); the days after it are computed from the visits. With a rep or
+    moved on to a later stage and how long they had stayed. The days and today so far come from
+    the rollup (dashboards.services.rollups); the visits since its last sweep are computed. With a rep or
     a brand, the lead's owner and brand as of the rollup count."""
     now = now or timezone.now()
     tenant = scope.tenant
@@ -466,15 +470,16 @@ def stage_flow_figures(scope: Scope, *, now: dt.datetime | None = None) -> Stage
     ]
     rows = {stage.pk: StageFlowRow(stage.pipeline.name, stage) for stage in stages}
     live_from = scope.start
-    last_rolled = rolled_through(tenant=tenant)
-    if last_rolled is not None:
-        rolled_end = local_midnight(last_rolled + DAY, tenant)
-        live_from = max(scope.start, rolled_end)
+    stored_end = stored_until(tenant=tenant)
+    if stored_end is not None:
+        # The rows of a day hold its visits up to stored_end (today's: up to the last sweep).
+        read_end = min(scope.end, stored_end)
+        live_from = max(scope.start, stored_end)
         rolled = StageFlowDay.objects.filter(
             tenant=tenant,
             stage_id__in=rows,
             day__gte=timezone.localtime(scope.start, tenant.zone).date(),
-            day__lt=timezone.localtime(min(scope.end, rolled_end), tenant.zone).date(),
+            day__lte=timezone.localtime(read_end - dt.timedelta.resolution, tenant.zone).date(),
         )
         if scope.brand_id is not None:
             rolled = rolled.filter(brand_id=scope.brand_id)

@@ -14,6 +14,9 @@ The leads created per day are also kept by pipeline, brand and owner with the hi
 waits to the first touch (FirstTouchDay and FirstTouchBin: speed to lead), recounted on the same
 days as the cohort rows: the triggers note a changed first touch too.
 
+The anomalies' days (LeadDay and LeadDayBin: new leads with their waits to the first touch, and
+leads won, per day and filter combination) are recounted on the cohort days and the won days the changes name.
+
 The first run (or a change of the tenant's time zone) builds every day since the oldest lead in
 one grouped INSERT … SELECT per table, the months from the days in one more (the first-touch
 rows a month per query: their histograms are put together in Python).
@@ -28,19 +31,23 @@ from django.utils import timezone
 
 from crm.models import Tenant
 from dashboards.models import (
+    TOUCH_BINS,
     FirstTouchBin,
     FirstTouchDay,
     LeadCohortDay,
     LeadCohortMonth,
+    LeadDay,
+    LeadDayBin,
     LostDay,
     LostMonth,
     PeriodChange,
     PeriodRollup,
 )
 from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds
-from dashboards.selectors.histograms import buckets_add, wait_bin
+from dashboards.selectors.histograms import BIN_FLOORS, buckets_add, wait_bin
 from dashboards.selectors.lost import lost_aggregates
 from dashboards.selectors.period_rollups import (
+    day_runs,
     local_date,
     local_midnight,
     moments_on,
@@ -170,6 +177,83 @@ def _touch_count(tenant: Tenant, created: Q) -> None:
     FirstTouchBin.objects.bulk_create(bin_rows, batch_size=2000)
 
 
+# LeadDay's and LeadDayBin's rows of the leads created or won in the given ranges, in one
+# statement: every combination of pipeline, brand and owner ("any" of each included: GROUPING's
+# bits, as dashboards.models.ANY_PIPELINE… name them), with the touched leads per coarse bin and
+# each bin's fine buckets (dashboards.selectors.first_touch.WaitBucket and
+# dashboards.selectors.histograms.wait_bin, in SQL). A won lead counts on the day it was won.
+LEAD_DAY_SQL = """
+WITH event AS (
+    SELECT (created_at AT TIME ZONE %(zone)s)::date AS day, pipeline_id, brand_id, owner_id,
+           date_part('epoch', first_touch_at - created_at) AS wait, 1 AS created, 0 AS won
+    FROM leads_lead WHERE tenant_id = %(tenant)s AND ({created})
+    UNION ALL
+    SELECT (won_at AT TIME ZONE %(zone)s)::date, pipeline_id, brand_id, owner_id, NULL, 0, 1
+    FROM leads_lead WHERE tenant_id = %(tenant)s AND status = 'won' AND ({won})
+), bucketed AS (
+    SELECT *, (CASE WHEN floor(wait / 60) < 1440 THEN floor(wait / 60)
+                    ELSE floor(wait / 3600) * 60 END)::integer AS bucket
+    FROM event
+), grouped AS (
+    SELECT day, GROUPING(pipeline_id, brand_id, owner_id) AS any_of, pipeline_id, brand_id,
+           owner_id, bucket,
+           greatest(0, width_bucket(bucket, ARRAY[{bin_floors}]) - 1) AS bin,
+           sum(created) AS leads, count(wait) AS touched, sum(won) AS won,
+           min(wait) AS shortest, max(wait) AS longest
+    FROM bucketed
+    GROUP BY day, bucket, CUBE (pipeline_id, brand_id, owner_id)
+), days AS (
+    INSERT INTO dashboards_leadday
+        (tenant_id, day, any_of, pipeline_id, brand_id, owner_id, leads, touched, won, {bins})
+    SELECT %(tenant)s, day, any_of, pipeline_id, brand_id, owner_id, sum(leads), sum(touched),
+           sum(won), {bin_sums}
+    FROM grouped
+    GROUP BY day, any_of, pipeline_id, brand_id, owner_id
+)
+INSERT INTO dashboards_leaddaybin
+    (tenant_id, day, any_of, pipeline_id, brand_id, owner_id, bin, buckets)
+SELECT %(tenant)s, day, any_of, pipeline_id, brand_id, owner_id, bin,
+       jsonb_object_agg(bucket, jsonb_build_array(touched, shortest, longest))
+FROM grouped
+WHERE bucket IS NOT NULL
+GROUP BY day, any_of, pipeline_id, brand_id, owner_id, bin
+"""
+LEAD_DAY_BINS = {
+    "bin_floors": ", ".join(str(minutes) for minutes in BIN_FLOORS),
+    "bins": ", ".join(f"bin_{index}" for index in range(TOUCH_BINS)),
+    "bin_sums": ", ".join(
+        f"coalesce(sum(touched) FILTER (WHERE bin = {index}), 0)" for index in range(TOUCH_BINS)
+    ),
+}
+
+
+def _ranges_sql(field_name: str, days, tenant: Tenant) -> tuple[str, dict]:
+    """`field_name` on one of the local `days` (None: any day), as SQL and its named parameters
+    (the statement's others are named too)."""
+    if days is None:
+        return "TRUE", {}
+    conditions, params = [], {}
+    for index, (first, after) in enumerate(day_runs(days)):
+        start, end = f"{field_name}_{index}_start", f"{field_name}_{index}_end"
+        conditions.append(f"{field_name} >= %({start})s AND {field_name} < %({end})s")
+        params |= {start: local_midnight(first, tenant), end: local_midnight(after, tenant)}
+    return " OR ".join(conditions) or "FALSE", params
+
+
+def _lead_days_count(tenant: Tenant, days=None) -> None:
+    """Write LeadDay's rows of the local `days` (None: every day), their old rows deleted."""
+    for model in (LeadDay, LeadDayBin):
+        rows = model.objects.filter(tenant=tenant)
+        (rows if days is None else rows.filter(day__in=days)).delete()
+    created, created_params = _ranges_sql("created_at", days, tenant)
+    won, won_params = _ranges_sql("won_at", days, tenant)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LEAD_DAY_SQL.format(created=created, won=won, **LEAD_DAY_BINS),
+            {"tenant": tenant.pk, "zone": tenant.time_zone, **created_params, **won_params},
+        )
+
+
 MONTHS_FROM_DAYS = {
     # Table names and columns are this module's own; only the tenant and the months are params.
     "dashboards_leadcohortmonth": ("dashboards_leadcohortday", COHORT_SUMS, ()),
@@ -200,7 +284,9 @@ def _months_from_days(tenant: Tenant, months: set[dt.date]) -> None:
             )
 
 
-def _recount(tenant: Tenant, cohort_days: set[dt.date], lost_days: set[dt.date]) -> None:
+def _recount(
+    tenant: Tenant, cohort_days: set[dt.date], lost_days: set[dt.date], won_days: set[dt.date]
+) -> None:
     """Count the given local days again from the leads, and their months from the days."""
     for model, day_table, days, count in (
         (LeadCohortDay, "dashboards_leadcohortday", sorted(cohort_days), _cohort_counts),
@@ -217,6 +303,9 @@ def _recount(tenant: Tenant, cohort_days: set[dt.date], lost_days: set[dt.date])
         FirstTouchDay.objects.filter(tenant=tenant, day__in=batch).delete()
         FirstTouchBin.objects.filter(tenant=tenant, day__in=batch).delete()
         _touch_count(tenant, moments_on("created_at", batch, tenant))
+    days = sorted(cohort_days | won_days)
+    for index in range(0, len(days), RUNS_PER_QUERY):
+        _lead_days_count(tenant, days[index : index + RUNS_PER_QUERY])
     _months_from_days(tenant, {day.replace(day=1) for day in cohort_days | lost_days})
 
 
@@ -225,6 +314,7 @@ def _build(tenant: Tenant, now: dt.datetime) -> int:
     per table (the first-touch rows a month per query); returns how many months that is."""
     for model in (LeadCohortDay, LeadCohortMonth, FirstTouchDay, FirstTouchBin, LostDay, LostMonth):
         model.objects.filter(tenant=tenant).delete()
+    _lead_days_count(tenant)
     oldest = Lead.objects.filter(tenant=tenant).aggregate(oldest=Min("created_at"))["oldest"]
     months: set[dt.date] = set()
     if oldest is not None:
@@ -273,16 +363,21 @@ def period_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     state = PeriodRollup.objects.select_for_update().filter(tenant=tenant).first()
     # Only the changes committed before this point are deleted below; later ones stay recorded.
     changes = list(
-        PeriodChange.objects.filter(tenant=tenant).values_list("id", "created_at", "closed_at")
+        PeriodChange.objects.filter(tenant=tenant).values_list(
+            "id", "created_at", "closed_at", "won_at"
+        )
     )
     if state is None or state.zone != tenant.time_zone:
         counted = _build(tenant, now)
     else:
-        cohort_days = {local_date(created_at, tenant) for _, created_at, _ in changes}
-        lost_days = {local_date(closed, tenant) for _, _, closed in changes if closed is not None}
-        _recount(tenant, cohort_days, lost_days)
+        cohort_days = {local_date(created_at, tenant) for _, created_at, _, _ in changes}
+        lost_days = {
+            local_date(closed, tenant) for _, _, closed, _ in changes if closed is not None
+        }
+        won_days = {local_date(won, tenant) for *_, won in changes if won is not None}
+        _recount(tenant, cohort_days, lost_days, won_days)
         counted = len(cohort_days) + len(lost_days)
-    read = [pk for pk, _, _ in changes]
+    read = [pk for pk, *_ in changes]
     for index in range(0, len(read), DELETE_BATCH):
         PeriodChange.objects.filter(
             tenant=tenant, pk__in=read[index : index + DELETE_BATCH]

@@ -17,7 +17,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from crm.models import Tenant
-from dashboards.models import ActivityDay, ActivityRollup, StageFlowRollup
+from dashboards.models import ActivityDay, ActivityRollup, StageFlowDay, StageFlowRollup
 from dashboards.selectors.activity import DAY, activity_rows, calls_logged_by_anyone
 from dashboards.selectors.stage_flow import local_midnight
 from leads.models import Lead, Stage
@@ -69,17 +69,33 @@ GROUP BY day, stage_id, owner_id, brand_id
 """
 
 
+def _flow_count(tenant: Tenant, start: dt.datetime, end: dt.datetime) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FLOW_SQL,
+            {
+                "tenant": tenant.pk,
+                "zone": tenant.time_zone,
+                "stages": list(Stage.objects.filter(tenant=tenant).values_list("pk", flat=True)),
+                "start": start,
+                "end": end,
+            },
+        )
+
+
 @transaction.atomic
 def stage_flow_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
-    """Store the flow of every finished local day not stored yet (on the first run, all history
-    since the tenant's oldest lead, in the same one statement). Returns how many days were
-    rolled up.
+    """Store the flow of the visits that began since the last run (beat's minute), so a read
+    counts live only the visits since. Today's rows are added to minute by minute (a reader sums
+    the rows of a day); the first run of a day counts the days that ended since the last one
+    again whole, in one statement (on the first run, all history since the tenant's oldest lead).
+    Returns how many days were counted (0: nothing new).
 
-    A day is stored once: the lead's owner and brand are those of that moment, and a stage move
-    recorded later with a past date (an import) is not added to a day already stored.
+    A finished day is stored once: the lead's owner and brand are those of that moment, and a
+    stage move recorded later with a past date (an import) is not added to a day already stored.
     """
     now = now or timezone.now()
-    yesterday = timezone.localtime(now, tenant.zone).date() - dt.timedelta(days=1)
+    today = timezone.localtime(now, tenant.zone).date()
     state = StageFlowRollup.objects.select_for_update().filter(tenant=tenant).first()
     if state is not None:
         first_day = state.rolled_through + dt.timedelta(days=1)
@@ -88,21 +104,22 @@ def stage_flow_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int
         if oldest is None:
             return 0
         first_day = timezone.localtime(oldest, tenant.zone).date()
-    if first_day > yesterday:
+    if first_day < today or state is None or state.counted_through is None:
+        # Days ended since the last run: what was added to them minute by minute is counted
+        # again whole (the owners and brands of now, the moves committed late).
+        StageFlowDay.objects.filter(tenant=tenant, day__gte=first_day).delete()
+        _flow_count(tenant, local_midnight(first_day, tenant), now)
+        counted = max(0, (today - first_day).days + 1)
+    elif state.counted_through < now:
+        _flow_count(tenant, state.counted_through, now)
+        counted = 1
+    else:
         return 0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            FLOW_SQL,
-            {
-                "tenant": tenant.pk,
-                "zone": tenant.time_zone,
-                "stages": list(Stage.objects.filter(tenant=tenant).values_list("pk", flat=True)),
-                "start": local_midnight(first_day, tenant),
-                "end": local_midnight(yesterday + dt.timedelta(days=1), tenant),
-            },
-        )
-    StageFlowRollup.objects.update_or_create(tenant=tenant, defaults={"rolled_through": yesterday})
-    return (yesterday - first_day).days + 1
+    StageFlowRollup.objects.update_or_create(
+        tenant=tenant,
+        defaults={"rolled_through": today - dt.timedelta(days=1), "counted_through": now},
+    )
+    return counted
 
 
 SETTLING_DAYS = 3

@@ -1,23 +1,23 @@
 """Calls and messages per week for the anomalies: the daily rollup gives the figures counting the
 rows gives, whatever the scope, and a late message within the settling days is still counted.
 
-"Now" is Wednesday 25 March 2026, noon in New York; the period is March: twelve rolling weeks
-ending now, week k being [now - 7(k+1) days, now - 7k days) of real time. The first one compared
-starts on 31 December 2025 at 11:00 in New York: summer time began on 8 March, so 84 days of 24
-hours before noon EDT is 11:00 EST. Hand-counted fixture (week numbers, 0 = the last 7 days):
+"Now" is Wednesday 25 March 2026, noon in New York; the period is March: twelve weeks of whole
+local days ending at midnight this morning, week k being the seven days before 25 March - 7k
+days. The first one compared starts on 31 December 2025. Hand-counted fixture (week numbers, 0 =
+18 to 24 March):
 
 | when (New York)         | what                                   | week |
 | ----------------------- | -------------------------------------- | ---- |
-| 25 Mar 11:00 (today)    | call by the rep on the gutters lead    | 0    |
+| 25 Mar 11:00 (today)    | call by the rep on the gutters lead    | —    |
 | 24 Mar 23:30            | message received, the rep's ticket     | 0    |
 | 20 Mar 09:00            | call by the rep on the roofing lead    | 0    |
-| 18 Mar 12:00 (boundary) | call by the manager                    | 0    |
-| 18 Mar 11:59            | call by the manager                    | 1    |
+| 18 Mar 12:00            | call by the manager                    | 0    |
+| 18 Mar 11:59            | call by the manager                    | 0    |
 | 15 Mar 10:00            | message sent by the rep, their ticket  | 1    |
 | 15 Mar 10:05            | internal note (not a message)          | —    |
 | 1 Jan 08:00             | message received, unassigned ticket    | 11   |
-| 31 Dec 11:00 (boundary) | message received, unassigned ticket    | 11   |
-| 31 Dec 10:59            | message received (before the weeks)    | —    |
+| 31 Dec 11:00            | message received, unassigned ticket    | 11   |
+| 31 Dec 10:59            | message received, unassigned ticket    | 11   |
 """
 
 import datetime as dt
@@ -123,30 +123,30 @@ def test_the_weeks_counted_from_the_rows_and_from_the_rollup(world, other_world)
     build_activity(other_world)  # the same again, in another tenant: never counted here
     expected = {
         "team": {
-            "calls": series(w0=3, w1=1),
+            "calls": series(w0=3),
             "messages_sent": series(w1=1),
-            "messages_received": series(w0=1, w11=2),
+            "messages_received": series(w0=1, w11=3),
         },
         "rep": {
-            "calls": series(w0=2),
+            "calls": series(w0=1),
             "messages_sent": series(w1=1),
             "messages_received": series(w0=1),
         },
         "roofing": {
-            "calls": series(w0=2, w1=1),
+            "calls": series(w0=3),
             "messages_sent": series(w1=1),
             "messages_received": series(w0=1),
         },
         "gutters": {
-            "calls": series(w0=1),
+            "calls": series(),
             "messages_sent": series(),
-            "messages_received": series(w11=2),
+            "messages_received": series(w11=3),
         },
         # Calls by their lead's brand (the gutters lead has none), messages by their inbox's.
         "brand": {
-            "calls": series(w0=2, w1=1),
+            "calls": series(w0=3),
             "messages_sent": series(w1=1),
-            "messages_received": series(w0=1, w11=2),
+            "messages_received": series(w0=1, w11=3),
         },
     }
     scopes = {
@@ -171,15 +171,13 @@ def test_the_weeks_counted_from_the_rows_and_from_the_rollup(world, other_world)
     assert {name: activity(world, **scope) for name, scope in scopes.items()} == expected
 
 
-def test_a_day_stored_wrong_is_not_read_where_a_boundary_cuts_it(world):
+def test_every_day_of_the_weeks_is_read_from_the_rollup(world):
     build_activity(world)
     with world.active():
         activity_roll_up(tenant=world.tenant, now=NOW)
-        rolled = ActivityDay.objects.filter(tenant=world.tenant)
-        # 18 March holds a week boundary (its calls are counted from the rows); 20 March does not.
-        rolled.filter(day=dt.date(2026, 3, 18)).update(calls=100)
-        rolled.filter(day=dt.date(2026, 3, 20)).update(calls=10)
-    assert activity(world)["calls"] == series(w0=2 + 10, w1=1)
+        # 18 March's two calls, stored as a hundred: the weeks end at midnight, no day is cut.
+        ActivityDay.objects.filter(tenant=world.tenant, day=dt.date(2026, 3, 18)).update(calls=100)
+    assert activity(world)["calls"] == series(w0=100 + 1)
 
 
 def test_six_queries_whatever_the_length_of_the_period(world, django_assert_num_queries):
@@ -187,8 +185,9 @@ def test_six_queries_whatever_the_length_of_the_period(world, django_assert_num_
     year = (dt.datetime(2025, 4, 1, tzinfo=NY), dt.datetime(2026, 4, 1, tzinfo=NY))
     with world.active():
         activity_roll_up(tenant=world.tenant, now=NOW)
-        # New leads, sales, the rollup's state and days, the calls and messages counted live.
-        with django_assert_num_queries(6):
+        # The period rollups' state (none: new leads and sales counted), the activity rollup's
+        # state and days; yesterday is rolled up, so nothing else is counted.
+        with django_assert_num_queries(5):
             anomaly_report(scope_for(world, *year), now=NOW)
 
 
@@ -197,9 +196,11 @@ def test_a_past_period_reads_every_day_from_the_rollup(world, django_assert_num_
     february = (dt.datetime(2026, 2, 1, tzinfo=NY), dt.datetime(2026, 3, 1, tzinfo=NY))
     with world.active():
         activity_roll_up(tenant=world.tenant, now=NOW)
-        # Its weeks end at midnight: no day is cut, none is after the rollup; nothing live.
+        # None of its days is after the rollup: nothing is counted live.
         with django_assert_num_queries(2):
-            counts = weekly_activity(scope_for(world, *february), end=february[1], weeks=12)
+            counts = weekly_activity(
+                scope_for(world, *february), end_day=dt.date(2026, 3, 1), weeks=12
+            )
     # Week 8 before 1 March is 28 December to 3 January: both days of the first messages.
     assert counts["messages_received"][8] == 3
 
@@ -216,7 +217,7 @@ def test_late_messages_within_the_settling_days_are_counted(world):
         stored = ActivityDay.objects.filter(tenant=world.tenant)
         assert sum(row.messages_received for row in stored.filter(day=dt.date(2026, 3, 22))) == 1
         assert not stored.filter(day=dt.date(2026, 3, 10)).exists()
-    assert activity(world)["messages_received"] == series(w0=2, w11=2)
+    assert activity(world)["messages_received"] == series(w0=2, w11=3)
 
 
 def test_the_beat_task_rolls_up_every_tenant(world, other_world):

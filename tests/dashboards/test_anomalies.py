@@ -1,10 +1,10 @@
 """Anomalies: a spike is flagged with the comparison that raised it, a steady series is not.
 
 "Now" is Wednesday 25 March 2026, noon in New York; the period is March, so its weeks are the
-four rolling weeks ending now (the first reaches back into February) and each is compared with
-the eight weeks before it. Week k is [now - 7(k+1) days, now - 7k days) of real time (so the
-weeks before summer time began, on 8 March, end at 11:00 in New York); the fixtures put their
-rows in the middle of each week.
+four weeks of whole local days ending at midnight this morning (the first reaches back into
+February) and each is compared with the eight weeks before it. Week k is the seven local days
+before 25 March - 7k days (summer time began on 8 March: that week is an hour shorter); the
+fixtures put their rows in the middle of each week.
 """
 
 import csv
@@ -37,9 +37,8 @@ WEEK = dt.timedelta(days=7)
 
 
 def week_end(weeks_back: int) -> dt.datetime:
-    """The end of week `weeks_back`, in real time (in UTC: Python subtracts wall-clock time
-    between two datetimes of one zone)."""
-    return NOW.astimezone(dt.UTC) - weeks_back * WEEK
+    """The end of week `weeks_back`: a local midnight."""
+    return dt.datetime.combine(NOW.date() - weeks_back * WEEK, dt.time.min, tzinfo=NY)
 
 
 def middle_of_week(weeks_back: int) -> dt.datetime:
@@ -88,9 +87,9 @@ def test_a_drop_in_new_leads_is_flagged_with_its_comparison(world):
     report = report_for(world)
 
     assert report.period_weeks == 4
-    assert [(c.metric.key, c.week_end) for c in report.flags] == [("new_leads", NOW)]
+    assert [(c.metric.key, c.week_end) for c in report.flags] == [("new_leads", week_end(0))]
     (flag,) = report.flags
-    assert flag.sentence == "New leads: 4 in the last 7 days vs 18 ± 3 over the previous 8 weeks"
+    assert flag.sentence == "New leads: 4 in the week to Mar 24 vs 18 ± 3 over the previous 8 weeks"
     assert flag.mean == 18
     assert flag.spread == pytest.approx(2.777, abs=0.001)
     assert flag.z_score == pytest.approx(-5.04, abs=0.01)
@@ -125,7 +124,7 @@ def test_slower_first_responses_are_flagged_as_bad(world):
 
     assert flag.metric.key == "first_response"
     assert flag.sentence == (
-        "Median first response: 1h 30m in the last 7 days vs 10m every week "
+        "Median first response: 1h 30m in the week to Mar 24 vs 10m every week "
         "over the previous 8 weeks"
     )
     assert flag.tone == "bad"
@@ -170,7 +169,7 @@ def test_won_leads_and_calls_count_by_their_own_dates(world):
     won, calls = comparison(report, "won"), comparison(report, "calls")
     assert (won.value, won.flagged, won.tone) == (8, True, "good")
     assert won.sentence == (
-        "Sales (won leads): 8 in the last 7 days vs 2 every week over the previous 8 weeks"
+        "Sales (won leads): 8 in the week to Mar 24 vs 2 every week over the previous 8 weeks"
     )
     assert (calls.value, calls.flagged) == (6, True)
     assert calls.usual == "0 every week"
@@ -221,10 +220,10 @@ def test_the_pipeline_filter_and_the_tenant_wall(world, other_world):
     assert report_for(world, pipeline=gutters).series["new_leads"] == [0] * 11 + [1]
 
 
-def test_five_queries_whatever_the_length_of_the_period(world, django_assert_num_queries):
+def test_six_queries_whatever_the_length_of_the_period(world, django_assert_num_queries):
     year = (dt.datetime(2025, 4, 1, tzinfo=NY), dt.datetime(2026, 4, 1, tzinfo=NY))
-    # No rollup yet (test_activity.py has one): the calls and messages are all counted live.
-    with world.active(), django_assert_num_queries(5):
+    # No rollup yet (test_activity.py has them): the states, then everything counted live.
+    with world.active(), django_assert_num_queries(6):
         report = anomaly_report(scope_for(world, *year), now=NOW)
     assert report.period_weeks == 52
 
@@ -256,10 +255,10 @@ def test_a_past_period_names_its_weeks_by_their_last_day(world):
     assert report.week_labels[-1] == "Feb 28"
 
 
-def test_a_past_period_across_a_daylight_saving_change_counts_every_row_once(world):
-    # November 2025 and its eight trailing weeks reach back into summer time: 13 weeks of real
-    # time from Dec 1 midnight (EST) start at Sep 1, 01:00 EDT, not at midnight. A lead created
-    # at 00:30 that night is before the first week; one at 01:30 is in it.
+def test_a_past_period_across_a_daylight_saving_change_counts_whole_local_days(world):
+    # November 2025 and its eight trailing weeks reach back into summer time: the first week
+    # starts at the local midnight of Sep 1 (EDT) all the same, so a lead created at 00:30 that
+    # night is in it, as one at 01:30.
     november = (dt.datetime(2025, 11, 1, tzinfo=NY), dt.datetime(2025, 12, 1, tzinfo=NY))
     pipeline = pipeline_for(world.tenant)
     with world.active():
@@ -277,7 +276,7 @@ def test_a_past_period_across_a_daylight_saving_change_counts_every_row_once(wor
         report = anomaly_report(scope_for(world, *november), now=NOW)
 
     assert report.period_weeks == 5
-    assert report.series["new_leads"] == [1] + [0] * 12
+    assert report.series["new_leads"] == [2] + [0] * 12
 
 
 @pytest.mark.parametrize(
@@ -307,13 +306,13 @@ def test_the_table_and_charts(world):
     assert table.headers == ["Metric", "Week", "Value", "Previous 8 weeks", "z-score", "Flag"]
     assert table.rows[0] == [
         "New leads",
-        "Last 7 days",
+        "Week to Mar 24",
         "4",
         "18 ± 3",
         "\N{MINUS SIGN}5.0",
         "Unusually low",
     ]
-    assert ["Calls logged", "Last 7 days", "0", "0 every week", "—", ""] in table.rows
+    assert ["Calls logged", "Week to Mar 24", "0", "0 every week", "—", ""] in table.rows
     assert len(table.rows) == 4 * len(METRICS)
     # A typographic minus: the CSV keeps the number as it is, no formula quote needed.
     assert list(table.csv_rows())[1][4] == "\N{MINUS SIGN}5.0"
@@ -339,12 +338,12 @@ def test_the_page_shows_each_flag_with_its_comparison(client, world, time_machin
         )
     )
 
-    assert "New leads: 4 in the last 7 days vs 18 ± 3 over the previous 8 weeks" in page
+    assert "New leads: 4 in the week to Mar 24 vs 18 ± 3 over the previous 8 weeks" in page
     assert page.count('class="anomaly ') == 1
     assert page.count("chart-point-highlight") == 1
     assert rows[1] == [
         "New leads",
-        "Last 7 days",
+        "Week to Mar 24",
         "4",
         "18 ± 3",
         "\N{MINUS SIGN}5.0",

@@ -21,7 +21,7 @@ from dashboards.models import (
     PeriodRollup,
 )
 from dashboards.selectors.first_touch import SPEED_WINDOW, Touches
-from dashboards.selectors.histograms import wait_bin, wait_bucket
+from dashboards.selectors.histograms import BINS, bin_floor, wait_bin, wait_bucket
 from dashboards.selectors.speed import speed_figures
 from dashboards.services.period_rollups import period_roll_up
 from leads.models import Lead
@@ -255,3 +255,19 @@ def test_a_year_is_read_in_a_few_queries(world, django_assert_max_num_queries):
         with django_assert_max_num_queries(7) as queries:
             speed_figures(year, now=now)
         assert any("jsonb_each" in query["sql"] for query in queries.captured_queries)
+
+
+def test_each_coarse_bin_starts_at_its_floor_and_the_first_hour_is_in_five_minutes():
+    assert [wait_bin(bin_floor(index)) for index in range(BINS)] == list(range(BINS))
+    assert [wait_bin(minutes) for minutes in (-3, 0, 4, 5, 59, 60, 719, 720, 1439)] == [
+        0,
+        0,
+        0,
+        1,
+        11,
+        12,
+        22,
+        23,
+        28,
+    ]
+    assert [wait_bin(days * 1440) for days in (1, 2, 3, 6, 7, 30)] == [29, 29, 30, 30, 31, 31]

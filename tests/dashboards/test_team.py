@@ -52,7 +52,7 @@ from leads.models import LostReason
 from leads.services.leads import lead_create
 from leads.services.stages import lead_mark_lost, lead_move_to_stage
 from tests.dashboards.scopes import scope_for
-from tests.factories import MembershipFactory, lead_for, pipeline_for, stage_named
+from tests.factories import BrandFactory, MembershipFactory, lead_for, pipeline_for, stage_named
 from tickets.models import Priority
 from tickets.services import configuration, sla
 from tickets.services.threading import ticket_open
@@ -277,12 +277,11 @@ def test_the_rollup_stores_finished_days_and_the_figures_do_not_change(team_worl
     with team_world.active():
         days = stage_flow_roll_up(tenant=team_world.tenant, now=NOW)
         stored = StageFlowDay.objects.filter(tenant=team_world.tenant)
-        assert StageFlowRollup.objects.get(tenant=team_world.tenant).rolled_through == (
-            march(10, 0).date()
-        )
+        state = StageFlowRollup.objects.get(tenant=team_world.tenant)
+        assert (state.rolled_through, state.counted_through) == (march(10, 0).date(), NOW)
         assert stored.filter(day=march(6, 0).date(), stage__name="Contacted").get().left == 1
-        # From the oldest lead (S4, 20 February) to yesterday, 10 March.
-        assert days == 19
+        # From the oldest lead (S4, 20 February) to today, 11 March.
+        assert days == 20
         assert stage_flow_roll_up(tenant=team_world.tenant, now=NOW) == 0  # nothing new
         rolled_rows = stored.count()
     assert rolled_rows > 0
@@ -341,9 +340,84 @@ def test_days_after_the_rollup_are_read_live(team_world):
     assert _flow(rows["New lead"])[:3] == (4, 3, 2)
 
 
+def _move_today(world, lead, name: str, at: dt.datetime):
+    return lead_move_to_stage(
+        tenant=world.tenant, actor=None, lead=lead, stage=stage_named(world.pipeline, name), now=at
+    )
+
+
+def test_today_is_kept_by_the_minute_sweep_and_reads_as_counted(team_world, other_world):
+    """Today's visits are stored by the sweep, those since counted live: each view (the team, a
+    rep's own, a pipeline, a brand) reads what flow_rows counts from the visits alone."""
+    world = team_world
+    with world.active():
+        brand = BrandFactory(tenant=world.tenant)
+        today = lead_create(
+            tenant=world.tenant,
+            actor=None,
+            contact=world.contact,
+            pipeline=world.pipeline,
+            owner=world.zoe,
+            brand=brand,
+            announce=False,
+            notify_owner=False,
+            now=march(11, 8),
+        )
+        # Before the sweep at 10:00 (New York): entered Contacted at 9:00; after it, Inspection.
+        today = _move_today(world, today, "Contacted", march(11, 9))
+        stage_flow_roll_up(tenant=world.tenant, now=march(11, 10))
+        _move_today(world, today, "Inspection scheduled", march(11, 10, 30))
+    with time_machine.travel(march(11, 9, 45), tick=False):
+        other_lead = lead_for(other_world, owner=other_world.rep)
+    with other_world.active():
+        stage_flow_roll_up(tenant=other_world.tenant, now=march(11, 10))
+    now = march(11, 11)
+    with world.active():
+        stored_today = StageFlowDay.objects.filter(day=march(11, 0).date())
+        assert {row.stage_id for row in stored_today} == {
+            stage_named(world.pipeline, name).pk for name in ("New lead", "Contacted")
+        }
+    assert other_lead.brand_id != brand.pk
+    scopes = [
+        {},
+        {"rep": world.zoe},
+        {"rep": world.rep},
+        {"pipeline": world.pipeline},
+        {"brand": brand},
+        {"pipeline": world.pipeline, "rep": world.zoe},
+    ]
+    periods = [PERIOD, (march(11, 0), march(12, 0)), (march(10, 0), march(11, 0))]
+
+    def figures(**filters):
+        with world.active():
+            return {
+                (start, end, tuple(filters)): [
+                    (row.stage.pk, _flow(row))
+                    for row in stage_flow_figures(
+                        scope_for(world, start, end, **filters), now=now
+                    ).rows
+                ]
+                for start, end in periods
+            }
+
+    from_rollup = [figures(**filters) for filters in scopes]
+    with world.active():
+        StageFlowRollup.objects.filter(tenant=world.tenant).delete()
+    assert from_rollup == [figures(**filters) for filters in scopes]
+    # Today's Contacted: entered at 9:00 (stored), left for Inspection at 10:30 (read live).
+    with world.active():
+        rows = {
+            row.stage.name: row
+            for row in stage_flow_figures(
+                scope_for(world, march(11, 0), march(12, 0), rep=world.zoe), now=now
+            ).rows
+        }
+    assert _flow(rows["Contacted"])[:3] == (1, 1, 1)
+
+
 def test_the_beat_task_rolls_up_every_tenant(team_world, other_world):
     with time_machine.travel(march(10, 12), tick=False):
         lead_for(other_world, owner=other_world.rep)
     with time_machine.travel(NOW, tick=False):
-        # 20 February to 10 March here; 10 March in the other tenant.
-        assert sweep_inline(roll_up_stage_flow) == 19 + 1
+        # 20 February to 11 March here; 10 and 11 March in the other tenant.
+        assert sweep_inline(roll_up_stage_flow) == 20 + 2

@@ -108,6 +108,19 @@ def test_the_dashboard_fits_a_phone(page_at, demo_with_history):
     _fits(page, 375)
 
 
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_unusual_tab_says_its_weeks_end_at_midnight(page_at, demo_with_history, width):
+    page = page_at(width, 900)
+    sign_in(page, "manager@demo.test")
+    page.click(".dash-tabs >> text=Unusual this period")
+    page.wait_for_load_state("networkidle")
+    assert "seven whole days to midnight" in page.inner_text("#anomalies .dash-note")
+    assert page.locator("#anomalies svg.chart-svg").count() == 6
+    _fits(page, width)
+    assert page.console_errors == []
+    screenshot(page, f"dashboard-trends-{width}")
+
+
 def test_a_rep_opens_their_own_numbers(page_at, demo_with_history):
     page = page_at(375, 800)
     sign_in(page, "rep@demo.test")
