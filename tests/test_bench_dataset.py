@@ -20,6 +20,8 @@ TABLES = [
     "dashboards_leadcohortday",
     "dashboards_leadcohortmonth",
     "dashboards_lostday",
+    "dashboards_teamday",
+    "dashboards_teamrollup",
 ]
 
 
