@@ -20,6 +20,7 @@ from config.celery import app as celery_app
 from crm.tenancy import sweeps
 from crm.tenancy.sweeps import (
     BULK,
+    HOUSEKEEPING,
     SKIPPED,
     fan_out,
     lock_key,
@@ -30,6 +31,7 @@ from crm.tenancy.sweeps import (
 from followups import tasks as followup_tasks
 from followups.models import FollowUp, Status
 from followups.services import followups, missed
+from leads import tasks as lead_tasks
 from messaging import tasks as messaging_tasks
 from messaging.models import MessageChannel, MessageSource
 from messaging.services import outbox
@@ -117,6 +119,18 @@ def test_a_bulk_sweep_sends_its_tenants_in_chunks_with_an_expiry_and_time_limits
     assert message.headers["task"] == sweep_tenants.name
     assert message.payload[0] == [SWEEP.name, [world.tenant.pk, other_world.tenant.pk]]
     _assert_round_options(message, SWEEP.sweep)
+
+
+def test_an_hourly_sweeps_chunks_queue_behind_the_minute_sweeps(world, task_queue):
+    hourly = lead_tasks.expire_quotes.sweep  # every tenant, every hour
+    assert hourly.interval == dt.timedelta(hours=1)
+    with time_machine.travel(NOW, tick=False):
+        assert fan_out(hourly) >= 1
+    [message] = task_queue()
+    # Redis serves 9 after 6: the minute rounds sent meanwhile go first.
+    assert message.properties["priority"] == HOUSEKEEPING > BULK == SWEEP.sweep.priority
+    # A claim named its priority: the interval does not change it.
+    assert followup_tasks.dispatch_due_reminders.sweep.priority == 0
 
 
 def test_every_beat_entry_expires_when_its_next_beat_is_due():
