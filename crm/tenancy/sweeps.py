@@ -59,10 +59,14 @@ SECONDS_HOURLY = 1800  # hourly and daily housekeeping
 DEFAULT_INTERVAL = dt.timedelta(minutes=1)
 # Redis serves a queue's priority 0 first (kombu keeps a list per step: 0, 3, 6, 9). The sends,
 # inbound events and the outbox and reminder claims go at 0, Celery's default, on the messages
-# queue of their own (crm.tenancy.queues); the other sweeps' thousands of tenant tasks a round go
-# at BULK, behind the default queue's other tasks; the hourly and daily ones at HOUSEKEEPING,
-# behind those: their round has an hour, a minute sweep's a minute, and the hourly burst of
-# every tenant's housekeeping queued first made the minute rounds expire behind it.
+# queue of their own (crm.tenancy.queues); the minute sweeps someone waits on (an SLA breach, a
+# missed follow-up, a lead nobody answered, a sequence step), which visit only the few tenants
+# with something due, at PROMPT, ahead of the dashboard's minute rollups over every tenant; the
+# other sweeps' thousands of tenant tasks a round go at BULK, behind the default queue's other
+# tasks; the hourly and daily ones at HOUSEKEEPING, behind those: their round has an hour, a
+# minute sweep's a minute, and the hourly burst of every tenant's housekeeping queued first made
+# the minute rounds expire behind it (docs/benchmarks.md, "Full size").
+PROMPT = 3
 BULK = 6
 HOUSEKEEPING = 9
 HOUSEKEEPING_FROM = dt.timedelta(hours=1)
