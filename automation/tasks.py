@@ -13,7 +13,7 @@ from automation.selectors.sweeps import (
 )
 from automation.services import sequences, triggers, updates
 from crm.models import Tenant
-from crm.tenancy.sweeps import SECONDS_FEW_MINUTES, SECONDS_MINUTE, tenant_sweep
+from crm.tenancy.sweeps import PROMPT, SECONDS_FEW_MINUTES, SECONDS_MINUTE, tenant_sweep
 from crm.tenancy.tasks import tenant_task
 
 
@@ -21,6 +21,7 @@ from crm.tenancy.tasks import tenant_task
     name="comms.tasks.sweep_time_triggers",
     soft_time_limit=SECONDS_MINUTE,
     due_tenants=time_triggers_tenant_ids,
+    priority=PROMPT,
 )
 def sweep_time_triggers(*, tenant: Tenant) -> int:
     return triggers.time_triggers_sweep(tenant=tenant)
@@ -30,6 +31,7 @@ def sweep_time_triggers(*, tenant: Tenant) -> int:
     name="comms.tasks.sweep_follow_ups",
     soft_time_limit=SECONDS_MINUTE,
     due_tenants=repeating_follow_ups_tenant_ids,
+    priority=PROMPT,
 )
 def sweep_follow_ups(*, tenant: Tenant) -> int:
     return triggers.follow_ups_sweep(tenant=tenant)
@@ -53,6 +55,7 @@ def refresh_update_rhythms(tenant: Tenant) -> int:
     name="followups.tasks.sweep_sequences",
     soft_time_limit=SECONDS_MINUTE,
     due_tenants=sequences_due_tenant_ids,
+    priority=PROMPT,
 )
 def sweep_sequences(*, tenant: Tenant) -> int:
     """Run the sequence steps that came due (enrolments claimed with SKIP LOCKED)."""

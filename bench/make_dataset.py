@@ -59,6 +59,9 @@ FIRST_BUILDS = {
         "leads_lead", "crm_timelineevent", "tickets_ticket", "tickets_ticketmessage",
     ],
     "dashboards.services.period_rollups.period_roll_up": ["leads_lead", "leads_quote"],
+    "dashboards.services.team_rollup.team_roll_up": [
+        "leads_lead", "followups_followup", "tickets_ticket", "tickets_slaevent",
+    ],
 }  # fmt: skip
 
 # Rollup checks: this many random months of each tenant, the stored rows against the live count.

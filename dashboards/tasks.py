@@ -7,6 +7,12 @@ from crm.tenancy.sweeps import SECONDS_FEW_MINUTES, SECONDS_HOURLY, SECONDS_MINU
 from dashboards.aggregates import planner_for_aggregates
 from dashboards.period import team_scope
 from dashboards.selectors.figures import figures_recount
+from dashboards.selectors.sweeps import (
+    kept_figures_tenant_ids,
+    period_changes_tenant_ids,
+    stage_flow_changes_tenant_ids,
+    team_changes_tenant_ids,
+)
 from dashboards.services.moment import moment_keep
 from dashboards.services.period_rollups import period_roll_up
 from dashboards.services.rollups import activity_roll_up, stage_flow_roll_up
@@ -18,8 +24,9 @@ KEPT_PERIODS = ("month", "quarter", "year")
 
 
 # The first build takes minutes at a million leads (the hourly limit; the tenant's lock makes the
-# next minutes' rounds skip it meanwhile); after it, a round recounts today's visits.
-@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+# next minutes' rounds skip it meanwhile); after it, a round adds today's new visits, and visits
+# only the tenants with a lead saved or a day ended since.
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY, due_tenants=stage_flow_changes_tenant_ids)
 def roll_up_stage_flow(*, tenant: Tenant) -> int:
     """Store the tenant's days of stage flow, today's so far (every minute)."""
     return stage_flow_roll_up(tenant=tenant)
@@ -32,8 +39,9 @@ def roll_up_activity(*, tenant: Tenant) -> int:
 
 
 # The first build of a million-lead tenant takes minutes: the limit is the hourly one, and the
-# tenant's lock makes the next minutes' rounds skip it meanwhile.
-@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+# tenant's lock makes the next minutes' rounds skip it meanwhile. Only the tenants with a change
+# noted (or no rollup yet) are visited.
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY, due_tenants=period_changes_tenant_ids)
 def roll_up_periods(*, tenant: Tenant) -> int:
     """Recount the tenant's days of leads created and lost that changed since the last run
     (every minute: until then the page counts those days live), or build them the first time."""
@@ -50,7 +58,9 @@ def _recount_team_views(*, tenant) -> int:
     )
 
 
-@tenant_sweep(soft_time_limit=SECONDS_FEW_MINUTES)
+# Only the tenants large enough for a count in the request to be slow: at a thousand tenants,
+# keeping every small one's figures took more than the two default workers had.
+@tenant_sweep(soft_time_limit=SECONDS_FEW_MINUTES, due_tenants=kept_figures_tenant_ids)
 def keep_figures_fresh(*, tenant: Tenant) -> int:
     """Recount the tenant's team's kept periods before their figures expire (beat runs this more
     often than DASHBOARD_FIGURES_SECONDS)."""
@@ -58,8 +68,9 @@ def keep_figures_fresh(*, tenant: Tenant) -> int:
 
 
 # The first build of a tenant's team days takes minutes at a million leads (the hourly limit;
-# the tenant's lock makes the next rounds skip it meanwhile); after it, a round takes seconds.
-@tenant_sweep(soft_time_limit=SECONDS_HOURLY)
+# the tenant's lock makes the next rounds skip it meanwhile); after it, a round takes seconds,
+# and visits only the tenants where something it counts changed.
+@tenant_sweep(soft_time_limit=SECONDS_HOURLY, due_tenants=team_changes_tenant_ids)
 def roll_up_team(*, tenant: Tenant) -> int:
     """Count again the days of the tenant's team figures that changed (every minute)."""
     return team_roll_up(tenant=tenant)

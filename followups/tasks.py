@@ -3,6 +3,7 @@ Thin wrappers over services."""
 
 from crm.models import Tenant
 from crm.tenancy.sweeps import (
+    PROMPT,
     SECONDS_DISPATCH,
     SECONDS_FEW_MINUTES,
     SECONDS_HOURLY,
@@ -34,7 +35,7 @@ def send_reminder(tenant: Tenant, reminder_id: int) -> str:
     return reminders.reminder_send(tenant=tenant, reminder_id=reminder_id)
 
 
-@tenant_sweep(soft_time_limit=SECONDS_MINUTE, due_tenants=missed_due_tenant_ids)
+@tenant_sweep(soft_time_limit=SECONDS_MINUTE, due_tenants=missed_due_tenant_ids, priority=PROMPT)
 def sweep_missed_follow_ups(*, tenant: Tenant) -> int:
     """A batch of the tenant's missed follow-ups; a full one continues in a follow-up task."""
     done = missed.follow_ups_mark_missed(tenant=tenant, limit=missed.SWEEP_BATCH)

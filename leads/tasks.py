@@ -2,7 +2,13 @@
 wrappers over services."""
 
 from crm.models import Tenant
-from crm.tenancy.sweeps import SECONDS_FEW_MINUTES, SECONDS_HOURLY, SECONDS_MINUTE, tenant_sweep
+from crm.tenancy.sweeps import (
+    PROMPT,
+    SECONDS_FEW_MINUTES,
+    SECONDS_HOURLY,
+    SECONDS_MINUTE,
+    tenant_sweep,
+)
 from crm.tenancy.tasks import enqueue_on_commit, tenant_task
 from leads.selectors.sweeps import priorities_due_tenant_ids, untouched_due_tenant_ids
 from leads.services import imports as lead_imports
@@ -11,7 +17,7 @@ from leads.services.quotes import quotes_expire_due
 from leads.services.speed_to_lead import leads_alert_untouched
 
 
-@tenant_sweep(soft_time_limit=SECONDS_MINUTE, due_tenants=untouched_due_tenant_ids)
+@tenant_sweep(soft_time_limit=SECONDS_MINUTE, due_tenants=untouched_due_tenant_ids, priority=PROMPT)
 def alert_untouched_leads(*, tenant: Tenant) -> int:
     """Speed to lead: owners, then managers, hear about new leads nobody has contacted."""
     return leads_alert_untouched(tenant=tenant)

@@ -20,6 +20,8 @@ TABLES = [
     "dashboards_leadcohortday",
     "dashboards_leadcohortmonth",
     "dashboards_lostday",
+    "dashboards_teamday",
+    "dashboards_teamrollup",
 ]
 
 
@@ -65,6 +67,12 @@ def test_one_command_makes_every_table_of_the_bench(capsys):
             [tenant.pk],
         )
         assert cursor.fetchone() == (1001, 1300, 300, True)
+        # Nothing was written after now (the team rollup's sweep looks for writes since its run).
+        cursor.execute(
+            "SELECT count(*) FROM followups_followup WHERE tenant_id = %s AND updated_at > now()",
+            [tenant.pk],
+        )
+        assert cursor.fetchone() == (0,)
         cursor.execute(
             "SELECT min(number), max(number), count(*) FROM tickets_ticket WHERE tenant_id = %s",
             [tenant.pk],

@@ -188,8 +188,12 @@ SELECT %(tenant)s,
        CASE WHEN j.fate = 'missed'
             THEN least(j.slot_end + interval '1 hour' * j.u_done, %(now)s::timestamptz) END,
        CASE WHEN j.u_done < 0.2 THEN 'trigger' ELSE 'manual' END, '', j.user_id,
-       greatest(j.created_at, j.scheduled_at - interval '1 day' * 3 * j.u_done),
-       greatest(j.created_at, j.scheduled_at - interval '1 day' * 3 * j.u_done)
+       -- A follow-up ahead was written before now, as auto_now would have (a later updated_at
+       -- made the team rollup's sweep see every tenant as changed at every run).
+       least(greatest(j.created_at, j.scheduled_at - interval '1 day' * 3 * j.u_done),
+             %(now)s::timestamptz),
+       least(greatest(j.created_at, j.scheduled_at - interval '1 day' * 3 * j.u_done),
+             %(now)s::timestamptz)
 FROM judged j ORDER BY j.scheduled_at
 """
 

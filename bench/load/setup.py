@@ -103,10 +103,10 @@ def ensure_inbox(tenant) -> dict:
 
 
 def roll_up(tenant) -> None:
-    from dashboards.selectors.stage_flow import rolled_through
+    from dashboards.selectors.stage_flow import stored_until
     from dashboards.services.rollups import activity_roll_up, stage_flow_roll_up
 
-    if rolled_through(tenant=tenant) is not None:
+    if stored_until(tenant=tenant) is not None:
         return
     for name, roll in (("stage flow", stage_flow_roll_up), ("activity", activity_roll_up)):
         started = time.perf_counter()

@@ -4,18 +4,20 @@
 
 Run it through `scripts/devenv.py run --` with DATABASE_URL naming a database of its own (see
 bench/README.md). The big tenants (`sweeps-big-1` …) and the first small one (`sweeps-small-0001`,
-the template) are made by bench/leads/generate.py. The other small tenants are copies of the
-template, written set-based on the owner connection in one transaction: for every table with a
-`tenant_id` column, one `INSERT … SELECT` over the template's rows times `generate_series`, each
-copy's ids shifted past the table's highest id and its foreign keys to copied rows shifted alike
-(rows of shared tables, users included, are shared: the template's team is a member of every
-copy). Unique columns that do not include the tenant get a suffix (text) or a new uuid. Tenants
-that exist are kept; the run adds what is missing.
+the template) are made by bench/make_dataset.py in one run: leads with all their activity, and
+the dashboard rollups' first builds unless `--no-first-builds`, so beat's rollup sweeps start
+from the steady state (about 15 minutes for two million-lead tenants on the shared 2-core box,
+where bench/leads/generate.py took 22 minutes for the leads alone). The other small tenants are
+copies of the template, its rollups included, written set-based on the owner connection in one
+transaction: for every table with a `tenant_id` column, one `INSERT … SELECT` over the
+template's rows times `generate_series`, each copy's ids shifted past the table's highest id and
+its foreign keys to copied rows shifted alike (rows of shared tables, users included, are shared:
+the template's team is a member of every copy). Unique columns that do not include the tenant
+get a suffix (text) or a new uuid. Tenants that exist are kept; the run adds what is missing.
 """
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,6 +32,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--big-leads", type=int, default=1_000_000, help="(1,000,000)")
     parser.add_argument("--small", type=int, default=998, help="small tenants (998)")
     parser.add_argument("--small-leads", type=int, default=300, help="leads of each (300)")
+    parser.add_argument(
+        "--no-first-builds", action="store_true", help="leave the rollups' history to beat"
+    )
     parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
     return parser.parse_args()
 
@@ -48,10 +53,14 @@ def small_slug(number: int) -> str:
     return f"sweeps-small-{number:04d}"
 
 
-def generate(slug: str, leads: int) -> None:
-    """bench/leads/generate.py in a process of its own (it sets up Django as it needs)."""
-    command = [sys.executable, str(ROOT / "bench/leads/generate.py"), "--leads", str(leads)]
-    subprocess.run([*command, "--tenant", slug], check=True, cwd=ROOT)  # noqa: S603
+def make_tenants(tenants: list[tuple[str, int]], *, first_builds: bool) -> None:
+    """bench/make_dataset.py's run for these (slug, leads): rows, activity, indexes, rollups."""
+    from bench import make_dataset
+
+    argv = [arg for slug, leads in tenants for arg in ("--tenant", f"{slug}:{leads}")]
+    make_dataset.run(
+        make_dataset.parse_args([*argv, *([] if first_builds else ["--no-first-builds"])])
+    )
 
 
 def _tenant_tables(cursor) -> list[str]:
@@ -212,15 +221,15 @@ def main() -> None:
     from crm.models import Tenant
 
     started = time.perf_counter()
-    for number in range(1, args.big + 1):
-        slug = f"sweeps-big-{number}"
-        if not Tenant.objects.filter(slug=slug).exists():
-            print(f"{slug}: {args.big_leads:,} leads (bench/leads/generate.py)", flush=True)
-            generate(slug, args.big_leads)
+    wanted = [(f"sweeps-big-{number}", args.big_leads) for number in range(1, args.big + 1)]
     if args.small:
-        if not Tenant.objects.filter(slug=TEMPLATE).exists():
-            print(f"{TEMPLATE}: {args.small_leads:,} leads, the template", flush=True)
-            generate(TEMPLATE, args.small_leads)
+        wanted.append((TEMPLATE, args.small_leads))
+    missing = [
+        (slug, leads) for slug, leads in wanted if not Tenant.objects.filter(slug=slug).exists()
+    ]
+    if missing:
+        make_tenants(missing, first_builds=not args.no_first_builds)
+    if args.small:
         have = Tenant.objects.filter(slug__startswith="sweeps-small-").count()
         if have < args.small:
             print(f"copying {TEMPLATE} {args.small - have} times (set-based)", flush=True)

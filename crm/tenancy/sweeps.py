@@ -59,9 +59,17 @@ SECONDS_HOURLY = 1800  # hourly and daily housekeeping
 DEFAULT_INTERVAL = dt.timedelta(minutes=1)
 # Redis serves a queue's priority 0 first (kombu keeps a list per step: 0, 3, 6, 9). The sends,
 # inbound events and the outbox and reminder claims go at 0, Celery's default, on the messages
-# queue of their own (crm.tenancy.queues); the other sweeps' thousands of tenant tasks a round go
-# at BULK, behind the default queue's other tasks.
+# queue of their own (crm.tenancy.queues); the minute sweeps someone waits on (an SLA breach, a
+# missed follow-up, a lead nobody answered, a sequence step), which visit only the few tenants
+# with something due, at PROMPT, ahead of the dashboard's minute rollups over every tenant; the
+# other sweeps' thousands of tenant tasks a round go at BULK, behind the default queue's other
+# tasks; the hourly and daily ones at HOUSEKEEPING, behind those: their round has an hour, a
+# minute sweep's a minute, and the hourly burst of every tenant's housekeeping queued first made
+# the minute rounds expire behind it (docs/benchmarks.md, "Full size").
+PROMPT = 3
 BULK = 6
+HOUSEKEEPING = 9
+HOUSEKEEPING_FROM = dt.timedelta(hours=1)
 # Tenants per task of the bulk sweeps: one message and one task start for a chunk instead of each
 # tenant (at 1,000 tenants a round of single tasks spent seconds publishing alone).
 BULK_CHUNK = 20
@@ -79,8 +87,14 @@ class Sweep:
     run: Callable[..., int]  # run(tenant=...) inside the tenant's context
     soft_time_limit: int  # seconds
     due_tenants: Callable[[dt.datetime], list[int]] | None = None  # None: every tenant
-    priority: int = BULK
+    given_priority: int | None = None  # None: by the interval
     chunk: int = BULK_CHUNK  # tenants per task
+
+    @property
+    def priority(self) -> int:
+        if self.given_priority is not None:
+            return self.given_priority
+        return HOUSEKEEPING if self.interval >= HOUSEKEEPING_FROM else BULK
 
     @property
     def time_limit(self) -> int:
@@ -138,7 +152,7 @@ def tenant_sweep(
     soft_time_limit: int,
     name: str | None = None,
     due_tenants: Callable[[dt.datetime], list[int]] | None = None,
-    priority: int = BULK,
+    priority: int | None = None,
     chunk: int = BULK_CHUNK,
 ):
     """Register `func(*, tenant) -> int` as a sweep; the decorated name becomes its fan-out task."""
@@ -150,7 +164,7 @@ def tenant_sweep(
             run=func,
             soft_time_limit=soft_time_limit,
             due_tenants=due_tenants,
-            priority=priority,
+            given_priority=priority,
             chunk=chunk,
         )
         _SWEEPS[task_name] = sweep

@@ -20,6 +20,8 @@ from config.celery import app as celery_app
 from crm.tenancy import sweeps
 from crm.tenancy.sweeps import (
     BULK,
+    HOUSEKEEPING,
+    PROMPT,
     SKIPPED,
     fan_out,
     lock_key,
@@ -27,12 +29,15 @@ from crm.tenancy.sweeps import (
     sweep_tenant,
     sweep_tenants,
 )
+from dashboards import tasks as dashboard_tasks
 from followups import tasks as followup_tasks
 from followups.models import FollowUp, Status
 from followups.services import followups, missed
+from leads import tasks as lead_tasks
 from messaging import tasks as messaging_tasks
 from messaging.models import MessageChannel, MessageSource
 from messaging.services import outbox
+from tickets import tasks as ticket_tasks
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 SWEEP = followup_tasks.sweep_missed_follow_ups  # every minute, the tenants with a follow-up due
@@ -84,7 +89,7 @@ def _assert_round_options(message, sweep) -> None:
     assert message.headers["timelimit"] == [sweep.time_limit, sweep.soft_time_limit]
     assert 0 < sweep.soft_time_limit < sweep.time_limit
     # Behind the sends and the outbox's claims, which Redis serves first (priority 0).
-    assert message.properties["priority"] == BULK
+    assert message.properties["priority"] == sweep.priority > 0
 
 
 def test_the_beat_task_sends_one_task_per_tenant_with_an_expiry_and_time_limits(
@@ -117,6 +122,31 @@ def test_a_bulk_sweep_sends_its_tenants_in_chunks_with_an_expiry_and_time_limits
     assert message.headers["task"] == sweep_tenants.name
     assert message.payload[0] == [SWEEP.name, [world.tenant.pk, other_world.tenant.pk]]
     _assert_round_options(message, SWEEP.sweep)
+
+
+def test_an_hourly_sweeps_chunks_queue_behind_the_minute_sweeps(world, task_queue):
+    hourly = lead_tasks.expire_quotes.sweep  # every tenant, every hour
+    assert hourly.interval == dt.timedelta(hours=1)
+    with time_machine.travel(NOW, tick=False):
+        assert fan_out(hourly) >= 1
+    [message] = task_queue()
+    # Redis serves 9 after 6: the minute rounds sent meanwhile go first.
+    assert (
+        message.properties["priority"]
+        == HOUSEKEEPING
+        > BULK
+        == dashboard_tasks.count_the_moment.sweep.priority
+    )
+    # A claim named its priority: the interval does not change it.
+    assert followup_tasks.dispatch_due_reminders.sweep.priority == 0
+
+
+def test_the_minute_sweeps_someone_waits_on_queue_ahead_of_the_dashboards_rollups():
+    waited_on = [SWEEP, ticket_tasks.sweep_sla_breaches, lead_tasks.alert_untouched_leads]
+    rollups = [dashboard_tasks.count_the_moment, dashboard_tasks.roll_up_team]
+    assert {task.sweep.priority for task in waited_on} == {PROMPT}
+    assert {task.sweep.priority for task in rollups} == {BULK}
+    assert PROMPT < BULK  # Redis serves the lower number first
 
 
 def test_every_beat_entry_expires_when_its_next_beat_is_due():

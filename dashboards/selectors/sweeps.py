@@ -1,0 +1,43 @@
+"""Which tenants the dashboard's sweeps have work in (read across tenants, ids only; dashboards
+migration 0016_sweeps_due_tenants)."""
+
+import datetime as dt
+
+from crm.tenancy.sweeps import tenants_from_function
+from dashboards.services.team_rollup import CHANGES_OVERLAP
+from tickets.models import SlaEventKind
+
+# The SLA events the team figures count (dashboards.services.team_rollup._changed_days).
+TEAM_SLA_KINDS = [SlaEventKind.MET, SlaEventKind.ANSWERED_LATE, SlaEventKind.STARTED]
+# Below this many leads the kept figures are not recounted by beat: a request that finds them
+# expired counts them from the rollups in tens of milliseconds, about what keeping them costs
+# every four minutes, for each of a thousand small tenants (docs/benchmarks.md, "Full size").
+KEEP_FIGURES_FROM_LEADS = 20_000
+
+
+def period_changes_tenant_ids(now: dt.datetime) -> list[int]:
+    """Tenants roll_up_periods would count days for: not built, time zone changed, or a change
+    noted by the triggers."""
+    return tenants_from_function("threadline_tenants_with_period_changes")
+
+
+def stage_flow_changes_tenant_ids(now: dt.datetime) -> list[int]:
+    """Tenants roll_up_stage_flow would count visits for (a superset: a lead saved without a
+    stage move makes its tenant due). A visit it misses is counted by the page live until the
+    day's end, when the day is counted again whole."""
+    return tenants_from_function("threadline_tenants_with_stage_flow_changes", now)
+
+
+def team_changes_tenant_ids(now: dt.datetime) -> list[int]:
+    """Tenants roll_up_team would count a day for (a superset: it may find none)."""
+    return tenants_from_function(
+        "threadline_tenants_with_team_changes",
+        now,
+        CHANGES_OVERLAP,
+        [str(kind) for kind in TEAM_SLA_KINDS],
+    )
+
+
+def kept_figures_tenant_ids(now: dt.datetime) -> list[int]:
+    """Tenants large enough for beat to keep their figures counted ahead of the manager."""
+    return tenants_from_function("threadline_tenants_with_leads_at_least", KEEP_FIGURES_FROM_LEADS)

@@ -1,0 +1,102 @@
+"""The dashboard's minute sweeps and the kept figures visit only the tenants with work (one query
+across tenants each, dashboards.selectors.sweeps): a tenant with nothing to count gets no task."""
+
+import datetime as dt
+
+import time_machine
+
+from dashboards import tasks
+from dashboards.selectors import sweeps as due
+from dashboards.services.period_rollups import period_roll_up
+from dashboards.services.rollups import stage_flow_roll_up
+from dashboards.services.team_rollup import team_day_changed, team_roll_up
+from tests.factories import lead_for
+
+NOW = dt.datetime(2026, 3, 11, 15, 7, tzinfo=dt.UTC)
+
+
+def _due(task, now) -> set[int]:
+    return set(task.sweep.tenant_ids(now))
+
+
+def test_the_period_rollup_visits_tenants_not_built_or_with_a_noted_change(
+    world, other_world, django_assert_num_queries
+):
+    both = {world.tenant.pk, other_world.tenant.pk}
+    assert _due(tasks.roll_up_periods, NOW) == both  # never built
+    for one in (world, other_world):
+        with one.active():
+            period_roll_up(tenant=one.tenant, now=NOW)
+    with django_assert_num_queries(1):
+        assert _due(tasks.roll_up_periods, NOW) == set()
+    lead_for(world, owner=world.rep)  # the triggers note its day
+    assert _due(tasks.roll_up_periods, NOW) == {world.tenant.pk}
+    with world.active():
+        period_roll_up(tenant=world.tenant, now=NOW)
+    assert _due(tasks.roll_up_periods, NOW) == set()
+    other_world.tenant.time_zone = "Europe/Paris"
+    other_world.tenant.save(update_fields=["time_zone"])
+    assert _due(tasks.roll_up_periods, NOW) == {other_world.tenant.pk}  # rebuilt in its zone
+
+
+def test_the_team_rollup_visits_tenants_with_a_change_or_a_day_that_ended(
+    world, other_world, django_assert_num_queries
+):
+    both = {world.tenant.pk, other_world.tenant.pk}
+    with time_machine.travel(NOW - dt.timedelta(days=2), tick=False):
+        lead = lead_for(world, owner=world.rep)
+    assert _due(tasks.roll_up_team, NOW) == both  # never built
+    for one in (world, other_world):
+        with one.active():
+            team_roll_up(tenant=one.tenant, now=NOW)
+    later = NOW + dt.timedelta(minutes=10)
+    with django_assert_num_queries(1):
+        assert _due(tasks.roll_up_team, later) == set()
+    # A lead saved since the last run (its follow-ups' days may move to another pipeline).
+    with time_machine.travel(later, tick=False), world.active():
+        lead.save()
+    assert _due(tasks.roll_up_team, later) == {world.tenant.pk}
+    with world.active():
+        team_roll_up(tenant=world.tenant, now=later + dt.timedelta(minutes=6))
+    assert _due(tasks.roll_up_team, later + dt.timedelta(minutes=7)) == set()
+    # A day marked by a rescheduled follow-up.
+    with other_world.active():
+        team_day_changed(tenant=other_world.tenant, day=NOW.date())
+    assert _due(tasks.roll_up_team, later) == {other_world.tenant.pk}
+    # Every tenant when its day ends (the ended day is counted from then on).
+    assert _due(tasks.roll_up_team, NOW + dt.timedelta(days=1)) == both
+
+
+def test_the_stage_flow_visits_tenants_with_a_lead_saved_or_a_day_that_ended(
+    world, other_world, django_assert_num_queries
+):
+    both = {world.tenant.pk, other_world.tenant.pk}
+    with time_machine.travel(NOW - dt.timedelta(days=2), tick=False):
+        lead = lead_for(world, owner=world.rep)
+        lead_for(other_world, owner=other_world.rep)
+    assert _due(tasks.roll_up_stage_flow, NOW) == both  # never built
+    for one in (world, other_world):
+        with one.active():
+            stage_flow_roll_up(tenant=one.tenant, now=NOW)
+    later = NOW + dt.timedelta(minutes=10)
+    with django_assert_num_queries(1):
+        assert _due(tasks.roll_up_stage_flow, later) == set()
+    # A lead saved since the last run (a stage move saves its lead).
+    with time_machine.travel(later, tick=False), world.active():
+        lead.save()
+    assert _due(tasks.roll_up_stage_flow, later) == {world.tenant.pk}
+    with world.active():
+        stage_flow_roll_up(tenant=world.tenant, now=later + dt.timedelta(minutes=1))
+    assert _due(tasks.roll_up_stage_flow, later + dt.timedelta(minutes=2)) == set()
+    # Every tenant when its local day ends (the day is counted again whole).
+    assert _due(tasks.roll_up_stage_flow, NOW + dt.timedelta(days=1)) == both
+
+
+def test_the_kept_figures_are_recounted_for_the_tenants_large_enough(
+    world, other_world, monkeypatch
+):
+    monkeypatch.setattr(due, "KEEP_FIGURES_FROM_LEADS", 2)
+    for _ in range(2):
+        lead_for(world, owner=world.rep)
+    lead_for(other_world, owner=other_world.rep)
+    assert _due(tasks.keep_figures_fresh, NOW) == {world.tenant.pk}
