@@ -9,6 +9,7 @@ from dashboards.period import team_scope
 from dashboards.selectors.figures import figures_recount
 from dashboards.selectors.sweeps import (
     kept_figures_tenant_ids,
+    moment_due_tenant_ids,
     period_changes_tenant_ids,
     stage_flow_changes_tenant_ids,
     team_changes_tenant_ids,
@@ -76,7 +77,9 @@ def roll_up_team(*, tenant: Tenant) -> int:
     return team_roll_up(tenant=tenant)
 
 
-@tenant_sweep(soft_time_limit=SECONDS_MINUTE)
+# Every minute for the large tenants; the others when a lead or neglect flag changed, or every
+# ten minutes (at a thousand tenants, a count a minute each took more than the workers had).
+@tenant_sweep(soft_time_limit=SECONDS_MINUTE, due_tenants=moment_due_tenant_ids)
 def count_the_moment(*, tenant: Tenant) -> int:
     """Count the tenant's figures of the moment for the dashboard (every minute)."""
     return moment_keep(tenant=tenant)

@@ -7,6 +7,7 @@ import time_machine
 
 from dashboards import tasks
 from dashboards.selectors import sweeps as due
+from dashboards.services.moment import moment_keep
 from dashboards.services.period_rollups import period_roll_up
 from dashboards.services.rollups import stage_flow_roll_up
 from dashboards.services.team_rollup import team_day_changed, team_roll_up
@@ -100,3 +101,33 @@ def test_the_kept_figures_are_recounted_for_the_tenants_large_enough(
         lead_for(world, owner=world.rep)
     lead_for(other_world, owner=other_world.rep)
     assert _due(tasks.keep_figures_fresh, NOW) == {world.tenant.pk}
+
+
+def test_the_moment_is_counted_for_large_tenants_changed_ones_and_stale_ones(
+    world, other_world, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(due, "KEEP_FIGURES_FROM_LEADS", 2)
+    with time_machine.travel(NOW - dt.timedelta(days=2), tick=False):
+        lead = lead_for(world, owner=world.rep)
+        for _ in range(2):
+            lead_for(other_world, owner=other_world.rep)
+    both = {world.tenant.pk, other_world.tenant.pk}
+    assert _due(tasks.count_the_moment, NOW) == both  # never counted
+    for one in (world, other_world):
+        with one.active():
+            moment_keep(tenant=one.tenant, now=NOW)
+    later = NOW + dt.timedelta(minutes=1)
+    # The large tenant every minute; the small one has nothing new.
+    with django_assert_num_queries(1):
+        assert _due(tasks.count_the_moment, later) == {other_world.tenant.pk}
+    with time_machine.travel(later, tick=False), world.active():
+        lead.save()
+    assert _due(tasks.count_the_moment, later) == both
+    with world.active():
+        moment_keep(tenant=world.tenant, now=later + dt.timedelta(seconds=1))
+    assert _due(tasks.count_the_moment, later + dt.timedelta(minutes=1)) == {other_world.tenant.pk}
+    # Ten minutes on, the small tenant's colours are counted again with nothing written.
+    assert (
+        _due(tasks.count_the_moment, later + dt.timedelta(minutes=1) + due.MOMENT_STALE_AFTER)
+        == both
+    )
