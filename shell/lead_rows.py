@@ -11,26 +11,17 @@ from html import escape  # the stdlib one: django.utils.html.escape wraps it for
 from urllib.parse import quote
 
 from django.middleware.csrf import get_token
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
 from crm.kit.formatting import money_format
 from crm.kit.row_markup import RowTimes
+from crm.templatetags.paths import path_around_id
 from leads import assignment_text
 from leads.models import LeadStatus, LeadType, Location
 from leads.selectors.lists import LeadRow
 from leads.templatetags.leads_tags import ProgressBars
-
-_SENTINEL = 987654321
-
-
-def _url_parts(name: str) -> tuple[str, str]:
-    """A lead URL split around its id: one `reverse` per page instead of one per row."""
-    url = reverse(name, kwargs={"lead_pk": _SENTINEL})
-    before, after = url.split(str(_SENTINEL))
-    return before, after
 
 
 def _badge(kind: str, label: str) -> str:
@@ -48,9 +39,9 @@ class RowRenderer:
     neglected_ids: set | frozenset = frozenset()
 
     def __post_init__(self):
-        self.detail = _url_parts("leads:detail")
-        self.next_stage = _url_parts("leads:next-stage")
-        self.actions = _url_parts("leads:actions")
+        self.detail = path_around_id("leads:detail")
+        self.next_stage = path_around_id("leads:next-stage")
+        self.actions = path_around_id("leads:actions")
         self.money = money_format(self.currency)
         self.zone = timezone.get_current_timezone()
         self.bars = ProgressBars()
