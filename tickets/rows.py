@@ -49,8 +49,8 @@ class InboxRows:
             self.icons[channel] = render_to_string("tickets/inbox/_channel_icon.html", context)
         return self.icons[channel]
 
-    def when(self, moment) -> str:
-        local = timezone.localtime(moment)
+    def when(self, local) -> str:
+        """ "M j, g:i A" of a time already in the reader's zone."""
         return f"{self.times.month_day(local)}, {self.times.clock(local)}"
 
     def rows(self, rows: list[TicketRow]) -> SafeString:
@@ -72,7 +72,7 @@ class InboxRows:
         sent = self.sent if ticket.last_message_direction == "out" and channel != "phone" else ""
         due = ""
         if clock.due_at:
-            due = f' title="{self.due % {"due": escape(self.when(clock.due_at))}}"'
+            due = f' title="{self.due % {"due": escape(self.when(timezone.localtime(clock.due_at)))}}"'
         assignee = escape(str(ticket.assignee.user)) if ticket.assignee else self.unassigned
         last = timezone.localtime(ticket.last_message_at)
         priority = ticket.priority
@@ -91,5 +91,5 @@ class InboxRows:
             f'<span class="sla sla-{escape(clock.colour or "none")}"{due}>{escape(clock.label)}'
             f'</span> <span class="ticket-assignee{"" if ticket.assignee else " muted"}">'
             f'{assignee}</span> <time class="ticket-when" datetime="{last.isoformat()}">'
-            f"{self.times.month_day(last)}, {self.times.clock(last)}</time> </div> </li>\n"
+            f"{self.when(last)}</time> </div> </li>\n"
         )
