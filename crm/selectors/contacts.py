@@ -2,7 +2,8 @@
 
 from types import SimpleNamespace
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -56,9 +57,7 @@ def contact_match(*, tenant: Tenant, emails=(), phones=()) -> Contact | None:
         return None
     by_address = Q(pk__in=[])
     if emails:
-        by_address |= Q(
-            pk__in=ContactEmail.objects.filter(tenant=tenant, email__in=emails).values("contact_id")
-        )
+        by_address |= Q(pk__in=_holding_emails(tenant, emails))
     if phones:
         by_address |= Q(
             pk__in=ContactPhone.objects.filter(tenant=tenant, number__in=phones).values(
@@ -131,11 +130,11 @@ def merge_counts(*, tenant: Tenant, contact: Contact) -> dict[str, int]:
 def duplicate_candidates(*, tenant: Tenant, contact: Contact, limit: int = 10) -> list[Contact]:
     """Other contacts that look like the same person: a shared email or phone, or the same
     first and last name."""
-    emails = list(contact.emails.values_list("email", flat=True))
+    emails = [email.lower() for email in contact.emails.values_list("email", flat=True)]
     phones = list(contact.phones.values_list("number", flat=True))
-    same = Q(
-        pk__in=ContactEmail.objects.filter(tenant=tenant, email__in=emails).values("contact_id")
-    ) | Q(pk__in=ContactPhone.objects.filter(tenant=tenant, number__in=phones).values("contact_id"))
+    same = Q(pk__in=_holding_emails(tenant, emails)) | Q(
+        pk__in=ContactPhone.objects.filter(tenant=tenant, number__in=phones).values("contact_id")
+    )
     if contact.first_name and contact.last_name:
         same |= Q(first_name__iexact=contact.first_name, last_name__iexact=contact.last_name)
     return list(
@@ -152,11 +151,24 @@ def contacts_with_addresses(*, tenant: Tenant, emails=(), phones=()) -> list[Con
     phones = [e164(number) for number in phones if number]
     if not emails and not phones:
         return []
-    by_address = Q(
-        pk__in=ContactEmail.objects.filter(tenant=tenant, email__in=emails).values("contact_id")
-    ) | Q(pk__in=ContactPhone.objects.filter(tenant=tenant, number__in=phones).values("contact_id"))
+    by_address = Q(pk__in=_holding_emails(tenant, emails)) | Q(
+        pk__in=ContactPhone.objects.filter(tenant=tenant, number__in=phones).values("contact_id")
+    )
     contacts = Contact.objects.filter(tenant=tenant).filter(by_address)
     return list(_with_addresses(tenant, contacts).order_by("created_at", "id"))
+
+
+def _holding_emails(tenant: Tenant, emails) -> QuerySet:
+    """The ids of the contacts with one of these (lower-case) addresses, read through the
+    `contact_email_lookup` index on (tenant, lower(email)): a plain `email IN (…)` cannot use it
+    and scans every address of the tenant (a quarter of a second at a million contacts, for each
+    inbound email)."""
+    return (
+        ContactEmail.objects.filter(tenant=tenant)
+        .alias(address=Lower("email"))
+        .filter(address__in=emails)
+        .values("contact_id")
+    )
 
 
 def _with_addresses(tenant: Tenant, contacts):
