@@ -18,6 +18,7 @@ from leads import handlers as leads
 from leads.events import (
     LeadCreated,
     LeadLost,
+    LeadRegrouped,
     LeadStageEntered,
     LeadWon,
     PaymentRecorded,
@@ -38,6 +39,7 @@ SUBSCRIBERS = {
         messaging.stage_messages_cancel,
         webhooks.lead_stage_changed_deliver,
     ],
+    LeadRegrouped: [dashboards.team_days_of_regrouped_lead],
     LeadWon: [webhooks.lead_won_deliver],
     LeadLost: [
         followups.follow_ups_close_on_lost,

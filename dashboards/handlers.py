@@ -2,8 +2,9 @@
 
 from django.utils import timezone
 
-from dashboards.services.team_rollup import team_day_changed
+from dashboards.services.team_rollup import team_day_changed, team_days_of_lead_changed
 from followups.events import FollowUpRescheduled
+from leads.events import LeadRegrouped
 
 
 def team_day_left(event: FollowUpRescheduled) -> None:
@@ -12,3 +13,9 @@ def team_day_left(event: FollowUpRescheduled) -> None:
     team_day_changed(
         tenant=event.tenant, day=timezone.localtime(event.before, event.tenant.zone).date()
     )
+
+
+def team_days_of_regrouped_lead(event: LeadRegrouped) -> None:
+    """The days of the lead's follow-ups and SLA events were counted under its old pipeline or
+    brand: the next team rollup sweep counts them again."""
+    team_days_of_lead_changed(tenant=event.tenant, lead=event.lead)

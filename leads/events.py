@@ -28,6 +28,15 @@ class LeadStageEntered:
 
 
 @dataclass(frozen=True)
+class LeadRegrouped:
+    """A lead moved to another pipeline or brand: figures kept per pipeline and brand (the
+    dashboard's team days) count its follow-ups and its tickets' SLA events again."""
+
+    tenant: Tenant
+    lead: Lead
+
+
+@dataclass(frozen=True)
 class LeadWon:
     """A lead was won: it entered a won stage, or its quote was accepted where the pipeline names
     no stage for that. Published once per win (a lost lead reopened into a won one is not won

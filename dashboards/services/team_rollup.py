@@ -9,10 +9,10 @@ changed since its last run, found from the rows as they are now:
 - SLA events added since then (by id: they are only ever added);
 - tickets saved since then (reassigned, answered, moved to another inbox), on the days of their
   SLA events;
-- leads saved since then (another pipeline or brand), on the days of their follow-ups and of
-  their tickets' SLA events;
-- days marked by the follow-ups' FollowUpRescheduled event (the day a follow-up left), and the
-  days that ended since the last run.
+- days marked by events: a follow-up's FollowUpRescheduled (the day it left) and a lead's
+  LeadRegrouped (another pipeline or brand: the days of its follow-ups and its tickets' SLA
+  events; a lead is saved for every stage move, and counting its days again for each cost a
+  quarter of a second a day at a million leads), and the days that ended since the last run.
 Changes are looked for a few minutes before the last run too, so a transaction that committed
 after the run with an earlier `updated_at` is not missed. The tenant's today is never stored: the
 page reads it live from a small index range (a follow-up's "overdue" depends on the time of day).
@@ -43,6 +43,8 @@ CHANGES_OVERLAP = dt.timedelta(minutes=5)
 CHUNK_DAYS = 31
 
 Key = tuple[dt.date, int | None, int | None, int | None]  # day, pipeline, brand, person
+# The SLA events the figures count (answered in time or late, and the wait's start for the bins).
+_COUNTED_EVENTS = (SlaEventKind.MET, SlaEventKind.ANSWERED_LATE, SlaEventKind.STARTED)
 FINE = "fine"  # a day's figures: the fine buckets per bin, for TeamResponseBin
 
 
@@ -198,19 +200,14 @@ def _local_days(queryset, field: str, tenant: Tenant) -> set[dt.date]:
 def _changed_days(tenant: Tenant, state: TeamRollup) -> set[dt.date]:
     since = state.changes_seen_at - CHANGES_OVERLAP
     follow_ups = FollowUp.objects.filter(tenant=tenant)
-    events = SlaEvent.objects.filter(
-        tenant=tenant, kind__in=[SlaEventKind.MET, SlaEventKind.ANSWERED_LATE, SlaEventKind.STARTED]
-    )
+    events = SlaEvent.objects.filter(tenant=tenant, kind__in=_COUNTED_EVENTS)
     changed_tickets = Ticket.objects.filter(tenant=tenant, updated_at__gt=since).values("pk")
-    changed_leads = Lead.objects.filter(tenant=tenant, updated_at__gt=since).values("pk")
     days = _local_days(follow_ups.filter(updated_at__gt=since), "scheduled_at", tenant)
-    days |= _local_days(follow_ups.filter(lead__in=changed_leads), "scheduled_at", tenant)
     # Added since: a higher id, or (an id taken before the last run, committed after it) a
     # recent time.
     added = events.filter(Q(pk__gt=state.sla_events_seen) | Q(occurred_at__gt=since))
     days |= _local_days(added, "occurred_at", tenant)
     days |= _local_days(events.filter(ticket__in=changed_tickets), "occurred_at", tenant)
-    days |= _local_days(events.filter(ticket__lead__in=changed_leads), "occurred_at", tenant)
     marked = TeamDayChanged.objects.filter(tenant=tenant)
     days |= set(marked.values_list("day", flat=True))
     marked.delete()
@@ -262,3 +259,15 @@ def team_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
 def team_day_changed(*, tenant: Tenant, day: dt.date) -> None:
     """Have the next sweep count this local day again."""
     TeamDayChanged.objects.create(tenant=tenant, day=day)
+
+
+def team_days_of_lead_changed(*, tenant: Tenant, lead: Lead) -> None:
+    """Have the next sweep count again every day with one of the lead's follow-ups or of its
+    tickets' SLA events."""
+    days = _local_days(FollowUp.objects.filter(tenant=tenant, lead=lead), "scheduled_at", tenant)
+    days |= _local_days(
+        SlaEvent.objects.filter(tenant=tenant, ticket__lead=lead, kind__in=_COUNTED_EVENTS),
+        "occurred_at",
+        tenant,
+    )
+    TeamDayChanged.objects.bulk_create(TeamDayChanged(tenant=tenant, day=day) for day in days)

@@ -22,7 +22,7 @@ from crm.services.contacts import (
     property_create,
 )
 from crm.services.timeline import timeline_record
-from leads.events import LeadCreated, LeadStageEntered
+from leads.events import LeadCreated, LeadRegrouped, LeadStageEntered
 from leads.models import (
     Lead,
     LeadCounter,
@@ -251,6 +251,8 @@ def lead_update(*, tenant: Tenant, actor: User, lead: Lead, **changes) -> Lead:
         _record_appointment(tenant, actor, lead)
     lead_refresh_search(lead=lead)
     lead_rescore(tenant=tenant, lead=lead)
+    if "brand" in changed:
+        publish(LeadRegrouped(tenant=tenant, lead=lead))
     return lead
 
 

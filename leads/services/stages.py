@@ -17,7 +17,7 @@ from crm.kit.languages import in_english
 from crm.kit.stored_text import stored_label, stored_message, stored_split
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
-from leads.events import LeadLost, LeadStageEntered, LeadWon
+from leads.events import LeadLost, LeadRegrouped, LeadStageEntered, LeadWon
 from leads.models import (
     Lead,
     LeadEvent,
@@ -138,7 +138,8 @@ def lead_move_to_stage(
         )
     else:
         moved = stored_message(gettext_noop("Moved to %(stage)s"), stage=stage.name)
-    if stage.pipeline_id != lead.pipeline_id:
+    regrouped = stage.pipeline_id != lead.pipeline_id
+    if regrouped:
         moved = stored_message(
             gettext_noop("%(moved)s (pipeline %(pipeline)s)"),
             moved=moved,
@@ -186,6 +187,8 @@ def lead_move_to_stage(
         detail={"from": previous.pk if previous else None, "to": stage.pk, "reason": reason},
     )
     lead_rescore(tenant=tenant, lead=lead, now=now)
+    if regrouped:
+        publish(LeadRegrouped(tenant=tenant, lead=lead))
     publish(
         LeadStageEntered(
             tenant=tenant, lead=lead, stage=stage, previous_stage=previous, actor=actor

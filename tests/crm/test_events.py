@@ -21,6 +21,7 @@ from followups.events import FollowUpCompleted, FollowUpRescheduled
 from leads.events import (
     LeadCreated,
     LeadLost,
+    LeadRegrouped,
     LeadStageEntered,
     LeadWon,
     PaymentRecorded,
@@ -48,6 +49,7 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
             "messaging.handlers.stage_messages_cancel",
             "webhooks.handlers.lead_stage_changed_deliver",
         ],
+        LeadRegrouped: ["dashboards.handlers.team_days_of_regrouped_lead"],
         LeadWon: ["webhooks.handlers.lead_won_deliver"],
         LeadLost: [
             "followups.handlers.follow_ups_close_on_lost",

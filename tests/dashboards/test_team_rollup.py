@@ -8,11 +8,12 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from crm.kit.formatting import duration
 from crm.models import Role
 from crm.tenancy.sweeps import sweep_inline
-from dashboards.models import TeamDay, TeamRollup
+from dashboards.models import TeamDay, TeamDayChanged, TeamRollup
 from dashboards.selectors.team import (
     buckets_add,
     buckets_median,
@@ -24,7 +25,9 @@ from dashboards.services.team_rollup import team_roll_up
 from dashboards.tasks import roll_up_team
 from followups.models import FollowUp, Status
 from followups.services.followups import follow_up_reschedule, follow_up_type_get
-from leads.models import Lead
+from leads.models import Lead, Stage
+from leads.services.leads import lead_update
+from leads.services.stages import lead_move_to_stage
 from tests.dashboards.scopes import scope_for
 from tests.factories import BrandFactory, MembershipFactory, lead_for, pipeline_for
 from tickets.models import Inbox, SlaEvent, SlaEventKind, SlaTarget, Ticket
@@ -171,9 +174,12 @@ def test_the_rollup_reads_what_counting_counts(world, zone, seed):
         for ticket in Ticket.objects.filter(tenant=world.tenant)[:5]:
             ticket.assignee = rng.choice(reps)
             ticket.save()
+        # Moved to the other pipeline and brand as staff do (each publishes LeadRegrouped).
         lead = Lead.objects.filter(tenant=world.tenant, pipeline=pipelines[0]).first()
-        lead.pipeline, lead.brand = pipelines[1], brands[1]
-        lead.save()
+        stage = Stage.objects.filter(tenant=world.tenant, pipeline=pipelines[1]).first()
+        lead = lead_move_to_stage(tenant=world.tenant, actor=None, lead=lead, stage=stage)
+        lead_update(tenant=world.tenant, actor=world.admin.user, lead=lead, brand=brands[1])
+        assert (lead.pipeline, lead.brand) == (pipelines[1], brands[1])
     with world.active():
         for scope in scopes[:5]:  # not stored again yet: what was stored, or read live
             team_figures(scope, now=later)
@@ -249,3 +255,40 @@ def test_a_rep_page_reads_the_rollup(world, client, django_assert_max_num_querie
         response = client.get("/dashboard/?tab=team")
     assert response.status_code == 200
     assert zoneinfo.ZoneInfo(world.tenant.time_zone)
+
+
+def test_only_a_lead_moved_to_another_pipeline_or_brand_counts_its_days_again(world):
+    """A lead is saved for every stage move and every edit: only another pipeline or brand
+    changes what its days were counted under."""
+    pipelines = [pipeline_for(world.tenant), pipeline_for(world.tenant, name="Commercial")]
+    lead = lead_for(world, pipelines[0])
+    with world.active():
+        call = follow_up_type_get(tenant=world.tenant, key="call")
+        for days_ago in (3, 40):
+            FollowUp.objects.create(
+                tenant=world.tenant,
+                subject="Call",
+                type=call,
+                scheduled_at=timezone.now() - days_ago * DAY,
+                duration_minutes=30,
+                assignee=world.rep,
+                contact=world.contact,
+                lead=lead,
+            )
+        team_roll_up(tenant=world.tenant)
+        same_pipeline = Stage.objects.filter(pipeline=pipelines[0]).exclude(pk=lead.stage_id)
+        lead = lead_move_to_stage(
+            tenant=world.tenant, actor=None, lead=lead, stage=same_pipeline.first()
+        )
+        lead = lead_update(tenant=world.tenant, actor=world.admin.user, lead=lead, title="Re-roof")
+        assert not TeamDayChanged.objects.filter(tenant=world.tenant).exists()
+
+        other = Stage.objects.filter(pipeline=pipelines[1]).first()
+        lead_move_to_stage(tenant=world.tenant, actor=None, lead=lead, stage=other)
+        zone = world.tenant.zone
+        assert set(
+            TeamDayChanged.objects.filter(tenant=world.tenant).values_list("day", flat=True)
+        ) == {
+            timezone.localtime(f.scheduled_at, zone).date()
+            for f in FollowUp.objects.filter(tenant=world.tenant, lead=lead)
+        }
