@@ -11,6 +11,8 @@ from dashboards.services.moment import moment_keep
 from dashboards.services.period_rollups import period_roll_up
 from dashboards.services.rollups import stage_flow_roll_up
 from dashboards.services.team_rollup import team_day_changed, team_roll_up
+from followups.models import FollowUp
+from followups.services.followups import follow_up_type_get
 from tests.factories import lead_for
 
 NOW = dt.datetime(2026, 3, 11, 15, 7, tzinfo=dt.UTC)
@@ -53,9 +55,23 @@ def test_the_team_rollup_visits_tenants_with_a_change_or_a_day_that_ended(
     later = NOW + dt.timedelta(minutes=10)
     with django_assert_num_queries(1):
         assert _due(tasks.roll_up_team, later) == set()
-    # A lead saved since the last run (its follow-ups' days may move to another pipeline).
+    # A lead saved is no change of the team's figures (another pipeline or brand marks its
+    # days itself: tests/dashboards/test_team_rollup.py).
     with time_machine.travel(later, tick=False), world.active():
         lead.save()
+    assert _due(tasks.roll_up_team, later) == set()
+    # A follow-up saved since the last run.
+    with time_machine.travel(later, tick=False), world.active():
+        FollowUp.objects.create(
+            tenant=world.tenant,
+            subject="Call",
+            type=follow_up_type_get(tenant=world.tenant, key="call"),
+            scheduled_at=NOW - dt.timedelta(days=1),
+            duration_minutes=30,
+            assignee=world.rep,
+            contact=world.contact,
+            lead=lead,
+        )
     assert _due(tasks.roll_up_team, later) == {world.tenant.pk}
     with world.active():
         team_roll_up(tenant=world.tenant, now=later + dt.timedelta(minutes=6))
