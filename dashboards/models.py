@@ -47,6 +47,24 @@ class StageFlowDay(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "day"], name="stage_flow_day_by_day")]
 
 
+class StageFlowMonth(TenantOwnedModel):
+    """The sum of a finished month's StageFlowDay rows (dashboards.services.rollups writes it when
+    the month's last day is stored whole): a year reads its finished months here and only the
+    current month's days, a tenth of the rows."""
+
+    month = models.DateField(help_text="The first day of the tenant's local month.")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="+")
+    brand = models.ForeignKey(Brand, null=True, on_delete=models.SET_NULL, related_name="+")
+    entered = models.PositiveIntegerField(default=0)
+    left = models.PositiveIntegerField(default=0)
+    moved_on = models.PositiveIntegerField(default=0)
+    time_in_stage = models.DurationField(default=dt.timedelta)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "month"], name="stage_flow_month_by_month")]
+
+
 class ActivityDay(TenantOwnedModel):
     """One day's calls logged and customer messages, by the lead's pipeline, the brand and the
     person: who logged the call or wrote the message, or for a message received, the ticket's

@@ -16,6 +16,7 @@ TABLES = [
     "leads_leadcounter",
     "tickets_ticketcounter",
     "dashboards_stageflowday",
+    "dashboards_stageflowmonth",
     "dashboards_activityday",
     "dashboards_leadcohortday",
     "dashboards_leadcohortmonth",

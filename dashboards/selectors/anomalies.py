@@ -24,7 +24,6 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import (
     Count,
     DateField,
@@ -66,7 +65,7 @@ from dashboards.selectors.first_touch import (
     local_date,
     local_midnight,
 )
-from dashboards.selectors.histograms import Waits
+from dashboards.selectors.histograms import Waits, fine_bucket_sums
 from dashboards.tables import Table
 from leads.models import LeadStatus
 
@@ -338,21 +337,11 @@ def _read_fine_buckets(rows: QuerySet, end_day, needs: dict, waits: list[Waits])
     for week, bins in needs.items():
         last = end_day - week * WEEK
         weeks_bins |= Q(day__gte=last - WEEK, day__lt=last, bin__in=bins)
-    wanted = rows.filter(weeks_bins)
-    rows_sql, rows_params = wanted.values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT ((%s::date - f.day) - 1) / 7, f.bin, b.key::integer,
-                       sum((b.value->>0)::integer), min((b.value->>1)::float8),
-                       max((b.value->>2)::float8)
-                  FROM {LeadDayBin._meta.db_table} f, jsonb_each(f.buckets) b
-                 WHERE f.id IN ({rows_sql})
-                 GROUP BY 1, 2, 3""",  # noqa: S608  # nosec B608
-            [end_day, *rows_params],
-        )
-        for week, index, *bucket in cursor.fetchall():
-            if index in needs.get(week, ()):
-                waits[week].add_fine(index, *bucket)
+    for week, index, *bucket in fine_bucket_sums(
+        rows.filter(weeks_bins), "((%s::date - f.day) - 1) / 7", [end_day], columns=["day"]
+    ):
+        if index in needs.get(week, ()):
+            waits[week].add_fine(index, *bucket)
 
 
 def _count_lead_days(scope: Scope, end_day, days, counts, waits) -> None:

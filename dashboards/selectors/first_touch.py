@@ -23,7 +23,6 @@ rollup yet, another time zone), the figures are the same.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import (
     Count,
     DurationField,
@@ -41,7 +40,7 @@ from django.db.models import (
 
 from crm.models import Tenant
 from dashboards.models import TOUCH_BINS, FirstTouchBin, FirstTouchDay, PeriodChange, PeriodRollup
-from dashboards.selectors.histograms import Waits
+from dashboards.selectors.histograms import Waits, fine_bucket_sums
 
 # Speed to lead's target: touched within this long.
 SPEED_WINDOW = dt.timedelta(minutes=15)
@@ -194,19 +193,9 @@ def fine_buckets(tenant: Tenant, scope_conditions: Q, wanted: Q, group: str) -> 
     """The fine buckets of the bins `wanted` says (conditions on FirstTouchBin's day and bin),
     summed per `group` (a column: owner_id, day) by PostgreSQL: (group, bin, bucket, count,
     shortest, longest). Only the rows of those bins are read (index first_touch_bin_by_bin)."""
-    rows = FirstTouchBin.objects.filter(scope_conditions, wanted, tenant=tenant)
-    rows_sql, rows_params = rows.values("pk").query.sql_with_params()
     column = {"owner_id": "owner_id", "day": "day"}[group]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT f.{column}, f.bin, b.key::integer, sum((b.value->>0)::integer),
-                       min((b.value->>1)::float8), max((b.value->>2)::float8)
-                  FROM {FirstTouchBin._meta.db_table} f, jsonb_each(f.buckets) b
-                 WHERE f.id IN ({rows_sql})
-                 GROUP BY 1, 2, 3""",  # noqa: S608  # nosec B608
-            rows_params,
-        )
-        return cursor.fetchall()
+    rows = FirstTouchBin.objects.filter(scope_conditions, wanted, tenant=tenant)
+    return fine_bucket_sums(rows, f"f.{column}", columns=[column])
 
 
 def live_buckets(leads: QuerySet, group, *, now: dt.datetime):

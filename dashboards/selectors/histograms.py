@@ -14,6 +14,9 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import connection
+from django.db.models import QuerySet
+
 DAY_MINUTES = 24 * 60
 
 Buckets = dict[int, list]  # bucket (minutes) -> [count, shortest, longest] in seconds
@@ -145,3 +148,22 @@ class Waits:
             elif count:
                 buckets_add(buckets, bin_floor(index), count, 0.0, 0.0)
         return buckets_median(buckets)
+
+
+def fine_bucket_sums(rows: QuerySet, group: str, group_params=(), *, columns=()) -> list[tuple]:
+    """The fine buckets of a bin table's `rows` (a queryset of FirstTouchBin, TeamResponseBin or
+    LeadDayBin, already narrowed to the bins wanted), summed by PostgreSQL per `group` (SQL over
+    the rows' `columns`, as `f.<column>`; `group_params` its values), bin and bucket: (group,
+    bin, bucket, count, shortest, longest). The rows are read as a subquery in FROM, not by id:
+    one pass over the rows a bitmap scan finds, without a probe of the primary key per row (a
+    year's cold probes cost the first request of the day most of its time)."""
+    rows_sql, rows_params = rows.values(*columns, "bin", "buckets").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT {group}, f.bin, b.key::integer, sum((b.value->>0)::integer),
+                       min((b.value->>1)::float8), max((b.value->>2)::float8)
+                  FROM ({rows_sql}) f, jsonb_each(f.buckets) b
+                 GROUP BY 1, 2, 3""",  # noqa: S608  # nosec B608
+            [*group_params, *rows_params],
+        )
+        return cursor.fetchall()

@@ -96,11 +96,29 @@ def flow_rows(*, tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dict[F
     return dict(flows)
 
 
-def stored_until(*, tenant: Tenant) -> dt.datetime | None:
-    """StageFlowDay holds the flow of the visits that began before this moment (None: no rows)."""
+@dataclass(frozen=True)
+class Stored:
+    """How far a tenant's stage flow is stored: StageFlowDay holds the visits that began before
+    `until`, StageFlowMonth every month before `months_until` (the first of a month: the months
+    whose every day is stored whole)."""
+
+    until: dt.datetime
+    months_until: dt.date
+
+
+def stored_flow(*, tenant: Tenant) -> Stored | None:
+    """What StageFlowDay and StageFlowMonth hold (None: no rows)."""
     state = StageFlowRollup.objects.filter(tenant=tenant).first()
     if state is None:
         return None
-    return state.counted_through or local_midnight(
-        state.rolled_through + dt.timedelta(days=1), tenant
+    after = state.rolled_through + dt.timedelta(days=1)
+    return Stored(
+        until=state.counted_through or local_midnight(after, tenant),
+        months_until=after.replace(day=1),
     )
+
+
+def stored_until(*, tenant: Tenant) -> dt.datetime | None:
+    """StageFlowDay holds the flow of the visits that began before this moment (None: no rows)."""
+    stored = stored_flow(tenant=tenant)
+    return None if stored is None else stored.until

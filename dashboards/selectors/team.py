@@ -21,7 +21,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db import connection
 from django.db.models import (
     Count,
     DateTimeField,
@@ -37,7 +36,13 @@ from django.utils.translation import gettext as _
 
 from crm.kit.formatting import duration
 from dashboards.aggregates import Median
-from dashboards.models import StageFlowDay, TeamDay, TeamResponseBin, TeamRollup
+from dashboards.models import (
+    StageFlowDay,
+    StageFlowMonth,
+    TeamDay,
+    TeamResponseBin,
+    TeamRollup,
+)
 from dashboards.period import Scope
 from dashboards.selectors.breached import BreachedFigures
 from dashboards.selectors.histograms import (  # noqa: F401  (the tests read them here)
@@ -45,10 +50,12 @@ from dashboards.selectors.histograms import (  # noqa: F401  (the tests read the
     Waits,
     buckets_add,
     buckets_median,
+    fine_bucket_sums,
     wait_bucket,
 )
 from dashboards.selectors.people import member_name, member_order, team_members
-from dashboards.selectors.stage_flow import Flow, flow_rows, local_midnight, stored_until
+from dashboards.selectors.period_rollups import next_month
+from dashboards.selectors.stage_flow import Flow, flow_rows, local_midnight, stored_flow
 from dashboards.tables import Cell, Table
 from followups.models import OPEN_STATUSES, FollowUp, Status
 from leads.models import LeadStatus, Stage
@@ -367,28 +374,18 @@ def team_figures(
                 figures["first_responses"] += 1
                 seconds = wait.total_seconds()
                 waits[person_id].add_bucket(wait_bucket(seconds), 1, seconds, seconds)
-    # The fine buckets of each person's median bins (a few bins between them), read at once.
+    # The fine buckets of each person's median bins (a few bins between them), read at once:
+    # every person's rows of those bins (one index range per bin; a condition per person made
+    # a scan of the bin's range per person), each person's own bins kept.
     needs = {person_id: kept.median_bins() for person_id, kept in waits.items()}
-    # Each person's own bins only (their medians lie in different ones).
-    wanted = Q(pk__in=[])
-    for person_id, bins in needs.items():
-        if bins:
-            wanted |= Q(person_id=person_id, bin__in=bins)
-    if any(needs.values()):
+    wanted = set().union(*needs.values())
+    if wanted:
         fine = _rolled_rows(scope, first_day, after_day, (live_first, today), TeamResponseBin)
-        rows_sql, rows_params = fine.filter(wanted).values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""SELECT f.person_id, f.bin, b.key::integer, sum((b.value->>0)::integer),
-                           min((b.value->>1)::float8), max((b.value->>2)::float8)
-                      FROM {TeamResponseBin._meta.db_table} f, jsonb_each(f.buckets) b
-                     WHERE f.id IN ({rows_sql})
-                     GROUP BY 1, 2, 3""",  # noqa: S608  # nosec B608
-                rows_params,
-            )
-            for person_id, index, *bucket in cursor.fetchall():
-                if index in needs.get(person_id, ()):
-                    waits[person_id].add_fine(index, *bucket)
+        for person_id, index, *bucket in fine_bucket_sums(
+            fine.filter(bin__in=wanted), "f.person_id", columns=["person_id"]
+        ):
+            if index in needs.get(person_id, ()):
+                waits[person_id].add_fine(index, *bucket)
     for person_id, kept in waits.items():
         if kept.total:
             sla_rows[person_id]["median_first_response"] = kept.median()
@@ -454,6 +451,21 @@ class StageFlowFigures:
         )
 
 
+def _flow_sums(scope: Scope, stored, rows: dict):
+    """Stored flow rows (StageFlowDay or StageFlowMonth) of the scope's stages, brand and rep,
+    summed per stage."""
+    stored = stored.filter(tenant=scope.tenant, stage_id__in=rows)
+    if scope.brand_id is not None:
+        stored = stored.filter(brand_id=scope.brand_id)
+    if scope.rep is not None:
+        stored = stored.filter(owner_id=scope.rep.pk)
+    return (
+        stored.values_list("stage_id")
+        .annotate(Sum("entered"), Sum("left"), Sum("moved_on"), Sum("time_in_stage"))
+        .order_by()
+    )
+
+
 def stage_flow_figures(scope: Scope, *, now: dt.datetime | None = None) -> StageFlowFigures:
     """Per stage: the visits that began in the period, and those that ended in it — how many
     moved on to a later stage and how long they had stayed. The days and today so far come from
@@ -470,26 +482,27 @@ def stage_flow_figures(scope: Scope, *, now: dt.datetime | None = None) -> Stage
     ]
     rows = {stage.pk: StageFlowRow(stage.pipeline.name, stage) for stage in stages}
     live_from = scope.start
-    stored_end = stored_until(tenant=tenant)
-    if stored_end is not None:
-        # The rows of a day hold its visits up to stored_end (today's: up to the last sweep).
-        read_end = min(scope.end, stored_end)
-        live_from = max(scope.start, stored_end)
-        rolled = StageFlowDay.objects.filter(
-            tenant=tenant,
-            stage_id__in=rows,
-            day__gte=timezone.localtime(scope.start, tenant.zone).date(),
-            day__lte=timezone.localtime(read_end - dt.timedelta.resolution, tenant.zone).date(),
-        )
-        if scope.brand_id is not None:
-            rolled = rolled.filter(brand_id=scope.brand_id)
-        if scope.rep is not None:
-            rolled = rolled.filter(owner_id=scope.rep.pk)
-        for stage_id, *figures in (
-            rolled.values_list("stage_id")
-            .annotate(Sum("entered"), Sum("left"), Sum("moved_on"), Sum("time_in_stage"))
-            .order_by()
-        ):
+    stored = stored_flow(tenant=tenant)
+    if stored is not None:
+        # The rows of a day hold its visits up to stored.until (today's: up to the last sweep).
+        read_end = min(scope.end, stored.until)
+        live_from = max(scope.start, stored.until)
+        first_day = timezone.localtime(scope.start, tenant.zone).date()
+        last_day = timezone.localtime(read_end - dt.timedelta.resolution, tenant.zone).date()
+        # The stored months wholly in the period are read from their month rows, the other days
+        # from their day rows: a year reads eleven months of rows and this month's days.
+        months_first = first_day if first_day.day == 1 else next_month(first_day)
+        months_after = min(stored.months_until, (last_day + DAY).replace(day=1))
+        days = Q(day__gte=first_day, day__lte=last_day)
+        if months_first < months_after:
+            days = Q(day__gte=first_day, day__lt=months_first) | Q(
+                day__gte=months_after, day__lte=last_day
+            )
+        rolled = _flow_sums(scope, StageFlowDay.objects.filter(days), rows)
+        if months_first < months_after:
+            months = StageFlowMonth.objects.filter(month__gte=months_first, month__lt=months_after)
+            rolled = rolled.union(_flow_sums(scope, months, rows), all=True)
+        for stage_id, *figures in rolled:
             rows[stage_id].flow.add(Flow(*figures))
     live_to = min(scope.end, now)
     if live_from < live_to:

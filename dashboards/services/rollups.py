@@ -17,7 +17,13 @@ from django.db.models import Min
 from django.utils import timezone
 
 from crm.models import Tenant
-from dashboards.models import ActivityDay, ActivityRollup, StageFlowDay, StageFlowRollup
+from dashboards.models import (
+    ActivityDay,
+    ActivityRollup,
+    StageFlowDay,
+    StageFlowMonth,
+    StageFlowRollup,
+)
 from dashboards.selectors.activity import DAY, activity_rows, calls_logged_by_anyone
 from dashboards.selectors.stage_flow import local_midnight
 from leads.models import Lead, Stage
@@ -69,6 +75,29 @@ GROUP BY day, stage_id, owner_id, brand_id
 """
 
 
+# A finished month's rows: the sums of its day rows (table and column names are this module's).
+MONTHS_SQL = """
+INSERT INTO dashboards_stageflowmonth
+    (tenant_id, month, stage_id, owner_id, brand_id, entered, "left", moved_on, time_in_stage)
+SELECT tenant_id, date_trunc('month', day)::date, stage_id, owner_id, brand_id, sum(entered),
+       sum("left"), sum(moved_on), sum(time_in_stage)
+FROM dashboards_stageflowday
+WHERE tenant_id = %(tenant)s AND day >= %(first)s AND day < %(after)s
+GROUP BY 1, 2, 3, 4, 5
+"""
+
+
+def _months_count(tenant: Tenant, first_day: dt.date, today: dt.date) -> None:
+    """Write again the month rows of the finished months from `first_day`'s to the one before
+    `today`'s, from their day rows (stored whole: a finished day is never counted again)."""
+    first, after = first_day.replace(day=1), today.replace(day=1)
+    if first >= after:
+        return
+    StageFlowMonth.objects.filter(tenant=tenant, month__gte=first, month__lt=after).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(MONTHS_SQL, {"tenant": tenant.pk, "first": first, "after": after})
+
+
 def _flow_count(tenant: Tenant, start: dt.datetime, end: dt.datetime) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -89,7 +118,8 @@ def stage_flow_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int
     counts live only the visits since. Today's rows are added to minute by minute (a reader sums
     the rows of a day); the first run of a day counts the days that ended since the last one
     again whole, in one statement (on the first run, all history since the tenant's oldest lead).
-    Returns how many days were counted (0: nothing new).
+    Returns how many days were counted (0: nothing new). The months that day recount finishes
+    are written again from their days (StageFlowMonth).
 
     A finished day is stored once: the lead's owner and brand are those of that moment, and a
     stage move recorded later with a past date (an import) is not added to a day already stored.
@@ -109,6 +139,7 @@ def stage_flow_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int
         # again whole (the owners and brands of now, the moves committed late).
         StageFlowDay.objects.filter(tenant=tenant, day__gte=first_day).delete()
         _flow_count(tenant, local_midnight(first_day, tenant), now)
+        _months_count(tenant, first_day, today)
         counted = max(0, (today - first_day).days + 1)
     elif state.counted_through < now:
         _flow_count(tenant, state.counted_through, now)

@@ -35,7 +35,7 @@ import time_machine
 
 from crm.models import Role
 from crm.tenancy.sweeps import sweep_inline
-from dashboards.models import StageFlowDay, StageFlowRollup
+from dashboards.models import StageFlowDay, StageFlowMonth, StageFlowRollup
 from dashboards.selectors.stage_flow import Flow, flow_rows
 from dashboards.selectors.team import stage_flow_figures, team_figures
 from dashboards.services.rollups import stage_flow_roll_up
@@ -338,6 +338,59 @@ def test_days_after_the_rollup_are_read_live(team_world):
     # Rolled 1–3 March without 2 March's rows (S1 entered New lead, left it for Contacted),
     # live from 4 March on.
     assert _flow(rows["New lead"])[:3] == (4, 3, 2)
+
+
+def test_finished_months_are_stored_from_their_days_and_read_as_the_days(team_world):
+    """February's rows are summed into its month when the sweep stores its last day; a period
+    over whole months reads the month's row (its days deleted, the figures stay) and the days
+    around it, as the days alone read."""
+    world = team_world
+    february = dt.date(2026, 2, 1)
+    with world.active():
+        stage_flow_roll_up(tenant=world.tenant, now=march(4, 0))  # through 3 March
+        february_days = StageFlowDay.objects.filter(tenant=world.tenant, day__lt=march(1, 0).date())
+        by_key = {
+            (row.stage_id, row.owner_id, row.brand_id): Flow(
+                row.entered, row.left, row.moved_on, row.time_in_stage
+            )
+            for row in february_days
+        }
+        months = StageFlowMonth.objects.filter(tenant=world.tenant)
+        assert by_key == {
+            (row.stage_id, row.owner_id, row.brand_id): Flow(
+                row.entered, row.left, row.moved_on, row.time_in_stage
+            )
+            for row in months
+        }
+        assert set(months.values_list("month", flat=True)) == {february}
+        assert stage_flow_roll_up(tenant=world.tenant, now=march(4, 12)) == 1  # today only
+        assert set(months.values_list("month", flat=True)) == {february}
+    periods = [
+        (march(1, 0, month=2), march(12, 0)),
+        (march(15, 0, month=1), march(12, 0)),
+        (march(1, 0, month=2), march(1, 0)),
+        PERIOD,
+    ]
+    scopes = [{}, {"rep": world.rep}, {"rep": world.zoe}, {"pipeline": world.pipeline}]
+
+    def figures(**filters):
+        with world.active():
+            return [
+                [
+                    (row.stage.pk, _flow(row))
+                    for row in stage_flow_figures(
+                        scope_for(world, start, end, **filters), now=NOW
+                    ).rows
+                ]
+                for start, end in periods
+            ]
+
+    with world.active():
+        february_days.delete()
+    from_months = [figures(**filters) for filters in scopes]
+    with world.active():
+        StageFlowRollup.objects.filter(tenant=world.tenant).delete()
+    assert from_months == [figures(**filters) for filters in scopes]
 
 
 def _move_today(world, lead, name: str, at: dt.datetime):
