@@ -573,7 +573,12 @@ def run(args) -> None:
     print(f"  rows written, indexed and analyzed in {steps.elapsed():.0f} s")
     if builds is not None:
         builds.wait()
-        print(f"  rollups built in {steps.elapsed():.0f} s")
+        # The rollups' tables were analyzed empty, early: autovacuum may take many minutes to
+        # see they filled up (or never, in a copy made with CREATE DATABASE … TEMPLATE, whose
+        # counters start at zero), and plans read from the empty statistics meanwhile.
+        with owner.cursor() as cursor:
+            analyze_rollups(cursor)
+        print(f"  rollups built and analyzed in {steps.elapsed():.0f} s")
 
     for job in jobs:
         print(f"Checking {job.slug} as the app role")
@@ -691,11 +696,20 @@ def sql_task(statement: str):
 
 
 def analyze_others(cursor) -> None:
-    cursor.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT tablename = ANY(%s)",
-        [BULK_TABLES],
-    )
-    for (table,) in cursor.fetchall():
+    _analyze(cursor, [table for table in _tables(cursor) if table not in BULK_TABLES])
+
+
+def analyze_rollups(cursor) -> None:
+    _analyze(cursor, [table for table in _tables(cursor) if table.startswith("dashboards_")])
+
+
+def _tables(cursor) -> list[str]:
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return [table for (table,) in cursor.fetchall()]
+
+
+def _analyze(cursor, tables: list[str]) -> None:
+    for table in tables:
         cursor.execute(f'ANALYZE "{table}"')
 
 

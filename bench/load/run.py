@@ -56,6 +56,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--tenant", action="append", help="bench tenant slug; repeatable")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 3)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
+    parser.add_argument(
+        "--worker-class", default=None, help="gunicorn's, to compare (config/gunicorn.py's)"
+    )
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis-db", type=int, default=10)
@@ -372,6 +375,7 @@ def main() -> None:
                 "--config", "config/gunicorn.py",
                 "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers),
                 "--threads", str(args.threads),
+                *(["--worker-class", args.worker_class] if args.worker_class else []),
                 "--access-logfile", str(out / "access.log"),
                 "--access-logformat", access_format,
             ],
@@ -398,7 +402,7 @@ def main() -> None:
     summary = [
         f"# Load test {stamp}",
         "",
-        f"gunicorn {args.workers} gthread workers of {args.threads} threads, Celery worker concurrency "
+        f"gunicorn {args.workers} {args.worker_class or 'gthread'} workers of {args.threads} threads, Celery worker concurrency "
         f"{args.celery_concurrency} and beat; {os.cpu_count()} CPUs; wait {args.wait} s "
         f"between a user's tasks; {args.duration} per level after spawning at "
         f"{args.spawn_rate}/s.",
