@@ -313,9 +313,12 @@ EXPIRE_RUN_SECONDS = 10
 
 
 @transaction.atomic
-def _expire_batch(tenant: Tenant, today: dt.date, limit: int) -> int:
+def _expire_batch(
+    tenant: Tenant, today: dt.date, limit: int, start: dt.date | None
+) -> tuple[int, dt.date | None]:
+    """Expire a batch (from the valid-until date `start` on); how many, and the latest date."""
     with connection.cursor() as cursor:
-        ids = update_due_rows(
+        expired = update_due_rows(
             cursor,
             model=Quote,
             tenant_id=tenant.pk,
@@ -324,16 +327,18 @@ def _expire_batch(tenant: Tenant, today: dt.date, limit: int) -> int:
             up_to=today - dt.timedelta(days=1),
             limit=limit,
             values={"status": QuoteStatus.EXPIRED.value},
+            start=start,
         )
-    if ids:
-        quotes = (
-            Quote.objects.filter(tenant=tenant, pk__in=ids)
-            .select_related("lead")
-            .only("number", "lead__number", "lead__contact_id")
-            .order_by("pk")
-        )
-        timeline_record_many(_expired_event(tenant, quote) for quote in quotes)
-    return len(ids)
+    if not expired:
+        return 0, start
+    quotes = (
+        Quote.objects.filter(tenant=tenant, pk__in=[pk for pk, _date in expired])
+        .select_related("lead")
+        .only("number", "lead__number", "lead__contact_id")
+        .order_by("pk")
+    )
+    timeline_record_many(_expired_event(tenant, quote) for quote in quotes)
+    return len(expired), max(date for _pk, date in expired)
 
 
 def quotes_expire_due(*, tenant: Tenant, today: dt.date | None = None) -> tuple[int, bool]:
@@ -343,10 +348,10 @@ def quotes_expire_due(*, tenant: Tenant, today: dt.date | None = None) -> tuple[
     waited for: the next run sees it as it is then."""
     today = today or tenant.today()
     started = time.monotonic()
-    expired = 0
+    expired, start = 0, None
     while True:
         limit = min(EXPIRE_BATCH, EXPIRE_RUN_ROWS - expired)
-        done = _expire_batch(tenant, today, limit)
+        done, start = _expire_batch(tenant, today, limit, start)
         expired += done
         if done < limit:
             return expired, False

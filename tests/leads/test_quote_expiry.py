@@ -51,13 +51,12 @@ def _expired_entries(world) -> list[TimelineEvent]:
 def test_a_backlog_larger_than_a_run_is_expired_across_runs(world, monkeypatch):
     monkeypatch.setattr(quotes, "EXPIRE_BATCH", 2)
     monkeypatch.setattr(quotes, "EXPIRE_RUN_ROWS", 4)
-    lead = lead_for(world, pipeline_for(world.tenant), owner=world.rep)
+    # Two a day: a batch ends between quotes of the same date.
     due = [
-        _quote(world, days_left=-days, status=status, lead=lead)
-        for days, status in zip(
-            range(1, 8), [QuoteStatus.SENT, QuoteStatus.VIEWED] * 4, strict=False
-        )
+        _quote(world, days_left=-1 - n // 2, status=(QuoteStatus.SENT, QuoteStatus.VIEWED)[n % 2])
+        for n in range(7)
     ]
+    lead = lead_for(world, pipeline_for(world.tenant), owner=world.rep)
     kept = [
         _quote(world, days_left=0, lead=lead),  # valid through today
         _quote(world, days_left=-3, status=QuoteStatus.DRAFT, lead=lead),
