@@ -3,7 +3,13 @@
 from django.utils import timezone
 
 from crm.models import Tenant
-from crm.tenancy.sweeps import SECONDS_FEW_MINUTES, SECONDS_HOURLY, SECONDS_MINUTE, tenant_sweep
+from crm.tenancy.sweeps import (
+    SECONDS_FEW_MINUTES,
+    SECONDS_HOURLY,
+    SECONDS_MINUTE,
+    More,
+    tenant_sweep,
+)
 from dashboards.aggregates import planner_for_aggregates
 from dashboards.period import team_scope
 from dashboards.selectors.figures import figures_recount
@@ -15,7 +21,7 @@ from dashboards.selectors.sweeps import (
     team_changes_tenant_ids,
 )
 from dashboards.services.moment import moment_keep
-from dashboards.services.period_rollups import period_roll_up
+from dashboards.services.period_rollups import period_roll_up_step
 from dashboards.services.rollups import activity_roll_up, stage_flow_roll_up
 from dashboards.services.team_rollup import team_roll_up
 
@@ -45,8 +51,10 @@ def roll_up_activity(*, tenant: Tenant) -> int:
 @tenant_sweep(soft_time_limit=SECONDS_HOURLY, due_tenants=period_changes_tenant_ids)
 def roll_up_periods(*, tenant: Tenant) -> int:
     """Recount the tenant's days of leads created and lost that changed since the last run
-    (every minute: until then the page counts those days live), or build them the first time."""
-    return period_roll_up(tenant=tenant)
+    (every minute: until then the page counts those days live), or build them the first time;
+    a step that left days for later continues in a follow-up task."""
+    counted, left = period_roll_up_step(tenant=tenant)
+    return More(counted) if left else counted
 
 
 def _recount_team_views(*, tenant) -> int:

@@ -7,6 +7,7 @@ from crm.tenancy.sweeps import (
     SECONDS_FEW_MINUTES,
     SECONDS_HOURLY,
     SECONDS_MINUTE,
+    More,
     tenant_sweep,
 )
 from crm.tenancy.tasks import enqueue_on_commit, tenant_task
@@ -30,7 +31,10 @@ def refresh_lead_priorities(*, tenant: Tenant) -> int:
 
 @tenant_sweep(soft_time_limit=SECONDS_HOURLY)
 def expire_quotes(*, tenant: Tenant) -> int:
-    return quotes_expire_due(tenant=tenant)
+    """Expire a bounded run of the tenant's quotes past their date; a run that stopped at its
+    budget continues in a follow-up task."""
+    expired, more = quotes_expire_due(tenant=tenant)
+    return More(expired) if more else expired
 
 
 @tenant_sweep(soft_time_limit=SECONDS_HOURLY)

@@ -3,27 +3,66 @@ waited for, so two sweeps never claim the same row.
 
 `claim_due_rows` serves the sweeps that hand work to Celery (the outbox, follow-up reminders):
 due rows are marked queued in one statement and their ids returned, so the caller can enqueue a
-task for each. `lock_due_rows` serves the sweeps that do the work in their own transaction
-(missed follow-ups, sequence steps, status updates, SLA breaches and escalations)."""
+task for each. `update_due_rows`, which it is, serves a sweep whose whole change of a row is a
+few columns set (quotes expired): a bounded batch in one statement, however many rows are due.
+`lock_due_rows` serves the sweeps that do the work in their own transaction (missed follow-ups,
+sequence steps, status updates, SLA breaches and escalations)."""
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 
 from django.db import models
 
 # The locking SELECT runs once, in a materialised CTE: as an `IN (subquery)` PostgreSQL may re-run
 # it per row (a nested loop), claiming more than `limit` rows and locking rows it does not take.
-_CLAIM = """
+_UPDATE_DUE = """
     WITH due AS MATERIALIZED (
         SELECT id FROM {table}
-        WHERE tenant_id = %s AND status = %s AND {column} <= %s
+        WHERE tenant_id = %s AND status IN ({statuses}) AND {column} <= %s {start}
         ORDER BY {column}
         LIMIT %s
         FOR UPDATE SKIP LOCKED
     )
-    UPDATE {table} AS claimed SET status = %s, queued_at = %s
+    UPDATE {table} AS claimed SET {assignments}
     FROM due WHERE claimed.id = due.id
-    RETURNING claimed.id
+    RETURNING claimed.id, claimed.{column}
 """
+# Batches one after another start at the latest due value of the one before: the rows it changed
+# stay in a partial index on the statuses until they are vacuumed, and a batch that started from
+# the oldest row again stepped over all of them (the 50th batch of 500 quotes took 4 times the
+# first).
+_FROM = "AND {column} >= %s"
+
+
+def update_due_rows(
+    cursor,
+    *,
+    model: type[models.Model],
+    tenant_id: int,
+    statuses: Sequence[str],
+    column: str,
+    up_to: dt.date | dt.datetime,
+    limit: int,
+    values: Mapping[str, object],
+    start: object | None = None,
+) -> list[tuple[int, object]]:
+    """Set `values` (field name: value) on at most `limit` of the tenant's rows in one of
+    `statuses` whose `column` is at or before `up_to`, oldest first; returns their (id, column
+    value). Rows another transaction holds are skipped. `start` (the latest column value the
+    previous batch returned) takes only rows from it on. Runs in the caller's transaction.
+    `model` needs tenant_id and status columns."""
+    meta = model._meta
+    db_column = meta.get_field(column).column
+    sql = _UPDATE_DUE.format(
+        table=meta.db_table,
+        statuses=", ".join(["%s"] * len(statuses)),
+        column=db_column,
+        start=_FROM.format(column=db_column) if start is not None else "",
+        assignments=", ".join(f"{meta.get_field(name).column} = %s" for name in values),
+    )
+    starting = [start] if start is not None else []
+    cursor.execute(sql, [tenant_id, *statuses, up_to, *starting, limit, *values.values()])
+    return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
 def claim_due_rows(
@@ -41,9 +80,17 @@ def claim_due_rows(
     """Mark at most `limit` of the tenant's rows in `status` whose `column` is at or before
     `up_to` as `queued` (queued_at = now), oldest first; returns their ids. Runs in the caller's
     transaction. `model` needs tenant_id, status and queued_at columns."""
-    sql = _CLAIM.format(table=model._meta.db_table, column=model._meta.get_field(column).column)
-    cursor.execute(sql, [tenant_id, status, up_to, limit, queued, now])
-    return [row[0] for row in cursor.fetchall()]
+    claimed = update_due_rows(
+        cursor,
+        model=model,
+        tenant_id=tenant_id,
+        statuses=[status],
+        column=column,
+        up_to=up_to,
+        limit=limit,
+        values={"status": queued, "queued_at": now},
+    )
+    return [pk for pk, _due in claimed]
 
 
 def lock_due_rows(

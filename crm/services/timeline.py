@@ -1,12 +1,17 @@
 """Writes of the contact timeline: one event per thing that happened to a contact."""
 
+from collections.abc import Iterable
+
 from django.utils import timezone
 
 from crm.kit.stored_text import clipped, stored_english, stored_params
 from crm.models import Contact, Property, Tenant, TimelineEvent, User
 
+# Events inserted per statement by timeline_record_many.
+INSERT_BATCH = 1000
 
-def timeline_record(
+
+def timeline_event(
     *,
     tenant: Tenant,
     kind: str,
@@ -20,7 +25,8 @@ def timeline_record(
     customer_visible: bool = False,
     occurred_at=None,
 ) -> TimelineEvent:
-    """Record that something happened to a contact, property or lead (later: ticket).
+    """The event of something that happened to a contact, property or lead (later: ticket), not
+    yet saved: timeline_record writes one, timeline_record_many a batch's together.
 
     With `params` (even empty), `summary` is an English msgid marked with gettext_noop and `params`
     its %(name)s values (crm.kit.stored_text): the event reads in its reader's language. Without,
@@ -33,7 +39,7 @@ def timeline_record(
         summary_params = {}
     # A lead's events are its contact's too: the contact page shows the whole story.
     contact_id = contact.pk if contact else (lead.contact_id if lead else None)
-    return TimelineEvent.objects.create(
+    return TimelineEvent(
         tenant=tenant,
         kind=kind,
         summary=clipped(summary, 300),
@@ -46,3 +52,17 @@ def timeline_record(
         customer_visible=customer_visible,
         occurred_at=occurred_at or timezone.now(),
     )
+
+
+def timeline_record(**fields) -> TimelineEvent:
+    """Record that something happened to a contact, property or lead (timeline_event's
+    arguments)."""
+    event = timeline_event(**fields)
+    event.save(force_insert=True)
+    return event
+
+
+def timeline_record_many(events: Iterable[TimelineEvent]) -> list[TimelineEvent]:
+    """Record the events (timeline_event's) in a few INSERT statements: a sweep's batch of the
+    same thing happening to many leads."""
+    return TimelineEvent.objects.bulk_create(list(events), batch_size=INSERT_BATCH)

@@ -67,7 +67,7 @@ $$;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dashboards", "0017_moment_due_tenants")]
+    dependencies = [("dashboards", "0018_stage_flow_months")]
 
     operations = [
         migrations.RunSQL(TEAM, _0016.TEAM),

@@ -9,6 +9,8 @@ and, for a lost lead, its closing day, before and after the change. Every minute
 `period_roll_up` recounts the days those rows name (a lead won today whose cohort is two years
 old recounts that old day), rebuilds the months they fall in from the day rows, and deletes the
 rows it read. Until then readers count those days live, so the figures are exact at any moment.
+The sweep's task recounts at most DAYS_PER_RUN days a step (`period_roll_up_step`) and leaves the
+other changes for a follow-up step.
 
 The leads created per day are also kept by pipeline, brand and owner with the histogram of their
 waits to the first touch (FirstTouchDay and FirstTouchBin: speed to lead), recounted on the same
@@ -63,6 +65,12 @@ LOST_SUMS = ("lost", "value")
 # At most this many runs of days per recount query (a bulk change can touch thousands of days).
 RUNS_PER_QUERY = 200
 DELETE_BATCH = 10_000
+# Days (cohort, closing and won days together) one step of the sweep recounts: a bulk change (an
+# import, leads reassigned) can name every day of a million-lead tenant, a recount as long as the
+# first build (minutes); the changes of the days left stay noted, their days counted live by the
+# readers, for the next step (a step of 100 days of a million-lead tenant: 6-13 s on the loaded
+# bench box; docs/benchmarks.md, "Sweeps with 1,000 tenants").
+DAYS_PER_RUN = 100
 SWEEP_LOCK = 210_007  # the advisory lock's first key: this sweep's
 
 
@@ -349,17 +357,41 @@ def _build(tenant: Tenant, now: dt.datetime) -> int:
     return len(months)
 
 
+def _changes_within(
+    tenant: Tenant, changes: list[tuple], most_days: int | None
+) -> tuple[list[tuple], set[dt.date], set[dt.date], set[dt.date]]:
+    """The changes one run recounts, in order of their cohort day while their days (cohort,
+    closing and won days together) number at most `most_days` (None: all), and those days:
+    (changes, cohort days, lost days, won days). A change whose days are taken already comes too."""
+    picked: list[tuple] = []
+    cohort_days: set[dt.date] = set()
+    lost_days: set[dt.date] = set()
+    won_days: set[dt.date] = set()
+    for change in sorted(changes, key=lambda change: change[1]):
+        _, created_at, closed_at, won_at = change
+        cohort = {local_date(created_at, tenant)}
+        lost = {local_date(closed_at, tenant)} if closed_at is not None else set()
+        won = {local_date(won_at, tenant)} if won_at is not None else set()
+        new = len(cohort - cohort_days) + len(lost - lost_days) + len(won - won_days)
+        counted = len(cohort_days) + len(lost_days) + len(won_days)
+        if picked and most_days is not None and counted + new > most_days:
+            continue
+        picked.append(change)
+        cohort_days |= cohort
+        lost_days |= lost
+        won_days |= won
+    return picked, cohort_days, lost_days, won_days
+
+
 @transaction.atomic
-def period_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
-    """Recount the days the recorded changes name (on the first run, or after a change of time
-    zone, build every day); returns how many days (on a build: months) were counted."""
+def _roll_up(tenant: Tenant, now: dt.datetime | None, most_days: int | None) -> tuple[int, bool]:
     now = now or timezone.now()
     # One sweep per tenant at a time: the first build outlasts beat's minute, and before it there
     # is no PeriodRollup row to lock.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [SWEEP_LOCK, tenant.pk])
         if not cursor.fetchone()[0]:
-            return 0
+            return 0, False
     state = PeriodRollup.objects.select_for_update().filter(tenant=tenant).first()
     # Only the changes committed before this point are deleted below; later ones stay recorded.
     changes = list(
@@ -368,18 +400,27 @@ def period_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
         )
     )
     if state is None or state.zone != tenant.time_zone:
-        counted = _build(tenant, now)
+        counted, done = _build(tenant, now), changes
     else:
-        cohort_days = {local_date(created_at, tenant) for _, created_at, _, _ in changes}
-        lost_days = {
-            local_date(closed, tenant) for _, _, closed, _ in changes if closed is not None
-        }
-        won_days = {local_date(won, tenant) for *_, won in changes if won is not None}
+        done, cohort_days, lost_days, won_days = _changes_within(tenant, changes, most_days)
         _recount(tenant, cohort_days, lost_days, won_days)
         counted = len(cohort_days) + len(lost_days)
-    read = [pk for pk, *_ in changes]
+    read = [pk for pk, *_ in done]
     for index in range(0, len(read), DELETE_BATCH):
         PeriodChange.objects.filter(
             tenant=tenant, pk__in=read[index : index + DELETE_BATCH]
         ).delete()
+    return counted, len(done) < len(changes)
+
+
+def period_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
+    """Recount the days the recorded changes name (on the first run, or after a change of time
+    zone, build every day); returns how many days (on a build: months) were counted."""
+    counted, _left = _roll_up(tenant, now, most_days=None)
     return counted
+
+
+def period_roll_up_step(*, tenant: Tenant, now: dt.datetime | None = None) -> tuple[int, bool]:
+    """period_roll_up of at most DAYS_PER_RUN days: (days counted, whether changes are left for
+    the next step; their days are counted live until then)."""
+    return _roll_up(tenant, now, most_days=DAYS_PER_RUN)

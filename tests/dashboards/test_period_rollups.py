@@ -16,9 +16,11 @@ from crm.models import Role, Tenant
 from dashboards.models import LeadCohortDay, LeadCohortMonth, LostDay, PeriodChange, PeriodRollup
 from dashboards.selectors.lost import lost_report
 from dashboards.selectors.sources import sources_report
-from dashboards.services.period_rollups import period_roll_up
+from dashboards.services import period_rollups
+from dashboards.services.period_rollups import period_roll_up, period_roll_up_step
 from leads.models import Lead, LeadSource, LostReason, Quote, QuoteStatus
 from leads.pipeline_templates import COMMERCIAL_ROOFING
+from leads.services.quotes import quotes_expire_due
 from leads.services.stages import lead_mark_lost, lead_move_to_stage, lead_reopen
 from tests.dashboards.scopes import scope_for
 from tests.dashboards.test_sources import NY, SourcesWorld
@@ -190,6 +192,53 @@ def test_changes_are_counted_live_until_the_sweep_then_from_the_rollup(mixed):
     assert roll_up(mixed) > 0
     with mixed.world.active():
         assert not PeriodChange.objects.exists()
+    assert_rollup_matches_live(mixed)
+
+
+def test_a_step_recounts_at_most_its_days_and_leaves_the_rest_counted_live(mixed, monkeypatch):
+    monkeypatch.setattr(period_rollups, "DAYS_PER_RUN", 2)
+    roll_up(mixed)
+    changes(mixed)
+    steps = []
+    while True:
+        with mixed.world.active():
+            counted, left = period_roll_up_step(tenant=mixed.world.tenant)
+        steps.append(counted)
+        assert_rollup_matches_live(mixed)  # the days not yet recounted are counted live
+        if not left:
+            break
+
+    assert len(steps) > 2 and max(steps) <= 2
+    with mixed.world.active():
+        assert not PeriodChange.objects.exists()
+
+
+def test_quotes_viewed_or_expired_move_no_figure_and_note_no_change(mixed):
+    """A lost lead's value is its latest offered quote's: viewed and expired are offered still."""
+    roll_up(mixed)
+    world = mixed.world
+    with world.active():
+        offered = Quote.objects.filter(tenant=world.tenant, status=QuoteStatus.SENT)
+        assert offered.exists()
+        offered.filter(pk=offered.first().pk).update(status=QuoteStatus.VIEWED)
+        offered.update(valid_until=dt.date(2026, 1, 1))
+        expired, _more = quotes_expire_due(tenant=world.tenant, today=dt.date(2026, 1, 2))
+        assert expired > 0
+        assert not PeriodChange.objects.exists()
+    assert_rollup_matches_live(mixed)
+
+
+def test_a_quote_accepted_or_back_to_draft_is_noted_and_recounted(mixed):
+    roll_up(mixed)
+    world = mixed.world
+    with world.active():
+        lost_lead_quote = Quote.objects.filter(tenant=world.tenant, status=QuoteStatus.SENT).first()
+        Quote.objects.filter(pk=lost_lead_quote.pk).update(status=QuoteStatus.DRAFT)
+        accepted = Quote.objects.filter(tenant=world.tenant, status=QuoteStatus.ACCEPTED).first()
+        Quote.objects.filter(pk=accepted.pk).update(status=QuoteStatus.REJECTED)
+        assert PeriodChange.objects.count() == 2
+    assert_rollup_matches_live(mixed)
+    roll_up(mixed)
     assert_rollup_matches_live(mixed)
 
 
