@@ -71,7 +71,7 @@ def _common_or_indexed(terms: str) -> tuple[bool, list[int]]:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            WITH newest AS MATERIALIZED (
+            WITH newest AS NOT MATERIALIZED (
                 SELECT search_vector FROM leads_lead
                 WHERE tenant_id = %(tenant)s ORDER BY created_at DESC, id DESC LIMIT %(sample)s
             ), words AS MATERIALIZED (
