@@ -57,6 +57,9 @@ class BusinessCalendar:
     zone: zoneinfo.ZoneInfo
     closed_days: Collection[dt.date] = frozenset()
     holiday: Callable[[dt.date], str | None] = field(default=lambda day: None)
+    # business_days_before's day for (local day, amount): a list page asks it for each past
+    # stage visit of its leads (about 500 a page), and the calendar is kept between requests.
+    _days_before: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def has_hours(self) -> bool:
@@ -135,12 +138,16 @@ class BusinessCalendar:
     def business_days_before(self, now: dt.datetime, amount: int) -> dt.datetime:
         """The same local time `amount` business days before `now` (lead aging's cutoff)."""
         local = now.astimezone(self.zone)
-        day = local.date()
-        remaining = amount
-        for _ in range(MAX_DAYS_SCANNED):
-            if remaining <= 0:
-                break
-            day -= dt.timedelta(days=1)
-            if self.is_business_day(day):
-                remaining -= 1
+        key = (local.date(), amount)
+        day = self._days_before.get(key)
+        if day is None:
+            day = local.date()
+            remaining = amount
+            for _ in range(MAX_DAYS_SCANNED):
+                if remaining <= 0:
+                    break
+                day -= dt.timedelta(days=1)
+                if self.is_business_day(day):
+                    remaining -= 1
+            self._days_before[key] = day
         return dt.datetime.combine(day, local.time(), tzinfo=self.zone)

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, When
 from django.utils.translation import gettext, gettext_noop
 
 from crm.models import Tenant
@@ -97,33 +97,55 @@ def stage_colour(tenant: Tenant, stage: Stage | None, entered_at, now: dt.dateti
     return AgingClock(tenant, now).colour(stage, entered_at)
 
 
-def aging_filter(tenant: Tenant, stages, colour: str, now: dt.datetime) -> Q:
-    """Leads whose current stage colour is `colour` now, as one indexable condition per stage."""
+def aging_filter(
+    tenant: Tenant, stages, colour: str, now: dt.datetime, *, walked: bool = False
+) -> Q:
+    """Leads whose current stage colour is `colour` now, as one indexable condition per stage.
+
+    `walked`: the caller reads the leads in an order whose index holds each lead's stage and its
+    entry time (lead_open_priority), and wants that order walked for an orange or green filter.
+    PostgreSQL expects a few hundred leads from the per-stage windows where there are thousands
+    (the stage and its entry time are correlated): it would read every one of them from the
+    table to sort them (ten thousand orange leads at a million, 35 ms) rather than walk the
+    index until a page is found (3 ms). Hidden in a CASE, the windows are only checked on each
+    index entry; their envelope stays an indexable range. Red is most open leads: walked anyway.
+    """
     branches = Q(pk__in=[])
+    lows, highs = [], []
     for stage in stages:
         if stage.is_terminal:
             continue
         cut = StageCutoffs.for_stage(tenant, stage, now)
-        in_stage = Q(stage_id=stage.pk)
+        low = high = None
         if colour == Aging.RED:
-            if cut.red is not None:
-                branches |= in_stage & Q(stage_entered_at__lte=cut.red)
+            if cut.red is None:
+                continue
+            high = cut.red
         elif colour == Aging.ORANGE:
-            if cut.orange is not None:
-                condition = in_stage & Q(stage_entered_at__lte=cut.orange)
-                if cut.red is not None:
-                    condition &= Q(stage_entered_at__gt=cut.red)
-                branches |= condition
+            if cut.orange is None:
+                continue
+            low, high = cut.red, cut.orange
         elif colour == Aging.GREEN:
-            condition = in_stage
-            if cut.orange is not None:
-                condition &= Q(stage_entered_at__gt=cut.orange)
-            elif cut.red is not None:
-                condition &= Q(stage_entered_at__gt=cut.red)
-            branches |= condition
+            low = cut.orange if cut.orange is not None else cut.red
+        # The stage first: a lead fails every other stage's branch on one comparison.
+        condition = Q(stage_id=stage.pk)
+        if low is not None:
+            condition &= Q(stage_entered_at__gt=low)
+        if high is not None:
+            condition &= Q(stage_entered_at__lte=high)
+        branches |= condition
+        lows.append(low)
+        highs.append(high)
     if colour == Aging.RED:
-        branches |= Q(stage__isnull=True)
-    return branches
+        return branches | Q(stage__isnull=True)
+    if not walked or not lows:
+        return branches
+    hidden = Q(Case(When(branches, then=True), default=False, output_field=BooleanField()))
+    if None not in lows:
+        hidden &= Q(stage_entered_at__gt=min(lows))
+    if None not in highs:
+        hidden &= Q(stage_entered_at__lte=max(highs))
+    return hidden
 
 
 def describe_delay(stage: Stage) -> str:

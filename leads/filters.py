@@ -133,7 +133,22 @@ class LeadFilter(django_filters.FilterSet):
         if self.data.get("stage"):
             chosen = self.form.cleaned_data["stage"].pk
             stages = [stage for stage in stages if stage.pk == chosen]
-        return queryset.filter(aging_filter(self.tenant, stages, value, timezone.now()))
+        now = timezone.now()
+        return queryset.filter(
+            aging_filter(self.tenant, stages, value, now, walked=self.walks_open_priority)
+        )
+
+    @property
+    def walks_open_priority(self) -> bool:
+        """Whether the list is the team's open leads by priority, read from lead_open_priority,
+        whose entries hold each lead's stage and its entry time."""
+        data = self.form.cleaned_data
+        return (
+            data.get("status") == LeadStatus.OPEN
+            and data.get("scope") == "team"
+            and not data.get("owner")
+            and self.sort_order == "priority"
+        )
 
     def filter_priority(self, queryset, name, value):
         low, high = PRIORITY_BANDS[value]

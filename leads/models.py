@@ -375,6 +375,15 @@ class Lead(TenantOwnedModel):
             # "Any status": without these, PostgreSQL sorts every lead of the tenant (benchmarks).
             models.Index(fields=["tenant", "-priority_score", "-id"], name="lead_all_priority"),
             models.Index(fields=["tenant", "-created_at", "-id"], name="lead_all_recent"),
+            # The open leads by priority with their stage and its entry time: a stage or aging
+            # filter walks the list's order from the index alone (a rare stage, an aging colour
+            # few of the first leads have; leads.aging.aging_filter).
+            models.Index(
+                fields=["tenant", "-priority_score", "-id"],
+                include=["stage_id", "stage_entered_at"],
+                condition=Q(status="open"),
+                name="lead_open_priority",
+            ),
             # Aging per stage (dashboard, filters) and the contact/property pages.
             models.Index(fields=["tenant", "stage", "stage_entered_at"], name="lead_stage_aging"),
             models.Index(fields=["tenant", "contact"], name="lead_by_contact"),

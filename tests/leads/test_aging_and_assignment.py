@@ -230,3 +230,80 @@ def test_reassigning_notifies_the_new_owner_and_lands_on_the_timeline(world):
         lead_assign(tenant=world.tenant, actor=world.manager.user, lead=lead, owner=other)
         assert Notification.objects.filter(recipient=other.user).count() == 1
         assert lead.timeline.filter(kind="lead.assigned").count() == 2
+
+
+def _leads_across_stages_and_times(world, pipeline, now) -> None:
+    """Open leads in every stage of the pipeline, entered from an hour to a month before `now`,
+    with scores that interleave the colours (as a walk in priority order meets them)."""
+    ages = [dt.timedelta(hours=hours) for hours in (1, 5, 30, 60, 100, 200, 400, 800)]
+    leads = [lead_for(world, pipeline, owner=world.rep) for _ in range(len(ages) * 3)]
+    with world.active():
+        stages = list(pipeline.stages.order_by("position"))
+        for index, lead in enumerate(leads):
+            Lead.objects.filter(tenant=world.tenant, pk=lead.pk).update(
+                stage=stages[index % len(stages)],
+                stage_entered_at=now - ages[index % len(ages)],
+                priority_score=(index * 7) % 50,
+            )
+
+
+@pytest.mark.parametrize("colour", [Aging.GREEN, Aging.ORANGE, Aging.RED])
+def test_the_walked_aging_filter_finds_the_same_leads_in_the_same_order(world, colour):
+    """The shape for a walk of lead_open_priority (the windows hidden from the planner, their
+    envelope kept) finds the leads the per-stage conditions find, and the colours a page shows."""
+    pipeline = pipeline_for(world.tenant)
+    now = at(2026, 11, 16, 9, 0)
+    _leads_across_stages_and_times(world, pipeline, now)
+    with world.active():
+        stages = list(pipeline.stages.all())
+        ordered = Lead.objects.filter(tenant=world.tenant, status="open").order_by(
+            "-priority_score", "-id"
+        )
+        plain = list(ordered.filter(aging_filter(world.tenant, stages, colour, now)))
+        walked = list(ordered.filter(aging_filter(world.tenant, stages, colour, now, walked=True)))
+        clock = AgingClock(world.tenant, now)
+        expected = [
+            lead for lead in ordered if clock.colour(lead.stage, lead.stage_entered_at) == colour
+        ]
+    assert walked == plain == expected
+    assert plain  # the data set has leads of every colour
+
+
+def test_the_teams_list_by_aging_colour_or_stage_shows_the_plain_filters_leads(client, world):
+    """The manager's open leads by priority (the list that walks lead_open_priority) filtered by
+    colour or stage: the page's leads, in order, are the plain filter's."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from tests.conftest import sign_in
+
+    pipeline = pipeline_for(world.tenant)
+    now = timezone.now()
+    _leads_across_stages_and_times(world, pipeline, now)
+    sign_in(client, world.manager)
+    with world.active():
+        ordered = Lead.objects.filter(tenant=world.tenant, status="open").order_by(
+            "-priority_score", "-id"
+        )
+        clock = AgingClock(world.tenant, now)
+        by_colour = {
+            colour: [
+                lead.pk
+                for lead in ordered
+                if clock.colour(lead.stage, lead.stage_entered_at) == colour
+            ]
+            for colour in (Aging.GREEN, Aging.ORANGE, Aging.RED)
+        }
+        stage = stage_named(pipeline, "Contacted")
+        in_stage = list(ordered.filter(stage=stage).values_list("pk", flat=True))
+
+    def shown(**params):
+        page = client.get(reverse("leads:list"), params).context["page"]
+        return [lead.pk for lead in page.items]
+
+    for colour, expected in by_colour.items():
+        assert expected and shown(aging=colour) == expected, colour
+    assert in_stage and shown(stage=stage.pk) == in_stage
+    assert shown(stage=stage.pk, aging=Aging.ORANGE) == [
+        pk for pk in by_colour[Aging.ORANGE] if pk in in_stage
+    ]

@@ -502,3 +502,34 @@ def test_search_finds_the_same_leads_by_index_or_by_scan(
     assert common == (read == "scan: common among newest")
     # The index is read unless the term is common (then its function does not run at all).
     assert len(ids) == (0 if common else min(2, index_limit + 1))
+
+
+def test_an_email_search_reads_the_index_by_its_rare_words_and_checks_them_all(
+    client, world, monkeypatch
+):
+    """The index is read by the words no lead of the sample has ("qqzz"; the newest lead, here,
+    has "aol" and "com"): both Qqzz leads are candidates, and only the one with every word of the
+    address is listed."""
+    from leads.selectors import search
+
+    monkeypatch.setattr(search, "COMMON_SAMPLE", 1)
+    answers = []
+    real = search._common_or_indexed
+    monkeypatch.setattr(
+        search, "_common_or_indexed", lambda terms: answers.append(real(terms)) or answers[-1]
+    )
+    found = {}
+    for first_name, email in (
+        ("Qqzz", "qqzz@aol.com"),
+        ("Qqzzy", "qqzz@gmail.com"),
+        ("Anna", "anna@aol.com"),
+    ):
+        with world.active():
+            contact = factories.ContactFactory(tenant=world.tenant, first_name=first_name)
+            factories.ContactEmailFactory(tenant=world.tenant, contact=contact, email=email)
+        found[first_name] = lead_for(world, contact=contact, owner=world.rep)
+    sign_in(client, world.rep)
+    assert {n.split()[0] for n in _names(client.get(LIST, {"q": "qqzz@aol.com"}))} == {"Qqzz"}
+    common, ids = answers[-1]
+    assert not common
+    assert sorted(ids) == sorted([found["Qqzz"].pk, found["Qqzzy"].pk])
