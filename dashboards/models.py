@@ -219,8 +219,9 @@ class TeamDay(TenantOwnedModel):
     pipeline and brand. SLA answers and first-response clocks are those recorded that day, by the
     ticket's assignee, its lead's pipeline and its inbox's brand; the first-response waits are
     counted per bin in `response_bin_0`…`response_bin_31` (dashboards.selectors.histograms),
-    their fine buckets kept in TeamResponseBin. Every day is stored but the tenant's today (read
-    live), future days too (a follow-up done early counts on time).
+    their fine buckets kept in TeamResponseBin. Every day is stored, future days too (a follow-up
+    done early counts on time); today's rows are counted again by every sweep, as of its time
+    (TeamRollup.today_counted_at).
     """
 
     day = models.DateField(help_text="The tenant's local date.")
@@ -231,6 +232,11 @@ class TeamDay(TenantOwnedModel):
     follow_ups_late = models.PositiveIntegerField(default=0)
     follow_ups_open = models.PositiveIntegerField(
         default=0, help_text="Still to do: overdue once the day is over."
+    )
+    follow_ups_overdue = models.PositiveIntegerField(
+        default=0,
+        help_text="Of those still to do, the ones scheduled before the row was counted: read on "
+        "today's row only (a past day's are all overdue).",
     )
     follow_ups_missed = models.PositiveIntegerField(default=0)
     sla_met = models.PositiveIntegerField(default=0)
@@ -259,13 +265,17 @@ class TeamResponseBin(TenantOwnedModel):
 
 
 class TeamRollup(TenantOwnedModel):
-    """How far a tenant's TeamDay rows are kept: every day but `live_day` (the local day that was
-    today at the last sweep, and any after it read live), with the changes seen up to
-    `changes_seen_at` and SLA events up to id `sla_events_seen`."""
+    """How far a tenant's TeamDay rows are kept: every day before `live_day` (the local day that
+    was today at the last sweep) and after it; `live_day` itself as of `today_counted_at` (its
+    follow-ups whole, its SLA events up to then), the days after it that have begun read live;
+    with the changes seen up to `changes_seen_at` and SLA events up to id `sla_events_seen`."""
 
     live_day = models.DateField()
     changes_seen_at = models.DateTimeField()
     sla_events_seen = models.BigIntegerField(default=0)
+    today_counted_at = models.DateTimeField(
+        null=True, help_text="When the sweep counted live_day's rows (none: read live)."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant"], name="team_rollup_one")]

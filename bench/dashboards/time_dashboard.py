@@ -43,7 +43,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--tenant", default="bench-big")
     parser.add_argument("--runs", type=int, default=10, help="timed runs per case (10)")
     parser.add_argument("--explain", type=int, default=4, help="plans of the N slowest queries")
-    parser.add_argument("--only", default="", help="run only the cases whose name contains this")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run only the cases whose name contains this (with --pages: the views, e.g. "
+        "'tab team')",
+    )
     parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
     parser.add_argument(
         "--pages",
@@ -322,6 +327,8 @@ def time_pages(args, facts) -> None:
     rows = []
     for name, query, who in views:
         for tab in ("now", "team"):
+            if args.only not in f"{name}, tab {tab}":
+                continue
             url = f"/dashboard/?{query}&tab={tab}"
             cache.clear()
             # The sessions live in the same cache (setup_django): sign in again.

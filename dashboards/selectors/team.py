@@ -307,8 +307,9 @@ def team_figures(
     scope: Scope, *, now: dt.datetime | None = None, open_leads: dict | None = None
 ) -> TeamFigures:
     """One row per rep (and any other member with figures): the days kept in TeamDay
-    (dashboards.services.team_rollup) summed, the days read live (the tenant's today, and any
-    day since the last sweep) counted from a small index range. Without a rollup yet, counted.
+    (dashboards.services.team_rollup) summed, today's as of the last sweep with what has
+    happened since read from a small index range (the follow-ups fallen due, the SLA events
+    recorded), any day the sweep has not reached yet counted. Without a rollup yet, counted.
     `open_leads` per owner as counted before (dashboards.selectors.moment), else counted now."""
     now = now or timezone.now()
     tenant = scope.tenant
@@ -317,21 +318,31 @@ def team_figures(
         return team_figures_counted(scope, now=now)
     today = timezone.localtime(now, tenant.zone).date()
     live_first = min(state.live_day, today)
+    counted_at = state.today_counted_at
+    # Today's rows hold the sweep's count of today (made today, before this request's time).
+    today_kept = (
+        counted_at is not None
+        and counted_at <= now
+        and timezone.localtime(counted_at, tenant.zone).date() == today
+    )
+    live_last = today - DAY if today_kept else today
     follow_up_rows: dict = defaultdict(lambda: defaultdict(int))
     sla_rows: dict = defaultdict(lambda: defaultdict(int))
     waits: dict[int | None, Waits] = defaultdict(Waits)
 
     first_day = timezone.localtime(scope.start, tenant.zone).date()
     after_day = timezone.localtime(scope.end, tenant.zone).date()
-    rolled = _rolled_rows(scope, first_day, after_day, (live_first, today))
-    # Still to do: overdue on the days before the ones read live, not yet on the days after.
+    rolled = _rolled_rows(scope, first_day, after_day, (live_first, live_last))
+    # Still to do: overdue on the days before the ones read live and on today's row as the sweep
+    # saw it, not yet on the days after.
     sums = (
         rolled.values("person_id")
         .annotate(
             on_time=Sum("follow_ups_on_time"),
             late=Sum("follow_ups_late"),
             overdue=Sum("follow_ups_open", filter=Q(day__lt=live_first), default=0),
-            to_come=Sum("follow_ups_open", filter=Q(day__gt=today), default=0),
+            overdue_today=Sum("follow_ups_overdue", filter=Q(day=today), default=0),
+            to_come=Sum("follow_ups_open", filter=Q(day__gte=today), default=0),
             missed=Sum("follow_ups_missed"),
             met=Sum("sla_met"),
             sla_late=Sum("sla_late"),
@@ -346,7 +357,7 @@ def team_figures(
             follow_up_rows[person_id].update(
                 follow_ups_on_time=row["on_time"],
                 follow_ups_late=row["late"],
-                follow_ups_overdue=row["overdue"],
+                follow_ups_overdue=row["overdue"] + row["overdue_today"],
                 follow_ups_missed=row["missed"],
             )
         if row["met"] or row["sla_late"] or row["responses"]:
@@ -356,13 +367,16 @@ def team_figures(
         if row["responses"]:
             waits[person_id].add_bins([row[f"{name}_"] for name in RESPONSE_BINS])
 
-    live_start = max(scope.start, local_midnight(live_first, tenant))
-    live_end = min(scope.end, local_midnight(today + DAY, tenant))
-    if live_start < live_end:
-        for person_id, counts in _follow_up_counts(scope, live_start, live_end, now).items():
-            for name, count in counts.items():
-                follow_up_rows[person_id][name] += count
-        for person_id, kind, wait in _sla_events(scope, live_start, live_end).values_list(
+    def live_follow_ups(start: dt.datetime, end: dt.datetime, names=None) -> None:
+        if start < end:
+            for person_id, counts in _follow_up_counts(scope, start, end, now).items():
+                for name in names or counts:
+                    follow_up_rows[person_id][name] += counts[name]
+
+    def live_sla_events(start: dt.datetime, end: dt.datetime) -> None:
+        if start >= end:
+            return
+        for person_id, kind, wait in _sla_events(scope, start, end).values_list(
             "ticket__assignee_id", "kind", "wait"
         ):
             figures = sla_rows[person_id]
@@ -374,13 +388,25 @@ def team_figures(
                 figures["first_responses"] += 1
                 seconds = wait.total_seconds()
                 waits[person_id].add_bucket(wait_bucket(seconds), 1, seconds, seconds)
+
+    live_start = max(scope.start, local_midnight(live_first, tenant))
+    live_end = min(scope.end, local_midnight(live_last + DAY, tenant))
+    live_follow_ups(live_start, live_end)
+    live_sla_events(live_start, live_end)
+    if today_kept:
+        today_end = min(scope.end, local_midnight(today + DAY, tenant))
+        since = max(scope.start, counted_at)
+        # Today's row counts the follow-ups overdue when it was counted; those fallen due since,
+        # and the SLA events recorded since, are read here.
+        live_follow_ups(since, min(today_end, now), names=["follow_ups_overdue"])
+        live_sla_events(since, today_end)
     # The fine buckets of each person's median bins (a few bins between them), read at once:
     # every person's rows of those bins (one index range per bin; a condition per person made
     # a scan of the bin's range per person), each person's own bins kept.
     needs = {person_id: kept.median_bins() for person_id, kept in waits.items()}
     wanted = set().union(*needs.values())
     if wanted:
-        fine = _rolled_rows(scope, first_day, after_day, (live_first, today), TeamResponseBin)
+        fine = _rolled_rows(scope, first_day, after_day, (live_first, live_last), TeamResponseBin)
         for person_id, index, *bucket in fine_bucket_sums(
             fine.filter(bin__in=wanted), "f.person_id", columns=["person_id"]
         ):

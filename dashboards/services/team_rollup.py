@@ -14,8 +14,12 @@ changed since its last run, found from the rows as they are now:
   events; a lead is saved for every stage move, and counting its days again for each cost a
   quarter of a second a day at a million leads), and the days that ended since the last run.
 Changes are looked for a few minutes before the last run too, so a transaction that committed
-after the run with an earlier `updated_at` is not missed. The tenant's today is never stored: the
-page reads it live from a small index range (a follow-up's "overdue" depends on the time of day).
+after the run with an earlier `updated_at` is not missed. The tenant's today is counted again by
+every run, as of its time (TeamRollup.today_counted_at): its follow-ups whole, with those overdue
+then (`follow_ups_overdue`: "overdue" depends on the time of day), and its SLA events up to then.
+The page adds what it cannot know from them: the follow-ups that have fallen due since, and the
+SLA events recorded since (a small index range each). Counting today live on every request
+probed a lead for each of today's follow-ups when a pipeline or brand was picked.
 """
 
 import datetime as dt
@@ -55,8 +59,11 @@ def _slot_end():
     )
 
 
-def _follow_up_days(tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dict[Key, dict]:
+def _follow_up_days(
+    tenant: Tenant, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> dict[Key, dict]:
     completed = Q(status=Status.COMPLETED)
+    still_open = Q(status__in=OPEN_STATUSES)
     rows = (
         FollowUp.objects.filter(tenant=tenant, scheduled_at__gte=start, scheduled_at__lt=end)
         .exclude(status=Status.CANCELLED)
@@ -65,7 +72,8 @@ def _follow_up_days(tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dic
         .annotate(
             on_time=Count("scheduled_at", filter=completed & Q(completed_at__lte=F("slot_end"))),
             late=Count("scheduled_at", filter=completed & Q(completed_at__gt=F("slot_end"))),
-            open=Count("scheduled_at", filter=Q(status__in=OPEN_STATUSES)),
+            open=Count("scheduled_at", filter=still_open),
+            overdue=Count("scheduled_at", filter=still_open & Q(scheduled_at__lt=now)),
             missed=Count("scheduled_at", filter=Q(status=Status.MISSED)),
         )
         .order_by()
@@ -75,9 +83,10 @@ def _follow_up_days(tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dic
             "follow_ups_on_time": on_time,
             "follow_ups_late": late,
             "follow_ups_open": open_,
+            "follow_ups_overdue": overdue,
             "follow_ups_missed": missed,
         }
-        for day, pipeline_id, brand_id, person_id, on_time, late, open_, missed in rows
+        for day, pipeline_id, brand_id, person_id, on_time, late, open_, overdue, missed in rows
     }
 
 
@@ -157,13 +166,21 @@ def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return [(first, last) for first, last in ranges]
 
 
-def team_days_count(*, tenant: Tenant, days: Iterable[dt.date]) -> int:
-    """Count these local days again, replacing their rows. Returns how many days."""
+def team_days_count(
+    *,
+    tenant: Tenant,
+    days: Iterable[dt.date],
+    now: dt.datetime,
+    events_until: dt.datetime | None = None,
+) -> int:
+    """Count these local days again, replacing their rows: the follow-ups overdue as of `now`,
+    the SLA events recorded before `events_until` (today's: the page reads the later ones).
+    Returns how many days."""
     counted = 0
     for first, last in _day_ranges(days):
         start, end = local_midnight(first, tenant), local_midnight(last + DAY, tenant)
-        follow_ups = _follow_up_days(tenant, start, end)
-        sla = _sla_days(tenant, start, end)
+        follow_ups = _follow_up_days(tenant, start, end, now)
+        sla = _sla_days(tenant, start, end if events_until is None else min(end, events_until))
         TeamDay.objects.filter(tenant=tenant, day__gte=first, day__lte=last).delete()
         TeamResponseBin.objects.filter(tenant=tenant, day__gte=first, day__lte=last).delete()
         days, bins = [], []
@@ -232,7 +249,8 @@ def _history(tenant: Tenant) -> tuple[dt.datetime, dt.datetime] | None:
 @transaction.atomic
 def team_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """Bring the tenant's TeamDay rows up to date: on the first run every day of its history
-    (a month per query), afterwards the days that changed. Returns how many days were counted."""
+    (a month per query), afterwards the days that changed; and today as of now, on every run.
+    Returns how many days were counted besides today."""
     now = now or timezone.now()
     today = timezone.localtime(now, tenant.zone).date()
     state = TeamRollup.objects.select_for_update().filter(tenant=tenant).first()
@@ -250,8 +268,10 @@ def team_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
         # The days that ended since the last run, read live until now.
         days |= {state.live_day + n * DAY for n in range(max(0, (today - state.live_day).days))}
     days.discard(today)
-    counted = team_days_count(tenant=tenant, days=days)
+    counted = team_days_count(tenant=tenant, days=days, now=now)
+    team_days_count(tenant=tenant, days=[today], now=now, events_until=now)
     state.live_day, state.changes_seen_at, state.sla_events_seen = today, now, last_event
+    state.today_counted_at = now
     state.save()
     return counted
 

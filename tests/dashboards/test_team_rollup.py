@@ -206,6 +206,62 @@ def test_the_rollup_reads_what_counting_counts(world, zone, seed):
             ), scope
 
 
+def test_today_kept_by_the_sweep_and_what_happened_since_read_live(world):
+    """The sweep keeps today's rows as of its time; a read half an hour later adds the follow-ups
+    fallen due since and the SLA events recorded since, for every pipeline, brand and rep."""
+    now = dt.datetime(2026, 3, 11, 15, 7, tzinfo=dt.UTC)
+    with time_machine.travel(now - 60 * DAY, tick=False):
+        reps, pipelines, brands = _world_data(world, now, 11)
+    scopes = _scopes(world, now, reps, pipelines, brands)
+    tenant = world.tenant
+    with world.active(), time_machine.travel(now - DAY, tick=False):
+        call = follow_up_type_get(tenant=tenant, key="call")
+        leads = list(Lead.objects.filter(tenant=tenant).order_by("pk"))
+        for n, minutes in enumerate([5, 10, 20, 25, 40]):  # pending at the sweep
+            FollowUp.objects.create(
+                tenant=tenant,
+                subject="Call",
+                type=call,
+                scheduled_at=now + dt.timedelta(minutes=minutes),
+                duration_minutes=30,
+                assignee=reps[n % 3],
+                contact=world.contact,
+                lead=leads[n % len(leads)],
+            )
+    with world.active():
+        team_roll_up(tenant=tenant, now=now)
+        today = now.astimezone(tenant.zone).date()
+        assert TeamDay.objects.filter(tenant=tenant, day=today).exists()
+        assert TeamRollup.objects.get(tenant=tenant).today_counted_at == now
+
+    answered = now + dt.timedelta(minutes=12)
+    with world.active(), time_machine.travel(answered, tick=False):
+        inbox = Inbox.objects.filter(tenant=tenant, brand=brands[1]).first()
+        for n, lead in enumerate(leads[:3]):
+            wrote = now + dt.timedelta(minutes=3 + n)
+            ticket = ticket_open(
+                tenant=tenant,
+                contact=world.contact,
+                inbox=inbox,
+                subject="Leak",
+                lead=lead,
+                opened_at=wrote,
+            )
+            ticket.assignee = reps[n]
+            ticket.first_response_at = answered
+            ticket.save()
+            for kind, at in ((SlaEventKind.STARTED, wrote), (SlaEventKind.MET, answered)):
+                SlaEvent.objects.create(
+                    tenant=tenant, ticket=ticket, kind=kind, target=SlaTarget.FIRST, occurred_at=at
+                )
+    later = now + dt.timedelta(minutes=30)
+    with world.active():
+        for scope in scopes:
+            assert _cells(team_figures(scope, now=later)) == _cells(
+                team_figures_counted(scope, now=later)
+            ), scope
+
+
 def test_the_median_of_the_buckets_shows_the_exact_one():
     cases = ([59.5, 60.5], [10, 20, 30, 4000], [86400 * 2 + 7, 50, 3599.9, 3600.1], [42], [61, 179])
     for waits in cases:
