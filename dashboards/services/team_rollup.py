@@ -27,6 +27,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from crm.models import Tenant
+from dashboards.aggregates import jit_off
 from dashboards.models import TeamDay, TeamDayChanged, TeamResponseBin, TeamRollup
 from dashboards.selectors.histograms import BIN_FLOORS, BINS, seconds_json
 from dashboards.selectors.stage_flow import local_midnight
@@ -217,6 +218,7 @@ def team_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     state = TeamRollup.objects.select_for_update().filter(tenant=tenant).first()
     last_event = SlaEvent.objects.filter(tenant=tenant).aggregate(last=Max("pk"))["last"] or 0
     if state is None:
+        jit_off()
         history = _history(tenant)
         days: set[dt.date] = set()
         if history is not None:
