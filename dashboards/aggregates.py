@@ -20,10 +20,18 @@ class Median(Aggregate):
 AGGREGATE_WORK_MEM = "64MB"
 
 
-def planner_for_aggregates() -> None:
-    """Set PostgreSQL's planner for the rest of the current transaction for the dashboard's
-    one-off aggregate plans: JIT off (it compiles for longer than they run, seconds at a million
-    leads) and more memory to group in (no external sorts)."""
+def jit_off() -> None:
+    """JIT off for the rest of the current transaction: it compiles the dashboard's one-off
+    aggregate plans for longer than they run (seconds at a million leads; a rollup's first build
+    is a few such statements with dozens of aggregates each)."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
+
+
+def planner_for_aggregates() -> None:
+    """Set PostgreSQL's planner for the rest of the current transaction for the dashboard's
+    one-off aggregate plans: JIT off (jit_off) and more memory to group in (no external
+    sorts)."""
+    jit_off()
+    with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', %s, true)", [AGGREGATE_WORK_MEM])

@@ -39,6 +39,16 @@ def buckets_add(buckets: Buckets, bucket: int, count: int, shortest: float, long
         kept[2] = max(kept[2], longest)
 
 
+def seconds_json(column: str) -> str:
+    """SQL: the jsonb of a float8 column of seconds as json.dumps writes the Python float (60.0
+    where PostgreSQL writes 60), for the buckets rollups write in SQL that they first put together
+    in Python: the same rows, byte for byte."""
+    return (
+        f"CASE WHEN {column} = trunc({column}) THEN to_jsonb({column}::numeric + 0.0)"
+        f" ELSE to_jsonb({column}) END"
+    )
+
+
 def buckets_median(buckets: Buckets) -> dt.timedelta | None:
     """The median wait (PostgreSQL's percentile_cont: the mean of the middle two of an even
     count) to what the page shows. The middle two lie in one bucket (any value in it shows the

@@ -20,8 +20,9 @@ The anomalies' days (LeadDay and LeadDayBin: new leads with their waits to the f
 leads won, per day and filter combination) are recounted on the cohort days and the won days the changes name.
 
 The first run (or a change of the tenant's time zone) builds every day since the oldest lead in
-one grouped INSERT … SELECT per table, the months from the days in one more (the first-touch
-rows a month per query: their histograms are put together in Python).
+one grouped INSERT … SELECT per table (the first-touch rows' histograms too: put together in
+Python a month per query, they were most of a million-lead build), the months from the days in
+one more.
 """
 
 import datetime as dt
@@ -32,6 +33,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from crm.models import Tenant
+from dashboards.aggregates import jit_off
 from dashboards.models import (
     TOUCH_BINS,
     FirstTouchBin,
@@ -46,7 +48,7 @@ from dashboards.models import (
     PeriodRollup,
 )
 from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds
-from dashboards.selectors.histograms import BIN_FLOORS, buckets_add, wait_bin
+from dashboards.selectors.histograms import BIN_FLOORS, seconds_json
 from dashboards.selectors.lost import lost_aggregates
 from dashboards.selectors.period_rollups import (
     day_runs,
@@ -134,57 +136,6 @@ def _write_days(tenant: Tenant, day_table: str, counts: QuerySet) -> None:
         )
 
 
-def _touch_rows(tenant: Tenant, created: Q) -> tuple[list[FirstTouchDay], list[FirstTouchBin]]:
-    """The leads created as `created` says, per local day, pipeline, brand and owner, with the
-    histogram of their waits to the first touch (grouped by fine bucket in the database)."""
-    days: dict[tuple, FirstTouchDay] = {}
-    bins: dict[tuple, FirstTouchBin] = {}
-    grouped = (
-        Lead.objects.filter(created, tenant=tenant)
-        .annotate(
-            day=TruncDate("created_at", tzinfo=tenant.zone),
-            bucket=WaitBucket(),
-            wait=WaitSeconds(),
-        )
-        .order_by()
-        .values_list("day", *TOUCH_KEYS, "bucket")
-        .annotate(
-            count=Count("created_at"),
-            within=Count("created_at", filter=Q(wait__lte=SPEED_WINDOW.total_seconds())),
-            shortest=Min("wait"),
-            longest=Max("wait"),
-        )
-    )
-    for day, pipeline_id, brand_id, owner_id, bucket, count, within, shortest, longest in grouped:
-        keys = {"day": day, "pipeline_id": pipeline_id, "brand_id": brand_id, "owner_id": owner_id}
-        row = days.get((day, pipeline_id, brand_id, owner_id))
-        if row is None:
-            row = days[(day, pipeline_id, brand_id, owner_id)] = FirstTouchDay(
-                tenant=tenant, **keys
-            )
-        row.leads += count
-        if bucket is None:
-            continue
-        row.touched += count
-        row.within_window += within
-        index = wait_bin(bucket)
-        name = f"bin_{index}"
-        setattr(row, name, getattr(row, name) + count)
-        kept = bins.get((day, pipeline_id, brand_id, owner_id, index))
-        if kept is None:
-            kept = bins[(day, pipeline_id, brand_id, owner_id, index)] = FirstTouchBin(
-                tenant=tenant, bin=index, buckets={}, **keys
-            )
-        buckets_add(kept.buckets, str(bucket), count, shortest, longest)
-    return list(days.values()), list(bins.values())
-
-
-def _touch_count(tenant: Tenant, created: Q) -> None:
-    day_rows, bin_rows = _touch_rows(tenant, created)
-    FirstTouchDay.objects.bulk_create(day_rows, batch_size=2000)
-    FirstTouchBin.objects.bulk_create(bin_rows, batch_size=2000)
-
-
 # LeadDay's and LeadDayBin's rows of the leads created or won in the given ranges, in one
 # statement: every combination of pipeline, brand and owner ("any" of each included: GROUPING's
 # bits, as dashboards.models.ANY_PIPELINE… name them), with the touched leads per coarse bin and
@@ -235,6 +186,65 @@ LEAD_DAY_BINS = {
 }
 
 
+# FirstTouchDay's and FirstTouchBin's rows from the leads grouped per day, pipeline, brand, owner
+# and fine bucket ({select}: _touch_count's), the bins as LEAD_DAY_SQL's. The seconds in the
+# buckets are written as json.dumps wrote them when these rows were put together in Python.
+FIRST_TOUCH_SQL = """
+WITH grouped AS (
+    SELECT *, greatest(0, width_bucket(bucket, ARRAY[{bin_floors}]) - 1) AS bin
+    FROM ({select}) AS counted
+), days AS (
+    INSERT INTO dashboards_firsttouchday
+        (tenant_id, day, pipeline_id, brand_id, owner_id, leads, touched, within_window, {bins})
+    SELECT %s, day, pipeline_id, brand_id, owner_id, sum(leads), sum(touched), sum(within),
+           {bin_sums}
+    FROM grouped
+    GROUP BY day, pipeline_id, brand_id, owner_id
+)
+INSERT INTO dashboards_firsttouchbin
+    (tenant_id, day, bin, pipeline_id, brand_id, owner_id, buckets)
+SELECT %s, day, bin, pipeline_id, brand_id, owner_id,
+       jsonb_object_agg(bucket, jsonb_build_array(touched, {shortest}, {longest}))
+FROM grouped
+WHERE bucket IS NOT NULL
+GROUP BY day, bin, pipeline_id, brand_id, owner_id
+"""
+
+
+def _touch_count(tenant: Tenant, created: Q) -> None:
+    """Write FirstTouchDay's and FirstTouchBin's rows of the leads created as `created` says: per
+    local day, pipeline, brand and owner, with the histogram of their waits to the first touch,
+    in one statement (no rows in Python)."""
+    grouped = (
+        Lead.objects.filter(created, tenant=tenant)
+        .annotate(
+            day=TruncDate("created_at", tzinfo=tenant.zone),
+            bucket=WaitBucket(),
+            wait=WaitSeconds(),
+        )
+        .order_by()
+        .values("day", *TOUCH_KEYS, "bucket")
+        .annotate(
+            leads=Count("created_at"),
+            touched=Count("wait"),
+            within=Count("created_at", filter=Q(wait__lte=SPEED_WINDOW.total_seconds())),
+            shortest=Min("wait"),
+            longest=Max("wait"),
+        )
+    )
+    select, params = grouped.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FIRST_TOUCH_SQL.format(
+                select=select,
+                shortest=seconds_json("shortest"),
+                longest=seconds_json("longest"),
+                **LEAD_DAY_BINS,
+            ),
+            [*params, tenant.pk, tenant.pk],
+        )
+
+
 def _ranges_sql(field_name: str, days, tenant: Tenant) -> tuple[str, dict]:
     """`field_name` on one of the local `days` (None: any day), as SQL and its named parameters
     (the statement's others are named too)."""
@@ -256,10 +266,17 @@ def _lead_days_count(tenant: Tenant, days=None) -> None:
     created, created_params = _ranges_sql("created_at", days, tenant)
     won, won_params = _ranges_sql("won_at", days, tenant)
     with connection.cursor() as cursor:
+        if days is None:
+            # Every day at once (a first build): grouped by sorting, the CUBE and the bins'
+            # hundreds of thousands of groups take a fifth less CPU than hashed (docs/benchmarks.md,
+            # "Seventh session").
+            cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute(
             LEAD_DAY_SQL.format(created=created, won=won, **LEAD_DAY_BINS),
             {"tenant": tenant.pk, "zone": tenant.time_zone, **created_params, **won_params},
         )
+        if days is None:
+            cursor.execute("SET LOCAL enable_hashagg = DEFAULT")
 
 
 MONTHS_FROM_DAYS = {
@@ -319,36 +336,30 @@ def _recount(
 
 def _build(tenant: Tenant, now: dt.datetime) -> int:
     """Every day from the tenant's oldest lead to the end of this month, in one grouped statement
-    per table (the first-touch rows a month per query); returns how many months that is."""
+    per table; returns how many months that is."""
+    jit_off()
     for model in (LeadCohortDay, LeadCohortMonth, FirstTouchDay, FirstTouchBin, LostDay, LostMonth):
         model.objects.filter(tenant=tenant).delete()
     _lead_days_count(tenant)
     oldest = Lead.objects.filter(tenant=tenant).aggregate(oldest=Min("created_at"))["oldest"]
     months: set[dt.date] = set()
     if oldest is not None:
-        month = local_date(oldest, tenant).replace(day=1)
+        first = local_date(oldest, tenant).replace(day=1)
         after = next_month(local_date(now, tenant))
+        month = first
         while month < after:
-            _touch_count(
-                tenant,
-                Q(
-                    created_at__gte=local_midnight(month, tenant),
-                    created_at__lt=local_midnight(next_month(month), tenant),
-                ),
-            )
             months.add(month)
             month = next_month(month)
         end = local_midnight(after, tenant)
-        created = Q(created_at__gte=local_midnight(min(months), tenant), created_at__lt=end)
+        created = Q(created_at__gte=local_midnight(first, tenant), created_at__lt=end)
         _write_days(tenant, "dashboards_leadcohortday", _cohort_counts(tenant, created))
+        _touch_count(tenant, created)
         # A lead closed before its creation (an import) is on a day before the oldest lead's
         # month: those days are built too.
         _write_days(tenant, "dashboards_lostday", _lost_counts(tenant, Q(closed_at__lt=end)))
         months |= {
             day.replace(day=1)
-            for day in LostDay.objects.filter(tenant=tenant, day__lt=min(months)).dates(
-                "day", "month"
-            )
+            for day in LostDay.objects.filter(tenant=tenant, day__lt=first).dates("day", "month")
         }
     _months_from_days(tenant, months)
     PeriodRollup.objects.update_or_create(

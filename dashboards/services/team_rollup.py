@@ -23,18 +23,17 @@ probed a lead for each of today's follow-ups when a pipeline or brand was picked
 """
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, DateTimeField, F, Max, Min, Q, Value
-from django.db.models.expressions import ExpressionWrapper
+from django.db.models import Max, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from crm.models import Tenant
+from dashboards.aggregates import jit_off
 from dashboards.models import TeamDay, TeamDayChanged, TeamResponseBin, TeamRollup
-from dashboards.selectors.histograms import wait_bin
+from dashboards.selectors.histograms import BIN_FLOORS, BINS, seconds_json
 from dashboards.selectors.stage_flow import local_midnight
 from followups.models import OPEN_STATUSES, FollowUp, Status
 from leads.models import Lead
@@ -43,123 +42,102 @@ from tickets.models import Inbox, SlaEvent, SlaEventKind, SlaTarget, Ticket
 DAY = dt.timedelta(days=1)
 # How far before the last run changes are looked for again (a transaction open at the time).
 CHANGES_OVERLAP = dt.timedelta(minutes=5)
-# A first build reads history a month per query.
-CHUNK_DAYS = 31
-
-Key = tuple[dt.date, int | None, int | None, int | None]  # day, pipeline, brand, person
 # The SLA events the figures count (answered in time or late, and the wait's start for the bins).
 _COUNTED_EVENTS = (SlaEventKind.MET, SlaEventKind.ANSWERED_LATE, SlaEventKind.STARTED)
-FINE = "fine"  # a day's figures: the fine buckets per bin, for TeamResponseBin
 
-
-def _slot_end():
-    return ExpressionWrapper(
-        F("scheduled_at") + F("duration_minutes") * Value(dt.timedelta(minutes=1)),
-        output_field=DateTimeField(),
-    )
-
-
-def _follow_up_days(
-    tenant: Tenant, start: dt.datetime, end: dt.datetime, now: dt.datetime
-) -> dict[Key, dict]:
-    completed = Q(status=Status.COMPLETED)
-    still_open = Q(status__in=OPEN_STATUSES)
-    rows = (
-        FollowUp.objects.filter(tenant=tenant, scheduled_at__gte=start, scheduled_at__lt=end)
-        .exclude(status=Status.CANCELLED)
-        .annotate(day=TruncDate("scheduled_at", tzinfo=tenant.zone), slot_end=_slot_end())
-        .values_list("day", "lead__pipeline_id", "lead__brand_id", "assignee_id")
-        .annotate(
-            on_time=Count("scheduled_at", filter=completed & Q(completed_at__lte=F("slot_end"))),
-            late=Count("scheduled_at", filter=completed & Q(completed_at__gt=F("slot_end"))),
-            open=Count("scheduled_at", filter=still_open),
-            overdue=Count("scheduled_at", filter=still_open & Q(scheduled_at__lt=now)),
-            missed=Count("scheduled_at", filter=Q(status=Status.MISSED)),
-        )
-        .order_by()
-    )
-    return {
-        (day, pipeline_id, brand_id, person_id): {
-            "follow_ups_on_time": on_time,
-            "follow_ups_late": late,
-            "follow_ups_open": open_,
-            "follow_ups_overdue": overdue,
-            "follow_ups_missed": missed,
-        }
-        for day, pipeline_id, brand_id, person_id, on_time, late, open_, overdue, missed in rows
-    }
-
-
-def _sla_sql(select: str, where: str, group: str) -> str:
-    """SLA events of [start, end) with their ticket's assignee, lead's pipeline and inbox's
-    brand (the dimensions dashboards.period.Scope.ticket_conditions filters on). Only table
-    names and this module's own fragments are put in; the values are parameters."""
-    return f"""
-        SELECT (e.occurred_at AT TIME ZONE %(zone)s)::date, l.pipeline_id, i.brand_id,
-               t.assignee_id, {select}
-          FROM {SlaEvent._meta.db_table} e
-          JOIN {Ticket._meta.db_table} t ON t.id = e.ticket_id
-          JOIN {Inbox._meta.db_table} i ON i.id = t.inbox_id
-          LEFT JOIN {Lead._meta.db_table} l ON l.id = t.lead_id
-         WHERE e.tenant_id = %(tenant)s AND e.occurred_at >= %(start)s
-           AND e.occurred_at < %(end)s AND {where}
-         GROUP BY 1, 2, 3, 4{group}
-    """  # noqa: S608  # nosec B608
-
-
-# The wait's bucket as dashboards.selectors.histograms.wait_bucket computes it, in SQL.
-def _sla_days(tenant: Tenant, start: dt.datetime, end: dt.datetime) -> dict[Key, dict]:
-    params = {
-        "zone": str(tenant.zone),
-        "tenant": tenant.pk,
-        "start": start,
-        "end": end,
-        "met": SlaEventKind.MET,
-        "late": SlaEventKind.ANSWERED_LATE,
-        "started": SlaEventKind.STARTED,
-        "first": SlaTarget.FIRST,
-    }
-    days: dict[Key, dict] = defaultdict(dict)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _sla_sql(
-                "count(*) FILTER (WHERE e.kind = %(met)s), "
-                "count(*) FILTER (WHERE e.kind = %(late)s)",
-                "e.kind IN (%(met)s, %(late)s)",
-                "",
-            ),
-            params,
-        )
-        for day, pipeline_id, brand_id, person_id, met, late in cursor.fetchall():
-            days[(day, pipeline_id, brand_id, person_id)].update(sla_met=met, sla_late=late)
-        wait = "extract(epoch FROM t.first_response_at - e.occurred_at)"
-        cursor.execute(
-            _sla_sql(
-                f"""CASE WHEN floor({wait} / 60) < 1440 THEN floor({wait} / 60)
-                         ELSE floor({wait} / 3600) * 60 END::integer,
-                    count(*), min({wait})::float8, max({wait})::float8""",
-                "e.kind = %(started)s AND e.target = %(first)s"
-                " AND t.first_response_at >= e.occurred_at",
-                ", 5",
-            ),
-            params,
-        )
-        for day, pipeline_id, brand_id, person_id, bucket, count, low, high in cursor.fetchall():
-            figures = days[(day, pipeline_id, brand_id, person_id)]
-            figures["first_responses"] = figures.get("first_responses", 0) + count
-            index = wait_bin(bucket)
-            name = f"response_bin_{index}"
-            figures[name] = figures.get(name, 0) + count
-            fine = figures.setdefault(FINE, {}).setdefault(index, {})
-            fine[str(bucket)] = [count, low, high]
-    return days
+# TeamDay's and TeamResponseBin's rows of the local days in [start, end), in one statement: the
+# follow-ups scheduled then (not cancelled) by assignee and their lead's pipeline and brand; the
+# SLA events by the ticket's assignee, its lead's pipeline and its inbox's brand (the dimensions
+# dashboards.period.Scope.ticket_conditions filters on), the first-response waits in fine buckets
+# (dashboards.selectors.histograms.wait_bucket, in SQL) and coarse bins (wait_bin: BIN_FLOORS).
+# A row for every key any of the three counts has. Only table names and this module's fragments
+# are put in; the values are parameters.
+TEAM_DAYS_SQL = f"""
+WITH follow_ups AS (
+    SELECT (f.scheduled_at AT TIME ZONE %(zone)s)::date AS day, l.pipeline_id, l.brand_id,
+           f.assignee_id AS person_id,
+           count(*) FILTER (WHERE f.status = %(completed)s
+                              AND f.completed_at <= f.scheduled_at + f.duration_minutes
+                                                    * interval '1 minute') AS on_time,
+           count(*) FILTER (WHERE f.status = %(completed)s
+                              AND f.completed_at > f.scheduled_at + f.duration_minutes
+                                                   * interval '1 minute') AS late,
+           count(*) FILTER (WHERE f.status = ANY(%(open)s)) AS open,
+           count(*) FILTER (WHERE f.status = ANY(%(open)s) AND f.scheduled_at < %(now)s)
+               AS overdue,
+           count(*) FILTER (WHERE f.status = %(missed)s) AS missed
+      FROM {FollowUp._meta.db_table} f
+      LEFT JOIN {Lead._meta.db_table} l ON l.id = f.lead_id
+     WHERE f.tenant_id = %(tenant)s AND f.scheduled_at >= %(start)s AND f.scheduled_at < %(end)s
+       AND f.status <> %(cancelled)s
+     GROUP BY 1, 2, 3, 4
+), events AS (
+    SELECT (e.occurred_at AT TIME ZONE %(zone)s)::date AS day, l.pipeline_id, i.brand_id,
+           t.assignee_id AS person_id, e.kind,
+           CASE WHEN e.kind = %(started)s AND e.target = %(first)s
+                 AND t.first_response_at >= e.occurred_at
+                THEN extract(epoch FROM t.first_response_at - e.occurred_at) END AS wait
+      FROM {SlaEvent._meta.db_table} e
+      JOIN {Ticket._meta.db_table} t ON t.id = e.ticket_id
+      JOIN {Inbox._meta.db_table} i ON i.id = t.inbox_id
+      LEFT JOIN {Lead._meta.db_table} l ON l.id = t.lead_id
+     WHERE e.tenant_id = %(tenant)s AND e.occurred_at >= %(start)s
+       AND e.occurred_at < %(events_end)s
+       AND e.kind IN (%(met)s, %(late)s, %(started)s)
+), answers AS (
+    SELECT day, pipeline_id, brand_id, person_id,
+           count(*) FILTER (WHERE kind = %(met)s) AS met,
+           count(*) FILTER (WHERE kind = %(late)s) AS answered_late
+      FROM events
+     WHERE kind IN (%(met)s, %(late)s)
+     GROUP BY 1, 2, 3, 4
+), responses AS (
+    SELECT *, greatest(0, width_bucket(bucket, ARRAY[{", ".join(map(str, BIN_FLOORS))}]) - 1) AS bin
+      FROM (SELECT day, pipeline_id, brand_id, person_id,
+                   (CASE WHEN floor(wait / 60) < 1440 THEN floor(wait / 60)
+                         ELSE floor(wait / 3600) * 60 END)::integer AS bucket,
+                   count(*) AS answered, min(wait)::float8 AS shortest,
+                   max(wait)::float8 AS longest
+              FROM events
+             WHERE wait IS NOT NULL
+             GROUP BY 1, 2, 3, 4, 5) AS bucketed
+), figures AS (
+    SELECT day, pipeline_id, brand_id, person_id, on_time, late, open, overdue, missed,
+           0 AS met, 0 AS answered_late, 0 AS answered, 0 AS bin
+      FROM follow_ups
+    UNION ALL
+    SELECT day, pipeline_id, brand_id, person_id, 0, 0, 0, 0, 0, met, answered_late, 0, 0
+      FROM answers
+    UNION ALL
+    SELECT day, pipeline_id, brand_id, person_id, 0, 0, 0, 0, 0, 0, 0, answered, bin
+      FROM responses
+), days AS (
+    INSERT INTO {TeamDay._meta.db_table}
+        (tenant_id, day, pipeline_id, brand_id, person_id, follow_ups_on_time, follow_ups_late,
+         follow_ups_open, follow_ups_overdue, follow_ups_missed, sla_met, sla_late,
+         first_responses,
+         {", ".join(f"response_bin_{index}" for index in range(BINS))})
+    SELECT %(tenant)s, day, pipeline_id, brand_id, person_id, sum(on_time), sum(late), sum(open),
+           sum(overdue), sum(missed), sum(met), sum(answered_late), sum(answered),
+           {", ".join(f"coalesce(sum(answered) FILTER (WHERE bin = {index}), 0)" for index in range(BINS))}
+      FROM figures
+     GROUP BY day, pipeline_id, brand_id, person_id
+)
+INSERT INTO {TeamResponseBin._meta.db_table}
+    (tenant_id, day, bin, pipeline_id, brand_id, person_id, buckets)
+SELECT %(tenant)s, day, bin, pipeline_id, brand_id, person_id,
+       jsonb_object_agg(bucket, jsonb_build_array(answered, {seconds_json("shortest")},
+                                                  {seconds_json("longest")}))
+  FROM responses
+ GROUP BY day, bin, pipeline_id, brand_id, person_id
+"""  # noqa: S608  # nosec B608
 
 
 def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
-    """Runs of consecutive days as (first, last), each at most CHUNK_DAYS long."""
+    """Runs of consecutive days as (first, last)."""
     ranges: list[list[dt.date]] = []
     for day in sorted(set(days)):
-        if ranges and day == ranges[-1][1] + DAY and (day - ranges[-1][0]).days < CHUNK_DAYS:
+        if ranges and day == ranges[-1][1] + DAY:
             ranges[-1][1] = day
         else:
             ranges.append([day, day])
@@ -173,34 +151,37 @@ def team_days_count(
     now: dt.datetime,
     events_until: dt.datetime | None = None,
 ) -> int:
-    """Count these local days again, replacing their rows: the follow-ups overdue as of `now`,
-    the SLA events recorded before `events_until` (today's: the page reads the later ones).
-    Returns how many days."""
+    """Count these local days again, replacing their rows, a statement per run of consecutive
+    days: the follow-ups overdue as of `now`, the SLA events recorded before `events_until`
+    (today's: the page reads the later ones). Returns how many days."""
     counted = 0
+    params = {
+        "zone": str(tenant.zone),
+        "tenant": tenant.pk,
+        "completed": Status.COMPLETED,
+        "open": list(OPEN_STATUSES),
+        "missed": Status.MISSED,
+        "cancelled": Status.CANCELLED,
+        "met": SlaEventKind.MET,
+        "late": SlaEventKind.ANSWERED_LATE,
+        "started": SlaEventKind.STARTED,
+        "first": SlaTarget.FIRST,
+        "now": now,
+    }
     for first, last in _day_ranges(days):
         start, end = local_midnight(first, tenant), local_midnight(last + DAY, tenant)
-        follow_ups = _follow_up_days(tenant, start, end, now)
-        sla = _sla_days(tenant, start, end if events_until is None else min(end, events_until))
         TeamDay.objects.filter(tenant=tenant, day__gte=first, day__lte=last).delete()
         TeamResponseBin.objects.filter(tenant=tenant, day__gte=first, day__lte=last).delete()
-        days, bins = [], []
-        for key in follow_ups.keys() | sla.keys():
-            day, pipeline_id, brand_id, person_id = key
-            keys = {"day": day, "pipeline_id": pipeline_id, "brand_id": brand_id}
-            figures = dict(sla.get(key, {}))
-            for index, buckets in figures.pop(FINE, {}).items():
-                bins.append(
-                    TeamResponseBin(
-                        tenant=tenant, **keys, person_id=person_id, bin=index, buckets=buckets
-                    )
-                )
-            days.append(
-                TeamDay(
-                    tenant=tenant, **keys, person_id=person_id, **follow_ups.get(key, {}), **figures
-                )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                TEAM_DAYS_SQL,
+                {
+                    **params,
+                    "start": start,
+                    "end": end,
+                    "events_end": end if events_until is None else min(end, events_until),
+                },
             )
-        TeamDay.objects.bulk_create(days, batch_size=2000)
-        TeamResponseBin.objects.bulk_create(bins, batch_size=2000)
         counted += (last - first).days + 1
     return counted
 
@@ -249,13 +230,14 @@ def _history(tenant: Tenant) -> tuple[dt.datetime, dt.datetime] | None:
 @transaction.atomic
 def team_roll_up(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """Bring the tenant's TeamDay rows up to date: on the first run every day of its history
-    (a month per query), afterwards the days that changed; and today as of now, on every run.
+    (one statement), afterwards the days that changed; and today as of now, on every run.
     Returns how many days were counted besides today."""
     now = now or timezone.now()
     today = timezone.localtime(now, tenant.zone).date()
     state = TeamRollup.objects.select_for_update().filter(tenant=tenant).first()
     last_event = SlaEvent.objects.filter(tenant=tenant).aggregate(last=Max("pk"))["last"] or 0
     if state is None:
+        jit_off()
         history = _history(tenant)
         days: set[dt.date] = set()
         if history is not None:

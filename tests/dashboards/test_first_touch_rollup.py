@@ -230,6 +230,28 @@ def test_the_rows_hold_each_lead_once_in_its_bin_and_bucket(world):
         assert not fine  # no bin without its day row
 
 
+def test_a_wait_of_whole_seconds_is_kept_as_a_float(world):
+    # The rows are written in SQL, as json.dumps wrote them when they were put together in Python
+    # (120.0, not PostgreSQL's 120).
+    now = timezone.now()
+    touch_world = TouchWorld(world, now, 6)
+    lead = touch_world.new_lead(now - 3 * DAY, touched=False)
+    with world.active():
+        Lead.objects.filter(pk=lead.pk).update(
+            first_touch_at=lead.created_at + dt.timedelta(seconds=120)
+        )
+        period_roll_up(tenant=world.tenant, now=now)
+        kept = [
+            buckets["2"]
+            for buckets in FirstTouchBin.objects.filter(tenant=world.tenant).values_list(
+                "buckets", flat=True
+            )
+            if "2" in buckets
+        ]
+    assert any(shortest == 120 for _, shortest, _ in kept)
+    assert all(isinstance(shortest, float) for _, shortest, _ in kept)
+
+
 def test_the_median_from_two_levels_shows_the_exact_one():
     rng = random.Random(5)
     for _ in range(200):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from crm.kit.formatting import duration
 from crm.models import Role
 from crm.tenancy.sweeps import sweep_inline
-from dashboards.models import TeamDay, TeamDayChanged, TeamRollup
+from dashboards.models import TeamDay, TeamDayChanged, TeamResponseBin, TeamRollup
 from dashboards.selectors.team import (
     buckets_add,
     buckets_median,
@@ -288,6 +288,28 @@ def test_the_sweep_counts_only_what_changed(world, django_assert_max_num_queries
         follow_up.save()
     with world.active():
         assert team_roll_up(tenant=world.tenant, now=now + dt.timedelta(minutes=20)) == 1
+
+
+def test_whole_seconds_of_the_waits_are_kept_as_floats(world):
+    # The rows are written in SQL, as json.dumps wrote them when they were put together in Python
+    # (120.0, not PostgreSQL's 120): the waits of _world_data are whole seconds.
+    now = dt.datetime(2026, 3, 11, 15, 7, tzinfo=dt.UTC)
+    with time_machine.travel(now - 60 * DAY, tick=False):
+        _world_data(world, now, 8)
+    with world.active():
+        team_roll_up(tenant=world.tenant, now=now)
+        kept = [
+            kept
+            for buckets in TeamResponseBin.objects.filter(tenant=world.tenant).values_list(
+                "buckets", flat=True
+            )
+            for kept in buckets.values()
+        ]
+    assert kept
+    assert all(
+        isinstance(count, int) and isinstance(shortest, float) and isinstance(longest, float)
+        for count, shortest, longest in kept
+    )
 
 
 def test_the_beat_task_keeps_every_tenant(world, other_world):
