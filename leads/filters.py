@@ -140,15 +140,11 @@ class LeadFilter(django_filters.FilterSet):
 
     @property
     def walks_open_priority(self) -> bool:
-        """Whether the list is the team's open leads by priority, read from lead_open_priority,
-        whose entries hold each lead's stage and its entry time."""
+        """Whether the list is open leads by priority, read from lead_open_priority (the team's)
+        or lead_owner_open_priority (one owner's, or nobody's), whose entries hold each lead's
+        stage and its entry time."""
         data = self.form.cleaned_data
-        return (
-            data.get("status") == LeadStatus.OPEN
-            and data.get("scope") == "team"
-            and not data.get("owner")
-            and self.sort_order == "priority"
-        )
+        return data.get("status") == LeadStatus.OPEN and self.sort_order == "priority"
 
     def filter_priority(self, queryset, name, value):
         low, high = PRIORITY_BANDS[value]

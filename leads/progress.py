@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from crm.kit.formatting import duration
 from crm.models import Tenant
-from leads.aging import AGING_LABELS, Aging, AgingClock, StageCutoffs, describe_delay
+from leads.aging import AGING_LABELS, Aging, AgingClock, describe_delay
 from leads.models import Lead, LeadStatus, Stage, StageVisit
 
 
@@ -136,7 +136,7 @@ def build_progress(
             if visit.left_at is None:
                 cutoffs = clock.cutoffs(stage)
             else:
-                cutoffs = StageCutoffs.for_stage(tenant, stage, visit.left_at)
+                cutoffs = clock.cutoffs_at(stage, visit.left_at)
             on_time = cutoffs.colour(visit.entered_at)
             tint = "late" if on_time == Aging.RED else "on-time"
             segments.append(

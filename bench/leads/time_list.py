@@ -187,7 +187,7 @@ def build_cases(tenant_slug: str, small_slug: str, deep: int) -> tuple[list[Case
 
     from crm.models import Membership, Role, Tenant
     from crm.tenancy import tenant_context
-    from leads.models import Lead, LeadSource, Stage
+    from leads.models import Lead, LeadSource, Pipeline, Stage
 
     tenant = Tenant.objects.get(slug=tenant_slug)
     with transaction.atomic(), tenant_context(tenant):
@@ -216,6 +216,15 @@ def build_cases(tenant_slug: str, small_slug: str, deep: int) -> tuple[list[Case
         common_stage = stages[next(iter(per_stage))]
         rare_stage = stages[min(per_stage, key=per_stage.get)]
         source = LeadSource.objects.get(tenant=tenant, name="Referral")
+        # The pipeline the rep has fewest open leads in: their list filtered by it walks all of
+        # their open leads for a page (none, in the generated data).
+        rep_per_pipeline = dict(
+            open_leads.filter(owner=rep).values_list("pipeline").annotate(n=Count("id"))
+        )
+        rep_pipeline = min(
+            Pipeline.objects.filter(tenant=tenant).order_by("pk"),
+            key=lambda pipeline: rep_per_pipeline.get(pipeline.pk, 0),
+        )
         sample = (
             open_leads.select_related("contact")
             .prefetch_related("contact__emails", "contact__phones")
@@ -252,6 +261,10 @@ def build_cases(tenant_slug: str, small_slug: str, deep: int) -> tuple[list[Case
              {"sort": "aging", "after": deep_aging_cursor}),
         Case("manager, sort by created", m, {"sort": "created"}),
         Case("rep, sort by aging", rep, {"sort": "aging"}),
+        Case(f"rep, filter pipeline ({rep_pipeline.name}, "
+             f"{rep_per_pipeline.get(rep_pipeline.pk, 0):,} of their open leads)", rep,
+             {"pipeline": rep_pipeline.pk}),
+        Case("rep, filter aging=orange", rep, {"aging": "orange"}),
         Case("manager, any status, page 1 (priority)", m, {"status": "all"}),
         Case("manager, any status, sort by created", m, {"status": "all", "sort": "created"}),
         Case("filter aging=red", m, {"aging": "red"}),

@@ -247,6 +247,17 @@ def _leads_across_stages_and_times(world, pipeline, now) -> None:
             )
 
 
+def _by_colour(world, leads, now) -> dict:
+    """The ids of `leads`, in their order, by each lead's colour as its row shows it."""
+    clock = AgingClock(world.tenant, now)
+    return {
+        colour: [
+            lead.pk for lead in leads if clock.colour(lead.stage, lead.stage_entered_at) == colour
+        ]
+        for colour in (Aging.GREEN, Aging.ORANGE, Aging.RED)
+    }
+
+
 @pytest.mark.parametrize("colour", [Aging.GREEN, Aging.ORANGE, Aging.RED])
 def test_the_walked_aging_filter_finds_the_same_leads_in_the_same_order(world, colour):
     """The shape for a walk of lead_open_priority (the windows hidden from the planner, their
@@ -285,15 +296,7 @@ def test_the_teams_list_by_aging_colour_or_stage_shows_the_plain_filters_leads(c
         ordered = Lead.objects.filter(tenant=world.tenant, status="open").order_by(
             "-priority_score", "-id"
         )
-        clock = AgingClock(world.tenant, now)
-        by_colour = {
-            colour: [
-                lead.pk
-                for lead in ordered
-                if clock.colour(lead.stage, lead.stage_entered_at) == colour
-            ]
-            for colour in (Aging.GREEN, Aging.ORANGE, Aging.RED)
-        }
+        by_colour = _by_colour(world, ordered, now)
         stage = stage_named(pipeline, "Contacted")
         in_stage = list(ordered.filter(stage=stage).values_list("pk", flat=True))
 
@@ -307,3 +310,51 @@ def test_the_teams_list_by_aging_colour_or_stage_shows_the_plain_filters_leads(c
     assert shown(stage=stage.pk, aging=Aging.ORANGE) == [
         pk for pk in by_colour[Aging.ORANGE] if pk in in_stage
     ]
+
+
+def test_a_reps_own_list_by_colour_pipeline_or_stage_shows_the_plain_filters_leads(client, world):
+    """A rep's open leads by priority (the list that walks lead_owner_open_priority) filtered by
+    colour, pipeline or stage: the page's leads, in order, are the plain filter's, none of
+    another member's; a pipeline where the rep has no lead shows none."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from tests.conftest import sign_in
+
+    pipeline = pipeline_for(world.tenant)
+    other_pipeline = pipeline_for(world.tenant, COMMERCIAL_ROOFING)
+    now = timezone.now()
+    _leads_across_stages_and_times(world, pipeline, now)
+    other = _rep(world)
+    theirs = [lead_for(world, pipeline, owner=other), lead_for(world, other_pipeline, owner=other)]
+    sign_in(client, world.rep)
+    with world.active():
+        mine = Lead.objects.filter(tenant=world.tenant, status="open", owner=world.rep).order_by(
+            "-priority_score", "-id"
+        )
+        by_colour = _by_colour(world, mine, now)
+        stage = stage_named(pipeline, "Contacted")
+        in_stage = list(mine.filter(stage=stage).values_list("pk", flat=True))
+        in_pipeline = list(mine.filter(pipeline=pipeline).values_list("pk", flat=True))
+
+    def shown(**params):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("leads:list"), params).context["page"]
+        keys = [
+            q["sql"] for q in captured.captured_queries if '"leads_lead"."owner_id" =' in q["sql"]
+        ]
+        return [lead.pk for lead in page.items], keys
+
+    for colour, expected in by_colour.items():
+        leads, keys = shown(aging=colour)
+        assert expected and leads == expected, colour
+        if colour == Aging.ORANGE:
+            # The windows hidden from the planner: the rep's order is walked, not sorted.
+            assert any("CASE WHEN" in sql for sql in keys)
+    assert in_stage and shown(stage=stage.pk)[0] == in_stage
+    assert shown(pipeline=pipeline.pk)[0] == in_pipeline
+    assert shown(pipeline=other_pipeline.pk)[0] == []
+    assert shown(pipeline=pipeline.pk, aging=Aging.ORANGE)[0] == by_colour[Aging.ORANGE]
+    assert not {lead.pk for lead in theirs} & set(in_pipeline)
