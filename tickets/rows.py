@@ -22,6 +22,22 @@ from tickets.models import ACTIVE_STATUSES, MessageChannel, Priority, TicketStat
 from tickets.selectors.inbox import TicketRow
 
 
+class ChannelIcons:
+    """Each channel's icon drawn from its template once per page and label: the thread shows one
+    per message and one per reply channel, an include each before."""
+
+    def __init__(self):
+        self.drawn: dict[tuple[str, str], SafeString] = {}
+
+    def __call__(self, channel: str, label: str = "") -> SafeString:
+        if (channel, label) not in self.drawn:
+            context = {"channel": channel, "label": label}
+            self.drawn[channel, label] = render_to_string(
+                "tickets/inbox/_channel_icon.html", context
+            )
+        return self.drawn[channel, label]
+
+
 class InboxRows:
     """What every row of one page shares, computed once."""
 
@@ -31,7 +47,7 @@ class InboxRows:
         self.statuses = choice_labels(TicketStatus)
         self.priorities = choice_labels(Priority)
         self.channels = choice_labels(MessageChannel)
-        self.icons: dict[str, str] = {}
+        self.icons = ChannelIcons()
         # Translations as {% translate %} and {% blocktranslate %} write them: the text as the
         # catalogue has it, the values put into it escaped. The gettext calls stay outside
         # f-strings: xgettext does not look inside them.
@@ -43,11 +59,8 @@ class InboxRows:
 
     def icon(self, channel: str) -> str:
         """The channel's icon, from its template once per page for each channel the page shows."""
-        if channel not in self.icons:
-            label = self.channels.get(channel, escape(channel))
-            context = {"channel": channel, "label": mark_safe(label)}  # noqa: S308  # nosec B308 B703  (escaped above)
-            self.icons[channel] = render_to_string("tickets/inbox/_channel_icon.html", context)
-        return self.icons[channel]
+        label = self.channels.get(channel, escape(channel))
+        return self.icons(channel, mark_safe(label))  # noqa: S308  # nosec B308 B703  (escaped above)
 
     def when(self, local) -> str:
         """ "M j, g:i A" of a time already in the reader's zone."""

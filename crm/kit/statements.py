@@ -63,3 +63,45 @@ class RowsById:
         if self.converters:
             return list(self.compiler.apply_converters(rows, self.converters))
         return rows
+
+
+# Ids no row has: a statement compiled with them in place of its arguments finds them among its
+# parameters, and each run puts the call's ids there.
+_STAND_INS = (-7_700_000_001, -7_700_000_002, -7_700_000_003, -7_700_000_004)
+
+
+class RowsFor:
+    """A queryset's rows for a few ids (a contact, an inbox), compiled once: `build(*ids)` is
+    called once with stand-in ids, which must each reach the statement as a parameter; each run
+    puts the call's ids in their places. Rows are dicts by the queryset's column names."""
+
+    def __init__(self, build: Callable[..., QuerySet], count: int):
+        stand_ins = _STAND_INS[:count]
+        compiler = build(*stand_ins).query.get_compiler(connection=connection)
+        self.sql, params = compiler.as_sql()
+        self.params = list(params)
+        self.slots = [
+            (position, stand_ins.index(value))
+            for position, value in enumerate(self.params)
+            if type(value) is int and value in stand_ins
+        ]
+        if {slot for _, slot in self.slots} != set(range(count)):
+            raise ValueError("an id is not a parameter of the statement")
+        self.count = count
+        self.compiler = compiler
+        selected = compiler.select[: compiler.col_count]
+        self.names = [alias or column.target.attname for column, _, alias in selected]
+        self.converters = compiler.get_converters([column for column, _, _ in selected])
+
+    def rows(self, *ids: int) -> list[dict]:
+        if len(ids) != self.count:
+            raise ValueError(f"compiled for {self.count} ids, given {len(ids)}")
+        params = list(self.params)
+        for position, slot in self.slots:
+            params[position] = ids[slot]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        return [dict(zip(self.names, row, strict=True)) for row in rows]

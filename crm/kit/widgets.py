@@ -3,9 +3,9 @@
 A select of forty options renders through about eighty template includes; on a page that shows a
 filter form on every request (the lead list) that was the larger part of the page's template time.
 `field_html` writes the markup Django's default widget templates write, for the widgets it knows
-(Select, and the Input subclasses Date, DateTime, Hidden, Number and Text), and falls back to
-Django's rendering for others. tests/leads/test_lead_rows_html.py and
-tests/followups/test_rows_html.py compare both.
+(Select, Textarea, and the Input subclasses Date, DateTime, Hidden, Number and Text), and falls
+back to Django's rendering for others. tests/leads/test_lead_rows_html.py,
+tests/followups/test_rows_html.py and tests/tickets/test_thread_form_html.py compare both.
 """
 
 from html import escape
@@ -49,7 +49,8 @@ def field_html(bound_field) -> SafeString:
         forms.NumberInput,
         forms.TextInput,
     )
-    if not (plain_select or plain_input):
+    plain_textarea = type(widget) is forms.Textarea
+    if not (plain_select or plain_input or plain_textarea):
         return bound_field.as_widget()
     # As BoundField.as_widget and Widget.build_attrs merge them, in the same order.
     extra = bound_field.build_widget_attrs({}, widget)
@@ -63,6 +64,11 @@ def field_html(bound_field) -> SafeString:
         shown = "" if value is None else f' value="{escape(str(value))}"'
         return mark_safe(  # noqa: S308  # nosec B308 B703  (escaped above)
             f'<input type="{widget.input_type}" name="{name}"{shown}{_attrs(attrs)}>'
+        )
+    if plain_textarea:
+        text = escape(value) if value else ""
+        return mark_safe(  # noqa: S308  # nosec B308 B703  (escaped above)
+            f'<textarea name="{name}"{_attrs(attrs)}>\n{text}</textarea>'
         )
     choices = _choices(bound_field.field)
     if any(isinstance(label, (list, tuple)) for _, label in choices):

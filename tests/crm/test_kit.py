@@ -309,3 +309,43 @@ def test_row_times_write_what_djangos_date_format_writes(language, format_string
         write = RowTimes().formatter(format_string)
         for moment in times:
             assert write(moment) == escape(date_format(moment, format_string)), moment
+
+
+@pytest.mark.django_db
+def test_a_statement_for_a_few_ids_is_compiled_once_and_reads_other_ids(world, other_world):
+    """crm.kit.statements.RowsFor: compiled with stand-in ids, each run puts the call's ids in
+    their places; rows come back named as the queryset names its columns."""
+    from django.db import connection
+    from django.db.models import F
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.kit.statements import RowsFor
+    from leads.models import Lead
+    from tests.factories import lead_for
+
+    first, second = lead_for(world), lead_for(world)
+    theirs = lead_for(other_world)
+    with world.active():
+
+        def build(one, other):
+            return (
+                Lead.objects.filter(tenant=world.tenant, pk__in=[one, other])
+                .values("id", twice=F("id") * 2)
+                .order_by("id")
+            )
+
+        statement = RowsFor(build, 2)
+        with CaptureQueriesContext(connection) as captured:
+            rows = statement.rows(first.pk, second.pk)
+        assert len(captured) == 1
+        assert rows == list(build(first.pk, second.pk))
+        assert rows == [
+            {"id": first.pk, "twice": 2 * first.pk},
+            {"id": second.pk, "twice": 2 * second.pk},
+        ]
+        # The tenant's own filter is part of the kept SQL: another tenant's id reads nothing.
+        assert statement.rows(theirs.pk, second.pk) == [{"id": second.pk, "twice": 2 * second.pk}]
+        with pytest.raises(ValueError):
+            statement.rows(first.pk)
+        with pytest.raises(ValueError):
+            RowsFor(lambda one, other: build(one, one), 2)  # the second id is not a parameter

@@ -38,7 +38,7 @@ from tickets.forms.inbox import (
     VipForm,
 )
 from tickets.models import Direction, Ticket
-from tickets.rows import InboxRows
+from tickets.rows import ChannelIcons, InboxRows
 from tickets.selectors import inbox as selectors
 from tickets.services import changes, replies
 from tickets.services.assignment import ticket_assign, tickets_bulk_assign
@@ -201,9 +201,14 @@ def _detail(request, ticket: Ticket, *, status: int = 200, **forms):
         reach=reach,
     )
     context = _sidebar_context(request, ticket)
+    icons = ChannelIcons()
     context.update(
         {
-            "thread": thread,
+            "thread_icons": [
+                (item, icons(item.message.channel, item.message.get_channel_display()))
+                for item in thread
+            ],
+            "channel_icons": [(value, label, icons(value)) for value, label in options.channels],
             "unverified_senders": sorted(
                 {item.message.from_address for item in thread if item.unverified_sender}
             ),
