@@ -14,6 +14,9 @@ import ipaddress
 from axes.helpers import get_client_ip_address
 from axes.utils import reset
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, get_user, load_backend
+from django.contrib.auth.backends import ModelBackend
+from django.utils.crypto import constant_time_compare
 
 from crm.ratelimit import hits, over_limit
 
@@ -94,3 +97,27 @@ def lockout_clear(user) -> None:
     """A locked account whose owner just proved their email (a password reset) signs in at once:
     anyone may lock an account by guessing at it, only its owner may unlock it this way."""
     reset(username=user.email.strip().lower())
+
+
+def session_user(request, user_read=None):
+    """The session's signed-in user, as django.contrib.auth.get_user gives it, without reading the
+    user again when `user_read` is the session's user row, read already (the tenant middleware
+    reads it with the active membership).
+
+    Only Django's plain case is taken here: a model backend's session whose auth hash matches the
+    user's with the current secret, for a user who may sign in. Any other session (no hash, a
+    rotated secret's, a changed password, another backend) goes to Django's own get_user, which
+    reads the row itself and ends or renews the session as it decides."""
+    backend_path = request.session.get(BACKEND_SESSION_KEY)
+    if user_read is None or backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return get_user(request)
+    backend = load_backend(backend_path)
+    session_hash = request.session.get(HASH_SESSION_KEY)
+    if (
+        isinstance(backend, ModelBackend)
+        and backend.user_can_authenticate(user_read)
+        and session_hash
+        and constant_time_compare(session_hash, user_read.get_session_auth_hash())
+    ):
+        return user_read
+    return get_user(request)

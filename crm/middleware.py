@@ -1,9 +1,12 @@
 import logging
 
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
+from crm.auth import session_user
 from crm.kit.languages import browser_language, staff_language
 from crm.logging import bind_log_context, log_context
 from crm.tenancy.context import USER_SETTING, request_tenant_context, settings_sent_with_next_query
@@ -27,31 +30,42 @@ class TenantMiddleware:
     def __call__(self, request):
         request.tenant = None
         request.membership = None
-        if not request.user.is_authenticated:
+        user_id = _session_user_id(request)
+        if user_id is None:
             # Sign-in pages, health checks and webhooks see no tenant data and manage their own
             # transactions; a health probe must answer even when the database does not.
             return self.get_response(request)
         with transaction.atomic():
             # app.user_id (row-level security shows a user their own memberships) goes to the
-            # database with the first statement, the membership's read, which also sets the
-            # tenant (crm.selectors.members.membership_entering): one round trip for both walls.
-            with settings_sent_with_next_query({USER_SETTING: request.user.pk}):
-                membership = self._active_membership(request)
-                if membership is None:
-                    return self._respond(request)
-            request.membership = membership
-            request.tenant = membership.tenant
-            token = bind_log_context(tenant=membership.tenant.slug, user=request.user.pk)
-            # Dates and times show in the reader's own time zone, else the tenant's.
-            request.zone = request.user.zone_in(membership.tenant)
-            timezone.activate(request.zone)
-            try:
-                # The transaction ends with the request: nothing to give back to the database.
-                with request_tenant_context(membership.tenant):
-                    return self._respond(request)
-            finally:
-                timezone.deactivate()
-                log_context.reset(token)
+            # database with the first statement, which reads the active membership with its user
+            # and sets the tenant (crm.selectors.members.membership_entering): one round trip for
+            # the user and both walls. The user is the session's claim until Django has checked
+            # the session (its auth hash) on that row: nothing is shown before. Without a chosen
+            # membership the user's own read carries the setting (the tenant picker needs it).
+            with settings_sent_with_next_query({USER_SETTING: user_id}):
+                membership = self._active_membership(request, user_id)
+                request.user = session_user(request, membership.user if membership else None)
+            if request.user.is_authenticated:
+                return self._signed_in(request, membership)
+            transaction.set_rollback(True)  # the claim did not hold: nothing it set stays
+        return self.get_response(request)
+
+    def _signed_in(self, request, membership):
+        if membership is None:
+            return self._respond(request)
+        request.membership = membership
+        request.tenant = membership.tenant
+        token = bind_log_context(tenant=membership.tenant.slug, user=request.user.pk)
+        # Dates and times show in the reader's own time zone, else the tenant's.
+        request.zone = request.user.zone_in(membership.tenant)
+        timezone.activate(request.zone)
+        try:
+            # The transaction ends with the request: nothing to give back to the database.
+            with request_tenant_context(membership.tenant):
+                return self._respond(request)
+        finally:
+            timezone.deactivate()
+            log_context.reset(token)
 
     def _respond(self, request):
         response = self.get_response(request)
@@ -59,17 +73,28 @@ class TenantMiddleware:
             transaction.set_rollback(True)
         return response
 
-    def _active_membership(self, request):
+    def _active_membership(self, request, user_id: int):
         from crm.selectors.members import membership_entering
 
         membership_id = request.session.get(ACTIVE_MEMBERSHIP_SESSION_KEY)
         if membership_id is None:
             return None
-        membership = membership_entering(user=request.user, membership_id=membership_id)
+        membership = membership_entering(user_id=user_id, membership_id=membership_id)
         if membership is None:
             # Removed from the team or deactivated since they chose it: ask again.
             request.session.pop(ACTIVE_MEMBERSHIP_SESSION_KEY, None)
         return membership
+
+
+def _session_user_id(request) -> int | None:
+    """The user the session says is signed in (not yet checked), or None."""
+    user_id = request.session.get(SESSION_KEY)
+    if user_id is None:
+        return None
+    try:
+        return get_user_model()._meta.pk.to_python(user_id)
+    except ValidationError:
+        return None
 
 
 class LanguageMiddleware:

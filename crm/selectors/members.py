@@ -25,17 +25,18 @@ def membership_for_user(*, user: User, membership_id: int) -> Membership | None:
     )
 
 
-def membership_entering(*, user: User, membership_id: int) -> Membership | None:
-    """The request's active membership, read in the statement that also makes its tenant the
-    transaction's (``app.tenant_id``, wall 2): the setting is made in the row's projection, so
-    only for a membership the user may read and that is still active, and in no extra round trip.
+def membership_entering(*, user_id: int, membership_id: int) -> Membership | None:
+    """The request's active membership with its user and tenant, read in the statement that also
+    makes its tenant the transaction's (``app.tenant_id``, wall 2): the setting is made in the
+    row's projection, so only for a membership the user may read and that is still active, and in
+    no extra round trip. The user is the session's (crm.backends: Django checks it on this row).
 
     ``app.user_id`` must be set before the statement (row-level security shows a user their own
     memberships); the tenant middleware sends it in the same round trip.
     """
-    membership = (
-        Membership.unscoped.filter(pk=membership_id, user=user, is_active=True)
-        .select_related("tenant")
+    return (
+        Membership.unscoped.filter(pk=membership_id, user_id=user_id, is_active=True)
+        .select_related("tenant", "user")
         .annotate(
             _tenant_setting=Func(
                 Value(TENANT_SETTING),
@@ -47,9 +48,6 @@ def membership_entering(*, user: User, membership_id: int) -> Membership | None:
         )
         .first()
     )
-    if membership is not None:
-        membership.user = user  # the signed-in user, already read: no join
-    return membership
 
 
 def team_members(*, tenant: Tenant) -> QuerySet[Membership]:

@@ -79,10 +79,10 @@ def test_the_panels_cost_the_same_queries_for_one_or_thirty_documents(client, wo
     _add(world, lead, count=14)
     _add(world, lead, count=14, actor=None, uploaded_by_contact=world.contact)
     many = (queries_for(client, _panel(lead), **HTMX), queries_for(client, contact_panel, **HTMX))
-    # user, membership (with the user's and the tenant's settings; the session comes from Redis),
-    # the lead (or contact), its documents with their uploaders (+ the contact's jobs and
+    # the membership with its user (and the user's and the tenant's settings; the session comes
+    # from Redis), the lead (or contact), its documents with their uploaders (+ the contact's jobs and
     # properties for the form) (+2 savepoints of the test's transaction)
-    assert few == many == (6, 8)
+    assert few == many == (5, 7)
 
 
 def test_show_more_brings_the_next_documents(client, world, lead):

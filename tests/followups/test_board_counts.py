@@ -54,9 +54,9 @@ def test_the_board_runs_the_same_queries_for_few_cards_and_many(client, world, m
     few = queries_for(client, BOARD)
     for hour in range(3, 9):
         follow_up_for(world, subject=f"Call {hour}", at=NOW + dt.timedelta(hours=hour + 1))
-    # The user, BEGIN, the membership, the filters' choices, every column's cards, the counts of
-    # the full columns (one statement), COMMIT.
-    assert queries_for(client, BOARD) == few == 7
+    # BEGIN, the membership with its user, the filters' choices, every column's cards, the counts
+    # of the full columns (one statement), COMMIT.
+    assert queries_for(client, BOARD) == few == 6
 
 
 @time_machine.travel(NOW, tick=False)

@@ -65,13 +65,13 @@ def test_the_contact_page_costs_a_fixed_number_of_queries(client, world):
     few = queries_for(client, url)
     _busy_contact(world, leads=4, notes=3, quotes=2)
     many = queries_for(client, url)
-    # user, membership (both walls set with it); the contact, its emails, phones and properties;
-    # its timeline; its leads (with their brands: the portal card's invitation reads them too);
-    # the portal card: access, checklist rows, properties (by address), open jobs, their
-    # insurance answers, document requests (+2 test savepoints).
+    # the membership with its user (both walls set with it); the contact, its emails, phones and
+    # properties; its timeline; its leads (with their brands: the portal card's invitation reads
+    # them too); the portal card: access, checklist rows, properties (by address), open jobs,
+    # their insurance answers, document requests (+2 test savepoints).
     # Before issue 21: 24 (the session, the walls set and cleared in statements of their own; the
     # card read the emails, phones, property links and leads again).
-    assert few == many == 16
+    assert few == many == 15
 
 
 def test_the_lead_page_costs_a_fixed_number_of_queries(client, world):
@@ -82,13 +82,13 @@ def test_the_lead_page_costs_a_fixed_number_of_queries(client, world):
     with world.active():
         _history(world, lead, notes=5, quotes=3)
     many = queries_for(client, url)
-    # user, membership (both walls set with it); stages, members, the lead (with its brand), stage
-    # visits (once, for the bar and the visit list), lead settings (once), quotes (no lines: the
-    # page shows totals), payments, timeline (+2 test savepoints). The business calendar is kept
-    # in the process.
+    # the membership with its user (both walls set with it); stages, members, the lead (with its
+    # brand), stage visits (once, for the bar and the visit list), lead settings (once), quotes
+    # (no lines: the page shows totals), payments, timeline (+2 test savepoints). The business
+    # calendar is kept in the process.
     # Before issue 21: 21 (the session, the walls set and cleared in statements of their own;
     # visits and settings read twice, the closed days, the brand and the quotes' lines).
-    assert few == many == 12
+    assert few == many == 11
 
 
 def test_the_portal_job_page_costs_a_fixed_number_of_queries(client, world):
