@@ -2,6 +2,8 @@
 
 import gc
 
+import pytest
+
 from config.memory import LoadedObjectsFrozen
 
 
@@ -21,10 +23,8 @@ def test_a_failed_request_counts_too(monkeypatch):
     app = LoadedObjectsFrozen(failing)
     monkeypatch.setattr(gc, "freeze", lambda: frozen_after.append(app.served))
     for _ in range(10):
-        try:
+        with pytest.raises(RuntimeError):
             app({}, None)
-        except RuntimeError:
-            pass
     assert frozen_after == [1, 10]
 
 
