@@ -92,6 +92,19 @@ def _signed_in(environment) -> None:
             Path(os.environ["LOAD_READY"]).touch()
 
 
+SIGN_IN_PATH = "/accounts/login/"
+
+
+def _sign_in_page_is_a_failure(response, *args, **kwargs):
+    """A staff request redirected to the sign-in page was refused, not served: Locust counts the
+    sign-in page it followed the redirect to as a success, so its status is made 401 (a
+    failure in the results). A run whose sessions stopped working shows it as errors."""
+    if response.history and urlsplit(response.url).path == SIGN_IN_PATH:
+        response.status_code = 401
+        response.reason = "redirected to the sign-in page"
+    return response
+
+
 def _options(page: str, name: str) -> list[str]:
     """The non-empty option values of the page's <select name=...>."""
     match = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
@@ -121,6 +134,7 @@ class WorkingDay(HttpUser):
             "X-Forwarded-For": f"10.{number // 250 % 250}.{number % 250}.{random.randint(1, 250)}",
         }
         self.client.headers.update(proxy)
+        self.client.hooks["response"].append(_sign_in_page_is_a_failure)
         # Providers post without a session, and a customer's browser holds only the portal's
         # cookie: each gets a client of its own.
         self.hooks, self.customer = (
@@ -159,7 +173,7 @@ class WorkingDay(HttpUser):
         with self.client.get(
             "/leads/", name="start: the lead list", catch_response=True
         ) as response:
-            if "/leads/" not in response.url:
+            if urlsplit(response.url).path != "/leads/":
                 response.failure(f"the staff session was refused: ended on {response.url}")
                 return
         self.remember(response.text)
