@@ -29,7 +29,8 @@ def membership_entering(*, user_id: int, membership_id: int) -> Membership | Non
     """The request's active membership with its user and tenant, read in the statement that also
     makes its tenant the transaction's (``app.tenant_id``, wall 2): the setting is made in the
     row's projection, so only for a membership the user may read and that is still active, and in
-    no extra round trip. The user is the session's claim (crm.auth.session_user checks it on this row).
+    no extra round trip. The user is the session's claim (crm.auth.session_user checks it on this
+    row).
 
     ``app.user_id`` must be set before the statement (row-level security shows a user their own
     memberships); the tenant middleware sends it in the same round trip.
