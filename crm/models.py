@@ -463,9 +463,15 @@ class ContactEmail(TenantOwnedModel, VerifiableAddress):
             models.UniqueConstraint(
                 "tenant", "contact", Lower("email"), name="contact_email_unique"
             ),
+            # Stored lower-case (save() folds it), so a lookup compares the column itself:
+            # under row-level security PostgreSQL uses no index for lower(email) = …, which
+            # is not leakproof, and read every address of the tenant for each inbound email.
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")), name="contact_email_lower_case"
+            ),
         ]
         # Inbound mail finds its sender by address.
-        indexes = [models.Index("tenant", Lower("email"), name="contact_email_lookup")]
+        indexes = [models.Index(fields=["tenant", "email"], name="contact_email_lookup")]
 
     def __str__(self) -> str:
         return self.email

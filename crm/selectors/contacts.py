@@ -3,7 +3,6 @@
 from types import SimpleNamespace
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -160,15 +159,12 @@ def contacts_with_addresses(*, tenant: Tenant, emails=(), phones=()) -> list[Con
 
 def _holding_emails(tenant: Tenant, emails) -> QuerySet:
     """The ids of the contacts with one of these (lower-case) addresses, read through the
-    `contact_email_lookup` index on (tenant, lower(email)): a plain `email IN (…)` cannot use it
-    and scans every address of the tenant (a quarter of a second at a million contacts, for each
-    inbound email)."""
-    return (
-        ContactEmail.objects.filter(tenant=tenant)
-        .alias(address=Lower("email"))
-        .filter(address__in=emails)
-        .values("contact_id")
-    )
+    `contact_email_lookup` index on (tenant, email). Addresses are stored lower-case (a check
+    constraint holds it), so the column is compared as it is: under row-level security
+    PostgreSQL would use no index for `lower(email) IN (…)` (lower is not leakproof) and read
+    every address of the tenant, 125 ms and three processes at a million contacts for each
+    inbound email."""
+    return ContactEmail.objects.filter(tenant=tenant, email__in=emails).values("contact_id")
 
 
 def _with_addresses(tenant: Tenant, contacts):

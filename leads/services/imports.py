@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import CharField, Value
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -336,14 +335,13 @@ def _existing_contacts(tenant: Tenant, rows: list[CheckedRow]) -> dict[str, dict
 
     for start in range(0, len(emails), 1000):
         matches = (
-            ContactEmail.objects.filter(tenant=tenant)
-            .annotate(address=Lower("email"))
-            .filter(address__in=emails[start : start + 1000])
+            # Stored lower-case, compared as stored: the (tenant, email) index (contact_match).
+            ContactEmail.objects.filter(tenant=tenant, email__in=emails[start : start + 1000])
             .order_by("-contact__created_at")  # the oldest contact wins, as in contact_match
-            .values("address", *columns)
+            .values("email", *columns)
         )
         for values in matches:
-            remember(f"email:{values['address']}", values)
+            remember(f"email:{values['email']}", values)
     for start in range(0, len(phones), 1000):
         # Passed as plain text values: the field would parse and validate each number again
         # (slow for thousands), and they already are the E.164 strings it stores.
