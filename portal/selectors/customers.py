@@ -4,7 +4,6 @@ signed-in customer those contacts make."""
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower
 
 from crm.models import (
     Brand,
@@ -38,10 +37,9 @@ def _holders(tenant: Tenant, address: SignInAddress) -> QuerySet:
     """The verified rows of this address. An unverified one (from a web form, an inbound
     message, an import) is a stranger's claim: holding it must open no contact's portal."""
     if address.is_email:
-        return (
-            ContactEmail.objects.filter(tenant=tenant, verified_at__isnull=False)
-            .alias(address=Lower("email"))
-            .filter(address=address.value)
+        # Both lower-case: the column is compared as stored, through its index (crm 0022).
+        return ContactEmail.objects.filter(
+            tenant=tenant, email=address.value, verified_at__isnull=False
         )
     # A code goes by SMS: a landline cannot receive it, so it cannot sign anyone in.
     return ContactPhone.objects.filter(

@@ -16,6 +16,9 @@ from crm.selectors.contacts import (
     contacts_with_addresses,
     duplicate_candidates,
 )
+from portal.addresses import SignInAddress
+from portal.models import ChallengeChannel
+from portal.selectors.customers import _holders as _portal_holders
 from tests import factories
 
 
@@ -58,14 +61,24 @@ def test_the_lookup_compares_the_column_as_stored(world, find):
     assert "LOWER(" not in sql.upper(), sql
 
 
-def test_the_app_role_reads_the_address_through_the_index(world):
+@pytest.mark.parametrize(
+    "holders",
+    [
+        lambda tenant, address: _holding_emails(tenant, [address]),
+        lambda tenant, address: _portal_holders(
+            tenant, SignInAddress(ChallengeChannel.EMAIL, address)
+        ),
+    ],
+    ids=["inbound sender", "portal sign-in"],
+)
+def test_the_app_role_reads_the_address_through_the_index(world, holders):
     """The app role's plan, the tenant policy applied (scans priced out, as a tiny table would be
     scanned): the address is an index condition, not a filter over all the tenant's addresses."""
     assert "(tenant_id, email)" in _index_definition()
     with world.active(), transaction.atomic(), connection.cursor() as cursor:
         address = world.contact.emails.get().email
         cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = _holding_emails(world.tenant, [address]).explain()
+        plan = holders(world.tenant, address).explain()
     assert re.search(r"Index Cond: .*\(email\)::text = ", plan), plan
     assert "lower(" not in plan, plan
 
