@@ -183,6 +183,28 @@ def _cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
+def _server_ticks(postmaster: int) -> int:
+    """CPU of the whole PostgreSQL server: its live processes and, through the postmaster's
+    counters of the children it has reaped, the ones that ended (a parallel query's workers
+    live a fraction of a second, between two samples)."""
+    if not postmaster:
+        return 0
+    try:
+        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    reaped = int(fields[13]) + int(fields[14])  # cutime + cstime
+    return reaped + sum(_cpu_ticks(pid) for pid in _children(postmaster))
+
+
+def _parent(pid: int) -> int:
+    """The parent of a local process; 0 when there is none here (PostgreSQL on another host)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
 def _machine_ticks() -> tuple[int, int]:
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]
@@ -210,6 +232,8 @@ class Sampler(threading.Thread):
 
         with psycopg.connect(self.database_url, autocommit=True) as connection:
             cursor = connection.cursor()
+            cursor.execute("SELECT pg_backend_pid()")
+            postmaster = _parent(cursor.fetchone()[0])
             while not self.stopping.is_set():
                 backends = self._backends(cursor)
                 sample = {
@@ -217,6 +241,7 @@ class Sampler(threading.Thread):
                     "load": Path("/proc/loadavg").read_text().split()[:3],
                     "machine": _machine_ticks(),
                     "postgres": {pid: _cpu_ticks(pid) for pid in backends},
+                    "server": _server_ticks(postmaster),
                     "active": sum(1 for state in backends.values() if state == "active"),
                 }
                 for name, pid in self.groups.items():
@@ -236,6 +261,8 @@ class Sampler(threading.Thread):
                 for pid, value in after[name].items():
                     ticks += max(0, value - before[name].get(pid, value))
             result[f"{name}_cpu_pct"] = round(100 * ticks / CLOCK_TICKS / seconds, 1)
+        server = last["server"] - first["server"]
+        result["postgres_server_cpu_pct"] = round(100 * server / CLOCK_TICKS / seconds, 1)
         active = [sample["active"] for sample in self.samples]
         result["db_active_mean"] = round(statistics.mean(active), 1)
         result["db_active_max"] = max(active)
@@ -310,7 +337,9 @@ def level_table(users: int, stats: list[dict], machine: dict, server: dict) -> s
         f"Load average {' / '.join(machine['load_start'])} at the start, "
         f"{' / '.join(machine['load_end'])} at the end; machine CPU busy "
         f"{machine['machine_busy_pct']} %; CPU (% of one core): gunicorn "
-        f"{machine['gunicorn_cpu_pct']}, PostgreSQL (this database) {machine['postgres_cpu_pct']}, "
+        f"{machine['gunicorn_cpu_pct']}, PostgreSQL (this database's backends seen by two "
+        f"samples) {machine['postgres_cpu_pct']}, the whole PostgreSQL server (parallel "
+        f"workers and auxiliary processes too) {machine['postgres_server_cpu_pct']}, "
         f"Celery worker {machine['worker_cpu_pct']}, beat {machine['beat_cpu_pct']}, Locust "
         f"{machine['locust_cpu_pct']}; active DB backends mean {machine['db_active_mean']}, "
         f"max {machine['db_active_max']}.",
