@@ -373,7 +373,13 @@ class Lead(TenantOwnedModel):
                 fields=["tenant", "status", "-created_at", "-id"], name="lead_team_recent"
             ),
             # "Any status": without these, PostgreSQL sorts every lead of the tenant (benchmarks).
-            models.Index(fields=["tenant", "-priority_score", "-id"], name="lead_all_priority"),
+            # The owner rides along so that a rep's own list of any status is checked from the
+            # index alone (six thousand rows read from the table for a page otherwise).
+            models.Index(
+                fields=["tenant", "-priority_score", "-id"],
+                include=["owner_id"],
+                name="lead_all_priority",
+            ),
             models.Index(fields=["tenant", "-created_at", "-id"], name="lead_all_recent"),
             # The open leads by priority with their stage and its entry time: a stage or aging
             # filter walks the list's order from the index alone (a rare stage, an aging colour
@@ -400,6 +406,14 @@ class Lead(TenantOwnedModel):
                 include=["pipeline_id", "stage_id", "stage_entered_at"],
                 condition=Q(status="open"),
                 name="lead_owner_open_priority",
+            ),
+            # A rep's own search, as lead_open_priority_search for the team: the words are
+            # checked in the index, not in the table (12,000 rows read for "smith" otherwise).
+            models.Index(
+                fields=["tenant", "owner", "-priority_score", "-id"],
+                include=["search_vector"],
+                condition=Q(status="open"),
+                name="lead_owner_open_search",
             ),
             # Aging per stage (dashboard, filters) and the contact/property pages.
             models.Index(fields=["tenant", "stage", "stage_entered_at"], name="lead_stage_aging"),

@@ -287,6 +287,10 @@ def build_cases(tenant_slug: str, small_slug: str, deep: int) -> tuple[list[Case
         Case(f"search phone '{phone}'", m, {"q": phone}),
         Case(f"search email '{email}'", m, {"q": email}),
         Case("rep, search name prefix 'mar'", rep, {"q": "mar"}),
+        # A rep's search of the load test's other words, and their own list of any status.
+        Case("rep, search surname 'smith'", rep, {"q": "smith"}),
+        Case("rep, search surname 'king'", rep, {"q": "king"}),
+        Case("rep, any status, page 1 (priority)", rep, {"status": "all"}),
         Case("any status, search name prefix 'mar'", m, {"status": "all", "q": "mar"}),
     ]  # fmt: skip
     if small_slug:
