@@ -110,8 +110,22 @@ def lead_move_to_stage(
     A stage of another pipeline moves the lead to that pipeline. Won stages mark the lead won;
     lost stages are reached only through `lead_mark_lost`, which asks for the reason.
     """
+    return _move_locked(
+        tenant=tenant, actor=actor, lead=lead_locked(lead), stage=stage, now=now, reason=reason
+    )
+
+
+def _move_locked(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    lead: Lead,
+    stage: Stage,
+    now: dt.datetime | None,
+    reason: str,
+) -> Lead:
+    """lead_move_to_stage for a lead already read under its row lock in this transaction."""
     now = now or timezone.now()
-    lead = lead_locked(lead)
     if stage.tenant_id != tenant.pk:
         raise ValidationError(_("Unknown stage."))
     if stage.is_archived:
@@ -268,7 +282,8 @@ def lead_handle_event(
         return False
     if lead.stage is not None and (lead.stage.position, lead.stage.pk) > (stage.position, stage.pk):
         return False
-    lead_move_to_stage(
+    # Read under its lock above: moved without reading it again.
+    _move_locked(
         tenant=tenant,
         actor=actor,
         lead=lead,

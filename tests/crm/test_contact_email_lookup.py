@@ -9,9 +9,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from crm.models import ContactEmail
+from crm.models import Contact, ContactEmail
 from crm.selectors.contacts import (
-    _holding_emails,
+    _holding,
     contact_match,
     contacts_with_addresses,
     duplicate_candidates,
@@ -64,7 +64,7 @@ def test_the_lookup_compares_the_column_as_stored(world, find):
 @pytest.mark.parametrize(
     "holders",
     [
-        lambda tenant, address: _holding_emails(tenant, [address]),
+        lambda tenant, address: _holding(tenant, emails=[address]),
         lambda tenant, address: _portal_holders(
             tenant, SignInAddress(ChallengeChannel.EMAIL, address)
         ),
@@ -88,3 +88,29 @@ def test_an_address_is_stored_lower_case_whoever_writes_it(world):
         world.contact.emails.update(email="tom@example.com")
         with pytest.raises(IntegrityError), transaction.atomic():
             ContactEmail.objects.filter(contact=world.contact).update(email="Tom@Example.com")
+
+
+def test_addresses_and_names_are_one_union_not_a_walk_of_every_contact(world):
+    """`pk IN (emails) OR pk IN (phones)` checks every contact of the tenant against both lists
+    (hashed subplans); the union reads each index and joins the few ids it finds."""
+    with world.active():
+        contact = world.contact
+        holders = _holding(
+            world.tenant,
+            emails=[contact.emails.get().email],
+            phones=[contact.phones.get().number],
+            named=Contact.objects.filter(tenant=world.tenant, last_name=contact.last_name),
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            plan = Contact.objects.filter(tenant=world.tenant, pk__in=holders).explain()
+        assert (
+            contact_match(
+                tenant=world.tenant,
+                emails=["nobody@example.com"],
+                phones=[contact.phones.get().number],
+            )
+            == contact
+        )
+    assert "hashed SubPlan" not in plan, plan
+    assert "Append" in plan, plan
