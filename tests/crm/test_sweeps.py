@@ -141,6 +141,14 @@ def test_an_hourly_sweeps_chunks_queue_behind_the_minute_sweeps(world, task_queu
     assert followup_tasks.dispatch_due_reminders.sweep.priority == 0
 
 
+def test_the_digest_hours_burst_queues_behind_the_minute_rollups():
+    """Every 15 minutes, but every tenant's members are due at the same hour: behind the
+    dashboard's minute rollups, as the hourly housekeeping is."""
+    digests = followup_tasks.send_daily_digests.sweep
+    assert digests.interval == dt.timedelta(minutes=15)
+    assert digests.priority == HOUSEKEEPING > dashboard_tasks.roll_up_team.sweep.priority
+
+
 def test_the_minute_sweeps_someone_waits_on_queue_ahead_of_the_dashboards_rollups():
     waited_on = [SWEEP, ticket_tasks.sweep_sla_breaches, lead_tasks.alert_untouched_leads]
     rollups = [dashboard_tasks.count_the_moment, dashboard_tasks.roll_up_team]
