@@ -99,6 +99,8 @@ def test_edit_a_contact_then_catch_and_merge_a_duplicate(page_at, demo):
     # 3. It was her: merge from Mary's page; the candidates list Maria (they share the phone).
     page.goto(f"{page.base}/contacts/{mary.pk}/")
     page.click("a.button:has-text('Merge')")
+    page.wait_for_selector(f"a[href='/contacts/{mary.pk}/merge/{maria.pk}/']")
+    _shoot(page, "contacts-merge-choose")
     page.click(f"a[href='/contacts/{mary.pk}/merge/{maria.pk}/']")
     page.wait_for_selector(".merge-sides")
     sides = page.locator(".merge-side")
@@ -143,6 +145,11 @@ def test_the_contact_pages_fit_a_phone(page_at, demo):
     page.locator("section.match-question").wait_for()
     _fits(page)
     _shoot(page, "contacts-is-this-them-375")
+
+    page.goto(f"{page.base}/contacts/{maria.pk}/merge/")
+    page.wait_for_selector("h1")
+    _fits(page)
+    _shoot(page, "contacts-merge-choose-375")
 
     with tenant_context(tenant):
         other = Contact.objects.filter(tenant=tenant).exclude(pk=maria.pk).order_by("pk").first()
