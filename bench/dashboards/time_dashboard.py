@@ -350,9 +350,10 @@ def time_pages(args, facts) -> None:
                     raise SystemExit(f"GET {url} answered {response.status_code}")
                 if args.slow_statements and len(times) == 1:
                     for statement in captured.captured_queries:
-                        if float(statement["time"]) * 1000 >= args.slow_statements:
+                        ms = float(statement["time"]) * 1000
+                        if ms >= args.slow_statements:
                             sql = statement["sql"].split("; ")[-1]  # without a set_config prefix
-                            print(f"    {float(statement['time']) * 1000:.0f} ms: {sql[:300]}")
+                            print(f"    {ms:.0f} ms: {sql[:300]}")
                 queries = len(captured)
             rest = times[1:]
             rows.append(

@@ -175,23 +175,26 @@ def _children(pid: int) -> list[int]:
     return tree
 
 
-def _cpu_ticks(pid: int) -> int:
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (the state is [0]); [] when there is
+    no such process here."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime + stime
+        return []
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = _stat(pid)
+    return int(fields[11]) + int(fields[12]) if fields else 0  # utime + stime
 
 
 def _server_ticks(postmaster: int) -> int:
     """CPU of the whole PostgreSQL server: its live processes and, through the postmaster's
     counters of the children it has reaped, the ones that ended (a parallel query's workers
     live a fraction of a second, between two samples)."""
-    if not postmaster:
-        return 0
-    try:
-        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    fields = _stat(postmaster) if postmaster else []
+    if not fields:
         return 0
     reaped = int(fields[13]) + int(fields[14])  # cutime + cstime
     return reaped + sum(_cpu_ticks(pid) for pid in _children(postmaster))
@@ -199,10 +202,8 @@ def _server_ticks(postmaster: int) -> int:
 
 def _parent(pid: int) -> int:
     """The parent of a local process; 0 when there is none here (PostgreSQL on another host)."""
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return 0
+    fields = _stat(pid)
+    return int(fields[1]) if fields else 0
 
 
 def _machine_ticks() -> tuple[int, int]:
