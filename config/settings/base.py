@@ -358,9 +358,10 @@ CELERY_BEAT_SCHEDULE = {
     ),
     "extend-follow-up-series": _beat("followups.tasks.extend_follow_up_series", timedelta(hours=1)),
     # Neglected customers flagged (and cleared, and escalated) hourly; the daily digest checks
-    # every 15 minutes whose 07:00 it is in their own time zone.
+    # every 5 minutes whose 07:00 and team's minute past it (crm.models.digest_minute) it is in
+    # their own time zone.
     "sweep-neglected-leads": _beat("followups.tasks.sweep_neglected_leads", timedelta(hours=1)),
-    "send-daily-digests": _beat("followups.tasks.send_daily_digests", timedelta(minutes=15)),
+    "send-daily-digests": _beat("followups.tasks.send_daily_digests", timedelta(minutes=5)),
     # Sequences: the enrolments with a step due run it and move on.
     "sweep-sequences": _beat("followups.tasks.sweep_sequences", timedelta(minutes=1)),
     # The portal: sign-in links and codes a day past their expiry are deleted.

@@ -1,11 +1,11 @@
-"""Form plumbing: forms built for one tenant, team-member choices, and a service's
-ValidationError shown on the fields the user filled in."""
+"""Form plumbing: forms built for one tenant, team-member choices, the digest's hours, and a
+service's ValidationError shown on the fields the user filled in."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from crm.kit.prefetched import PrefetchedModelChoiceField
-from crm.models import Membership, Tenant
+from crm.models import Membership, Tenant, digest_minute
 
 
 class TenantFormMixin:
@@ -17,6 +17,12 @@ class TenantFormMixin:
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.tenant = tenant
+
+
+def digest_hour_choices(tenant_id: int) -> list[tuple[int, str]]:
+    """Each hour of the day as the time the team's digests leave (the team's minute past it)."""
+    minute = digest_minute(tenant_id)
+    return [(hour, f"{hour:02d}:{minute:02d}") for hour in range(24)]
 
 
 class MemberChoiceField(forms.ModelChoiceField):

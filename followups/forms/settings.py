@@ -7,23 +7,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.kit.csv_files import MAX_UPLOAD_BYTES
-from crm.kit.forms import MemberChoiceField, TenantFormMixin
+from crm.kit.forms import MemberChoiceField, TenantFormMixin, digest_hour_choices
 from crm.models import Membership
 from followups.forms.follow_ups import REMINDER_OFFSETS
 from followups.models import FollowUpSettings, FollowUpTemplate, FollowUpType, Priority
 from followups.selectors.members import assignable_members
 from followups.services.configuration import MAX_NEGLECT_DAYS
 
-HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
-
 
 class FollowUpSettingsForm(forms.ModelForm):
     digest_hour = forms.TypedChoiceField(
-        choices=HOURS,
         coerce=int,
         label=gettext_lazy("Daily digest at"),
         help_text=gettext_lazy(
-            "In each member's own time zone (their profile's, else the team's)."
+            "In each member's own time zone (their profile's, else the team's), at your team's "
+            "own minute past the hour."
         ),
     )
 
@@ -50,6 +48,10 @@ class FollowUpSettingsForm(forms.ModelForm):
                 attrs={"min": 1, "max": MAX_NEGLECT_DAYS}
             ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["digest_hour"].choices = digest_hour_choices(self.instance.tenant_id)
 
 
 class StageNeglectForm(forms.Form):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
-from crm.models import Membership, Role, Tenant
+from crm.models import Membership, Role, Tenant, digest_minute
 from followups.models import OPEN_STATUSES, DigestSent, FollowUp, Status
 from followups.selectors import members
 from followups.selectors.configuration import follow_up_settings_get
@@ -130,10 +130,11 @@ def digest_for(*, tenant: Tenant, membership: Membership, now: dt.datetime | Non
 
 def members_due(*, tenant: Tenant, now: dt.datetime | None = None) -> list[Membership]:
     """Active members who want the digest, whose local clock is past their digest hour (their
-    own, else the team's; within the window) and whose digest of their local day has not gone
-    yet."""
+    own, else the team's) and the team's minute (crm.models.digest_minute), within the window,
+    and whose digest of their local day has not gone yet."""
     now = now or timezone.now()
     team_hour = follow_up_settings_get(tenant=tenant).digest_hour
+    minute = dt.timedelta(minutes=digest_minute(tenant.pk))
     members = Membership.objects.filter(
         tenant=tenant, is_active=True, user__is_active=True, digest_enabled=True
     ).select_related("user", "tenant")
@@ -142,7 +143,7 @@ def members_due(*, tenant: Tenant, now: dt.datetime | None = None) -> list[Membe
         zone = membership_zone(membership)
         day = now.astimezone(zone).date()
         hour = team_hour if membership.digest_hour is None else membership.digest_hour
-        starts = _local_moment(day, hour, zone)
+        starts = _local_moment(day, hour, zone) + minute
         if starts <= now < starts + DIGEST_WINDOW:
             due[(membership.pk, day)] = membership
     if not due:

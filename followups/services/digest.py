@@ -2,11 +2,13 @@
 member's own time zone, an email with their follow-ups of the day, the overdue ones, their
 neglected customers and their leads gone red. A manager also reads the team's escalations.
 
-The sweep runs every 15 minutes. A member is due once their local clock has passed the digest
-hour (up to DIGEST_WINDOW later, so a beat that was down at 07:00 still sends it in the morning,
-never in the evening); a DigestSent row per member and local day, inserted before the email is
-scheduled and unique, makes it once a day whatever runs twice. A member with nothing to read gets
-no email (the day still counts as done).
+The sweep runs every 5 minutes. A member is due once their local clock has passed the digest
+hour and the team's own minute past it (crm.models.digest_minute: teams spread over the half
+hour, so a thousand of them with one hour do not all send in one round), up to DIGEST_WINDOW
+later (a beat that was down at 07:00 still sends it in the morning, never in the evening). A
+DigestSent row per member and local day, inserted before the email is scheduled and unique,
+makes it once a day whatever runs twice. A member with nothing to read gets no email (the day
+still counts as done).
 """
 
 import datetime as dt

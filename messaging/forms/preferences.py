@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from crm.kit.forms import digest_hour_choices
 from messaging.models import MessageChannel, StaffNotificationKind
 from messaging.services.notification_preferences import COPY_CHANNELS
 
@@ -97,7 +98,9 @@ class MyPreferencesForm(forms.Form):
     language = forms.ChoiceField(label=_("Your language"), required=False)
     digest = forms.ChoiceField(label=_("Daily digest email"))
 
-    def __init__(self, *args, tenant_zone: str, tenant_language_label: str = "", **kwargs):
+    def __init__(
+        self, *args, tenant_id: int, tenant_zone: str, tenant_language_label: str = "", **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [
             ("", _("The team's time zone (%(zone)s)") % {"zone": tenant_zone})
@@ -112,7 +115,7 @@ class MyPreferencesForm(forms.Form):
         self.fields["language"].help_text = _("The language of your Threadline pages.")
         self.fields["digest"].choices = [
             (TEAM_HOUR, _("At the team's hour (Settings → Follow-ups)")),
-            *[(str(hour), f"{hour:02d}:00") for hour in range(24)],
+            *[(str(hour), label) for hour, label in digest_hour_choices(tenant_id)],
             (DIGEST_OFF, _("No digest")),
         ]
         self.fields["digest"].help_text = _(

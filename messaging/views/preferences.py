@@ -24,6 +24,7 @@ def _my_form(request, data=None) -> MyPreferencesForm:
     return MyPreferencesForm(
         data,
         initial=MyPreferencesForm.initial_for(request.membership),
+        tenant_id=request.tenant.pk,
         tenant_zone=request.tenant.time_zone,
         tenant_language_label=request.tenant.get_language_display(),
     )

@@ -142,10 +142,11 @@ def test_an_hourly_sweeps_chunks_queue_behind_the_minute_sweeps(world, task_queu
 
 
 def test_the_digest_hours_burst_queues_behind_the_minute_rollups():
-    """Every 15 minutes, but every tenant's members are due at the same hour: behind the
-    dashboard's minute rollups, as the hourly housekeeping is."""
+    """Every 5 minutes (the teams' minutes past the hour spread over half an hour), but many
+    tenants' members are due in one round: behind the dashboard's minute rollups, as the hourly
+    housekeeping is."""
     digests = followup_tasks.send_daily_digests.sweep
-    assert digests.interval == dt.timedelta(minutes=15)
+    assert digests.interval == dt.timedelta(minutes=5)
     assert digests.priority == HOUSEKEEPING > dashboard_tasks.roll_up_team.sweep.priority
 
 

@@ -1,18 +1,20 @@
-"""The daily digest: at 07:00 in each member's own time zone, once per local day, through the
-outbox as a staff email; members with nothing to read get none."""
+"""The daily digest: at 07:00 and the team's minute past it in each member's own time zone, once
+per local day, through the outbox as a staff email; members with nothing to read get none."""
 
 import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import reverse
 
-from crm.models import User
+from crm.models import DIGEST_SPREAD_MINUTES, User, digest_minute
 from followups.models import DigestSent, NeglectFlag
 from followups.services import followups as services
 from followups.services.configuration import follow_up_settings_save
 from followups.services.digest import digests_send_due
 from leads.models import Stage
 from messaging.models import MessageChannel, MessageSource, OutboundMessage
+from tests.conftest import sign_in
 from tests.factories import lead_for, pipeline_for
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +50,8 @@ def zones(world):
 
 
 def _run(world, at: dt.datetime) -> int:
+    """The sweep at `at` plus the team's minute past the hour (each team has its own)."""
+    at += dt.timedelta(minutes=digest_minute(world.tenant.pk))
     with world.active(), time_machine.travel(at, tick=False):
         return digests_send_due(tenant=world.tenant, now=at)
 
@@ -164,3 +168,25 @@ def test_each_member_chooses_their_own_digest_hour_or_none(zones):
     assert _run(world, utc(7, 0)) == 1  # their own 09:00
     assert _run(world, utc(11, 0)) == 0  # 07:00 in New York: the rep turned theirs off
     assert [m.recipient_user_id for m in _digests(world)] == [world.manager.user_id]
+
+
+def test_each_team_sends_at_its_own_minute_within_the_half_hour(zones):
+    """A thousand teams with the same hour do not all send in one round: each has its minute
+    past the hour, the same every day, and the settings show it with the hours."""
+    world = zones
+    minute = digest_minute(world.tenant.pk)
+    assert {digest_minute(pk) for pk in range(1, 1001)} == set(range(DIGEST_SPREAD_MINUTES))
+    assert digest_minute(world.tenant.pk + 1) != minute
+    seven_amsterdam = utc(5, 0) + dt.timedelta(minutes=minute)
+    before = seven_amsterdam - dt.timedelta(seconds=1)
+    with world.active(), time_machine.travel(before, tick=False):
+        assert digests_send_due(tenant=world.tenant, now=before) == 0
+    with world.active(), time_machine.travel(seven_amsterdam, tick=False):
+        assert digests_send_due(tenant=world.tenant, now=seven_amsterdam) == 1
+
+
+def test_the_digest_hours_read_with_the_teams_minute(client, world):
+    sign_in(client, world.admin)
+    seven = f">07:{digest_minute(world.tenant.pk):02d}</option>"
+    assert seven in client.get(reverse("followups-settings:follow-up-settings")).content.decode()
+    assert seven in client.get(reverse("comms:notification-preferences")).content.decode()

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from crm.models import User
+from crm.models import User, digest_minute
 from followups.services import followups as services
 from followups.services.digest import digests_send_due
 from messaging.models import MessageSource, OutboundMessage
@@ -16,6 +16,11 @@ pytestmark = pytest.mark.django_db
 # Tuesday 9 June 2026, 07:00 in New York (the rep's zone).
 DAY = dt.date(2026, 6, 9)
 SEVEN = dt.datetime(2026, 6, 9, 11, 0, tzinfo=dt.UTC)
+
+
+def _sweep_time(world) -> dt.datetime:
+    """07:00 in New York and the team's minute past it, when its digests leave."""
+    return SEVEN + dt.timedelta(minutes=digest_minute(world.tenant.pk))
 
 
 def _rep_digest(world, language: str) -> OutboundMessage:
@@ -31,8 +36,8 @@ def _rep_digest(world, language: str) -> OutboundMessage:
             assignee=world.rep,
             scheduled_at=dt.datetime(2026, 6, 9, 15, tzinfo=dt.UTC),
         )
-    with world.active(), time_machine.travel(SEVEN, tick=False):
-        digests_send_due(tenant=world.tenant, now=SEVEN)
+    with world.active(), time_machine.travel(_sweep_time(world), tick=False):
+        digests_send_due(tenant=world.tenant, now=_sweep_time(world))
     with world.active():
         return OutboundMessage.objects.get(
             source=MessageSource.STAFF, recipient_user_id=world.rep.user_id
