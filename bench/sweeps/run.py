@@ -60,6 +60,12 @@ def parse_args() -> argparse.Namespace:
         default=1,
         help="workers of the messages queue (1; 0: the others read both queues)",
     )
+    parser.add_argument(
+        "--digests-due",
+        action="store_true",
+        help="every tenant's digest hour set to the hour its clock is in, today's digests "
+        "forgotten: the run plays the digest hour (start it at the top of an hour)",
+    )
     parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
     return parser.parse_args()
 
@@ -116,6 +122,36 @@ def tenants_line() -> str:
         f"{tenants:,} tenants, {total:,} leads: {big} of a million or more (largest {most:,}), "
         f"median {median:,}"
     )
+
+
+def digests_due_now() -> str:
+    """Every tenant's team digest hour (followups' settings row) set to the hour its own clock is
+    in now, and the digests of today forgotten, so this run is the digest hour: each team's
+    members come due at the team's minute past it (crm.models.digest_minute). Started at the top
+    of an hour, the run sees the burst from its start, as a thousand teams with one hour do."""
+    from django.db import connections
+
+    with connections["owner"].cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO followups_followupsettings "
+            "(tenant_id, neglect_after_days, manager_alert_after_days, digest_hour) "
+            "SELECT id, %s, %s, extract(hour FROM now() AT TIME ZONE time_zone) FROM crm_tenant "
+            "ON CONFLICT (tenant_id) DO UPDATE SET digest_hour = excluded.digest_hour",
+            [_default("neglect_after_days"), _default("manager_alert_after_days")],
+        )
+        tenants = cursor.rowcount
+        cursor.execute("DELETE FROM followups_digestsent WHERE day >= current_date - 1")
+        forgotten = cursor.rowcount
+    return (
+        f"digest hour: every tenant's set to the hour its clock is in ({tenants:,} tenants), "
+        f"{forgotten:,} digests of today forgotten, members' own hours kept"
+    )
+
+
+def _default(field: str) -> int:
+    from followups.models import FollowUpSettings
+
+    return FollowUpSettings._meta.get_field(field).default
 
 
 # --- Workers --------------------------------------------------------------------------------------
@@ -321,7 +357,10 @@ def main() -> None:
         if args.messages_workers
         else f"{WORKERS} workers of both queues"
     )
-    print(f"{shape}, each of concurrency {args.concurrency}, beat played {args.minutes:g} min\n")
+    print(f"{shape}, each of concurrency {args.concurrency}, beat played {args.minutes:g} min")
+    if args.digests_due:
+        print(digests_due_now())
+    print()
     client.delete(EVENTS)
     client.delete(*all_queue_keys())
     logs = Path(tempfile.mkdtemp(prefix="bench-sweeps-"))
