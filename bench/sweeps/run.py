@@ -142,6 +142,11 @@ def digests_due_now() -> str:
         tenants = cursor.rowcount
         cursor.execute("DELETE FROM followups_digestsent WHERE day >= current_date - 1")
         forgotten = cursor.rowcount
+        # Their emails' keys too, or the outbox would take a digest again as the one it has.
+        cursor.execute(
+            "UPDATE comms_outboundmessage SET idempotency_key = idempotency_key || ':before-' || id "
+            "WHERE idempotency_key LIKE 'digest:%%' AND created_at >= now() - interval '2 days'"
+        )
     return (
         f"digest hour: every tenant's set to the hour its clock is in ({tenants:,} tenants), "
         f"{forgotten:,} digests of today forgotten, members' own hours kept"
