@@ -120,6 +120,14 @@ DATABASES = {
     "owner": dj_database_url.parse(dbconfig.owner_url()),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The statements the app compiles once per process also run prepared on the server
+# (crm.kit.statements.prepared_cursor); off only behind a pooler that cannot keep prepared
+# statements (pgbouncer before 1.21, or without max_prepared_statements: docs/operations.md).
+# psycopg prepares nothing while the connection's threshold is None (Django's default); with a
+# threshold no statement reaches, only the ones run with prepare=True are.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+if DATABASE_PREPARED_STATEMENTS:
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {

@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable
 from django.db import connection, models
 from django.db.models import F, QuerySet
 
-from crm.kit.statements import kept
+from crm.kit.statements import kept, prepared_cursor
 
 # Fields whose value in JSON is already their Python value (their to_python returns it as it
 # is): their columns skip the conversion, a thousand calls for the lead list's small lists.
@@ -72,7 +72,15 @@ def _reader(model, keys, prefix: str = "", key_column: str = ""):
 class _Statement:
     """The SELECT of several lists, and how to read each list's JSON rows back into instances."""
 
-    def __init__(self, querysets: dict[str, QuerySet], joined: dict[str, dict[str, list[str]]]):
+    def __init__(
+        self,
+        querysets: dict[str, QuerySet],
+        joined: dict[str, dict[str, list[str]]],
+        *,
+        prepared: bool = False,
+    ):
+        # Prepared on the server only when kept: a statement made for one read is run once.
+        self.cursor = prepared_cursor if prepared else connection.cursor
         parts, self.params, self.plans = [], [], {}
         for index, (name, queryset) in enumerate(querysets.items()):
             model = queryset.model
@@ -104,7 +112,7 @@ class _Statement:
         return readers
 
     def read(self) -> dict[str, list[models.Model]]:
-        with connection.cursor() as cursor:
+        with self.cursor() as cursor:
             cursor.execute(self.sql, self.params)
             results = cursor.fetchone()
         lists = {}
@@ -139,7 +147,9 @@ def read_together(
     read only; the key must name everything their SQL depends on (the tenant, the member)."""
     if kept_as is None:
         return _Statement(querysets() if callable(querysets) else querysets, joined or {}).read()
-    return kept(("read_together", kept_as), lambda: _Statement(querysets(), joined or {})).read()
+    return kept(
+        ("read_together", kept_as), lambda: _Statement(querysets(), joined or {}, prepared=True)
+    ).read()
 
 
 def count_together(querysets: dict[str, QuerySet]) -> dict[str, int]:

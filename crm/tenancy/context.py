@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from django.db import connections, transaction
+from psycopg import ClientCursor
 
 if TYPE_CHECKING:
     from crm.models import Tenant
@@ -103,9 +104,11 @@ def settings_sent_with_next_query(
     def prefix(execute, sql, params, many, context):
         if not pending:
             return execute(sql, params, many, context)
-        # A server-side cursor (.iterator()) wraps the statement in DECLARE, which takes one.
-        named = getattr(context["cursor"], "name", None)
-        if many or named or not isinstance(params, list | tuple):
+        # Only a cursor that binds on the client sends two statements as one: a server-side
+        # cursor (.iterator()) wraps the statement in DECLARE, and a prepared statement
+        # (crm.kit.statements.prepared_cursor) is bound on the server; each takes one.
+        client_bound = isinstance(context["cursor"].cursor, ClientCursor)
+        if many or not client_bound or not isinstance(params, list | tuple):
             send_alone()
             return execute(sql, params, many, context)
         pending.clear()

@@ -349,3 +349,95 @@ def test_a_statement_for_a_few_ids_is_compiled_once_and_reads_other_ids(world, o
             statement.rows(first.pk)
         with pytest.raises(ValueError):
             RowsFor(lambda one, other: build(one, one), 2)  # the second id is not a parameter
+
+
+def _prepared_statements(connection) -> dict[str, tuple[int, int]]:
+    """This connection's prepared statements: {SQL: (generic plans, custom plans)}."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        return {sql: (generic, custom) for sql, generic, custom in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+def test_a_kept_statement_runs_prepared_and_row_level_security_still_filters_it(world, other_world):
+    """crm.kit.statements.prepared_cursor: a kept statement is parsed and planned once per
+    connection and run by name. Its plan stays generic after a few runs, and the tenant's
+    setting, read when it runs, still decides what row-level security lets through: a
+    statement without the tenant's own filter reads nothing of the other tenant's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.kit.statements import RowsById
+    from crm.tenancy.context import tenant_context
+    from leads.models import Lead
+    from tests.factories import lead_for
+
+    ours, theirs = lead_for(world), lead_for(other_world)
+    # No tenant filter in the SQL: only wall 2 stands between the tenants.
+    statement = RowsById(Lead.unscoped.values_list("id", "tenant_id"), [ours.pk])
+    with world.active():
+        for _ in range(8):  # past PostgreSQL's five custom plans: the plan is now generic
+            assert statement.rows([ours.pk]) == [(ours.pk, world.tenant.pk)]
+        assert statement.rows([theirs.pk]) == []
+        generic, custom = _prepared_statements(connection)[statement.sql.replace("%s", "$1")]
+        assert generic >= 1 and custom == 5
+    with tenant_context(other_world.tenant):
+        with CaptureQueriesContext(connection) as captured:
+            assert statement.rows([ours.pk]) == []
+            assert statement.rows([theirs.pk]) == [(theirs.pk, other_world.tenant.pk)]
+        assert len(captured) == 2  # counted as any statement (the pages' query budgets)
+
+
+@pytest.mark.django_db
+def test_prepared_statements_can_be_turned_off(world, settings):
+    """DATABASE_PREPARED_STATEMENTS off (a pooler that cannot keep them): the same rows, bound
+    on the client, nothing prepared."""
+    from django.db import connection
+
+    from crm.kit.statements import RowsById
+    from leads.models import Lead
+    from tests.factories import lead_for
+
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    lead = lead_for(world)
+    with world.active():
+        statement = RowsById(Lead.objects.filter(tenant=world.tenant).values_list("id"), [lead.pk])
+        assert statement.rows([lead.pk]) == [(lead.pk,)]
+        assert statement.sql.replace("%s", "$1") not in _prepared_statements(connection)
+
+
+@pytest.mark.django_db
+def test_a_prepared_statement_first_in_a_request_gets_the_tenant_setting_sent_before_it(world):
+    """crm.tenancy.context.settings_sent_with_next_query puts the settings in front of a block's
+    first statement; a prepared one takes one statement, so they go just before it instead."""
+    from django.db import transaction
+
+    from crm.kit.statements import RowsById
+    from crm.tenancy.context import TENANT_SETTING, settings_sent_with_next_query
+    from leads.models import Lead
+    from tests.factories import lead_for
+
+    lead = lead_for(world)
+    statement = RowsById(Lead.unscoped.values_list("id"), [lead.pk])
+    with transaction.atomic(), settings_sent_with_next_query({TENANT_SETTING: world.tenant.pk}):
+        assert statement.rows([lead.pk]) == [(lead.pk,)]
+
+
+@pytest.mark.django_db
+def test_a_statement_prepared_in_a_block_that_fails_runs_after_it(world):
+    """The server keeps a prepared statement whatever becomes of the transaction it was first
+    run in, and psycopg runs it by name afterwards."""
+    from django.db import DatabaseError, connection, transaction
+
+    from crm.kit.statements import RowsById
+    from leads.models import Lead
+    from tests.factories import lead_for
+
+    lead = lead_for(world)
+    statement = RowsById(Lead.unscoped.values_list("id"), [lead.pk])
+    with world.active():
+        with pytest.raises(DatabaseError), transaction.atomic():
+            assert statement.rows([lead.pk]) == [(lead.pk,)]  # prepared here
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 / 0")
+        assert statement.rows([lead.pk]) == [(lead.pk,)]
