@@ -18,7 +18,8 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection
-from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 from psycopg.types.numeric import Int8Dumper
 
@@ -70,10 +71,20 @@ def prepared_cursor() -> Iterator:
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
         raw = _PreparedCursor(connection.connection)
-    # Django's wrapper: its query log, execute wrappers and error translation, as any cursor.
-    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-    with wrap(raw) as cursor:
+    # Django's wrapper: its execute wrappers, error translation and query log, as any cursor.
+    wrapper = _PreparedDebugWrapper if connection.queries_logged else CursorWrapper
+    with wrapper(raw, connection) as cursor:
         yield cursor
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Django's query log (the tests' query counts, the benches) with each statement as a
+    client-bound run logs it, its values in place: psycopg keeps no text of a prepared run for
+    Django to read back."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
 
 
 class RowsById:
