@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db.models import Expression, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.kit.formatting import duration
-from crm.kit.statements import RowsById, kept
+from crm.kit.statements import InstancesFor, RowsById, kept
 from crm.kit.together import read_together
 from crm.kit.translations import Translations
 from crm.models import Membership, Tenant
@@ -230,7 +231,16 @@ def list_references(
 
 
 def lead_get(*, tenant: Tenant, lead_id: int) -> Lead:
-    return get_object_or_404(lead_queryset(tenant=tenant), pk=lead_id)
+    """The lead with what its row shows (every row action reads it, some twice): one statement
+    kept per tenant and run prepared (crm.kit.statements), as the ORM would read it."""
+    statement = kept(
+        ("leads.lead_get", tenant.pk),
+        lambda: InstancesFor(lambda pk: lead_queryset(tenant=tenant).filter(pk=pk), 1),
+    )
+    found = statement.instances(int(lead_id))
+    if not found:
+        raise Http404("No lead matches the given query.")
+    return found[0]
 
 
 def lead_row(*, tenant: Tenant, lead_id: int) -> LeadRow:

@@ -443,3 +443,52 @@ def test_a_statement_prepared_in_a_block_that_fails_runs_after_it(world):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1 / 0")
         assert statement.rows([lead.pk]) == [(lead.pk,)]
+
+
+@pytest.mark.django_db
+def test_instances_for_a_few_ids_are_the_querysets_own_with_their_relations(world, other_world):
+    """crm.kit.statements.InstancesFor: compiled once, each read gives the instances the
+    queryset gives (its select_related relations read in the same statement, its annotations),
+    and nothing of another tenant's."""
+    from django.db import connection
+    from django.db.models import F
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.kit.statements import InstancesFor
+    from leads.models import Lead
+    from tests.factories import lead_for
+
+    first, second = lead_for(world), lead_for(world)
+    theirs = lead_for(other_world)
+    with world.active():
+
+        def build(pk):
+            return (
+                Lead.objects.filter(tenant=world.tenant, pk=pk)
+                .select_related("contact", "stage__pipeline", "owner__user")
+                .annotate(doubled=F("priority_score") * 2)
+            )
+
+        statement = InstancesFor(build, 1)
+        for lead in (first, second):
+            with CaptureQueriesContext(connection) as captured:
+                (read,) = statement.instances(lead.pk)
+                expected = build(lead.pk).get()
+                shown = (
+                    read.number,
+                    read.contact.display_name,
+                    read.stage.pipeline.name,
+                    read.owner.user.email if read.owner else None,
+                    read.doubled,
+                )
+            assert len(captured) == 2  # the kept statement and the ORM's own: no lazy reads
+            assert isinstance(read, Lead) and read == expected and not read._state.adding
+            assert shown == (
+                expected.number,
+                expected.contact.display_name,
+                expected.stage.pipeline.name,
+                expected.owner.user.email if expected.owner else None,
+                expected.priority_score * 2,
+            )
+        # The tenant's own filter is part of the kept SQL: another tenant's id reads nothing.
+        assert statement.instances(theirs.pk) == []
