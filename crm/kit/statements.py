@@ -130,7 +130,10 @@ class RowsFor:
     called once with stand-in ids, which must each reach the statement as a parameter; each run
     puts the call's ids in their places. Rows are dicts by the queryset's column names."""
 
-    def __init__(self, build: Callable[..., QuerySet], count: int):
+    def __init__(self, build: Callable[..., QuerySet], count: int, *, prepared: bool = True):
+        # Not prepared: a statement that must carry settings in front of it in one round trip
+        # (crm.tenancy.context.settings_sent_with_next_query), which only client binding allows.
+        self.cursor = prepared_cursor if prepared else connection.cursor
         stand_ins = _STAND_INS[:count]
         compiler = build(*stand_ins).query.get_compiler(connection=connection)
         self.sql, params = compiler.as_sql()
@@ -158,7 +161,7 @@ class RowsFor:
         params = list(self.params)
         for position, slot in self.slots:
             params[position] = ids[slot]
-        with prepared_cursor() as cursor:
+        with self.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.converters:
@@ -173,8 +176,8 @@ class InstancesFor(RowsFor):
     read that pages and actions make again and again (a lead with its six joins: its planning
     took longer than the read)."""
 
-    def __init__(self, build: Callable[..., QuerySet], count: int):
-        super().__init__(build, count)
+    def __init__(self, build: Callable[..., QuerySet], count: int, *, prepared: bool = True):
+        super().__init__(build, count, prepared=prepared)
         select, klass_info = self.compiler.select, self.compiler.klass_info
         fields = klass_info["select_fields"]
         self.model = klass_info["model"]

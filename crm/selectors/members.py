@@ -4,6 +4,7 @@ from django.db.models import F, Func, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 
+from crm.kit.statements import InstancesFor, kept
 from crm.models import Membership, Tenant, TimeOff, User
 from crm.tenancy.context import TENANT_SETTING
 
@@ -33,8 +34,15 @@ def membership_entering(*, user_id: int, membership_id: int) -> Membership | Non
     row).
 
     ``app.user_id`` must be set before the statement (row-level security shows a user their own
-    memberships); the tenant middleware sends it in the same round trip.
+    memberships); the tenant middleware sends it in the same round trip, so the statement is
+    kept (every signed-in request reads it: compiled once per process) but bound on the client.
     """
+    statement = kept("crm.membership_entering", lambda: InstancesFor(_entering, 2, prepared=False))
+    found = statement.instances(membership_id, user_id)
+    return found[0] if found else None
+
+
+def _entering(membership_id: int, user_id: int) -> QuerySet[Membership]:
     return (
         Membership.unscoped.filter(pk=membership_id, user_id=user_id, is_active=True)
         .select_related("tenant", "user")
@@ -47,7 +55,6 @@ def membership_entering(*, user_id: int, membership_id: int) -> Membership | Non
                 output_field=TextField(),
             )
         )
-        .first()
     )
 
 
