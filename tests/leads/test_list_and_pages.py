@@ -466,6 +466,15 @@ def test_a_rows_action_menu_loads_its_forms_on_demand(client, world):
         'value="https://evil.example/"'
         not in client.get(url, {"next": "https://evil.example/"}).content.decode()
     )
+    # The membership with its user, the lead, the stages with the team (one kept statement),
+    # +2 test savepoints.
+    assert queries_for(client, url) == 5
+    # The lead's pipeline's stages it can move to, and the team, as the forms' choices.
+    choices = set(re.findall(r'<option value="\d+"(?: selected)?>([^<]*)</option>', menu))
+    with world.active():
+        stages = lead.pipeline.stages.filter(is_archived=False, is_lost=False)
+        assert {stage.name for stage in stages} <= choices
+        assert str(world.manager.user) in choices
 
 
 @pytest.mark.parametrize(
