@@ -244,7 +244,22 @@ def lead_get(*, tenant: Tenant, lead_id: int) -> Lead:
 
 
 def lead_row(*, tenant: Tenant, lead_id: int) -> LeadRow:
-    return lead_rows(tenant=tenant, leads=[lead_get(tenant=tenant, lead_id=lead_id)])[0]
+    """One row (a row action's answer): its stages and the tenant's lead settings in one kept
+    statement."""
+    lead = lead_get(tenant=tenant, lead_id=lead_id)
+    lists = read_together(
+        lambda: {
+            "settings": LeadSettings.objects.filter(tenant=tenant).order_by("pk")[:1],
+            "stages": Stage.objects.filter(tenant=tenant),
+        },
+        kept_as=("leads.lead_row", tenant.pk),
+    )
+    return lead_rows(
+        tenant=tenant,
+        leads=[lead],
+        stages=stages_grouped(lists["stages"]),
+        settings=(lists["settings"] or [LeadSettings(tenant=tenant)])[0],
+    )[0]
 
 
 def saved_filters_for(*, tenant: Tenant, membership: Membership) -> QuerySet[SavedLeadFilter]:

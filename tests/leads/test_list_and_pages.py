@@ -212,6 +212,17 @@ def test_moving_a_lead_from_its_row_returns_the_updated_row(client, world):
         assert lead.stage.name == "Contacted"
 
 
+def test_a_row_comes_back_in_a_fixed_number_of_queries(client, world):
+    lead = lead_for(world, owner=world.rep)
+    sign_in(client, world.rep)
+    url = reverse("leads:row", kwargs={"lead_pk": lead.pk})
+    html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert html.lstrip().startswith(f'<tbody class="lead" id="lead-{lead.pk}"')
+    # The membership with its user, the lead's neglect flag, the lead, its stages with the
+    # tenant's lead settings (one kept statement), its visits, +2 test savepoints.
+    assert queries_for(client, url, HTTP_HX_REQUEST="true") == 7
+
+
 def test_a_refused_row_action_comes_back_with_its_reason(client, world):
     lead = lead_for(world, owner=world.rep)
     sign_in(client, world.rep)
