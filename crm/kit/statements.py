@@ -78,6 +78,12 @@ def prepared_cursor() -> Iterator:
         yield cursor
 
 
+def client_cursor():
+    """Django's own cursor of the current thread's connection (a kept statement may be run by
+    any thread: `connection.cursor` taken once would stay bound to the thread that kept it)."""
+    return connection.cursor()
+
+
 class _PreparedDebugWrapper(CursorDebugWrapper):
     """Django's query log (the tests' query counts, the benches) with each statement as a
     client-bound run logs it, its values in place: psycopg keeps no text of a prepared run for
@@ -133,7 +139,7 @@ class RowsFor:
     def __init__(self, build: Callable[..., QuerySet], count: int, *, prepared: bool = True):
         # Not prepared: a statement that must carry settings in front of it in one round trip
         # (crm.tenancy.context.settings_sent_with_next_query), which only client binding allows.
-        self.cursor = prepared_cursor if prepared else connection.cursor
+        self.cursor = prepared_cursor if prepared else client_cursor
         stand_ins = _STAND_INS[:count]
         compiler = build(*stand_ins).query.get_compiler(connection=connection)
         self.sql, params = compiler.as_sql()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable
 from django.db import connection, models
 from django.db.models import F, QuerySet
 
-from crm.kit.statements import kept, prepared_cursor
+from crm.kit.statements import client_cursor, kept, prepared_cursor
 
 # Fields whose value in JSON is already their Python value (their to_python returns it as it
 # is): their columns skip the conversion, a thousand calls for the lead list's small lists.
@@ -80,7 +80,7 @@ class _Statement:
         prepared: bool = False,
     ):
         # Prepared on the server only when kept: a statement made for one read is run once.
-        self.cursor = prepared_cursor if prepared else connection.cursor
+        self.cursor = prepared_cursor if prepared else client_cursor
         parts, self.params, self.plans = [], [], {}
         for index, (name, queryset) in enumerate(querysets.items()):
             model = queryset.model

@@ -492,3 +492,33 @@ def test_instances_for_a_few_ids_are_the_querysets_own_with_their_relations(worl
             )
         # The tenant's own filter is part of the kept SQL: another tenant's id reads nothing.
         assert statement.instances(theirs.pk) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prepared", [True, False])
+def test_a_kept_statement_runs_on_the_connection_of_the_thread_that_runs_it(world, prepared):
+    """A statement kept by one thread (a web process's first request) is run by the others on
+    their own connections: nothing of the keeping thread's connection stays bound to it."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from crm.kit.statements import RowsFor
+    from leads.models import Lead
+
+    statement = RowsFor(lambda pk: Lead.unscoped.filter(pk=pk).values("id"), 1, prepared=prepared)
+    errors = []
+
+    def run():
+        try:
+            with transaction.atomic():
+                statement.rows(1)
+        except Exception as error:  # reported by the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert errors == []
