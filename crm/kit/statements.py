@@ -126,6 +126,8 @@ class RowsById:
         return rows
 
 
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
+
 # Ids no row has: a statement compiled with them in place of its arguments finds them among its
 # parameters, and each run puts the call's ids there.
 _STAND_INS = (-7_700_000_001, -7_700_000_002, -7_700_000_003, -7_700_000_004)
@@ -164,6 +166,8 @@ class RowsFor:
         """The rows for `ids`, each a sequence of the columns as the queryset converts them."""
         if len(ids) != self.count:
             raise ValueError(f"compiled for {self.count} ids, given {len(ids)}")
+        if not all(_BIGINT_MIN <= pk <= _BIGINT_MAX for pk in ids):
+            return []  # no row has it (a typed URL, a fuzzer): the ORM finds nothing too
         params = list(self.params)
         for position, slot in self.slots:
             params[position] = ids[slot]
