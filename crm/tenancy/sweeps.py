@@ -43,6 +43,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from crm.logging import bind_log_context, log_context
+from crm.schedules import every
 from crm.tenancy.context import tenant_context
 
 logger = logging.getLogger(__name__)
@@ -57,9 +58,9 @@ SECONDS_FEW_MINUTES = 300  # every 5 or 15 minutes
 SECONDS_HOURLY = 1800  # hourly and daily housekeeping
 # A sweep with no beat entry (a test, a shell) still expires its tasks.
 DEFAULT_INTERVAL = dt.timedelta(minutes=1)
-# Redis serves a queue's priority 0 first (kombu keeps a list per step: 0, 3, 6, 9). The sends,
-# inbound events and the outbox and reminder claims go at 0, Celery's default, on the messages
-# queue of their own (crm.tenancy.queues); the minute sweeps someone waits on (an SLA breach, a
+# Redis serves a queue's priority 0 first (kombu keeps a list per step: 0, 3, 6, 9). Inbound
+# events and the outbox, reminder and webhook claims go at 0, Celery's default, on the messages
+# queue of their own, the sends they queue behind them (crm.tenancy.queues); the minute sweeps someone waits on (an SLA breach, a
 # missed follow-up, a lead nobody answered, a sequence step), which visit only the few tenants
 # with something due, at PROMPT, ahead of the dashboard's minute rollups over every tenant; the
 # other sweeps' thousands of tenant tasks a round go at BULK, behind the default queue's other
@@ -101,12 +102,23 @@ class Sweep:
         return self.soft_time_limit + HARD_AFTER_SOFT_SECONDS
 
     @property
-    def interval(self) -> dt.timedelta:
+    def schedule(self) -> every | None:
         """The beat entry's schedule (settings.CELERY_BEAT_SCHEDULE): one source for both."""
         for entry in settings.CELERY_BEAT_SCHEDULE.values():
-            if entry["task"] == self.name and isinstance(entry["schedule"], dt.timedelta):
-                return entry["schedule"]
-        return DEFAULT_INTERVAL
+            if entry["task"] == self.name:
+                return _as_every(entry["schedule"])
+        return None
+
+    @property
+    def interval(self) -> dt.timedelta:
+        schedule = self.schedule
+        return DEFAULT_INTERVAL if schedule is None else schedule.run_every
+
+    def next_due(self, now: dt.datetime) -> dt.datetime:
+        """When beat sends this sweep's next round after `now`: its tasks still queued then are
+        useless (the next round does the same work)."""
+        schedule = self.schedule
+        return now + DEFAULT_INTERVAL if schedule is None else schedule.due_after(now)
 
     def tenant_ids(self, now: dt.datetime) -> list[int]:
         if self.due_tenants is not None:
@@ -142,9 +154,15 @@ def sweep_get(name: str) -> Sweep:
     return _SWEEPS[name]
 
 
-def beat_entry(task: str, every: dt.timedelta) -> dict:
-    """A CELERY_BEAT_SCHEDULE entry whose message beat drops when the next one is due."""
-    return {"task": task, "schedule": every, "options": {"expires": every.total_seconds()}}
+def _as_every(schedule) -> every:
+    """A beat entry's schedule as crm.schedules.every: a bare timedelta is one at offset 0 (due
+    times counted from midnight UTC, as beat_entry's); anything else (a crontab) has no single
+    interval for its tasks' expiry and is refused."""
+    if isinstance(schedule, every):
+        return schedule
+    if isinstance(schedule, dt.timedelta):
+        return every(schedule)
+    raise TypeError(f"a sweep's beat schedule must be crm.schedules.every, not {schedule!r}")
 
 
 def tenant_sweep(
@@ -200,7 +218,7 @@ def fan_out(sweep: Sweep, *, now: dt.datetime | None = None) -> int:
             for start in range(0, len(tenant_ids), sweep.chunk)
         )
     group(tasks).apply_async(
-        expires=now + sweep.interval,
+        expires=sweep.next_due(now),
         soft_time_limit=sweep.soft_time_limit,
         time_limit=sweep.time_limit,
         priority=sweep.priority,
@@ -247,7 +265,7 @@ def _send_on(task, sweep: Sweep, args: tuple, *, expires) -> None:
     router puts it on the sweep's queue)."""
     task.apply_async(
         args,
-        expires=expires or timezone.now() + sweep.interval,
+        expires=expires or sweep.next_due(timezone.now()),
         soft_time_limit=sweep.soft_time_limit,
         time_limit=sweep.time_limit,
         priority=sweep.priority,
