@@ -280,6 +280,15 @@ THREADLINE_MESSAGES_TASKS = (
     "webhooks.tasks.send_webhook",
     "tickets.tasks.process_inbound_event",
 )
+# The sends queue behind the claims on the messages queue (Redis serves a queue's priority 0
+# first; the claims and inbound events go at 0): a claim round never waits for the thousands of
+# sends queued before it, only for the one a process is running (docs/operations.md, "Queues").
+THREADLINE_MESSAGES_SENDS = (
+    "comms.tasks.send_message",
+    "followups.tasks.send_reminder",
+    "webhooks.tasks.send_webhook",
+)
+THREADLINE_SENDS_PRIORITY = 3
 
 
 def celery_queues(*names: str) -> tuple[Queue, ...]:
