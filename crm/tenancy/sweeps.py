@@ -60,13 +60,14 @@ SECONDS_HOURLY = 1800  # hourly and daily housekeeping
 DEFAULT_INTERVAL = dt.timedelta(minutes=1)
 # Redis serves a queue's priority 0 first (kombu keeps a list per step: 0, 3, 6, 9). Inbound
 # events and the outbox, reminder and webhook claims go at 0, Celery's default, on the messages
-# queue of their own, the sends they queue behind them (crm.tenancy.queues); the minute sweeps someone waits on (an SLA breach, a
-# missed follow-up, a lead nobody answered, a sequence step), which visit only the few tenants
-# with something due, at PROMPT, ahead of the dashboard's minute rollups over every tenant; the
-# other sweeps' thousands of tenant tasks a round go at BULK, behind the default queue's other
-# tasks; the hourly and daily ones at HOUSEKEEPING, behind those: their round has an hour, a
-# minute sweep's a minute, and the hourly burst of every tenant's housekeeping queued first made
-# the minute rounds expire behind it (docs/benchmarks.md, "Full size").
+# queue of their own, the sends they queue behind them (crm.tenancy.queues); the minute sweeps
+# someone waits on (an SLA breach, a missed follow-up, a lead nobody answered, a sequence step),
+# which visit only the few tenants with something due, at PROMPT, ahead of the dashboard's minute
+# rollups over every tenant; the other sweeps' thousands of tenant tasks a round go at BULK,
+# behind the default queue's other tasks; the hourly and daily ones at HOUSEKEEPING, behind
+# those: their round has an hour, a minute sweep's a minute, and the hourly burst of every
+# tenant's housekeeping queued first made the minute rounds expire behind it (docs/benchmarks.md,
+# "Full size"; each now at its own minute past the hour, crm.schedules).
 PROMPT = 3
 BULK = 6
 HOUSEKEEPING = 9
@@ -102,23 +103,31 @@ class Sweep:
         return self.soft_time_limit + HARD_AFTER_SOFT_SECONDS
 
     @property
-    def schedule(self) -> every | None:
-        """The beat entry's schedule (settings.CELERY_BEAT_SCHEDULE): one source for both."""
+    def schedule(self) -> every | dt.timedelta:
+        """The beat entry's schedule (settings.CELERY_BEAT_SCHEDULE): one source for both; a
+        crm.schedules.every, or a bare timedelta (beat counts it from its start); DEFAULT_INTERVAL
+        without an entry. A crontab has no single interval for its tasks' expiry: refused."""
         for entry in settings.CELERY_BEAT_SCHEDULE.values():
             if entry["task"] == self.name:
-                return _as_every(entry["schedule"])
-        return None
+                if not isinstance(entry["schedule"], every | dt.timedelta):
+                    raise TypeError(
+                        f"{self.name}: a sweep's beat schedule is crm.schedules.every or a "
+                        f"timedelta, not {entry['schedule']!r}"
+                    )
+                return entry["schedule"]
+        return DEFAULT_INTERVAL
 
     @property
     def interval(self) -> dt.timedelta:
         schedule = self.schedule
-        return DEFAULT_INTERVAL if schedule is None else schedule.run_every
+        return schedule.run_every if isinstance(schedule, every) else schedule
 
     def next_due(self, now: dt.datetime) -> dt.datetime:
-        """When beat sends this sweep's next round after `now`: its tasks still queued then are
-        useless (the next round does the same work)."""
+        """When beat sends this sweep's next round after `now` (its next due time; for a bare
+        timedelta, an interval from now): its tasks still queued then are useless, the next
+        round does the same work."""
         schedule = self.schedule
-        return now + DEFAULT_INTERVAL if schedule is None else schedule.due_after(now)
+        return schedule.due_after(now) if isinstance(schedule, every) else now + schedule
 
     def tenant_ids(self, now: dt.datetime) -> list[int]:
         if self.due_tenants is not None:
@@ -152,17 +161,6 @@ def tenants_from_function(function: str, *params) -> list[int]:
 
 def sweep_get(name: str) -> Sweep:
     return _SWEEPS[name]
-
-
-def _as_every(schedule) -> every:
-    """A beat entry's schedule as crm.schedules.every: a bare timedelta is one at offset 0 (due
-    times counted from midnight UTC, as beat_entry's); anything else (a crontab) has no single
-    interval for its tasks' expiry and is refused."""
-    if isinstance(schedule, every):
-        return schedule
-    if isinstance(schedule, dt.timedelta):
-        return every(schedule)
-    raise TypeError(f"a sweep's beat schedule must be crm.schedules.every, not {schedule!r}")
 
 
 def tenant_sweep(

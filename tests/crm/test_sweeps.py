@@ -182,19 +182,23 @@ def test_an_hourly_sweeps_round_expires_at_its_next_due_time_at_its_own_minute(w
 
 
 @pytest.mark.parametrize(
-    ("schedule", "interval"),
+    ("schedule", "interval", "next_due"),
     [
-        (dt.timedelta(minutes=2), dt.timedelta(minutes=2)),  # a bare timedelta: at offset 0
-        (every(dt.timedelta(hours=6), dt.timedelta(minutes=32)), dt.timedelta(hours=6)),
+        # At 00:32, 06:32, 12:32 and 18:32 UTC: after 15:00, at 18:32.
+        (
+            every(dt.timedelta(hours=6), dt.timedelta(minutes=32)),
+            dt.timedelta(hours=6),
+            NOW + dt.timedelta(hours=3, minutes=32),
+        ),
+        # A bare timedelta: beat counts it from its start, so an interval from now.
+        (dt.timedelta(minutes=2), dt.timedelta(minutes=2), NOW + dt.timedelta(minutes=2)),
     ],
 )
-def test_a_sweeps_interval_and_next_due_time_come_from_its_beat_entry(schedule, interval):
+def test_a_sweeps_interval_and_next_due_time_come_from_its_beat_entry(schedule, interval, next_due):
     entry = {"task": SWEEP.name, "schedule": schedule, "options": {}}
     with override_settings(CELERY_BEAT_SCHEDULE={"entry": entry}):
         assert SWEEP.sweep.interval == interval
-        assert SWEEP.sweep.next_due(NOW) == every(
-            interval, getattr(schedule, "offset", dt.timedelta(0))
-        ).due_after(NOW)
+        assert SWEEP.sweep.next_due(NOW) == next_due
     with override_settings(CELERY_BEAT_SCHEDULE={}):  # a test, a shell: no beat entry
         assert SWEEP.sweep.interval == sweeps.DEFAULT_INTERVAL
         assert SWEEP.sweep.next_due(NOW) == NOW + sweeps.DEFAULT_INTERVAL
