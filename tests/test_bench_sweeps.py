@@ -3,10 +3,10 @@ schedule (crm.schedules.every) says it is due, with its beat options, so the ben
 hourly sweeps at their own minutes, not all at its start. Sent for real to this run's queue."""
 
 import datetime as dt
-import queue
 
 import pytest
 from django.conf import settings
+from kombu import Exchange, Queue
 
 from bench.sweeps import run
 from config.celery import app as celery_app
@@ -15,22 +15,23 @@ from crm.schedules import beat_entry
 
 @pytest.fixture
 def sent():
-    """The task names sent to this run's default queue; purged before and after."""
+    """The messages sent to this run's default queue; purged before and after. Read with
+    basic_get, not a consumer: a consumer's polling restores the broker's unacknowledged messages
+    it thinks are an hour old, those of another test process's frozen clock included."""
+    name = settings.CELERY_TASK_DEFAULT_QUEUE
     with celery_app.connection_for_write() as connection:
-        simple = connection.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE)
-        simple.clear()
+        bound = Queue(name, Exchange(name), routing_key=name).bind(connection.default_channel)
+        bound.declare()
+        bound.purge()
 
         def drain() -> list:
             messages = []
-            while True:
-                try:
-                    messages.append(simple.get(timeout=0.5))
-                except queue.Empty:
-                    return messages
+            while (message := bound.get(no_ack=True)) is not None:
+                messages.append(message)
+            return messages
 
         yield drain
-        simple.clear()
-        simple.close()
+        bound.purge()
 
 
 def test_beat_played_sends_each_entry_at_its_due_times_only(sent):
