@@ -17,8 +17,8 @@ from followups.selectors.sweeps import missed_due_tenant_ids, reminders_due_tena
 from followups.services import digest, missed, neglect, recurrence, reminders
 
 
-# Priority 0, as the sends it queues (the other sweeps' tenant tasks wait behind them); each
-# tenant with due reminders its own task, so claims run side by side.
+# Priority 0, ahead of the sends it queues (crm.tenancy.queues: a round never waits behind the
+# last round's sends); each tenant with due reminders its own task, so claims run side by side.
 @tenant_sweep(
     soft_time_limit=SECONDS_DISPATCH, due_tenants=reminders_due_tenant_ids, priority=0, chunk=1
 )

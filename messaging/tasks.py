@@ -17,7 +17,7 @@ from messaging.services import outbox
     name="comms.tasks.dispatch_due_messages",
     soft_time_limit=SECONDS_DISPATCH,
     due_tenants=outbox_due_tenant_ids,
-    priority=0,  # as the sends it queues
+    priority=0,  # ahead of the sends it queues (crm.tenancy.queues)
     chunk=1,  # each tenant with due rows its own task: claims run side by side
 )
 def dispatch_due_messages(*, tenant: Tenant) -> int:

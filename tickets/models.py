@@ -634,4 +634,7 @@ class SlaEvent(TenantOwnedModel):
             models.Index(
                 fields=["tenant", "kind", "occurred_at"], name="sla_event_by_kind"
             ),  # the dashboards' "answered within SLA"
+            # The tenant's newest event (the team rollup's watermark, every minute): without it
+            # PostgreSQL walks the primary key down through every later tenant's events.
+            models.Index(fields=["tenant", "id"], name="sla_event_by_tenant_id"),
         ]

@@ -14,6 +14,7 @@ SEND_SOFT_TIME_LIMIT = 60
     name="webhooks.tasks.dispatch_due_webhooks",
     soft_time_limit=SECONDS_DISPATCH,
     due_tenants=deliveries_due_tenant_ids,
+    priority=0,  # ahead of the sends on the messages queue, as the outbox's claims
     chunk=1,  # each tenant with due rows its own task: claims run side by side
 )
 def dispatch_due_webhooks(*, tenant: Tenant) -> int:

@@ -10,8 +10,10 @@ default queue (`celery -A config worker -Q celery --pool=prefork --concurrency=1
 messages queue (`-Q messages`; `--messages-workers 0`: none, and the two read both queues, the
 one-worker set-up), dev settings with DEBUG off, the sandbox provider on, bench/sweeps/probe.py
 loaded, then plays beat itself for --minutes: every entry of CELERY_BEAT_SCHEDULE is sent when
-due with its beat options (the expiry), the first of each at the start (so the hourly and daily
-sweeps run once). Each beat message is one round: its fan-out task sends one task per tenant.
+its schedule says it is due (Celery's ScheduleEntry, as a beat started with the run: each entry at
+the fixed times of the clock crm.schedules.every gives it, the hourly and daily ones at their own
+minutes past the hour, so only those whose minute falls within the run are sent), with its beat
+options (the expiry). Each beat message is one round: its fan-out task sends one task per tenant.
 After the last beat it waits until the workers are idle, then prints a Markdown table per sweep:
 the interval, rounds, tenant tasks run, follow-up tasks (a tenant's next batches), the wall time
 of a round (the beat message sent to the last tenant task finished; median and slowest), the
@@ -45,6 +47,7 @@ WORKERS = 2  # of the default queue
 PROBE = "bench.sweeps.probe"
 EVENTS = "bench:sweeps:events"
 RAW: list[dict] = []  # every event read, written next to the worker logs
+SCHEDULE_KEYS = ("task", "schedule", "options")  # what a CELERY_BEAT_SCHEDULE entry holds
 
 
 def parse_args() -> argparse.Namespace:
@@ -215,23 +218,47 @@ class Round:
     followups: list[dict] = field(default_factory=list)
 
 
-def play_beat(entries: list[tuple[str, float]], minutes: float) -> dict[str, Round]:
-    """Send each entry's task when due (the first at once), with beat's options, for `minutes`."""
+def play_beat(schedule: dict[str, dict], minutes: float) -> dict[str, Round]:
+    """Send each entry's task when its schedule says it is due, with its beat options, for
+    `minutes`, as beat started now does: Celery's own ScheduleEntry asked `is_due()` (the
+    entries' crm.schedules.every: due at fixed times of the clock, each at its offset)."""
+    from celery.beat import ScheduleEntry
+
     from config.celery import app
 
     rounds: dict[str, Round] = {}
     start = time.time()
-    next_due = dict.fromkeys((task for task, _every in entries), start)
-    every = dict(entries)
+    entries = [
+        ScheduleEntry(name=name, app=app, **{key: entry[key] for key in SCHEDULE_KEYS})
+        for name, entry in schedule.items()
+    ]
     while time.time() < start + minutes * 60:
-        for task, due in next_due.items():
-            if time.time() >= due:
+        for index, entry in enumerate(entries):
+            if entry.is_due().is_due:
                 task_id = str(uuid.uuid4())
-                rounds[task_id] = Round(task, time.time())
-                app.send_task(task, task_id=task_id, expires=every[task])
-                next_due[task] = due + every[task]
+                rounds[task_id] = Round(entry.task, time.time())
+                app.send_task(entry.task, task_id=task_id, **entry.options)
+                entries[index] = entry.next()
         time.sleep(0.2)
     return rounds
+
+
+def due_in_run(schedule: dict[str, dict], minutes: float) -> str:
+    """When each entry not due every few minutes is next due, and whether within the run."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    lines = []
+    for entry in schedule.values():
+        every = entry["schedule"]
+        if every.run_every.total_seconds() <= 300:
+            continue
+        due = every.due_after(now)
+        inside = (due - now).total_seconds() < minutes * 60
+        lines.append(
+            f"{entry['task'].rsplit('.', 1)[-1]} {due:%H:%M}{' (in this run)' if inside else ''}"
+        )
+    return "next due (UTC): " + ", ".join(lines)
 
 
 def drain(redis_client, rounds: dict[str, Round], most: float) -> None:
@@ -349,11 +376,14 @@ def main() -> None:
     from django.conf import settings
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    entries = [
-        (entry["task"], entry["schedule"].total_seconds())
-        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    schedule = {
+        name: entry
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
         if (not args.only or any(word in entry["task"] for word in args.only))
         and not any(word in entry["task"] for word in args.skip)
+    }
+    entries = [
+        (entry["task"], entry["schedule"].run_every.total_seconds()) for entry in schedule.values()
     ]
     print(machine())
     print(tenants_line())
@@ -365,6 +395,7 @@ def main() -> None:
     print(f"{shape}, each of concurrency {args.concurrency}, beat played {args.minutes:g} min")
     if args.digests_due:
         print(digests_due_now())
+    print(due_in_run(schedule, args.minutes))
     print()
     client.delete(EVENTS)
     client.delete(*all_queue_keys())
@@ -372,7 +403,7 @@ def main() -> None:
     workers = start_workers(args.concurrency, args.messages_workers, logs)
     try:
         wait_until_ready(workers)
-        rounds = play_beat(entries, args.minutes)
+        rounds = play_beat(schedule, args.minutes)
         drain(client, rounds, args.drain)
     finally:
         stop(workers)

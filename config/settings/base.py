@@ -12,6 +12,7 @@ import pghistory
 from kombu import Exchange, Queue
 
 from crm import dbconfig
+from crm.schedules import beat_entry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -287,6 +288,15 @@ THREADLINE_MESSAGES_TASKS = (
     "webhooks.tasks.send_webhook",
     "tickets.tasks.process_inbound_event",
 )
+# The sends queue behind the claims on the messages queue (Redis serves a queue's priority 0
+# first; the claims and inbound events go at 0): a claim round never waits for the thousands of
+# sends queued before it, only for the one a process is running (docs/operations.md, "Queues").
+THREADLINE_MESSAGES_SENDS = (
+    "comms.tasks.send_message",
+    "followups.tasks.send_reminder",
+    "webhooks.tasks.send_webhook",
+)
+THREADLINE_SENDS_PRIORITY = 3
 
 
 def celery_queues(*names: str) -> tuple[Queue, ...]:
@@ -309,77 +319,99 @@ CELERY_DB_REUSE_MAX = 1000
 DASHBOARD_FIGURES_SECONDS = int(os.environ.get("DASHBOARD_FIGURES_SECONDS", 300))
 
 
-# Each sweep's beat message expires when the next one is due, and the sweep fans out one task per
-# tenant that expires then too (crm/tenancy/sweeps.py): a backlog is dropped, never piled up.
-def _beat(task: str, every: timedelta) -> dict:
-    return {"task": task, "schedule": every, "options": {"expires": every.total_seconds()}}
+# Each entry is due at fixed times of the clock (crm/schedules.py): the minute and few-minute ones
+# at the top of their interval, every hourly and daily one at a minute of its own in the second
+# half of the hour (the daily digests leave in the first half: followups.services.digest), so
+# their rounds of every tenant follow one another instead of all queueing at once. Its message
+# expires when the next one is due, and the sweep fans out one task per tenant that expires then
+# too (crm/tenancy/sweeps.py): a backlog is dropped, never piled up.
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def _past(minutes: int, hours: int = 0) -> timedelta:
+    return timedelta(hours=hours, minutes=minutes)
 
 
 CELERY_BEAT_SCHEDULE = {
-    "keep-dashboard-figures-fresh": _beat(
+    "keep-dashboard-figures-fresh": beat_entry(
         "dashboards.tasks.keep_figures_fresh",
         timedelta(seconds=max(60, DASHBOARD_FIGURES_SECONDS - 60)),
     ),
     # The dashboard's stage conversion reads its days from a rollup, today's recounted every minute
     # (dashboards.services.rollups).
-    "roll-up-stage-flow": _beat("dashboards.tasks.roll_up_stage_flow", timedelta(minutes=1)),
+    "roll-up-stage-flow": beat_entry("dashboards.tasks.roll_up_stage_flow", timedelta(minutes=1)),
     # Its anomalies read finished days of calls and messages from one too (dashboards.services.rollups).
-    "roll-up-activity": _beat("dashboards.tasks.roll_up_activity", timedelta(hours=1)),
+    "roll-up-activity": beat_entry("dashboards.tasks.roll_up_activity", HOUR, _past(34)),
     # The sources and lost reasons of any period are sums of its days and months
     # (dashboards.services.period_rollups); the days changed since the last run are counted live.
-    "roll-up-periods": _beat("dashboards.tasks.roll_up_periods", timedelta(minutes=1)),
+    "roll-up-periods": beat_entry("dashboards.tasks.roll_up_periods", timedelta(minutes=1)),
     # The team's follow-ups and SLA figures per day: the days that changed, every minute
     # (dashboards.services.team_rollup).
-    "roll-up-team": _beat("dashboards.tasks.roll_up_team", timedelta(minutes=1)),
+    "roll-up-team": beat_entry("dashboards.tasks.roll_up_team", timedelta(minutes=1)),
     # Open leads by colour and who is uncontacted, for the whole tenant (dashboards.services.moment).
-    "count-dashboard-moment": _beat("dashboards.tasks.count_the_moment", timedelta(minutes=1)),
-    "clear-expired-sessions": _beat("crm.tasks.clear_expired_sessions", timedelta(hours=6)),
-    "purge-read-notifications": _beat("crm.tasks.purge_old_notifications", timedelta(hours=24)),
-    "alert-untouched-leads": _beat("leads.tasks.alert_untouched_leads", timedelta(minutes=1)),
-    "refresh-lead-priorities": _beat("leads.tasks.refresh_lead_priorities", timedelta(minutes=5)),
-    "expire-quotes": _beat("leads.tasks.expire_quotes", timedelta(hours=1)),
-    "purge-stale-lead-imports": _beat("leads.tasks.purge_stale_lead_imports", timedelta(hours=24)),
+    "count-dashboard-moment": beat_entry("dashboards.tasks.count_the_moment", timedelta(minutes=1)),
+    "clear-expired-sessions": beat_entry(
+        "crm.tasks.clear_expired_sessions", timedelta(hours=6), _past(32)
+    ),
+    "purge-read-notifications": beat_entry(
+        "crm.tasks.purge_old_notifications", DAY, _past(36, hours=3)
+    ),
+    "alert-untouched-leads": beat_entry("leads.tasks.alert_untouched_leads", timedelta(minutes=1)),
+    "refresh-lead-priorities": beat_entry(
+        "leads.tasks.refresh_lead_priorities", timedelta(minutes=5)
+    ),
+    "expire-quotes": beat_entry("leads.tasks.expire_quotes", HOUR, _past(38)),
+    "purge-stale-lead-imports": beat_entry(
+        "leads.tasks.purge_stale_lead_imports", DAY, _past(44, hours=3)
+    ),
     # The inbox: events stored but not processed, and SLA clocks that ran out.
-    "sweep-inbound-events": _beat("tickets.tasks.sweep_inbound_events", timedelta(minutes=1)),
-    "sweep-sla-breaches": _beat("tickets.tasks.sweep_sla_breaches", timedelta(minutes=1)),
+    "sweep-inbound-events": beat_entry("tickets.tasks.sweep_inbound_events", timedelta(minutes=1)),
+    "sweep-sla-breaches": beat_entry("tickets.tasks.sweep_sla_breaches", timedelta(minutes=1)),
     # The outbox: due messages are claimed every few seconds (no Celery ETAs anywhere).
-    "dispatch-due-messages": _beat("comms.tasks.dispatch_due_messages", timedelta(seconds=5)),
+    "dispatch-due-messages": beat_entry("comms.tasks.dispatch_due_messages", timedelta(seconds=5)),
     # Outbound webhooks: due deliveries claimed like the outbox's (webhooks.services.deliveries).
-    "dispatch-due-webhooks": _beat("webhooks.tasks.dispatch_due_webhooks", timedelta(seconds=5)),
-    "purge-old-webhook-deliveries": _beat(
-        "webhooks.tasks.purge_old_deliveries", timedelta(hours=1)
+    "dispatch-due-webhooks": beat_entry(
+        "webhooks.tasks.dispatch_due_webhooks", timedelta(seconds=5)
+    ),
+    "purge-old-webhook-deliveries": beat_entry(
+        "webhooks.tasks.purge_old_deliveries", HOUR, _past(54)
     ),
     # The API: Idempotency-Keys past their 24 hours (a claim clears only its own API key's).
-    "purge-expired-idempotency-keys": _beat(
-        "api.tasks.purge_expired_idempotency_keys", timedelta(hours=1)
+    "purge-expired-idempotency-keys": beat_entry(
+        "api.tasks.purge_expired_idempotency_keys", HOUR, _past(58)
     ),
-    "sweep-time-triggers": _beat("comms.tasks.sweep_time_triggers", timedelta(minutes=1)),
-    "sweep-follow-ups": _beat("comms.tasks.sweep_follow_ups", timedelta(minutes=1)),
-    "sweep-customer-updates": _beat("comms.tasks.sweep_customer_updates", timedelta(minutes=5)),
+    "sweep-time-triggers": beat_entry("comms.tasks.sweep_time_triggers", timedelta(minutes=1)),
+    "sweep-follow-ups": beat_entry("comms.tasks.sweep_follow_ups", timedelta(minutes=1)),
+    "sweep-customer-updates": beat_entry(
+        "comms.tasks.sweep_customer_updates", timedelta(minutes=5)
+    ),
     # Follow-ups: due reminders claimed and sent once, follow-ups past their time marked missed,
     # recurring series materialised ahead.
-    "dispatch-due-reminders": _beat(
+    "dispatch-due-reminders": beat_entry(
         "followups.tasks.dispatch_due_reminders", timedelta(seconds=15)
     ),
-    "sweep-missed-follow-ups": _beat(
+    "sweep-missed-follow-ups": beat_entry(
         "followups.tasks.sweep_missed_follow_ups", timedelta(minutes=1)
     ),
-    "extend-follow-up-series": _beat("followups.tasks.extend_follow_up_series", timedelta(hours=1)),
+    "extend-follow-up-series": beat_entry(
+        "followups.tasks.extend_follow_up_series", HOUR, _past(42)
+    ),
     # Neglected customers flagged (and cleared, and escalated) hourly; the daily digest checks
     # every 5 minutes whose 07:00 and team's minute past it (crm.models.digest_minute) it is in
     # their own time zone.
-    "sweep-neglected-leads": _beat("followups.tasks.sweep_neglected_leads", timedelta(hours=1)),
-    "send-daily-digests": _beat("followups.tasks.send_daily_digests", timedelta(minutes=5)),
+    "sweep-neglected-leads": beat_entry("followups.tasks.sweep_neglected_leads", HOUR, _past(30)),
+    "send-daily-digests": beat_entry("followups.tasks.send_daily_digests", timedelta(minutes=5)),
     # Sequences: the enrolments with a step due run it and move on.
-    "sweep-sequences": _beat("followups.tasks.sweep_sequences", timedelta(minutes=1)),
+    "sweep-sequences": beat_entry("followups.tasks.sweep_sequences", timedelta(minutes=1)),
     # The portal: sign-in links and codes a day past their expiry are deleted.
-    "purge-portal-sign-in-challenges": _beat(
-        "portal.tasks.purge_sign_in_challenges", timedelta(hours=1)
+    "purge-portal-sign-in-challenges": beat_entry(
+        "portal.tasks.purge_sign_in_challenges", HOUR, _past(50)
     ),
     # The portal: reminders for unfinished "Getting started" checklists (at most one per
     # customer every few days; the outbox applies consent and quiet hours).
-    "send-portal-onboarding-reminders": _beat(
-        "portal.tasks.send_onboarding_reminders", timedelta(hours=1)
+    "send-portal-onboarding-reminders": beat_entry(
+        "portal.tasks.send_onboarding_reminders", HOUR, _past(46)
     ),
 }
 

@@ -6,6 +6,12 @@ sweep's tenant tasks (crm.tenancy.sweeps: `sweep_tenant(sweep_name, tenant_id)` 
 `sweep_tenants(sweep_name, tenant_ids)`) go where their sweep goes: the outbox's claim for one
 tenant waits with the sends, a neglect chunk with the other bulk work.
 
+On the messages queue the sends (settings.THREADLINE_MESSAGES_SENDS) get
+settings.THREADLINE_SENDS_PRIORITY, behind the claims that queue them (priority 0, which Redis
+serves first): during a burst of thousands of sends, the next claim round still runs within
+seconds. A priority given by the caller wins over the route's (Celery merges the route under the
+call's options).
+
 Settings are read at each call (a test may rename the queues); beat's messages, `delay` and
 `apply_async` all pass through here.
 """
@@ -16,13 +22,18 @@ SWEEP_TASKS = frozenset({"crm.tenancy.sweeps.sweep_tenant", "crm.tenancy.sweeps.
 
 
 def route_task(name, args=None, kwargs=None, options=None, task=None, **_extra) -> dict | None:
-    """The route of the task `name` called with `args`/`kwargs`: {"queue": …}, or None for
-    Celery's default queue."""
+    """The route of the task `name` called with `args`/`kwargs`: {"queue": …} (and a send's
+    "priority"), or None for Celery's default queue."""
     if name in SWEEP_TASKS:
         if args:
             name = args[0]
         elif kwargs and "sweep_name" in kwargs:
             name = kwargs["sweep_name"]
+    if name in settings.THREADLINE_MESSAGES_SENDS:
+        return {
+            "queue": settings.THREADLINE_MESSAGES_QUEUE,
+            "priority": settings.THREADLINE_SENDS_PRIORITY,
+        }
     if name in settings.THREADLINE_MESSAGES_TASKS:
         return {"queue": settings.THREADLINE_MESSAGES_QUEUE}
     return None

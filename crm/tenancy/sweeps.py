@@ -43,6 +43,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from crm.logging import bind_log_context, log_context
+from crm.schedules import every
 from crm.tenancy.context import tenant_context
 
 logger = logging.getLogger(__name__)
@@ -57,15 +58,16 @@ SECONDS_FEW_MINUTES = 300  # every 5 or 15 minutes
 SECONDS_HOURLY = 1800  # hourly and daily housekeeping
 # A sweep with no beat entry (a test, a shell) still expires its tasks.
 DEFAULT_INTERVAL = dt.timedelta(minutes=1)
-# Redis serves a queue's priority 0 first (kombu keeps a list per step: 0, 3, 6, 9). The sends,
-# inbound events and the outbox and reminder claims go at 0, Celery's default, on the messages
-# queue of their own (crm.tenancy.queues); the minute sweeps someone waits on (an SLA breach, a
-# missed follow-up, a lead nobody answered, a sequence step), which visit only the few tenants
-# with something due, at PROMPT, ahead of the dashboard's minute rollups over every tenant; the
-# other sweeps' thousands of tenant tasks a round go at BULK, behind the default queue's other
-# tasks; the hourly and daily ones at HOUSEKEEPING, behind those: their round has an hour, a
-# minute sweep's a minute, and the hourly burst of every tenant's housekeeping queued first made
-# the minute rounds expire behind it (docs/benchmarks.md, "Full size").
+# Redis serves a queue's priority 0 first (kombu keeps a list per step: 0, 3, 6, 9). Inbound
+# events and the outbox, reminder and webhook claims go at 0, Celery's default, on the messages
+# queue of their own, the sends they queue behind them (crm.tenancy.queues); the minute sweeps
+# someone waits on (an SLA breach, a missed follow-up, a lead nobody answered, a sequence step),
+# which visit only the few tenants with something due, at PROMPT, ahead of the dashboard's minute
+# rollups over every tenant; the other sweeps' thousands of tenant tasks a round go at BULK,
+# behind the default queue's other tasks; the hourly and daily ones at HOUSEKEEPING, behind
+# those: their round has an hour, a minute sweep's a minute, and the hourly burst of every
+# tenant's housekeeping queued first made the minute rounds expire behind it (docs/benchmarks.md,
+# "Full size"; each now at its own minute past the hour, crm.schedules).
 PROMPT = 3
 BULK = 6
 HOUSEKEEPING = 9
@@ -101,12 +103,31 @@ class Sweep:
         return self.soft_time_limit + HARD_AFTER_SOFT_SECONDS
 
     @property
-    def interval(self) -> dt.timedelta:
-        """The beat entry's schedule (settings.CELERY_BEAT_SCHEDULE): one source for both."""
+    def schedule(self) -> every | dt.timedelta:
+        """The beat entry's schedule (settings.CELERY_BEAT_SCHEDULE): one source for both; a
+        crm.schedules.every, or a bare timedelta (beat counts it from its start); DEFAULT_INTERVAL
+        without an entry. A crontab has no single interval for its tasks' expiry: refused."""
         for entry in settings.CELERY_BEAT_SCHEDULE.values():
-            if entry["task"] == self.name and isinstance(entry["schedule"], dt.timedelta):
+            if entry["task"] == self.name:
+                if not isinstance(entry["schedule"], every | dt.timedelta):
+                    raise TypeError(
+                        f"{self.name}: a sweep's beat schedule is crm.schedules.every or a "
+                        f"timedelta, not {entry['schedule']!r}"
+                    )
                 return entry["schedule"]
         return DEFAULT_INTERVAL
+
+    @property
+    def interval(self) -> dt.timedelta:
+        schedule = self.schedule
+        return schedule.run_every if isinstance(schedule, every) else schedule
+
+    def next_due(self, now: dt.datetime) -> dt.datetime:
+        """When beat sends this sweep's next round after `now` (its next due time; for a bare
+        timedelta, an interval from now): its tasks still queued then are useless, the next
+        round does the same work."""
+        schedule = self.schedule
+        return schedule.due_after(now) if isinstance(schedule, every) else now + schedule
 
     def tenant_ids(self, now: dt.datetime) -> list[int]:
         if self.due_tenants is not None:
@@ -140,11 +161,6 @@ def tenants_from_function(function: str, *params) -> list[int]:
 
 def sweep_get(name: str) -> Sweep:
     return _SWEEPS[name]
-
-
-def beat_entry(task: str, every: dt.timedelta) -> dict:
-    """A CELERY_BEAT_SCHEDULE entry whose message beat drops when the next one is due."""
-    return {"task": task, "schedule": every, "options": {"expires": every.total_seconds()}}
 
 
 def tenant_sweep(
@@ -200,7 +216,7 @@ def fan_out(sweep: Sweep, *, now: dt.datetime | None = None) -> int:
             for start in range(0, len(tenant_ids), sweep.chunk)
         )
     group(tasks).apply_async(
-        expires=now + sweep.interval,
+        expires=sweep.next_due(now),
         soft_time_limit=sweep.soft_time_limit,
         time_limit=sweep.time_limit,
         priority=sweep.priority,
@@ -247,7 +263,7 @@ def _send_on(task, sweep: Sweep, args: tuple, *, expires) -> None:
     router puts it on the sweep's queue)."""
     task.apply_async(
         args,
-        expires=expires or timezone.now() + sweep.interval,
+        expires=expires or sweep.next_due(timezone.now()),
         soft_time_limit=sweep.soft_time_limit,
         time_limit=sweep.time_limit,
         priority=sweep.priority,

@@ -127,7 +127,7 @@ def test_the_purge_is_an_hourly_beat_sweep_with_an_expiry_and_time_limits(
         for entry in settings.CELERY_BEAT_SCHEDULE.values()
         if entry["task"] == purge_expired_idempotency_keys.name
     ]
-    assert entry["schedule"] == sweep.interval == dt.timedelta(hours=1)
+    assert entry["schedule"].run_every == sweep.interval == dt.timedelta(hours=1)
     assert entry["options"]["expires"] == 3600
     assert sweep.soft_time_limit == SECONDS_HOURLY and sweep.due_tenants is None
 
@@ -139,5 +139,8 @@ def test_the_purge_is_an_hourly_beat_sweep_with_an_expiry_and_time_limits(
     assert {world.tenant.pk, other_world.tenant.pk} <= set(sent)
     for message in messages:
         assert message.headers["task"] == sweep_tenants.name
-        assert dt.datetime.fromisoformat(message.headers["expires"]) == now + sweep.interval
+        # At the sweep's next due time, its own minute past the hour (crm.schedules.every).
+        expires = dt.datetime.fromisoformat(message.headers["expires"])
+        assert expires == sweep.next_due(now)
+        assert now < expires <= now + sweep.interval
         assert message.headers["timelimit"] == [sweep.time_limit, sweep.soft_time_limit]

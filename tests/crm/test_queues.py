@@ -19,6 +19,8 @@ from messaging import tasks as messaging_tasks
 from messaging.models import MessageChannel, MessageSource
 from messaging.services import outbox
 from tests.test_project_files import production_json
+from tickets import tasks as ticket_tasks
+from webhooks import tasks as webhook_tasks
 
 # What someone waits on: each claim sweep, its per-row task, and inbound processing.
 MESSAGES_TASKS = {
@@ -48,6 +50,11 @@ app.loader.import_default_modules()  # every app's tasks, as a worker starts
 router = app.amqp.router
 def queue(name, args=(), options=None):
     return router.route(dict(options or {}), name, args)["queue"].name
+def priority(name, args=(), options=None):
+    return router.route(dict(options or {}), name, args).get("priority")
+claims = [app.tasks[name].sweep for name in (
+    "comms.tasks.dispatch_due_messages", "followups.tasks.dispatch_due_reminders",
+    "webhooks.tasks.dispatch_due_webhooks")]
 beat = {e["task"]: queue(e["task"], options=e["options"]) for e in settings.CELERY_BEAT_SCHEDULE.values()}
 print(json.dumps({
     "tasks": {name: queue(name) for name in app.tasks if not name.startswith("celery.")},
@@ -57,6 +64,11 @@ print(json.dumps({
                queue("crm.tenancy.sweeps.sweep_tenants", [name, [1, 2]])]
         for name in beat
     },
+    "priorities": {name: priority(name) for name in settings.THREADLINE_MESSAGES_TASKS},
+    "claim_priorities": [
+        priority("crm.tenancy.sweeps.sweep_tenant", [sweep.name, 1], {"priority": sweep.priority})
+        for sweep in claims
+    ],
     "worker_without_q": sorted(app.amqp.queues),
     "bindings": {name: [q.exchange.name, q.routing_key] for name, q in app.amqp.queues.items()},
 }))
@@ -160,14 +172,59 @@ def test_the_outbox_claim_and_its_sends_are_published_to_the_messages_queue_only
     messaging_tasks.send_message.delay(world.tenant.pk, 1)
     messaging_tasks.dispatch_due_messages.delay()  # as beat sends it
 
+    # Read as a worker reads them, priority first: the claims ahead of the send queued before.
     assert queues() == {
         "default": [],
         "messages": [
             sweep_tenant.name,
-            messaging_tasks.send_message.name,
             messaging_tasks.dispatch_due_messages.name,
+            messaging_tasks.send_message.name,
         ],
     }
+
+
+def test_a_claim_round_is_taken_before_the_sends_queued_ahead_of_it(world, queues):
+    """A burst of sends fills the messages queue; the next claim rounds (beat's fan-out and a
+    tenant's claim, every 5 or 15 s) still come first, so they keep their interval."""
+    for message_id in range(1, 51):
+        messaging_tasks.send_message.delay(world.tenant.pk, message_id)
+    followup_tasks.send_reminder.delay(world.tenant.pk, 1)
+    webhook_tasks.send_webhook.delay(world.tenant.pk, 1)
+    followup_tasks.dispatch_due_reminders.delay()  # as beat sends it
+    sweep_tenant.apply_async(
+        ("comms.tasks.dispatch_due_messages", world.tenant.pk),
+        priority=messaging_tasks.dispatch_due_messages.sweep.priority,
+    )
+    ticket_tasks.process_inbound_event.delay(world.tenant.pk, 1)
+
+    received = queues()["messages"]
+    assert received[:3] == [
+        followup_tasks.dispatch_due_reminders.name,
+        sweep_tenant.name,
+        ticket_tasks.process_inbound_event.name,
+    ]
+    assert len(received) == 3 + 52
+    assert set(received[3:]) == {
+        messaging_tasks.send_message.name,
+        followup_tasks.send_reminder.name,
+        webhook_tasks.send_webhook.name,
+    }
+
+
+def test_the_sends_queue_behind_the_claims_and_inbound_events(production_routes):
+    priorities = production_routes["priorities"]
+
+    assert priorities == {
+        "comms.tasks.dispatch_due_messages": None,  # Redis: 0, served first
+        "comms.tasks.send_message": 3,
+        "followups.tasks.dispatch_due_reminders": None,
+        "followups.tasks.send_reminder": 3,
+        "webhooks.tasks.dispatch_due_webhooks": None,
+        "webhooks.tasks.send_webhook": 3,
+        "tickets.tasks.process_inbound_event": None,
+    }
+    # Each claim's tenant tasks too (the sweep's priority, given on the call, wins the route's).
+    assert production_routes["claim_priorities"] == [0, 0, 0]
 
 
 def test_a_bulk_sweep_is_published_to_the_default_queue_only(world, queues):

@@ -11,12 +11,15 @@ from unittest import mock
 import pytest
 import time_machine
 from celery.exceptions import TaskRevokedError
+from celery.schedules import crontab
 from celery.worker.request import Request
 from django.conf import settings
 from django.core.cache import cache
+from django.test import override_settings
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from crm.schedules import every
 from crm.tenancy import sweeps
 from crm.tenancy.sweeps import (
     BULK,
@@ -160,7 +163,51 @@ def test_the_minute_sweeps_someone_waits_on_queue_ahead_of_the_dashboards_rollup
 
 def test_every_beat_entry_expires_when_its_next_beat_is_due():
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
-        assert entry["options"]["expires"] == entry["schedule"].total_seconds(), name
+        assert entry["options"]["expires"] == entry["schedule"].run_every.total_seconds(), name
+
+
+def test_an_hourly_sweeps_round_expires_at_its_next_due_time_at_its_own_minute(world, task_queue):
+    """Beat sends it at its minute past the hour (crm.schedules.every); whenever the fan-out
+    runs, its tenants' tasks expire when beat sends the next round."""
+    hourly = lead_tasks.expire_quotes.sweep
+    minute = hourly.schedule.offset
+    assert hourly.interval == dt.timedelta(hours=1)
+    assert dt.timedelta(minutes=30) <= minute < dt.timedelta(hours=1)
+    sent_at = NOW + minute + dt.timedelta(seconds=20)  # beat's round, queued for 20 s
+    with time_machine.travel(sent_at, tick=False):
+        assert fan_out(hourly) >= 1
+    [message] = task_queue()
+    expires = dt.datetime.fromisoformat(message.headers["expires"])
+    assert expires == NOW + minute + dt.timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "interval", "next_due"),
+    [
+        # At 00:32, 06:32, 12:32 and 18:32 UTC: after 15:00, at 18:32.
+        (
+            every(dt.timedelta(hours=6), dt.timedelta(minutes=32)),
+            dt.timedelta(hours=6),
+            NOW + dt.timedelta(hours=3, minutes=32),
+        ),
+        # A bare timedelta: beat counts it from its start, so an interval from now.
+        (dt.timedelta(minutes=2), dt.timedelta(minutes=2), NOW + dt.timedelta(minutes=2)),
+    ],
+)
+def test_a_sweeps_interval_and_next_due_time_come_from_its_beat_entry(schedule, interval, next_due):
+    entry = {"task": SWEEP.name, "schedule": schedule, "options": {}}
+    with override_settings(CELERY_BEAT_SCHEDULE={"entry": entry}):
+        assert SWEEP.sweep.interval == interval
+        assert SWEEP.sweep.next_due(NOW) == next_due
+    with override_settings(CELERY_BEAT_SCHEDULE={}):  # a test, a shell: no beat entry
+        assert SWEEP.sweep.interval == sweeps.DEFAULT_INTERVAL
+        assert SWEEP.sweep.next_due(NOW) == NOW + sweeps.DEFAULT_INTERVAL
+
+
+def test_a_crontab_has_no_interval_for_a_sweeps_expiry_and_is_refused():
+    entry = {"task": SWEEP.name, "schedule": crontab(minute=38), "options": {}}
+    with override_settings(CELERY_BEAT_SCHEDULE={"entry": entry}), pytest.raises(TypeError):
+        SWEEP.sweep.interval  # noqa: B018
 
 
 def test_every_beat_sweep_fans_out_with_a_time_limit():

@@ -278,8 +278,8 @@ def test_the_beat_sweep_queues_one_send_task_per_claimed_reminder(
         assert sweep_inline(tasks.dispatch_due_reminders) == 2
     assert len(callbacks) == 2
     schedule = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert schedule["followups.tasks.dispatch_due_reminders"]["schedule"] <= dt.timedelta(
-        seconds=15
+    assert schedule["followups.tasks.dispatch_due_reminders"]["schedule"].run_every <= (
+        dt.timedelta(seconds=15)
     )
     assert "followups.tasks.sweep_missed_follow_ups" in schedule
     assert "followups.tasks.extend_follow_up_series" in schedule
