@@ -64,7 +64,7 @@ def prepared_cursor() -> Iterator:
     that cannot keep prepared statements: docs/operations.md). Only for SQL the ORM compiled with
     its values as parameters, one statement at a time."""
     if not settings.DATABASE_PREPARED_STATEMENTS:
-        with connection.cursor() as cursor:
+        with client_cursor() as cursor:
             yield cursor
         return
     connection.close_if_health_check_failed()

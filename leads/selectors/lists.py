@@ -172,6 +172,15 @@ def stages_grouped(stages: list[Stage]) -> dict[int, list[Stage]]:
     return grouped
 
 
+def _settings_row(tenant: Tenant) -> QuerySet[LeadSettings]:
+    """The tenant's lead settings row, as one of the lists read together."""
+    return LeadSettings.objects.filter(tenant=tenant).order_by("pk")[:1]
+
+
+def _settings_or_defaults(rows: list[LeadSettings], tenant: Tenant) -> LeadSettings:
+    return rows[0] if rows else LeadSettings(tenant=tenant)
+
+
 @dataclass(frozen=True)
 class ListReferences:
     """The small lists the lead list page shows (filter choices, bulk form, saved filters) and the
@@ -197,7 +206,7 @@ def list_references(
 
     def querysets() -> dict[str, QuerySet]:
         return {
-            "settings": LeadSettings.objects.filter(tenant=tenant).order_by("pk")[:1],
+            "settings": _settings_row(tenant),
             "members": assignable_members(tenant=tenant),
             "pipelines": pipelines_for_tenant(tenant=tenant),
             "stages": Stage.objects.filter(tenant=tenant).order_by(
@@ -220,7 +229,7 @@ def list_references(
         ),
     )
     return ListReferences(
-        settings=(lists["settings"] or [LeadSettings(tenant=tenant)])[0],
+        settings=_settings_or_defaults(lists["settings"], tenant),
         members=lists["members"],
         pipelines=lists["pipelines"],
         stages=lists["stages"],
@@ -249,7 +258,7 @@ def lead_row(*, tenant: Tenant, lead_id: int) -> LeadRow:
     lead = lead_get(tenant=tenant, lead_id=lead_id)
     lists = read_together(
         lambda: {
-            "settings": LeadSettings.objects.filter(tenant=tenant).order_by("pk")[:1],
+            "settings": _settings_row(tenant),
             "stages": Stage.objects.filter(tenant=tenant),
         },
         kept_as=("leads.lead_row", tenant.pk),
@@ -258,7 +267,7 @@ def lead_row(*, tenant: Tenant, lead_id: int) -> LeadRow:
         tenant=tenant,
         leads=[lead],
         stages=stages_grouped(lists["stages"]),
-        settings=(lists["settings"] or [LeadSettings(tenant=tenant)])[0],
+        settings=_settings_or_defaults(lists["settings"], tenant),
     )[0]
 
 
