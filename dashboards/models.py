@@ -264,6 +264,25 @@ class TeamResponseBin(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "bin", "day"], name="team_response_bin_by_bin")]
 
 
+class TeamResponseMonthBin(TenantOwnedModel):
+    """TeamResponseBin's rows of one finished month summed (`month`: its first day), so a
+    year's medians read twelve rows per key instead of 365. Written with the month's day rows
+    whenever a sweep counts one of its days again, once the month is over (the month of the
+    rollup's `live_day` and later are read from their days)."""
+
+    month = models.DateField()
+    bin = models.PositiveSmallIntegerField()
+    pipeline = models.ForeignKey(Pipeline, null=True, on_delete=models.SET_NULL, related_name="+")
+    brand = models.ForeignKey(Brand, null=True, on_delete=models.SET_NULL, related_name="+")
+    person = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="+")
+    buckets = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "bin", "month"], name="team_response_month_by_bin")
+        ]
+
+
 class TeamRollup(TenantOwnedModel):
     """How far a tenant's TeamDay rows are kept: every day before `live_day` (the local day that
     was today at the last sweep) and after it; `live_day` itself as of `today_counted_at` (its

@@ -160,14 +160,22 @@ class Waits:
         return buckets_median(buckets)
 
 
-def fine_bucket_sums(rows: QuerySet, group: str, group_params=(), *, columns=()) -> list[tuple]:
+def fine_bucket_sums(
+    rows: QuerySet | list[QuerySet], group: str, group_params=(), *, columns=()
+) -> list[tuple]:
     """The fine buckets of a bin table's `rows` (a queryset of FirstTouchBin, TeamResponseBin or
-    LeadDayBin, already narrowed to the bins wanted), summed by PostgreSQL per `group` (SQL over
-    the rows' `columns`, as `f.<column>`; `group_params` its values), bin and bucket: (group,
-    bin, bucket, count, shortest, longest). The rows are read as a subquery in FROM, not by id:
-    one pass over the rows a bitmap scan finds, without a probe of the primary key per row (a
-    year's cold probes cost the first request of the day most of its time)."""
-    rows_sql, rows_params = rows.values(*columns, "bin", "buckets").query.sql_with_params()
+    LeadDayBin, already narrowed to the bins wanted; or several with the same columns, e.g. days
+    and months, read as one), summed by PostgreSQL per `group` (SQL over the rows' `columns`, as
+    `f.<column>`; `group_params` its values), bin and bucket: (group, bin, bucket, count,
+    shortest, longest). The rows are read as a subquery in FROM, not by id: one pass over the
+    rows a bitmap scan finds, without a probe of the primary key per row (a year's cold probes
+    cost the first request of the day most of its time)."""
+    parts = [
+        part.values(*columns, "bin", "buckets").query.sql_with_params()
+        for part in (rows if isinstance(rows, list) else [rows])
+    ]
+    rows_sql = " UNION ALL ".join(f"({sql})" for sql, _params in parts)
+    rows_params = [param for _sql, params in parts for param in params]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT {group}, f.bin, b.key::integer, sum((b.value->>0)::integer),

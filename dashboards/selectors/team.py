@@ -28,6 +28,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Q,
+    QuerySet,
     Sum,
     Value,
 )
@@ -41,6 +42,7 @@ from dashboards.models import (
     StageFlowMonth,
     TeamDay,
     TeamResponseBin,
+    TeamResponseMonthBin,
     TeamRollup,
 )
 from dashboards.period import Scope
@@ -294,6 +296,29 @@ def _rolled_rows(
     rows = model.objects.filter(tenant=scope.tenant, day__gte=first, day__lt=after).exclude(
         day__gte=live[0], day__lte=live[1]
     )
+    return _in_scope(scope, rows)
+
+
+def _response_bins(
+    scope: Scope, first: dt.date, after: dt.date, live: tuple[dt.date, dt.date]
+) -> list[QuerySet]:
+    """The stored fine buckets of the days in [first, after) but the live ones: the months
+    wholly in it and over before the live days' month from TeamResponseMonthBin, the other days
+    from TeamResponseBin (a year: eleven or twelve rows per key and bin, and this month's days,
+    instead of 365)."""
+    days = _rolled_rows(scope, first, after, live, TeamResponseBin)
+    months_first = first if first.day == 1 else next_month(first)
+    months_after = min(after.replace(day=1), live[0].replace(day=1))
+    if months_first >= months_after:
+        return [days]
+    months = TeamResponseMonthBin.objects.filter(
+        tenant=scope.tenant, month__gte=months_first, month__lt=months_after
+    )
+    return [days.exclude(day__gte=months_first, day__lt=months_after), _in_scope(scope, months)]
+
+
+def _in_scope(scope: Scope, rows: QuerySet) -> QuerySet:
+    """Rows of a team rollup table narrowed to the scope's pipeline, brand and rep."""
     if scope.pipeline_id is not None:
         rows = rows.filter(pipeline_id=scope.pipeline_id)
     if scope.brand_id is not None:
@@ -406,9 +431,9 @@ def team_figures(
     needs = {person_id: kept.median_bins() for person_id, kept in waits.items()}
     wanted = set().union(*needs.values())
     if wanted:
-        fine = _rolled_rows(scope, first_day, after_day, (live_first, live_last), TeamResponseBin)
+        fine = _response_bins(scope, first_day, after_day, (live_first, live_last))
         for person_id, index, *bucket in fine_bucket_sums(
-            fine.filter(bin__in=wanted), "f.person_id", columns=["person_id"]
+            [rows.filter(bin__in=wanted) for rows in fine], "f.person_id", columns=["person_id"]
         ):
             if index in needs.get(person_id, ()):
                 waits[person_id].add_fine(index, *bucket)

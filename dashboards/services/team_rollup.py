@@ -32,8 +32,15 @@ from django.utils import timezone
 
 from crm.models import Tenant
 from dashboards.aggregates import jit_off
-from dashboards.models import TeamDay, TeamDayChanged, TeamResponseBin, TeamRollup
+from dashboards.models import (
+    TeamDay,
+    TeamDayChanged,
+    TeamResponseBin,
+    TeamResponseMonthBin,
+    TeamRollup,
+)
 from dashboards.selectors.histograms import BIN_FLOORS, BINS, seconds_json
+from dashboards.selectors.period_rollups import next_month
 from dashboards.selectors.stage_flow import local_midnight
 from followups.models import OPEN_STATUSES, FollowUp, Status
 from leads.models import Lead
@@ -146,6 +153,23 @@ SELECT %(tenant)s, day, bin, pipeline_id, brand_id, person_id,
 """  # noqa: S608  # nosec B608
 
 
+# TeamResponseMonthBin's rows of the months in [first, after): their day rows' buckets summed.
+TEAM_MONTHS_SQL = f"""
+INSERT INTO {TeamResponseMonthBin._meta.db_table}
+    (tenant_id, month, bin, pipeline_id, brand_id, person_id, buckets)
+SELECT %(tenant)s, month, bin, pipeline_id, brand_id, person_id,
+       jsonb_object_agg(bucket, jsonb_build_array(answered, {seconds_json("shortest")},
+                                                  {seconds_json("longest")}))
+  FROM (SELECT date_trunc('month', r.day)::date AS month, r.bin, r.pipeline_id, r.brand_id,
+               r.person_id, b.key AS bucket, sum((b.value->>0)::integer) AS answered,
+               min((b.value->>1)::float8) AS shortest, max((b.value->>2)::float8) AS longest
+          FROM {TeamResponseBin._meta.db_table} r, jsonb_each(r.buckets) b
+         WHERE r.tenant_id = %(tenant)s AND r.day >= %(first)s AND r.day < %(after)s
+         GROUP BY 1, 2, 3, 4, 5, 6) AS buckets
+ GROUP BY month, bin, pipeline_id, brand_id, person_id
+"""  # noqa: S608  # nosec B608
+
+
 def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
     """Runs of consecutive days as (first, last)."""
     ranges: list[list[dt.date]] = []
@@ -166,7 +190,8 @@ def team_days_count(
 ) -> int:
     """Count these local days again, replacing their rows, a statement per run of consecutive
     days: the follow-ups overdue as of `now`, the SLA events recorded before `events_until`
-    (today's: the page reads the later ones). Returns how many days."""
+    (today's: the page reads the later ones). The finished months of those days are summed again
+    (TeamResponseMonthBin); this month's are read from its days. Returns how many days."""
     counted = 0
     params = {
         "zone": str(tenant.zone),
@@ -181,6 +206,9 @@ def team_days_count(
         "first": SlaTarget.FIRST,
         "now": now,
     }
+    # The finished months of the days counted are written again from their days.
+    this_month = timezone.localtime(now, tenant.zone).date().replace(day=1)
+    months: set[dt.date] = set()
     for first, last in _day_ranges(days):
         start, end = local_midnight(first, tenant), local_midnight(last + DAY, tenant)
         TeamDay.objects.filter(tenant=tenant, day__gte=first, day__lte=last).delete()
@@ -196,7 +224,22 @@ def team_days_count(
                 },
             )
         counted += (last - first).days + 1
+        months |= {month for month in _months(first, last) if month < this_month}
+    for month in sorted(months):
+        after = next_month(month)
+        TeamResponseMonthBin.objects.filter(tenant=tenant, month=month).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(TEAM_MONTHS_SQL, {"tenant": tenant.pk, "first": month, "after": after})
     return counted
+
+
+def _months(first: dt.date, last: dt.date) -> set[dt.date]:
+    """The first days of the months from `first`'s to `last`'s."""
+    months, month = set(), first.replace(day=1)
+    while month <= last:
+        months.add(month)
+        month = next_month(month)
+    return months
 
 
 def _local_days(queryset, field: str, tenant: Tenant) -> set[dt.date]:

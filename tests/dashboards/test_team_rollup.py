@@ -8,12 +8,20 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm.kit.formatting import duration
 from crm.models import Role
 from crm.tenancy.sweeps import sweep_inline
-from dashboards.models import TeamDay, TeamDayChanged, TeamResponseBin, TeamRollup
+from dashboards.models import (
+    TeamDay,
+    TeamDayChanged,
+    TeamResponseBin,
+    TeamResponseMonthBin,
+    TeamRollup,
+)
 from dashboards.selectors.team import (
     buckets_add,
     buckets_median,
@@ -288,6 +296,63 @@ def test_the_sweep_counts_only_what_changed(world, django_assert_max_num_queries
         follow_up.save()
     with world.active():
         assert team_roll_up(tenant=world.tenant, now=now + dt.timedelta(minutes=20)) == 1
+
+
+def test_a_finished_month_is_read_from_its_month_rows(world):
+    """A month over before the sweep's day is summed into TeamResponseMonthBin and read from
+    there; the month that ends is read from its days until the first sweep after it, which
+    writes its month rows. Every read equals the count."""
+    now = dt.datetime(2026, 3, 11, 15, 7, tzinfo=dt.UTC)
+    with time_machine.travel(now - 60 * DAY, tick=False):
+        reps, pipelines, brands = _world_data(world, now, 12)
+    zone = world.tenant.zone
+    year = [
+        scope_for(world, dt.datetime(2025, 4, 1, tzinfo=zone), dt.datetime(2026, 4, 1, tzinfo=zone))
+    ]
+    year += [
+        scope_for(world, year[0].start, year[0].end, **more)
+        for more in ({"rep": reps[1]}, {"pipeline": pipelines[1]}, {"brand": brands[0]})
+    ]
+
+    def months() -> set[dt.date]:
+        return set(
+            TeamResponseMonthBin.objects.filter(tenant=world.tenant).values_list("month", flat=True)
+        )
+
+    def read_and_count(at: dt.datetime) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            for scope in year:
+                assert _cells(team_figures(scope, now=at)) == _cells(
+                    team_figures_counted(scope, now=at)
+                ), scope
+        return [query["sql"] for query in queries.captured_queries]
+
+    with world.active():
+        team_roll_up(tenant=world.tenant, now=now)
+        assert dt.date(2026, 2, 1) in months()
+        assert max(months()) == dt.date(2026, 2, 1)
+        assert any(TeamResponseMonthBin._meta.db_table in sql for sql in read_and_count(now))
+
+        # April has begun, March is not summed yet: its days are read (and its last ones live).
+        april = dt.datetime(2026, 4, 1, 0, 30, tzinfo=zone)
+        read_and_count(april)
+        team_roll_up(tenant=world.tenant, now=april)
+        assert max(months()) == dt.date(2026, 3, 1)
+        read_and_count(april)
+
+        # A ticket of February given to another rep: its month is summed again.
+        ticket = (
+            SlaEvent.objects.filter(
+                tenant=world.tenant, kind=SlaEventKind.STARTED, occurred_at__month=2
+            )
+            .first()
+            .ticket
+        )
+        ticket.assignee = reps[2] if ticket.assignee_id != reps[2].pk else reps[0]
+        ticket.save()
+        later = april + dt.timedelta(minutes=5)
+        team_roll_up(tenant=world.tenant, now=later)
+        read_and_count(later)
 
 
 def test_whole_seconds_of_the_waits_are_kept_as_floats(world):
