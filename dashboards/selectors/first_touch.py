@@ -39,8 +39,16 @@ from django.db.models import (
 )
 
 from crm.models import Tenant
-from dashboards.models import TOUCH_BINS, FirstTouchBin, FirstTouchDay, PeriodChange, PeriodRollup
+from dashboards.models import (
+    TOUCH_BINS,
+    FirstTouchBin,
+    FirstTouchBinMonth,
+    FirstTouchDay,
+    PeriodChange,
+    PeriodRollup,
+)
 from dashboards.selectors.histograms import Waits, fine_bucket_sums
+from dashboards.selectors.period_rollups import next_month
 
 # Speed to lead's target: touched within this long.
 SPEED_WINDOW = dt.timedelta(minutes=15)
@@ -189,13 +197,35 @@ def bin_sums(rows: QuerySet[FirstTouchDay], group: str) -> dict:
     }
 
 
-def fine_buckets(tenant: Tenant, scope_conditions: Q, wanted: Q, group: str) -> list[tuple]:
-    """The fine buckets of the bins `wanted` says (conditions on FirstTouchBin's day and bin),
-    summed per `group` (a column: owner_id, day) by PostgreSQL: (group, bin, bucket, count,
-    shortest, longest). Only the rows of those bins are read (index first_touch_bin_by_bin)."""
-    column = {"owner_id": "owner_id", "day": "day"}[group]
-    rows = FirstTouchBin.objects.filter(scope_conditions, wanted, tenant=tenant)
-    return fine_bucket_sums(rows, f"f.{column}", columns=[column])
+def fine_buckets(
+    tenant: Tenant, scope_conditions: Q, days: list[dt.date], bins: set[int]
+) -> list[tuple]:
+    """The fine buckets of `bins` on the stored `days`, summed per owner by PostgreSQL: (owner,
+    bin, bucket, count, shortest, longest). The months `days` hold whole are read from
+    FirstTouchBinMonth, the other days from FirstTouchBin; only the rows of those bins (indexes
+    first_touch_month_by_bin and first_touch_bin_by_bin)."""
+    months, days = whole_months(days)
+    rows = [FirstTouchBin.objects.filter(scope_conditions, stored_days(days), bin__in=bins)]
+    if months:
+        rows.append(
+            FirstTouchBinMonth.objects.filter(scope_conditions, month__in=months, bin__in=bins)
+        )
+    return fine_bucket_sums(
+        [part.filter(tenant=tenant) for part in rows], "f.owner_id", columns=["owner_id"]
+    )
+
+
+def whole_months(days: list[dt.date]) -> tuple[list[dt.date], list[dt.date]]:
+    """`days` as the months they hold every day of (their first days) and the days left."""
+    chosen = set(days)
+    months, rest = [], []
+    for month in sorted({day.replace(day=1) for day in chosen}):
+        month_days = [month + dt.timedelta(days=n) for n in range((next_month(month) - month).days)]
+        if chosen.issuperset(month_days):
+            months.append(month)
+        else:
+            rest.extend(day for day in month_days if day in chosen)
+    return months, rest
 
 
 def live_buckets(leads: QuerySet, group, *, now: dt.datetime):

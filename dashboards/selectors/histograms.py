@@ -160,6 +160,28 @@ class Waits:
         return buckets_median(buckets)
 
 
+def month_buckets_sql(month_table: str, day_table: str, keys: str) -> str:
+    """SQL that writes `month_table`'s rows of the months %(months)s (first days, an array) of
+    tenant %(tenant)s, each the fine buckets of its `day_table` rows summed per `keys` (their
+    columns, e.g. "pipeline_id, brand_id, owner_id") and bin: a year's read then takes twelve
+    rows per key and bin instead of 365. Table and key names are the caller's own."""
+    return f"""
+INSERT INTO {month_table} (tenant_id, month, bin, {keys}, buckets)
+SELECT %(tenant)s, month, bin, {keys},
+       jsonb_object_agg(bucket, jsonb_build_array(answered, {seconds_json("shortest")},
+                                                  {seconds_json("longest")}))
+  FROM (SELECT date_trunc('month', r.day)::date AS month, r.bin, {keys}, b.key AS bucket,
+               sum((b.value->>0)::integer) AS answered, min((b.value->>1)::float8) AS shortest,
+               max((b.value->>2)::float8) AS longest
+          FROM {day_table} r, jsonb_each(r.buckets) b
+         WHERE r.tenant_id = %(tenant)s AND r.day >= (SELECT min(m) FROM unnest(%(months)s) m)
+           AND r.day < (SELECT max(m) FROM unnest(%(months)s) m) + interval '1 month'
+           AND date_trunc('month', r.day)::date = ANY(%(months)s)
+         GROUP BY 1, 2, {keys}, b.key) AS buckets
+ GROUP BY month, bin, {keys}
+"""  # noqa: S608  # nosec B608
+
+
 def fine_bucket_sums(
     rows: QuerySet | list[QuerySet], group: str, group_params=(), *, columns=()
 ) -> list[tuple]:

@@ -15,7 +15,7 @@ hour past a day).
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,10 +146,8 @@ def speed_figures(scope: Scope, *, now: dt.datetime | None = None) -> SpeedFigur
         # The fine buckets of each median's bins: each owner's, and the team's (any owner).
         needs = {owner_id: touches.median_bins() for owner_id, touches in per_owner.items()}
         team_bins = team.median_bins()
-        wanted = stored_days(stored) & Q(bin__in=set().union(team_bins, *needs.values()))
-        for owner_id, index, *bucket in fine_buckets(
-            tenant, scope.lead_conditions(), wanted, "owner_id"
-        ):
+        bins = set().union(team_bins, *needs.values())
+        for owner_id, index, *bucket in fine_buckets(tenant, scope.lead_conditions(), stored, bins):
             if index in needs.get(owner_id, ()):
                 per_owner[owner_id].add_fine(index, *bucket)
             if index in team_bins:

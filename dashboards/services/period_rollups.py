@@ -37,6 +37,7 @@ from dashboards.aggregates import jit_off
 from dashboards.models import (
     TOUCH_BINS,
     FirstTouchBin,
+    FirstTouchBinMonth,
     FirstTouchDay,
     LeadCohortDay,
     LeadCohortMonth,
@@ -48,7 +49,7 @@ from dashboards.models import (
     PeriodRollup,
 )
 from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds
-from dashboards.selectors.histograms import BIN_FLOORS, seconds_json
+from dashboards.selectors.histograms import BIN_FLOORS, month_buckets_sql, seconds_json
 from dashboards.selectors.lost import lost_aggregates
 from dashboards.selectors.period_rollups import (
     day_runs,
@@ -286,15 +287,21 @@ MONTHS_FROM_DAYS = {
 }
 
 
+FIRST_TOUCH_MONTHS_SQL = month_buckets_sql(
+    "dashboards_firsttouchbinmonth", "dashboards_firsttouchbin", ", ".join(TOUCH_KEYS)
+)
+
+
 def _months_from_days(tenant: Tenant, months: set[dt.date]) -> None:
     """Write the month rows of `months` again as the sums of their day rows (in the database,
     one grouped statement per table: a month of a million-lead tenant holds some 15,000 day
     rows)."""
     if not months:
         return
-    LeadCohortMonth.objects.filter(tenant=tenant, month__in=months).delete()
-    LostMonth.objects.filter(tenant=tenant, month__in=months).delete()
+    for model in (LeadCohortMonth, LostMonth, FirstTouchBinMonth):
+        model.objects.filter(tenant=tenant, month__in=months).delete()
     with connection.cursor() as cursor:
+        cursor.execute(FIRST_TOUCH_MONTHS_SQL, {"tenant": tenant.pk, "months": sorted(months)})
         for month_table, (day_table, sums, extra_keys) in MONTHS_FROM_DAYS.items():
             keys = ", ".join((*KEYS, *extra_keys))
             summed = ", ".join(f"SUM({name})" for name in sums)
@@ -338,7 +345,15 @@ def _build(tenant: Tenant, now: dt.datetime) -> int:
     """Every day from the tenant's oldest lead to the end of this month, in one grouped statement
     per table; returns how many months that is."""
     jit_off()
-    for model in (LeadCohortDay, LeadCohortMonth, FirstTouchDay, FirstTouchBin, LostDay, LostMonth):
+    for model in (
+        LeadCohortDay,
+        LeadCohortMonth,
+        FirstTouchDay,
+        FirstTouchBin,
+        FirstTouchBinMonth,
+        LostDay,
+        LostMonth,
+    ):
         model.objects.filter(tenant=tenant).delete()
     _lead_days_count(tenant)
     oldest = Lead.objects.filter(tenant=tenant).aggregate(oldest=Min("created_at"))["oldest"]

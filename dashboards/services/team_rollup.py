@@ -39,7 +39,7 @@ from dashboards.models import (
     TeamResponseMonthBin,
     TeamRollup,
 )
-from dashboards.selectors.histograms import BIN_FLOORS, BINS, seconds_json
+from dashboards.selectors.histograms import BIN_FLOORS, BINS, month_buckets_sql, seconds_json
 from dashboards.selectors.period_rollups import next_month
 from dashboards.selectors.stage_flow import local_midnight
 from followups.models import OPEN_STATUSES, FollowUp, Status
@@ -153,21 +153,12 @@ SELECT %(tenant)s, day, bin, pipeline_id, brand_id, person_id,
 """  # noqa: S608  # nosec B608
 
 
-# TeamResponseMonthBin's rows of the months in [first, after): their day rows' buckets summed.
-TEAM_MONTHS_SQL = f"""
-INSERT INTO {TeamResponseMonthBin._meta.db_table}
-    (tenant_id, month, bin, pipeline_id, brand_id, person_id, buckets)
-SELECT %(tenant)s, month, bin, pipeline_id, brand_id, person_id,
-       jsonb_object_agg(bucket, jsonb_build_array(answered, {seconds_json("shortest")},
-                                                  {seconds_json("longest")}))
-  FROM (SELECT date_trunc('month', r.day)::date AS month, r.bin, r.pipeline_id, r.brand_id,
-               r.person_id, b.key AS bucket, sum((b.value->>0)::integer) AS answered,
-               min((b.value->>1)::float8) AS shortest, max((b.value->>2)::float8) AS longest
-          FROM {TeamResponseBin._meta.db_table} r, jsonb_each(r.buckets) b
-         WHERE r.tenant_id = %(tenant)s AND r.day >= %(first)s AND r.day < %(after)s
-         GROUP BY 1, 2, 3, 4, 5, 6) AS buckets
- GROUP BY month, bin, pipeline_id, brand_id, person_id
-"""  # noqa: S608  # nosec B608
+# TeamResponseMonthBin's rows of the months %(months)s: their day rows' buckets summed.
+TEAM_MONTHS_SQL = month_buckets_sql(
+    TeamResponseMonthBin._meta.db_table,
+    TeamResponseBin._meta.db_table,
+    "pipeline_id, brand_id, person_id",
+)
 
 
 def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -225,11 +216,10 @@ def team_days_count(
             )
         counted += (last - first).days + 1
         months |= {month for month in _months(first, last) if month < this_month}
-    for month in sorted(months):
-        after = next_month(month)
-        TeamResponseMonthBin.objects.filter(tenant=tenant, month=month).delete()
+    if months:
+        TeamResponseMonthBin.objects.filter(tenant=tenant, month__in=months).delete()
         with connection.cursor() as cursor:
-            cursor.execute(TEAM_MONTHS_SQL, {"tenant": tenant.pk, "first": month, "after": after})
+            cursor.execute(TEAM_MONTHS_SQL, {"tenant": tenant.pk, "months": sorted(months)})
     return counted
 
 

@@ -8,7 +8,8 @@ import random
 import statistics
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm.kit.formatting import duration
@@ -16,12 +17,14 @@ from crm.models import Role
 from dashboards.models import (
     TOUCH_BINS,
     FirstTouchBin,
+    FirstTouchBinMonth,
     FirstTouchDay,
     PeriodChange,
     PeriodRollup,
 )
 from dashboards.selectors.first_touch import SPEED_WINDOW, Touches
 from dashboards.selectors.histograms import BINS, bin_floor, wait_bin, wait_bucket
+from dashboards.selectors.period_rollups import next_month
 from dashboards.selectors.speed import speed_figures
 from dashboards.services.period_rollups import period_roll_up
 from leads.models import Lead
@@ -228,6 +231,37 @@ def test_the_rows_hold_each_lead_once_in_its_bin_and_bucket(world):
                 assert sum(kept[0] for kept in buckets.values()) == count
                 assert {wait_bin(int(bucket)) for bucket in buckets} <= {index}
         assert not fine  # no bin without its day row
+
+
+def test_a_month_held_whole_is_read_from_its_month_rows(world):
+    """The buckets of a month with no day read live come from FirstTouchBinMonth, the sums of
+    its day rows; the reads equal the counts (test_the_rollup_reads_what_counting_counts)."""
+    now = timezone.now()
+    touch_world = TouchWorld(world, now, 7)
+    year = touch_world.scopes()[-5]
+    with world.active():
+        period_roll_up(tenant=world.tenant, now=now)
+        months = FirstTouchBinMonth.objects.filter(tenant=world.tenant)
+        for month in months:
+            days = FirstTouchBin.objects.filter(
+                tenant=world.tenant,
+                day__gte=month.month,
+                day__lt=next_month(month.month),
+                bin=month.bin,
+                pipeline_id=month.pipeline_id,
+                brand_id=month.brand_id,
+                owner_id=month.owner_id,
+            )
+            summed = {}
+            for buckets in days.values_list("buckets", flat=True):
+                for bucket, (count, shortest, longest) in buckets.items():
+                    was = summed.get(bucket, [0, shortest, longest])
+                    summed[bucket] = [was[0] + count, min(was[1], shortest), max(was[2], longest)]
+            assert month.buckets == summed
+        assert len({month.month for month in months}) >= 2
+        with CaptureQueriesContext(connection) as queries:
+            speed_figures(year, now=now)
+    assert any("dashboards_firsttouchbinmonth" in query["sql"] for query in queries)
 
 
 def test_a_wait_of_whole_seconds_is_kept_as_a_float(world):
