@@ -1,6 +1,7 @@
-"""Speed to lead's fine buckets summed per month (FirstTouchBinMonth), so a year's medians read
-twelve rows per key instead of 365: written here from the day rows of every tenant, then kept by
-the period sweep with the days it counts again."""
+"""Speed to lead's fine buckets summed per month over (FirstTouchBinMonth), so a year's medians
+read twelve rows per key instead of 365: written here from the day rows of every tenant with a
+period rollup for the months before its local month of now (PeriodRollup.touch_months_until),
+then kept by the period sweep."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -20,9 +21,14 @@ SELECT tenant_id, month, bin, pipeline_id, brand_id, owner_id,
   FROM (SELECT r.tenant_id, date_trunc('month', r.day)::date AS month, r.bin, r.pipeline_id,
                r.brand_id, r.owner_id, b.key AS bucket, sum((b.value->>0)::integer) AS answered,
                min((b.value->>1)::float8) AS shortest, max((b.value->>2)::float8) AS longest
-          FROM dashboards_firsttouchbin r, jsonb_each(r.buckets) b
+          FROM dashboards_firsttouchbin r
+          JOIN dashboards_periodrollup p ON p.tenant_id = r.tenant_id
+           AND r.day < date_trunc('month', now() AT TIME ZONE p.zone)::date,
+               jsonb_each(r.buckets) b
          GROUP BY 1, 2, 3, 4, 5, 6, 7) AS buckets
- GROUP BY tenant_id, month, bin, pipeline_id, brand_id, owner_id
+ GROUP BY tenant_id, month, bin, pipeline_id, brand_id, owner_id;
+UPDATE dashboards_periodrollup
+   SET touch_months_until = date_trunc('month', now() AT TIME ZONE zone)::date;
 """
 
 
@@ -33,6 +39,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="periodrollup",
+            name="touch_months_until",
+            field=models.DateField(
+                help_text="FirstTouchBinMonth holds every month before this one (a first day): "
+                "the months over when the sweep last ran.",
+                null=True,
+            ),
+        ),
         migrations.CreateModel(
             name="FirstTouchBinMonth",
             fields=[

@@ -111,25 +111,33 @@ def local_midnight(day: dt.date, tenant: Tenant) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=tenant.zone)
 
 
-def days_read_live(tenant: Tenant, now: dt.datetime) -> set[dt.date] | None:
-    """The local days whose new leads are counted from the leads, not read from FirstTouchDay:
-    those changed since the sweep's last recount and those whose window may still be running
-    (today; yesterday in its first minutes). None: the rollup is not built (in this time zone),
-    every day is counted."""
-    state = PeriodRollup.objects.filter(tenant=tenant).values_list("zone", flat=True).first()
-    if state != tenant.time_zone:
+@dataclass
+class TouchRollup:
+    """What a read takes from the first-touch rollup: not the `live_days`, whose new leads are
+    counted from the leads (changed since the sweep's last recount, or their window may still be
+    running: today; yesterday in its first minutes), and FirstTouchBinMonth's months only before
+    `months_until`."""
+
+    live_days: set[dt.date]
+    months_until: dt.date | None
+
+
+def touch_rollup(tenant: Tenant, now: dt.datetime) -> TouchRollup | None:
+    """The rollup's state for a read at `now`; None: the rollup is not built (in this time
+    zone), every day is counted."""
+    state = PeriodRollup.objects.filter(tenant=tenant).values_list("zone", "touch_months_until")
+    zone, months_until = state.first() or (None, None)
+    if zone != tenant.time_zone:
         return None
     changes = PeriodChange.objects.filter(tenant=tenant).values_list("created_at", flat=True)
     days = {local_date(created_at, tenant) for created_at in changes.order_by().distinct()}
     first_running = local_date(now - SPEED_WINDOW, tenant)
-    return (
-        days
-        | {first_running, local_date(now, tenant)}
-        | {
-            first_running + dt.timedelta(days=n)
-            for n in range((local_date(now, tenant) - first_running).days)
-        }
-    )
+    days |= {first_running, local_date(now, tenant)}
+    days |= {
+        first_running + dt.timedelta(days=n)
+        for n in range((local_date(now, tenant) - first_running).days)
+    }
+    return TouchRollup(live_days=days, months_until=months_until)
 
 
 def day_ranges(days, tenant: Tenant) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -198,13 +206,17 @@ def bin_sums(rows: QuerySet[FirstTouchDay], group: str) -> dict:
 
 
 def fine_buckets(
-    tenant: Tenant, scope_conditions: Q, days: list[dt.date], bins: set[int]
+    tenant: Tenant,
+    scope_conditions: Q,
+    days: list[dt.date],
+    bins: set[int],
+    months_until: dt.date | None,
 ) -> list[tuple]:
     """The fine buckets of `bins` on the stored `days`, summed per owner by PostgreSQL: (owner,
-    bin, bucket, count, shortest, longest). The months `days` hold whole are read from
-    FirstTouchBinMonth, the other days from FirstTouchBin; only the rows of those bins (indexes
-    first_touch_month_by_bin and first_touch_bin_by_bin)."""
-    months, days = whole_months(days)
+    bin, bucket, count, shortest, longest). The months before `months_until` that `days` hold
+    whole are read from FirstTouchBinMonth, the other days from FirstTouchBin; only the rows of
+    those bins (indexes first_touch_month_by_bin and first_touch_bin_by_bin)."""
+    months, days = whole_months(days, months_until)
     rows = [FirstTouchBin.objects.filter(scope_conditions, stored_days(days), bin__in=bins)]
     if months:
         rows.append(
@@ -215,13 +227,17 @@ def fine_buckets(
     )
 
 
-def whole_months(days: list[dt.date]) -> tuple[list[dt.date], list[dt.date]]:
-    """`days` as the months they hold every day of (their first days) and the days left."""
+def whole_months(
+    days: list[dt.date], before: dt.date | None
+) -> tuple[list[dt.date], list[dt.date]]:
+    """`days` as the months before `before` they hold every day of (their first days) and the
+    days left."""
     chosen = set(days)
     months, rest = [], []
     for month in sorted({day.replace(day=1) for day in chosen}):
-        month_days = [month + dt.timedelta(days=n) for n in range((next_month(month) - month).days)]
-        if chosen.issuperset(month_days):
+        after = next_month(month)
+        month_days = [month + dt.timedelta(days=n) for n in range((after - month).days)]
+        if before is not None and after <= before and chosen.issuperset(month_days):
             months.append(month)
         else:
             rest.extend(day for day in month_days if day in chosen)

@@ -27,13 +27,13 @@ from dashboards.selectors.first_touch import (
     bin_sums,
     created_within,
     day_ranges,
-    days_read_live,
     fine_buckets,
     live_buckets,
     local_date,
     local_midnight,
     stored_days,
     stored_rows,
+    touch_rollup,
 )
 from dashboards.selectors.people import member_name, member_order, team_members
 from dashboards.tables import Cell, Table
@@ -116,16 +116,16 @@ def speed_figures(scope: Scope, *, now: dt.datetime | None = None) -> SpeedFigur
     now = now or timezone.now()
     tenant = scope.tenant
     first, after = local_date(scope.start, tenant), local_date(scope.end, tenant)
-    read_live = days_read_live(tenant, now)
+    state = touch_rollup(tenant, now)
     whole_days = scope.start == local_midnight(first, tenant) and scope.end == local_midnight(
         after, tenant
     )
     rows = None
     live_ranges = [(scope.start, scope.end)]
-    if read_live is not None and whole_days:
+    if state is not None and whole_days:
         days = [first + dt.timedelta(days=n) for n in range((after - first).days)]
-        stored = [day for day in days if day not in read_live]
-        live_ranges = day_ranges([day for day in days if day in read_live], tenant)
+        stored = [day for day in days if day not in state.live_days]
+        live_ranges = day_ranges([day for day in days if day in state.live_days], tenant)
         if stored:
             rows = stored_rows(tenant, scope.lead_conditions(), stored_days(stored))
     per_owner: dict[int | None, Touches] = {}
@@ -147,7 +147,9 @@ def speed_figures(scope: Scope, *, now: dt.datetime | None = None) -> SpeedFigur
         needs = {owner_id: touches.median_bins() for owner_id, touches in per_owner.items()}
         team_bins = team.median_bins()
         bins = set().union(team_bins, *needs.values())
-        for owner_id, index, *bucket in fine_buckets(tenant, scope.lead_conditions(), stored, bins):
+        for owner_id, index, *bucket in fine_buckets(
+            tenant, scope.lead_conditions(), stored, bins, state.months_until
+        ):
             if index in needs.get(owner_id, ()):
                 per_owner[owner_id].add_fine(index, *bucket)
             if index in team_bins:

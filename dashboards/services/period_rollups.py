@@ -298,10 +298,9 @@ def _months_from_days(tenant: Tenant, months: set[dt.date]) -> None:
     rows)."""
     if not months:
         return
-    for model in (LeadCohortMonth, LostMonth, FirstTouchBinMonth):
-        model.objects.filter(tenant=tenant, month__in=months).delete()
+    LeadCohortMonth.objects.filter(tenant=tenant, month__in=months).delete()
+    LostMonth.objects.filter(tenant=tenant, month__in=months).delete()
     with connection.cursor() as cursor:
-        cursor.execute(FIRST_TOUCH_MONTHS_SQL, {"tenant": tenant.pk, "months": sorted(months)})
         for month_table, (day_table, sums, extra_keys) in MONTHS_FROM_DAYS.items():
             keys = ", ".join((*KEYS, *extra_keys))
             summed = ", ".join(f"SUM({name})" for name in sums)
@@ -316,10 +315,38 @@ def _months_from_days(tenant: Tenant, months: set[dt.date]) -> None:
             )
 
 
+def _touch_months(tenant: Tenant, months) -> None:
+    """Write FirstTouchBinMonth's rows of `months` (months over) again from their days."""
+    if not months:
+        return
+    FirstTouchBinMonth.objects.filter(tenant=tenant, month__in=months).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(FIRST_TOUCH_MONTHS_SQL, {"tenant": tenant.pk, "months": sorted(months)})
+
+
+def _touch_months_over(tenant: Tenant, state: PeriodRollup, now: dt.datetime) -> None:
+    """The first run after a month ends writes its FirstTouchBinMonth rows (and those of any
+    month over since the last run)."""
+    this_month = local_date(now, tenant).replace(day=1)
+    if state.touch_months_until is not None and state.touch_months_until >= this_month:
+        return
+    days = FirstTouchBin.objects.filter(tenant=tenant, day__lt=this_month)
+    if state.touch_months_until is not None:
+        days = days.filter(day__gte=state.touch_months_until)
+    _touch_months(tenant, {day.replace(day=1) for day in days.dates("day", "month")})
+    state.touch_months_until = this_month
+    state.save(update_fields=["touch_months_until"])
+
+
 def _recount(
-    tenant: Tenant, cohort_days: set[dt.date], lost_days: set[dt.date], won_days: set[dt.date]
+    tenant: Tenant,
+    cohort_days: set[dt.date],
+    lost_days: set[dt.date],
+    won_days: set[dt.date],
+    touch_months_until: dt.date | None,
 ) -> None:
-    """Count the given local days again from the leads, and their months from the days."""
+    """Count the given local days again from the leads, and their months from the days (the
+    first-touch months among those before `touch_months_until`)."""
     for model, day_table, days, count in (
         (LeadCohortDay, "dashboards_leadcohortday", sorted(cohort_days), _cohort_counts),
         (LostDay, "dashboards_lostday", sorted(lost_days), _lost_counts),
@@ -339,6 +366,11 @@ def _recount(
     for index in range(0, len(days), RUNS_PER_QUERY):
         _lead_days_count(tenant, days[index : index + RUNS_PER_QUERY])
     _months_from_days(tenant, {day.replace(day=1) for day in cohort_days | lost_days})
+    if touch_months_until is not None:
+        _touch_months(
+            tenant,
+            {day.replace(day=1) for day in cohort_days if day < touch_months_until},
+        )
 
 
 def _build(tenant: Tenant, now: dt.datetime) -> int:
@@ -377,8 +409,11 @@ def _build(tenant: Tenant, now: dt.datetime) -> int:
             for day in LostDay.objects.filter(tenant=tenant, day__lt=first).dates("day", "month")
         }
     _months_from_days(tenant, months)
+    this_month = local_date(now, tenant).replace(day=1)
+    _touch_months(tenant, {month for month in months if month < this_month})
     PeriodRollup.objects.update_or_create(
-        tenant=tenant, defaults={"built_at": now, "zone": tenant.time_zone}
+        tenant=tenant,
+        defaults={"built_at": now, "zone": tenant.time_zone, "touch_months_until": this_month},
     )
     return len(months)
 
@@ -429,7 +464,8 @@ def _roll_up(tenant: Tenant, now: dt.datetime | None, most_days: int | None) -> 
         counted, done = _build(tenant, now), changes
     else:
         done, cohort_days, lost_days, won_days = _changes_within(tenant, changes, most_days)
-        _recount(tenant, cohort_days, lost_days, won_days)
+        _recount(tenant, cohort_days, lost_days, won_days, state.touch_months_until)
+        _touch_months_over(tenant, state, now)
         counted = len(cohort_days) + len(lost_days)
     read = [pk for pk, *_ in done]
     for index in range(0, len(read), DELETE_BATCH):

@@ -258,10 +258,24 @@ def test_a_month_held_whole_is_read_from_its_month_rows(world):
                     was = summed.get(bucket, [0, shortest, longest])
                     summed[bucket] = [was[0] + count, min(was[1], shortest), max(was[2], longest)]
             assert month.buckets == summed
+        this_month = timezone.localtime(now, world.tenant.zone).date().replace(day=1)
         assert len({month.month for month in months}) >= 2
+        assert max(month.month for month in months) < this_month  # only months over
         with CaptureQueriesContext(connection) as queries:
             speed_figures(year, now=now)
     assert any("dashboards_firsttouchbinmonth" in query["sql"] for query in queries)
+
+    # The first run of the next month writes this month's rows; the reads still equal the counts.
+    next_month_now = timezone.make_aware(
+        dt.datetime.combine(next_month(this_month), dt.time(1)), world.tenant.zone
+    )
+    with world.active():
+        period_roll_up(tenant=world.tenant, now=next_month_now)
+        assert PeriodRollup.objects.get(tenant=world.tenant).touch_months_until == next_month(
+            this_month
+        )
+        assert FirstTouchBinMonth.objects.filter(tenant=world.tenant, month=this_month).exists()
+    _assert_reads_equal_counts(touch_world, next_month_now)
 
 
 def test_a_wait_of_whole_seconds_is_kept_as_a_float(world):
