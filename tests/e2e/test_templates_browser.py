@@ -32,9 +32,12 @@ def templates(demo):
         seeded = seed_templates(tenant=tenant, actor=admin.user)
         maria = Contact.objects.get(tenant=tenant, first_name="Maria", last_name="Gonzalez")
         lead = Lead.objects.filter(tenant=tenant, contact=maria).order_by("-created_at").first()
+        # On a Tuesday: Maria reads dates in Spanish, and Saturday's "sáb" is not in the GSM
+        # alphabet, which would (rightly) turn the counter to UCS-2 one day a week.
+        now = dt.datetime.now(dt.UTC).replace(hour=14, minute=0, second=0, microsecond=0)
+        days_to_tuesday = (1 - now.weekday()) % 7 or 7
         Lead.objects.filter(pk=lead.pk).update(
-            appointment_at=dt.datetime.now(dt.UTC).replace(hour=14, minute=0, second=0)
-            + dt.timedelta(days=2)
+            appointment_at=now + dt.timedelta(days=days_to_tuesday)
         )
         sms = TemplateVariant.objects.get(
             tenant=tenant,
