@@ -5,6 +5,7 @@ and after-care stages belong to one pipeline, so one progress bar shows the whol
 """
 
 import builtins
+import datetime as dt
 import secrets
 from decimal import Decimal
 
@@ -595,6 +596,11 @@ class Quote(TenantOwnedModel):
     @property
     def is_open(self) -> bool:
         return self.status in (QuoteStatus.SENT, QuoteStatus.VIEWED)
+
+    def is_past_due(self, today: dt.date) -> bool:
+        """Open with its valid-until date before `today`, the tenant's (Tenant.today): the
+        hourly sweep has not marked it expired yet, and it can no longer be accepted."""
+        return self.is_open and self.valid_until < today
 
 
 class QuoteLine(TenantOwnedModel):

@@ -46,6 +46,9 @@ def _rule_matches(rule: AssignmentRule, lead: Lead) -> bool:
     )
 
 
+END_OF_DAY = "24:00"
+
+
 def member_is_available(
     membership: Membership, tenant: Tenant, now: dt.datetime, away: set
 ) -> bool:
@@ -54,7 +57,9 @@ def member_is_available(
     local = now.astimezone(tenant.zone)
     intervals = membership.weekly_availability.get(WEEKDAYS[local.weekday()], [])
     clock = local.strftime("%H:%M")
-    return any(start <= clock < end for start, end in intervals)
+    # An end is exclusive, but a day's last minute cannot be written as 24:00: "23:59" is midnight
+    # (a rep available 00:00–23:59 every day is available at 23:59:30 too).
+    return any(start <= clock < (END_OF_DAY if end == "23:59" else end) for start, end in intervals)
 
 
 def covers_territory(membership: Membership, place: Property | None) -> bool:

@@ -180,7 +180,7 @@ def _lock_open_quote(tenant: Tenant, quote: Quote) -> Quote:
         .select_related("lead__owner__user", "lead__contact")
         .get(tenant=tenant, pk=quote.pk)
     )
-    if quote.is_open and quote.valid_until < tenant.today():
+    if quote.is_past_due(tenant.today()):
         _expire(tenant, quote)
     if not quote.is_open:
         raise ValidationError(

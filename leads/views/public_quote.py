@@ -13,7 +13,7 @@ from axes.helpers import get_client_ip_address
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.kit.languages import contact_language
@@ -117,7 +117,7 @@ def _render_page(request, tenant: Tenant, quote: Quote, *, error: str = "", **fo
         "lead": quote.lead,
         "brand": brand,
         "token": _token(request),
-        "past_due": quote.is_open and quote.valid_until < timezone.localdate(),
+        "past_due": quote.is_past_due(tenant.today()),
         "accept_form": forms.get("accept_form") or QuoteAcceptForm(),
         "decline_form": forms.get("decline_form") or QuoteDeclineForm(),
         "error": error,

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -108,7 +107,7 @@ def quote_detail(request, lead_pk: int, quote_pk: int):
         "may_act": may_act_on(request.membership, lead),
         "public_url": quote_public_url(quote) if quote.status != QuoteStatus.DRAFT else "",
         # Expiry is swept daily; until then the page already says so.
-        "past_due": quote.is_open and quote.valid_until < timezone.localdate(),
+        "past_due": quote.is_past_due(request.tenant.today()),
         "recipient": lead.contact.emails.first() if quote.status == QuoteStatus.DRAFT else None,
     }
     return render(request, "leads/quotes/detail.html", context)

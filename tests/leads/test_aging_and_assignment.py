@@ -12,7 +12,7 @@ from leads.models import AssignmentRule, Lead, LeadType
 from leads.pipeline_templates import COMMERCIAL_ROOFING
 from leads.progress import build_progress
 from leads.selectors.configuration import stages_by_pipeline
-from leads.services.assignment import lead_assign
+from leads.services.assignment import lead_assign, member_is_available
 from leads.services.stages import lead_move_to_stage
 from tests import factories
 from tests.factories import lead_for, pipeline_for, stage_named
@@ -171,6 +171,21 @@ def test_round_robin_gives_the_next_lead_to_whoever_waited_longest(world):
     first, second = _rep(world), _rep(world)
     owners = [lead_for(world).owner for _ in range(4)]
     assert [o.pk for o in owners] == [first.pk, second.pk, first.pk, second.pk]
+
+
+def test_availability_to_23_59_lasts_to_midnight_and_other_ends_are_exclusive(world):
+    rep = _rep(
+        world, weekly_availability={"tue": [["00:00", "23:59"]], "wed": [["09:00", "17:00"]]}
+    )
+    zone = world.tenant.zone
+
+    def available(day: int, hour: int, minute: int, second: int = 0) -> bool:
+        now = dt.datetime(2026, 3, day, hour, minute, second, tzinfo=zone)  # 3 March: a Tuesday
+        return member_is_available(rep, world.tenant, now, away=set())
+
+    assert available(3, 0, 0) and available(3, 23, 59, 30)
+    assert available(4, 9, 0) and available(4, 16, 59, 59)
+    assert not available(4, 17, 0) and not available(4, 8, 59)
 
 
 def test_assignment_checks_capacity_expertise_territory_and_time_off(world):

@@ -27,9 +27,13 @@ def _names(response) -> list[str]:
     return [row.lead.contact.display_name for row in response.context["rows"]]
 
 
-def _lead_with_contact(world, first_name: str, **fields) -> Lead:
+def _lead_with_contact(world, first_name: str, *, last_name: str = "", **fields) -> Lead:
     with world.active():
-        contact = factories.ContactFactory(tenant=world.tenant, first_name=first_name)
+        contact = factories.ContactFactory(
+            tenant=world.tenant,
+            first_name=first_name,
+            **({"last_name": last_name} if last_name else {}),
+        )
         factories.ContactEmailFactory(tenant=world.tenant, contact=contact)
     return lead_for(world, contact=contact, **fields)
 
@@ -49,8 +53,17 @@ def test_a_rep_sees_their_own_open_leads_and_a_manager_the_teams(client, world):
 def test_filters_by_stage_source_aging_priority_and_search(client, world):
     pipeline = pipeline_for(world.tenant)
     source = factories.LeadSourceFactory(tenant=world.tenant, name="Angi")
-    _lead_with_contact(world, "Fresh", owner=world.rep, source=source)
-    stale = _lead_with_contact(world, "Stale", owner=world.rep, estimated_value=Decimal("90000"))
+    # Fixed last names and no address: the search for "fre" must not find a random "Freeman",
+    # "Fresno" or "Freeway" of the factories.
+    _lead_with_contact(world, "Fresh", last_name="Lead", place=None, owner=world.rep, source=source)
+    stale = _lead_with_contact(
+        world,
+        "Stale",
+        last_name="Lead",
+        place=None,
+        owner=world.rep,
+        estimated_value=Decimal("90000"),
+    )
     with world.active():
         lead_move_to_stage(
             tenant=world.tenant,

@@ -6,6 +6,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.core import signing
 from django.core.cache import cache
 from django.test import Client, override_settings
@@ -394,6 +395,33 @@ class TestPublicPage:
         assert "This quote is expired." in refused.content.decode()
         assert fresh_lead(world, lead).status == "open"
         assert fresh_quote(world, quote).status != QuoteStatus.ACCEPTED
+
+    def test_a_quote_valid_until_today_is_open_all_day_in_the_teams_time_zone(
+        self, client, world, lead
+    ):
+        quote = sent(world, lead)
+        day = world.tenant.today()
+        with world.active():
+            Quote.objects.filter(pk=quote.pk).update(valid_until=day)
+        zone = world.tenant.zone
+        late_evening = dt.datetime.combine(day, dt.time(22, 30), tzinfo=zone)  # 03:30 UTC
+        next_morning = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 30), tzinfo=zone)
+        sign_in(client, world.rep)
+        staff_path = reverse(
+            "leads:quote-detail", kwargs={"lead_pk": lead.pk, "quote_pk": quote.pk}
+        )
+
+        with time_machine.travel(late_evening, tick=False):
+            evening_page = Client().get(public_path(quote)).content.decode()
+            evening_staff = client.get(staff_path).content.decode()
+        with time_machine.travel(next_morning, tick=False):
+            morning_page = Client().get(public_path(quote)).content.decode()
+            morning_staff = client.get(staff_path).content.decode()
+
+        assert "I accept this quote" in evening_page and "has expired" not in evening_page
+        assert "past its date" not in evening_staff
+        assert "This quote has expired" in morning_page and "I accept" not in morning_page
+        assert "past its date" in morning_staff
 
     def test_a_swept_expired_quote_offers_the_contact_details(self, world, lead):
         quote = sent(world, lead)

@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import ContactEmail, ContactPhone, PhoneKind
+from crm.models import Contact, ContactEmail, ContactPhone, PhoneKind
 from crm.phones import e164
 from crm.tenancy import tenant_context
 from messaging.models import MessageSource, SandboxDelivery
@@ -299,6 +299,10 @@ class TestSeveralBusinesses:
         email = _email(world)
         with other_world.active():
             ContactEmail.objects.filter(contact=other_world.contact).update(email=email)
+        # A last name no factory makes: a random one may be a word of their page (a street, "English").
+        with world.active():
+            Contact.objects.filter(pk=world.contact.pk).update(last_name="Qwyxzorth")
+        world.contact.last_name = "Qwyxzorth"
 
         _ask(client, email)
 
