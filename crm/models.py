@@ -95,6 +95,17 @@ UI_LANGUAGES = [
 DIGEST_SPREAD_MINUTES = 30
 
 
+def zone_named(name: str) -> zoneinfo.ZoneInfo | None:
+    """The time zone of that name; None for an empty or unknown one (a zone this host's tz
+    database lacks)."""
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def digest_minute(tenant_id: int) -> int:
     """The minute past the digest hour at which the team's digests leave, the same every day."""
     return tenant_id % DIGEST_SPREAD_MINUTES
@@ -274,12 +285,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def zone_in(self, tenant: "Tenant") -> zoneinfo.ZoneInfo:
         """Where the person reads times: their own time zone if they set one, else the team's."""
-        if self.time_zone:
-            try:
-                return zoneinfo.ZoneInfo(self.time_zone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                pass
-        return tenant.zone
+        return zone_named(self.time_zone) or tenant.zone
 
 
 class Role(models.TextChoices):

@@ -34,6 +34,16 @@ def _local_moment(day: dt.date, hour: int, zone: zoneinfo.ZoneInfo) -> dt.dateti
     return naive.replace(tzinfo=zone).astimezone(dt.UTC)
 
 
+def digest_day_due(
+    now: dt.datetime, *, zone: zoneinfo.ZoneInfo, hour: int, tenant_id: int
+) -> dt.date | None:
+    """The member's local day whose digest is due at `now`: their clock is past `hour` and the
+    team's minute (crm.models.digest_minute), within DIGEST_WINDOW; None when it is not."""
+    day = now.astimezone(zone).date()
+    starts = _local_moment(day, hour, zone) + dt.timedelta(minutes=digest_minute(tenant_id))
+    return day if starts <= now < starts + DIGEST_WINDOW else None
+
+
 @dataclass
 class Section:
     items: list
@@ -134,17 +144,14 @@ def members_due(*, tenant: Tenant, now: dt.datetime | None = None) -> list[Membe
     and whose digest of their local day has not gone yet."""
     now = now or timezone.now()
     team_hour = follow_up_settings_get(tenant=tenant).digest_hour
-    minute = dt.timedelta(minutes=digest_minute(tenant.pk))
     members = Membership.objects.filter(
         tenant=tenant, is_active=True, user__is_active=True, digest_enabled=True
     ).select_related("user", "tenant")
     due: dict[tuple[int, dt.date], Membership] = {}
     for membership in members:
-        zone = membership_zone(membership)
-        day = now.astimezone(zone).date()
         hour = team_hour if membership.digest_hour is None else membership.digest_hour
-        starts = _local_moment(day, hour, zone) + minute
-        if starts <= now < starts + DIGEST_WINDOW:
+        day = digest_day_due(now, zone=membership_zone(membership), hour=hour, tenant_id=tenant.pk)
+        if day is not None:
             due[(membership.pk, day)] = membership
     if not due:
         return []

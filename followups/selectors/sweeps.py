@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db import connection
 
+from crm.models import zone_named
 from crm.tenancy.sweeps import tenants_from_function
 from followups.services.reminders import QUEUED_LEASE
 
@@ -27,3 +28,27 @@ def missed_due_tenant_ids(now: dt.datetime) -> list[int]:
     return tenants_from_function(
         "threadline_tenants_with_missed_follow_ups", now, MIN_GRACE, STARTED_GRACE
     )
+
+
+def digest_due_tenant_ids(now: dt.datetime) -> list[int]:
+    """Tenants with a member whose digest is due at `now` and not sent for that day, by the rule
+    members_due applies (followups migration 0008_digest_members reads the members across
+    tenants). Outside the digest hours no tenant is visited; a member whose last digest is of
+    another day counts as not sent (members_due checks the day exactly)."""
+    from followups.models import FollowUpSettings
+    from followups.selectors.digest import digest_day_due
+
+    default_hour = FollowUpSettings._meta.get_field("digest_hour").default
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM threadline_digest_members()")
+        rows = cursor.fetchall()
+    due: set[int] = set()
+    for tenant_id, user_zone, tenant_zone, member_hour, team_hour, last_day in rows:
+        if tenant_id in due:
+            continue
+        zone = zone_named(user_zone) or zone_named(tenant_zone) or dt.UTC
+        hour = next(h for h in (member_hour, team_hour, default_hour) if h is not None)
+        day = digest_day_due(now, zone=zone, hour=hour, tenant_id=tenant_id)
+        if day is not None and day != last_day:
+            due.add(tenant_id)
+    return sorted(due)

@@ -5,13 +5,18 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from crm.models import DIGEST_SPREAD_MINUTES, User, digest_minute
+from crm.models import DIGEST_SPREAD_MINUTES, Tenant, User, digest_minute
+from crm.tenancy.sweeps import fan_out
 from followups.models import DigestSent, NeglectFlag
+from followups.selectors.digest import members_due
 from followups.services import followups as services
 from followups.services.configuration import follow_up_settings_save
 from followups.services.digest import digests_send_due
+from followups.tasks import send_daily_digests
 from leads.models import Stage
 from messaging.models import MessageChannel, MessageSource, OutboundMessage
 from tests.conftest import sign_in
@@ -186,3 +191,47 @@ def test_the_digest_hours_read_with_the_teams_minute(client, world):
     seven = f">07:{digest_minute(world.tenant.pk):02d}</option>"
     assert seven in client.get(reverse("followups-settings:follow-up-settings")).content.decode()
     assert seven in client.get(reverse("comms:notification-preferences")).content.decode()
+
+
+def test_the_sweep_visits_exactly_the_tenants_with_a_member_due(zones, other_world):
+    """Two days every 5 minutes and at each team's first second and the one before it: the
+    fan-out's tenants (read across tenants in one statement) are those whose members_due is not
+    empty, as digests go out and as members change their hour or turn theirs off."""
+    world = zones
+    Tenant.objects.filter(pk=other_world.tenant.pk).update(time_zone="Europe/Amsterdam")
+    other_world.tenant.refresh_from_db()
+    worlds = (world, other_world)
+    sweep = send_daily_digests.sweep
+    instants = {utc(0) + dt.timedelta(minutes=5 * n) for n in range(2 * 24 * 12)}
+    for each in worlds:
+        minute = dt.timedelta(minutes=digest_minute(each.tenant.pk))
+        for hour in range(48):
+            start = utc(0) + dt.timedelta(hours=hour) + minute
+            instants |= {start, start - dt.timedelta(seconds=1)}
+    checked_due = 0
+    for at in sorted(instants):
+        if at == utc(0, 0, DAY + dt.timedelta(days=1)):
+            with world.active():
+                world.manager.digest_hour = 9
+                world.manager.save(update_fields=["digest_hour"])
+                world.rep.digest_enabled = False
+                world.rep.save(update_fields=["digest_enabled"])
+        expected = set()
+        for each in worlds:
+            with each.active():
+                if members_due(tenant=each.tenant, now=at):
+                    expected.add(each.tenant.pk)
+        with CaptureQueriesContext(connection) as statements:
+            assert set(sweep.tenant_ids(at)) == expected, at
+        assert len(statements) == 1
+        checked_due += bool(expected)
+        for each in worlds:
+            with each.active(), time_machine.travel(at, tick=False):
+                digests_send_due(tenant=each.tenant, now=at)
+    # Once each, at its first second: ours in Amsterdam and New York and theirs on both days
+    # (on the second, our manager at 09:00 and our rep not at all).
+    assert checked_due == 6
+    with world.active():
+        assert DigestSent.objects.filter(tenant=world.tenant).count() == 5
+    with time_machine.travel(utc(1), tick=False):  # 03:00 in Amsterdam, 21:00 in New York
+        assert fan_out(sweep) == 0
