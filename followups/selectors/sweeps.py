@@ -6,6 +6,8 @@ from django.db import connection
 
 from crm.models import zone_named
 from crm.tenancy.sweeps import tenants_from_function
+from followups.models import FollowUpSettings
+from followups.selectors.digest import digest_day_due
 from followups.services.reminders import QUEUED_LEASE
 
 
@@ -35,9 +37,6 @@ def digest_due_tenant_ids(now: dt.datetime) -> list[int]:
     members_due applies (followups migration 0008_digest_members reads the members across
     tenants). Outside the digest hours no tenant is visited; a member whose last digest is of
     another day counts as not sent (members_due checks the day exactly)."""
-    from followups.models import FollowUpSettings
-    from followups.selectors.digest import digest_day_due
-
     default_hour = FollowUpSettings._meta.get_field("digest_hour").default
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM threadline_digest_members()")
