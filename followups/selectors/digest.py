@@ -98,8 +98,35 @@ def _section(queryset, limit: int = LISTED) -> Section:
     return Section(items, total)
 
 
-def digest_for(*, tenant: Tenant, membership: Membership, now: dt.datetime | None = None) -> Digest:
-    """What a member's digest says now (also what a preview would show)."""
+@dataclass(frozen=True)
+class TeamDigest:
+    """What every manager's and admin's digest says of the whole team: the escalated neglected
+    customers and how many leads are red. The same for each of them at one moment, so a round
+    counts it once (at a million leads each count takes most of a second)."""
+
+    escalated: Section
+    red_total: int
+
+
+def _red_leads(tenant: Tenant, now: dt.datetime):
+    stages = list(Stage.objects.filter(tenant=tenant, is_terminal=False))
+    return live_leads(tenant).filter(aging_filter(tenant, stages, Aging.RED, now))
+
+
+def team_digest(*, tenant: Tenant, now: dt.datetime) -> TeamDigest:
+    escalated, total = neglect_flags_for(tenant=tenant, team=True, limit=LISTED)
+    return TeamDigest(Section(escalated, total), _red_leads(tenant, now).count())
+
+
+def digest_for(
+    *,
+    tenant: Tenant,
+    membership: Membership,
+    now: dt.datetime | None = None,
+    team: TeamDigest | None = None,
+) -> Digest:
+    """What a member's digest says now (also what a preview would show). `team`: the team's
+    part a manager's digest shows, when the caller has counted it already for this moment."""
     now = now or timezone.now()
     zone = membership_zone(membership)
     day = now.astimezone(zone).date()
@@ -114,8 +141,6 @@ def digest_for(*, tenant: Tenant, membership: Membership, now: dt.datetime | Non
         Q(status__in=OPEN_STATUSES, scheduled_at__lt=now) | Q(status=Status.MISSED)
     ).order_by("scheduled_at", "pk")
     flags, flag_total = neglect_flags_for(tenant=tenant, membership=membership, limit=LISTED)
-    stages = list(Stage.objects.filter(tenant=tenant, is_terminal=False))
-    red = live_leads(tenant).filter(aging_filter(tenant, stages, Aging.RED, now))
     digest = Digest(
         membership=membership,
         day=day,
@@ -124,18 +149,22 @@ def digest_for(*, tenant: Tenant, membership: Membership, now: dt.datetime | Non
         overdue=_section(overdue),
         neglected=Section(flags, flag_total),
         red_leads=_section(
-            red.filter(owner=membership)
+            _red_leads(tenant, now)
+            .filter(owner=membership)
             .select_related("contact", "stage")
             .order_by("stage_entered_at", "pk")
         ),
     )
-    if membership.role in (Role.MANAGER, Role.ADMIN):
-        escalated, escalated_total = neglect_flags_for(
-            tenant=tenant, membership=membership, team=True, limit=LISTED
-        )
-        digest.team_escalated = Section(escalated, escalated_total)
-        digest.team_red_total = red.count()
+    if reads_the_team(membership):
+        team = team or team_digest(tenant=tenant, now=now)
+        digest.team_escalated = team.escalated
+        digest.team_red_total = team.red_total
     return digest
+
+
+def reads_the_team(membership: Membership) -> bool:
+    """Whether the member's digest has the team's part."""
+    return membership.role in (Role.MANAGER, Role.ADMIN)
 
 
 def members_due(*, tenant: Tenant, now: dt.datetime | None = None) -> list[Membership]:

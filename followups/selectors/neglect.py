@@ -166,10 +166,14 @@ def neglect_flag_for_lead(*, tenant: Tenant, lead_id: int) -> NeglectFlag | None
 
 
 def neglect_flags_for(
-    *, tenant: Tenant, membership: Membership, team: bool = False, limit: int = 20
+    *,
+    tenant: Tenant,
+    membership: Membership | None = None,
+    team: bool = False,
+    limit: int = 20,
 ) -> tuple[list[NeglectFlag], int]:
-    """A member's neglected customers (a manager's `team` view: those already escalated), the
-    first `limit` oldest first, and how many there are."""
+    """A member's neglected customers (`team`, a manager's view: the team's already escalated),
+    the first `limit` oldest first, and how many there are."""
     flags = _showing(tenant).filter(lead__isnull=False)
     if team:
         flags = flags.filter(manager_alerted_at__isnull=False)

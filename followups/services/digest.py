@@ -22,7 +22,15 @@ from django.utils import timezone, translation
 from crm.kit.languages import staff_language
 from crm.models import Membership, Tenant
 from followups.models import DigestSent, FollowUp
-from followups.selectors.digest import Digest, digest_for, members_due, membership_zone
+from followups.selectors.digest import (
+    Digest,
+    TeamDigest,
+    digest_for,
+    members_due,
+    membership_zone,
+    reads_the_team,
+    team_digest,
+)
 from leads.models import Lead
 from messaging.models import MessageChannel, MessageSource
 from messaging.services.outbox import message_schedule
@@ -65,9 +73,15 @@ def digest_render(digest: Digest) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def digest_send(*, tenant: Tenant, membership: Membership, now: dt.datetime | None = None) -> bool:
+def digest_send(
+    *,
+    tenant: Tenant,
+    membership: Membership,
+    now: dt.datetime | None = None,
+    team: TeamDigest | None = None,
+) -> bool:
     """Send the member today's digest unless it went already (or there is nothing to say).
-    True when an email was scheduled."""
+    True when an email was scheduled. `team`: the team's part, counted once for the round."""
     now = now or timezone.now()
     day = now.astimezone(membership_zone(membership)).date()
     with transaction.atomic():
@@ -78,7 +92,7 @@ def digest_send(*, tenant: Tenant, membership: Membership, now: dt.datetime | No
                 )
         except IntegrityError:
             return False
-        digest = digest_for(tenant=tenant, membership=membership, now=now)
+        digest = digest_for(tenant=tenant, membership=membership, now=now, team=team)
         if digest.is_empty:
             return False
         subject, text, html = digest_render(digest)
@@ -99,7 +113,8 @@ def digest_send(*, tenant: Tenant, membership: Membership, now: dt.datetime | No
 def digests_send_due(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """The sweep: every member due gets their digest. Returns how many emails were scheduled."""
     now = now or timezone.now()
+    due = members_due(tenant=tenant, now=now)
+    team = team_digest(tenant=tenant, now=now) if any(map(reads_the_team, due)) else None
     return sum(
-        digest_send(tenant=tenant, membership=membership, now=now)
-        for membership in members_due(tenant=tenant, now=now)
+        digest_send(tenant=tenant, membership=membership, now=now, team=team) for membership in due
     )

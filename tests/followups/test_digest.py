@@ -235,3 +235,20 @@ def test_the_sweep_visits_exactly_the_tenants_with_a_member_due(zones, other_wor
         assert DigestSent.objects.filter(tenant=world.tenant).count() == 5
     with time_machine.travel(utc(1), tick=False):  # 03:00 in Amsterdam, 21:00 in New York
         assert fan_out(sweep) == 0
+
+
+def test_a_rounds_managers_share_one_count_of_the_team(zones):
+    """The team's part (escalated customers, red leads) is the same for every manager and admin
+    at one moment: a round counts it once, however many of them are due."""
+    world = zones
+    User.objects.filter(pk=world.manager.user_id).update(time_zone="America/New_York")
+    with CaptureQueriesContext(connection) as statements:
+        assert _run(world, utc(11, 0)) == 2  # the rep's and the manager's; the admin has nothing
+    team_counts = [
+        query["sql"]
+        for query in statements.captured_queries
+        if "COUNT(*)" in query["sql"] and '"manager_alerted_at" IS NOT NULL' in query["sql"]
+    ]
+    assert len(team_counts) == 1
+    with world.active():
+        assert DigestSent.objects.filter(day=DAY).count() == 3
