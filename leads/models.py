@@ -355,8 +355,11 @@ class Lead(TenantOwnedModel):
                 fields=["tenant", "owner", "status", "-priority_score", "-id"],
                 name="lead_owner_priority",
             ),
+            # The stage rides along: a rep's leads gone red (the digest) are counted and listed
+            # from the entries alone, each stage's window checked on them (leads.aging).
             models.Index(
                 fields=["tenant", "owner", "status", "stage_entered_at", "id"],
+                include=["stage_id"],
                 name="lead_owner_aging",
             ),
             models.Index(
@@ -368,7 +371,9 @@ class Lead(TenantOwnedModel):
                 fields=["tenant", "status", "-priority_score", "-id"], name="lead_team_priority"
             ),
             models.Index(
-                fields=["tenant", "status", "stage_entered_at", "id"], name="lead_team_aging"
+                fields=["tenant", "status", "stage_entered_at", "id"],
+                include=["stage_id"],
+                name="lead_team_aging",
             ),
             models.Index(
                 fields=["tenant", "status", "-created_at", "-id"], name="lead_team_recent"

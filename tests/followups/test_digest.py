@@ -12,12 +12,13 @@ from django.urls import reverse
 from crm.models import DIGEST_SPREAD_MINUTES, Tenant, User, digest_minute
 from crm.tenancy.sweeps import fan_out
 from followups.models import DigestSent, NeglectFlag
-from followups.selectors.digest import members_due
+from followups.selectors.digest import LISTED, digest_for, members_due
 from followups.services import followups as services
 from followups.services.configuration import follow_up_settings_save
 from followups.services.digest import digests_send_due
 from followups.tasks import send_daily_digests
-from leads.models import Stage
+from leads.aging import stage_colour
+from leads.models import Lead, Stage
 from messaging.models import MessageChannel, MessageSource, OutboundMessage
 from tests.conftest import sign_in
 from tests.factories import lead_for, pipeline_for
@@ -160,6 +161,63 @@ def test_the_digest_lists_overdue_neglected_and_red_leads(world):
     manager = by_recipient[world.manager.user_id].body_text
     assert "ACROSS THE TEAM" in manager and "check on the rep" in manager
     assert world.rep.user.full_name in manager
+
+
+def test_the_red_leads_are_the_live_leads_whose_stage_colour_is_red(world):
+    """The digest reads a member's red leads from the aging index (the windows without the
+    stages' join, the first twenty's keys before their rows): the same leads, in the same order
+    and counted the same, as the colour each lead's page shows, whatever its status and stage."""
+    pipeline = pipeline_for(world.tenant)
+    now = utc(11, 0)
+    with world.active():
+        stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position"))
+        Stage.objects.filter(pipeline=pipeline).update(
+            delay_unit="hours", orange_after=2, red_after=4
+        )
+        Stage.objects.filter(pk=stages[1].pk).update(red_after=None)  # never red
+        stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position"))
+    terminal = next(stage for stage in stages if stage.is_terminal)
+    open_stages = [stage for stage in stages if not stage.is_terminal]
+    with time_machine.travel(now - dt.timedelta(days=3), tick=False):
+        leads = [
+            lead_for(world, pipeline, owner=owner, title=f"Lead {n}")
+            for n in range(60)
+            for owner in ([world.rep] if n % 6 else [world.manager])
+        ]
+    with world.active():
+        for n, lead in enumerate(leads):
+            fields = {
+                "stage": open_stages[n % len(open_stages)],
+                "stage_entered_at": now - dt.timedelta(hours=3 + n % 4, minutes=n),
+            }
+            if n % 9 == 4:
+                fields["status"] = "won"
+            elif n % 9 == 7:
+                fields["status"] = "lost"
+            elif n % 11 == 3:
+                fields["stage"] = terminal
+            Lead.objects.filter(pk=lead.pk).update(**fields)
+        leads = list(Lead.objects.filter(pk__in=[lead.pk for lead in leads]))
+
+        def red(owner=None):
+            found = [
+                lead
+                for lead in leads
+                if lead.status in ("open", "won")
+                and (owner is None or lead.owner_id == owner.pk)
+                and stage_colour(world.tenant, lead.stage, lead.stage_entered_at, now) == "red"
+            ]
+            return sorted(found, key=lambda lead: (lead.stage_entered_at, lead.pk))
+
+        assert len(red(world.rep)) > LISTED  # the first twenty and a count
+        assert red(world.manager) and len(red()) > len(red(world.rep))
+        for member in (world.rep, world.manager):
+            digest = digest_for(tenant=world.tenant, membership=member, now=now)
+            assert [lead.pk for lead in digest.red_leads.items] == [
+                lead.pk for lead in red(member)[:LISTED]
+            ]
+            assert digest.red_leads.total == len(red(member))
+        assert digest.team_red_total == len(red())
 
 
 def test_each_member_chooses_their_own_digest_hour_or_none(zones):

@@ -1,0 +1,106 @@
+"""Time the daily digests' reads, one member at a time: what a digest round costs a worker.
+
+    python bench/followups/time_digests.py --tenant bench-big --runs 5
+
+Run it through `scripts/devenv.py run --` (see bench/README.md). For every active member of the
+tenant who wants the digest (or the first --members of them, reps first), it builds the digest as
+the sweep does (`followups.selectors.digest.digest_for`, the team's part counted once a round by
+`team_digest`) and renders it (`digest_render`), --runs times, and prints for each member the
+median time of the build and of the render, the statements run and the slowest of them. Nothing
+is written: the sending and its DigestSent row are left out (they cost the same at any size).
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.leads.time_list import machine, setup_django  # noqa: E402  (after the path is set)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tenant", default="bench-big", help="tenant slug (bench-big)")
+    parser.add_argument("--runs", type=int, default=5, help="builds per member (5)")
+    parser.add_argument("--members", type=int, default=0, help="at most this many members (all)")
+    parser.add_argument("--slowest", type=int, default=1, help="slowest statements shown (1)")
+    parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django(args.database_url)
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from crm.models import Membership, Tenant
+    from crm.tenancy import tenant_context
+    from followups.selectors.digest import digest_for, reads_the_team, team_digest
+    from followups.services.digest import digest_render
+
+    print(machine())
+    tenant = Tenant.objects.get(slug=args.tenant)
+    now = timezone.now()
+    with tenant_context(tenant):
+        members = list(
+            Membership.objects.filter(tenant=tenant, is_active=True, digest_enabled=True)
+            .select_related("user", "tenant")
+            .order_by("role", "pk")
+        )
+    members.sort(key=reads_the_team)  # reps first
+    if args.members:
+        members = members[: args.members]
+
+    def slowest(queries) -> str:
+        ranked = sorted(queries, key=lambda query: -float(query["time"]))[: args.slowest]
+        return "; ".join(
+            f"{float(query['time']) * 1000:.0f} ms {query['sql'][:90]}" for query in ranked
+        )
+
+    with transaction.atomic(), tenant_context(tenant):
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as captured:
+            team = team_digest(tenant=tenant, now=now)
+        team_ms = (time.perf_counter() - started) * 1000
+        print(
+            f"\nteam part, once a round: {team_ms:.0f} ms, {len(captured)} statements; "
+            f"{slowest(captured.captured_queries)}"
+        )
+        print(
+            f"\n{'member':<28} {'role':<8} {'build p50':>10} {'render p50':>11} {'stmts':>6}"
+            f"  slowest statement"
+        )
+        builds_all, renders_all = [], []
+        for membership in members:
+            builds, renders = [], []
+            for _ in range(args.runs):
+                started = time.perf_counter()
+                with CaptureQueriesContext(connection) as captured:
+                    digest = digest_for(tenant=tenant, membership=membership, now=now, team=team)
+                builds.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                digest_render(digest)
+                renders.append((time.perf_counter() - started) * 1000)
+            builds_all.append(statistics.median(builds))
+            renders_all.append(statistics.median(renders))
+            print(
+                f"{membership.user.email[:28]:<28} {membership.role:<8} "
+                f"{statistics.median(builds):>8.1f}ms {statistics.median(renders):>9.1f}ms "
+                f"{len(captured):>6}  {slowest(captured.captured_queries)}"
+            )
+        transaction.set_rollback(True)
+    print(
+        f"\n{len(members)} members: build p50 {statistics.median(builds_all):.1f} ms, "
+        f"sum {sum(builds_all):.0f} ms; render p50 {statistics.median(renders_all):.1f} ms; "
+        f"the round's total with the team part {team_ms + sum(builds_all) + sum(renders_all):.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
