@@ -4,8 +4,8 @@
 
 Run it through `scripts/devenv.py run --` (see bench/README.md). For every active member of the
 tenant who wants the digest (or the first --members of them, reps first), it builds the digest as
-the sweep does (`followups.selectors.digest.digest_for`, the team's part counted once a round by
-`team_digest`) and renders it (`digest_render`), --runs times, and prints for each member the
+the sweep does (`followups.selectors.digest.digest_for`, with what the round's digests share,
+`DigestRound`: the red windows and the team's part, counted once) and renders it (`digest_render`), --runs times, and prints for each member the
 median time of the build and of the render, the statements run and the slowest of them. Nothing
 is written: the sending and its DigestSent row are left out (they cost the same at any size).
 """
@@ -41,7 +41,7 @@ def main() -> None:
 
     from crm.models import Membership, Tenant
     from crm.tenancy import tenant_context
-    from followups.selectors.digest import digest_for, reads_the_team, team_digest
+    from followups.selectors.digest import DigestRound, digest_for, reads_the_team
     from followups.services.digest import digest_render
 
     print(machine())
@@ -66,10 +66,11 @@ def main() -> None:
     with transaction.atomic(), tenant_context(tenant):
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as captured:
-            team = team_digest(tenant=tenant, now=now)
+            shared = DigestRound(tenant, now)
+            shared.team  # noqa: B018  (counted here, once, as the round's first manager does)
         team_ms = (time.perf_counter() - started) * 1000
         print(
-            f"\nteam part, once a round: {team_ms:.0f} ms, {len(captured)} statements; "
+            f"\nshared by the round (red windows, team part): {team_ms:.0f} ms, {len(captured)} statements; "
             f"{slowest(captured.captured_queries)}"
         )
         print(
@@ -82,7 +83,7 @@ def main() -> None:
             for _ in range(args.runs):
                 started = time.perf_counter()
                 with CaptureQueriesContext(connection) as captured:
-                    digest = digest_for(tenant=tenant, membership=membership, now=now, team=team)
+                    digest = digest_for(tenant=tenant, membership=membership, shared=shared)
                 builds.append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
                 digest_render(digest)

@@ -102,27 +102,37 @@ def _section(queryset, limit: int = LISTED, *, counted=None) -> Section:
 @dataclass(frozen=True)
 class TeamDigest:
     """What every manager's and admin's digest says of the whole team: the escalated neglected
-    customers and how many leads are red. The same for each of them at one moment, so a round
-    counts it once (at a million leads each count takes most of a second)."""
+    customers and how many leads are red."""
 
     escalated: Section
     red_total: int
 
 
-def _red_leads(tenant: Tenant, now: dt.datetime):
-    """The live leads gone red. Each red window is a stage that is not terminal, so the windows
-    alone say what live_leads' join to the stages says: without the join, a rep's red leads are
-    counted and listed from lead_owner_aging's entries (the team's from lead_team_aging's), not
-    from tens of thousands of rows read from the table at a million leads."""
-    stages = list(Stage.objects.filter(tenant=tenant, is_terminal=False))
-    return Lead.objects.filter(tenant=tenant, status__in=LIVE_STATUSES).filter(
-        aging_filter(tenant, stages, Aging.RED, now, staged=True)
-    )
+class DigestRound:
+    """What a tenant's digests at one moment share, worked out once for all of them: which leads
+    are red (the stages and their windows in the business calendar: a statement and the
+    calendar's days for each digest otherwise) and the team's part, counted when the first
+    manager's or admin's digest reads it (at a million leads each count takes most of a
+    second)."""
 
+    def __init__(self, tenant: Tenant, now: dt.datetime):
+        self.tenant, self.now = tenant, now
+        stages = list(Stage.objects.filter(tenant=tenant, is_terminal=False))
+        # Each red window is a stage that is not terminal, so the windows alone say what
+        # live_leads' join to the stages says: without the join a rep's red leads are counted
+        # and listed from lead_owner_aging's entries (the team's from lead_team_aging's), not
+        # from tens of thousands of rows read from the table at a million leads.
+        self.red_leads = Lead.objects.filter(tenant=tenant, status__in=LIVE_STATUSES).filter(
+            aging_filter(tenant, stages, Aging.RED, now, staged=True)
+        )
+        self._team: TeamDigest | None = None
 
-def team_digest(*, tenant: Tenant, now: dt.datetime) -> TeamDigest:
-    escalated, total = neglect_flags_for(tenant=tenant, team=True, limit=LISTED)
-    return TeamDigest(Section(escalated, total), _red_leads(tenant, now).count())
+    @property
+    def team(self) -> TeamDigest:
+        if self._team is None:
+            escalated, total = neglect_flags_for(tenant=self.tenant, team=True, limit=LISTED)
+            self._team = TeamDigest(Section(escalated, total), self.red_leads.count())
+        return self._team
 
 
 def digest_for(
@@ -130,11 +140,12 @@ def digest_for(
     tenant: Tenant,
     membership: Membership,
     now: dt.datetime | None = None,
-    team: TeamDigest | None = None,
+    shared: DigestRound | None = None,
 ) -> Digest:
-    """What a member's digest says now (also what a preview would show). `team`: the team's
-    part a manager's digest shows, when the caller has counted it already for this moment."""
-    now = now or timezone.now()
+    """What a member's digest says now (also what a preview would show). `shared`: what the
+    round's digests share, when the caller makes several at this moment."""
+    shared = shared or DigestRound(tenant, now or timezone.now())
+    now = shared.now
     zone = membership_zone(membership)
     day = now.astimezone(zone).date()
     day_end = _local_moment(day + dt.timedelta(days=1), 0, zone)
@@ -148,7 +159,7 @@ def digest_for(
         Q(status__in=OPEN_STATUSES, scheduled_at__lt=now) | Q(status=Status.MISSED)
     ).order_by("scheduled_at", "pk")
     flags, flag_total = neglect_flags_for(tenant=tenant, membership=membership, limit=LISTED)
-    red = _red_leads(tenant, now).filter(owner=membership)
+    red = shared.red_leads.filter(owner=membership)
     # The first twenty's keys from the index, then their rows: sorting the member's red leads
     # with their rows read them all from the table (thousands at a million leads).
     first_red = red.order_by("stage_entered_at", "pk").values("pk")[:LISTED]
@@ -167,9 +178,8 @@ def digest_for(
         ),
     )
     if reads_the_team(membership):
-        team = team or team_digest(tenant=tenant, now=now)
-        digest.team_escalated = team.escalated
-        digest.team_red_total = team.red_total
+        digest.team_escalated = shared.team.escalated
+        digest.team_red_total = shared.team.red_total
     return digest
 
 

@@ -179,8 +179,9 @@ def neglect_flags_for(
         flags = flags.filter(manager_alerted_at__isnull=False)
     else:
         flags = flags.filter(owner=membership)
-    total = flags.count()
     shown = list(
         flags.select_related("lead__contact", "owner__user").order_by("last_touch_at", "pk")[:limit]
     )
-    return shown, total
+    # Counted only when the list is full: most members have fewer, and a digest round runs
+    # this for each of them.
+    return shown, len(shown) if len(shown) < limit else flags.count()

@@ -22,15 +22,7 @@ from django.utils import timezone, translation
 from crm.kit.languages import staff_language
 from crm.models import Membership, Tenant
 from followups.models import DigestSent, FollowUp
-from followups.selectors.digest import (
-    Digest,
-    TeamDigest,
-    digest_for,
-    members_due,
-    membership_zone,
-    reads_the_team,
-    team_digest,
-)
+from followups.selectors.digest import Digest, DigestRound, digest_for, members_due, membership_zone
 from leads.models import Lead
 from messaging.models import MessageChannel, MessageSource
 from messaging.services.outbox import message_schedule
@@ -78,11 +70,11 @@ def digest_send(
     tenant: Tenant,
     membership: Membership,
     now: dt.datetime | None = None,
-    team: TeamDigest | None = None,
+    shared: DigestRound | None = None,
 ) -> bool:
     """Send the member today's digest unless it went already (or there is nothing to say).
-    True when an email was scheduled. `team`: the team's part, counted once for the round."""
-    now = now or timezone.now()
+    True when an email was scheduled. `shared`: what the round's digests share (DigestRound)."""
+    now = shared.now if shared else now or timezone.now()
     day = now.astimezone(membership_zone(membership)).date()
     with transaction.atomic():
         try:
@@ -92,7 +84,9 @@ def digest_send(
                 )
         except IntegrityError:
             return False
-        digest = digest_for(tenant=tenant, membership=membership, now=now, team=team)
+        digest = digest_for(
+            tenant=tenant, membership=membership, shared=shared or DigestRound(tenant, now)
+        )
         if digest.is_empty:
             return False
         subject, text, html = digest_render(digest)
@@ -114,7 +108,9 @@ def digests_send_due(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     """The sweep: every member due gets their digest. Returns how many emails were scheduled."""
     now = now or timezone.now()
     due = members_due(tenant=tenant, now=now)
-    team = team_digest(tenant=tenant, now=now) if any(map(reads_the_team, due)) else None
+    if not due:
+        return 0
+    shared = DigestRound(tenant, now)
     return sum(
-        digest_send(tenant=tenant, membership=membership, now=now, team=team) for membership in due
+        digest_send(tenant=tenant, membership=membership, shared=shared) for membership in due
     )

@@ -302,11 +302,8 @@ def test_a_rounds_managers_share_one_count_of_the_team(zones):
     User.objects.filter(pk=world.manager.user_id).update(time_zone="America/New_York")
     with CaptureQueriesContext(connection) as statements:
         assert _run(world, utc(11, 0)) == 2  # the rep's and the manager's; the admin has nothing
-    team_counts = [
-        query["sql"]
-        for query in statements.captured_queries
-        if "COUNT(*)" in query["sql"] and '"manager_alerted_at" IS NOT NULL' in query["sql"]
-    ]
-    assert len(team_counts) == 1
+    sqls = [query["sql"] for query in statements.captured_queries]
+    # The escalated customers, listed once (counted only past the twenty listed).
+    assert len([sql for sql in sqls if '"manager_alerted_at" IS NOT NULL' in sql]) == 1
     with world.active():
         assert DigestSent.objects.filter(day=DAY).count() == 3
