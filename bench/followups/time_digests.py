@@ -8,6 +8,13 @@ the sweep does (`followups.selectors.digest.digest_for`, with what the round's d
 `DigestRound`: the red windows and the team's part, counted once) and renders it (`digest_render`), --runs times, and prints for each member the
 median time of the build and of the render, the statements run and the slowest of them. Nothing
 is written: the sending and its DigestSent row are left out (they cost the same at any size).
+
+    python bench/followups/time_digests.py --tenant sweeps-small-0002 --rounds 9
+
+`--rounds N` times instead what a worker spends on the tenant's round at its digest moment (the
+team's hour and minute today): `digests_send_due` whole, the DigestSent rows and the outbox rows
+included, N times, each in a transaction rolled back; it prints the median round (the first run
+left out: a new process's templates and statements) and the statements of one round.
 """
 
 import argparse
@@ -28,13 +35,58 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5, help="builds per member (5)")
     parser.add_argument("--members", type=int, default=0, help="at most this many members (all)")
     parser.add_argument("--slowest", type=int, default=1, help="slowest statements shown (1)")
+    parser.add_argument(
+        "--rounds", type=int, default=0, help="time the sweep's whole round this many times"
+    )
     parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
     return parser.parse_args()
+
+
+def time_rounds(slug: str, rounds: int) -> None:
+    """The tenant's digest round at its digest moment, as the sweep's task runs it."""
+    import datetime as dt
+    import zoneinfo
+
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from crm.models import Tenant, digest_minute
+    from crm.tenancy import tenant_context
+    from followups.selectors.configuration import follow_up_settings_get
+    from followups.services.digest import digests_send_due
+
+    tenant = Tenant.objects.get(slug=slug)
+    with tenant_context(tenant):
+        hour = follow_up_settings_get(tenant=tenant).digest_hour
+    zone = zoneinfo.ZoneInfo(tenant.time_zone)
+    day = timezone.now().astimezone(zone).date()
+    now = dt.datetime.combine(day, dt.time(hour), tzinfo=zone) + dt.timedelta(
+        minutes=digest_minute(tenant.pk) + 1
+    )
+    times = []
+    for _ in range(rounds):
+        with transaction.atomic(), tenant_context(tenant):
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as captured:
+                sent = digests_send_due(tenant=tenant, now=now)
+            times.append((time.perf_counter() - started) * 1000)
+            transaction.set_rollback(True)
+    steady = times[1:] or times
+    print(
+        f"{slug}: {sent} digests a round, round p50 {statistics.median(steady):.0f} ms "
+        f"({statistics.median(steady) / max(sent, 1):.1f} ms a digest), {len(captured)} "
+        f"statements; runs {', '.join(f'{t:.0f}' for t in times)} ms"
+    )
 
 
 def main() -> None:
     args = parse_args()
     setup_django(args.database_url)
+    if args.rounds:
+        print(machine())
+        time_rounds(args.tenant, args.rounds)
+        return
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
