@@ -20,6 +20,8 @@ from leads.models import Lead, Stage
 
 DIGEST_WINDOW = dt.timedelta(hours=4)
 LISTED = 20  # items per section; the email says how many more there are
+# A lead's columns the email never shows, the largest of its row: not read for its leads.
+UNREAD_LEAD_FIELDS = ("search_vector", "assignment_decision")
 
 
 def membership_zone(membership: Membership) -> zoneinfo.ZoneInfo:
@@ -150,7 +152,7 @@ def digest_for(
     day = now.astimezone(zone).date()
     day_end = _local_moment(day + dt.timedelta(days=1), 0, zone)
     mine = FollowUp.objects.filter(tenant=tenant, assignee=membership).select_related(
-        "contact", "lead", "type"
+        "contact", "type"
     )
     today = mine.filter(
         status__in=OPEN_STATUSES, scheduled_at__gte=now, scheduled_at__lt=day_end
@@ -173,6 +175,7 @@ def digest_for(
         red_leads=_section(
             Lead.objects.filter(tenant=tenant, pk__in=first_red)
             .select_related("contact", "stage")
+            .defer(*UNREAD_LEAD_FIELDS)
             .order_by("stage_entered_at", "pk"),
             counted=red,
         ),

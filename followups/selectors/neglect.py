@@ -180,7 +180,9 @@ def neglect_flags_for(
     else:
         flags = flags.filter(owner=membership)
     shown = list(
-        flags.select_related("lead__contact", "owner__user").order_by("last_touch_at", "pk")[:limit]
+        flags.select_related("lead__contact", "owner__user")
+        .defer("lead__search_vector", "lead__assignment_decision")
+        .order_by("last_touch_at", "pk")[:limit]
     )
     # Counted only when the list is full: most members have fewer, and a digest round runs
     # this for each of them.
