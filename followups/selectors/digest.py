@@ -14,14 +14,12 @@ from crm.models import Membership, Role, Tenant, digest_minute
 from followups.models import OPEN_STATUSES, DigestSent, FollowUp, Status
 from followups.selectors import members
 from followups.selectors.configuration import follow_up_settings_get
-from followups.selectors.neglect import LIVE_STATUSES, neglect_flags_for
+from followups.selectors.neglect import LEAD_FIELDS_NOT_SHOWN, LIVE_STATUSES, neglect_flags_for
 from leads.aging import Aging, aging_filter
 from leads.models import Lead, Stage
 
 DIGEST_WINDOW = dt.timedelta(hours=4)
 LISTED = 20  # items per section; the email says how many more there are
-# A lead's columns the email never shows, the largest of its row: not read for its leads.
-UNREAD_LEAD_FIELDS = ("search_vector", "assignment_decision")
 
 
 def membership_zone(membership: Membership) -> zoneinfo.ZoneInfo:
@@ -175,7 +173,7 @@ def digest_for(
         red_leads=_section(
             Lead.objects.filter(tenant=tenant, pk__in=first_red)
             .select_related("contact", "stage")
-            .defer(*UNREAD_LEAD_FIELDS)
+            .defer(*LEAD_FIELDS_NOT_SHOWN)
             .order_by("stage_entered_at", "pk"),
             counted=red,
         ),

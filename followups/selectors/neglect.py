@@ -114,6 +114,10 @@ def open_neglect_flags(*, tenant: Tenant):
     return NeglectFlag.objects.filter(tenant=tenant, cleared_at__isnull=True)
 
 
+# A lead's largest columns, which no list of neglected customers (nor the digest) shows: not read.
+LEAD_FIELDS_NOT_SHOWN = ("search_vector", "assignment_decision")
+
+
 def _showing(tenant: Tenant):
     """Open flags whose lead is not lost and has not visibly been touched since: a call logged, a
     message sent, the neglect follow-up done or the lead marked lost hides the badge at once,
@@ -181,7 +185,7 @@ def neglect_flags_for(
         flags = flags.filter(owner=membership)
     shown = list(
         flags.select_related("lead__contact", "owner__user")
-        .defer("lead__search_vector", "lead__assignment_decision")
+        .defer(*(f"lead__{name}" for name in LEAD_FIELDS_NOT_SHOWN))
         .order_by("last_touch_at", "pk")[:limit]
     )
     # Counted only when the list is full: most members have fewer, and a digest round runs

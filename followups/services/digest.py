@@ -84,9 +84,7 @@ def digest_send(
                 )
         except IntegrityError:
             return False
-        digest = digest_for(
-            tenant=tenant, membership=membership, shared=shared or DigestRound(tenant, now)
-        )
+        digest = digest_for(tenant=tenant, membership=membership, now=now, shared=shared)
         if digest.is_empty:
             return False
         subject, text, html = digest_render(digest)
