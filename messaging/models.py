@@ -213,6 +213,13 @@ class MessageSource(models.TextChoices):
     SEQUENCE = "sequence", _("Sequence")
     PORTAL_SIGN_IN = "portal_sign_in", _("Portal sign-in link or code")
     ONBOARDING = "onboarding", _("Portal onboarding reminder")
+    DIGEST = "digest", _("Daily digest")
+
+
+# Sent many at once with nobody waiting on any one of them: a claim takes them after the other due
+# messages and their sends queue behind the others' (settings.THREADLINE_BULK_SENDS_PRIORITY), so
+# a customer's sign-in code or a rep's reply never waits behind a thousand teams' digests.
+BULK_SOURCES = (MessageSource.DIGEST, MessageSource.SEQUENCE)
 
 
 class Provider(models.TextChoices):

@@ -8,7 +8,7 @@ from celery import shared_task
 
 from crm.models import Tenant
 from crm.tenancy.sweeps import SECONDS_DISPATCH, tenant_sweep
-from crm.tenancy.tasks import enqueue_on_commit, tenant_task
+from crm.tenancy.tasks import enqueue_bulk_on_commit, enqueue_on_commit, tenant_task
 from messaging.selectors.sweeps import outbox_due_tenant_ids
 from messaging.services import outbox
 
@@ -21,12 +21,14 @@ from messaging.services import outbox
     chunk=1,  # each tenant with due rows its own task: claims run side by side
 )
 def dispatch_due_messages(*, tenant: Tenant) -> int:
-    """Claim the tenant's due outbox rows and queue a send task for each (only tenants with due
-    rows get a task)."""
-    ids = outbox.outbox_claim_due(tenant=tenant)
-    for message_id in ids:
+    """Claim the tenant's due outbox rows and queue a send task for each, the bulk ones' behind
+    the others' (only tenants with due rows get a task)."""
+    claim = outbox.outbox_claim(tenant=tenant)
+    for message_id in claim.first:
         enqueue_on_commit(send_message, tenant.pk, message_id)
-    return len(ids)
+    for message_id in claim.bulk:
+        enqueue_bulk_on_commit(send_message, tenant.pk, message_id)
+    return len(claim.ids)
 
 
 @tenant_task(name="comms.tasks.send_message")

@@ -69,6 +69,13 @@ def parse_args() -> argparse.Namespace:
         help="every tenant's digest hour set to the hour its clock is in, today's digests "
         "forgotten: the run plays the digest hour (start it at the top of an hour)",
     )
+    parser.add_argument(
+        "--replies-every",
+        type=float,
+        default=0,
+        help="seconds between a rep's reply scheduled in the next small tenant, each timed from "
+        "due to sent (0: none)",
+    )
     parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
     return parser.parse_args()
 
@@ -218,10 +225,87 @@ class Round:
     followups: list[dict] = field(default_factory=list)
 
 
-def play_beat(schedule: dict[str, dict], minutes: float) -> dict[str, Round]:
+class Replies:
+    """A rep's reply to a customer every `every` seconds, each in the next of the small tenants
+    (a contact with an email address), scheduled as the app does (outbox.message_schedule, due
+    at once): what a customer waits for while the sweeps and the digests run. The report reads
+    each one's wait, due to sent."""
+
+    KEY = "bench-sweeps-reply"
+
+    def __init__(self, every: float):
+        from django.db import connections
+
+        self.every = every
+        self.next_at = time.time()
+        self.sent = 0
+        with connections["owner"].cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT ON (e.tenant_id) e.tenant_id, e.contact_id FROM crm_contactemail e "
+                "JOIN crm_tenant t ON t.id = e.tenant_id WHERE t.slug LIKE 'sweeps-small-%%' "
+                "ORDER BY e.tenant_id, e.contact_id"
+            )
+            self.targets = cursor.fetchall()
+            # Those of an earlier run, so the report reads this run's only.
+            cursor.execute(
+                "UPDATE comms_outboundmessage SET idempotency_key = idempotency_key || ':done' "
+                "WHERE idempotency_key LIKE %s AND idempotency_key NOT LIKE '%%:done'",
+                [f"{self.KEY}-%"],
+            )
+
+    def schedule_due(self) -> None:
+        from crm.models import Contact, Tenant
+        from crm.tenancy import tenant_context
+        from messaging.models import MessageChannel, MessageSource
+        from messaging.services import outbox
+
+        if time.time() < self.next_at or not self.targets:
+            return
+        self.next_at += self.every
+        tenant_id, contact_id = self.targets[self.sent % len(self.targets)]
+        self.sent += 1
+        tenant = Tenant.objects.get(pk=tenant_id)
+        with tenant_context(tenant):
+            outbox.message_schedule(
+                tenant=tenant,
+                channel=MessageChannel.EMAIL,
+                source=MessageSource.MANUAL,
+                idempotency_key=f"{self.KEY}-{uuid.uuid4()}",
+                contact=Contact.objects.get(pk=contact_id),
+                subject="Re: your roof",
+                body_text="Thanks, the crew will be there at 8 tomorrow.",
+            )
+
+    def report(self) -> None:
+        from django.db import connections
+
+        with connections["owner"].cursor() as cursor:
+            cursor.execute(
+                "SELECT extract(epoch FROM sent_at - send_after)::float FROM "
+                "comms_outboundmessage WHERE idempotency_key LIKE %s "
+                "AND idempotency_key NOT LIKE '%%:done'",
+                [f"{self.KEY}-%"],
+            )
+            waits = [row[0] for row in cursor.fetchall()]
+        gone = sorted(wait for wait in waits if wait is not None)
+        if not gone:
+            print(f"\nreplies: {self.sent} scheduled, none sent")
+            return
+        p95 = statistics.quantiles(gone, n=20, method="inclusive")[-1] if len(gone) > 1 else gone[0]
+        print(
+            f"\nreplies (a rep's reply every {self.every:g} s, due to sent): {self.sent} scheduled, "
+            f"{len(gone)} sent, {len(waits) - len(gone)} not; wait p50 "
+            f"{statistics.median(gone):.1f} s, p95 {p95:.1f} s, max {gone[-1]:.1f} s"
+        )
+
+
+def play_beat(
+    schedule: dict[str, dict], minutes: float, replies: "Replies | None" = None
+) -> dict[str, Round]:
     """Send each entry's task when its schedule says it is due, with its beat options, for
     `minutes`, as beat started now does: Celery's own ScheduleEntry asked `is_due()` (the
-    entries' crm.schedules.every: due at fixed times of the clock, each at its offset)."""
+    entries' crm.schedules.every: due at fixed times of the clock, each at its offset). With
+    `replies`, a rep's reply is scheduled whenever the next is due."""
     from celery.beat import ScheduleEntry
 
     from config.celery import app
@@ -239,6 +323,8 @@ def play_beat(schedule: dict[str, dict], minutes: float) -> dict[str, Round]:
                 rounds[task_id] = Round(entry.task, time.time())
                 app.send_task(entry.task, task_id=task_id, **entry.options)
                 entries[index] = entry.next()
+        if replies is not None:
+            replies.schedule_due()
         time.sleep(0.2)
     return rounds
 
@@ -305,6 +391,7 @@ def report(entries: list[tuple[str, float]], rounds: dict[str, Round]) -> None:
     print(
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
     )
+    notes = []
     for task, every in sorted(entries, key=lambda e: (e[1], e[0])):
         played = by_sweep.get(task, [])
         walls, over = [], 0
@@ -359,6 +446,8 @@ def report(entries: list[tuple[str, float]], rounds: dict[str, Round]) -> None:
             failed += outcomes["failure"]
             unfinished += max(missing, 0)
         name = task.rsplit(".", 1)[-1]
+        if any(not _is_sweep_task(e) for one in played for e in one.followups):
+            notes.append(_without_sends(name, every, played))
         p50 = f"{statistics.median(walls):.1f} s" if walls else "–"
         top = f"{max(walls):.1f} s" if walls else "–"
         slow = f"{slowest[0]:.2f} s ({slowest[1]})" if slowest[1] else "–"
@@ -367,6 +456,27 @@ def report(entries: list[tuple[str, float]], rounds: dict[str, Round]) -> None:
             f"| {slow} "
             f"| {expired} | {skipped} | {failed} | {unfinished} | {over} |"
         )
+    for note in notes:
+        print(note)
+
+
+def _is_sweep_task(event: dict) -> bool:
+    return event["task"].startswith("crm.tenancy.sweeps.sweep_tenant")
+
+
+def _without_sends(name: str, every: float, played: list[Round]) -> str:
+    """A claim sweep's rounds without the sends its claims queued (their tenant tasks and next
+    batches only): whether the claims themselves kept their interval."""
+    walls = []
+    for one in played:
+        ends = [e["end"] for e in one.children + one.followups if _is_sweep_task(e)]
+        walls.append(max(ends or [(one.fan_out or {}).get("end", one.sent)]) - one.sent)
+    over = sum(wall > every for wall in walls)
+    return (
+        f"\n{name} without the sends its claims queued: round wall p50 "
+        f"{statistics.median(walls):.1f} s, max {max(walls):.1f} s, over {every:g} s in {over} "
+        f"of {len(walls)} rounds"
+    )
 
 
 def main() -> None:
@@ -403,11 +513,14 @@ def main() -> None:
     workers = start_workers(args.concurrency, args.messages_workers, logs)
     try:
         wait_until_ready(workers)
-        rounds = play_beat(schedule, args.minutes)
+        replies = Replies(args.replies_every) if args.replies_every else None
+        rounds = play_beat(schedule, args.minutes, replies)
         drain(client, rounds, args.drain)
     finally:
         stop(workers)
     report(entries, rounds)
+    if replies is not None:
+        replies.report()
     sent = [{"id": key, "sweep": one.sweep, "sent": one.sent} for key, one in rounds.items()]
     (logs / "events.json").write_text(json.dumps({"rounds": sent, "events": RAW}))
     print(f"\nworker logs and events: {logs}")

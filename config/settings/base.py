@@ -297,6 +297,10 @@ THREADLINE_MESSAGES_SENDS = (
     "webhooks.tasks.send_webhook",
 )
 THREADLINE_SENDS_PRIORITY = 3
+# A bulk message's send (messaging.models.BULK_SOURCES: the daily digests, a sequence's steps) goes
+# behind those: a rep's reply or a customer's sign-in code claimed during the digest hour is sent
+# next, not after the thousands of digests queued before it.
+THREADLINE_BULK_SENDS_PRIORITY = 6
 
 
 def celery_queues(*names: str) -> tuple[Queue, ...]:

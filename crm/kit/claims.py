@@ -18,7 +18,7 @@ from django.db import models
 _UPDATE_DUE = """
     WITH due AS MATERIALIZED (
         SELECT id FROM {table}
-        WHERE tenant_id = %s AND status IN ({statuses}) AND {column} <= %s {start}
+        WHERE tenant_id = %s AND status IN ({statuses}) AND {column} <= %s {start} {condition}
         ORDER BY {column}
         LIMIT %s
         FOR UPDATE SKIP LOCKED
@@ -45,12 +45,14 @@ def update_due_rows(
     limit: int,
     values: Mapping[str, object],
     start: object | None = None,
+    condition: tuple[str, Sequence[object]] = ("", ()),
 ) -> list[tuple[int, object]]:
     """Set `values` (field name: value) on at most `limit` of the tenant's rows in one of
     `statuses` whose `column` is at or before `up_to`, oldest first; returns their (id, column
     value). Rows another transaction holds are skipped. `start` (the latest column value the
-    previous batch returned) takes only rows from it on. Runs in the caller's transaction.
-    `model` needs tenant_id and status columns."""
+    previous batch returned) takes only rows from it on. `condition`: SQL on the table's columns
+    with its parameters, ANDed to the rest (the caller's own constant, never a user's text). Runs
+    in the caller's transaction. `model` needs tenant_id and status columns."""
     meta = model._meta
     db_column = meta.get_field(column).column
     sql = _UPDATE_DUE.format(
@@ -58,10 +60,14 @@ def update_due_rows(
         statuses=", ".join(["%s"] * len(statuses)),
         column=db_column,
         start=_FROM.format(column=db_column) if start is not None else "",
+        condition=f"AND ({condition[0]})" if condition[0] else "",
         assignments=", ".join(f"{meta.get_field(name).column} = %s" for name in values),
     )
     starting = [start] if start is not None else []
-    cursor.execute(sql, [tenant_id, *statuses, up_to, *starting, limit, *values.values()])
+    cursor.execute(
+        sql,
+        [tenant_id, *statuses, up_to, *starting, *condition[1], limit, *values.values()],
+    )
     return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
@@ -76,10 +82,12 @@ def claim_due_rows(
     limit: int,
     queued: str,
     now: dt.datetime,
+    condition: tuple[str, Sequence[object]] = ("", ()),
 ) -> list[int]:
     """Mark at most `limit` of the tenant's rows in `status` whose `column` is at or before
-    `up_to` as `queued` (queued_at = now), oldest first; returns their ids. Runs in the caller's
-    transaction. `model` needs tenant_id, status and queued_at columns."""
+    `up_to` (and that meet `condition`, as update_due_rows takes it) as `queued` (queued_at =
+    now), oldest first; returns their ids. Runs in the caller's transaction. `model` needs
+    tenant_id, status and queued_at columns."""
     claimed = update_due_rows(
         cursor,
         model=model,
@@ -89,6 +97,7 @@ def claim_due_rows(
         up_to=up_to,
         limit=limit,
         values={"status": queued, "queued_at": now},
+        condition=condition,
     )
     return [pk for pk, _due in claimed]
 

@@ -9,8 +9,9 @@ tenant waits with the sends, a neglect chunk with the other bulk work.
 On the messages queue the sends (settings.THREADLINE_MESSAGES_SENDS) get
 settings.THREADLINE_SENDS_PRIORITY, behind the claims that queue them (priority 0, which Redis
 serves first): during a burst of thousands of sends, the next claim round still runs within
-seconds. A priority given by the caller wins over the route's (Celery merges the route under the
-call's options).
+seconds. A bulk message's send is given settings.THREADLINE_BULK_SENDS_PRIORITY by its caller
+(crm.tenancy.tasks.enqueue_bulk_on_commit), behind the other sends. A priority given by the caller
+wins over the route's (Celery merges the route under the call's options).
 
 Settings are read at each call (a test may rename the queues); beat's messages, `delay` and
 `apply_async` all pass through here.

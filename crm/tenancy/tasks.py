@@ -2,6 +2,7 @@ import functools
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 
 from crm.logging import bind_log_context, log_context
@@ -41,6 +42,13 @@ def tenant_task(**task_options):
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Send the task once the current transaction commits, so the worker sees what it refers to."""
     transaction.on_commit(functools.partial(task.delay, *args, **kwargs))
+
+
+def enqueue_bulk_on_commit(task, *args) -> None:
+    """enqueue_on_commit for one of many sends with nobody waiting on it (a digest): queued behind
+    the sends someone is waiting on (crm.tenancy.queues)."""
+    options = {"priority": settings.THREADLINE_BULK_SENDS_PRIORITY}
+    transaction.on_commit(functools.partial(task.apply_async, args, **options))
 
 
 def each_tenant(sweep) -> int:

@@ -91,7 +91,7 @@ def digest_send(
         message_schedule(
             tenant=tenant,
             channel=MessageChannel.EMAIL,
-            source=MessageSource.STAFF,
+            source=MessageSource.DIGEST,
             idempotency_key=f"digest:{membership.pk}:{day.isoformat()}",
             recipient_user=membership.user,
             subject=subject,

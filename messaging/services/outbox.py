@@ -16,6 +16,7 @@ How "exactly once" holds:
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
@@ -45,6 +46,7 @@ from leads.selectors.brands import contact_brand
 from messaging import redaction, rendering, sandbox
 from messaging.events import EmailBounced
 from messaging.models import (
+    BULK_SOURCES,
     ContactCommsProfile,
     MessageChannel,
     MessageSource,
@@ -388,29 +390,64 @@ def messages_cancel_pending(
 # --- Claiming and sending --------------------------------------------------------------------------
 
 
-def outbox_claim_due(
-    *, tenant: Tenant, now: dt.datetime | None = None, limit: int = CLAIM_BATCH
-) -> list[int]:
-    """Mark due rows queued and return their ids (the caller enqueues a send task for each).
+@dataclass(frozen=True)
+class OutboxClaim:
+    """The rows one claim marked queued: those someone may be waiting on (a rep's reply, a sign-in
+    code, a reminder; and rows whose lease ran out, which have waited longest), then the bulk ones
+    (BULK_SOURCES), whose sends go behind."""
 
-    Also reclaims rows queued longer than QUEUED_LEASE ago whose task never ran (a broker outage,
-    a worker killed before it started). Rows another transaction holds are skipped, not waited for.
+    first: list[int]
+    bulk: list[int]
+
+    @property
+    def ids(self) -> list[int]:
+        return [*self.first, *self.bulk]
+
+
+_NOT_BULK = (f"source NOT IN ({', '.join(['%s'] * len(BULK_SOURCES))})", BULK_SOURCES)
+_BULK = (f"source IN ({', '.join(['%s'] * len(BULK_SOURCES))})", BULK_SOURCES)
+
+
+def outbox_claim(
+    *, tenant: Tenant, now: dt.datetime | None = None, limit: int = CLAIM_BATCH
+) -> OutboxClaim:
+    """Mark at most `limit` due rows queued, the ones someone may be waiting on before the bulk
+    ones, and return their ids (the caller enqueues a send task for each).
+
+    Also reclaims (up to `limit` more) rows queued longer than QUEUED_LEASE ago whose task never
+    ran (a broker outage, a worker killed before it started). Rows another transaction holds are skipped, not waited for.
     """
     now = now or timezone.now()
     claim = partial(
         claim_due_rows,
         model=OutboundMessage,
         tenant_id=tenant.pk,
-        limit=limit,
         queued=MessageStatus.QUEUED,
         now=now,
     )
+    scheduled = partial(claim, status=MessageStatus.SCHEDULED, column="send_after", up_to=now)
     with transaction.atomic(), connection.cursor() as cursor:
-        ids = claim(cursor, status=MessageStatus.SCHEDULED, column="send_after", up_to=now)
-        ids += claim(
-            cursor, status=MessageStatus.QUEUED, column="queued_at", up_to=now - QUEUED_LEASE
+        first = scheduled(cursor, limit=limit, condition=_NOT_BULK)
+        bulk = (
+            scheduled(cursor, limit=limit - len(first), condition=_BULK)
+            if len(first) < limit
+            else []
         )
-    return ids
+        first += claim(
+            cursor,
+            status=MessageStatus.QUEUED,
+            column="queued_at",
+            up_to=now - QUEUED_LEASE,
+            limit=limit,
+        )
+    return OutboxClaim(first=first, bulk=bulk)
+
+
+def outbox_claim_due(
+    *, tenant: Tenant, now: dt.datetime | None = None, limit: int = CLAIM_BATCH
+) -> list[int]:
+    """outbox_claim's ids in one list, the bulk ones last."""
+    return outbox_claim(tenant=tenant, now=now, limit=limit).ids
 
 
 def _stale_reason(message: OutboundMessage) -> dict | None:

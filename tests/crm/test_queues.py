@@ -10,6 +10,7 @@ the test settings put both on the run's one queue), and published for real to th
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django.utils import timezone
 from kombu import Exchange, Queue
 
 from config.celery import app as celery_app
@@ -143,11 +144,13 @@ def queues():
             one.declare()
             one.purge()
 
-        def drain() -> dict[str, list[str]]:
+        def drain(*, with_args: bool = False) -> dict[str, list]:
+            """Each queue's tasks by name (`with_args`: (name, repr of the arguments))."""
             received = {key: [] for key in bound}
             for key, one in bound.items():
                 while (message := one.get(no_ack=True)) is not None:  # not waiting: basic_get
-                    received[key].append(message.headers["task"])
+                    task = message.headers["task"]
+                    received[key].append((task, message.headers["argsrepr"]) if with_args else task)
             return received
 
         with override_settings(THREADLINE_MESSAGES_QUEUE=names["messages"]):
@@ -209,6 +212,44 @@ def test_a_claim_round_is_taken_before_the_sends_queued_ahead_of_it(world, queue
         followup_tasks.send_reminder.name,
         webhook_tasks.send_webhook.name,
     }
+
+
+def test_a_reply_claimed_after_a_round_of_digests_is_sent_before_them(
+    world, queues, django_capture_on_commit_callbacks
+):
+    """The digest hour queues thousands of digests' sends: a rep's reply claimed in a later round
+    still goes first (and within one round, the claim takes it first)."""
+    now = timezone.now()
+
+    def schedule(key, source, **recipient) -> int:
+        return outbox.message_schedule(
+            tenant=world.tenant,
+            channel=MessageChannel.EMAIL,
+            source=source,
+            idempotency_key=key,
+            subject=key,
+            body_text=key,
+            now=now,
+            **recipient,
+        ).pk
+
+    def claim_round(expected: int) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert messaging_tasks.dispatch_due_messages.sweep.run(tenant=world.tenant) == expected
+
+    with world.active():
+        digest = schedule("digest", MessageSource.DIGEST, recipient_user=world.rep.user)
+        step = schedule("sequence-step", MessageSource.SEQUENCE, contact=world.contact)
+        claim_round(2)
+        reply = schedule("reply", MessageSource.MANUAL, contact=world.contact)
+        claim_round(1)
+
+    send = messaging_tasks.send_message.name
+    assert queues(with_args=True)["messages"] == [
+        (send, f"({world.tenant.pk}, {reply})"),
+        (send, f"({world.tenant.pk}, {digest})"),
+        (send, f"({world.tenant.pk}, {step})"),
+    ]
 
 
 def test_the_sends_queue_behind_the_claims_and_inbound_events(production_routes):

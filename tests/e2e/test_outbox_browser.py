@@ -270,3 +270,36 @@ def test_a_dutch_admin_reads_why_a_message_was_blocked_in_dutch(page_at, outbox_
     DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ARTIFACTS / f"{name}.png", DOCS / f"{name}.png")
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_daily_digests_are_found_under_their_own_source(page_at, outbox_rows, width):
+    """A digest is a bulk message (sent after the ones someone waits on): the outbox lists it
+    under its own source, apart from the other staff notifications."""
+    tenant = Tenant.objects.get(name=TENANT)
+    with _at(30), tenant_context(tenant):
+        rep = Membership.objects.filter(tenant=tenant, role=Role.REP).first()
+        outbox.message_schedule(
+            tenant=tenant,
+            channel="email",
+            source=MessageSource.DIGEST,
+            idempotency_key=f"digest:{rep.pk}:2026-06-09",
+            recipient_user=rep.user,
+            subject="Your day: 3 follow-ups, 1 lead gone red",
+            body_text="Call Maria Gonzalez about her roof inspection.",
+            now=AFTERNOON + dt.timedelta(minutes=30),
+        )
+    page = page_at(width, 900)
+    _open_as_admin(page, "/settings/outbox/")
+    assert page.locator("#outbox-rows tr").count() == 7
+
+    page.select_option("select[name=source]", label="Daily digest")
+    page.click("button:has-text('Filter')")
+    page.wait_for_load_state("networkidle")
+
+    rows = page.locator("#outbox-rows tr")
+    assert rows.count() == 1
+    assert "Your day: 3 follow-ups, 1 lead gone red" in rows.first.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"comms-outbox-digests-{width}")
+    assert page.console_errors == []

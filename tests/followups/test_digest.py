@@ -65,7 +65,7 @@ def _run(world, at: dt.datetime) -> int:
 def _digests(world) -> list[OutboundMessage]:
     with world.active():
         return list(
-            OutboundMessage.objects.filter(source=MessageSource.STAFF)
+            OutboundMessage.objects.filter(source=MessageSource.DIGEST)
             .select_related("recipient_user")
             .order_by("created_at", "pk")
         )
