@@ -40,7 +40,7 @@ def _rep_digest(world, language: str) -> OutboundMessage:
         digests_send_due(tenant=world.tenant, now=_sweep_time(world))
     with world.active():
         return OutboundMessage.objects.get(
-            source=MessageSource.STAFF, recipient_user_id=world.rep.user_id
+            source=MessageSource.DIGEST, recipient_user_id=world.rep.user_id
         )
 
 
