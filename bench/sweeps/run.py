@@ -48,6 +48,9 @@ PROBE = "bench.sweeps.probe"
 EVENTS = "bench:sweeps:events"
 RAW: list[dict] = []  # every event read, written next to the worker logs
 SCHEDULE_KEYS = ("task", "schedule", "options")  # what a CELERY_BEAT_SCHEDULE entry holds
+# The sandbox provider's delivery reports (messaging/sandbox.py) come seconds after a send on
+# purpose, as a provider's webhooks do: not the work of the round whose send queued them.
+NOT_THE_ROUNDS = frozenset({"messaging.tasks.sandbox_report"})
 
 
 def parse_args() -> argparse.Namespace:
@@ -369,7 +372,7 @@ def collect(redis_client, rounds: dict[str, Round]) -> None:
             rounds[event["id"]].fan_out = event
         elif event["parent"] in rounds:
             rounds[event["parent"]].children.append(event)
-        elif event.get("root") in rounds:
+        elif event.get("root") in rounds and event["task"] not in NOT_THE_ROUNDS:
             rounds[event["root"]].followups.append(event)
 
 
