@@ -404,8 +404,9 @@ class OutboxClaim:
         return [*self.first, *self.bulk]
 
 
-_NOT_BULK = (f"source NOT IN ({', '.join(['%s'] * len(BULK_SOURCES))})", BULK_SOURCES)
-_BULK = (f"source IN ({', '.join(['%s'] * len(BULK_SOURCES))})", BULK_SOURCES)
+_BULK_PLACEHOLDERS = ", ".join(["%s"] * len(BULK_SOURCES))
+_NOT_BULK = (f"source NOT IN ({_BULK_PLACEHOLDERS})", BULK_SOURCES)
+_BULK = (f"source IN ({_BULK_PLACEHOLDERS})", BULK_SOURCES)
 
 
 def outbox_claim(
@@ -415,7 +416,8 @@ def outbox_claim(
     ones, and return their ids (the caller enqueues a send task for each).
 
     Also reclaims (up to `limit` more) rows queued longer than QUEUED_LEASE ago whose task never
-    ran (a broker outage, a worker killed before it started). Rows another transaction holds are skipped, not waited for.
+    ran (a broker outage, a worker killed before it started). Rows another transaction holds are
+    skipped, not waited for.
     """
     now = now or timezone.now()
     claim = partial(
