@@ -88,12 +88,11 @@ def make_burst_due(tenant_ids: list[int], source: str) -> None:
     )
 
 
-def sent_count(tenant_ids: list[int]) -> tuple[int, int]:
-    [(total, sent)] = owner_rows(
-        "SELECT count(*), count(sent_at) FROM comms_outboundmessage WHERE tenant_id = ANY(%s)",
-        [tenant_ids],
-    ) or [(0, 0)]
-    return total, sent
+def sent_count(tenant_ids: list[int]) -> int:
+    [(sent,)] = owner_rows(
+        "SELECT count(sent_at) FROM comms_outboundmessage WHERE tenant_id = ANY(%s)", [tenant_ids]
+    )
+    return sent
 
 
 def schedule_reply(tenant, contact, number: int) -> None:
@@ -113,7 +112,7 @@ def schedule_reply(tenant, contact, number: int) -> None:
         )
 
 
-def play(burst: list[int], replier, contact, args, workers) -> dict:
+def play(burst: list[int], replier, contact, args, workers) -> None:
     """Beat every 5 s, a reply every --every s while the burst drains, until everything is sent."""
     from messaging.tasks import dispatch_due_messages
 
@@ -126,14 +125,13 @@ def play(burst: list[int], replier, contact, args, workers) -> dict:
         if now >= next_beat:
             dispatch_due_messages.apply_async()  # as beat sends it: the router queues it
             next_beat += BEAT_EVERY
-        _total, burst_sent = sent_count(burst)
+        burst_sent = sent_count(burst)
         if now >= next_reply and burst_sent < burst_total:
             replies += 1
             schedule_reply(replier, contact, replies)
             next_reply += args.every
-        _total, replies_sent = sent_count([replier.pk])
-        if burst_sent == burst_total and replies_sent == replies:
-            return {"replies": replies}
+        if burst_sent == burst_total and sent_count([replier.pk]) == replies:
+            return
         for worker in workers:
             if worker.process.poll() is not None:
                 raise SystemExit(f"{worker.node} exited:\n{worker.log.read_text()[-3000:]}")

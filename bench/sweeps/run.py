@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.comms.outbox_throughput import (  # noqa: E402  (after the path is set)
+    percentile,
     start_worker,
     stop,
     wait_until_ready,
@@ -294,7 +295,7 @@ class Replies:
         if not gone:
             print(f"\nreplies: {self.sent} scheduled, none sent")
             return
-        p95 = statistics.quantiles(gone, n=20, method="inclusive")[-1] if len(gone) > 1 else gone[0]
+        p95 = percentile(gone, 0.95) if len(gone) > 1 else gone[0]
         print(
             f"\nreplies (a rep's reply every {self.every:g} s, due to sent): {self.sent} scheduled, "
             f"{len(gone)} sent, {len(waits) - len(gone)} not; wait p50 "
