@@ -1,4 +1,5 @@
-"""Charts as server-rendered SVG: Python works out every coordinate, a template draws it.
+"""Charts as server-rendered SVG: Python works out every coordinate, dashboards.chart_markup
+draws them.
 
 No JavaScript and no inline styles (the CSP forbids both): shapes carry SVG presentation
 attributes (x, y, width, height, points) and CSS classes (`chart-series-0` … for colours, see
@@ -10,8 +11,8 @@ meant to sit next to the table of the same numbers.
                               title="Cost and won value", value_format=money_format("USD"))
     chart = line_chart(["Jan", "Feb", "Mar"], [("Leads", [10, 14, 9])], title="Leads by month")
 
-and in a template: `{% include chart.template with chart=chart %}`. A chart with nothing to draw
-has `is_empty` set and its template says so.
+and in a template: `{% load dashboard_tables %}{% dashboard_chart chart %}`. A chart with
+nothing to draw has `is_empty` set and its markup says so.
 
 Bar charts are horizontal (a row per category): long names such as "Scheduled too far out" stay
 readable, and a phone shows them without turning labels sideways.
@@ -123,7 +124,7 @@ class LegendItem:
 
 @dataclass
 class Chart:
-    """Everything a chart template draws, in the coordinates of its viewBox."""
+    """Everything a chart's markup draws, in the coordinates of its viewBox."""
 
     kind: str  # "bars" or "line"
     key: str  # unique on the page: ids of the <title> and <desc>
@@ -143,10 +144,6 @@ class Chart:
     x_labels: list[Tick] = field(default_factory=list)  # line charts: the time axis
     legend: list[LegendItem] = field(default_factory=list)
     is_empty: bool = False
-
-    @property
-    def template(self) -> str:
-        return f"dashboards/_chart_{self.kind}.html"
 
     @property
     def label_y_offset(self) -> float:

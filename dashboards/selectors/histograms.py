@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import QuerySet
 
+from dashboards.aggregates import serial_plan
+
 DAY_MINUTES = 24 * 60
 
 Buckets = dict[int, list]  # bucket (minutes) -> [count, shortest, longest] in seconds
@@ -198,7 +200,7 @@ def fine_bucket_sums(
     ]
     rows_sql = " UNION ALL ".join(f"({sql})" for sql, _params in parts)
     rows_params = [param for _sql, params in parts for param in params]
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, serial_plan(cursor):
         cursor.execute(
             f"""SELECT {group}, f.bin, b.key::integer, sum((b.value->>0)::integer),
                        min((b.value->>1)::float8), max((b.value->>2)::float8)

@@ -321,8 +321,8 @@ def test_a_year_is_read_in_a_few_queries(world, django_assert_max_num_queries):
         period_roll_up(tenant=world.tenant, now=now)
         year = touch_world.scopes()[20]
         # The rollup's state, the changed days, the bins, the leads read live, the medians'
-        # buckets, the names.
-        with django_assert_max_num_queries(7) as queries:
+        # buckets (with the parallel workers off and on again around them), the names.
+        with django_assert_max_num_queries(9) as queries:
             speed_figures(year, now=now)
         assert any("jsonb_each" in query["sql"] for query in queries.captured_queries)
 

@@ -67,6 +67,11 @@ def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo_with_hi
         for text in page.locator(f"#team tbody tr > :nth-child({column + 1})").all_inner_texts()
     )
     assert listed == breached or listed > 10  # the first screen lists up to ten
+    # Its tables and charts (drawn in Python): the speed, follow-ups and stage charts, each
+    # table with a row header per row.
+    assert page.locator("#team svg.chart-svg, #speed svg.chart-svg").count() >= 3
+    assert page.locator("#team tbody tr th[scope=row]").count() > 0
+    screenshot(page, "dashboard-team-1280")
 
     page.goto(f"{page.base}/dashboard/")
     page.select_option("select[name=period]", "quarter")
@@ -106,6 +111,7 @@ def test_the_dashboard_fits_a_phone(page_at, demo_with_history):
     page.click(".dash-tabs >> text=Team")
     page.wait_for_load_state("networkidle")
     _fits(page, 375)
+    screenshot(page, "dashboard-team-375")
 
 
 @pytest.mark.parametrize("width", [1280, 375])
