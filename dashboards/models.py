@@ -288,6 +288,29 @@ class TeamResponseMonthBin(TenantOwnedModel):
         ]
 
 
+class TeamMonth(TenantOwnedModel):
+    """TeamDay's rows of one finished month summed (`month`: its first day), so a year's team
+    figures sum twelve rows per key instead of 365. Written with TeamResponseMonthBin whenever a
+    sweep counts one of the month's days again once the month is over; the month of the
+    rollup's `live_day` and later are read from their days. Its days are all past, so what was
+    still to do on them (`follow_ups_open`) is overdue."""
+
+    month = models.DateField()
+    pipeline = models.ForeignKey(Pipeline, null=True, on_delete=models.SET_NULL, related_name="+")
+    brand = models.ForeignKey(Brand, null=True, on_delete=models.SET_NULL, related_name="+")
+    person = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="+")
+    follow_ups_on_time = models.PositiveIntegerField(default=0)
+    follow_ups_late = models.PositiveIntegerField(default=0)
+    follow_ups_open = models.PositiveIntegerField(default=0)
+    follow_ups_missed = models.PositiveIntegerField(default=0)
+    sla_met = models.PositiveIntegerField(default=0)
+    sla_late = models.PositiveIntegerField(default=0)
+    first_responses = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "month"], name="team_month_by_month")]
+
+
 class TeamRollup(TenantOwnedModel):
     """How far a tenant's TeamDay rows are kept: every day before `live_day` (the local day that
     was today at the last sweep) and after it; `live_day` itself as of `today_counted_at` (its
@@ -363,8 +386,26 @@ class FirstTouchDay(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "day"], name="first_touch_day_by_day")]
 
 
+class FirstTouchMonth(TenantOwnedModel):
+    """FirstTouchDay's rows of one month over summed (`month`: its first day), written and read
+    with FirstTouchBinMonth (the period sweep, PeriodRollup.touch_months_until), so a year's
+    speed to lead sums twelve rows per key instead of 365."""
+
+    month = models.DateField()
+    pipeline_id = models.BigIntegerField()
+    brand_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    leads = models.PositiveIntegerField(default=0)
+    touched = models.PositiveIntegerField(default=0)
+    within_window = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "month"], name="first_touch_month_by_month")]
+
+
 for _bin in range(TOUCH_BINS):
     FirstTouchDay.add_to_class(f"bin_{_bin}", models.PositiveIntegerField(default=0))
+    FirstTouchMonth.add_to_class(f"bin_{_bin}", models.PositiveIntegerField(default=0))
 
 
 class FirstTouchBin(TenantOwnedModel):
@@ -403,6 +444,7 @@ class FirstTouchBinMonth(TenantOwnedModel):
 
 for _bin in range(TOUCH_BINS):
     TeamDay.add_to_class(f"response_bin_{_bin}", models.PositiveIntegerField(default=0))
+    TeamMonth.add_to_class(f"response_bin_{_bin}", models.PositiveIntegerField(default=0))
 
 
 # --- The anomalies' days (dashboards.services.period_rollups keeps them) ---------------------------

@@ -44,6 +44,7 @@ from dashboards.models import (
     FirstTouchBin,
     FirstTouchBinMonth,
     FirstTouchDay,
+    FirstTouchMonth,
     PeriodChange,
     PeriodRollup,
 )
@@ -173,19 +174,30 @@ def stored_days(days) -> Q:
     return condition
 
 
-def stored_rows(tenant: Tenant, scope_conditions: Q, days: Q) -> QuerySet[FirstTouchDay]:
-    """The day rows of the scope on the days `days` (stored_days) names."""
-    return FirstTouchDay.objects.filter(scope_conditions, days, tenant=tenant)
+def stored_rows(
+    tenant: Tenant, scope_conditions: Q, days: list[dt.date], months_until: dt.date | None
+) -> list[QuerySet]:
+    """The stored rows of the scope on `days`: the months before `months_until` that `days`
+    hold whole from FirstTouchMonth, the other days from FirstTouchDay (a year: twelve rows per
+    key instead of 365). Both have the same figures."""
+    months, days = whole_months(days, months_until)
+    rows = [FirstTouchDay.objects.filter(scope_conditions, stored_days(days), tenant=tenant)]
+    if months:
+        rows.append(
+            FirstTouchMonth.objects.filter(scope_conditions, month__in=months, tenant=tenant)
+        )
+    return rows
 
 
 # --- Reading the rows ------------------------------------------------------------------------
 
 
-def bin_sums(rows: QuerySet[FirstTouchDay], group: str) -> dict:
+def bin_sums(rows: list[QuerySet], group: str) -> dict:
     """Per value of `group` (a column of the rows): leads, touched, within the window and the
-    touched leads per bin, summed over the rows (one query, no histogram expanded)."""
-    sums = (
-        rows.values(group)
+    touched leads per bin, summed over the rows (stored_rows: days and months, one query, no
+    histogram expanded)."""
+    sums = [
+        part.values(group)
         .annotate(
             leads_=Sum("leads"),
             touched_=Sum("touched"),
@@ -193,16 +205,23 @@ def bin_sums(rows: QuerySet[FirstTouchDay], group: str) -> dict:
             **{f"{name}_": Sum(name) for name in BIN_FIELDS},
         )
         .order_by()
-    )
-    return {
-        row[group]: (
-            row["leads_"],
-            row["touched_"],
-            row["within_"],
-            [row[f"{name}_"] for name in BIN_FIELDS],
-        )
-        for row in sums
-    }
+        for part in rows
+    ]
+    totals: dict = {}
+    for row in sums[0].union(*sums[1:], all=True) if len(sums) > 1 else sums[0]:
+        leads, touched, within = row["leads_"], row["touched_"], row["within_"]
+        bins = [row[f"{name}_"] for name in BIN_FIELDS]
+        kept = totals.get(row[group])
+        if kept is None:
+            totals[row[group]] = (leads, touched, within, bins)
+        else:
+            totals[row[group]] = (
+                kept[0] + leads,
+                kept[1] + touched,
+                kept[2] + within,
+                [a + b for a, b in zip(kept[3], bins, strict=True)],
+            )
+    return totals
 
 
 def fine_buckets(

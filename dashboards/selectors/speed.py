@@ -31,7 +31,6 @@ from dashboards.selectors.first_touch import (
     live_buckets,
     local_date,
     local_midnight,
-    stored_days,
     stored_rows,
     touch_rollup,
 )
@@ -127,7 +126,7 @@ def speed_figures(scope: Scope, *, now: dt.datetime | None = None) -> SpeedFigur
         stored = [day for day in days if day not in state.live_days]
         live_ranges = day_ranges([day for day in days if day in state.live_days], tenant)
         if stored:
-            rows = stored_rows(tenant, scope.lead_conditions(), stored_days(stored))
+            rows = stored_rows(tenant, scope.lead_conditions(), stored, state.months_until)
     per_owner: dict[int | None, Touches] = {}
     if rows is not None:
         for owner_id, (leads, touched, within, bins) in bin_sums(rows, "owner_id").items():

@@ -27,6 +27,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Q,
     QuerySet,
     Sum,
@@ -41,6 +42,7 @@ from dashboards.models import (
     StageFlowDay,
     StageFlowMonth,
     TeamDay,
+    TeamMonth,
     TeamResponseBin,
     TeamResponseMonthBin,
     TeamRollup,
@@ -299,22 +301,85 @@ def _rolled_rows(
     return _in_scope(scope, rows)
 
 
+def _whole_months(
+    first: dt.date, after: dt.date, live: tuple[dt.date, dt.date]
+) -> tuple[dt.date, dt.date] | None:
+    """The months wholly in [first, after) and over before the live days' month, as [first day,
+    first day after): read from the month tables (TeamMonth, TeamResponseMonthBin), which the
+    sweep writes once a month is over; None when there are none."""
+    months_first = first if first.day == 1 else next_month(first)
+    months_after = min(after.replace(day=1), live[0].replace(day=1))
+    return (months_first, months_after) if months_first < months_after else None
+
+
 def _response_bins(
     scope: Scope, first: dt.date, after: dt.date, live: tuple[dt.date, dt.date]
 ) -> list[QuerySet]:
-    """The stored fine buckets of the days in [first, after) but the live ones: the months
-    wholly in it and over before the live days' month from TeamResponseMonthBin, the other days
-    from TeamResponseBin (a year: eleven or twelve rows per key and bin, and this month's days,
-    instead of 365)."""
+    """The stored fine buckets of the days in [first, after) but the live ones: the whole
+    months (_whole_months) from TeamResponseMonthBin, the other days from TeamResponseBin (a
+    year: eleven or twelve rows per key and bin, and this month's days, instead of 365)."""
     days = _rolled_rows(scope, first, after, live, TeamResponseBin)
-    months_first = first if first.day == 1 else next_month(first)
-    months_after = min(after.replace(day=1), live[0].replace(day=1))
-    if months_first >= months_after:
+    months = _whole_months(first, after, live)
+    if months is None:
         return [days]
-    months = TeamResponseMonthBin.objects.filter(
-        tenant=scope.tenant, month__gte=months_first, month__lt=months_after
+    in_months = TeamResponseMonthBin.objects.filter(
+        tenant=scope.tenant, month__gte=months[0], month__lt=months[1]
     )
-    return [days.exclude(day__gte=months_first, day__lt=months_after), _in_scope(scope, months)]
+    return [days.exclude(day__gte=months[0], day__lt=months[1]), _in_scope(scope, in_months)]
+
+
+def _team_sums(
+    scope: Scope, first: dt.date, after: dt.date, live: tuple[dt.date, dt.date], today: dt.date
+) -> QuerySet:
+    """TeamDay's figures of the days in [first, after) but the live ones summed per person, in
+    one statement: the whole months (_whole_months) from TeamMonth, the other days from TeamDay
+    (a year: twelve rows per key instead of 365), so a person may have a row from each. What was
+    still to do counts as overdue on the days before the live ones, as `overdue_today` on
+    today's row as the sweep saw it, and as `to_come` from today on."""
+    live_first = live[0]
+
+    def sums(rows: QuerySet, *, overdue, overdue_today, to_come) -> QuerySet:
+        return (
+            rows.values("person_id")
+            .annotate(
+                on_time=Sum("follow_ups_on_time"),
+                late=Sum("follow_ups_late"),
+                overdue=overdue,
+                overdue_today=overdue_today,
+                to_come=to_come,
+                missed=Sum("follow_ups_missed"),
+                met=Sum("sla_met"),
+                sla_late=Sum("sla_late"),
+                responses=Sum("first_responses"),
+                **{f"{name}_": Sum(name) for name in RESPONSE_BINS},
+            )
+            .order_by()
+        )
+
+    days = _rolled_rows(scope, first, after, live)
+    months = _whole_months(first, after, live)
+    if months is not None:
+        days = days.exclude(day__gte=months[0], day__lt=months[1])
+    day_sums = sums(
+        days,
+        overdue=Sum("follow_ups_open", filter=Q(day__lt=live_first), default=0),
+        overdue_today=Sum("follow_ups_overdue", filter=Q(day=today), default=0),
+        to_come=Sum("follow_ups_open", filter=Q(day__gte=today), default=0),
+    )
+    if months is None:
+        return day_sums
+    in_months = TeamMonth.objects.filter(
+        tenant=scope.tenant, month__gte=months[0], month__lt=months[1]
+    )
+    # The months are over before the live days: all they had still to do is overdue.
+    nothing = Value(0, output_field=IntegerField())
+    month_sums = sums(
+        _in_scope(scope, in_months),
+        overdue=Sum("follow_ups_open"),
+        overdue_today=nothing,
+        to_come=nothing,
+    )
+    return day_sums.union(month_sums, all=True)
 
 
 def _in_scope(scope: Scope, rows: QuerySet) -> QuerySet:
@@ -357,27 +422,17 @@ def team_figures(
 
     first_day = timezone.localtime(scope.start, tenant.zone).date()
     after_day = timezone.localtime(scope.end, tenant.zone).date()
-    rolled = _rolled_rows(scope, first_day, after_day, (live_first, live_last))
-    # Still to do: overdue on the days before the ones read live and on today's row as the sweep
-    # saw it, not yet on the days after.
-    sums = (
-        rolled.values("person_id")
-        .annotate(
-            on_time=Sum("follow_ups_on_time"),
-            late=Sum("follow_ups_late"),
-            overdue=Sum("follow_ups_open", filter=Q(day__lt=live_first), default=0),
-            overdue_today=Sum("follow_ups_overdue", filter=Q(day=today), default=0),
-            to_come=Sum("follow_ups_open", filter=Q(day__gte=today), default=0),
-            missed=Sum("follow_ups_missed"),
-            met=Sum("sla_met"),
-            sla_late=Sum("sla_late"),
-            responses=Sum("first_responses"),
-            **{f"{name}_": Sum(name) for name in RESPONSE_BINS},
-        )
-        .order_by()
-    )
-    for row in sums:
-        person_id = row["person_id"]
+    # A person's days and months come as a row each: added up first.
+    totals: dict[int | None, dict] = {}
+    for row in _team_sums(scope, first_day, after_day, (live_first, live_last), today):
+        person_id = row.pop("person_id")
+        if person_id in totals:
+            kept = totals[person_id]
+            for name, value in row.items():
+                kept[name] += value
+        else:
+            totals[person_id] = row
+    for person_id, row in totals.items():
         if row["on_time"] or row["late"] or row["overdue"] or row["to_come"] or row["missed"]:
             follow_up_rows[person_id].update(
                 follow_ups_on_time=row["on_time"],

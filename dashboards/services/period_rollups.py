@@ -39,6 +39,7 @@ from dashboards.models import (
     FirstTouchBin,
     FirstTouchBinMonth,
     FirstTouchDay,
+    FirstTouchMonth,
     LeadCohortDay,
     LeadCohortMonth,
     LeadDay,
@@ -315,13 +316,32 @@ def _months_from_days(tenant: Tenant, months: set[dt.date]) -> None:
             )
 
 
+# FirstTouchMonth's rows of the months %(months)s: their day rows summed per key.
+_TOUCH_FIGURES = ("leads", "touched", "within_window", *(f"bin_{n}" for n in range(TOUCH_BINS)))
+FIRST_TOUCH_MONTH_SUMS_SQL = f"""
+INSERT INTO dashboards_firsttouchmonth
+    (tenant_id, month, {", ".join(TOUCH_KEYS)}, {", ".join(_TOUCH_FIGURES)})
+SELECT %(tenant)s, date_trunc('month', day)::date, {", ".join(TOUCH_KEYS)},
+       {", ".join(f"sum({name})" for name in _TOUCH_FIGURES)}
+  FROM dashboards_firsttouchday
+ WHERE tenant_id = %(tenant)s AND day >= (SELECT min(m) FROM unnest(%(months)s) m)
+   AND day < (SELECT max(m) FROM unnest(%(months)s) m) + interval '1 month'
+   AND date_trunc('month', day)::date = ANY(%(months)s)
+ GROUP BY 2, {", ".join(TOUCH_KEYS)}
+"""  # noqa: S608  # nosec B608
+
+
 def _touch_months(tenant: Tenant, months) -> None:
-    """Write FirstTouchBinMonth's rows of `months` (months over) again from their days."""
+    """Write FirstTouchMonth's and FirstTouchBinMonth's rows of `months` (months over) again
+    from their days."""
     if not months:
         return
+    FirstTouchMonth.objects.filter(tenant=tenant, month__in=months).delete()
     FirstTouchBinMonth.objects.filter(tenant=tenant, month__in=months).delete()
     with connection.cursor() as cursor:
-        cursor.execute(FIRST_TOUCH_MONTHS_SQL, {"tenant": tenant.pk, "months": sorted(months)})
+        params = {"tenant": tenant.pk, "months": sorted(months)}
+        cursor.execute(FIRST_TOUCH_MONTH_SUMS_SQL, params)
+        cursor.execute(FIRST_TOUCH_MONTHS_SQL, params)
 
 
 def _touch_months_over(tenant: Tenant, state: PeriodRollup, now: dt.datetime) -> None:
@@ -382,6 +402,7 @@ def _build(tenant: Tenant, now: dt.datetime) -> int:
         LeadCohortMonth,
         FirstTouchDay,
         FirstTouchBin,
+        FirstTouchMonth,
         FirstTouchBinMonth,
         LostDay,
         LostMonth,

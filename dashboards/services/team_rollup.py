@@ -35,6 +35,7 @@ from dashboards.aggregates import jit_off
 from dashboards.models import (
     TeamDay,
     TeamDayChanged,
+    TeamMonth,
     TeamResponseBin,
     TeamResponseMonthBin,
     TeamRollup,
@@ -161,6 +162,30 @@ TEAM_MONTHS_SQL = month_buckets_sql(
 )
 
 
+# TeamMonth's rows of the months %(months)s: their day rows summed per pipeline, brand and person.
+_MONTH_FIGURES = [
+    "follow_ups_on_time",
+    "follow_ups_late",
+    "follow_ups_open",
+    "follow_ups_missed",
+    "sla_met",
+    "sla_late",
+    "first_responses",
+    *(f"response_bin_{index}" for index in range(BINS)),
+]
+TEAM_MONTH_SUMS_SQL = f"""
+INSERT INTO {TeamMonth._meta.db_table}
+    (tenant_id, month, pipeline_id, brand_id, person_id, {", ".join(_MONTH_FIGURES)})
+SELECT %(tenant)s, date_trunc('month', day)::date, pipeline_id, brand_id, person_id,
+       {", ".join(f"sum({name})" for name in _MONTH_FIGURES)}
+  FROM {TeamDay._meta.db_table}
+ WHERE tenant_id = %(tenant)s AND day >= (SELECT min(m) FROM unnest(%(months)s) m)
+   AND day < (SELECT max(m) FROM unnest(%(months)s) m) + interval '1 month'
+   AND date_trunc('month', day)::date = ANY(%(months)s)
+ GROUP BY 2, 3, 4, 5
+"""  # noqa: S608  # nosec B608
+
+
 def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
     """Runs of consecutive days as (first, last)."""
     ranges: list[list[dt.date]] = []
@@ -182,7 +207,8 @@ def team_days_count(
     """Count these local days again, replacing their rows, a statement per run of consecutive
     days: the follow-ups overdue as of `now`, the SLA events recorded before `events_until`
     (today's: the page reads the later ones). The finished months of those days are summed again
-    (TeamResponseMonthBin); this month's are read from its days. Returns how many days."""
+    (TeamMonth, TeamResponseMonthBin); this month's are read from its days. Returns how many
+    days."""
     counted = 0
     params = {
         "zone": str(tenant.zone),
@@ -217,8 +243,10 @@ def team_days_count(
         counted += (last - first).days + 1
         months |= {month for month in _months(first, last) if month < this_month}
     if months:
+        TeamMonth.objects.filter(tenant=tenant, month__in=months).delete()
         TeamResponseMonthBin.objects.filter(tenant=tenant, month__in=months).delete()
         with connection.cursor() as cursor:
+            cursor.execute(TEAM_MONTH_SUMS_SQL, {"tenant": tenant.pk, "months": sorted(months)})
             cursor.execute(TEAM_MONTHS_SQL, {"tenant": tenant.pk, "months": sorted(months)})
     return counted
 

@@ -9,6 +9,7 @@ import statistics
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from dashboards.models import (
     FirstTouchBin,
     FirstTouchBinMonth,
     FirstTouchDay,
+    FirstTouchMonth,
     PeriodChange,
     PeriodRollup,
 )
@@ -234,8 +236,9 @@ def test_the_rows_hold_each_lead_once_in_its_bin_and_bucket(world):
 
 
 def test_a_month_held_whole_is_read_from_its_month_rows(world):
-    """The buckets of a month with no day read live come from FirstTouchBinMonth, the sums of
-    its day rows; the reads equal the counts (test_the_rollup_reads_what_counting_counts)."""
+    """The figures and buckets of a month with no day read live come from FirstTouchMonth and
+    FirstTouchBinMonth, the sums of its day rows; the reads equal the counts
+    (test_the_rollup_reads_what_counting_counts)."""
     now = timezone.now()
     touch_world = TouchWorld(world, now, 7)
     year = touch_world.scopes()[-5]
@@ -261,9 +264,11 @@ def test_a_month_held_whole_is_read_from_its_month_rows(world):
         this_month = timezone.localtime(now, world.tenant.zone).date().replace(day=1)
         assert len({month.month for month in months}) >= 2
         assert max(month.month for month in months) < this_month  # only months over
+        _assert_month_sums_are_their_days(world)
         with CaptureQueriesContext(connection) as queries:
             speed_figures(year, now=now)
     assert any("dashboards_firsttouchbinmonth" in query["sql"] for query in queries)
+    assert any("dashboards_firsttouchmonth" in query["sql"] for query in queries)
 
     # The first run of the next month writes this month's rows; the reads still equal the counts.
     next_month_now = timezone.make_aware(
@@ -275,7 +280,30 @@ def test_a_month_held_whole_is_read_from_its_month_rows(world):
             this_month
         )
         assert FirstTouchBinMonth.objects.filter(tenant=world.tenant, month=this_month).exists()
+        assert FirstTouchMonth.objects.filter(tenant=world.tenant, month=this_month).exists()
+        _assert_month_sums_are_their_days(world)
     _assert_reads_equal_counts(touch_world, next_month_now)
+
+
+def _assert_month_sums_are_their_days(world) -> None:
+    """Each FirstTouchMonth row is its month's day rows summed, and the months are those
+    FirstTouchBinMonth holds."""
+    keys = ("pipeline_id", "brand_id", "owner_id")
+    figures = ("leads", "touched", "within_window", "bin_0", "bin_5", "bin_31")
+    months = FirstTouchMonth.objects.filter(tenant=world.tenant)
+    assert {row.month for row in months} == set(
+        FirstTouchBinMonth.objects.filter(tenant=world.tenant).values_list("month", flat=True)
+    )
+    for month in months:
+        days = FirstTouchDay.objects.filter(
+            tenant=world.tenant,
+            day__gte=month.month,
+            day__lt=next_month(month.month),
+            **{key: getattr(month, key) for key in keys},
+        ).aggregate(*(Sum(name) for name in figures))
+        assert [days[f"{name}__sum"] for name in figures] == [
+            getattr(month, name) for name in figures
+        ]
 
 
 def test_a_wait_of_whole_seconds_is_kept_as_a_float(world):

@@ -9,6 +9,7 @@ import zoneinfo
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -18,10 +19,12 @@ from crm.tenancy.sweeps import sweep_inline
 from dashboards.models import (
     TeamDay,
     TeamDayChanged,
+    TeamMonth,
     TeamResponseBin,
     TeamResponseMonthBin,
     TeamRollup,
 )
+from dashboards.selectors.period_rollups import next_month
 from dashboards.selectors.team import (
     buckets_add,
     buckets_median,
@@ -31,7 +34,7 @@ from dashboards.selectors.team import (
 )
 from dashboards.services.team_rollup import team_roll_up
 from dashboards.tasks import roll_up_team
-from followups.models import FollowUp, Status
+from followups.models import OPEN_STATUSES, FollowUp, Status
 from followups.services.followups import follow_up_reschedule, follow_up_type_get
 from leads.models import Lead, Stage
 from leads.services.leads import lead_update
@@ -299,9 +302,9 @@ def test_the_sweep_counts_only_what_changed(world, django_assert_max_num_queries
 
 
 def test_a_finished_month_is_read_from_its_month_rows(world):
-    """A month over before the sweep's day is summed into TeamResponseMonthBin and read from
-    there; the month that ends is read from its days until the first sweep after it, which
-    writes its month rows. Every read equals the count."""
+    """A month over before the sweep's day is summed into TeamMonth and TeamResponseMonthBin
+    and read from there; the month that ends is read from its days until the first sweep after
+    it, which writes its month rows. Every read equals the count."""
     now = dt.datetime(2026, 3, 11, 15, 7, tzinfo=dt.UTC)
     with time_machine.travel(now - 60 * DAY, tick=False):
         reps, pipelines, brands = _world_data(world, now, 12)
@@ -315,9 +318,22 @@ def test_a_finished_month_is_read_from_its_month_rows(world):
     ]
 
     def months() -> set[dt.date]:
-        return set(
+        kept = set(TeamMonth.objects.filter(tenant=world.tenant).values_list("month", flat=True))
+        assert kept == set(
             TeamResponseMonthBin.objects.filter(tenant=world.tenant).values_list("month", flat=True)
         )
+        return kept
+
+    def month_rows_are_their_days_summed() -> None:
+        figures = ["follow_ups_on_time", "follow_ups_open", "sla_met", "response_bin_3"]
+        for month in months():
+            days = TeamDay.objects.filter(
+                tenant=world.tenant, day__gte=month, day__lt=next_month(month)
+            )
+            in_month = TeamMonth.objects.filter(tenant=world.tenant, month=month)
+            assert days.aggregate(*[Sum(name) for name in figures]) == in_month.aggregate(
+                *[Sum(name) for name in figures]
+            ), month
 
     def read_and_count(at: dt.datetime) -> list[str]:
         with CaptureQueriesContext(connection) as queries:
@@ -331,7 +347,10 @@ def test_a_finished_month_is_read_from_its_month_rows(world):
         team_roll_up(tenant=world.tenant, now=now)
         assert dt.date(2026, 2, 1) in months()
         assert max(months()) == dt.date(2026, 2, 1)
-        assert any(TeamResponseMonthBin._meta.db_table in sql for sql in read_and_count(now))
+        read = read_and_count(now)
+        assert any(TeamMonth._meta.db_table in sql for sql in read)
+        assert any(TeamResponseMonthBin._meta.db_table in sql for sql in read)
+        month_rows_are_their_days_summed()
 
         # April has begun, March is not summed yet: its days are read (and its last ones live).
         april = dt.datetime(2026, 4, 1, 0, 30, tzinfo=zone)
@@ -350,9 +369,16 @@ def test_a_finished_month_is_read_from_its_month_rows(world):
         )
         ticket.assignee = reps[2] if ticket.assignee_id != reps[2].pk else reps[0]
         ticket.save()
+        # And a February follow-up still open, marked missed.
+        follow_up = FollowUp.objects.filter(
+            tenant=world.tenant, scheduled_at__month=2, status__in=OPEN_STATUSES
+        ).first()
+        follow_up.status = Status.MISSED
+        follow_up.save()
         later = april + dt.timedelta(minutes=5)
         team_roll_up(tenant=world.tenant, now=later)
         read_and_count(later)
+        month_rows_are_their_days_summed()
 
 
 def test_whole_seconds_of_the_waits_are_kept_as_floats(world):
