@@ -190,7 +190,9 @@ LEAD_DAY_BINS = {
 
 # FirstTouchDay's and FirstTouchBin's rows from the leads grouped per day, pipeline, brand, owner
 # and fine bucket ({select}: _touch_count's), the bins as LEAD_DAY_SQL's. The seconds in the
-# buckets are written as json.dumps wrote them when these rows were put together in Python.
+# buckets are written as json.dumps wrote them when these rows were put together in Python. The
+# rows go in in day order, so that a month's rows of a first build lie together, as the sweep's
+# later ones do.
 FIRST_TOUCH_SQL = """
 WITH grouped AS (
     SELECT *, greatest(0, width_bucket(bucket, ARRAY[{bin_floors}]) - 1) AS bin
@@ -202,6 +204,7 @@ WITH grouped AS (
            {bin_sums}
     FROM grouped
     GROUP BY day, pipeline_id, brand_id, owner_id
+    ORDER BY day
 )
 INSERT INTO dashboards_firsttouchbin
     (tenant_id, day, bin, pipeline_id, brand_id, owner_id, buckets)
@@ -210,6 +213,7 @@ SELECT %s, day, bin, pipeline_id, brand_id, owner_id,
 FROM grouped
 WHERE bucket IS NOT NULL
 GROUP BY day, bin, pipeline_id, brand_id, owner_id
+ORDER BY day
 """
 
 

@@ -34,7 +34,10 @@ from tickets.models import TicketMessage
 # `entered`), and each one's predecessor, the visit of the same lead that ended when it began
 # (that stage's `left`, `moved_on` and `time_in_stage`). The predecessor comes from one hash join
 # over the range instead of a probe per visit; when two visits ended at that moment (moves with
-# one timestamp) it is the one entered last, as flow_rows picks it.
+# one timestamp) it is the one entered last, as flow_rows picks it. The rows go in in day order,
+# as the days that follow are added: a first build of years in the hash aggregate's order spread
+# a month's rows over the whole table, a page each (a year's read of this month's days: 4,106
+# pages for 9,336 rows at a million leads, 58 ms; in day order 116 pages, 11 ms).
 FLOW_SQL = """
 INSERT INTO dashboards_stageflowday
     (tenant_id, day, stage_id, owner_id, brand_id, entered, "left", moved_on, time_in_stage)
@@ -72,6 +75,7 @@ SELECT %(tenant)s, day, stage_id, owner_id, brand_id, sum(entered), sum(ended), 
        coalesce(sum(stay), interval '0')
 FROM flow
 GROUP BY day, stage_id, owner_id, brand_id
+ORDER BY day
 """
 
 

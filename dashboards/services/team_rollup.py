@@ -64,6 +64,8 @@ _COUNTED_EVENTS = (SlaEventKind.MET, SlaEventKind.ANSWERED_LATE, SlaEventKind.ST
 # security's filter: 452 tickets guessed for 450,000) walked every ticket of the tenant's inbox,
 # probing each one's events or hashing them all, 0.3-0.6 s of each day's statement at a million
 # leads, every minute, for today and each day that changed.
+# The rows go in in day order, as the sweep adds them day after day: a first build of years in
+# the hash aggregate's order spread a month's rows over the whole table (a page each).
 # Only table names and this module's fragments are put in; the values are parameters.
 TEAM_DAYS_SQL = f"""
 WITH follow_ups AS (
@@ -143,6 +145,7 @@ WITH follow_ups AS (
            {", ".join(f"coalesce(sum(answered) FILTER (WHERE bin = {index}), 0)" for index in range(BINS))}
       FROM figures
      GROUP BY day, pipeline_id, brand_id, person_id
+     ORDER BY day
 )
 INSERT INTO {TeamResponseBin._meta.db_table}
     (tenant_id, day, bin, pipeline_id, brand_id, person_id, buckets)
@@ -151,6 +154,7 @@ SELECT %(tenant)s, day, bin, pipeline_id, brand_id, person_id,
                                                   {seconds_json("longest")}))
   FROM responses
  GROUP BY day, bin, pipeline_id, brand_id, person_id
+ ORDER BY day
 """  # noqa: S608  # nosec B608
 
 
