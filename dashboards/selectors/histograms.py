@@ -12,6 +12,7 @@ hour-wide bins the first hour's held most rows of a year.
 
 import bisect
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -160,6 +161,22 @@ class Waits:
             elif count:
                 buckets_add(buckets, bin_floor(index), count, 0.0, 0.0)
         return buckets_median(buckets)
+
+
+def month_sums_sql(month_table: str, day_table: str, keys: str, figures: Sequence[str]) -> str:
+    """SQL that writes `month_table`'s rows of the months %(months)s (first days, an array) of
+    tenant %(tenant)s, each its `day_table` rows' `figures` (columns of both) summed per `keys`
+    (e.g. "pipeline_id, brand_id, owner_id"). Table and column names are the caller's own."""
+    return f"""
+INSERT INTO {month_table} (tenant_id, month, {keys}, {", ".join(figures)})
+SELECT %(tenant)s, date_trunc('month', day)::date, {keys},
+       {", ".join(f"sum({name})" for name in figures)}
+  FROM {day_table}
+ WHERE tenant_id = %(tenant)s AND day >= (SELECT min(m) FROM unnest(%(months)s) m)
+   AND day < (SELECT max(m) FROM unnest(%(months)s) m) + interval '1 month'
+   AND date_trunc('month', day)::date = ANY(%(months)s)
+ GROUP BY 2, {keys}
+"""  # noqa: S608  # nosec B608
 
 
 def month_buckets_sql(month_table: str, day_table: str, keys: str) -> str:

@@ -50,7 +50,12 @@ from dashboards.models import (
     PeriodRollup,
 )
 from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds
-from dashboards.selectors.histograms import BIN_FLOORS, month_buckets_sql, seconds_json
+from dashboards.selectors.histograms import (
+    BIN_FLOORS,
+    month_buckets_sql,
+    month_sums_sql,
+    seconds_json,
+)
 from dashboards.selectors.lost import lost_aggregates
 from dashboards.selectors.period_rollups import (
     day_runs,
@@ -321,18 +326,12 @@ def _months_from_days(tenant: Tenant, months: set[dt.date]) -> None:
 
 
 # FirstTouchMonth's rows of the months %(months)s: their day rows summed per key.
-_TOUCH_FIGURES = ("leads", "touched", "within_window", *(f"bin_{n}" for n in range(TOUCH_BINS)))
-FIRST_TOUCH_MONTH_SUMS_SQL = f"""
-INSERT INTO dashboards_firsttouchmonth
-    (tenant_id, month, {", ".join(TOUCH_KEYS)}, {", ".join(_TOUCH_FIGURES)})
-SELECT %(tenant)s, date_trunc('month', day)::date, {", ".join(TOUCH_KEYS)},
-       {", ".join(f"sum({name})" for name in _TOUCH_FIGURES)}
-  FROM dashboards_firsttouchday
- WHERE tenant_id = %(tenant)s AND day >= (SELECT min(m) FROM unnest(%(months)s) m)
-   AND day < (SELECT max(m) FROM unnest(%(months)s) m) + interval '1 month'
-   AND date_trunc('month', day)::date = ANY(%(months)s)
- GROUP BY 2, {", ".join(TOUCH_KEYS)}
-"""  # noqa: S608  # nosec B608
+FIRST_TOUCH_MONTH_SUMS_SQL = month_sums_sql(
+    "dashboards_firsttouchmonth",
+    "dashboards_firsttouchday",
+    ", ".join(TOUCH_KEYS),
+    ["leads", "touched", "within_window", *(f"bin_{n}" for n in range(TOUCH_BINS))],
+)
 
 
 def _touch_months(tenant: Tenant, months) -> None:

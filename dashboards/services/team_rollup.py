@@ -40,7 +40,13 @@ from dashboards.models import (
     TeamResponseMonthBin,
     TeamRollup,
 )
-from dashboards.selectors.histograms import BIN_FLOORS, BINS, month_buckets_sql, seconds_json
+from dashboards.selectors.histograms import (
+    BIN_FLOORS,
+    BINS,
+    month_buckets_sql,
+    month_sums_sql,
+    seconds_json,
+)
 from dashboards.selectors.period_rollups import next_month
 from dashboards.selectors.stage_flow import local_midnight
 from followups.models import OPEN_STATUSES, FollowUp, Status
@@ -167,27 +173,21 @@ TEAM_MONTHS_SQL = month_buckets_sql(
 
 
 # TeamMonth's rows of the months %(months)s: their day rows summed per pipeline, brand and person.
-_MONTH_FIGURES = [
-    "follow_ups_on_time",
-    "follow_ups_late",
-    "follow_ups_open",
-    "follow_ups_missed",
-    "sla_met",
-    "sla_late",
-    "first_responses",
-    *(f"response_bin_{index}" for index in range(BINS)),
-]
-TEAM_MONTH_SUMS_SQL = f"""
-INSERT INTO {TeamMonth._meta.db_table}
-    (tenant_id, month, pipeline_id, brand_id, person_id, {", ".join(_MONTH_FIGURES)})
-SELECT %(tenant)s, date_trunc('month', day)::date, pipeline_id, brand_id, person_id,
-       {", ".join(f"sum({name})" for name in _MONTH_FIGURES)}
-  FROM {TeamDay._meta.db_table}
- WHERE tenant_id = %(tenant)s AND day >= (SELECT min(m) FROM unnest(%(months)s) m)
-   AND day < (SELECT max(m) FROM unnest(%(months)s) m) + interval '1 month'
-   AND date_trunc('month', day)::date = ANY(%(months)s)
- GROUP BY 2, 3, 4, 5
-"""  # noqa: S608  # nosec B608
+TEAM_MONTH_SUMS_SQL = month_sums_sql(
+    TeamMonth._meta.db_table,
+    TeamDay._meta.db_table,
+    "pipeline_id, brand_id, person_id",
+    [
+        "follow_ups_on_time",
+        "follow_ups_late",
+        "follow_ups_open",
+        "follow_ups_missed",
+        "sla_met",
+        "sla_late",
+        "first_responses",
+        *(f"response_bin_{index}" for index in range(BINS)),
+    ],
+)
 
 
 def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
