@@ -67,8 +67,8 @@ def cell_align(cell) -> str:
 @register.simple_tag
 def dashboard_table(table: Table, *, caption_hidden: bool = False) -> SafeString:
     """A Table as an HTML table: its title as the caption (for screen readers only with
-    `caption_hidden`), a row header per row, figures aligned right. Nothing for a variable the
-    context lacks, as the template language renders one."""
+    `caption_hidden`), a row header per row, figures aligned right. Nothing when the context lacks
+    the variable, as the template language renders a missing one."""
     if not isinstance(table, Table):
         return mark_safe("")
     caption = ' class="visually-hidden"' if caption_hidden else ""
@@ -98,5 +98,5 @@ def dashboard_table(table: Table, *, caption_hidden: bool = False) -> SafeString
 
 @register.simple_tag
 def dashboard_chart(chart: Chart) -> SafeString:
-    """The chart's markup (dashboards.chart_markup); nothing for a variable the context lacks."""
+    """The chart's markup (dashboards.chart_markup); nothing when the context lacks it."""
     return chart_html(chart) if isinstance(chart, Chart) else mark_safe("")

@@ -15,6 +15,8 @@ from dashboards.charts import (
     money_format,
     nice_ticks,
 )
+from dashboards.tables import Cell, Table
+from dashboards.templatetags.dashboard_tables import dashboard_table
 
 
 class TestTicks:
@@ -227,3 +229,23 @@ def test_value_formats():
     assert format_percent(0.256) == "26%"
     assert money_format("USD")(1500) == "$1,500"
     assert money_format("EUR")(Decimal("12.5")) == "€12.50"
+
+
+def test_a_table_and_a_chart_escape_what_they_show():
+    table = Table(
+        title="<b>Reps</b>",
+        headers=["<i>Rep</i>", "Leads"],
+        rows=[["<script>x</script>", Cell(3, url="/leads/?q=a&b=<c>")]],
+    )
+
+    html = dashboard_table(table, caption_hidden=True)
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert '<caption class="visually-hidden">&lt;b&gt;Reps&lt;/b&gt;</caption>' in html
+    assert '<th scope="col">&lt;i&gt;Rep&lt;/i&gt;</th>' in html
+    assert 'href="/leads/?q=a&amp;b=&lt;c&gt;"' in html
+    assert "<img" not in chart_html(bar_chart([("<img src=x>", 2)], title="<img src=y>"))
+
+
+def test_a_table_without_rows_says_so():
+    html = dashboard_table(Table(title="Lost", headers=["Reason", "Leads"]))
+    assert '<td colspan="2" class="muted">Nothing in this period.</td>' in html
