@@ -70,7 +70,7 @@ def dashboard_table(table: Table, *, caption_hidden: bool = False) -> SafeString
     `caption_hidden`), a row header per row, figures aligned right. Nothing when the context lacks
     the variable, as the template language renders a missing one."""
     if not isinstance(table, Table):
-        return mark_safe("")
+        return SafeString("")
     caption = ' class="visually-hidden"' if caption_hidden else ""
     headers = "".join(
         f'<th scope="col">{conditional_escape(header)}</th>' for header in table.headers
@@ -99,4 +99,4 @@ def dashboard_table(table: Table, *, caption_hidden: bool = False) -> SafeString
 @register.simple_tag
 def dashboard_chart(chart: Chart) -> SafeString:
     """The chart's markup (dashboards.chart_markup); nothing when the context lacks it."""
-    return chart_html(chart) if isinstance(chart, Chart) else mark_safe("")
+    return chart_html(chart) if isinstance(chart, Chart) else SafeString("")
