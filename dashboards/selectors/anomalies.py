@@ -23,6 +23,7 @@ import math
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import (
     Count,
@@ -65,7 +66,7 @@ from dashboards.selectors.first_touch import (
     local_date,
     local_midnight,
 )
-from dashboards.selectors.histograms import Waits, fine_bucket_sums
+from dashboards.selectors.histograms import BINS, Waits, fine_bucket_sums
 from dashboards.tables import Table
 from leads.models import LeadStatus
 
@@ -118,13 +119,13 @@ class Comparison:
     baseline: list[float]
     flagged: bool
 
-    @property
+    @cached_property
     def mean(self) -> float | None:
         return statistics.fmean(self.baseline) if self.baseline else None
 
-    @property
+    @cached_property
     def spread(self) -> float | None:
-        return statistics.stdev(self.baseline) if len(self.baseline) > 1 else None
+        return sample_spread(self.baseline) if len(self.baseline) > 1 else None
 
     @property
     def z_score(self) -> float | None:
@@ -172,13 +173,24 @@ class Comparison:
         }
 
 
+def sample_spread(values: list[float]) -> float:
+    """statistics.stdev of two or more values, in floats: stdev works in exact fractions, which
+    cost the page's first request most of its anomaly verdicts' time. Values all equal have no
+    spread, exactly (a float mean of them may be off by the last digit)."""
+    first = values[0]
+    if all(value == first for value in values):
+        return 0.0
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((value - mean) ** 2 for value in values) / (len(values) - 1))
+
+
 def is_unusual(metric: Metric, value: float | None, baseline: list[float]) -> bool:
     if value is None or len(baseline) < MIN_BASELINE_WEEKS:
         return False
     mean = statistics.fmean(baseline)
     if max(value, mean) < metric.min_volume or abs(value - mean) < metric.min_change:
         return False
-    spread = statistics.stdev(baseline)
+    spread = sample_spread(baseline)
     if spread > 0:
         return abs(value - mean) / spread >= Z_THRESHOLD
     return mean == 0 or not (1 / FLAT_RATIO < value / mean < FLAT_RATIO)
@@ -333,12 +345,18 @@ def _read_lead_days(rows: QuerySet, end_day, counts, waits: list[Waits]) -> None
 def _read_fine_buckets(rows: QuerySet, end_day, needs: dict, waits: list[Waits]) -> None:
     """The fine buckets of the bins that hold each week's median (one query: the rows of each
     week's bins only, summed per week, bin and bucket by PostgreSQL)."""
-    weeks_bins = Q(pk__in=[])
-    for week, bins in needs.items():
-        last = end_day - week * WEEK
-        weeks_bins |= Q(day__gte=last - WEEK, day__lt=last, bin__in=bins)
+    # Each week's bins as one number per (week, bin): a list the statement compares, where a
+    # condition per week cost more to build and plan than the sums.
+    wanted = [week * BINS + index for week, bins in needs.items() for index in bins]
+    rows = rows.filter(
+        day__gte=end_day - (max(needs) + 1) * WEEK,
+        bin__in=sorted({index for bins in needs.values() for index in bins}),
+    ).alias(week_bin=WeekOfDay(end_day) * BINS + F("bin"))
     for week, index, *bucket in fine_bucket_sums(
-        rows.filter(weeks_bins), "((%s::date - f.day) - 1) / 7", [end_day], columns=["day"]
+        rows.filter(week_bin__in=wanted),
+        "((%s::date - f.day) - 1) / 7",
+        [end_day],
+        columns=["day"],
     ):
         if index in needs.get(week, ()):
             waits[week].add_fine(index, *bucket)

@@ -14,7 +14,9 @@ day and person the follow-ups done on time, done late, still open and missed. So
   scheduled on a stored day from the window's start to the day before yesterday ends inside the
   window and is summed; the window's first day, yesterday and today are counted.
 
-What is counted reads a few days of an index range. The rows are as fresh as the rollup's last
+The stored days of the months over before any of those days are read from their TeamMonth rows
+(a month's days summed per person), so the sums read a few rows per person and month instead of
+every day of the tenant's history. What is counted reads a few days of an index range. The rows are as fresh as the rollup's last
 sweep (a minute), as the team section's.
 """
 
@@ -27,6 +29,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Q,
     Sum,
     Value,
@@ -34,12 +37,17 @@ from django.db.models import (
 from django.utils import timezone
 
 from crm.models import Membership, Tenant
-from dashboards.models import TeamDay, TeamRollup
+from dashboards.models import TeamDay, TeamMonth, TeamRollup
 from followups.models import LONGEST_SLOT_MINUTES, OPEN_STATUSES, FollowUp, Status
 from followups.selectors.lists import TODO_STATUSES, local_day_bounds, week_start
 from followups.selectors.widgets import ON_TIME_WINDOW, FollowUpStats, follow_up_stats
 
 DAY = dt.timedelta(days=1)
+# Every status but cancelled: what counts as due once its slot has ended.
+DUE_STATUSES = [status for status in Status.values if status != Status.CANCELLED]
+
+# What the stored rows add to the counts, per figure.
+FIGURES_SUMMED = ("pending", "overdue", "this_week", "due_recently", "on_time")
 
 
 def _days(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -62,8 +70,8 @@ def follow_up_widget(
     now: dt.datetime | None = None,
 ) -> FollowUpStats:
     """follow_up_stats for the dashboard, read from TeamDay (counted without it). Four queries:
-    the rollup's state, the stored days' sums, the follow-ups to do and those due recently on the
-    days read live."""
+    the rollup's state, the stored days' and months' sums, the follow-ups to do and those due
+    recently on the days read live."""
     now = now or timezone.now()
     state = TeamRollup.objects.filter(tenant=tenant).first()
     if state is None:
@@ -96,13 +104,22 @@ def follow_up_widget(
         if not live_first <= day <= today
     ]
 
-    stored = TeamDay.objects.filter(tenant=tenant).exclude(day__gte=live_first, day__lte=today)
-    if assignee is not None:
-        stored = stored.filter(person=assignee)
+    # The months over before any day the figures pick out (this week's, the window's, the live
+    # ones) count only as still to do and overdue: their TeamMonth rows stand for their days (a
+    # few dozen rows per person instead of every day of the tenant's history).
+    months_before = min(live_first, week_start(reader_today), first_whole).replace(day=1)
     to_do = F("follow_ups_open") + F("follow_ups_missed")
     due = to_do + F("follow_ups_on_time") + F("follow_ups_late")
     none = Q(pk__in=[])
-    sums = stored.aggregate(
+    zero = Value(0, output_field=IntegerField())
+    stored = TeamDay.objects.filter(tenant=tenant, day__gte=months_before).exclude(
+        day__gte=live_first, day__lte=today
+    )
+    in_months = TeamMonth.objects.filter(tenant=tenant, month__lt=months_before)
+    if assignee is not None:
+        stored = stored.filter(person=assignee)
+        in_months = in_months.filter(person=assignee)
+    day_sums = stored.values("tenant_id").annotate(
         pending=Sum("follow_ups_open", default=0),
         overdue=Sum(to_do, filter=Q(day__lt=live_first), default=0),
         this_week=Sum(to_do, filter=Q(day__in=week_days) if same_zone else none, default=0),
@@ -117,6 +134,17 @@ def follow_up_widget(
             default=0,
         ),
     )
+    month_sums = in_months.values("tenant_id").annotate(
+        pending=Sum("follow_ups_open", default=0),
+        overdue=Sum(to_do, default=0),
+        this_week=zero,
+        due_recently=zero,
+        on_time=zero,
+    )
+    sums = dict.fromkeys(FIGURES_SUMMED, 0)
+    for row in day_sums.union(month_sums, all=True):
+        for name in FIGURES_SUMMED:
+            sums[name] += row[name]
 
     follow_ups = FollowUp.objects.filter(tenant=tenant)
     if assignee is not None:
@@ -154,8 +182,9 @@ def follow_up_widget(
         output_field=DateTimeField(),
     )
     recent = (
-        follow_ups.filter(_within(recent_ranges))
-        .exclude(status=Status.CANCELLED)
+        # The statuses named, not "not cancelled": a rep's index then answers each status's
+        # range of times instead of every follow-up the rep ever had.
+        follow_ups.filter(_within(recent_ranges), status__in=DUE_STATUSES)
         .annotate(ends_at=ends_at)
         .filter(ends_at__gte=window_start, ends_at__lte=now)
         .aggregate(

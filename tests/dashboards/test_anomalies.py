@@ -10,6 +10,7 @@ fixtures put their rows in the middle of each week.
 import csv
 import datetime as dt
 import io
+import statistics
 import zoneinfo
 
 import pytest
@@ -23,6 +24,7 @@ from dashboards.selectors.anomalies import (
     anomaly_charts,
     anomaly_report,
     is_unusual,
+    sample_spread,
 )
 from leads.models import Lead, LeadStatus
 from tests.conftest import sign_in
@@ -296,6 +298,27 @@ def test_a_past_period_across_a_daylight_saving_change_counts_whole_local_days(w
 def test_when_a_number_is_unusual(key, value, baseline, unusual):
     metric = next(m for m in METRICS if m.key == key)
     assert is_unusual(metric, value, baseline) is unusual
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [15, 21, 18, 15, 21, 18, 15, 21],
+        [0, 0, 0, 0, 0, 0, 0, 1],
+        [2.5, 3.75, 61.0, 12.25, 7.0],
+        [1e9, 1e9 + 1, 1e9 + 2],
+        [4, 9],
+    ],
+)
+def test_the_spread_is_statistics_stdev(values):
+    assert sample_spread(values) == pytest.approx(statistics.stdev(values), rel=1e-12)
+
+
+@pytest.mark.parametrize("count", [2, 5, 6, 7, 8])
+def test_equal_values_have_no_spread(count):
+    # A float mean of equal values can miss them by the last digit: no spread all the same.
+    for value in (0.1, 1 / 3, 42.7, 1e-7, 10):
+        assert sample_spread([value] * count) == 0.0
 
 
 def test_the_table_and_charts(world):

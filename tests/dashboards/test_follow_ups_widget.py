@@ -9,8 +9,9 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
-from dashboards.models import TeamRollup
+from dashboards.models import TeamMonth, TeamRollup
 from dashboards.selectors.follow_ups import follow_up_widget
 from dashboards.services.team_rollup import team_roll_up
 from followups.models import FollowUp, Status
@@ -106,3 +107,58 @@ def test_four_queries(world, django_assert_max_num_queries):
         team_roll_up(tenant=world.tenant, now=now)
         with django_assert_max_num_queries(4):
             follow_up_widget(tenant=world.tenant, zone=world.tenant.zone, now=now)
+
+
+def test_the_months_over_are_read_from_their_month_rows(world):
+    """Follow-ups of the autumn and winter before: their months are summed from TeamMonth, kept
+    current when an old follow-up changes, and equal to the count."""
+    now = dt.datetime(2026, 3, 11, 15, 7, tzinfo=dt.UTC)
+    rng = random.Random(7)
+    with time_machine.travel(now - 200 * DAY, tick=False):
+        reps, _pipelines, _brands = _world_data(world, now, 6)
+    with world.active():
+        template = FollowUp.objects.filter(tenant=world.tenant).first()
+        for _ in range(120):
+            at = now - dt.timedelta(minutes=rng.randrange(45 * 24 * 60, 150 * 24 * 60))
+            status = rng.choice([Status.PENDING, Status.COMPLETED, Status.MISSED])
+            FollowUp.objects.create(
+                tenant=world.tenant,
+                subject="Call",
+                type=template.type,
+                scheduled_at=at,
+                duration_minutes=30,
+                status=status,
+                assignee=rng.choice(reps),
+                contact=world.contact,
+                completed_at=at + dt.timedelta(minutes=20) if status == Status.COMPLETED else None,
+            )
+        team_roll_up(tenant=world.tenant, now=now)
+        months = set(TeamMonth.objects.filter(tenant=world.tenant).values_list("month", flat=True))
+        assert {dt.date(2025, 11, 1), dt.date(2025, 12, 1), dt.date(2026, 1, 1)} <= months
+        _assert_equal(world, reps, now)
+
+    # An old follow-up done months late, another marked missed: the sweep writes their months
+    # again.
+    later = now + dt.timedelta(minutes=1)
+    with world.active(), time_machine.travel(later, tick=False):
+        old = FollowUp.objects.filter(
+            tenant=world.tenant, status=Status.PENDING, scheduled_at__lt=now - 60 * DAY
+        ).order_by("scheduled_at")
+        first, second = old[0], old[1]
+        first.status, first.completed_at = Status.COMPLETED, later
+        first.save()
+        second.status = Status.MISSED
+        second.save()
+    with world.active():
+        team_roll_up(tenant=world.tenant, now=later + dt.timedelta(minutes=1))
+        _assert_equal(world, reps, later + dt.timedelta(minutes=1))
+
+        # The month rows are what is read: one changed by hand shows.
+        arguments = {"tenant": world.tenant, "zone": world.tenant.zone, "now": later}
+        before = follow_up_widget(**arguments)
+        month = timezone.localdate(first.scheduled_at, world.tenant.zone).replace(day=1)
+        row = TeamMonth.objects.filter(tenant=world.tenant, month=month).first()
+        row.follow_ups_open += 1000
+        row.save()
+        after = follow_up_widget(**arguments)
+        assert (after.pending, after.overdue) == (before.pending + 1000, before.overdue + 1000)
