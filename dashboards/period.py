@@ -5,7 +5,7 @@ aware datetimes and used half-open, [start, end). "This week" starts on Monday.
 """
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from django.contrib import messages
 from django.db.models import Q, QuerySet
@@ -39,6 +39,9 @@ class Scope:
     rep: Membership | None
     label: str
     period: str = DEFAULT_PERIOD
+    # What the selectors of one request read once and share (the team's members): a request's
+    # scope, not a copy of it, holds them.
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def length(self) -> dt.timedelta:

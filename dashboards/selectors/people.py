@@ -18,19 +18,21 @@ class Member:
 
 def team_members(scope: Scope) -> dict[int, Member]:
     """The tenant's members by id (inactive ones too: their old leads still count); a rep's scope
-    holds only the rep."""
-    memberships = Membership.objects.filter(tenant=scope.tenant).select_related("user")
-    if scope.rep is not None:
-        memberships = memberships.filter(pk=scope.rep.pk)
-    return {
-        membership.pk: Member(
-            pk=membership.pk,
-            name=str(membership.user),
-            is_rep=membership.role == Role.REP,
-            is_active=membership.is_active,
-        )
-        for membership in memberships
-    }
+    holds only the rep. Read once per scope: a page's sections all ask."""
+    if "members" not in scope.memo:
+        memberships = Membership.objects.filter(tenant=scope.tenant).select_related("user")
+        if scope.rep is not None:
+            memberships = memberships.filter(pk=scope.rep.pk)
+        scope.memo["members"] = {
+            membership.pk: Member(
+                pk=membership.pk,
+                name=str(membership.user),
+                is_rep=membership.role == Role.REP,
+                is_active=membership.is_active,
+            )
+            for membership in memberships
+        }
+    return scope.memo["members"]
 
 
 def member_order(members: dict[int, Member], member_ids) -> list[int | None]:

@@ -31,6 +31,8 @@ def _text(value) -> str:
         return "—"
     if isinstance(value, bool):
         return str(value)
+    if isinstance(value, int) and -1000 < value < 1000:
+        return str(value)  # no separator to place: what intcomma returns, without its locale work
     if isinstance(value, int | Decimal):
         return intcomma(value)
     return str(value)

@@ -4,6 +4,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils import translation
 
 from dashboards.chart_markup import chart_html
 from dashboards.charts import (
@@ -16,7 +18,7 @@ from dashboards.charts import (
     nice_ticks,
 )
 from dashboards.tables import Cell, Table
-from dashboards.templatetags.dashboard_tables import dashboard_table
+from dashboards.templatetags.dashboard_tables import dashboard_table, table_cell
 
 
 class TestTicks:
@@ -249,3 +251,10 @@ def test_a_table_and_a_chart_escape_what_they_show():
 def test_a_table_without_rows_says_so():
     html = dashboard_table(Table(title="Lost", headers=["Reason", "Leads"]))
     assert '<td colspan="2" class="muted">Nothing in this period.</td>' in html
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "es"])
+def test_a_table_writes_numbers_as_intcomma_does(language):
+    values = [-1000, -999, -5, 0, 7, 999, 1000, 12345, 1234567, Decimal("1234.50")]
+    with translation.override(language):
+        assert [table_cell(value) for value in values] == [intcomma(value) for value in values]

@@ -36,6 +36,7 @@ import time_machine
 from crm.models import Role
 from crm.tenancy.sweeps import sweep_inline
 from dashboards.models import StageFlowDay, StageFlowMonth, StageFlowRollup
+from dashboards.selectors.people import team_members
 from dashboards.selectors.stage_flow import Flow, flow_rows
 from dashboards.selectors.team import stage_flow_figures, team_figures
 from dashboards.services.rollups import stage_flow_roll_up
@@ -474,3 +475,21 @@ def test_the_beat_task_rolls_up_every_tenant(team_world, other_world):
     with time_machine.travel(NOW, tick=False):
         # 20 February to 11 March here; 10 and 11 March in the other tenant.
         assert sweep_inline(roll_up_stage_flow) == 20 + 2
+
+
+def test_the_members_are_read_once_per_scope(world, django_assert_num_queries):
+    """Every section of a page names people: one query serves them all, and another scope (the
+    previous period, another rep's) reads its own."""
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    scope = scope_for(world, start, start + dt.timedelta(days=31))
+    with world.active():
+        with django_assert_num_queries(1):
+            members = team_members(scope)
+            assert team_members(scope) is members
+        assert world.rep.pk in members
+        with django_assert_num_queries(1):
+            assert team_members(scope.previous()) == members
+        with django_assert_num_queries(1):
+            assert set(team_members(scope_for(world, start, start, rep=world.rep))) == {
+                world.rep.pk
+            }
