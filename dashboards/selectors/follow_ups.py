@@ -16,8 +16,8 @@ day and person the follow-ups done on time, done late, still open and missed. So
 
 The stored days of the months over before any of those days are read from their TeamMonth rows
 (a month's days summed per person), so the sums read a few rows per person and month instead of
-every day of the tenant's history. What is counted reads a few days of an index range. The rows are as fresh as the rollup's last
-sweep (a minute), as the team section's.
+every day of the tenant's history. What is counted reads a few days of an index range. The rows
+are as fresh as the rollup's last sweep (a minute), as the team section's.
 """
 
 import datetime as dt
