@@ -385,6 +385,8 @@ def main() -> None:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out or ROOT / ".data" / "load" / stamp).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if args.skip_setup and not (out / "state.json").exists():
+        raise SystemExit(f"--skip-setup reuses {out / 'state.json'}: run once without it there")
     env = environment(args, out)
     database_url = os.environ["DATABASE_URL"]
     database = urlsplit(database_url).path.lstrip("/")
@@ -495,6 +497,8 @@ def run_level(args, users, env, out, processes, database_url, database) -> str:
     until = time.time()
     sampler.stopping.set()
     sampler.join()
+    if locust.returncode != 0 and not ready.exists():
+        raise SystemExit(f"Locust stopped before its users started: {out / f'locust-u{users}.log'}")
     machine = sampler.summary()
     (out / f"machine-u{users}.json").write_text(json.dumps(machine, indent=1))
     server = server_times(out / "access.log", since, until)
