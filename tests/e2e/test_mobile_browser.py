@@ -103,9 +103,10 @@ def _menu_stays_inside(page, menu, where: str) -> None:
     panel.wait_for(state="visible")
     page.wait_for_load_state("networkidle")
     # shell.js moves the panel inside on the "toggle" event, which the browser queues after the
-    # panel shows: on a busy machine the first look came before it (a CI failure).
+    # panel shows: on a busy machine the first look came before it (a CI failure), and on a host
+    # that slowed the machine down two seconds were not enough (another).
     try:
-        page.wait_for_function(INSIDE, arg=panel.element_handle(), timeout=2000)
+        page.wait_for_function(INSIDE, arg=panel.element_handle(), timeout=10_000)
     except PlaywrightTimeoutError:
         pytest.fail(f"{where}: the menu opens off screen")
     _no_sideways_scroll(page, f"{where} with a menu open")
