@@ -2,8 +2,9 @@
 
 from contextlib import contextmanager
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Aggregate, DurationField
+from django.db.models import Aggregate, BigIntegerField, DurationField, F
 
 
 class Median(Aggregate):
@@ -15,6 +16,29 @@ class Median(Aggregate):
 
     def __init__(self, expression, **extra):
         super().__init__(expression, output_field=DurationField(), **extra)
+
+
+_SUMS = ArrayField(BigIntegerField())
+
+
+class ColumnSums(Aggregate):
+    """The sums of several columns as one array, `ARRAY[SUM(a), SUM(b), …]` (a None for a sum of no
+    rows): one annotation for a rollup's 32 bin columns instead of 32 Sum annotations, whose
+    building and compiling cost a request more than the statement they made."""
+
+    name = "ColumnSums"
+
+    def __init__(self, *columns: str):
+        super().__init__(*(F(column) for column in columns), output_field=_SUMS)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        *columns, _filter = self.get_source_expressions()  # no filter: the rows are the query's
+        for column in columns:
+            sql, column_params = compiler.compile(column)
+            parts.append(f"SUM({sql})")
+            params.extend(column_params)
+        return f"ARRAY[{', '.join(parts)}]", params
 
 
 # Enough for the dashboard's grouped counts over a year of a million-lead tenant to hash and sort

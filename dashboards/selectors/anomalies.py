@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from crm.kit.formatting import duration
+from dashboards.aggregates import ColumnSums
 from dashboards.charts import Chart, line_chart
 from dashboards.models import (
     ANY_BRAND,
@@ -332,14 +333,14 @@ def _read_lead_days(rows: QuerySet, end_day, counts, waits: list[Waits]) -> None
         .annotate(
             leads_=Sum("leads"),
             won_=Sum("won"),
-            **{f"{name}_": Sum(name) for name in BIN_FIELDS},
+            bins_=ColumnSums(*BIN_FIELDS),
         )
         .order_by()
     ):
         week = row["week"]
         counts["new_leads"][week] += row["leads_"]
         counts["won"][week] += row["won_"]
-        waits[week].add_bins([row[f"{name}_"] for name in BIN_FIELDS])
+        waits[week].add_bins(row["bins_"])
 
 
 def _read_fine_buckets(rows: QuerySet, end_day, needs: dict, waits: list[Waits]) -> None:

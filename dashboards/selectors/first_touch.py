@@ -39,6 +39,7 @@ from django.db.models import (
 )
 
 from crm.models import Tenant
+from dashboards.aggregates import ColumnSums
 from dashboards.models import (
     TOUCH_BINS,
     FirstTouchBin,
@@ -202,7 +203,7 @@ def bin_sums(rows: list[QuerySet], group: str) -> dict:
             leads_=Sum("leads"),
             touched_=Sum("touched"),
             within_=Sum("within_window"),
-            **{f"{name}_": Sum(name) for name in BIN_FIELDS},
+            bins_=ColumnSums(*BIN_FIELDS),
         )
         .order_by()
         for part in rows
@@ -210,7 +211,7 @@ def bin_sums(rows: list[QuerySet], group: str) -> dict:
     totals: dict = {}
     for row in sums[0].union(*sums[1:], all=True) if len(sums) > 1 else sums[0]:
         leads, touched, within = row["leads_"], row["touched_"], row["within_"]
-        bins = [row[f"{name}_"] for name in BIN_FIELDS]
+        bins = row["bins_"]
         kept = totals.get(row[group])
         if kept is None:
             totals[row[group]] = (leads, touched, within, bins)

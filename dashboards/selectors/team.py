@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.kit.formatting import duration
-from dashboards.aggregates import Median
+from dashboards.aggregates import ColumnSums, Median
 from dashboards.models import (
     StageFlowDay,
     StageFlowMonth,
@@ -351,7 +351,7 @@ def _team_sums(
                 met=Sum("sla_met"),
                 sla_late=Sum("sla_late"),
                 responses=Sum("first_responses"),
-                **{f"{name}_": Sum(name) for name in RESPONSE_BINS},
+                bins_=ColumnSums(*RESPONSE_BINS),
             )
             .order_by()
         )
@@ -429,7 +429,12 @@ def team_figures(
         if person_id in totals:
             kept = totals[person_id]
             for name, value in row.items():
-                kept[name] += value
+                if name == "bins_":  # per bin
+                    kept[name] = [
+                        mine + theirs for mine, theirs in zip(kept[name], value, strict=True)
+                    ]
+                else:
+                    kept[name] += value
         else:
             totals[person_id] = row
     for person_id, row in totals.items():
@@ -445,7 +450,7 @@ def team_figures(
                 sla_met=row["met"], sla_late=row["sla_late"], first_responses=row["responses"]
             )
         if row["responses"]:
-            waits[person_id].add_bins([row[f"{name}_"] for name in RESPONSE_BINS])
+            waits[person_id].add_bins(row["bins_"])
 
     def live_follow_ups(start: dt.datetime, end: dt.datetime, names=None) -> None:
         if start < end:
