@@ -6,7 +6,8 @@
 //    links wrap, so every one stays reachable. A [data-nav-current] inside the button shows the
 //    page's own link (aria-current).
 // 2. Dropdown menus (<details class="menu">): an open panel is moved sideways to stay inside the
-//    screen, wherever its button sits.
+//    screen, wherever its button sits, and again when what holds it scrolls (the follow-up
+//    board's columns snap into place after a tap has opened a menu in one of them).
 (function () {
   var MARGIN = 8;
 
@@ -52,6 +53,21 @@
       if (!menu.matches || !menu.matches("details.menu") || !menu.open) return;
       var panel = menu.querySelector(":scope > .menu-panel");
       if (panel) keepInside(panel);
+    },
+    true
+  );
+
+  // "scroll" does not bubble either; one move per frame, whatever scrolled.
+  var moving = false;
+  document.addEventListener(
+    "scroll",
+    function () {
+      if (moving) return;
+      moving = true;
+      window.requestAnimationFrame(function () {
+        moving = false;
+        document.querySelectorAll("details.menu[open] > .menu-panel").forEach(keepInside);
+      });
     },
     true
   );
