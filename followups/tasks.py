@@ -56,11 +56,12 @@ def extend_follow_up_series(*, tenant: Tenant) -> int:
 
 
 @tenant_sweep(soft_time_limit=SECONDS_HOURLY)
-def sweep_neglected_leads(*, tenant: Tenant) -> int:
+def sweep_neglected_leads(*, tenant: Tenant, clear_after: int | None = 0) -> int:
     """Flag live leads nobody has touched, clear touched ones, escalate to the managers: one
-    bounded step; a step that stopped at its limit continues in a follow-up task."""
-    raised, more = neglect.neglect_sweep_step(tenant=tenant)
-    return More(raised) if more else raised
+    bounded step; a step that stopped at its limit continues in a follow-up task, from the open
+    flag its check got to."""
+    step = neglect.neglect_sweep_step(tenant=tenant, clear_after=clear_after)
+    return More(step.raised, resume={"clear_after": step.clear_after}) if step.more else step.raised
 
 
 # Behind the minute sweeps: at the digest hour a sixth of the tenants' members are due in a round

@@ -7,6 +7,7 @@ applies); only creating the database and migrating use the owner.
 import contextlib
 import hashlib
 import os
+import queue
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from django.core.management import call_command
 from django.db import connections
 from psycopg import sql
 
+from config.celery import app as celery_app
 from crm import dbconfig
 from crm.models import Role
 from crm.tenancy import rls, tenant_context
@@ -237,3 +239,26 @@ def queries_for(client, url: str, **extra) -> int:
         response = client.get(url, **extra)
     assert response.status_code == 200, response.status_code
     return len(captured)
+
+
+@pytest.fixture
+def task_queue():
+    """The messages the test sends to this run's queue, each taken off it (acknowledged: an
+    unacknowledged one comes back on the queue); purged before and after."""
+    with celery_app.connection_for_write() as connection:
+        simple = connection.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE)
+        simple.clear()
+
+        def drain() -> list:
+            messages = []
+            while True:
+                try:
+                    message = simple.get(timeout=0.5)
+                except queue.Empty:
+                    return messages
+                message.ack()
+                messages.append(message)
+
+        yield drain
+        simple.clear()
+        simple.close()

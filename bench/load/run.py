@@ -16,7 +16,8 @@ bench/leads/generate.py). It
    users a second, statistics reset once all have started, so the ramp-up is not in the figures),
    samples the machine meanwhile (load average, CPU of gunicorn, Celery, Locust and the bench
    database's PostgreSQL backends, and how many of those backends are active), and with --profile
-   records the gunicorn workers with py-spy for --profile-seconds in the middle of the level;
+   records the gunicorn workers and the Celery worker's processes with py-spy for
+   --profile-seconds in the middle of the level (the worker's samples charged to its tasks);
 4. writes everything under --out (default .data/load/<UTC time>/): Locust's CSV files per level
    (u30_stats.csv …), gunicorn's access log with each request's server time, the samples, the
    profiles, and summary.md with a table per level; then stops every process it started.
@@ -46,6 +47,7 @@ PYTHON = sys.executable
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # The request path without ids, so the access log groups like Locust's names do.
 ID_IN_PATH = re.compile(r"/\d+(?=/|$)")
+PROFILE_RATE = 50  # py-spy's samples a second
 
 
 def parse_args() -> argparse.Namespace:
@@ -64,7 +66,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--redis-db", type=int, default=10)
     parser.add_argument("--wait", default="2,8", help="seconds between a user's tasks (2,8)")
     parser.add_argument("--out", help="results directory (.data/load/<UTC time>/)")
-    parser.add_argument("--profile", action="store_true", help="py-spy the web workers")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the web workers and the Celery worker"
+    )
     parser.add_argument("--profile-seconds", type=int, default=60)
     parser.add_argument("--py-spy", default=os.environ.get("PY_SPY", "py-spy"))
     parser.add_argument("--skip-setup", action="store_true", help="reuse <out>/state.json")
@@ -274,10 +278,11 @@ class Sampler(threading.Thread):
 
 
 def profile(py_spy: str, master: int, seconds: int, out: Path) -> None:
-    """py-spy every gunicorn worker (subprocesses of the master) into collapsed stacks."""
+    """py-spy a process and its subprocesses (gunicorn's workers, the Celery worker's pool) into
+    collapsed stacks."""
     command = [
         py_spy, "record", "--pid", str(master), "--subprocesses", "--duration", str(seconds),
-        "--rate", "50", "--format", "raw", "--nolineno", "--full-filenames", "--output", str(out), "--nonblocking",
+        "--rate", str(PROFILE_RATE), "--format", "raw", "--nolineno", "--full-filenames", "--output", str(out), "--nonblocking",
     ]  # fmt: skip
     subprocess.run(command, check=False, capture_output=True)  # noqa: S603  (fixed arguments)
 
@@ -300,6 +305,30 @@ def top_frames(collapsed: Path, limit: int = 25) -> tuple[Counter, Counter, int,
         for frame in set(frames):
             inclusive[frame] += weight
     return own, inclusive, busy, total
+
+
+def task_samples(collapsed: Path) -> tuple[Counter, int]:
+    """The Celery worker's samples per task, and how many in all. A sample is charged to the
+    innermost frame of a tasks.py of ours on its stack: a sweep's per-tenant function rather than
+    the fan-out wrapper around it (crm.tenancy.sweeps); samples outside any task are not counted."""
+    per_task, total = Counter(), 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        ours = [
+            frame
+            for frame in stack.split(";")
+            if frame.endswith("/tasks.py)") and str(ROOT) in frame and "/.venv/" not in frame
+        ]
+        if ours:
+            name, _, path = ours[-1].rstrip(")").partition(" (")
+            app = Path(path).relative_to(ROOT).parent.as_posix().replace("/", ".")
+            if name.startswith("tenant_task."):  # crm.tenancy.tasks' wrapper, no task of ours in it
+                name = "tenant_task (a tenant task's lookup, context and commit)"
+            per_task[f"{app}.{name}"] += int(count)
+    return per_task, total
 
 
 # --- Reading Locust's and gunicorn's figures ------------------------------------------------------
@@ -489,9 +518,21 @@ def run_level(args, users, env, out, processes, database_url, database) -> str:
     if args.profile:
         time.sleep(max(0, seconds / 2 - args.profile_seconds / 2))
         collapsed = out / f"profile-u{users}.txt"
-        log(f"py-spy on the web workers for {args.profile_seconds} s")
-        profile(args.py_spy, processes["gunicorn"].pid, args.profile_seconds, collapsed)
+        worker_collapsed = out / f"profile-worker-u{users}.txt"
+        log(f"py-spy on the web workers and the Celery worker for {args.profile_seconds} s")
+        spies = [
+            threading.Thread(target=profile, args=(args.py_spy, pid, args.profile_seconds, path))
+            for pid, path in (
+                (processes["gunicorn"].pid, collapsed),
+                (processes["worker"].pid, worker_collapsed),
+            )
+        ]
+        for spy in spies:
+            spy.start()
+        for spy in spies:
+            spy.join()
         write_profile(collapsed, out / f"profile-u{users}.md")
+        write_worker_profile(worker_collapsed, args.profile_seconds, out / f"profile-u{users}.md")
     locust.wait()
     del processes["locust"]
     until = time.time()
@@ -528,6 +569,28 @@ def write_profile(collapsed: Path, target: Path) -> None:
     lines += ["", "Inclusive time, everything:", ""]
     lines += [f"- {100 * n / busy:5.1f} %  {frame}" for frame, n in inclusive.most_common(60)]
     target.write_text("\n".join(lines) + "\n")
+
+
+def write_worker_profile(collapsed: Path, seconds: int, target: Path) -> None:
+    """Append the Celery worker's time per task (seconds of wall time, its waits on PostgreSQL
+    included, over the profile's seconds) to the level's profile."""
+    if not collapsed.exists():
+        return
+    per_task, total = task_samples(collapsed)
+    lines = [
+        "",
+        f"The Celery worker's processes over {seconds} s: {total / PROFILE_RATE:.1f} s of samples, "
+        f"{sum(per_task.values()) / PROFILE_RATE:.1f} s inside our tasks:",
+        "",
+        "| task (innermost tasks.py frame) | seconds | share of the profile's wall time |",
+        "| --- | ---: | ---: |",
+    ]
+    lines += [
+        f"| `{task}` | {n / PROFILE_RATE:.1f} | {100 * n / PROFILE_RATE / seconds:.1f} % |"
+        for task, n in per_task.most_common(25)
+    ]
+    with target.open("a") as handle:
+        handle.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ A tenant with more work than one batch (a million-lead tenant's missed follow-up
 neglect flags) returns `More(done)`: its task then queues a follow-up `sweep_tenant` task for that
 tenant, with the round's expiry, limits and priority, on the same queue. No task holds a worker
 for more than one batch (seconds), the tenant's backlog still drains within the round, and other
-tasks waiting on the queue get their turn between its batches.
+tasks waiting on the queue get their turn between its batches. Where the rows themselves do not
+show how far the round got (the neglect sweep's check of every open flag), `More(done, resume=
+{...})` hands the next batch where to start: the keyword arguments its run is called with.
 
     @tenant_sweep(name="followups.tasks.sweep_missed_follow_ups", soft_time_limit=50)
     def sweep_missed_follow_ups(*, tenant: Tenant) -> int:
@@ -142,7 +144,15 @@ _SWEEPS: dict[str, Sweep] = {}
 
 class More(int):
     """What a per-tenant run returns when it stopped at its batch with work left: how many it did,
-    and a follow-up task for the same tenant does the next batch."""
+    and a follow-up task for the same tenant does the next batch, its run called with `resume` as
+    keyword arguments (JSON: they travel in the task's message)."""
+
+    resume: dict
+
+    def __new__(cls, done: int, resume: dict | None = None):
+        more = super().__new__(cls, done)
+        more.resume = resume or {}
+        return more
 
 
 def tenants_from_function(function: str, *params) -> list[int]:
@@ -228,7 +238,7 @@ def lock_key(sweep_name: str, tenant_id: int) -> str:
     return f"{LOCK_PREFIX}:{sweep_name}:{tenant_id}"
 
 
-def _sweep_one(sweep: Sweep, tenant_id: int) -> int | str:
+def _sweep_one(sweep: Sweep, tenant_id: int, resume: dict | None = None) -> int | str:
     from crm.models import Tenant
 
     key = lock_key(sweep.name, tenant_id)
@@ -245,17 +255,17 @@ def _sweep_one(sweep: Sweep, tenant_id: int) -> int | str:
         token = bind_log_context(tenant=tenant.slug)
         try:
             with tenant_context(tenant):
-                return sweep.run(tenant=tenant)
+                return sweep.run(tenant=tenant, **(resume or {}))
         finally:
             log_context.reset(token)
     finally:
         cache.delete(key)
 
 
-def _continue(sweep: Sweep, tenant_id: int, *, expires) -> None:
+def _continue(sweep: Sweep, tenant_id: int, more: More, *, expires) -> None:
     """Queue the tenant's next batch as a task of the same round (expiring with it; `expires` is
     the running task's, None when it was called in-process) after what is already queued."""
-    _send_on(sweep_tenant, sweep, (sweep.name, tenant_id), expires=expires)
+    _send_on(sweep_tenant, sweep, (sweep.name, tenant_id, more.resume), expires=expires)
 
 
 def _send_on(task, sweep: Sweep, args: tuple, *, expires) -> None:
@@ -271,14 +281,15 @@ def _send_on(task, sweep: Sweep, args: tuple, *, expires) -> None:
 
 
 @shared_task(name="crm.tenancy.sweeps.sweep_tenant", bind=True)
-def sweep_tenant(self, sweep_name: str, tenant_id: int) -> int | str:
-    """One tenant's part of one round of a sweep; SKIPPED while that tenant's previous run of the
-    same sweep still holds its lock. An exception fails this task only. A run that stopped at its
-    batch (More) queues the tenant's next one."""
+def sweep_tenant(self, sweep_name: str, tenant_id: int, resume: dict | None = None) -> int | str:
+    """One tenant's part of one round of a sweep (`resume`: where a previous batch of the round
+    stopped); SKIPPED while that tenant's previous run of the same sweep still holds its lock. An
+    exception fails this task only. A run that stopped at its batch (More) queues the tenant's next
+    one."""
     sweep = _SWEEPS[sweep_name]
-    result = _sweep_one(sweep, tenant_id)
+    result = _sweep_one(sweep, tenant_id, resume)
     if isinstance(result, More):
-        _continue(sweep, tenant_id, expires=self.request.expires)
+        _continue(sweep, tenant_id, result, expires=self.request.expires)
     return result
 
 
@@ -308,7 +319,7 @@ def sweep_tenants(self, sweep_name: str, tenant_ids: list[int]) -> dict:
             done["failed"] += 1
             continue
         if isinstance(result, More):
-            _continue(sweep, tenant_id, expires=self.request.expires)
+            _continue(sweep, tenant_id, result, expires=self.request.expires)
         seconds = time.monotonic() - started
         if seconds > done["slowest"][1]:
             done["slowest"] = [tenant_id, seconds]
@@ -328,10 +339,12 @@ def sweep_inline(fan_out_task, *, tenant_ids: list[int] | None = None) -> int:
     ids = sweep.tenant_ids(timezone.now()) if tenant_ids is None else tenant_ids
     total = 0
     for tenant_id in ids:
+        resume = None
         while True:
-            result = _sweep_one(sweep, tenant_id)
+            result = _sweep_one(sweep, tenant_id, resume)
             if isinstance(result, int):
                 total += result
             if not isinstance(result, More):
                 break
+            resume = result.resume
     return total

@@ -19,11 +19,15 @@ untouched `manager_alert_after_days` later, the managers hear about it. A touch 
 (the sweep checks every open flag; the badge hides at once when the lead itself was touched).
 
 The beat task runs the sweep in bounded steps (`neglect_sweep_step`: at most TASK_WRITES flags
-cleared, raised or escalated, a few seconds), each step a task of its own, until a step finds
-nothing left (crm.tenancy.sweeps.More); `neglect_sweep` runs the steps one after another.
+cleared, raised or escalated, or CLEAR_READS open flags checked, a few seconds), each step a task
+of its own, until a step finds nothing left (crm.tenancy.sweeps.More); `neglect_sweep` runs the
+steps one after another. A round checks each open flag once: every step hands the next the flag
+its check got to. Each step used to check from the first open flag again: at a million leads with
+41,000 open flags a round's hundred steps took 445 s of a worker instead of 40 (docs/benchmarks.md).
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -55,6 +59,8 @@ MAX_FLAGS_PER_HOUR = 1000
 # notification (about 40 ms on the loaded 2-core bench box; docs/benchmarks.md): one step holds
 # a worker for seconds, not the 13 s a million-lead tenant's 1,000 flags took in one task.
 TASK_WRITES = 100
+# Open flags one step checks for a touch at most (ten batches, about a second at a million leads).
+CLEAR_READS = 10 * BATCH_SIZE
 NOTIFICATION_KIND = "lead_untouched"  # members who want untouched-lead alerts by email get these
 
 
@@ -66,31 +72,49 @@ def neglect_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     the flags that stayed untouched: every step until none is left. Returns how many flags were
     raised."""
     now = now or timezone.now()
-    raised = 0
+    raised, clear_after = 0, 0
     while True:
-        step_raised, more = neglect_sweep_step(tenant=tenant, now=now)
-        raised += step_raised
-        if not more:
+        step = neglect_sweep_step(tenant=tenant, now=now, clear_after=clear_after)
+        raised += step.raised
+        if not step.more:
             return raised
+        clear_after = step.clear_after
+
+
+@dataclass(frozen=True)
+class SweepStep:
+    raised: int  # flags raised
+    more: bool  # the step stopped at its limit: maybe work left for the next
+    clear_after: int | None  # the open flag the next step's check goes on after; None: all checked
 
 
 def neglect_sweep_step(
-    *, tenant: Tenant, now: dt.datetime | None = None, limit: int | None = None
-) -> tuple[int, bool]:
-    """One bounded step of the sweep: at most `limit` (TASK_WRITES) flags cleared, raised and
-    escalated in all, in that order. (Flags raised, whether the step stopped at its limit with
-    work maybe left.)"""
+    *,
+    tenant: Tenant,
+    now: dt.datetime | None = None,
+    limit: int | None = None,
+    clear_after: int | None = 0,
+) -> SweepStep:
+    """One bounded step of the sweep: the open flags after `clear_after` checked (at most
+    CLEAR_READS of them) and the touched ones cleared, then, once every open flag is checked
+    (`clear_after` None), flags raised and escalated; at most `limit` (TASK_WRITES) flags cleared,
+    raised and escalated in all."""
     now = now or timezone.now()
     limit = TASK_WRITES if limit is None else limit
-    left = limit - neglect_flags_clear(tenant=tenant, now=now, limit=limit)
-    if left <= 0:
-        return 0, True
+    left = limit
+    if clear_after is not None:
+        cleared, clear_after = neglect_flags_clear(
+            tenant=tenant, now=now, limit=limit, after=clear_after, reads=CLEAR_READS
+        )
+        left -= cleared
+        if clear_after is not None or left <= 0:
+            return SweepStep(0, True, clear_after)
     raised = neglect_flags_raise(tenant=tenant, now=now, limit=left)
     left -= raised
     if left <= 0:
-        return raised, True
+        return SweepStep(raised, True, None)
     left -= neglect_alert_managers(tenant=tenant, now=now, limit=left)
-    return raised, left <= 0
+    return SweepStep(raised, left <= 0, None)
 
 
 def _raised_within_the_hour(tenant: Tenant, now: dt.datetime) -> int:
@@ -219,27 +243,35 @@ def _alert_managers(
 
 
 def neglect_flags_clear(
-    *, tenant: Tenant, now: dt.datetime | None = None, limit: int | None = None
-) -> int:
+    *,
+    tenant: Tenant,
+    now: dt.datetime | None = None,
+    limit: int | None = None,
+    after: int = 0,
+    reads: int | None = None,
+) -> tuple[int, int | None]:
     """Clear the open flags whose lead was touched since (or closed, or lost): their open
-    neglect follow-up is no longer needed and is cancelled. At most `limit`; how many."""
+    neglect follow-up is no longer needed and is cancelled. The flags after `after` (a flag's
+    id) are checked in id order until `limit` are cleared or `reads` checked. How many were
+    cleared, and the last flag checked (None: every open flag to the last was checked)."""
     now = now or timezone.now()
-    cleared = 0
-    after = 0
-    while limit is None or cleared < limit:
+    cleared = read = 0
+    while (limit is None or cleared < limit) and (reads is None or read < reads):
+        size = BATCH_SIZE if reads is None else min(BATCH_SIZE, reads - read)
         batch = list(
             open_neglect_flags(tenant=tenant)
             .filter(pk__gt=after)
             .select_related("lead__stage", "follow_up")
-            .order_by("pk")[:BATCH_SIZE]
+            .order_by("pk")[:size]
         )
-        if not batch:
-            break
-        after = batch[-1].pk
         touches = contact_touches(tenant=tenant, contact_ids=[flag.contact_id for flag in batch])
         for flag in batch:
+            if limit is not None and cleared >= limit:
+                return cleared, after
+            after = flag.pk
+            read += 1
             lead = flag.lead
-            if lead is None or (limit is not None and cleared >= limit):
+            if lead is None:
                 continue
             live = lead.status in LIVE_STATUSES and lead.stage and not lead.stage.is_terminal
             touched = lead_last_touch(lead, touches.get(flag.contact_id), now) > flag.flagged_at
@@ -252,7 +284,9 @@ def neglect_flags_clear(
                 reason="The customer was contacted." if live else "The lead is closed.",
             )
             cleared += 1
-    return cleared
+        if len(batch) < size:
+            return cleared, None
+    return cleared, after
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ them."""
 
 import dataclasses
 import datetime as dt
-import queue
 from unittest import mock
 
 import pytest
@@ -44,26 +43,6 @@ from tickets import tasks as ticket_tasks
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 SWEEP = followup_tasks.sweep_missed_follow_ups  # every minute, the tenants with a follow-up due
-
-
-@pytest.fixture
-def task_queue():
-    """The messages the test sends to this run's queue; purged before and after."""
-    with celery_app.connection_for_write() as connection:
-        simple = connection.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE)
-        simple.clear()
-
-        def drain() -> list:
-            messages = []
-            while True:
-                try:
-                    messages.append(simple.get(timeout=0.5))
-                except queue.Empty:
-                    return messages
-
-        yield drain
-        simple.clear()
-        simple.close()
 
 
 def _missed_follow_up(world, subject="Call Maria", reminders=()) -> FollowUp:
@@ -377,7 +356,7 @@ def test_a_tenant_with_more_than_a_batch_continues_in_a_follow_up_task_of_the_sa
         [follow_up] = task_queue()
 
     assert follow_up.headers["task"] == sweep_tenant.name
-    assert follow_up.payload[0] == [SWEEP.name, world.tenant.pk]
+    assert follow_up.payload[0] == [SWEEP.name, world.tenant.pk, {}]
     # The same round: it expires with it, with the sweep's limits and priority.
     assert follow_up.headers["expires"] == first.headers["expires"]
     _assert_round_options(follow_up, SWEEP.sweep)
@@ -404,7 +383,7 @@ def test_a_chunks_tenant_with_more_than_a_batch_gets_a_follow_up_task_of_its_own
         [follow_up] = task_queue()
 
     assert follow_up.headers["task"] == sweep_tenant.name
-    assert follow_up.payload[0] == [SWEEP.name, world.tenant.pk]
+    assert follow_up.payload[0] == [SWEEP.name, world.tenant.pk, {}]
     assert follow_up.headers["expires"] == chunk.headers["expires"]
 
 

@@ -247,10 +247,51 @@ def test_a_step_stops_at_its_limit_and_says_there_may_be_more(world):
         _lead(world, contact=ContactFactory(tenant=world.tenant), place=None)
     at = START + days(15)
     with world.active(), time_machine.travel(at, tick=False):
-        assert neglect_sweep_step(tenant=world.tenant, now=at, limit=2) == (2, True)
-        assert neglect_sweep_step(tenant=world.tenant, now=at, limit=2) == (1, False)
-        assert neglect_sweep_step(tenant=world.tenant, now=at, limit=2) == (0, False)
+        steps = [neglect_sweep_step(tenant=world.tenant, now=at, limit=2) for _ in range(3)]
+    assert [(step.raised, step.more) for step in steps] == [(2, True), (1, False), (0, False)]
     assert len(_open_flags(world)) == 3
+
+
+def test_a_round_checks_each_open_flag_once_each_step_going_on_from_the_last(world, monkeypatch):
+    monkeypatch.setattr(neglect, "CLEAR_READS", 2)
+    leads = [_lead(world, contact=ContactFactory(tenant=world.tenant)) for _ in range(5)]
+    assert _sweep(world, START + days(15)) == 5
+    flags = sorted(_open_flags(world), key=lambda flag: flag.pk)
+    at = START + days(16)
+    with world.active(), time_machine.travel(at, tick=False):
+        lead_log_call(tenant=world.tenant, actor=world.rep.user, lead=leads[4], outcome="reached")
+        first = neglect_sweep_step(tenant=world.tenant, now=at)
+        second = neglect_sweep_step(tenant=world.tenant, now=at, clear_after=first.clear_after)
+        # Touched behind the check: this round has read its flag already, the next one clears it.
+        lead_log_call(tenant=world.tenant, actor=world.rep.user, lead=leads[0], outcome="reached")
+        third = neglect_sweep_step(tenant=world.tenant, now=at, clear_after=second.clear_after)
+    assert (first.more, first.clear_after) == (True, flags[1].pk)
+    assert (second.more, second.clear_after) == (True, flags[3].pk)
+    assert (third.raised, third.more, third.clear_after) == (0, False, None)
+    assert {flag.lead_id for flag in _open_flags(world)} == {lead.pk for lead in leads[:4]}
+    assert _sweep(world, at + dt.timedelta(hours=1)) == 0
+    assert {flag.lead_id for flag in _open_flags(world)} == {lead.pk for lead in leads[1:4]}
+
+
+def test_the_tasks_follow_up_goes_on_from_the_flag_its_check_got_to(
+    world, monkeypatch, task_queue
+):
+    monkeypatch.setattr(neglect, "CLEAR_READS", 2)
+    for _ in range(3):
+        _lead(world, contact=ContactFactory(tenant=world.tenant))
+    _sweep(world, START + days(15))
+    flags = sorted(_open_flags(world), key=lambda flag: flag.pk)
+    with time_machine.travel(START + days(16), tick=False):
+        first = sweep_tenant(sweep_neglected_leads.name, world.tenant.pk)
+        [follow_up] = task_queue()
+        assert follow_up.payload[0] == [
+            sweep_neglected_leads.name,
+            world.tenant.pk,
+            {"clear_after": flags[1].pk},
+        ]
+        second = sweep_tenant(*follow_up.payload[0])
+        assert task_queue() == []
+    assert (first, isinstance(first, More), second, isinstance(second, More)) == (0, True, 0, False)
 
 
 def test_the_task_continues_a_step_that_stopped_at_its_limit(world, monkeypatch):
