@@ -273,9 +273,7 @@ def test_a_round_checks_each_open_flag_once_each_step_going_on_from_the_last(wor
     assert {flag.lead_id for flag in _open_flags(world)} == {lead.pk for lead in leads[1:4]}
 
 
-def test_the_tasks_follow_up_goes_on_from_the_flag_its_check_got_to(
-    world, monkeypatch, task_queue
-):
+def test_the_tasks_follow_up_goes_on_from_the_flag_its_check_got_to(world, monkeypatch, task_queue):
     monkeypatch.setattr(neglect, "CLEAR_READS", 2)
     for _ in range(3):
         _lead(world, contact=ContactFactory(tenant=world.tenant))
