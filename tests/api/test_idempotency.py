@@ -18,7 +18,6 @@ from crm.models import Contact
 from crm.tenancy.sweeps import SECONDS_HOURLY, fan_out, sweep_inline, sweep_tenants
 from tests.api.helpers import bearer, key_for
 from tests.conftest import forget_cached_values
-from tests.crm.test_sweeps import task_queue  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +118,7 @@ def test_the_hourly_sweep_forgets_expired_keys_of_every_api_key(world, other_wor
 def test_the_purge_is_an_hourly_beat_sweep_with_an_expiry_and_time_limits(
     world,
     other_world,
-    task_queue,  # noqa: F811
+    task_queue,
 ):
     sweep = purge_expired_idempotency_keys.sweep
     [entry] = [
