@@ -20,8 +20,8 @@ same SQL for the rows, so the data has the same shape and distributions:
    lead order. First the leads of every chunk, then their activity, while the other connection
    builds the leads' indexes;
 4. per table: VACUUM, then its indexes, then ANALYZE, spread over the same connections;
-5. the first builds in FIRST_BUILDS (the dashboard's rollups), each as soon as the tables it
-   reads are analyzed (the stage flow while the activity tables are still being indexed), then
+5. the first builds in FIRST_BUILDS (the dashboard's rollups), the longest first, each as soon
+   as the tables it reads are analyzed (while the pool still indexes the other tables), then
    the checks of both old scripts: 200 leads compared with the application's search document and
    priority score, the rows read back as the app role in the tenant's context, none visible from
    another tenant; and the rollups' rows of a few random months against the live counts.
@@ -50,17 +50,21 @@ from bench.leads import generate as leads_sql  # noqa: E402
 DEFAULT_TENANTS = ["bench-big:1000000", "bench-small:50000"]
 
 # Called as f(tenant=tenant) for each tenant as soon as the bulk tables it reads are written,
-# indexed and analyzed (while the other tables are still being indexed), in this order: the first
-# build of anything the pages keep (rollups). Add a dotted path here, with the bulk tables it
-# reads, when a new kept table needs its history built before the first benchmark.
+# indexed and analyzed (while the other tables are still being indexed): the first build of
+# anything the pages keep (rollups). Add a dotted path here, with the bulk tables it reads, when
+# a new kept table needs its history built before the first benchmark. The longest first (at a
+# million leads: the period rollup about 65 s, the stage flow 45 s, the team 22 s, the activity
+# 7 s): those that read activity tables start in this order, and the activity tables are indexed
+# and analyzed in the order these builds read them, so the longest is not left to run alone at
+# the end.
 FIRST_BUILDS = {
-    "dashboards.services.rollups.stage_flow_roll_up": ["leads_lead", "leads_stagevisit"],
-    "dashboards.services.rollups.activity_roll_up": [
-        "leads_lead", "crm_timelineevent", "tickets_ticket", "tickets_ticketmessage",
-    ],
     "dashboards.services.period_rollups.period_roll_up": ["leads_lead", "leads_quote"],
+    "dashboards.services.rollups.stage_flow_roll_up": ["leads_lead", "leads_stagevisit"],
     "dashboards.services.team_rollup.team_roll_up": [
         "leads_lead", "followups_followup", "tickets_ticket", "tickets_slaevent",
+    ],
+    "dashboards.services.rollups.activity_roll_up": [
+        "leads_lead", "crm_timelineevent", "tickets_ticket", "tickets_ticketmessage",
     ],
 }  # fmt: skip
 
@@ -632,8 +636,8 @@ def build(pool: Pool, jobs: list[TenantJob], args, by_table: dict) -> dict[str, 
     pool.submit("ANALYZE", "ANALYZE the other tables", analyze_others)
     # Per table: VACUUM (hint bits, visibility map) before its indexes, ANALYZE after them. The
     # GIN builds of the leads' tables (the search documents: the longest builds) start as soon
-    # as the leads are in; the activity chunks, the leads' other indexes and their ANALYZE (the
-    # stage-flow rollup can start then), then the activity tables' indexes follow.
+    # as the leads are in; the activity chunks, the leads' other indexes with each table's
+    # ANALYZE, then the activity tables' (in the order the first builds read them) follow.
     finished: dict[str, list[Future]] = {}
     analyzed: dict[str, Future] = {}
     for table in LEAD_TABLES:
@@ -654,26 +658,37 @@ def build(pool: Pool, jobs: list[TenantJob], args, by_table: dict) -> dict[str, 
                     after=[leads_in],
                 )
             )
+    # Table by table, each analyzed as soon as its indexes are built: a first build waits only
+    # for its own tables.
     for table in LEAD_TABLES:
         for name, definition in by_table.get(table, []):
             if " USING gin " not in definition:
                 finished[table].append(index_task(pool, name, definition, finished[table][:1]))
-    for table in LEAD_TABLES:
         analyzed[table] = pool.submit(
             "ANALYZE", f"ANALYZE {table}", sql_task(f"ANALYZE {table}"), after=finished[table]
         )
     if not args.no_activity:
-        for table in ACTIVITY_TABLES:
+        tables = activity_order()
+        for table in tables:
             finished[table] = [pool.submit("VACUUM", f"VACUUM {table}",
                                            sql_task(f"VACUUM {table}"), after=activity_done)]  # fmt: skip
-        for table in ACTIVITY_TABLES:
+        # Table by table, as the leads' tables.
+        for table in tables:
             for name, definition in index_order(by_table.get(table, [])):
                 finished[table].append(index_task(pool, name, definition, finished[table][:1]))
-        for table in ACTIVITY_TABLES:
             analyzed[table] = pool.submit(
                 "ANALYZE", f"ANALYZE {table}", sql_task(f"ANALYZE {table}"), after=finished[table]
             )
     return analyzed
+
+
+def activity_order() -> list[str]:
+    """The activity tables in the order FIRST_BUILDS reads them (the longest build's first), then
+    the ones no build reads."""
+    read = [table for tables in FIRST_BUILDS.values() for table in tables]
+    return sorted(
+        ACTIVITY_TABLES, key=lambda table: read.index(table) if table in read else len(read)
+    )
 
 
 def index_task(pool: Pool, name: str, definition: str, after: list[Future]) -> Future:
@@ -731,14 +746,10 @@ class FirstBuilds:
                 return [analyzed[table] for table in tables]
             return everything  # a table this run does not write (--no-activity): wait for all
 
-        # Those that read the leads only first (they can start soonest), the biggest tenant's
-        # first: they are the longest.
+        # The longest first: the biggest tenant's, in FIRST_BUILDS' order.
         order = sorted(
             ((path, job) for job in self.jobs for path in FIRST_BUILDS),
-            key=lambda item: (
-                set(FIRST_BUILDS[item[0]]) - set(LEAD_TABLES) != set(),
-                -item[1].leads,
-            ),
+            key=lambda item: (-item[1].leads, list(FIRST_BUILDS).index(item[0])),
         )
         self.futures = [
             self.executor.submit(self.one, path, job, after(path)) for path, job in order
