@@ -62,6 +62,12 @@ def parse_args() -> argparse.Namespace:
         "--worker-class", default=None, help="gunicorn's, to compare (config/gunicorn.py's)"
     )
     parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument(
+        "--background-nice",
+        type=int,
+        default=0,
+        help="run the Celery worker and beat at this CPU niceness (0: as the web processes)",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis-db", type=int, default=10)
     parser.add_argument("--wait", default="2,8", help="seconds between a user's tasks (2,8)")
@@ -427,6 +433,8 @@ def main() -> None:
             [PYTHON, "manage.py", *command, "--verbosity", "0"], cwd=ROOT, env=env, check=True
         )
     access_format = "%(t)s|%(m)s|%(U)s|%(s)s|%(D)s"
+    # nice execs the command: the process keeps the pid the samples and py-spy follow.
+    nice = ["nice", "-n", str(args.background_nice)] if args.background_nice else []
     processes = {
         "gunicorn": start(
             "gunicorn",
@@ -445,7 +453,7 @@ def main() -> None:
         "worker": start(
             "worker",
             [
-                PYTHON, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
+                *nice, PYTHON, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
                 f"--concurrency={args.celery_concurrency}", "-n", f"load-{stamp}@%h",
                 "--without-gossip", "--without-mingle", "-l", "warning",
             ],
@@ -454,7 +462,7 @@ def main() -> None:
         "beat": start(
             "beat",
             [
-                PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "warning",
+                *nice, PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "warning",
                 "--schedule", str(out / "celerybeat-schedule"),
             ],
             env, out,
@@ -464,7 +472,9 @@ def main() -> None:
         f"# Load test {stamp}",
         "",
         f"gunicorn {args.workers} {args.worker_class or 'gthread'} workers of {args.threads} threads, Celery worker concurrency "
-        f"{args.celery_concurrency} and beat; {os.cpu_count()} CPUs; wait {args.wait} s "
+        f"{args.celery_concurrency} and beat"
+        f"{f' (nice {args.background_nice})' if args.background_nice else ''}; "
+        f"{os.cpu_count()} CPUs; wait {args.wait} s "
         f"between a user's tasks; {args.duration} per level after spawning at "
         f"{args.spawn_rate}/s.",
         "",
