@@ -63,6 +63,7 @@ def answering(port: int, server) -> None:
 
 def first_requests(args, sessions: list[str]) -> list[float]:
     times: list[float] = []
+    failures: list[str] = []  # a thread's exception would end only that thread, silently
 
     def get(session: str) -> None:
         request = urllib.request.Request(
@@ -70,10 +71,15 @@ def first_requests(args, sessions: list[str]) -> list[float]:
             headers={"X-Forwarded-Proto": "https", "Cookie": f"__Secure-sessionid={session}"},
         )
         start = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # nosec B310
-            response.read()
-            if response.url.endswith("/accounts/login/"):
-                raise SystemExit("the session was refused: run bench/load/run.py again")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # nosec B310
+                response.read()
+                if response.url.endswith("/accounts/login/"):
+                    failures.append("the session was refused: run bench/load/run.py again")
+                    return
+        except OSError as error:  # urllib's HTTPError (a 500) and connection errors
+            failures.append(f"{args.path}: {error}")
+            return
         times.append((time.perf_counter() - start) * 1000)
 
     threads = [
@@ -84,6 +90,8 @@ def first_requests(args, sessions: list[str]) -> list[float]:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise SystemExit(f"{len(failures)} of {args.requests} failed, e.g. {failures[0]}")
     return sorted(times)
 
 
@@ -106,7 +114,6 @@ def main() -> None:
             ),
             out,
         )  # fmt: skip
-        env["LOAD_STATE"] = str(state / "state.json")
         # As a deploy does before it starts the web processes (the pages name collected files).
         subprocess.run(  # noqa: S603  (our interpreter, fixed arguments)
             [load.PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
