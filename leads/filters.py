@@ -125,7 +125,9 @@ class LeadFilter(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset, name, value):
-        return search.leads_matching(queryset, value)
+        # Filters run in their declared order: the status this list applies is the form's.
+        open_only = self.form.cleaned_data.get("status") == LeadStatus.OPEN
+        return search.leads_matching(queryset, value, open_only=open_only)
 
     def filter_aging(self, queryset, name, value):
         # Every stage of the tenant, from the page's small lists: no statement of its own.

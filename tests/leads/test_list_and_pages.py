@@ -524,7 +524,9 @@ def test_search_finds_the_same_leads_by_index_or_by_scan(
     answers = []
     real = search._common_or_indexed
     monkeypatch.setattr(
-        search, "_common_or_indexed", lambda terms: answers.append(real(terms)) or answers[-1]
+        search,
+        "_common_or_indexed",
+        lambda terms, **how: answers.append(real(terms, **how)) or answers[-1],
     )
     for first_name in ("Zelda", "Zeljko"):
         _lead_with_contact(world, first_name, owner=world.rep)
@@ -551,7 +553,9 @@ def test_an_email_search_reads_the_index_by_its_rare_words_and_checks_them_all(
     answers = []
     real = search._common_or_indexed
     monkeypatch.setattr(
-        search, "_common_or_indexed", lambda terms: answers.append(real(terms)) or answers[-1]
+        search,
+        "_common_or_indexed",
+        lambda terms, **how: answers.append(real(terms, **how)) or answers[-1],
     )
     found = {}
     for first_name, email in (
@@ -568,3 +572,36 @@ def test_an_email_search_reads_the_index_by_its_rare_words_and_checks_them_all(
     common, ids = answers[-1]
     assert not common
     assert sorted(ids) == sorted([found["Qqzz"].pk, found["Qqzzy"].pk])
+
+
+@pytest.mark.parametrize(
+    ("status", "listed"),
+    [("open", {"Zelda"}), ("lost", {"Zeljko"}), ("all", {"Zelda", "Zeljko"})],
+)
+def test_a_search_of_the_open_list_reads_the_open_leads_index_and_the_others_every_lead(
+    client, world, monkeypatch, status, listed
+):
+    """The open list's search reads lead_open_search (threadline_open_lead_search), whose
+    matches are the open leads alone; a list of another status, or of any, reads lead_search."""
+    from leads.selectors import search
+    from leads.services.stages import lead_mark_lost
+
+    answers = []
+    real = search._common_or_indexed
+    monkeypatch.setattr(
+        search,
+        "_common_or_indexed",
+        lambda terms, **how: answers.append((how, real(terms, **how))) or answers[-1][1],
+    )
+    found = {name: _lead_with_contact(world, name, owner=world.rep) for name in ("Zelda", "Zeljko")}
+    with world.active():
+        lead_mark_lost(
+            tenant=world.tenant, actor=None, lead=found["Zeljko"], reason="price", note=""
+        )
+    sign_in(client, world.rep)
+    response = client.get(LIST, {"q": "zel", "status": status})
+    assert {name.split()[0] for name in _names(response)} == listed
+    how, (common, ids) = answers[-1]
+    assert how == {"open_only": status == "open"} and not common
+    indexed = listed if status == "open" else {"Zelda", "Zeljko"}
+    assert sorted(ids) == sorted(found[name].pk for name in indexed)

@@ -139,6 +139,8 @@ class TestWallTwoRowLevelSecurity:
 NOT_TENANT_LED = {
     "Lead.lead_search": "a full-text GIN index; leading with tenant needs btree_gin, which the "
     "embedded PostgreSQL lacks. Queries still filter by tenant and row-level security applies.",
+    "Lead.lead_open_search": "the open leads' lead_search, read as it is, through "
+    "threadline_open_lead_search (leads migration 0016), which applies the current tenant.",
     "ApiKey.api_key_prefix": "an API request finds its key by prefix before any tenant is known, "
     "through threadline_api_key_tenant (api migration 0001), which answers only the tenant's id; "
     "the key itself is then read as that tenant.",
@@ -167,9 +169,10 @@ def test_every_unique_constraint_and_composite_index_starts_with_tenant():
 
 
 @pytest.mark.django_db
-def test_the_lead_search_function_answers_only_for_the_current_tenant(world, other_world):
-    """threadline_lead_search runs as the table owner (to use the full-text index), so it must
-    apply the tenant itself: the same name in two tenants, and no tenant at all."""
+@pytest.mark.parametrize("function", ["threadline_lead_search", "threadline_open_lead_search"])
+def test_the_lead_search_function_answers_only_for_the_current_tenant(world, other_world, function):
+    """The lead search functions run as the table owner (to use the full-text indexes), so they
+    must apply the tenant themselves: the same name in two tenants, and no tenant at all."""
     from leads.models import Lead
     from leads.selectors.search import leads_matching
     from tests.factories import lead_for
@@ -185,7 +188,7 @@ def test_the_lead_search_function_answers_only_for_the_current_tenant(world, oth
 
     def raw_search() -> list:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT threadline_lead_search(to_tsquery('simple', 'zel:*'))")
+            cursor.execute(f"SELECT {function}(to_tsquery('simple', 'zel:*'))")
             return cursor.fetchall()
 
     with transaction.atomic():
