@@ -411,6 +411,14 @@ class NeglectFlag(TenantOwnedModel):
                 condition=Q(cleared_at__isnull=True, manager_alerted_at__isnull=False),
                 name="neglect_flag_escalated",
             ),
+            # A tenant's latest clearing in one probe: the dashboard's minute sweep asks every
+            # tenant whether a flag changed since its figures were counted (dashboards
+            # migration 0027).
+            models.Index(
+                fields=["tenant", "cleared_at"],
+                condition=Q(cleared_at__isnull=False),
+                name="neglect_flag_cleared",
+            ),
         ]
 
 

@@ -147,3 +147,41 @@ def test_the_moment_is_counted_for_large_tenants_changed_ones_and_stale_ones(
         _due(tasks.count_the_moment, later + dt.timedelta(minutes=1) + due.MOMENT_STALE_AFTER)
         == both
     )
+
+
+def test_the_moment_is_counted_again_for_a_neglect_flag_raised_or_cleared_since(
+    world, other_world, django_assert_num_queries
+):
+    """A flag raised since the count (the latest open one) or cleared since (the latest clearing)
+    makes the tenant due; each is one probe of its index (dashboards migration 0027)."""
+    from followups.models import NeglectFlag
+
+    with time_machine.travel(NOW - dt.timedelta(days=2), tick=False):
+        lead = lead_for(world, owner=world.rep)
+    for one in (world, other_world):
+        with one.active():
+            moment_keep(tenant=one.tenant, now=NOW)
+    later = NOW + dt.timedelta(minutes=1)
+    assert _due(tasks.count_the_moment, later) == set()
+    with world.active():
+        flag = NeglectFlag.objects.create(
+            tenant=world.tenant,
+            contact=world.contact,
+            lead=lead,
+            owner=world.rep,
+            last_touch_at=NOW - dt.timedelta(days=2),
+            flagged_at=NOW + dt.timedelta(seconds=30),
+        )
+    with django_assert_num_queries(1):
+        assert _due(tasks.count_the_moment, later) == {world.tenant.pk}
+    with world.active():
+        moment_keep(tenant=world.tenant, now=later)
+    assert _due(tasks.count_the_moment, later) == set()
+    with world.active():
+        flag.cleared_at = later + dt.timedelta(seconds=30)
+        flag.save(update_fields=["cleared_at"])
+    two_later = later + dt.timedelta(minutes=1)
+    assert _due(tasks.count_the_moment, two_later) == {world.tenant.pk}
+    with world.active():
+        moment_keep(tenant=world.tenant, now=two_later)
+    assert _due(tasks.count_the_moment, two_later) == set()
