@@ -265,6 +265,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The socket timeout stays above the worker's 1 s BRPOP poll (docs/reliability.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 60 * 60,
+    # A Redis list per priority step; a priority between steps is served as the step below it.
+    # The sweeps' tiers (crm.tenancy.sweeps: 0, PROMPT 3, BULK 6, FEW_MINUTES 8, HOUSEKEEPING 9).
+    "priority_steps": [0, 3, 6, 8, 9],
     "socket_connect_timeout": 2,
     "socket_timeout": 3,
 }

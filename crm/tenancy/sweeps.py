@@ -60,19 +60,25 @@ SECONDS_FEW_MINUTES = 300  # every 5 or 15 minutes
 SECONDS_HOURLY = 1800  # hourly and daily housekeeping
 # A sweep with no beat entry (a test, a shell) still expires its tasks.
 DEFAULT_INTERVAL = dt.timedelta(minutes=1)
-# Redis serves a queue's priority 0 first (kombu keeps a list per step: 0, 3, 6, 9). Inbound
+# Redis serves a queue's priority 0 first (kombu keeps a list per step: 0, 3, 6, 8, 9,
+# settings.CELERY_BROKER_TRANSPORT_OPTIONS). Inbound
 # events and the outbox, reminder and webhook claims go at 0, Celery's default, on the messages
 # queue of their own, the sends they queue behind them (crm.tenancy.queues); the minute sweeps
 # someone waits on (an SLA breach, a missed follow-up, a lead nobody answered, a sequence step),
 # which visit only the few tenants with something due, at PROMPT, ahead of the dashboard's minute
-# rollups over every tenant; the other sweeps' thousands of tenant tasks a round go at BULK,
-# behind the default queue's other tasks; the hourly and daily ones at HOUSEKEEPING, behind
-# those: their round has an hour, a minute sweep's a minute, and the hourly burst of every
-# tenant's housekeeping queued first made the minute rounds expire behind it (docs/benchmarks.md,
-# "Full size"; each now at its own minute past the hour, crm.schedules).
+# rollups over every tenant; the other minute sweeps' thousands of tenant tasks a round go at
+# BULK, behind the default queue's other tasks; those every few minutes at FEW_MINUTES, behind
+# the minute rounds (the priorities' refresh of every tenant queued first made the dashboard's
+# minute round expire behind it: docs/benchmarks.md, "… the hourly sweeps with 1,000 tenants
+# (twentieth session…)"); the hourly and daily ones at HOUSEKEEPING, behind those: their round
+# has an hour, a minute sweep's a minute, and the hourly burst of every tenant's housekeeping
+# queued first made the minute rounds expire behind it (docs/benchmarks.md, "Full size"; each
+# now at its own minute past the hour, crm.schedules).
 PROMPT = 3
 BULK = 6
+FEW_MINUTES = 8
 HOUSEKEEPING = 9
+FEW_MINUTES_FROM = dt.timedelta(minutes=2)
 HOUSEKEEPING_FROM = dt.timedelta(hours=1)
 # Tenants per task of the bulk sweeps: one message and one task start for a chunk instead of each
 # tenant (at 1,000 tenants a round of single tasks spent seconds publishing alone).
@@ -98,7 +104,9 @@ class Sweep:
     def priority(self) -> int:
         if self.given_priority is not None:
             return self.given_priority
-        return HOUSEKEEPING if self.interval >= HOUSEKEEPING_FROM else BULK
+        if self.interval >= HOUSEKEEPING_FROM:
+            return HOUSEKEEPING
+        return FEW_MINUTES if self.interval >= FEW_MINUTES_FROM else BULK
 
     @property
     def time_limit(self) -> int:

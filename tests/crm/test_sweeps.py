@@ -22,6 +22,7 @@ from crm.schedules import every
 from crm.tenancy import sweeps
 from crm.tenancy.sweeps import (
     BULK,
+    FEW_MINUTES,
     HOUSEKEEPING,
     PROMPT,
     SKIPPED,
@@ -130,6 +131,34 @@ def test_the_digest_hours_burst_queues_behind_the_minute_rollups():
     digests = followup_tasks.send_daily_digests.sweep
     assert digests.interval == dt.timedelta(minutes=5)
     assert digests.priority == HOUSEKEEPING > dashboard_tasks.roll_up_team.sweep.priority
+
+
+def test_the_few_minute_sweeps_queue_behind_the_minute_rounds_and_ahead_of_the_hourly():
+    """The priorities' refresh visits every tenant every 5 minutes: queued ahead of the
+    dashboard's minute round, it made that round expire (1,000 tenants). The kept figures,
+    which expire a minute after their next round, stay with the minute rollups."""
+    priorities = lead_tasks.refresh_lead_priorities.sweep
+    assert priorities.interval == dt.timedelta(minutes=5)
+    assert (
+        dashboard_tasks.count_the_moment.sweep.priority
+        < priorities.priority
+        == FEW_MINUTES
+        < lead_tasks.expire_quotes.sweep.priority
+    )
+    assert dashboard_tasks.keep_figures_fresh.sweep.priority == BULK
+
+
+def test_every_sweeps_priority_is_a_step_of_its_own_in_the_broker():
+    """kombu serves a priority between two steps as the step below it: each tier needs its own
+    Redis list, or two tiers would share one in the order they were sent."""
+    steps = settings.CELERY_BROKER_TRANSPORT_OPTIONS["priority_steps"]
+    tiers = {PROMPT, BULK, FEW_MINUTES, HOUSEKEEPING, settings.THREADLINE_SENDS_PRIORITY}
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        try:
+            tiers.add(sweeps.sweep_get(entry["task"]).priority)
+        except KeyError:
+            continue  # not a per-tenant sweep (sessions, notifications: one task)
+    assert tiers <= set(steps) and steps == sorted(steps)
 
 
 def test_the_minute_sweeps_someone_waits_on_queue_ahead_of_the_dashboards_rollups():
