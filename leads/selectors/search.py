@@ -65,6 +65,26 @@ def leads_matching(leads: QuerySet[Lead], text: str, *, open_only: bool = False)
 # The index reads of leads_matching, each a SECURITY DEFINER function that applies the current
 # tenant (a fixed name put into the statement, never text from the request).
 _INDEX_SEARCH = {False: "threadline_lead_search", True: "threadline_open_lead_search"}
+_COMMON_OR_INDEXED = """
+    WITH newest AS NOT MATERIALIZED (
+        SELECT search_vector FROM leads_lead
+        WHERE tenant_id = %(tenant)s ORDER BY created_at DESC, id DESC LIMIT %(sample)s
+    ), words AS MATERIALIZED (
+        SELECT word, to_tsquery('simple', word) AS query
+        FROM unnest(%(words)s::text[]) AS word
+    ), common AS MATERIALIZED (
+        SELECT count(*) >= %(matches)s AS yes FROM newest
+        WHERE search_vector @@ (SELECT to_tsquery('simple', %(terms)s))
+    ), rare AS MATERIALIZED (
+        SELECT coalesce(string_agg(word, ' & '), %(terms)s) AS terms FROM words
+        WHERE NOT EXISTS (SELECT FROM newest WHERE search_vector @@ words.query)
+    )
+    SELECT (SELECT yes FROM common), ARRAY(
+        SELECT id
+        FROM {search}(to_tsquery('simple', (SELECT terms FROM rare))) AS id
+        WHERE NOT (SELECT yes FROM common) LIMIT %(most)s
+    )
+"""
 
 
 def _common_or_indexed(terms: str, *, open_only: bool) -> tuple[bool, list[int]]:
@@ -76,29 +96,11 @@ def _common_or_indexed(terms: str, *, open_only: bool) -> tuple[bool, list[int]]
     the matches, to be checked against every word (the function is not run for a common term:
     a one-time filter). `open_only`: the index read finds only open leads."""
     words = terms.split(" & ")  # search_terms joins each word's prefix with " & "
-    search = _INDEX_SEARCH[open_only]
+    # {search} is one of _INDEX_SEARCH's names: no text from the request.
+    sql = _COMMON_OR_INDEXED.format(search=_INDEX_SEARCH[open_only])  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            WITH newest AS NOT MATERIALIZED (
-                SELECT search_vector FROM leads_lead
-                WHERE tenant_id = %(tenant)s ORDER BY created_at DESC, id DESC LIMIT %(sample)s
-            ), words AS MATERIALIZED (
-                SELECT word, to_tsquery('simple', word) AS query
-                FROM unnest(%(words)s::text[]) AS word
-            ), common AS MATERIALIZED (
-                SELECT count(*) >= %(matches)s AS yes FROM newest
-                WHERE search_vector @@ (SELECT to_tsquery('simple', %(terms)s))
-            ), rare AS MATERIALIZED (
-                SELECT coalesce(string_agg(word, ' & '), %(terms)s) AS terms FROM words
-                WHERE NOT EXISTS (SELECT FROM newest WHERE search_vector @@ words.query)
-            )
-            SELECT (SELECT yes FROM common), ARRAY(
-                SELECT id
-                FROM {search}(to_tsquery('simple', (SELECT terms FROM rare))) AS id
-                WHERE NOT (SELECT yes FROM common) LIMIT %(most)s
-            )
-            """,  # noqa: S608 - {search} is one of _INDEX_SEARCH's names
+            sql,
             {
                 "matches": COMMON_MATCHES,
                 "tenant": current_tenant().pk,
