@@ -125,9 +125,7 @@ class LeadFilter(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset, name, value):
-        # Filters run in their declared order: the status this list applies is the form's.
-        open_only = self.form.cleaned_data.get("status") == LeadStatus.OPEN
-        return search.leads_matching(queryset, value, open_only=open_only)
+        return search.leads_matching(queryset, value, open_only=self.lists_open_leads)
 
     def filter_aging(self, queryset, name, value):
         # Every stage of the tenant, from the page's small lists: no statement of its own.
@@ -141,12 +139,17 @@ class LeadFilter(django_filters.FilterSet):
         )
 
     @property
+    def lists_open_leads(self) -> bool:
+        """Whether the list is of open leads only (read from the form: the filters run in their
+        declared order, so a filter before `status` sees a queryset it has not narrowed yet)."""
+        return self.form.cleaned_data.get("status") == LeadStatus.OPEN
+
+    @property
     def walks_open_priority(self) -> bool:
         """Whether the list is open leads by priority, read from lead_open_priority (the team's)
         or lead_owner_open_priority (one owner's, or nobody's), whose entries hold each lead's
         stage and its entry time."""
-        data = self.form.cleaned_data
-        return data.get("status") == LeadStatus.OPEN and self.sort_order == "priority"
+        return self.lists_open_leads and self.sort_order == "priority"
 
     def filter_priority(self, queryset, name, value):
         low, high = PRIORITY_BANDS[value]
