@@ -9,6 +9,7 @@ per notification, so a group gets one copy, not one per alert.
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -19,7 +20,13 @@ from crm.kit.stored_text import clipped, stored_english, stored_params
 from crm.models import Notification, NotificationItem, NotificationLevel, Tenant, User
 from crm.notification_groups import GROUP_TITLES, group_title
 
-__all__ = ["GROUP_TITLES", "notification_create", "notifications_notify_roles"]
+__all__ = [
+    "GROUP_TITLES",
+    "Alert",
+    "notification_create",
+    "notifications_create_many",
+    "notifications_notify_roles",
+]
 
 
 def _stored(text: str, params: dict | None, limit: int) -> tuple[str, dict]:
@@ -43,110 +50,133 @@ def _recipient_day_start(tenant: Tenant, recipient: User, now: dt.datetime) -> d
     return dt.datetime.combine(local.date(), dt.time(), tzinfo=zone)
 
 
-def _deliver(
-    *,
-    tenant: Tenant,
-    recipient: User,
-    title: str,
-    body: str,
-    title_params: dict,
-    body_params: dict,
-    url: str,
-    level: str,
-    kind: str,
-    group: str,
-    now: dt.datetime,
-) -> Notification:
-    """A new notification, or the recipient's open group of the same key grown by one.
+@dataclass(frozen=True)
+class Alert:
+    """One alert for notifications_create_many: notification_create's arguments but the tenant."""
 
-    `title` and `body` are the English texts, `title_params` and `body_params` their msgids and
-    values (empty: free text), as crm.kit.stored_text stores them."""
+    recipient: User
+    title: str
+    body: str = ""
+    title_params: dict | None = None
+    body_params: dict | None = None
+    url: str = ""
+    level: str = NotificationLevel.INFO
+    kind: str = ""
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class _Text:
+    """An alert's texts as stored (crm.kit.stored_text), its link and level."""
+
+    title: str
+    title_params: dict
+    body: str
+    body_params: dict
+    url: str
+    level: str
+
+    @classmethod
+    def of(cls, *, title, title_params, body, body_params, url, level) -> "_Text":
+        title, title_params = _stored(title, title_params, 200)
+        body, body_params = _stored(body, body_params, 1000)
+        return cls(title, title_params, body, body_params, url, level)
+
+
+def _deliver(
+    *, tenant: Tenant, recipient: User, kind: str, group: str, texts: list[_Text], now: dt.datetime
+) -> list[Notification]:
+    """The recipient's open group of the key grown by the alerts, or a new notification of the
+    first one grown by the rest: what one notification_create per alert would leave, with one
+    lock and one update of the group. Without a key (no group, no kind), one notification each."""
     key = group or kind
-    if key:
-        open_group = (
-            Notification.objects.select_for_update()
-            .filter(
-                tenant=tenant,
-                recipient=recipient,
-                group_key=key,
-                read_at__isnull=True,
-                first_at__gte=_recipient_day_start(tenant, recipient, now),
-            )
-            .order_by("-created_at", "-id")
-            .first()
+    if not key:
+        return [_new(tenant, recipient, kind, key, text, now) for text in texts]
+    open_group = (
+        Notification.objects.select_for_update()
+        .filter(
+            tenant=tenant,
+            recipient=recipient,
+            group_key=key,
+            read_at__isnull=True,
+            first_at__gte=_recipient_day_start(tenant, recipient, now),
         )
-        if open_group is not None:
-            return _grow(
-                open_group,
-                title=title,
-                body=body,
-                title_params=title_params,
-                body_params=body_params,
-                url=url,
-                level=level,
-                now=now,
-            )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if open_group is None:
+        open_group = _new(tenant, recipient, kind, key, texts[0], now)
+        texts = texts[1:]
+    if texts:
+        _grow(open_group, texts, now=now)
+    return [open_group]
+
+
+def _new(
+    tenant: Tenant, recipient: User, kind: str, key: str, text: _Text, now: dt.datetime
+) -> Notification:
     return Notification.objects.create(
         tenant=tenant,
         recipient=recipient,
         kind=kind,
         group_key=key,
-        title=title,
-        body=body,
-        title_params=title_params,
-        body_params=body_params,
-        url=url,
-        level=level,
+        title=text.title,
+        body=text.body,
+        title_params=text.title_params,
+        body_params=text.body_params,
+        url=text.url,
+        level=text.level,
         created_at=now,
         first_at=now if key else None,
     )
 
 
-def _grow(
-    notification: Notification,
-    *,
-    title: str,
-    body: str,
-    title_params: dict,
-    body_params: dict,
-    url: str,
-    level: str,
-    now: dt.datetime,
-) -> Notification:
+def _grow(notification: Notification, texts: list[_Text], *, now: dt.datetime) -> None:
+    items = []
     if notification.count == 1:
         # The first alert becomes the group's first item.
-        NotificationItem.objects.create(
+        items.append(
+            NotificationItem(
+                tenant_id=notification.tenant_id,
+                notification=notification,
+                title=notification.title,
+                body=notification.body,
+                title_params=notification.title_params or {},
+                body_params=notification.body_params or {},
+                url=notification.url,
+                created_at=notification.first_at or notification.created_at,
+            )
+        )
+    items += [
+        NotificationItem(
             tenant_id=notification.tenant_id,
             notification=notification,
-            title=notification.title,
-            body=notification.body,
-            title_params=notification.title_params or {},
-            body_params=notification.body_params or {},
-            url=notification.url,
-            created_at=notification.first_at or notification.created_at,
+            title=text.title,
+            body=text.body,
+            title_params=text.title_params,
+            body_params=text.body_params,
+            url=text.url,
+            created_at=now,
         )
-    NotificationItem.objects.create(
-        tenant_id=notification.tenant_id,
-        notification=notification,
-        title=title,
-        body=body,
-        title_params=title_params,
-        body_params=body_params,
-        url=url,
-        created_at=now,
-    )
-    notification.count += 1
+        for text in texts
+    ]
+    NotificationItem.objects.bulk_create(items)
+    notification.count += len(texts)
     # Stored in English; read, the group's title is made again in the reader's language from
     # the count and the latest alert (Notification.shown_title), and so is "Latest: ...".
-    latest = _nested(title, title_params)
+    last = texts[-1]
+    latest = _nested(last.title, last.title_params)
     with translation.override("en"):
-        notification.title = group_title(notification.group_key, notification.count, title)[:200]
+        notification.title = group_title(notification.group_key, notification.count, last.title)[
+            :200
+        ]
     notification.title_params = {"_group": notification.group_key, "latest": latest}
     notification.body, notification.body_params = _stored(
         gettext_noop("Latest: %(title)s"), {"title": latest}, 1000
     )
-    if LEVEL_ORDER.index(level) > LEVEL_ORDER.index(notification.level):
-        notification.level = level
+    notification.level = max(
+        [notification.level, *(text.level for text in texts)], key=LEVEL_ORDER.index
+    )
     notification.created_at = now
     notification.save(
         update_fields=[
@@ -159,7 +189,6 @@ def _grow(
             "created_at",
         ]
     )
-    return notification
 
 
 @transaction.atomic
@@ -181,23 +210,60 @@ def notification_create(
     With `title_params` (even empty) `title` is an English msgid marked with gettext_noop and
     the params its values: it reads in the recipient's language (crm.kit.stored_text); without,
     it is shown as given. The same for `body` and `body_params`."""
-    title, title_params = _stored(title, title_params, 200)
-    body, body_params = _stored(body, body_params, 1000)
-    notification = _deliver(
-        tenant=tenant,
-        recipient=recipient,
+    text = _Text.of(
         title=title,
-        body=body,
         title_params=title_params,
+        body=body,
         body_params=body_params,
         url=url,
         level=level,
+    )
+    (notification,) = _deliver(
+        tenant=tenant,
+        recipient=recipient,
         kind=kind,
         group=group,
+        texts=[text],
         now=timezone.now(),
     )
     _announce_notifications(tenant, [notification])
     return notification
+
+
+@transaction.atomic
+def notifications_create_many(*, tenant: Tenant, alerts: Iterable[Alert]) -> list[Notification]:
+    """Many alerts at once (a sweep's batch): what notification_create called for each in turn
+    would leave, with one lock, one insert of the items and one update per recipient's group
+    instead of three statements an alert. The notifications made or grown, each once."""
+    now = timezone.now()
+    by_group: dict[tuple[int, str], tuple[Alert, list[_Text]]] = {}
+    for alert in alerts:
+        text = _Text.of(
+            title=alert.title,
+            title_params=alert.title_params,
+            body=alert.body,
+            body_params=alert.body_params,
+            url=alert.url,
+            level=alert.level,
+        )
+        # The group's first alert names its kind, as the first notification_create would.
+        by_group.setdefault((alert.recipient.pk, alert.group or alert.kind), (alert, []))[1].append(
+            text
+        )
+    notifications = [
+        notification
+        for first, texts in by_group.values()
+        for notification in _deliver(
+            tenant=tenant,
+            recipient=first.recipient,
+            kind=first.kind,
+            group=first.group,
+            texts=texts,
+            now=now,
+        )
+    ]
+    _announce_notifications(tenant, notifications)
+    return notifications
 
 
 @transaction.atomic
@@ -216,34 +282,32 @@ def notifications_notify_roles(
 ) -> list[Notification]:
     """Tell every active member with one of `roles` (e.g. all managers) about something; the
     params as in notification_create."""
-    title, title_params = _stored(title, title_params, 200)
-    body, body_params = _stored(body, body_params, 1000)
+    text = _Text.of(
+        title=title,
+        title_params=title_params,
+        body=body,
+        body_params=body_params,
+        url=url,
+        level=level,
+    )
     recipients = User.objects.filter(
         memberships__tenant=tenant, memberships__role__in=list(roles), memberships__is_active=True
     ).order_by("pk")
     now = timezone.now()
     notifications = [
-        _deliver(
-            tenant=tenant,
-            recipient=user,
-            title=title,
-            body=body,
-            title_params=title_params,
-            body_params=body_params,
-            url=url,
-            level=level,
-            kind=kind,
-            group=group,
-            now=now,
-        )
+        notification
         for user in recipients
+        for notification in _deliver(
+            tenant=tenant, recipient=user, kind=kind, group=group, texts=[text], now=now
+        )
     ]
     _announce_notifications(tenant, notifications)
     return notifications
 
 
 def _announce_notifications(tenant: Tenant, notifications: list[Notification]) -> None:
-    ids = [notification.pk for notification in notifications if notification.kind]
+    # A group grown by several alerts of the batch is announced once.
+    ids = list(dict.fromkeys(n.pk for n in notifications if n.kind))
     if ids:
         transaction.on_commit(
             lambda: publish(NotificationsCreated(tenant=tenant, notification_ids=ids))

@@ -21,11 +21,11 @@ from django.utils.translation import gettext_noop
 from crm.kit.claims import lock_due_rows
 from crm.kit.formatting import short_datetime
 from crm.models import Membership, NotificationLevel, Role, Tenant
-from crm.services.notifications import notification_create
-from crm.services.timeline import timeline_record
+from crm.services.notifications import Alert, notifications_create_many
+from crm.services.timeline import timeline_event, timeline_record_many
 from followups.models import FollowUp, Status
 from followups.services.followups import lead_next_follow_up_refresh
-from followups.services.reminders import reminders_cancel, user_zone
+from followups.services.reminders import reminders_cancel_many, user_zone
 
 MIN_GRACE = dt.timedelta(minutes=15)
 STARTED_GRACE = dt.timedelta(hours=2)
@@ -76,13 +76,16 @@ def follow_ups_mark_missed(
         )
         if not follow_ups:
             return 0
-        FollowUp.objects.filter(tenant=tenant, pk__in=[f.pk for f in follow_ups]).update(
+        ids = [follow_up.pk for follow_up in follow_ups]
+        FollowUp.objects.filter(tenant=tenant, pk__in=ids).update(
             status=Status.MISSED, missed_at=now, updated_at=now
         )
+        # A batch's statements, not each follow-up's: after an outage every tenant has dozens.
+        reminders_cancel_many(tenant_id=tenant.pk, follow_up_ids=ids)
         for follow_up in follow_ups:
             follow_up.status, follow_up.missed_at = Status.MISSED, now
-            reminders_cancel(follow_up=follow_up)
-            timeline_record(
+        timeline_record_many(
+            timeline_event(
                 tenant=tenant,
                 kind="follow_up.missed",
                 summary=gettext_noop("Follow-up “%(subject)s” missed: it was due %(when)s"),
@@ -95,6 +98,8 @@ def follow_ups_mark_missed(
                 detail={"follow_up": follow_up.pk},
                 occurred_at=now,
             )
+            for follow_up in follow_ups
+        )
         for lead_id in sorted({f.lead_id for f in follow_ups if f.lead_id}):
             lead_next_follow_up_refresh(tenant=tenant, lead_id=lead_id)
         _alert(tenant, follow_ups)
@@ -105,11 +110,9 @@ def _alert(tenant: Tenant, follow_ups: list[FollowUp]) -> None:
     """The assignee about each one; the managers (the admins where there is no manager) about
     each rep's. Repeated alerts group in one notification per recipient and day ("25 follow-ups
     were missed today", crm.services.notifications), so a burst is one bell item with its list."""
-    for follow_up in follow_ups:
-        user = follow_up.assignee.user
-        notification_create(
-            tenant=tenant,
-            recipient=user,
+    alerts = [
+        Alert(
+            recipient=follow_up.assignee.user,
             title=gettext_noop("Missed follow-up: %(subject)s"),
             title_params={"subject": follow_up.subject},
             body=gettext_noop(
@@ -117,13 +120,15 @@ def _alert(tenant: Tenant, follow_ups: list[FollowUp]) -> None:
             ),
             body_params={
                 "name": follow_up.contact.display_name,
-                "when": _local(tenant, follow_up, user),
+                "when": _local(tenant, follow_up, follow_up.assignee.user),
             },
             url=_detail(follow_up),
             level=NotificationLevel.WARNING,
             kind="follow_up_due",
             group=MISSED_GROUP,
         )
+        for follow_up in follow_ups
+    ]
     leaders = list(
         Membership.objects.filter(
             tenant=tenant, role__in=(Role.MANAGER, Role.ADMIN), is_active=True
@@ -138,23 +143,25 @@ def _alert(tenant: Tenant, follow_ups: list[FollowUp]) -> None:
             m for m in others if m.role == Role.ADMIN
         ]
         name = assignee.user.full_name or assignee.user.email
-        for leader in told:
-            for follow_up in missed:
-                notification_create(
-                    tenant=tenant,
-                    recipient=leader.user,
-                    title=gettext_noop("%(name)s missed a follow-up: %(subject)s"),
-                    title_params={"name": name, "subject": follow_up.subject},
-                    body=gettext_noop("%(name)s, was due %(when)s."),
-                    body_params={
-                        "name": follow_up.contact.display_name,
-                        "when": _local(tenant, follow_up, leader.user),
-                    },
-                    url=_detail(follow_up),
-                    level=NotificationLevel.WARNING,
-                    kind="follow_up_due",
-                    group=MISSED_GROUP,
-                )
+        alerts += [
+            Alert(
+                recipient=leader.user,
+                title=gettext_noop("%(name)s missed a follow-up: %(subject)s"),
+                title_params={"name": name, "subject": follow_up.subject},
+                body=gettext_noop("%(name)s, was due %(when)s."),
+                body_params={
+                    "name": follow_up.contact.display_name,
+                    "when": _local(tenant, follow_up, leader.user),
+                },
+                url=_detail(follow_up),
+                level=NotificationLevel.WARNING,
+                kind="follow_up_due",
+                group=MISSED_GROUP,
+            )
+            for leader in told
+            for follow_up in missed
+        ]
+    notifications_create_many(tenant=tenant, alerts=alerts)
 
 
 def _local(tenant: Tenant, follow_up: FollowUp, user) -> str:

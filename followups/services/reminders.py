@@ -78,9 +78,14 @@ def reminders_reschedule(*, follow_up: FollowUp) -> int:
 
 
 def reminders_cancel(*, follow_up: FollowUp) -> int:
+    return reminders_cancel_many(tenant_id=follow_up.tenant_id, follow_up_ids=[follow_up.pk])
+
+
+def reminders_cancel_many(*, tenant_id: int, follow_up_ids: list[int]) -> int:
+    """Cancel the unsent reminders of these follow-ups in one statement (a sweep's batch)."""
     return Reminder.objects.filter(
-        tenant_id=follow_up.tenant_id,
-        follow_up=follow_up,
+        tenant_id=tenant_id,
+        follow_up_id__in=follow_up_ids,
         status__in=(ReminderStatus.PENDING, ReminderStatus.QUEUED),
     ).update(status=ReminderStatus.CANCELLED)
 

@@ -13,7 +13,12 @@ from crm.business_calendar import BusinessCalendar
 from crm.kit.formatting import duration
 from crm.models import ClosedDay, Notification, NotificationItem, User
 from crm.selectors.calendar import business_calendar
-from crm.services.notifications import notification_create, notification_mark_read
+from crm.services.notifications import (
+    Alert,
+    notification_create,
+    notification_mark_read,
+    notifications_create_many,
+)
 from leads.aging import cutoff
 from leads.models import Lead
 from leads.services.speed_to_lead import leads_alert_untouched
@@ -124,6 +129,61 @@ def test_a_group_gets_one_email_copy_listing_its_alerts(
     for number in range(5):
         assert f"- Missed follow-up: Call {number}" in email.body_text
         assert f"/follow-ups/{number}/" in email.body_text
+
+
+def test_a_batch_of_alerts_leaves_what_one_call_each_would_with_one_email_per_group(
+    client, world, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    sign_in(client, world.rep)
+    client.post(reverse("comms:notification-preferences"), {"follow_up_due__email": "on"})
+    with world.active():
+        opened = _alert(world, "Missed follow-up: Call 0", group="follow_up_missed")
+    alerts = [
+        *(
+            Alert(
+                recipient=world.rep.user,
+                title=f"Missed follow-up: Call {number}",
+                url=f"/follow-ups/{number}/",
+                level="urgent" if number == 2 else "warning",
+                kind="follow_up_due",
+                group="follow_up_missed",
+            )
+            for number in range(1, 4)
+        ),
+        Alert(recipient=world.manager.user, title="Rep missed: Call 1", kind="follow_up_due"),
+        Alert(recipient=world.manager.user, title="Rep missed: Call 2", kind="follow_up_due"),
+        Alert(recipient=world.manager.user, title="Not grouped A"),
+        Alert(recipient=world.manager.user, title="Not grouped B"),
+    ]
+    # A lock, an insert of the items and an update per group; an insert per new one.
+    with (
+        world.active(),
+        django_capture_on_commit_callbacks(execute=True),
+        django_assert_max_num_queries(14),
+    ):
+        made = notifications_create_many(tenant=world.tenant, alerts=alerts)
+    with world.active():
+        [grown] = _bell_items(world, world.rep)
+        manager_items = _bell_items(world, world.manager)
+        copies = list(OutboundMessage.objects.filter(tenant=world.tenant))
+        grown_items = list(grown.items.order_by("pk").values_list("title", flat=True))
+    assert len(made) == 4 and made[0].pk == grown.pk == opened.pk
+    assert (grown.count, grown.title, grown.level) == (
+        4,
+        "4 follow-ups were missed today",
+        "urgent",
+    )
+    assert grown.body == "Latest: Missed follow-up: Call 3"
+    assert grown_items == [f"Missed follow-up: Call {number}" for number in range(4)]
+    assert [(n.title, n.count) for n in manager_items] == [
+        ("2 follow-ups are due", 2),
+        ("Not grouped A", 1),
+        ("Not grouped B", 1),
+    ]
+    # The rep asked for email copies: the grown group is one email, listing every alert.
+    [email] = copies
+    assert email.subject == "4 follow-ups were missed today"
+    assert all(f"/follow-ups/{number}/" in email.body_text for number in range(1, 4))
 
 
 def test_the_bell_and_the_notifications_page_show_the_group_with_its_items(client, world):

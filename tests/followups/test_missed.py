@@ -199,3 +199,23 @@ def test_the_beat_task_sweeps_every_tenant_and_keeps_them_apart(world, other_wor
         }
     with other_world.active():
         assert FollowUp.objects.get(pk=theirs.pk).status == Status.MISSED
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(world):
+    """After an outage every tenant has dozens missed at once: the batch's writes are a few
+    statements in all (the reminders, the timeline, each recipient's group), not each one's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(count, at):
+        with world.active():
+            for number in range(count):
+                _follow_up(world, at=at + dt.timedelta(minutes=number), subject=f"Call {number}")
+            with CaptureQueriesContext(connection) as queries:
+                assert _sweep(world, at + dt.timedelta(hours=3)) == count
+        return len(queries)
+
+    statements(1, CALL_AT)  # the rep's and the manager's groups of the day exist from here on
+    assert statements(3, CALL_AT + dt.timedelta(days=1)) == statements(
+        30, CALL_AT + dt.timedelta(days=2)
+    )
