@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -180,19 +181,25 @@ def follow_up_create(
 
 
 def _refresh_lead_next_follow_up(tenant: Tenant, lead_id: int) -> None:
-    """Lead.next_follow_up_at: the earliest open follow-up of the lead (the leads list shows it)."""
-    next_at = (
-        FollowUp.objects.filter(tenant=tenant, lead_id=lead_id, status__in=OPEN_STATUSES)
-        .order_by("scheduled_at")
-        .values_list("scheduled_at", flat=True)
-        .first()
+    leads_next_follow_up_refresh(tenant=tenant, lead_ids=[lead_id])
+
+
+def leads_next_follow_up_refresh(*, tenant: Tenant, lead_ids: Iterable[int]) -> None:
+    """Lead.next_follow_up_at of these leads: the earliest open follow-up of each (the leads list
+    shows it), in one statement. For the sweeps (missed, recurrence) that change follow-ups
+    outside these services, and for them."""
+    Lead.objects.filter(tenant=tenant, pk__in=list(lead_ids)).update(
+        next_follow_up_at=Subquery(
+            FollowUp.objects.filter(tenant=tenant, lead_id=OuterRef("pk"), status__in=OPEN_STATUSES)
+            .order_by("scheduled_at")
+            .values("scheduled_at")[:1]
+        )
     )
-    Lead.objects.filter(tenant=tenant, pk=lead_id).update(next_follow_up_at=next_at)
 
 
 def lead_next_follow_up_refresh(*, tenant: Tenant, lead_id: int) -> None:
     """For the sweeps (missed, recurrence) that change follow-ups outside these services."""
-    _refresh_lead_next_follow_up(tenant, lead_id)
+    leads_next_follow_up_refresh(tenant=tenant, lead_ids=[lead_id])
 
 
 def _locked(tenant: Tenant, follow_up: FollowUp) -> FollowUp:

@@ -24,7 +24,7 @@ from crm.models import Membership, NotificationLevel, Role, Tenant
 from crm.services.notifications import Alert, notifications_create_many
 from crm.services.timeline import timeline_event, timeline_record_many
 from followups.models import FollowUp, Status
-from followups.services.followups import lead_next_follow_up_refresh
+from followups.services.followups import leads_next_follow_up_refresh
 from followups.services.reminders import reminders_cancel_many, user_zone
 
 MIN_GRACE = dt.timedelta(minutes=15)
@@ -100,8 +100,9 @@ def follow_ups_mark_missed(
             )
             for follow_up in follow_ups
         )
-        for lead_id in sorted({f.lead_id for f in follow_ups if f.lead_id}):
-            lead_next_follow_up_refresh(tenant=tenant, lead_id=lead_id)
+        leads_next_follow_up_refresh(
+            tenant=tenant, lead_ids={f.lead_id for f in follow_ups if f.lead_id}
+        )
         _alert(tenant, follow_ups)
     return len(follow_ups)
 

@@ -40,6 +40,7 @@ from followups.services.followups import (
     follow_up_type_get,
     follow_up_update,
     lead_next_follow_up_refresh,
+    leads_next_follow_up_refresh,
 )
 from followups.services.reminders import (
     reminders_cancel,
@@ -545,8 +546,10 @@ def series_update(
     moved = cancelled = made = 0
     if retimed:
         moved, cancelled, made = _retime(series, future, now)
-    for lead_id in {f.lead_id for f in future if f.lead_id} | ({series.lead_id} - {None}):
-        lead_next_follow_up_refresh(tenant=tenant, lead_id=lead_id)
+    leads_next_follow_up_refresh(
+        tenant=tenant,
+        lead_ids={f.lead_id for f in future if f.lead_id} | ({series.lead_id} - {None}),
+    )
     timeline_record(
         tenant=tenant,
         kind="follow_up.series_changed",

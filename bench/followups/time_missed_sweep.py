@@ -1,0 +1,93 @@
+"""Time the missed sweep catching up at a tenant: every follow-up that an outage of --hours-ahead
+hours would leave past its slot, marked missed batch by batch as the sweep's tasks do.
+
+    python bench/followups/time_missed_sweep.py --tenant bench-big --hours-ahead 0.5 --rounds 3
+
+Run it through `scripts/devenv.py run --` (see bench/README.md). A round calls
+`followups.services.missed.follow_ups_mark_missed` (a batch of SWEEP_BATCH, what one task does) at
+--hours-ahead hours from now until a batch finds nothing, each batch timed with its statements,
+in a transaction rolled back at the end, so every round starts from the same rows (what runs after
+the commit, the email copies of the alerts, is not in it). It prints each round's batches, the
+round's total, the milliseconds per follow-up and the median round. To compare two commits, run a
+copy of it in a worktree of the other (bench/README.md).
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.leads.time_list import machine, setup_django  # noqa: E402  (after the path is set)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tenant", default="bench-big", help="tenant slug (bench-big)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, each rolled back (3)")
+    parser.add_argument("--hours-ahead", type=float, default=0.5, help="the outage's length (0.5)")
+    parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
+    return parser.parse_args()
+
+
+def time_round(tenant, at) -> list[tuple[float, int, int]]:
+    """The round's batches: (seconds, follow-ups marked, statements) each."""
+    from django.db import connection, transaction
+
+    from followups.services import missed
+
+    batches: list[tuple[float, int, int]] = []
+    statements = [0]
+
+    def count(execute, sql, params, many, context):
+        statements[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count), transaction.atomic():
+        while True:
+            started, before = time.perf_counter(), statements[0]
+            done = missed.follow_ups_mark_missed(tenant=tenant, now=at)
+            if not done:
+                break
+            batches.append((time.perf_counter() - started, done, statements[0] - before))
+        transaction.set_rollback(True)
+    return batches
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django(args.database_url)
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from crm.models import Tenant
+    from crm.tenancy import tenant_context
+
+    tenant = Tenant.objects.get(slug=args.tenant)
+    at = timezone.now() + dt.timedelta(hours=args.hours_ahead)
+    print(f"{machine()}; code {ROOT}; tenant {tenant.slug}; the round at {at:%Y-%m-%d %H:%M} UTC")
+    totals, per_follow_up = [], []
+    with tenant_context(tenant):
+        for number in range(1, args.rounds + 1):
+            batches = time_round(tenant, at)
+            seconds = sum(batch[0] for batch in batches)
+            marked = sum(batch[1] for batch in batches)
+            totals.append(seconds)
+            per_follow_up.append(1000 * seconds / marked if marked else 0.0)
+            print(
+                f"round {number}: {marked} follow-ups in {len(batches)} batches, {seconds:.2f} s, "
+                f"{sum(batch[2] for batch in batches)} statements, "
+                f"{per_follow_up[-1]:.1f} ms a follow-up"
+            )
+    print(
+        f"median round {statistics.median(totals):.2f} s, "
+        f"{statistics.median(per_follow_up):.1f} ms a follow-up, over {len(totals)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
