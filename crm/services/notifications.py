@@ -77,10 +77,10 @@ class _Text:
     level: str
 
     @classmethod
-    def of(cls, *, title, title_params, body, body_params, url, level) -> "_Text":
-        title, title_params = _stored(title, title_params, 200)
-        body, body_params = _stored(body, body_params, 1000)
-        return cls(title, title_params, body, body_params, url, level)
+    def of(cls, alert: Alert) -> "_Text":
+        title, title_params = _stored(alert.title, alert.title_params, 200)
+        body, body_params = _stored(alert.body, alert.body_params, 1000)
+        return cls(title, title_params, body, body_params, alert.url, alert.level)
 
 
 def _deliver(
@@ -191,7 +191,6 @@ def _grow(notification: Notification, texts: list[_Text], *, now: dt.datetime) -
     )
 
 
-@transaction.atomic
 def notification_create(
     *,
     tenant: Tenant,
@@ -210,23 +209,18 @@ def notification_create(
     With `title_params` (even empty) `title` is an English msgid marked with gettext_noop and
     the params its values: it reads in the recipient's language (crm.kit.stored_text); without,
     it is shown as given. The same for `body` and `body_params`."""
-    text = _Text.of(
+    alert = Alert(
+        recipient=recipient,
         title=title,
-        title_params=title_params,
         body=body,
+        title_params=title_params,
         body_params=body_params,
         url=url,
         level=level,
-    )
-    (notification,) = _deliver(
-        tenant=tenant,
-        recipient=recipient,
         kind=kind,
         group=group,
-        texts=[text],
-        now=timezone.now(),
     )
-    _announce_notifications(tenant, [notification])
+    (notification,) = notifications_create_many(tenant=tenant, alerts=[alert])
     return notification
 
 
@@ -235,21 +229,12 @@ def notifications_create_many(*, tenant: Tenant, alerts: Iterable[Alert]) -> lis
     """Many alerts at once (a sweep's batch): what notification_create called for each in turn
     would leave, with one lock, one insert of the items and one update per recipient's group
     instead of three statements an alert. The notifications made or grown, each once."""
-    now = timezone.now()
     by_group: dict[tuple[int, str], tuple[Alert, list[_Text]]] = {}
     for alert in alerts:
-        text = _Text.of(
-            title=alert.title,
-            title_params=alert.title_params,
-            body=alert.body,
-            body_params=alert.body_params,
-            url=alert.url,
-            level=alert.level,
-        )
         # The group's first alert names its kind, as the first notification_create would.
-        by_group.setdefault((alert.recipient.pk, alert.group or alert.kind), (alert, []))[1].append(
-            text
-        )
+        _, texts = by_group.setdefault((alert.recipient.pk, alert.group or alert.kind), (alert, []))
+        texts.append(_Text.of(alert))
+    now = timezone.now()
     notifications = [
         notification
         for first, texts in by_group.values()
@@ -266,7 +251,6 @@ def notifications_create_many(*, tenant: Tenant, alerts: Iterable[Alert]) -> lis
     return notifications
 
 
-@transaction.atomic
 def notifications_notify_roles(
     *,
     tenant: Tenant,
@@ -282,27 +266,26 @@ def notifications_notify_roles(
 ) -> list[Notification]:
     """Tell every active member with one of `roles` (e.g. all managers) about something; the
     params as in notification_create."""
-    text = _Text.of(
-        title=title,
-        title_params=title_params,
-        body=body,
-        body_params=body_params,
-        url=url,
-        level=level,
-    )
     recipients = User.objects.filter(
         memberships__tenant=tenant, memberships__role__in=list(roles), memberships__is_active=True
     ).order_by("pk")
-    now = timezone.now()
-    notifications = [
-        notification
-        for user in recipients
-        for notification in _deliver(
-            tenant=tenant, recipient=user, kind=kind, group=group, texts=[text], now=now
-        )
-    ]
-    _announce_notifications(tenant, notifications)
-    return notifications
+    return notifications_create_many(
+        tenant=tenant,
+        alerts=[
+            Alert(
+                recipient=user,
+                title=title,
+                body=body,
+                title_params=title_params,
+                body_params=body_params,
+                url=url,
+                level=level,
+                kind=kind,
+                group=group,
+            )
+            for user in recipients
+        ],
+    )
 
 
 def _announce_notifications(tenant: Tenant, notifications: list[Notification]) -> None:
