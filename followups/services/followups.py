@@ -176,18 +176,13 @@ def follow_up_create(
             actor,
         )
     if lead is not None:
-        _refresh_lead_next_follow_up(tenant, lead.pk)
+        lead_next_follow_up_refresh(tenant=tenant, lead_id=lead.pk)
     return follow_up
 
 
-def _refresh_lead_next_follow_up(tenant: Tenant, lead_id: int) -> None:
-    leads_next_follow_up_refresh(tenant=tenant, lead_ids=[lead_id])
-
-
 def leads_next_follow_up_refresh(*, tenant: Tenant, lead_ids: Iterable[int]) -> None:
-    """Lead.next_follow_up_at of these leads: the earliest open follow-up of each (the leads list
-    shows it), in one statement. For the sweeps (missed, recurrence) that change follow-ups
-    outside these services, and for them."""
+    """Lead.next_follow_up_at: the earliest open follow-up of each of these leads (the leads list
+    shows it), in one statement however many leads (a sweep's batch)."""
     Lead.objects.filter(tenant=tenant, pk__in=list(lead_ids)).update(
         next_follow_up_at=Subquery(
             FollowUp.objects.filter(tenant=tenant, lead_id=OuterRef("pk"), status__in=OPEN_STATUSES)
@@ -198,7 +193,8 @@ def leads_next_follow_up_refresh(*, tenant: Tenant, lead_ids: Iterable[int]) -> 
 
 
 def lead_next_follow_up_refresh(*, tenant: Tenant, lead_id: int) -> None:
-    """For the sweeps (missed, recurrence) that change follow-ups outside these services."""
+    """One lead's: for these services, and the sweeps (missed, recurrence) that change follow-ups
+    outside them."""
     leads_next_follow_up_refresh(tenant=tenant, lead_ids=[lead_id])
 
 
@@ -213,7 +209,7 @@ def _locked(tenant: Tenant, follow_up: FollowUp) -> FollowUp:
 def _finish(tenant: Tenant, follow_up: FollowUp) -> None:
     reminders_cancel(follow_up=follow_up)
     if follow_up.lead_id:
-        _refresh_lead_next_follow_up(tenant, follow_up.lead_id)
+        lead_next_follow_up_refresh(tenant=tenant, lead_id=follow_up.lead_id)
 
 
 @transaction.atomic
@@ -276,7 +272,7 @@ def follow_up_reschedule(
     publish(FollowUpRescheduled(tenant=tenant, follow_up=follow_up, before=before))
     reminders_reschedule(follow_up=follow_up)
     if follow_up.lead_id:
-        _refresh_lead_next_follow_up(tenant, follow_up.lead_id)
+        lead_next_follow_up_refresh(tenant=tenant, lead_id=follow_up.lead_id)
     _record(
         follow_up,
         "follow_up.rescheduled",
