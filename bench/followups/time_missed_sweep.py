@@ -2,13 +2,17 @@
 hours would leave past its slot, marked missed batch by batch as the sweep's tasks do.
 
     python bench/followups/time_missed_sweep.py --tenant bench-big --hours-ahead 0.5 --rounds 3
+    python bench/followups/time_missed_sweep.py --tenant all --hours-ahead 0.5 --rounds 1
 
 Run it through `scripts/devenv.py run --` (see bench/README.md). A round calls
 `followups.services.missed.follow_ups_mark_missed` (a batch of SWEEP_BATCH, what one task does) at
 --hours-ahead hours from now until a batch finds nothing, each batch timed with its statements,
 in a transaction rolled back at the end, so every round starts from the same rows (what runs after
 the commit, the email copies of the alerts, is not in it). It prints each round's batches, the
-round's total, the milliseconds per follow-up and the median round. To compare two commits, run a
+round's total, the milliseconds per follow-up and the median round. `--tenant all` (or
+`sweeps-small-*`: the tenants whose slug begins so) times the burst a restart of beat after such an
+outage sends: every tenant's round one after another (what the sweep's tasks share between the
+workers), with the sum and how many tenants had any. To compare two commits, run a
 copy of it in a worktree of the other (bench/README.md).
 """
 
@@ -26,7 +30,11 @@ from bench.leads.time_list import machine, setup_django  # noqa: E402  (after th
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tenant", default="bench-big", help="tenant slug (bench-big)")
+    parser.add_argument(
+        "--tenant",
+        default="bench-big",
+        help="tenant slug, all, or a slug's start and * (bench-big)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds, each rolled back (3)")
     parser.add_argument("--hours-ahead", type=float, default=0.5, help="the outage's length (0.5)")
     parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
@@ -67,22 +75,36 @@ def main() -> None:
     from crm.models import Tenant
     from crm.tenancy import tenant_context
 
-    tenant = Tenant.objects.get(slug=args.tenant)
     at = timezone.now() + dt.timedelta(hours=args.hours_ahead)
-    print(f"{machine()}; code {ROOT}; tenant {tenant.slug}; the round at {at:%Y-%m-%d %H:%M} UTC")
+    if args.tenant == "all" or args.tenant.endswith("*"):
+        tenants = list(
+            Tenant.objects.filter(
+                slug__startswith="" if args.tenant == "all" else args.tenant[:-1]
+            ).order_by("pk")
+        )
+        names = f"{len(tenants)} tenants ({args.tenant})"
+    else:
+        tenants = [Tenant.objects.get(slug=args.tenant)]
+        names = f"tenant {tenants[0].slug}"
+    print(f"{machine()}; code {ROOT}; {names}; the round at {at:%Y-%m-%d %H:%M} UTC")
     totals, per_follow_up = [], []
-    with tenant_context(tenant):
-        for number in range(1, args.rounds + 1):
-            batches = time_round(tenant, at)
-            seconds = sum(batch[0] for batch in batches)
-            marked = sum(batch[1] for batch in batches)
-            totals.append(seconds)
-            per_follow_up.append(1000 * seconds / marked if marked else 0.0)
-            print(
-                f"round {number}: {marked} follow-ups in {len(batches)} batches, {seconds:.2f} s, "
-                f"{sum(batch[2] for batch in batches)} statements, "
-                f"{per_follow_up[-1]:.1f} ms a follow-up"
-            )
+    for number in range(1, args.rounds + 1):
+        batches = []
+        due_at = 0
+        for tenant in tenants:
+            with tenant_context(tenant):
+                tenant_batches = time_round(tenant, at)
+            batches += tenant_batches
+            due_at += bool(tenant_batches)
+        seconds = sum(batch[0] for batch in batches)
+        marked = sum(batch[1] for batch in batches)
+        totals.append(seconds)
+        per_follow_up.append(1000 * seconds / marked if marked else 0.0)
+        print(
+            f"round {number}: {marked} follow-ups at {due_at} tenants in {len(batches)} batches, "
+            f"{seconds:.2f} s, {sum(batch[2] for batch in batches)} statements, "
+            f"{per_follow_up[-1]:.1f} ms a follow-up"
+        )
     print(
         f"median round {statistics.median(totals):.2f} s, "
         f"{statistics.median(per_follow_up):.1f} ms a follow-up, over {len(totals)}"
