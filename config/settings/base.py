@@ -326,55 +326,65 @@ CELERY_DB_REUSE_MAX = 1000
 DASHBOARD_FIGURES_SECONDS = int(os.environ.get("DASHBOARD_FIGURES_SECONDS", 300))
 
 
-# Each entry is due at fixed times of the clock (crm/schedules.py): the minute and few-minute ones
-# at the top of their interval, every hourly and daily one at a minute of its own in the second
-# half of the hour (the daily digests leave in the first half: followups.services.digest), so
-# their rounds of every tenant follow one another instead of all queueing at once. Its message
-# expires when the next one is due, and the sweep fans out one task per tenant that expires then
-# too (crm/tenancy/sweeps.py): a backlog is dropped, never piled up.
+# Each entry is due at fixed times of the clock (crm/schedules.py): each minute one at a second of
+# its own, each few-minute one at a minute and second of its own, every hourly and daily one at a
+# minute of its own in the second half of the hour (the daily digests leave in the first half:
+# followups.services.digest), so their rounds of every tenant follow one another instead of all
+# queueing at once. All the minute sweeps sent at :00 slowed every page for the first ten seconds of
+# each minute under load (docs/benchmarks.md, "… a cold load test … (twenty-first session…)"); the
+# dashboard's four rollups over every tenant, the costly ones, are a quarter of a minute apart.
+# Its message expires when the next one is due, and the sweep fans out one task per tenant that
+# expires then too (crm/tenancy/sweeps.py): a backlog is dropped, never piled up.
+MINUTE = timedelta(minutes=1)
+FIVE_MINUTES = timedelta(minutes=5)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-def _past(minutes: int, hours: int = 0) -> timedelta:
-    return timedelta(hours=hours, minutes=minutes)
+def _past(minutes: int, hours: int = 0, seconds: int = 0) -> timedelta:
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def _second(seconds: int) -> timedelta:
+    return timedelta(seconds=seconds)
 
 
 CELERY_BEAT_SCHEDULE = {
     "keep-dashboard-figures-fresh": beat_entry(
         "dashboards.tasks.keep_figures_fresh",
         timedelta(seconds=max(60, DASHBOARD_FIGURES_SECONDS - 60)),
+        _second(33),
     ),
     # The dashboard's stage conversion reads its days from a rollup, today's recounted every minute
     # (dashboards.services.rollups).
-    "roll-up-stage-flow": beat_entry("dashboards.tasks.roll_up_stage_flow", timedelta(minutes=1)),
+    "roll-up-stage-flow": beat_entry("dashboards.tasks.roll_up_stage_flow", MINUTE, _second(8)),
     # Its anomalies read finished days of calls and messages from one too (dashboards.services.rollups).
     "roll-up-activity": beat_entry("dashboards.tasks.roll_up_activity", HOUR, _past(34)),
     # The sources and lost reasons of any period are sums of its days and months
     # (dashboards.services.period_rollups); the days changed since the last run are counted live.
-    "roll-up-periods": beat_entry("dashboards.tasks.roll_up_periods", timedelta(minutes=1)),
+    "roll-up-periods": beat_entry("dashboards.tasks.roll_up_periods", MINUTE, _second(23)),
     # The team's follow-ups and SLA figures per day: the days that changed, every minute
     # (dashboards.services.team_rollup).
-    "roll-up-team": beat_entry("dashboards.tasks.roll_up_team", timedelta(minutes=1)),
+    "roll-up-team": beat_entry("dashboards.tasks.roll_up_team", MINUTE, _second(38)),
     # Open leads by colour and who is uncontacted, for the whole tenant (dashboards.services.moment).
-    "count-dashboard-moment": beat_entry("dashboards.tasks.count_the_moment", timedelta(minutes=1)),
+    "count-dashboard-moment": beat_entry("dashboards.tasks.count_the_moment", MINUTE, _second(53)),
     "clear-expired-sessions": beat_entry(
         "crm.tasks.clear_expired_sessions", timedelta(hours=6), _past(32)
     ),
     "purge-read-notifications": beat_entry(
         "crm.tasks.purge_old_notifications", DAY, _past(36, hours=3)
     ),
-    "alert-untouched-leads": beat_entry("leads.tasks.alert_untouched_leads", timedelta(minutes=1)),
+    "alert-untouched-leads": beat_entry("leads.tasks.alert_untouched_leads", MINUTE, _second(15)),
     "refresh-lead-priorities": beat_entry(
-        "leads.tasks.refresh_lead_priorities", timedelta(minutes=5)
+        "leads.tasks.refresh_lead_priorities", FIVE_MINUTES, _past(2, seconds=42)
     ),
     "expire-quotes": beat_entry("leads.tasks.expire_quotes", HOUR, _past(38)),
     "purge-stale-lead-imports": beat_entry(
         "leads.tasks.purge_stale_lead_imports", DAY, _past(44, hours=3)
     ),
     # The inbox: events stored but not processed, and SLA clocks that ran out.
-    "sweep-inbound-events": beat_entry("tickets.tasks.sweep_inbound_events", timedelta(minutes=1)),
-    "sweep-sla-breaches": beat_entry("tickets.tasks.sweep_sla_breaches", timedelta(minutes=1)),
+    "sweep-inbound-events": beat_entry("tickets.tasks.sweep_inbound_events", MINUTE, _second(45)),
+    "sweep-sla-breaches": beat_entry("tickets.tasks.sweep_sla_breaches", MINUTE, _second(4)),
     # The outbox: due messages are claimed every few seconds (no Celery ETAs anywhere).
     "dispatch-due-messages": beat_entry("comms.tasks.dispatch_due_messages", timedelta(seconds=5)),
     # Outbound webhooks: due deliveries claimed like the outbox's (webhooks.services.deliveries).
@@ -388,10 +398,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-idempotency-keys": beat_entry(
         "api.tasks.purge_expired_idempotency_keys", HOUR, _past(58)
     ),
-    "sweep-time-triggers": beat_entry("comms.tasks.sweep_time_triggers", timedelta(minutes=1)),
-    "sweep-follow-ups": beat_entry("comms.tasks.sweep_follow_ups", timedelta(minutes=1)),
+    "sweep-time-triggers": beat_entry("comms.tasks.sweep_time_triggers", MINUTE, _second(30)),
+    "sweep-follow-ups": beat_entry("comms.tasks.sweep_follow_ups", MINUTE, _second(49)),
     "sweep-customer-updates": beat_entry(
-        "comms.tasks.sweep_customer_updates", timedelta(minutes=5)
+        "comms.tasks.sweep_customer_updates", FIVE_MINUTES, _past(1, seconds=27)
     ),
     # Follow-ups: due reminders claimed and sent once, follow-ups past their time marked missed,
     # recurring series materialised ahead.
@@ -399,7 +409,7 @@ CELERY_BEAT_SCHEDULE = {
         "followups.tasks.dispatch_due_reminders", timedelta(seconds=15)
     ),
     "sweep-missed-follow-ups": beat_entry(
-        "followups.tasks.sweep_missed_follow_ups", timedelta(minutes=1)
+        "followups.tasks.sweep_missed_follow_ups", MINUTE, _second(0)
     ),
     "extend-follow-up-series": beat_entry(
         "followups.tasks.extend_follow_up_series", HOUR, _past(42)
@@ -408,9 +418,11 @@ CELERY_BEAT_SCHEDULE = {
     # every 5 minutes whose 07:00 and team's minute past it (crm.models.digest_minute) it is in
     # their own time zone.
     "sweep-neglected-leads": beat_entry("followups.tasks.sweep_neglected_leads", HOUR, _past(30)),
-    "send-daily-digests": beat_entry("followups.tasks.send_daily_digests", timedelta(minutes=5)),
+    "send-daily-digests": beat_entry(
+        "followups.tasks.send_daily_digests", FIVE_MINUTES, _second(57)
+    ),
     # Sequences: the enrolments with a step due run it and move on.
-    "sweep-sequences": beat_entry("followups.tasks.sweep_sequences", timedelta(minutes=1)),
+    "sweep-sequences": beat_entry("followups.tasks.sweep_sequences", MINUTE, _second(19)),
     # The portal: sign-in links and codes a day past their expiry are deleted.
     "purge-portal-sign-in-challenges": beat_entry(
         "portal.tasks.purge_sign_in_challenges", HOUR, _past(50)

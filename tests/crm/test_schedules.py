@@ -146,3 +146,38 @@ def test_every_entry_is_due_at_fixed_times_and_expires_at_its_next():
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert isinstance(entry["schedule"], every), name
         assert entry["options"]["expires"] == entry["schedule"].run_every.total_seconds(), name
+
+
+def _every(interval: dt.timedelta) -> dict[str, every]:
+    return {
+        entry["task"]: entry["schedule"]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["schedule"].run_every == interval
+    }
+
+
+def test_every_minute_entry_is_due_at_a_second_of_its_own():
+    """All of them sent at :00 slowed every page for the first ten seconds of each minute under
+    load; the dashboard's rollups over every tenant, the costly ones, are spread the widest."""
+    minute_ones = _every(dt.timedelta(minutes=1))
+    assert len(minute_ones) >= 10
+    seconds = sorted(schedule.offset.total_seconds() for schedule in minute_ones.values())
+    assert len(set(seconds)) == len(seconds), seconds
+    rollups = sorted(
+        schedule.offset.total_seconds()
+        for task, schedule in minute_ones.items()
+        if task.startswith("dashboards.")
+    )
+    assert len(rollups) == 4
+    gaps = [
+        later - earlier
+        for earlier, later in zip(rollups, [*rollups[1:], rollups[0] + 60], strict=True)
+    ]
+    assert min(gaps) >= 15, rollups
+
+
+def test_the_five_minute_entries_are_due_at_minutes_and_seconds_of_their_own():
+    offsets = [schedule.offset for schedule in _every(dt.timedelta(minutes=5)).values()]
+    assert len(offsets) >= 3
+    assert len(set(offsets)) == len(offsets), offsets
+    assert all(offset.total_seconds() % 60 for offset in offsets), offsets
