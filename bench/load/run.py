@@ -68,6 +68,12 @@ def parse_args() -> argparse.Namespace:
         default=0,
         help="run the Celery worker and beat at this CPU niceness (0: as the web processes)",
     )
+    parser.add_argument(
+        "--worker-log-level",
+        default="warning",
+        help="the Celery worker's (info: each task's start and time in worker.log, to match the "
+        "access log's slow seconds to the background work running then)",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis-db", type=int, default=10)
     parser.add_argument("--wait", default="2,8", help="seconds between a user's tasks (2,8)")
@@ -455,7 +461,7 @@ def main() -> None:
             [
                 *nice, PYTHON, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
                 f"--concurrency={args.celery_concurrency}", "-n", f"load-{stamp}@%h",
-                "--without-gossip", "--without-mingle", "-l", "warning",
+                "--without-gossip", "--without-mingle", "-l", args.worker_log_level,
             ],
             env, out,
         ),

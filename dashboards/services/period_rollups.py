@@ -33,7 +33,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from crm.models import Tenant
-from dashboards.aggregates import jit_off
+from dashboards.aggregates import planner_for_aggregates
 from dashboards.models import (
     TOUCH_BINS,
     FirstTouchBin,
@@ -52,7 +52,9 @@ from dashboards.models import (
 from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds
 from dashboards.selectors.histograms import (
     BIN_FLOORS,
+    MONTHS_DAYS,
     month_buckets_sql,
+    month_params,
     month_sums_sql,
     seconds_json,
 )
@@ -316,12 +318,10 @@ def _months_from_days(tenant: Tenant, months: set[dt.date]) -> None:
             summed = ", ".join(f"SUM({name})" for name in sums)
             cursor.execute(
                 f"INSERT INTO {month_table} (tenant_id, month, {keys}, {', '.join(sums)})"  # noqa: S608  # nosec B608
-                f" SELECT tenant_id, date_trunc('month', day)::date AS month, {keys}, {summed}"
-                f" FROM {day_table}"
-                f" WHERE tenant_id = %s AND day >= %s AND day < %s"
-                f" AND date_trunc('month', day)::date = ANY(%s::date[])"
-                f" GROUP BY tenant_id, month, {keys}",
-                [tenant.pk, min(months), next_month(max(months)), sorted(months)],
+                f" SELECT %(tenant)s, m.month, {keys}, {summed}"
+                f" FROM {MONTHS_DAYS.format(day_table=day_table)}"
+                f" GROUP BY m.month, {keys}",
+                month_params(tenant.pk, months),
             )
 
 
@@ -342,7 +342,7 @@ def _touch_months(tenant: Tenant, months) -> None:
     FirstTouchMonth.objects.filter(tenant=tenant, month__in=months).delete()
     FirstTouchBinMonth.objects.filter(tenant=tenant, month__in=months).delete()
     with connection.cursor() as cursor:
-        params = {"tenant": tenant.pk, "months": sorted(months)}
+        params = month_params(tenant.pk, months)
         cursor.execute(FIRST_TOUCH_MONTH_SUMS_SQL, params)
         cursor.execute(FIRST_TOUCH_MONTHS_SQL, params)
 
@@ -398,8 +398,7 @@ def _recount(
 
 def _build(tenant: Tenant, now: dt.datetime) -> int:
     """Every day from the tenant's oldest lead to the end of this month, in one grouped statement
-    per table; returns how many months that is."""
-    jit_off()
+    per table; returns how many months that is (the caller set the planner for aggregates)."""
     for model in (
         LeadCohortDay,
         LeadCohortMonth,
@@ -477,6 +476,9 @@ def _roll_up(tenant: Tenant, now: dt.datetime | None, most_days: int | None) -> 
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [SWEEP_LOCK, tenant.pk])
         if not cursor.fetchone()[0]:
             return 0, False
+    # JIT off and room to group in memory: a minute's changes name days scattered over years,
+    # whose recount and months spilled their sorts to disk with the default work_mem.
+    planner_for_aggregates()
     state = PeriodRollup.objects.select_for_update().filter(tenant=tenant).first()
     # Only the changes committed before this point are deleted below; later ones stay recorded.
     changes = list(

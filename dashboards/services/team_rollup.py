@@ -44,6 +44,7 @@ from dashboards.selectors.histograms import (
     BIN_FLOORS,
     BINS,
     month_buckets_sql,
+    month_params,
     month_sums_sql,
     seconds_json,
 )
@@ -250,8 +251,9 @@ def team_days_count(
         TeamMonth.objects.filter(tenant=tenant, month__in=months).delete()
         TeamResponseMonthBin.objects.filter(tenant=tenant, month__in=months).delete()
         with connection.cursor() as cursor:
-            cursor.execute(TEAM_MONTH_SUMS_SQL, {"tenant": tenant.pk, "months": sorted(months)})
-            cursor.execute(TEAM_MONTHS_SQL, {"tenant": tenant.pk, "months": sorted(months)})
+            params = month_params(tenant.pk, months)
+            cursor.execute(TEAM_MONTH_SUMS_SQL, params)
+            cursor.execute(TEAM_MONTHS_SQL, params)
     return counted
 
 
