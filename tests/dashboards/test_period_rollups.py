@@ -13,7 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Role, Tenant
-from dashboards.models import LeadCohortDay, LeadCohortMonth, LostDay, PeriodChange, PeriodRollup
+from dashboards.models import (
+    LeadCohortDay,
+    LeadCohortMonth,
+    LostDay,
+    LostMonth,
+    PeriodChange,
+    PeriodRollup,
+)
 from dashboards.selectors.lost import lost_report
 from dashboards.selectors.sources import sources_report
 from dashboards.services import period_rollups
@@ -192,6 +199,24 @@ def test_changes_are_counted_live_until_the_sweep_then_from_the_rollup(mixed):
     assert roll_up(mixed) > 0
     with mixed.world.active():
         assert not PeriodChange.objects.exists()
+    assert_rollup_matches_live(mixed)
+
+
+def test_a_change_of_cohort_days_only_rewrites_no_lost_month(mixed):
+    """A first touch or a new owner of an open lead names its cohort day and no closing day: the
+    lost months stay the rows they were (rewriting them every minute was work and dead rows)."""
+    roll_up(mixed)
+    world, open_lead = mixed.world, mixed.leads[2]  # of January 2026, when a lead was lost
+    with world.active():
+        lost_months = sorted(LostMonth.objects.values_list("pk", flat=True))
+        cohort_months = sorted(LeadCohortMonth.objects.values_list("pk", flat=True))
+        assert lost_months and open_lead.status == "open"
+        Lead.objects.filter(pk=open_lead.pk).update(owner=world.rep)
+
+    assert roll_up(mixed) == 1
+    with world.active():
+        assert sorted(LostMonth.objects.values_list("pk", flat=True)) == lost_months
+        assert sorted(LeadCohortMonth.objects.values_list("pk", flat=True)) != cohort_months
     assert_rollup_matches_live(mixed)
 
 
