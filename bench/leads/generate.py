@@ -199,7 +199,7 @@ def member_email(slug: str, handle: str) -> str:
 def reset_tenant(slug: str, clock: Clock) -> None:
     """Delete the tenant, every row it owns (audit events included) and its bench users."""
     from django.apps import apps
-    from django.db import connections, transaction
+    from django.db import connections, models, transaction
 
     from crm.models import Tenant
 
@@ -237,6 +237,21 @@ def reset_tenant(slug: str, clock: Clock) -> None:
                         f"DELETE FROM {owner.ops.quote_name(table)} WHERE tenant_id = %s",  # noqa: S608  # nosec B608
                         [tenant.pk],
                     )
+                # Platform rows that name the tenant otherwise (an inbound domain's claim): the
+                # triggers are quiet, so nothing cascades, and a claim left behind refused the
+                # next run's tenant its own address.
+                for model in apps.get_models():
+                    for field in model._meta.fields:
+                        if (
+                            field.is_relation
+                            and field.related_model is Tenant
+                            and field.column != "tenant_id"
+                            and field.remote_field.on_delete is models.CASCADE
+                        ):
+                            cursor.execute(
+                                f"DELETE FROM {model._meta.db_table} WHERE {field.column} = %s",  # noqa: S608  # nosec B608
+                                [tenant.pk],
+                            )
                 cursor.execute("DELETE FROM crm_tenant WHERE id = %s", [tenant.pk])
         cursor.execute(
             "DELETE FROM crm_user WHERE email LIKE %s", [f"%@{slug}.bench.test".replace("_", r"\_")]
