@@ -330,9 +330,10 @@ DASHBOARD_FIGURES_SECONDS = int(os.environ.get("DASHBOARD_FIGURES_SECONDS", 300)
 # its own, each few-minute one at a minute and second of its own, every hourly and daily one at a
 # minute of its own in the second half of the hour (the daily digests leave in the first half:
 # followups.services.digest), so their rounds of every tenant follow one another instead of all
-# queueing at once. All the minute sweeps sent at :00 slowed every page for the first ten seconds of
-# each minute under load (docs/benchmarks.md, "… a cold load test … (twenty-first session…)"); the
-# dashboard's four rollups over every tenant, the costly ones, are a quarter of a minute apart.
+# queueing at once. All the minute sweeps sent at :00 made the first ten seconds of each minute the
+# slowest under load; spread, the slow seconds follow the rollups (the dashboard's four over every
+# tenant, the costly ones, a quarter of a minute apart) and a minute's rounds no longer queue
+# together (docs/benchmarks.md, "The minute sweeps across the minute…").
 # Its message expires when the next one is due, and the sweep fans out one task per tenant that
 # expires then too (crm/tenancy/sweeps.py): a backlog is dropped, never piled up.
 MINUTE = timedelta(minutes=1)
