@@ -179,7 +179,8 @@ MONTHS_BIN_DAYS = """unnest(%(months)s::date[], %(afters)s::date[]) AS m(month, 
 
 
 def month_params(tenant_id: int, months: Iterable[dt.date]) -> dict:
-    """The parameters of a statement over MONTHS_DAYS: the tenant and the months (first days)."""
+    """The parameters of month_sums_sql's and month_buckets_sql's statements: the tenant and the
+    months (first days)."""
     firsts = sorted(months)
     return {
         "tenant": tenant_id,

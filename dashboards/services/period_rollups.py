@@ -52,7 +52,6 @@ from dashboards.models import (
 from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds
 from dashboards.selectors.histograms import (
     BIN_FLOORS,
-    MONTHS_DAYS,
     month_buckets_sql,
     month_params,
     month_sums_sql,
@@ -292,10 +291,15 @@ def _lead_days_count(tenant: Tenant, days=None) -> None:
             cursor.execute("SET LOCAL enable_hashagg = DEFAULT")
 
 
-MONTHS_FROM_DAYS = {
-    # Table names and columns are this module's own; only the tenant and the months are params.
-    LeadCohortMonth: ("dashboards_leadcohortday", COHORT_SUMS, ()),
-    LostMonth: ("dashboards_lostday", LOST_SUMS, ("reason",)),
+# Each month model's rows of the months %(months)s: its day rows summed per key (the table and
+# column names are this module's own).
+MONTHS_FROM_DAYS_SQL = {
+    LeadCohortMonth: month_sums_sql(
+        "dashboards_leadcohortmonth", "dashboards_leadcohortday", ", ".join(KEYS), COHORT_SUMS
+    ),
+    LostMonth: month_sums_sql(
+        "dashboards_lostmonth", "dashboards_lostday", ", ".join((*KEYS, "reason")), LOST_SUMS
+    ),
 }
 
 
@@ -312,19 +316,9 @@ def _months_from_days(tenant: Tenant, months_of: dict[type, set[dt.date]]) -> No
     step's time and left tens of thousands of dead rows a minute."""
     with connection.cursor() as cursor:
         for model, months in months_of.items():
-            if not months:
-                continue
-            day_table, sums, extra_keys = MONTHS_FROM_DAYS[model]
-            model.objects.filter(tenant=tenant, month__in=months).delete()
-            keys = ", ".join((*KEYS, *extra_keys))
-            summed = ", ".join(f"SUM({name})" for name in sums)
-            cursor.execute(
-                f"INSERT INTO {model._meta.db_table} (tenant_id, month, {keys}, {', '.join(sums)})"  # noqa: S608  # nosec B608
-                f" SELECT %(tenant)s, m.month, {keys}, {summed}"
-                f" FROM {MONTHS_DAYS.format(day_table=day_table)}"
-                f" GROUP BY m.month, {keys}",
-                month_params(tenant.pk, months),
-            )
+            if months:
+                model.objects.filter(tenant=tenant, month__in=months).delete()
+                cursor.execute(MONTHS_FROM_DAYS_SQL[model], month_params(tenant.pk, months))
 
 
 # FirstTouchMonth's rows of the months %(months)s: their day rows summed per key.
