@@ -53,6 +53,8 @@ from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSecon
 from dashboards.selectors.histograms import (
     BIN_FLOORS,
     month_buckets_sql,
+    month_group_buckets_sql,
+    month_group_params,
     month_params,
     month_sums_sql,
     seconds_json,
@@ -220,13 +222,19 @@ FROM grouped
 WHERE bucket IS NOT NULL
 GROUP BY day, bin, pipeline_id, brand_id, owner_id
 ORDER BY day
+{returning}
 """
+# What a recount writes and deletes of FirstTouchBin, to tell the rows it changed: each row's day,
+# bin and keys, and its buckets' digest (jsonb's text is canonical: the same buckets, the same
+# text).
+BIN_ROW_DIGEST = "day, bin, pipeline_id, brand_id, owner_id, md5(buckets::text)"
 
 
-def _touch_count(tenant: Tenant, created: Q) -> None:
+def _touch_count(tenant: Tenant, created: Q, *, digests: bool = False) -> set[tuple]:
     """Write FirstTouchDay's and FirstTouchBin's rows of the leads created as `created` says: per
     local day, pipeline, brand and owner, with the histogram of their waits to the first touch,
-    in one statement (no rows in Python)."""
+    in one statement (no rows in Python); with `digests`, returns the FirstTouchBin rows written
+    as BIN_ROW_DIGEST's tuples."""
     grouped = (
         Lead.objects.filter(created, tenant=tenant)
         .annotate(
@@ -251,10 +259,23 @@ def _touch_count(tenant: Tenant, created: Q) -> None:
                 select=select,
                 shortest=seconds_json("shortest"),
                 longest=seconds_json("longest"),
+                returning=f"RETURNING {BIN_ROW_DIGEST}" if digests else "",
                 **LEAD_DAY_BINS,
             ),
             [*params, tenant.pk, tenant.pk],
         )
+        return set(cursor.fetchall()) if digests else set()
+
+
+def _touch_bins_delete(tenant: Tenant, days: list[dt.date]) -> set[tuple]:
+    """Delete FirstTouchBin's rows of `days`; returns them as BIN_ROW_DIGEST's tuples."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM dashboards_firsttouchbin WHERE tenant_id = %s AND day = ANY(%s::date[])"  # noqa: S608  # nosec B608
+            f" RETURNING {BIN_ROW_DIGEST}",
+            [tenant.pk, days],
+        )
+        return set(cursor.fetchall())
 
 
 def _ranges_sql(field_name: str, days, tenant: Tenant) -> tuple[str, dict]:
@@ -304,7 +325,11 @@ MONTHS_FROM_DAYS_SQL = {
 
 
 FIRST_TOUCH_MONTHS_SQL = month_buckets_sql(
-    "dashboards_firsttouchbinmonth", "dashboards_firsttouchbin", ", ".join(TOUCH_KEYS)
+    "dashboards_firsttouchbinmonth", "dashboards_firsttouchbin", TOUCH_KEYS
+)
+# FirstTouchBinMonth's rows of some groups (month, bin and key) only: deleted, then written again.
+FIRST_TOUCH_GROUPS_DELETE_SQL, FIRST_TOUCH_GROUPS_SQL = month_group_buckets_sql(
+    "dashboards_firsttouchbinmonth", "dashboards_firsttouchbin", TOUCH_KEYS
 )
 
 
@@ -330,17 +355,22 @@ FIRST_TOUCH_MONTH_SUMS_SQL = month_sums_sql(
 )
 
 
-def _touch_months(tenant: Tenant, months) -> None:
+def _touch_months(tenant: Tenant, months, bin_groups: set[tuple] | None = None) -> None:
     """Write FirstTouchMonth's and FirstTouchBinMonth's rows of `months` (months over) again
-    from their days."""
+    from their days; of FirstTouchBinMonth only the groups in `bin_groups` if given (each a day
+    of the month, bin and keys: those whose day rows a recount changed)."""
     if not months:
         return
     FirstTouchMonth.objects.filter(tenant=tenant, month__in=months).delete()
-    FirstTouchBinMonth.objects.filter(tenant=tenant, month__in=months).delete()
     with connection.cursor() as cursor:
-        params = month_params(tenant.pk, months)
-        cursor.execute(FIRST_TOUCH_MONTH_SUMS_SQL, params)
-        cursor.execute(FIRST_TOUCH_MONTHS_SQL, params)
+        cursor.execute(FIRST_TOUCH_MONTH_SUMS_SQL, month_params(tenant.pk, months))
+        if bin_groups is None:
+            FirstTouchBinMonth.objects.filter(tenant=tenant, month__in=months).delete()
+            cursor.execute(FIRST_TOUCH_MONTHS_SQL, month_params(tenant.pk, months))
+        elif bin_groups:
+            params = month_group_params(tenant.pk, TOUCH_KEYS, bin_groups)
+            cursor.execute(FIRST_TOUCH_GROUPS_DELETE_SQL, params)
+            cursor.execute(FIRST_TOUCH_GROUPS_SQL, params)
 
 
 def _touch_months_over(tenant: Tenant, state: PeriodRollup, now: dt.datetime) -> None:
@@ -376,11 +406,17 @@ def _recount(
             model.objects.filter(tenant=tenant, day__in=batch).delete()
             _write_days(tenant, day_table, count(tenant, moments_on(field_name, batch, tenant)))
     days = sorted(cohort_days)
+    # The FirstTouchBin rows deleted or written that were not there before: a minute's first
+    # touches change a few dozen of the thousands the days hold, and only their months' groups
+    # are summed again.
+    changed_bins: set[tuple] = set()
     for index in range(0, len(days), RUNS_PER_QUERY):
         batch = days[index : index + RUNS_PER_QUERY]
         FirstTouchDay.objects.filter(tenant=tenant, day__in=batch).delete()
-        FirstTouchBin.objects.filter(tenant=tenant, day__in=batch).delete()
-        _touch_count(tenant, moments_on("created_at", batch, tenant))
+        before = _touch_bins_delete(tenant, batch)
+        changed_bins |= before ^ _touch_count(
+            tenant, moments_on("created_at", batch, tenant), digests=True
+        )
     days = sorted(cohort_days | won_days)
     for index in range(0, len(days), RUNS_PER_QUERY):
         _lead_days_count(tenant, days[index : index + RUNS_PER_QUERY])
@@ -395,6 +431,7 @@ def _recount(
         _touch_months(
             tenant,
             {day.replace(day=1) for day in cohort_days if day < touch_months_until},
+            {row[:-1] for row in changed_bins if row[0] < touch_months_until},
         )
 
 

@@ -169,7 +169,7 @@ SELECT %(tenant)s, day, bin, pipeline_id, brand_id, person_id,
 TEAM_MONTHS_SQL = month_buckets_sql(
     TeamResponseMonthBin._meta.db_table,
     TeamResponseBin._meta.db_table,
-    "pipeline_id, brand_id, person_id",
+    ("pipeline_id", "brand_id", "person_id"),
 )
 
 

@@ -285,6 +285,42 @@ def test_a_month_held_whole_is_read_from_its_month_rows(world):
     _assert_reads_equal_counts(touch_world, next_month_now)
 
 
+def _bin_months(world) -> dict[tuple, tuple]:
+    rows = FirstTouchBinMonth.objects.filter(tenant=world.tenant)
+    return {
+        (row.month, row.bin, row.pipeline_id, row.brand_id, row.owner_id): (row.pk, row.buckets)
+        for row in rows
+    }
+
+
+def test_a_recount_writes_again_only_the_month_groups_whose_days_changed(world):
+    """After old leads are touched, touched again, reassigned, moved and deleted, the recount
+    rewrites only the FirstTouchBinMonth rows of the groups (month, bin, key) whose day rows
+    changed; every month row is then what a build from scratch writes."""
+    now = timezone.now()
+    touch_world = TouchWorld(world, now, 11)
+    with world.active():
+        period_roll_up(tenant=world.tenant, now=now)
+        built = _bin_months(world)
+    later = timezone.now()
+    _edit(touch_world, later)
+    with world.active():
+        period_roll_up(tenant=world.tenant, now=later)
+        recounted = _bin_months(world)
+        PeriodRollup.objects.filter(tenant=world.tenant).delete()
+        period_roll_up(tenant=world.tenant, now=later)  # a build from scratch
+        rebuilt = _bin_months(world)
+        _assert_month_sums_are_their_days(world)
+    assert {group: buckets for group, (_pk, buckets) in recounted.items()} == {
+        group: buckets for group, (_pk, buckets) in rebuilt.items()
+    }
+    kept = [group for group in recounted if recounted[group][0] == built.get(group, (None,))[0]]
+    rewritten = set(recounted) - set(kept)
+    assert kept and rewritten  # some groups changed, most did not
+    assert len(kept) > len(rewritten)
+    assert all(built[group][1] == recounted[group][1] for group in kept)
+
+
 def _assert_month_sums_are_their_days(world) -> None:
     """Each FirstTouchMonth row is its month's day rows summed, and the months are those
     FirstTouchBinMonth holds."""
