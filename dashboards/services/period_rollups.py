@@ -49,6 +49,7 @@ from dashboards.models import (
     PeriodChange,
     PeriodRollup,
 )
+from dashboards.rewrite import rows_rewritten_sql
 from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds
 from dashboards.selectors.histograms import (
     BIN_FLOORS,
@@ -151,7 +152,9 @@ def _write_days(tenant: Tenant, day_table: str, counts: QuerySet) -> None:
 # bits, as dashboards.models.ANY_PIPELINE… name them), with the touched leads per coarse bin and
 # each bin's fine buckets (dashboards.selectors.first_touch.WaitBucket and
 # dashboards.selectors.histograms.wait_bin, in SQL). A won lead counts on the day it was won.
-LEAD_DAY_SQL = """
+# The rows are the CTEs lead_day and lead_day_bin; LEAD_DAY_BUILD_SQL or LEAD_DAY_RECOUNT_SQL
+# writes them.
+LEAD_DAY_ROWS = """
 WITH event AS (
     SELECT (created_at AT TIME ZONE %(zone)s)::date AS day, pipeline_id, brand_id, owner_id,
            date_part('epoch', first_touch_at - created_at) AS wait, 1 AS created, 0 AS won
@@ -171,33 +174,50 @@ WITH event AS (
            min(wait) AS shortest, max(wait) AS longest
     FROM bucketed
     GROUP BY day, bucket, CUBE (pipeline_id, brand_id, owner_id)
-), days AS (
-    INSERT INTO dashboards_leadday
-        (tenant_id, day, any_of, pipeline_id, brand_id, owner_id, leads, touched, won, {bins})
-    SELECT %(tenant)s, day, any_of, pipeline_id, brand_id, owner_id, sum(leads), sum(touched),
-           sum(won), {bin_sums}
+), lead_day AS (
+    SELECT day, any_of, pipeline_id, brand_id, owner_id, sum(leads) AS leads,
+           sum(touched) AS touched, sum(won) AS won, {bin_sums}
     FROM grouped
     GROUP BY day, any_of, pipeline_id, brand_id, owner_id
+), lead_day_bin AS (
+    SELECT day, any_of, pipeline_id, brand_id, owner_id, bin,
+           jsonb_object_agg(bucket, jsonb_build_array(touched, shortest, longest)) AS buckets
+    FROM grouped
+    WHERE bucket IS NOT NULL
+    GROUP BY day, any_of, pipeline_id, brand_id, owner_id, bin
+)"""
+LEAD_DAY_KEYS = ("any_of", "pipeline_id", "brand_id", "owner_id")
+LEAD_DAY_FIGURES = ("leads", "touched", "won", *(f"bin_{index}" for index in range(TOUCH_BINS)))
+_DAY_COLUMNS = ", ".join(("day", *LEAD_DAY_KEYS, *LEAD_DAY_FIGURES))
+_BIN_COLUMNS = ", ".join(("day", *LEAD_DAY_KEYS, "bin", "buckets"))
+# Every day's rows written (a first build: the tables hold none of the tenant's).
+LEAD_DAY_BUILD_SQL = f"""{LEAD_DAY_ROWS}, days AS (
+    INSERT INTO dashboards_leadday (tenant_id, {_DAY_COLUMNS})
+    SELECT %(tenant)s, {_DAY_COLUMNS} FROM lead_day
 )
-INSERT INTO dashboards_leaddaybin
-    (tenant_id, day, any_of, pipeline_id, brand_id, owner_id, bin, buckets)
-SELECT %(tenant)s, day, any_of, pipeline_id, brand_id, owner_id, bin,
-       jsonb_object_agg(bucket, jsonb_build_array(touched, shortest, longest))
-FROM grouped
-WHERE bucket IS NOT NULL
-GROUP BY day, any_of, pipeline_id, brand_id, owner_id, bin
-"""
+INSERT INTO dashboards_leaddaybin (tenant_id, {_BIN_COLUMNS})
+SELECT %(tenant)s, {_BIN_COLUMNS} FROM lead_day_bin
+"""  # noqa: S608  # nosec B608
+# The rows of the days %(days)s made the counted ones, writing only those that changed; returns
+# how many of each table's rows were written or deleted.
+LEAD_DAY_RECOUNT_SQL = f"""{LEAD_DAY_ROWS},
+{rows_rewritten_sql("days", "dashboards_leadday", "lead_day", LEAD_DAY_KEYS, LEAD_DAY_FIGURES)},
+{rows_rewritten_sql("bins", "dashboards_leaddaybin", "lead_day_bin", (*LEAD_DAY_KEYS, "bin"), ("buckets",))}
+SELECT (SELECT count(*) FROM days_pairs WHERE NOT same),
+       (SELECT count(*) FROM bins_pairs WHERE NOT same)
+"""  # noqa: S608  # nosec B608
 LEAD_DAY_BINS = {
     "bin_floors": ", ".join(str(minutes) for minutes in BIN_FLOORS),
     "bins": ", ".join(f"bin_{index}" for index in range(TOUCH_BINS)),
     "bin_sums": ", ".join(
-        f"coalesce(sum(touched) FILTER (WHERE bin = {index}), 0)" for index in range(TOUCH_BINS)
+        f"coalesce(sum(touched) FILTER (WHERE bin = {index}), 0) AS bin_{index}"
+        for index in range(TOUCH_BINS)
     ),
 }
 
 
 # FirstTouchDay's and FirstTouchBin's rows from the leads grouped per day, pipeline, brand, owner
-# and fine bucket ({select}: _touch_count's), the bins as LEAD_DAY_SQL's. The seconds in the
+# and fine bucket ({select}: _touch_count's), the bins as LEAD_DAY_ROWS's. The seconds in the
 # buckets are written as json.dumps wrote them when these rows were put together in Python. The
 # rows go in in day order, so that a month's rows of a first build lie together, as the sweep's
 # later ones do.
@@ -291,25 +311,29 @@ def _ranges_sql(field_name: str, days, tenant: Tenant) -> tuple[str, dict]:
     return " OR ".join(conditions) or "FALSE", params
 
 
-def _lead_days_count(tenant: Tenant, days=None) -> None:
-    """Write LeadDay's rows of the local `days` (None: every day), their old rows deleted."""
-    for model in (LeadDay, LeadDayBin):
-        rows = model.objects.filter(tenant=tenant)
-        (rows if days is None else rows.filter(day__in=days)).delete()
+def _lead_days_count(tenant: Tenant, days=None) -> tuple[int, int]:
+    """Write LeadDay's and LeadDayBin's rows of the local `days` (None: every day, the tables
+    holding none of the tenant's); of given days only the rows that changed are written. Returns
+    how many rows of each were written or deleted (on a build: 0, 0)."""
     created, created_params = _ranges_sql("created_at", days, tenant)
     won, won_params = _ranges_sql("won_at", days, tenant)
+    params = {"tenant": tenant.pk, "zone": tenant.time_zone, **created_params, **won_params}
     with connection.cursor() as cursor:
         if days is None:
             # Every day at once (a first build): grouped by sorting, the CUBE and the bins'
             # hundreds of thousands of groups take a fifth less CPU than hashed (docs/benchmarks.md,
             # "Seventh session").
             cursor.execute("SET LOCAL enable_hashagg = off")
-        cursor.execute(
-            LEAD_DAY_SQL.format(created=created, won=won, **LEAD_DAY_BINS),
-            {"tenant": tenant.pk, "zone": tenant.time_zone, **created_params, **won_params},
-        )
-        if days is None:
+            cursor.execute(
+                LEAD_DAY_BUILD_SQL.format(created=created, won=won, **LEAD_DAY_BINS), params
+            )
             cursor.execute("SET LOCAL enable_hashagg = DEFAULT")
+            return 0, 0
+        cursor.execute(
+            LEAD_DAY_RECOUNT_SQL.format(created=created, won=won, **LEAD_DAY_BINS),
+            {**params, "days": list(days)},
+        )
+        return cursor.fetchone()
 
 
 # Each month model's rows of the months %(months)s: its day rows summed per key (the table and
@@ -449,6 +473,8 @@ def _build(tenant: Tenant, now: dt.datetime) -> int:
         LostMonth,
     ):
         model.objects.filter(tenant=tenant).delete()
+    LeadDay.objects.filter(tenant=tenant).delete()
+    LeadDayBin.objects.filter(tenant=tenant).delete()
     _lead_days_count(tenant)
     oldest = Lead.objects.filter(tenant=tenant).aggregate(oldest=Min("created_at"))["oldest"]
     months: set[dt.date] = set()
