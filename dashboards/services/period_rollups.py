@@ -329,11 +329,17 @@ def _lead_days_count(tenant: Tenant, days=None) -> tuple[int, int]:
             )
             cursor.execute("SET LOCAL enable_hashagg = DEFAULT")
             return 0, 0
+        # The counted rows paired with the stored ones by hashing: the planner, which expects a
+        # twentieth of the rows the CTEs hold, sorted both sides of a merge join instead, a third
+        # of the statement's time.
+        cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(
             LEAD_DAY_RECOUNT_SQL.format(created=created, won=won, **LEAD_DAY_BINS),
             {**params, "days": list(days)},
         )
-        return cursor.fetchone()
+        written = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_mergejoin = DEFAULT")
+        return written
 
 
 # Each month model's rows of the months %(months)s: its day rows summed per key (the table and
