@@ -585,6 +585,7 @@ def run(args) -> None:
         print(f"  rollups built and analyzed in {steps.elapsed():.0f} s")
 
     for job in jobs:
+        leads_sql.mark_scores_current(job.tenant, job.now)
         print(f"Checking {job.slug} as the app role")
         leads_sql.check_as_app(job.tenant, job.now, job.leads, job.first_number)
         if not args.no_activity:
