@@ -49,7 +49,7 @@ from dashboards.models import (
     PeriodChange,
     PeriodRollup,
 )
-from dashboards.rewrite import rows_rewritten_sql
+from dashboards.rewrite import months_moved_sql, named_params, rows_rewritten_sql
 from dashboards.selectors.first_touch import SPEED_WINDOW, WaitBucket, WaitSeconds
 from dashboards.selectors.histograms import (
     BIN_FLOORS,
@@ -147,6 +147,39 @@ def _write_days(tenant: Tenant, day_table: str, counts: QuerySet) -> None:
         )
 
 
+# What a recount of LeadCohortDay's and LostDay's rows writes: day table -> (its month table, its
+# keys, which of them may be NULL, its figures, the figure every row has at least 1 of).
+RECOUNTED = {
+    "dashboards_leadcohortday": (
+        "dashboards_leadcohortmonth",
+        KEYS,
+        KEYS[1:],
+        COHORT_SUMS,
+        "leads",
+    ),
+    "dashboards_lostday": ("dashboards_lostmonth", (*KEYS, "reason"), KEYS[1:], LOST_SUMS, "lost"),
+}
+
+
+def _days_rewritten(tenant: Tenant, day_table: str, days: list[dt.date], counts: QuerySet) -> int:
+    """Make `day_table`'s rows of the local `days` the grouped `counts` of those days, writing
+    only the rows that changed, and move their months by the change (dashboards.rewrite), in one
+    statement; returns how many day rows changed."""
+    columns, _field = DAY_ROWS[day_table]
+    month_table, keys, nullable, figures, count = RECOUNTED[day_table]
+    select, params = named_params(*counts.query.sql_with_params(), "count_")
+    counted = ", ".join(f"{expression} AS {column}" for column, expression in columns.items())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH fresh AS (SELECT day, {counted} FROM ({select}) AS counted),"  # noqa: S608  # nosec B608
+            f"{rows_rewritten_sql('days', day_table, 'fresh', keys, figures, nullable)},"
+            f"{months_moved_sql('months', month_table, 'days_pairs', keys, figures, count, nullable)}"
+            " SELECT count(*) FROM days_pairs WHERE NOT same",
+            {**params, "tenant": tenant.pk, "days": days},
+        )
+        return cursor.fetchone()[0]
+
+
 # LeadDay's and LeadDayBin's rows of the leads created or won in the given ranges, in one
 # statement: every combination of pipeline, brand and owner ("any" of each included: GROUPING's
 # bits, as dashboards.models.ANY_PIPELINE… name them), with the touched leads per coarse bin and
@@ -201,8 +234,8 @@ SELECT %(tenant)s, {_BIN_COLUMNS} FROM lead_day_bin
 # The rows of the days %(days)s made the counted ones, writing only those that changed; returns
 # how many of each table's rows were written or deleted.
 LEAD_DAY_RECOUNT_SQL = f"""{LEAD_DAY_ROWS},
-{rows_rewritten_sql("days", "dashboards_leadday", "lead_day", LEAD_DAY_KEYS, LEAD_DAY_FIGURES)},
-{rows_rewritten_sql("bins", "dashboards_leaddaybin", "lead_day_bin", (*LEAD_DAY_KEYS, "bin"), ("buckets",))}
+{rows_rewritten_sql("days", "dashboards_leadday", "lead_day", LEAD_DAY_KEYS, LEAD_DAY_FIGURES, LEAD_DAY_KEYS[1:])},
+{rows_rewritten_sql("bins", "dashboards_leaddaybin", "lead_day_bin", (*LEAD_DAY_KEYS, "bin"), ("buckets",), LEAD_DAY_KEYS[1:])}
 SELECT (SELECT count(*) FROM days_pairs WHERE NOT same),
        (SELECT count(*) FROM bins_pairs WHERE NOT same)
 """  # noqa: S608  # nosec B608
@@ -363,17 +396,17 @@ FIRST_TOUCH_GROUPS_DELETE_SQL, FIRST_TOUCH_GROUPS_SQL = month_group_buckets_sql(
 )
 
 
-def _months_from_days(tenant: Tenant, months_of: dict[type, set[dt.date]]) -> None:
-    """Write each month model's rows of its months again as the sums of their day rows (in the
-    database, one grouped statement per table: a month of a million-lead tenant holds some 15,000
-    day rows). A recount names only the months whose days it counted: a minute of first touches
-    on old leads changes no lost day, and rewriting their lost months too took a tenth of the
-    step's time and left tens of thousands of dead rows a minute."""
+def _months_from_days(tenant: Tenant, months: set[dt.date]) -> None:
+    """Write LeadCohortMonth's and LostMonth's rows of `months` as the sums of their day rows (a
+    first build: in the database, one grouped statement per table; a month of a million-lead
+    tenant holds some 15,000 day rows). A recount moves its months by what it changed instead
+    (_days_rewritten)."""
+    if not months:
+        return
     with connection.cursor() as cursor:
-        for model, months in months_of.items():
-            if months:
-                model.objects.filter(tenant=tenant, month__in=months).delete()
-                cursor.execute(MONTHS_FROM_DAYS_SQL[model], month_params(tenant.pk, months))
+        for model, sql in MONTHS_FROM_DAYS_SQL.items():
+            model.objects.filter(tenant=tenant, month__in=months).delete()
+            cursor.execute(sql, month_params(tenant.pk, months))
 
 
 # FirstTouchMonth's rows of the months %(months)s: their day rows summed per key.
@@ -426,15 +459,16 @@ def _recount(
 ) -> None:
     """Count the given local days again from the leads, and their months from the days (the
     first-touch months among those before `touch_months_until`)."""
-    for model, day_table, days, count in (
-        (LeadCohortDay, "dashboards_leadcohortday", sorted(cohort_days), _cohort_counts),
-        (LostDay, "dashboards_lostday", sorted(lost_days), _lost_counts),
+    for day_table, days, count in (
+        ("dashboards_leadcohortday", sorted(cohort_days), _cohort_counts),
+        ("dashboards_lostday", sorted(lost_days), _lost_counts),
     ):
         field_name = DAY_ROWS[day_table][1]
         for index in range(0, len(days), RUNS_PER_QUERY):
             batch = days[index : index + RUNS_PER_QUERY]
-            model.objects.filter(tenant=tenant, day__in=batch).delete()
-            _write_days(tenant, day_table, count(tenant, moments_on(field_name, batch, tenant)))
+            _days_rewritten(
+                tenant, day_table, batch, count(tenant, moments_on(field_name, batch, tenant))
+            )
     days = sorted(cohort_days)
     # The FirstTouchBin rows deleted or written that were not there before: a minute's first
     # touches change a few dozen of the thousands the days hold, and only their months' groups
@@ -450,13 +484,6 @@ def _recount(
     days = sorted(cohort_days | won_days)
     for index in range(0, len(days), RUNS_PER_QUERY):
         _lead_days_count(tenant, days[index : index + RUNS_PER_QUERY])
-    _months_from_days(
-        tenant,
-        {
-            LeadCohortMonth: {day.replace(day=1) for day in cohort_days},
-            LostMonth: {day.replace(day=1) for day in lost_days},
-        },
-    )
     if touch_months_until is not None:
         _touch_months(
             tenant,
@@ -502,7 +529,7 @@ def _build(tenant: Tenant, now: dt.datetime) -> int:
             day.replace(day=1)
             for day in LostDay.objects.filter(tenant=tenant, day__lt=first).dates("day", "month")
         }
-    _months_from_days(tenant, {LeadCohortMonth: months, LostMonth: months})
+    _months_from_days(tenant, months)
     this_month = local_date(now, tenant).replace(day=1)
     _touch_months(tenant, {month for month in months if month < this_month})
     PeriodRollup.objects.update_or_create(
