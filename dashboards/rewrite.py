@@ -76,13 +76,15 @@ def months_moved_sql(
     figures: Sequence[str],
     count: str,
     nullable: Collection[str] = (),
+    before: str | None = None,
 ) -> str:
     """CTEs (named after `name`) that move `table`'s month rows (a month per first day, its day
     rows' `figures` summed per `keys`) of tenant %(tenant)s by what rows_rewritten_sql's `pairs`
     changed of their day rows: each changed group's month row gets the difference added, a group
     new to its month gets a row, and a month row whose `count` (a figure every day row has at
     least 1 of) comes to 0 is deleted, as it would not be summed. Exact because a month row is
-    the sum of its day rows before the change; no day row that did not change is read."""
+    the sum of its day rows before the change; no day row that did not change is read. `before`
+    (SQL, a date): only the days before it have their months kept."""
     moved = ", ".join(
         f"sum(coalesce({figure}, 0) - coalesce(old_{figure}, 0)) AS {figure}" for figure in figures
     )
@@ -91,7 +93,7 @@ def months_moved_sql(
     return f"""
 {name}_moved AS (
     SELECT date_trunc('month', day)::date AS month, {", ".join(keys)}, {moved}
-      FROM {pairs} WHERE NOT same
+      FROM {pairs} WHERE NOT same{f" AND day < {before}" if before else ""}
      GROUP BY 1, {", ".join(keys)}
 ), {name}_old AS (
     SELECT t.id, t.month, {", ".join(f"t.{key}" for key in keys)},

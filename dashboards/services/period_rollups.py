@@ -7,8 +7,10 @@ Kept current by a sweep over what changed: database triggers (migration dashboar
 PeriodChange row for every lead or quote write that moves a figure, naming the lead's cohort day
 and, for a lost lead, its closing day, before and after the change. Every minute
 `period_roll_up` recounts the days those rows name (a lead won today whose cohort is two years
-old recounts that old day), rebuilds the months they fall in from the day rows, and deletes the
-rows it read. Until then readers count those days live, so the figures are exact at any moment.
+old recounts that old day), writes only the day rows that changed and moves their months by the
+difference (dashboards.rewrite; the first-touch buckets, which do not subtract, are summed again
+for the changed groups only), and deletes the rows it read. Until then readers count those days
+live, so the figures are exact at any moment.
 The sweep's task recounts at most DAYS_PER_RUN days a step (`period_roll_up_step`) and leaves the
 other changes for a follow-up step.
 
@@ -249,46 +251,54 @@ LEAD_DAY_BINS = {
 }
 
 
-# FirstTouchDay's and FirstTouchBin's rows from the leads grouped per day, pipeline, brand, owner
-# and fine bucket ({select}: _touch_count's), the bins as LEAD_DAY_ROWS's. The seconds in the
-# buckets are written as json.dumps wrote them when these rows were put together in Python. The
-# rows go in in day order, so that a month's rows of a first build lie together, as the sweep's
-# later ones do.
-FIRST_TOUCH_SQL = """
+# FirstTouchDay's and FirstTouchBin's rows (the CTEs touch_day and touch_bin) from the leads
+# grouped per day, pipeline, brand, owner and fine bucket ({select}: _touch_counts's), the bins as
+# LEAD_DAY_ROWS's. The seconds in the buckets are written as json.dumps wrote them when these rows
+# were put together in Python. TOUCH_BUILD_SQL or _touch_recount_sql writes them.
+TOUCH_ROWS = """
 WITH grouped AS (
     SELECT *, greatest(0, width_bucket(bucket, ARRAY[{bin_floors}]) - 1) AS bin
     FROM ({select}) AS counted
-), days AS (
-    INSERT INTO dashboards_firsttouchday
-        (tenant_id, day, pipeline_id, brand_id, owner_id, leads, touched, within_window, {bins})
-    SELECT %s, day, pipeline_id, brand_id, owner_id, sum(leads), sum(touched), sum(within),
-           {bin_sums}
+), touch_day AS (
+    SELECT day, pipeline_id, brand_id, owner_id, sum(leads) AS leads, sum(touched) AS touched,
+           sum(within) AS within_window, {bin_sums}
     FROM grouped
     GROUP BY day, pipeline_id, brand_id, owner_id
-    ORDER BY day
+), touch_bin AS (
+    SELECT day, bin, pipeline_id, brand_id, owner_id,
+           jsonb_object_agg(bucket, jsonb_build_array(touched, {shortest}, {longest})) AS buckets
+    FROM grouped
+    WHERE bucket IS NOT NULL
+    GROUP BY day, bin, pipeline_id, brand_id, owner_id
+)"""
+TOUCH_FIGURES = ("leads", "touched", "within_window", *(f"bin_{n}" for n in range(TOUCH_BINS)))
+_TOUCH_DAY_COLUMNS = ", ".join(("day", *TOUCH_KEYS, *TOUCH_FIGURES))
+_TOUCH_BIN_COLUMNS = ", ".join(("day", "bin", *TOUCH_KEYS, "buckets"))
+# Every day's rows written (a first build), in day order, so that a month's rows lie together, as
+# the sweep's later ones do.
+TOUCH_BUILD_SQL = f"""{TOUCH_ROWS}, days AS (
+    INSERT INTO dashboards_firsttouchday (tenant_id, {_TOUCH_DAY_COLUMNS})
+    SELECT %(tenant)s, {_TOUCH_DAY_COLUMNS} FROM touch_day ORDER BY day
 )
-INSERT INTO dashboards_firsttouchbin
-    (tenant_id, day, bin, pipeline_id, brand_id, owner_id, buckets)
-SELECT %s, day, bin, pipeline_id, brand_id, owner_id,
-       jsonb_object_agg(bucket, jsonb_build_array(touched, {shortest}, {longest}))
-FROM grouped
-WHERE bucket IS NOT NULL
-GROUP BY day, bin, pipeline_id, brand_id, owner_id
-ORDER BY day
-{returning}
-"""
-# What a recount writes and deletes of FirstTouchBin, to tell the rows it changed: each row's day,
-# bin and keys, and its buckets' digest (jsonb's text is canonical: the same buckets, the same
-# text).
-BIN_ROW_DIGEST = "day, bin, pipeline_id, brand_id, owner_id, md5(buckets::text)"
+INSERT INTO dashboards_firsttouchbin (tenant_id, {_TOUCH_BIN_COLUMNS})
+SELECT %(tenant)s, {_TOUCH_BIN_COLUMNS} FROM touch_bin ORDER BY day
+"""  # noqa: S608  # nosec B608
+# The rows of the days %(days)s made the counted ones, writing only those that changed, and
+# FirstTouchMonth's months before %(months_until)s moved by the change; returns the FirstTouchBin
+# rows that changed (day, bin and keys): their months' buckets are summed again (they do not
+# subtract).
+TOUCH_RECOUNT_SQL = f"""{TOUCH_ROWS},
+{rows_rewritten_sql("days", "dashboards_firsttouchday", "touch_day", TOUCH_KEYS, TOUCH_FIGURES, TOUCH_KEYS[1:])},
+{months_moved_sql("months", "dashboards_firsttouchmonth", "days_pairs", TOUCH_KEYS, TOUCH_FIGURES, "leads", TOUCH_KEYS[1:], before="%(months_until)s")},
+{rows_rewritten_sql("bins", "dashboards_firsttouchbin", "touch_bin", ("bin", *TOUCH_KEYS), ("buckets",), TOUCH_KEYS[1:])}
+SELECT day, bin, {", ".join(TOUCH_KEYS)} FROM bins_pairs WHERE NOT same
+"""  # noqa: S608  # nosec B608
 
 
-def _touch_count(tenant: Tenant, created: Q, *, digests: bool = False) -> set[tuple]:
-    """Write FirstTouchDay's and FirstTouchBin's rows of the leads created as `created` says: per
-    local day, pipeline, brand and owner, with the histogram of their waits to the first touch,
-    in one statement (no rows in Python); with `digests`, returns the FirstTouchBin rows written
-    as BIN_ROW_DIGEST's tuples."""
-    grouped = (
+def _touch_counts(tenant: Tenant, created: Q) -> QuerySet:
+    """The leads created as `created` says, per local day, pipeline, brand, owner and fine bucket
+    of their wait to the first touch."""
+    return (
         Lead.objects.filter(created, tenant=tenant)
         .annotate(
             day=TruncDate("created_at", tzinfo=tenant.zone),
@@ -305,29 +315,33 @@ def _touch_count(tenant: Tenant, created: Q, *, digests: bool = False) -> set[tu
             longest=Max("wait"),
         )
     )
-    select, params = grouped.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            FIRST_TOUCH_SQL.format(
-                select=select,
-                shortest=seconds_json("shortest"),
-                longest=seconds_json("longest"),
-                returning=f"RETURNING {BIN_ROW_DIGEST}" if digests else "",
-                **LEAD_DAY_BINS,
-            ),
-            [*params, tenant.pk, tenant.pk],
-        )
-        return set(cursor.fetchall()) if digests else set()
 
 
-def _touch_bins_delete(tenant: Tenant, days: list[dt.date]) -> set[tuple]:
-    """Delete FirstTouchBin's rows of `days`; returns them as BIN_ROW_DIGEST's tuples."""
+def _touch_sql(statement: str, tenant: Tenant, created: Q) -> tuple[str, dict]:
+    select, params = named_params(*_touch_counts(tenant, created).query.sql_with_params(), "c")
+    sql = statement.format(
+        select=select,
+        shortest=seconds_json("shortest"),
+        longest=seconds_json("longest"),
+        **LEAD_DAY_BINS,
+    )
+    return sql, {**params, "tenant": tenant.pk}
+
+
+def _touch_build(tenant: Tenant, created: Q) -> None:
+    """Write FirstTouchDay's and FirstTouchBin's rows of the leads created as `created` says (the
+    tables holding none of those days'), in one statement (no rows in Python)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM dashboards_firsttouchbin WHERE tenant_id = %s AND day = ANY(%s::date[])"  # noqa: S608  # nosec B608
-            f" RETURNING {BIN_ROW_DIGEST}",
-            [tenant.pk, days],
-        )
+        cursor.execute(*_touch_sql(TOUCH_BUILD_SQL, tenant, created))
+
+
+def _touch_recount(tenant: Tenant, days: list[dt.date], months_until: dt.date | None) -> set[tuple]:
+    """Make FirstTouchDay's and FirstTouchBin's rows of the local `days` the counted ones,
+    writing only those that changed, and move FirstTouchMonth's months before `months_until` by
+    the change; returns the FirstTouchBin rows that changed as (day, bin, keys…)."""
+    sql, params = _touch_sql(TOUCH_RECOUNT_SQL, tenant, moments_on("created_at", days, tenant))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "days": days, "months_until": months_until or dt.date.min})
         return set(cursor.fetchall())
 
 
@@ -418,20 +432,25 @@ FIRST_TOUCH_MONTH_SUMS_SQL = month_sums_sql(
 )
 
 
-def _touch_months(tenant: Tenant, months, bin_groups: set[tuple] | None = None) -> None:
+def _touch_months(tenant: Tenant, months) -> None:
     """Write FirstTouchMonth's and FirstTouchBinMonth's rows of `months` (months over) again
-    from their days; of FirstTouchBinMonth only the groups in `bin_groups` if given (each a day
-    of the month, bin and keys: those whose day rows a recount changed)."""
+    from their days."""
     if not months:
         return
     FirstTouchMonth.objects.filter(tenant=tenant, month__in=months).delete()
+    FirstTouchBinMonth.objects.filter(tenant=tenant, month__in=months).delete()
     with connection.cursor() as cursor:
-        cursor.execute(FIRST_TOUCH_MONTH_SUMS_SQL, month_params(tenant.pk, months))
-        if bin_groups is None:
-            FirstTouchBinMonth.objects.filter(tenant=tenant, month__in=months).delete()
-            cursor.execute(FIRST_TOUCH_MONTHS_SQL, month_params(tenant.pk, months))
-        elif bin_groups:
-            params = month_group_params(tenant.pk, TOUCH_KEYS, bin_groups)
+        params = month_params(tenant.pk, months)
+        cursor.execute(FIRST_TOUCH_MONTH_SUMS_SQL, params)
+        cursor.execute(FIRST_TOUCH_MONTHS_SQL, params)
+
+
+def _touch_bin_groups(tenant: Tenant, groups: set[tuple]) -> None:
+    """Write FirstTouchBinMonth's rows of the groups (a day of the month, bin and keys: those
+    whose day rows a recount changed) again from their days."""
+    if groups:
+        params = month_group_params(tenant.pk, TOUCH_KEYS, groups)
+        with connection.cursor() as cursor:
             cursor.execute(FIRST_TOUCH_GROUPS_DELETE_SQL, params)
             cursor.execute(FIRST_TOUCH_GROUPS_SQL, params)
 
@@ -470,26 +489,18 @@ def _recount(
                 tenant, day_table, batch, count(tenant, moments_on(field_name, batch, tenant))
             )
     days = sorted(cohort_days)
-    # The FirstTouchBin rows deleted or written that were not there before: a minute's first
-    # touches change a few dozen of the thousands the days hold, and only their months' groups
-    # are summed again.
+    # The FirstTouchBin rows that changed: a minute's first touches change a few dozen of the
+    # thousands the days hold, and only their months' groups are summed again.
     changed_bins: set[tuple] = set()
     for index in range(0, len(days), RUNS_PER_QUERY):
-        batch = days[index : index + RUNS_PER_QUERY]
-        FirstTouchDay.objects.filter(tenant=tenant, day__in=batch).delete()
-        before = _touch_bins_delete(tenant, batch)
-        changed_bins |= before ^ _touch_count(
-            tenant, moments_on("created_at", batch, tenant), digests=True
+        changed_bins |= _touch_recount(
+            tenant, days[index : index + RUNS_PER_QUERY], touch_months_until
         )
     days = sorted(cohort_days | won_days)
     for index in range(0, len(days), RUNS_PER_QUERY):
         _lead_days_count(tenant, days[index : index + RUNS_PER_QUERY])
     if touch_months_until is not None:
-        _touch_months(
-            tenant,
-            {day.replace(day=1) for day in cohort_days if day < touch_months_until},
-            {row[:-1] for row in changed_bins if row[0] < touch_months_until},
-        )
+        _touch_bin_groups(tenant, {row for row in changed_bins if row[0] < touch_months_until})
 
 
 def _build(tenant: Tenant, now: dt.datetime) -> int:
@@ -521,7 +532,7 @@ def _build(tenant: Tenant, now: dt.datetime) -> int:
         end = local_midnight(after, tenant)
         created = Q(created_at__gte=local_midnight(first, tenant), created_at__lt=end)
         _write_days(tenant, "dashboards_leadcohortday", _cohort_counts(tenant, created))
-        _touch_count(tenant, created)
+        _touch_build(tenant, created)
         # A lead closed before its creation (an import) is on a day before the oldest lead's
         # month: those days are built too.
         _write_days(tenant, "dashboards_lostday", _lost_counts(tenant, Q(closed_at__lt=end)))

@@ -296,7 +296,8 @@ def _bin_months(world) -> dict[tuple, tuple]:
 def test_a_recount_writes_again_only_the_month_groups_whose_days_changed(world):
     """After old leads are touched, touched again, reassigned, moved and deleted, the recount
     rewrites only the FirstTouchBinMonth rows of the groups (month, bin, key) whose day rows
-    changed; every month row is then what a build from scratch writes."""
+    changed, and FirstTouchMonth's rows are still the sums of their days; every month row is then
+    what a build from scratch writes."""
     now = timezone.now()
     touch_world = TouchWorld(world, now, 11)
     with world.active():
@@ -307,6 +308,7 @@ def test_a_recount_writes_again_only_the_month_groups_whose_days_changed(world):
     with world.active():
         period_roll_up(tenant=world.tenant, now=later)
         recounted = _bin_months(world)
+        _assert_month_sums_are_their_days(world)  # FirstTouchMonth moved by the change
         PeriodRollup.objects.filter(tenant=world.tenant).delete()
         period_roll_up(tenant=world.tenant, now=later)  # a build from scratch
         rebuilt = _bin_months(world)
