@@ -8,11 +8,12 @@ import random
 import zoneinfo
 
 from crm.models import Role
-from dashboards.models import TOUCH_BINS, LeadDay, LeadDayBin, PeriodRollup
+from dashboards.models import LeadDay, LeadDayBin, PeriodRollup
 from dashboards.selectors.anomalies import anomaly_report
 from dashboards.services.period_rollups import period_roll_up
 from leads.models import Lead, LeadStatus
 from tests.dashboards.scopes import scope_for
+from tests.dashboards.stored import stored_rows
 from tests.factories import BrandFactory, MembershipFactory, pipeline_for
 
 AUCKLAND = zoneinfo.ZoneInfo("Pacific/Auckland")
@@ -141,28 +142,10 @@ def test_lead_days_read_as_counted_for_every_filter(world, other_world):
     assert _reports(world, filters) == live
 
 
-def _lead_day_rows(world) -> dict[tuple, tuple]:
-    """Every LeadDay and LeadDayBin row of the tenant by its day and keys: (where it is stored,
-    its figures). A row written again (updated, or deleted and inserted) is stored elsewhere."""
-    keys = ("day", "any_of", "pipeline_id", "brand_id", "owner_id")
-    figures = ("leads", "touched", "won", *(f"bin_{index}" for index in range(TOUCH_BINS)))
-    rows = {}
-    with world.active():
-        for model, row_keys, row_figures in (
-            (LeadDay, keys, figures),
-            (LeadDayBin, (*keys, "bin"), ("buckets",)),
-        ):
-            found = (
-                model.objects.filter(tenant=world.tenant)
-                .extra(select={"stored": "ctid::text"})
-                .values("stored", *row_keys, *row_figures)
-            )
-            for row in found:
-                rows[(model.__name__, *(row[key] for key in row_keys))] = (
-                    row["stored"],
-                    [row[figure] for figure in row_figures],
-                )
-    return rows
+LEAD_DAY_ROWS = {
+    LeadDay: ("day", "any_of", "pipeline_id", "brand_id", "owner_id"),
+    LeadDayBin: ("day", "any_of", "pipeline_id", "brand_id", "owner_id", "bin"),
+}
 
 
 def test_a_recount_writes_only_the_lead_day_rows_that_changed(world):
@@ -174,7 +157,7 @@ def test_a_recount_writes_only_the_lead_day_rows_that_changed(world):
     _leads(world, pipelines, [world.brand], owners, 300, seed=31)
     with world.active():
         period_roll_up(tenant=world.tenant, now=NOW)
-    built = _lead_day_rows(world)
+    built = stored_rows(world, LEAD_DAY_ROWS)
     with world.active():
         old = Lead.objects.filter(tenant=world.tenant, created_at__lt=NOW - dt.timedelta(days=20))
         untouched = old.filter(first_touch_at__isnull=True).order_by("pk")
@@ -193,11 +176,11 @@ def test_a_recount_writes_only_the_lead_day_rows_that_changed(world):
             created_at=NOW - dt.timedelta(days=40),
         )
         period_roll_up(tenant=world.tenant, now=NOW)
-    recounted = _lead_day_rows(world)
+    recounted = stored_rows(world, LEAD_DAY_ROWS)
     with world.active():
         PeriodRollup.objects.filter(tenant=world.tenant).delete()
         period_roll_up(tenant=world.tenant, now=NOW)  # a build from scratch
-    rebuilt = _lead_day_rows(world)
+    rebuilt = stored_rows(world, LEAD_DAY_ROWS)
     assert {key: row for key, (_id, row) in recounted.items()} == {
         key: row for key, (_id, row) in rebuilt.items()
     }

@@ -30,6 +30,7 @@ from leads.pipeline_templates import COMMERCIAL_ROOFING
 from leads.services.quotes import quotes_expire_due
 from leads.services.stages import lead_mark_lost, lead_move_to_stage, lead_reopen
 from tests.dashboards.scopes import scope_for
+from tests.dashboards.stored import stored_rows
 from tests.dashboards.test_sources import NY, SourcesWorld
 from tests.factories import BrandFactory, MembershipFactory, lead_for, pipeline_for, stage_named
 
@@ -303,42 +304,18 @@ ROLLUP_ROWS = {
 }
 
 
-def _rollup_rows(mixed) -> dict[tuple, tuple]:
-    """The cohort and lost rows of the tenant by table and keys: (where the row is stored, its
-    figures). A row written again (updated, or deleted and inserted) is stored elsewhere."""
-    rows = {}
-    with mixed.world.active():
-        for model, keys in ROLLUP_ROWS.items():
-            figures = [
-                field.column
-                for field in model._meta.concrete_fields
-                if field.column not in {"id", "tenant_id", *keys}
-            ]
-            found = (
-                model.objects.filter(tenant=mixed.world.tenant)
-                .extra(select={"stored": "ctid::text"})
-                .values("stored", *keys, *figures)
-            )
-            for row in found:
-                rows[(model.__name__, *(row[key] for key in keys))] = (
-                    row["stored"],
-                    [row[figure] for figure in figures],
-                )
-    return rows
-
-
 def test_a_recount_writes_only_the_rows_that_changed_and_moves_their_months(mixed):
     """The recount leaves every cohort and lost row, day or month, that the changes did not
     move where it was stored, and then holds what a build from scratch holds."""
     roll_up(mixed)
-    built = _rollup_rows(mixed)
+    built = stored_rows(mixed.world, ROLLUP_ROWS)
     changes(mixed)
     roll_up(mixed)
-    recounted = _rollup_rows(mixed)
+    recounted = stored_rows(mixed.world, ROLLUP_ROWS)
     with mixed.world.active():
         PeriodRollup.objects.filter(tenant=mixed.world.tenant).delete()
     roll_up(mixed)  # a build from scratch
-    rebuilt = _rollup_rows(mixed)
+    rebuilt = stored_rows(mixed.world, ROLLUP_ROWS)
     assert {key: row for key, (_at, row) in recounted.items()} == {
         key: row for key, (_at, row) in rebuilt.items()
     }
