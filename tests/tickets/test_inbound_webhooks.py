@@ -29,6 +29,7 @@ from django.conf import settings as django_settings
 from django.core.files.storage import storages
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
@@ -1466,3 +1467,23 @@ def test_mms_media_are_stored_privately_and_one_too_large_stays_a_link_shown_too
     sign_in(client, world.rep)
     page = client.get(reverse("tickets:detail", kwargs={"ticket_pk": message.ticket_id}))
     assert "too large to keep: held by Twilio" in page.content.decode()
+
+
+def test_a_text_from_a_customer_is_threaded_in_a_fixed_number_of_statements(client, world, desk):
+    """The worker's cost of an inbound message is its statements (a web process's share of the
+    two cores under load): the first text opens and assigns a ticket, the second joins it, each
+    in a fixed budget, the tenant's inbox settings read once."""
+    with world.active():
+        ContactPhoneFactory(tenant=world.tenant, contact=world.contact, number="(786) 555-0142")
+    lead_for(world)
+    sms = fixture("twilio_sms.json")
+    budgets = []
+    for number, budget in ((1, 56), (2, 33)):
+        sid = "SM" + str(number) * 32
+        fields = {**sms, "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid}
+        assert post_twilio(client, fields).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert process_pending(world)[0].startswith("ticket ")
+        settings_reads = [q for q in queries if 'FROM "tickets_inboxsettings"' in q["sql"]]
+        budgets.append((len(queries), budget, len(settings_reads)))
+    assert all(count <= budget and reads == 1 for count, budget, reads in budgets), budgets

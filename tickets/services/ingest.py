@@ -50,6 +50,7 @@ from tickets.models import (
     InboundEvent,
     InboundRoute,
     Inbox,
+    InboxSettings,
     MessageChannel,
     Priority,
     SlaEvent,
@@ -715,12 +716,17 @@ def _arrival(event: InboundEvent, claimed, now: dt.datetime) -> dt.datetime:
 
 
 def _apply_to_ticket(
-    tenant: Tenant, thread: Thread, incoming: Incoming, event: InboundEvent, sent_at: dt.datetime
+    tenant: Tenant,
+    thread: Thread,
+    incoming: Incoming,
+    event: InboundEvent,
+    sent_at: dt.datetime,
+    inbox_settings: InboxSettings | None = None,
 ):
     """Add the message to its ticket. History (an import) and automatic mail are recorded and
     change nothing else: no reopening, no SLA clock, no priority boost, nobody told."""
     ticket = thread.ticket
-    inbox_settings = inbox_settings_get(tenant=tenant)
+    inbox_settings = inbox_settings or inbox_settings_get(tenant=tenant)
     now = timezone.now()
     history = _is_history(event)
     message = TicketMessage(
@@ -895,6 +901,7 @@ def _process(tenant: Tenant, event: InboundEvent) -> TicketMessage | None:
         incoming = _read_twilio(tenant, event, inbox)
     token = reply_token_in([event.recipient]) if event.channel == MessageChannel.EMAIL else None
     arrival = _arrival(event, incoming, now)
+    inbox_settings = inbox_settings_get(tenant=tenant)  # read once: threading and boosts use it
     thread = thread_for(
         tenant=tenant,
         incoming=incoming,
@@ -902,8 +909,9 @@ def _process(tenant: Tenant, event: InboundEvent) -> TicketMessage | None:
         reply_ticket_id=token.ticket_id if token and token.tenant_id == tenant.pk else None,
         received_at=arrival,
         history=_is_history(event),
+        settings=inbox_settings,
     )
-    return _apply_to_ticket(tenant, thread, incoming, event, arrival)
+    return _apply_to_ticket(tenant, thread, incoming, event, arrival, inbox_settings)
 
 
 def _retry_later(event: InboundEvent, error: Exception, now: dt.datetime) -> None:

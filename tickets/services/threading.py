@@ -31,6 +31,7 @@ from messaging.services.keywords import is_keyword_text
 from tickets.models import (
     ACTIVE_STATUSES,
     Inbox,
+    InboxSettings,
     Ticket,
     TicketCounter,
     TicketMessage,
@@ -145,11 +146,13 @@ def ticket_open(
     lead: Lead | None = None,
     how: str = "",
     opened_at: dt.datetime | None = None,
+    settings: InboxSettings | None = None,
 ) -> Ticket:
     """A new ticket (not yet assigned: the caller assigns once the first message is in), opened
-    when its first message arrived."""
+    when its first message arrived. `settings`: the tenant's inbox settings, if the caller has
+    them."""
     opened_at = opened_at or timezone.now()
-    settings = inbox_settings_get(tenant=tenant)
+    settings = settings or inbox_settings_get(tenant=tenant)
     priority, reason = starting_priority(
         tenant=tenant, inbox=inbox, contact=contact, settings=settings
     )
@@ -188,10 +191,11 @@ def thread_for(
     reply_ticket_id: int | None,
     received_at: dt.datetime | None = None,
     history: bool = False,
+    settings: InboxSettings | None = None,
 ):
     """The ticket for a message received at `received_at` (now, if not given). `history`: mail
     from the past (an import), which joins the ticket of its own time, resolved or not, never
-    today's open one."""
+    today's open one. `settings`: the tenant's inbox settings, if the caller has them."""
     received_at = received_at or timezone.now()
     contact = incoming.contact
     # One message of a contact threads at a time, so two arriving together find the same ticket.
@@ -219,7 +223,8 @@ def thread_for(
             closed = closed or ticket
 
     # The window counts back from when the message was received, not from its sender's Date.
-    window = dt.timedelta(days=inbox_settings_get(tenant=tenant).thread_window_days)
+    settings = settings or inbox_settings_get(tenant=tenant)
+    window = dt.timedelta(days=settings.thread_window_days)
     recent = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("inbox", "contact", "lead", "assignee__user")
@@ -257,5 +262,6 @@ def thread_for(
         lead=referenced_lead,
         how=how,
         opened_at=received_at,
+        settings=settings,
     )
     return Thread(ticket, True, how)
