@@ -325,8 +325,15 @@ def contact_addresses_learn(
 
 def _addresses_learn(tenant, actor, contact, emails, phones, address_source, notify_team):
     # Compared as the unique constraint compares them: an address typed in capitals is known.
-    known_emails = {email.lower() for email in contact.emails.values_list("email", flat=True)}
-    known_phones = {e164(n) for n in contact.phones.values_list("number", flat=True)}
+    # Each kind is read only when there is one to learn (a text brings a number, no email).
+    known_emails = (
+        {email.lower() for email in contact.emails.values_list("email", flat=True)}
+        if emails
+        else set()
+    )
+    known_phones = (
+        {e164(n) for n in contact.phones.values_list("number", flat=True)} if phones else set()
+    )
     added = []
     for email in emails:
         if email not in known_emails:

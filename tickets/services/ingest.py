@@ -532,6 +532,8 @@ def _twilio_media(tenant: Tenant, event: InboundEvent, count: int):
     """The message's media: fetched into private storage (attachments), else kept as links to
     Twilio's copy (media), with why when a fetch did not keep one. In the sandbox, where no
     provider is called, every medium stays a link."""
+    if not count:
+        return (), []  # most texts: no account to read
     payload = event.payload
     channel = _channel_of(payload.get("To", ""))
     number = payload.get("To", "").removeprefix("whatsapp:")
