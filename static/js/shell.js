@@ -57,6 +57,10 @@
     true
   );
 
+  function keepOpenMenusInside() {
+    document.querySelectorAll("details.menu[open] > .menu-panel").forEach(keepInside);
+  }
+
   // "scroll" does not bubble either; one move per frame, whatever scrolled.
   var moving = false;
   document.addEventListener(
@@ -66,11 +70,15 @@
       moving = true;
       window.requestAnimationFrame(function () {
         moving = false;
-        document.querySelectorAll("details.menu[open] > .menu-panel").forEach(keepInside);
+        keepOpenMenusInside();
       });
     },
     true
   );
+
+  // A menu whose actions load once it is open (htmx) changes size after "toggle": a follow-up's
+  // menu on a phone, in Dutch, then reached past the screen's edge.
+  document.addEventListener("htmx:afterSettle", keepOpenMenusInside);
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
