@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from dashboards.aggregates import serial_plan
+from dashboards.selectors.period_rollups import next_month
 
 DAY_MINUTES = 24 * 60
 
@@ -185,7 +186,7 @@ def month_params(tenant_id: int, months: Iterable[dt.date]) -> dict:
     return {
         "tenant": tenant_id,
         "months": firsts,
-        "afters": [(first + dt.timedelta(days=32)).replace(day=1) for first in firsts],
+        "afters": [next_month(first) for first in firsts],
     }
 
 
@@ -274,7 +275,7 @@ def month_group_params(tenant_id: int, keys: Sequence[str], groups: Iterable[tup
     return {
         "tenant": tenant_id,
         "months": list(months),
-        "afters": [(first + dt.timedelta(days=32)).replace(day=1) for first in months],
+        "afters": [next_month(first) for first in months],
         "bins": list(bins),
         **{key: list(column) for key, column in zip(keys, values, strict=True)},
     }
