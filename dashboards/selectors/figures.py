@@ -11,10 +11,17 @@ The team's figures and those of the moment are not kept here: they are read on e
 from rollups beat keeps current (READ_FROM_ROLLUPS), so no request counts them, the first of the
 day included.
 
+When figures are not kept yet (the first request of the day, a cache just emptied, a view
+nobody opened in five minutes), one request counts them and the others asking for the same
+figures at that moment wait for its count and read it: a Monday morning's managers, or a hundred
+users after a restart, count each set once instead of all at once, which took the cores from
+every other page.
+
 Settings: DASHBOARD_FIGURES_SECONDS (300; 0 counts everything on every request).
 """
 
 import datetime as dt
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -37,6 +44,13 @@ from dashboards.selectors.speed import speed_figures
 from dashboards.selectors.team import TeamFigures, stage_flow_figures, team_figures
 
 FIGURES_SECONDS = 300
+# How long a request waits for another one's count of the same figures before it counts them
+# itself (a count takes well under a second; under load a few), and how often it looks.
+WAIT_FOR_COUNT_SECONDS = 5.0
+WAIT_POLL_SECONDS = 0.05
+# How long a count is taken to be under way when its request never says it ended (killed at the
+# web server's 30-second timeout).
+COUNTING_SECONDS = 30
 # Bump when a report's shape changes, so a deploy never reads what the old code stored.
 KEY_VERSION = 3
 # Figures of the moment, not of the period (open leads now, who is uncontacted now, the
@@ -160,6 +174,30 @@ class Figures:
         kept = cache.get(key)
         if kept is not None:
             return kept
-        value = count()
-        cache.set(key, (value, self.now), seconds)
+        counting = f"{key}:counting"
+        counts_them = cache.add(counting, 1, timeout=COUNTING_SECONDS)
+        if not counts_them:
+            kept = _counted_by_another(key, counting)
+            if kept is not None:
+                return kept
+        try:
+            value = count()
+            cache.set(key, (value, self.now), seconds)
+        finally:
+            if counts_them:
+                cache.delete(counting)
         return value, self.now
+
+
+def _counted_by_another(key: str, counting: str):
+    """What another request counting the same figures keeps, once it has; None when it gave up
+    (its mark gone with nothing kept) or takes longer than WAIT_FOR_COUNT_SECONDS."""
+    deadline = time.monotonic() + WAIT_FOR_COUNT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_POLL_SECONDS)
+        found = cache.get_many([key, counting])
+        if key in found:
+            return found[key]
+        if counting not in found:
+            return None
+    return None

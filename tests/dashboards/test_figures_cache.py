@@ -5,14 +5,17 @@ leads by colour) are not kept there: every request reads what beat's minute coun
 (dashboards.tasks.count_the_moment)."""
 
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm.models import Role
+from crm.tenancy import tenant_context
 from crm.tenancy.sweeps import sweep_inline
 from dashboards.tasks import count_the_moment
 from tests.conftest import queries_for, sign_in
@@ -125,3 +128,76 @@ def test_beat_keeps_the_last_twelve_months_too_and_counts_the_moment_once(
     assert response.context["scope"].label == "Last 12 months (Apr 2025 – Mar 2026)"
     assert response.context["sources"].total.leads == 1
     assert aging.totals.total == 1
+
+
+# One count of the same figures at a time: the others wait for it (dashboards.selectors.figures).
+
+
+def _sources_counting(world):
+    """The month's team scope and the mark another request puts while it counts its sources."""
+    from dashboards.period import team_scope
+    from dashboards.selectors.figures import figures_key
+
+    scope = team_scope(world.tenant, now=NOW)
+    key = figures_key(scope, "sources")
+    return scope, key, f"{key}:counting"
+
+
+def _later(seconds: float, *steps):
+    timer = threading.Timer(seconds, lambda: [step() for step in steps])
+    timer.start()
+    return timer
+
+
+def _never_counted(*_args):
+    raise AssertionError("counted although another request was counting the same figures")
+
+
+def test_a_request_that_finds_the_same_figures_being_counted_reads_that_count(world, monkeypatch):
+    from dashboards.selectors import figures
+
+    scope, key, counting = _sources_counting(world)
+    monkeypatch.setitem(figures.REPORTS, "sources", _never_counted)
+    cache.add(counting, 1)
+    timer = _later(
+        0.2, lambda: cache.set(key, ("their count", NOW)), lambda: cache.delete(counting)
+    )
+    with tenant_context(world.tenant):
+        assert figures.Figures(scope, now=NOW)["sources"] == "their count"
+    timer.join()
+
+
+@pytest.mark.parametrize("other", ["gives up", "takes too long"])
+def test_a_request_counts_the_figures_itself_when_the_other_count_never_comes(
+    world, monkeypatch, other
+):
+    from dashboards.selectors import figures
+
+    scope, key, counting = _sources_counting(world)
+    monkeypatch.setattr(figures, "WAIT_FOR_COUNT_SECONDS", 0.5)
+    cache.add(counting, 1)
+    timer = _later(0.1, lambda: cache.delete(counting) if other == "gives up" else None)
+    with time_machine.travel(NOW, tick=False):
+        lead_for(world, owner=world.rep)
+        with tenant_context(world.tenant):
+            assert figures.Figures(scope)["sources"].total.leads == 1
+    timer.join()
+    assert cache.get(key)[0].total.leads == 1  # kept for the next reader
+    # The other request's mark is its own to take off.
+    assert (cache.get(counting) is None) == (other == "gives up")
+    cache.delete(counting)
+
+
+def test_a_count_that_fails_takes_its_mark_off_so_the_next_request_counts(world, monkeypatch):
+    from dashboards.selectors import figures
+
+    scope, key, counting = _sources_counting(world)
+
+    def broken(*_args):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setitem(figures.REPORTS, "sources", broken)
+    with tenant_context(world.tenant), pytest.raises(RuntimeError):
+        figures.Figures(scope, now=NOW)["sources"]
+    assert cache.get(counting) is None
+    assert cache.get(key) is None
