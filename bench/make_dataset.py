@@ -579,10 +579,13 @@ def run(args) -> None:
         builds.wait()
         # The rollups' tables were analyzed empty, early: autovacuum may take many minutes to
         # see they filled up (or never, in a copy made with CREATE DATABASE … TEMPLATE, whose
-        # counters start at zero), and plans read from the empty statistics meanwhile.
+        # counters start at zero, or on a server without it), and plans read from the empty
+        # statistics meanwhile. VACUUM too, as the bulk tables: without it the first readers
+        # of the new rows (a load test's first minutes) set their hint bits, and index-only
+        # scans read the table as well (no visibility map).
         with owner.cursor() as cursor:
-            analyze_rollups(cursor)
-        print(f"  rollups built and analyzed in {steps.elapsed():.0f} s")
+            vacuum_rollups(cursor)
+        print(f"  rollups built, vacuumed and analyzed in {steps.elapsed():.0f} s")
 
     for job in jobs:
         leads_sql.mark_scores_current(job.tenant, job.now)
@@ -715,8 +718,10 @@ def analyze_others(cursor) -> None:
     _analyze(cursor, [table for table in _tables(cursor) if table not in BULK_TABLES])
 
 
-def analyze_rollups(cursor) -> None:
-    _analyze(cursor, [table for table in _tables(cursor) if table.startswith("dashboards_")])
+def vacuum_rollups(cursor) -> None:
+    for table in _tables(cursor):
+        if table.startswith("dashboards_"):
+            cursor.execute(f'VACUUM (ANALYZE) "{table}"')
 
 
 def _tables(cursor) -> list[str]:
