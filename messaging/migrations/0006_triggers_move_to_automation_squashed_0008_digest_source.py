@@ -1,0 +1,131 @@
+"""comms 0006–0008 in one migration, for new databases (a database that applied them keeps them):
+made by scripts/squash_migrations.py."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    replaces = [
+        ("comms", "0006_triggers_move_to_automation"),
+        ("comms", "0007_sweeps_due_tenants"),
+        ("comms", "0008_digest_source"),
+    ]
+
+    dependencies = [
+        ("automation", "0001_initial"),
+        ("comms", "0005_message_sources_portal"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.RemoveField(
+                    model_name="triggerstepevent",
+                    name="trigger",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerevent",
+                    name="pgh_obj",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerstep",
+                    name="trigger",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerevent",
+                    name="brand",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerevent",
+                    name="pipeline",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerevent",
+                    name="source",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerevent",
+                    name="stage",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerevent",
+                    name="tenant",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerstep",
+                    name="sequence",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerstep",
+                    name="template",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerstep",
+                    name="tenant",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerstepevent",
+                    name="pgh_obj",
+                ),
+                migrations.AlterField(
+                    model_name="outboundmessage",
+                    name="trigger_step",
+                    field=models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="automation.triggerstep",
+                    ),
+                ),
+                migrations.RemoveField(
+                    model_name="triggerstepevent",
+                    name="sequence",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerstepevent",
+                    name="template",
+                ),
+                migrations.RemoveField(
+                    model_name="triggerstepevent",
+                    name="tenant",
+                ),
+                migrations.DeleteModel(
+                    name="Trigger",
+                ),
+                migrations.DeleteModel(
+                    name="TriggerEvent",
+                ),
+                migrations.DeleteModel(
+                    name="TriggerStep",
+                ),
+                migrations.DeleteModel(
+                    name="TriggerStepEvent",
+                ),
+            ],
+        ),
+        migrations.RunSQL(
+            sql="\nCREATE OR REPLACE FUNCTION threadline_tenants_with_due_messages(\n    due_before timestamptz, queued_before timestamptz\n) RETURNS SETOF bigint\nLANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$\n    SELECT t.id FROM crm_tenant t\n    WHERE EXISTS (\n        SELECT 1 FROM comms_outboundmessage m\n        WHERE m.tenant_id = t.id AND m.status = 'scheduled' AND m.send_after <= due_before\n    ) OR EXISTS (\n        SELECT 1 FROM comms_outboundmessage m\n        WHERE m.tenant_id = t.id AND m.status = 'queued' AND m.queued_at <= queued_before\n    )\n$$;\n",
+            reverse_sql="DROP FUNCTION IF EXISTS threadline_tenants_with_due_messages(timestamptz, timestamptz);",
+        ),
+        migrations.AlterField(
+            model_name="outboundmessage",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("trigger", "Trigger"),
+                    ("quote", "Quote"),
+                    ("update", "Customer update"),
+                    ("staff", "Staff notification"),
+                    ("manual", "Sent by a person"),
+                    ("system", "Reply to a keyword"),
+                    ("sequence", "Sequence"),
+                    ("portal_sign_in", "Portal sign-in link or code"),
+                    ("onboarding", "Portal onboarding reminder"),
+                    ("digest", "Daily digest"),
+                ],
+                max_length=16,
+            ),
+        ),
+    ]
