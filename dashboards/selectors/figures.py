@@ -13,9 +13,8 @@ day included.
 
 When figures are not kept yet (the first request of the day, a cache just emptied, a view
 nobody opened in five minutes), one request counts them and the others asking for the same
-figures at that moment wait for its count and read it: a Monday morning's managers, or a hundred
-users after a restart, count each set once instead of all at once, which took the cores from
-every other page.
+figures at that moment wait for its count and read it: a Monday morning's managers opening the
+same view count its figures once, not once each.
 
 Settings: DASHBOARD_FIGURES_SECONDS (300; 0 counts everything on every request).
 """
