@@ -68,7 +68,8 @@ def update_due_rows(
         sql,
         [tenant_id, *statuses, up_to, *starting, *condition[1], limit, *values.values()],
     )
-    return [(row[0], row[1]) for row in cursor.fetchall()]
+    # RETURNING gives the rows in the order the join met them, not the CTE's: sort them again.
+    return sorted(((row[0], row[1]) for row in cursor.fetchall()), key=lambda row: (row[1], row[0]))
 
 
 def claim_due_rows(
