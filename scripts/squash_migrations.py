@@ -17,8 +17,8 @@ barrier that references every model, so in these migrations it folded nothing. H
 into their CreateModel, and a trigger added and removed within a range cancels out.
 
 RunPython functions are not copied (the writer says where): make the squashed migration import
-them from the replaced one, which stays while any database may stand before it. Check the
-result: `pg_dump --schema-only` of a database migrated with the squashes equals one migrated
+them from the replaced one, which stays while any database may stand before it (as crm 0008–0022
+does), and run `ruff check --fix` and `ruff format` on the new files. Check the result: `pg_dump --schema-only` of a database migrated with the squashes equals one migrated
 without them, and `makemigrations --check` finds nothing.
 """
 
@@ -152,7 +152,11 @@ def squash(loader, app: str, first: str, last: str, write: bool) -> tuple[int, i
         )
         migration.initial = names[0].startswith("0001")
         writer = MigrationWriter(migration, include_header=False)
-        text = writer.as_string()
+        text = (
+            f'"""{app} {first}–{last} in one migration, for new databases (a database that '
+            f'applied them keeps them):\nmade by scripts/squash_migrations.py."""\n\n'
+            + writer.as_string()
+        )
         if not atomic:  # a range with an index built CONCURRENTLY; the writer leaves this out
             head = "class Migration(migrations.Migration):\n"
             text = text.replace(head, head + "    atomic = False\n", 1)
