@@ -11,9 +11,9 @@ search) reads the text through these functions, so "Maria Gonzalez", "jose pena"
   them.
 
 The database side is plain PostgreSQL (no extension: the embedded PostgreSQL of `make dev` and the
-tests has neither unaccent nor pg_trgm). `threadline_fold(text)` (crm migration 0014) is
-`lower(translate(text, FOLD_FROM, FOLD_TO))`, IMMUTABLE so indexes can use it; `fold` here is the
-same in Python. The indexed reads run through SECURITY DEFINER functions that apply the tenant as
+tests has neither unaccent nor pg_trgm). `threadline_fold(text)` (crm migrations 0015 and 0023) is
+`lower(translate(text, FOLD_FROM, FOLD_TO))`, or only `lower(text)` for ASCII text (translate()
+costs about 14 µs a call), IMMUTABLE so indexes can use it; `fold` here is the same in Python. The indexed reads run through SECURITY DEFINER functions that apply the tenant as
 the row-level-security policy does: under row-level security PostgreSQL cannot use an index for a
 condition that is not leakproof (`@@`, `threadline_fold`), see `leads.selectors.search`.
 """
@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 # Latin letters with diacritics and their base letter (one for one, as SQL translate() needs);
-# the same two strings are in crm migration 0014's threadline_fold.
+# the same two strings are in crm migration 0015's threadline_fold.
 FOLD_FROM = (
     "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥ"
     "ĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘ"

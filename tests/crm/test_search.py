@@ -43,11 +43,20 @@ def test_words_are_prefixes_and_nothing_else_reaches_the_query():
 
 
 @pytest.mark.django_db
-def test_fold_in_sql_is_the_same_as_in_python():
-    text = FOLD_FROM + " José Peña ÅSA"
+@pytest.mark.parametrize(
+    "text",
+    [
+        FOLD_FROM + " José Peña ÅSA",
+        # ASCII alone skips translate(): lower-cased, nothing else changed.
+        "Maria GONZALEZ-O'Brien mg.roofs+1@Example.NET (555) 010-2233 ~\t\x7f",
+        "",
+        "ASCII then one accent: Zoë",
+    ],
+)
+def test_fold_in_sql_is_the_same_as_in_python(text):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT threadline_fold(%s)", [text])
-        assert cursor.fetchone()[0] == fold(text)
+        cursor.execute("SELECT threadline_fold(%s), threadline_fold(NULL)", [text])
+        assert cursor.fetchone() == (fold(text), None)
 
 
 def _maria(world, **names):
