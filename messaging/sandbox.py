@@ -5,7 +5,9 @@ or that it bounced. The sandbox does the same so an admin trying the product see
 status: `messaging.services.outbox` schedules one `messaging.tasks.sandbox_report` per report once
 the send commits, a few seconds apart, and the task hands each report to the webhooks' own entry
 points (`messaging.tracking.email_event_record` for email, `twilio_status_record` for SMS and
-WhatsApp), which find the message through its provider route like any webhook.
+WhatsApp), which find the message through its provider route like any webhook. The task runs on
+the messages queue, with the sends: a real provider's webhooks reach the web, never the sweeps'
+workers of the default queue.
 
 Which reports, decided from the address alone, so the same address always fares the same:
 

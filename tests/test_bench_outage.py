@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bench.sweeps.outage import move_back
+from bench.sweeps.outage import email_copies_ask, move_back
 from crm.models import Tenant
 from followups.models import FollowUp, Status
 from followups.services import followups as services
+from messaging.models import StaffNotificationKind, StaffNotificationPreference
 from tests.conftest import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "owner"])
@@ -50,3 +51,17 @@ def test_the_next_hours_follow_ups_move_back_past_their_slot_in_the_tenants_name
     assert {pk: after[pk] for pk in (later.pk, done.pk, elsewhere.pk)} == {
         pk: before[pk] for pk in (later.pk, done.pk, elsewhere.pk)
     }
+
+
+def test_every_member_of_the_tenants_named_asks_for_email_copies_of_follow_up_alerts():
+    named, other = build_world("Outage One"), build_world("Other Roofing")
+    Tenant.objects.filter(pk=named.tenant.pk).update(slug="outage-one")
+
+    assert email_copies_ask(tenants="outage-*") == 3  # the admin, the manager, the rep
+
+    for world, asked in ((named, 3), (other, 0)):
+        with world.active():
+            rows = StaffNotificationPreference.objects.filter(
+                kind=StaffNotificationKind.FOLLOW_UP_DUE, by_email=True
+            )
+            assert rows.count() == asked

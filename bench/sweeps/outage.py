@@ -9,7 +9,11 @@ between now and --hours from now is moved back by --hours and one more (so the m
 15-minute grace has passed for the latest of them): the burst of alerts, and of their email
 copies, that an outage of that length leaves. The small tenants are copies of one template, so
 their follow-ups fall at the same moments: a few hours' window names most of them. It prints how
-many follow-ups of how many tenants were moved. Only a rerun of bench/sweeps/setup.py undoes it.
+many follow-ups of how many tenants were moved. With --email-copies every member of those tenants
+first asks for an email copy of the follow-up alerts (the data set's members ask for none), and
+the last day's follow-up alerts of those tenants are forgotten (a recipient's alerts of a day
+share one group and one copy), so the burst queues the most copies it can on the messages queue.
+Only a new data set undoes it.
 """
 
 import argparse
@@ -36,6 +40,32 @@ WITH moved AS (
 SELECT count(*), count(DISTINCT tenant_id) FROM moved
 """
 
+# Every member of the tenants asks for an email copy of the alerts about follow-ups, the most
+# copies such a burst can queue.
+EMAIL_COPIES_SQL = """
+INSERT INTO comms_staffnotificationpreference (tenant_id, membership_id, kind, by_email, by_sms)
+SELECT membership.tenant_id, membership.id, %(kind)s, true, false
+FROM crm_membership AS membership
+JOIN crm_tenant AS tenant ON tenant.id = membership.tenant_id
+WHERE tenant.slug LIKE %(slugs)s AND membership.is_active
+ON CONFLICT (tenant_id, membership_id, kind) DO UPDATE SET by_email = true
+"""
+# And the alerts of the last day of those tenants about follow-ups are forgotten: an alert joins
+# its recipient's group of the day, whose copy went when the group began, so a second burst the
+# same day would queue no copies.
+FORGET_ALERTS_SQL = """
+WITH forgotten AS (
+    SELECT notification.id
+    FROM crm_notification AS notification
+    JOIN crm_tenant AS tenant ON tenant.id = notification.tenant_id
+    WHERE tenant.slug LIKE %(slugs)s AND notification.kind = %(kind)s
+      AND notification.created_at > now() - interval '1 day'
+), items AS (
+    DELETE FROM crm_notificationitem WHERE notification_id IN (SELECT id FROM forgotten)
+)
+DELETE FROM crm_notification WHERE id IN (SELECT id FROM forgotten)
+"""
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -43,8 +73,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--tenants", default="sweeps-small-*", help="slugs, * for any ending ('sweeps-small-*')"
     )
+    parser.add_argument(
+        "--email-copies",
+        action="store_true",
+        help="every member of those tenants asks for email copies of the follow-up alerts",
+    )
     parser.add_argument("--database-url", help="owner URL of the bench database (DATABASE_URL)")
     return parser.parse_args()
+
+
+def _slugs(tenants: str) -> str:
+    return tenants.replace("_", r"\_").replace("*", "%")
 
 
 def move_back(*, hours: int, tenants: str) -> tuple[int, int]:
@@ -53,19 +92,32 @@ def move_back(*, hours: int, tenants: str) -> tuple[int, int]:
 
     from followups.models import OPEN_STATUSES
 
-    params = {
-        "hours": hours,
-        "slugs": tenants.replace("_", r"\_").replace("*", "%"),
-        "statuses": list(OPEN_STATUSES),
-    }
+    params = {"hours": hours, "slugs": _slugs(tenants), "statuses": list(OPEN_STATUSES)}
     with transaction.atomic(using="owner"), connections["owner"].cursor() as cursor:
         cursor.execute(MOVE_BACK_SQL, params)
         return cursor.fetchone()
 
 
+def email_copies_ask(*, tenants: str) -> int:
+    """Every active member of the tenants asks for email copies of the follow-up alerts (and
+    the last day's such alerts are forgotten); how many members."""
+    from django.db import connections, transaction
+
+    from messaging.models import StaffNotificationKind
+
+    params = {"kind": StaffNotificationKind.FOLLOW_UP_DUE.value, "slugs": _slugs(tenants)}
+    with transaction.atomic(using="owner"), connections["owner"].cursor() as cursor:
+        cursor.execute(EMAIL_COPIES_SQL, params)
+        members = cursor.rowcount
+        cursor.execute(FORGET_ALERTS_SQL, params)
+    return members
+
+
 def main() -> None:
     args = parse_args()
     setup_django(args.database_url)
+    if args.email_copies:
+        print(f"{email_copies_ask(tenants=args.tenants):,} members ask for email copies")
     follow_ups, tenants = move_back(hours=args.hours, tenants=args.tenants)
     print(f"moved {follow_ups:,} follow-ups of {tenants:,} tenants back {args.hours + 1} hours")
 
