@@ -7,6 +7,7 @@ from crm.events import ConsentRecorded, ContactErased, CustomerWrote, Notificati
 from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Channel, ConsentStatus
 from crm.services.timeline import timeline_record
+from crm.tenancy.tasks import enqueue_on_commit
 from leads.events import LeadLost, LeadStageEntered, QuoteAccepted, QuoteSent
 from leads.models import LeadEvent
 from messaging.models import (
@@ -16,10 +17,11 @@ from messaging.models import (
     OutboundMessage,
     Purpose,
 )
-from messaging.services import contact_comms, staff_notifications
+from messaging.services import contact_comms
 from messaging.services.keywords import sms_keyword_handle
 from messaging.services.outbox import message_schedule, messages_cancel_pending
 from messaging.services.policy import ANSWERS_TO_THE_CUSTOMER
+from messaging.tasks import schedule_staff_copies
 
 # The template key the quote email stands for (see quote_email_schedule).
 QUOTE_SENT_TEMPLATE = "quote-sent"
@@ -49,9 +51,8 @@ def quote_email_schedule(event: QuoteSent) -> None:
 
 
 def staff_copies_schedule(event: NotificationsCreated) -> None:
-    staff_notifications.copies_schedule(
-        tenant=event.tenant, notification_ids=event.notification_ids
-    )
+    """The members' email and SMS copies, by a task of the messages queue once this commits."""
+    enqueue_on_commit(schedule_staff_copies, event.tenant.pk, list(event.notification_ids))
 
 
 def whatsapp_window_open(event: CustomerWrote) -> None:

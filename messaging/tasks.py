@@ -10,7 +10,7 @@ from crm.models import Tenant
 from crm.tenancy.sweeps import SECONDS_DISPATCH, tenant_sweep
 from crm.tenancy.tasks import enqueue_bulk_on_commit, enqueue_on_commit, tenant_task
 from messaging.selectors.sweeps import outbox_due_tenant_ids
-from messaging.services import outbox
+from messaging.services import outbox, staff_notifications
 
 
 @tenant_sweep(
@@ -34,6 +34,14 @@ def dispatch_due_messages(*, tenant: Tenant) -> int:
 @tenant_task(name="comms.tasks.send_message")
 def send_message(tenant: Tenant, message_id: int) -> str:
     return outbox.message_send(tenant=tenant, message_id=message_id)
+
+
+@tenant_task(name="messaging.tasks.schedule_staff_copies")
+def schedule_staff_copies(tenant: Tenant, notification_ids: list[int]) -> int:
+    """The email and SMS copies of new notifications, written on the messages queue: a sweep's
+    burst of alerts (a thousand tenants' missed follow-ups after an outage) does not also render
+    and schedule their copies in its own tasks, on the default queue's workers."""
+    return staff_notifications.copies_schedule(tenant=tenant, notification_ids=notification_ids)
 
 
 @shared_task(name="messaging.tasks.sandbox_report")

@@ -262,3 +262,19 @@ def task_queue():
         yield drain
         simple.clear()
         simple.close()
+
+
+@pytest.fixture
+def run_queued(task_queue):
+    """Run in this process, one after another as a worker would, the tasks named `name` that the
+    test queued (every other one is taken off the queue and dropped); their results."""
+
+    def run(name: str) -> list:
+        results = []
+        for message in task_queue():
+            if message.headers["task"] == name:
+                args, kwargs, _embed = message.payload
+                results.append(celery_app.tasks[name].apply(args=args, kwargs=kwargs).get())
+        return results
+
+    return run

@@ -290,6 +290,9 @@ THREADLINE_MESSAGES_TASKS = (
     "webhooks.tasks.dispatch_due_webhooks",
     "webhooks.tasks.send_webhook",
     "tickets.tasks.process_inbound_event",
+    # Staff's email and SMS copies of notifications: written here, not in the sweep that raised
+    # the alerts (a thousand tenants' missed follow-ups held the default queue's workers).
+    "messaging.tasks.schedule_staff_copies",
     # The sandbox provider's delivery reports (`make dev`, the benchmarks), seconds after a send:
     # a real provider's come to the web as webhooks. On the default queue, a burst of 3,000 alert
     # copies' 6,000 reports took the sweeps' workers and the minute rounds expired.

@@ -31,6 +31,9 @@ pytestmark = pytest.mark.django_db
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
 
+COPIES = "messaging.tasks.schedule_staff_copies"
+
+
 def at(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=NEW_YORK)
 
@@ -108,7 +111,7 @@ def test_unassigned_leads_give_the_managers_one_grouped_needs_an_owner_alert(wor
 
 
 def test_a_group_gets_one_email_copy_listing_its_alerts(
-    client, world, django_capture_on_commit_callbacks
+    client, world, django_capture_on_commit_callbacks, run_queued
 ):
     sign_in(client, world.rep)
     client.post(reverse("comms:notification-preferences"), {"follow_up_due__email": "on"})
@@ -120,6 +123,11 @@ def test_a_group_gets_one_email_copy_listing_its_alerts(
                 group="follow_up_missed",
                 url=f"/follow-ups/{number}/",
             )
+    # The copy is written by a task of the messages queue, not in the alert's transaction.
+    with world.active():
+        assert not OutboundMessage.objects.filter(tenant=world.tenant).exists()
+    # One task per alert's commit; the outbox keeps the group's one copy (its idempotency key).
+    assert run_queued(COPIES) == [1] * 5
     with world.active():
         copies = list(OutboundMessage.objects.filter(tenant=world.tenant))
     assert len(copies) == 1
@@ -132,7 +140,7 @@ def test_a_group_gets_one_email_copy_listing_its_alerts(
 
 
 def test_a_batch_of_alerts_leaves_what_one_call_each_would_with_one_email_per_group(
-    client, world, django_capture_on_commit_callbacks, django_assert_max_num_queries
+    client, world, django_capture_on_commit_callbacks, django_assert_max_num_queries, run_queued
 ):
     sign_in(client, world.rep)
     client.post(reverse("comms:notification-preferences"), {"follow_up_due__email": "on"})
@@ -162,6 +170,7 @@ def test_a_batch_of_alerts_leaves_what_one_call_each_would_with_one_email_per_gr
         django_assert_max_num_queries(14),
     ):
         made = notifications_create_many(tenant=world.tenant, alerts=alerts)
+    assert run_queued(COPIES) == [1]  # one task for the batch
     with world.active():
         [grown] = _bell_items(world, world.rep)
         manager_items = _bell_items(world, world.manager)

@@ -34,6 +34,8 @@ MESSAGES_TASKS = {
     "tickets.tasks.process_inbound_event",
     # Not waited on, but a provider's side of a send: never in the sweeps' way.
     "messaging.tasks.sandbox_report",
+    # A member's copies of notifications: written beside the sends, not in the sweep's task.
+    "messaging.tasks.schedule_staff_copies",
 }
 # Long bulk work that must not be on it (the benchmark's slow ones among them).
 BULK_SWEEPS = {
@@ -268,6 +270,7 @@ def test_the_sends_queue_behind_the_claims_and_inbound_events(production_routes)
         "tickets.tasks.process_inbound_event": None,
         # Due seconds after it is published: a worker holds it until then, whatever its priority.
         "messaging.tasks.sandbox_report": None,
+        "messaging.tasks.schedule_staff_copies": None,
     }
     # Each claim's tenant tasks too (the sweep's priority, given on the call, wins the route's).
     assert production_routes["claim_priorities"] == [0, 0, 0]

@@ -144,7 +144,7 @@ def test_the_service_refuses_unknown_kinds_channels_and_other_tenants(world, oth
 
 
 def test_a_notification_of_a_chosen_kind_is_copied_by_email(
-    client, world, django_capture_on_commit_callbacks
+    client, world, django_capture_on_commit_callbacks, run_queued
 ):
     sign_in(client, world.rep)
     client.post(URL, {"lead_assigned__email": "on"})
@@ -163,6 +163,8 @@ def test_a_notification_of_a_chosen_kind_is_copied_by_email(
             title="A customer replied",
             kind=StaffNotificationKind.CUSTOMER_REPLIED,
         )
+    # Each notification's task of the messages queue writes its copies (none for the second).
+    assert run_queued("messaging.tasks.schedule_staff_copies") == [1, 0]
 
     with world.active():
         copies = list(OutboundMessage.objects.filter(tenant=world.tenant))
