@@ -291,7 +291,8 @@ THREADLINE_MESSAGES_TASKS = (
     "webhooks.tasks.send_webhook",
     "tickets.tasks.process_inbound_event",
     # Staff's email and SMS copies of notifications: written here, not in the sweep that raised
-    # the alerts (a thousand tenants' missed follow-ups held the default queue's workers).
+    # the alerts (a thousand tenants' missed follow-ups held the default queue's workers), at the
+    # sends' priority (below).
     "messaging.tasks.schedule_staff_copies",
     # The sandbox provider's delivery reports (`make dev`, the benchmarks), seconds after a send:
     # a real provider's come to the web as webhooks. On the default queue, a burst of 3,000 alert
@@ -305,6 +306,9 @@ THREADLINE_MESSAGES_SENDS = (
     "comms.tasks.send_message",
     "followups.tasks.send_reminder",
     "webhooks.tasks.send_webhook",
+    # Writes the sends of staff's copies: after an outage a thousand of them at the claims'
+    # priority made the outbox's claims expire behind them.
+    "messaging.tasks.schedule_staff_copies",
 )
 THREADLINE_SENDS_PRIORITY = 3
 # A bulk message's send (messaging.models.BULK_SOURCES: the daily digests, a sequence's steps) goes

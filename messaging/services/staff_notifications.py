@@ -3,8 +3,9 @@ SMS gets a copy through the outbox (the same policy, retries and record as custo
 
 One copy per notification, so a group of alerts (crm.services.notifications groups repeated ones)
 is one email or text: a task of the messages queue (`messaging.tasks.schedule_staff_copies`) writes
-it once the group's first transaction commits, listing every alert the group holds by then ("25 follow-ups were missed today" and the 25); alerts joining the group later
-the same day show under the bell, not in another email.
+it once the group's first transaction commits, listing every alert the group holds by then ("25
+follow-ups were missed today" and the 25); alerts joining the group later the same day show under
+the bell, not in another email.
 """
 
 from django.conf import settings

@@ -270,7 +270,7 @@ def test_the_sends_queue_behind_the_claims_and_inbound_events(production_routes)
         "tickets.tasks.process_inbound_event": None,
         # Due seconds after it is published: a worker holds it until then, whatever its priority.
         "messaging.tasks.sandbox_report": None,
-        "messaging.tasks.schedule_staff_copies": None,
+        "messaging.tasks.schedule_staff_copies": 3,  # writes sends: behind the claims too
     }
     # Each claim's tenant tasks too (the sweep's priority, given on the call, wins the route's).
     assert production_routes["claim_priorities"] == [0, 0, 0]
