@@ -1,5 +1,6 @@
 """What messaging does when the rest of the app publishes an event (config/events.py
-subscribes these, in order). Each runs inside the publisher's transaction and writes rows only."""
+subscribes these, in order). Each runs inside the publisher's transaction and writes rows only,
+or queues a task for once it commits."""
 
 from django.utils.translation import gettext_noop
 

@@ -7,11 +7,12 @@ import pytest
 from django.utils import timezone
 
 from bench.sweeps.outage import email_copies_ask, move_back
-from crm.models import Tenant
+from crm.models import Notification, Tenant
 from followups.models import FollowUp, Status
 from followups.services import followups as services
 from messaging.models import StaffNotificationKind, StaffNotificationPreference
 from tests.conftest import build_world
+from tests.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 
@@ -53,15 +54,21 @@ def test_the_next_hours_follow_ups_move_back_past_their_slot_in_the_tenants_name
     }
 
 
-def test_every_member_of_the_tenants_named_asks_for_email_copies_of_follow_up_alerts():
+def test_every_member_of_the_tenants_named_asks_for_email_copies_and_their_alerts_start_again():
     named, other = build_world("Outage One"), build_world("Other Roofing")
     Tenant.objects.filter(pk=named.tenant.pk).update(slug="outage-one")
+    for world in (named, other):
+        with world.active():
+            NotificationFactory(tenant=world.tenant, recipient=world.rep.user, kind="follow_up_due")
 
     assert email_copies_ask(tenants="outage-*") == 3  # the admin, the manager, the rep
 
-    for world, asked in ((named, 3), (other, 0)):
+    for world, asked, alerts in ((named, 3, 0), (other, 0, 1)):
         with world.active():
             rows = StaffNotificationPreference.objects.filter(
                 kind=StaffNotificationKind.FOLLOW_UP_DUE, by_email=True
             )
             assert rows.count() == asked
+            # The day's follow-up alerts are forgotten (the world's own other alert stays).
+            assert Notification.objects.filter(kind="follow_up_due").count() == alerts
+            assert Notification.objects.exclude(kind="follow_up_due").count() == 1

@@ -11,10 +11,11 @@ search) reads the text through these functions, so "Maria Gonzalez", "jose pena"
   them.
 
 The database side is plain PostgreSQL (no extension: the embedded PostgreSQL of `make dev` and the
-tests has neither unaccent nor pg_trgm). `threadline_fold(text)` (crm migrations 0015 and 0023) is
-`lower(translate(text, FOLD_FROM, FOLD_TO))`, or only `lower(text)` for ASCII text (translate()
-costs about 14 µs a call), IMMUTABLE so indexes can use it; `fold` here is the same in Python. The indexed reads run through SECURITY DEFINER functions that apply the tenant as
-the row-level-security policy does: under row-level security PostgreSQL cannot use an index for a
+tests has neither unaccent nor pg_trgm). `threadline_fold(text)` (crm migrations 0015 and 0023)
+is `lower(translate(text, FOLD_FROM, FOLD_TO))`, or only `lower(text)` for ASCII text (translate()
+costs about 14 µs a call), IMMUTABLE so indexes can use it; `fold` here is the same in Python.
+The indexed reads run through SECURITY DEFINER functions that apply the tenant as the
+row-level-security policy does: under row-level security PostgreSQL cannot use an index for a
 condition that is not leakproof (`@@`, `threadline_fold`), see `leads.selectors.search`.
 """
 
