@@ -18,8 +18,9 @@ into their CreateModel, and a trigger added and removed within a range cancels o
 
 RunPython functions are not copied (the writer says where): make the squashed migration import
 them from the replaced one, which stays while any database may stand before it (as crm 0008–0022
-does), and run `ruff check --fix` and `ruff format` on the new files. Check the result: `pg_dump --schema-only` of a database migrated with the squashes equals one migrated
-without them, and `makemigrations --check` finds nothing.
+does), and run `ruff check --fix` and `ruff format` on the new files. Check the result:
+`pg_dump --schema-only` of a database migrated with the squashes equals one migrated without
+them, and `makemigrations --check` finds nothing.
 """
 
 import collections

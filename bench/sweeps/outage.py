@@ -3,8 +3,8 @@ so the missed sweep's next round finds them past their slot at once, as after be
 
     python bench/sweeps/outage.py --hours 7 --tenants 'sweeps-small-*'
 
-Run it through `scripts/devenv.py run --` with DATABASE_URL naming the database bench/sweeps/setup.py
-filled, then bench/sweeps/run.py. Every follow-up still pending or in progress whose time falls
+Run it through `scripts/devenv.py run --` with DATABASE_URL naming the database
+bench/sweeps/setup.py filled, then bench/sweeps/run.py. Every follow-up still pending or in progress whose time falls
 between now and --hours from now is moved back by --hours and one more (so the missed sweep's
 15-minute grace has passed for the latest of them): the burst of alerts, and of their email
 copies, that an outage of that length leaves. The small tenants are copies of one template, so
