@@ -83,39 +83,44 @@ class _Text:
         return cls(title, title_params, body, body_params, alert.url, alert.level)
 
 
-def _deliver(
-    *, tenant: Tenant, recipient: User, kind: str, group: str, texts: list[_Text], now: dt.datetime
-) -> list[Notification]:
-    """The recipient's open group of the key grown by the alerts, or a new notification of the
-    first one grown by the rest: what one notification_create per alert would leave, with one
-    lock and one update of the group. Without a key (no group, no kind), one notification each."""
-    key = group or kind
-    if not key:
-        return [_new(tenant, recipient, kind, key, text, now) for text in texts]
-    open_group = (
+def _open_groups(
+    tenant: Tenant, wanted: set[tuple[User, str]], now: dt.datetime
+) -> dict[tuple[int, str], Notification]:
+    """Each (recipient, key)'s open group, locked: its latest unread notification of the key that
+    began in the recipient's own today. One statement for the whole batch, not one a recipient."""
+    if not wanted:
+        return {}
+    day_starts = {
+        recipient.pk: _recipient_day_start(tenant, recipient, now) for recipient, _ in wanted
+    }
+    pairs = {(recipient.pk, key) for recipient, key in wanted}
+    candidates = (
         Notification.objects.select_for_update()
         .filter(
             tenant=tenant,
-            recipient=recipient,
-            group_key=key,
+            recipient_id__in=day_starts,
+            group_key__in={key for _, key in pairs},
             read_at__isnull=True,
-            first_at__gte=_recipient_day_start(tenant, recipient, now),
+            first_at__gte=min(day_starts.values()),
         )
         .order_by("-created_at", "-id")
-        .first()
     )
-    if open_group is None:
-        open_group = _new(tenant, recipient, kind, key, texts[0], now)
-        texts = texts[1:]
-    if texts:
-        _grow(open_group, texts, now=now)
-    return [open_group]
+    found: dict[tuple[int, str], Notification] = {}
+    for notification in candidates:
+        pair = (notification.recipient_id, notification.group_key)
+        if (
+            pair in pairs
+            and pair not in found
+            and notification.first_at >= day_starts[notification.recipient_id]
+        ):
+            found[pair] = notification
+    return found
 
 
-def _new(
+def _unsaved(
     tenant: Tenant, recipient: User, kind: str, key: str, text: _Text, now: dt.datetime
 ) -> Notification:
-    return Notification.objects.create(
+    return Notification(
         tenant=tenant,
         recipient=recipient,
         kind=kind,
@@ -131,7 +136,15 @@ def _new(
     )
 
 
-def _grow(notification: Notification, texts: list[_Text], *, now: dt.datetime) -> None:
+# What growing a group changes (_grow): the fields an open group's update writes.
+_GROWN_FIELDS = ["count", "title", "body", "title_params", "body_params", "level", "created_at"]
+
+
+def _grow(
+    notification: Notification, texts: list[_Text], *, now: dt.datetime
+) -> list[NotificationItem]:
+    """Grow the group by the alerts, in memory: its count, title, latest text, level and time.
+    The items to insert (the group's first alert too, when it had only that one)."""
     items = []
     if notification.count == 1:
         # The first alert becomes the group's first item.
@@ -160,7 +173,6 @@ def _grow(notification: Notification, texts: list[_Text], *, now: dt.datetime) -
         )
         for text in texts
     ]
-    NotificationItem.objects.bulk_create(items)
     notification.count += len(texts)
     # Stored in English; read, the group's title is made again in the reader's language from
     # the count and the latest alert (Notification.shown_title), and so is "Latest: ...".
@@ -178,17 +190,7 @@ def _grow(notification: Notification, texts: list[_Text], *, now: dt.datetime) -
         [notification.level, *(text.level for text in texts)], key=LEVEL_ORDER.index
     )
     notification.created_at = now
-    notification.save(
-        update_fields=[
-            "count",
-            "title",
-            "body",
-            "title_params",
-            "body_params",
-            "level",
-            "created_at",
-        ]
-    )
+    return items
 
 
 def notification_create(
@@ -227,26 +229,44 @@ def notification_create(
 @transaction.atomic
 def notifications_create_many(*, tenant: Tenant, alerts: Iterable[Alert]) -> list[Notification]:
     """Many alerts at once (a sweep's batch): what notification_create called for each in turn
-    would leave, with one lock, one insert of the items and one update per recipient's group
-    instead of three statements an alert. The notifications made or grown, each once."""
+    would leave, with one statement to find and lock the open groups, one insert of the new
+    notifications, one of the items and one update per group that was already open, instead of
+    three statements an alert. The notifications made or grown, each once."""
     by_group: dict[tuple[int, str], tuple[Alert, list[_Text]]] = {}
     for alert in alerts:
         # The group's first alert names its kind, as the first notification_create would.
         _, texts = by_group.setdefault((alert.recipient.pk, alert.group or alert.kind), (alert, []))
         texts.append(_Text.of(alert))
     now = timezone.now()
-    notifications = [
-        notification
-        for first, texts in by_group.values()
-        for notification in _deliver(
-            tenant=tenant,
-            recipient=first.recipient,
-            kind=first.kind,
-            group=first.group,
-            texts=texts,
-            now=now,
-        )
-    ]
+    open_groups = _open_groups(
+        tenant, {(first.recipient, key) for (_, key), (first, _) in by_group.items() if key}, now
+    )
+    notifications: list[Notification] = []
+    new: list[Notification] = []
+    grown: list[Notification] = []
+    items: list[NotificationItem] = []
+    for (recipient_id, key), (first, texts) in by_group.items():
+        if not key:
+            # Without a key (no group, no kind), one notification each.
+            made = [_unsaved(tenant, first.recipient, first.kind, key, text, now) for text in texts]
+            new += made
+            notifications += made
+            continue
+        notification = open_groups.get((recipient_id, key))
+        if notification is None:
+            notification = _unsaved(tenant, first.recipient, first.kind, key, texts[0], now)
+            new.append(notification)
+            texts = texts[1:]
+        else:
+            grown.append(notification)
+        if texts:
+            items += _grow(notification, texts, now=now)
+        notifications.append(notification)
+    # The new notifications first: their items point at them.
+    Notification.objects.bulk_create(new)
+    NotificationItem.objects.bulk_create(items)
+    for notification in grown:
+        notification.save(update_fields=_GROWN_FIELDS)
     _announce_notifications(tenant, notifications)
     return notifications
 

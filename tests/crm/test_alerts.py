@@ -94,6 +94,37 @@ def test_another_kind_recipient_day_or_a_read_group_starts_a_new_item(world):
     assert grouped.title == "Something odder (and 1 more)"
 
 
+def test_a_batch_finds_each_recipients_open_group_by_their_own_day(world):
+    """One statement reads every recipient's open groups of the batch: a group begun before the
+    latest of their day starts is joined only by the recipient whose today it began in."""
+    # At 20:00 UTC on March 10 the rep's day (Auckland) began at 11:00 UTC, the manager's (Los
+    # Angeles) at 07:00 UTC: a group begun at 10:00 UTC is the manager's today, the rep's yesterday.
+    world.rep.user.time_zone = "Pacific/Auckland"
+    world.manager.user.time_zone = "America/Los_Angeles"
+    User.objects.bulk_update([world.rep.user, world.manager.user], ["time_zone"])
+    began = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)
+
+    def alert(membership, title):
+        return Alert(
+            recipient=membership.user, title=title, kind="follow_up_due", group="follow_up_missed"
+        )
+
+    with world.active(), time_machine.travel(began, tick=False):
+        rep_yesterday, manager_today = notifications_create_many(
+            tenant=world.tenant,
+            alerts=[alert(world.rep, "Missed: A"), alert(world.manager, "Missed: A")],
+        )
+    with world.active(), time_machine.travel(began + dt.timedelta(hours=10), tick=False):
+        rep_new, manager_grown = notifications_create_many(
+            tenant=world.tenant,
+            alerts=[alert(world.rep, "Missed: B"), alert(world.manager, "Missed: B")],
+        )
+        manager_grown.refresh_from_db()
+    assert rep_new.pk != rep_yesterday.pk and rep_new.count == 1
+    assert manager_grown.pk == manager_today.pk and manager_grown.count == 2
+    assert manager_grown.title == "2 follow-ups were missed today"
+
+
 def test_unassigned_leads_give_the_managers_one_grouped_needs_an_owner_alert(world):
     with world.active():
         world.rep.weekly_availability = {d: [] for d in ("mon", "tue", "wed", "thu", "fri")}
@@ -163,11 +194,12 @@ def test_a_batch_of_alerts_leaves_what_one_call_each_would_with_one_email_per_gr
         Alert(recipient=world.manager.user, title="Not grouped A"),
         Alert(recipient=world.manager.user, title="Not grouped B"),
     ]
-    # A lock, an insert of the items and an update per group; an insert per new one.
+    # One statement finds and locks the open groups, one inserts the new notifications, one the
+    # items, one updates the group that was open (and the savepoint's two): not one each.
     with (
         world.active(),
         django_capture_on_commit_callbacks(execute=True),
-        django_assert_max_num_queries(14),
+        django_assert_max_num_queries(6),
     ):
         made = notifications_create_many(tenant=world.tenant, alerts=alerts)
     assert run_queued(COPIES) == [1]  # one task for the batch
