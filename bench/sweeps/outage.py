@@ -4,16 +4,16 @@ so the missed sweep's next round finds them past their slot at once, as after be
     python bench/sweeps/outage.py --hours 7 --tenants 'sweeps-small-*'
 
 Run it through `scripts/devenv.py run --` with DATABASE_URL naming the database
-bench/sweeps/setup.py filled, then bench/sweeps/run.py. Every follow-up still pending or in progress whose time falls
-between now and --hours from now is moved back by --hours and one more (so the missed sweep's
-15-minute grace has passed for the latest of them): the burst of alerts, and of their email
-copies, that an outage of that length leaves. The small tenants are copies of one template, so
-their follow-ups fall at the same moments: a few hours' window names most of them. It prints how
-many follow-ups of how many tenants were moved. With --email-copies every member of those tenants
-first asks for an email copy of the follow-up alerts (the data set's members ask for none), and
-the last day's follow-up alerts of those tenants are forgotten (a recipient's alerts of a day
-share one group and one copy), so the burst queues the most copies it can on the messages queue.
-Only a new data set undoes it.
+bench/sweeps/setup.py filled, then bench/sweeps/run.py. Every follow-up still pending or in
+progress whose time falls between now and --hours from now is moved back by --hours and one more
+(so the missed sweep's 15-minute grace has passed for the latest of them): the burst of alerts, and
+of their email copies, that an outage of that length leaves. The small tenants are copies of one
+template, so their follow-ups fall at the same moments: a few hours' window names most of them. It
+prints how many follow-ups of how many tenants were moved. With --email-copies every member of
+those tenants first asks for an email copy of the follow-up alerts (the data set's members ask for
+none), and the last day's follow-up alerts of those tenants are forgotten (a recipient's alerts of
+a day share one group and one copy), so the burst queues the most copies it can on the messages
+queue. Only a new data set undoes it.
 """
 
 import argparse
