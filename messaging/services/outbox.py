@@ -286,24 +286,80 @@ def message_schedule(
     except IntegrityError:
         # Scheduled at the same moment by another worker: theirs is the one.
         return OutboundMessage.objects.get(tenant=tenant, idempotency_key=idempotency_key)
-    verdict = policy.decide(message=message, at=message.send_after, now=now)
-    if verdict.may_send_now:
-        # Never raw UTC: the pages show `send_at` in the reader's own zone
-        # (messaging.selectors.outbox.decision_reason); the words keep the business's.
-        if message.send_after <= now:
-            decision_append(
-                message, "scheduled", stored_message(gettext_noop("Scheduled now")), now
-            )
-        else:
-            local = timezone.localtime(message.send_after, tenant.zone)
-            reason = _("Scheduled for %(when)s") % {"when": date_format(local, "D M j, H:i T")}
-            decision_append(
-                message, "scheduled", reason, now, send_at=message.send_after.isoformat()
-            )
-    else:
-        _apply_verdict(message, verdict, now)
+    _scheduling_decided(
+        message, policy.decide(message=message, at=message.send_after, now=now), now
+    )
     message.save(update_fields=["status", "send_after", "decisions"])
     return message
+
+
+def _scheduling_decided(message: OutboundMessage, verdict: policy.Verdict, now: dt.datetime):
+    """The policy's verdict on a message being scheduled, onto the row; the caller saves."""
+    if not verdict.may_send_now:
+        _apply_verdict(message, verdict, now)
+    elif message.send_after <= now:
+        decision_append(message, "scheduled", stored_message(gettext_noop("Scheduled now")), now)
+    else:
+        # Never raw UTC: the pages show `send_at` in the reader's own zone
+        # (messaging.selectors.outbox.decision_reason); the words keep the business's.
+        local = timezone.localtime(message.send_after, message.tenant.zone)
+        reason = _("Scheduled for %(when)s") % {"when": date_format(local, "D M j, H:i T")}
+        decision_append(message, "scheduled", reason, now, send_at=message.send_after.isoformat())
+
+
+@dataclass(frozen=True)
+class StaffMessage:
+    """A finished message to a member of the team (a copy of their alert)."""
+
+    recipient: User
+    channel: str
+    idempotency_key: str
+    subject: str
+    body_text: str
+
+
+def staff_messages_schedule(
+    *, tenant: Tenant, messages: list[StaffMessage], now: dt.datetime | None = None
+) -> int:
+    """`message_schedule` for many messages to the team at once, in a few statements whatever
+    their number: a sweep's burst of alerts asks for hundreds of copies. One statement finds the
+    keys already scheduled, the sender and the quiet hours are read once, and one insert writes
+    the new rows with the policy's decision already on them. Returns how many were new.
+
+    A key another worker scheduled at the same moment is skipped by the insert (its row stands,
+    as in `message_schedule`), and still counted here."""
+    now = now or timezone.now()
+    scheduled = set(
+        OutboundMessage.objects.filter(
+            tenant=tenant, idempotency_key__in=[message.idempotency_key for message in messages]
+        ).values_list("idempotency_key", flat=True)
+    )
+    brand = contact_brand(tenant=tenant, contact=None)
+    config = policy.comms_settings_get(tenant=tenant)
+    rows = []
+    for staff_message in messages:
+        if staff_message.idempotency_key in scheduled:
+            continue
+        scheduled.add(staff_message.idempotency_key)
+        row = OutboundMessage(
+            tenant=tenant,
+            idempotency_key=staff_message.idempotency_key,
+            channel=staff_message.channel,
+            source=MessageSource.STAFF,
+            purpose=Purpose.TRANSACTIONAL,
+            send_after=now,
+            recipient_user=staff_message.recipient,
+            brand=brand,
+            to_address=_user_address(staff_message.recipient, staff_message.channel),
+            from_address=_from_address(tenant, brand, staff_message.channel),
+            subject=staff_message.subject[:300],
+            body_text=staff_message.body_text,
+        )
+        verdict = policy.decide(message=row, at=now, now=now, config=config)
+        _scheduling_decided(row, verdict, now)
+        rows.append(row)
+    OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 @transaction.atomic

@@ -239,11 +239,18 @@ def address_verdict(
     return Verdict(Outcome.SEND)
 
 
-def decide(*, message: OutboundMessage, at: dt.datetime, now: dt.datetime) -> Verdict:
+def decide(
+    *,
+    message: OutboundMessage,
+    at: dt.datetime,
+    now: dt.datetime,
+    config: CommsSettings | None = None,
+) -> Verdict:
     """Everything the policy says about sending `message` at `at` (for a staff member: only the
-    quiet hours of the business; they chose the channel themselves)."""
+    quiet hours of the business; they chose the channel themselves). `config` the tenant's
+    settings when the caller decides for many messages."""
     tenant = message.tenant
-    config = comms_settings_get(tenant=tenant)
+    config = config or comms_settings_get(tenant=tenant)
     if message.recipient_user_id is not None:
         zone, profile = tenant.zone, None
     else:

@@ -10,15 +10,16 @@ the bell, not in another email.
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
 from crm.kit.languages import staff_language
-from crm.models import Notification, Tenant
+from crm.models import Notification, NotificationItem, Tenant
 from crm.tenancy import tenant_context
-from messaging.models import MessageChannel, MessageSource, StaffNotificationPreference
-from messaging.services.outbox import message_schedule
+from messaging.models import MessageChannel, StaffNotificationPreference
+from messaging.services.outbox import StaffMessage, staff_messages_schedule
 
 LISTED_IN_EMAIL = 50
 
@@ -31,10 +32,11 @@ def _link(notification: Notification) -> str:
 
 
 def _email_body(notification: Notification, link: str) -> str:
+    """A group lists its first LISTED_IN_EMAIL alerts (`listed_items`, prefetched)."""
     if not notification.is_group:
         body = "\n\n".join(part for part in (notification.shown_body, link) if part)
         return f"{notification.shown_title}\n\n{body}"
-    items = list(notification.items.order_by("created_at", "pk")[:LISTED_IN_EMAIL])
+    items = notification.listed_items
     site = settings.THREADLINE_SITE_URL.rstrip("/")
     lines = [notification.shown_title, ""]
     for item in items:
@@ -48,11 +50,20 @@ def _email_body(notification: Notification, link: str) -> str:
 
 
 def copies_schedule(*, tenant: Tenant, notification_ids: list[int]) -> int:
-    """Runs after the notifications' transaction commits: opens its own."""
+    """Runs after the notifications' transaction commits: opens its own. A few statements
+    whatever the number of copies (a sweep's burst asks for one per member)."""
     with tenant_context(tenant), transaction.atomic():
         notifications = list(
-            Notification.objects.filter(tenant=tenant, pk__in=notification_ids).select_related(
-                "recipient"
+            Notification.objects.filter(tenant=tenant, pk__in=notification_ids)
+            .select_related("recipient")
+            .prefetch_related(
+                Prefetch(
+                    "items",
+                    NotificationItem.objects.filter(tenant=tenant).order_by("created_at", "pk")[
+                        :LISTED_IN_EMAIL
+                    ],
+                    to_attr="listed_items",
+                )
             )
         )
         preferences = {
@@ -63,7 +74,7 @@ def copies_schedule(*, tenant: Tenant, notification_ids: list[int]) -> int:
                 kind__in={n.kind for n in notifications},
             ).select_related("membership")
         }
-        scheduled = 0
+        copies = []
         for notification in notifications:
             preference = preferences.get((notification.recipient_id, notification.kind))
             if preference is None:
@@ -81,14 +92,13 @@ def copies_schedule(*, tenant: Tenant, notification_ids: list[int]) -> int:
                         if channel == MessageChannel.EMAIL
                         else f"{title} {link}".strip()
                     )
-                message_schedule(
-                    tenant=tenant,
-                    channel=channel,
-                    source=MessageSource.STAFF,
-                    idempotency_key=f"notification:{notification.pk}:{channel}",
-                    recipient_user=notification.recipient,
-                    subject=title,
-                    body_text=text,
+                copies.append(
+                    StaffMessage(
+                        recipient=notification.recipient,
+                        channel=channel,
+                        idempotency_key=f"notification:{notification.pk}:{channel}",
+                        subject=title,
+                        body_text=text,
+                    )
                 )
-                scheduled += 1
-    return scheduled
+        return staff_messages_schedule(tenant=tenant, messages=copies) if copies else 0

@@ -2,24 +2,29 @@
 or SMS. The bell is always on; SMS needs a mobile number on the account; a saved choice makes the
 next notification of that kind put a copy in the outbox."""
 
+import datetime as dt
 import html
 import re
 
 import phonenumbers
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from crm.models import Role
-from crm.services.notifications import notification_create
+from crm.services.notifications import Alert, notification_create, notifications_create_many
 from messaging.models import (
     MessageChannel,
     MessageSource,
+    MessageStatus,
     OutboundMessage,
     StaffNotificationKind,
     StaffNotificationPreference,
 )
 from messaging.services.notification_preferences import staff_notification_preferences_save
+from messaging.services.policy import comms_settings_get
+from messaging.services.staff_notifications import copies_schedule
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +195,67 @@ def test_a_member_adds_their_mobile_number_here_and_then_may_choose_sms(client, 
     assert world.rep.user.phone == phonenumbers.parse("+13055550142")
     page = _page(client.get(URL))
     assert "Text messages go to +1 305-555-0142" in page
+
+
+def test_a_batch_of_copies_is_written_in_a_few_statements_each_as_one_alone_would_be(
+    world, django_assert_max_num_queries
+):
+    """A sweep's burst asks for a copy per member: the copies' task reads the notifications, the
+    choices, the groups' items, the keys already scheduled, the sender and the quiet hours once,
+    and inserts every copy already decided (the business's quiet hours defer the texts)."""
+    for member in (world.rep, world.manager):
+        _give_phone(member)
+    evening = dt.datetime(2026, 3, 10, 21, 30, tzinfo=world.tenant.zone)
+    with world.active(), time_machine.travel(evening, tick=False):
+        for member, channels in ((world.rep, {"email", "sms"}), (world.manager, {"email", "sms"})):
+            staff_notification_preferences_save(
+                tenant=world.tenant, membership=member, choices={"follow_up_due": channels}
+            )
+        staff_notification_preferences_save(
+            tenant=world.tenant, membership=world.admin, choices={"follow_up_due": {"email"}}
+        )
+        alerts = [
+            Alert(
+                recipient=member.user,
+                title=f"Missed follow-up: Call {number}",
+                url=f"/follow-ups/{number}/",
+                kind="follow_up_due",
+                group="follow_up_missed",
+            )
+            for member, calls in ((world.rep, 3), (world.manager, 1), (world.admin, 2))
+            for number in range(calls)
+        ]
+        made = notifications_create_many(tenant=world.tenant, alerts=alerts)
+        ids = [notification.pk for notification in made]
+        comms_settings_get(tenant=world.tenant)  # the business's, made once when first read
+        # The tenant, the notifications, the groups' items, the choices, the keys, the brand,
+        # the settings, the insert (and the transaction's two): not nine more for each copy.
+        with django_assert_max_num_queries(10):
+            assert copies_schedule(tenant=world.tenant, notification_ids=ids) == 5
+        # The task run again (a retry) finds every copy there and writes none.
+        assert copies_schedule(tenant=world.tenant, notification_ids=ids) == 0
+        copies = {
+            (message.recipient_user_id, message.channel): message
+            for message in OutboundMessage.objects.filter(tenant=world.tenant)
+        }
+    assert set(copies) == {
+        (world.rep.user_id, "email"),
+        (world.rep.user_id, "sms"),
+        (world.manager.user_id, "email"),
+        (world.manager.user_id, "sms"),
+        (world.admin.user_id, "email"),
+    }
+    rep_email = copies[world.rep.user_id, "email"]
+    assert rep_email.subject == "3 follow-ups were missed today"
+    assert all(f"- Missed follow-up: Call {n}" in rep_email.body_text for n in range(3))
+    assert (rep_email.to_address, rep_email.brand_id) == (world.rep.user.email, world.brand.pk)
+    assert rep_email.from_address == f"{world.brand.sender_name} <{world.brand.sender_email}>"
+    assert copies[world.manager.user_id, "email"].body_text.startswith("Missed follow-up: Call 0")
+    for member in (world.rep, world.manager):
+        email, text = copies[member.user_id, "email"], copies[member.user_id, "sms"]
+        assert (email.status, email.send_after) == (MessageStatus.SCHEDULED, evening)
+        assert [d["decision"] for d in email.decisions] == ["scheduled"]
+        # Texts wait for the quiet hours (08:00-20:00) to end, as message_schedule defers them.
+        assert text.to_address == str(member.user.phone)
+        assert text.send_after == evening.replace(hour=8, minute=0) + dt.timedelta(days=1)
+        assert [d["decision"] for d in text.decisions] == ["deferred"]
