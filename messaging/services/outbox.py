@@ -666,6 +666,7 @@ def message_send(*, tenant: Tenant, message_id: int, now: dt.datetime | None = N
         )
         if message is None:
             return "skipped"
+        message.tenant = tenant  # the one the task holds: the policy reads its zone
         try:
             with transaction.atomic():
                 outcome = _send_locked(message, now)
@@ -727,10 +728,17 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
         now,
     )
     # The sandbox reports delivery like a provider's webhook does, so it is routed the same way.
-    ProviderMessageRoute.objects.get_or_create(
-        provider=sent.provider,
-        provider_message_id=sent.provider_message_id,
-        defaults={"tenant_id": message.tenant_id, "message_id": message.pk},
+    # One statement: a route already there (a send retried after its commit was lost) stands.
+    ProviderMessageRoute.objects.bulk_create(
+        [
+            ProviderMessageRoute(
+                provider=sent.provider,
+                provider_message_id=sent.provider_message_id,
+                tenant_id=message.tenant_id,
+                message_id=message.pk,
+            )
+        ],
+        ignore_conflicts=True,
     )
     if sent.provider == Provider.SANDBOX:
         _sandbox_reports_schedule(message)

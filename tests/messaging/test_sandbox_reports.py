@@ -151,3 +151,64 @@ def test_without_the_setting_the_sandbox_stays_quiet(world, django_capture_on_co
     assert not [c for c in callbacks if "sandbox" in repr(c)]
     with world.active():
         assert OutboundMessage.objects.get(pk=message.pk).status == MessageStatus.SENT
+
+
+def _staff_copy_queued(world, key: str) -> OutboundMessage:
+    with world.active():
+        outbox.staff_messages_schedule(
+            tenant=world.tenant,
+            messages=[
+                outbox.StaffMessage(
+                    recipient=world.rep.user,
+                    channel="email",
+                    idempotency_key=key,
+                    subject="3 follow-ups were missed today",
+                    body_text="- Call Casey",
+                )
+            ],
+            now=AFTERNOON,
+        )
+        message = OutboundMessage.objects.get(tenant=world.tenant, idempotency_key=key)
+        assert outbox.outbox_claim_due(tenant=world.tenant, now=AFTERNOON) == [message.pk]
+        return message
+
+
+def test_a_staff_copy_is_sent_in_a_few_statements(world, django_assert_max_num_queries):
+    """A burst of copies is a burst of sends: the lock, the quiet hours, the sandbox's record,
+    the route, the update (and the two savepoints): the tenant is the task's, not read again."""
+    message = _staff_copy_queued(world, "copy:budget")
+    with world.active(), django_assert_max_num_queries(9):
+        assert outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON) == (
+            "sent"
+        )
+    with world.active():
+        sent = OutboundMessage.objects.get(pk=message.pk)
+        route = ProviderMessageRoute.objects.get(provider_message_id=sent.provider_message_id)
+    assert (sent.status, route.message_id, route.tenant_id) == (
+        MessageStatus.SENT,
+        message.pk,
+        world.tenant.pk,
+    )
+
+
+def test_a_route_already_recorded_for_the_providers_id_stands(world, monkeypatch):
+    """A send retried after its commit was lost may get the same id from the provider (an email's
+    Message-ID header): the route written the first time is kept, and the send goes through."""
+
+    class SameId:
+        hex = "same"
+
+    monkeypatch.setattr("messaging.services.providers.uuid.uuid4", SameId)
+    message = _staff_copy_queued(world, "copy:retried")
+    ProviderMessageRoute.objects.create(
+        provider=Provider.SANDBOX,
+        provider_message_id="sandbox-same",
+        tenant_id=world.tenant.pk,
+        message_id=message.pk,
+    )
+    with world.active():
+        assert outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON) == (
+            "sent"
+        )
+        assert OutboundMessage.objects.get(pk=message.pk).provider_message_id == "sandbox-same"
+    assert ProviderMessageRoute.objects.filter(provider_message_id="sandbox-same").count() == 1
