@@ -293,7 +293,9 @@ def message_schedule(
     return message
 
 
-def _scheduling_decided(message: OutboundMessage, verdict: policy.Verdict, now: dt.datetime):
+def _scheduling_decided(
+    message: OutboundMessage, verdict: policy.Verdict, now: dt.datetime
+) -> None:
     """The policy's verdict on a message being scheduled, onto the row; the caller saves."""
     if not verdict.may_send_now:
         _apply_verdict(message, verdict, now)
