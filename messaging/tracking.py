@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from anymail.signals import AnymailTrackingEvent, EventType, RejectReason, tracking
 from django.conf import settings
+from django.db.models import Subquery
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -35,13 +36,17 @@ class Target:
 
 def route_find(*, provider: str, provider_message_id: str) -> Target | None:
     """The tenant and message a provider's id was recorded for when the message went out."""
-    route = ProviderMessageRoute.objects.filter(
+    # One statement: the route holds ids only (no foreign key to join), so its two columns are
+    # read as subqueries of the tenant's row (each an index lookup on the unique pair).
+    routes = ProviderMessageRoute.objects.filter(
         provider=provider, provider_message_id=provider_message_id
-    ).first()
-    if route is None:
-        return None
-    tenant = Tenant.objects.filter(pk=route.tenant_id).first()
-    return Target(tenant, route.message_id) if tenant else None
+    )
+    tenant = (
+        Tenant.objects.filter(pk=Subquery(routes.values("tenant_id")[:1]))
+        .annotate(routed_message_id=Subquery(routes.values("message_id")[:1]))
+        .first()
+    )
+    return Target(tenant, tenant.routed_message_id) if tenant else None
 
 
 # --- Twilio (SMS and WhatsApp) ---------------------------------------------------------------------
@@ -222,33 +227,40 @@ def email_event_record(
         )
         return "unknown"
     with tenant_context(target.tenant):
-        message = (
-            OutboundMessage.objects.filter(
-                tenant=target.tenant, pk=target.message_id, channel=MessageChannel.EMAIL
+        # A routed delivery report goes straight to the locked update, which finds the email or
+        # nothing; the others read the message first: its recipient or its contact decides.
+        if withdrawal or not trusted:
+            message = (
+                OutboundMessage.objects.filter(
+                    tenant=target.tenant, pk=target.message_id, channel=MessageChannel.EMAIL
+                )
+                .select_related("contact")
+                .first()
             )
-            .select_related("contact")
-            .first()
+            if message is None or not (trusted or _same_recipient(message, event)):
+                return _unknown(event, esp_name)
+            if withdrawal:
+                _withdraw_email_consent(target.tenant, message, withdrawal)
+                return "recorded"
+        event_name, detail = delivery
+        recorded = outbox.message_record_delivery(
+            tenant=target.tenant,
+            message_id=target.message_id,
+            event=event_name,
+            at=event.timestamp or timezone.now(),
+            detail=detail,
+            channel=MessageChannel.EMAIL,
         )
-        if message is None or not (trusted or _same_recipient(message, event)):
-            logger.warning(
-                "%s %s event matches no message of ours (%s)",
-                esp_name,
-                event.event_type,
-                event.message_id,
-            )
-            return "unknown"
-        if withdrawal:
-            _withdraw_email_consent(target.tenant, message, withdrawal)
-        else:
-            event_name, detail = delivery
-            outbox.message_record_delivery(
-                tenant=target.tenant,
-                message_id=message.pk,
-                event=event_name,
-                at=event.timestamp or timezone.now(),
-                detail=detail,
-            )
+        if recorded is None:
+            return _unknown(event, esp_name)
     return "recorded"
+
+
+def _unknown(event: AnymailTrackingEvent, esp_name: str) -> str:
+    logger.warning(
+        "%s %s event matches no message of ours (%s)", esp_name, event.event_type, event.message_id
+    )
+    return "unknown"
 
 
 @receiver(tracking, dispatch_uid="comms-email-tracking")

@@ -824,23 +824,31 @@ def message_record_delivery(
     event: str,
     at: dt.datetime | None = None,
     detail: str = "",
+    channel: str | None = None,
 ) -> OutboundMessage | None:
-    """A provider's report on a sent message. Events may arrive late or out of order: a message
-    never goes back from clicked to delivered, and a replayed event changes nothing."""
+    """A provider's report on a sent message (`channel`: only one sent on it; None when the
+    message is not ours). Events may arrive late or out of order: a message never goes back from
+    clicked to delivered, and a replayed event changes nothing."""
     at = at or timezone.now()
-    message = (
-        OutboundMessage.objects.select_for_update(of=("self",))
-        .select_related("contact", "lead__owner__user", "template")
-        .filter(tenant=tenant, pk=message_id)
-        .first()
+    failure = event in (DeliveryEvent.BOUNCED, DeliveryEvent.FAILED)
+    messages = OutboundMessage.objects.select_for_update(of=("self",)).filter(
+        tenant=tenant, pk=message_id
     )
+    if channel is not None:
+        messages = messages.filter(channel=channel)
+    if failure:
+        # A failure goes on the contact's timeline and to the sender: read them with the row.
+        messages = messages.select_related("contact", "lead__owner__user", "template")
+    message = messages.first()
     if message is None:
         return None
+    message.tenant = tenant
     if event in (DeliveryEvent.DELIVERED, DeliveryEvent.OPENED, DeliveryEvent.CLICKED):
         field = f"{event}_at"
         if getattr(message, field) is not None:
             return message
         setattr(message, field, at)
+        changed = [field, "status", "decisions"]
         status = MessageStatus(event)
         # Forward only, and never over a bounce or failure a later open cannot undo.
         if (
@@ -850,9 +858,10 @@ def message_record_delivery(
             message.status = status
         # The decision's name says what happened; the provider's detail, if any, is the reason.
         decision_append(message, event, detail, at)
-    elif event in (DeliveryEvent.BOUNCED, DeliveryEvent.FAILED):
+    elif failure:
         if message.status in (MessageStatus.BOUNCED, MessageStatus.FAILED):
             return message
+        changed = ["status", "failed_at", "last_error", "decisions"]
         message.status = (
             MessageStatus.BOUNCED if event == DeliveryEvent.BOUNCED else MessageStatus.FAILED
         )
@@ -871,5 +880,5 @@ def message_record_delivery(
         _tell_sender(message, gettext_noop("Message %(event)s: %(message)s"), event=str(event))
     else:
         raise ValueError(f"Unknown delivery event {event!r}")
-    message.save()
+    message.save(update_fields=changed)
     return message

@@ -212,3 +212,51 @@ def test_a_route_already_recorded_for_the_providers_id_stands(world, monkeypatch
         )
         assert OutboundMessage.objects.get(pk=message.pk).provider_message_id == "sandbox-same"
     assert ProviderMessageRoute.objects.filter(provider_message_id="sandbox-same").count() == 1
+
+
+def _copy_sent(world, key: str) -> OutboundMessage:
+    message = _staff_copy_queued(world, key)
+    with world.active():
+        outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
+        return OutboundMessage.objects.get(pk=message.pk)
+
+
+def test_a_delivery_report_is_recorded_in_a_few_statements(world, django_assert_max_num_queries):
+    """A burst of sends is a burst of reports: the route with its tenant, the tenant's setting,
+    the locked row and its update in a savepoint, and (in the test's own transaction only) the
+    setting given back; the row is not read twice (8 before, and 9 here)."""
+    from messaging.tasks import sandbox_report
+
+    sent = _copy_sent(world, "copy:reported")
+    for kind, status in ((sandbox.DELIVERED, "delivered"), (sandbox.OPENED, "opened")):
+        with django_assert_max_num_queries(7):
+            assert (
+                sandbox_report(
+                    channel="email",
+                    provider_message_id=sent.provider_message_id,
+                    to_address=sent.to_address,
+                    kind=kind,
+                )
+                == "recorded"
+            )
+        with world.active():
+            assert OutboundMessage.objects.get(pk=sent.pk).status == status
+
+
+def test_an_email_report_on_a_texts_route_finds_no_message(world):
+    """The route names a text: an ESP's event about that id is about no email of ours, and the
+    text is left as it is."""
+    from messaging.tasks import sandbox_report
+
+    sent = _copy_sent(world, "copy:texted")
+    with world.active():
+        OutboundMessage.objects.filter(pk=sent.pk).update(channel="sms")
+    outcome = sandbox_report(
+        channel="email",
+        provider_message_id=sent.provider_message_id,
+        to_address=sent.to_address,
+        kind=sandbox.DELIVERED,
+    )
+    assert outcome == "unknown"
+    with world.active():
+        assert OutboundMessage.objects.get(pk=sent.pk).status == MessageStatus.SENT
