@@ -13,9 +13,11 @@ TEAM_SLA_KINDS = [SlaEventKind.MET, SlaEventKind.ANSWERED_LATE, SlaEventKind.STA
 # expired counts them from the rollups in tens of milliseconds, about what keeping them costs
 # every four minutes, for each of a thousand small tenants (docs/benchmarks.md, "Full size").
 KEEP_FIGURES_FROM_LEADS = 20_000
-# A smaller tenant's figures of the moment are counted again at least this often when nothing of
-# theirs is written (a colour or "not contacted in time" turns with the clock alone; the page
-# says when they were counted), and within the minute after a lead or neglect flag changes.
+# A smaller tenant's figures of the moment are counted again this often when nothing of theirs
+# is written (a colour or "not contacted in time" turns with the clock alone; the page says when
+# they were counted), at its own turn (a minute of the ten, by its id: a round counts a tenth of
+# the tenants, never all of them at once), and within the minute after a lead or neglect flag
+# changes.
 MOMENT_STALE_AFTER = dt.timedelta(minutes=10)
 
 
@@ -49,7 +51,8 @@ def kept_figures_tenant_ids(now: dt.datetime) -> list[int]:
 
 def moment_due_tenant_ids(now: dt.datetime) -> list[int]:
     """Tenants whose figures of the moment the minute sweep counts: the large ones every minute,
-    the others when something they show may have changed (migration 0017)."""
+    the others when something they show may have changed (migration 0017) and at their turn
+    (migration 0028)."""
     return tenants_from_function(
         "threadline_tenants_with_moment_due", now, MOMENT_STALE_AFTER, KEEP_FIGURES_FROM_LEADS
     )

@@ -119,20 +119,32 @@ def test_the_kept_figures_are_recounted_for_the_tenants_large_enough(
     assert _due(tasks.keep_figures_fresh, NOW) == {world.tenant.pk}
 
 
+def _turn(tenant, after: dt.datetime) -> dt.datetime:
+    """The first minute from `after` on when the tenant's figures of the moment are counted for
+    the clock alone (dashboards migration 0028: one minute in ten, by its id)."""
+    return next(
+        at
+        for at in (after + dt.timedelta(minutes=n) for n in range(10))
+        if int(at.timestamp() // 60) % 10 == tenant.pk % 10
+    )
+
+
 def test_the_moment_is_counted_for_large_tenants_changed_ones_and_stale_ones(
     world, other_world, monkeypatch, django_assert_num_queries
 ):
     monkeypatch.setattr(due, "KEEP_FIGURES_FROM_LEADS", 2)
-    with time_machine.travel(NOW - dt.timedelta(days=2), tick=False):
+    # Five minutes past the small tenant's turn: the next is five minutes on.
+    now = _turn(world.tenant, NOW) + dt.timedelta(minutes=5)
+    with time_machine.travel(now - dt.timedelta(days=2), tick=False):
         lead = lead_for(world, owner=world.rep)
         for _ in range(2):
             lead_for(other_world, owner=other_world.rep)
     both = {world.tenant.pk, other_world.tenant.pk}
-    assert _due(tasks.count_the_moment, NOW) == both  # never counted
+    assert _due(tasks.count_the_moment, now) == both  # never counted
     for one in (world, other_world):
         with one.active():
-            moment_keep(tenant=one.tenant, now=NOW)
-    later = NOW + dt.timedelta(minutes=1)
+            moment_keep(tenant=one.tenant, now=now)
+    later = now + dt.timedelta(minutes=1)
     # The large tenant every minute; the small one has nothing new.
     with django_assert_num_queries(1):
         assert _due(tasks.count_the_moment, later) == {other_world.tenant.pk}
@@ -142,11 +154,24 @@ def test_the_moment_is_counted_for_large_tenants_changed_ones_and_stale_ones(
     with world.active():
         moment_keep(tenant=world.tenant, now=later + dt.timedelta(seconds=1))
     assert _due(tasks.count_the_moment, later + dt.timedelta(minutes=1)) == {other_world.tenant.pk}
-    # Ten minutes on, the small tenant's colours are counted again with nothing written.
-    assert (
-        _due(tasks.count_the_moment, later + dt.timedelta(minutes=1) + due.MOMENT_STALE_AFTER)
-        == both
-    )
+    # The small tenant's colours are counted again with nothing written at its turn, one minute
+    # in ten, and in none of the nine others.
+    minutes = [later + dt.timedelta(minutes=n) for n in range(2, 12)]
+    turns = [at for at in minutes if _due(tasks.count_the_moment, at) == both]
+    assert turns == [now + dt.timedelta(minutes=5)]
+    assert _due(tasks.count_the_moment, turns[0] + due.MOMENT_STALE_AFTER) == both
+
+
+def test_the_moment_counts_the_stale_tenants_a_tenth_at_a_time(world, other_world):
+    """After an outage every tenant's figures are stale: each is counted at its turn over the
+    next ten minutes, not all of them in the first round."""
+    for one in (world, other_world):
+        with one.active():
+            moment_keep(tenant=one.tenant, now=NOW - dt.timedelta(days=1))
+    assert world.tenant.pk % 10 != other_world.tenant.pk % 10
+    rounds = [_due(tasks.count_the_moment, NOW + dt.timedelta(minutes=n)) for n in range(10)]
+    assert sorted(len(tenants) for tenants in rounds) == [0] * 8 + [1, 1]
+    assert set().union(*rounds) == {world.tenant.pk, other_world.tenant.pk}
 
 
 def test_the_moment_is_counted_again_for_a_neglect_flag_raised_or_cleared_since(
