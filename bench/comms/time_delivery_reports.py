@@ -10,7 +10,8 @@ rolled back at the end (so every round starts from the same rows) sets them back
 hands each a "delivered" report and every other one an "opened" report, as the sandbox's tasks do
 (`messaging.tasks.sandbox_report`: the route lookup, the recipient check and the status update of
 the provider's webhook). It prints each round's seconds, milliseconds per report and statements
-per report, and the median round. To compare two commits, run a copy of it in a worktree of the
+per report (one more than in a worker's task: inside the round's transaction the tenant's
+context gives the setting back after each report), and the median round. To compare two commits, run a copy of it in a worktree of the
 other (bench/README.md).
 """
 
@@ -38,15 +39,18 @@ class Rollback(Exception):
     pass
 
 
-def sent_emails(limit: int) -> list[tuple[str, str]]:
-    """(provider id, address) of the most recent emails the sandbox sent, read across tenants
-    on the route table (it holds ids only), then each message's address."""
-    from django.db import connection
+def sent_emails(limit: int) -> list[tuple[str, str, int, int]]:
+    """(provider id, address, tenant id, message id) of the most recent emails the sandbox sent,
+    read across tenants on the owner connection (row-level security hides them from the app)."""
+    from django.db import connections
 
-    with connection.cursor() as cursor:
+    from messaging.models import OutboundMessage, ProviderMessageRoute
+
+    routes, messages = ProviderMessageRoute._meta.db_table, OutboundMessage._meta.db_table
+    with connections["owner"].cursor() as cursor:
         cursor.execute(
-            "SELECT r.provider_message_id, m.to_address FROM messaging_providermessageroute r "
-            "JOIN messaging_outboundmessage m ON m.id = r.message_id "
+            f"SELECT r.provider_message_id, m.to_address, m.tenant_id, m.id "  # noqa: S608
+            f"FROM {routes} r JOIN {messages} m ON m.id = r.message_id "
             "WHERE r.provider = 'sandbox' AND m.channel = 'email' AND m.sent_at IS NOT NULL "
             "ORDER BY r.id DESC LIMIT %s",
             [limit],
@@ -54,11 +58,14 @@ def sent_emails(limit: int) -> list[tuple[str, str]]:
         return cursor.fetchall()
 
 
-def time_round(emails: list[tuple[str, str]]) -> tuple[float, int, int, dict]:
+def time_round(emails: list[tuple[str, str, int, int]]) -> tuple[float, int, int, dict]:
     """(seconds, reports, statements, outcomes) of one round, rolled back."""
     from django.db import connection, transaction
 
+    from crm.models import Tenant
+    from crm.tenancy import tenant_context
     from messaging import sandbox
+    from messaging.models import MessageStatus, OutboundMessage
     from messaging.tasks import sandbox_report
 
     statements = [0]
@@ -70,20 +77,21 @@ def time_round(emails: list[tuple[str, str]]) -> tuple[float, int, int, dict]:
 
     reports = [
         (provider_id, address, kind)
-        for index, (provider_id, address) in enumerate(emails)
+        for index, (provider_id, address, _, _) in enumerate(emails)
         for kind in ((sandbox.DELIVERED, sandbox.OPENED) if index % 2 else (sandbox.DELIVERED,))
     ]
+    by_tenant: dict[int, list[int]] = {}
+    for _, _, tenant_id, message_id in emails:
+        by_tenant.setdefault(tenant_id, []).append(message_id)
     seconds = 0.0
     try:
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE messaging_outboundmessage SET status = 'sent', delivered_at = NULL, "
-                    "opened_at = NULL WHERE id IN (SELECT message_id FROM "
-                    "messaging_providermessageroute WHERE provider = 'sandbox' "
-                    "AND provider_message_id = ANY(%s))",
-                    [[provider_id for provider_id, _ in emails]],
-                )
+            # Back to sent, as the app would see them, in the transaction rolled back below.
+            for tenant in Tenant.objects.filter(pk__in=by_tenant):
+                with tenant_context(tenant):
+                    OutboundMessage.objects.filter(
+                        tenant=tenant, pk__in=by_tenant[tenant.pk]
+                    ).update(status=MessageStatus.SENT, delivered_at=None, opened_at=None)
             with connection.execute_wrapper(count):
                 started = time.perf_counter()
                 for provider_id, address, kind in reports:
