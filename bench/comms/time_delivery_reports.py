@@ -49,7 +49,7 @@ def sent_emails(limit: int) -> list[tuple[str, str, int, int]]:
     routes, messages = ProviderMessageRoute._meta.db_table, OutboundMessage._meta.db_table
     with connections["owner"].cursor() as cursor:
         cursor.execute(
-            f"SELECT r.provider_message_id, m.to_address, m.tenant_id, m.id "  # noqa: S608
+            f"SELECT r.provider_message_id, m.to_address, m.tenant_id, m.id "  # noqa: S608  # nosec B608
             f"FROM {routes} r JOIN {messages} m ON m.id = r.message_id "
             "WHERE r.provider = 'sandbox' AND m.channel = 'email' AND m.sent_at IS NOT NULL "
             "ORDER BY r.id DESC LIMIT %s",
