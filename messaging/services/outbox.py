@@ -826,9 +826,9 @@ def message_record_delivery(
     detail: str = "",
     channel: str | None = None,
 ) -> OutboundMessage | None:
-    """A provider's report on a sent message (`channel`: only one sent on it; None when the
-    message is not ours). Events may arrive late or out of order: a message never goes back from
-    clicked to delivered, and a replayed event changes nothing."""
+    """A provider's report on a sent message (`channel`: only a message sent on it); None when
+    the tenant has no such message. Events may arrive late or out of order: a message never goes
+    back from clicked to delivered, and a replayed event changes nothing."""
     at = at or timezone.now()
     failure = event in (DeliveryEvent.BOUNCED, DeliveryEvent.FAILED)
     messages = OutboundMessage.objects.select_for_update(of=("self",)).filter(
