@@ -35,7 +35,8 @@ def stage_flow_changes_tenant_ids(now: dt.datetime) -> list[int]:
 
 
 def team_changes_tenant_ids(now: dt.datetime) -> list[int]:
-    """Tenants roll_up_team would count a day for (a superset: it may find none)."""
+    """Tenants roll_up_team would count a day for (a superset: it may find none): a change since
+    its last run, and once more when CHANGES_OVERLAP has passed since (migration 0029)."""
     return tenants_from_function(
         "threadline_tenants_with_team_changes",
         now,

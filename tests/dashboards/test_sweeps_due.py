@@ -10,7 +10,7 @@ from dashboards.selectors import sweeps as due
 from dashboards.services.moment import moment_keep
 from dashboards.services.period_rollups import period_roll_up
 from dashboards.services.rollups import stage_flow_roll_up
-from dashboards.services.team_rollup import team_day_changed, team_roll_up
+from dashboards.services.team_rollup import CHANGES_OVERLAP, team_day_changed, team_roll_up
 from followups.models import FollowUp
 from followups.services.followups import follow_up_type_get
 from tests.factories import lead_for
@@ -82,6 +82,53 @@ def test_the_team_rollup_visits_tenants_with_a_change_or_a_day_that_ended(
     assert _due(tasks.roll_up_team, later) == {other_world.tenant.pk}
     # Every tenant when its day ends (the ended day is counted from then on).
     assert _due(tasks.roll_up_team, NOW + dt.timedelta(days=1)) == both
+
+
+def _follow_up(world, lead, scheduled_at: dt.datetime) -> FollowUp:
+    with world.active():
+        return FollowUp.objects.create(
+            tenant=world.tenant,
+            subject="Call",
+            type=follow_up_type_get(tenant=world.tenant, key="call"),
+            scheduled_at=scheduled_at,
+            duration_minutes=30,
+            assignee=world.rep,
+            contact=world.contact,
+            lead=lead,
+        )
+
+
+def test_the_team_rollup_visits_a_change_once_and_again_when_its_overlap_has_passed(
+    world, other_world
+):
+    """A change makes its tenant due in the next round only, not in every round of the overlap
+    the visit looks back over (dashboards migration 0029). Once the overlap has passed since
+    that visit, the tenant is visited once more: a transaction open at the visit, which wrote
+    with an earlier time and committed after it, is counted then."""
+    with time_machine.travel(NOW - dt.timedelta(days=2), tick=False):
+        lead = lead_for(world, owner=world.rep)
+    for one in (world, other_world):
+        with one.active():
+            team_roll_up(tenant=one.tenant, now=NOW)
+    changed = NOW + dt.timedelta(minutes=10)
+    with time_machine.travel(changed, tick=False):
+        _follow_up(world, lead, NOW - dt.timedelta(days=1))
+    visit = changed + dt.timedelta(minutes=1)
+    assert _due(tasks.roll_up_team, visit) == {world.tenant.pk}
+    with world.active():
+        assert team_roll_up(tenant=world.tenant, now=visit) == 1  # the follow-up's day
+    # A follow-up written before the visit by a transaction that commits after it.
+    with time_machine.travel(visit - dt.timedelta(seconds=30), tick=False):
+        _follow_up(world, lead, NOW - dt.timedelta(days=3))
+    overlap = visit + CHANGES_OVERLAP
+    for minutes in range(1, 5):
+        assert _due(tasks.roll_up_team, visit + dt.timedelta(minutes=minutes)) == set()
+    assert _due(tasks.roll_up_team, overlap) == {world.tenant.pk}
+    with world.active():
+        # Both days the overlap holds: the late follow-up's is among them.
+        assert team_roll_up(tenant=world.tenant, now=overlap) == 2
+    for minutes in (1, 5, 10):
+        assert _due(tasks.roll_up_team, overlap + dt.timedelta(minutes=minutes)) == set()
 
 
 def test_the_stage_flow_visits_tenants_with_a_lead_saved_or_a_day_that_ended(
