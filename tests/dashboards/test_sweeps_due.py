@@ -42,6 +42,20 @@ def test_the_period_rollup_visits_tenants_not_built_or_with_a_noted_change(
     assert _due(tasks.roll_up_periods, NOW) == {other_world.tenant.pk}  # rebuilt in its zone
 
 
+def _follow_up(world, lead, scheduled_at: dt.datetime) -> FollowUp:
+    with world.active():
+        return FollowUp.objects.create(
+            tenant=world.tenant,
+            subject="Call",
+            type=follow_up_type_get(tenant=world.tenant, key="call"),
+            scheduled_at=scheduled_at,
+            duration_minutes=30,
+            assignee=world.rep,
+            contact=world.contact,
+            lead=lead,
+        )
+
+
 def test_the_team_rollup_visits_tenants_with_a_change_or_a_day_that_ended(
     world, other_world, django_assert_num_queries
 ):
@@ -61,17 +75,8 @@ def test_the_team_rollup_visits_tenants_with_a_change_or_a_day_that_ended(
         lead.save()
     assert _due(tasks.roll_up_team, later) == set()
     # A follow-up saved since the last run.
-    with time_machine.travel(later, tick=False), world.active():
-        FollowUp.objects.create(
-            tenant=world.tenant,
-            subject="Call",
-            type=follow_up_type_get(tenant=world.tenant, key="call"),
-            scheduled_at=NOW - dt.timedelta(days=1),
-            duration_minutes=30,
-            assignee=world.rep,
-            contact=world.contact,
-            lead=lead,
-        )
+    with time_machine.travel(later, tick=False):
+        _follow_up(world, lead, NOW - dt.timedelta(days=1))
     assert _due(tasks.roll_up_team, later) == {world.tenant.pk}
     with world.active():
         team_roll_up(tenant=world.tenant, now=later + dt.timedelta(minutes=6))
@@ -82,20 +87,6 @@ def test_the_team_rollup_visits_tenants_with_a_change_or_a_day_that_ended(
     assert _due(tasks.roll_up_team, later) == {other_world.tenant.pk}
     # Every tenant when its day ends (the ended day is counted from then on).
     assert _due(tasks.roll_up_team, NOW + dt.timedelta(days=1)) == both
-
-
-def _follow_up(world, lead, scheduled_at: dt.datetime) -> FollowUp:
-    with world.active():
-        return FollowUp.objects.create(
-            tenant=world.tenant,
-            subject="Call",
-            type=follow_up_type_get(tenant=world.tenant, key="call"),
-            scheduled_at=scheduled_at,
-            duration_minutes=30,
-            assignee=world.rep,
-            contact=world.contact,
-            lead=lead,
-        )
 
 
 def test_the_team_rollup_visits_a_change_once_and_again_when_its_overlap_has_passed(
