@@ -21,10 +21,12 @@ same SQL for the rows, so the data has the same shape and distributions:
    builds the leads' indexes;
 4. per table: VACUUM, then its indexes, then ANALYZE, spread over the same connections;
 5. the first builds in FIRST_BUILDS (the dashboard's rollups), the longest first, each as soon
-   as the tables it reads are analyzed (while the pool still indexes the other tables), then
-   the checks of both old scripts: 200 leads compared with the application's search document and
-   priority score, the rows read back as the app role in the tenant's context, none visible from
-   another tenant; and the rollups' rows of a few random months against the live counts.
+   as the tables it reads are analyzed (while the pool still indexes the other tables);
+6. beside the builds still running, once the pool is done: the checks of both old scripts (200
+   leads compared with the application's search document and priority score, the rows read back
+   as the app role in the tenant's context, none visible from another tenant) and VACUUM
+   (ANALYZE) of every table the builds do not write; after the builds, that of the rollups'
+   tables, then their rows of a few random months against the live counts.
 
 A failed run puts back every index it dropped; its half-written tenant goes with `--reset`.
 """
@@ -559,40 +561,42 @@ def run(args) -> None:
 
     pool = Pool(args.jobs, settings.DATABASES["owner"], steps)
     builds = None if args.no_first_builds else FirstBuilds(jobs, steps, args.jobs)
+    checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks")
     try:
         analyzed = build(pool, jobs, args, by_table)
         if builds is not None:
             # Each starts once the tables it reads are analyzed, while the pool indexes the rest.
             builds.start(analyzed, everything=list(pool.futures))
         pool.wait()
+        print(f"  rows written, indexed and analyzed in {steps.elapsed():.0f} s")
+        # Beside the builds still running: the checks of the rows, and the VACUUM (ANALYZE) of
+        # every table they do not write.
+        checked = checks.submit(check_rows, jobs, args)
+        vacuum_tables(pool, owner, lambda table: not table.startswith("dashboards_"))
+        if builds is not None:
+            builds.wait()
+            print(f"  rollups built in {steps.elapsed():.0f} s")
+            # The rollups' tables were analyzed empty, early: autovacuum may take many minutes to
+            # see they filled up (or never, in a copy made with CREATE DATABASE … TEMPLATE, whose
+            # counters start at zero), and plans read from the empty statistics meanwhile.
+            rollups = vacuum_tables(pool, owner, lambda table: table.startswith("dashboards_"))
+            checked = [checked, checks.submit(check_all_rollups, jobs, args, after=rollups)]
+        else:
+            checked = [checked]
+        pool.wait()
+        for future in checked:
+            future.result()
     except BaseException:
         print("  failed: putting the dropped indexes back", flush=True)
         pool.close()
+        checks.shutdown(wait=True, cancel_futures=True)
         if builds is not None:
             builds.close()
         with owner.cursor() as cursor:
             restore_indexes(cursor, indexes)
         raise
     pool.close()
-    print(f"  rows written, indexed and analyzed in {steps.elapsed():.0f} s")
-    if builds is not None:
-        builds.wait()
-        # The rollups' tables were analyzed empty, early: autovacuum may take many minutes to
-        # see they filled up (or never, in a copy made with CREATE DATABASE … TEMPLATE, whose
-        # counters start at zero), and plans read from the empty statistics meanwhile.
-        with owner.cursor() as cursor:
-            analyze_rollups(cursor)
-        print(f"  rollups built and analyzed in {steps.elapsed():.0f} s")
-
-    for job in jobs:
-        leads_sql.mark_scores_current(job.tenant, job.now)
-        print(f"Checking {job.slug} as the app role")
-        leads_sql.check_as_app(job.tenant, job.now, job.leads, job.first_number)
-        if not args.no_activity:
-            activity_sql.count_as_app(job.tenant)
-        if builds is not None:
-            check_rollups(job, random.Random(f"{args.seed}:{job.slug}"))
-    vacuum_everything(owner, steps)
+    checks.shutdown(wait=True)
     print(f"Done in {steps.elapsed():.0f} s.")
     print()
     print(format_table(steps))
@@ -716,21 +720,55 @@ def analyze_others(cursor) -> None:
     _analyze(cursor, [table for table in _tables(cursor) if table not in BULK_TABLES])
 
 
-def analyze_rollups(cursor) -> None:
-    _analyze(cursor, [table for table in _tables(cursor) if table.startswith("dashboards_")])
-
-
-def vacuum_everything(owner, steps) -> None:
-    """VACUUM (ANALYZE) the whole database last, as autovacuum would have by the time anyone
-    reads it: the rollups, the set-up's small tables and the rows written after a table's own
+def vacuum_tables(pool: Pool, owner, which) -> list[Future]:
+    """VACUUM (ANALYZE) each table `which` takes (of all VACUUM would do: the catalogs' too),
+    the largest first, on the pool's connections, as autovacuum would have by the time anyone
+    reads them: the rollups, the set-up's small tables and the rows written after a table's own
     VACUUM get their hint bits, visibility map and statistics. Two load tests on a data set just
-    made without it were about one and a half times slower in every request; one with it (10 s
-    at a million leads) was as fast as any later run (docs/benchmarks.md, twenty-fourth
-    session)."""
-    started = time.perf_counter()
+    made without it were about one and a half times slower in every request; one with it was as
+    fast as any later run (docs/benchmarks.md, twenty-fourth session)."""
     with owner.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
-    steps.done("VACUUM", "VACUUM (ANALYZE) the database", time.perf_counter() - started, None)
+        cursor.execute(
+            "SELECT c.oid::regclass::text FROM pg_class c WHERE c.relkind IN ('r', 'm') "
+            "AND c.relpersistence <> 't' ORDER BY pg_total_relation_size(c.oid) DESC"
+        )
+        tables = [table for (table,) in cursor.fetchall() if which(table)]
+    return [
+        pool.submit(
+            "VACUUM (ANALYZE)", f"VACUUM (ANALYZE) {table}", sql_task(f"VACUUM (ANALYZE) {table}")
+        )
+        for table in tables
+    ]
+
+
+def check_rows(jobs: list[TenantJob], args) -> None:
+    """Each tenant's rows as the app role, in its context (bench/leads/generate.py's and
+    bench/dashboards/generate_activity.py's checks)."""
+    from django.db import connections
+
+    try:
+        for job in jobs:
+            leads_sql.mark_scores_current(job.tenant, job.now)
+            print(f"Checking {job.slug} as the app role")
+            leads_sql.check_as_app(job.tenant, job.now, job.leads, job.first_number)
+            if not args.no_activity:
+                activity_sql.count_as_app(job.tenant)
+    finally:
+        connections.close_all()
+
+
+def check_all_rollups(jobs: list[TenantJob], args, after: list[Future]) -> None:
+    """Each tenant's rollups against the live counts (check_rollups), once `after` is done."""
+    from django.db import connections
+
+    for future in after:
+        future.result()
+    try:
+        for job in jobs:
+            print(f"Checking {job.slug}'s rollups")
+            check_rollups(job, random.Random(f"{args.seed}:{job.slug}"))
+    finally:
+        connections.close_all()
 
 
 def _tables(cursor) -> list[str]:
