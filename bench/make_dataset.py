@@ -571,7 +571,7 @@ def run(args) -> None:
         print(f"  rows written, indexed and analyzed in {steps.elapsed():.0f} s")
         # Beside the builds still running: the checks of the rows, and the VACUUM (ANALYZE) of
         # every table they do not write.
-        checked = checks.submit(check_rows, jobs, args)
+        checked = [checks.submit(check_rows, jobs, args)]
         vacuum_tables(pool, owner, lambda table: not table.startswith("dashboards_"))
         if builds is not None:
             builds.wait()
@@ -580,9 +580,7 @@ def run(args) -> None:
             # see they filled up (or never, in a copy made with CREATE DATABASE … TEMPLATE, whose
             # counters start at zero), and plans read from the empty statistics meanwhile.
             rollups = vacuum_tables(pool, owner, lambda table: table.startswith("dashboards_"))
-            checked = [checked, checks.submit(check_all_rollups, jobs, args, after=rollups)]
-        else:
-            checked = [checked]
+            checked.append(checks.submit(check_all_rollups, jobs, args, after=rollups))
         pool.wait()
         for future in checked:
             future.result()
