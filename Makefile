@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 DEVENV := $(PY) scripts/devenv.py
 
-.PHONY: install dev test test-fast lint format migrate seed shell ci-browser clean-data security bench-data
+.PHONY: install dev test test-fast lint format migrate schema-snapshot seed shell ci-browser clean-data security bench-data
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -65,13 +65,18 @@ format: install
 	$(VENV)/bin/ruff format .
 
 migrate: install
-	$(DEVENV) run -- $(PY) manage.py migrate
+	$(DEVENV) run -- $(PY) manage.py migrate --from-snapshot
+
+# After adding or changing a migration: record the SQL `migrate` sends to an empty database
+# (crm/schema_snapshot.py), which `migrate --from-snapshot` replays there in a second.
+schema-snapshot: install
+	$(DEVENV) run -- $(PY) manage.py schema_snapshot
 
 # The benchmarks' data set (bench/README.md): bench-big (1,000,000 leads) and bench-small (50,000)
 # with all their activity, in the database DATABASE_URL names, migrated first. Pass options with
 # BENCH_DATA_ARGS, e.g. BENCH_DATA_ARGS=--reset.
 bench-data: install
-	$(DEVENV) run -- $(PY) manage.py migrate
+	$(DEVENV) run -- $(PY) manage.py migrate --from-snapshot
 	$(DEVENV) run -- $(PY) bench/make_dataset.py $(BENCH_DATA_ARGS)
 
 seed: install

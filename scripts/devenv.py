@@ -389,7 +389,7 @@ def main() -> int:
 
     try:
         if args.mode == "dev":
-            manage("migrate", "--no-input")
+            manage("migrate", "--no-input", "--from-snapshot")
             manage("seed_demo")
             print(DEMO_LOGINS.format(port=os.environ["PORT"]), flush=True)
         return run(command) if command else 0

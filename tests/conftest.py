@@ -9,43 +9,23 @@ import hashlib
 import os
 import queue
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 from psycopg import sql
 
 from config.celery import app as celery_app
-from crm import dbconfig
+from crm import dbconfig, schema_snapshot
 from crm.models import Role
-from crm.tenancy import rls, tenant_context
+from crm.schema_snapshot import drop_database, maintenance_connection, point_connections_at
+from crm.tenancy import tenant_context
 from tests import factories
 
 # The configured database's name, before the test set-up points the connections elsewhere.
 CONFIGURED_DATABASE = settings.DATABASES["owner"]["NAME"]
-
-
-def maintenance_connection() -> psycopg.Connection:
-    owner = settings.DATABASES["owner"]
-    return psycopg.connect(
-        dbname="postgres",
-        user=owner["USER"],
-        password=owner["PASSWORD"] or None,
-        host=owner["HOST"] or None,
-        port=owner["PORT"] or None,
-        autocommit=True,
-    )
-
-
-def point_connections_at(database: str) -> None:
-    for alias in ("default", "owner"):
-        settings.DATABASES[alias]["NAME"] = database
-        connections[alias].settings_dict["NAME"] = database
-        connections[alias].close()
 
 
 def close_connections() -> None:
@@ -62,17 +42,9 @@ def _grant_truncate() -> sql.Composed:
 
 
 def _schema_fingerprint() -> str:
-    """What shapes the migrated test database: every app's migration files, the row-level
-    security and grants applied after migrating, and the TRUNCATE grant above."""
-    digest = hashlib.sha256()
-    for app_config in sorted(apps.get_app_configs(), key=lambda config: config.label):
-        for path in sorted((Path(app_config.path) / "migrations").glob("*.py")):
-            digest.update(f"{app_config.label}/{path.name}\0".encode())
-            digest.update(path.read_bytes())
-    digest.update(rls.CURRENT_TENANT_FUNCTION.encode())
-    for model in rls.tenant_owned_models():
-        digest.update("\n".join(rls._policy_statements(model)).encode())
-    digest.update(dbconfig.app_role().encode())
+    """What shapes the migrated test database: what shapes the schema (crm/schema_snapshot.py)
+    and the TRUNCATE grant above."""
+    digest = hashlib.sha256(schema_snapshot.fingerprint().encode())
     digest.update(_grant_truncate().as_string().encode())
     return digest.hexdigest()[:16]
 
@@ -81,14 +53,14 @@ def _database_exists(conn: psycopg.Connection, name: str) -> bool:
     return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
 
 
-def drop_database(conn: psycopg.Connection, name: str) -> None:
-    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 def _migrate_into(database: str, django_db_blocker) -> None:
     point_connections_at(database)
     with django_db_blocker.unblock():
-        call_command("migrate", database="owner", verbosity=0, interactive=False)
+        # The recorded SQL of every migration when it is current (tests/test_schema_snapshot.py
+        # checks that it builds what migrating does), else the migrations.
+        call_command(
+            "migrate", database="owner", from_snapshot=True, verbosity=0, interactive=False
+        )
         with connections["owner"].cursor() as cursor:
             cursor.execute(_grant_truncate().as_string())
     close_connections()
