@@ -26,7 +26,7 @@ class Command(BaseCommand):
             command = [sys.executable, str(MANAGE), "schema_snapshot", *(["--check"] * check)]
             seeded = subprocess.run(command, env={**os.environ, "PYTHONHASHSEED": "0"}, check=False)  # noqa: S603
             if seeded.returncode:
-                raise SystemExit(seeded.returncode)
+                raise CommandError("schema_snapshot with PYTHONHASHSEED=0 failed (see above).")
             return
         path = schema_snapshot.SNAPSHOT_PATH
         if check:
