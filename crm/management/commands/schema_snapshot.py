@@ -21,8 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="Check the file; write nothing.")
 
     def handle(self, *args, check: bool, **options):
-        if os.environ.get("PYTHONHASHSEED") != "0":
-            # Django iterates sets of migrations and models: one hash seed, one script.
+        if sys.flags.hash_randomization:
+            # Django iterates sets of migrations and models: one hash seed (0 turns the flag
+            # off), one script.
             command = [sys.executable, str(MANAGE), "schema_snapshot", *(["--check"] * check)]
             seeded = subprocess.run(command, env={**os.environ, "PYTHONHASHSEED": "0"}, check=False)  # noqa: S603
             if seeded.returncode:
