@@ -169,10 +169,14 @@ def scratch_database(name: str):
             drop_database(conn, name)
 
 
+def _scratch_name(purpose: str) -> str:
+    """A database beside the configured one, this process's own."""
+    return f"{settings.DATABASES[rls.OWNER_ALIAS]['NAME']}_schema_snapshot_{os.getpid()}_{purpose}"
+
+
 def record_in_scratch_database() -> str:
     """`record` on a new empty database beside the configured one, dropped afterwards."""
-    name = f"{settings.DATABASES[rls.OWNER_ALIAS]['NAME']}_schema_snapshot_{os.getpid()}"
-    with scratch_database(name):
+    with scratch_database(_scratch_name("recorded")):
         return record()
 
 
@@ -218,37 +222,34 @@ CATALOG_QUERIES = {
 }
 
 
-def describe(using: str = rls.OWNER_ALIAS) -> dict[str, list[tuple]]:
+def describe(using: str = rls.OWNER_ALIAS) -> dict[str, set[tuple]]:
     with connections[using].cursor() as cursor:
         described = {}
         for part, query in CATALOG_QUERIES.items():
             cursor.execute(query)
-            described[part] = sorted(cursor.fetchall(), key=repr)
+            described[part] = set(cursor.fetchall())
         return described
 
 
-def differences(expected: dict[str, list[tuple]], found: dict[str, list[tuple]]) -> list[str]:
+def differences(expected: dict[str, set[tuple]], found: dict[str, set[tuple]]) -> list[str]:
     """Each catalog row one side has and the other lacks, as `part: - row` / `part: + row`."""
     lines = []
     for part in expected:
-        only_expected = set(expected[part]) - set(found[part])
-        only_found = set(found[part]) - set(expected[part])
-        lines += [f"{part}: - {row}" for row in sorted(only_expected, key=repr)]
-        lines += [f"{part}: + {row}" for row in sorted(only_found, key=repr)]
+        lines += [f"{part}: - {row}" for row in sorted(expected[part] - found[part], key=repr)]
+        lines += [f"{part}: + {row}" for row in sorted(found[part] - expected[part], key=repr)]
     return lines
 
 
 def check() -> list[str]:
     """What is wrong with the snapshot: it is not what `migrate` sends to an empty database now,
     or replaying it gives another schema than migrating does. Empty when it is right."""
-    base = f"{settings.DATABASES[rls.OWNER_ALIAS]['NAME']}_schema_snapshot_{os.getpid()}"
-    with scratch_database(f"{base}_migrated"):
+    with scratch_database(_scratch_name("migrated")):
         script = record()
         migrated = describe()
     problems = []
     if not SNAPSHOT_PATH.exists() or SNAPSHOT_PATH.read_text() != script:
         problems.append(f"{SNAPSHOT_PATH.name} is not what `migrate` sends now")
-    with scratch_database(f"{base}_replayed"):
+    with scratch_database(_scratch_name("replayed")):
         replay()
         problems += differences(migrated, describe())
     return problems
