@@ -21,14 +21,18 @@ same SQL for the rows, so the data has the same shape and distributions:
    builds the leads' indexes;
 4. per table: VACUUM, then its indexes, then ANALYZE, spread over the same connections;
 5. the first builds in FIRST_BUILDS (the dashboard's rollups), the longest first, each as soon
-   as the tables it reads are analyzed (while the pool still indexes the other tables);
+   as the tables it reads are analyzed (while the pool still indexes the other tables). The
+   foreign keys of the rollups' tables are dropped before and added back after them: one
+   set-based check per key instead of one check per row written (about 7.5 million at a million
+   leads);
 6. beside the builds still running, once the pool is done: the checks of both old scripts (200
    leads compared with the application's search document and priority score, the rows read back
    as the app role in the tenant's context, none visible from another tenant) and VACUUM
    (ANALYZE) of every table the builds do not write; after the builds, that of the rollups'
    tables, then their rows of a few random months against the live counts.
 
-A failed run puts back every index it dropped; its half-written tenant goes with `--reset`.
+A failed run puts back every index and foreign key it dropped; its half-written tenant goes with
+`--reset`.
 """
 
 import argparse
@@ -72,6 +76,9 @@ FIRST_BUILDS = {
 
 # Rollup checks: this many random months of each tenant, the stored rows against the live count.
 CHECKED_MONTHS = 3
+
+# The tables FIRST_BUILDS write (the dashboard's rollups) start with this.
+ROLLUP_TABLE_PREFIX = "dashboards_"
 
 LEAD_TABLES = leads_sql.BULK_TABLES
 ACTIVITY_TABLES = activity_sql.ACTIVITY_TABLES
@@ -293,7 +300,11 @@ class Owner:
         # Before the first temporary table of the session: a chunk's plan stays in memory.
         cur.execute("SET temp_buffers = '1GB'")
         cur.execute("SET work_mem = '256MB'")
-        cur.execute("SET maintenance_work_mem = '1GB'")
+        # PostgreSQL's default. More was slower here: the leads' search GIN index took 14 % less
+        # time with 256 MB than with 2 GB and less again with 64 MB, the stage visits' btree
+        # about 15 % less with 64 MB than with 1 GB (a larger sort or key tree leaves the CPU's
+        # caches; docs/benchmarks.md, thirty-first session).
+        cur.execute("SET maintenance_work_mem = '64MB'")
         # The pool's connections are the parallelism; helpers would only compete with them.
         cur.execute("SET max_parallel_maintenance_workers = 0")
         cur.execute("SET max_parallel_workers_per_gather = 0")
@@ -517,6 +528,31 @@ def restore_indexes(cursor, indexes: list[tuple[str, str]]) -> None:
         cursor.execute(definition.replace(" INDEX ", " INDEX IF NOT EXISTS ", 1))
 
 
+def is_rollup_table(table: str) -> bool:
+    return table.startswith(ROLLUP_TABLE_PREFIX)
+
+
+def rollup_foreign_keys(cursor) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of every foreign key of the rollups' tables, quoted for SQL."""
+    cursor.execute(
+        "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
+        "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text LIKE %s "
+        "ORDER BY 1, 2",
+        [ROLLUP_TABLE_PREFIX.replace("_", "\\_") + "%"],
+    )
+    return cursor.fetchall()
+
+
+def add_foreign_key(cursor, table: str, name: str, definition: str) -> None:
+    """Add a dropped foreign key back; PostgreSQL checks the rows already there in one query."""
+    cursor.execute(
+        "SELECT 1 FROM pg_constraint WHERE conrelid = %s::regclass AND quote_ident(conname) = %s",
+        [table, name],
+    )
+    if cursor.fetchone() is None:
+        cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+
+
 def run(args) -> None:
     from django.conf import settings
     from django.db import connections
@@ -556,8 +592,15 @@ def run(args) -> None:
             by_table.setdefault(table, []).append((name, definition))
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
+        # The rollups are written as the app role, which cannot turn the checks off for its
+        # session as the pool's connections do: their keys are checked once, after the builds.
+        foreign_keys = [] if args.no_first_builds else rollup_foreign_keys(cursor)
+        for table, name, _definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
     if indexes:
         print(f"  dropped {len(indexes)} secondary indexes of {len(by_table)} tables for the load")
+    if foreign_keys:
+        print(f"  dropped {len(foreign_keys)} foreign keys of the rollups' tables for the builds")
 
     pool = Pool(args.jobs, settings.DATABASES["owner"], steps)
     builds = None if args.no_first_builds else FirstBuilds(jobs, steps, args.jobs)
@@ -572,14 +615,15 @@ def run(args) -> None:
         # Beside the builds still running: the checks of the rows, and the VACUUM (ANALYZE) of
         # every table they do not write.
         checked = [checks.submit(check_rows, jobs, args)]
-        vacuum_tables(pool, owner, lambda table: not table.startswith("dashboards_"))
+        vacuum_tables(pool, owner, lambda table: not is_rollup_table(table))
         if builds is not None:
             builds.wait()
             print(f"  rollups built in {steps.elapsed():.0f} s")
+            keys_back = [foreign_key_task(pool, *key) for key in foreign_keys]
             # The rollups' tables were analyzed empty, early: autovacuum may take many minutes to
             # see they filled up (or never, in a copy made with CREATE DATABASE … TEMPLATE, whose
             # counters start at zero), and plans read from the empty statistics meanwhile.
-            rollups = vacuum_tables(pool, owner, lambda table: table.startswith("dashboards_"))
+            rollups = vacuum_tables(pool, owner, is_rollup_table, after=keys_back)
             checked.append(checks.submit(check_all_rollups, jobs, args, after=rollups))
         pool.wait()
         for future in checked:
@@ -592,6 +636,8 @@ def run(args) -> None:
             builds.close()
         with owner.cursor() as cursor:
             restore_indexes(cursor, indexes)
+            for key in foreign_keys:
+                add_foreign_key(cursor, *key)
         raise
     pool.close()
     checks.shutdown(wait=True)
@@ -696,15 +742,14 @@ def activity_order() -> list[str]:
 
 
 def index_task(pool: Pool, name: str, definition: str, after: list[Future]) -> Future:
-    def work(cursor) -> None:
-        if " USING gin " in definition:
-            # A GIN build gathers its keys in memory and writes them out when it is full: with
-            # a million search documents, 1 GB fills more than once.
-            cursor.execute("SET maintenance_work_mem = '2GB'")
-        cursor.execute(definition)
-        cursor.execute("SET maintenance_work_mem = '1GB'")
+    return pool.submit("indexes", f"index {name}", sql_task(definition), after=after)
 
-    return pool.submit("indexes", f"index {name}", work, after=after)
+
+def foreign_key_task(pool: Pool, table: str, name: str, definition: str) -> Future:
+    def work(cursor) -> None:
+        add_foreign_key(cursor, table, name, definition)
+
+    return pool.submit("foreign keys", f"foreign key {name}", work)
 
 
 def sql_task(statement: str):
@@ -718,7 +763,7 @@ def analyze_others(cursor) -> None:
     _analyze(cursor, [table for table in _tables(cursor) if table not in BULK_TABLES])
 
 
-def vacuum_tables(pool: Pool, owner, which) -> list[Future]:
+def vacuum_tables(pool: Pool, owner, which, after: list[Future] = ()) -> list[Future]:
     """VACUUM (ANALYZE) each table `which` takes (of all VACUUM would do: the catalogs' too),
     the largest first, on the pool's connections, as autovacuum would have by the time anyone
     reads them: the rollups, the set-up's small tables and the rows written after a table's own
@@ -733,7 +778,10 @@ def vacuum_tables(pool: Pool, owner, which) -> list[Future]:
         tables = [table for (table,) in cursor.fetchall() if which(table)]
     return [
         pool.submit(
-            "VACUUM (ANALYZE)", f"VACUUM (ANALYZE) {table}", sql_task(f"VACUUM (ANALYZE) {table}")
+            "VACUUM (ANALYZE)",
+            f"VACUUM (ANALYZE) {table}",
+            sql_task(f"VACUUM (ANALYZE) {table}"),
+            after=after,
         )
         for table in tables
     ]

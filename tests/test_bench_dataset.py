@@ -1,6 +1,8 @@
 """bench/make_dataset.py end to end on a few hundred leads: every table the bench scripts read
-gets rows, the checks of the old two scripts pass inside it, and the indexes it drops for the
-load are all back afterwards."""
+gets rows, the checks of the old two scripts pass inside it, and the indexes and foreign keys it
+drops for the load are all back afterwards, after a failed run too."""
+
+import re
 
 import pytest
 from django.db import connections
@@ -32,6 +34,15 @@ def index_names() -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def foreign_keys() -> set[tuple[str, str, str]]:
+    with connections["owner"].cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
+        )
+        return set(cursor.fetchall())
+
+
 def rows_of(tenant: Tenant, table: str) -> int:
     with connections["owner"].cursor() as cursor:
         # Table names are the constants above.
@@ -41,6 +52,7 @@ def rows_of(tenant: Tenant, table: str) -> int:
 
 def test_one_command_makes_every_table_of_the_bench(capsys):
     before = index_names()
+    keys_before = foreign_keys()
 
     # Two chunks per tenant over two connections; a second tenant for the isolation check.
     make_dataset.run(
@@ -55,6 +67,10 @@ def test_one_command_makes_every_table_of_the_bench(capsys):
     # The first builds ran, and on sampled months their rows are the live counts.
     assert out.count("the rollups' rows match the live counts") == 3 + 3
     assert index_names() == before
+    # The rollups' keys were dropped for the builds and are back, deferrable as Django made them.
+    assert "dropped 0 foreign keys" not in out
+    assert re.search(r"dropped \d+ foreign keys of the rollups' tables", out)
+    assert foreign_keys() == keys_before
     tenant = Tenant.objects.get(slug="bench-t")
     empty = [table for table in TABLES if not rows_of(tenant, table)]
     assert not empty
@@ -95,3 +111,19 @@ def test_a_tenant_that_exists_needs_reset(capsys):
 
     tenant = Tenant.objects.get(slug="bench-v")
     assert rows_of(tenant, "leads_lead") == 30
+
+
+def test_a_failed_build_puts_back_the_indexes_and_foreign_keys(monkeypatch):
+    before, keys_before = index_names(), foreign_keys()
+
+    def failing_build(self, path, job, after):
+        for future in after:
+            future.result()
+        raise RuntimeError("the build failed")
+
+    monkeypatch.setattr(make_dataset.FirstBuilds, "one", failing_build)
+    with pytest.raises(RuntimeError, match="the build failed"):
+        make_dataset.run(make_dataset.parse_args(["--tenant", "bench-w:40"]))
+
+    assert index_names() == before
+    assert foreign_keys() == keys_before
