@@ -536,11 +536,10 @@ def rollup_foreign_keys(cursor) -> list[tuple[str, str, str]]:
     """(table, name, definition) of every foreign key of the rollups' tables, quoted for SQL."""
     cursor.execute(
         "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
-        "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text LIKE %s "
-        "ORDER BY 1, 2",
-        [ROLLUP_TABLE_PREFIX.replace("_", "\\_") + "%"],
+        "FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace "
+        "ORDER BY 1, 2"
     )
-    return cursor.fetchall()
+    return [key for key in cursor.fetchall() if is_rollup_table(key[0])]
 
 
 def add_foreign_key(cursor, table: str, name: str, definition: str) -> None:

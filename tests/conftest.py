@@ -18,9 +18,14 @@ from django.db import connections
 from psycopg import sql
 
 from config.celery import app as celery_app
-from crm import dbconfig, schema_snapshot
+from crm import dbconfig
 from crm.models import Role
-from crm.schema_snapshot import drop_database, maintenance_connection, point_connections_at
+from crm.schema_snapshot import (
+    drop_database,
+    fingerprint,
+    maintenance_connection,
+    point_connections_at,
+)
 from crm.tenancy import tenant_context
 from tests import factories
 
@@ -44,7 +49,7 @@ def _grant_truncate() -> sql.Composed:
 def _schema_fingerprint() -> str:
     """What shapes the migrated test database: what shapes the schema (crm/schema_snapshot.py)
     and the TRUNCATE grant above."""
-    digest = hashlib.sha256(schema_snapshot.fingerprint().encode())
+    digest = hashlib.sha256(fingerprint().encode())
     digest.update(_grant_truncate().as_string().encode())
     return digest.hexdigest()[:16]
 
