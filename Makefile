@@ -11,8 +11,14 @@ DEVENV := $(PY) scripts/devenv.py
 
 .PHONY: install dev test test-fast lint format migrate schema-snapshot seed shell ci-browser clean-data security bench-data
 
+# pyenv's shim answers "command not found" for an installed version that is not the selected
+# one (python3.13 beside a 3.11 default): then that version's own interpreter makes .venv.
 $(UV):
-	$(PYTHON) -m venv $(VENV)
+	py="$$(command -v $(PYTHON))"; \
+	if ! "$$py" -c '' 2>/dev/null && command -v pyenv >/dev/null; then \
+		py="$$(pyenv root)/versions/$$(pyenv whence $(PYTHON) | tail -n 1)/bin/$(PYTHON)"; \
+	fi; \
+	"$$py" -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock

@@ -16,7 +16,11 @@ worker_class = "gthread"
 # max_requests) serves its first request as fast as its thousandth, and the workers share those
 # pages of memory. The master opens no database or cache connection. A code change needs a
 # restart (a deploy starts new containers), not SIGHUP.
-preload_app = True
+# `make dev` (Procfile.dev) sets GUNICORN_RELOAD=1: there each worker loads the app itself and is
+# replaced when a source file changes, so development is served exactly as production is (bounded
+# threads, each holding at most one database connection) and still follows edits.
+reload = os.environ.get("GUNICORN_RELOAD") == "1"
+preload_app = not reload
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = 30
