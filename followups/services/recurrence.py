@@ -191,14 +191,16 @@ def series_occurrences(
 ) -> Iterator[dt.datetime]:
     """The series' occurrences (aware, UTC) in [after, before], skipped dates left out."""
     zone = series.zone
-    skipped = set(series.skipped)
+    # A rep skips a day, not an instant: a later change of the time of day (or of the rule) must
+    # not bring that day back. A series runs at most once a day (REFUSED_PARTS).
+    skipped_days = {timezone.localtime(at, zone).date() for at in series.skipped}
     for local in _expansion(series):
         # zoneinfo places a local time the clocks skip with the offset before the change (an
         # hour later on the wall clock) and an ambiguous one at its first (summer) instant.
         at = local.replace(tzinfo=zone).astimezone(dt.UTC)
         if at > before:
             return
-        if (after is None or at >= after) and at not in skipped:
+        if (after is None or at >= after) and local.date() not in skipped_days:
             yield at
 
 

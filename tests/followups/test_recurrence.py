@@ -395,6 +395,31 @@ def test_a_skipped_date_is_cancelled_and_never_made_again(world, frozen):
 
 
 @pytest.mark.django_db
+def test_a_skipped_date_stays_skipped_through_later_edits_of_the_whole_series(world, frozen):
+    with world.active():
+        series = _create(world, rule="FREQ=WEEKLY")
+        recurrence.series_skip(
+            tenant=world.tenant,
+            actor=world.rep.user,
+            series=series,
+            occurrence_at=_local(2026, 3, 17),
+        )
+        # An hour later, then another weekday and back, then a new zone: the 17th stays skipped.
+        for edit in (
+            {"starts_at": _local(2026, 3, 3, 11)},
+            {"rule": "FREQ=WEEKLY;BYDAY=TU,TH"},
+            {"rule": "FREQ=WEEKLY"},
+            {"time_zone": "America/Chicago", "starts_at": _local(2026, 3, 3, 9)},
+        ):
+            recurrence.series_update(
+                tenant=world.tenant, actor=world.rep.user, series=series, now=NOW, **edit
+            )
+            days = [at.date() for at in _local_times(series, status=Status.PENDING)]
+            assert dt.date(2026, 3, 10) in days and dt.date(2026, 3, 24) in days
+            assert dt.date(2026, 3, 17) not in days, edit
+
+
+@pytest.mark.django_db
 def test_ending_a_series_cancels_what_comes_after_and_makes_nothing_more(world, frozen):
     with world.active():
         series = _create(world, rule="FREQ=WEEKLY")
