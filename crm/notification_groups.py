@@ -17,9 +17,18 @@ GROUP_TITLES = {
         "%(count)d leads of yours are stuck in their stage",
         "count",
     ),
+    # Speed to lead: a new lead nobody contacted within the alert time (the dashboard's "New
+    # leads not contacted" counts the same clock).
     "lead_untouched": ngettext_lazy(
         "%(count)d new lead has not been contacted",
         "%(count)d new leads have not been contacted",
+        "count",
+    ),
+    # A live lead whose customer has gone uncontacted past its stage's threshold (the dashboard's
+    # "Neglected leads"): a different clock, so a group of its own.
+    "lead_neglected": ngettext_lazy(
+        "%(count)d lead was flagged as neglected today",
+        "%(count)d leads were flagged as neglected today",
         "count",
     ),
     "customer_replied": ngettext_lazy(

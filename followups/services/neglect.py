@@ -62,6 +62,8 @@ TASK_WRITES = 100
 # Open flags one step checks for a touch at most (ten batches, about a second at a million leads).
 CLEAR_READS = 10 * BATCH_SIZE
 NOTIFICATION_KIND = "lead_untouched"  # members who want untouched-lead alerts by email get these
+# Grouped apart from speed to lead's "new leads not contacted" (crm.notification_groups).
+NOTIFICATION_GROUP = "lead_neglected"
 
 
 # --- The sweep ------------------------------------------------------------------------------------
@@ -239,6 +241,7 @@ def _alert_managers(
         url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
         level=NotificationLevel.URGENT,
         kind=NOTIFICATION_KIND,
+        group=NOTIFICATION_GROUP,
     )
 
 

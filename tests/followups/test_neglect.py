@@ -156,6 +156,19 @@ def test_the_managers_hear_about_a_flag_left_untouched(world):
     assert url == reverse("leads:detail", kwargs={"lead_pk": lead.pk})
 
 
+def test_neglect_alerts_group_apart_from_new_leads_not_contacted(world):
+    """The bell's "N new leads have not been contacted" counts speed-to-lead alerts only; leads
+    neglected for weeks make a group that says so."""
+    for _ in range(3):
+        _lead(world, owner=None, assign_automatically=False)
+    _sweep(world, START + days(15))
+    with world.active():
+        [group] = Notification.objects.filter(recipient=world.manager.user, count__gt=1)
+        assert group.count == 3
+        assert group.shown_title == "3 leads were flagged as neglected today"
+        assert group.group_key == "lead_neglected" and group.kind == "lead_untouched"
+
+
 def test_an_unowned_lead_goes_to_the_managers_at_once(world):
     _lead(world, owner=None, assign_automatically=False)
     assert _sweep(world, START + days(15)) == 1
