@@ -87,7 +87,7 @@ class EnclosedEmail:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryReport:
-    """A delivery status notification (RFC 3464), or a null-sender bounce that is not one.
+    """A delivery status notification (RFC 3464), or a mailer daemon's bounce that is not one.
 
     `original_message_id` is the Message-ID of the message it reports on, from the returned
     message or its headers, else from a "Message-ID:" line of the report's text. `action` and
@@ -419,7 +419,21 @@ def _is_auto_reply(message: Message, subject: str) -> bool:
         return True
     if _content_type(message) == "multipart/report" or _has_null_sender(message):
         return True  # a delivery, read or other disposition notification
+    if _is_notification_sender(_sender_address(message)):
+        return True
     return subject.lower().startswith(AUTO_REPLY_SUBJECT_PREFIXES)
+
+
+def _sender_address(message: Message) -> str:
+    senders = _address_list(_raw_headers(message, "From"))
+    return senders[0][1] if senders else ""
+
+
+def _is_notification_sender(address: str) -> bool:
+    """MAILER-DAEMON@ and postmaster@ write only notifications. Their null reverse-path
+    (Return-Path: <>) is often missing from what an inbound webhook hands over, so the sender
+    alone decides."""
+    return address.partition("@")[0].lower() in NOTIFICATION_SENDERS
 
 
 def _has_null_sender(message: Message) -> bool:
@@ -431,12 +445,10 @@ _MESSAGE_ID_LINE_RE = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECAS
 
 
 def _delivery_report(message: Message, from_address: str, body: _Body) -> DeliveryReport | None:
-    """The report an RFC 3464 notification carries, or what a null-sender bounce from a mailer
-    daemon says (its original's Message-ID only); None for anything else."""
+    """The report an RFC 3464 notification carries, or what a bounce from a mailer daemon says
+    (its original's Message-ID only); None for anything else."""
     is_report = _content_type(message) == "multipart/report" and bool(body.report_fields)
-    is_daemon = _has_null_sender(message) and from_address.partition("@")[0] in (
-        NOTIFICATION_SENDERS
-    )
+    is_daemon = _is_notification_sender(from_address)
     if not (is_report or is_daemon):
         return None
     recipients = [block for block in body.report_fields[1:] if _raw_header(block, "Action")]

@@ -153,8 +153,9 @@ def test_every_message_of_the_corpus_is_processed_through_every_esp(client, worl
     event = receive(client, world, raw, way)
 
     assert event.status == "processed", event.last_error
-    if expected.delivery_report is not None:
-        # About no email of ours: no ticket, and no contact made for a mailer daemon.
+    if expected.delivery_report is not None or expected.is_auto_reply:
+        # A report about no email of ours, or a program's reply from nobody we know: no ticket,
+        # and no contact made for a mailer daemon or an out-of-office.
         with world.active():
             assert not TicketMessage.objects.filter(inbound_event=event).exists()
             assert not Contact.objects.filter(emails__email=expected.from_address).exists()
@@ -429,6 +430,24 @@ def test_a_mailer_daemons_plain_bounce_joins_the_thread_without_changing_the_row
     with world.active():
         outbound.refresh_from_db()
     assert outbound.status == MessageStatus.SENT
+
+
+def test_a_mailer_daemons_bounce_without_a_null_sender_makes_no_contact_or_ticket(
+    client, world, desk
+):
+    """What an inbound webhook hands over often lacks the Return-Path: the sender alone tells a
+    mailer daemon's bounce. Each bounce is kept as its event; none becomes a contact or a ticket
+    that grows."""
+    raw = read_eml(FIXTURES / "email" / "reports" / "exim_bounce_without_return_path.eml")
+    assert normalise_email(raw).delivery_report is not None
+
+    for index in (1, 2):
+        bounce = raw.replace(b"0007Qx", f"000{index}Qx".encode())
+        assert receive(client, world, bounce, index=index).status == "processed"
+
+    with world.active():
+        assert not Contact.objects.filter(emails__email__istartswith="mailer-daemon").exists()
+        assert not Ticket.objects.filter(tenant=world.tenant).exists()
 
 
 # --- Forwards and digests ------------------------------------------------------------------------

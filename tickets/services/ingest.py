@@ -34,6 +34,7 @@ from crm.kit.languages import in_english
 from crm.kit.stored_text import stored_label
 from crm.models import AddressSource, Contact, NotificationLevel, Tenant
 from crm.phones import e164
+from crm.selectors.contacts import contact_match
 from crm.services.contacts import contact_find_or_create
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -491,6 +492,12 @@ def _find_contact(tenant: Tenant, *, inbox: Inbox | None, emails=(), phones=(), 
     return match.contact
 
 
+def _known_sender(tenant: Tenant, email: NormalisedEmail) -> bool:
+    return bool(email.from_address) and (
+        contact_match(tenant=tenant, emails=[email.from_address]) is not None
+    )
+
+
 def _read_email(
     event: InboundEvent, email: NormalisedEmail, contact: Contact, *, is_delivery_report=False
 ) -> Incoming:
@@ -890,6 +897,10 @@ def _process(tenant: Tenant, event: InboundEvent) -> TicketMessage | None:
         )
         if email.delivery_report is not None:
             return _apply_delivery_report(tenant, event, email, _arrival(event, email, now))
+        if email.is_auto_reply and not _known_sender(tenant, email):
+            # An out-of-office or notification from nobody we know is no customer writing.
+            logger.info("automatic email %s from no known contact: kept as its event", event.pk)
+            return None
         contact = _find_contact(
             tenant,
             inbox=inbox,
@@ -953,7 +964,7 @@ def inbound_event_process(*, tenant: Tenant, event_id: int) -> str:
         event.attempts += 1
         event.last_error = ""
         event.save(update_fields=["status", "processed_at", "attempts", "last_error"])
-        return f"ticket {message.ticket_id}" if message is not None else "delivery report"
+        return f"ticket {message.ticket_id}" if message is not None else "no ticket"
 
 
 # --- 3. Sweep ------------------------------------------------------------------------------------

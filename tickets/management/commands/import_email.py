@@ -93,8 +93,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  stored      {stored} ({counts['threaded']} threaded)")
         if counts["report"]:
             self.stdout.write(
-                f"  reports     {counts['report']} (delivery reports about no ticket's email: "
-                "applied to the outbox, kept as events)"
+                f"  reports     {counts['report']} (delivery reports and automatic replies about "
+                "no ticket's email: applied to the outbox, kept as events)"
             )
         self.stdout.write(f"  duplicates  {counts['duplicate']} (already stored: skipped)")
         self.stdout.write(
@@ -148,7 +148,7 @@ class Command(BaseCommand):
             result = inbound_event_process(tenant=tenant, event_id=stored.event_id)
             if result.startswith("ticket "):
                 return Outcome("threaded", result)
-            if result == "delivery report":
+            if result == "no ticket":
                 return Outcome("report")
             error = (
                 InboundEvent.objects.filter(tenant=tenant, pk=stored.event_id)
