@@ -1,6 +1,5 @@
 """Reads of contacts: the list, matching by address, one contact and its timeline."""
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -57,11 +56,10 @@ def contact_list(
 @dataclass(frozen=True)
 class AddressHold:
     """A contact's hold on an address that a message, form or intake came from: what decides
-    whether it may go to that contact (`sender_contact_id`)."""
+    whether it may go to that contact (`sender_contact`)."""
 
     address: str  # lower-case email, or E.164
-    contact_id: int
-    contact_created_at: dt.datetime
+    contact: Contact
     is_verified: bool
     source: str  # AddressSource
     contact_has_verified: bool  # any verified address on the contact, this one or another
@@ -90,7 +88,7 @@ def may_draw_unverified(hold: AddressHold) -> bool:
     )
 
 
-def sender_contact_id(holds: Iterable[AddressHold]) -> int | None:
+def sender_contact(holds: Iterable[AddressHold]) -> Contact | None:
     """The contact a sender of these addresses is, by their holds; None: a new contact.
 
     The oldest contact on which one of the addresses is verified; else the one contact whose
@@ -98,30 +96,29 @@ def sender_contact_id(holds: Iterable[AddressHold]) -> int | None:
     from the sender's own earlier message. Anything else (several holders, none of them
     proved) is no one's: a new contact is made and staff are offered the merge."""
     holds = list(holds)
-    verified = [hold for hold in holds if hold.is_verified]
+    verified = [hold.contact for hold in holds if hold.is_verified]
     if verified:
-        return min(verified, key=lambda h: (h.contact_created_at, h.contact_id)).contact_id
-    drawing = {hold.contact_id for hold in holds if may_draw_unverified(hold)}
+        return min(verified, key=lambda contact: (contact.created_at, contact.pk))
+    drawing = {hold.contact.pk: hold.contact for hold in holds if may_draw_unverified(hold)}
     if len(drawing) > 1:
         drawing = {
-            hold.contact_id
+            hold.contact.pk: hold.contact
             for hold in holds
-            if hold.contact_id in drawing and hold.source in FROM_OWN_MESSAGE
+            if hold.contact.pk in drawing and hold.source in FROM_OWN_MESSAGE
         }
-    return drawing.pop() if len(drawing) == 1 else None
+    return next(iter(drawing.values())) if len(drawing) == 1 else None
 
 
 def address_holds(*, tenant: Tenant, emails=(), phones=()) -> list[AddressHold]:
-    """Every contact's hold on these (lower-case) addresses or E.164 numbers, one query per
-    kind, each through its (tenant, address) index."""
+    """Every contact's hold on these (lower-case) addresses or E.164 numbers, with the contact,
+    one query per kind, each through its (tenant, address) index."""
     proved = Q(verified_at__isnull=False)
     has_verified = Exists(
         ContactEmail.objects.filter(proved, tenant=tenant, contact=OuterRef("contact_id"))
     ) | Exists(ContactPhone.objects.filter(proved, tenant=tenant, contact=OuterRef("contact_id")))
-    columns = ("contact_id", "contact__created_at", "verified_at", "source", "has_verified")
-    holds = []
     # Numbers as plain text: the field would parse each one again, and they are E.164 already.
     numbers = [Value(str(number), output_field=CharField()) for number in phones]
+    holds = []
     for model, field, values in (
         (ContactEmail, "email", emails),
         (ContactPhone, "number", numbers),
@@ -130,20 +127,19 @@ def address_holds(*, tenant: Tenant, emails=(), phones=()) -> list[AddressHold]:
             continue
         rows = (
             model.objects.filter(tenant=tenant, **{f"{field}__in": list(values)})
+            .select_related("contact")
             .annotate(has_verified=has_verified)
             .order_by()
-            .values_list(field, *columns)
         )
         holds += [
             AddressHold(
-                address=getattr(address, "as_e164", address),
-                contact_id=contact_id,
-                contact_created_at=created_at,
-                is_verified=verified_at is not None,
-                source=source,
-                contact_has_verified=contact_has_verified,
+                address=row.email if model is ContactEmail else row.number.as_e164,
+                contact=row.contact,
+                is_verified=row.is_verified,
+                source=row.source,
+                contact_has_verified=row.has_verified,
             )
-            for address, contact_id, created_at, verified_at, source, contact_has_verified in rows
+            for row in rows
         ]
     return holds
 
@@ -155,16 +151,16 @@ class SenderMatch:
 
 
 def sender_match(*, tenant: Tenant, emails=(), phones=()) -> SenderMatch:
-    """Whom a message, form or intake from these addresses is from (sender_contact_id), and
+    """Whom a message, form or intake from these addresses is from (sender_contact), and
     which other contacts hold one of them: staff are offered to merge those."""
     emails = [email.strip().lower() for email in emails if email]
     phones = [e164(number) for number in phones if number]
     if not emails and not phones:
         return SenderMatch(None, ())
     holds = address_holds(tenant=tenant, emails=emails, phones=phones)
-    chosen = sender_contact_id(holds)
-    passed_over = tuple(sorted({hold.contact_id for hold in holds} - {chosen}))
-    contact = Contact.objects.filter(tenant=tenant, pk=chosen).first() if chosen else None
+    contact = sender_contact(holds)
+    chosen = contact.pk if contact else None
+    passed_over = tuple(sorted({hold.contact.pk for hold in holds} - {chosen}))
     return SenderMatch(contact, passed_over)
 
 

@@ -35,7 +35,6 @@ from crm.kit.csv_files import (
 from crm.kit.stored_text import ngettext_noop, stored_plural, stored_split
 from crm.models import (
     AddressSource,
-    Contact,
     Membership,
     NotificationLevel,
     PropertyType,
@@ -43,7 +42,7 @@ from crm.models import (
     Tenant,
     User,
 )
-from crm.selectors.contacts import AddressHold, address_holds, sender_contact_id
+from crm.selectors.contacts import AddressHold, address_holds, sender_contact
 from crm.services.contacts import contact_find_or_create
 from crm.services.notifications import notification_create, notifications_notify_roles
 from crm.tenancy.tasks import enqueue_on_commit
@@ -313,28 +312,21 @@ class RowChecker:
 
 def _existing_contacts(tenant: Tenant, rows: list[CheckedRow]) -> dict[int, dict]:
     """The contact each row will match (by its line), by the rule the import itself follows
-    (crm.selectors.contacts.sender_contact_id), the addresses read a chunk per query."""
+    (crm.selectors.contacts.sender_contact), the addresses read a chunk per query."""
     emails = sorted({row.email for row in rows if row.email})
     phones = sorted({row.phone_e164 for row in rows if row.phone_e164})
     holds: dict[str, list[AddressHold]] = {}
     for kind, values in (("email", emails), ("phone", phones)):
         for start in range(0, len(values), 1000):
             chunk = values[start : start + 1000]
-            found = address_holds(tenant=tenant, **{f"{kind}s": chunk})
-            for hold in found:
+            for hold in address_holds(tenant=tenant, **{f"{kind}s": chunk}):
                 holds.setdefault(f"{kind}:{hold.address}", []).append(hold)
-    chosen = {
-        row.line: sender_contact_id(
-            hold for key in row.contact_keys() for hold in holds.get(key, ())
-        )
-        for row in rows
-    }
-    named = {}
-    ids = sorted({pk for pk in chosen.values() if pk is not None})
-    for start in range(0, len(ids), 1000):
-        for contact in Contact.objects.filter(tenant=tenant, pk__in=ids[start : start + 1000]):
-            named[contact.pk] = {"id": contact.pk, "name": contact.display_name}
-    return {line: named[pk] for line, pk in chosen.items() if pk is not None}
+    found = {}
+    for row in rows:
+        contact = sender_contact(hold for key in row.contact_keys() for hold in holds.get(key, ()))
+        if contact is not None:
+            found[row.line] = {"id": contact.pk, "name": contact.display_name}
+    return found
 
 
 def _sample(row: CheckedRow, pipeline_start: Stage | None, default_owner, default_source) -> dict:

@@ -5,7 +5,7 @@ arrive unverified). Contact matching took the oldest contact holding an address,
 not, so the stranger's later web form, email, text, API intake or import landed on the
 attacker's contact: their lead, ticket and home address showed in the attacker's portal.
 
-The rule (crm.selectors.contacts.sender_contact_id):
+The rule (crm.selectors.contacts.sender_contact):
 - a contact on which the address is verified gets the message (the oldest, if several);
 - else an unverified hold draws it only onto a contact with nothing verified, and never when a
   customer typed the address in the portal;
