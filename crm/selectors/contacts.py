@@ -1,18 +1,23 @@
 """Reads of contacts: the list, matching by address, one contact and its timeline."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.languages import contact_language
 from crm.kit.search import contacts_matching, first_contacts_matching
 from crm.models import (
+    AddressSource,
+    Channel,
     Contact,
     ContactConsent,
     ContactEmail,
     ContactPhone,
+    PhoneKind,
     PropertyContact,
     Tenant,
     TimelineEvent,
@@ -48,14 +53,137 @@ def contact_list(
     return keyset_page(contacts, order=("-created_at", "-id"), after=after, per_page=per_page)
 
 
-def contact_match(*, tenant: Tenant, emails=(), phones=()) -> Contact | None:
-    """The existing contact with one of these addresses or E.164 numbers (oldest first), if any."""
+@dataclass(frozen=True)
+class AddressHold:
+    """A contact's hold on an address that a message, form or intake came from: what decides
+    whether it may go to that contact (`sender_contact`)."""
+
+    address: str  # lower-case email, or E.164
+    contact: Contact
+    is_verified: bool
+    source: str  # AddressSource
+    contact_has_verified: bool  # any verified address on the contact, this one or another
+
+
+# A sender writing from the address is the strongest unverified word there is (a form or an
+# import is what someone typed): among several unverified holders it picks the one made from
+# an earlier message of theirs, so a second message finds the contact the first one made.
+FROM_OWN_MESSAGE = (AddressSource.INBOUND_EMAIL, AddressSource.INBOUND_SMS)
+
+
+def may_draw_unverified(hold: AddressHold) -> bool:
+    """Whether an unverified hold may take someone's inbound message.
+
+    Not on a contact with anything verified: that contact is a proved person (they sign in to
+    the portal, quotes reach them) and an unverified address on it is only a claim that they own
+    it too, made by whoever typed it (a form with the customer's email beside a stranger's
+    phone). Never when typed into the portal's "Your details": a customer's word about their
+    own contact must not move anyone else's messages. A contact with nothing verified is nobody
+    proved (no portal, no verified address to send a stranger's job to): a repeat inquirer
+    who never verified still finds their contact."""
+    return (
+        not hold.is_verified
+        and hold.source != AddressSource.PORTAL
+        and not hold.contact_has_verified
+    )
+
+
+def sender_contact(holds: Iterable[AddressHold]) -> Contact | None:
+    """The contact a sender of these addresses is, by their holds; None: a new contact.
+
+    The oldest contact on which one of the addresses is verified; else the one contact whose
+    unverified hold may draw the message (may_draw_unverified); among several, the one made
+    from the sender's own earlier message. Anything else (several holders, none of them
+    proved) is no one's: a new contact is made and staff are offered the merge."""
+    holds = list(holds)
+    verified = [hold.contact for hold in holds if hold.is_verified]
+    if verified:
+        return min(verified, key=lambda contact: (contact.created_at, contact.pk))
+    drawing = {hold.contact.pk: hold.contact for hold in holds if may_draw_unverified(hold)}
+    if len(drawing) > 1:
+        drawing = {
+            hold.contact.pk: hold.contact
+            for hold in holds
+            if hold.contact.pk in drawing and hold.source in FROM_OWN_MESSAGE
+        }
+    return next(iter(drawing.values())) if len(drawing) == 1 else None
+
+
+def address_holds(*, tenant: Tenant, emails=(), phones=()) -> list[AddressHold]:
+    """Every contact's hold on these (lower-case) addresses or E.164 numbers, with the contact,
+    one query per kind, each through its (tenant, address) index."""
+    proved = Q(verified_at__isnull=False)
+    has_verified = Exists(
+        ContactEmail.objects.filter(proved, tenant=tenant, contact=OuterRef("contact_id"))
+    ) | Exists(ContactPhone.objects.filter(proved, tenant=tenant, contact=OuterRef("contact_id")))
+    # Numbers as plain text: the field would parse each one again, and they are E.164 already.
+    numbers = [Value(str(number), output_field=CharField()) for number in phones]
+    holds = []
+    for model, field, values in (
+        (ContactEmail, "email", emails),
+        (ContactPhone, "number", numbers),
+    ):
+        if not values:
+            continue
+        rows = (
+            model.objects.filter(tenant=tenant, **{f"{field}__in": list(values)})
+            .select_related("contact")
+            .annotate(has_verified=has_verified)
+            .order_by()
+        )
+        holds += [
+            AddressHold(
+                address=row.email if model is ContactEmail else row.number.as_e164,
+                contact=row.contact,
+                is_verified=row.is_verified,
+                source=row.source,
+                contact_has_verified=row.has_verified,
+            )
+            for row in rows
+        ]
+    return holds
+
+
+@dataclass(frozen=True)
+class SenderMatch:
+    contact: Contact | None  # None: make a new contact
+    passed_over: tuple[int, ...]  # contacts holding an address that did not get the message
+
+
+def sender_match(*, tenant: Tenant, emails=(), phones=()) -> SenderMatch:
+    """Whom a message, form or intake from these addresses is from (sender_contact), and
+    which other contacts hold one of them: staff are offered to merge those."""
     emails = [email.strip().lower() for email in emails if email]
     phones = [e164(number) for number in phones if number]
     if not emails and not phones:
-        return None
-    holders = _holding(tenant, emails=emails, phones=phones)
-    return Contact.objects.filter(tenant=tenant, pk__in=holders).order_by("created_at").first()
+        return SenderMatch(None, ())
+    holds = address_holds(tenant=tenant, emails=emails, phones=phones)
+    contact = sender_contact(holds)
+    chosen = contact.pk if contact else None
+    passed_over = tuple(sorted({hold.contact.pk for hold in holds} - {chosen}))
+    return SenderMatch(contact, passed_over)
+
+
+def contact_match(*, tenant: Tenant, emails=(), phones=()) -> Contact | None:
+    """The existing contact a sender of these addresses or E.164 numbers is (sender_match)."""
+    return sender_match(tenant=tenant, emails=emails, phones=phones).contact
+
+
+def contact_reach_address(*, contact: Contact, channel: str) -> str:
+    """Where the contact's messages on `channel` (email, else a text) go: their primary address,
+    among the verified ones once they have any. A customer's job news (a quote, an update) must
+    not reach an unverified address that someone else gave with their email, or that they typed
+    for someone else in the portal (crm.services.contacts.contact_find_or_create); a new lead,
+    with nothing verified yet, is reached where they wrote from."""
+    emails, phones = contact.emails.all(), contact.phones.exclude(kind=PhoneKind.LANDLINE)
+    proved = Q(verified_at__isnull=False)
+    if emails.filter(proved).exists() or phones.filter(proved).exists():
+        emails, phones = emails.filter(proved), phones.filter(proved)
+    if channel == Channel.EMAIL:
+        email = emails.order_by("-is_primary", "id").values_list("email", flat=True).first()
+        return email or ""
+    phone = phones.order_by("-is_primary", "id").values_list("number", flat=True).first()
+    return str(phone) if phone else ""
 
 
 def contact_get(*, tenant: Tenant, contact_id: int) -> Contact:

@@ -276,7 +276,11 @@ def contact_find_or_create(
     notify_team: bool = True,
     **details,
 ) -> ContactMatch:
-    """The contact with one of these email addresses or E.164 numbers, else a new one.
+    """The contact a sender of these email addresses or E.164 numbers is, else a new one
+    (crm.selectors.contacts.sender_match: a verified address first; an unverified one draws a
+    message only onto a contact with nothing verified, never when a customer typed it in the
+    portal). A new contact made although others hold one of its addresses is put to staff as
+    a merge (timeline and, unless `notify_team` is off, the managers' bell).
 
     A match learns the addresses it did not have yet, so the next message finds it either way;
     but they are added unverified, whoever typed them: that someone knows a customer's email
@@ -284,11 +288,12 @@ def contact_find_or_create(
     the customer's portal. The team is told (timeline, and the managers' bell unless
     `notify_team` is off, as for an import that reports on its own).
     """
-    from crm.selectors.contacts import contact_match
+    from crm.selectors.contacts import sender_match
 
     emails = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
     phones = list({e164(number): number for number in phones if number}.values())
-    contact = contact_match(tenant=tenant, emails=emails, phones=phones)
+    found = sender_match(tenant=tenant, emails=emails, phones=phones)
+    contact = found.contact
     if contact is None:
         contact = contact_create(
             tenant=tenant,
@@ -299,6 +304,8 @@ def contact_find_or_create(
             address_source=address_source,
             **details,
         )
+        if found.passed_over:
+            _offer_merge(tenant, actor, contact, found.passed_over, notify_team)
         return ContactMatch(contact, created=True)
     added = _addresses_learn(tenant, actor, contact, emails, phones, address_source, notify_team)
     return ContactMatch(contact, created=False, unverified_added=added)
@@ -352,6 +359,41 @@ def _addresses_learn(tenant, actor, contact, emails, phones, address_source, not
     if added:
         _tell_team_about_unverified(tenant, actor, contact, added, notify_team)
     return tuple(address_text(a) for a in added)
+
+
+def _offer_merge(tenant, actor, contact, others: tuple[int, ...], notify_team: bool) -> None:
+    """A new contact shares an address with others that did not get its message (none proved
+    theirs): staff decide whether they are one person, on the merge page that lists them."""
+    names = ", ".join(
+        other.display_name
+        for other in Contact.objects.filter(tenant=tenant, pk__in=others[:3]).order_by("pk")
+    )
+    timeline_record(
+        tenant=tenant,
+        kind="contact.merge_offered",
+        summary=gettext_noop(
+            "Made a new contact: one of its addresses is also on %(contacts)s, not verified "
+            "there. Merge them if they are the same person."
+        ),
+        params={"contacts": names},
+        actor=actor,
+        contact=contact,
+        detail={"contacts": list(others)},
+    )
+    if notify_team:
+        notifications_notify_roles(
+            tenant=tenant,
+            roles=(Role.ADMIN, Role.MANAGER),
+            title=gettext_noop("Is %(contact)s someone you know?"),
+            title_params={"contact": contact.display_name},
+            body=gettext_noop(
+                "One of their addresses is also on %(contacts)s, not verified there, so a new "
+                "contact was made. Merge them if they are the same person."
+            ),
+            body_params={"contacts": names},
+            url=reverse("contacts:merge", kwargs={"contact_pk": contact.pk}),
+            level=NotificationLevel.WARNING,
+        )
 
 
 def address_text(address: VerifiableAddress) -> str:

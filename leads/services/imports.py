@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DataError, IntegrityError, transaction
-from django.db.models import CharField, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,8 +35,6 @@ from crm.kit.csv_files import (
 from crm.kit.stored_text import ngettext_noop, stored_plural, stored_split
 from crm.models import (
     AddressSource,
-    ContactEmail,
-    ContactPhone,
     Membership,
     NotificationLevel,
     PropertyType,
@@ -45,6 +42,7 @@ from crm.models import (
     Tenant,
     User,
 )
+from crm.selectors.contacts import AddressHold, address_holds, sender_contact
 from crm.services.contacts import contact_find_or_create
 from crm.services.notifications import notification_create, notifications_notify_roles
 from crm.tenancy.tasks import enqueue_on_commit
@@ -312,49 +310,22 @@ class RowChecker:
         return row
 
 
-def _existing_contacts(tenant: Tenant, rows: list[CheckedRow]) -> dict[str, dict]:
-    """The contacts rows will match, keyed like `CheckedRow.contact_keys`, a chunk per query."""
+def _existing_contacts(tenant: Tenant, rows: list[CheckedRow]) -> dict[int, dict]:
+    """The contact each row will match (by its line), by the rule the import itself follows
+    (crm.selectors.contacts.sender_contact), the addresses read a chunk per query."""
     emails = sorted({row.email for row in rows if row.email})
     phones = sorted({row.phone_e164 for row in rows if row.phone_e164})
-    columns = (
-        "contact_id",
-        "contact__first_name",
-        "contact__last_name",
-        "contact__company_name",
-        "contact__created_at",
-    )
-    found: dict[str, dict] = {}
-
-    def remember(key: str, values: dict) -> None:
-        name = f"{values['contact__first_name']} {values['contact__last_name']}".strip()
-        found[key] = {
-            "id": values["contact_id"],
-            "name": name or values["contact__company_name"],
-            "created_at": values["contact__created_at"],
-        }
-
-    for start in range(0, len(emails), 1000):
-        matches = (
-            # Stored lower-case, compared as stored: the (tenant, email) index (contact_match).
-            ContactEmail.objects.filter(tenant=tenant, email__in=emails[start : start + 1000])
-            .order_by("-contact__created_at")  # the oldest contact wins, as in contact_match
-            .values("email", *columns)
-        )
-        for values in matches:
-            remember(f"email:{values['email']}", values)
-    for start in range(0, len(phones), 1000):
-        # Passed as plain text values: the field would parse and validate each number again
-        # (slow for thousands), and they already are the E.164 strings it stores.
-        numbers = [
-            Value(number, output_field=CharField()) for number in phones[start : start + 1000]
-        ]
-        matches = (
-            ContactPhone.objects.filter(tenant=tenant, number__in=numbers)
-            .order_by("-contact__created_at")
-            .values("number", *columns)
-        )
-        for values in matches:
-            remember(f"phone:{values['number'].as_e164}", values)
+    holds: dict[str, list[AddressHold]] = {}
+    for kind, values in (("email", emails), ("phone", phones)):
+        for start in range(0, len(values), 1000):
+            chunk = values[start : start + 1000]
+            for hold in address_holds(tenant=tenant, **{f"{kind}s": chunk}):
+                holds.setdefault(f"{kind}:{hold.address}", []).append(hold)
+    found = {}
+    for row in rows:
+        contact = sender_contact(hold for key in row.contact_keys() for hold in holds.get(key, ()))
+        if contact is not None:
+            found[row.line] = {"id": contact.pk, "name": contact.display_name}
     return found
 
 
@@ -411,8 +382,7 @@ def _dry_run(
     start = first_stage(pipeline)
     for row in good:
         keys = row.contact_keys()
-        candidates = [existing[key] for key in keys if key in existing]
-        known = min(candidates, key=lambda contact: contact["created_at"], default=None)
+        known = existing.get(row.line)
         earlier = next((seen_in_file[key] for key in keys if key in seen_in_file), None)
         if known is not None:
             counts["existing_contacts"] += 1

@@ -15,7 +15,8 @@ from crm.events import publish
 from crm.kit.claims import update_due_rows
 from crm.kit.languages import contact_language
 from crm.kit.stored_text import stored_label
-from crm.models import NotificationLevel, Tenant, TimelineEvent, User
+from crm.models import Channel, NotificationLevel, Tenant, TimelineEvent, User
+from crm.selectors.contacts import contact_reach_address
 from crm.services.timeline import timeline_event, timeline_record, timeline_record_many
 from leads.events import LeadWon, QuoteAccepted, QuoteDeclined, QuoteSent
 from leads.models import Lead, LeadEvent, LeadStatus, LostReason, Quote, QuoteLine, QuoteStatus
@@ -103,8 +104,10 @@ def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
         )
     if quote.valid_until < tenant.today():
         raise ValidationError(_("The quote's valid-until date has passed; change it first."))
-    recipient = quote.lead.contact.emails.first()
-    if recipient is None:
+    # The address the outbox will send it to, which the timeline names: a verified one once
+    # the contact has any, never one a customer typed for someone else.
+    recipient = contact_reach_address(contact=quote.lead.contact, channel=Channel.EMAIL)
+    if not recipient:
         raise ValidationError(_("The contact has no email address to send the quote to."))
     resend = quote.status != QuoteStatus.DRAFT
     if not resend:
@@ -117,7 +120,7 @@ def quote_send(*, tenant: Tenant, actor: User, quote: Quote) -> Quote:
         summary=gettext_noop("Quote %(reference)s sent again to %(email)s")
         if resend
         else gettext_noop("Quote %(reference)s sent to %(email)s"),
-        params={"reference": quote.reference, "email": recipient.email},
+        params={"reference": quote.reference, "email": recipient},
         actor=actor,
         lead=quote.lead,
         customer_visible=True,

@@ -38,7 +38,8 @@ from crm.kit.stored_text import (
     stored_plural,
     stored_split,
 )
-from crm.models import Contact, NotificationLevel, PhoneKind, Tenant, User
+from crm.models import Contact, NotificationLevel, Tenant, User
+from crm.selectors.contacts import contact_reach_address
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
 from leads.models import Lead
@@ -77,22 +78,6 @@ CLAIM_BATCH = 500
 
 
 # --- Addresses and wording -----------------------------------------------------------------------
-
-
-def _contact_address(contact: Contact, channel: str) -> str:
-    """Where the contact's messages go: their primary address, among the verified ones once
-    they have any. A customer's job news must not reach an unverified address that someone
-    else gave with their email (crm.services.contacts.contact_find_or_create); a new lead, with nothing
-    verified yet, is reached where they wrote from."""
-    emails, phones = contact.emails.all(), contact.phones.exclude(kind=PhoneKind.LANDLINE)
-    proved = Q(verified_at__isnull=False)
-    if emails.filter(proved).exists() or phones.filter(proved).exists():
-        emails, phones = emails.filter(proved), phones.filter(proved)
-    if channel == MessageChannel.EMAIL:
-        email = emails.order_by("-is_primary", "id").first()
-        return email.email if email else ""
-    phone = phones.order_by("-is_primary", "id").values_list("number", flat=True).first()
-    return str(phone) if phone else ""
 
 
 def _user_address(user: User, channel: str) -> str:
@@ -243,7 +228,7 @@ def message_schedule(
         return existing
     brand = brand or contact_brand(tenant=tenant, contact=contact, lead=lead)
     if not to_address and contact is not None:
-        to_address = _contact_address(contact, channel)
+        to_address = contact_reach_address(contact=contact, channel=channel)
     elif not to_address:
         to_address = _user_address(recipient_user, channel)
     message = OutboundMessage(
@@ -698,7 +683,7 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
     if message.contact_id is not None and not message.context.get("answer_sender"):
         # The address as it is now: staff may have fixed a bounced one since it was scheduled.
         # (A ticket reply goes back to the address the customer wrote from.)
-        message.to_address = _contact_address(message.contact, message.channel)
+        message.to_address = contact_reach_address(contact=message.contact, channel=message.channel)
     if message.template_id is not None and not message.context.get("prerendered"):
         try:
             _render(message)

@@ -979,6 +979,9 @@ def test_a_message_from_an_unverified_number_is_marked_and_the_reply_form_warns(
     _process(world, stored.event_id)
     with world.active():
         ticket = Ticket.objects.get(messages__body_text="Send me the quote")
+    # Not the customer's thread: an unverified number on a contact with verified ones draws
+    # nothing there (crm.selectors.contacts.sender_contact); its sender is a new contact.
+    assert ticket.contact_id != world.contact.pk
     sign_in(client, world.rep)
 
     page = client.get(desk.url("detail", ticket)).content.decode()

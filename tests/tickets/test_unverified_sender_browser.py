@@ -1,5 +1,6 @@
-"""A text from a number that came with the customer's email on a web form, never confirmed: the
-thread marks it and the reply form warns, in a real browser at desktop width and on a phone."""
+"""A text from a number that came with the customer's email on a web form, never confirmed (its
+sender is a new contact, crm.selectors.contacts.sender_contact): the thread marks it and the reply
+form warns, in a real browser at desktop width and on a phone."""
 
 import pytest
 
