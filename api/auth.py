@@ -203,6 +203,15 @@ def run_as_key_holder(run):
                 api_key = api_key_presented(tenant=tenant, prefix=prefix, secret_hash=secret_hash)
                 if api_key is None:
                     return refused()
+                if not api_key.creator_holds:
+                    # A real key (not a guess): its creator's rights no longer include it.
+                    return _problem(
+                        403,
+                        _(
+                            "The person who created this key is no longer an admin of this "
+                            "team, so the key no longer works: an admin can create a new one."
+                        ),
+                    )
                 retry_after = _rate_limited(api_key)
                 if retry_after is not None:
                     return _too_many(

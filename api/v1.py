@@ -37,7 +37,9 @@ api = NinjaAPI(
     version="1",
     description=(
         "The CRM's contacts, leads, pipelines and more, for the tenant whose key calls. "
-        "Send `Authorization: Bearer <key>` (Settings → API keys). Lists take `cursor` and "
+        "Send `Authorization: Bearer <key>` (Settings → API keys). A key acts with the current "
+        "rights of the admin who created it: once they are no longer an admin of the team it "
+        "answers 403, and 401 once revoked. Lists take `cursor` and "
         "`limit` and answer `{results, next_cursor}`. Errors answer `{detail}`, and a 422 also "
         "`{errors: {field: [messages]}}`. A POST sent with an `Idempotency-Key` header runs once: "
         "sent again, it replays the first answer."

@@ -3,12 +3,14 @@ through the THREADLINE_EVENT_SUBSCRIBERS setting). It lives at the top of the la
 may name every app; an event missing here has no subscribers.
 """
 
+from api import handlers as api
 from automation import handlers as automation
 from crm.events import (
     ConsentRecorded,
     ContactChanged,
     ContactErased,
     CustomerWrote,
+    MembershipChanged,
     NotificationsCreated,
 )
 from dashboards import handlers as dashboards
@@ -54,6 +56,7 @@ SUBSCRIBERS = {
     QuoteDeclined: [webhooks.quote_declined_deliver],
     PaymentRecorded: [webhooks.payment_recorded_deliver],
     NotificationsCreated: [messaging.staff_copies_schedule],
+    MembershipChanged: [api.keys_revoke_of_former_admin],
     ConsentRecorded: [
         automation.sequences_stop_on_unsubscribe,
         messaging.unsubscribed_messages_cancel,

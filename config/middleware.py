@@ -45,8 +45,9 @@ def _has_control_character(params, pattern) -> bool:
 
 class ControlCharacterMiddleware:
     """Answer 400, once for every page, to parameters no person types: a control character in
-    a query string, or NUL anywhere in a posted form (tabs and line breaks are ordinary in a
-    textarea, but no keyboard types NUL and PostgreSQL cannot store it).
+    a query string, or NUL in the path (a token or slug a view looks up) or anywhere in a posted
+    form (tabs and line breaks are ordinary in a textarea, but no keyboard types NUL and
+    PostgreSQL cannot store it).
 
     Posted forms are only read where CSRF already parsed them (placed after CsrfViewMiddleware):
     a csrf-exempt webhook keeps its raw body unread for its signature check.
@@ -59,7 +60,9 @@ class ControlCharacterMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        refused = _has_control_character(request.GET, _QUERY_CONTROL_CHARACTERS)
+        refused = "\x00" in request.path_info or _has_control_character(
+            request.GET, _QUERY_CONTROL_CHARACTERS
+        )
         if (
             not refused
             and request.method == "POST"

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from crm.models import Contact, Tenant
+from crm.models import Contact, Membership, Tenant
 
 Subscribers = Mapping[type, Sequence[Callable[[Any], None]]]
 
@@ -42,6 +42,16 @@ class ContactErased:
 
     tenant: Tenant
     contact: Contact
+
+
+@dataclass(frozen=True)
+class MembershipChanged:
+    """A member's role or standing changed (made a rep, taken off the team, …): what they hold
+    through their former rights (the API keys they created) is reviewed."""
+
+    tenant: Tenant
+    membership: Membership
+    actor: Any = None
 
 
 @dataclass(frozen=True)

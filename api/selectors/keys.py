@@ -1,14 +1,36 @@
 """Reads of API keys: the settings page's list, and the key a request presents."""
 
-from django.db.models import Func, QuerySet, TextField, Value
+from django.db.models import Exists, Func, OuterRef, QuerySet, TextField, Value
 from django.shortcuts import get_object_or_404
 
 from api.models import ApiKey
-from crm.models import Tenant
+from crm.models import Membership, Role, Tenant
+
+# Only admins create keys (Settings → API keys), and a key acts with its creator's rights as they
+# are now: it works while they are an active admin of the team.
+KEY_HOLDER_ROLES = (Role.ADMIN,)
+
+
+def creator_holds_keys(*, tenant: Tenant, user_id: int | None):
+    """Whether this user may still hold the team's API keys (a query expression when user_id is
+    an OuterRef)."""
+    return Exists(
+        Membership.objects.filter(
+            tenant=tenant,
+            user_id=user_id,
+            user__is_active=True,
+            is_active=True,
+            role__in=KEY_HOLDER_ROLES,
+        )
+    )
 
 
 def api_keys_for_tenant(*, tenant: Tenant) -> QuerySet[ApiKey]:
-    return ApiKey.objects.filter(tenant=tenant).select_related("created_by")
+    return (
+        ApiKey.objects.filter(tenant=tenant)
+        .annotate(creator_holds=creator_holds_keys(tenant=tenant, user_id=OuterRef("created_by")))
+        .select_related("created_by")
+    )
 
 
 def api_key_get(*, tenant: Tenant, api_key_id: int) -> ApiKey:
@@ -28,11 +50,17 @@ def tenant_holding_key(*, prefix: str, secret_hash: str) -> Tenant | None:
 
 
 def api_key_presented(*, tenant: Tenant, prefix: str, secret_hash: str) -> ApiKey | None:
-    # With its creator, the actor of the request's writes (read in the same statement).
+    # With its creator, the actor of the request's writes, and whether they still hold keys
+    # (`creator_holds`), read in the same statement.
     return (
         ApiKey.objects.filter(
             tenant=tenant, prefix=prefix, secret_hash=secret_hash, revoked_at__isnull=True
         )
+        .annotate(creator_holds=creator_holds_keys(tenant=tenant, user_id=OuterRef("created_by")))
         .select_related("created_by")
         .first()
     )
+
+
+def api_keys_active_of(*, tenant: Tenant, user_id: int) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(tenant=tenant, created_by_id=user_id, revoked_at__isnull=True)

@@ -6,10 +6,15 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from api.models import ApiKey, ApiKeyScope
-from crm.models import Tenant, User
+from api.selectors.keys import api_keys_active_of, creator_holds_keys
+from crm.models import NotificationLevel, Tenant, User
+from crm.permissions import ADMINS
+from crm.services.notifications import notifications_notify_roles
 
 KEY_MARK = "tl_"
 # How stale last_used_at may get: a busy key writes its row once a minute, not once a request.
@@ -73,3 +78,39 @@ def api_key_note_use(*, tenant: Tenant, api_key: ApiKey, now: dt.datetime | None
         return
     ApiKey.objects.filter(tenant=tenant, pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
+
+
+@transaction.atomic
+def api_keys_revoke_of_former_admin(
+    *, tenant: Tenant, user: User, now: dt.datetime | None = None
+) -> list[ApiKey]:
+    """Revoke the keys `user` created once they no longer hold keys (made a manager or a rep,
+    taken off the team, deactivated), and tell the admins which keys stopped. Nothing while they
+    still do. A key acts with its creator's rights, so it would answer 403 anyway (api.auth);
+    revoked, it says so on the settings page, and the admins know to make a new one."""
+    now = now or timezone.now()
+    if User.objects.filter(pk=user.pk).filter(creator_holds_keys(tenant=tenant, user_id=user.pk)):
+        return []
+    keys = list(api_keys_active_of(tenant=tenant, user_id=user.pk).select_for_update())
+    if not keys:
+        return []
+    ApiKey.objects.filter(tenant=tenant, pk__in=[key.pk for key in keys]).update(revoked_at=now)
+    notifications_notify_roles(
+        tenant=tenant,
+        roles=ADMINS,
+        title=gettext_noop("API keys of %(member)s revoked"),
+        title_params={"member": user.full_name or user.email},
+        body=gettext_noop(
+            "A key acts with the rights of the admin who created it, and %(member)s is no longer "
+            "an admin of the team. Revoked: %(keys)s. Create new keys for the programs that used "
+            "them."
+        ),
+        body_params={
+            "member": user.full_name or user.email,
+            "keys": ", ".join(key.name for key in keys),
+        },
+        url=reverse("api-settings:keys"),
+        level=NotificationLevel.WARNING,
+        kind="api_keys_revoked",
+    )
+    return keys

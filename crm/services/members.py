@@ -14,6 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from crm.events import MembershipChanged, publish
 from crm.models import UI_LANGUAGES, Membership, Role, Tenant, TimeOff, User
 
 
@@ -159,6 +160,8 @@ def membership_update(
         setattr(membership, field, value)
     membership.full_clean(exclude=["tenant", "user"])
     membership.save(update_fields=list(changes))
+    if {"role", "is_active"} & set(changes):
+        publish(MembershipChanged(tenant=tenant, membership=membership, actor=actor))
     return membership
 
 

@@ -40,7 +40,7 @@ from crm.services.timeline import timeline_record
 from documents.models import DocumentKind
 from leads.models import Lead
 from messaging.models import MessageSource
-from portal import tokens
+from portal import throttle, tokens
 from portal.auth import PortalCustomer
 from portal.models import ChallengeChannel, DocumentRequest, JobInsurance, Onboarding, PortalAccess
 from portal.selectors.jobs import portal_jobs
@@ -55,7 +55,6 @@ from portal.selectors.onboarding import (
 from portal.services.notices import portal_message_schedule
 
 CODE_LIFETIME = dt.timedelta(minutes=15)
-CODE_RESEND_AFTER = dt.timedelta(seconds=60)
 MAX_CODE_ATTEMPTS = 5
 CODE_SALT_PREFIX = "onboarding"
 # Reminders: the first this long after the invitation (or first sign-in), then every REPEAT.
@@ -195,16 +194,24 @@ def _address_row(tenant: Tenant, contact: Contact, channel: str, value: str):
     return ContactPhone.objects.filter(tenant=tenant, contact=contact, number=value).first()
 
 
+def _customer_ref(customer: PortalCustomer) -> str:
+    # The contact whose checklist (and pending code) it is.
+    return throttle.customer_ref(customer.tenant.pk, customer.contacts[0].pk)
+
+
 def _code_nonce(row: Onboarding) -> str:
     return f"{CODE_SALT_PREFIX}:{row.pk}"
 
 
 @transaction.atomic
 def verification_code_send(
-    *, customer: PortalCustomer, channel: str, now: dt.datetime | None = None
+    *, customer: PortalCustomer, channel: str, client_ip: str, now: dt.datetime | None = None
 ) -> PendingAddress:
     """Send a six-digit code to the customer's unverified email or mobile, through the outbox at
-    once (the customer is waiting for it, as for a sign-in code). Returns where it went."""
+    once (the customer is waiting for it, as for a sign-in code). Returns where it went.
+
+    Refused (ValidationError, code "throttled") a minute after a code to the same address, and
+    past the hourly sends per customer, per address and per client (portal.throttle)."""
     now = now or timezone.now()
     tenant = customer.tenant
     rows = _ensure_rows(tenant, customer.contacts[:1])
@@ -215,13 +222,18 @@ def verification_code_send(
         raise ValidationError(_("Add this address in your contact details first."))
     if address.verified:
         raise ValidationError(_("%(address)s is already verified.") % {"address": address.display})
-    if (
-        row.code_address == address.value
-        and row.code_expires_at
-        and row.code_expires_at - CODE_LIFETIME + CODE_RESEND_AFTER > now
-    ):
+    refusal = throttle.verification_send_refusal(
+        customer=_customer_ref(customer), address=address.value, client_ip=client_ip
+    )
+    if refusal == throttle.WAIT:
         raise ValidationError(
-            _("We sent you a code a moment ago: check for it, or ask again in a minute.")
+            _("We sent you a code a moment ago: check for it, or ask again in a minute."),
+            code="throttled",
+        )
+    if refusal == throttle.LIMITED:
+        raise ValidationError(
+            _("We have sent too many codes for now. Please try again in an hour."),
+            code="throttled",
         )
     code = tokens.new_code()
     row.code_channel = channel
@@ -255,9 +267,11 @@ def verification_code_send(
 
 @transaction.atomic
 def verification_code_check(
-    *, customer: PortalCustomer, code: str, now: dt.datetime | None = None
+    *, customer: PortalCustomer, code: str, client_ip: str, now: dt.datetime | None = None
 ) -> PendingAddress | None:
-    """The address the code proves, or None (wrong, expired, or too many wrong tries)."""
+    """The address the code proves, or None (wrong, expired, or too many wrong tries of this
+    code). Past the hourly tries per customer, per address and per client, whatever the codes,
+    refused (ValidationError, code "throttled")."""
     now = now or timezone.now()
     tenant = customer.tenant
     row = _ensure_rows(tenant, customer.contacts[:1])[0]
@@ -268,6 +282,13 @@ def verification_code_check(
         or row.code_failed_attempts >= MAX_CODE_ATTEMPTS
     ):
         return None
+    if throttle.verification_try_refused(
+        customer=_customer_ref(customer), address=row.code_address, client_ip=client_ip
+    ):
+        raise ValidationError(
+            _("Too many codes tried. Please wait an hour, then ask for a new code."),
+            code="throttled",
+        )
     if not secrets.compare_digest(row.code_hash, tokens.code_hash(code.strip(), _code_nonce(row))):
         row.code_failed_attempts += 1
         row.save(update_fields=["code_failed_attempts"])

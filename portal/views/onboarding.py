@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crm.auth import client_ip
 from crm.permissions import tenant_member_required
 from crm.selectors.contacts import contact_get
 from portal.auth import portal_customer_required
@@ -49,6 +50,7 @@ def onboarding_page(request):
     places = address_forms(facts, bound("property"))
     insurance = insurance_forms(facts, bound("insurance"))
     errors = {}
+    throttled = False
 
     if step == "details" and details.is_valid():
         data = details.cleaned_data
@@ -69,9 +71,12 @@ def onboarding_page(request):
         channel = request.POST.get("channel")
         if channel in ChallengeChannel.values:
             try:
-                address = onboarding.verification_code_send(customer=customer, channel=channel)
+                address = onboarding.verification_code_send(
+                    customer=customer, channel=channel, client_ip=client_ip(request)
+                )
             except ValidationError as refused:
                 errors["verify"] = refused.messages[0]
+                throttled = refused.code == "throttled"
             else:
                 return _saved(
                     _("We sent a code to %(address)s.") % {"address": address.display},
@@ -79,21 +84,27 @@ def onboarding_page(request):
                     "verify",
                 )
     elif step == "verify-check" and code_form.is_valid():
-        proved = onboarding.verification_code_check(
-            customer=customer, code=code_form.cleaned_data["code"]
-        )
-        if proved is not None:
-            return _saved(
-                _("Thank you: %(address)s is verified.") % {"address": proved.display},
-                request,
-                "verify",
+        try:
+            proved = onboarding.verification_code_check(
+                customer=customer, code=code_form.cleaned_data["code"], client_ip=client_ip(request)
             )
-        code_form.add_error(
-            "code",
-            _(
-                "That code is not right, or it has expired. Check the message, or ask for a new code."
-            ),
-        )
+        except ValidationError as refused:
+            code_form.add_error("code", refused.messages[0])
+            throttled = True
+        else:
+            if proved is not None:
+                return _saved(
+                    _("Thank you: %(address)s is verified.") % {"address": proved.display},
+                    request,
+                    "verify",
+                )
+            code_form.add_error(
+                "code",
+                _(
+                    "That code is not right, or it has expired. Check the message, or ask for a "
+                    "new code."
+                ),
+            )
     elif step == "property":
         if not facts.properties and request.POST.get("none"):
             onboarding.onboarding_properties_save(customer=customer, addresses={})
@@ -133,9 +144,8 @@ def onboarding_page(request):
         "errors": errors,
         "failed_step": step.split("-")[0],  # verify-send and verify-check are "verify"
     }
-    return render(
-        request, "portal/onboarding.html", context, status=400 if request.method == "POST" else 200
-    )
+    status = 429 if throttled else 400 if request.method == "POST" else 200
+    return render(request, "portal/onboarding.html", context, status=status)
 
 
 @tenant_member_required

@@ -3,12 +3,12 @@
 The sign-in pages answer the same whether or not an address is known (no account enumeration).
 """
 
-from axes.helpers import get_client_ip_address
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.auth import client_ip
 from crm.kit.redirects import safe_next
 from crm.models import Tenant
 from crm.tenancy import tenant_context
@@ -16,6 +16,7 @@ from portal import throttle, tokens
 from portal.addresses import SignInAddress
 from portal.auth import SESSION_KEY, session_sign_in
 from portal.forms.sign_in import CodeForm, SignInForm
+from portal.models import ChallengeChannel
 from portal.selectors.customers import challenge_brand
 from portal.services.sign_in import (
     INVITATION_LIFETIME,
@@ -32,10 +33,6 @@ from portal.sessions import PENDING_AGE, SIGNED_IN_AGE, session_rotate, uses_por
 SENT_KEY = "portal_sent_to"  # where the last link or code went, for the "check your …" page
 PENDING_KEY = "portal_pending_codes"  # the codes this browser may enter, and its nonce
 NEXT_KEY = "portal_next"  # the portal page to open after sign-in
-
-
-def _client_ip(request) -> str:
-    return get_client_ip_address(request) or "unknown"
 
 
 def _busy(request):
@@ -65,7 +62,7 @@ def sign_in(request):
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         address: SignInAddress = form.cleaned_data["address"]
-        if throttle.sign_in_request_refused(address=address, client_ip=_client_ip(request)):
+        if throttle.sign_in_request_refused(address=address, client_ip=client_ip(request)):
             return _busy(request)
         nonce = tokens.new_browser_nonce()
         pending = sign_in_request(address=address, browser_nonce=nonce)
@@ -75,6 +72,7 @@ def sign_in(request):
         else:
             session[PENDING_KEY] = {
                 "nonce": nonce,
+                "address": address.value,
                 "codes": [[code.tenant_id, code.challenge_id] for code in pending],
             }
         next_url = safe_next(request, request.POST.get("next", ""), within="/portal/")
@@ -110,7 +108,13 @@ def sign_in_code(request):
         return redirect("portal:sign-in")
     form = CodeForm(request.POST or None)
     if request.method == "POST":
-        if throttle.code_try_refused(client_ip=_client_ip(request)):
+        # Guesses at one number count across its codes (each code is one browser's).
+        address = (
+            SignInAddress(ChallengeChannel.SMS, pending["address"])
+            if "address" in pending
+            else None
+        )
+        if throttle.code_try_refused(client_ip=client_ip(request), address=address):
             return _busy(request)
         if form.is_valid():
             signed_in = sign_in_code_redeem(
@@ -149,7 +153,7 @@ def _link_not_usable(request):
 def sign_in_link(request, token: str):
     """The link from the email: a page with one button. Only the button's POST uses the link, so
     a mail scanner that opens every link does not spend it."""
-    if throttle.link_open_refused(client_ip=_client_ip(request)):
+    if throttle.link_open_refused(client_ip=client_ip(request)):
         return _busy(request)
     link = tokens.parse_link_token(token)
     tenant = Tenant.objects.filter(pk=link.tenant_id).first() if link else None

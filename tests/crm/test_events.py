@@ -13,6 +13,7 @@ from crm.events import (
     ContactChanged,
     ContactErased,
     CustomerWrote,
+    MembershipChanged,
     NotificationsCreated,
     publish,
     subscribers,
@@ -67,6 +68,7 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
         QuoteDeclined: ["webhooks.handlers.quote_declined_deliver"],
         PaymentRecorded: ["webhooks.handlers.payment_recorded_deliver"],
         NotificationsCreated: ["messaging.handlers.staff_copies_schedule"],
+        MembershipChanged: ["api.handlers.keys_revoke_of_former_admin"],
         ConsentRecorded: [
             "automation.handlers.sequences_stop_on_unsubscribe",
             "messaging.handlers.unsubscribed_messages_cancel",

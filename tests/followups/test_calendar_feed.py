@@ -152,3 +152,13 @@ def test_a_member_who_left_the_team_has_no_feed(client, world):
         world.rep.is_active = False
         world.rep.save(update_fields=["is_active"])
     assert _fetch(client, path).status_code == 404
+
+
+def test_a_nul_in_the_feeds_path_is_a_bad_request(client, world):
+    path = _make_link(client, world, world.rep)
+    token = path.rsplit("/", 1)[1].removesuffix(".ics")
+    for bad in (f"{token}%00", f"%00{token}", f"{world.tenant.pk}-%00"):
+        response = _fetch(client, path.replace(f"{token}.ics", f"{bad}.ics"))
+        assert response.status_code == 400
+        assert "control character" in response.content.decode()
+    assert _fetch(client, path).status_code == 200

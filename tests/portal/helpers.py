@@ -57,11 +57,16 @@ def code_in(message: OutboundMessage) -> str:
 
 
 def reset_throttles(*addresses: str, client_ip: str = "127.0.0.1") -> None:
-    for kind in ("sign-in", "code", "link"):
+    for kind in ("sign-in", "code", "link", "verify-send", "verify-try"):
         cache.delete(throttle.client_key(kind, client_ip))
+    # Counters per customer, per address or of other clients: this process's, whichever.
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match=f"{cache.key_prefix}:*:portal:*"):
+        client.delete(key)
     for value in addresses:
         channel = ChallengeChannel.EMAIL if "@" in value else ChallengeChannel.SMS
-        cache.delete(throttle.address_key(SignInAddress(channel, value)))
+        for kind in ("sign-in", "code"):
+            cache.delete(throttle.address_key(SignInAddress(channel, value), kind))
 
 
 def path_of(url: str) -> str:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -290,6 +291,23 @@ class TestThrottling:
 
         assert busy.status_code == 429
         assert not _is_signed_in(client)
+
+    def test_code_guessing_is_capped_per_number_across_browsers(self, world):
+        """Issue 56: each browser's code refuses after five wrong tries, but a fresh code from
+        another browser (another client address) brought five more guesses at the same number."""
+        browsers = [Client(REMOTE_ADDR=f"10.0.1.{n}") for n in range(3)]
+        for browser in browsers[:2]:
+            _ask(browser, _phone(world))
+            for _ in range(MAX_CODE_ATTEMPTS):
+                browser.post(reverse("portal:sign-in-code"), {"code": "000000"})
+        _ask(browsers[2], _phone(world))
+        code = code_in(sent_messages(world.tenant)[-1])
+
+        busy = browsers[2].post(reverse("portal:sign-in-code"), {"code": code})
+
+        assert busy.status_code == 429
+        assert not _is_signed_in(browsers[2])
+        assert throttle.CODE_TRIES_PER_ADDRESS == 2 * MAX_CODE_ATTEMPTS
 
 
 class TestSeveralBusinesses:
