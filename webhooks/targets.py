@@ -83,9 +83,15 @@ def url_check(url: str) -> str:
 
 
 def _ip_literal(host: str):
+    """The address a host names by itself: a literal, or a spelling the resolver reads as IPv4
+    without asking DNS (2130706433, 0x7f.1, 127.1)."""
     try:
         return ipaddress.ip_address(host)
     except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
         return None
 
 

@@ -230,6 +230,10 @@ def test_finished_deliveries_leave_the_log_after_a_month(world, receiver):
         "https://[::ffff:0:a00:1]/in",
         "https://[fec0::1]/in",
         "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/in",
+        # spellings of 127.0.0.1 the resolver reads without DNS
+        "https://2130706433/in",
+        "https://0x7f.1/in",
+        "https://127.1/in",
         "http://127.0.0.1:8000/in",
         "not a url",
     ],
