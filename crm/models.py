@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.addresses import postal_code_clean, state_clean
+from crm.kit.mail_domains import is_platform_address
 from crm.kit.stored_text import stored_render
 from crm.notification_groups import group_title
 from crm.tenancy.models import TenantOwnedModel
@@ -204,6 +205,18 @@ class Brand(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """A brand never sends or takes replies as one of the platform's own addresses."""
+        reserved = {}
+        for field in ("sender_email", "reply_to_email"):
+            address = getattr(self, field)
+            if address and is_platform_address(address):
+                reserved[field] = _(
+                    "%(address)s is one of Threadline's own addresses; use your business's own."
+                ) % {"address": address}
+        if reserved:
+            raise ValidationError(reserved)
 
     @property
     def logo_src(self) -> str:

@@ -8,12 +8,14 @@ ticket (its due time), and what happened to the clock is written down as SlaEven
 
 import pghistory
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.kit.mail_domains import domain_canonical, is_platform_domain
 from crm.models import Brand, Contact, Membership, User, audited
 from crm.tenancy.models import TenantOwnedModel
 from leads.models import Lead
@@ -241,6 +243,17 @@ class InboundDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+    def clean(self):
+        """One spelling per domain (crm.kit.mail_domains), and never the platform's own."""
+        self.domain = domain_canonical(self.domain)
+        if is_platform_domain(self.domain):
+            raise ValidationError(
+                {
+                    "domain": _("%(domain)s is Threadline's own mail domain.")
+                    % {"domain": self.domain}
+                }
+            )
 
 
 # --- Ingest -------------------------------------------------------------------------------------

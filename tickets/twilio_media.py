@@ -4,7 +4,9 @@ storage as the message is threaded, so they outlive Twilio's copy.
 A file is streamed to a temporary file (on disk past 1 MB), never held whole in memory. One over
 TWILIO_MEDIA_MAX_BYTES (Twilio's largest, WhatsApp's 16 MB, by default), or one Twilio would not
 give, stays a link held by Twilio and the thread says why; the message is threaded either way.
-Only Twilio's own media URLs are fetched, with the auth of the account that received the message.
+Only Twilio's own media URLs are fetched, with the auth of the account that received the message;
+the redirect Twilio answers with (to its storage) is followed only to a public address
+(crm.kit.public_ip), never into the server's own network.
 """
 
 import logging
@@ -16,6 +18,8 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core.files import File
+
+from crm.kit.public_ip import public_only_session
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +42,7 @@ class FetchedMedia:
 
 def twilio_media_session() -> requests.Session:
     """The HTTP session media are fetched with (the boundary tests replace)."""
-    return requests.Session()
+    return public_only_session()
 
 
 def is_twilio_media_url(url: str) -> bool:

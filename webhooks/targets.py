@@ -1,10 +1,11 @@
 """Where a webhook may go: the URL an admin enters, and the address it resolves to when sent.
 
 An endpoint is an HTTPS URL without credentials in it. The address it resolves to at send time
-must be a public one: never loopback, a private network, link-local (the cloud metadata service
-at 169.254.169.254), shared or reserved space, so a subscription cannot make the server call into
-its own network (SSRF). The connection then goes to exactly that checked address (no second
-lookup a DNS answer could change in between).
+must be a public one (crm.kit.public_ip, the platform's one check): never loopback, a private
+network, link-local (the cloud metadata service at 169.254.169.254), shared or reserved space, nor
+an IPv6 form of one, so a subscription cannot make the server call into its own network (SSRF).
+The connection then goes to exactly that checked address (no second lookup a DNS answer could
+change in between), and a redirect is never followed.
 
 WEBHOOKS_ALLOW_LOCAL_TARGETS (on with DEBUG, in development and in the tests) lifts both rules for
 http://localhost, http://127.0.0.1 and http://[::1] only, so a receiver on the developer's machine
@@ -19,6 +20,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from crm.kit.public_ip import NotPublic, is_public, resolve_public
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
@@ -57,7 +60,7 @@ def target_of(url: str) -> Target:
         if (
             host in LOCAL_HOSTS
             or host.endswith(".localhost")
-            or (literal is not None and not _is_public(literal))
+            or (literal is not None and not is_public(literal))
         ):
             raise ValidationError(
                 _("The URL must reach a public address, not this server or a private network.")
@@ -80,16 +83,16 @@ def url_check(url: str) -> str:
 
 
 def _ip_literal(host: str):
+    """The address a host names by itself: a literal, or a spelling the resolver reads as IPv4
+    without asking DNS (2130706433, 0x7f.1, 127.1)."""
     try:
         return ipaddress.ip_address(host)
     except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
         return None
-
-
-def _is_public(address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
 
 
 class UnsafeTarget(Exception):
@@ -98,19 +101,29 @@ class UnsafeTarget(Exception):
 
 def resolve(target: Target) -> str:
     """The address to connect to: the first the host resolves to, provided every address it
-    resolves to is public (a host with one private answer among public ones is refused)."""
+    resolves to is public (crm.kit.public_ip: a host with one private answer among public ones is
+    refused)."""
+    if local_targets_allowed() and target.host in LOCAL_HOSTS:
+        return resolve_local(target)
+    try:
+        return resolve_public(target.host, target.port)[0]
+    except NotPublic as refused:
+        if not refused.address:
+            raise UnsafeTarget(
+                _("%(host)s could not be resolved") % {"host": target.host}
+            ) from refused
+        raise UnsafeTarget(
+            _("%(host)s resolves to %(address)s, which is not a public address")
+            % {"host": target.host, "address": refused.address}
+        ) from refused
+
+
+def resolve_local(target: Target) -> str:
+    """This machine's address for localhost (development and the tests only)."""
     try:
         answers = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise UnsafeTarget(_("%(host)s could not be resolved") % {"host": target.host}) from error
-    addresses = [answer[4][0] for answer in answers]
-    if not addresses:
+    if not answers:
         raise UnsafeTarget(_("%(host)s could not be resolved") % {"host": target.host})
-    allow_local = local_targets_allowed() and target.host in LOCAL_HOSTS
-    for address in addresses:
-        if not allow_local and not _is_public(ipaddress.ip_address(address.split("%")[0])):
-            raise UnsafeTarget(
-                _("%(host)s resolves to %(address)s, which is not a public address")
-                % {"host": target.host, "address": address}
-            )
-    return addresses[0]
+    return answers[0][4][0]

@@ -43,6 +43,7 @@ from portal.models import ChallengeChannel
 from portal.selectors.customers import contacts_with_address
 from tests.conftest import sign_in
 from tests.factories import ContactEmailFactory, ContactFactory, ContactPhoneFactory, lead_for
+from tests.internal_server import serving_internally
 from tickets import tasks
 from tickets.models import (
     Direction,
@@ -1476,6 +1477,50 @@ def test_mms_media_are_stored_privately_and_one_too_large_stays_a_link_shown_too
     sign_in(client, world.rep)
     page = client.get(reverse("tickets:detail", kwargs={"ticket_pk": message.ticket_id}))
     assert "too large to keep: held by Twilio" in page.content.decode()
+
+
+class TwilioRedirects(requests.adapters.BaseAdapter):
+    """api.twilio.com at the HTTP boundary, answering each media URL with a redirect to `where`
+    (as it does, to its storage)."""
+
+    def __init__(self, where: str):
+        super().__init__()
+        self.where = where
+
+    def send(self, request, stream=False, **kwargs):
+        response = requests.Response()
+        response.status_code = 307
+        response.headers["Location"] = self.where
+        response.raw = io.BytesIO(b"")
+        response.url = request.url
+        response.request = request
+        return response
+
+    def close(self):
+        pass
+
+
+@override_settings(COMMS_SANDBOX=False, TWILIO_ACCOUNT_SID="AC" + "1" * 32)
+def test_a_media_redirect_into_the_platforms_network_is_not_followed(
+    client, world, desk, monkeypatch
+):
+    """Issue 56: the media session follows Twilio's redirect only to a public address."""
+    from tickets import twilio_media
+
+    with serving_internally() as (internal, hits):
+        session = twilio_media.twilio_media_session()
+        session.mount("https://api.twilio.com/", TwilioRedirects(internal + "/latest/meta-data/"))
+        monkeypatch.setattr(twilio_media, "twilio_media_session", lambda: session)
+
+        mms = fixture("twilio_mms.json")
+        assert post_twilio(client, mms).status_code == 200
+        process_pending(world)
+
+    message = message_of(world, events(world)[0])
+    with world.active():
+        assert not message.attachments.exists()
+    assert all(link.get("not_fetched") for link in message.media)
+    assert hits == []
 
 
 def test_a_text_from_a_customer_is_threaded_in_a_fixed_number_of_statements(client, world, desk):

@@ -221,6 +221,19 @@ def test_finished_deliveries_leave_the_log_after_a_month(world, receiver):
         "https://[::1]/in",
         "https://[::ffff:10.0.0.1]/in",
         "https://100.64.0.1/in",
+        # IPv6 forms of internal IPv4 addresses, and site-local (issue 56)
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+        "https://[64:ff9b:1::a00:1]/in",
+        "https://[2002:7f00:1::1]/in",
+        "https://[2002:a9fe:a9fe::]/in",
+        "https://[::127.0.0.1]/in",
+        "https://[::ffff:0:a00:1]/in",
+        "https://[fec0::1]/in",
+        "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/in",
+        # spellings of 127.0.0.1 the resolver reads without DNS
+        "https://2130706433/in",
+        "https://0x7f.1/in",
+        "https://127.1/in",
         "http://127.0.0.1:8000/in",
         "not a url",
     ],
@@ -255,7 +268,20 @@ def _answers(address: str):
 
 
 @override_settings(WEBHOOKS_ALLOW_LOCAL_TARGETS=False)
-@pytest.mark.parametrize("address", ["10.0.0.7", "127.0.0.1", "169.254.169.254", "0.0.0.0"])  # noqa: S104
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.0.0.7",
+        "127.0.0.1",
+        "169.254.169.254",
+        "0.0.0.0",  # noqa: S104
+        "64:ff9b::a9fe:a9fe",
+        "2002:a00:7::1",
+        "::ffff:0:7f00:1",
+        "::a00:7",
+        "fec0::1",
+    ],
+)
 def test_a_host_that_resolves_to_a_private_address_is_not_called(
     world, receiver, monkeypatch, address
 ):

@@ -4,13 +4,16 @@ its custom mail domain's claim) is kept in step in the same transaction.
 
 One tenant never reaches another's mail: an address or number is one tenant's (its route exists
 while it is paused too), and a custom mail domain is claimed by the first tenant that receives on
-it (InboundDomain). Refusals never say which tenant holds what."""
+it (InboundDomain): a claim overlapping another tenant's (the same domain, a parent or a
+subdomain of it, however spelled) is refused. The platform's own mail domain and reply+ addresses
+are nobody's (crm.kit.mail_domains). Refusals never say which tenant holds what."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from crm.kit.mail_domains import domain_canonical, is_platform_address, is_platform_domain
 from crm.models import Brand, Membership, Tenant, User
 from crm.tenancy import tenant_context
 from tickets.models import (
@@ -42,6 +45,18 @@ def _unavailable(address: str) -> ValidationError:
     )
 
 
+def _reserved(address: str) -> ValidationError:
+    return ValidationError(
+        {
+            "address": _(
+                "%(address)s is one of Threadline's own addresses and can't be used by an "
+                "account. Use an address on your business's own domain."
+            )
+            % {"address": address}
+        }
+    )
+
+
 def _route_sync(address: InboxAddress) -> None:
     """Every address keeps its route, so it stays its tenant's while paused; only an active
     address of an active inbox receives."""
@@ -55,25 +70,56 @@ def _route_sync(address: InboxAddress) -> None:
     )
 
 
+# The advisory lock's first key (the second: the domain's last two labels), so two tenants
+# claiming acme.com and mail.acme.com at once are decided one after the other.
+DOMAIN_CLAIM_LOCK = 210_056
+
+
+def _spellings(domain: str) -> list[str]:
+    """A canonical domain as claims may hold it: its xn-- form and its Unicode one."""
+    try:
+        unicode = domain.encode("ascii").decode("idna")
+    except UnicodeError:
+        unicode = domain
+    return list(dict.fromkeys([domain, unicode]))
+
+
 def _domain_owner(domain: str) -> InboundDomain | None:
-    """The claim that decides a domain: its own, else its nearest claimed parent's
+    """The claim that decides a (canonical) domain: its own, else its nearest claimed parent's
     (mail.acme.com is acme.com's unless a platform operator gave it to someone else)."""
     labels = domain.split(".")
     suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-    claims = InboundDomain.objects.select_for_update().filter(domain__in=suffixes)
-    return max(claims, key=lambda claim: len(claim.domain), default=None)
+    spelled = [spelling for suffix in suffixes for spelling in _spellings(suffix)]
+    claims = InboundDomain.objects.select_for_update().filter(domain__in=spelled)
+    return max(claims, key=lambda claim: domain_canonical(claim.domain).count("."), default=None)
+
+
+def _claimed_below(domain: str, tenant: Tenant) -> bool:
+    """Another tenant claims a subdomain of `domain` (canonical)."""
+    below = Q()
+    for spelling in _spellings(domain):
+        below |= Q(domain__endswith=f".{spelling}")
+    return InboundDomain.objects.filter(below).exclude(claimed_by=tenant).exists()
 
 
 def _domain_claim(tenant: Tenant, address: str) -> None:
     """Claim the custom domain of an email address for `tenant`, or refuse it if another tenant
-    has it. Shared mailbox domains (gmail.com …) are never claimed."""
-    domain = mail_domain(address)
+    has it, a parent of it or a subdomain of it. Shared mailbox domains (gmail.com …) are never
+    claimed."""
+    domain = domain_canonical(mail_domain(address))
     if is_shared_mail_domain(domain):
         return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            [DOMAIN_CLAIM_LOCK, ".".join(domain.split(".")[-2:])],
+        )
     owner = _domain_owner(domain)
     if owner is not None and owner.claimed_by_id != tenant.pk:
         raise _unavailable(address)
     if owner is None:
+        if _claimed_below(domain, tenant):
+            raise _unavailable(address)
         try:
             with transaction.atomic():
                 InboundDomain.objects.create(domain=domain, claimed_by=tenant)
@@ -82,17 +128,21 @@ def _domain_claim(tenant: Tenant, address: str) -> None:
 
 
 def _on_domain(domain: str) -> Q:
-    return Q(address__endswith=f"@{domain}") | Q(address__endswith=f".{domain}")
+    on = Q()
+    for spelling in _spellings(domain):
+        on |= Q(address__endswith=f"@{spelling}") | Q(address__endswith=f".{spelling}")
+    return on
 
 
 def _domain_release_if_unused(tenant: Tenant, domain: str) -> None:
     """A domain none of the tenant's addresses uses any more (a typo, an old domain) is free
     for whoever owns it."""
+    domain = domain_canonical(domain)
     still_used = InboundRoute.objects.filter(
         _on_domain(domain), tenant_id=tenant.pk, channel=InboxChannel.EMAIL
     ).exists()
     if not still_used:
-        InboundDomain.objects.filter(domain=domain, claimed_by=tenant).delete()
+        InboundDomain.objects.filter(domain__in=_spellings(domain), claimed_by=tenant).delete()
 
 
 @transaction.atomic
@@ -160,6 +210,8 @@ def inbox_address_save(
         record.twilio_auth_token = twilio_auth_token.strip()
     record.is_active = is_active
     if channel == InboxChannel.EMAIL:
+        if is_platform_address(normalised):
+            raise _reserved(normalised)
         record.full_clean(exclude=["tenant", "inbox"], validate_unique=False)
     holders = InboundRoute.objects.filter(channel=channel, address=normalised)
     if record.pk:
@@ -196,7 +248,11 @@ def inbound_domain_assign(*, domain: str, tenant: Tenant) -> InboundDomain:
     """A platform operator's decision (the platform admin): `domain` and its subdomains become
     `tenant`'s. Any other tenant's addresses there are removed, with their routes, so its mail
     goes to nobody until the new owner adds its own; their tickets and messages stay."""
-    domain = domain.strip().lower()
+    domain = domain_canonical(domain)
+    if is_platform_domain(domain):
+        raise ValidationError(
+            {"domain": _("%(domain)s is Threadline's own mail domain.") % {"domain": domain}}
+        )
     losing = (
         InboundRoute.objects.filter(_on_domain(domain), channel=InboxChannel.EMAIL)
         .exclude(tenant_id=tenant.pk)
@@ -210,9 +266,11 @@ def inbound_domain_assign(*, domain: str, tenant: Tenant) -> InboundDomain:
                 inbox_address_id__in=list(addresses.values_list("pk", flat=True))
             ).delete()
             addresses.delete()
-    InboundDomain.objects.filter(Q(domain__endswith=f".{domain}")).exclude(
-        claimed_by=tenant
-    ).delete()
+    below = Q()
+    for spelling in _spellings(domain):
+        below |= Q(domain__endswith=f".{spelling}")
+    InboundDomain.objects.filter(below).exclude(claimed_by=tenant).delete()
+    InboundDomain.objects.filter(domain__in=_spellings(domain)).exclude(domain=domain).delete()
     claim, _created = InboundDomain.objects.update_or_create(
         domain=domain, defaults={"claimed_by": tenant}
     )
