@@ -123,7 +123,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The statements the app compiles once per process also run prepared on the server
 # (crm.kit.statements.prepared_cursor); off only behind a pooler that cannot keep prepared
-# statements (pgbouncer before 1.21, or without max_prepared_statements: docs/operations.md).
+# statements (pgbouncer before 1.21, or without max_prepared_statements: docs/operations/index.md).
 # psycopg prepares nothing while the connection's threshold is None (Django's default); with a
 # threshold no statement reaches, only the ones run with prepare=True are.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
@@ -262,7 +262,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Without socket timeouts a publish to a Redis that stopped answering (its connection still open)
 # waits forever: a webhook would never get its 2xx and every web process would end up stuck there.
-# The socket timeout stays above the worker's 1 s BRPOP poll (docs/reliability.md).
+# The socket timeout stays above the worker's 1 s BRPOP poll (docs/operations/reliability.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 60 * 60,
     # A Redis list per priority step; a priority between steps is served as the step below it.
@@ -272,7 +272,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 3,
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Two queues (docs/operations.md, "Queues"). What a customer or a rep waits on goes to the
+# Two queues (docs/operations/index.md, "Queues"). What a customer or a rep waits on goes to the
 # messages queue, read by a worker of its own: the outbox's and the reminders' claims and their
 # sends, outbound webhooks' claims and deliveries, inbound events. Everything else (the sweeps'
 # bulk chunks, rollups, imports, notifications) goes to the default queue. Priorities order one
@@ -301,7 +301,7 @@ THREADLINE_MESSAGES_TASKS = (
 )
 # The sends queue behind the claims on the messages queue (Redis serves a queue's priority 0
 # first; the claims and inbound events go at 0): a claim round never waits for the thousands of
-# sends queued before it, only for the one a process is running (docs/operations.md, "Queues").
+# sends queued before it, only for the one a process is running (docs/operations/index.md, "Queues").
 THREADLINE_MESSAGES_SENDS = (
     "comms.tasks.send_message",
     "followups.tasks.send_reminder",

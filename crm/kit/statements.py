@@ -61,7 +61,7 @@ class _PreparedCursor(ServerBindingCursor):
 def prepared_cursor() -> Iterator:
     """A cursor of the request's connection (its transaction, its tenant setting) whose statements
     run prepared; Django's own cursor with settings.DATABASE_PREPARED_STATEMENTS off (a pooler
-    that cannot keep prepared statements: docs/operations.md). Only for SQL the ORM compiled with
+    that cannot keep prepared statements: docs/operations/index.md). Only for SQL the ORM compiled with
     its values as parameters, one statement at a time."""
     if not settings.DATABASE_PREPARED_STATEMENTS:
         with client_cursor() as cursor:
