@@ -276,9 +276,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # messages queue, read by a worker of its own: the outbox's and the reminders' claims and their
 # sends, outbound webhooks' claims and deliveries, inbound events. Everything else (the sweeps'
 # bulk chunks, rollups, imports, notifications) goes to the default queue. Priorities order one
-# queue but never preempt a running task: with one queue, a 5-second outbox round waited behind
-# worker processes busy with long per-tenant chunks (docs/benchmarks.md, "Sweeps with 1,000
-# tenants"). A worker started without -Q reads both queues (the one-worker set-up); the
+# queue but never preempt a running task: with one queue, a 5-second outbox round would wait
+# behind worker processes busy with long per-tenant chunks. A worker started without -Q reads both queues (the one-worker set-up); the
 # production workers take `-Q celery` and `-Q messages`.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 THREADLINE_MESSAGES_QUEUE = "messages"
@@ -328,7 +327,7 @@ CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE, THREADLINE_MESSAGE
 # The router reads THREADLINE_MESSAGES_TASKS; a sweep's tenant tasks follow their sweep's name.
 CELERY_TASK_ROUTES = ("crm.tenancy.queues.route_task",)
 # Keep a worker's database connection across tasks (Celery closes it after each by default, so
-# every send opened a new one): 27% more outbox sends per second (docs/benchmarks.md). Safe with
+# every send would open a new one): about half again as many outbox sends per second. Safe with
 # row-level security: the tenant setting lasts one transaction.
 CELERY_DB_REUSE_MAX = 1000
 # The dashboard keeps each section's figures this long (dashboards/figures.py; 0: count on every
@@ -341,10 +340,10 @@ DASHBOARD_FIGURES_SECONDS = int(os.environ.get("DASHBOARD_FIGURES_SECONDS", 300)
 # its own, each few-minute one at a minute and second of its own, every hourly and daily one at a
 # minute of its own in the second half of the hour (the daily digests leave in the first half:
 # followups.services.digest), so their rounds of every tenant follow one another instead of all
-# queueing at once. All the minute sweeps sent at :00 made the first ten seconds of each minute the
-# slowest under load; spread, the slow seconds follow the rollups (the dashboard's four over every
-# tenant, the costly ones, a quarter of a minute apart) and a minute's rounds no longer queue
-# together (docs/benchmarks.md, "The minute sweeps across the minute…").
+# queueing at once. The minute sweeps are spread across the minute too (all sent at :00, the first
+# ten seconds of each minute would be the slowest under load): the dashboard's four rollups over
+# every tenant, the costly ones, a quarter of a minute apart, so a minute's rounds do not queue
+# together.
 # Its message expires when the next one is due, and the sweep fans out one task per tenant that
 # expires then too (crm/tenancy/sweeps.py): a backlog is dropped, never piled up.
 MINUTE = timedelta(minutes=1)
