@@ -72,9 +72,9 @@ def staff_sign_in(page: Page, base: str, email: str) -> None:
     page.wait_for_load_state("networkidle")
     if "/accounts/login/" in page.url:
         sys.exit(f"{email} could not sign in at {base}: is the demo seeded (make dev)?")
-    if "team" in page.url or page.locator("form[action*='team']").count():
-        # Someone in two teams picks one: the first, Florida First Roofing.
-        page.locator("button[type=submit]").first.click()
+    if "/accounts/tenant/" in page.url:
+        # Someone in two teams picks one: Florida First Roofing.
+        page.locator("button.choice", has_text="Florida First Roofing").first.click()
         page.wait_for_load_state("networkidle")
 
 
