@@ -52,5 +52,5 @@ USER threadline:threadline
 EXPOSE 8000
 
 # gunicorn's settings are in config/gunicorn.py (gthread: WEB_CONCURRENCY processes of WEB_THREADS
-# threads; docs/operations.md, "Web: gunicorn").
+# threads; docs/operations/index.md, "Web: gunicorn").
 CMD ["gunicorn", "config.wsgi:application", "--config", "config/gunicorn.py"]

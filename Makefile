@@ -42,6 +42,12 @@ test: install
 	$(VENV)/bin/lint-imports
 	$(DEVENV) test -- $(PY) manage.py makemigrations --check --dry-run
 	$(DEVENV) test -- $(PYTEST) $(PYTEST_ARGS)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# The documentation site (mkdocs.yml, docs/) at http://127.0.0.1:8001/, rebuilt on every save.
+.PHONY: docs
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve
 
 # Unit tests only, without the browser suite.
 test-fast: install

@@ -303,7 +303,7 @@ class Owner:
         # PostgreSQL's default. More was slower here: the leads' search GIN index took 14 % less
         # time with 256 MB than with 2 GB and less again with 64 MB, the stage visits' btree
         # about 15 % less with 64 MB than with 1 GB (a larger sort or key tree leaves the CPU's
-        # caches; docs/benchmarks.md, thirty-first session).
+        # caches).
         cur.execute("SET maintenance_work_mem = '64MB'")
         # The pool's connections are the parallelism; helpers would only compete with them.
         cur.execute("SET max_parallel_maintenance_workers = 0")
@@ -766,9 +766,9 @@ def vacuum_tables(pool: Pool, owner, which, after: list[Future] = ()) -> list[Fu
     """VACUUM (ANALYZE) each table `which` takes (of all VACUUM would do: the catalogs' too),
     the largest first, on the pool's connections, as autovacuum would have by the time anyone
     reads them: the rollups, the set-up's small tables and the rows written after a table's own
-    VACUUM get their hint bits, visibility map and statistics. Two load tests on a data set just
-    made without it were about one and a half times slower in every request; one with it was as
-    fast as any later run (docs/benchmarks.md, twenty-fourth session)."""
+    VACUUM get their hint bits, visibility map and statistics. Without it a load test on a data
+    set just made is about one and a half times slower in every request; with it, as fast as any
+    later run."""
     with owner.cursor() as cursor:
         cursor.execute(
             "SELECT c.oid::regclass::text FROM pg_class c WHERE c.relkind IN ('r', 'm') "

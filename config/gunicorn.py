@@ -1,5 +1,5 @@
 """gunicorn's settings for the web process (the image's CMD and bench/load/run.py load this file:
-`gunicorn config.wsgi:application -c config/gunicorn.py`). docs/operations.md says why each.
+`gunicorn config.wsgi:application -c config/gunicorn.py`). docs/operations/index.md says why each.
 
 The environment sizes it: WEB_CONCURRENCY processes (3) of WEB_THREADS threads (4) each, the
 recommendation for a 2-core host.

@@ -2,8 +2,8 @@
 
 A web process holds some 240,000 objects once it has served its first pages (modules, templates,
 URL patterns, the statements it keeps), and Python's full collection walks all of them: 85-140 ms
-inside one request every hundred or so, a lead list's p95 of 150-185 ms where its p50 is 20 ms
-(docs/benchmarks.md, the eighth session's quiet run). What a process has loaded by then lives as
+inside one request every hundred or so, a lead list's p95 of 150-185 ms where its p50 is 20 ms.
+What a process has loaded by then lives as
 long as the process: `gc.freeze()` takes it out of the collector's walks (a constant-time move),
 again after more pages, which load more. What requests allocate later is collected as usual.
 """

@@ -2,10 +2,9 @@
 
 Django imports the URLconf, and with it every view, form and API schema of the project, on the
 first request, and compiles each template the first time a page uses it. In a new web process
-that first request took about 1.1 s of CPU at a million leads where the next took 25 ms; with a
+that first request costs about 1.1 s of CPU at a million leads where the next takes 25 ms; with a
 process's threads all starting on it at once, and three processes booting beside the Celery
-worker, the load test's first requests waited 8 s (docs/benchmarks.md, "Every goal on one
-machine, a new web process's first requests …").
+worker, the first requests wait seconds.
 
 `warm_up()` does that loading once, without a request and without touching the database, so it
 can run in gunicorn's master before it forks the workers (config/gunicorn.py: `preload_app`):

@@ -89,10 +89,9 @@ UI_LANGUAGES = [
 
 
 # Each team's daily digests leave at a minute of its own within this many minutes after the digest
-# hour: a thousand teams with the same hour sent 15,000 digests in one round, which held the
-# workers for minutes and put the minute sweeps over (docs/benchmarks.md, "The sweeps with 1,000
-# tenants at the digest hour"). Spread over the half hour and swept every 5 minutes, a round has a
-# sixth of them.
+# hour: a thousand teams with the same hour would send 15,000 digests in one round, holding the
+# workers for minutes and putting the minute sweeps over. Spread over the half hour and swept
+# every 5 minutes, a round has a sixth of them.
 DIGEST_SPREAD_MINUTES = 30
 
 

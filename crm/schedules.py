@@ -1,9 +1,8 @@
 """Beat's schedules: every entry due at fixed times of the clock, each at an offset of its own.
 
 Celery's `timedelta` schedule counts from when beat started (or from the last run its schedule
-file remembers), so every hourly and daily entry was due at the same moment: at 1,000 tenants about
-9,000 tenant visits queued in one burst every hour (docs/benchmarks.md, "Sweeps with 1,000
-tenants"). `every(interval, offset)` is due at midnight UTC + offset + n * interval, whenever beat
+file remembers), so every hourly and daily entry would be due at the same moment: at 1,000 tenants
+about 9,000 tenant visits queued in one burst every hour. `every(interval, offset)` is due at midnight UTC + offset + n * interval, whenever beat
 started: `every(timedelta(hours=1), timedelta(minutes=38))` at 00:38, 01:38, … Each hourly and daily
 entry of CELERY_BEAT_SCHEDULE has an offset of its own, so their rounds follow one another instead
 of queueing together; a sweep computes from the same schedule when its round's tasks expire (the

@@ -1,7 +1,6 @@
 """The follow-up list's rows and the board's cards as HTML, built in Python once per page.
 
-The templates that drew them were most of the two pages' CPU (docs/benchmarks.md, "The pages
-people live in"): each board card's three forms, each row's menu include, and a `{% path_to %}`,
+Templates drawing them would be most of the two pages' CPU: each board card's three forms, each row's menu include, and a `{% path_to %}`,
 `{% translate %}` or filter call per value. Here what every row or card of a page shares (the URL
 parts, the hidden fields with the CSRF token, the translated labels, the forms' fixed parts) is
 worked out once, and each row or card is a few f-strings, as the lead list's rows are

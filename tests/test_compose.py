@@ -5,7 +5,7 @@ The Docker daemon is not available where these tests run (nor in CI), so nothing
 container: the tests parse the compose file (and the Dockerfile, settings and docs it relies on)
 and check its properties: the services and their order, healthchecks on every long-running
 service, private media on a writable volume, cookies usable over local http, gunicorn as
-docs/operations.md recommends, secrets from .env.
+docs/operations/index.md recommends, secrets from .env.
 """
 
 import json
@@ -181,7 +181,7 @@ def _option(command: list[str], flag: str) -> str | None:
 
 def test_a_worker_of_its_own_reads_the_messages_queue_and_the_other_the_rest():
     """The outbox, reminders, webhooks and inbound events never wait behind the sweeps' bulk
-    (docs/operations.md, "Queues"): each queue the settings declare has exactly one of the two
+    (docs/operations/index.md, "Queues"): each queue the settings declare has exactly one of the two
     workers, and make dev's Procfile.dev starts the same two."""
     services = _compose()["services"]
     procfile = dict(
@@ -256,7 +256,7 @@ def test_web_runs_gunicorn_as_operations_recommends_on_port_8000():
     ]
 
     assert json.loads(image_command[-1]) == GUNICORN
-    assert f"`{' '.join(GUNICORN)}`" in (ROOT / "docs" / "operations.md").read_text()
+    assert f"`{' '.join(GUNICORN)}`" in (ROOT / "docs" / "operations" / "index.md").read_text()
     assert services["web"]["ports"] == ["127.0.0.1:${WEB_PORT:-8000}:8000"]
     # The container's PORT is unset: config/gunicorn.py binds 8000, what the ports map.
     assert "PORT" not in services["web"]["environment"]
@@ -278,7 +278,7 @@ def test_gunicorn_keeps_idle_connections_longer_than_clients_and_balancers_idle(
     monkeypatch.setenv("WEB_KEEPALIVE", "620")
     assert runpy.run_path(str(ROOT / "config" / "gunicorn.py"))["keepalive"] == 620
     assert "WEB_KEEPALIVE" in _documented_variables()
-    assert "`WEB_KEEPALIVE`" in (ROOT / "docs" / "operations.md").read_text()
+    assert "`WEB_KEEPALIVE`" in (ROOT / "docs" / "operations" / "index.md").read_text()
 
 
 def test_a_fresh_clone_gets_its_env_file_from_make(tmp_path):

@@ -262,7 +262,7 @@ def test_env_file_is_ignored_and_its_example_is_not():
 
 
 def test_the_image_and_the_load_test_run_gunicorn_as_operations_recommends(monkeypatch):
-    """docs/operations.md recommends gthread, 3 processes of 4 threads on 2 cores: the image and
+    """docs/operations/index.md recommends gthread, 3 processes of 4 threads on 2 cores: the image and
     bench/load/run.py both load config/gunicorn.py, which says so unless the environment sizes it."""
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     monkeypatch.delenv("WEB_THREADS", raising=False)
@@ -272,4 +272,6 @@ def test_the_image_and_the_load_test_run_gunicorn_as_operations_recommends(monke
     assert "config/gunicorn.py" in commands[-1]
     assert '"--config", "config/gunicorn.py"' in (ROOT / "bench" / "load" / "run.py").read_text()
     assert (settings["worker_class"], settings["workers"], settings["threads"]) == ("gthread", 3, 4)
-    assert "| 2 | `gthread` | 3 \u00d7 4 |" in (ROOT / "docs" / "operations.md").read_text()
+    assert (
+        "| 2 | `gthread` | 3 \u00d7 4 |" in (ROOT / "docs" / "operations" / "index.md").read_text()
+    )

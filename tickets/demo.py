@@ -27,7 +27,7 @@ from tickets.services import changes, configuration, ingest, replies
 from tickets.services.assignment import ticket_assign
 from tickets.services.sla import sla_breaches_sweep
 
-# Published in the README, so a person can post to the demo's webhooks with curl.
+# Published in docs/guides/rep.md ("Try it in make dev"), so a person can post to the demo's webhooks with curl.
 FLORIDA_NUMBER = "+13055550100"
 FLORIDA_TWILIO_ACCOUNT_SID = "AC" + "d" * 32
 FLORIDA_TWILIO_AUTH_TOKEN = "demo-twilio-auth-token"  # noqa: S105  (a demo value, documented)

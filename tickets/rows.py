@@ -1,7 +1,6 @@
 """The inbox list's rows as HTML, built in Python once per page.
 
-The row template was about two thirds of the list's CPU (docs/benchmarks.md, "The pages people
-live in"): a `{% path_to %}`, an include for the channel's icon, a `{% blocktranslate %}` and a
+A row template would be about two thirds of the list's CPU: a `{% path_to %}`, an include for the channel's icon, a `{% blocktranslate %}` and a
 `date` filter per row. Here what every row of a page shares (the URL parts, the labels, the icons,
 the date names) is worked out once, and each row is a few f-strings, as the lead and follow-up
 lists' rows are (shell/lead_rows.py, followups/rows.py). The markup is the template's

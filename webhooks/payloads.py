@@ -1,5 +1,5 @@
 """The `data` of each event type: plain values and ids (never internal objects), documented in
-the README's "Outbound webhooks" section. Fields are only ever added, never renamed or removed
+docs/webhooks.md. Fields are only ever added, never renamed or removed
 (a receiver may rely on them); a change of meaning would be a new event type.
 
 No free text that erasure clears (crm.privacy: a customer's signed name, notes, a payment's

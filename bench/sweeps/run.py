@@ -5,7 +5,7 @@ whether each round finished within its interval.
 
 Run it through `scripts/devenv.py run --` with DATABASE_URL naming the database bench/sweeps/setup.py
 filled (see bench/README.md) and REDIS_URL a Redis database of its own (its default queue is
-used). It starts the workers as production runs them (docs/operations.md, "Queues"): two of the
+used). It starts the workers as production runs them (docs/operations/index.md, "Queues"): two of the
 default queue (`celery -A config worker -Q celery --pool=prefork --concurrency=1`) and one of the
 messages queue (`-Q messages`; `--messages-workers 0`: none, and the two read both queues, the
 one-worker set-up), dev settings with DEBUG off, the sandbox provider on, bench/sweeps/probe.py

@@ -123,7 +123,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The statements the app compiles once per process also run prepared on the server
 # (crm.kit.statements.prepared_cursor); off only behind a pooler that cannot keep prepared
-# statements (pgbouncer before 1.21, or without max_prepared_statements: docs/operations.md).
+# statements (pgbouncer before 1.21, or without max_prepared_statements: docs/operations/index.md).
 # psycopg prepares nothing while the connection's threshold is None (Django's default); with a
 # threshold no statement reaches, only the ones run with prepare=True are.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
@@ -262,7 +262,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Without socket timeouts a publish to a Redis that stopped answering (its connection still open)
 # waits forever: a webhook would never get its 2xx and every web process would end up stuck there.
-# The socket timeout stays above the worker's 1 s BRPOP poll (docs/reliability.md).
+# The socket timeout stays above the worker's 1 s BRPOP poll (docs/operations/reliability.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 60 * 60,
     # A Redis list per priority step; a priority between steps is served as the step below it.
@@ -272,13 +272,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 3,
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Two queues (docs/operations.md, "Queues"). What a customer or a rep waits on goes to the
+# Two queues (docs/operations/index.md, "Queues"). What a customer or a rep waits on goes to the
 # messages queue, read by a worker of its own: the outbox's and the reminders' claims and their
 # sends, outbound webhooks' claims and deliveries, inbound events. Everything else (the sweeps'
 # bulk chunks, rollups, imports, notifications) goes to the default queue. Priorities order one
-# queue but never preempt a running task: with one queue, a 5-second outbox round waited behind
-# worker processes busy with long per-tenant chunks (docs/benchmarks.md, "Sweeps with 1,000
-# tenants"). A worker started without -Q reads both queues (the one-worker set-up); the
+# queue but never preempt a running task: with one queue, a 5-second outbox round would wait
+# behind worker processes busy with long per-tenant chunks. A worker started without -Q reads both queues (the one-worker set-up); the
 # production workers take `-Q celery` and `-Q messages`.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 THREADLINE_MESSAGES_QUEUE = "messages"
@@ -301,7 +300,7 @@ THREADLINE_MESSAGES_TASKS = (
 )
 # The sends queue behind the claims on the messages queue (Redis serves a queue's priority 0
 # first; the claims and inbound events go at 0): a claim round never waits for the thousands of
-# sends queued before it, only for the one a process is running (docs/operations.md, "Queues").
+# sends queued before it, only for the one a process is running (docs/operations/index.md, "Queues").
 THREADLINE_MESSAGES_SENDS = (
     "comms.tasks.send_message",
     "followups.tasks.send_reminder",
@@ -328,7 +327,7 @@ CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE, THREADLINE_MESSAGE
 # The router reads THREADLINE_MESSAGES_TASKS; a sweep's tenant tasks follow their sweep's name.
 CELERY_TASK_ROUTES = ("crm.tenancy.queues.route_task",)
 # Keep a worker's database connection across tasks (Celery closes it after each by default, so
-# every send opened a new one): 27% more outbox sends per second (docs/benchmarks.md). Safe with
+# every send would open a new one): about half again as many outbox sends per second. Safe with
 # row-level security: the tenant setting lasts one transaction.
 CELERY_DB_REUSE_MAX = 1000
 # The dashboard keeps each section's figures this long (dashboards/figures.py; 0: count on every
@@ -341,10 +340,10 @@ DASHBOARD_FIGURES_SECONDS = int(os.environ.get("DASHBOARD_FIGURES_SECONDS", 300)
 # its own, each few-minute one at a minute and second of its own, every hourly and daily one at a
 # minute of its own in the second half of the hour (the daily digests leave in the first half:
 # followups.services.digest), so their rounds of every tenant follow one another instead of all
-# queueing at once. All the minute sweeps sent at :00 made the first ten seconds of each minute the
-# slowest under load; spread, the slow seconds follow the rollups (the dashboard's four over every
-# tenant, the costly ones, a quarter of a minute apart) and a minute's rounds no longer queue
-# together (docs/benchmarks.md, "The minute sweeps across the minute…").
+# queueing at once. The minute sweeps are spread across the minute too (all sent at :00, the first
+# ten seconds of each minute would be the slowest under load): the dashboard's four rollups over
+# every tenant, the costly ones, a quarter of a minute apart, so a minute's rounds do not queue
+# together.
 # Its message expires when the next one is due, and the sweep fans out one task per tenant that
 # expires then too (crm/tenancy/sweeps.py): a backlog is dropped, never piled up.
 MINUTE = timedelta(minutes=1)

@@ -16,7 +16,7 @@ WHITENOISE_AUTOREFRESH = True
 COMMS_SANDBOX = env_bool("COMMS_SANDBOX", True)
 
 # Anymail's webhooks (inbound mail and delivery tracking) authenticate with basic auth; the demo's
-# secret is published in the README so a person can try the Postmark inbound webhook with curl.
+# secret is published in docs/guides/rep.md so a person can try the Postmark inbound webhook with curl.
 ANYMAIL = ANYMAIL | {  # noqa: F405
     "WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "demo:demo-webhook-secret")
 }

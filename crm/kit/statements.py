@@ -2,7 +2,7 @@
 
 Building and compiling a queryset costs a list page more CPU than running it: the lead list's
 small lists (seven querysets) about 3 ms, its fifty leads by id with their joins and neglect flag
-about 2 ms (docs/benchmarks.md, "Lead list at a million leads"). Where the SQL depends only on a
+about 2 ms. Where the SQL depends only on a
 few values (the tenant, the member, a number of ids), it is compiled once for those values and
 kept. The tenant's two walls hold: the kept SQL has the tenant's own filter, and row-level
 security keys on the request's setting, not on the statement.
@@ -61,7 +61,7 @@ class _PreparedCursor(ServerBindingCursor):
 def prepared_cursor() -> Iterator:
     """A cursor of the request's connection (its transaction, its tenant setting) whose statements
     run prepared; Django's own cursor with settings.DATABASE_PREPARED_STATEMENTS off (a pooler
-    that cannot keep prepared statements: docs/operations.md). Only for SQL the ORM compiled with
+    that cannot keep prepared statements: docs/operations/index.md). Only for SQL the ORM compiled with
     its values as parameters, one statement at a time."""
     if not settings.DATABASE_PREPARED_STATEMENTS:
         with client_cursor() as cursor:

@@ -1,7 +1,7 @@
 """Celery's task router (settings.CELERY_TASK_ROUTES): which queue a task is published to.
 
 The tasks settings.THREADLINE_MESSAGES_TASKS names go to settings.THREADLINE_MESSAGES_QUEUE, read by
-a worker of its own (docs/operations.md, "Queues"); everything else to Celery's default queue. A
+a worker of its own (docs/operations/index.md, "Queues"); everything else to Celery's default queue. A
 sweep's tenant tasks (crm.tenancy.sweeps: `sweep_tenant(sweep_name, tenant_id)` and
 `sweep_tenants(sweep_name, tenant_ids)`) go where their sweep goes: the outbox's claim for one
 tenant waits with the sends, a neglect chunk with the other bulk work.

@@ -68,12 +68,11 @@ DEFAULT_INTERVAL = dt.timedelta(minutes=1)
 # which visit only the few tenants with something due, at PROMPT, ahead of the dashboard's minute
 # rollups over every tenant; the other minute sweeps' thousands of tenant tasks a round go at
 # BULK, behind the default queue's other tasks; those every few minutes at FEW_MINUTES, behind
-# the minute rounds (the priorities' refresh of every tenant queued first made the dashboard's
-# minute round expire behind it: docs/benchmarks.md, "… the hourly sweeps with 1,000 tenants
-# (twentieth session…)"); the hourly and daily ones at HOUSEKEEPING, behind those: their round
-# has an hour, a minute sweep's a minute, and the hourly burst of every tenant's housekeeping
-# queued first made the minute rounds expire behind it (docs/benchmarks.md, "Full size"; each
-# now at its own minute past the hour, crm.schedules).
+# the minute rounds (the priorities' refresh of every tenant, queued first, would make the
+# dashboard's minute round expire behind it); the hourly and daily ones at HOUSEKEEPING, behind
+# those: their round has an hour, a minute sweep's a minute, and every tenant's housekeeping
+# queued first would make the minute rounds expire behind it (each hourly entry also has its own
+# minute past the hour, crm.schedules).
 PROMPT = 3
 BULK = 6
 FEW_MINUTES = 8

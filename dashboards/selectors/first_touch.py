@@ -2,9 +2,9 @@
 and FirstTouchBin (kept by the period sweep, dashboards.services.period_rollups) instead of a
 median over every lead created in the period.
 
-(The anomalies' weekly new leads and median were read from the same rows and it did not pay: their
-weeks end now, so 60 days a year are cut in two and counted anyway, and a year's 420 days of rows
-cost more than the index-only count at 200,000 leads; see docs/benchmarks.md.)
+(The anomalies' weekly new leads and median are not read from these rows: their weeks end now,
+so 60 days a year are cut in two and counted anyway, and a year's 420 days of rows cost more than
+the index-only count at 200,000 leads.)
 
 A median cannot be summed, so the waits are kept as a histogram in two levels: each day row's
 `bin_0`…`bin_31` count the touched leads per coarse bin (dashboards.selectors.histograms.wait_bin), which any period sums in

@@ -11,7 +11,7 @@ from tickets.models import SlaEventKind
 TEAM_SLA_KINDS = [SlaEventKind.MET, SlaEventKind.ANSWERED_LATE, SlaEventKind.STARTED]
 # Below this many leads the kept figures are not recounted by beat: a request that finds them
 # expired counts them from the rollups in tens of milliseconds, about what keeping them costs
-# every four minutes, for each of a thousand small tenants (docs/benchmarks.md, "Full size").
+# every four minutes, for each of a thousand small tenants.
 KEEP_FIGURES_FROM_LEADS = 20_000
 # A smaller tenant's figures of the moment are counted again this often when nothing of theirs
 # is written (a colour or "not contacted in time" turns with the clock alone; the page says when

@@ -83,8 +83,8 @@ DELETE_BATCH = 10_000
 # Days (cohort, closing and won days together) one step of the sweep recounts: a bulk change (an
 # import, leads reassigned) can name every day of a million-lead tenant, a recount as long as the
 # first build (minutes); the changes of the days left stay noted, their days counted live by the
-# readers, for the next step (a step of 100 days of a million-lead tenant: 6-13 s on the loaded
-# bench box; docs/benchmarks.md, "Sweeps with 1,000 tenants").
+# readers, for the next step (a step of 100 days of a million-lead tenant: 6-13 s on a loaded
+# 2-core box).
 DAYS_PER_RUN = 100
 SWEEP_LOCK = 210_007  # the advisory lock's first key: this sweep's
 
@@ -368,8 +368,7 @@ def _lead_days_count(tenant: Tenant, days=None) -> tuple[int, int]:
     with connection.cursor() as cursor:
         if days is None:
             # Every day at once (a first build): grouped by sorting, the CUBE and the bins'
-            # hundreds of thousands of groups take a fifth less CPU than hashed (docs/benchmarks.md,
-            # "Seventh session").
+            # hundreds of thousands of groups take a fifth less CPU than hashed.
             cursor.execute("SET LOCAL enable_hashagg = off")
             cursor.execute(
                 LEAD_DAY_BUILD_SQL.format(created=created, won=won, **LEAD_DAY_BINS), params

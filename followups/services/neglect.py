@@ -22,8 +22,8 @@ The beat task runs the sweep in bounded steps (`neglect_sweep_step`: at most TAS
 cleared, raised or escalated, or CLEAR_READS open flags checked, a few seconds), each step a task
 of its own, until a step finds nothing left (crm.tenancy.sweeps.More); `neglect_sweep` runs the
 steps one after another. A round checks each open flag once: every step hands the next the flag
-its check got to. Each step used to check from the first open flag again: at a million leads with
-41,000 open flags a round's hundred steps took 445 s of a worker instead of 40 (docs/benchmarks.md).
+its check got to, so that a step never checks from the first open flag again: at a million leads
+with 41,000 open flags a round's hundred steps take about 40 s of a worker, not 445.
 """
 
 import datetime as dt
@@ -56,8 +56,8 @@ BATCH_SIZE = 500
 # (counted from the flags themselves, so however many steps or runs raise them).
 MAX_FLAGS_PER_HOUR = 1000
 # Flags cleared, raised or escalated in one step of the sweep, each a few writes and a
-# notification (about 40 ms on the loaded 2-core bench box; docs/benchmarks.md): one step holds
-# a worker for seconds, not the 13 s a million-lead tenant's 1,000 flags took in one task.
+# notification (about 40 ms on a loaded 2-core box): one step holds a worker for seconds, not
+# the 13 s a million-lead tenant's 1,000 flags take in one task.
 TASK_WRITES = 100
 # Open flags one step checks for a touch at most (ten batches, about a second at a million leads).
 CLEAR_READS = 10 * BATCH_SIZE

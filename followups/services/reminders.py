@@ -39,7 +39,7 @@ CLAIM_BATCH = 1000
 # At most this many of a tenant's reminders wait in the broker at once: each sweep tops them up to
 # it. A burst (every reminder of the morning at 08:45) then drains within the lease (3,000 in
 # five minutes needs 10 sends/s) instead of being claimed again while its tasks still wait; with
-# beat's 15 s it allows 200 sends/s per tenant (docs/benchmarks.md, "Reminder sweep").
+# beat's 15 s it allows 200 sends/s per tenant.
 MOST_IN_FLIGHT = 3000
 
 

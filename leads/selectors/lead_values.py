@@ -2,8 +2,7 @@
 instances.
 
 Fifty leads with their six joins as model instances cost about twice the CPU of the same columns
-as tuples (each instance runs `Model.__init__` over all of its forty fields; docs/benchmarks.md,
-"Lead list at a million leads"). A `ListLead` reads like a `Lead` to what draws a row (the row
+as tuples (each instance runs `Model.__init__` over all of its forty fields). A `ListLead` reads like a `Lead` to what draws a row (the row
 renderer, the progress bar, the score, the REST API's lead): the same attribute names, and the
 models' own properties (`Lead.reference`, `Contact.display_name`, …) rather than copies of them.
 Its stage is the caller's Stage instance (every stage of the tenant is read once a page).

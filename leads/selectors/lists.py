@@ -146,7 +146,7 @@ def lead_list(
 
     The page's leads are chosen on the lead table alone, then read with their joins by id: with
     the joins in the same statement, PostgreSQL may join every open lead before it applies the
-    limit (a search took two seconds at a million leads; docs/benchmarks.md). `columns`: what
+    limit (a search takes seconds at a million leads that way). `columns`: what
     the caller reads with each lead in that statement (another app's flag), as attributes:
     {name: a selector of the expression, called with tenant=}.
     """

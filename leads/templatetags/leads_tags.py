@@ -19,7 +19,7 @@ register.filter("fast_widget", field_html)
 class ProgressBars:
     """Bars as HTML, built here rather than by an included template: the lead list draws fifty
     bars of about ten segments each (7.6 ms of CPU per page through a template, 5.1 ms through
-    format_html_join; docs/benchmarks.md, "Load test"). Plain f-strings with escape() give the
+    format_html_join). Plain f-strings with escape() give the
     same markup for a fraction of that. Make one per page: a segment's markup (its stage's name,
     state, tint and time in it) repeats from bar to bar, and is made once; its title's messages
     are looked up once (crm.kit.translations)."""

@@ -10,7 +10,7 @@ How "exactly once" holds:
   still queued, calls the provider and marks it sent in the same transaction. A worker killed
   mid-send rolls the transaction back and the row is claimed again. With the sandbox provider the
   recorded delivery is in that same transaction, so it is exactly once; with a real provider the
-  one window left is a crash between the provider's answer and the commit (docs/operations.md).
+  one window left is a crash between the provider's answer and the commit (docs/operations/index.md).
 """
 
 import datetime as dt

@@ -14,7 +14,7 @@ from django.conf import settings
 LOCALE = Path(settings.BASE_DIR) / "locale"
 TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
-# Where gettext looks (makemessages' --ignore in the README leaves bench/, tests/ and docs/ out).
+# Where gettext looks (makemessages' --ignore in docs/contributing.md leaves bench/, tests/ and docs/ out).
 SOURCES = (
     "api",
     "automation",
@@ -102,8 +102,9 @@ def test_every_marked_string_is_in_the_catalogs():
                 for pair in PLURAL_STRING.findall(path.read_text(encoding="utf8")):
                     if pair not in plurals:
                         missing.append(f"{path.relative_to(base)}: {pair[0]} / {pair[1]}")
-    assert missing == [], "run makemessages (README, Languages) and translate:\n" + "\n".join(
-        missing
+    assert missing == [], (
+        "run makemessages (docs/contributing.md, Translations) and translate:\n"
+        + "\n".join(missing)
     )
 
 

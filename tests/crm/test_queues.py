@@ -1,4 +1,4 @@
-"""Two queues (config/settings/base.py, crm/tenancy/queues.py, docs/operations.md "Queues"): what a
+"""Two queues (config/settings/base.py, crm/tenancy/queues.py, docs/operations/index.md "Queues"): what a
 customer or a rep waits on (the outbox, reminders, outbound webhooks, inbound events) goes to the
 messages queue, read by a worker of its own; the sweeps' bulk, rollups and the rest to the
 default queue, so a 5-second outbox round never waits for processes busy with long chunks.

@@ -1,7 +1,7 @@
 """Alerts in a real browser, on a desktop and on a phone: a burst of missed follow-ups and
 unassigned leads reaches the manager as grouped bell items with their lists one click away; each
 member sets their own time zone and digest on "My preferences"; an admin adds a closed day to the
-business calendar. Screenshots at 1280 and 375 px go to docs/screenshots/alerts-*.png."""
+business calendar. Screenshots at 1280 and 375 px go to test-artifacts/screenshots/alerts-*.png."""
 
 import datetime as dt
 import shutil
@@ -18,7 +18,7 @@ from tests.e2e.conftest import screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 TENANT = "Florida First Roofing"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 WIDTHS = (1280, 375)
 
 

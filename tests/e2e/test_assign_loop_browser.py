@@ -2,7 +2,7 @@
 the cap counts, the rule's members, a rep's cap), a new lead comes in through the web
 form and goes to a rep with the round robin's reasons on the lead page; a lead nobody can take
 waits in the manager's unassigned view with its reason. Screenshots at 1280 and 375 px go to
-docs/screenshots/assign-*.png."""
+test-artifacts/screenshots/assign-*.png."""
 
 from pathlib import Path
 
@@ -17,11 +17,11 @@ from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _docs_shot(page, name: str, part: str = "") -> None:
-    """The whole page to test-artifacts/; to docs/screenshots/ the first screen, or the `part`
+    """The whole page to test-artifacts/; to test-artifacts/screenshots/ the first screen, or the `part`
     (a selector) on a phone, where the first screen is the progress bar."""
     screenshot(page, name)
     DOCS.mkdir(parents=True, exist_ok=True)

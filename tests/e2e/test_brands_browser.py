@@ -1,7 +1,7 @@
 """Brands all the way to the customer, in Chromium: the demo customer also has a job with the
 tenant's second brand (Coastal Gutters, with its own logo); the portal shows each job under its
 brand, flags the gutter quote waiting for an answer, and the quote page carries the second brand's
-logo and name, not Threadline's. Screenshots at 1280 and 375 px go to docs/screenshots/."""
+logo and name, not Threadline's. Screenshots at 1280 and 375 px go to test-artifacts/screenshots/."""
 
 import datetime as dt
 import io
@@ -26,7 +26,7 @@ from tests.portal.helpers import reset_throttles
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _shot(page, name: str) -> None:

@@ -20,7 +20,7 @@ from tests.factories import message_template_for
 pytestmark = pytest.mark.browser
 
 TENANT = "Florida First Roofing"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _open(page, email: str, path: str) -> None:
@@ -34,7 +34,7 @@ def _open(page, email: str, path: str) -> None:
 
 
 def _keep(page, name: str) -> None:
-    """The screenshot goes to test-artifacts/ and, for the docs, to docs/screenshots/."""
+    """The screenshot goes to test-artifacts/ and, a copy to test-artifacts/screenshots/."""
     DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(screenshot(page, name), DOCS / f"{name}.png")
 

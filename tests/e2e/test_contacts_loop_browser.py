@@ -3,7 +3,7 @@ name and add the email and phone she gave on the call; type a new lead with that
 asked whether it is her; say it is someone else, then see it was her after all and merge the two
 contacts from a page that shows both side by side. The survivor has every lead and ticket.
 
-Screenshots at 1280 and 375 px go to docs/screenshots/contacts-*.png."""
+Screenshots at 1280 and 375 px go to test-artifacts/screenshots/contacts-*.png."""
 
 from pathlib import Path
 
@@ -17,12 +17,12 @@ from tickets.models import Ticket
 
 pytestmark = pytest.mark.browser
 
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 NEW_PHONE = "(305) 555-0163"
 
 
 def _shoot(page, name: str) -> None:
-    """The page to test-artifacts/ and, for the README, to docs/screenshots/."""
+    """The page to test-artifacts/ and, a copy to test-artifacts/screenshots/."""
     screenshot(page, name)
     DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -12,7 +12,7 @@ from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _fits(page, width: int) -> None:

@@ -12,7 +12,7 @@ from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _maria_lead() -> Lead:
@@ -22,7 +22,7 @@ def _maria_lead() -> Lead:
 
 
 def _shoot_panel(page, name: str) -> None:
-    """The whole page to test-artifacts/, the panel alone to docs/screenshots/."""
+    """The whole page to test-artifacts/, the panel alone to test-artifacts/screenshots/."""
     screenshot(page, name)
     DOCS.mkdir(parents=True, exist_ok=True)
     # From the top of the page, so the sticky top bar does not lie over the panel.

@@ -1,7 +1,7 @@
 """The follow-up loop in a real browser (issue 20): a rep makes a weekly follow-up from the form,
 edits one occurrence ("this one") and then the whole series, skips a date, completes one and uses
 "Schedule the next one", and reads the customer's timeline. Screenshots at 1280 and 375 px go to
-docs/screenshots/followups-*.png."""
+test-artifacts/screenshots/followups-*.png."""
 
 import datetime as dt
 import shutil
@@ -19,12 +19,12 @@ from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SUBJECT = "Weekly roof check-in"
 
 
 def _keep(page, name: str) -> None:
-    """The screenshot to test-artifacts/ and, for the docs, to docs/screenshots/."""
+    """The screenshot to test-artifacts/ and, a copy to test-artifacts/screenshots/."""
     DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(screenshot(page, name), DOCS / f"{name}.png")
 

@@ -5,7 +5,7 @@ contact, a ticket and a follow-up opened from their lists. On each: the page doe
 sideways; every navigation link is on screen or one tap on the menu button away, none cut; an open
 row menu (and the lead page's menu) stays inside the screen; a progress bar shows whole. At 1280 px
 the navigation is the same row of links as before, with no menu button. Screenshots of the main
-pages at 375 px go to docs/screenshots/mobile-*.png.
+pages at 375 px go to test-artifacts/screenshots/mobile-*.png.
 """
 
 import re
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT = 375, 800
 TENANT = "Florida First Roofing"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 # The detail pages a user opens from the lists, as patterns of their addresses.
 DETAILS = {
@@ -43,7 +43,7 @@ CLIPPED = "element => element.scrollWidth > element.clientWidth"
 
 
 def _keep(page, name: str) -> None:
-    """What the screen shows, to test-artifacts/ and to docs/screenshots/mobile-<name>.png."""
+    """What the screen shows, to test-artifacts/ and to test-artifacts/screenshots/mobile-<name>.png."""
     DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(
         screenshot(page, f"mobile-{name}", full_page=False), DOCS / f"mobile-{name}.png"

@@ -2,7 +2,7 @@
 $24,800 quote accepted, the crew at work) leaves the job in production with its balance on the lead
 page and in the portal; the job cannot be called "Paid" by hand while money is due; the final
 payment, the work completed, moves it to Paid, and only then are the thank-you call and the review
-request scheduled. Screenshots at 1280 and 375 px go to docs/screenshots/money-*.png."""
+request scheduled. Screenshots at 1280 and 375 px go to test-artifacts/screenshots/money-*.png."""
 
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from tests.portal.helpers import reset_throttles
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 AFTER_CARE = ("Thank-you call: the job is paid", "Ask for a review (text them the link)")
 
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 TENANT = "Florida First Roofing"
 # A Tuesday afternoon in Florida (EDT).
 AFTERNOON = dt.datetime(2026, 6, 9, 18, 0, tzinfo=dt.UTC)
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _at(minutes: int):

@@ -20,7 +20,7 @@ from tests.e2e.test_portal_browser import _no_horizontal_scroll
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _signed_in_as_casey(page) -> None:

@@ -1,6 +1,6 @@
 """The demo customer opens Messages on a phone, reads the team's answer, writes to the team and
 sees the message in the thread (an htmx swap, the box emptied); then the same page and the update
-history on a desktop. Screenshots at 375 and 1280 px go to docs/screenshots/."""
+history on a desktop. Screenshots at 375 and 1280 px go to test-artifacts/screenshots/."""
 
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from tickets.models import TicketMessage
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 QUESTION = "Could the crew also look at the gutter on the north side while they are up there?"
 
 

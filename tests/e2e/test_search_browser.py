@@ -1,6 +1,6 @@
 """The header search in a browser (issue 20): "/" reaches the box from anywhere, Enter opens the
 results grouped by kind, each result a link to its page; the same at 375 px. Screenshots of the
-results at 1280 and 375 px go to docs/screenshots/search-*.png."""
+results at 1280 and 375 px go to test-artifacts/screenshots/search-*.png."""
 
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _docs_screenshot(page, name: str) -> None:

@@ -15,7 +15,7 @@ from tests.factories import pipeline_for, stage_named
 pytestmark = pytest.mark.browser
 
 TENANT = "Florida First Roofing"
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 DEMO_TEMPLATES = {
     "new-lead-ack": "New lead acknowledgement",
     "quote-sent": "Quote sent",

@@ -20,10 +20,11 @@ from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _keep(path: Path, name: str) -> None:
+    DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, DOCS / f"{name}.png")
 
 

@@ -1,6 +1,6 @@
 """How hard the fuzz tests try. Each test names the examples it runs in CI (tests/fuzz as a whole
 stays under a minute); FUZZ_EXAMPLES=5000 runs every test that many times, with fresh random
-examples, for a long local run (docs/reliability.md). A CI run draws the same examples each time
+examples, for a long local run (docs/operations/reliability.md). A CI run draws the same examples each time
 (derandomised), so a failure there is reproducible."""
 
 import contextlib

@@ -6,7 +6,7 @@ killed (a crash: the tasks queued in it are lost with it), frozen (a host that s
 without closing its connections) and started again, while the webhooks come through the Django
 test client exactly as the providers post them (tests/tickets/test_inbound_webhooks.py signs them).
 What a worker would run is read off the broker's queue and run here, and the beat's sweep a minute
-later, so the test needs no worker process. docs/reliability.md records what it measured.
+later, so the test needs no worker process. docs/operations/reliability.md records what it measured.
 """
 
 import base64

@@ -78,7 +78,7 @@ def test_hostile_mail_is_stored_threaded_and_shown_safely(client, world, desk, p
     # The email's markup is shown as text at most, never as markup.
     assert not re.search(r"<script>alert|onerror=alert|onload=|javascript:alert", shown)
     # One-line fields lose their bidi tricks; a body keeps what it says (a control there reorders
-    # only its own paragraph), as docs/reliability.md notes.
+    # only its own paragraph), as docs/operations/reliability.md notes.
     assert "\u202egnp" not in shown and "\u202eFDP" not in shown
 
     if path.stem == "zip_bomb_attachment":
