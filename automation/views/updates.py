@@ -89,7 +89,7 @@ def updates_due(request):
         "tab": tab,
         "tabs": TABS,
         "now": now,
-        "back_url": f"{reverse('comms:updates')}?when={tab}",
+        "back_url": f"{reverse('automation:updates')}?when={tab}",
     }
     if request.htmx and request.GET.get("after"):
         return render(request, "comms/updates/list.html#rows", context)

@@ -505,7 +505,7 @@ THREADLINE_API_FAILED_AUTH_LIMIT = (
 )
 THREADLINE_EVENT_SUBSCRIBERS = "config.events.SUBSCRIBERS"  # who hears what, in order
 
-# Comms (comms/): where outbound messages go. The sandbox records them (readable at
+# Messaging (messaging/): where outbound messages go. The sandbox records them (readable at
 # /settings/outbox/) instead of sending; production sends email through EMAIL_BACKEND (anymail and
 # an ESP) and SMS/WhatsApp through Twilio.
 COMMS_SANDBOX = env_bool("COMMS_SANDBOX", False)
