@@ -29,12 +29,12 @@ from followups.services.followups import follow_up_types_ensure
 from leads.models import Lead
 from leads.permissions import ensure_may_act_on, may_act_on
 
-LIST = "followups/sequences/list.html"
-SEQUENCE_FORM = "followups/sequences/sequence_form.html"
-STEP_FORM = "followups/sequences/step_form.html"
-ENROLMENTS = "followups/sequences/enrolments.html"
-PANEL = "followups/sequences/_panel.html"
-PANEL_PAGE = "followups/sequences/panel_page.html"
+LIST = "automation/sequences/list.html"
+SEQUENCE_FORM = "automation/sequences/sequence_form.html"
+STEP_FORM = "automation/sequences/step_form.html"
+ENROLMENTS = "automation/sequences/enrolments.html"
+PANEL = "automation/sequences/_panel.html"
+PANEL_PAGE = "automation/sequences/panel_page.html"
 
 
 def _wants_fields_redrawn(request) -> bool:

@@ -14,9 +14,9 @@ from automation.selectors import triggers as selectors_triggers
 from automation.services import configuration_triggers as configuration
 from crm.kit.access import admin_required
 
-LIST = "comms/settings/triggers/list.html"
-TRIGGER_FORM = "comms/settings/triggers/trigger_form.html"
-STEP_FORM = "comms/settings/triggers/step_form.html"
+LIST = "automation/settings/triggers/list.html"
+TRIGGER_FORM = "automation/settings/triggers/trigger_form.html"
+STEP_FORM = "automation/settings/triggers/step_form.html"
 
 
 def _wants_fields_redrawn(request) -> bool:
