@@ -1,8 +1,8 @@
 """Beat-driven sweeps of triggers, sequences and customer updates. Thin wrappers over services.
 
-The tasks keep the names they were registered under before automation had its own app
-(``comms.tasks.*``, ``followups.tasks.sweep_sequences``), so tasks queued before a deploy and the
-beat schedule still find them.
+Each task is also registered under the name it had before automation had its own app
+(``comms.tasks.*``, ``followups.tasks.sweep_sequences``: ``aliases``), so tasks queued before the
+deploy still run. The aliases go in the next release (CHANGELOG.md).
 """
 
 from automation.selectors.sweeps import (
@@ -18,7 +18,8 @@ from crm.tenancy.tasks import tenant_task
 
 
 @tenant_sweep(
-    name="comms.tasks.sweep_time_triggers",
+    name="automation.tasks.sweep_time_triggers",
+    aliases=("comms.tasks.sweep_time_triggers",),  # until the next release
     soft_time_limit=SECONDS_MINUTE,
     due_tenants=time_triggers_tenant_ids,
     priority=PROMPT,
@@ -28,7 +29,8 @@ def sweep_time_triggers(*, tenant: Tenant) -> int:
 
 
 @tenant_sweep(
-    name="comms.tasks.sweep_follow_ups",
+    name="automation.tasks.sweep_follow_ups",
+    aliases=("comms.tasks.sweep_follow_ups",),  # until the next release
     soft_time_limit=SECONDS_MINUTE,
     due_tenants=repeating_follow_ups_tenant_ids,
     priority=PROMPT,
@@ -38,7 +40,8 @@ def sweep_follow_ups(*, tenant: Tenant) -> int:
 
 
 @tenant_sweep(
-    name="comms.tasks.sweep_customer_updates",
+    name="automation.tasks.sweep_customer_updates",
+    aliases=("comms.tasks.sweep_customer_updates",),  # until the next release
     soft_time_limit=SECONDS_FEW_MINUTES,
     due_tenants=updates_due_tenant_ids,
 )
@@ -46,13 +49,17 @@ def sweep_customer_updates(*, tenant: Tenant) -> int:
     return updates.customer_updates_sweep(tenant=tenant)
 
 
-@tenant_task(name="comms.tasks.refresh_update_rhythms")
+@tenant_task(
+    name="automation.tasks.refresh_update_rhythms",
+    aliases=("comms.tasks.refresh_update_rhythms",),  # until the next release
+)
 def refresh_update_rhythms(tenant: Tenant) -> int:
     return updates.update_rhythms_refresh(tenant=tenant)
 
 
 @tenant_sweep(
-    name="followups.tasks.sweep_sequences",
+    name="automation.tasks.sweep_sequences",
+    aliases=("followups.tasks.sweep_sequences",),  # until the next release
     soft_time_limit=SECONDS_MINUTE,
     due_tenants=sequences_due_tenant_ids,
     priority=PROMPT,

@@ -1,11 +1,12 @@
-"""Staff pages of automation outside /settings/. They keep the URL names they had before
-automation was its own app: config/urls.py mounts each list in the namespace named here."""
+"""Staff pages of automation outside /settings/, in the ``automation`` namespace. Their paths are
+the ones they had before automation was its own app (customer updates at the site's root, the
+sequences' enrol panels under /followups/), so bookmarks and pages left open still reach them."""
 
-from django.urls import path
+from django.urls import include, path
 
 from automation.views import sequences, updates
 
-# In the ``comms`` namespace, at the site's root.
+# At the site's root.
 update_urlpatterns = [
     # --- Customer updates (automation.views.updates)
     path("updates/", updates.updates_due, name="updates"),
@@ -13,7 +14,7 @@ update_urlpatterns = [
     path("leads/<int:lead_pk>/send-update/", updates.lead_send_update, name="send-update"),
 ]
 
-# In the ``followups`` namespace, under /followups/.
+# Under /followups/.
 sequence_panel_urlpatterns = [
     # --- sequences (automation.views.sequences): the enrol panel of lead and contact pages
     path("leads/<int:lead_pk>/sequences/", sequences.lead_sequences, name="lead-sequences"),
@@ -29,3 +30,6 @@ sequence_panel_urlpatterns = [
     ),
     path("sequences/enrol/", sequences.sequences_enrol_bulk, name="sequences-enrol"),
 ]
+
+app_name = "automation"
+urlpatterns = [*update_urlpatterns, path("followups/", include(sequence_panel_urlpatterns))]

@@ -1,12 +1,12 @@
-"""Admin pages of automation under /settings/. They keep the URL names they had before
-automation was its own app: config/urls.py mounts each list in the namespace named here."""
+"""Admin pages of automation under /settings/, in the ``automation-settings`` namespace."""
 
 from django.urls import path
 
 from automation.views import sequences, triggers
 
-# In the ``comms-settings`` namespace.
-trigger_urlpatterns = [
+app_name = "automation-settings"
+
+urlpatterns = [
     # --- Triggers (automation.views.triggers)
     path("triggers/", triggers.trigger_list, name="triggers"),
     path("triggers/new/", triggers.trigger_create, name="trigger-create"),
@@ -17,10 +17,6 @@ trigger_urlpatterns = [
     path("trigger-steps/<int:step_pk>/", triggers.step_edit, name="trigger-step-edit"),
     path("trigger-steps/<int:step_pk>/delete/", triggers.step_delete, name="trigger-step-delete"),
     path("trigger-steps/<int:step_pk>/move/", triggers.step_move, name="trigger-step-move"),
-]
-
-# In the ``followups-settings`` namespace.
-sequence_urlpatterns = [
     # --- sequences (automation.views.sequences)
     path("sequences/", sequences.sequence_list, name="sequences"),
     path("sequences/new/", sequences.sequence_create, name="sequence-create"),

@@ -1,9 +1,10 @@
-"""Follow-ups at /followups/. The namespace ``followups`` also holds automation's sequence enrol
-panels (config/urls.py joins them)."""
+"""Follow-ups at /followups/, in the ``followups`` namespace."""
 
 from django.urls import path
 
 from followups.views import actions, data, feed, neglect, pages
+
+app_name = "followups"
 
 urlpatterns = [
     # --- pages (followups.views.pages, followups.views.actions)

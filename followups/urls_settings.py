@@ -1,9 +1,10 @@
-"""Admin pages of follow-ups under /settings/. The namespace ``followups-settings`` also holds
-automation's sequence pages (config/urls.py joins them)."""
+"""Admin pages of follow-ups under /settings/, in the ``followups-settings`` namespace."""
 
 from django.urls import path
 
 from followups.views import settings as follow_up_settings
+
+app_name = "followups-settings"
 
 urlpatterns = [
     # --- follow-up settings (followups.views.settings)

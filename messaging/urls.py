@@ -1,10 +1,11 @@
 """Staff pages of messaging outside /settings/: one's own notification preferences and the comms
-panel of a contact. The namespace ``comms`` also holds automation's customer-update pages
-(config/urls.py joins them)."""
+panel of a contact (namespace ``comms``, messaging's app label)."""
 
 from django.urls import path
 
 from messaging.views import contacts, preferences
+
+app_name = "comms"
 
 urlpatterns = [
     # --- Notification preferences and contact panel (messaging.views.preferences, messaging.views.contacts)

@@ -1,9 +1,11 @@
-"""Admin pages for message templates, the delivery policy and the outbox (/settings/). The
-namespace ``comms-settings`` also holds automation's trigger pages (config/urls.py joins them)."""
+"""Admin pages for message templates, the delivery policy and the outbox (/settings/), in the
+``comms-settings`` namespace."""
 
 from django.urls import path
 
 from messaging.views import delivery, outbox, templates
+
+app_name = "comms-settings"
 
 urlpatterns = [
     # --- Templates (messaging.views.templates)

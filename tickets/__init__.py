@@ -1,1 +1,1 @@
-"""The unified inbox: channels, tickets and their messages (being built)."""
+"""The unified inbox: channels, tickets and their messages."""

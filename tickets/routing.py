@@ -4,7 +4,7 @@
   platform-wide table with no row-level security, before any tenant context exists.
 - A reply token (reply+TOKEN@THREADLINE_MAIL_DOMAIN, the Reply-To of every ticket email) names the
   tenant and the ticket, signed so that nobody can write into a ticket by guessing its number.
-- Our own Message-IDs (<outbox-TENANT-ID@domain>, comms.providers) name the tenant too.
+- Our own Message-IDs (<outbox-TENANT-ID@domain>, messaging.services.providers) name the tenant too.
 """
 
 import hashlib

@@ -1,5 +1,5 @@
 """Webhooks the inbox receives without a session (anymail's inbound email webhooks are mounted
-with its tracking ones at /hooks/anymail/, comms/urls_public.py)."""
+with its tracking ones at /hooks/anymail/, messaging/urls_public.py)."""
 
 from django.urls import path
 

@@ -29,12 +29,12 @@ from followups.services.followups import follow_up_types_ensure
 from leads.models import Lead
 from leads.permissions import ensure_may_act_on, may_act_on
 
-LIST = "followups/sequences/list.html"
-SEQUENCE_FORM = "followups/sequences/sequence_form.html"
-STEP_FORM = "followups/sequences/step_form.html"
-ENROLMENTS = "followups/sequences/enrolments.html"
-PANEL = "followups/sequences/_panel.html"
-PANEL_PAGE = "followups/sequences/panel_page.html"
+LIST = "automation/sequences/list.html"
+SEQUENCE_FORM = "automation/sequences/sequence_form.html"
+STEP_FORM = "automation/sequences/step_form.html"
+ENROLMENTS = "automation/sequences/enrolments.html"
+PANEL = "automation/sequences/_panel.html"
+PANEL_PAGE = "automation/sequences/panel_page.html"
 
 
 def _wants_fields_redrawn(request) -> bool:
@@ -72,7 +72,7 @@ def _sequence_page(request, sequence: Sequence | None):
                 )
             else:
                 messages.success(request, _("Sequence %(name)s saved.") % {"name": saved.name})
-            return redirect("followups-settings:sequence-edit", sequence_pk=saved.pk)
+            return redirect("automation-settings:sequence-edit", sequence_pk=saved.pk)
     context = {"form": form, "sequence": sequence, "section": "sequences"}
     if sequence is not None:
         context["steps"] = selectors.sequence_steps(tenant=request.tenant, sequence=sequence)
@@ -101,9 +101,9 @@ def sequence_delete(request, sequence_pk: int):
         services.sequence_delete(tenant=request.tenant, actor=request.user, sequence=sequence)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("followups-settings:sequence-edit", sequence_pk=sequence.pk)
+        return redirect("automation-settings:sequence-edit", sequence_pk=sequence.pk)
     messages.success(request, _("Sequence %(name)s deleted.") % {"name": sequence.name})
-    return redirect("followups-settings:sequences")
+    return redirect("automation-settings:sequences")
 
 
 # --- Steps (admins) -----------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def _step_page(request, sequence: Sequence, step: SequenceStep | None):
                 request,
                 _("Step saved.") if step else _("Step added."),
             )
-            return redirect("followups-settings:sequence-edit", sequence_pk=sequence.pk)
+            return redirect("automation-settings:sequence-edit", sequence_pk=sequence.pk)
     return render(
         request,
         STEP_FORM,
@@ -164,7 +164,7 @@ def step_delete(request, sequence_step_pk: int):
     step = selectors.sequence_step_get(tenant=request.tenant, step_id=sequence_step_pk)
     services.sequence_step_delete(tenant=request.tenant, actor=request.user, step=step)
     messages.success(request, _("Step deleted."))
-    return redirect("followups-settings:sequence-edit", sequence_pk=step.sequence_id)
+    return redirect("automation-settings:sequence-edit", sequence_pk=step.sequence_id)
 
 
 # --- Enrolments (admins) ------------------------------------------------------------------------
@@ -208,7 +208,7 @@ def enrolment_stop(request, enrolment_pk: int):
     )
     return redirect(
         safe_next(request, request.POST.get("next", ""))
-        or reverse("followups-settings:enrolments", kwargs={"sequence_pk": enrolment.sequence_id})
+        or reverse("automation-settings:enrolments", kwargs={"sequence_pk": enrolment.sequence_id})
     )
 
 
@@ -238,8 +238,8 @@ def _render_panel(
 
 def _panel_url(lead: Lead | None, contact: Contact | None) -> str:
     if lead is not None:
-        return reverse("followups:lead-sequences", kwargs={"lead_pk": lead.pk})
-    return reverse("followups:contact-sequences", kwargs={"contact_pk": contact.pk})
+        return reverse("automation:lead-sequences", kwargs={"lead_pk": lead.pk})
+    return reverse("automation:contact-sequences", kwargs={"contact_pk": contact.pk})
 
 
 def _page_of(lead: Lead | None, contact: Contact | None) -> str:

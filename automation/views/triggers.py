@@ -14,9 +14,9 @@ from automation.selectors import triggers as selectors_triggers
 from automation.services import configuration_triggers as configuration
 from crm.kit.access import admin_required
 
-LIST = "comms/settings/triggers/list.html"
-TRIGGER_FORM = "comms/settings/triggers/trigger_form.html"
-STEP_FORM = "comms/settings/triggers/step_form.html"
+LIST = "automation/settings/triggers/list.html"
+TRIGGER_FORM = "automation/settings/triggers/trigger_form.html"
+STEP_FORM = "automation/settings/triggers/step_form.html"
 
 
 def _wants_fields_redrawn(request) -> bool:
@@ -60,9 +60,9 @@ def _trigger_page(request, trigger: Trigger | None):
                     request,
                     _("Trigger %(name)s created: now add its steps.") % {"name": saved.name},
                 )
-                return redirect("comms-settings:trigger-edit", trigger_pk=saved.pk)
+                return redirect("automation-settings:trigger-edit", trigger_pk=saved.pk)
             messages.success(request, _("Trigger %(name)s saved.") % {"name": saved.name})
-            return redirect("comms-settings:triggers")
+            return redirect("automation-settings:triggers")
     return render(
         request,
         TRIGGER_FORM,
@@ -105,7 +105,7 @@ def trigger_toggle(request, trigger_pk: int):
         (_("Trigger %(name)s switched on.") if active else _("Trigger %(name)s switched off."))
         % {"name": trigger.name},
     )
-    return redirect("comms-settings:triggers")
+    return redirect("automation-settings:triggers")
 
 
 @admin_required
@@ -114,7 +114,7 @@ def trigger_delete(request, trigger_pk: int):
     trigger = selectors_triggers.trigger_get(tenant=request.tenant, trigger_id=trigger_pk)
     configuration.trigger_delete(tenant=request.tenant, actor=request.user, trigger=trigger)
     messages.success(request, _("Trigger %(name)s deleted.") % {"name": trigger.name})
-    return redirect("comms-settings:triggers")
+    return redirect("automation-settings:triggers")
 
 
 # --- Steps --------------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ def _step_page(request, trigger: Trigger, step: TriggerStep | None):
                 request,
                 _("Step saved.") if step else _("Step added."),
             )
-            return redirect("comms-settings:trigger-edit", trigger_pk=trigger.pk)
+            return redirect("automation-settings:trigger-edit", trigger_pk=trigger.pk)
     steps = list(trigger.steps.all())
     number = next((i for i, row in enumerate(steps, 1) if step and row.pk == step.pk), None)
     return render(
@@ -182,7 +182,7 @@ def step_delete(request, step_pk: int):
     step = selectors_triggers.trigger_step_get(tenant=request.tenant, step_id=step_pk)
     configuration.trigger_step_delete(tenant=request.tenant, actor=request.user, step=step)
     messages.success(request, _("Step deleted."))
-    return redirect("comms-settings:trigger-edit", trigger_pk=step.trigger_id)
+    return redirect("automation-settings:trigger-edit", trigger_pk=step.trigger_id)
 
 
 @admin_required
@@ -198,4 +198,4 @@ def step_move(request, step_pk: int):
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect("comms-settings:trigger-edit", trigger_pk=step.trigger_id)
+    return redirect("automation-settings:trigger-edit", trigger_pk=step.trigger_id)

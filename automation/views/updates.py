@@ -22,7 +22,7 @@ from leads.selectors.lists import lead_get
 from messaging.models import MessageStatus
 from messaging.selectors.outbox import latest_decision_reason
 
-PANEL = "comms/updates/_lead_panel.html"
+PANEL = "automation/updates/_lead_panel.html"
 TABS = {"overdue": gettext_lazy("Overdue"), "soon": gettext_lazy("Due within 7 days")}
 
 
@@ -39,7 +39,7 @@ def lead_messages(request, lead_pk: int):
     }
     if request.htmx:
         return render(request, PANEL, context)
-    return render(request, "comms/updates/lead_messages.html", context)
+    return render(request, "automation/updates/lead_messages.html", context)
 
 
 @tenant_member_required
@@ -89,8 +89,8 @@ def updates_due(request):
         "tab": tab,
         "tabs": TABS,
         "now": now,
-        "back_url": f"{reverse('comms:updates')}?when={tab}",
+        "back_url": f"{reverse('automation:updates')}?when={tab}",
     }
     if request.htmx and request.GET.get("after"):
-        return render(request, "comms/updates/list.html#rows", context)
-    return render(request, "comms/updates/list.html", context)
+        return render(request, "automation/updates/list.html#rows", context)
+    return render(request, "automation/updates/list.html", context)

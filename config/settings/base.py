@@ -409,10 +409,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-idempotency-keys": beat_entry(
         "api.tasks.purge_expired_idempotency_keys", HOUR, _past(58)
     ),
-    "sweep-time-triggers": beat_entry("comms.tasks.sweep_time_triggers", MINUTE, _second(30)),
-    "sweep-follow-ups": beat_entry("comms.tasks.sweep_follow_ups", MINUTE, _second(49)),
+    "sweep-time-triggers": beat_entry("automation.tasks.sweep_time_triggers", MINUTE, _second(30)),
+    "sweep-follow-ups": beat_entry("automation.tasks.sweep_follow_ups", MINUTE, _second(49)),
     "sweep-customer-updates": beat_entry(
-        "comms.tasks.sweep_customer_updates", FIVE_MINUTES, _past(1, seconds=27)
+        "automation.tasks.sweep_customer_updates", FIVE_MINUTES, _past(1, seconds=27)
     ),
     # Follow-ups: due reminders claimed and sent once, follow-ups past their time marked missed,
     # recurring series materialised ahead.
@@ -433,7 +433,7 @@ CELERY_BEAT_SCHEDULE = {
         "followups.tasks.send_daily_digests", FIVE_MINUTES, _second(57)
     ),
     # Sequences: the enrolments with a step due run it and move on.
-    "sweep-sequences": beat_entry("followups.tasks.sweep_sequences", MINUTE, _second(19)),
+    "sweep-sequences": beat_entry("automation.tasks.sweep_sequences", MINUTE, _second(19)),
     # The portal: sign-in links and codes a day past their expiry are deleted.
     "purge-portal-sign-in-challenges": beat_entry(
         "portal.tasks.purge_sign_in_challenges", HOUR, _past(50)
@@ -504,7 +504,7 @@ THREADLINE_API_FAILED_AUTH_LIMIT = (
 )
 THREADLINE_EVENT_SUBSCRIBERS = "config.events.SUBSCRIBERS"  # who hears what, in order
 
-# Comms (comms/): where outbound messages go. The sandbox records them (readable at
+# Messaging (messaging/): where outbound messages go. The sandbox records them (readable at
 # /settings/outbox/) instead of sending; production sends email through EMAIL_BACKEND (anymail and
 # an ESP) and SMS/WhatsApp through Twilio.
 COMMS_SANDBOX = env_bool("COMMS_SANDBOX", False)

@@ -187,8 +187,13 @@ def tenant_sweep(
     due_tenants: Callable[[dt.datetime], list[int]] | None = None,
     priority: int | None = None,
     chunk: int = BULK_CHUNK,
+    aliases: tuple[str, ...] = (),
 ):
-    """Register `func(*, tenant) -> int` as a sweep; the decorated name becomes its fan-out task."""
+    """Register `func(*, tenant) -> int` as a sweep; the decorated name becomes its fan-out task.
+
+    `aliases`: names the sweep had before a rename. Its fan-out task is registered under each too
+    and its tenant tasks queued under one still find it, so messages queued before the deploy
+    run; each is the same sweep (its lock, schedule and limits)."""
 
     def decorator(func):
         task_name = name or f"{func.__module__}.{func.__name__}"
@@ -200,18 +205,18 @@ def tenant_sweep(
             given_priority=priority,
             chunk=chunk,
         )
-        _SWEEPS[task_name] = sweep
 
         # The fan-out reads tenant ids and publishes: it gets its sweep's limits too.
-        @shared_task(
-            name=task_name,
-            soft_time_limit=soft_time_limit,
-            time_limit=sweep.time_limit,
-        )
-        def fan_out_task() -> int:
+        def run_fan_out() -> int:
             return fan_out(sweep)
 
-        fan_out_task.__doc__ = func.__doc__
+        run_fan_out.__doc__ = func.__doc__
+        limits = {"soft_time_limit": soft_time_limit, "time_limit": sweep.time_limit}
+        for alias in aliases:
+            _SWEEPS[alias] = sweep
+            shared_task(name=alias, **limits)(run_fan_out)
+        _SWEEPS[task_name] = sweep
+        fan_out_task = shared_task(name=task_name, **limits)(run_fan_out)
         fan_out_task.sweep = sweep
         return fan_out_task
 

@@ -11,19 +11,19 @@ from crm.tenancy.context import tenant_context
 logger = logging.getLogger(__name__)
 
 
-def tenant_task(**task_options):
+def tenant_task(*, aliases: tuple[str, ...] = (), **task_options):
     """A Celery task whose first argument is ``tenant_id``; the function runs in that tenant.
 
     The function itself receives the Tenant. Options go to ``shared_task`` (acks_late and friends
     are set globally in settings); ``name`` keeps a task's registered name when its module moves.
+    ``aliases``: names it had before a rename, registered too so tasks queued under them still run.
     """
 
     def decorator(func):
         name = task_options.pop("name", f"{func.__module__}.{func.__name__}")
 
-        @shared_task(name=name, **task_options)
         @functools.wraps(func)
-        def task(tenant_id: int, *args, **kwargs):
+        def run(tenant_id: int, *args, **kwargs):
             from crm.models import Tenant
 
             tenant = Tenant.objects.get(pk=tenant_id)
@@ -34,7 +34,9 @@ def tenant_task(**task_options):
             finally:
                 log_context.reset(token)
 
-        return task
+        for alias in aliases:
+            shared_task(name=alias, **task_options)(run)
+        return shared_task(name=name, **task_options)(run)
 
     return decorator
 

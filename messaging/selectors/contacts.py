@@ -53,7 +53,7 @@ def _message_row(message: OutboundMessage, now: dt.datetime) -> MessageRow:
     if message.template_id is not None and message.template is not None:
         what = message.template.name
     else:
-        # (Never a sign-in link or code: comms/redaction.py.)
+        # (Never a sign-in link or code: messaging/redaction.py.)
         what = message.subject or secrets_hidden(message.body_text, source=message.source)[:80]
     return MessageRow(message=message, what=what, delivery=delivery_state(message, now))
 

@@ -730,7 +730,7 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
     if sent.provider == Provider.SANDBOX:
         _sandbox_reports_schedule(message)
     else:
-        # Gone to the customer: a sign-in link or code is theirs alone (comms/redaction.py).
+        # Gone to the customer: a sign-in link or code is theirs alone (messaging/redaction.py).
         redaction.message_secrets_hide(message)
     if message.lead_id and message.contact_id and not _is_reminder_for_silence(message):
         Lead.objects.filter(tenant=message.tenant, pk=message.lead_id).filter(

@@ -20,10 +20,10 @@ def contact_list(request):
     query = request.GET.get("q", "")
     context = {"page": page, "query": query, "params": urlencode({"q": query}) if query else ""}
     if request.htmx and request.GET.get("after"):
-        return render(request, "crm/contacts/list.html#rows", context)
+        return render(request, "shell/contacts/list.html#rows", context)
     # The ticked contacts can be enrolled in a follow-up sequence.
     context["sequences"] = sequences_to_enrol_in(tenant=request.tenant)
-    return render(request, "crm/contacts/list.html", context)
+    return render(request, "shell/contacts/list.html", context)
 
 
 @tenant_member_required
@@ -40,4 +40,4 @@ def contact_detail(request, contact_pk: int):
         ),
         "can_merge": request.membership.role in MANAGERS,
     }
-    return render(request, "crm/contacts/detail.html", context)
+    return render(request, "shell/contacts/detail.html", context)

@@ -26,4 +26,4 @@ def _rep_home(request):
         "now": now,
     }
     with timezone.override(zone):
-        return render(request, "crm/home.html", context)
+        return render(request, "shell/home.html", context)

@@ -79,10 +79,10 @@ def lead_list(request):
         request, back_url=context["back_url"], neglected_ids=neglected
     ).rows(rows)
     if request.htmx and request.GET.get("after"):
-        return render(request, "leads/list.html#rows", context)
+        return render(request, "shell/leads/list.html#rows", context)
     if request.htmx and request.htmx.target == "lead-results":
-        return render(request, "leads/list.html#results", context)
-    return render(request, "leads/list.html", context)
+        return render(request, "shell/leads/list.html#results", context)
+    return render(request, "shell/leads/list.html", context)
 
 
 def _back(request, lead: Lead):
@@ -97,7 +97,7 @@ def _row_response(request, lead_pk: int, error: str = "", done: str = ""):
     )
     row = lists.lead_row(tenant=request.tenant, lead_id=lead_pk)
     context = {"row_html": renderer.row(row, error=error, done=done)}
-    return render(request, "leads/list.html#row", context)
+    return render(request, "shell/leads/list.html#row", context)
 
 
 def _row_action(request, lead_pk: int, form_class, perform, done: str):

@@ -351,7 +351,7 @@ def test_a_template_chosen_in_the_settings_is_used_over_the_default_key(miami):
 
 
 def _panel(client, lead):
-    return client.get(reverse("comms:lead-messages", kwargs={"lead_pk": lead.pk}), **HX)
+    return client.get(reverse("automation:lead-messages", kwargs={"lead_pk": lead.pk}), **HX)
 
 
 def test_the_lead_page_loads_the_panel_with_rhythm_messages_and_follow_ups(miami, client):
@@ -386,7 +386,7 @@ def test_the_lead_page_loads_the_panel_with_rhythm_messages_and_follow_ups(miami
     panel = html.unescape(_panel(client, lead).content.decode())
     assert "Biweekly update" in panel and "Scheduled now" in panel
     # Without htmx the panel is a page of its own.
-    full = client.get(reverse("comms:lead-messages", kwargs={"lead_pk": lead.pk}))
+    full = client.get(reverse("automation:lead-messages", kwargs={"lead_pk": lead.pk}))
     assert "<html" in full.content.decode()
 
 
@@ -395,7 +395,7 @@ def test_the_panel_costs_the_same_queries_for_one_message_or_many(miami, client)
     _update_template(world)
     lead = _active_lead(world)
     sign_in(client, world.admin)
-    url = reverse("comms:lead-messages", kwargs={"lead_pk": lead.pk})
+    url = reverse("automation:lead-messages", kwargs={"lead_pk": lead.pk})
     _sweep(world, AFTERNOON + 14 * DAY)
     few = queries_for(client, url, **HX)
     for weeks in range(4, 16, 2):
@@ -411,7 +411,7 @@ def test_reps_send_updates_for_their_own_leads_managers_for_any(miami, client):
     other_rep = MembershipFactory(tenant=world.tenant, role="rep")
     theirs = _active_lead(world, owner=other_rep)
     mine = _active_lead(world, contact=_another_contact(world))
-    url = "comms:send-update"
+    url = "automation:send-update"
 
     sign_in(client, world.rep)
     assert "Send update now" not in _panel(client, theirs).content.decode()
@@ -448,7 +448,7 @@ def test_managers_see_overdue_updates_and_those_due_this_week(miami, client):
         Lead.objects.filter(pk=later.pk).update(
             next_update_due_at=dt.datetime.now(dt.UTC) + 20 * DAY
         )
-    url = reverse("comms:updates")
+    url = reverse("automation:updates")
 
     sign_in(client, world.rep)
     assert client.get(url).status_code == 403
@@ -465,7 +465,7 @@ def test_managers_see_overdue_updates_and_those_due_this_week(miami, client):
 
 def test_the_overdue_list_pages_in_a_fixed_number_of_queries(miami, client):
     world = miami
-    url = reverse("comms:updates")
+    url = reverse("automation:updates")
     sign_in(client, world.manager)
     for owner in (world.rep, world.manager):
         _active_lead(world, owner=owner, contact=_another_contact(world))
@@ -482,9 +482,9 @@ def test_send_now_from_the_list_goes_back_to_the_list(miami, client):
     _update_template(world)
     lead = _active_lead(world)
     sign_in(client, world.manager)
-    back = reverse("comms:updates") + "?when=overdue"
+    back = reverse("automation:updates") + "?when=overdue"
     response = client.post(
-        reverse("comms:send-update", kwargs={"lead_pk": lead.pk}), {"next": back}
+        reverse("automation:send-update", kwargs={"lead_pk": lead.pk}), {"next": back}
     )
     assert response.url == back
     assert client.get(back).context["page"].items == []

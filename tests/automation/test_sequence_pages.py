@@ -72,12 +72,12 @@ def _settings_urls(world):
         step = SequenceStep.objects.filter(sequence=sequence).first()
     enrolment = _enrol(world, sequence, lead=lead_for(world, owner=world.rep))
     return [
-        reverse("followups-settings:sequences"),
-        reverse("followups-settings:sequence-create"),
-        reverse("followups-settings:sequence-edit", kwargs={"sequence_pk": sequence.pk}),
-        reverse("followups-settings:step-create", kwargs={"sequence_pk": sequence.pk}),
-        reverse("followups-settings:step-edit", kwargs={"sequence_step_pk": step.pk}),
-        reverse("followups-settings:enrolments", kwargs={"sequence_pk": sequence.pk}),
+        reverse("automation-settings:sequences"),
+        reverse("automation-settings:sequence-create"),
+        reverse("automation-settings:sequence-edit", kwargs={"sequence_pk": sequence.pk}),
+        reverse("automation-settings:step-create", kwargs={"sequence_pk": sequence.pk}),
+        reverse("automation-settings:step-edit", kwargs={"sequence_step_pk": step.pk}),
+        reverse("automation-settings:enrolments", kwargs={"sequence_pk": sequence.pk}),
     ], enrolment
 
 
@@ -87,7 +87,7 @@ def test_only_admins_open_the_sequence_settings(client, world, role):
     sign_in(client, world.membership(role))
     for url in urls:
         assert client.get(url).status_code == 403, url
-    stop = reverse("followups-settings:enrolment-stop", kwargs={"enrolment_pk": enrolment.pk})
+    stop = reverse("automation-settings:enrolment-stop", kwargs={"enrolment_pk": enrolment.pk})
     assert client.post(stop).status_code == 403
     sign_in(client, world.admin)
     for url in urls:
@@ -99,17 +99,17 @@ def test_another_tenants_sequences_are_out_of_reach(client, world, other_world):
     sign_in(client, world.admin)
     for url in theirs[2:]:
         assert client.get(url).status_code == 404, url
-    stop = reverse("followups-settings:enrolment-stop", kwargs={"enrolment_pk": enrolment.pk})
+    stop = reverse("automation-settings:enrolment-stop", kwargs={"enrolment_pk": enrolment.pk})
     assert client.post(stop).status_code == 404
     with other_world.active():
         lead = SequenceEnrolment.objects.get(pk=enrolment.pk).lead
     for url in (
-        reverse("followups:lead-sequences", kwargs={"lead_pk": lead.pk}),
-        reverse("followups:contact-sequences", kwargs={"contact_pk": other_world.contact.pk}),
+        reverse("automation:lead-sequences", kwargs={"lead_pk": lead.pk}),
+        reverse("automation:contact-sequences", kwargs={"contact_pk": other_world.contact.pk}),
     ):
         assert client.get(url, **HX).status_code == 404
         assert client.post(url, {"sequence": 1}, **HX).status_code == 404
-    page_stop = reverse("followups:enrolment-stop", kwargs={"enrolment_pk": enrolment.pk})
+    page_stop = reverse("automation:enrolment-stop", kwargs={"enrolment_pk": enrolment.pk})
     assert client.post(page_stop).status_code == 404
     # Their sequence cannot be picked here either.
     with other_world.active():
@@ -117,7 +117,7 @@ def test_another_tenants_sequences_are_out_of_reach(client, world, other_world):
     mine = lead_for(world, owner=world.rep)
     _sequence(world)
     response = client.post(
-        reverse("followups:lead-sequences", kwargs={"lead_pk": mine.pk}),
+        reverse("automation:lead-sequences", kwargs={"lead_pk": mine.pk}),
         {"sequence": their_sequence},
         **HX,
     )
@@ -132,17 +132,17 @@ def test_an_admin_builds_a_sequence_step_by_step(client, world):
     message_template_for(world.tenant, "payment-reminder", channels=("email",))
     sign_in(client, world.admin)
     response = client.post(
-        reverse("followups-settings:sequence-create"),
+        reverse("automation-settings:sequence-create"),
         {"name": "Payment reminders", "description": "Unpaid invoices", "is_active": "on"},
     )
     with world.active():
         sequence = Sequence.objects.get(name="Payment reminders")
         template = MessageTemplate.objects.get(key="payment-reminder")
         payment = follow_up_type_get(tenant=world.tenant, key="payment")
-    edit = reverse("followups-settings:sequence-edit", kwargs={"sequence_pk": sequence.pk})
+    edit = reverse("automation-settings:sequence-edit", kwargs={"sequence_pk": sequence.pk})
     assert response.url == edit
 
-    add = reverse("followups-settings:step-create", kwargs={"sequence_pk": sequence.pk})
+    add = reverse("automation-settings:step-create", kwargs={"sequence_pk": sequence.pk})
     # The kind changes which fields show (htmx redraw, nothing saved).
     fields = _page(client.post(add, {"kind": "message", "refresh": "1"}, **HX))
     assert 'name="template"' in fields and 'name="subject"' not in fields
@@ -167,24 +167,24 @@ def test_an_admin_builds_a_sequence_step_by_step(client, world):
 
     with world.active():
         task = SequenceStep.objects.get(sequence=sequence, kind="task")
-    step_url = reverse("followups-settings:step-edit", kwargs={"sequence_step_pk": task.pk})
+    step_url = reverse("automation-settings:step-edit", kwargs={"sequence_step_pk": task.pk})
     assert 'value="Call"' in _page(client.get(step_url))
     client.post(
         step_url,
         {"day_offset": 11, "kind": "task", "follow_up_type": payment.pk, "subject": "Call them"},
     )
-    delete = reverse("followups-settings:step-delete", kwargs={"sequence_step_pk": task.pk})
+    delete = reverse("automation-settings:step-delete", kwargs={"sequence_step_pk": task.pk})
     assert client.get(delete).status_code == 405
     with world.active():
         assert SequenceStep.objects.get(pk=task.pk).day_offset == 11
     client.post(delete)
-    listing = _page(client.get(reverse("followups-settings:sequences")))
+    listing = _page(client.get(reverse("automation-settings:sequences")))
     assert "Payment reminders" in listing and "0 in it now" in listing
     with world.active():
         assert SequenceStep.objects.filter(sequence=sequence).count() == 2
 
     # A sequence never used can be deleted; a used one is switched off instead.
-    client.post(reverse("followups-settings:sequence-delete", kwargs={"sequence_pk": sequence.pk}))
+    client.post(reverse("automation-settings:sequence-delete", kwargs={"sequence_pk": sequence.pk}))
     with world.active():
         assert not Sequence.objects.filter(pk=sequence.pk).exists()
 
@@ -193,11 +193,11 @@ def test_a_used_sequence_is_switched_off_not_deleted(client, world):
     sequence = _sequence(world)
     enrolment = _enrol(world, sequence, lead=lead_for(world, owner=world.rep))
     sign_in(client, world.admin)
-    delete = reverse("followups-settings:sequence-delete", kwargs={"sequence_pk": sequence.pk})
+    delete = reverse("automation-settings:sequence-delete", kwargs={"sequence_pk": sequence.pk})
     follow = client.post(delete, follow=True)
     assert "switch it off instead" in _page(follow)
     client.post(
-        reverse("followups-settings:sequence-edit", kwargs={"sequence_pk": sequence.pk}),
+        reverse("automation-settings:sequence-edit", kwargs={"sequence_pk": sequence.pk}),
         {"name": sequence.name, "description": ""},
     )
     with world.active():
@@ -214,7 +214,7 @@ def test_the_enrolments_page_shows_status_and_stop_reasons_and_stops_by_hand(cli
         )
     active = _enrol(world, sequence, lead=lead_for(world, owner=world.rep))
     sign_in(client, world.admin)
-    url = reverse("followups-settings:enrolments", kwargs={"sequence_pk": sequence.pk})
+    url = reverse("automation-settings:enrolments", kwargs={"sequence_pk": sequence.pk})
     page = _page(client.get(url))
     assert "Replied by SMS (T-1001)" in page
     assert active.lead.reference in page and "Step 1," in page
@@ -222,7 +222,7 @@ def test_the_enrolments_page_shows_status_and_stop_reasons_and_stops_by_hand(cli
     stopped_only = _page(client.get(url, {"status": "stopped"}))
     assert replied.lead.reference in stopped_only and active.lead.reference not in stopped_only
 
-    stop = reverse("followups-settings:enrolment-stop", kwargs={"enrolment_pk": active.pk})
+    stop = reverse("automation-settings:enrolment-stop", kwargs={"enrolment_pk": active.pk})
     response = client.post(stop, {"reason": "Paid at the counter", "next": f"{url}?status=active"})
     assert response.url == f"{url}?status=active"
     with world.active():
@@ -235,13 +235,13 @@ def test_the_enrolments_page_costs_the_same_for_one_row_or_many(client, world):
     sequence = _sequence(world)
     _enrol(world, sequence, lead=lead_for(world, owner=world.rep))
     sign_in(client, world.admin)
-    url = reverse("followups-settings:enrolments", kwargs={"sequence_pk": sequence.pk})
+    url = reverse("automation-settings:enrolments", kwargs={"sequence_pk": sequence.pk})
     few = queries_for(client, url)
     for _ in range(6):
         contact = ContactFactory(tenant=world.tenant)
         _enrol(world, sequence, lead=lead_for(world, owner=world.manager, contact=contact))
     assert queries_for(client, url) == few
-    listing = reverse("followups-settings:sequences")
+    listing = reverse("automation-settings:sequences")
     few = queries_for(client, listing)
     _sequence(world, "Another")
     assert queries_for(client, listing) == few
@@ -255,7 +255,7 @@ def test_the_lead_page_loads_the_panel_and_enrols_the_lead(client, world):
     lead = lead_for(world, owner=world.rep)
     sign_in(client, world.rep)
     detail = _page(client.get(reverse("leads:detail", kwargs={"lead_pk": lead.pk})))
-    panel_url = reverse("followups:lead-sequences", kwargs={"lead_pk": lead.pk})
+    panel_url = reverse("automation:lead-sequences", kwargs={"lead_pk": lead.pk})
     assert f'hx-get="{panel_url}"' in detail
 
     panel = _page(client.get(panel_url, **HX))
@@ -273,7 +273,7 @@ def test_the_lead_page_loads_the_panel_and_enrols_the_lead(client, world):
     again = _page(client.post(panel_url, {"sequence": sequence.pk}, **HX))
     assert "already in “Onboarding”" in again
 
-    stop = reverse("followups:enrolment-stop", kwargs={"enrolment_pk": enrolment.pk})
+    stop = reverse("automation:enrolment-stop", kwargs={"enrolment_pk": enrolment.pk})
     panel = _page(client.post(stop, {"on": "lead"}, **HX))
     assert "Stopped Onboarding." in panel
     assert f"Stopped by hand by {world.rep.user.full_name}" in panel
@@ -284,11 +284,11 @@ def test_a_rep_cannot_enrol_or_stop_another_reps_lead(client, world):
     theirs = lead_for(world, owner=world.manager)
     enrolment = _enrol(world, sequence, lead=theirs)
     sign_in(client, world.rep)
-    panel_url = reverse("followups:lead-sequences", kwargs={"lead_pk": theirs.pk})
+    panel_url = reverse("automation:lead-sequences", kwargs={"lead_pk": theirs.pk})
     panel = _page(client.get(panel_url, **HX))
     assert "Onboarding" in panel and "Enrol in sequence" not in panel and ">Stop<" not in panel
     assert client.post(panel_url, {"sequence": sequence.pk}, **HX).status_code == 403
-    stop = reverse("followups:enrolment-stop", kwargs={"enrolment_pk": enrolment.pk})
+    stop = reverse("automation:enrolment-stop", kwargs={"enrolment_pk": enrolment.pk})
     assert client.post(stop, {"on": "lead"}).status_code == 403
 
 
@@ -296,7 +296,7 @@ def test_the_contact_page_enrols_the_contact_on_their_own(client, world):
     sequence = _sequence(world)
     sign_in(client, world.rep)
     detail = _page(client.get(reverse("contacts:detail", kwargs={"contact_pk": world.contact.pk})))
-    panel_url = reverse("followups:contact-sequences", kwargs={"contact_pk": world.contact.pk})
+    panel_url = reverse("automation:contact-sequences", kwargs={"contact_pk": world.contact.pk})
     assert f'hx-get="{panel_url}"' in detail
     # A plain form (no htmx) comes back to the contact page with a message.
     response = client.post(panel_url, {"sequence": sequence.pk}, follow=True)
@@ -313,7 +313,7 @@ def test_bulk_enrol_from_a_list_selection(client, world):
     other = ContactFactory(tenant=world.tenant)
     ContactEmailFactory(tenant=world.tenant, contact=other)
     sign_in(client, world.rep)
-    url = reverse("followups:sequences-enrol")
+    url = reverse("automation:sequences-enrol")
     response = client.post(
         url,
         {
@@ -338,7 +338,7 @@ def test_the_panel_waits_for_its_first_sequence(client, world):
     sign_in(client, world.admin)
     panel = _page(
         client.get(
-            reverse("followups:contact-sequences", kwargs={"contact_pk": world.contact.pk}), **HX
+            reverse("automation:contact-sequences", kwargs={"contact_pk": world.contact.pk}), **HX
         )
     )
     assert "No sequences to enrol in yet" in panel and "set one up" in panel
@@ -360,7 +360,7 @@ def test_the_lead_and_contact_lists_offer_to_enrol_the_ticked_rows(client, world
     sequence = _sequence(world)
     lead_for(world, owner=world.rep)
     sign_in(client, world.membership(role))
-    enrol_url = reverse("followups:sequences-enrol")
+    enrol_url = reverse("automation:sequences-enrol")
     leads_page = _page(client.get(reverse("leads:list")))
     assert f'formaction="{enrol_url}"' in leads_page and sequence.name in leads_page
     # Only managers reassign; everyone enrols.

@@ -115,12 +115,14 @@ def test_the_admin_adds_an_enrol_step_and_cannot_delete_the_sequence_it_uses(cli
     pipeline = pipeline_for(world.tenant)
     trigger = trigger_for(world.tenant, stage=stage_named(pipeline, "Quote sent"))
     sign_in(client, world.admin)
-    url = reverse("comms-settings:trigger-step-create", kwargs={"trigger_pk": trigger.pk})
+    url = reverse("automation-settings:trigger-step-create", kwargs={"trigger_pk": trigger.pk})
     form = client.post(url, {"action": "enrol", "refresh": "1"}).content.decode()
     assert f'<option value="{sequence.pk}">Payment reminders</option>' in form
     response = client.post(url, {"action": "enrol", "sequence": sequence.pk, "delay_unit": "days"})
     assert response.status_code == 302
-    page = client.get(reverse("comms-settings:trigger-edit", kwargs={"trigger_pk": trigger.pk}))
+    page = client.get(
+        reverse("automation-settings:trigger-edit", kwargs={"trigger_pk": trigger.pk})
+    )
     assert "Enrol in Payment reminders" in page.content.decode()
     with world.active(), pytest.raises(ValidationError, match="enrols leads in this sequence"):
         sequences.sequence_delete(tenant=world.tenant, actor=None, sequence=sequence)

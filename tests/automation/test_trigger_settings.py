@@ -168,22 +168,22 @@ def config(world):
 
 
 PAGES = [
-    ("comms-settings:triggers", {}),
-    ("comms-settings:trigger-create", {}),
-    ("comms-settings:trigger-edit", {"trigger_pk": "trigger"}),
-    ("comms-settings:trigger-step-create", {"trigger_pk": "trigger"}),
-    ("comms-settings:trigger-step-edit", {"step_pk": "step"}),
+    ("automation-settings:triggers", {}),
+    ("automation-settings:trigger-create", {}),
+    ("automation-settings:trigger-edit", {"trigger_pk": "trigger"}),
+    ("automation-settings:trigger-step-create", {"trigger_pk": "trigger"}),
+    ("automation-settings:trigger-step-edit", {"step_pk": "step"}),
 ]
 
 POSTS = [
-    ("comms-settings:trigger-create", {}, _trigger_data(name="Hijack")),
-    ("comms-settings:trigger-edit", {"trigger_pk": "trigger"}, _trigger_data(name="Hijacked")),
-    ("comms-settings:trigger-toggle", {"trigger_pk": "trigger"}, {"active": "0"}),
-    ("comms-settings:trigger-step-create", {"trigger_pk": "trigger"}, _step_data()),
-    ("comms-settings:trigger-step-edit", {"step_pk": "step"}, _step_data()),
-    ("comms-settings:trigger-step-move", {"step_pk": "step"}, {"direction": "down"}),
-    ("comms-settings:trigger-step-delete", {"step_pk": "step"}, {}),
-    ("comms-settings:trigger-delete", {"trigger_pk": "trigger"}, {}),
+    ("automation-settings:trigger-create", {}, _trigger_data(name="Hijack")),
+    ("automation-settings:trigger-edit", {"trigger_pk": "trigger"}, _trigger_data(name="Hijacked")),
+    ("automation-settings:trigger-toggle", {"trigger_pk": "trigger"}, {"active": "0"}),
+    ("automation-settings:trigger-step-create", {"trigger_pk": "trigger"}, _step_data()),
+    ("automation-settings:trigger-step-edit", {"step_pk": "step"}, _step_data()),
+    ("automation-settings:trigger-step-move", {"step_pk": "step"}, {"direction": "down"}),
+    ("automation-settings:trigger-step-delete", {"step_pk": "step"}, {}),
+    ("automation-settings:trigger-delete", {"trigger_pk": "trigger"}, {}),
 ]
 
 
@@ -228,7 +228,7 @@ class TestOnlyAdmins:
     def test_the_settings_menu_marks_triggers(self, client, world):
         sign_in(client, world.admin)
 
-        page = _page(client.get(reverse("comms-settings:triggers")))
+        page = _page(client.get(reverse("automation-settings:triggers")))
 
         assert 'aria-current="page">Triggers</a>' in page
 
@@ -273,14 +273,14 @@ class TestCreateTriggers:
         stage = stage_named(config["pipeline"], "Completed")
 
         response = client.post(
-            reverse("comms-settings:trigger-create"),
+            reverse("automation-settings:trigger-create"),
             _trigger_data(name="Job done", event=TriggerOn.STAGE_ENTERED, stage=stage.pk),
         )
 
         with world.active():
             trigger = Trigger.objects.get(name="Job done")
         assert response["Location"] == reverse(
-            "comms-settings:trigger-edit", kwargs={"trigger_pk": trigger.pk}
+            "automation-settings:trigger-edit", kwargs={"trigger_pk": trigger.pk}
         )
         assert (trigger.event, trigger.stage_id, trigger.is_active) == (
             TriggerOn.STAGE_ENTERED,
@@ -293,7 +293,7 @@ class TestCreateTriggers:
         sign_in(client, world.admin)
 
         client.post(
-            reverse("comms-settings:trigger-create"),
+            reverse("automation-settings:trigger-create"),
             _trigger_data(
                 name="Lead event",
                 event=event,
@@ -316,7 +316,7 @@ class TestCreateTriggers:
         sign_in(client, world.admin)
 
         client.post(
-            reverse("comms-settings:trigger-create"),
+            reverse("automation-settings:trigger-create"),
             _trigger_data(
                 name="Reminder",
                 event=TriggerOn.DATE_REACHED,
@@ -335,7 +335,7 @@ class TestCreateTriggers:
         sign_in(client, world.admin)
 
         client.post(
-            reverse("comms-settings:trigger-create"),
+            reverse("automation-settings:trigger-create"),
             _trigger_data(
                 name="A year on",
                 event=TriggerOn.DATE_REACHED,
@@ -353,7 +353,7 @@ class TestCreateTriggers:
         sign_in(client, world.admin)
 
         client.post(
-            reverse("comms-settings:trigger-create"),
+            reverse("automation-settings:trigger-create"),
             _trigger_data(
                 name="Quiet",
                 event=TriggerOn.NO_RESPONSE,
@@ -372,7 +372,7 @@ class TestCreateTriggers:
         sign_in(client, world.admin)
 
         client.post(
-            reverse("comms-settings:trigger-create"),
+            reverse("automation-settings:trigger-create"),
             _trigger_data(
                 name="Picky",
                 event=TriggerOn.STAGE_ENTERED,
@@ -405,7 +405,7 @@ class TestCreateTriggers:
             date_field=TriggerDateField.APPOINTMENT_AT,
             offset_minutes=-48 * 60,
         )
-        url = reverse("comms-settings:trigger-edit", kwargs={"trigger_pk": trigger.pk})
+        url = reverse("automation-settings:trigger-edit", kwargs={"trigger_pk": trigger.pk})
         sign_in(client, world.admin)
 
         page = _page(client.get(url))
@@ -425,7 +425,7 @@ class TestCreateTriggers:
         assert 'name="offset_amount" value="48"' in page
         assert '<option value="hours" selected>' in page
         assert '<option value="before" selected>' in page
-        assert response["Location"] == reverse("comms-settings:triggers")
+        assert response["Location"] == reverse("automation-settings:triggers")
         stored = _stored(world, trigger.pk)
         assert (stored.name, stored.is_active, stored.offset_minutes) == (
             "Reminder, earlier",
@@ -437,7 +437,7 @@ class TestCreateTriggers:
 class TestTriggerRules:
     def _post(self, client, world, **data):
         sign_in(client, world.admin)
-        return client.post(reverse("comms-settings:trigger-create"), _trigger_data(**data))
+        return client.post(reverse("automation-settings:trigger-create"), _trigger_data(**data))
 
     def _nothing_saved(self, world):
         with world.active():
@@ -486,7 +486,7 @@ class TestTriggerRules:
         theirs = stage_named(pipeline_for(other_world.tenant), "Quote sent")
         sign_in(client, world.admin)
 
-        form_page = _page(client.get(reverse("comms-settings:trigger-create")))
+        form_page = _page(client.get(reverse("automation-settings:trigger-create")))
         response = self._post(client, world, event=TriggerOn.STAGE_ENTERED, stage=theirs.pk)
 
         assert f'<option value="{theirs.pk}">' not in form_page
@@ -564,7 +564,7 @@ class TestFieldsFollowTheEvent:
         sign_in(client, world.admin)
 
         response = client.post(
-            reverse("comms-settings:trigger-create"),
+            reverse("automation-settings:trigger-create"),
             _trigger_data(event=event, refresh="1", name=""),
             **HX,
         )
@@ -581,7 +581,7 @@ class TestFieldsFollowTheEvent:
         sign_in(client, world.admin)
 
         response = client.post(
-            reverse("comms-settings:trigger-create"),
+            reverse("automation-settings:trigger-create"),
             _trigger_data(event=TriggerOn.NO_RESPONSE, refresh="1", name="Half typed"),
         )
 
@@ -593,7 +593,7 @@ class TestFieldsFollowTheEvent:
     def test_the_step_form_redraws_the_fields_of_its_action(self, client, world, config):
         sign_in(client, world.admin)
         url = reverse(
-            "comms-settings:trigger-step-create", kwargs={"trigger_pk": config["trigger"].pk}
+            "automation-settings:trigger-step-create", kwargs={"trigger_pk": config["trigger"].pk}
         )
 
         follow_up = _page(client.post(url, _step_data(action="follow_up", refresh="1"), **HX))
@@ -606,7 +606,9 @@ class TestFieldsFollowTheEvent:
 class TestToggleAndDelete:
     def test_switch_off_and_on_with_htmx(self, client, world, config):
         sign_in(client, world.admin)
-        url = reverse("comms-settings:trigger-toggle", kwargs={"trigger_pk": config["trigger"].pk})
+        url = reverse(
+            "automation-settings:trigger-toggle", kwargs={"trigger_pk": config["trigger"].pk}
+        )
 
         off = client.post(url, {"active": "0"}, **HX)
         stored_off = _stored(world, config["trigger"].pk).is_active
@@ -627,11 +629,13 @@ class TestToggleAndDelete:
         sign_in(client, world.admin)
 
         response = client.post(
-            reverse("comms-settings:trigger-toggle", kwargs={"trigger_pk": config["trigger"].pk}),
+            reverse(
+                "automation-settings:trigger-toggle", kwargs={"trigger_pk": config["trigger"].pk}
+            ),
             {"active": "0"},
         )
 
-        assert response["Location"] == reverse("comms-settings:triggers")
+        assert response["Location"] == reverse("automation-settings:triggers")
         assert _stored(world, config["trigger"].pk).is_active is False
         assert "Trigger Quote sent switched off." in _page(client.get(response["Location"]))
 
@@ -639,10 +643,12 @@ class TestToggleAndDelete:
         sign_in(client, world.admin)
 
         response = client.post(
-            reverse("comms-settings:trigger-delete", kwargs={"trigger_pk": config["trigger"].pk})
+            reverse(
+                "automation-settings:trigger-delete", kwargs={"trigger_pk": config["trigger"].pk}
+            )
         )
 
-        assert response["Location"] == reverse("comms-settings:triggers")
+        assert response["Location"] == reverse("automation-settings:triggers")
         with world.active():
             assert not Trigger.objects.exists()
             assert not TriggerStep.objects.exists()
@@ -655,7 +661,7 @@ class TestToggleAndDelete:
 class TestSteps:
     def _url(self, config) -> str:
         return reverse(
-            "comms-settings:trigger-step-create", kwargs={"trigger_pk": config["trigger"].pk}
+            "automation-settings:trigger-step-create", kwargs={"trigger_pk": config["trigger"].pk}
         )
 
     def test_add_a_message_step_last(self, client, world, config):
@@ -673,7 +679,7 @@ class TestSteps:
         )
 
         assert response["Location"] == reverse(
-            "comms-settings:trigger-edit", kwargs={"trigger_pk": config["trigger"].pk}
+            "automation-settings:trigger-edit", kwargs={"trigger_pk": config["trigger"].pk}
         )
         added = _steps(world, config["trigger"])[-1]
         assert (added.position, added.template_id, added.channels, added.delay_minutes) == (
@@ -792,7 +798,9 @@ class TestSteps:
 
     def test_edit_a_step(self, client, world, config):
         sign_in(client, world.admin)
-        url = reverse("comms-settings:trigger-step-edit", kwargs={"step_pk": config["step"].pk})
+        url = reverse(
+            "automation-settings:trigger-step-edit", kwargs={"step_pk": config["step"].pk}
+        )
 
         page = _page(client.get(url))
         client.post(
@@ -821,20 +829,20 @@ class TestSteps:
         sign_in(client, world.admin)
 
         response = client.post(
-            reverse("comms-settings:trigger-step-move", kwargs={"step_pk": third.pk}),
+            reverse("automation-settings:trigger-step-move", kwargs={"step_pk": third.pk}),
             {"direction": "up"},
         )
         client.post(
-            reverse("comms-settings:trigger-step-move", kwargs={"step_pk": third.pk}),
+            reverse("automation-settings:trigger-step-move", kwargs={"step_pk": third.pk}),
             {"direction": "up"},
         )
         client.post(
-            reverse("comms-settings:trigger-step-move", kwargs={"step_pk": third.pk}),
+            reverse("automation-settings:trigger-step-move", kwargs={"step_pk": third.pk}),
             {"direction": "up"},
         )
 
         assert response["Location"] == reverse(
-            "comms-settings:trigger-edit", kwargs={"trigger_pk": config["trigger"].pk}
+            "automation-settings:trigger-edit", kwargs={"trigger_pk": config["trigger"].pk}
         )
         steps = _steps(world, config["trigger"])
         assert [step.follow_up_subject or "message" for step in steps] == [
@@ -849,7 +857,9 @@ class TestSteps:
         sign_in(client, world.admin)
 
         client.post(
-            reverse("comms-settings:trigger-step-delete", kwargs={"step_pk": config["step"].pk})
+            reverse(
+                "automation-settings:trigger-step-delete", kwargs={"step_pk": config["step"].pk}
+            )
         )
 
         steps = _steps(world, config["trigger"])
@@ -886,7 +896,7 @@ class TestList:
         )
         sign_in(client, world.admin)
 
-        page = _page(client.get(reverse("comms-settings:triggers")))
+        page = _page(client.get(reverse("automation-settings:triggers")))
 
         assert page.index("A lead enters a stage</h2>") < page.index(
             "A time relative to a date on the lead</h2>"
@@ -900,7 +910,7 @@ class TestList:
 
     def test_the_query_count_does_not_grow_with_the_triggers(self, client, world, config):
         sign_in(client, world.admin)
-        url = reverse("comms-settings:triggers")
+        url = reverse("automation-settings:triggers")
         few = queries_for(client, url)
 
         _add_triggers(world, config, 6)
@@ -910,7 +920,9 @@ class TestList:
 
     def test_the_edit_page_query_count_does_not_grow_with_the_steps(self, client, world, config):
         sign_in(client, world.admin)
-        url = reverse("comms-settings:trigger-edit", kwargs={"trigger_pk": config["trigger"].pk})
+        url = reverse(
+            "automation-settings:trigger-edit", kwargs={"trigger_pk": config["trigger"].pk}
+        )
         few = queries_for(client, url)
 
         for number in range(5):

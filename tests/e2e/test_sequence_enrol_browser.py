@@ -49,7 +49,7 @@ def test_an_admin_adds_an_enrol_step_to_a_trigger(page_at, demo, width):
     sign_in(page, "admin@demo.test")
     page.click("button.choice:has-text('Florida First Roofing')")
     page.wait_for_load_state("networkidle")
-    url = reverse("comms-settings:trigger-step-create", kwargs={"trigger_pk": trigger.pk})
+    url = reverse("automation-settings:trigger-step-create", kwargs={"trigger_pk": trigger.pk})
     page.goto(f"{page.base}{url}")
     page.check("input[name=action][value=enrol]")
     page.wait_for_selector("select[name=sequence]")

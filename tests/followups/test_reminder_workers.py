@@ -3,7 +3,7 @@ due, while two sweeps claim them (one of them on a broker that hands out every t
 workers are killed (SIGKILL, whole process group) in the middle of a send and replaced.
 
 The workers are separate processes (`celery -A config worker`, prefork) on this run's test database
-and broker queue, started as in tests/comms/test_outbox_workers.py (whose process plumbing this
+and broker queue, started as in tests/messaging/test_outbox_workers.py (whose process plumbing this
 file reuses). A trigger the test puts on the two tables a reminder's delivery writes (the in-app
 notification, the outbox row of an email reminder; test scaffolding, dropped afterwards) makes
 each delivery pause inside the send transaction and count itself with a sequence, which no

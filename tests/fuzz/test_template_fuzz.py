@@ -1,4 +1,4 @@
-"""Fuzzing the message template sandbox (comms/rendering.py, comms/template_sandbox.py) with
+"""Fuzzing the message template sandbox (messaging/rendering.py, messaging/template_sandbox.py) with
 hypothesis: template sources stitched from the template language's pieces (known and forbidden
 tags, filters with odd arguments, attribute lookups, unbalanced braces) and variables of any text.
 

@@ -141,7 +141,7 @@ def test_the_calendar_and_enrolment_pages_put_no_raw_value_in_a_sentence():
     calendar = (TEMPLATES / "followups" / "calendar.html").read_text(encoding="utf8")
     assert "{{ view }}" not in calendar
     assert '{% translate "Previous week" %}' in calendar
-    enrolments = (TEMPLATES / "followups" / "sequences" / "enrolments.html").read_text(
+    enrolments = (TEMPLATES / "automation" / "sequences" / "enrolments.html").read_text(
         encoding="utf8"
     )
     assert "Nobody {{ status }}" not in enrolments

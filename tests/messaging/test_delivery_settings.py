@@ -1,6 +1,6 @@
 """/settings/delivery/: admins set the sending hours per channel, the weekly marketing caps, the
 duplicate window and the customer-update rhythm. Admins only; invalid input is refused with a
-message; what is saved is what comms.policy applies to the next message."""
+message; what is saved is what messaging.services.policy applies to the next message."""
 
 import datetime as dt
 import html

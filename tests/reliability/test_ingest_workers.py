@@ -3,7 +3,7 @@ stored inbound events (texts and emails from a dozen customers) while workers ar
 whole process group) in the middle of threading one, and replaced. Every event ends processed with
 exactly one message on exactly one ticket per customer; none is lost, none threaded twice.
 
-The workers are started as in tests/comms/test_outbox_workers.py (whose process plumbing this file
+The workers are started as in tests/messaging/test_outbox_workers.py (whose process plumbing this file
 reuses). A trigger the test puts on the ticket message table (test scaffolding, dropped afterwards)
 makes each insert pause inside the processing transaction and count itself with a sequence, which no
 rollback undoes: a kill can be aimed at a worker that is mid-ingest, and the count afterwards shows

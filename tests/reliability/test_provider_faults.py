@@ -5,7 +5,7 @@ its sender told); none is dropped, and a provider's Retry-After is waited out.
 
 Only the HTTP transport is fake: requests' adapter answers in place of the provider's servers, so
 anymail and Twilio's client build, send and read real HTTP requests and responses (the Twilio
-double of tests/comms/test_webhooks.py stands in for the whole client instead). Complements that
+double of tests/messaging/test_webhooks.py stands in for the whole client instead). Complements that
 file's 5xx/429 test, which covers Twilio's backoff schedule and final failure.
 """
 

@@ -3,7 +3,7 @@ address the customer wrote from, from the inbox's own, threaded so the customer'
 back), note, log a call, change status and priority (one ticket or many), link a lead.
 
 Providers are faked only at their boundary: the sandbox provider records what it "sent"
-(SandboxDelivery), and Twilio's REST API is a double at comms.providers.twilio_http_client."""
+(SandboxDelivery), and Twilio's REST API is a double at messaging.services.providers.twilio_http_client."""
 
 import datetime as dt
 import json

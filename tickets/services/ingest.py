@@ -635,7 +635,7 @@ def _save_attachments(message: TicketMessage, attachments) -> None:
 
 def _owes_no_answer(message: TicketMessage) -> bool:
     """An out-of-office, or a STOP, START or HELP text the system itself answers
-    (comms/keywords.py): nobody on the team owes a reply, so it reopens nothing, starts no
+    (messaging/services/keywords.py): nobody on the team owes a reply, so it reopens nothing, starts no
     response clock, raises no priority and alerts nobody. It still shows in the thread."""
     return message.is_auto_reply or is_keyword_text(channel=message.channel, body=message.body_text)
 
