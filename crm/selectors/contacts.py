@@ -4,12 +4,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import CharField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.languages import contact_language
-from crm.kit.search import contacts_matching, first_contacts_matching
+from crm.kit.search import contacts_matching, first_contacts_matching, fold
 from crm.models import (
     AddressSource,
     Channel,
@@ -254,11 +254,14 @@ def duplicate_candidates(*, tenant: Tenant, contact: Contact, limit: int = 10) -
     named = None
     if contact.first_name and contact.last_name:
         # Through the contact search's index (a SECURITY DEFINER function: for the app role no
-        # index serves first_name ILIKE …), then the same names exactly.
-        same_name = Q(first_name__iexact=contact.first_name, last_name__iexact=contact.last_name)
+        # index serves first_name ILIKE …), then the same names as the search box reads them:
+        # "Jose Pena" is "José Peña".
+        same_name = Q(first_folded=fold(contact.first_name), last_folded=fold(contact.last_name))
         found = contacts_matching(f"{contact.first_name} {contact.last_name}")
-        named = Contact.objects.filter(tenant=tenant).filter(
-            same_name if found is None else found & same_name
+        named = (
+            Contact.objects.filter(tenant=tenant)
+            .alias(first_folded=_folded("first_name"), last_folded=_folded("last_name"))
+            .filter(same_name if found is None else found & same_name)
         )
     candidates = Contact.objects.filter(
         tenant=tenant, pk__in=_holding(tenant, emails=emails, phones=phones, named=named)
@@ -268,6 +271,11 @@ def duplicate_candidates(*, tenant: Tenant, contact: Contact, limit: int = 10) -
         .exclude(pk=contact.pk)
         .order_by("last_name", "first_name", "id")[:limit]
     )
+
+
+def _folded(field: str) -> Func:
+    """The column as crm.kit.search.fold reads it, in SQL (the same threadline_fold)."""
+    return Func(F(field), function="threadline_fold", output_field=CharField())
 
 
 def contacts_with_addresses(*, tenant: Tenant, emails=(), phones=()) -> list[Contact]:

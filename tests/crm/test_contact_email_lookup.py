@@ -42,6 +42,15 @@ def test_an_address_finds_its_contact_whatever_its_case(world, other_world):
         assert contact_match(tenant=other_world.tenant, emails=[address]) is None
 
 
+def test_merge_suggestions_read_names_as_the_search_box_does(world):
+    with world.active():
+        jose = factories.ContactFactory(tenant=world.tenant, first_name="José", last_name="Peña")
+        twin = factories.ContactFactory(tenant=world.tenant, first_name="jose", last_name="PENA")
+        factories.ContactFactory(tenant=world.tenant, first_name="Jose", last_name="Penalver")
+        assert duplicate_candidates(tenant=world.tenant, contact=jose) == [twin]
+        assert duplicate_candidates(tenant=world.tenant, contact=twin) == [jose]
+
+
 @pytest.mark.parametrize(
     "find",
     [
