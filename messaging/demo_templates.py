@@ -332,7 +332,7 @@ out.</p>
         key="satisfaction-survey",
         name="Satisfaction survey",
         description="A week after the job: how did we do?",
-        purpose=Purpose.MARKETING,
+        # About the job the customer bought: a service message, not marketing.
         wordings=(
             Wording(
                 EMAIL,
@@ -346,8 +346,7 @@ anything you'd like to add. Every answer is read by the owner, and it's how we g
 
 Thank you,
 {{ sender_name }}
-"""
-                + UNSUBSCRIBE_TEXT,
+""",
             ),
             Wording(
                 SMS,

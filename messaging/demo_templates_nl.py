@@ -198,8 +198,7 @@ alles wat je verder kwijt wilt. De eigenaar leest elk antwoord; zo worden we bet
 
 Bedankt,
 {{ sender_name }}
-"""
-            + UNSUBSCRIBE_TEXT,
+""",
         ),
         (
             SMS,
