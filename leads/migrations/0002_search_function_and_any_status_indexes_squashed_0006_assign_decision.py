@@ -1,14 +1,22 @@
 """leads 0002–0006 in one migration, for new databases (a database that applied them keeps them):
 made by scripts/squash_migrations.py."""
 
-import importlib
-
 import pgtrigger.compiler
 import pgtrigger.migrations
 from django.db import migrations, models
 
-# The data migration's functions, from the migration this one replaces.
-_replaced = importlib.import_module("leads.migrations.0005_money_payment_kind")
+
+def paid_stages_wait_for_paid_in_full(apps, schema_editor):
+    # As the role that runs the migration (the tables' owner): it sees every tenant's rows.
+    Stage = apps.get_model("leads", "Stage")
+    db = schema_editor.connection.alias
+    Stage.objects.using(db).filter(moves_on="payment_recorded").update(moves_on="paid_in_full")
+
+
+def paid_stages_back(apps, schema_editor):
+    Stage = apps.get_model("leads", "Stage")
+    db = schema_editor.connection.alias
+    Stage.objects.using(db).filter(moves_on="paid_in_full").update(moves_on="payment_recorded")
 
 
 class Migration(migrations.Migration):
@@ -238,8 +246,8 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(
-            code=_replaced.paid_stages_wait_for_paid_in_full,
-            reverse_code=_replaced.paid_stages_back,
+            code=paid_stages_wait_for_paid_in_full,
+            reverse_code=paid_stages_back,
         ),
         migrations.AddField(
             model_name="lead",

@@ -1,8 +1,6 @@
 """tickets 0004–0012 in one migration, for new databases (a database that applied them keeps them):
 made by scripts/squash_migrations.py."""
 
-import importlib
-
 import django.contrib.postgres.operations
 import django.db.migrations.operations.special
 import django.db.models.deletion
@@ -10,10 +8,35 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-# The data migration's functions, from the migration this one replaces.
-_replaced = importlib.import_module(
-    "tickets.migrations.0007_inbound_domain_claims_and_paused_routes"
-)
+
+def routes_for_paused_addresses_and_domain_claims(apps, schema_editor):
+    """Migrations run as the tables' owner, so every tenant's addresses are read here. A paused
+    address gets its (not receiving) route, so it stays its tenant's; each custom domain in use
+    is claimed by the tenant that added an address on it first. A domain two tenants already
+    shared stays with the first: the other keeps its existing addresses, adds no new ones there,
+    and a platform operator decides (platform admin, Inbound domains)."""
+    InboxAddress = apps.get_model("tickets", "InboxAddress")
+    InboundRoute = apps.get_model("tickets", "InboundRoute")
+    InboundDomain = apps.get_model("tickets", "InboundDomain")
+    owner = schema_editor.connection.alias
+    routes = InboundRoute.objects.using(owner)
+    routed = set(routes.values_list("inbox_address_id", flat=True))
+    taken = set(routes.values_list("channel", "address"))
+    for address in InboxAddress._base_manager.using(owner).order_by("created_at", "pk"):
+        if address.pk not in routed and (address.channel, address.address) not in taken:
+            routes.create(
+                channel=address.channel,
+                address=address.address,
+                tenant_id=address.tenant_id,
+                inbox_address_id=address.pk,
+                is_receiving=False,
+            )
+            taken.add((address.channel, address.address))
+        domain = address.address.rpartition("@")[2]
+        if address.channel == "email" and domain not in settings.THREADLINE_SHARED_MAIL_DOMAINS:
+            InboundDomain.objects.using(owner).get_or_create(
+                domain=domain, defaults={"claimed_by_id": address.tenant_id}
+            )
 
 
 class Migration(migrations.Migration):
@@ -176,7 +199,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(
-            code=_replaced.routes_for_paused_addresses_and_domain_claims,
+            code=routes_for_paused_addresses_and_domain_claims,
             reverse_code=django.db.migrations.operations.special.RunPython.noop,
         ),
         migrations.RunSQL(
