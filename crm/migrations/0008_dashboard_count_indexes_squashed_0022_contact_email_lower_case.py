@@ -1,5 +1,5 @@
-"""crm 0008–0022 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""crm 0008–0022 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.core.validators
 import django.db.migrations.operations.special
@@ -63,27 +63,9 @@ def move_off_withdrawn(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("crm", "0008_dashboard_count_indexes"),
-        ("crm", "0009_erasure_request"),
-        ("crm", "0010_preferred_channel_off_withdrawn"),
-        ("crm", "0011_contact_address_verification"),
-        ("crm", "0012_address_verification_existing_rows"),
-        ("crm", "0013_time_zone_choices_callable"),
-        ("crm", "0014_brands_logo_phone"),
-        ("crm", "0015_search_contact_search"),
-        ("crm", "0016_alerts_grouped_notifications_calendar_preferences"),
-        ("crm", "0017_search2_first_contacts"),
-        ("crm", "0018_calendar_version"),
-        ("crm", "0019_languages"),
-        ("crm", "0020_timeline_summary_params"),
-        ("crm", "0021_notification_params"),
-        ("crm", "0022_contact_email_lower_case"),
-    ]
-
     dependencies = [
-        ("crm", "0007_user_time_zone"),
-        ("leads", "0004_dashboard_lost_and_won_dates"),
+        ("crm", "0003_timeline_lead_squashed_0007_user_time_zone"),
+        ("leads", "0002_search_function_and_any_status_indexes_squashed_0006_assign_decision"),
     ]
 
     operations = [

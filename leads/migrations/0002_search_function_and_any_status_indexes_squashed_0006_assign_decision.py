@@ -1,5 +1,5 @@
-"""leads 0002–0006 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""leads 0002–0006 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import pgtrigger.compiler
 import pgtrigger.migrations
@@ -20,17 +20,8 @@ def paid_stages_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("leads", "0002_search_function_and_any_status_indexes"),
-        ("leads", "0003_comms_dates"),
-        ("leads", "0004_dashboard_lost_and_won_dates"),
-        ("leads", "0005_money_payment_kind"),
-        ("leads", "0006_assign_decision"),
-    ]
-
     dependencies = [
-        ("crm", "0003_timeline_lead"),
-        ("crm", "0004_notification_kind"),
+        ("crm", "0003_timeline_lead_squashed_0007_user_time_zone"),
         ("leads", "0001_initial"),
     ]
 

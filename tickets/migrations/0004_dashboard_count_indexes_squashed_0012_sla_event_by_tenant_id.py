@@ -1,5 +1,5 @@
-"""tickets 0004–0012 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""tickets 0004–0012 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.contrib.postgres.operations
 import django.db.migrations.operations.special
@@ -42,26 +42,11 @@ def routes_for_paused_addresses_and_domain_claims(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    replaces = [
-        ("tickets", "0004_dashboard_count_indexes"),
-        ("tickets", "0005_inbound_originals_and_too_large"),
-        ("tickets", "0006_inbound_received_time_and_meaning"),
-        ("tickets", "0007_inbound_domain_claims_and_paused_routes"),
-        ("tickets", "0008_search_ticket_subject"),
-        ("tickets", "0009_search2_first_tickets"),
-        ("tickets", "0010_pages_inbox_active_indexes"),
-        ("tickets", "0011_sweeps2_due_tenants"),
-        ("tickets", "0012_sla_event_by_tenant_id"),
-    ]
-
     dependencies = [
-        ("comms", "0004_trigger_step_enrols_in_sequence"),
-        ("crm", "0008_dashboard_count_indexes"),
-        ("crm", "0009_erasure_request"),
-        ("crm", "0015_search_contact_search"),
-        ("crm", "0017_search2_first_contacts"),
-        ("leads", "0007_search_folded_documents"),
-        ("tickets", "0003_priority_changed_event"),
+        ("comms", "0004_trigger_step_enrols_in_sequence_squashed_0005_message_sources_portal"),
+        ("crm", "0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case"),
+        ("leads", "0007_search_folded_documents_squashed_0016_open_lead_search"),
+        ("tickets", "0001_initial_squashed_0003_priority_changed_event"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
