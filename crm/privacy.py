@@ -387,16 +387,7 @@ def declaration_mistakes(declarations: list[PersonalModel]) -> list[str]:
             continue
         if _follow(model, declared.contact_path) is not Contact:
             mistakes.append(f"{where}: {declared.contact_path!r} does not lead to a contact")
-        for name, rule in declared.fields.items():
-            try:
-                model_field = model._meta.get_field(name)
-            except FieldDoesNotExist:
-                mistakes.append(f"{where}: no field {name!r}")
-                continue
-            if not model_field.concrete:
-                mistakes.append(f"{where}: {name!r} is not a column")
-            if isinstance(rule, Keep) and not rule.reason.strip():
-                mistakes.append(f"{where}: keeping {name!r} needs a reason")
+        mistakes.extend(_field_mistakes(declared, model, where))
         if declared.delete and any(not isinstance(rule, Keep) for rule in declared.fields.values()):
             mistakes.append(f"{where}: its rows are deleted, there is nothing to overwrite")
         for name in declared.files:
@@ -414,6 +405,21 @@ def declaration_mistakes(declarations: list[PersonalModel]) -> list[str]:
                     )
         if declared.deleted_with:
             mistakes.extend(_cascade_mistakes(declared, model, deleted, where))
+    return mistakes
+
+
+def _field_mistakes(declared, model, where) -> list[str]:
+    mistakes = []
+    for name, rule in declared.fields.items():
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            mistakes.append(f"{where}: no field {name!r}")
+            continue
+        if not model_field.concrete:
+            mistakes.append(f"{where}: {name!r} is not a column")
+        if isinstance(rule, Keep) and not rule.reason.strip():
+            mistakes.append(f"{where}: keeping {name!r} needs a reason")
     return mistakes
 
 

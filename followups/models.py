@@ -8,6 +8,7 @@ touched.
 """
 
 import builtins
+import datetime as dt
 import zoneinfo
 
 from django.contrib.postgres.fields import ArrayField
@@ -38,6 +39,10 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.PENDING, Status.IN_PROGRESS)
+# An open follow-up is missed once its slot is over, at least MIN_GRACE after its time; a started
+# one STARTED_GRACE later still (followups.services.missed).
+MIN_GRACE = dt.timedelta(minutes=15)
+STARTED_GRACE = dt.timedelta(hours=2)
 # A follow-up's slot lasts at most a day (the CSV import's limit too): what is due recently can
 # then be found by a range of scheduled times, without reading every follow-up.
 LONGEST_SLOT_MINUTES = 24 * 60
@@ -268,6 +273,10 @@ class ReminderStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# A queued reminder whose task never ran (a lost task message) is claimed again after this.
+QUEUED_LEASE = dt.timedelta(minutes=5)
 
 
 class Reminder(TenantOwnedModel):

@@ -5,6 +5,8 @@ message is an OutboundMessage row with an idempotency key and a send-after time;
 claims due rows and a task sends each through its provider. Nothing waits in a Celery ETA.
 """
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -216,6 +218,16 @@ class MessageSource(models.TextChoices):
     DIGEST = "digest", _("Daily digest")
 
 
+class Outcome:
+    """What the delivery policy (messaging.services.policy) decided, as a message's decision log
+    keeps it."""
+
+    SEND = "send"
+    DEFER = "defer"
+    SUPPRESS = "suppress"  # a cap or a duplicate: the policy chose not to send
+    BLOCK = "block"  # consent, a bad address, no address: the message may not be sent
+
+
 # Sent many at once with nobody waiting on any one of them: a claim takes them after the other due
 # messages and their sends queue behind the others' (settings.THREADLINE_BULK_SENDS_PRIORITY), so
 # a customer's sign-in code or a rep's reply never waits behind a thousand teams' digests.
@@ -226,6 +238,10 @@ class Provider(models.TextChoices):
     SANDBOX = "sandbox", _("Sandbox (recorded, not sent)")
     EMAIL = "email", _("Email service (anymail)")
     TWILIO = "twilio", "Twilio"
+
+
+# A queued row whose task never ran (a lost task message) is claimed again after this.
+QUEUED_LEASE = dt.timedelta(minutes=5)
 
 
 class OutboundMessage(TenantOwnedModel):

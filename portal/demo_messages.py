@@ -15,7 +15,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from automation.services.updates import update_template_get
+from automation.selectors.updates import update_template_get
 from crm.kit.languages import contact_language
 from crm.models import Contact, Membership, Tenant
 from crm.selectors.brands import sending_brand

@@ -7,18 +7,21 @@ every other through Tenant).
     python scripts/devenv.py run -- python scripts/squash_migrations.py write crm:0008:0022 …
 
 Each range becomes `<first>_squashed_<last>.py` with `replaces`, as `manage.py squashmigrations`
-writes it; Django uses it for a database that applied none of the range and keeps the old files
-for one that applied them. The ranges must keep the migration graph free of cycles (crm and
-leads depend on each other, so neither squashes whole).
+writes it; Django uses it for a database that applied none of the range, uses the old files for
+one that applied some, and records the squash as applied once all are. The ranges must keep the
+migration graph free of cycles (crm and leads depend on each other, so neither squashes whole).
+Once every database has migrated past a range, delete the migrations it replaces, remove its
+`replaces` and make the migrations that depended on a deleted one depend on the squash (Django's
+documented procedure; tests/test_migrations.py checks that none replaces others).
 
 Unlike `squashmigrations`, the optimizer here knows that an index, a constraint or a trigger
 (pgtrigger's AddTrigger/RemoveTrigger) names only its own model: Django takes each for a
 barrier that references every model, so in these migrations it folded nothing. Here they fold
 into their CreateModel, and a trigger added and removed within a range cancels out.
 
-RunPython functions are not copied (the writer says where): make the squashed migration import
-them from the replaced one, which stays while any database may stand before it (as crm 0008–0022
-does), and run `ruff check --fix` and `ruff format` on the new files. Check the result:
+RunPython functions are not copied (the writer says where): copy them into the squashed
+migration, as the replaced files are deleted later, and run `ruff check --fix` and `ruff format`
+on the new files. Check the result:
 `pg_dump --schema-only` of a database migrated with the squashes equals one migrated without
 them, and `makemigrations --check` finds nothing.
 """

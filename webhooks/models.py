@@ -118,6 +118,10 @@ class DeliveryStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Not sent")
 
 
+# A row queued this long ago whose task never ran (a lost task message) is claimed again.
+QUEUED_LEASE = dt.timedelta(minutes=5)
+
+
 class WebhookDelivery(TenantOwnedModel):
     """One event for one endpoint: the outbox row. `event_key` names the event (a replay of the
     same event finds the row already there); `webhook_id` is the `webhook-id` header, the same on

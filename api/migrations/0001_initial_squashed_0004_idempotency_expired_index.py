@@ -1,5 +1,5 @@
-"""api 0001–0004 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""api 0001–0004 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -11,18 +11,10 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("api", "0001_initial"),
-        ("api", "0002_idempotent_requests"),
-        ("api", "0003_audit"),
-        ("api", "0004_idempotency_expired_index"),
-    ]
-
     initial = True
 
     dependencies = [
-        ("crm", "0018_calendar_version"),
-        ("crm", "0019_languages"),
+        ("crm", "0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,5 +1,5 @@
-"""automation 0001–0003 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""automation 0001–0003 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.contrib.postgres.fields
 import django.db.models.deletion
@@ -12,19 +12,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("automation", "0001_initial"),
-        ("automation", "0002_sweeps2_due_tenants"),
-        ("automation", "0003_enrolment_stop_reason_params"),
-    ]
-
     initial = True
 
     dependencies = [
-        ("comms", "0005_message_sources_portal"),
-        ("crm", "0012_address_verification_existing_rows"),
-        ("followups", "0003_follow_up_slot_at_most_a_day"),
-        ("leads", "0004_dashboard_lost_and_won_dates"),
+        ("comms", "0004_trigger_step_enrols_in_sequence_squashed_0005_message_sources_portal"),
+        ("crm", "0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case"),
+        ("followups", "0001_initial_squashed_0003_follow_up_slot_at_most_a_day"),
+        ("leads", "0002_search_function_and_any_status_indexes_squashed_0006_assign_decision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

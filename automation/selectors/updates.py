@@ -6,19 +6,39 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from automation.services.updates import ACTIVE_PHASES, is_active_job, update_template_get
 from crm.models import Tenant
 from crm.pagination import KeysetPage, keyset_page
 from followups.models import OPEN_STATUSES, FollowUp, Source
-from leads.models import Lead, LeadStatus
+from leads.models import Lead, LeadStatus, Phase
 from leads.selectors.lists import lead_get
-from messaging.models import MessageStatus, MessageTemplate, OutboundMessage
+from messaging.models import CommsSettings, MessageStatus, MessageTemplate, OutboundMessage
 from messaging.selectors.outbox import latest_decision_reason
 
 JOBS_PER_PAGE = 50
 DUE_SOON = dt.timedelta(days=7)
 PANEL_MESSAGES = 10
 PANEL_FOLLOW_UPS = 10
+# A job is active (its customer hears about it) in these phases, while its lead is not closed.
+ACTIVE_PHASES = (Phase.PRODUCTION, Phase.AFTER_CARE)
+UPDATE_TEMPLATE_KEY = "biweekly-update"
+
+
+def is_active_job(lead: Lead) -> bool:
+    return lead.stage is not None and not lead.is_closed and lead.stage.phase in ACTIVE_PHASES
+
+
+def update_template_get(*, tenant: Tenant) -> MessageTemplate | None:
+    """The template the tenant chose for updates, else the one keyed "biweekly-update"."""
+    chosen = (
+        CommsSettings.objects.filter(tenant=tenant, update_template__is_archived=False)
+        .select_related("update_template")
+        .first()
+    )
+    if chosen is not None:
+        return chosen.update_template
+    return MessageTemplate.objects.filter(
+        tenant=tenant, key=UPDATE_TEMPLATE_KEY, is_archived=False
+    ).first()
 
 
 def jobs_with_updates_due(

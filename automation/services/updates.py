@@ -19,15 +19,15 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from automation.selectors.updates import ACTIVE_PHASES, is_active_job, update_template_get
 from crm.kit.claims import lock_due_rows
 from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Contact, Notification, NotificationLevel, Role, Tenant, TimelineEvent, User
 from crm.services.notifications import notifications_notify_roles
 from crm.services.timeline import timeline_record
-from leads.models import Lead, LeadStatus, Phase, Stage, StageVisit
+from leads.models import Lead, LeadStatus, Stage, StageVisit
 from messaging.models import (
     UPDATE_FREQUENCY_DAYS,
-    CommsSettings,
     MessageChannel,
     MessageSource,
     MessageStatus,
@@ -41,8 +41,6 @@ from messaging.variables import contact_zone, next_stage_for_customer
 
 logger = logging.getLogger(__name__)
 
-ACTIVE_PHASES = (Phase.PRODUCTION, Phase.AFTER_CARE)
-UPDATE_TEMPLATE_KEY = "biweekly-update"
 UPDATE_CHANNELS = (MessageChannel.EMAIL, MessageChannel.SMS, MessageChannel.WHATSAPP)
 UPDATE_SENT_KIND = "update.sent"
 # Events the update itself produces (its outbox row's "sent", this module's own record): not news.
@@ -51,10 +49,6 @@ RECENT_UPDATES_LIMIT = 8
 SWEEP_BATCH = 200
 MISSING_TEMPLATE_KIND = "customer_updates_blocked"
 MISSING_TEMPLATE_REMINDER = dt.timedelta(days=1)
-
-
-def is_active_job(lead: Lead) -> bool:
-    return lead.stage is not None and not lead.is_closed and lead.stage.phase in ACTIVE_PHASES
 
 
 def update_interval(*, tenant: Tenant, contact: Contact) -> dt.timedelta | None:
@@ -160,20 +154,6 @@ def customer_update_content(
 
 
 # --- Sending -----------------------------------------------------------------------------------
-
-
-def update_template_get(*, tenant: Tenant) -> MessageTemplate | None:
-    """The template the tenant chose for updates, else the one keyed "biweekly-update"."""
-    chosen = (
-        CommsSettings.objects.filter(tenant=tenant, update_template__is_archived=False)
-        .select_related("update_template")
-        .first()
-    )
-    if chosen is not None:
-        return chosen.update_template
-    return MessageTemplate.objects.filter(
-        tenant=tenant, key=UPDATE_TEMPLATE_KEY, is_archived=False
-    ).first()
 
 
 MISSING_TEMPLATE_PROBLEM = gettext_noop(

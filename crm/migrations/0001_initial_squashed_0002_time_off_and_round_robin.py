@@ -1,5 +1,5 @@
-"""crm 0001–0002 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""crm 0001–0002 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.contrib.postgres.fields
 import django.core.validators
@@ -18,8 +18,6 @@ import crm.validators
 
 
 class Migration(migrations.Migration):
-    replaces = [("crm", "0001_initial"), ("crm", "0002_time_off_and_round_robin")]
-
     initial = True
 
     dependencies = [

@@ -1,5 +1,5 @@
-"""crm 0003–0007 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""crm 0003–0007 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.contrib.postgres.fields
 import django.db.models.deletion
@@ -9,16 +9,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("crm", "0003_timeline_lead"),
-        ("crm", "0004_notification_kind"),
-        ("crm", "0005_consent_job_messages_only"),
-        ("crm", "0006_contact_is_vip"),
-        ("crm", "0007_user_time_zone"),
-    ]
-
     dependencies = [
-        ("crm", "0002_time_off_and_round_robin"),
+        ("crm", "0001_initial_squashed_0002_time_off_and_round_robin"),
         ("leads", "0001_initial"),
     ]
 

@@ -1,5 +1,5 @@
-"""dashboards 0001–0027 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""dashboards 0001–0027 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import datetime
 
@@ -12,55 +12,18 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     atomic = False
 
-    replaces = [
-        ("dashboards", "0001_initial"),
-        ("dashboards", "0002_lead_indexes_for_the_dashboard"),
-        ("dashboards", "0003_covering_indexes_for_team_and_anomalies"),
-        ("dashboards", "0004_indexes_for_filters_and_quote_values"),
-        ("dashboards", "0005_activity_rollup"),
-        ("dashboards", "0006_live_lead_touches"),
-        ("dashboards", "0007_dashperiods_rollups"),
-        ("dashboards", "0008_dashperiods_change_triggers"),
-        ("dashboards", "0009_dashnow_team_days"),
-        ("dashboards", "0010_dashnow_moment"),
-        ("dashboards", "0011_first_touch_days"),
-        ("dashboards", "0012_team_response_bins"),
-        ("dashboards", "0013_stage_flow_today"),
-        ("dashboards", "0014_anomaly_days"),
-        ("dashboards", "0015_narrow_wait_bins"),
-        ("dashboards", "0016_sweeps_due_tenants"),
-        ("dashboards", "0017_moment_due_tenants"),
-        ("dashboards", "0018_stage_flow_months"),
-        ("dashboards", "0019_due_tenants_one_probe"),
-        ("dashboards", "0020_quote_changes_that_move_figures"),
-        ("dashboards", "0021_lead_days_by_day"),
-        ("dashboards", "0022_team_today_counted"),
-        ("dashboards", "0023_team_response_months"),
-        ("dashboards", "0024_first_touch_months"),
-        ("dashboards", "0025_team_months"),
-        ("dashboards", "0026_first_touch_month_sums"),
-        ("dashboards", "0027_moment_due_flags_one_probe"),
-    ]
-
     initial = True
 
     dependencies = [
-        ("crm", "0007_user_time_zone"),
-        ("crm", "0009_erasure_request"),
-        ("crm", "0017_search2_first_contacts"),
-        ("crm", "0021_notification_params"),
-        ("crm", "0022_contact_email_lower_case"),
-        ("followups", "0001_initial"),
-        ("followups", "0006_sweeps2_due_tenants"),
-        ("followups", "0010_neglect_flag_cleared"),
+        ("crm", "0003_timeline_lead_squashed_0007_user_time_zone"),
+        ("crm", "0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case"),
+        ("followups", "0001_initial_squashed_0003_follow_up_slot_at_most_a_day"),
+        ("followups", "0004_sequences_move_to_automation_squashed_0010_neglect_flag_cleared"),
         ("leads", "0001_initial"),
-        ("leads", "0004_dashboard_lost_and_won_dates"),
-        ("leads", "0007_search_folded_documents"),
-        ("leads", "0010_sweeps2_priorities_due"),
-        ("leads", "0014_rep_search_and_any_status"),
-        ("leads", "0015_aging_indexes_hold_the_stage"),
-        ("tickets", "0001_initial"),
-        ("tickets", "0011_sweeps2_due_tenants"),
+        ("leads", "0002_search_function_and_any_status_indexes_squashed_0006_assign_decision"),
+        ("leads", "0007_search_folded_documents_squashed_0016_open_lead_search"),
+        ("tickets", "0001_initial_squashed_0003_priority_changed_event"),
+        ("tickets", "0004_dashboard_count_indexes_squashed_0012_sla_event_by_tenant_id"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

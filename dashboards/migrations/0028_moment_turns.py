@@ -14,11 +14,26 @@ written since the count, a tenant never counted and a large tenant are due every
 before.
 """
 
-import importlib
-
 from django.db import migrations
 
-_0027 = importlib.import_module("dashboards.migrations.0027_moment_due_flags_one_probe")
+# The function this one replaces, as dashboards 0027 (in the squash) left it.
+MOMENT_BEFORE = """
+CREATE OR REPLACE FUNCTION threadline_tenants_with_moment_due(
+    at timestamptz, stale interval, big integer
+) RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT t.id FROM crm_tenant t
+    LEFT JOIN dashboards_momentfigures m ON m.tenant_id = t.id
+    LEFT JOIN leads_leadcounter c ON c.tenant_id = t.id
+    WHERE m.id IS NULL OR m.counted_at < at - stale
+       OR c.last_number >= 1000 + big
+       OR (SELECT max(l.updated_at) FROM leads_lead l WHERE l.tenant_id = t.id) > m.counted_at
+       OR (SELECT max(f.flagged_at) FROM followups_neglectflag f
+           WHERE f.tenant_id = t.id AND f.cleared_at IS NULL) > m.counted_at
+       OR (SELECT max(f.cleared_at) FROM followups_neglectflag f
+           WHERE f.tenant_id = t.id AND f.cleared_at IS NOT NULL) > m.counted_at
+$$;
+"""
 
 MOMENT = """
 CREATE OR REPLACE FUNCTION threadline_tenants_with_moment_due(
@@ -46,7 +61,7 @@ $$;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboards", "0027_moment_due_flags_one_probe"),
+        ("dashboards", "0001_initial_squashed_0027_moment_due_flags_one_probe"),
     ]
 
-    operations = [migrations.RunSQL(MOMENT, _0027.MOMENT)]
+    operations = [migrations.RunSQL(MOMENT, MOMENT_BEFORE)]

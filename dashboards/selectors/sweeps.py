@@ -4,7 +4,6 @@ migration 0016_sweeps_due_tenants)."""
 import datetime as dt
 
 from crm.tenancy.sweeps import tenants_from_function
-from dashboards.services.team_rollup import CHANGES_OVERLAP
 from tickets.models import SlaEventKind
 
 # The SLA events the team figures count (dashboards.services.team_rollup._changed_days).
@@ -13,6 +12,10 @@ TEAM_SLA_KINDS = [SlaEventKind.MET, SlaEventKind.ANSWERED_LATE, SlaEventKind.STA
 # expired counts them from the rollups in tens of milliseconds, about what keeping them costs
 # every four minutes, for each of a thousand small tenants.
 KEEP_FIGURES_FROM_LEADS = 20_000
+# How far before the last run changes are looked for again (a transaction open at the time). A
+# tenant is due again for such a change only once this has passed since that run (dashboards
+# migration 0029), not in every round meanwhile.
+CHANGES_OVERLAP = dt.timedelta(minutes=5)
 # A smaller tenant's figures of the moment are counted again this often when nothing of theirs
 # is written (a colour or "not contacted in time" turns with the clock alone; the page says when
 # they were counted), at its own turn (a minute of the ten, by its id: a round counts a tenth of

@@ -393,6 +393,58 @@ def _in_scope(scope: Scope, rows: QuerySet) -> QuerySet:
     return rows
 
 
+def _person_totals(rows) -> dict[int | None, dict]:
+    """A person's kept days and months come as a row each: added up, bins bin by bin."""
+    totals: dict[int | None, dict] = {}
+    for row in rows:
+        person_id = row.pop("person_id")
+        if person_id not in totals:
+            totals[person_id] = row
+            continue
+        kept = totals[person_id]
+        for name, value in row.items():
+            if name == "bins_":
+                kept[name] = [mine + theirs for mine, theirs in zip(kept[name], value, strict=True)]
+            else:
+                kept[name] += value
+    return totals
+
+
+def _add_kept_days(person_id, row: dict, follow_up_rows, sla_rows, waits) -> None:
+    """A person's kept sums into their figures (a person with none of one kind gets no entry)."""
+    if row["on_time"] or row["late"] or row["overdue"] or row["to_come"] or row["missed"]:
+        follow_up_rows[person_id].update(
+            follow_ups_on_time=row["on_time"],
+            follow_ups_late=row["late"],
+            follow_ups_overdue=row["overdue"] + row["overdue_today"],
+            follow_ups_missed=row["missed"],
+        )
+    if row["met"] or row["sla_late"] or row["responses"]:
+        sla_rows[person_id].update(
+            sla_met=row["met"], sla_late=row["sla_late"], first_responses=row["responses"]
+        )
+    if row["responses"]:
+        waits[person_id].add_bins(row["bins_"])
+
+
+def _add_median_buckets(
+    scope: Scope, waits: dict, first: dt.date, after: dt.date, live: tuple[dt.date, dt.date]
+) -> None:
+    """The fine buckets of each person's median bins (a few bins between them), read at once:
+    every person's rows of those bins (one index range per bin; a condition per person made a
+    scan of the bin's range per person), each person's own bins kept."""
+    needs = {person_id: kept.median_bins() for person_id, kept in waits.items()}
+    wanted = set().union(*needs.values())
+    if not wanted:
+        return
+    fine = _response_bins(scope, first, after, live)
+    for person_id, index, *bucket in fine_bucket_sums(
+        [rows.filter(bin__in=wanted) for rows in fine], "f.person_id", columns=["person_id"]
+    ):
+        if index in needs.get(person_id, ()):
+            waits[person_id].add_fine(index, *bucket)
+
+
 def team_figures(
     scope: Scope, *, now: dt.datetime | None = None, open_leads: dict | None = None
 ) -> TeamFigures:
@@ -422,35 +474,9 @@ def team_figures(
 
     first_day = timezone.localtime(scope.start, tenant.zone).date()
     after_day = timezone.localtime(scope.end, tenant.zone).date()
-    # A person's days and months come as a row each: added up first.
-    totals: dict[int | None, dict] = {}
-    for row in _team_sums(scope, first_day, after_day, (live_first, live_last), today):
-        person_id = row.pop("person_id")
-        if person_id in totals:
-            kept = totals[person_id]
-            for name, value in row.items():
-                if name == "bins_":  # per bin
-                    kept[name] = [
-                        mine + theirs for mine, theirs in zip(kept[name], value, strict=True)
-                    ]
-                else:
-                    kept[name] += value
-        else:
-            totals[person_id] = row
+    totals = _person_totals(_team_sums(scope, first_day, after_day, (live_first, live_last), today))
     for person_id, row in totals.items():
-        if row["on_time"] or row["late"] or row["overdue"] or row["to_come"] or row["missed"]:
-            follow_up_rows[person_id].update(
-                follow_ups_on_time=row["on_time"],
-                follow_ups_late=row["late"],
-                follow_ups_overdue=row["overdue"] + row["overdue_today"],
-                follow_ups_missed=row["missed"],
-            )
-        if row["met"] or row["sla_late"] or row["responses"]:
-            sla_rows[person_id].update(
-                sla_met=row["met"], sla_late=row["sla_late"], first_responses=row["responses"]
-            )
-        if row["responses"]:
-            waits[person_id].add_bins(row["bins_"])
+        _add_kept_days(person_id, row, follow_up_rows, sla_rows, waits)
 
     def live_follow_ups(start: dt.datetime, end: dt.datetime, names=None) -> None:
         if start < end:
@@ -485,18 +511,7 @@ def team_figures(
         # and the SLA events recorded since, are read here.
         live_follow_ups(since, min(today_end, now), names=["follow_ups_overdue"])
         live_sla_events(since, today_end)
-    # The fine buckets of each person's median bins (a few bins between them), read at once:
-    # every person's rows of those bins (one index range per bin; a condition per person made
-    # a scan of the bin's range per person), each person's own bins kept.
-    needs = {person_id: kept.median_bins() for person_id, kept in waits.items()}
-    wanted = set().union(*needs.values())
-    if wanted:
-        fine = _response_bins(scope, first_day, after_day, (live_first, live_last))
-        for person_id, index, *bucket in fine_bucket_sums(
-            [rows.filter(bin__in=wanted) for rows in fine], "f.person_id", columns=["person_id"]
-        ):
-            if index in needs.get(person_id, ()):
-                waits[person_id].add_fine(index, *bucket)
+    _add_median_buckets(scope, waits, first_day, after_day, (live_first, live_last))
     for person_id, kept in waits.items():
         if kept.total:
             sla_rows[person_id]["median_first_response"] = kept.median()

@@ -50,15 +50,12 @@ from dashboards.selectors.histograms import (
 )
 from dashboards.selectors.period_rollups import next_month
 from dashboards.selectors.stage_flow import local_midnight
+from dashboards.selectors.sweeps import CHANGES_OVERLAP
 from followups.models import OPEN_STATUSES, FollowUp, Status
 from leads.models import Lead
 from tickets.models import Inbox, SlaEvent, SlaEventKind, SlaTarget, Ticket
 
 DAY = dt.timedelta(days=1)
-# How far before the last run changes are looked for again (a transaction open at the time). A
-# tenant is due again for such a change only once this has passed since that run (dashboards
-# migration 0029), not in every round meanwhile.
-CHANGES_OVERLAP = dt.timedelta(minutes=5)
 # The SLA events the figures count (answered in time or late, and the wait's start for the bins).
 _COUNTED_EVENTS = (SlaEventKind.MET, SlaEventKind.ANSWERED_LATE, SlaEventKind.STARTED)
 

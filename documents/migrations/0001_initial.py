@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("crm", "0007_user_time_zone"),
-        ("leads", "0003_comms_dates"),
+        ("crm", "0003_timeline_lead_squashed_0007_user_time_zone"),
+        ("leads", "0002_search_function_and_any_status_indexes_squashed_0006_assign_decision"),
     ]
 
     operations = [

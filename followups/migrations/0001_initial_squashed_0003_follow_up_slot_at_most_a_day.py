@@ -1,5 +1,5 @@
-"""followups 0001–0003 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""followups 0001–0003 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.contrib.postgres.fields
 import django.core.validators
@@ -13,19 +13,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("followups", "0001_initial"),
-        ("followups", "0002_series_what_occurrences_look_like"),
-        ("followups", "0003_follow_up_slot_at_most_a_day"),
-    ]
-
     initial = True
 
     dependencies = [
-        ("comms", "0002_staff_notification_ticket_kinds"),
-        ("crm", "0007_user_time_zone"),
-        ("leads", "0003_comms_dates"),
-        ("tickets", "0003_priority_changed_event"),
+        ("comms", "0001_initial_squashed_0003_sequence_source_and_no_scheduled_follow_ups"),
+        ("crm", "0003_timeline_lead_squashed_0007_user_time_zone"),
+        ("leads", "0002_search_function_and_any_status_indexes_squashed_0006_assign_decision"),
+        ("tickets", "0001_initial_squashed_0003_priority_changed_event"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,23 +1,13 @@
-"""followups 0004–0010 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""followups 0004–0010 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("followups", "0004_sequences_move_to_automation"),
-        ("followups", "0005_sweeps_due_tenants"),
-        ("followups", "0006_sweeps2_due_tenants"),
-        ("followups", "0007_missed_due_planned_with_values"),
-        ("followups", "0008_digest_members"),
-        ("followups", "0009_neglect_flags_in_digest_order"),
-        ("followups", "0010_neglect_flag_cleared"),
-    ]
-
     dependencies = [
-        ("comms", "0006_triggers_move_to_automation"),
-        ("followups", "0003_follow_up_slot_at_most_a_day"),
+        ("comms", "0006_triggers_move_to_automation_squashed_0008_digest_source"),
+        ("followups", "0001_initial_squashed_0003_follow_up_slot_at_most_a_day"),
     ]
 
     operations = [

@@ -122,6 +122,32 @@ def follow_ups_as_rows(
     )
 
 
+def _status_condition(status: str) -> Q:
+    if status == "todo":
+        return Q(status__in=TODO_STATUSES)
+    if status == "open":
+        return Q(status__in=OPEN_STATUSES)
+    if status in Status.values:
+        return Q(status=status)
+    return Q()
+
+
+def _when_condition(when: str, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> Q:
+    today = timezone.localdate(now, zone)
+    if when == "today":
+        start, end = local_day_bounds(today, zone)
+        return Q(scheduled_at__gte=start, scheduled_at__lt=end)
+    if when == "overdue":
+        return Q(status__in=TODO_STATUSES, scheduled_at__lt=now)
+    if when == "week":
+        start, _ = local_day_bounds(week_start(today), zone)
+        _, end = local_day_bounds(week_start(today) + dt.timedelta(days=6), zone)
+        return Q(scheduled_at__gte=start, scheduled_at__lt=end)
+    if when == "upcoming":
+        return Q(scheduled_at__gte=now)
+    return Q()
+
+
 def follow_ups_filtered(
     *,
     tenant: Tenant,
@@ -134,14 +160,9 @@ def follow_ups_filtered(
     """The follow-ups a query selects (the board and the calendar pass with_status=False: the
     board has a column per status, the calendar shows every status but cancelled)."""
     now = now or timezone.now()
-    follow_ups = follow_up_queryset(tenant=tenant)
+    follow_ups = follow_up_queryset(tenant=tenant).filter(_when_condition(query.when, now, zone))
     if with_status:
-        if query.status == "todo":
-            follow_ups = follow_ups.filter(status__in=TODO_STATUSES)
-        elif query.status == "open":
-            follow_ups = follow_ups.filter(status__in=OPEN_STATUSES)
-        elif query.status in Status.values:
-            follow_ups = follow_ups.filter(status=query.status)
+        follow_ups = follow_ups.filter(_status_condition(query.status))
     if query.assignee == "mine":
         follow_ups = follow_ups.filter(assignee=membership)
     elif query.assignee.isdigit():
@@ -154,18 +175,6 @@ def follow_ups_filtered(
         follow_ups = follow_ups.filter(contact_id=query.contact_id)
     if query.lead_id:
         follow_ups = follow_ups.filter(lead_id=query.lead_id)
-    today = timezone.localdate(now, zone)
-    if query.when == "today":
-        start, end = local_day_bounds(today, zone)
-        follow_ups = follow_ups.filter(scheduled_at__gte=start, scheduled_at__lt=end)
-    elif query.when == "overdue":
-        follow_ups = follow_ups.filter(status__in=TODO_STATUSES, scheduled_at__lt=now)
-    elif query.when == "week":
-        start, _ = local_day_bounds(week_start(today), zone)
-        _, end = local_day_bounds(week_start(today) + dt.timedelta(days=6), zone)
-        follow_ups = follow_ups.filter(scheduled_at__gte=start, scheduled_at__lt=end)
-    elif query.when == "upcoming":
-        follow_ups = follow_ups.filter(scheduled_at__gte=now)
     if query.date_from:
         follow_ups = follow_ups.filter(scheduled_at__gte=local_day_bounds(query.date_from, zone)[0])
     if query.date_to:

@@ -6,9 +6,8 @@ from django.db import connection
 
 from crm.models import zone_named
 from crm.tenancy.sweeps import tenants_from_function
-from followups.models import FollowUpSettings
+from followups.models import MIN_GRACE, QUEUED_LEASE, STARTED_GRACE, FollowUpSettings
 from followups.selectors.digest import digest_day_due
-from followups.services.reminders import QUEUED_LEASE
 
 
 def reminders_due_tenant_ids(now: dt.datetime) -> list[int]:
@@ -25,8 +24,6 @@ def reminders_due_tenant_ids(now: dt.datetime) -> list[int]:
 def missed_due_tenant_ids(now: dt.datetime) -> list[int]:
     """Tenants with an open follow-up follow_ups_mark_missed would mark missed now (followups
     migration 0006_sweeps2_due_tenants)."""
-    from followups.services.missed import MIN_GRACE, STARTED_GRACE
-
     return tenants_from_function(
         "threadline_tenants_with_missed_follow_ups", now, MIN_GRACE, STARTED_GRACE
     )

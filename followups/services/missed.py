@@ -23,12 +23,10 @@ from crm.kit.formatting import short_datetime
 from crm.models import Membership, NotificationLevel, Role, Tenant
 from crm.services.notifications import Alert, notifications_create_many
 from crm.services.timeline import timeline_event, timeline_record_many
-from followups.models import FollowUp, Status
+from followups.models import MIN_GRACE, STARTED_GRACE, FollowUp, Status
 from followups.services.followups import leads_next_follow_up_refresh
 from followups.services.reminders import reminders_cancel_many, user_zone
 
-MIN_GRACE = dt.timedelta(minutes=15)
-STARTED_GRACE = dt.timedelta(hours=2)
 # Follow-ups marked missed in one call: each is a few writes and a notification or more (about
 # 40 ms on the loaded 2-core bench box), so a batch holds a worker for seconds; the beat task
 # continues a full batch in a follow-up task (followups.tasks.sweep_missed_follow_ups).

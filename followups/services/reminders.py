@@ -30,11 +30,10 @@ from crm.kit.languages import staff_language
 from crm.kit.stored_text import stored_english, stored_message, stored_render, stored_split
 from crm.models import NotificationLevel, Tenant, User
 from crm.services.notifications import notification_create
-from followups.models import FollowUp, Reminder, ReminderChannel, ReminderStatus
+from followups.models import QUEUED_LEASE, FollowUp, Reminder, ReminderChannel, ReminderStatus
 from messaging.models import MessageChannel, MessageSource
 from messaging.services.outbox import message_schedule
 
-QUEUED_LEASE = dt.timedelta(minutes=5)
 CLAIM_BATCH = 1000
 # At most this many of a tenant's reminders wait in the broker at once: each sweep tops them up to
 # it. A burst (every reminder of the morning at 08:45) then drains within the lease (3,000 in

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("crm", "0002_time_off_and_round_robin"),
+        ("crm", "0001_initial_squashed_0002_time_off_and_round_robin"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

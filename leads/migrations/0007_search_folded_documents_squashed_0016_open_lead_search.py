@@ -1,5 +1,5 @@
-"""leads 0007–0016 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""leads 0007–0016 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.contrib.postgres.indexes
 import django.contrib.postgres.operations
@@ -9,22 +9,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     atomic = False
 
-    replaces = [
-        ("leads", "0007_search_folded_documents"),
-        ("leads", "0008_sweeps2_due_tenants"),
-        ("leads", "0009_sweeps2_update_due_tenants"),
-        ("leads", "0010_sweeps2_priorities_due"),
-        ("leads", "0011_lead_open_priority"),
-        ("leads", "0012_lead_owner_open_priority"),
-        ("leads", "0013_lead_open_priority_search"),
-        ("leads", "0014_rep_search_and_any_status"),
-        ("leads", "0015_aging_indexes_hold_the_stage"),
-        ("leads", "0016_open_lead_search"),
-    ]
-
     dependencies = [
-        ("crm", "0015_search_contact_search"),
-        ("leads", "0006_assign_decision"),
+        ("crm", "0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case"),
+        ("leads", "0002_search_function_and_any_status_indexes_squashed_0006_assign_decision"),
     ]
 
     operations = [

@@ -198,6 +198,22 @@ class RowChecker:
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
         row = CheckedRow(line=line, cells=cells)
+        self._check_names(row, cell)
+        self._check_email_and_phone(row, cell("email"), cell("phone"))
+        self._check_address(row, cell)
+        row.estimated_value = _money(cell("estimated_value"), "value", row.reasons)
+        row.cost = _money(cell("cost"), "cost", row.reasons)
+        self._check_stage(row, cell("stage"))
+        self._check_choices(row, cell)
+        if row.address is not None:
+            commercial = (row.lead_type or self.pipeline.lead_type) == LeadType.COMMERCIAL
+            row.address["country"] = self.tenant.country
+            row.address["property_type"] = (
+                PropertyType.COMMERCIAL if commercial else PropertyType.RESIDENTIAL
+            )
+        return row
+
+    def _check_names(self, row: CheckedRow, cell) -> None:
         reasons = row.reasons
         row.first_name, row.last_name = cell("first_name"), cell("last_name")
         if not (row.first_name or row.last_name) and cell("full_name"):
@@ -207,17 +223,15 @@ class RowChecker:
         if not row.name:
             reasons.append(_("missing name"))
         row.title, row.note = cell("title"), cell("note")
-        street, city = cell("address_line1"), cell("city")
-        state, postal_code = cell("state"), cell("postal_code")
         for name, value in (
             ("first_name", row.first_name),
             ("last_name", row.last_name),
             ("company_name", row.company_name),
             ("title", row.title),
-            ("address_line1", street),
-            ("city", city),
-            ("state", state),
-            ("postal_code", postal_code),
+            ("address_line1", cell("address_line1")),
+            ("city", cell("city")),
+            ("state", cell("state")),
+            ("postal_code", cell("postal_code")),
             ("note", row.note),
         ):
             if len(value) > MAX_LENGTHS[name]:
@@ -226,7 +240,8 @@ class RowChecker:
                     % {"column": COLUMNS[name][0], "limit": MAX_LENGTHS[name]}
                 )
 
-        email, phone = cell("email"), cell("phone")
+    def _check_email_and_phone(self, row: CheckedRow, email: str, phone: str) -> None:
+        reasons = row.reasons
         if email:
             try:
                 validate_email(email)
@@ -245,6 +260,10 @@ class RowChecker:
         if not email and not phone:
             reasons.append(_("neither email nor phone"))
 
+    def _check_address(self, row: CheckedRow, cell) -> None:
+        reasons = row.reasons
+        street, city = cell("address_line1"), cell("city")
+        state, postal_code = cell("state"), cell("postal_code")
         # Checked and written as the business's country writes them (crm.addresses).
         try:
             postal_code = postal_code_clean(self.tenant.country, postal_code)
@@ -265,26 +284,29 @@ class RowChecker:
             else:
                 reasons.append(_("the address needs at least the street and the city"))
 
-        row.estimated_value = _money(cell("estimated_value"), "value", reasons)
-        row.cost = _money(cell("cost"), "cost", reasons)
-        if stage := cell("stage"):
-            row.stage = self.stages.get(stage.casefold())
-            if row.stage is None:
-                reasons.append(
-                    _("unknown stage “%(stage)s” in %(name)s")
-                    % {"stage": stage, "name": self.pipeline.name}
-                )
-            elif row.stage.is_lost:
-                reasons.append(
-                    _("stage “%(stage)s” closes the lead: import it open, then mark it lost")
-                    % {"stage": stage}
-                )
-            elif row.stage.is_won or row.stage.phase != Phase.SALES:
-                # Winning is a stage change with its own effects; imported leads start open.
-                reasons.append(
-                    _("stage “%(stage)s” comes after the sale: import the lead open, then move it")
-                    % {"stage": stage}
-                )
+    def _check_stage(self, row: CheckedRow, stage: str) -> None:
+        if not stage:
+            return
+        row.stage = self.stages.get(stage.casefold())
+        if row.stage is None:
+            row.reasons.append(
+                _("unknown stage “%(stage)s” in %(name)s")
+                % {"stage": stage, "name": self.pipeline.name}
+            )
+        elif row.stage.is_lost:
+            row.reasons.append(
+                _("stage “%(stage)s” closes the lead: import it open, then mark it lost")
+                % {"stage": stage}
+            )
+        elif row.stage.is_won or row.stage.phase != Phase.SALES:
+            # Winning is a stage change with its own effects; imported leads start open.
+            row.reasons.append(
+                _("stage “%(stage)s” comes after the sale: import the lead open, then move it")
+                % {"stage": stage}
+            )
+
+    def _check_choices(self, row: CheckedRow, cell) -> None:
+        reasons = row.reasons
         if source := cell("source"):
             row.source = self.sources.get(source.casefold())
             if row.source is None:
@@ -301,13 +323,6 @@ class RowChecker:
                     _("type “%(lead_type)s” must be residential or commercial")
                     % {"lead_type": lead_type}
                 )
-        if row.address is not None:
-            commercial = (row.lead_type or self.pipeline.lead_type) == LeadType.COMMERCIAL
-            row.address["country"] = self.tenant.country
-            row.address["property_type"] = (
-                PropertyType.COMMERCIAL if commercial else PropertyType.RESIDENTIAL
-            )
-        return row
 
 
 def _existing_contacts(tenant: Tenant, rows: list[CheckedRow]) -> dict[int, dict]:

@@ -1,5 +1,5 @@
-"""comms 0001–0003 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""comms 0001–0003 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.contrib.postgres.fields
 import django.db.models.deletion
@@ -14,17 +14,11 @@ import messaging.models
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("comms", "0001_initial"),
-        ("comms", "0002_staff_notification_ticket_kinds"),
-        ("comms", "0003_sequence_source_and_no_scheduled_follow_ups"),
-    ]
-
     initial = True
 
     dependencies = [
-        ("crm", "0004_notification_kind"),
-        ("leads", "0003_comms_dates"),
+        ("crm", "0003_timeline_lead_squashed_0007_user_time_zone"),
+        ("leads", "0002_search_function_and_any_status_indexes_squashed_0006_assign_decision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,5 +1,5 @@
-"""comms 0004–0005 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""comms 0004–0005 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.db.models.deletion
 import pgtrigger.compiler
@@ -8,15 +8,10 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("comms", "0004_trigger_step_enrols_in_sequence"),
-        ("comms", "0005_message_sources_portal"),
-    ]
-
     dependencies = [
-        ("comms", "0003_sequence_source_and_no_scheduled_follow_ups"),
-        ("crm", "0007_user_time_zone"),
-        ("followups", "0002_series_what_occurrences_look_like"),
+        ("comms", "0001_initial_squashed_0003_sequence_source_and_no_scheduled_follow_ups"),
+        ("crm", "0003_timeline_lead_squashed_0007_user_time_zone"),
+        ("followups", "0001_initial_squashed_0003_follow_up_slot_at_most_a_day"),
     ]
 
     operations = [

@@ -1,20 +1,14 @@
-"""comms 0006–0008 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""comms 0006–0008 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("comms", "0006_triggers_move_to_automation"),
-        ("comms", "0007_sweeps_due_tenants"),
-        ("comms", "0008_digest_source"),
-    ]
-
     dependencies = [
-        ("automation", "0001_initial"),
-        ("comms", "0005_message_sources_portal"),
+        ("automation", "0001_initial_squashed_0003_enrolment_stop_reason_params"),
+        ("comms", "0004_trigger_step_enrols_in_sequence_squashed_0005_message_sources_portal"),
     ]
 
     operations = [

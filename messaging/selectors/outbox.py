@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.kit.stored_text import stored_render
 from crm.models import Contact, Tenant
 from crm.pagination import KeysetPage, keyset_page
-from messaging.models import MessageStatus, OutboundMessage, Provider, SandboxDelivery
-from messaging.services.policy import Outcome
+from messaging.models import MessageStatus, OutboundMessage, Outcome, Provider, SandboxDelivery
 
 MESSAGES_PER_PAGE = 50
 # The list shows a subject or the start of a text, never the HTML: leave that in the database.

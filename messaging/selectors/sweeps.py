@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db import connection
 
-from messaging.services.outbox import QUEUED_LEASE
+from messaging.models import QUEUED_LEASE
 
 
 def outbox_due_tenant_ids(now: dt.datetime) -> list[int]:

@@ -48,18 +48,19 @@ from messaging import redaction, rendering, sandbox
 from messaging.events import EmailBounced
 from messaging.models import (
     BULK_SOURCES,
+    QUEUED_LEASE,
     ContactCommsProfile,
     MessageChannel,
     MessageSource,
     MessageStatus,
     OutboundMessage,
+    Outcome,
     Provider,
     ProviderMessageRoute,
     Purpose,
     TemplateVariant,
 )
 from messaging.services import policy, providers
-from messaging.services.policy import Outcome
 from messaging.variables import as_the_contact_reads, message_variables
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,6 @@ RETRY_DELAYS = (
 )
 # A provider's Retry-After is honoured when it asks for longer than our own backoff, up to this.
 RETRY_AFTER_AT_MOST = dt.timedelta(hours=6)
-QUEUED_LEASE = dt.timedelta(minutes=5)
 CLAIM_BATCH = 500
 
 

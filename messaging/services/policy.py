@@ -22,6 +22,7 @@ from messaging.models import (
     MessageChannel,
     MessageSource,
     OutboundMessage,
+    Outcome,
     Purpose,
 )
 
@@ -38,13 +39,6 @@ NOT_DEDUPLICATED = (
 # Answers to what the customer has just done (a STOP/HELP text, a sign-in request): they go at
 # once, whatever the hour or what their consent now says.
 ANSWERS_TO_THE_CUSTOMER = (MessageSource.SYSTEM, MessageSource.PORTAL_SIGN_IN)
-
-
-class Outcome:
-    SEND = "send"
-    DEFER = "defer"
-    SUPPRESS = "suppress"  # a cap or a duplicate: the policy chose not to send
-    BLOCK = "block"  # consent, a bad address, no address: the message may not be sent
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,23 @@
-"""The portal's preferences form: one tick for job messages and one for offers per channel."""
+"""The portal's preferences form: one tick for job messages and one for offers per channel, opened
+with the customer's current values (portal.selectors.preferences)."""
+
+from dataclasses import dataclass
 
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.languages import translated_choices
-from crm.models import Channel
+from crm.models import Channel, ContactConsent
 from messaging.models import UpdateFrequency
-from portal.services.preferences import CONSENT_CHANNELS, ChannelChoice
+from portal.auth import PortalCustomer
+from portal.selectors.preferences import (
+    CONSENT_CHANNELS,
+    preferences_initial,
+    reachable_channels,
+    tenant_languages,
+)
+from portal.services.preferences import ChannelChoice
 
 
 class PreferencesForm(forms.Form):
@@ -68,3 +78,21 @@ class PreferencesForm(forms.Form):
             ChannelChoice(channel, data[f"{channel}_updates"], data[f"{channel}_marketing"])
             for channel in CONSENT_CHANNELS
         ]
+
+
+@dataclass(frozen=True)
+class PreferencesPage:
+    form: PreferencesForm
+    contact_count: int
+    consents: dict[str, ContactConsent]  # the first contact's, by channel
+
+
+def preferences_form(customer: PortalCustomer, data=None) -> PreferencesPage:
+    initial, consents = preferences_initial(customer)
+    form = PreferencesForm(
+        data,
+        initial=initial,
+        channels=reachable_channels(customer),
+        languages=tenant_languages(tenant=customer.tenant, current=initial["language"]),
+    )
+    return PreferencesPage(form=form, contact_count=len(customer.contacts), consents=consents)

@@ -1,5 +1,5 @@
-"""portal 0001–0004 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""portal 0001–0004 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -9,21 +9,12 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("portal", "0001_initial"),
-        ("portal", "0002_onboarding"),
-        ("portal", "0003_sign_in_verified_addresses"),
-        ("portal", "0004_tenants_by_stored_address"),
-    ]
-
     initial = True
 
     dependencies = [
-        ("crm", "0007_user_time_zone"),
-        ("crm", "0009_erasure_request"),
-        ("crm", "0012_address_verification_existing_rows"),
-        ("crm", "0022_contact_email_lower_case"),
-        ("leads", "0004_dashboard_lost_and_won_dates"),
+        ("crm", "0003_timeline_lead_squashed_0007_user_time_zone"),
+        ("crm", "0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case"),
+        ("leads", "0002_search_function_and_any_status_indexes_squashed_0006_assign_decision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -346,13 +346,6 @@ class ContactPortal:
     onboarding: OnboardingProgress
     invite_jobs: list[InviteJob] = field(default_factory=list)
 
-    @property
-    def request_form(self):
-        # The form module reads this one's constants: imported when a page asks for the form.
-        from portal.forms.onboarding import DocumentRequestForm
-
-        return DocumentRequestForm()
-
 
 def portal_access_for_contact(
     *, tenant: Tenant, contact: Contact, leads: list[Lead] | None = None

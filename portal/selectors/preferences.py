@@ -1,8 +1,6 @@
 """What the portal's preferences page opens with: the first (oldest) contact's values, the channels
 the customer can be reached on and the languages the tenant writes in."""
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext
 
 from crm.models import (
@@ -16,10 +14,10 @@ from crm.models import (
     PhoneKind,
     Tenant,
 )
-from messaging.models import ContactCommsProfile, TemplateVariant, UpdateFrequency
+from messaging.models import ContactCommsProfile, MessageChannel, TemplateVariant, UpdateFrequency
 from portal.auth import PortalCustomer
-from portal.forms.preferences import PreferencesForm
-from portal.services.preferences import CONSENT_CHANNELS
+
+CONSENT_CHANNELS = tuple(MessageChannel.values)  # email, sms, whatsapp: where consent applies
 
 
 def tenant_languages(*, tenant: Tenant, current: str) -> list[tuple[str, str]]:
@@ -57,13 +55,6 @@ def reachable_channels(customer: PortalCustomer) -> list[tuple[str, str]]:
     return [(value, gettext(label)) for value, label in Channel.choices if allowed[value]]
 
 
-@dataclass(frozen=True)
-class PreferencesPage:
-    form: PreferencesForm
-    contact_count: int
-    consents: dict[str, ContactConsent]  # the first contact's, by channel
-
-
 def preferences_initial(customer: PortalCustomer) -> tuple[dict, dict[str, ContactConsent]]:
     contact = customer.contacts[0]
     profile = ContactCommsProfile.objects.filter(tenant=customer.tenant, contact=contact).first()
@@ -81,14 +72,3 @@ def preferences_initial(customer: PortalCustomer) -> tuple[dict, dict[str, Conta
         initial[f"{channel}_updates"] = status != ConsentStatus.WITHDRAWN
         initial[f"{channel}_marketing"] = status == ConsentStatus.GRANTED
     return initial, consents
-
-
-def preferences_form(customer: PortalCustomer, data=None) -> PreferencesPage:
-    initial, consents = preferences_initial(customer)
-    form = PreferencesForm(
-        data,
-        initial=initial,
-        channels=reachable_channels(customer),
-        languages=tenant_languages(tenant=customer.tenant, current=initial["language"]),
-    )
-    return PreferencesPage(form=form, contact_count=len(customer.contacts), consents=consents)

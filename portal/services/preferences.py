@@ -20,11 +20,10 @@ from crm.kit.stored_text import stored_label
 from crm.models import UI_LANGUAGES, Channel, ConsentStatus, Contact, ContactConsent, Language
 from crm.services.consent import consent_record
 from crm.services.timeline import timeline_record
-from messaging.models import ContactCommsProfile, MessageChannel, UpdateFrequency
+from messaging.models import ContactCommsProfile, UpdateFrequency
 from portal.auth import PortalCustomer
 
 CONSENT_SOURCE = "customer portal"
-CONSENT_CHANNELS = tuple(MessageChannel.values)  # email, sms, whatsapp: where consent applies
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ here.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -61,7 +61,13 @@ def document_upload(request):
     form = upload_form(customer, request.POST, request.FILES)
     document = None
     if form.is_valid():
-        document = portal_document_upload(customer=customer, form=form)
+        data = form.cleaned_data
+        try:
+            document = portal_document_upload(
+                customer=customer, job=data["job"], kind=data["kind"], file=data["file"]
+            )
+        except ValidationError as refused:
+            form.add_error("file", refused)
     from_job = request.POST.get("back") == "job"
     job = form.cleaned_data.get("job")
     if document is not None:

@@ -14,7 +14,7 @@ from crm.models import UI_LANGUAGES, ErasureHow
 from crm.selectors.erasure import open_erasure_request
 from crm.services.erasure import erasure_request_create
 from portal.auth import portal_customer_required
-from portal.selectors.preferences import preferences_form
+from portal.forms.preferences import preferences_form
 from portal.services import data_export, preferences
 
 

@@ -9,6 +9,7 @@ from crm.permissions import MANAGERS, tenant_member_required
 from crm.selectors import contacts as contact_selectors
 from crm.selectors.contacts import contact_get, contact_timeline
 from leads.selectors.details import leads_for_contact
+from portal.forms.onboarding import DocumentRequestForm
 from portal.selectors.onboarding import portal_access_for_contact
 
 
@@ -38,6 +39,7 @@ def contact_detail(request, contact_pk: int):
         "portal_access": portal_access_for_contact(
             tenant=request.tenant, contact=contact, leads=leads
         ),
+        "portal_request_form": DocumentRequestForm(),
         "can_merge": request.membership.role in MANAGERS,
     }
     return render(request, "shell/contacts/detail.html", context)

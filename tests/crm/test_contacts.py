@@ -105,7 +105,9 @@ class TestPreferredChannelAfterWithdrawal:
 
         from crm.models import ContactConsent
 
-        migration = importlib.import_module("crm.migrations.0010_preferred_channel_off_withdrawn")
+        migration = importlib.import_module(
+            "crm.migrations.0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case"
+        )
         landline_only = factories.ContactFactory(tenant=world.tenant, preferred_channel="sms")
         factories.ContactPhoneFactory(tenant=world.tenant, contact=landline_only, kind="landline")
         with world.active():

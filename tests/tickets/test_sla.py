@@ -26,6 +26,7 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
+from tickets.selectors.sla import sla_colour
 from tickets.services import configuration, ingest, replies, sla
 from tickets.services.assignment import ticket_assign
 from tickets.services.changes import ticket_change
@@ -251,7 +252,7 @@ def test_waiting_on_the_customer_pauses_and_their_reply_resumes_with_the_minutes
     ticket = reload(world, ticket)
     assert ticket.sla_due_at is None
     assert ticket.sla_paused_minutes_left == 180
-    assert sla.sla_colour(ticket, june(9, 11)) == "paused"
+    assert sla_colour(ticket, june(9, 11)) == "paused"
     # Paused: the sweep has nothing to breach, however long the customer takes.
     assert sweep(world, june(10, 16)) == 0
 
@@ -291,7 +292,7 @@ def test_resolving_or_closing_stops_the_clock(world, desk, clock, status):
     running = reload(world, running)
     assert (running.sla_due_at, running.sla_paused_minutes_left) == (None, None)
     assert running.resolved_at == june(9, 10, 30)
-    assert sla.sla_colour(running, june(9, 12)) == ""
+    assert sla_colour(running, june(9, 12)) == ""
     assert sweep(world, june(12, 12)) == 0
     assert reload(world, running).sla_breached_at is None
     assert events(world, running) == ["started"]
@@ -601,15 +602,15 @@ def test_the_sweep_stays_in_its_tenant(world, other_world, desk, clock):
 def test_the_clock_colour(world, desk, clock):
     set_default_priority(world, desk, Priority.HIGH)  # 4 hours, due at 14:00
     ticket = text_in(world, desk, sid="SM1")
-    assert sla.sla_colour(ticket, june(9, 10)) == "green"
-    assert sla.sla_colour(ticket, june(9, 13)) == "green"  # exactly a quarter left
-    assert sla.sla_colour(ticket, june(9, 13, 1)) == "orange"
-    assert sla.sla_colour(ticket, june(9, 14)) == "red"
-    assert sla.sla_colour(ticket, june(10, 9)) == "red"
+    assert sla_colour(ticket, june(9, 10)) == "green"
+    assert sla_colour(ticket, june(9, 13)) == "green"  # exactly a quarter left
+    assert sla_colour(ticket, june(9, 13, 1)) == "orange"
+    assert sla_colour(ticket, june(9, 14)) == "red"
+    assert sla_colour(ticket, june(10, 9)) == "red"
     change(world, ticket, status=TicketStatus.WAITING)
-    assert sla.sla_colour(reload(world, ticket), june(9, 15)) == "paused"
+    assert sla_colour(reload(world, ticket), june(9, 15)) == "paused"
     change(world, ticket, status=TicketStatus.RESOLVED)
-    assert sla.sla_colour(reload(world, ticket), june(9, 15)) == ""
+    assert sla_colour(reload(world, ticket), june(9, 15)) == ""
 
 
 def test_a_priority_change_after_a_pause_counts_only_the_time_the_clock_ran(world, desk, clock):

@@ -1,5 +1,5 @@
-"""tickets 0001–0003 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""tickets 0001–0003 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.contrib.postgres.fields
 import django.db.models.deletion
@@ -14,18 +14,12 @@ import tickets.models
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("tickets", "0001_initial"),
-        ("tickets", "0002_audit_without_twilio_token"),
-        ("tickets", "0003_priority_changed_event"),
-    ]
-
     initial = True
 
     dependencies = [
-        ("comms", "0001_initial"),
-        ("crm", "0006_contact_is_vip"),
-        ("leads", "0003_comms_dates"),
+        ("comms", "0001_initial_squashed_0003_sequence_source_and_no_scheduled_follow_ups"),
+        ("crm", "0003_timeline_lead_squashed_0007_user_time_zone"),
+        ("leads", "0002_search_function_and_any_status_indexes_squashed_0006_assign_decision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

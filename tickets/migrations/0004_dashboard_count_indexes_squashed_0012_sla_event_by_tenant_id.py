@@ -1,7 +1,5 @@
-"""tickets 0004–0012 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
-
-import importlib
+"""tickets 0004–0012 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.contrib.postgres.operations
 import django.db.migrations.operations.special
@@ -10,35 +8,45 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-# The data migration's functions, from the migration this one replaces.
-_replaced = importlib.import_module(
-    "tickets.migrations.0007_inbound_domain_claims_and_paused_routes"
-)
+
+def routes_for_paused_addresses_and_domain_claims(apps, schema_editor):
+    """Migrations run as the tables' owner, so every tenant's addresses are read here. A paused
+    address gets its (not receiving) route, so it stays its tenant's; each custom domain in use
+    is claimed by the tenant that added an address on it first. A domain two tenants already
+    shared stays with the first: the other keeps its existing addresses, adds no new ones there,
+    and a platform operator decides (platform admin, Inbound domains)."""
+    InboxAddress = apps.get_model("tickets", "InboxAddress")
+    InboundRoute = apps.get_model("tickets", "InboundRoute")
+    InboundDomain = apps.get_model("tickets", "InboundDomain")
+    owner = schema_editor.connection.alias
+    routes = InboundRoute.objects.using(owner)
+    routed = set(routes.values_list("inbox_address_id", flat=True))
+    taken = set(routes.values_list("channel", "address"))
+    for address in InboxAddress._base_manager.using(owner).order_by("created_at", "pk"):
+        if address.pk not in routed and (address.channel, address.address) not in taken:
+            routes.create(
+                channel=address.channel,
+                address=address.address,
+                tenant_id=address.tenant_id,
+                inbox_address_id=address.pk,
+                is_receiving=False,
+            )
+            taken.add((address.channel, address.address))
+        domain = address.address.rpartition("@")[2]
+        if address.channel == "email" and domain not in settings.THREADLINE_SHARED_MAIL_DOMAINS:
+            InboundDomain.objects.using(owner).get_or_create(
+                domain=domain, defaults={"claimed_by_id": address.tenant_id}
+            )
 
 
 class Migration(migrations.Migration):
     atomic = False
 
-    replaces = [
-        ("tickets", "0004_dashboard_count_indexes"),
-        ("tickets", "0005_inbound_originals_and_too_large"),
-        ("tickets", "0006_inbound_received_time_and_meaning"),
-        ("tickets", "0007_inbound_domain_claims_and_paused_routes"),
-        ("tickets", "0008_search_ticket_subject"),
-        ("tickets", "0009_search2_first_tickets"),
-        ("tickets", "0010_pages_inbox_active_indexes"),
-        ("tickets", "0011_sweeps2_due_tenants"),
-        ("tickets", "0012_sla_event_by_tenant_id"),
-    ]
-
     dependencies = [
-        ("comms", "0004_trigger_step_enrols_in_sequence"),
-        ("crm", "0008_dashboard_count_indexes"),
-        ("crm", "0009_erasure_request"),
-        ("crm", "0015_search_contact_search"),
-        ("crm", "0017_search2_first_contacts"),
-        ("leads", "0007_search_folded_documents"),
-        ("tickets", "0003_priority_changed_event"),
+        ("comms", "0004_trigger_step_enrols_in_sequence_squashed_0005_message_sources_portal"),
+        ("crm", "0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case"),
+        ("leads", "0007_search_folded_documents_squashed_0016_open_lead_search"),
+        ("tickets", "0001_initial_squashed_0003_priority_changed_event"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -176,7 +184,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(
-            code=_replaced.routes_for_paused_addresses_and_domain_claims,
+            code=routes_for_paused_addresses_and_domain_claims,
             reverse_code=django.db.migrations.operations.special.RunPython.noop,
         ),
         migrations.RunSQL(

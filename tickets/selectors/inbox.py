@@ -43,7 +43,7 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.selectors.search import tickets_matching
-from tickets.services.sla import sla_colour
+from tickets.selectors.sla import sla_colour
 
 TICKETS_PER_PAGE = 50
 # The Ticket indexes order by newest activity; the id breaks ties so pages never overlap.

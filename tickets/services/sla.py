@@ -183,22 +183,6 @@ def sla_reprioritised(*, tenant: Tenant, ticket: Ticket, at: dt.datetime | None 
         ticket.sla_due_at = at
 
 
-# --- Reading the clock ---------------------------------------------------------------------------
-
-
-def sla_colour(ticket: Ticket, now: dt.datetime) -> str:
-    """green: time enough; orange: under a quarter of the target left; red: late. "" if no clock."""
-    if ticket.sla_due_at is None:
-        return "paused" if ticket.sla_paused_minutes_left is not None else ""
-    if now >= ticket.sla_due_at:
-        return "red"
-    if ticket.sla_started_at is not None:
-        whole = (ticket.sla_due_at - ticket.sla_started_at).total_seconds()
-        if whole > 0 and (ticket.sla_due_at - now).total_seconds() < whole / 4:
-            return "orange"
-    return "green"
-
-
 # --- The sweep -----------------------------------------------------------------------------------
 
 

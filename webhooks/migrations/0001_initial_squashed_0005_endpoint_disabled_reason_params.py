@@ -1,5 +1,5 @@
-"""webhooks 0001–0005 in one migration, for new databases (a database that applied them keeps them):
-made by scripts/squash_migrations.py."""
+"""webhooks 0001–0005 in one migration, made by scripts/squash_migrations.py. A database that applied those
+migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
 
 import django.contrib.postgres.fields
 import django.db.models.deletion
@@ -14,19 +14,10 @@ import webhooks.models
 
 
 class Migration(migrations.Migration):
-    replaces = [
-        ("webhooks", "0001_initial"),
-        ("webhooks", "0002_due_tenants"),
-        ("webhooks", "0003_audit"),
-        ("webhooks", "0004_previous_secret"),
-        ("webhooks", "0005_endpoint_disabled_reason_params"),
-    ]
-
     initial = True
 
     dependencies = [
-        ("crm", "0018_calendar_version"),
-        ("crm", "0019_languages"),
+        ("crm", "0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

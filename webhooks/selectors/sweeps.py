@@ -3,7 +3,7 @@
 import datetime as dt
 
 from crm.tenancy.sweeps import tenants_from_function
-from webhooks.services.deliveries import QUEUED_LEASE
+from webhooks.models import QUEUED_LEASE
 
 
 def deliveries_due_tenant_ids(now: dt.datetime) -> list[int]:

@@ -36,7 +36,7 @@ from crm.services.notifications import notifications_notify_roles
 from messaging.models import MessageChannel, MessageSource
 from messaging.services.outbox import message_schedule
 from webhooks import signing, targets, transport
-from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from webhooks.models import QUEUED_LEASE, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,6 @@ RETRY_DELAYS = (
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 CLAIM_BATCH = 200
-# A row queued this long ago whose task never ran (a lost task message) is claimed again.
-QUEUED_LEASE = dt.timedelta(minutes=5)
 ATTEMPTS_LOGGED = MAX_ATTEMPTS
 # The delivery log keeps a month: long enough to look into a receiver's trouble.
 LOG_KEPT = dt.timedelta(days=30)
