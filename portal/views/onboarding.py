@@ -33,6 +33,41 @@ def _saved(message: str, request, step: str):
     return redirect(reverse("portal:onboarding") + f"#step-{step}")
 
 
+def _send_code(request, customer, errors: dict):
+    """Send a code to the address the customer chose: (the redirect, or None; throttled?)."""
+    channel = request.POST.get("channel")
+    if channel not in ChallengeChannel.values:
+        return None, False
+    try:
+        address = onboarding.verification_code_send(
+            customer=customer, channel=channel, client_ip=client_ip(request)
+        )
+    except ValidationError as refused:
+        errors["verify"] = refused.messages[0]
+        return None, refused.code == "throttled"
+    message = _("We sent a code to %(address)s.") % {"address": address.display}
+    return _saved(message, request, "verify"), False
+
+
+def _check_code(request, customer, code_form):
+    """Check the code the customer typed: (the redirect, or None; throttled?)."""
+    try:
+        proved = onboarding.verification_code_check(
+            customer=customer, code=code_form.cleaned_data["code"], client_ip=client_ip(request)
+        )
+    except ValidationError as refused:
+        code_form.add_error("code", refused.messages[0])
+        return None, True
+    if proved is not None:
+        message = _("Thank you: %(address)s is verified.") % {"address": proved.display}
+        return _saved(message, request, "verify"), False
+    code_form.add_error(
+        "code",
+        _("That code is not right, or it has expired. Check the message, or ask for a new code."),
+    )
+    return None, False
+
+
 @require_http_methods(["GET", "POST"])
 @portal_customer_required
 def onboarding_page(request):
@@ -68,43 +103,13 @@ def onboarding_page(request):
         else:
             return _saved(_("Your contact details are saved."), request, "details")
     elif step == "verify-send":
-        channel = request.POST.get("channel")
-        if channel in ChallengeChannel.values:
-            try:
-                address = onboarding.verification_code_send(
-                    customer=customer, channel=channel, client_ip=client_ip(request)
-                )
-            except ValidationError as refused:
-                errors["verify"] = refused.messages[0]
-                throttled = refused.code == "throttled"
-            else:
-                return _saved(
-                    _("We sent a code to %(address)s.") % {"address": address.display},
-                    request,
-                    "verify",
-                )
+        response, throttled = _send_code(request, customer, errors)
+        if response is not None:
+            return response
     elif step == "verify-check" and code_form.is_valid():
-        try:
-            proved = onboarding.verification_code_check(
-                customer=customer, code=code_form.cleaned_data["code"], client_ip=client_ip(request)
-            )
-        except ValidationError as refused:
-            code_form.add_error("code", refused.messages[0])
-            throttled = True
-        else:
-            if proved is not None:
-                return _saved(
-                    _("Thank you: %(address)s is verified.") % {"address": proved.display},
-                    request,
-                    "verify",
-                )
-            code_form.add_error(
-                "code",
-                _(
-                    "That code is not right, or it has expired. Check the message, or ask for a "
-                    "new code."
-                ),
-            )
+        response, throttled = _check_code(request, customer, code_form)
+        if response is not None:
+            return response
     elif step == "property":
         if not facts.properties and request.POST.get("none"):
             onboarding.onboarding_properties_save(customer=customer, addresses={})
