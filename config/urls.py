@@ -7,7 +7,7 @@ Likewise anymail's webhooks, which tickets hardens, stay at `comms-public:anymai
 """
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from api import v1 as api_v1
 from automation import urls as automation_urls
@@ -85,6 +85,7 @@ urlpatterns = [
     ),
     path("", include("leads.urls_public")),
     path("api/v1/", api_v1.urls()),
+    re_path(r"^api/", api_v1.unknown_address),
     path("healthz", health.healthz, name="healthz"),
     path("platform-admin/", admin.site.urls),
 ]
