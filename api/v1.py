@@ -10,11 +10,12 @@ share; their ValidationError comes back as a 422 here as it shows on a form's fi
 import functools
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import got_request_exception
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Swagger
@@ -204,6 +205,15 @@ def constraint_refused(request, exc: IntegrityError):
     return service_refused(request, refused)
 
 
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(MultiPartParserError)
+def body_unreadable(request, exc: Exception):
+    """A multipart body without its boundary, a body over the size limit: Django answers them
+    400 with its HTML page."""
+    logger.warning("Bad request (%s): %s", exc, request.path)
+    return JsonResponse({"detail": _("The request's body cannot be read.")}, status=400)
+
+
 @api.exception_handler(Exception)
 def server_error(request, exc: Exception):
     """JSON, with DEBUG on too (ninja's own answer then is a plain-text traceback). Reported as
@@ -229,12 +239,20 @@ def server_error(request, exc: Exception):
     return response
 
 
-def _method_not_allowed(view):
-    """ninja answers a method no operation takes with an empty text/plain 405."""
+def _in_json(view):
+    """Every answer of an API view in JSON, also where ninja's handlers never see the error: a
+    method no operation takes (ninja answers an empty text/plain 405), a body Django cannot
+    parse and anything raised around the operation, in api.auth (Django would answer them with
+    its HTML pages)."""
 
     @functools.wraps(view)
     def answer(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except (SuspiciousOperation, MultiPartParserError) as exc:
+            return body_unreadable(request, exc)
+        except Exception as exc:
+            return server_error(request, exc)
         if response.status_code != 405 or response.get("Content-Type", "").startswith(
             "application/json"
         ):
@@ -263,9 +281,9 @@ unknown_address.answers_json = True
 def urls() -> tuple[list, str, str]:
     """The API's URL patterns, each view marked as one that answers JSON (so the project's
     middleware answers it in JSON too: config.middleware.ControlCharacterMiddleware), and
-    answering a method it does not take in JSON."""
+    answering in JSON whatever goes wrong."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        pattern.callback = _method_not_allowed(pattern.callback)
+        pattern.callback = _in_json(pattern.callback)
         pattern.callback.answers_json = True
     return patterns, app_name, namespace

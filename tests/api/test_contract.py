@@ -162,3 +162,17 @@ def test_output_fields_that_are_enums_on_input_are_enums_on_output(client):
     assert enum_of("DocumentOut", "kind") == ["DocumentKind"]
     assert enum_of("FollowUpOut", "outcome") == ["Outcome"]
     assert enum_of("MessageOut", "channel") == ["MessageChannel"]
+
+
+@pytest.mark.parametrize("extra", [{}, {"HTTP_IDEMPOTENCY_KEY": "retry-1"}])
+def test_a_multipart_body_without_its_boundary_is_a_400_in_json(client, world, extra):
+    response = client.post(
+        "/api/v1/documents/",
+        data=b"--x\r\n",
+        content_type="multipart/form-data",
+        **bearer(key_for(world)),
+        **extra,
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"]
