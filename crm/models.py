@@ -409,7 +409,7 @@ class Contact(FieldConstraints, TenantOwnedModel):
     constraint_fields = {
         "contact_has_a_name": (
             "first_name",
-            _("Give a first name, a last name or a company name."),
+            _("Give a name or a company name."),
         ),
     }
 

@@ -90,9 +90,7 @@ def test_a_constraint_the_database_refuses_is_a_field_error(world):
             first_name="", last_name="", company_name=""
         )
     error = constraint_violated(refused.value)
-    assert error.message_dict == {
-        "first_name": ["Give a first name, a last name or a company name."]
-    }
+    assert error.message_dict == {"first_name": ["Give a name or a company name."]}
 
 
 @override_settings(DEBUG=True)
