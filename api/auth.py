@@ -93,20 +93,36 @@ def _problem(status: int, detail: str, **extra) -> JsonResponse:
     return JsonResponse({"detail": detail, **extra}, status=status)
 
 
-def _nul_in(value, path: str = "") -> str | None:
-    """The path of the first string holding NUL in a decoded JSON body (PostgreSQL stores none)."""
-    if isinstance(value, str):
-        return (path or NON_FIELD) if "\x00" in value else None
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return None
-    for name, item in items:
-        found = _nul_in(item, f"{path}.{name}" if path else str(name))
-        if found:
-            return found
+# Deeper than any body of ours (a quote's lines are three levels down): a client's mistake
+# or an attack, and each level costs the decoder and the validators a stack frame.
+MAX_BODY_DEPTH = 32
+
+
+class BodyTooDeep(Exception):
+    pass
+
+
+def _nul_in(body) -> str | None:
+    """The path of the first string holding NUL in a decoded JSON body (PostgreSQL stores none).
+    Walked with a stack, not by recursion: a body nested deeper than MAX_BODY_DEPTH raises
+    BodyTooDeep."""
+    pending = [(body, "", 0)]
+    while pending:
+        value, path, depth = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or NON_FIELD
+            continue
+        if isinstance(value, dict):
+            items = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        else:
+            continue
+        if depth >= MAX_BODY_DEPTH:
+            raise BodyTooDeep
+        for name, item in reversed(list(items)):
+            pending.append((item, f"{path}.{name}" if path else str(name), depth + 1))
     return None
 
 
@@ -116,10 +132,20 @@ def _body_refused(request) -> JsonResponse | None:
         return None
     if not request.body:
         return None
+    too_deep = _problem(
+        400,
+        _("The JSON body is nested more than %(most)d levels deep.") % {"most": MAX_BODY_DEPTH},
+    )
     try:
-        field = _nul_in(json.loads(request.body))
+        body = json.loads(request.body)
+    except RecursionError:
+        return too_deep
     except ValueError:
         return None  # not JSON: the operation answers 422 itself
+    try:
+        field = _nul_in(body)
+    except BodyTooDeep:
+        return too_deep
     if field is None:
         return None
     return _problem(

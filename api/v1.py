@@ -7,9 +7,15 @@ beside our forms and services. Validation that matters stays in the services, wh
 share; their ValidationError comes back as a 422 here as it shows on a form's fields there.
 """
 
-from django.core.exceptions import PermissionDenied
+import functools
+import logging
+
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.core.signals import got_request_exception
+from django.db import IntegrityError, InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Swagger
@@ -28,11 +34,86 @@ from api.endpoints import (
     tickets,
     users,
 )
+from api.services.idempotency import MAX_KEY_LENGTH
+from crm.kit.constraints import constraint_violated
+from crm.views.errors import DATABASE_RETRY_AFTER_SECONDS
 
 # Operations name their JSON body `payload`: a field's path in an error leaves it out.
 BODY_PARAMETER = "payload"
 
-api = NinjaAPI(
+logger = logging.getLogger("django.request")
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Any unique value (a UUID, your own record's id): the request runs once, and sent again "
+        "with the same key and body it answers what it answered the first time."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+}
+REPLAYED = {
+    "description": "`true` when this is the stored answer to an earlier request with the key.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+# config.middleware.ControlCharacterMiddleware answers 400 to a query that holds one.
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f]*$"
+WWW_AUTHENTICATE = {"required": True, "schema": {"type": "string", "enum": ["Bearer"]}}
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+def _declared(operation: dict, status: str, description: str) -> dict:
+    return operation["responses"].setdefault(
+        status,
+        {"description": description, "content": {"application/json": {"schema": PROBLEM}}},
+    )
+
+
+def _text_without_control_characters(schema: dict) -> None:
+    if schema.get("type") == "string" and "format" not in schema and "enum" not in schema:
+        schema.setdefault("pattern", NO_CONTROL_CHARACTERS)
+    for alternative in schema.get("anyOf", []):
+        _text_without_control_characters(alternative)
+
+
+def _declare_headers(method: str, operation: dict) -> None:
+    """What api.auth adds to every operation, declared on each: the rate limit's Retry-After,
+    the Bearer challenge, and on every POST the Idempotency-Key, its replay and its 409."""
+    responses = operation["responses"] = {
+        str(code): r for code, r in operation["responses"].items()
+    }
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "query":
+            _text_without_control_characters(parameter["schema"])
+    if "429" in responses:
+        responses["429"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
+    if "401" in responses:
+        responses["401"].setdefault("headers", {})["WWW-Authenticate"] = WWW_AUTHENTICATE
+    if method != "post":
+        return
+    operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+    _declared(operation, "409", "A request with this Idempotency-Key is still running.")
+    for status, response in responses.items():
+        if status.startswith("2"):
+            response.setdefault("headers", {})["Idempotent-Replayed"] = REPLAYED
+
+
+class ThreadlineAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for item in schema["paths"].values():
+            for method, operation in item.items():
+                _declare_headers(method, operation)
+        return schema
+
+
+api = ThreadlineAPI(
     title="Threadline API",
     version="1",
     description=(
@@ -42,7 +123,8 @@ api = NinjaAPI(
         "answers 403, and 401 once revoked. Lists take `cursor` and "
         "`limit` and answer `{results, next_cursor}`. Errors answer `{detail}`, and a 422 also "
         "`{errors: {field: [messages]}}`. A POST sent with an `Idempotency-Key` header runs once: "
-        "sent again, it replays the first answer."
+        "sent again, it replays the first answer (marked `Idempotent-Replayed: true`). A 429 "
+        "says in `Retry-After` how many seconds to wait."
     ),
     auth=ApiKeyAuth(),
     urls_namespace="api-v1",
@@ -115,10 +197,95 @@ def not_found(request, exc: Http404):
     return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
 
+@api.exception_handler(IntegrityError)
+def constraint_refused(request, exc: IntegrityError):
+    """A database constraint the services did not check first (two requests at once): the field
+    its constraint guards, never the constraint's name."""
+    refused = constraint_violated(exc)
+    if refused is None:
+        return server_error(request, exc)
+    return service_refused(request, refused)
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(MultiPartParserError)
+def body_unreadable(request, exc: Exception):
+    """A multipart body without its boundary, a body over the size limit: Django answers them
+    400 with its HTML page."""
+    logger.warning("Bad request (%s): %s", exc, request.path)
+    return JsonResponse({"detail": _("The request's body cannot be read.")}, status=400)
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc: Exception):
+    """JSON, with DEBUG on too (ninja's own answer then is a plain-text traceback). Reported as
+    Django reports a 500 (the log, the error tracker's signal); api.auth rolls the request's
+    transaction back."""
+    logger.error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=exc,
+        extra={"status_code": 500, "request": request},
+    )
+    got_request_exception.send(sender=None, request=request)
+    if isinstance(exc, OperationalError | InterfaceError):
+        response = api.create_response(
+            request, {"detail": _("The service is briefly unavailable: try again.")}, status=503
+        )
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    else:
+        response = api.create_response(
+            request, {"detail": _("Something went wrong on our side.")}, status=500
+        )
+    response._has_been_logged = True  # above, with its traceback: Django need not log it again
+    return response
+
+
+def _in_json(view):
+    """Every answer of an API view in JSON, also where ninja's handlers never see the error: a
+    method no operation takes (ninja answers an empty text/plain 405), a body Django cannot
+    parse and anything raised around the operation, in api.auth (Django would answer them with
+    its HTML pages)."""
+
+    @functools.wraps(view)
+    def answer(request, *args, **kwargs):
+        try:
+            response = view(request, *args, **kwargs)
+        except (SuspiciousOperation, MultiPartParserError) as exc:
+            return body_unreadable(request, exc)
+        except Exception as exc:
+            return server_error(request, exc)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return response
+        refused = JsonResponse(
+            {
+                "detail": _("This address does not take a %(method)s request.")
+                % {"method": request.method}
+            },
+            status=405,
+        )
+        refused["Allow"] = response["Allow"]
+        return refused
+
+    return answer
+
+
+def unknown_address(request, *args, **kwargs):
+    """Any address under /api/ that names no operation: a 404 in JSON, as the API's own."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+
+
+unknown_address.answers_json = True
+
+
 def urls() -> tuple[list, str, str]:
     """The API's URL patterns, each view marked as one that answers JSON (so the project's
-    middleware answers it in JSON too: config.middleware.ControlCharacterMiddleware)."""
+    middleware answers it in JSON too: config.middleware.ControlCharacterMiddleware), and
+    answering in JSON whatever goes wrong."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
+        pattern.callback = _in_json(pattern.callback)
         pattern.callback.answers_json = True
     return patterns, app_name, namespace

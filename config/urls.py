@@ -7,7 +7,7 @@ joined here.
 """
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from api import v1 as api_v1
 from config import health
@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("leads.urls_public")),
     path("api/v1/", api_v1.urls()),
+    re_path(r"^api/", api_v1.unknown_address),
     path("healthz", health.healthz, name="healthz"),
     path("platform-admin/", admin.site.urls),
 ]

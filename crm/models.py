@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.addresses import postal_code_clean, state_clean
+from crm.kit.constraints import FieldConstraints
 from crm.kit.mail_domains import is_platform_address
 from crm.kit.stored_text import stored_render
 from crm.notification_groups import group_title
@@ -397,7 +398,7 @@ class TimeOff(TenantOwnedModel):
 
 
 @audited
-class Contact(TenantOwnedModel):
+class Contact(FieldConstraints, TenantOwnedModel):
     """A person the business talks to: a homeowner, a property manager, a visa applicant."""
 
     first_name = models.CharField(max_length=100, blank=True)
@@ -416,6 +417,13 @@ class Contact(TenantOwnedModel):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    constraint_fields = {
+        "contact_has_a_name": (
+            "first_name",
+            _("Give a name or a company name."),
+        ),
+    }
 
     class Meta:
         indexes = [

@@ -16,8 +16,8 @@ from ninja import Query, Router, Schema, Status
 from phonenumber_field.phonenumber import PhoneNumber, to_python
 from pydantic import Field, field_validator
 
-from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Page, page
-from crm.models import AddressSource, Channel, ContactEmail, Language
+from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Body, Page, page
+from crm.models import AddressSource, Channel, ContactEmail, Language, PhoneKind
 from crm.phones import e164
 from crm.selectors.contacts import contact_get, contact_list
 from crm.services.contacts import (
@@ -40,7 +40,7 @@ class EmailOut(Schema):
 class PhoneOut(Schema):
     id: int
     number: str
-    kind: str
+    kind: PhoneKind
     is_primary: bool
     is_verified: bool
 
@@ -54,8 +54,8 @@ class ContactOut(Schema):
     first_name: str
     last_name: str
     company_name: str
-    preferred_channel: str
-    language: str
+    preferred_channel: Channel
+    language: Language
     is_vip: bool
     needs_review: bool
     created_at: dt.datetime
@@ -72,7 +72,7 @@ class ContactOut(Schema):
         return list(contact.phones.all())
 
 
-class ContactDetails(Schema):
+class ContactDetails(Body):
     first_name: str = Field("", max_length=100)
     last_name: str = Field("", max_length=100)
     company_name: str = Field("", max_length=200)
@@ -80,7 +80,7 @@ class ContactDetails(Schema):
     language: Language = Language.ENGLISH
 
 
-class AddressesIn(Schema):
+class AddressesIn(Body):
     emails: list[str] = Field(default_factory=list, max_length=10)
     phones: list[str] = Field(
         default_factory=list, max_length=10, description="E.164 (+13055550100) or national."
@@ -99,7 +99,7 @@ class ContactIn(ContactDetails, AddressesIn):
     """A new contact: its details and its addresses (which arrive unverified)."""
 
 
-class ContactChange(Schema):
+class ContactChange(Body):
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
     company_name: str | None = Field(None, max_length=200)

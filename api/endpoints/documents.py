@@ -11,7 +11,7 @@ from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from api.lookups import named_in_body
-from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Problem
+from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Body, Problem
 from crm.selectors.contacts import contact_get
 from crm.selectors.members import membership_of
 from documents.downloads import (
@@ -37,7 +37,7 @@ class DocumentOut(Schema):
     content_type: str
     size: int
     sha256: str
-    kind: str
+    kind: DocumentKind
     contact_id: int
     lead_id: int | None
     property_id: int | None
@@ -85,7 +85,7 @@ def document_index(request, params: Query[DocumentListParams]):
     return {"results": keyset.items, "next_cursor": keyset.next_cursor}
 
 
-class DocumentIn(Schema):
+class DocumentIn(Body):
     kind: DocumentKind
     visible_to_customer: bool = Field(False, description="Shown in the customer's portal.")
     contact_id: int | None = Field(

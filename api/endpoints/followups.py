@@ -9,7 +9,16 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from api.lookups import named_in_body
-from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, page
+from api.schemas import (
+    MAX_LIMIT,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Body,
+    BodyInt,
+    IsoDate,
+    IsoDateTime,
+    page,
+)
 from crm.selectors.contacts import contact_get
 from crm.selectors.members import membership_get
 from followups.models import Outcome, Priority
@@ -42,13 +51,17 @@ class FollowUpOut(Schema):
     assignee_id: int
     contact_id: int
     lead_id: int | None
-    outcome: str
+    outcome: Outcome | None = Field(description="null until it is completed")
     outcome_notes: str
     completed_at: dt.datetime | None
 
     @staticmethod
     def resolve_type(follow_up) -> str:
         return follow_up.type.key
+
+    @staticmethod
+    def resolve_outcome(follow_up) -> str | None:
+        return follow_up.outcome or None
 
 
 class FollowUpPage(Schema):
@@ -63,8 +76,8 @@ class FollowUpListParams(Schema):
     lead: int | None = None
     priority: FollowUpPriority | None = None
     when: Literal["today", "overdue", "week", "upcoming"] | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     q: str = Field("", max_length=200)
     order: Literal["soonest", "latest"] = "soonest"
     cursor: str | None = None
@@ -104,19 +117,19 @@ def _follow_up(request, follow_up_id: int):
     return follow_up_get(tenant=request.tenant, follow_up_id=follow_up_id)
 
 
-class FollowUpIn(Schema):
+class FollowUpIn(Body):
     subject: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
-    contact_id: int
-    assignee_id: int
-    scheduled_at: dt.datetime
-    type_id: int | None = Field(None, description="Empty: a call.")
-    lead_id: int | None = None
+    contact_id: BodyInt
+    assignee_id: BodyInt
+    scheduled_at: IsoDateTime = Field(description="With its time zone, e.g. 2030-01-31T09:00Z.")
+    type_id: BodyInt | None = Field(None, description="Empty: a call.")
+    lead_id: BodyInt | None = None
     priority: FollowUpPriority = Priority.MEDIUM
-    duration_minutes: int = Field(30, ge=5, le=24 * 60)
+    duration_minutes: BodyInt = Field(30, ge=5, le=24 * 60)
 
 
-class Completion(Schema):
+class Completion(Body):
     outcome: Outcome
     notes: str = Field("", max_length=5000)
 

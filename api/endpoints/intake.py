@@ -11,7 +11,7 @@ from pydantic import Field
 
 from api.endpoints.contacts import parsed_phones, valid_emails
 from api.lookups import named_in_body
-from api.schemas import WRITE_ERRORS
+from api.schemas import WRITE_ERRORS, Body, BodyInt
 from crm.models import AddressSource
 from leads.selectors.configuration import lead_source_get, pipeline_get, pipelines_for_tenant
 from leads.services.capture import lead_intake
@@ -19,21 +19,21 @@ from leads.services.capture import lead_intake
 router = Router()
 
 
-class AddressIn(Schema):
+class AddressIn(Body):
     address_line1: str = Field(min_length=1, max_length=200)
     city: str = Field("", max_length=100)
     state: str = Field("", max_length=64)
     postal_code: str = Field("", max_length=20)
 
 
-class IntakeIn(Schema):
+class IntakeIn(Body):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=32, description="E.164 (+13055550100) or national.")
     message: str = Field("", max_length=5000)
     address: AddressIn | None = None
-    pipeline_id: int | None = Field(None, description="Empty: the team's first pipeline.")
-    source_id: int | None = Field(
+    pipeline_id: BodyInt | None = Field(None, description="Empty: the team's first pipeline.")
+    source_id: BodyInt | None = Field(
         None, description="The lead source (Settings → Lead sources): its cost and name."
     )
 

@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from api.lookups import named_in_body
-from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Page
+from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Body, BodyInt, IsoDate, Page
 from crm.selectors.contacts import contact_get
 from crm.selectors.members import membership_get
 from leads.filters import LeadFilter
@@ -58,7 +58,7 @@ class LeadOut(Schema):
     reference: str
     title: str
     status: LeadStatus
-    lead_type: str
+    lead_type: LeadType
     contact: Named
     pipeline: Named
     stage: Named | None
@@ -125,8 +125,8 @@ class LeadListParams(Schema):
     lead_type: LeadType | None = None
     aging: Literal["green", "orange", "red"] | None = None
     priority: Literal["high", "medium", "low"] | None = None
-    created_from: dt.date | None = None
-    created_to: dt.date | None = None
+    created_from: IsoDate | None = None
+    created_to: IsoDate | None = None
     sort: Literal["priority", "aging", "created"] = "priority"
     cursor: str | None = None
     limit: int = Query(50, ge=1, le=MAX_LIMIT)
@@ -169,38 +169,38 @@ def lead_detail(request, lead_id: int):
     return lead_out(lists.lead_row(tenant=request.tenant, lead_id=lead_id))
 
 
-class LeadIn(Schema):
-    contact_id: int
-    pipeline_id: int
-    stage_id: int | None = Field(None, description="Empty: the pipeline's first stage.")
-    owner_id: int | None = Field(None, description="Empty: the assignment rules choose.")
+class LeadIn(Body):
+    contact_id: BodyInt
+    pipeline_id: BodyInt
+    stage_id: BodyInt | None = Field(None, description="Empty: the pipeline's first stage.")
+    owner_id: BodyInt | None = Field(None, description="Empty: the assignment rules choose.")
     title: str = Field("", max_length=200)
     lead_type: LeadType | None = None
     estimated_value: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
-    source_id: int | None = None
+    source_id: BodyInt | None = None
     cost: Decimal | None = Field(
         None, ge=0, max_digits=10, decimal_places=2, description="Empty: the source's cost."
     )
     note: str = Field("", max_length=5000)
 
 
-class LeadChange(Schema):
+class LeadChange(Body):
     title: str | None = Field(None, max_length=200)
     lead_type: LeadType | None = None
     estimated_value: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
-    source_id: int | None = None
+    source_id: BodyInt | None = None
     cost: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
 
 
-class StageMove(Schema):
-    stage_id: int
+class StageMove(Body):
+    stage_id: BodyInt
 
 
-class Assignment(Schema):
-    owner_id: int | None = Field(description="A team member's id; null: unassigned.")
+class Assignment(Body):
+    owner_id: BodyInt | None = Field(description="A team member's id; null: unassigned.")
 
 
-class Lost(Schema):
+class Lost(Body):
     reason: LostReason
     note: str = Field("", max_length=500, description="Required when the reason is `other`.")
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from api.schemas import READ_ERRORS, WRITE_ERRORS
+from api.schemas import READ_ERRORS, WRITE_ERRORS, Body, IsoDate
 from leads.forms.quotes import MAX_QUOTE_LINES, QUOTE_VALID_DAYS
 from leads.models import PaymentKind, PaymentMethod, QuoteStatus
 from leads.selectors.details import lead_detail, quote_get
@@ -71,24 +71,24 @@ class Money(Schema):
     payments: list[PaymentOut]
 
 
-class PaymentIn(Schema):
+class PaymentIn(Body):
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
     method: PaymentMethod
     kind: PaymentKind = PaymentKind.PROGRESS
-    received_on: dt.date | None = Field(None, description="Empty: today, in the team's time zone.")
+    received_on: IsoDate | None = Field(None, description="Empty: today, in the team's time zone.")
     reference: str = Field("", max_length=100)
 
 
-class QuoteLineIn(Schema):
+class QuoteLineIn(Body):
     description: str = Field(min_length=1, max_length=300)
     quantity: Decimal = Field(Decimal("1"), ge=0, max_digits=10, decimal_places=2)
     unit_price: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
 
 
-class QuoteIn(Schema):
+class QuoteIn(Body):
     title: str = Field("", max_length=200)
     message: str = Field("", max_length=5000, description="Shown to the customer above the lines.")
-    valid_until: dt.date | None = Field(
+    valid_until: IsoDate | None = Field(
         None, description=f"Empty: {QUOTE_VALID_DAYS} days from today, in the team's time zone."
     )
     lines: list[QuoteLineIn] = Field(min_length=1, max_length=MAX_QUOTE_LINES)

@@ -1,8 +1,10 @@
 """Pipelines and their stages (read only: admins shape them in Settings)."""
 
 from ninja import Router, Schema
+from pydantic import Field
 
 from api.schemas import READ_ERRORS
+from leads.models import DelayUnit, LeadType, Phase
 from leads.selectors.configuration import pipeline_get, pipelines_for_tenant, stages_by_pipeline
 
 router = Router()
@@ -11,9 +13,9 @@ router = Router()
 class StageOut(Schema):
     id: int
     name: str
-    phase: str
+    phase: Phase
     position: int
-    delay_unit: str
+    delay_unit: DelayUnit
     orange_after: int | None
     red_after: int | None
     is_won: bool
@@ -26,9 +28,13 @@ class PipelineOut(Schema):
     id: int
     name: str
     description: str
-    lead_type: str
+    lead_type: LeadType | None = Field(description="null: none in particular")
     is_archived: bool
     stages: list[StageOut]
+
+    @staticmethod
+    def resolve_lead_type(pipeline) -> str | None:
+        return pipeline.lead_type or None
 
     @staticmethod
     def resolve_stages(pipeline) -> list:

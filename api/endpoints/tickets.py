@@ -10,9 +10,9 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from api.lookups import named_in_body
-from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS
+from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Body, BodyInt
 from crm.selectors.members import membership_get
-from tickets.models import MessageChannel, Priority, TicketStatus
+from tickets.models import Direction, MessageChannel, Priority, TicketStatus
 from tickets.selectors.inbox import (
     InboxQuery,
     sla_clock,
@@ -64,8 +64,8 @@ class TicketPage(Schema):
 
 class MessageOut(Schema):
     id: int
-    direction: str
-    channel: str
+    direction: Direction
+    channel: MessageChannel
     sent_at: dt.datetime
     from_address: str
     to_address: str
@@ -140,7 +140,7 @@ def ticket_messages(request, ticket_id: int):
     return [message_out(message) for message in ticket_thread(tenant=request.tenant, ticket=ticket)]
 
 
-class ReplyIn(Schema):
+class ReplyIn(Body):
     channel: Literal[*REPLY_CHANNELS] = MessageChannel.EMAIL  # type: ignore[valid-type]
     body: str = Field(min_length=1, max_length=20000)
     status_after: TicketStatus = TicketStatus.WAITING
@@ -166,11 +166,11 @@ def ticket_reply_new(request, ticket_id: int, payload: ReplyIn):
     )
 
 
-class TicketAssignment(Schema):
-    assignee_id: int | None = Field(description="An active team member's id; null: unassigned.")
+class TicketAssignment(Body):
+    assignee_id: BodyInt | None = Field(description="An active team member's id; null: unassigned.")
 
 
-class TicketStatusChange(Schema):
+class TicketStatusChange(Body):
     status: TicketStatus = Field(
         description="waiting pauses the SLA clock, open resumes it, resolved and closed settle it."
     )

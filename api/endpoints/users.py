@@ -3,6 +3,7 @@
 from ninja import Query, Router, Schema
 
 from api.schemas import MAX_LIMIT, READ_ERRORS, Page, page
+from crm.models import Role
 from crm.pagination import keyset_page
 from crm.selectors.members import membership_get, team_members
 
@@ -14,7 +15,7 @@ class Member(Schema):
     user_id: int
     name: str
     email: str
-    role: str
+    role: Role
     title: str
     is_active: bool
 
