@@ -7,3 +7,12 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = "REST API"
+
+    def ready(self):
+        from django.urls import reverse
+
+        from documents.downloads import API_DOWNLOAD
+
+        API_DOWNLOAD.provide(
+            lambda token: reverse("api-v1:document-download", kwargs={"token": token})
+        )

@@ -8,3 +8,8 @@ class AutomationConfig(AppConfig):
 
     name = "automation"
     verbose_name = "Automation"
+
+    def ready(self):
+        from automation import outbox
+
+        outbox.register()

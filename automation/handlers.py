@@ -9,6 +9,7 @@ lead was won or lost: the enrolment stops (with its reason) or not at all.
 
 from django.utils.translation import gettext_noop
 
+from automation.models import TriggerStep
 from automation.services import triggers, updates
 from automation.services.sequences import enrolments_stop
 from automation.tasks import refresh_update_rhythms
@@ -19,6 +20,8 @@ from crm.tenancy.tasks import enqueue_on_commit
 from leads.events import LeadCreated, LeadLost, LeadStageEntered
 from leads.models import LeadStatus, LostReason
 from messaging.events import ContactUpdateFrequencyChanged, EmailBounced, UpdateIntervalChanged
+from messaging.models import MessageSource, OutboundMessage
+from messaging.services.outbox import messages_cancel_pending
 from tickets.models import MessageChannel
 
 
@@ -114,4 +117,42 @@ def sequences_stop_on_lost(event: LeadLost) -> None:
         tenant=event.tenant,
         lead=event.lead,
         reason=stored_message(gettext_noop("The lead was lost (%(reason)s)"), reason=label),
+    )
+
+
+# --- Cancelled when the reason goes ----------------------------------------------------------------
+# A trigger's message that goes only while the lead is in the stage that scheduled it is cancelled
+# at once when the lead leaves it or is lost, with the reason in words (the send-time check,
+# automation.outbox, stays as the last guard).
+
+
+def _stage_bound(event) -> object:
+    """The lead's pending trigger messages that go only while the lead is in their stage."""
+    return OutboundMessage.objects.filter(
+        tenant=event.tenant,
+        lead=event.lead,
+        source=MessageSource.TRIGGER,
+        trigger_stage__isnull=False,
+        trigger_step_id__in=TriggerStep.objects.filter(
+            tenant=event.tenant, only_while_in_stage=True
+        ).values("pk"),
+    )
+
+
+def stage_messages_cancel(event: LeadStageEntered) -> None:
+    """The lead left a stage: what that stage's triggers scheduled "while in the stage" ends."""
+    messages_cancel_pending(
+        tenant=event.tenant,
+        messages=_stage_bound(event).exclude(trigger_stage=event.stage),
+        reason=stored_message(
+            gettext_noop("the lead moved on to “%(stage)s”"), stage=event.stage.name
+        ),
+    )
+
+
+def lost_lead_messages_cancel(event: LeadLost) -> None:
+    messages_cancel_pending(
+        tenant=event.tenant,
+        messages=_stage_bound(event),
+        reason=stored_message(gettext_noop("the lead was lost")),
     )

@@ -676,15 +676,15 @@ class TimelineEvent(TenantOwnedModel):
     property = models.ForeignKey(
         Property, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
     )
-    lead = models.ForeignKey(
-        "leads.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
-    )
+    # The job (leads.Lead) the event is about: the core knows only its id; the leads app owns
+    # the relation (its migration 0017 holds the foreign key, deleting a job deletes its events).
+    lead_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(
-                fields=["tenant", "lead", "-occurred_at", "-id"],
-                condition=Q(lead__isnull=False),
+                fields=["tenant", "lead_id", "-occurred_at", "-id"],
+                condition=Q(lead_id__isnull=False),
                 name="timeline_by_lead",
             ),
             models.Index(

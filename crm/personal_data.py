@@ -50,12 +50,20 @@ def _shared_links(scope):
 
 
 def _timeline_events(scope):
+    """Their events and their properties' (their jobs' events: leads/personal_data.py)."""
     return TimelineEvent.objects.filter(tenant=scope.tenant).filter(
-        Q(contact=scope.contact)
-        | Q(lead__contact=scope.contact)
-        | Q(property_id__in=scope.own_property_ids)
+        Q(contact=scope.contact) | Q(property_id__in=scope.own_property_ids)
     )
 
+
+# What erasure does to a timeline event, whichever subject reaches the contact.
+TIMELINE_EVENT_ERASURE = {
+    "summary": Replace(ERASED),
+    # The msgid and its values (names, addresses) go too: the row reads as the summary.
+    "summary_params": Replace({}),
+    "detail": Rewrite(_text_free),
+    "kind": Keep("what happened, a dotted name such as lead.stage_changed"),
+}
 
 register_personal_models(
     PersonalModel("crm.ContactEmail", "contact", delete=True),
@@ -84,13 +92,7 @@ register_personal_models(
     PersonalModel(
         "crm.TimelineEvent",
         "contact",
-        {
-            "summary": Replace(ERASED),
-            # The msgid and its values (names, addresses) go too: the row reads as the summary.
-            "summary_params": Replace({}),
-            "detail": Rewrite(_text_free),
-            "kind": Keep("what happened, a dotted name such as lead.stage_changed"),
-        },
+        TIMELINE_EVENT_ERASURE,
         rows=_timeline_events,
         counted_as="timeline_events",
     ),
@@ -189,7 +191,7 @@ def _properties(subject):
 def _timeline(subject):
     events = (
         TimelineEvent.objects.filter(tenant=subject.tenant, customer_visible=True)
-        .filter(Q(contact_id__in=subject.contact_ids) | Q(lead__in=subject.jobs))
+        .filter(Q(contact_id__in=subject.contact_ids) | Q(lead_id__in=subject.jobs.values("pk")))
         # A stage change names the team's own stage; the stage history has it in their words.
         .exclude(kind="lead.stage_changed")
         .order_by("occurred_at", "id")

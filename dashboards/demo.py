@@ -225,7 +225,9 @@ def seed_dashboard_activity(tenant: Tenant) -> None:
         .prefetch_related("contact__emails")
         .order_by("created_at", "pk")
     )
-    calls = TimelineEvent.objects.filter(tenant=tenant, kind="lead.call", lead__in=history)
+    calls = TimelineEvent.objects.filter(
+        tenant=tenant, kind="lead.call", lead_id__in=[lead.pk for lead in history]
+    )
     if not history or calls.exists():
         return
     rng = random.Random(2027)  # noqa: S311  (the same demo every time; nothing secret)

@@ -6,9 +6,9 @@ serves it checks the signature, the age, the tenant and that the person asking i
 then streams the file as an attachment that is never cached and never sniffed. A link copied into
 a chat, a proxy log or a browser history is of no use to anyone else, and not for long.
 
-Staff links are served by documents:download; customer links by the portal's own view
-(portal:document-download), which checks the customer's session and what they may see; links
-made for a REST API key by the API (api-v1:document-download), which checks that key.
+Staff links are served by documents:download; customer links by the portal's own view, which
+checks the customer's session and what they may see; links made for a REST API key by the API,
+which checks that key (each provides its link: CUSTOMER_DOWNLOAD, API_DOWNLOAD).
 """
 
 import datetime as dt
@@ -20,16 +20,16 @@ from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
+from crm.kit.links import Link
 from crm.models import Membership, Tenant
 from documents.models import Document
 
 LINK_MAX_AGE = dt.timedelta(minutes=5)
 SALT = "documents.download"
-URL_NAMES = {
-    "staff": "documents:download",
-    "customer": "portal:document-download",
-    "api": "api-v1:document-download",
-}
+# Customer and API links are served by the apps above documents, which provide them.
+CUSTOMER_DOWNLOAD = Link("the portal's document download")
+API_DOWNLOAD = Link("the REST API's document download")
+DOWNLOAD_LINKS = {"customer": CUSTOMER_DOWNLOAD, "api": API_DOWNLOAD}
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,12 @@ def document_download_token(document: Document, *, audience: Audience) -> str:
 
 def document_download_url(document: Document, *, audience: Audience) -> str:
     token = document_download_token(document, audience=audience)
-    return reverse(URL_NAMES[audience.kind], kwargs={"token": token})
+    if audience.kind == "staff":
+        return reverse("documents:download", kwargs={"token": token})
+    link = DOWNLOAD_LINKS[audience.kind]
+    if not link.provided:
+        raise LookupError(f"No installed app serves {link.what}.")
+    return link.path(token=token)
 
 
 def document_link_open(token: str, *, tenant: Tenant, audience: Audience) -> int:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from crm.models import Brand, Contact, Membership, Property, User, audited
+from crm.models import Brand, Contact, Membership, Property, TimelineEvent, User, audited
 from crm.tenancy.models import TenantOwnedModel
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -483,6 +483,12 @@ class Lead(TenantOwnedModel):
     @builtins.property
     def is_closed(self) -> bool:
         return self.status == LeadStatus.LOST or bool(self.stage and self.stage.is_terminal)
+
+    @builtins.property
+    def timeline(self) -> models.QuerySet:
+        """The job's timeline events: the timeline keeps its id (crm.TimelineEvent.lead_id), the
+        relation is the leads app's."""
+        return TimelineEvent.objects.filter(tenant_id=self.tenant_id, lead_id=self.pk)
 
 
 class LeadCounter(TenantOwnedModel):

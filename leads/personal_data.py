@@ -1,6 +1,8 @@
 """What the leads app holds on a contact: erasure's rules for its fields (the figures stay, the
 words about the person go) and its sections of the export (see crm.privacy)."""
 
+from crm.models import TimelineEvent
+from crm.personal_data import TIMELINE_EVENT_ERASURE
 from crm.privacy import (
     BLANK,
     ExportKind,
@@ -9,9 +11,21 @@ from crm.privacy import (
     register_export_kinds,
     register_personal_models,
 )
-from leads.models import Payment, Quote, QuoteLine, QuoteStatus, StageVisit
+from leads.models import Lead, Payment, Quote, QuoteLine, QuoteStatus, StageVisit
 
 CHUNK = 500
+
+
+def _job_events(scope):
+    """The events of their jobs the core's declaration did not reach (filed under another
+    contact or none of their properties): the timeline holds a job's id, the relation is ours."""
+    jobs = Lead.objects.filter(tenant=scope.tenant, contact=scope.contact).values("pk")
+    return (
+        TimelineEvent.objects.filter(tenant=scope.tenant, lead_id__in=jobs)
+        .exclude(contact=scope.contact)
+        .exclude(property_id__in=scope.own_property_ids)
+    )
+
 
 register_personal_models(
     PersonalModel(
@@ -41,6 +55,13 @@ register_personal_models(
         {"description": Keep("the business's own line items, kept with the quote's total")},
     ),
     PersonalModel("leads.Payment", "lead__contact", {"reference": BLANK}),
+    PersonalModel(
+        "crm.TimelineEvent",
+        "contact",
+        TIMELINE_EVENT_ERASURE,
+        rows=_job_events,
+        counted_as="timeline_events",
+    ),
 )
 
 

@@ -13,7 +13,6 @@ lead_patterns = [
         leads.saved_filter_delete,
         name="filter-delete",
     ),
-    path("<int:lead_pk>/", leads.lead_detail, name="detail"),
     path("<int:lead_pk>/edit/", leads.lead_edit, name="edit"),
     path("<int:lead_pk>/actions/", leads.lead_actions, name="actions"),
     # --- Quotes and payments (leads.views.quotes)

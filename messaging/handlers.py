@@ -9,7 +9,7 @@ from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Channel, ConsentStatus
 from crm.services.timeline import timeline_record
 from crm.tenancy.tasks import enqueue_on_commit
-from leads.events import LeadLost, LeadStageEntered, QuoteAccepted, QuoteSent
+from leads.events import QuoteAccepted, QuoteSent
 from leads.models import LeadEvent
 from messaging.models import (
     MessageChannel,
@@ -89,37 +89,8 @@ def keyword_text_act_on(event: CustomerWrote) -> None:
 
 # --- Cancelled when the reason goes ----------------------------------------------------------------
 # A message scheduled for a reason that has gone is cancelled at once, with the reason in words, so
-# staff never see it as "Scheduled" (the send-time checks stay as the last guard).
-
-
-def _stage_bound(event) -> object:
-    """The lead's pending trigger messages that go only while the lead is in their stage."""
-    return OutboundMessage.objects.filter(
-        tenant=event.tenant,
-        lead=event.lead,
-        source=MessageSource.TRIGGER,
-        trigger_stage__isnull=False,
-        trigger_step__only_while_in_stage=True,
-    )
-
-
-def stage_messages_cancel(event: LeadStageEntered) -> None:
-    """The lead left a stage: what that stage's triggers scheduled "while in the stage" ends."""
-    messages_cancel_pending(
-        tenant=event.tenant,
-        messages=_stage_bound(event).exclude(trigger_stage=event.stage),
-        reason=stored_message(
-            gettext_noop("the lead moved on to “%(stage)s”"), stage=event.stage.name
-        ),
-    )
-
-
-def lost_lead_messages_cancel(event: LeadLost) -> None:
-    messages_cancel_pending(
-        tenant=event.tenant,
-        messages=_stage_bound(event),
-        reason=stored_message(gettext_noop("the lead was lost")),
-    )
+# staff never see it as "Scheduled" (the send-time checks stay as the last guard). What a trigger
+# scheduled "while in the stage" is automation's to cancel (automation.handlers).
 
 
 def quote_follow_ups_cancel(event: QuoteAccepted) -> None:

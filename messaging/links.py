@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
+from crm.kit.links import Link
 from crm.kit.signed_tokens import signed_token_read
 
 UNSUBSCRIBE_SALT = "comms.unsubscribe"
@@ -41,11 +42,12 @@ def unsubscribe_target(token: str) -> UnsubscribeTarget | None:
     )
 
 
+# The portal's home page, provided by the portal app (which sits above messaging).
+CUSTOMER_PORTAL = Link("the customer portal's home page")
+
+
 def portal_url() -> str:
     """The customer portal's address; empty while no portal app is installed, so templates that
     guard it with {% if portal_link %} leave the sentence out rather than link to nothing."""
-    try:
-        path = reverse("portal:home")
-    except NoReverseMatch:
-        return ""
-    return settings.THREADLINE_SITE_URL.rstrip("/") + path
+    path = CUSTOMER_PORTAL.path()
+    return settings.THREADLINE_SITE_URL.rstrip("/") + path if path else ""

@@ -277,10 +277,10 @@ class OutboundMessage(TenantOwnedModel):
     variant = models.ForeignKey(
         TemplateVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Named by its label, not imported: automation sits above messaging.
-    trigger_step = models.ForeignKey(
-        "automation.TriggerStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # The automation.TriggerStep that scheduled it: automation sits above messaging and owns the
+    # relation (its migration 0004 holds the foreign key, SET NULL when the step goes); the
+    # outbox asks automation about it (messaging.schedulers).
+    trigger_step_id = models.BigIntegerField(null=True, blank=True)
     trigger_stage = models.ForeignKey(
         Stage,
         null=True,

@@ -56,7 +56,7 @@ def step_messages_schedule(
             lead=lead,
             # The outbox resolves the brand: the job's, else the contact's latest job's.
             template=template,
-            trigger_step=trigger_step,
+            trigger_step_id=trigger_step.pk if trigger_step is not None else None,
             trigger_stage=trigger_stage,
             send_after=send_after,
             now=now,

@@ -136,7 +136,7 @@ def customer_update_content(
     """The customer-visible news since `since` (oldest first, the latest few), the stage as the
     customer sees it and the next step. Stage changes read as the stage's customer label, never
     the team's own stage name."""
-    events = TimelineEvent.objects.filter(tenant=tenant, lead=lead, customer_visible=True)
+    events = TimelineEvent.objects.filter(tenant=tenant, lead_id=lead.pk, customer_visible=True)
     for prefix in NOT_NEWS_KINDS:
         events = events.exclude(kind__startswith=prefix)
     if since is not None:

@@ -23,6 +23,7 @@ own `personal_data.py` (see crm.privacy); `contact_anonymise` runs those declara
 """
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pghistory.models
@@ -143,18 +144,31 @@ def erasure_request_decline(
     return request
 
 
+# The figures the core counts itself; the apps' come from their declarations' `counted_as`.
+CORE_FIGURES = (
+    "properties_erased",
+    "properties_unlinked",
+    "files_deleted",
+    "history_rows_deleted",
+)
+
+
 @dataclass(frozen=True)
 class ErasureReport:
+    """What an erasure did, as {figure: count}: the core's figures and every figure a
+    declaration counts (crm.privacy's `counted_as`), zero when it found nothing."""
+
     contact_id: int
-    properties_erased: int
-    properties_unlinked: int
-    outbound_messages: int
-    ticket_messages: int
-    inbound_events: int
-    documents_deleted: int
-    files_deleted: int
-    timeline_events: int
-    history_rows_deleted: int
+    figures: Mapping[str, int]
+
+    def __getitem__(self, figure: str) -> int:
+        return self.figures[figure]
+
+
+def report_figures() -> tuple[str, ...]:
+    """Every figure an ErasureReport holds, the core's first."""
+    counted = dict.fromkeys(d.counted_as for d in personal_models() if d.counted_as)
+    return CORE_FIGURES + tuple(name for name in counted if name not in CORE_FIGURES)
 
 
 def _audited_models() -> dict[type, list[type]]:
@@ -297,15 +311,9 @@ def contact_anonymise(
         contact=contact,
         detail={"erasure_request": request.pk},
     )
+    figures["properties_erased"] = len(scope.own_property_ids)
+    figures["properties_unlinked"] = len(scope.shared_link_ids)
+    figures["history_rows_deleted"] = history_deleted
     return ErasureReport(
-        contact_id=contact.pk,
-        properties_erased=len(scope.own_property_ids),
-        properties_unlinked=len(scope.shared_link_ids),
-        outbound_messages=figures["outbound_messages"],
-        ticket_messages=figures["ticket_messages"],
-        inbound_events=figures["inbound_events"],
-        documents_deleted=figures["documents_deleted"],
-        files_deleted=figures["files_deleted"],
-        timeline_events=figures["timeline_events"],
-        history_rows_deleted=history_deleted,
+        contact_id=contact.pk, figures={name: figures[name] for name in report_figures()}
     )

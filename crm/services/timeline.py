@@ -47,7 +47,7 @@ def timeline_event(
         actor=actor,
         contact_id=contact_id,
         property=property,
-        lead=lead,
+        lead_id=lead.pk if lead else None,
         detail=detail or {},
         customer_visible=customer_visible,
         occurred_at=occurred_at or timezone.now(),

@@ -22,9 +22,9 @@ from crm.forms import (
 from crm.kit.access import admin_required
 from crm.models import ClosedDay
 from crm.selectors.audit import (
-    AUDIT_KINDS,
     AuditFilters,
     audit_actor_choices,
+    audit_kind_choices,
     audit_page,
     audit_team,
 )
@@ -206,7 +206,7 @@ def audit_log(request):
     form = AuditFilterForm(
         request.GET or None,
         actors=audit_actor_choices(team=team),
-        kinds=[(key, str(label)) for key, (label, _models) in AUDIT_KINDS.items()],
+        kinds=audit_kind_choices(),
     )
     values = form.cleaned_data if form.is_bound and form.is_valid() else {}
     filters = AuditFilters(

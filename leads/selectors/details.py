@@ -81,7 +81,7 @@ def lead_detail(*, tenant: Tenant, lead_id: int, now: dt.datetime | None = None)
 
 def lead_timeline(*, tenant: Tenant, lead: Lead, limit: int = 100) -> list[TimelineEvent]:
     return list(
-        TimelineEvent.objects.filter(tenant=tenant, lead=lead)
+        TimelineEvent.objects.filter(tenant=tenant, lead_id=lead.pk)
         .select_related("actor")
         .order_by("-occurred_at", "-id")[:limit]
     )

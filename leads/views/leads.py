@@ -25,7 +25,7 @@ from leads.forms.leads import (
     LeadEditForm,
     SavedFilterForm,
 )
-from leads.permissions import ensure_may_act_on, may_act_on
+from leads.permissions import ensure_may_act_on
 from leads.selectors import details, lists
 from leads.services import assignment, leads, saved_filters
 
@@ -103,23 +103,6 @@ def saved_filter_delete(request, saved_filter_pk: int):
 
 
 # --- Lead pages ---------------------------------------------------------------------------------
-
-
-@tenant_member_required
-@require_GET
-def lead_detail(request, lead_pk: int):
-    detail = details.lead_detail(tenant=request.tenant, lead_id=lead_pk)
-    lead = detail.row.lead
-    context = {
-        "detail": detail,
-        "lead": lead,
-        "row": detail.row,
-        "options": detail.options,
-        "may_act": may_act_on(request.membership, lead),
-        "can_bulk_assign": request.membership.role in MANAGERS,
-        "back_url": request.get_full_path(),
-    }
-    return render(request, "leads/detail.html", context)
 
 
 @tenant_member_required

@@ -61,7 +61,6 @@ def message_get(*, tenant: Tenant, message_id: int) -> OutboundMessage:
         "brand",
         "template",
         "variant",
-        "trigger_step__trigger",
         "created_by",
     )
     return get_object_or_404(messages, pk=message_id)

@@ -60,6 +60,7 @@ from messaging.models import (
     Purpose,
     TemplateVariant,
 )
+from messaging.schedulers import scheduler_of
 from messaging.services import policy, providers
 from messaging.variables import as_the_contact_reads, message_variables
 
@@ -200,7 +201,7 @@ def message_schedule(
     lead: Lead | None = None,
     brand=None,
     template=None,
-    trigger_step=None,
+    trigger_step_id: int | None = None,
     trigger_stage=None,
     purpose: str | None = None,
     subject: str = "",
@@ -243,7 +244,7 @@ def message_schedule(
         lead=lead,
         brand=brand,
         template=template,
-        trigger_step=trigger_step,
+        trigger_step_id=trigger_step_id,
         trigger_stage=trigger_stage,
         to_address=to_address,
         from_address=from_address or _from_address(tenant, brand, channel),
@@ -496,40 +497,19 @@ def outbox_claim_due(
 
 
 def _stale_reason(message: OutboundMessage) -> dict | None:
-    """Why a trigger's message should no longer go: the trigger changed after it was scheduled."""
-    if message.source != MessageSource.TRIGGER:
-        return None
-    step = message.trigger_step
-    if step is None:
-        return stored_message(gettext_noop("its trigger step was removed"))
-    if not step.trigger.is_active:
-        return stored_message(
-            gettext_noop("trigger “%(trigger)s” was switched off"), trigger=step.trigger.name
-        )
-    if message.channel not in step.channels:
-        return stored_message(
-            gettext_noop("trigger “%(trigger)s” no longer sends by %(channel)s"),
-            trigger=step.trigger.name,
-            channel=stored_label(MessageChannel(message.channel).label),
-        )
-    lead = message.lead
-    if (
-        lead is not None
-        and message.trigger_stage_id
-        and step.only_while_in_stage
-        and lead.stage_id != message.trigger_stage_id
-    ):
-        return stored_message(
-            gettext_noop("the lead has moved on from the stage that scheduled it")
-        )
-    return None
+    """Why a scheduled message should no longer go, as what scheduled it says (a trigger changed
+    after it was scheduled)."""
+    scheduler = scheduler_of(message)
+    return scheduler.stale_reason(message) if scheduler is not None else None
 
 
 def _render(message: OutboundMessage) -> None:
     """Fill subject and bodies from the template's current wording (raises MissingVariables)."""
     tenant, contact = message.tenant, message.contact
-    if message.trigger_step is not None:
-        message.template = message.trigger_step.template
+    scheduler = scheduler_of(message)
+    template = scheduler.template(message) if scheduler is not None else None
+    if template is not None:
+        message.template = template
     message.variant = variant_for(
         tenant=tenant,
         template_id=message.template_id,
@@ -645,9 +625,7 @@ def message_send(*, tenant: Tenant, message_id: int, now: dt.datetime | None = N
     with transaction.atomic():
         message = (
             OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related(
-                "contact", "lead__stage", "lead__owner__user", "trigger_step__trigger", "template"
-            )
+            .select_related("contact", "lead__stage", "lead__owner__user", "template")
             .filter(tenant=tenant, pk=message_id, status=MessageStatus.QUEUED)
             .first()
         )
@@ -771,16 +749,11 @@ def _sandbox_reports_schedule(message: OutboundMessage) -> None:
         )
 
 
-# automation.models.TriggerOn.NO_RESPONSE: the outbox reads the trigger step its own row points
-# at, but does not import automation, which sits above it.
-NO_RESPONSE_EVENT = "no_response"
-
-
 def _is_reminder_for_silence(message: OutboundMessage) -> bool:
     """A "no reply yet" reminder does not restart the wait it is about: the 72-hour and 14-day
     steps still count from the message the customer has not answered."""
-    step = message.trigger_step
-    return step is not None and step.trigger.event == NO_RESPONSE_EVENT
+    scheduler = scheduler_of(message)
+    return scheduler is not None and scheduler.reminds_of_silence(message)
 
 
 # --- Delivery events (provider webhooks) -----------------------------------------------------------

@@ -16,12 +16,12 @@ from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsR
 from anymail.message import AnymailMessage
 from django.conf import settings
 from django.core.mail import get_connection
-from django.urls import reverse
 from requests import RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from crm.kit.links import Link
 from messaging.models import MessageChannel, OutboundMessage, Provider, SandboxDelivery
 
 logger = logging.getLogger(__name__)
@@ -168,6 +168,8 @@ def _twilio_address(channel: str, number: str) -> str:
 
 TwilioAccountLookup = Callable[..., tuple[str, str] | None]
 _twilio_account_lookups: list[TwilioAccountLookup] = []
+# Twilio's delivery status webhook, served (and provided) by tickets, which verifies it.
+TWILIO_STATUS_CALLBACK = Link("Twilio's delivery status webhook")
 
 
 def twilio_account_lookup_register(lookup: TwilioAccountLookup) -> None:
@@ -194,7 +196,7 @@ def send_twilio(message: OutboundMessage) -> Sent:
     if not (account_sid and auth_token):
         raise ProviderError("Twilio is not configured (TWILIO_ACCOUNT_SID).", transient=False)
     client = Client(account_sid, auth_token, http_client=twilio_http_client())
-    callback_path = reverse("tickets-public:twilio-status")
+    callback_path = TWILIO_STATUS_CALLBACK.path()
     options = {
         "to": _twilio_address(message.channel, message.to_address),
         "from_": _twilio_address(message.channel, message.from_address),

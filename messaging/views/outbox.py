@@ -15,6 +15,7 @@ from crm.kit.access import admin_required
 from crm.kit.stored_text import stored_message
 from messaging import redaction
 from messaging.forms.outbox import OutboxFilterForm
+from messaging.schedulers import message_origin
 from messaging.selectors import outbox as selectors_outbox
 from messaging.services import outbox, outbox_admin
 
@@ -55,6 +56,7 @@ def message_detail(request, message_pk: int):
     context = {
         "message": message,
         "decisions": selectors_outbox.message_decisions(message),
+        "origin": message_origin(message),
         "delivery": selectors_outbox.message_sandbox_delivery(
             tenant=request.tenant, message=message
         ),

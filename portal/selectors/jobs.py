@@ -199,7 +199,7 @@ def _news(tenant: Tenant, lead: Lead, stages: list[Stage]) -> list[NewsItem]:
     """The job's customer-visible events, in the customer's words: a stage change reads as the
     stage's customer label (the team's stage names stay inside); messages and update records are
     the update history's, not news."""
-    events = TimelineEvent.objects.filter(tenant=tenant, lead=lead, customer_visible=True)
+    events = TimelineEvent.objects.filter(tenant=tenant, lead_id=lead.pk, customer_visible=True)
     for prefix in NOT_NEWS_KINDS:
         events = events.exclude(kind__startswith=prefix)
     latest = list(events.order_by("-occurred_at", "-id")[:TIMELINE_LIMIT])

@@ -20,8 +20,8 @@ from followups.selectors.neglect import lead_is_neglected, neglected_lead_ids
 from leads.filters import LeadFilter
 from leads.forms.leads import AssignForm, CallForm, LostForm, NoteForm, StagePickForm
 from leads.models import Lead
-from leads.permissions import ensure_may_act_on
-from leads.selectors import lists
+from leads.permissions import ensure_may_act_on, may_act_on
+from leads.selectors import details, lists
 from leads.services import activity, assignment, stages
 from shell.lead_rows import RowRenderer
 
@@ -203,3 +203,22 @@ def lead_reopen(request, lead_pk: int):
 @require_GET
 def lead_row(request, lead_pk: int):
     return _row_response(request, lead_pk)
+
+
+@tenant_member_required
+@require_GET
+def lead_detail(request, lead_pk: int):
+    """The lead's page: the job with the panels of the apps that work on it (documents,
+    messages, sequences, follow-ups, tickets)."""
+    detail = details.lead_detail(tenant=request.tenant, lead_id=lead_pk)
+    lead = detail.row.lead
+    context = {
+        "detail": detail,
+        "lead": lead,
+        "row": detail.row,
+        "options": detail.options,
+        "may_act": may_act_on(request.membership, lead),
+        "can_bulk_assign": request.membership.role in MANAGERS,
+        "back_url": request.get_full_path(),
+    }
+    return render(request, "shell/leads/detail.html", context)

@@ -234,7 +234,7 @@ def test_the_sweep_sends_each_due_update_once_with_the_news_since_the_last(miami
         lead = _reload(world, lead)
         assert lead.last_update_sent_at == first
         assert lead.next_update_due_at == first + 14 * DAY
-        event = TimelineEvent.objects.get(lead=lead, kind="update.sent")
+        event = TimelineEvent.objects.get(lead_id=lead.pk, kind="update.sent")
         assert event.customer_visible
         assert event.summary == "Status update sent by Email: Work in progress"
 
@@ -263,10 +263,10 @@ def test_an_appointment_booked_on_the_lead_is_news_for_the_customer(miami, clien
     # Typed in the business's time zone (EDT), stored in UTC.
     assert lead.appointment_at == dt.datetime(2026, 6, 16, 14, 30, tzinfo=dt.UTC)
     with world.active():
-        event = TimelineEvent.objects.get(lead=lead, kind="lead.appointment_booked")
+        event = TimelineEvent.objects.get(lead_id=lead.pk, kind="lead.appointment_booked")
         assert event.customer_visible
         assert event.summary == "Appointment booked for Tue Jun 16, 10:30 AM"
-        changed = TimelineEvent.objects.get(lead=lead, kind="lead.updated")
+        changed = TimelineEvent.objects.get(lead_id=lead.pk, kind="lead.updated")
         assert "appointment" not in changed.summary
     page = client.get(reverse("leads:detail", kwargs={"lead_pk": lead.pk})).content.decode()
     assert "Tue Jun 16, 2026 10:30 AM" in page

@@ -337,7 +337,7 @@ def test_a_text_reply_unenrols_and_its_waiting_message_is_cancelled(
         deferred.refresh_from_db()
         assert deferred.status == MessageStatus.CANCELLED
         assert "the sequence stopped" in deferred.decisions[-1]["reason"]
-        assert TimelineEvent.objects.filter(kind="sequence.stopped", lead=lead).count() == 2
+        assert TimelineEvent.objects.filter(kind="sequence.stopped", lead_id=lead.pk).count() == 2
     assert _sweep(world, _nine_am(30)) == 0
 
 

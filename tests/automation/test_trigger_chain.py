@@ -111,7 +111,7 @@ def test_stage_change_schedules_the_trigger_steps_and_sends_them_once(miami):
         assert deliveries[0].subject == f"About {lead.reference}"
         assert deliveries[0].body_text == f"Hi {world.contact.first_name}, about {lead.reference}."
         assert "Message-ID" in deliveries[0].headers
-        assert TimelineEvent.objects.filter(lead=lead, kind="message.sent").count() == 2
+        assert TimelineEvent.objects.filter(lead_id=lead.pk, kind="message.sent").count() == 2
         lead.refresh_from_db()
         assert lead.last_outbound_at == AFTERNOON
 

@@ -129,9 +129,9 @@ def test_a_submission_becomes_a_lead_in_the_forms_pipeline(client, world):
         assert list(contact.emails.values_list("email", flat=True)) == ["dana@example.com"]
         assert [str(p.number) for p in contact.phones.all()] == ["+17865550142"]
         assert lead.property.one_line_address == "12 Palm Way, Coral Gables, FL 33134"
-        note = TimelineEvent.objects.get(lead=lead, kind="lead.note")
+        note = TimelineEvent.objects.get(lead_id=lead.pk, kind="lead.note")
         assert note.detail["body"] == "Water comes through the ceiling when it rains."
-        created = TimelineEvent.objects.get(lead=lead, kind="lead.created")
+        created = TimelineEvent.objects.get(lead_id=lead.pk, kind="lead.created")
         assert "web form" in created.summary
         consent = ContactConsent.objects.get(contact=contact, channel=Channel.SMS)
         # The box asks for texts about the request: job messages only, no marketing.

@@ -281,7 +281,7 @@ def test_running_the_import_creates_the_leads_once(
         assert leads[3].contact == ana.contact  # "+1 786 555 0101" is Ana's "(786) 555-0101"
         formula = leads[4]
         assert formula.contact.first_name == '=HYPERLINK("http://evil.test")'
-        note = TimelineEvent.objects.get(lead=formula, kind="lead.note")
+        note = TimelineEvent.objects.get(lead_id=formula.pk, kind="lead.note")
         assert note.detail["body"] == "=1+2"  # kept as text, never evaluated
         contacts = Contact.objects.count()
 

@@ -98,7 +98,7 @@ def test_a_deposit_leaves_the_job_where_it_is_with_its_balance(world, job):
     )
     assert not figures.paid_in_full
     with world.active():
-        summary = TimelineEvent.objects.get(lead=job, kind="payment.recorded").summary
+        summary = TimelineEvent.objects.get(lead_id=job.pk, kind="payment.recorded").summary
     assert summary == "Deposit of $3,000 recorded (Check): $14,300 left to pay"
 
 

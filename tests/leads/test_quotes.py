@@ -290,7 +290,7 @@ class TestPublicPage:
         assert quote.status == QuoteStatus.VIEWED
         assert quote.viewed_at == first_view is not None
         with world.active():
-            assert TimelineEvent.objects.filter(lead=lead, kind="quote.viewed").count() == 1
+            assert TimelineEvent.objects.filter(lead_id=lead.pk, kind="quote.viewed").count() == 1
 
     def test_a_team_member_opening_the_link_does_not_count_as_viewed(self, client, world, lead):
         quote = sent(world, lead)

@@ -693,7 +693,7 @@ class TestStages:
                 .values_list("pk", "stage_id", "entered_at", "left_at", "entered_by_id")
             )
             timeline_before = list(
-                TimelineEvent.objects.filter(lead=lead)
+                TimelineEvent.objects.filter(lead_id=lead.pk)
                 .order_by("pk")
                 .values_list("pk", "kind", "summary", "occurred_at")
             )
@@ -722,7 +722,7 @@ class TestStages:
                 .values_list("pk", "stage_id", "entered_at", "left_at", "entered_by_id")
             )
             timeline_after = list(
-                TimelineEvent.objects.filter(lead=lead)
+                TimelineEvent.objects.filter(lead_id=lead.pk)
                 .order_by("pk")
                 .values_list("pk", "kind", "summary", "occurred_at")
             )

@@ -117,7 +117,7 @@ def test_accepting_the_quote_cancels_its_follow_up_at_once(quoted):
         f"Cancelled: quote {quote.reference} was accepted"
     )
     with world.active():
-        cancelled = TimelineEvent.objects.get(lead=lead, kind="message.cancelled")
+        cancelled = TimelineEvent.objects.get(lead_id=lead.pk, kind="message.cancelled")
     assert (
         cancelled.summary == f"2 scheduled messages cancelled: quote {quote.reference} was accepted"
     )
@@ -233,7 +233,7 @@ def test_a_cancel_reason_written_by_a_dutch_writer_reads_in_each_readers_languag
     english = f"Cancelled: quote {quote.reference} was accepted"
     assert email.decisions[-1]["reason"] == english
     with world.active():
-        cancelled = TimelineEvent.objects.get(lead=lead, kind="message.cancelled")
+        cancelled = TimelineEvent.objects.get(lead_id=lead.pk, kind="message.cancelled")
     with translation.override("nl"):
         assert decision_reason(email.decisions[-1]) == (
             f"Geannuleerd: offerte {quote.reference} is geaccepteerd"

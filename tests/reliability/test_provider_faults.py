@@ -194,7 +194,7 @@ def test_an_esp_that_stays_down_ends_with_the_message_visibly_failed(world, serv
     assert _decisions(failed) == ["scheduled"] + ["retry"] * 4 + ["failed"]
     with world.active():
         assert TimelineEvent.objects.filter(
-            tenant=world.tenant, lead=lead, kind="message.failed"
+            tenant=world.tenant, lead_id=lead.pk, kind="message.failed"
         ).exists()
         assert Notification.objects.filter(
             tenant=world.tenant, recipient=world.rep.user, kind="message_failed"

@@ -668,7 +668,7 @@ def test_a_lead_is_linked_or_created_from_the_ticket(client, desk):
     with world.active():
         ticket.refresh_from_db()
         assert ticket.lead == second
-        assert TimelineEvent.objects.filter(lead=second, kind="ticket.lead_linked").exists()
+        assert TimelineEvent.objects.filter(lead_id=second.pk, kind="ticket.lead_linked").exists()
     # The lead's timeline links back to the ticket.
     lead_page = client.get(reverse("leads:detail", kwargs={"lead_pk": second.pk}))
     assert f'href="{desk.url("detail", ticket)}">Open ticket</a>' in lead_page.content.decode()

@@ -11,11 +11,11 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from crm.kit.links import Link
 from crm.kit.stored_text import stored_label
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
@@ -77,8 +77,12 @@ def _answers_the_portal(ticket: Ticket) -> bool:
     return last == MessageChannel.PORTAL
 
 
+# Where the customer reads and answers the thread: the portal's page (the portal sits above).
+PORTAL_MESSAGES = Link("the customer portal's messages page")
+
+
 def portal_reply_footer() -> str:
-    url = settings.THREADLINE_SITE_URL.rstrip("/") + reverse("portal:messages")
+    url = settings.THREADLINE_SITE_URL.rstrip("/") + PORTAL_MESSAGES.path()
     return f"Read this and answer in your customer portal: {url}"
 
 

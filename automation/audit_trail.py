@@ -1,0 +1,46 @@
+"""How automation's audited models read in the audit trail (see crm.audit)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.audit import (
+    AuditKind,
+    AuditReference,
+    AuditRow,
+    register_audit_kinds,
+    register_audit_readers,
+    register_audit_references,
+)
+
+
+def _trigger(row: AuditRow) -> str:
+    return _("Trigger “%(name)s” %(verb)s") % row.values(name=row.data.get("name", ""))
+
+
+def _trigger_step(row: AuditRow) -> str:
+    trigger = row.named("trigger")
+    values = row.values(
+        position=(row.data.get("position") or 0) + 1, trigger=trigger.name if trigger else "?"
+    )
+    return _("Step %(position)s of trigger “%(trigger)s” %(verb)s") % values
+
+
+def _sequence(row: AuditRow) -> str:
+    return _("Sequence “%(name)s” %(verb)s") % row.values(name=row.data.get("name", ""))
+
+
+register_audit_kinds(
+    AuditKind(
+        "automation",
+        gettext_lazy("Triggers and sequences"),
+        ("automation.Trigger", "automation.TriggerStep", "automation.Sequence"),
+    ),
+)
+register_audit_references(AuditReference("trigger", "automation.Trigger"))
+register_audit_readers(
+    {
+        "automation.Trigger": _trigger,
+        "automation.TriggerStep": _trigger_step,
+        "automation.Sequence": _sequence,
+    }
+)

@@ -1,0 +1,38 @@
+"""How the messaging app's audited models read in the audit trail (see crm.audit)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.audit import (
+    AuditKind,
+    AuditReference,
+    AuditRow,
+    register_audit_kinds,
+    register_audit_readers,
+    register_audit_references,
+)
+
+
+def _template(row: AuditRow) -> str:
+    return _("Message template “%(name)s” %(verb)s") % row.values(name=row.data.get("name", ""))
+
+
+def _variant(row: AuditRow) -> str:
+    template = row.named("template")
+    values = row.values(
+        channel=row.choice("channel"),
+        language=row.choice("language"),
+        template=template.name if template else "?",
+    )
+    return _("%(channel)s version (%(language)s) of template “%(template)s” %(verb)s") % values
+
+
+register_audit_kinds(
+    AuditKind(
+        "templates",
+        gettext_lazy("Message templates and delivery settings"),
+        ("comms.MessageTemplate", "comms.TemplateVariant", "comms.CommsSettings"),
+    ),
+)
+register_audit_references(AuditReference("template", "comms.MessageTemplate"))
+register_audit_readers({"comms.MessageTemplate": _template, "comms.TemplateVariant": _variant})
