@@ -31,6 +31,7 @@ from api.services.idempotency import (
 )
 from api.services.keys import api_key_note_use, key_parts
 from crm.auth import client_ip
+from crm.kit.conflicts import conflicts_retried
 from crm.logging import bind_log_context, log_context
 from crm.ratelimit import hits, over_limit
 from crm.tenancy import tenant_context
@@ -221,41 +222,53 @@ def run_as_key_holder(run):
         if presented is None:
             return refused()
         prefix, secret_hash = presented
-        with transaction.atomic():
-            tenant = tenant_holding_key(prefix=prefix, secret_hash=secret_hash)
-            if tenant is None:
-                return refused()
-            with tenant_context(tenant), timezone.override(tenant.zone):
-                api_key = api_key_presented(tenant=tenant, prefix=prefix, secret_hash=secret_hash)
-                if api_key is None:
+        tries = 0
+
+        def attempt(final: bool):
+            nonlocal tries
+            tries += 1
+            with transaction.atomic():
+                tenant = tenant_holding_key(prefix=prefix, secret_hash=secret_hash)
+                if tenant is None:
                     return refused()
-                if not api_key.creator_holds:
-                    # A real key (not a guess): its creator's rights no longer include it.
-                    return _problem(
-                        403,
-                        _(
-                            "The person who created this key is no longer an admin of this "
-                            "team, so the key no longer works: an admin can create a new one."
-                        ),
+                with tenant_context(tenant), timezone.override(tenant.zone):
+                    api_key = api_key_presented(
+                        tenant=tenant, prefix=prefix, secret_hash=secret_hash
                     )
-                retry_after = _rate_limited(api_key)
-                if retry_after is not None:
-                    return _too_many(
-                        _("Too many requests with this key: wait and try again."), retry_after
-                    )
-                api_key_note_use(tenant=tenant, api_key=api_key)
-                request.api_key = api_key
-                request.tenant = tenant
-                request.actor = api_key.created_by
-                token = bind_log_context(tenant=tenant.slug, api_key=api_key.prefix)
-                try:
-                    with pghistory.context(user=api_key.created_by_id, api_key=api_key.prefix):
-                        response = _run_once(run, request, args, kwargs)
-                finally:
-                    log_context.reset(token)
-                if response.status_code >= 500:
-                    transaction.set_rollback(True)
-                return response
+                    if api_key is None:
+                        return refused()
+                    if not api_key.creator_holds:
+                        # A real key (not a guess): its creator's rights no longer include it.
+                        return _problem(
+                            403,
+                            _(
+                                "The person who created this key is no longer an admin of this "
+                                "team, so the key no longer works: an admin can create a new one."
+                            ),
+                        )
+                    # A retry is the same request: it counts once.
+                    retry_after = _rate_limited(api_key) if tries == 1 else None
+                    if retry_after is not None:
+                        return _too_many(
+                            _("Too many requests with this key: wait and try again."), retry_after
+                        )
+                    api_key_note_use(tenant=tenant, api_key=api_key)
+                    request.api_key = api_key
+                    request.tenant = tenant
+                    request.actor = api_key.created_by
+                    token = bind_log_context(tenant=tenant.slug, api_key=api_key.prefix)
+                    try:
+                        with pghistory.context(user=api_key.created_by_id, api_key=api_key.prefix):
+                            response = _run_once(run, request, args, kwargs)
+                    finally:
+                        log_context.reset(token)
+                    if response.status_code >= 500:
+                        transaction.set_rollback(True)
+                    return response
+
+        # A deadlock or serialization failure, in the operation or at commit, runs the whole
+        # transaction again (crm.kit.conflicts); its idempotency claim was rolled back with it.
+        return conflicts_retried(attempt)
 
     return wrapper
 

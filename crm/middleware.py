@@ -3,10 +3,12 @@ import logging
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
 from crm.auth import session_user
+from crm.kit.conflicts import conflicts_retried, is_conflict
 from crm.kit.languages import browser_language, staff_language
 from crm.logging import bind_log_context, log_context
 from crm.tenancy.context import USER_SETTING, request_tenant_context, settings_sent_with_next_query
@@ -35,6 +37,23 @@ class TenantMiddleware:
             # Sign-in pages, health checks and webhooks see no tenant data and manage their own
             # transactions; a health probe must answer even when the database does not.
             return self.get_response(request)
+        # A deadlock or serialization failure, in the view or at commit, runs the request again
+        # (crm.kit.conflicts) before anyone sees an error.
+        messages = getattr(request, "_messages", None)
+        queued = list(getattr(messages, "_queued_messages", ()))
+
+        def attempt(final: bool):
+            if messages is not None:
+                messages._queued_messages[:] = queued  # a retried view says its messages once
+            return self._in_transaction(request, user_id, final)
+
+        response = conflicts_retried(attempt)
+        return response if response is not None else self.get_response(request)
+
+    def _in_transaction(self, request, user_id: int, final: bool):
+        request.tenant = None
+        request.membership = None
+        request.conflict_retried = not final
         with transaction.atomic():
             # app.user_id (row-level security shows a user their own memberships) goes to the
             # database with the first statement, which reads the active membership with its user
@@ -48,7 +67,7 @@ class TenantMiddleware:
             if request.user.is_authenticated:
                 return self._signed_in(request, membership)
             transaction.set_rollback(True)  # the claim did not hold: nothing it set stays
-        return self.get_response(request)
+        return None
 
     def _signed_in(self, request, membership):
         if membership is None:
@@ -69,9 +88,20 @@ class TenantMiddleware:
 
     def _respond(self, request):
         response = self.get_response(request)
+        conflict = request.__dict__.pop("write_conflict", None)
+        if conflict is not None:
+            raise conflict  # rolls the transaction back; conflicts_retried runs it again
         if response.status_code >= 500:
             transaction.set_rollback(True)
         return response
+
+    def process_exception(self, request, exception):
+        """A view's write conflict, when another try follows: kept for ``_respond`` to raise, in
+        place of the 500 page (the response is not sent)."""
+        if getattr(request, "conflict_retried", False) and is_conflict(exception):
+            request.write_conflict = exception
+            return HttpResponse(status=503)
+        return None
 
     def _active_membership(self, request, user_id: int):
         from crm.selectors.members import membership_entering

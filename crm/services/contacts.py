@@ -142,7 +142,7 @@ def contact_update(
     unknown = set(details) - set(CONTACT_DETAILS)
     if unknown:
         raise TypeError(f"Not a contact detail: {', '.join(sorted(unknown))}")
-    contact = Contact.objects.select_for_update().get(tenant=tenant, pk=contact.pk)
+    contact = Contact.objects.select_for_update(no_key=True).get(tenant=tenant, pk=contact.pk)
     changes = []
     for name, value in details.items():
         value = value.strip() if isinstance(value, str) else value

@@ -76,7 +76,7 @@ def erasure_request_create(
     while a request is open answers the open one."""
     if contact.tenant_id != tenant.pk:
         raise ValueError("The contact belongs to another tenant.")
-    Contact.objects.select_for_update().filter(tenant=tenant, pk=contact.pk).first()
+    Contact.objects.select_for_update(no_key=True).filter(tenant=tenant, pk=contact.pk).first()
     existing = open_erasure_request(tenant=tenant, contact=contact)
     if existing is not None:
         return existing, False

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm.events import CustomerWrote, publish
+from crm.kit.conflicts import conflicts_retried, is_conflict
 from crm.kit.languages import in_english
 from crm.kit.stored_text import stored_label
 from crm.models import AddressSource, Contact, NotificationLevel, Tenant
@@ -939,8 +940,17 @@ def _retry_later(event: InboundEvent, error: Exception, now: dt.datetime) -> Non
 
 
 def inbound_event_process(*, tenant: Tenant, event_id: int) -> str:
-    """Thread one stored event. Safe to run twice, or on two workers at once."""
+    """Thread one stored event. Safe to run twice, or on two workers at once. A deadlock or
+    serialization failure with another writer is tried again at once (crm.kit.conflicts), not
+    minutes later: only the last try's conflict counts as a failed attempt. The task's tenant
+    context encloses it and holds no row lock: each try is a savepoint."""
     now = timezone.now()
+    return conflicts_retried(
+        lambda final: _event_process(tenant, event_id, now, final), in_savepoint=True
+    )
+
+
+def _event_process(tenant: Tenant, event_id: int, now: dt.datetime, final: bool) -> str:
     with transaction.atomic():
         event = (
             InboundEvent.objects.select_for_update(skip_locked=True)
@@ -954,7 +964,15 @@ def inbound_event_process(*, tenant: Tenant, event_id: int) -> str:
         try:
             with transaction.atomic():
                 message = _process(tenant, event)
+                # The foreign keys' checks (deferred to commit) run now, inside the try: one
+                # that meets another writer's lock is retried here, not at the task's commit.
+                # Then deferred again, as Django declares them, for what the transaction does next.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         except Exception as error:
+            if not final and is_conflict(error):
+                raise  # the whole transaction rolls back and runs again
             logger.exception("inbound event %s could not be processed", event.pk)
             _retry_later(event, error, now)
             event.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])

@@ -199,7 +199,7 @@ def thread_for(
     received_at = received_at or timezone.now()
     contact = incoming.contact
     # One message of a contact threads at a time, so two arriving together find the same ticket.
-    Contact.objects.select_for_update().filter(tenant=tenant, pk=contact.pk).first()
+    Contact.objects.select_for_update(no_key=True).filter(tenant=tenant, pk=contact.pk).first()
     closed = None
 
     if reply_ticket_id is not None:
