@@ -10,6 +10,7 @@ lead was won or lost: the enrolment stops (with its reason) or not at all.
 from django.utils.translation import gettext_noop
 
 from automation.models import TriggerStep
+from automation.outbox import step_due_at
 from automation.services import triggers, updates
 from automation.services.sequences import enrolments_stop
 from automation.tasks import refresh_update_rhythms
@@ -140,10 +141,27 @@ def _stage_bound(event) -> object:
 
 
 def stage_messages_cancel(event: LeadStageEntered) -> None:
-    """The lead left a stage: what that stage's triggers scheduled "while in the stage" ends."""
+    """The lead left a stage: what that stage's triggers scheduled "while in the stage" and is
+    not due yet ends. A message whose time had come while the lead was still there keeps its
+    reason (the job was completed: the thank-you goes, though the payment came a minute later)."""
+    left_at = event.lead.stage_entered_at
+    bound = _stage_bound(event).exclude(trigger_stage=event.stage)
+    rows = list(bound.values_list("pk", "created_at", "trigger_step_id"))
+    if not rows:
+        return
+    delays = dict(
+        TriggerStep.objects.filter(
+            tenant=event.tenant, pk__in={step for *_, step in rows}
+        ).values_list("pk", "delay_minutes")
+    )
+    not_due = [
+        pk
+        for pk, created_at, step in rows
+        if step_due_at(created_at, delays.get(step, 0)) > left_at
+    ]
     messages_cancel_pending(
         tenant=event.tenant,
-        messages=_stage_bound(event).exclude(trigger_stage=event.stage),
+        messages=bound.filter(pk__in=not_due),
         reason=stored_message(
             gettext_noop("the lead moved on to “%(stage)s”"), stage=event.stage.name
         ),

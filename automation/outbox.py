@@ -1,6 +1,8 @@
 """What automation tells the outbox about the messages its triggers scheduled (messaging's
 `Scheduler` for trigger-sourced rows): the row keeps its step's id, the step is read here."""
 
+import datetime as dt
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -26,6 +28,13 @@ def _step(message: OutboundMessage) -> TriggerStep | None:
     return cached
 
 
+def step_due_at(created_at: dt.datetime, delay_minutes: int) -> dt.datetime:
+    """When a stage trigger's step meant its message to go: its delay after the stage was entered
+    (the row is made then). Quiet hours, caps or the queue may hold it longer; that is no reason
+    for a later stage to drop it."""
+    return created_at + dt.timedelta(minutes=delay_minutes)
+
+
 def stale_reason(message: OutboundMessage) -> dict | None:
     """Why a trigger's message should no longer go: the trigger changed after it was scheduled."""
     step = _step(message)
@@ -47,6 +56,7 @@ def stale_reason(message: OutboundMessage) -> dict | None:
         and message.trigger_stage_id
         and step.only_while_in_stage
         and lead.stage_id != message.trigger_stage_id
+        and lead.stage_entered_at < step_due_at(message.created_at, step.delay_minutes)
     ):
         return stored_message(
             gettext_noop("the lead has moved on from the stage that scheduled it")

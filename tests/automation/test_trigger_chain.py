@@ -241,6 +241,35 @@ def test_no_response_trigger_and_its_call_follow_up(miami):
         assert follow_up.reminders.count() == 1
 
 
+def test_a_later_stage_cancels_only_what_was_not_due_yet(miami):
+    """The final payment recorded a minute after the job moved to Completed: the thank-you, due
+    at once, still goes; a check-in due in three days "while in the stage" does not."""
+    world = miami
+    pipeline = pipeline_for(world.tenant)
+    thanks = message_template_for(world.tenant, "job-done", channels=("email",))
+    check_in = message_template_for(world.tenant, "check-in", channels=("email",))
+    trigger_for(
+        world.tenant,
+        name="Job completed",
+        stage=stage_named(pipeline, "Completed"),
+        steps=[
+            {"template": thanks, "channels": ["email"]},
+            {"template": check_in, "channels": ["email"], "delay_minutes": 3 * 24 * 60},
+        ],
+    )
+    lead = lead_for(world, pipeline, owner=world.rep)
+
+    _move(world, lead, "Completed", AFTERNOON)
+    _move(world, lead, "Paid", AFTERNOON + dt.timedelta(minutes=1))
+
+    assert _send_due(world, AFTERNOON + dt.timedelta(minutes=2)) == ["sent"]
+    with world.active():
+        statuses = dict(
+            OutboundMessage.objects.filter(lead=lead).values_list("template__key", "status")
+        )
+    assert statuses == {"job-done": MessageStatus.SENT, "check-in": MessageStatus.CANCELLED}
+
+
 def test_a_marketing_email_carries_one_click_unsubscribe_and_a_job_email_does_not(miami):
     world = miami
     survey = message_template_for(world.tenant, "survey", channels=("email",), purpose="marketing")
