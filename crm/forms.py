@@ -272,6 +272,7 @@ class ContactForm(TenantFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].region = self.tenant.country
+        self.fields["language"].initial = self.tenant.language
         self.fields["brand"].queryset = Brand.objects.filter(tenant=self.tenant, is_archived=False)
 
     def clean(self):
