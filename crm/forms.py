@@ -20,6 +20,7 @@ from crm.models import (
     Tenant,
     TimeOff,
 )
+from crm.phones import read_in_region
 
 # Django's own abbreviations (Mon, ma, lun), translated in the reader's language.
 DAY_LABELS = dict(zip(WEEKDAYS, (WEEKDAYS_ABBR[index] for index in range(7)), strict=True))
@@ -256,11 +257,7 @@ class ContactForm(TenantFormMixin, forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     company_name = forms.CharField(label=_("Company name"), max_length=200, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    phone = PhoneNumberField(
-        label=_("Phone"),
-        required=False,
-        help_text=_("With country code (+1 305 555 0100) or a local number."),
-    )
+    phone = PhoneNumberField(label=_("Phone"), required=False)
     preferred_channel = forms.ChoiceField(
         label=_("Preferred channel"), choices=translated_choices(Channel), initial=Channel.EMAIL
     )
@@ -271,7 +268,7 @@ class ContactForm(TenantFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["phone"].region = self.tenant.country
+        read_in_region(self.fields["phone"], self.tenant.country)
         self.fields["language"].initial = self.tenant.language
         self.fields["brand"].queryset = Brand.objects.filter(tenant=self.tenant, is_archived=False)
 
@@ -312,17 +309,13 @@ class ContactEmailRowForm(forms.Form):
 
 class ContactPhoneRowForm(forms.Form):
     address_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    number = PhoneNumberField(
-        label=_("Phone"),
-        required=False,
-        help_text=_("A local number or one with its country code (+1 305 555 0100)."),
-    )
+    number = PhoneNumberField(label=_("Phone"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=PhoneKind.choices, initial=PhoneKind.MOBILE)
 
     def __init__(self, *args, region: str = "US", **kwargs):
         super().__init__(*args, **kwargs)
         # Numbers typed without a + are read in the tenant's country and stored in E.164.
-        self.fields["number"].region = region
+        read_in_region(self.fields["number"], region)
 
 
 ContactEmailFormSet = forms.formset_factory(ContactEmailRowForm, extra=1, can_delete=True)
