@@ -1,6 +1,7 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -21,6 +22,7 @@ from crm.models import (
     TimeOff,
 )
 from crm.phones import read_in_region
+from crm.selectors.members import member_language
 
 # Django's own abbreviations (Mon, ma, lun), translated in the reader's language.
 DAY_LABELS = dict(zip(WEEKDAYS, (WEEKDAYS_ABBR[index] for index in range(7)), strict=True))
@@ -72,6 +74,15 @@ class WeeklyHoursMixin:
             else:
                 hours[day] = [[start.strftime("%H:%M"), end.strftime("%H:%M")]]
         return hours
+
+
+class MemberPasswordResetForm(PasswordResetForm):
+    """Django's reset email, in the language of the member it goes to, not the browser's."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        language = member_language(user=context["user"]) or translation.get_language()
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class TenantProfileForm(WeeklyHoursMixin, forms.ModelForm):
