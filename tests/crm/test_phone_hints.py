@@ -7,6 +7,7 @@ from django.utils import translation
 from crm.forms import ContactForm, ContactPhoneRowForm
 from leads.forms.leads import LeadCreateForm
 from portal.forms.sign_in import SignInForm
+from tickets.forms.settings import InboxAddressForm
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +45,12 @@ def test_the_lead_form_hints_in_the_businesss_country(dutch):
 
 def test_the_portal_sign_in_hint_names_no_country():
     assert "US" not in str(SignInForm().fields["address"].help_text)
+
+
+def test_an_inbox_number_is_hinted_and_refused_with_the_businesss_example(dutch):
+    with dutch.active(), translation.override("en"):
+        form = InboxAddressForm({"channel": "sms", "address": "12"}, tenant=dutch.tenant)
+        assert "+31 6 12345678" in str(form.fields["address"].help_text)
+        form.is_valid()
+    assert "+31 6 12345678" in str(form.errors)
+    assert "305" not in str(form.errors) + str(form.fields["address"].help_text)

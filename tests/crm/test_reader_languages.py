@@ -46,8 +46,8 @@ def test_the_invitation_is_in_the_invitees_teams_language(
             {"full_name": "Lucía Gómez", "email": "lucia@example.com", "role": Role.REP},
         )
     (invitation,) = mailoutbox
-    assert invitation.subject == f"Te han añadido a {world.tenant.name} en Threadline"
-    assert "Te han añadido al equipo" in invitation.body
+    assert invitation.subject == f"Le han añadido a {world.tenant.name} en Threadline"
+    assert "Le han añadido al equipo" in invitation.body
 
 
 def test_the_password_reset_is_in_the_members_language(client, world, mailoutbox):
