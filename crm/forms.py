@@ -1,6 +1,7 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -20,6 +21,8 @@ from crm.models import (
     Tenant,
     TimeOff,
 )
+from crm.phones import read_in_region
+from crm.selectors.members import member_language
 
 # Django's own abbreviations (Mon, ma, lun), translated in the reader's language.
 DAY_LABELS = dict(zip(WEEKDAYS, (WEEKDAYS_ABBR[index] for index in range(7)), strict=True))
@@ -71,6 +74,15 @@ class WeeklyHoursMixin:
             else:
                 hours[day] = [[start.strftime("%H:%M"), end.strftime("%H:%M")]]
         return hours
+
+
+class MemberPasswordResetForm(PasswordResetForm):
+    """Django's reset email, in the language of the member it goes to, not the browser's."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        language = member_language(user=context["user"]) or translation.get_language()
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class TenantProfileForm(WeeklyHoursMixin, forms.ModelForm):
@@ -256,11 +268,7 @@ class ContactForm(TenantFormMixin, forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     company_name = forms.CharField(label=_("Company name"), max_length=200, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    phone = PhoneNumberField(
-        label=_("Phone"),
-        required=False,
-        help_text=_("With country code (+1 305 555 0100) or a local number."),
-    )
+    phone = PhoneNumberField(label=_("Phone"), required=False)
     preferred_channel = forms.ChoiceField(
         label=_("Preferred channel"), choices=translated_choices(Channel), initial=Channel.EMAIL
     )
@@ -271,7 +279,8 @@ class ContactForm(TenantFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["phone"].region = self.tenant.country
+        read_in_region(self.fields["phone"], self.tenant.country)
+        self.fields["language"].initial = self.tenant.language
         self.fields["brand"].queryset = Brand.objects.filter(tenant=self.tenant, is_archived=False)
 
     def clean(self):
@@ -311,17 +320,13 @@ class ContactEmailRowForm(forms.Form):
 
 class ContactPhoneRowForm(forms.Form):
     address_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    number = PhoneNumberField(
-        label=_("Phone"),
-        required=False,
-        help_text=_("A local number or one with its country code (+1 305 555 0100)."),
-    )
+    number = PhoneNumberField(label=_("Phone"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=PhoneKind.choices, initial=PhoneKind.MOBILE)
 
     def __init__(self, *args, region: str = "US", **kwargs):
         super().__init__(*args, **kwargs)
         # Numbers typed without a + are read in the tenant's country and stored in E.164.
-        self.fields["number"].region = region
+        read_in_region(self.fields["number"], region)
 
 
 ContactEmailFormSet = forms.formset_factory(ContactEmailRowForm, extra=1, can_delete=True)

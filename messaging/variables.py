@@ -108,7 +108,7 @@ def message_variables(
             values |= {
                 "quote_link": quote_public_url(quote),
                 "quote_reference": quote.reference,
-                "quote_total": money(quote.total, tenant.currency),
+                "quote_total": money(quote.total, tenant.currency, country=tenant.country),
             }
     values |= extra or {}
     return values

@@ -77,7 +77,7 @@ class ContactDetails(Body):
     last_name: str = Field("", max_length=100)
     company_name: str = Field("", max_length=200)
     preferred_channel: Channel = Channel.EMAIL
-    language: Language = Language.ENGLISH
+    language: Language | None = Field(None, description="Omitted: the team's language.")
 
 
 class AddressesIn(Body):

@@ -2,15 +2,20 @@
 are thin wrappers over these)."""
 
 import datetime as dt
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from django.conf import settings
 from django.utils import numberformat, timezone, translation
 from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext, ngettext
 
 from crm.kit.languages import supported_language
+from crm.tenancy.context import active_tenant
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "$", "AUD": "$"}
 
@@ -25,24 +30,77 @@ CURRENCY_PLACEMENT = {
 }
 
 
-def money(value, currency: str = "USD", *, language: str | None = None) -> str:
+@dataclass(frozen=True)
+class _MoneyStyle:
+    decimal_separator: str
+    thousand_separator: str
+    grouping: int
+    placement: str
+
+
+def _business_country() -> str | None:
+    """The active tenant's country (the business whose money it is), if a tenant is active."""
+    tenant = active_tenant()
+    return getattr(tenant, "country", None) or None
+
+
+@functools.cache
+def _money_style(language: str, country: str | None) -> _MoneyStyle:
+    """How a reader of `language` writes a business's amounts in `country`: the language as it
+    is written there (CLDR, through babel: a Spanish reader in Miami writes "$18,500", as
+    es_US does), else as the language writes it at home (Django's formats and the placement
+    above), which is also the answer for the language's own country and for a pair CLDR
+    does not know (Dutch in the US)."""
+    home = _MoneyStyle(
+        *(
+            get_format(name, language, use_l10n=True)
+            for name in ("DECIMAL_SEPARATOR", "THOUSAND_SEPARATOR", "NUMBER_GROUPING")
+        ),
+        CURRENCY_PLACEMENT.get(language, CURRENCY_PLACEMENT["en"]),
+    )
+    likely = get_global("likely_subtags").get(language, "")
+    if not country or likely.endswith(f"_{country}"):
+        return home
+    try:
+        regional = Locale.parse(f"{language}_{country}")
+    except (UnknownLocaleError, ValueError):
+        return home
+    symbols = regional.number_symbols.get("latn", {})
+    pattern = regional.currency_formats["standard"].pattern.split(";")[0]
+    if pattern.startswith("¤"):
+        spaced = pattern[1:2].isspace()
+        placement = "{symbol} {amount}" if spaced else "{symbol}{amount}"
+    else:
+        placement = "{amount} {symbol}"
+    return _MoneyStyle(
+        symbols.get("decimal", home.decimal_separator),
+        symbols.get("group", home.thousand_separator),
+        home.grouping,
+        placement,
+    )
+
+
+def money(
+    value, currency: str = "USD", *, language: str | None = None, country: str | None = None
+) -> str:
     """An amount in the tenant's currency as the reader writes it: 18000 -> "$18,000" in
-    English, "€ 18.000" in Dutch, "18 000 €" in Spanish; cents only when there are any. Empty
-    stays a dash. `language`: by default the active one (the page's or the message's reader)."""
+    English, "€ 18.000" in Dutch, "18 000 €" in Spanish, but "$18,500" for a Spanish reader of
+    a business in the US; cents only when there are any. Empty stays a dash. `language`: by
+    default the active one (the page's or the message's reader); `country`: the business's, by
+    default the active tenant's."""
     if value in (None, ""):
         return "—"
-    return money_format(currency, language=language)(value)
+    return money_format(currency, language=language, country=country)(value)
 
 
-def money_format(currency: str = "USD", *, language: str | None = None) -> Callable[..., str]:
+def money_format(
+    currency: str = "USD", *, language: str | None = None, country: str | None = None
+) -> Callable[..., str]:
     """money() for many amounts in one currency and language (a list's rows): the language's
     separators and the currency's place are looked up once."""
     language = supported_language(language or translation.get_language()) or settings.LANGUAGE_CODE
-    decimal_separator, grouping, thousand_separator = (
-        get_format(name, language, use_l10n=True)
-        for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
-    )
-    placement = CURRENCY_PLACEMENT.get(language, CURRENCY_PLACEMENT["en"])
+    style = _money_style(language, (country or _business_country() or "").upper() or None)
+    placement = style.placement
     symbol = CURRENCY_SYMBOLS.get(currency)
     if symbol is None:
         symbol, placement = currency, placement.replace("{symbol}{amount}", "{symbol} {amount}")
@@ -53,10 +111,10 @@ def money_format(currency: str = "USD", *, language: str | None = None) -> Calla
         amount = Decimal(value)
         digits = numberformat.format(
             amount,
-            decimal_separator,
+            style.decimal_separator,
             2 if amount != amount.to_integral_value() else 0,
-            grouping,
-            thousand_separator,
+            style.grouping,
+            style.thousand_separator,
             force_grouping=True,
             use_l10n=True,
         )

@@ -1,12 +1,14 @@
 """Reads of the team: memberships of a user or a tenant, time off."""
 
+from django.db import transaction
 from django.db.models import F, Func, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 
+from crm.kit.languages import supported_language, tenant_language
 from crm.kit.statements import InstancesFor, kept
 from crm.models import Membership, Tenant, TimeOff, User
-from crm.tenancy.context import TENANT_SETTING
+from crm.tenancy.context import TENANT_SETTING, set_database_user
 
 
 def memberships_for_user(*, user: User) -> list[Membership]:
@@ -90,3 +92,21 @@ def time_off_get(*, tenant: Tenant, time_off_id: int) -> TimeOff:
     return get_object_or_404(
         TimeOff.objects.filter(tenant=tenant).select_related("membership__user"), pk=time_off_id
     )
+
+
+def member_language(*, user: User) -> str | None:
+    """The language a member reads outside any team (their password reset): their own, else
+    that of their teams when they all speak one; None when nothing says."""
+    own = supported_language(user.language)
+    if own:
+        return own
+    # Row-level security shows a user their own memberships only once they are named.
+    with transaction.atomic():
+        set_database_user(user.pk)
+        try:
+            teams = {
+                tenant_language(membership.tenant) for membership in memberships_for_user(user=user)
+            }
+        finally:
+            set_database_user(None)
+    return teams.pop() if len(teams) == 1 else None

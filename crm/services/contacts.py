@@ -46,7 +46,7 @@ def contact_create(
     emails: Iterable[str] = (),
     phones: Iterable = (),
     preferred_channel: str = Channel.EMAIL,
-    language: str = "en",
+    language: str | None = None,
     brand: Brand | None = None,
     needs_review: bool = False,
     source: str = "staff",
@@ -55,14 +55,17 @@ def contact_create(
     """A new contact with its addresses; phones must already be valid (forms parse them to E.164).
 
     The addresses are verified when staff typed them (`address_source` STAFF); from any other
-    source they wait for staff to confirm them or the customer to prove them."""
+    source they wait for staff to confirm them or the customer to prove them.
+
+    Without a `language` the contact speaks the team's: a web form, an inbound message or an
+    intake without one was written to a business that speaks it, not in English by default."""
     contact = Contact(
         tenant=tenant,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         company_name=company_name.strip(),
         preferred_channel=preferred_channel,
-        language=language,
+        language=language or tenant.language,
         brand=brand,
         needs_review=needs_review,
     )

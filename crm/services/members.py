@@ -10,11 +10,13 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from crm.events import MembershipChanged, publish
+from crm.kit.languages import staff_language
 from crm.models import UI_LANGUAGES, Membership, Role, Tenant, TimeOff, User
 
 
@@ -123,13 +125,15 @@ def _send_set_password_email(user: User, tenant: Tenant, request) -> None:
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
     }
-    PasswordResetForm().send_mail(
-        subject_template_name="registration/invitation_subject.txt",
-        email_template_name="registration/invitation_email.txt",
-        context=context,
-        from_email=None,
-        to_email=user.email,
-    )
+    # In the invitee's language (their own, else the team's), not the inviting admin's.
+    with translation.override(staff_language(user, tenant)):
+        PasswordResetForm().send_mail(
+            subject_template_name="registration/invitation_subject.txt",
+            email_template_name="registration/invitation_email.txt",
+            context=context,
+            from_email=None,
+            to_email=user.email,
+        )
 
 
 MEMBERSHIP_FIELDS = (

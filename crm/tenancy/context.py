@@ -36,6 +36,11 @@ def current_tenant() -> "Tenant":
     return tenant
 
 
+def active_tenant() -> "Tenant | None":
+    """The active tenant, or None outside any (for what only adapts to one, never for rows)."""
+    return _current_tenant.get()
+
+
 def _set_database_setting(name: str, value: object, using: str) -> None:
     connection = connections[using]
     if not connection.in_atomic_block:

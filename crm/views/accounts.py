@@ -7,7 +7,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from crm import auth
-from crm.forms import EmailLoginForm
+from crm.forms import EmailLoginForm, MemberPasswordResetForm
 from crm.kit.redirects import safe_next
 from crm.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
 from crm.selectors.members import memberships_for_user
@@ -36,6 +36,8 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = MemberPasswordResetForm
+
     def form_valid(self, form):
         if auth.password_reset_refused(self.request, form.cleaned_data["email"]):
             return render(self.request, "registration/password_reset_paused.html", status=429)

@@ -9,6 +9,7 @@ from crm.addresses import CountryAddressMixin, postal_code_label
 from crm.kit.csv_files import MAX_UPLOAD_BYTES
 from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Brand, Membership
+from crm.phones import read_in_region
 from leads import capture_links
 from leads.capture_links import TokenCheck
 from leads.models import LeadCaptureForm, LeadSource, Pipeline
@@ -150,6 +151,7 @@ class WebLeadForm(CountryAddressMixin, TenantFormMixin, forms.Form):
             region=self.tenant.country,
             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         )
+        read_in_region(self.fields["phone"], self.tenant.country, hint=False)
         if not capture_form.ask_for_address:
             for name in self.ADDRESS_FIELDS:
                 del self.fields[name]

@@ -9,6 +9,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from crm.addresses import CountryAddressMixin, postal_code_label
 from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Brand, Contact, Membership, Property, PropertyType, Tenant
+from crm.phones import read_in_region
 from leads.models import CallOutcome, Lead, LeadSource, LeadType, LostReason, Pipeline, Stage
 from leads.selectors import configuration as configuration_selectors
 from leads.services.leads import EDITABLE_LEAD_FIELDS
@@ -32,11 +33,7 @@ class LeadCreateForm(CountryAddressMixin, TenantFormMixin, forms.Form):
         label=gettext_lazy("Company name"), max_length=200, required=False
     )
     email = forms.EmailField(label=gettext_lazy("Email"), required=False)
-    phone = PhoneNumberField(
-        label=gettext_lazy("Phone"),
-        required=False,
-        help_text=gettext_lazy("e.g. (305) 555-0100 or +1 305 555 0100."),
-    )
+    phone = PhoneNumberField(label=gettext_lazy("Phone"), required=False)
 
     existing_property = forms.ModelChoiceField(
         queryset=Property.unscoped.none(),
@@ -103,7 +100,7 @@ class LeadCreateForm(CountryAddressMixin, TenantFormMixin, forms.Form):
     def __init__(self, *args, contact: Contact | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.contact = contact
-        self.fields["phone"].region = self.tenant.country
+        read_in_region(self.fields["phone"], self.tenant.country)
         self.address_country = self.tenant.country
         self.fields["postal_code"].label = postal_code_label(self.tenant.country).capitalize()
         self.fields["pipeline"].queryset = configuration_selectors.pipelines_for_tenant(

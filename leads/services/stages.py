@@ -89,7 +89,7 @@ def _refuse_unpaid(tenant: Tenant, lead: Lead, stage: Stage) -> None:
             )
             % {
                 "lead": lead.reference,
-                "balance": money(balance.balance, tenant.currency),
+                "balance": money(balance.balance, tenant.currency, country=tenant.country),
                 "stage": paid_stage.name,
             }
         )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from crm.kit.forms import digest_hour_choices
+from crm.phones import read_in_region
 from messaging.models import MessageChannel, StaffNotificationKind
 from messaging.services.notification_preferences import COPY_CHANNELS
 
@@ -84,7 +85,7 @@ class MobileNumberForm(forms.Form):
 
     def __init__(self, *args, region: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["phone"].region = region
+        read_in_region(self.fields["phone"], region, hint=False)
 
 
 DIGEST_OFF = "off"

@@ -10,6 +10,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from crm.addresses import CountryAddressMixin
 from crm.kit.languages import translated_choices
 from crm.models import Channel, Property
+from crm.phones import read_in_region
 from documents.models import DocumentKind
 from leads.models import Lead
 from portal.selectors.onboarding import REQUESTABLE_KINDS, OnboardingFacts
@@ -22,11 +23,7 @@ class DetailsForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    phone = PhoneNumberField(
-        label=_("Mobile number"),
-        required=False,
-        help_text=_("With the country code if it is not a local number, e.g. +1 305 555 0100."),
-    )
+    phone = PhoneNumberField(label=_("Mobile number"), required=False)
     preferred_channel = forms.ChoiceField(
         label=_("How should we reach you first?"), choices=translated_choices(Channel)
     )
@@ -45,7 +42,7 @@ class DetailsForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.company_name = contact.company_name
-        self.fields["phone"].region = region
+        read_in_region(self.fields["phone"], region)
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
 

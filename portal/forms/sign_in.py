@@ -2,7 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.addresses import SignInAddress, address_from_input
+from portal.addresses import SignInAddress
+from portal.selectors.customers import sign_in_address_read
 from portal.tokens import CODE_DIGITS
 
 
@@ -11,14 +12,14 @@ class SignInForm(forms.Form):
         label=_("Email or mobile number"),
         max_length=254,
         help_text=_(
-            "The one the business has for you. A number outside the US needs its "
-            "country code, e.g. +31 6 1234 5678."
+            "The one the business has for you. A number without its country code is read as "
+            "one of the business's country."
         ),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
 
     def clean_address(self) -> SignInAddress:
-        return address_from_input(self.cleaned_data["address"])
+        return sign_in_address_read(text=self.cleaned_data["address"])
 
 
 class CodeForm(forms.Form):

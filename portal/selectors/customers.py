@@ -1,6 +1,7 @@
 """Who a portal customer is: the tenants and contacts that hold an address (verified), and the
 signed-in customer those contacts make."""
 
+from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
@@ -16,7 +17,7 @@ from crm.models import (
 )
 from leads.selectors.brands import contact_brand, contacts_brand
 from messaging.models import OutboundMessage
-from portal.addresses import SignInAddress
+from portal.addresses import SignInAddress, address_readings
 from portal.auth import PortalCustomer
 
 
@@ -31,6 +32,21 @@ def tenants_knowing_address(*, address: SignInAddress) -> list[Tenant]:
     phone = None if address.is_email else address.value
     knowing = RawSQL("SELECT threadline_portal_tenants(%s, %s)", [email, phone])
     return list(Tenant.objects.filter(pk__in=knowing).order_by("pk"))
+
+
+def sign_in_address_read(*, text: str) -> SignInAddress:
+    """What a customer typed to sign in, before any business is chosen: a number without its
+    country code is read in the country of each business (a Dutch customer's "06 12345601" is
+    +31612345601), and the reading some business knows wins; raises ValidationError for
+    neither an email nor a valid number. Which reading won shows only as the number's own
+    international form on the next page, the same whether anyone knows it."""
+    countries = Tenant.objects.order_by().values_list("country", flat=True).distinct()
+    default = settings.PHONENUMBER_DEFAULT_REGION
+    regions = [default, *sorted(c for c in countries if c and c != default)]
+    readings = address_readings(text, regions=regions)
+    if len(readings) > 1:
+        return next((r for r in readings if tenants_knowing_address(address=r)), readings[0])
+    return readings[0]
 
 
 def _holders(tenant: Tenant, address: SignInAddress) -> QuerySet:

@@ -4,11 +4,12 @@ The sign-in pages answer the same whether or not an address is known (no account
 """
 
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.auth import client_ip
+from crm.kit.languages import contact_language, tenant_language
 from crm.kit.redirects import safe_next
 from crm.models import Tenant
 from crm.tenancy import tenant_context
@@ -174,7 +175,10 @@ def sign_in_link(request, token: str):
             "page_brand": brand,
             "token": token,
         }
-        return render(request, "portal/sign_in_link.html", context)
+        # The link names its contact: the page speaks their language, as the portal will.
+        reader = contact_language(challenge.contact, tenant) if challenge.contact else None
+        with translation.override(reader or tenant_language(tenant)):
+            return render(request, "portal/sign_in_link.html", context)
 
 
 @require_POST

@@ -45,6 +45,35 @@ def test_money_follows_the_active_language():
     assert money(18000, "USD") == "$18,000"
 
 
+@pytest.mark.parametrize(
+    ("language", "country", "currency", "shown"),
+    [
+        # A Spanish reader of a Miami business writes dollars as the US does (CLDR es_US).
+        ("es", "US", "USD", "$18,500"),
+        ("es", "MX", "USD", "$18,500"),
+        ("es", "ES", "EUR", "18\xa0500 €"),  # Spanish at home: as above
+        ("nl", "NL", "EUR", "€ 18.500"),
+        ("en", "US", "USD", "$18,500"),
+        ("en", "NL", "EUR", "€ 18.500"),
+        ("nl", "US", "USD", "$ 18.500"),  # no Dutch of the US: Dutch as the Dutch write it
+        ("es", "NL", "EUR", "18\xa0500 €"),
+    ],
+)
+def test_money_follows_the_readers_language_and_the_business_country(
+    language, country, currency, shown
+):
+    assert money(18500, currency, language=language, country=country) == shown
+    assert money_format(currency, language=language, country=country)(18500) == shown
+
+
+@pytest.mark.django_db
+def test_money_takes_the_country_of_the_active_tenant(world):
+    with world.active(), translation.override("es"):
+        assert money(18500, "USD") == "$18,500"
+        world.tenant.country = "ES"
+        assert money(Decimal("18500.5"), "EUR") == "18\xa0500,50 €"
+
+
 def test_one_money_format_writes_a_pages_amounts_as_money_does():
     amounts = [Decimal("18000.50"), 1250, 5, Decimal("1234567.8"), None, ""]
     for language in ("en", "nl", "es", "pt"):
@@ -63,13 +92,14 @@ def test_one_money_format_writes_a_pages_amounts_as_money_does():
     [
         (Language.DUTCH, "maandag 2 maart om 09:00 · € 18.000,50 · 2,5"),
         (Language.SPANISH, "lunes 2 marzo om 09:00 · 18\xa0000,50 € · 2,5"),
-        (Language.ENGLISH, "Monday 2 March om 09:00 · €18,000.50 · 2.5"),
+        # English as it is written in the Netherlands (CLDR en_NL).
+        (Language.ENGLISH, "Monday 2 March om 09:00 · € 18.000,50 · 2.5"),
     ],
 )
 def test_a_message_renders_in_the_contacts_language_and_time_zone(world, language, expected):
     tenant = world.tenant
-    tenant.currency, tenant.time_zone = "EUR", "Europe/Amsterdam"
-    tenant.save(update_fields=["currency", "time_zone"])
+    tenant.currency, tenant.time_zone, tenant.country = "EUR", "Europe/Amsterdam", "NL"
+    tenant.save(update_fields=["currency", "time_zone", "country"])
     lead = lead_for(world, pipeline_for(tenant), owner=world.rep, title="Laadpaal")
     with world.active():
         world.contact.language = language

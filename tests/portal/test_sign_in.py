@@ -15,7 +15,7 @@ from crm.phones import e164
 from crm.tenancy import tenant_context
 from messaging.models import MessageSource, SandboxDelivery
 from portal import throttle
-from portal.addresses import address_from_input
+from portal.addresses import address_readings
 from portal.models import PortalAccess, SignInChallenge
 from portal.services.sign_in import MAX_CODE_ATTEMPTS, sign_in_challenges_purge
 from tests import factories
@@ -179,6 +179,27 @@ class TestSmsCode:
         assert reused.status_code == 302 and reused["Location"] == reverse("portal:sign-in")
         assert not _is_signed_in(client)
 
+    def test_a_dutch_customer_signs_in_with_a_number_typed_the_dutch_way(self, client, world):
+        world.tenant.country = "NL"
+        world.tenant.save(update_fields=["country"])
+        with world.active():
+            world.contact.phones.update(number="+31612345601")
+
+        response = _ask(client, "06 12345601")
+
+        assert response["Location"] == reverse("portal:sign-in-code")
+        (message,) = sent_messages(world.tenant)
+        assert message.to_address == "+31612345601"
+        accepted = client.post(reverse("portal:sign-in-code"), {"code": code_in(message)})
+        assert accepted["Location"] == HOME
+
+    def test_a_number_without_a_country_code_valid_nowhere_is_refused_clearly(self, client):
+        response = _ask(client, "06 12345601")  # no business in the Netherlands here
+
+        assert response.status_code == 200
+        assert "with its country code" in response.content.decode()
+        assert "the US" not in response.content.decode()
+
     def test_a_number_typed_locally_finds_the_e164_contact(self, client, world):
         local = _phone(world).removeprefix("+1")
         formatted = f"({local[:3]}) {local[3:6]}-{local[6:]}"
@@ -246,7 +267,7 @@ class TestNoEnumeration:
             response = _ask(visitor, address)
             page = visitor.get(response["Location"])
             main = page.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
-            main = main.replace(address_from_input(address).display, "ADDRESS")
+            main = main.replace(address_readings(address, regions=["US"])[0].display, "ADDRESS")
             main = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", main)
             answers.append((response.status_code, response["Location"], page.status_code, main))
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Brand, Membership, Tenant
+from crm.phones import phone_examples
 from tickets.models import (
     DEFAULT_SLA_MINUTES,
     EventStatus,
@@ -126,14 +127,7 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), choices=InboxChannel.choices, initial=InboxChannel.EMAIL
     )
-    address = forms.CharField(
-        label=_("Address"),
-        max_length=254,
-        help_text=_(
-            "An email address (support@yourbusiness.com) or a phone number "
-            "(+1 305 555 0100; without a +, read as your country's)."
-        ),
-    )
+    address = forms.CharField(label=_("Address"), max_length=254)
     twilio_account_sid = forms.CharField(
         required=False,
         max_length=TWILIO_ACCOUNT_SID_LENGTH,
@@ -172,6 +166,10 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.inbox_address = inbox_address
+        self.fields["address"].help_text = _(
+            "An email address (support@yourbusiness.com) or a phone number "
+            "(%(international)s; without a +, read as your country's)."
+        ) % phone_examples(self.tenant.country)
         self.token_is_set = bool(inbox_address and inbox_address.twilio_auth_token)
         self.fields["twilio_auth_token"].help_text = (
             _("Set. Leave empty to keep it; type a new one to replace it.")
@@ -208,9 +206,10 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
         if parsed is None or not phonenumbers.is_valid_number(parsed):
             raise ValidationError(
                 _(
-                    "“%(address)s” is not a valid phone number. Write it with its country code, like +1 305 555 0100."
+                    "“%(address)s” is not a valid phone number. Write it with its country "
+                    "code, like %(international)s."
                 )
-                % {"address": address}
+                % {"address": address, **phone_examples(self.tenant.country or "US")}
             )
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
