@@ -8,9 +8,16 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import numberformat, timezone, translation
 from django.utils.formats import date_format, get_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop
 
 from crm.kit.languages import supported_language
+from crm.kit.stored_text import (
+    ngettext_noop,
+    stored_list,
+    stored_message,
+    stored_plural,
+    stored_translated,
+)
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "$", "AUD": "$"}
 
@@ -116,24 +123,39 @@ def duration(value: dt.timedelta | int | float, *, short: bool = False) -> str:
             return f"{hours}h {mins}m" if mins else f"{hours}h"
         return f"{mins}m"
 
-    def unit(count: int, which: str) -> str:
-        forms = {
-            "day": ngettext("%(count)d day", "%(count)d days", count),
-            "hour": ngettext("%(count)d hour", "%(count)d hours", count),
-            "minute": ngettext("%(count)d minute", "%(count)d minutes", count),
-        }
-        return forms[which] % {"count": count}
+    return stored_translated(stored_duration(value))
+
+
+_UNITS = {
+    "day": ngettext_noop("%(count)d day", "%(count)d days"),
+    "hour": ngettext_noop("%(count)d hour", "%(count)d hours"),
+    "minute": ngettext_noop("%(count)d minute", "%(count)d minutes"),
+}
+
+
+def stored_duration(value: dt.timedelta | int | float) -> dict:
+    """duration() as a stored message (crm.kit.stored_text): a sentence that keeps it as a value
+    reads in its reader's language when shown, not in the writer's."""
+    minutes = _minutes(value)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+
+    def unit(count: int, which: str) -> dict:
+        return stored_plural(*_UNITS[which], count)
+
+    def both(first: dict, second: dict | None) -> dict:
+        return stored_list([first, second] if second else [first], " ")
 
     if days >= 2:
         return unit(days, "day")
     if days == 1:
-        return unit(1, "day") + (" " + unit(hours, "hour") if hours else "")
+        return both(unit(1, "day"), unit(hours, "hour") if hours else None)
     if hours >= 10:
         return unit(hours, "hour")
     if hours:
-        return unit(hours, "hour") + (" " + unit(mins, "minute") if mins else "")
+        return both(unit(hours, "hour"), unit(mins, "minute") if mins else None)
     if minutes == 0 and not isinstance(value, int) and _seconds(value) < 60:
-        return gettext("less than a minute")
+        return stored_message(gettext_noop("less than a minute"))
     return unit(mins, "minute")
 
 

@@ -31,8 +31,10 @@ from django.utils.translation import gettext_noop
 from crm.events import publish
 from crm.kit.claims import claim_due_rows
 from crm.kit.stored_text import (
+    MSGID,
     ngettext_noop,
     stored_columns,
+    stored_english,
     stored_label,
     stored_message,
     stored_plural,
@@ -808,7 +810,7 @@ def message_record_delivery(
     message_id: int,
     event: str,
     at: dt.datetime | None = None,
-    detail: str = "",
+    detail: str | Mapping = "",
     channel: str | None = None,
 ) -> OutboundMessage | None:
     """A provider's report on a sent message (`channel`: only a message sent on it); None when
@@ -851,6 +853,8 @@ def message_record_delivery(
             MessageStatus.BOUNCED if event == DeliveryEvent.BOUNCED else MessageStatus.FAILED
         )
         message.failed_at = at
+        if isinstance(detail, Mapping):
+            detail = stored_english(detail[MSGID], detail)
         message.last_error = (detail or event)[:500]
         decision_append(message, event, detail or event, at)
         if event == DeliveryEvent.BOUNCED:
