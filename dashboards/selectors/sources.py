@@ -51,7 +51,7 @@ def months_of(scope: Scope) -> list[dt.date]:
 
 
 def month_label(month: dt.date) -> str:
-    return date_format(month, "M Y")
+    return date_format(month, "YEAR_MONTH_FORMAT")
 
 
 def month_axis_labels(months: list[dt.date]) -> list[str]:

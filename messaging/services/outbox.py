@@ -24,12 +24,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm.events import publish
 from crm.kit.claims import claim_due_rows
+from crm.kit.formatting import local_date
 from crm.kit.stored_text import (
     MSGID,
     ngettext_noop,
@@ -292,7 +292,9 @@ def _scheduling_decided(
         # Never raw UTC: the pages show `send_at` in the reader's own zone
         # (messaging.selectors.outbox.decision_reason); the words keep the business's.
         local = timezone.localtime(message.send_after, message.tenant.zone)
-        reason = _("Scheduled for %(when)s") % {"when": date_format(local, "D M j, H:i T")}
+        reason = _("Scheduled for %(when)s") % {
+            "when": local_date(local, "weekday_month_day_time_zone")
+        }
         decision_append(message, "scheduled", reason, now, send_at=message.send_after.isoformat())
 
 

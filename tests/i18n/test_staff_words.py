@@ -3,13 +3,16 @@ allowed delays, the inbox's tabs, durations kept in stored sentences, the outbox
 log, document kinds and the capture form's new-link message."""
 
 import datetime as dt
+import zoneinfo
 from types import SimpleNamespace
 
-from django.utils import translation
+from django.template import Context, Template
+from django.utils import timezone, translation
 
-from crm.kit.formatting import duration, stored_duration
+from crm.kit.formatting import duration, local_date, stored_duration
 from crm.kit.stored_text import (
     stored_columns,
+    stored_date,
     stored_message,
     stored_render,
     stored_translated,
@@ -86,3 +89,32 @@ def test_document_kinds_read_in_dutch():
     with translation.override("nl"):
         assert str(DocumentKind.INSURANCE.label) != "Insurance paper"
         assert str(DocumentKind.PHOTO.label) == "Foto"
+
+
+def test_a_date_reads_in_the_reader_language_and_order():
+    day = dt.date(2026, 11, 22)
+    with translation.override("en"):
+        assert local_date(day, "month_day") == "Nov 22"
+        assert local_date(day, "date") == "Nov 22, 2026"
+    with translation.override("nl"):
+        assert local_date(day, "month_day") == "22 nov"
+        assert local_date(day, "date") == "22 nov 2026"
+    assert local_date(day, "month_day", language="es") == "22 nov"
+
+
+def test_a_stored_date_is_kept_in_english_and_shown_in_the_reader_language():
+    when = dt.datetime(2026, 11, 24, 9, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam"))
+    message = stored_message("skipped on %(when)s", when=stored_date(when, "weekday_month_day"))
+    text, params = stored_columns(message)
+    assert text == "skipped on Tue Nov 24"
+    with translation.override("nl"):
+        assert stored_render(text, params) == "skipped on di 24 nov"
+
+
+def test_a_template_date_follows_the_page_language():
+    when = dt.datetime(2026, 11, 28, 23, 17, tzinfo=dt.UTC)
+    template = Template('{{ when|local_date:"datetime" }}')
+    with translation.override("nl"), timezone.override(dt.UTC):
+        assert template.render(Context({"when": when})) == "28 nov 2026 23:17"
+    with translation.override("en"), timezone.override(dt.UTC):
+        assert template.render(Context({"when": when})) == "Nov 28, 2026 11:17 PM"
