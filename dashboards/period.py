@@ -217,8 +217,8 @@ def _label(period: str, start: dt.datetime, end: dt.datetime, tenant: Tenant) ->
     if period == "year":
         last = timezone.localtime(end, tenant.zone).date() - dt.timedelta(days=1)
         return _("Last 12 months (%(first)s – %(last)s)") % {
-            "first": date_format(first, "YEAR_MONTH_FORMAT"),
-            "last": date_format(last, "YEAR_MONTH_FORMAT"),
+            "first": local_date(first, "month_year"),
+            "last": local_date(last, "month_year"),
         }
     return _date_range_label(start, end, tenant)
 

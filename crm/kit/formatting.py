@@ -84,6 +84,7 @@ DATE_STYLES = {
         "nl": "l j F Y H:i",
         "es": "l j \\d\\e F \\d\\e Y H:i",
     },
+    "month_year": {"en": "M Y", "nl": "b Y", "es": "b Y"},
     "month_day": {"en": "M j", "nl": "j b", "es": "j b"},
     "month_day_time": {"en": "M j, g:i A", "nl": "j b, H:i", "es": "j b, H:i"},
     "weekday_month_day": {"en": "D M j", "nl": "D j b", "es": "D j b"},
@@ -104,13 +105,12 @@ def local_date(
     value: dt.date | dt.datetime | dt.time | None, style: str = "date", *, language=None
 ) -> str:
     """`value` in one of DATE_STYLES as the reader writes it ("Nov 22" in English, "22 nov" in
-    Dutch for "month_day"); a datetime in the active time zone. Empty stays empty."""
+        Dutch for "month_day"); a datetime as given (the caller or the |local_date filter puts it in
+    the reader's time zone). Empty stays empty."""
     if value in (None, ""):
         return ""
     language = supported_language(language or translation.get_language()) or settings.LANGUAGE_CODE
     shapes = DATE_STYLES[style]
-    if isinstance(value, dt.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
     with translation.override(language):
         return date_format(value, shapes.get(language, shapes["en"]))
 

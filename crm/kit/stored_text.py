@@ -135,8 +135,7 @@ def _date(value: Mapping, translate: bool) -> str:
     style = value.get(STYLE, "date")
     if isinstance(when, dt.datetime) and when.tzinfo is not None:
         zone = zoneinfo.ZoneInfo(value[ZONE]) if value.get(ZONE) else when.tzinfo
-        with timezone.override(zone):
-            return local_date(when, style, language=language)
+        return local_date(timezone.localtime(when, zone), style, language=language)
     return local_date(when, style, language=language)
 
 

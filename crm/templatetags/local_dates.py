@@ -8,6 +8,6 @@ from crm.kit.formatting import local_date
 register = template.Library()
 
 
-@register.filter(name="local_date")
+@register.filter(name="local_date", expects_localtime=True)
 def local_date_filter(value, style: str = "date") -> str:
     return local_date(value, style)
