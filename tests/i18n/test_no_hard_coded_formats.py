@@ -207,3 +207,55 @@ def test_the_check_finds_text_outside_translate():
     assert untranslated_text("<p>{% blocktranslate %}Hi {{ n }}{% endblocktranslate %}</p>") == []
     assert untranslated_text("<title>Inbox · Threadline</title>") == ["Inbox · Threadline"]
     assert untranslated_text("<title>{% translate 'Inbox' %} · Threadline</title>") == []
+
+
+# --- Python strings a page shows ----------------------------------------------------------------
+
+FLASHES = {"success", "error", "warning", "info", "debug"}
+
+
+def unwrapped_python_strings(source: str) -> list[int]:
+    """Lines where a flash message is a bare literal, or a choice's label is (both reach a page
+    as they are written): they belong inside gettext."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "messages"
+            and node.func.attr in FLASHES
+            and len(node.args) > 1
+            and isinstance(node.args[1], (ast.Constant, ast.JoinedStr))
+        ):
+            lines.append(node.lineno)
+        if (
+            isinstance(node, ast.keyword)
+            and node.arg == "choices"
+            and isinstance(node.value, (ast.List, ast.Tuple))
+        ):
+            lines += [
+                choice.lineno
+                for choice in node.value.elts
+                if isinstance(choice, ast.Tuple)
+                and len(choice.elts) == 2
+                and isinstance(choice.elts[1], ast.Constant)
+                and re.search(r"[^\W\d_]", str(choice.elts[1].value))
+            ]
+    return lines
+
+
+def test_python_flashes_and_choice_labels_are_translatable():
+    found = {
+        str(path.relative_to(ROOT)): lines
+        for path in python_files()
+        if (lines := unwrapped_python_strings(path.read_text()))
+    }
+    assert found == {}
+
+
+def test_the_check_finds_a_bare_flash_and_a_bare_choice_label():
+    assert unwrapped_python_strings('messages.success(request, "New link made")') == [1]
+    assert unwrapped_python_strings('f = forms.ChoiceField(choices=[("mine", "Mine")])') == [1]
+    assert unwrapped_python_strings('messages.success(request, _("New link made"))') == []
+    assert unwrapped_python_strings('f = forms.ChoiceField(choices=[("mine", _("Mine"))])') == []
