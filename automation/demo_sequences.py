@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from automation.models import Sequence, StepKind
 from automation.services.sequences import sequence_save, sequence_step_save
-from crm.models import Tenant
+from crm.models import Language, Tenant
 from followups.services.followups import follow_up_type_get
 from messaging.demo_templates import HTML_SIGN_OFF, SIGN_OFF, DemoTemplate, Wording
 from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
@@ -111,6 +111,98 @@ it is not right?
 )
 
 
+DUTCH_SIGN_OFF = """Met vriendelijke groet,
+{% if owner_name %}{{ owner_name }}
+{% endif %}{{ sender_name }}"""
+
+# The Dutch demo installs EV chargers: its templates and sequences in Dutch and about the job.
+TEMPLATES_NL = (
+    DemoTemplate(
+        key="document-checklist",
+        name="Checklist voor de installatie",
+        description="Na de opdracht: wat we nodig hebben om de laadpaal te installeren.",
+        wordings=(
+            Wording(
+                EMAIL,
+                subject="Wat we nodig hebben voor je laadpaal"
+                "{% if order_number %} ({{ order_number }}){% endif %}",
+                text="""Hoi {{ first_name }},
+
+Om de installatie van je laadpaal goed voor te bereiden, vragen we je om het volgende. Duidelijke
+foto's met je telefoon zijn prima:
+
+- Een foto van de meterkast, met de deur open
+- Een foto van de plek waar de laadpaal komt
+- De afstand van de meterkast tot die plek (ongeveer)
+- Bij een appartement: de toestemming van de VvE
+
+{% if portal_link %}Je kunt ze uploaden in je klantportaal: {{ portal_link }}
+
+{% endif %}Vragen? Beantwoord gewoon deze e-mail.
+
+"""
+                + DUTCH_SIGN_OFF,
+                language=Language.DUTCH,
+            ),
+        ),
+    ),
+    DemoTemplate(
+        key="payment-reminder",
+        name="Betalingsherinnering",
+        description="Een vriendelijke herinnering een paar dagen na de factuur.",
+        wordings=(
+            Wording(
+                EMAIL,
+                subject="Herinnering: je factuur"
+                "{% if order_number %} voor {{ order_number }}{% endif %}",
+                text="""Hoi {{ first_name }},
+
+Een korte herinnering: de factuur voor {{ job_title|default:"de installatie" }}\
+{% if order_number %} ({{ order_number }}){% endif %} staat nog open. Heb je al betaald? Dank je
+wel, dan kun je dit bericht negeren.
+
+{% if portal_link %}De factuur en de manieren om te betalen staan in je klantportaal: \
+{{ portal_link }}
+
+{% endif %}"""
+                + DUTCH_SIGN_OFF,
+                language=Language.DUTCH,
+            ),
+        ),
+    ),
+    DemoTemplate(
+        key="payment-overdue",
+        name="Betaling te laat",
+        description="De tweede herinnering: de factuur is een week over de termijn.",
+        wordings=(
+            Wording(
+                EMAIL,
+                subject="Je factuur{% if order_number %} voor {{ order_number }}{% endif %} "
+                "is over de termijn",
+                text="""Hoi {{ first_name }},
+
+De factuur voor {{ order_number|default:"de installatie" }} is nu een week over de termijn.
+Wil je hem de komende dagen betalen, of laat je ons weten als er iets niet klopt?
+
+{% if portal_link %}Betalen of de factuur downloaden: {{ portal_link }}
+
+{% endif %}"""
+                + DUTCH_SIGN_OFF,
+                language=Language.DUTCH,
+            ),
+            Wording(
+                SMS,
+                text="Hoi {{ first_name }}, hier {{ brand_name }}: de factuur voor "
+                "{{ order_number|default:'de installatie' }} is een week over de termijn. "
+                "{% if portal_link %}Betalen: {{ portal_link }} {% endif %}"
+                "Vragen? Stuur gewoon een bericht terug.",
+                language=Language.DUTCH,
+            ),
+        ),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Step:
     day: int
@@ -158,10 +250,45 @@ SEQUENCES = (
 )
 
 
+SEQUENCES_NL = (
+    DemoSequence(
+        "Nieuwe klant: naar de installatie",
+        "Van de getekende offerte naar een geplande installatie: een welkomstgesprek, de "
+        "checklist, een controle van de foto's, de schouw.",
+        (
+            Step(2, StepKind.TASK, "Welkomstgesprek: de volgende stappen doorlopen", "call"),
+            Step(5, StepKind.MESSAGE, template="document-checklist", channels=(EMAIL,)),
+            Step(7, StepKind.TASK, "Foto's van de meterkast en de plek controleren", "document_review"),
+            Step(14, StepKind.TASK, "Schouw plannen of de installatiedatum bevestigen", "status_check"),
+        ),
+    ),
+    DemoSequence(
+        "Betalingsherinneringen",
+        "Een factuur die na de installatie open staat: twee herinneringen, een telefoontje, "
+        "dan belt een manager.",
+        (
+            Step(3, StepKind.MESSAGE, template="payment-reminder", channels=(EMAIL,)),
+            Step(7, StepKind.MESSAGE, template="payment-overdue", channels=(EMAIL, SMS)),
+            Step(10, StepKind.TASK, "Bellen over de openstaande factuur", "payment"),
+            Step(
+                14,
+                StepKind.ESCALATE,
+                "Na twee weken niet betaald: een manager belt de klant",
+                "payment",
+            ),
+        ),
+    ),
+)  # fmt: skip
+
+
+def _dutch(tenant: Tenant) -> bool:
+    return tenant.language == Language.DUTCH
+
+
 def _seed_templates(tenant: Tenant) -> dict[str, MessageTemplate]:
     existing = {row.key: row for row in MessageTemplate.objects.filter(tenant=tenant)}
     seeded = {}
-    for demo in TEMPLATES:
+    for demo in TEMPLATES_NL if _dutch(tenant) else TEMPLATES:
         template = existing.get(demo.key) or message_template_save(
             tenant=tenant,
             actor=None,
@@ -197,7 +324,7 @@ def seed_sequences(tenant: Tenant) -> list[Sequence]:
     templates = _seed_templates(tenant)
     existing = {sequence.name: sequence for sequence in Sequence.objects.filter(tenant=tenant)}
     seeded = []
-    for demo in SEQUENCES:
+    for demo in SEQUENCES_NL if _dutch(tenant) else SEQUENCES:
         sequence = existing.get(demo.name)
         if sequence is None:
             sequence = sequence_save(

@@ -18,13 +18,13 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
 
 from crm.addresses import postal_code_clean, state_clean
 from crm.kit.constraints import FieldConstraints
+from crm.kit.formatting import local_date
 from crm.kit.mail_domains import is_platform_address
 from crm.kit.stored_text import stored_render
 from crm.notification_groups import group_title
@@ -394,7 +394,9 @@ class TimeOff(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{date_format(self.starts_on, 'M j')} – {date_format(self.ends_on, 'M j')}"
+        return (
+            f"{local_date(self.starts_on, 'month_day')} – {local_date(self.ends_on, 'month_day')}"
+        )
 
 
 @audited

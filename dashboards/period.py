@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.kit.formatting import local_date
 from crm.models import Brand, Membership, Role, Tenant
 from leads.models import Lead, Pipeline
 
@@ -207,7 +208,7 @@ def _label(period: str, start: dt.datetime, end: dt.datetime, tenant: Tenant) ->
     if period == "week":
         return _("This week (%(range)s)") % {"range": _date_range_label(start, end, tenant)}
     if period == "month":
-        return _("This month (%(month)s)") % {"month": date_format(first, "F Y")}
+        return _("This month (%(month)s)") % {"month": date_format(first, "YEAR_MONTH_FORMAT")}
     if period == "quarter":
         return _("This quarter (Q%(quarter)s %(year)s)") % {
             "quarter": (first.month - 1) // 3 + 1,
@@ -216,8 +217,8 @@ def _label(period: str, start: dt.datetime, end: dt.datetime, tenant: Tenant) ->
     if period == "year":
         last = timezone.localtime(end, tenant.zone).date() - dt.timedelta(days=1)
         return _("Last 12 months (%(first)s – %(last)s)") % {
-            "first": date_format(first, "M Y"),
-            "last": date_format(last, "M Y"),
+            "first": local_date(first, "month_year"),
+            "last": local_date(last, "month_year"),
         }
     return _date_range_label(start, end, tenant)
 
@@ -227,10 +228,10 @@ def _date_range_label(start: dt.datetime, end: dt.datetime, tenant: Tenant) -> s
     first = timezone.localtime(start, tenant.zone).date()
     last = timezone.localtime(end, tenant.zone).date() - dt.timedelta(days=1)
     if first == last:
-        return date_format(first, "M j, Y")
+        return local_date(first, "date")
     if first.year == last.year:
-        return f"{date_format(first, 'M j')} – {date_format(last, 'M j, Y')}"
-    return f"{date_format(first, 'M j, Y')} – {date_format(last, 'M j, Y')}"
+        return f"{local_date(first, 'month_day')} – {local_date(last, 'date')}"
+    return f"{local_date(first, 'date')} – {local_date(last, 'date')}"
 
 
 def _local_midnight(day: dt.date, tenant: Tenant) -> dt.datetime:

@@ -12,21 +12,21 @@ from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact, Membership, Property
 from crm.tenancy.models import TenantOwnedModel
 
 
 class DocumentKind(models.TextChoices):
-    PHOTO = "photo", gettext_noop("Photo")
-    INSURANCE = "insurance", gettext_noop("Insurance paper")
-    SIGNED_FORM = "signed_form", gettext_noop("Signed form")
-    QUOTE = "quote", gettext_noop("Quote")
-    INVOICE = "invoice", gettext_noop("Invoice")
-    WARRANTY = "warranty", gettext_noop("Warranty")
-    COMPLETION_PHOTO = "completion_photo", gettext_noop("Completion photo")
-    OTHER = "other", gettext_noop("Other")
+    PHOTO = "photo", _("Photo")
+    INSURANCE = "insurance", _("Insurance paper")
+    SIGNED_FORM = "signed_form", _("Signed form")
+    QUOTE = "quote", _("Quote")
+    INVOICE = "invoice", _("Invoice")
+    WARRANTY = "warranty", _("Warranty")
+    COMPLETION_PHOTO = "completion_photo", _("Completion photo")
+    OTHER = "other", _("Other")
 
 
 # Short names for the content types documents/validation.py accepts.

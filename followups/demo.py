@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from crm.models import Membership, Role, Tenant
+from crm.models import Language, Membership, Role, Tenant
 from followups.models import FollowUp, Outcome, Priority, StageNeglect
 from followups.selectors.neglect import live_leads
 from followups.services import followups as services
@@ -19,7 +19,7 @@ from followups.services import neglect, recurrence
 from leads.models import Lead, Stage
 
 # Stages that should not wait two weeks for a call (the demo shows a per-stage threshold).
-QUICK_STAGES = {"Scheduled": 7, "Claim filed": 7, "Photos requested": 5}
+QUICK_STAGES = {"Scheduled": 7, "Claim filed": 7, "Photos requested": 5, "Foto's aangevraagd": 5}
 
 # (key, subject, type key, days from today, local time, priority, reminders); a time of None is
 # "in a few hours", so today's follow-ups are still ahead whenever the demo is seeded.
@@ -38,6 +38,26 @@ DONE = [
     ("done-text", "Text the appointment window", "message", -4, Outcome.NO_RESPONSE, ""),
     ("done-review", "Review the insurance paperwork", "document_review", -3, Outcome.RESCHEDULED, "Adjuster needs another week."),
 ]  # fmt: skip
+
+
+# The Dutch demo installs EV chargers: the same week of work in its words.
+PLANNED_NL = [
+    ("today-call", "Bellen over de offerte", "call", 0, None, Priority.HIGH, [(60, "in_app")]),
+    ("today-visit", "Schouw: meterkast en plek van de laadpaal bekijken", "meeting", 0, None, Priority.MEDIUM, [(60, "in_app"), (1440, "email")]),
+    ("overdue-docs", "Controleren of de getekende opdracht terug is", "document_review", -2, dt.time(11), Priority.MEDIUM, []),
+    ("overdue-call", "Voicemail terugbellen", "call", -1, dt.time(9, 30), Priority.HIGH, []),
+    ("week-email", "Subsidie- en leaseopties sturen", "email", 2, dt.time(10), Priority.LOW, [(60, "in_app")]),
+    ("week-status", "Netbeheerder: status van de aansluiting nagaan", "status_check", 3, dt.time(14), Priority.MEDIUM, [(1440, "in_app")]),
+    ("week-payment", "Betaling opvolgen: aanbetaling", "payment", 4, dt.time(10, 30), Priority.HIGH, [(60, "in_app")]),
+]  # fmt: skip
+
+DONE_NL = [
+    ("done-intro", "Kennismakingsgesprek", "call", -6, Outcome.SUCCESSFUL, "Wil een offerte voor een thuislader van 11 kW."),
+    ("done-text", "Tijdvak van de installatie appen", "message", -4, Outcome.NO_RESPONSE, ""),
+    ("done-review", "Foto's van de meterkast beoordelen", "document_review", -3, Outcome.RESCHEDULED, "Groepenkast moet eerst uitgebreid worden."),
+]  # fmt: skip
+
+SERIES_SUBJECT = {"en": "Weekly check-in on the job", "nl": "Wekelijks contact over de installatie"}
 
 
 def _local(tenant: Tenant, day_offset: int, at: dt.time, now: dt.datetime) -> dt.datetime:
@@ -77,10 +97,12 @@ def seed_followups(tenant: Tenant) -> None:
 
 def _seed_rep(tenant, rep, leads, types, now) -> None:
     tag = rep.user.email
+    dutch = tenant.language == Language.DUTCH
+    planned, done = (PLANNED_NL, DONE_NL) if dutch else (PLANNED, DONE)
     # The freshest leads get today's and this week's work; the contacts of the oldest ones are
     # left alone here, so the neglect sweep has something true to find.
     fresh = leads[: max(len(leads) // 2, 1)]
-    for index, (key, subject, type_key, days, at, priority, reminders) in enumerate(PLANNED):
+    for index, (key, subject, type_key, days, at, priority, reminders) in enumerate(planned):
         lead = fresh[index % len(fresh)]
         services.follow_up_create(
             tenant=tenant,
@@ -99,7 +121,7 @@ def _seed_rep(tenant, rep, leads, types, now) -> None:
             reminders=reminders,
             key=f"demo:{tag}:{key}",
         )
-    for index, (key, subject, type_key, days, outcome, notes) in enumerate(DONE):
+    for index, (key, subject, type_key, days, outcome, notes) in enumerate(done):
         lead = fresh[(index + 1) % len(fresh)]
         # Done follow-ups are history: linked to the contact only, so completing them now does
         # not rewrite when their lead was last worked.
@@ -126,7 +148,7 @@ def _seed_rep(tenant, rep, leads, types, now) -> None:
     recurrence.series_create(
         tenant=tenant,
         actor=rep.user,
-        subject="Weekly check-in on the job",
+        subject=SERIES_SUBJECT["nl" if dutch else "en"],
         contact=lead.contact,
         lead=lead,
         assignee=rep,

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import BooleanField, Expression, F, Q
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from crm.business_calendar import BusinessCalendar
 from crm.models import Tenant
@@ -227,14 +227,19 @@ def aging_filter(
 
 
 def describe_delay(stage: Stage) -> str:
+    """A stage's allowed delays in the active language: "orange after 2 business days, red after
+    5 business days", "red after 4h", "no time limit"."""
+
     def amount(value: int) -> str:
         if stage.delay_unit == DelayUnit.HOURS:
-            return f"{value}h"
-        return f"{value} business day{'' if value == 1 else 's'}"
+            return gettext("%(count)dh") % {"count": value}
+        return ngettext("%(count)d business day", "%(count)d business days", value) % {
+            "count": value
+        }
 
     parts = []
     if stage.orange_after is not None:
-        parts.append(f"orange after {amount(stage.orange_after)}")
+        parts.append(gettext("orange after %(delay)s") % {"delay": amount(stage.orange_after)})
     if stage.red_after is not None:
-        parts.append(f"red after {amount(stage.red_after)}")
-    return ", ".join(parts) or "no time limit"
+        parts.append(gettext("red after %(delay)s") % {"delay": amount(stage.red_after)})
+    return ", ".join(parts) or gettext("no time limit")

@@ -8,7 +8,7 @@ admin's edits stay. Runs inside the tenant's context, like every service.
 from dataclasses import dataclass
 
 from crm.models import Language, Tenant, User
-from messaging.demo_templates_nl import DUTCH_WORDINGS
+from messaging.demo_templates_nl import DUTCH_NAMES, DUTCH_WORDINGS
 from messaging.models import MessageChannel, MessageTemplate, Purpose, TemplateVariant
 from messaging.services.configuration_templates import message_template_save, template_variant_save
 
@@ -536,14 +536,15 @@ def _has_wording(template: MessageTemplate, wording: Wording) -> bool:
 
 
 def _wordings(tenant: Tenant, demo: DemoTemplate) -> tuple[Wording, ...]:
-    """The template's wordings, and for a business whose language is Dutch its Dutch ones."""
+    """The template's wordings; for a business whose language is Dutch (an EV-charger installer,
+    not the roofer the English ones speak of) its Dutch ones only, where it has them."""
     if tenant.language != Language.DUTCH:
         return demo.wordings
     dutch = tuple(
         Wording(channel, text, subject=subject, language=Language.DUTCH)
         for channel, subject, text in DUTCH_WORDINGS.get(demo.key, ())
     )
-    return demo.wordings + dutch
+    return dutch or demo.wordings
 
 
 def seed_templates(*, tenant: Tenant, actor: User | None = None) -> dict[str, MessageTemplate]:
@@ -552,12 +553,17 @@ def seed_templates(*, tenant: Tenant, actor: User | None = None) -> dict[str, Me
     seeded = {}
     existing = {row.key: row for row in MessageTemplate.objects.filter(tenant=tenant)}
     for demo in DEMO_TEMPLATES:
+        name, description = (
+            DUTCH_NAMES.get(demo.key, (demo.name, demo.description))
+            if tenant.language == Language.DUTCH
+            else (demo.name, demo.description)
+        )
         template = existing.get(demo.key) or message_template_save(
             tenant=tenant,
             actor=actor,
             key=demo.key,
-            name=demo.name,
-            description=demo.description,
+            name=name,
+            description=description,
             purpose=demo.purpose,
         )
         for wording in _wordings(tenant, demo):

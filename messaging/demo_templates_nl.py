@@ -330,3 +330,20 @@ Volgende stap: {{ next_step }}.{% endif %}
         ),
     ),
 }
+
+
+# The templates' names and descriptions for the Dutch demo (an EV-charger installer).
+DUTCH_NAMES = {
+    "new-lead-ack": ("Bevestiging nieuwe aanvraag", "Direct na een nieuwe aanvraag."),
+    "quote-sent": ("Offerte verstuurd", "Bij de offerte: de link om hem te lezen, te accepteren of af te wijzen."),
+    "quote-follow-up": ("Offerte opvolgen", "Een vriendelijke herinnering een paar dagen na de offerte."),
+    "appointment-confirmation": ("Afspraakbevestiging", "Bevestigt een geplande schouw of installatie."),
+    "appointment-reminder": ("Afspraakherinnering", "De dag voor het bezoek."),
+    "job-completed": ("Bedankt na de installatie", "Als de laadpaal werkt en alles is opgeruimd."),
+    "satisfaction-survey": ("Tevredenheidsvraag", "Een week na de installatie: hoe hebben we het gedaan?"),
+    "review-request": ("Reviewverzoek", "Voor tevreden klanten: een review helpt de volgende laadpaalkoper."),
+    "on-hold": ("Melding: project gepauzeerd", "Als een installatie wacht (op de netbeheerder, de VvE of de klant)."),
+    "sorry-to-see-you-go": ("Jammer dat je afziet", "Als een klant besluit niet door te gaan."),
+    "annual-check-up": ("Jaarlijkse controle", "Een jaar na de installatie: een gratis controle van de laadpaal."),
+    "biweekly-update": ("Tweewekelijkse update", "Elke twee weken zolang de installatie loopt: waar we staan en wat er komt."),
+}  # fmt: skip

@@ -16,7 +16,9 @@ from django.conf import settings
 from django.db.models import Subquery
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from crm.kit.stored_text import stored_message
 from crm.models import Channel, ConsentStatus, ContactConsent, Tenant
 from crm.services.consent import consent_record
 from crm.tenancy import tenant_context
@@ -82,11 +84,13 @@ def twilio_status_auth_token(*, message_sid: str) -> str:
         return twilio_credentials(message)[1]
 
 
-def _twilio_detail(status: str, error_code: str) -> str:
+def _twilio_detail(status: str, error_code: str) -> str | dict:
+    """What the outbox log says: a stored message (read in the reader's language) for what went
+    well, the provider's own words for a failure."""
     if status == "delivered":
-        return "Delivered (Twilio)"
+        return stored_message(gettext_noop("Delivered (%(provider)s)"), provider="Twilio")
     if status == "read":
-        return "Read on WhatsApp"
+        return stored_message(gettext_noop("Read on WhatsApp"))
     detail = f"{status.capitalize()} (Twilio error {error_code or 'not given'})"
     if error_code in TWILIO_BAD_NUMBER_ERRORS:
         detail += f": bad number, {TWILIO_BAD_NUMBER_ERRORS[error_code]}"
@@ -143,16 +147,22 @@ def _soft_bounce(event: AnymailTrackingEvent, esp_name: str) -> bool:
     return False
 
 
-def _email_delivery(event: AnymailTrackingEvent, esp_name: str) -> tuple[str, str] | None:
+def _email_delivery(event: AnymailTrackingEvent, esp_name: str) -> tuple[str, str | dict] | None:
     """The outbox event and its detail for an ESP's report; None for the steps on the way
     (queued, sent, deferred) and anything unknown."""
     kind = event.event_type
     if kind == EventType.DELIVERED:
-        return DeliveryEvent.DELIVERED, f"Delivered ({esp_name})"
+        return DeliveryEvent.DELIVERED, stored_message(
+            gettext_noop("Delivered (%(provider)s)"), provider=esp_name
+        )
     if kind == EventType.OPENED:
-        return DeliveryEvent.OPENED, "Opened"
+        return DeliveryEvent.OPENED, stored_message(gettext_noop("Opened"))
     if kind == EventType.CLICKED:
-        return DeliveryEvent.CLICKED, f"Clicked {event.click_url or 'a link'}"[:300]
+        if event.click_url:
+            return DeliveryEvent.CLICKED, stored_message(
+                gettext_noop("Clicked %(url)s"), url=event.click_url[:300]
+            )
+        return DeliveryEvent.CLICKED, stored_message(gettext_noop("Clicked a link"))
     reason = event.description or event.mta_response or event.reject_reason or "no reason given"
     if kind == EventType.BOUNCED:
         if _soft_bounce(event, esp_name):

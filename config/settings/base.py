@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "shell.context_processors.shell",
             ],
+            "builtins": ["crm.templatetags.local_dates"],
         },
     },
 ]

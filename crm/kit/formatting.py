@@ -12,9 +12,16 @@ from babel.core import get_global
 from django.conf import settings
 from django.utils import numberformat, timezone, translation
 from django.utils.formats import date_format, get_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop
 
 from crm.kit.languages import supported_language
+from crm.kit.stored_text import (
+    ngettext_noop,
+    stored_list,
+    stored_message,
+    stored_plural,
+    stored_translated,
+)
 from crm.tenancy.context import active_tenant
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "$", "AUD": "$"}
@@ -123,16 +130,59 @@ def money_format(
     return formatted
 
 
+# A date's shapes, each as the reader's language writes it (Django format characters: the month
+# and weekday names come from the active language; "b" is the lower-case short month, "22 nov").
+# A language not listed reads as English.
+DATE_STYLES = {
+    "date": {"en": "M j, Y", "nl": "j b Y", "es": "j b Y"},
+    "datetime": {"en": "M j, Y g:i A", "nl": "j b Y H:i", "es": "j b Y H:i"},
+    "datetime_seconds": {"en": "M j, Y g:i:s A T", "nl": "j b Y H:i:s T", "es": "j b Y H:i:s T"},
+    "long_datetime": {
+        "en": "l, F j, Y g:i A",
+        "nl": "l j F Y H:i",
+        "es": "l j \\d\\e F \\d\\e Y H:i",
+    },
+    "month_year": {"en": "M Y", "nl": "b Y", "es": "b Y"},
+    "month_day": {"en": "M j", "nl": "j b", "es": "j b"},
+    "month_day_time": {"en": "M j, g:i A", "nl": "j b, H:i", "es": "j b, H:i"},
+    "weekday_month_day": {"en": "D M j", "nl": "D j b", "es": "D j b"},
+    "weekday_month_day_time": {"en": "D M j, g:i A", "nl": "D j b, H:i", "es": "D j b, H:i"},
+    "weekday_month_day_clock": {"en": "D M j, H:i", "nl": "D j b, H:i", "es": "D j b, H:i"},
+    "weekday_month_day_time_zone": {
+        "en": "D M j, H:i T",
+        "nl": "D j b, H:i T",
+        "es": "D j b, H:i T",
+    },
+    "weekday_date": {"en": "D, M j, Y", "nl": "D j b Y", "es": "D j b Y"},
+    "weekday_datetime": {"en": "D M j, Y g:i A", "nl": "D j b Y H:i", "es": "D j b Y H:i"},
+    "time": {"en": "g:i A", "nl": "H:i", "es": "H:i"},
+}
+
+
+def local_date(
+    value: dt.date | dt.datetime | dt.time | None, style: str = "date", *, language=None
+) -> str:
+    """`value` in one of DATE_STYLES as the reader writes it ("Nov 22" in English, "22 nov" in
+        Dutch for "month_day"); a datetime as given (the caller or the |local_date filter puts it in
+    the reader's time zone). Empty stays empty."""
+    if value in (None, ""):
+        return ""
+    language = supported_language(language or translation.get_language()) or settings.LANGUAGE_CODE
+    shapes = DATE_STYLES[style]
+    with translation.override(language):
+        return date_format(value, shapes.get(language, shapes["en"]))
+
+
 def short_datetime(at: dt.datetime, zone: dt.tzinfo | None = None) -> str:
-    """ "Tue Mar 4, 14:30" in `zone` (by default the active time zone), the day and month in the
-    active language ("di mrt 4, 14:30")."""
-    return date_format(timezone.localtime(at, zone), "D M j, H:i")
+    """ "Tue Mar 4, 14:30" in `zone` (by default the active time zone), as the active language
+    writes it ("di 4 mrt, 14:30")."""
+    return local_date(timezone.localtime(at, zone), "weekday_month_day_clock")
 
 
 def short_date(day: dt.date | dt.datetime) -> str:
-    """ "Mar 5, 2026" with the month in the active language ("mrt 5, 2026", "mar 5, 2026"): a
-    date inside a translated sentence (strftime writes English month names only)."""
-    return date_format(day, "M j, Y")
+    """ "Mar 5, 2026" as the active language writes it ("5 mrt 2026", "5 mar 2026"): a date
+    inside a translated sentence (strftime writes English month names only)."""
+    return local_date(day, "date")
 
 
 def or_list(items) -> str:
@@ -174,24 +224,39 @@ def duration(value: dt.timedelta | int | float, *, short: bool = False) -> str:
             return f"{hours}h {mins}m" if mins else f"{hours}h"
         return f"{mins}m"
 
-    def unit(count: int, which: str) -> str:
-        forms = {
-            "day": ngettext("%(count)d day", "%(count)d days", count),
-            "hour": ngettext("%(count)d hour", "%(count)d hours", count),
-            "minute": ngettext("%(count)d minute", "%(count)d minutes", count),
-        }
-        return forms[which] % {"count": count}
+    return stored_translated(stored_duration(value))
+
+
+_UNITS = {
+    "day": ngettext_noop("%(count)d day", "%(count)d days"),
+    "hour": ngettext_noop("%(count)d hour", "%(count)d hours"),
+    "minute": ngettext_noop("%(count)d minute", "%(count)d minutes"),
+}
+
+
+def stored_duration(value: dt.timedelta | int | float) -> dict:
+    """duration() as a stored message (crm.kit.stored_text): a sentence that keeps it as a value
+    reads in its reader's language when shown, not in the writer's."""
+    minutes = _minutes(value)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+
+    def unit(count: int, which: str) -> dict:
+        return stored_plural(*_UNITS[which], count)
+
+    def both(first: dict, second: dict | None) -> dict:
+        return stored_list([first, second] if second else [first], " ")
 
     if days >= 2:
         return unit(days, "day")
     if days == 1:
-        return unit(1, "day") + (" " + unit(hours, "hour") if hours else "")
+        return both(unit(1, "day"), unit(hours, "hour") if hours else None)
     if hours >= 10:
         return unit(hours, "hour")
     if hours:
-        return unit(hours, "hour") + (" " + unit(mins, "minute") if mins else "")
+        return both(unit(hours, "hour"), unit(mins, "minute") if mins else None)
     if minutes == 0 and not isinstance(value, int) and _seconds(value) < 60:
-        return gettext("less than a minute")
+        return stored_message(gettext_noop("less than a minute"))
     return unit(mins, "minute")
 
 

@@ -27,9 +27,11 @@ A list of values (`stored_list`) is joined by a separator that may itself be a m
 each item rendered in the reader's language: ``{"_join": {"_msgid": " and "}, "_items": [...]}``.
 """
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Mapping
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 MSGID = "_msgid"
@@ -38,6 +40,9 @@ PLURAL = "_plural"
 COUNT = "_count"
 JOIN = "_join"
 ITEMS = "_items"
+DATE = "_date"
+STYLE = "_style"
+ZONE = "_zone"
 RESERVED = (MSGID, LOWER, PLURAL, COUNT)
 
 
@@ -63,6 +68,17 @@ def stored_list(items, separator: "str | Mapping" = ", ") -> dict:
     """Values (texts or messages) joined by `separator` (a text, or a message such as
     ``stored_message(gettext_noop(" and "))``), to nest as a value."""
     return {JOIN: separator, ITEMS: list(items)}
+
+
+def stored_date(value, style: str = "date") -> dict:
+    """A date or a datetime (in the time zone it carries), to nest as a value: shown in one of
+    crm.kit.formatting.DATE_STYLES as the reader's language writes it ("Tue Nov 24" in English,
+    "di 24 nov" in Dutch)."""
+    stored = {DATE: value.isoformat(), STYLE: style}
+    zone = getattr(value, "tzinfo", None)
+    if getattr(zone, "key", None):  # a named zone ("Europe/Amsterdam") reads as its own "CET"
+        stored[ZONE] = zone.key
+    return stored
 
 
 def stored_split(message: Mapping) -> tuple[str, dict]:
@@ -102,10 +118,25 @@ def _value(value, translate: bool):
     if isinstance(value, Mapping):
         if MSGID in value:
             return _render(value, translate)
+        if DATE in value:
+            return _date(value, translate)
         if ITEMS in value:
             separator = _value(value.get(JOIN, ", "), translate)
             return str(separator).join(str(_value(item, translate)) for item in value[ITEMS])
     return value
+
+
+def _date(value: Mapping, translate: bool) -> str:
+    from crm.kit.formatting import local_date  # formatting builds on this module
+
+    text = value[DATE]
+    when = dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
+    language = None if translate else "en"
+    style = value.get(STYLE, "date")
+    if isinstance(when, dt.datetime) and when.tzinfo is not None:
+        zone = zoneinfo.ZoneInfo(value[ZONE]) if value.get(ZONE) else when.tzinfo
+        return local_date(timezone.localtime(when, zone), style, language=language)
+    return local_date(when, style, language=language)
 
 
 def stored_english(msgid: str, params: Mapping | None) -> str:

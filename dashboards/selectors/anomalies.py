@@ -40,11 +40,11 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from crm.kit.formatting import duration
+from crm.kit.formatting import local_date as date_in_style
 from dashboards.aggregates import ColumnSums
 from dashboards.charts import Chart, line_chart
 from dashboards.models import (
@@ -228,7 +228,7 @@ def anomaly_report(scope: Scope, *, now: dt.datetime | None = None) -> AnomalyRe
     comparisons = []
     for back in range(period_weeks):
         index = weeks - 1 - back
-        day = date_format(last_days[index], "M j")
+        day = date_in_style(last_days[index], "month_day")
         label = _("the week to %(day)s") % {"day": day}
         title = _("Week to %(day)s") % {"day": day}
         for metric in METRICS:
@@ -247,7 +247,7 @@ def anomaly_report(scope: Scope, *, now: dt.datetime | None = None) -> AnomalyRe
             )
     return AnomalyReport(
         week_ends=week_ends,
-        week_labels=[date_format(day, "M j") for day in last_days],
+        week_labels=[date_in_style(day, "month_day") for day in last_days],
         period_weeks=period_weeks,
         series=series,
         comparisons=comparisons,

@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from crm.kit.formatting import money
+from crm.kit.formatting import local_date, money
 from dashboards.charts import Chart, bar_chart, grouped_bar_chart, line_chart, money_format
 from dashboards.models import LeadCohortDay, LeadCohortMonth
 from dashboards.period import Scope
@@ -51,7 +51,7 @@ def months_of(scope: Scope) -> list[dt.date]:
 
 
 def month_label(month: dt.date) -> str:
-    return date_format(month, "M Y")
+    return local_date(month, "month_year")
 
 
 def month_axis_labels(months: list[dt.date]) -> list[str]:

@@ -80,7 +80,7 @@ def document_upload(
             }
             summary = (
                 gettext_noop("%(name)s uploaded an %(kind)s: %(file)s")
-                if kind_label.lower()[0] in "aeiou"
+                if stored_label(kind_label)["_msgid"].lower()[0] in "aeiou"
                 else gettext_noop("%(name)s uploaded a %(kind)s: %(file)s")
             )
         else:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
+from crm.kit.formatting import local_date
 from crm.models import Membership, Role, Tenant, digest_minute
 from followups.models import OPEN_STATUSES, DigestSent, FollowUp, Status
 from followups.selectors import members
@@ -87,7 +87,7 @@ class Digest:
             late = self.red_leads.total
             parts.append(ngettext("%(n)s late lead", "%(n)s late leads", late) % {"n": late})
         return gettext("Your day, %(day)s: %(parts)s") % {
-            "day": date_format(self.day, "D M j"),
+            "day": local_date(self.day, "weekday_month_day"),
             "parts": ", ".join(parts),
         }
 

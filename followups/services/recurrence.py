@@ -25,10 +25,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext, npgettext
 
+from crm.kit.formatting import local_date
+from crm.kit.stored_text import stored_date
 from crm.models import Contact, Membership, Tenant, User
 from crm.services.timeline import timeline_record
 from followups.models import FollowUp, FollowUpSeries, FollowUpType, Priority, Source, Status
@@ -236,7 +237,7 @@ def series_describe(series: FollowUpSeries) -> str:
     elif series.until:
         words = _("%(every)s, until %(date)s") % {
             "every": words,
-            "date": date_format(timezone.localtime(series.until, series.zone), "M j, Y"),
+            "date": local_date(timezone.localtime(series.until, series.zone), "date"),
         }
     return words
 
@@ -635,7 +636,7 @@ def series_skip(
             kind="follow_up.series_skipped",
             # The date reads in English ("Tue Jun 16"), as written.
             summary=gettext_noop("Recurring follow-up “%(subject)s” skipped on %(when)s"),
-            params={"subject": series.subject, "when": f"{when:%a %b %-d}"},
+            params={"subject": series.subject, "when": stored_date(when, "weekday_month_day")},
             actor=actor,
             contact=series.contact,
             lead=series.lead,
@@ -686,7 +687,7 @@ def series_end(
         tenant=tenant,
         kind="follow_up.series_ended",
         summary=gettext_noop("Recurring follow-up “%(subject)s” ends %(when)s"),
-        params={"subject": series.subject, "when": f"{when:%a %b %-d, %Y}"},
+        params={"subject": series.subject, "when": stored_date(when, "weekday_date")},
         actor=actor,
         contact=series.contact,
         lead=series.lead,

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from crm.kit.formatting import duration
-from crm.kit.stored_text import stored_label
+from crm.kit.formatting import stored_duration
+from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Contact, Tenant, User
 from crm.services.timeline import timeline_record
 from leads.models import CallOutcome, Lead, LeadEvent, LeadStatus
@@ -91,9 +91,10 @@ def lead_record_touch(
     timeline_record(
         tenant=tenant,
         kind="lead.first_touch",
-        # The duration reads in English ("2 h 5 min"), as written.
         summary=gettext_noop("First contact after %(duration)s (%(channel)s)"),
-        params={"duration": duration(minutes), "channel": channel},
+        # Both read in the reader's language when shown; a channel is "phone", "email" or a
+        # follow-up type's own name, which reads as the tenant wrote it.
+        params={"duration": stored_duration(minutes), "channel": stored_message(channel)},
         actor=actor,
         lead=lead,
         occurred_at=at,

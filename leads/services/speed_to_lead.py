@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from crm.kit.formatting import duration
+from crm.kit.formatting import stored_duration
 from crm.kit.stored_text import stored_message
 from crm.models import NotificationLevel, Role, Tenant
 from crm.services.notifications import notifications_notify_roles
@@ -33,13 +33,12 @@ def leads_alert_untouched(*, tenant: Tenant, now: dt.datetime | None = None) -> 
         lead_owner_notify(
             tenant,
             lead,
-            # The duration reads in English, as written.
             gettext_noop("%(name)s has waited %(duration)s for a first contact"),
             level=NotificationLevel.WARNING,
             kind="lead_untouched",
             title_params={
                 "name": lead.contact.display_name,
-                "duration": duration(now - lead.created_at),
+                "duration": stored_duration(now - lead.created_at),
             },
         )
         Lead.objects.filter(tenant=tenant, pk=lead.pk).update(untouched_alerts_sent=1)
@@ -51,7 +50,7 @@ def leads_alert_untouched(*, tenant: Tenant, now: dt.datetime | None = None) -> 
             roles=[Role.MANAGER, Role.ADMIN],
             title=gettext_noop("Untouched for %(duration)s: %(name)s (%(owner)s)"),
             title_params={
-                "duration": duration(now - lead.created_at),
+                "duration": stored_duration(now - lead.created_at),
                 "name": lead.contact.display_name,
                 "owner": owner,
             },

@@ -159,7 +159,9 @@ def capture_form_rotate_key(request, capture_form_pk: int):
     )
     messages.success(
         request,
-        "New link made: the old link and code no longer work. "
-        "Put the new code below on your website.",
+        _(
+            "New link made: the old link and code no longer work. "
+            "Put the new code below on your website."
+        ),
     )
     return redirect("lead-settings:capture-form-edit", capture_form_pk=capture_form.pk)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from crm.kit.formatting import local_date
 from crm.kit.stored_text import stored_render
 from crm.models import Contact, Tenant
 from crm.pagination import KeysetPage, keyset_page
@@ -112,7 +112,9 @@ def decision_reason(entry: dict) -> str:
     send_at = entry.get("send_at")
     if entry.get("decision") == "scheduled" and send_at:
         local = timezone.localtime(dt.datetime.fromisoformat(send_at))
-        return _("Scheduled for %(when)s") % {"when": date_format(local, "D M j, H:i T")}
+        return _("Scheduled for %(when)s") % {
+            "when": local_date(local, "weekday_month_day_time_zone")
+        }
     return stored_render(entry.get("reason", ""), entry.get("reason_params"))
 
 

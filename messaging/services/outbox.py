@@ -24,15 +24,17 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm.events import publish
 from crm.kit.claims import claim_due_rows
+from crm.kit.formatting import local_date
 from crm.kit.stored_text import (
+    MSGID,
     ngettext_noop,
     stored_columns,
+    stored_english,
     stored_label,
     stored_message,
     stored_plural,
@@ -291,7 +293,9 @@ def _scheduling_decided(
         # Never raw UTC: the pages show `send_at` in the reader's own zone
         # (messaging.selectors.outbox.decision_reason); the words keep the business's.
         local = timezone.localtime(message.send_after, message.tenant.zone)
-        reason = _("Scheduled for %(when)s") % {"when": date_format(local, "D M j, H:i T")}
+        reason = _("Scheduled for %(when)s") % {
+            "when": local_date(local, "weekday_month_day_time_zone")
+        }
         decision_append(message, "scheduled", reason, now, send_at=message.send_after.isoformat())
 
 
@@ -781,7 +785,7 @@ def message_record_delivery(
     message_id: int,
     event: str,
     at: dt.datetime | None = None,
-    detail: str = "",
+    detail: str | Mapping = "",
     channel: str | None = None,
 ) -> OutboundMessage | None:
     """A provider's report on a sent message (`channel`: only a message sent on it); None when
@@ -824,6 +828,8 @@ def message_record_delivery(
             MessageStatus.BOUNCED if event == DeliveryEvent.BOUNCED else MessageStatus.FAILED
         )
         message.failed_at = at
+        if isinstance(detail, Mapping):
+            detail = stored_english(detail[MSGID], detail)
         message.last_error = (detail or event)[:500]
         decision_append(message, event, detail or event, at)
         if event == DeliveryEvent.BOUNCED:

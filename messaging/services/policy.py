@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext_noop
 
-from crm.kit.stored_text import stored_label, stored_message
+from crm.kit.stored_text import stored_date, stored_label, stored_message
 from crm.models import Channel, ConsentStatus, ContactConsent, Tenant
 from messaging.models import (
     GONE_OUT_STATUSES,
@@ -278,8 +278,7 @@ def decide(
             Outcome.DEFER,
             stored_message(
                 gettext_noop("Deferred to %(when)s: %(window)s"),
-                # The time as the business's staff wrote it in English; the rest translates.
-                when=f"{allowed_at.astimezone(zone):%a %b %-d, %H:%M %Z}",
+                when=stored_date(allowed_at.astimezone(zone), "weekday_month_day_time_zone"),
                 window=describe_window(message.channel, window, zone),
             ),
             send_at=allowed_at,

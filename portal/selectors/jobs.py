@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, gettext_lazy
 
 from automation.services.updates import NOT_NEWS_KINDS
+from crm.kit.formatting import local_date
 from crm.models import (
     Brand,
     Property,
@@ -229,7 +230,7 @@ def _news_text(event, labels: dict[int, str]) -> str:
         return str(NEWS_TEXTS[event.kind])
     if event.kind == "lead.appointment_booked" and event.detail.get("appointment_at"):
         at = timezone.localtime(dt.datetime.fromisoformat(event.detail["appointment_at"]))
-        when = formats.date_format(at, gettext("D M j, g:i A"))
+        when = local_date(at, "weekday_month_day_time")
         return gettext("Appointment booked for %(when)s") % {"when": when}
     return event.shown_summary
 

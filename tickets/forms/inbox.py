@@ -29,10 +29,10 @@ class InboxFilterForm(forms.Form):
     view = forms.ChoiceField(
         label=_("View"),
         choices=[
-            (VIEW_MINE, "Mine"),
-            (VIEW_UNASSIGNED, "Unassigned"),
-            (VIEW_ALL, "All"),
-            (VIEW_BREACHED, "SLA breached"),
+            (VIEW_MINE, _("Mine")),
+            (VIEW_UNASSIGNED, _("Unassigned")),
+            (VIEW_ALL, _("All")),
+            (VIEW_BREACHED, _("SLA breached")),
         ],
         required=False,
     )
