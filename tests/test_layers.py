@@ -303,6 +303,21 @@ KNOWN_UPWARD: dict[str, set[str]] = {
     "portal/views/staff.py": {
         "URL contacts:detail of shell",
     },
+    "templates/automation/sequences/enrolments.html": {
+        "URL contacts:detail of shell",
+        "URL leads:detail of shell",
+    },
+    "templates/automation/sequences/panel_page.html": {
+        "URL contacts:detail of shell",
+        "URL leads:detail of shell",
+    },
+    "templates/automation/updates/lead_messages.html": {
+        "URL leads:detail of shell",
+        "URL leads:list of shell",
+    },
+    "templates/automation/updates/list.html": {
+        "URL leads:detail of shell",
+    },
     "templates/comms/contacts/panel_page.html": {
         "URL contacts:detail of shell",
         "URL contacts:list of shell",
@@ -312,13 +327,6 @@ KNOWN_UPWARD: dict[str, set[str]] = {
     },
     "templates/comms/settings/outbox/message.html": {
         "URL contacts:detail of shell",
-        "URL leads:detail of shell",
-    },
-    "templates/comms/updates/lead_messages.html": {
-        "URL leads:detail of shell",
-        "URL leads:list of shell",
-    },
-    "templates/comms/updates/list.html": {
         "URL leads:detail of shell",
     },
     "templates/crm/contact_erasure_page.html": {
@@ -345,12 +353,12 @@ KNOWN_UPWARD: dict[str, set[str]] = {
     },
     "templates/crm/settings/_layout.html": {
         "URL api-settings:keys of api",
+        "URL automation-settings:sequences of automation",
+        "URL automation-settings:triggers of automation",
         "URL comms-settings:delivery of messaging",
         "URL comms-settings:outbox of messaging",
         "URL comms-settings:templates of messaging",
-        "URL comms-settings:triggers of automation",
         "URL followups-settings:follow-up-settings of followups",
-        "URL followups-settings:sequences of automation",
         "URL followups-settings:templates of followups",
         "URL followups-settings:types of followups",
         "URL lead-settings:assignment of leads",
@@ -394,14 +402,6 @@ KNOWN_UPWARD: dict[str, set[str]] = {
         "URL contacts:detail of shell",
     },
     "templates/followups/panel.html": {
-        "URL contacts:detail of shell",
-        "URL leads:detail of shell",
-    },
-    "templates/followups/sequences/enrolments.html": {
-        "URL contacts:detail of shell",
-        "URL leads:detail of shell",
-    },
-    "templates/followups/sequences/panel_page.html": {
         "URL contacts:detail of shell",
         "URL leads:detail of shell",
     },
