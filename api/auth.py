@@ -227,6 +227,7 @@ def run_as_key_holder(run):
         def attempt(final: bool):
             nonlocal tries
             tries += 1
+            request.conflict_retryable = not final
             with transaction.atomic():
                 tenant = tenant_holding_key(prefix=prefix, secret_hash=secret_hash)
                 if tenant is None:

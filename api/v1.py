@@ -35,6 +35,7 @@ from api.endpoints import (
     users,
 )
 from api.services.idempotency import MAX_KEY_LENGTH
+from crm.kit.conflicts import is_conflict
 from crm.kit.constraints import constraint_violated
 from crm.views.errors import DATABASE_RETRY_AFTER_SECONDS
 
@@ -217,6 +218,15 @@ def body_unreadable(request, exc: Exception):
 
 
 @api.exception_handler(Exception)
+def operation_failed(request, exc: Exception):
+    """A deadlock or serialization failure goes up to api.auth's key holder while it can still run
+    the request's transaction again (it sets ``request.conflict_retryable``); anything else, and
+    the last try's conflict, is a server error."""
+    if getattr(request, "conflict_retryable", False) and is_conflict(exc):
+        raise exc
+    return server_error(request, exc)
+
+
 def server_error(request, exc: Exception):
     """JSON, with DEBUG on too (ninja's own answer then is a plain-text traceback). Reported as
     Django reports a 500 (the log, the error tracker's signal); api.auth rolls the request's
@@ -253,6 +263,8 @@ def _in_json(view):
             response = view(request, *args, **kwargs)
         except (SuspiciousOperation, MultiPartParserError) as exc:
             return body_unreadable(request, exc)
+        except Http404 as exc:  # ninja's root view, which only names the docs' address
+            return not_found(request, exc)
         except Exception as exc:
             return server_error(request, exc)
         if response.status_code != 405 or response.get("Content-Type", "").startswith(

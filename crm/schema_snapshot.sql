@@ -1,4 +1,4 @@
--- Threadline schema snapshot f872eea4f12a75e2
+-- Threadline schema snapshot 5755caae077fd66b
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;

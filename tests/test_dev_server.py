@@ -23,6 +23,7 @@ from tests.conftest import build_world
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS, THREADS = 2, 4
 CLIENTS = 16
+APPLICATION_NAME = "threadline-dev-server-test"
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 
@@ -48,12 +49,13 @@ def _this_database_url() -> str:
 
 
 def _app_connections() -> int:
-    # The suite's own connection as the app role stays out of the count.
-    connections["default"].close()
+    """The web process's connections, by the application name its libpq gives them: the suite's
+    own (and those an earlier test's threads left to the garbage collector) stay out of it."""
     with connections["owner"].cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND usename = %s",
-            [settings.DATABASES["owner"]["NAME"], dbconfig.app_role()],
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = %s AND usename = %s AND application_name = %s",
+            [settings.DATABASES["owner"]["NAME"], dbconfig.app_role(), APPLICATION_NAME],
         )
         return cursor.fetchone()[0]
 
@@ -70,6 +72,7 @@ def dev_server():
         # The bursts' 1,200 requests in a minute stay under the key's limit.
         "THREADLINE_API_RATE_LIMIT": "5000",
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "PGAPPNAME": APPLICATION_NAME,  # libpq names each connection the web process opens
     }
     env.pop("DATABASE_APP_URL", None)
     server = subprocess.Popen(  # noqa: S603
@@ -129,6 +132,7 @@ def test_a_burst_of_new_connections_gets_no_5xx_and_holds_no_more_connections(de
     after_second = _app_connections()
 
     assert set(first) == set(second) == {200}
+    assert after_first > 0  # the count sees the web process
     # One connection at most per serving thread, kept for the next request (CONN_MAX_AGE), never
     # one per client connection.
     assert after_first <= WORKERS * THREADS

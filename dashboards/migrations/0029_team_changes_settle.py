@@ -6,7 +6,7 @@ transaction that committed after that run with an earlier time. The due check as
 question, so a tenant whose follow-up changed once was due in every round of the next five
 minutes, each round counting the same days again: after a burst of missed follow-ups at a
 thousand tenants, 5,000 tenant tasks and 130–200 s of the default queue's time in five minutes
-(docs/benchmarks.md, "… the moment's small tenants at their turn (twenty-eighth session …)").
+(bench/sweeps, docs/benchmarks.md).
 
 Now a tenant is due for a change newer than its last run, as soon as it is seen; and for one
 within the overlap before its last run only once the overlap has passed since that run. That

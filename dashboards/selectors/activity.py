@@ -15,8 +15,10 @@ from django.db.models import (
     Case,
     Count,
     F,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     When,
 )
@@ -26,6 +28,7 @@ from crm.models import Tenant, TimelineEvent
 from dashboards.models import ActivityDay, ActivityRollup
 from dashboards.period import Scope
 from dashboards.selectors.stage_flow import local_midnight
+from leads.models import Lead
 from tickets.models import Direction, TicketMessage
 
 ACTIVITY = ("calls", "messages_sent", "messages_received")
@@ -49,9 +52,13 @@ def calls_logged_by_anyone(tenant: Tenant) -> QuerySet:
 
 def calls_logged(scope: Scope) -> QuerySet:
     """Calls logged on the scope's leads (a rep's: the calls they logged)."""
-    calls = calls_logged_by_anyone(scope.tenant).filter(
-        scope.lead_conditions("lead__", by_owner=False)
-    )
+    calls = calls_logged_by_anyone(scope.tenant)
+    on_leads = scope.lead_conditions(by_owner=False)
+    if on_leads:
+        # The timeline knows a lead by id only (crm sits below leads), so the scope's leads are
+        # a subquery the planner joins.
+        leads = Lead.objects.filter(on_leads, tenant=scope.tenant)
+        calls = calls.filter(lead_id__in=leads.values("pk"))
     if scope.rep is not None:
         calls = calls.filter(actor_id=scope.rep.user_id)
     return calls
@@ -80,6 +87,11 @@ def _sent(direction: str) -> Count:
     return Count("sent_at", filter=Q(direction=direction))
 
 
+def _of_lead(field: str) -> Subquery:
+    """A field of the timeline event's lead (the timeline holds the lead's id, not a relation)."""
+    return Subquery(Lead.objects.filter(pk=OuterRef("lead_id")).values(field)[:1])
+
+
 def activity_rows(*, tenant: Tenant, start: dt.datetime, end: dt.datetime):
     """The activity of [start, end) per local day, pipeline, brand and person (two grouped
     queries: timeline_by_kind for the calls, dashboard_message_by_time for the messages)."""
@@ -87,8 +99,12 @@ def activity_rows(*, tenant: Tenant, start: dt.datetime, end: dt.datetime):
     calls = (
         calls_logged_by_anyone(tenant)
         .filter(occurred_at__gte=start, occurred_at__lt=end)
-        .annotate(day=TruncDate("occurred_at", tzinfo=tenant.zone))
-        .values_list("day", "lead__pipeline_id", "lead__brand_id", "actor_id")
+        .annotate(
+            day=TruncDate("occurred_at", tzinfo=tenant.zone),
+            pipeline_id=_of_lead("pipeline_id"),
+            brand_id=_of_lead("brand_id"),
+        )
+        .values_list("day", "pipeline_id", "brand_id", "actor_id")
         .annotate(Count("pk"))
         .order_by()
     )

@@ -60,7 +60,7 @@ def call(world, lead, actor, when):
         kind="lead.call",
         summary="Call: Reached them",
         contact=world.contact,
-        lead=lead,
+        lead_id=lead.pk,
         actor=actor,
         occurred_at=when,
     )

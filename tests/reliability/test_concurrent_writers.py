@@ -185,7 +185,9 @@ def test_a_page_write_that_meets_a_deadlock_is_run_again_once(scene, monkeypatch
     assert response.status_code == 200
     assert len(calls) == 2
     with scene.active():
-        notes = TimelineEvent.objects.filter(tenant=scene.tenant, lead=scene.lead, kind="lead.note")
+        notes = TimelineEvent.objects.filter(
+            tenant=scene.tenant, lead_id=scene.lead.pk, kind="lead.note"
+        )
         assert list(notes.values_list("summary", flat=True)) == ["Asked for photos."]
 
 

@@ -361,7 +361,7 @@ def test_the_quote_for_the_attackers_job_goes_to_their_verified_email(client, wo
         )
         quote_send(tenant=world.tenant, actor=world.rep.user, quote=quote)
         sent = OutboundMessage.objects.get(lead=lead)
-        event = TimelineEvent.objects.get(lead=lead, kind="quote.sent")
+        event = TimelineEvent.objects.get(lead_id=lead.pk, kind="quote.sent")
     assert sent.to_address == ATTACKER_EMAIL
     assert ATTACKER_EMAIL in event.summary and VICTIM_EMAIL not in event.summary
 
