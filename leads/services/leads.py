@@ -163,7 +163,9 @@ def _lead_created_announce(
         )
 
 
-def _search_document(lead: Lead) -> str:
+def lead_search_document(lead: Lead) -> str:
+    """The words the list's search box finds `lead` by, as its search vector indexes them (the
+    contact's emails and phones prefetched, or read here)."""
     contact = lead.contact
     words = [lead.reference, str(lead.number), contact.first_name, contact.last_name]
     words += [contact.company_name, lead.title]
@@ -181,7 +183,7 @@ def _search_document(lead: Lead) -> str:
 
 def lead_refresh_search(*, lead: Lead) -> None:
     """Re-index the words the list's search box finds a lead by (name, email, phone, address)."""
-    document = _search_document(lead)
+    document = lead_search_document(lead)
     Lead.objects.filter(tenant_id=lead.tenant_id, pk=lead.pk).update(
         search_vector=SearchVector(Value(document), config="simple")
     )
