@@ -427,33 +427,38 @@ def line_chart(
     chart.x_labels = [Tick(xs[i], x_labels[i]) for i in range(0, count, every)]
 
     for index, ((name, _), values) in enumerate(zip(series, values_by_series, strict=True)):
-        points, segments, current = [], [], []
-        for i, value in enumerate(values):
-            if value is None:
-                segments.append(current)
-                current = []
-                continue
-            point = Point(
+        points = [
+            None
+            if value is None
+            else Point(
                 xs[i],
                 _r(y_of(value)),
                 f"{name}, {x_labels[i]}: {value_format(value)}",
                 highlighted=i in highlighted,
             )
-            points.append(point)
-            current.append(point)
-        segments.append(current)
-        chart.lines.append(
-            Line(
-                index,
-                [
-                    " ".join(f"{p.x:.1f},{p.y:.1f}" for p in part)
-                    for part in segments
-                    if len(part) > 1
-                ],
-                points,
-            )
-        )
+            for i, value in enumerate(values)
+        ]
+        chart.lines.append(_line(index, points))
     return chart
+
+
+def _line(index: int, points: list[Point | None]) -> Line:
+    """A series' line through its points, broken where a value is missing (None); its markers
+    are the points there are."""
+    present, segments, current = [], [], []
+    for point in points:
+        if point is None:
+            segments.append(current)
+            current = []
+            continue
+        present.append(point)
+        current.append(point)
+    segments.append(current)
+    return Line(
+        index,
+        [" ".join(f"{p.x:.1f},{p.y:.1f}" for p in part) for part in segments if len(part) > 1],
+        present,
+    )
 
 
 def _line_description(x_labels, series) -> str:

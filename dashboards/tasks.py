@@ -1,7 +1,5 @@
 """Beat-driven work of the dashboard: the stage-flow and activity rollups and the kept figures."""
 
-from django.utils import timezone
-
 from crm.models import Tenant
 from crm.tenancy.sweeps import (
     BULK,
@@ -11,9 +9,7 @@ from crm.tenancy.sweeps import (
     More,
     tenant_sweep,
 )
-from dashboards.aggregates import planner_for_aggregates
-from dashboards.period import team_scope
-from dashboards.selectors.figures import figures_recount
+from dashboards.selectors.figures import team_views_recount
 from dashboards.selectors.sweeps import (
     kept_figures_tenant_ids,
     moment_due_tenant_ids,
@@ -25,10 +21,6 @@ from dashboards.services.moment import moment_keep
 from dashboards.services.period_rollups import period_roll_up_step
 from dashboards.services.rollups import activity_roll_up, stage_flow_roll_up
 from dashboards.services.team_rollup import team_roll_up
-
-# The views kept counted ahead of the manager: the team's month, quarter and last twelve months,
-# all pipelines (a year of a million-lead tenant takes seconds to count).
-KEPT_PERIODS = ("month", "quarter", "year")
 
 
 # The first build takes minutes at a million leads (the hourly limit; the tenant's lock makes the
@@ -58,16 +50,6 @@ def roll_up_periods(*, tenant: Tenant) -> int:
     return More(counted) if left else counted
 
 
-def _recount_team_views(*, tenant) -> int:
-    planner_for_aggregates()
-    now = timezone.now()
-    # The figures of the moment are keyed without the period: counted with the first one only.
-    return sum(
-        figures_recount(team_scope(tenant, now=now, period=period), now=now, right_now=index == 0)
-        for index, period in enumerate(KEPT_PERIODS)
-    )
-
-
 # Only the tenants large enough for a count in the request to be slow: at a thousand tenants,
 # keeping every small one's figures took more than the two default workers had. With the minute
 # rollups (BULK), not behind the other few-minute sweeps: the figures it keeps expire a minute
@@ -78,7 +60,7 @@ def _recount_team_views(*, tenant) -> int:
 def keep_figures_fresh(*, tenant: Tenant) -> int:
     """Recount the tenant's team's kept periods before their figures expire (beat runs this more
     often than DASHBOARD_FIGURES_SECONDS)."""
-    return _recount_team_views(tenant=tenant)
+    return team_views_recount(tenant=tenant)
 
 
 # The first build of a tenant's team days takes minutes at a million leads (the hourly limit;

@@ -122,10 +122,6 @@ class AgingClock:
         return self.cutoffs(stage).colour(entered_at)
 
 
-def stage_colour(tenant: Tenant, stage: Stage | None, entered_at, now: dt.datetime) -> Aging:
-    return AgingClock(tenant, now).colour(stage, entered_at)
-
-
 class StageWindows(Expression):
     """Leads in one of the stages whose stage-entry time is inside that stage's window: (stage
     id, low, high) each, entered after `low` and at or before `high` (None: unbounded).

@@ -97,6 +97,44 @@ def bar_stages(pipeline_stages: list[Stage], lead: Lead) -> list[Stage]:
     ]
 
 
+def _segments(
+    lead: Lead,
+    stages: list[Stage],
+    ids: list[int],
+    last_visit: dict[int, StageVisit],
+    *,
+    current: tuple[int, bool],
+    clock: AgingClock,
+    now: dt.datetime,
+) -> list[Segment]:
+    """One segment per stage: past ones tinted by whether the lead left them on time, the current
+    one by its time in stage. `current`: the current stage's position, and whether the lead
+    stands in it (not when lost or off the bar: the position is then the last stage reached)."""
+    current_position, current_is_segment = current
+    segments = []
+    for index, (stage, pk) in enumerate(zip(stages, ids, strict=True)):
+        visit = last_visit.get(pk)
+        if index < current_position or (index == current_position and not current_is_segment):
+            if visit is None:
+                segments.append(Segment(stage, "past", "skipped"))
+                continue
+            if visit.left_at is None:
+                cutoffs = clock.cutoffs(stage)
+            else:
+                cutoffs = clock.cutoffs_at(stage, visit.left_at)
+            on_time = cutoffs.colour(visit.entered_at)
+            tint = "late" if on_time == Aging.RED else "on-time"
+            segments.append(
+                Segment(stage, "past", tint, visit.entered_at, visit.left_at, read_at=now)
+            )
+        elif index == current_position:
+            tint = clock.colour(stage, lead.stage_entered_at).value
+            segments.append(Segment(stage, "current", tint, lead.stage_entered_at, read_at=now))
+        else:
+            segments.append(Segment(stage, "future", ""))
+    return segments
+
+
 def build_progress(
     *,
     tenant: Tenant,
@@ -126,28 +164,15 @@ def build_progress(
         current_position = ids.index(lead.stage_id)
         current_is_segment = True
 
-    segments = []
-    for index, (stage, pk) in enumerate(zip(stages, ids, strict=True)):
-        visit = last_visit.get(pk)
-        if index < current_position or (index == current_position and not current_is_segment):
-            if visit is None:
-                segments.append(Segment(stage, "past", "skipped"))
-                continue
-            if visit.left_at is None:
-                cutoffs = clock.cutoffs(stage)
-            else:
-                cutoffs = clock.cutoffs_at(stage, visit.left_at)
-            on_time = cutoffs.colour(visit.entered_at)
-            tint = "late" if on_time == Aging.RED else "on-time"
-            segments.append(
-                Segment(stage, "past", tint, visit.entered_at, visit.left_at, read_at=now)
-            )
-        elif index == current_position:
-            tint = clock.colour(stage, lead.stage_entered_at).value
-            segments.append(Segment(stage, "current", tint, lead.stage_entered_at, read_at=now))
-        else:
-            segments.append(Segment(stage, "future", ""))
-
+    segments = _segments(
+        lead,
+        stages,
+        ids,
+        last_visit,
+        current=(current_position, current_is_segment),
+        clock=clock,
+        now=now,
+    )
     untouched = (
         lead.status == LeadStatus.OPEN
         and lead.first_touch_at is None

@@ -19,7 +19,7 @@ from crm.kit.formatting import money_format
 from crm.kit.row_markup import RowTimes
 from crm.templatetags.paths import path_around_id
 from leads import assignment_text
-from leads.models import LeadStatus, LeadType, Location
+from leads.models import Lead, LeadStatus, LeadType, Location
 from leads.selectors.lists import LeadRow
 from leads.templatetags.leads_tags import ProgressBars
 
@@ -27,6 +27,15 @@ from leads.templatetags.leads_tags import ProgressBars
 def _badge(kind: str, label: str) -> str:
     classes = f"badge {kind}" if kind else "badge"
     return f'<span class="{classes}">{escape(label)}</span>'
+
+
+def _flash(*, error: str, done: str) -> str:
+    """The row's message after an action on it: what went wrong, or what was done."""
+    if error:
+        return f'<p class="row-flash error" role="alert">{escape(error)}</p>'
+    if done:
+        return f'<p class="row-flash done" role="status">{escape(done)}</p>'
+    return ""
 
 
 @dataclass
@@ -97,15 +106,10 @@ class RowRenderer:
     def rows(self, rows: list[LeadRow]) -> SafeString:
         return mark_safe("".join(self.row(row) for row in rows))  # noqa: S308  # nosec B308 B703  (escaped above)
 
-    def row(self, row: LeadRow, *, error: str = "", done: str = "") -> SafeString:
-        lead = row.lead
-        pk = lead.pk
-        name = escape(lead.contact.display_name)
-        detail = f"{self.detail[0]}{pk}{self.detail[1]}"
-        reasons = escape(row.score_reasons)
-        score = lead.priority_score
-        status = lead.status
-        title = f" · {escape(lead.title)}" if lead.title else ""
+    def _badges(self, lead: Lead) -> str:
+        """The row's badges: won or lost, commercial, out of state, neglected, and why nobody
+        owns it yet."""
+        pk, status = lead.pk, lead.status
         badges = []
         if status in (LeadStatus.LOST, LeadStatus.WON):
             badges.append(self.badges[status])
@@ -124,6 +128,29 @@ class RowRenderer:
                     f'<span class="badge warning">{self.unassigned}</span> '
                     f"{escape(assignment_text.describe_briefly(decision))}</small>"
                 )
+        return " ".join(badges)
+
+    def _next_form(self, lead: Lead) -> str:
+        """The "Next" button's form; none for a lead lost or closed."""
+        if lead.status == LeadStatus.LOST or lead.is_closed:
+            return ""
+        pk = lead.pk
+        next_url = f"{self.next_stage[0]}{pk}{self.next_stage[1]}"
+        return (
+            f'<form method="post" action="{next_url}" hx-post="{next_url}" '
+            f'hx-target="#lead-{pk}" hx-swap="outerHTML"> {self.hidden} '
+            f"{self.next_button} </form> "
+        )
+
+    def row(self, row: LeadRow, *, error: str = "", done: str = "") -> SafeString:
+        lead = row.lead
+        pk = lead.pk
+        name = escape(lead.contact.display_name)
+        detail = f"{self.detail[0]}{pk}{self.detail[1]}"
+        reasons = escape(row.score_reasons)
+        score = lead.priority_score
+        title = f" · {escape(lead.title)}" if lead.title else ""
+        badges = self._badges(lead)
         stage = lead.stage
         stage_name = escape(stage.name) if stage and stage.name else self.no_stage
         stalled = self.not_contacted if row.bar.stalled and stage else ""
@@ -135,21 +162,10 @@ class RowRenderer:
             if lead.next_follow_up_at
             else "—"
         )
-        next_form = ""
-        if status != LeadStatus.LOST and not lead.is_closed:
-            next_url = f"{self.next_stage[0]}{pk}{self.next_stage[1]}"
-            next_form = (
-                f'<form method="post" action="{next_url}" hx-post="{next_url}" '
-                f'hx-target="#lead-{pk}" hx-swap="outerHTML"> {self.hidden} '
-                f"{self.next_button} </form> "
-            )
+        next_form = self._next_form(lead)
         actions = f"{self.actions[0]}{pk}{self.actions[1]}?next={self.actions_query}"
         more_actions = escape(self.more_actions_label % {"name": lead.contact.display_name})
-        flash = ""
-        if error:
-            flash = f'<p class="row-flash error" role="alert">{escape(error)}</p>'
-        elif done:
-            flash = f'<p class="row-flash done" role="status">{escape(done)}</p>'
+        flash = _flash(error=error, done=done)
         # The whitespace between elements is the old template's, collapsed to one space: the
         # row's inline-block buttons and badges are spaced by it.
         return mark_safe(  # noqa: S308  # nosec B308 B703  (every value above is escaped)
@@ -159,7 +175,7 @@ class RowRenderer:
             f'<td><a class="lead-name" href="{detail}">{name}</a> '
             f'<small class="muted">{escape(lead.reference)}{title}</small> '
             f'<span class="score-pill sm-only" title="{reasons}"><span class="visually-hidden">'
-            f"{self.priority} </span>{score}</span> {' '.join(badges)} </td> "
+            f"{self.priority} </span>{score}</span> {badges} </td> "
             f'<td class="hide-sm num score-col"><span class="score-pill" title="{reasons}">'
             f"{score}</span></td> "
             f'<td class="hide-sm">{address or "—"}</td> '

@@ -132,8 +132,7 @@ def build_cases(tenant_slug: str) -> tuple[list[Case], dict]:
     from crm.models import Membership, Role, Tenant
     from crm.tenancy import tenant_context
     from dashboards.period import Scope, period_bounds
-    from dashboards.selectors.figures import Figures
-    from dashboards.tasks import KEPT_PERIODS
+    from dashboards.selectors.figures import KEPT_PERIODS, Figures
     from dashboards.views import SECTION_TABLES
     from leads.models import Lead, Pipeline
 
@@ -243,12 +242,12 @@ def beat_recount(tenant) -> str:
     from django.test.utils import override_settings
 
     from crm.tenancy import tenant_context
-    from dashboards.tasks import KEPT_PERIODS, _recount_team_views
+    from dashboards.selectors.figures import KEPT_PERIODS, team_views_recount
 
     started = time.perf_counter()
     settings = override_settings(DASHBOARD_FIGURES_SECONDS=300)
     with settings, transaction.atomic(), tenant_context(tenant):
-        reports = _recount_team_views(tenant=tenant)
+        reports = team_views_recount(tenant=tenant)
     return (
         f"beat's recount of the team's {', '.join(KEPT_PERIODS)}: {reports} reports in "
         f"{time.perf_counter() - started:.1f} s"

@@ -43,16 +43,16 @@ def counting_figures() -> list[int]:
     from dashboards.selectors.figures import Figures
 
     counted = [0]
-    fetch = Figures._fetch
+    kept = Figures.kept
 
-    def fetch_counting(self, name, count):
+    def kept_counting(self, report, count, *more_key):
         def counts():
             counted[0] += 1
             return count()
 
-        return fetch(self, name, counts)
+        return kept(self, report, counts, *more_key)
 
-    Figures._fetch = fetch_counting
+    Figures.kept = kept_counting
     return counted
 
 

@@ -1,5 +1,5 @@
 """Time what the team section's sums cost Python before PostgreSQL sees them: the queryset built
-and compiled (`dashboards.selectors.team._team_sums` of the last 12 months, the team's scope), and
+and compiled (`dashboards.selectors.team.team_sums` of the last 12 months, the team's scope), and
 built and run, as the mean of --runs.
 
     python bench/dashboards/time_statement_build.py --tenant bench-big --runs 50
@@ -33,7 +33,7 @@ def main() -> None:
 
     from crm.tenancy import tenant_context
     from dashboards.period import Scope, period_bounds
-    from dashboards.selectors.team import _team_sums
+    from dashboards.selectors.team import team_sums
 
     print(machine())
     _cases, facts = build_cases(args.tenant)
@@ -47,7 +47,7 @@ def main() -> None:
         today = timezone.localdate(now, tenant.zone)
 
         def built():
-            return _team_sums(scope, first, after, (today, today), today)
+            return team_sums(scope, first, after, (today, today), today)
 
         def mean_ms(work, runs) -> float:
             for _ in range(3):

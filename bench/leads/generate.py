@@ -612,9 +612,9 @@ INSERT_SQL = {
                  WHEN age >= interval '60 minutes' THEN 2
                  WHEN age >= interval '15 minutes' THEN 1 ELSE 0 END,
             '{}'::jsonb,
-            -- leads.services.leads._search_document: lower-cased words of the reference, number,
-            -- names, company, title, email and its local part, phone digits (E.164, national,
-            -- last 7, last 4) and the address, in that order
+            -- leads.services.leads.lead_search_document: lower-cased words of the reference,
+            -- number, names, company, title, email and its local part, phone digits (E.164,
+            -- national, last 7, last 4) and the address, in that order
             to_tsvector('simple', btrim(regexp_replace(lower(concat_ws(' ',
                 'L-' || number, number::text, first_name, last_name, company_name, title,
                 email, split_part(email, '@', 1),
@@ -885,7 +885,7 @@ def check_as_app(tenant, now, leads: int, first_number: int) -> None:
     from leads.scoring import priority_score, score_parts
     from leads.selectors.lists import lead_queryset
     from leads.selectors.settings import lead_settings_get, untouched_after
-    from leads.services.leads import _search_document
+    from leads.services.leads import lead_search_document
 
     with transaction.atomic(), tenant_context(tenant):
         seen = Lead.objects.filter(tenant=tenant).count()
@@ -911,7 +911,7 @@ def check_as_app(tenant, now, leads: int, first_number: int) -> None:
                 cursor.execute(
                     "SELECT search_vector = to_tsvector('simple', %s) FROM leads_lead "
                     "WHERE tenant_id = %s AND id = %s",
-                    [_search_document(lead), tenant.pk, lead.pk],
+                    [lead_search_document(lead), tenant.pk, lead.pk],
                 )
                 wrong_documents += not cursor.fetchone()[0]
                 parts = score_parts(lead, tenant=tenant, now=now, untouched_after=wait)

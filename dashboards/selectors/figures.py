@@ -27,7 +27,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from dashboards.period import Scope
+from crm.models import Tenant
+from dashboards.aggregates import planner_for_aggregates
+from dashboards.period import Scope, team_scope
 from dashboards.selectors.aging import aging_figures, uncontacted_figures
 from dashboards.selectors.anomalies import anomaly_report
 from dashboards.selectors.breached import breached_figures
@@ -58,6 +60,9 @@ RIGHT_NOW = frozenset({"aging", "uncontacted", "breached", "follow-ups"})
 # Read on every request from what beat keeps (dashboards.models.TeamDay and MomentFigures; the
 # tickets breached now from their partial index), never kept in the cache nor counted on a miss.
 READ_FROM_ROLLUPS = frozenset({"aging", "uncontacted", "breached", "team"})
+# The views kept counted ahead of the manager: the team's month, quarter and last twelve months,
+# all pipelines (a year of a million-lead tenant takes seconds to count).
+KEPT_PERIODS = ("month", "quarter", "year")
 
 REPORTS: dict[str, Callable[[Scope, dt.datetime], object]] = {
     "aging": lambda scope, now: aging_figures(scope, now=now),
@@ -111,6 +116,18 @@ def figures_recount(scope: Scope, *, now: dt.datetime | None = None, right_now: 
     for report in reports:
         cache.set(figures_key(scope, report), (REPORTS[report](scope, now), now), seconds)
     return len(reports)
+
+
+def team_views_recount(*, tenant: Tenant) -> int:
+    """Count and keep the figures of the team's KEPT_PERIODS (figures_recount of each); how many
+    reports were counted."""
+    planner_for_aggregates()
+    now = timezone.now()
+    # The figures of the moment are keyed without the period: counted with the first one only.
+    return sum(
+        figures_recount(team_scope(tenant, now=now, period=period), now=now, right_now=index == 0)
+        for index, period in enumerate(KEPT_PERIODS)
+    )
 
 
 class Figures:

@@ -22,6 +22,7 @@ are as fresh as the rollup's last sweep (a minute), as the team section's.
 
 import datetime as dt
 import zoneinfo
+from dataclasses import dataclass
 
 from django.db.models import (
     Count,
@@ -31,6 +32,7 @@ from django.db.models import (
     F,
     IntegerField,
     Q,
+    QuerySet,
     Sum,
     Value,
 )
@@ -62,27 +64,37 @@ def _within(ranges: list[tuple[dt.datetime, dt.datetime]]) -> Q:
     return condition
 
 
-def follow_up_widget(
-    *,
-    tenant: Tenant,
-    zone: zoneinfo.ZoneInfo,
-    assignee: Membership | None = None,
-    now: dt.datetime | None = None,
-) -> FollowUpStats:
-    """follow_up_stats for the dashboard, read from TeamDay (counted without it). Four queries:
-    the rollup's state, the stored days' and months' sums, the follow-ups to do and those due
-    recently on the days read live."""
-    now = now or timezone.now()
-    state = TeamRollup.objects.filter(tenant=tenant).first()
-    if state is None:
-        return follow_up_stats(tenant=tenant, zone=zone, assignee=assignee, now=now)
+@dataclass(frozen=True)
+class _WidgetDays:
+    """The instants and days the widget's figures split on, in the tenant's and the reader's
+    time zones."""
+
+    now: dt.datetime
+    tenant_zone: zoneinfo.ZoneInfo
+    today: dt.date
+    live_first: dt.date
+    live_start: dt.datetime
+    live_end: dt.datetime
+    today_start: dt.datetime
+    today_end: dt.datetime
+    week_first: dt.datetime
+    week_end: dt.datetime
+    window_start: dt.datetime
+    slot: dt.timedelta
+    first_whole: dt.date
+    # The stored days whose follow-ups all end inside the window, None when there are none.
+    due_days: tuple[dt.date, dt.date] | None
+    same_zone: bool
+    week_days: list[dt.date]
+    months_before: dt.date
+
+
+def _widget_days(
+    *, tenant: Tenant, zone: zoneinfo.ZoneInfo, state: TeamRollup, now: dt.datetime
+) -> _WidgetDays:
     tenant_zone = tenant.zone
     today = timezone.localdate(now, tenant_zone)
     live_first = min(state.live_day, today)
-    live_start, live_end = (
-        local_day_bounds(live_first, tenant_zone)[0],
-        local_day_bounds(today, tenant_zone)[1],
-    )
     reader_today = timezone.localdate(now, zone)
     today_start, today_end = local_day_bounds(reader_today, zone)
     week_first, _ = local_day_bounds(week_start(reader_today), zone)
@@ -96,33 +108,58 @@ def follow_up_widget(
     slot = dt.timedelta(minutes=LONGEST_SLOT_MINUTES)
     while local_day_bounds(last_whole, tenant_zone)[1] + slot > now:  # a short day (DST)
         last_whole -= DAY
-    due_days = (first_whole, last_whole) if first_whole <= last_whole else None
-    same_zone = str(zone) == str(tenant_zone)
     week_days = [
         day
         for day in _days(week_start(reader_today), week_start(reader_today) + 6 * DAY)
         if not live_first <= day <= today
     ]
+    return _WidgetDays(
+        now=now,
+        tenant_zone=tenant_zone,
+        today=today,
+        live_first=live_first,
+        live_start=local_day_bounds(live_first, tenant_zone)[0],
+        live_end=local_day_bounds(today, tenant_zone)[1],
+        today_start=today_start,
+        today_end=today_end,
+        week_first=week_first,
+        week_end=week_end,
+        window_start=window_start,
+        slot=slot,
+        first_whole=first_whole,
+        due_days=(first_whole, last_whole) if first_whole <= last_whole else None,
+        same_zone=str(zone) == str(tenant_zone),
+        week_days=week_days,
+        # The months over before any day the figures pick out (this week's, the window's, the
+        # live ones) count only as still to do and overdue: their TeamMonth rows stand for their
+        # days (a few dozen rows per person instead of every day of the tenant's history).
+        months_before=min(live_first, week_start(reader_today), first_whole).replace(day=1),
+    )
 
-    # The months over before any day the figures pick out (this week's, the window's, the live
-    # ones) count only as still to do and overdue: their TeamMonth rows stand for their days (a
-    # few dozen rows per person instead of every day of the tenant's history).
-    months_before = min(live_first, week_start(reader_today), first_whole).replace(day=1)
+
+def _stored_sums(
+    *, tenant: Tenant, assignee: Membership | None, days: _WidgetDays
+) -> dict[str, int]:
+    """FIGURES_SUMMED over the stored days (TeamDay) and the months before them (TeamMonth), in
+    one statement."""
     to_do = F("follow_ups_open") + F("follow_ups_missed")
     due = to_do + F("follow_ups_on_time") + F("follow_ups_late")
     none = Q(pk__in=[])
     zero = Value(0, output_field=IntegerField())
-    stored = TeamDay.objects.filter(tenant=tenant, day__gte=months_before).exclude(
-        day__gte=live_first, day__lte=today
+    due_days = days.due_days
+    stored = TeamDay.objects.filter(tenant=tenant, day__gte=days.months_before).exclude(
+        day__gte=days.live_first, day__lte=days.today
     )
-    in_months = TeamMonth.objects.filter(tenant=tenant, month__lt=months_before)
+    in_months = TeamMonth.objects.filter(tenant=tenant, month__lt=days.months_before)
     if assignee is not None:
         stored = stored.filter(person=assignee)
         in_months = in_months.filter(person=assignee)
     day_sums = stored.values("tenant_id").annotate(
         pending=Sum("follow_ups_open", default=0),
-        overdue=Sum(to_do, filter=Q(day__lt=live_first), default=0),
-        this_week=Sum(to_do, filter=Q(day__in=week_days) if same_zone else none, default=0),
+        overdue=Sum(to_do, filter=Q(day__lt=days.live_first), default=0),
+        this_week=Sum(
+            to_do, filter=Q(day__in=days.week_days) if days.same_zone else none, default=0
+        ),
         due_recently=Sum(
             due,
             filter=Q(day__gte=due_days[0], day__lte=due_days[1]) if due_days else none,
@@ -145,32 +182,42 @@ def follow_up_widget(
     for row in day_sums.union(month_sums, all=True):
         for name in FIGURES_SUMMED:
             sums[name] += row[name]
+    return sums
 
-    follow_ups = FollowUp.objects.filter(tenant=tenant)
-    if assignee is not None:
-        follow_ups = follow_ups.filter(assignee=assignee)
-    live = Q(scheduled_at__gte=live_start, scheduled_at__lt=live_end)
-    this_week = Q(scheduled_at__gte=week_first, scheduled_at__lt=week_end)
-    if same_zone:
+
+def _live_counts(follow_ups: QuerySet, days: _WidgetDays) -> dict[str, int]:
+    """Today's, and the overdue, this week's and still open follow-ups of the days read live."""
+    none = Q(pk__in=[])
+    live = Q(scheduled_at__gte=days.live_start, scheduled_at__lt=days.live_end)
+    this_week = Q(scheduled_at__gte=days.week_first, scheduled_at__lt=days.week_end)
+    if days.same_zone:
         this_week &= live
-    counted = follow_ups.filter(
-        _within([(live_start, live_end), (today_start, today_end)])
-        | (this_week if not same_zone else none),
+    return follow_ups.filter(
+        _within([(days.live_start, days.live_end), (days.today_start, days.today_end)])
+        | (this_week if not days.same_zone else none),
         status__in=TODO_STATUSES,
     ).aggregate(
         today=Count(
-            "scheduled_at", filter=Q(scheduled_at__gte=today_start, scheduled_at__lt=today_end)
+            "scheduled_at",
+            filter=Q(scheduled_at__gte=days.today_start, scheduled_at__lt=days.today_end),
         ),
-        overdue=Count("scheduled_at", filter=live & Q(scheduled_at__lt=now)),
+        overdue=Count("scheduled_at", filter=live & Q(scheduled_at__lt=days.now)),
         this_week=Count("scheduled_at", filter=this_week),
         pending=Count("scheduled_at", filter=live & Q(status__in=OPEN_STATUSES)),
     )
 
-    # Due recently on the days not summed: before the first whole day and after the last one.
-    if due_days:
+
+def _recent_counts(follow_ups: QuerySet, days: _WidgetDays) -> dict[str, int]:
+    """Due recently, and done on time, on the days not summed: before the first whole day and
+    after the last one."""
+    now, slot, window_start = days.now, days.slot, days.window_start
+    if days.due_days:
         recent_ranges = [
-            (window_start - slot, local_day_bounds(due_days[0], tenant_zone)[0]),
-            (local_day_bounds(due_days[1], tenant_zone)[1], now + dt.timedelta.resolution),
+            (window_start - slot, local_day_bounds(days.due_days[0], days.tenant_zone)[0]),
+            (
+                local_day_bounds(days.due_days[1], days.tenant_zone)[1],
+                now + dt.timedelta.resolution,
+            ),
         ]
     else:
         recent_ranges = [(window_start - slot, now + dt.timedelta.resolution)]
@@ -181,7 +228,7 @@ def follow_up_widget(
         ),
         output_field=DateTimeField(),
     )
-    recent = (
+    return (
         # The statuses named, not "not cancelled": a rep's index then answers each status's
         # range of times instead of every follow-up the rep ever had.
         follow_ups.filter(_within(recent_ranges), status__in=DUE_STATUSES)
@@ -194,6 +241,29 @@ def follow_up_widget(
             ),
         )
     )
+
+
+def follow_up_widget(
+    *,
+    tenant: Tenant,
+    zone: zoneinfo.ZoneInfo,
+    assignee: Membership | None = None,
+    now: dt.datetime | None = None,
+) -> FollowUpStats:
+    """follow_up_stats for the dashboard, read from TeamDay (counted without it). Four queries:
+    the rollup's state, the stored days' and months' sums, the follow-ups to do and those due
+    recently on the days read live."""
+    now = now or timezone.now()
+    state = TeamRollup.objects.filter(tenant=tenant).first()
+    if state is None:
+        return follow_up_stats(tenant=tenant, zone=zone, assignee=assignee, now=now)
+    days = _widget_days(tenant=tenant, zone=zone, state=state, now=now)
+    sums = _stored_sums(tenant=tenant, assignee=assignee, days=days)
+    follow_ups = FollowUp.objects.filter(tenant=tenant)
+    if assignee is not None:
+        follow_ups = follow_ups.filter(assignee=assignee)
+    counted = _live_counts(follow_ups, days)
+    recent = _recent_counts(follow_ups, days)
     return FollowUpStats(
         today=counted["today"],
         overdue=sums["overdue"] + counted["overdue"],

@@ -328,7 +328,7 @@ def _response_bins(
     return [days.exclude(day__gte=months[0], day__lt=months[1]), _in_scope(scope, in_months)]
 
 
-def _team_sums(
+def team_sums(
     scope: Scope, first: dt.date, after: dt.date, live: tuple[dt.date, dt.date], today: dt.date
 ) -> QuerySet:
     """TeamDay's figures of the days in [first, after) but the live ones summed per person, in
@@ -474,7 +474,7 @@ def team_figures(
 
     first_day = timezone.localtime(scope.start, tenant.zone).date()
     after_day = timezone.localtime(scope.end, tenant.zone).date()
-    totals = _person_totals(_team_sums(scope, first_day, after_day, (live_first, live_last), today))
+    totals = _person_totals(team_sums(scope, first_day, after_day, (live_first, live_last), today))
     for person_id, row in totals.items():
         _add_kept_days(person_id, row, follow_up_rows, sla_rows, waits)
 

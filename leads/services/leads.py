@@ -109,6 +109,27 @@ def lead_create(
     )
     lead.full_clean(exclude=["tenant", "number", "search_vector"])
     lead.save()
+    _lead_created_record(tenant=tenant, actor=actor, lead=lead, created_via=created_via, now=now)
+    if note.strip():
+        lead_add_note(tenant=tenant, actor=actor, lead=lead, body=note)
+    if owner is not None:
+        lead_assign(
+            tenant=tenant, actor=actor, lead=lead, owner=owner, now=now, notify=notify_owner
+        )
+    elif assign_automatically:
+        lead_assign_automatically(tenant=tenant, lead=lead, now=now, notify=notify_owner)
+    lead_refresh_search(lead=lead)
+    lead_rescore(tenant=tenant, lead=lead, now=now)
+    if announce:
+        _lead_created_announce(tenant=tenant, actor=actor, lead=lead, stage=stage)
+    return lead
+
+
+def _lead_created_record(
+    *, tenant: Tenant, actor: User | None, lead: Lead, created_via: str, now: dt.datetime
+) -> None:
+    """The new lead's first stage visit and its "created" line on the timeline."""
+    stage, source = lead.stage, lead.source
     if stage is not None:
         StageVisit.objects.create(
             tenant=tenant, lead=lead, stage=stage, entered_at=now, entered_by=actor
@@ -123,32 +144,28 @@ def lead_create(
         | ({"stage": stage.name} if stage else {}),
         actor=actor,
         lead=lead,
-        property=place,
+        property=lead.property,
         occurred_at=now,
         detail={"via": created_via, "source": source.name if source else None},
     )
-    if note.strip():
-        lead_add_note(tenant=tenant, actor=actor, lead=lead, body=note)
-    if owner is not None:
-        lead_assign(
-            tenant=tenant, actor=actor, lead=lead, owner=owner, now=now, notify=notify_owner
-        )
-    elif assign_automatically:
-        lead_assign_automatically(tenant=tenant, lead=lead, now=now, notify=notify_owner)
-    lead_refresh_search(lead=lead)
-    lead_rescore(tenant=tenant, lead=lead, now=now)
-    if announce:
-        publish(LeadCreated(tenant=tenant, lead=lead, actor=actor))
-        if stage is not None:
-            publish(
-                LeadStageEntered(
-                    tenant=tenant, lead=lead, stage=stage, previous_stage=None, actor=actor
-                )
+
+
+def _lead_created_announce(
+    *, tenant: Tenant, actor: User | None, lead: Lead, stage: Stage | None
+) -> None:
+    """Tell the apps above that the lead exists and entered its first stage."""
+    publish(LeadCreated(tenant=tenant, lead=lead, actor=actor))
+    if stage is not None:
+        publish(
+            LeadStageEntered(
+                tenant=tenant, lead=lead, stage=stage, previous_stage=None, actor=actor
             )
-    return lead
+        )
 
 
-def _search_document(lead: Lead) -> str:
+def lead_search_document(lead: Lead) -> str:
+    """The words the list's search box finds `lead` by, as its search vector indexes them (the
+    contact's emails and phones prefetched, or read here)."""
     contact = lead.contact
     words = [lead.reference, str(lead.number), contact.first_name, contact.last_name]
     words += [contact.company_name, lead.title]
@@ -166,7 +183,7 @@ def _search_document(lead: Lead) -> str:
 
 def lead_refresh_search(*, lead: Lead) -> None:
     """Re-index the words the list's search box finds a lead by (name, email, phone, address)."""
-    document = _search_document(lead)
+    document = lead_search_document(lead)
     Lead.objects.filter(tenant_id=lead.tenant_id, pk=lead.pk).update(
         search_vector=SearchVector(Value(document), config="simple")
     )

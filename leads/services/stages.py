@@ -115,17 +115,8 @@ def lead_move_to_stage(
     )
 
 
-def _move_locked(
-    *,
-    tenant: Tenant,
-    actor: User | None,
-    lead: Lead,
-    stage: Stage,
-    now: dt.datetime | None,
-    reason: str,
-) -> Lead:
-    """lead_move_to_stage for a lead already read under its row lock in this transaction."""
-    now = now or timezone.now()
+def _refuse_stage(tenant: Tenant, stage: Stage) -> None:
+    """A lead moves by hand only to a stage of its tenant that is in use and not a lost one."""
     if stage.tenant_id != tenant.pk:
         raise ValidationError(_("Unknown stage."))
     if stage.is_archived:
@@ -134,16 +125,23 @@ def _move_locked(
         )
     if stage.is_lost:
         raise ValidationError(_("Use “Mark lost” to close a lead: it asks for the reason."))
-    if lead.stage_id == stage.pk:
-        return lead
-    _refuse_unpaid(tenant, lead, stage)
-    previous = lead.stage
+
+
+def _visit_move(
+    *, tenant: Tenant, actor: User | None, lead: Lead, stage: Stage, now: dt.datetime
+) -> None:
+    """Close the lead's open stage visit and open one in `stage`."""
     StageVisit.objects.filter(tenant=tenant, lead=lead, left_at__isnull=True).update(
         left_at=now, left_by=actor
     )
     StageVisit.objects.create(
         tenant=tenant, lead=lead, stage=stage, entered_at=now, entered_by=actor
     )
+
+
+def _moved_message(*, previous: Stage | None, stage: Stage, regrouped: bool) -> str:
+    """The timeline's stored "Moved to …" line, naming the new pipeline when the lead changes
+    pipeline."""
     if previous:
         moved = stored_message(
             gettext_noop("Moved to %(stage)s from %(previous)s"),
@@ -152,13 +150,19 @@ def _move_locked(
         )
     else:
         moved = stored_message(gettext_noop("Moved to %(stage)s"), stage=stage.name)
-    regrouped = stage.pipeline_id != lead.pipeline_id
     if regrouped:
         moved = stored_message(
             gettext_noop("%(moved)s (pipeline %(pipeline)s)"),
             moved=moved,
             pipeline=stage.pipeline.name,
         )
+    return moved
+
+
+def _lead_enter_stage(lead: Lead, stage: Stage, now: dt.datetime) -> bool:
+    """Put the lead in `stage` (and its pipeline), reopened if it was lost, won if the stage is a
+    won one; saved. True when the lead is won by this move."""
+    if stage.pipeline_id != lead.pipeline_id:
         lead.pipeline = stage.pipeline
     lead.stage = stage
     lead.stage_entered_at = now
@@ -170,7 +174,6 @@ def _move_locked(
     if won_now:
         lead.status = LeadStatus.WON
         lead.won_at = now
-        moved = stored_message(gettext_noop("%(moved)s — won"), moved=moved)
     lead.closed_at = now if stage.is_terminal else None
     lead.save(
         update_fields=[
@@ -186,6 +189,49 @@ def _move_locked(
             "updated_at",
         ]
     )
+    return won_now
+
+
+def _move_on_when_paid(
+    *, tenant: Tenant, actor: User | None, lead: Lead, stage: Stage, now: dt.datetime
+) -> Lead:
+    """Paid before the work was done: now that it is, the job moves on to its paid stage (the
+    lead re-read when it did)."""
+    if (
+        stage.moves_on != LeadEvent.PAID_IN_FULL
+        and lead.status == LeadStatus.WON
+        and work_completed(lead, stage)
+        and lead_balance(tenant=tenant, lead=lead).paid_in_full
+        and lead_handle_event(
+            tenant=tenant, lead=lead, event=LeadEvent.PAID_IN_FULL, actor=actor, now=now
+        )
+    ):
+        lead = lead_locked(lead)
+    return lead
+
+
+def _move_locked(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    lead: Lead,
+    stage: Stage,
+    now: dt.datetime | None,
+    reason: str,
+) -> Lead:
+    """lead_move_to_stage for a lead already read under its row lock in this transaction."""
+    now = now or timezone.now()
+    _refuse_stage(tenant, stage)
+    if lead.stage_id == stage.pk:
+        return lead
+    _refuse_unpaid(tenant, lead, stage)
+    previous = lead.stage
+    _visit_move(tenant=tenant, actor=actor, lead=lead, stage=stage, now=now)
+    regrouped = stage.pipeline_id != lead.pipeline_id
+    moved = _moved_message(previous=previous, stage=stage, regrouped=regrouped)
+    won_now = _lead_enter_stage(lead, stage, now)
+    if won_now:
+        moved = stored_message(gettext_noop("%(moved)s — won"), moved=moved)
     if reason:
         moved = stored_message(gettext_noop("%(moved)s (%(reason)s)"), moved=moved, reason=reason)
     summary, params = stored_split(moved)
@@ -210,18 +256,7 @@ def _move_locked(
     )
     if won_now:
         publish(LeadWon(tenant=tenant, lead=lead, actor=actor))
-    # Paid before the work was done: now that it is, the job moves on to its paid stage.
-    if (
-        stage.moves_on != LeadEvent.PAID_IN_FULL
-        and lead.status == LeadStatus.WON
-        and work_completed(lead, stage)
-        and lead_balance(tenant=tenant, lead=lead).paid_in_full
-        and lead_handle_event(
-            tenant=tenant, lead=lead, event=LeadEvent.PAID_IN_FULL, actor=actor, now=now
-        )
-    ):
-        lead = lead_locked(lead)
-    return lead
+    return _move_on_when_paid(tenant=tenant, actor=actor, lead=lead, stage=stage, now=now)
 
 
 @transaction.atomic

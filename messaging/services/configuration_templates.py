@@ -137,6 +137,31 @@ def _check_sources(*, subject: str, body_text: str, body_html: str) -> None:
         raise ValidationError(errors)
 
 
+def _refuse_clash(
+    *,
+    tenant: Tenant,
+    template: MessageTemplate,
+    variant: TemplateVariant | None,
+    channel: str,
+    language: str,
+    brand: Brand | None,
+) -> None:
+    """A template has one variant per channel, language and brand: another one is refused."""
+    clash = TemplateVariant.objects.filter(
+        tenant=tenant, template=template, channel=channel, language=language, brand=brand
+    )
+    if variant is not None:
+        clash = clash.exclude(pk=variant.pk)
+    if clash.exists():
+        for_brand = f"for {brand.name}" if brand else "for every brand"
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: f"“{template.name}” already has {MessageChannel(channel).label} "
+                f"in {_language_label(language)} {for_brand}: edit that one instead."
+            }
+        )
+
+
 @transaction.atomic
 def template_variant_save(
     *,
@@ -193,20 +218,14 @@ def template_variant_save(
             }
         )
 
-    clash = TemplateVariant.objects.filter(
-        tenant=tenant, template=template, channel=channel, language=language, brand=brand
+    _refuse_clash(
+        tenant=tenant,
+        template=template,
+        variant=variant,
+        channel=channel,
+        language=language,
+        brand=brand,
     )
-    if variant is not None:
-        clash = clash.exclude(pk=variant.pk)
-    if clash.exists():
-        for_brand = f"for {brand.name}" if brand else "for every brand"
-        raise ValidationError(
-            {
-                NON_FIELD_ERRORS: f"“{template.name}” already has {MessageChannel(channel).label} "
-                f"in {_language_label(language)} {for_brand}: edit that one instead."
-            }
-        )
-
     if variant is None:
         variant = TemplateVariant(tenant=tenant, template=template)
     else:

@@ -96,6 +96,43 @@ def _speaks_for_contact(contact: Contact, from_number: str) -> bool:
     return not proved.exists() or proved.filter(number=from_number).exists()
 
 
+def _keyword_answer(
+    *,
+    tenant: Tenant,
+    contact: Contact,
+    channel: str,
+    keyword: str,
+    from_number: str,
+    now: dt.datetime,
+) -> None:
+    """Schedule the confirmation of `keyword` in the contact's language, from their brand."""
+    label = Channel(channel).label
+    brand = contact_brand(tenant=tenant, contact=contact)
+    reach_us = (brand.reply_to_email or brand.sender_email or brand.website) if brand else ""
+    outbox.message_schedule(
+        tenant=tenant,
+        channel=channel,
+        source=MessageSource.SYSTEM,
+        purpose=Purpose.TRANSACTIONAL,
+        contact=contact,
+        brand=brand,
+        body_text=_in_language(
+            contact_language(contact, tenant),
+            keyword,
+            business=brand.name if brand else tenant.name,
+            channel_label=label,
+            reach_us=reach_us,
+        ),
+        # The answer goes back to the number that texted, whichever of the contact's it is.
+        to_address=from_number,
+        context={"answer_sender": True} if from_number else {},
+        # One answer per keyword a minute: a customer who sends STOP twice in a row (or a
+        # webhook delivered twice) gets one confirmation.
+        idempotency_key=f"keyword:{channel}:{contact.pk}:{keyword}:{now:%Y%m%dT%H%M}",
+        now=now,
+    )
+
+
 @transaction.atomic
 def sms_keyword_handle(
     *,
@@ -158,28 +195,12 @@ def sms_keyword_handle(
             contact=contact,
             detail={"channel": channel, "keyword": keyword},
         )
-    brand = contact_brand(tenant=tenant, contact=contact)
-    reach_us = (brand.reply_to_email or brand.sender_email or brand.website) if brand else ""
-    outbox.message_schedule(
+    _keyword_answer(
         tenant=tenant,
-        channel=channel,
-        source=MessageSource.SYSTEM,
-        purpose=Purpose.TRANSACTIONAL,
         contact=contact,
-        brand=brand,
-        body_text=_in_language(
-            contact_language(contact, tenant),
-            keyword,
-            business=brand.name if brand else tenant.name,
-            channel_label=label,
-            reach_us=reach_us,
-        ),
-        # The answer goes back to the number that texted, whichever of the contact's it is.
-        to_address=from_number,
-        context={"answer_sender": True} if from_number else {},
-        # One answer per keyword a minute: a customer who sends STOP twice in a row (or a
-        # webhook delivered twice) gets one confirmation.
-        idempotency_key=f"keyword:{channel}:{contact.pk}:{keyword}:{now:%Y%m%dT%H%M}",
+        channel=channel,
+        keyword=keyword,
+        from_number=from_number,
         now=now,
     )
     return keyword

@@ -17,7 +17,15 @@ from django.utils.translation import gettext_noop
 
 from automation.services.updates import contact_update_rhythm
 from crm.kit.stored_text import stored_label
-from crm.models import UI_LANGUAGES, Channel, ConsentStatus, Contact, ContactConsent, Language
+from crm.models import (
+    UI_LANGUAGES,
+    Channel,
+    ConsentStatus,
+    Contact,
+    ContactConsent,
+    Language,
+    Tenant,
+)
 from crm.services.consent import consent_record
 from crm.services.timeline import timeline_record
 from messaging.models import ContactCommsProfile, UpdateFrequency
@@ -84,6 +92,71 @@ def portal_language_set(*, customer: PortalCustomer, language: str) -> int:
     return len(contacts)
 
 
+def _contact_change(contact: Contact, *, preferred_channel: str, language: str) -> list[str]:
+    """Set the contact's preferred channel and language (saved when either changed); the
+    changes, in English for the staff's timeline."""
+    changes = []
+    if contact.preferred_channel != preferred_channel:
+        changes.append(
+            f"preferred channel {_label(Channel.choices, contact.preferred_channel)} → "
+            f"{_label(Channel.choices, preferred_channel)}"
+        )
+        contact.preferred_channel = preferred_channel
+    if contact.language != language:
+        changes.append(
+            f"language {_label(Language.choices, contact.language)} → "
+            f"{_label(Language.choices, language)}"
+        )
+        contact.language = language
+    if changes:
+        contact.save(update_fields=["preferred_channel", "language", "updated_at"])
+    return changes
+
+
+def _frequency_change(
+    tenant: Tenant,
+    contact: Contact,
+    profile: ContactCommsProfile | None,
+    update_frequency: str,
+) -> str | None:
+    """Set how often the contact hears about their jobs (the profile made if they have none);
+    the change in English, None when it is the same."""
+    old_frequency = profile.update_frequency if profile else UpdateFrequency.DEFAULT
+    if old_frequency == update_frequency:
+        return None
+    if profile is None:
+        profile = ContactCommsProfile(tenant=tenant, contact=contact)
+    profile.update_frequency = update_frequency
+    profile.save()
+    return (
+        f"updates “{UpdateFrequency(old_frequency).label}” → "
+        f"“{UpdateFrequency(update_frequency).label}”"
+    )
+
+
+def _consents_apply(
+    tenant: Tenant,
+    contact: Contact,
+    channels: list[ChannelChoice],
+    consents: dict[tuple[int, str], str],
+) -> int:
+    """Record the consent each channel's ticks ask for where it differs; how many were."""
+    recorded = 0
+    for choice in channels:
+        current = consents.get((contact.pk, choice.channel))
+        wanted = wanted_status(updates=choice.updates, marketing=choice.marketing, current=current)
+        if wanted != current:
+            consent_record(
+                tenant=tenant,
+                contact=contact,
+                channel=choice.channel,
+                status=wanted,
+                source=CONSENT_SOURCE,
+            )
+            recorded += 1
+    return recorded
+
+
 @transaction.atomic
 def portal_preferences_update(
     *,
@@ -114,33 +187,12 @@ def portal_preferences_update(
     }
     made = 0
     for contact in contacts:
-        changes = []
-        if contact.preferred_channel != preferred_channel:
-            changes.append(
-                f"preferred channel {_label(Channel.choices, contact.preferred_channel)} → "
-                f"{_label(Channel.choices, preferred_channel)}"
-            )
-            contact.preferred_channel = preferred_channel
-        if contact.language != language:
-            changes.append(
-                f"language {_label(Language.choices, contact.language)} → "
-                f"{_label(Language.choices, language)}"
-            )
-            contact.language = language
-        if changes:
-            contact.save(update_fields=["preferred_channel", "language", "updated_at"])
-        profile = profiles.get(contact.pk)
-        old_frequency = profile.update_frequency if profile else UpdateFrequency.DEFAULT
-        frequency_changed = old_frequency != update_frequency
-        if frequency_changed:
-            if profile is None:
-                profile = ContactCommsProfile(tenant=tenant, contact=contact)
-            profile.update_frequency = update_frequency
-            profile.save()
-            changes.append(
-                f"updates “{UpdateFrequency(old_frequency).label}” → "
-                f"“{UpdateFrequency(update_frequency).label}”"
-            )
+        changes = _contact_change(contact, preferred_channel=preferred_channel, language=language)
+        frequency_change = _frequency_change(
+            tenant, contact, profiles.get(contact.pk), update_frequency
+        )
+        if frequency_change:
+            changes.append(frequency_change)
         if changes:
             timeline_record(
                 tenant=tenant,
@@ -156,20 +208,7 @@ def portal_preferences_update(
                 },
             )
             made += len(changes)
-        if frequency_changed:
+        if frequency_change:
             contact_update_rhythm(tenant=tenant, contact=contact)
-        for choice in channels:
-            current = consents.get((contact.pk, choice.channel))
-            wanted = wanted_status(
-                updates=choice.updates, marketing=choice.marketing, current=current
-            )
-            if wanted != current:
-                consent_record(
-                    tenant=tenant,
-                    contact=contact,
-                    channel=choice.channel,
-                    status=wanted,
-                    source=CONSENT_SOURCE,
-                )
-                made += 1
+        made += _consents_apply(tenant, contact, channels, consents)
     return made

@@ -68,6 +68,57 @@ def _check_code(request, customer, code_form):
     return None, False
 
 
+def _save_details(request, customer, details):
+    """Save the customer's contact details: the redirect, or None with the refusal on the form."""
+    data = details.cleaned_data
+    try:
+        onboarding.onboarding_details_save(
+            customer=customer,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+            preferred_channel=data["preferred_channel"],
+        )
+    except ValidationError as refused:
+        details.add_error(None, refused)
+        return None
+    return _saved(_("Your contact details are saved."), request, "details")
+
+
+def _save_properties(request, customer, facts, places):
+    """Save the addresses typed (or that there is no property): the redirect, or None while a
+    form is refused."""
+    if not facts.properties and request.POST.get("none"):
+        onboarding.onboarding_properties_save(customer=customer, addresses={})
+        return _saved(_("Noted: no property to add."), request, "property")
+    if not all(form.is_valid() for form in places):
+        return None
+    onboarding.onboarding_properties_save(
+        customer=customer,
+        addresses={form.place.pk: form.cleaned_data for form in places if form.place},
+        new_address=next((form.cleaned_data for form in places if form.place is None), None),
+    )
+    return _saved(_("Your property details are saved."), request, "property")
+
+
+def _save_insurance(request, customer, insurance):
+    """Save each job's insurance answers (the forms are valid): the redirect."""
+    onboarding.onboarding_insurance_save(
+        customer=customer,
+        answers=[
+            onboarding.InsuranceAnswer(
+                lead=form.job,
+                is_claim=form.cleaned_data["is_claim"],
+                carrier=form.cleaned_data["carrier"],
+                claim_number=form.cleaned_data["claim_number"],
+            )
+            for form in insurance
+        ],
+    )
+    return _saved(_("Your insurance details are saved."), request, "insurance")
+
+
 @require_http_methods(["GET", "POST"])
 @portal_customer_required
 def onboarding_page(request):
@@ -88,20 +139,9 @@ def onboarding_page(request):
     throttled = False
 
     if step == "details" and details.is_valid():
-        data = details.cleaned_data
-        try:
-            onboarding.onboarding_details_save(
-                customer=customer,
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                phone=data["phone"],
-                preferred_channel=data["preferred_channel"],
-            )
-        except ValidationError as refused:
-            details.add_error(None, refused)
-        else:
-            return _saved(_("Your contact details are saved."), request, "details")
+        response = _save_details(request, customer, details)
+        if response is not None:
+            return response
     elif step == "verify-send":
         response, throttled = _send_code(request, customer, errors)
         if response is not None:
@@ -111,32 +151,11 @@ def onboarding_page(request):
         if response is not None:
             return response
     elif step == "property":
-        if not facts.properties and request.POST.get("none"):
-            onboarding.onboarding_properties_save(customer=customer, addresses={})
-            return _saved(_("Noted: no property to add."), request, "property")
-        if all(form.is_valid() for form in places):
-            onboarding.onboarding_properties_save(
-                customer=customer,
-                addresses={form.place.pk: form.cleaned_data for form in places if form.place},
-                new_address=next(
-                    (form.cleaned_data for form in places if form.place is None), None
-                ),
-            )
-            return _saved(_("Your property details are saved."), request, "property")
+        response = _save_properties(request, customer, facts, places)
+        if response is not None:
+            return response
     elif step == "insurance" and all(form.is_valid() for form in insurance):
-        onboarding.onboarding_insurance_save(
-            customer=customer,
-            answers=[
-                onboarding.InsuranceAnswer(
-                    lead=form.job,
-                    is_claim=form.cleaned_data["is_claim"],
-                    carrier=form.cleaned_data["carrier"],
-                    claim_number=form.cleaned_data["claim_number"],
-                )
-                for form in insurance
-            ],
-        )
-        return _saved(_("Your insurance details are saved."), request, "insurance")
+        return _save_insurance(request, customer, insurance)
 
     context = {
         "progress": progress,

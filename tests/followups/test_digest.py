@@ -17,7 +17,7 @@ from followups.services import followups as services
 from followups.services.configuration import follow_up_settings_save
 from followups.services.digest import digest_render, digests_send_due
 from followups.tasks import send_daily_digests
-from leads.aging import stage_colour
+from leads.aging import AgingClock
 from leads.models import Lead, Stage
 from messaging.models import MessageChannel, MessageSource, OutboundMessage
 from tests.conftest import sign_in
@@ -205,7 +205,7 @@ def test_the_red_leads_are_the_live_leads_whose_stage_colour_is_red(world):
                 for lead in leads
                 if lead.status in ("open", "won")
                 and (owner is None or lead.owner_id == owner.pk)
-                and stage_colour(world.tenant, lead.stage, lead.stage_entered_at, now) == "red"
+                and AgingClock(world.tenant, now).colour(lead.stage, lead.stage_entered_at) == "red"
             ]
             return sorted(found, key=lambda lead: (lead.stage_entered_at, lead.pk))
 

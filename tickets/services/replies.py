@@ -25,6 +25,7 @@ from messaging.services.outbox import message_schedule
 from messaging.services.providers import message_id_header
 from tickets.models import (
     Direction,
+    InboxAddress,
     MessageChannel,
     Ticket,
     TicketMessage,
@@ -133,19 +134,8 @@ def ticket_reply(
     # Back to the address the customer last wrote from on this channel, from the inbox's own.
     last = _last_inbound(ticket, channel)
     from_address = inbox_address_for(tenant=tenant, inbox_id=ticket.inbox_id, channel=channel)
-    context = {"answer_sender": True} if last and last.from_address else {}
-    subject = ""
-    if channel == MessageChannel.EMAIL:
-        subject = _reply_subject(ticket)
-        context["reply_to"] = reply_address(tenant.pk, ticket.pk)
-        context["keep_subject"] = True
-        if last and last.message_id:
-            context["in_reply_to"] = last.message_id
-            context["references"] = [last.message_id]
-    if from_address is not None and channel == MessageChannel.EMAIL and ticket.inbox.brand:
-        sender = f"{ticket.inbox.brand.sender_name} <{from_address.address}>"
-    else:
-        sender = from_address.address if from_address else ""
+    subject, context = _reply_headers(tenant, ticket, channel, last)
+    sender = _reply_sender(ticket, channel, from_address)
     sent_text = body.strip()
     if sent_text and _answers_the_portal(ticket):
         # (A template's wording is its own: {{ portal_link }} is there for it.)
@@ -189,6 +179,36 @@ def ticket_reply(
         ticket.save()
     else:
         _answered(tenant, ticket, message, status_after)
+    _reply_record(tenant=tenant, actor=actor, ticket=ticket, message=message)
+    return message
+
+
+def _reply_headers(
+    tenant: Tenant, ticket: Ticket, channel: str, last: TicketMessage | None
+) -> tuple[str, dict]:
+    """The reply's subject and the rendering context that answers the customer's last message:
+    to the address they wrote from, and by email in the same thread (subject, Reply-To,
+    In-Reply-To, References)."""
+    context = {"answer_sender": True} if last and last.from_address else {}
+    subject = ""
+    if channel == MessageChannel.EMAIL:
+        subject = _reply_subject(ticket)
+        context["reply_to"] = reply_address(tenant.pk, ticket.pk)
+        context["keep_subject"] = True
+        if last and last.message_id:
+            context["in_reply_to"] = last.message_id
+            context["references"] = [last.message_id]
+    return subject, context
+
+
+def _reply_sender(ticket: Ticket, channel: str, from_address: InboxAddress | None) -> str:
+    """The inbox's own address on `channel`; by email with the brand's sender name."""
+    if from_address is not None and channel == MessageChannel.EMAIL and ticket.inbox.brand:
+        return f"{ticket.inbox.brand.sender_name} <{from_address.address}>"
+    return from_address.address if from_address else ""
+
+
+def _reply_record(*, tenant: Tenant, actor: User, ticket: Ticket, message: TicketMessage) -> None:
     timeline_record(
         tenant=tenant,
         kind="ticket.replied",
@@ -201,9 +221,8 @@ def ticket_reply(
         actor=actor,
         contact=ticket.contact,
         lead=ticket.lead,
-        detail={"ticket": ticket.pk, "message": message.pk, "outbound": outbound.pk},
+        detail={"ticket": ticket.pk, "message": message.pk, "outbound": message.outbound_id},
     )
-    return message
 
 
 @transaction.atomic

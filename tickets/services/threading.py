@@ -183,6 +183,42 @@ def ticket_open(
     return ticket
 
 
+def _recent_ticket(
+    tenant: Tenant,
+    contact: Contact,
+    received_at: dt.datetime,
+    window: dt.timedelta,
+    *,
+    history: bool,
+) -> Ticket | None:
+    """The contact's ticket with a message within `window` of `received_at`, locked: an open
+    one, or for mail from the past one open or resolved around its time."""
+    recent = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("inbox", "contact", "lead", "assignee__user")
+        .filter(tenant=tenant, contact=contact, last_message_at__gte=received_at - window)
+    )
+    if history:
+        recent = recent.filter(
+            status__in=(*ACTIVE_STATUSES, TicketStatus.RESOLVED),
+            last_message_at__lte=received_at + window,
+        )
+    else:
+        recent = recent.filter(status__in=ACTIVE_STATUSES)
+    return recent.order_by("-last_message_at").first()
+
+
+def _latest_ticket(tenant: Tenant, contact: Contact) -> Ticket | None:
+    """The contact's latest ticket whatever its status or age, locked."""
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("inbox", "contact", "lead", "assignee__user")
+        .filter(tenant=tenant, contact=contact)
+        .order_by("-last_message_at", "-id")
+        .first()
+    )
+
+
 def thread_for(
     *,
     tenant: Tenant,
@@ -225,30 +261,12 @@ def thread_for(
     # The window counts back from when the message was received, not from its sender's Date.
     settings = settings or inbox_settings_get(tenant=tenant)
     window = dt.timedelta(days=settings.thread_window_days)
-    recent = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("inbox", "contact", "lead", "assignee__user")
-        .filter(tenant=tenant, contact=contact, last_message_at__gte=received_at - window)
-    )
-    if history:
-        recent = recent.filter(
-            status__in=(*ACTIVE_STATUSES, TicketStatus.RESOLVED),
-            last_message_at__lte=received_at + window,
-        )
-    else:
-        recent = recent.filter(status__in=ACTIVE_STATUSES)
-    recent = recent.order_by("-last_message_at").first()
+    recent = _recent_ticket(tenant, contact, received_at, window, history=history)
     if recent is not None:
         return Thread(recent, False, "recent ticket")
 
     if is_keyword_text(channel=incoming.channel, body=incoming.body_text):
-        latest = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("inbox", "contact", "lead", "assignee__user")
-            .filter(tenant=tenant, contact=contact)
-            .order_by("-last_message_at", "-id")
-            .first()
-        )
+        latest = _latest_ticket(tenant, contact)
         if latest is not None:
             return Thread(latest, False, "keyword")
 
