@@ -22,7 +22,7 @@ from crm.services.timeline import timeline_record
 from messaging.models import MessageChannel as OutboxChannel
 from messaging.models import OutboundMessage
 from messaging.services.keywords import is_keyword_text
-from messaging.services.outbox import DeliveryEvent, message_record_delivery
+from messaging.services.outbox_delivery import DeliveryEvent, message_record_delivery
 from tickets import priority
 from tickets.models import (
     Direction,
