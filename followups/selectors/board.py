@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from crm.kit.together import count_together
 from followups.models import OPEN_STATUSES, FollowUp, Status
@@ -27,7 +28,7 @@ BOARD_COUNT_CAP = 1000
 @dataclass(frozen=True)
 class BoardColumn:
     status: str
-    label: str
+    label: str | Promise
     cards: list[FollowUp]
     total: int  # at most BOARD_COUNT_CAP + 1, which stands for "more than the cap"
 

@@ -339,7 +339,8 @@ def series_update(
         moved, cancelled, made = _retime(series, future, now)
     leads_next_follow_up_refresh(
         tenant=tenant,
-        lead_ids={f.lead_id for f in future if f.lead_id} | ({series.lead_id} - {None}),
+        lead_ids={f.lead_id for f in future if f.lead_id}
+        | ({series.lead_id} if series.lead_id else set()),
     )
     timeline_record(
         tenant=tenant,

@@ -5,6 +5,7 @@ editing a series's rows is followups/services/recurrence.py."""
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterator
+from typing import cast
 
 from dateutil.parser import parse as parse_date
 from dateutil.rrule import rrule, rrulestr
@@ -140,7 +141,8 @@ def _local_naive(at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
 def expansion(series: FollowUpSeries) -> rrule:
     """The rule in naive local time of the series' zone, with its end."""
     zone = series.zone
-    rule = rrulestr(series.rule, dtstart=_local_naive(series.starts_at, zone))
+    # One RRULE, no RDATE or EXDATE (REFUSED_PARTS): dateutil reads it as an rrule, not a set.
+    rule = cast(rrule, rrulestr(series.rule, dtstart=_local_naive(series.starts_at, zone)))
     if series.count:
         rule = rule.replace(count=series.count)
     if series.until:

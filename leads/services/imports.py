@@ -117,7 +117,9 @@ def _dry_run(
     existing = _existing_contacts(tenant, good)
     seen_in_file: dict[str, int] = {}
     counts = {"new_contacts": 0, "existing_contacts": 0, "file_duplicates": 0}
-    matches, duplicates, sample = [], [], []
+    matches: list[dict] = []
+    duplicates: list[dict] = []
+    sample: list[dict] = []
     start = first_stage(pipeline)
     for row in good:
         keys = row.contact_keys()

@@ -63,7 +63,9 @@ CLAIM_BATCH = 500
 # --- Addresses and wording -----------------------------------------------------------------------
 
 
-def _user_address(user: User, channel: str) -> str:
+def _user_address(user: User | None, channel: str) -> str:
+    if user is None:
+        return ""
     if channel == MessageChannel.EMAIL:
         return user.email
     return str(user.phone) if user.phone else ""
@@ -102,11 +104,15 @@ def variant_for(
 
 
 def decision_append(
-    message: OutboundMessage, decision: str, reason: str | Mapping, at: dt.datetime, **extra: str
+    message: OutboundMessage,
+    decision: str,
+    reason: str | Mapping | None,
+    at: dt.datetime,
+    **extra: str,
 ) -> None:
     """Log a decision. `reason` is free text (a provider's error), or a stored message
     (crm.kit.stored_text) kept in English and shown in the reader's language."""
-    entry = {"at": at.isoformat(), "decision": decision, **extra}
+    entry: dict[str, object] = {"at": at.isoformat(), "decision": decision, **extra}
     if isinstance(reason, Mapping):
         entry["reason"], entry["reason_params"] = stored_columns(reason)
     else:
@@ -158,7 +164,7 @@ def verdict_apply(message: OutboundMessage, verdict: policy.Verdict, now: dt.dat
         )
     elif verdict.outcome == Outcome.DEFER:
         message.status = MessageStatus.SCHEDULED
-        message.send_after = verdict.send_at
+        message.send_after = verdict.send_at or message.send_after
         decision_append(message, "deferred", verdict.reason, now)
         on_timeline(
             message,

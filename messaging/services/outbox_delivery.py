@@ -20,7 +20,7 @@ from messaging.models import (
 from messaging.services.outbox import decision_append, on_timeline
 from messaging.services.outbox_send import mark_address_bad, tell_sender
 
-DELIVERY_ORDER = {
+DELIVERY_ORDER: dict[str, int] = {
     MessageStatus.SENT: 0,
     MessageStatus.DELIVERED: 1,
     MessageStatus.OPENED: 2,

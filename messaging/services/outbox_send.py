@@ -74,6 +74,9 @@ def _render(message: OutboundMessage) -> None:
     template = scheduler.template(message) if scheduler is not None else None
     if template is not None:
         message.template = template
+    if contact is None or message.template_id is None:
+        # A template is worded for a contact; a message to staff is written out when scheduled.
+        raise rendering.MissingVariables(["contact"])
     message.variant = variant_for(
         tenant=tenant,
         template_id=message.template_id,
@@ -115,7 +118,7 @@ def _render(message: OutboundMessage) -> None:
 def tell_sender(message: OutboundMessage, title: str, **params) -> None:
     """`title` a msgid whose %(message)s is the message described; `params` its other values."""
     recipient = message.created_by or (
-        message.lead.owner.user if message.lead and message.lead.owner_id else None
+        message.lead.owner.user if message.lead and message.lead.owner else None
     )
     if recipient is None:
         return
@@ -222,7 +225,7 @@ def _send_locked(message: OutboundMessage, now: dt.datetime) -> str:
             now,
         )
         return "cancelled"
-    if message.contact_id is not None and not message.context.get("answer_sender"):
+    if message.contact is not None and not message.context.get("answer_sender"):
         # The address as it is now: staff may have fixed a bounced one since it was scheduled.
         # (A ticket reply goes back to the address the customer wrote from.)
         message.to_address = contact_reach_address(contact=message.contact, channel=message.channel)

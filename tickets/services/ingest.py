@@ -39,7 +39,7 @@ from tickets.models import (
     UnroutedInbound,
 )
 from tickets.normalise import normalise_email, read_envelope
-from tickets.routing import email_route_for, reply_token_in
+from tickets.routing import ReplyToken, email_route_for, reply_token_in
 from tickets.services.configuration import inbox_settings_get
 from tickets.services.ingest_apply import (
     apply_delivery_report,
@@ -194,7 +194,7 @@ def _headers_only(raw: bytes) -> bytes:
     return head[: settings.INBOUND_EMAIL_HEAD_BYTES] + b"\r\n\r\n"
 
 
-def reply_token_find(recipients: list[str], tenant_id: int | None):
+def reply_token_find(recipients: list[str], tenant_id: int | None) -> tuple[ReplyToken | None, str]:
     """The first validly signed reply token among the recipients (of `tenant_id`, if given), and
     the address that carried it."""
     for address in recipients:
@@ -268,7 +268,8 @@ def email_inbound_store(
     only_tenant_id = inbox.tenant_id if inbox is not None else (tenant.pk if tenant else None)
     token, token_address = reply_token_find(recipients, only_tenant_id)
     route = email_route_for(recipients, tenant_id=only_tenant_id)
-    if inbox is None and token is None and route is None:
+    owner = inbox or token or route
+    if owner is None:
         logger.warning("inbound email for no known address: %s", ", ".join(recipients)[:200])
         return unrouted_keep(
             content_key=key,
@@ -279,18 +280,15 @@ def email_inbound_store(
             payload=_unrouted_email_payload(esp_message_id, envelope.message_id, too_large_bytes),
             raw=provider_post or raw,
         )
-    if inbox is not None:
-        tenant_id = inbox.tenant_id
-    else:
-        tenant_id = token.tenant_id if token else route.tenant_id
-    routed = route is not None and route.tenant_id == tenant_id and inbox is None
+    tenant_id = owner.tenant_id
+    routed = route if route is not None and route.tenant_id == tenant_id and inbox is None else None
     payload = _email_payload(stripped_text=stripped_text, inbox=inbox, history=history)
     # The token's address is the recipient the threader reads the token from, wherever it was.
-    recipient = token_address or (route.address if routed else "") or next(iter(recipients), "")
+    recipient = token_address or (routed.address if routed else "") or next(iter(recipients), "")
     return event_store(
         tenant_id=tenant_id,
         event_key=key,
-        inbox_address_id=route.inbox_address_id if routed else None,
+        inbox_address_id=routed.inbox_address_id if routed else None,
         enqueue=enqueue,
         provider=provider,
         channel=MessageChannel.EMAIL,

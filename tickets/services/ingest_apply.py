@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 from crm.events import CustomerWrote, publish
 from crm.kit.languages import in_english
 from crm.kit.stored_text import stored_label
-from crm.models import NotificationLevel, Tenant
+from crm.models import Membership, NotificationLevel, Tenant
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
 from messaging.models import MessageChannel as OutboxChannel
@@ -263,10 +263,12 @@ def _message_received_record(tenant: Tenant, ticket: Ticket, message: TicketMess
     )
 
 
-def _assignee_tell(tenant: Tenant, ticket: Ticket, message: TicketMessage) -> None:
+def _assignee_tell(
+    tenant: Tenant, assignee: Membership, ticket: Ticket, message: TicketMessage
+) -> None:
     notification_create(
         tenant=tenant,
-        recipient=ticket.assignee.user,
+        recipient=assignee.user,
         title=gettext_noop("%(name)s replied on %(reference)s"),
         title_params={"name": ticket.contact.display_name, "reference": ticket.reference},
         body=_snippet(message.shown_text),
@@ -299,8 +301,8 @@ def apply_to_ticket(
     _message_received_record(tenant, ticket, message)
     if thread.is_new and not history:
         ticket_assign_automatically(tenant=tenant, ticket=ticket, now=now)
-    elif ticket.assignee_id and not quiet:
-        _assignee_tell(tenant, ticket, message)
+    elif ticket.assignee and not quiet:
+        _assignee_tell(tenant, ticket.assignee, ticket, message)
     if boosted:
         _alert_boost(tenant, ticket, boosted)
     if not history:
@@ -334,8 +336,8 @@ def apply_delivery_report(
     it updates the outbox row it reports on and joins that message's thread quietly. One about no
     email of ours is kept as its event only (no contact is made for a mailer daemon)."""
     report = email.delivery_report
-    outbound = _reported_outbound(tenant, report)
-    if outbound is None:
+    outbound = _reported_outbound(tenant, report) if report is not None else None
+    if report is None or outbound is None:
         logger.info("delivery report %s matches no email of ours", event.pk)
         return None
     if report.is_failure and outbound.to_address.strip().lower() in report.recipients:

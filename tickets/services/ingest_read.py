@@ -134,7 +134,8 @@ def _twilio_media(tenant: Tenant, event: InboundEvent, count: int):
         settings.TWILIO_ACCOUNT_SID,
         settings.TWILIO_AUTH_TOKEN,
     )
-    attachments, links = [], []
+    attachments: list[FetchedMedia] = []
+    links: list[dict] = []
     for index in range(count):
         url = payload.get(f"MediaUrl{index}", "")
         content_type = payload.get(f"MediaContentType{index}", "")
@@ -144,7 +145,10 @@ def _twilio_media(tenant: Tenant, event: InboundEvent, count: int):
             links.append({"url": url, "content_type": content_type})
             continue
         fetched = media_fetch(url=url, content_type=content_type, number=index + 1, auth=auth)
-        (attachments if isinstance(fetched, FetchedMedia) else links).append(fetched)
+        if isinstance(fetched, FetchedMedia):
+            attachments.append(fetched)
+        else:
+            links.append(fetched)
     return tuple(attachments), links
 
 

@@ -34,7 +34,8 @@ def email_unreadable_store(*, provider: str, post: bytes, content_type: str, rea
     addresses = [a.lower() for a in _ADDRESS.findall(recipients)]
     token, token_address = reply_token_find(addresses, None)
     route = email_route_for(addresses)
-    if token is None and route is None:
+    owner = token or route
+    if owner is None:
         return unrouted_keep(
             content_key=key,
             provider=provider,
@@ -45,12 +46,12 @@ def email_unreadable_store(*, provider: str, post: bytes, content_type: str, rea
         )
     routed = route is not None and (token is None or token.tenant_id == route.tenant_id)
     return event_store(
-        tenant_id=token.tenant_id if token else route.tenant_id,
+        tenant_id=owner.tenant_id,
         event_key=key,
-        inbox_address_id=route.inbox_address_id if routed else None,
+        inbox_address_id=route.inbox_address_id if routed and route else None,
         provider=provider,
         channel=MessageChannel.EMAIL,
-        recipient=(token_address or route.address)[:254],
+        recipient=(token_address or (route.address if route else ""))[:254],
         provider_post=post,
         post_content_type=content_type[:200],
         status=EventStatus.UNREADABLE,
