@@ -73,5 +73,5 @@ def panel_form_response(
     if done:
         messages.success(request, done)
     for errors in form.errors.values():
-        messages.error(request, " ".join(errors))
+        messages.error(request, " ".join(str(error) for error in errors))
     return redirect_back()

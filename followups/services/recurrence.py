@@ -526,7 +526,7 @@ def series_skip(
 def series_end(
     *,
     tenant: Tenant,
-    actor: User,
+    actor: User | None,
     series: FollowUpSeries,
     after: dt.datetime | None = None,
     now: dt.datetime | None = None,
