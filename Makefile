@@ -36,10 +36,17 @@ dev: install
 TEST_WORKERS ?= 2
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
+# Types ([tool.mypy] in pyproject.toml; its cache in .data/mypy) and the templates ([tool.djlint]).
+# The Django plugin loads the test settings, which want a database URL: nothing connects to it.
+MYPY := DATABASE_URL=postgresql://threadline:unused@127.0.0.1:1/threadline $(VENV)/bin/mypy
+DJLINT := $(VENV)/bin/djlint templates --lint
+
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(MYPY)
+	$(DJLINT)
 	$(DEVENV) test -- $(PY) manage.py makemigrations --check --dry-run
 	$(DEVENV) test -- $(PYTEST) $(PYTEST_ARGS)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
@@ -71,6 +78,8 @@ security: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MYPY)
+	$(DJLINT)
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -9,9 +9,15 @@ Postal Union's addressing guides. A pure module: no database.
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django.forms import BaseForm as FormMixinBase
+else:
+    FormMixinBase = object  # mixed into forms: typed as one
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ def state_clean(country: str, value: str) -> str:
     )
 
 
-class CountryAddressMixin:
+class CountryAddressMixin(FormMixinBase):
     """For a form with `postal_code` (and `state`) fields: both are checked and written the way
     `address_country` (the tenant's country, or the property's) writes them."""
 

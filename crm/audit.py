@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.apps import apps
+from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,7 +38,7 @@ class AuditKind:
     """One choice of the "what" filter: its key in the query string, its name, its models."""
 
     key: str
-    label: str
+    label: str | Promise
     models: tuple[str, ...]  # "app_label.ModelName"
 
 

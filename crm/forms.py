@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
@@ -24,6 +26,11 @@ from crm.models import (
 from crm.phones import read_in_region
 from crm.selectors.members import member_language
 
+if TYPE_CHECKING:
+    from django.forms import BaseForm as FormMixinBase
+else:
+    FormMixinBase = object  # mixed into forms: typed as one
+
 # Django's own abbreviations (Mon, ma, lun), translated in the reader's language.
 DAY_LABELS = dict(zip(WEEKDAYS, (WEEKDAYS_ABBR[index] for index in range(7)), strict=True))
 
@@ -39,7 +46,7 @@ class EmailLoginForm(AuthenticationForm):
         return self.cleaned_data["username"].lower()
 
 
-class WeeklyHoursMixin:
+class WeeklyHoursMixin(FormMixinBase):
     """Adds a start and end time per weekday and folds them into {"mon": [["08:00","17:00"]], …}.
 
     A day with both times empty is closed. The form's `hours_field` names the model field.

@@ -2,7 +2,7 @@
 
 import json
 import logging
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 
 log_context: ContextVar[dict] = ContextVar("threadline_log_context", default={})  # noqa: B039
@@ -10,7 +10,7 @@ log_context: ContextVar[dict] = ContextVar("threadline_log_context", default={})
 _CONTEXT_FIELDS = ("request_id", "tenant", "user")
 
 
-def bind_log_context(**values) -> object:
+def bind_log_context(**values) -> Token[dict]:
     """Add fields to every log line written until the returned token is reset."""
     return log_context.set({**log_context.get(), **values})
 

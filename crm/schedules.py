@@ -63,7 +63,7 @@ class every(schedule):
             return (self.run_every, self.offset) == (other.run_every, other.offset)
         return NotImplemented
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # compared by value, so not hashable
 
     def __reduce__(self):
         return self.__class__, (self.run_every, self.offset, self.nowfun)

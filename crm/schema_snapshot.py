@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from django.apps import apps
@@ -72,7 +73,7 @@ def record(using: str = rls.OWNER_ALIAS) -> str:
 
     The same migrations give the same script when the process's hash seed is fixed (Django
     iterates sets of migrations and models): `manage.py schema_snapshot` runs with seed 0."""
-    sent = []
+    sent: list[tuple[str, Any]] = []
     started_at = timezone.now()
 
     def keep(execute: Callable, statement: str, params, many: bool, context: dict):

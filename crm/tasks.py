@@ -1,3 +1,5 @@
+import datetime as dt
+
 from celery import shared_task
 from django.core.management import call_command
 from django.utils import timezone
@@ -18,7 +20,7 @@ def clear_expired_sessions() -> None:
 @tenant_sweep(soft_time_limit=SECONDS_HOURLY)
 def purge_old_notifications(*, tenant: Tenant) -> int:
     """Read notifications older than 90 days go; unread ones stay until someone reads them."""
-    cutoff = timezone.now() - timezone.timedelta(days=READ_NOTIFICATIONS_KEPT_DAYS)
+    cutoff = timezone.now() - dt.timedelta(days=READ_NOTIFICATIONS_KEPT_DAYS)
     return notifications_purge_read(tenant=tenant, read_before=cutoff)
 
 

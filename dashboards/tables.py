@@ -4,6 +4,8 @@ render a `Table`, so what a manager reads and what they download never disagree.
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
+
 from crm.kit.csv_files import spreadsheet_safe
 
 
@@ -22,8 +24,8 @@ class Cell:
 
 @dataclass
 class Table:
-    title: str
-    headers: list[str]
+    title: str | Promise
+    headers: list[str | Promise]
     rows: list[list] = field(default_factory=list)
 
     def csv_rows(self) -> Iterator[list[str]]:

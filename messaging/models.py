@@ -80,7 +80,7 @@ class UpdateFrequency(models.TextChoices):
     NEVER = "never", gettext_noop("Only when something changes")
 
 
-UPDATE_FREQUENCY_DAYS = {
+UPDATE_FREQUENCY_DAYS: dict[str, int] = {
     UpdateFrequency.WEEKLY: 7,
     UpdateFrequency.BIWEEKLY: 14,
     UpdateFrequency.MONTHLY: 30,

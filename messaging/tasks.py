@@ -10,7 +10,7 @@ from crm.models import Tenant
 from crm.tenancy.sweeps import SECONDS_DISPATCH, tenant_sweep
 from crm.tenancy.tasks import enqueue_bulk_on_commit, enqueue_on_commit, tenant_task
 from messaging.selectors.sweeps import outbox_due_tenant_ids
-from messaging.services import outbox, staff_notifications
+from messaging.services import outbox, outbox_send, staff_notifications
 
 
 @tenant_sweep(
@@ -33,7 +33,7 @@ def dispatch_due_messages(*, tenant: Tenant) -> int:
 
 @tenant_task(name="comms.tasks.send_message")
 def send_message(tenant: Tenant, message_id: int) -> str:
-    return outbox.message_send(tenant=tenant, message_id=message_id)
+    return outbox_send.message_send(tenant=tenant, message_id=message_id)
 
 
 @tenant_task(name="messaging.tasks.schedule_staff_copies")

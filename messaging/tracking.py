@@ -4,7 +4,7 @@ Email: anymail turns every ESP's tracking webhook (Mailgun, SendGrid, Postmark, 
 one `tracking` signal, received here. SMS and WhatsApp: Twilio's status callback
 (tickets.views.webhooks) calls `twilio_status_record`. Both find the row through
 ProviderMessageRoute (the provider's id → tenant and message), open that tenant's context and hand
-the event to outbox.message_record_delivery, which ignores replays and never moves a message back.
+the event to outbox_delivery.message_record_delivery, which ignores replays and never moves a message back.
 """
 
 import datetime as dt
@@ -23,8 +23,8 @@ from crm.models import Channel, ConsentStatus, ContactConsent, Tenant
 from crm.services.consent import consent_record
 from crm.tenancy import tenant_context
 from messaging.models import MessageChannel, OutboundMessage, Provider, ProviderMessageRoute
-from messaging.services import outbox
-from messaging.services.outbox import DeliveryEvent
+from messaging.services import outbox_delivery
+from messaging.services.outbox_delivery import DeliveryEvent
 from messaging.services.providers import twilio_credentials
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def twilio_status_record(
         logger.warning("Twilio status %r for an unknown message %s", status, message_sid)
         return "unknown"
     with tenant_context(target.tenant):
-        outbox.message_record_delivery(
+        outbox_delivery.message_record_delivery(
             tenant=target.tenant,
             message_id=target.message_id,
             event=event,
@@ -253,7 +253,7 @@ def email_event_record(
                 _withdraw_email_consent(target.tenant, message, withdrawal)
                 return "recorded"
         event_name, detail = delivery
-        recorded = outbox.message_record_delivery(
+        recorded = outbox_delivery.message_record_delivery(
             tenant=target.tenant,
             message_id=target.message_id,
             event=event_name,

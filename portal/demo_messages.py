@@ -22,7 +22,8 @@ from crm.selectors.brands import sending_brand
 from leads.models import Lead, Quote
 from leads.quote_links import quote_public_url
 from messaging.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
-from messaging.services.outbox import message_schedule, message_send
+from messaging.services.outbox import message_schedule
+from messaging.services.outbox_send import message_send
 from portal.demo import DEMO_CUSTOMER_EMAIL, DEMO_TENANT, OWNER_EMAIL
 from tickets.models import InboundEvent, Ticket, TicketStatus
 from tickets.services import ingest, replies

@@ -285,7 +285,7 @@ KNOWN_UPWARD: dict[str, set[str]] = {
     "messaging/forms/outbox.py": {
         "URL search of shell",
     },
-    "messaging/services/outbox.py": {
+    "messaging/services/outbox_send.py": {
         "URL leads:detail of shell",
     },
     "messaging/views/contacts.py": {

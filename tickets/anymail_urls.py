@@ -35,7 +35,7 @@ from django.urls import URLPattern
 from django.utils.datastructures import MultiValueDict
 
 from tickets.models import EventProvider
-from tickets.services.ingest import email_too_large_store, email_unreadable_store
+from tickets.services.ingest_unreadable import email_too_large_store, email_unreadable_store
 
 logger = logging.getLogger(__name__)
 

@@ -49,7 +49,7 @@ class Priority(models.TextChoices):
 
 # Higher is more pressing: boosting moves one step up this ladder.
 PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
-DEFAULT_SLA_MINUTES = {
+DEFAULT_SLA_MINUTES: dict[str, int] = {
     Priority.URGENT: 60,
     Priority.HIGH: 4 * 60,
     Priority.NORMAL: 24 * 60,

@@ -25,7 +25,7 @@ def _body_parts(request: HttpRequest):
     """The body as the fingerprint reads it. An upload is read as its fields and its files'
     names and contents, parsed: Django keeps a multipart body out of memory (it may be larger
     than DATA_UPLOAD_MAX_MEMORY_SIZE, which reading ``request.body`` refuses)."""
-    if not request.content_type.startswith("multipart/"):
+    if not (request.content_type or "").startswith("multipart/"):
         yield request.body
         return
     for name, values in sorted(request.POST.lists()):

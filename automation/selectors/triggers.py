@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -55,7 +56,7 @@ def _triggers(tenant: Tenant) -> QuerySet[Trigger]:
 @dataclass
 class TriggerGroup:
     event: str
-    label: str
+    label: str | Promise
     triggers: list[Trigger]
 
 

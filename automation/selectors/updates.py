@@ -67,7 +67,7 @@ def jobs_with_updates_due(
 
 
 # How a message's status badge looks (app.css badge classes); other statuses stay grey.
-STATUS_TONES = {
+STATUS_TONES: dict[str, str] = {
     MessageStatus.SENT: "ok",
     MessageStatus.DELIVERED: "ok",
     MessageStatus.OPENED: "ok",

@@ -28,7 +28,7 @@ def step_manager(*, tenant: Tenant) -> Membership | None:
         .order_by("pk")
     )
     managers = [member for member in candidates if member.role == Role.MANAGER]
-    return (managers or candidates or [None])[0]
+    return next(iter(managers or candidates), None)
 
 
 def step_messages_schedule(

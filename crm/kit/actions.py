@@ -12,12 +12,12 @@ from django.http import HttpRequest, HttpResponse
 
 def all_errors(form: Form) -> str:
     """Every error of the form, in one line."""
-    return " ".join(error for errors in form.errors.values() for error in errors)
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
 def first_error(form: Form) -> str:
     """The form's first error only (a list row has room for one)."""
-    return next(iter(form.errors.values()))[0]
+    return str(next(iter(form.errors.values()))[0])
 
 
 def run_action(
@@ -73,5 +73,5 @@ def panel_form_response(
     if done:
         messages.success(request, done)
     for errors in form.errors.values():
-        messages.error(request, " ".join(errors))
+        messages.error(request, " ".join(str(error) for error in errors))
     return redirect_back()

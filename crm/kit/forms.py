@@ -1,11 +1,19 @@
 """Form plumbing: forms built for one tenant, team-member choices, the digest's hours, and a
 service's ValidationError shown on the fields the user filled in."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.core.exceptions import ValidationError
 
 from crm.kit.prefetched import PrefetchedModelChoiceField
 from crm.models import Membership, Tenant, digest_minute
+
+# The mixins below are mixed into forms: typed as one, they are plain classes at run time.
+if TYPE_CHECKING:
+    from django.forms import BaseForm as FormMixinBase
+else:
+    FormMixinBase = object
 
 
 class TenantFormMixin:
@@ -44,7 +52,7 @@ class PrefetchedMemberChoiceField(PrefetchedModelChoiceField):
         return str(membership.user)
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(FormMixinBase):
     """Shows a service's ValidationError on the fields the user filled in; an error the form
     has no field for goes to the top of the form."""
 
@@ -63,7 +71,7 @@ class ServiceErrorsMixin:
             self.add_error(field if field in self.fields else None, errors)
 
 
-class RedisplayMixin:
+class RedisplayMixin(FormMixinBase):
     """A form redrawn as posted, without checking it: when a choice changes which fields show."""
 
     @classmethod

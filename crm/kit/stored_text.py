@@ -90,7 +90,7 @@ def stored_label(label, *, lower: bool = False) -> dict:
     """A label (e.g. a TextChoices label, lazy or not) stored by its English text."""
     with translation.override("en"):
         text = str(label)
-    message = {MSGID: text}
+    message: dict[str, str | bool] = {MSGID: text}
     if lower:
         message[LOWER] = True
     return message

@@ -10,6 +10,7 @@ queryset's order: PostgreSQL's json_agg keeps the order of a sorted subquery.
 
 import json
 from collections.abc import Callable, Hashable
+from typing import Any, cast
 
 from django.db import connection, models
 from django.db.models import F, QuerySet
@@ -81,7 +82,9 @@ class _Statement:
     ):
         # Prepared on the server only when kept: a statement made for one read is run once.
         self.cursor = prepared_cursor if prepared else client_cursor
-        parts, self.params, self.plans = [], [], {}
+        parts: list[str] = []
+        self.params: list[Any] = []
+        self.plans: dict[str, tuple[type[models.Model], dict[str, list[str]]]] = {}
         for index, (name, queryset) in enumerate(querysets.items()):
             model = queryset.model
             own = [field.attname for field in model._meta.concrete_fields]
@@ -104,18 +107,19 @@ class _Statement:
             model, relations = self.plans[name]
             joins = []
             for relation in relations:
-                field = model._meta.get_field(relation)
+                # `joined` names foreign keys (read_together's contract).
+                field = cast(models.ForeignKey, model._meta.get_field(relation))
                 joins.append(
                     (relation, _reader(field.related_model, row, f"j{relation}_", field.column))
                 )
             readers = self.readers[name] = (_reader(model, row), joins)
         return readers
 
-    def read(self) -> dict[str, list[models.Model]]:
+    def read(self) -> dict[str, list[Any]]:
         with self.cursor() as cursor:
             cursor.execute(self.sql, self.params)
             results = cursor.fetchone()
-        lists = {}
+        lists: dict[str, list[Any]] = {}
         for name, rows in zip(self.plans, results, strict=True):
             rows = json.loads(rows) if isinstance(rows, str) else rows
             if not rows:
@@ -137,18 +141,20 @@ def read_together(
     joined: dict[str, dict[str, list[str]]] | None = None,
     *,
     kept_as: Hashable = None,
-) -> dict[str, list[models.Model]]:
-    """{name: queryset} → {name: [instances]} in one statement. `joined` names, per list, the
+) -> dict[str, list[Any]]:
+    """{name: queryset} → {name: [instances]} in one statement. Each list holds its queryset's
+    model, which the caller names: the lists of one call are of different models. `joined` names, per list, the
     columns of a foreign key's model to read as well ({"stages": {"pipeline": ["name"]}}): the
     instance gets that relation set (with only those columns; others would be read on access).
 
     `kept_as`: the statement is compiled once per process and kept under this key
     (crm.kit.statements). `querysets` is then a function that builds them, called on the first
     read only; the key must name everything their SQL depends on (the tenant, the member)."""
+    built = querysets if callable(querysets) else lambda: querysets
     if kept_as is None:
-        return _Statement(querysets() if callable(querysets) else querysets, joined or {}).read()
+        return _Statement(built(), joined or {}).read()
     return kept(
-        ("read_together", kept_as), lambda: _Statement(querysets(), joined or {}, prepared=True)
+        ("read_together", kept_as), lambda: _Statement(built(), joined or {}, prepared=True)
     ).read()
 
 
@@ -158,7 +164,8 @@ def count_together(querysets: dict[str, QuerySet]) -> dict[str, int]:
     index scan stops there)."""
     if not querysets:
         return {}
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for index, queryset in enumerate(querysets.values()):
         sql, query_params = queryset.query.sql_with_params()
         parts.append(f"(SELECT count(*) FROM ({sql}) c{index})")  # noqa: S608  (the ORM's SQL, values as parameters)

@@ -12,6 +12,7 @@ from html import escape
 
 from django import forms
 from django.forms.models import ModelChoiceField
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
 from crm.kit.prefetched import PrefetchedModelChoiceField
@@ -25,11 +26,13 @@ def _attrs(attrs: dict) -> str:
     )
 
 
-def _choices(field) -> list[tuple[str, str]]:
+def _choices(field) -> list[tuple[str, str | Promise]]:
     """(value, label) of each choice; a model field's queryset is read once per request (its
     result cache), not through ModelChoiceIterator's uncached .iterator()."""
     if isinstance(field, ModelChoiceField):
-        options = [] if field.empty_label is None else [("", field.empty_label)]
+        options: list[tuple[str, str | Promise]] = (
+            [] if field.empty_label is None else [("", field.empty_label)]
+        )
         # A prefetched field's objects were read with the page's other lists.
         objects = field.objects if isinstance(field, PrefetchedModelChoiceField) else field.queryset
         options += [

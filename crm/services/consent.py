@@ -36,12 +36,13 @@ def consent_record(
         channel=channel,
         defaults={"status": status, "source": source, "recorded_at": timezone.now()},
     )
-    summary = {
+    summaries: dict[str, str] = {
         ConsentStatus.GRANTED: gettext_noop("%(channel)s consent given (%(source)s)"),
         ConsentStatus.NO_MARKETING: gettext_noop(
             "%(channel)s consent limited to job messages (%(source)s)"
         ),
-    }.get(status, gettext_noop("%(channel)s consent withdrawn (%(source)s)"))
+    }
+    summary = summaries.get(status, gettext_noop("%(channel)s consent withdrawn (%(source)s)"))
     timeline_record(
         tenant=tenant,
         kind="contact.consent",

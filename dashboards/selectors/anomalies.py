@@ -40,6 +40,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -89,7 +90,7 @@ def format_count(value: float) -> str:
 @dataclass(frozen=True)
 class Metric:
     key: str
-    label: str
+    label: str | Promise
     unit_format: Callable[[float], str]
     min_volume: float  # this week or the usual week must reach it, or the numbers are too small
     min_change: float  # smaller moves are noise, whatever the spread

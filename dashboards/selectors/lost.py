@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, DateField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from crm.kit.formatting import money
@@ -49,7 +50,7 @@ OFFERED_QUOTE_STATUSES = (
 class LostGroup:
     """Lost leads sharing one reason, source, rep or month."""
 
-    name: str
+    name: str | Promise
     count: int = 0
     value: Decimal = ZERO
     reasons: Counter = field(default_factory=Counter)
@@ -60,7 +61,7 @@ class LostGroup:
         self.reasons[reason] += count
 
     @property
-    def main_reason(self) -> str:
+    def main_reason(self) -> str | Promise:
         """The most frequent reason (ties: the one listed first in LostReason)."""
         if not self.reasons:
             return "—"

@@ -99,7 +99,7 @@ def rollup_plans(scope: Scope) -> tuple[RollupPlan, RollupPlan] | None:
 
 def _plan(first: dt.date, after: dt.date, changed: set[dt.date]) -> RollupPlan:
     plan = RollupPlan(live_days=sorted(day for day in changed if first <= day < after))
-    stored_days = []
+    stored_days: list[dt.date] = []
     day = first
     while day < after:
         month_after = next_month(day)

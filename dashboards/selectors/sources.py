@@ -192,7 +192,7 @@ def _rollup_rows(scope: Scope, plan: RollupPlan):
         "out_of_area_count": Sum("out_of_area"),
     }
     filters = scope.lead_conditions()
-    rows = []
+    rows: list[dict] = []
     if plan.months:
         rows += (
             LeadCohortMonth.objects.filter(filters, tenant=scope.tenant, month__in=plan.months)

@@ -350,7 +350,8 @@ def _ranges_sql(field_name: str, days, tenant: Tenant) -> tuple[str, dict]:
     (the statement's others are named too)."""
     if days is None:
         return "TRUE", {}
-    conditions, params = [], {}
+    conditions: list[str] = []
+    params: dict[str, object] = {}
     for index, (first, after) in enumerate(day_runs(days)):
         start, end = f"{field_name}_{index}_start", f"{field_name}_{index}_end"
         conditions.append(f"{field_name} >= %({start})s AND {field_name} < %({end})s")

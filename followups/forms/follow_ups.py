@@ -30,7 +30,7 @@ from followups.models import (
 )
 from followups.selectors.lists import FollowUpQuery, follow_up_types
 from followups.selectors.members import assignable_members, default_assignee_scope
-from followups.services.recurrence import WEEKDAYS, recurrence_rule
+from followups.services.recurrence_rules import WEEKDAYS, recurrence_rule
 from leads.models import Lead
 from tickets.models import Ticket
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from crm.kit.together import count_together
 from followups.models import OPEN_STATUSES, FollowUp, Status
@@ -27,7 +28,7 @@ BOARD_COUNT_CAP = 1000
 @dataclass(frozen=True)
 class BoardColumn:
     status: str
-    label: str
+    label: str | Promise
     cards: list[FollowUp]
     total: int  # at most BOARD_COUNT_CAP + 1, which stands for "more than the cap"
 
@@ -73,7 +74,7 @@ def follow_up_board(
     recent = now - BOARD_FINISHED_SINCE
     in_columns = {status: _in_column(follow_ups, status, recent) for status in BOARD_COLUMNS}
     firsts = [in_column[:BOARD_CARDS_PER_COLUMN] for in_column in in_columns.values()]
-    cards = {status: [] for status in BOARD_COLUMNS}
+    cards: dict[str, list[FollowUp]] = {status: [] for status in BOARD_COLUMNS}
     for card in firsts[0].union(*firsts[1:], all=True):
         cards[card.status].append(card)
     for status, column_cards in cards.items():
@@ -81,13 +82,13 @@ def follow_up_board(
         column_cards.sort(key=lambda card: (card.scheduled_at, card.pk))
         if status not in OPEN_STATUSES:
             column_cards.reverse()
-    full = {
+    full: dict[str, QuerySet] = {
         status: in_column.values("pk")[: BOARD_COUNT_CAP + 1]
         for status, in_column in in_columns.items()
         if len(cards[status]) >= BOARD_CARDS_PER_COLUMN
     }
     # A column with room for more cards shows them all: nothing more to count.
-    totals = {status: len(column_cards) for status, column_cards in cards.items()}
+    totals: dict[str, int] = {status: len(column_cards) for status, column_cards in cards.items()}
     totals |= count_together(full)
     return [
         BoardColumn(

@@ -1,6 +1,7 @@
 """Which tenants the reminder sweep has work in (read across tenants, ids only)."""
 
 import datetime as dt
+import zoneinfo
 
 from django.db import connection
 
@@ -42,7 +43,7 @@ def digest_due_tenant_ids(now: dt.datetime) -> list[int]:
     for tenant_id, user_zone, tenant_zone, member_hour, team_hour, last_day in rows:
         if tenant_id in due:
             continue
-        zone = zone_named(user_zone) or zone_named(tenant_zone) or dt.UTC
+        zone = zone_named(user_zone) or zone_named(tenant_zone) or zoneinfo.ZoneInfo("UTC")
         hour = next(h for h in (member_hour, team_hour, default_hour) if h is not None)
         day = digest_day_due(now, zone=zone, hour=hour, tenant_id=tenant_id)
         if day is not None and day != last_day:

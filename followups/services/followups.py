@@ -247,7 +247,7 @@ def follow_up_complete(
         outcome=outcome,
     )
     publish(FollowUpCompleted(tenant=tenant, follow_up=follow_up, actor=actor))
-    if follow_up.lead_id and outcome != Outcome.NO_RESPONSE:
+    if follow_up.lead and outcome != Outcome.NO_RESPONSE:
         # A follow-up that reached the customer is a touch (speed to lead, neglect).
         lead_record_touch(
             tenant=tenant, lead=follow_up.lead, channel=follow_up.type.name, actor=actor, at=now
@@ -285,7 +285,7 @@ def follow_up_reschedule(
 
 @transaction.atomic
 def follow_up_cancel(
-    *, tenant: Tenant, actor: User, follow_up: FollowUp, reason: str = ""
+    *, tenant: Tenant, actor: User | None, follow_up: FollowUp, reason: str = ""
 ) -> FollowUp:
     follow_up = _locked(tenant, follow_up)
     if follow_up.status in (Status.COMPLETED, Status.CANCELLED):

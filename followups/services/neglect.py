@@ -74,7 +74,8 @@ def neglect_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     the flags that stayed untouched: every step until none is left. Returns how many flags were
     raised."""
     now = now or timezone.now()
-    raised, clear_after = 0, 0
+    raised = 0
+    clear_after: int | None = 0
     while True:
         step = neglect_sweep_step(tenant=tenant, now=now, clear_after=clear_after)
         raised += step.raised

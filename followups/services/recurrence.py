@@ -12,23 +12,20 @@ changes, those rows move to the new occurrences in order (their notes and remind
 new occurrences get new rows, and rows left over are cancelled and leave the series. A skipped date
 is kept on the series (so it is never made again) and its row is cancelled. Ending a series
 cancels its rows after the end.
+
+The rules themselves (checking, expanding, describing) are followups/services/recurrence_rules.py.
 """
 
 import datetime as dt
 import logging
-import zoneinfo
-from collections.abc import Iterator
 
-from dateutil.parser import parse as parse_date
-from dateutil.rrule import rrule, rrulestr
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext, npgettext
+from django.utils.translation import gettext_noop
 
-from crm.kit.formatting import local_date
 from crm.kit.stored_text import stored_date
 from crm.models import Contact, Membership, Tenant, User
 from crm.services.timeline import timeline_record
@@ -43,6 +40,14 @@ from followups.services.followups import (
     lead_next_follow_up_refresh,
     leads_next_follow_up_refresh,
 )
+from followups.services.recurrence_rules import (
+    end_of_day,
+    expansion,
+    series_describe,
+    series_occurrences,
+    split_rule,
+    zone_of,
+)
 from followups.services.reminders import (
     reminders_cancel,
     reminders_replace,
@@ -54,192 +59,7 @@ logger = logging.getLogger(__name__)
 HORIZON = dt.timedelta(days=60)
 # A series is extended when what it has made reaches less than this far beyond the horizon's start.
 EXTEND_SLACK = dt.timedelta(days=1)
-FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
-WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-WEEKDAY_NAMES = dict(  # translated where shown
-    zip(
-        WEEKDAYS,
-        (
-            gettext_noop("Mon"),
-            gettext_noop("Tue"),
-            gettext_noop("Wed"),
-            gettext_noop("Thu"),
-            gettext_noop("Fri"),
-            gettext_noop("Sat"),
-            gettext_noop("Sun"),
-        ),
-        strict=True,
-    )
-)
-# The time of day comes from the series' start: a rule may not add times (or run more than daily).
-REFUSED_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART", "RRULE", "EXDATE", "RDATE")
 UNCHANGED = object()
-
-
-# --- Rules ----------------------------------------------------------------------------------------
-
-
-def recurrence_rule(
-    *,
-    frequency: str,
-    interval: int = 1,
-    weekdays: list[str] | tuple[str, ...] = (),
-    month_day: int | None = None,
-) -> str:
-    """The RRULE for the usual choices: daily, weekly (on some weekdays), monthly (on a day of
-    the month), every `interval` of them (a custom interval: every 3 days, every 2 weeks)."""
-    frequency = frequency.upper()
-    if frequency not in FREQUENCIES:
-        raise ValidationError({"rule": _("Repeat daily, weekly, monthly or yearly.")})
-    if interval < 1:
-        raise ValidationError({"rule": _("Repeat at least every 1.")})
-    parts = [f"FREQ={frequency}"]
-    if interval > 1:
-        parts.append(f"INTERVAL={interval}")
-    days = [day.upper()[:2] for day in weekdays]
-    if any(day not in WEEKDAYS for day in days):
-        raise ValidationError({"rule": _("Choose weekdays from Monday to Sunday.")})
-    if days:
-        parts.append("BYDAY=" + ",".join(sorted(set(days), key=WEEKDAYS.index)))
-    if month_day is not None:
-        if not (1 <= abs(month_day) <= 31):
-            raise ValidationError({"rule": _("Choose a day of the month from 1 to 31 (or -1).")})
-        parts.append(f"BYMONTHDAY={month_day}")
-    return ";".join(parts)
-
-
-def _rule_parts(rule: str) -> dict[str, str]:
-    text = rule.strip().upper().removeprefix("RRULE:")
-    parts = {}
-    for part in filter(None, text.split(";")):
-        name, _, value = part.partition("=")
-        parts[name.strip()] = value.strip()
-    return parts
-
-
-def _split_rule(rule: str, zone: zoneinfo.ZoneInfo) -> tuple[str, int | None, dt.datetime | None]:
-    """(the rule without its end, COUNT, UNTIL as an aware datetime): the end lives in the series'
-    own fields. Raises ValidationError for a rule dateutil cannot read or that we refuse."""
-    parts = _rule_parts(rule)
-    if parts.get("FREQ") not in FREQUENCIES:
-        raise ValidationError(
-            {"rule": _("A rule repeats daily, weekly, monthly or yearly (FREQ).")}
-        )
-    refused = [name for name in REFUSED_PARTS if name in parts]
-    if refused:
-        raise ValidationError(
-            {
-                "rule": _("Leave out %(join)s: the time comes from the first occurrence.")
-                % {"join": ", ".join(refused)}
-            }
-        )
-    count = until = None
-    if "COUNT" in parts:
-        try:
-            count = int(parts.pop("COUNT"))
-        except ValueError:
-            raise ValidationError({"rule": _("COUNT must be a number.")}) from None
-    if "UNTIL" in parts:
-        until = _until_from_text(parts.pop("UNTIL"), zone)
-    text = ";".join(f"{name}={value}" for name, value in parts.items())
-    try:
-        rrulestr(text, dtstart=dt.datetime(2026, 1, 1, 10))  # local times are naive by design
-    except (ValueError, TypeError) as error:
-        raise ValidationError(
-            {"rule": _("Not a rule we can read: %(error)s") % {"error": error}}
-        ) from None
-    return text, count, until
-
-
-def _until_from_text(value: str, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    try:
-        parsed = parse_date(value)
-    except (ValueError, OverflowError):
-        raise ValidationError({"rule": f"UNTIL {value!r} is not a date."}) from None
-    if len(value) == 8:  # a date: the whole of that local day
-        return _end_of_day(parsed.date(), zone)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
-
-
-def _end_of_day(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=zone).astimezone(dt.UTC)
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError({"time_zone": f"Unknown time zone {name!r}."}) from None
-
-
-def _local_naive(at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    return at.astimezone(zone).replace(tzinfo=None)
-
-
-def _expansion(series: FollowUpSeries) -> rrule:
-    """The rule in naive local time of the series' zone, with its end."""
-    zone = series.zone
-    rule = rrulestr(series.rule, dtstart=_local_naive(series.starts_at, zone))
-    if series.count:
-        rule = rule.replace(count=series.count)
-    if series.until:
-        rule = rule.replace(until=_local_naive(series.until, zone))
-    return rule
-
-
-def series_occurrences(
-    series: FollowUpSeries, *, before: dt.datetime, after: dt.datetime | None = None
-) -> Iterator[dt.datetime]:
-    """The series' occurrences (aware, UTC) in [after, before], skipped dates left out."""
-    zone = series.zone
-    # A rep skips a day, not an instant: a later change of the time of day (or of the rule) must
-    # not bring that day back. A series runs at most once a day (REFUSED_PARTS).
-    skipped_days = {timezone.localtime(at, zone).date() for at in series.skipped}
-    for local in _expansion(series):
-        # zoneinfo places a local time the clocks skip with the offset before the change (an
-        # hour later on the wall clock) and an ambiguous one at its first (summer) instant.
-        at = local.replace(tzinfo=zone).astimezone(dt.UTC)
-        if at > before:
-            return
-        if (after is None or at >= after) and local.date() not in skipped_days:
-            yield at
-
-
-def series_describe(series: FollowUpSeries) -> str:
-    """The rule in words: "Every 2 weeks on Tue, Thu at 10:00 (America/New_York), 6 times"."""
-    parts = _rule_parts(series.rule)
-    interval = int(parts.get("INTERVAL", 1))
-    every = {
-        "DAILY": npgettext("repeat rule", "Every day", "Every %(n)s days", interval),
-        "WEEKLY": npgettext("repeat rule", "Every week", "Every %(n)s weeks", interval),
-        "MONTHLY": npgettext("repeat rule", "Every month", "Every %(n)s months", interval),
-        "YEARLY": npgettext("repeat rule", "Every year", "Every %(n)s years", interval),
-    }[parts["FREQ"]]
-    words = every % {"n": interval}
-    if "BYDAY" in parts:
-        days = [_(WEEKDAY_NAMES.get(day[-2:], day)) for day in parts["BYDAY"].split(",")]
-        words = _("%(every)s on %(days)s") % {"every": words, "days": ", ".join(days)}
-    if "BYMONTHDAY" in parts:
-        words = _("%(every)s on day %(day)s") % {"every": words, "day": parts["BYMONTHDAY"]}
-    words = _("%(every)s at %(time)s (%(zone)s)") % {
-        "every": words,
-        "time": f"{timezone.localtime(series.starts_at, series.zone):%H:%M}",
-        "zone": series.time_zone,
-    }
-    if series.count:
-        # English says "times" even for one.
-        words = ngettext(
-            "%(every)s, %(count)s times", "%(every)s, %(count)s times", series.count
-        ) % {
-            "every": words,
-            "count": series.count,
-        }
-    elif series.until:
-        words = _("%(every)s, until %(date)s") % {
-            "every": words,
-            "date": local_date(timezone.localtime(series.until, series.zone), "date"),
-        }
-    return words
 
 
 # --- Creating and extending -----------------------------------------------------------------------
@@ -265,10 +85,10 @@ def _validate(tenant: Tenant, series: FollowUpSeries) -> None:
 
 def _set_timing(series, *, rule, starts_at, time_zone, until, count) -> None:
     """Rule, start, zone and end onto the series; an end written in the rule wins over none."""
-    zone = _zone(time_zone)
-    text, rule_count, rule_until = _split_rule(rule, zone)
+    zone = zone_of(time_zone)
+    text, rule_count, rule_until = split_rule(rule, zone)
     if isinstance(until, dt.date) and not isinstance(until, dt.datetime):
-        until = _end_of_day(until, zone)
+        until = end_of_day(until, zone)
     series.rule = text
     series.time_zone = time_zone
     series.starts_at = starts_at
@@ -488,6 +308,69 @@ def series_update(
     changed; `until` and `count` take None to remove the end."""
     now = now or timezone.now()
     series = _locked(tenant, series)
+    fields = _fields_given(
+        subject=subject,
+        description=description,
+        type=type,
+        priority=priority,
+        duration_minutes=duration_minutes,
+        assignee=assignee,
+    )
+    for name, value in fields.items():
+        setattr(series, name, value)
+    if reminders is not None:
+        series.reminders = [list(r) for r in reminders]
+    retimed = _timing_change(
+        tenant,
+        series,
+        rule=rule,
+        starts_at=starts_at,
+        time_zone=time_zone,
+        until=until,
+        count=count,
+        now=now,
+    )
+    series.save()
+    future = _future_rows_update(
+        tenant, series, fields=fields, new_reminders=reminders is not None, now=now
+    )
+    moved = cancelled = made = 0
+    if retimed:
+        moved, cancelled, made = _retime(series, future, now)
+    leads_next_follow_up_refresh(
+        tenant=tenant,
+        lead_ids={f.lead_id for f in future if f.lead_id}
+        | ({series.lead_id} if series.lead_id else set()),
+    )
+    timeline_record(
+        tenant=tenant,
+        kind="follow_up.series_changed",
+        summary=gettext_noop("Recurring follow-up “%(subject)s” changed: %(rule)s"),
+        params={"subject": series.subject, "rule": series_describe(series)},
+        actor=actor,
+        contact=series.contact,
+        lead=series.lead,
+        detail={
+            "series": series.pk,
+            "updated": len(future),
+            "moved": moved,
+            "cancelled": cancelled,
+            "made": made,
+        },
+    )
+    return series
+
+
+def _fields_given(
+    *,
+    subject: str | None,
+    description: str | None,
+    type: FollowUpType | None,
+    priority: str | None,
+    duration_minutes: int | None,
+    assignee: Membership | None,
+) -> dict:
+    """The plain fields an edit of the whole series gives (None: unchanged), checked."""
     fields = {
         "subject": subject.strip()[:200] if subject is not None else None,
         "description": description.strip() if description is not None else None,
@@ -496,15 +379,26 @@ def series_update(
         "duration_minutes": duration_minutes,
         "assignee": assignee,
     }
-    fields = {name: value for name, value in fields.items() if value is not None}
     if priority is not None and priority not in Priority.values:
         raise ValidationError({"priority": _("Choose high, medium or low.")})
     if duration_minutes is not None:
         check_slot_length(duration_minutes)
-    for name, value in fields.items():
-        setattr(series, name, value)
-    if reminders is not None:
-        series.reminders = [list(r) for r in reminders]
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _timing_change(
+    tenant: Tenant,
+    series: FollowUpSeries,
+    *,
+    rule: str | None,
+    starts_at: dt.datetime | None,
+    time_zone: str | None,
+    until,
+    count,
+    now: dt.datetime,
+) -> bool:
+    """The series' new rule, start, zone and end, checked, onto the series (the caller saves);
+    True when its timing changed."""
     timing = (series.rule, series.starts_at, series.time_zone, series.until, series.count)
     # One kind of end replaces the other; a new rule carries its own end unless one is given.
     if count not in (UNCHANGED, None) and until is UNCHANGED:
@@ -532,8 +426,14 @@ def series_update(
     )
     if retimed and not series.is_active and (series.until is None or series.until > now):
         series.is_active = True  # given a future again
-    series.save()
+    return retimed
 
+
+def _future_rows_update(
+    tenant: Tenant, series: FollowUpSeries, *, fields: dict, new_reminders: bool, now: dt.datetime
+) -> list[FollowUp]:
+    """The series' pending rows from now on, given its changed fields (and its reminders when
+    they changed); returns them in occurrence order."""
     future = list(
         FollowUp.objects.filter(
             tenant=tenant, series=series, status=Status.PENDING, scheduled_at__gte=now
@@ -544,32 +444,9 @@ def series_update(
             setattr(follow_up, name, value)
         if fields:
             follow_up.save(update_fields=[*fields, "updated_at"])
-        if reminders is not None:
+        if new_reminders:
             reminders_replace(follow_up=follow_up, reminders=series.reminders)
-    moved = cancelled = made = 0
-    if retimed:
-        moved, cancelled, made = _retime(series, future, now)
-    leads_next_follow_up_refresh(
-        tenant=tenant,
-        lead_ids={f.lead_id for f in future if f.lead_id} | ({series.lead_id} - {None}),
-    )
-    timeline_record(
-        tenant=tenant,
-        kind="follow_up.series_changed",
-        summary=gettext_noop("Recurring follow-up “%(subject)s” changed: %(rule)s"),
-        params={"subject": series.subject, "rule": series_describe(series)},
-        actor=actor,
-        contact=series.contact,
-        lead=series.lead,
-        detail={
-            "series": series.pk,
-            "updated": len(future),
-            "moved": moved,
-            "cancelled": cancelled,
-            "made": made,
-        },
-    )
-    return series
+    return future
 
 
 def _retime(series: FollowUpSeries, future: list[FollowUp], now: dt.datetime):
@@ -649,7 +526,7 @@ def series_skip(
 def series_end(
     *,
     tenant: Tenant,
-    actor: User,
+    actor: User | None,
     series: FollowUpSeries,
     after: dt.datetime | None = None,
     now: dt.datetime | None = None,
@@ -661,7 +538,7 @@ def series_end(
     series = _locked(tenant, series)
     if series.count:
         # The count's last occurrence is its end already: keep that if it comes first.
-        last = list(_expansion(series))[-1].replace(tzinfo=series.zone)
+        last = list(expansion(series))[-1].replace(tzinfo=series.zone)
         after = min(after, last.astimezone(dt.UTC))
     series.until = min(after, series.until) if series.until else after
     series.count = None

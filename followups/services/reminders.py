@@ -66,7 +66,8 @@ def reminders_reschedule(*, follow_up: FollowUp) -> int:
         tenant_id=follow_up.tenant_id, follow_up=follow_up
     ).exclude(status=ReminderStatus.QUEUED):
         remind_at = follow_up.scheduled_at - dt.timedelta(minutes=reminder.offset_minutes)
-        if reminder.status == ReminderStatus.SENT and remind_at <= reminder.sent_at:
+        sent_at = reminder.sent_at
+        if reminder.status == ReminderStatus.SENT and sent_at and remind_at <= sent_at:
             continue
         reminder.remind_at = remind_at
         reminder.status = ReminderStatus.PENDING

@@ -59,7 +59,7 @@ from followups.selectors.members import (
 from followups.selectors.timeline import customer_timeline, series_next
 from followups.selectors.widgets import follow_up_timeline, timeline_contact_get, timeline_lead_get
 from followups.services import followups as services
-from followups.services import recurrence, saved_filters
+from followups.services import recurrence, recurrence_rules, saved_filters
 from followups.views.common import (
     filter_form,
     in_member_zone,
@@ -309,7 +309,7 @@ def detail_context(request, follow_up_pk: int) -> dict:
         "detail": detail,
         "follow_up": follow_up,
         "series": series,
-        "series_words": recurrence.series_describe(series) if series else "",
+        "series_words": recurrence_rules.series_describe(series) if series else "",
         "series_next": mark(
             series_next(tenant=request.tenant, series=series, now=now) if series else [],
             request,
@@ -528,7 +528,7 @@ def _create_series(request, form, *, template):
     messages.success(
         request,
         _("Repeating follow-up “%(subject)s” scheduled: %(rule)s.")
-        % {"subject": series.subject, "rule": recurrence.series_describe(series)},
+        % {"subject": series.subject, "rule": recurrence_rules.series_describe(series)},
     )
     first = series_next(tenant=request.tenant, series=series, most=1)
     if safe_next(request) or not first:
@@ -567,7 +567,9 @@ def follow_up_edit(request, follow_up_pk: int):
     context = {
         "form": form,
         "follow_up": follow_up,
-        "series_words": recurrence.series_describe(follow_up.series) if form.is_series else "",
+        "series_words": recurrence_rules.series_describe(follow_up.series)
+        if form.is_series
+        else "",
         "zone": request.zone,
     }
     return render(request, "followups/edit.html", context)

@@ -1,5 +1,5 @@
-"""The CSV import of leads: reading and checking the file, the preview (a dry run), and the run in
-batches.
+"""The CSV import of leads: the preview (a dry run) and the run in batches; reading and checking
+the file is leads/services/imports_check.py.
 
 Rows become leads through `lead_create_with_contact` and `contact_find_or_create`, so a person
 already known by email or E.164 phone is matched, never created twice. Outside input is never
@@ -9,35 +9,25 @@ import copy
 import datetime as dt
 import itertools
 import logging
-import re
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import DataError, IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from phonenumber_field.phonenumber import PhoneNumber
-from phonenumber_field.phonenumber import to_python as phone_from_text
 
-from crm.addresses import postal_code_clean, state_clean
 from crm.kit.csv_files import (
     CsvLayout,
     ImportFileError,
     csv_data_rows,
-    csv_header,
     decode_csv_upload,
-    header_key,
 )
 from crm.kit.stored_text import ngettext_noop, stored_plural, stored_split
 from crm.models import (
     AddressSource,
     Membership,
     NotificationLevel,
-    PropertyType,
     Role,
     Tenant,
     User,
@@ -46,7 +36,8 @@ from crm.selectors.contacts import AddressHold, address_holds, sender_contact
 from crm.services.contacts import contact_find_or_create
 from crm.services.notifications import notification_create, notifications_notify_roles
 from crm.tenancy.tasks import enqueue_on_commit
-from leads.models import LeadImport, LeadImportStatus, LeadSource, LeadType, Phase, Pipeline, Stage
+from leads.models import LeadImport, LeadImportStatus, LeadSource, LeadType, Pipeline, Stage
+from leads.services.imports_check import COLUMNS, CheckedRow, RowChecker, read_layout
 from leads.services.leads import lead_create_with_contact
 from leads.services.stages import first_stage
 
@@ -56,273 +47,6 @@ IMPORT_SOURCE = "CSV import"
 IMPORT_BATCH_SIZE = 25  # a few seconds of lead creation: the lead-number lock is held that long
 PREVIEW_ROWS = 20
 LISTED_MATCHES = 500
-COLUMNS = {
-    # field: (label, header names it is recognised by)
-    "first_name": ("First name", ("first name", "firstname", "first", "given name")),
-    "last_name": ("Last name", ("last name", "lastname", "last", "surname", "family name")),
-    "full_name": ("Name", ("name", "full name", "contact name", "customer name", "customer")),
-    "company_name": ("Company", ("company", "company name", "business", "organization")),
-    "email": ("Email", ("email", "e-mail", "email address", "e-mail address", "mail")),
-    "phone": (
-        "Phone",
-        ("phone", "phone number", "mobile", "mobile phone", "cell", "cell phone", "telephone"),
-    ),
-    "address_line1": (
-        "Street",
-        ("address", "street", "street address", "address line 1", "address 1", "address1"),
-    ),
-    "city": ("City", ("city", "town")),
-    "state": ("State", ("state", "province", "region", "county")),
-    "postal_code": ("ZIP", ("zip", "zip code", "zipcode", "postal code", "postcode")),
-    "title": ("Title", ("title", "job", "job title", "project", "lead title")),
-    "estimated_value": ("Value", ("value", "estimated value", "deal value", "job value")),
-    "cost": ("Cost", ("cost", "lead cost")),
-    "source": ("Source", ("source", "lead source")),
-    "stage": ("Stage", ("stage", "pipeline stage", "status")),
-    "lead_type": ("Type", ("type", "lead type", "job type", "property type")),
-    "owner_email": ("Owner email", ("owner email", "owner", "assigned to", "rep email")),
-    "note": ("Notes", ("notes", "note", "comments", "comment", "message")),
-}
-
-
-MAX_LENGTHS = {
-    "first_name": 100,
-    "last_name": 100,
-    "company_name": 200,
-    "title": 200,
-    "address_line1": 200,
-    "city": 100,
-    "state": 64,
-    "postal_code": 16,
-    "note": 10000,
-}
-
-
-HEADER_FIELDS = {
-    header_key(alias): name for name, (_, aliases) in COLUMNS.items() for alias in aliases
-}
-
-
-def read_layout(text: str) -> CsvLayout:
-    """Find the delimiter and the header row, and which columns we know."""
-    delimiter, headers = csv_header(text)
-    fields: dict[str, int] = {}
-    ignored = []
-    for index, name in enumerate(headers):
-        known = HEADER_FIELDS.get(header_key(name))
-        if known is None or known in fields:
-            ignored.append(name or f"(column {index + 1} has no name)")
-        else:
-            fields[known] = index
-    if not fields:
-        raise ImportFileError(
-            _(
-                "The first row must name the columns (for example First name, Last name, Email, "
-                "Phone); none of its names were recognised. Is this the right file?"
-            )
-        )
-    if not fields.keys() & {"first_name", "last_name", "full_name", "company_name"}:
-        raise ImportFileError(
-            _("No column names the customer: add First name, Last name or Company.")
-        )
-    if not fields.keys() & {"email", "phone"}:
-        raise ImportFileError(_("No column to reach the customer by: add Email or Phone."))
-    return CsvLayout(headers, delimiter, fields, ignored)
-
-
-@dataclass
-class CheckedRow:
-    """One data row, read and checked. `reasons` lists why it cannot be imported, if it can't."""
-
-    line: int
-    cells: list[str]
-    reasons: list[str] = field(default_factory=list)
-    first_name: str = ""
-    last_name: str = ""
-    company_name: str = ""
-    email: str = ""
-    phone: PhoneNumber | None = None
-    phone_e164: str = ""
-    address: dict | None = None
-    title: str = ""
-    estimated_value: Decimal | None = None
-    cost: Decimal | None = None
-    source: LeadSource | None = None
-    stage: Stage | None = None
-    owner: Membership | None = None
-    lead_type: str = ""
-    note: str = ""
-
-    @property
-    def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or self.company_name
-
-    def contact_keys(self) -> list[str]:
-        keys = [f"email:{self.email}"] if self.email else []
-        return keys + ([f"phone:{self.phone_e164}"] if self.phone_e164 else [])
-
-
-def _money(text: str, label: str, reasons: list[str]) -> Decimal | None:
-    if not text:
-        return None
-    try:
-        amount = Decimal(re.sub(r"[\s,$€£]", "", text))
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        reasons.append(_("%(label)s “%(text)s” is not a number") % {"label": label, "text": text})
-    elif amount < 0:
-        reasons.append(_("%(label)s “%(text)s” is negative") % {"label": label, "text": text})
-    elif amount >= Decimal("1e10"):
-        reasons.append(_("%(label)s “%(text)s” is too large") % {"label": label, "text": text})
-    else:
-        return amount.quantize(Decimal("0.01"))
-    return None
-
-
-class RowChecker:
-    """Checks rows against the tenant's stages, sources and team, read once for the whole file."""
-
-    def __init__(self, *, tenant: Tenant, pipeline: Pipeline, layout: CsvLayout):
-        self.tenant, self.pipeline, self.layout = tenant, pipeline, layout
-        stages = Stage.objects.filter(tenant=tenant, pipeline=pipeline, is_archived=False)
-        self.stages = {stage.name.casefold(): stage for stage in stages}
-        sources = LeadSource.objects.filter(tenant=tenant, is_archived=False)
-        self.sources = {source.name.casefold(): source for source in sources}
-        members = Membership.objects.filter(tenant=tenant, is_active=True).select_related("user")
-        self.owners = {member.user.email.casefold(): member for member in members}
-
-    def check(self, line: int, cells: list[str]) -> CheckedRow:
-        def cell(name: str) -> str:
-            index = self.layout.fields.get(name)
-            return cells[index].strip() if index is not None and index < len(cells) else ""
-
-        row = CheckedRow(line=line, cells=cells)
-        self._check_names(row, cell)
-        self._check_email_and_phone(row, cell("email"), cell("phone"))
-        self._check_address(row, cell)
-        row.estimated_value = _money(cell("estimated_value"), "value", row.reasons)
-        row.cost = _money(cell("cost"), "cost", row.reasons)
-        self._check_stage(row, cell("stage"))
-        self._check_choices(row, cell)
-        if row.address is not None:
-            commercial = (row.lead_type or self.pipeline.lead_type) == LeadType.COMMERCIAL
-            row.address["country"] = self.tenant.country
-            row.address["property_type"] = (
-                PropertyType.COMMERCIAL if commercial else PropertyType.RESIDENTIAL
-            )
-        return row
-
-    def _check_names(self, row: CheckedRow, cell) -> None:
-        reasons = row.reasons
-        row.first_name, row.last_name = cell("first_name"), cell("last_name")
-        if not (row.first_name or row.last_name) and cell("full_name"):
-            first, _sep, last = cell("full_name").partition(" ")
-            row.first_name, row.last_name = first, last.strip()
-        row.company_name = cell("company_name")
-        if not row.name:
-            reasons.append(_("missing name"))
-        row.title, row.note = cell("title"), cell("note")
-        for name, value in (
-            ("first_name", row.first_name),
-            ("last_name", row.last_name),
-            ("company_name", row.company_name),
-            ("title", row.title),
-            ("address_line1", cell("address_line1")),
-            ("city", cell("city")),
-            ("state", cell("state")),
-            ("postal_code", cell("postal_code")),
-            ("note", row.note),
-        ):
-            if len(value) > MAX_LENGTHS[name]:
-                reasons.append(
-                    _("%(column)s is longer than %(limit)s characters")
-                    % {"column": COLUMNS[name][0], "limit": MAX_LENGTHS[name]}
-                )
-
-    def _check_email_and_phone(self, row: CheckedRow, email: str, phone: str) -> None:
-        reasons = row.reasons
-        if email:
-            try:
-                validate_email(email)
-                row.email = email.lower()
-            except ValidationError:
-                reasons.append(_("invalid email “%(email)s”") % {"email": email})
-        if phone:
-            number = phone_from_text(phone, region=self.tenant.country)
-            if number.is_valid():
-                row.phone, row.phone_e164 = number, number.as_e164
-            else:
-                reasons.append(
-                    _("invalid phone number “%(phone)s” for %(country)s")
-                    % {"phone": phone, "country": self.tenant.country}
-                )
-        if not email and not phone:
-            reasons.append(_("neither email nor phone"))
-
-    def _check_address(self, row: CheckedRow, cell) -> None:
-        reasons = row.reasons
-        street, city = cell("address_line1"), cell("city")
-        state, postal_code = cell("state"), cell("postal_code")
-        # Checked and written as the business's country writes them (crm.addresses).
-        try:
-            postal_code = postal_code_clean(self.tenant.country, postal_code)
-        except ValidationError as error:
-            reasons.append(error.messages[0])
-        try:
-            state = state_clean(self.tenant.country, state)
-        except ValidationError as error:
-            reasons.append(error.messages[0])
-        if any((street, city, state, postal_code)):
-            if street and city:
-                row.address = {
-                    "address_line1": street,
-                    "city": city,
-                    "state": state,
-                    "postal_code": postal_code,
-                }
-            else:
-                reasons.append(_("the address needs at least the street and the city"))
-
-    def _check_stage(self, row: CheckedRow, stage: str) -> None:
-        if not stage:
-            return
-        row.stage = self.stages.get(stage.casefold())
-        if row.stage is None:
-            row.reasons.append(
-                _("unknown stage “%(stage)s” in %(name)s")
-                % {"stage": stage, "name": self.pipeline.name}
-            )
-        elif row.stage.is_lost:
-            row.reasons.append(
-                _("stage “%(stage)s” closes the lead: import it open, then mark it lost")
-                % {"stage": stage}
-            )
-        elif row.stage.is_won or row.stage.phase != Phase.SALES:
-            # Winning is a stage change with its own effects; imported leads start open.
-            row.reasons.append(
-                _("stage “%(stage)s” comes after the sale: import the lead open, then move it")
-                % {"stage": stage}
-            )
-
-    def _check_choices(self, row: CheckedRow, cell) -> None:
-        reasons = row.reasons
-        if source := cell("source"):
-            row.source = self.sources.get(source.casefold())
-            if row.source is None:
-                reasons.append(_("unknown source “%(source)s”") % {"source": source})
-        if owner := cell("owner_email"):
-            row.owner = self.owners.get(owner.casefold())
-            if row.owner is None:
-                reasons.append(_("unknown owner email “%(owner)s”") % {"owner": owner})
-        if lead_type := cell("lead_type"):
-            if lead_type.casefold() in LeadType.values:
-                row.lead_type = lead_type.casefold()
-            else:
-                reasons.append(
-                    _("type “%(lead_type)s” must be residential or commercial")
-                    % {"lead_type": lead_type}
-                )
 
 
 def _existing_contacts(tenant: Tenant, rows: list[CheckedRow]) -> dict[int, dict]:
@@ -393,7 +117,9 @@ def _dry_run(
     existing = _existing_contacts(tenant, good)
     seen_in_file: dict[str, int] = {}
     counts = {"new_contacts": 0, "existing_contacts": 0, "file_duplicates": 0}
-    matches, duplicates, sample = [], [], []
+    matches: list[dict] = []
+    duplicates: list[dict] = []
+    sample: list[dict] = []
     start = first_stage(pipeline)
     for row in good:
         keys = row.contact_keys()
@@ -541,6 +267,40 @@ def _import_row(
     return match.created, lead.owner_id, len(match.unverified_added)
 
 
+def _default_owner(tenant: Tenant, owner_id: int | None) -> Membership | None:
+    """The owner the preview chose for rows that name none, if still an active member."""
+    if not owner_id:
+        return None
+    return (
+        Membership.objects.filter(tenant=tenant, pk=owner_id, is_active=True)
+        .select_related("user")
+        .first()
+    )
+
+
+def _imported_count(result: dict, *, is_new: bool, owner_id: int | None, unverified: int) -> None:
+    """One imported row in the report's result: its contact new or known, its owner."""
+    result["created"] += 1
+    result["new_contacts" if is_new else "existing_contacts"] += 1
+    if unverified:
+        result["unverified_addresses"] = result.get("unverified_addresses", 0) + unverified
+    owners = result.setdefault("owners", {})
+    owners[str(owner_id or "")] = owners.get(str(owner_id or ""), 0) + 1
+
+
+def _import_stopped(lead_import: LeadImport, committed: dict, line: int | None) -> None:
+    """An unexpected error: the report as the last committed batch left it, and why it stopped."""
+    lead_import.report = {
+        **committed,
+        "error": f"The import stopped at line {line} because of an unexpected error. "
+        f"Leads from the lines before it were imported; lines from {line} on were not: "
+        "import them again from a file of their own.",
+    }
+    lead_import.status = LeadImportStatus.FAILED
+    lead_import.finished_at = timezone.now()
+    lead_import.save(update_fields=["report", "status", "finished_at"])
+
+
 def lead_import_run_batch(
     *, tenant: Tenant, lead_import_id: int, batch_size: int = IMPORT_BATCH_SIZE
 ) -> bool:
@@ -565,13 +325,7 @@ def lead_import_run_batch(
     report = lead_import.report
     progress, result = report["progress"], report["result"]
     layout = CsvLayout.from_report(report)
-    owner = (
-        Membership.objects.filter(tenant=tenant, pk=report["owner_id"], is_active=True)
-        .select_related("user")
-        .first()
-        if report["owner_id"]
-        else None
-    )
+    owner = _default_owner(tenant, report["owner_id"])
     checker = RowChecker(tenant=tenant, pipeline=lead_import.pipeline, layout=layout)
     start = progress["position"]
     rows = itertools.islice(csv_data_rows(lead_import.content, layout), start, start + batch_size)
@@ -593,26 +347,11 @@ def lead_import_run_batch(
                     result["rejected"] += 1
                     report["rejected"].append(_rejected_entry(row, layout))
                 else:
-                    result["created"] += 1
-                    result["new_contacts" if is_new else "existing_contacts"] += 1
-                    if unverified:
-                        result["unverified_addresses"] = (
-                            result.get("unverified_addresses", 0) + unverified
-                        )
-                    owners = result.setdefault("owners", {})
-                    owners[str(owner_id or "")] = owners.get(str(owner_id or ""), 0) + 1
+                    _imported_count(result, is_new=is_new, owner_id=owner_id, unverified=unverified)
                 progress["position"] += 1
     except Exception:
         logger.exception("Lead import %s stopped at line %s", lead_import.pk, line)
-        lead_import.report = {
-            **committed,
-            "error": f"The import stopped at line {line} because of an unexpected error. "
-            f"Leads from the lines before it were imported; lines from {line} on were not: "
-            "import them again from a file of their own.",
-        }
-        lead_import.status = LeadImportStatus.FAILED
-        lead_import.finished_at = timezone.now()
-        lead_import.save(update_fields=["report", "status", "finished_at"])
+        _import_stopped(lead_import, committed, line)
         return False
     finished = progress["position"] >= progress["total"]
     if finished:

@@ -88,7 +88,7 @@ def payment_record(
         amount=money(amount, currency),
         method=stored_label(PaymentMethod(payment.method).label),
     )
-    left = ""
+    left: str | dict = ""
     if after.paid_in_full:
         left = stored_message(gettext_noop(": paid in full"))
     elif after.balance is not None:

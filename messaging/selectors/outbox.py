@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.formatting import local_date
@@ -136,7 +137,7 @@ class DeliveryState:
     it has not gone (yet) or why it failed ("" once it went)."""
 
     key: str
-    label: str
+    label: str | Promise
     reason: str
 
 

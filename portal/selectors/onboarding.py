@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -67,7 +68,7 @@ class Step:
     summary: str  # where it stands, in words the customer and staff both read
 
     @property
-    def title(self) -> str:
+    def title(self) -> str | Promise:
         return STEP_TITLES[self.key]
 
 

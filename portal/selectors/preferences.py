@@ -46,7 +46,7 @@ def reachable_channels(customer: PortalCustomer) -> list[tuple[str, str]]:
         )
     )
     has_mobile = bool(kinds - {PhoneKind.LANDLINE})
-    allowed = {
+    allowed: dict[str, bool] = {
         Channel.EMAIL: has_email,
         Channel.SMS: has_mobile,
         Channel.WHATSAPP: has_mobile,
@@ -62,7 +62,7 @@ def preferences_initial(customer: PortalCustomer) -> tuple[dict, dict[str, Conta
         consent.channel: consent
         for consent in ContactConsent.objects.filter(tenant=customer.tenant, contact=contact)
     }
-    initial = {
+    initial: dict[str, object] = {
         "preferred_channel": contact.preferred_channel,
         "language": contact.language,
         "update_frequency": profile.update_frequency if profile else UpdateFrequency.DEFAULT,

@@ -33,7 +33,7 @@ class UpdateLine:
     text: str  # the whole text, when the excerpt is shorter
 
     @property
-    def sent_at(self) -> dt.datetime:
+    def sent_at(self) -> dt.datetime | None:
         return self.message.sent_at
 
     @property

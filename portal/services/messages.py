@@ -33,7 +33,7 @@ def portal_message_send(*, customer: PortalCustomer, body: str, nonce: str) -> b
     stored = portal_message_store(
         tenant=customer.tenant, contact=contact, body=body, key=f"{contact.pk}:{nonce}"
     )
-    if not stored.created:
+    if not stored.created or stored.event_id is None:
         return False
     inbound_event_process(tenant=customer.tenant, event_id=stored.event_id)
     return True

@@ -52,7 +52,7 @@ def portal_message_schedule(
         body_text = render_to_string(
             f"portal/messages/{template}_{'email' if is_email else 'sms'}.txt", context
         ).strip()
-    extra = {"answer_sender": True} if to_address else {}
+    extra: dict[str, object] = {"answer_sender": True} if to_address else {}
     if is_email and brand and brand.reply_to_email:
         extra["reply_to"] = brand.reply_to_email
     return message_schedule(

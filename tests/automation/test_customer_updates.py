@@ -28,7 +28,7 @@ from messaging.models import (
     OutboundMessage,
     SandboxDelivery,
 )
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from tests.conftest import queries_for, sign_in
 from tests.factories import (
     ContactEmailFactory,
@@ -110,7 +110,7 @@ def _sweep(world, at) -> int:
 def _send_due(world, at) -> list[str]:
     with world.active(), time_machine.travel(at, tick=False):
         ids = outbox.outbox_claim_due(tenant=world.tenant, now=at)
-        return [outbox.message_send(tenant=world.tenant, message_id=pk, now=at) for pk in ids]
+        return [outbox_send.message_send(tenant=world.tenant, message_id=pk, now=at) for pk in ids]
 
 
 def _note(world, lead, body, at):

@@ -22,8 +22,8 @@ from leads.services.stages import lead_mark_lost, lead_move_to_next_stage, lead_
 from messaging import consent
 from messaging.links import UnsubscribeTarget
 from messaging.models import MessageStatus, OutboundMessage
-from messaging.services import outbox
-from messaging.services.outbox import DeliveryEvent
+from messaging.services import outbox, outbox_delivery, outbox_send
+from messaging.services.outbox_delivery import DeliveryEvent
 from tests.factories import (
     ContactEmailFactory,
     ContactFactory,
@@ -403,7 +403,7 @@ def test_a_hard_bounce_unenrols_a_soft_failure_does_not(world):
     _sweep(world, AFTERNOON)
     with world.active():
         message = OutboundMessage.objects.get(source="sequence")
-        outbox.message_record_delivery(
+        outbox_delivery.message_record_delivery(
             tenant=world.tenant,
             message_id=message.pk,
             event=DeliveryEvent.FAILED,
@@ -416,7 +416,7 @@ def test_a_hard_bounce_unenrols_a_soft_failure_does_not(world):
     _sweep(world, AFTERNOON + MINUTE)
     with world.active():
         bounced = OutboundMessage.objects.filter(source="sequence", status="scheduled").first()
-        outbox.message_record_delivery(
+        outbox_delivery.message_record_delivery(
             tenant=world.tenant,
             message_id=bounced.pk,
             event=DeliveryEvent.BOUNCED,
@@ -527,7 +527,7 @@ def test_a_demo_sequence_sends_its_messages_for_a_contact_without_a_lead(world):
         assert len(ids) == 3
         for message_id in ids:
             outbox.outbox_claim_due(tenant=world.tenant, now=_nine_am(7) + dt.timedelta(hours=2))
-            outbox.message_send(
+            outbox_send.message_send(
                 tenant=world.tenant, message_id=message_id, now=_nine_am(7) + dt.timedelta(hours=2)
             )
         sent = OutboundMessage.objects.filter(source="sequence", status="sent")

@@ -13,7 +13,7 @@ from crm.services.consent import consent_record
 from followups.models import FollowUp
 from leads.services.stages import lead_move_to_stage
 from messaging.models import MessageStatus, OutboundMessage, SandboxDelivery
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from tests.factories import (
     ContactEmailFactory,
     ContactFactory,
@@ -42,7 +42,7 @@ def miami(world):
 def _send_due(world, now):
     with world.active():
         ids = outbox.outbox_claim_due(tenant=world.tenant, now=now)
-        return [outbox.message_send(tenant=world.tenant, message_id=pk, now=now) for pk in ids]
+        return [outbox_send.message_send(tenant=world.tenant, message_id=pk, now=now) for pk in ids]
 
 
 def _quote_sent_trigger(world, pipeline):

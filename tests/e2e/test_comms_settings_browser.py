@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from crm.models import Contact, ContactConsent, Tenant
 from crm.tenancy import tenant_context
 from messaging.models import CommsSettings, ContactCommsProfile, MessageSource
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from messaging.services.policy import comms_settings_get
 from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import message_template_for
@@ -77,7 +77,7 @@ def contact_with_history(tenant) -> Contact:
             send_after=now - dt.timedelta(days=2),
         )
         for message_id in outbox.outbox_claim_due(tenant=tenant, now=now):
-            outbox.message_send(tenant=tenant, message_id=message_id, now=now)
+            outbox_send.message_send(tenant=tenant, message_id=message_id, now=now)
         late_evening = now.astimezone(tenant.zone).replace(hour=22, minute=30)
         outbox.message_schedule(
             tenant=tenant,

@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from crm.models import Contact, Tenant
 from crm.tenancy import tenant_context
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from tests.e2e.conftest import screenshot, sign_in
 from tickets.demo import FLORIDA_EMAIL, FLORIDA_NUMBER, FLORIDA_TWILIO_AUTH_TOKEN
 from tickets.models import EventStatus, InboundEvent, Ticket
@@ -139,7 +139,7 @@ def test_an_sms_and_an_email_from_one_customer_share_a_thread_answered_by_sms(
         # The worker's part: the outbox sends it (through the sandbox); the thread shows it sent.
         with tenant_context(tenant):
             for message_id in outbox.outbox_claim_due(tenant=tenant):
-                outbox.message_send(tenant=tenant, message_id=message_id)
+                outbox_send.message_send(tenant=tenant, message_id=message_id)
         page.reload()
         page.wait_for_load_state("networkidle")
         reply = page.locator(".msg-out").last

@@ -13,8 +13,8 @@ from crm.models import Contact, Membership, Role, Tenant, User
 from crm.tenancy import tenant_context
 from leads.models import Lead
 from messaging.models import MessageSource, MessageTemplate, OutboundMessage, Purpose
-from messaging.services import outbox
-from messaging.services.outbox import DeliveryEvent
+from messaging.services import outbox, outbox_delivery, outbox_send
+from messaging.services.outbox_delivery import DeliveryEvent
 from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 from tickets.models import InboxAddress
 
@@ -33,7 +33,7 @@ def _at(minutes: int):
 def _send_due(tenant, now):
     with tenant_context(tenant):
         for pk in outbox.outbox_claim_due(tenant=tenant, now=now):
-            outbox.message_send(tenant=tenant, message_id=pk, now=now)
+            outbox_send.message_send(tenant=tenant, message_id=pk, now=now)
 
 
 @pytest.fixture
@@ -96,21 +96,21 @@ def outbox_rows(demo):
     with _at(6):
         _send_due(tenant, AFTERNOON + dt.timedelta(minutes=6))
     with tenant_context(tenant):
-        outbox.message_record_delivery(
+        outbox_delivery.message_record_delivery(
             tenant=tenant,
             message_id=welcome.pk,
             event=DeliveryEvent.DELIVERED,
             at=AFTERNOON + dt.timedelta(minutes=7),
             detail="Delivered (Postmark)",
         )
-        outbox.message_record_delivery(
+        outbox_delivery.message_record_delivery(
             tenant=tenant,
             message_id=welcome.pk,
             event=DeliveryEvent.OPENED,
             at=AFTERNOON + dt.timedelta(minutes=31),
             detail="Opened",
         )
-        outbox.message_record_delivery(
+        outbox_delivery.message_record_delivery(
             tenant=tenant,
             message_id=on_the_way.pk,
             event=DeliveryEvent.DELIVERED,

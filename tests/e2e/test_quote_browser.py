@@ -17,7 +17,7 @@ from leads.models import Lead, Quote
 from leads.services.leads import lead_create
 from leads.services.quotes import quote_save_draft, quote_send
 from messaging.models import SandboxDelivery
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
 
@@ -68,7 +68,7 @@ def sent_quote(demo) -> SentQuote:
         quote_send(tenant=tenant, actor=rep.user, quote=quote)
         # What a worker does a few seconds later: the sandbox records the email.
         for message_id in outbox.outbox_claim_due(tenant=tenant):
-            outbox.message_send(tenant=tenant, message_id=message_id)
+            outbox_send.message_send(tenant=tenant, message_id=message_id)
         email = SandboxDelivery.objects.get(
             tenant=tenant, message__lead=lead, message__source="quote"
         )

@@ -16,7 +16,7 @@ from crm.tenancy.sweeps import sweep_inline
 from followups import tasks
 from followups.models import FollowUp, FollowUpNote, FollowUpSeries, Reminder, Source, Status
 from followups.services import followups as services
-from followups.services import recurrence
+from followups.services import recurrence, recurrence_rules
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
@@ -67,7 +67,7 @@ def frozen():
 @pytest.mark.django_db
 def test_a_daily_series_with_a_count_makes_that_many_follow_ups(world, frozen):
     with world.active():
-        series = _create(world, rule=recurrence.recurrence_rule(frequency="daily"), count=5)
+        series = _create(world, rule=recurrence_rules.recurrence_rule(frequency="daily"), count=5)
         rows = _rows(series)
         assert [row.scheduled_at.astimezone(NEW_YORK) for row in rows] == [
             _local(2026, 3, day) for day in (3, 4, 5, 6, 7)
@@ -80,12 +80,14 @@ def test_a_daily_series_with_a_count_makes_that_many_follow_ups(world, frozen):
         assert Reminder.objects.filter(follow_up__series=series, offset_minutes=60).count() == 5
     assert series.rule == "FREQ=DAILY"
     assert series.count == 5
-    assert recurrence.series_describe(series) == ("Every day at 10:00 (America/New_York), 5 times")
+    assert recurrence_rules.series_describe(series) == (
+        "Every day at 10:00 (America/New_York), 5 times"
+    )
 
 
 @pytest.mark.django_db
 def test_a_weekly_series_on_two_weekdays_every_other_week_until_a_date(world, frozen):
-    rule = recurrence.recurrence_rule(frequency="weekly", interval=2, weekdays=["TH", "tu"])
+    rule = recurrence_rules.recurrence_rule(frequency="weekly", interval=2, weekdays=["TH", "tu"])
     assert rule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH"
     with world.active():
         series = _create(world, rule=rule, until=dt.date(2026, 3, 31))
@@ -96,14 +98,14 @@ def test_a_weekly_series_on_two_weekdays_every_other_week_until_a_date(world, fr
             _local(2026, 3, 19),
             _local(2026, 3, 31),  # the end date is a whole local day
         ]
-    assert recurrence.series_describe(series) == (
+    assert recurrence_rules.series_describe(series) == (
         "Every 2 weeks on Tue, Thu at 10:00 (America/New_York), until Mar 31, 2026"
     )
 
 
 @pytest.mark.django_db
 def test_a_monthly_series_on_a_day_of_the_month(world, frozen):
-    rule = recurrence.recurrence_rule(frequency="monthly", month_day=15)
+    rule = recurrence_rules.recurrence_rule(frequency="monthly", month_day=15)
     with world.active():
         series = _create(world, rule=rule, count=3)
         assert _local_times(series, status=Status.PENDING)[:2] == [
@@ -208,7 +210,9 @@ def test_every_occurrence_keeps_the_local_wall_time_of_the_first(zone, start_day
     )
     series.time_zone = zone
     occurrences = list(
-        recurrence.series_occurrences(series, before=series.starts_at + dt.timedelta(days=400))
+        recurrence_rules.series_occurrences(
+            series, before=series.starts_at + dt.timedelta(days=400)
+        )
     )
     assert occurrences
     assert {at.astimezone(tz).time() for at in occurrences} == {dt.time(hour, 30)}

@@ -16,7 +16,7 @@ from followups.models import Reminder, ReminderStatus
 from followups.services import followups as services
 from followups.services import reminders
 from messaging.models import MessageChannel, MessageSource, MessageStatus, OutboundMessage
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,8 @@ def test_an_email_reminder_goes_through_the_outbox_to_the_assignee(world):
         with time_machine.travel(due, tick=False):
             (message_id,) = outbox.outbox_claim_due(tenant=world.tenant, now=due)
             assert (
-                outbox.message_send(tenant=world.tenant, message_id=message_id, now=due) == "sent"
+                outbox_send.message_send(tenant=world.tenant, message_id=message_id, now=due)
+                == "sent"
             )
         message.refresh_from_db()
     assert message.status == MessageStatus.SENT

@@ -16,7 +16,7 @@ from dashboards.period import PERIODS
 from followups.forms.follow_ups import FollowUpFilterForm
 from followups.models import FollowUpSeries
 from followups.selectors.detail import offset_label
-from followups.services.recurrence import series_describe
+from followups.services.recurrence_rules import series_describe
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 

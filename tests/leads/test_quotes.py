@@ -19,7 +19,7 @@ from leads.models import Lead, LostReason, Payment, Quote, QuoteStatus, new_quot
 from leads.services.payments import payment_record
 from leads.services.quotes import quote_save_draft, quote_send, quotes_expire_due
 from leads.views.public_quote import ANSWERS_PER_WINDOW, answer_count_key
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from tests import factories
 from tests.conftest import queries_for, sign_in
 from tests.factories import lead_for, pipeline_for
@@ -232,7 +232,7 @@ class TestSending:
         assert mailoutbox == []  # the email waits in the outbox for the sweep
         with world.active():
             [message_id] = outbox.outbox_claim_due(tenant=world.tenant)
-            assert outbox.message_send(tenant=world.tenant, message_id=message_id) == "sent"
+            assert outbox_send.message_send(tenant=world.tenant, message_id=message_id) == "sent"
         [email] = mailoutbox
         with world.active():
             address = world.contact.emails.first().email

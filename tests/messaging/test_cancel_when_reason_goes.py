@@ -20,7 +20,7 @@ from leads.services.quotes import quote_accept, quote_save_draft, quote_send
 from leads.services.stages import lead_mark_lost, lead_move_to_stage
 from messaging.models import MessageSource, MessageStatus, OutboundMessage
 from messaging.selectors.outbox import decision_reason
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from messaging.services.keywords import sms_keyword_handle
 from tests.conftest import sign_in
 from tests.factories import (
@@ -96,7 +96,7 @@ def quoted(miami):
     quote = _sent_quote(world, lead)
     with world.active():  # the quote's news goes out at once; its reminder waits 3 days
         for pk in outbox.outbox_claim_due(tenant=world.tenant, now=AFTERNOON):
-            outbox.message_send(tenant=world.tenant, message_id=pk, now=AFTERNOON)
+            outbox_send.message_send(tenant=world.tenant, message_id=pk, now=AFTERNOON)
     chasers = _chasers(world, lead)
     assert [(m.channel, m.status) for m in chasers] == [
         ("email", MessageStatus.SCHEDULED),

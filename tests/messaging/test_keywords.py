@@ -7,7 +7,7 @@ import pytest
 
 from crm.models import AddressSource, ConsentStatus, ContactConsent, TimelineEvent
 from messaging.models import MessageSource, MessageStatus, OutboundMessage, Purpose, SandboxDelivery
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from messaging.services.keywords import keyword_of, sms_keyword_handle
 from tests import factories
 
@@ -97,7 +97,8 @@ def test_the_stop_confirmation_goes_out_although_the_contact_opted_out(world):
     with world.active():
         ids = outbox.outbox_claim_due(tenant=world.tenant, now=AFTERNOON)
         assert [
-            outbox.message_send(tenant=world.tenant, message_id=pk, now=AFTERNOON) for pk in ids
+            outbox_send.message_send(tenant=world.tenant, message_id=pk, now=AFTERNOON)
+            for pk in ids
         ] == ["sent"]
         delivery = SandboxDelivery.objects.get()
     assert "unsubscribed" in delivery.body_text

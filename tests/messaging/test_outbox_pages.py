@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from crm.models import Role, TimelineEvent
 from messaging.models import MessageSource, MessageStatus, OutboundMessage
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from messaging.services.outbox_admin import message_retry
 from tests import factories
 from tests.conftest import queries_for, sign_in
@@ -49,7 +49,7 @@ def _schedule(world, key: str, *, channel="sms", contact=None, **fields) -> Outb
 def _send_due(world, now=AFTERNOON) -> list[str]:
     with world.active():
         ids = outbox.outbox_claim_due(tenant=world.tenant, now=now)
-        return [outbox.message_send(tenant=world.tenant, message_id=pk, now=now) for pk in ids]
+        return [outbox_send.message_send(tenant=world.tenant, message_id=pk, now=now) for pk in ids]
 
 
 def _reload(world, message) -> OutboundMessage:

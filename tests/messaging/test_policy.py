@@ -14,7 +14,7 @@ from crm.services.consent import consent_record
 from messaging.links import unsubscribe_url
 from messaging.models import ContactCommsProfile, MessageSource, MessageStatus, OutboundMessage
 from messaging.selectors.outbox import decision_reason
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from messaging.services.policy import next_allowed_time
 from tests.factories import message_template_for
 
@@ -135,9 +135,9 @@ class TestSchedulingAppliesThePolicy:
         back = local(LOS_ANGELES, 2026, 6, 9, 23, 0)
         with world.active():
             outbox.outbox_claim_due(tenant=world.tenant, now=back)
-            assert outbox.message_send(tenant=world.tenant, message_id=message.pk, now=back) == (
-                "deferred"
-            )
+            assert outbox_send.message_send(
+                tenant=world.tenant, message_id=message.pk, now=back
+            ) == ("deferred")
             message.refresh_from_db()
         assert message.send_after == local(LOS_ANGELES, 2026, 6, 10, 8, 0)
 
@@ -274,7 +274,7 @@ class TestConsent:
                 defaults={"status": ConsentStatus.WITHDRAWN},
             )
             outbox.outbox_claim_due(tenant=world.tenant, now=at)
-            assert outbox.message_send(tenant=world.tenant, message_id=message.pk, now=at) == (
+            assert outbox_send.message_send(tenant=world.tenant, message_id=message.pk, now=at) == (
                 "suppressed"
             )
 

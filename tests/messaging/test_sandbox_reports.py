@@ -16,7 +16,7 @@ from messaging.models import (
     Provider,
     ProviderMessageRoute,
 )
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 
 pytestmark = pytest.mark.django_db
 
@@ -94,9 +94,9 @@ def test_a_sandbox_email_is_delivered_then_opened_through_the_webhook_path(
         email.save()
     message = _send(world, "email", "sandbox:open")
     with django_capture_on_commit_callbacks(execute=True), world.active():
-        assert outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON) == (
-            "sent"
-        )
+        assert outbox_send.message_send(
+            tenant=world.tenant, message_id=message.pk, now=AFTERNOON
+        ) == ("sent")
     assert reports_now == [("delivered", 2), ("opened", 8)]
     with world.active():
         message = OutboundMessage.objects.get(pk=message.pk)
@@ -119,7 +119,7 @@ def test_a_sandbox_bounce_marks_the_message_bounced_and_the_address_bad(
         email.save()
     message = _send(world, "email", "sandbox:bounce")
     with django_capture_on_commit_callbacks(execute=True), world.active():
-        outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
+        outbox_send.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
     assert reports_now == [("bounced", 3)]
     with world.active():
         message = OutboundMessage.objects.get(pk=message.pk)
@@ -135,7 +135,7 @@ def test_a_sandbox_text_is_delivered_through_twilios_status_path(
 ):
     message = _send(world, "sms", "sandbox:sms")
     with django_capture_on_commit_callbacks(execute=True), world.active():
-        outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
+        outbox_send.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
     with world.active():
         message = OutboundMessage.objects.get(pk=message.pk)
     expected = "bounced" if message.to_address.endswith("0000") else "delivered"
@@ -147,7 +147,7 @@ def test_a_sandbox_text_is_delivered_through_twilios_status_path(
 def test_without_the_setting_the_sandbox_stays_quiet(world, django_capture_on_commit_callbacks):
     message = _send(world, "sms", "sandbox:quiet")
     with django_capture_on_commit_callbacks(execute=False) as callbacks, world.active():
-        outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
+        outbox_send.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
     assert not [c for c in callbacks if "sandbox" in repr(c)]
     with world.active():
         assert OutboundMessage.objects.get(pk=message.pk).status == MessageStatus.SENT
@@ -178,9 +178,9 @@ def test_a_staff_copy_is_sent_in_a_few_statements(world, django_assert_max_num_q
     the route, the update (and the two savepoints): the tenant is the task's, not read again."""
     message = _staff_copy_queued(world, "copy:budget")
     with world.active(), django_assert_max_num_queries(9):
-        assert outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON) == (
-            "sent"
-        )
+        assert outbox_send.message_send(
+            tenant=world.tenant, message_id=message.pk, now=AFTERNOON
+        ) == ("sent")
     with world.active():
         sent = OutboundMessage.objects.get(pk=message.pk)
         route = ProviderMessageRoute.objects.get(provider_message_id=sent.provider_message_id)
@@ -207,9 +207,9 @@ def test_a_route_already_recorded_for_the_providers_id_stands(world, monkeypatch
         message_id=message.pk,
     )
     with world.active():
-        assert outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON) == (
-            "sent"
-        )
+        assert outbox_send.message_send(
+            tenant=world.tenant, message_id=message.pk, now=AFTERNOON
+        ) == ("sent")
         assert OutboundMessage.objects.get(pk=message.pk).provider_message_id == "sandbox-same"
     assert ProviderMessageRoute.objects.filter(provider_message_id="sandbox-same").count() == 1
 
@@ -217,7 +217,7 @@ def test_a_route_already_recorded_for_the_providers_id_stands(world, monkeypatch
 def _copy_sent(world, key: str) -> OutboundMessage:
     message = _staff_copy_queued(world, key)
     with world.active():
-        outbox.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
+        outbox_send.message_send(tenant=world.tenant, message_id=message.pk, now=AFTERNOON)
         return OutboundMessage.objects.get(pk=message.pk)
 
 

@@ -29,7 +29,7 @@ from messaging.models import (
     OutboundMessage,
     ProviderMessageRoute,
 )
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from tests.factories import lead_for
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def _schedule(world, *, channel="sms", key="test:1", lead=None, **fields):
 def _send_due(world, now=AFTERNOON) -> list[str]:
     with world.active():
         ids = outbox.outbox_claim_due(tenant=world.tenant, now=now)
-        return [outbox.message_send(tenant=world.tenant, message_id=pk, now=now) for pk in ids]
+        return [outbox_send.message_send(tenant=world.tenant, message_id=pk, now=now) for pk in ids]
 
 
 def _reload(world, message) -> OutboundMessage:
@@ -161,7 +161,7 @@ def test_twilio_5xx_and_429_retry_with_backoff_then_fail_and_tell_the_owner(worl
     message = _schedule(world, lead=lead)
 
     now = AFTERNOON
-    for delay in outbox.RETRY_DELAYS:
+    for delay in outbox_send.RETRY_DELAYS:
         assert _send_due(world, now) == ["retry"]
         retried = _reload(world, message)
         assert retried.status == MessageStatus.SCHEDULED
@@ -172,7 +172,7 @@ def test_twilio_5xx_and_429_retry_with_backoff_then_fail_and_tell_the_owner(worl
 
     failed = _reload(world, message)
     assert failed.status == MessageStatus.FAILED
-    assert failed.attempts == outbox.MAX_ATTEMPTS == len(api.requests)
+    assert failed.attempts == outbox_send.MAX_ATTEMPTS == len(api.requests)
     assert "after 5 attempts" in failed.last_error
     assert [d["decision"] for d in failed.decisions] == ["scheduled"] + ["retry"] * 4 + ["failed"]
     with world.active():

@@ -8,7 +8,7 @@ from django.core.cache import cache
 
 from crm.tenancy import tenant_context
 from messaging.models import OutboundMessage
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from portal import throttle
 from portal.addresses import SignInAddress
 from portal.auth import PortalSignIn, session_sign_in
@@ -45,7 +45,7 @@ def deliver(tenant) -> None:
     """What a worker does a few seconds later: claim the due messages and send them."""
     with tenant_context(tenant):
         for message_id in outbox.outbox_claim_due(tenant=tenant):
-            outbox.message_send(tenant=tenant, message_id=message_id)
+            outbox_send.message_send(tenant=tenant, message_id=message_id)
 
 
 def link_path(message: OutboundMessage) -> str:

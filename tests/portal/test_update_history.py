@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messaging.models import MessageSource
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from tests import factories
 from tests.factories import lead_for
 from tests.portal.helpers import portal_sign_in
@@ -38,7 +38,10 @@ def _sent(world, contact, source, text, *, days_ago, channel="email", lead=None,
             now=at,
         )
         for message_id in outbox.outbox_claim_due(tenant=world.tenant, now=at):
-            assert outbox.message_send(tenant=world.tenant, message_id=message_id, now=at) == "sent"
+            assert (
+                outbox_send.message_send(tenant=world.tenant, message_id=message_id, now=at)
+                == "sent"
+            )
     return message
 
 

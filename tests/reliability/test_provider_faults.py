@@ -20,7 +20,7 @@ from requests.structures import CaseInsensitiveDict
 
 from crm.models import Notification, TimelineEvent
 from messaging.models import MessageStatus, OutboundMessage, ProviderMessageRoute
-from messaging.services import outbox, providers
+from messaging.services import outbox_send, providers
 from tests.factories import lead_for
 from tests.messaging.test_webhooks import AFTERNOON, _reload, _schedule, _send_due
 
@@ -109,15 +109,15 @@ def test_an_email_through_500_timeout_and_429_waits_as_told_then_goes_once(world
     now = AFTERNOON
     assert _send_due(world, now) == ["retry"]
     assert "500" in _reload(world, message).last_error
-    now += outbox.RETRY_DELAYS[0]
+    now += outbox_send.RETRY_DELAYS[0]
     assert _send_due(world, now) == ["retry"]
     assert "timed out" in _reload(world, message).last_error
-    now += outbox.RETRY_DELAYS[1]
+    now += outbox_send.RETRY_DELAYS[1]
     assert _send_due(world, now) == ["retry"]
     waiting = _reload(world, message)
     # Our third wait would be 15 minutes; Postmark asked for 30.
     assert waiting.send_after == now + dt.timedelta(minutes=30)
-    assert _send_due(world, now + outbox.RETRY_DELAYS[2]) == []
+    assert _send_due(world, now + outbox_send.RETRY_DELAYS[2]) == []
     assert _send_due(world, now + dt.timedelta(minutes=30)) == ["sent"]
 
     sent = _reload(world, message)
@@ -148,7 +148,7 @@ def test_a_text_through_a_timeout_and_a_429_waits_as_told_then_goes_once(world, 
     now = AFTERNOON
     assert _send_due(world, now) == ["retry"]
     assert "timed out" in _reload(world, message).last_error
-    now += outbox.RETRY_DELAYS[0]
+    now += outbox_send.RETRY_DELAYS[0]
     assert _send_due(world, now) == ["retry"]
     # Our second wait would be 5 minutes; Twilio asked for 10.
     assert _reload(world, message).send_after == now + dt.timedelta(minutes=10)
@@ -175,21 +175,21 @@ def test_an_esp_that_stays_down_ends_with_the_message_visibly_failed(world, serv
     week_on = format_datetime(AFTERNOON + dt.timedelta(days=7), usegmt=True)
     servers.answers = [
         (503, {"ErrorCode": 0, "Message": "Service unavailable"}, {"Retry-After": week_on}),
-    ] * outbox.MAX_ATTEMPTS
+    ] * outbox_send.MAX_ATTEMPTS
     lead = lead_for(world, owner=world.rep)
     message = _schedule(world, channel="email", subject="Your quote", key="fault:down", lead=lead)
 
     now = AFTERNOON
-    for _ in range(outbox.MAX_ATTEMPTS - 1):
+    for _ in range(outbox_send.MAX_ATTEMPTS - 1):
         assert _send_due(world, now) == ["retry"]
         waiting = _reload(world, message)
-        assert waiting.send_after - now <= outbox.RETRY_AFTER_AT_MOST
+        assert waiting.send_after - now <= outbox_send.RETRY_AFTER_AT_MOST
         now = waiting.send_after
     assert _send_due(world, now) == ["failed"]
 
     failed = _reload(world, message)
     assert failed.status == MessageStatus.FAILED
-    assert failed.attempts == outbox.MAX_ATTEMPTS == len(servers.requests)
+    assert failed.attempts == outbox_send.MAX_ATTEMPTS == len(servers.requests)
     assert "503" in failed.last_error
     assert _decisions(failed) == ["scheduled"] + ["retry"] * 4 + ["failed"]
     with world.active():

@@ -9,7 +9,7 @@ from tests.e2e import conftest as e2e
 from tests.factories import TEST_PASSWORD
 from tests.tickets.test_inbound_webhooks import fixture, open_desk, process_pending
 from tickets.models import InboundEvent, TicketMessage
-from tickets.services import ingest
+from tickets.services import ingest_unreadable
 
 pytestmark = pytest.mark.browser
 browser = e2e.browser
@@ -33,12 +33,12 @@ def test_a_too_large_message_in_its_thread_and_an_unreadable_post_in_the_inbound
         b' "Subject": "Drone video of the whole roof", "Headers": [{"Name": "Message-ID",'
         b' "Value": "<drone-1@mail.yahoo.com>"}], "Attachments": [{"Content": "AAAA'
     )
-    ingest.email_too_large_store(provider="postmark", head=head, size=187 * 1024 * 1024)
+    ingest_unreadable.email_too_large_store(provider="postmark", head=head, size=187 * 1024 * 1024)
     unreadable = {
         **fixture("postmark_inbound.json"),
         "FromFull": {"Email": "", "Name": "No Address", "MailboxHash": ""},
     }
-    ingest.email_unreadable_store(
+    ingest_unreadable.email_unreadable_store(
         provider="postmark",
         post=json.dumps(unreadable).encode(),
         content_type="application/json",

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from crm.models import Contact, Notification
 from messaging.models import MessageStatus, OutboundMessage
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from tests.conftest import sign_in
 from tests.tickets.test_inbound_webhooks import (
     EMAIL_FIXTURES,
@@ -345,7 +345,7 @@ def _sent_reply(world, inbox_desk, to: str):
             status_after=TicketStatus.RESOLVED,
         )
         for pk in outbox.outbox_claim_due(tenant=world.tenant):
-            assert outbox.message_send(tenant=world.tenant, message_id=pk) == "sent"
+            assert outbox_send.message_send(tenant=world.tenant, message_id=pk) == "sent"
         return Ticket.objects.get(pk=ticket.pk), OutboundMessage.objects.get(pk=reply.outbound_id)
 
 

@@ -22,7 +22,7 @@ from twilio.http.response import Response
 
 from crm.models import TimelineEvent
 from messaging.models import MessageSource, MessageStatus, OutboundMessage, SandboxDelivery
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from tests import factories
 from tests.factories import lead_for
 from tickets import routing
@@ -137,7 +137,7 @@ def reply(world, ticket, channel, *, nonce="n1", body="Thanks, we are on it.", *
 def send_due(world) -> list[str]:
     with world.active():
         ids = outbox.outbox_claim_due(tenant=world.tenant)
-        return [outbox.message_send(tenant=world.tenant, message_id=pk) for pk in ids]
+        return [outbox_send.message_send(tenant=world.tenant, message_id=pk) for pk in ids]
 
 
 def delivery_of(world, message: TicketMessage) -> SandboxDelivery:

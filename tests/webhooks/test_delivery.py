@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from crm.models import Notification, Role
 from messaging.models import OutboundMessage
-from messaging.services import outbox
+from messaging.services import outbox, outbox_send
 from tests import factories
 from tests.factories import lead_for
 from tests.webhooks.conftest import deliver_due, deliveries_of, subscribe
@@ -139,7 +139,7 @@ def test_an_endpoint_failing_a_whole_retry_chain_is_disabled_and_the_admins_emai
         ).exists()
         assert OutboundMessage.objects.filter(recipient_user=world.admin.user).count() == 1
         for message_id in outbox.outbox_claim_due(tenant=world.tenant, now=now):
-            outbox.message_send(tenant=world.tenant, message_id=message_id, now=now)
+            outbox_send.message_send(tenant=world.tenant, message_id=message_id, now=now)
     [email] = mailoutbox
     assert email.to == [world.admin.user.email]
     assert "Webhook disabled" in email.subject and receiver.url in email.subject

@@ -27,4 +27,4 @@ def twilio_account_for(*, tenant_id: int, channel: str, number: str) -> tuple[st
         .values_list("twilio_account_sid", "twilio_auth_token")
         .first()
     )
-    return tuple(account) if account else None
+    return (account[0], account[1]) if account else None

@@ -60,10 +60,10 @@ def _available_agents(tenant: Tenant, ticket: Ticket, now: dt.datetime) -> list[
 @transaction.atomic
 def ticket_assign_automatically(
     *, tenant: Tenant, ticket: Ticket, now: dt.datetime | None = None
-) -> Membership | None:
+) -> Ticket | None:
     now = now or timezone.now()
     lead = ticket.lead
-    if lead is not None and lead.owner_id and lead.owner.is_active:
+    if lead is not None and lead.owner and lead.owner.is_active:
         return ticket_assign(
             tenant=tenant,
             actor=None,
