@@ -21,23 +21,7 @@ MAX_FUNCTION_LINES = 80
 NOT_APPS = {"tests", "bench", "scripts"}
 
 # "path:qualified name" -> why it may stay longer for now.
-LONG_FUNCTIONS: dict[str, str] = {
-    "tickets/services/ingest.py:email_inbound_store": (
-        "split together with ingest.py, the module being broken up (issue 55)"
-    ),
-    "tickets/services/ingest.py:_apply_to_ticket": (
-        "split together with ingest.py, the module being broken up (issue 55)"
-    ),
-    "followups/services/recurrence.py:series_update": (
-        "split together with recurrence.py, the module being broken up (issue 55)"
-    ),
-    "messaging/services/outbox.py:message_schedule": (
-        "split together with outbox.py, the module being broken up (issue 55)"
-    ),
-    "leads/services/imports.py:lead_import_run_batch": (
-        "split together with imports.py, the module being broken up (issue 55)"
-    ),
-}
+LONG_FUNCTIONS: dict[str, str] = {}
 
 # Private by spelling, public by contract: Django documents a model's `_meta` (the Options API).
 PUBLIC_UNDERSCORE_NAMES = {"_meta"}
