@@ -1,4 +1,4 @@
--- Threadline schema snapshot 5755caae077fd66b
+-- Threadline schema snapshot bf6f74004f47f07f
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;
@@ -9911,6 +9911,178 @@ ALTER TABLE crm_timelineevent ADD CONSTRAINT timeline_event_lead_fk
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0017_timeline_event_lead_key', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_c4cb0 ON "leads_stage";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_23630 ON "leads_stage";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f5389 ON "leads_stage";
+;
+ALTER TABLE "leads_stage" ADD COLUMN "customer_labels" jsonb DEFAULT '{}'::jsonb NOT NULL
+;
+ALTER TABLE "leads_stage" ALTER COLUMN "customer_labels" DROP DEFAULT
+;
+ALTER TABLE "leads_stageevent" ADD COLUMN "customer_labels" jsonb DEFAULT '{}'::jsonb NOT NULL
+;
+ALTER TABLE "leads_stageevent" ALTER COLUMN "customer_labels" DROP DEFAULT
+;
+SAVEPOINT "recorded_x132"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_c4cb0()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (NEW."customer_label", NEW."customer_labels", NEW."delay_unit", NEW."id", NEW."is_archived", NEW."is_lost", NEW."is_terminal", NEW."is_won", NEW."moves_on", NEW."name", NEW."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."phase", NEW."pipeline_id", NEW."position", NEW."red_after", NEW."show_in_portal", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_c4cb0 ON "leads_stage";
+            CREATE  TRIGGER pgtrigger_insert_insert_c4cb0
+                AFTER INSERT ON "leads_stage"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_c4cb0();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_c4cb0 ON "leads_stage" IS '51b48c020b877fa3e8b539040ec2ed9d72eee038';
+;
+RELEASE SAVEPOINT "recorded_x132"
+;
+SAVEPOINT "recorded_x133"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_23630()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (NEW."customer_label", NEW."customer_labels", NEW."delay_unit", NEW."id", NEW."is_archived", NEW."is_lost", NEW."is_terminal", NEW."is_won", NEW."moves_on", NEW."name", NEW."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."phase", NEW."pipeline_id", NEW."position", NEW."red_after", NEW."show_in_portal", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_23630 ON "leads_stage";
+            CREATE  TRIGGER pgtrigger_update_update_23630
+                AFTER UPDATE ON "leads_stage"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_23630();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_23630 ON "leads_stage" IS '1c0cf78ed7c775c1790f8e57f9d78204eeb5a85c';
+;
+RELEASE SAVEPOINT "recorded_x133"
+;
+SAVEPOINT "recorded_x134"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_f5389()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (OLD."customer_label", OLD."customer_labels", OLD."delay_unit", OLD."id", OLD."is_archived", OLD."is_lost", OLD."is_terminal", OLD."is_won", OLD."moves_on", OLD."name", OLD."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."phase", OLD."pipeline_id", OLD."position", OLD."red_after", OLD."show_in_portal", OLD."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f5389 ON "leads_stage";
+            CREATE  TRIGGER pgtrigger_delete_delete_f5389
+                AFTER DELETE ON "leads_stage"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_f5389();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_f5389 ON "leads_stage" IS '505906c8a3ba3c771f01e615ee1294952d10bd75';
+;
+RELEASE SAVEPOINT "recorded_x134"
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0018_stage_customer_labels', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
 CREATE TABLE "pghistory_context" ("id" uuid NOT NULL PRIMARY KEY, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "metadata" jsonb NOT NULL)
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('pghistory', '0001_initial', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
@@ -10113,7 +10285,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
     )
 $$;
 ;
-SAVEPOINT "recorded_x132"
+SAVEPOINT "recorded_x135"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10163,9 +10335,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_9dcc2 ON "webhooks_webhookendpoint" IS '640e192a36ff9bdc5769a518da1327da14d084f1';
 ;
-RELEASE SAVEPOINT "recorded_x132"
+RELEASE SAVEPOINT "recorded_x135"
 ;
-SAVEPOINT "recorded_x133"
+SAVEPOINT "recorded_x136"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10215,9 +10387,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_0a54d ON "webhooks_webhookendpoint" IS '4870f393dda122a9323bcd5201baae4e61877326';
 ;
-RELEASE SAVEPOINT "recorded_x133"
+RELEASE SAVEPOINT "recorded_x136"
 ;
-SAVEPOINT "recorded_x134"
+SAVEPOINT "recorded_x137"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10267,7 +10439,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_1aec2 ON "webhooks_webhookendpoint" IS '77b35d5ce81f4f6ffed769cf6a17c80f63208b83';
 ;
-RELEASE SAVEPOINT "recorded_x134"
+RELEASE SAVEPOINT "recorded_x137"
 ;
 ALTER TABLE "webhooks_webhookendpoint" ADD COLUMN "previous_secret" varchar(100) DEFAULT '' NOT NULL
 ;
@@ -10287,7 +10459,7 @@ ALTER TABLE "webhooks_webhookendpoint" ALTER COLUMN "disabled_reason_params" DRO
 ;
 CREATE TABLE "webhooks_webhookendpointevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "url" varchar(2000) NOT NULL, "description" varchar(200) NOT NULL, "events" varchar(40)[] NOT NULL, "is_enabled" boolean NOT NULL, "disabled_at" timestamp with time zone NULL, "disabled_reason" varchar(300) NOT NULL, "created_at" timestamp with time zone NOT NULL, "created_by_id" bigint NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, "disabled_reason_params" jsonb NOT NULL)
 ;
-SAVEPOINT "recorded_x135"
+SAVEPOINT "recorded_x138"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10337,9 +10509,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_9dcc2 ON "webhooks_webhookendpoint" IS 'b77fb77ea7092f57be4b5b6aaebf5b9fa9426bd7';
 ;
-RELEASE SAVEPOINT "recorded_x135"
+RELEASE SAVEPOINT "recorded_x138"
 ;
-SAVEPOINT "recorded_x136"
+SAVEPOINT "recorded_x139"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10389,9 +10561,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_0a54d ON "webhooks_webhookendpoint" IS '2336080ad6ea822cef59d65447f60de24cad57d9';
 ;
-RELEASE SAVEPOINT "recorded_x136"
+RELEASE SAVEPOINT "recorded_x139"
 ;
-SAVEPOINT "recorded_x137"
+SAVEPOINT "recorded_x140"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10441,7 +10613,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_1aec2 ON "webhooks_webhookendpoint" IS 'e563fe2961425f104f4cc3eeb1392867c8b23572';
 ;
-RELEASE SAVEPOINT "recorded_x137"
+RELEASE SAVEPOINT "recorded_x140"
 ;
 ALTER TABLE "webhooks_webhookendpoint" ADD CONSTRAINT "webhooks_webhookendpoint_created_by_id_330902f3_fk_crm_user_id" FOREIGN KEY ("created_by_id") REFERENCES "crm_user" ("id") DEFERRABLE INITIALLY DEFERRED
 ;
