@@ -167,4 +167,4 @@ def test_each_stage_gives_its_customer_labels_per_language(client, world):
     assert response.status_code == 200
     quote_sent = next(s for s in response.json()["stages"] if s["name"] == "Quote sent")
     assert quote_sent["customer_label"] == "Quote ready"
-    assert quote_sent["customer_labels"] == {"nl": "Offerte klaar", "es": "Cotización lista"}
+    assert quote_sent["customer_labels"] == {"nl": "Offerte klaar", "es": "Presupuesto listo"}

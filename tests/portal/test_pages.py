@@ -285,7 +285,7 @@ class TestStepsInTheCustomersLanguage:
                 tenant=world.tenant,
                 actor=world.admin.user,
                 stage=Stage.objects.get(pipeline_id=lead.pipeline_id, name="Quote sent"),
-                customer_labels={"es": "Presupuesto listo"},
+                customer_labels={"es": "Su presupuesto está listo"},
             )
             world.contact.language = language
             world.contact.save(update_fields=["language"])
@@ -298,8 +298,8 @@ class TestStepsInTheCustomersLanguage:
         response = client.get(_job_url(lead))
 
         page = response.content.decode()
-        assert response.context["detail"].job.journey.current_label == "Presupuesto listo"
-        assert "Pasó a «Presupuesto listo»" in page  # the job's news too
+        assert response.context["detail"].job.journey.current_label == "Su presupuesto está listo"
+        assert "Pasó a «Su presupuesto está listo»" in page  # the job's news too
         assert "Quote ready" not in page
 
     def test_a_reader_without_a_label_in_their_language_sees_the_teams(self, client, world):
