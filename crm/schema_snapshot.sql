@@ -1,4 +1,4 @@
--- Threadline schema snapshot bf6f74004f47f07f
+-- Threadline schema snapshot 652f9a5498806df0
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;
@@ -10082,6 +10082,51 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 RELEASE SAVEPOINT "recorded_x134"
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0018_stage_customer_labels', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+UPDATE leads_stage AS stage
+SET customer_labels = template.labels || CASE
+    WHEN tenant.language = 'en' THEN '{}'::jsonb
+    ELSE jsonb_build_object('en', stage.customer_label)
+END
+FROM (VALUES
+    ('Request received', '{"nl": "Aanvraag ontvangen", "es": "Solicitud recibida"}'::jsonb),
+    ('We reached you', '{"nl": "We hebben contact gehad", "es": "Ya hablamos con usted"}'::jsonb),
+    ('Inspection booked', '{"nl": "Inspectie gepland", "es": "Inspección programada"}'::jsonb),
+    ('Quote ready', '{"nl": "Offerte klaar", "es": "Presupuesto listo"}'::jsonb),
+    ('Quote accepted', '{"nl": "Offerte geaccepteerd", "es": "Presupuesto aceptado"}'::jsonb),
+    ('Work scheduled', '{"nl": "Werk ingepland", "es": "Trabajo programado"}'::jsonb),
+    ('Work in progress', '{"nl": "Werk in uitvoering", "es": "Trabajo en curso"}'::jsonb),
+    ('Work completed', '{"nl": "Werk afgerond", "es": "Trabajo terminado"}'::jsonb),
+    ('Paid in full', '{"nl": "Volledig betaald", "es": "Pagado en su totalidad"}'::jsonb),
+    ('Thank you', '{"nl": "Bedankt", "es": "Gracias"}'::jsonb),
+    ('Closed', '{"nl": "Afgesloten", "es": "Cerrado"}'::jsonb),
+    ('Site survey booked', '{"nl": "Locatiebezoek gepland", "es": "Visita al sitio programada"}'::jsonb),
+    ('Survey done', '{"nl": "Locatiebezoek gedaan", "es": "Visita realizada"}'::jsonb),
+    ('Preparing your proposal', '{"nl": "We maken je voorstel", "es": "Preparando su propuesta"}'::jsonb),
+    ('Proposal sent', '{"nl": "Voorstel verstuurd", "es": "Propuesta enviada"}'::jsonb),
+    ('Reviewing the proposal', '{"nl": "Voorstel in bespreking", "es": "Revisando la propuesta"}'::jsonb),
+    ('Proposal accepted', '{"nl": "Voorstel geaccepteerd", "es": "Propuesta aceptada"}'::jsonb),
+    ('Permits', '{"nl": "Vergunningen", "es": "Permisos"}'::jsonb),
+    ('Final inspection', '{"nl": "Eindinspectie", "es": "Inspección final"}'::jsonb),
+    ('Invoice sent', '{"nl": "Factuur verstuurd", "es": "Factura enviada"}'::jsonb),
+    ('Damage inspection', '{"nl": "Schade-inspectie", "es": "Inspección de daños"}'::jsonb),
+    ('Claim filed with your insurer', '{"nl": "Claim ingediend bij je verzekeraar", "es": "Reclamo presentado a su aseguradora"}'::jsonb),
+    ('Adjuster visit', '{"nl": "Bezoek van de expert", "es": "Visita del ajustador"}'::jsonb),
+    ('Claim approved', '{"nl": "Claim goedgekeurd", "es": "Reclamo aprobado"}'::jsonb),
+    ('Insurer supplement', '{"nl": "Aanvulling verzekeraar", "es": "Suplemento de la aseguradora"}'::jsonb),
+    ('Photos requested', '{"nl": "Foto''s aangevraagd", "es": "Fotos solicitadas"}'::jsonb),
+    ('Quote sent', '{"nl": "Offerte verstuurd", "es": "Presupuesto enviado"}'::jsonb),
+    ('Order confirmed', '{"nl": "Opdracht bevestigd", "es": "Pedido confirmado"}'::jsonb),
+    ('Materials ordered', '{"nl": "Materiaal besteld", "es": "Materiales pedidos"}'::jsonb),
+    ('Installation planned', '{"nl": "Installatie gepland", "es": "Instalación programada"}'::jsonb),
+    ('Installed', '{"nl": "Geïnstalleerd", "es": "Instalado"}'::jsonb),
+    ('Paid', '{"nl": "Betaald", "es": "Pagado"}'::jsonb)
+) AS template(label, labels), crm_tenant AS tenant
+WHERE stage.customer_label = template.label
+  AND stage.customer_labels = '{}'::jsonb
+  AND tenant.id = stage.tenant_id
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0019_stage_customer_labels_from_templates', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 CREATE TABLE "pghistory_context" ("id" uuid NOT NULL PRIMARY KEY, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "metadata" jsonb NOT NULL)
 ;

@@ -23,7 +23,7 @@ TRANSLATED_LABELS: dict[str, dict[str, str]] = {
     "Closed": {"nl": "Afgesloten", "es": "Cerrado"},
     "Site survey booked": {"nl": "Locatiebezoek gepland", "es": "Visita al sitio programada"},
     "Survey done": {"nl": "Locatiebezoek gedaan", "es": "Visita realizada"},
-    "Preparing your proposal": {"nl": "We maken uw voorstel", "es": "Preparando su propuesta"},
+    "Preparing your proposal": {"nl": "We maken je voorstel", "es": "Preparando su propuesta"},
     "Proposal sent": {"nl": "Voorstel verstuurd", "es": "Propuesta enviada"},
     "Reviewing the proposal": {"nl": "Voorstel in bespreking", "es": "Revisando la propuesta"},
     "Proposal accepted": {"nl": "Voorstel geaccepteerd", "es": "Propuesta aceptada"},
@@ -32,7 +32,7 @@ TRANSLATED_LABELS: dict[str, dict[str, str]] = {
     "Invoice sent": {"nl": "Factuur verstuurd", "es": "Factura enviada"},
     "Damage inspection": {"nl": "Schade-inspectie", "es": "Inspección de daños"},
     "Claim filed with your insurer": {
-        "nl": "Claim ingediend bij uw verzekeraar",
+        "nl": "Claim ingediend bij je verzekeraar",
         "es": "Reclamo presentado a su aseguradora",
     },
     "Adjuster visit": {"nl": "Bezoek van de expert", "es": "Visita del ajustador"},
