@@ -175,6 +175,7 @@ def _ensure_no_clash(stage: Stage) -> None:
 
 
 def _tidy(stage: Stage) -> None:
+    """Spaces around a name or label are typing, not meaning; an empty label is no label."""
     stage.name = stage.name.strip()
     stage.customer_label = stage.customer_label.strip()
     if isinstance(stage.customer_labels, dict):
