@@ -1,4 +1,4 @@
--- Threadline schema snapshot 5755caae077fd66b
+-- Threadline schema snapshot 652f9a5498806df0
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;
@@ -9911,6 +9911,223 @@ ALTER TABLE crm_timelineevent ADD CONSTRAINT timeline_event_lead_fk
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0017_timeline_event_lead_key', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_c4cb0 ON "leads_stage";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_23630 ON "leads_stage";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f5389 ON "leads_stage";
+;
+ALTER TABLE "leads_stage" ADD COLUMN "customer_labels" jsonb DEFAULT '{}'::jsonb NOT NULL
+;
+ALTER TABLE "leads_stage" ALTER COLUMN "customer_labels" DROP DEFAULT
+;
+ALTER TABLE "leads_stageevent" ADD COLUMN "customer_labels" jsonb DEFAULT '{}'::jsonb NOT NULL
+;
+ALTER TABLE "leads_stageevent" ALTER COLUMN "customer_labels" DROP DEFAULT
+;
+SAVEPOINT "recorded_x132"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_c4cb0()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (NEW."customer_label", NEW."customer_labels", NEW."delay_unit", NEW."id", NEW."is_archived", NEW."is_lost", NEW."is_terminal", NEW."is_won", NEW."moves_on", NEW."name", NEW."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."phase", NEW."pipeline_id", NEW."position", NEW."red_after", NEW."show_in_portal", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_c4cb0 ON "leads_stage";
+            CREATE  TRIGGER pgtrigger_insert_insert_c4cb0
+                AFTER INSERT ON "leads_stage"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_c4cb0();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_c4cb0 ON "leads_stage" IS '51b48c020b877fa3e8b539040ec2ed9d72eee038';
+;
+RELEASE SAVEPOINT "recorded_x132"
+;
+SAVEPOINT "recorded_x133"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_23630()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (NEW."customer_label", NEW."customer_labels", NEW."delay_unit", NEW."id", NEW."is_archived", NEW."is_lost", NEW."is_terminal", NEW."is_won", NEW."moves_on", NEW."name", NEW."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."phase", NEW."pipeline_id", NEW."position", NEW."red_after", NEW."show_in_portal", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_23630 ON "leads_stage";
+            CREATE  TRIGGER pgtrigger_update_update_23630
+                AFTER UPDATE ON "leads_stage"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_23630();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_23630 ON "leads_stage" IS '1c0cf78ed7c775c1790f8e57f9d78204eeb5a85c';
+;
+RELEASE SAVEPOINT "recorded_x133"
+;
+SAVEPOINT "recorded_x134"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_f5389()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (OLD."customer_label", OLD."customer_labels", OLD."delay_unit", OLD."id", OLD."is_archived", OLD."is_lost", OLD."is_terminal", OLD."is_won", OLD."moves_on", OLD."name", OLD."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."phase", OLD."pipeline_id", OLD."position", OLD."red_after", OLD."show_in_portal", OLD."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f5389 ON "leads_stage";
+            CREATE  TRIGGER pgtrigger_delete_delete_f5389
+                AFTER DELETE ON "leads_stage"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_f5389();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_f5389 ON "leads_stage" IS '505906c8a3ba3c771f01e615ee1294952d10bd75';
+;
+RELEASE SAVEPOINT "recorded_x134"
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0018_stage_customer_labels', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+UPDATE leads_stage AS stage
+SET customer_labels = template.labels || CASE
+    WHEN tenant.language = 'en' THEN '{}'::jsonb
+    ELSE jsonb_build_object('en', stage.customer_label)
+END
+FROM (VALUES
+    ('Request received', '{"nl": "Aanvraag ontvangen", "es": "Solicitud recibida"}'::jsonb),
+    ('We reached you', '{"nl": "We hebben contact gehad", "es": "Ya hablamos con usted"}'::jsonb),
+    ('Inspection booked', '{"nl": "Inspectie gepland", "es": "Inspección programada"}'::jsonb),
+    ('Quote ready', '{"nl": "Offerte klaar", "es": "Presupuesto listo"}'::jsonb),
+    ('Quote accepted', '{"nl": "Offerte geaccepteerd", "es": "Presupuesto aceptado"}'::jsonb),
+    ('Work scheduled', '{"nl": "Werk ingepland", "es": "Trabajo programado"}'::jsonb),
+    ('Work in progress', '{"nl": "Werk in uitvoering", "es": "Trabajo en curso"}'::jsonb),
+    ('Work completed', '{"nl": "Werk afgerond", "es": "Trabajo terminado"}'::jsonb),
+    ('Paid in full', '{"nl": "Volledig betaald", "es": "Pagado en su totalidad"}'::jsonb),
+    ('Thank you', '{"nl": "Bedankt", "es": "Gracias"}'::jsonb),
+    ('Closed', '{"nl": "Afgesloten", "es": "Cerrado"}'::jsonb),
+    ('Site survey booked', '{"nl": "Locatiebezoek gepland", "es": "Visita al sitio programada"}'::jsonb),
+    ('Survey done', '{"nl": "Locatiebezoek gedaan", "es": "Visita realizada"}'::jsonb),
+    ('Preparing your proposal', '{"nl": "We maken je voorstel", "es": "Preparando su propuesta"}'::jsonb),
+    ('Proposal sent', '{"nl": "Voorstel verstuurd", "es": "Propuesta enviada"}'::jsonb),
+    ('Reviewing the proposal', '{"nl": "Voorstel in bespreking", "es": "Revisando la propuesta"}'::jsonb),
+    ('Proposal accepted', '{"nl": "Voorstel geaccepteerd", "es": "Propuesta aceptada"}'::jsonb),
+    ('Permits', '{"nl": "Vergunningen", "es": "Permisos"}'::jsonb),
+    ('Final inspection', '{"nl": "Eindinspectie", "es": "Inspección final"}'::jsonb),
+    ('Invoice sent', '{"nl": "Factuur verstuurd", "es": "Factura enviada"}'::jsonb),
+    ('Damage inspection', '{"nl": "Schade-inspectie", "es": "Inspección de daños"}'::jsonb),
+    ('Claim filed with your insurer', '{"nl": "Claim ingediend bij je verzekeraar", "es": "Reclamo presentado a su aseguradora"}'::jsonb),
+    ('Adjuster visit', '{"nl": "Bezoek van de expert", "es": "Visita del ajustador"}'::jsonb),
+    ('Claim approved', '{"nl": "Claim goedgekeurd", "es": "Reclamo aprobado"}'::jsonb),
+    ('Insurer supplement', '{"nl": "Aanvulling verzekeraar", "es": "Suplemento de la aseguradora"}'::jsonb),
+    ('Photos requested', '{"nl": "Foto''s aangevraagd", "es": "Fotos solicitadas"}'::jsonb),
+    ('Quote sent', '{"nl": "Offerte verstuurd", "es": "Presupuesto enviado"}'::jsonb),
+    ('Order confirmed', '{"nl": "Opdracht bevestigd", "es": "Pedido confirmado"}'::jsonb),
+    ('Materials ordered', '{"nl": "Materiaal besteld", "es": "Materiales pedidos"}'::jsonb),
+    ('Installation planned', '{"nl": "Installatie gepland", "es": "Instalación programada"}'::jsonb),
+    ('Installed', '{"nl": "Geïnstalleerd", "es": "Instalado"}'::jsonb),
+    ('Paid', '{"nl": "Betaald", "es": "Pagado"}'::jsonb)
+) AS template(label, labels), crm_tenant AS tenant
+WHERE stage.customer_label = template.label
+  AND stage.customer_labels = '{}'::jsonb
+  AND tenant.id = stage.tenant_id
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0019_stage_customer_labels_from_templates', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
 CREATE TABLE "pghistory_context" ("id" uuid NOT NULL PRIMARY KEY, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "metadata" jsonb NOT NULL)
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('pghistory', '0001_initial', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
@@ -10113,7 +10330,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
     )
 $$;
 ;
-SAVEPOINT "recorded_x132"
+SAVEPOINT "recorded_x135"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10163,9 +10380,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_9dcc2 ON "webhooks_webhookendpoint" IS '640e192a36ff9bdc5769a518da1327da14d084f1';
 ;
-RELEASE SAVEPOINT "recorded_x132"
+RELEASE SAVEPOINT "recorded_x135"
 ;
-SAVEPOINT "recorded_x133"
+SAVEPOINT "recorded_x136"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10215,9 +10432,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_0a54d ON "webhooks_webhookendpoint" IS '4870f393dda122a9323bcd5201baae4e61877326';
 ;
-RELEASE SAVEPOINT "recorded_x133"
+RELEASE SAVEPOINT "recorded_x136"
 ;
-SAVEPOINT "recorded_x134"
+SAVEPOINT "recorded_x137"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10267,7 +10484,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_1aec2 ON "webhooks_webhookendpoint" IS '77b35d5ce81f4f6ffed769cf6a17c80f63208b83';
 ;
-RELEASE SAVEPOINT "recorded_x134"
+RELEASE SAVEPOINT "recorded_x137"
 ;
 ALTER TABLE "webhooks_webhookendpoint" ADD COLUMN "previous_secret" varchar(100) DEFAULT '' NOT NULL
 ;
@@ -10287,7 +10504,7 @@ ALTER TABLE "webhooks_webhookendpoint" ALTER COLUMN "disabled_reason_params" DRO
 ;
 CREATE TABLE "webhooks_webhookendpointevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "url" varchar(2000) NOT NULL, "description" varchar(200) NOT NULL, "events" varchar(40)[] NOT NULL, "is_enabled" boolean NOT NULL, "disabled_at" timestamp with time zone NULL, "disabled_reason" varchar(300) NOT NULL, "created_at" timestamp with time zone NOT NULL, "created_by_id" bigint NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, "disabled_reason_params" jsonb NOT NULL)
 ;
-SAVEPOINT "recorded_x135"
+SAVEPOINT "recorded_x138"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10337,9 +10554,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_9dcc2 ON "webhooks_webhookendpoint" IS 'b77fb77ea7092f57be4b5b6aaebf5b9fa9426bd7';
 ;
-RELEASE SAVEPOINT "recorded_x135"
+RELEASE SAVEPOINT "recorded_x138"
 ;
-SAVEPOINT "recorded_x136"
+SAVEPOINT "recorded_x139"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10389,9 +10606,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_0a54d ON "webhooks_webhookendpoint" IS '2336080ad6ea822cef59d65447f60de24cad57d9';
 ;
-RELEASE SAVEPOINT "recorded_x136"
+RELEASE SAVEPOINT "recorded_x139"
 ;
-SAVEPOINT "recorded_x137"
+SAVEPOINT "recorded_x140"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10441,7 +10658,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_1aec2 ON "webhooks_webhookendpoint" IS 'e563fe2961425f104f4cc3eeb1392867c8b23572';
 ;
-RELEASE SAVEPOINT "recorded_x137"
+RELEASE SAVEPOINT "recorded_x140"
 ;
 ALTER TABLE "webhooks_webhookendpoint" ADD CONSTRAINT "webhooks_webhookendpoint_created_by_id_330902f3_fk_crm_user_id" FOREIGN KEY ("created_by_id") REFERENCES "crm_user" ("id") DEFERRABLE INITIALLY DEFERRED
 ;

@@ -204,7 +204,8 @@ def _seed_florida(tenant: Tenant) -> None:
         _replay(tenant, spec, contact, pipelines[key], sources, members, rng, route=True)
 
 
-# The Dutch business's pipeline speaks Dutch to its team too (its customer labels already do).
+# The Dutch business's pipeline speaks Dutch to its team too (its customer labels come from the
+# template in the team's language, Dutch, with English and Spanish beside them).
 DUTCH_STAGE_NAMES = {
     "New lead": "Nieuwe aanvraag",
     "Photos requested": "Foto's aangevraagd",
@@ -217,7 +218,6 @@ DUTCH_STAGE_NAMES = {
     "Review requested": "Review gevraagd",
     "Lost": "Verloren",
 }
-DUTCH_CUSTOMER_LABELS = {"Closed": "Afgesloten"}
 
 
 def _in_dutch(template: PipelineTemplate) -> PipelineTemplate:
@@ -226,13 +226,7 @@ def _in_dutch(template: PipelineTemplate) -> PipelineTemplate:
         description="Laadpalen bij mensen thuis: opname met foto's, offerte, installatie, "
         "aanmelding bij de netbeheerder.",
         stages=[
-            dataclasses.replace(
-                stage,
-                name=DUTCH_STAGE_NAMES.get(stage.name, stage.name),
-                customer_label=DUTCH_CUSTOMER_LABELS.get(
-                    stage.customer_label, stage.customer_label
-                ),
-            )
+            dataclasses.replace(stage, name=DUTCH_STAGE_NAMES.get(stage.name, stage.name))
             for stage in template.stages
         ],
     )

@@ -9,14 +9,16 @@ import datetime as dt
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from crm.models import Brand, Contact, Membership, Property, TimelineEvent, User, audited
 from crm.tenancy.models import TenantOwnedModel
@@ -78,6 +80,29 @@ class Pipeline(TenantOwnedModel):
         return self.name
 
 
+CUSTOMER_LABEL_MAX_LENGTH = 80
+
+
+def validate_customer_labels(value) -> None:
+    """{language: label}: only languages Threadline speaks, each a short non-empty text."""
+    languages = {code for code, _name in settings.LANGUAGES}
+    if not isinstance(value, dict):
+        raise ValidationError(_("Customer labels are a label per language."))
+    for language, label in value.items():
+        if language not in languages:
+            raise ValidationError(
+                _("“%(language)s” is not a language Threadline speaks."),
+                params={"language": language},
+            )
+        if not isinstance(label, str) or not label.strip():
+            raise ValidationError(_("A customer label cannot be empty."))
+        if len(label) > CUSTOMER_LABEL_MAX_LENGTH:
+            raise ValidationError(
+                _("A customer label has at most %(limit)d characters."),
+                params={"limit": CUSTOMER_LABEL_MAX_LENGTH},
+            )
+
+
 @audited
 class Stage(TenantOwnedModel):
     """A step of a pipeline. Leads point at stages, so renaming, reordering and archiving a stage
@@ -86,7 +111,15 @@ class Stage(TenantOwnedModel):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(max_length=80)
     customer_label = models.CharField(
-        max_length=80, blank=True, help_text="What the customer sees in the portal."
+        max_length=CUSTOMER_LABEL_MAX_LENGTH,
+        blank=True,
+        help_text="What the customer sees in the portal, in the team's language.",
+    )
+    customer_labels = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_customer_labels],
+        help_text="The customer label in other languages: {language code: label}.",
     )
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.SALES)
     position = models.PositiveIntegerField(default=0)
@@ -137,9 +170,21 @@ class Stage(TenantOwnedModel):
     def __str__(self) -> str:
         return self.name
 
+    def customer_label_in(self, language: str | None) -> str:
+        """What a customer reading `language` sees: the label in their language, else the customer
+        label (written in the team's language), else the stage's own name."""
+        return (self.customer_labels or {}).get(language or "") or self.customer_label or self.name
+
     @property
     def label_for_customer(self) -> str:
-        return self.customer_label or self.name
+        """The customer's words in the active language (a portal page speaks its reader's)."""
+        return self.customer_label_in(get_language())
+
+    @property
+    def translated_customer_labels(self) -> list[tuple[str, str]]:
+        """(language, label) for each language with a label of its own, in settings' order."""
+        labels = self.customer_labels or {}
+        return [(code, labels[code]) for code, _name in settings.LANGUAGES if labels.get(code)]
 
 
 @audited

@@ -7,10 +7,51 @@ from leads.models import DelayUnit, LeadEvent, LeadType, Phase
 H, BD = DelayUnit.HOURS, DelayUnit.BUSINESS_DAYS
 
 
+# The templates' customer labels in the other languages Threadline speaks: a pipeline made from
+# a template greets each customer in their own language from the first day.
+TRANSLATED_LABELS: dict[str, dict[str, str]] = {
+    "Request received": {"nl": "Aanvraag ontvangen", "es": "Solicitud recibida"},
+    "We reached you": {"nl": "We hebben contact gehad", "es": "Ya hablamos con usted"},
+    "Inspection booked": {"nl": "Inspectie gepland", "es": "Inspección programada"},
+    "Quote ready": {"nl": "Offerte klaar", "es": "Presupuesto listo"},
+    "Quote accepted": {"nl": "Offerte geaccepteerd", "es": "Presupuesto aceptado"},
+    "Work scheduled": {"nl": "Werk ingepland", "es": "Trabajo programado"},
+    "Work in progress": {"nl": "Werk in uitvoering", "es": "Trabajo en curso"},
+    "Work completed": {"nl": "Werk afgerond", "es": "Trabajo terminado"},
+    "Paid in full": {"nl": "Volledig betaald", "es": "Pagado en su totalidad"},
+    "Thank you": {"nl": "Bedankt", "es": "Gracias"},
+    "Closed": {"nl": "Afgesloten", "es": "Cerrado"},
+    "Site survey booked": {"nl": "Locatiebezoek gepland", "es": "Visita al sitio programada"},
+    "Survey done": {"nl": "Locatiebezoek gedaan", "es": "Visita realizada"},
+    "Preparing your proposal": {"nl": "We maken je voorstel", "es": "Preparando su propuesta"},
+    "Proposal sent": {"nl": "Voorstel verstuurd", "es": "Propuesta enviada"},
+    "Reviewing the proposal": {"nl": "Voorstel in bespreking", "es": "Revisando la propuesta"},
+    "Proposal accepted": {"nl": "Voorstel geaccepteerd", "es": "Propuesta aceptada"},
+    "Permits": {"nl": "Vergunningen", "es": "Permisos"},
+    "Final inspection": {"nl": "Eindinspectie", "es": "Inspección final"},
+    "Invoice sent": {"nl": "Factuur verstuurd", "es": "Factura enviada"},
+    "Damage inspection": {"nl": "Schade-inspectie", "es": "Inspección de daños"},
+    "Claim filed with your insurer": {
+        "nl": "Claim ingediend bij je verzekeraar",
+        "es": "Reclamo presentado a su aseguradora",
+    },
+    "Adjuster visit": {"nl": "Bezoek van de expert", "es": "Visita del ajustador"},
+    "Claim approved": {"nl": "Claim goedgekeurd", "es": "Reclamo aprobado"},
+    "Insurer supplement": {"nl": "Aanvulling verzekeraar", "es": "Suplemento de la aseguradora"},
+    "Photos requested": {"nl": "Foto's aangevraagd", "es": "Fotos solicitadas"},
+    "Quote sent": {"nl": "Offerte verstuurd", "es": "Presupuesto enviado"},
+    "Order confirmed": {"nl": "Opdracht bevestigd", "es": "Pedido confirmado"},
+    "Materials ordered": {"nl": "Materiaal besteld", "es": "Materiales pedidos"},
+    "Installation planned": {"nl": "Installatie gepland", "es": "Instalación programada"},
+    "Installed": {"nl": "Geïnstalleerd", "es": "Instalado"},
+    "Paid": {"nl": "Betaald", "es": "Pagado"},
+}
+
+
 @dataclass(frozen=True)
 class StageSpec:
     name: str
-    customer_label: str = ""
+    customer_label: str = ""  # in English; TRANSLATED_LABELS holds its other languages
     phase: str = Phase.SALES
     orange_after: int | None = None
     red_after: int | None = None
@@ -20,6 +61,12 @@ class StageSpec:
     is_terminal: bool = False
     show_in_portal: bool = True
     moves_on: str = ""
+
+    def customer_labels(self) -> dict[str, str]:
+        """{language: label} in every language the template has words for."""
+        if not self.customer_label:
+            return {}
+        return {"en": self.customer_label, **TRANSLATED_LABELS.get(self.customer_label, {})}
 
 
 @dataclass(frozen=True)
@@ -187,49 +234,49 @@ EV_CHARGER_INSTALL = PipelineTemplate(
     lead_type=LeadType.RESIDENTIAL,
     description="Home charger installations: survey by photo, quote, install, grid registration.",
     stages=[
-        StageSpec("New lead", "Aanvraag ontvangen", orange_after=4, red_after=24, delay_unit=H),
+        StageSpec("New lead", "Request received", orange_after=4, red_after=24, delay_unit=H),
         StageSpec(
             "Photos requested",
-            "Foto's aangevraagd",
+            "Photos requested",
             orange_after=2,
             red_after=5,
             moves_on=LeadEvent.FIRST_TOUCH,
         ),
         StageSpec(
             "Quote sent",
-            "Offerte verstuurd",
+            "Quote sent",
             orange_after=3,
             red_after=7,
             moves_on=LeadEvent.QUOTE_SENT,
         ),
         StageSpec(
             "Order confirmed",
-            "Opdracht bevestigd",
+            "Order confirmed",
             orange_after=2,
             red_after=5,
             is_won=True,
             moves_on=LeadEvent.QUOTE_ACCEPTED,
         ),
         StageSpec(
-            "Materials ordered", "Materiaal besteld", Phase.PRODUCTION, orange_after=5, red_after=10
+            "Materials ordered", "Materials ordered", Phase.PRODUCTION, orange_after=5, red_after=10
         ),
         StageSpec(
             "Installation planned",
-            "Installatie gepland",
+            "Installation planned",
             Phase.PRODUCTION,
             orange_after=10,
             red_after=20,
         ),
-        StageSpec("Installed", "Geïnstalleerd", Phase.PRODUCTION, orange_after=3, red_after=7),
+        StageSpec("Installed", "Installed", Phase.PRODUCTION, orange_after=3, red_after=7),
         StageSpec(
             "Paid",
-            "Betaald",
+            "Paid",
             Phase.AFTER_CARE,
             orange_after=10,
             red_after=20,
             moves_on=LeadEvent.PAID_IN_FULL,
         ),
-        StageSpec("Review requested", "Bedankt", Phase.AFTER_CARE, is_terminal=True),
+        StageSpec("Review requested", "Thank you", Phase.AFTER_CARE, is_terminal=True),
         LOST,
     ],
 )

@@ -93,11 +93,12 @@ def message_variables(
     if lead is not None:
         owner = lead.owner.user if lead.owner_id else None
         next_stage = next_stage_for_customer(lead)
+        language = contact_language(contact, tenant)
         values |= {
             "order_number": lead.reference,
             "job_title": lead.title,
-            "stage_label": lead.stage.label_for_customer if lead.stage else "",
-            "next_step": next_stage.label_for_customer if next_stage else "",
+            "stage_label": lead.stage.customer_label_in(language) if lead.stage else "",
+            "next_step": next_stage.customer_label_in(language) if next_stage else "",
             "appointment_at": lead.appointment_at,
             "owner_name": owner.full_name if owner else "",
             "owner_phone": owner.phone.as_national if owner and owner.phone else "",

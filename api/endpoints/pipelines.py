@@ -13,6 +13,13 @@ router = Router()
 class StageOut(Schema):
     id: int
     name: str
+    customer_label: str = Field(
+        description="What customers see for this stage, in the team's language; empty: its name"
+    )
+    customer_labels: dict[str, str] = Field(
+        description="The customer label in other languages, by language code (en, nl, es); "
+        "a customer whose language has none sees `customer_label`"
+    )
     phase: Phase
     position: int
     delay_unit: DelayUnit

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 
 from automation.selectors.updates import ACTIVE_PHASES, is_active_job, update_template_get
 from crm.kit.claims import lock_due_rows
+from crm.kit.languages import contact_language
 from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Contact, Notification, NotificationLevel, Role, Tenant, TimelineEvent, User
 from crm.services.notifications import notifications_notify_roles
@@ -122,9 +123,9 @@ class UpdateContent:
     recent_updates: list[str]
 
 
-def _news_line(event: TimelineEvent, stages: dict[int, Stage], zone) -> str:
+def _news_line(event: TimelineEvent, stages: dict[int, Stage], zone, language: str) -> str:
     if event.kind == "lead.stage_changed" and event.detail.get("to") in stages:
-        text = stages[event.detail["to"]].label_for_customer
+        text = stages[event.detail["to"]].customer_label_in(language)
     else:
         text = event.shown_summary
     return f"{dateformat.format(event.occurred_at.astimezone(zone), 'M j')}: {text}"
@@ -134,8 +135,8 @@ def customer_update_content(
     *, tenant: Tenant, lead: Lead, since: dt.datetime | None
 ) -> UpdateContent:
     """The customer-visible news since `since` (oldest first, the latest few), the stage as the
-    customer sees it and the next step. Stage changes read as the stage's customer label, never
-    the team's own stage name."""
+    customer sees it and the next step. Stage changes read as the stage's customer label in the
+    contact's language, never the team's own stage name."""
     events = TimelineEvent.objects.filter(tenant=tenant, lead_id=lead.pk, customer_visible=True)
     for prefix in NOT_NEWS_KINDS:
         events = events.exclude(kind__startswith=prefix)
@@ -145,11 +146,12 @@ def customer_update_content(
     stage_ids = {e.detail.get("to") for e in latest if e.kind == "lead.stage_changed"}
     stages = Stage.objects.filter(tenant=tenant, pk__in=stage_ids - {None}).in_bulk()
     zone = contact_zone(tenant, lead.contact)
+    language = contact_language(lead.contact, tenant)
     next_stage = next_stage_for_customer(lead)
     return UpdateContent(
-        stage_label=lead.stage.label_for_customer if lead.stage else "",
-        next_step=next_stage.label_for_customer if next_stage else "",
-        recent_updates=[_news_line(event, stages, zone) for event in latest],
+        stage_label=lead.stage.customer_label_in(language) if lead.stage else "",
+        next_step=next_stage.customer_label_in(language) if next_stage else "",
+        recent_updates=[_news_line(event, stages, zone, language) for event in latest],
     )
 
 

@@ -1,12 +1,22 @@
 """Forms of the admin's lead configuration pages. Every choice list is the tenant's own."""
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.forms import TenantFormMixin
-from crm.models import Membership
-from leads.models import AssignmentRule, LeadSettings, LeadSource, LeadType, Pipeline, Stage
+from crm.kit.languages import tenant_language
+from crm.models import UI_LANGUAGES, Membership
+from leads.models import (
+    CUSTOMER_LABEL_MAX_LENGTH,
+    AssignmentRule,
+    LeadSettings,
+    LeadSource,
+    LeadType,
+    Pipeline,
+    Stage,
+)
 from leads.pipeline_templates import TEMPLATES
 from leads.selectors import configuration as configuration_selectors
 from leads.services.configuration import STAGE_FIELDS
@@ -75,15 +85,18 @@ class PipelineForm(forms.ModelForm):
         self.fields["lead_type"].choices = [(BLANK, _("Any")), *LeadType.choices]
 
 
-class StageForm(forms.ModelForm):
+class StageForm(TenantFormMixin, forms.ModelForm):
     """Every setting of a stage. Clashes with the pipeline's other stages are the service's to
-    find (it holds the lock); this form catches what one stage alone gets wrong."""
+    find (it holds the lock); this form catches what one stage alone gets wrong.
+
+    What the customer sees is one input per language: the team's language fills the customer
+    label, the others its translations (`customer_labels`)."""
 
     class Meta:
         model = Stage
-        fields = list(STAGE_FIELDS)
+        fields = [name for name in STAGE_FIELDS if name != "customer_labels"]
         help_texts = {
-            "customer_label": _("What the customer sees in the portal."),
+            "customer_label": "",
             "orange_after": _("Time in this stage before it turns orange; empty: never."),
             "red_after": _("Time in this stage before it turns red; empty: never."),
             "is_won": _("Entering this stage marks the lead won."),
@@ -116,6 +129,36 @@ class StageForm(forms.ModelForm):
             (BLANK, _("Never (moved by hand)")),
             *self.moves_on_events,
         ]
+        self._add_customer_label_fields()
+
+    def _add_customer_label_fields(self) -> None:
+        self.team_language = tenant_language(self.tenant)
+        names = dict(UI_LANGUAGES)
+        stored = self.instance.customer_labels or {}
+        self.fields["customer_label"].label = _("%(language)s (the team's language)") % {
+            "language": names[self.team_language]
+        }
+        if stored.get(self.team_language):
+            # Written while the team spoke another language: what these customers see today.
+            self.initial["customer_label"] = stored[self.team_language]
+        for code in self.other_languages:
+            self.fields[f"customer_label_{code}"] = forms.CharField(
+                label=names[code],
+                max_length=CUSTOMER_LABEL_MAX_LENGTH,
+                required=False,
+                initial=stored.get(code, ""),
+            )
+
+    @property
+    def other_languages(self) -> list[str]:
+        return [code for code, _name in settings.LANGUAGES if code != self.team_language]
+
+    @property
+    def customer_label_fields(self) -> list:
+        """The inputs of what the customer sees: the team's language first."""
+        return [self["customer_label"]] + [
+            self[f"customer_label_{code}"] for code in self.other_languages
+        ]
 
     @property
     def moves_on_events(self):
@@ -130,6 +173,11 @@ class StageForm(forms.ModelForm):
             )
         if cleaned.get("is_won") and cleaned.get("is_lost"):
             self.add_error("is_lost", _("A stage cannot be both won and lost."))
+        cleaned["customer_labels"] = {
+            code: label.strip()
+            for code in self.other_languages
+            if (label := cleaned.get(f"customer_label_{code}", "")).strip()
+        }
         return cleaned
 
 

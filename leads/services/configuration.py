@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from crm.kit.languages import tenant_language
 from crm.models import Membership, Tenant, User
 from leads.models import (
     AssignmentRule,
@@ -25,7 +26,7 @@ from leads.models import (
     Stage,
     StageVisit,
 )
-from leads.pipeline_templates import PipelineTemplate
+from leads.pipeline_templates import PipelineTemplate, StageSpec
 
 UP, DOWN = "up", "down"
 
@@ -133,6 +134,7 @@ def pipeline_move(*, tenant: Tenant, actor: User, pipeline: Pipeline, direction:
 STAGE_FIELDS = (
     "name",
     "customer_label",
+    "customer_labels",
     "phase",
     "delay_unit",
     "orange_after",
@@ -172,6 +174,18 @@ def _ensure_no_clash(stage: Stage) -> None:
         raise ValidationError(errors)
 
 
+def _tidy(stage: Stage) -> None:
+    """Spaces around a name or label are typing, not meaning; an empty label is no label."""
+    stage.name = stage.name.strip()
+    stage.customer_label = stage.customer_label.strip()
+    if isinstance(stage.customer_labels, dict):
+        stage.customer_labels = {
+            language: label.strip() if isinstance(label, str) else label
+            for language, label in stage.customer_labels.items()
+            if label
+        }
+
+
 def _lock_stages(tenant: Tenant, pipeline_id: int) -> list[Stage]:
     """The pipeline's stages in order, locked: two admins editing at once take turns."""
     return list(
@@ -196,7 +210,7 @@ def stage_create(*, tenant: Tenant, actor: User, pipeline: Pipeline, **values) -
         position=(stages[-1].position + 1) if stages else 0,
         **values,
     )
-    stage.name = stage.name.strip()
+    _tidy(stage)
     stage.full_clean(exclude=["tenant", "pipeline"])
     _ensure_no_clash(stage)
     stage.save()
@@ -213,7 +227,7 @@ def stage_update(*, tenant: Tenant, actor: User, stage: Stage, **values) -> Stag
     stage = next(row for row in stages if row.pk == stage.pk)
     for field, value in values.items():
         setattr(stage, field, value)
-    stage.name = stage.name.strip()
+    _tidy(stage)
     stage.full_clean(exclude=["tenant", "pipeline"])
     _ensure_no_clash(stage)
     stage.save(update_fields=list(values))
@@ -403,8 +417,18 @@ def pipeline_create_from_template(
     )
     pipeline.full_clean(exclude=["tenant"])
     pipeline.save()
+    language = tenant_language(tenant)
     Stage.objects.bulk_create(
-        Stage(tenant=tenant, pipeline=pipeline, position=position, **asdict(spec))
+        Stage(tenant=tenant, pipeline=pipeline, position=position, **_stage_values(spec, language))
         for position, spec in enumerate(template.stages)
     )
     return pipeline
+
+
+def _stage_values(spec: StageSpec, team_language: str) -> dict:
+    """The spec's settings, its customer label in the team's language and the others beside it."""
+    labels = spec.customer_labels()
+    return asdict(spec) | {
+        "customer_label": labels.get(team_language, spec.customer_label),
+        "customer_labels": {code: text for code, text in labels.items() if code != team_language},
+    }

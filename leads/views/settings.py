@@ -145,14 +145,14 @@ def pipeline_move(request, pipeline_pk: int):
 
 
 def _stage_values(form: StageForm) -> dict:
-    return {field: form.cleaned_data[field] for field in form.Meta.fields}
+    return {field: form.cleaned_data[field] for field in configuration.STAGE_FIELDS}
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def stage_create(request, pipeline_pk: int):
     pipeline = configuration_selectors.pipeline_get(tenant=request.tenant, pipeline_id=pipeline_pk)
-    form = StageForm(request.POST or None)
+    form = StageForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         try:
             stage = configuration.stage_create(
@@ -177,7 +177,7 @@ def stage_create(request, pipeline_pk: int):
 @require_http_methods(["GET", "POST"])
 def stage_edit(request, stage_pk: int):
     stage = configuration_selectors.stage_get(tenant=request.tenant, stage_id=stage_pk)
-    form = StageForm(request.POST or None, instance=copy.copy(stage))
+    form = StageForm(request.POST or None, instance=copy.copy(stage), tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         try:
             saved = configuration.stage_update(

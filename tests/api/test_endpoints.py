@@ -156,3 +156,15 @@ def test_an_empty_phone_number_is_a_field_error_not_a_500(client, world):
     )
     assert response.status_code == 422
     assert "phones" in response.json()["errors"]
+
+
+def test_each_stage_gives_its_customer_labels_per_language(client, world):
+    key = key_for(world)
+    pipeline = pipeline_for(world.tenant)
+
+    response = client.get(f"/api/v1/pipelines/{pipeline.pk}", **bearer(key))
+
+    assert response.status_code == 200
+    quote_sent = next(s for s in response.json()["stages"] if s["name"] == "Quote sent")
+    assert quote_sent["customer_label"] == "Quote ready"
+    assert quote_sent["customer_labels"] == {"nl": "Offerte klaar", "es": "Presupuesto listo"}

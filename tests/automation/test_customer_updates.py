@@ -20,6 +20,7 @@ from followups.models import Source
 from followups.services.followups import follow_up_create
 from leads.models import Lead
 from leads.services.activity import lead_add_note
+from leads.services.configuration import stage_update
 from leads.services.stages import lead_mark_lost, lead_move_to_stage, lead_reopen
 from messaging.models import (
     CommsSettings,
@@ -245,6 +246,51 @@ def test_the_sweep_sends_each_due_update_once_with_the_news_since_the_last(miami
     with world.active():
         second = OutboundMessage.objects.filter(lead=lead).latest("created_at")
         assert second.context["variables"]["recent_updates"] == ["Jun 25: Work completed"]
+
+
+def _label_stage(world, pipeline, name, labels):
+    with world.active():
+        stage_update(
+            tenant=world.tenant,
+            actor=world.admin.user,
+            stage=stage_named(pipeline, name),
+            customer_labels=labels,
+        )
+
+
+def test_an_update_names_the_steps_in_the_customers_language(miami):
+    world = miami
+    _update_template(world)
+    dutch = _another_contact(world, language="nl")
+    lead = _active_lead(world, contact=dutch)
+    _label_stage(world, lead.pipeline, "Scheduled", {"nl": "In de planning"})
+    _label_stage(world, lead.pipeline, "In production", {"nl": "Onze ploeg is bezig"})
+    sent_at = AFTERNOON + DAY
+
+    with world.active(), time_machine.travel(sent_at, tick=False):
+        message = updates.customer_update_send(tenant=world.tenant, lead=lead, now=sent_at)
+
+    assert message.context["variables"]["recent_updates"][-1].endswith(": In de planning")
+    assert _send_due(world, sent_at) == ["sent"]
+    with world.active():
+        body = SandboxDelivery.objects.get(message=message).body_text
+    assert body.startswith("Now: In de planning.")
+    assert body.endswith("Next: Onze ploeg is bezig.")
+
+
+def test_without_a_label_in_their_language_a_customer_reads_the_teams_label(miami):
+    world = miami
+    _update_template(world)
+    portuguese = _another_contact(world, language="pt")  # no pages or labels in Portuguese
+    lead = _active_lead(world, contact=portuguese)
+    _label_stage(world, lead.pipeline, "Scheduled", {"es": "Trabajo programado"})
+
+    with world.active():
+        content = updates.customer_update_content(
+            tenant=world.tenant, lead=_reload(world, lead), since=None
+        )
+
+    assert content.stage_label == "Work scheduled"
 
 
 def test_an_appointment_booked_on_the_lead_is_news_for_the_customer(miami, client):

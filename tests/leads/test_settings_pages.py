@@ -1219,3 +1219,52 @@ class TestQueryCounts:
             factories.LeadSourceFactory(tenant=world.tenant)
 
         assert (queries_for(client, rules_url), queries_for(client, sources_url)) == small
+
+
+class TestCustomerLabelsPerLanguage:
+    def test_an_admin_gives_the_customer_label_in_each_language_beside_the_stage(
+        self, client, world, config
+    ):
+        stage = stage_named(config["pipeline"], "Quote sent")
+        sign_in(client, world.admin)
+
+        response = client.post(
+            reverse("lead-settings:stage-edit", kwargs={"stage_pk": stage.pk}),
+            _stage_data(
+                stage,
+                customer_label="Quote ready",
+                customer_label_es=" Cotización lista ",
+                customer_label_nl="",
+            ),
+        )
+
+        assert response.status_code == 302
+        with world.active():
+            stage.refresh_from_db()
+        assert (stage.customer_label, stage.customer_labels) == (
+            "Quote ready",
+            {"es": "Cotización lista"},
+        )
+        page = _page(client.get(response["Location"]))
+        assert "Customer sees: Quote ready" in page
+        assert 'ES: <span lang="es">Cotización lista</span>' in page
+
+    def test_the_teams_language_comes_first_and_the_others_beside_it(self, client, world, config):
+        world.tenant.language = "nl"
+        world.tenant.save(update_fields=["language"])
+        stage = stage_named(config["pipeline"], "Quote sent")
+        sign_in(client, world.admin)
+
+        response = client.get(reverse("lead-settings:stage-edit", kwargs={"stage_pk": stage.pk}))
+
+        form = response.context["form"]
+        assert [field.name for field in form.customer_label_fields] == [
+            "customer_label",
+            "customer_label_en",
+            "customer_label_es",
+        ]
+        labels = re.findall(
+            r'<label for="id_customer_label[a-z_]*">([^<]*)</label>', _page(response)
+        )
+        assert labels == ["Nederlands (de taal van het team)", "Engels", "Spaans"]
+        assert form["customer_label_es"].value() == "Presupuesto listo"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from leads.models import Lead, Stage
 from leads.pipeline_templates import RESIDENTIAL_ROOFING
 from leads.services.activity import lead_add_note
+from leads.services.configuration import stage_update
 from leads.services.quotes import quote_save_draft, quote_send
 from leads.services.stages import lead_mark_lost, lead_move_to_stage
 from portal.progress import customer_journey, expected_duration
@@ -270,3 +271,41 @@ def test_a_first_hidden_stage_folds_into_the_step_after(world):
 
     assert journey.steps[0].label == "We reached you"
     assert journey.steps[0].state == "current"
+
+
+class TestStepsInTheCustomersLanguage:
+    """A step reads as the label the admin gave for the customer's language, else as the label in
+    the team's language."""
+
+    def _quote_ready_job(self, world, language: str) -> Lead:
+        lead = factories.lead_for(world, owner=world.rep, title="New roof")
+        _move(world, lead, "Quote sent")
+        with world.active():
+            stage_update(
+                tenant=world.tenant,
+                actor=world.admin.user,
+                stage=Stage.objects.get(pipeline_id=lead.pipeline_id, name="Quote sent"),
+                customer_labels={"es": "Su presupuesto está listo"},
+            )
+            world.contact.language = language
+            world.contact.save(update_fields=["language"])
+        return lead
+
+    def test_the_spanish_portal_shows_the_spanish_label(self, client, world):
+        lead = self._quote_ready_job(world, "es")
+        portal_sign_in(client, world.tenant, world.contact)
+
+        response = client.get(_job_url(lead))
+
+        page = response.content.decode()
+        assert response.context["detail"].job.journey.current_label == "Su presupuesto está listo"
+        assert "Pasó a «Su presupuesto está listo»" in page  # the job's news too
+        assert "Quote ready" not in page
+
+    def test_a_reader_without_a_label_in_their_language_sees_the_teams(self, client, world):
+        lead = self._quote_ready_job(world, "nl")
+        portal_sign_in(client, world.tenant, world.contact)
+
+        response = client.get(_job_url(lead))
+
+        assert response.context["detail"].job.journey.current_label == "Quote ready"
