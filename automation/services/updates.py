@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from automation.selectors.updates import ACTIVE_PHASES, is_active_job, update_template_get
 from crm.kit.claims import lock_due_rows
+from crm.kit.formatting import local_date
 from crm.kit.languages import contact_language
 from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Contact, Notification, NotificationLevel, Role, Tenant, TimelineEvent, User
@@ -124,11 +125,14 @@ class UpdateContent:
 
 
 def _news_line(event: TimelineEvent, stages: dict[int, Stage], zone, language: str) -> str:
-    if event.kind == "lead.stage_changed" and event.detail.get("to") in stages:
-        text = stages[event.detail["to"]].customer_label_in(language)
-    else:
-        text = event.shown_summary
-    return f"{dateformat.format(event.occurred_at.astimezone(zone), 'M j')}: {text}"
+    """ "Nov 22: Quote ready" as the customer reads it ("22 nov: Offerte klaar" in Dutch)."""
+    with translation.override(language):
+        if event.kind == "lead.stage_changed" and event.detail.get("to") in stages:
+            text = stages[event.detail["to"]].customer_label_in(language)
+        else:
+            text = event.shown_summary
+        day = local_date(event.occurred_at.astimezone(zone), "month_day")
+    return f"{day}: {text}"
 
 
 def customer_update_content(
@@ -226,7 +230,7 @@ def customer_update_send(
     if OutboundMessage.objects.filter(tenant=tenant, idempotency_key=key).exists():
         raise ValidationError(
             _("The status update due on %(day)s was already scheduled.")
-            % {"day": dateformat.format(day, "M j")}
+            % {"day": local_date(day, "month_day")}
         )
     content = customer_update_content(tenant=tenant, lead=lead, since=lead.last_update_sent_at)
     channel = update_channel(tenant=tenant, contact=lead.contact, template=template)
