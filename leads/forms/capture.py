@@ -7,7 +7,12 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from crm.addresses import CountryAddressMixin, postal_code_label
 from crm.kit.csv_files import MAX_UPLOAD_BYTES
-from crm.kit.forms import MemberChoiceField, TenantFormMixin
+from crm.kit.forms import (
+    MemberChoiceField,
+    TenantFormMixin,
+    language_choices,
+    team_language_name,
+)
 from crm.models import Brand, Membership
 from crm.phones import read_in_region
 from leads import capture_links
@@ -54,12 +59,14 @@ class CaptureFormSettingsForm(TenantFormMixin, forms.ModelForm):
             "is_active": _("Accept submissions"),
             "heading": _("Heading"),
             "thank_you_message": _("Thank you message"),
+            "language": _("Language"),
         }
         help_texts = {
             "name": _("Only your team sees it, e.g. “Website – roof estimate”."),
             "heading": _("The title of the form on your website."),
             "thank_you_message": _("Shown after someone sends the form."),
             "is_active": _("Switch off to stop the form without removing it from your site."),
+            "language": _("What a new contact who sends this form speaks."),
         }
         widgets = {"thank_you_message": forms.Textarea(attrs={"rows": 2})}
 
@@ -75,6 +82,10 @@ class CaptureFormSettingsForm(TenantFormMixin, forms.ModelForm):
         self.fields["brand"].queryset = _current_or_live(
             Brand.objects.filter(tenant=self.tenant), current.brand_id
         ).order_by("name")
+        self.fields["language"].choices = language_choices(
+            _("The brand's language, else the team's (%(language)s)")
+            % {"language": team_language_name(self.tenant)}
+        )
 
 
 class WebLeadForm(CountryAddressMixin, TenantFormMixin, forms.Form):

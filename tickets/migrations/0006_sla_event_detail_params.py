@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0005_message_text_search'),
+        ("tickets", "0005_message_text_search"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='slaevent',
-            name='detail_params',
+            model_name="slaevent",
+            name="detail_params",
             field=models.JSONField(blank=True, null=True),
         ),
     ]
