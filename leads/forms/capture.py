@@ -66,7 +66,6 @@ class CaptureFormSettingsForm(TenantFormMixin, forms.ModelForm):
             "heading": _("The title of the form on your website."),
             "thank_you_message": _("Shown after someone sends the form."),
             "is_active": _("Switch off to stop the form without removing it from your site."),
-            "language": _("What a new contact who sends this form speaks."),
         }
         widgets = {"thank_you_message": forms.Textarea(attrs={"rows": 2})}
 
@@ -82,10 +81,11 @@ class CaptureFormSettingsForm(TenantFormMixin, forms.ModelForm):
         self.fields["brand"].queryset = _current_or_live(
             Brand.objects.filter(tenant=self.tenant), current.brand_id
         ).order_by("name")
-        self.fields["language"].choices = language_choices(
-            _("The brand's language, else the team's (%(language)s)")
-            % {"language": team_language_name(self.tenant)}
-        )
+        self.fields["language"].choices = language_choices(_("The brand's language"))
+        self.fields["language"].help_text = _(
+            "What a new contact who sends this form speaks; a brand without a language of its "
+            "own speaks the team's (%(language)s)."
+        ) % {"language": team_language_name(self.tenant)}
 
 
 class WebLeadForm(CountryAddressMixin, TenantFormMixin, forms.Form):
