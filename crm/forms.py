@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from crm.brand_logos import logo_read, logo_size_check
-from crm.kit.forms import TenantFormMixin
+from crm.kit.forms import TenantFormMixin, language_choices, team_language_name
 from crm.kit.languages import translated_choices
 from crm.models import (
     WEEKDAYS,
@@ -141,10 +141,15 @@ class BrandForm(TenantFormMixin, forms.ModelForm):
             "sms_number",
             "phone",
             "website",
+            "language",
             "is_default",
             "is_archived",
         ]
         help_texts = {
+            "language": _(
+                "What a new contact who writes to this brand speaks: an email or text to its "
+                "inboxes, its lead forms, the API's intake."
+            ),
             "sender_name": _("Shown as the sender of emails."),
             "sms_number": _("E.164, e.g. +13055550100."),
             "phone": _("The number customers call, if not the texting number."),
@@ -157,6 +162,7 @@ class BrandForm(TenantFormMixin, forms.ModelForm):
             "reply_to_email": _("Reply-to email"),
             "sms_number": _("SMS number"),
             "phone": _("Phone"),
+            "language": _("Language"),
             "is_default": _("Default brand"),
             "is_archived": _("Archived"),
         }
@@ -170,6 +176,12 @@ class BrandForm(TenantFormMixin, forms.ModelForm):
         widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
     )
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = language_choices(
+            _("The team's language (%(language)s)") % {"language": team_language_name(self.tenant)}
+        )
 
     def clean_logo_file(self) -> bytes | None:
         """The upload's bytes, checked to be a small image (crm.brand_logos)."""

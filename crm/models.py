@@ -189,6 +189,13 @@ class Brand(TenantOwnedModel):
     # allows images from this site and data: only). crm.brand_logos validates it.
     logo = models.BinaryField(blank=True, default=b"", editable=False)
     logo_type = models.CharField(max_length=20, blank=True, editable=False)
+    language = models.CharField(
+        max_length=8,
+        choices=UI_LANGUAGES,
+        blank=True,
+        help_text="What a new contact who writes to this brand speaks (an inbound email or "
+        "text, its web forms, the API's intake); empty: the team's language.",
+    )
     is_default = models.BooleanField(default=False)
     is_archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -1,4 +1,4 @@
--- Threadline schema snapshot 652f9a5498806df0
+-- Threadline schema snapshot 3206cf4e86b9108c
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;
@@ -8758,6 +8758,178 @@ INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0023_
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0024_timeline_lead_id', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_a6b4f ON "crm_brand";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_96e4c ON "crm_brand";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9f34 ON "crm_brand";
+;
+ALTER TABLE "crm_brand" ADD COLUMN "language" varchar(8) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_brand" ALTER COLUMN "language" DROP DEFAULT
+;
+ALTER TABLE "crm_brandevent" ADD COLUMN "language" varchar(8) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_brandevent" ALTER COLUMN "language" DROP DEFAULT
+;
+SAVEPOINT "recorded_x132"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_a6b4f()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_brandevent" ("created_at", "id", "is_archived", "is_default", "language", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "reply_to_email", "sender_email", "sender_name", "slug", "sms_number", "tenant_id", "website") VALUES (NEW."created_at", NEW."id", NEW."is_archived", NEW."is_default", NEW."language", NEW."logo", NEW."logo_type", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."phone", NEW."reply_to_email", NEW."sender_email", NEW."sender_name", NEW."slug", NEW."sms_number", NEW."tenant_id", NEW."website"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_a6b4f ON "crm_brand";
+            CREATE  TRIGGER pgtrigger_insert_insert_a6b4f
+                AFTER INSERT ON "crm_brand"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_a6b4f();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_a6b4f ON "crm_brand" IS '8f3ac8e807ca90ac882bc205c31fa9df15c720bf';
+;
+RELEASE SAVEPOINT "recorded_x132"
+;
+SAVEPOINT "recorded_x133"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_96e4c()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_brandevent" ("created_at", "id", "is_archived", "is_default", "language", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "reply_to_email", "sender_email", "sender_name", "slug", "sms_number", "tenant_id", "website") VALUES (NEW."created_at", NEW."id", NEW."is_archived", NEW."is_default", NEW."language", NEW."logo", NEW."logo_type", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."phone", NEW."reply_to_email", NEW."sender_email", NEW."sender_name", NEW."slug", NEW."sms_number", NEW."tenant_id", NEW."website"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_96e4c ON "crm_brand";
+            CREATE  TRIGGER pgtrigger_update_update_96e4c
+                AFTER UPDATE ON "crm_brand"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_96e4c();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_96e4c ON "crm_brand" IS '83236583a38dc33b09d28e9661ec9635032705b7';
+;
+RELEASE SAVEPOINT "recorded_x133"
+;
+SAVEPOINT "recorded_x134"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_c9f34()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_brandevent" ("created_at", "id", "is_archived", "is_default", "language", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "reply_to_email", "sender_email", "sender_name", "slug", "sms_number", "tenant_id", "website") VALUES (OLD."created_at", OLD."id", OLD."is_archived", OLD."is_default", OLD."language", OLD."logo", OLD."logo_type", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."phone", OLD."reply_to_email", OLD."sender_email", OLD."sender_name", OLD."slug", OLD."sms_number", OLD."tenant_id", OLD."website"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9f34 ON "crm_brand";
+            CREATE  TRIGGER pgtrigger_delete_delete_c9f34
+                AFTER DELETE ON "crm_brand"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_c9f34();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_c9f34 ON "crm_brand" IS 'e4e257ae273bd984fa54dfcbc48d91f69dd3500b';
+;
+RELEASE SAVEPOINT "recorded_x134"
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0025_brand_language', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
 UPDATE leads_lead
 SET search_vector = to_tsvector(
     'simple'::regconfig, threadline_fold(array_to_string(tsvector_to_array(search_vector), ' '))
@@ -9925,7 +10097,7 @@ ALTER TABLE "leads_stageevent" ADD COLUMN "customer_labels" jsonb DEFAULT '{}'::
 ;
 ALTER TABLE "leads_stageevent" ALTER COLUMN "customer_labels" DROP DEFAULT
 ;
-SAVEPOINT "recorded_x132"
+SAVEPOINT "recorded_x135"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -9975,9 +10147,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_c4cb0 ON "leads_stage" IS '51b48c020b877fa3e8b539040ec2ed9d72eee038';
 ;
-RELEASE SAVEPOINT "recorded_x132"
+RELEASE SAVEPOINT "recorded_x135"
 ;
-SAVEPOINT "recorded_x133"
+SAVEPOINT "recorded_x136"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10027,9 +10199,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_23630 ON "leads_stage" IS '1c0cf78ed7c775c1790f8e57f9d78204eeb5a85c';
 ;
-RELEASE SAVEPOINT "recorded_x133"
+RELEASE SAVEPOINT "recorded_x136"
 ;
-SAVEPOINT "recorded_x134"
+SAVEPOINT "recorded_x137"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10079,7 +10251,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_f5389 ON "leads_stage" IS '505906c8a3ba3c771f01e615ee1294952d10bd75';
 ;
-RELEASE SAVEPOINT "recorded_x134"
+RELEASE SAVEPOINT "recorded_x137"
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0018_stage_customer_labels', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
@@ -10127,6 +10299,12 @@ WHERE stage.customer_label = template.label
   AND tenant.id = stage.tenant_id
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0019_stage_customer_labels_from_templates', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+ALTER TABLE "leads_leadcaptureform" ADD COLUMN "language" varchar(8) DEFAULT '' NOT NULL
+;
+ALTER TABLE "leads_leadcaptureform" ALTER COLUMN "language" DROP DEFAULT
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0020_leadcaptureform_language', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 CREATE TABLE "pghistory_context" ("id" uuid NOT NULL PRIMARY KEY, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "metadata" jsonb NOT NULL)
 ;
@@ -10312,6 +10490,19 @@ CREATE INDEX "django_session_expire_date_a5c62663" ON "django_session" ("expire_
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('sessions', '0001_initial', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
+CREATE INDEX IF NOT EXISTS ticket_message_words ON tickets_ticketmessage USING gin (to_tsvector('simple'::regconfig, threadline_fold(subject || ' ' || left(CASE WHEN reply_text <> '' THEN reply_text ELSE body_text END, 100000))));
+;
+CREATE OR REPLACE FUNCTION threadline_ticket_message_search(query tsquery) RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public ROWS 200 AS $$
+    SELECT DISTINCT ticket_id FROM tickets_ticketmessage WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint AND to_tsvector('simple'::regconfig, threadline_fold(subject || ' ' || left(CASE WHEN reply_text <> '' THEN reply_text ELSE body_text END, 100000))) @@ query
+$$;
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('tickets', '0005_message_text_search', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+ALTER TABLE "tickets_slaevent" ADD COLUMN "detail_params" jsonb NULL
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('tickets', '0006_sla_event_detail_params', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
 CREATE TABLE "webhooks_webhookendpoint" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "url" varchar(2000) NOT NULL, "description" varchar(200) NOT NULL, "events" varchar(40)[] NOT NULL, "secret" varchar(100) NOT NULL, "is_enabled" boolean NOT NULL, "disabled_at" timestamp with time zone NULL, "disabled_reason" varchar(300) NOT NULL, "consecutive_failures" integer NOT NULL CHECK ("consecutive_failures" >= 0), "failing_since" timestamp with time zone NULL, "last_success_at" timestamp with time zone NULL, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "created_by_id" bigint NULL, "tenant_id" bigint NOT NULL)
 ;
 CREATE TABLE "webhooks_webhookdelivery" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "event_type" varchar(40) NOT NULL, "event_key" varchar(200) NOT NULL, "webhook_id" varchar(40) NOT NULL, "body" text NOT NULL, "status" varchar(16) NOT NULL, "send_after" timestamp with time zone NOT NULL, "queued_at" timestamp with time zone NULL, "attempts" smallint NOT NULL CHECK ("attempts" >= 0), "last_attempt_at" timestamp with time zone NULL, "last_status_code" smallint NULL CHECK ("last_status_code" >= 0), "last_error" varchar(500) NOT NULL, "last_duration_ms" integer NULL CHECK ("last_duration_ms" >= 0), "attempt_log" jsonb NOT NULL, "delivered_at" timestamp with time zone NULL, "created_at" timestamp with time zone NOT NULL, "tenant_id" bigint NOT NULL, "endpoint_id" bigint NOT NULL, CONSTRAINT "webhook_delivery_once" UNIQUE ("tenant_id", "endpoint_id", "event_key"), CONSTRAINT "webhook_delivery_id" UNIQUE ("tenant_id", "webhook_id"))
@@ -10330,7 +10521,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
     )
 $$;
 ;
-SAVEPOINT "recorded_x135"
+SAVEPOINT "recorded_x138"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10380,9 +10571,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_9dcc2 ON "webhooks_webhookendpoint" IS '640e192a36ff9bdc5769a518da1327da14d084f1';
 ;
-RELEASE SAVEPOINT "recorded_x135"
+RELEASE SAVEPOINT "recorded_x138"
 ;
-SAVEPOINT "recorded_x136"
+SAVEPOINT "recorded_x139"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10432,9 +10623,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_0a54d ON "webhooks_webhookendpoint" IS '4870f393dda122a9323bcd5201baae4e61877326';
 ;
-RELEASE SAVEPOINT "recorded_x136"
+RELEASE SAVEPOINT "recorded_x139"
 ;
-SAVEPOINT "recorded_x137"
+SAVEPOINT "recorded_x140"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10484,7 +10675,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_1aec2 ON "webhooks_webhookendpoint" IS '77b35d5ce81f4f6ffed769cf6a17c80f63208b83';
 ;
-RELEASE SAVEPOINT "recorded_x137"
+RELEASE SAVEPOINT "recorded_x140"
 ;
 ALTER TABLE "webhooks_webhookendpoint" ADD COLUMN "previous_secret" varchar(100) DEFAULT '' NOT NULL
 ;
@@ -10504,7 +10695,7 @@ ALTER TABLE "webhooks_webhookendpoint" ALTER COLUMN "disabled_reason_params" DRO
 ;
 CREATE TABLE "webhooks_webhookendpointevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "url" varchar(2000) NOT NULL, "description" varchar(200) NOT NULL, "events" varchar(40)[] NOT NULL, "is_enabled" boolean NOT NULL, "disabled_at" timestamp with time zone NULL, "disabled_reason" varchar(300) NOT NULL, "created_at" timestamp with time zone NOT NULL, "created_by_id" bigint NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, "disabled_reason_params" jsonb NOT NULL)
 ;
-SAVEPOINT "recorded_x138"
+SAVEPOINT "recorded_x141"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10554,9 +10745,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_9dcc2 ON "webhooks_webhookendpoint" IS 'b77fb77ea7092f57be4b5b6aaebf5b9fa9426bd7';
 ;
-RELEASE SAVEPOINT "recorded_x138"
+RELEASE SAVEPOINT "recorded_x141"
 ;
-SAVEPOINT "recorded_x139"
+SAVEPOINT "recorded_x142"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10606,9 +10797,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_0a54d ON "webhooks_webhookendpoint" IS '2336080ad6ea822cef59d65447f60de24cad57d9';
 ;
-RELEASE SAVEPOINT "recorded_x139"
+RELEASE SAVEPOINT "recorded_x142"
 ;
-SAVEPOINT "recorded_x140"
+SAVEPOINT "recorded_x143"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10658,7 +10849,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_1aec2 ON "webhooks_webhookendpoint" IS 'e563fe2961425f104f4cc3eeb1392867c8b23572';
 ;
-RELEASE SAVEPOINT "recorded_x140"
+RELEASE SAVEPOINT "recorded_x143"
 ;
 ALTER TABLE "webhooks_webhookendpoint" ADD CONSTRAINT "webhooks_webhookendpoint_created_by_id_330902f3_fk_crm_user_id" FOREIGN KEY ("created_by_id") REFERENCES "crm_user" ("id") DEFERRABLE INITIALLY DEFERRED
 ;

@@ -20,7 +20,16 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Brand, Contact, Membership, Property, TimelineEvent, User, audited
+from crm.models import (
+    UI_LANGUAGES,
+    Brand,
+    Contact,
+    Membership,
+    Property,
+    TimelineEvent,
+    User,
+    audited,
+)
 from crm.tenancy.models import TenantOwnedModel
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -743,6 +752,13 @@ class LeadCaptureForm(TenantOwnedModel):
         max_length=500, default="Thank you! We will be in touch shortly."
     )
     ask_for_address = models.BooleanField(default=True)
+    language = models.CharField(
+        max_length=8,
+        choices=UI_LANGUAGES,
+        blank=True,
+        help_text="What a new contact who sends this form speaks; empty: its brand's language, "
+        "else the team's.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.mail_domains import domain_canonical, is_platform_domain
+from crm.kit.stored_text import stored_render
 from crm.models import Brand, Contact, Membership, User, audited
 from crm.tenancy.models import TenantOwnedModel
 from leads.models import Lead
@@ -639,6 +640,9 @@ class SlaEvent(TenantOwnedModel):
     occurred_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(null=True, blank=True)
     detail = models.CharField(max_length=300, blank=True)
+    # The detail's msgid and values (crm.kit.stored_text), so it reads in the reader's language;
+    # None on older rows, which read as stored.
+    detail_params = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -651,3 +655,8 @@ class SlaEvent(TenantOwnedModel):
             # PostgreSQL walks the primary key down through every later tenant's events.
             models.Index(fields=["tenant", "id"], name="sla_event_by_tenant_id"),
         ]
+
+    @property
+    def shown_detail(self) -> str:
+        """The detail in the active (the reader's) language."""
+        return stored_render(self.detail, self.detail_params)

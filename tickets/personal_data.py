@@ -74,7 +74,8 @@ register_personal_models(
         {
             "detail": Keep(
                 "the SLA change and the rule behind it (tone, the tenant's own urgent words)"
-            )
+            ),
+            "detail_params": Keep("the same detail's values: a target, a duration"),
         },
     ),
 )

@@ -13,8 +13,10 @@ from html import escape  # the stdlib one: django.utils.html.escape wraps it for
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
+from crm.kit.formatting import DATE_STYLES
+from crm.kit.languages import supported_language
 from crm.kit.row_markup import RowTimes, choice_labels
 from crm.templatetags.paths import path_around_id
 from tickets.models import ACTIVE_STATUSES, MessageChannel, Priority, TicketStatus
@@ -55,15 +57,15 @@ class InboxRows:
         self.sent = '<span class="muted">' + gettext("Sent:") + "</span> "
         self.due = gettext("Due %(due)s")
         self.unassigned = gettext("Unassigned")
+        # "Nov 28, 10:43 PM" in English, "28 nov, 22:43" in Dutch (the reader's date style).
+        shapes = DATE_STYLES["month_day_time"]
+        language = supported_language(get_language()) or "en"
+        self.when = self.times.formatter(shapes.get(language, shapes["en"]))
 
     def icon(self, channel: str) -> str:
         """The channel's icon, from its template once per page for each channel the page shows."""
         label = self.channels.get(channel, escape(channel))
         return self.icons(channel, mark_safe(label))  # noqa: S308  # nosec B308 B703  (escaped above)
-
-    def when(self, local) -> str:
-        """ "M j, g:i A" of a time already in the reader's zone."""
-        return f"{self.times.month_day(local)}, {self.times.clock(local)}"
 
     def rows(self, rows: list[TicketRow]) -> SafeString:
         return mark_safe("".join(self.row(row) for row in rows))  # noqa: S308  # nosec B308 B703  (escaped in row)

@@ -12,7 +12,7 @@ from pydantic import Field
 from api.endpoints.contacts import parsed_phones, valid_emails
 from api.lookups import named_in_body
 from api.schemas import WRITE_ERRORS, Body, BodyInt
-from crm.models import AddressSource
+from crm.models import AddressSource, Language
 from leads.selectors.configuration import lead_source_get, pipeline_get, pipelines_for_tenant
 from leads.services.capture import lead_intake
 
@@ -35,6 +35,11 @@ class IntakeIn(Body):
     pipeline_id: BodyInt | None = Field(None, description="Empty: the team's first pipeline.")
     source_id: BodyInt | None = Field(
         None, description="The lead source (Settings → Lead sources): its cost and name."
+    )
+    language: Language | None = Field(
+        None,
+        description="What a new contact speaks, as a contact's language. Omitted: the default brand's "
+        "language, else the team's. A known contact keeps theirs.",
     )
 
 
@@ -83,6 +88,7 @@ def intake_lead(request, payload: IntakeIn):
         address=payload.address.dict() if payload.address else None,
         address_source=AddressSource.API,
         source_label=f"API: {source.name}" if source else "API",
+        language=payload.language or "",
     )
     return Status(
         201, {"lead_id": lead.pk, "reference": lead.reference, "contact_id": lead.contact_id}

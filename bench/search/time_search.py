@@ -14,8 +14,8 @@ list, the lead list, the follow-up customer picker and the inbox, for a full nam
 name typed without accents, a phone number in three formats, an email, a common prefix ("mar"),
 a common surname, a ticket subject and a word nothing matches. It prints a Markdown table of
 milliseconds per request, SQL time and the number of queries, then EXPLAIN (ANALYZE, BUFFERS) of
-the search functions' statements as they run inside the functions (the owner's view of the same
-tenant) for a rare and a common term.
+the search functions' statements (the inbox's message-text search among them) as they run
+inside the functions (the owner's view of the same tenant) for a rare and a common term.
 """
 
 import argparse
@@ -239,6 +239,8 @@ def explain_functions(tenant, texts: list[str]) -> None:
     for function in (
         "threadline_contact_search(tsquery,text)",
         "threadline_ticket_search(tsquery)",
+        # The inbox's search of the messages' text (tickets migration 0005).
+        "threadline_ticket_message_search(tsquery)",
     ):
         with transaction.atomic(using="owner"), owner.cursor() as cursor:
             cursor.execute("SELECT prosrc FROM pg_proc WHERE oid = %s::regprocedure", [function])

@@ -218,11 +218,7 @@ def duration(value: dt.timedelta | int | float, *, short: bool = False) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if short:
-        if days:
-            return f"{days}d {hours}h" if hours else f"{days}d"
-        if hours:
-            return f"{hours}h {mins}m" if mins else f"{hours}h"
-        return f"{mins}m"
+        return _short_units(days, hours, mins)
 
     return stored_translated(stored_duration(value))
 
@@ -265,12 +261,25 @@ def _seconds(value) -> float:
 
 
 def short_clock(value: dt.timedelta | int) -> str:
-    """An SLA clock's time: "1d 4h", "2h 05m", "7m"."""
+    """An SLA clock's time: "1d 4h", "2h 05m", "7m" (Dutch "1d 4u", "2u 05m")."""
     minutes = _minutes(value)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h"
+        return gettext("%(days)dd %(hours)dh") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours}h {mins:02d}m"
-    return f"{mins}m"
+        return gettext("%(hours)dh %(minutes)02dm") % {"hours": hours, "minutes": mins}
+    return gettext("%(minutes)dm") % {"minutes": mins}
+
+
+def _short_units(days: int, hours: int, mins: int) -> str:
+    """duration(short=True)'s cell text in the active language: each unit's letter is a message
+    ("h" is "u" for uur in Dutch)."""
+    values = {"days": days, "hours": hours, "minutes": mins}
+    if days:
+        text = gettext("%(days)dd %(hours)dh") if hours else gettext("%(days)dd")
+    elif hours:
+        text = gettext("%(hours)dh %(minutes)dm") if mins else gettext("%(hours)dh")
+    else:
+        text = gettext("%(minutes)dm")
+    return text % values

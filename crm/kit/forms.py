@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from crm.kit.prefetched import PrefetchedModelChoiceField
-from crm.models import Membership, Tenant, digest_minute
+from crm.models import UI_LANGUAGES, Membership, Tenant, digest_minute
 
 # The mixins below are mixed into forms: typed as one, they are plain classes at run time.
 if TYPE_CHECKING:
@@ -25,6 +25,17 @@ class TenantFormMixin:
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.tenant = tenant
+
+
+def language_choices(empty_label: str) -> list[tuple[str, str]]:
+    """The languages Threadline is translated into, after an empty choice that means "someone
+    else's language" (`empty_label` says whose)."""
+    return [("", empty_label), *UI_LANGUAGES]
+
+
+def team_language_name(tenant: Tenant) -> str:
+    """The name of the team's language, in the reader's ("Engels" for English in Dutch)."""
+    return str(dict(UI_LANGUAGES).get(tenant.language, tenant.language))
 
 
 def digest_hour_choices(tenant_id: int) -> list[tuple[int, str]]:

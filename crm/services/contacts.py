@@ -57,15 +57,16 @@ def contact_create(
     The addresses are verified when staff typed them (`address_source` STAFF); from any other
     source they wait for staff to confirm them or the customer to prove them.
 
-    Without a `language` the contact speaks the team's: a web form, an inbound message or an
-    intake without one was written to a business that speaks it, not in English by default."""
+    Without a `language` the contact speaks their brand's, else the team's: an inbound message
+    or an intake without one was written to a business that speaks it, not in English by
+    default (a web form's own language comes as `language`, leads.services.capture)."""
     contact = Contact(
         tenant=tenant,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         company_name=company_name.strip(),
         preferred_channel=preferred_channel,
-        language=language or tenant.language,
+        language=language or (brand.language if brand else "") or tenant.language,
         brand=brand,
         needs_review=needs_review,
     )

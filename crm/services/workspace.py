@@ -37,6 +37,7 @@ BRAND_FIELDS = (
     "sms_number",
     "phone",
     "website",
+    "language",
     "is_default",
     "is_archived",
 )

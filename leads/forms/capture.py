@@ -7,7 +7,12 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from crm.addresses import CountryAddressMixin, postal_code_label
 from crm.kit.csv_files import MAX_UPLOAD_BYTES
-from crm.kit.forms import MemberChoiceField, TenantFormMixin
+from crm.kit.forms import (
+    MemberChoiceField,
+    TenantFormMixin,
+    language_choices,
+    team_language_name,
+)
 from crm.models import Brand, Membership
 from crm.phones import read_in_region
 from leads import capture_links
@@ -54,6 +59,7 @@ class CaptureFormSettingsForm(TenantFormMixin, forms.ModelForm):
             "is_active": _("Accept submissions"),
             "heading": _("Heading"),
             "thank_you_message": _("Thank you message"),
+            "language": _("Language"),
         }
         help_texts = {
             "name": _("Only your team sees it, e.g. “Website – roof estimate”."),
@@ -75,6 +81,11 @@ class CaptureFormSettingsForm(TenantFormMixin, forms.ModelForm):
         self.fields["brand"].queryset = _current_or_live(
             Brand.objects.filter(tenant=self.tenant), current.brand_id
         ).order_by("name")
+        self.fields["language"].choices = language_choices(_("The brand's language"))
+        self.fields["language"].help_text = _(
+            "What a new contact who sends this form speaks; a brand without a language of its "
+            "own speaks the team's (%(language)s)."
+        ) % {"language": team_language_name(self.tenant)}
 
 
 class WebLeadForm(CountryAddressMixin, TenantFormMixin, forms.Form):

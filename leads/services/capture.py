@@ -30,6 +30,7 @@ from crm.ratelimit import over_limit
 from crm.services.consent import consent_record
 from leads.capture_links import SUBMISSION_MAX_AGE
 from leads.models import Lead, LeadCaptureForm, LeadSource, LeadType, Pipeline, new_form_key
+from leads.selectors.capture import intake_language
 from leads.services.leads import lead_create_with_contact
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ CAPTURE_FORM_FIELDS = (
     "heading",
     "thank_you_message",
     "ask_for_address",
+    "language",
     "is_active",
 )
 
@@ -120,6 +122,7 @@ def capture_submission_create(
             pipeline=capture_form.pipeline,
             source=capture_form.source,
             brand=capture_form.brand,
+            language=capture_form.language,
             name=name,
             email=email,
             phone=phone,
@@ -149,9 +152,12 @@ def lead_intake(
     address: dict | None = None,
     address_source: str,
     source_label: str,
+    language: str = "",
 ) -> Lead:
     """A lead that someone outside sent in (the web form; a lead source through the REST API),
-    for the contact its email or phone matches, or a new one.
+    for the contact its email or phone matches, or a new one. A new contact speaks `language`
+    (the form's, or the one the API was given), else the brand's that answers the lead (`brand`,
+    else the default brand), else the team's; a matched contact keeps theirs.
 
     The email and phone are a stranger's claim (`address_source` is never STAFF): they arrive
     unverified, and a match with a known contact adds nothing that opens the portal, so whoever
@@ -179,6 +185,7 @@ def lead_intake(
             "emails": [email] if email else [],
             "phones": [phone] if phone else [],
             "brand": brand,
+            "language": intake_language(tenant=tenant, brand=brand, language=language),
         },
         new_address=place,
         source_label=source_label,

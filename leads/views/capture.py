@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.access import admin_required
-from crm.kit.languages import tenant_language
+from crm.kit.languages import supported_language, tenant_language
 from crm.models import Tenant
 from crm.selectors.brands import sending_brand
 from crm.tenancy import tenant_context
@@ -46,11 +46,15 @@ def lead_form(request, token: str):
     if resolved is None:
         return render(request, "leads/public/lead_form_gone.html", status=404)
     tenant, capture_form = resolved
-    # The visitor is nobody yet: the form speaks its business's language.
+    # The visitor is nobody yet: the page speaks the language the lead will be written in.
+    with tenant_context(tenant):
+        language = capture_selectors.intake_language(
+            tenant=tenant, brand=capture_form.brand, language=capture_form.language
+        )
     with (
         tenant_context(tenant),
         timezone.override(tenant.zone),
-        translation.override(tenant_language(tenant)),
+        translation.override(supported_language(language) or tenant_language(tenant)),
     ):
         if request.method == "GET":
             form = WebLeadForm(tenant=tenant, capture_form=capture_form)

@@ -158,7 +158,7 @@ def _filtered(tickets: QuerySet[Ticket], membership: Membership, query: InboxQue
         tickets = tickets.filter(status=query.status)
     if query.priority in Priority.values:
         tickets = tickets.filter(priority=query.priority)
-    found = tickets_matching(query.search) if query.search else None
+    found = tickets_matching(query.search, message_text=True) if query.search else None
     if found is not None:
         tickets = tickets.filter(found)
     return tickets

@@ -1,5 +1,7 @@
 """Search of tickets (the inbox and the header search): by subject words, by the customer
-(name, company, email or phone, as every list finds contacts) and by number ("T-1042")."""
+(name, company, email or phone, as every list finds contacts) and by number ("T-1042"); the
+inbox also by the text of the messages (subject and body, either way, internal notes included:
+the inbox is staff's)."""
 
 import re
 
@@ -9,16 +11,21 @@ from django.db.models import Q
 from crm.kit.search import contact_search_params, contacts_matching, matching, prefix_terms
 
 TICKET_SEARCH = "threadline_ticket_search(to_tsquery('simple', %s))"
+MESSAGE_SEARCH = "threadline_ticket_message_search(to_tsquery('simple', %s))"
 TICKET_SEARCH_FIRST = "threadline_ticket_search_first(to_tsquery('simple', %s), %s, %s, %s)"
 _NUMBER = re.compile(r"#?\s*(?:t-?\s*)?(\d{1,9})", re.IGNORECASE)
 
 
-def tickets_matching(text: str) -> Q | None:
-    """A filter for the tickets the search box finds; None for an empty search."""
+def tickets_matching(text: str, *, message_text: bool = False) -> Q | None:
+    """A filter for the tickets the search box finds; None for an empty search. With
+    `message_text`, also the tickets one of whose messages has the words (tickets migration
+    0005's index)."""
     terms = prefix_terms(text)
     if terms is None:
         return None
     found = matching("pk", TICKET_SEARCH, [terms]) | contacts_matching(text, field="contact_id")
+    if message_text:
+        found |= matching("pk", MESSAGE_SEARCH, [terms])
     number = _NUMBER.fullmatch(text.strip())
     if number:
         found |= Q(number=int(number.group(1)))

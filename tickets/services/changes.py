@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm.kit.languages import in_english
+from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Property, Tenant, User
 from crm.services.timeline import timeline_record
 from leads.models import Lead, Pipeline
@@ -63,7 +64,13 @@ def ticket_change(
             kind=SlaEventKind.PRIORITY_CHANGED,
             occurred_at=now,
             due_at=ticket.sla_due_at,
-            detail=f"Set to {in_english(ticket.get_priority_display())} by {actor.full_name}",
+            **sla.sla_event_detail(
+                stored_message(
+                    gettext_noop("Set to %(priority)s by %(name)s"),
+                    priority=stored_label(ticket.get_priority_display()),
+                    name=actor.full_name,
+                )
+            ),
         )
         changes.append(f"priority {in_english(ticket.get_priority_display()).lower()}")
     if not changes:

@@ -18,9 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from crm.kit.claims import lock_due_rows
-from crm.kit.formatting import duration, short_datetime
-from crm.kit.languages import in_english
-from crm.kit.stored_text import stored_label
+from crm.kit.formatting import stored_duration
+from crm.kit.stored_text import (
+    clipped,
+    stored_columns,
+    stored_date,
+    stored_label,
+    stored_message,
+)
 from crm.models import Membership, NotificationLevel, Role, Tenant
 from crm.selectors.calendar import business_calendar
 from crm.services.notifications import notification_create, notifications_notify_roles
@@ -52,7 +57,15 @@ def _due(tenant: Tenant, start: dt.datetime, minutes: int) -> dt.datetime:
     return business_calendar(tenant).add_business_minutes(start, minutes)
 
 
-def _record(ticket: Ticket, kind: str, at: dt.datetime, detail: str = "") -> None:
+def sla_event_detail(message: dict) -> dict:
+    """An SLA event's detail columns for a stored message (crm.kit.stored_text): the English
+    text, and the msgid with its values, so the thread's sidebar reads it in the reader's
+    language."""
+    text, params = stored_columns(message)
+    return {"detail": clipped(text, 300), "detail_params": params}
+
+
+def _record(ticket: Ticket, kind: str, at: dt.datetime, detail: dict | None = None) -> None:
     SlaEvent.objects.create(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
@@ -60,7 +73,7 @@ def _record(ticket: Ticket, kind: str, at: dt.datetime, detail: str = "") -> Non
         target=ticket.sla_target,
         occurred_at=at,
         due_at=ticket.sla_due_at,
-        detail=detail[:300],
+        **(sla_event_detail(detail) if detail else {}),
     )
 
 
@@ -90,7 +103,13 @@ def sla_customer_wrote(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> No
     ticket.sla_breached_at = None
     ticket.escalation_level = 0
     ticket.escalated_at = None
-    _record(ticket, SlaEventKind.STARTED, at, f"{in_english(ticket.get_sla_target_display())} due")
+    target = stored_label(ticket.get_sla_target_display())
+    _record(
+        ticket,
+        SlaEventKind.STARTED,
+        at,
+        stored_message(gettext_noop("%(target)s due"), target=target),
+    )
 
 
 def sla_answered(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> None:
@@ -103,7 +122,13 @@ def sla_answered(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> None:
     late_since = ticket.sla_breached_at or (due if due is not None and at > due else None)
     if late_since is not None:
         late = business_calendar(tenant).business_minutes_between(late_since, at)
-        _record(ticket, SlaEventKind.ANSWERED_LATE, at, f"{duration(late)} late (business hours)")
+        late_by = stored_duration(late)
+        _record(
+            ticket,
+            SlaEventKind.ANSWERED_LATE,
+            at,
+            stored_message(gettext_noop("%(duration)s late (business hours)"), duration=late_by),
+        )
     else:
         _record(ticket, SlaEventKind.MET, at)
     _stop(ticket)
@@ -116,7 +141,13 @@ def sla_pause(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> None:
     left = business_calendar(tenant).business_minutes_between(at, ticket.sla_due_at)
     ticket.sla_paused_minutes_left = left
     ticket.sla_due_at = None
-    _record(ticket, SlaEventKind.PAUSED, at, f"{duration(left)} left (business hours)")
+    left_message = gettext_noop("%(duration)s left (business hours)")
+    _record(
+        ticket,
+        SlaEventKind.PAUSED,
+        at,
+        stored_message(left_message, duration=stored_duration(left)),
+    )
 
 
 def sla_resume(*, tenant: Tenant, ticket: Ticket, at: dt.datetime) -> None:
@@ -197,9 +228,10 @@ def _ticket_url(ticket: Ticket) -> str:
     return reverse("tickets:detail", kwargs={"ticket_pk": ticket.pk})
 
 
-def _tell_team_lead(tenant: Tenant, ticket: Ticket) -> str:
+def _tell_team_lead(tenant: Tenant, ticket: Ticket) -> dict:
     """The assignee and the inbox's team lead; with no (active) team lead, the managers and admins.
-    Each person once: an assignee who is also a manager gets one notification."""
+    Each person once: an assignee who is also a manager gets one notification. Returns whom it
+    told, as the SLA event's stored detail."""
     title_params = {"reference": ticket.reference, "name": ticket.contact.display_name}
     target = _target_label(ticket)
     team_lead = ticket.inbox.team_lead
@@ -217,7 +249,10 @@ def _tell_team_lead(tenant: Tenant, ticket: Ticket) -> str:
     for membership in (ticket.assignee, *others):
         if membership is not None and membership.is_active and membership.user_id not in told:
             told.add(membership.user_id)
-            due = short_datetime(ticket.sla_due_at, membership.user.zone_in(tenant))
+            due = stored_date(
+                timezone.localtime(ticket.sla_due_at, membership.user.zone_in(tenant)),
+                "weekday_month_day_clock",
+            )
             notification_create(
                 tenant=tenant,
                 recipient=membership.user,
@@ -229,7 +264,9 @@ def _tell_team_lead(tenant: Tenant, ticket: Ticket) -> str:
                 level=NotificationLevel.WARNING,
                 kind="sla_breach",
             )
-    return team_lead.user.full_name if has_lead else "the managers"
+    if has_lead:
+        return stored_message(gettext_noop("Told %(name)s"), name=team_lead.user.full_name)
+    return stored_message(gettext_noop("Told the managers"))
 
 
 @transaction.atomic
@@ -254,7 +291,7 @@ def sla_breaches_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int
         told = _tell_team_lead(tenant, ticket)
         ticket.escalation_level = 1
         ticket.escalated_at = now
-        _record(ticket, SlaEventKind.ESCALATED_LEAD, now, f"Told {told}")
+        _record(ticket, SlaEventKind.ESCALATED_LEAD, now, told)
         timeline_record(
             tenant=tenant,
             kind="ticket.sla_breached",
@@ -288,11 +325,13 @@ def sla_breaches_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int
             roles=[Role.MANAGER, Role.ADMIN],
             title=gettext_noop("Still unanswered: %(reference)s %(name)s"),
             title_params={"reference": ticket.reference, "name": ticket.contact.display_name},
-            # The time and the duration read in English, as written.
             body=gettext_noop("Breached %(when)s; the team lead was told %(duration)s ago."),
             body_params={
-                "when": short_datetime(ticket.sla_breached_at, tenant.zone),
-                "duration": duration(settings.escalate_to_manager_after_minutes),
+                "when": stored_date(
+                    timezone.localtime(ticket.sla_breached_at, tenant.zone),
+                    "weekday_month_day_clock",
+                ),
+                "duration": stored_duration(settings.escalate_to_manager_after_minutes),
             },
             url=_ticket_url(ticket),
             level=NotificationLevel.URGENT,
