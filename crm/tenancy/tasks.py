@@ -52,6 +52,10 @@ class TaskNamed:
     def __getattr__(self, attribute: str):
         from celery import current_app
 
+        if self.name not in current_app.tasks:
+            # A process that imported no tasks module yet (the web's, a command's) registers
+            # every app's tasks as a worker does at start.
+            current_app.loader.import_default_modules()
         return getattr(current_app.tasks[self.name], attribute)
 
     def __repr__(self) -> str:
