@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.simple_tag
 def settings_menu() -> list[dict]:
-    """`{% settings_menu as entries %}`: the settings sections every app registered."""
+    """`{% settings_menu as settings_menu_entries %}`: the settings sections every app registered."""
     return menu.settings_menu()
