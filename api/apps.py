@@ -9,6 +9,15 @@ class ApiConfig(AppConfig):
     verbose_name = "REST API"
 
     def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from crm.settings_menu import SettingsSection, settings_sections_register
+
+        # The settings menu's sections of this app's pages.
+        settings_sections_register(
+            SettingsSection(600, "api-keys", _("API keys"), "api-settings:keys"),
+        )
+
         from django.urls import reverse
 
         from documents.downloads import API_DOWNLOAD

@@ -10,6 +10,16 @@ class AutomationConfig(AppConfig):
     verbose_name = "Automation"
 
     def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from crm.settings_menu import SettingsSection, settings_sections_register
+
+        # The settings menu's sections of this app's pages.
+        settings_sections_register(
+            SettingsSection(210, "triggers", _("Triggers"), "automation-settings:triggers"),
+            SettingsSection(240, "sequences", _("Sequences"), "automation-settings:sequences"),
+        )
+
         from automation import outbox
 
         outbox.register()

@@ -1,4 +1,4 @@
--- Threadline schema snapshot 3206cf4e86b9108c
+-- Threadline schema snapshot 8528cca0f70af9ec
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;
@@ -1624,6 +1624,2379 @@ INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('admin', '000
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('admin', '0003_logentry_add_action_flag_choices', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
+ALTER TABLE crm_timelineevent ADD COLUMN IF NOT EXISTS lead_id bigint NULL;
+CREATE INDEX IF NOT EXISTS crm_timelineevent_lead_id_14ce5a16 ON crm_timelineevent (lead_id);
+CREATE INDEX IF NOT EXISTS timeline_by_lead ON crm_timelineevent
+    (tenant_id, lead_id, occurred_at DESC, id DESC) WHERE lead_id IS NOT NULL;
+;
+SAVEPOINT "recorded_x27"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_94ecf()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (NEW."capacity", NEW."created_at", NEW."expertise", NEW."id", NEW."is_active", NEW."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."role", NEW."tenant_id", NEW."territories", NEW."title", NEW."user_id", NEW."weekly_availability"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_94ecf ON "crm_membership";
+            CREATE  TRIGGER pgtrigger_insert_insert_94ecf
+                AFTER INSERT ON "crm_membership"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_94ecf();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_94ecf ON "crm_membership" IS 'ee5b7e1c6bc077abdb7c5bd9e81134366128a1f0';
+;
+RELEASE SAVEPOINT "recorded_x27"
+;
+SAVEPOINT "recorded_x28"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_e2584()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (NEW."capacity", NEW."created_at", NEW."expertise", NEW."id", NEW."is_active", NEW."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."role", NEW."tenant_id", NEW."territories", NEW."title", NEW."user_id", NEW."weekly_availability"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_e2584 ON "crm_membership";
+            CREATE  TRIGGER pgtrigger_update_update_e2584
+                AFTER UPDATE ON "crm_membership"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_e2584();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_e2584 ON "crm_membership" IS 'bfd2ced8590c4a78b01c5ffe39a2c0c8ebe1b695';
+;
+RELEASE SAVEPOINT "recorded_x28"
+;
+SAVEPOINT "recorded_x29"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_52446()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (OLD."capacity", OLD."created_at", OLD."expertise", OLD."id", OLD."is_active", OLD."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."role", OLD."tenant_id", OLD."territories", OLD."title", OLD."user_id", OLD."weekly_availability"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_52446 ON "crm_membership";
+            CREATE  TRIGGER pgtrigger_delete_delete_52446
+                AFTER DELETE ON "crm_membership"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_52446();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_52446 ON "crm_membership" IS 'e6faa2ccd784fc13ef59e9921d5fee6ce5ded5e5';
+;
+RELEASE SAVEPOINT "recorded_x29"
+;
+ALTER TABLE "crm_timeoff" ADD COLUMN "membership_id" bigint NOT NULL CONSTRAINT "crm_timeoff_membership_id_7fd67f92_fk_crm_membership_id" REFERENCES "crm_membership"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "crm_timeoff_membership_id_7fd67f92_fk_crm_membership_id" IMMEDIATE
+;
+ALTER TABLE "crm_timeoff" ADD COLUMN "tenant_id" bigint NOT NULL CONSTRAINT "crm_timeoff_tenant_id_052654dc_fk_crm_tenant_id" REFERENCES "crm_tenant"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "crm_timeoff_tenant_id_052654dc_fk_crm_tenant_id" IMMEDIATE
+;
+ALTER TABLE "crm_timeoffevent" ADD COLUMN "membership_id" bigint NOT NULL
+;
+ALTER TABLE "crm_timeoffevent" ADD COLUMN "pgh_obj_id" bigint NOT NULL
+;
+ALTER TABLE "crm_timeoffevent" ADD COLUMN "tenant_id" bigint NOT NULL
+;
+CREATE INDEX "time_off_by_member" ON "crm_timeoff" ("tenant_id", "membership_id", "ends_on")
+;
+ALTER TABLE "crm_timeoff" ADD CONSTRAINT "time_off_ends_after_start" CHECK ("ends_on" >= ("starts_on"))
+;
+SAVEPOINT "recorded_x30"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_d43de()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_timeoffevent" ("ends_on", "id", "membership_id", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "starts_on", "tenant_id") VALUES (NEW."ends_on", NEW."id", NEW."membership_id", NEW."note", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."starts_on", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_d43de ON "crm_timeoff";
+            CREATE  TRIGGER pgtrigger_insert_insert_d43de
+                AFTER INSERT ON "crm_timeoff"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_d43de();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_d43de ON "crm_timeoff" IS '2c79ddadd02556517ba8298b39465d985fececee';
+;
+RELEASE SAVEPOINT "recorded_x30"
+;
+SAVEPOINT "recorded_x31"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_dd0e1()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_timeoffevent" ("ends_on", "id", "membership_id", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "starts_on", "tenant_id") VALUES (NEW."ends_on", NEW."id", NEW."membership_id", NEW."note", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."starts_on", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_dd0e1 ON "crm_timeoff";
+            CREATE  TRIGGER pgtrigger_update_update_dd0e1
+                AFTER UPDATE ON "crm_timeoff"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_dd0e1();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_dd0e1 ON "crm_timeoff" IS '552d7c83ecbb6e8e3ef99a5a6d03c8a6c501b32e';
+;
+RELEASE SAVEPOINT "recorded_x31"
+;
+SAVEPOINT "recorded_x32"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_34cd3()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_timeoffevent" ("ends_on", "id", "membership_id", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "starts_on", "tenant_id") VALUES (OLD."ends_on", OLD."id", OLD."membership_id", OLD."note", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."starts_on", OLD."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_34cd3 ON "crm_timeoff";
+            CREATE  TRIGGER pgtrigger_delete_delete_34cd3
+                AFTER DELETE ON "crm_timeoff"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_34cd3();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_34cd3 ON "crm_timeoff" IS '3b4665053ec9ef5ee3e38ec6acffe7d9160cb63d';
+;
+RELEASE SAVEPOINT "recorded_x32"
+;
+ALTER TABLE "crm_notification" ADD COLUMN "kind" varchar(32) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_notification" ALTER COLUMN "kind" DROP DEFAULT
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_5fbb8 ON "crm_contact";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_eb23d ON "crm_contact";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9be7 ON "crm_contact";
+;
+ALTER TABLE "crm_contact" ADD COLUMN "is_vip" boolean DEFAULT false NOT NULL
+;
+ALTER TABLE "crm_contact" ALTER COLUMN "is_vip" DROP DEFAULT
+;
+ALTER TABLE "crm_contactevent" ADD COLUMN "is_vip" boolean DEFAULT false NOT NULL
+;
+ALTER TABLE "crm_contactevent" ALTER COLUMN "is_vip" DROP DEFAULT
+;
+SAVEPOINT "recorded_x33"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_5fbb8()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactevent" ("brand_id", "company_name", "created_at", "first_name", "id", "is_vip", "language", "last_name", "needs_review", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "preferred_channel", "tenant_id", "updated_at") VALUES (NEW."brand_id", NEW."company_name", NEW."created_at", NEW."first_name", NEW."id", NEW."is_vip", NEW."language", NEW."last_name", NEW."needs_review", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."preferred_channel", NEW."tenant_id", NEW."updated_at"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_5fbb8 ON "crm_contact";
+            CREATE  TRIGGER pgtrigger_insert_insert_5fbb8
+                AFTER INSERT ON "crm_contact"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_5fbb8();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_5fbb8 ON "crm_contact" IS '30ead37aa6e673049cd95afb6ad03b0c80f38cc0';
+;
+RELEASE SAVEPOINT "recorded_x33"
+;
+SAVEPOINT "recorded_x34"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_eb23d()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactevent" ("brand_id", "company_name", "created_at", "first_name", "id", "is_vip", "language", "last_name", "needs_review", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "preferred_channel", "tenant_id", "updated_at") VALUES (NEW."brand_id", NEW."company_name", NEW."created_at", NEW."first_name", NEW."id", NEW."is_vip", NEW."language", NEW."last_name", NEW."needs_review", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."preferred_channel", NEW."tenant_id", NEW."updated_at"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_eb23d ON "crm_contact";
+            CREATE  TRIGGER pgtrigger_update_update_eb23d
+                AFTER UPDATE ON "crm_contact"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_eb23d();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_eb23d ON "crm_contact" IS 'a92203e154d2c9abd6da7e5abaafb3278f596189';
+;
+RELEASE SAVEPOINT "recorded_x34"
+;
+SAVEPOINT "recorded_x35"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_c9be7()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactevent" ("brand_id", "company_name", "created_at", "first_name", "id", "is_vip", "language", "last_name", "needs_review", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "preferred_channel", "tenant_id", "updated_at") VALUES (OLD."brand_id", OLD."company_name", OLD."created_at", OLD."first_name", OLD."id", OLD."is_vip", OLD."language", OLD."last_name", OLD."needs_review", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."preferred_channel", OLD."tenant_id", OLD."updated_at"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9be7 ON "crm_contact";
+            CREATE  TRIGGER pgtrigger_delete_delete_c9be7
+                AFTER DELETE ON "crm_contact"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_c9be7();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_c9be7 ON "crm_contact" IS '43e1b2c75536eb1a99637d9db51b02d784c222e1';
+;
+RELEASE SAVEPOINT "recorded_x35"
+;
+ALTER TABLE "crm_user" ADD COLUMN "time_zone" varchar(64) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_user" ALTER COLUMN "time_zone" DROP DEFAULT
+;
+CREATE INDEX "crm_timeoff_membership_id_7fd67f92" ON "crm_timeoff" ("membership_id")
+;
+CREATE INDEX "crm_timeoffevent_membership_id_6d8a341f" ON "crm_timeoffevent" ("membership_id")
+;
+CREATE INDEX "crm_timeoffevent_pgh_obj_id_849731b2" ON "crm_timeoffevent" ("pgh_obj_id")
+;
+CREATE INDEX "crm_timeoffevent_tenant_id_be03c990" ON "crm_timeoffevent" ("tenant_id")
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0003_timeline_lead_squashed_0007_user_time_zone', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+CREATE INDEX "timeline_by_kind" ON "crm_timelineevent" ("tenant_id", "kind", "occurred_at")
+;
+CREATE TABLE "crm_erasurerequest" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "requested_at" timestamp with time zone NOT NULL, "how" varchar(16) NOT NULL, "status" varchar(16) NOT NULL, "handled_at" timestamp with time zone NULL, "note" varchar(500) NOT NULL, "contact_id" bigint NOT NULL, "handled_by_id" bigint NULL, "tenant_id" bigint NOT NULL)
+;
+SELECT "crm_contactconsent"."id", "crm_contactconsent"."channel", "crm_contactconsent"."status", "crm_contactconsent"."source", "crm_contactconsent"."recorded_at", "crm_contactconsent"."contact_id", "crm_contactconsent"."tenant_id", "crm_contact"."id", "crm_contact"."first_name", "crm_contact"."last_name", "crm_contact"."company_name", "crm_contact"."preferred_channel", "crm_contact"."language", "crm_contact"."needs_review", "crm_contact"."created_at", "crm_contact"."updated_at", "crm_contact"."brand_id", "crm_contact"."tenant_id", "crm_contact"."is_vip" FROM "crm_contactconsent" INNER JOIN "crm_contact" ON ("crm_contactconsent"."contact_id" = "crm_contact"."id") WHERE "crm_contactconsent"."status" = 'withdrawn'
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_470c0 ON "crm_contactemail";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_55e9e ON "crm_contactemail";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_273d6 ON "crm_contactemail";
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_07b96 ON "crm_contactphone";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_1abde ON "crm_contactphone";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f84c5 ON "crm_contactphone";
+;
+ALTER TABLE "crm_contactemail" ADD COLUMN "created_at" timestamp with time zone DEFAULT '2000-01-01 00:00:00+00:00'::timestamptz NOT NULL
+;
+ALTER TABLE "crm_contactemail" ALTER COLUMN "created_at" DROP DEFAULT
+;
+ALTER TABLE "crm_contactemail" ADD COLUMN "source" varchar(24) DEFAULT 'before_verification' NOT NULL
+;
+ALTER TABLE "crm_contactemail" ALTER COLUMN "source" DROP DEFAULT
+;
+ALTER TABLE "crm_contactemail" ADD COLUMN "verified_at" timestamp with time zone NULL
+;
+ALTER TABLE "crm_contactemail" ADD COLUMN "verified_by_id" bigint NULL CONSTRAINT "crm_contactemail_verified_by_id_d70852ee_fk_crm_user_id" REFERENCES "crm_user"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "crm_contactemail_verified_by_id_d70852ee_fk_crm_user_id" IMMEDIATE
+;
+ALTER TABLE "crm_contactemail" ADD COLUMN "verified_how" varchar(16) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_contactemail" ALTER COLUMN "verified_how" DROP DEFAULT
+;
+ALTER TABLE "crm_contactemailevent" ADD COLUMN "created_at" timestamp with time zone DEFAULT '2000-01-01 00:00:00+00:00'::timestamptz NOT NULL
+;
+ALTER TABLE "crm_contactemailevent" ALTER COLUMN "created_at" DROP DEFAULT
+;
+ALTER TABLE "crm_contactemailevent" ADD COLUMN "source" varchar(24) DEFAULT 'before_verification' NOT NULL
+;
+ALTER TABLE "crm_contactemailevent" ALTER COLUMN "source" DROP DEFAULT
+;
+ALTER TABLE "crm_contactemailevent" ADD COLUMN "verified_at" timestamp with time zone NULL
+;
+ALTER TABLE "crm_contactemailevent" ADD COLUMN "verified_by_id" bigint NULL
+;
+ALTER TABLE "crm_contactemailevent" ADD COLUMN "verified_how" varchar(16) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_contactemailevent" ALTER COLUMN "verified_how" DROP DEFAULT
+;
+ALTER TABLE "crm_contactphone" ADD COLUMN "created_at" timestamp with time zone DEFAULT '2000-01-01 00:00:00+00:00'::timestamptz NOT NULL
+;
+ALTER TABLE "crm_contactphone" ALTER COLUMN "created_at" DROP DEFAULT
+;
+ALTER TABLE "crm_contactphone" ADD COLUMN "source" varchar(24) DEFAULT 'before_verification' NOT NULL
+;
+ALTER TABLE "crm_contactphone" ALTER COLUMN "source" DROP DEFAULT
+;
+ALTER TABLE "crm_contactphone" ADD COLUMN "verified_at" timestamp with time zone NULL
+;
+ALTER TABLE "crm_contactphone" ADD COLUMN "verified_by_id" bigint NULL CONSTRAINT "crm_contactphone_verified_by_id_7038fe81_fk_crm_user_id" REFERENCES "crm_user"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "crm_contactphone_verified_by_id_7038fe81_fk_crm_user_id" IMMEDIATE
+;
+ALTER TABLE "crm_contactphone" ADD COLUMN "verified_how" varchar(16) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_contactphone" ALTER COLUMN "verified_how" DROP DEFAULT
+;
+ALTER TABLE "crm_contactphoneevent" ADD COLUMN "created_at" timestamp with time zone DEFAULT '2000-01-01 00:00:00+00:00'::timestamptz NOT NULL
+;
+ALTER TABLE "crm_contactphoneevent" ALTER COLUMN "created_at" DROP DEFAULT
+;
+ALTER TABLE "crm_contactphoneevent" ADD COLUMN "source" varchar(24) DEFAULT 'before_verification' NOT NULL
+;
+ALTER TABLE "crm_contactphoneevent" ALTER COLUMN "source" DROP DEFAULT
+;
+ALTER TABLE "crm_contactphoneevent" ADD COLUMN "verified_at" timestamp with time zone NULL
+;
+ALTER TABLE "crm_contactphoneevent" ADD COLUMN "verified_by_id" bigint NULL
+;
+ALTER TABLE "crm_contactphoneevent" ADD COLUMN "verified_how" varchar(16) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_contactphoneevent" ALTER COLUMN "verified_how" DROP DEFAULT
+;
+SAVEPOINT "recorded_x36"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_470c0()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactemailevent" ("contact_id", "created_at", "email", "id", "is_primary", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (NEW."contact_id", NEW."created_at", NEW."email", NEW."id", NEW."is_primary", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."source", NEW."tenant_id", NEW."verified_at", NEW."verified_by_id", NEW."verified_how"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_470c0 ON "crm_contactemail";
+            CREATE  TRIGGER pgtrigger_insert_insert_470c0
+                AFTER INSERT ON "crm_contactemail"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_470c0();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_470c0 ON "crm_contactemail" IS '090bf4d7c989d248c5c6081bce4157796c73a56b';
+;
+RELEASE SAVEPOINT "recorded_x36"
+;
+SAVEPOINT "recorded_x37"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_55e9e()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactemailevent" ("contact_id", "created_at", "email", "id", "is_primary", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (NEW."contact_id", NEW."created_at", NEW."email", NEW."id", NEW."is_primary", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."source", NEW."tenant_id", NEW."verified_at", NEW."verified_by_id", NEW."verified_how"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_55e9e ON "crm_contactemail";
+            CREATE  TRIGGER pgtrigger_update_update_55e9e
+                AFTER UPDATE ON "crm_contactemail"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_55e9e();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_55e9e ON "crm_contactemail" IS '9d62663f22ee0eb9881616f36f85cd57690332e6';
+;
+RELEASE SAVEPOINT "recorded_x37"
+;
+SAVEPOINT "recorded_x38"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_273d6()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactemailevent" ("contact_id", "created_at", "email", "id", "is_primary", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (OLD."contact_id", OLD."created_at", OLD."email", OLD."id", OLD."is_primary", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."source", OLD."tenant_id", OLD."verified_at", OLD."verified_by_id", OLD."verified_how"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_273d6 ON "crm_contactemail";
+            CREATE  TRIGGER pgtrigger_delete_delete_273d6
+                AFTER DELETE ON "crm_contactemail"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_273d6();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_273d6 ON "crm_contactemail" IS '063ebed3052fbc419b14e56823e5a4ce38ee99f1';
+;
+RELEASE SAVEPOINT "recorded_x38"
+;
+SAVEPOINT "recorded_x39"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_07b96()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactphoneevent" ("contact_id", "created_at", "id", "is_primary", "kind", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (NEW."contact_id", NEW."created_at", NEW."id", NEW."is_primary", NEW."kind", NEW."number", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."source", NEW."tenant_id", NEW."verified_at", NEW."verified_by_id", NEW."verified_how"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_07b96 ON "crm_contactphone";
+            CREATE  TRIGGER pgtrigger_insert_insert_07b96
+                AFTER INSERT ON "crm_contactphone"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_07b96();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_07b96 ON "crm_contactphone" IS 'b8ed71a5a49079b7e0e6eb645c3c2a45e9ebf60e';
+;
+RELEASE SAVEPOINT "recorded_x39"
+;
+SAVEPOINT "recorded_x40"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_1abde()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactphoneevent" ("contact_id", "created_at", "id", "is_primary", "kind", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (NEW."contact_id", NEW."created_at", NEW."id", NEW."is_primary", NEW."kind", NEW."number", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."source", NEW."tenant_id", NEW."verified_at", NEW."verified_by_id", NEW."verified_how"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_1abde ON "crm_contactphone";
+            CREATE  TRIGGER pgtrigger_update_update_1abde
+                AFTER UPDATE ON "crm_contactphone"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_1abde();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_1abde ON "crm_contactphone" IS '742244b3fd368bd87433fd8251f6ce37a8aac9fd';
+;
+RELEASE SAVEPOINT "recorded_x40"
+;
+SAVEPOINT "recorded_x41"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_f84c5()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactphoneevent" ("contact_id", "created_at", "id", "is_primary", "kind", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (OLD."contact_id", OLD."created_at", OLD."id", OLD."is_primary", OLD."kind", OLD."number", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."source", OLD."tenant_id", OLD."verified_at", OLD."verified_by_id", OLD."verified_how"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f84c5 ON "crm_contactphone";
+            CREATE  TRIGGER pgtrigger_delete_delete_f84c5
+                AFTER DELETE ON "crm_contactphone"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_f84c5();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_f84c5 ON "crm_contactphone" IS 'c9c06ef901c9f742893cfb5defedbe254c2c1a04';
+;
+RELEASE SAVEPOINT "recorded_x41"
+;
+UPDATE crm_contactemail AS address SET created_at = event.pgh_created_at
+        FROM crm_contactemailevent AS event
+        WHERE event.pgh_obj_id = address.id AND event.pgh_label = 'insert'
+;
+UPDATE crm_contactemail AS address SET verified_at = now(), verified_how = 'with_contact'
+        WHERE address.verified_at IS NULL AND EXISTS (
+            SELECT 1 FROM crm_contactemailevent AS added
+            JOIN crm_contactevent AS created
+              ON created.pgh_obj_id = address.contact_id AND created.pgh_label = 'insert'
+            WHERE added.pgh_obj_id = address.id AND added.pgh_label = 'insert'
+              AND added.pgh_created_at = created.pgh_created_at
+        )
+;
+UPDATE crm_contactphone AS address SET created_at = event.pgh_created_at
+        FROM crm_contactphoneevent AS event
+        WHERE event.pgh_obj_id = address.id AND event.pgh_label = 'insert'
+;
+UPDATE crm_contactphone AS address SET verified_at = now(), verified_how = 'with_contact'
+        WHERE address.verified_at IS NULL AND EXISTS (
+            SELECT 1 FROM crm_contactphoneevent AS added
+            JOIN crm_contactevent AS created
+              ON created.pgh_obj_id = address.contact_id AND created.pgh_label = 'insert'
+            WHERE added.pgh_obj_id = address.id AND added.pgh_label = 'insert'
+              AND added.pgh_created_at = created.pgh_created_at
+        )
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_a6b4f ON "crm_brand";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_96e4c ON "crm_brand";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9f34 ON "crm_brand";
+;
+ALTER TABLE "crm_brand" ADD COLUMN "logo" bytea DEFAULT '\x'::bytea NOT NULL
+;
+ALTER TABLE "crm_brand" ALTER COLUMN "logo" DROP DEFAULT
+;
+ALTER TABLE "crm_brand" ADD COLUMN "logo_type" varchar(20) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_brand" ALTER COLUMN "logo_type" DROP DEFAULT
+;
+ALTER TABLE "crm_brand" ADD COLUMN "phone" varchar(128) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_brand" ALTER COLUMN "phone" DROP DEFAULT
+;
+ALTER TABLE "crm_brandevent" ADD COLUMN "logo" bytea DEFAULT '\x'::bytea NOT NULL
+;
+ALTER TABLE "crm_brandevent" ALTER COLUMN "logo" DROP DEFAULT
+;
+ALTER TABLE "crm_brandevent" ADD COLUMN "logo_type" varchar(20) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_brandevent" ALTER COLUMN "logo_type" DROP DEFAULT
+;
+ALTER TABLE "crm_brandevent" ADD COLUMN "phone" varchar(128) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_brandevent" ALTER COLUMN "phone" DROP DEFAULT
+;
+SAVEPOINT "recorded_x42"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_a6b4f()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_brandevent" ("created_at", "id", "is_archived", "is_default", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "reply_to_email", "sender_email", "sender_name", "slug", "sms_number", "tenant_id", "website") VALUES (NEW."created_at", NEW."id", NEW."is_archived", NEW."is_default", NEW."logo", NEW."logo_type", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."phone", NEW."reply_to_email", NEW."sender_email", NEW."sender_name", NEW."slug", NEW."sms_number", NEW."tenant_id", NEW."website"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_a6b4f ON "crm_brand";
+            CREATE  TRIGGER pgtrigger_insert_insert_a6b4f
+                AFTER INSERT ON "crm_brand"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_a6b4f();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_a6b4f ON "crm_brand" IS 'daa034a64c4e7afbe1a1abc8fd8f030935628b41';
+;
+RELEASE SAVEPOINT "recorded_x42"
+;
+SAVEPOINT "recorded_x43"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_96e4c()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_brandevent" ("created_at", "id", "is_archived", "is_default", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "reply_to_email", "sender_email", "sender_name", "slug", "sms_number", "tenant_id", "website") VALUES (NEW."created_at", NEW."id", NEW."is_archived", NEW."is_default", NEW."logo", NEW."logo_type", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."phone", NEW."reply_to_email", NEW."sender_email", NEW."sender_name", NEW."slug", NEW."sms_number", NEW."tenant_id", NEW."website"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_96e4c ON "crm_brand";
+            CREATE  TRIGGER pgtrigger_update_update_96e4c
+                AFTER UPDATE ON "crm_brand"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_96e4c();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_96e4c ON "crm_brand" IS 'ca15f8da9800340a6a93bec4e2986129c9618816';
+;
+RELEASE SAVEPOINT "recorded_x43"
+;
+SAVEPOINT "recorded_x44"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_c9f34()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_brandevent" ("created_at", "id", "is_archived", "is_default", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "reply_to_email", "sender_email", "sender_name", "slug", "sms_number", "tenant_id", "website") VALUES (OLD."created_at", OLD."id", OLD."is_archived", OLD."is_default", OLD."logo", OLD."logo_type", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."phone", OLD."reply_to_email", OLD."sender_email", OLD."sender_name", OLD."slug", OLD."sms_number", OLD."tenant_id", OLD."website"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9f34 ON "crm_brand";
+            CREATE  TRIGGER pgtrigger_delete_delete_c9f34
+                AFTER DELETE ON "crm_brand"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_c9f34();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_c9f34 ON "crm_brand" IS '64952a55c910e77adaba010a7900a5fa5a8fb228';
+;
+RELEASE SAVEPOINT "recorded_x44"
+;
+CREATE OR REPLACE FUNCTION threadline_fold(value text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT lower(translate(value, 'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳøØđĐłŁħĦŧŦı', 'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzsOoUuAaIiOoUuUuUuUuUuAaAaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYyoOdDlLhHtTi'))
+$$;
+;
+CREATE INDEX contact_search_words ON crm_contact USING gin (to_tsvector('simple'::regconfig, threadline_fold(first_name || ' ' || last_name || ' ' || company_name)));
+CREATE INDEX contact_email_search_words ON crm_contactemail USING gin (to_tsvector('simple'::regconfig, threadline_fold(regexp_replace(email, '[@._+-]+', ' ', 'g'))));
+CREATE INDEX contact_phone_digits_end ON crm_contactphone (tenant_id, (reverse(regexp_replace(number, '[^0-9]', '', 'g')) COLLATE "C"));
+;
+CREATE OR REPLACE FUNCTION threadline_contact_search(query tsquery, digits_reversed text)
+RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public ROWS 200 AS $$
+    SELECT id FROM crm_contact
+    WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint AND to_tsvector('simple'::regconfig, threadline_fold(first_name || ' ' || last_name || ' ' || company_name)) @@ query
+    UNION ALL
+    SELECT contact_id FROM crm_contactemail
+    WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint AND to_tsvector('simple'::regconfig, threadline_fold(regexp_replace(email, '[@._+-]+', ' ', 'g'))) @@ query
+    UNION ALL
+    SELECT contact_id FROM crm_contactphone
+    WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint AND digits_reversed <> ''
+      AND (reverse(regexp_replace(number, '[^0-9]', '', 'g')) COLLATE "C") >= digits_reversed AND (reverse(regexp_replace(number, '[^0-9]', '', 'g')) COLLATE "C") < digits_reversed || ':'
+$$;
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_94ecf ON "crm_membership";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_e2584 ON "crm_membership";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_52446 ON "crm_membership";
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
+;
+ALTER TABLE "crm_membership" ADD COLUMN "digest_enabled" boolean DEFAULT true NOT NULL
+;
+ALTER TABLE "crm_membership" ALTER COLUMN "digest_enabled" DROP DEFAULT
+;
+ALTER TABLE "crm_membership" ADD COLUMN "digest_hour" smallint NULL CHECK ("digest_hour" >= 0)
+;
+ALTER TABLE "crm_membershipevent" ADD COLUMN "digest_enabled" boolean DEFAULT true NOT NULL
+;
+ALTER TABLE "crm_membershipevent" ALTER COLUMN "digest_enabled" DROP DEFAULT
+;
+ALTER TABLE "crm_membershipevent" ADD COLUMN "digest_hour" smallint NULL CHECK ("digest_hour" >= 0)
+;
+ALTER TABLE "crm_notification" ADD COLUMN "count" integer DEFAULT 1 NOT NULL CHECK ("count" >= 0)
+;
+ALTER TABLE "crm_notification" ALTER COLUMN "count" DROP DEFAULT
+;
+ALTER TABLE "crm_notification" ADD COLUMN "first_at" timestamp with time zone NULL
+;
+ALTER TABLE "crm_notification" ADD COLUMN "group_key" varchar(64) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_notification" ALTER COLUMN "group_key" DROP DEFAULT
+;
+ALTER TABLE "crm_tenant" ADD COLUMN "public_holidays" boolean DEFAULT true NOT NULL
+;
+ALTER TABLE "crm_tenant" ALTER COLUMN "public_holidays" DROP DEFAULT
+;
+ALTER TABLE "crm_tenantevent" ADD COLUMN "public_holidays" boolean DEFAULT true NOT NULL
+;
+ALTER TABLE "crm_tenantevent" ALTER COLUMN "public_holidays" DROP DEFAULT
+;
+CREATE INDEX "notification_open_group" ON "crm_notification" ("tenant_id", "recipient_id", "group_key") WHERE ("read_at" IS NULL AND NOT ("group_key" = ''))
+;
+SAVEPOINT "recorded_x45"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_94ecf()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "digest_enabled", "digest_hour", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (NEW."capacity", NEW."created_at", NEW."digest_enabled", NEW."digest_hour", NEW."expertise", NEW."id", NEW."is_active", NEW."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."role", NEW."tenant_id", NEW."territories", NEW."title", NEW."user_id", NEW."weekly_availability"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_94ecf ON "crm_membership";
+            CREATE  TRIGGER pgtrigger_insert_insert_94ecf
+                AFTER INSERT ON "crm_membership"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_94ecf();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_94ecf ON "crm_membership" IS '03a4608cb1281944dcc23bc37c2bf59aea6ae4b2';
+;
+RELEASE SAVEPOINT "recorded_x45"
+;
+SAVEPOINT "recorded_x46"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_e2584()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "digest_enabled", "digest_hour", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (NEW."capacity", NEW."created_at", NEW."digest_enabled", NEW."digest_hour", NEW."expertise", NEW."id", NEW."is_active", NEW."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."role", NEW."tenant_id", NEW."territories", NEW."title", NEW."user_id", NEW."weekly_availability"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_e2584 ON "crm_membership";
+            CREATE  TRIGGER pgtrigger_update_update_e2584
+                AFTER UPDATE ON "crm_membership"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_e2584();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_e2584 ON "crm_membership" IS 'd9449a836d634254b2cf082d38b91b1fe2a6a947';
+;
+RELEASE SAVEPOINT "recorded_x46"
+;
+SAVEPOINT "recorded_x47"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_52446()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "digest_enabled", "digest_hour", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (OLD."capacity", OLD."created_at", OLD."digest_enabled", OLD."digest_hour", OLD."expertise", OLD."id", OLD."is_active", OLD."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."role", OLD."tenant_id", OLD."territories", OLD."title", OLD."user_id", OLD."weekly_availability"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_52446 ON "crm_membership";
+            CREATE  TRIGGER pgtrigger_delete_delete_52446
+                AFTER DELETE ON "crm_membership"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_52446();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_52446 ON "crm_membership" IS 'c24f205baca860bbc45b769f79a740da531c4049';
+;
+RELEASE SAVEPOINT "recorded_x47"
+;
+SAVEPOINT "recorded_x48"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_21b9c()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_insert_insert_21b9c
+                AFTER INSERT ON "crm_tenant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_21b9c();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_21b9c ON "crm_tenant" IS '72bb8a9f801a0a9273639703e37e7092add298dd';
+;
+RELEASE SAVEPOINT "recorded_x48"
+;
+SAVEPOINT "recorded_x49"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_09e93()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_update_update_09e93
+                AFTER UPDATE ON "crm_tenant"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_09e93();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_09e93 ON "crm_tenant" IS 'f5be803cc1dbbb1d2b22468fde2cde792a36df2e';
+;
+RELEASE SAVEPOINT "recorded_x49"
+;
+SAVEPOINT "recorded_x50"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_a7357()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (OLD."business_hours", OLD."country", OLD."created_at", OLD."currency", OLD."home_state", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."public_holidays", OLD."slug", OLD."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_delete_delete_a7357
+                AFTER DELETE ON "crm_tenant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_a7357();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_a7357 ON "crm_tenant" IS '315497571bf8276f86de5666cb3e46ac5bc0caff';
+;
+RELEASE SAVEPOINT "recorded_x50"
+;
+CREATE TABLE "crm_closedday" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "date" date NOT NULL, "name" varchar(100) NOT NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "closed_day_unique" UNIQUE ("tenant_id", "date"))
+;
+SAVEPOINT "recorded_x51"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_6761a()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_closeddayevent" ("date", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (NEW."date", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_6761a ON "crm_closedday";
+            CREATE  TRIGGER pgtrigger_insert_insert_6761a
+                AFTER INSERT ON "crm_closedday"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_6761a();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_6761a ON "crm_closedday" IS 'd111e2e4ff493905446e9c09ae45c9098efe7338';
+;
+RELEASE SAVEPOINT "recorded_x51"
+;
+SAVEPOINT "recorded_x52"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_df462()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_closeddayevent" ("date", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (NEW."date", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_df462 ON "crm_closedday";
+            CREATE  TRIGGER pgtrigger_update_update_df462
+                AFTER UPDATE ON "crm_closedday"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_df462();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_df462 ON "crm_closedday" IS '0a1f3acc6e72ffccb849011316c35b70ef3877f5';
+;
+RELEASE SAVEPOINT "recorded_x52"
+;
+SAVEPOINT "recorded_x53"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_74253()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_closeddayevent" ("date", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (OLD."date", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_74253 ON "crm_closedday";
+            CREATE  TRIGGER pgtrigger_delete_delete_74253
+                AFTER DELETE ON "crm_closedday"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_74253();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_74253 ON "crm_closedday" IS 'b7f99f9c5ee880bfc852ba6898589b321e7902a6';
+;
+RELEASE SAVEPOINT "recorded_x53"
+;
+CREATE TABLE "crm_closeddayevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "date" date NOT NULL, "name" varchar(100) NOT NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
+;
+CREATE TABLE "crm_notificationitem" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "title" varchar(200) NOT NULL, "body" varchar(1000) NOT NULL, "url" varchar(500) NOT NULL, "created_at" timestamp with time zone NOT NULL, "notification_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
+;
+CREATE INDEX IF NOT EXISTS contact_tenant_first_name
+    ON crm_contact (tenant_id, first_name, last_name, id);
+
+CREATE OR REPLACE FUNCTION threadline_contact_search_first(
+    query tsquery, digits_reversed text, most integer,
+    by_name boolean DEFAULT false, walk boolean DEFAULT NULL
+)
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public
+SET plan_cache_mode = force_custom_plan ROWS 50 AS $$
+DECLARE
+    current_tenant bigint := NULLIF(current_setting('app.tenant_id', true), '')::bigint;
+    share numeric := 0;
+    part numeric;
+    plan json;
+    table_name text;
+    found bigint[];
+    walk_rows integer := 20000;
+    table_rows numeric;
+BEGIN
+    IF current_tenant IS NULL OR most < 1 THEN
+        RETURN;
+    END IF;
+    IF walk IS NULL THEN
+        EXECUTE format(
+            'EXPLAIN (FORMAT JSON) SELECT 1 FROM crm_contact c WHERE %s @@ %L::tsquery',
+            $q$to_tsvector('simple'::regconfig, threadline_fold(c.first_name || ' ' || c.last_name || ' ' || c.company_name))$q$, query::text) INTO plan;
+        table_name := 'crm_contact';
+        SELECT coalesce((plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric, 0)
+           / greatest(reltuples::numeric, 1)
+    FROM pg_class WHERE oid = table_name::regclass AND reltuples > 0 INTO part;
+        share := greatest(share, coalesce(part, 0));
+        EXECUTE format(
+            'EXPLAIN (FORMAT JSON) SELECT 1 FROM crm_contactemail e WHERE %s @@ %L::tsquery',
+            $q$to_tsvector('simple'::regconfig, threadline_fold(regexp_replace(e.email, '[@._+-]+', ' ', 'g')))$q$, query::text) INTO plan;
+        table_name := 'crm_contactemail';
+        SELECT coalesce((plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric, 0)
+           / greatest(reltuples::numeric, 1)
+    FROM pg_class WHERE oid = table_name::regclass AND reltuples > 0 INTO part;
+        share := greatest(share, coalesce(part, 0));
+        -- Walking costs about most / share rows, sorting the indexed matches share * rows
+        -- (each about 3 times cheaper than a walked row).
+        SELECT greatest(reltuples, 0) INTO table_rows FROM pg_class WHERE oid = 'crm_contact'::regclass;
+        walk := share * share * table_rows >= most * 3;
+        -- Four times the contacts the estimate needs for `most` matches, then the indexes.
+        -- (By name: matches cluster, "mar" in the M's, so read up to WALK_ROWS.)
+        IF walk AND NOT by_name THEN
+            walk_rows := least(walk_rows, ceil(4 * most / share)::integer);
+        END IF;
+    END IF;
+    IF walk THEN
+        IF by_name THEN
+            found := ARRAY(
+            SELECT c.id FROM (
+                SELECT * FROM crm_contact WHERE tenant_id = current_tenant
+                ORDER BY first_name, last_name, id LIMIT walk_rows
+            ) c
+            WHERE (
+    to_tsvector('simple'::regconfig, threadline_fold(c.first_name || ' ' || c.last_name || ' ' || c.company_name)) @@ query
+    OR (SELECT bool_or(to_tsvector('simple'::regconfig, threadline_fold(regexp_replace(e.email, '[@._+-]+', ' ', 'g'))) @@ query) FROM crm_contactemail e
+        WHERE e.contact_id = c.id AND e.tenant_id = current_tenant)
+    OR (digits_reversed <> '' AND (
+        SELECT bool_or((reverse(regexp_replace(p.number, '[^0-9]', '', 'g')) COLLATE "C") >= digits_reversed AND (reverse(regexp_replace(p.number, '[^0-9]', '', 'g')) COLLATE "C") < digits_reversed || ':')
+        FROM crm_contactphone p WHERE p.contact_id = c.id AND p.tenant_id = current_tenant))
+)
+            ORDER BY first_name, last_name, id LIMIT most
+        );
+        ELSE
+            found := ARRAY(
+            SELECT c.id FROM (
+                SELECT * FROM crm_contact WHERE tenant_id = current_tenant
+                ORDER BY created_at DESC, id DESC LIMIT walk_rows
+            ) c
+            WHERE (
+    to_tsvector('simple'::regconfig, threadline_fold(c.first_name || ' ' || c.last_name || ' ' || c.company_name)) @@ query
+    OR (SELECT bool_or(to_tsvector('simple'::regconfig, threadline_fold(regexp_replace(e.email, '[@._+-]+', ' ', 'g'))) @@ query) FROM crm_contactemail e
+        WHERE e.contact_id = c.id AND e.tenant_id = current_tenant)
+    OR (digits_reversed <> '' AND (
+        SELECT bool_or((reverse(regexp_replace(p.number, '[^0-9]', '', 'g')) COLLATE "C") >= digits_reversed AND (reverse(regexp_replace(p.number, '[^0-9]', '', 'g')) COLLATE "C") < digits_reversed || ':')
+        FROM crm_contactphone p WHERE p.contact_id = c.id AND p.tenant_id = current_tenant))
+)
+            ORDER BY created_at DESC, id DESC LIMIT most
+        );
+        END IF;
+        IF cardinality(found) >= most THEN
+            RETURN QUERY SELECT f.id FROM unnest(found) WITH ORDINALITY AS f(id, n) ORDER BY f.n;
+            RETURN;
+        END IF;
+    END IF;
+    IF by_name THEN
+        RETURN QUERY SELECT c.id FROM crm_contact c
+        WHERE c.tenant_id = current_tenant
+          AND c.id IN (SELECT threadline_contact_search(query, digits_reversed))
+        ORDER BY c.first_name, c.last_name, c.id LIMIT most;
+    ELSE
+        RETURN QUERY SELECT c.id FROM crm_contact c
+        WHERE c.tenant_id = current_tenant
+          AND c.id IN (SELECT threadline_contact_search(query, digits_reversed))
+        ORDER BY c.created_at DESC, c.id DESC LIMIT most;
+    END IF;
+END
+$$;
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
+;
+ALTER TABLE "crm_tenant" ADD COLUMN "calendar_version" integer DEFAULT 0 NOT NULL CHECK ("calendar_version" >= 0)
+;
+ALTER TABLE "crm_tenant" ALTER COLUMN "calendar_version" DROP DEFAULT
+;
+ALTER TABLE "crm_tenantevent" ADD COLUMN "calendar_version" integer DEFAULT 0 NOT NULL CHECK ("calendar_version" >= 0)
+;
+ALTER TABLE "crm_tenantevent" ALTER COLUMN "calendar_version" DROP DEFAULT
+;
+SAVEPOINT "recorded_x54"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_21b9c()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."calendar_version", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_insert_insert_21b9c
+                AFTER INSERT ON "crm_tenant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_21b9c();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_21b9c ON "crm_tenant" IS '7b013c51790f4ee274fec5d896f73adf73ec144a';
+;
+RELEASE SAVEPOINT "recorded_x54"
+;
+SAVEPOINT "recorded_x55"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_09e93()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."calendar_version", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_update_update_09e93
+                AFTER UPDATE ON "crm_tenant"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_09e93();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_09e93 ON "crm_tenant" IS '9220e9e0e67e9750c459b9eee2e56ae122339131';
+;
+RELEASE SAVEPOINT "recorded_x55"
+;
+SAVEPOINT "recorded_x56"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_a7357()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (OLD."business_hours", OLD."calendar_version", OLD."country", OLD."created_at", OLD."currency", OLD."home_state", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."public_holidays", OLD."slug", OLD."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_delete_delete_a7357
+                AFTER DELETE ON "crm_tenant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_a7357();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_a7357 ON "crm_tenant" IS '856817d44a941365ce5e8412041792efe4c32402';
+;
+RELEASE SAVEPOINT "recorded_x56"
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
+;
+ALTER TABLE "crm_tenant" ADD COLUMN "language" varchar(8) DEFAULT 'en' NOT NULL
+;
+ALTER TABLE "crm_tenant" ALTER COLUMN "language" DROP DEFAULT
+;
+ALTER TABLE "crm_tenantevent" ADD COLUMN "language" varchar(8) DEFAULT 'en' NOT NULL
+;
+ALTER TABLE "crm_tenantevent" ALTER COLUMN "language" DROP DEFAULT
+;
+ALTER TABLE "crm_user" ADD COLUMN "language" varchar(8) DEFAULT '' NOT NULL
+;
+ALTER TABLE "crm_user" ALTER COLUMN "language" DROP DEFAULT
+;
+SAVEPOINT "recorded_x57"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_21b9c()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "language", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."calendar_version", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."language", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_insert_insert_21b9c
+                AFTER INSERT ON "crm_tenant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_21b9c();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_21b9c ON "crm_tenant" IS '979e8a566be93803e085c45c42823f234806afc8';
+;
+RELEASE SAVEPOINT "recorded_x57"
+;
+SAVEPOINT "recorded_x58"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_09e93()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "language", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."calendar_version", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."language", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_update_update_09e93
+                AFTER UPDATE ON "crm_tenant"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_09e93();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_09e93 ON "crm_tenant" IS '5ea887067af82d2785bdd91e492af29416178486';
+;
+RELEASE SAVEPOINT "recorded_x58"
+;
+SAVEPOINT "recorded_x59"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_a7357()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "language", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (OLD."business_hours", OLD."calendar_version", OLD."country", OLD."created_at", OLD."currency", OLD."home_state", OLD."id", OLD."language", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."public_holidays", OLD."slug", OLD."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_delete_delete_a7357
+                AFTER DELETE ON "crm_tenant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_a7357();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_a7357 ON "crm_tenant" IS 'de37689af12f338097bc66df695572770b520a74';
+;
+RELEASE SAVEPOINT "recorded_x59"
+;
+ALTER TABLE "crm_timelineevent" ADD COLUMN "summary_params" jsonb DEFAULT '{}'::jsonb NULL
+;
+ALTER TABLE "crm_timelineevent" ALTER COLUMN "summary_params" DROP DEFAULT
+;
+ALTER TABLE "crm_notification" ADD COLUMN "body_params" jsonb DEFAULT '{}'::jsonb NULL
+;
+ALTER TABLE "crm_notification" ALTER COLUMN "body_params" DROP DEFAULT
+;
+ALTER TABLE "crm_notification" ADD COLUMN "title_params" jsonb DEFAULT '{}'::jsonb NULL
+;
+ALTER TABLE "crm_notification" ALTER COLUMN "title_params" DROP DEFAULT
+;
+ALTER TABLE "crm_notificationitem" ADD COLUMN "body_params" jsonb DEFAULT '{}'::jsonb NULL
+;
+ALTER TABLE "crm_notificationitem" ALTER COLUMN "body_params" DROP DEFAULT
+;
+ALTER TABLE "crm_notificationitem" ADD COLUMN "title_params" jsonb DEFAULT '{}'::jsonb NULL
+;
+ALTER TABLE "crm_notificationitem" ALTER COLUMN "title_params" DROP DEFAULT
+;
+DROP INDEX IF EXISTS "contact_email_lookup"
+;
+UPDATE crm_contactemail SET email = lower(email) WHERE email <> lower(email)
+;
+CREATE INDEX "contact_email_lookup" ON "crm_contactemail" ("tenant_id", "email")
+;
+ALTER TABLE "crm_contactemail" ADD CONSTRAINT "contact_email_lower_case" CHECK ("email" = (LOWER("email")))
+;
+ALTER TABLE "crm_erasurerequest" ADD CONSTRAINT "crm_erasurerequest_contact_id_84bc0b45_fk_crm_contact_id" FOREIGN KEY ("contact_id") REFERENCES "crm_contact" ("id") DEFERRABLE INITIALLY DEFERRED
+;
+ALTER TABLE "crm_erasurerequest" ADD CONSTRAINT "crm_erasurerequest_handled_by_id_a582edf1_fk_crm_user_id" FOREIGN KEY ("handled_by_id") REFERENCES "crm_user" ("id") DEFERRABLE INITIALLY DEFERRED
+;
+ALTER TABLE "crm_erasurerequest" ADD CONSTRAINT "crm_erasurerequest_tenant_id_6ef051b3_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
+;
+CREATE UNIQUE INDEX "erasure_request_one_open" ON "crm_erasurerequest" ("tenant_id", "contact_id") WHERE "status" = 'open'
+;
+CREATE INDEX "crm_erasurerequest_contact_id_84bc0b45" ON "crm_erasurerequest" ("contact_id")
+;
+CREATE INDEX "crm_erasurerequest_handled_by_id_a582edf1" ON "crm_erasurerequest" ("handled_by_id")
+;
+CREATE INDEX "erasure_request_by_contact" ON "crm_erasurerequest" ("tenant_id", "contact_id", "requested_at" DESC)
+;
+CREATE INDEX "crm_contactemail_verified_by_id_d70852ee" ON "crm_contactemail" ("verified_by_id")
+;
+CREATE INDEX "crm_contactemailevent_verified_by_id_3f39cc14" ON "crm_contactemailevent" ("verified_by_id")
+;
+CREATE INDEX "crm_contactphone_verified_by_id_7038fe81" ON "crm_contactphone" ("verified_by_id")
+;
+CREATE INDEX "crm_contactphoneevent_verified_by_id_976eaf32" ON "crm_contactphoneevent" ("verified_by_id")
+;
+ALTER TABLE "crm_closedday" ADD CONSTRAINT "crm_closedday_tenant_id_1b96f532_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
+;
+CREATE INDEX "crm_closeddayevent_pgh_obj_id_514819ca" ON "crm_closeddayevent" ("pgh_obj_id")
+;
+CREATE INDEX "crm_closeddayevent_tenant_id_547e66bc" ON "crm_closeddayevent" ("tenant_id")
+;
+ALTER TABLE "crm_notificationitem" ADD CONSTRAINT "crm_notificationitem_notification_id_25ee99b2_fk_crm_notif" FOREIGN KEY ("notification_id") REFERENCES "crm_notification" ("id") DEFERRABLE INITIALLY DEFERRED
+;
+ALTER TABLE "crm_notificationitem" ADD CONSTRAINT "crm_notificationitem_tenant_id_74ed715a_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
+;
+CREATE INDEX "crm_notificationitem_notification_id_25ee99b2" ON "crm_notificationitem" ("notification_id")
+;
+CREATE INDEX "notification_item_list" ON "crm_notificationitem" ("tenant_id", "notification_id", "created_at" DESC)
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+CREATE TABLE "api_apikey" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "name" varchar(80) NOT NULL, "prefix" varchar(16) NOT NULL, "secret_hash" varchar(64) NOT NULL, "scope" varchar(8) NOT NULL, "created_at" timestamp with time zone NOT NULL, "last_used_at" timestamp with time zone NULL, "revoked_at" timestamp with time zone NULL, "created_by_id" bigint NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "api_key_unique_prefix" UNIQUE ("tenant_id", "prefix"))
+;
+CREATE OR REPLACE FUNCTION threadline_api_key_tenant(key_prefix text, key_hash text)
+RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT tenant_id FROM api_apikey
+    WHERE prefix = key_prefix AND secret_hash = key_hash AND revoked_at IS NULL
+    LIMIT 1
+$$;
+;
+SAVEPOINT "recorded_x60"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_f828c()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scope", "tenant_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scope", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_f828c ON "api_apikey";
+            CREATE  TRIGGER pgtrigger_insert_insert_f828c
+                AFTER INSERT ON "api_apikey"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_f828c();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_f828c ON "api_apikey" IS 'c7d3735df6db2807ff05bf43238653883cd2b89f';
+;
+RELEASE SAVEPOINT "recorded_x60"
+;
+SAVEPOINT "recorded_x61"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_1fd43()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scope", "tenant_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scope", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_1fd43 ON "api_apikey";
+            CREATE  TRIGGER pgtrigger_update_update_1fd43
+                AFTER UPDATE ON "api_apikey"
+                
+                
+                FOR EACH ROW WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."prefix" IS DISTINCT FROM (NEW."prefix") OR OLD."revoked_at" IS DISTINCT FROM (NEW."revoked_at") OR OLD."scope" IS DISTINCT FROM (NEW."scope") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id"))
+                EXECUTE PROCEDURE pgtrigger_update_update_1fd43();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_1fd43 ON "api_apikey" IS '37750ead94d8daf24210dae8b5d7b3e1b9fb3019';
+;
+RELEASE SAVEPOINT "recorded_x61"
+;
+SAVEPOINT "recorded_x62"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_bca37()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scope", "tenant_id") VALUES (OLD."created_at", OLD."created_by_id", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."prefix", OLD."revoked_at", OLD."scope", OLD."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_bca37 ON "api_apikey";
+            CREATE  TRIGGER pgtrigger_delete_delete_bca37
+                AFTER DELETE ON "api_apikey"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_bca37();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_bca37 ON "api_apikey" IS 'aae45efd2fea7e589c379557b31e4f75889a85f1';
+;
+RELEASE SAVEPOINT "recorded_x62"
+;
+CREATE TABLE "api_apikeyevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "name" varchar(80) NOT NULL, "prefix" varchar(16) NOT NULL, "scope" varchar(8) NOT NULL, "created_at" timestamp with time zone NOT NULL, "revoked_at" timestamp with time zone NULL, "created_by_id" bigint NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
+;
+CREATE TABLE "api_idempotentrequest" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "key" varchar(255) NOT NULL, "fingerprint" varchar(64) NOT NULL, "status_code" smallint NULL CHECK ("status_code" >= 0), "body" text NOT NULL, "created_at" timestamp with time zone NOT NULL, "expires_at" timestamp with time zone NOT NULL, "api_key_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "idempotent_request_unique_key" UNIQUE ("tenant_id", "api_key_id", "key"))
+;
+ALTER TABLE "api_apikey" ADD CONSTRAINT "api_apikey_created_by_id_f47c4b17_fk_crm_user_id" FOREIGN KEY ("created_by_id") REFERENCES "crm_user" ("id") DEFERRABLE INITIALLY DEFERRED
+;
+ALTER TABLE "api_apikey" ADD CONSTRAINT "api_apikey_tenant_id_d74faa9f_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
+;
+CREATE INDEX "api_apikey_created_by_id_f47c4b17" ON "api_apikey" ("created_by_id")
+;
+CREATE INDEX "api_key_prefix" ON "api_apikey" ("prefix")
+;
+CREATE INDEX "api_apikeyevent_created_by_id_ea5440b9" ON "api_apikeyevent" ("created_by_id")
+;
+CREATE INDEX "api_apikeyevent_pgh_obj_id_90d3cb8a" ON "api_apikeyevent" ("pgh_obj_id")
+;
+CREATE INDEX "api_apikeyevent_tenant_id_891ded59" ON "api_apikeyevent" ("tenant_id")
+;
+ALTER TABLE "api_idempotentrequest" ADD CONSTRAINT "api_idempotentrequest_api_key_id_f29b333c_fk_api_apikey_id" FOREIGN KEY ("api_key_id") REFERENCES "api_apikey" ("id") DEFERRABLE INITIALLY DEFERRED
+;
+ALTER TABLE "api_idempotentrequest" ADD CONSTRAINT "api_idempotentrequest_tenant_id_0f98f103_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
+;
+CREATE INDEX "api_idempotentrequest_api_key_id_f29b333c" ON "api_idempotentrequest" ("api_key_id")
+;
+CREATE INDEX "idempotent_request_expired" ON "api_idempotentrequest" ("tenant_id", "expires_at")
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('api', '0001_initial_squashed_0004_idempotency_expired_index', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
 CREATE TABLE "leads_leadsource" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "name" varchar(80) NOT NULL, "default_cost" numeric(12, 2) NOT NULL, "priority_points" integer NOT NULL, "is_archived" boolean NOT NULL, "tenant_id" bigint NOT NULL)
 ;
 CREATE TABLE "leads_lead" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "number" integer NOT NULL CHECK ("number" >= 0), "title" varchar(200) NOT NULL, "lead_type" varchar(16) NOT NULL, "estimated_value" numeric(12, 2) NULL, "cost" numeric(12, 2) NOT NULL, "location" varchar(16) NOT NULL, "priority_score" integer NOT NULL, "status" varchar(8) NOT NULL, "lost_reason" varchar(16) NOT NULL, "lost_note" varchar(500) NOT NULL, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "stage_entered_at" timestamp with time zone NOT NULL, "first_touch_at" timestamp with time zone NULL, "last_activity_at" timestamp with time zone NULL, "next_follow_up_at" timestamp with time zone NULL, "won_at" timestamp with time zone NULL, "closed_at" timestamp with time zone NULL, "untouched_alerts_sent" smallint NOT NULL CHECK ("untouched_alerts_sent" >= 0), "search_vector" tsvector NULL, "brand_id" bigint NULL, "contact_id" bigint NOT NULL, "owner_id" bigint NULL, "property_id" bigint NULL, "tenant_id" bigint NOT NULL, "source_id" bigint NULL)
@@ -1670,7 +4043,7 @@ CREATE TABLE "leads_leadsettings" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY
 ;
 ALTER TABLE "leads_leadsource" ADD CONSTRAINT "lead_source_unique_name" UNIQUE ("tenant_id", "name")
 ;
-SAVEPOINT "recorded_x27"
+SAVEPOINT "recorded_x63"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -1720,9 +4093,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_c5f0d ON "leads_leadsource" IS '9f2a752f56116435c3f91e5e9593a3ee538da2c0';
 ;
-RELEASE SAVEPOINT "recorded_x27"
+RELEASE SAVEPOINT "recorded_x63"
 ;
-SAVEPOINT "recorded_x28"
+SAVEPOINT "recorded_x64"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -1772,9 +4145,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_89211 ON "leads_leadsource" IS 'f8adeb2589fedb84d4986844c8d64cd72ae67957';
 ;
-RELEASE SAVEPOINT "recorded_x28"
+RELEASE SAVEPOINT "recorded_x64"
 ;
-SAVEPOINT "recorded_x29"
+SAVEPOINT "recorded_x65"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -1824,11 +4197,11 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_e0594 ON "leads_leadsource" IS '5bb3270df6cec5943324b480298bd992f6e376ee';
 ;
-RELEASE SAVEPOINT "recorded_x29"
+RELEASE SAVEPOINT "recorded_x65"
 ;
 CREATE INDEX "payment_by_lead" ON "leads_payment" ("tenant_id", "lead_id")
 ;
-SAVEPOINT "recorded_x30"
+SAVEPOINT "recorded_x66"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -1878,9 +4251,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_77a60 ON "leads_payment" IS '85c15578d677e6e0db502b972885a7b1d47848b0';
 ;
-RELEASE SAVEPOINT "recorded_x30"
+RELEASE SAVEPOINT "recorded_x66"
 ;
-SAVEPOINT "recorded_x31"
+SAVEPOINT "recorded_x67"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -1930,9 +4303,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_dc9a4 ON "leads_payment" IS 'c8b53b95985fa0058e1208fa31db6843e3cd8f53';
 ;
-RELEASE SAVEPOINT "recorded_x31"
+RELEASE SAVEPOINT "recorded_x67"
 ;
-SAVEPOINT "recorded_x32"
+SAVEPOINT "recorded_x68"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -1982,13 +4355,13 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_93ee5 ON "leads_payment" IS '9cea7718123ffa8fe978701c320a6c71b0b174e9';
 ;
-RELEASE SAVEPOINT "recorded_x32"
+RELEASE SAVEPOINT "recorded_x68"
 ;
 CREATE INDEX "pipeline_tenant_position" ON "leads_pipeline" ("tenant_id", "position")
 ;
 ALTER TABLE "leads_pipeline" ADD CONSTRAINT "pipeline_unique_name" UNIQUE ("tenant_id", "name")
 ;
-SAVEPOINT "recorded_x33"
+SAVEPOINT "recorded_x69"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -2038,9 +4411,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_ddc44 ON "leads_pipeline" IS '8442c4c5693459967fba7c3b8442594377ad932e';
 ;
-RELEASE SAVEPOINT "recorded_x33"
+RELEASE SAVEPOINT "recorded_x69"
 ;
-SAVEPOINT "recorded_x34"
+SAVEPOINT "recorded_x70"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -2090,9 +4463,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_00dae ON "leads_pipeline" IS '9b6a1c464b5b26a2aac4f1ef7a98dd0ada273281';
 ;
-RELEASE SAVEPOINT "recorded_x34"
+RELEASE SAVEPOINT "recorded_x70"
 ;
-SAVEPOINT "recorded_x35"
+SAVEPOINT "recorded_x71"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -2142,7 +4515,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_64475 ON "leads_pipeline" IS '69a769134ead949dfd235e5b2be7a9ec2d9c51e7';
 ;
-RELEASE SAVEPOINT "recorded_x35"
+RELEASE SAVEPOINT "recorded_x71"
 ;
 CREATE INDEX "lead_import_recent" ON "leads_leadimport" ("tenant_id", "created_at" DESC)
 ;
@@ -2156,7 +4529,7 @@ CREATE INDEX "quote_open_by_expiry" ON "leads_quote" ("tenant_id", "valid_until"
 ;
 ALTER TABLE "leads_quote" ADD CONSTRAINT "quote_unique_number" UNIQUE ("tenant_id", "lead_id", "number")
 ;
-SAVEPOINT "recorded_x36"
+SAVEPOINT "recorded_x72"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -2206,9 +4579,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_bbee7 ON "leads_quote" IS '7718b8af3a14673d75614e8e1603bb7eaeb29fa0';
 ;
-RELEASE SAVEPOINT "recorded_x36"
+RELEASE SAVEPOINT "recorded_x72"
 ;
-SAVEPOINT "recorded_x37"
+SAVEPOINT "recorded_x73"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -2258,9 +4631,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_42580 ON "leads_quote" IS '865ce00809c08b286d7377138c995730ccdf947d';
 ;
-RELEASE SAVEPOINT "recorded_x37"
+RELEASE SAVEPOINT "recorded_x73"
 ;
-SAVEPOINT "recorded_x38"
+SAVEPOINT "recorded_x74"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -2310,7 +4683,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_6f932 ON "leads_quote" IS '8285cce549af460e4c7f69e69638658b373619b8';
 ;
-RELEASE SAVEPOINT "recorded_x38"
+RELEASE SAVEPOINT "recorded_x74"
 ;
 CREATE INDEX "quote_line_order" ON "leads_quoteline" ("tenant_id", "quote_id", "position")
 ;
@@ -2322,7 +4695,7 @@ ALTER TABLE "leads_stage" ADD CONSTRAINT "stage_red_not_before_orange" CHECK (("
 ;
 ALTER TABLE "leads_stage" ADD CONSTRAINT "stage_not_won_and_lost" CHECK (NOT ("is_lost" AND "is_won"))
 ;
-SAVEPOINT "recorded_x39"
+SAVEPOINT "recorded_x75"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -2372,9 +4745,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_c4cb0 ON "leads_stage" IS '17578b6dbbfea0e95ab8bc9f1975a6a8916d3345';
 ;
-RELEASE SAVEPOINT "recorded_x39"
+RELEASE SAVEPOINT "recorded_x75"
 ;
-SAVEPOINT "recorded_x40"
+SAVEPOINT "recorded_x76"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -2424,9 +4797,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_23630 ON "leads_stage" IS '13798d610556b52b818acf321680e25851da1428';
 ;
-RELEASE SAVEPOINT "recorded_x40"
+RELEASE SAVEPOINT "recorded_x76"
 ;
-SAVEPOINT "recorded_x41"
+SAVEPOINT "recorded_x77"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -2476,7 +4849,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_f5389 ON "leads_stage" IS 'a6fc7de07cc91287eceb0614e1e398bdfa240309';
 ;
-RELEASE SAVEPOINT "recorded_x41"
+RELEASE SAVEPOINT "recorded_x77"
 ;
 CREATE INDEX "lead_owner_priority" ON "leads_lead" ("tenant_id", "owner_id", "status", "priority_score" DESC, "id" DESC)
 ;
@@ -2680,526 +5053,6 @@ ALTER TABLE "leads_leadsettings" ADD CONSTRAINT "leads_leadsettings_tenant_id_77
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0001_initial', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
-ALTER TABLE "crm_timelineevent" ADD COLUMN "lead_id" bigint NULL CONSTRAINT "crm_timelineevent_lead_id_14ce5a16_fk_leads_lead_id" REFERENCES "leads_lead"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "crm_timelineevent_lead_id_14ce5a16_fk_leads_lead_id" IMMEDIATE
-;
-CREATE INDEX "timeline_by_lead" ON "crm_timelineevent" ("tenant_id", "lead_id", "occurred_at" DESC, "id" DESC) WHERE "lead_id" IS NOT NULL
-;
-SAVEPOINT "recorded_x42"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_94ecf()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (NEW."capacity", NEW."created_at", NEW."expertise", NEW."id", NEW."is_active", NEW."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."role", NEW."tenant_id", NEW."territories", NEW."title", NEW."user_id", NEW."weekly_availability"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_94ecf ON "crm_membership";
-            CREATE  TRIGGER pgtrigger_insert_insert_94ecf
-                AFTER INSERT ON "crm_membership"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_94ecf();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_94ecf ON "crm_membership" IS 'ee5b7e1c6bc077abdb7c5bd9e81134366128a1f0';
-;
-RELEASE SAVEPOINT "recorded_x42"
-;
-SAVEPOINT "recorded_x43"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_e2584()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (NEW."capacity", NEW."created_at", NEW."expertise", NEW."id", NEW."is_active", NEW."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."role", NEW."tenant_id", NEW."territories", NEW."title", NEW."user_id", NEW."weekly_availability"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_e2584 ON "crm_membership";
-            CREATE  TRIGGER pgtrigger_update_update_e2584
-                AFTER UPDATE ON "crm_membership"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_e2584();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_e2584 ON "crm_membership" IS 'bfd2ced8590c4a78b01c5ffe39a2c0c8ebe1b695';
-;
-RELEASE SAVEPOINT "recorded_x43"
-;
-SAVEPOINT "recorded_x44"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_52446()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (OLD."capacity", OLD."created_at", OLD."expertise", OLD."id", OLD."is_active", OLD."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."role", OLD."tenant_id", OLD."territories", OLD."title", OLD."user_id", OLD."weekly_availability"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_52446 ON "crm_membership";
-            CREATE  TRIGGER pgtrigger_delete_delete_52446
-                AFTER DELETE ON "crm_membership"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_52446();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_52446 ON "crm_membership" IS 'e6faa2ccd784fc13ef59e9921d5fee6ce5ded5e5';
-;
-RELEASE SAVEPOINT "recorded_x44"
-;
-ALTER TABLE "crm_timeoff" ADD COLUMN "membership_id" bigint NOT NULL CONSTRAINT "crm_timeoff_membership_id_7fd67f92_fk_crm_membership_id" REFERENCES "crm_membership"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "crm_timeoff_membership_id_7fd67f92_fk_crm_membership_id" IMMEDIATE
-;
-ALTER TABLE "crm_timeoff" ADD COLUMN "tenant_id" bigint NOT NULL CONSTRAINT "crm_timeoff_tenant_id_052654dc_fk_crm_tenant_id" REFERENCES "crm_tenant"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "crm_timeoff_tenant_id_052654dc_fk_crm_tenant_id" IMMEDIATE
-;
-ALTER TABLE "crm_timeoffevent" ADD COLUMN "membership_id" bigint NOT NULL
-;
-ALTER TABLE "crm_timeoffevent" ADD COLUMN "pgh_obj_id" bigint NOT NULL
-;
-ALTER TABLE "crm_timeoffevent" ADD COLUMN "tenant_id" bigint NOT NULL
-;
-CREATE INDEX "time_off_by_member" ON "crm_timeoff" ("tenant_id", "membership_id", "ends_on")
-;
-ALTER TABLE "crm_timeoff" ADD CONSTRAINT "time_off_ends_after_start" CHECK ("ends_on" >= ("starts_on"))
-;
-SAVEPOINT "recorded_x45"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_d43de()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_timeoffevent" ("ends_on", "id", "membership_id", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "starts_on", "tenant_id") VALUES (NEW."ends_on", NEW."id", NEW."membership_id", NEW."note", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."starts_on", NEW."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_d43de ON "crm_timeoff";
-            CREATE  TRIGGER pgtrigger_insert_insert_d43de
-                AFTER INSERT ON "crm_timeoff"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_d43de();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_d43de ON "crm_timeoff" IS '2c79ddadd02556517ba8298b39465d985fececee';
-;
-RELEASE SAVEPOINT "recorded_x45"
-;
-SAVEPOINT "recorded_x46"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_dd0e1()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_timeoffevent" ("ends_on", "id", "membership_id", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "starts_on", "tenant_id") VALUES (NEW."ends_on", NEW."id", NEW."membership_id", NEW."note", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."starts_on", NEW."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_dd0e1 ON "crm_timeoff";
-            CREATE  TRIGGER pgtrigger_update_update_dd0e1
-                AFTER UPDATE ON "crm_timeoff"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_dd0e1();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_dd0e1 ON "crm_timeoff" IS '552d7c83ecbb6e8e3ef99a5a6d03c8a6c501b32e';
-;
-RELEASE SAVEPOINT "recorded_x46"
-;
-SAVEPOINT "recorded_x47"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_34cd3()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_timeoffevent" ("ends_on", "id", "membership_id", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "starts_on", "tenant_id") VALUES (OLD."ends_on", OLD."id", OLD."membership_id", OLD."note", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."starts_on", OLD."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_34cd3 ON "crm_timeoff";
-            CREATE  TRIGGER pgtrigger_delete_delete_34cd3
-                AFTER DELETE ON "crm_timeoff"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_34cd3();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_34cd3 ON "crm_timeoff" IS '3b4665053ec9ef5ee3e38ec6acffe7d9160cb63d';
-;
-RELEASE SAVEPOINT "recorded_x47"
-;
-ALTER TABLE "crm_notification" ADD COLUMN "kind" varchar(32) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_notification" ALTER COLUMN "kind" DROP DEFAULT
-;
-DROP TRIGGER IF EXISTS pgtrigger_insert_insert_5fbb8 ON "crm_contact";
-;
-DROP TRIGGER IF EXISTS pgtrigger_update_update_eb23d ON "crm_contact";
-;
-DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9be7 ON "crm_contact";
-;
-ALTER TABLE "crm_contact" ADD COLUMN "is_vip" boolean DEFAULT false NOT NULL
-;
-ALTER TABLE "crm_contact" ALTER COLUMN "is_vip" DROP DEFAULT
-;
-ALTER TABLE "crm_contactevent" ADD COLUMN "is_vip" boolean DEFAULT false NOT NULL
-;
-ALTER TABLE "crm_contactevent" ALTER COLUMN "is_vip" DROP DEFAULT
-;
-SAVEPOINT "recorded_x48"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_5fbb8()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_contactevent" ("brand_id", "company_name", "created_at", "first_name", "id", "is_vip", "language", "last_name", "needs_review", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "preferred_channel", "tenant_id", "updated_at") VALUES (NEW."brand_id", NEW."company_name", NEW."created_at", NEW."first_name", NEW."id", NEW."is_vip", NEW."language", NEW."last_name", NEW."needs_review", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."preferred_channel", NEW."tenant_id", NEW."updated_at"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_5fbb8 ON "crm_contact";
-            CREATE  TRIGGER pgtrigger_insert_insert_5fbb8
-                AFTER INSERT ON "crm_contact"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_5fbb8();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_5fbb8 ON "crm_contact" IS '30ead37aa6e673049cd95afb6ad03b0c80f38cc0';
-;
-RELEASE SAVEPOINT "recorded_x48"
-;
-SAVEPOINT "recorded_x49"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_eb23d()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_contactevent" ("brand_id", "company_name", "created_at", "first_name", "id", "is_vip", "language", "last_name", "needs_review", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "preferred_channel", "tenant_id", "updated_at") VALUES (NEW."brand_id", NEW."company_name", NEW."created_at", NEW."first_name", NEW."id", NEW."is_vip", NEW."language", NEW."last_name", NEW."needs_review", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."preferred_channel", NEW."tenant_id", NEW."updated_at"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_eb23d ON "crm_contact";
-            CREATE  TRIGGER pgtrigger_update_update_eb23d
-                AFTER UPDATE ON "crm_contact"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_eb23d();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_eb23d ON "crm_contact" IS 'a92203e154d2c9abd6da7e5abaafb3278f596189';
-;
-RELEASE SAVEPOINT "recorded_x49"
-;
-SAVEPOINT "recorded_x50"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_c9be7()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_contactevent" ("brand_id", "company_name", "created_at", "first_name", "id", "is_vip", "language", "last_name", "needs_review", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "preferred_channel", "tenant_id", "updated_at") VALUES (OLD."brand_id", OLD."company_name", OLD."created_at", OLD."first_name", OLD."id", OLD."is_vip", OLD."language", OLD."last_name", OLD."needs_review", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."preferred_channel", OLD."tenant_id", OLD."updated_at"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9be7 ON "crm_contact";
-            CREATE  TRIGGER pgtrigger_delete_delete_c9be7
-                AFTER DELETE ON "crm_contact"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_c9be7();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_c9be7 ON "crm_contact" IS '43e1b2c75536eb1a99637d9db51b02d784c222e1';
-;
-RELEASE SAVEPOINT "recorded_x50"
-;
-ALTER TABLE "crm_user" ADD COLUMN "time_zone" varchar(64) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_user" ALTER COLUMN "time_zone" DROP DEFAULT
-;
-CREATE INDEX "crm_timelineevent_lead_id_14ce5a16" ON "crm_timelineevent" ("lead_id")
-;
-CREATE INDEX "crm_timeoff_membership_id_7fd67f92" ON "crm_timeoff" ("membership_id")
-;
-CREATE INDEX "crm_timeoffevent_membership_id_6d8a341f" ON "crm_timeoffevent" ("membership_id")
-;
-CREATE INDEX "crm_timeoffevent_pgh_obj_id_849731b2" ON "crm_timeoffevent" ("pgh_obj_id")
-;
-CREATE INDEX "crm_timeoffevent_tenant_id_be03c990" ON "crm_timeoffevent" ("tenant_id")
-;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0003_timeline_lead_squashed_0007_user_time_zone', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
-;
 CREATE OR REPLACE FUNCTION threadline_lead_search(query tsquery) RETURNS SETOF bigint
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public ROWS 200 AS $$
     SELECT id FROM leads_lead
@@ -3245,7 +5098,7 @@ ALTER TABLE "leads_paymentevent" ADD COLUMN "kind" varchar(16) DEFAULT 'progress
 ;
 ALTER TABLE "leads_paymentevent" ALTER COLUMN "kind" DROP DEFAULT
 ;
-SAVEPOINT "recorded_x51"
+SAVEPOINT "recorded_x78"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -3295,9 +5148,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_77a60 ON "leads_payment" IS 'b8c1ad5d16ec42d8e02f98a004a1d8767e6fe17a';
 ;
-RELEASE SAVEPOINT "recorded_x51"
+RELEASE SAVEPOINT "recorded_x78"
 ;
-SAVEPOINT "recorded_x52"
+SAVEPOINT "recorded_x79"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -3347,9 +5200,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_dc9a4 ON "leads_payment" IS '10d0ff4f93f25cc20b4ae93432faca4f2b13f9cb';
 ;
-RELEASE SAVEPOINT "recorded_x52"
+RELEASE SAVEPOINT "recorded_x79"
 ;
-SAVEPOINT "recorded_x53"
+SAVEPOINT "recorded_x80"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -3399,7 +5252,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_93ee5 ON "leads_payment" IS '5159da6d0f43fd5591249cf9810abb7a018ac539';
 ;
-RELEASE SAVEPOINT "recorded_x53"
+RELEASE SAVEPOINT "recorded_x80"
 ;
 UPDATE "leads_stage" SET "moves_on" = 'paid_in_full' WHERE "leads_stage"."moves_on" = 'payment_recorded'
 ;
@@ -3412,1860 +5265,6 @@ ALTER TABLE "leads_leadsettings" ADD COLUMN "capacity_counts" varchar(16) DEFAUL
 ALTER TABLE "leads_leadsettings" ALTER COLUMN "capacity_counts" DROP DEFAULT
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0002_search_function_and_any_status_indexes_squashed_0006_assign_decision', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
-;
-CREATE INDEX "timeline_by_kind" ON "crm_timelineevent" ("tenant_id", "kind", "occurred_at")
-;
-CREATE TABLE "crm_erasurerequest" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "requested_at" timestamp with time zone NOT NULL, "how" varchar(16) NOT NULL, "status" varchar(16) NOT NULL, "handled_at" timestamp with time zone NULL, "note" varchar(500) NOT NULL, "contact_id" bigint NOT NULL, "handled_by_id" bigint NULL, "tenant_id" bigint NOT NULL)
-;
-SELECT "crm_contactconsent"."id", "crm_contactconsent"."channel", "crm_contactconsent"."status", "crm_contactconsent"."source", "crm_contactconsent"."recorded_at", "crm_contactconsent"."contact_id", "crm_contactconsent"."tenant_id", "crm_contact"."id", "crm_contact"."first_name", "crm_contact"."last_name", "crm_contact"."company_name", "crm_contact"."preferred_channel", "crm_contact"."language", "crm_contact"."needs_review", "crm_contact"."created_at", "crm_contact"."updated_at", "crm_contact"."brand_id", "crm_contact"."tenant_id", "crm_contact"."is_vip" FROM "crm_contactconsent" INNER JOIN "crm_contact" ON ("crm_contactconsent"."contact_id" = "crm_contact"."id") WHERE "crm_contactconsent"."status" = 'withdrawn'
-;
-DROP TRIGGER IF EXISTS pgtrigger_insert_insert_470c0 ON "crm_contactemail";
-;
-DROP TRIGGER IF EXISTS pgtrigger_update_update_55e9e ON "crm_contactemail";
-;
-DROP TRIGGER IF EXISTS pgtrigger_delete_delete_273d6 ON "crm_contactemail";
-;
-DROP TRIGGER IF EXISTS pgtrigger_insert_insert_07b96 ON "crm_contactphone";
-;
-DROP TRIGGER IF EXISTS pgtrigger_update_update_1abde ON "crm_contactphone";
-;
-DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f84c5 ON "crm_contactphone";
-;
-ALTER TABLE "crm_contactemail" ADD COLUMN "created_at" timestamp with time zone DEFAULT '2000-01-01 00:00:00+00:00'::timestamptz NOT NULL
-;
-ALTER TABLE "crm_contactemail" ALTER COLUMN "created_at" DROP DEFAULT
-;
-ALTER TABLE "crm_contactemail" ADD COLUMN "source" varchar(24) DEFAULT 'before_verification' NOT NULL
-;
-ALTER TABLE "crm_contactemail" ALTER COLUMN "source" DROP DEFAULT
-;
-ALTER TABLE "crm_contactemail" ADD COLUMN "verified_at" timestamp with time zone NULL
-;
-ALTER TABLE "crm_contactemail" ADD COLUMN "verified_by_id" bigint NULL CONSTRAINT "crm_contactemail_verified_by_id_d70852ee_fk_crm_user_id" REFERENCES "crm_user"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "crm_contactemail_verified_by_id_d70852ee_fk_crm_user_id" IMMEDIATE
-;
-ALTER TABLE "crm_contactemail" ADD COLUMN "verified_how" varchar(16) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_contactemail" ALTER COLUMN "verified_how" DROP DEFAULT
-;
-ALTER TABLE "crm_contactemailevent" ADD COLUMN "created_at" timestamp with time zone DEFAULT '2000-01-01 00:00:00+00:00'::timestamptz NOT NULL
-;
-ALTER TABLE "crm_contactemailevent" ALTER COLUMN "created_at" DROP DEFAULT
-;
-ALTER TABLE "crm_contactemailevent" ADD COLUMN "source" varchar(24) DEFAULT 'before_verification' NOT NULL
-;
-ALTER TABLE "crm_contactemailevent" ALTER COLUMN "source" DROP DEFAULT
-;
-ALTER TABLE "crm_contactemailevent" ADD COLUMN "verified_at" timestamp with time zone NULL
-;
-ALTER TABLE "crm_contactemailevent" ADD COLUMN "verified_by_id" bigint NULL
-;
-ALTER TABLE "crm_contactemailevent" ADD COLUMN "verified_how" varchar(16) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_contactemailevent" ALTER COLUMN "verified_how" DROP DEFAULT
-;
-ALTER TABLE "crm_contactphone" ADD COLUMN "created_at" timestamp with time zone DEFAULT '2000-01-01 00:00:00+00:00'::timestamptz NOT NULL
-;
-ALTER TABLE "crm_contactphone" ALTER COLUMN "created_at" DROP DEFAULT
-;
-ALTER TABLE "crm_contactphone" ADD COLUMN "source" varchar(24) DEFAULT 'before_verification' NOT NULL
-;
-ALTER TABLE "crm_contactphone" ALTER COLUMN "source" DROP DEFAULT
-;
-ALTER TABLE "crm_contactphone" ADD COLUMN "verified_at" timestamp with time zone NULL
-;
-ALTER TABLE "crm_contactphone" ADD COLUMN "verified_by_id" bigint NULL CONSTRAINT "crm_contactphone_verified_by_id_7038fe81_fk_crm_user_id" REFERENCES "crm_user"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "crm_contactphone_verified_by_id_7038fe81_fk_crm_user_id" IMMEDIATE
-;
-ALTER TABLE "crm_contactphone" ADD COLUMN "verified_how" varchar(16) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_contactphone" ALTER COLUMN "verified_how" DROP DEFAULT
-;
-ALTER TABLE "crm_contactphoneevent" ADD COLUMN "created_at" timestamp with time zone DEFAULT '2000-01-01 00:00:00+00:00'::timestamptz NOT NULL
-;
-ALTER TABLE "crm_contactphoneevent" ALTER COLUMN "created_at" DROP DEFAULT
-;
-ALTER TABLE "crm_contactphoneevent" ADD COLUMN "source" varchar(24) DEFAULT 'before_verification' NOT NULL
-;
-ALTER TABLE "crm_contactphoneevent" ALTER COLUMN "source" DROP DEFAULT
-;
-ALTER TABLE "crm_contactphoneevent" ADD COLUMN "verified_at" timestamp with time zone NULL
-;
-ALTER TABLE "crm_contactphoneevent" ADD COLUMN "verified_by_id" bigint NULL
-;
-ALTER TABLE "crm_contactphoneevent" ADD COLUMN "verified_how" varchar(16) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_contactphoneevent" ALTER COLUMN "verified_how" DROP DEFAULT
-;
-SAVEPOINT "recorded_x54"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_470c0()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_contactemailevent" ("contact_id", "created_at", "email", "id", "is_primary", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (NEW."contact_id", NEW."created_at", NEW."email", NEW."id", NEW."is_primary", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."source", NEW."tenant_id", NEW."verified_at", NEW."verified_by_id", NEW."verified_how"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_470c0 ON "crm_contactemail";
-            CREATE  TRIGGER pgtrigger_insert_insert_470c0
-                AFTER INSERT ON "crm_contactemail"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_470c0();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_470c0 ON "crm_contactemail" IS '090bf4d7c989d248c5c6081bce4157796c73a56b';
-;
-RELEASE SAVEPOINT "recorded_x54"
-;
-SAVEPOINT "recorded_x55"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_55e9e()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_contactemailevent" ("contact_id", "created_at", "email", "id", "is_primary", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (NEW."contact_id", NEW."created_at", NEW."email", NEW."id", NEW."is_primary", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."source", NEW."tenant_id", NEW."verified_at", NEW."verified_by_id", NEW."verified_how"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_55e9e ON "crm_contactemail";
-            CREATE  TRIGGER pgtrigger_update_update_55e9e
-                AFTER UPDATE ON "crm_contactemail"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_55e9e();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_55e9e ON "crm_contactemail" IS '9d62663f22ee0eb9881616f36f85cd57690332e6';
-;
-RELEASE SAVEPOINT "recorded_x55"
-;
-SAVEPOINT "recorded_x56"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_273d6()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_contactemailevent" ("contact_id", "created_at", "email", "id", "is_primary", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (OLD."contact_id", OLD."created_at", OLD."email", OLD."id", OLD."is_primary", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."source", OLD."tenant_id", OLD."verified_at", OLD."verified_by_id", OLD."verified_how"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_273d6 ON "crm_contactemail";
-            CREATE  TRIGGER pgtrigger_delete_delete_273d6
-                AFTER DELETE ON "crm_contactemail"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_273d6();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_273d6 ON "crm_contactemail" IS '063ebed3052fbc419b14e56823e5a4ce38ee99f1';
-;
-RELEASE SAVEPOINT "recorded_x56"
-;
-SAVEPOINT "recorded_x57"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_07b96()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_contactphoneevent" ("contact_id", "created_at", "id", "is_primary", "kind", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (NEW."contact_id", NEW."created_at", NEW."id", NEW."is_primary", NEW."kind", NEW."number", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."source", NEW."tenant_id", NEW."verified_at", NEW."verified_by_id", NEW."verified_how"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_07b96 ON "crm_contactphone";
-            CREATE  TRIGGER pgtrigger_insert_insert_07b96
-                AFTER INSERT ON "crm_contactphone"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_07b96();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_07b96 ON "crm_contactphone" IS 'b8ed71a5a49079b7e0e6eb645c3c2a45e9ebf60e';
-;
-RELEASE SAVEPOINT "recorded_x57"
-;
-SAVEPOINT "recorded_x58"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_1abde()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_contactphoneevent" ("contact_id", "created_at", "id", "is_primary", "kind", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (NEW."contact_id", NEW."created_at", NEW."id", NEW."is_primary", NEW."kind", NEW."number", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."source", NEW."tenant_id", NEW."verified_at", NEW."verified_by_id", NEW."verified_how"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_1abde ON "crm_contactphone";
-            CREATE  TRIGGER pgtrigger_update_update_1abde
-                AFTER UPDATE ON "crm_contactphone"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_1abde();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_1abde ON "crm_contactphone" IS '742244b3fd368bd87433fd8251f6ce37a8aac9fd';
-;
-RELEASE SAVEPOINT "recorded_x58"
-;
-SAVEPOINT "recorded_x59"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_f84c5()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_contactphoneevent" ("contact_id", "created_at", "id", "is_primary", "kind", "number", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source", "tenant_id", "verified_at", "verified_by_id", "verified_how") VALUES (OLD."contact_id", OLD."created_at", OLD."id", OLD."is_primary", OLD."kind", OLD."number", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."source", OLD."tenant_id", OLD."verified_at", OLD."verified_by_id", OLD."verified_how"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f84c5 ON "crm_contactphone";
-            CREATE  TRIGGER pgtrigger_delete_delete_f84c5
-                AFTER DELETE ON "crm_contactphone"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_f84c5();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_f84c5 ON "crm_contactphone" IS 'c9c06ef901c9f742893cfb5defedbe254c2c1a04';
-;
-RELEASE SAVEPOINT "recorded_x59"
-;
-UPDATE crm_contactemail AS address SET created_at = event.pgh_created_at
-        FROM crm_contactemailevent AS event
-        WHERE event.pgh_obj_id = address.id AND event.pgh_label = 'insert'
-;
-UPDATE crm_contactemail AS address SET verified_at = now(), verified_how = 'with_contact'
-        WHERE address.verified_at IS NULL AND EXISTS (
-            SELECT 1 FROM crm_contactemailevent AS added
-            JOIN crm_contactevent AS created
-              ON created.pgh_obj_id = address.contact_id AND created.pgh_label = 'insert'
-            WHERE added.pgh_obj_id = address.id AND added.pgh_label = 'insert'
-              AND added.pgh_created_at = created.pgh_created_at
-        )
-;
-UPDATE crm_contactphone AS address SET created_at = event.pgh_created_at
-        FROM crm_contactphoneevent AS event
-        WHERE event.pgh_obj_id = address.id AND event.pgh_label = 'insert'
-;
-UPDATE crm_contactphone AS address SET verified_at = now(), verified_how = 'with_contact'
-        WHERE address.verified_at IS NULL AND EXISTS (
-            SELECT 1 FROM crm_contactphoneevent AS added
-            JOIN crm_contactevent AS created
-              ON created.pgh_obj_id = address.contact_id AND created.pgh_label = 'insert'
-            WHERE added.pgh_obj_id = address.id AND added.pgh_label = 'insert'
-              AND added.pgh_created_at = created.pgh_created_at
-        )
-;
-DROP TRIGGER IF EXISTS pgtrigger_insert_insert_a6b4f ON "crm_brand";
-;
-DROP TRIGGER IF EXISTS pgtrigger_update_update_96e4c ON "crm_brand";
-;
-DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9f34 ON "crm_brand";
-;
-ALTER TABLE "crm_brand" ADD COLUMN "logo" bytea DEFAULT '\x'::bytea NOT NULL
-;
-ALTER TABLE "crm_brand" ALTER COLUMN "logo" DROP DEFAULT
-;
-ALTER TABLE "crm_brand" ADD COLUMN "logo_type" varchar(20) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_brand" ALTER COLUMN "logo_type" DROP DEFAULT
-;
-ALTER TABLE "crm_brand" ADD COLUMN "phone" varchar(128) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_brand" ALTER COLUMN "phone" DROP DEFAULT
-;
-ALTER TABLE "crm_brandevent" ADD COLUMN "logo" bytea DEFAULT '\x'::bytea NOT NULL
-;
-ALTER TABLE "crm_brandevent" ALTER COLUMN "logo" DROP DEFAULT
-;
-ALTER TABLE "crm_brandevent" ADD COLUMN "logo_type" varchar(20) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_brandevent" ALTER COLUMN "logo_type" DROP DEFAULT
-;
-ALTER TABLE "crm_brandevent" ADD COLUMN "phone" varchar(128) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_brandevent" ALTER COLUMN "phone" DROP DEFAULT
-;
-SAVEPOINT "recorded_x60"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_a6b4f()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_brandevent" ("created_at", "id", "is_archived", "is_default", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "reply_to_email", "sender_email", "sender_name", "slug", "sms_number", "tenant_id", "website") VALUES (NEW."created_at", NEW."id", NEW."is_archived", NEW."is_default", NEW."logo", NEW."logo_type", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."phone", NEW."reply_to_email", NEW."sender_email", NEW."sender_name", NEW."slug", NEW."sms_number", NEW."tenant_id", NEW."website"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_a6b4f ON "crm_brand";
-            CREATE  TRIGGER pgtrigger_insert_insert_a6b4f
-                AFTER INSERT ON "crm_brand"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_a6b4f();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_a6b4f ON "crm_brand" IS 'daa034a64c4e7afbe1a1abc8fd8f030935628b41';
-;
-RELEASE SAVEPOINT "recorded_x60"
-;
-SAVEPOINT "recorded_x61"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_96e4c()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_brandevent" ("created_at", "id", "is_archived", "is_default", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "reply_to_email", "sender_email", "sender_name", "slug", "sms_number", "tenant_id", "website") VALUES (NEW."created_at", NEW."id", NEW."is_archived", NEW."is_default", NEW."logo", NEW."logo_type", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."phone", NEW."reply_to_email", NEW."sender_email", NEW."sender_name", NEW."slug", NEW."sms_number", NEW."tenant_id", NEW."website"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_96e4c ON "crm_brand";
-            CREATE  TRIGGER pgtrigger_update_update_96e4c
-                AFTER UPDATE ON "crm_brand"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_96e4c();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_96e4c ON "crm_brand" IS 'ca15f8da9800340a6a93bec4e2986129c9618816';
-;
-RELEASE SAVEPOINT "recorded_x61"
-;
-SAVEPOINT "recorded_x62"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_c9f34()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_brandevent" ("created_at", "id", "is_archived", "is_default", "logo", "logo_type", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "reply_to_email", "sender_email", "sender_name", "slug", "sms_number", "tenant_id", "website") VALUES (OLD."created_at", OLD."id", OLD."is_archived", OLD."is_default", OLD."logo", OLD."logo_type", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."phone", OLD."reply_to_email", OLD."sender_email", OLD."sender_name", OLD."slug", OLD."sms_number", OLD."tenant_id", OLD."website"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9f34 ON "crm_brand";
-            CREATE  TRIGGER pgtrigger_delete_delete_c9f34
-                AFTER DELETE ON "crm_brand"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_c9f34();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_c9f34 ON "crm_brand" IS '64952a55c910e77adaba010a7900a5fa5a8fb228';
-;
-RELEASE SAVEPOINT "recorded_x62"
-;
-CREATE OR REPLACE FUNCTION threadline_fold(value text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT lower(translate(value, 'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳøØđĐłŁħĦŧŦı', 'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzsOoUuAaIiOoUuUuUuUuUuAaAaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYyoOdDlLhHtTi'))
-$$;
-;
-CREATE INDEX contact_search_words ON crm_contact USING gin (to_tsvector('simple'::regconfig, threadline_fold(first_name || ' ' || last_name || ' ' || company_name)));
-CREATE INDEX contact_email_search_words ON crm_contactemail USING gin (to_tsvector('simple'::regconfig, threadline_fold(regexp_replace(email, '[@._+-]+', ' ', 'g'))));
-CREATE INDEX contact_phone_digits_end ON crm_contactphone (tenant_id, (reverse(regexp_replace(number, '[^0-9]', '', 'g')) COLLATE "C"));
-;
-CREATE OR REPLACE FUNCTION threadline_contact_search(query tsquery, digits_reversed text)
-RETURNS SETOF bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public ROWS 200 AS $$
-    SELECT id FROM crm_contact
-    WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint AND to_tsvector('simple'::regconfig, threadline_fold(first_name || ' ' || last_name || ' ' || company_name)) @@ query
-    UNION ALL
-    SELECT contact_id FROM crm_contactemail
-    WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint AND to_tsvector('simple'::regconfig, threadline_fold(regexp_replace(email, '[@._+-]+', ' ', 'g'))) @@ query
-    UNION ALL
-    SELECT contact_id FROM crm_contactphone
-    WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint AND digits_reversed <> ''
-      AND (reverse(regexp_replace(number, '[^0-9]', '', 'g')) COLLATE "C") >= digits_reversed AND (reverse(regexp_replace(number, '[^0-9]', '', 'g')) COLLATE "C") < digits_reversed || ':'
-$$;
-;
-DROP TRIGGER IF EXISTS pgtrigger_insert_insert_94ecf ON "crm_membership";
-;
-DROP TRIGGER IF EXISTS pgtrigger_update_update_e2584 ON "crm_membership";
-;
-DROP TRIGGER IF EXISTS pgtrigger_delete_delete_52446 ON "crm_membership";
-;
-DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
-;
-DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
-;
-DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
-;
-ALTER TABLE "crm_membership" ADD COLUMN "digest_enabled" boolean DEFAULT true NOT NULL
-;
-ALTER TABLE "crm_membership" ALTER COLUMN "digest_enabled" DROP DEFAULT
-;
-ALTER TABLE "crm_membership" ADD COLUMN "digest_hour" smallint NULL CHECK ("digest_hour" >= 0)
-;
-ALTER TABLE "crm_membershipevent" ADD COLUMN "digest_enabled" boolean DEFAULT true NOT NULL
-;
-ALTER TABLE "crm_membershipevent" ALTER COLUMN "digest_enabled" DROP DEFAULT
-;
-ALTER TABLE "crm_membershipevent" ADD COLUMN "digest_hour" smallint NULL CHECK ("digest_hour" >= 0)
-;
-ALTER TABLE "crm_notification" ADD COLUMN "count" integer DEFAULT 1 NOT NULL CHECK ("count" >= 0)
-;
-ALTER TABLE "crm_notification" ALTER COLUMN "count" DROP DEFAULT
-;
-ALTER TABLE "crm_notification" ADD COLUMN "first_at" timestamp with time zone NULL
-;
-ALTER TABLE "crm_notification" ADD COLUMN "group_key" varchar(64) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_notification" ALTER COLUMN "group_key" DROP DEFAULT
-;
-ALTER TABLE "crm_tenant" ADD COLUMN "public_holidays" boolean DEFAULT true NOT NULL
-;
-ALTER TABLE "crm_tenant" ALTER COLUMN "public_holidays" DROP DEFAULT
-;
-ALTER TABLE "crm_tenantevent" ADD COLUMN "public_holidays" boolean DEFAULT true NOT NULL
-;
-ALTER TABLE "crm_tenantevent" ALTER COLUMN "public_holidays" DROP DEFAULT
-;
-CREATE INDEX "notification_open_group" ON "crm_notification" ("tenant_id", "recipient_id", "group_key") WHERE ("read_at" IS NULL AND NOT ("group_key" = ''))
-;
-SAVEPOINT "recorded_x63"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_94ecf()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "digest_enabled", "digest_hour", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (NEW."capacity", NEW."created_at", NEW."digest_enabled", NEW."digest_hour", NEW."expertise", NEW."id", NEW."is_active", NEW."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."role", NEW."tenant_id", NEW."territories", NEW."title", NEW."user_id", NEW."weekly_availability"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_94ecf ON "crm_membership";
-            CREATE  TRIGGER pgtrigger_insert_insert_94ecf
-                AFTER INSERT ON "crm_membership"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_94ecf();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_94ecf ON "crm_membership" IS '03a4608cb1281944dcc23bc37c2bf59aea6ae4b2';
-;
-RELEASE SAVEPOINT "recorded_x63"
-;
-SAVEPOINT "recorded_x64"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_e2584()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "digest_enabled", "digest_hour", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (NEW."capacity", NEW."created_at", NEW."digest_enabled", NEW."digest_hour", NEW."expertise", NEW."id", NEW."is_active", NEW."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."role", NEW."tenant_id", NEW."territories", NEW."title", NEW."user_id", NEW."weekly_availability"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_e2584 ON "crm_membership";
-            CREATE  TRIGGER pgtrigger_update_update_e2584
-                AFTER UPDATE ON "crm_membership"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_e2584();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_e2584 ON "crm_membership" IS 'd9449a836d634254b2cf082d38b91b1fe2a6a947';
-;
-RELEASE SAVEPOINT "recorded_x64"
-;
-SAVEPOINT "recorded_x65"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_52446()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "digest_enabled", "digest_hour", "expertise", "id", "is_active", "last_assigned_at", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (OLD."capacity", OLD."created_at", OLD."digest_enabled", OLD."digest_hour", OLD."expertise", OLD."id", OLD."is_active", OLD."last_assigned_at", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."role", OLD."tenant_id", OLD."territories", OLD."title", OLD."user_id", OLD."weekly_availability"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_52446 ON "crm_membership";
-            CREATE  TRIGGER pgtrigger_delete_delete_52446
-                AFTER DELETE ON "crm_membership"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_52446();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_52446 ON "crm_membership" IS 'c24f205baca860bbc45b769f79a740da531c4049';
-;
-RELEASE SAVEPOINT "recorded_x65"
-;
-SAVEPOINT "recorded_x66"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_21b9c()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_tenantevent" ("business_hours", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
-            CREATE  TRIGGER pgtrigger_insert_insert_21b9c
-                AFTER INSERT ON "crm_tenant"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_21b9c();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_21b9c ON "crm_tenant" IS '72bb8a9f801a0a9273639703e37e7092add298dd';
-;
-RELEASE SAVEPOINT "recorded_x66"
-;
-SAVEPOINT "recorded_x67"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_09e93()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_tenantevent" ("business_hours", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
-            CREATE  TRIGGER pgtrigger_update_update_09e93
-                AFTER UPDATE ON "crm_tenant"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_09e93();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_09e93 ON "crm_tenant" IS 'f5be803cc1dbbb1d2b22468fde2cde792a36df2e';
-;
-RELEASE SAVEPOINT "recorded_x67"
-;
-SAVEPOINT "recorded_x68"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_a7357()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_tenantevent" ("business_hours", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (OLD."business_hours", OLD."country", OLD."created_at", OLD."currency", OLD."home_state", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."public_holidays", OLD."slug", OLD."time_zone"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
-            CREATE  TRIGGER pgtrigger_delete_delete_a7357
-                AFTER DELETE ON "crm_tenant"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_a7357();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_a7357 ON "crm_tenant" IS '315497571bf8276f86de5666cb3e46ac5bc0caff';
-;
-RELEASE SAVEPOINT "recorded_x68"
-;
-CREATE TABLE "crm_closedday" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "date" date NOT NULL, "name" varchar(100) NOT NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "closed_day_unique" UNIQUE ("tenant_id", "date"))
-;
-SAVEPOINT "recorded_x69"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_6761a()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_closeddayevent" ("date", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (NEW."date", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_6761a ON "crm_closedday";
-            CREATE  TRIGGER pgtrigger_insert_insert_6761a
-                AFTER INSERT ON "crm_closedday"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_6761a();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_6761a ON "crm_closedday" IS 'd111e2e4ff493905446e9c09ae45c9098efe7338';
-;
-RELEASE SAVEPOINT "recorded_x69"
-;
-SAVEPOINT "recorded_x70"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_df462()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_closeddayevent" ("date", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (NEW."date", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_df462 ON "crm_closedday";
-            CREATE  TRIGGER pgtrigger_update_update_df462
-                AFTER UPDATE ON "crm_closedday"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_df462();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_df462 ON "crm_closedday" IS '0a1f3acc6e72ffccb849011316c35b70ef3877f5';
-;
-RELEASE SAVEPOINT "recorded_x70"
-;
-SAVEPOINT "recorded_x71"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_74253()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_closeddayevent" ("date", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "tenant_id") VALUES (OLD."date", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_74253 ON "crm_closedday";
-            CREATE  TRIGGER pgtrigger_delete_delete_74253
-                AFTER DELETE ON "crm_closedday"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_74253();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_74253 ON "crm_closedday" IS 'b7f99f9c5ee880bfc852ba6898589b321e7902a6';
-;
-RELEASE SAVEPOINT "recorded_x71"
-;
-CREATE TABLE "crm_closeddayevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "date" date NOT NULL, "name" varchar(100) NOT NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
-;
-CREATE TABLE "crm_notificationitem" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "title" varchar(200) NOT NULL, "body" varchar(1000) NOT NULL, "url" varchar(500) NOT NULL, "created_at" timestamp with time zone NOT NULL, "notification_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
-;
-CREATE INDEX IF NOT EXISTS contact_tenant_first_name
-    ON crm_contact (tenant_id, first_name, last_name, id);
-
-CREATE OR REPLACE FUNCTION threadline_contact_search_first(
-    query tsquery, digits_reversed text, most integer,
-    by_name boolean DEFAULT false, walk boolean DEFAULT NULL
-)
-RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public
-SET plan_cache_mode = force_custom_plan ROWS 50 AS $$
-DECLARE
-    current_tenant bigint := NULLIF(current_setting('app.tenant_id', true), '')::bigint;
-    share numeric := 0;
-    part numeric;
-    plan json;
-    table_name text;
-    found bigint[];
-    walk_rows integer := 20000;
-    table_rows numeric;
-BEGIN
-    IF current_tenant IS NULL OR most < 1 THEN
-        RETURN;
-    END IF;
-    IF walk IS NULL THEN
-        EXECUTE format(
-            'EXPLAIN (FORMAT JSON) SELECT 1 FROM crm_contact c WHERE %s @@ %L::tsquery',
-            $q$to_tsvector('simple'::regconfig, threadline_fold(c.first_name || ' ' || c.last_name || ' ' || c.company_name))$q$, query::text) INTO plan;
-        table_name := 'crm_contact';
-        SELECT coalesce((plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric, 0)
-           / greatest(reltuples::numeric, 1)
-    FROM pg_class WHERE oid = table_name::regclass AND reltuples > 0 INTO part;
-        share := greatest(share, coalesce(part, 0));
-        EXECUTE format(
-            'EXPLAIN (FORMAT JSON) SELECT 1 FROM crm_contactemail e WHERE %s @@ %L::tsquery',
-            $q$to_tsvector('simple'::regconfig, threadline_fold(regexp_replace(e.email, '[@._+-]+', ' ', 'g')))$q$, query::text) INTO plan;
-        table_name := 'crm_contactemail';
-        SELECT coalesce((plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric, 0)
-           / greatest(reltuples::numeric, 1)
-    FROM pg_class WHERE oid = table_name::regclass AND reltuples > 0 INTO part;
-        share := greatest(share, coalesce(part, 0));
-        -- Walking costs about most / share rows, sorting the indexed matches share * rows
-        -- (each about 3 times cheaper than a walked row).
-        SELECT greatest(reltuples, 0) INTO table_rows FROM pg_class WHERE oid = 'crm_contact'::regclass;
-        walk := share * share * table_rows >= most * 3;
-        -- Four times the contacts the estimate needs for `most` matches, then the indexes.
-        -- (By name: matches cluster, "mar" in the M's, so read up to WALK_ROWS.)
-        IF walk AND NOT by_name THEN
-            walk_rows := least(walk_rows, ceil(4 * most / share)::integer);
-        END IF;
-    END IF;
-    IF walk THEN
-        IF by_name THEN
-            found := ARRAY(
-            SELECT c.id FROM (
-                SELECT * FROM crm_contact WHERE tenant_id = current_tenant
-                ORDER BY first_name, last_name, id LIMIT walk_rows
-            ) c
-            WHERE (
-    to_tsvector('simple'::regconfig, threadline_fold(c.first_name || ' ' || c.last_name || ' ' || c.company_name)) @@ query
-    OR (SELECT bool_or(to_tsvector('simple'::regconfig, threadline_fold(regexp_replace(e.email, '[@._+-]+', ' ', 'g'))) @@ query) FROM crm_contactemail e
-        WHERE e.contact_id = c.id AND e.tenant_id = current_tenant)
-    OR (digits_reversed <> '' AND (
-        SELECT bool_or((reverse(regexp_replace(p.number, '[^0-9]', '', 'g')) COLLATE "C") >= digits_reversed AND (reverse(regexp_replace(p.number, '[^0-9]', '', 'g')) COLLATE "C") < digits_reversed || ':')
-        FROM crm_contactphone p WHERE p.contact_id = c.id AND p.tenant_id = current_tenant))
-)
-            ORDER BY first_name, last_name, id LIMIT most
-        );
-        ELSE
-            found := ARRAY(
-            SELECT c.id FROM (
-                SELECT * FROM crm_contact WHERE tenant_id = current_tenant
-                ORDER BY created_at DESC, id DESC LIMIT walk_rows
-            ) c
-            WHERE (
-    to_tsvector('simple'::regconfig, threadline_fold(c.first_name || ' ' || c.last_name || ' ' || c.company_name)) @@ query
-    OR (SELECT bool_or(to_tsvector('simple'::regconfig, threadline_fold(regexp_replace(e.email, '[@._+-]+', ' ', 'g'))) @@ query) FROM crm_contactemail e
-        WHERE e.contact_id = c.id AND e.tenant_id = current_tenant)
-    OR (digits_reversed <> '' AND (
-        SELECT bool_or((reverse(regexp_replace(p.number, '[^0-9]', '', 'g')) COLLATE "C") >= digits_reversed AND (reverse(regexp_replace(p.number, '[^0-9]', '', 'g')) COLLATE "C") < digits_reversed || ':')
-        FROM crm_contactphone p WHERE p.contact_id = c.id AND p.tenant_id = current_tenant))
-)
-            ORDER BY created_at DESC, id DESC LIMIT most
-        );
-        END IF;
-        IF cardinality(found) >= most THEN
-            RETURN QUERY SELECT f.id FROM unnest(found) WITH ORDINALITY AS f(id, n) ORDER BY f.n;
-            RETURN;
-        END IF;
-    END IF;
-    IF by_name THEN
-        RETURN QUERY SELECT c.id FROM crm_contact c
-        WHERE c.tenant_id = current_tenant
-          AND c.id IN (SELECT threadline_contact_search(query, digits_reversed))
-        ORDER BY c.first_name, c.last_name, c.id LIMIT most;
-    ELSE
-        RETURN QUERY SELECT c.id FROM crm_contact c
-        WHERE c.tenant_id = current_tenant
-          AND c.id IN (SELECT threadline_contact_search(query, digits_reversed))
-        ORDER BY c.created_at DESC, c.id DESC LIMIT most;
-    END IF;
-END
-$$;
-;
-DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
-;
-DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
-;
-DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
-;
-ALTER TABLE "crm_tenant" ADD COLUMN "calendar_version" integer DEFAULT 0 NOT NULL CHECK ("calendar_version" >= 0)
-;
-ALTER TABLE "crm_tenant" ALTER COLUMN "calendar_version" DROP DEFAULT
-;
-ALTER TABLE "crm_tenantevent" ADD COLUMN "calendar_version" integer DEFAULT 0 NOT NULL CHECK ("calendar_version" >= 0)
-;
-ALTER TABLE "crm_tenantevent" ALTER COLUMN "calendar_version" DROP DEFAULT
-;
-SAVEPOINT "recorded_x72"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_21b9c()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."calendar_version", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
-            CREATE  TRIGGER pgtrigger_insert_insert_21b9c
-                AFTER INSERT ON "crm_tenant"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_21b9c();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_21b9c ON "crm_tenant" IS '7b013c51790f4ee274fec5d896f73adf73ec144a';
-;
-RELEASE SAVEPOINT "recorded_x72"
-;
-SAVEPOINT "recorded_x73"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_09e93()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."calendar_version", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
-            CREATE  TRIGGER pgtrigger_update_update_09e93
-                AFTER UPDATE ON "crm_tenant"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_09e93();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_09e93 ON "crm_tenant" IS '9220e9e0e67e9750c459b9eee2e56ae122339131';
-;
-RELEASE SAVEPOINT "recorded_x73"
-;
-SAVEPOINT "recorded_x74"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_a7357()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (OLD."business_hours", OLD."calendar_version", OLD."country", OLD."created_at", OLD."currency", OLD."home_state", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."public_holidays", OLD."slug", OLD."time_zone"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
-            CREATE  TRIGGER pgtrigger_delete_delete_a7357
-                AFTER DELETE ON "crm_tenant"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_a7357();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_a7357 ON "crm_tenant" IS '856817d44a941365ce5e8412041792efe4c32402';
-;
-RELEASE SAVEPOINT "recorded_x74"
-;
-DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
-;
-DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
-;
-DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
-;
-ALTER TABLE "crm_tenant" ADD COLUMN "language" varchar(8) DEFAULT 'en' NOT NULL
-;
-ALTER TABLE "crm_tenant" ALTER COLUMN "language" DROP DEFAULT
-;
-ALTER TABLE "crm_tenantevent" ADD COLUMN "language" varchar(8) DEFAULT 'en' NOT NULL
-;
-ALTER TABLE "crm_tenantevent" ALTER COLUMN "language" DROP DEFAULT
-;
-ALTER TABLE "crm_user" ADD COLUMN "language" varchar(8) DEFAULT '' NOT NULL
-;
-ALTER TABLE "crm_user" ALTER COLUMN "language" DROP DEFAULT
-;
-SAVEPOINT "recorded_x75"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_21b9c()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "language", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."calendar_version", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."language", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
-            CREATE  TRIGGER pgtrigger_insert_insert_21b9c
-                AFTER INSERT ON "crm_tenant"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_21b9c();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_21b9c ON "crm_tenant" IS '979e8a566be93803e085c45c42823f234806afc8';
-;
-RELEASE SAVEPOINT "recorded_x75"
-;
-SAVEPOINT "recorded_x76"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_09e93()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "language", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."calendar_version", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."language", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
-            CREATE  TRIGGER pgtrigger_update_update_09e93
-                AFTER UPDATE ON "crm_tenant"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_09e93();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_09e93 ON "crm_tenant" IS '5ea887067af82d2785bdd91e492af29416178486';
-;
-RELEASE SAVEPOINT "recorded_x76"
-;
-SAVEPOINT "recorded_x77"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_a7357()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "crm_tenantevent" ("business_hours", "calendar_version", "country", "created_at", "currency", "home_state", "id", "language", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (OLD."business_hours", OLD."calendar_version", OLD."country", OLD."created_at", OLD."currency", OLD."home_state", OLD."id", OLD."language", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."public_holidays", OLD."slug", OLD."time_zone"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
-            CREATE  TRIGGER pgtrigger_delete_delete_a7357
-                AFTER DELETE ON "crm_tenant"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_a7357();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_a7357 ON "crm_tenant" IS 'de37689af12f338097bc66df695572770b520a74';
-;
-RELEASE SAVEPOINT "recorded_x77"
-;
-ALTER TABLE "crm_timelineevent" ADD COLUMN "summary_params" jsonb DEFAULT '{}'::jsonb NULL
-;
-ALTER TABLE "crm_timelineevent" ALTER COLUMN "summary_params" DROP DEFAULT
-;
-ALTER TABLE "crm_notification" ADD COLUMN "body_params" jsonb DEFAULT '{}'::jsonb NULL
-;
-ALTER TABLE "crm_notification" ALTER COLUMN "body_params" DROP DEFAULT
-;
-ALTER TABLE "crm_notification" ADD COLUMN "title_params" jsonb DEFAULT '{}'::jsonb NULL
-;
-ALTER TABLE "crm_notification" ALTER COLUMN "title_params" DROP DEFAULT
-;
-ALTER TABLE "crm_notificationitem" ADD COLUMN "body_params" jsonb DEFAULT '{}'::jsonb NULL
-;
-ALTER TABLE "crm_notificationitem" ALTER COLUMN "body_params" DROP DEFAULT
-;
-ALTER TABLE "crm_notificationitem" ADD COLUMN "title_params" jsonb DEFAULT '{}'::jsonb NULL
-;
-ALTER TABLE "crm_notificationitem" ALTER COLUMN "title_params" DROP DEFAULT
-;
-DROP INDEX IF EXISTS "contact_email_lookup"
-;
-UPDATE crm_contactemail SET email = lower(email) WHERE email <> lower(email)
-;
-CREATE INDEX "contact_email_lookup" ON "crm_contactemail" ("tenant_id", "email")
-;
-ALTER TABLE "crm_contactemail" ADD CONSTRAINT "contact_email_lower_case" CHECK ("email" = (LOWER("email")))
-;
-ALTER TABLE "crm_erasurerequest" ADD CONSTRAINT "crm_erasurerequest_contact_id_84bc0b45_fk_crm_contact_id" FOREIGN KEY ("contact_id") REFERENCES "crm_contact" ("id") DEFERRABLE INITIALLY DEFERRED
-;
-ALTER TABLE "crm_erasurerequest" ADD CONSTRAINT "crm_erasurerequest_handled_by_id_a582edf1_fk_crm_user_id" FOREIGN KEY ("handled_by_id") REFERENCES "crm_user" ("id") DEFERRABLE INITIALLY DEFERRED
-;
-ALTER TABLE "crm_erasurerequest" ADD CONSTRAINT "crm_erasurerequest_tenant_id_6ef051b3_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
-;
-CREATE UNIQUE INDEX "erasure_request_one_open" ON "crm_erasurerequest" ("tenant_id", "contact_id") WHERE "status" = 'open'
-;
-CREATE INDEX "crm_erasurerequest_contact_id_84bc0b45" ON "crm_erasurerequest" ("contact_id")
-;
-CREATE INDEX "crm_erasurerequest_handled_by_id_a582edf1" ON "crm_erasurerequest" ("handled_by_id")
-;
-CREATE INDEX "erasure_request_by_contact" ON "crm_erasurerequest" ("tenant_id", "contact_id", "requested_at" DESC)
-;
-CREATE INDEX "crm_contactemail_verified_by_id_d70852ee" ON "crm_contactemail" ("verified_by_id")
-;
-CREATE INDEX "crm_contactemailevent_verified_by_id_3f39cc14" ON "crm_contactemailevent" ("verified_by_id")
-;
-CREATE INDEX "crm_contactphone_verified_by_id_7038fe81" ON "crm_contactphone" ("verified_by_id")
-;
-CREATE INDEX "crm_contactphoneevent_verified_by_id_976eaf32" ON "crm_contactphoneevent" ("verified_by_id")
-;
-ALTER TABLE "crm_closedday" ADD CONSTRAINT "crm_closedday_tenant_id_1b96f532_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
-;
-CREATE INDEX "crm_closeddayevent_pgh_obj_id_514819ca" ON "crm_closeddayevent" ("pgh_obj_id")
-;
-CREATE INDEX "crm_closeddayevent_tenant_id_547e66bc" ON "crm_closeddayevent" ("tenant_id")
-;
-ALTER TABLE "crm_notificationitem" ADD CONSTRAINT "crm_notificationitem_notification_id_25ee99b2_fk_crm_notif" FOREIGN KEY ("notification_id") REFERENCES "crm_notification" ("id") DEFERRABLE INITIALLY DEFERRED
-;
-ALTER TABLE "crm_notificationitem" ADD CONSTRAINT "crm_notificationitem_tenant_id_74ed715a_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
-;
-CREATE INDEX "crm_notificationitem_notification_id_25ee99b2" ON "crm_notificationitem" ("notification_id")
-;
-CREATE INDEX "notification_item_list" ON "crm_notificationitem" ("tenant_id", "notification_id", "created_at" DESC)
-;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
-;
-CREATE TABLE "api_apikey" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "name" varchar(80) NOT NULL, "prefix" varchar(16) NOT NULL, "secret_hash" varchar(64) NOT NULL, "scope" varchar(8) NOT NULL, "created_at" timestamp with time zone NOT NULL, "last_used_at" timestamp with time zone NULL, "revoked_at" timestamp with time zone NULL, "created_by_id" bigint NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "api_key_unique_prefix" UNIQUE ("tenant_id", "prefix"))
-;
-CREATE OR REPLACE FUNCTION threadline_api_key_tenant(key_prefix text, key_hash text)
-RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
-    SELECT tenant_id FROM api_apikey
-    WHERE prefix = key_prefix AND secret_hash = key_hash AND revoked_at IS NULL
-    LIMIT 1
-$$;
-;
-SAVEPOINT "recorded_x78"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_f828c()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scope", "tenant_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scope", NEW."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_f828c ON "api_apikey";
-            CREATE  TRIGGER pgtrigger_insert_insert_f828c
-                AFTER INSERT ON "api_apikey"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_f828c();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_f828c ON "api_apikey" IS 'c7d3735df6db2807ff05bf43238653883cd2b89f';
-;
-RELEASE SAVEPOINT "recorded_x78"
-;
-SAVEPOINT "recorded_x79"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_1fd43()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scope", "tenant_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scope", NEW."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_1fd43 ON "api_apikey";
-            CREATE  TRIGGER pgtrigger_update_update_1fd43
-                AFTER UPDATE ON "api_apikey"
-                
-                
-                FOR EACH ROW WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."prefix" IS DISTINCT FROM (NEW."prefix") OR OLD."revoked_at" IS DISTINCT FROM (NEW."revoked_at") OR OLD."scope" IS DISTINCT FROM (NEW."scope") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id"))
-                EXECUTE PROCEDURE pgtrigger_update_update_1fd43();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_1fd43 ON "api_apikey" IS '37750ead94d8daf24210dae8b5d7b3e1b9fb3019';
-;
-RELEASE SAVEPOINT "recorded_x79"
-;
-SAVEPOINT "recorded_x80"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_bca37()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "api_apikeyevent" ("created_at", "created_by_id", "id", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scope", "tenant_id") VALUES (OLD."created_at", OLD."created_by_id", OLD."id", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."prefix", OLD."revoked_at", OLD."scope", OLD."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_bca37 ON "api_apikey";
-            CREATE  TRIGGER pgtrigger_delete_delete_bca37
-                AFTER DELETE ON "api_apikey"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_bca37();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_bca37 ON "api_apikey" IS 'aae45efd2fea7e589c379557b31e4f75889a85f1';
-;
-RELEASE SAVEPOINT "recorded_x80"
-;
-CREATE TABLE "api_apikeyevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "name" varchar(80) NOT NULL, "prefix" varchar(16) NOT NULL, "scope" varchar(8) NOT NULL, "created_at" timestamp with time zone NOT NULL, "revoked_at" timestamp with time zone NULL, "created_by_id" bigint NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
-;
-CREATE TABLE "api_idempotentrequest" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "key" varchar(255) NOT NULL, "fingerprint" varchar(64) NOT NULL, "status_code" smallint NULL CHECK ("status_code" >= 0), "body" text NOT NULL, "created_at" timestamp with time zone NOT NULL, "expires_at" timestamp with time zone NOT NULL, "api_key_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "idempotent_request_unique_key" UNIQUE ("tenant_id", "api_key_id", "key"))
-;
-ALTER TABLE "api_apikey" ADD CONSTRAINT "api_apikey_created_by_id_f47c4b17_fk_crm_user_id" FOREIGN KEY ("created_by_id") REFERENCES "crm_user" ("id") DEFERRABLE INITIALLY DEFERRED
-;
-ALTER TABLE "api_apikey" ADD CONSTRAINT "api_apikey_tenant_id_d74faa9f_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
-;
-CREATE INDEX "api_apikey_created_by_id_f47c4b17" ON "api_apikey" ("created_by_id")
-;
-CREATE INDEX "api_key_prefix" ON "api_apikey" ("prefix")
-;
-CREATE INDEX "api_apikeyevent_created_by_id_ea5440b9" ON "api_apikeyevent" ("created_by_id")
-;
-CREATE INDEX "api_apikeyevent_pgh_obj_id_90d3cb8a" ON "api_apikeyevent" ("pgh_obj_id")
-;
-CREATE INDEX "api_apikeyevent_tenant_id_891ded59" ON "api_apikeyevent" ("tenant_id")
-;
-ALTER TABLE "api_idempotentrequest" ADD CONSTRAINT "api_idempotentrequest_api_key_id_f29b333c_fk_api_apikey_id" FOREIGN KEY ("api_key_id") REFERENCES "api_apikey" ("id") DEFERRABLE INITIALLY DEFERRED
-;
-ALTER TABLE "api_idempotentrequest" ADD CONSTRAINT "api_idempotentrequest_tenant_id_0f98f103_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
-;
-CREATE INDEX "api_idempotentrequest_api_key_id_f29b333c" ON "api_idempotentrequest" ("api_key_id")
-;
-CREATE INDEX "idempotent_request_expired" ON "api_idempotentrequest" ("tenant_id", "expires_at")
-;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('api', '0001_initial_squashed_0004_idempotency_expired_index', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 CREATE TABLE "comms_commssettings" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "quiet_hours" jsonb NOT NULL, "weekly_caps" jsonb NOT NULL, "duplicate_window_hours" integer NOT NULL CHECK ("duplicate_window_hours" >= 0), "update_interval_days" integer NOT NULL CHECK ("update_interval_days" >= 0), "tenant_id" bigint NOT NULL)
 ;

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.actions import panel_form_response
+from crm.kit.links import contact_page, lead_page
 from crm.models import Contact
 from crm.permissions import tenant_member_required
 from documents.downloads import (
@@ -42,8 +43,8 @@ def _lead(request, lead_pk: int) -> Lead:
 
 def _page_of(lead: Lead | None, contact: Contact | None) -> str:
     if lead is not None:
-        return reverse("leads:detail", kwargs={"lead_pk": lead.pk}) + "#documents-panel"
-    return reverse("contacts:detail", kwargs={"contact_pk": contact.pk}) + "#documents-panel"
+        return lead_page(lead.pk) + "#documents-panel"
+    return contact_page(contact.pk) + "#documents-panel"
 
 
 def _render_panel(request, *, lead: Lead | None, contact: Contact | None, form=None, done=""):

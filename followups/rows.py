@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from crm.kit.links import around_id, contact_page, lead_page
 from crm.kit.row_markup import RowTimes, choice_labels
 from crm.templatetags.paths import path_around_id
 from followups.models import FollowUp, Outcome, Priority, Status
@@ -27,8 +28,8 @@ class FollowUpMarkup:
 
     def __init__(self, *, csrf_token: str, back_url: str):
         self.detail = path_around_id("followups:detail")
-        self.contact = path_around_id("contacts:detail")
-        self.lead = path_around_id("leads:detail")
+        self.contact = around_id(contact_page)
+        self.lead = around_id(lead_page)
         self.actions = path_around_id("followups:actions")
         self.start = path_around_id("followups:start")
         self.complete = path_around_id("followups:complete")

@@ -14,7 +14,6 @@ lead_patterns = [
         name="filter-delete",
     ),
     path("<int:lead_pk>/edit/", leads.lead_edit, name="edit"),
-    path("<int:lead_pk>/actions/", leads.lead_actions, name="actions"),
     # --- Quotes and payments (leads.views.quotes)
     path("<int:lead_pk>/quotes/new/", quotes.quote_create, name="quote-create"),
     path("<int:lead_pk>/quotes/<int:quote_pk>/", quotes.quote_detail, name="quote-detail"),

@@ -15,4 +15,17 @@ class MessagingConfig(AppConfig):
     verbose_name = "Customer communications"
 
     def ready(self):
+        from django.urls import reverse
+        from django.utils.translation import gettext_lazy as _
+
+        from crm.kit.links import NOTIFICATION_PREFERENCES
+        from crm.settings_menu import SettingsSection, settings_sections_register
         from messaging import tracking  # noqa: F401  (anymail's delivery and open tracking)
+
+        # The settings menu's sections of this app's pages.
+        settings_sections_register(
+            SettingsSection(200, "templates", _("Message templates"), "comms-settings:templates"),
+            SettingsSection(220, "delivery", _("Delivery policy"), "comms-settings:delivery"),
+            SettingsSection(230, "outbox", _("Outbox"), "comms-settings:outbox"),
+        )
+        NOTIFICATION_PREFERENCES.provide(lambda: reverse("comms:notification-preferences"))

@@ -9,7 +9,7 @@ every other through Tenant).
 Each range becomes `<first>_squashed_<last>.py` with `replaces`, as `manage.py squashmigrations`
 writes it; Django uses it for a database that applied none of the range, uses the old files for
 one that applied some, and records the squash as applied once all are. The ranges must keep the
-migration graph free of cycles (crm and leads depend on each other, so neither squashes whole).
+migration graph free of cycles (no app's migration depends on a higher app's: tests/test_layers.py).
 Once every database has migrated past a range, delete the migrations it replaces, remove its
 `replaces` and make the migrations that depended on a deleted one depend on the squash (Django's
 documented procedure; tests/test_migrations.py checks that none replaces others).

@@ -18,6 +18,7 @@ lead_patterns = (
         path("", leads.lead_list, name="list"),
         path("<int:lead_pk>/", leads.lead_detail, name="detail"),
         path("<int:lead_pk>/row/", leads.lead_row, name="row"),
+        path("<int:lead_pk>/actions/", leads.lead_actions, name="actions"),
         path("<int:lead_pk>/next-stage/", leads.lead_next_stage, name="next-stage"),
         path("<int:lead_pk>/stage/", leads.lead_pick_stage, name="stage"),
         path("<int:lead_pk>/assign/", leads.lead_assign, name="assign"),

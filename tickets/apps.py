@@ -6,6 +6,20 @@ class TicketsConfig(AppConfig):
     verbose_name = "Unified inbox"
 
     def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from crm.settings_menu import SettingsSection, settings_sections_register
+
+        # The settings menu's sections of this app's pages.
+        settings_sections_register(
+            SettingsSection(400, "inboxes", _("Inboxes"), "tickets-settings:inboxes"),
+            SettingsSection(410, "sla", _("SLA policies"), "tickets-settings:sla"),
+            SettingsSection(
+                420, "inbox-settings", _("Inbox rules"), "tickets-settings:inbox-settings"
+            ),
+            SettingsSection(430, "inbound", _("Inbound log"), "tickets-settings:inbound"),
+        )
+
         from django.urls import reverse
 
         from messaging.services.providers import (

@@ -8,3 +8,13 @@ class WebhooksConfig(AppConfig):
 
     name = "webhooks"
     verbose_name = "Outbound webhooks"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from crm.settings_menu import SettingsSection, settings_sections_register
+
+        # The settings menu's sections of this app's pages.
+        settings_sections_register(
+            SettingsSection(500, "webhooks", _("Webhooks"), "webhooks-settings:endpoints"),
+        )

@@ -22,6 +22,7 @@ from automation.selectors import sequences as selectors
 from automation.services import sequences as services
 from crm.kit.access import admin_required
 from crm.kit.actions import all_errors, panel_form_response
+from crm.kit.links import contact_page, lead_page, leads_list
 from crm.kit.redirects import safe_next
 from crm.models import Contact
 from crm.permissions import tenant_member_required
@@ -244,8 +245,8 @@ def _panel_url(lead: Lead | None, contact: Contact | None) -> str:
 
 def _page_of(lead: Lead | None, contact: Contact | None) -> str:
     if lead is not None:
-        return reverse("leads:detail", kwargs={"lead_pk": lead.pk})
-    return reverse("contacts:detail", kwargs={"contact_pk": contact.pk})
+        return lead_page(lead.pk)
+    return contact_page(contact.pk)
 
 
 def _enrol(request, *, lead: Lead | None = None, contact: Contact | None = None):
@@ -321,7 +322,7 @@ def sequences_enrol_bulk(request):
     """A list's selection (lead and contact ids) into one sequence; a rep's leads of other reps
     are left out."""
     form = BulkEnrolForm(request.POST, tenant=request.tenant)
-    back = safe_next(request, request.POST.get("next", "")) or reverse("leads:list")
+    back = safe_next(request, request.POST.get("next", "")) or leads_list()
     if not form.is_valid():
         messages.error(request, all_errors(form))
         return redirect(back)

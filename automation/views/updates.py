@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from automation.selectors import updates as selectors
 from automation.services.updates import customer_update_send
 from crm.kit.access import manager_required
+from crm.kit.links import lead_page
 from crm.kit.redirects import safe_next
 from crm.models import Role
 from crm.permissions import MANAGERS, tenant_member_required
@@ -69,7 +70,7 @@ def lead_send_update(request, lead_pk: int):
                     "get_channel_display": _(message.get_channel_display()),
                 },
             )
-    fallback = reverse("leads:detail", kwargs={"lead_pk": lead.pk}) + "#customer-messages"
+    fallback = lead_page(lead.pk) + "#customer-messages"
     return redirect(safe_next(request, request.POST.get("next", "")) or fallback)
 
 

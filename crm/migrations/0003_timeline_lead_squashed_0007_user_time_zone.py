@@ -7,24 +7,45 @@ import pgtrigger.compiler
 import pgtrigger.migrations
 from django.db import migrations, models
 
+TIMELINE_LEAD_ID = """
+ALTER TABLE crm_timelineevent ADD COLUMN IF NOT EXISTS lead_id bigint NULL;
+CREATE INDEX IF NOT EXISTS crm_timelineevent_lead_id_14ce5a16 ON crm_timelineevent (lead_id);
+CREATE INDEX IF NOT EXISTS timeline_by_lead ON crm_timelineevent
+    (tenant_id, lead_id, occurred_at DESC, id DESC) WHERE lead_id IS NOT NULL;
+"""
+
 
 class Migration(migrations.Migration):
     dependencies = [
         ("crm", "0001_initial_squashed_0002_time_off_and_round_robin"),
-        ("leads", "0001_initial"),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="timelineevent",
-            name="lead",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="timeline",
-                to="leads.lead",
-            ),
+        # The job's id, a plain column in the core: the leads app's migration 0017 holds its foreign
+        # key to leads_lead, so crm's migrations need none of leads'. The index names are the ones
+        # databases migrated when this was a foreign key already have.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name="timelineevent",
+                    name="lead_id",
+                    field=models.BigIntegerField(blank=True, null=True),
+                ),
+                migrations.AddIndex(
+                    model_name="timelineevent",
+                    index=models.Index(
+                        condition=models.Q(("lead_id__isnull", False)),
+                        fields=["tenant", "lead_id", "-occurred_at", "-id"],
+                        name="timeline_by_lead",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    TIMELINE_LEAD_ID,
+                    reverse_sql="ALTER TABLE crm_timelineevent DROP COLUMN IF EXISTS lead_id",
+                )
+            ],
         ),
         migrations.AlterField(
             model_name="membership",
@@ -46,14 +67,6 @@ class Migration(migrations.Migration):
                 default=list,
                 help_text="States, cities or ZIP prefixes this rep covers.",
                 size=None,
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="timelineevent",
-            index=models.Index(
-                condition=models.Q(("lead__isnull", False)),
-                fields=["tenant", "lead", "-occurred_at", "-id"],
-                name="timeline_by_lead",
             ),
         ),
         pgtrigger.migrations.AddTrigger(

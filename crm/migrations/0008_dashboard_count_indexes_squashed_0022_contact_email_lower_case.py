@@ -65,7 +65,6 @@ def move_off_withdrawn(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("crm", "0003_timeline_lead_squashed_0007_user_time_zone"),
-        ("leads", "0002_search_function_and_any_status_indexes_squashed_0006_assign_decision"),
     ]
 
     operations = [

@@ -1,7 +1,9 @@
-"""The timeline keeps the job's id without the core naming the leads app: the foreign key leaves
-crm's models, the column and its index stay as they are (leads 0017 owns the constraint)."""
+"""The timeline keeps the job's id without the core naming the leads app. This migration turned
+the foreign key into a plain id in crm's models; crm 0003 now creates the plain column itself, so
+there is nothing left to do here (leads 0017 owns the database's constraint). It stays for the
+databases that recorded it and the migrations that depend on it."""
 
-from django.db import migrations, models
+from django.db import migrations
 
 
 class Migration(migrations.Migration):
@@ -9,25 +11,4 @@ class Migration(migrations.Migration):
         ("crm", "0023_fold_ascii_text_at_once"),
     ]
 
-    operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.RemoveIndex(model_name="timelineevent", name="timeline_by_lead"),
-                migrations.RemoveField(model_name="timelineevent", name="lead"),
-                migrations.AddField(
-                    model_name="timelineevent",
-                    name="lead_id",
-                    field=models.BigIntegerField(blank=True, null=True),
-                ),
-                migrations.AddIndex(
-                    model_name="timelineevent",
-                    index=models.Index(
-                        condition=models.Q(("lead_id__isnull", False)),
-                        fields=["tenant", "lead_id", "-occurred_at", "-id"],
-                        name="timeline_by_lead",
-                    ),
-                ),
-            ],
-            database_operations=[],
-        ),
-    ]
+    operations = []

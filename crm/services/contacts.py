@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm.events import ContactChanged, publish
+from crm.kit.links import contact_page
 from crm.kit.stored_text import stored_label
 from crm.models import (
     AddressSource,
@@ -453,7 +454,7 @@ def _tell_team_about_unverified(
                 "theirs, or reject it."
             ),
             body_params={"origin": stored_label(origin), "addresses": listed},
-            url=reverse("contacts:detail", kwargs={"contact_pk": contact.pk}),
+            url=contact_page(contact.pk),
             level=NotificationLevel.WARNING,
         )
 

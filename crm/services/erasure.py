@@ -31,11 +31,11 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from crm.events import ContactErased, publish
+from crm.kit.links import contact_page
 from crm.kit.stored_text import stored_label
 from crm.models import (
     Contact,
@@ -97,7 +97,7 @@ def erasure_request_create(
         title_params={},
         body=gettext_noop("Open the contact to carry out the erasure or decline it with a reason."),
         body_params={},
-        url=reverse("contacts:detail", kwargs={"contact_pk": contact.pk}) + "#contact-erasure",
+        url=contact_page(contact.pk) + "#contact-erasure",
         level=NotificationLevel.WARNING,
         kind="erasure_requested",
     )

@@ -41,6 +41,27 @@ def tenant_task(*, aliases: tuple[str, ...] = (), **task_options):
     return decorator
 
 
+class TaskNamed:
+    """An app's Celery task found by its name when it is sent (`.delay`, `.apply_async`): a
+    service enqueues its app's task through this without importing the tasks module, which
+    imports the service (each app's `queued_tasks.py` names them)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __getattr__(self, attribute: str):
+        from celery import current_app
+
+        if self.name not in current_app.tasks:
+            # A process that imported no tasks module yet (the web's, a command's) registers
+            # every app's tasks as a worker does at start.
+            current_app.loader.import_default_modules()
+        return getattr(current_app.tasks[self.name], attribute)
+
+    def __repr__(self) -> str:
+        return f"TaskNamed({self.name!r})"
+
+
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Send the task once the current transaction commits, so the worker sees what it refers to."""
     transaction.on_commit(functools.partial(task.delay, *args, **kwargs))

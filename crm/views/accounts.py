@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from crm import auth
 from crm.forms import EmailLoginForm, MemberPasswordResetForm
+from crm.kit.links import home_page
 from crm.kit.redirects import safe_next
 from crm.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
 from crm.selectors.members import memberships_for_user
@@ -67,7 +68,7 @@ def tenant_choose(request: HttpRequest) -> HttpResponse:
     if chosen is not None:
         request.session[ACTIVE_MEMBERSHIP_SESSION_KEY] = chosen.pk
         request.session["membership_count"] = len(memberships)
-        return redirect(safe_next(request) or reverse("home"))
+        return redirect(safe_next(request) or home_page())
     status = 200 if request.method == "GET" else 400
     return render(
         request,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.forms import ContactEditForm, ContactEmailFormSet, ContactForm, ContactPhoneFormSet
 from crm.kit.access import manager_required
+from crm.kit.links import contact_page
 from crm.permissions import MANAGERS, tenant_member_required
 from crm.selectors import contacts as contact_selectors
 from crm.selectors.contacts import contact_get
@@ -46,7 +47,7 @@ def contact_create(request):
         messages.success(
             request, _("%(display_name)s added.") % {"display_name": contact.display_name}
         )
-        return redirect("contacts:detail", contact_pk=contact.pk)
+        return redirect(contact_page(contact.pk))
     return render(request, "crm/contacts/form.html", {"form": form})
 
 
@@ -96,7 +97,7 @@ def contact_edit(request, contact_pk: int):
             if changes:
                 messages.success(request, _("%(name)s updated.") % {"name": contact.display_name})
             _tell_about_twins(request, contact)
-            return redirect("contacts:detail", contact_pk=contact.pk)
+            return redirect(contact_page(contact.pk))
     primary = {
         "email": next((i for i, e in enumerate(emails) if e.is_primary), 0),
         "phone": next((i for i, p in enumerate(phones) if p.is_primary), 0),
@@ -192,7 +193,7 @@ def _address_review(request, contact_pk: int, kind: str, address_pk: int, servic
         messages.error(request, error.messages[0])
     else:
         messages.success(request, done % {"address": address_text(address)})
-    return redirect("contacts:detail", contact_pk=contact.pk)
+    return redirect(contact_page(contact.pk))
 
 
 CONFIRMED = _("%(address)s confirmed: it can now sign in to the customer portal.")
@@ -281,7 +282,7 @@ def contact_merge_confirm(request, contact_pk: int, other_pk: int):
                     _("%(merged)s merged into %(survivor)s.")
                     % {"merged": report.merged_name, "survivor": survivor.display_name},
                 )
-                return redirect("contacts:detail", contact_pk=survivor.pk)
+                return redirect(contact_page(survivor.pk))
     sides = [
         {
             "contact": shown,

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.kit.links import contact_page
 from crm.models import Contact, ErasureRequest
 from crm.permissions import may_erase, tenant_member_required
 from crm.services.erasure import NOTE_MAX, contact_anonymise, erasure_request_decline
@@ -76,7 +77,7 @@ def contact_erase(request, contact_pk: int):
         response = _render(request, contact)
         response["HX-Refresh"] = "true"  # every card of the page showed their data
         return response
-    return redirect("contacts:detail", contact_pk=contact.pk)
+    return redirect(contact_page(contact.pk))
 
 
 @tenant_member_required
@@ -98,4 +99,4 @@ def contact_erasure_decline(request, contact_pk: int):
     messages.success(request, _("Erasure request declined."))
     if request.htmx:
         return _render(request, contact)
-    return redirect("contacts:detail", contact_pk=contact.pk)
+    return redirect(contact_page(contact.pk))

@@ -2,6 +2,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from crm.kit.links import NOTIFICATION_PREFERENCES
 from crm.kit.redirects import safe_next
 from crm.models import Notification
 from crm.permissions import tenant_member_required
@@ -30,7 +31,8 @@ def notification_list(request):
     page = notifications_for_user(
         tenant=request.tenant, user=request.user, after=request.GET.get("after")
     )
-    return render(request, "crm/notifications/list.html", {"page": page})
+    context = {"page": page, "preferences_url": NOTIFICATION_PREFERENCES.path()}
+    return render(request, "crm/notifications/list.html", context)
 
 
 @tenant_member_required

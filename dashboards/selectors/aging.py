@@ -9,14 +9,13 @@ query; no lead is loaded.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 from django.db.models import Case, Count, DateTimeField, F, Q, Value, When
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from crm.kit.links import leads_list
 from dashboards.period import Scope
 from dashboards.selectors.people import Member, member_name, member_order, team_members
 from dashboards.tables import Cell, Table
@@ -80,7 +79,7 @@ class AgingFigures:
             return Cell(0)
         query = {"status": LeadStatus.OPEN, "scope": "mine" if self.scope.rep else "team"}
         query.update(params, aging=colour)
-        return Cell(count, url=f"{reverse('leads:list')}?{urlencode(query)}", tone=colour)
+        return Cell(count, url=leads_list(**query), tone=colour)
 
     def stage_table(self) -> Table:
         """The stages that hold open leads."""

@@ -10,11 +10,11 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from crm.kit.links import lead_page
 from crm.kit.stored_text import stored_label
 from crm.models import Contact, Membership, Property, Tenant
 from crm.services.notifications import notification_create
@@ -223,5 +223,5 @@ def _tell_the_owner(tenant: Tenant, document: Document, summary: str, params: di
         title=summary,
         title_params=params,
         body=f"{lead.reference} {lead.title}".strip(),
-        url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}) + "#documents-panel",
+        url=lead_page(lead.pk) + "#documents-panel",
     )

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from crm.kit.languages import staff_language
+from crm.kit.links import lead_page, leads_list
 from crm.models import Membership, Tenant
 from followups.models import DigestSent, FollowUp
 from followups.selectors.digest import Digest, DigestRound, digest_for, members_due, membership_zone
@@ -35,7 +36,7 @@ def _links(digest: Digest) -> dict:
         return site + reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk})
 
     def lead_url(lead: Lead) -> str:
-        return site + reverse("leads:detail", kwargs={"lead_pk": lead.pk})
+        return site + lead_page(lead.pk)
 
     for section in (digest.today, digest.overdue):
         for follow_up in section.items:
@@ -46,7 +47,7 @@ def _links(digest: Digest) -> dict:
         lead.digest_url = lead_url(lead)
     return {
         "list_url": site + reverse("followups:list"),
-        "leads_url": site + reverse("leads:list"),
+        "leads_url": site + leads_list(),
     }
 
 

@@ -30,10 +30,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from crm.kit.links import lead_page
 from crm.kit.stored_text import stored_message
 from crm.models import NotificationLevel, Role, Tenant
 from crm.services.notifications import notifications_notify_roles
@@ -239,7 +239,7 @@ def _alert_managers(
         title_params={"days": days, "name": lead.contact.display_name, "who": who},
         body=gettext_noop("This customer has not been contacted; check on the rep."),
         body_params={},
-        url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
+        url=lead_page(lead.pk),
         level=NotificationLevel.URGENT,
         kind=NOTIFICATION_KIND,
         group=NOTIFICATION_GROUP,

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from crm.kit.links import lead_page
 from crm.kit.stored_text import stored_label, stored_message, stored_split
 from crm.models import (
     WEEKDAYS,
@@ -266,7 +266,7 @@ def lead_assign_automatically(
         # Translators: a customer's name, then why no one was assigned their lead.
         body=gettext_noop("%(name)s: %(why)s"),
         body_params={"name": lead.contact.display_name, "why": explanation},
-        url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
+        url=lead_page(lead.pk),
         level=NotificationLevel.WARNING,
         kind="lead_assigned",
         group="lead_needs_owner",
@@ -351,7 +351,7 @@ def lead_assign(
             title_params={"name": lead.contact.display_name},
             body=f"{lead.reference} · {lead.pipeline.name}"
             + (f" · {lead.title}" if lead.title else ""),
-            url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
+            url=lead_page(lead.pk),
             kind="lead_assigned",
         )
     return owner

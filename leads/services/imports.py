@@ -12,7 +12,6 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -23,6 +22,7 @@ from crm.kit.csv_files import (
     csv_data_rows,
     decode_csv_upload,
 )
+from crm.kit.links import contacts_list, leads_list
 from crm.kit.stored_text import ngettext_noop, stored_plural, stored_split
 from crm.models import (
     AddressSource,
@@ -218,7 +218,7 @@ def lead_import_start(*, tenant: Tenant, actor: User, lead_import: LeadImport) -
     }
     locked.save(update_fields=["status", "report"])
     logger.info("User %s started lead import %s", actor.pk, locked.pk)
-    from leads.tasks import run_lead_import  # leads.tasks imports this module
+    from leads.queued_tasks import run_lead_import
 
     enqueue_on_commit(run_lead_import, tenant.pk, locked.pk)
     return True
@@ -373,7 +373,7 @@ def _stored_title(message: dict) -> dict:
 def _tell_owners_about_import(tenant: Tenant, lead_import: LeadImport) -> None:
     """One notification per owner for the leads an import gave them, and one for the managers
     about the leads nobody could take."""
-    url = reverse("leads:list")
+    url = leads_list()
     name = lead_import.filename
     counts = lead_import.report["result"].get("owners", {})
     members = Membership.objects.filter(
@@ -434,7 +434,7 @@ def _tell_owners_about_import(tenant: Tenant, lead_import: LeadImport) -> None:
                 "contact's page lists it as unverified: confirm it if it is theirs, or reject it."
             ),
             body_params={},
-            url=reverse("contacts:list"),
+            url=contacts_list(),
             level=NotificationLevel.WARNING,
         )
 

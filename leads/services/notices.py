@@ -1,7 +1,6 @@
 """Notices about a lead: its owner hears, or the managers when nobody owns it."""
 
-from django.urls import reverse
-
+from crm.kit.links import lead_page
 from crm.models import NotificationLevel, Role, Tenant
 from crm.services.notifications import notification_create, notifications_notify_roles
 from leads.models import Lead
@@ -18,7 +17,7 @@ def lead_owner_notify(
     """`title` a msgid with `title_params` its values (read in the recipient's language), or
     without them free text (crm.services.notifications.notification_create)."""
     recipient = lead.owner.user if lead.owner else None
-    url = reverse("leads:detail", kwargs={"lead_pk": lead.pk})
+    url = lead_page(lead.pk)
     if recipient is not None:
         notification_create(
             tenant=tenant,

@@ -3,11 +3,11 @@
 import datetime as dt
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from crm.kit.formatting import stored_duration
+from crm.kit.links import lead_page
 from crm.kit.stored_text import stored_message
 from crm.models import NotificationLevel, Role, Tenant
 from crm.services.notifications import notifications_notify_roles
@@ -54,7 +54,7 @@ def leads_alert_untouched(*, tenant: Tenant, now: dt.datetime | None = None) -> 
                 "name": lead.contact.display_name,
                 "owner": owner,
             },
-            url=reverse("leads:detail", kwargs={"lead_pk": lead.pk}),
+            url=lead_page(lead.pk),
             level=NotificationLevel.URGENT,
             kind="lead_untouched",
         )

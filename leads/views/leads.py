@@ -1,20 +1,20 @@
-"""The lead pages (detail, new, edit), the row action menus, bulk assignment and saved filters.
+"""The lead pages (new, edit), bulk assignment and saved filters.
 
-The lead list and its in-place row actions are composed in shell.views.leads (the rows show
-follow-ups' neglect flags and the bulk form offers sequences)."""
+The lead list, the lead page and the row action menus are composed in shell.views.leads (the
+rows show follow-ups' neglect flags and the bulk form offers sequences)."""
 
 import copy
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.kit.access import manager_required
 from crm.kit.actions import all_errors
+from crm.kit.links import lead_page, leads_list
 from crm.kit.redirects import safe_next
 from crm.permissions import MANAGERS, tenant_member_required
 from crm.selectors import contacts as contact_selectors
@@ -28,18 +28,6 @@ from leads.forms.leads import (
 from leads.permissions import ensure_may_act_on
 from leads.selectors import details, lists
 from leads.services import assignment, leads, saved_filters
-
-
-@tenant_member_required
-@require_GET
-def lead_actions(request, lead_pk: int):
-    """The forms of a row's action menu, loaded when the menu first opens."""
-    context = {
-        "lead": lists.lead_get(tenant=request.tenant, lead_id=lead_pk),
-        "options": lists.row_options(tenant=request.tenant),
-        "back_url": safe_next(request) or reverse("leads:list"),
-    }
-    return render(request, "leads/_row_actions.html", context)
 
 
 @manager_required
@@ -65,7 +53,7 @@ def lead_bulk_assign(request):
         )
     else:
         messages.error(request, all_errors(form))
-    return redirect(safe_next(request) or reverse("leads:list"))
+    return redirect(safe_next(request) or leads_list())
 
 
 # --- Saved filters ------------------------------------------------------------------------------
@@ -88,7 +76,7 @@ def saved_filter_save(request):
             f"{request.path_info.rsplit('filters/', 1)[0]}?{form.cleaned_data['query']}"
         )
     messages.error(request, _("Give the filter a name."))
-    return redirect("leads:list")
+    return redirect(leads_list())
 
 
 @tenant_member_required
@@ -99,7 +87,7 @@ def saved_filter_delete(request, saved_filter_pk: int):
     )
     saved_filters.saved_filter_delete(tenant=request.tenant, saved_filter=saved)
     messages.success(request, _("Removed “%(name)s”.") % {"name": saved.name})
-    return redirect("leads:list")
+    return redirect(leads_list())
 
 
 # --- Lead pages ---------------------------------------------------------------------------------
@@ -154,7 +142,7 @@ def lead_create(request):
                     "reference": lead.reference
                 }
             messages.success(request, message)
-            return redirect("leads:detail", lead_pk=lead.pk)
+            return redirect(lead_page(lead.pk))
         contact = None
     if matches:
         open_leads = details.open_leads_by_contact(
@@ -198,5 +186,5 @@ def lead_edit(request, lead_pk: int):
             form.add_error(None, exc)
         else:
             messages.success(request, _("Lead updated."))
-            return redirect("leads:detail", lead_pk=lead.pk)
+            return redirect(lead_page(lead.pk))
     return render(request, "leads/edit.html", {"form": form, "lead": lead})

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.formatting import money
+from crm.kit.links import lead_page
 from crm.permissions import tenant_member_required
 from leads.forms.quotes import PaymentForm, QuoteForm, quote_line_formset
 from leads.models import Lead, PaymentKind, Quote, QuoteStatus
@@ -159,6 +160,6 @@ def payment_create(request, lead_pk: int):
         else:
             amount = money(payment.amount, request.tenant.currency)
             messages.success(request, _("Payment of %(amount)s recorded.") % {"amount": amount})
-            return redirect("leads:detail", lead_pk=lead.pk)
+            return redirect(lead_page(lead.pk))
     context = {"lead": lead, "form": form, "summary": summary, "payments": detail.payments}
     return render(request, "leads/quotes/payment_form.html", context)

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.kit.access import admin_required
+from crm.kit.links import leads_list
 from crm.models import Tenant
 from leads.aging import describe_delay
 from leads.forms.settings import (
@@ -45,7 +45,7 @@ def _direction(request) -> str:
 
 def _stage_leads_url(stage: Stage) -> str:
     query = urlencode({"stage": stage.pk, "status": "all", "scope": "team"})
-    return f"{reverse('leads:list')}?{query}"
+    return f"{leads_list()}?{query}"
 
 
 # --- Pipelines ----------------------------------------------------------------------------------

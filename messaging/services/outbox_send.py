@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from crm.events import publish
+from crm.kit.links import lead_page
 from crm.kit.stored_text import (
     stored_label,
     stored_message,
@@ -124,7 +125,7 @@ def tell_sender(message: OutboundMessage, title: str, **params) -> None:
         return
     url = reverse("comms-settings:message", kwargs={"message_pk": message.pk})
     if message.lead_id:
-        url = reverse("leads:detail", kwargs={"lead_pk": message.lead_id})
+        url = lead_page(message.lead_id)
     notification_create(
         tenant=message.tenant,
         recipient=recipient,
@@ -295,7 +296,7 @@ def _sandbox_reports_schedule(message: OutboundMessage) -> None:
     few seconds later as a provider's webhook would come, through the webhooks' own path."""
     if not settings.COMMS_SANDBOX_REPORTS:
         return
-    from messaging.tasks import sandbox_report  # messaging.tasks imports this module
+    from messaging.queued_tasks import sandbox_report
 
     for report in sandbox.sandbox_reports_for(
         channel=message.channel,

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.kit.links import contact_page
 from crm.models import ConsentStatus, Contact
 from crm.permissions import tenant_member_required
 from messaging.forms.contact_comms import ContactCommsProfileForm, StaffConsentForm
@@ -57,7 +58,7 @@ def _answer(request, contact: Contact, *, done: str, error: str):
         messages.error(request, error)
     else:
         messages.success(request, done)
-    return redirect("contacts:detail", contact_pk=contact.pk)
+    return redirect(contact_page(contact.pk))
 
 
 def _first_error(form) -> str:

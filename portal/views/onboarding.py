@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.auth import client_ip
+from crm.kit.links import contact_page
 from crm.permissions import tenant_member_required
 from crm.selectors.contacts import contact_get
 from portal.auth import portal_customer_required
@@ -197,6 +198,4 @@ def staff_document_request(request, contact_pk: int):
     else:
         for problems in form.errors.values():
             messages.error(request, " ".join(problems))
-    return redirect(
-        reverse("contacts:detail", kwargs={"contact_pk": contact.pk}) + "#contact-portal"
-    )
+    return redirect(contact_page(contact.pk) + "#contact-portal")

@@ -4,6 +4,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.kit.links import contact_page
 from crm.permissions import tenant_member_required
 from crm.selectors.contacts import contact_get
 from leads.selectors.brands import contact_job_get
@@ -27,4 +28,4 @@ def contact_invite(request, contact_pk: int):
         messages.success(
             request, _("Portal invitation sent to %(address)s.") % {"address": address.display}
         )
-    return redirect("contacts:detail", contact_pk=contact.pk)
+    return redirect(contact_page(contact.pk))

@@ -207,6 +207,18 @@ def lead_row(request, lead_pk: int):
 
 @tenant_member_required
 @require_GET
+def lead_actions(request, lead_pk: int):
+    """The forms of a row's action menu, loaded when the menu first opens."""
+    context = {
+        "lead": lists.lead_get(tenant=request.tenant, lead_id=lead_pk),
+        "options": lists.row_options(tenant=request.tenant),
+        "back_url": safe_next(request) or reverse("leads:list"),
+    }
+    return render(request, "shell/leads/_row_actions.html", context)
+
+
+@tenant_member_required
+@require_GET
 def lead_detail(request, lead_pk: int):
     """The lead's page: the job with the panels of the apps that work on it (documents,
     messages, sequences, follow-ups, tickets)."""

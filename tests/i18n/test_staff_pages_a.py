@@ -23,7 +23,7 @@ LOCALE = Path(settings.BASE_DIR) / "locale"
 # The files whose strings this catalog must cover (the staff areas below).
 OWN = re.compile(
     r"^(templates/(followups|dashboards|documents)/"
-    r"|templates/leads/(?!public/|_row_actions\.html|_row_menu\.html)"
+    r"|templates/leads/(?!public/)"
     r"|(followups|dashboards|documents)/(?!.*models\.py)"
     r"|leads/(views|forms|services)/(?!capture\.py|public_quote\.py|quotes\.py))"
 )

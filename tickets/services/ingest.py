@@ -78,7 +78,7 @@ class Stored:
 def _enqueue(tenant_id: int, event_id: int) -> None:
     """After commit, hand the event to a worker. A broker outage must not fail the webhook: the
     event is stored, and the sweep picks it up once the broker is back."""
-    from tickets.tasks import process_inbound_event
+    from tickets.queued_tasks import process_inbound_event
 
     def send():
         try:

@@ -37,6 +37,7 @@ from tickets.forms.inbox import (
     ReplyForm,
     VipForm,
 )
+from tickets.links import NEW_FOLLOW_UP
 from tickets.models import Direction, Ticket
 from tickets.rows import ChannelIcons, InboxRows
 from tickets.selectors import inbox as selectors
@@ -178,6 +179,7 @@ def _sidebar_context(request, ticket: Ticket, **extra) -> dict:
         "clock": selectors.sla_clock(ticket, timezone.now()),
         "may_reassign": selectors.may_reassign(request.membership, ticket, request.membership),
         "change_form": ChangeForm(initial={"status": ticket.status, "priority": ticket.priority}),
+        "new_follow_up_url": NEW_FOLLOW_UP.path(),
         "assign_form": AssignForm(
             members=sidebar.members, initial={"assignee": ticket.assignee_id or NOBODY}
         ),
