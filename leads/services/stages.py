@@ -186,8 +186,12 @@ def _move_locked(
             "updated_at",
         ]
     )
-    if reason:
-        moved = stored_message(gettext_noop("%(moved)s (%(reason)s)"), moved=moved, reason=reason)
+    if reason:  # an English label ("First contact made"), read in the reader's language
+        moved = stored_message(
+            gettext_noop("%(moved)s (%(reason)s)"),
+            moved=moved,
+            reason=stored_label(reason, lower=True),
+        )
     summary, params = stored_split(moved)
     timeline_record(
         tenant=tenant,
@@ -198,7 +202,11 @@ def _move_locked(
         lead=lead,
         occurred_at=now,
         customer_visible=stage.show_in_portal,
-        detail={"from": previous.pk if previous else None, "to": stage.pk, "reason": reason},
+        detail={
+            "from": previous.pk if previous else None,
+            "to": stage.pk,
+            "reason": reason.lower(),
+        },
     )
     lead_rescore(tenant=tenant, lead=lead, now=now)
     if regrouped:
@@ -289,7 +297,7 @@ def lead_handle_event(
         lead=lead,
         stage=stage,
         now=now,
-        reason=in_english(LeadEvent(event).label).lower(),
+        reason=in_english(LeadEvent(event).label),
     )
     return True
 
@@ -391,4 +399,6 @@ def lead_reopen(*, tenant: Tenant, actor: User | None, lead: Lead) -> Lead:
             lead=lead,
         )
         return lead
-    return lead_move_to_stage(tenant=tenant, actor=actor, lead=lead, stage=stage, reason="reopened")
+    return lead_move_to_stage(
+        tenant=tenant, actor=actor, lead=lead, stage=stage, reason=gettext_noop("Reopened")
+    )
