@@ -24,7 +24,8 @@ from messaging.models import MessageChannel
 
 BLANK = ""
 BEFORE, AFTER = "before", "after"
-UNITS = [(unit, unit) for unit in MINUTES_PER]
+UNIT_LABELS = {"minutes": _("minutes"), "hours": _("hours"), "days": _("days")}
+UNITS = [(unit, UNIT_LABELS[unit]) for unit in MINUTES_PER]
 
 
 class TriggerForm(ServiceErrorsMixin, RedisplayMixin, TenantFormMixin, forms.Form):

@@ -9,8 +9,13 @@ import datetime as dt
 from collections.abc import Callable
 from html import escape  # the stdlib one: django.utils.html.escape wraps it for lazy strings
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
+
+from crm.kit.formatting import DATE_STYLES
+from crm.kit.languages import supported_language
 
 
 def choice_labels(choices) -> dict[str, str]:
@@ -20,25 +25,41 @@ def choice_labels(choices) -> dict[str, str]:
 
 class RowTimes:
     """A time in the reader's zone as the `date` filter writes it in the formats the rows use
-    ("c", "D M j", "M j", "g:i A"), with the names of days and months and AM/PM translated once
-    per page: Django's DateFormat translates them at each use."""
+    ("c", "D M j", "M j", "g:i A" in English; the reader's own order and clock otherwise, as
+    crm.kit.formatting.DATE_STYLES has them), with the names of days and months and AM/PM
+    translated once per page: Django's DateFormat translates them at each use."""
 
     def __init__(self):
         self.days = [escape(str(WEEKDAYS_ABBR[day])) for day in range(7)]
         self.months = {month: escape(str(name).title()) for month, name in MONTHS_3.items()}
         self.halves = [escape(DateFormat(dt.datetime(2000, 1, 1, hour)).A()) for hour in (0, 12)]
         self._names: dict[str, Callable[[dt.datetime], str]] = {}
+        language = supported_language(translation.get_language()) or settings.LANGUAGE_CODE
+        # English has fast paths below; another language writes its own order ("di 1 dec", 14:00).
+        self._own: dict[str, Callable[[dt.datetime], str]] = {}
+        if language != "en":
+            self._own = {
+                style: self.formatter(shapes.get(language, shapes["en"]))
+                for style, shapes in DATE_STYLES.items()
+                if style in ("weekday_month_day", "month_day", "time")
+            }
 
     def day(self, local: dt.datetime) -> str:
-        """ "D M j": Tue Jun 9."""
+        """ "D M j": Tue Jun 9 (di 9 jun)."""
+        if self._own:
+            return self._own["weekday_month_day"](local)
         return f"{self.days[local.weekday()]} {self.months[local.month]} {local.day}"
 
     def month_day(self, local: dt.datetime) -> str:
-        """ "M j": Jun 9."""
+        """ "M j": Jun 9 (9 jun)."""
+        if self._own:
+            return self._own["month_day"](local)
         return f"{self.months[local.month]} {local.day}"
 
     def clock(self, local: dt.datetime) -> str:
-        """ "g:i A": 3:05 PM."""
+        """ "g:i A": 3:05 PM (15:05)."""
+        if self._own:
+            return self._own["time"](local)
         return f"{local.hour % 12 or 12}:{local.minute:02d} {self.halves[local.hour > 11]}"
 
     def formatter(self, format_string: str) -> Callable[[dt.datetime], str]:

@@ -2,10 +2,14 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 from crm.models import Membership, Role
 from dashboards.period import Scope
 
-UNASSIGNED = "Unassigned"
+# Lazy: the figures are kept (and shared by readers of every language), the words are the reader's.
+UNASSIGNED = gettext_lazy("Unassigned")
+FORMER_MEMBER = gettext_lazy("Former member")
 
 
 @dataclass(frozen=True)
@@ -51,4 +55,4 @@ def member_name(members: dict[int, Member], member_id: int | None) -> str:
     if member_id is None:
         return UNASSIGNED
     member = members.get(member_id)
-    return member.name if member else "Former member"
+    return member.name if member else FORMER_MEMBER

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 
 from crm.events import publish
 from crm.kit.formatting import short_datetime
-from crm.kit.stored_text import stored_label
+from crm.kit.stored_text import stored_date, stored_label
 from crm.models import Contact, Membership, Tenant, User
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -80,6 +80,11 @@ def _record(
 
 def _when(at: dt.datetime, tenant: Tenant) -> str:
     return short_datetime(at, tenant.zone)
+
+
+def _stored_when(at: dt.datetime, tenant: Tenant) -> dict:
+    """A time in the team's zone for a timeline sentence: each reader reads it in their order."""
+    return stored_date(timezone.localtime(at, tenant.zone), "weekday_month_day_clock")
 
 
 def check_slot_length(duration_minutes: int) -> None:
@@ -172,7 +177,7 @@ def follow_up_create(
             follow_up,
             "follow_up.created",
             gettext_noop("Follow-up “%(subject)s” for %(when)s, %(assignee)s"),
-            {"when": _when(scheduled_at, tenant), "assignee": assignee.user.full_name},
+            {"when": _stored_when(scheduled_at, tenant), "assignee": assignee.user.full_name},
             actor,
         )
     if lead is not None:
@@ -277,7 +282,7 @@ def follow_up_reschedule(
         follow_up,
         "follow_up.rescheduled",
         gettext_noop("Follow-up “%(subject)s” moved from %(before)s to %(after)s"),
-        {"before": _when(before, tenant), "after": _when(scheduled_at, tenant)},
+        {"before": _stored_when(before, tenant), "after": _stored_when(scheduled_at, tenant)},
         actor,
     )
     return follow_up

@@ -232,8 +232,12 @@ def _move_locked(
     won_now = _lead_enter_stage(lead, stage, now)
     if won_now:
         moved = stored_message(gettext_noop("%(moved)s — won"), moved=moved)
-    if reason:
-        moved = stored_message(gettext_noop("%(moved)s (%(reason)s)"), moved=moved, reason=reason)
+    if reason:  # an English label ("First contact made"), read in the reader's language
+        moved = stored_message(
+            gettext_noop("%(moved)s (%(reason)s)"),
+            moved=moved,
+            reason=stored_label(reason, lower=True),
+        )
     summary, params = stored_split(moved)
     timeline_record(
         tenant=tenant,
@@ -244,7 +248,11 @@ def _move_locked(
         lead=lead,
         occurred_at=now,
         customer_visible=stage.show_in_portal,
-        detail={"from": previous.pk if previous else None, "to": stage.pk, "reason": reason},
+        detail={
+            "from": previous.pk if previous else None,
+            "to": stage.pk,
+            "reason": reason.lower(),
+        },
     )
     lead_rescore(tenant=tenant, lead=lead, now=now)
     if regrouped:
@@ -324,7 +332,7 @@ def lead_handle_event(
         lead=lead,
         stage=stage,
         now=now,
-        reason=in_english(LeadEvent(event).label).lower(),
+        reason=in_english(LeadEvent(event).label),
     )
     return True
 
@@ -426,4 +434,6 @@ def lead_reopen(*, tenant: Tenant, actor: User | None, lead: Lead) -> Lead:
             lead=lead,
         )
         return lead
-    return lead_move_to_stage(tenant=tenant, actor=actor, lead=lead, stage=stage, reason="reopened")
+    return lead_move_to_stage(
+        tenant=tenant, actor=actor, lead=lead, stage=stage, reason=gettext_noop("Reopened")
+    )

@@ -5,6 +5,7 @@ messaging.services.configuration_delivery.comms_settings_update takes."""
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.forms import ServiceErrorsMixin, TenantFormMixin
@@ -98,7 +99,7 @@ class DeliveryPolicyForm(ServiceErrorsMixin, TenantFormMixin, forms.Form):
         for channel in QUIET_HOURS_CHANNELS:
             window = config.quiet_hours.get(channel)
             shown = window or defaults.get(channel) or ("", "")
-            label = Channel(channel).label
+            label = gettext(Channel(channel).label)
             self.fields[f"{channel}_any_time"] = forms.BooleanField(
                 required=False, initial=window is None, label=_("Any time")
             )
@@ -115,7 +116,7 @@ class DeliveryPolicyForm(ServiceErrorsMixin, TenantFormMixin, forms.Form):
             self.fields[f"{channel}_cap"] = forms.IntegerField(
                 required=False,
                 min_value=0,
-                label=Channel(channel).label,
+                label=gettext(Channel(channel).label),
                 help_text=_("Default: %(cap)s. Empty: no cap.")
                 % {"cap": describe_cap(caps.get(channel))},
                 widget=forms.NumberInput(attrs={"placeholder": _("No cap")}),
@@ -134,7 +135,7 @@ class DeliveryPolicyForm(ServiceErrorsMixin, TenantFormMixin, forms.Form):
             start, end = (_clock_text(value) for value in (start, end))
             rows.append(
                 WindowRow(
-                    label=Channel(channel).label,
+                    label=gettext(Channel(channel).label),
                     any_time=self[f"{channel}_any_time"],
                     start=self[f"{channel}_start"],
                     end=self[f"{channel}_end"],

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.kit.forms import TenantFormMixin
 from crm.kit.languages import translated_choices
-from crm.models import Brand
+from crm.models import Brand, Language
 from crm.selectors.brands import brands_for_tenant
 from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
 from messaging.preview import NO_LEAD
@@ -122,6 +122,7 @@ class TemplateVariantForm(TenantFormMixin, forms.ModelForm):
         )
         self.fields["body_text"].required = False  # the service says what is missing, per channel
         self.fields["channel"].choices = translated_choices(MessageChannel)
+        self.fields["language"].choices = translated_choices(Language)
 
     def clean_body_text(self) -> str:
         return _unix_newlines(self.cleaned_data["body_text"])

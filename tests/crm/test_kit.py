@@ -311,6 +311,30 @@ def test_row_times_write_what_djangos_date_format_writes(language, format_string
             assert write(moment) == escape(date_format(moment, format_string)), moment
 
 
+@pytest.mark.parametrize(
+    ("language", "day", "month_day", "clock"),
+    [
+        ("en", "Tue Dec 1", "Dec 1", "2:05 PM"),
+        ("nl", "di 1 dec", "1 dec", "14:05"),
+        ("es", "mar 1 dic", "1 dic", "14:05"),
+    ],
+)
+def test_row_times_write_the_readers_order_and_clock(language, day, month_day, clock):
+    """The follow-up and ticket lists' dates: "Tue Dec 1, 2:05 PM" is English only."""
+    from django.utils import translation
+
+    from crm.kit.row_markup import RowTimes
+
+    moment = dt.datetime(2026, 12, 1, 14, 5)
+    with translation.override(language):
+        times = RowTimes()
+        assert (times.day(moment), times.month_day(moment), times.clock(moment)) == (
+            day,
+            month_day,
+            clock,
+        )
+
+
 @pytest.mark.django_db
 def test_a_statement_for_a_few_ids_is_compiled_once_and_reads_other_ids(world, other_world):
     """crm.kit.statements.RowsFor: compiled with stand-in ids, each run puts the call's ids in

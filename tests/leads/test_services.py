@@ -126,6 +126,24 @@ def test_events_move_a_lead_forward_but_never_back(world):
         assert lead.stage.name == "Quote sent"
 
 
+def test_a_move_an_event_made_says_why_in_the_readers_language(world):
+    from django.utils import translation
+
+    from crm.kit.stored_text import stored_render
+
+    pipeline = pipeline_for(world.tenant)
+    lead = lead_for(world, pipeline, owner=world.rep)
+    with world.active():
+        assert lead_handle_event(tenant=world.tenant, lead=lead, event=LeadEvent.QUOTE_SENT)
+        moved = TimelineEvent.objects.filter(
+            tenant=world.tenant, lead_id=lead.pk, kind="lead.stage_changed"
+        ).latest("pk")
+    assert moved.summary.endswith("(quote sent)")
+    assert moved.detail["reason"] == "quote sent"
+    with translation.override("nl"):
+        assert stored_render(moved.summary, moved.summary_params).endswith("(offerte verstuurd)")
+
+
 def test_the_first_outbound_touch_stops_the_speed_to_lead_clock_once(world):
     pipeline = pipeline_for(world.tenant)
     lead = lead_for(world, pipeline, owner=world.rep)

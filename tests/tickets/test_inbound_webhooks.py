@@ -1366,6 +1366,9 @@ def test_staff_download_the_original_of_an_inbound_message(client, world, desk):
     eml = original(raw_event)
     assert eml["Content-Type"] == "message/rfc822"
     assert "attachment" in eml["Content-Disposition"]
+    # Inert wherever it is opened, and kept by no cache.
+    assert eml["Content-Security-Policy"].startswith("sandbox")
+    assert "no-store" in eml["Cache-Control"]
     assert eml.content == postmark["RawEmail"].encode()
     post = original(parsed_event)
     assert post["Content-Type"] == "application/json"

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from crm.models import Role
 from tests import factories
 from tests.conftest import sign_in
-from tests.followups.test_rows_html import normalized
+from tests.followups.test_rows_html import in_readers_order, normalized
 from tests.tickets.test_inbox_views import _desk, _ticket
 from tickets.models import Priority, Ticket, TicketStatus
 from tickets.rows import InboxRows
@@ -103,7 +103,8 @@ def test_the_inbox_rows_are_the_markup_the_old_template_drew(client, world, sign
     assert normalized(response.context["rows_html"]) in normalized(response.content.decode())
     for language in LANGUAGES:
         with translation.override(language), timezone.override(request.zone):
-            old = engines["django"].from_string(OLD_ROWS).render({"rows": rows}, request)
+            old_rows = in_readers_order(OLD_ROWS, language)
+            old = engines["django"].from_string(old_rows).render({"rows": rows}, request)
             new = InboxRows().rows(rows)
         assert normalized(new) == normalized(old), language
     assert "&lt;script&gt;" in new and "<script>" not in new
