@@ -279,7 +279,11 @@ def queries_for(client, url: str, **extra) -> int:
 @pytest.fixture
 def task_queue():
     """The messages the test sends to this run's queue, each taken off it (acknowledged: an
-    unacknowledged one comes back on the queue); purged before and after."""
+    unacknowledged one comes back on the queue); purged before and after.
+
+    A task sent in this process is on the broker when `apply_async` returns (Redis has it), so
+    the queue is read without waiting: a blocking read would wait out its timeout on an empty
+    queue and leave a pending read the connection waits for again when it closes."""
     with celery_app.connection_for_write() as connection:
         simple = connection.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE)
         simple.clear()
@@ -288,7 +292,7 @@ def task_queue():
             messages = []
             while True:
                 try:
-                    message = simple.get(timeout=0.5)
+                    message = simple.get_nowait()
                 except queue.Empty:
                     return messages
                 message.ack()
