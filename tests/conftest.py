@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
+from django.test import TransactionTestCase
 from psycopg import sql
 
 from config.celery import app as celery_app
@@ -122,6 +123,63 @@ def django_db_setup(django_test_environment, django_db_blocker):
         drop_database(conn, test_database)
 
 
+# Rows that `migrate` writes, which a flush would delete and post_migrate write again.
+TABLES_MIGRATE_FILLS = ("django_migrations", "django_content_type", "auth_permission")
+
+
+def _tables_with_rows(conn: psycopg.Connection, tables: list[str]) -> list[str]:
+    probes = sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT {} WHERE EXISTS (SELECT FROM {})").format(
+            sql.Literal(table), sql.Identifier(table)
+        )
+        for table in tables
+    )
+    return [table for (table,) in conn.execute(probes)]
+
+
+def empty_test_database() -> None:
+    """Leave the test database as Django's flush does after a transactional test (every table
+    empty but what `migrate` filled), by deleting the rows of the tables the test wrote to.
+
+    Django's flush truncates all ~150 tables, and PostgreSQL gives each table and index new
+    files: seconds per test. Here one query finds the few tables with rows and DELETE empties
+    them, as the owner (row-level security hides other tenants' rows from the app role), in one
+    transaction with the foreign keys checked at its end (Django makes them deferrable). Deleting
+    a tracked row writes its history row (pghistory's triggers), so it runs until nothing is
+    left. Content types and permissions stay as `migrate` made them, so post_migrate (which would
+    make them again and re-apply row-level security that nothing changed) is not needed."""
+    owner = settings.DATABASES["owner"]
+    with psycopg.connect(
+        dbname=owner["NAME"],
+        user=owner["USER"],
+        password=owner["PASSWORD"] or None,
+        host=owner["HOST"] or None,
+        port=owner["PORT"] or None,
+    ) as conn:
+        conn.execute("SET CONSTRAINTS ALL DEFERRED")
+        tables = [
+            table
+            for (table,) in conn.execute(
+                "SELECT tablename FROM pg_tables"
+                " WHERE schemaname = 'public' AND tablename <> ALL(%s)",
+                [list(TABLES_MIGRATE_FILLS)],
+            )
+        ]
+        for _round in range(5):
+            filled = _tables_with_rows(conn, tables)
+            if not filled:
+                return
+            for table in filled:
+                conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+        raise AssertionError(f"rows are left in {filled} after deleting them five times")
+
+
+def pytest_configure(config):
+    # pytest-django runs a transactional test (transaction=True, live_server) as Django's
+    # TransactionTestCase, which flushes every database it used after the test.
+    TransactionTestCase._fixture_teardown = lambda self: empty_test_database()
+
+
 def forget_cached_values() -> None:
     """Delete this process's cache entries (the Redis database is shared by every test run)."""
     from django.core.cache import cache
@@ -221,7 +279,11 @@ def queries_for(client, url: str, **extra) -> int:
 @pytest.fixture
 def task_queue():
     """The messages the test sends to this run's queue, each taken off it (acknowledged: an
-    unacknowledged one comes back on the queue); purged before and after."""
+    unacknowledged one comes back on the queue); purged before and after.
+
+    A task sent in this process is on the broker when `apply_async` returns (Redis has it), so
+    the queue is read without waiting: a blocking read would wait out its timeout on an empty
+    queue and leave a pending read the connection waits for again when it closes."""
     with celery_app.connection_for_write() as connection:
         simple = connection.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE)
         simple.clear()
@@ -230,7 +292,7 @@ def task_queue():
             messages = []
             while True:
                 try:
-                    message = simple.get(timeout=0.5)
+                    message = simple.get_nowait()
                 except queue.Empty:
                     return messages
                 message.ack()

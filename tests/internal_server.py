@@ -2,6 +2,7 @@
 answers "secret" to anyone and keeps each request it was sent (a connection the client closed
 without sending anything is not a request)."""
 
+import contextlib
 import socket
 import threading
 from contextlib import contextmanager
@@ -33,5 +34,9 @@ def serving_internally():
     try:
         yield f"http://127.0.0.1:{server.getsockname()[1]}", hits
     finally:
+        # Closing alone leaves the thread blocked in accept() until the join gives up; a shutdown
+        # wakes it.
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)
         server.close()
         thread.join(timeout=5)
