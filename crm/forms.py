@@ -205,7 +205,7 @@ class BrandForm(TenantFormMixin, forms.ModelForm):
         if cleaned.get("is_default") and cleaned.get("is_archived"):
             self.add_error(
                 "is_archived",
-                "The default brand cannot be archived: make another brand the default first.",
+                _("The default brand cannot be archived: make another brand the default first."),
             )
         return cleaned
 

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Contact, Membership, Property, User, audited
 from crm.tenancy.models import TenantOwnedModel
@@ -67,17 +68,18 @@ class Source(models.TextChoices):
     IMPORT = "import", _("Imported")
 
 
-# The types every tenant starts with (key, name); admins add their own.
+# The types every tenant starts with (key, name); admins add their own. The name is made in the
+# team's language when the tenant first needs the types.
 BUILTIN_TYPES = (
-    ("call", "Phone call"),
-    ("email", "Email"),
-    ("message", "SMS/WhatsApp"),
-    ("video", "Video call"),
-    ("meeting", "In-person meeting"),
-    ("document_review", "Document review"),
-    ("status_check", "Application status check"),
-    ("payment", "Payment follow-up"),
-    ("service", "Service follow-up"),
+    ("call", gettext_noop("Phone call")),
+    ("email", gettext_noop("Email")),
+    ("message", gettext_noop("SMS/WhatsApp")),
+    ("video", gettext_noop("Video call")),
+    ("meeting", gettext_noop("In-person meeting")),
+    ("document_review", gettext_noop("Document review")),
+    ("status_check", gettext_noop("Application status check")),
+    ("payment", gettext_noop("Payment follow-up")),
+    ("service", gettext_noop("Service follow-up")),
 )
 
 

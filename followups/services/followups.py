@@ -12,12 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from crm.events import publish
 from crm.kit.formatting import short_datetime
+from crm.kit.languages import tenant_language
 from crm.kit.stored_text import stored_date, stored_label
 from crm.models import Contact, Membership, Tenant, User
 from crm.services.notifications import notification_create
@@ -49,11 +50,12 @@ DEFAULT_REMINDERS = ((60, "in_app"),)
 def follow_up_types_ensure(*, tenant: Tenant) -> list[FollowUpType]:
     """The built-in types, made the first time a tenant needs them."""
     existing = {t.key: t for t in FollowUpType.objects.filter(tenant=tenant)}
-    for key, name in BUILTIN_TYPES:
-        if key not in existing:
-            existing[key] = FollowUpType.objects.create(
-                tenant=tenant, key=key, name=name, is_builtin=True
-            )
+    with translation.override(tenant_language(tenant)):
+        for key, name in BUILTIN_TYPES:
+            if key not in existing:
+                existing[key] = FollowUpType.objects.create(
+                    tenant=tenant, key=key, name=gettext(name), is_builtin=True
+                )
     return sorted(existing.values(), key=lambda t: t.name)
 
 

@@ -153,13 +153,25 @@ def _refuse_clash(
     if variant is not None:
         clash = clash.exclude(pk=variant.pk)
     if clash.exists():
-        for_brand = f"for {brand.name}" if brand else "for every brand"
-        raise ValidationError(
-            {
-                NON_FIELD_ERRORS: f"“{template.name}” already has {MessageChannel(channel).label} "
-                f"in {_language_label(language)} {for_brand}: edit that one instead."
-            }
-        )
+        values = {
+            "template": template.name,
+            "channel": MessageChannel(channel).label,
+            "language": _language_label(language),
+        }
+        if brand is not None:
+            message = _(
+                "“%(template)s” already has %(channel)s in %(language)s for %(brand)s: edit "
+                "that one instead."
+            ) % {**values, "brand": brand.name}
+        else:
+            message = (
+                _(
+                    "“%(template)s” already has %(channel)s in %(language)s for every brand: edit "
+                    "that one instead."
+                )
+                % values
+            )
+        raise ValidationError({NON_FIELD_ERRORS: message})
 
 
 @transaction.atomic
@@ -195,11 +207,11 @@ def template_variant_save(
 
     errors = {}
     if is_email and not subject:
-        errors["subject"] = "An email needs a subject."
+        errors["subject"] = _("An email needs a subject.")
     if not body_text:
-        errors["body_text"] = "Write the message."
+        errors["body_text"] = _("Write the message.")
     if whatsapp_approved and not CONTENT_SID.match(whatsapp_content_sid):
-        errors["whatsapp_content_sid"] = (
+        errors["whatsapp_content_sid"] = _(
             "An approved template needs its Twilio Content SID: HX followed by 32 letters and "
             "digits (Twilio console, Content Template Builder)."
         )
@@ -214,7 +226,9 @@ def template_variant_save(
         field = "body_html" if UNSUBSCRIBE in rendering.analyse(body_text).used else "body_text"
         raise ValidationError(
             {
-                field: "A marketing email must carry {{ unsubscribe_link }} (the law wants a way out)."
+                field: _(
+                    "A marketing email must carry {{ unsubscribe_link }} (the law wants a way out)."
+                )
             }
         )
 

@@ -187,3 +187,15 @@ def test_another_tenants_types_and_templates_are_404(client, world, other_world)
     with other_world.active():
         theirs.refresh_from_db()
         assert not theirs.is_archived
+
+
+def test_the_built_in_types_are_named_in_the_teams_language(world):
+    with world.active():
+        world.tenant.language = "nl"
+        world.tenant.save(update_fields=["language"])
+        names = {t.key: t.name for t in follow_up_types_ensure(tenant=world.tenant)}
+    assert (names["call"], names["video"], names["payment"]) == (
+        "Telefoon",
+        "Videogesprek",
+        "Opvolging betaling",
+    )
