@@ -142,7 +142,12 @@ CHARGECARS_CONVERSATIONS = {
         ),
     ),
     "daan.jansen@example.nl": (
-        Said(_days(1), "email", "Can you send me the installation certificate?", "Certificate"),
+        Said(
+            _days(1),
+            "email",
+            "Kunt u mij het opleveringscertificaat van de laadpaal sturen?",
+            "Certificaat",
+        ),
     ),
 }
 

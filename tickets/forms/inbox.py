@@ -55,7 +55,7 @@ class InboxFilterForm(forms.Form):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Name, email, T-number or words"),
+                "placeholder": _("Name, T-number or words"),
                 "aria-label": _("Search tickets"),
             }
         ),
