@@ -1,0 +1,152 @@
+"""The audit trail reads a tenant's history newest first, and each change's previous version,
+by index (built without blocking writes)."""
+
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("crm", "0025_history_leaves_out_bookkeeping"),
+    ]
+
+    operations = [
+        AddIndexConcurrently(
+            model_name="brandevent",
+            index=models.Index(
+                fields=["pgh_obj", "-pgh_id"], name="crm_brandev_pgh_obj_e4cb93_idx"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="brandevent",
+            index=models.Index(
+                fields=["tenant", "-pgh_created_at", "-pgh_id"],
+                name="crm_brandev_tenant__d16cba_idx",
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="closeddayevent",
+            index=models.Index(
+                fields=["pgh_obj", "-pgh_id"], name="crm_closedd_pgh_obj_4d31b8_idx"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="closeddayevent",
+            index=models.Index(
+                fields=["tenant", "-pgh_created_at", "-pgh_id"],
+                name="crm_closedd_tenant__71983e_idx",
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="contactconsentevent",
+            index=models.Index(
+                fields=["pgh_obj", "-pgh_id"], name="crm_contact_pgh_obj_f6b4e9_idx"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="contactconsentevent",
+            index=models.Index(
+                fields=["tenant", "-pgh_created_at", "-pgh_id"],
+                name="crm_contact_tenant__d71f26_idx",
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="contactemailevent",
+            index=models.Index(
+                fields=["pgh_obj", "-pgh_id"], name="crm_contact_pgh_obj_393681_idx"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="contactemailevent",
+            index=models.Index(
+                fields=["tenant", "-pgh_created_at", "-pgh_id"],
+                name="crm_contact_tenant__e1a340_idx",
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="contactevent",
+            index=models.Index(
+                fields=["pgh_obj", "-pgh_id"], name="crm_contact_pgh_obj_4c7f04_idx"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="contactevent",
+            index=models.Index(
+                fields=["tenant", "-pgh_created_at", "-pgh_id"],
+                name="crm_contact_tenant__51e5ea_idx",
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="contactphoneevent",
+            index=models.Index(
+                fields=["pgh_obj", "-pgh_id"], name="crm_contact_pgh_obj_127f80_idx"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="contactphoneevent",
+            index=models.Index(
+                fields=["tenant", "-pgh_created_at", "-pgh_id"],
+                name="crm_contact_tenant__b9571a_idx",
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="membershipevent",
+            index=models.Index(
+                fields=["pgh_obj", "-pgh_id"], name="crm_members_pgh_obj_17993c_idx"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="membershipevent",
+            index=models.Index(
+                fields=["tenant", "-pgh_created_at", "-pgh_id"],
+                name="crm_members_tenant__b75a99_idx",
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="propertycontactevent",
+            index=models.Index(
+                fields=["pgh_obj", "-pgh_id"], name="crm_propert_pgh_obj_5c5671_idx"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="propertycontactevent",
+            index=models.Index(
+                fields=["tenant", "-pgh_created_at", "-pgh_id"],
+                name="crm_propert_tenant__a09814_idx",
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="propertyevent",
+            index=models.Index(
+                fields=["pgh_obj", "-pgh_id"], name="crm_propert_pgh_obj_0803f3_idx"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="propertyevent",
+            index=models.Index(
+                fields=["tenant", "-pgh_created_at", "-pgh_id"],
+                name="crm_propert_tenant__13b8e6_idx",
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="tenantevent",
+            index=models.Index(
+                fields=["pgh_obj", "-pgh_id"], name="crm_tenante_pgh_obj_5b9d38_idx"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="timeoffevent",
+            index=models.Index(
+                fields=["pgh_obj", "-pgh_id"], name="crm_timeoff_pgh_obj_362d1e_idx"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="timeoffevent",
+            index=models.Index(
+                fields=["tenant", "-pgh_created_at", "-pgh_id"],
+                name="crm_timeoff_tenant__c5f411_idx",
+            ),
+        ),
+    ]
