@@ -49,9 +49,13 @@ def audited(
 
     def track(tracked):
         owned = any(field.name == "tenant" for field in tracked._meta.fields)
-        indexes = [models.Index(fields=["pgh_obj", "-pgh_id"])]
-        if owned:
-            indexes.append(models.Index(fields=["tenant", "-pgh_created_at", "-pgh_id"]))
+        # Led by the tenant: row-level security adds its condition to every read, and an index
+        # without it is read for every version of the tenant (crm.tenancy.rls).
+        tenant = ["tenant"] if owned else []
+        indexes = [
+            models.Index(fields=[*tenant, "pgh_obj", "-pgh_id"]),
+            models.Index(fields=[*tenant, "-pgh_created_at", "-pgh_id"]),
+        ]
         meta = {"indexes": indexes} | ({"db_table": event_table} if event_table else {})
         trackers = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
         options = {"obj_field": obj_field} if obj_field else {}

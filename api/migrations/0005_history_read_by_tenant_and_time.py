@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="apikeyevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="api_apikeye_pgh_obj_c091d3_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="api_apikeye_tenant__ebbcde_idx"
             ),
         ),
         AddIndexConcurrently(

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="sequenceevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="followups_s_pgh_obj_94a70b_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="followups_s_tenant__972aab_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="triggerevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="comms_trigg_pgh_obj_46197a_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="comms_trigg_tenant__3c448a_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="triggerstepevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="comms_trigg_pgh_obj_496e61_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="comms_trigg_tenant__a48972_idx"
             ),
         ),
         AddIndexConcurrently(

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="brandevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="crm_brandev_pgh_obj_e4cb93_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="crm_brandev_tenant__4227e9_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="closeddayevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="crm_closedd_pgh_obj_4d31b8_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="crm_closedd_tenant__098c64_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="contactconsentevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="crm_contact_pgh_obj_f6b4e9_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="crm_contact_tenant__2c5dd6_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="contactemailevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="crm_contact_pgh_obj_393681_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="crm_contact_tenant__c47ebd_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="contactevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="crm_contact_pgh_obj_4c7f04_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="crm_contact_tenant__3f52c8_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="contactphoneevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="crm_contact_pgh_obj_127f80_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="crm_contact_tenant__f9a003_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="membershipevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="crm_members_pgh_obj_17993c_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="crm_members_tenant__31823b_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -107,7 +107,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="propertycontactevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="crm_propert_pgh_obj_5c5671_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="crm_propert_tenant__b4288d_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="propertyevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="crm_propert_pgh_obj_0803f3_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="crm_propert_tenant__9d745f_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -137,9 +137,15 @@ class Migration(migrations.Migration):
             ),
         ),
         AddIndexConcurrently(
+            model_name="tenantevent",
+            index=models.Index(
+                fields=["-pgh_created_at", "-pgh_id"], name="crm_tenante_pgh_cre_a36241_idx"
+            ),
+        ),
+        AddIndexConcurrently(
             model_name="timeoffevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="crm_timeoff_pgh_obj_362d1e_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="crm_timeoff_tenant__18f1c8_idx"
             ),
         ),
         AddIndexConcurrently(

@@ -145,7 +145,10 @@ def _after(history: _History, cursor: list | None) -> Q:
         return Q(pgh_created_at__lte=at)
     if history.label > label:
         return Q(pgh_created_at__lt=at)
-    return Q(pgh_created_at__lt=at) | Q(pgh_created_at=at, pgh_id__lt=pgh_id)
+    # The redundant leading bound lets PostgreSQL read the index as a range.
+    return Q(pgh_created_at__lte=at) & (
+        Q(pgh_created_at__lt=at) | Q(pgh_created_at=at, pgh_id__lt=pgh_id)
+    )
 
 
 def _who(filters: AuditFilters) -> Q:

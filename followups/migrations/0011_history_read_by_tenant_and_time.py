@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="followupsettingsevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="followups_f_pgh_obj_32a8ea_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="followups_f_tenant__0b6e2e_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="followuptemplateevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="followups_f_pgh_obj_284550_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="followups_f_tenant__97cd92_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="followuptypeevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="followups_f_pgh_obj_663fdb_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="followups_f_tenant__37994b_idx"
             ),
         ),
         AddIndexConcurrently(

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="leadsourceevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="leads_leads_pgh_obj_c92e40_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="leads_leads_tenant__bda368_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="paymentevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="leads_payme_pgh_obj_c70c3c_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="leads_payme_tenant__11e909_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="pipelineevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="leads_pipel_pgh_obj_d19821_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="leads_pipel_tenant__92262f_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="quoteevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="leads_quote_pgh_obj_75b705_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="leads_quote_tenant__7c700e_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="stageevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="leads_stage_pgh_obj_4bf845_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="leads_stage_tenant__d37816_idx"
             ),
         ),
         AddIndexConcurrently(

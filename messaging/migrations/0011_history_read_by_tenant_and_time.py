@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="commssettingsevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="comms_comms_pgh_obj_eb44af_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="comms_comms_tenant__ea4176_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="messagetemplateevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="comms_messa_pgh_obj_7c0d80_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="comms_messa_tenant__ebb616_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="templatevariantevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="comms_templ_pgh_obj_fb80c6_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="comms_templ_tenant__9cbba4_idx"
             ),
         ),
         AddIndexConcurrently(

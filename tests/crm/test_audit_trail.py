@@ -3,12 +3,14 @@ and things named as people know them ("Consent for SMS granted for Casey Morgan"
 
 import datetime as dt
 import html
+import importlib
 import re
 from decimal import Decimal
 
 import pghistory
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.urls import reverse
 from pghistory.models import Event
 
@@ -328,3 +330,28 @@ def test_a_searched_page_queries_do_not_grow_with_the_rows(client, world, jose):
                 source=f"import {number}",
             )
     assert queries_for(client, URL, data={"q": "jose"}) == few
+
+
+def test_the_upgrade_deletes_the_updates_that_moved_only_bookkeeping(world):
+    """automation migration 0005: a time trigger's swept_until rows, once the column is gone,
+    equal the version before them; the people's changes stay."""
+    upgrade = importlib.import_module("automation.migrations.0005_history_leaves_out_bookkeeping")
+    trigger = trigger_for(world.tenant, event="lead_created", name="Greet new leads")
+    events = _history_of(Trigger).objects
+    with world.active():
+        row = events.get(pgh_obj_id=trigger.pk, pgh_label="insert")
+        for _ in range(6):
+            row.pk, row.pgh_label = None, "update"
+            row.save()
+        trigger.name = "Greet every new lead"
+        trigger.save()
+        trigger_pk = trigger.pk
+        trigger.delete()
+        with connection.cursor() as cursor:
+            cursor.execute(upgrade.UNCHANGED_UPDATES_DELETE.format(table="comms_triggerevent"))
+        labels = list(
+            events.filter(pgh_obj_id=trigger_pk)
+            .order_by("pgh_id")
+            .values_list("pgh_label", flat=True)
+        )
+    assert labels == ["insert", "update", "delete"]

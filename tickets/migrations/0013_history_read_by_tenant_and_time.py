@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="inboxaddressevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="tickets_inb_pgh_obj_607dcb_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="tickets_inb_tenant__942bd4_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="inboxevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="tickets_inb_pgh_obj_1615ba_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="tickets_inb_tenant__3f90cb_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="inboxsettingsevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="tickets_inb_pgh_obj_4c58b1_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="tickets_inb_tenant__675091_idx"
             ),
         ),
         AddIndexConcurrently(
@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="slapolicyevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="tickets_sla_pgh_obj_796694_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="tickets_sla_tenant__fad3d3_idx"
             ),
         ),
         AddIndexConcurrently(

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="webhookendpointevent",
             index=models.Index(
-                fields=["pgh_obj", "-pgh_id"], name="webhooks_we_pgh_obj_51aac1_idx"
+                fields=["tenant", "pgh_obj", "-pgh_id"], name="webhooks_we_tenant__afe630_idx"
             ),
         ),
         AddIndexConcurrently(
