@@ -31,7 +31,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.module_loading import autodiscover_modules
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -124,9 +124,11 @@ class AuditValues:
             return _("a file")
         if isinstance(found, models.JSONField):
             return json.dumps(value, ensure_ascii=False)
-        return str(value)
+        return Truncator(str(value)).chars(LONGEST_VALUE)
 
 
+# A message's body changes whole: the trail shows its start.
+LONGEST_VALUE = 120
 # Every audited amount with cents is money (quotes, payments, a source's cost).
 MONEY_PLACES = 2
 

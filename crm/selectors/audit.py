@@ -252,38 +252,43 @@ def _json(text: str | None) -> dict | None:
     return json.loads(text, parse_float=Decimal) if text else None
 
 
+def _versions(history: _History, pgh_ids: list[int]):
+    """The rows, each with its object's previous version (the index on tenant, object, id)."""
+    table = f'"{history.table}"'
+    previous = (
+        f"SELECT to_jsonb(previous)::text FROM {table} AS previous "  # noqa: S608
+        f"WHERE previous.pgh_obj_id = {table}.pgh_obj_id AND previous.pgh_id < {table}.pgh_id "
+        "ORDER BY previous.pgh_id DESC LIMIT 1"
+    )
+    # Table names are the models' own, never text from the request.
+    data = RawSQL(f"to_jsonb({table})::text", [], output_field=TextField())  # noqa: S611  # nosec B611
+    previous_data = RawSQL(f"({previous})", [], output_field=TextField())  # noqa: S611  # nosec B611
+    return (
+        history.event_model.objects.filter(pgh_id__in=pgh_ids)
+        .annotate(
+            model=Value(history.label, output_field=TextField()),
+            data=data,
+            previous_data=previous_data,
+        )
+        .values(
+            "pgh_id",
+            "pgh_created_at",
+            "pgh_label",
+            "pgh_obj_id",
+            "pgh_context",
+            "model",
+            "data",
+            "previous_data",
+        )
+    )
+
+
 def _read(keys: list[tuple]) -> list[AuditEntry]:
     """The rows of the page's keys, in their order, with each object's previous version."""
     wanted = defaultdict(list)
     for _at, label, pgh_id in keys:
         wanted[label].append(pgh_id)
-    arms = []
-    for label, pgh_ids in wanted.items():
-        history = _histories()[label]
-        table = f'"{history.table}"'
-        previous = (
-            f"SELECT to_jsonb(previous)::text FROM {table} AS previous "  # noqa: S608
-            f"WHERE previous.pgh_obj_id = {table}.pgh_obj_id AND previous.pgh_id < {table}.pgh_id "
-            "ORDER BY previous.pgh_id DESC LIMIT 1"
-        )
-        arms.append(
-            history.event_model.objects.filter(pgh_id__in=pgh_ids)
-            .annotate(
-                model=Value(label, output_field=TextField()),
-                data=RawSQL(f"to_jsonb({table})::text", [], output_field=TextField()),  # noqa: S611  # nosec B611
-                previous_data=RawSQL(f"({previous})", [], output_field=TextField()),  # noqa: S611  # nosec B611
-            )
-            .values(
-                "pgh_id",
-                "pgh_created_at",
-                "pgh_label",
-                "pgh_obj_id",
-                "pgh_context",
-                "model",
-                "data",
-                "previous_data",
-            )
-        )
+    arms = [_versions(_histories()[label], pgh_ids) for label, pgh_ids in wanted.items()]
     rows = arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
     found = {(row["model"], row["pgh_id"]): row for row in rows}
     entries = []

@@ -84,7 +84,7 @@ def test_template_and_trigger_changes_are_recorded(client, world):
     assert "Message template “Quote follow up” added" in page
     assert "Email version (English) of template “Quote follow up” added" in page
     assert "Trigger “Greet every new lead” changed" in page
-    assert "Greet new leads → Greet every new lead" in page
+    assert "Greet new leads → Greet every new lead" in _text(page)
     assert "Step 1 of trigger “Greet every new lead” added" in page
     templates_only = _page(client, what="templates")
     assert "Message template “Quote follow up” added" in templates_only
