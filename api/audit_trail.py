@@ -3,7 +3,13 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.audit import AuditKind, AuditRow, register_audit_kinds, register_audit_readers
+from crm.audit import (
+    AuditKind,
+    AuditRow,
+    register_audit_kinds,
+    register_audit_labels,
+    register_audit_readers,
+)
 
 
 def _api_key(row: AuditRow) -> str:
@@ -18,3 +24,10 @@ register_audit_kinds(
     AuditKind("integrations", gettext_lazy("API keys and webhooks"), ("api.ApiKey",))
 )
 register_audit_readers({"api.ApiKey": _api_key})
+register_audit_labels(
+    {
+        "prefix": gettext_lazy("Prefix"),
+        "revoked_at": gettext_lazy("Revoked at"),
+        "scope": gettext_lazy("Scope"),
+    }
+)

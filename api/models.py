@@ -1,9 +1,9 @@
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.models import audited
 from crm.tenancy.models import TenantOwnedModel
 
 
@@ -14,12 +14,7 @@ class ApiKeyScope(models.TextChoices):
 
 # Audited without its hash, and not for the minute-by-minute last_used_at (an update that changes
 # no tracked field records nothing).
-@pghistory.track(
-    pghistory.InsertEvent(),
-    pghistory.UpdateEvent(),
-    pghistory.DeleteEvent(),
-    exclude=["secret_hash", "last_used_at"],
-)
+@audited(untracked=("secret_hash", "last_used_at"))
 class ApiKey(TenantOwnedModel):
     """A key another program uses to call the API as the tenant.
 

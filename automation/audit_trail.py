@@ -8,6 +8,7 @@ from crm.audit import (
     AuditReference,
     AuditRow,
     register_audit_kinds,
+    register_audit_labels,
     register_audit_readers,
     register_audit_references,
 )
@@ -36,11 +37,33 @@ register_audit_kinds(
         ("automation.Trigger", "automation.TriggerStep", "automation.Sequence"),
     ),
 )
-register_audit_references(AuditReference("trigger", "automation.Trigger"))
+register_audit_references(
+    AuditReference("trigger", "automation.Trigger"),
+    AuditReference("sequence", "automation.Sequence"),
+)
 register_audit_readers(
     {
         "automation.Trigger": _trigger,
         "automation.TriggerStep": _trigger_step,
         "automation.Sequence": _sequence,
+    }
+)
+register_audit_labels(
+    {
+        "action": gettext_lazy("Action"),
+        "channel_choice": gettext_lazy("Channel choice"),
+        "channels": gettext_lazy("Channels"),
+        "date_field": gettext_lazy("Date field"),
+        "delay_minutes": gettext_lazy("Delay (minutes)"),
+        "event": gettext_lazy("Event"),
+        "follow_up_kind": gettext_lazy("Follow-up type"),
+        "follow_up_subject": gettext_lazy("Follow-up subject"),
+        "min_priority": gettext_lazy("Minimum priority"),
+        "offset_minutes": gettext_lazy("Offset (minutes)"),
+        "only_while_in_stage": gettext_lazy("Only while in the stage"),
+        "repeat_every_days": gettext_lazy("Repeat every (days)"),
+        "sequence": gettext_lazy("Sequence"),
+        "stage": gettext_lazy("Stage"),
+        "trigger": gettext_lazy("Trigger"),
     }
 )

@@ -150,7 +150,8 @@ class TriggerDateField(models.TextChoices):
     CREATED_AT = "created_at", _("Created")
 
 
-@audited(event_table="comms_triggerevent")
+# The time sweep moves swept_until every minute: its cursor, not a change anyone made.
+@audited(event_table="comms_triggerevent", untracked=("swept_until", "updated_at"))
 class Trigger(TenantOwnedModel):
     """When something happens to a lead (or a time comes), do the trigger's steps.
 

@@ -8,9 +8,12 @@ from crm.audit import (
     AuditReference,
     AuditRow,
     register_audit_kinds,
+    register_audit_labels,
     register_audit_readers,
     register_audit_references,
 )
+from crm.kit.search import contacts_matching
+from crm.models import Contact
 
 CONSENT_WORDS = {
     "granted": gettext_lazy("granted"),
@@ -57,7 +60,7 @@ def _membership(row: AuditRow) -> str:
 
 def _time_off(row: AuditRow) -> str:
     member = row.named("membership")
-    days = dict.fromkeys(filter(None, (row.data.get("starts_on"), row.data.get("ends_on"))))
+    days = dict.fromkeys(row.shown(day) for day in ("starts_on", "ends_on") if row.data.get(day))
     values = row.values(
         name=str(member.user) if member else _("a former team member"), days=" – ".join(days)
     )
@@ -90,8 +93,18 @@ register_audit_kinds(
     ),
     AuditKind("properties", gettext_lazy("Properties"), ("crm.Property", "crm.PropertyContact")),
 )
+
+
+def _contacts_named(tenant, text: str):
+    """The contacts the contact list's search box finds for the text (folded: "jose pena"
+    finds José Peña)."""
+    condition = contacts_matching(text)
+    return Contact.objects.filter(tenant=tenant).filter(condition).values("pk") if condition else []
+
+
 register_audit_references(
-    AuditReference("contact", "crm.Contact"),
+    AuditReference("contact", "crm.Contact", search=_contacts_named),
+    AuditReference("brand", "crm.Brand"),
     # Users are the team's, read with the page's actors (crm.selectors.audit).
     AuditReference("user", "crm.User"),
     AuditReference("membership", "crm.Membership", related=("user",)),
@@ -108,5 +121,73 @@ register_audit_readers(
         "crm.TimeOff": _time_off,
         "crm.PropertyContact": _property_link,
         "crm.Property": _property,
+    }
+)
+register_audit_labels(
+    {
+        "address_line1": gettext_lazy("Address line 1"),
+        "address_line2": gettext_lazy("Address line 2"),
+        "brand": gettext_lazy("Brand"),
+        "business_hours": gettext_lazy("Business hours"),
+        "capacity": gettext_lazy("Capacity"),
+        "channel": gettext_lazy("Channel"),
+        "city": gettext_lazy("City"),
+        "company_name": gettext_lazy("Company"),
+        "contact": gettext_lazy("Contact"),
+        "country": gettext_lazy("Country"),
+        "currency": gettext_lazy("Currency"),
+        "date": gettext_lazy("Date"),
+        "description": gettext_lazy("Description"),
+        "digest_enabled": gettext_lazy("Daily digest"),
+        "digest_hour": gettext_lazy("Digest hour"),
+        "email": gettext_lazy("Email"),
+        "ends_on": gettext_lazy("Last day"),
+        "expertise": gettext_lazy("Expertise"),
+        "first_name": gettext_lazy("First name"),
+        "home_state": gettext_lazy("Home state"),
+        "is_active": gettext_lazy("Active"),
+        "is_archived": gettext_lazy("Archived"),
+        "is_default": gettext_lazy("Default"),
+        "is_primary": gettext_lazy("Primary"),
+        "is_vip": gettext_lazy("VIP"),
+        "kind": gettext_lazy("Kind"),
+        "language": gettext_lazy("Language"),
+        "last_name": gettext_lazy("Last name"),
+        "logo": gettext_lazy("Logo"),
+        "logo_type": gettext_lazy("Logo type"),
+        "membership": gettext_lazy("Team member"),
+        "name": gettext_lazy("Name"),
+        "needs_review": gettext_lazy("Needs review"),
+        "note": gettext_lazy("Note"),
+        "notes": gettext_lazy("Notes"),
+        "number": gettext_lazy("Number"),
+        "phone": gettext_lazy("Phone"),
+        "position": gettext_lazy("Position"),
+        "postal_code": gettext_lazy("Postal code"),
+        "preferred_channel": gettext_lazy("Preferred channel"),
+        "property": gettext_lazy("Property"),
+        "property_type": gettext_lazy("Property type"),
+        "public_holidays": gettext_lazy("Public holidays are days off"),
+        "recorded_at": gettext_lazy("Recorded at"),
+        "reply_to_email": gettext_lazy("Reply-to email"),
+        "role": gettext_lazy("Role"),
+        "sender_email": gettext_lazy("Sender email"),
+        "sender_name": gettext_lazy("Sender name"),
+        "slug": gettext_lazy("Short name"),
+        "sms_number": gettext_lazy("SMS number"),
+        "source": gettext_lazy("Source"),
+        "starts_on": gettext_lazy("First day"),
+        "state": gettext_lazy("State"),
+        "status": gettext_lazy("Status"),
+        "territories": gettext_lazy("Territories"),
+        "time_zone": gettext_lazy("Time zone"),
+        "title": gettext_lazy("Title"),
+        "user": gettext_lazy("User"),
+        "verified_at": gettext_lazy("Verified at"),
+        "verified_by": gettext_lazy("Verified by"),
+        "verified_how": gettext_lazy("Verified how"),
+        "website": gettext_lazy("Website"),
+        "weekly_availability": gettext_lazy("Weekly availability"),
+        "created_by": gettext_lazy("Created by"),
     }
 )

@@ -32,14 +32,36 @@ from crm.tenancy.models import TenantOwnedModel
 from crm.validators import validate_weekly_hours
 
 
-def audited(model=None, *, event_table: str | None = None):
+def audited(
+    model=None, *, event_table: str | None = None, untracked: tuple[str, ...] = (), obj_field=None
+):
     """Who changed what: every insert, update and delete of the model lands in its event table.
 
-    ``@audited(event_table=...)`` keeps the event table's name of a model that moved to another
-    app with its tables (automation's triggers and sequences).
+    ``untracked``: fields the history leaves out, the bookkeeping a process moves by itself (a
+    sweep's cursor, a round robin's turn, a cache's counter, "updated at") and secrets; an update
+    that changes only these records nothing, so the audit trail shows what people changed.
+    ``event_table`` keeps the event table's name of a model that moved to another app with its
+    tables (automation's triggers and sequences).
+
+    The audit trail reads a tenant's events newest first and compares each with the object's
+    previous one (crm.selectors.audit): both are read by index.
     """
-    trackers = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
-    track = pghistory.track(*trackers, meta={"db_table": event_table} if event_table else None)
+
+    def track(tracked):
+        owned = any(field.name == "tenant" for field in tracked._meta.fields)
+        # Led by the tenant: row-level security adds its condition to every read, and an index
+        # without it is read for every version of the tenant (crm.tenancy.rls).
+        tenant = ["tenant"] if owned else []
+        indexes = [
+            models.Index(fields=[*tenant, "pgh_obj", "-pgh_id"]),
+            models.Index(fields=[*tenant, "-pgh_created_at", "-pgh_id"]),
+        ]
+        meta = {"indexes": indexes} | ({"db_table": event_table} if event_table else {})
+        trackers = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+        options = {"obj_field": obj_field} if obj_field else {}
+        exclude = list(untracked) or None
+        return pghistory.track(*trackers, exclude=exclude, meta=meta, **options)(tracked)
+
     return track if model is None else track(model)
 
 
@@ -112,7 +134,8 @@ def digest_minute(tenant_id: int) -> int:
     return tenant_id % DIGEST_SPREAD_MINUTES
 
 
-@audited
+# The calendar's version only tells processes to read the closed days again.
+@audited(untracked=("calendar_version",))
 class Tenant(models.Model):
     """A customer business of Threadline. Every tenant-owned row points here."""
 
@@ -320,7 +343,8 @@ class Expertise(models.TextChoices):
     BOTH = "both", _("Residential and commercial")
 
 
-@audited
+# Round robin moves last_assigned_at with every lead it hands out.
+@audited(untracked=("last_assigned_at",))
 class Membership(TenantOwnedModel):
     """A user's place in one tenant: their role, and the rep profile that lead assignment reads."""
 
@@ -406,7 +430,7 @@ class TimeOff(TenantOwnedModel):
         )
 
 
-@audited
+@audited(untracked=("updated_at",))
 class Contact(FieldConstraints, TenantOwnedModel):
     """A person the business talks to: a homeowner, a property manager, a visa applicant."""
 

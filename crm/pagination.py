@@ -58,6 +58,19 @@ def decode_cursor(queryset: QuerySet, order: tuple[str, ...], cursor: str) -> li
         return None
 
 
+def decode_values(cursor: str, parsers: tuple) -> list | None:
+    """A cursor's values, each read by its parser (a page merged from several tables, where no
+    one queryset's fields read them), or None when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(parsers):
+            return None
+        return [parse(value) for parse, value in zip(parsers, values, strict=True)]
+    except (binascii.Error, ValueError, TypeError):
+        return None
+
+
 def _after(order: tuple[str, ...], values: list) -> Q:
     """Rows strictly after `values` in `order`: a < x OR (a = x AND b < y) …, led by a <= x."""
     names = _field_names(order)

@@ -1,4 +1,4 @@
--- Threadline schema snapshot 8528cca0f70af9ec
+-- Threadline schema snapshot 87eeb2a34c5e2ad6
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;
@@ -3803,6 +3803,549 @@ CREATE INDEX "notification_item_list" ON "crm_notificationitem" ("tenant_id", "n
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0008_dashboard_count_indexes_squashed_0022_contact_email_lower_case', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
+CREATE OR REPLACE FUNCTION threadline_fold(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN value ~ '^[\x01-\x7f]*$' THEN lower(value)
+                ELSE lower(translate(value, 'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳøØđĐłŁħĦŧŦı', 'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzsOoUuAaIiOoUuUuUuUuUuAaAaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYyoOdDlLhHtTi')) END
+$$;
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0023_fold_ascii_text_at_once', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0024_timeline_lead_id', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_5fbb8 ON "crm_contact";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_eb23d ON "crm_contact";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9be7 ON "crm_contact";
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_94ecf ON "crm_membership";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_e2584 ON "crm_membership";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_52446 ON "crm_membership";
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
+;
+ALTER TABLE "crm_contactevent" DROP COLUMN "updated_at" CASCADE
+;
+ALTER TABLE "crm_membershipevent" DROP COLUMN "last_assigned_at" CASCADE
+;
+ALTER TABLE "crm_tenantevent" DROP COLUMN "calendar_version" CASCADE
+;
+SAVEPOINT "recorded_x60"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_5fbb8()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactevent" ("brand_id", "company_name", "created_at", "first_name", "id", "is_vip", "language", "last_name", "needs_review", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "preferred_channel", "tenant_id") VALUES (NEW."brand_id", NEW."company_name", NEW."created_at", NEW."first_name", NEW."id", NEW."is_vip", NEW."language", NEW."last_name", NEW."needs_review", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."preferred_channel", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_5fbb8 ON "crm_contact";
+            CREATE  TRIGGER pgtrigger_insert_insert_5fbb8
+                AFTER INSERT ON "crm_contact"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_5fbb8();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_5fbb8 ON "crm_contact" IS '6a599ba0573262255fd6bbb2c152c8f3b2f88bf4';
+;
+RELEASE SAVEPOINT "recorded_x60"
+;
+SAVEPOINT "recorded_x61"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_eb23d()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactevent" ("brand_id", "company_name", "created_at", "first_name", "id", "is_vip", "language", "last_name", "needs_review", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "preferred_channel", "tenant_id") VALUES (NEW."brand_id", NEW."company_name", NEW."created_at", NEW."first_name", NEW."id", NEW."is_vip", NEW."language", NEW."last_name", NEW."needs_review", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."preferred_channel", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_eb23d ON "crm_contact";
+            CREATE  TRIGGER pgtrigger_update_update_eb23d
+                AFTER UPDATE ON "crm_contact"
+                
+                
+                FOR EACH ROW WHEN (OLD."brand_id" IS DISTINCT FROM (NEW."brand_id") OR OLD."company_name" IS DISTINCT FROM (NEW."company_name") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."first_name" IS DISTINCT FROM (NEW."first_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."is_vip" IS DISTINCT FROM (NEW."is_vip") OR OLD."language" IS DISTINCT FROM (NEW."language") OR OLD."last_name" IS DISTINCT FROM (NEW."last_name") OR OLD."needs_review" IS DISTINCT FROM (NEW."needs_review") OR OLD."preferred_channel" IS DISTINCT FROM (NEW."preferred_channel") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id"))
+                EXECUTE PROCEDURE pgtrigger_update_update_eb23d();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_eb23d ON "crm_contact" IS '64d145c5b0d81fda025b4b331400a33f8a4bca1d';
+;
+RELEASE SAVEPOINT "recorded_x61"
+;
+SAVEPOINT "recorded_x62"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_c9be7()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_contactevent" ("brand_id", "company_name", "created_at", "first_name", "id", "is_vip", "language", "last_name", "needs_review", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "preferred_channel", "tenant_id") VALUES (OLD."brand_id", OLD."company_name", OLD."created_at", OLD."first_name", OLD."id", OLD."is_vip", OLD."language", OLD."last_name", OLD."needs_review", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."preferred_channel", OLD."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c9be7 ON "crm_contact";
+            CREATE  TRIGGER pgtrigger_delete_delete_c9be7
+                AFTER DELETE ON "crm_contact"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_c9be7();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_c9be7 ON "crm_contact" IS 'df4a6fca7b9b4a22c2addd37c56d7bb0140f8b41';
+;
+RELEASE SAVEPOINT "recorded_x62"
+;
+SAVEPOINT "recorded_x63"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_94ecf()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "digest_enabled", "digest_hour", "expertise", "id", "is_active", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (NEW."capacity", NEW."created_at", NEW."digest_enabled", NEW."digest_hour", NEW."expertise", NEW."id", NEW."is_active", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."role", NEW."tenant_id", NEW."territories", NEW."title", NEW."user_id", NEW."weekly_availability"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_94ecf ON "crm_membership";
+            CREATE  TRIGGER pgtrigger_insert_insert_94ecf
+                AFTER INSERT ON "crm_membership"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_94ecf();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_94ecf ON "crm_membership" IS 'fdbb474c5420e924f5df68640e00de9a780ba320';
+;
+RELEASE SAVEPOINT "recorded_x63"
+;
+SAVEPOINT "recorded_x64"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_e2584()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "digest_enabled", "digest_hour", "expertise", "id", "is_active", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (NEW."capacity", NEW."created_at", NEW."digest_enabled", NEW."digest_hour", NEW."expertise", NEW."id", NEW."is_active", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."role", NEW."tenant_id", NEW."territories", NEW."title", NEW."user_id", NEW."weekly_availability"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_e2584 ON "crm_membership";
+            CREATE  TRIGGER pgtrigger_update_update_e2584
+                AFTER UPDATE ON "crm_membership"
+                
+                
+                FOR EACH ROW WHEN (OLD."capacity" IS DISTINCT FROM (NEW."capacity") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."digest_enabled" IS DISTINCT FROM (NEW."digest_enabled") OR OLD."digest_hour" IS DISTINCT FROM (NEW."digest_hour") OR OLD."expertise" IS DISTINCT FROM (NEW."expertise") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."is_active" IS DISTINCT FROM (NEW."is_active") OR OLD."role" IS DISTINCT FROM (NEW."role") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id") OR OLD."territories" IS DISTINCT FROM (NEW."territories") OR OLD."title" IS DISTINCT FROM (NEW."title") OR OLD."user_id" IS DISTINCT FROM (NEW."user_id") OR OLD."weekly_availability" IS DISTINCT FROM (NEW."weekly_availability"))
+                EXECUTE PROCEDURE pgtrigger_update_update_e2584();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_e2584 ON "crm_membership" IS '9cad918857cd4f91a7ab09b3155a0d0c23711101';
+;
+RELEASE SAVEPOINT "recorded_x64"
+;
+SAVEPOINT "recorded_x65"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_52446()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_membershipevent" ("capacity", "created_at", "digest_enabled", "digest_hour", "expertise", "id", "is_active", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "tenant_id", "territories", "title", "user_id", "weekly_availability") VALUES (OLD."capacity", OLD."created_at", OLD."digest_enabled", OLD."digest_hour", OLD."expertise", OLD."id", OLD."is_active", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."role", OLD."tenant_id", OLD."territories", OLD."title", OLD."user_id", OLD."weekly_availability"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_52446 ON "crm_membership";
+            CREATE  TRIGGER pgtrigger_delete_delete_52446
+                AFTER DELETE ON "crm_membership"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_52446();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_52446 ON "crm_membership" IS '0f69f97f5758767243f7f60b2b7ec83a7ac72d76';
+;
+RELEASE SAVEPOINT "recorded_x65"
+;
+SAVEPOINT "recorded_x66"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_21b9c()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "country", "created_at", "currency", "home_state", "id", "language", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."language", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_21b9c ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_insert_insert_21b9c
+                AFTER INSERT ON "crm_tenant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_21b9c();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_21b9c ON "crm_tenant" IS 'f2963109061ebf9324f3e76b9f78439b8f66c58a';
+;
+RELEASE SAVEPOINT "recorded_x66"
+;
+SAVEPOINT "recorded_x67"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_09e93()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "country", "created_at", "currency", "home_state", "id", "language", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (NEW."business_hours", NEW."country", NEW."created_at", NEW."currency", NEW."home_state", NEW."id", NEW."language", NEW."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."public_holidays", NEW."slug", NEW."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_09e93 ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_update_update_09e93
+                AFTER UPDATE ON "crm_tenant"
+                
+                
+                FOR EACH ROW WHEN (OLD."business_hours" IS DISTINCT FROM (NEW."business_hours") OR OLD."country" IS DISTINCT FROM (NEW."country") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."currency" IS DISTINCT FROM (NEW."currency") OR OLD."home_state" IS DISTINCT FROM (NEW."home_state") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."language" IS DISTINCT FROM (NEW."language") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."public_holidays" IS DISTINCT FROM (NEW."public_holidays") OR OLD."slug" IS DISTINCT FROM (NEW."slug") OR OLD."time_zone" IS DISTINCT FROM (NEW."time_zone"))
+                EXECUTE PROCEDURE pgtrigger_update_update_09e93();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_09e93 ON "crm_tenant" IS '5684caa39befc4559631bcb1b763d3fa7c22cafa';
+;
+RELEASE SAVEPOINT "recorded_x67"
+;
+SAVEPOINT "recorded_x68"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_a7357()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "crm_tenantevent" ("business_hours", "country", "created_at", "currency", "home_state", "id", "language", "name", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public_holidays", "slug", "time_zone") VALUES (OLD."business_hours", OLD."country", OLD."created_at", OLD."currency", OLD."home_state", OLD."id", OLD."language", OLD."name", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."public_holidays", OLD."slug", OLD."time_zone"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_a7357 ON "crm_tenant";
+            CREATE  TRIGGER pgtrigger_delete_delete_a7357
+                AFTER DELETE ON "crm_tenant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_a7357();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_a7357 ON "crm_tenant" IS '3d7be55ec98ae0445c98dc367eb62919573f66e0';
+;
+RELEASE SAVEPOINT "recorded_x68"
+;
+DELETE FROM crm_contactevent AS event USING (
+    SELECT pgh_id, pgh_label, data IS NOT DISTINCT FROM lag(data) OVER (
+        PARTITION BY pgh_obj_id ORDER BY pgh_id
+    ) AS unchanged
+    FROM (
+        SELECT pgh_id, pgh_label, pgh_obj_id,
+               to_jsonb(history) - 'pgh_id' - 'pgh_created_at' - 'pgh_label'
+                                 - 'pgh_context' - 'pgh_context_id' AS data
+        FROM crm_contactevent AS history
+    ) AS versions
+) AS compared
+WHERE event.pgh_id = compared.pgh_id AND compared.pgh_label = 'update' AND compared.unchanged
+;
+DELETE FROM crm_membershipevent AS event USING (
+    SELECT pgh_id, pgh_label, data IS NOT DISTINCT FROM lag(data) OVER (
+        PARTITION BY pgh_obj_id ORDER BY pgh_id
+    ) AS unchanged
+    FROM (
+        SELECT pgh_id, pgh_label, pgh_obj_id,
+               to_jsonb(history) - 'pgh_id' - 'pgh_created_at' - 'pgh_label'
+                                 - 'pgh_context' - 'pgh_context_id' AS data
+        FROM crm_membershipevent AS history
+    ) AS versions
+) AS compared
+WHERE event.pgh_id = compared.pgh_id AND compared.pgh_label = 'update' AND compared.unchanged
+;
+DELETE FROM crm_tenantevent AS event USING (
+    SELECT pgh_id, pgh_label, data IS NOT DISTINCT FROM lag(data) OVER (
+        PARTITION BY pgh_obj_id ORDER BY pgh_id
+    ) AS unchanged
+    FROM (
+        SELECT pgh_id, pgh_label, pgh_obj_id,
+               to_jsonb(history) - 'pgh_id' - 'pgh_created_at' - 'pgh_label'
+                                 - 'pgh_context' - 'pgh_context_id' AS data
+        FROM crm_tenantevent AS history
+    ) AS versions
+) AS compared
+WHERE event.pgh_id = compared.pgh_id AND compared.pgh_label = 'update' AND compared.unchanged
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0025_history_leaves_out_bookkeeping', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
 CREATE TABLE "api_apikey" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "name" varchar(80) NOT NULL, "prefix" varchar(16) NOT NULL, "secret_hash" varchar(64) NOT NULL, "scope" varchar(8) NOT NULL, "created_at" timestamp with time zone NOT NULL, "last_used_at" timestamp with time zone NULL, "revoked_at" timestamp with time zone NULL, "created_by_id" bigint NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "api_key_unique_prefix" UNIQUE ("tenant_id", "prefix"))
 ;
 CREATE OR REPLACE FUNCTION threadline_api_key_tenant(key_prefix text, key_hash text)
@@ -3813,7 +4356,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
     LIMIT 1
 $$;
 ;
-SAVEPOINT "recorded_x60"
+SAVEPOINT "recorded_x69"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -3863,9 +4406,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_f828c ON "api_apikey" IS 'c7d3735df6db2807ff05bf43238653883cd2b89f';
 ;
-RELEASE SAVEPOINT "recorded_x60"
+RELEASE SAVEPOINT "recorded_x69"
 ;
-SAVEPOINT "recorded_x61"
+SAVEPOINT "recorded_x70"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -3915,9 +4458,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_1fd43 ON "api_apikey" IS '37750ead94d8daf24210dae8b5d7b3e1b9fb3019';
 ;
-RELEASE SAVEPOINT "recorded_x61"
+RELEASE SAVEPOINT "recorded_x70"
 ;
-SAVEPOINT "recorded_x62"
+SAVEPOINT "recorded_x71"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -3967,7 +4510,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_bca37 ON "api_apikey" IS 'aae45efd2fea7e589c379557b31e4f75889a85f1';
 ;
-RELEASE SAVEPOINT "recorded_x62"
+RELEASE SAVEPOINT "recorded_x71"
 ;
 CREATE TABLE "api_apikeyevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "name" varchar(80) NOT NULL, "prefix" varchar(16) NOT NULL, "scope" varchar(8) NOT NULL, "created_at" timestamp with time zone NOT NULL, "revoked_at" timestamp with time zone NULL, "created_by_id" bigint NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
@@ -3996,6 +4539,12 @@ CREATE INDEX "api_idempotentrequest_api_key_id_f29b333c" ON "api_idempotentreque
 CREATE INDEX "idempotent_request_expired" ON "api_idempotentrequest" ("tenant_id", "expires_at")
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('api', '0001_initial_squashed_0004_idempotency_expired_index', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+CREATE INDEX "api_apikeye_tenant__ebbcde_idx" ON "api_apikeyevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "api_apikeye_tenant__1e1713_idx" ON "api_apikeyevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('api', '0005_history_read_by_tenant_and_time', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 CREATE TABLE "leads_leadsource" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "name" varchar(80) NOT NULL, "default_cost" numeric(12, 2) NOT NULL, "priority_points" integer NOT NULL, "is_archived" boolean NOT NULL, "tenant_id" bigint NOT NULL)
 ;
@@ -4043,7 +4592,7 @@ CREATE TABLE "leads_leadsettings" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY
 ;
 ALTER TABLE "leads_leadsource" ADD CONSTRAINT "lead_source_unique_name" UNIQUE ("tenant_id", "name")
 ;
-SAVEPOINT "recorded_x63"
+SAVEPOINT "recorded_x72"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4093,9 +4642,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_c5f0d ON "leads_leadsource" IS '9f2a752f56116435c3f91e5e9593a3ee538da2c0';
 ;
-RELEASE SAVEPOINT "recorded_x63"
+RELEASE SAVEPOINT "recorded_x72"
 ;
-SAVEPOINT "recorded_x64"
+SAVEPOINT "recorded_x73"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4145,9 +4694,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_89211 ON "leads_leadsource" IS 'f8adeb2589fedb84d4986844c8d64cd72ae67957';
 ;
-RELEASE SAVEPOINT "recorded_x64"
+RELEASE SAVEPOINT "recorded_x73"
 ;
-SAVEPOINT "recorded_x65"
+SAVEPOINT "recorded_x74"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4197,11 +4746,11 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_e0594 ON "leads_leadsource" IS '5bb3270df6cec5943324b480298bd992f6e376ee';
 ;
-RELEASE SAVEPOINT "recorded_x65"
+RELEASE SAVEPOINT "recorded_x74"
 ;
 CREATE INDEX "payment_by_lead" ON "leads_payment" ("tenant_id", "lead_id")
 ;
-SAVEPOINT "recorded_x66"
+SAVEPOINT "recorded_x75"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4251,9 +4800,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_77a60 ON "leads_payment" IS '85c15578d677e6e0db502b972885a7b1d47848b0';
 ;
-RELEASE SAVEPOINT "recorded_x66"
+RELEASE SAVEPOINT "recorded_x75"
 ;
-SAVEPOINT "recorded_x67"
+SAVEPOINT "recorded_x76"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4303,9 +4852,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_dc9a4 ON "leads_payment" IS 'c8b53b95985fa0058e1208fa31db6843e3cd8f53';
 ;
-RELEASE SAVEPOINT "recorded_x67"
+RELEASE SAVEPOINT "recorded_x76"
 ;
-SAVEPOINT "recorded_x68"
+SAVEPOINT "recorded_x77"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4355,13 +4904,13 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_93ee5 ON "leads_payment" IS '9cea7718123ffa8fe978701c320a6c71b0b174e9';
 ;
-RELEASE SAVEPOINT "recorded_x68"
+RELEASE SAVEPOINT "recorded_x77"
 ;
 CREATE INDEX "pipeline_tenant_position" ON "leads_pipeline" ("tenant_id", "position")
 ;
 ALTER TABLE "leads_pipeline" ADD CONSTRAINT "pipeline_unique_name" UNIQUE ("tenant_id", "name")
 ;
-SAVEPOINT "recorded_x69"
+SAVEPOINT "recorded_x78"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4411,9 +4960,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_ddc44 ON "leads_pipeline" IS '8442c4c5693459967fba7c3b8442594377ad932e';
 ;
-RELEASE SAVEPOINT "recorded_x69"
+RELEASE SAVEPOINT "recorded_x78"
 ;
-SAVEPOINT "recorded_x70"
+SAVEPOINT "recorded_x79"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4463,9 +5012,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_00dae ON "leads_pipeline" IS '9b6a1c464b5b26a2aac4f1ef7a98dd0ada273281';
 ;
-RELEASE SAVEPOINT "recorded_x70"
+RELEASE SAVEPOINT "recorded_x79"
 ;
-SAVEPOINT "recorded_x71"
+SAVEPOINT "recorded_x80"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4515,7 +5064,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_64475 ON "leads_pipeline" IS '69a769134ead949dfd235e5b2be7a9ec2d9c51e7';
 ;
-RELEASE SAVEPOINT "recorded_x71"
+RELEASE SAVEPOINT "recorded_x80"
 ;
 CREATE INDEX "lead_import_recent" ON "leads_leadimport" ("tenant_id", "created_at" DESC)
 ;
@@ -4529,7 +5078,7 @@ CREATE INDEX "quote_open_by_expiry" ON "leads_quote" ("tenant_id", "valid_until"
 ;
 ALTER TABLE "leads_quote" ADD CONSTRAINT "quote_unique_number" UNIQUE ("tenant_id", "lead_id", "number")
 ;
-SAVEPOINT "recorded_x72"
+SAVEPOINT "recorded_x81"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4579,9 +5128,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_bbee7 ON "leads_quote" IS '7718b8af3a14673d75614e8e1603bb7eaeb29fa0';
 ;
-RELEASE SAVEPOINT "recorded_x72"
+RELEASE SAVEPOINT "recorded_x81"
 ;
-SAVEPOINT "recorded_x73"
+SAVEPOINT "recorded_x82"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4631,9 +5180,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_42580 ON "leads_quote" IS '865ce00809c08b286d7377138c995730ccdf947d';
 ;
-RELEASE SAVEPOINT "recorded_x73"
+RELEASE SAVEPOINT "recorded_x82"
 ;
-SAVEPOINT "recorded_x74"
+SAVEPOINT "recorded_x83"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4683,7 +5232,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_6f932 ON "leads_quote" IS '8285cce549af460e4c7f69e69638658b373619b8';
 ;
-RELEASE SAVEPOINT "recorded_x74"
+RELEASE SAVEPOINT "recorded_x83"
 ;
 CREATE INDEX "quote_line_order" ON "leads_quoteline" ("tenant_id", "quote_id", "position")
 ;
@@ -4695,7 +5244,7 @@ ALTER TABLE "leads_stage" ADD CONSTRAINT "stage_red_not_before_orange" CHECK (("
 ;
 ALTER TABLE "leads_stage" ADD CONSTRAINT "stage_not_won_and_lost" CHECK (NOT ("is_lost" AND "is_won"))
 ;
-SAVEPOINT "recorded_x75"
+SAVEPOINT "recorded_x84"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4745,9 +5294,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_c4cb0 ON "leads_stage" IS '17578b6dbbfea0e95ab8bc9f1975a6a8916d3345';
 ;
-RELEASE SAVEPOINT "recorded_x75"
+RELEASE SAVEPOINT "recorded_x84"
 ;
-SAVEPOINT "recorded_x76"
+SAVEPOINT "recorded_x85"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4797,9 +5346,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_23630 ON "leads_stage" IS '13798d610556b52b818acf321680e25851da1428';
 ;
-RELEASE SAVEPOINT "recorded_x76"
+RELEASE SAVEPOINT "recorded_x85"
 ;
-SAVEPOINT "recorded_x77"
+SAVEPOINT "recorded_x86"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -4849,7 +5398,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_f5389 ON "leads_stage" IS 'a6fc7de07cc91287eceb0614e1e398bdfa240309';
 ;
-RELEASE SAVEPOINT "recorded_x77"
+RELEASE SAVEPOINT "recorded_x86"
 ;
 CREATE INDEX "lead_owner_priority" ON "leads_lead" ("tenant_id", "owner_id", "status", "priority_score" DESC, "id" DESC)
 ;
@@ -5098,7 +5647,7 @@ ALTER TABLE "leads_paymentevent" ADD COLUMN "kind" varchar(16) DEFAULT 'progress
 ;
 ALTER TABLE "leads_paymentevent" ALTER COLUMN "kind" DROP DEFAULT
 ;
-SAVEPOINT "recorded_x78"
+SAVEPOINT "recorded_x87"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5148,9 +5697,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_77a60 ON "leads_payment" IS 'b8c1ad5d16ec42d8e02f98a004a1d8767e6fe17a';
 ;
-RELEASE SAVEPOINT "recorded_x78"
+RELEASE SAVEPOINT "recorded_x87"
 ;
-SAVEPOINT "recorded_x79"
+SAVEPOINT "recorded_x88"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5200,9 +5749,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_dc9a4 ON "leads_payment" IS '10d0ff4f93f25cc20b4ae93432faca4f2b13f9cb';
 ;
-RELEASE SAVEPOINT "recorded_x79"
+RELEASE SAVEPOINT "recorded_x88"
 ;
-SAVEPOINT "recorded_x80"
+SAVEPOINT "recorded_x89"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5252,7 +5801,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_93ee5 ON "leads_payment" IS '5159da6d0f43fd5591249cf9810abb7a018ac539';
 ;
-RELEASE SAVEPOINT "recorded_x80"
+RELEASE SAVEPOINT "recorded_x89"
 ;
 UPDATE "leads_stage" SET "moves_on" = 'paid_in_full' WHERE "leads_stage"."moves_on" = 'payment_recorded'
 ;
@@ -5266,11 +5815,361 @@ ALTER TABLE "leads_leadsettings" ALTER COLUMN "capacity_counts" DROP DEFAULT
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0002_search_function_and_any_status_indexes_squashed_0006_assign_decision', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
+UPDATE leads_lead
+SET search_vector = to_tsvector(
+    'simple'::regconfig, threadline_fold(array_to_string(tsvector_to_array(search_vector), ' '))
+)
+WHERE search_vector IS NOT NULL AND search_vector::text ~ '[^\x01-\x7f]';
+;
+CREATE INDEX "lead_untouched_unalerted" ON "leads_lead" ("tenant_id", "created_at") WHERE ("first_touch_at" IS NULL AND "status" = 'open' AND "untouched_alerts_sent" < 2)
+;
+CREATE OR REPLACE FUNCTION threadline_tenants_with_untouched_leads(
+    at timestamptz, owner_minutes integer, manager_minutes integer
+) RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT t.id FROM crm_tenant t LEFT JOIN leads_leadsettings s ON s.tenant_id = t.id
+    WHERE EXISTS (
+        SELECT 1 FROM leads_lead l
+        WHERE l.tenant_id = t.id AND l.status = 'open' AND l.first_touch_at IS NULL
+          AND l.untouched_alerts_sent < 2 AND l.untouched_alerts_sent = 0
+          AND l.created_at <= at - make_interval(
+              mins => coalesce(s.untouched_owner_alert_minutes, owner_minutes))
+    ) OR EXISTS (
+        SELECT 1 FROM leads_lead l
+        WHERE l.tenant_id = t.id AND l.status = 'open' AND l.first_touch_at IS NULL
+          AND l.untouched_alerts_sent < 2
+          AND l.created_at <= at - make_interval(
+              mins => coalesce(s.untouched_manager_alert_minutes, manager_minutes))
+    )
+$$;
+;
+CREATE OR REPLACE FUNCTION threadline_tenants_with_updates_due(at timestamptz)
+RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT t.id FROM crm_tenant t
+    WHERE EXISTS (
+        SELECT 1 FROM leads_lead l
+        WHERE l.tenant_id = t.id AND l.next_update_due_at IS NOT NULL AND l.next_update_due_at <= at
+    )
+$$;
+;
+ALTER TABLE "leads_leadsettings" ADD COLUMN "priority_next_change_at" timestamp with time zone NULL
+;
+CREATE OR REPLACE FUNCTION threadline_tenants_with_priorities_due(at timestamptz)
+RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT t.id FROM crm_tenant t LEFT JOIN leads_leadsettings s ON s.tenant_id = t.id
+    WHERE s.priority_refreshed_at IS NULL OR s.priority_next_change_at IS NULL
+       OR s.priority_next_change_at <= at
+       OR EXISTS (
+           SELECT 1 FROM leads_lead l
+           WHERE l.tenant_id = t.id AND l.status IN ('open', 'won')
+             AND l.stage_entered_at > s.priority_refreshed_at - interval '1 minute'
+       ) OR EXISTS (
+           SELECT 1 FROM leads_lead l
+           WHERE l.tenant_id = t.id AND l.created_at > s.priority_refreshed_at - interval '1 minute'
+       )
+$$;
+;
+CREATE INDEX "lead_open_priority" ON "leads_lead" ("tenant_id", "priority_score" DESC, "id" DESC) INCLUDE ("stage_id", "stage_entered_at") WHERE "status" = 'open'
+;
+CREATE INDEX "lead_owner_open_priority" ON "leads_lead" ("tenant_id", "owner_id", "priority_score" DESC, "id" DESC) INCLUDE ("pipeline_id", "stage_id", "stage_entered_at") WHERE "status" = 'open'
+;
+CREATE INDEX "lead_open_priority_search" ON "leads_lead" ("tenant_id", "priority_score" DESC, "id" DESC) INCLUDE ("search_vector") WHERE "status" = 'open'
+;
+DROP INDEX IF EXISTS "lead_all_priority"
+;
+CREATE INDEX "lead_all_priority" ON "leads_lead" ("tenant_id", "priority_score" DESC, "id" DESC) INCLUDE ("owner_id")
+;
+CREATE INDEX "lead_owner_open_search" ON "leads_lead" ("tenant_id", "owner_id", "priority_score" DESC, "id" DESC) INCLUDE ("search_vector") WHERE "status" = 'open'
+;
+DROP INDEX IF EXISTS "lead_owner_aging"
+;
+DROP INDEX IF EXISTS "lead_team_aging"
+;
+CREATE INDEX "lead_owner_aging" ON "leads_lead" ("tenant_id", "owner_id", "status", "stage_entered_at", "id") INCLUDE ("stage_id")
+;
+CREATE INDEX "lead_team_aging" ON "leads_lead" ("tenant_id", "status", "stage_entered_at", "id") INCLUDE ("stage_id")
+;
+CREATE INDEX "lead_open_search" ON "leads_lead" USING gin ("search_vector") WHERE "status" = 'open'
+;
+CREATE OR REPLACE FUNCTION threadline_open_lead_search(query tsquery) RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public ROWS 200 AS $$
+    SELECT id FROM leads_lead
+    WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint
+      AND status = 'open'
+      AND search_vector @@ query
+$$;
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0007_search_folded_documents_squashed_0016_open_lead_search', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+DO $$
+DECLARE name text;
+BEGIN
+    FOR name IN
+        SELECT conname FROM pg_constraint
+        WHERE conrelid = 'crm_timelineevent'::regclass AND contype = 'f'
+          AND confrelid = 'leads_lead'::regclass
+    LOOP
+        EXECUTE format('ALTER TABLE crm_timelineevent DROP CONSTRAINT %I', name);
+    END LOOP;
+END $$;
+ALTER TABLE crm_timelineevent ADD CONSTRAINT timeline_event_lead_fk
+    FOREIGN KEY (lead_id) REFERENCES leads_lead (id) ON DELETE CASCADE
+    DEFERRABLE INITIALLY DEFERRED;
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0017_timeline_event_lead_key', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_c4cb0 ON "leads_stage";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_23630 ON "leads_stage";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f5389 ON "leads_stage";
+;
+ALTER TABLE "leads_stage" ADD COLUMN "customer_labels" jsonb DEFAULT '{}'::jsonb NOT NULL
+;
+ALTER TABLE "leads_stage" ALTER COLUMN "customer_labels" DROP DEFAULT
+;
+ALTER TABLE "leads_stageevent" ADD COLUMN "customer_labels" jsonb DEFAULT '{}'::jsonb NOT NULL
+;
+ALTER TABLE "leads_stageevent" ALTER COLUMN "customer_labels" DROP DEFAULT
+;
+SAVEPOINT "recorded_x90"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_c4cb0()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (NEW."customer_label", NEW."customer_labels", NEW."delay_unit", NEW."id", NEW."is_archived", NEW."is_lost", NEW."is_terminal", NEW."is_won", NEW."moves_on", NEW."name", NEW."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."phase", NEW."pipeline_id", NEW."position", NEW."red_after", NEW."show_in_portal", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_c4cb0 ON "leads_stage";
+            CREATE  TRIGGER pgtrigger_insert_insert_c4cb0
+                AFTER INSERT ON "leads_stage"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_c4cb0();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_c4cb0 ON "leads_stage" IS '51b48c020b877fa3e8b539040ec2ed9d72eee038';
+;
+RELEASE SAVEPOINT "recorded_x90"
+;
+SAVEPOINT "recorded_x91"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_23630()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (NEW."customer_label", NEW."customer_labels", NEW."delay_unit", NEW."id", NEW."is_archived", NEW."is_lost", NEW."is_terminal", NEW."is_won", NEW."moves_on", NEW."name", NEW."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."phase", NEW."pipeline_id", NEW."position", NEW."red_after", NEW."show_in_portal", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_23630 ON "leads_stage";
+            CREATE  TRIGGER pgtrigger_update_update_23630
+                AFTER UPDATE ON "leads_stage"
+                
+                
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE PROCEDURE pgtrigger_update_update_23630();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_23630 ON "leads_stage" IS '1c0cf78ed7c775c1790f8e57f9d78204eeb5a85c';
+;
+RELEASE SAVEPOINT "recorded_x91"
+;
+SAVEPOINT "recorded_x92"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_f5389()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (OLD."customer_label", OLD."customer_labels", OLD."delay_unit", OLD."id", OLD."is_archived", OLD."is_lost", OLD."is_terminal", OLD."is_won", OLD."moves_on", OLD."name", OLD."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."phase", OLD."pipeline_id", OLD."position", OLD."red_after", OLD."show_in_portal", OLD."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f5389 ON "leads_stage";
+            CREATE  TRIGGER pgtrigger_delete_delete_f5389
+                AFTER DELETE ON "leads_stage"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_f5389();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_f5389 ON "leads_stage" IS '505906c8a3ba3c771f01e615ee1294952d10bd75';
+;
+RELEASE SAVEPOINT "recorded_x92"
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0018_stage_customer_labels', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+UPDATE leads_stage AS stage
+SET customer_labels = template.labels || CASE
+    WHEN tenant.language = 'en' THEN '{}'::jsonb
+    ELSE jsonb_build_object('en', stage.customer_label)
+END
+FROM (VALUES
+    ('Request received', '{"nl": "Aanvraag ontvangen", "es": "Solicitud recibida"}'::jsonb),
+    ('We reached you', '{"nl": "We hebben contact gehad", "es": "Ya hablamos con usted"}'::jsonb),
+    ('Inspection booked', '{"nl": "Inspectie gepland", "es": "Inspección programada"}'::jsonb),
+    ('Quote ready', '{"nl": "Offerte klaar", "es": "Presupuesto listo"}'::jsonb),
+    ('Quote accepted', '{"nl": "Offerte geaccepteerd", "es": "Presupuesto aceptado"}'::jsonb),
+    ('Work scheduled', '{"nl": "Werk ingepland", "es": "Trabajo programado"}'::jsonb),
+    ('Work in progress', '{"nl": "Werk in uitvoering", "es": "Trabajo en curso"}'::jsonb),
+    ('Work completed', '{"nl": "Werk afgerond", "es": "Trabajo terminado"}'::jsonb),
+    ('Paid in full', '{"nl": "Volledig betaald", "es": "Pagado en su totalidad"}'::jsonb),
+    ('Thank you', '{"nl": "Bedankt", "es": "Gracias"}'::jsonb),
+    ('Closed', '{"nl": "Afgesloten", "es": "Cerrado"}'::jsonb),
+    ('Site survey booked', '{"nl": "Locatiebezoek gepland", "es": "Visita al sitio programada"}'::jsonb),
+    ('Survey done', '{"nl": "Locatiebezoek gedaan", "es": "Visita realizada"}'::jsonb),
+    ('Preparing your proposal', '{"nl": "We maken je voorstel", "es": "Preparando su propuesta"}'::jsonb),
+    ('Proposal sent', '{"nl": "Voorstel verstuurd", "es": "Propuesta enviada"}'::jsonb),
+    ('Reviewing the proposal', '{"nl": "Voorstel in bespreking", "es": "Revisando la propuesta"}'::jsonb),
+    ('Proposal accepted', '{"nl": "Voorstel geaccepteerd", "es": "Propuesta aceptada"}'::jsonb),
+    ('Permits', '{"nl": "Vergunningen", "es": "Permisos"}'::jsonb),
+    ('Final inspection', '{"nl": "Eindinspectie", "es": "Inspección final"}'::jsonb),
+    ('Invoice sent', '{"nl": "Factuur verstuurd", "es": "Factura enviada"}'::jsonb),
+    ('Damage inspection', '{"nl": "Schade-inspectie", "es": "Inspección de daños"}'::jsonb),
+    ('Claim filed with your insurer', '{"nl": "Claim ingediend bij je verzekeraar", "es": "Reclamo presentado a su aseguradora"}'::jsonb),
+    ('Adjuster visit', '{"nl": "Bezoek van de expert", "es": "Visita del ajustador"}'::jsonb),
+    ('Claim approved', '{"nl": "Claim goedgekeurd", "es": "Reclamo aprobado"}'::jsonb),
+    ('Insurer supplement', '{"nl": "Aanvulling verzekeraar", "es": "Suplemento de la aseguradora"}'::jsonb),
+    ('Photos requested', '{"nl": "Foto''s aangevraagd", "es": "Fotos solicitadas"}'::jsonb),
+    ('Quote sent', '{"nl": "Offerte verstuurd", "es": "Presupuesto enviado"}'::jsonb),
+    ('Order confirmed', '{"nl": "Opdracht bevestigd", "es": "Pedido confirmado"}'::jsonb),
+    ('Materials ordered', '{"nl": "Materiaal besteld", "es": "Materiales pedidos"}'::jsonb),
+    ('Installation planned', '{"nl": "Installatie gepland", "es": "Instalación programada"}'::jsonb),
+    ('Installed', '{"nl": "Geïnstalleerd", "es": "Instalado"}'::jsonb),
+    ('Paid', '{"nl": "Betaald", "es": "Pagado"}'::jsonb)
+) AS template(label, labels), crm_tenant AS tenant
+WHERE stage.customer_label = template.label
+  AND stage.customer_labels = '{}'::jsonb
+  AND tenant.id = stage.tenant_id
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0019_stage_customer_labels_from_templates', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+ALTER TABLE "leads_leadcaptureform" ADD COLUMN "language" varchar(8) DEFAULT '' NOT NULL
+;
+ALTER TABLE "leads_leadcaptureform" ALTER COLUMN "language" DROP DEFAULT
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0020_leadcaptureform_language', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+CREATE INDEX "leads_leads_tenant__bda368_idx" ON "leads_leadsourceevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "leads_leads_tenant__ecaf4e_idx" ON "leads_leadsourceevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "leads_payme_tenant__11e909_idx" ON "leads_paymentevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "leads_payme_tenant__16eab2_idx" ON "leads_paymentevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "leads_pipel_tenant__92262f_idx" ON "leads_pipelineevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "leads_pipel_tenant__d65b37_idx" ON "leads_pipelineevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "leads_quote_tenant__7c700e_idx" ON "leads_quoteevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "leads_quote_tenant__425ea8_idx" ON "leads_quoteevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "leads_stage_tenant__d37816_idx" ON "leads_stageevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "leads_stage_tenant__7c283c_idx" ON "leads_stageevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0021_history_read_by_tenant_and_time', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
 CREATE TABLE "comms_commssettings" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "quiet_hours" jsonb NOT NULL, "weekly_caps" jsonb NOT NULL, "duplicate_window_hours" integer NOT NULL CHECK ("duplicate_window_hours" >= 0), "update_interval_days" integer NOT NULL CHECK ("update_interval_days" >= 0), "tenant_id" bigint NOT NULL)
 ;
 CREATE TABLE "comms_messagetemplate" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "key" varchar(60) NOT NULL, "name" varchar(120) NOT NULL, "description" varchar(300) NOT NULL, "purpose" varchar(16) NOT NULL, "is_archived" boolean NOT NULL, "created_at" timestamp with time zone NOT NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "message_template_unique_key" UNIQUE ("tenant_id", "key"))
 ;
-SAVEPOINT "recorded_x81"
+SAVEPOINT "recorded_x93"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5320,9 +6219,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_bcc5f ON "comms_messagetemplate" IS 'f17468181405d099f55498e50faed57cdfad5887';
 ;
-RELEASE SAVEPOINT "recorded_x81"
+RELEASE SAVEPOINT "recorded_x93"
 ;
-SAVEPOINT "recorded_x82"
+SAVEPOINT "recorded_x94"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5372,9 +6271,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_7d697 ON "comms_messagetemplate" IS '6d18fb90042d96c2818a743ae200f5a258853575';
 ;
-RELEASE SAVEPOINT "recorded_x82"
+RELEASE SAVEPOINT "recorded_x94"
 ;
-SAVEPOINT "recorded_x83"
+SAVEPOINT "recorded_x95"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5424,7 +6323,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_0d5f7 ON "comms_messagetemplate" IS '0c990d3427b095b91e59b926de1527586d8f97ce';
 ;
-RELEASE SAVEPOINT "recorded_x83"
+RELEASE SAVEPOINT "recorded_x95"
 ;
 CREATE TABLE "comms_commssettingsevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "quiet_hours" jsonb NOT NULL, "weekly_caps" jsonb NOT NULL, "duplicate_window_hours" integer NOT NULL CHECK ("duplicate_window_hours" >= 0), "update_interval_days" integer NOT NULL CHECK ("update_interval_days" >= 0), "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, "update_template_id" bigint NULL)
 ;
@@ -5436,7 +6335,7 @@ CREATE TABLE "comms_providermessageroute" ("id" bigint NOT NULL PRIMARY KEY GENE
 ;
 CREATE TABLE "comms_templatevariant" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "channel" varchar(16) NOT NULL, "language" varchar(8) NOT NULL, "subject" varchar(300) NOT NULL, "body_text" text NOT NULL, "body_html" text NOT NULL, "whatsapp_approved" boolean NOT NULL, "whatsapp_content_sid" varchar(64) NOT NULL, "updated_at" timestamp with time zone NOT NULL, "brand_id" bigint NULL, "template_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, "updated_by_id" bigint NULL)
 ;
-SAVEPOINT "recorded_x84"
+SAVEPOINT "recorded_x96"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5486,9 +6385,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_f70cd ON "comms_templatevariant" IS 'e8df840c9fe7e70f14ffd820dbb701b8c4e2c137';
 ;
-RELEASE SAVEPOINT "recorded_x84"
+RELEASE SAVEPOINT "recorded_x96"
 ;
-SAVEPOINT "recorded_x85"
+SAVEPOINT "recorded_x97"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5538,9 +6437,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_34feb ON "comms_templatevariant" IS '673c4954763bc24cf930faadd5d8b813f8ec857b';
 ;
-RELEASE SAVEPOINT "recorded_x85"
+RELEASE SAVEPOINT "recorded_x97"
 ;
-SAVEPOINT "recorded_x86"
+SAVEPOINT "recorded_x98"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5590,13 +6489,13 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_71f54 ON "comms_templatevariant" IS 'e7249daf7238b8a3e82fea6542c15ca804565289';
 ;
-RELEASE SAVEPOINT "recorded_x86"
+RELEASE SAVEPOINT "recorded_x98"
 ;
 CREATE TABLE "comms_templatevariantevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "channel" varchar(16) NOT NULL, "language" varchar(8) NOT NULL, "subject" varchar(300) NOT NULL, "body_text" text NOT NULL, "body_html" text NOT NULL, "whatsapp_approved" boolean NOT NULL, "whatsapp_content_sid" varchar(64) NOT NULL, "updated_at" timestamp with time zone NOT NULL, "brand_id" bigint NULL, "pgh_obj_id" bigint NOT NULL, "template_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, "updated_by_id" bigint NULL)
 ;
 CREATE TABLE "comms_trigger" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "name" varchar(120) NOT NULL, "is_active" boolean NOT NULL, "event" varchar(24) NOT NULL, "date_field" varchar(24) NOT NULL, "offset_minutes" integer NOT NULL, "lead_type" varchar(16) NOT NULL, "min_priority" integer NULL, "swept_until" timestamp with time zone NULL, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "brand_id" bigint NULL, "pipeline_id" bigint NULL, "source_id" bigint NULL, "stage_id" bigint NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "trigger_stage_event_has_stage" CHECK ((NOT ("event" = 'stage_entered') OR "stage_id" IS NOT NULL)), CONSTRAINT "trigger_time_event_has_date" CHECK ((NOT ("event" = 'date_reached') OR NOT ("date_field" = ''))))
 ;
-SAVEPOINT "recorded_x87"
+SAVEPOINT "recorded_x99"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5646,9 +6545,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_594b9 ON "comms_trigger" IS '2aefde1790ba9c3ed8ec203b5e42e3bc383b59fe';
 ;
-RELEASE SAVEPOINT "recorded_x87"
+RELEASE SAVEPOINT "recorded_x99"
 ;
-SAVEPOINT "recorded_x88"
+SAVEPOINT "recorded_x100"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5698,9 +6597,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_fea1a ON "comms_trigger" IS '1be5433655c1d6d9b1521fbcc5086ae2a674aa29';
 ;
-RELEASE SAVEPOINT "recorded_x88"
+RELEASE SAVEPOINT "recorded_x100"
 ;
-SAVEPOINT "recorded_x89"
+SAVEPOINT "recorded_x101"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5750,13 +6649,13 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_97f4e ON "comms_trigger" IS '194a90f092c650c3a4f1f099d27a9e3ac34251e5';
 ;
-RELEASE SAVEPOINT "recorded_x89"
+RELEASE SAVEPOINT "recorded_x101"
 ;
 CREATE TABLE "comms_triggerevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "name" varchar(120) NOT NULL, "is_active" boolean NOT NULL, "event" varchar(24) NOT NULL, "date_field" varchar(24) NOT NULL, "offset_minutes" integer NOT NULL, "lead_type" varchar(16) NOT NULL, "min_priority" integer NULL, "swept_until" timestamp with time zone NULL, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "brand_id" bigint NULL, "pgh_obj_id" bigint NOT NULL, "pipeline_id" bigint NULL, "source_id" bigint NULL, "stage_id" bigint NULL, "tenant_id" bigint NOT NULL)
 ;
 CREATE TABLE "comms_triggerstep" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "position" integer NOT NULL CHECK ("position" >= 0), "action" varchar(16) NOT NULL, "delay_minutes" integer NOT NULL CHECK ("delay_minutes" >= 0), "channels" varchar(16)[] NOT NULL, "channel_choice" varchar(16) NOT NULL, "follow_up_kind" varchar(16) NOT NULL, "follow_up_subject" varchar(200) NOT NULL, "repeat_every_days" integer NULL CHECK ("repeat_every_days" >= 0), "only_while_in_stage" boolean NOT NULL, "template_id" bigint NULL, "tenant_id" bigint NOT NULL, "trigger_id" bigint NOT NULL, CONSTRAINT "trigger_step_send_has_template" CHECK ((NOT ("action" = 'send') OR "template_id" IS NOT NULL)))
 ;
-SAVEPOINT "recorded_x90"
+SAVEPOINT "recorded_x102"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5806,9 +6705,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_7a0ea ON "comms_triggerstep" IS 'c39720056a3b4b5fb4c329dd1c8761b4967e0aeb';
 ;
-RELEASE SAVEPOINT "recorded_x90"
+RELEASE SAVEPOINT "recorded_x102"
 ;
-SAVEPOINT "recorded_x91"
+SAVEPOINT "recorded_x103"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5858,9 +6757,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_71e03 ON "comms_triggerstep" IS 'ffc485ea0ae5755dbf472f1773bd708095a3f258';
 ;
-RELEASE SAVEPOINT "recorded_x91"
+RELEASE SAVEPOINT "recorded_x103"
 ;
-SAVEPOINT "recorded_x92"
+SAVEPOINT "recorded_x104"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5910,7 +6809,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_c73f1 ON "comms_triggerstep" IS '08313eafec57c56329047418bc72bc136ac7d951';
 ;
-RELEASE SAVEPOINT "recorded_x92"
+RELEASE SAVEPOINT "recorded_x104"
 ;
 CREATE TABLE "comms_outboundmessage" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "idempotency_key" varchar(200) NOT NULL, "channel" varchar(16) NOT NULL, "purpose" varchar(16) NOT NULL, "source" varchar(16) NOT NULL, "status" varchar(16) NOT NULL, "send_after" timestamp with time zone NOT NULL, "context" jsonb NOT NULL, "to_address" varchar(254) NOT NULL, "from_address" varchar(254) NOT NULL, "subject" varchar(300) NOT NULL, "body_text" text NOT NULL, "body_html" text NOT NULL, "attempts" smallint NOT NULL CHECK ("attempts" >= 0), "last_error" varchar(500) NOT NULL, "decisions" jsonb NOT NULL, "provider" varchar(16) NOT NULL, "provider_message_id" varchar(200) NOT NULL, "created_at" timestamp with time zone NOT NULL, "queued_at" timestamp with time zone NULL, "sent_at" timestamp with time zone NULL, "delivered_at" timestamp with time zone NULL, "opened_at" timestamp with time zone NULL, "clicked_at" timestamp with time zone NULL, "failed_at" timestamp with time zone NULL, "brand_id" bigint NULL, "contact_id" bigint NULL, "created_by_id" bigint NULL, "lead_id" bigint NULL, "recipient_user_id" bigint NULL, "template_id" bigint NULL, "tenant_id" bigint NOT NULL, "trigger_stage_id" bigint NULL, "variant_id" bigint NULL, "trigger_step_id" bigint NULL, CONSTRAINT "outbound_message_idempotent" UNIQUE ("tenant_id", "idempotency_key"), CONSTRAINT "outbound_message_has_recipient" CHECK (("contact_id" IS NOT NULL OR "recipient_user_id" IS NOT NULL)))
 ;
@@ -5920,7 +6819,7 @@ CREATE TABLE "comms_contactcommsprofile" ("id" bigint NOT NULL PRIMARY KEY GENER
 ;
 ALTER TABLE "comms_commssettings" ADD CONSTRAINT "comms_settings_one" UNIQUE ("tenant_id")
 ;
-SAVEPOINT "recorded_x93"
+SAVEPOINT "recorded_x105"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -5970,9 +6869,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_7b164 ON "comms_commssettings" IS '5d919e35658deeafc8b49ee718fa0e135a351979';
 ;
-RELEASE SAVEPOINT "recorded_x93"
+RELEASE SAVEPOINT "recorded_x105"
 ;
-SAVEPOINT "recorded_x94"
+SAVEPOINT "recorded_x106"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6022,9 +6921,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_c062a ON "comms_commssettings" IS '5281fd163bd0ff4ebe53c785b0dbd0ff50f70172';
 ;
-RELEASE SAVEPOINT "recorded_x94"
+RELEASE SAVEPOINT "recorded_x106"
 ;
-SAVEPOINT "recorded_x95"
+SAVEPOINT "recorded_x107"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6074,7 +6973,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_c470b ON "comms_commssettings" IS '822cb03837b02d65b67c63383285fa46019a7e1a';
 ;
-RELEASE SAVEPOINT "recorded_x95"
+RELEASE SAVEPOINT "recorded_x107"
 ;
 CREATE TABLE "comms_sandboxdelivery" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "channel" varchar(16) NOT NULL, "to_address" varchar(254) NOT NULL, "from_address" varchar(254) NOT NULL, "subject" varchar(300) NOT NULL, "body_text" text NOT NULL, "body_html" text NOT NULL, "headers" jsonb NOT NULL, "delivered_at" timestamp with time zone NOT NULL, "message_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
@@ -6256,7 +7155,7 @@ CREATE TABLE "tickets_inbox" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFA
 ;
 CREATE TABLE "tickets_inboxaddress" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "channel" varchar(16) NOT NULL, "address" varchar(254) NOT NULL, "twilio_account_sid" varchar(64) NOT NULL, "twilio_auth_token" varchar(64) NOT NULL, "is_active" boolean NOT NULL, "created_at" timestamp with time zone NOT NULL, "inbox_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "inbox_address_unique" UNIQUE ("tenant_id", "channel", "address"))
 ;
-SAVEPOINT "recorded_x96"
+SAVEPOINT "recorded_x108"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6306,9 +7205,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_0bb83 ON "tickets_inboxaddress" IS '57a02bd42597605fa58d8534e4762dce9c1e42d6';
 ;
-RELEASE SAVEPOINT "recorded_x96"
+RELEASE SAVEPOINT "recorded_x108"
 ;
-SAVEPOINT "recorded_x97"
+SAVEPOINT "recorded_x109"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6358,9 +7257,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_e3c74 ON "tickets_inboxaddress" IS '243b6c8f1b990e51af204a863a622d9a150a8544';
 ;
-RELEASE SAVEPOINT "recorded_x97"
+RELEASE SAVEPOINT "recorded_x109"
 ;
-SAVEPOINT "recorded_x98"
+SAVEPOINT "recorded_x110"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6410,7 +7309,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_cd348 ON "tickets_inboxaddress" IS '5d92d18af13e3627e6547297767c93977c538a55';
 ;
-RELEASE SAVEPOINT "recorded_x98"
+RELEASE SAVEPOINT "recorded_x110"
 ;
 CREATE TABLE "tickets_inboundevent" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "provider" varchar(16) NOT NULL, "channel" varchar(16) NOT NULL, "event_key" varchar(300) NOT NULL, "provider_message_id" varchar(300) NOT NULL, "recipient" varchar(254) NOT NULL, "payload" jsonb NOT NULL, "raw" bytea NOT NULL, "received_at" timestamp with time zone NOT NULL, "status" varchar(16) NOT NULL, "attempts" smallint NOT NULL CHECK ("attempts" >= 0), "next_attempt_at" timestamp with time zone NOT NULL, "last_error" varchar(1000) NOT NULL, "processed_at" timestamp with time zone NULL, "tenant_id" bigint NOT NULL, "inbox_address_id" bigint NULL, CONSTRAINT "inbound_event_once" UNIQUE ("tenant_id", "event_key"))
 ;
@@ -6420,7 +7319,7 @@ CREATE TABLE "tickets_inboxevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERAT
 ;
 CREATE TABLE "tickets_inboxsettings" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "thread_window_days" integer NOT NULL CHECK ("thread_window_days" >= 0), "sentiment_threshold" double precision NOT NULL, "priority_keywords" varchar(60)[] NOT NULL, "vip_after_won_jobs" integer NOT NULL CHECK ("vip_after_won_jobs" >= 0), "escalate_to_manager_after_minutes" integer NOT NULL CHECK ("escalate_to_manager_after_minutes" >= 0), "tenant_id" bigint NOT NULL, CONSTRAINT "inbox_settings_one" UNIQUE ("tenant_id"))
 ;
-SAVEPOINT "recorded_x99"
+SAVEPOINT "recorded_x111"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6470,9 +7369,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_c8648 ON "tickets_inboxsettings" IS '61590f6edff37f104e0899dd4d0d0a8ae31ffbe0';
 ;
-RELEASE SAVEPOINT "recorded_x99"
+RELEASE SAVEPOINT "recorded_x111"
 ;
-SAVEPOINT "recorded_x100"
+SAVEPOINT "recorded_x112"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6522,9 +7421,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_68bc4 ON "tickets_inboxsettings" IS '19f86107cb26f6de60ec9fa5e6b7aa448c5ab5cd';
 ;
-RELEASE SAVEPOINT "recorded_x100"
+RELEASE SAVEPOINT "recorded_x112"
 ;
-SAVEPOINT "recorded_x101"
+SAVEPOINT "recorded_x113"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6574,13 +7473,13 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_a3a1e ON "tickets_inboxsettings" IS 'c53eea23d6dacebd90768edee15c14bd97e2eec9';
 ;
-RELEASE SAVEPOINT "recorded_x101"
+RELEASE SAVEPOINT "recorded_x113"
 ;
 CREATE TABLE "tickets_inboxsettingsevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "thread_window_days" integer NOT NULL CHECK ("thread_window_days" >= 0), "sentiment_threshold" double precision NOT NULL, "priority_keywords" varchar(60)[] NOT NULL, "vip_after_won_jobs" integer NOT NULL CHECK ("vip_after_won_jobs" >= 0), "escalate_to_manager_after_minutes" integer NOT NULL CHECK ("escalate_to_manager_after_minutes" >= 0), "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
 CREATE TABLE "tickets_slapolicy" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "priority" varchar(8) NOT NULL, "first_response_minutes" integer NOT NULL CHECK ("first_response_minutes" >= 0), "next_response_minutes" integer NOT NULL CHECK ("next_response_minutes" >= 0), "tenant_id" bigint NOT NULL, CONSTRAINT "sla_policy_per_priority" UNIQUE ("tenant_id", "priority"))
 ;
-SAVEPOINT "recorded_x102"
+SAVEPOINT "recorded_x114"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6630,9 +7529,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_a3d0e ON "tickets_slapolicy" IS '1b3718528c7380dcaf1ebb339298b15dc91175d9';
 ;
-RELEASE SAVEPOINT "recorded_x102"
+RELEASE SAVEPOINT "recorded_x114"
 ;
-SAVEPOINT "recorded_x103"
+SAVEPOINT "recorded_x115"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6682,9 +7581,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_a4977 ON "tickets_slapolicy" IS 'cb16f76bc1afa843f2c2905fd470d9db1e40a154';
 ;
-RELEASE SAVEPOINT "recorded_x103"
+RELEASE SAVEPOINT "recorded_x115"
 ;
-SAVEPOINT "recorded_x104"
+SAVEPOINT "recorded_x116"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6734,7 +7633,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_987ed ON "tickets_slapolicy" IS '70e256a6da8148804501a767c00274ae678e39ed';
 ;
-RELEASE SAVEPOINT "recorded_x104"
+RELEASE SAVEPOINT "recorded_x116"
 ;
 CREATE TABLE "tickets_slapolicyevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "priority" varchar(8) NOT NULL, "first_response_minutes" integer NOT NULL CHECK ("first_response_minutes" >= 0), "next_response_minutes" integer NOT NULL CHECK ("next_response_minutes" >= 0), "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
@@ -6744,7 +7643,7 @@ CREATE TABLE "tickets_ticketmessage" ("id" bigint NOT NULL PRIMARY KEY GENERATED
 ;
 ALTER TABLE "tickets_inbox" ADD CONSTRAINT "inbox_unique_name" UNIQUE ("tenant_id", "name")
 ;
-SAVEPOINT "recorded_x105"
+SAVEPOINT "recorded_x117"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6794,9 +7693,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_30245 ON "tickets_inbox" IS '151338d6691088617a6310f5f7648581c30d64ab';
 ;
-RELEASE SAVEPOINT "recorded_x105"
+RELEASE SAVEPOINT "recorded_x117"
 ;
-SAVEPOINT "recorded_x106"
+SAVEPOINT "recorded_x118"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6846,9 +7745,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_f02f8 ON "tickets_inbox" IS '1211e219dd35b89dbbf9919a8329cfec0d59364d';
 ;
-RELEASE SAVEPOINT "recorded_x106"
+RELEASE SAVEPOINT "recorded_x118"
 ;
-SAVEPOINT "recorded_x107"
+SAVEPOINT "recorded_x119"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -6898,7 +7797,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_402f2 ON "tickets_inbox" IS '18658833d07ea08a5fe775a7ab0cf3260712bb53';
 ;
-RELEASE SAVEPOINT "recorded_x107"
+RELEASE SAVEPOINT "recorded_x119"
 ;
 CREATE TABLE "tickets_ticketcounter" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "last_number" integer NOT NULL CHECK ("last_number" >= 0), "tenant_id" bigint NOT NULL, CONSTRAINT "ticket_counter_one" UNIQUE ("tenant_id"))
 ;
@@ -7048,7 +7947,7 @@ CREATE TABLE "followups_followupseries" ("id" bigint NOT NULL PRIMARY KEY GENERA
 ;
 CREATE TABLE "followups_followupsettings" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "neglect_after_days" integer NOT NULL CHECK ("neglect_after_days" >= 0), "manager_alert_after_days" integer NOT NULL CHECK ("manager_alert_after_days" >= 0), "digest_hour" smallint NOT NULL CHECK ("digest_hour" >= 0), "tenant_id" bigint NOT NULL, CONSTRAINT "follow_up_settings_one" UNIQUE ("tenant_id"))
 ;
-SAVEPOINT "recorded_x108"
+SAVEPOINT "recorded_x120"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7098,9 +7997,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_bd29e ON "followups_followupsettings" IS 'f423e67e5bda673a17d6f17f9159952583ae02e3';
 ;
-RELEASE SAVEPOINT "recorded_x108"
+RELEASE SAVEPOINT "recorded_x120"
 ;
-SAVEPOINT "recorded_x109"
+SAVEPOINT "recorded_x121"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7150,9 +8049,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_d810f ON "followups_followupsettings" IS '4eb9d92494896987c6f4ca5554ef7abd48edb77f';
 ;
-RELEASE SAVEPOINT "recorded_x109"
+RELEASE SAVEPOINT "recorded_x121"
 ;
-SAVEPOINT "recorded_x110"
+SAVEPOINT "recorded_x122"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7202,7 +8101,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_f4cc0 ON "followups_followupsettings" IS '81f5f32775ca442d994e4b63886d19f9bb9c6ab7';
 ;
-RELEASE SAVEPOINT "recorded_x110"
+RELEASE SAVEPOINT "recorded_x122"
 ;
 CREATE TABLE "followups_followupsettingsevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "neglect_after_days" integer NOT NULL CHECK ("neglect_after_days" >= 0), "manager_alert_after_days" integer NOT NULL CHECK ("manager_alert_after_days" >= 0), "digest_hour" smallint NOT NULL CHECK ("digest_hour" >= 0), "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
@@ -7210,7 +8109,7 @@ CREATE TABLE "followups_followuptemplate" ("id" bigint NOT NULL PRIMARY KEY GENE
 ;
 CREATE TABLE "followups_followuptype" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "key" varchar(40) NOT NULL, "name" varchar(80) NOT NULL, "is_builtin" boolean NOT NULL, "is_archived" boolean NOT NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "follow_up_type_unique_key" UNIQUE ("tenant_id", "key"))
 ;
-SAVEPOINT "recorded_x111"
+SAVEPOINT "recorded_x123"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7260,9 +8159,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_43627 ON "followups_followuptype" IS '5aec9ebabce015fef50db1705f14f9d65d60ebb6';
 ;
-RELEASE SAVEPOINT "recorded_x111"
+RELEASE SAVEPOINT "recorded_x123"
 ;
-SAVEPOINT "recorded_x112"
+SAVEPOINT "recorded_x124"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7312,9 +8211,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_6d514 ON "followups_followuptype" IS '003ea95c473cd2a4a24ccfdb98cd26abdd687d5b';
 ;
-RELEASE SAVEPOINT "recorded_x112"
+RELEASE SAVEPOINT "recorded_x124"
 ;
-SAVEPOINT "recorded_x113"
+SAVEPOINT "recorded_x125"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7364,7 +8263,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_e54f0 ON "followups_followuptype" IS 'c2547178353a739ee3bb887832c5ef9e4f4e16ad';
 ;
-RELEASE SAVEPOINT "recorded_x113"
+RELEASE SAVEPOINT "recorded_x125"
 ;
 CREATE TABLE "followups_followuptemplateevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "name" varchar(120) NOT NULL, "subject" varchar(200) NOT NULL, "description" text NOT NULL, "priority" varchar(8) NOT NULL, "days_after" integer NOT NULL CHECK ("days_after" >= 0), "at_time" time NULL, "reminder_offsets" integer[] NOT NULL, "is_archived" boolean NOT NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, "type_id" bigint NOT NULL)
 ;
@@ -7376,7 +8275,7 @@ CREATE TABLE "followups_followuptypeevent" ("pgh_id" integer NOT NULL PRIMARY KE
 ;
 CREATE TABLE "followups_sequence" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "name" varchar(120) NOT NULL, "description" varchar(300) NOT NULL, "is_active" boolean NOT NULL, "created_at" timestamp with time zone NOT NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "sequence_unique_name" UNIQUE ("tenant_id", "name"))
 ;
-SAVEPOINT "recorded_x114"
+SAVEPOINT "recorded_x126"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7426,9 +8325,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_da947 ON "followups_sequence" IS 'bc4a3dea6d993eb033661582e2166ad38e32bff7';
 ;
-RELEASE SAVEPOINT "recorded_x114"
+RELEASE SAVEPOINT "recorded_x126"
 ;
-SAVEPOINT "recorded_x115"
+SAVEPOINT "recorded_x127"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7478,9 +8377,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_f9304 ON "followups_sequence" IS 'c02b9e9feaf5ccca52316d03ca8269cfc72abcfa';
 ;
-RELEASE SAVEPOINT "recorded_x115"
+RELEASE SAVEPOINT "recorded_x127"
 ;
-SAVEPOINT "recorded_x116"
+SAVEPOINT "recorded_x128"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7530,7 +8429,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_b7b6b ON "followups_sequence" IS 'dcfad7146d07dd9e5d72c34ba5ec70fa2f6842d8';
 ;
-RELEASE SAVEPOINT "recorded_x116"
+RELEASE SAVEPOINT "recorded_x128"
 ;
 CREATE TABLE "followups_sequenceevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "name" varchar(120) NOT NULL, "description" varchar(300) NOT NULL, "is_active" boolean NOT NULL, "created_at" timestamp with time zone NOT NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
@@ -7540,7 +8439,7 @@ CREATE TABLE "followups_digestsent" ("id" bigint NOT NULL PRIMARY KEY GENERATED 
 ;
 CREATE TABLE "followups_followupnote" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "body" text NOT NULL, "created_at" timestamp with time zone NOT NULL, "author_id" bigint NULL, "follow_up_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
-SAVEPOINT "recorded_x117"
+SAVEPOINT "recorded_x129"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7590,9 +8489,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_ed6b8 ON "followups_followuptemplate" IS '0759e06f8d31896a3c35b056b7e29e0a145453b2';
 ;
-RELEASE SAVEPOINT "recorded_x117"
+RELEASE SAVEPOINT "recorded_x129"
 ;
-SAVEPOINT "recorded_x118"
+SAVEPOINT "recorded_x130"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7642,9 +8541,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_f53b4 ON "followups_followuptemplate" IS 'a9a7278c14f64e82720277b4963824e19df5b15f';
 ;
-RELEASE SAVEPOINT "recorded_x118"
+RELEASE SAVEPOINT "recorded_x130"
 ;
-SAVEPOINT "recorded_x119"
+SAVEPOINT "recorded_x131"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7694,7 +8593,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_13fbf ON "followups_followuptemplate" IS 'cc4db0a48e12e1aa199aa5187f54c0ad133ab3e2';
 ;
-RELEASE SAVEPOINT "recorded_x119"
+RELEASE SAVEPOINT "recorded_x131"
 ;
 CREATE TABLE "followups_neglectflag" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "last_touch_at" timestamp with time zone NULL, "flagged_at" timestamp with time zone NOT NULL, "manager_alerted_at" timestamp with time zone NULL, "cleared_at" timestamp with time zone NULL, "contact_id" bigint NOT NULL, "follow_up_id" bigint NULL, "lead_id" bigint NULL, "owner_id" bigint NULL, "tenant_id" bigint NOT NULL)
 ;
@@ -7958,7 +8857,7 @@ ALTER TABLE "comms_triggerstep" ADD COLUMN "sequence_id" bigint NULL CONSTRAINT 
 ;
 ALTER TABLE "comms_triggerstepevent" ADD COLUMN "sequence_id" bigint NULL
 ;
-SAVEPOINT "recorded_x120"
+SAVEPOINT "recorded_x132"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8008,9 +8907,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_7a0ea ON "comms_triggerstep" IS 'c554ea6c1a39a66722544007439b6aca54d2c29c';
 ;
-RELEASE SAVEPOINT "recorded_x120"
+RELEASE SAVEPOINT "recorded_x132"
 ;
-SAVEPOINT "recorded_x121"
+SAVEPOINT "recorded_x133"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8060,9 +8959,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_71e03 ON "comms_triggerstep" IS '635d389a4cfb934937444067b649e414ebb94f8e';
 ;
-RELEASE SAVEPOINT "recorded_x121"
+RELEASE SAVEPOINT "recorded_x133"
 ;
-SAVEPOINT "recorded_x122"
+SAVEPOINT "recorded_x134"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8112,7 +9011,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_c73f1 ON "comms_triggerstep" IS 'f1983ca357a25a33b3aedca953a32c1241ca5585';
 ;
-RELEASE SAVEPOINT "recorded_x122"
+RELEASE SAVEPOINT "recorded_x134"
 ;
 ALTER TABLE "comms_triggerstep" ADD CONSTRAINT "trigger_step_enrol_has_sequence" CHECK ((NOT ("action" = 'enrol') OR "sequence_id" IS NOT NULL))
 ;
@@ -8132,7 +9031,7 @@ DROP TRIGGER IF EXISTS pgtrigger_insert_insert_da947 ON followups_sequence; DROP
 DROP TRIGGER IF EXISTS pgtrigger_update_update_f9304 ON followups_sequence; DROP FUNCTION IF EXISTS pgtrigger_update_update_f9304();
 DROP TRIGGER IF EXISTS pgtrigger_delete_delete_b7b6b ON followups_sequence; DROP FUNCTION IF EXISTS pgtrigger_delete_delete_b7b6b();
 ;
-SAVEPOINT "recorded_x123"
+SAVEPOINT "recorded_x135"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8182,9 +9081,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_cf5bc ON "followups_sequence" IS '65794d0d204eff7998b2af4f9558325e0e6d05d7';
 ;
-RELEASE SAVEPOINT "recorded_x123"
+RELEASE SAVEPOINT "recorded_x135"
 ;
-SAVEPOINT "recorded_x124"
+SAVEPOINT "recorded_x136"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8234,9 +9133,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_81f82 ON "followups_sequence" IS '230f42e65d8483742b63130c0005f8e24544dcbe';
 ;
-RELEASE SAVEPOINT "recorded_x124"
+RELEASE SAVEPOINT "recorded_x136"
 ;
-SAVEPOINT "recorded_x125"
+SAVEPOINT "recorded_x137"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8286,9 +9185,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_62ac6 ON "followups_sequence" IS '851c79e541b89438ae74076d4d0560fc0c0f5e16';
 ;
-RELEASE SAVEPOINT "recorded_x125"
+RELEASE SAVEPOINT "recorded_x137"
 ;
-SAVEPOINT "recorded_x126"
+SAVEPOINT "recorded_x138"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8338,9 +9237,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_55201 ON "comms_trigger" IS '4443506c369e45a6005d0ef6881d5791e0719aa8';
 ;
-RELEASE SAVEPOINT "recorded_x126"
+RELEASE SAVEPOINT "recorded_x138"
 ;
-SAVEPOINT "recorded_x127"
+SAVEPOINT "recorded_x139"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8390,9 +9289,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_72f87 ON "comms_trigger" IS 'cd15b50b9b16aee7a86e9bbbf5eaa13d747a72a3';
 ;
-RELEASE SAVEPOINT "recorded_x127"
+RELEASE SAVEPOINT "recorded_x139"
 ;
-SAVEPOINT "recorded_x128"
+SAVEPOINT "recorded_x140"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8442,9 +9341,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_f6274 ON "comms_trigger" IS 'e05248ea13a873a7114c894104acc3216763cc56';
 ;
-RELEASE SAVEPOINT "recorded_x128"
+RELEASE SAVEPOINT "recorded_x140"
 ;
-SAVEPOINT "recorded_x129"
+SAVEPOINT "recorded_x141"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8494,9 +9393,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_6c484 ON "comms_triggerstep" IS 'a02aed99ebc73eaa470c70357c3f4fd2e907421b';
 ;
-RELEASE SAVEPOINT "recorded_x129"
+RELEASE SAVEPOINT "recorded_x141"
 ;
-SAVEPOINT "recorded_x130"
+SAVEPOINT "recorded_x142"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8546,9 +9445,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_69674 ON "comms_triggerstep" IS '6e0ef204dbc6c2e979a6f6b6c72698908e584bab';
 ;
-RELEASE SAVEPOINT "recorded_x130"
+RELEASE SAVEPOINT "recorded_x142"
 ;
-SAVEPOINT "recorded_x131"
+SAVEPOINT "recorded_x143"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8598,7 +9497,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_b412b ON "comms_triggerstep" IS '8e48b2f46ce26b682a8f830fe6060e34ae73467f';
 ;
-RELEASE SAVEPOINT "recorded_x131"
+RELEASE SAVEPOINT "recorded_x143"
 ;
 -- Active time triggers (time_triggers_sweep reads nothing else): trigger_active_by_event.
 CREATE OR REPLACE FUNCTION threadline_tenants_with_time_triggers()
@@ -8656,6 +9555,245 @@ INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '000
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0009_outbound_message_trigger_step_id', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_f70cd ON "comms_templatevariant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_34feb ON "comms_templatevariant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_71f54 ON "comms_templatevariant";
+;
+ALTER TABLE "comms_templatevariantevent" DROP COLUMN "updated_at" CASCADE
+;
+SELECT
+                c.conname,
+                array(
+                    SELECT attname
+                    FROM unnest(c.conkey) WITH ORDINALITY cols(colid, arridx)
+                    JOIN pg_attribute AS ca ON cols.colid = ca.attnum
+                    WHERE ca.attrelid = c.conrelid
+                    ORDER BY cols.arridx
+                ),
+                c.contype,
+                (SELECT fkc.relname || '.' || fka.attname
+                FROM pg_attribute AS fka
+                JOIN pg_class AS fkc ON fka.attrelid = fkc.oid
+                WHERE fka.attrelid = c.confrelid AND fka.attnum = c.confkey[1]),
+                cl.reloptions
+            FROM pg_constraint AS c
+            JOIN pg_class AS cl ON c.conrelid = cl.oid
+            WHERE cl.relname = 'comms_templatevariantevent' AND pg_catalog.pg_table_is_visible(cl.oid)
+;
+SELECT
+                indexname,
+                array_agg(attname ORDER BY arridx),
+                indisunique,
+                indisprimary,
+                array_agg(ordering ORDER BY arridx),
+                amname,
+                exprdef,
+                s2.attoptions
+            FROM (
+                SELECT
+                    c2.relname as indexname, idx.*, attr.attname, am.amname,
+                    CASE
+                        WHEN idx.indexprs IS NOT NULL THEN
+                            pg_get_indexdef(idx.indexrelid)
+                    END AS exprdef,
+                    CASE am.amname
+                        WHEN 'btree' THEN
+                            CASE (option & 1)
+                                WHEN 1 THEN 'DESC' ELSE 'ASC'
+                            END
+                    END as ordering,
+                    c2.reloptions as attoptions
+                FROM (
+                    SELECT *
+                    FROM
+                        pg_index i,
+                        unnest(i.indkey, i.indoption)
+                            WITH ORDINALITY koi(key, option, arridx)
+                ) idx
+                LEFT JOIN pg_class c ON idx.indrelid = c.oid
+                LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid
+                LEFT JOIN pg_am am ON c2.relam = am.oid
+                LEFT JOIN
+                    pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
+                WHERE c.relname = 'comms_templatevariantevent' AND pg_catalog.pg_table_is_visible(c.oid)
+            ) s2
+            GROUP BY indexname, indisunique, indisprimary, amname, exprdef, attoptions;
+;
+ALTER TABLE "comms_templatevariantevent" DROP COLUMN "updated_by_id" CASCADE
+;
+SAVEPOINT "recorded_x144"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_f70cd()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "comms_templatevariantevent" ("body_html", "body_text", "brand_id", "channel", "id", "language", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject", "template_id", "tenant_id", "whatsapp_approved", "whatsapp_content_sid") VALUES (NEW."body_html", NEW."body_text", NEW."brand_id", NEW."channel", NEW."id", NEW."language", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."subject", NEW."template_id", NEW."tenant_id", NEW."whatsapp_approved", NEW."whatsapp_content_sid"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_f70cd ON "comms_templatevariant";
+            CREATE  TRIGGER pgtrigger_insert_insert_f70cd
+                AFTER INSERT ON "comms_templatevariant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_f70cd();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_f70cd ON "comms_templatevariant" IS 'e681cdd5ed4a56e288de3d758de9d91f91e49273';
+;
+RELEASE SAVEPOINT "recorded_x144"
+;
+SAVEPOINT "recorded_x145"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_34feb()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "comms_templatevariantevent" ("body_html", "body_text", "brand_id", "channel", "id", "language", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject", "template_id", "tenant_id", "whatsapp_approved", "whatsapp_content_sid") VALUES (NEW."body_html", NEW."body_text", NEW."brand_id", NEW."channel", NEW."id", NEW."language", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."subject", NEW."template_id", NEW."tenant_id", NEW."whatsapp_approved", NEW."whatsapp_content_sid"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_34feb ON "comms_templatevariant";
+            CREATE  TRIGGER pgtrigger_update_update_34feb
+                AFTER UPDATE ON "comms_templatevariant"
+                
+                
+                FOR EACH ROW WHEN (OLD."body_html" IS DISTINCT FROM (NEW."body_html") OR OLD."body_text" IS DISTINCT FROM (NEW."body_text") OR OLD."brand_id" IS DISTINCT FROM (NEW."brand_id") OR OLD."channel" IS DISTINCT FROM (NEW."channel") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."language" IS DISTINCT FROM (NEW."language") OR OLD."subject" IS DISTINCT FROM (NEW."subject") OR OLD."template_id" IS DISTINCT FROM (NEW."template_id") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id") OR OLD."whatsapp_approved" IS DISTINCT FROM (NEW."whatsapp_approved") OR OLD."whatsapp_content_sid" IS DISTINCT FROM (NEW."whatsapp_content_sid"))
+                EXECUTE PROCEDURE pgtrigger_update_update_34feb();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_34feb ON "comms_templatevariant" IS '2504b13fb8d4524b53d1fa4ca8bec7ee30c50e7c';
+;
+RELEASE SAVEPOINT "recorded_x145"
+;
+SAVEPOINT "recorded_x146"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_71f54()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "comms_templatevariantevent" ("body_html", "body_text", "brand_id", "channel", "id", "language", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject", "template_id", "tenant_id", "whatsapp_approved", "whatsapp_content_sid") VALUES (OLD."body_html", OLD."body_text", OLD."brand_id", OLD."channel", OLD."id", OLD."language", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."subject", OLD."template_id", OLD."tenant_id", OLD."whatsapp_approved", OLD."whatsapp_content_sid"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_71f54 ON "comms_templatevariant";
+            CREATE  TRIGGER pgtrigger_delete_delete_71f54
+                AFTER DELETE ON "comms_templatevariant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_71f54();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_71f54 ON "comms_templatevariant" IS '0aab9713fce737fb54d622ff603c7744479de6a6';
+;
+RELEASE SAVEPOINT "recorded_x146"
+;
+DELETE FROM comms_templatevariantevent AS event USING (
+    SELECT pgh_id, pgh_label, data IS NOT DISTINCT FROM lag(data) OVER (
+        PARTITION BY pgh_obj_id ORDER BY pgh_id
+    ) AS unchanged
+    FROM (
+        SELECT pgh_id, pgh_label, pgh_obj_id,
+               to_jsonb(history) - 'pgh_id' - 'pgh_created_at' - 'pgh_label'
+                                 - 'pgh_context' - 'pgh_context_id' AS data
+        FROM comms_templatevariantevent AS history
+    ) AS versions
+) AS compared
+WHERE event.pgh_id = compared.pgh_id AND compared.pgh_label = 'update' AND compared.unchanged
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0010_history_leaves_out_bookkeeping', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
 DO $$
 DECLARE name text;
 BEGIN
@@ -8672,6 +9810,201 @@ ALTER TABLE comms_outboundmessage ADD CONSTRAINT outbound_message_trigger_step_f
     DEFERRABLE INITIALLY DEFERRED;
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('automation', '0004_outbound_message_trigger_step_key', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_55201 ON "comms_trigger";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_72f87 ON "comms_trigger";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f6274 ON "comms_trigger";
+;
+ALTER TABLE "comms_triggerevent" DROP COLUMN "swept_until" CASCADE
+;
+ALTER TABLE "comms_triggerevent" DROP COLUMN "updated_at" CASCADE
+;
+SAVEPOINT "recorded_x147"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_55201()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "comms_triggerevent" ("brand_id", "created_at", "date_field", "event", "id", "is_active", "lead_type", "min_priority", "name", "offset_minutes", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pipeline_id", "source_id", "stage_id", "tenant_id") VALUES (NEW."brand_id", NEW."created_at", NEW."date_field", NEW."event", NEW."id", NEW."is_active", NEW."lead_type", NEW."min_priority", NEW."name", NEW."offset_minutes", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."pipeline_id", NEW."source_id", NEW."stage_id", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_55201 ON "comms_trigger";
+            CREATE  TRIGGER pgtrigger_insert_insert_55201
+                AFTER INSERT ON "comms_trigger"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_55201();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_55201 ON "comms_trigger" IS 'adcbe65cdb0beae5c414a7560f5982a7d6a5b95c';
+;
+RELEASE SAVEPOINT "recorded_x147"
+;
+SAVEPOINT "recorded_x148"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_72f87()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "comms_triggerevent" ("brand_id", "created_at", "date_field", "event", "id", "is_active", "lead_type", "min_priority", "name", "offset_minutes", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pipeline_id", "source_id", "stage_id", "tenant_id") VALUES (NEW."brand_id", NEW."created_at", NEW."date_field", NEW."event", NEW."id", NEW."is_active", NEW."lead_type", NEW."min_priority", NEW."name", NEW."offset_minutes", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."pipeline_id", NEW."source_id", NEW."stage_id", NEW."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_72f87 ON "comms_trigger";
+            CREATE  TRIGGER pgtrigger_update_update_72f87
+                AFTER UPDATE ON "comms_trigger"
+                
+                
+                FOR EACH ROW WHEN (OLD."brand_id" IS DISTINCT FROM (NEW."brand_id") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."date_field" IS DISTINCT FROM (NEW."date_field") OR OLD."event" IS DISTINCT FROM (NEW."event") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."is_active" IS DISTINCT FROM (NEW."is_active") OR OLD."lead_type" IS DISTINCT FROM (NEW."lead_type") OR OLD."min_priority" IS DISTINCT FROM (NEW."min_priority") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."offset_minutes" IS DISTINCT FROM (NEW."offset_minutes") OR OLD."pipeline_id" IS DISTINCT FROM (NEW."pipeline_id") OR OLD."source_id" IS DISTINCT FROM (NEW."source_id") OR OLD."stage_id" IS DISTINCT FROM (NEW."stage_id") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id"))
+                EXECUTE PROCEDURE pgtrigger_update_update_72f87();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_72f87 ON "comms_trigger" IS '2a77052dbbd3c0994b6c1403ff524a85b014040c';
+;
+RELEASE SAVEPOINT "recorded_x148"
+;
+SAVEPOINT "recorded_x149"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_f6274()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "comms_triggerevent" ("brand_id", "created_at", "date_field", "event", "id", "is_active", "lead_type", "min_priority", "name", "offset_minutes", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pipeline_id", "source_id", "stage_id", "tenant_id") VALUES (OLD."brand_id", OLD."created_at", OLD."date_field", OLD."event", OLD."id", OLD."is_active", OLD."lead_type", OLD."min_priority", OLD."name", OLD."offset_minutes", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."pipeline_id", OLD."source_id", OLD."stage_id", OLD."tenant_id"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f6274 ON "comms_trigger";
+            CREATE  TRIGGER pgtrigger_delete_delete_f6274
+                AFTER DELETE ON "comms_trigger"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_f6274();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_f6274 ON "comms_trigger" IS '66ff0746e7fa58f9d45b00b3b6c7f7a49f97d697';
+;
+RELEASE SAVEPOINT "recorded_x149"
+;
+DELETE FROM comms_triggerevent AS event USING (
+    SELECT pgh_id, pgh_label, data IS NOT DISTINCT FROM lag(data) OVER (
+        PARTITION BY pgh_obj_id ORDER BY pgh_id
+    ) AS unchanged
+    FROM (
+        SELECT pgh_id, pgh_label, pgh_obj_id,
+               to_jsonb(history) - 'pgh_id' - 'pgh_created_at' - 'pgh_label'
+                                 - 'pgh_context' - 'pgh_context_id' AS data
+        FROM comms_triggerevent AS history
+    ) AS versions
+) AS compared
+WHERE event.pgh_id = compared.pgh_id AND compared.pgh_label = 'update' AND compared.unchanged
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('automation', '0005_history_leaves_out_bookkeeping', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+CREATE INDEX "followups_s_tenant__972aab_idx" ON "followups_sequenceevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "followups_s_tenant__04efd1_idx" ON "followups_sequenceevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "comms_trigg_tenant__3c448a_idx" ON "comms_triggerevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "comms_trigg_tenant__281cd2_idx" ON "comms_triggerevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "comms_trigg_tenant__a48972_idx" ON "comms_triggerstepevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "comms_trigg_tenant__714aae_idx" ON "comms_triggerstepevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('automation', '0006_history_read_by_tenant_and_time', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 CREATE TABLE "axes_accessattempt" ("id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "user_agent" varchar(255) NOT NULL, "ip_address" inet NULL, "username" varchar(255) NULL, "trusted" boolean NOT NULL, "http_accept" varchar(1025) NOT NULL, "path_info" varchar(255) NOT NULL, "attempt_time" timestamp with time zone NOT NULL, "get_data" text NOT NULL, "post_data" text NOT NULL, "failures_since_start" integer NOT NULL CHECK ("failures_since_start" >= 0))
 ;
@@ -8747,15 +10080,65 @@ ALTER TABLE "axes_accessattemptexpiration" ADD CONSTRAINT "axes_accessattemptex_
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('axes', '0010_accessattemptexpiration', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
-CREATE OR REPLACE FUNCTION threadline_fold(value text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN value ~ '^[\x01-\x7f]*$' THEN lower(value)
-                ELSE lower(translate(value, 'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳøØđĐłŁħĦŧŦı', 'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzsOoUuAaIiOoUuUuUuUuUuAaAaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYyoOdDlLhHtTi')) END
-$$;
+CREATE INDEX "comms_comms_tenant__ea4176_idx" ON "comms_commssettingsevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
 ;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0023_fold_ascii_text_at_once', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+CREATE INDEX "comms_comms_tenant__7ff09f_idx" ON "comms_commssettingsevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
 ;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0024_timeline_lead_id', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+CREATE INDEX "comms_messa_tenant__ebb616_idx" ON "comms_messagetemplateevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "comms_messa_tenant__1dc447_idx" ON "comms_messagetemplateevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "comms_templ_tenant__9cbba4_idx" ON "comms_templatevariantevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "comms_templ_tenant__75418d_idx" ON "comms_templatevariantevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0011_history_read_by_tenant_and_time', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+CREATE INDEX "crm_brandev_tenant__4227e9_idx" ON "crm_brandevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "crm_brandev_tenant__d16cba_idx" ON "crm_brandevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "crm_closedd_tenant__098c64_idx" ON "crm_closeddayevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "crm_closedd_tenant__71983e_idx" ON "crm_closeddayevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "crm_contact_tenant__2c5dd6_idx" ON "crm_contactconsentevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "crm_contact_tenant__d71f26_idx" ON "crm_contactconsentevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "crm_contact_tenant__c47ebd_idx" ON "crm_contactemailevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "crm_contact_tenant__e1a340_idx" ON "crm_contactemailevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "crm_contact_tenant__3f52c8_idx" ON "crm_contactevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "crm_contact_tenant__51e5ea_idx" ON "crm_contactevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "crm_contact_tenant__f9a003_idx" ON "crm_contactphoneevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "crm_contact_tenant__b9571a_idx" ON "crm_contactphoneevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "crm_members_tenant__31823b_idx" ON "crm_membershipevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "crm_members_tenant__b75a99_idx" ON "crm_membershipevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "crm_propert_tenant__b4288d_idx" ON "crm_propertycontactevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "crm_propert_tenant__a09814_idx" ON "crm_propertycontactevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "crm_propert_tenant__9d745f_idx" ON "crm_propertyevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "crm_propert_tenant__13b8e6_idx" ON "crm_propertyevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "crm_tenante_pgh_obj_5b9d38_idx" ON "crm_tenantevent" ("pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "crm_tenante_pgh_cre_a36241_idx" ON "crm_tenantevent" ("pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "crm_timeoff_tenant__18f1c8_idx" ON "crm_timeoffevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "crm_timeoff_tenant__c5f411_idx" ON "crm_timeoffevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0026_history_read_by_tenant_and_time', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 DROP TRIGGER IF EXISTS pgtrigger_insert_insert_a6b4f ON "crm_brand";
 ;
@@ -8771,7 +10154,7 @@ ALTER TABLE "crm_brandevent" ADD COLUMN "language" varchar(8) DEFAULT '' NOT NUL
 ;
 ALTER TABLE "crm_brandevent" ALTER COLUMN "language" DROP DEFAULT
 ;
-SAVEPOINT "recorded_x132"
+SAVEPOINT "recorded_x150"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8821,9 +10204,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_a6b4f ON "crm_brand" IS '8f3ac8e807ca90ac882bc205c31fa9df15c720bf';
 ;
-RELEASE SAVEPOINT "recorded_x132"
+RELEASE SAVEPOINT "recorded_x150"
 ;
-SAVEPOINT "recorded_x133"
+SAVEPOINT "recorded_x151"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8873,9 +10256,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_96e4c ON "crm_brand" IS '83236583a38dc33b09d28e9661ec9635032705b7';
 ;
-RELEASE SAVEPOINT "recorded_x133"
+RELEASE SAVEPOINT "recorded_x151"
 ;
-SAVEPOINT "recorded_x134"
+SAVEPOINT "recorded_x152"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8925,97 +10308,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_c9f34 ON "crm_brand" IS 'e4e257ae273bd984fa54dfcbc48d91f69dd3500b';
 ;
-RELEASE SAVEPOINT "recorded_x134"
+RELEASE SAVEPOINT "recorded_x152"
 ;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0025_brand_language', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
-;
-UPDATE leads_lead
-SET search_vector = to_tsvector(
-    'simple'::regconfig, threadline_fold(array_to_string(tsvector_to_array(search_vector), ' '))
-)
-WHERE search_vector IS NOT NULL AND search_vector::text ~ '[^\x01-\x7f]';
-;
-CREATE INDEX "lead_untouched_unalerted" ON "leads_lead" ("tenant_id", "created_at") WHERE ("first_touch_at" IS NULL AND "status" = 'open' AND "untouched_alerts_sent" < 2)
-;
-CREATE OR REPLACE FUNCTION threadline_tenants_with_untouched_leads(
-    at timestamptz, owner_minutes integer, manager_minutes integer
-) RETURNS SETOF bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
-    SELECT t.id FROM crm_tenant t LEFT JOIN leads_leadsettings s ON s.tenant_id = t.id
-    WHERE EXISTS (
-        SELECT 1 FROM leads_lead l
-        WHERE l.tenant_id = t.id AND l.status = 'open' AND l.first_touch_at IS NULL
-          AND l.untouched_alerts_sent < 2 AND l.untouched_alerts_sent = 0
-          AND l.created_at <= at - make_interval(
-              mins => coalesce(s.untouched_owner_alert_minutes, owner_minutes))
-    ) OR EXISTS (
-        SELECT 1 FROM leads_lead l
-        WHERE l.tenant_id = t.id AND l.status = 'open' AND l.first_touch_at IS NULL
-          AND l.untouched_alerts_sent < 2
-          AND l.created_at <= at - make_interval(
-              mins => coalesce(s.untouched_manager_alert_minutes, manager_minutes))
-    )
-$$;
-;
-CREATE OR REPLACE FUNCTION threadline_tenants_with_updates_due(at timestamptz)
-RETURNS SETOF bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
-    SELECT t.id FROM crm_tenant t
-    WHERE EXISTS (
-        SELECT 1 FROM leads_lead l
-        WHERE l.tenant_id = t.id AND l.next_update_due_at IS NOT NULL AND l.next_update_due_at <= at
-    )
-$$;
-;
-ALTER TABLE "leads_leadsettings" ADD COLUMN "priority_next_change_at" timestamp with time zone NULL
-;
-CREATE OR REPLACE FUNCTION threadline_tenants_with_priorities_due(at timestamptz)
-RETURNS SETOF bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
-    SELECT t.id FROM crm_tenant t LEFT JOIN leads_leadsettings s ON s.tenant_id = t.id
-    WHERE s.priority_refreshed_at IS NULL OR s.priority_next_change_at IS NULL
-       OR s.priority_next_change_at <= at
-       OR EXISTS (
-           SELECT 1 FROM leads_lead l
-           WHERE l.tenant_id = t.id AND l.status IN ('open', 'won')
-             AND l.stage_entered_at > s.priority_refreshed_at - interval '1 minute'
-       ) OR EXISTS (
-           SELECT 1 FROM leads_lead l
-           WHERE l.tenant_id = t.id AND l.created_at > s.priority_refreshed_at - interval '1 minute'
-       )
-$$;
-;
-CREATE INDEX "lead_open_priority" ON "leads_lead" ("tenant_id", "priority_score" DESC, "id" DESC) INCLUDE ("stage_id", "stage_entered_at") WHERE "status" = 'open'
-;
-CREATE INDEX "lead_owner_open_priority" ON "leads_lead" ("tenant_id", "owner_id", "priority_score" DESC, "id" DESC) INCLUDE ("pipeline_id", "stage_id", "stage_entered_at") WHERE "status" = 'open'
-;
-CREATE INDEX "lead_open_priority_search" ON "leads_lead" ("tenant_id", "priority_score" DESC, "id" DESC) INCLUDE ("search_vector") WHERE "status" = 'open'
-;
-DROP INDEX IF EXISTS "lead_all_priority"
-;
-CREATE INDEX "lead_all_priority" ON "leads_lead" ("tenant_id", "priority_score" DESC, "id" DESC) INCLUDE ("owner_id")
-;
-CREATE INDEX "lead_owner_open_search" ON "leads_lead" ("tenant_id", "owner_id", "priority_score" DESC, "id" DESC) INCLUDE ("search_vector") WHERE "status" = 'open'
-;
-DROP INDEX IF EXISTS "lead_owner_aging"
-;
-DROP INDEX IF EXISTS "lead_team_aging"
-;
-CREATE INDEX "lead_owner_aging" ON "leads_lead" ("tenant_id", "owner_id", "status", "stage_entered_at", "id") INCLUDE ("stage_id")
-;
-CREATE INDEX "lead_team_aging" ON "leads_lead" ("tenant_id", "status", "stage_entered_at", "id") INCLUDE ("stage_id")
-;
-CREATE INDEX "lead_open_search" ON "leads_lead" USING gin ("search_vector") WHERE "status" = 'open'
-;
-CREATE OR REPLACE FUNCTION threadline_open_lead_search(query tsquery) RETURNS SETOF bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public ROWS 200 AS $$
-    SELECT id FROM leads_lead
-    WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint
-      AND status = 'open'
-      AND search_vector @@ query
-$$;
-;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0007_search_folded_documents_squashed_0016_open_lead_search', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0027_brand_language', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 CREATE INDEX "ticket_message_by_time" ON "tickets_ticketmessage" ("tenant_id", "sent_at") WHERE "direction" IN ('in', 'out')
 ;
@@ -10065,245 +11360,19 @@ CREATE INDEX "document_by_customer_upload" ON "documents_document" ("tenant_id",
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('documents', '0001_initial', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
-DO $$
-DECLARE name text;
-BEGIN
-    FOR name IN
-        SELECT conname FROM pg_constraint
-        WHERE conrelid = 'crm_timelineevent'::regclass AND contype = 'f'
-          AND confrelid = 'leads_lead'::regclass
-    LOOP
-        EXECUTE format('ALTER TABLE crm_timelineevent DROP CONSTRAINT %I', name);
-    END LOOP;
-END $$;
-ALTER TABLE crm_timelineevent ADD CONSTRAINT timeline_event_lead_fk
-    FOREIGN KEY (lead_id) REFERENCES leads_lead (id) ON DELETE CASCADE
-    DEFERRABLE INITIALLY DEFERRED;
+CREATE INDEX "followups_f_tenant__0b6e2e_idx" ON "followups_followupsettingsevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
 ;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0017_timeline_event_lead_key', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+CREATE INDEX "followups_f_tenant__e3f62b_idx" ON "followups_followupsettingsevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
 ;
-DROP TRIGGER IF EXISTS pgtrigger_insert_insert_c4cb0 ON "leads_stage";
+CREATE INDEX "followups_f_tenant__97cd92_idx" ON "followups_followuptemplateevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
 ;
-DROP TRIGGER IF EXISTS pgtrigger_update_update_23630 ON "leads_stage";
+CREATE INDEX "followups_f_tenant__057fef_idx" ON "followups_followuptemplateevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
 ;
-DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f5389 ON "leads_stage";
+CREATE INDEX "followups_f_tenant__37994b_idx" ON "followups_followuptypeevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
 ;
-ALTER TABLE "leads_stage" ADD COLUMN "customer_labels" jsonb DEFAULT '{}'::jsonb NOT NULL
+CREATE INDEX "followups_f_tenant__38d344_idx" ON "followups_followuptypeevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
 ;
-ALTER TABLE "leads_stage" ALTER COLUMN "customer_labels" DROP DEFAULT
-;
-ALTER TABLE "leads_stageevent" ADD COLUMN "customer_labels" jsonb DEFAULT '{}'::jsonb NOT NULL
-;
-ALTER TABLE "leads_stageevent" ALTER COLUMN "customer_labels" DROP DEFAULT
-;
-SAVEPOINT "recorded_x135"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_c4cb0()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (NEW."customer_label", NEW."customer_labels", NEW."delay_unit", NEW."id", NEW."is_archived", NEW."is_lost", NEW."is_terminal", NEW."is_won", NEW."moves_on", NEW."name", NEW."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."phase", NEW."pipeline_id", NEW."position", NEW."red_after", NEW."show_in_portal", NEW."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_c4cb0 ON "leads_stage";
-            CREATE  TRIGGER pgtrigger_insert_insert_c4cb0
-                AFTER INSERT ON "leads_stage"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_c4cb0();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_c4cb0 ON "leads_stage" IS '51b48c020b877fa3e8b539040ec2ed9d72eee038';
-;
-RELEASE SAVEPOINT "recorded_x135"
-;
-SAVEPOINT "recorded_x136"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_23630()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (NEW."customer_label", NEW."customer_labels", NEW."delay_unit", NEW."id", NEW."is_archived", NEW."is_lost", NEW."is_terminal", NEW."is_won", NEW."moves_on", NEW."name", NEW."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."phase", NEW."pipeline_id", NEW."position", NEW."red_after", NEW."show_in_portal", NEW."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_23630 ON "leads_stage";
-            CREATE  TRIGGER pgtrigger_update_update_23630
-                AFTER UPDATE ON "leads_stage"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_23630();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_23630 ON "leads_stage" IS '1c0cf78ed7c775c1790f8e57f9d78204eeb5a85c';
-;
-RELEASE SAVEPOINT "recorded_x136"
-;
-SAVEPOINT "recorded_x137"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_f5389()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "leads_stageevent" ("customer_label", "customer_labels", "delay_unit", "id", "is_archived", "is_lost", "is_terminal", "is_won", "moves_on", "name", "orange_after", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phase", "pipeline_id", "position", "red_after", "show_in_portal", "tenant_id") VALUES (OLD."customer_label", OLD."customer_labels", OLD."delay_unit", OLD."id", OLD."is_archived", OLD."is_lost", OLD."is_terminal", OLD."is_won", OLD."moves_on", OLD."name", OLD."orange_after", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."phase", OLD."pipeline_id", OLD."position", OLD."red_after", OLD."show_in_portal", OLD."tenant_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_f5389 ON "leads_stage";
-            CREATE  TRIGGER pgtrigger_delete_delete_f5389
-                AFTER DELETE ON "leads_stage"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_f5389();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_f5389 ON "leads_stage" IS '505906c8a3ba3c771f01e615ee1294952d10bd75';
-;
-RELEASE SAVEPOINT "recorded_x137"
-;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0018_stage_customer_labels', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
-;
-UPDATE leads_stage AS stage
-SET customer_labels = template.labels || CASE
-    WHEN tenant.language = 'en' THEN '{}'::jsonb
-    ELSE jsonb_build_object('en', stage.customer_label)
-END
-FROM (VALUES
-    ('Request received', '{"nl": "Aanvraag ontvangen", "es": "Solicitud recibida"}'::jsonb),
-    ('We reached you', '{"nl": "We hebben contact gehad", "es": "Ya hablamos con usted"}'::jsonb),
-    ('Inspection booked', '{"nl": "Inspectie gepland", "es": "Inspección programada"}'::jsonb),
-    ('Quote ready', '{"nl": "Offerte klaar", "es": "Presupuesto listo"}'::jsonb),
-    ('Quote accepted', '{"nl": "Offerte geaccepteerd", "es": "Presupuesto aceptado"}'::jsonb),
-    ('Work scheduled', '{"nl": "Werk ingepland", "es": "Trabajo programado"}'::jsonb),
-    ('Work in progress', '{"nl": "Werk in uitvoering", "es": "Trabajo en curso"}'::jsonb),
-    ('Work completed', '{"nl": "Werk afgerond", "es": "Trabajo terminado"}'::jsonb),
-    ('Paid in full', '{"nl": "Volledig betaald", "es": "Pagado en su totalidad"}'::jsonb),
-    ('Thank you', '{"nl": "Bedankt", "es": "Gracias"}'::jsonb),
-    ('Closed', '{"nl": "Afgesloten", "es": "Cerrado"}'::jsonb),
-    ('Site survey booked', '{"nl": "Locatiebezoek gepland", "es": "Visita al sitio programada"}'::jsonb),
-    ('Survey done', '{"nl": "Locatiebezoek gedaan", "es": "Visita realizada"}'::jsonb),
-    ('Preparing your proposal', '{"nl": "We maken je voorstel", "es": "Preparando su propuesta"}'::jsonb),
-    ('Proposal sent', '{"nl": "Voorstel verstuurd", "es": "Propuesta enviada"}'::jsonb),
-    ('Reviewing the proposal', '{"nl": "Voorstel in bespreking", "es": "Revisando la propuesta"}'::jsonb),
-    ('Proposal accepted', '{"nl": "Voorstel geaccepteerd", "es": "Propuesta aceptada"}'::jsonb),
-    ('Permits', '{"nl": "Vergunningen", "es": "Permisos"}'::jsonb),
-    ('Final inspection', '{"nl": "Eindinspectie", "es": "Inspección final"}'::jsonb),
-    ('Invoice sent', '{"nl": "Factuur verstuurd", "es": "Factura enviada"}'::jsonb),
-    ('Damage inspection', '{"nl": "Schade-inspectie", "es": "Inspección de daños"}'::jsonb),
-    ('Claim filed with your insurer', '{"nl": "Claim ingediend bij je verzekeraar", "es": "Reclamo presentado a su aseguradora"}'::jsonb),
-    ('Adjuster visit', '{"nl": "Bezoek van de expert", "es": "Visita del ajustador"}'::jsonb),
-    ('Claim approved', '{"nl": "Claim goedgekeurd", "es": "Reclamo aprobado"}'::jsonb),
-    ('Insurer supplement', '{"nl": "Aanvulling verzekeraar", "es": "Suplemento de la aseguradora"}'::jsonb),
-    ('Photos requested', '{"nl": "Foto''s aangevraagd", "es": "Fotos solicitadas"}'::jsonb),
-    ('Quote sent', '{"nl": "Offerte verstuurd", "es": "Presupuesto enviado"}'::jsonb),
-    ('Order confirmed', '{"nl": "Opdracht bevestigd", "es": "Pedido confirmado"}'::jsonb),
-    ('Materials ordered', '{"nl": "Materiaal besteld", "es": "Materiales pedidos"}'::jsonb),
-    ('Installation planned', '{"nl": "Installatie gepland", "es": "Instalación programada"}'::jsonb),
-    ('Installed', '{"nl": "Geïnstalleerd", "es": "Instalado"}'::jsonb),
-    ('Paid', '{"nl": "Betaald", "es": "Pagado"}'::jsonb)
-) AS template(label, labels), crm_tenant AS tenant
-WHERE stage.customer_label = template.label
-  AND stage.customer_labels = '{}'::jsonb
-  AND tenant.id = stage.tenant_id
-;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0019_stage_customer_labels_from_templates', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
-;
-ALTER TABLE "leads_leadcaptureform" ADD COLUMN "language" varchar(8) DEFAULT '' NOT NULL
-;
-ALTER TABLE "leads_leadcaptureform" ALTER COLUMN "language" DROP DEFAULT
-;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0020_leadcaptureform_language', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('followups', '0011_history_read_by_tenant_and_time', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 CREATE TABLE "pghistory_context" ("id" uuid NOT NULL PRIMARY KEY, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "metadata" jsonb NOT NULL)
 ;
@@ -10502,6 +11571,24 @@ ALTER TABLE "tickets_slaevent" ADD COLUMN "detail_params" jsonb NULL
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('tickets', '0006_sla_event_detail_params', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
+CREATE INDEX "tickets_inb_tenant__942bd4_idx" ON "tickets_inboxaddressevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "tickets_inb_tenant__33a914_idx" ON "tickets_inboxaddressevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "tickets_inb_tenant__3f90cb_idx" ON "tickets_inboxevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "tickets_inb_tenant__0a3c2b_idx" ON "tickets_inboxevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "tickets_inb_tenant__675091_idx" ON "tickets_inboxsettingsevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "tickets_inb_tenant__990dac_idx" ON "tickets_inboxsettingsevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+CREATE INDEX "tickets_sla_tenant__fad3d3_idx" ON "tickets_slapolicyevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "tickets_sla_tenant__7e4aec_idx" ON "tickets_slapolicyevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('tickets', '0007_history_read_by_tenant_and_time', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
 CREATE TABLE "webhooks_webhookendpoint" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "url" varchar(2000) NOT NULL, "description" varchar(200) NOT NULL, "events" varchar(40)[] NOT NULL, "secret" varchar(100) NOT NULL, "is_enabled" boolean NOT NULL, "disabled_at" timestamp with time zone NULL, "disabled_reason" varchar(300) NOT NULL, "consecutive_failures" integer NOT NULL CHECK ("consecutive_failures" >= 0), "failing_since" timestamp with time zone NULL, "last_success_at" timestamp with time zone NULL, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "created_by_id" bigint NULL, "tenant_id" bigint NOT NULL)
 ;
 CREATE TABLE "webhooks_webhookdelivery" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "event_type" varchar(40) NOT NULL, "event_key" varchar(200) NOT NULL, "webhook_id" varchar(40) NOT NULL, "body" text NOT NULL, "status" varchar(16) NOT NULL, "send_after" timestamp with time zone NOT NULL, "queued_at" timestamp with time zone NULL, "attempts" smallint NOT NULL CHECK ("attempts" >= 0), "last_attempt_at" timestamp with time zone NULL, "last_status_code" smallint NULL CHECK ("last_status_code" >= 0), "last_error" varchar(500) NOT NULL, "last_duration_ms" integer NULL CHECK ("last_duration_ms" >= 0), "attempt_log" jsonb NOT NULL, "delivered_at" timestamp with time zone NULL, "created_at" timestamp with time zone NOT NULL, "tenant_id" bigint NOT NULL, "endpoint_id" bigint NOT NULL, CONSTRAINT "webhook_delivery_once" UNIQUE ("tenant_id", "endpoint_id", "event_key"), CONSTRAINT "webhook_delivery_id" UNIQUE ("tenant_id", "webhook_id"))
@@ -10520,7 +11607,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
     )
 $$;
 ;
-SAVEPOINT "recorded_x138"
+SAVEPOINT "recorded_x153"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10570,9 +11657,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_9dcc2 ON "webhooks_webhookendpoint" IS '640e192a36ff9bdc5769a518da1327da14d084f1';
 ;
-RELEASE SAVEPOINT "recorded_x138"
+RELEASE SAVEPOINT "recorded_x153"
 ;
-SAVEPOINT "recorded_x139"
+SAVEPOINT "recorded_x154"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10622,9 +11709,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_0a54d ON "webhooks_webhookendpoint" IS '4870f393dda122a9323bcd5201baae4e61877326';
 ;
-RELEASE SAVEPOINT "recorded_x139"
+RELEASE SAVEPOINT "recorded_x154"
 ;
-SAVEPOINT "recorded_x140"
+SAVEPOINT "recorded_x155"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10674,7 +11761,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_1aec2 ON "webhooks_webhookendpoint" IS '77b35d5ce81f4f6ffed769cf6a17c80f63208b83';
 ;
-RELEASE SAVEPOINT "recorded_x140"
+RELEASE SAVEPOINT "recorded_x155"
 ;
 ALTER TABLE "webhooks_webhookendpoint" ADD COLUMN "previous_secret" varchar(100) DEFAULT '' NOT NULL
 ;
@@ -10694,7 +11781,7 @@ ALTER TABLE "webhooks_webhookendpoint" ALTER COLUMN "disabled_reason_params" DRO
 ;
 CREATE TABLE "webhooks_webhookendpointevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "url" varchar(2000) NOT NULL, "description" varchar(200) NOT NULL, "events" varchar(40)[] NOT NULL, "is_enabled" boolean NOT NULL, "disabled_at" timestamp with time zone NULL, "disabled_reason" varchar(300) NOT NULL, "created_at" timestamp with time zone NOT NULL, "created_by_id" bigint NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, "disabled_reason_params" jsonb NOT NULL)
 ;
-SAVEPOINT "recorded_x141"
+SAVEPOINT "recorded_x156"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10744,9 +11831,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_9dcc2 ON "webhooks_webhookendpoint" IS 'b77fb77ea7092f57be4b5b6aaebf5b9fa9426bd7';
 ;
-RELEASE SAVEPOINT "recorded_x141"
+RELEASE SAVEPOINT "recorded_x156"
 ;
-SAVEPOINT "recorded_x142"
+SAVEPOINT "recorded_x157"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10796,9 +11883,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_0a54d ON "webhooks_webhookendpoint" IS '2336080ad6ea822cef59d65447f60de24cad57d9';
 ;
-RELEASE SAVEPOINT "recorded_x142"
+RELEASE SAVEPOINT "recorded_x157"
 ;
-SAVEPOINT "recorded_x143"
+SAVEPOINT "recorded_x158"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10848,7 +11935,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_1aec2 ON "webhooks_webhookendpoint" IS 'e563fe2961425f104f4cc3eeb1392867c8b23572';
 ;
-RELEASE SAVEPOINT "recorded_x143"
+RELEASE SAVEPOINT "recorded_x158"
 ;
 ALTER TABLE "webhooks_webhookendpoint" ADD CONSTRAINT "webhooks_webhookendpoint_created_by_id_330902f3_fk_crm_user_id" FOREIGN KEY ("created_by_id") REFERENCES "crm_user" ("id") DEFERRABLE INITIALLY DEFERRED
 ;
@@ -10877,6 +11964,12 @@ CREATE INDEX "webhooks_webhookendpointevent_pgh_obj_id_25e4294b" ON "webhooks_we
 CREATE INDEX "webhooks_webhookendpointevent_tenant_id_aa75e4ef" ON "webhooks_webhookendpointevent" ("tenant_id")
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('webhooks', '0001_initial_squashed_0005_endpoint_disabled_reason_params', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+CREATE INDEX "webhooks_we_tenant__afe630_idx" ON "webhooks_webhookendpointevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
+;
+CREATE INDEX "webhooks_we_tenant__bb2397_idx" ON "webhooks_webhookendpointevent" ("tenant_id", "pgh_created_at" DESC, "pgh_id" DESC)
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('webhooks', '0006_history_read_by_tenant_and_time', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 SELECT "django_migrations"."id", "django_migrations"."app", "django_migrations"."name", "django_migrations"."applied" FROM "django_migrations"
 ;

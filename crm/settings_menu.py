@@ -4,13 +4,14 @@ the core's layout (templates/crm/settings/_layout.html) names no higher app's pa
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 
 
 @dataclass(frozen=True)
 class SettingsSection:
     position: int  # the menu's order, lowest first: the core's sections at 10-40 and 900
     key: str  # the `section` a page's view sets to mark its entry as the open one
-    label: str  # a lazy translation
+    label: str | Promise  # a lazy translation
     url_name: str
 
 

@@ -3,7 +3,7 @@ named model does."""
 
 from django.utils.translation import gettext_lazy
 
-from crm.audit import AuditKind, register_audit_kinds
+from crm.audit import AuditKind, register_audit_kinds, register_audit_labels
 
 register_audit_kinds(
     AuditKind(
@@ -11,4 +11,15 @@ register_audit_kinds(
         gettext_lazy("Follow-up types, templates and settings"),
         ("followups.FollowUpType", "followups.FollowUpTemplate", "followups.FollowUpSettings"),
     ),
+)
+register_audit_labels(
+    {
+        "at_time": gettext_lazy("Time"),
+        "days_after": gettext_lazy("Days after"),
+        "is_builtin": gettext_lazy("Built in"),
+        "manager_alert_after_days": gettext_lazy("Manager alert after (days)"),
+        "neglect_after_days": gettext_lazy("Neglected after (days)"),
+        "reminder_offsets": gettext_lazy("Reminders"),
+        "type": gettext_lazy("Type"),
+    }
 )

@@ -8,9 +8,12 @@ from crm.audit import (
     AuditReference,
     AuditRow,
     register_audit_kinds,
+    register_audit_labels,
     register_audit_readers,
     register_audit_references,
 )
+from leads.models import Lead
+from leads.selectors.search import leads_matching
 
 
 def _stage(row: AuditRow) -> str:
@@ -30,7 +33,7 @@ def _quote(row: AuditRow) -> str:
 
 
 def _payment(row: AuditRow) -> str:
-    values = row.values(lead=_job(row), amount=row.data.get("amount", ""))
+    values = row.values(lead=_job(row), amount=row.shown("amount"))
     return _("Payment of %(amount)s for %(lead)s %(verb)s") % values
 
 
@@ -42,8 +45,51 @@ register_audit_kinds(
     ),
     AuditKind("money", gettext_lazy("Quotes and payments"), ("leads.Quote", "leads.Payment")),
 )
+
+
+def _leads_named(tenant, text: str):
+    """The leads the lead list's search box finds for the text: by customer, L-number …"""
+    return leads_matching(Lead.objects.filter(tenant=tenant), text).values("pk")
+
+
 register_audit_references(
     AuditReference("pipeline", "leads.Pipeline"),
-    AuditReference("lead", "leads.Lead", related=("contact",)),
+    AuditReference("stage", "leads.Stage"),
+    AuditReference("source", "leads.LeadSource"),
+    AuditReference("lead", "leads.Lead", related=("contact",), search=_leads_named),
 )
 register_audit_readers({"leads.Stage": _stage, "leads.Quote": _quote, "leads.Payment": _payment})
+register_audit_labels(
+    {
+        "amount": gettext_lazy("Amount"),
+        "customer_label": gettext_lazy("Name the customer sees"),
+        "decided_at": gettext_lazy("Decided at"),
+        "decided_by_name": gettext_lazy("Decided by"),
+        "default_cost": gettext_lazy("Default cost"),
+        "delay_unit": gettext_lazy("Delay unit"),
+        "is_lost": gettext_lazy("Lost stage"),
+        "is_terminal": gettext_lazy("Final stage"),
+        "is_won": gettext_lazy("Won stage"),
+        "lead": gettext_lazy("Lead"),
+        "lead_type": gettext_lazy("Lead type"),
+        "message": gettext_lazy("Message"),
+        "method": gettext_lazy("Method"),
+        "moves_on": gettext_lazy("Moves on"),
+        "orange_after": gettext_lazy("Orange after"),
+        "phase": gettext_lazy("Phase"),
+        "pipeline": gettext_lazy("Pipeline"),
+        "priority_points": gettext_lazy("Priority points"),
+        "public_token": gettext_lazy("Customer link"),
+        "received_on": gettext_lazy("Received on"),
+        "recorded_by": gettext_lazy("Recorded by"),
+        "red_after": gettext_lazy("Red after"),
+        "reference": gettext_lazy("Reference"),
+        "rejection_note": gettext_lazy("Rejection note"),
+        "rejection_reason": gettext_lazy("Rejection reason"),
+        "sent_at": gettext_lazy("Sent at"),
+        "show_in_portal": gettext_lazy("Shown in the portal"),
+        "total": gettext_lazy("Total"),
+        "valid_until": gettext_lazy("Valid until"),
+        "viewed_at": gettext_lazy("Viewed at"),
+    }
+)

@@ -8,6 +8,7 @@ from crm.audit import (
     AuditReference,
     AuditRow,
     register_audit_kinds,
+    register_audit_labels,
     register_audit_readers,
     register_audit_references,
 )
@@ -36,3 +37,20 @@ register_audit_kinds(
 )
 register_audit_references(AuditReference("template", "comms.MessageTemplate"))
 register_audit_readers({"comms.MessageTemplate": _template, "comms.TemplateVariant": _variant})
+register_audit_labels(
+    {
+        "body_html": gettext_lazy("HTML body"),
+        "body_text": gettext_lazy("Text body"),
+        "duplicate_window_hours": gettext_lazy("Duplicate window (hours)"),
+        "key": gettext_lazy("Key"),
+        "purpose": gettext_lazy("Purpose"),
+        "quiet_hours": gettext_lazy("Quiet hours"),
+        "subject": gettext_lazy("Subject"),
+        "template": gettext_lazy("Template"),
+        "update_interval_days": gettext_lazy("Update interval (days)"),
+        "update_template": gettext_lazy("Update template"),
+        "weekly_caps": gettext_lazy("Weekly caps"),
+        "whatsapp_approved": gettext_lazy("Approved for WhatsApp"),
+        "whatsapp_content_sid": gettext_lazy("WhatsApp content SID"),
+    }
+)

@@ -135,7 +135,8 @@ class MessageTemplate(TenantOwnedModel):
         return self.name
 
 
-@audited
+# Who saved it and when is the history's own "who" and "when".
+@audited(untracked=("updated_at", "updated_by"))
 class TemplateVariant(TenantOwnedModel):
     """The words of a template for one channel, language and (optionally) brand."""
 

@@ -3,7 +3,13 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.audit import AuditKind, AuditRow, register_audit_kinds, register_audit_readers
+from crm.audit import (
+    AuditKind,
+    AuditRow,
+    register_audit_kinds,
+    register_audit_labels,
+    register_audit_readers,
+)
 
 
 def _sla_policy(row: AuditRow) -> str:
@@ -18,3 +24,20 @@ register_audit_kinds(
     ),
 )
 register_audit_readers({"tickets.SlaPolicy": _sla_policy})
+register_audit_labels(
+    {
+        "address": gettext_lazy("Address"),
+        "default_priority": gettext_lazy("Default priority"),
+        "escalate_to_manager_after_minutes": gettext_lazy("Escalate to a manager after (minutes)"),
+        "first_response_minutes": gettext_lazy("First response (minutes)"),
+        "inbox": gettext_lazy("Inbox"),
+        "next_response_minutes": gettext_lazy("Next response (minutes)"),
+        "priority": gettext_lazy("Priority"),
+        "priority_keywords": gettext_lazy("Priority keywords"),
+        "sentiment_threshold": gettext_lazy("Sentiment threshold"),
+        "team_lead": gettext_lazy("Team lead"),
+        "thread_window_days": gettext_lazy("Thread window (days)"),
+        "twilio_account_sid": gettext_lazy("Twilio account SID"),
+        "vip_after_won_jobs": gettext_lazy("VIP after won jobs"),
+    }
+)

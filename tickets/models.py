@@ -6,7 +6,6 @@ of a Ticket; agents answer from the thread through the comms outbox. The SLA clo
 ticket (its due time), and what happened to the clock is written down as SlaEvents.
 """
 
-import pghistory
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
@@ -167,12 +166,7 @@ class InboxAgent(TenantOwnedModel):
 
 
 # Audited without the auth token: the history must not become a second copy of the secret.
-@pghistory.track(
-    pghistory.InsertEvent(),
-    pghistory.UpdateEvent(),
-    pghistory.DeleteEvent(),
-    exclude=["twilio_auth_token"],
-)
+@audited(untracked=("twilio_auth_token",))
 class InboxAddress(TenantOwnedModel):
     """An email address or phone number an inbox receives on (and replies from).
 

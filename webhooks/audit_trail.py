@@ -3,7 +3,13 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.audit import AuditKind, AuditRow, register_audit_kinds, register_audit_readers
+from crm.audit import (
+    AuditKind,
+    AuditRow,
+    register_audit_kinds,
+    register_audit_labels,
+    register_audit_readers,
+)
 from crm.kit.stored_text import stored_render
 
 
@@ -23,3 +29,13 @@ register_audit_kinds(
     AuditKind("integrations", gettext_lazy("API keys and webhooks"), ("webhooks.WebhookEndpoint",))
 )
 register_audit_readers({"webhooks.WebhookEndpoint": _endpoint})
+register_audit_labels(
+    {
+        "disabled_at": gettext_lazy("Disabled at"),
+        "disabled_reason": gettext_lazy("Why disabled"),
+        "disabled_reason_params": gettext_lazy("Why disabled (details)"),
+        "events": gettext_lazy("Events"),
+        "is_enabled": gettext_lazy("Enabled"),
+        "url": gettext_lazy("URL"),
+    }
+)

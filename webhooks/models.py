@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.stored_text import stored_render
-from crm.models import User
+from crm.models import User, audited
 from crm.tenancy.models import TenantOwnedModel
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (the prefix of every secret, not a secret)
@@ -49,11 +49,8 @@ TEST_EVENT = "webhook.test"
 
 # Audited without the signing secrets (the history must not become a second copy of them) and
 # without the delivery counters every attempt moves; disabling, by hand or for failures, is kept.
-@pghistory.track(
-    pghistory.InsertEvent(),
-    pghistory.UpdateEvent(),
-    pghistory.DeleteEvent(),
-    exclude=[
+@audited(
+    untracked=(
         "secret",
         "previous_secret",
         "previous_secret_until",
@@ -61,7 +58,7 @@ TEST_EVENT = "webhook.test"
         "failing_since",
         "last_success_at",
         "updated_at",
-    ],
+    ),
     obj_field=pghistory.ObjForeignKey(related_name="audit_events"),
 )
 class WebhookEndpoint(TenantOwnedModel):

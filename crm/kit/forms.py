@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 
 from crm.kit.prefetched import PrefetchedModelChoiceField
 from crm.models import UI_LANGUAGES, Membership, Tenant, digest_minute
@@ -27,7 +28,7 @@ class TenantFormMixin:
         self.tenant = tenant
 
 
-def language_choices(empty_label: str) -> list[tuple[str, str]]:
+def language_choices(empty_label: str | Promise) -> list[tuple[str, str | Promise]]:
     """The languages Threadline is translated into, after an empty choice that means "someone
     else's language" (`empty_label` says whose)."""
     return [("", empty_label), *UI_LANGUAGES]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, DateTimeField, F, Q, Value, When
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
@@ -293,7 +294,7 @@ def _rep_rows(cells: dict, members: dict[int, Member]):
 @dataclass
 class UncontactedRow:
     owner_id: int | None
-    name: str
+    name: str | Promise  # "Unassigned" stays lazy: the figures are shared by every language
     never_contacted: int = 0
     neglected_leads: int = 0
     neglected_customers: int = 0

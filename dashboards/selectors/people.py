@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from crm.models import Membership, Role
@@ -51,7 +52,7 @@ def member_order(members: dict[int, Member], member_ids) -> list[int | None]:
     return known + ([None] if None in ids else [])
 
 
-def member_name(members: dict[int, Member], member_id: int | None) -> str:
+def member_name(members: dict[int, Member], member_id: int | None) -> str | Promise:
     if member_id is None:
         return UNASSIGNED
     member = members.get(member_id)

@@ -139,7 +139,7 @@ def _visit_move(
     )
 
 
-def _moved_message(*, previous: Stage | None, stage: Stage, regrouped: bool) -> str:
+def _moved_message(*, previous: Stage | None, stage: Stage, regrouped: bool) -> dict:
     """The timeline's stored "Moved to …" line, naming the new pipeline when the lead changes
     pipeline."""
     if previous:

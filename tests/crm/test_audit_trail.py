@@ -3,18 +3,25 @@ and things named as people know them ("Consent for SMS granted for Casey Morgan"
 
 import datetime as dt
 import html
+import importlib
 import re
+from decimal import Decimal
 
 import pghistory
 import pytest
+from django.apps import apps
+from django.db import connection
 from django.urls import reverse
+from pghistory.models import Event
 
-from crm.models import Channel, ConsentStatus
+from automation.models import Trigger
+from crm.models import Channel, ConsentStatus, Contact, Membership, Tenant, User
 from crm.selectors.audit import AuditFilters, audit_page
 from crm.services.consent import consent_record
+from leads.models import Payment, PaymentKind, PaymentMethod
 from tests import factories
 from tests.conftest import queries_for, sign_in
-from tests.factories import message_template_for, trigger_for
+from tests.factories import lead_for, message_template_for, trigger_for
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +30,11 @@ URL = "/settings/audit/"
 
 def _page(client, **params) -> str:
     return html.unescape(client.get(URL, params).content.decode())
+
+
+def _text(page: str) -> str:
+    """The page's words without its tags."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
 
 
 def _rows(page: str) -> list[str]:
@@ -72,7 +84,7 @@ def test_template_and_trigger_changes_are_recorded(client, world):
     assert "Message template “Quote follow up” added" in page
     assert "Email version (English) of template “Quote follow up” added" in page
     assert "Trigger “Greet every new lead” changed" in page
-    assert "Greet new leads → Greet every new lead" in page
+    assert "Greet new leads → Greet every new lead" in _text(page)
     assert "Step 1 of trigger “Greet every new lead” added" in page
     templates_only = _page(client, what="templates")
     assert "Message template “Quote follow up” added" in templates_only
@@ -165,3 +177,181 @@ def test_the_page_queries_do_not_grow_with_names(client, world, casey):
             )
     assert queries_for(client, URL) == few
     assert reverse("settings:audit") == URL
+
+
+# --- Only what people change or care about ------------------------------------------------------
+
+
+def _history_of(model):
+    return next(
+        event
+        for event in apps.get_models()
+        if issubclass(event, Event) and getattr(event, "pgh_tracked_model", None) is model
+    )
+
+
+def _updates_recorded(model) -> int:
+    return _history_of(model).objects.filter(pgh_label="update").count()
+
+
+def test_bookkeeping_a_process_moves_is_not_recorded(world):
+    """A sweep's cursor (six a minute), a round robin's turn, the calendar's version and a save
+    that only moves "updated at" are no change anyone made."""
+    trigger = trigger_for(world.tenant, event="lead_created", name="Greet new leads")
+    now = dt.datetime.now(dt.UTC)
+    models = (Trigger, Membership, Tenant, Contact)
+    with world.active():
+        before = {model: _updates_recorded(model) for model in models}
+        Trigger.objects.filter(pk=trigger.pk).update(swept_until=now)
+        Membership.objects.filter(pk=world.rep.pk).update(last_assigned_at=now)
+        Tenant.objects.filter(pk=world.tenant.pk).update(calendar_version=7)
+        world.contact.save()
+        assert {model: _updates_recorded(model) for model in models} == before
+        trigger.name = "Greet every new lead"
+        trigger.save()
+        assert _updates_recorded(Trigger) == before[Trigger] + 1
+
+
+def test_updates_recorded_before_that_changed_nothing_shown_are_left_out(client, world):
+    """History written while the bookkeeping was still tracked: each row's only change was a
+    column no longer kept, so it equals the version before it."""
+    trigger = trigger_for(world.tenant, event="lead_created", name="Greet new leads")
+    with world.active():
+        row = _history_of(Trigger).objects.get(pgh_obj_id=trigger.pk, pgh_label="insert")
+        for _ in range(6):
+            row.pk, row.pgh_label = None, "update"
+            row.save()
+        trigger.is_active = False
+        trigger.save()
+    sign_in(client, world.admin)
+    rows = _rows(_page(client, what="automation"))
+    assert sum("Trigger “Greet new leads” added" in r for r in rows) == 1
+    assert sum("Trigger “Greet new leads” changed" in r for r in rows) == 1
+
+
+# --- Values as the reader reads them ------------------------------------------------------------
+
+
+def _payment(world, lead, amount: str) -> Payment:
+    with world.active(), pghistory.context(user=world.admin.user_id):
+        return Payment.objects.create(
+            tenant=world.tenant,
+            lead=lead,
+            kind=PaymentKind.DEPOSIT,
+            amount=Decimal(amount),
+            method=PaymentMethod.BANK_TRANSFER,
+            received_on=dt.date(2026, 3, 5),
+        )
+
+
+def test_values_read_in_the_tenants_zone_and_the_readers_language(client, world):
+    Tenant.objects.filter(pk=world.tenant.pk).update(time_zone="Europe/Amsterdam")
+    payment = _payment(world, lead_for(world), "9000")
+    with world.active(), pghistory.context(user=world.admin.user_id):
+        payment.amount, payment.method = Decimal("9250.50"), PaymentMethod.CHECK
+        payment.received_on = dt.date(2026, 3, 6)
+        payment.save()
+        email = world.contact.emails.get()
+        email.verified_at = dt.datetime(2026, 3, 5, 13, 30, tzinfo=dt.UTC)
+        email.save()
+        world.contact.is_vip = True
+        world.contact.save()
+    sign_in(client, world.admin)
+    # One transaction in a test: every row has the same time, so each kind is read on its own.
+    money, contacts = (_text(_page(client, what=kind)) for kind in ("money", "contacts"))
+    assert "Payment of $9,000 for L-" in money
+    assert "Amount: $9,000 → $9,250.50" in money
+    assert "Method: Bank transfer → Check" in money
+    assert "Received on: Mar 5, 2026 → Mar 6, 2026" in money
+    assert "→ Mar 5, 2026 2:30 PM" in contacts  # verified at 13:30 UTC, 14:30 in Amsterdam
+    assert "VIP: No → Yes" in contacts
+    for page in (money, contacts):
+        assert "9000.0" not in page and "2026-03-05" not in page and "False" not in page
+
+    User.objects.filter(pk=world.admin.user_id).update(language="nl")
+    money, contacts = (_text(_page(client, what=kind)) for kind in ("money", "contacts"))
+    assert "Betaling van $ 9.000 voor L-" in money
+    assert "Bedrag: $ 9.000 → $ 9.250,50" in money
+    assert "Ontvangen op: 5 mrt 2026 → 6 mrt 2026" in money
+    assert "→ 5 mrt 2026 14:30" in contacts
+    assert "VIP: Nee → Ja" in contacts
+
+
+# --- Search as every search box searches ---------------------------------------------------------
+
+
+@pytest.fixture
+def jose(world):
+    contact = factories.ContactFactory(tenant=world.tenant, first_name="José", last_name="Peña")
+    with world.active(), pghistory.context(user=world.admin.user_id):
+        consent_record(
+            tenant=world.tenant,
+            contact=contact,
+            channel=Channel.SMS,
+            status=ConsentStatus.GRANTED,
+            source="web form",
+        )
+    return contact
+
+
+def test_search_folds_accents_and_case(client, world, jose):
+    sign_in(client, world.admin)
+    for typed in ("jose pena", "PEÑA", "Jos"):
+        assert "Consent for SMS granted for José Peña" in _page(client, q=typed), typed
+    assert "José Peña" not in _page(client, q="jose smith")
+
+
+def test_search_finds_payments_by_the_customer_and_the_lead_number(client, world, jose):
+    theirs = lead_for(world, contact=jose)
+    others = lead_for(world)
+    _payment(world, theirs, "9000")
+    _payment(world, others, "120")
+    sign_in(client, world.admin)
+    for typed in ("jose pena", theirs.reference, theirs.reference.lower()):
+        found = _page(client, q=typed)
+        assert f"Payment of $9,000 for {theirs.reference} (José Peña)" in found, typed
+        assert "Payment of $120" not in found, typed
+    assert "Payment of $120" in _page(client, q=others.reference)
+
+
+def test_a_searched_page_queries_do_not_grow_with_the_rows(client, world, jose):
+    lead = lead_for(world, contact=jose)
+    _payment(world, lead, "100")
+    sign_in(client, world.admin)
+    few = queries_for(client, URL, data={"q": "jose"})
+    for number in range(6):
+        _payment(world, lead, f"{number + 1}00")
+        with world.active():
+            consent_record(
+                tenant=world.tenant,
+                contact=jose,
+                channel=Channel.EMAIL,
+                status=ConsentStatus.GRANTED,
+                source=f"import {number}",
+            )
+    assert queries_for(client, URL, data={"q": "jose"}) == few
+
+
+def test_the_upgrade_deletes_the_updates_that_moved_only_bookkeeping(world):
+    """automation migration 0005: a time trigger's swept_until rows, once the column is gone,
+    equal the version before them; the people's changes stay."""
+    upgrade = importlib.import_module("automation.migrations.0005_history_leaves_out_bookkeeping")
+    trigger = trigger_for(world.tenant, event="lead_created", name="Greet new leads")
+    events = _history_of(Trigger).objects
+    with world.active():
+        row = events.get(pgh_obj_id=trigger.pk, pgh_label="insert")
+        for _ in range(6):
+            row.pk, row.pgh_label = None, "update"
+            row.save()
+        trigger.name = "Greet every new lead"
+        trigger.save()
+        trigger_pk = trigger.pk
+        trigger.delete()
+        with connection.cursor() as cursor:
+            cursor.execute(upgrade.UNCHANGED_UPDATES_DELETE.format(table="comms_triggerevent"))
+        labels = list(
+            events.filter(pgh_obj_id=trigger_pk)
+            .order_by("pgh_id")
+            .values_list("pgh_label", flat=True)
+        )
+    assert labels == ["insert", "update", "delete"]

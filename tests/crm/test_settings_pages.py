@@ -761,7 +761,7 @@ class TestAuditTrail:
         brand_rows = [row for row in rows if "Brand Gulf Coast Metal Roofs changed" in row]
         assert len(brand_rows) == 1
         assert "Avery Admin" in brand_rows[0]
-        assert f"{old_name} → Gulf Coast Metal Roofs" in brand_rows[0]
+        assert f"{old_name} → Gulf Coast Metal Roofs" in re.sub(r"<[^>]+>", "", brand_rows[0])
 
     def test_profile_and_team_changes_are_listed(self, client, world, invite):
         client.post(reverse("settings:profile"), _profile_data(world.tenant, name="Renamed Co"))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0024_timeline_lead_id"),
+        ("crm", "0026_history_read_by_tenant_and_time"),
     ]
 
     operations = [
