@@ -404,6 +404,8 @@ class Ticket(TenantOwnedModel):
     status = models.CharField(max_length=8, choices=TicketStatus.choices, default=TicketStatus.OPEN)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     priority_reason = models.CharField(max_length=300, blank=True)
+    # The reason's msgid and values (crm.kit.stored_text), so it reads in the reader's language.
+    priority_reason_params = models.JSONField(null=True, blank=True)
     assignee = models.ForeignKey(
         Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
@@ -484,6 +486,11 @@ class Ticket(TenantOwnedModel):
                 name="ticket_active_by_assignee",
             ),
         ]
+
+    @property
+    def shown_priority_reason(self) -> str:
+        """Why the priority is what it is, in the active (the reader's) language."""
+        return stored_render(self.priority_reason, self.priority_reason_params)
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}".strip()

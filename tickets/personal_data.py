@@ -25,6 +25,7 @@ register_personal_models(
             "subject": Replace(ERASED),
             "last_message_snippet": BLANK,
             "priority_reason": BLANK,
+            "priority_reason_params": BLANK,
             "last_message_direction": Keep("in or out, which the inbox sorts by"),
         },
     ),

@@ -8,8 +8,10 @@ scored by keywords only: the admin's list and, for Dutch and Spanish, the alarm 
 import functools
 import re
 
+from django.utils.translation import gettext_noop
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from crm.kit.stored_text import clipped, stored_columns, stored_list, stored_message
 from crm.models import Contact, Tenant
 from leads.models import LeadStatus
 from tickets.models import PRIORITY_RANK, Inbox, InboxSettings, Priority
@@ -78,21 +80,44 @@ def starting_priority(
 ) -> tuple[str, str]:
     """(priority, why) for a new ticket."""
     if is_vip(tenant=tenant, contact=contact, settings=settings):
-        why = "VIP contact" if contact.is_vip else "repeat customer"
-        return raised(inbox.default_priority), why
-    return inbox.default_priority, ""
+        why = gettext_noop("VIP contact") if contact.is_vip else gettext_noop("repeat customer")
+        return raised(inbox.default_priority), stored_message(why)
+    return inbox.default_priority, None
+
+
+def boost_reason_message(
+    *, text: str, sentiment: float | None, settings: InboxSettings, language: str = "en"
+) -> dict | None:
+    """Why this inbound text should raise its ticket's priority (a stored message), or None."""
+    reasons = []
+    if sentiment is not None and sentiment < settings.sentiment_threshold:
+        reasons.append(
+            stored_message(gettext_noop("negative tone (%(score)s)"), score=f"{sentiment:+.2f}")
+        )
+    keywords = list(settings.priority_keywords)
+    keywords += [word for word in LANGUAGE_KEYWORDS.get(language, ()) if word not in keywords]
+    found = keywords_in(text, keywords)
+    if found:
+        words = ", ".join(f"“{word}”" for word in found)
+        reasons.append(stored_message(gettext_noop("mentions %(words)s"), words=words))
+    if not reasons:
+        return None
+    return stored_message("%(reasons)s", reasons=stored_list(reasons, "; "))
 
 
 def boost_reason(
     *, text: str, sentiment: float | None, settings: InboxSettings, language: str = "en"
 ) -> str:
-    """Why this inbound text should raise its ticket's priority, or "" if it should not."""
-    reasons = []
-    if sentiment is not None and sentiment < settings.sentiment_threshold:
-        reasons.append(f"negative tone ({sentiment:+.2f})")
-    keywords = list(settings.priority_keywords)
-    keywords += [word for word in LANGUAGE_KEYWORDS.get(language, ()) if word not in keywords]
-    found = keywords_in(text, keywords)
-    if found:
-        reasons.append("mentions " + ", ".join(f"“{word}”" for word in found))
-    return "; ".join(reasons)
+    """boost_reason_message in English, or "" if the text raises nothing."""
+    message = boost_reason_message(
+        text=text, sentiment=sentiment, settings=settings, language=language
+    )
+    return stored_columns(message)[0] if message else ""
+
+
+def priority_reason_columns(message: dict | None) -> dict:
+    """A ticket's priority_reason columns for a stored message (blank for None)."""
+    if message is None:
+        return {"priority_reason": "", "priority_reason_params": None}
+    text, params = stored_columns(message)
+    return {"priority_reason": clipped(text, 300), "priority_reason_params": params}

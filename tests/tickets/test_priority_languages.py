@@ -3,11 +3,12 @@ text (it would read "no", "super" or "fatal" as English); their messages are rai
 only, the admin's and the Dutch or Spanish alarm words."""
 
 import pytest
+from django.utils import translation
 
 from crm.models import Language
 from tests.tickets.test_priority import CALM, desk, reload, text_in  # noqa: F401 (desk: fixture)
 from tickets import priority
-from tickets.models import InboxSettings, Priority
+from tickets.models import InboxSettings, Priority, SlaEventKind, Ticket
 
 # VADER scores these as English: "no" and "fatal" are negative words in its lexicon, "super" and
 # "top" positive; none of that is what the writer meant.
@@ -56,3 +57,21 @@ def test_a_spanish_customer_is_not_scored_with_the_english_word_list(world, desk
     ticket = reload(world, leak.ticket)
     assert ticket.priority == Priority.HIGH
     assert ticket.priority_reason == "mentions “gotera”"
+    # The reason and the SLA event's detail read in the reader's language.
+    with translation.override("nl"):
+        assert ticket.shown_priority_reason == "noemt “gotera”"
+    with world.active(), translation.override("es"):
+        boosted = ticket.sla_events.get(kind=SlaEventKind.PRIORITY_BOOSTED)
+        assert boosted.shown_detail == "Subida a Alta: menciona “gotera”"
+
+
+def test_a_priority_reason_reads_in_the_readers_language():
+    settings = InboxSettings(sentiment_threshold=-0.5, priority_keywords=["lawyer"])
+    reason = priority.boost_reason_message(
+        text="Calling my lawyer", sentiment=-0.8, settings=settings, language="en"
+    )
+    ticket = Ticket(**priority.priority_reason_columns(reason))
+    assert ticket.priority_reason == "negative tone (-0.80); mentions “lawyer”"
+    with translation.override("nl"):
+        assert ticket.shown_priority_reason == "negatieve toon (-0.80); noemt “lawyer”"
+    assert Ticket(priority_reason="set by Ana").shown_priority_reason == "set by Ana"

@@ -16,6 +16,7 @@ from crm.services.timeline import timeline_record
 from leads.models import Lead, Pipeline
 from leads.services.leads import lead_create
 from tickets.models import Priority, SlaEvent, SlaEventKind, Ticket, TicketStatus
+from tickets.priority import priority_reason_columns
 from tickets.services import sla
 
 
@@ -56,7 +57,10 @@ def ticket_change(
         if priority not in Priority.values:
             raise ValidationError(f"Unknown priority {priority!r}.")
         ticket.priority = priority
-        ticket.priority_reason = f"set by {actor.full_name}"
+        for column, value in priority_reason_columns(
+            stored_message(gettext_noop("set by %(name)s"), name=actor.full_name)
+        ).items():
+            setattr(ticket, column, value)
         sla.sla_reprioritised(tenant=tenant, ticket=ticket, at=now)
         SlaEvent.objects.create(
             tenant=tenant,

@@ -14,8 +14,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_noop
 
 from crm.events import CustomerWrote, publish
-from crm.kit.languages import in_english
-from crm.kit.stored_text import stored_label
+from crm.kit.stored_text import stored_label, stored_message
 from crm.models import Membership, NotificationLevel, Tenant
 from crm.services.notifications import notification_create
 from crm.services.timeline import timeline_record
@@ -116,19 +115,20 @@ def _boost(tenant: Tenant, ticket: Ticket, message: TicketMessage, inbox_setting
     # The contact's language says whether VADER (English) may score it: tickets.priority.
     language = ticket.contact.language
     message.sentiment = priority.sentiment_of(message.shown_text, language)
-    reason = priority.boost_reason(
+    reason = priority.boost_reason_message(
         text=f"{message.subject}\n{message.shown_text}",
         sentiment=message.sentiment,
         settings=inbox_settings,
         language=language,
     )
-    if not reason:
+    if reason is None:
         return ""
     new = priority.raised(ticket.priority)
     if new == ticket.priority:
         return ""
     ticket.priority = new
-    ticket.priority_reason = reason[:300]
+    for column, value in priority.priority_reason_columns(reason).items():
+        setattr(ticket, column, value)
     sla.sla_reprioritised(tenant=tenant, ticket=ticket)
     SlaEvent.objects.create(
         tenant=tenant,
@@ -136,9 +136,15 @@ def _boost(tenant: Tenant, ticket: Ticket, message: TicketMessage, inbox_setting
         kind=SlaEventKind.PRIORITY_BOOSTED,
         occurred_at=message.sent_at,
         due_at=ticket.sla_due_at,
-        detail=f"Raised to {in_english(ticket.get_priority_display())}: {reason}"[:300],
+        **sla.sla_event_detail(
+            stored_message(
+                gettext_noop("Raised to %(priority)s: %(reason)s"),
+                priority=stored_label(Priority(new).label),
+                reason=reason,
+            )
+        ),
     )
-    return reason
+    return ticket.priority_reason
 
 
 def _alert_boost(tenant: Tenant, ticket: Ticket, reason: str) -> None:

@@ -37,7 +37,7 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
-from tickets.priority import starting_priority
+from tickets.priority import priority_reason_columns, starting_priority
 from tickets.routing import our_message_id
 from tickets.services.configuration import inbox_settings_get
 
@@ -164,7 +164,7 @@ def ticket_open(
         lead=lead or _open_lead(tenant, contact),
         subject=SUBJECT_TAG.sub("", subject).strip()[:300],
         priority=priority,
-        priority_reason=reason,
+        **priority_reason_columns(reason),
         created_at=opened_at,
     )
     timeline_record(
