@@ -17,7 +17,6 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from crm.events import publish
-from crm.kit.formatting import short_datetime
 from crm.kit.languages import tenant_language
 from crm.kit.stored_text import stored_date, stored_label
 from crm.models import Contact, Membership, Tenant, User
@@ -78,10 +77,6 @@ def _record(
         lead=follow_up.lead,
         detail={"follow_up": follow_up.pk, **detail},
     )
-
-
-def _when(at: dt.datetime, tenant: Tenant) -> str:
-    return short_datetime(at, tenant.zone)
 
 
 def _stored_when(at: dt.datetime, tenant: Tenant) -> dict:
@@ -346,7 +341,11 @@ def follow_up_delegate(
             recipient=assignee.user,
             title=gettext_noop("Follow-up for you: %(subject)s"),
             title_params={"subject": follow_up.subject},
-            body=f"{follow_up.contact.display_name}, {_when(follow_up.scheduled_at, tenant)}",
+            body="%(contact)s, %(when)s",
+            body_params={
+                "contact": follow_up.contact.display_name,
+                "when": _stored_when(follow_up.scheduled_at, tenant),
+            },
             url=reverse("followups:detail", kwargs={"follow_up_pk": follow_up.pk}),
             kind="follow_up_due",
         )

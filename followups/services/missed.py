@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 
 from crm.kit.claims import lock_due_rows
 from crm.kit.formatting import short_datetime
+from crm.kit.stored_text import stored_date
 from crm.models import Membership, NotificationLevel, Role, Tenant
 from crm.services.notifications import Alert, notifications_create_many
 from crm.services.timeline import timeline_event, timeline_record_many
@@ -89,7 +90,10 @@ def follow_ups_mark_missed(
                 summary=gettext_noop("Follow-up “%(subject)s” missed: it was due %(when)s"),
                 params={
                     "subject": follow_up.subject,
-                    "when": short_datetime(follow_up.scheduled_at, tenant.zone),
+                    "when": stored_date(
+                        timezone.localtime(follow_up.scheduled_at, tenant.zone),
+                        "weekday_month_day_clock",
+                    ),
                 },
                 contact=follow_up.contact,
                 lead=follow_up.lead,

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from crm.models import Notification, Role, TimelineEvent
 from crm.tenancy.sweeps import sweep_inline
@@ -68,6 +69,9 @@ def test_a_follow_up_is_missed_once_its_slot_is_over_and_only_once(world):
         event = TimelineEvent.objects.get(tenant=world.tenant, kind="follow_up.missed")
         assert event.contact_id == world.contact.pk
         assert event.detail == {"follow_up": follow_up.pk}
+        assert event.shown_summary.endswith("it was due Tue Mar 10, 10:00")
+        with translation.override("nl"):  # each reader reads the time in their own order
+            assert event.shown_summary.endswith("di 10 mrt, 10:00")
 
         # Idempotent: the next sweeps find nothing more to do.
         assert _sweep(world, over + dt.timedelta(minutes=1)) == 0
