@@ -107,7 +107,9 @@ class AuditValues:
 
     def _scalar(self, found: models.Field, value) -> str:
         if found.choices:
-            return str(dict(found.flatchoices).get(value, value))
+            # Labels marked with gettext_noop (QuoteStatus, Language) are translated here.
+            label = dict(found.flatchoices).get(value)
+            return _(str(label)) if label is not None else str(value)
         if isinstance(found, models.BooleanField):
             return _("Yes") if value else _("No")
         if isinstance(found, models.DateTimeField):

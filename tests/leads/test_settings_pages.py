@@ -748,7 +748,10 @@ class TestStages:
 
         page = _page(client.get(reverse("settings:audit")))
         assert re.search(r"Stage First call made of [^<]+ changed", page)
-        assert "<strong>name</strong>: Contacted → First call made" in page
+        assert re.search(
+            r"<strong>Name</strong>: <span[^>]*>Contacted</span> → <span[^>]*>First call made<",
+            page,
+        )
 
 
 # --- Lead sources -------------------------------------------------------------------------------

@@ -220,7 +220,7 @@ def test_an_api_write_that_meets_a_deadlock_is_run_again_and_applied_once(scene,
 
 @pytest.mark.django_db(transaction=True)
 def test_an_inbound_email_that_meets_a_deadlock_is_threaded_at_once(scene, monkeypatch):
-    calls = _conflicting_once(monkeypatch, ingest, "_apply_to_ticket")
+    calls = _conflicting_once(monkeypatch, ingest, "apply_to_ticket")
     event_id = _store_email(0)
     with scene.active():
         outcome = ingest.inbound_event_process(tenant=scene.tenant, event_id=event_id)
