@@ -126,6 +126,11 @@ class AuditValues:
         if isinstance(found, models.BinaryField):
             return _("a file")
         if isinstance(found, models.JSONField):
+            if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+                # A label per language and the like: "es: Ya hablamos con usted; nl: …".
+                return Truncator("; ".join(f"{k}: {v}" for k, v in value.items())).chars(
+                    LONGEST_VALUE
+                )
             return json.dumps(value, ensure_ascii=False)
         return Truncator(str(value)).chars(LONGEST_VALUE)
 
