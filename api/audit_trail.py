@@ -8,6 +8,7 @@ from crm.audit import (
     AuditRow,
     register_audit_kinds,
     register_audit_labels,
+    register_audit_names,
     register_audit_readers,
 )
 
@@ -29,5 +30,10 @@ register_audit_labels(
         "prefix": gettext_lazy("Prefix"),
         "revoked_at": gettext_lazy("Revoked at"),
         "scope": gettext_lazy("Scope"),
+    }
+)
+register_audit_names(
+    {
+        "api.ApiKey": gettext_lazy("API key"),
     }
 )

@@ -9,6 +9,7 @@ from crm.audit import (
     AuditRow,
     register_audit_kinds,
     register_audit_labels,
+    register_audit_names,
     register_audit_readers,
     register_audit_references,
 )
@@ -65,5 +66,12 @@ register_audit_labels(
         "sequence": gettext_lazy("Sequence"),
         "stage": gettext_lazy("Stage"),
         "trigger": gettext_lazy("Trigger"),
+    }
+)
+register_audit_names(
+    {
+        "automation.Sequence": gettext_lazy("Sequence"),
+        "automation.Trigger": gettext_lazy("Trigger"),
+        "automation.TriggerStep": gettext_lazy("Trigger step"),
     }
 )

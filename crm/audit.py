@@ -210,7 +210,10 @@ class AuditRow:
         return contact.display_name if contact else _("a contact since erased or deleted")
 
     def what(self) -> str:
-        """The model's name as people read it (its verbose name)."""
+        """The model's name as the reader reads it (registered, else its verbose name)."""
+        name = audit_names().get(self.model)
+        if name:
+            return str(name)
         tracked = model_or_none(self.model)
         return str(tracked._meta.verbose_name).capitalize() if tracked else self.model
 
@@ -224,6 +227,7 @@ class _Registry:
     references: dict[str, AuditReference] = field(default_factory=dict)
     readers: dict[str, AuditReader] = field(default_factory=dict)
     labels: dict[str, str | Promise] = field(default_factory=dict)
+    names: dict[str, str | Promise] = field(default_factory=dict)
     discovered: bool = False
 
 
@@ -254,6 +258,11 @@ def register_audit_labels(labels: Mapping[str, str | Promise]) -> None:
         _registry.labels.setdefault(name, label)
 
 
+def register_audit_names(names: Mapping[str, str | Promise]) -> None:
+    """{model label: what people call one (gettext_lazy)}: "Quote" in "Quote Q-12 added"."""
+    _registry.names.update(names)
+
+
 def _discover() -> None:
     if not _registry.discovered:
         autodiscover_modules(AUDIT_TRAIL_MODULE)
@@ -282,6 +291,11 @@ def audit_reader(model: str) -> AuditReader:
 def audit_labels() -> dict[str, str | Promise]:
     _discover()
     return _registry.labels
+
+
+def audit_names() -> dict[str, str | Promise]:
+    _discover()
+    return _registry.names
 
 
 def audit_readers() -> dict[str, AuditReader]:

@@ -9,6 +9,7 @@ from crm.audit import (
     AuditRow,
     register_audit_kinds,
     register_audit_labels,
+    register_audit_names,
     register_audit_readers,
     register_audit_references,
 )
@@ -189,5 +190,20 @@ register_audit_labels(
         "website": gettext_lazy("Website"),
         "weekly_availability": gettext_lazy("Weekly availability"),
         "created_by": gettext_lazy("Created by"),
+    }
+)
+register_audit_names(
+    {
+        "crm.Brand": gettext_lazy("Brand"),
+        "crm.ClosedDay": gettext_lazy("Closed day"),
+        "crm.Contact": gettext_lazy("Contact"),
+        "crm.ContactConsent": gettext_lazy("Contact consent"),
+        "crm.ContactEmail": gettext_lazy("Contact email"),
+        "crm.ContactPhone": gettext_lazy("Contact phone"),
+        "crm.Membership": gettext_lazy("Membership"),
+        "crm.Property": gettext_lazy("Property"),
+        "crm.PropertyContact": gettext_lazy("Property contact"),
+        "crm.Tenant": gettext_lazy("Business profile"),
+        "crm.TimeOff": gettext_lazy("Time off"),
     }
 )

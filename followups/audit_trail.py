@@ -3,7 +3,7 @@ named model does."""
 
 from django.utils.translation import gettext_lazy
 
-from crm.audit import AuditKind, register_audit_kinds, register_audit_labels
+from crm.audit import AuditKind, register_audit_kinds, register_audit_labels, register_audit_names
 
 register_audit_kinds(
     AuditKind(
@@ -21,5 +21,12 @@ register_audit_labels(
         "neglect_after_days": gettext_lazy("Neglected after (days)"),
         "reminder_offsets": gettext_lazy("Reminders"),
         "type": gettext_lazy("Type"),
+    }
+)
+register_audit_names(
+    {
+        "followups.FollowUpSettings": gettext_lazy("Follow-up settings"),
+        "followups.FollowUpTemplate": gettext_lazy("Follow-up template"),
+        "followups.FollowUpType": gettext_lazy("Follow-up type"),
     }
 )

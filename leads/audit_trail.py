@@ -9,6 +9,7 @@ from crm.audit import (
     AuditRow,
     register_audit_kinds,
     register_audit_labels,
+    register_audit_names,
     register_audit_readers,
     register_audit_references,
 )
@@ -91,5 +92,14 @@ register_audit_labels(
         "total": gettext_lazy("Total"),
         "valid_until": gettext_lazy("Valid until"),
         "viewed_at": gettext_lazy("Viewed at"),
+    }
+)
+register_audit_names(
+    {
+        "leads.LeadSource": gettext_lazy("Lead source"),
+        "leads.Payment": gettext_lazy("Payment"),
+        "leads.Pipeline": gettext_lazy("Pipeline"),
+        "leads.Quote": gettext_lazy("Quote"),
+        "leads.Stage": gettext_lazy("Stage"),
     }
 )

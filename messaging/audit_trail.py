@@ -9,6 +9,7 @@ from crm.audit import (
     AuditRow,
     register_audit_kinds,
     register_audit_labels,
+    register_audit_names,
     register_audit_readers,
     register_audit_references,
 )
@@ -52,5 +53,12 @@ register_audit_labels(
         "weekly_caps": gettext_lazy("Weekly caps"),
         "whatsapp_approved": gettext_lazy("Approved for WhatsApp"),
         "whatsapp_content_sid": gettext_lazy("WhatsApp content SID"),
+    }
+)
+register_audit_names(
+    {
+        "comms.CommsSettings": gettext_lazy("Message settings"),
+        "comms.MessageTemplate": gettext_lazy("Message template"),
+        "comms.TemplateVariant": gettext_lazy("Template wording"),
     }
 )

@@ -8,6 +8,7 @@ from crm.audit import (
     AuditRow,
     register_audit_kinds,
     register_audit_labels,
+    register_audit_names,
     register_audit_readers,
 )
 
@@ -39,5 +40,13 @@ register_audit_labels(
         "thread_window_days": gettext_lazy("Thread window (days)"),
         "twilio_account_sid": gettext_lazy("Twilio account SID"),
         "vip_after_won_jobs": gettext_lazy("VIP after won jobs"),
+    }
+)
+register_audit_names(
+    {
+        "tickets.Inbox": gettext_lazy("Inbox"),
+        "tickets.InboxAddress": gettext_lazy("Inbox address"),
+        "tickets.InboxSettings": gettext_lazy("Inbox settings"),
+        "tickets.SlaPolicy": gettext_lazy("SLA policy"),
     }
 )

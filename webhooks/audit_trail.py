@@ -8,6 +8,7 @@ from crm.audit import (
     AuditRow,
     register_audit_kinds,
     register_audit_labels,
+    register_audit_names,
     register_audit_readers,
 )
 from crm.kit.stored_text import stored_render
@@ -37,5 +38,10 @@ register_audit_labels(
         "events": gettext_lazy("Events"),
         "is_enabled": gettext_lazy("Enabled"),
         "url": gettext_lazy("URL"),
+    }
+)
+register_audit_names(
+    {
+        "webhooks.WebhookEndpoint": gettext_lazy("Webhook endpoint"),
     }
 )

@@ -12,9 +12,11 @@ import pytest
 from django.apps import apps
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 from pghistory.models import Event
 
 from automation.models import Trigger
+from crm.audit import audit_names
 from crm.models import Channel, ConsentStatus, Contact, Membership, Tenant, User
 from crm.selectors.audit import AuditFilters, audit_page
 from crm.services.consent import consent_record
@@ -355,3 +357,19 @@ def test_the_upgrade_deletes_the_updates_that_moved_only_bookkeeping(world):
             .values_list("pgh_label", flat=True)
         )
     assert labels == ["insert", "update", "delete"]
+
+
+def test_every_audited_model_has_a_name_in_the_readers_language():
+    """The generic sentences ("Inbox address … added") name the model as the reader does."""
+    tracked = {
+        model.pgh_tracked_model._meta.label
+        for model in apps.get_models()
+        if getattr(model, "pgh_tracked_model", None) is not None
+    }
+    names = audit_names()
+    assert sorted(tracked - set(names)) == []
+    with translation.override("nl"):
+        assert (str(names["tickets.InboxAddress"]), str(names["leads.Quote"])) == (
+            "Inboxadres",
+            "Offerte",
+        )
