@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import json
 import time
+from collections.abc import Iterable
 
 import pghistory
 from django.conf import settings
@@ -108,6 +109,7 @@ def _nul_in(body) -> str | None:
     Walked with a stack, not by recursion: a body nested deeper than MAX_BODY_DEPTH raises
     BodyTooDeep."""
     pending = [(body, "", 0)]
+    items: Iterable[tuple[object, object]]
     while pending:
         value, path, depth = pending.pop()
         if isinstance(value, str):
@@ -189,6 +191,8 @@ def _run_once(run, request, args, kwargs):
         )
         response["Idempotent-Replayed"] = "true"
         return response
+    if claim.record is None:  # every claim without its record was answered above
+        raise RuntimeError(f"An idempotency claim with neither record nor answer: {claim}")
     response = run(request, *args, **kwargs)
     if response.status_code < 500:
         idempotency_answer(tenant=request.tenant, record=claim.record, response=response)

@@ -9,12 +9,13 @@ share; their ValidationError comes back as a 422 here as it shows on a form's fi
 
 import functools
 import logging
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import got_request_exception
 from django.db import IntegrityError, InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -247,7 +248,8 @@ def server_error(request, exc: Exception):
         response = api.create_response(
             request, {"detail": _("Something went wrong on our side.")}, status=500
         )
-    response._has_been_logged = True  # above, with its traceback: Django need not log it again
+    # Logged above, with its traceback: Django's own flag (undeclared in its stubs) says not again.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
@@ -284,12 +286,18 @@ def _in_json(view):
     return answer
 
 
+def _answering_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The view, marked as one that answers JSON (config.middleware reads the mark)."""
+    setattr(view, "answers_json", True)  # noqa: B010 (a function's attribute is set no other way)
+    return view
+
+
 def unknown_address(request, *args, **kwargs):
     """Any address under /api/ that names no operation: a 404 in JSON, as the API's own."""
     return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
-unknown_address.answers_json = True
+_answering_json(unknown_address)
 
 
 def urls() -> tuple[list, str, str]:
@@ -298,6 +306,5 @@ def urls() -> tuple[list, str, str]:
     answering in JSON whatever goes wrong."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        pattern.callback = _in_json(pattern.callback)
-        pattern.callback.answers_json = True
+        pattern.callback = _answering_json(_in_json(pattern.callback))
     return patterns, app_name, namespace

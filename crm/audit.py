@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import Protocol
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -96,8 +97,9 @@ class AuditValues:
             return str(value)
         if isinstance(found, models.ForeignKey):
             return self._named(found, value)
-        if getattr(found, "base_field", None) is not None and isinstance(value, list):
-            return ", ".join(self._scalar(found.base_field, item) for item in value)
+        base_field = getattr(found, "base_field", None)  # an ArrayField's items' field
+        if base_field is not None and isinstance(value, list):
+            return ", ".join(self._scalar(base_field, item) for item in value)
         return self._scalar(found, value)
 
     def _named(self, found: models.ForeignKey, value) -> str:
@@ -157,12 +159,20 @@ def model_or_none(label: str):
         return None
 
 
+class AuditEvent(Protocol):
+    """What a reader reads of one history event (crm.selectors.audit.AuditEntry)."""
+
+    pgh_obj_model: str  # "app_label.ModelName"
+    pgh_label: str  # insert, update, delete
+    pgh_obj_id: int
+
+
 @dataclass
 class AuditRow:
     """One history row as its reader sees it: the event, its data and the names its ids point at
     (`names[reference key][id]`, read for the whole page at once)."""
 
-    entry: object
+    entry: AuditEvent
     data: dict
     names: Mapping[str, Mapping]
     values_read: AuditValues | None = None

@@ -31,8 +31,8 @@ def _consent(row: AuditRow) -> str:
     values = row.values(channel=row.choice("channel"), contact=row.contact_name())
     if row.action == "delete":
         return _("Consent for %(channel)s of %(contact)s deleted") % values
-    status = row.data.get("status")
-    values["status"] = str(CONSENT_WORDS.get(status, status or ""))
+    status = row.data.get("status") or ""
+    values["status"] = str(CONSENT_WORDS.get(status, status))
     return _("Consent for %(channel)s %(status)s for %(contact)s") % values
 
 

@@ -1,4 +1,4 @@
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -33,6 +33,17 @@ else:
 
 # Django's own abbreviations (Mon, ma, lun), translated in the reader's language.
 DAY_LABELS = dict(zip(WEEKDAYS, (WEEKDAYS_ABBR[index] for index in range(7)), strict=True))
+
+
+_F = TypeVar("_F", bound=forms.Field)
+
+
+def _field(form: forms.BaseForm, name: str, kind: type[_F]) -> _F:
+    """The form's field `name`, of the kind whose choices (or queryset) the form sets."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name} is not a {kind.__name__}")
+    return field
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -70,7 +81,7 @@ class WeeklyHoursMixin(FormMixinBase):
         return [(DAY_LABELS[day], self[f"{day}_start"], self[f"{day}_end"]) for day in WEEKDAYS]
 
     def clean_hours(self) -> dict:
-        hours = {}
+        hours: dict[str, list[list[str]]] = {}
         for day in WEEKDAYS:
             start = self.cleaned_data.get(f"{day}_start")
             end = self.cleaned_data.get(f"{day}_end")
@@ -119,7 +130,8 @@ class TenantProfileForm(WeeklyHoursMixin, forms.ModelForm):
         self.add_hours_fields(self.instance.business_hours)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Django's clean() returns
         cleaned["business_hours"] = self.clean_hours()
         return cleaned
 
@@ -179,7 +191,7 @@ class BrandForm(TenantFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = language_choices(
+        _field(self, "language", forms.ChoiceField).choices = language_choices(
             _("The team's language (%(language)s)") % {"language": team_language_name(self.tenant)}
         )
 
@@ -201,7 +213,8 @@ class BrandForm(TenantFormMixin, forms.ModelForm):
         return slug
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Django's clean() returns
         if cleaned.get("is_default") and cleaned.get("is_archived"):
             self.add_error(
                 "is_archived",
@@ -244,8 +257,8 @@ class MembershipForm(WeeklyHoursMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["expertise"].choices = Expertise.choices
-        self.fields["role"].choices = translated_choices(Role)
+        _field(self, "expertise", forms.ChoiceField).choices = Expertise.choices
+        _field(self, "role", forms.ChoiceField).choices = translated_choices(Role)
         self.initial["territories"] = ", ".join(self.instance.territories)
         self.add_hours_fields(self.instance.weekly_availability)
 
@@ -254,7 +267,8 @@ class MembershipForm(WeeklyHoursMixin, forms.ModelForm):
         return list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Django's clean() returns
         cleaned["weekly_availability"] = self.clean_hours()
         return cleaned
 
@@ -275,7 +289,8 @@ class TimeOffForm(forms.ModelForm):
         }
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Django's clean() returns
         starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", "The last day off cannot be before the first.")
@@ -300,10 +315,13 @@ class ContactForm(TenantFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         read_in_region(self.fields["phone"], self.tenant.country)
         self.fields["language"].initial = self.tenant.language
-        self.fields["brand"].queryset = Brand.objects.filter(tenant=self.tenant, is_archived=False)
+        _field(self, "brand", forms.ModelChoiceField).queryset = Brand.objects.filter(
+            tenant=self.tenant, is_archived=False
+        )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Django's clean() returns
         if not any(cleaned.get(f) for f in ("first_name", "last_name", "company_name")):
             raise ValidationError(_("Give a name or a company name."))
         if not cleaned.get("email") and not cleaned.get("phone"):
@@ -326,7 +344,8 @@ class ContactEditForm(forms.Form):
     primary_phone = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Django's clean() returns
         if not any(cleaned.get(f) for f in ("first_name", "last_name", "company_name")):
             raise ValidationError(_("Give a name or a company name."))
         return cleaned
@@ -367,8 +386,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actors: list[tuple[str, str]], kinds: list[tuple[str, str]], **kw):
         super().__init__(*args, **kw)
-        self.fields["who"].choices = [("", _("Anyone")), *actors]
-        self.fields["what"].choices = [("", _("Anything")), *kinds]
+        _field(self, "who", forms.ChoiceField).choices = [("", _("Anyone")), *actors]
+        _field(self, "what", forms.ChoiceField).choices = [("", _("Anything")), *kinds]
 
 
 class ClosedDayForm(forms.Form):

@@ -261,7 +261,7 @@ class Brand(TenantOwnedModel):
         return self.phone or self.sms_number
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):

@@ -17,6 +17,7 @@ from crm.privacy import (
     BLANK,
     ERASED,
     ExportKind,
+    FieldRule,
     Keep,
     MergeRule,
     PersonalModel,
@@ -57,7 +58,7 @@ def _timeline_events(scope):
 
 
 # What erasure does to a timeline event, whichever subject reaches the contact.
-TIMELINE_EVENT_ERASURE = {
+TIMELINE_EVENT_ERASURE: dict[str, FieldRule] = {
     "summary": Replace(ERASED),
     # The msgid and its values (names, addresses) go too: the row reads as the summary.
     "summary_params": Replace({}),

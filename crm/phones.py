@@ -20,6 +20,8 @@ def phone_examples(region: str) -> dict[str, str]:
     ) or phonenumbers.example_number(region)
     if number is None:
         number = phonenumbers.example_number("US")
+    if number is None:  # phonenumbers' own metadata has the US's
+        return {"local": "", "international": ""}
     return {
         "local": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
         "international": phonenumbers.format_number(

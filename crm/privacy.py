@@ -29,6 +29,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import ForeignObjectRel
 from django.utils.module_loading import autodiscover_modules
 
 from crm.models import Contact, Tenant
@@ -69,7 +70,7 @@ class Keep:
 FieldRule = Blank | Replace | Rewrite | Keep
 
 
-def empty_value(model_field: models.Field):
+def empty_value(model_field: models.Field | ForeignObjectRel):
     if isinstance(model_field, (models.JSONField, models.BinaryField)):
         return model_field.get_default()
     if model_field.null:
@@ -110,7 +111,7 @@ class PersonalModel:
         if self.rows is not None:
             return self.rows(scope)
         contact_lookup = self.contact_path or "pk"
-        return self.model_class.objects.filter(
+        return self.model_class._default_manager.filter(
             tenant=scope.tenant, **{contact_lookup: scope.contact.pk}
         )
 
@@ -252,7 +253,7 @@ def _unique_sets(model: type[models.Model]) -> list[set[str]]:
 
 def _expression_fields(expression) -> set[str]:
     if isinstance(expression, models.F):
-        return {expression.name}
+        return {expression.name}  # type: ignore[attr-defined]  # F's field name, not in the stubs
     names: set[str] = set()
     for source in getattr(expression, "get_source_expressions", lambda: [])():
         names.update(_expression_fields(source))
@@ -366,7 +367,7 @@ def _follow(model: type[models.Model], path: str) -> type[models.Model] | None:
             model_field = model._meta.get_field(name)
         except FieldDoesNotExist:
             return None
-        if not model_field.is_relation:
+        if not model_field.is_relation or model_field.related_model is None:
             return None
         model = model_field.related_model
     return model

@@ -28,6 +28,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections, transaction
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.utils import timezone
 from psycopg import sql
 
@@ -82,7 +83,10 @@ def record(using: str = rls.OWNER_ALIAS) -> str:
 
     with connections[using].execute_wrapper(keep):
         call_command("migrate", database=using, verbosity=0, interactive=False)
-    compose = connections[using].ops.compose_sql
+    operations = connections[using].ops
+    if not isinstance(operations, PostgresOperations):
+        raise TypeError("The schema snapshot records PostgreSQL's statements only.")
+    compose = operations.compose_sql
     statements = [HEADER.format(fingerprint=fingerprint())]
     for statement, params in sent:
         text = statement if params is None else compose(statement, params)

@@ -115,7 +115,8 @@ class ListParams(Schema):
 
 def _is_email(value: str) -> bool:
     # Django's rule allows 320 characters; the column keeps the form field's 254.
-    if len(value) > ContactEmail._meta.get_field("email").max_length:
+    max_length = ContactEmail._meta.get_field("email").max_length
+    if max_length is not None and len(value) > max_length:
         return False
     try:
         validate_email(value)

@@ -68,14 +68,15 @@ class DocumentListParams(Schema):
 @router.get("", response={200: DocumentPage, **READ_ERRORS}, summary="List documents")
 def document_index(request, params: Query[DocumentListParams]):
     tenant = request.tenant
-    if params.lead:
-        lead = named_in_body(lambda: lead_get(tenant=tenant, lead_id=params.lead), "lead")
+    lead_id, contact_id = params.lead, params.contact
+    if lead_id:
+        lead = named_in_body(lambda: lead_get(tenant=tenant, lead_id=lead_id), "lead")
         keyset = documents_for_lead(
             tenant=tenant, lead=lead, after=params.cursor, per_page=params.limit
         )
-    elif params.contact:
+    elif contact_id:
         contact = named_in_body(
-            lambda: contact_get(tenant=tenant, contact_id=params.contact), "contact"
+            lambda: contact_get(tenant=tenant, contact_id=contact_id), "contact"
         )
         keyset = documents_for_contact(
             tenant=tenant, contact=contact, after=params.cursor, per_page=params.limit
@@ -115,14 +116,15 @@ def document_new(request, payload: Form[DocumentIn], file: File[UploadedFile]):
     uploader = membership_of(tenant=tenant, user=request.actor)
     if uploader is None:
         raise PermissionDenied(_("The person who made this key has left the team: make a new key."))
+    lead_id, contact_id = payload.lead_id, payload.contact_id
     lead = (
-        named_in_body(lambda: lead_get(tenant=tenant, lead_id=payload.lead_id), "lead_id")
-        if payload.lead_id
+        named_in_body(lambda: lead_get(tenant=tenant, lead_id=lead_id), "lead_id")
+        if lead_id
         else None
     )
-    if payload.contact_id:
+    if contact_id:
         contact = named_in_body(
-            lambda: contact_get(tenant=tenant, contact_id=payload.contact_id), "contact_id"
+            lambda: contact_get(tenant=tenant, contact_id=contact_id), "contact_id"
         )
         if lead is not None and lead.contact_id != contact.pk:
             raise ValidationError({"lead_id": [_("Give a lead of this contact.")]})
@@ -156,11 +158,13 @@ def document_new(request, payload: Form[DocumentIn], file: File[UploadedFile]):
 @router.get("{document_id}", response={200: DocumentDetailOut, **READ_ERRORS}, summary="Get one")
 def document_detail(request, document_id: int):
     document = document_get(tenant=request.tenant, document_id=document_id)
-    document.download_url = request.build_absolute_uri(
-        document_download_url(document, audience=Audience.api_key(request.api_key.pk))
+    return DocumentDetailOut(
+        **DocumentOut.from_orm(document).model_dump(),
+        download_url=request.build_absolute_uri(
+            document_download_url(document, audience=Audience.api_key(request.api_key.pk))
+        ),
+        download_expires_at=timezone.now() + LINK_MAX_AGE,
     )
-    document.download_expires_at = timezone.now() + LINK_MAX_AGE
-    return document
 
 
 @router.get(

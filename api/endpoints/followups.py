@@ -139,6 +139,7 @@ def follow_up_new(request, payload: FollowUpIn):
     tenant = request.tenant
     if payload.scheduled_at.tzinfo is None:
         raise ValidationError({"scheduled_at": [_("Give the time zone, e.g. 2030-01-31T09:00Z.")]})
+    type_id, lead_id = payload.type_id, payload.lead_id
     follow_up = follow_up_create(
         tenant=tenant,
         actor=request.actor,
@@ -152,12 +153,12 @@ def follow_up_new(request, payload: FollowUpIn):
         ),
         scheduled_at=payload.scheduled_at,
         type=named_in_body(
-            lambda: follow_up_type_get_by_pk(tenant=tenant, type_id=payload.type_id), "type_id"
+            lambda: follow_up_type_get_by_pk(tenant=tenant, type_id=type_id), "type_id"
         )
-        if payload.type_id
+        if type_id
         else None,
-        lead=named_in_body(lambda: lead_get(tenant=tenant, lead_id=payload.lead_id), "lead_id")
-        if payload.lead_id
+        lead=named_in_body(lambda: lead_get(tenant=tenant, lead_id=lead_id), "lead_id")
+        if lead_id
         else None,
         priority=payload.priority,
         duration_minutes=payload.duration_minutes,

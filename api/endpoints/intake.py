@@ -61,19 +61,19 @@ def intake_lead(request, payload: IntakeIn):
     phones = parsed_phones(
         [payload.phone] if payload.phone else [], region=tenant.country, field="phone"
     )
-    if payload.pipeline_id:
+    pipeline_id, source_id = payload.pipeline_id, payload.source_id
+    if pipeline_id:
         pipeline = named_in_body(
-            lambda: pipeline_get(tenant=tenant, pipeline_id=payload.pipeline_id), "pipeline_id"
+            lambda: pipeline_get(tenant=tenant, pipeline_id=pipeline_id), "pipeline_id"
         )
     else:
-        pipeline = pipelines_for_tenant(tenant=tenant).first()
-        if pipeline is None:
+        first_pipeline = pipelines_for_tenant(tenant=tenant).first()
+        if first_pipeline is None:
             raise ValidationError({"pipeline_id": [_("The team has no pipeline yet.")]})
+        pipeline = first_pipeline
     source = (
-        named_in_body(
-            lambda: lead_source_get(tenant=tenant, source_id=payload.source_id), "source_id"
-        )
-        if payload.source_id
+        named_in_body(lambda: lead_source_get(tenant=tenant, source_id=source_id), "source_id")
+        if source_id
         else None
     )
     lead = lead_intake(

@@ -5,7 +5,7 @@ current stage's colour and time in it) and progress (one segment per stage of it
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol, cast
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -14,10 +14,11 @@ from pydantic import Field
 
 from api.lookups import named_in_body
 from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Body, BodyInt, IsoDate, Page
+from crm.models import Contact, Membership
 from crm.selectors.contacts import contact_get
 from crm.selectors.members import membership_get
 from leads.filters import LeadFilter
-from leads.models import LeadStatus, LeadType, LostReason
+from leads.models import LeadSource, LeadStatus, LeadType, LostReason, Pipeline, Stage
 from leads.selectors import lists
 from leads.selectors.configuration import lead_source_get, pipeline_get, stage_get
 from leads.services.assignment import lead_assign
@@ -73,8 +74,35 @@ class LeadOut(Schema):
     progress: Progress
 
 
+class RowLead(Protocol):
+    """What a lead's answer reads of a row's lead: a Lead, or the ListLead a list page reads,
+    which carries the same columns and joins as attributes (leads.selectors.lead_values)."""
+
+    pk: int
+    reference: str
+    title: str
+    status: str
+    lead_type: str
+    contact_id: int
+    contact: Contact
+    pipeline_id: int
+    pipeline: Pipeline
+    stage_id: int | None
+    stage: Stage | None
+    owner_id: int | None
+    owner: Membership | None
+    source_id: int | None
+    source: LeadSource | None
+    cost: Decimal
+    estimated_value: Decimal | None
+    priority_score: int
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    stage_entered_at: dt.datetime
+
+
 def lead_out(row: lists.LeadRow) -> dict:
-    lead, bar = row.lead, row.bar
+    lead, bar = cast(RowLead, row.lead), row.bar
     return {
         "id": lead.pk,
         "reference": lead.reference,
@@ -215,6 +243,7 @@ def lead_new(request, payload: LeadIn):
     pipeline = named_in_body(
         lambda: pipeline_get(tenant=tenant, pipeline_id=payload.pipeline_id), "pipeline_id"
     )
+    stage_id, source_id = payload.stage_id, payload.source_id
     lead = lead_create(
         tenant=tenant,
         actor=request.actor,
@@ -222,17 +251,17 @@ def lead_new(request, payload: LeadIn):
             lambda: contact_get(tenant=tenant, contact_id=payload.contact_id), "contact_id"
         ),
         pipeline=pipeline,
-        stage=named_in_body(lambda: stage_get(tenant=tenant, stage_id=payload.stage_id), "stage_id")
-        if payload.stage_id
+        stage=named_in_body(lambda: stage_get(tenant=tenant, stage_id=stage_id), "stage_id")
+        if stage_id
         else None,
         owner=named_in_body(lambda: _member(tenant, payload.owner_id), "owner_id"),
         title=payload.title,
         lead_type=payload.lead_type or "",
         estimated_value=payload.estimated_value,
         source=named_in_body(
-            lambda: lead_source_get(tenant=tenant, source_id=payload.source_id), "source_id"
+            lambda: lead_source_get(tenant=tenant, source_id=source_id), "source_id"
         )
-        if payload.source_id
+        if source_id
         else None,
         cost=payload.cost,
         note=payload.note,

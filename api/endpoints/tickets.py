@@ -188,12 +188,13 @@ def ticket_assignee(request, ticket_id: int, payload: TicketAssignment):
     """As the inbox sidebar's Assignee: the new assignee is told, the timeline records it."""
     tenant = request.tenant
     ticket = ticket_of_team(tenant=tenant, ticket_id=ticket_id)
+    assignee_id = payload.assignee_id
     assignee = (
         named_in_body(
-            lambda: membership_get(tenant=tenant, membership_id=payload.assignee_id),
+            lambda: membership_get(tenant=tenant, membership_id=assignee_id),
             "assignee_id",
         )
-        if payload.assignee_id
+        if assignee_id
         else None
     )
     ticket_assign(tenant=tenant, actor=request.actor, ticket=ticket, assignee=assignee)

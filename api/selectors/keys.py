@@ -1,17 +1,26 @@
 """Reads of API keys: the settings page's list, and the key a request presents."""
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.db.models import Exists, Func, OuterRef, QuerySet, TextField, Value
 from django.shortcuts import get_object_or_404
 
 from api.models import ApiKey
 from crm.models import Membership, Role, Tenant
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a development dependency: for mypy only
+
 # Only admins create keys (Settings → API keys), and a key acts with its creator's rights as they
 # are now: it works while they are an active admin of the team.
 KEY_HOLDER_ROLES = (Role.ADMIN,)
 
 
-def creator_holds_keys(*, tenant: Tenant, user_id: int | None):
+class CreatorHolds(TypedDict):
+    creator_holds: bool
+
+
+def creator_holds_keys(*, tenant: Tenant, user_id: int | OuterRef) -> Exists:
     """Whether this user may still hold the team's API keys (a query expression when user_id is
     an OuterRef)."""
     return Exists(
@@ -49,7 +58,9 @@ def tenant_holding_key(*, prefix: str, secret_hash: str) -> Tenant | None:
     return Tenant.objects.filter(pk=holder).first()
 
 
-def api_key_presented(*, tenant: Tenant, prefix: str, secret_hash: str) -> ApiKey | None:
+def api_key_presented(
+    *, tenant: Tenant, prefix: str, secret_hash: str
+) -> "WithAnnotations[ApiKey, CreatorHolds] | None":
     # With its creator, the actor of the request's writes, and whether they still hold keys
     # (`creator_holds`), read in the same statement.
     return (

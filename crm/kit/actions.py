@@ -7,7 +7,9 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+
+from crm.kit.requests import HtmxRequest
 
 
 def all_errors(form: Form) -> str:
@@ -37,7 +39,7 @@ def run_action(
 
 
 def action_response(
-    request: HttpRequest,
+    request: HtmxRequest,
     *,
     error: str,
     done: str,
@@ -58,7 +60,7 @@ def action_response(
 
 
 def panel_form_response(
-    request: HttpRequest,
+    request: HtmxRequest,
     *,
     form: Form,
     done: str,

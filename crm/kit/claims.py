@@ -34,6 +34,14 @@ _UPDATE_DUE = """
 _FROM = "AND {column} >= %s"
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    """The table column of the model's field `name` (not a reverse relation's name)."""
+    model_field = model._meta.get_field(name)
+    if not isinstance(model_field, models.Field) or not model_field.column:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return model_field.column
+
+
 def update_due_rows(
     cursor,
     *,
@@ -54,14 +62,14 @@ def update_due_rows(
     with its parameters, ANDed to the rest (the caller's own constant, never a user's text). Runs
     in the caller's transaction. `model` needs tenant_id and status columns."""
     meta = model._meta
-    db_column = meta.get_field(column).column
+    db_column = _column(model, column)
     sql = _UPDATE_DUE.format(
         table=meta.db_table,
         statuses=", ".join(["%s"] * len(statuses)),
         column=db_column,
         start=_FROM.format(column=db_column) if start is not None else "",
         condition=f"AND ({condition[0]})" if condition[0] else "",
-        assignments=", ".join(f"{meta.get_field(name).column} = %s" for name in values),
+        assignments=", ".join(f"{_column(model, name)} = %s" for name in values),
     )
     starting = [start] if start is not None else []
     cursor.execute(

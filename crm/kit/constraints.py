@@ -3,13 +3,21 @@ the field it guards and what to tell them (``constraint_fields``); model validat
 violation the database reports both answer on that field, and never with the constraint's name."""
 
 import functools
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
+if TYPE_CHECKING:
+    from django.db import models
 
-class FieldConstraints:
+    _ModelMixin = models.Model
+else:
+    _ModelMixin = object
+
+
+class FieldConstraints(_ModelMixin):
     """Model mixin: ``constraint_fields = {constraint name: (field, message)}``."""
 
     constraint_fields: dict = {}

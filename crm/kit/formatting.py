@@ -11,7 +11,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from django.conf import settings
 from django.utils import numberformat, timezone, translation
-from django.utils.formats import date_format, get_format
+from django.utils.formats import date_format, get_format, time_format
 from django.utils.translation import gettext, gettext_noop
 
 from crm.kit.languages import supported_language
@@ -58,11 +58,14 @@ def _money_style(language: str, country: str | None) -> _MoneyStyle:
     es_US does), else as the language writes it at home (Django's formats and the placement
     above), which is also the answer for the language's own country and for a pair CLDR
     does not know (Dutch in the US)."""
+    decimal_separator, thousand_separator, grouping = (
+        get_format(name, language, use_l10n=True)
+        for name in ("DECIMAL_SEPARATOR", "THOUSAND_SEPARATOR", "NUMBER_GROUPING")
+    )
     home = _MoneyStyle(
-        *(
-            get_format(name, language, use_l10n=True)
-            for name in ("DECIMAL_SEPARATOR", "THOUSAND_SEPARATOR", "NUMBER_GROUPING")
-        ),
+        decimal_separator,
+        thousand_separator,
+        grouping,
         CURRENCY_PLACEMENT.get(language, CURRENCY_PLACEMENT["en"]),
     )
     likely = get_global("likely_subtags").get(language, "")
@@ -170,6 +173,8 @@ def local_date(
     language = supported_language(language or translation.get_language()) or settings.LANGUAGE_CODE
     shapes = DATE_STYLES[style]
     with translation.override(language):
+        if isinstance(value, dt.time):
+            return time_format(value, shapes.get(language, shapes["en"]))
         return date_format(value, shapes.get(language, shapes["en"]))
 
 

@@ -12,6 +12,8 @@ from django.forms.models import ModelChoiceIterator
 
 
 class _ObjectsIterator(ModelChoiceIterator):
+    field: "PrefetchedModelChoiceField"
+
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
@@ -30,6 +32,7 @@ class PrefetchedModelChoiceField(forms.ModelChoiceField):
 
     def __init__(self, *, model, objects=(), **kwargs):
         self.objects = list(objects)
+        self.model = model
         kwargs.pop("queryset", None)
         super().__init__(queryset=model._default_manager.none(), **kwargs)
 
@@ -37,7 +40,7 @@ class PrefetchedModelChoiceField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         key = self.to_field_name or "pk"
-        if isinstance(value, self.queryset.model):
+        if isinstance(value, self.model):
             value = getattr(value, key)
         for obj in self.objects:
             if str(getattr(obj, key)) == str(value):

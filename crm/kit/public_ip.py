@@ -17,6 +17,7 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import requests
 import urllib3
@@ -171,7 +172,7 @@ def resolve_public(host: str, port: int) -> list[str]:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise NotPublic(host) from error
-    addresses = [answer[4][0] for answer in answers]
+    addresses = [str(answer[4][0]) for answer in answers]
     if not addresses:
         raise NotPublic(host)
     for address in addresses:
@@ -180,7 +181,13 @@ def resolve_public(host: str, port: int) -> list[str]:
     return addresses
 
 
-class _PublicOnly:
+if TYPE_CHECKING:
+    _ConnectionMixin = urllib3.connection.HTTPConnection
+else:
+    _ConnectionMixin = object
+
+
+class _PublicOnly(_ConnectionMixin):
     """A urllib3 connection that refuses to stay connected to a non-public peer: the check runs
     on the address actually connected to, so a redirect or a DNS answer changed after a check
     cannot lead inside."""

@@ -23,6 +23,11 @@ def choice_labels(choices) -> dict[str, str]:
     return {value: escape(str(label)) for value, label in choices.choices}
 
 
+def _formatted(piece: str) -> Callable[[dt.datetime], str]:
+    """A format character Django writes itself, escaped."""
+    return lambda t: escape(str(DateFormat(t).format(piece)))
+
+
 class RowTimes:
     """A time in the reader's zone as the `date` filter writes it in the formats the rows use
     ("c", "D M j", "M j", "g:i A" in English; the reader's own order and clock otherwise, as
@@ -93,10 +98,7 @@ class RowTimes:
         parts: list[str | Callable[[dt.datetime], str]] = []
         for index, piece in enumerate(re_formatchars.split(str(format_string))):
             if index % 2:
-                parts.append(
-                    self._names.get(piece)
-                    or (lambda t, piece=piece: escape(str(DateFormat(t).format(piece))))
-                )
+                parts.append(self._names.get(piece) or _formatted(piece))
             elif piece:
                 parts.append(escape(re_escaped.sub(r"\1", piece)))
         return lambda t: "".join(part if isinstance(part, str) else part(t) for part in parts)

@@ -14,7 +14,7 @@ with their joins took longer than running them.
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import connection
@@ -26,9 +26,10 @@ from psycopg.types.numeric import Int8Dumper
 
 # The first one kept is dropped past this many (a list page keeps one or two per tenant and member).
 KEPT = 4000
-_kept: dict[Hashable, object] = {}
+_kept: dict[Hashable, Any] = {}  # each key's own kind of value
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 def kept(key: Hashable, make: Callable[[], T]) -> T:
@@ -43,7 +44,17 @@ def kept(key: Hashable, make: Callable[[], T]) -> T:
     return value
 
 
-class _PreparedCursor(ServerBindingCursor):
+if TYPE_CHECKING:
+    # Django's ServerBindingCursor is psycopg's Cursor with Django's mixin; its stubs omit the
+    # psycopg part.
+    import psycopg
+
+    _ServerBinding = psycopg.Cursor
+else:
+    _ServerBinding = ServerBindingCursor
+
+
+class _PreparedCursor(_ServerBinding):
     """Binds its parameters on the server and runs every statement prepared: psycopg names it on
     the connection the first time and afterwards sends only that name and the values. Integers go
     as bigint whatever their size, so one statement is one prepared statement, not one per mix of
@@ -179,24 +190,25 @@ class RowsFor:
         return rows
 
 
-class InstancesFor(RowsFor):
+class InstancesFor(RowsFor, Generic[M]):
     """A queryset's model instances for a few ids, with the relations it selects
     (select_related) and its annotations, compiled once as RowsFor: the instances the queryset
     would give (Django's ModelIterable), without building and compiling it on every read. For a
     read that pages and actions make again and again (a lead with its six joins: its planning
     took longer than the read)."""
 
-    def __init__(self, build: Callable[..., QuerySet], count: int, *, prepared: bool = True):
+    def __init__(self, build: Callable[..., QuerySet[M]], count: int, *, prepared: bool = True):
         super().__init__(build, count, prepared=prepared)
         select, klass_info = self.compiler.select, self.compiler.klass_info
         fields = klass_info["select_fields"]
-        self.model = klass_info["model"]
+        self.model: type[M] = klass_info["model"]
         self.own = slice(fields[0], fields[-1] + 1)
         self.init_list = [column.target.attname for column, _, _ in select[self.own]]
-        self.related = get_related_populators(klass_info, select, connection.alias)
+        # django-stubs describe Django 6's signature, which adds fetch_mode.
+        self.related = get_related_populators(klass_info, select, connection.alias)  # type: ignore[call-arg]
         self.annotations = list(self.compiler.annotation_col_map.items())
 
-    def instances(self, *ids: int) -> list[Model]:
+    def instances(self, *ids: int) -> list[M]:
         instances = []
         for row in self._fetch(ids):
             instance = self.model.from_db(connection.alias, self.init_list, row[self.own])

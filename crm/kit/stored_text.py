@@ -75,9 +75,9 @@ def stored_date(value, style: str = "date") -> dict:
     crm.kit.formatting.DATE_STYLES as the reader's language writes it ("Tue Nov 24" in English,
     "di 24 nov" in Dutch)."""
     stored = {DATE: value.isoformat(), STYLE: style}
-    zone = getattr(value, "tzinfo", None)
-    if getattr(zone, "key", None):  # a named zone ("Europe/Amsterdam") reads as its own "CET"
-        stored[ZONE] = zone.key
+    zone_name = getattr(getattr(value, "tzinfo", None), "key", None)
+    if zone_name:  # a named zone ("Europe/Amsterdam") reads as its own "CET"
+        stored[ZONE] = zone_name
     return stored
 
 

@@ -9,6 +9,7 @@ they are written (gettext_noop) so that makemessages still finds them.
 
 from enum import Enum
 
+from django.db.models import Choices
 from django.utils.translation import gettext
 
 
@@ -23,7 +24,7 @@ class Translations:
             translated = self._messages[message] = gettext(message)
         return translated
 
-    def label(self, choice: Enum) -> str:
+    def label(self, choice: Choices) -> str:
         """A choices member's label (Location.IN_STATE → "In state"), translated."""
         # Keyed with the type: members of two choices may have the same value ("unknown").
         key = (type(choice), choice)

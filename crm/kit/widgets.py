@@ -35,6 +35,8 @@ def _choices(field) -> list[tuple[str, str | Promise]]:
         )
         # A prefetched field's objects were read with the page's other lists.
         objects = field.objects if isinstance(field, PrefetchedModelChoiceField) else field.queryset
+        if objects is None:  # a ModelChoiceField not given its queryset yet: no options
+            objects = []
         options += [
             (str(field.prepare_value(obj)), field.label_from_instance(obj)) for obj in objects
         ]

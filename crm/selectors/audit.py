@@ -110,8 +110,9 @@ def _histories() -> dict[str, _History]:
         if not owned and tracked is not Tenant:
             continue
         fields = [f for f in model._meta.concrete_fields if not f.name.startswith("pgh_")]
-        shown = tuple(f.column for f in fields if f.column not in AUDIT_HIDDEN_FIELDS)
-        text = tuple(f.column for f in fields if f.get_internal_type() in TEXT_TYPES)
+        # A concrete field's column is always set.
+        shown = tuple(f.column for f in fields if f.column and f.column not in AUDIT_HIDDEN_FIELDS)
+        text = tuple(f.column for f in fields if f.column and f.get_internal_type() in TEXT_TYPES)
         label = tracked._meta.label
         found[label] = _History(model, label, owned, shown, text)
     return found
@@ -303,7 +304,7 @@ def _read(keys: list[tuple]) -> list[AuditEntry]:
                 pgh_obj_id=row["pgh_obj_id"],
                 pgh_obj_model=label,
                 pgh_context=json.loads(context) if isinstance(context, str) else context,
-                pgh_data=_without_history_columns(_json(row["data"])),
+                pgh_data=_without_history_columns(_json(row["data"])) or {},  # never null
                 previous=_without_history_columns(_json(row["previous_data"])),
             )
         )

@@ -3,9 +3,22 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
-from django.db.models import CharField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    Exists,
+    F,
+    Func,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.shortcuts import get_object_or_404
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from crm.kit.languages import contact_language
@@ -133,7 +146,7 @@ def address_holds(*, tenant: Tenant, emails=(), phones=()) -> list[AddressHold]:
         )
         holds += [
             AddressHold(
-                address=row.email if model is ContactEmail else row.number.as_e164,
+                address=row.number.as_e164 if isinstance(row, ContactPhone) else row.email,
                 contact=row.contact,
                 is_verified=row.is_verified,
                 source=row.source,
@@ -220,7 +233,7 @@ def contact_timeline(*, tenant: Tenant, contact: Contact, limit: int = 50) -> li
 
 
 # What people call the core's rows (the other apps' models are named by their verbose names).
-MERGE_LABELS = {
+MERGE_LABELS: dict[type[Model], tuple[Promise, Promise]] = {
     ContactEmail: (_("email address"), _("email addresses")),
     ContactPhone: (_("phone number"), _("phone numbers")),
     ContactConsent: (_("consent record"), _("consent records")),
@@ -232,15 +245,16 @@ def merge_counts(*, tenant: Tenant, contact: Contact) -> dict[str, int]:
     """How many rows of each kind point at the contact (what merging it into another moves),
     as "3 leads": every foreign key to a contact of every app, found by walking the models
     (crm.privacy.contact_foreign_keys)."""
-    counts: dict[type, int] = {}
+    counts: dict[type[Model], int] = {}
     for model, model_field in contact_foreign_keys():
         count = rows_pointing_at(model, tenant, **{model_field.name: contact}).count()
         if count:
             counts[model] = counts.get(model, 0) + count
     named = {}
     for model, count in counts.items():
-        one, many = MERGE_LABELS.get(
-            model, (model._meta.verbose_name, model._meta.verbose_name_plural)
+        one, many = MERGE_LABELS.get(model) or (
+            model._meta.verbose_name,
+            model._meta.verbose_name_plural,
         )
         named[str(one if count == 1 else many)] = count
     return named
@@ -300,7 +314,7 @@ def _holding(tenant: Tenant, *, emails=(), phones=(), named=None) -> QuerySet:
     the (tenant, email) index: under row-level security PostgreSQL uses no index for
     `lower(email) IN (…)` (lower is not leakproof) and read every address of the tenant, 125 ms
     and three processes at a million contacts for each inbound email."""
-    ids = []
+    ids: list[QuerySet[Any, Any]] = []  # each part one column of contact ids
     if emails:
         ids.append(
             ContactEmail.objects.filter(tenant=tenant, email__in=emails).values("contact_id")

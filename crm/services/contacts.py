@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +35,9 @@ from crm.models import (
 from crm.phones import e164
 from crm.services.notifications import notifications_notify_roles
 from crm.services.timeline import timeline_record
+
+# A contact's address of either kind.
+ContactAddress = ContactEmail | ContactPhone
 
 
 @transaction.atomic
@@ -153,10 +157,11 @@ def contact_update(
         value = value.strip() if isinstance(value, str) else value
         if getattr(contact, name) != value:
             field = Contact._meta.get_field(name)
+            label = field.verbose_name if isinstance(field, Field) else name
             changes.append(
                 _("%(field)s: “%(old)s” → “%(new)s”")
                 % {
-                    "field": field.verbose_name.capitalize(),
+                    "field": label.capitalize(),
                     "old": getattr(contact, name),
                     "new": value,
                 }
@@ -346,7 +351,7 @@ def _addresses_learn(tenant, actor, contact, emails, phones, address_source, not
     known_phones = (
         {e164(n) for n in contact.phones.values_list("number", flat=True)} if phones else set()
     )
-    added = []
+    added: list[ContactAddress] = []
     for email in emails:
         if email not in known_emails:
             added.append(
@@ -401,7 +406,7 @@ def _offer_merge(tenant, actor, contact, others: tuple[int, ...], notify_team: b
         )
 
 
-def address_text(address: VerifiableAddress) -> str:
+def address_text(address: ContactAddress) -> str:
     """An address as people read it: the email, or the number in international format."""
     if isinstance(address, ContactPhone):
         return address.number.as_international
@@ -425,7 +430,7 @@ def _tell_team_about_unverified(
     tenant: Tenant,
     actor: User | None,
     contact: Contact,
-    added: list[VerifiableAddress],
+    added: list[ContactAddress],
     notify_team: bool,
 ) -> None:
     texts = [address_text(address) for address in added]
@@ -459,10 +464,15 @@ def _tell_team_about_unverified(
         )
 
 
-ADDRESS_MODELS = {"email": ContactEmail, "phone": ContactPhone}
+ADDRESS_MODELS: dict[str, type[ContactEmail] | type[ContactPhone]] = {
+    "email": ContactEmail,
+    "phone": ContactPhone,
+}
 
 
-def _contact_address(tenant: Tenant, contact: Contact, kind: str, address_id: int):
+def _contact_address(
+    tenant: Tenant, contact: Contact, kind: str, address_id: int
+) -> ContactAddress:
     model = ADDRESS_MODELS.get(kind)
     address = (
         model.objects.select_for_update()
@@ -494,7 +504,7 @@ def address_mark_verified(
 @transaction.atomic
 def contact_address_confirm(
     *, tenant: Tenant, actor: User, contact: Contact, kind: str, address_id: int
-) -> VerifiableAddress:
+) -> ContactAddress:
     """Staff confirm an unverified address is the contact's: from now on it signs in to the
     portal."""
     address = _contact_address(tenant, contact, kind, address_id)
@@ -523,7 +533,7 @@ def contact_address_confirm(
 @transaction.atomic
 def contact_address_reject(
     *, tenant: Tenant, actor: User, contact: Contact, kind: str, address_id: int
-) -> VerifiableAddress:
+) -> ContactAddress:
     """Staff reject an unverified address: it is taken off the contact (the audit trail keeps
     the row, the timeline says who rejected it and where it came from)."""
     address = _contact_address(tenant, contact, kind, address_id)

@@ -25,12 +25,13 @@ own `personal_data.py` (see crm.privacy); `contact_anonymise` runs those declara
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import pghistory.models
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
@@ -65,7 +66,7 @@ from crm.services.notifications import notifications_notify_roles
 from crm.services.timeline import timeline_record
 
 ERASE_ROLES = MANAGERS
-NOTE_MAX = ErasureRequest._meta.get_field("note").max_length
+NOTE_MAX = cast(int, ErasureRequest._meta.get_field("note").max_length)  # a CharField's
 
 
 @transaction.atomic
@@ -171,17 +172,21 @@ def report_figures() -> tuple[str, ...]:
     return CORE_FIGURES + tuple(name for name in counted if name not in CORE_FIGURES)
 
 
-def _audited_models() -> dict[type, list[type]]:
+def _audited_models() -> dict[type[Model], list[type[Model]]]:
     """Each model django-pghistory tracks, with its event models."""
-    audited: dict[type, list[type]] = {}
+    audited: dict[type[Model], list[type[Model]]] = {}
     for model in apps.get_models():
-        if issubclass(model, pghistory.models.Event) and hasattr(model, "pgh_tracked_model"):
-            audited.setdefault(model.pgh_tracked_model, []).append(model)
+        if issubclass(model, pghistory.models.Event):
+            tracked: type[Model] | None = getattr(model, "pgh_tracked_model", None)
+            if tracked is not None:
+                audited.setdefault(tracked, []).append(model)
     return audited
 
 
 def _history_delete(
-    tenant: Tenant, rows: dict[type, set[int]], audited: dict[type, list[type]]
+    tenant: Tenant,
+    rows: dict[type[Model], set[int]],
+    audited: dict[type[Model], list[type[Model]]],
 ) -> int:
     """The audit history of the erased rows: their event rows hold the old values (an update
     event the new, erased ones; a delete event the last values). All of it goes."""
@@ -189,7 +194,7 @@ def _history_delete(
     for tracked, ids in rows.items():
         for event_model in audited[tracked]:
             if ids:
-                count, _ = event_model.objects.filter(
+                count, _ = event_model._default_manager.filter(
                     tenant_id=tenant.pk, pgh_obj_id__in=list(ids)
                 ).delete()
                 deleted += count
@@ -225,7 +230,10 @@ def _new_values(declared: PersonalModel) -> dict:
 
 
 def _erase_rows(
-    declared: PersonalModel, scope: ErasureScope, history: dict[type, set[int]], figures: Counter
+    declared: PersonalModel,
+    scope: ErasureScope,
+    history: dict[type[Model], set[int]],
+    figures: Counter,
 ) -> None:
     """Carry out one declaration: note the rows' ids for their audit history, then delete the
     rows (their files first) or overwrite their erased fields."""
@@ -249,7 +257,9 @@ def _erase_rows(
     if rewrites:
         for row in rows.only("pk", *rewrites).iterator(chunk_size=500):
             rewritten = {name: rewrite(getattr(row, name)) for name, rewrite in rewrites.items()}
-            model.objects.filter(tenant=scope.tenant, pk=row.pk).update(**values, **rewritten)
+            model._default_manager.filter(tenant=scope.tenant, pk=row.pk).update(
+                **values, **rewritten
+            )
             figures[declared.counted_as] += 1
     elif values:
         figures[declared.counted_as] += rows.update(**values)
@@ -278,7 +288,7 @@ def contact_anonymise(
     scope = _erasure_scope(tenant, contact)
     audited = _audited_models()
     declarations = [declared for declared in personal_models() if not declared.deleted_with]
-    history: dict[type, set[int]] = {
+    history: dict[type[Model], set[int]] = {
         declared.model_class: set() for declared in declarations if declared.model_class in audited
     }
     figures: Counter = Counter()

@@ -111,6 +111,7 @@ def _open_groups(
         if (
             pair in pairs
             and pair not in found
+            and notification.first_at is not None
             and notification.first_at >= day_starts[notification.recipient_id]
         ):
             found[pair] = notification

@@ -37,6 +37,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict
 
 from celery import group, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -305,15 +306,33 @@ def sweep_tenant(self, sweep_name: str, tenant_id: int, resume: dict | None = No
     return result
 
 
+class ChunkDone(TypedDict):
+    """What a chunk of tenants did (sweep_tenants's result)."""
+
+    tenants: int
+    skipped: int
+    failed: int
+    result: int
+    slowest: list[int | float | None]  # [tenant id, seconds]
+    passed_on: NotRequired[int]  # tenants left to a chunk task of their own
+
+
 @shared_task(name="crm.tenancy.sweeps.sweep_tenants", bind=True)
-def sweep_tenants(self, sweep_name: str, tenant_ids: list[int]) -> dict:
+def sweep_tenants(self, sweep_name: str, tenant_ids: list[int]) -> ChunkDone:
     """A chunk of tenants of one round, one after another, each under its own lock; one tenant's
     exception is logged and the chunk goes on (the soft time limit stops the chunk: the rest wait
     for the next round). A tenant that stopped at its batch (More) gets a follow-up task of its
     own; past CHUNK_SECONDS, the tenants not yet begun go on in a chunk task of their own. What it
     did, with its slowest tenant and how many it passed on."""
     sweep = _SWEEPS[sweep_name]
-    done = {"tenants": 0, "skipped": 0, "failed": 0, "result": 0, "slowest": [None, 0.0]}
+    done: ChunkDone = {
+        "tenants": 0,
+        "skipped": 0,
+        "failed": 0,
+        "result": 0,
+        "slowest": [None, 0.0],
+    }
+    slowest_seconds = 0.0
     chunk_started = time.monotonic()
     for index, tenant_id in enumerate(tenant_ids):
         started = time.monotonic()
@@ -333,9 +352,10 @@ def sweep_tenants(self, sweep_name: str, tenant_ids: list[int]) -> dict:
         if isinstance(result, More):
             _continue(sweep, tenant_id, result, expires=self.request.expires)
         seconds = time.monotonic() - started
-        if seconds > done["slowest"][1]:
+        if seconds > slowest_seconds:
+            slowest_seconds = seconds
             done["slowest"] = [tenant_id, seconds]
-        if result == SKIPPED:
+        if isinstance(result, str):  # SKIPPED, the only text _sweep_one answers
             done["skipped"] += 1
         else:
             done["tenants"] += 1

@@ -1,6 +1,6 @@
 from axes.helpers import get_lockout_response
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -10,6 +10,7 @@ from crm import auth
 from crm.forms import EmailLoginForm, MemberPasswordResetForm
 from crm.kit.links import home_page
 from crm.kit.redirects import safe_next
+from crm.kit.requests import TeamRequest
 from crm.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
 from crm.selectors.members import memberships_for_user
 
@@ -53,7 +54,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 @require_http_methods(["GET", "POST"])
-def tenant_choose(request: HttpRequest) -> HttpResponse:
+def tenant_choose(request: TeamRequest) -> HttpResponse:
     """After login, and from the user menu: pick which tenant (team) to work in."""
     if not request.user.is_authenticated:
         return redirect("login")

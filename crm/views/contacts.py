@@ -98,7 +98,7 @@ def contact_edit(request, contact_pk: int):
                 messages.success(request, _("%(name)s updated.") % {"name": contact.display_name})
             _tell_about_twins(request, contact)
             return redirect(contact_page(contact.pk))
-    primary = {
+    primary: dict[str, int | None] = {
         "email": next((i for i, e in enumerate(emails) if e.is_primary), 0),
         "phone": next((i for i, p in enumerate(phones) if p.is_primary), 0),
     }

@@ -151,7 +151,7 @@ def _when_condition(when: str, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> Q:
 def follow_ups_filtered(
     *,
     tenant: Tenant,
-    membership: Membership,
+    membership: Membership | None,
     query: FollowUpQuery,
     zone: zoneinfo.ZoneInfo,
     now: dt.datetime | None = None,
