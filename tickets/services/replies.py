@@ -157,6 +157,10 @@ def ticket_reply(
         to_address=last.from_address if last and last.from_address else "",
         from_address=sender,
     )
+    shown_text = body.strip()
+    if not shown_text:
+        assert template is not None  # noqa: S101  # a text or a template (checked above)
+        shown_text = f"(template “{template.name}”)"
     message = TicketMessage.objects.create(
         tenant=tenant,
         ticket=ticket,
@@ -167,7 +171,7 @@ def ticket_reply(
         from_address=outbound.from_address[:254],
         to_address=outbound.to_address[:254],
         subject=subject,
-        body_text=body.strip() or f"(template “{template.name}”)",
+        body_text=shown_text,
         message_id=message_id_header(outbound).strip("<>"),
         outbound=outbound,
     )
@@ -189,7 +193,7 @@ def _reply_headers(
     """The reply's subject and the rendering context that answers the customer's last message:
     to the address they wrote from, and by email in the same thread (subject, Reply-To,
     In-Reply-To, References)."""
-    context = {"answer_sender": True} if last and last.from_address else {}
+    context: dict[str, object] = {"answer_sender": True} if last and last.from_address else {}
     subject = ""
     if channel == MessageChannel.EMAIL:
         subject = _reply_subject(ticket)
