@@ -157,10 +157,6 @@ def ticket_reply(
         to_address=last.from_address if last and last.from_address else "",
         from_address=sender,
     )
-    shown_text = body.strip()
-    if not shown_text:
-        assert template is not None  # noqa: S101  # a text or a template (checked above)
-        shown_text = f"(template “{template.name}”)"
     message = TicketMessage.objects.create(
         tenant=tenant,
         ticket=ticket,
@@ -171,7 +167,7 @@ def ticket_reply(
         from_address=outbound.from_address[:254],
         to_address=outbound.to_address[:254],
         subject=subject,
-        body_text=shown_text,
+        body_text=_shown_text(body, template),
         message_id=message_id_header(outbound).strip("<>"),
         outbound=outbound,
     )
@@ -185,6 +181,14 @@ def ticket_reply(
         _answered(tenant, ticket, message, status_after)
     _reply_record(tenant=tenant, actor=actor, ticket=ticket, message=message)
     return message
+
+
+def _shown_text(body: str, template: MessageTemplate | None) -> str:
+    """The reply as the thread shows it: its text, else the template it sent."""
+    if body.strip():
+        return body.strip()
+    assert template is not None  # noqa: S101  # a text or a template (ticket_reply checks)
+    return f"(template “{template.name}”)"
 
 
 def _reply_headers(
