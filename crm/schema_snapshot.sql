@@ -1,4 +1,4 @@
--- Threadline schema snapshot 3b21ebc9c961ccd8
+-- Threadline schema snapshot 42f78208f49a71d1
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
+from typing import overload
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -181,6 +182,14 @@ DATE_FORMATS_DAY_FIRST = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%b %d
 TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M%p", "%I %p", "%I%p", "%H.%M")
 
 
+@overload
+def parse_date_or_time(
+    text: str, formats: Iterable[str], kind: type[dt.date]
+) -> dt.date | None: ...
+@overload
+def parse_date_or_time(
+    text: str, formats: Iterable[str], kind: type[dt.time]
+) -> dt.time | None: ...
 def parse_date_or_time(text: str, formats: Iterable[str], kind) -> object | None:
     cleaned = re.sub(r"\s+", " ", text.replace(",", " ")).strip()
     for fmt in formats:

@@ -77,7 +77,7 @@ def is_vip(*, tenant: Tenant, contact: Contact, settings: InboxSettings) -> bool
 
 def starting_priority(
     *, tenant: Tenant, inbox: Inbox, contact: Contact, settings: InboxSettings
-) -> tuple[str, str]:
+) -> tuple[str, dict | None]:
     """(priority, why) for a new ticket."""
     if is_vip(tenant=tenant, contact=contact, settings=settings):
         why = gettext_noop("VIP contact") if contact.is_vip else gettext_noop("repeat customer")

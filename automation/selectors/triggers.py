@@ -28,7 +28,7 @@ from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
 
 MINUTES_PER = {"minutes": 1, "hours": 60, "days": 24 * 60}
 # How a channel reads in the middle of a sentence ("by email + SMS").
-CHANNEL_WORDS = {
+CHANNEL_WORDS: dict[str, str | Promise] = {
     MessageChannel.EMAIL: gettext_lazy("email"),
     MessageChannel.SMS: gettext_lazy("SMS"),
     MessageChannel.WHATSAPP: gettext_lazy("WhatsApp"),
@@ -108,7 +108,8 @@ def trigger_choices(*, tenant: Tenant, trigger: Trigger | None = None) -> Trigge
     stages = Stage.objects.filter(tenant=tenant).filter(
         Q(is_archived=False) | Q(pk=trigger.stage_id)
     )
-    kept_pipelines = {trigger.pipeline_id, trigger.stage.pipeline_id if trigger.stage_id else None}
+    stage = trigger.stage
+    kept_pipelines = {trigger.pipeline_id, stage.pipeline_id if stage is not None else None}
     pipelines = (
         Pipeline.objects.filter(tenant=tenant)
         .filter(Q(is_archived=False) | Q(pk__in=kept_pipelines - {None}))
@@ -158,7 +159,9 @@ def step_templates(*, tenant: Tenant, step: TriggerStep | None = None) -> list[M
     )
     for template in templates:
         has = {variant.channel for variant in template.variants.all()}
-        template.channels = [channel for channel in MessageChannel.values if channel in has]
+        template.channels = [  # type: ignore[attr-defined]  # for the step's form
+            channel for channel in MessageChannel.values if channel in has
+        ]
     return templates
 
 
@@ -196,7 +199,7 @@ def describe_delay(minutes: int) -> str:
 # How each date a time trigger counts from reads before it, after it, and at the moment itself:
 # whole phrases, so each language can say "before the appointment" and "after the lead was won"
 # in its own way.
-DATE_PHRASES = {
+DATE_PHRASES: dict[str, tuple[str | Promise, str | Promise, str | Promise]] = {
     TriggerDateField.APPOINTMENT_AT: (
         gettext_lazy("%(duration)s before the appointment"),
         gettext_lazy("%(duration)s after the appointment"),
@@ -229,6 +232,7 @@ def describe_event(trigger: Trigger) -> str:
     """What starts the trigger, as the first words of its summary."""
     if trigger.event == TriggerOn.STAGE_ENTERED:
         stage = trigger.stage
+        assert stage is not None  # noqa: S101  # such a trigger names its stage
         return _("When a lead enters %(stage)s (%(pipeline)s)") % {
             "stage": stage.name,
             "pipeline": stage.pipeline.name,
@@ -245,7 +249,7 @@ def describe_event(trigger: Trigger) -> str:
     if not trigger.offset_minutes:
         return str(moment)
     text = before if trigger.offset_minutes < 0 else after
-    return (text % {"duration": describe_duration(trigger.offset_minutes)}).capitalize()
+    return (str(text) % {"duration": describe_duration(trigger.offset_minutes)}).capitalize()
 
 
 def describe_channels(step: TriggerStep) -> str:
@@ -258,7 +262,7 @@ def describe_channels(step: TriggerStep) -> str:
     return " + ".join(str(label) for label in labels)
 
 
-FOLLOW_UP_PHRASES = {
+FOLLOW_UP_PHRASES: dict[str, str | Promise] = {
     FollowUpKind.CALL: gettext_lazy("Call follow-up"),
     FollowUpKind.EMAIL: gettext_lazy("Email follow-up"),
     FollowUpKind.MESSAGE: gettext_lazy("SMS/WhatsApp follow-up"),
@@ -301,13 +305,13 @@ def trigger_summary(trigger: Trigger) -> str:
 def trigger_conditions(trigger: Trigger) -> str:
     """Which leads it applies to: "Every lead", or "Residential roofing · Commercial · ..."."""
     parts = []
-    if trigger.pipeline_id:
+    if trigger.pipeline is not None:
         parts.append(_("in %(pipeline)s") % {"pipeline": trigger.pipeline.name})
     if trigger.lead_type:
         parts.append(trigger.get_lead_type_display().lower())
-    if trigger.brand_id:
+    if trigger.brand is not None:
         parts.append(_("brand %(brand)s") % {"brand": trigger.brand.name})
-    if trigger.source_id:
+    if trigger.source is not None:
         parts.append(_("from %(source)s") % {"source": trigger.source.name})
     if trigger.min_priority is not None:
         parts.append(_("priority %(priority)s or more") % {"priority": trigger.min_priority})

@@ -169,13 +169,14 @@ def template_channels(*, tenant: Tenant, template: MessageTemplate) -> set[str]:
 
 def _check_send(step: TriggerStep, tenant: Tenant) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if step.template is None:
+    template = step.template
+    if template is None:
         errors["template"] = _("Pick the template to send.")
-    elif not _belongs(step.template, tenant):
+    elif not _belongs(template, tenant):
         errors["template"] = _("Pick one of this team's templates.")
-    elif step.template.is_archived:
+    elif template.is_archived:
         errors["template"] = _("“%(name)s” is archived: pick a template in use.") % {
-            "name": step.template.name
+            "name": template.name
         }
     if not step.channels:
         errors["channels"] = _("Tick at least one channel.")
@@ -183,9 +184,9 @@ def _check_send(step: TriggerStep, tenant: Tenant) -> dict[str, str]:
         errors["channels"] = _("Tick email, SMS or WhatsApp.")
     if step.repeat_every_days:
         errors["repeat_every_days"] = _("Only follow-ups repeat: a message goes once.")
-    if errors:
+    if errors or template is None:
         return errors
-    has = template_channels(tenant=tenant, template=step.template)
+    has = template_channels(tenant=tenant, template=template)
     missing = [channel for channel in step.channels if channel not in has]
     if missing:
         if len(missing) == 1:
@@ -199,7 +200,7 @@ def _check_send(step: TriggerStep, tenant: Tenant) -> dict[str, str]:
                 "untick them."
             )
         errors["channels"] = text % {
-            "name": step.template.name,
+            "name": template.name,
             "channels": _channel_names(missing),
         }
     return errors

@@ -14,6 +14,7 @@ that runs twice, or a step moved later, does nothing twice.
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -163,7 +164,7 @@ def _check_step(step: SequenceStep, tenant: Tenant) -> None:
             errors["channels"] = _("Tick at least one channel.")
         elif any(channel not in MessageChannel.values for channel in step.channels):
             errors["channels"] = _("Tick email, SMS or WhatsApp.")
-        elif "template" not in errors:
+        elif template is not None and "template" not in errors:
             written = template_channels(tenant=tenant, template=template)
             missing = [_(MessageChannel(c).label) for c in step.channels if c not in written]
             if missing:
@@ -321,13 +322,14 @@ def sequence_enrol(
     if contact is None or contact.tenant_id != tenant.pk:
         raise ValidationError(_("Pick a contact of this team."))
     # Read afresh and held: an admin switching it off waits for this enrolment, then stops it.
-    sequence = (
+    locked = (
         Sequence.objects.select_for_update(no_key=True)
         .filter(tenant=tenant, pk=sequence.pk)
         .first()
     )
-    if sequence is None:
+    if locked is None:
         raise ValidationError(_("Unknown sequence."))
+    sequence = locked
     if not sequence.is_active:
         raise ValidationError(_("“%(name)s” is switched off.") % {"name": sequence.name})
     if owner is not None and (owner.tenant_id != tenant.pk or not owner.is_active):
@@ -375,8 +377,8 @@ def sequence_enrol_bulk(
     tenant: Tenant,
     actor: User | None,
     sequence: Sequence,
-    lead_ids: list[int] = (),
-    contact_ids: list[int] = (),
+    lead_ids: Iterable[int] = (),
+    contact_ids: Iterable[int] = (),
     owner: Membership | None = None,
     now: dt.datetime | None = None,
 ) -> BulkEnrolment:
@@ -389,13 +391,14 @@ def sequence_enrol_bulk(
     enrolled, skipped = 0, []
     for subject in [*leads.order_by("pk"), *contacts.order_by("pk")]:
         lead = subject if isinstance(subject, Lead) else None
+        contact = subject if isinstance(subject, Contact) else None
         try:
             with transaction.atomic():
                 sequence_enrol(
                     tenant=tenant,
                     actor=actor,
                     sequence=sequence,
-                    contact=None if lead else subject,
+                    contact=contact,
                     lead=lead,
                     # A lead's tasks go to its owner; a contact's to whoever enrolled them.
                     owner=None if lead else owner,
@@ -531,6 +534,7 @@ def _owner_for(enrolment: SequenceEnrolment) -> Membership | None:
 
 
 def _send(enrolment: SequenceEnrolment, step: SequenceStep, now: dt.datetime) -> int:
+    assert step.template is not None  # noqa: S101  # a message step has one (_check_step)
     return step_messages_schedule(
         tenant=enrolment.tenant,
         channels=step.channels,
@@ -617,6 +621,7 @@ def _advance(enrolment: SequenceEnrolment, steps: list[SequenceStep], now: dt.da
         _stop(enrolment, outcome, None)
         return 0
     tenant, ran = enrolment.tenant, 0
+    assert enrolment.next_step_at is not None  # noqa: S101  # claimed by its due time
     for number, step in enumerate(steps, 1):
         due = step_due_at(
             tenant=tenant, enrolled_at=enrolment.enrolled_at, day_offset=step.day_offset

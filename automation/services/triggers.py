@@ -70,6 +70,7 @@ def step_channels(tenant: Tenant, step: TriggerStep, lead: Lead) -> list[str]:
     preferred channel when the step lists it (else the first reachable one)."""
     if step.channel_choice == ChannelChoice.ALL:
         return list(step.channels)
+    assert step.template is not None  # noqa: S101  # trigger_step_send_has_template
     reachable = policy.reachable_channels(
         tenant=tenant, contact=lead.contact, channels=step.channels, purpose=step.template.purpose
     )
@@ -98,6 +99,7 @@ def run_steps(
         due = fired_at + dt.timedelta(minutes=step.delay_minutes)
         key = f"trigger:{trigger.pk}:step:{step.pk}:lead:{lead.pk}:{occasion}"
         if step.action == StepAction.SEND:
+            assert step.template is not None  # noqa: S101  # trigger_step_send_has_template
             scheduled += step_messages_schedule(
                 tenant=tenant,
                 channels=step_channels(tenant, step, lead),
@@ -122,6 +124,7 @@ def _enrol(tenant: Tenant, step: TriggerStep, lead: Lead, start: dt.datetime) ->
     """Enrol the lead in the step's sequence, its days counted from `start`. A lead already in
     it (this firing again, or enrolled by hand), a lost lead, or a sequence switched off since is
     left as it is: the enrolment's own rules decide (logged, as nothing changed)."""
+    assert step.sequence is not None  # noqa: S101  # trigger_step_enrol_has_sequence
     try:
         with transaction.atomic():
             sequences.sequence_enrol(
@@ -136,7 +139,7 @@ def _enrol(tenant: Tenant, step: TriggerStep, lead: Lead, start: dt.datetime) ->
 # --- Follow-ups a trigger promises (followups.FollowUp rows) -------------------------------------
 
 # The follow-up type of each kind of step (an escalation is a call, by a manager).
-FOLLOW_UP_TYPES = {
+FOLLOW_UP_TYPES: dict[str, str] = {
     FollowUpKind.CALL: "call",
     FollowUpKind.EMAIL: "email",
     FollowUpKind.MESSAGE: "message",
@@ -309,8 +312,11 @@ def time_triggers_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> in
         .order_by("pk")
     )
     for trigger in triggers:
-        caught_up = trigger.swept_until and now - trigger.swept_until <= TIME_TRIGGER_CATCH_UP
-        start = trigger.swept_until if caught_up else now - TIME_TRIGGER_LOOKBACK
+        swept = trigger.swept_until
+        if swept is not None and now - swept <= TIME_TRIGGER_CATCH_UP:
+            start = swept
+        else:
+            start = now - TIME_TRIGGER_LOOKBACK
         leads, field = _leads_due(trigger, start, now)
         for lead in leads:
             if not trigger_applies(trigger, lead):
@@ -347,6 +353,9 @@ def follow_ups_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
     ).select_related("trigger")
     made = 0
     for step in steps.order_by("pk"):
+        every = step.repeat_every_days
+        if every is None:  # not read: the steps that repeat only
+            continue
         latest_per_lead = (
             FollowUp.objects.filter(
                 tenant=tenant,
@@ -370,7 +379,7 @@ def follow_ups_sweep(*, tenant: Tenant, now: dt.datetime | None = None) -> int:
                 and lead.stage_id != trigger.stage_id
             ):
                 continue
-            next_due = latest.scheduled_at + dt.timedelta(days=step.repeat_every_days)
+            next_due = latest.scheduled_at + dt.timedelta(days=every)
             key = f"{latest.key.split('|')[0]}|{_occasion(next_due)}"
             made += int(_follow_up_create(tenant, step, lead, next_due, key))
     return made

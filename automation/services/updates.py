@@ -318,10 +318,12 @@ def customer_updates_sweep(*, tenant: Tenant, now: dt.datetime | None = None) ->
                 _tell_admins_template_missing(tenant, now)
                 return sent
             for lead in batch:
-                if (
-                    not is_active_job(lead)
-                    or update_interval(tenant=tenant, contact=lead.contact) is None
-                ):
+                interval = (
+                    update_interval(tenant=tenant, contact=lead.contact)
+                    if is_active_job(lead)
+                    else None
+                )
+                if interval is None:
                     lead_update_rhythm(tenant=tenant, lead=lead)
                     continue
                 try:
@@ -330,7 +332,6 @@ def customer_updates_sweep(*, tenant: Tenant, now: dt.datetime | None = None) ->
                     # This day's update exists already (sent by hand, or a blocked one whose
                     # rhythm was recomputed since): only the rhythm is behind.
                     logger.info("Update for lead %s not sent: %s", lead.pk, error.messages)
-                    interval = update_interval(tenant=tenant, contact=lead.contact)
                     Lead.objects.filter(tenant=tenant, pk=lead.pk).update(
                         next_update_due_at=now + interval
                     )

@@ -21,7 +21,6 @@ and messages from dashboards.ActivityDay (dashboards.selectors.activity).
 import datetime as dt
 import math
 import statistics
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -47,7 +46,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from crm.kit.formatting import duration
 from crm.kit.formatting import local_date as date_in_style
 from dashboards.aggregates import ColumnSums
-from dashboards.charts import Chart, line_chart
+from dashboards.charts import Chart, Number, ValueFormat, line_chart
 from dashboards.models import (
     ANY_BRAND,
     ANY_OWNER,
@@ -78,12 +77,12 @@ Z_THRESHOLD = 3.0
 FLAT_RATIO = 2.0
 
 
-def format_minutes(minutes: float) -> str:
+def format_minutes(minutes: Number) -> str:
     """Minutes as the rest of the dashboard writes durations: "42m", "3h 5m"."""
-    return duration(dt.timedelta(minutes=minutes), short=True)
+    return duration(dt.timedelta(minutes=float(minutes)), short=True)
 
 
-def format_count(value: float) -> str:
+def format_count(value: Number) -> str:
     return f"{value:,.0f}"
 
 
@@ -91,7 +90,7 @@ def format_count(value: float) -> str:
 class Metric:
     key: str
     label: str | Promise
-    unit_format: Callable[[float], str]
+    unit_format: ValueFormat
     min_volume: float  # this week or the usual week must reach it, or the numbers are too small
     min_change: float  # smaller moves are noise, whatever the spread
     better: str  # "up", "down" or "" (neither): colours the flag
@@ -131,7 +130,7 @@ class Comparison:
 
     @property
     def z_score(self) -> float | None:
-        if self.value is None or not self.spread:
+        if self.value is None or self.mean is None or not self.spread:
             return None
         return (self.value - self.mean) / self.spread
 
@@ -281,8 +280,11 @@ def _weekly_counts(scope: Scope, end_day: dt.date, weeks: int):
         fine = _lead_day_rows(scope, LeadDayBin, first_day, end_day, live_days)
         _read_fine_buckets(fine, end_day, needs, waits)
     for week in needs:
-        counts["first_response"][week] = waits[week].median().total_seconds() / 60
-    counts.update(weekly_activity(scope, end_day=end_day, weeks=weeks))
+        median = waits[week].median()
+        assert median is not None  # noqa: S101  # the week has its samples
+        counts["first_response"][week] = median.total_seconds() / 60
+    activity = weekly_activity(scope, end_day=end_day, weeks=weeks)
+    counts.update({key: list(values) for key, values in activity.items()})
     return counts
 
 
@@ -454,8 +456,8 @@ def anomaly_charts(report: AnomalyReport) -> list[Chart]:
         charts.append(
             line_chart(
                 report.week_labels,
-                [(metric.label, report.series[metric.key])],
-                title=metric.label,
+                [(str(metric.label), report.series[metric.key])],
+                title=str(metric.label),
                 value_format=metric.unit_format,
                 width=360,
                 height=160,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.http import urlencode
 
 from dashboards.period import Scope
@@ -28,7 +29,7 @@ class BreachedTicket:
     reference: str
     subject: str
     customer: str
-    assignee: str
+    assignee: str | Promise
     due_at: dt.datetime
 
     @property
@@ -52,6 +53,18 @@ class BreachedFigures:
         return f"{reverse('tickets:inbox')}?{urlencode({'view': VIEW_BREACHED})}"
 
 
+def _breached(ticket: Ticket, members: dict[int, Member]) -> BreachedTicket:
+    assert ticket.sla_due_at is not None  # noqa: S101  # breached: past its due time
+    return BreachedTicket(
+        pk=ticket.pk,
+        reference=ticket.reference,
+        subject=ticket.subject,
+        customer=str(ticket.contact) if ticket.contact_id else "",
+        assignee=member_name(members, ticket.assignee_id),
+        due_at=ticket.sla_due_at,
+    )
+
+
 def breached_figures(scope: Scope, *, now: dt.datetime | None = None) -> BreachedFigures:
     """Two queries on the ticket_breached index plus the member names."""
     now = now or timezone.now()
@@ -62,14 +75,7 @@ def breached_figures(scope: Scope, *, now: dt.datetime | None = None) -> Breache
     # PostgreSQL probed a contact for every breached ticket (two thousand at a million leads).
     listed = tickets.order_by("sla_due_at", "pk").values("pk")[:LISTED]
     oldest = [
-        BreachedTicket(
-            pk=ticket.pk,
-            reference=ticket.reference,
-            subject=ticket.subject,
-            customer=str(ticket.contact) if ticket.contact_id else "",
-            assignee=member_name(members, ticket.assignee_id),
-            due_at=ticket.sla_due_at,
-        )
+        _breached(ticket, members)
         for ticket in Ticket.objects.filter(tenant=scope.tenant, pk__in=listed)
         .select_related("contact")
         .order_by("sla_due_at", "pk")

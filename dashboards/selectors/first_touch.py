@@ -97,7 +97,8 @@ class Touches(Waits):
         self.within_window += within_window
         self.touched += touched
 
-    def merge(self, other: "Touches") -> None:
+    def merge(self, other: Waits) -> None:
+        assert isinstance(other, Touches)  # noqa: S101  # counts merge with counts
         self.add_counts(other.leads, other.judged, other.within_window, other.touched)
         super().merge(other)
 
@@ -182,7 +183,9 @@ def stored_rows(
     hold whole from FirstTouchMonth, the other days from FirstTouchDay (a year: twelve rows per
     key instead of 365). Both have the same figures."""
     months, days = whole_months(days, months_until)
-    rows = [FirstTouchDay.objects.filter(scope_conditions, stored_days(days), tenant=tenant)]
+    rows: list[QuerySet] = [
+        FirstTouchDay.objects.filter(scope_conditions, stored_days(days), tenant=tenant)
+    ]
     if months:
         rows.append(
             FirstTouchMonth.objects.filter(scope_conditions, month__in=months, tenant=tenant)
@@ -237,7 +240,9 @@ def fine_buckets(
     whole are read from FirstTouchBinMonth, the other days from FirstTouchBin; only the rows of
     those bins (indexes first_touch_month_by_bin and first_touch_bin_by_bin)."""
     months, days = whole_months(days, months_until)
-    rows = [FirstTouchBin.objects.filter(scope_conditions, stored_days(days), bin__in=bins)]
+    rows: list[QuerySet] = [
+        FirstTouchBin.objects.filter(scope_conditions, stored_days(days), bin__in=bins)
+    ]
     if months:
         rows.append(
             FirstTouchBinMonth.objects.filter(scope_conditions, month__in=months, bin__in=bins)
@@ -253,7 +258,8 @@ def whole_months(
     """`days` as the months before `before` they hold every day of (their first days) and the
     days left."""
     chosen = set(days)
-    months, rest = [], []
+    months: list[dt.date] = []
+    rest: list[dt.date] = []
     for month in sorted({day.replace(day=1) for day in chosen}):
         after = next_month(month)
         month_days = [month + dt.timedelta(days=n) for n in range((after - month).days)]

@@ -22,7 +22,9 @@ are as fresh as the rollup's last sweep (a minute), as the team section's.
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -180,8 +182,9 @@ def _stored_sums(
     )
     sums = dict.fromkeys(FIGURES_SUMMED, 0)
     for row in day_sums.union(month_sums, all=True):
+        figures: Mapping[str, Any] = row
         for name in FIGURES_SUMMED:
-            sums[name] += row[name]
+            sums[name] += figures[name]
     return sums
 
 

@@ -10,6 +10,7 @@ customer (sent, viewed, rejected or expired), else its estimated value.
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -213,8 +214,10 @@ def lost_report(scope: Scope) -> LostReport:
     )
 
 
-def _most_first(groups, *, last: str = "") -> list[LostGroup]:
-    return sorted(groups, key=lambda g: (g.name == last, -g.count, -g.value, g.name.casefold()))
+def _most_first(groups: Iterable[LostGroup], *, last: str | Promise = "") -> list[LostGroup]:
+    return sorted(
+        groups, key=lambda g: (g.name == last, -g.count, -g.value, str(g.name).casefold())
+    )
 
 
 # --- Tables and charts ----------------------------------------------------------------------------
@@ -265,9 +268,11 @@ def lost_by_month_table(report: LostReport) -> Table:
 def lost_charts(report: LostReport) -> list[Chart]:
     """Lost leads and their value by reason; over several months, each month's reasons stacked."""
     charts = [
-        bar_chart([(g.name, g.count) for g in report.by_reason], title=_("Lost leads by reason")),
         bar_chart(
-            [(g.name, g.value) for g in report.by_reason],
+            [(str(g.name), g.count) for g in report.by_reason], title=_("Lost leads by reason")
+        ),
+        bar_chart(
+            [(str(g.name), g.value) for g in report.by_reason],
             title=_("Lost value by reason"),
             value_format=money_format(report.currency),
         ),
@@ -278,7 +283,7 @@ def lost_charts(report: LostReport) -> list[Chart]:
             grouped_bar_chart(
                 month_axis_labels(report.months),
                 [
-                    (label, [month.reasons[reason] for month in report.by_month])
+                    (str(label), [month.reasons[reason] for month in report.by_month])
                     for reason, label in reasons
                 ],
                 title=_("Lost leads by month and reason"),

@@ -14,8 +14,10 @@ added up from its rows, and the ratios are worked out from the totals, never ave
 """
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
@@ -192,7 +194,7 @@ def _rollup_rows(scope: Scope, plan: RollupPlan):
         "out_of_area_count": Sum("out_of_area"),
     }
     filters = scope.lead_conditions()
-    rows: list[dict] = []
+    rows: list[Mapping[str, Any]] = []
     if plan.months:
         rows += (
             LeadCohortMonth.objects.filter(filters, tenant=scope.tenant, month__in=plan.months)
@@ -209,8 +211,7 @@ def _rollup_rows(scope: Scope, plan: RollupPlan):
     )
     names = source_names(scope.tenant, {row["source_id"] for row in rows})
     for row in rows:
-        row["source__name"] = names.get(row["source_id"])
-        yield row
+        yield {**row, "source__name": names.get(row["source_id"])}
     live = plan.live("created_at", scope.tenant)
     if live is not None:
         yield from _live_rows(scope, live)

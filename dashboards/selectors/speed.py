@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from crm.kit.formatting import duration
@@ -42,7 +43,7 @@ TARGET_SHARE = 90
 
 @dataclass(frozen=True)
 class SpeedRow:
-    name: str
+    name: str | Promise
     new_leads: int
     judged: int  # touched, or their 15 minutes are over
     within_window: int
@@ -141,7 +142,7 @@ def speed_figures(scope: Scope, *, now: dt.datetime | None = None) -> SpeedFigur
     team = Touches()
     for touches in per_owner.values():
         team.merge(touches)
-    if rows is not None and team.touched:
+    if rows is not None and state is not None and team.touched:
         # The fine buckets of each median's bins: each owner's, and the team's (any owner).
         needs = {owner_id: touches.median_bins() for owner_id, touches in per_owner.items()}
         team_bins = team.median_bins()
@@ -154,7 +155,7 @@ def speed_figures(scope: Scope, *, now: dt.datetime | None = None) -> SpeedFigur
             if index in team_bins:
                 team.add_fine(index, *bucket)
 
-    def row(name: str, touches: Touches) -> SpeedRow:
+    def row(name: str | Promise, touches: Touches) -> SpeedRow:
         return SpeedRow(
             name=name,
             new_leads=touches.leads,

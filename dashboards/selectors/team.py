@@ -20,6 +20,7 @@ through the stages.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -34,6 +35,7 @@ from django.db.models import (
     Value,
 )
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from crm.kit.formatting import duration
@@ -83,7 +85,7 @@ def _percent_cell(part: int, whole: int, *, good_at: int | None = None) -> Cell:
 @dataclass
 class TeamRow:
     owner_id: int | None
-    name: str
+    name: str | Promise
     open_leads: int = 0
     follow_ups_on_time: int = 0
     follow_ups_late: int = 0
@@ -176,7 +178,9 @@ def _slot_end():
     )
 
 
-def _follow_up_counts(scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.datetime):
+def _follow_up_counts(
+    scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> dict[int | None, dict[str, Any]]:
     """The follow-ups scheduled in [start, end), per assignee."""
     follow_ups = FollowUp.objects.filter(
         tenant=scope.tenant, scheduled_at__gte=start, scheduled_at__lt=end
@@ -188,9 +192,8 @@ def _follow_up_counts(scope: Scope, start: dt.datetime, end: dt.datetime, now: d
     completed = Q(status=Status.COMPLETED)
     # Counted on a column of the covering index dashboard_follow_up_by_time (not the id), so
     # PostgreSQL reads the index alone.
-    return {
-        row.pop("assignee_id"): row
-        for row in follow_ups.annotate(slot_end=_slot_end())
+    counted = (
+        follow_ups.annotate(slot_end=_slot_end())
         .values("assignee_id")
         .annotate(
             follow_ups_on_time=Count(
@@ -205,7 +208,12 @@ def _follow_up_counts(scope: Scope, start: dt.datetime, end: dt.datetime, now: d
             follow_ups_missed=Count("scheduled_at", filter=Q(status=Status.MISSED)),
         )
         .order_by()
-    }
+    )
+    by_assignee: dict[int | None, dict[str, Any]] = {}
+    for row in counted:
+        counts: dict[str, Any] = dict(row)
+        by_assignee[counts.pop("assignee_id")] = counts
+    return by_assignee
 
 
 # The SLA answers recorded (met or late) and the first-response clocks that started (with their
@@ -504,7 +512,7 @@ def team_figures(
     live_end = min(scope.end, local_midnight(live_last + DAY, tenant))
     live_follow_ups(live_start, live_end)
     live_sla_events(live_start, live_end)
-    if today_kept:
+    if today_kept and counted_at is not None:
         today_end = min(scope.end, local_midnight(today + DAY, tenant))
         since = max(scope.start, counted_at)
         # Today's row counts the follow-ups overdue when it was counted; those fallen due since,

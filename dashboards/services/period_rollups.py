@@ -391,7 +391,7 @@ def _lead_days_count(tenant: Tenant, days=None) -> tuple[int, int]:
 
 # Each month model's rows of the months %(months)s: its day rows summed per key (the table and
 # column names are this module's own).
-MONTHS_FROM_DAYS_SQL = {
+MONTHS_FROM_DAYS_SQL: dict[type[LeadCohortMonth] | type[LostMonth], str] = {
     LeadCohortMonth: month_sums_sql(
         "dashboards_leadcohortmonth", "dashboards_leadcohortday", ", ".join(KEYS), COHORT_SUMS
     ),

@@ -24,6 +24,7 @@ probed a lead for each of today's follow-ups when a pipeline or brand was picked
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max, Min, Q
@@ -214,7 +215,7 @@ def team_days_count(
     (TeamMonth, TeamResponseMonthBin); this month's are read from its days. Returns how many
     days."""
     counted = 0
-    params = {
+    params: dict[str, Any] = {
         "zone": str(tenant.zone),
         "tenant": tenant.pk,
         "completed": Status.COMPLETED,

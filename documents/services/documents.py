@@ -6,9 +6,9 @@ timeline, where the customer sees it too when the document is theirs to see.
 """
 
 import secrets
-from typing import IO
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from leads.models import Lead
 def document_upload(
     *,
     tenant: Tenant,
-    file: IO[bytes],
+    file: File,
     contact: Contact,
     lead: Lead | None = None,
     property: Property | None = None,
@@ -72,7 +72,7 @@ def document_upload(
     try:
         document.save()
         kind_label = DocumentKind(document.kind).label
-        params = {"file": document.original_name}
+        params: dict[str, object] = {"file": document.original_name}
         if uploaded_by_contact is not None:
             params |= {
                 "name": uploaded_by_contact.display_name,
@@ -153,7 +153,8 @@ def document_delete(
     document.save(update_fields=["deleted_at", "deleted_by", "deleted_by_contact"])
     stored = document.file.name
     storage = document.file.storage
-    transaction.on_commit(lambda: storage.delete(stored))
+    if stored:  # every document has its file
+        transaction.on_commit(lambda: storage.delete(stored))
     params = {
         "kind": stored_label(DocumentKind(document.kind).label, lower=True),
         "file": document.original_name,
@@ -215,7 +216,7 @@ def _record(
 def _tell_the_owner(tenant: Tenant, document: Document, summary: str, params: dict) -> None:
     """A customer's upload goes to the bell of whoever owns the job."""
     lead = document.lead
-    if lead is None or lead.owner_id is None:
+    if lead is None or lead.owner is None:
         return
     notification_create(
         tenant=tenant,

@@ -55,7 +55,9 @@ def follow_up_detail(*, tenant: Tenant, follow_up_id: int) -> FollowUpDetail:
         Reminder.objects.filter(tenant=tenant, follow_up=follow_up).order_by("remind_at", "channel")
     )
     for reminder in reminders:
-        reminder.offset_label = offset_label(reminder.offset_minutes)
+        reminder.offset_label = offset_label(  # type: ignore[attr-defined]  # for the page
+            reminder.offset_minutes
+        )
     # Its services record every change on the contact's timeline with the follow-up's id.
     history = list(
         TimelineEvent.objects.filter(

@@ -51,15 +51,16 @@ def customer_timeline(
     this_month = timezone.localdate(now, zone).replace(day=1)
     marked = False
     for follow_up in rows:
-        follow_up.is_first_upcoming = not marked and follow_up.scheduled_at >= now
-        marked = marked or follow_up.is_first_upcoming
+        first_upcoming = not marked and follow_up.scheduled_at >= now
+        follow_up.is_first_upcoming = first_upcoming  # type: ignore[attr-defined]  # for the page
+        marked = marked or first_upcoming
         local = timezone.localtime(follow_up.scheduled_at, zone).date().replace(day=1)
         if not months or months[-1].month != local:
             months.append(TimelineMonth(month=local))
         months[-1].follow_ups.append(follow_up)
-        if follow_up.is_first_upcoming and local != this_month and len(months[-1].follow_ups) == 1:
+        if first_upcoming and local != this_month and len(months[-1].follow_ups) == 1:
             months[-1].now_before = True
-            follow_up.is_first_upcoming = False
+            follow_up.is_first_upcoming = False  # type: ignore[attr-defined]
     return CustomerTimeline(
         months=months,
         total=follow_ups.count(),

@@ -215,13 +215,14 @@ class RowChecker:
             return None
         at = DEFAULT_TIME
         if time_text:
-            at = parse_date_or_time(time_text.upper(), TIME_FORMATS, dt.time)
-            if at is None:
+            parsed = parse_date_or_time(time_text.upper(), TIME_FORMATS, dt.time)
+            if parsed is None:
                 reasons.append(
                     _("time “%(time_text)s” is not a time (use 14:30 or 2:30 PM)")
                     % {"time_text": time_text}
                 )
                 return None
+            at = parsed
         return dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC)
 
     def _match_contacts(self, rows: list[Row]) -> None:
@@ -268,13 +269,13 @@ class RowChecker:
                 by_email[match.address] = match.contact
         for start in range(0, len(phones), CHUNK):
             numbers = [Value(n, output_field=CharField()) for n in phones[start : start + CHUNK]]
-            matches = (
+            phone_matches = (
                 ContactPhone.objects.filter(tenant=self.tenant, number__in=numbers)
                 .select_related("contact")
                 .order_by("-contact__created_at", "-contact_id")
             )
-            for match in matches:
-                by_phone[match.number.as_e164] = match.contact
+            for phone_match in phone_matches:
+                by_phone[phone_match.number.as_e164] = phone_match.contact
         for row in rows:
             email, phone = wanted[id(row)]
             found = [c for c in (by_email.get(email), by_phone.get(phone)) if c is not None]
@@ -287,12 +288,12 @@ class RowChecker:
                 )
 
     def _match_leads(self, rows: list[Row]) -> None:
-        references = {}
+        references: dict[int, int] = {}  # lead numbers by id(row)
         for row in rows:
             if text := self.cell(row.cells, "lead"):
-                number = re.sub(r"^L-?", "", text.strip(), flags=re.IGNORECASE)
-                if number.isdigit():
-                    references[id(row)] = int(number)
+                digits = re.sub(r"^L-?", "", text.strip(), flags=re.IGNORECASE)
+                if digits.isdigit():
+                    references[id(row)] = int(digits)
                 else:
                     row.reasons.append(
                         _("lead “%(text)s” is not a lead reference like L-1042") % {"text": text}
@@ -447,6 +448,8 @@ def import_run(
     for row in rows:
         if row.reasons:
             continue
+        # A row without reasons has found its contact, assignee and time (RowChecker).
+        assert row.contact and row.assignee and row.scheduled_at  # noqa: S101
         try:
             with transaction.atomic():
                 follow_up_create(

@@ -111,18 +111,19 @@ def _reasons(
     away: set,
     counts: str,
 ) -> list[dict]:
-    reasons = []
+    reasons: list[dict] = []
     if checks.require_availability:
         if member.pk in away:
             reasons.append({"code": "time_off"})
         elif not member_is_available(member, tenant, now, away):
             reasons.append({"code": "hours"})
-    capped = member.capacity is not None and member.open_leads >= member.capacity
+    open_leads: int = member.open_leads  # type: ignore[attr-defined]  # annotated on the pool
+    capped = member.capacity is not None and open_leads >= member.capacity
     if checks.require_capacity and capped:
         reasons.append(
             {
                 "code": "capacity",
-                "open": member.open_leads,
+                "open": open_leads,
                 "limit": member.capacity,
                 "counts": counts,
             }
@@ -218,7 +219,7 @@ def lead_assign_automatically(
         decision |= {
             "none": assignment_text.NO_RULE,
             "lead_type": _lead_type_label(lead),
-            "source": lead.source.name if lead.source_id else "",
+            "source": lead.source.name if lead.source is not None else "",
         }
     else:
         # Lock the pool so two leads arriving together do not both go to the same person.
@@ -312,7 +313,7 @@ def lead_assign(
     Lead.objects.filter(tenant=tenant, pk=lead.pk).update(
         owner=owner, last_activity_at=now, assignment_decision=decision
     )
-    params = {}
+    params: dict[str, object] = {}
     if owner is None:
         summary = gettext_noop("Unassigned")
         if previous:
@@ -320,8 +321,13 @@ def lead_assign(
             params = {"previous": str(previous.user)}
     else:
         Membership.objects.filter(tenant=tenant, pk=owner.pk).update(last_assigned_at=now)
-        if decision.get("outcome") == assignment_text.ASSIGNED:
-            summary, params = stored_split(assignment_text.decision_message(decision))
+        message = (
+            assignment_text.decision_message(decision)
+            if decision.get("outcome") == assignment_text.ASSIGNED
+            else None
+        )
+        if message is not None:
+            summary, params = stored_split(message)
         else:
             summary = gettext_noop("Assigned to %(owner)s")
             params = {"owner": str(owner.user)}

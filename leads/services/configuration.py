@@ -8,10 +8,10 @@ and LeadSource are in the audit trail through their triggers, so nothing here re
 """
 
 from dataclasses import asdict
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from crm.kit.languages import tenant_language
@@ -29,11 +29,13 @@ from leads.models import (
 from leads.pipeline_templates import PipelineTemplate, StageSpec
 
 UP, DOWN = "up", "down"
+# The rows kept in an order of their own (a dense `position`).
+Positioned = TypeVar("Positioned", Pipeline, Stage, AssignmentRule)
 
 
-def _renumber(rows: list[Model]) -> None:
+def _renumber(rows: list[Positioned]) -> None:
     """Number `rows` (locked, in display order) 0, 1, 2 … so positions stay dense."""
-    changed = []
+    changed: list[Positioned] = []
     for position, row in enumerate(rows):
         if row.position != position:
             row.position = position
@@ -42,7 +44,7 @@ def _renumber(rows: list[Model]) -> None:
         type(rows[0]).objects.bulk_update(changed, ["position"])
 
 
-def _move(rows: list[Model], item: Model, direction: str) -> None:
+def _move(rows: list[Positioned], item: Positioned, direction: str) -> None:
     """Swap `item` with its neighbour in `rows` (locked, in display order), then renumber."""
     if direction not in (UP, DOWN):
         raise ValidationError(_("Move up or down."))

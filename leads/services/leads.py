@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Field, Value
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -175,8 +175,8 @@ def lead_search_document(lead: Lead) -> str:
         digits = re.sub(r"\D", "", str(phone.number))
         national = re.sub(r"\D", "", phone.number.as_national) if phone.number else ""
         words += [digits, national, national[-7:], national[-4:]]
-    if lead.property_id:
-        place = lead.property
+    place = lead.property
+    if place is not None:
         words += [place.address_line1, place.city, place.state, place.postal_code]
     return " ".join(search_words(" ".join(word for word in words if word)))
 
@@ -255,7 +255,9 @@ def lead_update(*, tenant: Tenant, actor: User, lead: Lead, **changes) -> Lead:
     lead.save()
     others = [name for name in changed if name != "appointment_at"]
     if others:
-        labels = ", ".join(Lead._meta.get_field(name).verbose_name for name in others)
+        # The editable fields are the lead's own columns (no reverse relations).
+        fields = [Lead._meta.get_field(name) for name in others]
+        labels = ", ".join(str(f.verbose_name) for f in fields if isinstance(f, Field))
         timeline_record(
             tenant=tenant,
             kind="lead.updated",

@@ -65,6 +65,8 @@ def leads_refresh_priorities(*, tenant: Tenant, now: dt.datetime | None = None) 
     # The first run looks back 30 days to score; only news since a previous run is worth a bell.
     stuck = leads.filter(turned_red) if config.priority_refreshed_at else leads.none()
     for lead in stuck.select_related("stage", "contact", "owner__user"):
+        if lead.stage is None:  # not read: turned_red names each stage
+            continue
         lead_owner_notify(
             tenant,
             lead,

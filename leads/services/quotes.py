@@ -3,6 +3,7 @@
 import datetime as dt
 import time
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -69,7 +70,7 @@ def quote_save_draft(
     if quote is not None and quote.status != QuoteStatus.DRAFT:
         raise ValidationError(_("Only a draft can be changed; make a new quote instead."))
     created = quote is None
-    if created:
+    if quote is None:
         last = Quote.objects.filter(tenant=tenant, lead=lead).order_by("-number").first()
         quote = Quote(
             tenant=tenant, lead=lead, number=(last.number + 1 if last else 1), created_by=actor
@@ -340,7 +341,7 @@ def _expire_batch(
         .order_by("pk")
     )
     timeline_record_many(_expired_event(tenant, quote) for quote in quotes)
-    return len(expired), max(date for _pk, date in expired)
+    return len(expired), max(cast(dt.date, valid_until) for _pk, valid_until in expired)
 
 
 def quotes_expire_due(*, tenant: Tenant, today: dt.date | None = None) -> tuple[int, bool]:

@@ -13,7 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from crm.models import Brand, Tenant, User
+from crm.models import Brand, Language, Tenant, User
 from messaging import rendering
 from messaging.models import MessageChannel, MessageTemplate, Purpose, TemplateVariant
 
@@ -48,7 +48,7 @@ def _uses_unsubscribe(body_text: str, body_html: str) -> bool:
 
 
 def _variant_label(variant: TemplateVariant) -> str:
-    brand = variant.brand.name if variant.brand_id else "every brand"
+    brand = variant.brand.name if variant.brand is not None else "every brand"
     return f"{variant.get_channel_display()} in {variant.get_language_display()} for {brand}"
 
 
@@ -257,7 +257,7 @@ def template_variant_save(
 
 
 def _language_label(language: str) -> str:
-    return dict(TemplateVariant._meta.get_field("language").choices).get(language, language)
+    return dict(Language.choices).get(language, language)
 
 
 @transaction.atomic

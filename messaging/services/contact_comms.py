@@ -19,7 +19,9 @@ from messaging.models import ContactCommsProfile, UpdateFrequency
 
 STAFF_SOURCE_PREFIX = "staff: "
 # ContactConsent.source holds 64 characters, the prefix included.
-CONSENT_NOTE_MAX = ContactConsent._meta.get_field("source").max_length - len(STAFF_SOURCE_PREFIX)
+_SOURCE_MAX_LENGTH = ContactConsent._meta.get_field("source").max_length
+assert _SOURCE_MAX_LENGTH is not None  # noqa: S101  # a CharField
+CONSENT_NOTE_MAX = _SOURCE_MAX_LENGTH - len(STAFF_SOURCE_PREFIX)
 
 
 def _belongs(contact: Contact, tenant: Tenant) -> None:

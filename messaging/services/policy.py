@@ -9,7 +9,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from crm.kit.stored_text import stored_date, stored_label, stored_message
@@ -142,7 +142,11 @@ def consent_verdict(*, tenant: Tenant, contact_id: int, channel: str, purpose: s
     return Verdict(Outcome.SEND)
 
 
-def _recent_messages(message: OutboundMessage, at: dt.datetime, window: dt.timedelta):
+def _recent_messages(
+    message: OutboundMessage, at: dt.datetime, window: dt.timedelta
+) -> QuerySet[OutboundMessage]:
+    # Only a message to a contact is counted against the caps.
+    assert message.contact_id is not None  # noqa: S101
     counted = OutboundMessage.objects.filter(
         tenant=message.tenant_id,
         contact_id=message.contact_id,
@@ -248,6 +252,8 @@ def decide(
     if message.recipient_user_id is not None:
         zone, profile = tenant.zone, None
     else:
+        # A message has a contact or a staff recipient (outbound_message_has_recipient).
+        assert message.contact_id is not None  # noqa: S101
         profile = profile_get(tenant=tenant, contact_id=message.contact_id)
         zone = zone_for(tenant, profile)
         verdicts = [address_verdict(message=message, profile=profile, now=now)]

@@ -36,7 +36,7 @@ def _email_body(notification: Notification, link: str) -> str:
     if not notification.is_group:
         body = "\n\n".join(part for part in (notification.shown_body, link) if part)
         return f"{notification.shown_title}\n\n{body}"
-    items = notification.listed_items
+    items: list[NotificationItem] = notification.listed_items  # type: ignore[attr-defined]  # prefetched
     site = settings.THREADLINE_SITE_URL.rstrip("/")
     lines = [notification.shown_title, ""]
     for item in items:

@@ -44,14 +44,14 @@ class PortalDocuments:
 
 
 def _group_of(document: Document) -> tuple[str, dict]:
-    if document.lead_id is not None:
-        lead = document.lead
+    lead = document.lead
+    if lead is not None:
         return f"job-{lead.pk}", {
             "title": lead.title or gettext("Job %(reference)s") % {"reference": lead.reference},
             "job": lead,
             "address": document.property.one_line_address if document.property else "",
         }
-    if document.property_id is not None:
+    if document.property is not None:
         return f"property-{document.property_id}", {"title": document.property.one_line_address}
     return "general", {"title": gettext("Other documents")}
 

@@ -465,7 +465,7 @@ def document_request_create(
 
 def _reminder_channel(progress: OnboardingProgress) -> str | None:
     facts = progress.facts
-    has = {
+    has: dict[str, bool] = {
         ChallengeChannel.EMAIL: facts.email is not None,
         ChallengeChannel.SMS: facts.mobile is not None,
     }
@@ -511,11 +511,11 @@ def onboarding_reminders_send(*, tenant: Tenant, now: dt.datetime | None = None)
     return scheduled
 
 
-def _remind(tenant: Tenant, row: Onboarding, now: dt.datetime) -> int:
+def _remind(tenant: Tenant, due: Onboarding, now: dt.datetime) -> int:
     row = (
         Onboarding.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("access__contact__brand")
-        .filter(tenant=tenant, pk=row.pk)
+        .filter(tenant=tenant, pk=due.pk)
         .first()
     )
     if row is None or row.completed_at is not None or row.reminders_sent >= MAX_REMINDERS:

@@ -145,7 +145,7 @@ def _consents_apply(
     for choice in channels:
         current = consents.get((contact.pk, choice.channel))
         wanted = wanted_status(updates=choice.updates, marketing=choice.marketing, current=current)
-        if wanted != current:
+        if wanted is not None and wanted != current:  # None only when nothing is recorded
             consent_record(
                 tenant=tenant,
                 contact=contact,

@@ -16,6 +16,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from crm.kit.formatting import short_clock
@@ -132,6 +133,7 @@ def sla_clock(ticket: Ticket, now: dt.datetime) -> SlaClock:
     if not colour:
         return SlaClock("", _("No answer owed"), None)
     due = ticket.sla_due_at
+    assert due is not None  # noqa: S101  # a running clock has its due time (sla_colour)
     if colour == "red":
         return SlaClock(colour, _("%(time)s overdue") % {"time": short_clock(now - due)}, due)
     return SlaClock(colour, _("%(time)s left") % {"time": short_clock(due - now)}, due)
@@ -145,7 +147,9 @@ class InboxQuery:
     search: str = ""
 
 
-def _filtered(tickets: QuerySet[Ticket], membership: Membership, query: InboxQuery):
+def _filtered(
+    tickets: QuerySet[Ticket], membership: Membership | None, query: InboxQuery
+) -> QuerySet[Ticket]:
     if query.view == VIEW_MINE:
         tickets = tickets.filter(assignee=membership)
     elif query.view == VIEW_UNASSIGNED:
@@ -456,7 +460,7 @@ def message_original_get(*, tenant: Tenant, ticket: Ticket, message_id: int) -> 
 
 @dataclass(frozen=True)
 class ReplyOptions:
-    channels: list[tuple[str, str]]  # (value, label) the contact can be reached on
+    channels: list[tuple[str, str | Promise]]  # (value, label) the contact can be reached on
     default_channel: str
     templates: list[MessageTemplate]
 
@@ -474,12 +478,14 @@ def reply_options(
     preferred channel when that was the portal. `reach` is read here if not given."""
     contact = ticket.contact
     reach = reach or contact_reach(tenant=tenant, ticket=ticket)
-    reachable = {
+    reachable: dict[str, bool] = {
         InboxChannel.EMAIL: reach.has_email,
         InboxChannel.SMS: reach.has_mobile,
         InboxChannel.WHATSAPP: reach.has_mobile and reach.inbox_has_whatsapp,
     }
-    channels = [(value, label) for value, label in InboxChannel.choices if reachable[value]]
+    channels: list[tuple[str, str | Promise]] = [
+        (value, label) for value, label in InboxChannel.choices if reachable[value]
+    ]
     values = [value for value, _ in channels]
     default = last_inbound_channel if last_inbound_channel in values else ""
     if last_inbound_channel == MessageChannel.PORTAL and contact.preferred_channel in values:

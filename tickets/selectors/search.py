@@ -21,9 +21,10 @@ def tickets_matching(text: str, *, message_text: bool = False) -> Q | None:
     `message_text`, also the tickets one of whose messages has the words (tickets migration
     0005's index)."""
     terms = prefix_terms(text)
-    if terms is None:
+    by_contact = contacts_matching(text, field="contact_id")  # None for the same texts
+    if terms is None or by_contact is None:
         return None
-    found = matching("pk", TICKET_SEARCH, [terms]) | contacts_matching(text, field="contact_id")
+    found = matching("pk", TICKET_SEARCH, [terms]) | by_contact
     if message_text:
         found |= matching("pk", MESSAGE_SEARCH, [terms])
     number = _NUMBER.fullmatch(text.strip())

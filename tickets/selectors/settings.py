@@ -54,18 +54,18 @@ def inboxes_with_counts(tenant: Tenant) -> list[Inbox]:
         )
         .order_by("-is_active", "name")
     )
-    inboxes = list(inboxes)
+    rows: list[Inbox] = list(inboxes)
     agents = (
-        InboxAgent.objects.filter(tenant=tenant, inbox__in=inboxes)
+        InboxAgent.objects.filter(tenant=tenant, inbox__in=rows)
         .select_related("membership__user")
         .order_by("membership__user__full_name", "pk")
     )
     by_inbox: dict[int, list[InboxAgent]] = {}
     for agent in agents:
         by_inbox.setdefault(agent.inbox_id, []).append(agent)
-    for inbox in inboxes:
-        inbox.agent_list = by_inbox.get(inbox.pk, [])
-    return inboxes
+    for inbox in rows:
+        inbox.agent_list = by_inbox.get(inbox.pk, [])  # type: ignore[attr-defined]  # for the page
+    return rows
 
 
 def inbox_get(tenant: Tenant, inbox_id: int) -> Inbox:
@@ -124,19 +124,20 @@ def inbound_events_page(tenant: Tenant, *, status: str, after: str | None) -> Ke
         events, order=("-received_at", "-id"), after=after, per_page=INBOUND_PER_PAGE
     )
     for event in page.items:
-        event.sender = _sender_of(event)
+        event.sender = _sender_of(event.payload_sender, event.raw_head)
         event.can_retry = event.status in RETRYABLE
     return page
 
 
-def _sender_of(event: InboundEvent) -> str:
-    if event.payload_sender:
-        return event.payload_sender.removeprefix("whatsapp:")
-    if not event.raw_head:
+def _sender_of(payload_sender: str | None, raw_head: bytes | memoryview | None) -> str:
+    """The sender an SMS or WhatsApp payload names, else the From of the raw mail's head."""
+    if payload_sender:
+        return payload_sender.removeprefix("whatsapp:")
+    if not raw_head:
         return ""
     try:
         headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(
-            bytes(event.raw_head)
+            bytes(raw_head)
         )
         return email.utils.parseaddr(str(headers.get("From", "")))[1]
     except Exception:  # a malformed header: the column stays empty, the event is still listed

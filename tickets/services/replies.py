@@ -167,7 +167,7 @@ def ticket_reply(
         from_address=outbound.from_address[:254],
         to_address=outbound.to_address[:254],
         subject=subject,
-        body_text=body.strip() or f"(template “{template.name}”)",
+        body_text=_shown_text(body, template),
         message_id=message_id_header(outbound).strip("<>"),
         outbound=outbound,
     )
@@ -183,13 +183,21 @@ def ticket_reply(
     return message
 
 
+def _shown_text(body: str, template: MessageTemplate | None) -> str:
+    """The reply as the thread shows it: its text, else the template it sent."""
+    if body.strip():
+        return body.strip()
+    assert template is not None  # noqa: S101  # a text or a template (ticket_reply checks)
+    return f"(template “{template.name}”)"
+
+
 def _reply_headers(
     tenant: Tenant, ticket: Ticket, channel: str, last: TicketMessage | None
 ) -> tuple[str, dict]:
     """The reply's subject and the rendering context that answers the customer's last message:
     to the address they wrote from, and by email in the same thread (subject, Reply-To,
     In-Reply-To, References)."""
-    context = {"answer_sender": True} if last and last.from_address else {}
+    context: dict[str, object] = {"answer_sender": True} if last and last.from_address else {}
     subject = ""
     if channel == MessageChannel.EMAIL:
         subject = _reply_subject(ticket)

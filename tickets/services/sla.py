@@ -264,7 +264,7 @@ def _tell_team_lead(tenant: Tenant, ticket: Ticket) -> dict:
                 level=NotificationLevel.WARNING,
                 kind="sla_breach",
             )
-    if has_lead:
+    if team_lead is not None and has_lead:
         return stored_message(gettext_noop("Told %(name)s"), name=team_lead.user.full_name)
     return stored_message(gettext_noop("Told the managers"))
 

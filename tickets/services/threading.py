@@ -18,6 +18,7 @@ A closed ticket stays closed: a message for it opens a new ticket that says so.
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from django.db.models import F
 from django.utils import timezone
@@ -73,7 +74,7 @@ def _locked(tenant: Tenant, **lookup) -> Ticket | None:
     )
 
 
-def _usable(ticket: Ticket | None, contact: Contact, *, same_contact: bool) -> bool:
+def _usable(ticket: Ticket | None, contact: Contact, *, same_contact: bool) -> TypeGuard[Ticket]:
     if ticket is None or ticket.status == TicketStatus.CLOSED:
         return False
     return not same_contact or ticket.contact_id == contact.pk
