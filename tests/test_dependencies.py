@@ -50,6 +50,18 @@ class _Imports(ast.NodeVisitor):
 
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
 
+    def visit_If(self, node):
+        # `if TYPE_CHECKING:` never runs: what it imports is for the type checker (a development
+        # dependency), not the program; its `else` does run.
+        test = node.test
+        if (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+            isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+        ):
+            for child in node.orelse:
+                self.visit(child)
+            return
+        self.generic_visit(node)
+
     def _add(self, name: str, node) -> None:
         self.found.append(Import(name.split(".")[0], self.path, node.lineno, self.depth > 0))
 
