@@ -24,9 +24,11 @@ urlpatterns = [
     path("settings/", include("webhooks.urls_settings")),
     path("settings/", include("api.urls_settings")),
     path("settings/", include("followups.urls_settings")),
+    path("settings/", include("billing.urls_settings")),
     path("inbox/", include("tickets.urls")),
     path("followups/", include("followups.urls")),
     path("documents/", include("documents.urls")),
+    path("invoices/", include("billing.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("portal/", include("portal.urls")),
     path(

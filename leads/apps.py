@@ -17,4 +17,5 @@ class LeadsConfig(AppConfig):
             SettingsSection(120, "assignment", _("Assignment"), "lead-settings:assignment"),
             SettingsSection(130, "speed", _("Speed to lead"), "lead-settings:speed-to-lead"),
             SettingsSection(140, "capture-forms", _("Lead forms"), "lead-settings:capture-forms"),
+            SettingsSection(150, "taxes", _("Tax rates"), "lead-settings:tax-rates"),
         )

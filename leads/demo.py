@@ -16,6 +16,7 @@ from django.utils import timezone
 from crm.models import AddressSource, Contact, Membership, PropertyType, Tenant
 from crm.services.contacts import contact_find_or_create, property_create
 from leads.models import (
+    AmountKind,
     AssignmentRule,
     Lead,
     LeadCaptureForm,
@@ -29,6 +30,7 @@ from leads.models import (
     Quote,
     QuoteStatus,
     Stage,
+    TaxRate,
 )
 from leads.pipeline_templates import TEMPLATES, PipelineTemplate
 from leads.services.activity import lead_record_touch
@@ -143,10 +145,25 @@ def seed_leads(tenant: Tenant) -> None:
     """Everything the lead pages need in a demo tenant; adds only what is missing."""
     if Pipeline.objects.filter(tenant=tenant).exists():
         return
+    _seed_tax_rates(tenant)
     if tenant.slug == "demo":
         _seed_florida(tenant)
     elif tenant.slug == "chargecars":
         _seed_chargecars(tenant)
+
+
+# The taxes each demo business charges: Florida's sales tax, the Dutch BTW (21 %, 9 %).
+DEMO_TAX_RATES = {
+    "demo": [("Sales tax", "7", True)],
+    "chargecars": [("BTW 21 %", "21", True), ("BTW 9 %", "9", False)],
+}
+
+
+def _seed_tax_rates(tenant: Tenant) -> None:
+    for name, percent, is_default in DEMO_TAX_RATES.get(tenant.slug, []):
+        TaxRate.objects.create(
+            tenant=tenant, name=name, percent=Decimal(percent), is_default=is_default
+        )
 
 
 def _sources(tenant, rows) -> dict[str, LeadSource]:
@@ -372,6 +389,7 @@ def _history_money(tenant, lead: Lead, stage: Stage, entered: dt.datetime) -> No
     if not quoted:
         return
     message, (materials, labour, permit) = QUOTE_WORDING.get(tenant.language, QUOTE_WORDING["en"])
+    tax = TaxRate.objects.filter(tenant=tenant, is_default=True).first()
     quote = quote_save_draft(
         tenant=tenant,
         actor=None,
@@ -380,10 +398,12 @@ def _history_money(tenant, lead: Lead, stage: Stage, entered: dt.datetime) -> No
         title=lead.title,
         message=message,
         lines=[
-            (materials, Decimal("1"), (lead.estimated_value * Decimal("0.55")).quantize(Decimal("1"))),
-            (labour, Decimal("1"), (lead.estimated_value * Decimal("0.40")).quantize(Decimal("1"))),
-            (permit, Decimal("1"), (lead.estimated_value * Decimal("0.05")).quantize(Decimal("1"))),
+            (materials, Decimal("1"), (lead.estimated_value * Decimal("0.55")).quantize(Decimal("1")), tax),
+            (labour, Decimal("1"), (lead.estimated_value * Decimal("0.40")).quantize(Decimal("1")), tax),
+            (permit, Decimal("1"), (lead.estimated_value * Decimal("0.05")).quantize(Decimal("1")), None),
         ],
+        deposit_kind=AmountKind.PERCENT,
+        deposit_value=Decimal("30"),
     )  # fmt: skip
     won = stage.is_won or stage.phase != "sales"
     Quote.objects.filter(tenant=tenant, pk=quote.pk).update(

@@ -10,10 +10,11 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -31,6 +32,7 @@ from crm.models import (
     audited,
 )
 from crm.tenancy.models import TenantOwnedModel
+from leads import quote_totals
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -616,6 +618,46 @@ def new_quote_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+PERCENT_FIELD = {
+    "max_digits": 5,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(0), MaxValueValidator(100)],
+}
+
+
+class TaxRate(TenantOwnedModel):
+    """A tax the tenant charges (US sales tax, Dutch BTW 21 % and 9 %). A quote line names one;
+    the line keeps the rate's name and percent as they were, so changing a rate later never
+    changes a quote or invoice already written."""
+
+    name = models.CharField(max_length=100)
+    percent = models.DecimalField(**PERCENT_FIELD)  # type: ignore[arg-type]
+    is_default = models.BooleanField(
+        default=False, help_text="Given to every new quote line unless the line picks another."
+    )
+    is_archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="tax_rate_unique_name"),
+            models.UniqueConstraint(
+                fields=["tenant"], condition=Q(is_default=True), name="tax_rate_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AmountKind(models.TextChoices):
+    """How a discount or a deposit is given: a percent of the amount, or a fixed amount."""
+
+    PERCENT = "percent", _("Percent")
+    FIXED = "fixed", _("Fixed amount")
+
+
 @audited
 class Quote(TenantOwnedModel):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="quotes")
@@ -624,7 +666,28 @@ class Quote(TenantOwnedModel):
     message = models.TextField(blank=True, help_text="Shown to the customer above the lines.")
     status = models.CharField(max_length=16, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
     valid_until = models.DateField()
+    # Discount (before tax) and deposit; each empty kind means none.
+    discount_kind = models.CharField(max_length=8, choices=AmountKind.choices, blank=True)
+    discount_value = models.DecimalField(
+        **MONEY, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    deposit_kind = models.CharField(max_length=8, choices=AmountKind.choices, blank=True)
+    deposit_value = models.DecimalField(
+        **MONEY, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    # Progress payments between the deposit and the final payment, each a percent of the total.
+    progress_percents = ArrayField(
+        models.DecimalField(**PERCENT_FIELD),  # type: ignore[arg-type]
+        default=list,
+        blank=True,
+        size=10,
+    )
+    # The figures leads.quote_totals computes from the lines, stored when the draft is saved.
+    subtotal = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
+    discount_total = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
+    tax_total = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
     total = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
+    deposit_total = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
     # The public link is signed (django.core.signing) around this token; rotating it revokes links.
     public_token = models.CharField(max_length=64, default=new_quote_token, editable=False)
     created_by = models.ForeignKey(
@@ -670,6 +733,29 @@ class Quote(TenantOwnedModel):
         hourly sweep has not marked it expired yet, and it can no longer be accepted."""
         return self.is_open and self.valid_until < today
 
+    @property
+    def totals(self) -> quote_totals.Totals:
+        """Subtotal, discount, tax per rate and total, from the lines (read once, prefetched)."""
+        return quote_totals.totals_of(
+            ((line.amount, line.tax_name, line.tax_percent) for line in self.lines.all()),
+            discount_kind=self.discount_kind,
+            discount_value=self.discount_value,
+        )
+
+    @property
+    def schedule(self) -> list[quote_totals.Instalment]:
+        """The deposit, progress payments and final payment, from the stored total."""
+        return quote_totals.schedule_of(
+            self.total,
+            deposit_kind=self.deposit_kind,
+            deposit_value=self.deposit_value,
+            progress_percents=self.progress_percents,
+        )
+
+    @property
+    def has_schedule(self) -> bool:
+        return bool(self.deposit_kind or self.progress_percents)
+
 
 class QuoteLine(TenantOwnedModel):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
@@ -679,6 +765,12 @@ class QuoteLine(TenantOwnedModel):
         max_digits=10, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
     unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    tax_rate = models.ForeignKey(
+        TaxRate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The rate as it was when the line was written (empty name, 0: no tax).
+    tax_name = models.CharField(max_length=100, blank=True)
+    tax_percent = models.DecimalField(**PERCENT_FIELD, default=Decimal("0"))  # type: ignore[arg-type]
 
     class Meta:
         ordering = ["position", "id"]
@@ -703,6 +795,8 @@ class PaymentKind(models.TextChoices):
     DEPOSIT = "deposit", _("Deposit")
     PROGRESS = "progress", _("Progress payment")
     FINAL = "final", _("Final payment")
+    # Money given back to the customer; it counts against what was paid.
+    REFUND = "refund", _("Refund")
 
 
 @audited

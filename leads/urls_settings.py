@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from leads.views import capture
+from leads.views import capture, tax_rates
 from leads.views import settings as lead_settings
 
 app_name = "lead-settings"
@@ -32,6 +32,10 @@ urlpatterns = [
     path("assignment/<int:rule_pk>/move/", lead_settings.rule_move, name="rule-move"),
     path("assignment/<int:rule_pk>/delete/", lead_settings.rule_delete, name="rule-delete"),
     path("speed-to-lead/", lead_settings.speed_to_lead, name="speed-to-lead"),
+    # --- Tax rates (leads.views.tax_rates)
+    path("tax-rates/", tax_rates.tax_rate_list, name="tax-rates"),
+    path("tax-rates/new/", tax_rates.tax_rate_edit, name="tax-rate-create"),
+    path("tax-rates/<int:tax_rate_pk>/", tax_rates.tax_rate_edit, name="tax-rate-edit"),
     # --- Lead forms (leads.views.capture)
     path("lead-forms/", capture.capture_form_list, name="capture-forms"),
     path("lead-forms/new/", capture.capture_form_edit, name="capture-form-create"),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "followups",
     "automation",
     "documents",
+    "billing",
     "dashboards",
     "portal",
     "webhooks",

@@ -8,7 +8,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import MONEY, LostReason, PaymentKind, PaymentMethod, Quote
+from leads import quote_totals
+from leads.models import (
+    MONEY,
+    AmountKind,
+    LostReason,
+    PaymentKind,
+    PaymentMethod,
+    Quote,
+    TaxRate,
+)
 
 QUOTE_VALID_DAYS = 30
 MAX_QUOTE_LINES = 100
@@ -26,18 +35,75 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+MAX_PROGRESS_PAYMENTS = 10
+
+
+class PercentListField(forms.CharField):
+    """Percents typed as "30, 30" (a comma or a space between them; "30,5" is not one)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(f"{percent.normalize():f}" for percent in value)
+        return value
+
+    def to_python(self, value) -> list[Decimal]:
+        text = super().to_python(value) or ""
+        words = [word for word in text.replace(";", ",").replace(",", " ").split() if word]
+        percents = []
+        for word in words:
+            try:
+                percent = Decimal(word.rstrip("%"))
+            except ArithmeticError:
+                raise ValidationError(
+                    _("“%(word)s” is not a percent: type numbers such as 30, 30.") % {"word": word}
+                ) from None
+            if not 0 < percent <= 100 or percent != round(percent, 2):
+                raise ValidationError(
+                    _("Each progress payment is a percent above 0 and at most 100.")
+                )
+            percents.append(percent)
+        if len(percents) > MAX_PROGRESS_PAYMENTS:
+            raise ValidationError(
+                _("At most %(count)s progress payments.") % {"count": MAX_PROGRESS_PAYMENTS}
+            )
+        return percents
+
+
 class QuoteForm(forms.ModelForm):
+    progress_percents = PercentListField(
+        label=_("Progress payments (percent of the total)"),
+        required=False,
+        help_text=_(
+            "Between the deposit and the final payment, e.g. “30, 30”. The final payment is "
+            "whatever is left."
+        ),
+    )
+
     class Meta:
         model = Quote
-        fields = ["title", "message", "valid_until"]
+        fields = [
+            "title",
+            "message",
+            "valid_until",
+            "discount_kind",
+            "discount_value",
+            "deposit_kind",
+            "deposit_value",
+        ]
         labels = {
             "title": _("Title"),
             "valid_until": _("Valid until"),
             "message": _("Message to the customer"),
+            "discount_kind": _("Discount"),
+            "discount_value": _("Discount (percent or amount)"),
+            "deposit_kind": _("Deposit"),
+            "deposit_value": _("Deposit (percent or amount)"),
         }
         help_texts = {
             "message": _("Shown to the customer above the lines."),
             "title": _("e.g. Roof replacement, 2,400 sq ft"),
+            "discount_value": _("Taken off before tax."),
+            "deposit_value": _("Asked for when the customer accepts; a percent of the total."),
         }
         widgets = {"message": forms.Textarea(attrs={"rows": 3}), "valid_until": DateInput}
 
@@ -45,6 +111,24 @@ class QuoteForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
             self.initial.setdefault("valid_until", default_valid_until())
+        for name in ("discount_kind", "deposit_kind"):
+            self.fields[name].choices = [("", _("None")), *AmountKind.choices]
+            self.fields[name].required = False
+        for name in ("discount_value", "deposit_value"):
+            self.fields[name].required = False
+        self.fields["deposit_value"].help_text = _(
+            "Asked for when the customer accepts: a percent of the total, or a fixed amount."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        for kind, value in (("discount_kind", "discount_value"), ("deposit_kind", "deposit_value")):
+            cleaned[value] = cleaned.get(value) or Decimal("0")
+            if cleaned.get(kind) == AmountKind.PERCENT and cleaned[value] > 100:
+                self.add_error(value, _("A percent is at most 100."))
+            if cleaned.get(kind) and not cleaned[value]:
+                self.add_error(value, _("Type the percent or the amount."))
+        return cleaned
 
     def clean_valid_until(self):
         valid_until = self.cleaned_data["valid_until"]
@@ -59,10 +143,33 @@ class QuoteLineForm(forms.Form):
         min_value=0, max_digits=10, decimal_places=2, initial=Decimal("1"), label=_("Qty")
     )
     unit_price = forms.DecimalField(min_value=0, label=_("Unit price"), **MONEY)
+    tax_rate = forms.TypedChoiceField(label=_("Tax"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, tax_rates: list[TaxRate] = (), **kwargs):  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.tax_rates = {rate.pk: rate for rate in tax_rates}
+        self.fields["tax_rate"].choices = [("", _("No tax"))] + [
+            (rate.pk, f"{rate.name} ({rate.percent.normalize():f} %)") for rate in tax_rates
+        ]
+
+    def clean_tax_rate(self):
+        return self.tax_rates.get(self.cleaned_data["tax_rate"])
 
 
 class BaseQuoteLineFormSet(forms.BaseFormSet):
     """Any row may stay blank: blank rows are dropped, the filled ones must be complete."""
+
+    default_tax_rate: TaxRate | None = None
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if (
+            index is not None
+            and index >= len(self.initial or [])
+            and self.default_tax_rate is not None
+        ):
+            kwargs["initial"] = {"tax_rate": self.default_tax_rate.pk}
+        return kwargs
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
@@ -79,30 +186,44 @@ class BaseQuoteLineFormSet(forms.BaseFormSet):
             )
 
     @property
-    def lines(self) -> list[tuple[str, Decimal, Decimal]]:
-        """(description, quantity, unit price) of every filled row, in order."""
+    def lines(self) -> list[tuple[str, Decimal, Decimal, TaxRate | None]]:
+        """(description, quantity, unit price, tax rate) of every filled row, in order."""
         return [
             (
                 form.cleaned_data["description"],
                 form.cleaned_data["quantity"],
                 form.cleaned_data["unit_price"],
+                form.cleaned_data.get("tax_rate"),
             )
             for form in self.forms
             if form.is_valid() and form.cleaned_data
         ]
 
-    @property
-    def running_total(self) -> Decimal:
-        """The total of the rows typed so far, read without validating them (the live total)."""
-        total = Decimal("0")
+    def running_totals(
+        self, *, discount_kind: str = "", discount_value=None
+    ) -> quote_totals.Totals:
+        """The totals of the rows typed so far, read without validating them (the live total)."""
+        rates = self.form_kwargs.get("tax_rates", [])
+        by_pk = {str(rate.pk): rate for rate in rates}
+        amounts = []
         for row in self.raw_rows():
             try:
                 quantity, price = Decimal(str(row["quantity"])), Decimal(str(row["unit_price"]))
                 if quantity >= 0 and price >= 0:
-                    total += (quantity * price).quantize(Decimal("0.01"))
+                    rate = by_pk.get(str(row.get("tax_rate") or ""))
+                    amount = (quantity * price).quantize(Decimal("0.01"))
+                    amounts.append(
+                        (amount, rate.name if rate else "", rate.percent if rate else Decimal(0))
+                    )
             except ArithmeticError:
                 continue  # not a number (yet), or an absurd one: left out until it is fixed
-        return total
+        try:
+            discount = Decimal(str(discount_value or "0"))
+        except ArithmeticError:
+            discount = Decimal("0")
+        if discount_kind not in AmountKind.values or not 0 <= discount <= MAX_DISCOUNT:
+            discount_kind, discount = "", Decimal("0")
+        return quote_totals.totals_of(amounts, discount_kind=discount_kind, discount_value=discount)
 
     def raw_rows(self) -> list[dict]:
         """What the member typed in each row, unvalidated: to redraw the rows after adding or
@@ -122,11 +243,26 @@ QuoteLineFormSet = forms.formset_factory(
 LINES_PREFIX = "lines"
 
 
+MAX_DISCOUNT = Decimal("9999999999.99")
+
+
 def quote_line_formset(
-    data=None, *, initial: list[dict] | None = None, blank_rows: int = 1
+    data=None,
+    *,
+    initial: list[dict] | None = None,
+    blank_rows: int = 1,
+    tax_rates: list[TaxRate] | None = None,
+    default_tax_rate: TaxRate | None = None,
 ) -> BaseQuoteLineFormSet:
-    """The quote's rows: bound to `data`, or showing `initial` rows plus `blank_rows` empty ones."""
-    formset = QuoteLineFormSet(data, initial=initial, prefix=LINES_PREFIX)
+    """The quote's rows: bound to `data`, or showing `initial` rows plus `blank_rows` empty ones
+    (a blank row offers the default tax rate)."""
+    formset = QuoteLineFormSet(
+        data,
+        initial=initial,
+        prefix=LINES_PREFIX,
+        form_kwargs={"tax_rates": list(tax_rates or [])},
+    )
+    formset.default_tax_rate = default_tax_rate
     if data is None:
         formset.extra = blank_rows
     return formset

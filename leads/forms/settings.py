@@ -16,6 +16,7 @@ from leads.models import (
     LeadType,
     Pipeline,
     Stage,
+    TaxRate,
 )
 from leads.pipeline_templates import TEMPLATES
 from leads.selectors import configuration as configuration_selectors
@@ -313,3 +314,23 @@ class AssignmentSettingsForm(forms.ModelForm):
         fields = ["capacity_counts"]
         labels = {"capacity_counts": _("A rep's lead cap counts")}
         widgets = {"capacity_counts": forms.RadioSelect}
+
+
+class TaxRateForm(forms.ModelForm):
+    class Meta:
+        model = TaxRate
+        fields = ["name", "percent", "is_default", "is_archived"]
+        labels = {
+            "name": _("Name"),
+            "percent": _("Percent"),
+            "is_default": _("Default for new quote lines"),
+            "is_archived": _("Archived"),
+        }
+        help_texts = {
+            "name": _("As the customer reads it on quotes and invoices, e.g. Sales tax, BTW 21 %."),
+            "percent": _("e.g. 7 or 21."),
+            "is_default": _("Every new quote line gets this rate unless the line picks another."),
+            "is_archived": _(
+                "Not offered for new quote lines; quotes and invoices keep the rate they have."
+            ),
+        }

@@ -15,7 +15,7 @@ ZERO = Decimal("0")
 @dataclass(frozen=True)
 class JobBalance:
     amount_due: Decimal | None  # the accepted quotes' total; None: no quote accepted yet
-    paid: Decimal
+    paid: Decimal  # payments less refunds
     has_final_payment: bool
 
     @property
@@ -42,13 +42,18 @@ class JobBalance:
         return self.balance
 
 
+def signed_amount(payment: Payment) -> Decimal:
+    """What a payment adds to the amount paid: a refund takes its amount back off."""
+    return -payment.amount if payment.kind == PaymentKind.REFUND else payment.amount
+
+
 def balance_of(quotes: Iterable[Quote], payments: Iterable[Payment]) -> JobBalance:
     """The balance from rows already read (a customer may accept more than one quote)."""
     accepted = [quote.total for quote in quotes if quote.status == QuoteStatus.ACCEPTED]
     payments = list(payments)
     return JobBalance(
         amount_due=sum(accepted, ZERO) if accepted else None,
-        paid=sum((payment.amount for payment in payments), ZERO),
+        paid=sum((signed_amount(payment) for payment in payments), ZERO),
         has_final_payment=any(payment.kind == PaymentKind.FINAL for payment in payments),
     )
 

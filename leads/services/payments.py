@@ -53,7 +53,7 @@ def _check_amount(tenant: Tenant, balance: JobBalance, amount: Decimal, kind: st
 def payment_record(
     *,
     tenant: Tenant,
-    actor: User,
+    actor: User | None,
     lead: Lead,
     amount: Decimal,
     method: str,
@@ -64,7 +64,7 @@ def payment_record(
     lead = lead_locked(lead)
     if lead.status != LeadStatus.WON:
         raise ValidationError(_("Payments are recorded against a won lead."))
-    if kind not in PaymentKind.values:
+    if kind not in PaymentKind.values or kind == PaymentKind.REFUND:
         raise ValidationError(_("Pick the kind of payment."))
     before = lead_balance(tenant=tenant, lead=lead)
     _check_amount(tenant, before, amount, kind)
@@ -110,7 +110,8 @@ def payment_record(
     lead_handle_event(tenant=tenant, lead=lead, event=LeadEvent.PAYMENT_RECORDED, actor=actor)
     if after.paid_in_full:
         lead_paid_in_full_move_on(tenant=tenant, lead=lead, actor=actor)
-    if lead.owner is not None and lead.owner.user_id != actor.pk:
+    # A payment that comes in by itself (actor None: paid online) is news to the owner too.
+    if lead.owner is not None and (actor is None or lead.owner.user_id != actor.pk):
         lead_owner_notify(
             tenant,
             lead,
@@ -118,4 +119,51 @@ def payment_record(
             kind="payment_received",
             title_params={"name": lead.contact.display_name, "amount": money(amount, currency)},
         )
+    return payment
+
+
+@transaction.atomic
+def payment_refund_record(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    lead: Lead,
+    amount: Decimal,
+    method: str,
+    received_on: dt.date,
+    reference: str = "",
+) -> Payment:
+    """Money given back to the customer: it counts against what the job has been paid, and is
+    never more than that (refused with the figures in words)."""
+    lead = lead_locked(lead)
+    paid = lead_balance(tenant=tenant, lead=lead).paid
+    if amount > paid:
+        raise ValidationError(
+            _("A refund of %(amount)s is more than the %(paid)s paid so far.")
+            % {"amount": money(amount, tenant.currency), "paid": money(paid, tenant.currency)}
+        )
+    payment = Payment(
+        tenant=tenant,
+        lead=lead,
+        kind=PaymentKind.REFUND,
+        amount=amount,
+        method=method,
+        received_on=received_on,
+        reference=reference.strip(),
+        recorded_by=actor,
+    )
+    payment.full_clean(exclude=["tenant", "lead"])
+    payment.save()
+    timeline_record(
+        tenant=tenant,
+        kind="payment.refunded",
+        summary=gettext_noop("Refund of %(amount)s recorded (%(method)s)"),
+        params={
+            "amount": money(amount, tenant.currency),
+            "method": stored_label(PaymentMethod(payment.method).label),
+        },
+        actor=actor,
+        lead=lead,
+        detail={"amount": str(amount), "method": method, "kind": PaymentKind.REFUND},
+    )
     return payment

@@ -14,13 +14,25 @@ from django.utils.translation import gettext_noop
 
 from crm.events import publish
 from crm.kit.claims import update_due_rows
+from crm.kit.formatting import money
 from crm.kit.languages import contact_language
 from crm.kit.stored_text import stored_label
 from crm.models import Channel, NotificationLevel, Tenant, TimelineEvent, User
 from crm.selectors.contacts import contact_reach_address
 from crm.services.timeline import timeline_event, timeline_record, timeline_record_many
+from leads import quote_totals
 from leads.events import LeadWon, QuoteAccepted, QuoteDeclined, QuoteSent
-from leads.models import Lead, LeadEvent, LeadStatus, LostReason, Quote, QuoteLine, QuoteStatus
+from leads.models import (
+    AmountKind,
+    Lead,
+    LeadEvent,
+    LeadStatus,
+    LostReason,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    TaxRate,
+)
 from leads.quote_links import quote_public_url
 from leads.selectors.brands import lead_brand
 from leads.services.activity import lead_record_touch
@@ -31,10 +43,15 @@ from leads.services.stages import lead_handle_event, lead_locked, lead_mark_lost
 MAX_QUOTE_TOTAL = Decimal("9999999999.99")
 
 
-def _set_lines(quote: Quote, lines) -> None:
+QuoteLineInput = tuple[str, Decimal, Decimal] | tuple[str, Decimal, Decimal, TaxRate | None]
+
+
+def _set_lines(quote: Quote, lines: list[QuoteLineInput]) -> None:
+    """Rewrite the lines, then compute and store the quote's figures (leads.quote_totals)."""
     QuoteLine.objects.filter(tenant_id=quote.tenant_id, quote=quote).delete()
-    total = Decimal("0")
-    for position, (description, quantity, unit_price) in enumerate(lines):
+    saved = []
+    for position, (description, quantity, unit_price, *rest) in enumerate(lines):
+        tax_rate = rest[0] if rest else None
         line = QuoteLine(
             tenant_id=quote.tenant_id,
             quote=quote,
@@ -42,14 +59,49 @@ def _set_lines(quote: Quote, lines) -> None:
             description=description.strip(),
             quantity=quantity,
             unit_price=unit_price,
+            tax_rate=tax_rate,
+            tax_name=tax_rate.name if tax_rate else "",
+            tax_percent=tax_rate.percent if tax_rate else Decimal("0"),
         )
-        line.full_clean(exclude=["tenant", "quote"])
+        line.full_clean(exclude=["tenant", "quote", "tax_rate"])
         line.save()
-        total += line.amount
-    if total > MAX_QUOTE_TOTAL:
+        saved.append(line)
+    totals = quote_totals.totals_of(
+        ((line.amount, line.tax_name, line.tax_percent) for line in saved),
+        discount_kind=quote.discount_kind,
+        discount_value=quote.discount_value,
+    )
+    if totals.subtotal > MAX_QUOTE_TOTAL or totals.total > MAX_QUOTE_TOTAL:
         raise ValidationError(_("The quote's total is too large: split it into several quotes."))
-    quote.total = total
-    quote.save(update_fields=["total"])
+    _check_schedule(quote, totals.total)
+    quote.subtotal, quote.discount_total = totals.subtotal, totals.discount
+    quote.tax_total, quote.total = totals.tax, totals.total
+    quote.deposit_total = quote_totals.deposit_amount(
+        totals.total, quote.deposit_kind, quote.deposit_value
+    )
+    quote.save(update_fields=["subtotal", "discount_total", "tax_total", "total", "deposit_total"])
+
+
+def _check_schedule(quote: Quote, total: Decimal) -> None:
+    if quote.discount_kind == AmountKind.PERCENT and quote.discount_value > 100:
+        raise ValidationError(_("A discount in percent is at most 100 %."))
+    if quote.deposit_kind == AmountKind.PERCENT and quote.deposit_value > 100:
+        raise ValidationError(_("A deposit in percent is at most 100 %."))
+    excess = quote_totals.schedule_problem(
+        total,
+        deposit_kind=quote.deposit_kind,
+        deposit_value=quote.deposit_value,
+        progress_percents=quote.progress_percents,
+    )
+    if excess is not None:
+        currency = quote.tenant.currency
+        raise ValidationError(
+            _(
+                "The deposit and progress payments come to %(excess)s more than the quote's "
+                "total of %(total)s: lower them."
+            )
+            % {"excess": money(excess, currency), "total": money(total, currency)}
+        )
 
 
 @transaction.atomic
@@ -59,12 +111,19 @@ def quote_save_draft(
     actor: User,
     lead: Lead,
     valid_until: dt.date,
-    lines: list[tuple[str, Decimal, Decimal]],
+    lines: list[QuoteLineInput],
     title: str = "",
     message: str = "",
     quote: Quote | None = None,
+    discount_kind: str = "",
+    discount_value: Decimal = Decimal("0"),
+    deposit_kind: str = "",
+    deposit_value: Decimal = Decimal("0"),
+    progress_percents: list[Decimal] | None = None,
 ) -> Quote:
-    """Create a draft quote (quote=None) or rewrite a draft: lines are (description, qty, price)."""
+    """Create a draft quote (quote=None) or rewrite a draft: lines are (description, qty, price)
+    or (description, qty, price, tax rate); a discount and a deposit are a percent or a fixed
+    amount (an empty kind: none), progress payments percents of the total."""
     if not lines:
         raise ValidationError(_("A quote needs at least one line."))
     if quote is not None and quote.status != QuoteStatus.DRAFT:
@@ -76,6 +135,11 @@ def quote_save_draft(
             tenant=tenant, lead=lead, number=(last.number + 1 if last else 1), created_by=actor
         )
     quote.title, quote.message, quote.valid_until = title.strip(), message.strip(), valid_until
+    quote.discount_kind = discount_kind
+    quote.discount_value = discount_value if discount_kind else Decimal("0")
+    quote.deposit_kind = deposit_kind
+    quote.deposit_value = deposit_value if deposit_kind else Decimal("0")
+    quote.progress_percents = [percent for percent in progress_percents or [] if percent]
     quote.full_clean(exclude=["tenant", "lead", "number"])
     quote.save()
     _set_lines(quote, lines)

@@ -14,6 +14,7 @@ from leads.models import Lead, PaymentKind, Quote, QuoteStatus
 from leads.permissions import ensure_may_act_on, may_act_on
 from leads.quote_links import quote_public_url
 from leads.selectors import details, lists
+from leads.selectors import tax_rates as tax_rate_selectors
 from leads.selectors.money import balance_of
 from leads.services import payments, quotes
 
@@ -24,26 +25,37 @@ def _lead_for_action(request, lead_pk: int) -> Lead:
     return lead
 
 
+def _formset(request, data=None, **kwargs):
+    rates = list(tax_rate_selectors.tax_rates(tenant=request.tenant))
+    default = next((rate for rate in rates if rate.is_default), None)
+    return quote_line_formset(data, tax_rates=rates, default_tax_rate=default, **kwargs)
+
+
 def _editor(request, lead: Lead, quote: Quote | None):
     """The draft editor. Its "Add line" and "Remove" buttons submit the form and redraw the rows
-    (no script needed); with htmx, typing refreshes the total."""
+    (no script needed); with htmx, typing refreshes the totals."""
     if request.method == "GET":
         rows = [
             {
                 "description": line.description,
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
+                "tax_rate": line.tax_rate_id,
             }
             for line in (quote.lines.all() if quote else [])
         ]
         form = QuoteForm(instance=quote)
-        lines = quote_line_formset(initial=rows, blank_rows=1 if rows else 3)
+        lines = _formset(request, initial=rows, blank_rows=1 if rows else 3)
         return _render_editor(request, lead, quote, form, lines)
 
     form = QuoteForm(request.POST, instance=quote)
-    lines = quote_line_formset(request.POST)
+    lines = _formset(request, request.POST)
     if request.htmx and request.POST.get("preview"):
-        return render(request, "leads/quotes/form.html#total", {"lines": lines})
+        return render(
+            request,
+            "leads/quotes/form.html#total",
+            {"lines": lines, "totals": _live(request, lines)},
+        )
     if "add_line" in request.POST or "remove_line" in request.POST:
         rows = lines.raw_rows()
         removed = request.POST.get("remove_line", "")
@@ -52,7 +64,7 @@ def _editor(request, lead: Lead, quote: Quote | None):
         form = QuoteForm(initial={name: form[name].value() for name in form.fields}, instance=quote)
         blank_rows = 1 if "add_line" in request.POST or not rows else 0
         return _render_editor(
-            request, lead, quote, form, quote_line_formset(initial=rows, blank_rows=blank_rows)
+            request, lead, quote, form, _formset(request, initial=rows, blank_rows=blank_rows)
         )
     if form.is_valid() and lines.is_valid():
         try:
@@ -74,8 +86,20 @@ def _editor(request, lead: Lead, quote: Quote | None):
     return _render_editor(request, lead, quote, form, lines)
 
 
+def _live(request, lines):
+    """The totals of what is typed so far, with the discount as typed."""
+    source = request.POST if request.method == "POST" else {}
+    return lines.running_totals(
+        discount_kind=source.get("discount_kind", ""), discount_value=source.get("discount_value")
+    )
+
+
 def _render_editor(request, lead, quote, form, lines):
-    context = {"lead": lead, "quote": quote, "form": form, "lines": lines}
+    if request.method == "POST":
+        totals = _live(request, lines)
+    else:
+        totals = quote.totals if quote else lines.running_totals()
+    context = {"lead": lead, "quote": quote, "form": form, "lines": lines, "totals": totals}
     return render(request, "leads/quotes/form.html", context)
 
 

@@ -184,7 +184,7 @@ class TestDrafting:
             HTTP_HX_REQUEST="true",
         )
 
-        assert response.content.decode().strip().startswith('<p id="quote-total"')
+        assert response.content.decode().strip().startswith('<dl id="quote-total"')
         assert "$200.50" in response.content.decode()
 
     def test_editing_a_draft_rewrites_its_lines(self, client, world, lead):

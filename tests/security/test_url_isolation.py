@@ -23,7 +23,7 @@ from documents.models import DocumentKind
 from documents.services.documents import document_upload
 from followups.models import FollowUpTemplate, SavedFollowUpFilter
 from followups.services.followups import follow_up_create, follow_up_type_get
-from leads.models import AssignmentRule, LeadSource, SavedLeadFilter, Stage
+from leads.models import AssignmentRule, LeadSource, SavedLeadFilter, Stage, TaxRate
 from leads.services import capture
 from leads.services import imports as lead_imports
 from leads.services.quotes import quote_save_draft
@@ -70,6 +70,28 @@ def _quote(world):
                 lines=[("Roof repair", Decimal("1"), Decimal("900"))],
             )
     return world.quote
+
+
+def _tax_rate(world):
+    with world.active():
+        return TaxRate.objects.get_or_create(
+            tenant=world.tenant, name="Sales tax", defaults={"percent": Decimal("7")}
+        )[0]
+
+
+def _invoice(world):
+    if not hasattr(world, "invoice"):
+        from billing.services.invoices import invoice_create
+
+        with world.active():
+            world.invoice = invoice_create(
+                tenant=world.tenant,
+                actor=world.admin.user,
+                lead=_lead(world),
+                title="Extra work",
+                lines=[("Gutter", Decimal("1"), Decimal("100"))],
+            )
+    return world.invoice
 
 
 def _unused_stage(world):
@@ -441,6 +463,8 @@ OBJECT_KWARGS = {
     "job_pk": lambda world: _lead(world).pk,
     "endpoint_pk": lambda world: _webhook_endpoint(world).pk,
     "api_key_pk": lambda world: _api_key(world).pk,
+    "tax_rate_pk": lambda world: _tax_rate(world).pk,
+    "invoice_pk": lambda world: _invoice(world).pk,
 }
 
 # Keywords that carry no tenant object, and why they are safe.

@@ -1,0 +1,203 @@
+"""Invoices and credit notes, their lines, their numbering and the payments recorded against them.
+
+An invoice belongs to a job (leads.Lead): made from an accepted quote's payment schedule (a deposit
+invoice, progress invoices, the final invoice) or by hand. A draft has no number; sending it gives
+it the next number of its series (per tenant and brand), which is never given again. Payments are
+leads.Payment rows (the job's one record of money received), linked here to the invoice they pay.
+"""
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from crm.models import UI_LANGUAGES, Brand, User
+from crm.tenancy.models import TenantOwnedModel
+from leads.models import MONEY, PERCENT_FIELD, Lead, Payment, Quote
+
+DEFAULT_PAYMENT_TERMS_DAYS = 14
+
+
+class BillingSettings(TenantOwnedModel):
+    """The tenant's invoice settings: payment terms and how numbers read."""
+
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_PAYMENT_TERMS_DAYS,
+        help_text="Days between sending an invoice and its due date.",
+    )
+    invoice_prefix = models.CharField(max_length=12, default="INV-", blank=True)
+    credit_note_prefix = models.CharField(max_length=12, default="CN-", blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="billing_settings_one_per_tenant")
+        ]
+
+
+class Series(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+class InvoiceCounter(TenantOwnedModel):
+    """The last number given in a series (per tenant and brand): read and raised under
+    SELECT … FOR UPDATE, in the transaction that sends the invoice, so numbers run without gaps."""
+
+    brand = models.ForeignKey(
+        Brand, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    series = models.CharField(max_length=16, choices=Series.choices)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "brand", "series"],
+                name="invoice_counter_one_per_series",
+                nulls_distinct=False,
+            )
+        ]
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", gettext_noop("Draft")
+    SENT = "sent", gettext_noop("Sent")
+    PARTLY_PAID = "partly_paid", gettext_noop("Partly paid")
+    PAID = "paid", gettext_noop("Paid")
+    VOID = "void", gettext_noop("Void")
+
+
+class ScheduleKind(models.TextChoices):
+    """Which instalment of its quote's payment schedule an invoice bills (empty: made by hand)."""
+
+    DEPOSIT = "deposit", _("Deposit")
+    PROGRESS = "progress", _("Progress payment")
+    FINAL = "final", _("Final payment")
+
+
+def new_invoice_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Invoice(TenantOwnedModel):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    quote = models.ForeignKey(
+        Quote, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    schedule_kind = models.CharField(max_length=16, choices=ScheduleKind.choices, blank=True)
+    schedule_position = models.PositiveSmallIntegerField(default=0)
+    series = models.CharField(max_length=16, choices=Series.choices, default=Series.INVOICE)
+    # A credit note names the invoice it cancels.
+    credits = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    brand = models.ForeignKey(
+        Brand, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    language = models.CharField(max_length=8, choices=UI_LANGUAGES)
+    currency = models.CharField(max_length=3)
+    title = models.CharField(max_length=200, blank=True)
+    # Given when the invoice is sent; a draft has none. `sequence` is the number in its series.
+    number = models.CharField(max_length=90, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    issued_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    subtotal = models.DecimalField(**MONEY, default=Decimal("0"))
+    tax_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    total = models.DecimalField(**MONEY, default=Decimal("0"))
+    # The customer's link is signed around this token; rotating it revokes the links.
+    public_token = models.CharField(max_length=64, default=new_invoice_token, editable=False)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "number"], condition=~Q(number=""), name="invoice_unique_number"
+            ),
+            # A quote's instalment is invoiced once (again only after that invoice is void).
+            models.UniqueConstraint(
+                fields=["tenant", "quote", "schedule_kind", "schedule_position"],
+                condition=Q(quote__isnull=False, series="invoice")
+                & ~Q(schedule_kind="")
+                & ~Q(status="void"),
+                name="invoice_once_per_instalment",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "lead"], name="invoice_by_lead"),
+            models.Index(
+                fields=["tenant", "due_on"],
+                condition=Q(status__in=["sent", "partly_paid"]),
+                name="invoice_open_by_due_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """The number once sent; a draft is named by its place in the job."""
+        return self.number or f"{self.lead.reference}-D{self.pk}"
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.series == Series.CREDIT_NOTE
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID)
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Open past its due date (computed when read; nothing sweeps it)."""
+        return self.is_open and self.due_on is not None and self.due_on < today
+
+
+class InvoiceLine(TenantOwnedModel):
+    """A line as the customer reads it: its net amount and its tax are stored (an instalment's
+    share of a quote, a credit, a deduction of an earlier invoice are figures, not
+    quantity times price only)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    description = models.CharField(max_length=300)
+    quantity = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("1"))
+    unit_price = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY)
+    tax_name = models.CharField(max_length=100, blank=True)
+    tax_percent = models.DecimalField(**PERCENT_FIELD, default=Decimal("0"))  # type: ignore[arg-type]
+    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [
+            models.Index(fields=["tenant", "invoice", "position"], name="invoice_line_order")
+        ]
+
+
+class InvoicePayment(TenantOwnedModel):
+    """A payment (or refund) of the job, recorded against this invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "payment"], name="invoice_payment_once")
+        ]
+        indexes = [models.Index(fields=["tenant", "invoice"], name="invoice_payment_by_invoice")]

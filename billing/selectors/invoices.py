@@ -1,0 +1,145 @@
+"""An invoice's balance (the one place it is computed) and the invoices of a job or customer."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from billing.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus
+from crm.models import Contact, Tenant
+from leads.models import Lead, Payment, PaymentKind
+from leads.quote_totals import TaxGroup
+
+ZERO = Decimal("0")
+OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class InvoiceBalance:
+    total: Decimal
+    paid: Decimal  # payments less refunds recorded against the invoice
+    refunded: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        """What is left to pay (never below zero)."""
+        return max(self.total - self.paid, ZERO)
+
+
+def balance_of(invoice: Invoice, payments: Iterable[Payment]) -> InvoiceBalance:
+    """The balance from payments already read. A void invoice and a credit note owe nothing."""
+    paid = refunded = ZERO
+    for payment in payments:
+        if payment.kind == PaymentKind.REFUND:
+            refunded += payment.amount
+        else:
+            paid += payment.amount
+    owed = ZERO if invoice.status == InvoiceStatus.VOID or invoice.is_credit_note else invoice.total
+    return InvoiceBalance(total=owed, paid=paid - refunded, refunded=refunded)
+
+
+def invoice_payments(*, tenant: Tenant, invoice: Invoice) -> list[Payment]:
+    return list(
+        Payment.objects.filter(
+            tenant=tenant,
+            pk__in=InvoicePayment.objects.filter(tenant=tenant, invoice=invoice).values(
+                "payment_id"
+            ),
+        ).order_by("received_on", "id")
+    )
+
+
+def invoice_balance(*, tenant: Tenant, invoice: Invoice) -> InvoiceBalance:
+    """One query: the invoice's payments and refunds."""
+    return balance_of(invoice, invoice_payments(tenant=tenant, invoice=invoice))
+
+
+def shown_status(invoice: Invoice, today: dt.date) -> str:
+    """The status as people read it: an open invoice past its due date is overdue."""
+    return OVERDUE if invoice.is_overdue(today) else invoice.status
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    invoice: Invoice
+    figures: InvoiceBalance
+    status: str  # shown_status
+
+
+def _with_payments(invoices: QuerySet[Invoice], tenant: Tenant) -> QuerySet[Invoice]:
+    return invoices.select_related("lead__contact", "brand").prefetch_related(
+        Prefetch(
+            "payments",
+            queryset=InvoicePayment.objects.filter(tenant=tenant).select_related("payment"),
+        )
+    )
+
+
+def rows_of(invoices: Iterable[Invoice], today: dt.date) -> list[InvoiceRow]:
+    return [
+        InvoiceRow(
+            invoice=invoice,
+            figures=balance_of(invoice, (link.payment for link in invoice.payments.all())),
+            status=shown_status(invoice, today),
+        )
+        for invoice in invoices
+    ]
+
+
+def lead_invoices(*, tenant: Tenant, lead: Lead) -> list[InvoiceRow]:
+    """The job's invoices and credit notes with their balances, oldest first (two queries)."""
+    invoices = _with_payments(Invoice.objects.filter(tenant=tenant, lead=lead), tenant)
+    return rows_of(invoices.order_by("created_at", "id"), tenant.today())
+
+
+def contact_invoices(*, tenant: Tenant, contact: Contact) -> list[InvoiceRow]:
+    """What a customer sees: their sent invoices and credit notes (no drafts), newest first."""
+    invoices = _with_payments(
+        Invoice.objects.filter(tenant=tenant, lead__contact=contact).exclude(
+            status=InvoiceStatus.DRAFT
+        ),
+        tenant,
+    )
+    return rows_of(invoices.order_by("-issued_on", "-id"), tenant.today())
+
+
+def invoice_get(*, tenant: Tenant, invoice_id: int, lead: Lead | None = None) -> Invoice:
+    invoices = Invoice.objects.filter(tenant=tenant).select_related(
+        "lead__contact", "lead__property", "brand", "quote", "credits"
+    )
+    if lead is not None:
+        invoices = invoices.filter(lead=lead)
+    return get_object_or_404(
+        invoices.prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.filter(tenant=tenant))
+        ),
+        pk=invoice_id,
+    )
+
+
+def tax_groups(invoice: Invoice) -> list[TaxGroup]:
+    """The invoice's tax per rate, from its lines (prefetched): what the lines at that rate come
+    to and the tax on them."""
+    groups: dict[tuple[str, Decimal], list[Decimal]] = {}
+    for line in invoice.lines.all():
+        net_tax = groups.setdefault((line.tax_name, line.tax_percent), [ZERO, ZERO])
+        net_tax[0] += line.amount
+        net_tax[1] += line.tax_amount
+    return [
+        TaxGroup(name, percent, net, tax)
+        for (name, percent), (net, tax) in groups.items()
+        if percent
+    ]
+
+
+def quote_has_invoices(*, tenant: Tenant, quote_ids: Iterable[int]) -> set[int]:
+    """Which of these quotes already have invoices from their schedule (not void)."""
+    return set(
+        Invoice.objects.filter(tenant=tenant, quote_id__in=list(quote_ids))
+        .exclude(status=InvoiceStatus.VOID)
+        .exclude(schedule_kind="")
+        .values_list("quote_id", flat=True)
+    )

@@ -1,0 +1,301 @@
+"""Invoices: made from an accepted quote's schedule or by hand, sent (numbered), voided.
+
+Every write is one transaction, tenant first. Numbers come from billing.services.numbering when
+an invoice is first sent; a void after a payment makes a credit note with its own number."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from billing import invoice_lines
+from billing.events import InvoiceSent, InvoiceVoided
+from billing.invoice_lines import LineSpec
+from billing.models import Invoice, InvoiceLine, InvoiceStatus, ScheduleKind, Series
+from billing.selectors.invoices import invoice_balance
+from billing.services.numbering import billing_settings, invoice_number_assign
+from crm.events import publish
+from crm.kit.formatting import money
+from crm.kit.languages import contact_language
+from crm.models import Tenant, User
+from crm.services.timeline import timeline_record
+from leads.models import Lead, Quote, QuoteStatus
+from leads.quote_totals import ZERO, cents
+from leads.selectors.brands import lead_brand
+
+MAX_INVOICE_TOTAL = Decimal("9999999999.99")
+
+
+def _new_invoice(tenant: Tenant, actor: User | None, lead: Lead, **fields) -> Invoice:
+    if "brand" not in fields:
+        fields["brand"] = lead_brand(tenant=tenant, lead=lead)
+    invoice = Invoice(
+        tenant=tenant,
+        lead=lead,
+        language=contact_language(lead.contact, tenant),
+        currency=tenant.currency,
+        created_by=actor,
+        **fields,
+    )
+    invoice.save()
+    return invoice
+
+
+def _set_lines(invoice: Invoice, lines: list[LineSpec]) -> None:
+    InvoiceLine.objects.filter(tenant_id=invoice.tenant_id, invoice=invoice).delete()
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            tenant_id=invoice.tenant_id,
+            invoice=invoice,
+            position=position,
+            description=line.description[:300],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            tax_name=line.tax_name,
+            tax_percent=line.tax_percent,
+            tax_amount=line.tax_amount,
+        )
+        for position, line in enumerate(lines)
+    )
+    invoice.subtotal = sum((line.amount for line in lines), ZERO)
+    invoice.tax_total = sum((line.tax_amount for line in lines), ZERO)
+    invoice.total = invoice.subtotal + invoice.tax_total
+    if abs(invoice.total) > MAX_INVOICE_TOTAL:
+        raise ValidationError(_("The invoice's total is too large: split it into several."))
+    invoice.save(update_fields=["subtotal", "tax_total", "total"])
+
+
+def _quote_lines(quote: Quote):
+    return [
+        (
+            line.description,
+            line.quantity,
+            line.unit_price,
+            line.amount,
+            line.tax_name,
+            line.tax_percent,
+        )
+        for line in quote.lines.all()
+    ]
+
+
+@transaction.atomic
+def invoices_create_from_quote(
+    *, tenant: Tenant, actor: User | None, quote: Quote
+) -> list[Invoice]:
+    """The accepted quote's payment schedule as draft invoices, in one go: the deposit invoice,
+    the progress invoices and the final invoice (just the final one without a schedule). Never
+    twice: a quote whose instalments are invoiced (and not void) is refused."""
+    quote = (
+        Quote.objects.select_for_update(of=("self",))
+        .select_related("lead__contact")
+        .prefetch_related("lines")
+        .get(tenant=tenant, pk=quote.pk)
+    )
+    if quote.status != QuoteStatus.ACCEPTED:
+        raise ValidationError(_("Only an accepted quote becomes invoices."))
+    if (
+        Invoice.objects.filter(tenant=tenant, quote=quote)
+        .exclude(status=InvoiceStatus.VOID)
+        .exists()
+    ):
+        raise ValidationError(
+            _("Quote %(reference)s already has its invoices.") % {"reference": quote.reference}
+        )
+    lead, totals = quote.lead, quote.totals
+    made: list[Invoice] = []
+    earlier: list[tuple[str, list[LineSpec]]] = []
+    with translation.override(contact_language(lead.contact, tenant)):
+        for instalment in quote.schedule:
+            title = invoice_lines.instalment_title(instalment, quote.reference)
+            if instalment.kind == ScheduleKind.FINAL:
+                lines = invoice_lines.final_lines(_quote_lines(quote), totals, earlier)
+            else:
+                lines = invoice_lines.share_lines(instalment, totals, title)
+                earlier.append((title, lines))
+            try:
+                with transaction.atomic():
+                    invoice = _new_invoice(
+                        tenant,
+                        actor,
+                        lead,
+                        quote=quote,
+                        schedule_kind=instalment.kind,
+                        schedule_position=instalment.position,
+                        title=title,
+                    )
+            except IntegrityError:
+                raise ValidationError(
+                    _("Quote %(reference)s already has its invoices.")
+                    % {"reference": quote.reference}
+                ) from None
+            _set_lines(invoice, lines)
+            made.append(invoice)
+    timeline_record(
+        tenant=tenant,
+        kind="invoice.created",
+        summary=gettext_noop("%(count)s draft invoices made from quote %(reference)s")
+        if len(made) > 1
+        else gettext_noop("Draft invoice made from quote %(reference)s"),
+        params={"count": len(made), "reference": quote.reference},
+        actor=actor,
+        lead=lead,
+    )
+    return made
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    tenant: Tenant,
+    actor: User,
+    lead: Lead,
+    title: str,
+    lines: list[tuple],
+) -> Invoice:
+    """A one-off draft invoice: lines are (description, quantity, unit price, tax rate or None)."""
+    if not lines:
+        raise ValidationError(_("An invoice needs at least one line."))
+    specs = []
+    for description, quantity, unit_price, *rest in lines:
+        rate = rest[0] if rest else None
+        amount = cents(quantity * unit_price)
+        percent = rate.percent if rate else ZERO
+        specs.append(
+            LineSpec(
+                description.strip(),
+                quantity,
+                unit_price,
+                amount,
+                rate.name if rate else "",
+                percent,
+                cents(amount * percent / 100),
+            )
+        )
+    invoice = _new_invoice(tenant, actor, lead, title=title.strip()[:200])
+    _set_lines(invoice, specs)
+    timeline_record(
+        tenant=tenant,
+        kind="invoice.created",
+        summary=gettext_noop("Draft invoice made: %(title)s"),
+        params={"title": invoice.title or "—"},
+        actor=actor,
+        lead=lead,
+    )
+    return invoice
+
+
+def _locked(tenant: Tenant, invoice: Invoice) -> Invoice:
+    return (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("lead__contact", "brand")
+        .get(tenant=tenant, pk=invoice.pk)
+    )
+
+
+def invoice_issue(*, tenant: Tenant, invoice: Invoice, today: dt.date | None = None) -> bool:
+    """Number the invoice and start its payment terms, if it is a draft (inside the caller's
+    transaction, with the invoice locked). Whether it was issued now."""
+    if invoice.status != InvoiceStatus.DRAFT:
+        return False
+    today = today or tenant.today()
+    terms = billing_settings(tenant=tenant).payment_terms_days
+    invoice_number_assign(tenant=tenant, invoice=invoice)
+    invoice.status = InvoiceStatus.SENT
+    invoice.issued_on = today
+    invoice.due_on = None if invoice.is_credit_note else today + dt.timedelta(days=terms)
+    invoice.sent_at = timezone.now()
+    invoice.save(update_fields=["status", "issued_on", "due_on", "sent_at"])
+    return True
+
+
+@transaction.atomic
+def invoice_send(*, tenant: Tenant, actor: User | None, invoice: Invoice) -> Invoice:
+    """Send the invoice: the first time it is given its number and due date."""
+    invoice = _locked(tenant, invoice)
+    if invoice.status == InvoiceStatus.VOID:
+        raise ValidationError(_("This invoice is void."))
+    if invoice.is_credit_note:
+        raise ValidationError(_("A credit note is issued when its invoice is voided."))
+    first_time = invoice_issue(tenant=tenant, invoice=invoice)
+    timeline_record(
+        tenant=tenant,
+        kind="invoice.sent",
+        summary=gettext_noop("Invoice %(number)s of %(amount)s sent")
+        if first_time
+        else gettext_noop("Invoice %(number)s sent again"),
+        params={"number": invoice.number, "amount": money(invoice.total, invoice.currency)},
+        actor=actor,
+        lead=invoice.lead,
+        customer_visible=True,
+    )
+    publish(InvoiceSent(tenant=tenant, invoice=invoice, first_time=first_time, actor=actor))
+    return invoice
+
+
+@transaction.atomic
+def invoice_void(
+    *, tenant: Tenant, actor: User | None, invoice: Invoice, reason: str = ""
+) -> Invoice | None:
+    """Void the invoice. Before any payment it is simply void (a number it had stays used);
+    after one, a credit note with its own number cancels it. Returns the credit note, if any."""
+    invoice = _locked(tenant, invoice)
+    if invoice.status == InvoiceStatus.VOID:
+        raise ValidationError(_("This invoice is already void."))
+    if invoice.is_credit_note:
+        raise ValidationError(_("A credit note cannot be voided."))
+    paid = invoice_balance(tenant=tenant, invoice=invoice).paid
+    credit_note = _credit_note(tenant, actor, invoice) if paid else None
+    invoice.status = InvoiceStatus.VOID
+    invoice.voided_at, invoice.void_reason = timezone.now(), reason.strip()[:300]
+    invoice.save(update_fields=["status", "voided_at", "void_reason"])
+    timeline_record(
+        tenant=tenant,
+        kind="invoice.voided",
+        summary=gettext_noop("Invoice %(number)s voided; credit note %(credit)s issued")
+        if credit_note
+        else gettext_noop("Invoice %(number)s voided"),
+        params={
+            "number": invoice.reference,
+            "credit": credit_note.number if credit_note else "",
+        },
+        actor=actor,
+        lead=invoice.lead,
+        customer_visible=bool(invoice.number),
+    )
+    publish(InvoiceVoided(tenant=tenant, invoice=invoice, credit_note=credit_note, actor=actor))
+    return credit_note
+
+
+def _credit_note(tenant: Tenant, actor: User | None, invoice: Invoice) -> Invoice:
+    with translation.override(invoice.language):
+        title = _("Credit note for invoice %(number)s") % {"number": invoice.number}
+    credit = _new_invoice(
+        tenant,
+        actor,
+        invoice.lead,
+        series=Series.CREDIT_NOTE,
+        credits=invoice,
+        title=title,
+        brand=invoice.brand,
+    )
+    lines = [
+        LineSpec(
+            line.description,
+            line.quantity,
+            -line.unit_price,
+            -line.amount,
+            line.tax_name,
+            line.tax_percent,
+            -line.tax_amount,
+        )
+        for line in invoice.lines.all()
+    ]
+    _set_lines(credit, lines)
+    invoice_issue(tenant=tenant, invoice=credit)
+    return credit

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from billing.views import invoices
+
+app_name = "billing"
+
+urlpatterns = [
+    path("leads/<int:lead_pk>/", invoices.lead_panel, name="lead-panel"),
+    path("leads/<int:lead_pk>/new/", invoices.invoice_create, name="create"),
+    path(
+        "leads/<int:lead_pk>/from-quote/<int:quote_pk>/",
+        invoices.create_from_quote,
+        name="create-from-quote",
+    ),
+    path("leads/<int:lead_pk>/<int:invoice_pk>/", invoices.invoice_detail, name="detail"),
+    path("leads/<int:lead_pk>/<int:invoice_pk>/send/", invoices.invoice_send, name="send"),
+    path("leads/<int:lead_pk>/<int:invoice_pk>/void/", invoices.invoice_void, name="void"),
+    path(
+        "leads/<int:lead_pk>/<int:invoice_pk>/payment/",
+        invoices.invoice_payment,
+        name="payment",
+    ),
+    path("leads/<int:lead_pk>/<int:invoice_pk>/refund/", invoices.invoice_refund, name="refund"),
+]

@@ -1,0 +1,233 @@
+"""A job's invoices, for staff: the lead page's panel, one-off and from-quote invoices, the
+invoice page, sending, payments, refunds and voiding."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from billing.forms import InvoiceForm, InvoicePaymentForm, InvoiceVoidForm
+from billing.models import Invoice
+from billing.selectors import invoices as selectors
+from billing.services import invoices as services
+from billing.services import payments
+from crm.kit.formatting import money
+from crm.kit.links import lead_page
+from crm.permissions import tenant_member_required
+from leads.forms.quotes import quote_line_formset
+from leads.models import Lead, Quote, QuoteStatus
+from leads.permissions import ensure_may_act_on, may_act_on
+from leads.selectors import lists
+from leads.selectors import tax_rates as tax_rate_selectors
+
+
+def _lead(request, lead_pk: int, *, acting: bool = False) -> Lead:
+    lead = lists.lead_get(tenant=request.tenant, lead_id=lead_pk)
+    if acting:
+        ensure_may_act_on(request.membership, lead)
+    return lead
+
+
+def _invoice(request, lead: Lead, invoice_pk: int) -> Invoice:
+    return selectors.invoice_get(tenant=request.tenant, invoice_id=invoice_pk, lead=lead)
+
+
+def _invoice_page(invoice: Invoice) -> str:
+    return reverse("billing:detail", kwargs={"lead_pk": invoice.lead_id, "invoice_pk": invoice.pk})
+
+
+@tenant_member_required
+@require_GET
+def lead_panel(request, lead_pk: int):
+    """The lead page's invoices section (loaded after the page)."""
+    lead = _lead(request, lead_pk)
+    accepted = list(
+        Quote.objects.filter(tenant=request.tenant, lead=lead, status=QuoteStatus.ACCEPTED)
+        .select_related("lead")
+        .order_by("number")
+    )
+    invoiced = selectors.quote_has_invoices(
+        tenant=request.tenant, quote_ids=[quote.pk for quote in accepted]
+    )
+    context = {
+        "lead": lead,
+        "rows": selectors.lead_invoices(tenant=request.tenant, lead=lead),
+        "to_invoice": [quote for quote in accepted if quote.pk not in invoiced],
+        "may_act": may_act_on(request.membership, lead),
+        "currency": request.tenant.currency,
+    }
+    return render(request, "billing/_lead_panel.html", context)
+
+
+@tenant_member_required
+@require_POST
+def create_from_quote(request, lead_pk: int, quote_pk: int):
+    lead = _lead(request, lead_pk, acting=True)
+    quote = get_object_or_404(Quote.objects.filter(tenant=request.tenant, lead=lead), pk=quote_pk)
+    try:
+        made = services.invoices_create_from_quote(
+            tenant=request.tenant, actor=request.user, quote=quote
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "A draft invoice made from quote %(reference)s: check it and send it.",
+                "%(count)s draft invoices made from quote %(reference)s: check them and send "
+                "each when it is due.",
+                len(made),
+            )
+            % {"count": len(made), "reference": quote.reference},
+        )
+    return redirect(lead_page(lead.pk) + "#invoices")
+
+
+@tenant_member_required
+@require_http_methods(["GET", "POST"])
+def invoice_create(request, lead_pk: int):
+    """A one-off invoice: lines typed like a quote's."""
+    lead = _lead(request, lead_pk, acting=True)
+    rates = list(tax_rate_selectors.tax_rates(tenant=request.tenant))
+    default = next((rate for rate in rates if rate.is_default), None)
+    form = InvoiceForm(request.POST or None)
+    if request.method == "POST":
+        lines = quote_line_formset(request.POST, tax_rates=rates, default_tax_rate=default)
+        if "add_line" in request.POST:
+            lines = quote_line_formset(
+                initial=lines.raw_rows(), blank_rows=1, tax_rates=rates, default_tax_rate=default
+            )
+        elif form.is_valid() and lines.is_valid():
+            try:
+                invoice = services.invoice_create(
+                    tenant=request.tenant,
+                    actor=request.user,
+                    lead=lead,
+                    title=form.cleaned_data["title"],
+                    lines=lines.lines,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Draft invoice saved."))
+                return redirect(_invoice_page(invoice))
+    else:
+        lines = quote_line_formset(blank_rows=2, tax_rates=rates, default_tax_rate=default)
+    context = {"lead": lead, "form": form, "lines": lines}
+    return render(request, "billing/invoice_form.html", context)
+
+
+@tenant_member_required
+@require_GET
+def invoice_detail(request, lead_pk: int, invoice_pk: int):
+    lead = _lead(request, lead_pk)
+    invoice = _invoice(request, lead, invoice_pk)
+    paid_by = selectors.invoice_payments(tenant=request.tenant, invoice=invoice)
+    context = {
+        "lead": lead,
+        "invoice": invoice,
+        "figures": selectors.balance_of(invoice, paid_by),
+        "payments": paid_by,
+        "status": selectors.shown_status(invoice, request.tenant.today()),
+        "tax_groups": selectors.tax_groups(invoice),
+        "may_act": may_act_on(request.membership, lead),
+        "currency": invoice.currency,
+        "void_form": InvoiceVoidForm(),
+    }
+    return render(request, "billing/detail.html", context)
+
+
+@tenant_member_required
+@require_POST
+def invoice_send(request, lead_pk: int, invoice_pk: int):
+    lead = _lead(request, lead_pk, acting=True)
+    invoice = _invoice(request, lead, invoice_pk)
+    try:
+        sent = services.invoice_send(tenant=request.tenant, actor=request.user, invoice=invoice)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Invoice %(number)s sent.") % {"number": sent.number})
+    return redirect(_invoice_page(invoice))
+
+
+@tenant_member_required
+@require_POST
+def invoice_void(request, lead_pk: int, invoice_pk: int):
+    lead = _lead(request, lead_pk, acting=True)
+    invoice = _invoice(request, lead, invoice_pk)
+    form = InvoiceVoidForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        credit = services.invoice_void(
+            tenant=request.tenant, actor=request.user, invoice=invoice, reason=reason
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if credit is not None:
+            messages.success(
+                request,
+                _("Invoice voided; credit note %(number)s issued.") % {"number": credit.number},
+            )
+            return redirect(_invoice_page(credit))
+        messages.success(request, _("Invoice voided."))
+    return redirect(_invoice_page(invoice))
+
+
+def _money_form(request, lead_pk: int, invoice_pk: int, *, refund: bool):
+    lead = _lead(request, lead_pk, acting=True)
+    invoice = _invoice(request, lead, invoice_pk)
+    figures = selectors.invoice_balance(tenant=request.tenant, invoice=invoice)
+    initial = {"amount": figures.balance} if not refund and figures.balance else {}
+    form = InvoicePaymentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if refund:
+                payment = payments.invoice_record_refund(
+                    tenant=request.tenant, actor=request.user, invoice=invoice, **form.cleaned_data
+                )
+            else:
+                payment = payments.invoice_apply_payment(
+                    tenant=request.tenant,
+                    actor=request.user,
+                    invoice=invoice,
+                    currency=invoice.currency,
+                    **form.cleaned_data,
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            amount = money(payment.amount, invoice.currency)
+            done = (
+                _("Refund of %(amount)s recorded.")
+                if refund
+                else _("Payment of %(amount)s recorded.")
+            )
+            messages.success(request, done % {"amount": amount})
+            return redirect(_invoice_page(invoice))
+    context = {
+        "lead": lead,
+        "invoice": invoice,
+        "figures": figures,
+        "form": form,
+        "refund": refund,
+        "currency": invoice.currency,
+    }
+    return render(request, "billing/payment_form.html", context)
+
+
+@tenant_member_required
+@require_http_methods(["GET", "POST"])
+def invoice_payment(request, lead_pk: int, invoice_pk: int):
+    return _money_form(request, lead_pk, invoice_pk, refund=False)
+
+
+@tenant_member_required
+@require_http_methods(["GET", "POST"])
+def invoice_refund(request, lead_pk: int, invoice_pk: int):
+    return _money_form(request, lead_pk, invoice_pk, refund=True)
