@@ -13,6 +13,8 @@ urlpatterns = [
         name="create-from-quote",
     ),
     path("leads/<int:lead_pk>/<int:invoice_pk>/", invoices.invoice_detail, name="detail"),
+    path("leads/<int:lead_pk>/<int:invoice_pk>/pdf/", invoices.invoice_pdf, name="pdf"),
+    path("leads/<int:lead_pk>/quotes/<int:quote_pk>/pdf/", invoices.quote_pdf, name="quote-pdf"),
     path("leads/<int:lead_pk>/<int:invoice_pk>/send/", invoices.invoice_send, name="send"),
     path("leads/<int:lead_pk>/<int:invoice_pk>/void/", invoices.invoice_void, name="void"),
     path(

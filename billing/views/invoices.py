@@ -3,12 +3,14 @@ invoice page, sending, payments, refunds and voiding."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing import pdf_documents
 from billing.forms import InvoiceForm, InvoicePaymentForm, InvoiceVoidForm
 from billing.models import Invoice
 from billing.selectors import invoices as selectors
@@ -22,6 +24,7 @@ from leads.models import Lead, Quote, QuoteStatus
 from leads.permissions import ensure_may_act_on, may_act_on
 from leads.selectors import lists
 from leads.selectors import tax_rates as tax_rate_selectors
+from leads.selectors.brands import lead_brand
 
 
 def _lead(request, lead_pk: int, *, acting: bool = False) -> Lead:
@@ -44,11 +47,13 @@ def _invoice_page(invoice: Invoice) -> str:
 def lead_panel(request, lead_pk: int):
     """The lead page's invoices section (loaded after the page)."""
     lead = _lead(request, lead_pk)
-    accepted = list(
-        Quote.objects.filter(tenant=request.tenant, lead=lead, status=QuoteStatus.ACCEPTED)
+    quotes = list(
+        Quote.objects.filter(tenant=request.tenant, lead=lead)
+        .exclude(status=QuoteStatus.DRAFT)
         .select_related("lead")
         .order_by("number")
     )
+    accepted = [quote for quote in quotes if quote.status == QuoteStatus.ACCEPTED]
     invoiced = selectors.quote_has_invoices(
         tenant=request.tenant, quote_ids=[quote.pk for quote in accepted]
     )
@@ -56,6 +61,7 @@ def lead_panel(request, lead_pk: int):
         "lead": lead,
         "rows": selectors.lead_invoices(tenant=request.tenant, lead=lead),
         "to_invoice": [quote for quote in accepted if quote.pk not in invoiced],
+        "quotes": quotes,
         "may_act": may_act_on(request.membership, lead),
         "currency": request.tenant.currency,
     }
@@ -231,3 +237,34 @@ def invoice_payment(request, lead_pk: int, invoice_pk: int):
 @require_http_methods(["GET", "POST"])
 def invoice_refund(request, lead_pk: int, invoice_pk: int):
     return _money_form(request, lead_pk, invoice_pk, refund=True)
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@tenant_member_required
+@require_GET
+def invoice_pdf(request, lead_pk: int, invoice_pk: int):
+    lead = _lead(request, lead_pk)
+    invoice = _invoice(request, lead, invoice_pk)
+    figures = selectors.invoice_balance(tenant=request.tenant, invoice=invoice)
+    content = pdf_documents.invoice_pdf(tenant=request.tenant, invoice=invoice, figures=figures)
+    return _pdf_response(content, f"{invoice.number or 'draft'}.pdf")
+
+
+@tenant_member_required
+@require_GET
+def quote_pdf(request, lead_pk: int, quote_pk: int):
+    lead = _lead(request, lead_pk)
+    quote = get_object_or_404(
+        Quote.objects.filter(tenant=request.tenant, lead=lead)
+        .select_related("lead__contact", "lead__property")
+        .prefetch_related("lines"),
+        pk=quote_pk,
+    )
+    brand = lead_brand(tenant=request.tenant, lead=lead)
+    content = pdf_documents.quote_pdf(tenant=request.tenant, quote=quote, brand=brand)
+    return _pdf_response(content, f"{quote.reference}.pdf")
