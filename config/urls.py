@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("automation.urls")),
     path("", include("messaging.urls")),
     path("", include("leads.urls_public")),
+    path("", include("billing.urls_public")),
     path("api/v1/", api_v1.urls()),
     re_path(r"^api/", api_v1.unknown_address),
     path("healthz", health.healthz, name="healthz"),

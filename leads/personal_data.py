@@ -52,7 +52,10 @@ register_personal_models(
     PersonalModel(
         "leads.QuoteLine",
         "quote__lead__contact",
-        {"description": Keep("the business's own line items, kept with the quote's total")},
+        {
+            "description": Keep("the business's own line items, kept with the quote's total"),
+            "tax_name": Keep("the name of the business's tax rate"),
+        },
     ),
     PersonalModel("leads.Payment", "lead__contact", {"reference": BLANK}),
     PersonalModel(

@@ -209,6 +209,7 @@ GONE_OUT_STATUSES = (
 class MessageSource(models.TextChoices):
     TRIGGER = "trigger", _("Trigger")
     QUOTE = "quote", _("Quote")
+    INVOICE = "invoice", _("Invoice")
     UPDATE = "update", _("Customer update")
     STAFF = "staff", _("Staff notification")
     MANUAL = "manual", _("Sent by a person")
@@ -356,6 +357,21 @@ class OutboundMessage(TenantOwnedModel):
     @property
     def is_pending(self) -> bool:
         return self.status in PENDING_STATUSES
+
+
+class OutboundAttachment(TenantOwnedModel):
+    """A file sent with an email (an invoice's PDF): kept with its message so a retry sends the
+    same bytes. Erasing the contact deletes it."""
+
+    message = models.ForeignKey(
+        OutboundMessage, on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "message"], name="outbound_attachment_by_msg")]
 
 
 class SandboxDelivery(TenantOwnedModel):

@@ -19,6 +19,8 @@ from messaging.services.contact_merge import comms_profile_merge
 CHUNK = 500
 
 register_personal_models(
+    # An email's files (an invoice's PDF) are the customer's papers: they go.
+    PersonalModel("comms.OutboundAttachment", "message__contact", delete=True),
     PersonalModel(
         "comms.ContactCommsProfile",
         "contact",

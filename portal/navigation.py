@@ -9,6 +9,7 @@ PORTAL_NAVIGATION = [
     (_("Getting started"), "portal:onboarding"),
     (_("Messages"), "portal:messages"),
     (_("Documents"), "portal:documents"),
+    (_("Invoices"), "portal:invoices"),
     (_("Updates"), "portal:updates"),
     (_("Preferences"), "portal:preferences"),
 ]

@@ -32,4 +32,5 @@ urlpatterns = [
     path("documents/", include("portal.urls_documents")),
     path("welcome/", include("portal.urls_onboarding")),
     path("updates/", include("portal.urls_updates")),
+    path("invoices/", include("portal.urls_invoices")),
 ]

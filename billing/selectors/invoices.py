@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from billing.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus
-from crm.models import Contact, Tenant
+from crm.models import Tenant
 from leads.models import Lead, Payment, PaymentKind
 from leads.quote_totals import TaxGroup
 
@@ -95,15 +96,29 @@ def lead_invoices(*, tenant: Tenant, lead: Lead) -> list[InvoiceRow]:
     return rows_of(invoices.order_by("created_at", "id"), tenant.today())
 
 
-def contact_invoices(*, tenant: Tenant, contact: Contact) -> list[InvoiceRow]:
-    """What a customer sees: their sent invoices and credit notes (no drafts), newest first."""
+def customer_invoices(*, tenant: Tenant, contact_ids: Iterable[int]) -> list[InvoiceRow]:
+    """What a customer sees: the sent invoices and credit notes of their contacts (no drafts),
+    newest first."""
     invoices = _with_payments(
-        Invoice.objects.filter(tenant=tenant, lead__contact=contact).exclude(
+        Invoice.objects.filter(tenant=tenant, lead__contact_id__in=list(contact_ids)).exclude(
             status=InvoiceStatus.DRAFT
         ),
         tenant,
     )
     return rows_of(invoices.order_by("-issued_on", "-id"), tenant.today())
+
+
+def customer_invoice_get(*, tenant: Tenant, contact_ids: Iterable[int], invoice_id: int) -> Invoice:
+    """One of the customer's sent invoices; anyone else's (or a draft) is a 404."""
+    found = (
+        Invoice.objects.filter(tenant=tenant, pk=invoice_id, lead__contact_id__in=list(contact_ids))
+        .exclude(status=InvoiceStatus.DRAFT)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is None:
+        raise Http404("No invoice matches the given query.")
+    return invoice_get(tenant=tenant, invoice_id=found)
 
 
 def invoice_get(*, tenant: Tenant, invoice_id: int, lead: Lead | None = None) -> Invoice:

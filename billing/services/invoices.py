@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -15,17 +16,22 @@ from django.utils.translation import gettext_noop
 from billing import invoice_lines
 from billing.events import InvoiceSent, InvoiceVoided
 from billing.invoice_lines import LineSpec
+from billing.invoice_links import invoice_public_url
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, ScheduleKind, Series
+from billing.pdf_documents import invoice_pdf
 from billing.selectors.invoices import invoice_balance
 from billing.services.numbering import billing_settings, invoice_number_assign
 from crm.events import publish
 from crm.kit.formatting import money
 from crm.kit.languages import contact_language
-from crm.models import Tenant, User
+from crm.models import Channel, Tenant, User
+from crm.selectors.contacts import contact_reach_address
 from crm.services.timeline import timeline_record
 from leads.models import Lead, Quote, QuoteStatus
 from leads.quote_totals import ZERO, cents
 from leads.selectors.brands import lead_brand
+from messaging.models import MessageChannel, MessageSource
+from messaging.services.outbox import Attachment, message_schedule
 
 MAX_INVOICE_TOTAL = Decimal("9999999999.99")
 
@@ -222,20 +228,61 @@ def invoice_send(*, tenant: Tenant, actor: User | None, invoice: Invoice) -> Inv
         raise ValidationError(_("This invoice is void."))
     if invoice.is_credit_note:
         raise ValidationError(_("A credit note is issued when its invoice is voided."))
+    recipient = contact_reach_address(contact=invoice.lead.contact, channel=Channel.EMAIL)
+    if not recipient:
+        raise ValidationError(_("The contact has no email address to send the invoice to."))
     first_time = invoice_issue(tenant=tenant, invoice=invoice)
+    _email_invoice(tenant, actor, invoice)
     timeline_record(
         tenant=tenant,
         kind="invoice.sent",
-        summary=gettext_noop("Invoice %(number)s of %(amount)s sent")
+        summary=gettext_noop("Invoice %(number)s of %(amount)s sent to %(email)s")
         if first_time
-        else gettext_noop("Invoice %(number)s sent again"),
-        params={"number": invoice.number, "amount": money(invoice.total, invoice.currency)},
+        else gettext_noop("Invoice %(number)s sent again to %(email)s"),
+        params={
+            "number": invoice.number,
+            "amount": money(invoice.total, invoice.currency),
+            "email": recipient,
+        },
         actor=actor,
         lead=invoice.lead,
         customer_visible=True,
     )
     publish(InvoiceSent(tenant=tenant, invoice=invoice, first_time=first_time, actor=actor))
     return invoice
+
+
+def _email_invoice(tenant: Tenant, actor: User | None, invoice: Invoice) -> None:
+    """The invoice's email through the outbox, in the customer's language, with its PDF and the
+    signed link to its page."""
+    figures = invoice_balance(tenant=tenant, invoice=invoice)
+    context = {
+        "invoice": invoice,
+        "lead": invoice.lead,
+        "brand": invoice.brand,
+        "tenant": tenant,
+        "figures": figures,
+        "link": invoice_public_url(invoice),
+    }
+    with translation.override(invoice.language):
+        subject = render_to_string("billing/email_subject.txt", context).strip()
+        body_text = render_to_string("billing/email_body.txt", context)
+    content = invoice_pdf(tenant=tenant, invoice=invoice, figures=figures)
+    brand = invoice.brand
+    message_schedule(
+        tenant=tenant,
+        channel=MessageChannel.EMAIL,
+        source=MessageSource.INVOICE,
+        idempotency_key=f"invoice:{invoice.pk}:{timezone.now().timestamp()}",
+        contact=invoice.lead.contact,
+        lead=invoice.lead,
+        brand=brand,
+        subject=subject,
+        body_text=body_text,
+        context={"reply_to": brand.reply_to_email} if brand and brand.reply_to_email else {},
+        created_by=actor,
+        attachments=[Attachment(f"{invoice.number}.pdf", "application/pdf", content)],
+    )
 
 
 @transaction.atomic

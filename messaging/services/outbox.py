@@ -17,7 +17,7 @@ Sending a claimed row is outbox_send.py; a provider's report on a sent message o
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -48,6 +48,7 @@ from messaging.models import (
     MessageChannel,
     MessageSource,
     MessageStatus,
+    OutboundAttachment,
     OutboundMessage,
     Outcome,
     Purpose,
@@ -58,6 +59,16 @@ from messaging.services import policy
 logger = logging.getLogger(__name__)
 
 CLAIM_BATCH = 500
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with an email: its name, MIME type and bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes
 
 
 # --- Addresses and wording -----------------------------------------------------------------------
@@ -201,6 +212,7 @@ def message_schedule(
     now: dt.datetime | None = None,
     to_address: str = "",
     from_address: str = "",
+    attachments: Sequence[Attachment] = (),
 ) -> OutboundMessage:
     """Put a message in the outbox (once per idempotency key) with the delivery policy applied.
 
@@ -251,7 +263,28 @@ def message_schedule(
             language=contact.language,
             brand_id=brand.pk if brand else None,
         )
-    return _saved_once(message, now)
+    saved = _saved_once(message, now)
+    if attachments and channel == MessageChannel.EMAIL:
+        _attach(saved, attachments)
+    return saved
+
+
+def _attach(message: OutboundMessage, attachments: Sequence[Attachment]) -> None:
+    """The email's files (once: a message scheduled again for its key keeps its first ones)."""
+    if sum(len(attachment.content) for attachment in attachments) > MAX_ATTACHMENT_BYTES:
+        raise ValueError("An email's attachments are limited to 10 MB together.")
+    if OutboundAttachment.objects.filter(tenant_id=message.tenant_id, message=message).exists():
+        return
+    OutboundAttachment.objects.bulk_create(
+        OutboundAttachment(
+            tenant_id=message.tenant_id,
+            message=message,
+            filename=attachment.filename[:200],
+            content_type=attachment.content_type,
+            content=attachment.content,
+        )
+        for attachment in attachments
+    )
 
 
 def _to_address(contact: Contact | None, recipient_user: User | None, channel: str) -> str:

@@ -121,6 +121,8 @@ def send_email(message: OutboundMessage) -> Sent:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments.all():
+        email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     # Delivery webhooks carry these back, so they find the row without a lookup.
     email.metadata = {"tenant": str(message.tenant_id), "message": str(message.pk)}
     email.track_opens = True

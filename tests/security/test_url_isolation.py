@@ -81,16 +81,18 @@ def _tax_rate(world):
 
 def _invoice(world):
     if not hasattr(world, "invoice"):
-        from billing.services.invoices import invoice_create
+        from billing.services.invoices import invoice_create, invoice_send
 
         with world.active():
-            world.invoice = invoice_create(
+            draft = invoice_create(
                 tenant=world.tenant,
                 actor=world.admin.user,
                 lead=_lead(world),
                 title="Extra work",
                 lines=[("Gutter", Decimal("1"), Decimal("100"))],
             )
+            # Sent: the customer sees sent invoices only (in the portal too).
+            world.invoice = invoice_send(tenant=world.tenant, actor=world.admin.user, invoice=draft)
     return world.invoice
 
 

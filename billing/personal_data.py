@@ -1,0 +1,27 @@
+"""What billing holds on a contact: erasure's rules for invoices (the books keep them: a business
+must keep its invoices for years, so their figures and line items stay; the words a member typed
+about the customer go)."""
+
+from crm.privacy import BLANK, Keep, PersonalModel, register_personal_models
+
+register_personal_models(
+    PersonalModel(
+        "billing.Invoice",
+        "lead__contact",
+        {
+            "void_reason": BLANK,
+            "title": Keep("what the invoice is for, which the books keep"),
+            "number": Keep("the invoice's number, which the law keeps"),
+            "currency": Keep("a currency code"),
+            "public_token": Keep("a random link token, nothing about the person"),
+        },
+    ),
+    PersonalModel(
+        "billing.InvoiceLine",
+        "invoice__lead__contact",
+        {
+            "description": Keep("the business's own line items, kept with the invoice"),
+            "tax_name": Keep("the name of the business's tax rate"),
+        },
+    ),
+)
