@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "pghistory",
     "crm",
     "leads",
+    "gateway",
     "messaging",
     "tickets",
     "followups",
@@ -514,6 +515,19 @@ COMMS_SANDBOX = env_bool("COMMS_SANDBOX", False)
 COMMS_SANDBOX_REPORTS = env_bool("COMMS_SANDBOX_REPORTS", True)
 COMMS_SANDBOX_BOUNCE_EVERY = int(os.environ.get("COMMS_SANDBOX_BOUNCE_EVERY", "20"))
 THREADLINE_MAIL_DOMAIN = os.environ.get("THREADLINE_MAIL_DOMAIN", "threadline.test")
+# Secrets kept encrypted at rest (crm/kit/encryption.py): comma-separated Fernet keys, the first
+# encrypts and every one decrypts (rotation: docs/operations). Empty: development and tests derive
+# a key from SECRET_KEY; production refuses to start (config/settings/production.py).
+FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")
+# Online payments (gateway/): a tenant may use the sandbox provider (a local page imitating a
+# hosted checkout, whose events go through the Stripe webhook's own path) only when this is on:
+# development and tests, never production.
+PAYMENTS_SANDBOX = env_bool("PAYMENTS_SANDBOX", False)
+# Stripe's webhook: how old a signed event may be (seconds), and how many posts one account's
+# webhook URL takes per minute before answering 429 (Stripe retries those).
+PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = 300
+PAYMENTS_WEBHOOK_RATE_LIMIT = int(os.environ.get("PAYMENTS_WEBHOOK_RATE_LIMIT", "600"))
+
 # Mailbox providers many businesses share: an inbox address there (a forwarding gmail address)
 # is one tenant's, but the domain is never claimed by one (tickets.services.configuration). Our own mail
 # domain is shared too. More can be added, comma-separated, in THREADLINE_SHARED_MAIL_DOMAINS.
