@@ -16,6 +16,7 @@ from crm.events import (
 from dashboards import handlers as dashboards
 from followups import handlers as followups
 from followups.events import FollowUpCompleted, FollowUpRescheduled
+from gateway.events import CheckoutFailed, CheckoutPaid, CheckoutRefunded
 from leads import handlers as leads
 from leads.events import (
     LeadCreated,
@@ -55,6 +56,10 @@ SUBSCRIBERS = {
     QuoteAccepted: [messaging.quote_follow_ups_cancel, webhooks.quote_accepted_deliver],
     QuoteDeclined: [webhooks.quote_declined_deliver],
     PaymentRecorded: [webhooks.payment_recorded_deliver],
+    # Online payments: billing hears these once it connects invoices to the gateway.
+    CheckoutPaid: [],
+    CheckoutFailed: [],
+    CheckoutRefunded: [],
     NotificationsCreated: [messaging.staff_copies_schedule],
     MembershipChanged: [api.keys_revoke_of_former_admin],
     ConsentRecorded: [

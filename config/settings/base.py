@@ -291,6 +291,8 @@ THREADLINE_MESSAGES_TASKS = (
     "webhooks.tasks.dispatch_due_webhooks",
     "webhooks.tasks.send_webhook",
     "tickets.tasks.process_inbound_event",
+    # Payment providers' events: a customer waits on the page that shows the payment.
+    "gateway.tasks.process_provider_event",
     # Staff's email and SMS copies of notifications: written here, not in the sweep that raised
     # the alerts (a thousand tenants' missed follow-ups held the default queue's workers), at the
     # sends' priority (below).
@@ -398,6 +400,10 @@ CELERY_BEAT_SCHEDULE = {
     # The inbox: events stored but not processed, and SLA clocks that ran out.
     "sweep-inbound-events": beat_entry("tickets.tasks.sweep_inbound_events", MINUTE, _second(45)),
     "sweep-sla-breaches": beat_entry("tickets.tasks.sweep_sla_breaches", MINUTE, _second(4)),
+    # Online payments: provider events stored but not processed.
+    "sweep-provider-events": beat_entry(
+        "gateway.tasks.sweep_provider_events", MINUTE, _second(34)
+    ),
     # The outbox: due messages are claimed every few seconds (no Celery ETAs anywhere).
     "dispatch-due-messages": beat_entry("comms.tasks.dispatch_due_messages", timedelta(seconds=5)),
     # Outbound webhooks: due deliveries claimed like the outbox's (webhooks.services.deliveries).
