@@ -14,7 +14,7 @@ WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/=]{10,247}$")
 
 
 def mode_of(key: str) -> str:
-    """"test" or "live", from a Stripe key's prefix."""
+    """ "test" or "live", from a Stripe key's prefix."""
     return "live" if "_live_" in key else "test"
 
 

@@ -41,11 +41,7 @@ class PaymentAccountForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, sandbox_allowed: bool, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
-        provider_field = self.fields["provider"]
-        assert isinstance(provider_field, forms.ChoiceField)
         if not sandbox_allowed:
-            provider_field.choices = [(Provider.STRIPE, Provider.STRIPE.label)]
-        methods_field = self.fields["methods"]
-        assert isinstance(methods_field, forms.MultipleChoiceField)
+            self.fields["provider"].choices = [(Provider.STRIPE, Provider.STRIPE.label)]  # type: ignore[attr-defined]
         if currency != "EUR":
-            methods_field.help_text = _("iDEAL takes euros only.")
+            self.fields["methods"].help_text = _("iDEAL takes euros only.")

@@ -68,10 +68,13 @@ def checkout_session_create(
         )
     except stripe.StripeError as error:
         raise _failed(error) from error
-    payment_intent = session.get("payment_intent") or ""
-    if not isinstance(payment_intent, str):
+    answer = session.to_dict()
+    payment_intent = answer.get("payment_intent") or ""  # null until paid, in recent API versions
+    if isinstance(payment_intent, dict):
         payment_intent = payment_intent.get("id", "")
-    return CreatedSession(id=session["id"], url=session["url"] or "", payment_intent=payment_intent)
+    return CreatedSession(
+        id=answer["id"], url=answer.get("url") or "", payment_intent=str(payment_intent)
+    )
 
 
 def refund_create(

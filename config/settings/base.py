@@ -401,9 +401,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-inbound-events": beat_entry("tickets.tasks.sweep_inbound_events", MINUTE, _second(45)),
     "sweep-sla-breaches": beat_entry("tickets.tasks.sweep_sla_breaches", MINUTE, _second(4)),
     # Online payments: provider events stored but not processed.
-    "sweep-provider-events": beat_entry(
-        "gateway.tasks.sweep_provider_events", MINUTE, _second(34)
-    ),
+    "sweep-provider-events": beat_entry("gateway.tasks.sweep_provider_events", MINUTE, _second(34)),
     # The outbox: due messages are claimed every few seconds (no Celery ETAs anywhere).
     "dispatch-due-messages": beat_entry("comms.tasks.dispatch_due_messages", timedelta(seconds=5)),
     # Outbound webhooks: due deliveries claimed like the outbox's (webhooks.services.deliveries).

@@ -34,7 +34,9 @@ def _checked_stripe_keys(
     if not PUBLISHABLE_KEY.match(publishable_key):
         errors["publishable_key"] = _("A publishable key starts with pk_test_ or pk_live_.")
     if secret_key and not SECRET_KEY.match(secret_key):
-        errors["secret_key"] = _("A secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.")
+        errors["secret_key"] = _(
+            "A secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_."
+        )
     if webhook_secret and not WEBHOOK_SECRET.match(webhook_secret):
         errors["webhook_secret"] = _("A webhook signing secret starts with whsec_.")
     has_secret = bool(secret_key) or bool(account and account.has_secret_key)
@@ -58,8 +60,10 @@ def _checked_methods(methods: list[str], currency: str) -> list[str]:
         raise ValidationError({"methods": _("Choose at least one payment method.")})
     if PaymentMethod.IDEAL in chosen and currency != "EUR":
         raise ValidationError(
-            {"methods": _("iDEAL takes euros only; this business bills in %(currency)s.")
-             % {"currency": currency}}
+            {
+                "methods": _("iDEAL takes euros only; this business bills in %(currency)s.")
+                % {"currency": currency}
+            }
         )
     return chosen
 
@@ -88,7 +92,9 @@ def payment_account_save(
         publishable_key = publishable_key.strip()
         secret_key, webhook_secret = secret_key.strip(), webhook_secret.strip()
         switching = account is not None and account.provider != Provider.STRIPE
-        _checked_stripe_keys(None if switching else account, publishable_key, secret_key, webhook_secret)
+        _checked_stripe_keys(
+            None if switching else account, publishable_key, secret_key, webhook_secret
+        )
     elif account is None or account.provider != Provider.SANDBOX:
         keys = _sandbox_keys()
         publishable_key, secret_key, webhook_secret = (

@@ -30,9 +30,8 @@ logger = logging.getLogger(__name__)
 
 def _account(tenant: Tenant) -> PaymentAccount:
     account = payment_account_get(tenant=tenant)
-    if not usable_account(account):
+    if account is None or not usable_account(account):
         raise ValidationError(_("Online payments are not set up for this business."))
-    assert account is not None  # usable_account says so
     return account
 
 
@@ -169,11 +168,15 @@ def checkout_refund(
     account = session.account
     if account.provider == Provider.SANDBOX:
         refund.provider_refund_id = sandbox.new_id("re")
-        already = to_minor(session.amount_refunded, session.currency) if session.amount_refunded else 0
+        already = (
+            to_minor(session.amount_refunded, session.currency) if session.amount_refunded else 0
+        )
         sandbox_events_send(
             tenant=tenant,
             account=account,
-            events=[sandbox.refund_event(_sandbox_view(session), amount_refunded_minor=already + minor)],
+            events=[
+                sandbox.refund_event(_sandbox_view(session), amount_refunded_minor=already + minor)
+            ],
         )
     else:
         try:

@@ -111,7 +111,9 @@ def _session_for(tenant: Tenant, event: ProviderEvent, obj: dict) -> CheckoutSes
         if found is not None:
             return found
     metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    ours = str((metadata or {}).get("threadline_session", "") or obj.get("client_reference_id") or "")
+    ours = str(
+        (metadata or {}).get("threadline_session", "") or obj.get("client_reference_id") or ""
+    )
     if len(ours) == 32:
         found = sessions.filter(public_id=ours).first()
         if found is not None:
@@ -146,7 +148,11 @@ def _mark_paid(tenant: Tenant, session: CheckoutSession, obj: dict, now: dt.date
     methods = obj.get("payment_method_types") or []
     session.paid_with = str(methods[0])[:32] if methods else session.paid_with
     session.save(update_fields=["status", "paid_at", "closed_at", "paid_with"])
-    publish(CheckoutPaid(tenant=tenant, session=session, amount=session.amount, currency=session.currency))
+    publish(
+        CheckoutPaid(
+            tenant=tenant, session=session, amount=session.amount, currency=session.currency
+        )
+    )
     if session.amount_refunded:
         # A refund the provider reported before this payment: told now that it counts.
         publish(

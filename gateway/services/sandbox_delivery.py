@@ -45,7 +45,9 @@ def sandbox_events_signed(
     if account is None or account.provider != Provider.SANDBOX or not sandbox_allowed():
         return "", []
     secret = webhook_secret_of(account)
-    return webhook_path(account), [sandbox.signed(event, secret) for event in json.loads(events_json)]
+    return webhook_path(account), [
+        sandbox.signed(event, secret) for event in json.loads(events_json)
+    ]
 
 
 def sandbox_events_post(*, path: str, events: list[sandbox.SignedEvent]) -> list[int]:

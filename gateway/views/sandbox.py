@@ -38,7 +38,9 @@ def checkout_page(request, tenant: Tenant, link: SandboxLink):
         except ValidationError as refused:
             error = " ".join(refused.messages)
         else:
-            return redirect(session.cancel_url if action == sandbox.DECLINE else session.success_url)
+            return redirect(
+                session.cancel_url if action == sandbox.DECLINE else session.success_url
+            )
     with translation.override(session.language or translation.get_language()):
         return render(
             request,

@@ -34,7 +34,9 @@ RATE_WINDOW = dt.timedelta(minutes=1)
 @csrf_exempt  # Stripe posts without a session; its signature is the credential.
 @require_POST
 def stripe_webhook(request, token: str):
-    if over_limit(f"gateway:webhook:{token[:64]}", settings.PAYMENTS_WEBHOOK_RATE_LIMIT, RATE_WINDOW):
+    if over_limit(
+        f"gateway:webhook:{token[:64]}", settings.PAYMENTS_WEBHOOK_RATE_LIMIT, RATE_WINDOW
+    ):
         return HttpResponse(status=429, headers={"Retry-After": "60"})
     route = webhook_route(token)
     if route is None:
@@ -52,10 +54,14 @@ def stripe_webhook(request, token: str):
                 tolerance=settings.PAYMENTS_WEBHOOK_TOLERANCE_SECONDS,
             )
         except stripe.SignatureVerificationError:
-            logger.warning("Stripe webhook refused: missing or wrong signature (tenant %s)", tenant.pk)
+            logger.warning(
+                "Stripe webhook refused: missing or wrong signature (tenant %s)", tenant.pk
+            )
             return HttpResponseBadRequest("Signature verification failed.")
         except (ValueError, SecretUnreadable):
-            logger.warning("Stripe webhook refused: unreadable body or secret (tenant %s)", tenant.pk)
+            logger.warning(
+                "Stripe webhook refused: unreadable body or secret (tenant %s)", tenant.pk
+            )
             return HttpResponseBadRequest("Not a verifiable Stripe event.")
         if not event.get("id") or not event.get("type"):
             return HttpResponseBadRequest("An event needs an id and a type.")
