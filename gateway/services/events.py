@@ -139,14 +139,20 @@ def _matches(session: CheckoutSession, obj: dict, amount_field: str) -> bool:
     return True
 
 
+def _one_method(obj: dict) -> str:
+    """The method paid with, when the session offered only one (a session lists every method it
+    offered, not the one chosen)."""
+    methods = obj.get("payment_method_types") or []
+    return str(methods[0])[:32] if isinstance(methods, list) and len(methods) == 1 else ""
+
+
 def _mark_paid(tenant: Tenant, session: CheckoutSession, obj: dict, now: dt.datetime) -> str:
     if session.status == SessionStatus.PAID:
         return EventOutcome.NO_CHANGE
     session.status = SessionStatus.PAID
     session.paid_at = now
     session.closed_at = None
-    methods = obj.get("payment_method_types") or []
-    session.paid_with = str(methods[0])[:32] if methods else session.paid_with
+    session.paid_with = session.paid_with or _one_method(obj)
     session.save(update_fields=["status", "paid_at", "closed_at", "paid_with"])
     publish(
         CheckoutPaid(
@@ -198,8 +204,8 @@ def _apply_session_event(
     )
     if paid:
         return _mark_paid(tenant, session, obj, now)
-    if obj.get("payment_method_types") and not session.paid_with:
-        session.paid_with = str(obj["payment_method_types"][0])[:32]
+    if not session.paid_with and _one_method(obj):
+        session.paid_with = _one_method(obj)
         session.save(update_fields=["paid_with"])
     return EventOutcome.AWAITING
 
