@@ -4,8 +4,10 @@ the sandbox send Stripe-format events, signed with the account's own secret, to 
 webhook (gateway.services.sandbox_delivery), then returns the customer to the caller's page.
 Only where PAYMENTS_SANDBOX is on; any other link, or a link we did not sign, is a 404."""
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from crm.kit.formatting import money
 from crm.kit.signed_tokens import tenant_from_token
 from crm.models import Tenant
+from crm.ratelimit import over_limit
 from gateway import sandbox
 from gateway.models import PaymentMethod, Provider, SessionStatus
 from gateway.selectors.accounts import sandbox_allowed
@@ -20,8 +23,14 @@ from gateway.selectors.sessions import SandboxLink, sandbox_link_read, session_b
 from gateway.services.checkout import sandbox_press
 
 
+PRESSES_PER_WINDOW = 20
+PRESS_WINDOW = dt.timedelta(minutes=10)
+
+
 def _not_found(request):
-    raise Http404
+    # Returned, not raised: inside the tenant's context an exception would doom the request's
+    # transaction (crm.tenancy.tenant_context takes no savepoint).
+    return render(request, "errors/404.html", status=404)
 
 
 @require_http_methods(["GET", "POST"])
@@ -29,9 +38,11 @@ def _not_found(request):
 def checkout_page(request, tenant: Tenant, link: SandboxLink):
     session = session_by_public_id(tenant=tenant, public_id=link.public_id)
     if not sandbox_allowed() or session is None or session.provider != Provider.SANDBOX:
-        raise Http404
+        return _not_found(request)
     error = ""
     if request.method == "POST":
+        if over_limit(f"gateway:sandbox:{session.pk}", PRESSES_PER_WINDOW, PRESS_WINDOW):
+            return HttpResponse(status=429)
         action = request.POST.get("action", "")
         try:
             sandbox_press(tenant=tenant, session=session, action=action)
