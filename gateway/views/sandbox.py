@@ -22,7 +22,6 @@ from gateway.selectors.accounts import sandbox_allowed
 from gateway.selectors.sessions import SandboxLink, sandbox_link_read, session_by_public_id
 from gateway.services.checkout import sandbox_press
 
-
 PRESSES_PER_WINDOW = 20
 PRESS_WINDOW = dt.timedelta(minutes=10)
 
