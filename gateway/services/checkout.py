@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 
 from crm.kit.formatting import money
 from crm.models import Tenant, User
-from gateway import sandbox, stripe_api
+from gateway import sandbox
 from gateway.amounts import AmountError, from_minor, to_minor
 from gateway.credentials import secret_key_of
 from gateway.models import CheckoutRefund, CheckoutSession, PaymentAccount, Provider, SessionStatus
 from gateway.selectors.accounts import methods_for, payment_account_get, usable_account
 from gateway.selectors.sessions import sandbox_checkout_token
+from gateway.services import stripe_api
 from gateway.services.sandbox_delivery import sandbox_events_send
 
 logger = logging.getLogger(__name__)

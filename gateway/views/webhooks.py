@@ -24,7 +24,7 @@ from gateway.credentials import webhook_secret_of
 from gateway.models import Provider
 from gateway.selectors.accounts import sandbox_allowed, webhook_account, webhook_route
 from gateway.services.events import provider_event_store
-from gateway.stripe_api import event_verified
+from gateway.services.stripe_api import event_verified
 
 logger = logging.getLogger(__name__)
 
