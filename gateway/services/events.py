@@ -72,11 +72,23 @@ def _enqueue(tenant_id: int, event_id: int) -> None:
     transaction.on_commit(send)
 
 
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(str(key)): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 @transaction.atomic
 def provider_event_store(
     *, tenant: Tenant, account: PaymentAccount, event: dict, enqueue: bool = True
 ) -> Stored:
     """A verified provider event, kept as it came. The same event id again is a no-op."""
+    # jsonb refuses a NUL in a string (a 5xx, and the provider retrying for days): dropped.
+    event = _without_nul(event)
     now = timezone.now()
     stored, created = ProviderEvent.objects.get_or_create(
         tenant=tenant,

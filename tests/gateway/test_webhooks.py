@@ -350,3 +350,13 @@ def test_the_webhook_is_rate_limited_per_account(client, world, paying, settings
     codes = [_post(client, account, event).status_code for _ in range(3)]
     cache.delete(f"gateway:webhook:{account.token}")
     assert codes == [200, 200, 429]
+
+
+def test_a_nul_character_in_a_signed_event_is_dropped_not_a_5xx(client, world, paying):
+    account, session = paying
+    obj = _session_object(session, metadata={"note": "a\x00b"})
+    assert (
+        _post(client, account, stripe_event("evt_nul", "customer.updated", obj)).status_code == 200
+    )
+    with world.active():
+        assert ProviderEvent.objects.get().payload["data"]["object"]["metadata"] == {"note": "ab"}
