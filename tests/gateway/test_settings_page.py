@@ -122,3 +122,18 @@ def test_a_key_rotation_reencrypts_every_account(world, other_world, settings):
         assert decrypt(PaymentAccount.objects.get().secret_key_encrypted) == SECRET_KEY
     with other_world.active():
         assert decrypt(PaymentAccount.objects.get().webhook_secret_encrypted).startswith("whsec_")
+
+
+def test_try_a_payment_opens_the_providers_page(client, world):
+    from tests.gateway.conftest import sandbox_account_for
+
+    sign_in(client, world.admin)
+    refused = client.post("/settings/payments/try/")
+    assert refused.status_code == 302 and refused["Location"] == URL  # nothing set up yet
+
+    sandbox_account_for(world)
+    response = client.post("/settings/payments/try/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/pay/sandbox/")
+    assert "$1" in client.get(response["Location"]).content.decode()
