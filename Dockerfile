@@ -42,9 +42,11 @@ WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 COPY . .
 
-# Production settings refuse to import without a secret key and a database URL. collectstatic reads
-# neither, so this one command gets placeholders that never reach the image's environment.
+# Production settings refuse to import without a secret key, encryption keys and a database URL.
+# collectstatic reads none, so this one command gets placeholders that never reach the image's
+# environment.
 RUN DJANGO_SECRET_KEY=collectstatic-build-placeholder \
+    FIELD_ENCRYPTION_KEYS=collectstatic-build-placeholder \
     DATABASE_URL=postgresql://build@localhost/build \
     python manage.py collectstatic --no-input --verbosity 0
 

@@ -17,6 +17,7 @@ from crm.events import (
 from dashboards import handlers as dashboards
 from followups import handlers as followups
 from followups.events import FollowUpCompleted, FollowUpRescheduled
+from gateway.events import CheckoutFailed, CheckoutPaid, CheckoutRefunded
 from leads import handlers as leads
 from leads.events import (
     LeadCreated,
@@ -60,6 +61,10 @@ SUBSCRIBERS = {
     InvoiceSent: [],
     InvoicePaid: [],
     InvoiceVoided: [],
+    # Online payments: billing hears these once it connects invoices to the gateway.
+    CheckoutPaid: [],
+    CheckoutFailed: [],
+    CheckoutRefunded: [],
     NotificationsCreated: [messaging.staff_copies_schedule],
     MembershipChanged: [api.keys_revoke_of_former_admin],
     ConsentRecorded: [

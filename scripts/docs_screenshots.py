@@ -38,6 +38,7 @@ class Shot:
     height: int = 900
     full_page: bool = False
     hide: list[str] = field(default_factory=list)  # selectors hidden before the shot
+    press: str = ""  # a selector clicked after `path` (a form's button), then its page is shot
 
 
 SHOTS = [
@@ -50,6 +51,21 @@ SHOTS = [
     Shot("api-keys", "admin@demo.test", "/settings/api-keys/"),
     Shot("webhook-endpoint", "admin@demo.test", "/settings/webhooks/new/"),
     Shot("portal-home", CUSTOMER, "/portal/", height=1000),
+    *[
+        Shot(
+            f"payments-{page}-{language}-{width}",
+            who,
+            "/settings/payments/",
+            press="form[action$='/payments/try/'] button" if page == "sandbox" else "",
+            width=width,
+            height=1100 if page == "settings" else 800,
+            full_page=page == "settings",
+        )
+        for page in ("settings", "sandbox")
+        # The Dutch demo business bills in euros: its sandbox page offers iDEAL.
+        for language, who in (("en", "admin@demo.test"), ("nl", "admin@chargecars.test"))
+        for width in (1280, 375)
+    ],
 ]
 
 
@@ -123,6 +139,9 @@ def take(browser, base: str, shot: Shot) -> Path:
             if target is None:
                 sys.exit(f"{shot.name}: no link matching {shot.follow} on {shot.path}")
             page.goto(target)
+            page.wait_for_load_state("networkidle")
+        if shot.press:
+            page.locator(shot.press).first.click()
             page.wait_for_load_state("networkidle")
         for selector in shot.hide:
             page.locator(selector).evaluate_all("nodes => nodes.forEach(n => n.hidden = true)")

@@ -8,6 +8,7 @@ service, private media on a writable volume, cookies usable over local http, gun
 docs/operations/index.md recommends, secrets from .env.
 """
 
+import base64
 import json
 import re
 import runpy
@@ -287,16 +288,24 @@ def test_a_fresh_clone_gets_its_env_file_from_make(tmp_path):
     required = {
         match.group(1) for match in re.finditer(r"\$\{([A-Z_]+):\?", COMPOSE_FILE.read_text())
     }
-    assert required == {"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "DATABASE_APP_PASSWORD"}
+    assert required == {
+        "DJANGO_SECRET_KEY",
+        "FIELD_ENCRYPTION_KEYS",
+        "POSTGRES_PASSWORD",
+        "DATABASE_APP_PASSWORD",
+    }
     render = runpy.run_path(str(ROOT / "scripts" / "compose_env.py"))["render"]
     example = (ROOT / ".env.example").read_text()
 
     first, second = render(example), render(example)
 
     values = dict(line.split("=", 1) for line in first.splitlines() if re.match(r"^[A-Z_]+=", line))
-    for name in required:
+    for name in required - {"FIELD_ENCRYPTION_KEYS"}:
         assert re.fullmatch(r"[A-Za-z0-9_-]{24,}", values[name]), name
     assert values["DJANGO_SECRET_KEY"] not in second
+    # A Fernet key: 32 random bytes, url-safe base64.
+    assert len(base64.urlsafe_b64decode(values["FIELD_ENCRYPTION_KEYS"])) == 32
+    assert values["FIELD_ENCRYPTION_KEYS"] not in second
     assert values["SEED_DEMO"] == "false"
     migrate = _compose()["services"]["migrate"]
     assert migrate["environment"]["SEED_DEMO"] == "${SEED_DEMO:-false}"

@@ -71,6 +71,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="crm.example.com",
         DATABASE_URL="postgresql://owner@127.0.0.1:5432/threadline",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        FIELD_ENCRYPTION_KEYS="Yl9QmC2fLk1N8cVZ0v2mJ3xq4sT6uW8yA1bC3dE5fG0=",
     )
     env.update(overrides)
     return env
@@ -183,6 +184,20 @@ def test_production_settings_refuse_to_start_without_a_secret_key(secret_key):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("keys", [None, ""], ids=["unset", "empty"])
+def test_production_settings_refuse_to_start_without_field_encryption_keys(keys):
+    env = _production_env(DJANGO_SECRET_KEY=secrets.token_urlsafe(64))
+    env.pop("FIELD_ENCRYPTION_KEYS")
+    if keys is not None:
+        env["FIELD_ENCRYPTION_KEYS"] = keys
+
+    result = _manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "FIELD_ENCRYPTION_KEYS" in result.stderr
 
 
 # --- Content security policy -----------------------------------------------------------------

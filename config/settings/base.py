@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "pghistory",
     "crm",
     "leads",
+    "gateway",
     "messaging",
     "tickets",
     "followups",
@@ -291,6 +292,8 @@ THREADLINE_MESSAGES_TASKS = (
     "webhooks.tasks.dispatch_due_webhooks",
     "webhooks.tasks.send_webhook",
     "tickets.tasks.process_inbound_event",
+    # Payment providers' events: a customer waits on the page that shows the payment.
+    "gateway.tasks.process_provider_event",
     # Staff's email and SMS copies of notifications: written here, not in the sweep that raised
     # the alerts (a thousand tenants' missed follow-ups held the default queue's workers), at the
     # sends' priority (below).
@@ -398,6 +401,8 @@ CELERY_BEAT_SCHEDULE = {
     # The inbox: events stored but not processed, and SLA clocks that ran out.
     "sweep-inbound-events": beat_entry("tickets.tasks.sweep_inbound_events", MINUTE, _second(45)),
     "sweep-sla-breaches": beat_entry("tickets.tasks.sweep_sla_breaches", MINUTE, _second(4)),
+    # Online payments: provider events stored but not processed.
+    "sweep-provider-events": beat_entry("gateway.tasks.sweep_provider_events", MINUTE, _second(34)),
     # The outbox: due messages are claimed every few seconds (no Celery ETAs anywhere).
     "dispatch-due-messages": beat_entry("comms.tasks.dispatch_due_messages", timedelta(seconds=5)),
     # Outbound webhooks: due deliveries claimed like the outbox's (webhooks.services.deliveries).
@@ -515,6 +520,19 @@ COMMS_SANDBOX = env_bool("COMMS_SANDBOX", False)
 COMMS_SANDBOX_REPORTS = env_bool("COMMS_SANDBOX_REPORTS", True)
 COMMS_SANDBOX_BOUNCE_EVERY = int(os.environ.get("COMMS_SANDBOX_BOUNCE_EVERY", "20"))
 THREADLINE_MAIL_DOMAIN = os.environ.get("THREADLINE_MAIL_DOMAIN", "threadline.test")
+# Secrets kept encrypted at rest (crm/kit/encryption.py): comma-separated Fernet keys, the first
+# encrypts and every one decrypts (rotation: docs/operations). Empty: development and tests derive
+# a key from SECRET_KEY; production refuses to start (config/settings/production.py).
+FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")
+# Online payments (gateway/): a tenant may use the sandbox provider (a local page imitating a
+# hosted checkout, whose events go through the Stripe webhook's own path) only when this is on:
+# development and tests, never production.
+PAYMENTS_SANDBOX = env_bool("PAYMENTS_SANDBOX", False)
+# Stripe's webhook: how old a signed event may be (seconds), and how many posts one account's
+# webhook URL takes per minute before answering 429 (Stripe retries those).
+PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = 300
+PAYMENTS_WEBHOOK_RATE_LIMIT = int(os.environ.get("PAYMENTS_WEBHOOK_RATE_LIMIT", "600"))
+
 # Mailbox providers many businesses share: an inbox address there (a forwarding gmail address)
 # is one tenant's, but the domain is never claimed by one (tickets.services.configuration). Our own mail
 # domain is shared too. More can be added, comma-separated, in THREADLINE_SHARED_MAIL_DOMAINS.

@@ -14,6 +14,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 COMMS_SANDBOX = env_bool("COMMS_SANDBOX", True)
+# The payments sandbox: the demo's tenants pay, fail and refund without a Stripe account.
+PAYMENTS_SANDBOX = env_bool("PAYMENTS_SANDBOX", True)
 
 # Anymail's webhooks (inbound mail and delivery tracking) authenticate with basic auth; the demo's
 # secret is published in docs/guides/rep.md so a person can try the Postmark inbound webhook with curl.

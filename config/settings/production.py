@@ -11,6 +11,15 @@ if not SECRET_KEY:  # noqa: F405
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
 
 DEBUG = False
+# The payments sandbox takes no real money: never in production, whatever the environment says.
+PAYMENTS_SANDBOX = False
+# Secrets stored encrypted (crm/kit/encryption.py) need keys of their own, not SECRET_KEY's.
+if not FIELD_ENCRYPTION_KEYS:  # noqa: F405
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS must be set in production: comma-separated Fernet keys, the first "
+        "encrypts (python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())')."
+    )
 # Outbound webhooks never reach this machine or a private network in production (webhooks/targets.py).
 WEBHOOKS_ALLOW_LOCAL_TARGETS = False
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")

@@ -36,6 +36,8 @@ WHITENOISE_AUTOREFRESH = True
 COMMS_SANDBOX = True
 # Tests that want the sandbox's delivery reports turn them on (tests/messaging/test_sandbox_reports.py).
 COMMS_SANDBOX_REPORTS = False
+# The payments sandbox is allowed (a test of production's refusal switches it off).
+PAYMENTS_SANDBOX = True
 
 # Attachments land in a directory of this run's own.
 STORAGES["private"]["OPTIONS"]["location"] = tempfile.mkdtemp(prefix="threadline-private-")  # noqa: F405

@@ -19,6 +19,7 @@ from crm.events import (
     subscribers,
 )
 from followups.events import FollowUpCompleted, FollowUpRescheduled
+from gateway.events import CheckoutFailed, CheckoutPaid, CheckoutRefunded
 from leads.events import (
     LeadCreated,
     LeadLost,
@@ -67,6 +68,9 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
         ],
         QuoteDeclined: ["webhooks.handlers.quote_declined_deliver"],
         PaymentRecorded: ["webhooks.handlers.payment_recorded_deliver"],
+        CheckoutPaid: [],
+        CheckoutFailed: [],
+        CheckoutRefunded: [],
         NotificationsCreated: ["messaging.handlers.staff_copies_schedule"],
         MembershipChanged: ["api.handlers.keys_revoke_of_former_admin"],
         ConsentRecorded: [

@@ -23,6 +23,7 @@ SOURCES = (
     "dashboards",
     "documents",
     "followups",
+    "gateway",
     "leads",
     "messaging",
     "portal",

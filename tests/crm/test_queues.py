@@ -32,6 +32,7 @@ MESSAGES_TASKS = {
     "webhooks.tasks.dispatch_due_webhooks",
     "webhooks.tasks.send_webhook",
     "tickets.tasks.process_inbound_event",
+    "gateway.tasks.process_provider_event",
     # Not waited on, but a provider's side of a send: never in the sweeps' way.
     "messaging.tasks.sandbox_report",
     # A member's copies of notifications: written beside the sends, not in the sweep's task.
@@ -268,6 +269,7 @@ def test_the_sends_queue_behind_the_claims_and_inbound_events(production_routes)
         "webhooks.tasks.dispatch_due_webhooks": None,
         "webhooks.tasks.send_webhook": 3,
         "tickets.tasks.process_inbound_event": None,
+        "gateway.tasks.process_provider_event": None,
         # Due seconds after it is published: a worker holds it until then, whatever its priority.
         "messaging.tasks.sandbox_report": None,
         "messaging.tasks.schedule_staff_copies": 3,  # writes sends: behind the claims too

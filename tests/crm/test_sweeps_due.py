@@ -11,6 +11,7 @@ from django.utils import timezone
 from automation import tasks as automation_tasks
 from crm.tenancy.sweeps import fan_out
 from followups import tasks as followup_tasks
+from gateway import tasks as gateway_tasks
 from leads import tasks as lead_tasks
 from leads.models import Lead
 from leads.services.speed_to_lead import leads_alert_untouched
@@ -167,6 +168,7 @@ def test_the_customer_update_sweep_visits_only_tenants_with_an_update_due(
         ticket_tasks.sweep_inbound_events,
         ticket_tasks.sweep_sla_breaches,
         automation_tasks.sweep_customer_updates,
+        gateway_tasks.sweep_provider_events,
     ],
 )
 def test_every_minute_sweep_sends_nothing_when_no_tenant_has_anything_due(world, task):

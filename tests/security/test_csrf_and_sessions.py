@@ -40,6 +40,8 @@ CSRF_EXEMPT = {
     "session; the signed token in the URL names the tenant, contact and channel",
     "api-v1:": "the REST API's operations: a bearer API key in the Authorization header, which no "
     "browser sends on its own (the API never reads the session cookie); without one, 401",
+    "gateway-public:stripe-webhook": "Stripe's webhook: the Stripe-Signature over the body, with "
+    "the signing secret of the account the URL's token names (tests/gateway/test_webhooks.py)",
     "public:lead-form": "the web form embedded on the business's own site, where the browser sends "
     "no cookie to our frame: the signed form token in the URL, a signed, dated submission token in "
     "the form, a honeypot and a per-client rate limit",
@@ -138,6 +140,7 @@ def test_each_exempt_endpoint_refuses_an_unsigned_request(client, world):
     assert refused["comms-public:unsubscribe"] == 404
     assert refused["comms-public:anymail:postmark_inbound_webhook"] == 400
     assert refused["comms-public:anymail:brevo_inbound_webhook"] == 404  # not configured here
+    assert refused["gateway-public:stripe-webhook"] == 404  # no account has the token "1"
     with world.active():
         assert not InboundEvent.objects.exists()
 

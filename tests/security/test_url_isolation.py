@@ -479,7 +479,10 @@ NON_OBJECT_KWARGS = {
     "import's token (cached per tenant and member); a document download link (signed with its "
     "tenant and its one requester, tests/documents/test_downloads.py); a portal sign-in link "
     "(<tenant id>.<secret>, looked up by its keyed hash only in that tenant, "
-    "tests/portal/test_sign_in.py)",
+    "tests/portal/test_sign_in.py); a payment account's webhook token (random, found through "
+    "PaymentRoute, the event then verified with that tenant's secret, "
+    "tests/gateway/test_webhooks.py); a sandbox checkout link (signed with its tenant, "
+    "tests/gateway/test_sandbox.py)",
     "section": "a dashboard section's name (aging, team …), not a tenant object; its figures are "
     "the signed-in member's tenant's (tests/dashboards/test_page.py)",
 }

@@ -15,6 +15,7 @@ from crm.tenancy import tenant_context
 from dashboards.demo import seed_dashboard_activity, seed_dashboard_history
 from documents.demo import seed_documents
 from followups.demo import seed_followups
+from gateway.demo import seed_payments
 from leads.demo import seed_leads
 from messaging.demo import seed_messaging
 from portal.demo import seed_portal
@@ -60,6 +61,7 @@ class Command(BaseCommand):
                 seed_dashboard_activity(tenant)  # after seed_inbox: it fills only an empty inbox
             crm_demo.seed_welcome_notification(tenant)
             seed_documents(tenant)
+            seed_payments(tenant)
         return tenant
 
     def _chargecars(self) -> Tenant:
@@ -72,4 +74,5 @@ class Command(BaseCommand):
             seed_sequences(tenant)
             seed_followups(tenant)
             seed_documents(tenant)
+            seed_payments(tenant)
         return tenant
