@@ -5,6 +5,7 @@ may name every app; an event missing here has no subscribers.
 
 from api import handlers as api
 from automation import handlers as automation
+from billing import handlers as billing
 from billing.events import InvoicePaid, InvoiceSent, InvoiceVoided
 from crm.events import (
     ConsentRecorded,
@@ -61,10 +62,10 @@ SUBSCRIBERS = {
     InvoiceSent: [],
     InvoicePaid: [],
     InvoiceVoided: [],
-    # Online payments: billing hears these once it connects invoices to the gateway.
-    CheckoutPaid: [],
-    CheckoutFailed: [],
-    CheckoutRefunded: [],
+    # Online payments: a session that pays an invoice ("invoice:42") reaches it.
+    CheckoutPaid: [billing.invoice_paid_online],
+    CheckoutFailed: [billing.invoice_payment_failed_online],
+    CheckoutRefunded: [billing.invoice_refunded_online],
     NotificationsCreated: [messaging.staff_copies_schedule],
     MembershipChanged: [api.keys_revoke_of_former_admin],
     ConsentRecorded: [

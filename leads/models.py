@@ -783,6 +783,7 @@ class QuoteLine(TenantOwnedModel):
 
 class PaymentMethod(models.TextChoices):
     CARD = "card", _("Card")
+    IDEAL = "ideal", _("iDEAL")
     CHECK = "check", _("Check")
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
     CASH = "cash", _("Cash")

@@ -8,4 +8,5 @@ urlpatterns: list = [
     path("", invoices.invoice_list, name="invoices"),
     path("<int:invoice_pk>/", invoices.invoice_detail, name="invoice"),
     path("<int:invoice_pk>/pdf/", invoices.invoice_pdf, name="invoice-pdf"),
+    path("<int:invoice_pk>/pay/", invoices.invoice_pay, name="invoice-pay"),
 ]

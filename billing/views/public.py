@@ -5,15 +5,19 @@ import functools
 import secrets
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from billing import pdf_documents
 from billing.invoice_links import INVOICE_LINK_MAX_AGE, INVOICE_LINK_SALT
 from billing.models import Invoice, InvoiceStatus
 from billing.selectors import invoices as selectors
+from billing.selectors.online import online_payment_open
+from billing.services.online import invoice_checkout_start
 from crm.kit.signed_tokens import signed_token_read, tenant_from_token
 from crm.models import Tenant
 
@@ -61,21 +65,47 @@ def with_invoice(view):
     return wrapper
 
 
-@require_GET
-@with_invoice
-def invoice_page(request, tenant: Tenant, invoice: Invoice):
+def _page(request, tenant: Tenant, invoice: Invoice, *, error: str = "", status: int = 200):
+    figures = selectors.invoice_balance(tenant=tenant, invoice=invoice)
     context = {
         "tenant": tenant,
         "invoice": invoice,
         "brand": invoice.brand,
         "lead": invoice.lead,
-        "figures": selectors.invoice_balance(tenant=tenant, invoice=invoice),
+        "figures": figures,
+        "can_pay_online": online_payment_open(
+            tenant=tenant, invoice=invoice, balance=figures.balance
+        ),
+        "paid_just_now": request.GET.get("paid") == "1",
+        "pay_error": error,
         "status": selectors.shown_status(invoice, tenant.today()),
         "tax_groups": selectors.tax_groups(invoice),
         "currency": invoice.currency,
         "token": request.resolver_match.kwargs["token"],
     }
-    return render(request, "billing/public/invoice.html", context)
+    return render(request, "billing/public/invoice.html", context, status=status)
+
+
+@require_GET
+@with_invoice
+def invoice_page(request, tenant: Tenant, invoice: Invoice):
+    return _page(request, tenant, invoice)
+
+
+@require_POST
+@with_invoice
+def invoice_pay(request, tenant: Tenant, invoice: Invoice):
+    """Open the provider's checkout for the balance; back here when paid or abandoned."""
+    page = request.build_absolute_uri(
+        reverse("billing-public:invoice", kwargs={"token": request.resolver_match.kwargs["token"]})
+    )
+    try:
+        session = invoice_checkout_start(
+            tenant=tenant, invoice=invoice, success_url=f"{page}?paid=1", cancel_url=page
+        )
+    except ValidationError as refusal:
+        return _page(request, tenant, invoice, error=" ".join(refusal.messages), status=400)
+    return redirect(session.url)
 
 
 @require_GET

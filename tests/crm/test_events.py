@@ -68,9 +68,9 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
         ],
         QuoteDeclined: ["webhooks.handlers.quote_declined_deliver"],
         PaymentRecorded: ["webhooks.handlers.payment_recorded_deliver"],
-        CheckoutPaid: [],
-        CheckoutFailed: [],
-        CheckoutRefunded: [],
+        CheckoutPaid: ["billing.handlers.invoice_paid_online"],
+        CheckoutFailed: ["billing.handlers.invoice_payment_failed_online"],
+        CheckoutRefunded: ["billing.handlers.invoice_refunded_online"],
         NotificationsCreated: ["messaging.handlers.staff_copies_schedule"],
         MembershipChanged: ["api.handlers.keys_revoke_of_former_admin"],
         ConsentRecorded: [

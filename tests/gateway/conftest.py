@@ -1,6 +1,7 @@
 """Fixtures of the payments tests: Stripe at its HTTP boundary, accounts, and what the gateway
 publishes."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from django.db import transaction
 from gateway.models import PaymentMethod, Provider
 from gateway.services.accounts import payment_account_save
 from gateway.services.checkout import checkout_start
+from gateway.services.sandbox_delivery import sandbox_events_signed
 from tests.gateway.stripe_double import StripeDouble
 
 PUBLISHED: list = []
@@ -94,3 +96,32 @@ def start(world, amount="180.00", currency="USD", reference="invoice:42", **more
             language=more.pop("language", "en"),
             **more,
         )
+
+
+SANDBOX_DELIVER = "gateway.tasks.sandbox_event_deliver"
+
+
+def deliver_through_the_webhook(client, world, task_queue, captured) -> list[str]:
+    """What the delivery task does, with the test client for the network: each queued batch
+    signed now and posted to the account's webhook URL. The event types posted."""
+    posted = []
+    for message in task_queue():
+        if message.headers["task"] != SANDBOX_DELIVER:
+            continue
+        (tenant_id, account_id, events_json), _kwargs, _embed = message.payload
+        assert tenant_id == world.tenant.pk
+        with world.active():
+            path, signed = sandbox_events_signed(
+                tenant=world.tenant, account_id=account_id, events_json=events_json
+            )
+        for event in signed:
+            with captured(execute=True):
+                response = client.post(
+                    path,
+                    data=event.body,
+                    content_type="application/json",
+                    HTTP_STRIPE_SIGNATURE=event.signature,
+                )
+            assert response.status_code == 200, response.content
+            posted.append(json.loads(event.body)["type"])
+    return posted

@@ -3,7 +3,6 @@ Stripe-format events, signed with the sandbox account's own secret, through the 
 verification, storage and processing, to the published events. Posted here with the test client
 (in `make dev` the task posts them over HTTP to the site itself)."""
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -14,39 +13,11 @@ from gateway.events import CheckoutFailed, CheckoutPaid, CheckoutRefunded
 from gateway.models import PaymentMethod, ProviderEvent, SessionStatus
 from gateway.services.accounts import payment_account_save
 from gateway.services.checkout import checkout_refund
-from gateway.services.sandbox_delivery import sandbox_events_signed
-from tests.gateway.conftest import sandbox_account_for, start
+from tests.gateway.conftest import deliver_through_the_webhook, sandbox_account_for, start
 
 pytestmark = pytest.mark.django_db
 
-DELIVER = "gateway.tasks.sandbox_event_deliver"
 PROCESS = "gateway.tasks.process_provider_event"
-
-
-def _deliver_through_the_webhook(client, world, task_queue, captured) -> list[str]:
-    """What the delivery task does, with the test client for the network: each queued batch
-    signed now and posted to the account's webhook URL. The event types posted."""
-    posted = []
-    for message in task_queue():
-        if message.headers["task"] != DELIVER:
-            continue
-        (tenant_id, account_id, events_json), _kwargs, _embed = message.payload
-        assert tenant_id == world.tenant.pk
-        with world.active():
-            path, signed = sandbox_events_signed(
-                tenant=world.tenant, account_id=account_id, events_json=events_json
-            )
-        for event in signed:
-            with captured(execute=True):
-                response = client.post(
-                    path,
-                    data=event.body,
-                    content_type="application/json",
-                    HTTP_STRIPE_SIGNATURE=event.signature,
-                )
-            assert response.status_code == 200, response.content
-            posted.append(json.loads(event.body)["type"])
-    return posted
 
 
 def test_pay_on_the_sandbox_page_goes_all_the_way_to_checkout_paid(
@@ -68,7 +39,7 @@ def test_pay_on_the_sandbox_page_goes_all_the_way_to_checkout_paid(
     assert pressed.status_code == 302
     assert pressed["Location"] == "https://crm.example.com/portal/paid/"
 
-    posted = _deliver_through_the_webhook(
+    posted = deliver_through_the_webhook(
         client, world, task_queue, django_capture_on_commit_callbacks
     )
     assert posted == ["checkout.session.completed"]
@@ -98,7 +69,7 @@ def test_ideal_in_euros_and_decline_and_a_refund_through_the_same_path(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(paying.url, {"action": "ideal"})
         client.post(declining.url, {"action": "decline"})
-    posted = _deliver_through_the_webhook(
+    posted = deliver_through_the_webhook(
         client, world, task_queue, django_capture_on_commit_callbacks
     )
     assert posted == [
@@ -118,7 +89,7 @@ def test_ideal_in_euros_and_decline_and_a_refund_through_the_same_path(
         checkout_refund(
             tenant=world.tenant, session=paying, amount=Decimal("30"), actor=world.admin.user
         )
-    assert _deliver_through_the_webhook(
+    assert deliver_through_the_webhook(
         client, world, task_queue, django_capture_on_commit_callbacks
     ) == ["charge.refunded"]
     run_queued(PROCESS)

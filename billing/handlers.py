@@ -1,0 +1,23 @@
+"""Billing's subscribers (listed in order in config/events.py): what the payment gateway reports
+about a session that pays an invoice."""
+
+from billing.services import online
+from gateway.events import CheckoutFailed, CheckoutPaid, CheckoutRefunded
+
+
+def invoice_paid_online(event: CheckoutPaid) -> None:
+    online.invoice_online_payment_apply(
+        tenant=event.tenant, session=event.session, amount=event.amount, currency=event.currency
+    )
+
+
+def invoice_refunded_online(event: CheckoutRefunded) -> None:
+    online.invoice_online_refund_apply(
+        tenant=event.tenant, session=event.session, amount=event.amount
+    )
+
+
+def invoice_payment_failed_online(event: CheckoutFailed) -> None:
+    online.invoice_online_failure_record(
+        tenant=event.tenant, session=event.session, reason=event.reason
+    )

@@ -1,0 +1,165 @@
+"""Paying an invoice online: the provider's checkout opened for the invoice's balance, and what
+the gateway reports back (paid, failed, refunded) applied to the invoice.
+
+The amount is always the balance computed here when the customer presses Pay, never a figure from
+the browser. A session is named `invoice:<id>` (its reference), which is how the gateway's events
+find their invoice again. A payment that arrives for more than is left (two tabs paid, or staff
+recorded a cheque meanwhile) is applied up to the balance and the rest is put before the owner to
+refund, so no money goes unrecorded and nothing raises in the gateway's processing."""
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from billing.models import Invoice, InvoiceStatus
+from billing.selectors.invoices import invoice_balance
+from billing.selectors.online import REFERENCE_PREFIX, invoice_of_reference
+from billing.services.payments import invoice_apply_payment, invoice_record_refund
+from crm.kit.formatting import money
+from crm.models import Channel, NotificationLevel, Tenant
+from crm.ratelimit import over_limit
+from crm.selectors.contacts import contact_reach_address
+from crm.services.timeline import timeline_record
+from gateway.models import CheckoutSession
+from gateway.models import PaymentMethod as OnlineMethod
+from gateway.services.checkout import checkout_start
+from leads.models import PaymentMethod
+from leads.services.notices import lead_owner_notify
+
+logger = logging.getLogger(__name__)
+
+# Each press opens a session with the provider: a link in many hands cannot open them in bulk.
+CHECKOUTS_PER_WINDOW = 10
+CHECKOUT_WINDOW = dt.timedelta(minutes=10)
+
+CENT = Decimal("0.01")  # invoices and the job's payments keep two decimals (leads.models.MONEY)
+
+# How the job's payment record names what the customer paid with online.
+METHOD_OF_ONLINE = {OnlineMethod.CARD: PaymentMethod.CARD, OnlineMethod.IDEAL: PaymentMethod.IDEAL}
+
+
+def invoice_checkout_start(
+    *, tenant: Tenant, invoice: Invoice, success_url: str, cancel_url: str
+) -> CheckoutSession:
+    """A checkout session for what is left to pay on the invoice; refused (ValidationError)
+    for a draft, a void invoice, a credit note, a paid invoice or without online payments."""
+    if invoice.is_credit_note or invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+        raise ValidationError(_("This invoice cannot be paid online."))
+    balance = invoice_balance(tenant=tenant, invoice=invoice).balance
+    if balance <= 0:
+        raise ValidationError(_("This invoice is paid in full: there is nothing left to pay."))
+    if over_limit(f"billing:checkout:{invoice.pk}", CHECKOUTS_PER_WINDOW, CHECKOUT_WINDOW):
+        raise ValidationError(_("Too many payment attempts: try again in a few minutes."))
+    with translation.override(invoice.language):
+        description = _("Invoice %(number)s") % {"number": invoice.number}
+    return checkout_start(
+        tenant=tenant,
+        amount=balance,
+        currency=invoice.currency,
+        description=description,
+        reference=f"{REFERENCE_PREFIX}{invoice.pk}",
+        customer_email=contact_reach_address(contact=invoice.lead.contact, channel=Channel.EMAIL),
+        success_url=success_url,
+        cancel_url=cancel_url,
+        language=invoice.language,
+    )
+
+
+def _owner_told(tenant: Tenant, invoice: Invoice, title: str, **params) -> None:
+    lead_owner_notify(
+        tenant,
+        invoice.lead,
+        title,
+        level=NotificationLevel.WARNING,
+        kind="online_payment",
+        title_params={"number": invoice.number, **params},
+    )
+
+
+@transaction.atomic
+def invoice_online_payment_apply(
+    *, tenant: Tenant, session: CheckoutSession, amount: Decimal, currency: str
+) -> None:
+    """The provider says the session was paid: the payment is recorded against its invoice (up to
+    the balance); what cannot be applied is put before the owner with the figures."""
+    invoice = invoice_of_reference(tenant=tenant, reference=session.reference)
+    if invoice is None:
+        return  # another caller's session ("test:…" from the settings page's trial payment)
+    amount = amount.quantize(CENT)
+    left = invoice_balance(tenant=tenant, invoice=invoice).balance
+    applied = min(amount, left) if invoice.status != InvoiceStatus.VOID else Decimal("0")
+    if applied > 0:
+        try:
+            invoice_apply_payment(
+                tenant=tenant,
+                actor=None,
+                invoice=invoice,
+                amount=applied,
+                currency=currency,
+                method=METHOD_OF_ONLINE.get(session.paid_with, PaymentMethod.CARD),
+                received_on=tenant.today(),
+                reference=session.provider_payment_intent or session.provider_session_id,
+            )
+        except ValidationError as refusal:
+            logger.warning("online payment of session %s not applied: %s", session.pk, refusal)
+            applied = Decimal("0")
+    if applied < amount:
+        _owner_told(
+            tenant,
+            invoice,
+            gettext_noop(
+                "%(amount)s paid online for invoice %(number)s is more than it owed: refund "
+                "%(excess)s"
+            ),
+            amount=money(amount, currency),
+            excess=money(amount - applied, currency),
+        )
+
+
+@transaction.atomic
+def invoice_online_refund_apply(
+    *, tenant: Tenant, session: CheckoutSession, amount: Decimal
+) -> None:
+    """The provider refunded part of a paid session: recorded against its invoice."""
+    invoice = invoice_of_reference(tenant=tenant, reference=session.reference)
+    if invoice is None:
+        return
+    amount = amount.quantize(CENT)
+    try:
+        invoice_record_refund(
+            tenant=tenant,
+            actor=None,
+            invoice=invoice,
+            amount=amount,
+            method=METHOD_OF_ONLINE.get(session.paid_with, PaymentMethod.CARD),
+            received_on=tenant.today(),
+            reference=session.provider_payment_intent or session.provider_session_id,
+        )
+    except ValidationError as refusal:
+        logger.warning("online refund of session %s not applied: %s", session.pk, refusal)
+        _owner_told(
+            tenant,
+            invoice,
+            gettext_noop("A refund of %(amount)s on invoice %(number)s could not be recorded"),
+            amount=money(amount, session.currency),
+        )
+
+
+def invoice_online_failure_record(*, tenant: Tenant, session: CheckoutSession, reason: str) -> None:
+    """A declined or abandoned online payment lands on the job's timeline (staff see it)."""
+    invoice = invoice_of_reference(tenant=tenant, reference=session.reference)
+    if invoice is None or reason != "failed":
+        return  # an expired session is someone who closed the page: nothing to tell
+    timeline_record(
+        tenant=tenant,
+        kind="invoice.payment_failed",
+        summary=gettext_noop("An online payment of %(amount)s for invoice %(number)s failed"),
+        params={"amount": money(session.amount, session.currency), "number": invoice.number},
+        lead=invoice.lead,
+    )
