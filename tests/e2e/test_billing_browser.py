@@ -86,6 +86,9 @@ def test_invoices_in_dutch_and_english_at_both_widths(page_at, demo):
 
         page = page_at(width, 900)
         sign_in(page, "admin@demo.test")
+        # This admin works in both demo businesses: they pick the roofer.
+        page.get_by_role("button", name="Florida First Roofing").click()
+        page.wait_for_load_state("networkidle")
         _staff_pages(page, roofer, english, "en", width)
         page.goto(f"{page.base}/settings/tax-rates/")
         expect(page.get_by_role("link", name="Sales tax")).to_be_visible()
