@@ -5,7 +5,6 @@ may name every app; an event missing here has no subscribers.
 
 from api import handlers as api
 from automation import handlers as automation
-from billing.events import InvoicePaid, InvoiceSent, InvoiceVoided
 from crm.events import (
     ConsentRecorded,
     ContactChanged,
@@ -56,10 +55,6 @@ SUBSCRIBERS = {
     QuoteAccepted: [messaging.quote_follow_ups_cancel, webhooks.quote_accepted_deliver],
     QuoteDeclined: [webhooks.quote_declined_deliver],
     PaymentRecorded: [webhooks.payment_recorded_deliver],
-    # Billing's events, for the subscribers to come (receipts, reminders, outbound webhooks).
-    InvoiceSent: [],
-    InvoicePaid: [],
-    InvoiceVoided: [],
     NotificationsCreated: [messaging.staff_copies_schedule],
     MembershipChanged: [api.keys_revoke_of_former_admin],
     ConsentRecorded: [
