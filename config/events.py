@@ -6,7 +6,6 @@ may name every app; an event missing here has no subscribers.
 from api import handlers as api
 from automation import handlers as automation
 from billing import handlers as billing
-from billing.events import InvoicePaid, InvoiceSent, InvoiceVoided
 from crm.events import (
     ConsentRecorded,
     ContactChanged,
@@ -58,10 +57,6 @@ SUBSCRIBERS = {
     QuoteAccepted: [messaging.quote_follow_ups_cancel, webhooks.quote_accepted_deliver],
     QuoteDeclined: [webhooks.quote_declined_deliver],
     PaymentRecorded: [webhooks.payment_recorded_deliver],
-    # Billing's events, for the subscribers to come (receipts, reminders, outbound webhooks).
-    InvoiceSent: [],
-    InvoicePaid: [],
-    InvoiceVoided: [],
     # Online payments: a session that pays an invoice ("invoice:42") reaches it.
     CheckoutPaid: [billing.invoice_paid_online],
     CheckoutFailed: [billing.invoice_payment_failed_online],

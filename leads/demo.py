@@ -389,7 +389,10 @@ def _history_money(tenant, lead: Lead, stage: Stage, entered: dt.datetime) -> No
     if not quoted:
         return
     message, (materials, labour, permit) = QUOTE_WORDING.get(tenant.language, QUOTE_WORDING["en"])
-    tax = TaxRate.objects.filter(tenant=tenant, is_default=True).first()
+    # The Dutch business's quotes carry BTW and a deposit; the roofer's history keeps the
+    # figures its other demos (dashboards, the money loop) were written for.
+    dutch = tenant.slug == "chargecars"
+    tax = TaxRate.objects.filter(tenant=tenant, is_default=True).first() if dutch else None
     quote = quote_save_draft(
         tenant=tenant,
         actor=None,
@@ -402,7 +405,7 @@ def _history_money(tenant, lead: Lead, stage: Stage, entered: dt.datetime) -> No
             (labour, Decimal("1"), (lead.estimated_value * Decimal("0.40")).quantize(Decimal("1")), tax),
             (permit, Decimal("1"), (lead.estimated_value * Decimal("0.05")).quantize(Decimal("1")), None),
         ],
-        deposit_kind=AmountKind.PERCENT,
+        deposit_kind=AmountKind.PERCENT if dutch else "",
         deposit_value=Decimal("30"),
     )  # fmt: skip
     won = stage.is_won or stage.phase != "sales"

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from automation.demo import seed_automation
 from automation.demo_sequences import seed_sequences
+from billing.demo import seed_billing
 from crm import demo as crm_demo
 from crm.models import Tenant
 from crm.tenancy import tenant_context
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             seed_automation(tenant=tenant, templates=seed_messaging(tenant=tenant))
             seed_inbox(tenant=tenant)
             seed_portal_messages(tenant)  # the inbox and the update template exist by now
+            seed_billing(tenant)
             seed_sequences(tenant)
             seed_followups(tenant)
             if with_history:
@@ -71,6 +73,7 @@ class Command(BaseCommand):
             seed_leads(tenant)
             seed_automation(tenant=tenant, templates=seed_messaging(tenant=tenant))
             seed_inbox(tenant=tenant)
+            seed_billing(tenant)
             seed_sequences(tenant)
             seed_followups(tenant)
             seed_documents(tenant)
