@@ -1,4 +1,4 @@
--- Threadline schema snapshot 530f7a0bd6a900bf
+-- Threadline schema snapshot 7b729e7c383b49e2
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;
@@ -11961,6 +11961,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
 $$;
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('gateway', '0002_due_tenants', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('leads', '0023_payment_method_ideal', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 CREATE TABLE "pghistory_context" ("id" uuid NOT NULL PRIMARY KEY, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "metadata" jsonb NOT NULL)
 ;

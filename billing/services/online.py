@@ -41,7 +41,10 @@ CHECKOUT_WINDOW = dt.timedelta(minutes=10)
 CENT = Decimal("0.01")  # invoices and the job's payments keep two decimals (leads.models.MONEY)
 
 # How the job's payment record names what the customer paid with online.
-METHOD_OF_ONLINE = {OnlineMethod.CARD: PaymentMethod.CARD, OnlineMethod.IDEAL: PaymentMethod.IDEAL}
+METHOD_OF_ONLINE: dict[str, str] = {
+    OnlineMethod.CARD: PaymentMethod.CARD,
+    OnlineMethod.IDEAL: PaymentMethod.IDEAL,
+}
 
 
 def invoice_checkout_start(

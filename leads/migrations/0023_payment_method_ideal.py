@@ -4,20 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('leads', '0022_quote_tax_discount_deposit'),
+        ("leads", "0022_quote_tax_discount_deposit"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='payment',
-            name='method',
-            field=models.CharField(choices=[('card', 'Card'), ('ideal', 'iDEAL'), ('check', 'Check'), ('bank_transfer', 'Bank transfer'), ('cash', 'Cash'), ('insurance', 'Insurance payout'), ('financing', 'Financing'), ('other', 'Other')], max_length=16),
+            model_name="payment",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("card", "Card"),
+                    ("ideal", "iDEAL"),
+                    ("check", "Check"),
+                    ("bank_transfer", "Bank transfer"),
+                    ("cash", "Cash"),
+                    ("insurance", "Insurance payout"),
+                    ("financing", "Financing"),
+                    ("other", "Other"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='paymentevent',
-            name='method',
-            field=models.CharField(choices=[('card', 'Card'), ('ideal', 'iDEAL'), ('check', 'Check'), ('bank_transfer', 'Bank transfer'), ('cash', 'Cash'), ('insurance', 'Insurance payout'), ('financing', 'Financing'), ('other', 'Other')], max_length=16),
+            model_name="paymentevent",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("card", "Card"),
+                    ("ideal", "iDEAL"),
+                    ("check", "Check"),
+                    ("bank_transfer", "Bank transfer"),
+                    ("cash", "Cash"),
+                    ("insurance", "Insurance payout"),
+                    ("financing", "Financing"),
+                    ("other", "Other"),
+                ],
+                max_length=16,
+            ),
         ),
     ]
