@@ -4,13 +4,14 @@ invoice, a taxed quote with its schedule, the quote editor, the tax and invoice 
 customer's invoice link and the portal's invoices. Screenshots go to
 test-artifacts/screenshots/billing-*.png."""
 
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from billing.invoice_links import invoice_public_token
-from billing.models import Invoice
+from billing.models import Invoice, InvoiceStatus
 from crm.kit.links import lead_page
 from crm.models import Tenant
 from crm.tenancy import tenant_context
@@ -41,6 +42,26 @@ def _invoice_of(tenant: Tenant, email: str) -> Invoice:
             .order_by("pk")
             .first()
         )
+
+
+def _open_invoice_of(tenant: Tenant, email: str) -> Invoice:
+    with tenant_context(tenant):
+        return Invoice.objects.get(
+            tenant=tenant, lead__contact__emails__email=email, status=InvoiceStatus.SENT
+        )
+
+
+def _pays_online(customer, invoice: Invoice, width: int) -> None:
+    """The open invoice's link offers to pay its balance online; the button opens the
+    provider's checkout page (the demo's sandbox) for that amount."""
+    customer.goto(f"{customer.base}/i/{invoice_public_token(invoice)}/")
+    pay = customer.get_by_role("button", name=re.compile(r"^Betaal € .* online$"))
+    expect(pay).to_be_visible()
+    _shot(customer, f"public-invoice-pay-nl-{width}")
+    pay.click()
+    expect(customer.get_by_role("button", name="Betaal met iDEAL")).to_be_visible()
+    expect(customer.get_by_text(f"Factuur {invoice.number}")).to_be_visible()
+    _shot(customer, f"sandbox-checkout-nl-{width}")
 
 
 def _staff_pages(page, tenant: Tenant, invoice: Invoice, language: str, width: int) -> None:
@@ -83,6 +104,7 @@ def test_invoices_in_dutch_and_english_at_both_widths(page_at, demo):
         customer.goto(f"{customer.base}/i/{invoice_public_token(dutch)}/")
         expect(customer.locator("h1")).to_contain_text(f"Factuur {dutch.number}")
         _shot(customer, f"public-invoice-nl-{width}")
+        _pays_online(customer, _open_invoice_of(chargecars, "daan.jansen@example.nl"), width)
 
         page = page_at(width, 900)
         sign_in(page, "admin@demo.test")
