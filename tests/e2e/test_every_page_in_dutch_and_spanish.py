@@ -112,10 +112,17 @@ SKIPPED = {
     "public:quote-accept": "a public page a message links to (tests/leads)",
     "public:quote-decline": "a public page a message links to (tests/leads)",
     "public:lead-form": "a public form in the team's language (tests/leads/test_capture.py)",
+    "billing:pdf": "a PDF download (tests/billing/test_pdf.py reads it back)",
+    "billing:quote-pdf": "a PDF download (tests/billing/test_pdf.py reads it back)",
+    "portal:invoice-pdf": "a PDF download (tests/billing/test_pdf.py reads it back)",
 }
 SKIPPED_NAMESPACES = {
     "comms-public:anymail": "providers' webhooks: POST only, no page",
     "tickets-public": "Twilio's webhooks: POST only, no page",
+    "billing-public": "an invoice's page behind the signed link its email carries, in the "
+    "invoice's language (tests/billing/test_sending.py, tests/e2e/test_billing_browser.py)",
+    "gateway-public": "Stripe's webhook (POST only) and the sandbox's checkout page behind a "
+    "signed link (tests/gateway, tests/e2e/test_billing_browser.py)",
 }
 SIGNED_OUT_PAGES = [
     "login",
