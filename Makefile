@@ -32,9 +32,10 @@ dev: install
 
 # Tests run in parallel processes (pytest-xdist), each on its own copy of a migrated template
 # database (tests/conftest.py); a test file stays on one process, so a browser module starts
-# Chromium once. TEST_WORKERS=0 runs them in this process.
+# Chromium once. Files are handed out in the order tests/conftest.py sorts them (the slowest
+# first). TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 2
-PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Types ([tool.mypy] in pyproject.toml; its cache in .data/mypy) and the templates ([tool.djlint]).
 # The Django plugin loads the test settings, which want a database URL: nothing connects to it.

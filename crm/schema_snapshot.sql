@@ -1,4 +1,4 @@
--- Threadline schema snapshot 7b729e7c383b49e2
+-- Threadline schema snapshot fba08e2c1cad2f83
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;
@@ -7147,6 +7147,265 @@ CREATE INDEX "comms_staffnotificationpreference_membership_id_3c557c37" ON "comm
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0001_initial_squashed_0003_sequence_source_and_no_scheduled_follow_ups', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0004_trigger_step_enrols_in_sequence_squashed_0005_message_sources_portal', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+CREATE OR REPLACE FUNCTION threadline_tenants_with_due_messages(
+    due_before timestamptz, queued_before timestamptz
+) RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT t.id FROM crm_tenant t
+    WHERE EXISTS (
+        SELECT 1 FROM comms_outboundmessage m
+        WHERE m.tenant_id = t.id AND m.status = 'scheduled' AND m.send_after <= due_before
+    ) OR EXISTS (
+        SELECT 1 FROM comms_outboundmessage m
+        WHERE m.tenant_id = t.id AND m.status = 'queued' AND m.queued_at <= queued_before
+    )
+$$;
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0006_triggers_move_to_automation_squashed_0008_digest_source', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0009_outbound_message_trigger_step_id', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+DROP TRIGGER IF EXISTS pgtrigger_insert_insert_f70cd ON "comms_templatevariant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_update_update_34feb ON "comms_templatevariant";
+;
+DROP TRIGGER IF EXISTS pgtrigger_delete_delete_71f54 ON "comms_templatevariant";
+;
+ALTER TABLE "comms_templatevariantevent" DROP COLUMN "updated_at" CASCADE
+;
+SELECT
+                c.conname,
+                array(
+                    SELECT attname
+                    FROM unnest(c.conkey) WITH ORDINALITY cols(colid, arridx)
+                    JOIN pg_attribute AS ca ON cols.colid = ca.attnum
+                    WHERE ca.attrelid = c.conrelid
+                    ORDER BY cols.arridx
+                ),
+                c.contype,
+                (SELECT fkc.relname || '.' || fka.attname
+                FROM pg_attribute AS fka
+                JOIN pg_class AS fkc ON fka.attrelid = fkc.oid
+                WHERE fka.attrelid = c.confrelid AND fka.attnum = c.confkey[1]),
+                cl.reloptions
+            FROM pg_constraint AS c
+            JOIN pg_class AS cl ON c.conrelid = cl.oid
+            WHERE cl.relname = 'comms_templatevariantevent' AND pg_catalog.pg_table_is_visible(cl.oid)
+;
+SELECT
+                indexname,
+                array_agg(attname ORDER BY arridx),
+                indisunique,
+                indisprimary,
+                array_agg(ordering ORDER BY arridx),
+                amname,
+                exprdef,
+                s2.attoptions
+            FROM (
+                SELECT
+                    c2.relname as indexname, idx.*, attr.attname, am.amname,
+                    CASE
+                        WHEN idx.indexprs IS NOT NULL THEN
+                            pg_get_indexdef(idx.indexrelid)
+                    END AS exprdef,
+                    CASE am.amname
+                        WHEN 'btree' THEN
+                            CASE (option & 1)
+                                WHEN 1 THEN 'DESC' ELSE 'ASC'
+                            END
+                    END as ordering,
+                    c2.reloptions as attoptions
+                FROM (
+                    SELECT *
+                    FROM
+                        pg_index i,
+                        unnest(i.indkey, i.indoption)
+                            WITH ORDINALITY koi(key, option, arridx)
+                ) idx
+                LEFT JOIN pg_class c ON idx.indrelid = c.oid
+                LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid
+                LEFT JOIN pg_am am ON c2.relam = am.oid
+                LEFT JOIN
+                    pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
+                WHERE c.relname = 'comms_templatevariantevent' AND pg_catalog.pg_table_is_visible(c.oid)
+            ) s2
+            GROUP BY indexname, indisunique, indisprimary, amname, exprdef, attoptions;
+;
+ALTER TABLE "comms_templatevariantevent" DROP COLUMN "updated_by_id" CASCADE
+;
+SAVEPOINT "recorded_x108"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_f70cd()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "comms_templatevariantevent" ("body_html", "body_text", "brand_id", "channel", "id", "language", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject", "template_id", "tenant_id", "whatsapp_approved", "whatsapp_content_sid") VALUES (NEW."body_html", NEW."body_text", NEW."brand_id", NEW."channel", NEW."id", NEW."language", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."subject", NEW."template_id", NEW."tenant_id", NEW."whatsapp_approved", NEW."whatsapp_content_sid"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_f70cd ON "comms_templatevariant";
+            CREATE  TRIGGER pgtrigger_insert_insert_f70cd
+                AFTER INSERT ON "comms_templatevariant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_insert_insert_f70cd();
+
+            COMMENT ON TRIGGER pgtrigger_insert_insert_f70cd ON "comms_templatevariant" IS 'e681cdd5ed4a56e288de3d758de9d91f91e49273';
+;
+RELEASE SAVEPOINT "recorded_x108"
+;
+SAVEPOINT "recorded_x109"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_update_update_34feb()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "comms_templatevariantevent" ("body_html", "body_text", "brand_id", "channel", "id", "language", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject", "template_id", "tenant_id", "whatsapp_approved", "whatsapp_content_sid") VALUES (NEW."body_html", NEW."body_text", NEW."brand_id", NEW."channel", NEW."id", NEW."language", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."subject", NEW."template_id", NEW."tenant_id", NEW."whatsapp_approved", NEW."whatsapp_content_sid"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_update_update_34feb ON "comms_templatevariant";
+            CREATE  TRIGGER pgtrigger_update_update_34feb
+                AFTER UPDATE ON "comms_templatevariant"
+                
+                
+                FOR EACH ROW WHEN (OLD."body_html" IS DISTINCT FROM (NEW."body_html") OR OLD."body_text" IS DISTINCT FROM (NEW."body_text") OR OLD."brand_id" IS DISTINCT FROM (NEW."brand_id") OR OLD."channel" IS DISTINCT FROM (NEW."channel") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."language" IS DISTINCT FROM (NEW."language") OR OLD."subject" IS DISTINCT FROM (NEW."subject") OR OLD."template_id" IS DISTINCT FROM (NEW."template_id") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id") OR OLD."whatsapp_approved" IS DISTINCT FROM (NEW."whatsapp_approved") OR OLD."whatsapp_content_sid" IS DISTINCT FROM (NEW."whatsapp_content_sid"))
+                EXECUTE PROCEDURE pgtrigger_update_update_34feb();
+
+            COMMENT ON TRIGGER pgtrigger_update_update_34feb ON "comms_templatevariant" IS '2504b13fb8d4524b53d1fa4ca8bec7ee30c50e7c';
+;
+RELEASE SAVEPOINT "recorded_x109"
+;
+SAVEPOINT "recorded_x110"
+;
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
+                trigger_name NAME
+            )
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_71f54()
+            RETURNS TRIGGER AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "comms_templatevariantevent" ("body_html", "body_text", "brand_id", "channel", "id", "language", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject", "template_id", "tenant_id", "whatsapp_approved", "whatsapp_content_sid") VALUES (OLD."body_html", OLD."body_text", OLD."brand_id", OLD."channel", OLD."id", OLD."language", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."subject", OLD."template_id", OLD."tenant_id", OLD."whatsapp_approved", OLD."whatsapp_content_sid"); RETURN NULL;
+                END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_71f54 ON "comms_templatevariant";
+            CREATE  TRIGGER pgtrigger_delete_delete_71f54
+                AFTER DELETE ON "comms_templatevariant"
+                
+                
+                FOR EACH ROW 
+                EXECUTE PROCEDURE pgtrigger_delete_delete_71f54();
+
+            COMMENT ON TRIGGER pgtrigger_delete_delete_71f54 ON "comms_templatevariant" IS '0aab9713fce737fb54d622ff603c7744479de6a6';
+;
+RELEASE SAVEPOINT "recorded_x110"
+;
+DELETE FROM comms_templatevariantevent AS event USING (
+    SELECT pgh_id, pgh_label, data IS NOT DISTINCT FROM lag(data) OVER (
+        PARTITION BY pgh_obj_id ORDER BY pgh_id
+    ) AS unchanged
+    FROM (
+        SELECT pgh_id, pgh_label, pgh_obj_id,
+               to_jsonb(history) - 'pgh_id' - 'pgh_created_at' - 'pgh_label'
+                                 - 'pgh_context' - 'pgh_context_id' AS data
+        FROM comms_templatevariantevent AS history
+    ) AS versions
+) AS compared
+WHERE event.pgh_id = compared.pgh_id AND compared.pgh_label = 'update' AND compared.unchanged
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0010_history_leaves_out_bookkeeping', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
 CREATE TABLE "tickets_unroutedinbound" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "provider" varchar(16) NOT NULL, "channel" varchar(16) NOT NULL, "recipients" varchar(1000) NOT NULL, "sender" varchar(254) NOT NULL, "payload" jsonb NOT NULL, "raw" bytea NOT NULL, "received_at" timestamp with time zone NOT NULL)
 ;
 CREATE TABLE "tickets_inboundroute" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "channel" varchar(16) NOT NULL, "address" varchar(254) NOT NULL, "tenant_id" bigint NOT NULL, "inbox_address_id" bigint NOT NULL, CONSTRAINT "inbound_route_unique" UNIQUE ("channel", "address"))
@@ -7155,7 +7414,7 @@ CREATE TABLE "tickets_inbox" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFA
 ;
 CREATE TABLE "tickets_inboxaddress" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "channel" varchar(16) NOT NULL, "address" varchar(254) NOT NULL, "twilio_account_sid" varchar(64) NOT NULL, "twilio_auth_token" varchar(64) NOT NULL, "is_active" boolean NOT NULL, "created_at" timestamp with time zone NOT NULL, "inbox_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "inbox_address_unique" UNIQUE ("tenant_id", "channel", "address"))
 ;
-SAVEPOINT "recorded_x108"
+SAVEPOINT "recorded_x111"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7205,9 +7464,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_0bb83 ON "tickets_inboxaddress" IS '57a02bd42597605fa58d8534e4762dce9c1e42d6';
 ;
-RELEASE SAVEPOINT "recorded_x108"
+RELEASE SAVEPOINT "recorded_x111"
 ;
-SAVEPOINT "recorded_x109"
+SAVEPOINT "recorded_x112"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7257,9 +7516,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_e3c74 ON "tickets_inboxaddress" IS '243b6c8f1b990e51af204a863a622d9a150a8544';
 ;
-RELEASE SAVEPOINT "recorded_x109"
+RELEASE SAVEPOINT "recorded_x112"
 ;
-SAVEPOINT "recorded_x110"
+SAVEPOINT "recorded_x113"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7309,7 +7568,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_cd348 ON "tickets_inboxaddress" IS '5d92d18af13e3627e6547297767c93977c538a55';
 ;
-RELEASE SAVEPOINT "recorded_x110"
+RELEASE SAVEPOINT "recorded_x113"
 ;
 CREATE TABLE "tickets_inboundevent" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "provider" varchar(16) NOT NULL, "channel" varchar(16) NOT NULL, "event_key" varchar(300) NOT NULL, "provider_message_id" varchar(300) NOT NULL, "recipient" varchar(254) NOT NULL, "payload" jsonb NOT NULL, "raw" bytea NOT NULL, "received_at" timestamp with time zone NOT NULL, "status" varchar(16) NOT NULL, "attempts" smallint NOT NULL CHECK ("attempts" >= 0), "next_attempt_at" timestamp with time zone NOT NULL, "last_error" varchar(1000) NOT NULL, "processed_at" timestamp with time zone NULL, "tenant_id" bigint NOT NULL, "inbox_address_id" bigint NULL, CONSTRAINT "inbound_event_once" UNIQUE ("tenant_id", "event_key"))
 ;
@@ -7319,7 +7578,7 @@ CREATE TABLE "tickets_inboxevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERAT
 ;
 CREATE TABLE "tickets_inboxsettings" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "thread_window_days" integer NOT NULL CHECK ("thread_window_days" >= 0), "sentiment_threshold" double precision NOT NULL, "priority_keywords" varchar(60)[] NOT NULL, "vip_after_won_jobs" integer NOT NULL CHECK ("vip_after_won_jobs" >= 0), "escalate_to_manager_after_minutes" integer NOT NULL CHECK ("escalate_to_manager_after_minutes" >= 0), "tenant_id" bigint NOT NULL, CONSTRAINT "inbox_settings_one" UNIQUE ("tenant_id"))
 ;
-SAVEPOINT "recorded_x111"
+SAVEPOINT "recorded_x114"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7369,9 +7628,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_c8648 ON "tickets_inboxsettings" IS '61590f6edff37f104e0899dd4d0d0a8ae31ffbe0';
 ;
-RELEASE SAVEPOINT "recorded_x111"
+RELEASE SAVEPOINT "recorded_x114"
 ;
-SAVEPOINT "recorded_x112"
+SAVEPOINT "recorded_x115"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7421,9 +7680,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_68bc4 ON "tickets_inboxsettings" IS '19f86107cb26f6de60ec9fa5e6b7aa448c5ab5cd';
 ;
-RELEASE SAVEPOINT "recorded_x112"
+RELEASE SAVEPOINT "recorded_x115"
 ;
-SAVEPOINT "recorded_x113"
+SAVEPOINT "recorded_x116"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7473,13 +7732,13 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_a3a1e ON "tickets_inboxsettings" IS 'c53eea23d6dacebd90768edee15c14bd97e2eec9';
 ;
-RELEASE SAVEPOINT "recorded_x113"
+RELEASE SAVEPOINT "recorded_x116"
 ;
 CREATE TABLE "tickets_inboxsettingsevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "thread_window_days" integer NOT NULL CHECK ("thread_window_days" >= 0), "sentiment_threshold" double precision NOT NULL, "priority_keywords" varchar(60)[] NOT NULL, "vip_after_won_jobs" integer NOT NULL CHECK ("vip_after_won_jobs" >= 0), "escalate_to_manager_after_minutes" integer NOT NULL CHECK ("escalate_to_manager_after_minutes" >= 0), "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
 CREATE TABLE "tickets_slapolicy" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "priority" varchar(8) NOT NULL, "first_response_minutes" integer NOT NULL CHECK ("first_response_minutes" >= 0), "next_response_minutes" integer NOT NULL CHECK ("next_response_minutes" >= 0), "tenant_id" bigint NOT NULL, CONSTRAINT "sla_policy_per_priority" UNIQUE ("tenant_id", "priority"))
 ;
-SAVEPOINT "recorded_x114"
+SAVEPOINT "recorded_x117"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7529,9 +7788,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_a3d0e ON "tickets_slapolicy" IS '1b3718528c7380dcaf1ebb339298b15dc91175d9';
 ;
-RELEASE SAVEPOINT "recorded_x114"
+RELEASE SAVEPOINT "recorded_x117"
 ;
-SAVEPOINT "recorded_x115"
+SAVEPOINT "recorded_x118"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7581,9 +7840,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_a4977 ON "tickets_slapolicy" IS 'cb16f76bc1afa843f2c2905fd470d9db1e40a154';
 ;
-RELEASE SAVEPOINT "recorded_x115"
+RELEASE SAVEPOINT "recorded_x118"
 ;
-SAVEPOINT "recorded_x116"
+SAVEPOINT "recorded_x119"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7633,7 +7892,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_987ed ON "tickets_slapolicy" IS '70e256a6da8148804501a767c00274ae678e39ed';
 ;
-RELEASE SAVEPOINT "recorded_x116"
+RELEASE SAVEPOINT "recorded_x119"
 ;
 CREATE TABLE "tickets_slapolicyevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "priority" varchar(8) NOT NULL, "first_response_minutes" integer NOT NULL CHECK ("first_response_minutes" >= 0), "next_response_minutes" integer NOT NULL CHECK ("next_response_minutes" >= 0), "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
@@ -7643,7 +7902,7 @@ CREATE TABLE "tickets_ticketmessage" ("id" bigint NOT NULL PRIMARY KEY GENERATED
 ;
 ALTER TABLE "tickets_inbox" ADD CONSTRAINT "inbox_unique_name" UNIQUE ("tenant_id", "name")
 ;
-SAVEPOINT "recorded_x117"
+SAVEPOINT "recorded_x120"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7693,9 +7952,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_30245 ON "tickets_inbox" IS '151338d6691088617a6310f5f7648581c30d64ab';
 ;
-RELEASE SAVEPOINT "recorded_x117"
+RELEASE SAVEPOINT "recorded_x120"
 ;
-SAVEPOINT "recorded_x118"
+SAVEPOINT "recorded_x121"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7745,9 +8004,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_f02f8 ON "tickets_inbox" IS '1211e219dd35b89dbbf9919a8329cfec0d59364d';
 ;
-RELEASE SAVEPOINT "recorded_x118"
+RELEASE SAVEPOINT "recorded_x121"
 ;
-SAVEPOINT "recorded_x119"
+SAVEPOINT "recorded_x122"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7797,7 +8056,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_402f2 ON "tickets_inbox" IS '18658833d07ea08a5fe775a7ab0cf3260712bb53';
 ;
-RELEASE SAVEPOINT "recorded_x119"
+RELEASE SAVEPOINT "recorded_x122"
 ;
 CREATE TABLE "tickets_ticketcounter" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "last_number" integer NOT NULL CHECK ("last_number" >= 0), "tenant_id" bigint NOT NULL, CONSTRAINT "ticket_counter_one" UNIQUE ("tenant_id"))
 ;
@@ -7947,7 +8206,7 @@ CREATE TABLE "followups_followupseries" ("id" bigint NOT NULL PRIMARY KEY GENERA
 ;
 CREATE TABLE "followups_followupsettings" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "neglect_after_days" integer NOT NULL CHECK ("neglect_after_days" >= 0), "manager_alert_after_days" integer NOT NULL CHECK ("manager_alert_after_days" >= 0), "digest_hour" smallint NOT NULL CHECK ("digest_hour" >= 0), "tenant_id" bigint NOT NULL, CONSTRAINT "follow_up_settings_one" UNIQUE ("tenant_id"))
 ;
-SAVEPOINT "recorded_x120"
+SAVEPOINT "recorded_x123"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -7997,9 +8256,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_bd29e ON "followups_followupsettings" IS 'f423e67e5bda673a17d6f17f9159952583ae02e3';
 ;
-RELEASE SAVEPOINT "recorded_x120"
+RELEASE SAVEPOINT "recorded_x123"
 ;
-SAVEPOINT "recorded_x121"
+SAVEPOINT "recorded_x124"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8049,9 +8308,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_d810f ON "followups_followupsettings" IS '4eb9d92494896987c6f4ca5554ef7abd48edb77f';
 ;
-RELEASE SAVEPOINT "recorded_x121"
+RELEASE SAVEPOINT "recorded_x124"
 ;
-SAVEPOINT "recorded_x122"
+SAVEPOINT "recorded_x125"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8101,7 +8360,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_f4cc0 ON "followups_followupsettings" IS '81f5f32775ca442d994e4b63886d19f9bb9c6ab7';
 ;
-RELEASE SAVEPOINT "recorded_x122"
+RELEASE SAVEPOINT "recorded_x125"
 ;
 CREATE TABLE "followups_followupsettingsevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "neglect_after_days" integer NOT NULL CHECK ("neglect_after_days" >= 0), "manager_alert_after_days" integer NOT NULL CHECK ("manager_alert_after_days" >= 0), "digest_hour" smallint NOT NULL CHECK ("digest_hour" >= 0), "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
@@ -8109,7 +8368,7 @@ CREATE TABLE "followups_followuptemplate" ("id" bigint NOT NULL PRIMARY KEY GENE
 ;
 CREATE TABLE "followups_followuptype" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "key" varchar(40) NOT NULL, "name" varchar(80) NOT NULL, "is_builtin" boolean NOT NULL, "is_archived" boolean NOT NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "follow_up_type_unique_key" UNIQUE ("tenant_id", "key"))
 ;
-SAVEPOINT "recorded_x123"
+SAVEPOINT "recorded_x126"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8159,9 +8418,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_43627 ON "followups_followuptype" IS '5aec9ebabce015fef50db1705f14f9d65d60ebb6';
 ;
-RELEASE SAVEPOINT "recorded_x123"
+RELEASE SAVEPOINT "recorded_x126"
 ;
-SAVEPOINT "recorded_x124"
+SAVEPOINT "recorded_x127"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8211,9 +8470,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_6d514 ON "followups_followuptype" IS '003ea95c473cd2a4a24ccfdb98cd26abdd687d5b';
 ;
-RELEASE SAVEPOINT "recorded_x124"
+RELEASE SAVEPOINT "recorded_x127"
 ;
-SAVEPOINT "recorded_x125"
+SAVEPOINT "recorded_x128"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8263,7 +8522,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_e54f0 ON "followups_followuptype" IS 'c2547178353a739ee3bb887832c5ef9e4f4e16ad';
 ;
-RELEASE SAVEPOINT "recorded_x125"
+RELEASE SAVEPOINT "recorded_x128"
 ;
 CREATE TABLE "followups_followuptemplateevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "name" varchar(120) NOT NULL, "subject" varchar(200) NOT NULL, "description" text NOT NULL, "priority" varchar(8) NOT NULL, "days_after" integer NOT NULL CHECK ("days_after" >= 0), "at_time" time NULL, "reminder_offsets" integer[] NOT NULL, "is_archived" boolean NOT NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, "type_id" bigint NOT NULL)
 ;
@@ -8275,7 +8534,7 @@ CREATE TABLE "followups_followuptypeevent" ("pgh_id" integer NOT NULL PRIMARY KE
 ;
 CREATE TABLE "followups_sequence" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "name" varchar(120) NOT NULL, "description" varchar(300) NOT NULL, "is_active" boolean NOT NULL, "created_at" timestamp with time zone NOT NULL, "tenant_id" bigint NOT NULL, CONSTRAINT "sequence_unique_name" UNIQUE ("tenant_id", "name"))
 ;
-SAVEPOINT "recorded_x126"
+SAVEPOINT "recorded_x129"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8325,9 +8584,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_da947 ON "followups_sequence" IS 'bc4a3dea6d993eb033661582e2166ad38e32bff7';
 ;
-RELEASE SAVEPOINT "recorded_x126"
+RELEASE SAVEPOINT "recorded_x129"
 ;
-SAVEPOINT "recorded_x127"
+SAVEPOINT "recorded_x130"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8377,9 +8636,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_f9304 ON "followups_sequence" IS 'c02b9e9feaf5ccca52316d03ca8269cfc72abcfa';
 ;
-RELEASE SAVEPOINT "recorded_x127"
+RELEASE SAVEPOINT "recorded_x130"
 ;
-SAVEPOINT "recorded_x128"
+SAVEPOINT "recorded_x131"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8429,7 +8688,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_b7b6b ON "followups_sequence" IS 'dcfad7146d07dd9e5d72c34ba5ec70fa2f6842d8';
 ;
-RELEASE SAVEPOINT "recorded_x128"
+RELEASE SAVEPOINT "recorded_x131"
 ;
 CREATE TABLE "followups_sequenceevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "name" varchar(120) NOT NULL, "description" varchar(300) NOT NULL, "is_active" boolean NOT NULL, "created_at" timestamp with time zone NOT NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
@@ -8439,7 +8698,7 @@ CREATE TABLE "followups_digestsent" ("id" bigint NOT NULL PRIMARY KEY GENERATED 
 ;
 CREATE TABLE "followups_followupnote" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "body" text NOT NULL, "created_at" timestamp with time zone NOT NULL, "author_id" bigint NULL, "follow_up_id" bigint NOT NULL, "tenant_id" bigint NOT NULL)
 ;
-SAVEPOINT "recorded_x129"
+SAVEPOINT "recorded_x132"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8489,9 +8748,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_ed6b8 ON "followups_followuptemplate" IS '0759e06f8d31896a3c35b056b7e29e0a145453b2';
 ;
-RELEASE SAVEPOINT "recorded_x129"
+RELEASE SAVEPOINT "recorded_x132"
 ;
-SAVEPOINT "recorded_x130"
+SAVEPOINT "recorded_x133"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8541,9 +8800,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_f53b4 ON "followups_followuptemplate" IS 'a9a7278c14f64e82720277b4963824e19df5b15f';
 ;
-RELEASE SAVEPOINT "recorded_x130"
+RELEASE SAVEPOINT "recorded_x133"
 ;
-SAVEPOINT "recorded_x131"
+SAVEPOINT "recorded_x134"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -8593,7 +8852,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_13fbf ON "followups_followuptemplate" IS 'cc4db0a48e12e1aa199aa5187f54c0ad133ab3e2';
 ;
-RELEASE SAVEPOINT "recorded_x131"
+RELEASE SAVEPOINT "recorded_x134"
 ;
 CREATE TABLE "followups_neglectflag" ("id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "last_touch_at" timestamp with time zone NULL, "flagged_at" timestamp with time zone NOT NULL, "manager_alerted_at" timestamp with time zone NULL, "cleared_at" timestamp with time zone NULL, "contact_id" bigint NOT NULL, "follow_up_id" bigint NULL, "lead_id" bigint NULL, "owner_id" bigint NULL, "tenant_id" bigint NOT NULL)
 ;
@@ -8847,180 +9106,6 @@ CREATE INDEX "followups_followupseries_type_id_c3f3de4b" ON "followups_followups
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('followups', '0001_initial_squashed_0003_follow_up_slot_at_most_a_day', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
-DROP TRIGGER IF EXISTS pgtrigger_insert_insert_7a0ea ON "comms_triggerstep";
-;
-DROP TRIGGER IF EXISTS pgtrigger_update_update_71e03 ON "comms_triggerstep";
-;
-DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c73f1 ON "comms_triggerstep";
-;
-ALTER TABLE "comms_triggerstep" ADD COLUMN "sequence_id" bigint NULL CONSTRAINT "comms_triggerstep_sequence_id_5a27e842_fk_followups_sequence_id" REFERENCES "followups_sequence"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "comms_triggerstep_sequence_id_5a27e842_fk_followups_sequence_id" IMMEDIATE
-;
-ALTER TABLE "comms_triggerstepevent" ADD COLUMN "sequence_id" bigint NULL
-;
-SAVEPOINT "recorded_x132"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_7a0ea()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "comms_triggerstepevent" ("action", "channel_choice", "channels", "delay_minutes", "follow_up_kind", "follow_up_subject", "id", "only_while_in_stage", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "position", "repeat_every_days", "sequence_id", "template_id", "tenant_id", "trigger_id") VALUES (NEW."action", NEW."channel_choice", NEW."channels", NEW."delay_minutes", NEW."follow_up_kind", NEW."follow_up_subject", NEW."id", NEW."only_while_in_stage", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."position", NEW."repeat_every_days", NEW."sequence_id", NEW."template_id", NEW."tenant_id", NEW."trigger_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_7a0ea ON "comms_triggerstep";
-            CREATE  TRIGGER pgtrigger_insert_insert_7a0ea
-                AFTER INSERT ON "comms_triggerstep"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_7a0ea();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_7a0ea ON "comms_triggerstep" IS 'c554ea6c1a39a66722544007439b6aca54d2c29c';
-;
-RELEASE SAVEPOINT "recorded_x132"
-;
-SAVEPOINT "recorded_x133"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_71e03()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "comms_triggerstepevent" ("action", "channel_choice", "channels", "delay_minutes", "follow_up_kind", "follow_up_subject", "id", "only_while_in_stage", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "position", "repeat_every_days", "sequence_id", "template_id", "tenant_id", "trigger_id") VALUES (NEW."action", NEW."channel_choice", NEW."channels", NEW."delay_minutes", NEW."follow_up_kind", NEW."follow_up_subject", NEW."id", NEW."only_while_in_stage", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."position", NEW."repeat_every_days", NEW."sequence_id", NEW."template_id", NEW."tenant_id", NEW."trigger_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_71e03 ON "comms_triggerstep";
-            CREATE  TRIGGER pgtrigger_update_update_71e03
-                AFTER UPDATE ON "comms_triggerstep"
-                
-                
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE PROCEDURE pgtrigger_update_update_71e03();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_71e03 ON "comms_triggerstep" IS '635d389a4cfb934937444067b649e414ebb94f8e';
-;
-RELEASE SAVEPOINT "recorded_x133"
-;
-SAVEPOINT "recorded_x134"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_c73f1()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "comms_triggerstepevent" ("action", "channel_choice", "channels", "delay_minutes", "follow_up_kind", "follow_up_subject", "id", "only_while_in_stage", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "position", "repeat_every_days", "sequence_id", "template_id", "tenant_id", "trigger_id") VALUES (OLD."action", OLD."channel_choice", OLD."channels", OLD."delay_minutes", OLD."follow_up_kind", OLD."follow_up_subject", OLD."id", OLD."only_while_in_stage", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."position", OLD."repeat_every_days", OLD."sequence_id", OLD."template_id", OLD."tenant_id", OLD."trigger_id"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c73f1 ON "comms_triggerstep";
-            CREATE  TRIGGER pgtrigger_delete_delete_c73f1
-                AFTER DELETE ON "comms_triggerstep"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_c73f1();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_c73f1 ON "comms_triggerstep" IS 'f1983ca357a25a33b3aedca953a32c1241ca5585';
-;
-RELEASE SAVEPOINT "recorded_x134"
-;
-ALTER TABLE "comms_triggerstep" ADD CONSTRAINT "trigger_step_enrol_has_sequence" CHECK ((NOT ("action" = 'enrol') OR "sequence_id" IS NOT NULL))
-;
-CREATE INDEX "comms_triggerstep_sequence_id_5a27e842" ON "comms_triggerstep" ("sequence_id")
-;
-CREATE INDEX "comms_triggerstepevent_sequence_id_e1074c5a" ON "comms_triggerstepevent" ("sequence_id")
-;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0004_trigger_step_enrols_in_sequence_squashed_0005_message_sources_portal', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
-;
 DROP TRIGGER IF EXISTS pgtrigger_insert_insert_594b9 ON comms_trigger; DROP FUNCTION IF EXISTS pgtrigger_insert_insert_594b9();
 DROP TRIGGER IF EXISTS pgtrigger_update_update_fea1a ON comms_trigger; DROP FUNCTION IF EXISTS pgtrigger_update_update_fea1a();
 DROP TRIGGER IF EXISTS pgtrigger_delete_delete_97f4e ON comms_trigger; DROP FUNCTION IF EXISTS pgtrigger_delete_delete_97f4e();
@@ -9030,6 +9115,26 @@ DROP TRIGGER IF EXISTS pgtrigger_delete_delete_c73f1 ON comms_triggerstep; DROP 
 DROP TRIGGER IF EXISTS pgtrigger_insert_insert_da947 ON followups_sequence; DROP FUNCTION IF EXISTS pgtrigger_insert_insert_da947();
 DROP TRIGGER IF EXISTS pgtrigger_update_update_f9304 ON followups_sequence; DROP FUNCTION IF EXISTS pgtrigger_update_update_f9304();
 DROP TRIGGER IF EXISTS pgtrigger_delete_delete_b7b6b ON followups_sequence; DROP FUNCTION IF EXISTS pgtrigger_delete_delete_b7b6b();
+;
+ALTER TABLE "comms_triggerstep" ADD COLUMN IF NOT EXISTS "sequence_id" bigint NULL
+    CONSTRAINT "comms_triggerstep_sequence_id_5a27e842_fk_followups_sequence_id"
+    REFERENCES "followups_sequence" ("id") DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE "comms_triggerstepevent" ADD COLUMN IF NOT EXISTS "sequence_id" bigint NULL;
+CREATE INDEX IF NOT EXISTS "comms_triggerstep_sequence_id_5a27e842"
+    ON "comms_triggerstep" ("sequence_id");
+CREATE INDEX IF NOT EXISTS "comms_triggerstepevent_sequence_id_e1074c5a"
+    ON "comms_triggerstepevent" ("sequence_id");
+DO $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT FROM pg_constraint
+        WHERE conrelid = 'comms_triggerstep'::regclass
+          AND conname = 'trigger_step_enrol_has_sequence'
+    ) THEN
+        ALTER TABLE "comms_triggerstep" ADD CONSTRAINT "trigger_step_enrol_has_sequence"
+            CHECK ((NOT ("action" = 'enrol') OR "sequence_id" IS NOT NULL));
+    END IF;
+END $$;
 ;
 SAVEPOINT "recorded_x135"
 ;
@@ -9537,263 +9642,6 @@ ALTER TABLE "followups_sequenceenrolment" ADD COLUMN "stop_reason_params" jsonb 
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('automation', '0001_initial_squashed_0003_enrolment_stop_reason_params', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
-CREATE OR REPLACE FUNCTION threadline_tenants_with_due_messages(
-    due_before timestamptz, queued_before timestamptz
-) RETURNS SETOF bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
-    SELECT t.id FROM crm_tenant t
-    WHERE EXISTS (
-        SELECT 1 FROM comms_outboundmessage m
-        WHERE m.tenant_id = t.id AND m.status = 'scheduled' AND m.send_after <= due_before
-    ) OR EXISTS (
-        SELECT 1 FROM comms_outboundmessage m
-        WHERE m.tenant_id = t.id AND m.status = 'queued' AND m.queued_at <= queued_before
-    )
-$$;
-;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0006_triggers_move_to_automation_squashed_0008_digest_source', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
-;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0009_outbound_message_trigger_step_id', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
-;
-DROP TRIGGER IF EXISTS pgtrigger_insert_insert_f70cd ON "comms_templatevariant";
-;
-DROP TRIGGER IF EXISTS pgtrigger_update_update_34feb ON "comms_templatevariant";
-;
-DROP TRIGGER IF EXISTS pgtrigger_delete_delete_71f54 ON "comms_templatevariant";
-;
-ALTER TABLE "comms_templatevariantevent" DROP COLUMN "updated_at" CASCADE
-;
-SELECT
-                c.conname,
-                array(
-                    SELECT attname
-                    FROM unnest(c.conkey) WITH ORDINALITY cols(colid, arridx)
-                    JOIN pg_attribute AS ca ON cols.colid = ca.attnum
-                    WHERE ca.attrelid = c.conrelid
-                    ORDER BY cols.arridx
-                ),
-                c.contype,
-                (SELECT fkc.relname || '.' || fka.attname
-                FROM pg_attribute AS fka
-                JOIN pg_class AS fkc ON fka.attrelid = fkc.oid
-                WHERE fka.attrelid = c.confrelid AND fka.attnum = c.confkey[1]),
-                cl.reloptions
-            FROM pg_constraint AS c
-            JOIN pg_class AS cl ON c.conrelid = cl.oid
-            WHERE cl.relname = 'comms_templatevariantevent' AND pg_catalog.pg_table_is_visible(cl.oid)
-;
-SELECT
-                indexname,
-                array_agg(attname ORDER BY arridx),
-                indisunique,
-                indisprimary,
-                array_agg(ordering ORDER BY arridx),
-                amname,
-                exprdef,
-                s2.attoptions
-            FROM (
-                SELECT
-                    c2.relname as indexname, idx.*, attr.attname, am.amname,
-                    CASE
-                        WHEN idx.indexprs IS NOT NULL THEN
-                            pg_get_indexdef(idx.indexrelid)
-                    END AS exprdef,
-                    CASE am.amname
-                        WHEN 'btree' THEN
-                            CASE (option & 1)
-                                WHEN 1 THEN 'DESC' ELSE 'ASC'
-                            END
-                    END as ordering,
-                    c2.reloptions as attoptions
-                FROM (
-                    SELECT *
-                    FROM
-                        pg_index i,
-                        unnest(i.indkey, i.indoption)
-                            WITH ORDINALITY koi(key, option, arridx)
-                ) idx
-                LEFT JOIN pg_class c ON idx.indrelid = c.oid
-                LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid
-                LEFT JOIN pg_am am ON c2.relam = am.oid
-                LEFT JOIN
-                    pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
-                WHERE c.relname = 'comms_templatevariantevent' AND pg_catalog.pg_table_is_visible(c.oid)
-            ) s2
-            GROUP BY indexname, indisunique, indisprimary, amname, exprdef, attoptions;
-;
-ALTER TABLE "comms_templatevariantevent" DROP COLUMN "updated_by_id" CASCADE
-;
-SAVEPOINT "recorded_x144"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_insert_insert_f70cd()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "comms_templatevariantevent" ("body_html", "body_text", "brand_id", "channel", "id", "language", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject", "template_id", "tenant_id", "whatsapp_approved", "whatsapp_content_sid") VALUES (NEW."body_html", NEW."body_text", NEW."brand_id", NEW."channel", NEW."id", NEW."language", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'insert', NEW."id", NEW."subject", NEW."template_id", NEW."tenant_id", NEW."whatsapp_approved", NEW."whatsapp_content_sid"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_insert_insert_f70cd ON "comms_templatevariant";
-            CREATE  TRIGGER pgtrigger_insert_insert_f70cd
-                AFTER INSERT ON "comms_templatevariant"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_insert_insert_f70cd();
-
-            COMMENT ON TRIGGER pgtrigger_insert_insert_f70cd ON "comms_templatevariant" IS 'e681cdd5ed4a56e288de3d758de9d91f91e49273';
-;
-RELEASE SAVEPOINT "recorded_x144"
-;
-SAVEPOINT "recorded_x145"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_update_update_34feb()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "comms_templatevariantevent" ("body_html", "body_text", "brand_id", "channel", "id", "language", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject", "template_id", "tenant_id", "whatsapp_approved", "whatsapp_content_sid") VALUES (NEW."body_html", NEW."body_text", NEW."brand_id", NEW."channel", NEW."id", NEW."language", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'update', NEW."id", NEW."subject", NEW."template_id", NEW."tenant_id", NEW."whatsapp_approved", NEW."whatsapp_content_sid"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_update_update_34feb ON "comms_templatevariant";
-            CREATE  TRIGGER pgtrigger_update_update_34feb
-                AFTER UPDATE ON "comms_templatevariant"
-                
-                
-                FOR EACH ROW WHEN (OLD."body_html" IS DISTINCT FROM (NEW."body_html") OR OLD."body_text" IS DISTINCT FROM (NEW."body_text") OR OLD."brand_id" IS DISTINCT FROM (NEW."brand_id") OR OLD."channel" IS DISTINCT FROM (NEW."channel") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."language" IS DISTINCT FROM (NEW."language") OR OLD."subject" IS DISTINCT FROM (NEW."subject") OR OLD."template_id" IS DISTINCT FROM (NEW."template_id") OR OLD."tenant_id" IS DISTINCT FROM (NEW."tenant_id") OR OLD."whatsapp_approved" IS DISTINCT FROM (NEW."whatsapp_approved") OR OLD."whatsapp_content_sid" IS DISTINCT FROM (NEW."whatsapp_content_sid"))
-                EXECUTE PROCEDURE pgtrigger_update_update_34feb();
-
-            COMMENT ON TRIGGER pgtrigger_update_update_34feb ON "comms_templatevariant" IS '2504b13fb8d4524b53d1fa4ca8bec7ee30c50e7c';
-;
-RELEASE SAVEPOINT "recorded_x145"
-;
-SAVEPOINT "recorded_x146"
-;
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
-                trigger_name NAME
-            )
-            RETURNS BOOLEAN AS $$
-                DECLARE
-                    _pgtrigger_ignore TEXT[];
-                    _result BOOLEAN;
-                BEGIN
-                    BEGIN
-                        SELECT INTO _pgtrigger_ignore
-                            CURRENT_SETTING('pgtrigger.ignore');
-                        EXCEPTION WHEN OTHERS THEN
-                    END;
-                    IF _pgtrigger_ignore IS NOT NULL THEN
-                        SELECT trigger_name = ANY(_pgtrigger_ignore)
-                        INTO _result;
-                        RETURN _result;
-                    ELSE
-                        RETURN FALSE;
-                    END IF;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            CREATE OR REPLACE FUNCTION pgtrigger_delete_delete_71f54()
-            RETURNS TRIGGER AS $$
-                
-                BEGIN
-                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
-                        IF (TG_OP = 'DELETE') THEN
-                            RETURN OLD;
-                        ELSE
-                            RETURN NEW;
-                        END IF;
-                    END IF;
-                    INSERT INTO "comms_templatevariantevent" ("body_html", "body_text", "brand_id", "channel", "id", "language", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject", "template_id", "tenant_id", "whatsapp_approved", "whatsapp_content_sid") VALUES (OLD."body_html", OLD."body_text", OLD."brand_id", OLD."channel", OLD."id", OLD."language", COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), ''), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), ''), NULL)::UUID, NOW(), 'delete', OLD."id", OLD."subject", OLD."template_id", OLD."tenant_id", OLD."whatsapp_approved", OLD."whatsapp_content_sid"); RETURN NULL;
-                END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS pgtrigger_delete_delete_71f54 ON "comms_templatevariant";
-            CREATE  TRIGGER pgtrigger_delete_delete_71f54
-                AFTER DELETE ON "comms_templatevariant"
-                
-                
-                FOR EACH ROW 
-                EXECUTE PROCEDURE pgtrigger_delete_delete_71f54();
-
-            COMMENT ON TRIGGER pgtrigger_delete_delete_71f54 ON "comms_templatevariant" IS '0aab9713fce737fb54d622ff603c7744479de6a6';
-;
-RELEASE SAVEPOINT "recorded_x146"
-;
-DELETE FROM comms_templatevariantevent AS event USING (
-    SELECT pgh_id, pgh_label, data IS NOT DISTINCT FROM lag(data) OVER (
-        PARTITION BY pgh_obj_id ORDER BY pgh_id
-    ) AS unchanged
-    FROM (
-        SELECT pgh_id, pgh_label, pgh_obj_id,
-               to_jsonb(history) - 'pgh_id' - 'pgh_created_at' - 'pgh_label'
-                                 - 'pgh_context' - 'pgh_context_id' AS data
-        FROM comms_templatevariantevent AS history
-    ) AS versions
-) AS compared
-WHERE event.pgh_id = compared.pgh_id AND compared.pgh_label = 'update' AND compared.unchanged
-;
-INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('comms', '0010_history_leaves_out_bookkeeping', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
-;
 DO $$
 DECLARE name text;
 BEGIN
@@ -9821,7 +9669,7 @@ ALTER TABLE "comms_triggerevent" DROP COLUMN "swept_until" CASCADE
 ;
 ALTER TABLE "comms_triggerevent" DROP COLUMN "updated_at" CASCADE
 ;
-SAVEPOINT "recorded_x147"
+SAVEPOINT "recorded_x144"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -9871,9 +9719,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_55201 ON "comms_trigger" IS 'adcbe65cdb0beae5c414a7560f5982a7d6a5b95c';
 ;
-RELEASE SAVEPOINT "recorded_x147"
+RELEASE SAVEPOINT "recorded_x144"
 ;
-SAVEPOINT "recorded_x148"
+SAVEPOINT "recorded_x145"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -9923,9 +9771,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_72f87 ON "comms_trigger" IS '2a77052dbbd3c0994b6c1403ff524a85b014040c';
 ;
-RELEASE SAVEPOINT "recorded_x148"
+RELEASE SAVEPOINT "recorded_x145"
 ;
-SAVEPOINT "recorded_x149"
+SAVEPOINT "recorded_x146"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -9975,7 +9823,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_f6274 ON "comms_trigger" IS '66ff0746e7fa58f9d45b00b3b6c7f7a49f97d697';
 ;
-RELEASE SAVEPOINT "recorded_x149"
+RELEASE SAVEPOINT "recorded_x146"
 ;
 DELETE FROM comms_triggerevent AS event USING (
     SELECT pgh_id, pgh_label, data IS NOT DISTINCT FROM lag(data) OVER (
@@ -10140,7 +9988,7 @@ ALTER TABLE "crm_brandevent" ADD COLUMN "language" varchar(8) DEFAULT '' NOT NUL
 ;
 ALTER TABLE "crm_brandevent" ALTER COLUMN "language" DROP DEFAULT
 ;
-SAVEPOINT "recorded_x150"
+SAVEPOINT "recorded_x147"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10190,9 +10038,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_a6b4f ON "crm_brand" IS '8f3ac8e807ca90ac882bc205c31fa9df15c720bf';
 ;
-RELEASE SAVEPOINT "recorded_x150"
+RELEASE SAVEPOINT "recorded_x147"
 ;
-SAVEPOINT "recorded_x151"
+SAVEPOINT "recorded_x148"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10242,9 +10090,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_96e4c ON "crm_brand" IS '83236583a38dc33b09d28e9661ec9635032705b7';
 ;
-RELEASE SAVEPOINT "recorded_x151"
+RELEASE SAVEPOINT "recorded_x148"
 ;
-SAVEPOINT "recorded_x152"
+SAVEPOINT "recorded_x149"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10294,7 +10142,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_c9f34 ON "crm_brand" IS 'e4e257ae273bd984fa54dfcbc48d91f69dd3500b';
 ;
-RELEASE SAVEPOINT "recorded_x152"
+RELEASE SAVEPOINT "recorded_x149"
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('crm', '0027_brand_language', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
@@ -10388,7 +10236,7 @@ ALTER TABLE "leads_quoteline" ADD COLUMN "tax_percent" numeric(5, 2) DEFAULT 0 N
 ;
 ALTER TABLE "leads_quoteline" ALTER COLUMN "tax_percent" DROP DEFAULT
 ;
-SAVEPOINT "recorded_x153"
+SAVEPOINT "recorded_x150"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10438,9 +10286,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_bbee7 ON "leads_quote" IS '6e9e2a74e9c8a7d82d2988a5b152878505711824';
 ;
-RELEASE SAVEPOINT "recorded_x153"
+RELEASE SAVEPOINT "recorded_x150"
 ;
-SAVEPOINT "recorded_x154"
+SAVEPOINT "recorded_x151"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10490,9 +10338,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_42580 ON "leads_quote" IS 'f6e6c3e60597c6f84f2f66a00da0f694cb0dadc1';
 ;
-RELEASE SAVEPOINT "recorded_x154"
+RELEASE SAVEPOINT "recorded_x151"
 ;
-SAVEPOINT "recorded_x155"
+SAVEPOINT "recorded_x152"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -10542,7 +10390,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_6f932 ON "leads_quote" IS 'b6162550aaea6384f7f2fab644c7f11bf0215f20';
 ;
-RELEASE SAVEPOINT "recorded_x155"
+RELEASE SAVEPOINT "recorded_x152"
 ;
 ALTER TABLE "leads_taxrate" ADD COLUMN "tenant_id" bigint NOT NULL CONSTRAINT "leads_taxrate_tenant_id_dde7833b_fk_crm_tenant_id" REFERENCES "crm_tenant"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "leads_taxrate_tenant_id_dde7833b_fk_crm_tenant_id" IMMEDIATE
 ;
@@ -11734,7 +11582,7 @@ ALTER TABLE "gateway_paymentaccount" ADD CONSTRAINT "payment_account_one_per_ten
 ;
 ALTER TABLE "gateway_paymentaccount" ADD CONSTRAINT "payment_account_token" UNIQUE ("tenant_id", "token")
 ;
-SAVEPOINT "recorded_x156"
+SAVEPOINT "recorded_x153"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -11784,9 +11632,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_b760e ON "gateway_paymentaccount" IS 'a3612a38ce5c963e945595b086316a6bbfb0aef1';
 ;
-RELEASE SAVEPOINT "recorded_x156"
+RELEASE SAVEPOINT "recorded_x153"
 ;
-SAVEPOINT "recorded_x157"
+SAVEPOINT "recorded_x154"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -11836,9 +11684,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_96872 ON "gateway_paymentaccount" IS '1a2f6cfab21c9c3f1d4296692bec61314dbc7d4a';
 ;
-RELEASE SAVEPOINT "recorded_x157"
+RELEASE SAVEPOINT "recorded_x154"
 ;
-SAVEPOINT "recorded_x158"
+SAVEPOINT "recorded_x155"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -11888,7 +11736,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_033cd ON "gateway_paymentaccount" IS '3e9d19fed1e7969eba89e7f102c1245ed573df4a';
 ;
-RELEASE SAVEPOINT "recorded_x158"
+RELEASE SAVEPOINT "recorded_x155"
 ;
 CREATE INDEX "checkout_by_ref" ON "gateway_checkoutsession" ("tenant_id", "reference", "created_at" DESC)
 ;
@@ -12201,7 +12049,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
     )
 $$;
 ;
-SAVEPOINT "recorded_x159"
+SAVEPOINT "recorded_x156"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -12251,9 +12099,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_9dcc2 ON "webhooks_webhookendpoint" IS '640e192a36ff9bdc5769a518da1327da14d084f1';
 ;
-RELEASE SAVEPOINT "recorded_x159"
+RELEASE SAVEPOINT "recorded_x156"
 ;
-SAVEPOINT "recorded_x160"
+SAVEPOINT "recorded_x157"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -12303,9 +12151,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_0a54d ON "webhooks_webhookendpoint" IS '4870f393dda122a9323bcd5201baae4e61877326';
 ;
-RELEASE SAVEPOINT "recorded_x160"
+RELEASE SAVEPOINT "recorded_x157"
 ;
-SAVEPOINT "recorded_x161"
+SAVEPOINT "recorded_x158"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -12355,7 +12203,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_1aec2 ON "webhooks_webhookendpoint" IS '77b35d5ce81f4f6ffed769cf6a17c80f63208b83';
 ;
-RELEASE SAVEPOINT "recorded_x161"
+RELEASE SAVEPOINT "recorded_x158"
 ;
 ALTER TABLE "webhooks_webhookendpoint" ADD COLUMN "previous_secret" varchar(100) DEFAULT '' NOT NULL
 ;
@@ -12375,7 +12223,7 @@ ALTER TABLE "webhooks_webhookendpoint" ALTER COLUMN "disabled_reason_params" DRO
 ;
 CREATE TABLE "webhooks_webhookendpointevent" ("pgh_id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "pgh_created_at" timestamp with time zone NOT NULL, "pgh_label" text NOT NULL, "pgh_context" jsonb NULL, "pgh_context_id" uuid NULL, "id" bigint NOT NULL, "url" varchar(2000) NOT NULL, "description" varchar(200) NOT NULL, "events" varchar(40)[] NOT NULL, "is_enabled" boolean NOT NULL, "disabled_at" timestamp with time zone NULL, "disabled_reason" varchar(300) NOT NULL, "created_at" timestamp with time zone NOT NULL, "created_by_id" bigint NULL, "pgh_obj_id" bigint NOT NULL, "tenant_id" bigint NOT NULL, "disabled_reason_params" jsonb NOT NULL)
 ;
-SAVEPOINT "recorded_x162"
+SAVEPOINT "recorded_x159"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -12425,9 +12273,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_insert_insert_9dcc2 ON "webhooks_webhookendpoint" IS 'b77fb77ea7092f57be4b5b6aaebf5b9fa9426bd7';
 ;
-RELEASE SAVEPOINT "recorded_x162"
+RELEASE SAVEPOINT "recorded_x159"
 ;
-SAVEPOINT "recorded_x163"
+SAVEPOINT "recorded_x160"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -12477,9 +12325,9 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_update_update_0a54d ON "webhooks_webhookendpoint" IS '2336080ad6ea822cef59d65447f60de24cad57d9';
 ;
-RELEASE SAVEPOINT "recorded_x163"
+RELEASE SAVEPOINT "recorded_x160"
 ;
-SAVEPOINT "recorded_x164"
+SAVEPOINT "recorded_x161"
 ;
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
                 trigger_name NAME
@@ -12529,7 +12377,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
 
             COMMENT ON TRIGGER pgtrigger_delete_delete_1aec2 ON "webhooks_webhookendpoint" IS 'e563fe2961425f104f4cc3eeb1392867c8b23572';
 ;
-RELEASE SAVEPOINT "recorded_x164"
+RELEASE SAVEPOINT "recorded_x161"
 ;
 ALTER TABLE "webhooks_webhookendpoint" ADD CONSTRAINT "webhooks_webhookendpoint_created_by_id_330902f3_fk_crm_user_id" FOREIGN KEY ("created_by_id") REFERENCES "crm_user" ("id") DEFERRABLE INITIALLY DEFERRED
 ;

@@ -15,7 +15,8 @@ from django.utils.translation import gettext, gettext_noop
 from crm.kit.formatting import duration
 from crm.models import Tenant
 from leads.aging import AGING_LABELS, Aging, AgingClock, describe_delay
-from leads.models import Lead, LeadStatus, Stage, StageVisit
+from leads.models import LeadStatus, Stage, StageVisit
+from leads.rows import RowLead
 
 
 class Segment(NamedTuple):
@@ -85,7 +86,7 @@ def _last_visits(visits: Iterable[StageVisit]) -> dict[int, StageVisit]:
     return last
 
 
-def bar_stages(pipeline_stages: list[Stage], lead: Lead) -> list[Stage]:
+def bar_stages(pipeline_stages: list[Stage], lead: RowLead) -> list[Stage]:
     """The stages a bar shows: the pipeline's live steps, plus an archived one the lead is in.
 
     Lost stages are where a lead ends, not a step of the job, so they are not segments.
@@ -98,7 +99,7 @@ def bar_stages(pipeline_stages: list[Stage], lead: Lead) -> list[Stage]:
 
 
 def _segments(
-    lead: Lead,
+    lead: RowLead,
     stages: list[Stage],
     ids: list[int],
     last_visit: dict[int, StageVisit],
@@ -138,7 +139,7 @@ def _segments(
 def build_progress(
     *,
     tenant: Tenant,
-    lead: Lead,
+    lead: RowLead,
     pipeline_stages: list[Stage],
     visits: Iterable[StageVisit],
     now: dt.datetime,

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_noop
 from crm.kit.translations import Translations
 from crm.models import Tenant
 from leads.aging import AGING_LABELS, Aging, AgingClock
-from leads.models import Lead, LeadStatus, LeadType, Location
+from leads.models import LeadStatus, LeadType, Location
+from leads.rows import RowLead
 
 AGING_POINTS = {Aging.GREEN: 0, Aging.ORANGE: 15, Aging.RED: 30, Aging.DONE: 0}
 UNTOUCHED_POINTS = 20
@@ -31,7 +32,7 @@ class ScorePart:
 
 
 def score_parts(
-    lead: Lead,
+    lead: RowLead,
     *,
     tenant: Tenant,
     now: dt.datetime,

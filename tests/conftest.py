@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import os
 import queue
+from collections import Counter
 from dataclasses import dataclass
 
 import psycopg
@@ -172,6 +173,33 @@ def empty_test_database() -> None:
             for table in filled:
                 conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
         raise AssertionError(f"rows are left in {filled} after deleting them five times")
+
+
+# The files that take longest, longest first (the browser walks, measured with `--durations`; CI's
+# log lists the slowest tests). xdist hands out whole files (`--dist loadfile`) in the order
+# collected (`--no-loadscope-reorder`, Makefile), so these start first and the shorter files fill
+# in around them: a run ends soon after its longest file, not when a long file started last.
+SLOWEST_FILES = (
+    "tests/e2e/test_mobile_browser.py",
+    "tests/e2e/test_every_page_in_dutch_and_spanish.py",
+    "tests/e2e/test_dashboard_browser.py",
+    "tests/e2e/test_inbox_languages_browser.py",
+    "tests/e2e/test_followups_browser.py",
+    "tests/e2e/test_assign_loop_browser.py",
+)
+
+
+def _file(item: pytest.Item) -> str:
+    return item.nodeid.partition("::")[0]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """SLOWEST_FILES first, then the other files by their number of tests, most first (xdist's
+    own order); the tests of a file keep theirs."""
+    rank = {path: index for index, path in enumerate(SLOWEST_FILES)}
+    tests_in = Counter(_file(item) for item in items)
+    items.sort(key=lambda item: (rank.get(_file(item), len(rank)), -tests_in[_file(item)]))
 
 
 def pytest_configure(config):

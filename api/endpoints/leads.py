@@ -5,7 +5,7 @@ current stage's colour and time in it) and progress (one segment per stage of it
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal, Protocol, cast
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -14,11 +14,10 @@ from pydantic import Field
 
 from api.lookups import named_in_body
 from api.schemas import MAX_LIMIT, READ_ERRORS, WRITE_ERRORS, Body, BodyInt, IsoDate, Page
-from crm.models import Contact, Membership
 from crm.selectors.contacts import contact_get
 from crm.selectors.members import membership_get
 from leads.filters import LeadFilter
-from leads.models import LeadSource, LeadStatus, LeadType, LostReason, Pipeline, Stage
+from leads.models import LeadStatus, LeadType, LostReason
 from leads.selectors import lists
 from leads.selectors.configuration import lead_source_get, pipeline_get, stage_get
 from leads.services.assignment import lead_assign
@@ -74,35 +73,8 @@ class LeadOut(Schema):
     progress: Progress
 
 
-class RowLead(Protocol):
-    """What a lead's answer reads of a row's lead: a Lead, or the ListLead a list page reads,
-    which carries the same columns and joins as attributes (leads.selectors.lead_values)."""
-
-    pk: int
-    reference: str
-    title: str
-    status: str
-    lead_type: str
-    contact_id: int
-    contact: Contact
-    pipeline_id: int
-    pipeline: Pipeline
-    stage_id: int | None
-    stage: Stage | None
-    owner_id: int | None
-    owner: Membership | None
-    source_id: int | None
-    source: LeadSource | None
-    cost: Decimal
-    estimated_value: Decimal | None
-    priority_score: int
-    created_at: dt.datetime
-    closed_at: dt.datetime | None
-    stage_entered_at: dt.datetime
-
-
 def lead_out(row: lists.LeadRow) -> dict:
-    lead, bar = cast(RowLead, row.lead), row.bar
+    lead, bar = row.lead, row.bar
     return {
         "id": lead.pk,
         "reference": lead.reference,

@@ -1,5 +1,9 @@
 """automation 0001–0003 in one migration, made by scripts/squash_migrations.py. A database that applied those
-migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
+migrations one by one has this one recorded as applied too (Django did that while it replaced them).
+
+A trigger step's sequence is a foreign key to followups' sequences, so its column, index and check
+are made here (SEQUENCE_COLUMNS), where both apps' tables exist, and not by messaging, which
+created the step's table. A database that made them earlier (comms 0004 once did) keeps them."""
 
 import django.contrib.postgres.fields
 import django.db.models.deletion
@@ -9,6 +13,33 @@ import pgtrigger.compiler
 import pgtrigger.migrations
 from django.conf import settings
 from django.db import migrations, models
+
+SEQUENCE_COLUMNS = """
+ALTER TABLE "comms_triggerstep" ADD COLUMN IF NOT EXISTS "sequence_id" bigint NULL
+    CONSTRAINT "comms_triggerstep_sequence_id_5a27e842_fk_followups_sequence_id"
+    REFERENCES "followups_sequence" ("id") DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE "comms_triggerstepevent" ADD COLUMN IF NOT EXISTS "sequence_id" bigint NULL;
+CREATE INDEX IF NOT EXISTS "comms_triggerstep_sequence_id_5a27e842"
+    ON "comms_triggerstep" ("sequence_id");
+CREATE INDEX IF NOT EXISTS "comms_triggerstepevent_sequence_id_e1074c5a"
+    ON "comms_triggerstepevent" ("sequence_id");
+DO $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT FROM pg_constraint
+        WHERE conrelid = 'comms_triggerstep'::regclass
+          AND conname = 'trigger_step_enrol_has_sequence'
+    ) THEN
+        ALTER TABLE "comms_triggerstep" ADD CONSTRAINT "trigger_step_enrol_has_sequence"
+            CHECK ((NOT ("action" = 'enrol') OR "sequence_id" IS NOT NULL));
+    END IF;
+END $$;
+"""
+
+DROP_SEQUENCE_COLUMNS = """
+ALTER TABLE "comms_triggerstep" DROP COLUMN IF EXISTS "sequence_id";
+ALTER TABLE "comms_triggerstepevent" DROP COLUMN IF EXISTS "sequence_id";
+"""
 
 
 class Migration(migrations.Migration):
@@ -29,6 +60,7 @@ class Migration(migrations.Migration):
                     sql="\nDROP TRIGGER IF EXISTS pgtrigger_insert_insert_594b9 ON comms_trigger; DROP FUNCTION IF EXISTS pgtrigger_insert_insert_594b9();\nDROP TRIGGER IF EXISTS pgtrigger_update_update_fea1a ON comms_trigger; DROP FUNCTION IF EXISTS pgtrigger_update_update_fea1a();\nDROP TRIGGER IF EXISTS pgtrigger_delete_delete_97f4e ON comms_trigger; DROP FUNCTION IF EXISTS pgtrigger_delete_delete_97f4e();\nDROP TRIGGER IF EXISTS pgtrigger_insert_insert_7a0ea ON comms_triggerstep; DROP FUNCTION IF EXISTS pgtrigger_insert_insert_7a0ea();\nDROP TRIGGER IF EXISTS pgtrigger_update_update_71e03 ON comms_triggerstep; DROP FUNCTION IF EXISTS pgtrigger_update_update_71e03();\nDROP TRIGGER IF EXISTS pgtrigger_delete_delete_c73f1 ON comms_triggerstep; DROP FUNCTION IF EXISTS pgtrigger_delete_delete_c73f1();\nDROP TRIGGER IF EXISTS pgtrigger_insert_insert_da947 ON followups_sequence; DROP FUNCTION IF EXISTS pgtrigger_insert_insert_da947();\nDROP TRIGGER IF EXISTS pgtrigger_update_update_f9304 ON followups_sequence; DROP FUNCTION IF EXISTS pgtrigger_update_update_f9304();\nDROP TRIGGER IF EXISTS pgtrigger_delete_delete_b7b6b ON followups_sequence; DROP FUNCTION IF EXISTS pgtrigger_delete_delete_b7b6b();\n",
                     reverse_sql="",
                 ),
+                migrations.RunSQL(SEQUENCE_COLUMNS, DROP_SEQUENCE_COLUMNS),
             ],
             state_operations=[
                 migrations.CreateModel(

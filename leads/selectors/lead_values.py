@@ -8,7 +8,9 @@ models' own properties (`Lead.reference`, `Contact.display_name`, …) rather th
 Its stage is the caller's Stage instance (every stage of the tenant is read once a page).
 """
 
+import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import Expression
@@ -43,28 +45,39 @@ LEAD_COLUMNS = (
 )
 
 
-class ListContact(NamedTuple):
+# The columns of each join as a named tuple, and the model's own properties on a subclass (a
+# NamedTuple's body holds its fields only).
+class _ContactColumns(NamedTuple):
     first_name: str
     last_name: str
     company_name: str
 
+
+class ListContact(_ContactColumns):
+    __slots__ = ()
     display_name = Contact.display_name
 
 
-class ListProperty(NamedTuple):
+class _PropertyColumns(NamedTuple):
     address_line1: str
     address_line2: str
     city: str
     state: str
     postal_code: str
 
+
+class ListProperty(_PropertyColumns):
+    __slots__ = ()
     one_line_address = Property.one_line_address
 
 
-class ListUser(NamedTuple):
+class _UserColumns(NamedTuple):
     full_name: str
     email: str
 
+
+class ListUser(_UserColumns):
+    __slots__ = ()
     __str__ = User.__str__
 
 
@@ -72,7 +85,7 @@ class ListOwner(NamedTuple):
     user: ListUser
 
     @classmethod
-    def of_user(cls, *values) -> "ListOwner":
+    def of_user(cls, *values: str) -> "ListOwner":
         return cls(ListUser(*values))
 
 
@@ -100,7 +113,38 @@ JOINS = [
 
 
 class ListLead:
-    """A lead's LEAD_COLUMNS, its joins (JOINS) and the caller's extra columns, as attributes."""
+    """A lead's LEAD_COLUMNS, its joins (JOINS) and the caller's extra columns, as attributes:
+    a leads.rows.RowLead, as a Lead is. The annotations below type them (they set nothing)."""
+
+    id: int
+    number: int
+    title: str
+    status: str
+    lead_type: str
+    location: str
+    priority_score: int
+    estimated_value: Decimal | None
+    cost: Decimal
+    lost_reason: str
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    stage_entered_at: dt.datetime
+    first_touch_at: dt.datetime | None
+    next_follow_up_at: dt.datetime | None
+    assignment_decision: dict
+    contact_id: int
+    pipeline_id: int
+    stage_id: int | None
+    owner_id: int | None
+    source_id: int | None
+    property_id: int | None
+    contact: ListContact
+    pipeline: ListPipeline
+    stage: Stage | None
+    owner: ListOwner | None
+    source: ListSource | None
+    # and `property`, a ListProperty or None (not annotated here: the name would hide the builtin
+    # from the class body for the type checker)
 
     reference = Lead.reference
     is_closed = Lead.is_closed

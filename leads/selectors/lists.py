@@ -3,7 +3,7 @@ row's action menus offer."""
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -31,6 +31,7 @@ from leads.models import (
     StageVisit,
 )
 from leads.progress import ProgressBar, build_progress
+from leads.rows import RowLead
 from leads.scoring import ScorePart, score_parts
 from leads.selectors.configuration import (
     assignable_members,
@@ -38,7 +39,7 @@ from leads.selectors.configuration import (
     pipelines_for_tenant,
     stages_by_pipeline,
 )
-from leads.selectors.lead_values import ListLead, leads_as_values
+from leads.selectors.lead_values import leads_as_values
 from leads.selectors.settings import lead_settings_get, untouched_after
 
 LEADS_PER_PAGE = 50
@@ -61,7 +62,7 @@ class VisitRow(NamedTuple):
 
 @dataclass(frozen=True)
 class LeadRow:
-    lead: Lead | ListLead
+    lead: RowLead
     bar: ProgressBar
     time_in_stage: str
     # Why the lead has its priority score, from what the row already read (no query of its own).
@@ -83,7 +84,7 @@ def lead_queryset(*, tenant: Tenant) -> QuerySet[Lead]:
 def lead_rows(
     *,
     tenant: Tenant,
-    leads: list[Lead] | list[ListLead],
+    leads: Sequence[RowLead],
     now: dt.datetime | None = None,
     stages: dict[int, list[Stage]] | None = None,
     settings: LeadSettings | None = None,
@@ -112,7 +113,6 @@ def lead_rows(
     wait = untouched_after(settings or lead_settings_get(tenant=tenant))
     # Shared by every row: each stage's cutoffs at `now` and each message are worked out once.
     clock, translate = AgingClock(tenant, now), Translations()
-    shared = {"now": now, "untouched_after": wait, "clock": clock, "translate": translate}
     return [
         LeadRow(
             lead=lead,
@@ -121,10 +121,22 @@ def lead_rows(
                 lead=lead,
                 pipeline_stages=stages[lead.pipeline_id],
                 visits=visits[lead.pk],
-                **shared,
+                now=now,
+                untouched_after=wait,
+                clock=clock,
+                translate=translate,
             ),
             time_in_stage=duration(now - lead.stage_entered_at, short=True),
-            score_parts=tuple(score_parts(lead, tenant=tenant, **shared)),
+            score_parts=tuple(
+                score_parts(
+                    lead,
+                    tenant=tenant,
+                    now=now,
+                    untouched_after=wait,
+                    clock=clock,
+                    translate=translate,
+                )
+            ),
         )
         for lead in leads
     ]
@@ -271,7 +283,11 @@ def lead_row(*, tenant: Tenant, lead_id: int) -> LeadRow:
     )[0]
 
 
-def saved_filters_for(*, tenant: Tenant, membership: Membership) -> QuerySet[SavedLeadFilter]:
+def saved_filters_for(
+    *, tenant: Tenant, membership: Membership | None
+) -> QuerySet[SavedLeadFilter]:
+    """The member's own saved filters and the shared ones; the shared ones only for no member (an
+    API key's caller)."""
     return SavedLeadFilter.objects.filter(tenant=tenant).filter(
         Q(membership=membership) | Q(is_shared=True)
     )

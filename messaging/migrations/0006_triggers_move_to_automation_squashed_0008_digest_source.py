@@ -1,13 +1,15 @@
 """comms 0006–0008 in one migration, made by scripts/squash_migrations.py. A database that applied those
-migrations one by one has this one recorded as applied too (Django did that while it replaced them)."""
+migrations one by one has this one recorded as applied too (Django did that while it replaced them).
 
-import django.db.models.deletion
+The trigger models leave messaging's state without waiting for automation's to take them (their
+tables stay; automation 0001 adopts them): the outbox's trigger step becomes a plain id here, as
+comms 0009 once made it, and automation 0004 owns its foreign key."""
+
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("automation", "0001_initial_squashed_0003_enrolment_stop_reason_params"),
         ("comms", "0004_trigger_step_enrols_in_sequence_squashed_0005_message_sources_portal"),
     ]
 
@@ -48,10 +50,6 @@ class Migration(migrations.Migration):
                 ),
                 migrations.RemoveField(
                     model_name="triggerstep",
-                    name="sequence",
-                ),
-                migrations.RemoveField(
-                    model_name="triggerstep",
                     name="template",
                 ),
                 migrations.RemoveField(
@@ -62,20 +60,11 @@ class Migration(migrations.Migration):
                     model_name="triggerstepevent",
                     name="pgh_obj",
                 ),
-                migrations.AlterField(
+                migrations.RemoveField(model_name="outboundmessage", name="trigger_step"),
+                migrations.AddField(
                     model_name="outboundmessage",
-                    name="trigger_step",
-                    field=models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="automation.triggerstep",
-                    ),
-                ),
-                migrations.RemoveField(
-                    model_name="triggerstepevent",
-                    name="sequence",
+                    name="trigger_step_id",
+                    field=models.BigIntegerField(blank=True, null=True),
                 ),
                 migrations.RemoveField(
                     model_name="triggerstepevent",

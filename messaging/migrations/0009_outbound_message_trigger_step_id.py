@@ -1,8 +1,8 @@
-"""An outbox row keeps the id of the trigger step that scheduled it without messaging naming the
-automation app: the foreign key leaves the model, the column stays as it is (automation 0004 owns
-the constraint)."""
+"""Nothing left to do: the outbox's trigger step became a plain id in messaging's models in comms
+0006 (the column stays as it is; automation 0004 owns the constraint). Kept so the migrations that
+depend on it, and the databases that recorded it, keep their place."""
 
-from django.db import migrations, models
+from django.db import migrations
 
 
 class Migration(migrations.Migration):
@@ -10,16 +10,4 @@ class Migration(migrations.Migration):
         ("comms", "0006_triggers_move_to_automation_squashed_0008_digest_source"),
     ]
 
-    operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.RemoveField(model_name="outboundmessage", name="trigger_step"),
-                migrations.AddField(
-                    model_name="outboundmessage",
-                    name="trigger_step_id",
-                    field=models.BigIntegerField(blank=True, null=True),
-                ),
-            ],
-            database_operations=[],
-        ),
-    ]
+    operations: list[migrations.operations.base.Operation] = []

@@ -40,6 +40,16 @@ INSIDE = """element => { const box = element.getBoundingClientRect();
   return box.width > 0 && box.left >= 0 && box.right <= document.documentElement.clientWidth; }"""
 # Whether its text is cut: a label wider than its box.
 CLIPPED = "element => element.scrollWidth > element.clientWidth"
+# Whether it shows, as Playwright's is_visible reads it: a box, and not hidden by its style.
+SHOWN = """element => { const box = element.getBoundingClientRect();
+  return box.width > 0 && box.height > 0 && getComputedStyle(element).visibility === 'visible'
+    && (!element.checkVisibility || element.checkVisibility()); }"""
+# Every element of a selector read in one call (a page has dozens of links and menus to check:
+# a call each made the walk slow): whether it shows, lies inside the screen and is cut, its label
+# and its address.
+STATES = f"""elements => elements.map(element => ({{
+  shown: ({SHOWN})(element), inside: ({INSIDE})(element), cut: ({CLIPPED})(element),
+  label: element.innerText.trim(), href: element.getAttribute('href') }}))"""
 
 
 def _keep(page, name: str) -> None:
@@ -64,37 +74,38 @@ def _sign_in(page, email: str) -> None:
 
 
 def _no_sideways_scroll(page, where: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.evaluate("innerWidth"), f"{where} scrolls sideways ({width} px)"
+    width, screen = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width <= screen, f"{where} scrolls sideways ({width} px)"
+
+
+def _states(page, selector: str) -> list[dict]:
+    return page.eval_on_selector_all(selector, STATES)
 
 
 def _reachable(page, toggle_selector: str, links_selector: str, where: str) -> list[str]:
     """Every link of a navigation is on screen, or on screen once its menu button is opened;
     none is cut. Returns the links' addresses; the menu is closed again."""
-    links = page.locator(links_selector)
-    count = links.count()
-    assert count, f"{where}: no {links_selector}"
+    links = _states(page, links_selector)
+    assert links, f"{where}: no {links_selector}"
     toggle = page.locator(toggle_selector)
     opened = False
-    if not all(links.nth(index).is_visible() for index in range(count)):
+    if not all(link["shown"] for link in links):
         assert toggle.is_visible(), f"{where}: {links_selector} hidden and no menu button"
         assert toggle.get_attribute("aria-expanded") == "false"
         toggle.click()
         assert toggle.get_attribute("aria-expanded") == "true"
         opened = True
-    for index in range(count):
-        link = links.nth(index)
-        label = link.inner_text().strip()
-        assert link.is_visible(), f"{where}: {label} cannot be reached"
-        assert link.evaluate(INSIDE), f"{where}: {label} is off screen"
-        assert not link.evaluate(CLIPPED), f"{where}: {label} is cut"
+        links = _states(page, links_selector)
+    for link in links:
+        assert link["shown"], f"{where}: {link['label']} cannot be reached"
+        assert link["inside"], f"{where}: {link['label']} is off screen"
+        assert not link["cut"], f"{where}: {link['label']} is cut"
     _no_sideways_scroll(page, f"{where} with {toggle_selector} open")
-    hrefs = [links.nth(index).get_attribute("href") for index in range(count)]
     if opened:
         toggle.click()
         assert toggle.get_attribute("aria-expanded") == "false"
-        assert not links.first.is_visible()
-    return hrefs
+        assert not page.locator(links_selector).first.is_visible()
+    return [link["href"] for link in links]
 
 
 def _menu_stays_inside(page, menu, where: str) -> None:
@@ -113,19 +124,20 @@ def _menu_stays_inside(page, menu, where: str) -> None:
 
 
 def _progress_bars_whole(page, where: str) -> None:
-    bars = page.locator("main .progress")
-    for index in range(min(bars.count(), 5)):
-        bar = bars.nth(index)
-        if not bar.is_visible():
-            continue
-        assert bar.evaluate(INSIDE), f"{where}: a progress bar runs off screen"
-        # Its last stage shows too: not cut by a table that scrolls inside its box.
-        whole = bar.evaluate(
-            """bar => { const last = bar.lastElementChild.getBoundingClientRect();
-              const box = (bar.closest('.table-wrap, .card') || document.body).getBoundingClientRect();
-              return last.width > 0 && last.right <= box.right && bar.getBoundingClientRect().left >= box.left; }"""
-        )
-        assert whole, f"{where}: a progress bar shows only in part"
+    # The first five bars, those that show: inside the screen, and their last stage shows too (not
+    # cut by a table that scrolls inside its box).
+    bars = page.eval_on_selector_all(
+        "main .progress",
+        f"""bars => bars.slice(0, 5).filter({SHOWN}).map(bar => {{
+          const last = bar.lastElementChild.getBoundingClientRect();
+          const box = (bar.closest('.table-wrap, .card') || document.body).getBoundingClientRect();
+          return {{ inside: ({INSIDE})(bar),
+                    whole: last.width > 0 && last.right <= box.right
+                      && bar.getBoundingClientRect().left >= box.left }}; }})""",
+    )
+    for bar in bars:
+        assert bar["inside"], f"{where}: a progress bar runs off screen"
+        assert bar["whole"], f"{where}: a progress bar shows only in part"
 
 
 def _check(page, path: str) -> None:
@@ -138,8 +150,11 @@ def _check(page, path: str) -> None:
         _reachable(page, ".subnav-toggle", "#settings-nav a", path)
     _progress_bars_whole(page, path)
     menus = page.locator("main details.menu")
-    visible = [menus.nth(i) for i in range(menus.count()) if menus.nth(i).is_visible()]
-    for menu in {id(m): m for m in visible[:1] + visible[-1:]}.values():
+    shown = [
+        index for index, menu in enumerate(_states(page, "main details.menu")) if menu["shown"]
+    ]
+    for index in dict.fromkeys(shown[:1] + shown[-1:]):
+        menu = menus.nth(index)
         _menu_stays_inside(page, menu, path)
         menu.locator(":scope > summary").click()
 
