@@ -410,11 +410,13 @@ WITH offered AS (
        OR (a.status = 'open' AND a.stage_position >= q.position AND a.u_quote < 0.9)
 )
 INSERT INTO leads_quote (tenant_id, lead_id, number, title, message, status, valid_until, total,
+    subtotal, discount_kind, discount_value, discount_total, tax_total, deposit_kind,
+    deposit_value, deposit_total, progress_percents,
     public_token, created_by_id, created_at, sent_at, viewed_at, decided_at, decided_by_name,
     rejection_reason, rejection_note)
 SELECT %(tenant)s, o.lead_id, 1, o.title, '', o.quote_status,
        (greatest(o.sent, o.created_at) + interval '30 days')::date,
-       round(coalesce(o.estimated_value, 9000) * (0.85 + 0.3 * o.u_quote)::numeric, 2),
+       o.amount, o.amount, '', 0, 0, 0, '', 0, 0, '{}',
        md5(o.lead_id::text || random()::text), o.user_id,
        greatest(o.sent, o.created_at) - interval '2 hours', greatest(o.sent, o.created_at),
        CASE WHEN o.quote_status <> 'sent'
@@ -423,7 +425,10 @@ SELECT %(tenant)s, o.lead_id, 1, o.title, '', o.quote_status,
             WHEN o.quote_status = 'rejected' THEN o.closed_at END,
        CASE WHEN o.quote_status IN ('accepted', 'rejected') THEN 'The customer' ELSE '' END,
        CASE WHEN o.quote_status = 'rejected' THEN o.lost_reason ELSE '' END, ''
-FROM offered o ORDER BY o.lead_id
+FROM (SELECT *, round(coalesce(estimated_value, 9000) * (0.85 + 0.3 * u_quote)::numeric, 2)
+             AS amount
+      FROM offered) o
+ORDER BY o.lead_id
 """
 
 
