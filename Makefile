@@ -68,6 +68,7 @@ test-fast: install
 security: install
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	FIELD_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	DJANGO_ALLOWED_HOSTS=crm.example.com \
 	DATABASE_URL=postgresql://threadline:unused@127.0.0.1:1/threadline \
 	REDIS_URL=redis://127.0.0.1:1/0 LOG_FORMAT=text \
