@@ -74,6 +74,14 @@ def invoice_checkout_start(
     )
 
 
+def _job_record_terms(session: CheckoutSession) -> dict[str, str]:
+    """How the job's payment record names an online payment: its method and the provider's id."""
+    return {
+        "method": METHOD_OF_ONLINE.get(session.paid_with, PaymentMethod.CARD),
+        "reference": session.provider_payment_intent or session.provider_session_id,
+    }
+
+
 def _owner_told(tenant: Tenant, invoice: Invoice, title: str, **params) -> None:
     lead_owner_notify(
         tenant,
@@ -105,9 +113,8 @@ def invoice_online_payment_apply(
                 invoice=invoice,
                 amount=applied,
                 currency=currency,
-                method=METHOD_OF_ONLINE.get(session.paid_with, PaymentMethod.CARD),
                 received_on=tenant.today(),
-                reference=session.provider_payment_intent or session.provider_session_id,
+                **_job_record_terms(session),
             )
         except ValidationError as refusal:
             logger.warning("online payment of session %s not applied: %s", session.pk, refusal)
@@ -140,9 +147,8 @@ def invoice_online_refund_apply(
             actor=None,
             invoice=invoice,
             amount=amount,
-            method=METHOD_OF_ONLINE.get(session.paid_with, PaymentMethod.CARD),
             received_on=tenant.today(),
-            reference=session.provider_payment_intent or session.provider_session_id,
+            **_job_record_terms(session),
         )
     except ValidationError as refusal:
         logger.warning("online refund of session %s not applied: %s", session.pk, refusal)
