@@ -121,13 +121,17 @@ def test_system_postgres_and_redis_start_answer_and_stop(directory):
 
 def test_devenv_run_with_the_system_servers_end_to_end(directory):
     """devenv.py run, forced to the fallback: the command sees both URLs, the database and the app
-    role are made, and the servers are stopped when it ends."""
+    role are made, the server runs without waiting for the disk, and the servers are stopped when
+    it ends."""
     _system_servers_or_skip()
     command = textwrap.dedent(
         """
         import os, psycopg, redis
         with psycopg.connect(os.environ["DATABASE_URL"], connect_timeout=5) as conn:
             conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'threadline_app'").fetchone()[0]
+            # Demo and test data: commits don't wait for the disk.
+            assert conn.execute("SHOW fsync").fetchone() == ("off",)
+            assert conn.execute("SHOW synchronous_commit").fetchone() == ("off",)
         assert redis.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=5).ping()
         print("URLS", os.environ["DATABASE_URL"], os.environ["REDIS_URL"])
         """
