@@ -17,3 +17,8 @@ class GatewayConfig(AppConfig):
         settings_sections_register(
             SettingsSection(450, "payments", _("Online payments"), "gateway-settings:account"),
         )
+
+        from crm.kit.encryption import reencryption_register
+        from gateway.services.accounts import payment_secrets_reencrypt
+
+        reencryption_register("payment accounts", payment_secrets_reencrypt)

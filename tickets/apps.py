@@ -31,4 +31,9 @@ class TicketsConfig(AppConfig):
 
         # The outbox sends from an inbox's number with that inbox's own Twilio account.
         twilio_account_lookup_register(twilio_account_for)
+
+        from crm.kit.encryption import reencryption_register
+        from tickets.services.configuration import inbox_secrets_reencrypt
+
+        reencryption_register("inbox numbers' Twilio tokens", inbox_secrets_reencrypt)
         TWILIO_STATUS_CALLBACK.provide(lambda: reverse("tickets-public:twilio-status"))

@@ -166,12 +166,13 @@ class InboxAgent(TenantOwnedModel):
 
 
 # Audited without the auth token: the history must not become a second copy of the secret.
-@audited(untracked=("twilio_auth_token",))
+@audited(untracked=("twilio_auth_token_encrypted",))
 class InboxAddress(TenantOwnedModel):
     """An email address or phone number an inbox receives on (and replies from).
 
     Twilio numbers carry their own account SID and auth token: a webhook for the number is
-    verified with that token. Empty: the platform's TWILIO_* settings.
+    verified with that token. Empty: the platform's TWILIO_* settings. The token is kept
+    encrypted (crm/kit/encryption.py) and decrypted only where a request is signed or checked.
     """
 
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="addresses")
@@ -180,7 +181,7 @@ class InboxAddress(TenantOwnedModel):
         max_length=254, help_text="An email address, or a phone number in E.164 (+13055550100)."
     )
     twilio_account_sid = models.CharField(max_length=64, blank=True)
-    twilio_auth_token = models.CharField(max_length=64, blank=True)
+    twilio_auth_token_encrypted = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -3,8 +3,8 @@
 Fernet (AES-128-CBC with an HMAC-SHA256, from `cryptography`) under the keys of the
 FIELD_ENCRYPTION_KEYS setting: comma-separated Fernet keys, the first encrypts, every one
 decrypts (MultiFernet), so a key is rotated by putting a new one first, re-encrypting what is
-stored (each app's command, e.g. `manage.py payment_secrets_reencrypt`) and then dropping the
-old one. Development and tests derive one key from SECRET_KEY when the setting is empty;
+stored (`manage.py secrets_reencrypt`, which runs what each app registered with
+`reencryption_register`) and then dropping the old one. Development and tests derive one key from SECRET_KEY when the setting is empty;
 production refuses to start without it (config/settings/production.py).
 
 The models keep the ciphertext in a text field named `*_encrypted`; a service encrypts what a
@@ -14,6 +14,7 @@ plain secret is never a model attribute that a log line, an audit row or a templ
 
 import base64
 import hashlib
+from collections.abc import Callable
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -82,3 +83,17 @@ def key_check(value: str) -> None:
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must name at least one key.")
     _fernet(keys)
+
+
+# Each app that stores secrets registers, at start-up, what re-encrypts them: (what, function
+# returning how many records it re-encrypted). crm names no app above it.
+_reencryptions: list[tuple[str, Callable[[], int]]] = []
+
+
+def reencryption_register(what: str, reencrypt_all: Callable[[], int]) -> None:
+    if all(name != what for name, _function in _reencryptions):
+        _reencryptions.append((what, reencrypt_all))
+
+
+def reencryptions() -> tuple[tuple[str, Callable[[], int]], ...]:
+    return tuple(_reencryptions)

@@ -1,6 +1,6 @@
 """Connecting a tenant's payment provider: its keys (secrets encrypted before they are stored),
 its payment methods, and the route its webhook URL's token opens. A rotation of the encryption
-keys re-encrypts what is stored (`manage.py payment_secrets_reencrypt`)."""
+keys re-encrypts what is stored (`manage.py secrets_reencrypt`)."""
 
 import secrets
 

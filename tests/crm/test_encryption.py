@@ -4,6 +4,7 @@ encrypting and every key decrypting, so a key is rotated without losing what is 
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 
 from crm.kit.encryption import (
     SecretUnreadable,
@@ -13,6 +14,10 @@ from crm.kit.encryption import (
     key_derived_from,
     reencrypt,
 )
+from gateway.models import PaymentAccount
+from tests.gateway.conftest import SECRET_KEY, sandbox_account_for, stripe_account_for
+from tickets.models import InboxAddress
+from tickets.services import configuration
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
@@ -56,3 +61,31 @@ def test_a_key_that_is_no_fernet_key_is_refused():
     with pytest.raises(ImproperlyConfigured):
         key_check("not-a-key")
     key_check(f"{NEW},{OLD}")
+
+
+def test_a_key_rotation_reencrypts_every_secret(world, other_world, settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = old
+    stripe_account_for(world)
+    sandbox_account_for(other_world)
+    with world.active():
+        inbox = configuration.inbox_save(tenant=world.tenant, actor=None, name="Texts")
+        configuration.inbox_address_save(
+            tenant=world.tenant,
+            inbox=inbox,
+            channel="sms",
+            address="+13055550100",
+            twilio_account_sid="AC" + "1" * 32,
+            twilio_auth_token="a-twilio-token",
+        )
+
+    settings.FIELD_ENCRYPTION_KEYS = f"{new},{old}"
+    call_command("secrets_reencrypt")
+
+    settings.FIELD_ENCRYPTION_KEYS = new
+    with world.active():
+        assert decrypt(PaymentAccount.objects.get().secret_key_encrypted) == SECRET_KEY
+        token = InboxAddress.objects.get().twilio_auth_token_encrypted
+        assert decrypt(token) == "a-twilio-token"
+    with other_world.active():
+        assert decrypt(PaymentAccount.objects.get().webhook_secret_encrypted).startswith("whsec_")

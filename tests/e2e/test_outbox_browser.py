@@ -120,7 +120,7 @@ def outbox_rows(demo):
     with tenant_context(tenant):
         # Neither the platform nor the demo's number has a Twilio account: the text fails.
         InboxAddress.objects.filter(tenant=tenant).update(
-            twilio_account_sid="", twilio_auth_token=""
+            twilio_account_sid="", twilio_auth_token_encrypted=""
         )
     with override_settings(COMMS_SANDBOX=False, TWILIO_ACCOUNT_SID="", TWILIO_AUTH_TOKEN=""):
         schedule(

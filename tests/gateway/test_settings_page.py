@@ -103,27 +103,6 @@ def test_the_audit_leaves_the_secrets_out(client, world):
         assert "webhook_secret_encrypted" not in event
 
 
-def test_a_key_rotation_reencrypts_every_account(world, other_world, settings):
-    from cryptography.fernet import Fernet
-    from django.core.management import call_command
-
-    from tests.gateway.conftest import sandbox_account_for, stripe_account_for
-
-    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    settings.FIELD_ENCRYPTION_KEYS = old
-    stripe_account_for(world)
-    sandbox_account_for(other_world)
-
-    settings.FIELD_ENCRYPTION_KEYS = f"{new},{old}"
-    call_command("payment_secrets_reencrypt")
-
-    settings.FIELD_ENCRYPTION_KEYS = new
-    with world.active():
-        assert decrypt(PaymentAccount.objects.get().secret_key_encrypted) == SECRET_KEY
-    with other_world.active():
-        assert decrypt(PaymentAccount.objects.get().webhook_secret_encrypted).startswith("whsec_")
-
-
 def test_try_a_payment_opens_the_providers_page(client, world):
     from tests.gateway.conftest import sandbox_account_for
 

@@ -8,6 +8,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from crm.kit.encryption import decrypt
 from crm.models import Role
 from tests.conftest import queries_for, sign_in
 from tickets.models import (
@@ -304,11 +305,10 @@ def test_a_twilio_number_is_added_and_its_token_is_never_shown(admin_client, wor
         address = InboxAddress.objects.get(tenant=world.tenant)
         assert InboundRoute.objects.get(inbox_address_id=address.pk).address == "+13055550100"
     assert response.status_code == 302
-    assert (address.address, address.twilio_account_sid, address.twilio_auth_token) == (
-        "+13055550100",
-        SID,
-        TOKEN,
-    )
+    assert (address.address, address.twilio_account_sid) == ("+13055550100", SID)
+    # Kept encrypted: the column holds a ciphertext that the configured key opens.
+    assert TOKEN not in address.twilio_auth_token_encrypted
+    assert decrypt(address.twilio_auth_token_encrypted) == TOKEN
     edit = admin_client.get(_url("address-edit", address_pk=address.pk))
     detail = admin_client.get(_url("inbox", inbox_pk=inbox.pk))
     for page in (_page(edit), _page(detail)):
@@ -327,7 +327,7 @@ def test_a_twilio_number_is_added_and_its_token_is_never_shown(admin_client, wor
     }
     kept = admin_client.post(_url("address-edit", address_pk=address.pk), data)
     assert kept.status_code == 302
-    assert _reload(world, InboxAddress, address.pk).twilio_auth_token == TOKEN
+    assert decrypt(_reload(world, InboxAddress, address.pk).twilio_auth_token_encrypted) == TOKEN
     refused = admin_client.post(
         _url("address-edit", address_pk=address.pk),
         {**data, "address": "not a number", "twilio_auth_token": "a-new-secret-token"},
@@ -335,7 +335,7 @@ def test_a_twilio_number_is_added_and_its_token_is_never_shown(admin_client, wor
     assert refused.status_code == 400
     assert "a-new-secret-token" not in _page(refused)
     assert TOKEN not in _page(refused)
-    assert _reload(world, InboxAddress, address.pk).twilio_auth_token == TOKEN
+    assert decrypt(_reload(world, InboxAddress, address.pk).twilio_auth_token_encrypted) == TOKEN
 
 
 def test_forgetting_the_twilio_account_clears_sid_and_token(admin_client, world):
@@ -349,7 +349,7 @@ def test_forgetting_the_twilio_account_clears_sid_and_token(admin_client, world)
 
     assert response.status_code == 302
     address = _reload(world, InboxAddress, address.pk)
-    assert (address.twilio_account_sid, address.twilio_auth_token) == ("", "")
+    assert (address.twilio_account_sid, address.twilio_auth_token_encrypted) == ("", "")
 
 
 @pytest.mark.parametrize("number", ["abc", "555-01", "+1 555 0100", "123"])

@@ -25,6 +25,7 @@ from tickets.models import (
 from tickets.services.configuration import SLA_TARGET_MINUTES
 
 TWILIO_ACCOUNT_SID_LENGTH = 34  # "AC" and 32 hexadecimal digits
+TWILIO_AUTH_TOKEN_LENGTH = 64  # Twilio's are 32 hexadecimal digits; room for an API key secret
 KEYWORD_CHARS = InboxSettings._meta.get_field("priority_keywords").base_field.max_length
 MAX_KEYWORDS = 50
 
@@ -137,7 +138,7 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
     )
     twilio_auth_token = forms.CharField(
         required=False,
-        max_length=InboxAddress._meta.get_field("twilio_auth_token").max_length,
+        max_length=TWILIO_AUTH_TOKEN_LENGTH,
         label=_("Twilio auth token"),
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
@@ -170,7 +171,7 @@ class InboxAddressForm(TenantFormMixin, forms.Form):
             "An email address (support@yourbusiness.com) or a phone number "
             "(%(international)s; without a +, read as your country's)."
         ) % phone_examples(self.tenant.country)
-        self.token_is_set = bool(inbox_address and inbox_address.twilio_auth_token)
+        self.token_is_set = bool(inbox_address and inbox_address.twilio_auth_token_encrypted)
         self.fields["twilio_auth_token"].help_text = (
             _("Set. Leave empty to keep it; type a new one to replace it.")
             if self.token_is_set

@@ -1,6 +1,7 @@
 """Which inbox address answers, and with which Twilio account: reads that services and the
 outbox share. Tenant first, always."""
 
+from crm.kit.encryption import decrypt
 from crm.models import Tenant
 from tickets.models import InboxAddress
 
@@ -23,8 +24,8 @@ def twilio_account_for(*, tenant_id: int, channel: str, number: str) -> tuple[st
             tenant_id=tenant_id, channel=channel, address=number, is_active=True
         )
         .exclude(twilio_account_sid="")
-        .exclude(twilio_auth_token="")
-        .values_list("twilio_account_sid", "twilio_auth_token")
+        .exclude(twilio_auth_token_encrypted="")
+        .values_list("twilio_account_sid", "twilio_auth_token_encrypted")
         .first()
     )
-    return (account[0], account[1]) if account else None
+    return (account[0], decrypt(account[1])) if account else None

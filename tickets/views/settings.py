@@ -138,7 +138,7 @@ def _for_page(addresses) -> list[InboxAddress]:
     for address in addresses:
         address.shown = _shown_address(address)
         address.webhooks = hooks[address.channel]
-        address.token_is_set = bool(address.twilio_auth_token)
+        address.token_is_set = bool(address.twilio_auth_token_encrypted)
     return addresses
 
 
@@ -290,7 +290,7 @@ def _address_save(request, form, inbox, inbox_address=None) -> InboxAddress | No
             twilio_auth_token=data["twilio_auth_token"] or None,
             is_active=data["is_active"],
         )
-        has_twilio = saved.twilio_account_sid or saved.twilio_auth_token
+        has_twilio = saved.twilio_account_sid or saved.twilio_auth_token_encrypted
         if has_twilio and (data.get("forget_twilio") or saved.channel == InboxChannel.EMAIL):
             configuration.inbox_address_twilio_forget(tenant=request.tenant, inbox_address=saved)
     except ValidationError as error:

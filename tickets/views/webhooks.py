@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
+from crm.kit.encryption import decrypt
 from crm.models import Tenant
 from crm.tenancy import tenant_context
 from messaging import tracking
@@ -39,11 +40,11 @@ def _auth_token(route: InboundRoute | None) -> str:
         with tenant_context(tenant):
             token = (
                 InboxAddress.objects.filter(tenant=tenant, pk=route.inbox_address_id)
-                .values_list("twilio_auth_token", flat=True)
+                .values_list("twilio_auth_token_encrypted", flat=True)
                 .first()
             )
         if token:
-            return token
+            return decrypt(token)
     return settings.TWILIO_AUTH_TOKEN
 
 
