@@ -1,4 +1,4 @@
--- Threadline schema snapshot fba08e2c1cad2f83
+-- Threadline schema snapshot 4886a9479c7c2903
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;
@@ -10477,6 +10477,63 @@ CREATE INDEX "billing_invoicepayment_payment_id_1a92a26b" ON "billing_invoicepay
 ALTER TABLE "billing_billingsettings" ADD CONSTRAINT "billing_billingsettings_tenant_id_64d53079_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('billing', '0001_initial', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+ALTER TABLE "billing_billingsettings" ADD COLUMN "reminder_days_before_due" smallint DEFAULT 0 NOT NULL CHECK ("reminder_days_before_due" >= 0)
+;
+ALTER TABLE "billing_billingsettings" ALTER COLUMN "reminder_days_before_due" DROP DEFAULT
+;
+ALTER TABLE "billing_billingsettings" ADD COLUMN "reminder_every_days" smallint DEFAULT 7 NOT NULL CHECK ("reminder_every_days" >= 0)
+;
+ALTER TABLE "billing_billingsettings" ALTER COLUMN "reminder_every_days" DROP DEFAULT
+;
+ALTER TABLE "billing_billingsettings" ADD COLUMN "reminders_max" smallint DEFAULT 2 NOT NULL CHECK ("reminders_max" >= 0)
+;
+ALTER TABLE "billing_billingsettings" ALTER COLUMN "reminders_max" DROP DEFAULT
+;
+ALTER TABLE "billing_invoice" ADD COLUMN "last_reminder_at" timestamp with time zone NULL
+;
+ALTER TABLE "billing_invoice" ADD COLUMN "next_reminder_on" date NULL
+;
+ALTER TABLE "billing_invoice" ADD COLUMN "overdue_at" timestamp with time zone NULL
+;
+ALTER TABLE "billing_invoice" ADD COLUMN "reminders_sent" smallint DEFAULT 0 NOT NULL CHECK ("reminders_sent" >= 0)
+;
+ALTER TABLE "billing_invoice" ALTER COLUMN "reminders_sent" DROP DEFAULT
+;
+ALTER TABLE "billing_invoice" ADD COLUMN "sent_via" varchar(8) DEFAULT '' NOT NULL
+;
+ALTER TABLE "billing_invoice" ALTER COLUMN "sent_via" DROP DEFAULT
+;
+ALTER TABLE "billing_invoicepayment" ADD COLUMN "receipt_at" timestamp with time zone NULL
+;
+CREATE INDEX "invoice_reminder_due" ON "billing_invoice" ("tenant_id", "next_reminder_on") WHERE ("next_reminder_on" IS NOT NULL AND "status" IN ('sent', 'partly_paid'))
+;
+ALTER TABLE "billing_billingsettings" ADD CONSTRAINT "billing_reminders_at_most_3" CHECK ("reminders_max" <= 3)
+;
+ALTER TABLE "billing_billingsettings" ADD CONSTRAINT "billing_reminder_every_day_or_more" CHECK ("reminder_every_days" >= 1)
+;
+-- Open invoices whose reminder is due, or past their due date with "overdue" not yet published
+-- (billing.services.reminders): invoice_reminder_due, invoice_open_by_due_date.
+CREATE OR REPLACE FUNCTION threadline_tenants_with_due_invoice_reminders(on_day date)
+RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT t.id FROM crm_tenant t
+    WHERE EXISTS (
+        SELECT 1 FROM billing_invoice i
+        WHERE i.tenant_id = t.id AND i.status IN ('sent', 'partly_paid')
+          AND i.next_reminder_on IS NOT NULL AND i.next_reminder_on <= on_day
+    ) OR EXISTS (
+        SELECT 1 FROM billing_invoice i
+        WHERE i.tenant_id = t.id AND i.status IN ('sent', 'partly_paid')
+          AND i.series = 'invoice' AND i.due_on < on_day AND i.overdue_at IS NULL
+    )
+$$;
+;
+UPDATE billing_invoice SET sent_via = 'email' WHERE status <> 'draft' AND series = 'invoice';
+UPDATE billing_invoice SET next_reminder_on = GREATEST(due_on + 7, CURRENT_DATE)
+WHERE status IN ('sent', 'partly_paid') AND series = 'invoice' AND due_on IS NOT NULL;
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('billing', '0002_invoice_reminders', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 CREATE INDEX "comms_comms_tenant__ea4176_idx" ON "comms_commssettingsevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
 ;

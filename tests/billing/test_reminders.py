@@ -14,10 +14,12 @@ import pytest
 from django.db import connection, transaction
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.events import InvoiceOverdue
 from billing.models import Invoice, InvoiceStatus, SentVia
 from billing.reminder_schedule import reminder_dates
+from billing.selectors.reminders import invoice_reminders_due_tenant_ids
 from billing.services import reminders
 from billing.services.invoices import invoice_create, invoice_send, invoice_void
 from billing.services.numbering import billing_settings
@@ -342,9 +344,6 @@ OVERDUE_HEARD: dict = {}
 
 
 def test_the_beat_sweep_visits_only_tenants_with_something_due(world, other_world, job):
-    from billing.selectors.reminders import invoice_reminders_due_tenant_ids
-    from django.utils import timezone
-
     lead, _quote = job
     _sent(world, lead)
     now = timezone.now()
