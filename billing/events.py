@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from billing.models import Invoice
 from crm.models import Tenant, User
+from leads.models import Payment
 
 
 @dataclass(frozen=True)
@@ -33,4 +34,25 @@ class InvoiceVoided:
     tenant: Tenant
     invoice: Invoice
     credit_note: Invoice | None
+    actor: User | None
+
+
+@dataclass(frozen=True)
+class InvoiceOverdue:
+    """An open invoice passed its due date unpaid (published once per invoice, by the reminder
+    sweep on the first day after its due date)."""
+
+    tenant: Tenant
+    invoice: Invoice
+    actor: User | None
+
+
+@dataclass(frozen=True)
+class InvoicePaymentApplied:
+    """A payment (recorded by staff or paid online) was applied to an invoice: once per payment,
+    in the transaction that applied it."""
+
+    tenant: Tenant
+    invoice: Invoice
+    payment: Payment
     actor: User | None

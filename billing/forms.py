@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import BillingSettings
+from billing.models import MAX_REMINDERS, BillingSettings, SentVia
 from leads.forms.quotes import DateInput
 from leads.models import MONEY, PaymentMethod
 
@@ -50,11 +50,21 @@ class InvoiceVoidForm(forms.Form):
 class BillingSettingsForm(forms.ModelForm):
     class Meta:
         model = BillingSettings
-        fields = ["payment_terms_days", "invoice_prefix", "credit_note_prefix"]
+        fields = [
+            "payment_terms_days",
+            "invoice_prefix",
+            "credit_note_prefix",
+            "reminders_max",
+            "reminder_days_before_due",
+            "reminder_every_days",
+        ]
         labels = {
             "payment_terms_days": _("Payment terms (days)"),
             "invoice_prefix": _("Invoice number prefix"),
             "credit_note_prefix": _("Credit note number prefix"),
+            "reminders_max": _("Reminders per invoice, at most"),
+            "reminder_days_before_due": _("Days before the due date"),
+            "reminder_every_days": _("Then every … days after the due date"),
         }
         help_texts = {
             "payment_terms_days": _(
@@ -64,6 +74,14 @@ class BillingSettingsForm(forms.ModelForm):
                 "Invoice numbers read prefix, brand, number: INV-00001, INV-CHARGECARS-00001."
             ),
             "credit_note_prefix": _("Credit notes count in a series of their own: CN-00001."),
+            "reminders_max": _("0 to 3. 0 sends no reminders."),
+            "reminder_days_before_due": _(
+                "A first reminder this many days before the due date; 0 for none before it."
+            ),
+            "reminder_every_days": _(
+                "e.g. 7: a reminder 7 days after the due date, the next 14 days after it, up to "
+                "the number above."
+            ),
         }
 
     def clean(self):
@@ -72,4 +90,15 @@ class BillingSettingsForm(forms.ModelForm):
             raise ValidationError(_("Invoices and credit notes need different prefixes."))
         if not 0 <= (cleaned.get("payment_terms_days") or 0) <= 365:
             self.add_error("payment_terms_days", _("Between 0 and 365 days."))
+        if not 0 <= (cleaned.get("reminders_max") or 0) <= MAX_REMINDERS:
+            self.add_error("reminders_max", _("Between 0 and 3 reminders."))
+        if not 0 <= (cleaned.get("reminder_days_before_due") or 0) <= 60:
+            self.add_error("reminder_days_before_due", _("Between 0 and 60 days."))
+        every = cleaned.get("reminder_every_days")
+        if every is not None and not 1 <= every <= 60:
+            self.add_error("reminder_every_days", _("Between 1 and 60 days."))
         return cleaned
+
+
+class InvoiceSendForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Send by"), choices=SentVia.choices)

@@ -21,10 +21,13 @@ from crm.tenancy.models import TenantOwnedModel
 from leads.models import MONEY, PERCENT_FIELD, Lead, Payment, Quote
 
 DEFAULT_PAYMENT_TERMS_DAYS = 14
+MAX_REMINDERS = 3
 
 
 class BillingSettings(TenantOwnedModel):
-    """The tenant's invoice settings: payment terms and how numbers read."""
+    """The tenant's invoice settings: payment terms, how numbers read, and the reminders an open
+    invoice gets: at most `reminders_max`, the first `reminder_days_before_due` days before the
+    due date (0: none before it), then one every `reminder_every_days` days after it."""
 
     payment_terms_days = models.PositiveSmallIntegerField(
         default=DEFAULT_PAYMENT_TERMS_DAYS,
@@ -32,10 +35,19 @@ class BillingSettings(TenantOwnedModel):
     )
     invoice_prefix = models.CharField(max_length=12, default="INV-", blank=True)
     credit_note_prefix = models.CharField(max_length=12, default="CN-", blank=True)
+    reminders_max = models.PositiveSmallIntegerField(default=2)
+    reminder_days_before_due = models.PositiveSmallIntegerField(default=0)
+    reminder_every_days = models.PositiveSmallIntegerField(default=7)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant"], name="billing_settings_one_per_tenant")
+            models.UniqueConstraint(fields=["tenant"], name="billing_settings_one_per_tenant"),
+            models.CheckConstraint(
+                condition=Q(reminders_max__lte=MAX_REMINDERS), name="billing_reminders_at_most_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_every_days__gte=1), name="billing_reminder_every_day_or_more"
+            ),
         ]
 
 
@@ -80,6 +92,13 @@ class ScheduleKind(models.TextChoices):
     FINAL = "final", _("Final payment")
 
 
+class SentVia(models.TextChoices):
+    """The channel an invoice went to the customer by; its reminders follow it."""
+
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
+
+
 def new_invoice_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -122,6 +141,14 @@ class Invoice(TenantOwnedModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=300, blank=True)
+    sent_via = models.CharField(max_length=8, choices=SentVia.choices, blank=True)
+    # Reminders of the open balance: how many went, when the last did and when the next is due
+    # (None: no more). The sweep claims by `next_reminder_on`.
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminder_at = models.DateTimeField(null=True, blank=True)
+    next_reminder_on = models.DateField(null=True, blank=True)
+    # When "overdue" was published (once per invoice).
+    overdue_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -144,6 +171,11 @@ class Invoice(TenantOwnedModel):
                 fields=["tenant", "due_on"],
                 condition=Q(status__in=["sent", "partly_paid"]),
                 name="invoice_open_by_due_date",
+            ),
+            models.Index(
+                fields=["tenant", "next_reminder_on"],
+                condition=Q(status__in=["sent", "partly_paid"], next_reminder_on__isnull=False),
+                name="invoice_reminder_due",
             ),
         ]
 
@@ -195,6 +227,8 @@ class InvoicePayment(TenantOwnedModel):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="+")
+    # When the customer's receipt (and the owner's notice) went: once per payment.
+    receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -14,6 +14,7 @@ register_personal_models(
             "number": Keep("the invoice's number, which the law keeps"),
             "currency": Keep("a currency code"),
             "public_token": Keep("a random link token, nothing about the person"),
+            "sent_via": Keep("a channel's name (email or text)"),
         },
     ),
     PersonalModel(

@@ -6,6 +6,7 @@ may name every app; an event missing here has no subscribers.
 from api import handlers as api
 from automation import handlers as automation
 from billing import handlers as billing
+from billing.events import InvoicePaymentApplied
 from crm.events import (
     ConsentRecorded,
     ContactChanged,
@@ -61,6 +62,7 @@ SUBSCRIBERS = {
     CheckoutPaid: [billing.invoice_paid_online],
     CheckoutFailed: [billing.invoice_payment_failed_online],
     CheckoutRefunded: [billing.invoice_refunded_online],
+    InvoicePaymentApplied: [billing.payment_receipt_send],
     NotificationsCreated: [messaging.staff_copies_schedule],
     MembershipChanged: [api.keys_revoke_of_former_admin],
     ConsentRecorded: [

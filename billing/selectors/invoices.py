@@ -9,8 +9,9 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from billing.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus
-from crm.models import Tenant
+from billing.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus, SentVia
+from crm.models import Channel, Tenant
+from crm.selectors.contacts import contact_reach_address
 from leads.models import Lead, Payment, PaymentKind
 from leads.quote_totals import TaxGroup
 
@@ -158,3 +159,25 @@ def quote_has_invoices(*, tenant: Tenant, quote_ids: Iterable[int]) -> set[int]:
         .exclude(schedule_kind="")
         .values_list("quote_id", flat=True)
     )
+
+
+def invoice_send_address(*, invoice: Invoice, channel: str) -> str:
+    """Where the invoice goes on `channel` (the contact's email, or the mobile number a text
+    reaches); empty when the contact has none."""
+    reach = Channel.EMAIL if channel == SentVia.EMAIL else Channel.SMS
+    return contact_reach_address(contact=invoice.lead.contact, channel=reach)
+
+
+@dataclass(frozen=True)
+class SendOption:
+    channel: str
+    address: str
+
+
+def invoice_send_options(*, invoice: Invoice) -> list[SendOption]:
+    """The channels the invoice can go by to its customer, with the address each reaches."""
+    options = [
+        SendOption(channel, invoice_send_address(invoice=invoice, channel=channel))
+        for channel in SentVia.values
+    ]
+    return [option for option in options if option.address]

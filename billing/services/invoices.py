@@ -17,15 +17,15 @@ from billing import invoice_lines
 from billing.events import InvoiceSent, InvoiceVoided
 from billing.invoice_lines import LineSpec
 from billing.invoice_links import invoice_public_url
-from billing.models import Invoice, InvoiceLine, InvoiceStatus, ScheduleKind, Series
+from billing.models import Invoice, InvoiceLine, InvoiceStatus, ScheduleKind, SentVia, Series
 from billing.pdf_documents import invoice_pdf
-from billing.selectors.invoices import invoice_balance
+from billing.reminder_schedule import next_reminder_on
+from billing.selectors.invoices import invoice_balance, invoice_send_address
 from billing.services.numbering import billing_settings, invoice_number_assign
 from crm.events import publish
 from crm.kit.formatting import money
 from crm.kit.languages import contact_language
-from crm.models import Channel, Tenant, User
-from crm.selectors.contacts import contact_reach_address
+from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
 from leads.models import Lead, Quote, QuoteStatus
 from leads.quote_totals import ZERO, cents
@@ -210,39 +210,64 @@ def invoice_issue(*, tenant: Tenant, invoice: Invoice, today: dt.date | None = N
     if invoice.status != InvoiceStatus.DRAFT:
         return False
     today = today or tenant.today()
-    terms = billing_settings(tenant=tenant).payment_terms_days
+    settings = billing_settings(tenant=tenant)
     invoice_number_assign(tenant=tenant, invoice=invoice)
     invoice.status = InvoiceStatus.SENT
     invoice.issued_on = today
-    invoice.due_on = None if invoice.is_credit_note else today + dt.timedelta(days=terms)
+    if not invoice.is_credit_note:
+        invoice.due_on = today + dt.timedelta(days=settings.payment_terms_days)
+        invoice.next_reminder_on = next_reminder_on(
+            settings, due_on=invoice.due_on, issued_on=today, sent=0, last_sent_on=None
+        )
     invoice.sent_at = timezone.now()
-    invoice.save(update_fields=["status", "issued_on", "due_on", "sent_at"])
+    invoice.save(update_fields=["status", "issued_on", "due_on", "sent_at", "next_reminder_on"])
     return True
 
 
+def _sent_summary(channel: str, first_time: bool) -> str:
+    if channel == SentVia.SMS:
+        if first_time:
+            return gettext_noop("Invoice %(number)s of %(amount)s texted to %(phone)s")
+        return gettext_noop("Invoice %(number)s texted again to %(phone)s")
+    if first_time:
+        return gettext_noop("Invoice %(number)s of %(amount)s sent to %(email)s")
+    return gettext_noop("Invoice %(number)s sent again to %(email)s")
+
+
 @transaction.atomic
-def invoice_send(*, tenant: Tenant, actor: User | None, invoice: Invoice) -> Invoice:
-    """Send the invoice: the first time it is given its number and due date."""
+def invoice_send(
+    *, tenant: Tenant, actor: User | None, invoice: Invoice, channel: str = SentVia.EMAIL
+) -> Invoice:
+    """Send the invoice by email (its PDF attached) or by text message (a short message with
+    the link to pay it); the first time it is given its number and due date. Its reminders go
+    by the channel it last went by."""
+    if channel not in SentVia.values:
+        raise ValidationError(_("Choose email or text message."))
     invoice = _locked(tenant, invoice)
     if invoice.status == InvoiceStatus.VOID:
         raise ValidationError(_("This invoice is void."))
     if invoice.is_credit_note:
         raise ValidationError(_("A credit note is issued when its invoice is voided."))
-    recipient = contact_reach_address(contact=invoice.lead.contact, channel=Channel.EMAIL)
+    recipient = invoice_send_address(invoice=invoice, channel=channel)
     if not recipient:
+        if channel == SentVia.SMS:
+            raise ValidationError(_("The contact has no mobile number to text the invoice to."))
         raise ValidationError(_("The contact has no email address to send the invoice to."))
     first_time = invoice_issue(tenant=tenant, invoice=invoice)
-    _email_invoice(tenant, actor, invoice)
+    invoice.sent_via = channel
+    invoice.save(update_fields=["sent_via"])
+    if channel == SentVia.SMS:
+        _text_invoice(tenant, actor, invoice)
+    else:
+        _email_invoice(tenant, actor, invoice)
     timeline_record(
         tenant=tenant,
         kind="invoice.sent",
-        summary=gettext_noop("Invoice %(number)s of %(amount)s sent to %(email)s")
-        if first_time
-        else gettext_noop("Invoice %(number)s sent again to %(email)s"),
+        summary=_sent_summary(channel, first_time),
         params={
             "number": invoice.number,
             "amount": money(invoice.total, invoice.currency),
-            "email": recipient,
+            "phone" if channel == SentVia.SMS else "email": recipient,
         },
         actor=actor,
         lead=invoice.lead,
@@ -252,18 +277,43 @@ def invoice_send(*, tenant: Tenant, actor: User | None, invoice: Invoice) -> Inv
     return invoice
 
 
-def _email_invoice(tenant: Tenant, actor: User | None, invoice: Invoice) -> None:
-    """The invoice's email through the outbox, in the customer's language, with its PDF and the
-    signed link to its page."""
-    figures = invoice_balance(tenant=tenant, invoice=invoice)
-    context = {
+def invoice_message_context(tenant: Tenant, invoice: Invoice, **extra) -> dict:
+    """What the invoice's messages (the invoice, its reminders, a receipt) are written from."""
+    return {
         "invoice": invoice,
         "lead": invoice.lead,
         "brand": invoice.brand,
         "tenant": tenant,
-        "figures": figures,
+        "figures": invoice_balance(tenant=tenant, invoice=invoice),
         "link": invoice_public_url(invoice),
+        **extra,
     }
+
+
+def _text_invoice(tenant: Tenant, actor: User | None, invoice: Invoice) -> None:
+    """The invoice as a text message (text-to-pay): a few words and the signed link to its page,
+    where it can be paid; no attachment."""
+    context = invoice_message_context(tenant, invoice)
+    with translation.override(invoice.language):
+        body_text = render_to_string("billing/sms_body.txt", context).strip()
+    message_schedule(
+        tenant=tenant,
+        channel=MessageChannel.SMS,
+        source=MessageSource.INVOICE,
+        idempotency_key=f"invoice:{invoice.pk}:sms:{timezone.now().timestamp()}",
+        contact=invoice.lead.contact,
+        lead=invoice.lead,
+        brand=invoice.brand,
+        body_text=body_text,
+        created_by=actor,
+    )
+
+
+def _email_invoice(tenant: Tenant, actor: User | None, invoice: Invoice) -> None:
+    """The invoice's email through the outbox, in the customer's language, with its PDF and the
+    signed link to its page."""
+    context = invoice_message_context(tenant, invoice)
+    figures = context["figures"]
     with translation.override(invoice.language):
         subject = render_to_string("billing/email_subject.txt", context).strip()
         body_text = render_to_string("billing/email_body.txt", context)
@@ -300,7 +350,8 @@ def invoice_void(
     credit_note = _credit_note(tenant, actor, invoice) if paid else None
     invoice.status = InvoiceStatus.VOID
     invoice.voided_at, invoice.void_reason = timezone.now(), reason.strip()[:300]
-    invoice.save(update_fields=["status", "voided_at", "void_reason"])
+    invoice.next_reminder_on = None
+    invoice.save(update_fields=["status", "voided_at", "void_reason", "next_reminder_on"])
     timeline_record(
         tenant=tenant,
         kind="invoice.voided",

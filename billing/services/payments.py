@@ -13,9 +13,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from billing.events import InvoicePaid
+from billing.events import InvoicePaid, InvoicePaymentApplied
 from billing.models import Invoice, InvoicePayment, InvoiceStatus, ScheduleKind
+from billing.reminder_schedule import next_reminder_of
 from billing.selectors.invoices import InvoiceBalance, invoice_balance
+from billing.services.numbering import billing_settings
 from crm.events import publish
 from crm.kit.formatting import money
 from crm.models import Tenant, User
@@ -73,6 +75,19 @@ def _status_after(figures: InvoiceBalance) -> str:
     return InvoiceStatus.PARTLY_PAID if figures.paid > 0 else InvoiceStatus.SENT
 
 
+def _status_set(tenant: Tenant, invoice: Invoice, figures: InvoiceBalance) -> None:
+    """The status the balance gives; a paid invoice is reminded no more, and one a refund opens
+    again picks up its reminders where they were."""
+    invoice.status = _status_after(figures)
+    if invoice.is_open:
+        invoice.next_reminder_on = next_reminder_of(
+            billing_settings(tenant=tenant), invoice, tenant.zone
+        )
+    else:
+        invoice.next_reminder_on = None
+    invoice.save(update_fields=["status", "next_reminder_on"])
+
+
 @transaction.atomic
 def invoice_apply_payment(
     *,
@@ -115,9 +130,8 @@ def invoice_apply_payment(
         kind=_payment_kind(tenant, invoice, amount),
     )
     InvoicePayment.objects.create(tenant=tenant, invoice=invoice, payment=payment)
-    after = invoice_balance(tenant=tenant, invoice=invoice)
-    invoice.status = _status_after(after)
-    invoice.save(update_fields=["status"])
+    _status_set(tenant, invoice, invoice_balance(tenant=tenant, invoice=invoice))
+    publish(InvoicePaymentApplied(tenant=tenant, invoice=invoice, payment=payment, actor=actor))
     if invoice.status == InvoiceStatus.PAID:
         timeline_record(
             tenant=tenant,
@@ -170,6 +184,5 @@ def invoice_record_refund(
     )
     InvoicePayment.objects.create(tenant=tenant, invoice=invoice, payment=refund)
     if invoice.status != InvoiceStatus.VOID:
-        invoice.status = _status_after(invoice_balance(tenant=tenant, invoice=invoice))
-        invoice.save(update_fields=["status"])
+        _status_set(tenant, invoice, invoice_balance(tenant=tenant, invoice=invoice))
     return refund

@@ -1,6 +1,8 @@
 """A job's invoices, for staff: the lead page's panel, one-off and from-quote invoices, the
 invoice page, sending, payments, refunds and voiding."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -11,14 +13,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import pdf_documents
-from billing.forms import InvoiceForm, InvoicePaymentForm, InvoiceVoidForm
-from billing.models import Invoice
+from billing.forms import InvoiceForm, InvoicePaymentForm, InvoiceSendForm, InvoiceVoidForm
+from billing.models import Invoice, SentVia
 from billing.selectors import invoices as selectors
 from billing.services import invoices as services
 from billing.services import payments
+from billing.services.numbering import billing_settings
 from crm.kit.formatting import money
 from crm.kit.links import lead_page
 from crm.permissions import tenant_member_required
+from crm.ratelimit import over_limit
 from leads.forms.quotes import quote_line_formset
 from leads.models import Lead, Quote, QuoteStatus
 from leads.permissions import ensure_may_act_on, may_act_on
@@ -36,6 +40,12 @@ def _lead(request, lead_pk: int, *, acting: bool = False) -> Lead:
 
 def _invoice(request, lead: Lead, invoice_pk: int) -> Invoice:
     return selectors.invoice_get(tenant=request.tenant, invoice_id=invoice_pk, lead=lead)
+
+
+# Each press sends a message to the customer: a double click or a stuck key does not flood them.
+SENDS_PER_INVOICE = 3
+SENDS_PER_MEMBER = 30
+SEND_WINDOW = dt.timedelta(minutes=10)
 
 
 def _invoice_page(invoice: Invoice) -> str:
@@ -143,8 +153,28 @@ def invoice_detail(request, lead_pk: int, invoice_pk: int):
         "may_act": may_act_on(request.membership, lead),
         "currency": invoice.currency,
         "void_form": InvoiceVoidForm(),
+        "send_options": selectors.invoice_send_options(invoice=invoice),
+        "reminders_max": billing_settings(tenant=request.tenant).reminders_max,
     }
     return render(request, "billing/detail.html", context)
+
+
+def _send_refusal(request, invoice: Invoice) -> str:
+    """Why this press may not send (too many sends of the invoice, or by the member), or ""."""
+    minutes = int(SEND_WINDOW.total_seconds() // 60)
+    if over_limit(f"billing:send:{request.tenant.pk}:{invoice.pk}", SENDS_PER_INVOICE, SEND_WINDOW):
+        return _(
+            "Invoice %(number)s was already sent %(count)s times in the last %(minutes)s minutes: "
+            "wait a few minutes before sending it again."
+        ) % {"number": invoice.reference, "count": SENDS_PER_INVOICE, "minutes": minutes}
+    if over_limit(
+        f"billing:send-by:{request.tenant.pk}:{request.user.pk}", SENDS_PER_MEMBER, SEND_WINDOW
+    ):
+        return _(
+            "You sent %(count)s invoices in the last %(minutes)s minutes: wait a few minutes "
+            "before sending more."
+        ) % {"count": SENDS_PER_MEMBER, "minutes": minutes}
+    return ""
 
 
 @tenant_member_required
@@ -152,12 +182,25 @@ def invoice_detail(request, lead_pk: int, invoice_pk: int):
 def invoice_send(request, lead_pk: int, invoice_pk: int):
     lead = _lead(request, lead_pk, acting=True)
     invoice = _invoice(request, lead, invoice_pk)
+    form = InvoiceSendForm(request.POST)
+    channel = form.cleaned_data["channel"] if form.is_valid() else SentVia.EMAIL
+    refusal = _send_refusal(request, invoice)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(_invoice_page(invoice))
     try:
-        sent = services.invoice_send(tenant=request.tenant, actor=request.user, invoice=invoice)
+        sent = services.invoice_send(
+            tenant=request.tenant, actor=request.user, invoice=invoice, channel=channel
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Invoice %(number)s sent.") % {"number": sent.number})
+        done = (
+            _("Invoice %(number)s texted.")
+            if channel == SentVia.SMS
+            else _("Invoice %(number)s sent.")
+        )
+        messages.success(request, done % {"number": sent.number})
     return redirect(_invoice_page(invoice))
 
 

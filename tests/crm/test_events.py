@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
+from billing.events import InvoicePaymentApplied
 from crm.events import (
     ConsentRecorded,
     ContactChanged,
@@ -71,6 +72,7 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
         CheckoutPaid: ["billing.handlers.invoice_paid_online"],
         CheckoutFailed: ["billing.handlers.invoice_payment_failed_online"],
         CheckoutRefunded: ["billing.handlers.invoice_refunded_online"],
+        InvoicePaymentApplied: ["billing.handlers.payment_receipt_send"],
         NotificationsCreated: ["messaging.handlers.staff_copies_schedule"],
         MembershipChanged: ["api.handlers.keys_revoke_of_former_admin"],
         ConsentRecorded: [
