@@ -2,9 +2,11 @@
 Published inside the transaction of the change, carrying the very rows the service holds."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from billing.models import Invoice
 from crm.models import Tenant, User
+from leads.models import Payment
 
 
 @dataclass(frozen=True)
@@ -33,4 +35,27 @@ class InvoiceVoided:
     tenant: Tenant
     invoice: Invoice
     credit_note: Invoice | None
+    actor: User | None
+
+
+@dataclass(frozen=True)
+class InvoicePaymentFailed:
+    """An online payment of `amount` for the invoice was declined (or a delayed method failed).
+    `attempt` names that payment attempt, so a receiver can tell two failures apart."""
+
+    tenant: Tenant
+    invoice: Invoice
+    amount: Decimal
+    currency: str
+    attempt: str
+
+
+@dataclass(frozen=True)
+class InvoicePaymentRefunded:
+    """Money went back to the customer against the invoice: `refund` is the job's refund record
+    (a refund the payment provider confirmed, or one staff recorded)."""
+
+    tenant: Tenant
+    invoice: Invoice
+    refund: Payment
     actor: User | None

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from billing.events import InvoicePaid
+from billing.events import InvoicePaid, InvoicePaymentRefunded
 from billing.models import Invoice, InvoicePayment, InvoiceStatus, ScheduleKind
 from billing.selectors.invoices import InvoiceBalance, invoice_balance
 from crm.events import publish
@@ -172,4 +172,5 @@ def invoice_record_refund(
     if invoice.status != InvoiceStatus.VOID:
         invoice.status = _status_after(invoice_balance(tenant=tenant, invoice=invoice))
         invoice.save(update_fields=["status"])
+    publish(InvoicePaymentRefunded(tenant=tenant, invoice=invoice, refund=refund, actor=actor))
     return refund
