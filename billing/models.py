@@ -84,8 +84,9 @@ def new_invoice_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-# Audited without the customer link's token (a bearer secret) and "updated at" (bookkeeping).
-@audited(untracked=("public_token", "updated_at"))
+# Audited without the customer link's token (a bearer secret), "updated at" (bookkeeping) and
+# the number's place in its series (the number itself is shown).
+@audited(untracked=("public_token", "updated_at", "sequence"))
 class Invoice(TenantOwnedModel):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
     quote = models.ForeignKey(

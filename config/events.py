@@ -6,6 +6,13 @@ may name every app; an event missing here has no subscribers.
 from api import handlers as api
 from automation import handlers as automation
 from billing import handlers as billing
+from billing.events import (
+    InvoicePaid,
+    InvoicePaymentFailed,
+    InvoicePaymentRefunded,
+    InvoiceSent,
+    InvoiceVoided,
+)
 from crm.events import (
     ConsentRecorded,
     ContactChanged,
@@ -61,6 +68,11 @@ SUBSCRIBERS = {
     CheckoutPaid: [billing.invoice_paid_online],
     CheckoutFailed: [billing.invoice_payment_failed_online],
     CheckoutRefunded: [billing.invoice_refunded_online],
+    InvoiceSent: [webhooks.invoice_sent_deliver],
+    InvoicePaid: [webhooks.invoice_paid_deliver],
+    InvoiceVoided: [webhooks.invoice_voided_deliver],
+    InvoicePaymentFailed: [webhooks.payment_failed_deliver],
+    InvoicePaymentRefunded: [webhooks.payment_refunded_deliver],
     NotificationsCreated: [messaging.staff_copies_schedule],
     MembershipChanged: [api.keys_revoke_of_former_admin],
     ConsentRecorded: [

@@ -53,6 +53,16 @@ def invoice_payments(*, tenant: Tenant, invoice: Invoice) -> list[Payment]:
     )
 
 
+def invoice_latest_payment_id(*, tenant: Tenant, invoice: Invoice) -> int | None:
+    """The job's payment (or refund) last recorded against the invoice."""
+    return (
+        InvoicePayment.objects.filter(tenant=tenant, invoice=invoice)
+        .order_by("-payment_id")
+        .values_list("payment_id", flat=True)
+        .first()
+    )
+
+
 def invoice_balance(*, tenant: Tenant, invoice: Invoice) -> InvoiceBalance:
     """One query: the invoice's payments and refunds."""
     return balance_of(invoice, invoice_payments(tenant=tenant, invoice=invoice))

@@ -45,7 +45,9 @@ def invoice_online_payments(
     session (what is left to refund, what waits for the provider's confirmation). One query.
     The job's record names the session by the provider's id (billing.services.online)."""
     by_provider_id: dict[str, PaidSession] = {}
-    sessions = paid_sessions_of_reference(tenant=tenant, reference=f"{REFERENCE_PREFIX}{invoice.pk}")
+    sessions = paid_sessions_of_reference(
+        tenant=tenant, reference=f"{REFERENCE_PREFIX}{invoice.pk}"
+    )
     for paid in sessions:
         for provider_id in (paid.session.provider_payment_intent, paid.session.provider_session_id):
             if provider_id:

@@ -5,20 +5,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('webhooks', '0006_history_read_by_tenant_and_time'),
+        ("webhooks", "0006_history_read_by_tenant_and_time"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='webhookendpoint',
-            name='events',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('lead.created', 'Lead created'), ('lead.stage_changed', 'Lead moved to another stage'), ('lead.won', 'Lead won'), ('lead.lost', 'Lead lost'), ('quote.accepted', 'Quote accepted'), ('quote.declined', 'Quote declined'), ('payment.recorded', 'Payment recorded'), ('message.received', 'Message received from a customer'), ('follow_up.completed', 'Follow-up completed'), ('invoice.sent', 'Invoice sent'), ('invoice.paid', 'Invoice paid in full'), ('invoice.overdue', 'Invoice overdue'), ('invoice.voided', 'Invoice voided'), ('payment.failed', 'Online payment failed'), ('payment.refunded', 'Payment refunded')], max_length=40), size=None),
+            model_name="webhookendpoint",
+            name="events",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(
+                    choices=[
+                        ("lead.created", "Lead created"),
+                        ("lead.stage_changed", "Lead moved to another stage"),
+                        ("lead.won", "Lead won"),
+                        ("lead.lost", "Lead lost"),
+                        ("quote.accepted", "Quote accepted"),
+                        ("quote.declined", "Quote declined"),
+                        ("payment.recorded", "Payment recorded"),
+                        ("message.received", "Message received from a customer"),
+                        ("follow_up.completed", "Follow-up completed"),
+                        ("invoice.sent", "Invoice sent"),
+                        ("invoice.paid", "Invoice paid in full"),
+                        ("invoice.overdue", "Invoice overdue"),
+                        ("invoice.voided", "Invoice voided"),
+                        ("payment.failed", "Online payment failed"),
+                        ("payment.refunded", "Payment refunded"),
+                    ],
+                    max_length=40,
+                ),
+                size=None,
+            ),
         ),
         migrations.AlterField(
-            model_name='webhookendpointevent',
-            name='events',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('lead.created', 'Lead created'), ('lead.stage_changed', 'Lead moved to another stage'), ('lead.won', 'Lead won'), ('lead.lost', 'Lead lost'), ('quote.accepted', 'Quote accepted'), ('quote.declined', 'Quote declined'), ('payment.recorded', 'Payment recorded'), ('message.received', 'Message received from a customer'), ('follow_up.completed', 'Follow-up completed'), ('invoice.sent', 'Invoice sent'), ('invoice.paid', 'Invoice paid in full'), ('invoice.overdue', 'Invoice overdue'), ('invoice.voided', 'Invoice voided'), ('payment.failed', 'Online payment failed'), ('payment.refunded', 'Payment refunded')], max_length=40), size=None),
+            model_name="webhookendpointevent",
+            name="events",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(
+                    choices=[
+                        ("lead.created", "Lead created"),
+                        ("lead.stage_changed", "Lead moved to another stage"),
+                        ("lead.won", "Lead won"),
+                        ("lead.lost", "Lead lost"),
+                        ("quote.accepted", "Quote accepted"),
+                        ("quote.declined", "Quote declined"),
+                        ("payment.recorded", "Payment recorded"),
+                        ("message.received", "Message received from a customer"),
+                        ("follow_up.completed", "Follow-up completed"),
+                        ("invoice.sent", "Invoice sent"),
+                        ("invoice.paid", "Invoice paid in full"),
+                        ("invoice.overdue", "Invoice overdue"),
+                        ("invoice.voided", "Invoice voided"),
+                        ("payment.failed", "Online payment failed"),
+                        ("payment.refunded", "Payment refunded"),
+                    ],
+                    max_length=40,
+                ),
+                size=None,
+            ),
         ),
     ]
