@@ -13,10 +13,17 @@ from django.test.utils import CaptureQueriesContext
 from api.models import ApiKeyScope
 from billing.services.invoices import invoice_create
 from tests.api.helpers import bearer, key_for
-from tests.billing.conftest import job  # noqa: F401  (the fixture)
+from tests.billing.conftest import won_job
 from tests.conftest import forget_cached_values
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def job(world):
+    """billing's won job with its accepted, scheduled quote."""
+    return won_job(world)
+
 
 D = Decimal
 
@@ -37,7 +44,7 @@ def _made(client, quote, key) -> list[dict]:
 
 
 def test_a_quote_becomes_invoices_that_are_sent_paid_and_refused_in_words(client, world, job):
-    lead, quote = job
+    _lead, quote = job
     key = key_for(world)
     deposit, progress, final = _made(client, quote, key)
     assert [row["schedule_kind"] for row in (deposit, progress, final)] == [
@@ -81,7 +88,11 @@ def test_a_quote_becomes_invoices_that_are_sent_paid_and_refused_in_words(client
     assert detail["status"] == "partly_paid"
     assert (D(detail["paid"]), D(detail["balance"])) == (D("400"), D("73.85"))
     [payment] = detail["payments"]
-    assert (payment["kind"], D(payment["amount"]), payment["method"]) == ("deposit", D("400"), "check")
+    assert (payment["kind"], D(payment["amount"]), payment["method"]) == (
+        "deposit",
+        D("400"),
+        "check",
+    )
 
     got = client.get(f"/api/v1/payments/{payment['id']}", **bearer(key)).json()
     assert got["invoice_id"] == deposit["id"] and got["currency"] == "USD"
@@ -178,7 +189,10 @@ def test_another_team_sees_none_of_the_invoices_nor_makes_them(client, world, ot
         f"/api/v1/invoices/{deposit['id']}/payments",
     ):
         assert client.get(path, **bearer(theirs)).status_code == 404, path
-    for path in (f"/api/v1/invoices/{deposit['id']}/send", f"/api/v1/invoices/{deposit['id']}/void"):
+    for path in (
+        f"/api/v1/invoices/{deposit['id']}/send",
+        f"/api/v1/invoices/{deposit['id']}/void",
+    ):
         assert _post(client, path, {}, theirs).status_code == 404, path
     made = _post(client, "/api/v1/invoices/from-quote", {"quote_id": quote.pk}, theirs)
     assert made.status_code == 422 and list(made.json()["errors"]) == ["quote_id"]

@@ -7,6 +7,8 @@ import html
 from decimal import Decimal
 
 import pytest
+import stripe
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -20,13 +22,13 @@ from crm.models import TimelineEvent
 from gateway.models import CheckoutRefund, CheckoutSession, SessionStatus
 from leads.models import Payment
 from tests.conftest import sign_in
-from tests.gateway.conftest import (  # noqa: F401  (stripe_http: the fixture)
+from tests.gateway.conftest import (
     deliver_through_the_webhook,
     sandbox_account_for,
     start,
     stripe_account_for,
-    stripe_http,
 )
+from tests.gateway.stripe_double import StripeDouble
 from tests.webhooks.conftest import deliveries_of, subscribe
 from webhooks.models import EventType
 
@@ -34,6 +36,14 @@ pytestmark = pytest.mark.django_db
 
 D = Decimal
 PROCESS = "gateway.tasks.process_provider_event"
+
+
+@pytest.fixture
+def stripe_http(monkeypatch):
+    """Stripe at its HTTP boundary (tests/gateway/stripe_double.py)."""
+    double = StripeDouble()
+    monkeypatch.setattr(stripe, "default_http_client", double)
+    return double
 
 
 def _sent_invoice(world, lead, amount="250"):
@@ -105,7 +115,7 @@ def test_staff_refund_an_online_payment_and_it_counts_once_the_provider_confirms
         assert (figures.paid, figures.refunded) == (D("150.00"), D("100.00"))
         assert [d.event_type for d in deliveries_of(world)] == ["payment.refunded"]
     page = _page(client, invoice)
-    assert "is pending" not in page and "−$100" in page
+    assert "is pending" not in page and "\N{MINUS SIGN}$100" in page
 
 
 def test_a_refund_goes_to_stripe_and_a_cash_payment_has_no_online_refund(
@@ -142,10 +152,12 @@ def test_a_refund_goes_to_stripe_and_a_cash_payment_has_no_online_refund(
         kwargs={"lead_pk": lead.pk, "invoice_pk": invoice.pk, "payment_pk": cash.pk},
     )
     assert client.get(cash_url).status_code == 404
-    with world.active(), transaction.atomic():
-        with pytest.raises(Exception, match=r"more than the \$120 left to refund of this payment"):
-            with transaction.atomic():
-                invoice_online_refund_request(
+    with world.active():
+        with (
+            pytest.raises(ValidationError, match=r"more than the \$120 left to refund of this"),
+            transaction.atomic(),
+        ):
+            invoice_online_refund_request(
                     tenant=world.tenant, actor=world.rep.user, invoice=invoice,
                     payment_id=online.pk, amount=D("150"), reason="Too much",
                 )  # fmt: skip

@@ -131,7 +131,10 @@ def _invoice_payment(world):
             )
             session.refresh_from_db()
             invoice_online_payment_apply(
-                tenant=world.tenant, session=session, amount=Decimal("10"), currency=invoice.currency
+                tenant=world.tenant,
+                session=session,
+                amount=Decimal("10"),
+                currency=invoice.currency,
             )
             world.invoice_payment = Payment.objects.get(reference=session.provider_payment_intent)
     return world.invoice_payment

@@ -11,12 +11,19 @@ import pytest
 from billing.models import Invoice
 from billing.services.invoices import invoice_create, invoice_send, invoice_void
 from billing.services.payments import invoice_apply_payment, invoice_record_refund
-from tests.billing.conftest import job  # noqa: F401  (the fixture)
+from tests.billing.conftest import won_job
 from tests.webhooks.conftest import deliver_due, deliveries_of, subscribe
 from webhooks.handlers import invoice_overdue_deliver
 from webhooks.models import EventType
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def job(world):
+    """billing's won job with its accepted, scheduled quote."""
+    return won_job(world)
+
 
 D = Decimal
 INVOICE_FIELDS = {
