@@ -61,9 +61,7 @@ class InvoiceOut(Schema):
     id: int
     number: str | None = Field(description="Given when it is first sent; null for a draft.")
     series: Series
-    status: ShownStatus = Field(  # type: ignore[valid-type]
-        description="`overdue`: sent or partly paid and past its due date."
-    )
+    status: ShownStatus = Field(description="`overdue`: sent or partly paid and past its due date.")
     lead_id: int
     contact_id: int
     quote_id: int | None
@@ -181,7 +179,7 @@ def _detail(tenant, invoice_id: int) -> dict:
 
 
 class InvoiceListParams(Schema):
-    status: ShownStatus | Literal["open"] | None = Field(  # type: ignore[valid-type]
+    status: ShownStatus | Literal["open"] | None = Field(
         None, description="`open`: sent or partly paid; `overdue`: open past its due date."
     )
     lead: int | None = Field(None, description="A lead's invoices.")
@@ -213,14 +211,6 @@ def invoice_index(request, params: Query[InvoiceListParams]):
     return page(keyset, [invoice_out(row.invoice, row.figures, row.status) for row in rows])
 
 
-@router.get(
-    "{invoice_id}", response={200: InvoiceDetailOut, **READ_ERRORS}, summary="Get an invoice"
-)
-def invoice_detail(request, invoice_id: int):
-    """With its lines, its payments and refunds, and its balance."""
-    return _detail(request.tenant, invoice_id)
-
-
 class FromQuote(Body):
     quote_id: BodyInt
 
@@ -232,7 +222,8 @@ class FromQuote(Body):
 )
 def invoices_from_quote(request, payload: FromQuote):
     """An accepted quote's payment schedule as draft invoices (deposit, progress, final), as the
-    lead page's button does; a quote already invoiced (not void) is refused."""
+    lead page's button does; a quote already invoiced (not void) is refused. Declared before
+    `{invoice_id}`, whose pattern would take this address too."""
     tenant = request.tenant
     quote = named_in_body(
         lambda: selectors.quote_to_invoice_get(tenant=tenant, quote_id=payload.quote_id),
@@ -240,6 +231,14 @@ def invoices_from_quote(request, payload: FromQuote):
     )
     made = services.invoices_create_from_quote(tenant=tenant, actor=request.actor, quote=quote)
     return Status(201, [_detail(tenant, invoice.pk) for invoice in made])
+
+
+@router.get(
+    "{invoice_id}", response={200: InvoiceDetailOut, **READ_ERRORS}, summary="Get an invoice"
+)
+def invoice_detail(request, invoice_id: int):
+    """With its lines, its payments and refunds, and its balance."""
+    return _detail(request.tenant, invoice_id)
 
 
 @router.post("{invoice_id}/send", response={200: InvoiceDetailOut, **WRITE_ERRORS}, summary="Send")
