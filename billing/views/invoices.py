@@ -1,6 +1,8 @@
 """A job's invoices, for staff: the lead page's panel, one-off and from-quote invoices, the
 invoice page, sending, payments, refunds and voiding."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -255,7 +257,8 @@ def online_refund(request, lead_pk: int, invoice_pk: int, payment_pk: int):
     payment, paid = invoice_online_payment_get(
         tenant=request.tenant, invoice=invoice, payment_id=payment_pk
     )
-    form = OnlineRefundForm(request.POST or None, initial={"amount": paid.refundable})
+    left = paid.refundable.quantize(Decimal("0.01"))  # the provider's figures keep three places
+    form = OnlineRefundForm(request.POST or None, initial={"amount": left})
     if request.method == "POST" and form.is_valid():
         try:
             invoice_online_refund_request(
