@@ -29,6 +29,7 @@ from api.endpoints import (
     documents,
     followups,
     intake,
+    invoices,
     leads,
     money,
     pipelines,
@@ -145,6 +146,8 @@ api.add_router("/follow-ups/", followups.router, tags=["follow-ups"])
 api.add_router("/tickets/", tickets.router, tags=["tickets"])
 api.add_router("/documents/", documents.router, tags=["documents"])
 api.add_router("/intake/", intake.router, tags=["intake"])
+api.add_router("/invoices/", invoices.router, tags=["invoices"])
+api.add_router("/payments/", invoices.payments_router, tags=["invoices"])
 
 
 def _field(location: tuple) -> str:

@@ -2,6 +2,7 @@
 Published inside the transaction of the change, carrying the very rows the service holds."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from billing.models import Invoice
 from crm.models import Tenant, User
@@ -55,4 +56,27 @@ class InvoicePaymentApplied:
     tenant: Tenant
     invoice: Invoice
     payment: Payment
+    actor: User | None
+
+
+@dataclass(frozen=True)
+class InvoicePaymentFailed:
+    """An online payment of `amount` for the invoice was declined (or a delayed method failed).
+    `attempt` names that payment attempt, so a receiver can tell two failures apart."""
+
+    tenant: Tenant
+    invoice: Invoice
+    amount: Decimal
+    currency: str
+    attempt: str
+
+
+@dataclass(frozen=True)
+class InvoicePaymentRefunded:
+    """Money went back to the customer against the invoice: `refund` is the job's refund record
+    (a refund the payment provider confirmed, or one staff recorded)."""
+
+    tenant: Tenant
+    invoice: Invoice
+    refund: Payment
     actor: User | None

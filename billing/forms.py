@@ -43,6 +43,15 @@ class InvoicePaymentForm(forms.Form):
         return received_on
 
 
+class OnlineRefundForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("e.g. Charger returned; the job's timeline keeps it."),
+    )
+
+
 class InvoiceVoidForm(forms.Form):
     reason = forms.CharField(label=_("Why is it void?"), max_length=300, required=False)
 

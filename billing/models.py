@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from crm.models import UI_LANGUAGES, Brand, User
+from crm.models import UI_LANGUAGES, Brand, User, audited
 from crm.tenancy.models import TenantOwnedModel
 from leads.models import MONEY, PERCENT_FIELD, Lead, Payment, Quote
 
@@ -103,6 +103,9 @@ def new_invoice_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# Audited without the customer link's token (a bearer secret), "updated at" (bookkeeping) and
+# the number's place in its series (the number itself is shown).
+@audited(untracked=("public_token", "updated_at", "sequence"))
 class Invoice(TenantOwnedModel):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
     quote = models.ForeignKey(
@@ -149,6 +152,8 @@ class Invoice(TenantOwnedModel):
     next_reminder_on = models.DateField(null=True, blank=True)
     # When "overdue" was published (once per invoice).
     overdue_at = models.DateTimeField(null=True, blank=True)
+    # Moved by every save (see save()): the API's "changed since" reads it.
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -177,10 +182,20 @@ class Invoice(TenantOwnedModel):
                 condition=Q(status__in=["sent", "partly_paid"], next_reminder_on__isnull=False),
                 name="invoice_reminder_due",
             ),
+            models.Index(fields=["tenant", "-created_at", "-id"], name="invoice_newest"),
+            models.Index(fields=["tenant", "updated_at", "id"], name="invoice_by_update"),
         ]
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args, **kwargs):
+        # Every service saves only the fields it changed: "updated at" goes with them.
+        self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)
 
     @property
     def reference(self) -> str:
@@ -200,6 +215,7 @@ class Invoice(TenantOwnedModel):
         return self.is_open and self.due_on is not None and self.due_on < today
 
 
+@audited
 class InvoiceLine(TenantOwnedModel):
     """A line as the customer reads it: its net amount and its tax are stored (an instalment's
     share of a quote, a credit, a deduction of an earlier invoice are figures, not

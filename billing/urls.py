@@ -23,4 +23,9 @@ urlpatterns = [
         name="payment",
     ),
     path("leads/<int:lead_pk>/<int:invoice_pk>/refund/", invoices.invoice_refund, name="refund"),
+    path(
+        "leads/<int:lead_pk>/<int:invoice_pk>/payments/<int:payment_pk>/refund/",
+        invoices.online_refund,
+        name="online-refund",
+    ),
 ]

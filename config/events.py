@@ -6,7 +6,15 @@ may name every app; an event missing here has no subscribers.
 from api import handlers as api
 from automation import handlers as automation
 from billing import handlers as billing
-from billing.events import InvoicePaymentApplied
+from billing.events import (
+    InvoiceOverdue,
+    InvoicePaid,
+    InvoicePaymentApplied,
+    InvoicePaymentFailed,
+    InvoicePaymentRefunded,
+    InvoiceSent,
+    InvoiceVoided,
+)
 from crm.events import (
     ConsentRecorded,
     ContactChanged,
@@ -63,6 +71,12 @@ SUBSCRIBERS = {
     CheckoutFailed: [billing.invoice_payment_failed_online],
     CheckoutRefunded: [billing.invoice_refunded_online],
     InvoicePaymentApplied: [billing.payment_receipt_send],
+    InvoiceSent: [webhooks.invoice_sent_deliver],
+    InvoicePaid: [webhooks.invoice_paid_deliver],
+    InvoiceOverdue: [webhooks.invoice_overdue_deliver],
+    InvoiceVoided: [webhooks.invoice_voided_deliver],
+    InvoicePaymentFailed: [webhooks.payment_failed_deliver],
+    InvoicePaymentRefunded: [webhooks.payment_refunded_deliver],
     NotificationsCreated: [messaging.staff_copies_schedule],
     MembershipChanged: [api.keys_revoke_of_former_admin],
     ConsentRecorded: [

@@ -2,6 +2,14 @@
 them): write a delivery row per subscribed endpoint, inside the publisher's transaction. Nothing
 here calls out; the sweep sends once the rows have committed."""
 
+from billing.events import (
+    InvoicePaid,
+    InvoicePaymentFailed,
+    InvoicePaymentRefunded,
+    InvoiceSent,
+    InvoiceVoided,
+)
+from billing.selectors.invoices import invoice_latest_payment_id
 from crm.events import CustomerWrote
 from crm.models import Tenant
 from followups.events import FollowUpCompleted
@@ -137,4 +145,82 @@ def follow_up_completed_deliver(event: FollowUpCompleted) -> None:
         EventType.FOLLOW_UP_COMPLETED,
         f"follow_up.completed:{event.follow_up.pk}",
         lambda: {"follow_up": payloads.follow_up_data(event.follow_up)},
+    )
+
+
+def invoice_sent_deliver(event: InvoiceSent) -> None:
+    """The first sending only: sending again changes nothing a receiver keeps."""
+    if not event.first_time:
+        return
+    invoice = event.invoice
+    _schedule(
+        event.tenant,
+        EventType.INVOICE_SENT,
+        f"invoice.sent:{invoice.pk}",
+        lambda: {"invoice": payloads.invoice_data(event.tenant, invoice)},
+    )
+
+
+def invoice_paid_deliver(event: InvoicePaid) -> None:
+    invoice = event.invoice
+    # Paid again after a refund reopened it: its latest payment tells the two apart.
+    latest = invoice_latest_payment_id(tenant=event.tenant, invoice=invoice)
+    _schedule(
+        event.tenant,
+        EventType.INVOICE_PAID,
+        f"invoice.paid:{invoice.pk}:{latest}",
+        lambda: {"invoice": payloads.invoice_data(event.tenant, invoice)},
+    )
+
+
+def invoice_overdue_deliver(event) -> None:
+    """billing's InvoiceOverdue (its `tenant` and `invoice`): once per due date."""
+    invoice = event.invoice
+    _schedule(
+        event.tenant,
+        EventType.INVOICE_OVERDUE,
+        f"invoice.overdue:{invoice.pk}:{invoice.due_on}",
+        lambda: {"invoice": payloads.invoice_data(event.tenant, invoice)},
+    )
+
+
+def invoice_voided_deliver(event: InvoiceVoided) -> None:
+    invoice, credit_note = event.invoice, event.credit_note
+    _schedule(
+        event.tenant,
+        EventType.INVOICE_VOIDED,
+        f"invoice.voided:{invoice.pk}",
+        lambda: {
+            "invoice": payloads.invoice_data(event.tenant, invoice),
+            "credit_note": payloads.invoice_data(event.tenant, credit_note)
+            if credit_note
+            else None,
+        },
+    )
+
+
+def payment_failed_deliver(event: InvoicePaymentFailed) -> None:
+    invoice = event.invoice
+    _schedule(
+        event.tenant,
+        EventType.PAYMENT_FAILED,
+        f"payment.failed:{invoice.pk}:{event.attempt}",
+        lambda: {
+            "invoice": payloads.invoice_data(event.tenant, invoice),
+            "amount": str(event.amount),
+            "currency": event.currency,
+            "attempt_id": event.attempt,
+        },
+    )
+
+
+def payment_refunded_deliver(event: InvoicePaymentRefunded) -> None:
+    _schedule(
+        event.tenant,
+        EventType.PAYMENT_REFUNDED,
+        f"payment.refunded:{event.refund.pk}",
+        lambda: {
+            "payment": payloads.payment_data(event.tenant, event.refund),
+            "invoice": payloads.invoice_data(event.tenant, event.invoice),
+        },
     )

@@ -41,6 +41,12 @@ class EventType(models.TextChoices):
     PAYMENT_RECORDED = "payment.recorded", _("Payment recorded")
     MESSAGE_RECEIVED = "message.received", _("Message received from a customer")
     FOLLOW_UP_COMPLETED = "follow_up.completed", _("Follow-up completed")
+    INVOICE_SENT = "invoice.sent", _("Invoice sent")
+    INVOICE_PAID = "invoice.paid", _("Invoice paid in full")
+    INVOICE_OVERDUE = "invoice.overdue", _("Invoice overdue")
+    INVOICE_VOIDED = "invoice.voided", _("Invoice voided")
+    PAYMENT_FAILED = "payment.failed", _("Online payment failed")
+    PAYMENT_REFUNDED = "payment.refunded", _("Payment refunded")
 
 
 # Not subscribable: the "Send test event" button's.

@@ -11,6 +11,8 @@ import json
 
 from django.utils import timezone
 
+from billing.models import Invoice
+from billing.selectors.invoices import invoice_balance, shown_status
 from crm.models import Tenant
 from followups.models import FollowUp
 from leads.models import Lead, Payment, Quote, Stage
@@ -91,6 +93,37 @@ def follow_up_data(follow_up: FollowUp) -> dict:
         "contact_id": follow_up.contact_id,
         "lead_id": follow_up.lead_id,
         "ticket_id": follow_up.ticket_id,
+    }
+
+
+def _date(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def invoice_data(tenant: Tenant, invoice: Invoice) -> dict:
+    """An invoice or credit note with its balance (billing.selectors.invoices, as the lead page
+    and the API read it). `status` is as people read it: an open invoice past its due date is
+    `overdue`. No title or void reason: staff's free text, read through the API by id."""
+    figures = invoice_balance(tenant=tenant, invoice=invoice)
+    return {
+        "id": invoice.pk,
+        "number": invoice.number or None,
+        "series": invoice.series,
+        "lead_id": invoice.lead_id,
+        "contact_id": invoice.lead.contact_id,
+        "quote_id": invoice.quote_id,
+        "credits_invoice_id": invoice.credits_id,
+        "status": shown_status(invoice, tenant.today()),
+        "currency": invoice.currency,
+        "subtotal": _money(invoice.subtotal),
+        "tax_total": _money(invoice.tax_total),
+        "total": _money(invoice.total),
+        "paid": _money(figures.paid),
+        "balance": _money(figures.balance),
+        "issued_on": _date(invoice.issued_on),
+        "due_on": _date(invoice.due_on),
+        "sent_at": iso(invoice.sent_at),
+        "voided_at": iso(invoice.voided_at),
     }
 
 

@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404
 
 from billing.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus, SentVia
 from crm.models import Channel, Tenant
+from crm.pagination import KeysetPage, keyset_page
 from crm.selectors.contacts import contact_reach_address
-from leads.models import Lead, Payment, PaymentKind
+from leads.models import Lead, Payment, PaymentKind, Quote
 from leads.quote_totals import TaxGroup
 
 ZERO = Decimal("0")
@@ -51,6 +52,16 @@ def invoice_payments(*, tenant: Tenant, invoice: Invoice) -> list[Payment]:
                 "payment_id"
             ),
         ).order_by("received_on", "id")
+    )
+
+
+def invoice_latest_payment_id(*, tenant: Tenant, invoice: Invoice) -> int | None:
+    """The job's payment (or refund) last recorded against the invoice."""
+    return (
+        InvoicePayment.objects.filter(tenant=tenant, invoice=invoice)
+        .order_by("-payment_id")
+        .values_list("payment_id", flat=True)
+        .first()
     )
 
 
@@ -181,3 +192,66 @@ def invoice_send_options(*, invoice: Invoice) -> list[SendOption]:
         for channel in SentVia.values
     ]
     return [option for option in options if option.address]
+OPEN = "open"
+# The list's orders: newest first, or by last change (oldest first) for a client that syncs.
+INVOICE_ORDERS = {"newest": ("-created_at", "-id"), "updated": ("updated_at", "id")}
+
+
+@dataclass(frozen=True)
+class InvoiceQuery:
+    status: str = ""  # an InvoiceStatus, "overdue" or "open" (sent or partly paid); "": all
+    lead_id: int | None = None
+    updated_since: dt.datetime | None = None
+    order: str = "newest"
+
+
+def invoice_page(
+    *, tenant: Tenant, query: InvoiceQuery, after: str | None, per_page: int
+) -> tuple[KeysetPage, list[InvoiceRow]]:
+    """The tenant's invoices and credit notes, filtered, a keyset page at a time with their
+    balances: three queries whatever the page's length."""
+    invoices = Invoice.objects.filter(tenant=tenant)
+    today = tenant.today()
+    if query.status == OVERDUE:
+        invoices = invoices.filter(
+            status__in=(InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID), due_on__lt=today
+        )
+    elif query.status == OPEN:
+        invoices = invoices.filter(status__in=(InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID))
+    elif query.status:
+        invoices = invoices.filter(status=query.status)
+    if query.lead_id is not None:
+        invoices = invoices.filter(lead_id=query.lead_id)
+    if query.updated_since is not None:
+        invoices = invoices.filter(updated_at__gte=query.updated_since)
+    keyset = keyset_page(
+        _with_payments(invoices, tenant),
+        order=INVOICE_ORDERS[query.order],
+        after=after,
+        per_page=per_page,
+    )
+    return keyset, rows_of(keyset.items, today)
+
+
+def invoice_payment_page(
+    *, tenant: Tenant, invoice: Invoice | None, after: str | None, per_page: int
+) -> KeysetPage:
+    """Payments and refunds recorded against invoices (one invoice's, or all), newest first:
+    InvoicePayment rows with their payment, in one query."""
+    links = InvoicePayment.objects.filter(tenant=tenant).select_related("payment", "invoice")
+    if invoice is not None:
+        links = links.filter(invoice=invoice)
+    return keyset_page(links, order=("-id",), after=after, per_page=per_page)
+
+
+def invoice_payment_get(*, tenant: Tenant, payment_id: int) -> InvoicePayment:
+    """A payment (the job's payment id) recorded against one of the tenant's invoices."""
+    return get_object_or_404(
+        InvoicePayment.objects.filter(tenant=tenant).select_related("payment", "invoice"),
+        payment_id=payment_id,
+    )
+
+
+def quote_to_invoice_get(*, tenant: Tenant, quote_id: int) -> Quote:
+    """One of the tenant's quotes, to make its invoices from."""
+    return get_object_or_404(Quote.objects.filter(tenant=tenant), pk=quote_id)

@@ -2,9 +2,14 @@
 
 from decimal import Decimal
 
+from django.http import Http404
+
 from billing.models import Invoice, InvoiceStatus
+from billing.selectors.invoices import invoice_payments
 from crm.models import Tenant
 from gateway.selectors.accounts import payment_account_get, usable_account
+from gateway.selectors.sessions import PaidSession, paid_sessions_of_reference
+from leads.models import Payment, PaymentKind
 
 REFERENCE_PREFIX = "invoice:"
 
@@ -31,3 +36,36 @@ def online_payment_open(*, tenant: Tenant, invoice: Invoice, balance: Decimal) -
         and balance > 0
         and usable_account(payment_account_get(tenant=tenant))
     )
+
+
+def invoice_online_payments(
+    *, tenant: Tenant, invoice: Invoice, payments: list[Payment]
+) -> dict[int, PaidSession]:
+    """Which of the invoice's payments came in online, by the job's payment id: each with its
+    session (what is left to refund, what waits for the provider's confirmation). One query.
+    The job's record names the session by the provider's id (billing.services.online)."""
+    by_provider_id: dict[str, PaidSession] = {}
+    sessions = paid_sessions_of_reference(
+        tenant=tenant, reference=f"{REFERENCE_PREFIX}{invoice.pk}"
+    )
+    for paid in sessions:
+        for provider_id in (paid.session.provider_payment_intent, paid.session.provider_session_id):
+            if provider_id:
+                by_provider_id.setdefault(provider_id, paid)
+    return {
+        payment.pk: by_provider_id[payment.reference]
+        for payment in payments
+        if payment.kind != PaymentKind.REFUND and payment.reference in by_provider_id
+    }
+
+
+def invoice_online_payment_get(
+    *, tenant: Tenant, invoice: Invoice, payment_id: int
+) -> tuple[Payment, PaidSession]:
+    """One of the invoice's payments that came in online, with its session; else a 404."""
+    payments = invoice_payments(tenant=tenant, invoice=invoice)
+    online = invoice_online_payments(tenant=tenant, invoice=invoice, payments=payments)
+    for payment in payments:
+        if payment.pk == payment_id and payment.pk in online:
+            return payment, online[payment.pk]
+    raise Http404("No online payment matches the given query.")

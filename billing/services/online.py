@@ -17,18 +17,24 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from billing.events import InvoicePaymentFailed
 from billing.models import Invoice, InvoiceStatus
-from billing.selectors.invoices import invoice_balance
-from billing.selectors.online import REFERENCE_PREFIX, invoice_of_reference
+from billing.selectors.invoices import balance_of, invoice_balance, invoice_payments
+from billing.selectors.online import (
+    REFERENCE_PREFIX,
+    invoice_of_reference,
+    invoice_online_payments,
+)
 from billing.services.payments import invoice_apply_payment, invoice_record_refund
+from crm.events import publish
 from crm.kit.formatting import money
-from crm.models import Channel, NotificationLevel, Tenant
+from crm.models import Channel, NotificationLevel, Tenant, User
 from crm.ratelimit import over_limit
 from crm.selectors.contacts import contact_reach_address
 from crm.services.timeline import timeline_record
-from gateway.models import CheckoutSession
+from gateway.models import CheckoutRefund, CheckoutSession
 from gateway.models import PaymentMethod as OnlineMethod
-from gateway.services.checkout import checkout_start
+from gateway.services.checkout import checkout_refund, checkout_start
 from leads.models import PaymentMethod
 from leads.services.notices import lead_owner_notify
 
@@ -172,3 +178,89 @@ def invoice_online_failure_record(*, tenant: Tenant, session: CheckoutSession, r
         params={"amount": money(session.amount, session.currency), "number": invoice.number},
         lead=invoice.lead,
     )
+    publish(
+        InvoicePaymentFailed(
+            tenant=tenant,
+            invoice=invoice,
+            amount=session.amount.quantize(CENT),
+            currency=session.currency,
+            attempt=session.public_id.hex,
+        )
+    )
+
+
+@transaction.atomic
+def invoice_online_refund_request(
+    *, tenant: Tenant, actor: User, invoice: Invoice, payment_id: int, amount: Decimal, reason: str
+) -> CheckoutRefund:
+    """Ask the payment provider to give back `amount` of a payment that came in online. Nothing
+    is recorded against the invoice yet: the refund is, when the provider's webhook confirms it
+    (invoice_online_refund_apply), as for a refund made in the provider's own dashboard. More
+    than was paid on the invoice (less the refunds still waiting), or than is left of that
+    payment, is refused with the figures."""
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("lead")
+        .get(tenant=tenant, pk=invoice.pk)
+    )
+    payments = invoice_payments(tenant=tenant, invoice=invoice)
+    online = invoice_online_payments(tenant=tenant, invoice=invoice, payments=payments)
+    payment = next((p for p in payments if p.pk == payment_id and p.pk in online), None)
+    if payment is None:
+        raise ValidationError(_("Only a payment that came in online can be refunded online."))
+    paid = online[payment.pk]
+    figures = balance_of(invoice, payments)
+    # Refunds asked of the provider and not yet confirmed already count against what was paid.
+    waiting = sum({row.session.pk: row.pending for row in online.values()}.values(), Decimal("0"))
+    left = figures.paid - waiting
+    if amount > left:
+        words = {
+            "amount": money(amount, invoice.currency),
+            "paid": money(figures.paid, invoice.currency),
+            "number": invoice.reference,
+        }
+        if waiting:
+            raise ValidationError(
+                _(
+                    "A refund of %(amount)s is more than the %(left)s left to refund of the "
+                    "%(paid)s paid on invoice %(number)s: %(waiting)s is already waiting for the "
+                    "payment provider's confirmation."
+                )
+                % {
+                    **words,
+                    "left": money(max(left, Decimal("0")), invoice.currency),
+                    "waiting": money(waiting, invoice.currency),
+                }
+            )
+        raise ValidationError(
+            _("A refund of %(amount)s is more than the %(paid)s paid on invoice %(number)s.")
+            % words
+        )
+    if amount > paid.refundable:
+        raise ValidationError(
+            _(
+                "A refund of %(amount)s is more than the %(left)s left to refund of this "
+                "payment of %(paid)s."
+            )
+            % {
+                "amount": money(amount, invoice.currency),
+                "left": money(paid.refundable, invoice.currency),
+                "paid": money(payment.amount, invoice.currency),
+            }
+        )
+    refund = checkout_refund(tenant=tenant, session=paid.session, amount=amount, actor=actor)
+    timeline_record(
+        tenant=tenant,
+        kind="invoice.refund_requested",
+        summary=gettext_noop(
+            "Refund of %(amount)s on invoice %(number)s asked of the payment provider: %(reason)s"
+        ),
+        params={
+            "amount": money(amount, invoice.currency),
+            "number": invoice.reference,
+            "reason": reason.strip()[:300],
+        },
+        actor=actor,
+        lead=invoice.lead,
+    )
+    return refund

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from billing.events import InvoicePaid, InvoicePaymentApplied
+from billing.events import InvoicePaid, InvoicePaymentApplied, InvoicePaymentRefunded
 from billing.models import Invoice, InvoicePayment, InvoiceStatus, ScheduleKind
 from billing.reminder_schedule import next_reminder_of
 from billing.selectors.invoices import InvoiceBalance, invoice_balance
@@ -185,4 +185,5 @@ def invoice_record_refund(
     InvoicePayment.objects.create(tenant=tenant, invoice=invoice, payment=refund)
     if invoice.status != InvoiceStatus.VOID:
         _status_set(tenant, invoice, invoice_balance(tenant=tenant, invoice=invoice))
+    publish(InvoicePaymentRefunded(tenant=tenant, invoice=invoice, refund=refund, actor=actor))
     return refund

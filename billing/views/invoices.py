@@ -2,6 +2,7 @@
 invoice page, sending, payments, refunds and voiding."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,12 +14,20 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import pdf_documents
-from billing.forms import InvoiceForm, InvoicePaymentForm, InvoiceSendForm, InvoiceVoidForm
+from billing.forms import (
+    InvoiceForm,
+    InvoicePaymentForm,
+    InvoiceSendForm,
+    InvoiceVoidForm,
+    OnlineRefundForm,
+)
 from billing.models import Invoice, SentVia
 from billing.selectors import invoices as selectors
+from billing.selectors.online import invoice_online_payment_get, invoice_online_payments
 from billing.services import invoices as services
 from billing.services import payments
 from billing.services.numbering import billing_settings
+from billing.services.online import invoice_online_refund_request
 from crm.kit.formatting import money
 from crm.kit.links import lead_page
 from crm.permissions import tenant_member_required
@@ -143,11 +152,15 @@ def invoice_detail(request, lead_pk: int, invoice_pk: int):
     lead = _lead(request, lead_pk)
     invoice = _invoice(request, lead, invoice_pk)
     paid_by = selectors.invoice_payments(tenant=request.tenant, invoice=invoice)
+    online = invoice_online_payments(tenant=request.tenant, invoice=invoice, payments=paid_by)
     context = {
         "lead": lead,
         "invoice": invoice,
         "figures": selectors.balance_of(invoice, paid_by),
-        "payments": paid_by,
+        "payments": [(payment, online.get(payment.pk)) for payment in paid_by],
+        "refunds_pending": sum(
+            {row.session.pk: row.pending for row in online.values()}.values(), 0
+        ),
         "status": selectors.shown_status(invoice, request.tenant.today()),
         "tax_groups": selectors.tax_groups(invoice),
         "may_act": may_act_on(request.membership, lead),
@@ -280,6 +293,50 @@ def invoice_payment(request, lead_pk: int, invoice_pk: int):
 @require_http_methods(["GET", "POST"])
 def invoice_refund(request, lead_pk: int, invoice_pk: int):
     return _money_form(request, lead_pk, invoice_pk, refund=True)
+
+
+@tenant_member_required
+@require_http_methods(["GET", "POST"])
+def online_refund(request, lead_pk: int, invoice_pk: int, payment_pk: int):
+    """Refund a payment that came in online through the payment provider; it is recorded
+    against the invoice once the provider confirms it."""
+    lead = _lead(request, lead_pk, acting=True)
+    invoice = _invoice(request, lead, invoice_pk)
+    payment, paid = invoice_online_payment_get(
+        tenant=request.tenant, invoice=invoice, payment_id=payment_pk
+    )
+    left = paid.refundable.quantize(Decimal("0.01"))  # the provider's figures keep three places
+    form = OnlineRefundForm(request.POST or None, initial={"amount": left})
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice_online_refund_request(
+                tenant=request.tenant,
+                actor=request.user,
+                invoice=invoice,
+                payment_id=payment.pk,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Refund of %(amount)s asked of the payment provider: it is recorded here "
+                    "once the provider confirms it."
+                )
+                % {"amount": money(form.cleaned_data["amount"], invoice.currency)},
+            )
+            return redirect(_invoice_page(invoice))
+    context = {
+        "lead": lead,
+        "invoice": invoice,
+        "payment": payment,
+        "paid": paid,
+        "form": form,
+        "currency": invoice.currency,
+    }
+    return render(request, "billing/online_refund_form.html", context)
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:

@@ -3,13 +3,16 @@
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core import signing
+from django.db.models import DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
 
 from crm.kit.signed_tokens import signed_token_read
 from crm.models import Tenant
 from crm.tenancy.sweeps import tenants_from_function
-from gateway.models import CheckoutSession, EventStatus, ProviderEvent
+from gateway.models import CheckoutSession, EventStatus, ProviderEvent, SessionStatus
 
 SANDBOX_LINK_SALT = "gateway.sandbox-checkout"
 SANDBOX_LINK_MAX_AGE = dt.timedelta(hours=24)  # as long as a Stripe Checkout Session lives
@@ -50,6 +53,40 @@ def sessions_of_reference(*, tenant: Tenant, reference: str) -> list[CheckoutSes
     return list(
         CheckoutSession.objects.filter(tenant=tenant, reference=reference).order_by("-created_at")
     )
+
+
+@dataclass(frozen=True)
+class PaidSession:
+    """A paid session with the refunds asked of the provider that its events have not yet
+    confirmed (`pending`): what can still be refunded leaves those out."""
+
+    session: CheckoutSession
+    pending: Decimal
+
+    @property
+    def refundable(self) -> Decimal:
+        return max(Decimal(self.session.refundable) - self.pending, Decimal("0"))
+
+
+def paid_sessions_of_reference(*, tenant: Tenant, reference: str) -> list[PaidSession]:
+    """The paid sessions of a reference, oldest first, in one query."""
+    sessions = (
+        CheckoutSession.objects.filter(
+            tenant=tenant, reference=reference, status=SessionStatus.PAID
+        )
+        .annotate(
+            requested=Coalesce(
+                Sum("refunds__amount"),
+                Value(Decimal("0")),
+                output_field=DecimalField(max_digits=14, decimal_places=3),
+            )
+        )
+        .order_by("paid_at", "id")
+    )
+    return [
+        PaidSession(session, max(session.requested - session.amount_refunded, Decimal("0")))
+        for session in sessions
+    ]
 
 
 def provider_events_recent(*, tenant: Tenant, limit: int = 20) -> list[ProviderEvent]:

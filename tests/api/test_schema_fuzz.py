@@ -24,6 +24,8 @@ from tests.conftest import forget_cached_values
 from tests.security.test_url_isolation import (
     _document,
     _follow_up,
+    _invoice,
+    _invoice_payment,
     _lead,
     _quote,
     _ticket_reply,
@@ -52,6 +54,8 @@ def _existing_ids(world) -> dict[str, int]:
         "ticket_id": message.ticket_id,
         "document_id": _document(world).pk,
         "address_id": email_id,
+        "invoice_id": _invoice(world).pk,
+        "payment_id": _invoice_payment(world).pk,
     }
 
 

@@ -16,6 +16,10 @@ D = Decimal
 
 @pytest.fixture
 def job(world):
+    return won_job(world)
+
+
+def won_job(world):
     """A won roof: $1,000 at 21 % and $500 at 9 % less 10 %, a 30 % deposit, one 30 % progress
     payment; its quote accepted."""
     pipeline = pipeline_for(world.tenant)

@@ -96,6 +96,50 @@ def _invoice(world):
     return world.invoice
 
 
+def _invoice_payment(world):
+    """A payment of the world's invoice that came in online (part of it: the invoice stays
+    open), so the invoice page's online refund opens for it."""
+    if not hasattr(world, "invoice_payment"):
+        from billing.services.online import invoice_online_payment_apply
+        from gateway.models import CheckoutSession, PaymentAccount, Provider, SessionStatus
+        from gateway.services.accounts import payment_account_save
+        from gateway.services.checkout import checkout_start
+        from leads.models import Payment
+
+        invoice = _invoice(world)
+        with world.active():
+            if not PaymentAccount.objects.filter(tenant=world.tenant).exists():
+                payment_account_save(
+                    tenant=world.tenant,
+                    actor=world.admin.user,
+                    provider=Provider.SANDBOX,
+                    methods=["card"],
+                )
+            session = checkout_start(
+                tenant=world.tenant,
+                amount=Decimal("10"),
+                currency=invoice.currency,
+                description="Invoice",
+                reference=f"invoice:{invoice.pk}",
+                success_url="https://crm.example.com/paid/",
+                cancel_url="https://crm.example.com/invoice/",
+            )
+            CheckoutSession.objects.filter(pk=session.pk).update(
+                status=SessionStatus.PAID,
+                paid_at=timezone.now(),
+                provider_payment_intent=f"pi_{session.public_id.hex}",
+            )
+            session.refresh_from_db()
+            invoice_online_payment_apply(
+                tenant=world.tenant,
+                session=session,
+                amount=Decimal("10"),
+                currency=invoice.currency,
+            )
+            world.invoice_payment = Payment.objects.get(reference=session.provider_payment_intent)
+    return world.invoice_payment
+
+
 def _unused_stage(world):
     """A stage no lead ever entered, so the delete URL can really delete it in the control."""
     with world.active():
@@ -467,6 +511,7 @@ OBJECT_KWARGS = {
     "api_key_pk": lambda world: _api_key(world).pk,
     "tax_rate_pk": lambda world: _tax_rate(world).pk,
     "invoice_pk": lambda world: _invoice(world).pk,
+    "payment_pk": lambda world: _invoice_payment(world).pk,
 }
 
 # Keywords that carry no tenant object, and why they are safe.

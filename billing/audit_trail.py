@@ -1,0 +1,76 @@
+"""How invoices, credit notes and their lines read in the audit trail (see crm.audit). The
+customer link's token is never recorded (`@audited(untracked=…)` in billing.models)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.audit import (
+    AuditKind,
+    AuditReference,
+    AuditRow,
+    register_audit_kinds,
+    register_audit_labels,
+    register_audit_names,
+    register_audit_readers,
+    register_audit_references,
+)
+
+
+def _job(row: AuditRow) -> str:
+    lead = row.named("lead")
+    return f"{lead.reference} ({lead.contact.display_name})" if lead else _("a deleted lead")
+
+
+def _invoice(row: AuditRow) -> str:
+    number = row.data.get("number") or ""
+    values = row.values(number=number, lead=_job(row))
+    if row.data.get("series") == "credit_note":
+        return _("Credit note %(number)s for %(lead)s %(verb)s") % values
+    if number:
+        return _("Invoice %(number)s for %(lead)s %(verb)s") % values
+    return _("Draft invoice for %(lead)s %(verb)s") % values
+
+
+def _line(row: AuditRow) -> str:
+    invoice = row.named("invoice")
+    name = invoice.number if invoice and invoice.number else _("a draft invoice")
+    values = row.values(description=row.data.get("description") or "", invoice=name)
+    return _("Line “%(description)s” of %(invoice)s %(verb)s") % values
+
+
+register_audit_kinds(
+    AuditKind(
+        "invoices",
+        gettext_lazy("Invoices and credit notes"),
+        ("billing.Invoice", "billing.InvoiceLine"),
+    )
+)
+# Read with its job: an invoice is named by its number, a draft by its job's reference.
+register_audit_references(AuditReference("invoice", "billing.Invoice", related=("lead",)))
+register_audit_readers({"billing.Invoice": _invoice, "billing.InvoiceLine": _line})
+register_audit_labels(
+    {
+        "created_at": gettext_lazy("Created at"),
+        "credits": gettext_lazy("Cancels invoice"),
+        "due_on": gettext_lazy("Due date"),
+        "invoice": gettext_lazy("Invoice"),
+        "issued_on": gettext_lazy("Invoice date"),
+        "quantity": gettext_lazy("Quantity"),
+        "quote": gettext_lazy("Quote"),
+        "schedule_kind": gettext_lazy("Instalment"),
+        "schedule_position": gettext_lazy("Instalment number"),
+        "series": gettext_lazy("Series"),
+        "tax_amount": gettext_lazy("Tax amount"),
+        "tax_name": gettext_lazy("Tax rate"),
+        "tax_percent": gettext_lazy("Tax percent"),
+        "unit_price": gettext_lazy("Unit price"),
+        "void_reason": gettext_lazy("Why void"),
+        "voided_at": gettext_lazy("Voided at"),
+    }
+)
+register_audit_names(
+    {
+        "billing.Invoice": gettext_lazy("Invoice"),
+        "billing.InvoiceLine": gettext_lazy("Invoice line"),
+    }
+)
