@@ -145,6 +145,9 @@ class Invoice(TenantOwnedModel):
                 condition=Q(status__in=["sent", "partly_paid"]),
                 name="invoice_open_by_due_date",
             ),
+            # The team's invoice list, newest first, and the accounting export by invoice date.
+            models.Index(fields=["tenant", "-created_at", "-id"], name="invoice_recent"),
+            models.Index(fields=["tenant", "issued_on"], name="invoice_by_issue_date"),
         ]
 
     def __str__(self) -> str:

@@ -39,7 +39,7 @@ from leads.models import MONEY, PaymentKind
 
 ZERO = Decimal("0")
 OPEN_STATUSES = (InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID)
-MONEY_FIELD = DecimalField(**MONEY)
+MONEY_FIELD = DecimalField(max_digits=MONEY["max_digits"], decimal_places=MONEY["decimal_places"])
 INVOICES_PER_PAGE = 50
 MOST_OVERDUE_SHOWN = 5
 

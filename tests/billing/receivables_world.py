@@ -27,9 +27,7 @@ def open_invoice(world, *, amount="100", days_overdue=0, owner=None, brand=None,
         )
         invoice_issue(tenant=world.tenant, invoice=invoice)
         due_on = world.tenant.today() - dt.timedelta(days=days_overdue)
-        Invoice.objects.filter(pk=invoice.pk).update(
-            due_on=due_on, brand=brand or invoice.brand
-        )
+        Invoice.objects.filter(pk=invoice.pk).update(due_on=due_on, brand=brand or invoice.brand)
         return Invoice.objects.get(pk=invoice.pk)
 
 
