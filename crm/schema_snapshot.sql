@@ -1,4 +1,4 @@
--- Threadline schema snapshot fba08e2c1cad2f83
+-- Threadline schema snapshot 70631f9f8c79d98d
 ;
 SELECT oid, typarray FROM pg_type WHERE typname = 'hstore'
 ;
@@ -10477,6 +10477,12 @@ CREATE INDEX "billing_invoicepayment_payment_id_1a92a26b" ON "billing_invoicepay
 ALTER TABLE "billing_billingsettings" ADD CONSTRAINT "billing_billingsettings_tenant_id_64d53079_fk_crm_tenant_id" FOREIGN KEY ("tenant_id") REFERENCES "crm_tenant" ("id") DEFERRABLE INITIALLY DEFERRED
 ;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('billing', '0001_initial', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
+;
+CREATE INDEX "invoice_recent" ON "billing_invoice" ("tenant_id", "created_at" DESC, "id" DESC)
+;
+CREATE INDEX "invoice_by_issue_date" ON "billing_invoice" ("tenant_id", "issued_on")
+;
+INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('billing', '0002_invoice_list_indexes', '2000-01-01 00:00:00+00:00'::timestamptz) RETURNING "django_migrations"."id"
 ;
 CREATE INDEX "comms_comms_tenant__ea4176_idx" ON "comms_commssettingsevent" ("tenant_id", "pgh_obj_id", "pgh_id" DESC)
 ;
