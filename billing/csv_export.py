@@ -123,14 +123,15 @@ def invoice_rows(lines: Iterable[tuple], *, today: dt.date) -> Iterator[list[str
 
 
 def payment_rows(payments: Iterable[tuple], *, currency: str) -> Iterator[list[str]]:
-    """The header, then a row per payment or refund (billing.selectors.exports.PAYMENT_FIELDS);
+    """The header, then a row per payment or refund (billing.selectors.exports
+    .payments_for_export);
     a payment without an invoice is in the team's `currency`."""
     yield list(PAYMENT_HEADERS)
     for (
         received_on,
         invoice_number,
-        amount,
         invoice_currency,
+        amount,
         kind,
         method,
         reference,

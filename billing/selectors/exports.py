@@ -35,11 +35,10 @@ INVOICE_LINE_FIELDS = (
     "tax_amount",
 )
 
+# A payment's row: its date, then the invoice's number and currency (payments_for_export adds
+# them), then these.
 PAYMENT_FIELDS = (
-    "received_on",
-    "invoice_number",
     "amount",
-    "currency",
     "kind",
     "method",
     "reference",
@@ -80,18 +79,24 @@ def invoice_lines_for_export(*, tenant: Tenant, first: dt.date, last: dt.date) -
 
 def payments_for_export(*, tenant: Tenant, first: dt.date, last: dt.date) -> list[tuple]:
     """The payments and refunds received from `first` to `last` (inclusive), each with the
-    number of the invoice it was recorded against (empty for a payment of the job recorded
-    without one), oldest first."""
-    invoice = InvoicePayment.objects.filter(
-        tenant_id=OuterRef("tenant_id"), payment_id=OuterRef("pk")
-    )
-    payments = (
-        Payment.objects.filter(tenant=tenant, received_on__gte=first, received_on__lte=last)
-        .annotate(
-            invoice_number=Subquery(invoice.values("invoice__number")[:1]),
-            currency=Subquery(invoice.values("invoice__currency")[:1]),
+    number and currency of the invoice it was recorded against (empty for a payment of the job
+    recorded without one), oldest first. Two set-based queries joined here: a lookup per
+    payment took seconds for a year of a large team."""
+    in_period = {"received_on__gte": first, "received_on__lte": last}
+    invoices = {
+        payment_id: (number, currency)
+        for payment_id, number, currency in InvoicePayment.objects.filter(
+            tenant=tenant, **{f"payment__{name}": value for name, value in in_period.items()}
         )
+        .values_list("payment_id", "invoice__number", "invoice__currency")
+        .iterator(chunk_size=EXPORT_CHUNK)
+    }
+    payments = (
+        Payment.objects.filter(tenant=tenant, **in_period)
         .order_by("received_on", "id")
-        .values_list(*PAYMENT_FIELDS)
+        .values_list("id", "received_on", *PAYMENT_FIELDS)
     )
-    return list(payments.iterator(chunk_size=EXPORT_CHUNK))
+    return [
+        (received_on, *invoices.get(payment_id, ("", "")), *rest)
+        for payment_id, received_on, *rest in payments.iterator(chunk_size=EXPORT_CHUNK)
+    ]
