@@ -119,7 +119,8 @@ class InvoiceListFilterForm(TenantFormMixin, forms.Form):
             ("", _("Any age")),
             *((bucket.slug, bucket.label) for bucket in AGE_BUCKETS),
         ]
-        self.fields["brand"].queryset = Brand.objects.filter(tenant=self.tenant, is_archived=False)
+        # Archived brands too: their invoices still count, and the dashboard links to them.
+        self.fields["brand"].queryset = Brand.objects.filter(tenant=self.tenant)
         if owner is None:
             self.fields["rep"].queryset = Membership.objects.filter(
                 tenant=self.tenant

@@ -152,7 +152,7 @@ def receivables_section(figures: Figures) -> dict:
         "receivables_table": receivables.receivables_table(report, scope),
         "receivables_chart": receivables.receivables_chart(report),
     }
-    if scope.rep is None:
+    if scope.rep is None and report.figures.by_rep:
         context["receivables_by_rep_table"] = receivables.receivables_by_rep_table(report, scope)
     if len(report.figures.by_brand) > 1:
         context["receivables_by_brand_table"] = receivables.receivables_by_brand_table(
