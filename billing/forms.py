@@ -8,8 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import MAX_REMINDERS, BillingSettings, SentVia
+from billing.selectors.receivables import AGE_BUCKETS, InvoiceFilters
+from crm.kit.formatting import local_date
+from crm.kit.forms import MemberChoiceField, TenantFormMixin
+from crm.models import Brand, Membership
 from leads.forms.quotes import DateInput
 from leads.models import MONEY, PaymentMethod
+
+# An export covers a year at most (a fiscal year of 366 days included).
+LONGEST_EXPORT_DAYS = 366
 
 
 class InvoiceForm(forms.Form):
@@ -111,3 +118,98 @@ class BillingSettingsForm(forms.ModelForm):
 
 class InvoiceSendForm(forms.Form):
     channel = forms.ChoiceField(label=_("Send by"), choices=SentVia.choices)
+class InvoiceListFilterForm(TenantFormMixin, forms.Form):
+    """The invoice list's filters (GET). A value that is not one of the choices is dropped with
+    the field's error; the rest still filter."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Any status")),
+            ("open", _("Open")),
+            ("overdue", _("Overdue")),
+            ("paid", _("Paid")),
+            ("void", _("Void")),
+            ("draft", _("Draft")),
+        ],
+    )
+    age = forms.ChoiceField(label=_("Days overdue"), required=False)
+    rep = MemberChoiceField(
+        label=_("Rep"), queryset=Membership.unscoped.none(), required=False, empty_label=_("Anyone")
+    )
+    brand = forms.ModelChoiceField(
+        label=_("Brand"),
+        queryset=Brand.unscoped.none(),
+        required=False,
+        empty_label=_("All brands"),
+    )
+    issued_from = forms.DateField(label=_("Invoiced from"), required=False, widget=DateInput)
+    issued_to = forms.DateField(label=_("Invoiced to"), required=False, widget=DateInput)
+
+    def __init__(self, *args, owner: Membership | None = None, **kwargs):
+        """`owner`: a rep, who sees only the invoices of their own jobs (no rep to choose)."""
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+        self.fields["age"].choices = [
+            ("", _("Any age")),
+            *((bucket.slug, bucket.label) for bucket in AGE_BUCKETS),
+        ]
+        # Archived brands too: their invoices still count, and the dashboard links to them.
+        self.fields["brand"].queryset = Brand.objects.filter(tenant=self.tenant)
+        if owner is None:
+            self.fields["rep"].queryset = Membership.objects.filter(
+                tenant=self.tenant
+            ).select_related("user")
+        else:
+            del self.fields["rep"]
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("issued_from"), cleaned.get("issued_to")
+        if first and last and last < first:
+            self.add_error(
+                "issued_to",
+                _("%(last)s is before %(first)s: pick a date on or after the first.")
+                % {"last": local_date(last, "date"), "first": local_date(first, "date")},
+            )
+        return cleaned
+
+    def filters(self) -> InvoiceFilters:
+        """What the valid fields ask for (the form is bound, possibly to nothing)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        rep = data.get("rep")
+        brand = data.get("brand")
+        return InvoiceFilters(
+            status=data.get("status", ""),
+            age=data.get("age", ""),
+            owner_id=self.owner.pk if self.owner else (rep.pk if rep else None),
+            brand_id=brand.pk if brand else None,
+            issued_from=data.get("issued_from"),
+            issued_to=None if "issued_to" in self.errors else data.get("issued_to"),
+        )
+
+
+class ExportPeriodForm(forms.Form):
+    """The period of a CSV export of invoices or payments: both dates, at most a year apart."""
+
+    start = forms.DateField(label=_("From"), widget=DateInput)
+    end = forms.DateField(label=_("To"), widget=DateInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("start"), cleaned.get("end")
+        if first and last:
+            if last < first:
+                raise ValidationError(
+                    _("The period ends on %(last)s, before it starts on %(first)s.")
+                    % {"last": local_date(last, "date"), "first": local_date(first, "date")}
+                )
+            days = (last - first).days + 1
+            if days > LONGEST_EXPORT_DAYS:
+                raise ValidationError(
+                    _("The period is %(days)s days; an export covers at most %(most)s.")
+                    % {"days": days, "most": LONGEST_EXPORT_DAYS}
+                )
+        return cleaned

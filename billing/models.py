@@ -184,6 +184,8 @@ class Invoice(TenantOwnedModel):
             ),
             models.Index(fields=["tenant", "-created_at", "-id"], name="invoice_newest"),
             models.Index(fields=["tenant", "updated_at", "id"], name="invoice_by_update"),
+            # The accounting export by invoice date (the team's list reads invoice_newest).
+            models.Index(fields=["tenant", "issued_on"], name="invoice_by_issue_date"),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from billing.views import invoices
+from billing.views import invoices, receivables
 
 app_name = "billing"
 
 urlpatterns = [
+    path("", receivables.invoice_list, name="list"),
+    path("export/invoices.csv", receivables.invoices_export, name="export-invoices"),
+    path("export/payments.csv", receivables.payments_export, name="export-payments"),
     path("leads/<int:lead_pk>/", invoices.lead_panel, name="lead-panel"),
     path("leads/<int:lead_pk>/new/", invoices.invoice_create, name="create"),
     path(

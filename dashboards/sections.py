@@ -9,7 +9,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from dashboards import charts
-from dashboards.selectors import anomalies, lost, sources
+from dashboards.selectors import anomalies, lost, receivables, sources
 from dashboards.selectors.aging import COLOURS
 from dashboards.selectors.figures import Figures
 from dashboards.selectors.follow_ups import follow_up_widget
@@ -143,6 +143,24 @@ def anomalies_section(figures: Figures) -> dict:
     }
 
 
+def receivables_section(figures: Figures) -> dict:
+    """What customers owe on open invoices by age; by rep for the team, by brand when the team
+    has more than one."""
+    report, scope = figures["receivables"], figures.scope
+    context = {
+        "receivables": report,
+        "receivables_table": receivables.receivables_table(report, scope),
+        "receivables_chart": receivables.receivables_chart(report),
+    }
+    if scope.rep is None and report.figures.by_rep:
+        context["receivables_by_rep_table"] = receivables.receivables_by_rep_table(report, scope)
+    if len(report.figures.by_brand) > 1:
+        context["receivables_by_brand_table"] = receivables.receivables_by_brand_table(
+            report, scope
+        )
+    return context
+
+
 def follow_ups_widget(figures: Figures, user) -> dict:
     """The follow-ups widget: the team's for a manager, their own for a rep; "today" and "this
     week" are the reader's (their time zone is part of what is kept). Read from the team rollup
@@ -206,6 +224,13 @@ TABS = (
         (sources_section,),
     ),
     Tab("lost", _("Lost deals"), _("Lost deals"), "dashboards/_lost.html", (lost_section,)),
+    Tab(
+        "receivables",
+        _("Receivables"),
+        _("My receivables"),
+        "dashboards/_receivables.html",
+        (receivables_section,),
+    ),
     Tab(
         "trends",
         _("Unusual this period"),

@@ -14,7 +14,7 @@ from crm.permissions import tenant_member_required
 from dashboards import sections
 from dashboards.aggregates import planner_for_aggregates
 from dashboards.period import scope_from_request
-from dashboards.selectors import anomalies, lost, sources
+from dashboards.selectors import anomalies, lost, receivables, sources
 from dashboards.selectors.figures import Figures, figures_seconds
 from dashboards.selectors.filters import filter_choices
 from dashboards.tables import Table
@@ -34,6 +34,15 @@ SECTION_TABLES: dict[str, Callable[[Figures], Table]] = {
     "lost-by-rep": lambda figures: lost.lost_by_rep_table(figures["lost"]),
     "lost-by-month": lambda figures: lost.lost_by_month_table(figures["lost"]),
     "anomalies": lambda figures: anomalies.anomalies_table(figures["anomalies"]),
+    "receivables": lambda figures: receivables.receivables_table(
+        figures["receivables"], figures.scope
+    ),
+    "receivables-by-rep": lambda figures: receivables.receivables_by_rep_table(
+        figures["receivables"], figures.scope
+    ),
+    "receivables-by-brand": lambda figures: receivables.receivables_by_brand_table(
+        figures["receivables"], figures.scope
+    ),
 }
 
 

@@ -9,6 +9,7 @@ NAVIGATION = [
     (_("Inbox"), "tickets:inbox", None),
     (_("Follow-ups"), "followups:list", None),
     (_("Contacts"), "contacts:list", None),
+    (_("Invoices"), "billing:list", MANAGERS),
     (_("Dashboard"), "dashboards:home", MANAGERS),
     (_("Settings"), "settings:profile", ADMINS),
 ]

@@ -40,6 +40,7 @@ from dashboards.selectors.moment import (
     moment_open_leads,
     moment_uncontacted,
 )
+from dashboards.selectors.receivables import receivables_report
 from dashboards.selectors.sources import sources_report
 from dashboards.selectors.speed import speed_figures
 from dashboards.selectors.team import TeamFigures, stage_flow_figures, team_figures
@@ -55,8 +56,9 @@ COUNTING_SECONDS = 30
 # Bump when a report's shape changes, so a deploy never reads what the old code stored.
 KEY_VERSION = 3
 # Figures of the moment, not of the period (open leads now, who is uncontacted now, the
-# follow-ups widget's today and this week): one count serves every period a manager switches to.
-RIGHT_NOW = frozenset({"aging", "uncontacted", "breached", "follow-ups"})
+# follow-ups widget's today and this week, what is owed on open invoices): one count serves every
+# period a manager switches to.
+RIGHT_NOW = frozenset({"aging", "uncontacted", "breached", "follow-ups", "receivables"})
 # Read on every request from what beat keeps (dashboards.models.TeamDay and MomentFigures; the
 # tickets breached now from their partial index), never kept in the cache nor counted on a miss.
 READ_FROM_ROLLUPS = frozenset({"aging", "uncontacted", "breached", "team"})
@@ -74,6 +76,7 @@ REPORTS: dict[str, Callable[[Scope, dt.datetime], object]] = {
     "sources": lambda scope, now: sources_report(scope),
     "lost": lambda scope, now: lost_report(scope),
     "anomalies": lambda scope, now: anomaly_report(scope, now=now),
+    "receivables": lambda scope, now: receivables_report(scope, now=now),
 }
 
 

@@ -114,10 +114,11 @@ def test_beat_keeps_the_last_twelve_months_too_and_counts_the_moment_once(
 
     with time_machine.travel(NOW, tick=False):
         lead_for(world, owner=world.rep)
-        # Per tenant: the month's, the quarter's and the year's 5 reports; the team's and those
-        # of the moment (aging, not contacted in time, breached tickets) are read from rollups.
+        # Per tenant: the month's, the quarter's and the year's 5 reports, and what is owed on
+        # open invoices once (a figure of the moment); the team's and the other figures of the
+        # moment (aging, not contacted in time, breached tickets) are read from rollups.
         assert sweep_inline(keep_figures_fresh, tenant_ids=_both(world, other_world)) == 2 * (
-            5 + 5 + 5
+            1 + 5 + 5 + 5
         )
         sweep_inline(count_the_moment)
         lead_for(world, owner=world.rep)  # after the recount: not in the kept figures yet
