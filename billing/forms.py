@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import BillingSettings
 from leads.forms.quotes import DateInput
-from leads.models import MONEY, PaymentMethod
+from leads.models import MONEY, PaymentMethod, Stage
 
 
 class InvoiceForm(forms.Form):
@@ -50,8 +50,9 @@ class InvoiceVoidForm(forms.Form):
 class BillingSettingsForm(forms.ModelForm):
     class Meta:
         model = BillingSettings
-        fields = ["payment_terms_days", "invoice_prefix", "credit_note_prefix"]
+        fields = ["payment_terms_days", "invoice_prefix", "credit_note_prefix", "invoice_at_stage"]
         labels = {
+            "invoice_at_stage": _("Invoice the accepted quote when a job enters"),
             "payment_terms_days": _("Payment terms (days)"),
             "invoice_prefix": _("Invoice number prefix"),
             "credit_note_prefix": _("Credit note number prefix"),
@@ -64,7 +65,24 @@ class BillingSettingsForm(forms.ModelForm):
                 "Invoice numbers read prefix, brand, number: INV-00001, INV-CHARGECARS-00001."
             ),
             "credit_note_prefix": _("Credit notes count in a series of their own: CN-00001."),
+            "invoice_at_stage": _(
+                "The quote's invoices still to send (the final one, progress payments) are made "
+                "and emailed once, when the job enters this stage. Leave empty to send them by hand."
+            ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stage = self.fields["invoice_at_stage"]
+        stage.queryset = (
+            Stage.objects.filter(
+                tenant_id=self.instance.tenant_id, is_archived=False, is_lost=False
+            )
+            .select_related("pipeline")
+            .order_by("pipeline__name", "position", "id")
+        )
+        stage.label_from_instance = lambda s: f"{s.pipeline.name} · {s.name}"
+        stage.empty_label = _("No stage: invoices are sent by hand")
 
     def clean(self):
         cleaned = super().clean()

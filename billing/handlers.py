@@ -1,8 +1,10 @@
 """Billing's subscribers (listed in order in config/events.py): what the payment gateway reports
-about a session that pays an invoice."""
+about a session that pays an invoice, and the moments a quote's schedule is invoiced by itself
+(the deposit on acceptance, the rest at the stage the admin chose)."""
 
-from billing.services import online
+from billing.services import online, schedule
 from gateway.events import CheckoutFailed, CheckoutPaid, CheckoutRefunded
+from leads.events import LeadStageEntered, QuoteAccepted
 
 
 def invoice_paid_online(event: CheckoutPaid) -> None:
@@ -20,4 +22,14 @@ def invoice_refunded_online(event: CheckoutRefunded) -> None:
 def invoice_payment_failed_online(event: CheckoutFailed) -> None:
     online.invoice_online_failure_record(
         tenant=event.tenant, session=event.session, reason=event.reason
+    )
+
+
+def deposit_invoice_on_acceptance(event: QuoteAccepted) -> None:
+    schedule.quote_deposit_invoice(tenant=event.tenant, quote=event.quote)
+
+
+def schedule_invoiced_at_stage(event: LeadStageEntered) -> None:
+    schedule.invoices_at_stage(
+        tenant=event.tenant, actor=event.actor, lead=event.lead, stage=event.stage
     )

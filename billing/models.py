@@ -18,13 +18,13 @@ from django.utils.translation import gettext_noop
 
 from crm.models import UI_LANGUAGES, Brand, User
 from crm.tenancy.models import TenantOwnedModel
-from leads.models import MONEY, PERCENT_FIELD, Lead, Payment, Quote
+from leads.models import MONEY, PERCENT_FIELD, Lead, Payment, Quote, Stage
 
 DEFAULT_PAYMENT_TERMS_DAYS = 14
 
 
 class BillingSettings(TenantOwnedModel):
-    """The tenant's invoice settings: payment terms and how numbers read."""
+    """The tenant's invoice settings: payment terms, how numbers read, the stage that invoices."""
 
     payment_terms_days = models.PositiveSmallIntegerField(
         default=DEFAULT_PAYMENT_TERMS_DAYS,
@@ -32,6 +32,10 @@ class BillingSettings(TenantOwnedModel):
     )
     invoice_prefix = models.CharField(max_length=12, default="INV-", blank=True)
     credit_note_prefix = models.CharField(max_length=12, default="CN-", blank=True)
+    # When a job enters this stage, its accepted quote's schedule is invoiced (made and sent).
+    invoice_at_stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
