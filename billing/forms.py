@@ -43,6 +43,20 @@ class InvoicePaymentForm(forms.Form):
         return received_on
 
 
+class JobPaymentForm(InvoicePaymentForm):
+    """A payment on a job with open invoices: which invoice it pays (the oldest open one first)."""
+
+    invoice = forms.TypedChoiceField(label=_("Invoice"), coerce=int)
+
+    field_order = ["invoice", "amount", "method", "received_on", "reference"]
+
+    def __init__(self, *args, invoices: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invoice"].choices = invoices
+        if invoices:
+            self.initial.setdefault("invoice", invoices[0][0])
+
+
 class InvoiceVoidForm(forms.Form):
     reason = forms.CharField(label=_("Why is it void?"), max_length=300, required=False)
 

@@ -7,6 +7,7 @@ app_name = "billing"
 urlpatterns = [
     path("leads/<int:lead_pk>/", invoices.lead_panel, name="lead-panel"),
     path("leads/<int:lead_pk>/new/", invoices.invoice_create, name="create"),
+    path("leads/<int:lead_pk>/payment/", invoices.job_payment, name="lead-payment"),
     path(
         "leads/<int:lead_pk>/from-quote/<int:quote_pk>/",
         invoices.create_from_quote,

@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0001_initial'),
-        ('leads', '0023_payment_method_ideal'),
+        ("billing", "0001_initial"),
+        ("leads", "0023_payment_method_ideal"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='billingsettings',
-            name='invoice_at_stage',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='leads.stage'),
+            model_name="billingsettings",
+            name="invoice_at_stage",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="leads.stage",
+            ),
         ),
     ]

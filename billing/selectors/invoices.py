@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from billing.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus
+from billing.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus, Series
 from crm.models import Tenant
 from leads.models import Lead, Payment, PaymentKind
 from leads.quote_totals import TaxGroup
@@ -158,3 +158,12 @@ def quote_has_invoices(*, tenant: Tenant, quote_ids: Iterable[int]) -> set[int]:
         .exclude(schedule_kind="")
         .values_list("quote_id", flat=True)
     )
+
+
+def lead_has_open_invoice(*, tenant: Tenant, lead: Lead) -> bool:
+    return Invoice.objects.filter(
+        tenant=tenant,
+        lead=lead,
+        series=Series.INVOICE,
+        status__in=(InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID),
+    ).exists()
