@@ -186,6 +186,11 @@ def test_the_deposit_on_acceptance_and_the_final_invoice_from_its_email(
         portal.goto(f"{portal.base}/portal/invoices/")
         expect(portal.get_by_role("link", name=deposit.number)).to_be_visible()
         _shot(portal, "portal-invoices-nl-1280")
+        portal.goto(f"{portal.base}/portal/")
+        portal.get_by_role("link", name="Thuislader 11 kW").first.click()
+        expect(portal.locator("#job-balance")).to_contain_text("€ 562,65")
+        expect(portal.locator("#job-balance")).to_contain_text("€ 1.312,85")
+        _shot(portal, "portal-job-balance-nl-1280")
 
         # The work goes on; at "Installed" the final invoice goes out by email.
         for _ in range(3):
@@ -216,10 +221,10 @@ def test_the_deposit_on_acceptance_and_the_final_invoice_from_its_email(
         # Paid in full with the work completed: the job is Paid, and only now the review.
         assert _stage(tenant, lead_id) == "Betaald"
         assert _reviews(tenant, lead_id)
-        portal.goto(f"{portal.base}/portal/")
         portal.set_viewport_size({"width": 375, "height": 812})
         portal.reload()
-        _shot(portal, "portal-paid-nl-375")
+        expect(portal.locator("#job-balance")).to_contain_text("€ 1.875,50")  # paid so far
+        _shot(portal, "portal-job-paid-nl-375")
         staff.set_viewport_size({"width": 1280, "height": 900})
         staff.reload()
         expect(staff.locator("#job-balance")).to_contain_text("paid in full")
