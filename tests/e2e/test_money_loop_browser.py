@@ -54,7 +54,7 @@ def _open_payment_form(page) -> None:
 
 def _record_payment(page, amount: str | None, reference: str) -> None:
     """On the job's open invoice (its re-roof invoice was sent): the payment is applied to it."""
-    expect(page.get_by_label("Invoice", exact=True)).to_contain_text("INV-")
+    expect(page.locator("select[name=invoice]")).to_contain_text("INV-")
     if amount is not None:
         page.get_by_label("Amount").fill(amount)
     page.get_by_label("Method").select_option("check")
