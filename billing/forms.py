@@ -62,11 +62,21 @@ class InvoiceVoidForm(forms.Form):
 
 
 class BillingSettingsForm(forms.ModelForm):
+    # Declared here: the model's default manager needs a tenant, which __init__ knows.
+    invoice_at_stage = forms.ModelChoiceField(
+        label=_("Invoice the accepted quote when a job enters"),
+        queryset=Stage.unscoped.none(),
+        required=False,
+        help_text=_(
+            "The quote's invoices still to send (the final one, progress payments) are made "
+            "and emailed once, when the job enters this stage. Leave empty to send them by hand."
+        ),
+    )
+
     class Meta:
         model = BillingSettings
         fields = ["payment_terms_days", "invoice_prefix", "credit_note_prefix", "invoice_at_stage"]
         labels = {
-            "invoice_at_stage": _("Invoice the accepted quote when a job enters"),
             "payment_terms_days": _("Payment terms (days)"),
             "invoice_prefix": _("Invoice number prefix"),
             "credit_note_prefix": _("Credit note number prefix"),
@@ -79,17 +89,13 @@ class BillingSettingsForm(forms.ModelForm):
                 "Invoice numbers read prefix, brand, number: INV-00001, INV-CHARGECARS-00001."
             ),
             "credit_note_prefix": _("Credit notes count in a series of their own: CN-00001."),
-            "invoice_at_stage": _(
-                "The quote's invoices still to send (the final one, progress payments) are made "
-                "and emailed once, when the job enters this stage. Leave empty to send them by hand."
-            ),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         stage = self.fields["invoice_at_stage"]
         stage.queryset = (
-            Stage.objects.filter(
+            Stage.unscoped.filter(
                 tenant_id=self.instance.tenant_id, is_archived=False, is_lost=False
             )
             .select_related("pipeline")
