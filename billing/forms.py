@@ -13,7 +13,7 @@ from crm.kit.formatting import local_date
 from crm.kit.forms import MemberChoiceField, TenantFormMixin
 from crm.models import Brand, Membership
 from leads.forms.quotes import DateInput
-from leads.models import MONEY, PaymentMethod
+from leads.models import MONEY, PaymentMethod, Stage
 
 # An export covers a year at most (a fiscal year of 366 days included).
 LONGEST_EXPORT_DAYS = 366
@@ -59,17 +59,43 @@ class OnlineRefundForm(forms.Form):
     )
 
 
+class JobPaymentForm(InvoicePaymentForm):
+    """A payment on a job with open invoices: which invoice it pays (the oldest open one first)."""
+
+    invoice = forms.TypedChoiceField(label=_("Invoice"), coerce=int)
+
+    field_order = ["invoice", "amount", "method", "received_on", "reference"]
+
+    def __init__(self, *args, invoices: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invoice"].choices = invoices
+        if invoices:
+            self.initial.setdefault("invoice", invoices[0][0])
+
+
 class InvoiceVoidForm(forms.Form):
     reason = forms.CharField(label=_("Why is it void?"), max_length=300, required=False)
 
 
 class BillingSettingsForm(forms.ModelForm):
+    # Declared here: the model's default manager needs a tenant, which __init__ knows.
+    invoice_at_stage = forms.ModelChoiceField(
+        label=_("Invoice the accepted quote when a job enters"),
+        queryset=Stage.unscoped.none(),
+        required=False,
+        help_text=_(
+            "The quote's invoices still to send (the final one, progress payments) are made "
+            "and emailed once, when the job enters this stage. Leave empty to send them by hand."
+        ),
+    )
+
     class Meta:
         model = BillingSettings
         fields = [
             "payment_terms_days",
             "invoice_prefix",
             "credit_note_prefix",
+            "invoice_at_stage",
             "reminders_max",
             "reminder_days_before_due",
             "reminder_every_days",
@@ -99,6 +125,19 @@ class BillingSettingsForm(forms.ModelForm):
                 "the number above."
             ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stage = self.fields["invoice_at_stage"]
+        stage.queryset = (
+            Stage.unscoped.filter(
+                tenant_id=self.instance.tenant_id, is_archived=False, is_lost=False
+            )
+            .select_related("pipeline")
+            .order_by("pipeline__name", "position", "id")
+        )
+        stage.label_from_instance = lambda s: f"{s.pipeline.name} · {s.name}"
+        stage.empty_label = _("No stage: invoices are sent by hand")
 
     def clean(self):
         cleaned = super().clean()

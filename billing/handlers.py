@@ -1,9 +1,12 @@
 """Billing's subscribers (listed in order in config/events.py): what the payment gateway reports
-about a session that pays an invoice, and the receipt of a payment applied to an invoice."""
+about a session that pays an invoice, the receipt of a payment applied to an invoice, and the
+moments a quote's schedule is invoiced by itself (the deposit on acceptance, the rest at the stage
+the admin chose)."""
 
 from billing.events import InvoicePaymentApplied
-from billing.services import online, receipts
+from billing.services import online, receipts, schedule
 from gateway.events import CheckoutFailed, CheckoutPaid, CheckoutRefunded
+from leads.events import LeadStageEntered, QuoteAccepted
 
 
 def invoice_paid_online(event: CheckoutPaid) -> None:
@@ -27,4 +30,14 @@ def invoice_payment_failed_online(event: CheckoutFailed) -> None:
 def payment_receipt_send(event: InvoicePaymentApplied) -> None:
     receipts.invoice_receipt_send(
         tenant=event.tenant, actor=event.actor, invoice=event.invoice, payment=event.payment
+    )
+
+
+def deposit_invoice_on_acceptance(event: QuoteAccepted) -> None:
+    schedule.quote_deposit_invoice(tenant=event.tenant, quote=event.quote)
+
+
+def schedule_invoiced_at_stage(event: LeadStageEntered) -> None:
+    schedule.invoices_at_stage(
+        tenant=event.tenant, actor=event.actor, lead=event.lead, stage=event.stage
     )

@@ -18,16 +18,17 @@ from django.utils.translation import gettext_noop
 
 from crm.models import UI_LANGUAGES, Brand, User, audited
 from crm.tenancy.models import TenantOwnedModel
-from leads.models import MONEY, PERCENT_FIELD, Lead, Payment, Quote
+from leads.models import MONEY, PERCENT_FIELD, Lead, Payment, Quote, Stage
 
 DEFAULT_PAYMENT_TERMS_DAYS = 14
 MAX_REMINDERS = 3
 
 
 class BillingSettings(TenantOwnedModel):
-    """The tenant's invoice settings: payment terms, how numbers read, and the reminders an open
-    invoice gets: at most `reminders_max`, the first `reminder_days_before_due` days before the
-    due date (0: none before it), then one every `reminder_every_days` days after it."""
+    """The tenant's invoice settings: payment terms, how numbers read, the stage that invoices, and
+    the reminders an open invoice gets: at most `reminders_max`, the first
+    `reminder_days_before_due` days before the due date (0: none before it), then one every
+    `reminder_every_days` days after it."""
 
     payment_terms_days = models.PositiveSmallIntegerField(
         default=DEFAULT_PAYMENT_TERMS_DAYS,
@@ -38,6 +39,10 @@ class BillingSettings(TenantOwnedModel):
     reminders_max = models.PositiveSmallIntegerField(default=2)
     reminder_days_before_due = models.PositiveSmallIntegerField(default=0)
     reminder_every_days = models.PositiveSmallIntegerField(default=7)
+    # When a job enters this stage, its accepted quote's schedule is invoiced (made and sent).
+    invoice_at_stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("export/payments.csv", receivables.payments_export, name="export-payments"),
     path("leads/<int:lead_pk>/", invoices.lead_panel, name="lead-panel"),
     path("leads/<int:lead_pk>/new/", invoices.invoice_create, name="create"),
+    path("leads/<int:lead_pk>/payment/", invoices.job_payment, name="lead-payment"),
     path(
         "leads/<int:lead_pk>/from-quote/<int:quote_pk>/",
         invoices.create_from_quote,

@@ -50,6 +50,7 @@ SUBSCRIBERS = {
         automation.update_rhythm_reset,
         automation.sequences_stop_on_won,
         automation.stage_messages_cancel,
+        billing.schedule_invoiced_at_stage,
         webhooks.lead_stage_changed_deliver,
     ],
     LeadRegrouped: [dashboards.team_days_of_regrouped_lead],
@@ -63,7 +64,12 @@ SUBSCRIBERS = {
         webhooks.lead_lost_deliver,
     ],
     QuoteSent: [messaging.quote_email_schedule],
-    QuoteAccepted: [messaging.quote_follow_ups_cancel, webhooks.quote_accepted_deliver],
+    QuoteAccepted: [
+        messaging.quote_follow_ups_cancel,
+        # The deposit invoice, made and sent now: the customer pays it next (leads.acceptance).
+        billing.deposit_invoice_on_acceptance,
+        webhooks.quote_accepted_deliver,
+    ],
     QuoteDeclined: [webhooks.quote_declined_deliver],
     PaymentRecorded: [webhooks.payment_recorded_deliver],
     # Online payments: a session that pays an invoice ("invoice:42") reaches it.

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from billing.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus, SentVia
+from billing.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus, SentVia, Series
 from crm.models import Channel, Tenant
 from crm.pagination import KeysetPage, keyset_page
 from crm.selectors.contacts import contact_reach_address
@@ -255,3 +255,12 @@ def invoice_payment_get(*, tenant: Tenant, payment_id: int) -> InvoicePayment:
 def quote_to_invoice_get(*, tenant: Tenant, quote_id: int) -> Quote:
     """One of the tenant's quotes, to make its invoices from."""
     return get_object_or_404(Quote.objects.filter(tenant=tenant), pk=quote_id)
+
+
+def lead_has_open_invoice(*, tenant: Tenant, lead: Lead) -> bool:
+    return Invoice.objects.filter(
+        tenant=tenant,
+        lead=lead,
+        series=Series.INVOICE,
+        status__in=(InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID),
+    ).exists()

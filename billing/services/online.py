@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from billing.events import InvoicePaymentFailed
-from billing.models import Invoice, InvoiceStatus
+from billing.invoice_links import invoice_public_url
+from billing.models import Invoice, InvoiceStatus, ScheduleKind
 from billing.selectors.invoices import balance_of, invoice_balance, invoice_payments
 from billing.selectors.online import (
     REFERENCE_PREFIX,
     invoice_of_reference,
     invoice_online_payments,
+    online_payment_open,
 )
 from billing.services.payments import invoice_apply_payment, invoice_record_refund
 from crm.events import publish
@@ -35,7 +37,7 @@ from crm.services.timeline import timeline_record
 from gateway.models import CheckoutRefund, CheckoutSession
 from gateway.models import PaymentMethod as OnlineMethod
 from gateway.services.checkout import checkout_refund, checkout_start
-from leads.models import PaymentMethod
+from leads.models import PaymentMethod, Quote
 from leads.services.notices import lead_owner_notify
 
 logger = logging.getLogger(__name__)
@@ -78,6 +80,32 @@ def invoice_checkout_start(
         cancel_url=cancel_url,
         language=invoice.language,
     )
+
+
+def deposit_checkout_url(*, tenant: Tenant, quote: Quote) -> str:
+    """Where the customer who just accepted `quote` pays its deposit: the provider's checkout for
+    the deposit invoice (back to the invoice's page when paid or abandoned), or that page when
+    the checkout cannot open now; "" when there is no deposit to pay online."""
+    deposit = (
+        Invoice.objects.filter(tenant=tenant, quote=quote, schedule_kind=ScheduleKind.DEPOSIT)
+        .exclude(status=InvoiceStatus.VOID)
+        .select_related("lead__contact")
+        .first()
+    )
+    if deposit is None:
+        return ""
+    balance = invoice_balance(tenant=tenant, invoice=deposit).balance
+    if not online_payment_open(tenant=tenant, invoice=deposit, balance=balance):
+        return ""
+    page = invoice_public_url(deposit)
+    try:
+        with transaction.atomic():
+            session = invoice_checkout_start(
+                tenant=tenant, invoice=deposit, success_url=f"{page}?paid=1", cancel_url=page
+            )
+    except ValidationError:
+        return page  # its page offers the Pay button and says why it did not open
+    return session.url
 
 
 def _job_record_terms(session: CheckoutSession) -> dict[str, str]:

@@ -19,6 +19,7 @@ from billing.forms import (
     InvoicePaymentForm,
     InvoiceSendForm,
     InvoiceVoidForm,
+    JobPaymentForm,
     OnlineRefundForm,
 )
 from billing.models import Invoice, SentVia
@@ -287,6 +288,61 @@ def _money_form(request, lead_pk: int, invoice_pk: int, *, refund: bool):
 @require_http_methods(["GET", "POST"])
 def invoice_payment(request, lead_pk: int, invoice_pk: int):
     return _money_form(request, lead_pk, invoice_pk, refund=False)
+
+
+def _open_rows(request, lead: Lead) -> list[selectors.InvoiceRow]:
+    rows = selectors.lead_invoices(tenant=request.tenant, lead=lead)
+    return [row for row in rows if row.invoice.is_open and not row.invoice.is_credit_note]
+
+
+@tenant_member_required
+@require_http_methods(["GET", "POST"])
+def job_payment(request, lead_pk: int):
+    """The lead page's "Record payment" for a job with open invoices: the payment is applied to
+    the invoice it pays, the oldest open one unless staff choose another."""
+    lead = _lead(request, lead_pk, acting=True)
+    rows = _open_rows(request, lead)
+    if not rows:
+        return redirect(lead_page(lead.pk) + "#invoices")
+    currency = request.tenant.currency
+    by_id = {row.invoice.pk: row for row in rows}
+    choices = [
+        (
+            row.invoice.pk,
+            _("%(number)s · %(title)s · %(balance)s due")
+            % {
+                "number": row.invoice.number,
+                "title": row.invoice.title or "—",
+                "balance": money(row.figures.balance, currency),
+            },
+        )
+        for row in rows
+    ]
+    form = JobPaymentForm(
+        request.POST or None, invoices=choices, initial={"amount": rows[0].figures.balance}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        invoice = by_id[data.pop("invoice")].invoice
+        try:
+            payment = payments.invoice_apply_payment(
+                tenant=request.tenant,
+                actor=request.user,
+                invoice=invoice,
+                currency=invoice.currency,
+                **data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Payment of %(amount)s recorded against invoice %(number)s.")
+                % {"amount": money(payment.amount, invoice.currency), "number": invoice.number},
+            )
+            return redirect(lead_page(lead.pk))
+    context = {"lead": lead, "rows": rows, "form": form, "currency": currency}
+    return render(request, "billing/job_payment_form.html", context)
 
 
 @tenant_member_required

@@ -13,6 +13,7 @@ from axes.helpers import get_client_ip_address
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,6 +21,7 @@ from crm.kit.languages import contact_language
 from crm.kit.signed_tokens import signed_token_read, tenant_from_token
 from crm.models import Membership, Tenant
 from crm.ratelimit import over_limit
+from leads.acceptance import customer_next_url
 from leads.forms.quotes import QuoteAcceptForm, QuoteDeclineForm
 from leads.models import Quote, QuoteLine, QuoteStatus
 from leads.quote_links import QUOTE_LINK_MAX_AGE, QUOTE_LINK_SALT
@@ -144,10 +146,20 @@ def quote_accept(request, tenant: Tenant, quote: Quote):
     if not form.is_valid():
         return _render_page(request, tenant, quote, accept_form=form)
     try:
-        quotes.quote_accept(tenant=tenant, quote=quote, signed_name=form.cleaned_data["full_name"])
+        quote = quotes.quote_accept(
+            tenant=tenant, quote=quote, signed_name=form.cleaned_data["full_name"]
+        )
     except ValidationError as exc:
-        return _answer_refused(request, tenant, quote, exc)
-    return redirect("public:quote", token=_token(request))
+        now = _load_quote(tenant, quote.pk)
+        if now is None or now.status != QuoteStatus.ACCEPTED:
+            return _answer_refused(request, tenant, quote, exc)
+        quote = now  # a double-click's second post finds it accepted: on to the same next step
+    # A deposit to pay goes to its payment next; the app that invoices it says where.
+    return redirect(customer_next_url(tenant=tenant, quote=quote) or _quote_path(request))
+
+
+def _quote_path(request) -> str:
+    return reverse("public:quote", kwargs={"token": _token(request)})
 
 
 @require_POST

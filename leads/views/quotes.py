@@ -11,6 +11,7 @@ from crm.kit.links import lead_page
 from crm.permissions import tenant_member_required
 from leads.forms.quotes import PaymentForm, QuoteForm, quote_line_formset
 from leads.models import Lead, PaymentKind, Quote, QuoteStatus
+from leads.payment_pages import PAYMENT_AGAINST_INVOICE
 from leads.permissions import ensure_may_act_on, may_act_on
 from leads.quote_links import quote_public_url
 from leads.selectors import details, lists
@@ -166,6 +167,10 @@ def quote_send(request, lead_pk: int, quote_pk: int):
 @require_http_methods(["GET", "POST"])
 def payment_create(request, lead_pk: int):
     lead = _lead_for_action(request, lead_pk)
+    # A job with an open invoice is paid against it, on the form of the app that keeps invoices.
+    against_invoice = PAYMENT_AGAINST_INVOICE.path(tenant=request.tenant, lead=lead)
+    if against_invoice:
+        return redirect(against_invoice)
     detail = details.lead_detail(tenant=request.tenant, lead_id=lead.pk)
     summary = balance_of(detail.quotes, detail.payments)
     # A first payment is usually the deposit; a later one, often the rest of the balance.

@@ -1,5 +1,6 @@
-"""The money loop, as the demo's rep and customer live it: a deposit on Casey Morgan's re-roof (its
-$24,800 quote accepted, the crew at work) leaves the job in production with its balance on the lead
+"""The money loop, as the demo's rep and customer live it: a first payment on Casey Morgan's re-roof
+(its $24,800 quote accepted and invoiced, the crew at work), recorded against the open invoice,
+leaves the job in production with its balance on the lead
 page and in the portal; the job cannot be called "Paid" by hand while money is due; the final
 payment, the work completed, moves it to Paid, and only then are the thank-you call and the review
 request scheduled. Screenshots at 1280 and 375 px go to test-artifacts/screenshots/money-*.png."""
@@ -51,8 +52,9 @@ def _open_payment_form(page) -> None:
     expect(page.get_by_role("heading", name="Record a payment")).to_be_visible()
 
 
-def _record_payment(page, kind: str, amount: str | None, reference: str) -> None:
-    page.get_by_label("Kind of payment").select_option(label=kind)
+def _record_payment(page, amount: str | None, reference: str) -> None:
+    """On the job's open invoice (its re-roof invoice was sent): the payment is applied to it."""
+    expect(page.locator("select[name=invoice]")).to_contain_text("INV-")
     if amount is not None:
         page.get_by_label("Amount").fill(amount)
     page.get_by_label("Method").select_option("check")
@@ -74,11 +76,11 @@ def test_a_deposit_keeps_the_job_in_production_and_the_final_payment_makes_it_pa
 
     # The deposit: the job stays in production, its balance on the lead page.
     _open_payment_form(staff)
-    _record_payment(staff, "Deposit", "3000", "Check 2211")
-    expect(staff.get_by_text("Payment of $3,000 recorded.")).to_be_visible()
+    _record_payment(staff, "3000", "Check 2211")
+    expect(staff.get_by_text("Payment of $3,000 recorded against invoice")).to_be_visible()
     expect(balance).to_contain_text("Balance due")
     expect(balance).to_contain_text("$21,800")
-    expect(staff.locator("table.payments")).to_contain_text("Deposit")
+    expect(staff.locator("table.payments")).to_contain_text("Progress payment")
     assert _job(tenant).stage.name == "In production"
     assert _after_care(tenant, job) == []
     _shot(staff, "money-lead-deposit-1280")
@@ -104,13 +106,12 @@ def test_a_deposit_keeps_the_job_in_production_and_the_final_payment_makes_it_pa
     assert _job(tenant).stage.name == "Completed"
     assert _after_care(tenant, job) == []
 
-    # The final payment: offered as the rest of the balance, it pays the job in full.
+    # The final payment: offered as the rest of the invoice's balance, it pays the job in full.
     _open_payment_form(staff)
-    expect(staff.get_by_label("Kind of payment")).to_have_value("final")
     expect(staff.get_by_label("Amount")).to_have_value("21800.00")
     _shot(staff, "money-payment-form-1280")
-    _record_payment(staff, "Final payment", None, "Check 2260")
-    expect(staff.get_by_text("Payment of $21,800 recorded.")).to_be_visible()
+    _record_payment(staff, None, "Check 2260")
+    expect(staff.get_by_text("Payment of $21,800 recorded against invoice")).to_be_visible()
     expect(balance).to_contain_text("paid in full")
     assert _job(tenant).stage.name == "Paid"
     assert _after_care(tenant, job) == sorted(AFTER_CARE)
