@@ -41,6 +41,7 @@ SUBSCRIBERS = {
         automation.update_rhythm_reset,
         automation.sequences_stop_on_won,
         automation.stage_messages_cancel,
+        billing.depreciation_release_on_completion,
         webhooks.lead_stage_changed_deliver,
     ],
     LeadRegrouped: [dashboards.team_days_of_regrouped_lead],

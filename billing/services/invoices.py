@@ -17,7 +17,7 @@ from billing import invoice_lines
 from billing.events import InvoiceSent, InvoiceVoided
 from billing.invoice_lines import LineSpec
 from billing.invoice_links import invoice_public_url
-from billing.models import Invoice, InvoiceLine, InvoiceStatus, ScheduleKind, Series
+from billing.models import Invoice, InvoiceLine, InvoiceStatus, Payer, ScheduleKind, Series
 from billing.pdf_documents import invoice_pdf
 from billing.selectors.invoices import invoice_balance
 from billing.services.numbering import billing_settings, invoice_number_assign
@@ -214,7 +214,9 @@ def invoice_issue(*, tenant: Tenant, invoice: Invoice, today: dt.date | None = N
     invoice_number_assign(tenant=tenant, invoice=invoice)
     invoice.status = InvoiceStatus.SENT
     invoice.issued_on = today
-    invoice.due_on = None if invoice.is_credit_note else today + dt.timedelta(days=terms)
+    # An insurer pays a claim on its own terms: its invoices have no due date to chase.
+    no_terms = invoice.is_credit_note or invoice.payer == Payer.INSURER
+    invoice.due_on = None if no_terms else today + dt.timedelta(days=terms)
     invoice.sent_at = timezone.now()
     invoice.save(update_fields=["status", "issued_on", "due_on", "sent_at"])
     return True
@@ -228,6 +230,10 @@ def invoice_send(*, tenant: Tenant, actor: User | None, invoice: Invoice) -> Inv
         raise ValidationError(_("This invoice is void."))
     if invoice.is_credit_note:
         raise ValidationError(_("A credit note is issued when its invoice is voided."))
+    if invoice.payer == Payer.INSURER:
+        raise ValidationError(
+            _("This invoice is the insurer's: issue it and send its PDF to the adjuster.")
+        )
     recipient = contact_reach_address(contact=invoice.lead.contact, channel=Channel.EMAIL)
     if not recipient:
         raise ValidationError(_("The contact has no email address to send the invoice to."))
@@ -330,6 +336,8 @@ def _credit_note(tenant: Tenant, actor: User | None, invoice: Invoice) -> Invoic
         credits=invoice,
         title=title,
         brand=invoice.brand,
+        payer=invoice.payer,
+        claim_id=invoice.claim_id,
     )
     lines = [
         LineSpec(
