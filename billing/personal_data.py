@@ -14,6 +14,17 @@ register_personal_models(
             "number": Keep("the invoice's number, which the law keeps"),
             "currency": Keep("a currency code"),
             "public_token": Keep("a random link token, nothing about the person"),
+            "payer": Keep("who pays the invoice: the homeowner or their insurer"),
+        },
+    ),
+    PersonalModel(
+        "billing.InsuranceClaim",
+        "lead__contact",
+        {
+            "insurer_name": Keep("the insurance company the invoices are addressed to"),
+            "claim_number": Keep("the insurer's claim number, which its invoices carry"),
+            "policy_number": BLANK,
+            "adjuster": BLANK,
         },
     ),
     PersonalModel(

@@ -105,9 +105,7 @@ def insurance_invoices_create(
     totals = quote.totals
     with translation.override(contact_language(lead.contact, tenant)):
         deductible_title = _("Deductible, insurance claim %(claim)s") % {"claim": reference}
-        held_title = _("Recoverable depreciation, insurance claim %(claim)s") % {
-            "claim": reference
-        }
+        held_title = _("Recoverable depreciation, insurance claim %(claim)s") % {"claim": reference}
         insurer_title = _("Insurance claim %(claim)s: %(insurer)s") % {
             "claim": reference,
             "insurer": claim.insurer_name,

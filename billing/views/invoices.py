@@ -15,9 +15,8 @@ from billing import pdf_documents
 from billing.forms import InsuranceForm, InvoiceForm, InvoicePaymentForm, InvoiceVoidForm
 from billing.models import Invoice, Payer
 from billing.selectors import invoices as selectors
-from billing.services import insurance
+from billing.services import insurance, payments
 from billing.services import invoices as services
-from billing.services import payments
 from crm.kit.formatting import money
 from crm.kit.links import lead_page
 from crm.permissions import tenant_member_required

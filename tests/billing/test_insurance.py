@@ -158,13 +158,17 @@ def test_the_portal_and_the_link_show_the_homeowner_only_their_deductible(client
     portal_sign_in(client, world.tenant, world.contact)
     listing = client.get(reverse("portal:invoices")).content.decode()
     assert deductible.number in listing and insurer.number not in listing
-    assert client.get(reverse("portal:invoice", kwargs={"invoice_pk": insurer.pk})).status_code == 404
+    assert (
+        client.get(reverse("portal:invoice", kwargs={"invoice_pk": insurer.pk})).status_code == 404
+    )
     job_page = client.get(reverse("portal:job", kwargs={"job_pk": lead.pk})).content.decode()
     assert "Your deductible" in job_page and "$200" in job_page
     assert "$1,579.50" not in job_page.split('id="job-balance"')[1].split("</dl>")[0]
 
     stranger = Client()
-    insurer_link = reverse("billing-public:invoice", kwargs={"token": invoice_public_token(insurer)})
+    insurer_link = reverse(
+        "billing-public:invoice", kwargs={"token": invoice_public_token(insurer)}
+    )
     assert stranger.get(insurer_link).status_code == 404
     mine = reverse("billing-public:invoice", kwargs={"token": invoice_public_token(deductible)})
     page = stranger.get(mine).content.decode()
@@ -181,12 +185,18 @@ def test_the_pay_button_pays_only_the_homeowners_part(world, job):
         assert online_payment_open(tenant=world.tenant, invoice=deductible, balance=D("200"))
         assert not online_payment_open(tenant=world.tenant, invoice=insurer, balance=D("1079.50"))
         invoice_checkout_start(
-            tenant=world.tenant, invoice=deductible, success_url="https://x/", cancel_url="https://x/"
+            tenant=world.tenant,
+            invoice=deductible,
+            success_url="https://x/",
+            cancel_url="https://x/",
         )
         assert CheckoutSession.objects.get().amount == D("200")
         with pytest.raises(ValidationError, match="cannot be paid online"):
             invoice_checkout_start(
-                tenant=world.tenant, invoice=insurer, success_url="https://x/", cancel_url="https://x/"
+                tenant=world.tenant,
+                invoice=insurer,
+                success_url="https://x/",
+                cancel_url="https://x/",
             )
 
 
