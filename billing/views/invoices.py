@@ -103,13 +103,13 @@ def insurance_create(request, lead_pk: int, quote_pk: int):
     insurer's part and the depreciation held back."""
     lead = _lead(request, lead_pk, acting=True)
     quote = get_object_or_404(
-        Quote.objects.filter(tenant=request.tenant, lead=lead, status=QuoteStatus.ACCEPTED)
-        .select_related("lead")
-        .prefetch_related("lines"),
+        Quote.objects.filter(tenant=request.tenant, lead=lead).select_related("lead"),
         pk=quote_pk,
     )
     form = InsuranceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if quote.status != QuoteStatus.ACCEPTED:
+        form.add_error(None, _("Only an accepted quote becomes invoices."))
+    elif request.method == "POST" and form.is_valid():
         try:
             claim = insurance.insurance_invoices_create(
                 tenant=request.tenant, actor=request.user, quote=quote, **form.cleaned_data

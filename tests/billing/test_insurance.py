@@ -149,11 +149,12 @@ def test_the_quote_splits_per_payer_to_the_cent_with_the_depreciation_held_back(
 def test_a_split_that_leaves_the_insurer_nothing_is_refused_with_the_figures(world, job):
     _lead, quote = job
     with world.active(), pytest.raises(ValidationError) as refused:
+        reference = quote.reference
         _claim_now(world, quote, "1000", "600")
 
     assert refused.value.messages == [
         "The deductible of $1,000 and the depreciation of $600 leave nothing for the insurer "
-        f"to pay now on quote {quote.reference} of $1,579.50."
+        f"to pay now on quote {reference} of $1,579.50."
     ]
     with world.active():
         assert not InsuranceClaim.objects.exists() and not Invoice.objects.exists()
