@@ -7,8 +7,7 @@ until the roof is completed."""
 
 from decimal import Decimal
 
-from billing.models import Invoice
-from billing.models import InsuranceClaim, Payer
+from billing.models import InsuranceClaim, Invoice, Payer
 from billing.services.insurance import insurance_invoices_create, invoice_issue_to_insurer
 from billing.services.invoices import invoice_send, invoices_create_from_quote
 from billing.services.payments import invoice_apply_payment

@@ -116,6 +116,8 @@ def test_an_insurance_job_in_english_and_dutch_at_both_widths(page_at, demo):
             if language == "en":
                 page.get_by_role("button", name="Florida First Roofing").click()
                 page.wait_for_load_state("networkidle")
-            page.goto(f"{page.base}/invoices/leads/{quote.lead_id}/from-quote/{quote.pk}/insurance/")
+            page.goto(
+                f"{page.base}/invoices/leads/{quote.lead_id}/from-quote/{quote.pk}/insurance/"
+            )
             expect(page.get_by_label(deductible)).to_be_visible()
             _shot(page, f"form-{language}-{width}")
