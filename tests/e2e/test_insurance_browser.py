@@ -4,6 +4,7 @@ from the demo) and in Dutch (a ChargeCars quote billed as an insurance job here)
 homeowner's invoice link, which shows their deductible only. Screenshots go to
 test-artifacts/screenshots/insurance-*.png."""
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from billing.services.invoices import invoice_send
 from crm.kit.links import lead_page
 from crm.models import Tenant
 from crm.tenancy import tenant_context
-from leads.models import Quote, QuoteStatus
+from leads.models import Lead, Quote, QuoteStatus, TaxRate
+from leads.services.quotes import quote_save_draft
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_portal_browser import _no_horizontal_scroll
 
@@ -36,9 +38,15 @@ def _dutch_claim(tenant: Tenant) -> InsuranceClaim:
     """Sanne's charger quote, accepted and billed as an insurance job (storm damage to the old
     charger): the deductible sent to her, the insurer's invoice issued."""
     with tenant_context(tenant):
-        quote = Quote.objects.get(
-            tenant=tenant, lead__contact__emails__email="sanne.devries@example.nl"
-        )
+        lead = Lead.objects.filter(
+            tenant=tenant, contact__emails__email="sanne.devries@example.nl"
+        )[0]
+        quote = quote_save_draft(
+            tenant=tenant, actor=None, lead=lead, valid_until=tenant.today() + dt.timedelta(days=30),
+            title="Laadpaal vervangen na stormschade",
+            lines=[("Laadpaal 11 kW", Decimal("1"), Decimal("1450"),
+                    TaxRate.objects.get(tenant=tenant, is_default=True))],
+        )  # fmt: skip
         Quote.objects.filter(pk=quote.pk).update(status=QuoteStatus.ACCEPTED)
         quote.refresh_from_db()
         claim = insurance_invoices_create(
@@ -105,7 +113,7 @@ def test_an_insurance_job_in_english_and_dutch_at_both_widths(page_at, demo):
     with tenant_context(roofer):
         omar = Quote.objects.get(tenant=roofer, lead__title="Shingle re-roof")
     with tenant_context(chargecars):
-        sanne = Quote.objects.get(lead_id=dutch.lead_id)
+        sanne = Quote.objects.get(pk=dutch.quote_id)
     for width in (1280, 375):
         for admin, quote, language, deductible in (
             ("admin@demo.test", omar, "en", "Deductible"),
