@@ -28,6 +28,38 @@ class InvoiceForm(forms.Form):
     )
 
 
+class InsuranceForm(forms.Form):
+    """An accepted quote billed as an insurance job: the claim and the homeowner's share."""
+
+    insurer_name = forms.CharField(
+        label=_("Insurer"), max_length=200, help_text=_("e.g. State Farm")
+    )
+    claim_number = forms.CharField(label=_("Claim number"), max_length=100, required=False)
+    policy_number = forms.CharField(label=_("Policy number"), max_length=100, required=False)
+    adjuster = forms.CharField(
+        label=_("Adjuster"),
+        max_length=200,
+        required=False,
+        help_text=_("Name, phone or email of the insurer's adjuster."),
+    )
+    deductible = forms.DecimalField(
+        label=_("Deductible"),
+        min_value=Decimal("0"),
+        help_text=_("What the homeowner pays: the only invoice they see and pay online."),
+        **MONEY,
+    )
+    depreciation = forms.DecimalField(
+        label=_("Recoverable depreciation"),
+        min_value=Decimal("0"),
+        initial=Decimal("0"),
+        help_text=_(
+            "What the insurer holds back until the work is completed (the replacement cost less "
+            "the actual cash value). It is not due until it is released."
+        ),
+        **MONEY,
+    )
+
+
 class InvoicePaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)

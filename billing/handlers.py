@@ -1,10 +1,10 @@
 """Billing's subscribers (listed in order in config/events.py): what the payment gateway reports
-about a session that pays an invoice, the receipt of a payment applied to an invoice, and the
+about a session that pays an invoice, the receipt of a payment applied to an invoice, the
 moments a quote's schedule is invoiced by itself (the deposit on acceptance, the rest at the stage
-the admin chose)."""
+the admin chose), and a job whose work is completed (an insurer's held-back depreciation)."""
 
 from billing.events import InvoicePaymentApplied
-from billing.services import online, receipts, schedule
+from billing.services import insurance, online, receipts, schedule
 from gateway.events import CheckoutFailed, CheckoutPaid, CheckoutRefunded
 from leads.events import LeadStageEntered, QuoteAccepted
 
@@ -39,5 +39,12 @@ def deposit_invoice_on_acceptance(event: QuoteAccepted) -> None:
 
 def schedule_invoiced_at_stage(event: LeadStageEntered) -> None:
     schedule.invoices_at_stage(
+        tenant=event.tenant, actor=event.actor, lead=event.lead, stage=event.stage
+    )
+
+
+def depreciation_release_on_completion(event: LeadStageEntered) -> None:
+    """The insurer's held-back depreciation becomes due once the work is completed."""
+    insurance.claims_release_on_completion(
         tenant=event.tenant, actor=event.actor, lead=event.lead, stage=event.stage
     )

@@ -4,6 +4,13 @@ An invoice belongs to a job (leads.Lead): made from an accepted quote's payment 
 invoice, progress invoices, the final invoice) or by hand. A draft has no number; sending it gives
 it the next number of its series (per tenant and brand), which is never given again. Payments are
 leads.Payment rows (the job's one record of money received), linked here to the invoice they pay.
+
+An insurance job (InsuranceClaim) is billed as separate invoices, each with one payer: the
+homeowner's deductible, the insurer's part less the recoverable depreciation (the ACV payment), and
+the depreciation itself, held back until the work is completed. One payer per invoice keeps every
+invoice's status, balance, due date and Pay button about one party: the homeowner sees and pays only
+their own invoice, and the held-back invoice is a draft, outside every balance and reminder, until
+its release numbers and issues it.
 """
 
 import datetime as dt
@@ -89,6 +96,13 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", gettext_noop("Void")
 
 
+class Payer(models.TextChoices):
+    """Who pays an invoice: the customer (the homeowner), or their insurer on an insurance job."""
+
+    HOMEOWNER = "homeowner", _("Homeowner")
+    INSURER = "insurer", _("Insurer")
+
+
 class ScheduleKind(models.TextChoices):
     """Which instalment of its quote's payment schedule an invoice bills (empty: made by hand)."""
 
@@ -123,6 +137,13 @@ class Invoice(TenantOwnedModel):
     credits = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
     )
+    payer = models.CharField(max_length=16, choices=Payer.choices, default=Payer.HOMEOWNER)
+    claim = models.ForeignKey(
+        "InsuranceClaim", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
+    # The claim's recoverable depreciation: held back (a draft that owes nothing) until its
+    # release, when the work is completed, issues it.
+    is_depreciation = models.BooleanField(default=False)
     brand = models.ForeignKey(
         Brand, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -217,6 +238,11 @@ class Invoice(TenantOwnedModel):
     def is_open(self) -> bool:
         return self.status in (InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID)
 
+    @property
+    def held_back(self) -> bool:
+        """Recoverable depreciation not yet released: not due, not overdue, not remindable."""
+        return self.is_depreciation and self.status == InvoiceStatus.DRAFT
+
     def is_overdue(self, today: dt.date) -> bool:
         """Open past its due date (computed when read; nothing sweeps it)."""
         return self.is_open and self.due_on is not None and self.due_on < today
@@ -258,3 +284,39 @@ class InvoicePayment(TenantOwnedModel):
             models.UniqueConstraint(fields=["tenant", "payment"], name="invoice_payment_once")
         ]
         indexes = [models.Index(fields=["tenant", "invoice"], name="invoice_payment_by_invoice")]
+
+
+class InsuranceClaim(TenantOwnedModel):
+    """The insurance claim that pays a job: who insures it, the homeowner's deductible and the
+    recoverable depreciation the insurer pays only once the work is completed. Its invoices
+    (Invoice.claim) are the homeowner's deductible invoice and the insurer's invoices."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    quote = models.ForeignKey(
+        Quote, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    insurer_name = models.CharField(max_length=200)
+    claim_number = models.CharField(max_length=100, blank=True)
+    policy_number = models.CharField(max_length=100, blank=True)
+    adjuster = models.CharField(max_length=200, blank=True)
+    deductible = models.DecimalField(**MONEY)
+    depreciation = models.DecimalField(**MONEY, default=Decimal("0"))
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "lead"], name="insurance_claim_by_lead")]
+
+    def __str__(self) -> str:
+        return self.claim_number or self.insurer_name
+
+    @property
+    def depreciation_released(self) -> bool:
+        return self.released_at is not None

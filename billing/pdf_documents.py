@@ -5,7 +5,7 @@ totals (leads.quote_totals): the PDF, the pages and the emails read the same num
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from billing.models import Invoice
+from billing.models import Invoice, Payer
 from billing.pdf import Document, Row, date_words, render, sums_of
 from billing.selectors.invoices import InvoiceBalance, tax_groups
 from crm.kit.formatting import money_format
@@ -49,8 +49,15 @@ def invoice_document(*, tenant: Tenant, invoice: Invoice, figures: InvoiceBalanc
             facts.append((_("Quote"), invoice.quote.reference))
         if invoice.credits_id:
             facts.append((_("Cancels"), invoice.credits.number))
+        claim = invoice.claim if invoice.claim_id else None
+        if claim is not None:
+            facts += [
+                (_("Insurer"), claim.insurer_name),
+                (_("Claim number"), claim.claim_number),
+                (_("Policy number"), claim.policy_number),
+            ]
         owes = not invoice.is_credit_note and invoice.status != "void"
-        notes = []
+        notes = _claim_notes(invoice, amount) if claim is not None else []
         if owes and invoice.due_on and figures.balance:
             notes.append(
                 _("Please pay %(amount)s by %(date)s, quoting %(number)s.")
@@ -84,6 +91,28 @@ def invoice_document(*, tenant: Tenant, invoice: Invoice, figures: InvoiceBalanc
             notes=notes,
             language=language,
         )
+
+
+def _claim_notes(invoice: Invoice, amount) -> list[str]:
+    """How an insurance job's invoice fits the claim: the homeowner's reads their part only; the
+    insurer's reads the split of the replacement cost."""
+    claim = invoice.claim
+    if invoice.payer == Payer.HOMEOWNER:
+        return [
+            _("Your deductible on the insurance claim: %(insurer)s pays the rest of the job.")
+            % {"insurer": claim.insurer_name}
+        ]
+    if invoice.is_depreciation:
+        if invoice.held_back:
+            return [_("Recoverable depreciation: due once the work is completed, not before.")]
+        return [_("Recoverable depreciation, released now that the work is completed.")]
+    return [
+        _(
+            "The replacement cost less the homeowner's deductible of %(deductible)s and the "
+            "recoverable depreciation of %(depreciation)s: the actual cash value, due now."
+        )
+        % {"deductible": amount(claim.deductible), "depreciation": amount(claim.depreciation)}
+    ]
 
 
 def invoice_pdf(*, tenant: Tenant, invoice: Invoice, figures: InvoiceBalance) -> bytes:

@@ -15,6 +15,17 @@ register_personal_models(
             "currency": Keep("a currency code"),
             "public_token": Keep("a random link token, nothing about the person"),
             "sent_via": Keep("a channel's name (email or text)"),
+            "payer": Keep("who pays the invoice: the homeowner or their insurer"),
+        },
+    ),
+    PersonalModel(
+        "billing.InsuranceClaim",
+        "lead__contact",
+        {
+            "insurer_name": Keep("the insurance company the invoices are addressed to"),
+            "claim_number": Keep("the insurer's claim number, which its invoices carry"),
+            "policy_number": BLANK,
+            "adjuster": BLANK,
         },
     ),
     PersonalModel(

@@ -16,7 +16,22 @@ urlpatterns = [
         invoices.create_from_quote,
         name="create-from-quote",
     ),
+    path(
+        "leads/<int:lead_pk>/from-quote/<int:quote_pk>/insurance/",
+        invoices.insurance_create,
+        name="create-insurance",
+    ),
+    path(
+        "leads/<int:lead_pk>/claims/<int:claim_pk>/release/",
+        invoices.claim_release,
+        name="claim-release",
+    ),
     path("leads/<int:lead_pk>/<int:invoice_pk>/", invoices.invoice_detail, name="detail"),
+    path(
+        "leads/<int:lead_pk>/<int:invoice_pk>/issue/",
+        invoices.invoice_issue_to_insurer,
+        name="issue-to-insurer",
+    ),
     path("leads/<int:lead_pk>/<int:invoice_pk>/pdf/", invoices.invoice_pdf, name="pdf"),
     path("leads/<int:lead_pk>/quotes/<int:quote_pk>/pdf/", invoices.quote_pdf, name="quote-pdf"),
     path("leads/<int:lead_pk>/<int:invoice_pk>/send/", invoices.invoice_send, name="send"),

@@ -51,6 +51,7 @@ SUBSCRIBERS = {
         automation.sequences_stop_on_won,
         automation.stage_messages_cancel,
         billing.schedule_invoiced_at_stage,
+        billing.depreciation_release_on_completion,
         webhooks.lead_stage_changed_deliver,
     ],
     LeadRegrouped: [dashboards.team_days_of_regrouped_lead],

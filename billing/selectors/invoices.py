@@ -1,15 +1,28 @@
-"""An invoice's balance (the one place it is computed) and the invoices of a job or customer."""
+"""An invoice's balance (the one place it is computed) and the invoices of a job or customer.
+
+Each invoice has one payer (the homeowner, or the insurer on an insurance job), so an invoice's
+balance is that payer's; `claim_balance` adds an insurance job's invoices up per payer: what the
+homeowner owes, what the insurer owes now and what it holds back until the work is completed."""
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from billing.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus, SentVia, Series
+from billing.models import (
+    InsuranceClaim,
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
+    InvoiceStatus,
+    Payer,
+    SentVia,
+    Series,
+)
 from crm.models import Channel, Tenant
 from crm.pagination import KeysetPage, keyset_page
 from crm.selectors.contacts import contact_reach_address
@@ -18,6 +31,7 @@ from leads.quote_totals import TaxGroup
 
 ZERO = Decimal("0")
 OVERDUE = "overdue"
+HELD_BACK = "held_back"
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,8 @@ class InvoiceBalance:
     total: Decimal
     paid: Decimal  # payments less refunds recorded against the invoice
     refunded: Decimal
+    held_back: Decimal = ZERO  # recoverable depreciation not yet due (not in `total`)
+    payer: str = Payer.HOMEOWNER
 
     @property
     def balance(self) -> Decimal:
@@ -33,7 +49,8 @@ class InvoiceBalance:
 
 
 def balance_of(invoice: Invoice, payments: Iterable[Payment]) -> InvoiceBalance:
-    """The balance from payments already read. A void invoice and a credit note owe nothing."""
+    """The balance from payments already read. A void invoice and a credit note owe nothing; a
+    held-back invoice owes nothing yet: its total is held back until it is released."""
     paid = refunded = ZERO
     for payment in payments:
         if payment.kind == PaymentKind.REFUND:
@@ -41,7 +58,16 @@ def balance_of(invoice: Invoice, payments: Iterable[Payment]) -> InvoiceBalance:
         else:
             paid += payment.amount
     owed = ZERO if invoice.status == InvoiceStatus.VOID or invoice.is_credit_note else invoice.total
-    return InvoiceBalance(total=owed, paid=paid - refunded, refunded=refunded)
+    held_back = ZERO
+    if invoice.held_back:
+        owed, held_back = ZERO, invoice.total
+    return InvoiceBalance(
+        total=owed,
+        paid=paid - refunded,
+        refunded=refunded,
+        held_back=held_back,
+        payer=invoice.payer,
+    )
 
 
 def invoice_payments(*, tenant: Tenant, invoice: Invoice) -> list[Payment]:
@@ -71,7 +97,10 @@ def invoice_balance(*, tenant: Tenant, invoice: Invoice) -> InvoiceBalance:
 
 
 def shown_status(invoice: Invoice, today: dt.date) -> str:
-    """The status as people read it: an open invoice past its due date is overdue."""
+    """The status as people read it: an open invoice past its due date is overdue; a draft held
+    back until the work is completed is held back."""
+    if invoice.held_back:
+        return HELD_BACK
     return OVERDUE if invoice.is_overdue(today) else invoice.status
 
 
@@ -108,23 +137,27 @@ def lead_invoices(*, tenant: Tenant, lead: Lead) -> list[InvoiceRow]:
     return rows_of(invoices.order_by("created_at", "id"), tenant.today())
 
 
-def customer_invoices(*, tenant: Tenant, contact_ids: Iterable[int]) -> list[InvoiceRow]:
-    """What a customer sees: the sent invoices and credit notes of their contacts (no drafts),
-    newest first."""
-    invoices = _with_payments(
-        Invoice.objects.filter(tenant=tenant, lead__contact_id__in=list(contact_ids)).exclude(
-            status=InvoiceStatus.DRAFT
-        ),
-        tenant,
+def _customers_own(tenant: Tenant, contact_ids: Iterable[int]) -> QuerySet[Invoice]:
+    """The sent invoices a customer pays: no drafts, and not their insurer's invoices."""
+    return (
+        Invoice.objects.filter(tenant=tenant, lead__contact_id__in=list(contact_ids))
+        .exclude(status=InvoiceStatus.DRAFT)
+        .exclude(payer=Payer.INSURER)
     )
+
+
+def customer_invoices(*, tenant: Tenant, contact_ids: Iterable[int]) -> list[InvoiceRow]:
+    """What a customer sees: the sent invoices and credit notes of their contacts that they pay
+    (no drafts, no insurer's invoices), newest first."""
+    invoices = _with_payments(_customers_own(tenant, contact_ids), tenant)
     return rows_of(invoices.order_by("-issued_on", "-id"), tenant.today())
 
 
 def customer_invoice_get(*, tenant: Tenant, contact_ids: Iterable[int], invoice_id: int) -> Invoice:
-    """One of the customer's sent invoices; anyone else's (or a draft) is a 404."""
+    """One of the customer's sent invoices; anyone else's (a draft, their insurer's) is a 404."""
     found = (
-        Invoice.objects.filter(tenant=tenant, pk=invoice_id, lead__contact_id__in=list(contact_ids))
-        .exclude(status=InvoiceStatus.DRAFT)
+        _customers_own(tenant, contact_ids)
+        .filter(pk=invoice_id)
         .values_list("pk", flat=True)
         .first()
     )
@@ -135,7 +168,7 @@ def customer_invoice_get(*, tenant: Tenant, contact_ids: Iterable[int], invoice_
 
 def invoice_get(*, tenant: Tenant, invoice_id: int, lead: Lead | None = None) -> Invoice:
     invoices = Invoice.objects.filter(tenant=tenant).select_related(
-        "lead__contact", "lead__property", "brand", "quote", "credits"
+        "lead__contact", "lead__property", "brand", "quote", "credits", "claim"
     )
     if lead is not None:
         invoices = invoices.filter(lead=lead)
@@ -163,11 +196,12 @@ def tax_groups(invoice: Invoice) -> list[TaxGroup]:
 
 
 def quote_has_invoices(*, tenant: Tenant, quote_ids: Iterable[int]) -> set[int]:
-    """Which of these quotes already have invoices from their schedule (not void)."""
+    """Which of these quotes already have invoices from their schedule or their insurance claim
+    (not void)."""
     return set(
         Invoice.objects.filter(tenant=tenant, quote_id__in=list(quote_ids))
         .exclude(status=InvoiceStatus.VOID)
-        .exclude(schedule_kind="")
+        .filter(~Q(schedule_kind="") | Q(claim__isnull=False))
         .values_list("quote_id", flat=True)
     )
 
@@ -264,3 +298,78 @@ def lead_has_open_invoice(*, tenant: Tenant, lead: Lead) -> bool:
         series=Series.INVOICE,
         status__in=(InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID),
     ).exists()
+
+
+@dataclass(frozen=True)
+class PayerFigures:
+    billed: Decimal  # what the payer's issued invoices come to
+    paid: Decimal
+    owes: Decimal
+
+
+@dataclass(frozen=True)
+class ClaimBalance:
+    """An insurance job's invoices added up per payer, from the invoices' own balances."""
+
+    claim: InsuranceClaim
+    homeowner: PayerFigures
+    insurer: PayerFigures
+    held_back: Decimal  # the recoverable depreciation, until its release
+
+    @property
+    def total(self) -> Decimal:
+        return self.homeowner.billed + self.insurer.billed + self.held_back
+
+
+def _figures(balances: list[InvoiceBalance]) -> PayerFigures:
+    return PayerFigures(
+        billed=sum((figures.total for figures in balances), ZERO),
+        paid=sum((figures.paid for figures in balances), ZERO),
+        owes=sum((figures.balance for figures in balances), ZERO),
+    )
+
+
+def claim_balance_of(claim: InsuranceClaim, rows: Iterable[InvoiceRow]) -> ClaimBalance:
+    """The claim's figures from its invoices' rows already read (credit notes and void invoices
+    owe nothing and count as such)."""
+    mine = [row.figures for row in rows if row.invoice.claim_id == claim.pk]
+    return ClaimBalance(
+        claim=claim,
+        homeowner=_figures([figures for figures in mine if figures.payer == Payer.HOMEOWNER]),
+        insurer=_figures([figures for figures in mine if figures.payer == Payer.INSURER]),
+        held_back=sum((figures.held_back for figures in mine), ZERO),
+    )
+
+
+def lead_claims(
+    *, tenant: Tenant, lead: Lead, rows: list[InvoiceRow] | None = None
+) -> list[ClaimBalance]:
+    """The job's insurance claims with their figures per payer (one query for the claims, two for
+    the invoices unless the job's rows from lead_invoices are given)."""
+    claims = list(InsuranceClaim.objects.filter(tenant=tenant, lead=lead))
+    if not claims:
+        return []
+    if rows is None:
+        rows = lead_invoices(tenant=tenant, lead=lead)
+    return [claim_balance_of(claim, rows) for claim in claims]
+
+
+def homeowner_part(claims: Iterable[ClaimBalance]) -> PayerFigures:
+    """What the homeowner is billed, has paid and owes on the job's claims: their deductibles."""
+    figures = [claim.homeowner for claim in claims]
+    return PayerFigures(
+        billed=sum((part.billed for part in figures), ZERO),
+        paid=sum((part.paid for part in figures), ZERO),
+        owes=sum((part.owes for part in figures), ZERO),
+    )
+
+
+def claim_balance(*, tenant: Tenant, claim: InsuranceClaim) -> ClaimBalance:
+    """One claim's figures per payer: what the homeowner owes, what the insurer owes now and what
+    it holds back (two queries)."""
+    invoices = _with_payments(Invoice.objects.filter(tenant=tenant, claim=claim), tenant)
+    return claim_balance_of(claim, rows_of(invoices, tenant.today()))
+
+
+def claim_get(*, tenant: Tenant, claim_id: int, lead: Lead) -> InsuranceClaim:
+    return get_object_or_404(InsuranceClaim.objects.filter(tenant=tenant, lead=lead), pk=claim_id)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.http import Http404
 
-from billing.models import Invoice, InvoiceStatus
+from billing.models import Invoice, InvoiceStatus, Payer
 from billing.selectors.invoices import invoice_payments
 from crm.models import Tenant
 from gateway.selectors.accounts import payment_account_get, usable_account
@@ -29,9 +29,11 @@ def invoice_of_reference(*, tenant: Tenant, reference: str) -> Invoice | None:
 
 
 def online_payment_open(*, tenant: Tenant, invoice: Invoice, balance: Decimal) -> bool:
-    """The Pay button shows: the business takes online payments and the invoice owes money."""
+    """The Pay button shows: the business takes online payments and the homeowner's invoice owes
+    money (an insurer's invoice is never paid from the customer's pages)."""
     return (
         not invoice.is_credit_note
+        and invoice.payer == Payer.HOMEOWNER
         and invoice.status in (InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID)
         and balance > 0
         and usable_account(payment_account_get(tenant=tenant))

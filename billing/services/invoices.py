@@ -17,7 +17,15 @@ from billing import invoice_lines
 from billing.events import InvoiceSent, InvoiceVoided
 from billing.invoice_lines import LineSpec
 from billing.invoice_links import invoice_public_url
-from billing.models import Invoice, InvoiceLine, InvoiceStatus, ScheduleKind, SentVia, Series
+from billing.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payer,
+    ScheduleKind,
+    SentVia,
+    Series,
+)
 from billing.pdf_documents import invoice_pdf
 from billing.reminder_schedule import next_reminder_on
 from billing.selectors.invoices import invoice_balance, invoice_send_address
@@ -214,8 +222,10 @@ def invoice_issue(*, tenant: Tenant, invoice: Invoice, today: dt.date | None = N
     invoice_number_assign(tenant=tenant, invoice=invoice)
     invoice.status = InvoiceStatus.SENT
     invoice.issued_on = today
-    if not invoice.is_credit_note:
-        invoice.due_on = today + dt.timedelta(days=settings.payment_terms_days)
+    # An insurer pays a claim on its own terms: its invoices have no due date to chase.
+    no_terms = invoice.is_credit_note or invoice.payer == Payer.INSURER
+    invoice.due_on = None if no_terms else today + dt.timedelta(days=settings.payment_terms_days)
+    if invoice.due_on is not None:
         invoice.next_reminder_on = next_reminder_on(
             settings, due_on=invoice.due_on, issued_on=today, sent=0, last_sent_on=None
         )
@@ -248,6 +258,10 @@ def invoice_send(
         raise ValidationError(_("This invoice is void."))
     if invoice.is_credit_note:
         raise ValidationError(_("A credit note is issued when its invoice is voided."))
+    if invoice.payer == Payer.INSURER:
+        raise ValidationError(
+            _("This invoice is the insurer's: issue it and send its PDF to the adjuster.")
+        )
     recipient = invoice_send_address(invoice=invoice, channel=channel)
     if not recipient:
         if channel == SentVia.SMS:
@@ -381,6 +395,8 @@ def _credit_note(tenant: Tenant, actor: User | None, invoice: Invoice) -> Invoic
         credits=invoice,
         title=title,
         brand=invoice.brand,
+        payer=invoice.payer,
+        claim_id=invoice.claim_id,
     )
     lines = [
         LineSpec(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from billing.events import InvoicePaymentFailed
 from billing.invoice_links import invoice_public_url
-from billing.models import Invoice, InvoiceStatus, ScheduleKind
+from billing.models import Invoice, InvoiceStatus, Payer, ScheduleKind
 from billing.selectors.invoices import balance_of, invoice_balance, invoice_payments
 from billing.selectors.online import (
     REFERENCE_PREFIX,
@@ -59,8 +59,13 @@ def invoice_checkout_start(
     *, tenant: Tenant, invoice: Invoice, success_url: str, cancel_url: str
 ) -> CheckoutSession:
     """A checkout session for what is left to pay on the invoice; refused (ValidationError)
-    for a draft, a void invoice, a credit note, a paid invoice or without online payments."""
-    if invoice.is_credit_note or invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+    for a draft, a void invoice, a credit note, an insurer's invoice, a paid invoice or without
+    online payments."""
+    if (
+        invoice.is_credit_note
+        or invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID)
+        or invoice.payer != Payer.HOMEOWNER  # the insurer pays its part by cheque, to staff
+    ):
         raise ValidationError(_("This invoice cannot be paid online."))
     balance = invoice_balance(tenant=tenant, invoice=invoice).balance
     if balance <= 0:

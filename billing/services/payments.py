@@ -35,6 +35,14 @@ def _locked_open(tenant: Tenant, invoice: Invoice) -> Invoice:
     )
     if invoice.is_credit_note:
         raise ValidationError(_("A credit note is not paid."))
+    if invoice.held_back:
+        raise ValidationError(
+            _(
+                "Invoice %(reference)s is depreciation held back until the work is completed: "
+                "release it before recording a payment."
+            )
+            % {"reference": invoice.reference}
+        )
     if invoice.status == InvoiceStatus.DRAFT:
         raise ValidationError(_("Send the invoice before recording a payment against it."))
     if invoice.status == InvoiceStatus.VOID:

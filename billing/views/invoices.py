@@ -1,5 +1,6 @@
-"""A job's invoices, for staff: the lead page's panel, one-off and from-quote invoices, the
-invoice page, sending, payments, refunds and voiding."""
+"""A job's invoices, for staff: the lead page's panel, one-off and from-quote invoices, insurance
+jobs (the claim, the insurer's invoices, the release of the held-back depreciation), the invoice
+page, sending, payments, refunds and voiding."""
 
 import datetime as dt
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing import pdf_documents
 from billing.forms import (
+    InsuranceForm,
     InvoiceForm,
     InvoicePaymentForm,
     InvoiceSendForm,
@@ -22,11 +24,11 @@ from billing.forms import (
     JobPaymentForm,
     OnlineRefundForm,
 )
-from billing.models import Invoice, SentVia
+from billing.models import Invoice, Payer, SentVia
 from billing.selectors import invoices as selectors
 from billing.selectors.online import invoice_online_payment_get, invoice_online_payments
+from billing.services import insurance, payments
 from billing.services import invoices as services
-from billing.services import payments
 from billing.services.numbering import billing_settings
 from billing.services.online import invoice_online_refund_request
 from crm.kit.formatting import money
@@ -34,7 +36,7 @@ from crm.kit.links import lead_page
 from crm.permissions import tenant_member_required
 from crm.ratelimit import over_limit
 from leads.forms.quotes import quote_line_formset
-from leads.models import Lead, Quote, QuoteStatus
+from leads.models import Lead, PaymentMethod, Quote, QuoteStatus
 from leads.permissions import ensure_may_act_on, may_act_on
 from leads.selectors import lists
 from leads.selectors import tax_rates as tax_rate_selectors
@@ -77,9 +79,11 @@ def lead_panel(request, lead_pk: int):
     invoiced = selectors.quote_has_invoices(
         tenant=request.tenant, quote_ids=[quote.pk for quote in accepted]
     )
+    rows = selectors.lead_invoices(tenant=request.tenant, lead=lead)
     context = {
         "lead": lead,
-        "rows": selectors.lead_invoices(tenant=request.tenant, lead=lead),
+        "rows": rows,
+        "claims": selectors.lead_claims(tenant=request.tenant, lead=lead, rows=rows),
         "to_invoice": [quote for quote in accepted if quote.pk not in invoiced],
         "quotes": quotes,
         "may_act": may_act_on(request.membership, lead),
@@ -110,6 +114,83 @@ def create_from_quote(request, lead_pk: int, quote_pk: int):
             )
             % {"count": len(made), "reference": quote.reference},
         )
+    return redirect(lead_page(lead.pk) + "#invoices")
+
+
+@tenant_member_required
+@require_http_methods(["GET", "POST"])
+def insurance_create(request, lead_pk: int, quote_pk: int):
+    """The accepted quote billed as an insurance job: the claim, the homeowner's deductible, the
+    insurer's part and the depreciation held back."""
+    lead = _lead(request, lead_pk, acting=True)
+    quote = get_object_or_404(
+        Quote.objects.filter(tenant=request.tenant, lead=lead).select_related("lead"),
+        pk=quote_pk,
+    )
+    form = InsuranceForm(request.POST or None)
+    if quote.status != QuoteStatus.ACCEPTED:
+        form.add_error(None, _("Only an accepted quote becomes invoices."))
+    elif request.method == "POST" and form.is_valid():
+        try:
+            claim = insurance.insurance_invoices_create(
+                tenant=request.tenant, actor=request.user, quote=quote, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Quote %(reference)s is billed as insurance claim %(claim)s: send the "
+                    "homeowner their deductible invoice and issue the insurer's."
+                )
+                % {"reference": quote.reference, "claim": claim},
+            )
+            return redirect(lead_page(lead.pk) + "#invoices")
+    context = {"lead": lead, "quote": quote, "form": form, "currency": request.tenant.currency}
+    return render(request, "billing/insurance_form.html", context)
+
+
+@tenant_member_required
+@require_POST
+def invoice_issue_to_insurer(request, lead_pk: int, invoice_pk: int):
+    lead = _lead(request, lead_pk, acting=True)
+    invoice = _invoice(request, lead, invoice_pk)
+    try:
+        issued = insurance.invoice_issue_to_insurer(
+            tenant=request.tenant, actor=request.user, invoice=invoice
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Invoice %(number)s issued: send its PDF to the adjuster.")
+            % {"number": issued.number},
+        )
+    return redirect(_invoice_page(invoice))
+
+
+@tenant_member_required
+@require_POST
+def claim_release(request, lead_pk: int, claim_pk: int):
+    """Staff release the held-back depreciation before the job reaches its completed stage."""
+    lead = _lead(request, lead_pk, acting=True)
+    claim = selectors.claim_get(tenant=request.tenant, claim_id=claim_pk, lead=lead)
+    try:
+        released = insurance.claim_release_depreciation(
+            tenant=request.tenant, actor=request.user, claim=claim
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(lead_page(lead.pk) + "#invoices")
+    messages.success(
+        request,
+        _("Depreciation released: invoice %(number)s is due from the insurer.")
+        % {"number": ", ".join(invoice.number for invoice in released)},
+    )
+    if released:
+        return redirect(_invoice_page(released[0]))
     return redirect(lead_page(lead.pk) + "#invoices")
 
 
@@ -154,9 +235,11 @@ def invoice_detail(request, lead_pk: int, invoice_pk: int):
     invoice = _invoice(request, lead, invoice_pk)
     paid_by = selectors.invoice_payments(tenant=request.tenant, invoice=invoice)
     online = invoice_online_payments(tenant=request.tenant, invoice=invoice, payments=paid_by)
+    claim = invoice.claim
     context = {
         "lead": lead,
         "invoice": invoice,
+        "claim": selectors.claim_balance(tenant=request.tenant, claim=claim) if claim else None,
         "figures": selectors.balance_of(invoice, paid_by),
         "payments": [(payment, online.get(payment.pk)) for payment in paid_by],
         "refunds_pending": sum(
@@ -247,6 +330,8 @@ def _money_form(request, lead_pk: int, invoice_pk: int, *, refund: bool):
     invoice = _invoice(request, lead, invoice_pk)
     figures = selectors.invoice_balance(tenant=request.tenant, invoice=invoice)
     initial = {"amount": figures.balance} if not refund and figures.balance else {}
+    if invoice.payer == Payer.INSURER:
+        initial["method"] = PaymentMethod.CHECK  # insurers pay a claim by cheque
     form = InvoicePaymentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing import pdf_documents
 from billing.invoice_links import INVOICE_LINK_MAX_AGE, INVOICE_LINK_SALT
-from billing.models import Invoice, InvoiceStatus
+from billing.models import Invoice, InvoiceStatus, Payer
 from billing.selectors import invoices as selectors
 from billing.selectors.online import online_payment_open
 from billing.services.online import invoice_checkout_start
@@ -52,6 +52,7 @@ def with_invoice(view):
         invoice = (
             Invoice.objects.filter(tenant=tenant, pk=link.invoice_id)
             .exclude(status=InvoiceStatus.DRAFT)
+            .exclude(payer=Payer.INSURER)  # the homeowner's link never opens the insurer's part
             .first()
         )
         if invoice is None or not secrets.compare_digest(

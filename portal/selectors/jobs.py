@@ -17,6 +17,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext, gettext_lazy
 
 from automation.services.updates import NOT_NEWS_KINDS
+from billing.selectors.invoices import PayerFigures, homeowner_part, lead_claims
 from crm.kit.formatting import local_date
 from crm.models import (
     Brand,
@@ -194,6 +195,9 @@ class PortalJobDetail:
     news: list[NewsItem]  # customer-visible events, newest first
     quotes: list[PortalQuote]  # every quote sent to them, newest first
     balance: JobBalance  # amount due (accepted quotes), paid so far, left to pay
+    # On an insurance job: the homeowner's own part (the deductible), shown instead of the job's
+    # whole balance, which is mostly their insurer's to pay.
+    own_part: PayerFigures | None = None
 
 
 def _news(tenant: Tenant, lead: Lead, stages: list[Stage]) -> list[NewsItem]:
@@ -258,6 +262,7 @@ def portal_job_detail(
     for quote in quotes:
         quote.lead = lead  # the reference reads lead.number; no query per quote
     payments = Payment.objects.filter(tenant=customer.tenant, lead=lead).only("amount", "kind")
+    claims = lead_claims(tenant=customer.tenant, lead=lead)
     return PortalJobDetail(
         job=job,
         news=_news(customer.tenant, lead, stages),
@@ -266,4 +271,5 @@ def portal_job_detail(
             for quote in quotes
         ],
         balance=balance_of(quotes, payments),
+        own_part=homeowner_part(claims) if claims else None,
     )

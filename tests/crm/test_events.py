@@ -50,6 +50,7 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
             "automation.handlers.update_rhythm_reset",
             "automation.handlers.sequences_stop_on_won",
             "automation.handlers.stage_messages_cancel",
+            "billing.handlers.depreciation_release_on_completion",
             "webhooks.handlers.lead_stage_changed_deliver",
         ],
         LeadRegrouped: ["dashboards.handlers.team_days_of_regrouped_lead"],

@@ -140,6 +140,22 @@ def _invoice_payment(world):
     return world.invoice_payment
 
 
+def _claim(world):
+    """An insurance claim on the world's lead (made directly: the URL only needs its id)."""
+    if not hasattr(world, "claim"):
+        from billing.models import InsuranceClaim
+
+        with world.active():
+            world.claim = InsuranceClaim.objects.create(
+                tenant=world.tenant,
+                lead=_lead(world),
+                insurer_name="Gulf Mutual",
+                deductible=Decimal("100"),
+                depreciation=Decimal("50"),
+            )
+    return world.claim
+
+
 def _unused_stage(world):
     """A stage no lead ever entered, so the delete URL can really delete it in the control."""
     with world.active():
@@ -512,6 +528,7 @@ OBJECT_KWARGS = {
     "tax_rate_pk": lambda world: _tax_rate(world).pk,
     "invoice_pk": lambda world: _invoice(world).pk,
     "payment_pk": lambda world: _invoice_payment(world).pk,
+    "claim_pk": lambda world: _claim(world).pk,
 }
 
 # Keywords that carry no tenant object, and why they are safe.
