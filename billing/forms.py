@@ -189,6 +189,8 @@ class BillingSettingsForm(forms.ModelForm):
 
 class InvoiceSendForm(forms.Form):
     channel = forms.ChoiceField(label=_("Send by"), choices=SentVia.choices)
+
+
 class InvoiceListFilterForm(TenantFormMixin, forms.Form):
     """The invoice list's filters (GET). A value that is not one of the choices is dropped with
     the field's error; the rest still filter."""

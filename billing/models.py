@@ -124,7 +124,18 @@ def new_invoice_token() -> str:
 
 # Audited without the customer link's token (a bearer secret), "updated at" (bookkeeping) and
 # the number's place in its series (the number itself is shown).
-@audited(untracked=("public_token", "updated_at", "sequence"))
+# The reminder sweep's bookkeeping is left out: each reminder is on the lead's activity already.
+@audited(
+    untracked=(
+        "public_token",
+        "updated_at",
+        "sequence",
+        "reminders_sent",
+        "last_reminder_at",
+        "next_reminder_on",
+        "overdue_at",
+    )
+)
 class Invoice(TenantOwnedModel):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
     quote = models.ForeignKey(

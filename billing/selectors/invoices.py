@@ -226,6 +226,8 @@ def invoice_send_options(*, invoice: Invoice) -> list[SendOption]:
         for channel in SentVia.values
     ]
     return [option for option in options if option.address]
+
+
 OPEN = "open"
 # The list's orders: newest first, or by last change (oldest first) for a client that syncs.
 INVOICE_ORDERS = {"newest": ("-created_at", "-id"), "updated": ("updated_at", "id")}
