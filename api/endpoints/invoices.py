@@ -193,6 +193,17 @@ class InvoiceListParams(Schema):
     limit: int = Query(50, ge=1, le=MAX_LIMIT)
 
 
+def _in_utc(moment: dt.datetime, zone) -> dt.datetime:
+    """The filter's moment in UTC (without an offset: in the team's time zone). PostgreSQL
+    takes offsets up to ±15:59 only, and a moment at the calendar's edge has no UTC time."""
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, zone)
+        return moment.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError({"updated_since": [_("Enter a valid date/time.")]}) from None
+
+
 @router.get("", response={200: InvoicePage, **READ_ERRORS}, summary="List invoices")
 def invoice_index(request, params: Query[InvoiceListParams]):
     """Invoices and credit notes with their balances, newest first unless ordered by change. A
@@ -202,7 +213,9 @@ def invoice_index(request, params: Query[InvoiceListParams]):
         query=selectors.InvoiceQuery(
             status=params.status or "",
             lead_id=params.lead,
-            updated_since=params.updated_since,
+            updated_since=_in_utc(params.updated_since, request.tenant.zone)
+            if params.updated_since
+            else None,
             order=params.order,
         ),
         after=params.cursor,

@@ -136,6 +136,15 @@ def test_the_list_filters_by_status_lead_and_change_a_page_at_a_time(client, wor
     sent = client.get(f"/api/v1/invoices/{deposit['id']}", **bearer(key)).json()
     assert ids(updated_since=sent["updated_at"], order="updated") == [deposit["id"]]
 
+    odd = client.get(
+        "/api/v1/invoices/", {"updated_since": "0894-11-14T19:48:07-21:02"}, **bearer(key)
+    )
+    assert odd.status_code == 200 and odd.json()["results"]  # read in UTC, whatever the offset
+    edge = client.get(
+        "/api/v1/invoices/", {"updated_since": "0001-01-01T00:00:00+10:00"}, **bearer(key)
+    )
+    assert edge.status_code == 422 and list(edge.json()["errors"]) == ["updated_since"]
+
     first = client.get("/api/v1/invoices/", {"limit": 2}, **bearer(key)).json()
     assert [row["id"] for row in first["results"]] == [final["id"], progress["id"]]
     rest = client.get(

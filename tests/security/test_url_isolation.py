@@ -100,7 +100,7 @@ def _invoice_payment(world):
     """A payment of the world's invoice that came in online (part of it: the invoice stays
     open), so the invoice page's online refund opens for it."""
     if not hasattr(world, "invoice_payment"):
-        from billing.services.online import invoice_online_payment_apply
+        from billing.models import InvoicePayment
         from gateway.models import CheckoutSession, PaymentAccount, Provider, SessionStatus
         from gateway.services.accounts import payment_account_save
         from gateway.services.checkout import checkout_start
@@ -129,14 +129,18 @@ def _invoice_payment(world):
                 paid_at=timezone.now(),
                 provider_payment_intent=f"pi_{session.public_id.hex}",
             )
-            session.refresh_from_db()
-            invoice_online_payment_apply(
+            # Recorded as the gateway's "paid" would (the world's lead need not be won for it).
+            world.invoice_payment = Payment.objects.create(
                 tenant=world.tenant,
-                session=session,
+                lead=invoice.lead,
+                kind="progress",
                 amount=Decimal("10"),
-                currency=invoice.currency,
+                method="card",
+                reference=f"pi_{session.public_id.hex}",
             )
-            world.invoice_payment = Payment.objects.get(reference=session.provider_payment_intent)
+            InvoicePayment.objects.create(
+                tenant=world.tenant, invoice=invoice, payment=world.invoice_payment
+            )
     return world.invoice_payment
 
 
