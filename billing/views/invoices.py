@@ -128,9 +128,8 @@ def insurance_create(request, lead_pk: int, quote_pk: int):
         pk=quote_pk,
     )
     form = InsuranceForm(request.POST or None)
-    if quote.status != QuoteStatus.ACCEPTED:
-        form.add_error(None, _("Only an accepted quote becomes invoices."))
-    elif request.method == "POST" and form.is_valid():
+    accepted = quote.status == QuoteStatus.ACCEPTED
+    if accepted and request.method == "POST" and form.is_valid():
         try:
             claim = insurance.insurance_invoices_create(
                 tenant=request.tenant, actor=request.user, quote=quote, **form.cleaned_data
@@ -147,7 +146,13 @@ def insurance_create(request, lead_pk: int, quote_pk: int):
                 % {"reference": quote.reference, "claim": claim},
             )
             return redirect(lead_page(lead.pk) + "#invoices")
-    context = {"lead": lead, "quote": quote, "form": form, "currency": request.tenant.currency}
+    context = {
+        "lead": lead,
+        "quote": quote,
+        "form": form,
+        "refusal": "" if accepted else _("Only an accepted quote becomes invoices."),
+        "currency": request.tenant.currency,
+    }
     return render(request, "billing/insurance_form.html", context)
 
 

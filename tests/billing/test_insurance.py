@@ -333,6 +333,22 @@ def test_the_insurance_form_makes_the_claim_from_the_lead_page(client, world, jo
     assert "Insurance claim" in panel.content.decode()
 
 
+def test_the_insurance_form_of_a_quote_not_accepted_says_so(client, world, job):
+    lead, quote = job
+    with world.active():
+        type(quote).objects.filter(pk=quote.pk).update(status="sent")
+    sign_in(client, world.rep)
+    url = reverse("billing:create-insurance", kwargs={"lead_pk": lead.pk, "quote_pk": quote.pk})
+
+    page = client.get(url)
+    posted = client.post(url, {"insurer_name": "Gulf Mutual", "deductible": "250"})
+
+    assert page.status_code == posted.status_code == 200
+    assert "Only an accepted quote becomes invoices." in page.content.decode()
+    with world.active():
+        assert not InsuranceClaim.objects.exists()
+
+
 def test_another_tenants_claim_is_out_of_reach(client, world, other_world, job):
     lead, quote = job
     claim = _claim(world, quote)

@@ -79,7 +79,8 @@ def _staff_and_homeowner(page_at, width, tenant, claim, language, words) -> None
         page.wait_for_load_state("networkidle")
     page.goto(page.base + lead_page(claim.lead_id))
     panel = page.locator("#invoices")
-    expect(panel.get_by_role("heading", name=words["claim"])).to_be_visible()
+    # The invoices section loads after the page.
+    expect(panel.get_by_role("heading", name=words["claim"])).to_be_visible(timeout=30_000)
     panel.scroll_into_view_if_needed()
     _shot(page, f"lead-{suffix}")
     page.goto(f"{page.base}/invoices/leads/{claim.lead_id}/{insurer.pk}/")
