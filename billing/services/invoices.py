@@ -304,48 +304,73 @@ def invoice_message_context(tenant: Tenant, invoice: Invoice, **extra) -> dict:
     }
 
 
-def _text_invoice(tenant: Tenant, actor: User | None, invoice: Invoice) -> None:
-    """The invoice as a text message (text-to-pay): a few words and the signed link to its page,
-    where it can be paid; no attachment."""
-    context = invoice_message_context(tenant, invoice)
+def invoice_message_schedule(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    invoice: Invoice,
+    templates: str,
+    by_text: bool,
+    context: dict,
+    idempotency_key: str,
+    attachments: tuple[Attachment, ...] = (),
+) -> None:
+    """One of the invoice's messages to its customer (the invoice, a reminder, a receipt) through
+    the outbox, in the customer's language: `billing/<templates>_sms.txt` as a text, or
+    `<templates>_subject.txt` and `<templates>_body.txt` as an email answered at the brand's
+    reply-to address."""
+    subject = ""
     with translation.override(invoice.language):
-        body_text = render_to_string("billing/sms_body.txt", context).strip()
-    message_schedule(
-        tenant=tenant,
-        channel=MessageChannel.SMS,
-        source=MessageSource.INVOICE,
-        idempotency_key=f"invoice:{invoice.pk}:sms:{timezone.now().timestamp()}",
-        contact=invoice.lead.contact,
-        lead=invoice.lead,
-        brand=invoice.brand,
-        body_text=body_text,
-        created_by=actor,
-    )
-
-
-def _email_invoice(tenant: Tenant, actor: User | None, invoice: Invoice) -> None:
-    """The invoice's email through the outbox, in the customer's language, with its PDF and the
-    signed link to its page."""
-    context = invoice_message_context(tenant, invoice)
-    figures = context["figures"]
-    with translation.override(invoice.language):
-        subject = render_to_string("billing/email_subject.txt", context).strip()
-        body_text = render_to_string("billing/email_body.txt", context)
-    content = invoice_pdf(tenant=tenant, invoice=invoice, figures=figures)
+        if by_text:
+            body_text = render_to_string(f"billing/{templates}_sms.txt", context).strip()
+        else:
+            subject = render_to_string(f"billing/{templates}_subject.txt", context).strip()
+            body_text = render_to_string(f"billing/{templates}_body.txt", context)
     brand = invoice.brand
+    reply_to = brand.reply_to_email if brand and not by_text else ""
     message_schedule(
         tenant=tenant,
-        channel=MessageChannel.EMAIL,
+        channel=MessageChannel.SMS if by_text else MessageChannel.EMAIL,
         source=MessageSource.INVOICE,
-        idempotency_key=f"invoice:{invoice.pk}:{timezone.now().timestamp()}",
+        idempotency_key=idempotency_key,
         contact=invoice.lead.contact,
         lead=invoice.lead,
         brand=brand,
         subject=subject,
         body_text=body_text,
-        context={"reply_to": brand.reply_to_email} if brand and brand.reply_to_email else {},
+        context={"reply_to": reply_to} if reply_to else {},
         created_by=actor,
-        attachments=[Attachment(f"{invoice.number}.pdf", "application/pdf", content)],
+        attachments=attachments,
+    )
+
+
+def _text_invoice(tenant: Tenant, actor: User | None, invoice: Invoice) -> None:
+    """The invoice as a text message (text-to-pay): a few words and the signed link to its page,
+    where it can be paid; no attachment."""
+    invoice_message_schedule(
+        tenant=tenant,
+        actor=actor,
+        invoice=invoice,
+        templates="invoice",
+        by_text=True,
+        context=invoice_message_context(tenant, invoice),
+        idempotency_key=f"invoice:{invoice.pk}:sms:{timezone.now().timestamp()}",
+    )
+
+
+def _email_invoice(tenant: Tenant, actor: User | None, invoice: Invoice) -> None:
+    """The invoice's email, with its PDF and the signed link to its page."""
+    context = invoice_message_context(tenant, invoice)
+    content = invoice_pdf(tenant=tenant, invoice=invoice, figures=context["figures"])
+    invoice_message_schedule(
+        tenant=tenant,
+        actor=actor,
+        invoice=invoice,
+        templates="invoice",
+        by_text=False,
+        context=context,
+        idempotency_key=f"invoice:{invoice.pk}:{timezone.now().timestamp()}",
+        attachments=(Attachment(f"{invoice.number}.pdf", "application/pdf", content),),
     )
 
 

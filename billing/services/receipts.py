@@ -2,19 +2,16 @@
 text and they have no email address), and a notice to the job's owner. Once per payment: the
 link between the payment and its invoice is stamped in the same statement that claims it."""
 
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from billing.models import Invoice, InvoicePayment, SentVia
-from billing.services.invoices import invoice_message_context
+from billing.services.invoices import invoice_message_context, invoice_message_schedule
 from crm.kit.formatting import money
 from crm.models import Channel, NotificationLevel, Tenant, User
 from crm.selectors.contacts import contact_reach_address
 from leads.models import Payment
 from leads.services.notices import lead_owner_notify
-from messaging.models import MessageChannel, MessageSource
-from messaging.services.outbox import message_schedule
 
 
 def invoice_receipt_send(
@@ -55,25 +52,12 @@ def _customer_receipt(tenant: Tenant, invoice: Invoice, payment: Payment, contex
     by_text = not contact_reach_address(contact=contact, channel=Channel.EMAIL) and (
         invoice.sent_via == SentVia.SMS
     )
-    subject = ""
-    with translation.override(invoice.language):
-        if by_text:
-            body_text = render_to_string("billing/receipt_sms.txt", context).strip()
-        else:
-            subject = render_to_string("billing/receipt_subject.txt", context).strip()
-            body_text = render_to_string("billing/receipt_body.txt", context)
-    brand = invoice.brand
-    message_schedule(
+    invoice_message_schedule(
         tenant=tenant,
-        channel=MessageChannel.SMS if by_text else MessageChannel.EMAIL,
-        source=MessageSource.INVOICE,
+        actor=None,
+        invoice=invoice,
+        templates="receipt",
+        by_text=by_text,
+        context=context,
         idempotency_key=f"invoice-receipt:{payment.pk}",
-        contact=contact,
-        lead=invoice.lead,
-        brand=brand,
-        subject=subject,
-        body_text=body_text,
-        context={"reply_to": brand.reply_to_email}
-        if brand and brand.reply_to_email and not by_text
-        else {},
     )

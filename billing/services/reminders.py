@@ -11,23 +11,20 @@ twice."""
 import datetime as dt
 
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from billing.events import InvoiceOverdue
 from billing.models import BillingSettings, Invoice, InvoiceStatus, SentVia, Series
 from billing.reminder_schedule import next_reminder_of, next_reminder_on
 from billing.selectors.invoices import InvoiceBalance, invoice_balance
-from billing.services.invoices import invoice_message_context
+from billing.services.invoices import invoice_message_context, invoice_message_schedule
 from billing.services.numbering import billing_settings
 from crm.events import publish
 from crm.kit.formatting import money
 from crm.kit.stored_text import stored_date
 from crm.models import Tenant
 from crm.services.timeline import timeline_record
-from messaging.models import MessageChannel, MessageSource
-from messaging.services.outbox import message_schedule
 
 REMINDER_BATCH = 100
 OPEN = (InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID)
@@ -83,27 +80,14 @@ def _remind(
         figures=figures,
         overdue=invoice.due_on is not None and invoice.due_on < today,
     )
-    subject = ""
-    with translation.override(invoice.language):
-        if by_text:
-            body_text = render_to_string("billing/reminder_sms.txt", context).strip()
-        else:
-            subject = render_to_string("billing/reminder_subject.txt", context).strip()
-            body_text = render_to_string("billing/reminder_body.txt", context)
-    brand = invoice.brand
-    message_schedule(
+    invoice_message_schedule(
         tenant=tenant,
-        channel=MessageChannel.SMS if by_text else MessageChannel.EMAIL,
-        source=MessageSource.INVOICE,
+        actor=None,
+        invoice=invoice,
+        templates="reminder",
+        by_text=by_text,
+        context=context,
         idempotency_key=f"invoice-reminder:{invoice.pk}:{number}",
-        contact=invoice.lead.contact,
-        lead=invoice.lead,
-        brand=brand,
-        subject=subject,
-        body_text=body_text,
-        context={"reply_to": brand.reply_to_email}
-        if brand and brand.reply_to_email and not by_text
-        else {},
     )
     invoice.reminders_sent = number
     invoice.last_reminder_at = timezone.now()

@@ -176,7 +176,14 @@ def test_the_admin_chooses_the_stage_among_their_own(client, world, other_world)
     url = reverse("billing-settings:settings")
     completed = stage_named(pipeline_for(world.tenant), "Completed")
     theirs = stage_named(pipeline_for(other_world.tenant), "Completed")
-    form = {"payment_terms_days": 14, "invoice_prefix": "INV-", "credit_note_prefix": "CN-"}
+    form = {
+        "payment_terms_days": 14,
+        "invoice_prefix": "INV-",
+        "credit_note_prefix": "CN-",
+        "reminders_max": 2,
+        "reminder_days_before_due": 0,
+        "reminder_every_days": 7,
+    }
     page = client.get(url).content.decode()
     assert "Residential roofing · Completed" in page
     refused = client.post(url, {**form, "invoice_at_stage": theirs.pk})
