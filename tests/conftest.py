@@ -186,6 +186,7 @@ SLOWEST_FILES = (
     "tests/e2e/test_inbox_languages_browser.py",
     "tests/e2e/test_followups_browser.py",
     "tests/e2e/test_assign_loop_browser.py",
+    "tests/e2e/test_deposit_loop_browser.py",
 )
 
 
