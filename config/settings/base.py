@@ -402,7 +402,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-inbound-events": beat_entry("tickets.tasks.sweep_inbound_events", MINUTE, _second(45)),
     "sweep-sla-breaches": beat_entry("tickets.tasks.sweep_sla_breaches", MINUTE, _second(4)),
     # Invoices: overdue news and the reminders due today (billing.services.reminders).
-    "sweep-invoice-reminders": beat_entry("billing.tasks.sweep_invoice_reminders", HOUR, _past(26)),
+    "sweep-invoice-reminders": beat_entry("billing.tasks.sweep_invoice_reminders", HOUR, _past(40)),
     # Online payments: provider events stored but not processed.
     "sweep-provider-events": beat_entry("gateway.tasks.sweep_provider_events", MINUTE, _second(34)),
     # The outbox: due messages are claimed every few seconds (no Celery ETAs anywhere).
