@@ -49,6 +49,7 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
             "automation.handlers.update_rhythm_reset",
             "automation.handlers.sequences_stop_on_won",
             "automation.handlers.stage_messages_cancel",
+            "billing.handlers.schedule_invoiced_at_stage",
             "webhooks.handlers.lead_stage_changed_deliver",
         ],
         LeadRegrouped: ["dashboards.handlers.team_days_of_regrouped_lead"],
@@ -64,6 +65,7 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
         QuoteSent: ["messaging.handlers.quote_email_schedule"],
         QuoteAccepted: [
             "messaging.handlers.quote_follow_ups_cancel",
+            "billing.handlers.deposit_invoice_on_acceptance",
             "webhooks.handlers.quote_accepted_deliver",
         ],
         QuoteDeclined: ["webhooks.handlers.quote_declined_deliver"],
