@@ -50,6 +50,7 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
             "automation.handlers.update_rhythm_reset",
             "automation.handlers.sequences_stop_on_won",
             "automation.handlers.stage_messages_cancel",
+            "billing.handlers.schedule_invoiced_at_stage",
             "billing.handlers.depreciation_release_on_completion",
             "webhooks.handlers.lead_stage_changed_deliver",
         ],
@@ -66,6 +67,7 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
         QuoteSent: ["messaging.handlers.quote_email_schedule"],
         QuoteAccepted: [
             "messaging.handlers.quote_follow_ups_cancel",
+            "billing.handlers.deposit_invoice_on_acceptance",
             "webhooks.handlers.quote_accepted_deliver",
         ],
         QuoteDeclined: ["webhooks.handlers.quote_declined_deliver"],
