@@ -8,7 +8,15 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
-from billing.events import InvoicePaymentApplied
+from billing.events import (
+    InvoiceOverdue,
+    InvoicePaid,
+    InvoicePaymentApplied,
+    InvoicePaymentFailed,
+    InvoicePaymentRefunded,
+    InvoiceSent,
+    InvoiceVoided,
+)
 from crm.events import (
     ConsentRecorded,
     ContactChanged,
@@ -76,6 +84,12 @@ def test_every_event_lists_its_subscribers_in_the_order_they_run():
         CheckoutFailed: ["billing.handlers.invoice_payment_failed_online"],
         CheckoutRefunded: ["billing.handlers.invoice_refunded_online"],
         InvoicePaymentApplied: ["billing.handlers.payment_receipt_send"],
+        InvoiceSent: ["webhooks.handlers.invoice_sent_deliver"],
+        InvoicePaid: ["webhooks.handlers.invoice_paid_deliver"],
+        InvoiceOverdue: ["webhooks.handlers.invoice_overdue_deliver"],
+        InvoiceVoided: ["webhooks.handlers.invoice_voided_deliver"],
+        InvoicePaymentFailed: ["webhooks.handlers.payment_failed_deliver"],
+        InvoicePaymentRefunded: ["webhooks.handlers.payment_refunded_deliver"],
         NotificationsCreated: ["messaging.handlers.staff_copies_schedule"],
         MembershipChanged: ["api.handlers.keys_revoke_of_former_admin"],
         ConsentRecorded: [
