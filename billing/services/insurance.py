@@ -53,6 +53,46 @@ def _check_split(tenant: Tenant, quote: Quote, deductible: Decimal, depreciation
         )
 
 
+def _claim_invoices_make(
+    tenant: Tenant, actor: User | None, quote: Quote, claim: InsuranceClaim
+) -> str:
+    """The claim's draft invoices, in the customer's language; returns the claim's reference."""
+    lead, deductible, depreciation = quote.lead, claim.deductible, claim.depreciation
+    reference = claim.claim_number or quote.reference
+    totals = quote.totals
+    with translation.override(contact_language(lead.contact, tenant)):
+        deductible_title = _("Deductible, insurance claim %(claim)s") % {"claim": reference}
+        held_title = _("Recoverable depreciation, insurance claim %(claim)s") % {"claim": reference}
+        insurer_title = _("Insurance claim %(claim)s: %(insurer)s") % {
+            "claim": reference,
+            "insurer": claim.insurer_name,
+        }
+        parts: list[tuple[str, list[LineSpec], str, bool]] = []
+        if deductible:
+            lines = invoice_lines.share_lines(_share(deductible), totals, deductible_title)
+            parts.append((deductible_title, lines, Payer.HOMEOWNER, False))
+        held: list[tuple[str, list[LineSpec], str, bool]] = []
+        if depreciation:
+            lines = invoice_lines.share_lines(_share(depreciation), totals, held_title)
+            held.append((held_title, lines, Payer.INSURER, True))
+        earlier = [(title, lines) for title, lines, _payer, _held in parts + held]
+        insurer_lines = invoice_lines.final_lines(_quote_lines(quote), totals, earlier)
+        parts.append((insurer_title, insurer_lines, Payer.INSURER, False))
+    for title, lines, payer, is_depreciation in parts + held:
+        invoice = _new_invoice(
+            tenant,
+            actor,
+            lead,
+            quote=quote,
+            claim=claim,
+            payer=payer,
+            is_depreciation=is_depreciation,
+            title=title[:200],
+        )
+        _set_lines(invoice, lines)
+    return reference
+
+
 @transaction.atomic
 def insurance_invoices_create(
     *,
@@ -101,38 +141,7 @@ def insurance_invoices_create(
         depreciation=depreciation,
         created_by=actor,
     )
-    reference = claim.claim_number or quote.reference
-    totals = quote.totals
-    with translation.override(contact_language(lead.contact, tenant)):
-        deductible_title = _("Deductible, insurance claim %(claim)s") % {"claim": reference}
-        held_title = _("Recoverable depreciation, insurance claim %(claim)s") % {"claim": reference}
-        insurer_title = _("Insurance claim %(claim)s: %(insurer)s") % {
-            "claim": reference,
-            "insurer": claim.insurer_name,
-        }
-        parts: list[tuple[str, list[LineSpec], str, bool]] = []
-        if deductible:
-            lines = invoice_lines.share_lines(_share(deductible), totals, deductible_title)
-            parts.append((deductible_title, lines, Payer.HOMEOWNER, False))
-        held = []
-        if depreciation:
-            lines = invoice_lines.share_lines(_share(depreciation), totals, held_title)
-            held.append((held_title, lines, Payer.INSURER, True))
-        earlier = [(title, lines) for title, lines, _payer, _held in parts + held]
-        insurer_lines = invoice_lines.final_lines(_quote_lines(quote), totals, earlier)
-        parts.append((insurer_title, insurer_lines, Payer.INSURER, False))
-    for title, lines, payer, is_depreciation in parts + held:
-        invoice = _new_invoice(
-            tenant,
-            actor,
-            lead,
-            quote=quote,
-            claim=claim,
-            payer=payer,
-            is_depreciation=is_depreciation,
-            title=title[:200],
-        )
-        _set_lines(invoice, lines)
+    reference = _claim_invoices_make(tenant, actor, quote, claim)
     timeline_record(
         tenant=tenant,
         kind="invoice.created",
