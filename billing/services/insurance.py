@@ -19,13 +19,19 @@ from billing import invoice_lines
 from billing.events import InvoiceSent
 from billing.invoice_lines import LineSpec
 from billing.models import InsuranceClaim, Invoice, InvoiceStatus, Payer
-from billing.services.invoices import _new_invoice, _quote_lines, _set_lines, invoice_issue
+from billing.services.invoices import (
+    _new_invoice,
+    _quote_lines,
+    _set_lines,
+    invoice_issue,
+    quote_lock_for_invoicing,
+)
 from crm.events import publish
 from crm.kit.formatting import money
 from crm.kit.languages import contact_language
 from crm.models import Tenant, User
 from crm.services.timeline import timeline_record
-from leads.models import Lead, Quote, QuoteStatus, Stage
+from leads.models import Lead, Quote, Stage
 from leads.quote_totals import ZERO, Instalment
 from leads.services.stages import work_completed
 
@@ -109,22 +115,7 @@ def insurance_invoices_create(
     """The accepted quote billed as an insurance job: the claim and its draft invoices (the
     homeowner's deductible, the insurer's part, the depreciation held back). Instead of the
     quote's schedule, and like it never twice."""
-    quote = (
-        Quote.objects.select_for_update(of=("self",))
-        .select_related("lead__contact")
-        .prefetch_related("lines")
-        .get(tenant=tenant, pk=quote.pk)
-    )
-    if quote.status != QuoteStatus.ACCEPTED:
-        raise ValidationError(_("Only an accepted quote becomes invoices."))
-    if (
-        Invoice.objects.filter(tenant=tenant, quote=quote)
-        .exclude(status=InvoiceStatus.VOID)
-        .exists()
-    ):
-        raise ValidationError(
-            _("Quote %(reference)s already has its invoices.") % {"reference": quote.reference}
-        )
+    quote = quote_lock_for_invoicing(tenant=tenant, quote=quote)
     if not insurer_name.strip():
         raise ValidationError(_("Name the insurer."))
     _check_split(tenant, quote, deductible, depreciation)

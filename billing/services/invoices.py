@@ -98,13 +98,9 @@ def _quote_lines(quote: Quote):
     ]
 
 
-@transaction.atomic
-def invoices_create_from_quote(
-    *, tenant: Tenant, actor: User | None, quote: Quote
-) -> list[Invoice]:
-    """The accepted quote's payment schedule as draft invoices, in one go: the deposit invoice,
-    the progress invoices and the final invoice (just the final one without a schedule). Never
-    twice: a quote whose instalments are invoiced (and not void) is refused."""
+def quote_lock_for_invoicing(*, tenant: Tenant, quote: Quote) -> Quote:
+    """The quote, locked with its lines, if it is accepted and not yet invoiced (inside the
+    caller's transaction); else a ValidationError that says why."""
     quote = (
         Quote.objects.select_for_update(of=("self",))
         .select_related("lead__contact")
@@ -121,6 +117,17 @@ def invoices_create_from_quote(
         raise ValidationError(
             _("Quote %(reference)s already has its invoices.") % {"reference": quote.reference}
         )
+    return quote
+
+
+@transaction.atomic
+def invoices_create_from_quote(
+    *, tenant: Tenant, actor: User | None, quote: Quote
+) -> list[Invoice]:
+    """The accepted quote's payment schedule as draft invoices, in one go: the deposit invoice,
+    the progress invoices and the final invoice (just the final one without a schedule). Never
+    twice: a quote whose instalments are invoiced (and not void) is refused."""
+    quote = quote_lock_for_invoicing(tenant=tenant, quote=quote)
     lead, totals = quote.lead, quote.totals
     made: list[Invoice] = []
     earlier: list[tuple[str, list[LineSpec]]] = []
