@@ -277,7 +277,7 @@ def test_at_1280_the_navigation_is_one_row_of_links_without_a_menu_button(page_a
     assert not page.locator(".subnav-toggle").is_visible()
     links = page.locator(".mainnav a")
     tops = {round(link.bounding_box()["y"]) for link in links.all()}
-    assert links.count() == 6 and len(tops) == 1, tops
+    assert links.count() == 7 and len(tops) == 1, tops
     # The brand, the links and the account corner share the top bar's one row.
     assert page.locator(".topbar").bounding_box()["height"] < 60
     assert all(link.is_visible() for link in page.locator("#settings-nav a").all())
