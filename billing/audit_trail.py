@@ -1,4 +1,4 @@
-"""How invoices, credit notes and their lines read in the audit trail (see crm.audit). The
+"""How invoices, credit notes, their lines and the invoice settings read in the audit trail (see crm.audit). The
 customer link's token is never recorded (`@audited(untracked=…)` in billing.models)."""
 
 from django.utils.translation import gettext as _
@@ -31,6 +31,10 @@ def _invoice(row: AuditRow) -> str:
     return _("Draft invoice for %(lead)s %(verb)s") % values
 
 
+def _settings(row: AuditRow) -> str:
+    return _("Invoice settings %(verb)s") % row.values()
+
+
 def _line(row: AuditRow) -> str:
     invoice = row.named("invoice")
     name = invoice.number if invoice and invoice.number else _("a draft invoice")
@@ -42,15 +46,28 @@ register_audit_kinds(
     AuditKind(
         "invoices",
         gettext_lazy("Invoices and credit notes"),
-        ("billing.Invoice", "billing.InvoiceLine"),
+        ("billing.Invoice", "billing.InvoiceLine", "billing.BillingSettings"),
     )
 )
 # Read with its job: an invoice is named by its number, a draft by its job's reference.
 register_audit_references(AuditReference("invoice", "billing.Invoice", related=("lead",)))
-register_audit_readers({"billing.Invoice": _invoice, "billing.InvoiceLine": _line})
+register_audit_readers(
+    {
+        "billing.Invoice": _invoice,
+        "billing.InvoiceLine": _line,
+        "billing.BillingSettings": _settings,
+    }
+)
 register_audit_labels(
     {
         "created_at": gettext_lazy("Created at"),
+        "credit_note_prefix": gettext_lazy("Credit note number prefix"),
+        "invoice_at_stage": gettext_lazy("Invoice the accepted quote when a job enters"),
+        "invoice_prefix": gettext_lazy("Invoice number prefix"),
+        "payment_terms_days": gettext_lazy("Payment terms (days)"),
+        "reminder_days_before_due": gettext_lazy("Days before the due date"),
+        "reminder_every_days": gettext_lazy("Then every … days after the due date"),
+        "reminders_max": gettext_lazy("Reminders per invoice, at most"),
         "credits": gettext_lazy("Cancels invoice"),
         "due_on": gettext_lazy("Due date"),
         "invoice": gettext_lazy("Invoice"),
@@ -76,5 +93,6 @@ register_audit_names(
     {
         "billing.Invoice": gettext_lazy("Invoice"),
         "billing.InvoiceLine": gettext_lazy("Invoice line"),
+        "billing.BillingSettings": gettext_lazy("Invoice settings"),
     }
 )

@@ -87,22 +87,47 @@ class OnlineRefundForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=300,
-        help_text=_("e.g. Charger returned; the job's timeline keeps it."),
+        help_text=_("e.g. Part of the work cancelled; the job's timeline keeps it."),
     )
 
 
+class FillingSelect(forms.Select):
+    """A select whose choice fills another field with the value that goes with it (shell.js:
+    data-fills names the field, each option's data-fill holds its value)."""
+
+    def __init__(self, *args, fills: str, values: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attrs["data-fills"] = fills
+        self.values = values or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in self.values:
+            option["attrs"]["data-fill"] = str(self.values[value])
+        return option
+
+
 class JobPaymentForm(InvoicePaymentForm):
-    """A payment on a job with open invoices: which invoice it pays (the oldest open one first)."""
+    """A payment on a job with open invoices: which invoice it pays (the oldest open one first);
+    choosing one puts its balance in the amount."""
 
     invoice = forms.TypedChoiceField(label=_("Invoice"), coerce=int)
 
     field_order = ["invoice", "amount", "method", "received_on", "reference"]
 
-    def __init__(self, *args, invoices: list[tuple[int, str]], **kwargs):
+    def __init__(self, *args, invoices: list[tuple[int, str, Decimal]], **kwargs):
+        """`invoices`: each open invoice's id, label and balance."""
         super().__init__(*args, **kwargs)
-        self.fields["invoice"].choices = invoices
+        field = self.fields["invoice"]
+        field.choices = [(pk, label) for pk, label, _balance in invoices]
+        field.widget = FillingSelect(
+            choices=field.choices,
+            fills=self["amount"].auto_id,
+            values={pk: balance for pk, _label, balance in invoices},
+        )
         if invoices:
             self.initial.setdefault("invoice", invoices[0][0])
+            self.initial.setdefault("amount", invoices[0][2])
 
 
 class InvoiceVoidForm(forms.Form):
@@ -202,6 +227,7 @@ class InvoiceListFilterForm(TenantFormMixin, forms.Form):
             ("", _("Any status")),
             ("open", _("Open")),
             ("overdue", _("Overdue")),
+            ("insurer", _("Owed by insurers")),
             ("paid", _("Paid")),
             ("void", _("Void")),
             ("draft", _("Draft")),

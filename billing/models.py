@@ -31,6 +31,7 @@ DEFAULT_PAYMENT_TERMS_DAYS = 14
 MAX_REMINDERS = 3
 
 
+@audited
 class BillingSettings(TenantOwnedModel):
     """The tenant's invoice settings: payment terms, how numbers read, the stage that invoices, and
     the reminders an open invoice gets: at most `reminders_max`, the first

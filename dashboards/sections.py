@@ -151,6 +151,7 @@ def receivables_section(figures: Figures) -> dict:
         "receivables": report,
         "receivables_table": receivables.receivables_table(report, scope),
         "receivables_chart": receivables.receivables_chart(report),
+        "insurers_url": receivables.insurers_list_url(scope),
     }
     if scope.rep is None and report.figures.by_rep:
         context["receivables_by_rep_table"] = receivables.receivables_by_rep_table(report, scope)

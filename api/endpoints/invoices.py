@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -258,9 +259,18 @@ def invoice_detail(request, invoice_id: int):
 def invoice_send(request, invoice_id: int):
     """Emails the customer the invoice with its PDF and link, through the outbox, as the invoice
     page's Send; the first time it is given its number and due date. A sent invoice is sent
-    again. Send an Idempotency-Key: a repeated request with it sends once."""
+    again, at most 3 times in 10 minutes (the invoice page's Send counts too), and a key sends at
+    most 30 invoices in 10 minutes: past either, 429. Send an Idempotency-Key: a repeated request
+    with it sends once."""
     tenant = request.tenant
     invoice = selectors.invoice_get(tenant=tenant, invoice_id=invoice_id)
+    refusal = services.invoice_send_refusal(
+        tenant=tenant, invoice=invoice, sender=f"api-key:{request.api_key.pk}"
+    )
+    if refusal:
+        too_many = JsonResponse({"detail": refusal}, status=429)
+        too_many["Retry-After"] = str(int(services.SEND_WINDOW.total_seconds()))
+        return too_many
     services.invoice_send(tenant=tenant, actor=request.actor, invoice=invoice)
     return _detail(tenant, invoice_id)
 

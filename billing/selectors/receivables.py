@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice, InvoicePayment, InvoiceStatus, Series
+from billing.models import Invoice, InvoicePayment, InvoiceStatus, Payer, Series
 from billing.selectors.invoices import OVERDUE, InvoiceRow, rows_of
 from crm.models import Tenant
 from crm.pagination import KeysetPage, keyset_page
@@ -39,6 +39,8 @@ from leads.models import MONEY, PaymentKind
 
 ZERO = Decimal("0")
 OPEN_STATUSES = (InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID)
+# What insurers owe on open invoices (no due date): a receivables figure and a list filter.
+INSURER = "insurer"
 MONEY_FIELD = DecimalField(max_digits=MONEY["max_digits"], decimal_places=MONEY["decimal_places"])
 INVOICES_PER_PAGE = 50
 MOST_OVERDUE_SHOWN = 5
@@ -84,13 +86,6 @@ def age_bucket_of(due_on: dt.date, today: dt.date) -> AgeBucket:
     return next(bucket for bucket in AGE_BUCKETS if bucket.holds(days))
 
 
-def _bucket_expression(today: dt.date) -> Case:
-    return Case(
-        *(When(bucket.due_dates(today), then=Value(bucket.slug)) for bucket in AGE_BUCKETS),
-        output_field=CharField(),
-    )
-
-
 def net_paid_expression() -> Coalesce:
     """An invoice's payments less its refunds (balance_of's `paid`), as a subquery."""
     signed = Case(
@@ -120,10 +115,15 @@ def open_invoices(
     owner_id: int | None = None,
     brand_id: int | None = None,
     pipeline_id: int | None = None,
+    insurers: bool = False,
 ) -> QuerySet[Invoice]:
-    """Invoices still to be paid (sent or partly paid; credit notes owe nothing)."""
+    """Invoices still to be paid (sent or partly paid; credit notes owe nothing) by a date: the
+    customers'. With `insurers`, the insurers' too, which have no due date (InsuranceClaim)."""
+    terms = Q(due_on__isnull=False)
+    if insurers:
+        terms |= Q(payer=Payer.INSURER)
     invoices = Invoice.objects.filter(
-        tenant=tenant, status__in=OPEN_STATUSES, series=Series.INVOICE, due_on__isnull=False
+        terms, tenant=tenant, status__in=OPEN_STATUSES, series=Series.INVOICE
     )
     if owner_id is not None:
         invoices = invoices.filter(lead__owner_id=owner_id)
@@ -179,6 +179,9 @@ class Receivables:
     total: ReceivablesGroup
     by_rep: list[ReceivablesGroup]  # most owed first
     by_brand: list[ReceivablesGroup]
+    # What insurers owe on insurance claims: paid on the insurer's own terms, so not aged with
+    # the customers' invoices.
+    insurers: Owed = field(default_factory=Owed)
 
 
 def receivables(
@@ -189,11 +192,22 @@ def receivables(
     brand_id: int | None = None,
     pipeline_id: int | None = None,
 ) -> Receivables:
-    """The open invoices' balances by age, rep and brand: one GROUP BY query over (owner, brand,
-    age bucket)."""
+    """The open invoices' balances by age, rep and brand, and the insurers' apart: one GROUP BY
+    query over (owner, brand, age bucket)."""
+    age_or_insurer = Case(
+        When(payer=Payer.INSURER, then=Value(INSURER)),
+        *(When(bucket.due_dates(today), then=Value(bucket.slug)) for bucket in AGE_BUCKETS),
+        output_field=CharField(),
+    )
+    invoices = open_invoices(
+        tenant=tenant,
+        owner_id=owner_id,
+        brand_id=brand_id,
+        pipeline_id=pipeline_id,
+        insurers=True,
+    )
     rows = (
-        open_invoices(tenant=tenant, owner_id=owner_id, brand_id=brand_id, pipeline_id=pipeline_id)
-        .annotate(bucket=_bucket_expression(today), balance=balance_expression())
+        invoices.annotate(bucket=age_or_insurer, balance=balance_expression())
         .order_by()
         .values("lead__owner_id", "brand_id", "bucket")
         .annotate(count=Count("id"), amount=Sum("balance"))
@@ -201,8 +215,12 @@ def receivables(
     total = ReceivablesGroup(key=None)
     reps: dict[int | None, ReceivablesGroup] = {}
     brands: dict[int | None, ReceivablesGroup] = {}
+    insurers = Owed()
     for row in rows:
         count, amount = row["count"], row["amount"] or ZERO
+        if row["bucket"] == INSURER:
+            insurers.add(count, amount)
+            continue
         total.add(row["bucket"], count, amount)
         owner, brand = row["lead__owner_id"], row["brand_id"]
         reps.setdefault(owner, ReceivablesGroup(key=owner)).add(row["bucket"], count, amount)
@@ -217,6 +235,7 @@ def receivables(
         total=total,
         by_rep=most_owed(reps),
         by_brand=most_owed(brands),
+        insurers=insurers,
     )
 
 
@@ -232,9 +251,6 @@ def _listed(invoices: QuerySet[Invoice], tenant: Tenant) -> QuerySet[Invoice]:
             queryset=InvoicePayment.objects.filter(tenant=tenant).select_related("payment"),
         )
     )
-
-
-LIST_STATUSES = ("open", OVERDUE, InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.DRAFT)
 
 
 @dataclass(frozen=True)
@@ -254,6 +270,8 @@ def _filtered(tenant: Tenant, filters: InvoiceFilters, today: dt.date) -> QueryS
     invoices = Invoice.objects.filter(tenant=tenant)
     if filters.age in BUCKETS_BY_SLUG or filters.status in ("open", OVERDUE):
         invoices = open_invoices(tenant=tenant)
+    elif filters.status == INSURER:
+        invoices = open_invoices(tenant=tenant, insurers=True).filter(payer=Payer.INSURER)
     if filters.status == OVERDUE:
         invoices = invoices.filter(due_on__lt=today)
     elif filters.status in (InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.DRAFT):

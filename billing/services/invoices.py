@@ -34,6 +34,7 @@ from crm.events import publish
 from crm.kit.formatting import money
 from crm.kit.languages import contact_language
 from crm.models import Tenant, User
+from crm.ratelimit import over_limit
 from crm.services.timeline import timeline_record
 from leads.models import Lead, Quote, QuoteStatus
 from leads.quote_totals import ZERO, cents
@@ -249,6 +250,30 @@ def _sent_summary(channel: str, first_time: bool) -> str:
     if first_time:
         return gettext_noop("Invoice %(number)s of %(amount)s sent to %(email)s")
     return gettext_noop("Invoice %(number)s sent again to %(email)s")
+
+
+# A customer gets an invoice at most this often, whoever presses Send (a member or an API client);
+# one sender sends at most this many invoices in the window.
+SENDS_PER_INVOICE = 3
+SENDS_PER_SENDER = 30
+SEND_WINDOW = dt.timedelta(minutes=10)
+
+
+def invoice_send_refusal(*, tenant: Tenant, invoice: Invoice, sender: str) -> str:
+    """Count one press of Send; why it may not send (too many sends of the invoice, or by the
+    sender: "member:<id>" or "api-key:<id>"), or ""."""
+    minutes = int(SEND_WINDOW.total_seconds() // 60)
+    if over_limit(f"billing:send:{tenant.pk}:{invoice.pk}", SENDS_PER_INVOICE, SEND_WINDOW):
+        return _(
+            "Invoice %(number)s was already sent %(count)s times in the last %(minutes)s minutes: "
+            "wait a few minutes before sending it again."
+        ) % {"number": invoice.reference, "count": SENDS_PER_INVOICE, "minutes": minutes}
+    if over_limit(f"billing:send-by:{tenant.pk}:{sender}", SENDS_PER_SENDER, SEND_WINDOW):
+        return _(
+            "You sent %(count)s invoices in the last %(minutes)s minutes: wait a few minutes "
+            "before sending more."
+        ) % {"count": SENDS_PER_SENDER, "minutes": minutes}
+    return ""
 
 
 @transaction.atomic

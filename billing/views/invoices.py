@@ -2,7 +2,6 @@
 jobs (the claim, the insurer's invoices, the release of the held-back depreciation), the invoice
 page, sending, payments, refunds and voiding."""
 
-import datetime as dt
 from decimal import Decimal
 
 from django.contrib import messages
@@ -34,7 +33,6 @@ from billing.services.online import invoice_online_refund_request
 from crm.kit.formatting import money
 from crm.kit.links import lead_page
 from crm.permissions import tenant_member_required
-from crm.ratelimit import over_limit
 from leads.forms.quotes import quote_line_formset
 from leads.models import Lead, PaymentMethod, Quote, QuoteStatus
 from leads.permissions import ensure_may_act_on, may_act_on
@@ -55,9 +53,6 @@ def _invoice(request, lead: Lead, invoice_pk: int) -> Invoice:
 
 
 # Each press sends a message to the customer: a double click or a stuck key does not flood them.
-SENDS_PER_INVOICE = 3
-SENDS_PER_MEMBER = 30
-SEND_WINDOW = dt.timedelta(minutes=10)
 
 
 def _invoice_page(invoice: Invoice) -> str:
@@ -261,24 +256,6 @@ def invoice_detail(request, lead_pk: int, invoice_pk: int):
     return render(request, "billing/detail.html", context)
 
 
-def _send_refusal(request, invoice: Invoice) -> str:
-    """Why this press may not send (too many sends of the invoice, or by the member), or ""."""
-    minutes = int(SEND_WINDOW.total_seconds() // 60)
-    if over_limit(f"billing:send:{request.tenant.pk}:{invoice.pk}", SENDS_PER_INVOICE, SEND_WINDOW):
-        return _(
-            "Invoice %(number)s was already sent %(count)s times in the last %(minutes)s minutes: "
-            "wait a few minutes before sending it again."
-        ) % {"number": invoice.reference, "count": SENDS_PER_INVOICE, "minutes": minutes}
-    if over_limit(
-        f"billing:send-by:{request.tenant.pk}:{request.user.pk}", SENDS_PER_MEMBER, SEND_WINDOW
-    ):
-        return _(
-            "You sent %(count)s invoices in the last %(minutes)s minutes: wait a few minutes "
-            "before sending more."
-        ) % {"count": SENDS_PER_MEMBER, "minutes": minutes}
-    return ""
-
-
 @tenant_member_required
 @require_POST
 def invoice_send(request, lead_pk: int, invoice_pk: int):
@@ -286,7 +263,9 @@ def invoice_send(request, lead_pk: int, invoice_pk: int):
     invoice = _invoice(request, lead, invoice_pk)
     form = InvoiceSendForm(request.POST)
     channel = form.cleaned_data["channel"] if form.is_valid() else SentVia.EMAIL
-    refusal = _send_refusal(request, invoice)
+    refusal = services.invoice_send_refusal(
+        tenant=request.tenant, invoice=invoice, sender=f"member:{request.user.pk}"
+    )
     if refusal:
         messages.error(request, refusal)
         return redirect(_invoice_page(invoice))
@@ -405,12 +384,11 @@ def job_payment(request, lead_pk: int):
                 "title": row.invoice.title or "—",
                 "balance": money(row.figures.balance, currency),
             },
+            row.figures.balance,
         )
         for row in rows
     ]
-    form = JobPaymentForm(
-        request.POST or None, invoices=choices, initial={"amount": rows[0].figures.balance}
-    )
+    form = JobPaymentForm(request.POST or None, invoices=choices)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         invoice = by_id[data.pop("invoice")].invoice

@@ -16,7 +16,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from billing.selectors.receivables import AGE_BUCKETS, Receivables, ReceivablesGroup, receivables
+from billing.selectors.receivables import (
+    AGE_BUCKETS,
+    INSURER,
+    Receivables,
+    ReceivablesGroup,
+    receivables,
+)
 from crm.kit.formatting import money_format
 from crm.models import Brand
 from dashboards.charts import Chart, bar_chart
@@ -66,6 +72,11 @@ def receivables_report(scope: Scope, *, now) -> ReceivablesReport:
 def _list_url(**filters) -> str:
     query = {"status": "open", **{name: value for name, value in filters.items() if value}}
     return f"{reverse('billing:list')}?{urlencode(query)}"
+
+
+def insurers_list_url(scope: Scope) -> str:
+    """The open invoices insurers owe on claims, in the scope."""
+    return _list_url(status=INSURER, rep=scope.rep.pk if scope.rep else None, brand=scope.brand_id)
 
 
 def _row(name, group: ReceivablesGroup, currency: str, *, linked: bool, **filters) -> list:

@@ -8,6 +8,8 @@
 // 2. Dropdown menus (<details class="menu">): an open panel is moved sideways to stay inside the
 //    screen, wherever its button sits, and again when what holds it scrolls (the follow-up
 //    board's columns snap into place after a tap has opened a menu in one of them).
+// 3. A select that fills another field (<select data-fills="id">): choosing an option puts its
+//    data-fill in that field (an invoice's balance in the payment's amount).
 (function () {
   var MARGIN = 8;
 
@@ -75,6 +77,14 @@
     },
     true
   );
+
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[data-fills]")) return;
+    var option = select.options[select.selectedIndex];
+    var target = document.getElementById(select.getAttribute("data-fills"));
+    if (option && target && option.hasAttribute("data-fill")) target.value = option.getAttribute("data-fill");
+  });
 
   // A menu whose actions load once it is open (htmx) changes size after "toggle": a follow-up's
   // menu on a phone, in Dutch, then reached past the screen's edge.

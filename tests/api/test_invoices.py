@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from api.models import ApiKeyScope
 from billing.services.invoices import invoice_create
+from messaging.models import OutboundMessage
 from tests.api.helpers import bearer, key_for
 from tests.billing.conftest import won_job
 from tests.conftest import forget_cached_values
@@ -114,6 +115,19 @@ def test_a_quote_becomes_invoices_that_are_sent_paid_and_refused_in_words(client
     }
     draft_void = _post(client, f"/api/v1/invoices/{progress['id']}/void", {}, key).json()
     assert draft_void["credit_note"] is None
+
+
+def test_sending_one_invoice_again_and_again_is_refused_with_retry_after(client, world, job):
+    _lead, quote = job
+    key = key_for(world)
+    deposit, *_rest = _made(client, quote, key)
+    send = f"/api/v1/invoices/{deposit['id']}/send"
+    assert [_post(client, send, {}, key).status_code for _press in range(3)] == [200] * 3
+    refused = _post(client, send, {}, key)
+    assert refused.status_code == 429 and refused["Retry-After"] == "600"
+    assert "already sent 3 times in the last 10 minutes" in refused.json()["detail"]
+    with world.active():
+        assert OutboundMessage.objects.filter(tenant=world.tenant, lead=quote.lead).count() == 3
 
 
 def test_the_list_filters_by_status_lead_and_change_a_page_at_a_time(client, world, job):

@@ -213,7 +213,10 @@ def test_record_payment_on_a_job_with_open_invoices_pays_the_oldest_by_default(
     with world.active():
         deposit.refresh_from_db()
         final.refresh_from_db()
-    assert f'<option value="{deposit.pk}" selected>' in page and final.number in page
+    # Each invoice's balance goes into the amount when it is chosen (shell.js).
+    assert 'data-fills="id_amount"' in page
+    assert f'<option value="{deposit.pk}" selected data-fill="{deposit.total}">' in page
+    assert f'<option value="{final.pk}" data-fill="{final.total}">' in page
     assert progress.title not in page  # a draft is not paid against
 
     form = {"amount": "100", "method": "check", "received_on": world.tenant.today(),

@@ -9,6 +9,7 @@ import pghistory
 import pytest
 
 from billing.services.invoices import invoice_send, invoice_void, invoices_create_from_quote
+from billing.services.settings import billing_settings_save
 from crm.models import User
 from tests.conftest import sign_in
 
@@ -47,3 +48,21 @@ def test_an_invoice_made_sent_and_voided_reads_in_the_audit_trail(client, world,
     assert f"Factuur {sent.number} voor {job_name}" in trail
     assert "Vervaldatum: —" in trail
     assert "Reden vervallen: — → Wrong amount" in trail
+
+
+def test_a_change_of_the_invoice_settings_reads_in_the_audit_trail(client, world):
+    with world.active(), pghistory.context(user=world.admin.user_id):
+        billing_settings_save(
+            tenant=world.tenant,
+            actor=world.admin.user,
+            payment_terms_days=30,
+            invoice_prefix="F-",
+            credit_note_prefix="CN-",
+            reminders_max=3,
+        )
+    sign_in(client, world.admin)
+    trail = _text(client)
+    assert "Invoice settings changed" in trail
+    assert "Payment terms (days): 14 → 30" in trail
+    assert "Invoice number prefix: INV- → F-" in trail
+    assert "Reminders per invoice, at most: 2 → 3" in trail

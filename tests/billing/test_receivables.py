@@ -8,11 +8,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from billing.models import Invoice
+from billing.models import Invoice, Payer
 from billing.selectors.invoices import invoice_balance
 from billing.selectors.receivables import (
     AGE_BUCKETS,
+    INSURER,
+    InvoiceFilters,
     age_bucket_of,
+    invoice_list,
     overdue_for_owner,
     receivables,
 )
@@ -105,6 +108,23 @@ def test_per_rep_and_per_brand_and_filtered(world):
     assert brands == {other_brand.pk: D("250"), world.brand.pk: D("140")}
     assert _figures(world, owner_id=world.rep.pk).total.total.amount == D("100")
     assert _figures(world, brand_id=other_brand.pk).total.total.amount == D("250")
+
+
+def test_what_insurers_owe_is_apart_from_the_aged_balances_and_listed(world):
+    open_invoice(world, amount="100", days_overdue=5)
+    claim = open_invoice(world, amount="7000", days_overdue=0)
+    pay(world, claim, "1000")
+    with world.active():
+        Invoice.objects.filter(pk=claim.pk).update(payer=Payer.INSURER, due_on=None)
+    figures = _figures(world)
+    assert (figures.insurers.count, figures.insurers.amount) == (1, D("6000"))
+    assert (figures.total.total.count, figures.total.total.amount) == (1, D("100"))
+    assert _figures(world, owner_id=world.rep.pk).insurers.amount == D("6000")
+    with world.active():
+        listed = invoice_list(tenant=world.tenant, filters=InvoiceFilters(status=INSURER))
+        opened = invoice_list(tenant=world.tenant, filters=InvoiceFilters(status="open"))
+    assert [row.invoice.pk for row in listed.items] == [claim.pk]
+    assert claim.pk not in [row.invoice.pk for row in opened.items]
 
 
 def test_one_query_whatever_the_number_of_invoices(world):
