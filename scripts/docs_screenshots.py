@@ -66,6 +66,15 @@ SHOTS = [
         for language, who in (("en", "admin@demo.test"), ("nl", "admin@chargecars.test"))
         for width in (1280, 375)
     ],
+    *[
+        Shot(f"{name}-{language}-{width}", who, path, width=width, height=1000)
+        for name, path in (
+            ("receivables", "/dashboard/?tab=receivables"),
+            ("invoice-list", "/invoices/?status=open"),
+        )
+        for language, who in (("en", "manager@demo.test"), ("nl", "admin@chargecars.test"))
+        for width in (1280, 375)
+    ],
 ]
 
 

@@ -181,11 +181,19 @@ def empty_test_database() -> None:
 # in around them: a run ends soon after its longest file, not when a long file started last.
 SLOWEST_FILES = (
     "tests/e2e/test_mobile_browser.py",
+    "tests/test_schema_snapshot.py",
     "tests/e2e/test_every_page_in_dutch_and_spanish.py",
+    "tests/fuzz/test_query_string_fuzz.py",
+    "tests/followups/test_reminder_workers.py",
+    "tests/reliability/test_ingest_workers.py",
+    "tests/messaging/test_outbox_workers.py",
     "tests/e2e/test_dashboard_browser.py",
+    "tests/reliability/test_broker_outage.py",
+    "tests/e2e/test_insurance_browser.py",
+    "tests/e2e/test_billing_browser.py",
     "tests/e2e/test_inbox_languages_browser.py",
-    "tests/e2e/test_followups_browser.py",
     "tests/e2e/test_assign_loop_browser.py",
+    "tests/e2e/test_followups_browser.py",
     "tests/e2e/test_deposit_loop_browser.py",
 )
 

@@ -173,13 +173,29 @@ def page_at(browser, live_server):
 
 DEMO_PASSWORD = "threadline-demo"
 
+# True while htmx has a request in flight: the page's hx-trigger="load" parts are still coming.
+_HTMX_QUIET = "() => !document.querySelector('.htmx-request')"
+
+
+def settled(page) -> None:
+    """After a page has loaded: wait for the parts it loads with htmx. Quicker than waiting for
+    the network to be idle, which takes half a second after the last request on every page."""
+    page.wait_for_function(_HTMX_QUIET)
+
+
+def open_page(page, path: str) -> None:
+    """Go to `path` and wait for the page and the parts it loads with htmx."""
+    page.goto(f"{page.base}{path}")
+    settled(page)
+
 
 def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(f"{page.base}/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    settled(page)
 
 
 def screenshot(page, name: str, **options) -> Path:

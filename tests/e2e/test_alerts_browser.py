@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from crm.models import Membership, NotificationLevel, Tenant
 from crm.services.notifications import notification_create
 from crm.tenancy import tenant_context
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def _open(page, email: str, path: str) -> None:
         chooser.click()
         page.wait_for_load_state("networkidle")
     page.goto(f"{page.base}{path}")
-    page.wait_for_load_state("networkidle")
+    settled(page)
 
 
 def _keep(page, name: str, **options) -> None:
@@ -93,7 +93,8 @@ def test_the_manager_sees_grouped_alerts_with_their_lists(page_at, burst, width)
     _keep(page, f"alerts-bell-{width}", full_page=False)
 
     page.goto(f"{page.base}/notifications/")
-    page.wait_for_load_state("networkidle")
+
+    settled(page)
     group = page.locator(
         ".card.flush .notification-entry.grouped", has_text="25 follow-ups were missed today"
     )

@@ -4,7 +4,7 @@ log, and the docs page draws from our own static files (no CDN, no CSP violation
 
 import pytest
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,7 @@ def _open_as_admin(page, path: str) -> None:
     page.click(f"button.choice:has-text('{TENANT}')")
     page.wait_for_load_state("networkidle")
     page.goto(f"{page.base}{path}")
-    page.wait_for_load_state("networkidle")
+    settled(page)
 
 
 def _fits(page, width: int) -> None:
@@ -41,7 +41,8 @@ def test_an_admin_creates_a_key_sees_it_once_and_revokes_it(page_at, demo, width
     _fits(page, width)
 
     page.goto(f"{page.base}/settings/api-keys/")
-    page.wait_for_load_state("networkidle")
+
+    settled(page)
     assert page.locator("#new-api-key").count() == 0  # shown only once
     assert key not in page.content()
 
@@ -83,7 +84,8 @@ def test_an_admin_subscribes_an_endpoint_and_sees_its_secret(page_at, demo, widt
     _fits(page, width)
 
     page.goto(f"{page.base}/settings/webhooks/")
-    page.wait_for_load_state("networkidle")
+
+    settled(page)
     assert page.locator("text=books.example.com").count() >= 1
     screenshot(page, f"webhooks-list-{width}")
     _fits(page, width)

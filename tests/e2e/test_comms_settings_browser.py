@@ -14,7 +14,7 @@ from crm.tenancy import tenant_context
 from messaging.models import CommsSettings, ContactCommsProfile, MessageSource
 from messaging.services import outbox, outbox_send
 from messaging.services.policy import comms_settings_get
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, settled, sign_in
 from tests.factories import message_template_for
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def _open(page, email: str, path: str) -> None:
         chooser.click()
         page.wait_for_load_state("networkidle")
     page.goto(f"{page.base}{path}")
-    page.wait_for_load_state("networkidle")
+    settled(page)
 
 
 def _keep(page, name: str) -> None:

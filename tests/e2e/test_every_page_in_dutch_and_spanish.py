@@ -7,7 +7,8 @@ Dutch ChargeCars customer read the Dutch pages; Florida First Roofing's owner an
 customer, both set to Spanish, read the Spanish ones. Each page is loaded once in one browser
 context per reader; its visible text nodes, placeholders and lines are compared with the msgids of
 locale/<language>/LC_MESSAGES/django.mo that have a translation of their own. Texts that are the
-tenant's own data (a stage or a pipeline an admin named in English) do not count. Screenshots of
+tenant's own data (a stage or a pipeline an admin named in English) do not count, and no page
+scrolls sideways at 1280 px in the longer words. Screenshots of
 the lead page, the inbox and the portal's job page at 1280 and 375 px go to
 test-artifacts/every-page-<language>-<page>-<width>.png.
 """
@@ -47,7 +48,7 @@ from portal.addresses import SignInAddress
 from portal.auth import PortalSignIn, session_sign_in
 from portal.models import ChallengeChannel
 from portal.sessions import SIGNED_IN_AGE, cookie_name, session_rotate
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, settled, sign_in
 from tests.security.test_url_isolation import OBJECT_KWARGS, portal_pages, routes
 from tickets.models import InboundEvent, Inbox, InboxAddress, Ticket, TicketMessage
 
@@ -242,7 +243,7 @@ class Findings:
     own_data: set[str]
     untranslated: dict[str, set[str]] = field(default_factory=dict)
     dates: dict[str, set[str]] = field(default_factory=dict)
-    failed: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int | str] = field(default_factory=dict)
     read: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
 
@@ -372,13 +373,17 @@ def _read(page, findings: Findings, name: str, path: str) -> None:
     page.route(url, lambda route: route.fulfill(response=answer), times=1)
     page.goto(url, wait_until="load")
     findings.check(name, page.evaluate(VISIBLE_TEXTS))
+    # The longer words fit at 1280 px: nothing scrolls sideways.
+    width, screen = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    if width > screen:
+        findings.failed[f"{name} {path}"] = f"scrolls sideways ({width} px)"
 
 
 def _screenshots(page, language: str, name: str, path: str) -> None:
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{page.base}{path}")
-        page.wait_for_load_state("networkidle")
+        settled(page)
         screenshot(page, f"every-page-{language}-{SCREENSHOTS[name]}-{width}")
     page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -431,8 +436,9 @@ def test_every_page_reads_in_the_readers_language(browser, live_server, demo, la
     sign_in(page, readers.staff)
     chooser = page.locator(f"button.choice:has-text('{readers.team}')")
     if chooser.count():
-        chooser.click()
-        page.wait_for_load_state("networkidle")
+        with page.expect_navigation():
+            chooser.click()
+        settled(page)
     for name, path in staff_paths.items():
         _read(page, findings, name, path)
         if name in SCREENSHOTS:

@@ -8,7 +8,7 @@ from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
 from followups.demo import seed_followups
 from followups.models import NeglectFlag
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def _open(page, email: str, path: str) -> None:
         page.click(f"button.choice:has-text('{TENANT}')")
         page.wait_for_load_state("networkidle")
     page.goto(f"{page.base}{path}")
-    page.wait_for_load_state("networkidle")
+    settled(page)
 
 
 def _fits(page, width: int) -> None:

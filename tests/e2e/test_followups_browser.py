@@ -13,7 +13,7 @@ from crm.tenancy import tenant_context
 from followups.models import FollowUp, Outcome, Status
 from followups.selectors.members import member_zone
 from followups.services import followups as services
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -155,7 +155,7 @@ def test_every_follow_up_page_at_desktop_and_phone_width(page_at, rep_day):
         sign_in(page, "rep@demo.test")
         for name, path in pages:
             page.goto(f"{page.base}{path}")
-            page.wait_for_load_state("networkidle")
+            settled(page)
             scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
             assert scroll_width <= width + 5, (name, width, scroll_width)
             screenshot(page, f"followups-{name}-{label}")

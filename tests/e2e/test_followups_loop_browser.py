@@ -15,7 +15,7 @@ from crm.models import Contact, Membership, Tenant
 from crm.tenancy import tenant_context
 from followups.models import FollowUp, FollowUpSeries, Status
 from followups.selectors.members import member_zone
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -149,7 +149,7 @@ def test_the_follow_up_loop_from_the_form_to_the_timeline(page_at, demo):
         ("repeat-form", f"{reverse('followups:create')}?contact={contact.pk}"),
     ):
         phone.goto(f"{phone.base}{path}")
-        phone.wait_for_load_state("networkidle")
+        settled(phone)
         if name == "repeat-form":
             phone.select_option("#id_repeat", "custom")
             phone.select_option("#id_ends", "until")

@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from crm.models import Contact, Tenant
 from crm.tenancy import tenant_context
 from messaging.services import outbox, outbox_send
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, settled, sign_in
 from tickets.demo import FLORIDA_EMAIL, FLORIDA_NUMBER, FLORIDA_TWILIO_AUTH_TOKEN
 from tickets.models import EventStatus, InboundEvent, Ticket
 from tickets.services import ingest
@@ -151,7 +151,7 @@ def test_an_sms_and_an_email_from_one_customer_share_a_thread_answered_by_sms(
         phone_page = page_at(375, 800)
         sign_in(phone_page, "manager@demo.test")
         phone_page.goto(page.url)
-        phone_page.wait_for_load_state("networkidle")
+        settled(phone_page)
         width = phone_page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375
         phone_page.evaluate("window.scrollTo(0, 0)")

@@ -8,7 +8,7 @@ from django.urls import reverse
 from crm.models import Brand, Tenant, User
 from crm.tenancy import tenant_context
 from leads.models import LeadCaptureForm
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, settled
 from tests.e2e.test_comms_settings_browser import TENANT, _open
 from tests.e2e.test_portal_browser import _no_horizontal_scroll
 from tickets.models import SlaEvent, Ticket, TicketMessage
@@ -61,7 +61,7 @@ def test_inbox_search_sla_details_and_language_settings(demo, page_at, language)
         _open(page, ADMIN, pages["inbox-search"])
         for name, path in pages.items():
             page.goto(f"{page.base}{path}")
-            page.wait_for_load_state("networkidle")
+            settled(page)
             screenshot(page, f"{name}-{width}-{language}")
             assert _no_horizontal_scroll(page), f"{name} scrolls sideways at {width}"
             html = page.content()

@@ -15,7 +15,7 @@ from leads.models import Lead
 from messaging.models import MessageSource, MessageTemplate, OutboundMessage, Purpose
 from messaging.services import outbox, outbox_delivery, outbox_send
 from messaging.services.outbox_delivery import DeliveryEvent
-from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
+from tests.e2e.conftest import ARTIFACTS, screenshot, settled, sign_in
 from tickets.models import InboxAddress
 
 pytestmark = pytest.mark.browser
@@ -190,7 +190,7 @@ def _open_as_admin(page, path: str) -> None:
     page.click(f"button.choice:has-text('{TENANT}')")
     page.wait_for_load_state("networkidle")
     page.goto(f"{page.base}{path}")
-    page.wait_for_load_state("networkidle")
+    settled(page)
 
 
 def test_the_admin_reads_the_outbox_and_one_recorded_email(page_at, outbox_rows):
@@ -216,7 +216,8 @@ def test_the_admin_reads_the_outbox_and_one_recorded_email(page_at, outbox_rows)
     assert page.locator("#outbox-rows tr").count() == 1
 
     page.goto(f"{page.base}/settings/outbox/{outbox_rows.pk}/")
-    page.wait_for_load_state("networkidle")
+
+    settled(page)
     assert "Email to" in page.locator("h1").inner_text()
     decisions = page.locator(".outbox-decisions li strong").all_inner_texts()
     assert decisions == ["Scheduled", "Sent", "Delivered", "Opened"]
@@ -237,7 +238,7 @@ def test_the_outbox_fits_a_phone(page_at, outbox_rows):
     assert page.locator("#outbox-rows tr").count() == 6
     screenshot(page, "comms-outbox-375")
     page.goto(f"{page.base}/settings/outbox/{outbox_rows.pk}/")
-    page.wait_for_load_state("networkidle")
+    settled(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     _screenshot_with_frames(page, "comms-outbox-message-375")
     assert page.console_errors == []
@@ -259,7 +260,8 @@ def test_a_dutch_admin_reads_why_a_message_was_blocked_in_dutch(page_at, outbox_
         )
 
     page.goto(f"{page.base}/settings/outbox/{blocked.pk}/")
-    page.wait_for_load_state("networkidle")
+
+    settled(page)
     decisions = page.locator(".outbox-decisions li").all_inner_texts()
     assert decisions and all("Blocked" not in line for line in decisions)
     assert "Geblokkeerd" in decisions[-1]

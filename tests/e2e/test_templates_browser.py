@@ -11,7 +11,7 @@ from crm.tenancy import tenant_context
 from leads.models import Lead
 from messaging.demo_templates import seed_templates
 from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def _open_as_admin(page, path: str) -> None:
     page.click(f"button.choice:has-text('{TENANT}')")
     page.wait_for_load_state("networkidle")
     page.goto(f"{page.base}{path}")
-    page.wait_for_load_state("networkidle")
+    settled(page)
 
 
 def _count(page, name: str):

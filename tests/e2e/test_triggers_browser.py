@@ -9,7 +9,7 @@ from automation.demo_triggers import seed_triggers
 from crm.models import Tenant
 from crm.tenancy import tenant_context
 from messaging.models import MessageTemplate, TemplateVariant
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, settled, sign_in
 from tests.factories import pipeline_for, stage_named
 
 pytestmark = pytest.mark.browser
@@ -65,7 +65,7 @@ def _open_as_admin(page, path: str) -> None:
     page.click(f"button.choice:has-text('{TENANT}')")
     page.wait_for_load_state("networkidle")
     page.goto(f"{page.base}{path}")
-    page.wait_for_load_state("networkidle")
+    settled(page)
 
 
 def _shoot(page, name: str) -> None:
