@@ -1,5 +1,6 @@
-"""How invoices, credit notes, their lines and the invoice settings read in the audit trail (see crm.audit). The
-customer link's token is never recorded (`@audited(untracked=…)` in billing.models)."""
+"""How invoices, credit notes, their lines and the invoice settings read in the audit trail (see
+crm.audit). The customer link's token is never recorded (`@audited(untracked=…)` in
+billing.models)."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy

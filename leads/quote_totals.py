@@ -6,9 +6,12 @@ Plain arithmetic on Decimals (no database): amounts are rounded to cents half-up
 amount is shared out (a discount over the tax rates, an instalment over them) the last share takes
 what rounding left over, so the shares always add up to the whole."""
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.template.defaultfilters import floatformat
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -26,6 +29,15 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def tax_label(name: str, percent: Decimal) -> str:
+    """A tax rate as the reader reads it: "Sales tax (7 %)", or its name alone when the name
+    already says the percent ("BTW 21 %"). The percent in the reader's number format."""
+    shown = floatformat(percent, -2)
+    if re.search(rf"(?<![\d.,]){re.escape(str(shown))}\s*%", name):
+        return name
+    return f"{name} ({shown} %)"
+
+
 @dataclass(frozen=True)
 class TaxGroup:
     """The lines taxed at one rate: their amount after the discount, and the tax on it."""
@@ -38,6 +50,10 @@ class TaxGroup:
     @property
     def key(self) -> tuple[str, Decimal]:
         return (self.name, self.percent)
+
+    @property
+    def label(self) -> str:
+        return tax_label(self.name, self.percent)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from leads.models import (
     Quote,
     TaxRate,
 )
+from leads.quote_totals import tax_label
 
 QUOTE_VALID_DAYS = 30
 MAX_QUOTE_LINES = 100
@@ -149,7 +150,7 @@ class QuoteLineForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.tax_rates = {rate.pk: rate for rate in tax_rates}
         self.fields["tax_rate"].choices = [("", _("No tax"))] + [
-            (rate.pk, f"{rate.name} ({rate.percent.normalize():f} %)") for rate in tax_rates
+            (rate.pk, tax_label(rate.name, rate.percent)) for rate in tax_rates
         ]
 
     def clean_tax_rate(self):

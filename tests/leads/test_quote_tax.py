@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from leads import quote_totals
 from leads.models import Payment, PaymentKind, Quote, QuoteStatus, TaxRate
+from leads.quote_totals import tax_label
 from leads.selectors.money import lead_balance
 from leads.services.payments import payment_record, payment_refund_record
 from leads.services.quotes import quote_save_draft
@@ -185,7 +186,7 @@ def test_the_editor_saves_tax_discount_and_schedule(client, world, lead, sales_t
         quote = Quote.objects.get(lead=lead)
     assert quote.total == D("963.00") and quote.progress_percents == [D("30"), D("20")]
     page = client.get(response["Location"]).content.decode()
-    assert "Sales tax (7 % of $900)" in page
+    assert "Sales tax (7 %) on $900" in page
     assert "Payment schedule" in page and "$288.90" in page, page
 
 
@@ -200,3 +201,17 @@ def test_the_tax_rates_page_adds_one_default(client, world):
             "BTW 9 %"
         ]
     assert "BTW 21 %" in client.get(reverse("lead-settings:tax-rates")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "percent", "label"),
+    [
+        ("Sales tax", "7.000", "Sales tax (7 %)"),
+        ("BTW 21 %", "21.00", "BTW 21 %"),
+        ("BTW 9%", "9", "BTW 9%"),
+        ("Tax 2021", "21", "Tax 2021 (21 %)"),
+        ("County tax", "7.25", "County tax (7.25 %)"),
+    ],
+)
+def test_a_tax_rate_names_its_percent_once(name, percent, label):
+    assert tax_label(name, Decimal(percent)) == label
