@@ -1,15 +1,18 @@
-"""`manage.py seed_demo`: every app's seeder, run in order, idempotently."""
+"""`manage.py seed_demo`: every app's seeder, run in order, idempotently; the demo's follow-ups a
+working week for each rep, one recurring series and a couple of neglected leads flagged."""
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from automation.models import Trigger, TriggerStep
 from crm.models import Brand, Contact, Membership, Property, Tenant, User
 from crm.tenancy import tenant_context
 from demo.management.commands.seed_demo import Command
+from followups.models import FollowUp, FollowUpSeries, NeglectFlag, Source, Status
 from messaging.models import MessageTemplate, TemplateVariant
 from tickets.models import InboundEvent, InboxAddress, Ticket, TicketMessage
 
@@ -30,9 +33,28 @@ def _counts() -> dict:
                 InboxAddress,
                 Ticket,
                 TicketMessage,
+                FollowUp,
             ):
                 counts[f"{tenant.slug}.{model.__name__}"] = model.objects.count()
     return counts
+
+
+def _every_kind_of_follow_up(tenant: Tenant) -> None:
+    now = timezone.now()
+    demo = FollowUp.objects.filter(tenant=tenant, key__startswith="demo:")
+    assert demo.filter(status__in=["pending", "in_progress"], scheduled_at__gt=now).exists()
+    assert demo.filter(status="pending", scheduled_at__lt=now).exists()  # overdue
+    done = demo.filter(status=Status.COMPLETED)
+    assert set(done.values_list("outcome", flat=True)) == {
+        "successful",
+        "no_response",
+        "rescheduled",
+    }
+    assert FollowUpSeries.objects.filter(tenant=tenant).count() >= 1
+    flags = NeglectFlag.objects.filter(tenant=tenant, cleared_at__isnull=True)
+    assert flags.count() >= 2
+    assert flags.filter(manager_alerted_at__isnull=False).exists()
+    assert FollowUp.objects.filter(tenant=tenant, source=Source.NEGLECT).count() >= 1
 
 
 @pytest.mark.django_db
@@ -60,6 +82,7 @@ def test_the_demo_seed_is_idempotent_and_its_logins_work():
         assert Ticket.objects.filter(status="waiting").exists()
         assert Ticket.objects.filter(contact__needs_review=True, assignee__isnull=True).exists()
         assert not InboundEvent.objects.exclude(status="processed").exists()
+        _every_kind_of_follow_up(tenant)
     for email in ("admin@demo.test", "manager@demo.test", "rep@demo.test", "rep2@demo.test",
                   "admin@chargecars.test"):  # fmt: skip
         request = RequestFactory().post(reverse("login"))
