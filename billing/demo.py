@@ -95,12 +95,14 @@ def _seed_insurance_job(tenant: Tenant) -> None:
     )
     for invoice in Invoice.objects.filter(tenant=tenant, claim=claim, is_depreciation=False):
         if invoice.payer == Payer.INSURER:
+            # The insurer's first check, for the materials; the second comes with the work done,
+            # so the rest shows on the receivables as owed by insurers.
             issued = invoice_issue_to_insurer(tenant=tenant, actor=None, invoice=invoice)
             invoice_apply_payment(
                 tenant=tenant,
                 actor=None,
                 invoice=issued,
-                amount=issued.total,
+                amount=(issued.total / 2).quantize(Decimal("1")),
                 currency=tenant.currency,
                 method=PaymentMethod.CHECK,
                 received_on=tenant.today(),
