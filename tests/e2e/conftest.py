@@ -183,6 +183,17 @@ def settled(page) -> None:
     page.wait_for_function(_HTMX_QUIET)
 
 
+def follow(page, target) -> None:
+    """Click `target` (a selector or a locator) that leads to another page (a link, a form's
+    submit button), and wait for that page and its htmx parts."""
+    with page.expect_navigation():
+        if isinstance(target, str):
+            page.click(target)
+        else:
+            target.click()
+    settled(page)
+
+
 def open_page(page, path: str) -> None:
     """Go to `path` and wait for the page and the parts it loads with htmx."""
     page.goto(f"{page.base}{path}")

@@ -13,7 +13,7 @@ from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
 from leads import capture_links
 from leads.models import Lead, LeadCaptureForm
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import follow, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +47,7 @@ def _send_web_form(page, name: str, email: str, phone: str) -> Lead:
     page.fill("input[name=city]", "Miami")
     page.fill("textarea[name=message]", "Tiles blew off in the storm.")
     page.wait_for_timeout(3200)  # the form turns away a bot that posts at once
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button[type=submit]")
     assert capture_form.thank_you_message in page.locator("main").inner_text()
     with tenant_context(tenant):
         return (
@@ -70,23 +69,19 @@ def test_a_new_lead_goes_to_a_rep_with_its_reasons_and_one_nobody_can_take_waits
     rosa = _member("rep@demo.test")
     admin = page_at(1280, 900)
     sign_in(admin, "admin@demo.test")
-    admin.click("button.choice:has-text('Florida First Roofing')")  # she is in two teams
-    admin.wait_for_load_state("networkidle")
+    follow(admin, "button.choice:has-text('Florida First Roofing')")  # she is in two teams
 
     # What the cap counts: open sales leads (the default), not the jobs the crew is building.
     admin.goto(admin.base + reverse("lead-settings:assignment"))
     assert admin.is_checked("input[name=capacity_counts][value=open_sales]")
-    admin.click("#assignment-settings button[type=submit]")
-    admin.wait_for_load_state("networkidle")
+    follow(admin, "#assignment-settings button[type=submit]")
     assert "Assignment settings saved." in admin.locator(".flashes").inner_text()
 
     # The residential rule takes Tyler too: the round robin checks him and says why he is passed.
     admin.goto(admin.base + reverse("lead-settings:assignment"))
-    admin.click("a:has-text('Residential jobs go to residential reps') >> nth=0")
-    admin.wait_for_load_state("networkidle")
+    follow(admin, "a:has-text('Residential jobs go to residential reps') >> nth=0")
     admin.check("label:has-text('Tyler Brooks') input[name=members]")
-    admin.click("form.card button[type=submit]:has-text('Save')")
-    admin.wait_for_load_state("networkidle")
+    follow(admin, "form.card button[type=submit]:has-text('Save')")
     admin.goto(admin.base + reverse("lead-settings:assignment"))
     admin.wait_for_selector(".next-skipped")
     preview = admin.locator("article.rule").first.inner_text()
@@ -125,8 +120,7 @@ def test_a_new_lead_goes_to_a_rep_with_its_reasons_and_one_nobody_can_take_waits
     # Rosa's cap is lowered below what she is working: the next lead has nobody to go to.
     admin.goto(admin.base + reverse("settings:member-edit", kwargs={"membership_pk": rosa.pk}))
     admin.fill("input[name=capacity]", "2")
-    admin.click("form.card button[type=submit]:has-text('Save')")
-    admin.wait_for_load_state("networkidle")
+    follow(admin, "form.card button[type=submit]:has-text('Save')")
     queued = _send_web_form(visitor, "Lee Ortiz", "lee.ortiz@example.com", "(786) 555-0177")
     assert queued.owner_id is None
 

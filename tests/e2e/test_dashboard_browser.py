@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import follow, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,8 +42,7 @@ def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo_with_hi
     page.screenshot(path=str(DOCS / "dashboard-now-1280.png"), full_page=True)
 
     # The details one click away, the tab in the address.
-    page.click(".dash-tabs >> text=Aging")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".dash-tabs >> text=Aging")
     assert "tab=aging" in page.url
     assert page.locator("#aging-title").is_visible()
     # A chart per pipeline with open leads (the demo's three), and one by rep.
@@ -52,8 +51,7 @@ def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo_with_hi
 
     link = page.locator("#aging table a.tone-red").first
     count = int(link.inner_text())
-    link.click()
-    page.wait_for_load_state("networkidle")
+    follow(page, link)
     assert "/leads/" in page.url and "aging=red" in page.url
     assert page.locator('tbody.lead[id^="lead-"]').count() == count
 
@@ -75,22 +73,19 @@ def test_a_manager_reads_the_dashboard_and_follows_a_count(page_at, demo_with_hi
 
     page.goto(f"{page.base}/dashboard/")
     page.select_option("select[name=period]", "quarter")
-    page.click(".dash-filters button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".dash-filters button[type=submit]")
     assert "period=quarter" in page.url
     assert re.search(r"This quarter \(Q\d \d{4}\)", page.inner_text(".dash-scope"))
 
     # The last 12 months: the sources' cost and won value month by month, twelve months.
     page.select_option("select[name=period]", "year")
-    page.click(".dash-filters button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".dash-filters button[type=submit]")
     assert "period=year" in page.url
     assert re.search(
         r"Last 12 months \(\w{3} \d{4} – \w{3} \d{4}\)", page.inner_text(".dash-scope")
     )
     # The tab stays as the period changes.
-    page.click(".dash-tabs >> text=Lead sources")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".dash-tabs >> text=Lead sources")
     assert "period=year" in page.url and "tab=sources" in page.url
     # Leads by source, cost and won value by source, and the same two by month.
     assert page.locator("#sources svg.chart-svg").count() == 3
@@ -108,8 +103,7 @@ def test_the_dashboard_fits_a_phone(page_at, demo_with_history):
     assert page.console_errors == []
     screenshot(page, "dashboard-375")
     page.screenshot(path=str(DOCS / "dashboard-now-375.png"), full_page=True)
-    page.click(".dash-tabs >> text=Team")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".dash-tabs >> text=Team")
     _fits(page, 375)
     screenshot(page, "dashboard-team-375")
 
@@ -118,8 +112,7 @@ def test_the_dashboard_fits_a_phone(page_at, demo_with_history):
 def test_the_unusual_tab_says_its_weeks_end_at_midnight(page_at, demo_with_history, width):
     page = page_at(width, 900)
     sign_in(page, "manager@demo.test")
-    page.click(".dash-tabs >> text=Unusual this period")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".dash-tabs >> text=Unusual this period")
     assert "seven whole days to midnight" in page.inner_text("#anomalies .dash-note")
     assert page.locator("#anomalies svg.chart-svg").count() == 6
     _fits(page, width)
@@ -130,11 +123,9 @@ def test_the_unusual_tab_says_its_weeks_end_at_midnight(page_at, demo_with_histo
 def test_a_rep_opens_their_own_numbers(page_at, demo_with_history):
     page = page_at(375, 800)
     sign_in(page, "rep@demo.test")
-    page.click("text=My numbers")
-    page.wait_for_load_state("networkidle")
+    follow(page, "text=My numbers")
     assert page.inner_text("h1") == "My numbers"
-    page.click(".dash-tabs >> text=Aging")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".dash-tabs >> text=Aging")
     assert page.locator("text=Open leads by rep").count() == 0
     assert "Tyler Brooks" not in page.content()  # the other rep
     _fits(page, 375)
