@@ -9,7 +9,7 @@ from crm.tenancy import tenant_context
 from leads import capture_links
 from leads.models import LeadCaptureForm
 from portal.demo import DEMO_CUSTOMER_EMAIL
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import follow, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +43,7 @@ def test_a_form_naming_a_customer_leaves_an_unverified_phone_for_staff(page_at, 
     page.check("input[name=sms_consent]")
     screenshot(page, "lead-form-consent-1280")
     page.wait_for_timeout(3200)  # a person takes a moment; a bot posting at once is turned away
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button[type=submit]")
     assert capture_form.thank_you_message in page.locator("main").inner_text()
 
     contact_path = reverse("contacts:detail", kwargs={"contact_pk": customer.pk})

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from crm.models import Membership, NotificationLevel, Tenant
 from crm.services.notifications import notification_create
 from crm.tenancy import tenant_context
-from tests.e2e.conftest import screenshot, settled, sign_in
+from tests.e2e.conftest import follow, screenshot, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -107,8 +107,9 @@ def test_the_manager_sees_grouped_alerts_with_their_lists(page_at, burst, width)
     # The group from the bell: one click opens the whole list (and marks it read).
     page.goto(f"{page.base}/")
     page.locator("#bell summary.bell-button").click()
-    page.locator(".bell-menu .notification-body", has_text="4 new leads need an owner").click()
-    page.wait_for_load_state("networkidle")
+    follow(
+        page, page.locator(".bell-menu .notification-body", has_text="4 new leads need an owner")
+    )
     expect(page.locator("h1")).to_have_text("4 new leads need an owner")
     expect(page.locator(".notification-item-list li")).to_have_count(4)
     _no_sideways_scroll(page)
@@ -120,13 +121,11 @@ def test_a_member_sets_their_zone_and_digest(page_at, demo, width):
     page = page_at(width, 900)
     _open(page, "rep@demo.test", "/")
     page.locator("details.usermenu summary").click()
-    page.locator("details.usermenu a", has_text="My preferences").click()
-    page.wait_for_load_state("networkidle")
+    follow(page, page.locator("details.usermenu a", has_text="My preferences"))
     expect(page.locator("h1")).to_have_text("My preferences")
     page.select_option("select[name=time_zone]", "Europe/Amsterdam")
     page.select_option("select[name=digest]", "9")
-    page.locator("form.my-preferences button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    follow(page, page.locator("form.my-preferences button[type=submit]"))
     expect(page.locator(".flashes")).to_contain_text(
         "Your time zone, language and digest are saved."
     )
@@ -145,8 +144,7 @@ def test_an_admin_adds_a_closed_day(page_at, demo, width):
     expect(page.locator(".holiday-list")).to_contain_text("Christmas Day")
     page.fill("input[name=date]", (dt.date.today() + dt.timedelta(days=40)).isoformat())
     page.fill("input[name=name]", "Inventory day")
-    page.locator("button", has_text="Add closed day").click()
-    page.wait_for_load_state("networkidle")
+    follow(page, page.locator("button", has_text="Add closed day"))
     expect(page.locator(".closed-day-list")).to_contain_text("Inventory day")
     _no_sideways_scroll(page)
     _keep(page, f"alerts-calendar-{width}")

@@ -4,7 +4,7 @@ log, and the docs page draws from our own static files (no CDN, no CSP violation
 
 import pytest
 
-from tests.e2e.conftest import screenshot, settled, sign_in
+from tests.e2e.conftest import follow, screenshot, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -13,8 +13,7 @@ TENANT = "Florida First Roofing"
 
 def _open_as_admin(page, path: str) -> None:
     sign_in(page, "admin@demo.test")
-    page.click(f"button.choice:has-text('{TENANT}')")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"button.choice:has-text('{TENANT}')")
     page.goto(f"{page.base}{path}")
     settled(page)
 
@@ -31,8 +30,7 @@ def test_an_admin_creates_a_key_sees_it_once_and_revokes_it(page_at, demo, width
 
     page.fill("input[name=name]", "Website lead form")
     page.select_option("select[name=scope]", "write")
-    page.click("button:has-text('Create key')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Create key')")
 
     key = page.locator("#new-api-key").input_value()
     assert key.startswith("tl_")
@@ -46,8 +44,7 @@ def test_an_admin_creates_a_key_sees_it_once_and_revokes_it(page_at, demo, width
     assert page.locator("#new-api-key").count() == 0  # shown only once
     assert key not in page.content()
 
-    page.locator("tr:has-text('Website lead form') button:has-text('Revoke')").click()
-    page.wait_for_load_state("networkidle")
+    follow(page, page.locator("tr:has-text('Website lead form') button:has-text('Revoke')"))
     assert page.locator("tr:has-text('Website lead form') .badge:has-text('revoked')").count() == 1
     screenshot(page, f"api-keys-revoked-{width}")
     _fits(page, width)
@@ -59,16 +56,14 @@ def test_an_admin_subscribes_an_endpoint_and_sees_its_secret(page_at, demo, widt
     _open_as_admin(page, "/settings/webhooks/")
     screenshot(page, f"webhooks-empty-{width}")
 
-    page.click("a:has-text('Add endpoint')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "a:has-text('Add endpoint')")
     page.fill("input[name=url]", "https://books.example.com/threadline")
     page.fill("input[name=description]", "Accounting sync")
     page.check("input[name=events][value='payment.recorded']")
     page.check("input[name=events][value='lead.created']")
     screenshot(page, f"webhooks-form-{width}")
     _fits(page, width)
-    page.click("button:has-text('Add endpoint')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Add endpoint')")
 
     assert "books.example.com" in page.locator("h1, .crumbs").first.inner_text() or (
         "books.example.com" in page.content()
@@ -77,8 +72,7 @@ def test_an_admin_subscribes_an_endpoint_and_sees_its_secret(page_at, demo, widt
     screenshot(page, f"webhooks-endpoint-{width}")
     _fits(page, width)
 
-    page.click("button:has-text('Rotate secret')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Rotate secret')")
     assert page.locator("button:has-text('Stop signing with the old secret')").count() == 1
     screenshot(page, f"webhooks-rotated-{width}")
     _fits(page, width)

@@ -17,7 +17,7 @@ from crm.models import Tenant
 from crm.tenancy import tenant_context
 from leads.models import Quote
 from portal.demo import DEMO_CUSTOMER_EMAIL
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import follow, sign_in
 from tests.e2e.test_portal_browser import _no_horizontal_scroll
 from tests.e2e.test_portal_preferences_browser import _customer_signs_in
 from tests.portal.helpers import reset_throttles
@@ -109,8 +109,7 @@ def test_invoices_in_dutch_and_english_at_both_widths(page_at, demo):
         page = page_at(width, 900)
         sign_in(page, "admin@demo.test")
         # This admin works in both demo businesses: they pick the roofer.
-        page.get_by_role("button", name="Florida First Roofing").click()
-        page.wait_for_load_state("networkidle")
+        follow(page, page.get_by_role("button", name="Florida First Roofing"))
         _staff_pages(page, roofer, english, "en", width)
         page.goto(f"{page.base}/settings/tax-rates/")
         expect(page.get_by_role("link", name="Sales tax")).to_be_visible()

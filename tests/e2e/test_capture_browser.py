@@ -9,7 +9,7 @@ from crm.models import ContactEmail, Tenant
 from crm.tenancy import tenant_context
 from leads import capture_links
 from leads.models import Lead, LeadCaptureForm
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import follow, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -50,15 +50,13 @@ def test_a_visitor_sends_the_web_form_from_a_phone(page_at, demo):
     page.fill("textarea[name=message]", "Water comes through the ceiling when it rains.")
     page.check("input[name=sms_consent]")
     page.wait_for_timeout(3200)  # a person takes a moment; a bot posting at once is turned away
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button[type=submit]")
     assert page.locator(".has-error").count() == 1
     assert page.input_value("input[name=city]") == "Coral Gables"
     screenshot(page, "lead-form-mobile-error")
 
     page.fill("input[name=email]", "dana@example.com")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button[type=submit]")
     assert capture_form.thank_you_message in page.locator("main").inner_text()
     screenshot(page, "lead-form-mobile-thanks")
     with tenant_context(tenant):
@@ -93,8 +91,7 @@ def test_a_manager_previews_and_runs_a_csv_import(page_at, demo, live_worker, tm
     page.goto(page.base + reverse("leads:import"))
     screenshot(page, "lead-import-upload")
     page.set_input_files("input[name=file]", str(upload))
-    page.click("button:has-text('Check the file')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Check the file')")
     assert "/leads/import/" in page.url
     text = page.locator("main").inner_text()
     assert "Import 5 leads" in text
@@ -120,8 +117,7 @@ def test_an_admin_copies_the_code_to_embed(page_at, demo):
         capture_form = LeadCaptureForm.objects.get()
     page = page_at(375, 740)
     sign_in(page, "admin@demo.test")
-    page.click("button.choice:has-text('Florida First Roofing')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button.choice:has-text('Florida First Roofing')")
     page.console_errors.clear()  # only this page's own errors count here
     page.goto(
         page.base

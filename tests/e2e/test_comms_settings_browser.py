@@ -14,7 +14,7 @@ from crm.tenancy import tenant_context
 from messaging.models import CommsSettings, ContactCommsProfile, MessageSource
 from messaging.services import outbox, outbox_send
 from messaging.services.policy import comms_settings_get
-from tests.e2e.conftest import screenshot, settled, sign_in
+from tests.e2e.conftest import follow, screenshot, settled, sign_in
 from tests.factories import message_template_for
 
 pytestmark = pytest.mark.browser
@@ -122,8 +122,7 @@ def test_the_admin_edits_the_delivery_policy(page_at, tenant, width):
     page.fill("input[name=phone_end]", "07:00")
     page.fill("input[name=sms_cap]", "1")
     page.fill("input[name=update_interval_days]", "7")
-    page.click("button:has-text('Save delivery policy')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Save delivery policy')")
 
     assert "Delivery policy saved" in page.locator(".flashes").inner_text()
     assert page.locator(".crosses-midnight").count() == 1
@@ -195,16 +194,14 @@ def test_staff_use_the_comms_panel_on_a_contact(page_at, contact_with_history, w
 def test_a_rep_chooses_email_copies(page_at, tenant, width):
     page = page_at(width)
     _open(page, "rep@demo.test", "/notifications/")
-    page.click("a:has-text('Email and SMS preferences')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "a:has-text('Email and SMS preferences')")
 
     assert page.locator("h1").inner_text() == "My preferences"
     row = page.locator("tr", has_text="A lead is assigned to me")
     assert row.locator("input").nth(0).is_checked() and row.locator("input").nth(0).is_disabled()
     row.locator("input[name=lead_assigned__email]").check()
     page.locator("tr", has_text="A customer replied").locator("input[name$=__email]").check()
-    page.click("button:has-text('Save preferences')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Save preferences')")
 
     assert "Notification preferences saved." in page.locator(".flashes").inner_text()
     assert page.locator("input[name=lead_assigned__email]").is_checked()

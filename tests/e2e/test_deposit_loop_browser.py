@@ -23,7 +23,7 @@ from leads.models import Lead, LeadStatus, Quote, QuoteStatus, Stage, TaxRate
 from leads.quote_links import quote_public_token
 from leads.services.quotes import quote_save_draft
 from messaging.models import MessageSource, OutboundMessage
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import follow, sign_in
 from tests.e2e.test_portal_browser import _no_horizontal_scroll
 from tests.portal.helpers import LINK, deliver, reset_throttles
 
@@ -127,8 +127,7 @@ def _portal_sign_in(page, tenant: Tenant, email: str) -> None:
             .last()
         )
     page.goto(page.base + LINK.search(message.body_text).group(1))
-    page.get_by_role("button", name=re.compile("^(Sign in|Inloggen)$")).click()
-    page.wait_for_load_state("networkidle")
+    follow(page, page.get_by_role("button", name=re.compile("^(Sign in|Inloggen)$")))
 
 
 def test_the_deposit_on_acceptance_and_the_final_invoice_from_its_email(
@@ -154,8 +153,7 @@ def test_the_deposit_on_acceptance_and_the_final_invoice_from_its_email(
         # The team's English-speaking admin follows the job on its lead page.
         staff = page_at(1280, 900)
         sign_in(staff, "admin@demo.test")
-        staff.get_by_role("button", name="ChargeCars").click()
-        staff.wait_for_load_state("networkidle")
+        follow(staff, staff.get_by_role("button", name="ChargeCars"))
 
         # The customer accepts on a phone and goes straight on to pay the deposit.
         customer = page_at(375, 812)
@@ -194,8 +192,7 @@ def test_the_deposit_on_acceptance_and_the_final_invoice_from_its_email(
 
         # The work goes on; at "Installed" the final invoice goes out by email.
         for _ in range(3):
-            staff.get_by_role("button", name="Move to next stage →").click()
-            staff.wait_for_load_state("networkidle")
+            follow(staff, staff.get_by_role("button", name="Move to next stage →"))
         assert _stage(tenant, lead_id) == "Geïnstalleerd"
         assert _reviews(tenant, lead_id) == []
         final = _invoice(tenant, quote, ScheduleKind.FINAL)

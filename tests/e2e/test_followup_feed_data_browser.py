@@ -8,7 +8,7 @@ from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
 from followups.demo import seed_followups
 from followups.models import NeglectFlag
-from tests.e2e.conftest import screenshot, settled, sign_in
+from tests.e2e.conftest import follow, screenshot, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +31,7 @@ def seeded(demo):
 def _open(page, email: str, path: str) -> None:
     sign_in(page, email)
     if page.locator(f"button.choice:has-text('{TENANT}')").count():
-        page.click(f"button.choice:has-text('{TENANT}')")
-        page.wait_for_load_state("networkidle")
+        follow(page, f"button.choice:has-text('{TENANT}')")
     page.goto(f"{page.base}{path}")
     settled(page)
 
@@ -46,8 +45,7 @@ def _fits(page, width: int) -> None:
 def test_the_calendar_feed_page(page_at, seeded, width):
     page = page_at(width)
     _open(page, "rep@demo.test", "/followups/feed/")
-    page.click("button:has-text('Make my calendar link')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Make my calendar link')")
     url = page.locator("#feed-url").input_value()
     assert "/followups/feed/" in url and url.endswith(".ics")
     screenshot(page, f"followups-feed-{width}")
@@ -69,8 +67,7 @@ def test_the_import_preview(page_at, seeded, tmp_path, width):
     _open(page, "rep@demo.test", "/followups/import/")
     screenshot(page, f"followups-import-{width}")
     page.set_input_files("input[type=file]", str(upload))
-    page.click("button:has-text('Check the file')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Check the file')")
     text = page.locator("main").inner_text()
     assert "1 follow-up will be created" in text
     assert "no contact has nobody@example.com" in text and "missing subject" in text

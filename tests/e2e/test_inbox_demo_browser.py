@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from crm.models import Contact, Tenant
 from crm.tenancy import tenant_context
 from messaging.services import outbox, outbox_send
-from tests.e2e.conftest import screenshot, settled, sign_in
+from tests.e2e.conftest import follow, screenshot, settled, sign_in
 from tickets.demo import FLORIDA_EMAIL, FLORIDA_NUMBER, FLORIDA_TWILIO_AUTH_TOKEN
 from tickets.models import EventStatus, InboundEvent, Ticket
 from tickets.services import ingest
@@ -130,8 +130,7 @@ def test_an_sms_and_an_email_from_one_customer_share_a_thread_answered_by_sms(
 
         page.check("input[name=channel][value=sms]")
         page.fill("textarea[name=body]", "Yes, the crew arrives at 1 pm. See you then!")
-        page.click(".reply-form button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        follow(page, ".reply-form button[type=submit]")
         reply = page.locator(".msg-out").last
         assert "the crew arrives at 1 pm" in reply.inner_text()
         assert reply.locator(".delivery .badge").inner_text() in ("Scheduled", "Queued for sending")

@@ -20,7 +20,7 @@ from crm.models import Tenant
 from crm.tenancy import tenant_context
 from leads.models import Lead, Quote, QuoteStatus, TaxRate
 from leads.services.quotes import quote_save_draft
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import follow, sign_in
 from tests.e2e.test_portal_browser import _no_horizontal_scroll
 
 pytestmark = pytest.mark.browser
@@ -75,8 +75,7 @@ def _staff_and_homeowner(page_at, width, tenant, claim, language, words) -> None
     page = page_at(width, 900)
     sign_in(page, words["admin"])
     if language == "en":
-        page.get_by_role("button", name="Florida First Roofing").click()
-        page.wait_for_load_state("networkidle")
+        follow(page, page.get_by_role("button", name="Florida First Roofing"))
     page.goto(page.base + lead_page(claim.lead_id))
     panel = page.locator("#invoices")
     # The invoices section loads after the page.
@@ -123,8 +122,7 @@ def test_an_insurance_job_in_english_and_dutch_at_both_widths(page_at, demo):
             page = page_at(width, 900)
             sign_in(page, admin)
             if language == "en":
-                page.get_by_role("button", name="Florida First Roofing").click()
-                page.wait_for_load_state("networkidle")
+                follow(page, page.get_by_role("button", name="Florida First Roofing"))
             page.goto(
                 f"{page.base}/invoices/leads/{quote.lead_id}/from-quote/{quote.pk}/insurance/"
             )

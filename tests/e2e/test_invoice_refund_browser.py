@@ -15,7 +15,7 @@ from billing.services.online import invoice_online_payment_apply
 from crm.models import Tenant
 from crm.tenancy import tenant_context
 from gateway.services.checkout import checkout_start
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import follow, sign_in
 from tests.e2e.test_billing_browser import _shot
 
 pytestmark = pytest.mark.browser
@@ -70,8 +70,7 @@ def test_staff_refund_an_online_payment_in_dutch_and_english(page_at, demo):
             page = page_at(width, 900)
             sign_in(page, email)
             if business:
-                page.get_by_role("button", name=business).click()
-                page.wait_for_load_state("networkidle")
+                follow(page, page.get_by_role("button", name=business))
             page.goto(f"{page.base}/invoices/leads/{invoice.lead_id}/{invoice.pk}/")
             link = page.get_by_role("link", name=refund)
             expect(link).to_be_visible()

@@ -13,7 +13,7 @@ from billing.services.reminders import invoice_reminders_send
 from crm.models import Tenant
 from crm.tenancy import tenant_context
 from portal.demo import DEMO_CUSTOMER_EMAIL
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import follow, sign_in
 from tests.e2e.test_billing_browser import SHOTS
 from tests.e2e.test_portal_browser import _no_horizontal_scroll
 
@@ -69,8 +69,7 @@ def test_the_admin_sets_reminders_and_the_invoice_shows_them(page_at, demo):
 
         page = page_at(width, 900)
         sign_in(page, "admin@demo.test")
-        page.get_by_role("button", name="Florida First Roofing").click()
-        page.wait_for_load_state("networkidle")
+        follow(page, page.get_by_role("button", name="Florida First Roofing"))
         page.goto(f"{page.base}/settings/invoices/")
         expect(page.locator("#reminder-summary")).to_contain_text("7 days after the due date")
         _shot(page, f"settings-en-{width}")

@@ -7,7 +7,7 @@ from crm.tenancy import tenant_context
 from leads.models import LeadType
 from leads.services.configuration import assignment_rule_save, stage_set_archived
 from leads.services.leads import lead_create
-from tests.e2e.conftest import screenshot, settled, sign_in
+from tests.e2e.conftest import follow, screenshot, settled, sign_in
 from tests.factories import LeadSourceFactory, pipeline_for, stage_named
 
 pytestmark = pytest.mark.browser
@@ -58,8 +58,7 @@ def configured(demo):
 
 def _open_as_admin(page, path: str) -> None:
     sign_in(page, "admin@demo.test")
-    page.click(f"button.choice:has-text('{TENANT}')")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"button.choice:has-text('{TENANT}')")
     page.goto(f"{page.base}{path}")
     settled(page)
 

@@ -16,7 +16,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.e2e.conftest import open_page, screenshot, settled, sign_in
+from tests.e2e.conftest import follow, open_page, screenshot, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -250,8 +250,7 @@ def test_an_admin_reaches_every_page_and_every_setting_on_a_phone(page_at, demo)
     toggle.click()
     _keep(page, "settings-open")
     # A section opens from the folded list.
-    page.locator("#settings-nav a", has_text="Audit trail").click()
-    page.wait_for_load_state("networkidle")
+    follow(page, page.locator("#settings-nav a", has_text="Audit trail"))
     assert page.url.endswith(reverse("settings:audit"))
     assert "Audit trail" in page.locator(".subnav-toggle").inner_text()
     assert page.console_errors == []

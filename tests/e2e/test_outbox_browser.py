@@ -15,7 +15,7 @@ from leads.models import Lead
 from messaging.models import MessageSource, MessageTemplate, OutboundMessage, Purpose
 from messaging.services import outbox, outbox_delivery, outbox_send
 from messaging.services.outbox_delivery import DeliveryEvent
-from tests.e2e.conftest import ARTIFACTS, screenshot, settled, sign_in
+from tests.e2e.conftest import ARTIFACTS, follow, screenshot, settled, sign_in
 from tickets.models import InboxAddress
 
 pytestmark = pytest.mark.browser
@@ -187,8 +187,7 @@ def _screenshot_with_frames(page, name: str) -> None:
 
 def _open_as_admin(page, path: str) -> None:
     sign_in(page, "admin@demo.test")
-    page.click(f"button.choice:has-text('{TENANT}')")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"button.choice:has-text('{TENANT}')")
     page.goto(f"{page.base}{path}")
     settled(page)
 
@@ -211,8 +210,7 @@ def test_the_admin_reads_the_outbox_and_one_recorded_email(page_at, outbox_rows)
     assert page.console_errors == []
 
     page.select_option("select[name=status]", "failed")
-    page.click("button:has-text('Filter')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Filter')")
     assert page.locator("#outbox-rows tr").count() == 1
 
     page.goto(f"{page.base}/settings/outbox/{outbox_rows.pk}/")
@@ -296,8 +294,7 @@ def test_the_daily_digests_are_found_under_their_own_source(page_at, outbox_rows
     assert page.locator("#outbox-rows tr").count() == 7
 
     page.select_option("select[name=source]", label="Daily digest")
-    page.click("button:has-text('Filter')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Filter')")
 
     rows = page.locator("#outbox-rows tr")
     assert rows.count() == 1

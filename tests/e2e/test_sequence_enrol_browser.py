@@ -8,7 +8,7 @@ from automation.models import SequenceEnrolment, Trigger
 from crm.models import Membership, Tenant
 from crm.tenancy import tenant_context
 from leads.models import Lead, LeadStatus
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import follow, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,8 +27,7 @@ def test_a_rep_enrols_two_ticked_leads_from_the_list(page_at, demo):
         page.check(f"#lead-{lead.pk} input[name=leads]")
     page.select_option("#bulk-form select[name=sequence]", label="Payment reminders")
     screenshot(page, "leads-list-enrol")
-    page.click("#bulk-form button:has-text('Enrol')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "#bulk-form button:has-text('Enrol')")
     assert "2 enrolled in Payment reminders" in page.inner_text(".flashes")
     with tenant_context(tenant):
         enrolled = set(
@@ -47,8 +46,7 @@ def test_an_admin_adds_an_enrol_step_to_a_trigger(page_at, demo, width):
         trigger = Trigger.objects.filter(tenant=tenant).order_by("pk").first()
     page = page_at(width, 900)
     sign_in(page, "admin@demo.test")
-    page.click("button.choice:has-text('Florida First Roofing')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button.choice:has-text('Florida First Roofing')")
     url = reverse("automation-settings:trigger-step-create", kwargs={"trigger_pk": trigger.pk})
     page.goto(f"{page.base}{url}")
     page.check("input[name=action][value=enrol]")
@@ -56,7 +54,6 @@ def test_an_admin_adds_an_enrol_step_to_a_trigger(page_at, demo, width):
     page.select_option("select[name=sequence]", label="New client onboarding")
     screenshot(page, f"trigger-step-enrol-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    page.click("button:has-text('Add step')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Add step')")
     assert "Enrol in New client onboarding" in page.inner_text("#steps")
     assert page.console_errors == []

@@ -7,7 +7,7 @@ from automation.services import sequences
 from crm.models import Tenant
 from crm.tenancy import tenant_context
 from leads.models import Lead, LeadStatus
-from tests.e2e.conftest import ARTIFACTS, screenshot
+from tests.e2e.conftest import ARTIFACTS, follow, screenshot
 from tests.e2e.conftest import sign_in as browser_sign_in
 
 
@@ -26,8 +26,7 @@ def test_the_sequence_pages_and_the_lead_panel(page_at, demo, width):
         lead = leads[2]
     page = page_at(width, 900)
     browser_sign_in(page, "admin@demo.test")
-    page.click(f"button.choice:has-text('{tenant.name}')")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"button.choice:has-text('{tenant.name}')")
 
     page.goto(f"{page.base}/settings/sequences/")
     assert page.locator("article.sequence").count() == 2

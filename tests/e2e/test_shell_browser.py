@@ -1,6 +1,6 @@
 import pytest
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import follow, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -56,15 +56,13 @@ def test_someone_in_two_tenants_chooses_and_switches(page_at, demo):
     assert "/accounts/tenant/" in page.url
     choices = page.locator("button.choice strong").all_inner_texts()
     assert choices == ["ChargeCars", "Florida First Roofing"]
-    page.click("button.choice:has-text('ChargeCars')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button.choice:has-text('ChargeCars')")
     assert page.locator(".tenant-pill").inner_text().strip().startswith("ChargeCars")
     # An admin lands on the dashboard; the lead list shows whose data this is.
     page.goto(f"{page.base}/leads/")
     assert "Sanne" in page.locator("table.leads").inner_text()
     page.click(".tenant-pill")
-    page.click("button.choice:has-text('Florida First Roofing')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button.choice:has-text('Florida First Roofing')")
     page.goto(f"{page.base}/leads/")
     assert "Maria" in page.locator("table.leads").inner_text()
     assert "Sanne" not in page.locator("table.leads").inner_text()

@@ -11,7 +11,7 @@ from crm.tenancy import tenant_context
 from leads.models import Lead
 from messaging.demo_templates import seed_templates
 from messaging.models import MessageChannel, MessageTemplate, TemplateVariant
-from tests.e2e.conftest import screenshot, settled, sign_in
+from tests.e2e.conftest import follow, screenshot, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,8 +52,7 @@ def templates(demo):
 
 def _open_as_admin(page, path: str) -> None:
     sign_in(page, "admin@demo.test")
-    page.click(f"button.choice:has-text('{TENANT}')")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"button.choice:has-text('{TENANT}')")
     page.goto(f"{page.base}{path}")
     settled(page)
 
@@ -115,8 +114,7 @@ def test_edit_an_sms_with_its_live_counter_and_preview(page_at, templates):
     assert _counter(page, "encoding") == "GSM-7"
     screenshot(page, "comms-template-variant")
 
-    page.click("button:has-text('Save wording')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Save wording')")
 
     assert "SMS wording of Appointment reminder saved." in page.locator(".flashes").inner_text()
     with tenant_context(templates["tenant"]):
@@ -133,8 +131,7 @@ def test_an_unknown_variable_shows_in_the_preview_and_is_refused_on_save(page_at
         "unknown variable {{ appointment_time }}"
     )
 
-    page.click("button:has-text('Save wording')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Save wording')")
 
     assert "unknown variable {{ appointment_time }}" in page.inner_text(".field.has-error")
     with tenant_context(templates["tenant"]):
@@ -169,8 +166,7 @@ def test_a_template_page_lists_its_wording(page_at, templates, width):
     page = page_at(width)
     _open_as_admin(page, "/settings/templates/")
 
-    page.click("a:has-text('Appointment reminder')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "a:has-text('Appointment reminder')")
 
     assert page.locator("h1").inner_text() == "Appointment reminder"
     assert page.locator(".variant-list li").count() == 6

@@ -9,7 +9,7 @@ from automation.demo_triggers import seed_triggers
 from crm.models import Tenant
 from crm.tenancy import tenant_context
 from messaging.models import MessageTemplate, TemplateVariant
-from tests.e2e.conftest import screenshot, settled, sign_in
+from tests.e2e.conftest import follow, screenshot, settled, sign_in
 from tests.factories import pipeline_for, stage_named
 
 pytestmark = pytest.mark.browser
@@ -62,8 +62,7 @@ def configured(demo):
 
 def _open_as_admin(page, path: str) -> None:
     sign_in(page, "admin@demo.test")
-    page.click(f"button.choice:has-text('{TENANT}')")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"button.choice:has-text('{TENANT}')")
     page.goto(f"{page.base}{path}")
     settled(page)
 
@@ -88,23 +87,19 @@ def test_build_a_stage_trigger_with_two_steps(page_at, configured):
     page.wait_for_selector("#id_stage")
     page.select_option("#id_stage", str(stage.pk))
     page.select_option("#id_lead_type", "residential")
-    page.click("button:has-text('Create trigger')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Create trigger')")
     assert page.locator("h1").inner_text() == "Storm quotes: chase them"
 
-    page.click("a:has-text('Add a step')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "a:has-text('Add a step')")
     with tenant_context(configured.tenant):
         quote_sent = MessageTemplate.objects.get(tenant=configured.tenant, key="quote-sent")
     page.select_option("#id_template", str(quote_sent.pk))
     page.check("input[name=channels][value=email]")
     page.check("input[name=channels][value=sms]")
     page.check("input[name=channel_choice][value=all]")
-    page.click("button:has-text('Add step')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Add step')")
 
-    page.click("a:has-text('Add a step')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "a:has-text('Add a step')")
     page.check("input[name=action][value=follow_up]")
     page.wait_for_selector("#id_follow_up_subject")
     page.select_option("#id_follow_up_kind", "call")
@@ -112,8 +107,7 @@ def test_build_a_stage_trigger_with_two_steps(page_at, configured):
     page.fill("#id_delay_amount", "7")
     page.select_option("#id_delay_unit", "days")
     screenshot(page, "comms-trigger-step-follow-up")
-    page.click("button:has-text('Add step')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button:has-text('Add step')")
 
     summary = page.locator("p.trigger-summary").inner_text()
     assert summary == (

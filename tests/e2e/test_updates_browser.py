@@ -16,7 +16,7 @@ from followups.services.followups import follow_up_create
 from leads.models import Lead
 from messaging.demo_templates import seed_templates
 from messaging.models import OutboundMessage
-from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
+from tests.e2e.conftest import ARTIFACTS, follow, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -95,8 +95,7 @@ def test_the_overdue_list_sends_an_update_from_its_row(page_at, active_jobs, wid
     page = page_at(width, 800)
     sign_in(page, "manager@demo.test")
     page.goto(f"{page.base}/leads/")
-    page.click("a:has-text('Customer updates due')")
-    page.wait_for_load_state("networkidle")
+    follow(page, "a:has-text('Customer updates due')")
 
     rows = page.locator("table.updates-due tbody tr")
     assert rows.count() == 2

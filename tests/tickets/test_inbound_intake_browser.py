@@ -6,6 +6,7 @@ import json
 import pytest
 
 from tests.e2e import conftest as e2e
+from tests.e2e.conftest import follow
 from tests.factories import TEST_PASSWORD
 from tests.tickets.test_inbound_webhooks import fixture, open_desk, process_pending
 from tickets.models import InboundEvent, TicketMessage
@@ -20,8 +21,7 @@ def _sign_in(page, email: str) -> None:
     page.goto(f"{page.base}/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button[type=submit]")
 
 
 def test_a_too_large_message_in_its_thread_and_an_unreadable_post_in_the_inbound_log(

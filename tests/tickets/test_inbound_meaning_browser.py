@@ -9,6 +9,7 @@ import time_machine
 
 from messaging.models import MessageStatus, OutboundMessage
 from tests.e2e import conftest as e2e
+from tests.e2e.conftest import follow
 from tests.factories import TEST_PASSWORD
 from tests.tickets.test_inbound_meaning import _bounce_for, _sent_reply, eml
 from tests.tickets.test_inbound_webhooks import INBOX_EMAIL, NOW, open_desk
@@ -26,8 +27,7 @@ def _sign_in(page, email: str) -> None:
     page.goto(f"{page.base}/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button[type=submit]")
 
 
 def _arrives(world, raw: bytes) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from crm.models import Role
 from tests import factories
 from tests.e2e import conftest as e2e
+from tests.e2e.conftest import follow
 from tests.factories import TEST_PASSWORD, message_template_for, pipeline_for
 from tests.tickets.test_inbox_views import TUESDAY, _desk, _mixed_ticket, _ticket
 
@@ -23,8 +24,7 @@ def _sign_in(page, email: str) -> None:
     page.goto(f"{page.base}/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "button[type=submit]")
 
 
 def _a_day_in_the_inbox(world, desk):
@@ -116,18 +116,15 @@ def test_the_inbox_list_and_a_mixed_thread_answered_by_sms(page_at, world):
     assert page.evaluate("window.notReloaded") is True
     page.click("#note summary")
     page.fill("#note textarea[name=body]", "Gate code 4411; dog in the yard.")
-    page.click("#note button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "#note button[type=submit]")
     page.click("#call summary")
     page.fill("#call textarea[name=summary]", "Called back: she will send photos of the attic.")
-    page.click("#call button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "#call button[type=submit]")
     page.locator(".msg-history summary").click()
     assert page.locator(".msg-quoted").is_visible()
     page.check("input[name=channel][value=sms]")
     page.fill("textarea[name=body]", "Thanks Jane, a roofer will be there by 5 pm to tarp it.")
-    page.click(".reply-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, ".reply-form button[type=submit]")
     reply = page.locator(".msg-out").last
     assert "a roofer will be there by 5 pm" in reply.inner_text()
     assert reply.locator(".delivery .badge").inner_text() in ("Scheduled", "Queued for sending")
