@@ -8,7 +8,7 @@ left it, and a template found by its key keeps its wording (missing wording is a
 from dataclasses import dataclass
 
 from automation.models import Sequence, StepKind
-from automation.services.sequences import sequence_save, sequence_step_save
+from automation.services.sequence_editing import sequence_save, sequence_step_save
 from crm.models import Language, Tenant
 from followups.services.followups import follow_up_type_get
 from messaging.demo_templates import HTML_SIGN_OFF, SIGN_OFF, DemoTemplate, Wording

@@ -25,8 +25,9 @@ from crm.models import (
     User,
 )
 from crm.services.consent import consent_record
-from crm.services.contacts import contact_create, property_create, property_link_contact
+from crm.services.contacts import contact_create
 from crm.services.notifications import notification_create
+from crm.services.properties import property_create, property_link_contact
 from crm.services.workspace import brand_save
 
 REP_EMAIL = "rep@demo.test"

@@ -14,7 +14,8 @@ import phonenumbers
 from django.utils import timezone
 
 from crm.models import AddressSource, Contact, Membership, PropertyType, Tenant
-from crm.services.contacts import contact_find_or_create, property_create
+from crm.services.contacts import contact_find_or_create
+from crm.services.properties import property_create
 from leads.models import (
     AmountKind,
     AssignmentRule,

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from crm.models import Contact, ContactEmail, Membership, Property, PropertyRole, Tenant, User
-from crm.services.contacts import contact_create, property_create
+from crm.services.contacts import contact_create
+from crm.services.properties import property_create
 from crm.services.timeline import timeline_record
 from documents.models import DocumentKind
 from leads.models import Lead, Pipeline, Quote, QuoteStatus, Stage

@@ -5,6 +5,9 @@
   named for each. Tests, the bench, scripts and migrations are not counted. LONG_FUNCTIONS lists
   the few allowed for now, each with why; an entry that no longer needs to be there fails too, so
   the list only shrinks.
+- No service module (an app's `services/*.py`) is longer than MAX_SERVICE_MODULE_LINES: a longer
+  one is split by what its functions do (Zulip's actions), as sequences were into the building of
+  a sequence (sequence_editing) and the enrolling and running of one (sequences).
 - The bench (bench/) uses the apps through their public names only: it imports no name starting
   with an underscore from an app, and reaches no such attribute of what it imported. What the
   bench needs from an app is the app's API (a selector or service others may call as well); code
@@ -18,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_FUNCTION_LINES = 80
+MAX_SERVICE_MODULE_LINES = 600
 NOT_APPS = {"tests", "bench", "scripts"}
 
 # "path:qualified name" -> why it may stay longer for now.
@@ -152,6 +156,25 @@ def test_allowed_long_functions_are_still_long():
     )
 
 
+def long_service_modules(root: Path = ROOT) -> dict[str, int]:
+    """ "path" -> lines, for each service module longer than MAX_SERVICE_MODULE_LINES."""
+    found = {}
+    for path in app_modules(root):
+        if path.parent.name == "services":
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > MAX_SERVICE_MODULE_LINES:
+                found[str(path.relative_to(root))] = lines
+    return found
+
+
+def test_no_service_module_is_longer_than_the_limit():
+    too_long = long_service_modules()
+    assert not too_long, (
+        f"Service modules over {MAX_SERVICE_MODULE_LINES} lines (split each by what its "
+        f"functions do): {too_long}"
+    )
+
+
 def test_bench_uses_no_private_name_of_the_apps():
     apps = set(app_packages())
     found = {}
@@ -191,3 +214,14 @@ def test_the_counts_see_what_they_look_for():
         "line 7: lead_services._search_document",
         "line 8: getattr(lead_services, '_private')",
     ]
+
+
+def test_the_module_walk_finds_a_long_service_module(tmp_path):
+    services = tmp_path / "shop" / "services"
+    services.mkdir(parents=True)
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (services / "orders.py").write_text("x = 1\n" * (MAX_SERVICE_MODULE_LINES + 1))
+    (services / "carts.py").write_text("x = 1\n" * MAX_SERVICE_MODULE_LINES)
+    assert long_service_modules(tmp_path) == {
+        "shop/services/orders.py": MAX_SERVICE_MODULE_LINES + 1
+    }

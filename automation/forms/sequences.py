@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from automation.models import Sequence, SequenceStep, StepKind
 from automation.selectors import sequences as selectors
-from automation.services.sequences import LONGEST_DAY_OFFSET
+from automation.services.sequence_editing import LONGEST_DAY_OFFSET
 from crm.kit.forms import RedisplayMixin, ServiceErrorsMixin, TenantFormMixin
 from crm.kit.languages import translated_choices
 from crm.models import Contact

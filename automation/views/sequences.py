@@ -19,6 +19,7 @@ from automation.forms.sequences import (
 )
 from automation.models import EnrolmentStatus, Sequence, SequenceStep
 from automation.selectors import sequences as selectors
+from automation.services import sequence_editing as editing
 from automation.services import sequences as services
 from crm.kit.access import admin_required
 from crm.kit.actions import all_errors, panel_form_response
@@ -57,7 +58,7 @@ def _sequence_page(request, sequence: Sequence | None):
     form = SequenceForm(request.POST or None, sequence=sequence)
     if form.is_bound and form.is_valid():
         try:
-            saved = services.sequence_save(
+            saved = editing.sequence_save(
                 tenant=request.tenant,
                 actor=request.user,
                 sequence=sequence,
@@ -99,7 +100,7 @@ def sequence_edit(request, sequence_pk: int):
 def sequence_delete(request, sequence_pk: int):
     sequence = selectors.sequence_get(tenant=request.tenant, sequence_id=sequence_pk)
     try:
-        services.sequence_delete(tenant=request.tenant, actor=request.user, sequence=sequence)
+        editing.sequence_delete(tenant=request.tenant, actor=request.user, sequence=sequence)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("automation-settings:sequence-edit", sequence_pk=sequence.pk)
@@ -123,7 +124,7 @@ def _step_page(request, sequence: Sequence, step: SequenceStep | None):
         form = SequenceStepForm(**options)
     if form.is_bound and form.is_valid():
         try:
-            services.sequence_step_save(
+            editing.sequence_step_save(
                 tenant=request.tenant,
                 actor=request.user,
                 sequence=sequence,
@@ -163,7 +164,7 @@ def step_edit(request, sequence_step_pk: int):
 @require_POST
 def step_delete(request, sequence_step_pk: int):
     step = selectors.sequence_step_get(tenant=request.tenant, step_id=sequence_step_pk)
-    services.sequence_step_delete(tenant=request.tenant, actor=request.user, step=step)
+    editing.sequence_step_delete(tenant=request.tenant, actor=request.user, step=step)
     messages.success(request, _("Step deleted."))
     return redirect("automation-settings:sequence-edit", sequence_pk=step.sequence_id)
 

@@ -1,4 +1,5 @@
-"""Writes of contacts, their addresses and properties. Each function is one transaction and takes the tenant explicitly."""
+"""Writes of contacts and their addresses (properties: crm.services.properties). Each function is
+one transaction and takes the tenant explicitly."""
 
 import datetime as dt
 from collections.abc import Iterable
@@ -24,9 +25,6 @@ from crm.models import (
     ContactEmail,
     ContactPhone,
     NotificationLevel,
-    Property,
-    PropertyContact,
-    PropertyRole,
     Role,
     Tenant,
     User,
@@ -559,46 +557,3 @@ def contact_address_reject(
         detail={"kind": kind, "address": address_text(address), "source": address.source},
     )
     return address
-
-
-@transaction.atomic
-def property_create(
-    *,
-    tenant: Tenant,
-    actor: User | None,
-    contacts: Iterable[tuple[Contact, str]] = (),
-    **address,
-) -> Property:
-    place = Property(tenant=tenant, **address)
-    place.full_clean(exclude=["tenant"])
-    place.save()
-    for contact, role in contacts:
-        property_link_contact(tenant=tenant, actor=actor, place=place, contact=contact, role=role)
-    return place
-
-
-def property_link_contact(
-    *,
-    tenant: Tenant,
-    actor: User | None,
-    place: Property,
-    contact: Contact,
-    role: str = PropertyRole.OWNER,
-) -> PropertyContact:
-    link, created = PropertyContact.objects.get_or_create(
-        tenant=tenant, property=place, contact=contact, defaults={"role": role}
-    )
-    if created:
-        timeline_record(
-            tenant=tenant,
-            kind="property.linked",
-            summary=gettext_noop("%(role)s of %(address)s"),
-            params={
-                "role": stored_label(PropertyRole(role).label),
-                "address": place.one_line_address,
-            },
-            actor=actor,
-            contact=contact,
-            property=place,
-        )
-    return link

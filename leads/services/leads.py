@@ -19,8 +19,8 @@ from crm.services.contacts import (
     contact_addresses_learn,
     contact_create,
     contact_find_or_create,
-    property_create,
 )
+from crm.services.properties import property_create
 from crm.services.timeline import timeline_record
 from leads.events import LeadCreated, LeadRegrouped, LeadStageEntered
 from leads.models import (

@@ -35,7 +35,8 @@ from crm.models import (
     Tenant,
     User,
 )
-from crm.services.contacts import address_mark_verified, property_create
+from crm.services.contacts import address_mark_verified
+from crm.services.properties import property_create
 from crm.services.timeline import timeline_record
 from documents.models import DocumentKind
 from leads.models import Lead

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from automation.models import EnrolmentStatus, Sequence, SequenceEnrolment, SequenceStep, StepKind
-from automation.services import sequences
+from automation.services import sequence_editing, sequences
 from crm.models import Role
 from followups.services.followups import follow_up_type_get
 from messaging.models import MessageTemplate
@@ -34,8 +34,8 @@ def _page(response) -> str:
 def _sequence(world, name="Onboarding") -> Sequence:
     template = message_template_for(world.tenant, "checklist", channels=("email",))
     with world.active():
-        sequence = sequences.sequence_save(tenant=world.tenant, actor=None, name=name)
-        sequences.sequence_step_save(
+        sequence = sequence_editing.sequence_save(tenant=world.tenant, actor=None, name=name)
+        sequence_editing.sequence_step_save(
             tenant=world.tenant,
             actor=None,
             sequence=sequence,
@@ -44,7 +44,7 @@ def _sequence(world, name="Onboarding") -> Sequence:
             subject="Welcome call",
             follow_up_type=follow_up_type_get(tenant=world.tenant, key="call"),
         )
-        sequences.sequence_step_save(
+        sequence_editing.sequence_step_save(
             tenant=world.tenant,
             actor=None,
             sequence=sequence,

@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from automation.demo_sequences import seed_sequences
 from automation.models import EnrolmentStatus, Sequence, SequenceEnrolment, SequenceStep, StepKind
-from automation.services import sequences
+from automation.services import sequence_editing, sequences
 from crm.models import Notification, TimelineEvent
 from crm.services.consent import consent_record
 from followups.models import FollowUp
@@ -54,7 +54,7 @@ def _nine_am(days_after: int) -> dt.datetime:
 def _sequence(world, name="Onboarding", *, purpose="transactional", steps=None) -> Sequence:
     welcome = message_template_for(world.tenant, f"welcome-{purpose}", purpose=purpose)
     with world.active():
-        sequence = sequences.sequence_save(tenant=world.tenant, actor=None, name=name)
+        sequence = sequence_editing.sequence_save(tenant=world.tenant, actor=None, name=name)
         call = follow_up_type_get(tenant=world.tenant, key="call")
         for values in steps or (
             {"day_offset": 0, "kind": StepKind.MESSAGE, "channels": ["email"]},
@@ -63,7 +63,7 @@ def _sequence(world, name="Onboarding", *, purpose="transactional", steps=None) 
             {"day_offset": 14, "kind": StepKind.ESCALATE, "subject": "Still nothing"},
         ):
             is_message = values["kind"] == StepKind.MESSAGE
-            sequences.sequence_step_save(
+            sequence_editing.sequence_step_save(
                 tenant=world.tenant,
                 actor=None,
                 sequence=sequence,
@@ -173,7 +173,7 @@ def test_a_step_added_or_removed_later_never_runs_twice_or_backwards(world):
     with world.active():
         # A step for day 1 (already passed for this enrolment) and day 2's step moved to day 3.
         template = SequenceStep.objects.filter(sequence=sequence, kind="message").first().template
-        sequences.sequence_step_save(
+        sequence_editing.sequence_step_save(
             tenant=world.tenant,
             actor=None,
             sequence=sequence,
@@ -183,7 +183,7 @@ def test_a_step_added_or_removed_later_never_runs_twice_or_backwards(world):
             channels=["sms"],
         )
         task = SequenceStep.objects.get(sequence=sequence, kind="task")
-        sequences.sequence_step_save(
+        sequence_editing.sequence_step_save(
             tenant=world.tenant,
             actor=None,
             sequence=sequence,
@@ -229,7 +229,7 @@ def test_enrolling_twice_a_lost_lead_or_a_switched_off_sequence_is_refused(world
         lead_mark_lost(tenant=world.tenant, actor=None, lead=other, reason="price")
     _refused(world, sequence, other, "lost")
     with world.active():
-        sequences.sequence_save(
+        sequence_editing.sequence_save(
             tenant=world.tenant, actor=None, sequence=sequence, name=sequence.name, is_active=False
         )
         # Switched off: everyone in it stops, with that reason.

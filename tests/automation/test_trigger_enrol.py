@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from automation.models import EnrolmentStatus, SequenceEnrolment, StepAction, StepKind
-from automation.services import sequences
+from automation.services import sequence_editing, sequences
 from automation.services.configuration_triggers import trigger_step_save
 from followups.services.followups import follow_up_type_get
 from leads.services.stages import lead_move_to_stage
@@ -26,8 +26,8 @@ DAY = dt.timedelta(days=1)
 
 def _sequence(world, name="Payment reminders"):
     with world.active():
-        sequence = sequences.sequence_save(tenant=world.tenant, actor=None, name=name)
-        sequences.sequence_step_save(
+        sequence = sequence_editing.sequence_save(tenant=world.tenant, actor=None, name=name)
+        sequence_editing.sequence_step_save(
             tenant=world.tenant,
             actor=None,
             sequence=sequence,
@@ -85,7 +85,7 @@ def test_a_sequence_switched_off_since_is_skipped(world):
         steps=[{"action": "enrol", "sequence": sequence}],
     )
     with world.active():
-        sequences.sequence_save(
+        sequence_editing.sequence_save(
             tenant=world.tenant, actor=None, sequence=sequence, name=sequence.name, is_active=False
         )
     lead = lead_for(world, pipeline, owner=world.rep)
@@ -125,4 +125,4 @@ def test_the_admin_adds_an_enrol_step_and_cannot_delete_the_sequence_it_uses(cli
     )
     assert "Enrol in Payment reminders" in page.content.decode()
     with world.active(), pytest.raises(ValidationError, match="enrols leads in this sequence"):
-        sequences.sequence_delete(tenant=world.tenant, actor=None, sequence=sequence)
+        sequence_editing.sequence_delete(tenant=world.tenant, actor=None, sequence=sequence)

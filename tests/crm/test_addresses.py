@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from crm.addresses import postal_code_clean, state_clean
 from crm.models import Property
-from crm.services.contacts import property_create
+from crm.services.properties import property_create
 from leads.models import Lead
 from tests.conftest import sign_in
 from tests.factories import pipeline_for
