@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from billing.models import InvoiceStatus, Series
+from billing.models import OPEN_STATUSES, Series
 from billing.selectors.invoices import OVERDUE
 from crm.kit.csv_files import csv_stream, spreadsheet_safe
 from leads.models import PaymentKind
@@ -69,7 +69,7 @@ def _contact_name(first_name: str, last_name: str, company_name: str) -> str:
 
 def _status(status: str, due_on: dt.date | None, today: dt.date) -> str:
     """The status as the invoice list shows it: open past its due date is overdue."""
-    is_open = status in (InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID)
+    is_open = status in OPEN_STATUSES
     return OVERDUE if is_open and due_on is not None and due_on < today else status
 
 

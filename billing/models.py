@@ -97,6 +97,10 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", gettext_noop("Void")
 
 
+# Sent and not yet paid in full: what reminders chase and receivables count.
+OPEN_STATUSES = (InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID)
+
+
 class Payer(models.TextChoices):
     """Who pays an invoice: the customer (the homeowner), or their insurer on an insurance job."""
 
@@ -248,7 +252,7 @@ class Invoice(TenantOwnedModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID)
+        return self.status in OPEN_STATUSES
 
     @property
     def held_back(self) -> bool:

@@ -3,6 +3,7 @@ them): write a delivery row per subscribed endpoint, inside the publisher's tran
 here calls out; the sweep sends once the rows have committed."""
 
 from billing.events import (
+    InvoiceOverdue,
     InvoicePaid,
     InvoicePaymentFailed,
     InvoicePaymentRefunded,
@@ -173,8 +174,8 @@ def invoice_paid_deliver(event: InvoicePaid) -> None:
     )
 
 
-def invoice_overdue_deliver(event) -> None:
-    """billing's InvoiceOverdue (its `tenant` and `invoice`): once per due date."""
+def invoice_overdue_deliver(event: InvoiceOverdue) -> None:
+    """Once per due date."""
     invoice = event.invoice
     _schedule(
         event.tenant,

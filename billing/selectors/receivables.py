@@ -31,14 +31,13 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice, InvoicePayment, InvoiceStatus, Payer, Series
+from billing.models import OPEN_STATUSES, Invoice, InvoicePayment, InvoiceStatus, Payer, Series
 from billing.selectors.invoices import OVERDUE, InvoiceRow, rows_of
 from crm.models import Tenant
 from crm.pagination import KeysetPage, keyset_page
 from leads.models import MONEY, PaymentKind
 
 ZERO = Decimal("0")
-OPEN_STATUSES = (InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID)
 # What insurers owe on open invoices (no due date): a receivables figure and a list filter.
 INSURER = "insurer"
 MONEY_FIELD = DecimalField(max_digits=MONEY["max_digits"], decimal_places=MONEY["decimal_places"])

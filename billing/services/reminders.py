@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from billing.events import InvoiceOverdue
-from billing.models import BillingSettings, Invoice, InvoiceStatus, SentVia, Series
+from billing.models import OPEN_STATUSES, BillingSettings, Invoice, SentVia, Series
 from billing.reminder_schedule import next_reminder_of, next_reminder_on
 from billing.selectors.invoices import InvoiceBalance, invoice_balance
 from billing.services.invoices import invoice_message_context, invoice_message_schedule
@@ -27,7 +27,6 @@ from crm.models import Tenant
 from crm.services.timeline import timeline_record
 
 REMINDER_BATCH = 100
-OPEN = (InvoiceStatus.SENT, InvoiceStatus.PARTLY_PAID)
 
 
 def _locked_batch(invoices, limit: int, *order: str) -> list[Invoice]:
@@ -48,7 +47,7 @@ def invoice_reminders_send(
     due = _locked_batch(
         Invoice.objects.filter(
             tenant=tenant,
-            status__in=OPEN,
+            status__in=OPEN_STATUSES,
             series=Series.INVOICE,
             next_reminder_on__lte=today,
         ),
@@ -125,7 +124,7 @@ def invoices_overdue_mark(
     overdue = _locked_batch(
         Invoice.objects.filter(
             tenant=tenant,
-            status__in=OPEN,
+            status__in=OPEN_STATUSES,
             series=Series.INVOICE,
             due_on__lt=today,
             overdue_at__isnull=True,
@@ -160,7 +159,7 @@ def invoice_reminders_replan(*, tenant: Tenant, settings: BillingSettings) -> in
     """After the reminder settings changed: each open invoice's next reminder by the new ones
     (the reminders it already had still count)."""
     invoices = list(
-        Invoice.objects.filter(tenant=tenant, status__in=OPEN, series=Series.INVOICE)
+        Invoice.objects.filter(tenant=tenant, status__in=OPEN_STATUSES, series=Series.INVOICE)
         .select_for_update(of=("self",))
         .only("pk", "due_on", "issued_on", "reminders_sent", "last_reminder_at")
     )
